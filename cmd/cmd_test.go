@@ -1,0 +1,224 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spk-cli/spk/internal/iostreams"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// result is what one in-process run of spk produced.
+type result struct {
+	code        int
+	stdout      string
+	stderr      string
+	workDir     string
+	userConfDir string
+}
+
+// run executes spk in-process with fake streams, an empty environment (plus
+// env) and fresh working and user-config directories.
+func run(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	return runIn(t, t.TempDir(), env, args...)
+}
+
+func runIn(t *testing.T, workDir string, env map[string]string, args ...string) result {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	f := &Factory{
+		IO:            ios,
+		LookupEnv:     func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		WorkDir:       workDir,
+		UserConfigDir: t.TempDir(),
+	}
+	code := Execute(context.Background(), f, args)
+	return result{code: code, stdout: out.String(), stderr: errOut.String(), workDir: workDir, userConfDir: f.UserConfigDir}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		r := run(t, nil, args...)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "spk ") || !strings.Contains(r.stdout, "(commit ") || !strings.Contains(r.stdout, "built ") {
+			t.Fatalf("spk %v: code %d stdout %q stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := run(t, nil, "version", "--output", "json")
+	var info map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil || r.code != 0 {
+		t.Fatalf("version json: code %d err %v out %q", r.code, err, r.stdout)
+	}
+	for _, k := range []string{"version", "commit", "date", "go_version", "platform"} {
+		if info[k] == "" {
+			t.Errorf("version json lacks %q: %v", k, info)
+		}
+	}
+	r = run(t, nil, "version", "--output", "xml")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `spk: version: unknown output format "xml"`) || !strings.Contains(r.stderr, "hint: use --output text or --output json") {
+		t.Fatalf("bad output format: code %d stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestConfigInit(t *testing.T) {
+	dir := t.TempDir()
+	r := runIn(t, dir, nil, "config", "init")
+	path := filepath.Join(dir, "spk.yaml")
+	data, err := os.ReadFile(path)
+	if r.code != 0 || err != nil || !strings.Contains(string(data), "app: StreamingCountsApp") {
+		t.Fatalf("config init: code %d stderr %q err %v", r.code, r.stderr, err)
+	}
+	// A second init must refuse and leave the user's edits alone.
+	edited := []byte("app: MyEditedApp\n")
+	if err := os.WriteFile(path, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runIn(t, dir, nil, "config", "init")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "spk: config init: "+path+" already exists") || !strings.Contains(r.stderr, "--force") {
+		t.Fatalf("second init: code %d stderr %q", r.code, r.stderr)
+	}
+	if got, _ := os.ReadFile(path); string(got) != string(edited) {
+		t.Fatalf("refused init changed the file: %q", got)
+	}
+	r = runIn(t, dir, nil, "config", "init", "--force")
+	if got, _ := os.ReadFile(path); r.code != 0 || !strings.Contains(string(got), "# spk.yaml") {
+		t.Fatalf("init --force: code %d stderr %q", r.code, r.stderr)
+	}
+	// An explicit path in a new directory.
+	other := filepath.Join(dir, "sub", "dir", "custom.yaml")
+	if r = runIn(t, dir, nil, "config", "init", other); r.code != 0 {
+		t.Fatalf("init PATH: code %d stderr %q", r.code, r.stderr)
+	}
+	// The written sample is itself a valid configuration.
+	if r = runIn(t, dir, nil, "config", "show", "--config", other); r.code != 0 {
+		t.Fatalf("show of the sample: code %d stderr %q", r.code, r.stderr)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "sub", "dir"))
+	if len(entries) != 1 {
+		t.Fatalf("init left temporary files behind: %v", entries)
+	}
+}
+
+func TestConfigShowHOCON(t *testing.T) {
+	hocon, err := filepath.Abs("../config/testdata/config.hocon.sample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "config", "show", "--config", hocon, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("code %d stderr %q", r.code, r.stderr)
+	}
+	var shown shownConfig
+	if err := json.Unmarshal([]byte(r.stdout), &shown); err != nil {
+		t.Fatalf("json: %v\n%s", err, r.stdout)
+	}
+	if shown.Format != "hocon" || shown.Keys["stream.name"].Value != "my-stream" || shown.Keys["run.batch_interval"].Value != "2s" || shown.Keys["aws.profile"].Source != "file" {
+		t.Fatalf("unexpected: %+v", shown)
+	}
+	if len(shown.Ignored) != 1 || shown.Ignored[0].Key != "spark.master" {
+		t.Fatalf("ignored: %+v", shown.Ignored)
+	}
+	// The profile in the tutorial's file selects real AWS; a flag overrides it.
+	if !strings.HasPrefix(shown.Target, "AWS (profile default") {
+		t.Fatalf("target %q", shown.Target)
+	}
+	r = run(t, nil, "config", "show", "--config", hocon, "--stream", "clicks", "--output", "yaml")
+	if r.code != 0 || !strings.Contains(r.stdout, "stream.name:\n    value: clicks\n    source: flag\n    from: --stream") {
+		t.Fatalf("yaml with flag: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestConfigShowTable(t *testing.T) {
+	r := run(t, map[string]string{"SPK_STREAM_NAME": "envstream"}, "config", "show", "--table", "flagtable")
+	if r.code != 0 {
+		t.Fatalf("code %d stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{"Configuration file: (none)", "Target: endpoint http://127.0.0.1:4566", "stream.name", "envstream", "env SPK_STREAM_NAME", "flagtable", "flag --table", "run.bucket_size            1m"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestErrorsAndExitCodes(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "spk.yaml")
+	if err := os.WriteFile(bad, []byte("stream:\n  shards: lots\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, ExitUsage, `spk: unknown command "frobnicate" for "spk"`},
+		{"unknown flag", []string{"version", "--frob"}, ExitUsage, "spk: unknown flag: --frob"},
+		{"extra argument", []string{"config", "show", "x"}, ExitUsage, `spk: unknown command "x" for "spk config show"`},
+		{"bad config file", []string{"config", "show", "--config", bad}, ExitUsage, `spk: configuration: ` + bad + `, line 2: key "stream.shards": expected an integer, got "lots"`},
+		{"bad flag value", []string{"config", "show", "--region", "Mars"}, ExitUsage, `spk: configuration: flag --region: expected an AWS region such as us-east-1, got "Mars"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, nil, c.args...)
+			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("code %d (want %d), stderr:\n%s\nwant it to contain %q", r.code, c.code, r.stderr, c.want)
+			}
+			if r.stdout != "" {
+				t.Fatalf("an error printed data on stdout: %q", r.stdout)
+			}
+		})
+	}
+}
+
+func TestInterruptedExitCode(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := exitCode(ctx, context.Canceled); got != ExitInterrupted {
+		t.Fatalf("exit code %d, want %d", got, ExitInterrupted)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		r := run(t, nil, "completion", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, "spk") || len(r.stdout) < 500 {
+			t.Errorf("completion %s: code %d, %d bytes", shell, r.code, len(r.stdout))
+		}
+	}
+}
+
+// TestHelpGolden pins the help text of every command; run with -update to
+// accept a change.
+func TestHelpGolden(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"version", "--help"}, {"config", "--help"}, {"config", "init", "--help"}, {"config", "show", "--help"}} {
+		name := strings.ReplaceAll(strings.Join(args[:len(args)-1], "_"), "-", "")
+		if name == "" {
+			name = "spk"
+		}
+		t.Run(name, func(t *testing.T) {
+			r := run(t, nil, args...)
+			if r.code != 0 {
+				t.Fatalf("code %d stderr %q", r.code, r.stderr)
+			}
+			golden := filepath.Join("testdata", "help", name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd -run TestHelpGolden -update)", err)
+			}
+			if r.stdout != string(want) {
+				t.Fatalf("help for %v changed; run with -update if intended.\n--- got\n%s\n--- want\n%s", args, r.stdout, want)
+			}
+		})
+	}
+}

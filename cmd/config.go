@@ -1,0 +1,202 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/templates"
+)
+
+func newConfigCmd(f *Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "config",
+		Short: "Write a sample spk.yaml or show the effective configuration",
+	}
+	c.AddCommand(newConfigInitCmd(f), newConfigShowCmd(f))
+	return c
+}
+
+type configInitOptions struct {
+	path  string
+	force bool
+}
+
+func newConfigInitCmd(f *Factory) *cobra.Command {
+	opts := &configInitOptions{}
+	c := &cobra.Command{
+		Use:   "init [PATH]",
+		Short: "Write the documented sample spk.yaml (default ./spk.yaml)",
+		Long: `Write the documented sample spk.yaml, with every key and its default.
+It never replaces an existing file unless --force is given.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.path = "spk.yaml"
+			if f.WorkDir != "" {
+				opts.path = filepath.Join(f.WorkDir, "spk.yaml")
+			}
+			if len(args) == 1 {
+				opts.path = args[0]
+			}
+			return runConfigInit(f, opts)
+		},
+	}
+	c.Flags().BoolVar(&opts.force, "force", false, "replace the file if it exists")
+	return c
+}
+
+func runConfigInit(f *Factory, opts *configInitOptions) error {
+	if st, err := os.Stat(opts.path); err == nil {
+		if st.IsDir() {
+			return usagef("give a file path, e.g. "+filepath.Join(opts.path, "spk.yaml"), "config init: %s is a directory", opts.path)
+		}
+		if !opts.force {
+			return usagef("keep it, choose another path, or replace it with --force", "config init: %s already exists", opts.path)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.path), 0o755); err != nil {
+		return fmt.Errorf("config init: %w", err)
+	}
+	// Write to a temporary file and rename, so an interrupted write never
+	// leaves half a configuration behind.
+	tmp, err := os.CreateTemp(filepath.Dir(opts.path), ".spk.yaml-*")
+	if err != nil {
+		return fmt.Errorf("config init: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(templates.SpkYAML); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config init: write %s: %w", opts.path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config init: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("config init: write %s: %w", opts.path, err)
+	}
+	if err := os.Rename(tmp.Name(), opts.path); err != nil {
+		return fmt.Errorf("config init: %w", err)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Wrote %s. Edit it, then check the result with: spk config show --config %s\n", opts.path, opts.path)
+	return nil
+}
+
+type configShowOptions struct {
+	output string
+}
+
+func newConfigShowCmd(f *Factory) *cobra.Command {
+	opts := &configShowOptions{}
+	c := &cobra.Command{
+		Use:   "show",
+		Short: "Print the effective configuration and where each value came from",
+		Long: `Print the effective configuration: every key, its value, and where the
+value came from (flag, env, file or default). Precedence, highest first:
+flags, environment variables, the configuration file, defaults.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			switch opts.output {
+			case "table", "json", "yaml":
+			default:
+				return usagef("use --output table, json or yaml", "config show: unknown output format %q", opts.output)
+			}
+			loaded, err := f.Config(c)
+			if err != nil {
+				return err
+			}
+			return writeConfigShow(f.IO.Out, loaded, opts.output)
+		},
+	}
+	c.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table, json or yaml")
+	return c
+}
+
+// shownKey is one key as `spk config show` reports it.
+type shownKey struct {
+	Value  any    `json:"value" yaml:"value"`
+	Source string `json:"source" yaml:"source"`
+	From   string `json:"from,omitempty" yaml:"from,omitempty"`
+}
+
+type shownConfig struct {
+	File    string              `json:"file" yaml:"file"`
+	Format  string              `json:"format,omitempty" yaml:"format,omitempty"`
+	Target  string              `json:"target" yaml:"target"`
+	Keys    map[string]shownKey `json:"keys" yaml:"keys"`
+	Ignored []config.Ignored    `json:"ignored,omitempty" yaml:"ignored,omitempty"`
+}
+
+func describeTarget(l *config.Loaded) string {
+	if l.UsesAWS() {
+		return fmt.Sprintf("AWS (profile %s, region %s)", l.AWS.Profile, l.AWS.Region)
+	}
+	return "endpoint " + l.AWS.EndpointURL
+}
+
+func writeConfigShow(w io.Writer, l *config.Loaded, output string) error {
+	shown := shownConfig{File: l.File, Format: string(l.Format), Target: describeTarget(l), Keys: map[string]shownKey{}, Ignored: l.Ignored}
+	for _, k := range config.Keys {
+		src := l.Sources[k.Name]
+		v := l.Values[k.Name]
+		if k.Kind == config.Duration {
+			v = config.Display(v)
+		}
+		sk := shownKey{Value: v, Source: string(src.Kind), From: src.Detail}
+		if k.Name == "aws.endpoint_url" && l.UsesAWS() {
+			sk.Value, sk.From = "", "AWS's own endpoints, because a profile is set"
+		}
+		shown.Keys[k.Name] = sk
+	}
+	switch output {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(shown)
+	case "yaml":
+		enc := yaml.NewEncoder(w)
+		enc.SetIndent(2)
+		if err := enc.Encode(shown); err != nil {
+			return err
+		}
+		return enc.Close()
+	}
+	file := l.File
+	if file == "" {
+		file = "(none)"
+	} else {
+		file += " (" + string(l.Format) + ")"
+	}
+	fmt.Fprintf(w, "Configuration file: %s\nTarget: %s\n\n", file, shown.Target)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
+	for _, k := range config.Keys {
+		sk := shown.Keys[k.Name]
+		src := sk.Source
+		if sk.From != "" {
+			src += " " + sk.From
+		}
+		val := fmt.Sprint(sk.Value)
+		if val == "" {
+			val = `""`
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.Name, val, src)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(l.Ignored) > 0 {
+		fmt.Fprintln(w, "\nIgnored keys:")
+		for _, ig := range l.Ignored {
+			fmt.Fprintf(w, "  %s = %q: %s\n", ig.Key, ig.Value, ig.Reason)
+		}
+	}
+	return nil
+}

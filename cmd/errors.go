@@ -1,0 +1,62 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes, decided here and nowhere else.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// usageError is a mistake in how spk was called: a bad flag, argument or
+// configuration value. It exits 2.
+type usageError struct {
+	err  error
+	hint string
+}
+
+func (e *usageError) Error() string    { return e.err.Error() }
+func (e *usageError) Unwrap() error    { return e.err }
+func (e *usageError) HintText() string { return e.hint }
+func (e *usageError) ExitCode() int    { return ExitUsage }
+
+// usagef returns a usage error with a hint on how to fix it.
+func usagef(hint, format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...), hint: hint}
+}
+
+// exitCode maps an error to the process exit code.
+func exitCode(ctx context.Context, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		return ExitInterrupted
+	}
+	var coder interface{ ExitCode() int }
+	if errors.As(err, &coder) {
+		return coder.ExitCode()
+	}
+	return ExitFailure
+}
+
+// printError writes `spk: <what failed>: <why>` and, when known, a hint line.
+func printError(w io.Writer, err error) {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "spk: ") {
+		msg = "spk: " + msg
+	}
+	fmt.Fprintln(w, msg)
+	var h interface{ HintText() string }
+	if errors.As(err, &h) && h.HintText() != "" {
+		fmt.Fprintln(w, "hint: "+h.HintText())
+	}
+}

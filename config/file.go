@@ -1,0 +1,272 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gurkankaymak/hocon"
+	"go.yaml.in/yaml/v3"
+)
+
+// Format is the syntax of a configuration file.
+type Format string
+
+// The formats spk reads.
+const (
+	YAML  Format = "yaml"
+	HOCON Format = "hocon"
+)
+
+// fileValue is one leaf read from a configuration file.
+type fileValue struct {
+	text   string // the value as text, ready for Key.parse
+	line   int    // 1-based line, 0 when unknown
+	scalar bool   // false for maps and lists, which no key accepts
+	from   string // the key as written in the file, when it differs from spk's name
+}
+
+// fileContents is what a configuration file said.
+type fileContents struct {
+	path    string
+	format  Format
+	values  map[string]fileValue
+	ignored []Ignored
+}
+
+// Ignored is a key of the tutorial's HOCON file that spk reads but does not use.
+type Ignored struct {
+	Key    string `json:"key" yaml:"key"`
+	Value  string `json:"value" yaml:"value"`
+	Reason string `json:"reason" yaml:"reason"`
+}
+
+// readFile parses a spk.yaml or the tutorial's HOCON file.
+func readFile(path string) (*fileContents, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &Error{File: path, Msg: "file not found", Hint: "check the path given to --config, or create one with: spk config init"}
+		}
+		return nil, &Error{File: path, Msg: err.Error()}
+	}
+	switch detectFormat(path, data) {
+	case HOCON:
+		return readHOCON(path, data)
+	default:
+		return readYAML(path, data)
+	}
+}
+
+// detectFormat trusts a YAML or JSON extension and otherwise sniffs: the
+// tutorial's file is called config.hocon.sample.
+func detectFormat(path string, data []byte) Format {
+	base := strings.ToLower(filepath.Base(path))
+	switch filepath.Ext(base) {
+	case ".yaml", ".yml", ".json":
+		return YAML
+	case ".conf", ".hocon":
+		return HOCON
+	}
+	if strings.Contains(base, ".hocon") || strings.Contains(base, ".conf") {
+		return HOCON
+	}
+	var probe yaml.Node
+	if yaml.Unmarshal(data, &probe) == nil {
+		return YAML
+	}
+	return HOCON
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+func readYAML(path string, data []byte) (*fileContents, error) {
+	fc := &fileContents{path: path, format: YAML, values: map[string]fileValue{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		line := 0
+		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = strings.TrimSpace(yamlLineRE.ReplaceAllString(msg, ""))
+			msg = strings.TrimPrefix(msg, ": ")
+		}
+		return nil, &Error{File: path, Line: line, Msg: "not valid YAML: " + msg, Hint: "fix the syntax, or compare with the sample from: spk config init"}
+	}
+	if len(doc.Content) == 0 {
+		return fc, nil // an empty file sets nothing
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &Error{File: path, Line: root.Line, Msg: "expected a mapping of keys to values at the top level"}
+	}
+	flattenYAML(root, "", fc.values)
+	return fc, nil
+}
+
+func flattenYAML(n *yaml.Node, prefix string, out map[string]fileValue) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		name := k.Value
+		if prefix != "" {
+			name = prefix + "." + k.Value
+		}
+		// A map under a known leaf is a type error, reported by the loader;
+		// a map under a section is descended.
+		if v.Kind == yaml.MappingNode {
+			if _, leaf := KeyByName(name); !leaf {
+				flattenYAML(v, name, out)
+				continue
+			}
+		}
+		fv := fileValue{line: k.Line, scalar: v.Kind == yaml.ScalarNode}
+		if fv.scalar && v.Tag != "!!null" {
+			fv.text = v.Value
+		}
+		out[name] = fv
+	}
+}
+
+// hoconKeys maps the tutorial's config.hocon.sample keys onto spk's, with the
+// conversion each needs (the tutorial used plain numbers with implied units).
+var hoconKeys = map[string]struct {
+	key     string
+	convert func(hocon.Value) (string, error)
+}{
+	"kinesis.streamName":       {"stream.name", hoconString},
+	"kinesis.region":           {"aws.region", hoconString},
+	"spark.appName":            {"app", hoconString},
+	"spark.checkpointInterval": {"run.checkpoint_interval", hoconNumberAs(time.Second, "seconds")},
+	"spark.batchInterval":      {"run.batch_interval", hoconNumberAs(time.Millisecond, "milliseconds")},
+	"dynamodb.tableName":       {"table.name", hoconString},
+	"aws.awsProfile":           {"aws.profile", hoconString},
+}
+
+// hoconIgnored are tutorial keys that have no meaning in spk, with the reason.
+var hoconIgnored = map[string]string{
+	"spark.master": "spk has no Spark cluster: the consumer is embedded in spk run, and you scale it by running more spk run workers",
+}
+
+func hoconString(v hocon.Value) (string, error) {
+	switch v.Type() {
+	case hocon.StringType, hocon.NumberType, hocon.BooleanType:
+		return unquote(v.String()), nil
+	}
+	return "", fmt.Errorf("expected a string")
+}
+
+func hoconNumberAs(unit time.Duration, unitName string) func(hocon.Value) (string, error) {
+	return func(v hocon.Value) (string, error) {
+		if d, ok := v.(hocon.Duration); ok {
+			return time.Duration(d).String(), nil
+		}
+		n, err := strconv.ParseFloat(unquote(v.String()), 64)
+		if err != nil || n <= 0 {
+			return "", fmt.Errorf("expected a positive number of %s, got %s", unitName, v.String())
+		}
+		return time.Duration(n * float64(unit)).String(), nil
+	}
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+func readHOCON(path string, data []byte) (*fileContents, error) {
+	fc := &fileContents{path: path, format: HOCON, values: map[string]fileValue{}}
+	parsed, err := hocon.ParseString(string(data))
+	if err != nil {
+		var pe *hocon.ParseError
+		msg := err.Error()
+		line := 0
+		if errors.As(err, &pe) {
+			if m := regexp.MustCompile(`at: (\d+):\d+, `).FindStringSubmatch(msg); m != nil {
+				line, _ = strconv.Atoi(m[1])
+				msg = strings.Replace(msg, m[0], ": ", 1)
+			}
+		}
+		return nil, &Error{File: path, Line: line, Msg: "not valid HOCON: " + msg, Hint: "fix the syntax, or use a spk.yaml (spk config init writes one)"}
+	}
+	root, ok := parsed.GetRoot().(hocon.Object)
+	if !ok {
+		return fc, nil
+	}
+	leaves := map[string]hocon.Value{}
+	flattenHOCON(root, "", leaves)
+	names := make([]string, 0, len(leaves))
+	for name := range leaves {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := leaves[name]
+		line := lineOfKey(data, name)
+		if reason, ok := hoconIgnored[name]; ok {
+			fc.ignored = append(fc.ignored, Ignored{Key: name, Value: unquote(v.String()), Reason: reason})
+			continue
+		}
+		if m, ok := hoconKeys[name]; ok {
+			text, err := m.convert(v)
+			if err != nil {
+				return nil, &Error{File: path, Line: line, Key: name, Msg: err.Error()}
+			}
+			fc.values[m.key] = fileValue{text: text, line: line, scalar: true, from: name}
+			continue
+		}
+		// spk's own key names are accepted in HOCON syntax too.
+		fc.values[name] = fileValue{text: unquote(v.String()), line: line, scalar: v.Type() != hocon.ArrayType}
+	}
+	return fc, nil
+}
+
+func flattenHOCON(o hocon.Object, prefix string, out map[string]hocon.Value) {
+	for k, v := range o {
+		name := unquote(k)
+		if prefix != "" {
+			name = prefix + "." + name
+		}
+		if sub, ok := v.(hocon.Object); ok {
+			if _, leaf := KeyByName(name); !leaf {
+				flattenHOCON(sub, name, out)
+				continue
+			}
+		}
+		out[name] = v
+	}
+}
+
+// lineOfKey finds the line that sets a dotted key's last element, for error
+// messages; the HOCON parser does not keep positions.
+func lineOfKey(data []byte, dotted string) int {
+	parts := strings.Split(dotted, ".")
+	re := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(parts[len(parts)-1]) + `"?\s*[:=]`)
+	for i, l := range bytes.Split(data, []byte("\n")) {
+		if re.Match(l) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// knownHOCONKeys lists the tutorial keys spk understands, for error hints.
+func knownHOCONKeys() string {
+	names := make([]string, 0, len(hoconKeys)+len(hoconIgnored))
+	for k := range hoconKeys {
+		names = append(names, k)
+	}
+	for k := range hoconIgnored {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,206 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind is the type of a configuration value.
+type Kind int
+
+// The kinds of value a key can hold.
+const (
+	String Kind = iota
+	Int
+	Duration
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Int:
+		return "integer"
+	case Duration:
+		return "duration"
+	default:
+		return "string"
+	}
+}
+
+// Key describes one configuration key: its name in spk.yaml, its default, the
+// environment variables and flag that can set it, and how to check a value.
+type Key struct {
+	Name    string   // dotted name, as in spk.yaml ("stream.name")
+	Kind    Kind     // the value's type
+	Default string   // the default, as text
+	Env     []string // environment variables, first set wins
+	Flag    string   // the flag name, when a command defines it
+	Doc     string   // one line for `spk config show` and the sample file
+	// Check validates a parsed value; it returns what was expected on failure.
+	Check func(v any) error
+}
+
+// Keys lists every key spk understands, in the order they are shown.
+var Keys = []Key{
+	{Name: "app", Default: "StreamingCountsApp", Env: []string{"SPK_APP"}, Flag: "app",
+		Doc: "application name; also names the lease (checkpoint) table", Check: checkTableName},
+	{Name: "aws.profile", Env: []string{"SPK_AWS_PROFILE", "AWS_PROFILE"}, Flag: "profile",
+		Doc: "AWS profile; empty means the embedded endpoint, a name means real AWS"},
+	{Name: "aws.region", Default: "us-east-1", Env: []string{"SPK_AWS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"}, Flag: "region",
+		Doc: "AWS region", Check: checkRegion},
+	{Name: "aws.endpoint_url", Default: "http://127.0.0.1:4566", Env: []string{"SPK_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL"}, Flag: "endpoint-url",
+		Doc: "endpoint for both services; the default is the embedded one (ignored for AWS when a profile is set and this is not)", Check: checkURL},
+	{Name: "aws.kinesis_endpoint_url", Env: []string{"SPK_AWS_KINESIS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KINESIS"},
+		Doc: "endpoint for Kinesis only; overrides aws.endpoint_url", Check: checkURL},
+	{Name: "aws.dynamodb_endpoint_url", Env: []string{"SPK_AWS_DYNAMODB_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"},
+		Doc: "endpoint for DynamoDB only; overrides aws.endpoint_url", Check: checkURL},
+	{Name: "stream.name", Default: "my-stream", Env: []string{"SPK_STREAM_NAME"}, Flag: "stream",
+		Doc: "Kinesis stream name", Check: checkStreamName},
+	{Name: "stream.shards", Kind: Int, Default: "1", Env: []string{"SPK_STREAM_SHARDS"}, Flag: "shards",
+		Doc: "shards when spk creates the stream (the tutorial uses 1)", Check: checkShards},
+	{Name: "table.name", Default: "my-table", Env: []string{"SPK_TABLE_NAME"}, Flag: "table",
+		Doc: "DynamoDB aggregate table name", Check: checkTableName},
+	{Name: "run.initial_position", Default: "TRIM_HORIZON", Env: []string{"SPK_RUN_INITIAL_POSITION"}, Flag: "initial-position",
+		Doc: "where a new shard lease starts reading: TRIM_HORIZON, LATEST or AT_TIMESTAMP", Check: checkPosition},
+	{Name: "run.batch_interval", Kind: Duration, Default: "2s", Env: []string{"SPK_RUN_BATCH_INTERVAL"}, Flag: "batch-interval",
+		Doc: "how often the consumer flushes counts to the table", Check: checkPositive},
+	{Name: "run.checkpoint_interval", Kind: Duration, Default: "10s", Env: []string{"SPK_RUN_CHECKPOINT_INTERVAL"}, Flag: "checkpoint-interval",
+		Doc: "how often the consumer checkpoints its position", Check: checkPositive},
+	{Name: "run.bucket_size", Kind: Duration, Default: "1m", Env: []string{"SPK_RUN_BUCKET_SIZE"}, Flag: "bucket-size",
+		Doc: "bucket width; must divide an hour or a day", Check: checkBucketSize},
+	{Name: "run.group_by", Default: "type", Env: []string{"SPK_RUN_GROUP_BY"}, Flag: "group-by",
+		Doc: "event field whose value names the counted type", Check: checkNonEmpty},
+	{Name: "local.addr", Default: "127.0.0.1:4566", Env: []string{"SPK_LOCAL_ADDR"}, Flag: "addr",
+		Doc: "address the embedded endpoint listens on", Check: checkNonEmpty},
+	{Name: "local.data_dir", Env: []string{"SPK_LOCAL_DATA_DIR"}, Flag: "data-dir",
+		Doc: "embedded endpoint data directory; empty means $XDG_DATA_HOME/spk/local"},
+	{Name: "log_level", Default: "info", Env: []string{"SPK_LOG_LEVEL"}, Flag: "log-level",
+		Doc: "debug, info, warn or error", Check: checkLogLevel},
+}
+
+// KeyByName returns the key with that dotted name.
+func KeyByName(name string) (Key, bool) {
+	for _, k := range Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// parse converts text into the key's kind, saying what was expected on failure.
+func (k Key) parse(text string) (any, error) {
+	switch k.Kind {
+	case Int:
+		n, err := strconv.Atoi(strings.TrimSpace(text))
+		if err != nil {
+			return nil, fmt.Errorf("expected an integer, got %q", text)
+		}
+		return n, k.check(n)
+	case Duration:
+		d, err := time.ParseDuration(strings.TrimSpace(text))
+		if err != nil {
+			return nil, fmt.Errorf("expected a duration such as 2s, 500ms or 1m, got %q", text)
+		}
+		return d, k.check(d)
+	default:
+		return text, k.check(text)
+	}
+}
+
+func (k Key) check(v any) error {
+	if k.Check == nil {
+		return nil
+	}
+	return k.Check(v)
+}
+
+var (
+	streamNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,128}$`)
+	tableNameRE  = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
+	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+)
+
+func checkStreamName(v any) error {
+	if !streamNameRE.MatchString(v.(string)) {
+		return fmt.Errorf("expected a stream name of 1 to 128 letters, digits, '_', '.' or '-', got %q", v)
+	}
+	return nil
+}
+
+func checkTableName(v any) error {
+	if !tableNameRE.MatchString(v.(string)) {
+		return fmt.Errorf("expected a table name of 3 to 255 letters, digits, '_', '.' or '-', got %q", v)
+	}
+	return nil
+}
+
+func checkRegion(v any) error {
+	if !regionRE.MatchString(v.(string)) {
+		return fmt.Errorf("expected an AWS region such as us-east-1, got %q", v)
+	}
+	return nil
+}
+
+func checkURL(v any) error {
+	s := v.(string)
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("expected an http:// or https:// URL such as http://127.0.0.1:4566, got %q", s)
+	}
+	return nil
+}
+
+func checkShards(v any) error {
+	if n := v.(int); n < 1 || n > 10000 {
+		return fmt.Errorf("expected a shard count from 1 to 10000, got %d", n)
+	}
+	return nil
+}
+
+func checkPosition(v any) error {
+	switch v.(string) {
+	case "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP":
+		return nil
+	}
+	return fmt.Errorf("expected TRIM_HORIZON, LATEST or AT_TIMESTAMP, got %q", v)
+}
+
+func checkPositive(v any) error {
+	if d := v.(time.Duration); d <= 0 {
+		return fmt.Errorf("expected a positive duration, got %s", d)
+	}
+	return nil
+}
+
+// checkBucketSize accepts whole-second widths that tile an hour or a day, so
+// every bucket starts at the same wall-clock offsets on every worker.
+func checkBucketSize(v any) error {
+	d := v.(time.Duration)
+	ok := d >= time.Second && d%time.Second == 0 && (time.Hour%d == 0 || 24*time.Hour%d == 0)
+	if !ok {
+		return fmt.Errorf("expected a bucket size that divides an hour or a day (1m, 5m, 15m, 1h, 6h, 24h), got %s", d)
+	}
+	return nil
+}
+
+func checkNonEmpty(v any) error {
+	if strings.TrimSpace(v.(string)) == "" {
+		return fmt.Errorf("expected a non-empty value")
+	}
+	return nil
+}
+
+func checkLogLevel(v any) error {
+	switch v.(string) {
+	case "debug", "info", "warn", "error":
+		return nil
+	}
+	return fmt.Errorf("expected debug, info, warn or error, got %q", v)
+}

@@ -1,0 +1,373 @@
+// Package config loads spk's configuration once, with the documented
+// precedence (flags > environment > file > defaults), into a typed, validated
+// Config, and remembers where each value came from.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Config is spk's effective configuration.
+type Config struct {
+	App      string `json:"app" yaml:"app"`
+	LogLevel string `json:"log_level" yaml:"log_level"`
+	AWS      AWS    `json:"aws" yaml:"aws"`
+	Stream   Stream `json:"stream" yaml:"stream"`
+	Table    Table  `json:"table" yaml:"table"`
+	Run      Run    `json:"run" yaml:"run"`
+	Local    Local  `json:"local" yaml:"local"`
+}
+
+// AWS says which endpoint and credentials spk talks to.
+type AWS struct {
+	Profile             string `json:"profile" yaml:"profile"`
+	Region              string `json:"region" yaml:"region"`
+	EndpointURL         string `json:"endpoint_url" yaml:"endpoint_url"`
+	KinesisEndpointURL  string `json:"kinesis_endpoint_url" yaml:"kinesis_endpoint_url"`
+	DynamoDBEndpointURL string `json:"dynamodb_endpoint_url" yaml:"dynamodb_endpoint_url"`
+	// EndpointFromDefault is true when EndpointURL is the built-in default,
+	// which a profile (real AWS) replaces with AWS's own endpoints.
+	EndpointFromDefault bool `json:"-" yaml:"-"`
+}
+
+// Stream is the Kinesis stream events flow through.
+type Stream struct {
+	Name   string `json:"name" yaml:"name"`
+	Shards int    `json:"shards" yaml:"shards"`
+}
+
+// Table is the DynamoDB aggregate table.
+type Table struct {
+	Name string `json:"name" yaml:"name"`
+}
+
+// Run configures the consumer.
+type Run struct {
+	InitialPosition    string        `json:"initial_position" yaml:"initial_position"`
+	BatchInterval      time.Duration `json:"batch_interval" yaml:"batch_interval"`
+	CheckpointInterval time.Duration `json:"checkpoint_interval" yaml:"checkpoint_interval"`
+	BucketSize         time.Duration `json:"bucket_size" yaml:"bucket_size"`
+	GroupBy            string        `json:"group_by" yaml:"group_by"`
+}
+
+// Local configures the embedded endpoint.
+type Local struct {
+	Addr    string `json:"addr" yaml:"addr"`
+	DataDir string `json:"data_dir" yaml:"data_dir"`
+}
+
+// UsesAWS reports whether spk targets real AWS rather than an endpoint URL:
+// a profile is set and no endpoint was given explicitly.
+func (c *Config) UsesAWS() bool {
+	return c.AWS.Profile != "" && c.AWS.EndpointFromDefault
+}
+
+// EndpointFor returns the endpoint URL for "kinesis" or "dynamodb", or ""
+// when the AWS SDK should resolve AWS's own endpoint.
+func (c *Config) EndpointFor(service string) string {
+	switch service {
+	case "kinesis":
+		if c.AWS.KinesisEndpointURL != "" {
+			return c.AWS.KinesisEndpointURL
+		}
+	case "dynamodb":
+		if c.AWS.DynamoDBEndpointURL != "" {
+			return c.AWS.DynamoDBEndpointURL
+		}
+	}
+	if c.UsesAWS() {
+		return ""
+	}
+	return c.AWS.EndpointURL
+}
+
+// SourceKind says which layer a value came from.
+type SourceKind string
+
+// The layers, highest precedence first.
+const (
+	FromFlag    SourceKind = "flag"
+	FromEnv     SourceKind = "env"
+	FromFile    SourceKind = "file"
+	FromDefault SourceKind = "default"
+)
+
+// Source is where one key's effective value came from.
+type Source struct {
+	Kind   SourceKind `json:"source" yaml:"source"`
+	Detail string     `json:"from,omitempty" yaml:"from,omitempty"` // "--stream", "SPK_STREAM_NAME", "spk.yaml:3"
+}
+
+// Loaded is a loaded configuration with its provenance.
+type Loaded struct {
+	Config
+	File    string            // the file read, "" when none
+	Format  Format            // its format
+	Sources map[string]Source // per key
+	Values  map[string]any    // per key, typed
+	Ignored []Ignored         // HOCON keys read but not used
+}
+
+// Options says where to look for configuration.
+type Options struct {
+	// File is --config; empty means discover ./spk.yaml, then the user config dir.
+	File string
+	// Flags holds the command's flags; a flag named as a key's Flag sets it
+	// when the user gave it.
+	Flags *pflag.FlagSet
+	// LookupEnv reads the environment; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// WorkDir is where ./spk.yaml is looked for; "" means the current directory.
+	WorkDir string
+	// UserConfigDir is where spk/spk.yaml is looked for; "" means $XDG_CONFIG_HOME
+	// or ~/.config.
+	UserConfigDir string
+}
+
+// DefaultUserConfigDir returns $XDG_CONFIG_HOME, else ~/.config.
+func DefaultUserConfigDir(lookupEnv func(string) (string, bool)) string {
+	if d, ok := lookupEnv("XDG_CONFIG_HOME"); ok && d != "" {
+		return d
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".config")
+	}
+	return ""
+}
+
+// Discover returns the configuration file to read, or "" when there is none.
+func Discover(opts Options) string {
+	if opts.File != "" {
+		return opts.File
+	}
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	if f, ok := lookup("SPK_CONFIG"); ok && f != "" {
+		return f
+	}
+	candidates := []string{filepath.Join(opts.WorkDir, "spk.yaml")}
+	dir := opts.UserConfigDir
+	if dir == "" {
+		dir = DefaultUserConfigDir(lookup)
+	}
+	if dir != "" {
+		candidates = append(candidates, filepath.Join(dir, "spk", "spk.yaml"))
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c
+		}
+	}
+	return ""
+}
+
+// Load reads flags, environment, file and defaults into a validated Config.
+// The first mistake found is returned as an *Error.
+func Load(opts Options) (*Loaded, error) {
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	out := &Loaded{Sources: map[string]Source{}, Values: map[string]any{}}
+
+	var fc *fileContents
+	if path := Discover(opts); path != "" {
+		var err error
+		if fc, err = readFile(path); err != nil {
+			return nil, err
+		}
+		out.File, out.Format, out.Ignored = fc.path, fc.format, fc.ignored
+		if err := checkUnknown(fc); err != nil {
+			return nil, err
+		}
+	}
+
+	// viper merges the layers; spk parses each value itself so an error can
+	// name the layer, the key and what was expected.
+	v := viper.New()
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	fileMap := map[string]any{}
+	for _, k := range Keys {
+		v.SetDefault(k.Name, k.Default)
+		if fc != nil {
+			if fv, ok := fc.values[k.Name]; ok {
+				fileMap[k.Name] = fv.text
+			}
+		}
+	}
+	if err := v.MergeConfigMap(nest(fileMap)); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	for _, k := range Keys {
+		src := Source{Kind: FromDefault}
+		var text string
+		if fc != nil {
+			if fv, ok := fc.values[k.Name]; ok {
+				if !fv.scalar {
+					return nil, &Error{File: fc.path, Line: fv.line, Key: fileKeyName(k.Name, fv), Msg: fmt.Sprintf("expected a %s, got a map or a list", k.Kind)}
+				}
+				src = Source{Kind: FromFile, Detail: fileDetail(fc.path, fv)}
+			}
+		}
+		if opts.Flags != nil && k.Flag != "" {
+			if f := opts.Flags.Lookup(k.Flag); f != nil && f.Changed {
+				if err := v.BindPFlag(k.Name, f); err != nil {
+					return nil, fmt.Errorf("configuration: bind --%s: %w", k.Flag, err)
+				}
+				src = Source{Kind: FromFlag, Detail: "--" + k.Flag}
+			}
+		}
+		if src.Kind != FromFlag {
+			// The environment is read through lookup (not viper's os.Getenv)
+			// so tests control it; the first of the key's names that is set wins.
+			for _, env := range k.Env {
+				if val, ok := lookup(env); ok && val != "" {
+					v.Set(k.Name, val)
+					src = Source{Kind: FromEnv, Detail: env}
+					break
+				}
+			}
+		}
+		text = v.GetString(k.Name)
+		val, err := k.parse(text)
+		if err != nil {
+			e := &Error{Key: k.Name, Msg: err.Error()}
+			switch src.Kind {
+			case FromFile:
+				fv := fc.values[k.Name]
+				e.File, e.Line, e.Key = fc.path, fv.line, fileKeyName(k.Name, fv)
+			case FromEnv:
+				e.Env = src.Detail
+			case FromFlag:
+				e.Flag, e.Key = k.Flag, ""
+			}
+			return nil, e
+		}
+		out.Values[k.Name] = val
+		out.Sources[k.Name] = src
+	}
+	out.Config = build(out.Values)
+	out.Config.AWS.EndpointFromDefault = out.Sources["aws.endpoint_url"].Kind == FromDefault
+	return out, nil
+}
+
+func fileKeyName(name string, fv fileValue) string {
+	if fv.from != "" {
+		return fv.from
+	}
+	return name
+}
+
+func fileDetail(path string, fv fileValue) string {
+	d := path
+	if fv.line > 0 {
+		d = fmt.Sprintf("%s:%d", path, fv.line)
+	}
+	if fv.from != "" {
+		d += " (" + fv.from + ")"
+	}
+	return d
+}
+
+// checkUnknown refuses keys spk does not know, so a typo is not silently ignored.
+func checkUnknown(fc *fileContents) error {
+	names := make([]string, 0, len(fc.values))
+	for name := range fc.values {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool { return fc.values[names[i]].line < fc.values[names[j]].line })
+	for _, name := range names {
+		if _, ok := KeyByName(name); ok {
+			continue
+		}
+		hint := "see the documented keys with: spk config init --force /tmp/spk.yaml"
+		if fc.format == HOCON {
+			hint = "spk reads these tutorial keys: " + knownHOCONKeys() + ", and its own keys (spk config show lists them)"
+		}
+		return &Error{File: fc.path, Line: fc.values[name].line, Key: name, Msg: "unknown key", Hint: hint}
+	}
+	return nil
+}
+
+// nest turns dotted keys into the nested maps viper merges.
+func nest(flat map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range flat {
+		parts := strings.Split(k, ".")
+		m := out
+		for _, p := range parts[:len(parts)-1] {
+			next, ok := m[p].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				m[p] = next
+			}
+			m = next
+		}
+		m[parts[len(parts)-1]] = v
+	}
+	return out
+}
+
+func build(vals map[string]any) Config {
+	s := func(k string) string { return vals[k].(string) }
+	d := func(k string) time.Duration { return vals[k].(time.Duration) }
+	return Config{
+		App:      s("app"),
+		LogLevel: s("log_level"),
+		AWS: AWS{
+			Profile:             s("aws.profile"),
+			Region:              s("aws.region"),
+			EndpointURL:         s("aws.endpoint_url"),
+			KinesisEndpointURL:  s("aws.kinesis_endpoint_url"),
+			DynamoDBEndpointURL: s("aws.dynamodb_endpoint_url"),
+		},
+		Stream: Stream{Name: s("stream.name"), Shards: vals["stream.shards"].(int)},
+		Table:  Table{Name: s("table.name")},
+		Run: Run{
+			InitialPosition:    s("run.initial_position"),
+			BatchInterval:      d("run.batch_interval"),
+			CheckpointInterval: d("run.checkpoint_interval"),
+			BucketSize:         d("run.bucket_size"),
+			GroupBy:            s("run.group_by"),
+		},
+		Local: Local{Addr: s("local.addr"), DataDir: s("local.data_dir")},
+	}
+}
+
+// Display renders a typed value the way spk.yaml spells it.
+func Display(v any) string {
+	switch x := v.(type) {
+	case time.Duration:
+		return formatDuration(x)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// formatDuration prints 2s and 1m rather than Go's 2s and 1m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	for _, suffix := range []string{"m0s", "h0m"} {
+		if strings.HasSuffix(s, suffix) {
+			s = strings.TrimSuffix(s, suffix[1:])
+		}
+	}
+	return s
+}
+
+// IsConfigError reports whether err is a configuration mistake.
+func IsConfigError(err error) bool {
+	var ce *Error
+	return errors.As(err, &ce)
+}

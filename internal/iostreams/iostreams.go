@@ -1,0 +1,57 @@
+// Package iostreams owns spk's standard streams: where data and progress go,
+// whether each is a terminal, and whether colour is allowed.
+package iostreams
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are the streams a command reads and writes. Data goes to Out;
+// progress, prompts and the live views go to ErrOut.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	inTTY, outTTY, errTTY bool
+	color                 bool
+}
+
+// System returns the process's streams with terminal detection. NO_COLOR and
+// TERM=dumb turn colour off.
+func System() *IOStreams {
+	isTTY := func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+	dumb := os.Getenv("TERM") == "dumb"
+	s := &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		inTTY: isTTY(os.Stdin), outTTY: isTTY(os.Stdout) && !dumb, errTTY: isTTY(os.Stderr) && !dumb,
+	}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	s.color = s.errTTY && !noColor
+	return s
+}
+
+// Test returns in-memory streams for tests, none of them a terminal.
+func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
+}
+
+// SetTTY pretends, for tests, that the streams are (or are not) terminals.
+func (s *IOStreams) SetTTY(in, out, errOut bool) { s.inTTY, s.outTTY, s.errTTY = in, out, errOut }
+
+// IsStdinTTY reports whether standard input is a terminal.
+func (s *IOStreams) IsStdinTTY() bool { return s.inTTY }
+
+// IsStdoutTTY reports whether standard output is a terminal.
+func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }
+
+// IsStderrTTY reports whether standard error is a terminal.
+func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }
+
+// ColorEnabled reports whether progress output may use colour.
+func (s *IOStreams) ColorEnabled() bool { return s.color }
