@@ -60,3 +60,13 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintln(w, "hint: "+h.HintText())
 	}
 }
+
+// hinted is a failure (exit 1) with a line that tells the user what to do.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (e *hinted) Error() string    { return e.err.Error() }
+func (e *hinted) Unwrap() error    { return e.err }
+func (e *hinted) HintText() string { return e.hint }

@@ -7,8 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/cmd/tui"
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/internal/iostreams"
+	"github.com/spk-cli/spk/provision"
 )
 
 // Factory builds what commands need, lazily, so `spk version` touches
@@ -73,4 +75,23 @@ func (f *Factory) Logger(l *config.Loaded) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(l.LogLevel))
 	return slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: level}))
+}
+
+// Clients loads the configuration and builds the AWS clients for it.
+func (f *Factory) Clients(c *cobra.Command) (*config.Loaded, *provision.Clients, error) {
+	cfg, err := f.Config(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	clients, err := provision.NewClients(c.Context(), cfg, f.lookupEnv)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, clients, nil
+}
+
+// stepPrinter prints task progress on stderr: plain lines, coloured on a
+// terminal, or JSON lines when asked.
+func (f *Factory) stepPrinter(asJSON bool) *tui.StepPrinter {
+	return tui.NewStepPrinter(f.IO.ErrOut, f.IO.ColorEnabled(), asJSON)
 }

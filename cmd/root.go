@@ -49,7 +49,7 @@ func isCobraUsageError(err error) bool {
 		return false
 	}
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs an argument", "required flag"} {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs an argument", "required flag", "if any flags in the group"} {
 		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
 			return true
 		}
@@ -92,6 +92,18 @@ Select a profile (--profile, AWS_PROFILE) to use real AWS.`,
 	root.AddCommand(
 		newVersionCmd(f),
 		newConfigCmd(f),
+		newLocalCmd(f),
+		newCreateProfileCmd(f),
+		newCreateStreamCmd(f),
+		newDescribeStreamCmd(f),
+		newCreateTableCmd(f),
+		newStatusCmd(f),
+		newTeardownCmd(f),
+		newDoctorCmd(f),
+		newGenerateEventsCmd(f),
+		newRunCmd(f),
+		newShowCmd(f),
+		newUpCmd(f),
 	)
 	return root
 }

@@ -257,6 +257,10 @@ func Load(opts Options) (*Loaded, error) {
 		out.Values[k.Name] = val
 		out.Sources[k.Name] = src
 	}
+	// The default endpoint is wherever the embedded endpoint listens.
+	if out.Sources["aws.endpoint_url"].Kind == FromDefault {
+		out.Values["aws.endpoint_url"] = "http://" + out.Values["local.addr"].(string)
+	}
 	out.Config = build(out.Values)
 	out.Config.AWS.EndpointFromDefault = out.Sources["aws.endpoint_url"].Kind == FromDefault
 	return out, nil

@@ -3,9 +3,13 @@
 package iostreams
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 )
@@ -19,6 +23,7 @@ type IOStreams struct {
 
 	inTTY, outTTY, errTTY bool
 	color                 bool
+	inReader              *bufio.Reader
 }
 
 // System returns the process's streams with terminal detection. NO_COLOR and
@@ -55,3 +60,26 @@ func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }
 
 // ColorEnabled reports whether progress output may use colour.
 func (s *IOStreams) ColorEnabled() bool { return s.color }
+
+// ReadLine reads one line from In, without its line ending. All prompts
+// share one buffered reader so no typed-ahead input is lost between them.
+func (s *IOStreams) ReadLine() (string, error) {
+	if s.inReader == nil {
+		s.inReader = bufio.NewReader(s.In)
+	}
+	line, err := s.inReader.ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// ReadSecret reads a line without echoing it when In is a terminal.
+func (s *IOStreams) ReadSecret() (string, error) {
+	if f, ok := s.In.(*os.File); ok && s.inTTY && s.inReader == nil {
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(s.ErrOut)
+		return string(b), err
+	}
+	return s.ReadLine()
+}

@@ -1,0 +1,394 @@
+// Command consumer measures spk's stream consumer against spk's embedded
+// endpoint: a raw GetRecords drain of a pre-filled stream (the limit), the
+// consumer reading the same stream to exact counts (as a child process, so its
+// peak RSS can be read), and put-to-visible latency under a steady producer.
+//
+//	go run ./bench/consumer -events 1000000 -shards 4 -rate 2000 -latency 30s
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"golang.org/x/time/rate"
+
+	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/bucket"
+	"github.com/spk-cli/spk/stream/consume"
+	"github.com/spk-cli/spk/stream/consume/endpointtest"
+)
+
+func main() {
+	var (
+		events   = flag.Int("events", 1_000_000, "events to pre-fill")
+		shards   = flag.Int("shards", 4, "shards of the stream")
+		rateEvs  = flag.Int("rate", 2000, "producer rate for the latency run (events/s)")
+		latency  = flag.Duration("latency", 30*time.Second, "length of the latency run; 0 skips it")
+		endpoint = flag.String("endpoint", "", "use this endpoint URL instead of starting spk's in-process endpoint")
+		child    = flag.Bool("child", false, "internal: run the consumer until caught up and report")
+		stream   = flag.String("stream", "", "internal: stream for -child")
+		table    = flag.String("table", "", "internal: aggregate table for -child")
+	)
+	flag.Parse()
+	if *child {
+		os.Exit(runChild(*endpoint, *stream, *table))
+	}
+	if err := run(*events, int32(*shards), *rateEvs, *latency, *endpoint); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(events int, shards int32, rateEvs int, latency time.Duration, url string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if url == "" {
+		srv, err := local.Start(ctx, local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: -1, DeleteDelay: -1, UpdateDelay: -1})
+		if err != nil {
+			return err
+		}
+		defer srv.Shutdown(context.Background())
+		url = srv.URL()
+	}
+	e := endpointtest.Endpoints{KinesisURL: url, DynamoDBURL: url}
+	kc, _ := e.Clients()
+	fmt.Printf("endpoint %s, %d events, %d shards\n", url, events, shards)
+
+	// Pre-fill.
+	if err := endpointtest.CreateStream(ctx, kc, "bench", shards); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if err := prefill(ctx, kc, "bench", events); err != nil {
+		return err
+	}
+	fmt.Printf("prefill: %d events in %s (%.0f events/s)\n", events, time.Since(t0).Round(time.Millisecond), float64(events)/time.Since(t0).Seconds())
+
+	// (a) raw drains.
+	for _, paced := range []bool{false, true} {
+		n, d, err := drain(ctx, kc, "bench", paced)
+		if err != nil {
+			return err
+		}
+		label := "raw drain, unpaced"
+		if paced {
+			label = "raw drain, 5 GetRecords/s per shard"
+		}
+		fmt.Printf("%s: %d records in %s = %.0f events/s\n", label, n, d.Round(time.Millisecond), float64(n)/d.Seconds())
+		rawRates = append(rawRates, float64(n)/d.Seconds())
+	}
+
+	// (b) the consumer as a child process, until caught up.
+	self, _ := os.Executable()
+	cmd := exec.CommandContext(ctx, self, "-child", "-endpoint", url, "-stream", "bench", "-table", "bench-counts")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	t1 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	var rep childReport
+	if err := json.NewDecoder(bufio.NewReader(out)).Decode(&rep); err != nil {
+		return fmt.Errorf("read the consumer's report: %w", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("consumer: %w", err)
+	}
+	wall := time.Since(t1)
+	got, err := endpointtest.ScanCounts(ctx, e.ClientsDB(), "bench-counts")
+	if err != nil {
+		return err
+	}
+	exact := "EXACT"
+	if d := endpointtest.Diff(expected, got); d != "" {
+		exact = "NOT EXACT:\n" + d
+	}
+	cr := float64(rep.Records) / rep.Seconds
+	fmt.Printf("consumer until caught up: %d records in %.2fs run (%.2fs with process start) = %.0f events/s; counts %s\n", rep.Records, rep.Seconds, wall.Seconds(), cr, exact)
+	fmt.Printf("ratio to raw drain: %.0f%% of unpaced, %.0f%% of paced\n", 100*cr/rawRates[0], 100*cr/rawRates[1])
+	// VmHWM as the child reads it at exit. (wait4's maxrss is not used: after
+	// a vfork-style exec it includes the parent's RSS.)
+	fmt.Printf("consumer peak RSS: VmHWM %d kB (%.1f MB)\n", rep.VmHWMKB, float64(rep.VmHWMKB)/1024)
+
+	if latency > 0 {
+		if err := measureLatency(ctx, e, shards, rateEvs, latency); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	rawRates []float64
+	expected = endpointtest.Counts{}
+	bucketer = &bucket.Bucketer{Size: time.Minute, GroupBy: "type"}
+)
+
+func prefill(ctx context.Context, kc *kinesis.Client, stream string, n int) error {
+	const batch = 500
+	var mu sync.Mutex
+	jobs := make(chan []types.PutRecordsRequestEntry)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range jobs {
+				if err := endpointtest.Put(ctx, kc, stream, b); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := 0; i < n; i += batch {
+			var b []types.PutRecordsRequestEntry
+			local := endpointtest.Counts{}
+			for j := i; j < min(i+batch, n); j++ {
+				typ := endpointtest.Types[j%len(endpointtest.Types)]
+				data := endpointtest.Event(time.Now(), typ)
+				k, _ := bucketer.Key(data)
+				local[k]++
+				b = append(b, types.PutRecordsRequestEntry{PartitionKey: aws.String(strconv.Itoa(j)), Data: data})
+			}
+			mu.Lock()
+			for k, v := range local {
+				expected[k] += v
+			}
+			mu.Unlock()
+			select {
+			case jobs <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return ctx.Err()
+	}
+}
+
+// drain reads every shard from TRIM_HORIZON to its tip, in parallel.
+func drain(ctx context.Context, kc *kinesis.Client, stream string, paced bool) (int64, time.Duration, error) {
+	out, err := kc.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String(stream)})
+	if err != nil {
+		return 0, 0, err
+	}
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, len(out.Shards))
+	t0 := time.Now()
+	for _, s := range out.Shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lim := rate.NewLimiter(rate.Inf, 1)
+			if paced {
+				lim = rate.NewLimiter(5, 1)
+			}
+			it, err := kc.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String(stream), ShardId: s.ShardId, ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
+			if err != nil {
+				errs <- err
+				return
+			}
+			iter := it.ShardIterator
+			for iter != nil {
+				lim.Wait(ctx)
+				r, err := kc.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(10000)})
+				if err != nil {
+					errs <- err
+					return
+				}
+				total.Add(int64(len(r.Records)))
+				if len(r.Records) == 0 && aws.ToInt64(r.MillisBehindLatest) == 0 {
+					return
+				}
+				iter = r.NextShardIterator
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return 0, 0, err
+	default:
+	}
+	return total.Load(), time.Since(t0), nil
+}
+
+type childReport struct {
+	Records uint64  `json:"records"`
+	Seconds float64 `json:"seconds"`
+	VmHWMKB int64   `json:"vmhwm_kb"`
+}
+
+func runChild(url, stream, table string) int {
+	e := endpointtest.Endpoints{KinesisURL: url, DynamoDBURL: url}
+	kc, db := e.Clients()
+	c, err := consume.New(consume.Options{
+		Kinesis: kc, DynamoDB: db, Stream: stream, Table: table, App: table + "-app", UntilCaughtUp: true,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	t0 := time.Now()
+	if err := c.Run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	rep := childReport{Records: c.Snapshot().RecordsIn, Seconds: time.Since(t0).Seconds(), VmHWMKB: vmHWM()}
+	json.NewEncoder(os.Stdout).Encode(rep)
+	return 0
+}
+
+func vmHWM() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return -1
+}
+
+// measureLatency runs a consumer at default settings while a producer puts
+// rateEvs events/s, and measures from each batch's acknowledgement to the
+// first scan of the aggregate table that includes it.
+func measureLatency(ctx context.Context, e endpointtest.Endpoints, shards int32, rateEvs int, d time.Duration) error {
+	kc, db := e.Clients()
+	if err := endpointtest.CreateStream(ctx, kc, "bench-latency", shards); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c, err := consume.New(consume.Options{Kinesis: kc, DynamoDB: db, Stream: "bench-latency", Table: "bench-latency-counts", App: "bench-latency-app"})
+	if err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); c.Run(cctx) }()
+
+	type put struct {
+		key   bucket.Key
+		cum   int64 // the row's count once this batch is visible
+		acked time.Time
+	}
+	var mu sync.Mutex
+	var pending []put
+	cum := map[bucket.Key]int64{}
+	var lats []time.Duration
+
+	// Poll the table.
+	pollDone := make(chan struct{})
+	go func() {
+		defer close(pollDone)
+		for cctx.Err() == nil {
+			got, err := endpointtest.ScanCounts(cctx, db, "bench-latency-counts")
+			now := time.Now()
+			if err == nil {
+				mu.Lock()
+				kept := pending[:0]
+				for _, p := range pending {
+					if got[p.key] >= p.cum {
+						lats = append(lats, now.Sub(p.acked))
+					} else {
+						kept = append(kept, p)
+					}
+				}
+				pending = kept
+				mu.Unlock()
+			}
+			select {
+			case <-cctx.Done():
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+
+	// Produce: a batch every 50 ms.
+	per := max(rateEvs/20, 1)
+	tick := time.NewTicker(50 * time.Millisecond)
+	end := time.Now().Add(d)
+	sent := 0
+	for time.Now().Before(end) {
+		<-tick.C
+		var b []types.PutRecordsRequestEntry
+		rows := map[bucket.Key]int64{}
+		for i := 0; i < per; i++ {
+			data := endpointtest.Event(time.Now(), endpointtest.Types[(sent+i)%5])
+			k, _ := bucketer.Key(data)
+			rows[k]++
+			b = append(b, types.PutRecordsRequestEntry{PartitionKey: aws.String(strconv.Itoa(sent + i)), Data: data})
+		}
+		if err := endpointtest.Put(ctx, kc, "bench-latency", b); err != nil {
+			return err
+		}
+		acked := time.Now()
+		sent += per
+		mu.Lock()
+		for k, n := range rows {
+			cum[k] += n
+			pending = append(pending, put{key: k, cum: cum[k], acked: acked})
+		}
+		mu.Unlock()
+	}
+	tick.Stop()
+	// Let the last batches become visible.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(pending)
+		mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-pollDone
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
+	if len(lats) == 0 {
+		return fmt.Errorf("no put became visible")
+	}
+	q := func(p float64) time.Duration {
+		return lats[min(len(lats)-1, int(p*float64(len(lats))))].Round(time.Millisecond)
+	}
+	fmt.Printf("latency at %d events/s for %s (%d events, %d row updates measured, %d never seen): p50 %s p99 %s max %s\n",
+		rateEvs, d, sent, len(lats), len(pending), q(0.50), q(0.99), lats[len(lats)-1].Round(time.Millisecond))
+	return nil
+}

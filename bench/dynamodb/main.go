@@ -1,0 +1,508 @@
+// Command dynamodb measures spk's local DynamoDB endpoint against dynalite:
+// UpdateItem ADD counter calls/s (the tutorial's per-minute counters: 8
+// concurrent clients over 60 keys of a table with hash BucketStart S and
+// range EventType S), PutItem calls/s and Query items/s. Each endpoint runs
+// as its own process, so its peak RSS (VmHWM) is its own. spk's endpoint
+// is durable (fsync on every group commit); dynalite keeps data in memory.
+//
+//	go run ./bench/dynamodb -runs 3 -duration 5s
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spk-cli/spk/provision/local"
+)
+
+type options struct {
+	runs      int
+	duration  time.Duration
+	clients   int
+	keys      int
+	dynalite  string
+	serveDir  string
+	onlySpk   bool
+	queryRows int
+	inMemory  bool
+	profile   string
+	sdk       bool
+	only      string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.runs, "runs", 3, "runs per measurement (the median is reported)")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each run")
+	flag.IntVar(&o.clients, "clients", 8, "concurrent clients")
+	flag.IntVar(&o.keys, "keys", 60, "distinct counter keys")
+	flag.IntVar(&o.queryRows, "query-rows", 100, "items per queried partition")
+	flag.StringVar(&o.dynalite, "dynalite", "test/peers/node_modules/.bin/dynalite", "dynalite executable")
+	flag.BoolVar(&o.onlySpk, "spk-only", false, "measure spk's endpoint only")
+	flag.StringVar(&o.only, "only", "", "measure only this: update, put or query")
+	flag.BoolVar(&o.sdk, "sdk", false, "drive the endpoints with aws-sdk-go-v2 (signing, retries, full decoding) instead of pre-built requests")
+	flag.StringVar(&o.serveDir, "serve", "", "internal: serve spk's endpoint on this data directory")
+	flag.BoolVar(&o.inMemory, "spk-in-memory", false, "run spk's endpoint in memory (no fsync), to separate CPU from disk costs")
+	flag.StringVar(&o.profile, "spk-cpuprofile", "", "write a CPU profile of spk's endpoint to this file")
+	flag.Parse()
+	if o.serveDir != "" {
+		if err := serve(o.serveDir, o.inMemory, o.profile); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// serve runs spk's durable endpoint until SIGTERM, printing its URL.
+func serve(dir string, inMemory bool, profile string) error {
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	opts := local.DefaultOptions()
+	opts.Addr = "127.0.0.1:0"
+	opts.DataDir = dir
+	opts.InMemory = inMemory
+	opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = -1, -1, -1
+	srv, err := local.Start(context.Background(), opts)
+	if err != nil {
+		return err
+	}
+	fmt.Println("URL " + srv.URL())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	return srv.Shutdown(context.Background())
+}
+
+// target is a running endpoint process.
+type target struct {
+	name string
+	url  string
+	cmd  *exec.Cmd
+}
+
+func (t *target) stop() {
+	t.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { t.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// peakRSS reads VmHWM (kB) of the process.
+func (t *target) peakRSS() int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", t.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	return 0
+}
+
+func startSpk(o options) (*target, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "spk-bench-*")
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"-serve", dir}
+	name := "spk (durable)"
+	if o.inMemory {
+		args = append(args, "-spk-in-memory")
+		name = "spk (in-memory)"
+	}
+	if o.profile != "" {
+		args = append(args, "-spk-cpuprofile", o.profile)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "URL "); ok {
+			go io.Copy(io.Discard, out)
+			return &target{name: name, url: u, cmd: cmd}, nil
+		}
+	}
+	cmd.Wait()
+	return nil, errors.New("spk's endpoint exited before listening")
+}
+
+func startDynalite(bin string) (*target, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	abs, _ := filepath.Abs(bin)
+	cmd := exec.Command(abs, "--port", strconv.Itoa(port), "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start dynalite (%s): %w; install it with: cd test/peers && npm install", bin, err)
+	}
+	t := &target{name: "dynalite (in-memory)", url: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+			c.Close()
+			return t, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.stop()
+	return nil, errors.New("dynalite did not listen within 30s")
+}
+
+// client sends pre-built DynamoDB JSON requests, signed with a syntactically
+// valid (unverified) SigV4 header, so the client costs little CPU next to
+// the endpoint being measured.
+type client struct {
+	url  string
+	http *http.Client
+}
+
+func newClient(url string, conns int) *client {
+	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: time.Minute}
+	return &client{url: url, http: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+}
+
+func (c *client) call(op string, body []byte) ([]byte, error) {
+	req, err := http.NewRequest("POST", c.url+"/", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
+	req.Header.Set("X-Amz-Date", now.Format("20060102T150405Z"))
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFAKE/"+now.Format("20060102")+"/us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("%s: %d %s", op, resp.StatusCode, b)
+	}
+	return b, nil
+}
+
+const table = "counts"
+
+func setup(c *client, o options) error {
+	_, err := c.call("CreateTable", []byte(`{"TableName":"`+table+`","BillingMode":"PAY_PER_REQUEST",`+
+		`"AttributeDefinitions":[{"AttributeName":"BucketStart","AttributeType":"S"},{"AttributeName":"EventType","AttributeType":"S"}],`+
+		`"KeySchema":[{"AttributeName":"BucketStart","KeyType":"HASH"},{"AttributeName":"EventType","KeyType":"RANGE"}]}`))
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, err := c.call("DescribeTable", []byte(`{"TableName":"`+table+`"}`))
+		if err == nil && bytes.Contains(b, []byte(`"TableStatus":"ACTIVE"`)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("table never became ACTIVE: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Query data: one partition per client with query-rows items.
+	for p := 0; p < o.clients; p++ {
+		for i := 0; i < o.queryRows; i += 25 {
+			var reqs []string
+			for j := i; j < i+25 && j < o.queryRows; j++ {
+				reqs = append(reqs, fmt.Sprintf(`{"PutRequest":{"Item":{"BucketStart":{"S":"q%d"},"EventType":{"S":"e%04d"},"count":{"N":"%d"},"detail":{"S":"some event detail text"}}}}`, p, j, j))
+			}
+			if _, err := c.call("BatchWriteItem", []byte(`{"RequestItems":{"`+table+`":[`+strings.Join(reqs, ",")+`]}}`)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// measure runs fn from o.clients goroutines for o.duration and returns
+// units per second.
+func measure(o options, fn func(worker, i int) (int, error)) (float64, error) {
+	var total atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < o.clients; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n, err := fn(w, i)
+				if err != nil {
+					errOnce.Do(func() { firstErr = err })
+					return
+				}
+				total.Add(int64(n))
+			}
+		}(w)
+	}
+	time.Sleep(o.duration)
+	close(stop)
+	wg.Wait()
+	return float64(total.Load()) / time.Since(start).Seconds(), firstErr
+}
+
+type result struct {
+	update, put, query []float64
+	rss                int
+}
+
+var putSeq atomic.Int64
+
+func bench(t *target, o options) (*result, error) {
+	c := newClient(t.url, o.clients)
+	if err := setup(c, o); err != nil {
+		return nil, err
+	}
+	r := &result{}
+	bucket := time.Now().UTC().Format("2006-01-02T15:04")
+	var d driver = rawDriver{c}
+	if o.sdk {
+		d = newSDKDriver(t.url, o.clients)
+	}
+	for run := 0; run < o.runs; run++ {
+		skip := func(what string) bool { return o.only != "" && o.only != what }
+		var ups, puts, queries float64
+		var err error
+		if !skip("update") {
+			ups, err = measure(o, func(w, i int) (int, error) {
+				return 1, d.update(bucket, "type-"+strconv.Itoa((w*7919+i)%o.keys))
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		if !skip("put") {
+			puts, err = measure(o, func(w, i int) (int, error) {
+				return 1, d.put(putSeq.Add(1))
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		if !skip("query") {
+			queries, err = measure(o, func(w, i int) (int, error) { return d.query("q" + strconv.Itoa(w)) })
+			if err != nil {
+				return nil, err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "  %s run %d: UpdateItem %.0f/s, PutItem %.0f/s, Query %.0f items/s\n", t.name, run+1, ups, puts, queries)
+		r.update = append(r.update, ups)
+		r.put = append(r.put, puts)
+		r.query = append(r.query, queries)
+	}
+	r.rss = t.peakRSS()
+	return r, nil
+}
+
+func countOf(b []byte) int {
+	i := bytes.Index(b, []byte(`"Count":`))
+	if i < 0 {
+		return 0
+	}
+	j := i + len(`"Count":`)
+	k := j
+	for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+		k++
+	}
+	n, _ := strconv.Atoi(string(b[j:k]))
+	return n
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
+
+func run(o options) error {
+	clientKind := "pre-built requests"
+	if o.sdk {
+		clientKind = "aws-sdk-go-v2"
+	}
+	fmt.Printf("DynamoDB benchmark: %d clients (%s), %d counter keys, %d runs of %s, %d items per queried partition\n",
+		o.clients, clientKind, o.keys, o.runs, o.duration, o.queryRows)
+	spk, err := startSpk(o)
+	if err != nil {
+		return err
+	}
+	rs, err := bench(spk, o)
+	spk.stop()
+	if err != nil {
+		return fmt.Errorf("spk: %w", err)
+	}
+	var rd *result
+	if !o.onlySpk {
+		dyn, err := startDynalite(o.dynalite)
+		if err != nil {
+			return err
+		}
+		rd, err = bench(dyn, o)
+		dyn.stop()
+		if err != nil {
+			return fmt.Errorf("dynalite: %w", err)
+		}
+	}
+	fmt.Printf("%-28s %14s %14s %16s %12s\n", "endpoint", "UpdateItem/s", "PutItem/s", "Query items/s", "peak RSS")
+	row := func(name string, r *result) {
+		fmt.Printf("%-28s %14.0f %14.0f %16.0f %9d MB\n", name, median(r.update), median(r.put), median(r.query), r.rss/1024)
+	}
+	row(spk.name, rs)
+	if rd != nil {
+		row("dynalite (in-memory)", rd)
+		fmt.Printf("%-28s %13.1fx %13.1fx %15.1fx\n", "ratio spk/dynalite",
+			median(rs.update)/median(rd.update), median(rs.put)/median(rd.put), median(rs.query)/median(rd.query))
+	}
+	return nil
+}
+
+// driver issues the three measured requests.
+type driver interface {
+	update(bucket, eventType string) error
+	put(seq int64) error
+	query(partition string) (int, error)
+}
+
+type rawDriver struct{ c *client }
+
+func (d rawDriver) update(bucket, eventType string) error {
+	_, err := d.c.call("UpdateItem", []byte(`{"TableName":"`+table+`","Key":{"BucketStart":{"S":"`+bucket+`"},"EventType":{"S":"`+eventType+`"}},`+
+		`"UpdateExpression":"ADD #c :one","ExpressionAttributeNames":{"#c":"count"},"ExpressionAttributeValues":{":one":{"N":"1"}},"ReturnValues":"UPDATED_NEW"}`))
+	return err
+}
+
+func (d rawDriver) put(k int64) error {
+	_, err := d.c.call("PutItem", []byte(`{"TableName":"`+table+`","Item":{"BucketStart":{"S":"p`+strconv.Itoa(int(k%1000))+`"},"EventType":{"S":"e`+strconv.FormatInt(k, 10)+`"},"count":{"N":"1"},"detail":{"S":"some event detail text"}}}`))
+	return err
+}
+
+func (d rawDriver) query(partition string) (int, error) {
+	b, err := d.c.call("Query", []byte(`{"TableName":"`+table+`","KeyConditionExpression":"BucketStart = :b","ExpressionAttributeValues":{":b":{"S":"`+partition+`"}}}`))
+	if err != nil {
+		return 0, err
+	}
+	return countOf(b), nil
+}
+
+type sdkDriver struct{ c *dynamodb.Client }
+
+func newSDKDriver(url string, conns int) sdkDriver {
+	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: time.Minute}
+	return sdkDriver{dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAFAKE", "secret", ""),
+		HTTPClient:   &http.Client{Transport: tr, Timeout: 60 * time.Second},
+	})}
+}
+
+func (d sdkDriver) update(bucket, eventType string) error {
+	_, err := d.c.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(table),
+		Key: map[string]types.AttributeValue{"BucketStart": &types.AttributeValueMemberS{Value: bucket},
+			"EventType": &types.AttributeValueMemberS{Value: eventType}},
+		UpdateExpression:          aws.String("ADD #c :one"),
+		ExpressionAttributeNames:  map[string]string{"#c": "count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	return err
+}
+
+func (d sdkDriver) put(k int64) error {
+	_, err := d.c.PutItem(context.Background(), &dynamodb.PutItemInput{
+		TableName: aws.String(table),
+		Item: map[string]types.AttributeValue{
+			"BucketStart": &types.AttributeValueMemberS{Value: "p" + strconv.Itoa(int(k%1000))},
+			"EventType":   &types.AttributeValueMemberS{Value: "e" + strconv.FormatInt(k, 10)},
+			"count":       &types.AttributeValueMemberN{Value: "1"},
+			"detail":      &types.AttributeValueMemberS{Value: "some event detail text"},
+		},
+	})
+	return err
+}
+
+func (d sdkDriver) query(partition string) (int, error) {
+	out, err := d.c.Query(context.Background(), &dynamodb.QueryInput{
+		TableName:                 aws.String(table),
+		KeyConditionExpression:    aws.String("BucketStart = :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": &types.AttributeValueMemberS{Value: partition}},
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(out.Items), nil
+}

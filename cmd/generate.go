@@ -1,0 +1,78 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spk-cli/spk/stream/generate"
+)
+
+func newGenerateEventsCmd(f *Factory) *cobra.Command {
+	opts := &generate.Options{}
+	c := &cobra.Command{
+		Use:   "generate-events [STREAM]",
+		Short: "Send events to the Kinesis stream (tutorial step 5)",
+		Long: `Send events built from a template to the stream, in PutRecords batches,
+until --count or --duration is reached or Ctrl-C (forever by default, as the
+tutorial). Every record Kinesis rejects inside a batch is retried with backoff
+until it is acknowledged; whatever could not be sent is counted and reported,
+and the exit status is 1 if anything was not acknowledged.
+
+Templates: simple (the tutorial's event), weblog (web server access events),
+or the path of your own template file; see docs/generate-events.md.
+
+--print echoes "Event sent to Kinesis: {...}" for every event, as the tutorial
+did. Otherwise a terminal gets a live status line and anything else a summary
+line every few seconds; --output json prints the final summary as JSON.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, clients, err := f.Clients(c)
+			if err != nil {
+				return err
+			}
+			if opts.StreamName, err = nameArg(cfg, "stream.name", args); err != nil {
+				return err
+			}
+			if err := opts.Validate(); err != nil {
+				return usagef("", "generate-events: %v", err)
+			}
+			if err := clients.CheckReachable(c.Context()); err != nil {
+				return err
+			}
+			_, err = generate.Run(c.Context(), clients.Kinesis, *opts, generate.Streams{Out: f.IO.Out, ErrOut: f.IO.ErrOut, ErrTTY: f.IO.IsStderrTTY()})
+			var notAcked *generate.NotAcknowledgedError
+			switch {
+			case errors.As(err, &notAcked):
+				return fmt.Errorf("generate-events: %w", err)
+			case err != nil && c.Context().Err() != nil:
+				return nil // Ctrl-C after a clean drain: the summary says what was sent
+			case err != nil:
+				return fmt.Errorf("generate-events: %w", err)
+			}
+			return nil
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Template, "template", "simple", "event template: simple, weblog, or a template file")
+	fl.StringVar(&opts.Types, "types", "", `event types and weights, e.g. "Red,Green" or "Red=5,Green=1"`)
+	fl.Float64Var(&opts.Late, "late", 0, "fraction (0-1) of events with timestamps in the past")
+	fl.DurationVar(&opts.LateBy, "late-by", generate.DefaultLateBy, "how far back late events may go")
+	fl.Float64Var(&opts.Bad, "bad", 0, "fraction (0-1) of deliberately malformed records")
+	fl.Int64Var(&opts.Seed, "seed", 0, "seed for reproducible events (0: random)")
+	fl.StringVar(&opts.PartitionKey, "partition-key", "id", `partition key: id, type, random, field:NAME or fixed:VALUE`)
+	fl.Int64Var(&opts.Count, "count", 0, "stop after this many events (0: no limit)")
+	fl.DurationVar(&opts.Duration, "duration", 0, "stop after this long (0: no limit)")
+	fl.Float64Var(&opts.Rate, "rate", 0, "events per second (0: as fast as the stream accepts)")
+	fl.IntVar(&opts.Batch, "batch", generate.DefaultBatch, "records per PutRecords request (1-500)")
+	fl.IntVar(&opts.Concurrency, "concurrency", generate.DefaultConcurrency, "requests in flight")
+	fl.DurationVar(&opts.Linger, "linger", generate.DefaultLinger, "how long a partial batch waits for more events")
+	fl.BoolVar(&opts.NoAdapt, "no-adapt", false, "do not slow down when the stream throttles")
+	fl.BoolVar(&opts.Aggregate, "aggregate", false, "pack many events per record (KPL aggregated format)")
+	fl.IntVar(&opts.AggregateMaxSize, "aggregate-max-size", generate.DefaultAggregateMaxSize, "largest aggregated record in bytes")
+	fl.BoolVar(&opts.Print, "print", false, `echo "Event sent to Kinesis: {...}" for every event, as the tutorial did`)
+	fl.StringVarP(&opts.Output, "output", "o", "text", "final summary format: text or json")
+	fl.DurationVar(&opts.StatusInterval, "status-interval", generate.DefaultStatusInterval, "how often a status line is printed when not on a terminal")
+	return c
+}

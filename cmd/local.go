@@ -1,0 +1,131 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spk-cli/spk/provision/local"
+)
+
+type localOptions struct {
+	inMemory                              bool
+	createDelay, deleteDelay, updateDelay time.Duration
+	enforceLimits                         bool
+	faultRate                             float64
+	faultSeed                             int64
+	accessKey, secretKey                  string
+}
+
+func newLocalCmd(f *Factory) *cobra.Command {
+	opts := &localOptions{}
+	c := &cobra.Command{
+		Use:   "local",
+		Short: "Run the embedded Kinesis and DynamoDB endpoint in the foreground",
+		Long: `Run spk's embedded endpoint until interrupted. It speaks the Kinesis Data
+Streams and DynamoDB APIs on one address, so spk, the AWS CLI and any AWS SDK
+work against it with dummy credentials. Data is kept in a durable store under
+the data directory (--in-memory keeps nothing). Ctrl-C stops it gracefully:
+in-flight requests finish and the store is synced.
+
+A non-loopback --addr is refused unless --access-key and --secret-key are set;
+then every request's SigV4 signature is verified. The secret key can also come
+from the SPK_LOCAL_SECRET_KEY environment variable, which keeps it out of the
+process list.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runLocal(c.Context(), f, c, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.String("addr", "", "address to listen on (default 127.0.0.1:4566)")
+	fl.String("data-dir", "", "data directory (default $XDG_DATA_HOME/spk/local)")
+	fl.BoolVar(&opts.inMemory, "in-memory", false, "keep nothing on disk")
+	fl.DurationVar(&opts.createDelay, "create-delay", local.DefaultDelay, "how long new streams and tables stay CREATING")
+	fl.DurationVar(&opts.deleteDelay, "delete-delay", local.DefaultDelay, "how long deleted streams and tables stay DELETING")
+	fl.DurationVar(&opts.updateDelay, "update-delay", local.DefaultDelay, "how long resharded streams and updated tables stay UPDATING")
+	fl.BoolVar(&opts.enforceLimits, "enforce-limits", false, "apply AWS's per-shard throughput limits")
+	fl.Float64Var(&opts.faultRate, "fault-rate", 0, "fail this fraction (0-1) of requests and PutRecords entries with InternalFailure")
+	fl.Int64Var(&opts.faultSeed, "fault-seed", 0, "seed for --fault-rate, for reproducible faults")
+	fl.StringVar(&opts.accessKey, "access-key", "", "the only access key accepted; enables SigV4 verification")
+	fl.StringVar(&opts.secretKey, "secret-key", "", "secret key for --access-key (or SPK_LOCAL_SECRET_KEY)")
+	return c
+}
+
+func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOptions) error {
+	cfg, err := f.Config(c)
+	if err != nil {
+		return err
+	}
+	if opts.faultRate < 0 || opts.faultRate > 1 {
+		return usagef("give a fraction such as 0.01", "local: --fault-rate %v is outside 0..1", opts.faultRate)
+	}
+	if opts.secretKey == "" {
+		opts.secretKey, _ = f.lookupEnv("SPK_LOCAL_SECRET_KEY")
+	}
+	if (opts.accessKey == "") != (opts.secretKey == "") {
+		return usagef("set both --access-key and --secret-key (or SPK_LOCAL_SECRET_KEY), or neither", "local: only one of the access key and the secret key is set")
+	}
+	lo := local.DefaultOptions()
+	lo.Addr = cfg.Local.Addr
+	if cfg.Local.DataDir != "" {
+		lo.DataDir = cfg.Local.DataDir
+	}
+	lo.InMemory = opts.inMemory
+	lo.CreateDelay, lo.DeleteDelay, lo.UpdateDelay = nonZeroDelay(opts.createDelay), nonZeroDelay(opts.deleteDelay), nonZeroDelay(opts.updateDelay)
+	lo.EnforceLimits = opts.enforceLimits
+	lo.FaultRate, lo.FaultSeed = opts.faultRate, opts.faultSeed
+	lo.AccessKey, lo.SecretKey = opts.accessKey, opts.secretKey
+	lo.Region = cfg.AWS.Region
+	lo.Logger = f.Logger(cfg)
+
+	srv, err := local.Start(ctx, lo)
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	printLocalBanner(f, srv.URL(), lo)
+	<-ctx.Done()
+	fmt.Fprintln(f.IO.ErrOut, "spk local: stopping: finishing in-flight requests and syncing the store")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("local: shut down: %w", err)
+	}
+	fmt.Fprintln(f.IO.ErrOut, "spk local: stopped")
+	// Ctrl-C is how a foreground endpoint is meant to stop: a clean stop is success.
+	return nil
+}
+
+// nonZeroDelay maps an explicit 0 to "no delay": local.Options reads 0 as
+// "the default" and a negative value as none.
+func nonZeroDelay(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+func printLocalBanner(f *Factory, url string, lo local.Options) {
+	w := f.IO.ErrOut
+	where := "data in " + lo.DataDir
+	if lo.InMemory {
+		where = "in memory: nothing is kept"
+	}
+	fmt.Fprintf(w, "spk local: Kinesis and DynamoDB endpoint at %s (%s)\n", url, where)
+	keyID, secret := "spk", "spk"
+	if lo.AccessKey != "" {
+		keyID, secret = lo.AccessKey, "<your secret key>"
+	}
+	fmt.Fprintf(w, `
+Point the AWS CLI or an SDK at it:
+  export AWS_ENDPOINT_URL=%s AWS_REGION=%s
+  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s
+  aws kinesis list-streams
+  aws dynamodb list-tables
+or add --endpoint-url %s to a single aws command.
+
+Press Ctrl-C to stop.
+`, url, lo.Region, keyID, secret, url)
+}

@@ -1,0 +1,158 @@
+package cmd
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spk-cli/spk/internal/iostreams"
+)
+
+const testSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+// awsFiles points the shared AWS files into a temporary directory.
+func awsFiles(t *testing.T) (env map[string]string, creds, conf string) {
+	dir := filepath.Join(t.TempDir(), "aws")
+	creds, conf = filepath.Join(dir, "credentials"), filepath.Join(dir, "config")
+	return map[string]string{"AWS_SHARED_CREDENTIALS_FILE": creds, "AWS_CONFIG_FILE": conf}, creds, conf
+}
+
+// runWithInput runs spk with stdin content and a chosen TTY state.
+func runWithInput(t *testing.T, env map[string]string, stdin string, tty bool, args ...string) result {
+	t.Helper()
+	ios, in, out, errOut := iostreams.Test()
+	in.WriteString(stdin)
+	ios.SetTTY(tty, tty, tty)
+	f := &Factory{IO: ios, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}
+	code := Execute(context.Background(), f, args)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+func TestCreateProfileNonTTY(t *testing.T) {
+	env, creds, conf := awsFiles(t)
+	r := runWithInput(t, env, testSecret+"\n", false, "create-profile", "my-profile", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secret-stdin", "--region", "eu-west-1", "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, testSecret) {
+		t.Fatal("the secret was printed")
+	}
+	got, _ := os.ReadFile(creds)
+	if string(got) != "[my-profile]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = "+testSecret+"\n" {
+		t.Fatalf("credentials: %q", got)
+	}
+	got, _ = os.ReadFile(conf)
+	if string(got) != "[profile my-profile]\nregion = eu-west-1\noutput = json\n" {
+		t.Fatalf("config: %q", got)
+	}
+	for _, p := range []string{creds, conf} {
+		if st, _ := os.Stat(p); st.Mode().Perm() != 0o600 {
+			t.Fatalf("%s mode %v", p, st.Mode().Perm())
+		}
+	}
+	// Again: refused, files untouched, secret never read or shown.
+	before, _ := os.ReadFile(creds)
+	r = runWithInput(t, env, "other-secret\n", false, "create-profile", "my-profile", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secret-stdin")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `spk: create-profile: profile "my-profile" already exists`) || !strings.Contains(r.stderr, "--force") {
+		t.Fatalf("second write: code %d\n%s", r.code, r.stderr)
+	}
+	if after, _ := os.ReadFile(creds); string(after) != string(before) {
+		t.Fatal("a refused create-profile changed the credentials file")
+	}
+}
+
+func TestCreateProfileFromEnvironmentAndMissingSecret(t *testing.T) {
+	env, creds, _ := awsFiles(t)
+	env["AWS_ACCESS_KEY_ID"] = "AKIAIOSFODNN7EXAMPLE"
+	r := runWithInput(t, env, "", false, "create-profile", "ci")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "spk: create-profile: no secret access key given and no terminal to ask on") {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(creds); !os.IsNotExist(err) {
+		t.Fatal("a failed create-profile created the credentials file")
+	}
+	env["AWS_SECRET_ACCESS_KEY"] = testSecret
+	if r = runWithInput(t, env, "", false, "create-profile", "ci"); r.code != 0 || strings.Contains(r.stderr, testSecret) {
+		t.Fatalf("from env: code %d\n%s", r.code, r.stderr)
+	}
+}
+
+func TestCreateProfileTTYPrompts(t *testing.T) {
+	env, creds, conf := awsFiles(t)
+	r := runWithInput(t, env, "AKIAIOSFODNN7EXAMPLE\n"+testSecret+"\n\ntable\n", true, "create-profile", "my-profile")
+	if r.code != 0 {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	for _, prompt := range []string{"AWS Access Key ID [None]: ", "AWS Secret Access Key [None]: ", "Default region name [us-east-1]: ", "Default output format [None]: "} {
+		if !strings.Contains(r.stderr, prompt) {
+			t.Errorf("no prompt %q in:\n%s", prompt, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr+r.stdout, testSecret) {
+		t.Fatal("the secret was echoed")
+	}
+	got, _ := os.ReadFile(creds)
+	if !strings.Contains(string(got), "aws_secret_access_key = "+testSecret) {
+		t.Fatalf("credentials: %q", got)
+	}
+	got, _ = os.ReadFile(conf)
+	if string(got) != "[profile my-profile]\nregion = us-east-1\noutput = table\n" {
+		t.Fatalf("config: %q", got)
+	}
+}
+
+// TestLocalProfileWorksForSpkAndTheAWSCLI writes a --local profile, then uses
+// it from spk (the SDK reads endpoint_url) and from the AWS CLI.
+func TestLocalProfileWorksForSpkAndTheAWSCLI(t *testing.T) {
+	srv := startLocal(t)
+	env, _, conf := awsFiles(t)
+	env["SPK_AWS_ENDPOINT_URL"] = srv.URL()
+	if r := runWithInput(t, env, "", false, "create-profile", "local", "--local"); r.code != 0 {
+		t.Fatalf("create-profile --local: code %d\n%s", r.code, r.stderr)
+	}
+	got, _ := os.ReadFile(conf)
+	if !strings.Contains(string(got), "endpoint_url = "+srv.URL()) {
+		t.Fatalf("config: %q", got)
+	}
+	// spk through the profile alone.
+	profEnv := map[string]string{"AWS_SHARED_CREDENTIALS_FILE": env["AWS_SHARED_CREDENTIALS_FILE"], "AWS_CONFIG_FILE": conf, "AWS_PROFILE": "local"}
+	if r := run(t, profEnv, "create-stream", "via-profile"); r.code != 0 {
+		t.Fatalf("spk via the local profile: code %d\n%s", r.code, r.stderr)
+	}
+	aws := awsCLI(t)
+	if aws == "" {
+		return
+	}
+	cmd := exec.Command(aws, "--profile", "local", "--endpoint-url", srv.URL(), "kinesis", "list-streams")
+	cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+env["AWS_SHARED_CREDENTIALS_FILE"], "AWS_CONFIG_FILE="+conf, "AWS_PAGER=")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "via-profile") {
+		t.Fatalf("aws kinesis list-streams with the profile: %v\n%s", err, out)
+	}
+	cmd = exec.Command(aws, "configure", "get", "endpoint_url", "--profile", "local")
+	cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+env["AWS_SHARED_CREDENTIALS_FILE"], "AWS_CONFIG_FILE="+conf)
+	if out, err = cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != srv.URL() {
+		t.Fatalf("aws configure get endpoint_url: %v %q", err, out)
+	}
+}
+
+// awsCLI finds the AWS CLI v2, preferring Debian's; tests skip without it
+// except in CI, where it is required.
+func awsCLI(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/aws", "aws"} {
+		if path, err := exec.LookPath(p); err == nil {
+			if out, err := exec.Command(path, "--version").CombinedOutput(); err == nil && strings.HasPrefix(string(out), "aws-cli/2") {
+				return path
+			}
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("the AWS CLI v2 is required in CI (Debian package awscli)")
+	}
+	t.Skip("the AWS CLI v2 is not installed")
+	return ""
+}

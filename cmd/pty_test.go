@@ -1,0 +1,150 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/aggregate"
+)
+
+var ansiRE = regexp.MustCompile(`\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78]`)
+
+// screenText is what a terminal's output says, without control sequences.
+type screenText struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *screenText) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *screenText) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ansiRE.ReplaceAllString(s.buf.String(), "")
+}
+
+// waitFor polls the screen until every pattern matched, or fails.
+func (s *screenText) waitFor(t *testing.T, within time.Duration, patterns ...string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		text := s.String()
+		missing := ""
+		for _, p := range patterns {
+			if !regexp.MustCompile(p).MatchString(text) {
+				missing = p
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			tail := text
+			if len(tail) > 4000 {
+				tail = tail[len(tail)-4000:]
+			}
+			t.Fatalf("the screen never showed %q within %v; it ends with:\n%s", missing, within, tail)
+		}
+		time.Sleep(100 * time.Millisecond) // poll interval; the deadline bounds the wait
+	}
+}
+
+// buildSpk builds the real binary once per test run.
+func buildSpk(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "spk")
+	cmd := exec.Command("go", "build", "-o", bin, "./spk")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build spk: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestUpDashboardInAPseudoTerminal runs the real binary's dashboard, waits
+// for the steps and counts, quits with q, and checks the summary and the
+// table: every event sent was counted exactly once.
+func TestUpDashboardInAPseudoTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildSpk(t)
+	addr, dataDir := closedPort(t), t.TempDir()
+	cmd := exec.Command(bin, "up", "--duration", "15s", "--rate", "50", "--data-dir", dataDir)
+	cmd.Env = append(os.Environ(), "SPK_LOCAL_ADDR="+addr, "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",
+		"SPK_AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 120, Rows: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	screen := &screenText{}
+	copied := make(chan struct{})
+	go func() { io.Copy(screen, tty); close(copied) }()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	screen.waitFor(t, 20*time.Second,
+		`✓\s+2\s+endpoint and credentials`, `✓\s+3\s+create stream my-stream`, `✓\s+4\s+create table my-table`,
+		`–\s+6\s+build Spark`, `✓\s+8\s+create lease table StreamingCountsApp`,
+		`counts per minute`, `\d\d:\d\d\s+\d+ `)
+	if _, err := tty.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("spk up exited with %v:\n%s", err, screen.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("spk up did not stop after q:\n%s", screen.String())
+	}
+	<-copied
+	m := regexp.MustCompile(`spk up: (\d+) events sent, (\d+) counted, 0 rejected; the table holds \d+ rows in \d+ buckets \(total count (\d+)\)`).FindStringSubmatch(screen.String())
+	if m == nil {
+		t.Fatalf("no summary after q:\n%s", screen.String())
+	}
+	sent, _ := strconv.ParseInt(m[1], 10, 64)
+	if sent == 0 || m[1] != m[2] || m[1] != m[3] {
+		t.Fatalf("sent %s, counted %s, table total %s: want all equal and non-zero", m[1], m[2], m[3])
+	}
+	// Read the table from the data spk up left behind.
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", DataDir: dataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	rows, err := aggregate.Read(context.Background(), dynamoClient(srv.URL()), aggregate.Query{Table: "my-table", Consistent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, r := range rows {
+		total += r.Count
+	}
+	if total != sent {
+		t.Fatalf("the table counts %d events after restart, spk up sent %d", total, sent)
+	}
+	if !strings.Contains(screen.String(), "spk show") {
+		t.Fatal("the summary does not say how to look further")
+	}
+}

@@ -1,0 +1,125 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/stream/consume"
+	"github.com/spk-cli/spk/stream/metrics"
+)
+
+type runOptions struct {
+	timestamp     string
+	workerID      string
+	metricsAddr   string
+	deadLetter    string
+	duration      time.Duration
+	untilCaughtUp bool
+	failover      time.Duration
+}
+
+func newRunCmd(f *Factory) *cobra.Command {
+	opts := &runOptions{}
+	c := &cobra.Command{
+		Use:   "run",
+		Short: "Count the stream's events per minute and type into the aggregate table (tutorial steps 7 and 8)",
+		Long: `Consume the configured stream until interrupted: read every shard, bucket
+each event by time (1 minute by default) and by a field ("type"), and keep the
+counts in the aggregate table — exactly once, across crashes, restarts,
+several workers and resharding. It replaces the tutorial's spark-submit job;
+--config takes spk.yaml or the tutorial's config.hocon.sample.
+
+Shards are shared through leases in a DynamoDB table named after the app
+(StreamingCountsApp, created when missing, step 8): run more "spk run" workers,
+on any machines, with the same app name to share the stream. Malformed records
+are counted as rejected and never stop a shard; --dead-letter keeps them.
+Ctrl-C flushes, checkpoints and releases the leases, and exits 0.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runRun(c.Context(), f, c, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.String("initial-position", "", "where a new lease starts: TRIM_HORIZON (default), LATEST or AT_TIMESTAMP")
+	fl.StringVar(&opts.timestamp, "timestamp", "", "with AT_TIMESTAMP: RFC 3339 time to start from")
+	fl.Duration("batch-interval", 0, "how often counts are flushed (default 2s)")
+	fl.Duration("checkpoint-interval", 0, "how often positions are checkpointed (default 10s)")
+	fl.Duration("bucket-size", 0, "bucket width, dividing an hour or a day (default 1m)")
+	fl.String("group-by", "", `event field that is counted (default "type")`)
+	fl.StringVar(&opts.workerID, "worker-id", "", "this worker's name in the lease table (default host name plus a random suffix)")
+	fl.StringVar(&opts.metricsAddr, "metrics", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090")
+	fl.StringVar(&opts.deadLetter, "dead-letter", "", "append rejected records to this file as JSON lines")
+	fl.DurationVar(&opts.duration, "duration", 0, "stop after this long (0: until interrupted)")
+	fl.BoolVar(&opts.untilCaughtUp, "until-caught-up", false, "stop once every shard is at its tip and everything is flushed")
+	fl.DurationVar(&opts.failover, "failover", 0, "how long an unrenewed lease lasts before another worker takes it (default 10s)")
+	return c
+}
+
+func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions) error {
+	cfg, clients, err := f.Clients(c)
+	if err != nil {
+		return err
+	}
+	co := consume.Options{
+		Kinesis: clients.Kinesis, DynamoDB: clients.DynamoDB,
+		Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name,
+		InitialPosition:    consume.Position(cfg.Run.InitialPosition),
+		FlushInterval:      cfg.Run.BatchInterval,
+		CheckpointInterval: cfg.Run.CheckpointInterval,
+		BucketSize:         cfg.Run.BucketSize,
+		GroupBy:            cfg.Run.GroupBy,
+		WorkerID:           opts.workerID,
+		Failover:           opts.failover,
+		MetricsAddr:        opts.metricsAddr,
+		DeadLetterPath:     opts.deadLetter,
+		Duration:           opts.duration,
+		UntilCaughtUp:      opts.untilCaughtUp,
+		Logger:             f.Logger(cfg),
+	}
+	if opts.timestamp != "" {
+		ts, err := time.Parse(time.RFC3339Nano, opts.timestamp)
+		if err != nil {
+			return usagef("give a time such as 2026-01-02T15:04:05Z", "run: --timestamp %q is not an RFC 3339 time", opts.timestamp)
+		}
+		co.Timestamp = ts
+	}
+	if co.InitialPosition == consume.AtTimestamp && co.Timestamp.IsZero() {
+		return usagef("add --timestamp 2026-01-02T15:04:05Z", "run: --initial-position AT_TIMESTAMP needs --timestamp")
+	}
+	if err := clients.CheckReachable(ctx); err != nil {
+		return err
+	}
+	consumer, err := consume.New(co)
+	if err != nil {
+		return usagef("", "run: %v", err)
+	}
+	if err := provision.RequireStream(ctx, clients.Kinesis, cfg.Stream.Name); err != nil {
+		return err
+	}
+	// Both tables come from provision, so they carry spk's tag (teardown
+	// then knows they are spk's) and a table with other keys is refused.
+	for _, spec := range []provision.TableSpec{provision.AggregateTable(cfg.Table.Name, cfg.App, nil), provision.LeaseTable(cfg.App)} {
+		if _, err := provision.CreateTable(ctx, clients.DynamoDB, spec, nil); err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+	}
+	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, cfg.Table.Name, cfg.App, clients.Target)
+	printCtx, stopPrinting := context.WithCancel(context.Background())
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		(&metrics.Printer{W: f.IO.ErrOut, TTY: f.IO.IsStderrTTY()}).Run(printCtx, consumer.Snapshot)
+	}()
+	err = consumer.Run(ctx)
+	stopPrinting()
+	<-printed
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	// Interrupted: the consumer flushed, checkpointed and released its leases.
+	return nil
+}

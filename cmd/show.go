@@ -1,0 +1,124 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spk-cli/spk/cmd/tui"
+	"github.com/spk-cli/spk/stream/aggregate"
+)
+
+type showOptions struct {
+	output       string
+	since, until string
+	types        []string
+	limit        int
+	chart, watch bool
+	interval     time.Duration
+}
+
+func newShowCmd(f *Factory) *cobra.Command {
+	opts := &showOptions{}
+	c := &cobra.Command{
+		Use:   "show",
+		Short: "Show the per-minute counts in the aggregate table (tutorial step 9)",
+		Long: `Read the aggregate table and print it sorted by bucket, then event type —
+what the tutorial looked at in the AWS console. --output table (default), json
+or csv; --chart draws the counts per type per bucket as bars; --watch
+refreshes in place until q or Ctrl-C. --since and --until take a bucket time
+(2015-06-05T12:54, RFC 3339, a date) or a duration back from now (15m).`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runShow(c.Context(), f, c, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVarP(&opts.output, "output", "o", "table", "output format: table, json or csv")
+	fl.StringVar(&opts.since, "since", "", "only buckets starting at or after this time or this long ago (e.g. 15m)")
+	fl.StringVar(&opts.until, "until", "", "only buckets starting before this time or this long ago")
+	fl.StringSliceVar(&opts.types, "type", nil, "only these event types (repeat or comma-separate)")
+	fl.IntVar(&opts.limit, "limit", 0, "at most this many rows, the newest (0: all)")
+	fl.BoolVar(&opts.chart, "chart", false, "draw a bar chart of counts per type per bucket")
+	fl.BoolVarP(&opts.watch, "watch", "w", false, "refresh in place every --interval")
+	fl.DurationVar(&opts.interval, "interval", 2*time.Second, "refresh interval for --watch")
+	return c
+}
+
+func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptions) error {
+	format, err := tui.ParseFormat(opts.output)
+	if err != nil {
+		return usagef("use --output table, json or csv", "show: %v", err)
+	}
+	now := time.Now()
+	q := aggregate.Query{Types: opts.types, Limit: opts.limit}
+	if opts.since != "" {
+		if q.Since, err = aggregate.ParseBound(opts.since, now); err != nil {
+			return usagef("e.g. --since 15m or --since 2015-06-05T12:54", "show: --since: %v", err)
+		}
+	}
+	if opts.until != "" {
+		if q.Until, err = aggregate.ParseBound(opts.until, now); err != nil {
+			return usagef("e.g. --until 5m or --until 2015-06-05T13:00", "show: --until: %v", err)
+		}
+	}
+	if opts.limit < 0 || opts.interval <= 0 {
+		return usagef("", "show: --limit must not be negative and --interval must be positive")
+	}
+	cfg, clients, err := f.Clients(c)
+	if err != nil {
+		return err
+	}
+	q.Table = cfg.Table.Name
+	if err := clients.CheckReachable(ctx); err != nil {
+		return err
+	}
+	read := func(ctx context.Context) ([]aggregate.Row, error) {
+		rows, err := aggregate.Read(ctx, clients.DynamoDB, q)
+		if err != nil {
+			return nil, withHintIfMissing(fmt.Errorf("show: %w", err), cfg.Table.Name)
+		}
+		return rows, nil
+	}
+	colors := tui.ColorsFor(f.IO.ColorEnabled())
+	if opts.watch && f.IO.IsStdoutTTY() {
+		// Fail fast on a missing table rather than inside the live view.
+		if _, err := read(ctx); err != nil {
+			return err
+		}
+		return tui.RunWatch(ctx, f.IO.In, f.IO.Out, tui.WatchOptions{Fetch: read, Every: opts.interval, Chart: opts.chart,
+			Title: fmt.Sprintf("%s on %s", cfg.Table.Name, clients.Target), Colors: colors})
+	}
+	for {
+		rows, err := read(ctx)
+		if err != nil {
+			return err
+		}
+		if opts.chart {
+			err = tui.WriteChart(f.IO.Out, rows, tui.ChartOptions{Colors: colors})
+		} else {
+			err = tui.WriteRows(f.IO.Out, format, rows)
+		}
+		if err != nil || !opts.watch {
+			return err
+		}
+		// --watch without a terminal: a new copy every interval, like watch(1) in a log.
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(opts.interval):
+			fmt.Fprintf(f.IO.Out, "\n--- %s\n", time.Now().UTC().Format(time.RFC3339))
+		}
+	}
+}
+
+func withHintIfMissing(err error, table string) error {
+	var api interface{ ErrorCode() string }
+	if errors.As(err, &api) && api.ErrorCode() == "ResourceNotFoundException" {
+		return &hinted{err: err, hint: fmt.Sprintf("table %s does not exist yet: create it with spk create-table, or run spk up", table)}
+	}
+	return err
+}

@@ -1,0 +1,102 @@
+package cmd
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// seedCounts creates the aggregate table with fixed rows, as spk run writes
+// them (plus a watermark attribute spk show must not print).
+func seedCounts(t *testing.T, url string) {
+	t.Helper()
+	env := endpointEnv(url)
+	if r := run(t, env, "create-table"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	db := dynamoClient(url)
+	rows := []struct {
+		bucket, typ, count string
+	}{
+		{"2015-06-05T12:54:00.000", "Green", "12"}, {"2015-06-05T12:54:00.000", "Red", "7"},
+		{"2015-06-05T12:55:00.000", "Blue", "3"}, {"2015-06-05T12:54:00.000", "Blue", "9"},
+		{"2015-06-05T12:55:00.000", "Red", "15"},
+	}
+	for _, r := range rows {
+		_, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("my-table"), Item: map[string]dtypes.AttributeValue{
+			"BucketStart": &dtypes.AttributeValueMemberS{Value: r.bucket}, "EventType": &dtypes.AttributeValueMemberS{Value: r.typ},
+			"Count":     &dtypes.AttributeValueMemberN{Value: r.count},
+			"CreatedAt": &dtypes.AttributeValueMemberS{Value: "2015-06-05T12:54:43.064Z"}, "UpdatedAt": &dtypes.AttributeValueMemberS{Value: "2015-06-05T12:56:01.002Z"},
+			"spk_wm_shardId-000000000000": &dtypes.AttributeValueMemberS{Value: "056000.00"},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestShowGolden(t *testing.T) {
+	srv := startLocal(t)
+	seedCounts(t, srv.URL())
+	env := endpointEnv(srv.URL())
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"table", []string{"show"}},
+		{"json", []string{"show", "-o", "json"}},
+		{"csv", []string{"show", "-o", "csv"}},
+		{"chart", []string{"show", "--chart"}},
+		{"filtered", []string{"show", "--since", "2015-06-05T12:55", "--type", "Red"}},
+		{"limit", []string{"show", "--limit", "2", "-o", "csv"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, env, c.args...)
+			if r.code != 0 {
+				t.Fatalf("code %d\n%s", r.code, r.stderr)
+			}
+			if strings.Contains(r.stdout, "spk_wm") {
+				t.Fatal("bookkeeping attributes leaked into the output")
+			}
+			golden := filepath.Join("testdata", "show", c.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if r.stdout != string(want) {
+				t.Fatalf("spk %v changed; run with -update if intended.\n--- got\n%s--- want\n%s", c.args, r.stdout, want)
+			}
+		})
+	}
+}
+
+func TestShowErrors(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"show"}, ExitFailure, "hint: table my-table does not exist yet: create it with spk create-table, or run spk up"},
+		{[]string{"show", "-o", "xml"}, ExitUsage, `spk: show: output format "xml" is not known`},
+		{[]string{"show", "--since", "yesterday-ish"}, ExitUsage, "spk: show: --since:"},
+	} {
+		r := run(t, env, c.args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: code %d\n%s", c.args, r.code, r.stderr)
+		}
+	}
+}

@@ -1,0 +1,244 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spk-cli/spk/provision"
+)
+
+func dynamoClient(url string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", "")})
+}
+
+func TestCreateTableIdempotentAndProvisioned(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	r := run(t, env, "create-table", "--provisioned", "20,20")
+	if r.code != 0 || !strings.Contains(r.stderr, "✓ step 4: create table my-table: created and ACTIVE") {
+		t.Fatalf("create: code %d\n%s", r.code, r.stderr)
+	}
+	desc, err := dynamoClient(srv.URL()).DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String("my-table")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToInt64(desc.Table.ProvisionedThroughput.ReadCapacityUnits); got != 20 {
+		t.Fatalf("read capacity %d", got)
+	}
+	keys := map[string]dtypes.KeyType{}
+	for _, k := range desc.Table.KeySchema {
+		keys[aws.ToString(k.AttributeName)] = k.KeyType
+	}
+	if keys["BucketStart"] != dtypes.KeyTypeHash || keys["EventType"] != dtypes.KeyTypeRange {
+		t.Fatalf("key schema %v", keys)
+	}
+	tags, err := dynamoClient(srv.URL()).ListTagsOfResource(context.Background(), &dynamodb.ListTagsOfResourceInput{ResourceArn: desc.Table.TableArn})
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != provision.TagKey || aws.ToString(tags.Tags[0].Value) != "StreamingCountsApp" {
+		t.Fatalf("tags %v err %v", tags, err)
+	}
+	r = run(t, env, "create-table")
+	if r.code != 0 || !strings.Contains(r.stderr, "already exists with the right key schema and is ACTIVE") {
+		t.Fatalf("second create: code %d\n%s", r.code, r.stderr)
+	}
+}
+
+func TestCreateTableSchemaConflictNamesTheDifference(t *testing.T) {
+	srv := startLocal(t)
+	db := dynamoClient(srv.URL())
+	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("taken"),
+		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: dtypes.ScalarAttributeTypeN}},
+		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: dtypes.KeyTypeHash}},
+		BillingMode:          dtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, endpointEnv(srv.URL()), "create-table", "taken")
+	want := `spk: step 4 (create table taken): create aggregate table "taken": table "taken" exists with another key schema: hash key is id (N), spk needs BucketStart (S); range key is missing, spk needs EventType (S)`
+	if r.code != ExitFailure || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "hint: choose another name (--table)") {
+		t.Fatalf("code %d\n%s\nwant %s", r.code, r.stderr, want)
+	}
+}
+
+func TestTableErrors(t *testing.T) {
+	srv := startLocal(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"create-table", "ab"}, `spk: table.name: expected a table name of 3 to 255 letters`},
+		{[]string{"create-table", "--provisioned", "20"}, `spk: create-table: --provisioned "20" is not READ,WRITE`},
+		{[]string{"create-table", "--table", "bad name!"}, `flag --table: expected a table name`},
+	} {
+		r := run(t, endpointEnv(srv.URL()), c.args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: code %d\n%s", c.args, r.code, r.stderr)
+		}
+	}
+	out, err := dynamoClient(srv.URL()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if err != nil || len(out.TableNames) != 0 {
+		t.Fatalf("refused calls created tables: %v %v", out.TableNames, err)
+	}
+}
+
+func TestStatusShowsMissingThenPresent(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	r := run(t, env, "status", "--output", "json")
+	var st provision.Status
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || r.code != 0 {
+		t.Fatalf("status: code %d err %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if !st.Endpoint.Reachable || st.Stream.Exists || st.Table.Exists || st.LeaseTable.Exists || st.Stream.Error != "" {
+		t.Fatalf("empty status: %+v", st)
+	}
+	for _, args := range [][]string{{"create-stream"}, {"create-table"}} {
+		if r := run(t, env, args...); r.code != 0 {
+			t.Fatalf("%v: %s", args, r.stderr)
+		}
+	}
+	r = run(t, env, "status")
+	for _, row := range [][]string{
+		{"stream", "my-stream", "ACTIVE", "1 open shards, PROVISIONED, 24h retention"},
+		{"aggregate table", "my-table", "ACTIVE", "0 items, PAY_PER_REQUEST"},
+		{"lease table", "StreamingCountsApp", "missing", "-"},
+	} {
+		if !hasRow(r.stdout, row...) {
+			t.Errorf("status lacks row %q:\n%s", row, r.stdout)
+		}
+	}
+}
+
+func TestTeardownOfPartialSetUp(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	if r := run(t, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	// No terminal and no --yes: refused, nothing deleted.
+	r := run(t, env, "teardown")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "spk: teardown: not deleting without confirmation") {
+		t.Fatalf("unconfirmed: code %d\n%s", r.code, r.stderr)
+	}
+	r = run(t, env, "teardown", "--dry-run")
+	if r.code != 0 || !hasRow(r.stdout, "stream", "my-stream", "will be deleted") || !hasRow(r.stdout, "aggregate table", "my-table", "missing: nothing to do") {
+		t.Fatalf("dry run: code %d\n%s", r.code, r.stdout)
+	}
+	if st := statusOf(t, env); !st.Stream.Exists {
+		t.Fatal("dry run deleted the stream")
+	}
+	// On a terminal, answering no keeps everything.
+	r = runWithInput(t, env, "n\n", true, "teardown")
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "teardown: cancelled; nothing was deleted") || !statusOf(t, env).Stream.Exists {
+		t.Fatalf("answered no: code %d\n%s", r.code, r.stderr)
+	}
+	r = runWithInput(t, env, "y\n", true, "teardown")
+	if r.code != 0 || !hasRow(r.stdout, "stream", "my-stream", "deleted") || !hasRow(r.stdout, "lease table", "StreamingCountsApp", "missing") {
+		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if st := statusOf(t, env); st.Stream.Exists || st.Table.Exists {
+		t.Fatalf("left behind: %+v", st)
+	}
+	// Again: everything missing is fine.
+	if r = run(t, env, "teardown", "--yes"); r.code != 0 {
+		t.Fatalf("second teardown: code %d\n%s", r.code, r.stderr)
+	}
+}
+
+func statusOf(t *testing.T, env map[string]string) provision.Status {
+	t.Helper()
+	r := run(t, env, "status", "--output", "json")
+	var st provision.Status
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatalf("status: %v\n%s", err, r.stderr)
+	}
+	return st
+}
+
+func TestTeardownLocalDataRefusedWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	srv := startDurableLocal(t, dir)
+	env := endpointEnv(srv.URL(), "SPK_LOCAL_DATA_DIR", dir)
+	r := run(t, env, "teardown", "--yes", "--local-data")
+	if r.code != ExitFailure || !strings.Contains(r.stdout, "local data") || !strings.Contains(r.stderr, "the embedded endpoint is running with this data directory") {
+		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := osStat(dir); err != nil {
+		t.Fatal("data removed while the endpoint runs")
+	}
+}
+
+func TestDoctor(t *testing.T) {
+	srv := startLocal(t)
+	r := run(t, endpointEnv(srv.URL()), "doctor")
+	for _, row := range [][]string{{"ok", "endpoint " + srv.URL(), "reachable"}, {"ok", "kinesis access"}, {"ok", "dynamodb access"}, {"ok", "clock skew"}, {"ok", "stream my-stream", "not created yet"}} {
+		if !hasRow(r.stdout, row...) {
+			t.Errorf("doctor lacks %q:\n%s", row, r.stdout)
+		}
+	}
+	if r.code != 0 {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	addr := closedPort(t)
+	r = run(t, map[string]string{"SPK_AWS_ENDPOINT_URL": "http://" + addr, "SPK_LOCAL_ADDR": addr}, "doctor", "--output", "json")
+	if r.code != ExitFailure || !strings.Contains(r.stdout, `"ok": false`) || !strings.Contains(r.stdout, "start it with: spk local") || !strings.Contains(r.stderr, "spk: doctor: found problems") {
+		t.Fatalf("unreachable: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestTeardownRefusesUntaggedResources(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	// A table spk did not create (no spk-app tag), and a stream it did.
+	_, err := dynamoClient(srv.URL()).CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("my-table"),
+		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("BucketStart"), AttributeType: dtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("EventType"), AttributeType: dtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("BucketStart"), KeyType: dtypes.KeyTypeHash}, {AttributeName: aws.String("EventType"), KeyType: dtypes.KeyTypeRange}},
+		BillingMode:          dtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := run(t, env, "teardown", "--yes")
+	if r.code != ExitFailure || !hasRow(r.stdout, "aggregate table", "my-table", "refused: it has no spk-app tag") || !hasRow(r.stdout, "stream", "my-stream", "deleted") {
+		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, `spk: teardown: step 10 (tear down): aggregate table "my-table" not deleted: it has no spk-app tag`) {
+		t.Fatalf("error does not name the refused table:\n%s", r.stderr)
+	}
+	if st := statusOf(t, env); !st.Table.Exists || st.Stream.Exists {
+		t.Fatalf("after teardown: table exists=%v (want true), stream exists=%v (want false)", st.Table.Exists, st.Stream.Exists)
+	}
+	if r = run(t, env, "teardown", "--yes", "--force"); r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table", "deleted") {
+		t.Fatalf("--force: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestEmbeddedEndpointNeedsNoTags(t *testing.T) {
+	srv := startLocal(t)
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	env := endpointEnv(srv.URL(), "SPK_LOCAL_ADDR", addr)
+	if _, err := dynamoClient(srv.URL()).CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("StreamingCountsApp"),
+		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("leaseKey"), AttributeType: dtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("leaseKey"), KeyType: dtypes.KeyTypeHash}},
+		BillingMode:          dtypes.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, env, "teardown", "--yes"); r.code != 0 || !hasRow(r.stdout, "lease table", "StreamingCountsApp", "deleted") {
+		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -1,0 +1,163 @@
+package cmd
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/tasks"
+)
+
+type teardownOptions struct {
+	yes, dryRun, force, localData bool
+}
+
+func newTeardownCmd(f *Factory) *cobra.Command {
+	opts := &teardownOptions{}
+	c := &cobra.Command{
+		Use:   "teardown",
+		Short: "Delete the stream, the aggregate table and the lease table (tutorial step 10)",
+		Long: `Delete the app's stream, aggregate table and lease table, and wait until
+they are gone. The plan is shown first; on a terminal spk asks before deleting
+(--yes skips the question, and is required when there is no terminal;
+--dry-run only shows the plan). Missing resources are fine. A resource
+without spk's spk-app tag is not deleted unless --force is given (on AWS and
+any other endpoint; on spk's own embedded endpoint everything is spk's).
+Every resource's fate is reported, and one failure does not stop the others.
+
+--local-data also removes the embedded endpoint's data directory, which is
+only allowed while no spk local or spk up is using it.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runTeardown(f, c, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVarP(&opts.yes, "yes", "y", false, "do not ask for confirmation")
+	fl.BoolVar(&opts.dryRun, "dry-run", false, "only show what would be deleted")
+	fl.BoolVar(&opts.force, "force", false, "also delete resources without spk's spk-app tag")
+	fl.BoolVar(&opts.localData, "local-data", false, "also remove the embedded endpoint's data directory")
+	return c
+}
+
+func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
+	ctx := c.Context()
+	cfg, clients, err := f.Clients(c)
+	if err != nil {
+		return err
+	}
+	dataDir := cfg.Local.DataDir
+	if dataDir == "" {
+		dataDir = local.DefaultDataDir()
+	}
+	reachErr := clients.CheckReachable(ctx)
+	// With the endpoint stopped, removing its data removes the resources too.
+	if reachErr != nil && !(opts.localData && clients.Target.Embedded) {
+		return reachErr
+	}
+	var plan []provision.PlanItem
+	if reachErr == nil {
+		plan = provision.PlanTeardown(ctx, clients, provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App), opts.force)
+	}
+	writePlan(f.IO.Out, clients.Target, plan, opts.localData, dataDir, reachErr != nil)
+	if opts.dryRun {
+		return nil
+	}
+	toDelete := 0
+	for _, p := range plan {
+		if p.Fate == provision.FateDelete {
+			toDelete++
+		}
+	}
+	if toDelete > 0 || opts.localData {
+		if err := confirm(f, opts.yes, "Delete these resources?"); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	if len(plan) > 0 {
+		p := f.stepPrinter(false)
+		if err := (tasks.Runner{OnEvent: p.OnEvent}).Run(ctx, []tasks.Task{tasks.Teardown(clients, plan)}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	fmt.Fprintln(f.IO.Out)
+	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESOURCE\tNAME\tFATE")
+	for _, p := range plan {
+		fate := string(p.Fate)
+		if p.Err != nil {
+			fate += ": " + p.Err.Error()
+		} else if p.Reason != "" {
+			fate += ": " + p.Reason
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Kind, p.Name, fate)
+	}
+	if opts.localData {
+		removed, err := provision.RemoveLocalData(dataDir)
+		fate := "removed"
+		switch {
+		case err != nil:
+			fate = "failed: " + err.Error()
+			errs = append(errs, err)
+		case !removed:
+			fate = "missing"
+		}
+		fmt.Fprintf(tw, "local data\t%s\t%s\n", dataDir, fate)
+	}
+	tw.Flush()
+	if len(errs) > 0 {
+		return fmt.Errorf("teardown: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+func writePlan(w io.Writer, target provision.Target, plan []provision.PlanItem, localData bool, dataDir string, endpointDown bool) {
+	fmt.Fprintf(w, "Teardown plan for %s:\n", target)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  RESOURCE\tNAME\tPLAN")
+	for _, p := range plan {
+		what := string(p.Fate)
+		switch {
+		case p.Fate == provision.FateMissing:
+			what = "missing: nothing to do"
+		case p.Fate == provision.FateRefused:
+			what = "refused: " + p.Reason
+		case p.Err != nil:
+			what = "cannot check: " + p.Err.Error()
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Kind, p.Name, what)
+	}
+	if endpointDown {
+		fmt.Fprintf(tw, "  resources\t-\tthe embedded endpoint is stopped: they go with its data\n")
+	}
+	if localData {
+		fmt.Fprintf(tw, "  local data\t%s\twill be removed\n", dataDir)
+	}
+	tw.Flush()
+}
+
+// confirm asks on a terminal; without one, --yes is required so a script
+// never deletes by accident.
+func confirm(f *Factory, yes bool, question string) error {
+	if yes {
+		return nil
+	}
+	if !f.IO.IsStdinTTY() || !f.IO.IsStderrTTY() {
+		return usagef("pass --yes to confirm, or --dry-run to only look", "teardown: not deleting without confirmation, and there is no terminal to ask on")
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s [y/N] ", question)
+	line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return errors.New("teardown: cancelled; nothing was deleted")
+}

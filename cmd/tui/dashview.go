@@ -1,0 +1,560 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/bucket"
+)
+
+// View draws the dashboard at the current size. Blocks give way, in this
+// order, when the screen is short: shards fold into one line, the blank
+// lines between blocks go, the steps fold into one line, and the counts
+// table shows fewer buckets.
+func (m *dashboard) View() string {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	spin := m.spinFrame()
+	header := m.headerLine(w)
+	footer := m.footerLines(w)
+	metricsL := m.metricLines(w)
+	counts := m.hasCounts()
+	avail := h - 1 - len(footer)
+
+	const minCounts = 3 // title, header, one bucket
+	var steps, shards []string
+	gaps := true
+	for level := 0; level < 4; level++ {
+		steps = m.steps.lines(m.st, spin, w)
+		if level >= 3 && m.steps.len() > 0 {
+			steps = []string{m.steps.compact(m.st, spin, w)}
+		}
+		maxShards := -1
+		if level >= 1 {
+			maxShards = 1
+		}
+		shards = m.shardLines(w, maxShards)
+		gaps = level < 2
+		used := len(steps) + len(metricsL) + len(shards) + m.gapCount(gaps, len(steps), len(metricsL)+len(shards), counts)
+		need := used
+		if counts {
+			need += minCounts
+		}
+		if need <= avail {
+			break
+		}
+	}
+	var body []string
+	add := func(block []string) {
+		if len(block) == 0 {
+			return
+		}
+		if gaps && len(body) > 0 {
+			body = append(body, "")
+		}
+		body = append(body, block...)
+	}
+	add(steps)
+	add(append(metricsL, shards...))
+	if counts {
+		room := avail - len(body)
+		if gaps && len(body) > 0 {
+			room--
+		}
+		add(m.countLines(w, room))
+	}
+	if len(body) > avail {
+		body = body[:max(avail, 0)]
+	}
+	lines := append([]string{header}, body...)
+	lines = append(lines, footer...)
+	if len(lines) > h {
+		lines = lines[len(lines)-h:]
+	}
+	for i, l := range lines {
+		lines[i] = fit(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// gapCount is how many blank lines separate the non-empty blocks.
+func (m *dashboard) gapCount(gaps bool, steps, metrics int, counts bool) int {
+	if !gaps {
+		return 0
+	}
+	n := 0
+	for _, present := range []bool{steps > 0, metrics > 0, counts} {
+		if present {
+			n++
+		}
+	}
+	return max(n-1, 0)
+}
+
+func (m *dashboard) spinFrame() string {
+	if m.opts.Static {
+		return m.spin.Spinner.Frames[0]
+	}
+	return m.spin.View()
+}
+
+// hasCounts reports whether there is anything for the counts table.
+func (m *dashboard) hasCounts() bool {
+	return m.fromTable || m.tableErr != nil || m.cons != nil
+}
+
+func (m *dashboard) headerLine(w int) string {
+	title := m.opts.Title
+	if title == "" {
+		title = "spk"
+	}
+	var names []string
+	for _, n := range []string{m.opts.Stream, m.opts.App, m.opts.Table} {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	left := m.st.title.Render(title)
+	if len(names) > 0 {
+		left += "  " + strings.Join(names, " → ")
+	}
+	if m.opts.Target != "" {
+		left += m.st.dim.Render(" · " + m.opts.Target)
+	}
+	var badge string
+	switch {
+	case m.state == stateFinished && m.aborted:
+		badge = m.st.warn.Render("■ aborted")
+	case m.state == stateFinished && m.summary != nil && m.summary.Err != nil:
+		badge = m.st.bad.Render("✗ failed")
+	case m.state == stateFinished:
+		badge = m.st.ok.Render("✓ done")
+	case m.state == stateStopping:
+		badge = m.st.warn.Render(m.spinFrame() + " stopping…")
+	case m.paused:
+		badge = m.st.warn.Render("‖ paused")
+	default:
+		badge = m.st.ok.Render("● live")
+	}
+	bw := displayWidth(badge)
+	if w < bw+12 {
+		return fit(left, w)
+	}
+	return pad(fit(left, w-bw-1), w-bw, false) + badge
+}
+
+// metricLines are the producer, the consumer and their problems.
+func (m *dashboard) metricLines(w int) []string {
+	var out []string
+	sw := min(max(w/8, 6), 24)
+	sep := m.st.dim.Render(" · ")
+	if p := m.prod; p != nil {
+		target := "unlimited"
+		if p.TargetRate > 0 {
+			target = rate(p.TargetRate)
+		}
+		parts := []string{"target " + target, "acked " + count(p.Acknowledged), "pending " + count(p.Pending)}
+		switch {
+		case p.Done:
+			parts = append(parts, m.st.ok.Render("finished"))
+		case p.Paused:
+			parts = append(parts, m.st.warn.Render("paused"))
+		}
+		out = append(out, m.st.header.Render("producer")+" "+pad(rate(p.CurrentRate), 8, true)+" "+
+			m.st.ok.Render(sparkline(m.prodRates, sw))+"  "+strings.Join(parts, sep))
+	}
+	if c := m.cons; c != nil {
+		lagText := "—"
+		ls := m.st.plain
+		if c.LeasesHeld > 0 {
+			lagText = lag(c.MaxMillisBehind)
+			switch {
+			case c.MaxMillisBehind >= 60_000:
+				ls = m.st.bad
+			case c.MaxMillisBehind >= 10_000:
+				ls = m.st.warn
+			}
+		}
+		parts := []string{"records " + count(c.RecordsIn), "rows " + count(c.RowsFlushed),
+			"lag " + ls.Render(lagText), fmt.Sprintf("leases %d/%d", c.LeasesHeld, len(c.Shards))}
+		out = append(out, m.st.header.Render("consumer")+" "+pad(rate(c.RecordsPerSec), 8, true)+" "+
+			m.st.running.Render(sparkline(m.consRates, sw))+"  "+strings.Join(parts, sep))
+	}
+	if m.prod != nil || m.cons != nil {
+		out = append(out, m.st.header.Render("problems")+" "+m.problems())
+	}
+	return out
+}
+
+// problems lists what went wrong: none of it is silent.
+func (m *dashboard) problems() string {
+	var parts []string
+	// Rejected and failed always show, to say that nothing was lost; the
+	// others only when they happened.
+	num := func(label string, n int64, bad bool, reasons map[string]int64) {
+		if n == 0 && label != "rejected" && label != "failed" {
+			return
+		}
+		s := fmt.Sprintf("%s %s", label, count(n))
+		if len(reasons) > 0 {
+			keys := make([]string, 0, len(reasons))
+			for r := range reasons {
+				keys = append(keys, r)
+			}
+			sort.Strings(keys)
+			var rs []string
+			for _, r := range keys {
+				rs = append(rs, fmt.Sprintf("%s %s", r, count(reasons[r])))
+			}
+			s += " (" + strings.Join(rs, ", ") + ")"
+		}
+		switch {
+		case n == 0:
+			s = m.st.dim.Render(s)
+		case bad:
+			s = m.st.bad.Render(s)
+		default:
+			s = m.st.warn.Render(s)
+		}
+		parts = append(parts, s)
+	}
+	if c := m.cons; c != nil {
+		reasons := map[string]int64{}
+		for r, n := range c.RejectedByReason {
+			reasons[r] = int64(n)
+		}
+		num("rejected", int64(c.Rejected), false, reasons)
+	}
+	if p := m.prod; p != nil {
+		num("retried", p.Retried, false, nil)
+		num("request retries", p.SDKRetries, false, nil)
+		num("throttled", p.Throttled, false, nil)
+		num("failed", p.Failed, true, p.Failures)
+	}
+	if c := m.cons; c != nil {
+		num("conflicts", int64(c.Conflicts), false, nil)
+		if c.LeasesLost > 0 {
+			num("leases lost", int64(c.LeasesLost), false, nil)
+		}
+	}
+	return strings.Join(parts, m.st.dim.Render(" · "))
+}
+
+// shardLines show each shard and who holds its lease; at most max lines
+// (negative: all), folding the rest into a last line.
+func (m *dashboard) shardLines(w, maxLines int) []string {
+	c := m.cons
+	if c == nil || len(c.Shards) == 0 {
+		return nil
+	}
+	label := m.st.header.Render("shards") + "   "
+	indent := strings.Repeat(" ", 9)
+	if maxLines == 1 && len(c.Shards) > 1 {
+		others := 0
+		for _, s := range c.Shards {
+			if !s.Held && s.Owner != "" {
+				others++
+			}
+		}
+		line := fmt.Sprintf("%d shards · %d held here · %d by other workers · %d free", len(c.Shards), c.LeasesHeld, others, len(c.Shards)-c.LeasesHeld-others)
+		return []string{label + line}
+	}
+	idW, ownerW := 0, 4
+	for _, s := range c.Shards {
+		idW = max(idW, displayWidth(s.ID))
+		ownerW = max(ownerW, displayWidth(s.Owner))
+	}
+	ownerW = min(ownerW, max(w-9-idW-2-12, 8))
+	shards := c.Shards
+	more := 0
+	if maxLines > 0 && len(shards) > maxLines {
+		more = len(shards) - (maxLines - 1)
+		shards = shards[:maxLines-1]
+	}
+	var out []string
+	for i, s := range shards {
+		owner := m.st.dim.Render(pad("free", ownerW, false))
+		if s.Owner != "" {
+			st := m.st.plain
+			if s.Held {
+				st = m.st.ok
+			}
+			owner = st.Render(pad(fit(s.Owner, ownerW), ownerW, false))
+		}
+		lagText := "—"
+		if s.Held {
+			lagText = lag(s.MillisBehind)
+		}
+		line := pad(s.ID, idW, false) + "  " + owner + "  lag " + lagText
+		if s.Finished {
+			line += m.st.dim.Render(" · ended")
+		}
+		prefix := indent
+		if i == 0 {
+			prefix = label
+		}
+		out = append(out, prefix+line)
+	}
+	if more > 0 {
+		out = append(out, indent+m.st.dim.Render(fmt.Sprintf("… %d more shards", more)))
+	}
+	return out
+}
+
+// grid is the counts table: buckets (newest first) by event types.
+type grid struct {
+	buckets []string
+	types   []string
+	cells   map[[2]string]int64
+	totals  map[string]int64
+	top     int64
+}
+
+func newGrid(rows []aggregate.Row, maxBuckets int) grid {
+	g := grid{cells: map[[2]string]int64{}, totals: map[string]int64{}}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.BucketStart] {
+			seen[r.BucketStart] = true
+			g.buckets = append(g.buckets, r.BucketStart)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(g.buckets)))
+	if maxBuckets >= 0 && len(g.buckets) > maxBuckets {
+		g.buckets = g.buckets[:maxBuckets]
+	}
+	keep := map[string]bool{}
+	for _, b := range g.buckets {
+		keep[b] = true
+	}
+	types := map[string]bool{}
+	for _, r := range rows {
+		if !keep[r.BucketStart] {
+			continue
+		}
+		types[r.EventType] = true
+		g.cells[[2]string{r.BucketStart, r.EventType}] += r.Count
+		g.totals[r.BucketStart] += r.Count
+	}
+	for _, c := range g.cells {
+		g.top = max(g.top, c)
+	}
+	for t := range types {
+		g.types = append(g.types, t)
+	}
+	sort.Strings(g.types)
+	return g
+}
+
+// countRows are the rows the counts table shows: the table's, or until it
+// was read, the consumer's own latest writes.
+func (m *dashboard) countRows() []aggregate.Row {
+	if m.fromTable {
+		return m.rows
+	}
+	if m.cons == nil {
+		return nil
+	}
+	rows := make([]aggregate.Row, 0, len(m.cons.RecentBuckets))
+	for _, b := range m.cons.RecentBuckets {
+		rows = append(rows, aggregate.Row{BucketStart: b.Start, EventType: b.Group, Count: b.Count, UpdatedAt: b.UpdatedAt})
+	}
+	return rows
+}
+
+// bucketLabels shortens bucket starts to the time of day when they share a
+// date, which is then returned on its own.
+func bucketLabels(buckets []string) (labels []string, date string, minutes bool) {
+	minutes = true
+	times := make([]time.Time, len(buckets))
+	for i, b := range buckets {
+		t, err := time.Parse(bucket.Layout, b)
+		if err != nil {
+			return buckets, "", false
+		}
+		times[i] = t
+		if t.Second() != 0 || t.Nanosecond() != 0 {
+			minutes = false
+		}
+		if i == 0 {
+			date = t.Format("2006-01-02")
+		} else if t.Format("2006-01-02") != date {
+			return buckets, "", minutes
+		}
+	}
+	layout := "15:04"
+	if !minutes {
+		layout = "15:04:05.000"
+	}
+	for _, t := range times {
+		labels = append(labels, t.Format(layout))
+	}
+	return labels, date, minutes
+}
+
+// countLines draw the counts table in at most n lines.
+func (m *dashboard) countLines(w, n int) []string {
+	if n < 2 {
+		return nil
+	}
+	var errLine []string
+	if m.tableErr != nil && n >= 3 {
+		// On its own line: it is what the user has to act on.
+		errLine = []string{m.st.warn.Render("table read failed: " + oneLine(m.tableErr.Error()))}
+		n--
+	}
+	maxBuckets := n - 2
+	if m.opts.Buckets > 0 {
+		maxBuckets = min(maxBuckets, m.opts.Buckets)
+	}
+	g := newGrid(m.countRows(), maxBuckets)
+	labels, date, minutes := bucketLabels(g.buckets)
+
+	what := "counts per minute"
+	if !minutes {
+		what = "counts per bucket"
+	}
+	title := m.st.header.Render(what)
+	var notes []string
+	if date != "" {
+		notes = append(notes, date+" UTC")
+	}
+	if m.fromTable && m.opts.Table != "" {
+		notes = append(notes, m.opts.Table)
+	}
+	if !m.fromTable && len(g.buckets) > 0 {
+		notes = append(notes, "this worker's latest writes")
+	}
+	if len(notes) > 0 {
+		title += m.st.dim.Render(" · " + strings.Join(notes, " · "))
+	}
+	if len(g.buckets) == 0 || n < 3 {
+		return append(append([]string{title}, errLine...), m.st.dim.Render("no counts yet"))
+	}
+
+	labelW := len("bucket")
+	for _, l := range labels {
+		labelW = max(labelW, displayWidth(l))
+	}
+	countW, totalW := 1, len("total")
+	for _, c := range g.cells {
+		countW = max(countW, len(count(c)))
+	}
+	for _, t := range g.totals {
+		totalW = max(totalW, len(count(t)))
+	}
+	ncol := len(g.types)
+	barW := 0
+	for {
+		colW := (w-labelW-2-totalW)/ncol - 2
+		barW = colW - countW - 1
+		if barW >= 3 || ncol == 1 {
+			break
+		}
+		ncol--
+	}
+	barW = min(max(barW, 0), 30)
+	colW := countW + 1 + barW
+	if barW == 0 {
+		colW = countW
+	}
+	if hidden := len(g.types) - ncol; hidden > 0 {
+		title += m.st.dim.Render(fmt.Sprintf(" · %d more types not shown", hidden))
+	}
+	types := g.types[:ncol]
+
+	head := pad("bucket", labelW, false)
+	for _, t := range types {
+		head += "  " + m.st.typeStyle(t).Render(pad(fit(t, colW), colW, false))
+	}
+	head += "  " + pad("total", totalW, true)
+	out := append(append([]string{title}, errLine...), m.st.header.Render(head))
+	for i, b := range g.buckets {
+		line := pad(labels[i], labelW, false)
+		for _, t := range types {
+			c, ok := g.cells[[2]string{b, t}]
+			cell := pad(count(c), countW, true)
+			if !ok {
+				cell = m.st.dim.Render(pad("·", countW, true))
+			}
+			if barW > 0 {
+				cell += " " + pad(m.st.typeStyle(t).Render(bar(c, g.top, barW)), barW, false)
+			}
+			line += "  " + cell
+		}
+		line += "  " + m.st.bold.Render(pad(count(g.totals[b]), totalW, true))
+		out = append(out, line)
+	}
+	return out
+}
+
+func (m *dashboard) footerLines(w int) []string {
+	var left string
+	switch {
+	case m.state == stateFinished && m.summary != nil:
+		left = m.summaryLine()
+	case m.state == stateStopping:
+		left = m.st.warn.Render("stopping… flushing counts and releasing leases; ctrl+c again quits at once")
+	case m.note != "":
+		left = m.st.note.Render(m.note)
+	}
+	if m.showHelp {
+		m.help.Width = w
+		full := strings.Split(m.help.View(m.keys), "\n")
+		if left != "" {
+			full = append(full, left)
+		}
+		return full
+	}
+	if m.state != stateRunning {
+		return []string{left}
+	}
+	m.help.Width = max(w-displayWidth(left)-2, 0)
+	keys := m.help.ShortHelpView(m.keys.ShortHelp())
+	if left == "" {
+		return []string{keys}
+	}
+	if displayWidth(left)+2+displayWidth(keys) > w {
+		return []string{left}
+	}
+	return []string{pad(left, w-displayWidth(keys), false) + keys}
+}
+
+func (m *dashboard) summaryLine() string {
+	s := m.summary
+	var parts []string
+	if s.Err != nil {
+		parts = append(parts, m.st.bad.Render("✗ "+oneLine(s.Err.Error())))
+	} else {
+		parts = append(parts, m.st.ok.Render("✓ done"))
+	}
+	parts = append(parts, s.Notes...)
+	return strings.Join(parts, m.st.dim.Render(" · "))
+}
+
+// finalReport is what stays on the screen after the alternate screen is
+// gone: the steps, the last figures and the summary.
+func (m *dashboard) finalReport() string {
+	w := max(m.width, 40)
+	var lines []string
+	lines = append(lines, m.steps.lines(m.st, "…", w)...)
+	lines = append(lines, m.metricLines(w)...)
+	if s := m.summary; s != nil {
+		if s.Err != nil {
+			lines = append(lines, m.st.bad.Render("✗ "+oneLine(s.Err.Error())))
+		}
+		lines = append(lines, s.Notes...)
+	}
+	if m.aborted {
+		lines = append(lines, m.st.warn.Render("quit before the work finished"))
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

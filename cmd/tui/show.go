@@ -1,0 +1,212 @@
+package tui
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/spk-cli/spk/stream/aggregate"
+)
+
+// Format is how `spk show` writes rows.
+type Format string
+
+// The formats of --output.
+const (
+	FormatTable Format = "table"
+	FormatJSON  Format = "json"
+	FormatCSV   Format = "csv"
+)
+
+// ParseFormat reads an --output value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
+	case FormatTable, FormatJSON, FormatCSV:
+		return f, nil
+	case "":
+		return FormatTable, nil
+	}
+	return "", fmt.Errorf("output format %q is not known: use table, json or csv", s)
+}
+
+// WriteRows writes rows in format f.
+func WriteRows(w io.Writer, f Format, rows []aggregate.Row) error {
+	switch f {
+	case FormatJSON:
+		return WriteJSON(w, rows)
+	case FormatCSV:
+		return WriteCSV(w, rows)
+	case FormatTable, "":
+		return WriteTable(w, rows)
+	}
+	return fmt.Errorf("output format %q is not known: use table, json or csv", f)
+}
+
+// columns are the aggregate table's attributes, as the DynamoDB console
+// shows them.
+var columns = []string{
+	aggregate.AttrBucketStart, aggregate.AttrEventType, aggregate.AttrCount,
+	aggregate.AttrCreatedAt, aggregate.AttrUpdatedAt,
+}
+
+func fields(r aggregate.Row) []string {
+	return []string{r.BucketStart, r.EventType, strconv.FormatInt(r.Count, 10), r.CreatedAt, r.UpdatedAt}
+}
+
+// WriteTable writes rows as aligned columns under a header, sorted by bucket
+// then type; counts are right-aligned.
+func WriteTable(w io.Writer, rows []aggregate.Row) error {
+	_, err := io.WriteString(w, tableText(rows, true))
+	return err
+}
+
+// tableText is WriteTable's text; without created, the CreatedAt column is
+// left out (for narrow screens).
+func tableText(rows []aggregate.Row, created bool) string {
+	rows = sortedCopy(rows)
+	cols := columns
+	row := fields
+	if !created {
+		cols = []string{columns[0], columns[1], columns[2], columns[4]}
+		row = func(r aggregate.Row) []string { f := fields(r); return []string{f[0], f[1], f[2], f[4]} }
+	}
+	width := make([]int, len(cols))
+	for i, c := range cols {
+		width[i] = len(c)
+	}
+	cells := make([][]string, len(rows))
+	for i, r := range rows {
+		cells[i] = row(r)
+		for j, c := range cells[i] {
+			width[j] = max(width[j], displayWidth(c))
+		}
+	}
+	const countCol = 2
+	line := func(cs []string) string {
+		var b strings.Builder
+		for j, c := range cs {
+			if j > 0 {
+				b.WriteString("  ")
+			}
+			last := j == len(cs)-1
+			switch {
+			case j == countCol:
+				b.WriteString(pad(c, width[j], true))
+			case last:
+				b.WriteString(c)
+			default:
+				b.WriteString(pad(c, width[j], false))
+			}
+		}
+		return strings.TrimRight(b.String(), " ") + "\n"
+	}
+	var b strings.Builder
+	b.WriteString(line(cols))
+	for _, cs := range cells {
+		b.WriteString(line(cs))
+	}
+	return b.String()
+}
+
+// WriteJSON writes rows as one indented JSON array (an empty table is []).
+func WriteJSON(w io.Writer, rows []aggregate.Row) error {
+	rows = sortedCopy(rows)
+	if rows == nil {
+		rows = []aggregate.Row{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rows)
+}
+
+// WriteCSV writes rows as CSV with a header line.
+func WriteCSV(w io.Writer, rows []aggregate.Row) error {
+	cw := csv.NewWriter(w)
+	cw.Write(columns)
+	for _, r := range sortedCopy(rows) {
+		cw.Write(fields(r))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ChartOptions shape WriteChart's output.
+type ChartOptions struct {
+	// Width is the cells per line; when zero, the terminal's width, or 80
+	// when the output is not a terminal.
+	Width  int
+	Colors Colors // ColorNone for plain text
+}
+
+// TerminalWidth is w's width in cells when w is a terminal, else fallback.
+func TerminalWidth(w io.Writer, fallback int) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil && width > 0 {
+			return width
+		}
+	}
+	return fallback
+}
+
+// WriteChart draws, for each bucket, one horizontal bar per event type, all
+// on one scale so buckets compare at a glance.
+func WriteChart(w io.Writer, rows []aggregate.Row, opts ChartOptions) error {
+	if opts.Width <= 0 {
+		opts.Width = TerminalWidth(w, 80)
+	}
+	return writeChart(w, rows, opts.Width, newStyles(w, opts.Colors))
+}
+
+func writeChart(w io.Writer, rows []aggregate.Row, width int, st styles) error {
+	rows = sortedCopy(rows)
+	if len(rows) == 0 {
+		_, err := io.WriteString(w, st.dim.Render("no rows yet")+"\n")
+		return err
+	}
+	var top int64
+	typeW, countW := 0, 0
+	for _, r := range rows {
+		top = max(top, r.Count)
+		typeW = max(typeW, displayWidth(r.EventType))
+		countW = max(countW, len(count(r.Count)))
+	}
+	// "  Type  bar  count"
+	barW := max(width-2-typeW-2-1-countW, 1)
+	var b strings.Builder
+	for i, r := range rows {
+		if i == 0 || r.BucketStart != rows[i-1].BucketStart {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			var total int64
+			for _, o := range rows[i:] {
+				if o.BucketStart != r.BucketStart {
+					break
+				}
+				total += o.Count
+			}
+			head := st.bold.Render(r.BucketStart) + st.dim.Render("  total "+count(total))
+			b.WriteString(fit(head, width) + "\n")
+		}
+		ts := st.typeStyle(r.EventType)
+		bars := pad(ts.Render(bar(r.Count, top, barW)), barW, false)
+		b.WriteString("  " + pad(ts.Render(r.EventType), typeW, false) + "  " + bars + " " + pad(count(r.Count), countW, true) + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func sortedCopy(rows []aggregate.Row) []aggregate.Row {
+	if rows == nil {
+		return nil
+	}
+	out := append([]aggregate.Row(nil), rows...)
+	aggregate.Sort(out)
+	return out
+}

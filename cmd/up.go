@@ -1,0 +1,317 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spk-cli/spk/cmd/tui"
+	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/consume"
+	"github.com/spk-cli/spk/stream/generate"
+	"github.com/spk-cli/spk/tasks"
+)
+
+type upOptions struct {
+	rate     float64
+	duration time.Duration
+	teardown bool
+	yes      bool
+	inMemory bool
+	output   string
+}
+
+func newUpCmd(f *Factory) *cobra.Command {
+	opts := &upOptions{}
+	c := &cobra.Command{
+		Use:   "up",
+		Short: "Run the whole tutorial, steps 2 to 9, with a live dashboard",
+		Long: `Run the tutorial end to end: start the embedded endpoint (unless one is
+already listening, or a profile selects AWS), create the stream and the
+aggregate table, generate events, count them per minute and type with the
+embedded consumer, and show the counts updating — until q, Ctrl-C or
+--duration. On exit the generator stops, the consumer counts what was sent,
+flushes and checkpoints, and a summary says what happened and where to look
+next. --teardown deletes everything on exit.
+
+On a terminal this is a live dashboard (p pauses the generator, + and - change
+its rate, ? shows the keys); otherwise, or with --no-tui, plain progress lines,
+or JSON lines with --output json. With an AWS profile spk first shows what it
+will create and asks, since it costs money (--yes to skip the question).`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runUp(c.Context(), f, c, opts)
+		},
+	}
+	fl := c.Flags()
+	fl.Int("shards", 1, "shards when the stream is created")
+	fl.Float64Var(&opts.rate, "rate", 10, "events per second to generate (0: as fast as the stream accepts)")
+	fl.DurationVar(&opts.duration, "duration", 0, "stop after this long (0: until q or Ctrl-C)")
+	fl.BoolVar(&opts.teardown, "teardown", false, "delete the stream and both tables on exit")
+	fl.BoolVarP(&opts.yes, "yes", "y", false, "with an AWS profile, create the resources without asking")
+	fl.BoolVar(&opts.inMemory, "in-memory", false, "run the embedded endpoint in memory, keeping nothing")
+	fl.String("addr", "", "address of the embedded endpoint (default 127.0.0.1:4566)")
+	fl.String("data-dir", "", "data directory of the embedded endpoint (default $XDG_DATA_HOME/spk/local)")
+	fl.StringVarP(&opts.output, "output", "o", "text", "without the dashboard: text or json lines")
+	return c
+}
+
+func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) error {
+	if opts.output != "text" && opts.output != "json" {
+		return usagef("use --output text or --output json", "up: unknown output format %q", opts.output)
+	}
+	if opts.rate < 0 || opts.duration < 0 {
+		return usagef("", "up: --rate and --duration must not be negative")
+	}
+	cfg, clients, err := f.Clients(c)
+	if err != nil {
+		return err
+	}
+	noTUI, _ := c.Flags().GetBool("no-tui")
+	useTUI := !noTUI && opts.output == "text" && f.IO.IsStderrTTY() && f.IO.IsStdinTTY()
+	if clients.Target.AWS {
+		if err := confirmAWSCost(f, cfg, clients.Target, opts.yes); err != nil {
+			return err
+		}
+	}
+
+	logger, logPath, closeLog := upLogger(f, cfg)
+	defer closeLog()
+	endpoint := local.DefaultOptions()
+	endpoint.Addr = cfg.Local.Addr
+	if cfg.Local.DataDir != "" {
+		endpoint.DataDir = cfg.Local.DataDir
+	}
+	endpoint.InMemory = opts.inMemory
+	endpoint.Region = cfg.AWS.Region
+	endpoint.Logger = logger.With("component", "local")
+
+	up, err := tasks.NewUp(tasks.UpOptions{
+		Clients:  clients,
+		Stream:   provision.StreamSpec{Name: cfg.Stream.Name, Shards: int32(cfg.Stream.Shards), App: cfg.App},
+		Table:    provision.AggregateTable(cfg.Table.Name, cfg.App, nil),
+		App:      cfg.App,
+		Generate: generate.Options{Rate: opts.rate},
+		Consume: consume.Options{
+			InitialPosition:    consume.Position(cfg.Run.InitialPosition),
+			FlushInterval:      cfg.Run.BatchInterval,
+			CheckpointInterval: cfg.Run.CheckpointInterval,
+			BucketSize:         cfg.Run.BucketSize,
+			GroupBy:            cfg.Run.GroupBy,
+		},
+		Endpoint: &endpoint,
+		Duration: opts.duration,
+		Logger:   logger,
+	})
+	if err != nil {
+		return usagef("", "up: %v", err)
+	}
+	defer func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		up.Close(shutdown)
+	}()
+
+	var sum tasks.UpSummary
+	var runErr error
+	if useTUI {
+		sum, runErr = runUpDashboard(ctx, f, cfg, clients, up)
+	} else {
+		sum, runErr = runUpPlain(ctx, f, cfg, clients, up, opts.output == "json")
+	}
+	if runErr != nil && errors.Is(runErr, tui.ErrAborted) {
+		return runErr
+	}
+	writeUpSummary(f, cfg, sum, opts, logPath, up, endpoint)
+	if opts.teardown {
+		if err := upTeardown(f, cfg, clients); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	if runErr != nil {
+		return fmt.Errorf("up: %w", runErr)
+	}
+	return nil
+}
+
+// runUpDashboard shows the run on the terminal dashboard.
+func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up) (tasks.UpSummary, error) {
+	work, stop := context.WithCancel(ctx)
+	defer stop()
+	d := tui.NewDashboard(tui.DashboardOptions{
+		Title: "spk up", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name, Target: clients.Target.String(),
+		Generator: up.Producer(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled()),
+	})
+	type result struct {
+		sum tasks.UpSummary
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		feeds, stopFeeds := context.WithCancel(context.Background())
+		defer stopFeeds()
+		d.Follow(feeds, tui.Feeds{
+			Producer:  up.Producer().Subscribe(feeds, time.Second),
+			Consumer:  up.Metrics().Subscribe(feeds, time.Second),
+			Aggregate: aggregate.Poll(feeds, clients.DynamoDB, aggregate.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
+		})
+		sum, err := up.RunWithEvents(work, d.Step)
+		d.Finish(tui.Summary{Err: err, Notes: []string{summaryLine(sum)}})
+		done <- result{sum, err}
+	}()
+	if err := d.Run(context.Background(), f.IO.In, f.IO.ErrOut); err != nil {
+		stop()
+		return tasks.UpSummary{}, err
+	}
+	r := <-done
+	return r.sum, r.err
+}
+
+// runUpPlain prints one line per step change and a status line per interval.
+func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up, asJSON bool) (tasks.UpSummary, error) {
+	w := f.IO.ErrOut
+	if asJSON {
+		w = f.IO.Out
+	}
+	steps := tui.NewStepPrinter(w, f.IO.ColorEnabled() && !asJSON, asJSON)
+	status := tui.NewStatusPrinter(w, asJSON)
+	feeds, stopFeeds := context.WithCancel(context.Background())
+	defer stopFeeds()
+	status.Follow(feeds, tui.Feeds{
+		Producer:  up.Producer().Subscribe(feeds, time.Second),
+		Consumer:  up.Metrics().Subscribe(feeds, time.Second),
+		Aggregate: aggregate.Poll(feeds, clients.DynamoDB, aggregate.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
+	})
+	statusDone := make(chan struct{})
+	statusStarted := false
+	sum, err := up.RunWithEvents(ctx, func(e tasks.Event) {
+		steps.OnEvent(e)
+		// Status lines start once everything runs (step 9, the live table).
+		if e.Step == tasks.StepShow && e.State == tasks.Running && !statusStarted {
+			statusStarted = true
+			go func() { status.Run(feeds, 5*time.Second); close(statusDone) }()
+		}
+	})
+	stopFeeds()
+	if statusStarted {
+		<-statusDone
+	}
+	status.Finish(tui.Summary{Err: err, Notes: []string{summaryLine(sum)}})
+	return sum, err
+}
+
+func summaryLine(s tasks.UpSummary) string {
+	return fmt.Sprintf("%d events sent, %d counted, %d rejected; the table holds %d rows in %d buckets", s.Sent, s.Counted, s.Rejected, s.Rows, s.Buckets)
+}
+
+func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upOptions, logPath string, up *tasks.Up, endpoint local.Options) {
+	if opts.output == "json" {
+		b, _ := json.Marshal(struct {
+			Type string `json:"type"`
+			tasks.UpSummary
+		}{"result", s})
+		fmt.Fprintln(f.IO.Out, string(b))
+		return
+	}
+	w := f.IO.ErrOut
+	fmt.Fprintf(w, "\nspk up: %s (total count %d).\n", summaryLine(s), s.Total)
+	if !s.CaughtUp && s.Sent > 0 {
+		fmt.Fprintln(w, "The consumer had not counted everything when it stopped; spk run picks up from its checkpoints.")
+	}
+	if opts.teardown {
+		return
+	}
+	fmt.Fprintln(w, "\nLook further:")
+	if up.StartedEndpoint() {
+		where := "its data is kept in " + endpoint.DataDir
+		if endpoint.InMemory {
+			where = "it kept nothing (--in-memory)"
+		}
+		fmt.Fprintf(w, "  spk local           the embedded endpoint stopped with spk up; %s: start it again first\n", where)
+	}
+	fmt.Fprintln(w, "  spk show            the counts (add --chart or --watch)")
+	fmt.Fprintln(w, "  spk status          the stream, the tables and the leases")
+	fmt.Fprintln(w, "  spk teardown        delete the stream and both tables")
+	if logPath != "" {
+		fmt.Fprintf(w, "Logs: %s\n", logPath)
+	}
+}
+
+func upTeardown(f *Factory, cfg *config.Loaded, clients *provision.Clients) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	plan := provision.PlanTeardown(ctx, clients, provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App), false)
+	err := provision.Teardown(ctx, clients, plan, nil)
+	fmt.Fprintln(f.IO.ErrOut, "\nTeardown:")
+	for _, p := range plan {
+		fate := string(p.Fate)
+		if p.Err != nil {
+			fate += ": " + p.Err.Error()
+		} else if p.Reason != "" {
+			fate += ": " + p.Reason
+		}
+		fmt.Fprintf(f.IO.ErrOut, "  %-16s %-20s %s\n", p.Kind, p.Name, fate)
+	}
+	if err != nil {
+		return fmt.Errorf("teardown: %w", err)
+	}
+	return nil
+}
+
+// confirmAWSCost shows what spk up creates on AWS and asks before going on.
+func confirmAWSCost(f *Factory, cfg *config.Loaded, t provision.Target, yes bool) error {
+	w := f.IO.ErrOut
+	fmt.Fprintf(w, `spk up will create, in AWS account of profile %s, region %s:
+  - Kinesis stream %s with %d shard(s): billed per shard-hour and per PUT payload unit
+  - DynamoDB table %s (on-demand): billed per request and per GB stored
+  - DynamoDB table %s (on-demand, leases and checkpoints)
+These cost money while they exist. Delete them with: spk teardown (or use spk up --teardown).
+`, t.Profile, t.Region, cfg.Stream.Name, cfg.Stream.Shards, cfg.Table.Name, cfg.App)
+	if yes {
+		return nil
+	}
+	if !f.IO.IsStdinTTY() || !f.IO.IsStderrTTY() {
+		return usagef("pass --yes to create them", "up: not creating AWS resources without confirmation, and there is no terminal to ask on")
+	}
+	fmt.Fprint(w, "Create them? [y/N] ")
+	line, _ := f.IO.ReadLine()
+	if line != "y" && line != "yes" && line != "Y" {
+		return errors.New("up: cancelled; nothing was created")
+	}
+	return nil
+}
+
+// upLogger writes logs to a file, never over the screen:
+// $XDG_STATE_HOME/spk/spk-up.log (~/.local/state/spk/spk-up.log).
+func upLogger(f *Factory, cfg *config.Loaded) (*slog.Logger, string, func()) {
+	dir, ok := f.lookupEnv("XDG_STATE_HOME")
+	if !ok || dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return slog.New(slog.DiscardHandler), "", func() {}
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	path := filepath.Join(dir, "spk", "spk-up.log")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return slog.New(slog.DiscardHandler), "", func() {}
+	}
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return slog.New(slog.DiscardHandler), "", func() {}
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewTextHandler(io.Writer(file), &slog.HandlerOptions{Level: level})), path, func() { file.Close() }
+}

@@ -1,0 +1,125 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/spk-cli/spk/stream/aggregate"
+)
+
+// TestUpNonTTYJSON runs spk up without a terminal: it starts the embedded
+// endpoint in-process on a free port, runs for a few seconds, and the counts
+// in the table equal what was sent.
+func TestUpNonTTYJSON(t *testing.T) {
+	addr := closedPort(t)
+	env := map[string]string{"SPK_LOCAL_ADDR": addr, "XDG_STATE_HOME": t.TempDir()}
+	r := run(t, env, "up", "--in-memory", "--duration", "3s", "--rate", "200", "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("code %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	var result struct {
+		Type                           string
+		Sent, Counted, Rejected, Total int64
+		Rows, Buckets                  int
+		CaughtUp                       bool `json:"caught_up"`
+	}
+	steps := map[int]string{}
+	sc := bufio.NewScanner(strings.NewReader(r.stdout))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("not a JSON line: %q", sc.Text())
+		}
+		switch line["type"] {
+		case "step":
+			steps[int(line["step"].(float64))] = line["state"].(string)
+		case "result":
+			if err := json.Unmarshal(sc.Bytes(), &result); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for step, want := range map[int]string{2: "done", 3: "done", 4: "done", 5: "done", 6: "skipped", 7: "done", 8: "done", 9: "done"} {
+		if steps[step] != want {
+			t.Errorf("step %d ended %q, want %q", step, steps[step], want)
+		}
+	}
+	if result.Type != "result" || result.Sent < 100 || result.Counted != result.Sent || result.Total != result.Sent || result.Rejected != 0 || !result.CaughtUp || result.Rows < 1 {
+		t.Fatalf("result %+v: want sent = counted = table total, nothing rejected\n%s", result, r.stdout)
+	}
+}
+
+// TestUpPlainUsesARunningEndpoint runs spk up against an endpoint that is
+// already running, then checks the table from outside.
+func TestUpPlainUsesARunningEndpoint(t *testing.T) {
+	srv := startLocal(t)
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	env := map[string]string{"SPK_LOCAL_ADDR": addr, "XDG_STATE_HOME": t.TempDir()}
+	r := run(t, env, "up", "--no-tui", "--duration", "2s", "--rate", "100", "--table", "counts")
+	if r.code != 0 {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"✓ step 2: endpoint and credentials: using the endpoint already running at " + srv.URL(),
+		"- step 6: build Spark with Kinesis support: not needed",
+		"✓ step 7: count events (spk run):",
+		"spk up: ", "Look further:", "spk show", "spk teardown",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	rows, err := aggregate.Read(context.Background(), dynamoClient(srv.URL()), aggregate.Query{Table: "counts", Consistent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, row := range rows {
+		total += row.Count
+	}
+	if !strings.Contains(r.stderr, "(total count "+itoa(total)+")") {
+		t.Fatalf("table total %d does not match the summary:\n%s", total, r.stderr)
+	}
+	// The lease table exists and is tagged, so teardown removes all three.
+	if r = run(t, env, "teardown", "--yes", "--table", "counts"); r.code != 0 || !hasRow(r.stdout, "lease table", "StreamingCountsApp", "deleted") {
+		t.Fatalf("teardown after up: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := dynamoClient(srv.URL()).DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String("counts")}); err == nil {
+		t.Fatal("the aggregate table survived teardown")
+	}
+}
+
+func TestUpTeardownOnExit(t *testing.T) {
+	srv := startLocal(t)
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	env := map[string]string{"SPK_LOCAL_ADDR": addr, "XDG_STATE_HOME": t.TempDir()}
+	r := run(t, env, "up", "--no-tui", "--duration", "1s", "--teardown")
+	if r.code != 0 || !strings.Contains(r.stderr, "Teardown:") || strings.Count(r.stderr, " deleted") != 3 {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	if st := statusOf(t, endpointEnv(srv.URL())); st.Stream.Exists || st.Table.Exists || st.LeaseTable.Exists {
+		t.Fatalf("left behind: %+v", st)
+	}
+}
+
+func TestUpRefusesAWSWithoutConfirmation(t *testing.T) {
+	env, _, _ := awsFiles(t)
+	if r := runWithInput(t, env, testSecret, false, "create-profile", "some-account", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secret-stdin"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	env["AWS_PROFILE"] = "some-account"
+	r := run(t, env, "up")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "These cost money") || !strings.Contains(r.stderr, "spk: up: not creating AWS resources without confirmation") {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,233 @@
+// Package provision resolves where spk's requests go (the embedded endpoint,
+// another endpoint, or AWS through a profile), builds the Kinesis, DynamoDB
+// and STS clients in one place, and manages the lifecycle of the tutorial's
+// resources: the stream, the aggregate table and the lease table.
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/provision/profile"
+)
+
+// EmbeddedEndpoint is where spk's embedded endpoint listens by default.
+const EmbeddedEndpoint = "http://127.0.0.1:4566"
+
+// Dummy credentials for endpoints that accept any signature. They are not
+// secrets: spk local ignores them unless started with its own keys.
+const (
+	dummyAccessKeyID     = "spk"
+	dummySecretAccessKey = "spk"
+)
+
+// Target says where requests go.
+type Target struct {
+	// AWS is true when requests go to AWS's own endpoints through a profile.
+	AWS     bool   `json:"aws"`
+	Profile string `json:"profile,omitempty"`
+	Region  string `json:"region"`
+	// KinesisEndpoint and DynamoDBEndpoint are "" when AWS resolves them.
+	KinesisEndpoint  string `json:"kinesis_endpoint,omitempty"`
+	DynamoDBEndpoint string `json:"dynamodb_endpoint,omitempty"`
+	// Embedded is true when the endpoint is spk's default embedded one.
+	Embedded bool `json:"embedded"`
+}
+
+// TargetFor derives the target from the configuration.
+func TargetFor(cfg *config.Config) Target {
+	t := Target{
+		AWS:              cfg.UsesAWS(),
+		Profile:          cfg.AWS.Profile,
+		Region:           cfg.AWS.Region,
+		KinesisEndpoint:  cfg.EndpointFor("kinesis"),
+		DynamoDBEndpoint: cfg.EndpointFor("dynamodb"),
+	}
+	// The embedded endpoint is wherever spk local is configured to listen.
+	embedded := "http://" + cfg.Local.Addr
+	t.Embedded = !t.AWS && t.KinesisEndpoint == embedded && t.DynamoDBEndpoint == embedded
+	return t
+}
+
+// String describes the target for people.
+func (t Target) String() string {
+	switch {
+	case t.AWS:
+		return fmt.Sprintf("AWS (profile %s, region %s)", t.Profile, t.Region)
+	case t.KinesisEndpoint == t.DynamoDBEndpoint && t.Embedded:
+		return "the embedded endpoint at " + t.KinesisEndpoint
+	case t.KinesisEndpoint == t.DynamoDBEndpoint:
+		return "the endpoint at " + t.KinesisEndpoint
+	}
+	return fmt.Sprintf("Kinesis at %s, DynamoDB at %s", orAWS(t.KinesisEndpoint), orAWS(t.DynamoDBEndpoint))
+}
+
+func orAWS(s string) string {
+	if s == "" {
+		return "AWS"
+	}
+	return s
+}
+
+// Clients are the AWS service clients every spk verb uses.
+type Clients struct {
+	Target   Target
+	Config   aws.Config
+	Kinesis  *kinesis.Client
+	DynamoDB *dynamodb.Client
+	STS      *sts.Client
+}
+
+// NewClients builds the clients for cfg. A profile goes through the SDK's
+// default chain (shared files, environment, SSO, IMDS); an endpoint without a
+// profile gets dummy static credentials and no shared files, so a broken
+// ~/.aws cannot stop a local run. The SDK's standard retryer is used throughout.
+//
+// lookupEnv locates the shared files (AWS_CONFIG_FILE,
+// AWS_SHARED_CREDENTIALS_FILE) the same way create-profile writes them.
+func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (string, bool)) (*Clients, error) {
+	t := TargetFor(&l.Config)
+	var opts []func(*awsconfig.LoadOptions) error
+	useProfile := l.AWS.Profile != ""
+	if useProfile && !t.AWS {
+		// An explicit endpoint with a profile that does not exist (the
+		// tutorial's HOCON names "default") needs no real credentials.
+		if files, err := profile.DefaultFiles(lookupEnv); err == nil {
+			if exists, err := profile.Exists(files, l.AWS.Profile); err == nil && !exists {
+				useProfile = false
+			}
+		}
+	}
+	if useProfile {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(l.AWS.Profile))
+		if files, err := profile.DefaultFiles(lookupEnv); err == nil {
+			opts = append(opts, awsconfig.WithSharedConfigFiles([]string{files.Config}), awsconfig.WithSharedCredentialsFiles([]string{files.Credentials}))
+		}
+		// The tutorial's default region must not hide the profile's own.
+		if l.Sources["aws.region"].Kind != config.FromDefault {
+			opts = append(opts, awsconfig.WithRegion(l.AWS.Region))
+		}
+	} else {
+		opts = append(opts,
+			awsconfig.WithRegion(l.AWS.Region),
+			awsconfig.WithSharedConfigFiles([]string{}),
+			awsconfig.WithSharedCredentialsFiles([]string{}),
+			awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(dummyAccessKeyID, dummySecretAccessKey, "")),
+		)
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, &Error{Op: "load AWS configuration", Err: err, Hint: profileHint(l.AWS.Profile)}
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = l.AWS.Region
+	}
+	t.Region = awsCfg.Region
+	// A profile may name its own endpoint (endpoint_url), as the one
+	// `spk create-profile --local` writes does: then it is not AWS.
+	if t.AWS && awsCfg.BaseEndpoint != nil {
+		t.AWS = false
+		t.KinesisEndpoint, t.DynamoDBEndpoint = *awsCfg.BaseEndpoint, *awsCfg.BaseEndpoint
+		t.Embedded = *awsCfg.BaseEndpoint == "http://"+l.Local.Addr
+	}
+	c := &Clients{Target: t, Config: awsCfg}
+	c.Kinesis = kinesis.NewFromConfig(awsCfg, func(o *kinesis.Options) {
+		if t.KinesisEndpoint != "" {
+			o.BaseEndpoint = aws.String(t.KinesisEndpoint)
+		}
+	})
+	c.DynamoDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if t.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(t.DynamoDBEndpoint)
+		}
+	})
+	c.STS = sts.NewFromConfig(awsCfg)
+	return c, nil
+}
+
+func profileHint(profile string) string {
+	if profile == "" {
+		return ""
+	}
+	return fmt.Sprintf("check that profile %q exists in ~/.aws/config or ~/.aws/credentials (spk create-profile %s writes one)", profile, profile)
+}
+
+// CheckReachable fails fast, with a useful message, when nothing listens at
+// a non-AWS endpoint; the SDK would otherwise retry and report a raw
+// connection error.
+func (c *Clients) CheckReachable(ctx context.Context) error {
+	if c.Target.AWS {
+		return nil
+	}
+	seen := map[string]bool{}
+	var endpoints []string
+	for _, e := range []string{c.Target.KinesisEndpoint, c.Target.DynamoDBEndpoint} {
+		if e != "" && !seen[e] {
+			seen[e] = true
+			endpoints = append(endpoints, e)
+		}
+	}
+	sort.Strings(endpoints)
+	for _, e := range endpoints {
+		if _, err := Ping(ctx, e); err != nil {
+			if c.Target.Embedded {
+				return &Error{Op: "reach the embedded endpoint", Err: fmt.Errorf("nothing is listening at %s", e),
+					Hint: "start it in another terminal with: spk local (or run spk up, which starts it for you)"}
+			}
+			return &Error{Op: "reach the endpoint " + e, Err: err, Hint: "start the endpoint, or fix --endpoint-url / AWS_ENDPOINT_URL"}
+		}
+	}
+	return nil
+}
+
+// Ping opens a TCP connection to the endpoint's host and reports how long it took.
+func Ping(ctx context.Context, endpoint string) (time.Duration, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return 0, fmt.Errorf("invalid endpoint URL %q", endpoint)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	d := net.Dialer{Timeout: 2 * time.Second}
+	start := time.Now()
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			return 0, fmt.Errorf("nothing is listening at %s (%v)", endpoint, op.Err)
+		}
+		return 0, err
+	}
+	conn.Close()
+	return time.Since(start), nil
+}
+
+// Error is a provisioning failure with what was being done and a hint.
+type Error struct {
+	Op   string
+	Err  error
+	Hint string
+}
+
+func (e *Error) Error() string    { return e.Op + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error    { return e.Err }
+func (e *Error) HintText() string { return e.Hint }

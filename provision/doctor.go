@@ -1,0 +1,132 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Check is one finding of `spk doctor`.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// maxSkew is how far the clocks may drift before AWS refuses signatures
+// (SigV4 allows 5 minutes); warn well before.
+const maxSkew = 2 * time.Minute
+
+// Doctor checks the target: credentials, reachability and latency, Kinesis
+// and DynamoDB access, and clock skew. It never stops at the first problem.
+func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
+	var checks []Check
+	add := func(ch Check) { checks = append(checks, ch) }
+
+	// Reachability first: nothing else can work without it.
+	if !c.Target.AWS {
+		for _, e := range uniq(c.Target.KinesisEndpoint, c.Target.DynamoDBEndpoint) {
+			d, err := Ping(ctx, e)
+			if err != nil {
+				fix := "start the endpoint, or fix --endpoint-url / AWS_ENDPOINT_URL"
+				if c.Target.Embedded {
+					fix = "start it with: spk local (in another terminal), or run spk up"
+				}
+				add(Check{Name: "endpoint " + e, Detail: err.Error(), Fix: fix})
+				return checks
+			}
+			add(Check{Name: "endpoint " + e, OK: true, Detail: fmt.Sprintf("reachable, TCP connect %.1f ms", ms(d))})
+		}
+		add(Check{Name: "credentials", OK: true, Detail: "dummy credentials for an endpoint without a profile"})
+	} else {
+		start := time.Now()
+		id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			add(Check{Name: "credentials", Detail: err.Error(), Fix: fmt.Sprintf("check profile %q: run spk create-profile %s, or aws sso login --profile %s", c.Target.Profile, c.Target.Profile, c.Target.Profile)})
+		} else {
+			add(Check{Name: "credentials", OK: true, Detail: fmt.Sprintf("account %s as %s (%.0f ms)", aws.ToString(id.Account), aws.ToString(id.Arn), ms(time.Since(start)))})
+		}
+	}
+
+	// Kinesis: list (permission + latency + the Date header for skew), then the stream.
+	start := time.Now()
+	ls, err := c.Kinesis.ListStreams(ctx, &kinesis.ListStreamsInput{Limit: aws.Int32(1)})
+	if err != nil {
+		add(Check{Name: "kinesis access", Detail: err.Error(), Fix: "grant kinesis:ListStreams, kinesis:DescribeStreamSummary and the stream permissions to these credentials"})
+	} else {
+		add(Check{Name: "kinesis access", OK: true, Detail: fmt.Sprintf("ListStreams answered in %.1f ms", ms(time.Since(start)))})
+		checks = append(checks, skewCheck(ls.ResultMetadata, start))
+		if _, err := describeStreamSummary(ctx, c.Kinesis, stream); err != nil {
+			if isNotFound(err) {
+				add(Check{Name: "stream " + stream, OK: true, Detail: "not created yet", Fix: "spk create-stream creates it"})
+			} else {
+				add(Check{Name: "stream " + stream, Detail: err.Error(), Fix: "grant kinesis:DescribeStreamSummary on the stream"})
+			}
+		} else {
+			add(Check{Name: "stream " + stream, OK: true, Detail: "exists and can be described"})
+		}
+	}
+
+	start = time.Now()
+	if _, err := c.DynamoDB.ListTables(ctx, &dynamodb.ListTablesInput{Limit: aws.Int32(1)}); err != nil {
+		add(Check{Name: "dynamodb access", Detail: err.Error(), Fix: "grant dynamodb:ListTables, dynamodb:DescribeTable and the table permissions to these credentials"})
+	} else {
+		add(Check{Name: "dynamodb access", OK: true, Detail: fmt.Sprintf("ListTables answered in %.1f ms", ms(time.Since(start)))})
+		if _, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}); err != nil {
+			if isNotFound(err) {
+				add(Check{Name: "table " + table, OK: true, Detail: "not created yet", Fix: "spk create-table creates it"})
+			} else {
+				add(Check{Name: "table " + table, Detail: err.Error(), Fix: "grant dynamodb:DescribeTable on the table"})
+			}
+		} else {
+			add(Check{Name: "table " + table, OK: true, Detail: "exists and can be described"})
+		}
+	}
+	return checks
+}
+
+// skewCheck compares the endpoint's Date header with the local clock at
+// the middle of the request.
+func skewCheck(md middleware.Metadata, start time.Time) Check {
+	ch := Check{Name: "clock skew"}
+	raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response)
+	if !ok || raw.Header.Get("Date") == "" {
+		ch.OK, ch.Detail = true, "the endpoint sends no Date header; skew not measured"
+		return ch
+	}
+	server, err := http.ParseTime(raw.Header.Get("Date"))
+	if err != nil {
+		ch.OK, ch.Detail = true, "unreadable Date header; skew not measured"
+		return ch
+	}
+	local := start.Add(time.Since(start) / 2)
+	skew := local.Sub(server).Round(time.Second)
+	ch.Detail = fmt.Sprintf("local clock is %s from the endpoint's (Date header, 1 s resolution)", skew)
+	ch.OK = skew <= maxSkew && skew >= -maxSkew
+	if !ch.OK {
+		ch.Fix = "synchronise this machine's clock (e.g. enable NTP); AWS rejects signatures more than 5 minutes off"
+	}
+	return ch
+}
+
+func uniq(ss ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

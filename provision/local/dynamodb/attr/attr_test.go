@@ -1,0 +1,199 @@
+package attr
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestParseNumber(t *testing.T) {
+	cases := []struct {
+		name, in, want, msg string
+	}{
+		{"integer", "42", "42", ""},
+		{"trailing zeros", "1.500", "1.5", ""},
+		{"leading zeros", "007", "7", ""},
+		{"negative zero", "-0", "0", ""},
+		{"exponent", "1.5e3", "1500", ""},
+		{"small", "1e-130", "0." + strings.Repeat("0", 129) + "1", ""},
+		{"largest", "9.9999999999999999999999999999999999999e125", "99999999999999999999999999999999999999" + strings.Repeat("0", 88), ""},
+		{"38 digits", "12345678901234567890123456789012345678", "12345678901234567890123456789012345678", ""},
+		{"39 digits", "123456789012345678901234567890123456789", "", MsgNumberDigits},
+		{"39 digits with trailing zeros is fine", "1234567890123456789012345678901234567800", "1234567890123456789012345678901234567800", ""},
+		{"overflow", "1e126", "", MsgNumberOverflow},
+		{"underflow", "1e-131", "", MsgNumberUnderflow},
+		{"not numeric", "abc", "", MsgNumberNotNumeric},
+		{"infinity", "Infinity", "", MsgNumberNotNumeric},
+		{"nan", "NaN", "", MsgNumberNotNumeric},
+		{"space", " 1", "", MsgNumberNotNumeric},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, msg := ParseNumber(tc.in)
+			if tc.msg != "" {
+				if !strings.HasPrefix(msg, tc.msg) {
+					t.Fatalf("ParseNumber(%q) message %q, want %q", tc.in, msg, tc.msg)
+				}
+				return
+			}
+			if msg != "" || got != tc.want {
+				t.Fatalf("ParseNumber(%q) = %q, %q; want %q", tc.in, got, msg, tc.want)
+			}
+		})
+	}
+}
+
+func TestAddNumbers(t *testing.T) {
+	if got, _ := AddNumbers("0.1", "0.2", false); got != "0.3" {
+		t.Errorf("0.1+0.2 = %s", got)
+	}
+	if got, _ := AddNumbers("1", "3", true); got != "-2" {
+		t.Errorf("1-3 = %s", got)
+	}
+	if _, msg := AddNumbers("99999999999999999999999999999999999999", "0.1", false); msg != MsgNumberDigits {
+		t.Errorf("39-digit sum message %q", msg)
+	}
+	if _, msg := AddNumbers("9e125", "9e125", false); msg != MsgNumberOverflow {
+		t.Errorf("overflow message %q", msg)
+	}
+}
+
+func TestOrderedNumberEncoding(t *testing.T) {
+	nums := []string{"-1e125", "-100", "-10", "-9.99", "-1.5", "-1", "-0.5", "-0.0001", "-1e-130", "0", "1e-130", "0.0001", "0.5", "1", "1.5", "9.99", "10", "100", "1e125"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 200; i++ {
+		d := strings.Repeat("9", 1+r.IntN(37))
+		if r.IntN(2) == 0 {
+			d = "-" + d
+		}
+		c, msg := ParseNumber(d + "e" + string(rune('0'+r.IntN(10))))
+		if msg == "" {
+			nums = append(nums, c)
+		}
+	}
+	for i := range nums {
+		nums[i], _ = ParseNumber(nums[i])
+	}
+	byBytes := append([]string{}, nums...)
+	sort.Slice(byBytes, func(i, j int) bool {
+		return bytes.Compare(AppendOrdered(nil, NumValue(byBytes[i])), AppendOrdered(nil, NumValue(byBytes[j]))) < 0
+	})
+	byValue := append([]string{}, nums...)
+	sort.SliceStable(byValue, func(i, j int) bool { return CompareNumbers(byValue[i], byValue[j]) < 0 })
+	for i := range byBytes {
+		if CompareNumbers(byBytes[i], byValue[i]) != 0 {
+			t.Fatalf("position %d: encoding order %s, numeric order %s", i, byBytes[i], byValue[i])
+		}
+	}
+}
+
+func TestJSONRoundTripAndCodec(t *testing.T) {
+	in := `{"s":{"S":"h\u00e9\"llo\n"},"n":{"N":"1.50"},"b":{"B":"AAEC"},"t":{"BOOL":true},"z":{"NULL":true},` +
+		`"m":{"M":{"x":{"L":[{"N":"1"},{"SS":["a","b"]}]}}},"ns":{"NS":["1","2"]},"bs":{"BS":["AQ==","Ag=="]}}`
+	var it Item
+	if err := json.Unmarshal([]byte(in), &it); err != nil {
+		t.Fatal(err)
+	}
+	if msg := InvalidItem(it); msg != "" {
+		t.Fatal(msg)
+	}
+	if it["n"].Str != "1.5" {
+		t.Errorf("number not canonical: %q", it["n"].Str)
+	}
+	out, _ := json.Marshal(it)
+	var back Item
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatalf("re-decode %s: %v", out, err)
+	}
+	dec, err := DecodeItem(AppendItem(nil, it))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range it {
+		if !Equal(it[k], back[k]) || !Equal(it[k], dec[k]) {
+			t.Errorf("%s: json %v codec %v original %v", k, back[k], dec[k], it[k])
+		}
+	}
+}
+
+func TestInvalidValues(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"empty", `{}`, "Supplied AttributeValue is empty"},
+		{"two types", `{"S":"a","N":"1"}`, "Supplied AttributeValue has more than one datatypes set"},
+		{"null false", `{"NULL":false}`, "Null attribute value types must have the value of true"},
+		{"empty SS", `{"SS":[]}`, "An string set  may not be empty"},
+		{"empty NS", `{"NS":[]}`, "An number set  may not be empty"},
+		{"empty BS", `{"BS":[]}`, "Binary sets should not be empty"},
+		{"duplicate SS", `{"SS":["a","a"]}`, "Input collection [a, a] contains duplicates."},
+		{"duplicate NS", `{"NS":["1","1.0"]}`, "Input collection contains duplicates"},
+		{"bad number in list", `{"L":[{"N":"x"}]}`, MsgNumberNotNumeric},
+		{"empty number", `{"N":""}`, MsgNumberNotNumeric},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var v Value
+			if err := json.Unmarshal([]byte(tc.in), &v); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(v.Invalid(), tc.want) {
+				t.Errorf("got %q, want %q", v.Invalid(), tc.want)
+			}
+		})
+	}
+}
+
+func TestItemSize(t *testing.T) {
+	it := Item{"pk": StrValue("abc"), "n": NumValue("12345"), "m": {Kind: M, Map: map[string]Value{"a": {Kind: BOOL}}}}
+	// pk: 2+3; n: 1 + 1+ceil(5/2)=4; m: 1 + 3 + (1+1+1)
+	if got := it.Size(); got != 5+5+7 {
+		t.Errorf("size %d", got)
+	}
+}
+
+func FuzzDecodeValue(f *testing.F) {
+	for _, s := range []string{`{"S":"a"}`, `{"N":"1e5"}`, `{"M":{"a":{"L":[{"NULL":true}]}}}`, `{"NS":["1","-0.5"]}`, `{"B":"AA=="}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v Value
+		if json.Unmarshal(b, &v) != nil || v.Invalid() != "" {
+			return
+		}
+		it := Item{"x": v}
+		dec, err := DecodeItem(AppendItem(nil, it))
+		if err != nil || !Equal(dec["x"], v) {
+			t.Fatalf("codec round trip of %s: %v %v", b, dec, err)
+		}
+		_ = v.AppendJSON(nil)
+		_ = it.Size()
+		DecodeItem(b)
+	})
+}
+
+func TestAppendStoredJSON(t *testing.T) {
+	in := `{"s":{"S":"x\"y"},"n":{"N":"-12.5"},"b":{"B":"AAEC"},"t":{"BOOL":false},"z":{"NULL":true},` +
+		`"m":{"M":{"x":{"L":[{"N":"1"},{"SS":["a","b"]},{"BS":["AQ=="]},{"NS":["3"]}]}}}}`
+	var it Item
+	if err := json.Unmarshal([]byte(in), &it); err != nil {
+		t.Fatal(err)
+	}
+	out, size, err := AppendStoredJSON(nil, AppendItem(nil, it))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size != it.Size() {
+		t.Errorf("size %d, want %d", size, it.Size())
+	}
+	var back Item
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	for k := range it {
+		if !Equal(it[k], back[k]) {
+			t.Errorf("%s: %v, want %v", k, back[k], it[k])
+		}
+	}
+}

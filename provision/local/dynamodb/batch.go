@@ -1,0 +1,249 @@
+package dynamodb
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+)
+
+type writeRequest struct {
+	PutRequest *struct {
+		Item attr.Item `json:"Item"`
+	} `json:"PutRequest"`
+	DeleteRequest *struct {
+		Key attr.Item `json:"Key"`
+	} `json:"DeleteRequest"`
+}
+
+type batchWriteInput struct {
+	RequestItems           map[string][]writeRequest `json:"RequestItems"`
+	ReturnConsumedCapacity *string                   `json:"ReturnConsumedCapacity"`
+}
+
+type batchWrite struct {
+	t    *table
+	key  []byte
+	item attr.Item // nil for a delete
+	old  attr.Item
+}
+
+func (s *Service) batchWriteItem(body []byte) (any, error) {
+	var in batchWriteInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.RequestItems == nil {
+		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null")
+	}
+	if len(in.RequestItems) == 0 {
+		return nil, validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	for name, reqs := range in.RequestItems {
+		if len(reqs) == 0 || len(reqs) > 25 {
+			return nil, validation(fmt.Sprintf("1 validation error detected: Value '{%s=[...]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]", name))
+		}
+	}
+	total := 0
+	for _, reqs := range in.RequestItems {
+		total += len(reqs)
+	}
+	if total > 25 {
+		return nil, validation("Too many items requested for the BatchWriteItem call")
+	}
+	var writes []*batchWrite
+	tables := map[string]*table{}
+	for _, name := range attr.SortedKeys(in.RequestItems) {
+		n := name
+		t, m, err := s.lookup(&n)
+		if err != nil {
+			return nil, err
+		}
+		tables[name] = t
+		seen := map[string]bool{}
+		for _, r := range in.RequestItems[name] {
+			w := &batchWrite{t: t}
+			switch {
+			case r.PutRequest != nil && r.DeleteRequest == nil:
+				if r.PutRequest.Item == nil {
+					return nil, validation("1 validation error detected: Value null at 'requestItems." + name + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
+				}
+				if w.key, err = t.keyOfItem(r.PutRequest.Item, &m); err != nil {
+					return nil, err
+				}
+				w.item = r.PutRequest.Item
+			case r.DeleteRequest != nil && r.PutRequest == nil:
+				if r.DeleteRequest.Key == nil {
+					return nil, validation("1 validation error detected: Value null at 'requestItems." + name + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
+				}
+				if w.key, err = t.keyOf(r.DeleteRequest.Key); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+			}
+			if seen[string(w.key)] {
+				return nil, validation("Provided list of item keys contains duplicates")
+			}
+			seen[string(w.key)] = true
+			writes = append(writes, w)
+		}
+	}
+	var missing error
+	err := s.commit(func(tx *bolt.Tx) error {
+		missing = nil
+		for _, w := range writes {
+			b := tx.Bucket(w.t.bucket)
+			if b == nil {
+				missing = notFound("Requested resource not found")
+				return nil
+			}
+		}
+		for _, w := range writes {
+			b := tx.Bucket(w.t.bucket)
+			old, err := readItem(b, w.key)
+			if err != nil {
+				return err
+			}
+			w.old = old
+			if w.item != nil {
+				err = b.Put(w.key, attr.AppendItem(nil, w.item))
+			} else if old != nil {
+				err = b.Delete(w.key)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if missing != nil {
+		return nil, missing
+	}
+	for _, w := range writes {
+		w.t.applyCounts(w.old, w.item)
+	}
+	out := map[string]any{"UnprocessedItems": map[string]any{}}
+	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
+		var cc []map[string]any
+		for _, name := range attr.SortedKeys(tables) {
+			cc = append(cc, map[string]any{"TableName": name, "CapacityUnits": float64(len(in.RequestItems[name]))})
+		}
+		out["ConsumedCapacity"] = cc
+	}
+	return out, nil
+}
+
+type keysAndAttributes struct {
+	Keys                     []attr.Item       `json:"Keys"`
+	ProjectionExpression     *string           `json:"ProjectionExpression"`
+	ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames"`
+	AttributesToGet          []string          `json:"AttributesToGet"`
+	ConsistentRead           *bool             `json:"ConsistentRead"`
+}
+
+type batchGetInput struct {
+	RequestItems           map[string]keysAndAttributes `json:"RequestItems"`
+	ReturnConsumedCapacity *string                      `json:"ReturnConsumedCapacity"`
+}
+
+func (s *Service) batchGetItem(body []byte) (any, error) {
+	var in batchGetInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.RequestItems == nil {
+		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null")
+	}
+	if len(in.RequestItems) == 0 {
+		return nil, validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	total := 0
+	for name, ka := range in.RequestItems {
+		if len(ka.Keys) == 0 || len(ka.Keys) > 100 {
+			return nil, validation(fmt.Sprintf("1 validation error detected: Value '{%s=...}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 100, Member must have length greater than or equal to 1]", name))
+		}
+		total += len(ka.Keys)
+	}
+	if total > 100 {
+		return nil, validation("Too many items requested for the BatchGetItem call")
+	}
+	type get struct {
+		t     *table
+		name  string
+		keys  [][]byte
+		paths []expr.Path
+	}
+	var gets []get
+	for _, name := range attr.SortedKeys(in.RequestItems) {
+		n := name
+		t, _, err := s.lookup(&n)
+		if err != nil {
+			return nil, err
+		}
+		ka := in.RequestItems[name]
+		paths, p, err := projectionOf(ka.ProjectionExpression, ka.AttributesToGet, ka.ExpressionAttributeNames, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkUnused(p); err != nil {
+			return nil, err
+		}
+		g := get{t: t, name: name, paths: paths}
+		seen := map[string]bool{}
+		for _, k := range ka.Keys {
+			key, err := t.keyOf(k)
+			if err != nil {
+				return nil, err
+			}
+			if seen[string(key)] {
+				return nil, validation("Provided list of item keys contains duplicates")
+			}
+			seen[string(key)] = true
+			g.keys = append(g.keys, key)
+		}
+		gets = append(gets, g)
+	}
+	responses := map[string][]attr.Item{}
+	err := s.env.DB.View(func(tx *bolt.Tx) error {
+		for _, g := range gets {
+			b := tx.Bucket(g.t.bucket)
+			if b == nil {
+				return notFound("Requested resource not found")
+			}
+			items := []attr.Item{}
+			for _, k := range g.keys {
+				it, err := readItem(b, k)
+				if err != nil {
+					return err
+				}
+				if it == nil {
+					continue
+				}
+				if g.paths != nil {
+					it = expr.Project(it, g.paths)
+				}
+				items = append(items, it)
+			}
+			responses[g.name] = items
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"Responses": responses, "UnprocessedKeys": map[string]any{}}
+	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
+		var cc []map[string]any
+		for _, g := range gets {
+			cc = append(cc, map[string]any{"TableName": g.name, "CapacityUnits": float64(len(g.keys))})
+		}
+		out["ConsumedCapacity"] = cc
+	}
+	return out, nil
+}

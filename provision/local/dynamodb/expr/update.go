@@ -1,0 +1,291 @@
+package expr
+
+import (
+	"bytes"
+	"slices"
+	"sort"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+)
+
+// Messages of updates that are valid expressions but cannot be applied to
+// the item at hand.
+const (
+	MsgMissingAttribute = "The provided expression refers to an attribute that does not exist in the item"
+	MsgIncorrectType    = "An operand in the update expression has an incorrect data type"
+	MsgInvalidPath      = "The document path provided in the update expression is invalid for update"
+)
+
+// Apply returns the item that results from applying u to it (nil when the
+// item does not exist). it is not modified. The error is an *Error whose
+// message is DynamoDB's ValidationException text.
+func (u *Update) Apply(it attr.Item) (attr.Item, error) {
+	orig := it
+	out := it.Clone()
+	if out == nil {
+		out = attr.Item{}
+	}
+	// SET values are computed from the item as it was before the update.
+	values := make([]attr.Value, len(u.Set))
+	for i, s := range u.Set {
+		v, err := s.Value.compute(orig)
+		if err != nil {
+			return nil, err
+		}
+		values[i] = v
+	}
+	for i, s := range u.Set {
+		if err := setPath(out, s.Path, values[i]); err != nil {
+			return nil, err
+		}
+	}
+	for k, v := range u.Replace {
+		out[k] = v
+	}
+	// Remove list elements from the highest index down so that earlier
+	// removals do not shift later ones.
+	removes := slices.Clone(u.Remove)
+	sort.SliceStable(removes, func(i, j int) bool {
+		a, b := removes[i], removes[j]
+		if len(a) == len(b) && a[len(a)-1].IsIndex && b[len(b)-1].IsIndex {
+			return a[len(a)-1].Index > b[len(b)-1].Index
+		}
+		return false
+	})
+	for _, p := range removes {
+		removePath(out, p)
+	}
+	for _, a := range u.Add {
+		cur, ok := Resolve(out, a.Path)
+		var next attr.Value
+		switch {
+		case !ok:
+			next = a.Value
+		case cur.Kind == attr.N && a.Value.Kind == attr.N:
+			sum, msg := attr.AddNumbers(cur.Str, a.Value.Str, false)
+			if msg != "" {
+				return nil, &Error{Msg: msg}
+			}
+			next = attr.NumValue(sum)
+		case cur.Kind == a.Value.Kind && (cur.Kind == attr.SS || cur.Kind == attr.NS || cur.Kind == attr.BS):
+			next = union(cur, a.Value)
+		case cur.Kind == attr.L && a.Value.Kind == attr.L: // legacy AttributeUpdates ADD appends
+			next = attr.Value{Kind: attr.L, List: append(slices.Clone(cur.List), a.Value.List...)}
+		default:
+			return nil, &Error{Msg: MsgIncorrectType}
+		}
+		if k := a.Value.Kind; k != attr.N && k != attr.SS && k != attr.NS && k != attr.BS && k != attr.L {
+			return nil, &Error{Msg: MsgIncorrectType}
+		}
+		if err := setPath(out, a.Path, next); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range u.Delete {
+		cur, ok := Resolve(out, d.Path)
+		if !ok {
+			continue
+		}
+		if cur.Kind != d.Value.Kind || (cur.Kind != attr.SS && cur.Kind != attr.NS && cur.Kind != attr.BS) {
+			return nil, &Error{Msg: MsgIncorrectType}
+		}
+		next, empty := difference(cur, d.Value)
+		if empty {
+			removePath(out, d.Path)
+		} else if err := setPath(out, d.Path, next); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// compute evaluates a SET operand against the item.
+func (o *Operand) compute(it attr.Item) (attr.Value, error) {
+	switch o.Kind {
+	case OpValue:
+		return o.Value, nil
+	case OpPath:
+		v, ok := Resolve(it, o.Path)
+		if !ok {
+			return v, &Error{Msg: MsgMissingAttribute}
+		}
+		return v, nil
+	case OpIfNotExists:
+		if v, ok := Resolve(it, o.Args[0].Path); ok {
+			return v, nil
+		}
+		return o.Args[1].compute(it)
+	case OpListAppend:
+		a, err := o.Args[0].compute(it)
+		if err != nil {
+			return a, err
+		}
+		b, err := o.Args[1].compute(it)
+		if err != nil {
+			return b, err
+		}
+		if a.Kind != attr.L || b.Kind != attr.L {
+			return attr.Value{}, &Error{Msg: MsgIncorrectType}
+		}
+		l := make([]attr.Value, 0, len(a.List)+len(b.List))
+		return attr.Value{Kind: attr.L, List: append(append(l, a.List...), b.List...)}, nil
+	case OpPlus, OpMinus:
+		a, err := o.Args[0].compute(it)
+		if err != nil {
+			return a, err
+		}
+		b, err := o.Args[1].compute(it)
+		if err != nil {
+			return b, err
+		}
+		if a.Kind != attr.N || b.Kind != attr.N {
+			return attr.Value{}, &Error{Msg: MsgIncorrectType}
+		}
+		r, msg := attr.AddNumbers(a.Str, b.Str, o.Kind == OpMinus)
+		if msg != "" {
+			return attr.Value{}, &Error{Msg: msg}
+		}
+		return attr.NumValue(r), nil
+	}
+	return attr.Value{}, &Error{Msg: MsgIncorrectType}
+}
+
+// setPath writes v at p, whose parent must exist; an index past the end of
+// a list appends.
+func setPath(it attr.Item, p Path, v attr.Value) error {
+	if len(p) == 1 {
+		it[p[0].Name] = v
+		return nil
+	}
+	top, ok := it[p[0].Name]
+	if !ok {
+		return &Error{Msg: MsgInvalidPath}
+	}
+	nv, err := setIn(top.Clone(), p[1:], v)
+	if err != nil {
+		return err
+	}
+	it[p[0].Name] = nv
+	return nil
+}
+
+func setIn(cur attr.Value, rest Path, v attr.Value) (attr.Value, error) {
+	e := rest[0]
+	last := len(rest) == 1
+	switch {
+	case e.IsIndex && cur.Kind == attr.L:
+		if last {
+			if e.Index >= len(cur.List) {
+				cur.List = append(cur.List, v)
+			} else {
+				cur.List[e.Index] = v
+			}
+			return cur, nil
+		}
+		if e.Index >= len(cur.List) {
+			return cur, &Error{Msg: MsgInvalidPath}
+		}
+		nv, err := setIn(cur.List[e.Index], rest[1:], v)
+		cur.List[e.Index] = nv
+		return cur, err
+	case !e.IsIndex && cur.Kind == attr.M:
+		if last {
+			cur.Map[e.Name] = v
+			return cur, nil
+		}
+		child, ok := cur.Map[e.Name]
+		if !ok {
+			return cur, &Error{Msg: MsgInvalidPath}
+		}
+		nv, err := setIn(child, rest[1:], v)
+		cur.Map[e.Name] = nv
+		return cur, err
+	}
+	return cur, &Error{Msg: MsgInvalidPath}
+}
+
+// removePath deletes the value at p if it exists.
+func removePath(it attr.Item, p Path) {
+	if len(p) == 1 {
+		delete(it, p[0].Name)
+		return
+	}
+	top, ok := it[p[0].Name]
+	if !ok {
+		return
+	}
+	it[p[0].Name] = removeIn(top.Clone(), p[1:])
+}
+
+func removeIn(cur attr.Value, rest Path) attr.Value {
+	e := rest[0]
+	switch {
+	case e.IsIndex && cur.Kind == attr.L && e.Index < len(cur.List):
+		if len(rest) == 1 {
+			cur.List = slices.Delete(cur.List, e.Index, e.Index+1)
+		} else {
+			cur.List[e.Index] = removeIn(cur.List[e.Index], rest[1:])
+		}
+	case !e.IsIndex && cur.Kind == attr.M:
+		if child, ok := cur.Map[e.Name]; ok {
+			if len(rest) == 1 {
+				delete(cur.Map, e.Name)
+			} else {
+				cur.Map[e.Name] = removeIn(child, rest[1:])
+			}
+		}
+	}
+	return cur
+}
+
+func union(a, b attr.Value) attr.Value {
+	out := a.Clone()
+	switch a.Kind {
+	case attr.SS:
+		for _, s := range b.Strs {
+			if !slices.Contains(out.Strs, s) {
+				out.Strs = append(out.Strs, s)
+			}
+		}
+	case attr.NS:
+		for _, s := range b.Strs {
+			if !slices.ContainsFunc(out.Strs, func(x string) bool { return attr.CompareNumbers(x, s) == 0 }) {
+				out.Strs = append(out.Strs, s)
+			}
+		}
+	case attr.BS:
+		for _, x := range b.Bins {
+			if !slices.ContainsFunc(out.Bins, func(y []byte) bool { return bytes.Equal(x, y) }) {
+				out.Bins = append(out.Bins, x)
+			}
+		}
+	}
+	return out
+}
+
+func difference(a, b attr.Value) (attr.Value, bool) {
+	out := attr.Value{Kind: a.Kind}
+	switch a.Kind {
+	case attr.SS:
+		for _, s := range a.Strs {
+			if !slices.Contains(b.Strs, s) {
+				out.Strs = append(out.Strs, s)
+			}
+		}
+		return out, len(out.Strs) == 0
+	case attr.NS:
+		for _, s := range a.Strs {
+			if !slices.ContainsFunc(b.Strs, func(x string) bool { return attr.CompareNumbers(x, s) == 0 }) {
+				out.Strs = append(out.Strs, s)
+			}
+		}
+		return out, len(out.Strs) == 0
+	default:
+		for _, x := range a.Bins {
+			if !slices.ContainsFunc(b.Bins, func(y []byte) bool { return bytes.Equal(x, y) }) {
+				out.Bins = append(out.Bins, x)
+			}
+		}
+		return out, len(out.Bins) == 0
+	}
+}

@@ -1,0 +1,87 @@
+package dynamodb
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spk-cli/spk/provision/local/service"
+	"github.com/spk-cli/spk/provision/local/store"
+)
+
+// TestTransitionsRefuseChanges holds tables in CREATING, UPDATING and
+// DELETING (hour-long delays) and checks what each state refuses, then that
+// a restart on the same store settles them.
+func TestTransitionsRefuseChanges(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: time.Hour, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now}
+	s, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(op, body string) (int, map[string]any) {
+		w := httptest.NewRecorder()
+		s.ServeOp(w, httptest.NewRequest("POST", "/", nil), op, []byte(body))
+		var m map[string]any
+		json.Unmarshal(w.Body.Bytes(), &m)
+		return w.Code, m
+	}
+	create := `{"TableName":"NAME","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`
+	if code, m := call("CreateTable", strings.ReplaceAll(create, "NAME", "creating")); code != 200 {
+		t.Fatalf("create: %v", m)
+	}
+	cases := []struct {
+		name, op, body, typ, msg string
+	}{
+		{"put into CREATING", "PutItem", `{"TableName":"creating","Item":{"pk":{"S":"a"}}}`, "ResourceNotFoundException", "Requested resource not found"},
+		{"delete CREATING", "DeleteTable", `{"TableName":"creating"}`, "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being created: creating"},
+		{"update CREATING", "UpdateTable", `{"TableName":"creating","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}`, "ResourceInUseException", "Table is being created: creating"},
+		{"create again", "CreateTable", strings.ReplaceAll(create, "NAME", "creating"), "ResourceInUseException", "Table already exists: creating"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, m := call(tc.op, tc.body)
+			if code != 400 || !strings.HasSuffix(m["__type"].(string), "#"+tc.typ) || !strings.Contains(m["message"].(string), tc.msg) {
+				t.Fatalf("got %d %v, want %s %q", code, m, tc.typ, tc.msg)
+			}
+		})
+	}
+	if _, m := call("DescribeTable", `{"TableName":"creating"}`); m["Table"].(map[string]any)["TableStatus"] != "CREATING" {
+		t.Fatalf("status %v", m)
+	}
+	// A restart finishes the transition.
+	s.Close()
+	db.Close()
+	db, err = store.Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	env.DB = db
+	s, err = New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, m := call("DescribeTable", `{"TableName":"creating"}`); m["Table"].(map[string]any)["TableStatus"] != "ACTIVE" {
+		t.Fatalf("after restart: %v", m)
+	}
+	if code, m := call("PutItem", `{"TableName":"creating","Item":{"pk":{"S":"a"}}}`); code != 200 {
+		t.Fatalf("put after restart: %v", m)
+	}
+	if code, m := call("DeleteTable", `{"TableName":"creating"}`); code != 200 || m["TableDescription"].(map[string]any)["TableStatus"] != "DELETING" {
+		t.Fatalf("delete: %d %v", code, m)
+	}
+	if code, m := call("PutItem", `{"TableName":"creating","Item":{"pk":{"S":"a"}}}`); code != 400 || m["message"] != "Requested resource not found" {
+		t.Fatalf("put into DELETING: %d %v", code, m)
+	}
+	if code, m := call("CreateTable", strings.ReplaceAll(create, "NAME", "creating")); code != 400 || !strings.Contains(m["message"].(string), "Table already exists") {
+		t.Fatalf("create while DELETING: %d %v", code, m)
+	}
+}

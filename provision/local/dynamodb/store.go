@@ -1,0 +1,288 @@
+package dynamodb
+
+import (
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+)
+
+// Writes go through one committer goroutine. It takes every write waiting
+// and applies them, in order, in a single bbolt transaction: one fsync for
+// the group, no artificial delay, and each write's read-modify-write is
+// serialised with every other write (ten concurrent ADDs give exactly ten).
+// A write is acknowledged only after its transaction committed. This is
+// bbolt's Batch without its wait: Batch holds a group open for
+// MaxBatchDelay, while here the next group starts the moment the previous
+// one committed, made of whatever arrived during that commit's fsync.
+
+type commitOp struct {
+	apply func(tx *bolt.Tx) error
+	done  chan error
+}
+
+var errClosed = errors.New("dynamodb: the service is shutting down")
+
+const maxGroup = 512
+
+// commit runs apply in a write transaction shared with other writers and
+// returns once it committed. apply may run more than once (when a group is
+// retried), so it must reset any result it records.
+func (s *Service) commit(apply func(tx *bolt.Tx) error) error {
+	op := &commitOp{apply: apply, done: make(chan error, 1)}
+	select {
+	case s.commits <- op:
+	case <-s.stop:
+		return errClosed
+	}
+	select {
+	case err := <-op.done:
+		return err
+	case <-s.stop:
+		// The committer drains what was queued before it exits.
+		return <-op.done
+	}
+}
+
+func (s *Service) committer() {
+	defer s.wg.Done()
+	group := make([]*commitOp, 0, maxGroup)
+	for {
+		var op *commitOp
+		select {
+		case op = <-s.commits:
+		case <-s.stop:
+			for {
+				select {
+				case op := <-s.commits:
+					s.runGroup([]*commitOp{op})
+				default:
+					return
+				}
+			}
+		}
+		group = append(group[:0], op)
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case op := <-s.commits:
+				group = append(group, op)
+			default:
+				break fill
+			}
+		}
+		s.runGroup(group)
+	}
+}
+
+func (s *Service) runGroup(group []*commitOp) {
+	failed := -1
+	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+		for i, op := range group {
+			if err := op.apply(tx); err != nil {
+				failed = i
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || failed < 0 || len(group) == 1 {
+		for _, op := range group {
+			op.done <- err
+		}
+		return
+	}
+	// One write failed: the group rolled back, so give each its own
+	// transaction and its own outcome.
+	for _, op := range group {
+		op.done <- s.env.DB.Update(op.apply)
+	}
+}
+
+// lookup returns a table that accepts data-plane requests and a copy of
+// its meta.
+func (s *Service) lookup(name *string) (*table, tableMeta, error) {
+	if err := validateTableName(name, "tableName"); err != nil {
+		return nil, tableMeta{}, err
+	}
+	s.mu.RLock()
+	t, ok := s.tables[*name]
+	var m tableMeta
+	if ok {
+		m = t.meta
+	}
+	s.mu.RUnlock()
+	if !ok || m.TableStatus == "CREATING" || m.TableStatus == "DELETING" {
+		return nil, m, notFound("Requested resource not found")
+	}
+	return t, m, nil
+}
+
+// storageKey is the bbolt key of an item: the hash key's bytes with a
+// length prefix, then the range key in an order-preserving encoding, so a
+// partition is one contiguous, sorted run of keys.
+func storageKey(hash attr.Value, rng *attr.Value) []byte {
+	hb := attr.KeyBytes(hash)
+	k := make([]byte, 0, 2+len(hb)+16)
+	k = append(k, byte(len(hb)>>8), byte(len(hb)))
+	k = append(k, hb...)
+	if rng != nil {
+		k = attr.AppendOrdered(k, *rng)
+	}
+	return k
+}
+
+// partitionPrefix is the storage key prefix of every item with this hash.
+func partitionPrefix(hash attr.Value) []byte { return storageKey(hash, nil) }
+
+// hashOfStorageKey returns the hash key bytes of a storage key.
+func hashOfStorageKey(k []byte) []byte {
+	if len(k) < 2 {
+		return nil
+	}
+	n := int(k[0])<<8 | int(k[1])
+	if 2+n > len(k) {
+		return nil
+	}
+	return k[2 : 2+n]
+}
+
+const (
+	msgKeySchema   = "The provided key element does not match the schema"
+	maxItemSize    = 400 * 1024
+	maxHashKeySize = 2048
+	maxRangeSize   = 1024
+)
+
+// keyOf validates a Key parameter and returns the item's storage key.
+func (t *table) keyOf(key attr.Item) ([]byte, error) {
+	if msg := attr.InvalidItem(key); msg != "" {
+		return nil, validation(msg)
+	}
+	want := 1
+	if t.rng.Name != "" {
+		want = 2
+	}
+	h, ok := key[t.hash.Name]
+	if !ok || len(key) != want || h.Kind != t.hash.Kind {
+		return nil, validation(msgKeySchema)
+	}
+	var r *attr.Value
+	if t.rng.Name != "" {
+		rv, ok := key[t.rng.Name]
+		if !ok || rv.Kind != t.rng.Kind {
+			return nil, validation(msgKeySchema)
+		}
+		r = &rv
+	}
+	if err := t.checkKeyValues(h, r); err != nil {
+		return nil, err
+	}
+	return storageKey(h, r), nil
+}
+
+func emptyKeyError(v attr.Value, name string) error {
+	what := "string"
+	if v.Kind == attr.B {
+		what = "binary"
+	}
+	return validation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty " + what + " value. Key: " + name)
+}
+
+func isEmptyKey(v attr.Value) bool {
+	return v.Kind == attr.S && v.Str == "" || v.Kind == attr.B && len(v.Bin) == 0
+}
+
+func (t *table) checkKeyValues(h attr.Value, r *attr.Value) error {
+	if isEmptyKey(h) {
+		return emptyKeyError(h, t.hash.Name)
+	}
+	if r != nil && isEmptyKey(*r) {
+		return emptyKeyError(*r, t.rng.Name)
+	}
+	if len(attr.KeyBytes(h)) > maxHashKeySize {
+		return validation("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+	}
+	if r != nil && len(attr.KeyBytes(*r)) > maxRangeSize {
+		return validation("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+	}
+	return nil
+}
+
+// keyOfItem validates a whole item's key attributes (PutItem) and returns
+// its storage key.
+func (t *table) keyOfItem(it attr.Item, m *tableMeta) ([]byte, error) {
+	if msg := attr.InvalidItem(it); msg != "" {
+		return nil, validation(msg)
+	}
+	var r *attr.Value
+	for _, k := range []keyDef{t.hash, t.rng} {
+		if k.Name == "" {
+			continue
+		}
+		v, ok := it[k.Name]
+		if !ok {
+			return nil, validation("One or more parameter values were invalid: Missing the key " + k.Name + " in the item")
+		}
+		if v.Kind != k.Kind {
+			return nil, validation(fmt.Sprintf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", k.Name, k.Kind, v.Kind))
+		}
+	}
+	h := it[t.hash.Name]
+	if t.rng.Name != "" {
+		rv := it[t.rng.Name]
+		r = &rv
+	}
+	if err := t.checkKeyValues(h, r); err != nil {
+		return nil, err
+	}
+	if err := checkItem(it, m); err != nil {
+		return nil, err
+	}
+	return storageKey(h, r), nil
+}
+
+// checkItem applies the size limit and the secondary index key rules.
+func checkItem(it attr.Item, m *tableMeta) error {
+	if it.Size() > maxItemSize {
+		return validation("Item size has exceeded the maximum allowed size")
+	}
+	for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
+		for _, ix := range group {
+			for _, k := range ix.KeySchema {
+				v, ok := it[k.AttributeName]
+				if !ok {
+					continue
+				}
+				want := attrType(m, k.AttributeName)
+				if v.Kind.String() != want {
+					return validation(fmt.Sprintf("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", k.AttributeName, want, v.Kind, ix.IndexName))
+				}
+				if isEmptyKey(v) {
+					return validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " + ix.IndexName + ", IndexKey: " + k.AttributeName)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func attrType(m *tableMeta, name string) string {
+	for _, d := range m.AttributeDefinitions {
+		if d.AttributeName == name {
+			return d.AttributeType
+		}
+	}
+	return ""
+}
+
+// readItem returns the stored item at key, or nil.
+func readItem(b *bolt.Bucket, key []byte) (attr.Item, error) {
+	v := b.Get(key)
+	if v == nil {
+		return nil, nil
+	}
+	return attr.DecodeItem(v)
+}

@@ -1,0 +1,381 @@
+package dynamodb
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+)
+
+// transactAction is the union of the four TransactWriteItems actions.
+type transactAction struct {
+	TableName        *string                    `json:"TableName"`
+	Key              attr.Item                  `json:"Key"`
+	Item             attr.Item                  `json:"Item"`
+	UpdateExpression *string                    `json:"UpdateExpression"`
+	AttributeUpdates map[string]attributeUpdate `json:"-"`
+	condInput
+}
+
+type transactWriteItem struct {
+	ConditionCheck *transactAction `json:"ConditionCheck"`
+	Put            *transactAction `json:"Put"`
+	Delete         *transactAction `json:"Delete"`
+	Update         *transactAction `json:"Update"`
+}
+
+type transactWriteInput struct {
+	TransactItems          []transactWriteItem `json:"TransactItems"`
+	ClientRequestToken     *string             `json:"ClientRequestToken"`
+	ReturnConsumedCapacity *string             `json:"ReturnConsumedCapacity"`
+}
+
+// plannedWrite is one validated transaction action.
+type plannedWrite struct {
+	kind   string
+	t      *table
+	m      tableMeta
+	key    []byte
+	keyMap attr.Item
+	item   attr.Item // Put
+	w      *preparedWrite
+	u      *expr.Update
+	old    attr.Item
+	new    attr.Item
+}
+
+// tokenTTL is how long DynamoDB remembers a ClientRequestToken.
+const tokenTTL = 10 * time.Minute
+
+func (s *Service) transactWriteItems(body []byte) (any, error) {
+	var in transactWriteInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.TransactItems == nil {
+		return nil, validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+	}
+	if len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
+		c := "greater than or equal to 1"
+		if len(in.TransactItems) > 100 {
+			c = "less than or equal to 100"
+		}
+		return nil, validation("1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: Member must have length " + c)
+	}
+	if in.ClientRequestToken != nil && (len(*in.ClientRequestToken) < 1 || len(*in.ClientRequestToken) > 36) {
+		return nil, validation("1 validation error detected: Value '" + *in.ClientRequestToken + "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
+	}
+	plans := make([]*plannedWrite, len(in.TransactItems))
+	seen := map[string]bool{}
+	for i, ti := range in.TransactItems {
+		n := 0
+		var a *transactAction
+		kind := ""
+		for k, x := range map[string]*transactAction{"ConditionCheck": ti.ConditionCheck, "Put": ti.Put, "Delete": ti.Delete, "Update": ti.Update} {
+			if x != nil {
+				n++
+				a, kind = x, k
+			}
+		}
+		if n != 1 {
+			return nil, validation("TransactItems can only contain one of Check, Put, Update or Delete")
+		}
+		p, err := s.planAction(kind, a)
+		if err != nil {
+			return nil, err
+		}
+		id := p.m.TableName + "\x00" + string(p.key)
+		if seen[id] {
+			return nil, validation("Transaction request cannot include multiple operations on one item")
+		}
+		seen[id] = true
+		plans[i] = p
+	}
+	var token []byte
+	var digest [32]byte
+	if in.ClientRequestToken != nil {
+		token = []byte(*in.ClientRequestToken)
+		digest = canonicalDigest(body)
+	}
+	var failure error
+	err := s.commit(func(tx *bolt.Tx) error {
+		failure = nil
+		now := s.env.Now()
+		if token != nil {
+			if prev := tx.Bucket(tokensBucket).Get(token); len(prev) == 40 {
+				at := time.Unix(0, int64(binary.BigEndian.Uint64(prev[32:])))
+				if now.Sub(at) < tokenTTL {
+					if string(prev[:32]) != string(digest[:]) {
+						failure = &apiError{Type: "IdempotentParameterMismatchException", Msg: "The request uses the same client token as a previous, but non-identical request."}
+					} else {
+						failure = errAlreadyApplied
+					}
+					return nil
+				}
+			}
+		}
+		reasons := make([]map[string]any, len(plans))
+		cancelled := false
+		for i, p := range plans {
+			reasons[i] = map[string]any{"Code": "None"}
+			b := tx.Bucket(p.t.bucket)
+			if b == nil {
+				failure = notFound("Requested resource not found")
+				return nil
+			}
+			old, err := readItem(b, p.key)
+			if err != nil {
+				return err
+			}
+			p.old, p.new = old, nil
+			var fail error
+			switch p.kind {
+			case "ConditionCheck", "Delete":
+				if p.w.cond != nil && !p.w.cond.Eval(old) {
+					fail = conditionFailed(old, p.w.returnOld)
+				}
+			case "Put":
+				if p.w.cond != nil && !p.w.cond.Eval(old) {
+					fail = conditionFailed(old, p.w.returnOld)
+				}
+				p.new = p.item
+			case "Update":
+				p.new, fail = applyUpdate(old, p.keyMap, p.w, p.u, &p.m)
+			}
+			if fail != nil {
+				cancelled = true
+				ae := fail.(*apiError)
+				r := map[string]any{"Code": strings.TrimSuffix(ae.Type, "Exception"), "Message": ae.Msg}
+				if ae.Type == "ValidationException" {
+					r["Code"] = "ValidationError"
+				}
+				if item, ok := ae.Extra["Item"]; ok {
+					r["Item"] = item
+				}
+				reasons[i] = r
+			}
+		}
+		if cancelled {
+			codes := make([]string, len(reasons))
+			for i, r := range reasons {
+				codes[i] = r["Code"].(string)
+			}
+			failure = &apiError{Type: "TransactionCanceledException", Upper: true,
+				Msg:   "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
+				Extra: map[string]any{"CancellationReasons": reasons}}
+			return nil
+		}
+		for _, p := range plans {
+			b := tx.Bucket(p.t.bucket)
+			var err error
+			switch p.kind {
+			case "Put", "Update":
+				err = b.Put(p.key, attr.AppendItem(nil, p.new))
+			case "Delete":
+				if p.old != nil {
+					err = b.Delete(p.key)
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if token != nil {
+			rec := make([]byte, 40)
+			copy(rec, digest[:])
+			binary.BigEndian.PutUint64(rec[32:], uint64(now.UnixNano()))
+			return tx.Bucket(tokensBucket).Put(token, rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if failure == errAlreadyApplied {
+		return map[string]any{}, nil
+	}
+	if failure != nil {
+		return nil, failure
+	}
+	for _, p := range plans {
+		switch p.kind {
+		case "Put", "Update":
+			p.t.applyCounts(p.old, p.new)
+		case "Delete":
+			p.t.applyCounts(p.old, nil)
+		}
+	}
+	out := map[string]any{}
+	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
+		units := map[string]float64{}
+		for _, p := range plans {
+			units[p.m.TableName] += 2
+		}
+		var cc []map[string]any
+		for _, name := range attr.SortedKeys(units) {
+			cc = append(cc, map[string]any{"TableName": name, "CapacityUnits": units[name]})
+		}
+		out["ConsumedCapacity"] = cc
+	}
+	return out, nil
+}
+
+var errAlreadyApplied = &apiError{Type: "already applied"}
+
+func (s *Service) planAction(kind string, a *transactAction) (*plannedWrite, error) {
+	t, m, err := s.lookup(a.TableName)
+	if err != nil {
+		return nil, err
+	}
+	p := &plannedWrite{kind: kind, t: t, m: m}
+	switch kind {
+	case "Put":
+		if a.Item == nil {
+			return nil, validation("1 validation error detected: Value null at 'transactItems.1.member.put.item' failed to satisfy constraint: Member must not be null")
+		}
+		if p.w, err = s.prepareWrite(&a.condInput, "ALL_OLD"); err != nil {
+			return nil, err
+		}
+		if err := checkUnused(p.w.params); err != nil {
+			return nil, err
+		}
+		if p.key, err = t.keyOfItem(a.Item, &m); err != nil {
+			return nil, err
+		}
+		p.item = a.Item
+		return p, nil
+	case "Update":
+		if a.UpdateExpression == nil {
+			return nil, validation("1 validation error detected: Value null at 'transactItems.1.member.update.updateExpression' failed to satisfy constraint: Member must not be null")
+		}
+		ui := &updateItemInput{TableName: a.TableName, Key: a.Key, UpdateExpression: a.UpdateExpression, condInput: a.condInput}
+		if p.w, p.u, err = s.prepareUpdate(t, ui); err != nil {
+			return nil, err
+		}
+	case "ConditionCheck":
+		if a.ConditionExpression == nil {
+			return nil, validation("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
+		}
+		fallthrough
+	default:
+		if p.w, err = s.prepareWrite(&a.condInput); err != nil {
+			return nil, err
+		}
+		if err := checkUnused(p.w.params); err != nil {
+			return nil, err
+		}
+	}
+	if a.Key == nil {
+		return nil, validation("1 validation error detected: Value null at 'transactItems.1.member." + strings.ToLower(kind[:1]) + kind[1:] + ".key' failed to satisfy constraint: Member must not be null")
+	}
+	if p.key, err = t.keyOf(a.Key); err != nil {
+		return nil, err
+	}
+	p.keyMap = a.Key
+	return p, nil
+}
+
+type transactGetInput struct {
+	TransactItems []struct {
+		Get *struct {
+			TableName                *string           `json:"TableName"`
+			Key                      attr.Item         `json:"Key"`
+			ProjectionExpression     *string           `json:"ProjectionExpression"`
+			ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames"`
+		} `json:"Get"`
+	} `json:"TransactItems"`
+	ReturnConsumedCapacity *string `json:"ReturnConsumedCapacity"`
+}
+
+func (s *Service) transactGetItems(body []byte) (any, error) {
+	var in transactGetInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
+		c := "greater than or equal to 1"
+		if len(in.TransactItems) > 100 {
+			c = "less than or equal to 100"
+		}
+		return nil, validation("1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: Member must have length " + c)
+	}
+	type get struct {
+		t     *table
+		key   []byte
+		paths []expr.Path
+	}
+	gets := make([]get, len(in.TransactItems))
+	seen := map[string]bool{}
+	for i, ti := range in.TransactItems {
+		if ti.Get == nil {
+			return nil, validation("1 validation error detected: Value null at 'transactItems." + fmt.Sprint(i+1) + ".member.get' failed to satisfy constraint: Member must not be null")
+		}
+		t, m, err := s.lookup(ti.Get.TableName)
+		if err != nil {
+			return nil, err
+		}
+		paths, p, err := projectionOf(ti.Get.ProjectionExpression, nil, ti.Get.ExpressionAttributeNames, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkUnused(p); err != nil {
+			return nil, err
+		}
+		if ti.Get.Key == nil {
+			return nil, validation("1 validation error detected: Value null at 'transactItems." + fmt.Sprint(i+1) + ".member.get.key' failed to satisfy constraint: Member must not be null")
+		}
+		key, err := t.keyOf(ti.Get.Key)
+		if err != nil {
+			return nil, err
+		}
+		id := m.TableName + "\x00" + string(key)
+		if seen[id] {
+			return nil, validation("Transaction request cannot include multiple operations on one item")
+		}
+		seen[id] = true
+		gets[i] = get{t, key, paths}
+	}
+	responses := make([]map[string]any, len(gets))
+	err := s.env.DB.View(func(tx *bolt.Tx) error {
+		for i, g := range gets {
+			b := tx.Bucket(g.t.bucket)
+			if b == nil {
+				return notFound("Requested resource not found")
+			}
+			it, err := readItem(b, g.key)
+			if err != nil {
+				return err
+			}
+			responses[i] = map[string]any{}
+			if it != nil {
+				if g.paths != nil {
+					it = expr.Project(it, g.paths)
+				}
+				responses[i]["Item"] = it
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"Responses": responses}, nil
+}
+
+// canonicalDigest hashes a request independent of its JSON key order, so a
+// retry whose maps serialise in another order is the same request.
+func canonicalDigest(body []byte) [32]byte {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return sha256.Sum256(body)
+	}
+	b, _ := json.Marshal(v)
+	return sha256.Sum256(b)
+}

@@ -1,0 +1,95 @@
+package dynamodb_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestValidationMessages sends raw requests and checks DynamoDB's error type
+// and message for each validation spk implements.
+func TestValidationMessages(t *testing.T) {
+	c := newClient(t)
+	tbl := countsTable(t, c)
+	gsiTable := makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	key := `"Key":{"pk":{"S":"k"},"minute":{"S":"m"}}`
+	cases := []struct {
+		name, op, body, typ, msg string
+		dynaliteDiffers          bool
+	}{
+		{"table name null", "DescribeTable", `{}`, "ValidationException", "Value null at 'tableName' failed to satisfy constraint: Member must not be null", true},
+		{"list tables limit", "ListTables", `{"Limit":0}`, "ValidationException", "Member must have value greater than or equal to 1", false},
+		{"list tables limit high", "ListTables", `{"Limit":101}`, "ValidationException", "Member must have value less than or equal to 100", false},
+		{"billing mode enum", "CreateTable", `{"TableName":"vbill","BillingMode":"FREE","AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"}],"KeySchema":[{"AttributeName":"a","KeyType":"HASH"}]}`, "ValidationException", "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]", false},
+		{"pay per request with throughput", "CreateTable", `{"TableName":"vppr","BillingMode":"PAY_PER_REQUEST","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},"AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"}],"KeySchema":[{"AttributeName":"a","KeyType":"HASH"}]}`, "ValidationException", "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST", false},
+		{"key type enum", "CreateTable", `{"TableName":"vkt","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"}],"KeySchema":[{"AttributeName":"a","KeyType":"SIDEWAYS"}]}`, "ValidationException", "Member must satisfy enum value set: [HASH, RANGE]", false},
+		{"three keys", "CreateTable", `{"TableName":"v3k","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"}],"KeySchema":[{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"b","KeyType":"RANGE"},{"AttributeName":"c","KeyType":"RANGE"}]}`, "ValidationException", "Member must have length less than or equal to 2", false},
+		{"projection include without attributes", "CreateTable", `{"TableName":"vproj","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"GlobalSecondaryIndexes":[{"IndexName":"gidx","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"INCLUDE"}}]}`, "ValidationException", "ProjectionType is INCLUDE, but NonKeyAttributes is not specified", true},
+		{"duplicate index", "CreateTable", `{"TableName":"vdup","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"GlobalSecondaryIndexes":[{"IndexName":"gidx","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}},{"IndexName":"gidx","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`, "ValidationException", "Duplicate index name: gidx", true},
+		{"update table nothing", "UpdateTable", `{"TableName":"` + gsiTable + `"}`, "ValidationException", "At least one of", true},
+		{"update table missing", "UpdateTable", `{"TableName":"nope","BillingMode":"PAY_PER_REQUEST"}`, "ResourceNotFoundException", "Requested resource not found: Table: nope not found", true},
+		{"put item null", "PutItem", `{"TableName":"` + tbl + `"}`, "ValidationException", "Value null at 'item' failed to satisfy constraint: Member must not be null", false},
+		{"get key null", "GetItem", `{"TableName":"` + tbl + `"}`, "ValidationException", "Value null at 'key' failed to satisfy constraint: Member must not be null", false},
+		{"empty attribute value", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"},"x":{}}}`, "ValidationException", "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes", false},
+		{"two data types", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"},"x":{"S":"a","N":"1"}}}`, "ValidationException", "Supplied AttributeValue has more than one datatypes set", false},
+		{"null false", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"},"x":{"NULL":false}}}`, "ValidationException", "Null attribute value types must have the value of true", false},
+		{"key type mismatch in item", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"N":"1"},"minute":{"S":"m"}}}`, "ValidationException", "Type mismatch for key pk expected: S actual: N", true},
+		{"return values enum", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"ReturnValues":"SOME"}`, "ValidationException", "Member must satisfy enum value set", false},
+		{"on failure enum", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"ReturnValuesOnConditionCheckFailure":"ALL_NEW"}`, "ValidationException", "returnValuesOnConditionCheckFailure", true},
+		{"values without expression", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"ExpressionAttributeValues":{":a":{"S":"x"}}}`, "ValidationException", "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null", false},
+		{"names without expression", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"ExpressionAttributeNames":{"#a":"x"}}`, "ValidationException", "ExpressionAttributeNames can only be specified when using expressions", false},
+		{"empty values", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"ConditionExpression":"attribute_exists(x)","ExpressionAttributeValues":{}}`, "ValidationException", "ExpressionAttributeValues must not be empty", false},
+		{"bad value key", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"ConditionExpression":"x = :a","ExpressionAttributeValues":{"a":{"S":"x"}}}`, "ValidationException", `ExpressionAttributeValues contains invalid key: Syntax error; key: "a"`, false},
+		{"invalid expression value", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"ConditionExpression":"x = :a","ExpressionAttributeValues":{":a":{"N":"x"}}}`, "ValidationException", "ExpressionAttributeValues contains invalid value: The parameter cannot be converted to a numeric value", false},
+		{"mixed legacy and expression", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"ConditionExpression":"attribute_exists(x)","Expected":{"x":{"Exists":false}}}`, "ValidationException", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}", false},
+		{"expected exists without value", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"Expected":{"x":{"Exists":true}}}`, "ValidationException", "Value must be provided when Exists is true for Attribute: x", true},
+		{"legacy operand count", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"}},"Expected":{"x":{"ComparisonOperator":"EQ","AttributeValueList":[]}}}`, "ValidationException", "Invalid number of argument(s) for the EQ ComparisonOperator", false},
+		{"legacy between order", "Scan", `{"TableName":"` + tbl + `","ScanFilter":{"x":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"9"},{"N":"1"}]}}}`, "ValidationException", "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound", false},
+		{"attribute updates on key", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"AttributeUpdates":{"pk":{"Action":"PUT","Value":{"S":"x"}}}}`, "ValidationException", "Cannot update attribute pk. This attribute is part of the key", false},
+		{"update return values", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"ReturnValues":"EVERYTHING"}`, "ValidationException", "Member must satisfy enum value set", false},
+		{"delete return values", "DeleteItem", `{"TableName":"` + tbl + `",` + key + `,"ReturnValues":"ALL_NEW"}`, "ValidationException", "ReturnValues can only be ALL_OLD or NONE", true},
+		{"query without key condition", "Query", `{"TableName":"` + tbl + `"}`, "ValidationException", "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.", false},
+		{"query limit", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"a"}},"Limit":0}`, "ValidationException", "Member must have value greater than or equal to 1", false},
+		{"query select enum", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"a"}},"Select":"SOME"}`, "ValidationException", "Member must satisfy enum value set", false},
+		{"count with projection", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"a"}},"Select":"COUNT","ProjectionExpression":"x"}`, "ValidationException", "Cannot specify the AttributesToGet when choosing to get only the Count", true},
+		{"key condition on nested", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk.x = :p","ExpressionAttributeValues":{":p":{"S":"a"}}}`, "ValidationException", "KeyConditionExpressions cannot have conditions on nested attributes", false},
+		{"key condition IN", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk IN (:p)","ExpressionAttributeValues":{":p":{"S":"a"}}}`, "ValidationException", "Invalid operator used in KeyConditionExpression: IN", false},
+		{"key condition contains", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"contains(pk, :p)","ExpressionAttributeValues":{":p":{"S":"a"}}}`, "ValidationException", "Invalid operator used in KeyConditionExpression: contains", false},
+		{"start key in other partition", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"a"}},"ExclusiveStartKey":{"pk":{"S":"b"},"minute":{"S":"m"}}}`, "ValidationException", "The provided starting key is invalid", true},
+		{"segment without total", "Scan", `{"TableName":"` + tbl + `","Segment":0}`, "ValidationException", "TotalSegments", true},
+		{"batch write empty", "BatchWriteItem", `{"RequestItems":{}}`, "ValidationException", "Member must have length greater than or equal to 1", false},
+		{"batch write missing table", "BatchWriteItem", `{"RequestItems":{"nope":[{"PutRequest":{"Item":{"pk":{"S":"a"}}}}]}}`, "ResourceNotFoundException", "Requested resource not found", false},
+		{"batch get empty", "BatchGetItem", `{"RequestItems":{}}`, "ValidationException", "Member must have length greater than or equal to 1", false},
+		{"transact empty", "TransactWriteItems", `{"TransactItems":[]}`, "ValidationException", "Member must have length greater than or equal to 1", true},
+		{"transact two actions", "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"minute":{"S":"b"}}},"Delete":{"TableName":"` + tbl + `",` + key + `}}]}`, "ValidationException", "TransactItems can only contain one of Check, Put, Update or Delete", true},
+		{"ttl already disabled", "UpdateTimeToLive", `{"TableName":"` + tbl + `","TimeToLiveSpecification":{"Enabled":false,"AttributeName":"x"}}`, "ValidationException", "TimeToLive is already disabled", true},
+		{"ttl missing table", "DescribeTimeToLive", `{"TableName":"nope"}`, "ResourceNotFoundException", "Requested resource not found: Table: nope not found", true},
+		{"tag bad arn", "ListTagsOfResource", `{"ResourceArn":"nope"}`, "ValidationException", "Invalid TableArn", true},
+		{"wrong json type", "GetItem", `{"TableName":["x"]}`, "SerializationException", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.dynaliteDiffers {
+				skipOn(t, "different message or unsupported operation", "dynalite")
+			}
+			resp, body := rawCall(t, "DynamoDB_20120810."+tc.op, tc.body)
+			if resp.StatusCode != 400 {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				t.Fatalf("body %s: %v", body, err)
+			}
+			if ty, _ := m["__type"].(string); !strings.HasSuffix(ty, "#"+tc.typ) {
+				t.Fatalf("__type %q, want #%s (%s)", ty, tc.typ, body)
+			}
+			msg, _ := m["message"].(string)
+			if msg == "" {
+				msg, _ = m["Message"].(string)
+			}
+			if !strings.Contains(msg, tc.msg) {
+				t.Errorf("message %q, want it to contain %q", msg, tc.msg)
+			}
+		})
+	}
+}

@@ -1,0 +1,607 @@
+package kinesis
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+const (
+	maxRecordBytes     = 1 << 20  // data of one record
+	maxPutRecordsBytes = 5 << 20  // data and partition keys of one PutRecords
+	maxGetRecordsBytes = 10 << 20 // one GetRecords response
+	maxGetRecordsLimit = 10000
+	fillPercent        = 0.95 // records are appended in key order
+)
+
+var errStreamGone = errors.New("stream is gone")
+
+// putEntry is one record to write.
+type putEntry struct {
+	PartitionKey    string  `json:"PartitionKey"`
+	ExplicitHashKey *string `json:"ExplicitHashKey"`
+	Data            []byte  `json:"Data"`
+}
+
+// putResult is the outcome of one putEntry.
+type putResult struct {
+	shard   int
+	counter uint64
+	errCode string
+	errMsg  string
+}
+
+// validateEntry checks one record; prefix is "" for PutRecord and
+// "records.N.member." for PutRecords.
+func validateEntry(v *validation, e *putEntry, present bool, prefix string) {
+	if !present {
+		v.notNull(false, prefix+"data")
+	} else if len(e.Data) > maxRecordBytes {
+		v.add(fmt.Sprintf("java.nio.HeapByteBuffer[pos=0 lim=%d cap=%d]", len(e.Data), len(e.Data)), prefix+"data",
+			fmt.Sprintf("Member must have length less than or equal to %d", maxRecordBytes))
+	}
+	v.length(e.PartitionKey, prefix+"partitionKey", 1, 256)
+	if e.ExplicitHashKey != nil {
+		v.pattern(*e.ExplicitHashKey, prefix+"explicitHashKey", "0|([1-9]\\d{0,38})", isDecimal(*e.ExplicitHashKey, 39))
+	}
+}
+
+// entryHash is the hash key a record routes by.
+func (s *Service) entryHash(e *putEntry) (hashKey, *apiError) {
+	if e.ExplicitHashKey == nil {
+		return partitionHash(e.PartitionKey), nil
+	}
+	h, ok := parseHashKey(*e.ExplicitHashKey)
+	if !ok {
+		return hashKey{}, clientErr("InvalidArgumentException", "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", *e.ExplicitHashKey)
+	}
+	return h, nil
+}
+
+// put writes entries to st in one group-committed transaction and fills
+// res (same order as entries). Entries already failed in res are skipped.
+func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []putResult, entryFaults bool) *apiError {
+	name := st.meta.Name
+	for i := range res {
+		if entryFaults && s.env.Faults.Hit() {
+			res[i].errCode, res[i].errMsg = "InternalFailure", "Internal Service Failure"
+		}
+	}
+	if s.env.EnforceLimits {
+		st.mu.Lock()
+		now := s.now()
+		for i := range entries {
+			if res[i].errCode != "" {
+				continue
+			}
+			sh := st.route(hashes[i])
+			if sh == nil {
+				continue
+			}
+			if !sh.limiter().allowWrite(now, len(entries[i].Data)+len(entries[i].PartitionKey)) {
+				res[i].errCode = "ProvisionedThroughputExceededException"
+				res[i].errMsg = fmt.Sprintf("Rate exceeded for shard %s in stream %s under account %s.", shardName(sh.Index), name, s.env.AccountID)
+			}
+		}
+		st.mu.Unlock()
+	}
+	size := 0
+	for i := range entries {
+		size += 18 + len(entries[i].PartitionKey) + len(entries[i].Data)
+	}
+	err := s.env.DB.Batch(func(tx *bolt.Tx) error {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if st.gone || st.meta.Status == statusCreating || st.meta.Status == statusDeleting {
+			return errStreamGone
+		}
+		root := tx.Bucket(bucketRecords).Bucket([]byte(name))
+		if root == nil {
+			return errStreamGone
+		}
+		// bbolt keeps references to keys and values until commit: carve
+		// them from one allocation.
+		arena := make([]byte, 0, size)
+		buckets := map[int]*bolt.Bucket{}
+		nowMs := s.nowMs()
+		for i := range entries {
+			if res[i].errCode != "" {
+				continue
+			}
+			sh := st.route(hashes[i])
+			if sh == nil {
+				return fmt.Errorf("no open shard for a hash key in stream %s", name)
+			}
+			b := buckets[sh.Index]
+			if b == nil {
+				if b = root.Bucket(shardKey(sh.Index)); b == nil {
+					return fmt.Errorf("shard bucket %d of stream %s is missing", sh.Index, name)
+				}
+				b.FillPercent = fillPercent
+				buckets[sh.Index] = b
+			}
+			sh.next++
+			sh.lastArrMs = max(sh.lastArrMs, nowMs)
+			start := len(arena)
+			arena = binary.BigEndian.AppendUint64(arena, sh.next)
+			key := arena[start:len(arena):len(arena)]
+			start = len(arena)
+			arena = appendRecord(arena, sh.lastArrMs, entries[i].PartitionKey, entries[i].Data)
+			if err := b.Put(key, arena[start:len(arena):len(arena)]); err != nil {
+				return err
+			}
+			res[i].shard, res[i].counter = sh.Index, sh.next
+		}
+		return nil
+	})
+	if errors.Is(err, errStreamGone) {
+		return s.streamNotFound(name)
+	}
+	if err != nil {
+		s.env.Log.Error("put records", "stream", name, "err", err)
+		return internalFailure()
+	}
+	return nil
+}
+
+type putRecordInput struct {
+	streamRef
+	putEntry
+	SequenceNumberForOrdering *string `json:"SequenceNumberForOrdering"`
+}
+
+type putRecordOutput struct {
+	ShardId        string `json:"ShardId"`
+	SequenceNumber string `json:"SequenceNumber"`
+	EncryptionType string `json:"EncryptionType,omitempty"`
+}
+
+func (s *Service) putRecord(c codec, body []byte) (any, *apiError) {
+	var in putRecordInput
+	if err := c.decode(body, &in); err != nil {
+		return nil, serializationErr(err)
+	}
+	var v validation
+	validateEntry(&v, &in.putEntry, in.Data != nil, "")
+	if in.SequenceNumberForOrdering != nil {
+		v.pattern(*in.SequenceNumberForOrdering, "sequenceNumberForOrdering", "0|([1-9]\\d{0,128})", isDecimal(*in.SequenceNumberForOrdering, 129))
+	}
+	st, _, apiErr := s.getStream(in.streamRef, v)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	h, apiErr := s.entryHash(&in.putEntry)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	res := make([]putResult, 1)
+	if apiErr := s.put(st, []putEntry{in.putEntry}, []hashKey{h}, res, false); apiErr != nil {
+		return nil, apiErr
+	}
+	if res[0].errCode == "ProvisionedThroughputExceededException" {
+		return nil, clientErr(res[0].errCode, "%s", res[0].errMsg)
+	}
+	if res[0].errCode != "" {
+		return nil, internalFailure()
+	}
+	return putRecordOutput{ShardId: shardName(res[0].shard), SequenceNumber: formatSeq(st.createdMs(), res[0].shard, res[0].counter), EncryptionType: "NONE"}, nil
+}
+
+func (st *stream) createdMs() int64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.meta.CreatedMs
+}
+
+type putRecordsInput struct {
+	streamRef
+	Records []putEntry `json:"Records"`
+}
+
+type putRecordsResultEntry struct {
+	SequenceNumber string `json:"SequenceNumber,omitempty"`
+	ShardId        string `json:"ShardId,omitempty"`
+	ErrorCode      string `json:"ErrorCode,omitempty"`
+	ErrorMessage   string `json:"ErrorMessage,omitempty"`
+}
+
+type putRecordsOutput struct {
+	FailedRecordCount int                     `json:"FailedRecordCount"`
+	Records           []putRecordsResultEntry `json:"Records"`
+	EncryptionType    string                  `json:"EncryptionType,omitempty"`
+}
+
+// doPutRecords validates and writes a decoded PutRecords request.
+func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiError) {
+	var v validation
+	if in.Records == nil {
+		v.notNull(false, "records")
+	} else if len(in.Records) > 500 {
+		v.add(recordsListString(len(in.Records)), "records", "Member must have length less than or equal to 500")
+	} else if len(in.Records) == 0 {
+		v.add("[]", "records", "Member must have length greater than or equal to 1")
+	}
+	total := 0
+	for i := range in.Records {
+		if len(in.Records) > 500 || len(v) >= 10 {
+			break
+		}
+		validateEntry(&v, &in.Records[i], in.Records[i].Data != nil, fmt.Sprintf("records.%d.member.", i+1))
+		total += len(in.Records[i].Data) + len(in.Records[i].PartitionKey)
+	}
+	st, _, apiErr := s.getStream(in.streamRef, v)
+	if apiErr != nil {
+		return nil, nil, apiErr
+	}
+	if total > maxPutRecordsBytes {
+		return nil, nil, clientErr("InvalidArgumentException", "Records size exceeds 5 MB limit")
+	}
+	hashes := make([]hashKey, len(in.Records))
+	for i := range in.Records {
+		if hashes[i], apiErr = s.entryHash(&in.Records[i]); apiErr != nil {
+			return nil, nil, apiErr
+		}
+	}
+	res := make([]putResult, len(in.Records))
+	if apiErr := s.put(st, in.Records, hashes, res, true); apiErr != nil {
+		return nil, nil, apiErr
+	}
+	return st, res, nil
+}
+
+// recordsListString renders a list of n entries as Java's toString would.
+func recordsListString(n int) string {
+	b := []byte{'['}
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, "com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310"...)
+	}
+	return string(append(b, ']'))
+}
+
+func (s *Service) putRecords(c codec, body []byte) (any, *apiError) {
+	var in putRecordsInput
+	if err := c.decode(body, &in); err != nil {
+		return nil, serializationErr(err)
+	}
+	st, res, apiErr := s.doPutRecords(&in)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	created := st.createdMs()
+	out := putRecordsOutput{Records: make([]putRecordsResultEntry, len(res)), EncryptionType: "NONE"}
+	for i, r := range res {
+		if r.errCode != "" {
+			out.FailedRecordCount++
+			out.Records[i] = putRecordsResultEntry{ErrorCode: r.errCode, ErrorMessage: r.errMsg}
+			continue
+		}
+		out.Records[i] = putRecordsResultEntry{SequenceNumber: formatSeq(created, r.shard, r.counter), ShardId: shardName(r.shard)}
+	}
+	return out, nil
+}
+
+// --- GetShardIterator --------------------------------------------------
+
+type getShardIteratorInput struct {
+	streamRef
+	ShardId                *string    `json:"ShardId"`
+	ShardIteratorType      *string    `json:"ShardIteratorType"`
+	StartingSequenceNumber *string    `json:"StartingSequenceNumber"`
+	Timestamp              *epochTime `json:"Timestamp"`
+}
+
+func (s *Service) getShardIterator(c codec, body []byte) (any, *apiError) {
+	var in getShardIteratorInput
+	if err := c.decode(body, &in); err != nil {
+		return nil, serializationErr(err)
+	}
+	var v validation
+	v.notNull(in.ShardId != nil, "shardId")
+	v.notNull(in.ShardIteratorType != nil, "shardIteratorType")
+	if in.ShardId != nil {
+		v.length(*in.ShardId, "shardId", 1, 128)
+	}
+	if in.ShardIteratorType != nil {
+		v.enum(*in.ShardIteratorType, "shardIteratorType", "AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP", "AT_SEQUENCE_NUMBER", "TRIM_HORIZON")
+	}
+	if in.StartingSequenceNumber != nil {
+		v.pattern(*in.StartingSequenceNumber, "startingSequenceNumber", "0|([1-9]\\d{0,128})", isDecimal(*in.StartingSequenceNumber, 129))
+	}
+	name := s.resolveName(in.StreamName, in.StreamARN, &v)
+	if err := requireStream(name, v); err != nil {
+		return nil, err
+	}
+	idx, ok := parseShardID(*in.ShardId)
+	if !ok {
+		return nil, s.shardNotFound(*in.ShardId, name)
+	}
+	shard := shardName(idx)
+	st := s.lookup(name)
+	if st == nil {
+		return nil, s.shardDoesNotExist(shard, name)
+	}
+	typ := *in.ShardIteratorType
+	nowMs := s.nowMs()
+
+	st.mu.Lock()
+	sh := st.shard(idx)
+	if st.gone || sh == nil || st.meta.Status == statusCreating {
+		st.mu.Unlock()
+		return nil, s.shardDoesNotExist(shard, name)
+	}
+	created, trimmedTo, closed, end := st.meta.CreatedMs, sh.TrimmedTo, !sh.open(), sh.EndCounter
+	st.mu.Unlock()
+
+	var pos uint64
+	switch {
+	case in.StartingSequenceNumber != nil && (typ == "TRIM_HORIZON" || typ == "LATEST" || typ == "AT_TIMESTAMP"):
+		return nil, clientErr("InvalidArgumentException", "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified %s and also a StartingSequenceNumber.", typ)
+	case typ == "AT_SEQUENCE_NUMBER" || typ == "AFTER_SEQUENCE_NUMBER":
+		if in.StartingSequenceNumber == nil {
+			return nil, clientErr("InvalidArgumentException", "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified %s and no StartingSequenceNumber.", typ)
+		}
+		seq, ok := parseSeq(*in.StartingSequenceNumber)
+		if !ok {
+			return nil, clientErr("InvalidArgumentException", "StartingSequenceNumber %s used in GetShardIterator on shard %s in stream %s under account %s is invalid.", *in.StartingSequenceNumber, shard, name, s.env.AccountID)
+		}
+		if seq.shard != idx {
+			return nil, clientErr("InvalidArgumentException", "Invalid StartingSequenceNumber. It encodes %s, while it was used in a call to a shard with %s", shardName(seq.shard), shard)
+		}
+		if seq.streamCreatedMs != created {
+			return nil, clientErr("InvalidArgumentException", "StartingSequenceNumber %s used in GetShardIterator on shard %s in stream %s under account %s is invalid because it did not come from this stream.", *in.StartingSequenceNumber, shard, name, s.env.AccountID)
+		}
+		pos = seq.counter
+		if typ == "AFTER_SEQUENCE_NUMBER" {
+			pos++
+		}
+	case typ == "TRIM_HORIZON":
+		pos = trimmedTo + 1
+	case typ == "LATEST":
+		if closed {
+			pos = end + 1
+			break
+		}
+		var last uint64
+		s.env.DB.View(func(tx *bolt.Tx) error {
+			if b := shardBucket(tx, name, idx); b != nil {
+				if k, _ := b.Cursor().Last(); k != nil {
+					last = binary.BigEndian.Uint64(k)
+				}
+			}
+			return nil
+		})
+		pos = max(last, trimmedTo) + 1
+	case typ == "AT_TIMESTAMP":
+		if in.Timestamp == nil {
+			return nil, clientErr("InvalidArgumentException", "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.")
+		}
+		ts := in.Timestamp.UnixMilli()
+		if ts > nowMs {
+			return nil, clientErr("InvalidArgumentException", "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: %d, currentTimestampInMillis: %d", ts, nowMs)
+		}
+		pos = s.positionAt(name, idx, ts, trimmedTo)
+	}
+	it := iterator{streamCreatedMs: created, issuedMs: nowMs, nonce: s.nonce.Add(1), shard: idx, pos: pos, stream: name}
+	return map[string]string{"ShardIterator": encodeIterator(s.iterKey, it)}, nil
+}
+
+// positionAt finds the first record of a shard that arrived at or after
+// tsMs by bisecting the (arrival-ordered) records.
+func (s *Service) positionAt(stream string, shard int, tsMs int64, trimmedTo uint64) uint64 {
+	pos := trimmedTo + 1
+	s.env.DB.View(func(tx *bolt.Tx) error {
+		b := shardBucket(tx, stream, shard)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		lastK, lastV := c.Last()
+		if lastK == nil {
+			return nil
+		}
+		last := binary.BigEndian.Uint64(lastK)
+		if recordArrival(lastV) < tsMs {
+			pos = last + 1
+			return nil
+		}
+		// Smallest counter whose first record at or after it arrived at or
+		// after tsMs; arrival times never decrease within a shard.
+		lo, hi := pos, last
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			k, v := c.Seek(counterKey(mid))
+			if recordArrival(v) >= tsMs {
+				hi = mid
+			} else {
+				lo = binary.BigEndian.Uint64(k) + 1
+			}
+		}
+		pos = lo
+		return nil
+	})
+	return pos
+}
+
+// --- GetRecords --------------------------------------------------------
+
+type getRecordsInput struct {
+	ShardIterator *string `json:"ShardIterator"`
+	Limit         *int64  `json:"Limit"`
+	StreamARN     *string `json:"StreamARN"`
+}
+
+// record is a record read back, pointing into a read transaction's memory
+// only until that transaction ends.
+type record struct {
+	counter   uint64
+	arrivalMs int64
+	pk, data  []byte
+}
+
+type getRecordsResult struct {
+	records      []record
+	created      int64
+	shard        int
+	stream       string
+	next         string // "" when the shard is closed and read to its end
+	millisBehind int64
+	children     []childShard
+}
+
+// doGetRecords reads records for an iterator. fn runs inside the read
+// transaction, while the returned records' memory is valid.
+func (s *Service) doGetRecords(in *getRecordsInput, fn func(*getRecordsResult)) *apiError {
+	var v validation
+	v.notNull(in.ShardIterator != nil, "shardIterator")
+	if in.ShardIterator != nil {
+		v.length(*in.ShardIterator, "shardIterator", 1, 512)
+	}
+	v.intRange(in.Limit, "limit", 1, maxGetRecordsLimit)
+	if err := v.err(); err != nil {
+		return err
+	}
+	it, err := decodeIterator(s.iterKey, *in.ShardIterator)
+	now := s.now()
+	nowMs := now.UnixMilli()
+	if err != nil || it.issuedMs > nowMs+60_000 {
+		return clientErr("InvalidArgumentException", "Invalid ShardIterator.")
+	}
+	if nowMs-it.issuedMs > iteratorLifetimeMs {
+		const layout = "Mon Jan 02 15:04:05 UTC 2006"
+		return clientErr("ExpiredIteratorException", "Iterator expired. The iterator was created at time %s while right now it is %s which is further in the future than the tolerated delay of %d milliseconds.",
+			time.UnixMilli(it.issuedMs).UTC().Format(layout), now.UTC().Format(layout), iteratorLifetimeMs)
+	}
+	shard := shardName(it.shard)
+	st := s.lookup(it.stream)
+	if st == nil {
+		return s.shardDoesNotExist(shard, it.stream)
+	}
+	limit := maxGetRecordsLimit
+	if in.Limit != nil {
+		limit = int(*in.Limit)
+	}
+	st.mu.Lock()
+	sh := st.shard(it.shard)
+	if st.gone || sh == nil || st.meta.CreatedMs != it.streamCreatedMs {
+		st.mu.Unlock()
+		return s.shardDoesNotExist(shard, it.stream)
+	}
+	if s.env.EnforceLimits && !sh.limiter().allowRead(now) {
+		st.mu.Unlock()
+		return clientErr("ProvisionedThroughputExceededException", "Rate exceeded for shard %s in stream %s under account %s.", shard, it.stream, s.env.AccountID)
+	}
+	closed, end := !sh.open(), sh.EndCounter
+	cutoff := nowMs - int64(st.meta.RetentionHours)*3600_000
+	var children []childShard
+	if closed {
+		children = st.children(sh)
+	}
+	st.mu.Unlock()
+
+	txErr := s.env.DB.View(func(tx *bolt.Tx) error {
+		res := getRecordsResult{created: it.streamCreatedMs, shard: it.shard, stream: it.stream}
+		b := shardBucket(tx, it.stream, it.shard)
+		pos := it.pos
+		var tip uint64
+		if b != nil {
+			c := b.Cursor()
+			if k, _ := c.Last(); k != nil {
+				tip = binary.BigEndian.Uint64(k)
+			}
+			bytes := 0
+			for k, v := c.Seek(counterKey(pos)); k != nil && len(res.records) < limit; k, v = c.Next() {
+				arrival, pk, data := decodeRecord(v)
+				if bytes+len(data)+len(pk) > maxGetRecordsBytes {
+					break
+				}
+				counter := binary.BigEndian.Uint64(k)
+				pos = counter + 1
+				if arrival < cutoff {
+					continue // past retention, not yet trimmed
+				}
+				bytes += len(data) + len(pk)
+				res.records = append(res.records, record{counter: counter, arrivalMs: arrival, pk: pk, data: data})
+			}
+			if s.env.EnforceLimits && bytes > 0 {
+				st.mu.Lock()
+				sh.limiter().chargeRead(now, bytes)
+				st.mu.Unlock()
+			}
+			if pos <= tip {
+				// Not caught up: the gap to the tip in time.
+				from := res.records
+				var arr int64
+				if len(from) > 0 {
+					arr = from[len(from)-1].arrivalMs
+				} else if _, v := c.Seek(counterKey(pos)); v != nil {
+					arr = recordArrival(v)
+				}
+				if arr > 0 {
+					res.millisBehind = max(0, nowMs-arr)
+				}
+			}
+		}
+		if closed && pos > end {
+			res.children = children
+			if res.children == nil {
+				res.children = []childShard{}
+			}
+		} else {
+			res.next = encodeIterator(s.iterKey, iterator{streamCreatedMs: it.streamCreatedMs, issuedMs: nowMs, nonce: s.nonce.Add(1), shard: it.shard, pos: pos, stream: it.stream})
+		}
+		fn(&res)
+		return nil
+	})
+	if txErr != nil {
+		return internalFailure()
+	}
+	return nil
+}
+
+type recordOut struct {
+	SequenceNumber              string  `json:"SequenceNumber"`
+	ApproximateArrivalTimestamp epochMs `json:"ApproximateArrivalTimestamp"`
+	Data                        []byte  `json:"Data"`
+	PartitionKey                string  `json:"PartitionKey"`
+}
+
+type getRecordsOutput struct {
+	Records            []recordOut  `json:"Records"`
+	NextShardIterator  *string      `json:"NextShardIterator,omitempty"`
+	MillisBehindLatest int64        `json:"MillisBehindLatest"`
+	ChildShards        []childShard `json:"ChildShards,omitempty"`
+}
+
+func (s *Service) getRecords(c codec, body []byte) (any, *apiError) {
+	var in getRecordsInput
+	if err := c.decode(body, &in); err != nil {
+		return nil, serializationErr(err)
+	}
+	var out getRecordsOutput
+	apiErr := s.doGetRecords(&in, func(r *getRecordsResult) {
+		out.Records = make([]recordOut, len(r.records))
+		for i, rec := range r.records {
+			out.Records[i] = recordOut{
+				SequenceNumber:              formatSeq(r.created, r.shard, rec.counter),
+				ApproximateArrivalTimestamp: epochMs(rec.arrivalMs),
+				Data:                        append([]byte(nil), rec.data...),
+				PartitionKey:                string(rec.pk),
+			}
+		}
+		if r.next != "" {
+			out.NextShardIterator = &r.next
+		}
+		out.MillisBehindLatest = r.millisBehind
+		out.ChildShards = r.children
+	})
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	return out, nil
+}

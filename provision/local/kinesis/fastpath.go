@@ -1,0 +1,146 @@
+package kinesis
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// PutRecords and GetRecords carry nearly all of the traffic; their JSON
+// responses are written by hand, without reflection or per-record
+// allocations.
+
+// servePutRecordsJSON serves PutRecords in JSON.
+func (s *Service) servePutRecordsJSON(w http.ResponseWriter, c codec, body []byte) {
+	var in putRecordsInput
+	if !decodePutRecordsFast(body, &in) {
+		in = putRecordsInput{}
+		if err := c.decode(body, &in); err != nil {
+			c.writeError(w, serializationErr(err))
+			return
+		}
+	}
+	var st *stream
+	var res []putResult
+	var apiErr *apiError
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				s.env.Log.Error("PutRecords panicked", "panic", p)
+				apiErr = internalFailure()
+			}
+		}()
+		st, res, apiErr = s.doPutRecords(&in)
+	}()
+	if apiErr != nil {
+		c.writeError(w, apiErr)
+		return
+	}
+	created := st.createdMs()
+	failed := 0
+	for _, r := range res {
+		if r.errCode != "" {
+			failed++
+		}
+	}
+	out := make([]byte, 0, 64+len(res)*110)
+	out = append(out, `{"FailedRecordCount":`...)
+	out = strconv.AppendInt(out, int64(failed), 10)
+	out = append(out, `,"Records":[`...)
+	for i, r := range res {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if r.errCode != "" {
+			out = append(out, `{"ErrorCode":`...)
+			out = appendJSONString(out, r.errCode)
+			out = append(out, `,"ErrorMessage":`...)
+			out = appendJSONString(out, r.errMsg)
+			out = append(out, '}')
+			continue
+		}
+		out = append(out, `{"SequenceNumber":"`...)
+		out = appendSeq(out, created, r.shard, r.counter)
+		out = append(out, `","ShardId":"shardId-`...)
+		out = appendPadded(out, uint64(r.shard), 12)
+		out = append(out, `"}`...)
+	}
+	out = append(out, `],"EncryptionType":"NONE"}`...)
+	c.writeRaw(w, http.StatusOK, out)
+}
+
+// serveGetRecordsJSON serves GetRecords in JSON.
+func (s *Service) serveGetRecordsJSON(w http.ResponseWriter, c codec, body []byte) {
+	var in getRecordsInput
+	if err := c.decode(body, &in); err != nil {
+		c.writeError(w, serializationErr(err))
+		return
+	}
+	var out []byte
+	apiErr := s.doGetRecords(&in, func(r *getRecordsResult) {
+		size := 256
+		for _, rec := range r.records {
+			size += 150 + len(rec.pk) + base64.StdEncoding.EncodedLen(len(rec.data))
+		}
+		out = make([]byte, 0, size)
+		out = append(out, `{"Records":[`...)
+		for i, rec := range r.records {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, `{"SequenceNumber":"`...)
+			out = appendSeq(out, r.created, r.shard, rec.counter)
+			out = append(out, `","ApproximateArrivalTimestamp":`...)
+			out = strconv.AppendFloat(out, seconds(rec.arrivalMs), 'f', -1, 64)
+			out = append(out, `,"Data":"`...)
+			out = base64.StdEncoding.AppendEncode(out, rec.data)
+			out = append(out, `","PartitionKey":`...)
+			out = appendJSONBytes(out, rec.pk)
+			out = append(out, '}')
+		}
+		out = append(out, ']')
+		if r.next != "" {
+			out = append(out, `,"NextShardIterator":"`...)
+			out = append(out, r.next...)
+			out = append(out, '"')
+		}
+		out = append(out, `,"MillisBehindLatest":`...)
+		out = strconv.AppendInt(out, r.millisBehind, 10)
+		if r.children != nil {
+			children, _ := json.Marshal(r.children)
+			out = append(out, `,"ChildShards":`...)
+			out = append(out, children...)
+		}
+		out = append(out, '}')
+	})
+	if apiErr != nil {
+		c.writeError(w, apiErr)
+		return
+	}
+	c.writeRaw(w, http.StatusOK, out)
+}
+
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+func appendJSONBytes(dst []byte, s []byte) []byte {
+	for _, c := range s {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			b, _ := json.Marshal(string(s))
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}

@@ -1,0 +1,210 @@
+package kinesis
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Buckets of the shared store this service owns.
+var (
+	bucketStreams  = []byte("kinesis/streams") // name -> JSON streamMeta
+	bucketRecords  = []byte("kinesis/records") // name -> shard index (4 bytes) -> counter (8 bytes) -> record
+	bucketMeta     = []byte("kinesis/meta")    // service-wide settings
+	keyIteratorKey = []byte("iterator-key")
+)
+
+// Stream states.
+const (
+	statusCreating = "CREATING"
+	statusActive   = "ACTIVE"
+	statusUpdating = "UPDATING"
+	statusDeleting = "DELETING"
+)
+
+// shardMeta is a shard as kept in the store.
+type shardMeta struct {
+	Index          int    `json:"i"`
+	Parent         int    `json:"p"` // -1 when none
+	AdjacentParent int    `json:"ap"`
+	StartHash      string `json:"sh"`
+	EndHash        string `json:"eh"`
+	CreatedMs      int64  `json:"c"`
+	ClosedMs       int64  `json:"cl,omitempty"`
+	EndCounter     uint64 `json:"ec,omitempty"` // last counter when closed
+	TrimmedTo      uint64 `json:"t,omitempty"`  // every counter <= this was trimmed
+
+	start, end hashKey
+	next       uint64 // last counter handed out
+	lastArrMs  int64  // arrival time of the newest record, kept non-decreasing
+	limits     *shardLimits
+}
+
+func (sh *shardMeta) open() bool { return sh.ClosedMs == 0 }
+
+// pendingChange is a resharding applied when UPDATING ends.
+type pendingChange struct {
+	Kind        string `json:"k"` // "split", "merge", "scale"
+	Shard       int    `json:"s,omitempty"`
+	Adjacent    int    `json:"a,omitempty"`
+	NewStartKey string `json:"n,omitempty"`
+	Target      int    `json:"t,omitempty"`
+}
+
+// streamMeta is a stream as kept in the store.
+type streamMeta struct {
+	Name           string            `json:"name"`
+	CreatedMs      int64             `json:"created"`
+	Status         string            `json:"status"`
+	StatusSinceMs  int64             `json:"since"`
+	Mode           string            `json:"mode"`
+	RetentionHours int               `json:"retention"`
+	Tags           map[string]string `json:"tags,omitempty"`
+	Shards         []*shardMeta      `json:"shards"`
+	InitialShards  int               `json:"initial"`
+	Pending        *pendingChange    `json:"pending,omitempty"`
+}
+
+// stream is a stream in memory. mu guards everything in meta and the
+// per-shard runtime fields.
+type stream struct {
+	mu   sync.Mutex
+	meta streamMeta
+	gone bool // deleted; requests holding this pointer must look again
+}
+
+func (st *stream) openShards() []*shardMeta {
+	var out []*shardMeta
+	for _, sh := range st.meta.Shards {
+		if sh.open() {
+			out = append(out, sh)
+		}
+	}
+	return out
+}
+
+// route finds the open shard whose range holds h.
+func (st *stream) route(h hashKey) *shardMeta {
+	for _, sh := range st.meta.Shards {
+		if sh.open() && h.cmp(sh.start) >= 0 && h.cmp(sh.end) <= 0 {
+			return sh
+		}
+	}
+	return nil
+}
+
+func (st *stream) shard(i int) *shardMeta {
+	if i < 0 || i >= len(st.meta.Shards) {
+		return nil
+	}
+	return st.meta.Shards[i]
+}
+
+func (sh *shardMeta) setRange(start, end hashKey) {
+	sh.start, sh.end = start, end
+	sh.StartHash, sh.EndHash = start.String(), end.String()
+}
+
+func (sh *shardMeta) loadRange() error {
+	var ok1, ok2 bool
+	sh.start, ok1 = parseHashKey(sh.StartHash)
+	sh.end, ok2 = parseHashKey(sh.EndHash)
+	if !ok1 || !ok2 {
+		return fmt.Errorf("shard %d has a corrupt hash key range", sh.Index)
+	}
+	return nil
+}
+
+func shardKey(i int) []byte {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(i))
+	return b[:]
+}
+
+func counterKey(c uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], c)
+	return b[:]
+}
+
+// A stored record: arrival ms (8) | partition key length (2) | key | data.
+func appendRecord(dst []byte, arrivalMs int64, pk string, data []byte) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(arrivalMs))
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(pk)))
+	dst = append(dst, pk...)
+	return append(dst, data...)
+}
+
+func recordArrival(v []byte) int64 { return int64(binary.BigEndian.Uint64(v)) }
+
+func decodeRecord(v []byte) (arrivalMs int64, pk, data []byte) {
+	n := int(binary.BigEndian.Uint16(v[8:]))
+	return int64(binary.BigEndian.Uint64(v)), v[10 : 10+n], v[10+n:]
+}
+
+func saveStream(tx *bolt.Tx, m *streamMeta) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketStreams).Put([]byte(m.Name), b)
+}
+
+func shardBucket(tx *bolt.Tx, stream string, shard int) *bolt.Bucket {
+	sb := tx.Bucket(bucketRecords).Bucket([]byte(stream))
+	if sb == nil {
+		return nil
+	}
+	return sb.Bucket(shardKey(shard))
+}
+
+// createShardBucket makes the bucket for a new shard's records.
+func createShardBucket(tx *bolt.Tx, stream string, shard int) error {
+	sb, err := tx.Bucket(bucketRecords).CreateBucketIfNotExists([]byte(stream))
+	if err != nil {
+		return err
+	}
+	_, err = sb.CreateBucketIfNotExists(shardKey(shard))
+	return err
+}
+
+// loadStreams reads every stream and restores the runtime fields.
+func loadStreams(tx *bolt.Tx) (map[string]*stream, error) {
+	out := map[string]*stream{}
+	err := tx.Bucket(bucketStreams).ForEach(func(k, v []byte) error {
+		st := &stream{}
+		if err := json.Unmarshal(v, &st.meta); err != nil {
+			return fmt.Errorf("stream %s: %w", k, err)
+		}
+		for _, sh := range st.meta.Shards {
+			if err := sh.loadRange(); err != nil {
+				return fmt.Errorf("stream %s: %w", k, err)
+			}
+			sh.next = max(sh.TrimmedTo, sh.EndCounter)
+			if b := shardBucket(tx, st.meta.Name, sh.Index); b != nil {
+				if k, v := b.Cursor().Last(); k != nil {
+					sh.next = max(sh.next, binary.BigEndian.Uint64(k))
+					sh.lastArrMs = recordArrival(v)
+				}
+			}
+		}
+		out[st.meta.Name] = st
+		return nil
+	})
+	return out, err
+}
+
+func sortedNames(m map[string]*stream) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func decodeCounter(k []byte) uint64 { return binary.BigEndian.Uint64(k) }

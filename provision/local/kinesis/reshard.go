@@ -1,0 +1,254 @@
+package kinesis
+
+import (
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+type splitShardInput struct {
+	streamRef
+	ShardToSplit       *string `json:"ShardToSplit"`
+	NewStartingHashKey *string `json:"NewStartingHashKey"`
+}
+
+func (s *Service) splitShard(c codec, body []byte) (any, *apiError) {
+	var in splitShardInput
+	if err := c.decode(body, &in); err != nil {
+		return nil, serializationErr(err)
+	}
+	var v validation
+	v.notNull(in.ShardToSplit != nil, "shardToSplit")
+	v.notNull(in.NewStartingHashKey != nil, "newStartingHashKey")
+	if in.ShardToSplit != nil {
+		v.length(*in.ShardToSplit, "shardToSplit", 1, 128)
+	}
+	if in.NewStartingHashKey != nil {
+		v.pattern(*in.NewStartingHashKey, "newStartingHashKey", "0|([1-9]\\d{0,38})", isDecimal(*in.NewStartingHashKey, 39))
+	}
+	st, name, apiErr := s.getStream(in.streamRef, v)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	idx, ok := parseShardID(*in.ShardToSplit)
+	if !ok {
+		return nil, s.shardNotFound(*in.ShardToSplit, name)
+	}
+	return s.startReshard(st, func() (*pendingChange, *apiError) {
+		sh := st.shard(idx)
+		if sh == nil {
+			return nil, s.shardNotFound(shardName(idx), name)
+		}
+		if !sh.open() {
+			return nil, s.alreadyResharded(sh.Index, name)
+		}
+		key, ok := parseHashKey(*in.NewStartingHashKey)
+		if !ok || key.cmp(sh.start.add1()) <= 0 || key.cmp(sh.end) >= 0 {
+			return nil, clientErr("InvalidArgumentException",
+				"NewStartingHashKey %s used in SplitShard() on shard %s in stream %s under account %s is not both greater than one plus the shard's StartingHashKey %s and less than the shard's EndingHashKey %s.",
+				*in.NewStartingHashKey, shardName(idx), name, s.env.AccountID, sh.StartHash, sh.EndHash)
+		}
+		return &pendingChange{Kind: "split", Shard: idx, NewStartKey: key.String()}, nil
+	})
+}
+
+func (s *Service) alreadyResharded(idx int, name string) *apiError {
+	return clientErr("InvalidArgumentException", "Shard %s in stream %s under account %s has already been merged or split, and thus is not eligible for merging or splitting.", shardName(idx), name, s.env.AccountID)
+}
+
+type mergeShardsInput struct {
+	streamRef
+	ShardToMerge         *string `json:"ShardToMerge"`
+	AdjacentShardToMerge *string `json:"AdjacentShardToMerge"`
+}
+
+func (s *Service) mergeShards(c codec, body []byte) (any, *apiError) {
+	var in mergeShardsInput
+	if err := c.decode(body, &in); err != nil {
+		return nil, serializationErr(err)
+	}
+	var v validation
+	v.notNull(in.ShardToMerge != nil, "shardToMerge")
+	v.notNull(in.AdjacentShardToMerge != nil, "adjacentShardToMerge")
+	st, name, apiErr := s.getStream(in.streamRef, v)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	a, okA := parseShardID(*in.ShardToMerge)
+	if !okA {
+		return nil, s.shardNotFound(*in.ShardToMerge, name)
+	}
+	b, okB := parseShardID(*in.AdjacentShardToMerge)
+	if !okB {
+		return nil, s.shardNotFound(*in.AdjacentShardToMerge, name)
+	}
+	return s.startReshard(st, func() (*pendingChange, *apiError) {
+		sa, sb := st.shard(a), st.shard(b)
+		if sa == nil {
+			return nil, s.shardNotFound(shardName(a), name)
+		}
+		if sb == nil {
+			return nil, s.shardNotFound(shardName(b), name)
+		}
+		if !sa.open() {
+			return nil, s.alreadyResharded(a, name)
+		}
+		if !sb.open() {
+			return nil, s.alreadyResharded(b, name)
+		}
+		if !adjacent(sa, sb) && !adjacent(sb, sa) {
+			return nil, clientErr("InvalidArgumentException", "Shards %s and %s in stream %s under account %s are not an adjacent pair of shards eligible for merging",
+				shardName(a), shardName(b), name, s.env.AccountID)
+		}
+		return &pendingChange{Kind: "merge", Shard: a, Adjacent: b}, nil
+	})
+}
+
+type updateShardCountInput struct {
+	streamRef
+	TargetShardCount *int64  `json:"TargetShardCount"`
+	ScalingType      *string `json:"ScalingType"`
+}
+
+func (s *Service) updateShardCount(c codec, body []byte) (any, *apiError) {
+	var in updateShardCountInput
+	if err := c.decode(body, &in); err != nil {
+		return nil, serializationErr(err)
+	}
+	var v validation
+	v.notNull(in.TargetShardCount != nil, "targetShardCount")
+	v.notNull(in.ScalingType != nil, "scalingType")
+	v.intRange(in.TargetShardCount, "targetShardCount", 1, 100000)
+	if in.ScalingType != nil {
+		v.enum(*in.ScalingType, "scalingType", "UNIFORM_SCALING")
+	}
+	st, name, apiErr := s.getStream(in.streamRef, v)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	target := int(*in.TargetShardCount)
+	var current int
+	_, apiErr = s.startReshard(st, func() (*pendingChange, *apiError) {
+		current = len(st.openShards())
+		if target > 2*current || target*2 < current {
+			return nil, clientErr("InvalidArgumentException",
+				"UpdateShardCount cannot scale up over double your current open shard count or scale down below half your current open shard count for stream %s under account %s. Current open shard count: %d. Target shard count: %d",
+				name, s.env.AccountID, current, target)
+		}
+		if target == current {
+			return nil, clientErr("InvalidArgumentException", "Stream %s under account %s already has %d open shards.", name, s.env.AccountID, current)
+		}
+		return &pendingChange{Kind: "scale", Target: target}, nil
+	})
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	return map[string]any{"StreamName": name, "StreamARN": s.streamARN(name), "CurrentShardCount": current, "TargetShardCount": target}, nil
+}
+
+// startReshard puts an ACTIVE stream into UPDATING with the change plan
+// returns; the change is applied when UPDATING ends.
+func (s *Service) startReshard(st *stream, plan func() (*pendingChange, *apiError)) (any, *apiError) {
+	var apiErr *apiError
+	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if st.gone {
+			apiErr = s.streamNotFound(st.meta.Name)
+			return nil
+		}
+		if st.meta.Status != statusActive {
+			apiErr = s.streamNotActive(st.meta.Name, st.meta.Status)
+			return nil
+		}
+		var p *pendingChange
+		if p, apiErr = plan(); apiErr != nil {
+			return nil
+		}
+		st.meta.Status, st.meta.StatusSinceMs, st.meta.Pending = statusUpdating, s.nowMs(), p
+		return saveStream(tx, &st.meta)
+	})
+	if err != nil {
+		s.env.Log.Error("reshard", "stream", st.meta.Name, "err", err)
+		return nil, internalFailure()
+	}
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	s.after(s.env.UpdateDelay, func() { s.finishTransition(st) })
+	return struct{}{}, nil
+}
+
+// applyPending performs the stream's planned resharding inside tx; the
+// caller holds st.mu. Closing a shard here is serialised with writes, which
+// also run in write transactions under st.mu, so EndingSequenceNumber is
+// final.
+func (s *Service) applyPending(tx *bolt.Tx, st *stream) error {
+	p := st.meta.Pending
+	if p == nil {
+		return nil
+	}
+	now := s.nowMs()
+	closeShard := func(sh *shardMeta) {
+		sh.ClosedMs, sh.EndCounter = now, sh.next
+	}
+	addShard := func(parent, adjacent int, start, end hashKey) error {
+		sh := &shardMeta{Index: len(st.meta.Shards), Parent: parent, AdjacentParent: adjacent, CreatedMs: now}
+		sh.setRange(start, end)
+		st.meta.Shards = append(st.meta.Shards, sh)
+		return createShardBucket(tx, st.meta.Name, sh.Index)
+	}
+	switch p.Kind {
+	case "split":
+		sh := st.shard(p.Shard)
+		key, _ := parseHashKey(p.NewStartKey)
+		if sh == nil || !sh.open() {
+			return nil
+		}
+		closeShard(sh)
+		if err := addShard(sh.Index, -1, sh.start, key.sub1()); err != nil {
+			return err
+		}
+		return addShard(sh.Index, -1, key, sh.end)
+	case "merge":
+		a, b := st.shard(p.Shard), st.shard(p.Adjacent)
+		if a == nil || b == nil || !a.open() || !b.open() {
+			return nil
+		}
+		closeShard(a)
+		closeShard(b)
+		start, end := a.start, b.end
+		if b.start.cmp(a.start) < 0 {
+			start, end = b.start, a.end
+		}
+		return addShard(a.Index, b.Index, start, end)
+	case "scale":
+		old := st.openShards()
+		sort.Slice(old, func(i, j int) bool { return old[i].start.cmp(old[j].start) < 0 })
+		for _, sh := range old {
+			closeShard(sh)
+		}
+		for _, r := range evenRanges(p.Target) {
+			parent, adjacent := -1, -1
+			for _, o := range old {
+				if o.end.cmp(r[0]) < 0 || o.start.cmp(r[1]) > 0 {
+					continue
+				}
+				if parent < 0 {
+					parent = o.Index
+				} else if adjacent < 0 {
+					adjacent = o.Index
+				}
+			}
+			if err := addShard(parent, adjacent, r[0], r[1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// adjacent reports whether b's range starts right after a's.
+func adjacent(a, b *shardMeta) bool {
+	return a.end != maxHashKey && a.end.add1() == b.start
+}

@@ -1,0 +1,79 @@
+package kinesis
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// A sequence number is 56 decimal digits:
+//
+//	"49" | stream creation time in ms (14) | shard index (6) | per-shard counter (34)
+//
+// so numbers are strictly increasing within a shard, name the shard they
+// belong to, and differ between two streams that once had the same name.
+// Counter 0 is a shard's StartingSequenceNumber; records start at 1.
+const seqDigits = 56
+
+func formatSeq(streamCreatedMs int64, shard int, counter uint64) string {
+	return fmt.Sprintf("49%014d%06d%034d", streamCreatedMs, shard, counter)
+}
+
+// appendSeq is formatSeq without allocations, for the hot paths.
+func appendSeq(dst []byte, streamCreatedMs int64, shard int, counter uint64) []byte {
+	dst = append(dst, '4', '9')
+	dst = appendPadded(dst, uint64(streamCreatedMs), 14)
+	dst = appendPadded(dst, uint64(shard), 6)
+	return appendPadded(dst, counter, 34)
+}
+
+func appendPadded(dst []byte, v uint64, width int) []byte {
+	var buf [40]byte
+	i := len(buf)
+	for v > 0 {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+	}
+	for len(buf)-i < width {
+		i--
+		buf[i] = '0'
+	}
+	return append(dst, buf[i:]...)
+}
+
+type seqNum struct {
+	streamCreatedMs int64
+	shard           int
+	counter         uint64
+}
+
+func parseSeq(s string) (seqNum, bool) {
+	if len(s) != seqDigits || s[0] != '4' || s[1] != '9' {
+		return seqNum{}, false
+	}
+	created, err1 := strconv.ParseInt(s[2:16], 10, 64)
+	shard, err2 := strconv.Atoi(s[16:22])
+	counter, err3 := strconv.ParseUint(s[22:], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return seqNum{}, false
+	}
+	return seqNum{created, shard, counter}, true
+}
+
+func shardName(i int) string { return fmt.Sprintf("shardId-%012d", i) }
+
+// parseShardID accepts "shardId-000000000001" and, as AWS does, "1".
+func parseShardID(s string) (int, bool) {
+	digits := s
+	if len(s) > 8 && s[:8] == "shardId-" {
+		digits = s[8:]
+	}
+	if digits == "" || len(digits) > 12 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}

@@ -1,0 +1,123 @@
+// Package local is spk's embedded AWS endpoint: one HTTP listener that speaks
+// the Kinesis Data Streams (JSON 1.1) and DynamoDB (JSON 1.0) wire protocols
+// over a durable store, so the AWS CLI, SDKs and the KCL work against it
+// without an AWS account.
+package local
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Options configures the endpoint. The zero value is not useful; start from
+// DefaultOptions.
+type Options struct {
+	// Addr is the TCP address to listen on. "127.0.0.1:0" picks a free port.
+	// A non-loopback address is refused unless AccessKey and SecretKey are set.
+	Addr string
+	// DataDir holds the durable store. Ignored when InMemory is set.
+	DataDir string
+	// InMemory keeps nothing after shutdown (and syncs nothing to disk).
+	InMemory bool
+	// CreateDelay, DeleteDelay and UpdateDelay are how long a stream or table
+	// stays CREATING, DELETING or UPDATING. Zero means the default (300ms);
+	// a negative value means no delay at all.
+	CreateDelay, DeleteDelay, UpdateDelay time.Duration
+	// EnforceLimits applies AWS's per-shard throughput limits (1000 records/s
+	// and 1 MiB/s written, 5 GetRecords calls/s and 2 MiB/s read), answering
+	// ProvisionedThroughputExceededException when they are exceeded.
+	EnforceLimits bool
+	// FaultRate (0..1) fails that fraction of requests, and of PutRecords
+	// entries, with InternalFailure. FaultSeed makes the choice reproducible.
+	FaultRate float64
+	FaultSeed int64
+	// AccessKey and SecretKey, when both set, are the only credentials
+	// accepted: every request's SigV4 signature is verified. When unset any
+	// signature is accepted (loopback only).
+	AccessKey, SecretKey string
+	// Region and AccountID appear in ARNs and messages.
+	Region    string
+	AccountID string
+	// MaxRequestBytes caps a request body; zero means the default (16 MiB,
+	// above the largest legal PutRecords request once base64-encoded).
+	MaxRequestBytes int64
+	// Logger receives the server's logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock (nil: time.Now). Tests move it forward to expire
+	// iterators or retention without waiting.
+	Now func() time.Time
+}
+
+// Defaults used by DefaultOptions and for zero fields.
+const (
+	DefaultAddr            = "127.0.0.1:4566"
+	DefaultRegion          = "us-east-1"
+	DefaultAccountID       = "000000000000"
+	DefaultDelay           = 300 * time.Millisecond
+	DefaultMaxRequestBytes = 16 << 20
+)
+
+// DefaultOptions returns durable options on the default address and data dir.
+func DefaultOptions() Options {
+	return Options{
+		Addr:        DefaultAddr,
+		DataDir:     DefaultDataDir(),
+		CreateDelay: DefaultDelay,
+		DeleteDelay: DefaultDelay,
+		UpdateDelay: DefaultDelay,
+		Region:      DefaultRegion,
+		AccountID:   DefaultAccountID,
+	}
+}
+
+// DefaultDataDir is $XDG_DATA_HOME/spk/local, or ~/.local/share/spk/local.
+func DefaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "spk", "local")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return filepath.Join(os.TempDir(), "spk", "local")
+	}
+	return filepath.Join(home, ".local", "share", "spk", "local")
+}
+
+func (o Options) withDefaults() Options {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.DataDir == "" && !o.InMemory {
+		o.DataDir = DefaultDataDir()
+	}
+	o.CreateDelay = delayOrDefault(o.CreateDelay)
+	o.DeleteDelay = delayOrDefault(o.DeleteDelay)
+	o.UpdateDelay = delayOrDefault(o.UpdateDelay)
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if o.AccountID == "" {
+		o.AccountID = DefaultAccountID
+	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+func delayOrDefault(d time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return DefaultDelay
+	case d < 0:
+		return 0
+	}
+	return d
+}

@@ -1,0 +1,72 @@
+// Package service defines what the local endpoint's server and the services
+// it hosts (Kinesis, DynamoDB) share: the environment a service runs in and
+// the interface the server dispatches requests to.
+package service
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/spk-cli/spk/provision/local/store"
+)
+
+// Env is what a service needs from the server.
+type Env struct {
+	DB                                    *store.DB // the shared durable store
+	Region, AccountID                     string
+	CreateDelay, DeleteDelay, UpdateDelay time.Duration
+	EnforceLimits                         bool    // apply AWS per-shard/per-table limits
+	Faults                                *Faults // nil when fault injection is off
+	Now                                   func() time.Time
+	Log                                   *slog.Logger
+}
+
+// Handler is a service hosted by the server.
+type Handler interface {
+	// TargetPrefix is the X-Amz-Target text before the dot, e.g. "Kinesis_20131202".
+	TargetPrefix() string
+	// ServeOp serves one request for operation op (the text after the dot).
+	// The body has been read already (within the server's size limit). The
+	// handler writes its own success and error bodies.
+	ServeOp(w http.ResponseWriter, r *http.Request, op string, body []byte)
+	// Close stops background goroutines.
+	Close() error
+}
+
+// Faults decides which requests fail on purpose, deterministically for a seed.
+type Faults struct {
+	mu   sync.Mutex
+	rate float64
+	rnd  *rand.Rand
+}
+
+// NewFaults returns a Faults that fails a fraction rate (0..1) of calls to
+// Hit, or nil when rate <= 0. The same seed gives the same sequence.
+func NewFaults(rate float64, seed int64) *Faults {
+	if rate <= 0 {
+		return nil
+	}
+	return &Faults{rate: rate, rnd: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))}
+}
+
+// Hit reports whether the next request (or request entry) should fail.
+// A nil Faults never hits.
+func (f *Faults) Hit() bool {
+	if f == nil {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.rnd.Float64() < f.rate
+}
+
+// Rate is the configured fault rate (0 for nil).
+func (f *Faults) Rate() float64 {
+	if f == nil {
+		return 0
+	}
+	return f.rate
+}

@@ -1,0 +1,171 @@
+package provision
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+)
+
+// Status is every resource of the configured app, as `spk status` shows it.
+type Status struct {
+	Target     Target         `json:"target"`
+	Endpoint   EndpointStatus `json:"endpoint"`
+	Stream     StreamStatus   `json:"stream"`
+	Table      TableStatus    `json:"table"`
+	LeaseTable LeaseStatus    `json:"lease_table"`
+}
+
+// EndpointStatus says whether the endpoint answers.
+type EndpointStatus struct {
+	URL       string  `json:"url"`
+	Reachable bool    `json:"reachable"`
+	LatencyMS float64 `json:"latency_ms,omitempty"`
+	Error     string  `json:"error,omitempty"`
+}
+
+// StreamStatus is the Kinesis stream's state.
+type StreamStatus struct {
+	Name           string `json:"name"`
+	Exists         bool   `json:"exists"`
+	Status         string `json:"status,omitempty"`
+	Mode           string `json:"mode,omitempty"`
+	OpenShards     int32  `json:"open_shards,omitempty"`
+	RetentionHours int32  `json:"retention_hours,omitempty"`
+	Error          string `json:"error,omitempty"`
+}
+
+// TableStatus is the aggregate table's state.
+type TableStatus struct {
+	Name      string `json:"name"`
+	Exists    bool   `json:"exists"`
+	Status    string `json:"status,omitempty"`
+	Billing   string `json:"billing,omitempty"`
+	ItemCount int64  `json:"item_count"`
+	Error     string `json:"error,omitempty"`
+}
+
+// LeaseStatus is the lease table and its leases.
+type LeaseStatus struct {
+	TableStatus
+	Leases []Lease `json:"leases"`
+}
+
+// Lease is one shard's lease, in the Kinesis Client Library's terms.
+type Lease struct {
+	Key        string `json:"lease_key"`
+	Owner      string `json:"owner"`
+	Counter    string `json:"counter"`
+	Checkpoint string `json:"checkpoint"`
+}
+
+// GetStatus reads every resource; a missing one is reported as missing, and
+// an error on one does not hide the others.
+func GetStatus(ctx context.Context, c *Clients, stream, table, app string) Status {
+	s := Status{Target: c.Target}
+	s.Endpoint = endpointStatus(ctx, c)
+	s.Stream = streamStatus(ctx, c, stream)
+	s.Table = tableStatus(ctx, c, table)
+	s.LeaseTable = LeaseStatus{TableStatus: tableStatus(ctx, c, app), Leases: []Lease{}}
+	if s.LeaseTable.Exists && s.LeaseTable.Status == string(dtypes.TableStatusActive) {
+		leases, err := scanLeases(ctx, c, app)
+		if err != nil {
+			s.LeaseTable.Error = err.Error()
+		}
+		s.LeaseTable.Leases = leases
+	}
+	return s
+}
+
+func endpointStatus(ctx context.Context, c *Clients) EndpointStatus {
+	e := EndpointStatus{URL: c.Target.KinesisEndpoint}
+	if c.Target.AWS {
+		e.URL = "AWS " + c.Config.Region
+		start := time.Now()
+		if _, err := c.Kinesis.ListStreams(ctx, &kinesis.ListStreamsInput{Limit: aws.Int32(1)}); err != nil {
+			e.Error = err.Error()
+			return e
+		}
+		e.Reachable, e.LatencyMS = true, ms(time.Since(start))
+		return e
+	}
+	d, err := Ping(ctx, c.Target.KinesisEndpoint)
+	if err != nil {
+		e.Error = err.Error()
+		return e
+	}
+	e.Reachable, e.LatencyMS = true, ms(d)
+	return e
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func streamStatus(ctx context.Context, c *Clients, name string) StreamStatus {
+	s := StreamStatus{Name: name}
+	sum, err := describeStreamSummary(ctx, c.Kinesis, name)
+	switch {
+	case isNotFound(err):
+	case err != nil:
+		s.Error = err.Error()
+	default:
+		s.Exists = true
+		s.Status = string(sum.StreamStatus)
+		s.OpenShards = aws.ToInt32(sum.OpenShardCount)
+		s.RetentionHours = aws.ToInt32(sum.RetentionPeriodHours)
+		s.Mode = "PROVISIONED"
+		if sum.StreamModeDetails != nil && sum.StreamModeDetails.StreamMode != "" {
+			s.Mode = string(sum.StreamModeDetails.StreamMode)
+		}
+	}
+	return s
+}
+
+func tableStatus(ctx context.Context, c *Clients, name string) TableStatus {
+	t := TableStatus{Name: name}
+	out, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	switch {
+	case isNotFound(err):
+	case err != nil:
+		t.Error = err.Error()
+	default:
+		t.Exists = true
+		t.Status = string(out.Table.TableStatus)
+		t.ItemCount = aws.ToInt64(out.Table.ItemCount)
+		t.Billing = "PROVISIONED"
+		if out.Table.BillingModeSummary != nil && out.Table.BillingModeSummary.BillingMode != "" {
+			t.Billing = string(out.Table.BillingModeSummary.BillingMode)
+		}
+	}
+	return t
+}
+
+func scanLeases(ctx context.Context, c *Clients, app string) ([]Lease, error) {
+	leases := []Lease{}
+	p := dynamodb.NewScanPaginator(c.DynamoDB, &dynamodb.ScanInput{TableName: aws.String(app), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return leases, err
+		}
+		for _, item := range page.Items {
+			leases = append(leases, Lease{
+				Key: attrString(item["leaseKey"]), Owner: attrString(item["leaseOwner"]),
+				Counter: attrString(item["leaseCounter"]), Checkpoint: attrString(item["checkpoint"]),
+			})
+		}
+	}
+	return leases, nil
+}
+
+func attrString(v dtypes.AttributeValue) string {
+	switch x := v.(type) {
+	case *dtypes.AttributeValueMemberS:
+		return x.Value
+	case *dtypes.AttributeValueMemberN:
+		return x.Value
+	}
+	return ""
+}

@@ -1,0 +1,167 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+)
+
+// TagKey marks resources spk created; teardown deletes only those (except
+// on spk's own endpoint). Kinesis allows no ':' in tag keys, so the same
+// dash-separated key is used for streams and tables.
+const TagKey = "spk-app"
+
+// Progress receives one line per state change while a task waits.
+type Progress func(msg string)
+
+func (p Progress) say(format string, args ...any) {
+	if p != nil {
+		p(fmt.Sprintf(format, args...))
+	}
+}
+
+// StreamSpec is the stream spk needs.
+type StreamSpec struct {
+	Name     string
+	Shards   int32
+	OnDemand bool
+	App      string // written to the spk-app tag
+}
+
+// Outcome says what an idempotent create found and did.
+type Outcome struct {
+	Created bool   // spk created it now
+	Note    string // e.g. "already exists and is ACTIVE"
+}
+
+// waitDelays keep waiting snappy against the embedded endpoint's short
+// CREATING state without hammering AWS.
+func waitDelays(min, max *time.Duration) { *min, *max = 250*time.Millisecond, 5*time.Second }
+
+const waitTimeout = 10 * time.Minute
+
+// CreateStream makes sure the stream exists and is ACTIVE: an ACTIVE stream
+// is success with a note, a CREATING or UPDATING one is waited for, a
+// DELETING one is waited out and created again.
+func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progress Progress) (Outcome, error) {
+	op := fmt.Sprintf("create stream %q", spec.Name)
+	var out Outcome
+	sum, err := describeStreamSummary(ctx, k, spec.Name)
+	if err != nil && !isNotFound(err) {
+		return out, &Error{Op: op, Err: err}
+	}
+	if err == nil && sum.StreamStatus == ktypes.StreamStatusDeleting {
+		progress.say("stream %s is being deleted; waiting for that to finish", spec.Name)
+		if err := waitStreamGone(ctx, k, spec.Name); err != nil {
+			return out, &Error{Op: op, Err: err}
+		}
+		err = &ktypes.ResourceNotFoundException{}
+	}
+	if err != nil { // not found: create it
+		in := &kinesis.CreateStreamInput{StreamName: aws.String(spec.Name)}
+		if spec.OnDemand {
+			in.StreamModeDetails = &ktypes.StreamModeDetails{StreamMode: ktypes.StreamModeOnDemand}
+		} else {
+			in.ShardCount = aws.Int32(spec.Shards)
+		}
+		if _, err := k.CreateStream(ctx, in); err != nil {
+			var inUse *ktypes.ResourceInUseException
+			if !errors.As(err, &inUse) { // in use: created meanwhile by someone else; wait for it
+				return out, &Error{Op: op, Err: err, Hint: limitHint(err)}
+			}
+		} else {
+			out.Created = true
+		}
+	} else if sum.StreamStatus == ktypes.StreamStatusActive {
+		out.Note = fmt.Sprintf("already exists and is ACTIVE with %d open shards", aws.ToInt32(sum.OpenShardCount))
+		if !spec.OnDemand && spec.Shards > 0 && aws.ToInt32(sum.OpenShardCount) != spec.Shards {
+			out.Note += fmt.Sprintf(" (not the %d asked for; spk does not reshard an existing stream)", spec.Shards)
+		}
+	}
+	if out.Note == "" {
+		progress.say("waiting for stream %s to become ACTIVE", spec.Name)
+		w := kinesis.NewStreamExistsWaiter(k, func(o *kinesis.StreamExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+		if err := w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(spec.Name), Limit: aws.Int32(1)}, waitTimeout); err != nil {
+			return out, &Error{Op: op, Err: fmt.Errorf("wait for ACTIVE: %w", err)}
+		}
+	}
+	if out.Created {
+		if _, err := k.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String(spec.Name), Tags: map[string]string{TagKey: spec.App}}); err != nil {
+			return out, &Error{Op: op, Err: fmt.Errorf("tag the stream: %w", err)}
+		}
+	}
+	return out, nil
+}
+
+func limitHint(err error) string {
+	var le *ktypes.LimitExceededException
+	if errors.As(err, &le) {
+		return "the account's shard limit is reached: ask for fewer shards with --shards, or delete unused streams"
+	}
+	return ""
+}
+
+func describeStreamSummary(ctx context.Context, k *kinesis.Client, name string) (*ktypes.StreamDescriptionSummary, error) {
+	out, err := k.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
+	if err != nil {
+		return nil, err
+	}
+	return out.StreamDescriptionSummary, nil
+}
+
+func waitStreamGone(ctx context.Context, k *kinesis.Client, name string) error {
+	w := kinesis.NewStreamNotExistsWaiter(k, func(o *kinesis.StreamNotExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+	return w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name), Limit: aws.Int32(1)}, waitTimeout)
+}
+
+// DescribeStream returns the stream with every shard, paging through
+// DescribeStream as the AWS CLI does, so the output has the tutorial's shape.
+func DescribeStream(ctx context.Context, k *kinesis.Client, name string) (*ktypes.StreamDescription, error) {
+	var desc *ktypes.StreamDescription
+	var start *string
+	for {
+		out, err := k.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name), ExclusiveStartShardId: start})
+		if err != nil {
+			e := &Error{Op: fmt.Sprintf("describe stream %q", name), Err: err}
+			if isNotFound(err) {
+				e.Hint = "create it with: spk create-stream " + name
+			}
+			return nil, e
+		}
+		d := out.StreamDescription
+		if desc == nil {
+			desc = d
+		} else {
+			desc.Shards = append(desc.Shards, d.Shards...)
+		}
+		if !aws.ToBool(d.HasMoreShards) || len(d.Shards) == 0 {
+			desc.HasMoreShards = aws.Bool(false)
+			return desc, nil
+		}
+		start = d.Shards[len(d.Shards)-1].ShardId
+	}
+}
+
+// isNotFound recognises a missing stream or table from either service.
+func isNotFound(err error) bool {
+	var api interface{ ErrorCode() string }
+	return errors.As(err, &api) && api.ErrorCode() == "ResourceNotFoundException"
+}
+
+// RequireStream fails, with how to fix it, when the stream does not exist,
+// so a command that needs it creates nothing else first.
+func RequireStream(ctx context.Context, k *kinesis.Client, name string) error {
+	_, err := describeStreamSummary(ctx, k, name)
+	switch {
+	case isNotFound(err):
+		return &Error{Op: fmt.Sprintf("read stream %q", name), Err: errors.New("the stream does not exist"), Hint: "create it with: spk create-stream " + name + " (or run spk up)"}
+	case err != nil:
+		return &Error{Op: fmt.Sprintf("read stream %q", name), Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+)
+
+// Resource kinds spk manages.
+const (
+	KindStream     = "stream"
+	KindAggregate  = "aggregate table"
+	KindLeaseTable = "lease table"
+)
+
+// Resource is one thing teardown may delete.
+type Resource struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+}
+
+// Resources are the tutorial's three resources for an app.
+func Resources(stream, table, app string) []Resource {
+	return []Resource{{KindStream, stream}, {KindAggregate, table}, {KindLeaseTable, app}}
+}
+
+// Fate is what happened, or will happen, to a resource.
+type Fate string
+
+// The fates teardown reports.
+const (
+	FateDelete  Fate = "will be deleted"
+	FateMissing Fate = "missing"
+	FateRefused Fate = "refused"
+	FateDeleted Fate = "deleted"
+	FateFailed  Fate = "failed"
+)
+
+// PlanItem is one resource in a teardown plan.
+type PlanItem struct {
+	Resource
+	Fate   Fate   `json:"fate"`
+	Reason string `json:"reason,omitempty"`
+	Err    error  `json:"-"`
+	Error  string `json:"error,omitempty"`
+}
+
+// PlanTeardown looks at each resource: missing ones are fine, and one
+// without spk's tag is refused unless force is set, so spk never deletes what
+// it did not create. Only spk's own embedded endpoint is exempt: everything
+// there is spk's. (AWS, and any other endpoint such as a shared emulator, is
+// checked.)
+func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force bool) []PlanItem {
+	plan := make([]PlanItem, 0, len(resources))
+	for _, r := range resources {
+		item := PlanItem{Resource: r, Fate: FateDelete}
+		tags, exists, err := resourceTags(ctx, c, r)
+		switch {
+		case err != nil:
+			item.Fate, item.Err = FateFailed, err
+		case !exists:
+			item.Fate = FateMissing
+		case !c.Target.Embedded && !force && tags[TagKey] == "":
+			item.Fate, item.Reason = FateRefused, fmt.Sprintf("it has no %s tag, so spk did not create it; use --force to delete it anyway", TagKey)
+		}
+		plan = append(plan, item)
+	}
+	return plan
+}
+
+func resourceTags(ctx context.Context, c *Clients, r Resource) (map[string]string, bool, error) {
+	tags := map[string]string{}
+	if r.Kind == KindStream {
+		out, err := c.Kinesis.ListTagsForStream(ctx, &kinesis.ListTagsForStreamInput{StreamName: aws.String(r.Name)})
+		if isNotFound(err) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("list tags of stream %q: %w", r.Name, err)
+		}
+		for _, t := range out.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+		return tags, true, nil
+	}
+	desc, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(r.Name)})
+	if isNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("describe table %q: %w", r.Name, err)
+	}
+	if c.Target.Embedded {
+		return tags, true, nil // not checked on spk's own endpoint
+	}
+	out, err := c.DynamoDB.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: desc.Table.TableArn})
+	if err != nil {
+		return nil, false, fmt.Errorf("list tags of table %q: %w", r.Name, err)
+	}
+	for _, t := range out.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags, true, nil
+}
+
+// Teardown deletes every resource the plan marks for deletion and waits until
+// each is gone. It goes on after a failure and returns every error joined;
+// the plan items record each resource's fate.
+func Teardown(ctx context.Context, c *Clients, plan []PlanItem, progress Progress) error {
+	var errs []error
+	for i := range plan {
+		item := &plan[i]
+		switch item.Fate {
+		case FateFailed:
+			errs = append(errs, item.Err)
+			continue
+		case FateRefused:
+			errs = append(errs, fmt.Errorf("%s %q not deleted: %s", item.Kind, item.Name, item.Reason))
+			continue
+		case FateMissing:
+			continue
+		}
+		progress.say("deleting %s %s", item.Kind, item.Name)
+		if err := deleteResource(ctx, c, item.Resource); err != nil {
+			item.Fate, item.Err = FateFailed, err
+			errs = append(errs, err)
+			continue
+		}
+		item.Fate = FateDeleted
+	}
+	for i := range plan {
+		if plan[i].Err != nil {
+			plan[i].Error = plan[i].Err.Error()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func deleteResource(ctx context.Context, c *Clients, r Resource) error {
+	if r.Kind == KindStream {
+		del := func() error {
+			_, err := c.Kinesis.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: aws.String(r.Name), EnforceConsumerDeletion: aws.Bool(true)})
+			return err
+		}
+		err := del()
+		if isInUse(err) {
+			// Still CREATING or UPDATING (a set-up cut short): let it settle.
+			w := kinesis.NewStreamExistsWaiter(c.Kinesis, func(o *kinesis.StreamExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+			if err = w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(r.Name), Limit: aws.Int32(1)}, waitTimeout); err == nil {
+				err = del()
+			}
+		}
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("delete stream %q: %w", r.Name, err)
+		}
+		if err := waitStreamGone(ctx, c.Kinesis, r.Name); err != nil {
+			return fmt.Errorf("wait for stream %q to be deleted: %w", r.Name, err)
+		}
+		return nil
+	}
+	del := func() error {
+		_, err := c.DynamoDB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(r.Name)})
+		return err
+	}
+	err := del()
+	if isInUse(err) {
+		w := dynamodb.NewTableExistsWaiter(c.DynamoDB, func(o *dynamodb.TableExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+		if err = w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(r.Name)}, waitTimeout); err == nil {
+			err = del()
+		}
+	}
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("delete %s %q: %w", r.Kind, r.Name, err)
+	}
+	if err := waitTableGone(ctx, c.DynamoDB, r.Name); err != nil {
+		return fmt.Errorf("wait for %s %q to be deleted: %w", r.Kind, r.Name, err)
+	}
+	return nil
+}
+
+// isInUse recognises a resource that is busy being created or updated.
+func isInUse(err error) bool {
+	var api interface{ ErrorCode() string }
+	return errors.As(err, &api) && api.ErrorCode() == "ResourceInUseException"
+}

@@ -1,0 +1,162 @@
+// Package bucket turns an event into the aggregate row it counts towards: the
+// event time truncated to a bucket size in UTC, and the value of a grouping field.
+package bucket
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Layout is how a bucket start is written in the aggregate table, as in the
+// original tutorial: UTC, milliseconds, no zone designator.
+const Layout = "2006-01-02T15:04:05.000"
+
+// Default values of the bucketing options.
+const (
+	DefaultSize    = time.Minute
+	DefaultGroupBy = "type"
+	TimestampField = "timestamp"
+	// MaxGroupBytes is the longest group value a DynamoDB range key can hold.
+	MaxGroupBytes = 1024
+)
+
+// ValidateSize reports whether size can be used as a bucket size: a whole
+// number of milliseconds that divides an hour or a day, so that buckets line
+// up with the clock whatever the day.
+func ValidateSize(size time.Duration) error {
+	switch {
+	case size <= 0:
+		return fmt.Errorf("bucket size %v must be positive: use a duration such as 1m", size)
+	case size%time.Millisecond != 0:
+		return fmt.Errorf("bucket size %v is not a whole number of milliseconds: use a duration such as 1m", size)
+	case time.Hour%size != 0 && (24*time.Hour)%size != 0:
+		return fmt.Errorf("bucket size %v divides neither an hour nor a day: use one that does, such as 1m, 5m, 15m, 1h or 6h", size)
+	}
+	return nil
+}
+
+// Truncate returns the start of the bucket of size that holds t, in UTC.
+// size must have passed ValidateSize.
+func Truncate(t time.Time, size time.Duration) time.Time {
+	// time.Truncate works from the zero time, which is midnight UTC, so any
+	// size dividing a day yields buckets aligned to UTC midnight and hours.
+	return t.UTC().Truncate(size)
+}
+
+// Format writes a bucket start the way the aggregate table stores it.
+func Format(t time.Time) string { return t.UTC().Format(Layout) }
+
+// ParseTime reads an ISO 8601 date-time such as 2015-06-05T12:54:43.064528:
+// zero to nine fraction digits, then `Z`, `±hh:mm` or nothing (meaning UTC).
+func ParseTime(s string) (time.Time, error) {
+	const base = len("2006-01-02T15:04:05")
+	if len(s) < base || (s[10] != 'T' && s[10] != 't') {
+		return time.Time{}, fmt.Errorf("timestamp %q is not ISO 8601 (want 2006-01-02T15:04:05[.fraction][Z|±hh:mm])", s)
+	}
+	rest := s[base:]
+	if strings.HasPrefix(rest, ".") {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n-1 > 9 {
+			return time.Time{}, fmt.Errorf("timestamp %q has more than 9 fraction digits", s)
+		}
+		rest = rest[n:]
+	}
+	var layout string
+	switch {
+	case rest == "":
+		layout = "2006-01-02T15:04:05"
+	case rest == "Z" || rest == "z" || (len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':'):
+		layout = "2006-01-02T15:04:05Z07:00"
+	default:
+		return time.Time{}, fmt.Errorf("timestamp %q has an unknown zone %q (want Z, ±hh:mm or none)", s, rest)
+	}
+	v := s
+	if s[10] == 't' {
+		v = s[:10] + "T" + s[11:]
+	}
+	if rest == "z" {
+		v = v[:len(v)-1] + "Z"
+	}
+	t, err := time.Parse(layout, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("timestamp %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+// Reason says why an event could not be counted. Rejections are grouped by
+// reason in metrics, logs and the dead-letter sink.
+type Reason string
+
+// The reasons an event is rejected.
+const (
+	NotJSON          Reason = "not_json"
+	MissingTimestamp Reason = "missing_timestamp"
+	BadTimestamp     Reason = "bad_timestamp"
+	MissingGroup     Reason = "missing_group"
+	Oversized        Reason = "oversized"
+	// BadAggregate is a KPL aggregated record whose contents cannot be read.
+	BadAggregate Reason = "bad_aggregate"
+)
+
+// Reasons lists every rejection reason, for metrics that want all labels up front.
+var Reasons = []Reason{NotJSON, MissingTimestamp, BadTimestamp, MissingGroup, Oversized, BadAggregate}
+
+// RejectError is returned for an event that cannot be counted.
+type RejectError struct {
+	Reason Reason
+	Detail string
+}
+
+func (e *RejectError) Error() string { return string(e.Reason) + ": " + e.Detail }
+
+// Key identifies an aggregate row.
+type Key struct {
+	Start string // bucket start, formatted with Layout
+	Group string // value of the grouping field
+}
+
+// Bucketer assigns events to aggregate rows.
+type Bucketer struct {
+	Size     time.Duration
+	GroupBy  string
+	MaxBytes int // events larger than this are rejected; 0 means no limit
+}
+
+// Key parses one JSON event and returns its row, or a *RejectError.
+func (b *Bucketer) Key(data []byte) (Key, error) {
+	if b.MaxBytes > 0 && len(data) > b.MaxBytes {
+		return Key{}, &RejectError{Oversized, fmt.Sprintf("%d bytes, limit %d", len(data), b.MaxBytes)}
+	}
+	ts, group, err := scanObject(data, TimestampField, b.GroupBy)
+	if err != nil {
+		return Key{}, &RejectError{NotJSON, err.Error()}
+	}
+	tsv, ok := stringValue(ts.raw)
+	if !ts.found || !ok {
+		return Key{}, &RejectError{MissingTimestamp, fieldProblem(TimestampField, ts.found)}
+	}
+	t, err := ParseTime(tsv)
+	if err != nil {
+		return Key{}, &RejectError{BadTimestamp, err.Error()}
+	}
+	gv, ok := stringValue(group.raw)
+	if !group.found || !ok {
+		return Key{}, &RejectError{MissingGroup, fieldProblem(b.GroupBy, group.found)}
+	}
+	if len(gv) > MaxGroupBytes {
+		return Key{}, &RejectError{MissingGroup, fmt.Sprintf("field %q is %d bytes, limit %d", b.GroupBy, len(gv), MaxGroupBytes)}
+	}
+	return Key{Start: Format(Truncate(t, b.Size)), Group: gv}, nil
+}
+
+func fieldProblem(name string, found bool) string {
+	if !found {
+		return fmt.Sprintf("field %q is missing", name)
+	}
+	return fmt.Sprintf("field %q is not a non-empty string", name)
+}

@@ -1,0 +1,384 @@
+package consume
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/spk-cli/spk/stream/bucket"
+	"github.com/spk-cli/spk/stream/lease"
+	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/sink"
+)
+
+// Consumer reads a stream into the aggregate table. Create it with New.
+type Consumer struct {
+	opts     Options
+	log      *slog.Logger
+	leases   *lease.Table
+	coord    *lease.Coordinator
+	agg      *sink.Table
+	bucketer *bucket.Bucketer
+	metrics  *metrics.Metrics
+	rejects  *rejectLog
+	reading  chan struct{} // semaphore: pages being decoded and counted
+
+	mu       sync.Mutex
+	shards   map[string]types.Shard
+	readers  map[string]*reader
+	stopping bool
+	synced   bool
+	wg       sync.WaitGroup
+	stop     context.Context // ends when readers must stop and hand their leases back
+}
+
+// New checks the options and prepares a consumer; nothing is contacted yet.
+func New(opts Options) (*Consumer, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &Consumer{
+		opts:     opts,
+		log:      opts.Logger.With("worker", opts.WorkerID),
+		leases:   &lease.Table{DB: opts.DynamoDB, Name: opts.App},
+		agg:      &sink.Table{DB: opts.DynamoDB, Name: opts.Table},
+		bucketer: &bucket.Bucketer{Size: opts.BucketSize, GroupBy: opts.GroupBy, MaxBytes: opts.MaxEventBytes},
+		metrics:  metrics.New(opts.WorkerID),
+		shards:   map[string]types.Shard{},
+		readers:  map[string]*reader{},
+		reading:  make(chan struct{}, opts.ReadConcurrency),
+	}
+	c.coord = &lease.Coordinator{
+		Table: c.leases, WorkerID: opts.WorkerID, Failover: opts.Failover, Clock: opts.Clock, Log: c.log,
+		Events: lease.Events{Acquired: c.acquired, Lost: c.lost, Taken: func(string, string, bool) { c.metrics.LeaseTaken() }},
+	}
+	return c, nil
+}
+
+// Run is New followed by (*Consumer).Run.
+func Run(ctx context.Context, opts Options) error {
+	c, err := New(opts)
+	if err != nil {
+		return err
+	}
+	return c.Run(ctx)
+}
+
+// WorkerID is this worker's name in the lease table.
+func (c *Consumer) WorkerID() string { return c.opts.WorkerID }
+
+// Metrics gives access to the counters, snapshots and the Prometheus registry.
+func (c *Consumer) Metrics() *metrics.Metrics { return c.metrics }
+
+// Snapshot is the current state, for dashboards.
+func (c *Consumer) Snapshot() metrics.Snapshot { return c.metrics.Snapshot() }
+
+// Run consumes until ctx ends, Duration passes or, with UntilCaughtUp, every
+// shard is read to its tip. It then flushes, checkpoints and releases its
+// leases, and returns nil; it returns an error only if it cannot start.
+// Run may be called once per Consumer.
+func (c *Consumer) Run(ctx context.Context) error {
+	dead, err := openDeadLetter(c.opts)
+	if err != nil {
+		return err
+	}
+	defer dead.Close()
+	c.rejects = newRejectLog(c.log, c.metrics, dead)
+
+	// Check the stream before creating any table, so a wrong name leaves
+	// nothing behind.
+	if _, err := c.listShards(ctx); err != nil {
+		return err
+	}
+	if err := c.leases.Ensure(ctx); err != nil {
+		return err
+	}
+	if err := c.agg.Ensure(ctx); err != nil {
+		return err
+	}
+	if c.opts.MetricsAddr != "" {
+		mctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		addr, err := c.metrics.Serve(mctx, c.opts.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		c.log.Info("serving metrics", "url", "http://"+addr+"/metrics")
+	}
+	if err := c.syncShards(ctx); err != nil {
+		return err
+	}
+
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	if c.opts.Duration > 0 {
+		var cancel context.CancelFunc
+		stopCtx, cancel = context.WithTimeout(stopCtx, c.opts.Duration)
+		defer cancel()
+	}
+	c.mu.Lock()
+	c.stop = stopCtx
+	c.mu.Unlock()
+
+	// The coordinator outlives the readers so leases stay renewed while
+	// readers flush and checkpoint during shutdown.
+	coordCtx, stopCoord := context.WithCancel(context.Background())
+	coordDone := make(chan struct{})
+	go func() { defer close(coordDone); c.coord.Run(coordCtx) }()
+
+	go c.syncLoop(stopCtx)
+	if c.opts.UntilCaughtUp {
+		go func() {
+			if c.waitCaughtUp(stopCtx) {
+				c.log.Info("every shard is at its tip and flushed; stopping")
+				stop()
+			}
+		}()
+	}
+	<-stopCtx.Done()
+
+	c.mu.Lock()
+	c.stopping = true
+	c.mu.Unlock()
+	c.wg.Wait()
+	stopCoord()
+	<-coordDone
+	// Leases taken while stopping are handed back too.
+	for _, h := range c.coord.Held() {
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		h.Release(rctx)
+		cancel()
+	}
+	return nil
+}
+
+func (c *Consumer) acquired(h *lease.Handle) {
+	r := newReader(c, h)
+	c.mu.Lock()
+	if c.stopping || c.stop == nil {
+		c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h.Release(ctx)
+		return
+	}
+	c.readers[h.Key()] = r
+	c.wg.Add(1)
+	stop := c.stop
+	c.mu.Unlock()
+	c.metrics.Shard(h.Key(), func(s *metrics.ShardState) { s.Held, s.Owner = true, c.opts.WorkerID })
+	go func() {
+		defer c.wg.Done()
+		r.run(stop)
+		c.mu.Lock()
+		if c.readers[h.Key()] == r {
+			delete(c.readers, h.Key())
+		}
+		c.mu.Unlock()
+		c.metrics.Shard(h.Key(), func(s *metrics.ShardState) { s.Held = false })
+	}()
+}
+
+func (c *Consumer) lost(key string, err error) {
+	c.metrics.LeaseLost()
+	c.metrics.Shard(key, func(s *metrics.ShardState) { s.Held = false })
+}
+
+func (c *Consumer) syncLoop(ctx context.Context) {
+	t := time.NewTicker(c.opts.ShardSyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := c.syncShards(ctx); err != nil && ctx.Err() == nil {
+				c.log.Warn("shard discovery failed; will retry", "err", err)
+			}
+			c.publishLeases()
+		}
+	}
+}
+
+// syncShards lists the stream's shards and creates a lease for each new one,
+// parents first. A child of a shard that already had a lease starts at
+// TRIM_HORIZON so nothing after a reshard is missed.
+func (c *Consumer) syncShards(ctx context.Context) error {
+	shards, err := c.listShards(ctx)
+	if err != nil {
+		return err
+	}
+	leases, err := c.leases.List(ctx)
+	if err != nil {
+		return err
+	}
+	had := map[string]bool{}
+	for _, l := range leases {
+		had[l.Key] = true
+	}
+	c.mu.Lock()
+	for _, s := range shards {
+		c.shards[aws.ToString(s.ShardId)] = s
+	}
+	c.synced = true
+	c.mu.Unlock()
+	created := false
+	for _, s := range shards {
+		id := aws.ToString(s.ShardId)
+		if had[id] {
+			continue
+		}
+		l := lease.Lease{Key: id, Checkpoint: string(c.opts.InitialPosition)}
+		for _, p := range []*string{s.ParentShardId, s.AdjacentParentShardId} {
+			if p != nil && *p != "" {
+				l.Parents = append(l.Parents, *p)
+				if had[*p] {
+					l.Checkpoint = lease.TrimHorizon
+				}
+			}
+		}
+		ok, err := c.leases.Create(ctx, l)
+		if err != nil {
+			return err
+		}
+		created = created || ok
+		if ok {
+			c.log.Info("new shard", "shard", id, "parents", l.Parents, "start", l.Checkpoint)
+		}
+	}
+	if created {
+		c.coord.Nudge()
+	}
+	return nil
+}
+
+func (c *Consumer) listShards(ctx context.Context) ([]types.Shard, error) {
+	var out []types.Shard
+	in := &kinesis.ListShardsInput{StreamName: aws.String(c.opts.Stream)}
+	for {
+		page, err := c.opts.Kinesis.ListShards(ctx, in)
+		if err != nil {
+			var nf *types.ResourceNotFoundException
+			if errors.As(err, &nf) {
+				return nil, fmt.Errorf("list shards of stream %q: the stream does not exist; create it first (spk create-stream)", c.opts.Stream)
+			}
+			return nil, fmt.Errorf("list shards of stream %q: %w", c.opts.Stream, err)
+		}
+		out = append(out, page.Shards...)
+		if page.NextToken == nil || *page.NextToken == "" {
+			break
+		}
+		in = &kinesis.ListShardsInput{NextToken: page.NextToken}
+	}
+	sort.Slice(out, func(i, j int) bool { return aws.ToString(out[i].ShardId) < aws.ToString(out[j].ShardId) })
+	return out, nil
+}
+
+func (c *Consumer) shard(id string) (types.Shard, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.shards[id]
+	return s, ok
+}
+
+// publishLeases copies lease owners into the metrics for dashboards.
+func (c *Consumer) publishLeases() {
+	for _, l := range c.coord.Leases() {
+		c.metrics.Shard(l.Key, func(s *metrics.ShardState) {
+			s.Owner, s.Finished = l.Owner, l.Finished()
+			if !s.Held {
+				s.Checkpoint = l.Checkpoint
+			}
+		})
+	}
+}
+
+// waitCaughtUp returns true once every unfinished lease is held by this
+// worker and its reader is at the tip with nothing left to flush, and no
+// new shard has appeared.
+func (c *Consumer) waitCaughtUp(ctx context.Context) bool {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+		if !c.caughtUp(ctx) {
+			continue
+		}
+		if err := c.syncShards(ctx); err != nil {
+			continue
+		}
+		if c.caughtUp(ctx) {
+			return true
+		}
+	}
+}
+
+func (c *Consumer) caughtUp(ctx context.Context) bool {
+	leases, err := c.leases.List(ctx)
+	if err != nil || len(leases) == 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.synced {
+		return false
+	}
+	for _, l := range leases {
+		if l.Finished() {
+			continue
+		}
+		r := c.readers[l.Key]
+		if r == nil || !r.idle() {
+			return false
+		}
+	}
+	for id := range c.shards {
+		found := false
+		for _, l := range leases {
+			found = found || l.Key == id
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// openDeadLetter returns the sink for rejected records (nil when none).
+func openDeadLetter(o Options) (*deadLetter, error) {
+	switch {
+	case o.DeadLetter != nil:
+		return &deadLetter{w: o.DeadLetter}, nil
+	case o.DeadLetterPath != "":
+		f, err := os.OpenFile(o.DeadLetterPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("open dead-letter file: %w; choose a writable path", err)
+		}
+		return &deadLetter{w: f, closer: f}, nil
+	}
+	return nil, nil
+}
+
+func (c *Consumer) shardsSnapshot() map[string]types.Shard {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]types.Shard, len(c.shards))
+	for k, v := range c.shards {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+// Package consume is spk's stream consumer, the library behind `spk run`: it
+// reads every shard of a Kinesis stream, buckets each event by time and by a
+// field, and keeps exact counts in a DynamoDB aggregate table across crashes,
+// restarts, several workers and resharding.
+package consume
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/spk-cli/spk/stream/bucket"
+	"github.com/spk-cli/spk/stream/lease"
+)
+
+// Kinesis is the part of the Kinesis API the consumer uses.
+type Kinesis interface {
+	ListShards(context.Context, *kinesis.ListShardsInput, ...func(*kinesis.Options)) (*kinesis.ListShardsOutput, error)
+	GetShardIterator(context.Context, *kinesis.GetShardIteratorInput, ...func(*kinesis.Options)) (*kinesis.GetShardIteratorOutput, error)
+	GetRecords(context.Context, *kinesis.GetRecordsInput, ...func(*kinesis.Options)) (*kinesis.GetRecordsOutput, error)
+}
+
+// DynamoDB is the part of the DynamoDB API the consumer uses (lease table and
+// aggregate table).
+type DynamoDB interface {
+	lease.DynamoDB
+}
+
+// Position says where a shard without a checkpoint starts.
+type Position string
+
+// Initial positions.
+const (
+	TrimHorizon Position = lease.TrimHorizon // the oldest record kept: nothing produced earlier is missed
+	Latest      Position = lease.Latest      // only records put after the shard is first read
+	AtTimestamp Position = lease.AtTimestamp // records put at or after Options.Timestamp
+)
+
+// Defaults.
+const (
+	DefaultApp                = lease.DefaultTable
+	DefaultFlushInterval      = 2 * time.Second
+	DefaultCheckpointInterval = 10 * time.Second
+	DefaultShardSyncInterval  = 10 * time.Second
+	DefaultMaxEventBytes      = 64 << 10
+)
+
+// Options configure a consumer. Kinesis, DynamoDB, Stream and Table are
+// required; everything else has a default.
+type Options struct {
+	Kinesis  Kinesis
+	DynamoDB DynamoDB
+
+	Stream string // Kinesis stream name
+	App    string // lease table name; DefaultApp when empty
+	Table  string // aggregate table name; created (on-demand) when missing
+
+	InitialPosition Position  // for shards without a checkpoint; TrimHorizon when empty
+	Timestamp       time.Time // with AtTimestamp
+
+	// FlushInterval bounds how long counted records wait before they are
+	// written while the consumer catches up; near the tip of a shard every
+	// read is written at once. The tutorial's batchInterval.
+	FlushInterval time.Duration
+	// CheckpointInterval is how often each shard's position is saved.
+	CheckpointInterval time.Duration
+	BucketSize         time.Duration // 1m when zero; must divide an hour or a day
+	GroupBy            string        // event field the rows are grouped by; "type" when empty
+	MaxEventBytes      int           // larger events are rejected; DefaultMaxEventBytes when zero
+
+	// ReadConcurrency caps how many shards decode and count a GetRecords page
+	// at once: a full page is large while decoded, so this bounds memory.
+	// Zero means GOMAXPROCS+1, which keeps every core busy.
+	ReadConcurrency int
+
+	WorkerID          string        // hostname plus a random suffix when empty
+	Failover          time.Duration // lease expiry; lease.DefaultFailover when zero
+	ShardSyncInterval time.Duration // how often ListShards looks for new shards
+
+	MetricsAddr    string    // serve Prometheus text on this address (path /metrics)
+	DeadLetter     io.Writer // rejected records as JSON lines; or
+	DeadLetterPath string    // a file they are appended to
+
+	Duration      time.Duration // stop after this long; 0 runs until ctx ends
+	UntilCaughtUp bool          // stop once every shard is at its tip and all is flushed
+
+	Logger *slog.Logger
+	Clock  lease.Clock // for lease expiry; the monotonic system clock when nil
+}
+
+func (o Options) withDefaults() (Options, error) {
+	var problems []string
+	if o.Kinesis == nil || o.DynamoDB == nil {
+		problems = append(problems, "Kinesis and DynamoDB clients are required")
+	}
+	if o.Stream == "" {
+		problems = append(problems, "no stream name: set the stream to read (kinesis.streamName)")
+	}
+	if o.Table == "" {
+		problems = append(problems, "no aggregate table: set the table to write counts to (dynamodb.tableName)")
+	}
+	if o.App == "" {
+		o.App = DefaultApp
+	}
+	if o.App == o.Table && o.Table != "" {
+		problems = append(problems, fmt.Sprintf("the app name and the aggregate table are both %q: they must be different tables", o.App))
+	}
+	switch o.InitialPosition {
+	case "":
+		o.InitialPosition = TrimHorizon
+	case TrimHorizon, Latest:
+	case AtTimestamp:
+		if o.Timestamp.IsZero() {
+			problems = append(problems, "initial position AT_TIMESTAMP needs a timestamp")
+		}
+	default:
+		problems = append(problems, fmt.Sprintf("initial position %q is unknown: use TRIM_HORIZON, LATEST or AT_TIMESTAMP", o.InitialPosition))
+	}
+	if o.FlushInterval == 0 {
+		o.FlushInterval = DefaultFlushInterval
+	}
+	if o.CheckpointInterval == 0 {
+		o.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if o.FlushInterval < 0 || o.CheckpointInterval < 0 || o.Duration < 0 || o.Failover < 0 {
+		problems = append(problems, "intervals and durations must not be negative")
+	}
+	if o.BucketSize == 0 {
+		o.BucketSize = bucket.DefaultSize
+	}
+	if err := bucket.ValidateSize(o.BucketSize); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if o.GroupBy == "" {
+		o.GroupBy = bucket.DefaultGroupBy
+	}
+	if o.MaxEventBytes == 0 {
+		o.MaxEventBytes = DefaultMaxEventBytes
+	}
+	if o.Failover == 0 {
+		o.Failover = lease.DefaultFailover
+	}
+	if o.ShardSyncInterval == 0 {
+		o.ShardSyncInterval = DefaultShardSyncInterval
+	}
+	if o.WorkerID == "" {
+		o.WorkerID = defaultWorkerID()
+	}
+	if o.ReadConcurrency <= 0 {
+		o.ReadConcurrency = runtime.GOMAXPROCS(0) + 1
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = lease.SystemClock
+	}
+	if len(problems) > 0 {
+		return o, fmt.Errorf("consumer options: %s", strings.Join(problems, "; "))
+	}
+	return o, nil
+}
+
+func defaultWorkerID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "worker"
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	return host + "-" + hex.EncodeToString(b[:])
+}

@@ -1,0 +1,385 @@
+package consume
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"golang.org/x/time/rate"
+
+	"github.com/spk-cli/spk/stream/bucket"
+	"github.com/spk-cli/spk/stream/kpl"
+	"github.com/spk-cli/spk/stream/lease"
+	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/sink"
+)
+
+const (
+	getRecordsLimit   = 10000
+	getRecordsPerSec  = 5 // the Kinesis per-shard read limit
+	maxBatchRecords   = 50000
+	parentPollEvery   = 500 * time.Millisecond
+	shutdownTimeout   = 30 * time.Second
+	maxRetryBackoff   = 5 * time.Second
+	firstRetryBackoff = 100 * time.Millisecond
+)
+
+// reader processes one leased shard: it reads records in order, counts them
+// into a batch, flushes the batch, and checkpoints what was flushed.
+type reader struct {
+	c     *Consumer
+	h     *lease.Handle
+	shard string
+	lim   *rate.Limiter
+
+	lo, hi *big.Int // the shard's hash key range, when known
+
+	skip    sink.Position // records at or before it were counted before this lease was taken
+	last    sink.Position // last record read (counted or rejected)
+	flushed sink.Position // last record whose count is in the table
+	saved   sink.Position // last record checkpointed
+	batch   *sink.Batch
+	started time.Time // when the batch got its first record
+	atTip   atomic.Bool
+}
+
+func newReader(c *Consumer, h *lease.Handle) *reader {
+	r := &reader{c: c, h: h, shard: h.Key(), lim: rate.NewLimiter(getRecordsPerSec, 1), batch: sink.NewBatch(h.Key())}
+	if s, ok := c.shard(r.shard); ok && s.HashKeyRange != nil {
+		lo, ok1 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.StartingHashKey), 10)
+		hi, ok2 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.EndingHashKey), 10)
+		if ok1 && ok2 {
+			r.lo, r.hi = lo, hi
+		}
+	}
+	return r
+}
+
+// idle reports whether the reader is at the tip of its shard with nothing
+// left to write.
+func (r *reader) idle() bool { return r.atTip.Load() }
+
+// run reads until the lease is lost (stop at once, write nothing more) or
+// stop ends (flush, checkpoint, release).
+func (r *reader) run(stop context.Context) {
+	ctx, cancel := context.WithCancel(r.h.Context())
+	defer cancel()
+	unhook := context.AfterFunc(stop, cancel)
+	defer unhook()
+
+	finished, err := r.read(ctx)
+	if r.h.Context().Err() != nil {
+		r.c.log.Info("stopped reading a shard whose lease was lost", "shard", r.shard)
+		return
+	}
+	if finished {
+		return
+	}
+	if err != nil && stop.Err() == nil {
+		r.c.log.Error("shard reader failed", "shard", r.shard, "err", err)
+	}
+	// Graceful stop: write what was read, save the position, hand the lease back.
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(r.h.Context()), shutdownTimeout)
+	defer scancel()
+	if r.flush(sctx) == nil {
+		r.checkpoint(sctx)
+	}
+	if err := r.h.Release(sctx); err != nil {
+		r.c.log.Warn("lease release failed; it will expire instead", "shard", r.shard, "err", err)
+	}
+}
+
+type start struct {
+	typ types.ShardIteratorType
+	seq string
+}
+
+func (r *reader) startFrom(l lease.Lease) start {
+	switch l.Checkpoint {
+	case lease.TrimHorizon, "":
+		return start{typ: types.ShardIteratorTypeTrimHorizon}
+	case lease.Latest:
+		return start{typ: types.ShardIteratorTypeLatest}
+	case lease.AtTimestamp:
+		return start{typ: types.ShardIteratorTypeAtTimestamp}
+	}
+	// Resume at the checkpointed record and skip it and its sub-records up to
+	// the checkpointed one: that works for plain and aggregated records alike.
+	r.skip = sink.Position{Seq: l.Checkpoint, Sub: l.SubSequence}
+	r.flushed, r.saved = r.skip, r.skip
+	return start{typ: types.ShardIteratorTypeAtSequenceNumber, seq: l.Checkpoint}
+}
+
+func (r *reader) iterator(ctx context.Context, s start) (string, error) {
+	in := &kinesis.GetShardIteratorInput{StreamName: aws.String(r.c.opts.Stream), ShardId: aws.String(r.shard), ShardIteratorType: s.typ}
+	if s.seq != "" {
+		in.StartingSequenceNumber = aws.String(s.seq)
+	}
+	if s.typ == types.ShardIteratorTypeAtTimestamp {
+		in.Timestamp = aws.Time(r.c.opts.Timestamp)
+	}
+	var backoff time.Duration
+	for {
+		out, err := r.c.opts.Kinesis.GetShardIterator(ctx, in)
+		if err == nil {
+			return aws.ToString(out.ShardIterator), nil
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		backoff = r.wait(ctx, backoff, "get shard iterator", err)
+	}
+}
+
+// wait sleeps a jittered, growing delay after an error.
+func (r *reader) wait(ctx context.Context, prev time.Duration, what string, err error) time.Duration {
+	next := min(max(2*prev, firstRetryBackoff), maxRetryBackoff)
+	var throttled *types.ProvisionedThroughputExceededException
+	if !errors.As(err, &throttled) {
+		r.c.log.Warn(what+" failed; retrying", "shard", r.shard, "err", err, "in", next)
+	}
+	d := next/2 + rand.N(next/2+1)
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+	return next
+}
+
+func (r *reader) parentsFinished(ctx context.Context) bool {
+	l := r.h.Lease()
+	all := map[string]lease.Lease{}
+	for _, p := range l.Parents {
+		pl, ok, err := r.c.leases.Get(ctx, p)
+		if err != nil {
+			return false
+		}
+		if ok {
+			all[p] = pl
+		}
+	}
+	return lease.ParentsFinished(l, all)
+}
+
+// read processes the shard until it ends (finished true) or ctx ends.
+func (r *reader) read(ctx context.Context) (finished bool, err error) {
+	for !r.parentsFinished(ctx) {
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(parentPollEvery):
+		}
+	}
+	first := r.startFrom(r.h.Lease())
+	iter, err := r.iterator(ctx, first)
+	if err != nil {
+		return false, err
+	}
+	lastCheckpoint := time.Now()
+	var backoff time.Duration
+	for {
+		if err := r.lim.Wait(ctx); err != nil {
+			return false, err
+		}
+		got, err := r.fetch(ctx, iter)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			var expired *types.ExpiredIteratorException
+			if errors.As(err, &expired) {
+				s := first
+				if !r.last.IsZero() {
+					s, r.skip = start{typ: types.ShardIteratorTypeAtSequenceNumber, seq: r.last.Seq}, r.last
+				}
+				if iter, err = r.iterator(ctx, s); err != nil {
+					return false, err
+				}
+				continue
+			}
+			backoff = r.wait(ctx, backoff, "get records", err)
+			continue
+		}
+		backoff = 0
+		behind := got.behind
+		r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.MillisBehind = behind })
+		end := got.next == nil
+		nearTip := time.Duration(behind)*time.Millisecond < r.c.opts.FlushInterval
+		if r.batch.Records() > 0 && (end || nearTip || r.batch.Records() >= maxBatchRecords || time.Since(r.started) >= r.c.opts.FlushInterval) {
+			if err := r.flush(ctx); err != nil {
+				return false, err
+			}
+		}
+		if r.batch.Records() == 0 {
+			r.flushed = r.last
+		}
+		r.atTip.Store(got.records == 0 && behind == 0 && r.batch.Records() == 0)
+		if end {
+			return true, r.finish(ctx)
+		}
+		if time.Since(lastCheckpoint) >= r.c.opts.CheckpointInterval {
+			r.checkpoint(ctx)
+			lastCheckpoint = time.Now()
+		}
+		iter = aws.ToString(got.next)
+	}
+}
+
+type fetched struct {
+	next    *string
+	records int
+	behind  int64
+}
+
+// fetch reads and counts one GetRecords page. Keeping the response local
+// lets it be collected before the next page is decoded, which halves the
+// consumer's peak memory.
+func (r *reader) fetch(ctx context.Context, iter string) (fetched, error) {
+	select {
+	case r.c.reading <- struct{}{}:
+	case <-ctx.Done():
+		return fetched{}, ctx.Err()
+	}
+	defer func() { <-r.c.reading }()
+	out, err := r.c.opts.Kinesis.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String(iter), Limit: aws.Int32(getRecordsLimit)})
+	if err != nil {
+		return fetched{}, err
+	}
+	for i := range out.Records {
+		r.add(&out.Records[i])
+	}
+	return fetched{next: out.NextShardIterator, records: len(out.Records), behind: aws.ToInt64(out.MillisBehindLatest)}, nil
+}
+
+// add counts one Kinesis record, unpacking a KPL aggregate.
+func (r *reader) add(rec *types.Record) {
+	seq := aws.ToString(rec.SequenceNumber)
+	if !kpl.IsAggregated(rec.Data) {
+		r.addOne(sink.Position{Seq: seq}, rec.Data)
+		return
+	}
+	subs, _, err := kpl.Deaggregate(rec.Data)
+	if err != nil {
+		p := sink.Position{Seq: seq}
+		if p.Compare(r.skip) > 0 {
+			r.c.metrics.RecordsIn(1)
+			r.c.rejects.reject(r.shard, seq, 0, bucket.BadAggregate, err.Error(), rec.Data)
+			r.last = p
+		}
+		return
+	}
+	for i, sub := range subs {
+		p := sink.Position{Seq: seq, Sub: int64(i)}
+		if p.Compare(r.skip) <= 0 {
+			continue
+		}
+		if !r.inRange(sub) {
+			// As the KCL does: a sub-record routed to another shard's range
+			// belongs to that shard and is not counted here.
+			r.last = p
+			continue
+		}
+		r.addOne(p, sub.Data)
+	}
+}
+
+func (r *reader) inRange(sub kpl.Record) bool {
+	if r.lo == nil {
+		return true
+	}
+	k, err := kpl.HashKey(sub.PartitionKey, sub.ExplicitHashKey)
+	if err != nil {
+		return true
+	}
+	return k.Cmp(r.lo) >= 0 && k.Cmp(r.hi) <= 0
+}
+
+func (r *reader) addOne(p sink.Position, data []byte) {
+	if p.Compare(r.skip) <= 0 {
+		return
+	}
+	r.c.metrics.RecordsIn(1)
+	r.last = p
+	k, err := r.c.bucketer.Key(data)
+	if err != nil {
+		var rej *bucket.RejectError
+		if errors.As(err, &rej) {
+			r.c.rejects.reject(r.shard, p.Seq, p.Sub, rej.Reason, rej.Detail, data)
+		}
+		return
+	}
+	if r.batch.Records() == 0 {
+		r.started = time.Now()
+	}
+	r.batch.Add(k, p)
+}
+
+// flush writes the batch, retrying until it is written or ctx ends. Writing
+// the same records again is harmless: the watermarks make it a no-op.
+func (r *reader) flush(ctx context.Context) error {
+	if r.batch.Records() == 0 {
+		r.flushed = r.last
+		return nil
+	}
+	var backoff time.Duration
+	for {
+		t0 := time.Now()
+		res, err := r.c.agg.Apply(ctx, r.batch)
+		if err == nil {
+			rows := make([]metrics.BucketCount, 0, len(res.Rows))
+			for _, u := range res.Rows {
+				rows = append(rows, metrics.BucketCount{Start: u.Key.Start, Group: u.Key.Group, Count: u.Total, UpdatedAt: u.Updated})
+			}
+			r.c.metrics.Flushed(time.Since(t0), res.Conflicts, rows)
+			r.batch = sink.NewBatch(r.shard)
+			r.flushed = r.last
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		backoff = r.wait(ctx, backoff, "write counts", err)
+	}
+}
+
+// checkpoint saves the position of the last flushed record.
+func (r *reader) checkpoint(ctx context.Context) {
+	if r.flushed.IsZero() || r.flushed.Compare(r.saved) <= 0 {
+		return
+	}
+	if err := r.h.Checkpoint(ctx, r.flushed.Seq, r.flushed.Sub); err != nil {
+		if !errors.Is(err, lease.ErrLeaseLost) {
+			r.c.log.Warn("checkpoint failed; will retry", "shard", r.shard, "err", err)
+		}
+		return
+	}
+	r.saved = r.flushed
+	r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.Checkpoint = r.saved.String() })
+}
+
+// finish records SHARD_END once everything is flushed, after making sure the
+// children have leases, and gives the lease up.
+func (r *reader) finish(ctx context.Context) error {
+	if err := r.c.syncShards(ctx); err != nil {
+		r.c.log.Warn("shard discovery after a shard end failed; the periodic one will retry", "shard", r.shard, "err", err)
+	}
+	var children []string
+	for id, s := range r.c.shardsSnapshot() {
+		if aws.ToString(s.ParentShardId) == r.shard || aws.ToString(s.AdjacentParentShardId) == r.shard {
+			children = append(children, id)
+		}
+	}
+	if err := r.h.Finish(ctx, children); err != nil {
+		return err
+	}
+	r.c.log.Info("shard finished", "shard", r.shard, "children", children)
+	r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.Finished, s.Checkpoint = true, lease.ShardEnd })
+	r.c.coord.Nudge()
+	return nil
+}

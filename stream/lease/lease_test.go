@@ -1,0 +1,352 @@
+package lease_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spk-cli/spk/stream/consume/endpointtest"
+	"github.com/spk-cli/spk/stream/lease"
+)
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var endpoint endpointtest.Endpoints
+
+func TestMain(m *testing.M) {
+	shared := &endpointtest.Main{}
+	endpoint = endpointtest.Start(shared, endpointtest.Options{})
+	code := m.Run()
+	shared.Close()
+	os.Exit(code)
+}
+
+func newTable(t *testing.T, shards int) *lease.Table {
+	t.Helper()
+	_, db := endpoint.Clients()
+	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+	tbl := &lease.Table{DB: db, Name: name}
+	ctx := context.Background()
+	if err := tbl.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range shards {
+		if _, err := tbl.Create(ctx, lease.Lease{Key: fmt.Sprintf("shardId-%012d", i), Checkpoint: lease.TrimHorizon}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tbl
+}
+
+type worker struct {
+	*lease.Coordinator
+	lost []string
+}
+
+func newWorker(tbl *lease.Table, id string, clock lease.Clock) *worker {
+	w := &worker{}
+	w.Coordinator = &lease.Coordinator{Table: tbl, WorkerID: id, Failover: 10 * time.Second, Clock: clock}
+	w.Events.Lost = func(key string, err error) { w.lost = append(w.lost, key) }
+	return w
+}
+
+func owners(t *testing.T, tbl *lease.Table) map[string]int {
+	t.Helper()
+	ls, err := tbl.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, l := range ls {
+		out[l.Owner]++
+	}
+	return out
+}
+
+func TestCreateIsIdempotentAndKeepsKCLSchema(t *testing.T) {
+	tbl := newTable(t, 1)
+	ctx := context.Background()
+	created, err := tbl.Create(ctx, lease.Lease{Key: "shardId-000000000000", Checkpoint: lease.Latest})
+	if err != nil || created {
+		t.Fatalf("second Create = %v, %v; want false, nil", created, err)
+	}
+	if err := tbl.Ensure(ctx); err != nil {
+		t.Fatalf("Ensure on an existing table: %v", err)
+	}
+	l, ok, err := tbl.Get(ctx, "shardId-000000000000")
+	if err != nil || !ok || l.Checkpoint != lease.TrimHorizon || l.Counter != 0 || l.Owner != "" {
+		t.Fatalf("lease = %+v, %v, %v", l, ok, err)
+	}
+}
+
+func TestFencingRefusesStaleOwner(t *testing.T) {
+	tbl := newTable(t, 1)
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	a := newWorker(tbl, "worker-a", clock)
+	if err := a.TakeOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	held := a.Held()
+	if len(held) != 1 {
+		t.Fatalf("worker-a holds %d leases, want 1", len(held))
+	}
+	h := held[0]
+	if err := h.Checkpoint(ctx, "100", 0); err != nil {
+		t.Fatalf("checkpoint by owner: %v", err)
+	}
+	// Another worker takes the lease with the counter it read.
+	cur, _, _ := tbl.Get(ctx, h.Key())
+	if _, err := tbl.Take(ctx, cur.Key, cur.Counter, "worker-b"); err != nil {
+		t.Fatal(err)
+	}
+	err := h.Checkpoint(ctx, "200", 0)
+	if !errors.Is(err, lease.ErrLeaseLost) || !strings.Contains(err.Error(), "lease lost to another worker") {
+		t.Fatalf("stale checkpoint error = %v, want ErrLeaseLost", err)
+	}
+	if h.Context().Err() == nil {
+		t.Fatal("the stale handle's context is still live after its checkpoint was refused")
+	}
+	after, _, _ := tbl.Get(ctx, h.Key())
+	if after.Owner != "worker-b" || after.Checkpoint != "100" {
+		t.Fatalf("after refused write lease = %+v, want owner worker-b and checkpoint 100", after)
+	}
+	// A stale renewal and a stale release are refused as well.
+	if _, err := tbl.Renew(ctx, h.Key(), cur.Counter, "worker-a"); !errors.Is(err, lease.ErrLeaseLost) {
+		t.Fatalf("stale renew = %v", err)
+	}
+	if _, err := tbl.Release(ctx, h.Key(), after.Counter, "worker-a"); !errors.Is(err, lease.ErrLeaseLost) {
+		t.Fatalf("release by a non-owner = %v", err)
+	}
+	if final, _, _ := tbl.Get(ctx, h.Key()); final.Owner != "worker-b" || final.Counter != after.Counter {
+		t.Fatalf("refused writes changed the lease: %+v", final)
+	}
+}
+
+func TestRenewalLossStopsProcessing(t *testing.T) {
+	tbl := newTable(t, 2)
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	a := newWorker(tbl, "worker-a", clock)
+	a.TakeOnce(ctx)
+	hs := a.Held()
+	if len(hs) != 2 {
+		t.Fatalf("held %d, want 2", len(hs))
+	}
+	cur, _, _ := tbl.Get(ctx, hs[0].Key())
+	if _, err := tbl.Take(ctx, cur.Key, cur.Counter, "worker-b"); err != nil {
+		t.Fatal(err)
+	}
+	a.RenewOnce(ctx)
+	if hs[0].Context().Err() == nil || hs[1].Context().Err() != nil {
+		t.Fatalf("after renewal: stolen lease live=%v, kept lease live=%v", hs[0].Context().Err() == nil, hs[1].Context().Err() == nil)
+	}
+	if len(a.lost) != 1 || a.lost[0] != hs[0].Key() || len(a.Held()) != 1 {
+		t.Fatalf("lost = %v, held = %d", a.lost, len(a.Held()))
+	}
+}
+
+func TestExpiryByObserverMonotonicClock(t *testing.T) {
+	tbl := newTable(t, 4)
+	ctx := context.Background()
+	clockA := &fakeClock{t: time.Unix(1000, 0)}
+	// worker-b's clock reads a wildly different wall time: only its own
+	// elapsed time may matter.
+	clockB := &fakeClock{t: time.Unix(9_000_000, 0)}
+	a := newWorker(tbl, "worker-a", clockA)
+	b := newWorker(tbl, "worker-b", clockB)
+	a.TakeOnce(ctx)
+	if got := owners(t, tbl)["worker-a"]; got != 4 {
+		t.Fatalf("worker-a holds %d, want 4", got)
+	}
+	// worker-a dies: it renews no more. worker-b sees live leases and takes
+	// its fair share by stealing (2 of 4), nothing more.
+	b.TakeOnce(ctx)
+	if got := owners(t, tbl); got["worker-b"] != 2 || got["worker-a"] != 2 {
+		t.Fatalf("after first scan owners = %v, want 2 each", got)
+	}
+	clockB.Advance(10*time.Second - time.Millisecond)
+	b.TakeOnce(ctx)
+	if got := owners(t, tbl); got["worker-b"] != 2 {
+		t.Fatalf("before the failover time owners = %v, want worker-b still at 2", got)
+	}
+	clockB.Advance(time.Millisecond)
+	b.TakeOnce(ctx)
+	if got := owners(t, tbl); got["worker-b"] != 4 {
+		t.Fatalf("after the failover time owners = %v, want worker-b to hold all 4", got)
+	}
+}
+
+func TestRenewedLeaseNeverExpires(t *testing.T) {
+	tbl := newTable(t, 2)
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	a := newWorker(tbl, "worker-a", clock)
+	b := newWorker(tbl, "worker-b", clock)
+	a.TakeOnce(ctx)
+	b.TakeOnce(ctx) // steals one
+	a.RenewOnce(ctx)
+	a.lost = nil
+	for range 10 {
+		clock.Advance(4 * time.Second)
+		a.RenewOnce(ctx)
+		b.RenewOnce(ctx)
+		a.TakeOnce(ctx)
+		b.TakeOnce(ctx)
+	}
+	if got := owners(t, tbl); got["worker-a"] != 1 || got["worker-b"] != 1 {
+		t.Fatalf("owners = %v, want one each", got)
+	}
+	if len(a.lost)+len(b.lost) != 0 {
+		t.Fatalf("leases lost while renewed: %v %v", a.lost, b.lost)
+	}
+}
+
+func TestBalance(t *testing.T) {
+	cases := []struct {
+		name    string
+		shards  int
+		workers int
+	}{
+		{"one worker four shards", 4, 1},
+		{"two workers four shards", 4, 2},
+		{"three workers four shards", 4, 3},
+		{"three workers ten shards", 10, 3},
+		{"four workers two shards", 2, 4},
+		{"five workers twenty-three shards", 23, 5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tbl := newTable(t, c.shards)
+			ctx := context.Background()
+			clock := &fakeClock{t: time.Unix(1000, 0)}
+			var ws []*worker
+			// Workers join one at a time; each must reach its fair share in
+			// its first scan, and everyone settles within two rounds.
+			for i := range c.workers {
+				w := newWorker(tbl, fmt.Sprintf("worker-%d", i), clock)
+				ws = append(ws, w)
+				w.TakeOnce(ctx)
+				for _, o := range ws {
+					o.RenewOnce(ctx)
+				}
+			}
+			for range 2 {
+				for _, w := range ws {
+					clock.Advance(time.Second)
+					w.RenewOnce(ctx)
+					w.TakeOnce(ctx)
+				}
+			}
+			got := owners(t, tbl)
+			lo, hi := c.shards/c.workers, (c.shards+c.workers-1)/c.workers
+			total := 0
+			for _, w := range ws {
+				n := got[w.WorkerID]
+				total += n
+				if n < lo || n > hi {
+					t.Errorf("%s holds %d leases, want %d..%d (owners %v)", w.WorkerID, n, lo, hi, got)
+				}
+				if len(w.Held()) != n {
+					t.Errorf("%s believes it holds %d, table says %d", w.WorkerID, len(w.Held()), n)
+				}
+			}
+			if total != c.shards {
+				t.Errorf("%d of %d leases owned: %v", total, c.shards, got)
+			}
+		})
+	}
+}
+
+func TestReleaseLetsAnotherTakeAtOnce(t *testing.T) {
+	tbl := newTable(t, 3)
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	a := newWorker(tbl, "worker-a", clock)
+	b := newWorker(tbl, "worker-b", clock)
+	a.TakeOnce(ctx)
+	b.TakeOnce(ctx) // sees worker-a alive, steals to its share: 1 of 3
+	a.RenewOnce(ctx)
+	for _, h := range a.Held() {
+		if err := h.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := owners(t, tbl); got[""] != 2 {
+		t.Fatalf("after release owners = %v, want 2 free", got)
+	}
+	b.TakeOnce(ctx) // no clock advance: released leases are free at once
+	if got := owners(t, tbl); got["worker-b"] != 3 {
+		t.Fatalf("owners = %v, want worker-b to hold all 3", got)
+	}
+}
+
+func TestFinishedLeasesAreNotTakenAndGateChildren(t *testing.T) {
+	tbl := newTable(t, 0)
+	ctx := context.Background()
+	for _, l := range []lease.Lease{
+		{Key: "shardId-000000000000", Checkpoint: lease.TrimHorizon},
+		{Key: "shardId-000000000001", Checkpoint: lease.TrimHorizon},
+		{Key: "shardId-000000000002", Checkpoint: lease.TrimHorizon, Parents: []string{"shardId-000000000000", "shardId-000000000001"}},
+	} {
+		if _, err := tbl.Create(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newWorker(tbl, "worker-a", &fakeClock{t: time.Unix(1000, 0)})
+	a.TakeOnce(ctx)
+	byKey := func() map[string]lease.Lease {
+		ls, _ := tbl.List(ctx)
+		m := map[string]lease.Lease{}
+		for _, l := range ls {
+			m[l.Key] = l
+		}
+		return m
+	}
+	child := byKey()["shardId-000000000002"]
+	if lease.ParentsFinished(child, byKey()) {
+		t.Fatal("child ready before its parents finished")
+	}
+	hs := a.Held()
+	if err := hs[0].Finish(ctx, []string{"shardId-000000000002"}); err != nil {
+		t.Fatal(err)
+	}
+	if lease.ParentsFinished(child, byKey()) {
+		t.Fatal("child of a merge ready after only one parent finished")
+	}
+	if err := hs[1].Finish(ctx, []string{"shardId-000000000002"}); err != nil {
+		t.Fatal(err)
+	}
+	m := byKey()
+	if !lease.ParentsFinished(child, m) {
+		t.Fatal("child not ready after both parents finished")
+	}
+	p := m["shardId-000000000000"]
+	if p.Owner != "" || p.Checkpoint != lease.ShardEnd || len(p.Children) != 1 {
+		t.Fatalf("finished parent = %+v", p)
+	}
+	a.TakeOnce(ctx)
+	if got := owners(t, tbl); got["worker-a"] != 1 || got[""] != 2 {
+		t.Fatalf("owners = %v: finished leases must stay free", got)
+	}
+}

@@ -1,0 +1,305 @@
+// Package lease shares the shards of a stream between workers through a
+// DynamoDB table that uses the Kinesis Client Library's schema. Every write is
+// conditional on the lease counter the writer last saw, so a worker that lost a
+// lease can neither renew it nor move its checkpoint.
+package lease
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// DefaultTable is the lease table name used when none is given, as in the tutorial.
+const DefaultTable = "StreamingCountsApp"
+
+// Special checkpoint values, as the Kinesis Client Library writes them.
+const (
+	TrimHorizon = "TRIM_HORIZON"
+	Latest      = "LATEST"
+	AtTimestamp = "AT_TIMESTAMP"
+	ShardEnd    = "SHARD_END"
+)
+
+// Attribute names of the Kinesis Client Library's lease schema.
+const (
+	attrKey           = "leaseKey"
+	attrOwner         = "leaseOwner"
+	attrCounter       = "leaseCounter"
+	attrCheckpoint    = "checkpoint"
+	attrSubSequence   = "checkpointSubSequenceNumber"
+	attrOwnerSwitches = "ownerSwitchesSinceCheckpoint"
+	attrParents       = "parentShardId"
+	attrChildren      = "childShardIds"
+)
+
+// ErrLeaseLost is returned when a conditional lease write finds that another
+// worker changed the lease since this worker last saw it.
+var ErrLeaseLost = errors.New("lease lost to another worker")
+
+// DynamoDB is the part of the DynamoDB API the lease table uses.
+type DynamoDB interface {
+	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}
+
+// Lease is one row of the lease table: a shard, who holds it and how far it
+// has been processed.
+type Lease struct {
+	Key           string // shard id
+	Owner         string // worker id; empty when free
+	Counter       int64  // bumped by every write; the fencing token
+	Checkpoint    string // sequence number or one of TrimHorizon, Latest, AtTimestamp, ShardEnd
+	SubSequence   int64  // sub-record of an aggregated record at Checkpoint
+	OwnerSwitches int64
+	Parents       []string
+	Children      []string
+}
+
+// Finished reports whether the shard was read to its end.
+func (l Lease) Finished() bool { return l.Checkpoint == ShardEnd }
+
+// Table is the lease table of one application.
+type Table struct {
+	DB   DynamoDB
+	Name string
+}
+
+// Ensure creates the table (hash key leaseKey, on-demand) when it is missing
+// and waits until it is active.
+func (t *Table) Ensure(ctx context.Context) error {
+	_, err := t.DB.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(t.Name),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(attrKey), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(attrKey), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("create lease table %q: %w", t.Name, err)
+	}
+	return WaitActive(ctx, t.DB, t.Name)
+}
+
+// WaitActive polls DescribeTable until the table is ACTIVE.
+func WaitActive(ctx context.Context, db DynamoDB, name string) error {
+	delay := 50 * time.Millisecond
+	for {
+		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		var notFound *types.ResourceNotFoundException
+		switch {
+		case err == nil && out.Table != nil && out.Table.TableStatus == types.TableStatusActive:
+			return nil
+		case err != nil && !errors.As(err, &notFound):
+			return fmt.Errorf("describe table %q: %w", name, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for table %q to become active: %w", name, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, time.Second)
+	}
+}
+
+// List reads every lease with a consistent scan, sorted by key.
+func (t *Table) List(ctx context.Context) ([]Lease, error) {
+	var out []Lease
+	var start map[string]types.AttributeValue
+	for {
+		page, err := t.DB.Scan(ctx, &dynamodb.ScanInput{
+			TableName:         aws.String(t.Name),
+			ConsistentRead:    aws.Bool(true),
+			ExclusiveStartKey: start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list leases in %q: %w", t.Name, err)
+		}
+		for _, item := range page.Items {
+			out = append(out, decode(item))
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = page.LastEvaluatedKey
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// Get reads one lease; ok is false when it does not exist.
+func (t *Table) Get(ctx context.Context, key string) (l Lease, ok bool, err error) {
+	out, err := t.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(t.Name),
+		Key:            map[string]types.AttributeValue{attrKey: &types.AttributeValueMemberS{Value: key}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return Lease{}, false, fmt.Errorf("read lease %s: %w", key, err)
+	}
+	if len(out.Item) == 0 {
+		return Lease{}, false, nil
+	}
+	return decode(out.Item), true, nil
+}
+
+// Create writes a new, unowned lease unless one exists for the key already;
+// created is false when another worker created it first.
+func (t *Table) Create(ctx context.Context, l Lease) (created bool, err error) {
+	item := map[string]types.AttributeValue{
+		attrKey:           &types.AttributeValueMemberS{Value: l.Key},
+		attrCounter:       num(0),
+		attrCheckpoint:    &types.AttributeValueMemberS{Value: l.Checkpoint},
+		attrSubSequence:   num(l.SubSequence),
+		attrOwnerSwitches: num(0),
+	}
+	if len(l.Parents) > 0 {
+		item[attrParents] = &types.AttributeValueMemberSS{Value: l.Parents}
+	}
+	_, err = t.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(t.Name),
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(" + attrKey + ")"),
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("create lease %s: %w", l.Key, err)
+	}
+	return true, nil
+}
+
+// update applies a conditional write to the lease seen with counter, requiring
+// owner (when not empty) still to hold it, and returns the new counter.
+func (t *Table) update(ctx context.Context, key string, counter int64, owner, set string, values map[string]types.AttributeValue) (int64, error) {
+	cond := attrCounter + " = :old"
+	if owner != "" {
+		cond += " AND " + attrOwner + " = :me"
+		values[":me"] = &types.AttributeValueMemberS{Value: owner}
+	}
+	values[":old"] = num(counter)
+	values[":new"] = num(counter + 1)
+	_, err := t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(t.Name),
+		Key:                       map[string]types.AttributeValue{attrKey: &types.AttributeValueMemberS{Value: key}},
+		UpdateExpression:          aws.String(set),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return 0, fmt.Errorf("lease %s: %w", key, ErrLeaseLost)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("update lease %s: %w", key, err)
+	}
+	return counter + 1, nil
+}
+
+// Take makes worker the owner of a lease last seen with counter.
+func (t *Table) Take(ctx context.Context, key string, counter int64, worker string) (int64, error) {
+	return t.update(ctx, key, counter, "",
+		"SET "+attrOwner+" = :w, "+attrCounter+" = :new, "+attrOwnerSwitches+" = if_not_exists("+attrOwnerSwitches+", :zero) + :one",
+		map[string]types.AttributeValue{":w": &types.AttributeValueMemberS{Value: worker}, ":zero": num(0), ":one": num(1)})
+}
+
+// Renew bumps the counter of a lease the worker holds, proving it is alive.
+func (t *Table) Renew(ctx context.Context, key string, counter int64, worker string) (int64, error) {
+	return t.update(ctx, key, counter, worker, "SET "+attrCounter+" = :new", map[string]types.AttributeValue{})
+}
+
+// Checkpoint records how far the worker holding the lease has processed it.
+func (t *Table) Checkpoint(ctx context.Context, key string, counter int64, worker, checkpoint string, sub int64) (int64, error) {
+	return t.update(ctx, key, counter, worker,
+		"SET "+attrCounter+" = :new, "+attrCheckpoint+" = :cp, "+attrSubSequence+" = :sub, "+attrOwnerSwitches+" = :zero",
+		map[string]types.AttributeValue{":cp": &types.AttributeValueMemberS{Value: checkpoint}, ":sub": num(sub), ":zero": num(0)})
+}
+
+// Finish checkpoints SHARD_END, records the shard's children and frees the lease.
+func (t *Table) Finish(ctx context.Context, key string, counter int64, worker string, children []string) (int64, error) {
+	set := "SET " + attrCounter + " = :new, " + attrCheckpoint + " = :cp, " + attrSubSequence + " = :zero, " + attrOwnerSwitches + " = :zero"
+	values := map[string]types.AttributeValue{":cp": &types.AttributeValueMemberS{Value: ShardEnd}, ":zero": num(0)}
+	if len(children) > 0 {
+		set += ", " + attrChildren + " = :children"
+		values[":children"] = &types.AttributeValueMemberSS{Value: children}
+	}
+	return t.update(ctx, key, counter, worker, set+" REMOVE "+attrOwner, values)
+}
+
+// Release frees a lease the worker holds so another can take it at once.
+func (t *Table) Release(ctx context.Context, key string, counter int64, worker string) (int64, error) {
+	return t.update(ctx, key, counter, worker, "SET "+attrCounter+" = :new REMOVE "+attrOwner, map[string]types.AttributeValue{})
+}
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+func decode(item map[string]types.AttributeValue) Lease {
+	var l Lease
+	l.Key = str(item[attrKey])
+	l.Owner = str(item[attrOwner])
+	l.Counter = number(item[attrCounter])
+	l.Checkpoint = str(item[attrCheckpoint])
+	l.SubSequence = number(item[attrSubSequence])
+	l.OwnerSwitches = number(item[attrOwnerSwitches])
+	l.Parents = strs(item[attrParents])
+	l.Children = strs(item[attrChildren])
+	return l
+}
+
+func str(v types.AttributeValue) string {
+	if s, ok := v.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+func number(v types.AttributeValue) int64 {
+	if n, ok := v.(*types.AttributeValueMemberN); ok {
+		i, _ := strconv.ParseInt(n.Value, 10, 64)
+		return i
+	}
+	return 0
+}
+
+func strs(v types.AttributeValue) []string {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberSS:
+		out := append([]string(nil), v.Value...)
+		sort.Strings(out)
+		return out
+	case *types.AttributeValueMemberS: // a single parent, as some writers store it
+		return []string{v.Value}
+	}
+	return nil
+}
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// ParentsFinished reports whether every parent of l reached SHARD_END, so
+// that l's records may be processed in order. A parent without a lease is
+// taken as finished: its records are past the stream's retention, or it
+// predates a start at LATEST.
+func ParentsFinished(l Lease, all map[string]Lease) bool {
+	for _, p := range l.Parents {
+		if pl, ok := all[p]; ok && !pl.Finished() {
+			return false
+		}
+	}
+	return true
+}

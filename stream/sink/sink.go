@@ -1,0 +1,266 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spk-cli/spk/stream/bucket"
+)
+
+// Attribute names of the aggregate table, as in the tutorial.
+const (
+	AttrBucketStart = "BucketStart"
+	AttrEventType   = "EventType"
+	AttrCount       = "Count"
+	AttrCreatedAt   = "CreatedAt"
+	AttrUpdatedAt   = "UpdatedAt"
+	// WatermarkPrefix starts the name of each per-shard watermark attribute.
+	WatermarkPrefix = "spk_wm_"
+)
+
+// TimeLayout is how CreatedAt and UpdatedAt are written: UTC, milliseconds, Z.
+const TimeLayout = "2006-01-02T15:04:05.000Z"
+
+// DynamoDB is the part of the DynamoDB API the sink uses.
+type DynamoDB interface {
+	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}
+
+// Batch is the counts read from one shard since the last flush.
+type Batch struct {
+	Shard   string
+	rows    map[bucket.Key]*row
+	records int
+}
+
+type row struct {
+	positions []Position // ascending: the shard is read in order
+}
+
+// NewBatch starts an empty batch for a shard.
+func NewBatch(shard string) *Batch { return &Batch{Shard: shard, rows: map[bucket.Key]*row{}} }
+
+// Add counts the record at p in the row k. Positions must be added in order.
+func (b *Batch) Add(k bucket.Key, p Position) {
+	r := b.rows[k]
+	if r == nil {
+		r = &row{}
+		b.rows[k] = r
+	}
+	r.positions = append(r.positions, p)
+	b.records++
+}
+
+// Records is how many records the batch counts.
+func (b *Batch) Records() int { return b.records }
+
+// Rows is how many aggregate rows the batch touches.
+func (b *Batch) Rows() int { return len(b.rows) }
+
+// Table is the aggregate table.
+type Table struct {
+	DB       DynamoDB
+	Name     string
+	Parallel int              // concurrent row writes per Apply; 8 when zero
+	Now      func() time.Time // for CreatedAt and UpdatedAt; time.Now when nil
+}
+
+// Ensure creates the aggregate table (hash BucketStart, range EventType,
+// on-demand) when it is missing, and waits until it is active.
+func (t *Table) Ensure(ctx context.Context) error {
+	_, err := t.DB.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String(t.Name),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(AttrBucketStart), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrEventType), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(AttrBucketStart), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(AttrEventType), KeyType: types.KeyTypeRange},
+		},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("create aggregate table %q: %w", t.Name, err)
+	}
+	delay := 50 * time.Millisecond
+	for {
+		out, err := t.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t.Name)})
+		if err == nil && out.Table != nil && out.Table.TableStatus == types.TableStatusActive {
+			return nil
+		}
+		var notFound *types.ResourceNotFoundException
+		if err != nil && !errors.As(err, &notFound) {
+			return fmt.Errorf("describe aggregate table %q: %w", t.Name, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for aggregate table %q: %w", t.Name, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
+
+// RowUpdate reports one row written by Apply.
+type RowUpdate struct {
+	Key     bucket.Key
+	Added   int64 // records this write counted
+	Total   int64 // the row's count after the write
+	Updated string
+}
+
+// Result sums up an Apply.
+type Result struct {
+	Rows      []RowUpdate
+	Conflicts int // conditional writes refused because a record had been counted already
+	Skipped   int // records found already counted
+}
+
+// Apply writes every row of the batch. It is safe to apply the same records
+// any number of times, from any number of workers: each is counted once. On
+// error some rows may be written; applying the batch again completes it.
+func (t *Table) Apply(ctx context.Context, b *Batch) (Result, error) {
+	keys := make([]bucket.Key, 0, len(b.rows))
+	for k := range b.rows {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].Start != keys[j].Start {
+			return keys[i].Start < keys[j].Start
+		}
+		return keys[i].Group < keys[j].Group
+	})
+	par := t.Parallel
+	if par <= 0 {
+		par = 8
+	}
+	var (
+		mu       sync.Mutex
+		res      Result
+		firstErr error
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, par)
+	)
+	for _, k := range keys {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(k bucket.Key) {
+			defer func() { <-sem; wg.Done() }()
+			u, conflicts, skipped, err := t.applyRow(ctx, b.Shard, k, b.rows[k].positions)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Conflicts += conflicts
+			res.Skipped += skipped
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			if u.Added > 0 {
+				res.Rows = append(res.Rows, u)
+			}
+		}(k)
+	}
+	wg.Wait()
+	return res, firstErr
+}
+
+func (t *Table) now() string {
+	if t.Now != nil {
+		return t.Now().UTC().Format(TimeLayout)
+	}
+	return time.Now().UTC().Format(TimeLayout)
+}
+
+// applyRow counts the positions of one row: first optimistically (the
+// watermark is below all of them), then, if refused, only those above the
+// watermark it finds, conditional on that exact watermark.
+func (t *Table) applyRow(ctx context.Context, shard string, k bucket.Key, ps []Position) (RowUpdate, int, int, error) {
+	wmName := WatermarkPrefix + shard
+	key := map[string]types.AttributeValue{
+		AttrBucketStart: &types.AttributeValueMemberS{Value: k.Start},
+		AttrEventType:   &types.AttributeValueMemberS{Value: k.Group},
+	}
+	last := ps[len(ps)-1].Encode()
+	names := map[string]string{"#wm": wmName, "#c": AttrCount, "#ca": AttrCreatedAt, "#ua": AttrUpdatedAt}
+	update := aws.String("SET #wm = :last, #ua = :now, #ca = if_not_exists(#ca, :now) ADD #c :n")
+	conflicts := 0
+	const below = "attribute_not_exists(#wm) OR #wm < :g"
+	cond := below
+	guard := ps[0].Encode()
+	todo := ps
+	for {
+		now := t.now()
+		values := map[string]types.AttributeValue{
+			":last": &types.AttributeValueMemberS{Value: last},
+			":now":  &types.AttributeValueMemberS{Value: now},
+			":n":    &types.AttributeValueMemberN{Value: strconv.Itoa(len(todo))},
+		}
+		values[":g"] = &types.AttributeValueMemberS{Value: guard}
+		out, err := t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                           aws.String(t.Name),
+			Key:                                 key,
+			UpdateExpression:                    update,
+			ConditionExpression:                 aws.String(cond),
+			ExpressionAttributeNames:            names,
+			ExpressionAttributeValues:           values,
+			ReturnValues:                        types.ReturnValueUpdatedNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			total, _ := strconv.ParseInt(numAttr(out.Attributes[AttrCount]), 10, 64)
+			return RowUpdate{Key: k, Added: int64(len(todo)), Total: total, Updated: now}, conflicts, len(ps) - len(todo), nil
+		}
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return RowUpdate{}, conflicts, 0, fmt.Errorf("update row %s/%s of %q: %w", k.Start, k.Group, t.Name, err)
+		}
+		conflicts++
+		item := ccf.Item
+		if item == nil { // endpoints that do not return the old item on failure
+			got, err := t.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(t.Name), Key: key, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				return RowUpdate{}, conflicts, 0, fmt.Errorf("read row %s/%s of %q: %w", k.Start, k.Group, t.Name, err)
+			}
+			item = got.Item
+		}
+		wm, ok := item[wmName].(*types.AttributeValueMemberS)
+		if !ok {
+			// The watermark vanished (the row was deleted): count everything again.
+			cond, guard, todo = below, ps[0].Encode(), ps
+			continue
+		}
+		seen, err := ParsePosition(wm.Value)
+		if err != nil {
+			return RowUpdate{}, conflicts, 0, fmt.Errorf("row %s/%s of %q: %w", k.Start, k.Group, t.Name, err)
+		}
+		i := sort.Search(len(ps), func(i int) bool { return ps[i].Compare(seen) > 0 })
+		todo = ps[i:]
+		if len(todo) == 0 {
+			return RowUpdate{Key: k}, conflicts, len(ps), nil
+		}
+		cond, guard = "#wm = :g", wm.Value
+	}
+}
+
+func numAttr(v types.AttributeValue) string {
+	if n, ok := v.(*types.AttributeValueMemberN); ok {
+		return n.Value
+	}
+	return "0"
+}

@@ -1,0 +1,110 @@
+// Package tasks holds the tutorial's steps as idempotent tasks and the
+// runner that sequences them. The runner emits progress events; the
+// dashboard or the plain printer consumes them, and tasks know neither.
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// State is where a task is in its life.
+type State string
+
+// The states a task goes through.
+const (
+	Pending State = "pending"
+	Running State = "running"
+	Done    State = "done"
+	Skipped State = "skipped"
+	Failed  State = "failed"
+)
+
+// Event is one change in a task's state, or a progress line while it runs.
+type Event struct {
+	Step   int       `json:"step"`
+	Name   string    `json:"name"`
+	State  State     `json:"state"`
+	Detail string    `json:"detail,omitempty"`
+	Err    error     `json:"-"`
+	Error  string    `json:"error,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// Task is one tutorial step. Run must be idempotent: running it again after
+// success, or after a failure half-way, converges on the same result.
+type Task struct {
+	Step int    // the tutorial's step number
+	Name string // what it does, for people
+	// Run does the work; progress reports what it is waiting for. It returns
+	// a short note on what it found or did.
+	Run func(ctx context.Context, progress func(string)) (note string, err error)
+	// SkipReason, when set, marks a step spk does not need, with why.
+	SkipReason string
+}
+
+// Runner runs tasks in order and reports every state change.
+type Runner struct {
+	// OnEvent receives every event, in order, from the goroutine calling Run.
+	OnEvent func(Event)
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+func (r Runner) emit(t Task, s State, detail string, err error) {
+	if r.OnEvent == nil {
+		return
+	}
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	e := Event{Step: t.Step, Name: t.Name, State: s, Detail: detail, Err: err, At: now()}
+	if err != nil {
+		e.Error = err.Error()
+	}
+	r.OnEvent(e)
+}
+
+// Run announces every task as pending, then runs them in order and stops at
+// the first failure, which it returns wrapped with the step.
+func (r Runner) Run(ctx context.Context, tasks []Task) error {
+	for _, t := range tasks {
+		r.emit(t, Pending, "", nil)
+	}
+	for _, t := range tasks {
+		if t.SkipReason != "" {
+			r.emit(t, Skipped, t.SkipReason, nil)
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.emit(t, Running, "", nil)
+		note, err := t.Run(ctx, func(msg string) { r.emit(t, Running, msg, nil) })
+		if err != nil {
+			r.emit(t, Failed, "", err)
+			return &StepError{Step: t.Step, Name: t.Name, Err: err}
+		}
+		r.emit(t, Done, note, nil)
+	}
+	return nil
+}
+
+// StepError is a task's failure.
+type StepError struct {
+	Step int
+	Name string
+	Err  error
+}
+
+func (e *StepError) Error() string { return fmt.Sprintf("step %d (%s): %v", e.Step, e.Name, e.Err) }
+func (e *StepError) Unwrap() error { return e.Err }
+
+// IsStepError reports whether err came from a task.
+func IsStepError(err error) bool {
+	var se *StepError
+	return errors.As(err, &se)
+}

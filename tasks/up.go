@@ -1,0 +1,318 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/consume"
+	"github.com/spk-cli/spk/stream/generate"
+	"github.com/spk-cli/spk/stream/metrics"
+)
+
+// UpOptions configure `spk up`: the whole tutorial, steps 2 to 9.
+type UpOptions struct {
+	Clients  *provision.Clients
+	Stream   provision.StreamSpec
+	Table    provision.TableSpec
+	App      string
+	Generate generate.Options // StreamName is filled in
+	Consume  consume.Options  // clients, stream, table and app are filled in
+	// Endpoint, when set, is started in-process if nothing listens at the
+	// embedded endpoint's address yet (step 2 without an AWS account).
+	Endpoint *local.Options
+	// Duration stops the run after this long; zero runs until ctx ends.
+	Duration time.Duration
+	// CatchUpTimeout bounds how long the consumer may take, once the
+	// producer has stopped, to count everything that was sent.
+	CatchUpTimeout time.Duration
+	OnEvent        func(Event)
+	Logger         *slog.Logger
+}
+
+// UpSummary is what `spk up` reports when it ends.
+type UpSummary struct {
+	Sent     int64 `json:"sent"`     // events acknowledged by Kinesis
+	Failed   int64 `json:"failed"`   // events never acknowledged
+	Counted  int64 `json:"counted"`  // events counted into the table this run
+	Rejected int64 `json:"rejected"` // malformed records the consumer set aside
+	Rows     int   `json:"rows"`     // rows in the aggregate table
+	Buckets  int   `json:"buckets"`  // distinct buckets in the aggregate table
+	Total    int64 `json:"total"`    // sum of Count over the table
+	// CaughtUp is false when the consumer had not counted everything sent
+	// when it was stopped; a later `spk run` picks up from its checkpoints.
+	CaughtUp bool   `json:"caught_up"`
+	Endpoint string `json:"endpoint"`
+}
+
+// Up runs the tutorial end to end. Make it with NewUp, give its Producer
+// and Metrics to a view, then call Run once.
+type Up struct {
+	opts     UpOptions
+	producer *generate.Producer
+	consumer *consume.Consumer
+	server   *local.Server
+}
+
+// NewUp checks the options and builds the producer and the consumer.
+func NewUp(opts UpOptions) (*Up, error) {
+	if opts.CatchUpTimeout == 0 {
+		opts.CatchUpTimeout = 20 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts.Generate.StreamName = opts.Stream.Name
+	p, err := generate.New(opts.Clients.Kinesis, opts.Generate)
+	if err != nil {
+		return nil, err
+	}
+	co := opts.Consume
+	co.Kinesis, co.DynamoDB = opts.Clients.Kinesis, opts.Clients.DynamoDB
+	co.Stream, co.Table, co.App = opts.Stream.Name, opts.Table.Name, opts.App
+	co.Logger = opts.Logger
+	c, err := consume.New(co)
+	if err != nil {
+		return nil, err
+	}
+	return &Up{opts: opts, producer: p, consumer: c}, nil
+}
+
+// Producer is the generator, for views that pause it or change its rate.
+func (u *Up) Producer() *generate.Producer { return u.producer }
+
+// Metrics are the consumer's metrics, for views.
+func (u *Up) Metrics() *metrics.Metrics { return u.consumer.Metrics() }
+
+// Close stops the in-process endpoint, if Run started one.
+func (u *Up) Close(ctx context.Context) error {
+	if u.server == nil {
+		return nil
+	}
+	return u.server.Shutdown(ctx)
+}
+
+func (u *Up) emit(step int, name string, s State, detail string, err error) {
+	if u.opts.OnEvent == nil {
+		return
+	}
+	e := Event{Step: step, Name: name, State: s, Detail: detail, Err: err, At: time.Now()}
+	if err != nil {
+		e.Error = err.Error()
+	}
+	u.opts.OnEvent(e)
+}
+
+const (
+	nameGenerate = "generate events"
+	nameRun      = "count events (spk run)"
+	nameShow     = "show the counts"
+)
+
+// StartedEndpoint reports whether Run started the embedded endpoint itself.
+func (u *Up) StartedEndpoint() bool { return u.server != nil }
+
+// RunWithEvents is Run with events sent to onEvent (in addition to
+// UpOptions.OnEvent), for a view that is made after NewUp.
+func (u *Up) RunWithEvents(ctx context.Context, onEvent func(Event)) (UpSummary, error) {
+	prev := u.opts.OnEvent
+	u.opts.OnEvent = func(e Event) {
+		if prev != nil {
+			prev(e)
+		}
+		onEvent(e)
+	}
+	return u.Run(ctx)
+}
+
+// Run sets everything up, then produces and consumes until ctx ends or
+// Duration passes. It then stops the producer, lets the consumer count what
+// was sent, flush, checkpoint and release its leases, and summarises.
+func (u *Up) Run(ctx context.Context) (UpSummary, error) {
+	o := u.opts
+	sum := UpSummary{Endpoint: o.Clients.Target.String()}
+	setup := []Task{
+		u.endpointTask(),
+		CreateStream(o.Clients, o.Stream),
+		CreateTable(o.Clients, o.Table),
+		{Step: StepGenerate, Name: nameGenerate, Run: nil},
+		BuildSpark(),
+		{Step: StepRun, Name: nameRun, Run: nil},
+		CreateLeaseTable(o.Clients, o.App),
+		{Step: StepShow, Name: nameShow, Run: nil},
+	}
+	runner := Runner{OnEvent: o.OnEvent}
+	// Announce every step, then run the set-up ones; the long-running
+	// steps (5, 7, 9) are driven below.
+	for _, t := range setup {
+		runner.emit(t, Pending, "", nil)
+	}
+	var runnable []Task
+	for _, t := range setup {
+		if t.Run != nil || t.SkipReason != "" {
+			runnable = append(runnable, t)
+		}
+	}
+	if err := (Runner{OnEvent: func(e Event) {
+		if e.State != Pending && o.OnEvent != nil {
+			o.OnEvent(e)
+		}
+	}}).Run(ctx, runnable); err != nil {
+		return sum, err
+	}
+
+	runCtx, stopRun := context.WithCancel(context.Background())
+	defer stopRun()
+	genCtx, stopGen := context.WithCancel(runCtx)
+	defer stopGen()
+	type genResult struct {
+		s   generate.Summary
+		err error
+	}
+	genDone := make(chan genResult, 1)
+	consDone := make(chan error, 1)
+	u.emit(StepRun, nameRun, Running, fmt.Sprintf("reading %s, counting into %s", o.Stream.Name, o.Table.Name), nil)
+	go func() { consDone <- u.consumer.Run(runCtx) }()
+	u.emit(StepGenerate, nameGenerate, Running, rateText(o.Generate.Rate), nil)
+	go func() {
+		s, err := u.producer.Run(genCtx)
+		genDone <- genResult{s, err}
+	}()
+	u.emit(StepShow, nameShow, Running, "the live table below; spk show prints it", nil)
+
+	var timeout <-chan time.Time
+	if o.Duration > 0 {
+		t := time.NewTimer(o.Duration)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var runErr error
+	var gen genResult
+	genFinished := false
+	select {
+	case <-ctx.Done():
+	case <-timeout:
+	case gen = <-genDone:
+		genFinished = true
+		if gen.err != nil {
+			runErr = fmt.Errorf("generate events: %w", gen.err)
+		}
+	case err := <-consDone:
+		runErr = fmt.Errorf("count events: %w", err)
+		if err == nil {
+			runErr = errors.New("count events: the consumer stopped on its own")
+		}
+		stopGen()
+		gen = <-genDone
+		sum.fill(gen.s, u.consumer.Snapshot())
+		u.emit(StepGenerate, nameGenerate, Done, fmt.Sprintf("%d events sent", gen.s.Acknowledged), nil)
+		u.emit(StepRun, nameRun, Failed, "", runErr)
+		return sum, runErr
+	}
+
+	// Stop producing, and wait for Kinesis to acknowledge what is in flight.
+	if !genFinished {
+		stopGen()
+		gen = <-genDone
+		var notAcked *generate.NotAcknowledgedError
+		if gen.err != nil && !errors.As(gen.err, &notAcked) && !errors.Is(gen.err, context.Canceled) {
+			runErr = fmt.Errorf("generate events: %w", gen.err)
+		}
+	}
+	u.emit(StepGenerate, nameGenerate, Done, fmt.Sprintf("%d events sent", gen.s.Acknowledged), nil)
+
+	// Let the consumer count everything sent, then stop it gracefully.
+	sum.CaughtUp = u.waitCounted(gen.s.Acknowledged, o.CatchUpTimeout)
+	stopRun()
+	if err := <-consDone; err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
+		runErr = fmt.Errorf("count events: %w", err)
+	}
+	sum.fill(gen.s, u.consumer.Snapshot())
+	if runErr != nil {
+		u.emit(StepRun, nameRun, Failed, "", runErr)
+	} else {
+		u.emit(StepRun, nameRun, Done, fmt.Sprintf("%d events counted, %d rejected", sum.Counted, sum.Rejected), nil)
+	}
+
+	readCtx, cancelRead := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancelRead()
+	rows, err := aggregate.Read(readCtx, o.Clients.DynamoDB, aggregate.Query{Table: o.Table.Name, Consistent: true})
+	if err != nil {
+		u.emit(StepShow, nameShow, Failed, "", err)
+		if runErr == nil {
+			runErr = err
+		}
+		return sum, runErr
+	}
+	buckets := map[string]bool{}
+	for _, r := range rows {
+		buckets[r.BucketStart] = true
+		sum.Total += r.Count
+	}
+	sum.Rows, sum.Buckets = len(rows), len(buckets)
+	u.emit(StepShow, nameShow, Done, fmt.Sprintf("%d rows in %d buckets", sum.Rows, sum.Buckets), nil)
+	return sum, runErr
+}
+
+// waitCounted polls the consumer's metrics until it has read every record
+// sent this run (the producer has stopped), or the timeout passes.
+func (u *Up) waitCounted(sent int64, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		s := u.consumer.Snapshot()
+		if int64(s.RecordsIn) >= sent && s.MaxMillisBehind == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond) // poll interval; the deadline bounds the wait
+	}
+}
+
+func (s *UpSummary) fill(g generate.Summary, m metrics.Snapshot) {
+	s.Sent, s.Failed = g.Acknowledged, g.Failed+g.Pending
+	s.Rejected = int64(m.Rejected)
+	s.Counted = int64(m.RecordsIn) - s.Rejected
+}
+
+func rateText(rate float64) string {
+	if rate <= 0 {
+		return "as fast as the stream accepts"
+	}
+	return fmt.Sprintf("%g events/s", rate)
+}
+
+// endpointTask is step 2: where spk's requests go. Without an AWS profile it
+// starts the embedded endpoint in-process unless one already listens there.
+func (u *Up) endpointTask() Task {
+	o := u.opts
+	return Task{Step: StepProfile, Name: "endpoint and credentials", Run: func(ctx context.Context, progress func(string)) (string, error) {
+		t := o.Clients.Target
+		if t.AWS {
+			return fmt.Sprintf("AWS with profile %s in %s", t.Profile, t.Region), nil
+		}
+		if _, err := provision.Ping(ctx, t.KinesisEndpoint); err == nil {
+			return "using the endpoint already running at " + t.KinesisEndpoint, nil
+		}
+		if !t.Embedded || o.Endpoint == nil {
+			return "", o.Clients.CheckReachable(ctx)
+		}
+		progress("starting the embedded endpoint")
+		srv, err := local.Start(ctx, *o.Endpoint)
+		if err != nil {
+			return "", fmt.Errorf("start the embedded endpoint: %w", err)
+		}
+		u.server = srv
+		where := "data in " + o.Endpoint.DataDir
+		if o.Endpoint.InMemory {
+			where = "in memory"
+		}
+		return fmt.Sprintf("started the embedded endpoint at %s (%s)", srv.URL(), where), nil
+	}}
+}
