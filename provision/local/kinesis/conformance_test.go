@@ -993,6 +993,26 @@ func TestTags(t *testing.T) {
 	}
 }
 
+// TestTagCharacters: Kinesis tag keys and values allow letters, digits,
+// white space and _ . / = + - % @ only — a ':' is refused, and nothing of
+// the refused call is applied.
+func TestTagCharacters(t *testing.T) {
+	tg := newTarget(t)
+	tg.skipOn(t, "tag-characters")
+	name := uniqueName("events")
+	tg.createActive(t, name, 1)
+	ctx := context.Background()
+	_, err := tg.client.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: &name, Tags: map[string]string{"spk:app": "x", "ok": "1"}})
+	wantAPIError(t, err, "InvalidArgumentException", "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.")
+	if _, err := tg.client.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: &name, Tags: map[string]string{"spk-app": "Streaming Counts_App.v1/é=+-@"}}); err != nil {
+		t.Fatalf("valid characters refused: %v", err)
+	}
+	out, err := tg.client.ListTagsForStream(ctx, &kinesis.ListTagsForStreamInput{StreamName: &name})
+	if err != nil || len(out.Tags) != 1 || *out.Tags[0].Key != "spk-app" {
+		t.Fatalf("tags after a refused and an accepted call: %+v %v", out, err)
+	}
+}
+
 func TestRetentionPeriod(t *testing.T) {
 	tg := newTarget(t)
 	tg.skipOn(t, "retention")

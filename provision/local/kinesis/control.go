@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -555,6 +557,13 @@ func (s *Service) addTagsToStream(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	texts := make([]string, 0, 2*len(in.Tags))
+	for k, val := range in.Tags {
+		texts = append(texts, k, val)
+	}
+	if e := checkTagChars(texts, "add tags to", name, s.env.AccountID); e != nil {
+		return nil, e
+	}
 	return s.updateMeta(st, func() *apiError {
 		merged := len(st.meta.Tags)
 		for k := range in.Tags {
@@ -591,9 +600,12 @@ func (s *Service) removeTagsFromStream(c codec, body []byte) (any, *apiError) {
 	} else if len(in.TagKeys) > 50 {
 		v.add("["+fmt.Sprint(in.TagKeys)+"]", "tagKeys", "Member must have length less than or equal to 50")
 	}
-	st, _, apiErr := s.getStream(in.streamRef, v)
+	st, name, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
 		return nil, apiErr
+	}
+	if e := checkTagChars(in.TagKeys, "remove tags from", name, s.env.AccountID); e != nil {
+		return nil, e
 	}
 	return s.updateMeta(st, func() *apiError {
 		for _, k := range in.TagKeys {
@@ -725,4 +737,24 @@ func (s *Service) changeRetention(c codec, body []byte, increase bool) (any, *ap
 		st.meta.RetentionHours = h
 		return nil
 	})
+}
+
+// checkTagChars applies Kinesis's tag alphabet: Unicode letters, digits,
+// white space and _ . / = + - % @ — so no ':' — and, as the service does,
+// refuses '%' with a message of its own even though it is listed.
+func checkTagChars(texts []string, action, stream, account string) *apiError {
+	for _, t := range texts {
+		for _, r := range t {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSpace(r) || strings.ContainsRune("_./=+-%@", r) {
+				continue
+			}
+			return clientErr("InvalidArgumentException", "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - %% @.")
+		}
+	}
+	for _, t := range texts {
+		if strings.ContainsRune(t, '%') {
+			return clientErr("InvalidArgumentException", "Failed to %s stream %s under account %s because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.", action, stream, account)
+		}
+	}
+	return nil
 }
