@@ -1,12 +1,17 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/cmd/tui"
+	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/stream/generate"
+	"github.com/spk-cli/spk/tasks"
 )
 
 func newGenerateEventsCmd(f *Factory) *cobra.Command {
@@ -41,7 +46,11 @@ line every few seconds; --output json prints the final summary as JSON.`,
 			if err := clients.CheckReachable(c.Context()); err != nil {
 				return err
 			}
-			_, err = generate.Run(c.Context(), clients.Kinesis, *opts, generate.Streams{Out: f.IO.Out, ErrOut: f.IO.ErrOut, ErrTTY: f.IO.IsStderrTTY()})
+			if !opts.Print && wantDashboard(f, c, opts.Output != "json") {
+				err = generateWithDashboard(c.Context(), f, clients, opts)
+			} else {
+				_, err = generate.Run(c.Context(), clients.Kinesis, *opts, generate.Streams{Out: f.IO.Out, ErrOut: f.IO.ErrOut, ErrTTY: f.IO.IsStderrTTY()})
+			}
 			var notAcked *generate.NotAcknowledgedError
 			switch {
 			case errors.As(err, &notAcked):
@@ -75,4 +84,34 @@ line every few seconds; --output json prints the final summary as JSON.`,
 	fl.StringVarP(&opts.Output, "output", "o", "text", "final summary format: text or json")
 	fl.DurationVar(&opts.StatusInterval, "status-interval", generate.DefaultStatusInterval, "how often a status line is printed when not on a terminal")
 	return c
+}
+
+// generateWithDashboard runs the producer under the dashboard (p pauses, +
+// and - change the rate), then prints the same summary as without it.
+func generateWithDashboard(ctx context.Context, f *Factory, clients *provision.Clients, opts *generate.Options) error {
+	p, err := generate.New(clients.Kinesis, *opts)
+	if err != nil {
+		return err
+	}
+	work, stop := context.WithCancel(ctx)
+	defer stop()
+	d := tui.NewDashboard(tui.DashboardOptions{Title: "spk generate-events", Stream: opts.StreamName, Target: clients.Target.String(),
+		Generator: p, OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled())})
+	var sum generate.Summary
+	err = runDashboard(ctx, f, d, stop, func(on func(tasks.Event)) ([]string, error) {
+		feeds, stopFeeds := context.WithCancel(context.Background())
+		defer stopFeeds()
+		d.Follow(feeds, tui.Feeds{Producer: p.Subscribe(feeds, time.Second)})
+		on(tasks.Event{Step: tasks.StepGenerate, Name: "generate events into " + opts.StreamName, State: tasks.Running, At: time.Now()})
+		var err error
+		sum, err = p.Run(work)
+		d.Producer(p.Snapshot()) // the final counts, whatever the feed last sent
+		state := tasks.Done
+		if err != nil {
+			state = tasks.Failed
+		}
+		on(tasks.Event{Step: tasks.StepGenerate, Name: "generate events into " + opts.StreamName, State: state, Err: err, Detail: fmt.Sprintf("%d events acknowledged", sum.Acknowledged), At: time.Now()})
+		return []string{generate.FormatSummary(sum)}, err
+	})
+	return err // the dashboard's closing report carries the summary
 }

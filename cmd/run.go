@@ -7,9 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/cmd/tui"
+	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/tasks"
 )
 
 type runOptions struct {
@@ -78,7 +82,15 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		DeadLetterPath:     opts.deadLetter,
 		Duration:           opts.duration,
 		UntilCaughtUp:      opts.untilCaughtUp,
-		Logger:             f.Logger(cfg),
+	}
+	dashboard := wantDashboard(f, c, true)
+	if dashboard {
+		// The dashboard owns the screen: logs go to a file.
+		logger, _, closeLog := upLogger(f, cfg, "spk-run.log")
+		defer closeLog()
+		co.Logger = logger
+	} else {
+		co.Logger = f.Logger(cfg)
 	}
 	if opts.timestamp != "" {
 		ts, err := time.Parse(time.RFC3339Nano, opts.timestamp)
@@ -107,6 +119,9 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 			return fmt.Errorf("run: %w", err)
 		}
 	}
+	if dashboard {
+		return runWithDashboard(ctx, f, cfg, clients, consumer)
+	}
 	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, cfg.Table.Name, cfg.App, clients.Target)
 	printCtx, stopPrinting := context.WithCancel(context.Background())
 	printed := make(chan struct{})
@@ -122,4 +137,37 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	}
 	// Interrupted: the consumer flushed, checkpointed and released its leases.
 	return nil
+}
+
+// runWithDashboard shows the consumer, its shards and leases, and the
+// aggregate table updating, until q or Ctrl-C (or --duration, or caught up).
+func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, consumer *consume.Consumer) error {
+	work, stop := context.WithCancel(ctx)
+	defer stop()
+	d := tui.NewDashboard(tui.DashboardOptions{Title: "spk run", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name,
+		Target: clients.Target.String(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled())})
+	name := fmt.Sprintf("count events (worker %s)", consumer.WorkerID())
+	return runDashboard(ctx, f, d, stop, func(on func(tasks.Event)) ([]string, error) {
+		feeds, stopFeeds := context.WithCancel(context.Background())
+		defer stopFeeds()
+		d.Follow(feeds, tui.Feeds{
+			Consumer:  consumer.Metrics().Subscribe(feeds, time.Second),
+			Aggregate: aggregate.Poll(feeds, clients.DynamoDB, aggregate.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
+		})
+		on(tasks.Event{Step: tasks.StepRun, Name: name, State: tasks.Running, At: time.Now()})
+		err := consumer.Run(work)
+		d.Consumer(consumer.Snapshot()) // the final counts
+		if err != nil && work.Err() != nil {
+			err = nil // stopped by q or Ctrl-C: flushed, checkpointed, released
+		}
+		s := consumer.Snapshot()
+		state := tasks.Done
+		if err != nil {
+			state = tasks.Failed
+			err = fmt.Errorf("run: %w", err)
+		}
+		note := fmt.Sprintf("%d records read, %d rejected, %d rows written", s.RecordsIn, s.Rejected, s.RowsFlushed)
+		on(tasks.Event{Step: tasks.StepRun, Name: name, State: state, Err: err, Detail: note, At: time.Now()})
+		return []string{note}, err
+	})
 }

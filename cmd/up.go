@@ -86,7 +86,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 		}
 	}
 
-	logger, logPath, closeLog := upLogger(f, cfg)
+	logger, logPath, closeLog := upLogger(f, cfg, "spk-up.log")
 	defer closeLog()
 	endpoint := local.DefaultOptions()
 	endpoint.Addr = cfg.Local.Addr
@@ -293,8 +293,8 @@ These cost money while they exist. Delete them with: spk teardown (or use spk up
 }
 
 // upLogger writes logs to a file, never over the screen:
-// $XDG_STATE_HOME/spk/spk-up.log (~/.local/state/spk/spk-up.log).
-func upLogger(f *Factory, cfg *config.Loaded) (*slog.Logger, string, func()) {
+// $XDG_STATE_HOME/spk/NAME (~/.local/state/spk/NAME).
+func upLogger(f *Factory, cfg *config.Loaded, name string) (*slog.Logger, string, func()) {
 	dir, ok := f.lookupEnv("XDG_STATE_HOME")
 	if !ok || dir == "" {
 		home, err := os.UserHomeDir()
@@ -303,7 +303,7 @@ func upLogger(f *Factory, cfg *config.Loaded) (*slog.Logger, string, func()) {
 		}
 		dir = filepath.Join(home, ".local", "state")
 	}
-	path := filepath.Join(dir, "spk", "spk-up.log")
+	path := filepath.Join(dir, "spk", name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return slog.New(slog.DiscardHandler), "", func() {}
 	}

@@ -1,0 +1,38 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spk-cli/spk/cmd/tui"
+	"github.com/spk-cli/spk/tasks"
+)
+
+// wantDashboard says whether a long-running verb should draw the dashboard:
+// a terminal on both ends, text output, and no --no-tui.
+func wantDashboard(f *Factory, c *cobra.Command, textOutput bool) bool {
+	noTUI, _ := c.Flags().GetBool("no-tui")
+	return !noTUI && textOutput && f.IO.IsStderrTTY() && f.IO.IsStdinTTY()
+}
+
+// runDashboard shows d while work runs. work gets a context that q and
+// Ctrl-C cancel and a sink for step events; its notes end the view.
+func runDashboard(ctx context.Context, f *Factory, d *tui.Dashboard, stop context.CancelFunc, work func(on func(tasks.Event)) ([]string, error)) error {
+	done := make(chan error, 1)
+	go func() {
+		notes, err := work(d.Step)
+		d.Finish(tui.Summary{Err: err, Notes: notes})
+		done <- err
+	}()
+	if err := d.Run(context.Background(), f.IO.In, f.IO.ErrOut); err != nil {
+		stop()
+		if errors.Is(err, tui.ErrAborted) {
+			return fmt.Errorf("stopped before the work finished: %w", err)
+		}
+		return err
+	}
+	return <-done
+}
