@@ -167,6 +167,11 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 			Aggregate: aggregate.Poll(feeds, clients.DynamoDB, aggregate.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
 		})
 		sum, err := up.RunWithEvents(work, d.Step)
+		d.Producer(up.Producer().Snapshot()) // the final counts, not the last feed tick
+		d.Consumer(up.Metrics().Snapshot())
+		if sum.Table != nil {
+			d.Rows(sum.Table)
+		}
 		d.Finish(tui.Summary{Err: err, Notes: []string{summaryLine(sum)}})
 		done <- result{sum, err}
 	}()
@@ -203,6 +208,12 @@ func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *pr
 			go func() { status.Run(feeds, 5*time.Second); close(statusDone) }()
 		}
 	})
+	// The last status line shows the final counts, not the last feed tick.
+	status.Producer(up.Producer().Snapshot())
+	status.Consumer(up.Metrics().Snapshot())
+	if sum.Table != nil {
+		status.Rows(sum.Table)
+	}
 	stopFeeds()
 	if statusStarted {
 		<-statusDone

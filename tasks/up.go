@@ -48,6 +48,8 @@ type UpSummary struct {
 	// when it was stopped; a later `spk run` picks up from its checkpoints.
 	CaughtUp bool   `json:"caught_up"`
 	Endpoint string `json:"endpoint"`
+	// Table is the aggregate table as read at the end.
+	Table []aggregate.Row `json:"-"`
 }
 
 // Up runs the tutorial end to end. Make it with NewUp, give its Producer
@@ -254,7 +256,7 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 		buckets[r.BucketStart] = true
 		sum.Total += r.Count
 	}
-	sum.Rows, sum.Buckets = len(rows), len(buckets)
+	sum.Rows, sum.Buckets, sum.Table = len(rows), len(buckets), rows
 	u.emit(StepShow, nameShow, Done, fmt.Sprintf("%d rows in %d buckets", sum.Rows, sum.Buckets), nil)
 	return sum, runErr
 }
