@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/spk-cli/spk/internal/iostreams"
+	"github.com/spk-cli/spk/provision/local/localtest"
 )
 
 const testSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -122,7 +123,7 @@ func TestLocalProfileWorksForSpkAndTheAWSCLI(t *testing.T) {
 	if r := run(t, profEnv, "create-stream", "via-profile"); r.code != 0 {
 		t.Fatalf("spk via the local profile: code %d\n%s", r.code, r.stderr)
 	}
-	aws := awsCLI(t)
+	aws := localtest.AWSCLI(t)
 	if aws == "" {
 		return
 	}
@@ -137,22 +138,4 @@ func TestLocalProfileWorksForSpkAndTheAWSCLI(t *testing.T) {
 	if out, err = cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != srv.URL() {
 		t.Fatalf("aws configure get endpoint_url: %v %q", err, out)
 	}
-}
-
-// awsCLI finds the AWS CLI v2, preferring Debian's; tests skip without it
-// except in CI, where it is required.
-func awsCLI(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/aws", "aws"} {
-		if path, err := exec.LookPath(p); err == nil {
-			if out, err := exec.Command(path, "--version").CombinedOutput(); err == nil && strings.HasPrefix(string(out), "aws-cli/2") {
-				return path
-			}
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("the AWS CLI v2 is required in CI (Debian package awscli)")
-	}
-	t.Skip("the AWS CLI v2 is not installed")
-	return ""
 }

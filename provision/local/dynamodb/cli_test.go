@@ -6,30 +6,14 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-)
 
-// awsCLI finds AWS CLI v2 (preferring the system install over shims).
-func awsCLI(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/aws", "/usr/local/bin/aws"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("aws"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("the AWS CLI is not installed (required in CI)")
-	}
-	t.Skip("the AWS CLI is not installed")
-	return ""
-}
+	"github.com/spk-cli/spk/provision/local/localtest"
+)
 
 // TestAWSCLI drives the endpoint with the AWS CLI, as a user of the
 // tutorial would.
 func TestAWSCLI(t *testing.T) {
-	bin := awsCLI(t)
+	bin := localtest.AWSCLI(t)
 	table := uniqueName("cli")
 	home := t.TempDir()
 	run := func(args ...string) map[string]any {

@@ -1,61 +1,19 @@
 package dynamodb_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/spk-cli/spk/provision/local/localtest"
 )
-
-// startChild runs the endpoint as a child process on dir and returns it
-// with its URL.
-func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "URL "); ok {
-				urls <- u
-			}
-		}
-		close(urls)
-	}()
-	select {
-	case u, ok := <-urls:
-		if !ok {
-			cmd.Wait()
-			t.Fatal("the endpoint child exited before listening")
-		}
-		return cmd, u
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the endpoint child did not start within 60s")
-	}
-	return nil, ""
-}
 
 // TestDurabilityAfterKill writes concurrently to an endpoint running as a
 // child process, kills it with SIGKILL at a random moment, restarts it on
@@ -66,7 +24,7 @@ func TestDurabilityAfterKill(t *testing.T) {
 		t.Skip("durability is a property of spk's endpoint, not of a peer")
 	}
 	dir := t.TempDir()
-	child, url := startChild(t, dir)
+	child, url := localtest.StartChild(t, dir)
 	defer func() { child.Process.Kill(); child.Wait() }()
 	c := clientFor(url)
 	table := "events"
@@ -141,7 +99,7 @@ func TestDurabilityAfterKill(t *testing.T) {
 	child.Wait()
 	t.Logf("killed after %d acknowledged writes (%d puts, %d counters)", acked.Load(), len(ackedPuts), len(ackedAdds))
 
-	child2, url2 := startChild(t, dir)
+	child2, url2 := localtest.StartChild(t, dir)
 	defer func() { child2.Process.Kill(); child2.Wait() }()
 	c2 := clientFor(url2)
 	for key := range ackedPuts {

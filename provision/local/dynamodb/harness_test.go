@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/provision/local/localtest"
 )
 
 // The suite runs against spk's endpoint started in-process, or against a
@@ -29,15 +28,8 @@ var (
 	peer     string // "" for spk
 )
 
-// childEnv makes the test binary run the endpoint as a child process (see
-// durability_test.go): its value is the data directory.
-const childEnv = "SPK_DYNAMODB_TEST_CHILD"
-
 func TestMain(m *testing.M) {
-	if dir := os.Getenv(childEnv); dir != "" {
-		runChild(dir)
-		return
-	}
+	localtest.ServeIfChild()
 	endpoint = os.Getenv("SPK_CONFORMANCE_ENDPOINT")
 	peer = os.Getenv("SPK_CONFORMANCE_PEER")
 	if endpoint == "" {
@@ -58,27 +50,6 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
-}
-
-// runChild serves a durable endpoint on dir until killed, printing its URL.
-func runChild(dir string) {
-	opts := local.DefaultOptions()
-	opts.Addr = "127.0.0.1:0"
-	opts.DataDir = dir
-	opts.CreateDelay = -1
-	opts.DeleteDelay = -1
-	opts.UpdateDelay = -1
-	srv, err := local.Start(context.Background(), opts)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start endpoint:", err)
-		os.Exit(1)
-	}
-	fmt.Println("URL " + srv.URL())
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	<-sig
-	srv.Shutdown(context.Background())
-	os.Exit(0)
 }
 
 // skipOn skips the test against the named peers, giving their difference.

@@ -7,29 +7,12 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/spk-cli/spk/provision/local/localtest"
 )
 
-// awsCLI finds AWS CLI v2: /usr/bin/aws first, since a v1 shim may come
-// earlier on PATH. Missing, the test skips, unless CI is set.
-func awsCLI(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/aws", "/usr/local/bin/aws"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("aws"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("AWS CLI v2 (aws) is not installed")
-	}
-	t.Skip("AWS CLI v2 (aws) is not installed")
-	return ""
-}
-
 func TestAWSCLI(t *testing.T) {
-	bin := awsCLI(t)
+	bin := localtest.AWSCLI(t)
 	tg := newTarget(t)
 	tg.skipOn(t, "W3")
 	for _, key := range []string{"AKIAFAKE", "AK+/=!@#$%^&*()key"} {

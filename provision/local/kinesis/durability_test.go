@@ -1,12 +1,9 @@
 package kinesis_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,28 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/spk-cli/spk/provision/local/localtest"
 )
-
-// startChild runs the endpoint in a separate process on dir.
-func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), serverDirEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("endpoint process did not print its URL: %v", err)
-	}
-	return cmd, strings.TrimSpace(line)
-}
 
 // TestDurabilityKill9 puts records from several goroutines, kills the
 // endpoint process with SIGKILL at a random moment, restarts it on the same
@@ -47,7 +24,7 @@ func TestDurabilityKill9(t *testing.T) {
 		t.Skip("starts and kills endpoint processes")
 	}
 	dir := t.TempDir()
-	cmd, url := startChild(t, dir)
+	cmd, url := localtest.StartChild(t, dir)
 	c := newClient(url, "AKIAFAKE", "secret")
 	ctx := context.Background()
 	name := "events"
@@ -109,7 +86,7 @@ func TestDurabilityKill9(t *testing.T) {
 		t.Fatal("no record was acknowledged before the kill")
 	}
 
-	_, url2 := startChild(t, dir)
+	_, url2 := localtest.StartChild(t, dir)
 	tg2 := &target{url: url2, client: newClient(url2, "AKIAFAKE", "secret")}
 	stored := map[string][]ack{}
 	for _, sh := range tg2.shards(t, name) {

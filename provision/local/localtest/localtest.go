@@ -1,0 +1,108 @@
+// Package localtest helps tests run the embedded endpoint the way users do:
+// as a separate, killable process on a data directory, and driven by the
+// AWS CLI. It is for tests only.
+package localtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spk-cli/spk/provision/local"
+)
+
+// childEnv makes a test binary serve a durable endpoint instead of running
+// its tests; its value is the data directory.
+const childEnv = "SPK_LOCALTEST_CHILD_DATA_DIR"
+
+// ServeIfChild, called first in TestMain, turns the test binary into an
+// endpoint process when StartChild started it: it serves on a free port,
+// prints "URL <url>" on stdout, and runs until killed or interrupted. It
+// returns false, doing nothing, in a normal test run.
+func ServeIfChild() bool {
+	dir := os.Getenv(childEnv)
+	if dir == "" {
+		return false
+	}
+	opts := local.DefaultOptions()
+	opts.Addr = "127.0.0.1:0"
+	opts.DataDir = dir
+	opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = -1, -1, -1 // no CREATING wait: tests check data, not states
+	srv, err := local.Start(context.Background(), opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start endpoint:", err)
+		os.Exit(1)
+	}
+	fmt.Println("URL " + srv.URL())
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt)
+	<-stop
+	srv.Shutdown(context.Background())
+	os.Exit(0)
+	return true
+}
+
+// StartChild re-runs the test binary as an endpoint process on dir (see
+// ServeIfChild) and returns the process and its URL. The process is killed
+// when the test ends, if it still runs.
+func StartChild(t *testing.T, dir string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "URL "); ok {
+				urls <- u
+			}
+		}
+		close(urls)
+	}()
+	select {
+	case u, ok := <-urls:
+		if !ok {
+			t.Fatal("the endpoint process exited before listening")
+		}
+		return cmd, u
+	case <-time.After(60 * time.Second):
+		t.Fatal("the endpoint process did not listen within 60s")
+	}
+	return nil, ""
+}
+
+// AWSCLI finds the AWS CLI version 2, preferring the system's install over a
+// version 1 shim earlier on PATH. Without it the test is skipped, except
+// when CI is set: there it is required.
+func AWSCLI(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/aws", "/usr/local/bin/aws", "aws"} {
+		path, err := exec.LookPath(p)
+		if err != nil {
+			continue
+		}
+		if out, err := exec.Command(path, "--version").CombinedOutput(); err == nil && strings.HasPrefix(string(out), "aws-cli/2") {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("the AWS CLI v2 is required in CI (Debian package awscli)")
+	}
+	t.Skip("the AWS CLI v2 is not installed")
+	return ""
+}
