@@ -20,6 +20,12 @@ import (
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C stops gracefully (flush, checkpoint, release); after
+	// it the default handling is back, so a second one ends spk at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	return Execute(ctx, NewSystemFactory(), os.Args[1:])
 }
 
