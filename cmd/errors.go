@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spk-cli/spk/internal/errtext"
 )
 
 // Exit codes, decided here and nowhere else.
@@ -50,7 +52,7 @@ func exitCode(ctx context.Context, err error) int {
 
 // printError writes `spk: <what failed>: <why>` and, when known, a hint line.
 func printError(w io.Writer, err error) {
-	msg := err.Error()
+	msg := errtext.Concise(err)
 	if !strings.HasPrefix(msg, "spk: ") {
 		msg = "spk: " + msg
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/bucket"
 )
@@ -405,7 +406,7 @@ func (m *dashboard) countLines(w, n int) []string {
 	var errLine []string
 	if m.tableErr != nil && n >= 3 {
 		// On its own line: it is what the user has to act on.
-		errLine = []string{m.st.warn.Render("table read failed: " + oneLine(m.tableErr.Error()))}
+		errLine = []string{m.st.warn.Render("table read failed: " + oneLine(errtext.Concise(m.tableErr)))}
 		n--
 	}
 	maxBuckets := n - 2
@@ -529,7 +530,7 @@ func (m *dashboard) summaryLine() string {
 	s := m.summary
 	var parts []string
 	if s.Err != nil {
-		parts = append(parts, m.st.bad.Render("✗ "+oneLine(s.Err.Error())))
+		parts = append(parts, m.st.bad.Render("✗ "+oneLine(errtext.Concise(s.Err))))
 	} else {
 		parts = append(parts, m.st.ok.Render("✓ done"))
 	}
@@ -546,7 +547,7 @@ func (m *dashboard) finalReport() string {
 	lines = append(lines, m.metricLines(w)...)
 	if s := m.summary; s != nil {
 		if s.Err != nil {
-			lines = append(lines, m.st.bad.Render("✗ "+oneLine(s.Err.Error())))
+			lines = append(lines, m.st.bad.Render("✗ "+oneLine(errtext.Concise(s.Err))))
 		}
 		lines = append(lines, s.Notes...)
 	}

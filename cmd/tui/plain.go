@@ -9,6 +9,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -49,7 +50,7 @@ func (p *StepPrinter) OnEvent(e tasks.Event) {
 	line := fmt.Sprintf("%s step %d: %s", mark, e.Step, e.Name)
 	switch {
 	case e.Err != nil:
-		line += ": " + e.Err.Error()
+		line += ": " + errtext.Concise(e.Err)
 	case e.Detail != "":
 		line += ": " + e.Detail
 	}

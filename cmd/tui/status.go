@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
@@ -119,7 +120,7 @@ func (p *StatusPrinter) Finish(s Summary) {
 	}
 	line := p.stamp() + " | done"
 	if s.Err != nil {
-		line = p.stamp() + " | failed: " + oneLine(s.Err.Error())
+		line = p.stamp() + " | failed: " + oneLine(errtext.Concise(s.Err))
 	}
 	if len(s.Notes) > 0 {
 		line += " | " + strings.Join(s.Notes, "; ")
@@ -148,7 +149,7 @@ func (p *StatusPrinter) statusText() string {
 		parts = append(parts, fmt.Sprintf("latest bucket=%s total=%d types=%d", b.start, b.total, b.types))
 	}
 	if p.terr != nil {
-		parts = append(parts, fmt.Sprintf("table error=%q", oneLine(p.terr.Error())))
+		parts = append(parts, fmt.Sprintf("table error=%q", oneLine(errtext.Concise(p.terr))))
 	}
 	return strings.Join(parts, " | ")
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -44,7 +45,7 @@ func (l *stepList) apply(e tasks.Event) {
 		l.order = append(l.order, k)
 	}
 	if e.Err != nil && e.Error == "" {
-		e.Error = e.Err.Error()
+		e.Error = errtext.Concise(e.Err)
 	}
 	switch e.State {
 	case tasks.Running:
