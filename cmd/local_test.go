@@ -1,0 +1,93 @@
+package cmd
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/spk-cli/spk/internal/iostreams"
+)
+
+// lockedBuffer lets the test read stderr while spk local writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// TestLocalCommandServesUntilInterrupted runs `spk local` as the command a
+// user types: it prints where it listens and how to use it, serves the AWS
+// APIs, and stops cleanly (exit 0) when interrupted.
+func TestLocalCommandServesUntilInterrupted(t *testing.T) {
+	addr := closedPort(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	ios, _, _, _ := iostreams.Test()
+	stderr := &lockedBuffer{}
+	ios.ErrOut = stderr
+	f := &Factory{IO: ios, LookupEnv: func(string) (string, bool) { return "", false }, WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}
+	ctx, interrupt := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- Execute(ctx, f, []string{"local", "--addr", addr, "--data-dir", dataDir}) }()
+
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), "Press Ctrl-C to stop.") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond) // poll interval; the deadline bounds the wait
+	}
+	banner := stderr.String()
+	for _, want := range []string{"Kinesis and DynamoDB endpoint at http://" + addr + " (data in " + dataDir + ")", "export AWS_ENDPOINT_URL=http://" + addr, "aws kinesis list-streams"} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	k := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", "")})
+	if _, err := k.ListStreams(context.Background(), &kinesis.ListStreamsInput{}); err != nil {
+		t.Fatalf("the endpoint does not answer: %v", err)
+	}
+	interrupt()
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(stderr.String(), "spk local: stopped") {
+			t.Fatalf("exit %d after interrupt:\n%s", code, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("spk local did not stop after the interrupt")
+	}
+}
+
+func TestLocalCommandRefusals(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		code int
+		want string
+	}{
+		{"non-loopback without keys", []string{"local", "--addr", "0.0.0.0:0", "--in-memory"}, nil, ExitFailure, `is not loopback: anyone on the network could use the endpoint`},
+		{"only an access key", []string{"local", "--addr", "127.0.0.1:0", "--in-memory", "--access-key", "AKIAFAKE"}, nil, ExitUsage, "spk: local: only one of the access key and the secret key is set"},
+		{"fault rate above 1", []string{"local", "--fault-rate", "2"}, nil, ExitUsage, "spk: local: --fault-rate 2 is outside 0..1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, c.env, c.args...)
+			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("code %d (want %d)\n%s", r.code, c.code, r.stderr)
+			}
+		})
+	}
+}
