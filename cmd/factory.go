@@ -90,6 +90,20 @@ func (f *Factory) Clients(c *cobra.Command) (*config.Loaded, *provision.Clients,
 	return cfg, clients, nil
 }
 
+// connect builds the AWS clients and checks that a non-AWS endpoint
+// answers. Commands call it after validating their arguments, so a bad
+// name never costs a connection.
+func (f *Factory) connect(c *cobra.Command) (*config.Loaded, *provision.Clients, error) {
+	cfg, clients, err := f.Clients(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := clients.CheckReachable(c.Context()); err != nil {
+		return nil, nil, err
+	}
+	return cfg, clients, nil
+}
+
 // stepPrinter prints task progress on stderr: plain lines, coloured on a
 // terminal, or JSON lines when asked.
 func (f *Factory) stepPrinter(asJSON bool) *tui.StepPrinter {

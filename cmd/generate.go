@@ -33,7 +33,7 @@ did. Otherwise a terminal gets a live status line and anything else a summary
 line every few seconds; --output json prints the final summary as JSON.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			cfg, clients, err := f.Clients(c)
+			cfg, err := f.Config(c)
 			if err != nil {
 				return err
 			}
@@ -43,7 +43,8 @@ line every few seconds; --output json prints the final summary as JSON.`,
 			if err := opts.Validate(); err != nil {
 				return usagef("", "generate-events: %v", err)
 			}
-			if err := clients.CheckReachable(c.Context()); err != nil {
+			_, clients, err := f.connect(c)
+			if err != nil {
 				return err
 			}
 			if !opts.Print && wantDashboard(f, c, opts.Output != "json") {

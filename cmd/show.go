@@ -68,14 +68,11 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 	if opts.limit < 0 || opts.interval <= 0 {
 		return usagef("", "show: --limit must not be negative and --interval must be positive")
 	}
-	cfg, clients, err := f.Clients(c)
+	cfg, clients, err := f.connect(c)
 	if err != nil {
 		return err
 	}
 	q.Table = cfg.Table.Name
-	if err := clients.CheckReachable(ctx); err != nil {
-		return err
-	}
 	read := func(ctx context.Context) ([]aggregate.Row, error) {
 		rows, err := aggregate.Read(ctx, clients.DynamoDB, q)
 		if err != nil {

@@ -27,7 +27,7 @@ and wait until it is ACTIVE. It is tagged spk-app=<app>. Running it again is
 safe: an ACTIVE stream is reported and left alone, one still CREATING is waited for.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			cfg, clients, err := f.Clients(c)
+			cfg, err := f.Config(c)
 			if err != nil {
 				return err
 			}
@@ -35,7 +35,8 @@ safe: an ACTIVE stream is reported and left alone, one still CREATING is waited 
 			if err != nil {
 				return err
 			}
-			if err := clients.CheckReachable(c.Context()); err != nil {
+			_, clients, err := f.connect(c)
+			if err != nil {
 				return err
 			}
 			spec := provision.StreamSpec{Name: name, Shards: int32(cfg.Stream.Shards), OnDemand: opts.onDemand, App: cfg.App}
@@ -65,7 +66,7 @@ describe_kinesis_stream did: JSON by default, or a table with --output table.`,
 			if opts.output != "json" && opts.output != "table" {
 				return usagef("use --output json or --output table", "describe-stream: unknown output format %q", opts.output)
 			}
-			cfg, clients, err := f.Clients(c)
+			cfg, err := f.Config(c)
 			if err != nil {
 				return err
 			}
@@ -73,7 +74,8 @@ describe_kinesis_stream did: JSON by default, or a table with --output table.`,
 			if err != nil {
 				return err
 			}
-			if err := clients.CheckReachable(c.Context()); err != nil {
+			_, clients, err := f.connect(c)
+			if err != nil {
 				return err
 			}
 			desc, err := provision.DescribeStream(c.Context(), clients.Kinesis, name)

@@ -30,7 +30,7 @@ table of that name with other keys is an error that names the difference.`,
 			if err != nil {
 				return err
 			}
-			cfg, clients, err := f.Clients(c)
+			cfg, err := f.Config(c)
 			if err != nil {
 				return err
 			}
@@ -38,7 +38,8 @@ table of that name with other keys is an error that names the difference.`,
 			if err != nil {
 				return err
 			}
-			if err := clients.CheckReachable(c.Context()); err != nil {
+			_, clients, err := f.connect(c)
+			if err != nil {
 				return err
 			}
 			spec := provision.AggregateTable(name, cfg.App, capacity)

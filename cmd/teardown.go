@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/tasks"
@@ -90,16 +91,7 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 	}
 	fmt.Fprintln(f.IO.Out)
 	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RESOURCE\tNAME\tFATE")
-	for _, p := range plan {
-		fate := string(p.Fate)
-		if p.Err != nil {
-			fate += ": " + p.Err.Error()
-		} else if p.Reason != "" {
-			fate += ": " + p.Reason
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Kind, p.Name, fate)
-	}
+	writeFates(tw, "", plan)
 	if opts.localData {
 		removed, err := provision.RemoveLocalData(dataDir)
 		fate := "removed"
@@ -117,6 +109,20 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 		return fmt.Errorf("teardown: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// writeFates lists each resource's fate after a teardown, one row each.
+func writeFates(tw *tabwriter.Writer, indent string, plan []provision.PlanItem) {
+	fmt.Fprintf(tw, "%sRESOURCE\tNAME\tFATE\n", indent)
+	for _, p := range plan {
+		fate := string(p.Fate)
+		if p.Err != nil {
+			fate += ": " + errtext.Concise(p.Err)
+		} else if p.Reason != "" {
+			fate += ": " + p.Reason
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", indent, p.Kind, p.Name, fate)
+	}
 }
 
 func writePlan(w io.Writer, target provision.Target, plan []provision.PlanItem, localData bool, dataDir string, endpointDown bool) {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -265,15 +266,9 @@ func upTeardown(f *Factory, cfg *config.Loaded, clients *provision.Clients) erro
 	plan := provision.PlanTeardown(ctx, clients, provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App), false)
 	err := provision.Teardown(ctx, clients, plan, nil)
 	fmt.Fprintln(f.IO.ErrOut, "\nTeardown:")
-	for _, p := range plan {
-		fate := string(p.Fate)
-		if p.Err != nil {
-			fate += ": " + p.Err.Error()
-		} else if p.Reason != "" {
-			fate += ": " + p.Reason
-		}
-		fmt.Fprintf(f.IO.ErrOut, "  %-16s %-20s %s\n", p.Kind, p.Name, fate)
-	}
+	tw := tabwriter.NewWriter(f.IO.ErrOut, 0, 4, 2, ' ', 0)
+	writeFates(tw, "  ", plan)
+	tw.Flush()
 	if err != nil {
 		return fmt.Errorf("teardown: %w", err)
 	}
