@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/spk-cli/spk/internal/iostreams"
+	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
 // lockedBuffer lets the test read stderr while spk local writes it.
@@ -55,7 +56,7 @@ func TestLocalCommandServesUntilInterrupted(t *testing.T) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
 	}
-	k := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", "")})
+	k := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", ""), HTTPClient: sdkhttp.New(nil)})
 	if _, err := k.ListStreams(context.Background(), &kinesis.ListStreamsInput{}); err != nil {
 		t.Fatalf("the endpoint does not answer: %v", err)
 	}

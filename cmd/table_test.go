@@ -12,10 +12,11 @@ import (
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
 func dynamoClient(url string) *dynamodb.Client {
-	return dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+	return dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: sdkhttp.New(nil),
 		Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", "")})
 }
 

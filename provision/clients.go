@@ -22,6 +22,7 @@ import (
 
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision/profile"
+	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
 // EmbeddedEndpoint is where spk's embedded endpoint listens by default.
@@ -143,6 +144,12 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 		t.KinesisEndpoint, t.DynamoDBEndpoint = *awsCfg.BaseEndpoint, *awsCfg.BaseEndpoint
 		t.Embedded = *awsCfg.BaseEndpoint == "http://"+l.Local.Addr
 	}
+	// The resolved client (CA bundles, timeouts) behind spk's body fix.
+	var base sdkhttp.Doer
+	if awsCfg.HTTPClient != nil {
+		base = awsCfg.HTTPClient
+	}
+	awsCfg.HTTPClient = sdkhttp.New(base)
 	c := &Clients{Target: t, Config: awsCfg}
 	c.Kinesis = kinesis.NewFromConfig(awsCfg, func(o *kinesis.Options) {
 		if t.KinesisEndpoint != "" {

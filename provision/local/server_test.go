@@ -19,6 +19,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	local "github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
 func start(t *testing.T, tweak func(*local.Options)) *local.Server {
@@ -42,6 +43,7 @@ func client(url, key, secret string) *kinesis.Client {
 	return kinesis.New(kinesis.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(url), Retryer: aws.NopRetryer{},
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""),
+		HTTPClient:  sdkhttp.New(nil),
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
 // startDynamoDB starts spk's embedded endpoint in memory on a free loopback
@@ -35,6 +36,7 @@ func startDynamoDB(t *testing.T) *dynamodb.Client {
 		BaseEndpoint: aws.String(srv.URL()),
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("spk", "spk", ""),
+		HTTPClient:   sdkhttp.New(nil),
 	})
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
 // endpoint is a Kinesis endpoint on loopback for one test.
@@ -128,7 +129,7 @@ func (e endpoint) client(rt http.RoundTripper) *kinesis.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		// The standard retryer, with short waits so fault tests stay quick.
 		Retryer:    retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond }),
-		HTTPClient: httpClient,
+		HTTPClient: sdkhttp.New(httpClient),
 	})
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/provision/local/localtest"
+	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
 // The suite runs against spk's endpoint started in-process, or against a
@@ -70,7 +71,7 @@ func clientFor(url string) *dynamodb.Client {
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIAFAKE", "secret", ""),
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       sdkhttp.New(&http.Client{Timeout: 30 * time.Second}),
 		RetryMaxAttempts: 1,
 	})
 }

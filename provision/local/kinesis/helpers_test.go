@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	local "github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
 const account = "000000000000"
@@ -84,7 +85,7 @@ func newClient(url, key, secret string) *kinesis.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
 		Retryer:      aws.NopRetryer{},
 		// A peer that never answers fails the case instead of hanging.
-		HTTPClient: &http.Client{Timeout: 30 * time.Second},
+		HTTPClient: sdkhttp.New(&http.Client{Timeout: 30 * time.Second}),
 	})
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
 // Endpoints are the URLs of a Kinesis and a DynamoDB endpoint.
@@ -173,6 +174,7 @@ func Config(url string) aws.Config {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("spklocal", "spklocal", ""),
 		BaseEndpoint: aws.String(url),
+		HTTPClient:   sdkhttp.New(nil),
 		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = 8
