@@ -14,7 +14,7 @@ peers="$root/test/peers/node_modules"
 mode="${1:-}"
 
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+	node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close() })'
 }
 
 # wait_port PORT PID: wait until the peer accepts connections.
