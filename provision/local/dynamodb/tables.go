@@ -551,6 +551,15 @@ type tableNameInput struct {
 }
 
 func (s *Service) describeTable(body []byte) (any, error) {
+	return s.readNamedTable(body, func(t *table) (any, error) {
+		return map[string]any{"Table": s.describe(t)}, nil
+	})
+}
+
+// readNamedTable serves a request that names one table (DescribeTable,
+// DescribeTimeToLive): it decodes and validates the name and calls read
+// with the table under the read lock.
+func (s *Service) readNamedTable(body []byte, read func(*table) (any, error)) (any, error) {
 	var in tableNameInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -564,7 +573,7 @@ func (s *Service) describeTable(body []byte) (any, error) {
 	if !ok {
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
 	}
-	return map[string]any{"Table": s.describe(t)}, nil
+	return read(t)
 }
 
 func throughputDesc(m tableMeta, r, w int64) map[string]any {

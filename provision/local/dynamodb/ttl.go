@@ -71,24 +71,13 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 }
 
 func (s *Service) describeTimeToLive(body []byte) (any, error) {
-	var in tableNameInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := validateTableName(in.TableName, "tableName"); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	t, ok := s.tables[*in.TableName]
-	if !ok {
-		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
-	}
-	d := map[string]any{"TimeToLiveStatus": "DISABLED"}
-	if t.meta.TTLStatus == "ENABLED" {
-		d = map[string]any{"TimeToLiveStatus": "ENABLED", "AttributeName": t.meta.TTLAttribute}
-	}
-	return map[string]any{"TimeToLiveDescription": d}, nil
+	return s.readNamedTable(body, func(t *table) (any, error) {
+		d := map[string]any{"TimeToLiveStatus": "DISABLED"}
+		if t.meta.TTLStatus == "ENABLED" {
+			d = map[string]any{"TimeToLiveStatus": "ENABLED", "AttributeName": t.meta.TTLAttribute}
+		}
+		return map[string]any{"TimeToLiveDescription": d}, nil
+	})
 }
 
 // ttlSweeper deletes expired items: a TTL attribute holding a number of
