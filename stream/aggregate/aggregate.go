@@ -16,17 +16,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/spk-cli/spk/stream/bucket"
+	"github.com/spk-cli/spk/stream/sink"
 )
 
-// The aggregate table's attributes, as in the tutorial. Rows also carry
-// the consumer's bookkeeping (per-shard watermarks); the reader never asks
-// for it.
+// The aggregate table's attributes, as in the tutorial: the writer
+// (stream/sink) defines them. Rows also carry the consumer's bookkeeping
+// (per-shard watermarks); the reader never asks for it.
 const (
-	AttrBucketStart = "BucketStart"
-	AttrEventType   = "EventType"
-	AttrCount       = "Count"
-	AttrCreatedAt   = "CreatedAt"
-	AttrUpdatedAt   = "UpdatedAt"
+	AttrBucketStart = sink.AttrBucketStart
+	AttrEventType   = sink.AttrEventType
+	AttrCount       = sink.AttrCount
+	AttrCreatedAt   = sink.AttrCreatedAt
+	AttrUpdatedAt   = sink.AttrUpdatedAt
 )
 
 // Row is one aggregate row: how many events of a type fell in a bucket.
