@@ -36,6 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spk-cli/spk/bench/internal/rawaws"
 	"github.com/spk-cli/spk/provision/local"
 )
 
@@ -205,48 +206,15 @@ func startDynalite(bin string) (*target, error) {
 	return nil, errors.New("dynalite did not listen within 30s")
 }
 
-// client sends pre-built DynamoDB JSON requests, signed with a syntactically
-// valid (unverified) SigV4 header, so the client costs little CPU next to
-// the endpoint being measured.
-type client struct {
-	url  string
-	http *http.Client
-}
-
-func newClient(url string, conns int) *client {
+func newClient(url string, conns int) *rawaws.Client {
 	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: time.Minute}
-	return &client{url: url, http: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
-}
-
-func (c *client) call(op string, body []byte) ([]byte, error) {
-	req, err := http.NewRequest("POST", c.url+"/", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now().UTC()
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
-	req.Header.Set("X-Amz-Date", now.Format("20060102T150405Z"))
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFAKE/"+now.Format("20060102")+"/us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("%s: %d %s", op, resp.StatusCode, b)
-	}
-	return b, nil
+	return rawaws.DynamoDB(url, &http.Client{Transport: tr, Timeout: 60 * time.Second})
 }
 
 const table = "counts"
 
-func setup(c *client, o options) error {
-	_, err := c.call("CreateTable", []byte(`{"TableName":"`+table+`","BillingMode":"PAY_PER_REQUEST",`+
+func setup(c *rawaws.Client, o options) error {
+	_, err := c.Call("CreateTable", []byte(`{"TableName":"`+table+`","BillingMode":"PAY_PER_REQUEST",`+
 		`"AttributeDefinitions":[{"AttributeName":"BucketStart","AttributeType":"S"},{"AttributeName":"EventType","AttributeType":"S"}],`+
 		`"KeySchema":[{"AttributeName":"BucketStart","KeyType":"HASH"},{"AttributeName":"EventType","KeyType":"RANGE"}]}`))
 	if err != nil {
@@ -254,7 +222,7 @@ func setup(c *client, o options) error {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		b, err := c.call("DescribeTable", []byte(`{"TableName":"`+table+`"}`))
+		b, err := c.Call("DescribeTable", []byte(`{"TableName":"`+table+`"}`))
 		if err == nil && bytes.Contains(b, []byte(`"TableStatus":"ACTIVE"`)) {
 			break
 		}
@@ -270,7 +238,7 @@ func setup(c *client, o options) error {
 			for j := i; j < i+25 && j < o.queryRows; j++ {
 				reqs = append(reqs, fmt.Sprintf(`{"PutRequest":{"Item":{"BucketStart":{"S":"q%d"},"EventType":{"S":"e%04d"},"count":{"N":"%d"},"detail":{"S":"some event detail text"}}}}`, p, j, j))
 			}
-			if _, err := c.call("BatchWriteItem", []byte(`{"RequestItems":{"`+table+`":[`+strings.Join(reqs, ",")+`]}}`)); err != nil {
+			if _, err := c.Call("BatchWriteItem", []byte(`{"RequestItems":{"`+table+`":[`+strings.Join(reqs, ",")+`]}}`)); err != nil {
 				return err
 			}
 		}
@@ -436,21 +404,21 @@ type driver interface {
 	query(partition string) (int, error)
 }
 
-type rawDriver struct{ c *client }
+type rawDriver struct{ c *rawaws.Client }
 
 func (d rawDriver) update(bucket, eventType string) error {
-	_, err := d.c.call("UpdateItem", []byte(`{"TableName":"`+table+`","Key":{"BucketStart":{"S":"`+bucket+`"},"EventType":{"S":"`+eventType+`"}},`+
+	_, err := d.c.Call("UpdateItem", []byte(`{"TableName":"`+table+`","Key":{"BucketStart":{"S":"`+bucket+`"},"EventType":{"S":"`+eventType+`"}},`+
 		`"UpdateExpression":"ADD #c :one","ExpressionAttributeNames":{"#c":"count"},"ExpressionAttributeValues":{":one":{"N":"1"}},"ReturnValues":"UPDATED_NEW"}`))
 	return err
 }
 
 func (d rawDriver) put(k int64) error {
-	_, err := d.c.call("PutItem", []byte(`{"TableName":"`+table+`","Item":{"BucketStart":{"S":"p`+strconv.Itoa(int(k%1000))+`"},"EventType":{"S":"e`+strconv.FormatInt(k, 10)+`"},"count":{"N":"1"},"detail":{"S":"some event detail text"}}}`))
+	_, err := d.c.Call("PutItem", []byte(`{"TableName":"`+table+`","Item":{"BucketStart":{"S":"p`+strconv.Itoa(int(k%1000))+`"},"EventType":{"S":"e`+strconv.FormatInt(k, 10)+`"},"count":{"N":"1"},"detail":{"S":"some event detail text"}}}`))
 	return err
 }
 
 func (d rawDriver) query(partition string) (int, error) {
-	b, err := d.c.call("Query", []byte(`{"TableName":"`+table+`","KeyConditionExpression":"BucketStart = :b","ExpressionAttributeValues":{":b":{"S":"`+partition+`"}}}`))
+	b, err := d.c.Call("Query", []byte(`{"TableName":"`+table+`","KeyConditionExpression":"BucketStart = :b","ExpressionAttributeValues":{":b":{"S":"`+partition+`"}}}`))
 	if err != nil {
 		return 0, err
 	}

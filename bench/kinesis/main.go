@@ -20,7 +20,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -38,6 +37,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/spk-cli/spk/bench/internal/rawaws"
 	local "github.com/spk-cli/spk/provision/local"
 )
 
@@ -268,13 +268,13 @@ func measure(cfg config, name string, bodies [][]byte) (result, error) {
 		return result{}, err
 	}
 	defer stop()
-	c := &client{url: srv.url, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: time.Minute}}
+	c := rawaws.Kinesis(srv.url, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: time.Minute})
 	stream := fmt.Sprintf("bench-%d", rand.IntN(1e9))
-	if _, err := c.call("CreateStream", fmt.Sprintf(`{"StreamName":%q,"ShardCount":%d}`, stream, cfg.shards)); err != nil {
+	if _, err := c.Call("CreateStream", []byte(fmt.Sprintf(`{"StreamName":%q,"ShardCount":%d}`, stream, cfg.shards))); err != nil {
 		return result{}, err
 	}
 	for {
-		out, err := c.call("DescribeStreamSummary", fmt.Sprintf(`{"StreamName":%q}`, stream))
+		out, err := c.Call("DescribeStreamSummary", []byte(fmt.Sprintf(`{"StreamName":%q}`, stream)))
 		if err != nil {
 			return result{}, err
 		}
@@ -301,7 +301,7 @@ func measure(cfg config, name string, bodies [][]byte) (result, error) {
 			for b := range work {
 				body := append(append([]byte(nil), prefix...), b...)
 				for attempt := 0; ; attempt++ {
-					out, err := c.call("PutRecords", string(body))
+					out, err := c.Call("PutRecords", body)
 					if err != nil {
 						errs <- err
 						return
@@ -336,7 +336,7 @@ func measure(cfg config, name string, bodies [][]byte) (result, error) {
 		wg.Add(1)
 		go func(shard int) {
 			defer wg.Done()
-			out, err := c.call("GetShardIterator", fmt.Sprintf(`{"StreamName":%q,"ShardId":"shardId-%012d","ShardIteratorType":"TRIM_HORIZON"}`, stream, shard))
+			out, err := c.Call("GetShardIterator", []byte(fmt.Sprintf(`{"StreamName":%q,"ShardId":"shardId-%012d","ShardIteratorType":"TRIM_HORIZON"}`, stream, shard)))
 			if err != nil {
 				derrs <- err
 				return
@@ -345,7 +345,7 @@ func measure(cfg config, name string, bodies [][]byte) (result, error) {
 			json.Unmarshal(out, &it)
 			iter := it.ShardIterator
 			for {
-				out, err := c.call("GetRecords", fmt.Sprintf(`{"ShardIterator":%q,"Limit":10000}`, iter))
+				out, err := c.Call("GetRecords", []byte(fmt.Sprintf(`{"ShardIterator":%q,"Limit":10000}`, iter)))
 				if err != nil {
 					derrs <- err
 					return
@@ -384,35 +384,4 @@ func measure(cfg config, name string, bodies [][]byte) (result, error) {
 		drainRate: float64(total) / drainSecs,
 		rssMB:     peakRSS(srv.cmd.Process.Pid),
 	}, nil
-}
-
-type client struct {
-	url  string
-	http *http.Client
-}
-
-// call posts one JSON 1.1 request with a well-formed, unverified signature.
-func (c *client) call(op, body string) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodPost, c.url+"/", strings.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now().UTC()
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "Kinesis_20131202."+op)
-	req.Header.Set("X-Amz-Date", now.Format("20060102T150405Z"))
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFAKE/"+now.Format("20060102")+"/us-east-1/kinesis/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("%s: %d %s", op, resp.StatusCode, out)
-	}
-	return out, nil
 }
