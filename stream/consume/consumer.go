@@ -159,6 +159,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 		h.Release(rctx)
 		cancel()
 	}
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.coord.ReleaseOrphans(rctx); err != nil {
+		c.log.Warn("releasing leases taken while stopping failed; they expire after the failover time", "err", err)
+	}
 	return nil
 }
 

@@ -414,6 +414,34 @@ func (h *Handle) Release(ctx context.Context) error {
 	return err
 }
 
+// ReleaseOrphans frees every lease the table says this worker owns but it
+// holds no handle for. A take whose request was cancelled in flight may
+// still have been applied; after Run has stopped, this hands such leases
+// back so a graceful stop leaves nothing owned. Each release is fenced by
+// the counter just read, so a lease another worker took since is untouched.
+func (c *Coordinator) ReleaseOrphans(ctx context.Context) error {
+	leases, err := c.Table.List(ctx)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	held := make(map[string]bool, len(c.held))
+	for k := range c.held {
+		held[k] = true
+	}
+	c.mu.Unlock()
+	var errs []error
+	for _, l := range leases {
+		if l.Owner != c.WorkerID || held[l.Key] {
+			continue
+		}
+		if _, err := c.Table.Release(ctx, l.Key, l.Counter, c.WorkerID); err != nil && !errors.Is(err, ErrLeaseLost) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (c *Coordinator) forget(h *Handle) {
 	c.mu.Lock()
 	if c.held[h.key] == h {

@@ -350,3 +350,44 @@ func TestFinishedLeasesAreNotTakenAndGateChildren(t *testing.T) {
 		t.Fatalf("owners = %v: finished leases must stay free", got)
 	}
 }
+
+// TestReleaseOrphans: a take whose request was cancelled in flight may
+// still have been applied; after a stop, the worker hands back every lease
+// the table says it owns, and leaves other workers' leases alone.
+func TestReleaseOrphans(t *testing.T) {
+	tbl := newTable(t, 3)
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	a := newWorker(tbl, "worker-a", clock)
+	b := newWorker(tbl, "worker-b", clock)
+	b.TakeOnce(ctx) // worker-b holds all three
+	// worker-a "took" one lease behind its own back: the write landed, but
+	// worker-a never learnt it (no handle), as after a cancelled request.
+	for _, h := range b.Held()[:1] {
+		if err := h.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leases, err := tbl.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orphan lease.Lease
+	for _, l := range leases {
+		if l.Owner == "" {
+			orphan = l
+		}
+	}
+	if _, err := tbl.Take(ctx, orphan.Key, orphan.Counter, "worker-a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := owners(t, tbl); got["worker-a"] != 1 || got["worker-b"] != 2 {
+		t.Fatalf("owners before = %v", got)
+	}
+	if err := a.ReleaseOrphans(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := owners(t, tbl); got["worker-a"] != 0 || got[""] != 1 || got["worker-b"] != 2 {
+		t.Fatalf("owners after = %v, want worker-a's orphan free and worker-b's two untouched", got)
+	}
+}
