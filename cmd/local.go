@@ -81,6 +81,7 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	lo.Region = cfg.AWS.Region
 	lo.Logger = f.Logger(cfg)
 
+	local.TuneGC() // this process does nothing but serve
 	srv, err := local.Start(ctx, lo)
 	if err != nil {
 		return fmt.Errorf("local: %w", err)

@@ -2,8 +2,15 @@
 // UpdateItem ADD counter calls/s (the tutorial's per-minute counters: 8
 // concurrent clients over 60 keys of a table with hash BucketStart S and
 // range EventType S), PutItem calls/s and Query items/s. Each endpoint runs
-// as its own process, so its peak RSS (VmHWM) is its own. spk's endpoint
-// is durable (fsync on every group commit); dynalite keeps data in memory.
+// as its own process, so its peak RSS (VmHWM) is its own.
+//
+// Four endpoints are measured in the same run: spk durable (fsync on every
+// group commit, the default), spk in memory (no fsync: the CPU cost alone),
+// dynalite (in memory) and a do-nothing endpoint. The do-nothing endpoint
+// answers every request with a canned response of the right shape and size
+// and does no work at all, so it is the most any endpoint can reach with
+// this client on this machine: the ceiling against which the ratios to
+// dynalite should be read.
 //
 //	go run ./bench/dynamodb -runs 3 -duration 5s
 package main
@@ -15,6 +22,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -22,6 +30,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -47,7 +56,8 @@ type options struct {
 	keys      int
 	dynalite  string
 	serveDir  string
-	onlySpk   bool
+	serveNoop bool
+	endpoints string
 	queryRows int
 	inMemory  bool
 	profile   string
@@ -63,13 +73,21 @@ func main() {
 	flag.IntVar(&o.keys, "keys", 60, "distinct counter keys")
 	flag.IntVar(&o.queryRows, "query-rows", 100, "items per queried partition")
 	flag.StringVar(&o.dynalite, "dynalite", "test/peers/node_modules/.bin/dynalite", "dynalite executable")
-	flag.BoolVar(&o.onlySpk, "spk-only", false, "measure spk's endpoint only")
+	flag.StringVar(&o.endpoints, "endpoints", "spk,spk-memory,dynalite,ceiling", "endpoints to measure, in order: spk (durable), spk-memory, dynalite, ceiling (a do-nothing endpoint)")
 	flag.StringVar(&o.only, "only", "", "measure only this: update, put or query")
 	flag.BoolVar(&o.sdk, "sdk", false, "drive the endpoints with aws-sdk-go-v2 (signing, retries, full decoding) instead of pre-built requests")
 	flag.StringVar(&o.serveDir, "serve", "", "internal: serve spk's endpoint on this data directory")
-	flag.BoolVar(&o.inMemory, "spk-in-memory", false, "run spk's endpoint in memory (no fsync), to separate CPU from disk costs")
-	flag.StringVar(&o.profile, "spk-cpuprofile", "", "write a CPU profile of spk's endpoint to this file")
+	flag.BoolVar(&o.inMemory, "serve-in-memory", false, "internal: serve spk's endpoint in memory")
+	flag.BoolVar(&o.serveNoop, "serve-noop", false, "internal: serve the do-nothing endpoint")
+	flag.StringVar(&o.profile, "spk-cpuprofile", "", "write a CPU profile of spk's endpoint to this file (the last spk endpoint measured)")
 	flag.Parse()
+	if o.serveNoop {
+		if err := serveNoop(o.queryRows); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.serveDir != "" {
 		if err := serve(o.serveDir, o.inMemory, o.profile); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -85,6 +103,7 @@ func main() {
 
 // serve runs spk's durable endpoint until SIGTERM, printing its URL.
 func serve(dir string, inMemory bool, profile string) error {
+	local.TuneGC() // as spk local does
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
@@ -143,23 +162,34 @@ func (t *target) peakRSS() int {
 	return 0
 }
 
-func startSpk(o options) (*target, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
+func startSpk(o options, inMemory bool) (*target, error) {
 	dir, err := os.MkdirTemp("", "spk-bench-*")
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"-serve", dir}
 	name := "spk (durable)"
-	if o.inMemory {
-		args = append(args, "-spk-in-memory")
-		name = "spk (in-memory)"
+	if inMemory {
+		args = append(args, "-serve-in-memory")
+		name = "spk (in memory, no fsync)"
 	}
 	if o.profile != "" {
 		args = append(args, "-spk-cpuprofile", o.profile)
+	}
+	return startSelf(name, args...)
+}
+
+// startNoop starts the do-nothing endpoint.
+func startNoop(o options) (*target, error) {
+	return startSelf("do-nothing endpoint (ceiling)", "-serve-noop", "-query-rows", strconv.Itoa(o.queryRows))
+}
+
+// startSelf re-executes this benchmark as an endpoint process and waits for
+// the URL it prints.
+func startSelf(name string, args ...string) (*target, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stderr = os.Stderr
@@ -178,7 +208,7 @@ func startSpk(o options) (*target, error) {
 		}
 	}
 	cmd.Wait()
-	return nil, errors.New("spk's endpoint exited before listening")
+	return nil, fmt.Errorf("%s exited before listening", name)
 }
 
 func startDynalite(bin string) (*target, error) {
@@ -361,40 +391,101 @@ func run(o options) error {
 	if o.sdk {
 		clientKind = "aws-sdk-go-v2"
 	}
-	fmt.Printf("DynamoDB benchmark: %d clients (%s), %d counter keys, %d runs of %s, %d items per queried partition\n",
-		o.clients, clientKind, o.keys, o.runs, o.duration, o.queryRows)
-	spk, err := startSpk(o)
-	if err != nil {
-		return err
+	fmt.Printf("DynamoDB benchmark: %d clients (%s), %d counter keys, %d runs of %s, %d items per queried partition, %d CPUs\n",
+		o.clients, clientKind, o.keys, o.runs, o.duration, o.queryRows, runtime.NumCPU())
+	type measured struct {
+		name string
+		r    *result
 	}
-	rs, err := bench(spk, o)
-	spk.stop()
-	if err != nil {
-		return fmt.Errorf("spk: %w", err)
-	}
-	var rd *result
-	if !o.onlySpk {
-		dyn, err := startDynalite(o.dynalite)
+	var rows []measured
+	byKey := map[string]*result{}
+	for _, ep := range strings.Split(o.endpoints, ",") {
+		var t *target
+		var err error
+		switch ep = strings.TrimSpace(ep); ep {
+		case "spk":
+			t, err = startSpk(o, false)
+		case "spk-memory":
+			t, err = startSpk(o, true)
+		case "dynalite":
+			t, err = startDynalite(o.dynalite)
+		case "ceiling":
+			t, err = startNoop(o)
+		default:
+			return fmt.Errorf("unknown endpoint %q in -endpoints; use spk, spk-memory, dynalite or ceiling", ep)
+		}
 		if err != nil {
 			return err
 		}
-		rd, err = bench(dyn, o)
-		dyn.stop()
+		r, err := bench(t, o)
+		t.stop()
 		if err != nil {
-			return fmt.Errorf("dynalite: %w", err)
+			return fmt.Errorf("%s: %w", t.name, err)
 		}
+		rows = append(rows, measured{t.name, r})
+		byKey[ep] = r
 	}
-	fmt.Printf("%-28s %14s %14s %16s %12s\n", "endpoint", "UpdateItem/s", "PutItem/s", "Query items/s", "peak RSS")
-	row := func(name string, r *result) {
-		fmt.Printf("%-28s %14.0f %14.0f %16.0f %9d MB\n", name, median(r.update), median(r.put), median(r.query), r.rss/1024)
+	fmt.Printf("%-32s %14s %14s %16s %12s\n", "endpoint (medians)", "UpdateItem/s", "PutItem/s", "Query items/s", "peak RSS")
+	for _, m := range rows {
+		fmt.Printf("%-32s %14.0f %14.0f %16.0f %9d MB\n", m.name, median(m.r.update), median(m.r.put), median(m.r.query), m.r.rss/1024)
 	}
-	row(spk.name, rs)
-	if rd != nil {
-		row("dynalite (in-memory)", rd)
-		fmt.Printf("%-28s %13.1fx %13.1fx %15.1fx\n", "ratio spk/dynalite",
-			median(rs.update)/median(rd.update), median(rs.put)/median(rd.put), median(rs.query)/median(rd.query))
+	ratio := func(label string, a, b *result) {
+		if a == nil || b == nil {
+			return
+		}
+		fmt.Printf("%-32s %13.2fx %13.2fx %15.2fx\n", label,
+			median(a.update)/median(b.update), median(a.put)/median(b.put), median(a.query)/median(b.query))
 	}
+	ratio("ratio spk/dynalite", byKey["spk"], byKey["dynalite"])
+	ratio("ratio spk in memory/dynalite", byKey["spk-memory"], byKey["dynalite"])
+	ratio("ratio ceiling/dynalite", byKey["ceiling"], byKey["dynalite"])
+	ratio("spk as a share of the ceiling", byKey["spk"], byKey["ceiling"])
+	ratio("spk in memory, share of ceiling", byKey["spk-memory"], byKey["ceiling"])
 	return nil
+}
+
+// serveNoop serves the do-nothing endpoint until SIGTERM, printing its URL.
+// It reads each request whole and answers with a canned response of the
+// shape and size spk sends (a Query returns queryRows items), so it costs
+// what the HTTP exchange costs and nothing more.
+func serveNoop(queryRows int) error {
+	var q strings.Builder
+	q.WriteString(`{"Count":` + strconv.Itoa(queryRows) + `,"Items":[`)
+	for j := 0; j < queryRows; j++ {
+		if j > 0 {
+			q.WriteByte(',')
+		}
+		fmt.Fprintf(&q, `{"BucketStart":{"S":"q0"},"EventType":{"S":"e%04d"},"count":{"N":"%d"},"detail":{"S":"some event detail text"}}`, j, j)
+	}
+	q.WriteString(`],"ScannedCount":` + strconv.Itoa(queryRows) + `}`)
+	bodies := map[string][]byte{
+		"DynamoDB_20120810.DescribeTable": []byte(`{"Table":{"TableName":"` + table + `","TableStatus":"ACTIVE"}}`),
+		"DynamoDB_20120810.UpdateItem":    []byte(`{"Attributes":{"count":{"N":"1"}}}`),
+		"DynamoDB_20120810.Query":         []byte(q.String()),
+	}
+	empty := []byte(`{}`)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		b, ok := bodies[r.Header.Get("X-Amz-Target")]
+		if !ok {
+			b = empty
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/x-amz-json-1.0")
+		h.Set("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
+		h.Set("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
+		h.Set("Content-Length", strconv.Itoa(len(b)))
+		w.Write(b)
+	}))
+	fmt.Println("URL http://" + ln.Addr().String())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	return ln.Close()
 }
 
 // driver issues the three measured requests.

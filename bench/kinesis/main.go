@@ -76,6 +76,7 @@ func serve(dir string) int {
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 	}
+	local.TuneGC() // as spk local does
 	opts := local.DefaultOptions()
 	opts.Addr = "127.0.0.1:0"
 	opts.DataDir = dir

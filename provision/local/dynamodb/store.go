@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -10,13 +11,13 @@ import (
 )
 
 // Writes go through one committer goroutine. It takes every write waiting
-// and applies them, in order, in a single bbolt transaction: one fsync for
-// the group, no artificial delay, and each write's read-modify-write is
+// and applies them, in order, in a single bbolt transaction: one commit
+// (two fsyncs) for the group, and each write's read-modify-write is
 // serialised with every other write (ten concurrent ADDs give exactly ten).
 // A write is acknowledged only after its transaction committed. This is
-// bbolt's Batch without its wait: Batch holds a group open for
-// MaxBatchDelay, while here the next group starts the moment the previous
-// one committed, made of whatever arrived during that commit's fsync.
+// bbolt's Batch without its fixed wait: Batch holds every group open for
+// MaxBatchDelay, so a lone writer always waits; here a group waits only
+// for writers known to be on their way back (see grouper).
 
 type commitOp struct {
 	apply func(tx *bolt.Tx) error
@@ -49,6 +50,7 @@ func (s *Service) commit(apply func(tx *bolt.Tx) error) error {
 func (s *Service) committer() {
 	defer s.wg.Done()
 	group := make([]*commitOp, 0, maxGroup)
+	var g grouper
 	for {
 		var op *commitOp
 		select {
@@ -73,8 +75,60 @@ func (s *Service) committer() {
 				break fill
 			}
 		}
+		if want := g.want(); len(group) < want {
+			group = s.linger(group, want, g.patience())
+		}
+		started := time.Now()
 		s.runGroup(group)
+		g.done(len(group), len(s.commits), time.Since(started))
 	}
+}
+
+// linger waits, at most patience, for the group to reach want writes.
+func (s *Service) linger(group []*commitOp, want int, patience time.Duration) []*commitOp {
+	timer := time.NewTimer(patience)
+	defer timer.Stop()
+	for len(group) < want {
+		select {
+		case op := <-s.commits:
+			group = append(group, op)
+		case <-timer.C:
+			return group
+		case <-s.stop:
+			return group
+		}
+	}
+	return group
+}
+
+// grouper sizes commit groups. Each commit costs about one fsync however
+// many writes share it, so throughput is writes per group over commit
+// time. Synchronous clients fall into convoys: the writes acknowledged by
+// one commit come back while the next is under way, so eight clients
+// settle into two groups of four that take turns, each paying a whole
+// commit. The grouper counts the writers in play (the group just committed
+// and those that queued meanwhile) and lets the next group wait a fraction
+// of a commit for the ones still on their way back, so all of them share
+// one commit. A lone writer never waits, and a group waits at most as
+// long as the last commit took: the wait is repaid as soon as one
+// straggler joins instead of paying a commit of its own.
+type grouper struct {
+	writers  int           // writers in play at the end of the last commit
+	lastCost time.Duration // duration of the last commit
+}
+
+// maxLinger bounds the wait when commits are slow (a busy disk).
+const maxLinger = time.Millisecond
+
+func (g *grouper) want() int { return g.writers }
+
+func (g *grouper) patience() time.Duration {
+	return min(g.lastCost, maxLinger)
+}
+
+func (g *grouper) done(size, queued int, cost time.Duration) {
+	g.lastCost = cost
+	g.writers = min(size+queued, maxGroup)
 }
 
 func (s *Service) runGroup(group []*commitOp) {
