@@ -240,7 +240,7 @@ type readPlan struct {
 
 type readResult struct {
 	items    []attr.Item
-	raw      []byte // items already encoded, comma-separated (fast path)
+	raw      []byte // pageHeadroom bytes, then items already encoded, comma-separated (fast path)
 	rawCount int
 	scanned  int
 	last     attr.Item
@@ -253,10 +253,21 @@ func (p *readPlan) plain() bool {
 	return p.filter == nil && p.paths == nil && p.index == nil && !p.count
 }
 
+// firstPageBuffer is the starting size of a page's encoded items: most
+// pages fit, so the buffer is rarely regrown. The items start after
+// pageHeadroom bytes, where the response's opening is written once the
+// counts are known; it is longer than that opening can be.
+const (
+	firstPageBuffer = 16 << 10
+	pageHeadroom    = 80
+)
+
 // visitStored is visit for the plain case.
 func (p *readPlan) visitStored(r *readResult, stored []byte) (bool, error) {
 	if r.rawCount > 0 {
 		r.raw = append(r.raw, ',')
+	} else if r.raw == nil {
+		r.raw = make([]byte, pageHeadroom, firstPageBuffer)
 	}
 	var size int
 	var err error
@@ -795,11 +806,21 @@ func (s *Service) read(body []byte, isQuery bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := []byte(`{"Count":`)
-	b = fmt.Appendf(b, "%d,\"ScannedCount\":%d", len(r.items)+r.rawCount, r.scanned)
-	if !p.count {
-		b = append(b, `,"Items":[`...)
-		b = append(b, r.raw...)
+	// The items were encoded after room left for this prefix, which is
+	// only known now: writing it in place saves copying the page.
+	prefix := fmt.Appendf(make([]byte, 0, pageHeadroom), `{"Count":%d,"ScannedCount":%d`, len(r.items)+r.rawCount, r.scanned)
+	var b []byte
+	if p.count {
+		b = prefix
+	} else {
+		prefix = append(prefix, `,"Items":[`...)
+		if r.raw != nil {
+			start := pageHeadroom - len(prefix)
+			copy(r.raw[start:], prefix)
+			b = r.raw[start:]
+		} else {
+			b = prefix
+		}
 		for i, it := range r.items {
 			if i > 0 || r.rawCount > 0 {
 				b = append(b, ',')

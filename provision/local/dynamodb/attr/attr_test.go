@@ -197,3 +197,29 @@ func TestAppendStoredJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendStringEscapesAsJSONDoes(t *testing.T) {
+	for _, in := range []string{
+		"", "plain", `quote " and backslash \`, "tab\tnewline\ncr\r", "\x00\x01\x1f\x7f",
+		"héllo wörld ✓ 𝄞", "bad \xff utf-8 \xe2\x82", "</script>&",
+	} {
+		got := string(AppendString(nil, in))
+		if !json.Valid([]byte(got)) {
+			t.Fatalf("AppendString(%q) = %s, not valid JSON", in, got)
+		}
+		var back string
+		if err := json.Unmarshal([]byte(got), &back); err != nil {
+			t.Fatal(err)
+		}
+		// encoding/json, like AWS, replaces each invalid byte.
+		ref, _ := json.Marshal(in)
+		var want string
+		json.Unmarshal(ref, &want)
+		if back != want {
+			t.Fatalf("AppendString(%q) decodes to %q, want %q", in, back, want)
+		}
+		if fromBytes := string(AppendString(nil, []byte(in))); fromBytes != got {
+			t.Fatalf("AppendString of bytes %q = %s, of the string %s", in, fromBytes, got)
+		}
+	}
+}

@@ -285,7 +285,7 @@ func (r *reader) itemJSON(b []byte, size *int) []byte {
 		}
 		k := r.bytes()
 		*size += len(k)
-		b = AppendString(b, string(k))
+		b = AppendString(b, k)
 		b = append(b, ':')
 		b = r.valueJSON(b, size)
 	}
@@ -305,7 +305,7 @@ func (r *reader) valueJSON(b []byte, size *int) []byte {
 	case S:
 		s := r.bytes()
 		*size += len(s)
-		b = AppendString(b, string(s))
+		b = AppendString(b, s)
 	case N:
 		s := string(r.bytes())
 		*size += numberSize(s)
@@ -351,10 +351,10 @@ func (r *reader) valueJSON(b []byte, size *int) []byte {
 			switch k {
 			case SS:
 				*size += len(x)
-				b = AppendString(b, string(x))
+				b = AppendString(b, x)
 			case NS:
 				*size += numberSize(string(x))
-				b = AppendString(b, string(x))
+				b = AppendString(b, x)
 			default:
 				*size += len(x)
 				b = appendBase64(b, x)
@@ -376,7 +376,7 @@ func (r *reader) itemJSONCounted(b []byte, size *int) []byte {
 		}
 		k := r.bytes()
 		*size += 1 + len(k)
-		b = AppendString(b, string(k))
+		b = AppendString(b, k)
 		b = append(b, ':')
 		b = r.valueJSON(b, size)
 	}
