@@ -292,22 +292,28 @@ func (r *reader) itemJSON(b []byte, size *int) []byte {
 	return append(b, '}')
 }
 
+// jsonOpening is what a value's JSON starts with, by kind: {"S":
+var jsonOpening = func() (o [BS + 1]string) {
+	for k := range o {
+		o[k] = `{"` + Kind(k).String() + `":`
+	}
+	return o
+}()
+
 func (r *reader) valueJSON(b []byte, size *int) []byte {
 	k := Kind(r.byte())
 	if r.err != nil || k == Invalid || k > BS {
 		r.err = errCorrupt
 		return b
 	}
-	b = append(b, `{"`...)
-	b = append(b, k.String()...)
-	b = append(b, `":`...)
+	b = append(b, jsonOpening[k]...)
 	switch k {
 	case S:
 		s := r.bytes()
 		*size += len(s)
 		b = AppendString(b, s)
 	case N:
-		s := string(r.bytes())
+		s := r.bytes()
 		*size += numberSize(s)
 		b = AppendString(b, s)
 	case B:
@@ -353,7 +359,7 @@ func (r *reader) valueJSON(b []byte, size *int) []byte {
 				*size += len(x)
 				b = AppendString(b, x)
 			case NS:
-				*size += numberSize(string(x))
+				*size += numberSize(x)
 				b = AppendString(b, x)
 			default:
 				*size += len(x)

@@ -105,8 +105,8 @@ func AddNumbers(a, b string, subtract bool) (string, string) {
 // numberSize is the storage size DynamoDB counts for a number: about one
 // byte per two significant digits, plus one, plus one when negative. It
 // reads the canonical text directly (this runs for every item read).
-func numberSize(s string) int {
-	neg := strings.HasPrefix(s, "-")
+func numberSize[T string | []byte](s T) int {
+	neg := len(s) > 0 && s[0] == '-'
 	first, last := -1, -1
 	digits := 0
 	for i := 0; i < len(s); i++ {
