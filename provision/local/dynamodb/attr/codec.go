@@ -272,11 +272,13 @@ func SortedKeys[V any](m map[string]V) []string {
 func AppendStoredJSON(b []byte, stored []byte) ([]byte, int, error) {
 	r := &reader{b: stored}
 	size := 0
-	b = r.itemJSON(b, &size)
+	b = r.itemJSON(b, &size, 0)
 	return b, size, r.err
 }
 
-func (r *reader) itemJSON(b []byte, size *int) []byte {
+// itemJSON transcodes an item, or a map value when perEntry is 1: DynamoDB
+// counts one extra byte for each entry of a map.
+func (r *reader) itemJSON(b []byte, size *int, perEntry int) []byte {
 	n := r.uvarint()
 	b = append(b, '{')
 	for i := 0; i < n && r.err == nil; i++ {
@@ -284,7 +286,7 @@ func (r *reader) itemJSON(b []byte, size *int) []byte {
 			b = append(b, ',')
 		}
 		k := r.bytes()
-		*size += len(k)
+		*size += perEntry + len(k)
 		b = AppendString(b, k)
 		b = append(b, ':')
 		b = r.valueJSON(b, size)
@@ -332,7 +334,7 @@ func (r *reader) valueJSON(b []byte, size *int) []byte {
 		b = append(b, "true"...)
 	case M:
 		inner := 0
-		b = r.itemJSONCounted(b, &inner)
+		b = r.itemJSON(b, &inner, 1)
 		*size += 3 + inner
 	case L:
 		n := r.uvarint()
@@ -367,24 +369,6 @@ func (r *reader) valueJSON(b []byte, size *int) []byte {
 			}
 		}
 		b = append(b, ']')
-	}
-	return append(b, '}')
-}
-
-// itemJSONCounted is itemJSON for a map value, whose entries each count one
-// extra byte.
-func (r *reader) itemJSONCounted(b []byte, size *int) []byte {
-	n := r.uvarint()
-	b = append(b, '{')
-	for i := 0; i < n && r.err == nil; i++ {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		k := r.bytes()
-		*size += 1 + len(k)
-		b = AppendString(b, k)
-		b = append(b, ':')
-		b = r.valueJSON(b, size)
 	}
 	return append(b, '}')
 }
