@@ -67,6 +67,13 @@ type streamMeta struct {
 	Shards         []*shardMeta      `json:"shards"`
 	InitialShards  int               `json:"initial"`
 	Pending        *pendingChange    `json:"pending,omitempty"`
+	// Server-side encryption: "" (NONE) or "KMS", and the key named.
+	EncryptionType string `json:"enc,omitempty"`
+	KeyID          string `json:"key,omitempty"`
+	// Enhanced monitoring's shard-level metrics, in canonical order.
+	ShardLevelMetrics []string `json:"metrics,omitempty"`
+	// Resource policy (JSON text); "" when none.
+	Policy string `json:"policy,omitempty"`
 }
 
 // stream is a stream in memory. mu guards everything in meta and the
