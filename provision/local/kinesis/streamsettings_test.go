@@ -8,12 +8,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	local "github.com/spk-cli/spk/provision/local"
 )
 
 func init() {
@@ -412,4 +416,105 @@ func TestResourcePolicy(t *testing.T) {
 	missing := uniqueName("nope")
 	_, err = tg.client.GetResourcePolicy(ctx, &kinesis.GetResourcePolicyInput{ResourceARN: aws.String(tg.arn(missing))})
 	wantAPIError(t, err, "ResourceNotFoundException", "Stream "+missing+" under account "+account+" not found.")
+}
+
+// TestStreamSettingsSurviveRestart stops the endpoint with two streams
+// UPDATING and every new setting made, and checks a restart on the same
+// data directory keeps the settings and finishes the updates.
+func TestStreamSettingsSurviveRestart(t *testing.T) {
+	if os.Getenv("SPK_CONFORMANCE_ENDPOINT") != "" {
+		t.Skip("restarts spk's own endpoint")
+	}
+	dir := t.TempDir()
+	start := func(updateDelay time.Duration) (*local.Server, *kinesis.Client) {
+		opts := local.DefaultOptions()
+		opts.Addr, opts.DataDir = "127.0.0.1:0", dir
+		opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = -1, -1, updateDelay
+		srv, err := local.Start(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv, newClient(srv.URL(), "AKIAFAKE", "secret")
+	}
+	ctx := context.Background()
+	srv, c := start(time.Hour) // updates stay UPDATING until the restart
+	a, b := "settings-a", "settings-b"
+	arnA := "arn:aws:kinesis:us-east-1:" + account + ":stream/" + a
+	for _, n := range []string{a, b} {
+		if _, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(n), ShardCount: aws.Int32(2)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	policy := `{"Version":"2012-10-17","Statement":[]}`
+	steps := []func() error{
+		func() error {
+			_, err := c.EnableEnhancedMonitoring(ctx, &kinesis.EnableEnhancedMonitoringInput{StreamName: &a, ShardLevelMetrics: []types.MetricsName{types.MetricsNameIncomingRecords}})
+			return err
+		},
+		func() error {
+			_, err := c.TagResource(ctx, &kinesis.TagResourceInput{ResourceARN: &arnA, Tags: map[string]string{"team": "data"}})
+			return err
+		},
+		func() error {
+			_, err := c.PutResourcePolicy(ctx, &kinesis.PutResourcePolicyInput{ResourceARN: &arnA, Policy: &policy})
+			return err
+		},
+		func() error {
+			_, err := c.StartStreamEncryption(ctx, &kinesis.StartStreamEncryptionInput{StreamName: &a, EncryptionType: types.EncryptionTypeKms, KeyId: aws.String("my-key")})
+			return err
+		},
+		func() error {
+			_, err := c.UpdateStreamMode(ctx, &kinesis.UpdateStreamModeInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:" + account + ":stream/" + b), StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}})
+			return err
+		},
+	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	for _, n := range []string{a, b} {
+		sum, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(n)})
+		if err != nil || sum.StreamDescriptionSummary.StreamStatus != types.StreamStatusUpdating {
+			t.Fatalf("stream %s before the restart: %v %v, want UPDATING", n, sum, err)
+		}
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// With no update delay, the interrupted updates finish during start-up.
+	srv, c = start(-1)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	sumA, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa := sumA.StreamDescriptionSummary
+	if sa.StreamStatus != types.StreamStatusActive || sa.EncryptionType != types.EncryptionTypeKms || aws.ToString(sa.KeyId) != "my-key" ||
+		len(sa.EnhancedMonitoring) != 1 || fmt.Sprint(sa.EnhancedMonitoring[0].ShardLevelMetrics) != "[IncomingRecords]" {
+		t.Fatalf("stream a after restart: %s %s key %s metrics %v", sa.StreamStatus, sa.EncryptionType, aws.ToString(sa.KeyId), sa.EnhancedMonitoring)
+	}
+	tags, err := c.ListTagsForResource(ctx, &kinesis.ListTagsForResourceInput{ResourceARN: &arnA})
+	if err != nil || len(tags.Tags) != 1 || *tags.Tags[0].Key != "team" {
+		t.Fatalf("tags after restart: %v %v", tags, err)
+	}
+	got, err := c.GetResourcePolicy(ctx, &kinesis.GetResourcePolicyInput{ResourceARN: &arnA})
+	if err != nil || *got.Policy != policy {
+		t.Fatalf("policy after restart: %v %v", got, err)
+	}
+	sumB, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sb := sumB.StreamDescriptionSummary; sb.StreamStatus != types.StreamStatusActive || sb.StreamModeDetails.StreamMode != types.StreamModeOnDemand {
+		t.Fatalf("stream b after restart: %s %s, want ACTIVE ON_DEMAND", sb.StreamStatus, sb.StreamModeDetails.StreamMode)
+	}
+	limits, err := c.DescribeLimits(ctx, &kinesis.DescribeLimitsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *limits.OpenShardCount != 4 || *limits.OnDemandStreamCount != 1 {
+		t.Fatalf("limits after restart: %d open shards, %d on-demand streams; want 4 and 1", *limits.OpenShardCount, *limits.OnDemandStreamCount)
+	}
 }
