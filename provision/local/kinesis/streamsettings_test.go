@@ -17,8 +17,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/fxamacker/cbor/v2"
+
 	local "github.com/spk-cli/spk/provision/local"
 )
+
+func cborBody(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := cbor.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func cborUnmarshal(b []byte, v any) error { return cbor.Unmarshal(b, v) }
 
 func init() {
 	for _, id := range []string{"stream-mode", "limits", "encryption", "enhanced-monitoring", "resource-tags", "resource-policy"} {
@@ -39,6 +52,7 @@ func init() {
 		"monitoring-active":         "changes enhanced monitoring while the stream is UPDATING",
 		"resource-arn-validation":   "answers a malformed ResourceARN with InvalidArgumentException, not ValidationException",
 		"resource-policy-delete":    "deleting a resource policy that does not exist is not an error",
+		"record-encryption":         "gives records put unencrypted EncryptionType NONE, where spk leaves the member out",
 		"resource-policy-empty":     "answers GetResourcePolicy on a stream without a policy with ResourceNotFoundException, not {\"Policy\":\"{}\"}",
 	} {
 		peerSkips["kinesis-local"][id] = reason
@@ -222,10 +236,43 @@ func TestStreamEncryption(t *testing.T) {
 	if d := desc.StreamDescription; d.EncryptionType != types.EncryptionTypeKms || aws.ToString(d.KeyId) != key {
 		t.Fatalf("description encryption %s key %v, want KMS %s", d.EncryptionType, aws.ToString(d.KeyId), key)
 	}
+	// Records put while encrypted say so, in the put's answer and in GetRecords.
+	if put := tg.put(t, name, "p", "secret"); put.EncryptionType != types.EncryptionTypeKms {
+		t.Errorf("PutRecord EncryptionType %s on an encrypted stream, want KMS", put.EncryptionType)
+	}
+	puts, err := tg.client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: &name, Records: []types.PutRecordsRequestEntry{{PartitionKey: aws.String("p"), Data: []byte("more")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if puts.EncryptionType != types.EncryptionTypeKms {
+		t.Errorf("PutRecords EncryptionType %s on an encrypted stream, want KMS", puts.EncryptionType)
+	}
 	if _, err := tg.client.StopStreamEncryption(ctx, &kinesis.StopStreamEncryptionInput{StreamARN: aws.String(tg.arn(name)), EncryptionType: types.EncryptionTypeKms, KeyId: &key}); err != nil {
 		t.Fatal(err)
 	}
 	tg.waitStatus(t, name, types.StreamStatusActive)
+	if put := tg.put(t, name, "p", "plain"); put.EncryptionType != types.EncryptionTypeNone {
+		t.Errorf("PutRecord EncryptionType %s after StopStreamEncryption, want NONE", put.EncryptionType)
+	}
+	recs := tg.getRecords(t, tg.iterator(t, name, "shardId-000000000000", types.ShardIteratorTypeTrimHorizon, nil), 0).Records
+	var got []string
+	for _, r := range recs {
+		got = append(got, string(r.Data)+":"+string(r.EncryptionType))
+	}
+	if want := "[secret:KMS more:KMS plain:]"; fmt.Sprint(got) != want && !tg.differs(t, "record-encryption") {
+		t.Errorf("records %v, want %s", got, want)
+	}
+	// CBOR answers carry the same.
+	if tg.peer == "" {
+		it := tg.iterator(t, name, "shardId-000000000000", types.ShardIteratorTypeTrimHorizon, nil)
+		resp, body := tg.rawPost(t, "Kinesis_20131202.GetRecords", "application/x-amz-cbor-1.1", cborBody(t, map[string]any{"ShardIterator": it}))
+		var out struct {
+			Records []struct{ EncryptionType string }
+		}
+		if resp.StatusCode != 200 || cborUnmarshal(body, &out) != nil || len(out.Records) != 3 || out.Records[0].EncryptionType != "KMS" || out.Records[2].EncryptionType != "" {
+			t.Errorf("CBOR GetRecords: %d %+v", resp.StatusCode, out)
+		}
+	}
 	if sum := tg.summary(t, name); sum.EncryptionType != types.EncryptionTypeNone || sum.KeyId != nil {
 		t.Fatalf("after StopStreamEncryption: %s key %v, want NONE and no key", sum.EncryptionType, aws.ToString(sum.KeyId))
 	}
@@ -473,6 +520,9 @@ func TestStreamSettingsSurviveRestart(t *testing.T) {
 			t.Fatalf("step %d: %v", i, err)
 		}
 	}
+	if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &a, PartitionKey: aws.String("p"), Data: []byte("x"), ExplicitHashKey: aws.String("0")}); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []string{a, b} {
 		sum, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(n)})
 		if err != nil || sum.StreamDescriptionSummary.StreamStatus != types.StreamStatusUpdating {
@@ -502,6 +552,14 @@ func TestStreamSettingsSurviveRestart(t *testing.T) {
 	got, err := c.GetResourcePolicy(ctx, &kinesis.GetResourcePolicyInput{ResourceARN: &arnA})
 	if err != nil || *got.Policy != policy {
 		t.Fatalf("policy after restart: %v %v", got, err)
+	}
+	it, err := c.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: &a, ShardId: aws.String("shardId-000000000000"), ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator})
+	if err != nil || len(recs.Records) != 1 || recs.Records[0].EncryptionType != types.EncryptionTypeKms {
+		t.Fatalf("record put encrypted, after restart: %v %v", recs, err)
 	}
 	sumB, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &b})
 	if err != nil {
