@@ -49,7 +49,8 @@ func (s *Service) resolveTaggable(arn string) (*taggable, *apiError) {
 	name, consumer, isConsumer := strings.Cut(resource, "/consumer/")
 	if isConsumer {
 		// Consumers are not kept yet: none can be found.
-		return nil, clientErr("ResourceNotFoundException", "Consumer %s under account %s not found.", consumer, s.env.AccountID)
+		consumer, _, _ = strings.Cut(consumer, ":")
+		return nil, clientErr("ResourceNotFoundException", "Consumer %s of stream %s under account %s not found.", consumer, name, s.env.AccountID)
 	}
 	if region != s.env.Region || account != s.env.AccountID {
 		return nil, s.streamNotFound(name)
