@@ -211,6 +211,18 @@ var operations = map[string]operation{
 	"ListTagsForStream":             (*Service).listTagsForStream,
 	"IncreaseStreamRetentionPeriod": (*Service).increaseRetention,
 	"DecreaseStreamRetentionPeriod": (*Service).decreaseRetention,
+	"UpdateStreamMode":              (*Service).updateStreamMode,
+	"DescribeLimits":                (*Service).describeLimits,
+	"StartStreamEncryption":         (*Service).startStreamEncryption,
+	"StopStreamEncryption":          (*Service).stopStreamEncryption,
+	"EnableEnhancedMonitoring":      (*Service).enableEnhancedMonitoring,
+	"DisableEnhancedMonitoring":     (*Service).disableEnhancedMonitoring,
+	"TagResource":                   (*Service).tagResource,
+	"UntagResource":                 (*Service).untagResource,
+	"ListTagsForResource":           (*Service).listTagsForResource,
+	"PutResourcePolicy":             (*Service).putResourcePolicy,
+	"GetResourcePolicy":             (*Service).getResourcePolicy,
+	"DeleteResourcePolicy":          (*Service).deleteResourcePolicy,
 }
 
 // ServeOp implements service.Handler.
