@@ -63,6 +63,7 @@ var peerSkips = map[string]map[string]string{
 		"validation-before-lookup":          "looks the stream up before validating the request's members",
 		"validation-all-members":            "reports invalid members one at a time, as InvalidArgumentException or SerializationException, not all in one ValidationException",
 		"validation-serialization-blob":     "answers undecodable base64 with ResourceNotFoundException or an empty HTTP 500, not SerializationException",
+		"validation-serialization-key":      "puts a SerializationException's text under \"message\", where Kinesis's deserialiser uses \"Message\"",
 		"validation-serialization-truncate": "refuses a fractional Integer instead of truncating it",
 		"loose-shard-ids":                   "takes shard ids literally: \"1\" or \"shardId-1\" name no shard",
 		"validation-tags":                   "answers tag count and length violations with InvalidArgumentException, and accepts an empty Tags map or TagKeys list",

@@ -180,7 +180,12 @@ func (c codec) writeRaw(w http.ResponseWriter, status int, body []byte) {
 func (c codec) writeError(w http.ResponseWriter, e *apiError) {
 	body := map[string]string{"__type": e.Type}
 	if e.Message != "" {
-		body["message"] = e.Message
+		// Kinesis's deserialiser, unlike the service, capitalises the key.
+		key := "message"
+		if e.Type == "SerializationException" {
+			key = "Message"
+		}
+		body[key] = e.Message
 	}
 	c.write(w, e.Status, body)
 }

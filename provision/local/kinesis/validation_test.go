@@ -212,6 +212,15 @@ func TestValidationSerialization(t *testing.T) {
 		{"first offending member in document order", "CreateStream", `{"ShardCount":"x","StreamName":1}`, se,
 			"class java.lang.String can not be converted to an Integer", ""},
 	})
+	t.Run("Message key", func(t *testing.T) {
+		if tg.differs(t, "validation-serialization-key") {
+			return
+		}
+		_, body := tg.rawPost(t, "Kinesis_20131202.ListStreams", "application/x-amz-json-1.1", []byte(`{"Limit":"ten"}`))
+		if !strings.Contains(string(body), `"Message":`) {
+			t.Fatalf("SerializationException body %s: want the message under \"Message\"", body)
+		}
+	})
 	t.Run("fractional integer is truncated", func(t *testing.T) {
 		if tg.differs(t, "validation-serialization-truncate") {
 			return
