@@ -24,6 +24,10 @@ type putEntry struct {
 	PartitionKey    string  `json:"PartitionKey"`
 	ExplicitHashKey *string `json:"ExplicitHashKey"`
 	Data            []byte  `json:"Data"`
+	// pkMissing tells a missing PartitionKey from an empty one; it is
+	// worked out only for requests with an empty key (see markMissingKeys),
+	// which are invalid either way, so valid requests pay nothing for it.
+	pkMissing bool
 }
 
 // putResult is the outcome of one putEntry.
@@ -38,7 +42,11 @@ type putResult struct {
 // "records.N.member." for PutRecords.
 // Kinesis reports partitionKey, explicitHashKey, then data.
 func validateEntry(v *validation, e *putEntry, present bool, prefix string) {
-	v.length(e.PartitionKey, prefix+"partitionKey", 1, 256)
+	if e.pkMissing {
+		v.notNull(false, prefix+"partitionKey")
+	} else {
+		v.length(e.PartitionKey, prefix+"partitionKey", 1, 256)
+	}
 	v.decimal(e.ExplicitHashKey, prefix+"explicitHashKey", 39)
 	if !present {
 		v.notNull(false, prefix+"data")
@@ -163,6 +171,11 @@ func (s *Service) putRecord(c codec, body []byte) (any, *apiError) {
 	if err := c.decode(body, &in); err != nil {
 		return nil, serializationErr(err)
 	}
+	if in.PartitionKey == "" {
+		var probe struct{ PartitionKey *string }
+		c.decode(body, &probe)
+		in.pkMissing = probe.PartitionKey == nil
+	}
 	var v validation
 	v.decimal(in.SequenceNumberForOrdering, "sequenceNumberForOrdering", 129)
 	validateEntry(&v, &in.putEntry, in.Data != nil, "")
@@ -263,6 +276,26 @@ func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiE
 	return st, res, nil
 }
 
+// markMissingKeys sets pkMissing on the entries of a decoded PutRecords
+// request that have no PartitionKey at all, decoding the body once more
+// only when some entry's key is empty.
+func markMissingKeys(c codec, body []byte, in *putRecordsInput) {
+	empty := false
+	for i := range in.Records {
+		empty = empty || in.Records[i].PartitionKey == ""
+	}
+	if !empty {
+		return
+	}
+	var probe struct{ Records []struct{ PartitionKey *string } }
+	if c.decode(body, &probe) != nil || len(probe.Records) != len(in.Records) {
+		return
+	}
+	for i, r := range probe.Records {
+		in.Records[i].pkMissing = r.PartitionKey == nil
+	}
+}
+
 // recordsListString renders a list of n entries as Java's toString would.
 func recordsListString(n int) string {
 	b := []byte{'['}
@@ -280,6 +313,7 @@ func (s *Service) putRecords(c codec, body []byte) (any, *apiError) {
 	if err := c.decode(body, &in); err != nil {
 		return nil, serializationErr(err)
 	}
+	markMissingKeys(c, body, &in)
 	st, res, apiErr := s.doPutRecords(&in)
 	if apiErr != nil {
 		return nil, apiErr

@@ -139,6 +139,12 @@ func TestValidationAllMembers(t *testing.T) {
 			violation("a b", "streamName", namePattern)), ""},
 		{"leading zero", "PutRecord", `{"StreamName":"s","PartitionKey":"p","ExplicitHashKey":"01","Data":"eA=="}`, "ValidationException", violations(
 			violation("01", "explicitHashKey", "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})")), "validation-decimal-anchor"},
+		{"PutRecord missing members", "PutRecord", `{"StreamName":"s"}`, "ValidationException", violations(
+			violation("null", "partitionKey", "Member must not be null"),
+			violation("null", "data", "Member must not be null")), ""},
+		{"PutRecords missing partition key", "PutRecords", `{"StreamName":"s","Records":[{"Data":"eA=="},{"PartitionKey":"","Data":"eA=="}]}`, "ValidationException", violations(
+			violation("null", "records.1.member.partitionKey", "Member must not be null"),
+			violation("", "records.2.member.partitionKey", minLen1)), ""},
 		{"PutRecords entries", "PutRecords", `{"StreamName":"s","Records":[{"PartitionKey":"p","Data":"eA=="},{"PartitionKey":"","ExplicitHashKey":"x","Data":"eA=="}]}`, "ValidationException", violations(
 			violation("", "records.2.member.partitionKey", minLen1),
 			violation("x", "records.2.member.explicitHashKey", "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})")), ""},
