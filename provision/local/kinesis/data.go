@@ -287,7 +287,9 @@ func markMissingKeys(c codec, body []byte, in *putRecordsInput) {
 	if !empty {
 		return
 	}
-	var probe struct{ Records []struct{ PartitionKey *string } }
+	var probe struct {
+		Records []struct{ PartitionKey *string }
+	}
 	if c.decode(body, &probe) != nil || len(probe.Records) != len(in.Records) {
 		return
 	}
