@@ -3,7 +3,6 @@ package kinesis
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 )
 
@@ -175,14 +174,13 @@ func (v *validation) shardID(id *string, field string, required bool) {
 
 const streamARNPattern = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+"
 
-var streamARNRe = regexp.MustCompile("^arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+$")
-
 // streamARN validates a StreamARN member.
 func (v *validation) streamARN(arn *string) {
 	if arn == nil {
 		return
 	}
-	v.pattern(*arn, "streamARN", streamARNPattern, streamARNRe.MatchString(*arn))
+	_, ok := parseStreamARN(*arn)
+	v.pattern(*arn, "streamARN", streamARNPattern, ok)
 	v.length(*arn, "streamARN", 1, 2048)
 }
 

@@ -10,7 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -310,12 +310,16 @@ func (s *Service) streamARN(name string) string {
 // arnParts are the parts of a stream ARN spk looks at.
 type arnParts struct{ partition, region, account, name string }
 
+// streamARNParts is streamARNPattern with its parts captured.
+var streamARNParts = regexp.MustCompile(`^arn:(aws.*):kinesis:(.*):(\d{12}):stream/(\S+)$`)
+
+// parseStreamARN splits an ARN that matches streamARNPattern.
 func parseStreamARN(arn string) (arnParts, bool) {
-	f := strings.SplitN(arn, ":", 6)
-	if len(f) != 6 || f[0] != "arn" || f[2] != "kinesis" || !strings.HasPrefix(f[5], "stream/") {
+	m := streamARNParts.FindStringSubmatch(arn)
+	if m == nil {
 		return arnParts{}, false
 	}
-	return arnParts{f[1], f[3], f[4], strings.TrimPrefix(f[5], "stream/")}, true
+	return arnParts{m[1], m[2], m[3], m[4]}, true
 }
 
 // nameFromARN returns the name of a stream of this endpoint's account and
