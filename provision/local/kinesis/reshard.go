@@ -118,8 +118,8 @@ func (s *Service) updateShardCount(c codec, body []byte) (any, *apiError) {
 	}
 	var v validation
 	v.notNull(in.TargetShardCount != nil, "targetShardCount")
-	v.notNull(in.ScalingType != nil, "scalingType")
 	v.intRange(in.TargetShardCount, "targetShardCount", 1, 100000)
+	v.notNull(in.ScalingType != nil, "scalingType")
 	if in.ScalingType != nil {
 		v.enum(*in.ScalingType, "scalingType", "UNIFORM_SCALING")
 	}

@@ -300,6 +300,27 @@ func TestValidationLooseShardIDs(t *testing.T) {
 			}
 		}
 	})
+	t.Run("MergeShards", func(t *testing.T) {
+		// shardId-000000000003, the upper child of the split, borders shardId-000000000001.
+		if _, err := tg.client.MergeShards(ctx, &kinesis.MergeShardsInput{StreamName: &name, ShardToMerge: aws.String("3"), AdjacentShardToMerge: aws.String("anything-1")}); err != nil {
+			t.Fatal(err)
+		}
+		tg.waitStatus(t, name, types.StreamStatusActive)
+		_, err := tg.client.MergeShards(ctx, &kinesis.MergeShardsInput{StreamName: &name, ShardToMerge: aws.String("2"), AdjacentShardToMerge: aws.String("shardId-9")})
+		wantAPIError(t, err, "ResourceNotFoundException", "Could not find shard shardId-000000000009 in stream "+name+" under account "+account+".")
+	})
+	t.Run("ListShards ShardFilter", func(t *testing.T) {
+		if tg.differs(t, "K20-filter") || tg.differs(t, "loose-shard-ids-list") {
+			return
+		}
+		out, err := tg.client.ListShards(ctx, &kinesis.ListShardsInput{StreamName: &name, ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeAfterShardId, ShardId: aws.String("shard-3")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := shardIDs(out.Shards); got != "[shardId-000000000004]" {
+			t.Fatalf("shards after \"shard-3\": %s", got)
+		}
+	})
 }
 
 // TestValidationShardLimit: the account's open shards are limited (500 by
