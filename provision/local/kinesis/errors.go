@@ -2,6 +2,7 @@ package kinesis
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 )
@@ -82,10 +83,13 @@ func (v *validation) length(val string, field string, min, max int) {
 	}
 }
 
+// intRange checks an Integer member. Kinesis reads a number too large for
+// Java's int as its maximum, so the value is capped first, in place.
 func (v *validation) intRange(val *int64, field string, min, max int64) {
 	if val == nil {
 		return
 	}
+	*val = min64(*val, math.MaxInt32)
 	if *val < min {
 		v.add(*val, field, fmt.Sprintf("Member must have value greater than or equal to %d", min))
 	}
@@ -207,4 +211,11 @@ func (v *validation) count(n int, rendered func() string, field string, min, max
 	if n > max {
 		v.add(rendered(), field, fmt.Sprintf("Member must have length less than or equal to %d", max))
 	}
+}
+
+func min64(a, b int64) int64 {
+	if a < b {
+		return a
+	}
+	return b
 }
