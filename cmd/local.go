@@ -14,6 +14,7 @@ type localOptions struct {
 	inMemory                              bool
 	createDelay, deleteDelay, updateDelay time.Duration
 	enforceLimits                         bool
+	shardLimit                            int
 	faultRate                             float64
 	faultSeed                             int64
 	accessKey, secretKey                  string
@@ -47,6 +48,7 @@ process list.`,
 	fl.DurationVar(&opts.deleteDelay, "delete-delay", local.DefaultDelay, "how long deleted streams and tables stay DELETING")
 	fl.DurationVar(&opts.updateDelay, "update-delay", local.DefaultDelay, "how long updated streams (resharding, mode, encryption) and tables stay UPDATING")
 	fl.BoolVar(&opts.enforceLimits, "enforce-limits", false, "apply AWS's per-shard throughput limits")
+	fl.IntVar(&opts.shardLimit, "shard-limit", 500, "Kinesis shards the account may have open across its streams")
 	fl.Float64Var(&opts.faultRate, "fault-rate", 0, "fail this fraction (0-1) of requests and PutRecords entries with InternalFailure")
 	fl.Int64Var(&opts.faultSeed, "fault-seed", 0, "seed for --fault-rate, for reproducible faults")
 	fl.StringVar(&opts.accessKey, "access-key", "", "the only access key accepted; enables SigV4 verification")
@@ -62,6 +64,9 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	if opts.faultRate < 0 || opts.faultRate > 1 {
 		return usagef("give a fraction such as 0.01", "local: --fault-rate %v is outside 0..1", opts.faultRate)
 	}
+	if opts.shardLimit < 1 {
+		return usagef("give a positive number of shards, e.g. --shard-limit 500", "local: --shard-limit %d is not positive", opts.shardLimit)
+	}
 	if opts.secretKey == "" {
 		opts.secretKey, _ = f.lookupEnv("SPK_LOCAL_SECRET_KEY")
 	}
@@ -76,6 +81,7 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	lo.InMemory = opts.inMemory
 	lo.CreateDelay, lo.DeleteDelay, lo.UpdateDelay = nonZeroDelay(opts.createDelay), nonZeroDelay(opts.deleteDelay), nonZeroDelay(opts.updateDelay)
 	lo.EnforceLimits = opts.enforceLimits
+	lo.ShardLimit = opts.shardLimit
 	lo.FaultRate, lo.FaultSeed = opts.faultRate, opts.faultSeed
 	lo.AccessKey, lo.SecretKey = opts.accessKey, opts.secretKey
 	lo.Region = cfg.AWS.Region

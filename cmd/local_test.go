@@ -82,6 +82,7 @@ func TestLocalCommandRefusals(t *testing.T) {
 		{"non-loopback without keys", []string{"local", "--addr", "0.0.0.0:0", "--in-memory"}, nil, ExitFailure, `is not loopback: anyone on the network could use the endpoint`},
 		{"only an access key", []string{"local", "--addr", "127.0.0.1:0", "--in-memory", "--access-key", "AKIAFAKE"}, nil, ExitUsage, "spk: local: only one of the access key and the secret key is set"},
 		{"fault rate above 1", []string{"local", "--fault-rate", "2"}, nil, ExitUsage, "spk: local: --fault-rate 2 is outside 0..1"},
+		{"shard limit 0", []string{"local", "--shard-limit", "0"}, nil, ExitUsage, "spk: local: --shard-limit 0 is not positive"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -29,6 +29,10 @@ type Options struct {
 	// and 1 MiB/s written, 5 GetRecords calls/s and 2 MiB/s read), answering
 	// ProvisionedThroughputExceededException when they are exceeded.
 	EnforceLimits bool
+	// ShardLimit is the number of open Kinesis shards the account may have
+	// across its streams (CreateStream, UpdateShardCount and SplitShard
+	// beyond it answer LimitExceededException). Zero means AWS's default, 500.
+	ShardLimit int
 	// FaultRate (0..1) fails that fraction of requests, and of PutRecords
 	// entries, with InternalFailure. FaultSeed makes the choice reproducible.
 	FaultRate float64

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -61,6 +62,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		DeleteDelay:   opts.DeleteDelay,
 		UpdateDelay:   opts.UpdateDelay,
 		EnforceLimits: opts.EnforceLimits,
+		ShardLimit:    opts.ShardLimit,
 		Faults:        service.NewFaults(opts.FaultRate, opts.FaultSeed),
 		Now:           opts.Now,
 		Log:           opts.Logger,
@@ -176,6 +178,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	prefix, op, _ := strings.Cut(target, ".")
 	h := s.services[prefix]
+	if prefix == kinesis.TargetPrefix {
+		// Kinesis answers every request with an x-amz-id-2 as well: 72
+		// random bytes in base64.
+		w.Header().Set("x-amz-id-2", newAmzID2())
+	}
 	if r.Method != http.MethodPost {
 		writeError(w, prefix, http.StatusMethodNotAllowed, "UnknownOperationException", "Only POST requests are supported by this endpoint.")
 		return
@@ -245,4 +252,10 @@ func newRequestID() string {
 	rand.Read(b[:])
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func newAmzID2() string {
+	var b [72]byte
+	rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:])
 }

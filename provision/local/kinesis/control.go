@@ -4,11 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
-	"strings"
 	"time"
-	"unicode"
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -25,10 +22,19 @@ type streamRef struct {
 	StreamARN  *string `json:"StreamARN"`
 }
 
-// getStream resolves and finds a live stream or answers ResourceNotFound.
+// getStream validates the stream reference (after the members already in
+// v, as Kinesis reports the stream name last in most operations) and, only
+// if the whole request is valid, finds a live stream or answers
+// ResourceNotFound.
 func (s *Service) getStream(ref streamRef, v validation) (*stream, string, *apiError) {
-	name := s.resolveName(ref.StreamName, ref.StreamARN, &v)
-	if err := requireStream(name, v); err != nil {
+	s.resolveName(ref.StreamName, ref.StreamARN, &v)
+	return s.findStream(ref, v)
+}
+
+// findStream is getStream for a reference validated already.
+func (s *Service) findStream(ref streamRef, v validation) (*stream, string, *apiError) {
+	name, err := s.refName(ref.StreamName, ref.StreamARN, v)
+	if err != nil {
 		return nil, name, err
 	}
 	st := s.lookup(name)
@@ -53,30 +59,40 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 		return nil, serializationErr(err)
 	}
 	var v validation
-	if in.StreamName == nil {
-		v.notNull(false, "streamName")
-	} else {
-		v.streamName(*in.StreamName, "streamName")
-	}
 	v.intRange(in.ShardCount, "shardCount", 1, 100000)
+	v.notNull(in.StreamName != nil, "streamName")
+	v.optStreamName(in.StreamName, "streamName")
 	mode := "PROVISIONED"
 	if in.StreamModeDetails != nil {
 		v.enum(in.StreamModeDetails.StreamMode, "streamModeDetails.streamMode", "PROVISIONED", "ON_DEMAND")
 		mode = in.StreamModeDetails.StreamMode
 	}
+	if in.Tags != nil {
+		v.tagMap(in.Tags, "tags", 0, maxStreamTags)
+	}
 	if err := v.err(); err != nil {
 		return nil, err
+	}
+	if e := checkTags(in.Tags, "create", *in.StreamName, s.env.AccountID); e != nil {
+		return nil, e
 	}
 	shards := defaultShardCount
 	if in.ShardCount != nil {
 		shards = int(*in.ShardCount)
 	}
 	name := *in.StreamName
+	// Counted before taking the service's lock (see accountShards); two
+	// concurrent creations may both fit where only one would.
+	inAccount := s.accountShards()
 
 	s.mu.Lock()
 	if _, ok := s.streams[name]; ok {
 		s.mu.Unlock()
 		return nil, clientErr("ResourceInUseException", "Stream %s under account %s already exists.", name, s.env.AccountID)
+	}
+	if e := s.checkShardLimit(inAccount, shards); e != nil {
+		s.mu.Unlock()
+		return nil, e
 	}
 	now := s.nowMs()
 	st := &stream{meta: streamMeta{
@@ -234,9 +250,7 @@ func (s *Service) describeStream(c codec, body []byte) (any, *apiError) {
 	}
 	var v validation
 	v.intRange(in.Limit, "limit", 1, 10000)
-	if in.ExclusiveStartShardId != nil {
-		v.length(*in.ExclusiveStartShardId, "exclusiveStartShardId", 1, 128)
-	}
+	v.shardID(in.ExclusiveStartShardId, "exclusiveStartShardId", false)
 	st, _, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
 		return nil, apiErr
@@ -345,9 +359,8 @@ func (s *Service) listStreams(c codec, body []byte) (any, *apiError) {
 	}
 	var v validation
 	v.intRange(in.Limit, "limit", 1, 10000)
-	if in.ExclusiveStartStreamName != nil {
-		v.streamName(*in.ExclusiveStartStreamName, "exclusiveStartStreamName")
-	}
+	v.optStreamName(in.ExclusiveStartStreamName, "exclusiveStartStreamName")
+	v.optLength(in.NextToken, "nextToken", 1, 1048576)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -423,19 +436,26 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 		return nil, serializationErr(err)
 	}
 	var v validation
+	v.shardID(in.ExclusiveStartShardId, "exclusiveStartShardId", false)
 	v.intRange(in.MaxResults, "maxResults", 1, 10000)
-	if in.ExclusiveStartShardId != nil {
-		v.length(*in.ExclusiveStartShardId, "exclusiveStartShardId", 1, 128)
-	}
-	if in.ShardFilter != nil {
-		v.enum(in.ShardFilter.Type, "shardFilter.type", "AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP", "FROM_TIMESTAMP")
-	}
-	name := ""
-	if in.StreamName != nil || in.StreamARN != nil {
-		name = s.resolveName(in.StreamName, in.StreamARN, &v)
+	v.optLength(in.NextToken, "nextToken", 1, 1048576)
+	name := s.resolveName(in.StreamName, in.StreamARN, &v)
+	if f := in.ShardFilter; f != nil {
+		if f.Type == "" {
+			v.notNull(false, "shardFilter.type")
+		} else {
+			v.enum(f.Type, "shardFilter.type", "AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP", "FROM_TIMESTAMP")
+		}
+		v.shardID(f.ShardId, "shardFilter.shardId", false)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
+	}
+	if name != "" {
+		var apiErr *apiError
+		if name, apiErr = s.refName(in.StreamName, in.StreamARN, v); apiErr != nil {
+			return nil, apiErr
+		}
 	}
 	after := -1
 	filter := in.ShardFilter
@@ -544,26 +564,15 @@ func (s *Service) addTagsToStream(c codec, body []byte) (any, *apiError) {
 		return nil, serializationErr(err)
 	}
 	var v validation
-	if in.Tags == nil {
-		v.notNull(false, "tags")
-	} else if len(in.Tags) < 1 || len(in.Tags) > 50 {
-		v.add(fmt.Sprint(in.Tags), "tags", "Member must have length less than or equal to 50")
-	}
-	for k, val := range in.Tags {
-		if len(k) < 1 || len(k) > 128 || len(val) > 256 {
-			v.add(fmt.Sprint(in.Tags), "tags", "Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]")
-			break
-		}
+	v.notNull(in.Tags != nil, "tags")
+	if in.Tags != nil {
+		v.tagMap(in.Tags, "tags", 1, maxTagsPerCall)
 	}
 	st, name, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	texts := make([]string, 0, 2*len(in.Tags))
-	for k, val := range in.Tags {
-		texts = append(texts, k, val)
-	}
-	if e := checkTagChars(texts, "add tags to", name, s.env.AccountID); e != nil {
+	if e := checkTags(in.Tags, "add tags to", name, s.env.AccountID); e != nil {
 		return nil, e
 	}
 	return s.updateMeta(st, func() *apiError {
@@ -573,8 +582,8 @@ func (s *Service) addTagsToStream(c codec, body []byte) (any, *apiError) {
 				merged++
 			}
 		}
-		if merged > 50 {
-			return clientErr("InvalidArgumentException", "Failed to add tags to stream %s under account %s because a given stream cannot have more than 50 tags associated with it.", name, s.env.AccountID)
+		if merged > maxStreamTags {
+			return clientErr("InvalidArgumentException", "Failed to add tags to stream %s under account %s because a given stream cannot have more than %d tags associated with it.", name, s.env.AccountID, maxStreamTags)
 		}
 		if st.meta.Tags == nil {
 			st.meta.Tags = map[string]string{}
@@ -597,10 +606,9 @@ func (s *Service) removeTagsFromStream(c codec, body []byte) (any, *apiError) {
 		return nil, serializationErr(err)
 	}
 	var v validation
-	if in.TagKeys == nil {
-		v.notNull(false, "tagKeys")
-	} else if len(in.TagKeys) > 50 {
-		v.add("["+fmt.Sprint(in.TagKeys)+"]", "tagKeys", "Member must have length less than or equal to 50")
+	v.notNull(in.TagKeys != nil, "tagKeys")
+	if in.TagKeys != nil {
+		v.tagKeys(in.TagKeys, "tagKeys")
 	}
 	st, name, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
@@ -635,6 +643,7 @@ func (s *Service) listTagsForStream(c codec, body []byte) (any, *apiError) {
 	}
 	var v validation
 	v.intRange(in.Limit, "limit", 1, 50)
+	v.optLength(in.ExclusiveStartTagKey, "exclusiveStartTagKey", 1, 128)
 	st, name, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
 		return nil, apiErr
@@ -739,24 +748,4 @@ func (s *Service) changeRetention(c codec, body []byte, increase bool) (any, *ap
 		st.meta.RetentionHours = h
 		return nil
 	})
-}
-
-// checkTagChars applies Kinesis's tag alphabet: Unicode letters, digits,
-// white space and _ . / = + - % @ — so no ':' — and, as the service does,
-// refuses '%' with a message of its own even though it is listed.
-func checkTagChars(texts []string, action, stream, account string) *apiError {
-	for _, t := range texts {
-		for _, r := range t {
-			if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSpace(r) || strings.ContainsRune("_./=+-%@", r) {
-				continue
-			}
-			return clientErr("InvalidArgumentException", "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - %% @.")
-		}
-	}
-	for _, t := range texts {
-		if strings.ContainsRune(t, '%') {
-			return clientErr("InvalidArgumentException", "Failed to %s stream %s under account %s because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.", action, stream, account)
-		}
-	}
-	return nil
 }

@@ -24,6 +24,10 @@ type putEntry struct {
 	PartitionKey    string  `json:"PartitionKey"`
 	ExplicitHashKey *string `json:"ExplicitHashKey"`
 	Data            []byte  `json:"Data"`
+	// pkMissing tells a missing PartitionKey from an empty one; it is
+	// worked out only for requests with an empty key (see markMissingKeys),
+	// which are invalid either way, so valid requests pay nothing for it.
+	pkMissing bool
 }
 
 // putResult is the outcome of one putEntry.
@@ -38,16 +42,19 @@ type putResult struct {
 
 // validateEntry checks one record; prefix is "" for PutRecord and
 // "records.N.member." for PutRecords.
+// Kinesis reports partitionKey, explicitHashKey, then data.
 func validateEntry(v *validation, e *putEntry, present bool, prefix string) {
+	if e.pkMissing {
+		v.notNull(false, prefix+"partitionKey")
+	} else {
+		v.length(e.PartitionKey, prefix+"partitionKey", 1, 256)
+	}
+	v.decimal(e.ExplicitHashKey, prefix+"explicitHashKey", 39)
 	if !present {
 		v.notNull(false, prefix+"data")
 	} else if len(e.Data) > maxRecordBytes {
 		v.add(fmt.Sprintf("java.nio.HeapByteBuffer[pos=0 lim=%d cap=%d]", len(e.Data), len(e.Data)), prefix+"data",
 			fmt.Sprintf("Member must have length less than or equal to %d", maxRecordBytes))
-	}
-	v.length(e.PartitionKey, prefix+"partitionKey", 1, 256)
-	if e.ExplicitHashKey != nil {
-		v.pattern(*e.ExplicitHashKey, prefix+"explicitHashKey", "0|([1-9]\\d{0,38})", isDecimal(*e.ExplicitHashKey, 39))
 	}
 }
 
@@ -170,18 +177,24 @@ func (s *Service) putRecord(c codec, body []byte) (any, *apiError) {
 	if err := c.decode(body, &in); err != nil {
 		return nil, serializationErr(err)
 	}
-	var v validation
-	validateEntry(&v, &in.putEntry, in.Data != nil, "")
-	if in.SequenceNumberForOrdering != nil {
-		v.pattern(*in.SequenceNumberForOrdering, "sequenceNumberForOrdering", "0|([1-9]\\d{0,128})", isDecimal(*in.SequenceNumberForOrdering, 129))
+	if in.PartitionKey == "" {
+		var probe struct{ PartitionKey *string }
+		c.decode(body, &probe)
+		in.pkMissing = probe.PartitionKey == nil
 	}
-	st, _, apiErr := s.getStream(in.streamRef, v)
+	var v validation
+	v.decimal(in.SequenceNumberForOrdering, "sequenceNumberForOrdering", 129)
+	validateEntry(&v, &in.putEntry, in.Data != nil, "")
+	st, name, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
 		return nil, apiErr
 	}
 	h, apiErr := s.entryHash(&in.putEntry)
 	if apiErr != nil {
 		return nil, apiErr
+	}
+	if o := in.SequenceNumberForOrdering; o != nil && !s.possibleSeq(*o) {
+		return nil, clientErr("InvalidArgumentException", "ExclusiveMinimumSequenceNumber %s used in PutRecord on stream %s under account %s is invalid.", *o, name, s.env.AccountID)
 	}
 	res := make([]putResult, 1)
 	if apiErr := s.put(st, []putEntry{in.putEntry}, []hashKey{h}, res, false); apiErr != nil {
@@ -205,6 +218,20 @@ func putEncryption(res []putResult) string {
 		}
 	}
 	return "NONE"
+}
+
+// possibleSeq reports whether a SequenceNumberForOrdering could be a
+// sequence number Kinesis issued by now. Kinesis refuses one that encodes a
+// time in the future or is not a sequence number at all; spk's numbers are
+// 56 digits encoding the stream's creation time, so longer numbers, and
+// 56-digit ones that do not parse or encode a future time, are refused.
+// Shorter numbers are below every number issued and simply order nothing.
+func (s *Service) possibleSeq(o string) bool {
+	if len(o) < seqDigits {
+		return true
+	}
+	seq, ok := parseSeq(o)
+	return ok && seq.streamCreatedMs <= s.nowMs()
 }
 
 func (st *stream) createdMs() int64 {
@@ -234,12 +261,9 @@ type putRecordsOutput struct {
 // doPutRecords validates and writes a decoded PutRecords request.
 func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiError) {
 	var v validation
-	if in.Records == nil {
-		v.notNull(false, "records")
-	} else if len(in.Records) > 500 {
-		v.add(recordsListString(len(in.Records)), "records", "Member must have length less than or equal to 500")
-	} else if len(in.Records) == 0 {
-		v.add("[]", "records", "Member must have length greater than or equal to 1")
+	v.notNull(in.Records != nil, "records")
+	if in.Records != nil {
+		v.count(len(in.Records), func() string { return recordsListString(len(in.Records)) }, "records", 1, 500)
 	}
 	total := 0
 	for i := range in.Records {
@@ -269,6 +293,28 @@ func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiE
 	return st, res, nil
 }
 
+// markMissingKeys sets pkMissing on the entries of a decoded PutRecords
+// request that have no PartitionKey at all, decoding the body once more
+// only when some entry's key is empty.
+func markMissingKeys(c codec, body []byte, in *putRecordsInput) {
+	empty := false
+	for i := range in.Records {
+		empty = empty || in.Records[i].PartitionKey == ""
+	}
+	if !empty {
+		return
+	}
+	var probe struct {
+		Records []struct{ PartitionKey *string }
+	}
+	if c.decode(body, &probe) != nil || len(probe.Records) != len(in.Records) {
+		return
+	}
+	for i, r := range probe.Records {
+		in.Records[i].pkMissing = r.PartitionKey == nil
+	}
+}
+
 // recordsListString renders a list of n entries as Java's toString would.
 func recordsListString(n int) string {
 	b := []byte{'['}
@@ -286,6 +332,7 @@ func (s *Service) putRecords(c codec, body []byte) (any, *apiError) {
 	if err := c.decode(body, &in); err != nil {
 		return nil, serializationErr(err)
 	}
+	markMissingKeys(c, body, &in)
 	st, res, apiErr := s.doPutRecords(&in)
 	if apiErr != nil {
 		return nil, apiErr
@@ -319,20 +366,16 @@ func (s *Service) getShardIterator(c codec, body []byte) (any, *apiError) {
 		return nil, serializationErr(err)
 	}
 	var v validation
-	v.notNull(in.ShardId != nil, "shardId")
+	v.shardID(in.ShardId, "shardId", true)
 	v.notNull(in.ShardIteratorType != nil, "shardIteratorType")
-	if in.ShardId != nil {
-		v.length(*in.ShardId, "shardId", 1, 128)
-	}
 	if in.ShardIteratorType != nil {
 		v.enum(*in.ShardIteratorType, "shardIteratorType", "AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP", "AT_SEQUENCE_NUMBER", "TRIM_HORIZON")
 	}
-	if in.StartingSequenceNumber != nil {
-		v.pattern(*in.StartingSequenceNumber, "startingSequenceNumber", "0|([1-9]\\d{0,128})", isDecimal(*in.StartingSequenceNumber, 129))
-	}
-	name := s.resolveName(in.StreamName, in.StreamARN, &v)
-	if err := requireStream(name, v); err != nil {
-		return nil, err
+	v.decimal(in.StartingSequenceNumber, "startingSequenceNumber", 129)
+	s.resolveName(in.StreamName, in.StreamARN, &v)
+	name, apiErr := s.refName(in.StreamName, in.StreamARN, v)
+	if apiErr != nil {
+		return nil, apiErr
 	}
 	idx, ok := parseShardID(*in.ShardId)
 	if !ok {
@@ -476,11 +519,10 @@ type getRecordsResult struct {
 // transaction, while the returned records' memory is valid.
 func (s *Service) doGetRecords(in *getRecordsInput, fn func(*getRecordsResult)) *apiError {
 	var v validation
-	v.notNull(in.ShardIterator != nil, "shardIterator")
-	if in.ShardIterator != nil {
-		v.length(*in.ShardIterator, "shardIterator", 1, 512)
-	}
 	v.intRange(in.Limit, "limit", 1, maxGetRecordsLimit)
+	v.notNull(in.ShardIterator != nil, "shardIterator")
+	v.optLength(in.ShardIterator, "shardIterator", 1, 512)
+	v.streamARN(in.StreamARN)
 	if err := v.err(); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package kinesis
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 )
@@ -71,19 +72,24 @@ func (v *validation) notNull(present bool, field string) {
 	}
 }
 
+// length checks a string's length as Java counts it (UTF-16 code units).
 func (v *validation) length(val string, field string, min, max int) {
-	if len(val) < min {
+	n := javaLen(val)
+	if n < min {
 		v.add(val, field, fmt.Sprintf("Member must have length greater than or equal to %d", min))
 	}
-	if len(val) > max {
+	if n > max {
 		v.add(val, field, fmt.Sprintf("Member must have length less than or equal to %d", max))
 	}
 }
 
+// intRange checks an Integer member. Kinesis reads a number too large for
+// Java's int as its maximum, so the value is capped first, in place.
 func (v *validation) intRange(val *int64, field string, min, max int64) {
 	if val == nil {
 		return
 	}
+	*val = min64(*val, math.MaxInt32)
 	if *val < min {
 		v.add(*val, field, fmt.Sprintf("Member must have value greater than or equal to %d", min))
 	}
@@ -138,10 +144,78 @@ func isDecimal(s string, maxDigits int) bool {
 	return true
 }
 
+// Kinesis checks a member's constraints in this order: not null, pattern,
+// minimum length, maximum length (an empty name so fails both the pattern
+// and the minimum length). The members themselves are checked in the order
+// Kinesis reports them, which is neither alphabetical nor the order of the
+// API reference: each operation lists them in that order (as recorded by
+// kinesalite against the real service).
+
 // streamName validates a stream name field (with its usual constraints).
 func (v *validation) streamName(name string, field string) {
+	v.pattern(name, field, streamNamePattern, isStreamName(name))
 	v.length(name, field, 1, 128)
-	if name != "" {
-		v.pattern(name, field, streamNamePattern, isStreamName(name))
+}
+
+// optStreamName validates an optional stream name member.
+func (v *validation) optStreamName(name *string, field string) {
+	if name != nil {
+		v.streamName(*name, field)
 	}
+}
+
+// shardID validates a shard id member, which has the stream name's
+// constraints; required members must be present.
+func (v *validation) shardID(id *string, field string, required bool) {
+	if id == nil {
+		if required {
+			v.notNull(false, field)
+		}
+		return
+	}
+	v.streamName(*id, field)
+}
+
+const streamARNPattern = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+"
+
+// streamARN validates a StreamARN member.
+func (v *validation) streamARN(arn *string) {
+	if arn == nil {
+		return
+	}
+	_, ok := parseStreamARN(*arn)
+	v.pattern(*arn, "streamARN", streamARNPattern, ok)
+	v.length(*arn, "streamARN", 1, 2048)
+}
+
+// optLength validates the length of an optional string member.
+func (v *validation) optLength(val *string, field string, min, max int) {
+	if val != nil {
+		v.length(*val, field, min, max)
+	}
+}
+
+// decimal validates an optional member with pattern 0|([1-9]\d{0,digits-1}).
+func (v *validation) decimal(val *string, field string, digits int) {
+	if val != nil {
+		v.pattern(*val, field, fmt.Sprintf("0|([1-9]\\d{0,%d})", digits-1), isDecimal(*val, digits))
+	}
+}
+
+// count validates the number of entries of a list or map member, whose
+// value Kinesis renders as Java would.
+func (v *validation) count(n int, rendered func() string, field string, min, max int) {
+	if n < min {
+		v.add(rendered(), field, fmt.Sprintf("Member must have length greater than or equal to %d", min))
+	}
+	if n > max {
+		v.add(rendered(), field, fmt.Sprintf("Member must have length less than or equal to %d", max))
+	}
+}
+
+func min64(a, b int64) int64 {
+	if a < b {
+		return a
+	}
+	return b
 }

@@ -66,9 +66,7 @@ func decodePutRecordsFast(b []byte, in *putRecordsInput) bool {
 		}
 		e := &in.Records[i]
 		e.Data, arena = arena[:n:n], arena[n:]
-		if r.hasPK {
-			e.PartitionKey = string(r.pk)
-		}
+		e.PartitionKey = string(r.pk)
 		if r.ehk != nil {
 			s := string(r.ehk)
 			e.ExplicitHashKey = &s
@@ -177,8 +175,8 @@ func (d *fastDecoder) records() ([]rawEntry, int, bool) {
 				return nil, 0, false
 			}
 		}
-		if !hasData {
-			return nil, 0, false // Data null or missing: let encoding/json decide
+		if !hasData || !r.hasPK {
+			return nil, 0, false // Data or PartitionKey null or missing: let encoding/json decide
 		}
 		dataLen += base64.StdEncoding.DecodedLen(len(r.data))
 		out = append(out, r)

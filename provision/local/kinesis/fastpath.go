@@ -20,6 +20,7 @@ func (s *Service) servePutRecordsJSON(w http.ResponseWriter, c codec, body []byt
 			c.writeError(w, serializationErr(err))
 			return
 		}
+		markMissingKeys(c, body, &in)
 	}
 	var st *stream
 	var res []putResult

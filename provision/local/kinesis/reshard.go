@@ -17,16 +17,13 @@ func (s *Service) splitShard(c codec, body []byte) (any, *apiError) {
 	if err := c.decode(body, &in); err != nil {
 		return nil, serializationErr(err)
 	}
+	// Kinesis reports newStartingHashKey, the stream, then shardToSplit.
 	var v validation
-	v.notNull(in.ShardToSplit != nil, "shardToSplit")
 	v.notNull(in.NewStartingHashKey != nil, "newStartingHashKey")
-	if in.ShardToSplit != nil {
-		v.length(*in.ShardToSplit, "shardToSplit", 1, 128)
-	}
-	if in.NewStartingHashKey != nil {
-		v.pattern(*in.NewStartingHashKey, "newStartingHashKey", "0|([1-9]\\d{0,38})", isDecimal(*in.NewStartingHashKey, 39))
-	}
-	st, name, apiErr := s.getStream(in.streamRef, v)
+	v.decimal(in.NewStartingHashKey, "newStartingHashKey", 39)
+	s.resolveName(in.StreamName, in.StreamARN, &v)
+	v.shardID(in.ShardToSplit, "shardToSplit", true)
+	st, name, apiErr := s.findStream(in.streamRef, v)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -34,6 +31,7 @@ func (s *Service) splitShard(c codec, body []byte) (any, *apiError) {
 	if !ok {
 		return nil, s.shardNotFound(*in.ShardToSplit, name)
 	}
+	inAccount := s.accountShards()
 	return s.startReshard(st, func() (*pendingChange, *apiError) {
 		sh := st.shard(idx)
 		if sh == nil {
@@ -41,6 +39,9 @@ func (s *Service) splitShard(c codec, body []byte) (any, *apiError) {
 		}
 		if !sh.open() {
 			return nil, s.alreadyResharded(sh.Index, name)
+		}
+		if e := s.checkShardLimit(inAccount, 1); e != nil {
+			return nil, e
 		}
 		key, ok := parseHashKey(*in.NewStartingHashKey)
 		if !ok || key.cmp(sh.start.add1()) <= 0 || key.cmp(sh.end) >= 0 {
@@ -68,8 +69,8 @@ func (s *Service) mergeShards(c codec, body []byte) (any, *apiError) {
 		return nil, serializationErr(err)
 	}
 	var v validation
-	v.notNull(in.ShardToMerge != nil, "shardToMerge")
-	v.notNull(in.AdjacentShardToMerge != nil, "adjacentShardToMerge")
+	v.shardID(in.ShardToMerge, "shardToMerge", true)
+	v.shardID(in.AdjacentShardToMerge, "adjacentShardToMerge", true)
 	st, name, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
 		return nil, apiErr
@@ -117,8 +118,8 @@ func (s *Service) updateShardCount(c codec, body []byte) (any, *apiError) {
 	}
 	var v validation
 	v.notNull(in.TargetShardCount != nil, "targetShardCount")
-	v.notNull(in.ScalingType != nil, "scalingType")
 	v.intRange(in.TargetShardCount, "targetShardCount", 1, 100000)
+	v.notNull(in.ScalingType != nil, "scalingType")
 	if in.ScalingType != nil {
 		v.enum(*in.ScalingType, "scalingType", "UNIFORM_SCALING")
 	}
@@ -128,6 +129,7 @@ func (s *Service) updateShardCount(c codec, body []byte) (any, *apiError) {
 	}
 	target := int(*in.TargetShardCount)
 	var current int
+	inAccount := s.accountShards()
 	_, apiErr = s.startReshard(st, func() (*pendingChange, *apiError) {
 		current = len(st.openShards())
 		if target > 2*current || target*2 < current {
@@ -137,6 +139,9 @@ func (s *Service) updateShardCount(c codec, body []byte) (any, *apiError) {
 		}
 		if target == current {
 			return nil, clientErr("InvalidArgumentException", "Stream %s under account %s already has %d open shards.", name, s.env.AccountID, current)
+		}
+		if e := s.checkShardLimit(inAccount, target-current); e != nil {
+			return nil, e
 		}
 		return &pendingChange{Kind: "scale", Target: target}, nil
 	})

@@ -2,7 +2,9 @@ package kinesis
 
 import (
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 )
 
 // A sequence number is 56 decimal digits:
@@ -62,18 +64,26 @@ func parseSeq(s string) (seqNum, bool) {
 
 func shardName(i int) string { return fmt.Sprintf("shardId-%012d", i) }
 
-// parseShardID accepts "shardId-000000000001" and, as AWS does, "1".
+// parseShardID resolves a shard id as Kinesis does: it reads the digits
+// after the last '-' (or the whole text when there is none), so "1",
+// "shardId-1", "anything-1" and "shardId-000000000001" all name shard 1.
+// Anything else, or a number beyond Java's int, names no shard.
 func parseShardID(s string) (int, bool) {
 	digits := s
-	if len(s) > 8 && s[:8] == "shardId-" {
-		digits = s[8:]
+	if i := strings.LastIndexByte(s, '-'); i >= 0 {
+		digits = s[i+1:]
 	}
-	if digits == "" || len(digits) > 12 {
+	if digits == "" {
 		return 0, false
 	}
-	n, err := strconv.Atoi(digits)
-	if err != nil || n < 0 {
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n > math.MaxInt32 {
 		return 0, false
 	}
-	return n, true
+	return int(n), true
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -140,18 +141,12 @@ func (s *Service) nowMs() int64   { return s.env.Now().UnixMilli() }
 // codec is the body format of one request and its response.
 type codec struct{ cbor bool }
 
+// decode reads a request body into v; its errors are for serializationErr.
 func (c codec) decode(body []byte, v any) error {
 	if c.cbor {
-		if len(body) == 0 {
-			return errors.New("empty body")
-		}
-		return cbor.Unmarshal(body, v)
+		return decodeCBORBody(body, v)
 	}
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
-		return errors.New("not a JSON object")
-	}
-	return json.Unmarshal(body, v)
+	return decodeJSONBody(body, v)
 }
 
 func (c codec) contentType() string {
@@ -185,7 +180,12 @@ func (c codec) writeRaw(w http.ResponseWriter, status int, body []byte) {
 func (c codec) writeError(w http.ResponseWriter, e *apiError) {
 	body := map[string]string{"__type": e.Type}
 	if e.Message != "" {
-		body["message"] = e.Message
+		// Kinesis's deserialiser, unlike the service, capitalises the key.
+		key := "message"
+		if e.Type == "SerializationException" {
+			key = "Message"
+		}
+		body[key] = e.Message
 	}
 	c.write(w, e.Status, body)
 }
@@ -253,8 +253,20 @@ func (s *Service) ServeOp(w http.ResponseWriter, r *http.Request, op string, bod
 		c.writeError(w, apiErr)
 		return
 	}
+	if out == noOutput {
+		// Operations without output (CreateStream, AddTagsToStream, …)
+		// answer 200 with the content type and an empty body
+		// (Content-Length: 0), not "{}": that is what kinesalite recorded
+		// from Kinesis, and the AWS SDKs discard these bodies unread, so
+		// both forms work with every client.
+		c.writeRaw(w, http.StatusOK, nil)
+		return
+	}
 	c.write(w, http.StatusOK, out)
 }
+
+// noOutput is what operations without output return.
+var noOutput any = struct{}{}
 
 // safeCall turns a panic in an operation into an InternalFailure.
 func (s *Service) safeCall(fn operation, c codec, body []byte) (out any, apiErr *apiError) {
@@ -267,12 +279,16 @@ func (s *Service) safeCall(fn operation, c codec, body []byte) (out any, apiErr 
 	return fn(s, c, body)
 }
 
+// serializationErr answers a body decode could not read. Kinesis gives a
+// malformed body no message, and a value of the wrong type its
+// deserialiser's wording (see serial.go).
 func serializationErr(err error) *apiError {
-	var ute *json.UnmarshalTypeError
-	if errors.As(err, &ute) {
-		return clientErr("SerializationException", "class %s can not be converted to %s", ute.Value, ute.Type)
+	msg := ""
+	var se *serialError
+	if errors.As(err, &se) {
+		msg = se.msg
 	}
-	return clientErr("SerializationException", "%s", "Unable to parse the request body: "+err.Error())
+	return &apiError{Status: http.StatusBadRequest, Type: "SerializationException", Message: msg}
 }
 
 // lookup finds a live stream.
@@ -282,18 +298,19 @@ func (s *Service) lookup(name string) *stream {
 	return s.streams[name]
 }
 
-// resolveName takes the stream name from StreamName or StreamARN.
+// resolveName validates StreamName and StreamARN (in that order) and
+// takes the stream name from them: StreamName if given, else the name in
+// the ARN, else "".
 func (s *Service) resolveName(name, arn *string, v *validation) string {
+	v.optStreamName(name, "streamName")
+	v.streamARN(arn)
 	if name != nil {
-		v.streamName(*name, "streamName")
 		return *name
 	}
 	if arn != nil {
-		n, ok := s.nameFromARN(*arn)
-		if !ok {
-			v.pattern(*arn, "streamARN", "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+", false)
+		if p, ok := parseStreamARN(*arn); ok {
+			return p.name
 		}
-		return n
 	}
 	return ""
 }
@@ -302,13 +319,60 @@ func (s *Service) streamARN(name string) string {
 	return "arn:aws:kinesis:" + s.env.Region + ":" + s.env.AccountID + ":stream/" + name
 }
 
-func (s *Service) nameFromARN(arn string) (string, bool) {
-	prefix := "arn:aws:kinesis:" + s.env.Region + ":" + s.env.AccountID + ":stream/"
-	if len(arn) > len(prefix) && arn[:len(prefix)] == prefix {
-		name := arn[len(prefix):]
-		return name, isStreamName(name)
+// arnParts are the parts of a stream ARN spk looks at.
+type arnParts struct{ partition, region, account, name string }
+
+// streamARNParts is streamARNPattern with its parts captured.
+var streamARNParts = regexp.MustCompile(`^arn:(aws.*):kinesis:(.*):(\d{12}):stream/(\S+)$`)
+
+// parseStreamARN splits an ARN that matches streamARNPattern.
+func parseStreamARN(arn string) (arnParts, bool) {
+	m := streamARNParts.FindStringSubmatch(arn)
+	if m == nil {
+		return arnParts{}, false
 	}
-	return "", false
+	return arnParts{m[1], m[2], m[3], m[4]}, true
+}
+
+// nameFromARN returns the name of a stream of this endpoint's account and
+// region named by arn.
+func (s *Service) nameFromARN(arn string) (string, bool) {
+	p, ok := parseStreamARN(arn)
+	if !ok || p.partition != "aws" || p.region != s.env.Region || p.account != s.env.AccountID {
+		return p.name, false
+	}
+	return p.name, isStreamName(p.name)
+}
+
+// refName turns a validated stream reference into the name of a stream of
+// this endpoint, after the checks that follow member validation: one of
+// the two must be given; an ARN of another account or region names no
+// stream here; and the API reference allows both together, which spk
+// accepts when they name the same stream and refuses otherwise (Kinesis's
+// wording for that case is not recorded; this one says what is wrong).
+func (s *Service) refName(name, arn *string, v validation) (string, *apiError) {
+	n := ""
+	if name != nil {
+		n = *name
+	} else if arn != nil {
+		p, _ := parseStreamARN(*arn)
+		n = p.name
+	}
+	if err := requireStream(n, v); err != nil {
+		return n, err
+	}
+	if arn == nil {
+		return n, nil
+	}
+	fromARN, ours := s.nameFromARN(*arn)
+	if name != nil && fromARN != *name {
+		return n, clientErr("InvalidArgumentException", "StreamARN %s and StreamName %s do not name the same stream.", *arn, *name)
+	}
+	if !ours {
+		p, _ := parseStreamARN(*arn)
+		return n, clientErr("ResourceNotFoundException", "Stream %s under account %s not found.", p.name, p.account)
+	}
+	return n, nil
 }
 
 // requireStream is the common "StreamName or StreamARN" check.

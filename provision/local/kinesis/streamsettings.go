@@ -14,12 +14,7 @@ const (
 
 	// onDemandStreamCountLimit is AWS's default quota of on-demand streams.
 	onDemandStreamCountLimit = 50
-	// defaultShardLimit is AWS's default account shard quota.
-	defaultShardLimit = 500
 )
-
-// shardLimit is the account's shard quota that DescribeLimits reports.
-func (s *Service) shardLimit() int { return defaultShardLimit }
 
 // beginUpdate applies change to an ACTIVE stream, puts it in UPDATING and
 // schedules the return to ACTIVE after the update delay. change runs with

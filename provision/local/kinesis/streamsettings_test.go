@@ -72,9 +72,9 @@ func (tg *target) rawJSON(t *testing.T, op, body string) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
-// wantRawError checks a raw answer is the error typ with message msg (the
+// wantDecodedError checks a raw answer is the error typ with message msg (the
 // message is not compared on peers that word messages differently).
-func (tg *target) wantRawError(t *testing.T, status int, out map[string]any, typ, msg string) {
+func (tg *target) wantDecodedError(t *testing.T, status int, out map[string]any, typ, msg string) {
 	t.Helper()
 	if status != 400 || out["__type"] != typ {
 		t.Fatalf("got %d %v, want 400 %s", status, out, typ)
@@ -159,11 +159,11 @@ func TestStreamModeUpdate(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException", "Stream "+strings.TrimPrefix(missing, tg.arn(""))+" under account "+account+" not found.")
 	if !tg.differs(t, "stream-mode-validation") {
 		st, out := tg.rawJSON(t, "UpdateStreamMode", `{"StreamARN":"`+arn+`"}`)
-		tg.wantRawError(t, st, out, "ValidationException", "1 validation error detected: Value null at 'streamModeDetails' failed to satisfy constraint: Member must not be null")
+		tg.wantDecodedError(t, st, out, "ValidationException", "1 validation error detected: Value null at 'streamModeDetails' failed to satisfy constraint: Member must not be null")
 		st, out = tg.rawJSON(t, "UpdateStreamMode", `{"StreamARN":"`+arn+`","StreamModeDetails":{"StreamMode":"FAST"}}`)
-		tg.wantRawError(t, st, out, "ValidationException", "1 validation error detected: Value 'FAST' at 'streamModeDetails.streamMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, ON_DEMAND]")
+		tg.wantDecodedError(t, st, out, "ValidationException", "1 validation error detected: Value 'FAST' at 'streamModeDetails.streamMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, ON_DEMAND]")
 		st, out = tg.rawJSON(t, "UpdateStreamMode", `{"StreamModeDetails":{"StreamMode":"ON_DEMAND"}}`)
-		tg.wantRawError(t, st, out, "ValidationException", "1 validation error detected: Value null at 'streamARN' failed to satisfy constraint: Member must not be null")
+		tg.wantDecodedError(t, st, out, "ValidationException", "1 validation error detected: Value null at 'streamARN' failed to satisfy constraint: Member must not be null")
 	}
 }
 
@@ -282,11 +282,11 @@ func TestStreamEncryption(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException", "Stream "+missing+" under account "+account+" not found.")
 	if !tg.differs(t, "encryption-validation") {
 		st, out := tg.rawJSON(t, "StartStreamEncryption", `{"StreamName":"`+name+`","EncryptionType":"NONE","KeyId":"k"}`)
-		tg.wantRawError(t, st, out, "InvalidArgumentException", "Encryption type NONE is not supported; the only valid value is KMS.")
+		tg.wantDecodedError(t, st, out, "InvalidArgumentException", "Encryption type NONE is not supported; the only valid value is KMS.")
 	}
 	if !tg.differs(t, "enum-validation") {
 		st, out := tg.rawJSON(t, "StartStreamEncryption", `{"StreamName":"`+name+`","EncryptionType":"AES"}`)
-		tg.wantRawError(t, st, out, "ValidationException", "2 validation errors detected: Value 'AES' at 'encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, KMS]; Value null at 'keyId' failed to satisfy constraint: Member must not be null")
+		tg.wantDecodedError(t, st, out, "ValidationException", "2 validation errors detected: Value 'AES' at 'encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, KMS]; Value null at 'keyId' failed to satisfy constraint: Member must not be null")
 	}
 }
 
@@ -345,7 +345,7 @@ func TestEnhancedMonitoring(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException", "Stream "+missing+" under account "+account+" not found.")
 	if !tg.differs(t, "enum-validation") {
 		st, out = tg.rawJSON(t, "EnableEnhancedMonitoring", `{"StreamName":"`+name+`","ShardLevelMetrics":["Bogus"]}`)
-		tg.wantRawError(t, st, out, "ValidationException", "1 validation error detected: Value '[Bogus]' at 'shardLevelMetrics' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [IncomingBytes, IncomingRecords, OutgoingBytes, OutgoingRecords, WriteProvisionedThroughputExceeded, ReadProvisionedThroughputExceeded, IteratorAgeMilliseconds, ALL]]")
+		tg.wantDecodedError(t, st, out, "ValidationException", "1 validation error detected: Value '[Bogus]' at 'shardLevelMetrics' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [IncomingBytes, IncomingRecords, OutgoingBytes, OutgoingRecords, WriteProvisionedThroughputExceeded, ReadProvisionedThroughputExceeded, IteratorAgeMilliseconds, ALL]]")
 	}
 	if !tg.differs(t, "monitoring-active") {
 		if _, err := tg.client.UpdateStreamMode(ctx, &kinesis.UpdateStreamModeInput{StreamARN: &arn, StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}}); err != nil {
@@ -410,9 +410,9 @@ func TestResourceTags(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException", "Consumer app of stream "+name+" under account "+account+" not found.")
 	if !tg.differs(t, "resource-arn-validation") {
 		st, out = tg.rawJSON(t, "ListTagsForResource", `{"ResourceARN":"not-an-arn"}`)
-		tg.wantRawError(t, st, out, "ValidationException", `1 validation error detected: Value 'not-an-arn' at 'resourceARN' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\d{12}:.*stream/\S+`)
+		tg.wantDecodedError(t, st, out, "ValidationException", `1 validation error detected: Value 'not-an-arn' at 'resourceARN' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\d{12}:.*stream/\S+`)
 		st, out = tg.rawJSON(t, "TagResource", `{"Tags":{"a":"b"}}`)
-		tg.wantRawError(t, st, out, "ValidationException", "1 validation error detected: Value null at 'resourceARN' failed to satisfy constraint: Member must not be null")
+		tg.wantDecodedError(t, st, out, "ValidationException", "1 validation error detected: Value null at 'resourceARN' failed to satisfy constraint: Member must not be null")
 	}
 }
 

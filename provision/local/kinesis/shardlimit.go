@@ -1,0 +1,50 @@
+package kinesis
+
+// defaultShardLimit is AWS's default number of shards per account and
+// region (Env.ShardLimit overrides it).
+const defaultShardLimit = 500
+
+func (s *Service) shardLimit() int {
+	if s.env.ShardLimit > 0 {
+		return s.env.ShardLimit
+	}
+	return defaultShardLimit
+}
+
+// accountShards counts the open shards of all the account's streams, as
+// Kinesis counts them against the limit (a stream still CREATING counts
+// the shards it is being created with). It takes the service's lock and
+// each stream's in turn, never two at once, so it must be called with
+// neither held.
+func (s *Service) accountShards() int {
+	s.mu.RLock()
+	streams := make([]*stream, 0, len(s.streams))
+	for _, st := range s.streams {
+		streams = append(streams, st)
+	}
+	s.mu.RUnlock()
+	n := 0
+	for _, st := range streams {
+		st.mu.Lock()
+		if !st.gone {
+			n += len(st.openShards())
+		}
+		st.mu.Unlock()
+	}
+	return n
+}
+
+// checkShardLimit answers LimitExceededException, in the words Kinesis
+// uses (as recorded by kinesalite), when adding more shards to an account
+// that has current open would exceed the limit.
+func (s *Service) checkShardLimit(current, more int) *apiError {
+	limit := s.shardLimit()
+	if more <= 0 || current+more <= limit {
+		return nil
+	}
+	return clientErr("LimitExceededException",
+		"This request would exceed the shard limit for the account %s in %s. Current shard count for the account: %d. Limit: %d. "+
+			"Number of additional shards that would have resulted from this request: %d. Refer to the AWS Service Limits page "+
+			"(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.",
+		s.env.AccountID, s.env.Region, current, limit, more)
+}
