@@ -41,6 +41,10 @@ const (
 	eventStreamContentType = "application/vnd.amazon.eventstream"
 )
 
+// servedSubscriptions counts the subscriptions being served in this
+// process, by every Service.
+var servedSubscriptions atomic.Int64
+
 // subscriptionLifetime is how long a subscription lasts (AWS: 5 minutes);
 // tests shorten it.
 var subscriptionLifetime = 5 * time.Minute
@@ -312,6 +316,8 @@ func (ew *eventWriter) exception(e *apiError) error {
 func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c codec, sub *subscription) {
 	s.subs.watching.Add(1)
 	defer s.subs.watching.Add(-1)
+	servedSubscriptions.Add(1)
+	defer servedSubscriptions.Add(-1)
 	ew := &eventWriter{w: w, rc: http.NewResponseController(w), enc: eventstream.NewEncoder(), c: c}
 	w.Header().Set("Content-Type", eventStreamContentType)
 	w.WriteHeader(http.StatusOK)

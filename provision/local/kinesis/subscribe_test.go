@@ -549,3 +549,32 @@ func TestSubscribeToShardShutdown(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscribeToShardClientDisconnects: when the SDK's client closes the
+// event stream, the endpoint stops serving the subscription.
+func TestSubscribeToShardClientDisconnects(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			tg := efoTarget(t, true)
+			eventually(t, 10*time.Second, "earlier subscriptions to end", func() bool { return spkkinesis.ServedSubscriptions() == 0 })
+			c, _ := streamClient(tg.url, p.h2)
+			_, _, arn := tg.efoStream(t, 1)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			out, err := c.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: &arn, ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			es := out.GetStream()
+			if _, ok := nextEvent(t, es, 5*time.Second); !ok {
+				t.Fatal("no first event")
+			}
+			if n := spkkinesis.ServedSubscriptions(); n != 1 {
+				t.Fatalf("%d subscriptions served, want 1", n)
+			}
+			es.Close()
+			cancel()
+			eventually(t, 10*time.Second, "the endpoint to notice the client left", func() bool { return spkkinesis.ServedSubscriptions() == 0 })
+		})
+	}
+}
