@@ -647,13 +647,10 @@ func (s *Service) listStreamConsumers(c codec, body []byte) (any, *apiError) {
 		limit = min(int(*in.MaxResults), 100) // AWS returns at most 100
 	}
 	st.mu.Lock()
-	created, gone, status := st.meta.CreatedMs, st.gone, st.meta.Status
+	created, gone := st.meta.CreatedMs, st.gone
 	st.mu.Unlock()
 	if gone {
 		return nil, s.streamNotFound(name)
-	}
-	if status == statusCreating {
-		return nil, s.streamNotActive(name, status)
 	}
 	after := ""
 	if in.NextToken != nil {

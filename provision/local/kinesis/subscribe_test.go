@@ -71,6 +71,8 @@ func efoTarget(t *testing.T, inProcess bool) *target {
 }
 
 // streamClient is an SDK client for event streams over HTTP/1.1 or HTTP/2.
+// The SDK's event stream decoder keeps state per client, so each
+// subscription that may overlap another gets a client of its own.
 func streamClient(url string, h2 bool) (*kinesis.Client, *protoClient) {
 	pc := newProtoClient(h2)
 	return kinesis.New(kinesis.Options{
@@ -175,6 +177,7 @@ func TestSubscribeToShardStartingPositions(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			tg := efoTarget(t, true)
 			c, pc := streamClient(tg.url, p.h2)
+			fresh := func() *kinesis.Client { c, _ := streamClient(tg.url, p.h2); return c }
 			name, _, arn := tg.efoStream(t, 1)
 			const shard = "shardId-000000000000"
 			r1 := tg.put(t, name, "k", "r1")
@@ -201,7 +204,7 @@ func TestSubscribeToShardStartingPositions(t *testing.T) {
 			es.Close()
 
 			tg.clock.advance(6 * time.Second)
-			es = subscribe(t, c, arn, shard, types.StartingPosition{Type: types.ShardIteratorTypeLatest})
+			es = subscribe(t, fresh(), arn, shard, types.StartingPosition{Type: types.ShardIteratorTypeLatest})
 			ev, ok := nextEvent(t, es, 5*time.Second)
 			if !ok || len(ev.Records) != 0 || *ev.ContinuationSequenceNumber != *r4.SequenceNumber {
 				t.Fatalf("LATEST: first event %+v", ev)
@@ -224,7 +227,7 @@ func TestSubscribeToShardStartingPositions(t *testing.T) {
 				{types.StartingPosition{Type: types.ShardIteratorTypeAfterSequenceNumber, SequenceNumber: &idle}, "r5"},
 			} {
 				tg.clock.advance(6 * time.Second)
-				es = subscribe(t, c, arn, shard, tc.pos)
+				es = subscribe(t, fresh(), arn, shard, tc.pos)
 				n := strings.Count(tc.want, ",") + 1
 				if recs, _ = collect(t, es, n); datas(recs) != tc.want {
 					t.Fatalf("%s: %s, want %s", tc.pos.Type, datas(recs), tc.want)
@@ -389,11 +392,13 @@ func TestSubscribeToShardErrors(t *testing.T) {
 	// Within 5 seconds of a subscription, the same consumer cannot
 	// subscribe to the same shard again; 5 seconds on, a call takes over
 	// and the first subscription fails with ResourceInUseException.
-	first := subscribe(t, c, arn, shard, *trim)
+	c1, _ := streamClient(tg.url, false)
+	first := subscribe(t, c1, arn, shard, *trim)
 	err = sub(arn, shard, trim)
 	wantAPIError(t, err, "ResourceInUseException", "Another active subscription exists for this consumer")
 	tg.clock.advance(5 * time.Second)
-	second := subscribe(t, c, arn, shard, *trim)
+	c2, _ := streamClient(tg.url, false)
+	second := subscribe(t, c2, arn, shard, *trim)
 	for {
 		if _, ok := nextEvent(t, first, 5*time.Second); !ok {
 			break
