@@ -334,6 +334,14 @@ func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c co
 	it := sub.it
 	var lastSent time.Time // zero: the first event goes out at once
 	for {
+		select {
+		case <-sub.ended: // taken over, or the consumer is going
+			if sub.endErr != nil {
+				ew.exception(sub.endErr)
+			}
+			return
+		default:
+		}
 		wake := s.subs.signal(it.stream, it.shard)
 		var ev subscribeEvent
 		var behind, end bool
