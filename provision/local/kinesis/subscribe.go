@@ -355,6 +355,9 @@ func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c co
 					Data:                        append([]byte(nil), rec.data...),
 					PartitionKey:                string(rec.pk),
 				}
+				if rec.encrypted {
+					ev.Records[i].EncryptionType = "KMS" // as GetRecords has it
+				}
 				bytes += len(rec.data) + len(rec.pk)
 			}
 			ev.MillisBehindLatest = res.millisBehind

@@ -176,3 +176,29 @@ func TestConsumerTagsAndLookupSurviveReload(t *testing.T) {
 		t.Fatalf("an ARN with another creation time: %v", apiErr)
 	}
 }
+
+// TestSubscriptionEncryptedRecords: records put while the stream is
+// encrypted carry EncryptionType KMS in events too, as in GetRecords.
+func TestSubscriptionEncryptedRecords(t *testing.T) {
+	s, srv, arn := efoService(t)
+	s.mustCall(t, "PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"0","Data":"MQ=="}`, nil)
+	s.mustCall(t, "StartStreamEncryption", `{"StreamName":"events","EncryptionType":"KMS","KeyId":"alias/aws/kinesis"}`, nil)
+	waitFor(t, "the stream to be ACTIVE", func() bool {
+		return strings.Contains(s.call("DescribeStreamSummary", `{"StreamName":"events"}`).Body.String(), `"ACTIVE"`)
+	})
+	s.mustCall(t, "PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"0","Data":"Mg=="}`, nil)
+	resp := openSubscription(t, context.Background(), srv.URL, contentJSON, []byte(`{"ConsumerARN":"`+arn+`","ShardId":"shardId-000000000000","StartingPosition":{"Type":"TRIM_HORIZON"}}`))
+	dec := eventstream.NewDecoder()
+	if _, err := dec.Decode(resp.Body, nil); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := dec.Decode(resp.Body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct{ Records []map[string]any }
+	decodeJSON(t, msg.Payload, &ev)
+	if len(ev.Records) != 2 || ev.Records[0]["EncryptionType"] != nil || ev.Records[1]["EncryptionType"] != "KMS" {
+		t.Fatalf("event %s", msg.Payload)
+	}
+}
