@@ -99,6 +99,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 	}
+	for _, h := range s.services {
+		if d, ok := h.(service.Drainer); ok {
+			s.http.RegisterOnShutdown(d.Drain)
+		}
+	}
 	go func() { s.served <- s.http.Serve(ln) }()
 	s.log.Info("endpoint listening", "addr", ln.Addr().String(), "in_memory", opts.InMemory, "data_dir", opts.DataDir)
 	return s, nil

@@ -44,6 +44,7 @@ var peerSkips = map[string]map[string]string{
 		"loose-shard-ids-list":         "does not resolve ListShards' ExclusiveStartShardId, so \"0\" is not shardId-000000000000",
 		"validation-tags-stream-limit": "refuses a 51st tag on a stream but words it 'more than 10 tags'",
 		"validation-tags-create":       "ignores CreateStream's Tags",
+		"efo":                          "does not implement enhanced fan-out (stream consumers, SubscribeToShard)",
 	},
 	"kinesis-local": {
 		"messages":                          "error messages are worded differently from AWS throughout (e.g. no 'under account …'); only error types are compared",

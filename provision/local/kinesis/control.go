@@ -137,6 +137,7 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	var doomed []*consumer
 	err := s.env.DB.Update(func(tx *bolt.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
@@ -147,6 +148,16 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 		if st.meta.Status == statusDeleting {
 			return nil
 		}
+		enforce := in.EnforceConsumerDeletion != nil && *in.EnforceConsumerDeletion
+		has, started, err := s.deleteStreamConsumers(tx, st, enforce)
+		if err != nil {
+			return err
+		}
+		if has && !enforce {
+			apiErr = s.consumersInUse(name)
+			return nil
+		}
+		doomed = started
 		st.meta.Status, st.meta.StatusSinceMs, st.meta.Pending = statusDeleting, s.nowMs(), nil
 		return saveStream(tx, &st.meta)
 	})
@@ -155,6 +166,10 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 	}
 	if apiErr != nil {
 		return nil, apiErr
+	}
+	for _, c := range doomed {
+		s.endSubscriptions(c, nil)
+		s.after(s.env.DeleteDelay, func() { s.finishConsumerTransition(c) })
 	}
 	s.after(s.env.DeleteDelay, func() { s.finishTransition(st) })
 	return struct{}{}, nil
@@ -328,6 +343,7 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 		StreamModeDetails: streamModeDetails{st.meta.Mode}, RetentionPeriodHours: st.meta.RetentionHours,
 		StreamCreationTimestamp: epochMs(st.meta.CreatedMs), EnhancedMonitoring: st.enhancedMonitoring(),
 		EncryptionType: st.encryption(), KeyId: st.meta.KeyID, OpenShardCount: open,
+		ConsumerCount: s.consumerCount(st.meta.Name, st.meta.CreatedMs),
 	}}, nil
 }
 

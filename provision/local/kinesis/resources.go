@@ -3,8 +3,9 @@ package kinesis
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -16,11 +17,55 @@ const resourceARNPattern = `arn:aws.*:kinesis:.*:\d{12}:.*stream/\S+`
 
 var resourceARNRe = regexp.MustCompile(`^` + resourceARNPattern + `$`)
 
-// taggable is a resource named by an ARN: a stream, or (later) one of its
-// consumers.
+// taggable is a resource named by an ARN: a stream, or one of its
+// consumers. Both carry tags and a resource policy.
 type taggable struct {
-	stream *stream
-	name   string // the stream's name
+	s        *Service
+	stream   *stream
+	name     string    // the stream's name
+	consumer *consumer // nil when the ARN names the stream
+}
+
+// read returns a copy of the resource's tags and its policy.
+func (r *taggable) read() (map[string]string, string, *apiError) {
+	if r.consumer != nil {
+		r.s.cmu.Lock()
+		defer r.s.cmu.Unlock()
+		if r.consumer.gone {
+			return nil, "", r.s.consumerNotFound(r.consumer.meta.Name, r.name)
+		}
+		return maps.Clone(r.consumer.meta.Tags), r.consumer.meta.Policy, nil
+	}
+	r.stream.mu.Lock()
+	defer r.stream.mu.Unlock()
+	if r.stream.gone {
+		return nil, "", r.s.streamNotFound(r.name)
+	}
+	return maps.Clone(r.stream.meta.Tags), r.stream.meta.Policy, nil
+}
+
+// update changes the resource's tags or policy under its lock and keeps
+// the change in the store.
+func (r *taggable) update(change func(tags map[string]string, policy *string) *apiError) (any, *apiError) {
+	if r.consumer != nil {
+		err := r.s.updateConsumer(r.consumer, func(m *consumerMeta) *apiError {
+			if m.Tags == nil {
+				m.Tags = map[string]string{}
+			}
+			return change(m.Tags, &m.Policy)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return noOutput, nil
+	}
+	st := r.stream
+	return r.s.updateMeta(st, func() *apiError {
+		if st.meta.Tags == nil {
+			st.meta.Tags = map[string]string{}
+		}
+		return change(st.meta.Tags, &st.meta.Policy)
+	})
 }
 
 // validateResourceARN checks a ResourceARN member.
@@ -46,12 +91,7 @@ func (s *Service) resolveTaggable(arn string) (*taggable, *apiError) {
 	}
 	region, account, resource := parts[3], parts[4], parts[5]
 	_, resource, _ = strings.Cut(resource, "stream/")
-	name, consumer, isConsumer := strings.Cut(resource, "/consumer/")
-	if isConsumer {
-		// Consumers are not kept yet: none can be found.
-		consumer, _, _ = strings.Cut(consumer, ":")
-		return nil, clientErr("ResourceNotFoundException", "Consumer %s of stream %s under account %s not found.", consumer, name, s.env.AccountID)
-	}
+	name, _, isConsumer := strings.Cut(resource, "/consumer/")
 	if region != s.env.Region || account != s.env.AccountID {
 		return nil, s.streamNotFound(name)
 	}
@@ -59,7 +99,15 @@ func (s *Service) resolveTaggable(arn string) (*taggable, *apiError) {
 	if st == nil {
 		return nil, s.streamNotFound(name)
 	}
-	return &taggable{stream: st, name: name}, nil
+	r := &taggable{s: s, stream: st, name: name}
+	if isConsumer {
+		c, apiErr := s.consumerByARN(arn)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		r.consumer = c
+	}
+	return r, nil
 }
 
 // --- TagResource / UntagResource / ListTagsForResource -------------------
@@ -76,6 +124,10 @@ func (s *Service) tagResource(c codec, body []byte) (any, *apiError) {
 	}
 	var v validation
 	validateResourceARN(&v, in.ResourceARN)
+	v.notNull(in.Tags != nil, "tags")
+	if in.Tags != nil {
+		v.tagMap(in.Tags, "tags", 1, maxStreamTags)
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -83,9 +135,22 @@ func (s *Service) tagResource(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	// The stream's tags are those of AddTagsToStream, with its rules.
-	b, _ := json.Marshal(addTagsInput{streamRef: streamRef{StreamName: &r.name}, Tags: in.Tags})
-	return s.addTagsToStream(codec{}, b)
+	if e := checkTags(in.Tags, "add tags to", r.name, s.env.AccountID); e != nil {
+		return nil, e
+	}
+	return r.update(func(tags map[string]string, _ *string) *apiError {
+		merged := len(tags)
+		for k := range in.Tags {
+			if _, ok := tags[k]; !ok {
+				merged++
+			}
+		}
+		if merged > maxStreamTags {
+			return clientErr("InvalidArgumentException", "Failed to add tags to resource %s under account %s because a given resource cannot have more than %d tags associated with it.", *in.ResourceARN, s.env.AccountID, maxStreamTags)
+		}
+		maps.Copy(tags, in.Tags)
+		return nil
+	})
 }
 
 type untagResourceInput struct {
@@ -100,6 +165,10 @@ func (s *Service) untagResource(c codec, body []byte) (any, *apiError) {
 	}
 	var v validation
 	validateResourceARN(&v, in.ResourceARN)
+	v.notNull(in.TagKeys != nil, "tagKeys")
+	if in.TagKeys != nil {
+		v.tagKeys(in.TagKeys, "tagKeys")
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -107,8 +176,15 @@ func (s *Service) untagResource(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	b, _ := json.Marshal(removeTagsInput{streamRef: streamRef{StreamName: &r.name}, TagKeys: in.TagKeys})
-	return s.removeTagsFromStream(codec{}, b)
+	if e := checkTagChars(in.TagKeys, "remove tags from", r.name, s.env.AccountID); e != nil {
+		return nil, e
+	}
+	return r.update(func(tags map[string]string, _ *string) *apiError {
+		for _, k := range in.TagKeys {
+			delete(tags, k)
+		}
+		return nil
+	})
 }
 
 type resourceARNInput struct {
@@ -129,20 +205,14 @@ func (s *Service) listTagsForResource(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	st := r.stream
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.gone {
-		return nil, s.streamNotFound(r.name)
+	current, _, apiErr := r.read()
+	if apiErr != nil {
+		return nil, apiErr
 	}
-	keys := make([]string, 0, len(st.meta.Tags))
-	for k := range st.meta.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(current))
 	tags := make([]tag, len(keys))
 	for i, k := range keys {
-		tags[i] = tag{k, st.meta.Tags[k]}
+		tags[i] = tag{k, current[k]}
 	}
 	return map[string]any{"Tags": tags}, nil
 }
@@ -173,9 +243,8 @@ func (s *Service) putResourcePolicy(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	policy := *in.Policy
-	return s.updateMeta(r.stream, func() *apiError {
-		r.stream.meta.Policy = policy
+	return r.update(func(_ map[string]string, policy *string) *apiError {
+		*policy = *in.Policy
 		return nil
 	})
 }
@@ -194,13 +263,10 @@ func (s *Service) getResourcePolicy(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	st := r.stream
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.gone {
-		return nil, s.streamNotFound(r.name)
+	_, policy, apiErr := r.read()
+	if apiErr != nil {
+		return nil, apiErr
 	}
-	policy := st.meta.Policy
 	if policy == "" {
 		policy = "{}"
 	}
@@ -221,11 +287,11 @@ func (s *Service) deleteResourcePolicy(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	return s.updateMeta(r.stream, func() *apiError {
-		if r.stream.meta.Policy == "" {
+	return r.update(func(_ map[string]string, policy *string) *apiError {
+		if *policy == "" {
 			return clientErr("ResourceNotFoundException", "No resource policy found for resource ARN %s.", *in.ResourceARN)
 		}
-		r.stream.meta.Policy = ""
+		*policy = ""
 		return nil
 	})
 }

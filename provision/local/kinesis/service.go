@@ -46,6 +46,11 @@ type Service struct {
 	closed   bool
 	stop     chan struct{}
 	wg       sync.WaitGroup
+
+	// Enhanced fan-out (consumers.go, subscribe.go).
+	cmu       sync.Mutex // guards consumers and their fields; taken after a stream's mu
+	consumers map[string]*consumer
+	subs      subscriptions
 }
 
 // New loads the streams kept in env.DB, resumes any state transition that
@@ -77,6 +82,10 @@ func New(env *service.Env) (*Service, error) {
 	}
 	for _, st := range s.streams {
 		s.resumeTransition(st)
+	}
+	s.subs.init()
+	if err := s.loadConsumers(); err != nil {
+		return nil, fmt.Errorf("load kinesis consumers: %w", err)
 	}
 	s.wg.Add(1)
 	go s.trimLoop()
@@ -223,6 +232,11 @@ var operations = map[string]operation{
 	"PutResourcePolicy":             (*Service).putResourcePolicy,
 	"GetResourcePolicy":             (*Service).getResourcePolicy,
 	"DeleteResourcePolicy":          (*Service).deleteResourcePolicy,
+	"RegisterStreamConsumer":        (*Service).registerStreamConsumer,
+	"DescribeStreamConsumer":        (*Service).describeStreamConsumer,
+	"ListStreamConsumers":           (*Service).listStreamConsumers,
+	"DeregisterStreamConsumer":      (*Service).deregisterStreamConsumer,
+	"SubscribeToShard":              (*Service).subscribeToShard,
 }
 
 // ServeOp implements service.Handler.
@@ -260,6 +274,10 @@ func (s *Service) ServeOp(w http.ResponseWriter, r *http.Request, op string, bod
 		// from Kinesis, and the AWS SDKs discard these bodies unread, so
 		// both forms work with every client.
 		c.writeRaw(w, http.StatusOK, nil)
+		return
+	}
+	if sub, ok := out.(*subscription); ok {
+		s.serveSubscription(w, r, c, sub) // an event stream, not one body
 		return
 	}
 	c.write(w, http.StatusOK, out)

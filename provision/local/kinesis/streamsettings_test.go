@@ -407,7 +407,7 @@ func TestResourceTags(t *testing.T) {
 	_, err = tg.client.ListTagsForResource(ctx, &kinesis.ListTagsForResourceInput{ResourceARN: aws.String(tg.arn(missing))})
 	wantAPIError(t, err, "ResourceNotFoundException", "Stream "+missing+" under account "+account+" not found.")
 	_, err = tg.client.TagResource(ctx, &kinesis.TagResourceInput{ResourceARN: aws.String(arn + "/consumer/app:1700000000"), Tags: map[string]string{"a": "b"}})
-	wantAPIError(t, err, "ResourceNotFoundException", "Consumer app of stream "+name+" under account "+account+" not found.")
+	wantAPIError(t, err, "ResourceNotFoundException", "Consumer "+name+"/app, account "+account+" not found.")
 	if !tg.differs(t, "resource-arn-validation") {
 		st, out = tg.rawJSON(t, "ListTagsForResource", `{"ResourceARN":"not-an-arn"}`)
 		tg.wantDecodedError(t, st, out, "ValidationException", `1 validation error detected: Value 'not-an-arn' at 'resourceARN' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\d{12}:.*stream/\S+`)
