@@ -32,7 +32,8 @@ type Consumer struct {
 	rejects  *rejectLog
 	reading  chan struct{} // semaphore: pages being decoded and counted
 
-	consumerARN string // the registered stream consumer, with FanOut
+	consumerARN string                                                                      // the registered stream consumer, with FanOut
+	subscribe   func(context.Context, *kinesis.SubscribeToShardInput) (subscription, error) // subscribeToShard; replaced in tests
 
 	mu       sync.Mutex
 	shards   map[string]types.Shard
@@ -61,6 +62,7 @@ func New(opts Options) (*Consumer, error) {
 		reading:  make(chan struct{}, opts.ReadConcurrency),
 	}
 	c.metrics.Retrieval = string(opts.Retrieval)
+	c.subscribe = c.subscribeToShard
 	c.coord = &lease.Coordinator{
 		Table: c.leases, WorkerID: opts.WorkerID, Failover: opts.Failover, Clock: opts.Clock, Log: c.log,
 		Events: lease.Events{Acquired: c.acquired, Lost: c.lost, Taken: func(string, string, bool) { c.metrics.LeaseTaken() }},

@@ -81,6 +81,24 @@ func (c *Consumer) registerFanOut(ctx context.Context) (string, error) {
 	}
 }
 
+// subscription is an open SubscribeToShard event stream
+// (*kinesis.SubscribeToShardEventStream).
+type subscription interface {
+	Events() <-chan types.SubscribeToShardEventStream
+	Err() error
+	Close() error
+}
+
+// subscribeToShard opens a subscription; the stream lives until ctx ends or
+// it is closed.
+func (c *Consumer) subscribeToShard(ctx context.Context, in *kinesis.SubscribeToShardInput) (subscription, error) {
+	out, err := c.opts.Kinesis.SubscribeToShard(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return out.GetStream(), nil
+}
+
 // fanout is the SubscribeToShard source. Each subscription lasts at most 5
 // minutes; the next one starts after the last event processed
 // (AFTER_SEQUENCE_NUMBER its ContinuationSequenceNumber), so nothing is
@@ -91,7 +109,7 @@ type fanout struct {
 	r       *reader
 	pos     types.StartingPosition // where the next subscription starts
 	cancel  context.CancelFunc     // ends the current subscription
-	stream  *kinesis.SubscribeToShardEventStream
+	stream  subscription
 	backoff time.Duration
 }
 
@@ -123,11 +141,11 @@ func (f *fanout) subscribe(ctx context.Context) error {
 	for {
 		sctx, cancel := context.WithCancel(ctx)
 		pos := f.pos
-		out, err := r.c.opts.Kinesis.SubscribeToShard(sctx, &kinesis.SubscribeToShardInput{
+		stream, err := r.c.subscribe(sctx, &kinesis.SubscribeToShardInput{
 			ConsumerARN: aws.String(r.c.consumerARN), ShardId: aws.String(r.shard), StartingPosition: &pos,
 		})
 		if err == nil {
-			f.stream, f.cancel = out.GetStream(), cancel
+			f.stream, f.cancel = stream, cancel
 			r.c.metrics.Subscribed()
 			r.c.log.Debug("subscribed to shard", "shard", r.shard, "from", string(pos.Type), "seq", aws.ToString(pos.SequenceNumber))
 			return nil
