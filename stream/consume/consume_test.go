@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/smithy-go"
 
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/consume"
@@ -39,6 +42,7 @@ func runChild() int {
 	opts := childOptions(kc, db)
 	opts.Stream, opts.Table, opts.App, opts.WorkerID = os.Getenv("SPK_CT_STREAM"), os.Getenv("SPK_CT_TABLE"), os.Getenv("SPK_CT_APP"), os.Getenv("SPK_CT_WORKER")
 	opts.UntilCaughtUp = os.Getenv("SPK_CT_UNTIL") == "1"
+	opts.Retrieval = consume.Retrieval(os.Getenv("SPK_CT_RETRIEVAL"))
 	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := consume.Run(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -60,21 +64,38 @@ func childOptions(kc *kinesis.Client, db *dynamodb.Client) consume.Options {
 }
 
 type env struct {
-	t      *testing.T
-	e      endpointtest.Endpoints
-	kc     *kinesis.Client
-	db     *dynamodb.Client
-	stream string
-	table  string
-	app    string
+	t         *testing.T
+	e         endpointtest.Endpoints
+	kc        *kinesis.Client
+	db        *dynamodb.Client
+	stream    string
+	table     string
+	app       string
+	retrieval consume.Retrieval
 }
 
-func newEnv(t *testing.T, shards int32, opts endpointtest.Options) *env {
+// retrievals are the ways a consumer reads shards; the exactness tests run
+// once with each.
+var retrievals = []consume.Retrieval{consume.Polling, consume.FanOut}
+
+// forEachRetrieval runs test as one subtest per retrieval.
+func forEachRetrieval(t *testing.T, test func(t *testing.T, r consume.Retrieval)) {
+	for _, r := range retrievals {
+		t.Run(string(r), func(t *testing.T) { test(t, r) })
+	}
+}
+
+// newEnv starts the endpoints and creates a stream of that many shards;
+// consumers of the env read it with the retrieval r.
+func newEnv(t *testing.T, r consume.Retrieval, shards int32, opts endpointtest.Options) *env {
 	t.Helper()
 	e := endpointtest.Start(t, opts)
+	if r == consume.FanOut && !servesFanOut(e) {
+		t.Skipf("the Kinesis endpoint (%s) does not serve enhanced fan-out", e.Kind)
+	}
 	kc, db := e.Clients()
 	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
-	v := &env{t: t, e: e, kc: kc, db: db, stream: name, table: name + "-counts", app: name + "-app"}
+	v := &env{t: t, e: e, kc: kc, db: db, stream: name, table: name + "-counts", app: name + "-app", retrieval: r}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := endpointtest.CreateStream(ctx, kc, v.stream, shards); err != nil {
@@ -86,9 +107,20 @@ func newEnv(t *testing.T, shards int32, opts endpointtest.Options) *env {
 
 func (v *env) options() consume.Options {
 	o := childOptions(v.kc, v.db)
-	o.Stream, o.Table, o.App = v.stream, v.table, v.app
+	o.Stream, o.Table, o.App, o.Retrieval = v.stream, v.table, v.app, v.retrieval
 	o.Logger = slog.New(slog.NewTextHandler(testWriter{v.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return o
+}
+
+// servesFanOut reports whether the Kinesis endpoint knows the stream
+// consumer operations.
+func servesFanOut(e endpointtest.Endpoints) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	kc, _ := e.Clients()
+	_, err := kc.ListStreamConsumers(ctx, &kinesis.ListStreamConsumersInput{StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/probe")})
+	var api smithy.APIError
+	return !errors.As(err, &api) || api.ErrorCode() != "UnknownOperationException"
 }
 
 type testWriter struct{ t *testing.T }
@@ -160,7 +192,11 @@ func (v *env) assertExact(want endpointtest.Counts) {
 }
 
 func TestExactNormalRunWithMalformedRecords(t *testing.T) {
-	v := newEnv(t, 4, endpointtest.Options{})
+	forEachRetrieval(t, testExactNormalRunWithMalformedRecords)
+}
+
+func testExactNormalRunWithMalformedRecords(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 4, endpointtest.Options{})
 	v.put(endpointtest.Load{Events: 20000, MalformedRate: 0.01, AggregateEvery: 7, AggregateSize: 25, Seed: 1})
 	want, wantRejected := v.expected()
 	if wantRejected == 0 {
