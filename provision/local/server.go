@@ -26,6 +26,7 @@ type Server struct {
 	opts     Options
 	db       *store.DB
 	services map[string]service.Handler
+	upgrades *upgrader
 	ln       net.Listener
 	http     *http.Server
 	served   chan error
@@ -88,11 +89,18 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return fail(fmt.Errorf("listen on %s: %w; choose another address or stop what is using it", opts.Addr, err))
 	}
 	s.ln = ln
+	s.upgrades = newUpgrader(s, opts.MaxRequestBytes)
 	s.http = &http.Server{
-		Handler:           s,
+		Handler:           s.upgrades,
+		Protocols:         protocols(),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
+	}
+	for _, h := range s.services {
+		if d, ok := h.(service.Drainer); ok {
+			s.http.RegisterOnShutdown(d.Drain)
+		}
 	}
 	go func() { s.served <- s.http.Serve(ln) }()
 	s.log.Info("endpoint listening", "addr", ln.Addr().String(), "in_memory", opts.InMemory, "data_dir", opts.DataDir)
@@ -130,12 +138,17 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // ctx ends), stops the services, then syncs and closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	if werr := s.upgrades.wait(ctx.Done()); werr != nil && err == nil {
+		err = werr
+	}
+	s.upgrades.close()
 	return errors.Join(err, s.release())
 }
 
 // Close stops at once, dropping in-flight requests, and closes the store.
 func (s *Server) Close() error {
 	err := s.http.Close()
+	s.upgrades.close()
 	return errors.Join(err, s.release())
 }
 
@@ -155,8 +168,12 @@ func (s *Server) closeServices() error {
 	return errors.Join(errs...)
 }
 
-// ServeHTTP routes POST / on the X-Amz-Target prefix.
+// ServeHTTP routes POST / on the X-Amz-Target prefix, over HTTP/1.1 and
+// HTTP/2 alike.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if cors(w, r) {
+		return
+	}
 	w.Header().Set("x-amzn-RequestId", newRequestID())
 	target := r.Header.Get("X-Amz-Target")
 	prefix, op, _ := strings.Cut(target, ".")
@@ -167,13 +184,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxRequestBytes))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, prefix, http.StatusRequestEntityTooLarge, "SerializationException",
-				fmt.Sprintf("Request body is larger than the %d bytes this endpoint accepts.", s.opts.MaxRequestBytes))
-			return
-		}
-		writeError(w, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")
+		writeBodyError(w, prefix, err, s.opts.MaxRequestBytes)
 		return
 	}
 	if err := s.authenticate(r, body); err != nil {
@@ -201,6 +212,17 @@ func (s *Server) authenticate(r *http.Request, body []byte) *sigv4.Error {
 		return nil
 	}
 	return sigv4.Verify(r, body, s.opts.AccessKey, s.opts.SecretKey)
+}
+
+// writeBodyError answers a request whose body could not be read.
+func writeBodyError(w http.ResponseWriter, prefix string, err error, limit int64) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, prefix, http.StatusRequestEntityTooLarge, "SerializationException",
+			fmt.Sprintf("Request body is larger than the %d bytes this endpoint accepts.", limit))
+		return
+	}
+	writeError(w, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")
 }
 
 // writeError answers a request the server rejects before a service sees it,

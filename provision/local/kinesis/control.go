@@ -121,6 +121,7 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	var doomed []*consumer
 	err := s.env.DB.Update(func(tx *bolt.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
@@ -131,6 +132,16 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 		if st.meta.Status == statusDeleting {
 			return nil
 		}
+		enforce := in.EnforceConsumerDeletion != nil && *in.EnforceConsumerDeletion
+		has, started, err := s.deleteStreamConsumers(tx, st, enforce)
+		if err != nil {
+			return err
+		}
+		if has && !enforce {
+			apiErr = s.consumersInUse(name)
+			return nil
+		}
+		doomed = started
 		st.meta.Status, st.meta.StatusSinceMs, st.meta.Pending = statusDeleting, s.nowMs(), nil
 		return saveStream(tx, &st.meta)
 	})
@@ -139,6 +150,10 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 	}
 	if apiErr != nil {
 		return nil, apiErr
+	}
+	for _, c := range doomed {
+		s.endSubscriptions(c, nil)
+		s.after(s.env.DeleteDelay, func() { s.finishConsumerTransition(c) })
 	}
 	s.after(s.env.DeleteDelay, func() { s.finishTransition(st) })
 	return struct{}{}, nil
@@ -311,7 +326,7 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 		StreamName: st.meta.Name, StreamARN: s.streamARN(st.meta.Name), StreamStatus: st.meta.Status,
 		StreamModeDetails: streamModeDetails{st.meta.Mode}, RetentionPeriodHours: st.meta.RetentionHours,
 		StreamCreationTimestamp: epochMs(st.meta.CreatedMs), EnhancedMonitoring: []enhancedMetrics{{ShardLevelMetrics: []string{}}},
-		EncryptionType: "NONE", OpenShardCount: open,
+		EncryptionType: "NONE", OpenShardCount: open, ConsumerCount: s.consumerCount(st.meta.Name, st.meta.CreatedMs),
 	}}, nil
 }
 

@@ -144,6 +144,7 @@ func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []pu
 		s.env.Log.Error("put records", "stream", name, "err", err)
 		return internalFailure()
 	}
+	s.subs.notify(name, res)
 	return nil
 }
 
@@ -450,6 +451,8 @@ type getRecordsResult struct {
 	shard        int
 	stream       string
 	next         string // "" when the shard is closed and read to its end
+	pos          uint64 // the first counter not read yet
+	behind       bool   // records remain past those read
 	millisBehind int64
 	children     []childShard
 }
@@ -477,14 +480,25 @@ func (s *Service) doGetRecords(in *getRecordsInput, fn func(*getRecordsResult)) 
 		return clientErr("ExpiredIteratorException", "Iterator expired. The iterator was created at time %s while right now it is %s which is further in the future than the tolerated delay of %d milliseconds.",
 			time.UnixMilli(it.issuedMs).UTC().Format(layout), now.UTC().Format(layout), iteratorLifetimeMs)
 	}
+	limit := maxGetRecordsLimit
+	if in.Limit != nil {
+		limit = int(*in.Limit)
+	}
+	return s.readShard(it, limit, maxGetRecordsBytes, true, fn)
+}
+
+// readShard reads up to limit records and maxBytes of data from an
+// iterator's position; GetRecords and SubscribeToShard share it. With
+// getRecordsLimits (and EnforceLimits) the shard's GetRecords limits apply.
+// fn runs inside the read transaction, while the records' memory is valid.
+func (s *Service) readShard(it iterator, limit, maxBytes int, getRecordsLimits bool, fn func(*getRecordsResult)) *apiError {
+	now := s.now()
+	nowMs := now.UnixMilli()
+	limits := getRecordsLimits && s.env.EnforceLimits
 	shard := shardName(it.shard)
 	st := s.lookup(it.stream)
 	if st == nil {
 		return s.shardDoesNotExist(shard, it.stream)
-	}
-	limit := maxGetRecordsLimit
-	if in.Limit != nil {
-		limit = int(*in.Limit)
 	}
 	st.mu.Lock()
 	sh := st.shard(it.shard)
@@ -492,7 +506,7 @@ func (s *Service) doGetRecords(in *getRecordsInput, fn func(*getRecordsResult)) 
 		st.mu.Unlock()
 		return s.shardDoesNotExist(shard, it.stream)
 	}
-	if s.env.EnforceLimits && !sh.limiter().allowRead(now) {
+	if limits && !sh.limiter().allowRead(now) {
 		st.mu.Unlock()
 		return clientErr("ProvisionedThroughputExceededException", "Rate exceeded for shard %s in stream %s under account %s.", shard, it.stream, s.env.AccountID)
 	}
@@ -517,7 +531,7 @@ func (s *Service) doGetRecords(in *getRecordsInput, fn func(*getRecordsResult)) 
 			bytes := 0
 			for k, v := c.Seek(counterKey(pos)); k != nil && len(res.records) < limit; k, v = c.Next() {
 				arrival, pk, data := decodeRecord(v)
-				if bytes+len(data)+len(pk) > maxGetRecordsBytes {
+				if bytes+len(data)+len(pk) > maxBytes && len(res.records) > 0 {
 					break
 				}
 				counter := binary.BigEndian.Uint64(k)
@@ -528,12 +542,13 @@ func (s *Service) doGetRecords(in *getRecordsInput, fn func(*getRecordsResult)) 
 				bytes += len(data) + len(pk)
 				res.records = append(res.records, record{counter: counter, arrivalMs: arrival, pk: pk, data: data})
 			}
-			if s.env.EnforceLimits && bytes > 0 {
+			if limits && bytes > 0 {
 				st.mu.Lock()
 				sh.limiter().chargeRead(now, bytes)
 				st.mu.Unlock()
 			}
 			if pos <= tip {
+				res.behind = true
 				// Not caught up: the gap to the tip in time.
 				from := res.records
 				var arr int64
@@ -547,6 +562,7 @@ func (s *Service) doGetRecords(in *getRecordsInput, fn func(*getRecordsResult)) 
 				}
 			}
 		}
+		res.pos = pos
 		if closed && pos > end {
 			res.children = children
 			if res.children == nil {

@@ -45,6 +45,11 @@ type Service struct {
 	closed   bool
 	stop     chan struct{}
 	wg       sync.WaitGroup
+
+	// Enhanced fan-out (consumers.go, subscribe.go).
+	cmu       sync.Mutex // guards consumers and their fields; taken after a stream's mu
+	consumers map[string]*consumer
+	subs      subscriptions
 }
 
 // New loads the streams kept in env.DB, resumes any state transition that
@@ -76,6 +81,10 @@ func New(env *service.Env) (*Service, error) {
 	}
 	for _, st := range s.streams {
 		s.resumeTransition(st)
+	}
+	s.subs.init()
+	if err := s.loadConsumers(); err != nil {
+		return nil, fmt.Errorf("load kinesis consumers: %w", err)
 	}
 	s.wg.Add(1)
 	go s.trimLoop()
@@ -211,6 +220,11 @@ var operations = map[string]operation{
 	"ListTagsForStream":             (*Service).listTagsForStream,
 	"IncreaseStreamRetentionPeriod": (*Service).increaseRetention,
 	"DecreaseStreamRetentionPeriod": (*Service).decreaseRetention,
+	"RegisterStreamConsumer":        (*Service).registerStreamConsumer,
+	"DescribeStreamConsumer":        (*Service).describeStreamConsumer,
+	"ListStreamConsumers":           (*Service).listStreamConsumers,
+	"DeregisterStreamConsumer":      (*Service).deregisterStreamConsumer,
+	"SubscribeToShard":              (*Service).subscribeToShard,
 }
 
 // ServeOp implements service.Handler.
@@ -239,6 +253,10 @@ func (s *Service) ServeOp(w http.ResponseWriter, r *http.Request, op string, bod
 	out, apiErr := s.safeCall(fn, c, body)
 	if apiErr != nil {
 		c.writeError(w, apiErr)
+		return
+	}
+	if sub, ok := out.(*subscription); ok {
+		s.serveSubscription(w, r, c, sub) // an event stream, not one body
 		return
 	}
 	c.write(w, http.StatusOK, out)

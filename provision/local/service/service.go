@@ -36,6 +36,14 @@ type Handler interface {
 	Close() error
 }
 
+// Drainer is a Handler whose responses can stay open for long (Kinesis's
+// SubscribeToShard event streams). The server calls Drain when a graceful
+// shutdown starts, so that the shutdown does not wait for them: Drain ends
+// them cleanly.
+type Drainer interface {
+	Drain()
+}
+
 // Faults decides which requests fail on purpose, deterministically for a seed.
 type Faults struct {
 	mu   sync.Mutex

@@ -1,0 +1,152 @@
+package local
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/net/http2"
+)
+
+// protocols is what the listener speaks: HTTP/1.1, and cleartext HTTP/2
+// with prior knowledge (the AWS SDK for JavaScript v3's Kinesis client and
+// the Java SDK v2's async clients open connections that way). net/http
+// serves both on one listener.
+func protocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
+
+// upgrader serves the other way into cleartext HTTP/2: an HTTP/1.1 request
+// with "Upgrade: h2c" (RFC 7540 §3.2; curl --http2 uses it). net/http does
+// not implement the upgrade, so the connection is hijacked and handed to
+// x/net's HTTP/2 server, which answers the upgrading request as stream 1.
+// Hijacked connections are outside http.Server's bookkeeping, so the
+// upgrader tracks them for Shutdown and Close.
+type upgrader struct {
+	next     http.Handler
+	maxBody  int64
+	h2       http2.Server
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{}
+	closed   bool
+	inflight sync.WaitGroup
+}
+
+func newUpgrader(next http.Handler, maxBody int64) *upgrader {
+	return &upgrader{next: next, maxBody: maxBody, conns: map[net.Conn]struct{}{}}
+}
+
+func (u *upgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor != 1 || !isH2CUpgrade(r.Header) {
+		u.next.ServeHTTP(w, r)
+		return
+	}
+	settings, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(r.Header.Get("HTTP2-Settings"), "="))
+	if err != nil || len(r.Header.Values("HTTP2-Settings")) != 1 {
+		// A malformed upgrade is served as the plain HTTP/1.1 request it also is.
+		u.next.ServeHTTP(w, r)
+		return
+	}
+	// The upgrading request's body arrives over HTTP/1.1 before the switch.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, u.maxBody))
+	if err != nil {
+		prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+		writeBodyError(w, prefix, err, u.maxBody)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	conn, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		u.next.ServeHTTP(w, r)
+		return
+	}
+	if !u.track(conn) {
+		conn.Close()
+		return
+	}
+	defer u.untrack(conn)
+	rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+	if err := rw.Flush(); err != nil {
+		return
+	}
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	u.h2.ServeConn(&bufferedConn{Conn: conn, r: rw.Reader}, &http2.ServeConnOpts{
+		Context:        r.Context(),
+		BaseConfig:     srv,
+		Handler:        u.counted(u.next),
+		UpgradeRequest: r,
+		Settings:       settings,
+	})
+}
+
+// counted lets Shutdown wait for requests on upgraded connections.
+func (u *upgrader) counted(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.inflight.Add(1)
+		defer u.inflight.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (u *upgrader) track(c net.Conn) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.closed {
+		return false
+	}
+	u.conns[c] = struct{}{}
+	return true
+}
+
+func (u *upgrader) untrack(c net.Conn) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.conns, c)
+	c.Close()
+}
+
+// wait blocks until requests on upgraded connections are answered, or done
+// is closed.
+func (u *upgrader) wait(done <-chan struct{}) error {
+	finished := make(chan struct{})
+	go func() { u.inflight.Wait(); close(finished) }()
+	select {
+	case <-finished:
+		return nil
+	case <-done:
+		return errors.New("requests on upgraded HTTP/2 connections still in flight")
+	}
+}
+
+// close closes every upgraded connection and refuses new upgrades.
+func (u *upgrader) close() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.closed = true
+	for c := range u.conns {
+		c.Close()
+	}
+}
+
+func isH2CUpgrade(h http.Header) bool {
+	return httpguts.HeaderValuesContainsToken(h.Values("Upgrade"), "h2c") &&
+		httpguts.HeaderValuesContainsToken(h.Values("Connection"), "HTTP2-Settings")
+}
+
+// bufferedConn reads what the HTTP/1.1 reader buffered past the upgrading
+// request (the client's HTTP/2 preface, usually) before the connection.
+type bufferedConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
