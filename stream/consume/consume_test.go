@@ -78,6 +78,9 @@ type env struct {
 // once with each.
 var retrievals = []consume.Retrieval{consume.Polling, consume.FanOut}
 
+// fanOutTestLifetime is how long a subscription lasts in the tests.
+const fanOutTestLifetime = 2 * time.Second
+
 // forEachRetrieval runs test as one subtest per retrieval.
 func forEachRetrieval(t *testing.T, test func(t *testing.T, r consume.Retrieval)) {
 	for _, r := range retrievals {
@@ -89,6 +92,12 @@ func forEachRetrieval(t *testing.T, test func(t *testing.T, r consume.Retrieval)
 // consumers of the env read it with the retrieval r.
 func newEnv(t *testing.T, r consume.Retrieval, shards int32, opts endpointtest.Options) *env {
 	t.Helper()
+	if r == consume.FanOut && opts.SubscriptionLifetime == 0 {
+		// Subscriptions end every few seconds instead of every five
+		// minutes, so each test renews them many times, often within the
+		// five seconds in which a renewal is refused.
+		opts.SubscriptionLifetime = fanOutTestLifetime
+	}
 	e := endpointtest.Start(t, opts)
 	if r == consume.FanOut && !servesFanOut(e) {
 		t.Skipf("the Kinesis endpoint (%s) does not serve enhanced fan-out", e.Kind)
