@@ -96,12 +96,12 @@ func testFanout(t *testing.T, sc *script, first start) *fanout {
 	return newFanout(r, first)
 }
 
-// TestFanoutRenewsAfterTheLastEvent follows one shard through subscriptions
+// TestFanOutSourceRenewsAfterTheLastEvent follows one shard through subscriptions
 // that end after their time, are refused while the last is in use, fail
 // mid-stream, and finally reach the shard's end: each new subscription
 // starts right after the last event counted, so no record is skipped or
 // delivered twice.
-func TestFanoutRenewsAfterTheLastEvent(t *testing.T) {
+func TestFanOutSourceRenewsAfterTheLastEvent(t *testing.T) {
 	inUse := &types.ResourceInUseException{Message: aws.String("another subscription is active")}
 	sc := &script{t: t, steps: []step{
 		{events: []types.SubscribeToShardEvent{event("11", 500, "10", "11"), event("12", 0, "12")}}, // then its time is up
@@ -156,9 +156,9 @@ func TestFanoutRenewsAfterTheLastEvent(t *testing.T) {
 	}
 }
 
-// TestFanoutStopsAtOnce checks that ending the reader's context (a lost
+// TestFanOutSourceStopsAtOnce checks that ending the reader's context (a lost
 // lease, or a stop) cancels the open subscription.
-func TestFanoutStopsAtOnce(t *testing.T) {
+func TestFanOutSourceStopsAtOnce(t *testing.T) {
 	sc := &script{t: t, steps: []step{{events: []types.SubscribeToShardEvent{event("1", 0, "1")}, hold: true}}}
 	f := testFanout(t, sc, start{typ: types.ShardIteratorTypeTrimHorizon})
 	ctx, cancel := context.WithCancel(context.Background())
