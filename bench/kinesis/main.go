@@ -3,7 +3,8 @@
 // PutRecords from concurrent clients, drains the stream with GetRecords, and
 // reports events/s for both phases and each server's peak RSS (VmHWM).
 // Both servers run as separate processes and get the same lean HTTP client,
-// so the figures compare servers, not SDKs.
+// so the figures compare servers, not SDKs. "spk-h2" is spk again with that
+// client speaking cleartext HTTP/2 (prior knowledge) instead of HTTP/1.1.
 //
 //	go run ./bench/kinesis -runs 3
 //
@@ -44,7 +45,7 @@ import (
 type config struct {
 	events, shards, batch, clients, runs int
 	kinesalite                           string
-	skipKinesalite                       bool
+	skipKinesalite, http2                bool
 }
 
 func main() {
@@ -57,6 +58,7 @@ func main() {
 	flag.IntVar(&cfg.runs, "runs", 3, "runs per server (medians are reported)")
 	flag.StringVar(&cfg.kinesalite, "kinesalite", "test/peers/node_modules/.bin/kinesalite", "kinesalite executable")
 	flag.BoolVar(&cfg.skipKinesalite, "spk-only", false, "measure spk only")
+	flag.BoolVar(&cfg.http2, "http2", false, "also measure spk with HTTP/2 clients (spk-h2)")
 	flag.Parse()
 	if *serveDir != "" {
 		os.Exit(serve(*serveDir))
@@ -102,6 +104,9 @@ type result struct {
 func run(cfg config) error {
 	bodies := makeBodies(cfg)
 	servers := []string{"spk"}
+	if cfg.http2 {
+		servers = append(servers, "spk-h2")
+	}
 	if !cfg.skipKinesalite {
 		servers = append(servers, "kinesalite")
 	}
@@ -130,6 +135,10 @@ func run(cfg config) error {
 	if k, ok := med["kinesalite"]; ok {
 		s := med["spk"]
 		fmt.Printf("spk/kinesalite: put %.1fx  drain %.1fx\n", s.putRate/k.putRate, s.drainRate/k.drainRate)
+	}
+	if h, ok := med["spk-h2"]; ok {
+		s := med["spk"]
+		fmt.Printf("spk HTTP/2 clients / HTTP/1.1 clients: put %.2fx  drain %.2fx\n", h.putRate/s.putRate, h.drainRate/s.drainRate)
 	}
 	return nil
 }
@@ -177,7 +186,7 @@ func startServer(cfg config, name string) (*server, func(), error) {
 	var cmd *exec.Cmd
 	var url string
 	switch name {
-	case "spk":
+	case "spk", "spk-h2":
 		dir, err := os.MkdirTemp("", "spk-bench-*")
 		if err != nil {
 			return nil, nil, err
@@ -269,7 +278,12 @@ func measure(cfg config, name string, bodies [][]byte) (result, error) {
 		return result{}, err
 	}
 	defer stop()
-	c := rawaws.Kinesis(srv.url, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: time.Minute})
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	if name == "spk-h2" {
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetUnencryptedHTTP2(true)
+	}
+	c := rawaws.Kinesis(srv.url, &http.Client{Transport: tr, Timeout: time.Minute})
 	stream := fmt.Sprintf("bench-%d", rand.IntN(1e9))
 	if _, err := c.Call("CreateStream", []byte(fmt.Sprintf(`{"StreamName":%q,"ShardCount":%d}`, stream, cfg.shards))); err != nil {
 		return result{}, err

@@ -178,6 +178,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("x-amzn-RequestId", newRequestID())
 	target := r.Header.Get("X-Amz-Target")
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.log.Debug("request", "target", target, "proto", r.Proto, "remote", r.RemoteAddr)
+	}
 	prefix, op, _ := strings.Cut(target, ".")
 	h := s.services[prefix]
 	if r.Method != http.MethodPost {
