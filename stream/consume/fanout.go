@@ -8,7 +8,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 )
 
 const (
@@ -92,11 +94,21 @@ type subscription interface {
 // subscribeToShard opens a subscription; the stream lives until ctx ends or
 // it is closed.
 func (c *Consumer) subscribeToShard(ctx context.Context, in *kinesis.SubscribeToShardInput) (subscription, error) {
-	out, err := c.opts.Kinesis.SubscribeToShard(ctx, in)
+	out, err := c.opts.Kinesis.SubscribeToShard(ctx, in, ownCodec)
 	if err != nil {
 		return nil, err
 	}
 	return out.GetStream(), nil
+}
+
+// ownCodec gives a subscription its own event stream decoder. The client's
+// protocol holds one codec whose scratch state every event stream of the
+// client shares without synchronisation (aws/smithy-go#714: harmless today,
+// but a data race), and a consumer holds many subscriptions at once.
+func ownCodec(o *kinesis.Options) {
+	if _, ok := o.Protocol.(*awsjson.Protocol); ok {
+		o.Protocol = awsjson.New11(schemas.Kinesis_20131202)
+	}
 }
 
 // fanout is the SubscribeToShard source. Each subscription lasts at most 5
