@@ -45,7 +45,7 @@ process list.`,
 	fl.BoolVar(&opts.inMemory, "in-memory", false, "keep nothing on disk")
 	fl.DurationVar(&opts.createDelay, "create-delay", local.DefaultDelay, "how long new streams and tables stay CREATING")
 	fl.DurationVar(&opts.deleteDelay, "delete-delay", local.DefaultDelay, "how long deleted streams and tables stay DELETING")
-	fl.DurationVar(&opts.updateDelay, "update-delay", local.DefaultDelay, "how long resharded streams and updated tables stay UPDATING")
+	fl.DurationVar(&opts.updateDelay, "update-delay", local.DefaultDelay, "how long updated streams (resharding, mode, encryption) and tables stay UPDATING")
 	fl.BoolVar(&opts.enforceLimits, "enforce-limits", false, "apply AWS's per-shard throughput limits")
 	fl.Float64Var(&opts.faultRate, "fault-rate", 0, "fail this fraction (0-1) of requests and PutRecords entries with InternalFailure")
 	fl.Int64Var(&opts.faultSeed, "fault-seed", 0, "seed for --fault-rate, for reproducible faults")

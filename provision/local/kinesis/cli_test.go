@@ -3,6 +3,7 @@ package kinesis_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -76,5 +77,111 @@ func TestAWSCLI(t *testing.T) {
 			run("wait", "stream-exists", "--stream-name", name)
 			run("delete-stream", "--stream-name", name)
 		})
+	}
+}
+
+// runCLI runs `aws kinesis ARGS` against url and decodes its JSON output.
+func runCLI(t *testing.T, bin, url, home string, args ...string) map[string]any {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"--endpoint-url", url, "--output", "json", "kinesis"}, args...)...)
+	cmd.Env = []string{
+		"HOME=" + home, "PATH=" + os.Getenv("PATH"),
+		"AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=" + home + "/config", "AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials",
+		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("aws kinesis %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	var v map[string]any
+	if len(strings.TrimSpace(string(out))) > 0 {
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("aws kinesis %s printed %q: %v", args[0], out, err)
+		}
+	}
+	return v
+}
+
+// TestAWSCLIStreamSettings drives the stream settings, limits, tag and
+// resource policy commands through the AWS CLI. Commands the installed CLI
+// does not know (tag-resource and the resource policy commands came after
+// the CLI of some distributions) are left out.
+func TestAWSCLIStreamSettings(t *testing.T) {
+	bin := localtest.AWSCLI(t)
+	tg := newTarget(t)
+	tg.skipOn(t, "W3")
+	for _, id := range []string{"stream-mode", "limits", "encryption", "enhanced-monitoring"} {
+		tg.skipOn(t, id)
+	}
+	home := t.TempDir()
+	run := func(args ...string) map[string]any { t.Helper(); return runCLI(t, bin, tg.url, home, args...) }
+	knows := func(cmd string) bool {
+		if exec.Command(bin, "kinesis", cmd, "help").Run() != nil {
+			t.Logf("this AWS CLI has no kinesis %s; not checking it", cmd)
+			return false
+		}
+		return true
+	}
+	name := uniqueName("cli-settings")
+	arn := tg.arn(name)
+	run("create-stream", "--stream-name", name, "--shard-count", "2")
+	t.Cleanup(func() {
+		exec.Command(bin, "--endpoint-url", tg.url, "kinesis", "delete-stream", "--stream-name", name).Run()
+	})
+	run("wait", "stream-exists", "--stream-name", name)
+
+	limits := run("describe-limits")
+	if _, ok := limits["OpenShardCount"].(float64); !ok || limits["ShardLimit"] == nil || limits["OnDemandStreamCountLimit"] == nil {
+		t.Fatalf("describe-limits printed %v", limits)
+	}
+
+	run("update-stream-mode", "--stream-arn", arn, "--stream-mode-details", "StreamMode=ON_DEMAND")
+	run("wait", "stream-exists", "--stream-name", name)
+	sum := run("describe-stream-summary", "--stream-name", name)["StreamDescriptionSummary"].(map[string]any)
+	if fmt.Sprint(sum["StreamModeDetails"]) != "map[StreamMode:ON_DEMAND]" {
+		t.Fatalf("mode after update-stream-mode: %v", sum["StreamModeDetails"])
+	}
+
+	run("start-stream-encryption", "--stream-name", name, "--encryption-type", "KMS", "--key-id", "alias/aws/kinesis")
+	run("wait", "stream-exists", "--stream-name", name)
+	sum = run("describe-stream-summary", "--stream-name", name)["StreamDescriptionSummary"].(map[string]any)
+	if sum["EncryptionType"] != "KMS" || sum["KeyId"] != "alias/aws/kinesis" {
+		t.Fatalf("after start-stream-encryption: %v %v", sum["EncryptionType"], sum["KeyId"])
+	}
+	put := run("put-record", "--stream-name", name, "--partition-key", "p", "--data", base64.StdEncoding.EncodeToString([]byte("x")))
+	if put["EncryptionType"] != "KMS" {
+		t.Fatalf("put-record on an encrypted stream printed %v", put)
+	}
+	run("stop-stream-encryption", "--stream-name", name, "--encryption-type", "KMS", "--key-id", "alias/aws/kinesis")
+	run("wait", "stream-exists", "--stream-name", name)
+
+	mon := run("enable-enhanced-monitoring", "--stream-name", name, "--shard-level-metrics", "IncomingBytes", "OutgoingBytes")
+	if fmt.Sprint(mon["DesiredShardLevelMetrics"]) != "[IncomingBytes OutgoingBytes]" || mon["StreamName"] != name {
+		t.Fatalf("enable-enhanced-monitoring printed %v", mon)
+	}
+	mon = run("disable-enhanced-monitoring", "--stream-name", name, "--shard-level-metrics", "ALL")
+	if fmt.Sprint(mon["CurrentShardLevelMetrics"]) != "[IncomingBytes OutgoingBytes]" || fmt.Sprint(mon["DesiredShardLevelMetrics"]) != "[]" {
+		t.Fatalf("disable-enhanced-monitoring printed %v", mon)
+	}
+
+	if tg.peer == "" && knows("tag-resource") {
+		run("tag-resource", "--resource-arn", arn, "--tags", "team=data")
+		tags := run("list-tags-for-resource", "--resource-arn", arn)
+		if fmt.Sprint(tags["Tags"]) != "[map[Key:team Value:data]]" {
+			t.Fatalf("list-tags-for-resource printed %v", tags)
+		}
+		run("untag-resource", "--resource-arn", arn, "--tag-keys", "team")
+	}
+	if tg.peer == "" && knows("put-resource-policy") {
+		policy := `{"Version":"2012-10-17","Statement":[]}`
+		run("put-resource-policy", "--resource-arn", arn, "--policy", policy)
+		if got := run("get-resource-policy", "--resource-arn", arn); got["Policy"] != policy {
+			t.Fatalf("get-resource-policy printed %v", got)
+		}
+		run("delete-resource-policy", "--resource-arn", arn)
+		if got := run("get-resource-policy", "--resource-arn", arn); got["Policy"] != "{}" {
+			t.Fatalf("get-resource-policy after delete printed %v", got)
+		}
 	}
 }

@@ -239,6 +239,7 @@ type streamDescription struct {
 	StreamCreationTimestamp epochMs           `json:"StreamCreationTimestamp"`
 	EnhancedMonitoring      []enhancedMetrics `json:"EnhancedMonitoring"`
 	EncryptionType          string            `json:"EncryptionType"`
+	KeyId                   string            `json:"KeyId,omitempty"`
 }
 
 func (s *Service) describeStream(c codec, body []byte) (any, *apiError) {
@@ -274,7 +275,7 @@ func (s *Service) describeStream(c codec, body []byte) (any, *apiError) {
 		StreamName: st.meta.Name, StreamARN: s.streamARN(st.meta.Name), StreamStatus: st.meta.Status,
 		StreamModeDetails: streamModeDetails{st.meta.Mode}, Shards: []shardOut{},
 		RetentionPeriodHours: st.meta.RetentionHours, StreamCreationTimestamp: epochMs(st.meta.CreatedMs),
-		EnhancedMonitoring: []enhancedMetrics{{ShardLevelMetrics: []string{}}}, EncryptionType: "NONE",
+		EnhancedMonitoring: st.enhancedMonitoring(), EncryptionType: st.encryption(), KeyId: st.meta.KeyID,
 	}
 	if st.meta.Status != statusCreating {
 		for _, sh := range st.meta.Shards {
@@ -300,6 +301,7 @@ type streamDescriptionSummary struct {
 	StreamCreationTimestamp epochMs           `json:"StreamCreationTimestamp"`
 	EnhancedMonitoring      []enhancedMetrics `json:"EnhancedMonitoring"`
 	EncryptionType          string            `json:"EncryptionType"`
+	KeyId                   string            `json:"KeyId,omitempty"`
 	OpenShardCount          int               `json:"OpenShardCount"`
 	ConsumerCount           int               `json:"ConsumerCount"`
 }
@@ -325,8 +327,8 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 	return map[string]any{"StreamDescriptionSummary": streamDescriptionSummary{
 		StreamName: st.meta.Name, StreamARN: s.streamARN(st.meta.Name), StreamStatus: st.meta.Status,
 		StreamModeDetails: streamModeDetails{st.meta.Mode}, RetentionPeriodHours: st.meta.RetentionHours,
-		StreamCreationTimestamp: epochMs(st.meta.CreatedMs), EnhancedMonitoring: []enhancedMetrics{{ShardLevelMetrics: []string{}}},
-		EncryptionType: "NONE", OpenShardCount: open, ConsumerCount: s.consumerCount(st.meta.Name, st.meta.CreatedMs),
+		StreamCreationTimestamp: epochMs(st.meta.CreatedMs), EnhancedMonitoring: st.enhancedMonitoring(),
+		EncryptionType: st.encryption(), KeyId: st.meta.KeyID, OpenShardCount: open, ConsumerCount: s.consumerCount(st.meta.Name, st.meta.CreatedMs),
 	}}, nil
 }
 

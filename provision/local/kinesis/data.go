@@ -32,6 +32,8 @@ type putResult struct {
 	counter uint64
 	errCode string
 	errMsg  string
+	// encrypted: the stream had server-side encryption on when it was put.
+	encrypted bool
 }
 
 // validateEntry checks one record; prefix is "" for PutRecord and
@@ -130,6 +132,10 @@ func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []pu
 			key := arena[start:len(arena):len(arena)]
 			start = len(arena)
 			arena = appendRecord(arena, sh.lastArrMs, entries[i].PartitionKey, entries[i].Data)
+			if st.meta.EncryptionType != "" {
+				arena[start+8] |= recordEncryptedBit
+				res[i].encrypted = true
+			}
 			if err := b.Put(key, arena[start:len(arena):len(arena)]); err != nil {
 				return err
 			}
@@ -188,7 +194,18 @@ func (s *Service) putRecord(c codec, body []byte) (any, *apiError) {
 	if res[0].errCode != "" {
 		return nil, internalFailure()
 	}
-	return putRecordOutput{ShardId: shardName(res[0].shard), SequenceNumber: formatSeq(st.createdMs(), res[0].shard, res[0].counter), EncryptionType: "NONE"}, nil
+	return putRecordOutput{ShardId: shardName(res[0].shard), SequenceNumber: formatSeq(st.createdMs(), res[0].shard, res[0].counter), EncryptionType: putEncryption(res)}, nil
+}
+
+// putEncryption is the EncryptionType a put answers: KMS when its records
+// were put encrypted (they share one transaction, so all or none were).
+func putEncryption(res []putResult) string {
+	for _, r := range res {
+		if r.encrypted {
+			return "KMS"
+		}
+	}
+	return "NONE"
 }
 
 func (st *stream) createdMs() int64 {
@@ -275,7 +292,7 @@ func (s *Service) putRecords(c codec, body []byte) (any, *apiError) {
 		return nil, apiErr
 	}
 	created := st.createdMs()
-	out := putRecordsOutput{Records: make([]putRecordsResultEntry, len(res)), EncryptionType: "NONE"}
+	out := putRecordsOutput{Records: make([]putRecordsResultEntry, len(res)), EncryptionType: putEncryption(res)}
 	for i, r := range res {
 		if r.errCode != "" {
 			out.FailedRecordCount++
@@ -443,6 +460,7 @@ type record struct {
 	counter   uint64
 	arrivalMs int64
 	pk, data  []byte
+	encrypted bool
 }
 
 type getRecordsResult struct {
@@ -540,7 +558,7 @@ func (s *Service) readShard(it iterator, limit, maxBytes int, getRecordsLimits b
 					continue // past retention, not yet trimmed
 				}
 				bytes += len(data) + len(pk)
-				res.records = append(res.records, record{counter: counter, arrivalMs: arrival, pk: pk, data: data})
+				res.records = append(res.records, record{counter: counter, arrivalMs: arrival, pk: pk, data: data, encrypted: recordEncrypted(v)})
 			}
 			if limits && bytes > 0 {
 				st.mu.Lock()
@@ -585,6 +603,7 @@ type recordOut struct {
 	ApproximateArrivalTimestamp epochMs `json:"ApproximateArrivalTimestamp"`
 	Data                        []byte  `json:"Data"`
 	PartitionKey                string  `json:"PartitionKey"`
+	EncryptionType              string  `json:"EncryptionType,omitempty"`
 }
 
 type getRecordsOutput struct {
@@ -608,6 +627,9 @@ func (s *Service) getRecords(c codec, body []byte) (any, *apiError) {
 				ApproximateArrivalTimestamp: epochMs(rec.arrivalMs),
 				Data:                        append([]byte(nil), rec.data...),
 				PartitionKey:                string(rec.pk),
+			}
+			if rec.encrypted {
+				out.Records[i].EncryptionType = "KMS"
 			}
 		}
 		if r.next != "" {

@@ -66,7 +66,9 @@ func (s *Service) servePutRecordsJSON(w http.ResponseWriter, c codec, body []byt
 		out = appendPadded(out, uint64(r.shard), 12)
 		out = append(out, `"}`...)
 	}
-	out = append(out, `],"EncryptionType":"NONE"}`...)
+	out = append(out, `],"EncryptionType":"`...)
+	out = append(out, putEncryption(res)...)
+	out = append(out, `"}`...)
 	c.writeRaw(w, http.StatusOK, out)
 }
 
@@ -97,6 +99,9 @@ func (s *Service) serveGetRecordsJSON(w http.ResponseWriter, c codec, body []byt
 			out = base64.StdEncoding.AppendEncode(out, rec.data)
 			out = append(out, `","PartitionKey":`...)
 			out = appendJSONBytes(out, rec.pk)
+			if rec.encrypted {
+				out = append(out, `,"EncryptionType":"KMS"`...)
+			}
 			out = append(out, '}')
 		}
 		out = append(out, ']')

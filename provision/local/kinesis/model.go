@@ -67,6 +67,13 @@ type streamMeta struct {
 	Shards         []*shardMeta      `json:"shards"`
 	InitialShards  int               `json:"initial"`
 	Pending        *pendingChange    `json:"pending,omitempty"`
+	// Server-side encryption: "" (NONE) or "KMS", and the key named.
+	EncryptionType string `json:"enc,omitempty"`
+	KeyID          string `json:"key,omitempty"`
+	// Enhanced monitoring's shard-level metrics, in canonical order.
+	ShardLevelMetrics []string `json:"metrics,omitempty"`
+	// Resource policy (JSON text); "" when none.
+	Policy string `json:"policy,omitempty"`
 }
 
 // stream is a stream in memory. mu guards everything in meta and the
@@ -132,6 +139,10 @@ func counterKey(c uint64) []byte {
 }
 
 // A stored record: arrival ms (8) | partition key length (2) | key | data.
+// The length's top bit (keys are at most 256 bytes) marks a record put
+// while the stream had server-side encryption on.
+const recordEncryptedBit = 0x80
+
 func appendRecord(dst []byte, arrivalMs int64, pk string, data []byte) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(arrivalMs))
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(pk)))
@@ -141,8 +152,11 @@ func appendRecord(dst []byte, arrivalMs int64, pk string, data []byte) []byte {
 
 func recordArrival(v []byte) int64 { return int64(binary.BigEndian.Uint64(v)) }
 
+// recordEncrypted reports whether a stored record was put encrypted.
+func recordEncrypted(v []byte) bool { return v[8]&recordEncryptedBit != 0 }
+
 func decodeRecord(v []byte) (arrivalMs int64, pk, data []byte) {
-	n := int(binary.BigEndian.Uint16(v[8:]))
+	n := int(binary.BigEndian.Uint16(v[8:]) &^ (recordEncryptedBit << 8))
 	return int64(binary.BigEndian.Uint64(v)), v[10 : 10+n], v[10+n:]
 }
 

@@ -228,6 +228,18 @@ var operations = map[string]operation{
 	"ListStreamConsumers":           (*Service).listStreamConsumers,
 	"DeregisterStreamConsumer":      (*Service).deregisterStreamConsumer,
 	"SubscribeToShard":              (*Service).subscribeToShard,
+	"UpdateStreamMode":              (*Service).updateStreamMode,
+	"DescribeLimits":                (*Service).describeLimits,
+	"StartStreamEncryption":         (*Service).startStreamEncryption,
+	"StopStreamEncryption":          (*Service).stopStreamEncryption,
+	"EnableEnhancedMonitoring":      (*Service).enableEnhancedMonitoring,
+	"DisableEnhancedMonitoring":     (*Service).disableEnhancedMonitoring,
+	"TagResource":                   (*Service).tagResource,
+	"UntagResource":                 (*Service).untagResource,
+	"ListTagsForResource":           (*Service).listTagsForResource,
+	"PutResourcePolicy":             (*Service).putResourcePolicy,
+	"GetResourcePolicy":             (*Service).getResourcePolicy,
+	"DeleteResourcePolicy":          (*Service).deleteResourcePolicy,
 }
 
 // ServeOp implements service.Handler.
