@@ -40,6 +40,7 @@ var peerSkips = map[string]map[string]string{
 		"list-streams-summaries": "ListStreams has no StreamSummaries",
 		"arn":                    "does not accept StreamARN in place of StreamName",
 		"update-shard-count":     "does not implement UpdateShardCount",
+		"efo":                    "does not implement enhanced fan-out (stream consumers, SubscribeToShard)",
 	},
 	"kinesis-local": {
 		"messages":               "error messages are worded differently from AWS throughout (e.g. no 'under account …'); only error types are compared",

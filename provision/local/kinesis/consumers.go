@@ -71,9 +71,13 @@ func deleteConsumer(tx *bolt.Tx, m *consumerMeta) error {
 // loadConsumers reads the consumers kept in the store, dropping those whose
 // stream is gone, and resumes their CREATING and DELETING transitions.
 func (s *Service) loadConsumers() error {
-	s.cmu.Lock()
-	defer s.cmu.Unlock()
-	s.consumers = map[string]*consumer{}
+	loaded := map[string]*consumer{}
+	created := map[string]int64{} // stream -> creation time
+	s.mu.RLock()
+	for name, st := range s.streams {
+		created[name] = st.meta.CreatedMs
+	}
+	s.mu.RUnlock()
 	err := s.env.DB.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketConsumers)
 		if err != nil {
@@ -85,12 +89,11 @@ func (s *Service) loadConsumers() error {
 			if err := json.Unmarshal(v, &c.meta); err != nil {
 				return fmt.Errorf("consumer %s: %w", k, err)
 			}
-			st := s.streams[c.meta.Stream]
-			if st == nil || st.meta.CreatedMs != c.meta.StreamCreatedMs {
+			if ms, ok := created[c.meta.Stream]; !ok || ms != c.meta.StreamCreatedMs {
 				orphans = append(orphans, append([]byte(nil), k...))
 				return nil
 			}
-			s.consumers[c.meta.key()] = c
+			loaded[c.meta.key()] = c
 			return nil
 		})
 		if err != nil {
@@ -106,7 +109,10 @@ func (s *Service) loadConsumers() error {
 	if err != nil {
 		return err
 	}
-	for _, c := range s.consumers {
+	s.cmu.Lock()
+	s.consumers = loaded
+	s.cmu.Unlock()
+	for _, c := range loaded {
 		s.resumeConsumerTransition(c)
 	}
 	return nil
@@ -233,17 +239,16 @@ func (s *Service) consumerNotFound(name, stream string) *apiError {
 	return clientErr("ResourceNotFoundException", "Consumer %s, account %s not found.", consumerKey(stream, name), s.env.AccountID)
 }
 
-// liveConsumer finds the consumer name of the live stream, or nil; the
-// caller holds cmu.
-func (s *Service) liveConsumer(stream, name string) *consumer {
-	c := s.consumers[consumerKey(stream, name)]
-	if c == nil || c.gone {
+// liveConsumer finds consumer name of st (looked up by the caller before it
+// took cmu, which it holds), or nil.
+func (s *Service) liveConsumer(st *stream, name string) *consumer {
+	if st == nil {
 		return nil
 	}
-	// CreatedMs never changes once a stream is listed, so it is read
-	// without st.mu (the lock order is st.mu, then cmu).
-	st := s.lookup(stream)
-	if st == nil || st.meta.CreatedMs != c.meta.StreamCreatedMs {
+	// Name and CreatedMs never change once a stream is listed, so they are
+	// read without st.mu (the lock order is st.mu, then cmu).
+	c := s.consumers[consumerKey(st.meta.Name, name)]
+	if c == nil || c.gone || st.meta.CreatedMs != c.meta.StreamCreatedMs {
 		return nil
 	}
 	return c
@@ -256,9 +261,10 @@ func (s *Service) consumerByARN(arn string) (*consumer, *apiError) {
 	if !ok {
 		return nil, clientErr("ResourceNotFoundException", "Consumer %s not found.", arn)
 	}
+	st := s.lookup(stream)
 	s.cmu.Lock()
 	defer s.cmu.Unlock()
-	c := s.liveConsumer(stream, name)
+	c := s.liveConsumer(st, name)
 	if c == nil || c.meta.CreatedMs/1000 != sec {
 		return nil, s.consumerNotFound(name, stream)
 	}
@@ -546,13 +552,13 @@ func (s *Service) findConsumer(in *consumerRefInput) (*consumer, *apiError) {
 	if in.StreamARN == nil || in.ConsumerName == nil {
 		return nil, clientErr("InvalidArgumentException", "Either ConsumerARN or both ConsumerName and StreamARN must be provided.")
 	}
-	_, name, apiErr := s.streamByARN(*in.StreamARN)
+	st, name, apiErr := s.streamByARN(*in.StreamARN)
 	if apiErr != nil {
 		return nil, apiErr
 	}
 	s.cmu.Lock()
 	defer s.cmu.Unlock()
-	c := s.liveConsumer(name, *in.ConsumerName)
+	c := s.liveConsumer(st, *in.ConsumerName)
 	if c == nil {
 		return nil, s.consumerNotFound(*in.ConsumerName, name)
 	}
@@ -641,13 +647,10 @@ func (s *Service) listStreamConsumers(c codec, body []byte) (any, *apiError) {
 		limit = min(int(*in.MaxResults), 100) // AWS returns at most 100
 	}
 	st.mu.Lock()
-	created, gone, status := st.meta.CreatedMs, st.gone, st.meta.Status
+	created, gone := st.meta.CreatedMs, st.gone
 	st.mu.Unlock()
 	if gone {
 		return nil, s.streamNotFound(name)
-	}
-	if status == statusCreating {
-		return nil, s.streamNotActive(name, status)
 	}
 	after := ""
 	if in.NextToken != nil {

@@ -17,7 +17,7 @@ import (
 )
 
 func TestEFORegisterDescribeDeregister(t *testing.T) {
-	tg := newTarget(t)
+	tg := efoTarget(t, true)
 	ctx := context.Background()
 	name := uniqueName("efo")
 	tg.createActive(t, name, 1)
@@ -87,7 +87,7 @@ func TestEFORegisterDescribeDeregister(t *testing.T) {
 }
 
 func TestEFOConsumerLimits(t *testing.T) {
-	tg := newTarget(t)
+	tg := efoTarget(t, false)
 	ctx := context.Background()
 	name := uniqueName("efo")
 	tg.createActive(t, name, 1)
@@ -118,7 +118,7 @@ func TestEFOConsumerLimits(t *testing.T) {
 }
 
 func TestEFOListStreamConsumers(t *testing.T) {
-	tg := newTarget(t)
+	tg := efoTarget(t, true)
 	ctx := context.Background()
 	name := uniqueName("efo")
 	tg.createActive(t, name, 1)
@@ -180,7 +180,7 @@ func (tg *target) describeCreated(t *testing.T, name string) time.Time {
 }
 
 func TestEFODeleteStreamWithConsumers(t *testing.T) {
-	tg := newTarget(t)
+	tg := efoTarget(t, false)
 	ctx := context.Background()
 	name, streamARN, arn := tg.efoStream(t, 1)
 	_, err := tg.client.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: &name})

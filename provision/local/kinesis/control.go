@@ -328,7 +328,8 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 		StreamName: st.meta.Name, StreamARN: s.streamARN(st.meta.Name), StreamStatus: st.meta.Status,
 		StreamModeDetails: streamModeDetails{st.meta.Mode}, RetentionPeriodHours: st.meta.RetentionHours,
 		StreamCreationTimestamp: epochMs(st.meta.CreatedMs), EnhancedMonitoring: st.enhancedMonitoring(),
-		EncryptionType: st.encryption(), KeyId: st.meta.KeyID, OpenShardCount: open, ConsumerCount: s.consumerCount(st.meta.Name, st.meta.CreatedMs),
+		EncryptionType: st.encryption(), KeyId: st.meta.KeyID, OpenShardCount: open,
+		ConsumerCount: s.consumerCount(st.meta.Name, st.meta.CreatedMs),
 	}}, nil
 }
 

@@ -9,3 +9,6 @@ func SetSubscriptionLifetime(d time.Duration) (restore func()) {
 	subscriptionLifetime = d
 	return func() { subscriptionLifetime = old }
 }
+
+// ServedSubscriptions is the number of subscriptions being served.
+func ServedSubscriptions() int64 { return servedSubscriptions.Load() }

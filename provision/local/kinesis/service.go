@@ -223,11 +223,6 @@ var operations = map[string]operation{
 	"ListTagsForStream":             (*Service).listTagsForStream,
 	"IncreaseStreamRetentionPeriod": (*Service).increaseRetention,
 	"DecreaseStreamRetentionPeriod": (*Service).decreaseRetention,
-	"RegisterStreamConsumer":        (*Service).registerStreamConsumer,
-	"DescribeStreamConsumer":        (*Service).describeStreamConsumer,
-	"ListStreamConsumers":           (*Service).listStreamConsumers,
-	"DeregisterStreamConsumer":      (*Service).deregisterStreamConsumer,
-	"SubscribeToShard":              (*Service).subscribeToShard,
 	"UpdateStreamMode":              (*Service).updateStreamMode,
 	"DescribeLimits":                (*Service).describeLimits,
 	"StartStreamEncryption":         (*Service).startStreamEncryption,
@@ -240,6 +235,11 @@ var operations = map[string]operation{
 	"PutResourcePolicy":             (*Service).putResourcePolicy,
 	"GetResourcePolicy":             (*Service).getResourcePolicy,
 	"DeleteResourcePolicy":          (*Service).deleteResourcePolicy,
+	"RegisterStreamConsumer":        (*Service).registerStreamConsumer,
+	"DescribeStreamConsumer":        (*Service).describeStreamConsumer,
+	"ListStreamConsumers":           (*Service).listStreamConsumers,
+	"DeregisterStreamConsumer":      (*Service).deregisterStreamConsumer,
+	"SubscribeToShard":              (*Service).subscribeToShard,
 }
 
 // ServeOp implements service.Handler.

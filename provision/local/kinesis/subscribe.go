@@ -41,6 +41,10 @@ const (
 	eventStreamContentType = "application/vnd.amazon.eventstream"
 )
 
+// servedSubscriptions counts the subscriptions being served in this
+// process, by every Service.
+var servedSubscriptions atomic.Int64
+
 // subscriptionLifetime is how long a subscription lasts (AWS: 5 minutes);
 // tests shorten it.
 var subscriptionLifetime = 5 * time.Minute
@@ -312,6 +316,8 @@ func (ew *eventWriter) exception(e *apiError) error {
 func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c codec, sub *subscription) {
 	s.subs.watching.Add(1)
 	defer s.subs.watching.Add(-1)
+	servedSubscriptions.Add(1)
+	defer servedSubscriptions.Add(-1)
 	ew := &eventWriter{w: w, rc: http.NewResponseController(w), enc: eventstream.NewEncoder(), c: c}
 	w.Header().Set("Content-Type", eventStreamContentType)
 	w.WriteHeader(http.StatusOK)
@@ -328,6 +334,14 @@ func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c co
 	it := sub.it
 	var lastSent time.Time // zero: the first event goes out at once
 	for {
+		select {
+		case <-sub.ended: // taken over, or the consumer is going
+			if sub.endErr != nil {
+				ew.exception(sub.endErr)
+			}
+			return
+		default:
+		}
 		wake := s.subs.signal(it.stream, it.shard)
 		var ev subscribeEvent
 		var behind, end bool
@@ -340,6 +354,9 @@ func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c co
 					ApproximateArrivalTimestamp: epochMs(rec.arrivalMs),
 					Data:                        append([]byte(nil), rec.data...),
 					PartitionKey:                string(rec.pk),
+				}
+				if rec.encrypted {
+					ev.Records[i].EncryptionType = "KMS" // as GetRecords has it
 				}
 				bytes += len(rec.data) + len(rec.pk)
 			}
