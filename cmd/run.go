@@ -41,7 +41,13 @@ Shards are shared through leases in a DynamoDB table named after the app
 (StreamingCountsApp, created when missing, step 8): run more "spk run" workers,
 on any machines, with the same app name to share the stream. Malformed records
 are counted as rejected and never stop a shard; --dead-letter keeps them.
-Ctrl-C flushes, checkpoints and releases the leases, and exits 0.`,
+Ctrl-C flushes, checkpoints and releases the leases, and exits 0.
+
+--retrieval fanout reads with enhanced fan-out, as KCL 2.x/3.x do: a stream
+consumer named after the app is registered (or reused) and Kinesis pushes each
+leased shard's records over SubscribeToShard, with 2 MB/s per shard of its own.
+The consumer stays registered when spk run stops; spk teardown removes it with
+the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.x.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runRun(c.Context(), f, c, opts)
@@ -49,6 +55,7 @@ Ctrl-C flushes, checkpoints and releases the leases, and exits 0.`,
 	}
 	fl := c.Flags()
 	fl.String("initial-position", "", "where a new lease starts: TRIM_HORIZON (default), LATEST or AT_TIMESTAMP")
+	fl.String("retrieval", "", "how shards are read: polling (GetRecords, default) or fanout (enhanced fan-out)")
 	fl.StringVar(&opts.timestamp, "timestamp", "", "with AT_TIMESTAMP: RFC 3339 time to start from")
 	fl.Duration("batch-interval", 0, "how often counts are flushed (default 2s)")
 	fl.Duration("checkpoint-interval", 0, "how often positions are checkpointed (default 10s)")
@@ -72,6 +79,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		Kinesis: clients.Kinesis, DynamoDB: clients.DynamoDB,
 		Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name,
 		InitialPosition:    consume.Position(cfg.Run.InitialPosition),
+		Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
 		FlushInterval:      cfg.Run.BatchInterval,
 		CheckpointInterval: cfg.Run.CheckpointInterval,
 		BucketSize:         cfg.Run.BucketSize,
@@ -122,7 +130,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	if dashboard {
 		return runWithDashboard(ctx, f, cfg, clients, consumer)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, cfg.Table.Name, cfg.App, clients.Target)
+	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s, %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, cfg.Table.Name, cfg.App, retrievalText(cfg.Run.Retrieval), clients.Target)
 	printCtx, stopPrinting := context.WithCancel(context.Background())
 	printed := make(chan struct{})
 	go func() {
@@ -170,4 +178,12 @@ func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clien
 		on(tasks.Event{Step: tasks.StepRun, Name: name, State: state, Err: err, Detail: note, At: time.Now()})
 		return []string{note}, err
 	})
+}
+
+// retrievalText says how the consumer reads, for the first line of spk run.
+func retrievalText(r string) string {
+	if r == string(consume.FanOut) {
+		return "enhanced fan-out"
+	}
+	return "polling"
 }

@@ -2,12 +2,18 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
 	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/consume/endpointtest"
 )
 
 // TestGenerateThenRunCountsExactly is steps 5, 7 and 8 as a user types them:
@@ -72,6 +78,8 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"run", "--until-caught-up"}, ExitFailure, `spk: read stream "my-stream": the stream does not exist`},
 		{[]string{"run", "--initial-position", "AT_TIMESTAMP"}, ExitUsage, "spk: run: --initial-position AT_TIMESTAMP needs --timestamp"},
 		{[]string{"run", "--bucket-size", "7m"}, ExitUsage, "expected a bucket size that divides an hour or a day"},
+		{[]string{"run", "--retrieval", "bogus"}, ExitUsage, `spk: configuration: flag --retrieval: expected polling (GetRecords, the default) or fanout (enhanced fan-out with SubscribeToShard), got "bogus"`},
+		{[]string{"up", "--retrieval", "efo", "--duration", "1s"}, ExitUsage, `flag --retrieval: expected polling`},
 		{[]string{"generate-events", "--batch", "501", "--count", "1"}, ExitUsage, "invalid --batch 501"},
 	} {
 		r := run(t, env, c.args...)
@@ -82,5 +90,77 @@ func TestRunErrors(t *testing.T) {
 	// None of the refused runs created a table.
 	if st := statusOf(t, env); st.Table.Exists || st.LeaseTable.Exists {
 		t.Fatalf("a refused run left tables behind: %+v", st)
+	}
+}
+
+// TestRunAndUpWithFanOut counts with enhanced fan-out from spk run (flag,
+// then environment) and spk up, then tears down: the stream consumer named
+// after the app is registered once, reused, and removed with the stream.
+func TestRunAndUpWithFanOut(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	if r := run(t, env, "create-stream", "--shards", "2"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := run(t, env, "generate-events", "--count", "3000", "--seed", "7"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := run(t, env, "run", "--retrieval", "fanout", "--until-caught-up")
+	if r.code != 0 || !strings.Contains(r.stderr, "(leases in StreamingCountsApp, enhanced fan-out)") {
+		t.Fatalf("run: code %d\n%s", r.code, r.stderr)
+	}
+	total := func() int64 {
+		rows, err := aggregate.Read(context.Background(), dynamoClient(srv.URL()), aggregate.Query{Table: "my-table", Consistent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		for _, row := range rows {
+			n += row.Count
+		}
+		return n
+	}
+	if got := total(); got != 3000 {
+		t.Fatalf("counted %d of 3000 events", got)
+	}
+	kc := kinesis.NewFromConfig(endpointtest.Config(srv.URL()))
+	consumers := func() []ktypes.Consumer {
+		sum, err := kc.DescribeStreamSummary(context.Background(), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("my-stream")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := kc.ListStreamConsumers(context.Background(), &kinesis.ListStreamConsumersInput{StreamARN: sum.StreamDescriptionSummary.StreamARN})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Consumers
+	}
+	first := consumers()
+	if len(first) != 1 || aws.ToString(first[0].ConsumerName) != "StreamingCountsApp" {
+		t.Fatalf("stream consumers after spk run: %+v", first)
+	}
+	// The environment variable, and spk up with its generator: the same
+	// consumer, and exact counts.
+	env["SPK_RUN_RETRIEVAL"] = "fanout"
+	if r = run(t, env, "run", "--until-caught-up"); r.code != 0 || total() != 3000 {
+		t.Fatalf("second run: code %d, total %d\n%s", r.code, total(), r.stderr)
+	}
+	delete(env, "SPK_RUN_RETRIEVAL")
+	upEnv := map[string]string{"SPK_LOCAL_ADDR": strings.TrimPrefix(srv.URL(), "http://"), "XDG_STATE_HOME": t.TempDir()}
+	r = run(t, upEnv, "up", "--no-tui", "--retrieval", "fanout", "--duration", "2s", "--rate", "100")
+	if r.code != 0 || !strings.Contains(r.stderr, "(total count "+itoa(total())+")") {
+		t.Fatalf("up --retrieval fanout: code %d, table total %d\n%s", r.code, total(), r.stderr)
+	}
+	if again := consumers(); len(again) != 1 || aws.ToString(again[0].ConsumerARN) != aws.ToString(first[0].ConsumerARN) {
+		t.Fatalf("stream consumers after more runs: %+v; want the first one reused", again)
+	}
+	// Teardown deletes the stream and, with it, its consumer.
+	if r = run(t, env, "teardown", "--yes"); r.code != 0 || !hasRow(r.stdout, "stream", "my-stream", "deleted") {
+		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	_, err := kc.DescribeStreamConsumer(context.Background(), &kinesis.DescribeStreamConsumerInput{ConsumerARN: first[0].ConsumerARN})
+	var nf *ktypes.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Fatalf("the stream consumer after teardown: %v; want it gone", err)
 	}
 }

@@ -57,6 +57,7 @@ will create and asks, since it costs money (--yes to skip the question).`,
 	}
 	fl := c.Flags()
 	fl.Int("shards", 1, "shards when the stream is created")
+	fl.String("retrieval", "", "how the consumer reads shards: polling (GetRecords, default) or fanout (enhanced fan-out)")
 	fl.Float64Var(&opts.rate, "rate", 10, "events per second to generate (0: as fast as the stream accepts)")
 	fl.DurationVar(&opts.duration, "duration", 0, "stop after this long (0: until q or Ctrl-C)")
 	fl.BoolVar(&opts.teardown, "teardown", false, "delete the stream and both tables on exit")
@@ -106,6 +107,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 		Generate: generate.Options{Rate: opts.rate},
 		Consume: consume.Options{
 			InitialPosition:    consume.Position(cfg.Run.InitialPosition),
+			Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
 			FlushInterval:      cfg.Run.BatchInterval,
 			CheckpointInterval: cfg.Run.CheckpointInterval,
 			BucketSize:         cfg.Run.BucketSize,

@@ -65,6 +65,8 @@ var Keys = []Key{
 		Doc: "DynamoDB aggregate table name", Check: checkTableName},
 	{Name: "run.initial_position", Default: "TRIM_HORIZON", Env: []string{"SPK_RUN_INITIAL_POSITION"}, Flag: "initial-position",
 		Doc: "where a new shard lease starts reading: TRIM_HORIZON, LATEST or AT_TIMESTAMP", Check: checkPosition},
+	{Name: "run.retrieval", Default: "polling", Env: []string{"SPK_RUN_RETRIEVAL"}, Flag: "retrieval",
+		Doc: "how shards are read: polling (GetRecords, as the tutorial's KCL 1.x) or fanout (enhanced fan-out, as KCL 2.x/3.x)", Check: checkRetrieval},
 	{Name: "run.batch_interval", Kind: Duration, Default: "2s", Env: []string{"SPK_RUN_BATCH_INTERVAL"}, Flag: "batch-interval",
 		Doc: "how often the consumer flushes counts to the table", Check: checkPositive},
 	{Name: "run.checkpoint_interval", Kind: Duration, Default: "10s", Env: []string{"SPK_RUN_CHECKPOINT_INTERVAL"}, Flag: "checkpoint-interval",
@@ -170,6 +172,14 @@ func checkPosition(v any) error {
 		return nil
 	}
 	return fmt.Errorf("expected TRIM_HORIZON, LATEST or AT_TIMESTAMP, got %q", v)
+}
+
+func checkRetrieval(v any) error {
+	switch v.(string) {
+	case "polling", "fanout":
+		return nil
+	}
+	return fmt.Errorf("expected polling (GetRecords, the default) or fanout (enhanced fan-out with SubscribeToShard), got %q", v)
 }
 
 func checkPositive(v any) error {

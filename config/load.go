@@ -53,6 +53,7 @@ type Table struct {
 // Run configures the consumer.
 type Run struct {
 	InitialPosition    string        `json:"initial_position" yaml:"initial_position"`
+	Retrieval          string        `json:"retrieval" yaml:"retrieval"`
 	BatchInterval      time.Duration `json:"batch_interval" yaml:"batch_interval"`
 	CheckpointInterval time.Duration `json:"checkpoint_interval" yaml:"checkpoint_interval"`
 	BucketSize         time.Duration `json:"bucket_size" yaml:"bucket_size"`
@@ -340,6 +341,7 @@ func build(vals map[string]any) Config {
 		Table:  Table{Name: s("table.name")},
 		Run: Run{
 			InitialPosition:    s("run.initial_position"),
+			Retrieval:          s("run.retrieval"),
 			BatchInterval:      d("run.batch_interval"),
 			CheckpointInterval: d("run.checkpoint_interval"),
 			BucketSize:         d("run.bucket_size"),

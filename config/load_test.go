@@ -64,7 +64,7 @@ func TestDefaultsAreTheTutorials(t *testing.T) {
 		AWS:    AWS{Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566", EndpointFromDefault: true},
 		Stream: Stream{Name: "my-stream", Shards: 1},
 		Table:  Table{Name: "my-table"},
-		Run:    Run{InitialPosition: "TRIM_HORIZON", BatchInterval: 2 * time.Second, CheckpointInterval: 10 * time.Second, BucketSize: time.Minute, GroupBy: "type"},
+		Run:    Run{InitialPosition: "TRIM_HORIZON", Retrieval: "polling", BatchInterval: 2 * time.Second, CheckpointInterval: 10 * time.Second, BucketSize: time.Minute, GroupBy: "type"},
 		Local:  Local{Addr: "127.0.0.1:4566"},
 	}
 	if l.Config != want {
@@ -94,6 +94,7 @@ func TestPrecedence(t *testing.T) {
 		{key: "aws.endpoint_url", flag: "endpoint-url", env: "AWS_ENDPOINT_URL", fileKey: "aws:\n  endpoint_url: %s\n", def: "http://127.0.0.1:4566", file: "http://127.0.0.1:1", envVal: "http://127.0.0.1:2", flg: "http://127.0.0.1:3"},
 		{key: "run.batch_interval", flag: "batch-interval", env: "SPK_RUN_BATCH_INTERVAL", fileKey: "run:\n  batch_interval: %s\n", def: "2s", file: "3s", envVal: "4s", flg: "5s"},
 		{key: "run.bucket_size", flag: "bucket-size", env: "SPK_RUN_BUCKET_SIZE", fileKey: "run:\n  bucket_size: %s\n", def: "1m", file: "5m", envVal: "15m", flg: "1h"},
+		{key: "run.retrieval", flag: "retrieval", env: "SPK_RUN_RETRIEVAL", fileKey: "run:\n  retrieval: %s\n", def: "polling", file: "fanout", envVal: "polling", flg: "fanout"},
 		{key: "log_level", flag: "log-level", env: "SPK_LOG_LEVEL", fileKey: "log_level: %s\n", def: "info", file: "warn", envVal: "error", flg: "debug"},
 	}
 	for _, c := range cases {
@@ -260,6 +261,8 @@ func TestErrors(t *testing.T) {
 		{name: "bad region env", env: map[string]string{"AWS_REGION": "moon"}, want: `environment variable AWS_REGION: key "aws.region": expected an AWS region such as us-east-1, got "moon"`},
 		{name: "bad endpoint flag", args: []string{"--endpoint-url=localhost:4566"}, want: `flag --endpoint-url: expected an http:// or https:// URL`},
 		{name: "bad position", args: []string{"--initial-position=EARLIEST"}, want: `expected TRIM_HORIZON, LATEST or AT_TIMESTAMP, got "EARLIEST"`},
+		{name: "bad retrieval", args: []string{"--retrieval=bogus"}, want: `flag --retrieval: expected polling (GetRecords, the default) or fanout (enhanced fan-out with SubscribeToShard), got "bogus"`},
+		{name: "bad retrieval env", env: map[string]string{"SPK_RUN_RETRIEVAL": "efo"}, want: `environment variable SPK_RUN_RETRIEVAL: key "run.retrieval": expected polling`},
 		{name: "unknown hocon key", file: "app.conf", body: "kinesis {\n  streamName = a\n  shardz = 2\n}\n", want: `app.conf, line 3: key "kinesis.shardz": unknown key`},
 		{name: "malformed hocon", file: "app.conf", body: "kinesis {\n  streamName = \n", want: `app.conf, line `},
 		{name: "hocon bad number", file: "app.conf", body: "spark {\n  batchInterval = fast\n}\n", want: `app.conf, line 2: key "spark.batchInterval": expected a positive number of milliseconds, got fast`},

@@ -187,6 +187,7 @@ func TestDashboardPartsGolden(t *testing.T) {
 			OnQuit: func() {}, Colors: ColorNone, Static: true})
 		tm := teatest.NewTestModel(t, d.Model(), teatest.WithInitialTermSize(80, 24))
 		for _, s := range consumerSnaps() {
+			s.Retrieval = "fanout"
 			s.LeasesHeld = 2
 			s.MaxMillisBehind = 12_400
 			s.Shards = []metrics.ShardState{

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/bucket"
@@ -183,8 +185,18 @@ func (m *dashboard) metricLines(w int) []string {
 		}
 		parts := []string{"records " + count(c.RecordsIn), "rows " + count(c.RowsFlushed),
 			"lag " + ls.Render(lagText), fmt.Sprintf("leases %d/%d", c.LeasesHeld, len(c.Shards))}
-		out = append(out, m.st.header.Render("consumer")+" "+pad(rate(c.RecordsPerSec), 8, true)+" "+
-			m.st.running.Render(sparkline(m.consRates, sw))+"  "+strings.Join(parts, sep))
+		head := m.st.header.Render("consumer") + " " + pad(rate(c.RecordsPerSec), 8, true) + " " +
+			m.st.running.Render(sparkline(m.consRates, sw)) + "  "
+		if c.Retrieval != "" {
+			// How the shards are read, first so it stays in view; on a
+			// narrow screen the rows written make room for it.
+			withRetrieval := append([]string{m.st.dim.Render(c.Retrieval)}, parts...)
+			if ansi.StringWidth(head+strings.Join(withRetrieval, sep)) > w {
+				withRetrieval = append(withRetrieval[:2:2], parts[2:]...)
+			}
+			parts = withRetrieval
+		}
+		out = append(out, head+strings.Join(parts, sep))
 	}
 	if m.prod != nil || m.cons != nil {
 		out = append(out, m.st.header.Render("problems")+" "+m.problems())

@@ -92,7 +92,7 @@ func consumerSnaps() []metrics.Snapshot {
 	for i, r := range rates {
 		in += uint64(r)
 		out = append(out, metrics.Snapshot{
-			Time: at(time.Duration(i) * time.Second), Worker: "worker-7f3a",
+			Time: at(time.Duration(i) * time.Second), Worker: "worker-7f3a", Retrieval: "polling",
 			RecordsIn: in, Rejected: 2, RejectedByReason: map[string]uint64{"not_json": 2},
 			RowsFlushed: 40, Flushes: 20, Conflicts: 1, LeasesHeld: 2, LeasesTaken: 2,
 			RecordsPerSec: r, MaxMillisBehind: 120,

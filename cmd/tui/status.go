@@ -142,8 +142,12 @@ func (p *StatusPrinter) statusText() string {
 		if s.LeasesHeld > 0 && s.MaxMillisBehind >= 0 {
 			lagMS = fmt.Sprint(s.MaxMillisBehind)
 		}
-		parts = append(parts, fmt.Sprintf("consumer rate=%.1f/s records=%d rows=%d rejected=%d%s conflicts=%d leases=%d/%d lag_ms=%s",
-			s.RecordsPerSec, s.RecordsIn, s.RowsFlushed, s.Rejected, reasons(s.RejectedByReason), s.Conflicts, s.LeasesHeld, len(s.Shards), lagMS))
+		retrieval := ""
+		if s.Retrieval != "" {
+			retrieval = " retrieval=" + s.Retrieval
+		}
+		parts = append(parts, fmt.Sprintf("consumer%s rate=%.1f/s records=%d rows=%d rejected=%d%s conflicts=%d leases=%d/%d lag_ms=%s",
+			retrieval, s.RecordsPerSec, s.RecordsIn, s.RowsFlushed, s.Rejected, reasons(s.RejectedByReason), s.Conflicts, s.LeasesHeld, len(s.Shards), lagMS))
 	}
 	if b, ok := latestBucket(p.rows); ok {
 		parts = append(parts, fmt.Sprintf("latest bucket=%s total=%d types=%d", b.start, b.total, b.types))
@@ -231,6 +235,7 @@ type producerJSON struct {
 
 type consumerJSON struct {
 	Worker           string            `json:"worker"`
+	Retrieval        string            `json:"retrieval,omitempty"`
 	RecordsIn        uint64            `json:"records_in"`
 	RecordsPerSec    float64           `json:"records_per_second"`
 	Rejected         uint64            `json:"rejected"`
@@ -269,7 +274,7 @@ func (p *StatusPrinter) statusJSON() statusLine {
 	}
 	if s := p.cons; s != nil {
 		c := &consumerJSON{
-			Worker: s.Worker, RecordsIn: s.RecordsIn, RecordsPerSec: s.RecordsPerSec, Rejected: s.Rejected,
+			Worker: s.Worker, Retrieval: s.Retrieval, RecordsIn: s.RecordsIn, RecordsPerSec: s.RecordsPerSec, Rejected: s.Rejected,
 			RowsFlushed: s.RowsFlushed, Flushes: s.Flushes, Conflicts: s.Conflicts,
 			LeasesHeld: s.LeasesHeld, MaxMillisBehind: s.MaxMillisBehind, Shards: []shardJSON{},
 		}

@@ -52,6 +52,10 @@ type Options struct {
 	// Now is the clock (nil: time.Now). Tests move it forward to expire
 	// iterators or retention without waiting.
 	Now func() time.Time
+	// SubscriptionLifetime is how long a SubscribeToShard subscription lasts
+	// before it ends cleanly; zero means AWS's five minutes. Tests shorten it
+	// to exercise renewals.
+	SubscriptionLifetime time.Duration
 }
 
 // Defaults used by DefaultOptions and for zero fields.

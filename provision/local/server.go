@@ -66,6 +66,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		Faults:        service.NewFaults(opts.FaultRate, opts.FaultSeed),
 		Now:           opts.Now,
 		Log:           opts.Logger,
+
+		SubscriptionLifetime: opts.SubscriptionLifetime,
 	}
 	s := &Server{opts: opts, db: db, services: map[string]service.Handler{}, log: opts.Logger, served: make(chan error, 1)}
 	fail := func(err error) (*Server, error) {

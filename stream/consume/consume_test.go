@@ -39,6 +39,7 @@ func runChild() int {
 	opts := childOptions(kc, db)
 	opts.Stream, opts.Table, opts.App, opts.WorkerID = os.Getenv("SPK_CT_STREAM"), os.Getenv("SPK_CT_TABLE"), os.Getenv("SPK_CT_APP"), os.Getenv("SPK_CT_WORKER")
 	opts.UntilCaughtUp = os.Getenv("SPK_CT_UNTIL") == "1"
+	opts.Retrieval = consume.Retrieval(os.Getenv("SPK_CT_RETRIEVAL"))
 	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := consume.Run(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -60,21 +61,47 @@ func childOptions(kc *kinesis.Client, db *dynamodb.Client) consume.Options {
 }
 
 type env struct {
-	t      *testing.T
-	e      endpointtest.Endpoints
-	kc     *kinesis.Client
-	db     *dynamodb.Client
-	stream string
-	table  string
-	app    string
+	t         *testing.T
+	e         endpointtest.Endpoints
+	kc        *kinesis.Client
+	db        *dynamodb.Client
+	stream    string
+	table     string
+	app       string
+	retrieval consume.Retrieval
 }
 
-func newEnv(t *testing.T, shards int32, opts endpointtest.Options) *env {
+// retrievals are the ways a consumer reads shards; the exactness tests run
+// once with each.
+var retrievals = []consume.Retrieval{consume.Polling, consume.FanOut}
+
+// fanOutTestLifetime is how long a subscription lasts in the tests.
+const fanOutTestLifetime = 2 * time.Second
+
+// forEachRetrieval runs test as one subtest per retrieval.
+func forEachRetrieval(t *testing.T, test func(t *testing.T, r consume.Retrieval)) {
+	for _, r := range retrievals {
+		t.Run(string(r), func(t *testing.T) { test(t, r) })
+	}
+}
+
+// newEnv starts the endpoints and creates a stream of that many shards;
+// consumers of the env read it with the retrieval r.
+func newEnv(t *testing.T, r consume.Retrieval, shards int32, opts endpointtest.Options) *env {
 	t.Helper()
+	if r == consume.FanOut && opts.SubscriptionLifetime == 0 {
+		// Subscriptions end every few seconds instead of every five
+		// minutes, so each test renews them many times, often within the
+		// five seconds in which a renewal is refused.
+		opts.SubscriptionLifetime = fanOutTestLifetime
+	}
 	e := endpointtest.Start(t, opts)
+	if r == consume.FanOut && strings.Contains(e.Kind, "kinesalite") {
+		t.Skipf("kinesalite does not serve enhanced fan-out (endpoints: %s)", e.Kind)
+	}
 	kc, db := e.Clients()
 	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
-	v := &env{t: t, e: e, kc: kc, db: db, stream: name, table: name + "-counts", app: name + "-app"}
+	v := &env{t: t, e: e, kc: kc, db: db, stream: name, table: name + "-counts", app: name + "-app", retrieval: r}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := endpointtest.CreateStream(ctx, kc, v.stream, shards); err != nil {
@@ -86,7 +113,7 @@ func newEnv(t *testing.T, shards int32, opts endpointtest.Options) *env {
 
 func (v *env) options() consume.Options {
 	o := childOptions(v.kc, v.db)
-	o.Stream, o.Table, o.App = v.stream, v.table, v.app
+	o.Stream, o.Table, o.App, o.Retrieval = v.stream, v.table, v.app, v.retrieval
 	o.Logger = slog.New(slog.NewTextHandler(testWriter{v.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return o
 }
@@ -160,7 +187,11 @@ func (v *env) assertExact(want endpointtest.Counts) {
 }
 
 func TestExactNormalRunWithMalformedRecords(t *testing.T) {
-	v := newEnv(t, 4, endpointtest.Options{})
+	forEachRetrieval(t, testExactNormalRunWithMalformedRecords)
+}
+
+func testExactNormalRunWithMalformedRecords(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 4, endpointtest.Options{})
 	v.put(endpointtest.Load{Events: 20000, MalformedRate: 0.01, AggregateEvery: 7, AggregateSize: 25, Seed: 1})
 	want, wantRejected := v.expected()
 	if wantRejected == 0 {

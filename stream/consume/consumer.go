@@ -32,6 +32,9 @@ type Consumer struct {
 	rejects  *rejectLog
 	reading  chan struct{} // semaphore: pages being decoded and counted
 
+	consumerARN string                                                                      // the registered stream consumer, with FanOut
+	subscribe   func(context.Context, *kinesis.SubscribeToShardInput) (subscription, error) // subscribeToShard; replaced in tests
+
 	mu       sync.Mutex
 	shards   map[string]types.Shard
 	readers  map[string]*reader
@@ -58,6 +61,8 @@ func New(opts Options) (*Consumer, error) {
 		readers:  map[string]*reader{},
 		reading:  make(chan struct{}, opts.ReadConcurrency),
 	}
+	c.metrics.Retrieval = string(opts.Retrieval)
+	c.subscribe = c.subscribeToShard
 	c.coord = &lease.Coordinator{
 		Table: c.leases, WorkerID: opts.WorkerID, Failover: opts.Failover, Clock: opts.Clock, Log: c.log,
 		Events: lease.Events{Acquired: c.acquired, Lost: c.lost, Taken: func(string, string, bool) { c.metrics.LeaseTaken() }},
@@ -99,6 +104,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 	// nothing behind.
 	if _, err := c.listShards(ctx); err != nil {
 		return err
+	}
+	if c.opts.Retrieval == FanOut {
+		if c.consumerARN, err = c.registerFanOut(ctx); err != nil {
+			return err
+		}
 	}
 	if err := c.leases.Ensure(ctx); err != nil {
 		return err
@@ -376,6 +386,17 @@ func openDeadLetter(o Options) (*deadLetter, error) {
 		return &deadLetter{w: f, closer: f}, nil
 	}
 	return nil, nil
+}
+
+// readSlot waits for one of the ReadConcurrency slots in which a page is
+// decoded and counted; release gives it back.
+func (c *Consumer) readSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case c.reading <- struct{}{}:
+		return func() { <-c.reading }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (c *Consumer) shardsSnapshot() map[string]types.Shard {

@@ -28,7 +28,8 @@ func (v *env) child(worker string, untilCaughtUp bool) *exec.Cmd {
 	cmd.Env = append(os.Environ(),
 		"SPK_CONSUMER_CHILD=1",
 		"SPK_CT_KINESIS="+v.e.KinesisURL, "SPK_CT_DYNAMODB="+v.e.DynamoDBURL,
-		"SPK_CT_STREAM="+v.stream, "SPK_CT_TABLE="+v.table, "SPK_CT_APP="+v.app, "SPK_CT_WORKER="+worker)
+		"SPK_CT_STREAM="+v.stream, "SPK_CT_TABLE="+v.table, "SPK_CT_APP="+v.app, "SPK_CT_WORKER="+worker,
+		"SPK_CT_RETRIEVAL="+string(v.retrieval))
 	if untilCaughtUp {
 		cmd.Env = append(cmd.Env, "SPK_CT_UNTIL=1")
 	}
@@ -85,8 +86,10 @@ func (v *env) waitExact(want endpointtest.Counts, within time.Duration) {
 	}
 }
 
-func TestExactAfterRepeatedKill9(t *testing.T) {
-	v := newEnv(t, 4, endpointtest.Options{})
+func TestExactAfterRepeatedKill9(t *testing.T) { forEachRetrieval(t, testExactAfterRepeatedKill9) }
+
+func testExactAfterRepeatedKill9(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 4, endpointtest.Options{})
 	produced := v.produce(endpointtest.Load{Events: 40000, AggregateEvery: 5, AggregateSize: 30, MalformedRate: 0.01, Seed: 2}, 40, 250*time.Millisecond)
 	rng := rand.New(rand.NewPCG(7, 7))
 	const kills = 12
@@ -136,7 +139,11 @@ func (v *env) assertReleased() {
 }
 
 func TestExactWithThreeWorkersOneKilledOneAdded(t *testing.T) {
-	v := newEnv(t, 6, endpointtest.Options{})
+	forEachRetrieval(t, testExactWithThreeWorkersOneKilledOneAdded)
+}
+
+func testExactWithThreeWorkersOneKilledOneAdded(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 6, endpointtest.Options{})
 	produced := v.produce(endpointtest.Load{Events: 30000, Seed: 3}, 60, 50*time.Millisecond)
 	a, b, c := v.child("worker-a", false), v.child("worker-b", false), v.child("worker-c", false)
 	v.waitOwners(3)
@@ -193,8 +200,10 @@ func (v *env) waitOwners(n int) map[string]int {
 	}
 }
 
-func TestExactAcrossSplitAndMerge(t *testing.T) {
-	v := newEnv(t, 2, endpointtest.Options{})
+func TestExactAcrossSplitAndMerge(t *testing.T) { forEachRetrieval(t, testExactAcrossSplitAndMerge) }
+
+func testExactAcrossSplitAndMerge(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 2, endpointtest.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c, err := consume.New(v.options())
@@ -267,7 +276,11 @@ func (v *env) listShards() []ktypesShard {
 }
 
 func TestExactAfterReplayFromOldCheckpoint(t *testing.T) {
-	v := newEnv(t, 3, endpointtest.Options{})
+	forEachRetrieval(t, testExactAfterReplayFromOldCheckpoint)
+}
+
+func testExactAfterReplayFromOldCheckpoint(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 3, endpointtest.Options{})
 	v.put(endpointtest.Load{Events: 15000, AggregateEvery: 4, AggregateSize: 20, Seed: 5})
 	want, _ := v.expected()
 	v.runUntilCaughtUp(v.options())
@@ -304,7 +317,11 @@ func TestExactAfterReplayFromOldCheckpoint(t *testing.T) {
 }
 
 func TestExactWithEnforcedLimitsAndFaults(t *testing.T) {
-	v := newEnv(t, 4, endpointtest.Options{EnforceLimits: true, FaultRate: 0.05, FaultSeed: 9})
+	forEachRetrieval(t, testExactWithEnforcedLimitsAndFaults)
+}
+
+func testExactWithEnforcedLimitsAndFaults(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 4, endpointtest.Options{EnforceLimits: true, FaultRate: 0.05, FaultSeed: 9})
 	if v.e.Kind != "spk" {
 		t.Skipf("limits and fault injection need spk's endpoint for both APIs; running on %s", v.e.Kind)
 	}

@@ -22,11 +22,18 @@ import (
 	"github.com/spk-cli/spk/stream/lease"
 )
 
-// Kinesis is the part of the Kinesis API the consumer uses.
+// Kinesis is the part of the Kinesis API the consumer uses: shard discovery,
+// GetRecords for polling, and the stream consumer calls and SubscribeToShard
+// for enhanced fan-out.
 type Kinesis interface {
 	ListShards(context.Context, *kinesis.ListShardsInput, ...func(*kinesis.Options)) (*kinesis.ListShardsOutput, error)
 	GetShardIterator(context.Context, *kinesis.GetShardIteratorInput, ...func(*kinesis.Options)) (*kinesis.GetShardIteratorOutput, error)
 	GetRecords(context.Context, *kinesis.GetRecordsInput, ...func(*kinesis.Options)) (*kinesis.GetRecordsOutput, error)
+
+	DescribeStreamSummary(context.Context, *kinesis.DescribeStreamSummaryInput, ...func(*kinesis.Options)) (*kinesis.DescribeStreamSummaryOutput, error)
+	RegisterStreamConsumer(context.Context, *kinesis.RegisterStreamConsumerInput, ...func(*kinesis.Options)) (*kinesis.RegisterStreamConsumerOutput, error)
+	DescribeStreamConsumer(context.Context, *kinesis.DescribeStreamConsumerInput, ...func(*kinesis.Options)) (*kinesis.DescribeStreamConsumerOutput, error)
+	SubscribeToShard(context.Context, *kinesis.SubscribeToShardInput, ...func(*kinesis.Options)) (*kinesis.SubscribeToShardOutput, error)
 }
 
 // DynamoDB is the part of the DynamoDB API the consumer uses (lease table and
@@ -43,6 +50,21 @@ const (
 	TrimHorizon Position = lease.TrimHorizon // the oldest record kept: nothing produced earlier is missed
 	Latest      Position = lease.Latest      // only records put after the shard is first read
 	AtTimestamp Position = lease.AtTimestamp // records put at or after Options.Timestamp
+)
+
+// Retrieval says how records are read from the shards.
+type Retrieval string
+
+// Retrievals.
+const (
+	// Polling reads each shard with GetRecords, at most 5 calls a second,
+	// sharing the shard's 2 MB/s read limit with every other reader: the
+	// tutorial's KCL 1.x way.
+	Polling Retrieval = "polling"
+	// FanOut registers a stream consumer named after the app and has Kinesis
+	// push each leased shard's records over SubscribeToShard, with 2 MB/s of
+	// its own per shard: the KCL 2.x and 3.x way.
+	FanOut Retrieval = "fanout"
 )
 
 // Defaults.
@@ -66,6 +88,12 @@ type Options struct {
 
 	InitialPosition Position  // for shards without a checkpoint; TrimHorizon when empty
 	Timestamp       time.Time // with AtTimestamp
+
+	// Retrieval is Polling (when empty) or FanOut. Leases, checkpoints and
+	// the exactly-once counts are the same for both. With FanOut the stream
+	// consumer is named after App and stays registered when the consumer
+	// stops, as the KCL leaves it; deleting the stream removes it.
+	Retrieval Retrieval
 
 	// FlushInterval bounds how long counted records wait before they are
 	// written while the consumer catches up; near the tip of a shard every
@@ -124,6 +152,13 @@ func (o Options) withDefaults() (Options, error) {
 		}
 	default:
 		problems = append(problems, fmt.Sprintf("initial position %q is unknown: use TRIM_HORIZON, LATEST or AT_TIMESTAMP", o.InitialPosition))
+	}
+	switch o.Retrieval {
+	case "":
+		o.Retrieval = Polling
+	case Polling, FanOut:
+	default:
+		problems = append(problems, fmt.Sprintf("retrieval %q is unknown: use polling (GetRecords) or fanout (enhanced fan-out)", o.Retrieval))
 	}
 	if o.FlushInterval == 0 {
 		o.FlushInterval = DefaultFlushInterval

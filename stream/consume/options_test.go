@@ -56,7 +56,7 @@ func TestOptionsValidation(t *testing.T) {
 }
 
 func TestRunOnMissingStreamCreatesNothing(t *testing.T) {
-	v := newEnv(t, 1, endpointtest.Options{})
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
 	o := v.options()
 	o.Stream = "no-such-stream"
 	err := consume.Run(context.Background(), o)
@@ -73,8 +73,10 @@ func TestRunOnMissingStreamCreatesNothing(t *testing.T) {
 	}
 }
 
-func TestDurationStopsGracefully(t *testing.T) {
-	v := newEnv(t, 2, endpointtest.Options{})
+func TestDurationStopsGracefully(t *testing.T) { forEachRetrieval(t, testDurationStopsGracefully) }
+
+func testDurationStopsGracefully(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 2, endpointtest.Options{})
 	v.put(endpointtest.Load{Events: 500, Seed: 8})
 	want, _ := v.expected()
 	o := v.options()

@@ -9,9 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"golang.org/x/time/rate"
 
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/kpl"
@@ -36,7 +34,6 @@ type reader struct {
 	c     *Consumer
 	h     *lease.Handle
 	shard string
-	lim   *rate.Limiter
 
 	lo, hi *big.Int // the shard's hash key range, when known
 
@@ -50,7 +47,7 @@ type reader struct {
 }
 
 func newReader(c *Consumer, h *lease.Handle) *reader {
-	r := &reader{c: c, h: h, shard: h.Key(), lim: rate.NewLimiter(getRecordsPerSec, 1), batch: sink.NewBatch(h.Key())}
+	r := &reader{c: c, h: h, shard: h.Key(), batch: sink.NewBatch(h.Key())}
 	if s, ok := c.shard(r.shard); ok && s.HashKeyRange != nil {
 		lo, ok1 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.StartingHashKey), 10)
 		hi, ok2 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.EndingHashKey), 10)
@@ -95,8 +92,9 @@ func (r *reader) run(stop context.Context) {
 	}
 }
 
+// start is where a source begins reading a shard.
 type start struct {
-	typ types.ShardIteratorType
+	typ types.ShardIteratorType // TRIM_HORIZON, LATEST, AT_TIMESTAMP or AT_SEQUENCE_NUMBER
 	seq string
 }
 
@@ -116,32 +114,47 @@ func (r *reader) startFrom(l lease.Lease) start {
 	return start{typ: types.ShardIteratorTypeAtSequenceNumber, seq: l.Checkpoint}
 }
 
-func (r *reader) iterator(ctx context.Context, s start) (string, error) {
-	in := &kinesis.GetShardIteratorInput{StreamName: aws.String(r.c.opts.Stream), ShardId: aws.String(r.shard), ShardIteratorType: s.typ}
-	if s.seq != "" {
-		in.StartingSequenceNumber = aws.String(s.seq)
+// source delivers one shard's records in order and without gaps, from a
+// start position, whatever the way they are fetched: GetRecords (polling)
+// or SubscribeToShard (fanout). Everything else — counting, batching,
+// flushing, checkpointing, the shard's end — is the reader's and the same
+// for both.
+type source interface {
+	// next waits for the next page of records and hands each to add, in
+	// order, while holding one of the consumer's read slots. It retries
+	// throttling and errors itself, with backoff, and returns an error only
+	// once ctx ends.
+	next(ctx context.Context, add func(*types.Record)) (page, error)
+	// close releases what the source holds (a subscription).
+	close()
+}
+
+// page says what one read brought.
+type page struct {
+	records int   // records handed to add
+	behind  int64 // MillisBehindLatest
+	tip     bool  // nothing more to read at the moment
+	end     bool  // the shard is closed and every record was delivered
+}
+
+func (r *reader) newSource(first start) source {
+	if r.c.opts.Retrieval == FanOut {
+		return newFanout(r, first)
 	}
-	if s.typ == types.ShardIteratorTypeAtTimestamp {
-		in.Timestamp = aws.Time(r.c.opts.Timestamp)
-	}
-	var backoff time.Duration
-	for {
-		out, err := r.c.opts.Kinesis.GetShardIterator(ctx, in)
-		if err == nil {
-			return aws.ToString(out.ShardIterator), nil
-		}
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
-		backoff = r.wait(ctx, backoff, "get shard iterator", err)
-	}
+	return newPolling(r, first)
 }
 
 // wait sleeps a jittered, growing delay after an error.
 func (r *reader) wait(ctx context.Context, prev time.Duration, what string, err error) time.Duration {
 	next := min(max(2*prev, firstRetryBackoff), maxRetryBackoff)
 	var throttled *types.ProvisionedThroughputExceededException
-	if !errors.As(err, &throttled) {
+	var inUse *types.ResourceInUseException
+	switch {
+	case errors.As(err, &throttled):
+	case errors.As(err, &inUse):
+		// A subscription renewed within 5 seconds of the last one: expected.
+		r.c.log.Debug(what+" refused while the last one is in use; retrying", "shard", r.shard, "err", err, "in", next)
+	default:
 		r.c.log.Warn(what+" failed; retrying", "shard", r.shard, "err", err, "in", next)
 	}
 	d := next/2 + rand.N(next/2+1)
@@ -176,42 +189,18 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		case <-time.After(parentPollEvery):
 		}
 	}
-	first := r.startFrom(r.h.Lease())
-	iter, err := r.iterator(ctx, first)
-	if err != nil {
-		return false, err
-	}
+	src := r.newSource(r.startFrom(r.h.Lease()))
+	defer src.close()
 	lastCheckpoint := time.Now()
-	var backoff time.Duration
 	for {
-		if err := r.lim.Wait(ctx); err != nil {
+		got, err := src.next(ctx, r.add)
+		if err != nil {
 			return false, err
 		}
-		got, err := r.fetch(ctx, iter)
-		if err != nil {
-			if ctx.Err() != nil {
-				return false, ctx.Err()
-			}
-			var expired *types.ExpiredIteratorException
-			if errors.As(err, &expired) {
-				s := first
-				if !r.last.IsZero() {
-					s, r.skip = start{typ: types.ShardIteratorTypeAtSequenceNumber, seq: r.last.Seq}, r.last
-				}
-				if iter, err = r.iterator(ctx, s); err != nil {
-					return false, err
-				}
-				continue
-			}
-			backoff = r.wait(ctx, backoff, "get records", err)
-			continue
-		}
-		backoff = 0
 		behind := got.behind
 		r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.MillisBehind = behind })
-		end := got.next == nil
 		nearTip := time.Duration(behind)*time.Millisecond < r.c.opts.FlushInterval
-		if r.batch.Records() > 0 && (end || nearTip || r.batch.Records() >= maxBatchRecords || time.Since(r.started) >= r.c.opts.FlushInterval) {
+		if r.batch.Records() > 0 && (got.end || nearTip || r.batch.Records() >= maxBatchRecords || time.Since(r.started) >= r.c.opts.FlushInterval) {
 			if err := r.flush(ctx); err != nil {
 				return false, err
 			}
@@ -219,42 +208,15 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		if r.batch.Records() == 0 {
 			r.flushed = r.last
 		}
-		r.atTip.Store(got.records == 0 && behind == 0 && r.batch.Records() == 0)
-		if end {
+		r.atTip.Store(got.tip && r.batch.Records() == 0)
+		if got.end {
 			return true, r.finish(ctx)
 		}
 		if time.Since(lastCheckpoint) >= r.c.opts.CheckpointInterval {
 			r.checkpoint(ctx)
 			lastCheckpoint = time.Now()
 		}
-		iter = aws.ToString(got.next)
 	}
-}
-
-type fetched struct {
-	next    *string
-	records int
-	behind  int64
-}
-
-// fetch reads and counts one GetRecords page. Keeping the response local
-// lets it be collected before the next page is decoded, which halves the
-// consumer's peak memory.
-func (r *reader) fetch(ctx context.Context, iter string) (fetched, error) {
-	select {
-	case r.c.reading <- struct{}{}:
-	case <-ctx.Done():
-		return fetched{}, ctx.Err()
-	}
-	defer func() { <-r.c.reading }()
-	out, err := r.c.opts.Kinesis.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String(iter), Limit: aws.Int32(getRecordsLimit)})
-	if err != nil {
-		return fetched{}, err
-	}
-	for i := range out.Records {
-		r.add(&out.Records[i])
-	}
-	return fetched{next: out.NextShardIterator, records: len(out.Records), behind: aws.ToInt64(out.MillisBehindLatest)}, nil
 }
 
 // add counts one Kinesis record, unpacking a KPL aggregate.

@@ -18,7 +18,8 @@ import (
 
 // Metrics is safe for concurrent use. The zero value is not usable; call New.
 type Metrics struct {
-	Worker string
+	Worker    string
+	Retrieval string // how records are read: "polling" or "fanout"
 
 	reg          *prometheus.Registry
 	recordsIn    atomic.Uint64
@@ -27,6 +28,7 @@ type Metrics struct {
 	conflicts    atomic.Uint64
 	leasesTaken  atomic.Uint64
 	leasesLost   atomic.Uint64
+	subscribed   atomic.Uint64
 	flushNanos   atomic.Int64
 	lastFlush    atomic.Int64
 	flushLatency prometheus.Histogram
@@ -47,7 +49,7 @@ type ShardState struct {
 	Owner        string // lease owner as last seen; empty when free
 	Held         bool   // held by this worker
 	Finished     bool   // read to SHARD_END
-	MillisBehind int64  // from the last GetRecords of this worker; -1 when unknown
+	MillisBehind int64  // from the last GetRecords or subscription event of this worker; -1 when unknown
 	Checkpoint   string
 }
 
@@ -62,6 +64,7 @@ type BucketCount struct {
 type Snapshot struct {
 	Time             time.Time
 	Worker           string
+	Retrieval        string // "polling" or "fanout"; empty when not known
 	RecordsIn        uint64
 	Rejected         uint64
 	RejectedByReason map[string]uint64
@@ -71,6 +74,7 @@ type Snapshot struct {
 	LeasesHeld       int
 	LeasesTaken      uint64
 	LeasesLost       uint64
+	Subscriptions    uint64  // SubscribeToShard calls that succeeded (fanout)
 	RecordsPerSec    float64 // over the last few seconds
 	RowsPerSec       float64
 	FlushLatencyAvg  time.Duration
@@ -100,6 +104,7 @@ func New(worker string) *Metrics {
 	counter("conditional_conflicts_total", "Aggregate writes refused because some records were counted already.", &m.conflicts)
 	counter("leases_taken_total", "Leases taken or stolen by this worker.", &m.leasesTaken)
 	counter("leases_lost_total", "Leases this worker lost.", &m.leasesLost)
+	counter("subscriptions_total", "Shard subscriptions opened or renewed (enhanced fan-out).", &m.subscribed)
 	m.flushLatency = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "spk", Subsystem: "consumer", Name: "flush_seconds",
 		Help: "Time to write one batch to the aggregate table.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
 	m.reg.MustRegister(m.flushLatency, collector{m})
@@ -157,6 +162,9 @@ func (m *Metrics) LeaseTaken() { m.leasesTaken.Add(1) }
 // LeaseLost counts a lease this worker lost.
 func (m *Metrics) LeaseLost() { m.leasesLost.Add(1) }
 
+// Subscribed counts a shard subscription opened or renewed.
+func (m *Metrics) Subscribed() { m.subscribed.Add(1) }
+
 // Shard updates what is known of a shard.
 func (m *Metrics) Shard(id string, f func(*ShardState)) {
 	m.mu.Lock()
@@ -175,6 +183,8 @@ func (m *Metrics) Snapshot() Snapshot {
 	s := Snapshot{
 		Time:             now,
 		Worker:           m.Worker,
+		Retrieval:        m.Retrieval,
+		Subscriptions:    m.subscribed.Load(),
 		RecordsIn:        m.recordsIn.Load(),
 		RowsFlushed:      m.rowsFlushed.Load(),
 		Flushes:          m.flushes.Load(),

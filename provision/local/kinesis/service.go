@@ -84,6 +84,9 @@ func New(env *service.Env) (*Service, error) {
 		s.resumeTransition(st)
 	}
 	s.subs.init()
+	if env.SubscriptionLifetime > 0 {
+		s.subs.lifetime = env.SubscriptionLifetime
+	}
 	if err := s.loadConsumers(); err != nil {
 		return nil, fmt.Errorf("load kinesis consumers: %w", err)
 	}

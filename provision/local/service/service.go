@@ -23,6 +23,7 @@ type Env struct {
 	Faults                                *Faults // nil when fault injection is off
 	Now                                   func() time.Time
 	Log                                   *slog.Logger
+	SubscriptionLifetime                  time.Duration // Kinesis SubscribeToShard; zero: five minutes
 }
 
 // Handler is a service hosted by the server.

@@ -71,6 +71,9 @@ type Options struct {
 	EnforceLimits bool
 	FaultRate     float64
 	FaultSeed     int64
+	// SubscriptionLifetime shortens SubscribeToShard subscriptions from five
+	// minutes, so consumers renew them often.
+	SubscriptionLifetime time.Duration
 }
 
 // Start starts the endpoints for the test and stops them when it ends.

@@ -13,6 +13,7 @@ var startLocal = func(t T, opts Options) string {
 		Addr: "127.0.0.1:0", InMemory: true,
 		CreateDelay: 20 * time.Millisecond, DeleteDelay: 20 * time.Millisecond, UpdateDelay: 20 * time.Millisecond,
 		EnforceLimits: opts.EnforceLimits, FaultRate: opts.FaultRate, FaultSeed: opts.FaultSeed,
+		SubscriptionLifetime: opts.SubscriptionLifetime,
 	})
 	if err != nil {
 		t.Fatalf("start spk endpoint: %v", err)

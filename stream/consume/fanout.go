@@ -1,0 +1,235 @@
+package consume
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/schemas"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
+)
+
+const (
+	// consumerActiveTimeout bounds the wait for a registered stream consumer
+	// to become ACTIVE (seconds on AWS).
+	consumerActiveTimeout = 2 * time.Minute
+	maxConsumerBackoff    = 2 * time.Second
+)
+
+// registerFanOut returns the ARN of the stream consumer named after the app,
+// registering it when it does not exist, once it is ACTIVE. The consumer is
+// never deregistered by spk run: like the KCL's, it stays for the next run
+// (deleting the stream, as spk teardown does, removes it).
+func (c *Consumer) registerFanOut(ctx context.Context) (string, error) {
+	k := c.opts.Kinesis
+	sum, err := k.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(c.opts.Stream)})
+	if err != nil {
+		return "", fmt.Errorf("describe stream %q for enhanced fan-out: %w", c.opts.Stream, err)
+	}
+	streamARN := sum.StreamDescriptionSummary.StreamARN
+	if aws.ToString(streamARN) == "" {
+		return "", fmt.Errorf("describe stream %q: the endpoint gave no stream ARN, which enhanced fan-out needs; use --retrieval polling", c.opts.Stream)
+	}
+	name := aws.String(c.opts.App)
+	ctx, cancel := context.WithTimeout(ctx, consumerActiveTimeout)
+	defer cancel()
+	var backoff time.Duration
+	registered := false
+	for {
+		d, err := k.DescribeStreamConsumer(ctx, &kinesis.DescribeStreamConsumerInput{StreamARN: streamARN, ConsumerName: name})
+		var notFound *types.ResourceNotFoundException
+		switch {
+		case err == nil:
+			desc := d.ConsumerDescription
+			if desc.ConsumerStatus == types.ConsumerStatusActive {
+				if registered {
+					c.log.Info("registered stream consumer", "consumer", c.opts.App, "arn", aws.ToString(desc.ConsumerARN))
+				} else {
+					c.log.Info("using the registered stream consumer", "consumer", c.opts.App, "arn", aws.ToString(desc.ConsumerARN))
+				}
+				return aws.ToString(desc.ConsumerARN), nil
+			}
+			// CREATING, or DELETING (then it is registered again once gone).
+		case errors.As(err, &notFound):
+			_, err := k.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{StreamARN: streamARN, ConsumerName: name})
+			var inUse *types.ResourceInUseException
+			var limit *types.LimitExceededException
+			switch {
+			case err == nil:
+				registered = true
+			case errors.As(err, &inUse):
+				// Registered meanwhile by another worker, or being deleted.
+			case errors.As(err, &limit) && ctx.Err() == nil:
+				return "", fmt.Errorf("register stream consumer %q on stream %q: %w; a stream has at most 20 consumers: deregister one, or use --retrieval polling", c.opts.App, c.opts.Stream, err)
+			case ctx.Err() == nil:
+				c.log.Warn("register stream consumer failed; retrying", "consumer", c.opts.App, "err", err)
+			}
+		case ctx.Err() == nil:
+			c.log.Debug("describe stream consumer failed; retrying", "consumer", c.opts.App, "err", err)
+		}
+		backoff = min(max(2*backoff, firstRetryBackoff), maxConsumerBackoff)
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return "", fmt.Errorf("stream consumer %q on stream %q did not become ACTIVE within %v (last error: %v); try again, or use --retrieval polling", c.opts.App, c.opts.Stream, consumerActiveTimeout, err)
+			}
+			return "", ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+}
+
+// subscription is an open SubscribeToShard event stream
+// (*kinesis.SubscribeToShardEventStream).
+type subscription interface {
+	Events() <-chan types.SubscribeToShardEventStream
+	Err() error
+	Close() error
+}
+
+// subscribeToShard opens a subscription; the stream lives until ctx ends or
+// it is closed.
+func (c *Consumer) subscribeToShard(ctx context.Context, in *kinesis.SubscribeToShardInput) (subscription, error) {
+	out, err := c.opts.Kinesis.SubscribeToShard(ctx, in, ownCodec)
+	if err != nil {
+		return nil, err
+	}
+	return out.GetStream(), nil
+}
+
+// ownCodec gives a subscription its own event stream decoder. The client's
+// protocol holds one codec whose scratch state every event stream of the
+// client shares without synchronisation (aws/smithy-go#714: harmless today,
+// but a data race), and a consumer holds many subscriptions at once.
+func ownCodec(o *kinesis.Options) {
+	if _, ok := o.Protocol.(*awsjson.Protocol); ok {
+		o.Protocol = awsjson.New11(schemas.Kinesis_20131202)
+	}
+}
+
+// fanout is the SubscribeToShard source. Each subscription lasts at most 5
+// minutes; the next one starts after the last event processed
+// (AFTER_SEQUENCE_NUMBER its ContinuationSequenceNumber), so nothing is
+// skipped or read twice. The first one starts where polling would: at the
+// checkpointed record (which the reader skips, with its sub-records up to the
+// checkpointed one) or the initial position.
+type fanout struct {
+	r       *reader
+	pos     types.StartingPosition // where the next subscription starts
+	cancel  context.CancelFunc     // ends the current subscription
+	stream  subscription
+	backoff time.Duration
+}
+
+func newFanout(r *reader, first start) *fanout {
+	pos := types.StartingPosition{Type: first.typ}
+	if first.seq != "" {
+		pos.SequenceNumber = aws.String(first.seq)
+	}
+	if first.typ == types.ShardIteratorTypeAtTimestamp {
+		pos.Timestamp = aws.Time(r.c.opts.Timestamp)
+	}
+	return &fanout{r: r, pos: pos}
+}
+
+// close ends the current subscription, if any.
+func (f *fanout) close() {
+	if f.stream != nil {
+		f.cancel()
+		f.stream.Close()
+		f.stream, f.cancel = nil, nil
+	}
+}
+
+// subscribe opens a subscription at f.pos, retrying with backoff: a renewal
+// within 5 seconds of the last subscription is refused (ResourceInUse) until
+// then.
+func (f *fanout) subscribe(ctx context.Context) error {
+	r := f.r
+	for {
+		sctx, cancel := context.WithCancel(ctx)
+		pos := f.pos
+		stream, err := r.c.subscribe(sctx, &kinesis.SubscribeToShardInput{
+			ConsumerARN: aws.String(r.c.consumerARN), ShardId: aws.String(r.shard), StartingPosition: &pos,
+		})
+		if err == nil {
+			f.stream, f.cancel = stream, cancel
+			r.c.metrics.Subscribed()
+			r.c.log.Debug("subscribed to shard", "shard", r.shard, "from", string(pos.Type), "seq", aws.ToString(pos.SequenceNumber))
+			return nil
+		}
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		f.backoff = r.wait(ctx, f.backoff, "subscribe to shard", err)
+	}
+}
+
+func (f *fanout) next(ctx context.Context, add func(*types.Record)) (page, error) {
+	r := f.r
+	for {
+		if f.stream == nil {
+			if err := f.subscribe(ctx); err != nil {
+				return page{}, err
+			}
+		}
+		var ev types.SubscribeToShardEventStream
+		var ok bool
+		select {
+		case <-ctx.Done():
+			f.close()
+			return page{}, ctx.Err()
+		case ev, ok = <-f.stream.Events():
+		}
+		if !ok {
+			// The subscription ended: its 5 minutes are up (no error), or
+			// it failed or was taken over. Renew it where it stopped.
+			err := f.stream.Err()
+			f.close()
+			if ctx.Err() != nil {
+				return page{}, ctx.Err()
+			}
+			if err != nil {
+				f.backoff = r.wait(ctx, f.backoff, "read subscription", err)
+			}
+			continue
+		}
+		e, isEvent := ev.(*types.SubscribeToShardEventStreamMemberSubscribeToShardEvent)
+		if !isEvent {
+			continue
+		}
+		f.backoff = 0
+		got, err := f.count(ctx, &e.Value, add)
+		if err != nil {
+			f.close()
+			return page{}, err
+		}
+		return got, nil
+	}
+}
+
+// count hands an event's records to add, in a read slot, and moves the
+// resume point past them.
+func (f *fanout) count(ctx context.Context, e *types.SubscribeToShardEvent, add func(*types.Record)) (page, error) {
+	release, err := f.r.c.readSlot(ctx)
+	if err != nil {
+		return page{}, err
+	}
+	for i := range e.Records {
+		add(&e.Records[i])
+	}
+	release()
+	behind := aws.ToInt64(e.MillisBehindLatest)
+	got := page{records: len(e.Records), behind: behind, tip: len(e.Records) == 0 && behind == 0}
+	if cont := aws.ToString(e.ContinuationSequenceNumber); cont != "" {
+		f.pos = types.StartingPosition{Type: types.ShardIteratorTypeAfterSequenceNumber, SequenceNumber: aws.String(cont)}
+	}
+	// Child shards come only with the closed shard's last event.
+	got.end = len(e.ChildShards) > 0
+	return got, nil
+}

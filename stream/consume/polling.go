@@ -1,0 +1,110 @@
+package consume
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"golang.org/x/time/rate"
+)
+
+// polling is the GetRecords source: a shard iterator from the start
+// position, then one GetRecords after another, at most 5 a second.
+type polling struct {
+	r       *reader
+	first   start
+	iter    string // the next page's iterator; empty before the first
+	lim     *rate.Limiter
+	backoff time.Duration
+}
+
+func newPolling(r *reader, first start) *polling {
+	return &polling{r: r, first: first, lim: rate.NewLimiter(getRecordsPerSec, 1)}
+}
+
+func (p *polling) close() {}
+
+func (p *polling) next(ctx context.Context, add func(*types.Record)) (page, error) {
+	r := p.r
+	for {
+		if p.iter == "" {
+			iter, err := p.iterator(ctx, p.first)
+			if err != nil {
+				return page{}, err
+			}
+			p.iter = iter
+		}
+		if err := p.lim.Wait(ctx); err != nil {
+			return page{}, err
+		}
+		got, next, err := p.fetch(ctx, add)
+		if err != nil {
+			if ctx.Err() != nil {
+				return page{}, ctx.Err()
+			}
+			var expired *types.ExpiredIteratorException
+			if errors.As(err, &expired) {
+				// Renew it at the last record read, which is skipped.
+				s := p.first
+				if !r.last.IsZero() {
+					s, r.skip = start{typ: types.ShardIteratorTypeAtSequenceNumber, seq: r.last.Seq}, r.last
+				}
+				if p.iter, err = p.iterator(ctx, s); err != nil {
+					return page{}, err
+				}
+				continue
+			}
+			p.backoff = r.wait(ctx, p.backoff, "get records", err)
+			continue
+		}
+		p.backoff = 0
+		got.end = next == nil
+		got.tip = got.records == 0 && got.behind == 0
+		p.iter = aws.ToString(next)
+		return got, nil
+	}
+}
+
+// fetch reads and counts one GetRecords page. Keeping the response local
+// lets it be collected before the next page is decoded, which halves the
+// consumer's peak memory.
+func (p *polling) fetch(ctx context.Context, add func(*types.Record)) (page, *string, error) {
+	release, err := p.r.c.readSlot(ctx)
+	if err != nil {
+		return page{}, nil, err
+	}
+	defer release()
+	out, err := p.r.c.opts.Kinesis.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String(p.iter), Limit: aws.Int32(getRecordsLimit)})
+	if err != nil {
+		return page{}, nil, err
+	}
+	for i := range out.Records {
+		add(&out.Records[i])
+	}
+	return page{records: len(out.Records), behind: aws.ToInt64(out.MillisBehindLatest)}, out.NextShardIterator, nil
+}
+
+func (p *polling) iterator(ctx context.Context, s start) (string, error) {
+	r := p.r
+	in := &kinesis.GetShardIteratorInput{StreamName: aws.String(r.c.opts.Stream), ShardId: aws.String(r.shard), ShardIteratorType: s.typ}
+	if s.seq != "" {
+		in.StartingSequenceNumber = aws.String(s.seq)
+	}
+	if s.typ == types.ShardIteratorTypeAtTimestamp {
+		in.Timestamp = aws.Time(r.c.opts.Timestamp)
+	}
+	var backoff time.Duration
+	for {
+		out, err := r.c.opts.Kinesis.GetShardIterator(ctx, in)
+		if err == nil {
+			return aws.ToString(out.ShardIterator), nil
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		backoff = r.wait(ctx, backoff, "get shard iterator", err)
+	}
+}
