@@ -1,9 +1,11 @@
 // Command consumer measures spk's stream consumer against spk's embedded
 // endpoint: a raw GetRecords drain of a pre-filled stream (the limit), the
 // consumer reading the same stream to exact counts (as a child process, so its
-// peak RSS can be read), and put-to-visible latency under a steady producer.
+// peak RSS can be read), and put-to-visible latency under a steady producer;
+// each with polling (GetRecords) and enhanced fan-out (SubscribeToShard)
+// retrieval in the same run, -runs times, reporting medians.
 //
-//	go run ./bench/consumer -events 1000000 -shards 4 -rate 2000 -latency 30s
+//	go run ./bench/consumer -events 1000000 -shards 4 -rate 2000 -latency 30s -runs 3
 package main
 
 import (
@@ -44,18 +46,20 @@ func main() {
 		child    = flag.Bool("child", false, "internal: run the consumer until caught up and report")
 		stream   = flag.String("stream", "", "internal: stream for -child")
 		table    = flag.String("table", "", "internal: aggregate table for -child")
+		retr     = flag.String("retrieval", "polling,fanout", "retrievals to measure, comma-separated (polling, fanout)")
+		runs     = flag.Int("runs", 3, "runs of each measurement (medians are reported)")
 	)
 	flag.Parse()
 	if *child {
-		os.Exit(runChild(*endpoint, *stream, *table))
+		os.Exit(runChild(*endpoint, *stream, *table, consume.Retrieval(*retr)))
 	}
-	if err := run(*events, int32(*shards), *rateEvs, *latency, *endpoint); err != nil {
+	if err := run(*events, int32(*shards), *rateEvs, *latency, *endpoint, strings.Split(*retr, ","), *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(events int, shards int32, rateEvs int, latency time.Duration, url string) error {
+func run(events int, shards int32, rateEvs int, latency time.Duration, url string, retrievals []string, runs int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if url == "" {
@@ -68,7 +72,7 @@ func run(events int, shards int32, rateEvs int, latency time.Duration, url strin
 	}
 	e := endpointtest.Endpoints{KinesisURL: url, DynamoDBURL: url}
 	kc, _ := e.Clients()
-	fmt.Printf("endpoint %s, %d events, %d shards\n", url, events, shards)
+	fmt.Printf("endpoint %s, %d events, %d shards, %d runs\n", url, events, shards, runs)
 
 	// Pre-fill.
 	if err := endpointtest.CreateStream(ctx, kc, "bench", shards); err != nil {
@@ -80,65 +84,114 @@ func run(events int, shards int32, rateEvs int, latency time.Duration, url strin
 	}
 	fmt.Printf("prefill: %d events in %s (%.0f events/s)\n", events, time.Since(t0).Round(time.Millisecond), float64(events)/time.Since(t0).Seconds())
 
-	// (a) raw drains.
-	for _, paced := range []bool{false, true} {
-		n, d, err := drain(ctx, kc, "bench", paced)
-		if err != nil {
-			return err
+	// (a) raw drains, the limit the consumer is read against.
+	var unpaced, paced []float64
+	for r := range runs {
+		for _, pace := range []bool{false, true} {
+			n, d, err := drain(ctx, kc, "bench", pace)
+			if err != nil {
+				return err
+			}
+			label := "raw drain, unpaced"
+			if pace {
+				label = "raw drain, 5 GetRecords/s per shard"
+				paced = append(paced, float64(n)/d.Seconds())
+			} else {
+				unpaced = append(unpaced, float64(n)/d.Seconds())
+			}
+			fmt.Printf("run %d %s: %d records in %s = %.0f events/s\n", r+1, label, n, d.Round(time.Millisecond), float64(n)/d.Seconds())
 		}
-		label := "raw drain, unpaced"
-		if paced {
-			label = "raw drain, 5 GetRecords/s per shard"
-		}
-		fmt.Printf("%s: %d records in %s = %.0f events/s\n", label, n, d.Round(time.Millisecond), float64(n)/d.Seconds())
-		rawRates = append(rawRates, float64(n)/d.Seconds())
 	}
 
-	// (b) the consumer as a child process, until caught up.
+	// (b) the consumer as a child process, until caught up, per retrieval.
+	type figures struct{ rates, rss, p50, p99 []float64 }
+	res := map[string]*figures{}
+	for r := range runs {
+		for _, retr := range retrievals {
+			f := res[retr]
+			if f == nil {
+				f = &figures{}
+				res[retr] = f
+			}
+			rep, wall, exact, err := consumeOnce(ctx, e, url, retr, fmt.Sprintf("bench-%s-%d", retr, r+1))
+			if err != nil {
+				return fmt.Errorf("%s run %d: %w", retr, r+1, err)
+			}
+			cr := float64(rep.Records) / rep.Seconds
+			f.rates, f.rss = append(f.rates, cr), append(f.rss, float64(rep.VmHWMKB)/1024)
+			fmt.Printf("run %d %-7s consumer until caught up: %d records in %.2fs run (%.2fs with process start) = %.0f events/s; counts %s; peak RSS %.1f MB\n",
+				r+1, retr, rep.Records, rep.Seconds, wall.Seconds(), cr, exact, float64(rep.VmHWMKB)/1024)
+		}
+	}
+	if latency > 0 {
+		for r := range runs {
+			for _, retr := range retrievals {
+				p50, p99, err := measureLatency(ctx, e, shards, rateEvs, latency, consume.Retrieval(retr), fmt.Sprintf("bench-latency-%s-%d", retr, r+1))
+				if err != nil {
+					return fmt.Errorf("latency %s run %d: %w", retr, r+1, err)
+				}
+				res[retr].p50, res[retr].p99 = append(res[retr].p50, p50), append(res[retr].p99, p99)
+			}
+		}
+	}
+
+	mu, mp := median(unpaced), median(paced)
+	fmt.Printf("\nmedians over %d runs: raw drain unpaced %.0f events/s, paced %.0f events/s\n", runs, mu, mp)
+	for _, retr := range retrievals {
+		f := res[retr]
+		m := median(f.rates)
+		fmt.Printf("%-7s consumer %8.0f events/s = %3.0f%% of the unpaced drain, %3.0f%% of the paced; peak RSS %.1f MB", retr, m, 100*m/mu, 100*m/mp, median(f.rss))
+		if len(f.p99) > 0 {
+			fmt.Printf("; latency at %d events/s p50 %.0f ms p99 %.0f ms", rateEvs, median(f.p50), median(f.p99))
+		}
+		fmt.Println()
+	}
+	return nil
+}
+
+// consumeOnce runs the consumer as a child process until it has caught up
+// with the pre-filled stream, and checks its counts.
+func consumeOnce(ctx context.Context, e endpointtest.Endpoints, url, retrieval, table string) (childReport, time.Duration, string, error) {
+	var rep childReport
 	self, _ := os.Executable()
-	cmd := exec.CommandContext(ctx, self, "-child", "-endpoint", url, "-stream", "bench", "-table", "bench-counts")
+	cmd := exec.CommandContext(ctx, self, "-child", "-endpoint", url, "-stream", "bench", "-table", table, "-retrieval", retrieval)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return rep, 0, "", err
 	}
 	t1 := time.Now()
 	if err := cmd.Start(); err != nil {
-		return err
+		return rep, 0, "", err
 	}
-	var rep childReport
 	if err := json.NewDecoder(bufio.NewReader(out)).Decode(&rep); err != nil {
-		return fmt.Errorf("read the consumer's report: %w", err)
+		return rep, 0, "", fmt.Errorf("read the consumer's report: %w", err)
 	}
 	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("consumer: %w", err)
+		return rep, 0, "", fmt.Errorf("consumer: %w", err)
 	}
 	wall := time.Since(t1)
-	got, err := endpointtest.ScanCounts(ctx, e.ClientsDB(), "bench-counts")
+	got, err := endpointtest.ScanCounts(ctx, e.ClientsDB(), table)
 	if err != nil {
-		return err
+		return rep, 0, "", err
 	}
 	exact := "EXACT"
 	if d := endpointtest.Diff(expected, got); d != "" {
 		exact = "NOT EXACT:\n" + d
 	}
-	cr := float64(rep.Records) / rep.Seconds
-	fmt.Printf("consumer until caught up: %d records in %.2fs run (%.2fs with process start) = %.0f events/s; counts %s\n", rep.Records, rep.Seconds, wall.Seconds(), cr, exact)
-	fmt.Printf("ratio to raw drain: %.0f%% of unpaced, %.0f%% of paced\n", 100*cr/rawRates[0], 100*cr/rawRates[1])
-	// VmHWM as the child reads it at exit. (wait4's maxrss is not used: after
-	// a vfork-style exec it includes the parent's RSS.)
-	fmt.Printf("consumer peak RSS: VmHWM %d kB (%.1f MB)\n", rep.VmHWMKB, float64(rep.VmHWMKB)/1024)
+	return rep, wall, exact, nil
+}
 
-	if latency > 0 {
-		if err := measureLatency(ctx, e, shards, rateEvs, latency); err != nil {
-			return err
-		}
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
 	}
-	return nil
+	v = append([]float64(nil), v...)
+	sort.Float64s(v)
+	return v[len(v)/2]
 }
 
 var (
-	rawRates []float64
 	expected = endpointtest.Counts{}
 	bucketer = &bucket.Bucketer{Size: time.Minute, GroupBy: "type"}
 )
@@ -248,11 +301,11 @@ type childReport struct {
 	VmHWMKB int64   `json:"vmhwm_kb"`
 }
 
-func runChild(url, stream, table string) int {
+func runChild(url, stream, table string, retrieval consume.Retrieval) int {
 	e := endpointtest.Endpoints{KinesisURL: url, DynamoDBURL: url}
 	kc, db := e.Clients()
 	c, err := consume.New(consume.Options{
-		Kinesis: kc, DynamoDB: db, Stream: stream, Table: table, App: table + "-app", UntilCaughtUp: true,
+		Kinesis: kc, DynamoDB: db, Stream: stream, Table: table, App: table + "-app", UntilCaughtUp: true, Retrieval: retrieval,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
@@ -286,16 +339,17 @@ func vmHWM() int64 {
 // measureLatency runs a consumer at default settings while a producer puts
 // rateEvs events/s, and measures from each batch's acknowledgement to the
 // first scan of the aggregate table that includes it.
-func measureLatency(ctx context.Context, e endpointtest.Endpoints, shards int32, rateEvs int, d time.Duration) error {
+func measureLatency(ctx context.Context, e endpointtest.Endpoints, shards int32, rateEvs int, d time.Duration, retrieval consume.Retrieval, stream string) (p50, p99 float64, err error) {
 	kc, db := e.Clients()
-	if err := endpointtest.CreateStream(ctx, kc, "bench-latency", shards); err != nil {
-		return err
+	if err := endpointtest.CreateStream(ctx, kc, stream, shards); err != nil {
+		return 0, 0, err
 	}
+	table := stream + "-counts"
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	c, err := consume.New(consume.Options{Kinesis: kc, DynamoDB: db, Stream: "bench-latency", Table: "bench-latency-counts", App: "bench-latency-app"})
+	c, err := consume.New(consume.Options{Kinesis: kc, DynamoDB: db, Stream: stream, Table: table, App: stream + "-app", Retrieval: retrieval})
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); c.Run(cctx) }()
@@ -315,7 +369,7 @@ func measureLatency(ctx context.Context, e endpointtest.Endpoints, shards int32,
 	go func() {
 		defer close(pollDone)
 		for cctx.Err() == nil {
-			got, err := endpointtest.ScanCounts(cctx, db, "bench-latency-counts")
+			got, err := endpointtest.ScanCounts(cctx, db, table)
 			now := time.Now()
 			if err == nil {
 				mu.Lock()
@@ -352,8 +406,8 @@ func measureLatency(ctx context.Context, e endpointtest.Endpoints, shards int32,
 			rows[k]++
 			b = append(b, types.PutRecordsRequestEntry{PartitionKey: aws.String(strconv.Itoa(sent + i)), Data: data})
 		}
-		if err := endpointtest.Put(ctx, kc, "bench-latency", b); err != nil {
-			return err
+		if err := endpointtest.Put(ctx, kc, stream, b); err != nil {
+			return 0, 0, err
 		}
 		acked := time.Now()
 		sent += per
@@ -383,12 +437,12 @@ func measureLatency(ctx context.Context, e endpointtest.Endpoints, shards int32,
 	defer mu.Unlock()
 	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
 	if len(lats) == 0 {
-		return fmt.Errorf("no put became visible")
+		return 0, 0, fmt.Errorf("no put became visible")
 	}
 	q := func(p float64) time.Duration {
 		return lats[min(len(lats)-1, int(p*float64(len(lats))))].Round(time.Millisecond)
 	}
-	fmt.Printf("latency at %d events/s for %s (%d events, %d row updates measured, %d never seen): p50 %s p99 %s max %s\n",
-		rateEvs, d, sent, len(lats), len(pending), q(0.50), q(0.99), lats[len(lats)-1].Round(time.Millisecond))
-	return nil
+	fmt.Printf("%-7s latency at %d events/s for %s (%d events, %d row updates measured, %d never seen): p50 %s p99 %s max %s\n",
+		retrieval, rateEvs, d, sent, len(lats), len(pending), q(0.50), q(0.99), lats[len(lats)-1].Round(time.Millisecond))
+	return float64(q(0.50).Milliseconds()), float64(q(0.99).Milliseconds()), nil
 }

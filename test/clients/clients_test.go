@@ -1,0 +1,90 @@
+// Package clients drives real AWS SDKs, at their default settings, against
+// spk local: a user's own producer or consumer must work against it
+// unchanged.
+package clients_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	local "github.com/spk-cli/spk/provision/local"
+)
+
+// protoLog records the protocol of every request the endpoint served.
+type protoLog struct {
+	mu     sync.Mutex
+	protos map[string]int
+}
+
+func (p *protoLog) Enabled(context.Context, slog.Level) bool { return true }
+func (p *protoLog) WithAttrs([]slog.Attr) slog.Handler      { return p }
+func (p *protoLog) WithGroup(string) slog.Handler           { return p }
+func (p *protoLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "request" {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "proto" {
+			p.mu.Lock()
+			p.protos[a.Value.String()]++
+			p.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+// node finds node and this folder's installed packages: skipped without
+// them, except under CI, which installs them (.ci/run).
+func node(t *testing.T, pkg string) string {
+	t.Helper()
+	bin, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join("node_modules", pkg, "package.json"))
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("node and %s are needed under CI: %v (run: cd test/clients && npm ci)", pkg, err)
+		}
+		t.Skipf("needs node and %s (cd test/clients && npm ci): %v", pkg, err)
+	}
+	return bin
+}
+
+func TestJavaScriptSDKWalksEveryKinesisOperation(t *testing.T) {
+	bin := node(t, "@aws-sdk/client-kinesis")
+	log := &protoLog{protos: map[string]int{}}
+	opts := local.DefaultOptions()
+	opts.Addr, opts.InMemory = "127.0.0.1:0", true
+	opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = 20*time.Millisecond, 20*time.Millisecond, 20*time.Millisecond
+	opts.Logger = slog.New(log)
+	srv, err := local.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "kinesis-walk.mjs")
+	cmd.Env = append(os.Environ(), "SPK_ENDPOINT="+srv.URL())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the JavaScript SDK's walk failed: %v\n%s", err, out.String())
+	}
+	t.Log(strings.TrimSpace(out.String()))
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if log.protos["HTTP/2.0"] == 0 || log.protos["HTTP/1.1"] != 0 {
+		t.Fatalf("requests by protocol: %v; the SDK's Kinesis client speaks HTTP/2 only", log.protos)
+	}
+}
