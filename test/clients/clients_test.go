@@ -25,8 +25,8 @@ type protoLog struct {
 }
 
 func (p *protoLog) Enabled(context.Context, slog.Level) bool { return true }
-func (p *protoLog) WithAttrs([]slog.Attr) slog.Handler      { return p }
-func (p *protoLog) WithGroup(string) slog.Handler           { return p }
+func (p *protoLog) WithAttrs([]slog.Attr) slog.Handler       { return p }
+func (p *protoLog) WithGroup(string) slog.Handler            { return p }
 func (p *protoLog) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "request" {
 		return nil
