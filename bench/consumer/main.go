@@ -4,6 +4,9 @@
 // peak RSS can be read), and put-to-visible latency under a steady producer;
 // each with polling (GetRecords) and enhanced fan-out (SubscribeToShard)
 // retrieval in the same run, -runs times, reporting medians.
+// SPK_BENCH_CPUPROFILE=FILE writes CPU profiles of the consumer processes
+// (FILE.polling, FILE.fanout); SPK_BENCH_ENDPOINT_CPUPROFILE=FILE those of
+// the endpoint while they read.
 //
 //	go run ./bench/consumer -events 1000000 -shards 4 -rate 2000 -latency 30s -runs 3
 package main
@@ -18,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -113,7 +117,9 @@ func run(events int, shards int32, rateEvs int, latency time.Duration, url strin
 				f = &figures{}
 				res[retr] = f
 			}
+			stopProfile := profileEndpoint(retr)
 			rep, wall, exact, err := consumeOnce(ctx, e, url, retr, fmt.Sprintf("bench-%s-%d", retr, r+1))
+			stopProfile()
 			if err != nil {
 				return fmt.Errorf("%s run %d: %w", retr, r+1, err)
 			}
@@ -180,6 +186,22 @@ func consumeOnce(ctx context.Context, e endpointtest.Endpoints, url, retrieval, 
 		exact = "NOT EXACT:\n" + d
 	}
 	return rep, wall, exact, nil
+}
+
+// profileEndpoint profiles this process, which runs the endpoint, while
+// one consumer reads, when SPK_BENCH_ENDPOINT_CPUPROFILE names a file
+// (FILE.polling, FILE.fanout).
+func profileEndpoint(retrieval string) func() {
+	path := os.Getenv("SPK_BENCH_ENDPOINT_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path + "." + retrieval)
+	if err != nil {
+		return func() {}
+	}
+	pprof.StartCPUProfile(f)
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 func median(v []float64) float64 {
@@ -302,6 +324,12 @@ type childReport struct {
 }
 
 func runChild(url, stream, table string, retrieval consume.Retrieval) int {
+	if path := os.Getenv("SPK_BENCH_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path + "." + string(retrieval)); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	e := endpointtest.Endpoints{KinesisURL: url, DynamoDBURL: url}
 	kc, db := e.Clients()
 	c, err := consume.New(consume.Options{
