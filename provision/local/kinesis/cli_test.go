@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spk-cli/spk/provision/local/localtest"
 )
@@ -184,4 +185,44 @@ func TestAWSCLIStreamSettings(t *testing.T) {
 			t.Fatalf("get-resource-policy after delete printed %v", got)
 		}
 	}
+}
+
+// TestAWSCLIStreamConsumers drives the enhanced fan-out consumer commands
+// (the AWS CLI has no SubscribeToShard: it cannot read event streams).
+func TestAWSCLIStreamConsumers(t *testing.T) {
+	bin := localtest.AWSCLI(t)
+	tg := newTarget(t)
+	tg.skipOn(t, "W3")
+	tg.skipOn(t, "efo")
+	home := t.TempDir()
+	run := func(args ...string) map[string]any { t.Helper(); return runCLI(t, bin, tg.url, home, args...) }
+	name := uniqueName("cli-efo")
+	arn := tg.arn(name)
+	run("create-stream", "--stream-name", name, "--shard-count", "1")
+	t.Cleanup(func() {
+		exec.Command(bin, "--endpoint-url", tg.url, "kinesis", "delete-stream", "--stream-name", name, "--enforce-consumer-deletion").Run()
+	})
+	run("wait", "stream-exists", "--stream-name", name)
+
+	reg := run("register-stream-consumer", "--stream-arn", arn, "--consumer-name", "cli-reader")["Consumer"].(map[string]any)
+	consumerARN, _ := reg["ConsumerARN"].(string)
+	if reg["ConsumerName"] != "cli-reader" || reg["ConsumerStatus"] != "CREATING" || !strings.HasPrefix(consumerARN, arn+"/consumer/cli-reader:") {
+		t.Fatalf("register-stream-consumer printed %v", reg)
+	}
+	eventually(t, 20*time.Second, "the consumer to be ACTIVE", func() bool {
+		d := run("describe-stream-consumer", "--consumer-arn", consumerARN)["ConsumerDescription"].(map[string]any)
+		return d["ConsumerStatus"] == "ACTIVE"
+	})
+	byName := run("describe-stream-consumer", "--stream-arn", arn, "--consumer-name", "cli-reader")["ConsumerDescription"].(map[string]any)
+	if byName["ConsumerARN"] != consumerARN || byName["StreamARN"] != arn {
+		t.Fatalf("describe-stream-consumer by name printed %v", byName)
+	}
+	list := run("list-stream-consumers", "--stream-arn", arn)["Consumers"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["ConsumerARN"] != consumerARN {
+		t.Fatalf("list-stream-consumers printed %v", list)
+	}
+	run("deregister-stream-consumer", "--consumer-arn", consumerARN)
+	eventually(t, 20*time.Second, "the consumer to go", func() bool {
+		return len(run("list-stream-consumers", "--stream-arn", arn)["Consumers"].([]any)) == 0
+	})
 }
