@@ -23,11 +23,16 @@ const (
 type streamRef struct {
 	StreamName *string `json:"StreamName"`
 	StreamARN  *string `json:"StreamARN"`
+	StreamId   *string `json:"StreamId"`
 }
 
 // getStream resolves and finds a live stream or answers ResourceNotFound.
 func (s *Service) getStream(ref streamRef, v validation) (*stream, string, *apiError) {
 	name := s.resolveName(ref.StreamName, ref.StreamARN, &v)
+	v.streamID(ref.StreamId)
+	if name == "" && ref.StreamId != nil {
+		return s.getStreamByID(*ref.StreamId, v)
+	}
 	if err := requireStream(name, v); err != nil {
 		return nil, name, err
 	}
@@ -45,6 +50,7 @@ type createStreamInput struct {
 	ShardCount        *int64             `json:"ShardCount"`
 	StreamModeDetails *streamModeDetails `json:"StreamModeDetails"`
 	Tags              map[string]string  `json:"Tags"`
+	newerCreateInput
 }
 
 func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
@@ -64,7 +70,11 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 		v.enum(in.StreamModeDetails.StreamMode, "streamModeDetails.streamMode", "PROVISIONED", "ON_DEMAND")
 		mode = in.StreamModeDetails.StreamMode
 	}
+	in.validate(&v)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := in.check(s, mode); err != nil {
 		return nil, err
 	}
 	shards := defaultShardCount
@@ -83,6 +93,7 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 		Name: name, CreatedMs: now, Status: statusCreating, StatusSinceMs: now,
 		Mode: mode, RetentionHours: defaultRetentionHours, InitialShards: shards, Tags: in.Tags,
 	}}
+	in.apply(&st.meta)
 	for i, r := range evenRanges(shards) {
 		sh := &shardMeta{Index: i, Parent: -1, AdjacentParent: -1, CreatedMs: now}
 		sh.setRange(r[0], r[1])
@@ -289,6 +300,7 @@ type streamDescriptionSummary struct {
 	KeyId                   string            `json:"KeyId,omitempty"`
 	OpenShardCount          int               `json:"OpenShardCount"`
 	ConsumerCount           int               `json:"ConsumerCount"`
+	newerSummary
 }
 
 func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
@@ -300,6 +312,7 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	commitment := s.commitmentInEffect()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.gone {
@@ -314,6 +327,7 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 		StreamModeDetails: streamModeDetails{st.meta.Mode}, RetentionPeriodHours: st.meta.RetentionHours,
 		StreamCreationTimestamp: epochMs(st.meta.CreatedMs), EnhancedMonitoring: st.enhancedMonitoring(),
 		EncryptionType: st.encryption(), KeyId: st.meta.KeyID, OpenShardCount: open,
+		newerSummary: st.newerSummary(commitment),
 	}}, nil
 }
 

@@ -10,8 +10,8 @@ import (
 )
 
 const (
-	maxRecordBytes     = 1 << 20  // data of one record
-	maxPutRecordsBytes = 5 << 20  // data and partition keys of one PutRecords
+	maxRecordBytes     = 1 << 20  // data of one record, unless the stream's MaxRecordSizeInKiB says more
+	maxPutRecordsBytes = 10 << 20 // data and partition keys of one PutRecords
 	maxGetRecordsBytes = 10 << 20 // one GetRecords response
 	maxGetRecordsLimit = 10000
 	fillPercent        = 0.95 // records are appended in key order
@@ -38,12 +38,13 @@ type putResult struct {
 
 // validateEntry checks one record; prefix is "" for PutRecord and
 // "records.N.member." for PutRecords.
-func validateEntry(v *validation, e *putEntry, present bool, prefix string) {
+// limit is the stream's maximum record size in bytes.
+func validateEntry(v *validation, e *putEntry, present bool, prefix string, limit int) {
 	if !present {
 		v.notNull(false, prefix+"data")
-	} else if len(e.Data) > maxRecordBytes {
+	} else if len(e.Data) > limit {
 		v.add(fmt.Sprintf("java.nio.HeapByteBuffer[pos=0 lim=%d cap=%d]", len(e.Data), len(e.Data)), prefix+"data",
-			fmt.Sprintf("Member must have length less than or equal to %d", maxRecordBytes))
+			fmt.Sprintf("Member must have length less than or equal to %d", limit))
 	}
 	v.length(e.PartitionKey, prefix+"partitionKey", 1, 256)
 	if e.ExplicitHashKey != nil {
@@ -67,6 +68,7 @@ func (s *Service) entryHash(e *putEntry) (hashKey, *apiError) {
 // res (same order as entries). Entries already failed in res are skipped.
 func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []putResult, entryFaults bool) *apiError {
 	name := st.meta.Name
+	s.autoDistribute(st, hashes)
 	for i := range res {
 		if entryFaults && s.env.Faults.Hit() {
 			res[i].errCode, res[i].errMsg = "InternalFailure", "Internal Service Failure"
@@ -171,7 +173,7 @@ func (s *Service) putRecord(c codec, body []byte) (any, *apiError) {
 		return nil, serializationErr(err)
 	}
 	var v validation
-	validateEntry(&v, &in.putEntry, in.Data != nil, "")
+	validateEntry(&v, &in.putEntry, in.Data != nil, "", s.recordLimit(in.streamRef))
 	if in.SequenceNumberForOrdering != nil {
 		v.pattern(*in.SequenceNumberForOrdering, "sequenceNumberForOrdering", "0|([1-9]\\d{0,128})", isDecimal(*in.SequenceNumberForOrdering, 129))
 	}
@@ -241,12 +243,12 @@ func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiE
 	} else if len(in.Records) == 0 {
 		v.add("[]", "records", "Member must have length greater than or equal to 1")
 	}
-	total := 0
+	total, limit := 0, s.recordLimit(in.streamRef)
 	for i := range in.Records {
 		if len(in.Records) > 500 || len(v) >= 10 {
 			break
 		}
-		validateEntry(&v, &in.Records[i], in.Records[i].Data != nil, fmt.Sprintf("records.%d.member.", i+1))
+		validateEntry(&v, &in.Records[i], in.Records[i].Data != nil, fmt.Sprintf("records.%d.member.", i+1), limit)
 		total += len(in.Records[i].Data) + len(in.Records[i].PartitionKey)
 	}
 	st, _, apiErr := s.getStream(in.streamRef, v)
@@ -254,7 +256,9 @@ func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiE
 		return nil, nil, apiErr
 	}
 	if total > maxPutRecordsBytes {
-		return nil, nil, clientErr("InvalidArgumentException", "Records size exceeds 5 MB limit")
+		// AWS's wording was "Records size exceeds 5 MB limit" when the limit
+		// was 5 MiB; this is that wording with the limit of today.
+		return nil, nil, clientErr("InvalidArgumentException", "Records size exceeds 10 MB limit")
 	}
 	hashes := make([]hashKey, len(in.Records))
 	for i := range in.Records {

@@ -68,8 +68,10 @@ func New(env *service.Env) (*Service, error) {
 			}
 		}
 		var err error
-		s.streams, err = loadStreams(tx)
-		return err
+		if s.streams, err = loadStreams(tx); err != nil {
+			return err
+		}
+		return giveStreamIDs(tx, s.streams)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load kinesis streams: %w", err)
@@ -193,36 +195,41 @@ func (c codec) writeError(w http.ResponseWriter, e *apiError) {
 type operation func(s *Service, c codec, body []byte) (any, *apiError)
 
 var operations = map[string]operation{
-	"CreateStream":                  (*Service).createStream,
-	"DeleteStream":                  (*Service).deleteStream,
-	"DescribeStream":                (*Service).describeStream,
-	"DescribeStreamSummary":         (*Service).describeStreamSummary,
-	"ListStreams":                   (*Service).listStreams,
-	"ListShards":                    (*Service).listShards,
-	"PutRecord":                     (*Service).putRecord,
-	"PutRecords":                    (*Service).putRecords,
-	"GetShardIterator":              (*Service).getShardIterator,
-	"GetRecords":                    (*Service).getRecords,
-	"SplitShard":                    (*Service).splitShard,
-	"MergeShards":                   (*Service).mergeShards,
-	"UpdateShardCount":              (*Service).updateShardCount,
-	"AddTagsToStream":               (*Service).addTagsToStream,
-	"RemoveTagsFromStream":          (*Service).removeTagsFromStream,
-	"ListTagsForStream":             (*Service).listTagsForStream,
-	"IncreaseStreamRetentionPeriod": (*Service).increaseRetention,
-	"DecreaseStreamRetentionPeriod": (*Service).decreaseRetention,
-	"UpdateStreamMode":              (*Service).updateStreamMode,
-	"DescribeLimits":                (*Service).describeLimits,
-	"StartStreamEncryption":         (*Service).startStreamEncryption,
-	"StopStreamEncryption":          (*Service).stopStreamEncryption,
-	"EnableEnhancedMonitoring":      (*Service).enableEnhancedMonitoring,
-	"DisableEnhancedMonitoring":     (*Service).disableEnhancedMonitoring,
-	"TagResource":                   (*Service).tagResource,
-	"UntagResource":                 (*Service).untagResource,
-	"ListTagsForResource":           (*Service).listTagsForResource,
-	"PutResourcePolicy":             (*Service).putResourcePolicy,
-	"GetResourcePolicy":             (*Service).getResourcePolicy,
-	"DeleteResourcePolicy":          (*Service).deleteResourcePolicy,
+	"CreateStream":                           (*Service).createStream,
+	"DeleteStream":                           (*Service).deleteStream,
+	"DescribeStream":                         (*Service).describeStream,
+	"DescribeStreamSummary":                  (*Service).describeStreamSummary,
+	"ListStreams":                            (*Service).listStreams,
+	"ListShards":                             (*Service).listShards,
+	"PutRecord":                              (*Service).putRecord,
+	"PutRecords":                             (*Service).putRecords,
+	"GetShardIterator":                       (*Service).getShardIterator,
+	"GetRecords":                             (*Service).getRecords,
+	"SplitShard":                             (*Service).splitShard,
+	"MergeShards":                            (*Service).mergeShards,
+	"UpdateShardCount":                       (*Service).updateShardCount,
+	"AddTagsToStream":                        (*Service).addTagsToStream,
+	"RemoveTagsFromStream":                   (*Service).removeTagsFromStream,
+	"ListTagsForStream":                      (*Service).listTagsForStream,
+	"IncreaseStreamRetentionPeriod":          (*Service).increaseRetention,
+	"DecreaseStreamRetentionPeriod":          (*Service).decreaseRetention,
+	"UpdateStreamMode":                       (*Service).updateStreamMode,
+	"DescribeLimits":                         (*Service).describeLimits,
+	"StartStreamEncryption":                  (*Service).startStreamEncryption,
+	"StopStreamEncryption":                   (*Service).stopStreamEncryption,
+	"EnableEnhancedMonitoring":               (*Service).enableEnhancedMonitoring,
+	"DisableEnhancedMonitoring":              (*Service).disableEnhancedMonitoring,
+	"TagResource":                            (*Service).tagResource,
+	"UntagResource":                          (*Service).untagResource,
+	"ListTagsForResource":                    (*Service).listTagsForResource,
+	"PutResourcePolicy":                      (*Service).putResourcePolicy,
+	"GetResourcePolicy":                      (*Service).getResourcePolicy,
+	"DeleteResourcePolicy":                   (*Service).deleteResourcePolicy,
+	"UpdateMaxRecordSize":                    (*Service).updateMaxRecordSize,
+	"UpdateStreamWarmThroughput":             (*Service).updateStreamWarmThroughput,
+	"UpdateStreamRecordDistributionStrategy": (*Service).updateStreamRecordDistributionStrategy,
+	"DescribeAccountSettings":                (*Service).describeAccountSettings,
+	"UpdateAccountSettings":                  (*Service).updateAccountSettings,
 }
 
 // ServeOp implements service.Handler.
