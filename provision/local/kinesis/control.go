@@ -448,6 +448,7 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 	if in.StreamName != nil || in.StreamARN != nil {
 		name = s.resolveName(in.StreamName, in.StreamARN, &v)
 	}
+	name = s.orStreamID(name, in.StreamId, &v)
 	if err := v.err(); err != nil {
 		return nil, err
 	}

@@ -335,6 +335,7 @@ func (s *Service) getShardIterator(c codec, body []byte) (any, *apiError) {
 		v.pattern(*in.StartingSequenceNumber, "startingSequenceNumber", "0|([1-9]\\d{0,128})", isDecimal(*in.StartingSequenceNumber, 129))
 	}
 	name := s.resolveName(in.StreamName, in.StreamARN, &v)
+	name = s.orStreamID(name, in.StreamId, &v)
 	if err := requireStream(name, v); err != nil {
 		return nil, err
 	}

@@ -504,6 +504,20 @@ func (s *Service) getStreamByID(id string, v validation) (*stream, string, *apiE
 	return nil, "", clientErr("ResourceNotFoundException", "Stream with StreamId %s under account %s not found.", id, s.env.AccountID)
 }
 
+// orStreamID is name, or when no StreamName or StreamARN gave one, the
+// name of the stream whose StreamId is id (the id itself when no stream
+// has it, so that the request fails as for a stream not found).
+func (s *Service) orStreamID(name string, id *string, v *validation) string {
+	v.streamID(id)
+	if name != "" || id == nil || !isStreamID(*id) {
+		return name
+	}
+	if _, n, err := s.getStreamByID(*id, nil); err == nil {
+		return n
+	}
+	return *id
+}
+
 // giveStreamIDs gives each stream kept without a StreamId (by a version of
 // spk before StreamIds) one, and saves it.
 func giveStreamIDs(tx *bolt.Tx, streams map[string]*stream) error {
