@@ -540,7 +540,8 @@ func (s *Service) doGetRecords(in *getRecordsInput, fn func(*getRecordsResult)) 
 			bytes := 0
 			for k, v := c.Seek(counterKey(pos)); k != nil && len(res.records) < limit; k, v = c.Next() {
 				arrival, pk, data := decodeRecord(v)
-				if bytes+len(data)+len(pk) > maxGetRecordsBytes {
+				// A record of the largest size still comes back, alone.
+				if bytes+len(data)+len(pk) > maxGetRecordsBytes && len(res.records) > 0 {
 					break
 				}
 				counter := binary.BigEndian.Uint64(k)

@@ -554,3 +554,54 @@ func TestNewerSettingsSurviveRestart(t *testing.T) {
 		t.Fatalf("the StreamId given at start-up changed from %s to %s on the next start", given, again)
 	}
 }
+
+// TestLargestRecord puts a record of the largest size, 10 MiB, and reads
+// it back: a GetRecords answer carries it alone.
+func TestLargestRecord(t *testing.T) {
+	tg := newTarget(t)
+	tg.skipOn(t, "max-record-size")
+	ctx := context.Background()
+	name := uniqueName("largest")
+	if _, err := tg.client.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: &name, ShardCount: aws.Int32(1), MaxRecordSizeInKiB: aws.Int32(10240)}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.client.DeleteStream(context.Background(), &kinesis.DeleteStreamInput{StreamName: &name}) })
+	tg.waitStatus(t, name, types.StreamStatusActive)
+	big := bytes.Repeat([]byte("z"), 10*oneMiB)
+	put, err := tg.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.put(t, name, "p", "after")
+	got := tg.getRecords(t, tg.iterator(t, name, *put.ShardId, types.ShardIteratorTypeTrimHorizon, nil), 10)
+	if len(got.Records) != 1 || !bytes.Equal(got.Records[0].Data, big) {
+		t.Fatalf("first GetRecords: %d records", len(got.Records))
+	}
+	next := tg.getRecords(t, *got.NextShardIterator, 10)
+	if len(next.Records) != 1 || string(next.Records[0].Data) != "after" {
+		t.Fatalf("second GetRecords: %d records", len(next.Records))
+	}
+}
+
+// TestLargeRecordThroughput: with spk's EnforceLimits, a record over 1 MiB
+// is admitted when the shard has a full second of write capacity, and
+// uses it up.
+func TestLargeRecordThroughput(t *testing.T) {
+	if os.Getenv("SPK_CONFORMANCE_ENDPOINT") != "" {
+		t.Skip("needs spk's EnforceLimits")
+	}
+	frozen := time.Now()
+	srv := startLocal(t, func(o *local.Options) { o.EnforceLimits, o.Now = true, func() time.Time { return frozen } })
+	tgl := &target{url: srv.URL(), client: newClient(srv.URL(), "AKIAFAKE", "secret")}
+	ctx := context.Background()
+	name := "large"
+	if _, err := tgl.client.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: &name, ShardCount: aws.Int32(1), MaxRecordSizeInKiB: aws.Int32(4096)}); err != nil {
+		t.Fatal(err)
+	}
+	tgl.waitStatus(t, name, types.StreamStatusActive)
+	if _, err := tgl.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: bytes.Repeat([]byte("x"), 3*oneMiB)}); err != nil {
+		t.Fatalf("a 3 MiB record on an idle shard: %v", err)
+	}
+	_, err := tgl.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: []byte("x")})
+	wantAPIError(t, err, "ProvisionedThroughputExceededException", "Rate exceeded for shard shardId-000000000000 in stream large under account "+account+".")
+}
