@@ -630,3 +630,27 @@ func TestLargeRecordThroughput(t *testing.T) {
 	_, err := tgl.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: []byte("x")})
 	wantAPIError(t, err, "ProvisionedThroughputExceededException", "Rate exceeded for shard shardId-000000000000 in stream large under account "+account+".")
 }
+
+// TestNewerMembersInCBOR: CreateStream's new members are read, and
+// DescribeStreamSummary's written, in CBOR as in JSON.
+func TestNewerMembersInCBOR(t *testing.T) {
+	tg := newTarget(t)
+	tg.skipOn(t, "max-record-size")
+	name := uniqueName("cbor-newer")
+	resp, body := tg.rawPost(t, "Kinesis_20131202.CreateStream", "application/x-amz-cbor-1.1", cborBody(t, map[string]any{"StreamName": name, "ShardCount": 1, "MaxRecordSizeInKiB": 2048}))
+	if resp.StatusCode != 200 {
+		t.Fatalf("CreateStream in CBOR: %d %q", resp.StatusCode, body)
+	}
+	t.Cleanup(func() { tg.client.DeleteStream(context.Background(), &kinesis.DeleteStreamInput{StreamName: &name}) })
+	tg.waitStatus(t, name, types.StreamStatusActive)
+	resp, body = tg.rawPost(t, "Kinesis_20131202.DescribeStreamSummary", "application/x-amz-cbor-1.1", cborBody(t, map[string]any{"StreamName": name}))
+	var out struct {
+		StreamDescriptionSummary struct {
+			MaxRecordSizeInKiB int
+			StreamName         string
+		}
+	}
+	if resp.StatusCode != 200 || cborUnmarshal(body, &out) != nil || out.StreamDescriptionSummary.MaxRecordSizeInKiB != 2048 || out.StreamDescriptionSummary.StreamName != name {
+		t.Fatalf("DescribeStreamSummary in CBOR: %d %+v", resp.StatusCode, out)
+	}
+}
