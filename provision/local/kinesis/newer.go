@@ -45,7 +45,7 @@ func (st *stream) maxRecordKiB() int {
 // not name a live stream (the request then fails on that).
 func (s *Service) recordLimit(ref streamRef) int {
 	var scratch validation
-	st := s.lookup(s.resolveName(ref.StreamName, ref.StreamARN, &scratch))
+	st := s.lookup(s.orStreamID(s.resolveName(ref.StreamName, ref.StreamARN, &scratch), ref.StreamId, &scratch))
 	if st == nil {
 		return defaultMaxRecordKiB << 10
 	}
@@ -433,14 +433,16 @@ type newerSummary struct {
 	MaxRecordSizeInKiB         int             `json:"MaxRecordSizeInKiB"`
 	WarmThroughput             *warmThroughput `json:"WarmThroughput,omitempty"`
 	RecordDistributionStrategy string          `json:"RecordDistributionStrategy,omitempty"`
+	ChannelCount               int             `json:"ChannelCount"`
 }
 
 // newerSummary fills those members; the caller holds st.mu. commitment
 // is whether the account's billing commitment is in effect.
-func (st *stream) newerSummary(commitment bool) newerSummary {
+func (s *Service) newerSummary(st *stream, commitment bool) newerSummary {
 	return newerSummary{
 		StreamId: st.meta.ID, MaxRecordSizeInKiB: st.maxRecordKiB(),
 		WarmThroughput: st.warmThroughput(commitment), RecordDistributionStrategy: st.recordDistribution(),
+		ChannelCount: s.channelCount(s.streamARN(st.meta.Name)),
 	}
 }
 

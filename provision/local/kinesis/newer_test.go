@@ -7,6 +7,7 @@ package kinesis_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -437,6 +438,11 @@ func TestStreamID(t *testing.T) {
 	tg.waitStatus(t, a, types.StreamStatusActive)
 	if got := aws.ToInt32(tg.summary(t, a).MaxRecordSizeInKiB); got != 2048 {
 		t.Fatalf("UpdateMaxRecordSize by StreamId left %d", got)
+	}
+	// A record that size, put by StreamId alone, is taken.
+	big := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("b"), 2*oneMiB))
+	if st, out = tg.rawJSON(t, "PutRecords", `{"StreamId":"`+idA+`","Records":[{"PartitionKey":"p","Data":"`+big+`"}]}`); st != 200 || out["FailedRecordCount"] != float64(0) {
+		t.Fatalf("a 2 MiB record put by StreamId: %d %v", st, out["__type"])
 	}
 	// A StreamName or StreamARN given beside a StreamId names the stream.
 	st, out = tg.rawJSON(t, "DescribeStreamSummary", `{"StreamName":"`+a+`","StreamId":"`+idB+`"}`)

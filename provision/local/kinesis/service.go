@@ -52,7 +52,7 @@ type Service struct {
 func New(env *service.Env) (*Service, error) {
 	s := &Service{env: env, timers: map[*time.Timer]struct{}{}, stop: make(chan struct{})}
 	err := env.DB.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketStreams, bucketRecords, bucketMeta} {
+		for _, b := range [][]byte{bucketStreams, bucketRecords, bucketMeta, bucketChannels} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -230,6 +230,11 @@ var operations = map[string]operation{
 	"UpdateStreamRecordDistributionStrategy": (*Service).updateStreamRecordDistributionStrategy,
 	"DescribeAccountSettings":                (*Service).describeAccountSettings,
 	"UpdateAccountSettings":                  (*Service).updateAccountSettings,
+	"CreateChannel":                          (*Service).createChannel,
+	"DescribeChannel":                        (*Service).describeChannel,
+	"ListChannels":                           (*Service).listChannels,
+	"UpdateChannel":                          (*Service).updateChannel,
+	"DeleteChannel":                          (*Service).deleteChannel,
 }
 
 // ServeOp implements service.Handler.
