@@ -234,6 +234,15 @@ func (s *Service) channelCount(arn string) int {
 	return n
 }
 
+// refuseWithChannels refuses to delete a stream that channels read from.
+func (s *Service) refuseWithChannels(name string) *apiError {
+	if n := s.channelCount(s.streamARN(name)); n > 0 {
+		// The wording is spk's own.
+		return clientErr("ResourceInUseException", "Stream %s under account %s has %d channel(s); delete them before the stream.", name, s.env.AccountID, n)
+	}
+	return nil
+}
+
 // --- CreateChannel -------------------------------------------------------
 
 type createChannelInput struct {

@@ -161,6 +161,16 @@ func TestChannels(t *testing.T) {
 	if n := aws.ToInt32(tg.summary(t, od).ChannelCount); n != 1 {
 		t.Fatalf("ChannelCount after deleting one of two = %d, want 1", n)
 	}
+	_, err = tg.client.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: &od})
+	wantAPIError(t, err, "ResourceInUseException", "Stream "+od+" under account "+account+" has 1 channel(s); delete them before the stream.")
+	tablesARN := tg.channelARN(tables)
+	if _, err := tg.client.DeleteChannel(ctx, &kinesis.DeleteChannelInput{ChannelARN: &tablesARN}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the second channel to be gone", func() bool { return aws.ToInt32(tg.summary(t, od).ChannelCount) == 0 })
+	if _, err := tg.client.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: &od}); err != nil {
+		t.Fatalf("DeleteStream once its channels are gone: %v", err)
+	}
 
 	st, out := tg.rawJSON(t, "CreateChannel", `{"ChannelName":"bad name","StreamConfigurationList":[{"StreamARN":"`+tg.arn(od)+`"}],"S3DestinationConfiguration":{"StorageConfiguration":{"BucketARN":"b","CompressionType":"LZ4"}}}`)
 	tg.wantRawError(t, st, out, "ValidationException", "5 validation errors detected: "+

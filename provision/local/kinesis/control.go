@@ -132,6 +132,9 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	if apiErr := s.refuseWithChannels(name); apiErr != nil {
+		return nil, apiErr
+	}
 	err := s.env.DB.Update(func(tx *bolt.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
