@@ -214,7 +214,8 @@ func (s *Service) channelNotFound(name string) *apiError {
 	return clientErr("ResourceNotFoundException", "Channel %s under account %s not found.", name, s.env.AccountID)
 }
 
-// channelCount is how many live channels read from the stream arn.
+// channelCount is how many live channels read from the stream arn, or
+// how many there are when arn is "".
 func (s *Service) channelCount(arn string) int {
 	n := 0
 	s.env.DB.View(func(tx *bolt.Tx) error {
@@ -222,7 +223,7 @@ func (s *Service) channelCount(arn string) int {
 			c, _, err := s.getChannel(tx, string(k))
 			if err == nil && c != nil {
 				for _, sc := range c.Streams {
-					if sc.StreamARN != nil && *sc.StreamARN == arn {
+					if arn == "" || sc.StreamARN != nil && *sc.StreamARN == arn {
 						n++
 						break
 					}

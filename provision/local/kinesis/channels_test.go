@@ -79,6 +79,9 @@ func TestChannels(t *testing.T) {
 	if n := aws.ToInt32(tg.summary(t, od).ChannelCount); n != 1 {
 		t.Fatalf("ChannelCount of the source stream = %d, want 1", n)
 	}
+	if limits, err := tg.client.DescribeLimits(ctx, &kinesis.DescribeLimitsInput{}); err != nil || aws.ToInt32(limits.ChannelCount) != 1 {
+		t.Fatalf("DescribeLimits with one channel: %v %v", limits, err)
+	}
 	_, err = tg.client.CreateChannel(ctx, s3Channel(name, tg.arn(od)))
 	wantAPIError(t, err, "ResourceInUseException", "Channel "+name+" under account "+account+" already exists.")
 	_, err = tg.client.CreateChannel(ctx, s3Channel(uniqueName("chan"), tg.arn(prov)))
