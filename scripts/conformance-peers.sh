@@ -47,7 +47,7 @@ trap stop_peer EXIT
 run_suite() {
 	echo "== $3 against $1 on 127.0.0.1:$2"
 	(cd "$root" && SPK_CONFORMANCE_ENDPOINT="http://127.0.0.1:$2" SPK_CONFORMANCE_PEER="$1" \
-		go test -count=1 -run 'Test(K[0-9]|W[0-9]|ListStreams|DescribeStream|Tags|Retention|StreamARN|UpdateShardCount|DeleteStream|StreamModeUpdate|DescribeLimits|StreamEncryption|EnhancedMonitoring|ResourceTags|ResourcePolicy|Validation)' "$3")
+		go test -count=1 -run 'Test(K[0-9]|W[0-9]|ListStreams|DescribeStream|Tags|Retention|StreamARN|UpdateShardCount|DeleteStream|StreamModeUpdate|DescribeLimits|StreamEncryption|EnhancedMonitoring|ResourceTags|ResourcePolicy|MaxRecordSize|PutRecordsRequestLimit|AccountSettings|WarmThroughput|RecordDistributionStrategy|StreamID|LargestRecord|NewerMembersInCBOR|Channels|Validation)' "$3")
 }
 
 failed=0

@@ -70,6 +70,7 @@ async function walk() {
   expect(list.StreamNames.includes(name), "ListStreams lacks the stream");
   expect(list.StreamSummaries.some((s) => s.StreamARN === arn), "ListStreams StreamSummaries lacks the stream");
   await call(k.DescribeLimitsCommand, {});
+  await call(k.DescribeAccountSettingsCommand, {});
 
   // Data: put, read back by polling, then by enhanced fan-out.
   const put = await call(k.PutRecordCommand, { StreamARN: arn, PartitionKey: "a", Data: new TextEncoder().encode("one"), ExplicitHashKey: "0" });
@@ -140,8 +141,41 @@ async function walk() {
   await streamActive(name);
   await call(k.StopStreamEncryptionCommand, { StreamName: name, EncryptionType: "KMS", KeyId: "alias/aws/kinesis" });
   await streamActive(name);
+  await call(k.UpdateMaxRecordSizeCommand, { StreamARN: arn, MaxRecordSizeInKiB: 2048 });
+  await streamActive(name);
+
+  // On-demand: account settings, warm throughput, record distribution, channels.
   await call(k.UpdateStreamModeCommand, { StreamARN: arn, StreamModeDetails: { StreamMode: "ON_DEMAND" } });
   await streamActive(name);
+  await call(k.UpdateAccountSettingsCommand, { MinimumThroughputBillingCommitment: { Status: "ENABLED" } });
+  await call(k.UpdateStreamWarmThroughputCommand, { StreamARN: arn, WarmThroughputMiBps: 10 });
+  await streamActive(name);
+  await call(k.UpdateStreamRecordDistributionStrategyCommand, { StreamARN: arn, RecordDistributionStrategy: "USER_PARTITION_KEY" });
+  const channel = await call(k.CreateChannelCommand, {
+    ChannelName: `walk-channel-${process.pid}`,
+    ServiceExecutionRoleARN: "arn:aws:iam::000000000000:role/deliver",
+    StreamConfigurationList: [{ StreamARN: arn, RecordConfiguration: { RecordFormatType: "JSON" } }],
+    S3DestinationConfiguration: {
+      StorageConfiguration: { BucketARN: "arn:aws:s3:::bucket", ExpectedBucketOwner: "000000000000", CompressionType: "GZIP" },
+    },
+  });
+  const channelARN = channel.ChannelDescription.ChannelARN;
+  await until("channel ACTIVE", async () => {
+    const c = await call(k.DescribeChannelCommand, { ChannelARN: channelARN });
+    return c.ChannelDescription.ChannelStatus === "ACTIVE";
+  });
+  const channels = await call(k.ListChannelsCommand, {});
+  expect(channels.ChannelSummaries.some((c) => c.ChannelARN === channelARN), "ListChannels lacks the channel");
+  await call(k.UpdateChannelCommand, { ChannelARN: channelARN, S3DestinationConfiguration: { DataFreshnessInSeconds: 60 } });
+  await until("channel ACTIVE after the update", async () => {
+    const c = await call(k.DescribeChannelCommand, { ChannelARN: channelARN });
+    return c.ChannelDescription.ChannelStatus === "ACTIVE";
+  });
+  await call(k.DeleteChannelCommand, { ChannelARN: channelARN });
+  await until("channel gone", async () => {
+    const c = await call(k.ListChannelsCommand, {});
+    return !c.ChannelSummaries.some((x) => x.ChannelARN === channelARN);
+  });
   await call(k.UpdateStreamModeCommand, { StreamARN: arn, StreamModeDetails: { StreamMode: "PROVISIONED" } });
   await streamActive(name);
 
@@ -155,7 +189,12 @@ async function walk() {
 
   await call(k.DeregisterStreamConsumerCommand, { ConsumerARN: consumerARN });
   await call(k.DeleteStreamCommand, { StreamName: name, EnforceConsumerDeletion: true });
-  console.log(`kinesis-walk: ${called.size} operations answered: ${[...called].sort().join(" ")}`);
+  const missing = Object.keys(k)
+    .filter((n) => /^[A-Z][A-Za-z]+Command$/.test(n))
+    .map((n) => n.replace(/Command$/, ""))
+    .filter((op) => !called.has(op));
+  if (missing.length > 0) throw new Error(`the walk called no ${missing.join(", ")}`);
+  console.log(`kinesis-walk: all ${called.size} operations answered: ${[...called].sort().join(" ")}`);
 }
 
 walk().then(

@@ -20,6 +20,7 @@ const (
 type streamRef struct {
 	StreamName *string `json:"StreamName"`
 	StreamARN  *string `json:"StreamARN"`
+	StreamId   *string `json:"StreamId"`
 }
 
 // getStream validates the stream reference (after the members already in
@@ -28,11 +29,15 @@ type streamRef struct {
 // ResourceNotFound.
 func (s *Service) getStream(ref streamRef, v validation) (*stream, string, *apiError) {
 	s.resolveName(ref.StreamName, ref.StreamARN, &v)
+	v.streamID(ref.StreamId)
 	return s.findStream(ref, v)
 }
 
 // findStream is getStream for a reference validated already.
 func (s *Service) findStream(ref streamRef, v validation) (*stream, string, *apiError) {
+	if ref.StreamName == nil && ref.StreamARN == nil && ref.StreamId != nil {
+		return s.getStreamByID(*ref.StreamId, v)
+	}
 	name, err := s.refName(ref.StreamName, ref.StreamARN, v)
 	if err != nil {
 		return nil, name, err
@@ -51,6 +56,7 @@ type createStreamInput struct {
 	ShardCount        *int64             `json:"ShardCount"`
 	StreamModeDetails *streamModeDetails `json:"StreamModeDetails"`
 	Tags              map[string]string  `json:"Tags"`
+	newerCreateInput
 }
 
 func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
@@ -70,11 +76,15 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 	if in.Tags != nil {
 		v.tagMap(in.Tags, "tags", 0, maxStreamTags)
 	}
+	in.validate(&v)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
 	if e := checkTags(in.Tags, "create", *in.StreamName, s.env.AccountID); e != nil {
 		return nil, e
+	}
+	if err := in.check(s, mode); err != nil {
+		return nil, err
 	}
 	shards := defaultShardCount
 	if in.ShardCount != nil {
@@ -99,6 +109,7 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 		Name: name, CreatedMs: now, Status: statusCreating, StatusSinceMs: now,
 		Mode: mode, RetentionHours: defaultRetentionHours, InitialShards: shards, Tags: in.Tags,
 	}}
+	in.apply(&st.meta)
 	for i, r := range evenRanges(shards) {
 		sh := &shardMeta{Index: i, Parent: -1, AdjacentParent: -1, CreatedMs: now}
 		sh.setRange(r[0], r[1])
@@ -135,6 +146,9 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 	}
 	st, name, apiErr := s.getStream(in.streamRef, nil)
 	if apiErr != nil {
+		return nil, apiErr
+	}
+	if apiErr := s.refuseWithChannels(name); apiErr != nil {
 		return nil, apiErr
 	}
 	var doomed []*consumer
@@ -318,6 +332,7 @@ type streamDescriptionSummary struct {
 	KeyId                   string            `json:"KeyId,omitempty"`
 	OpenShardCount          int               `json:"OpenShardCount"`
 	ConsumerCount           int               `json:"ConsumerCount"`
+	newerSummary
 }
 
 func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
@@ -329,6 +344,7 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	commitment := s.commitmentInEffect()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.gone {
@@ -344,6 +360,7 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 		StreamCreationTimestamp: epochMs(st.meta.CreatedMs), EnhancedMonitoring: st.enhancedMonitoring(),
 		EncryptionType: st.encryption(), KeyId: st.meta.KeyID, OpenShardCount: open,
 		ConsumerCount: s.consumerCount(st.meta.Name, st.meta.CreatedMs),
+		newerSummary: s.newerSummary(st, commitment),
 	}}, nil
 }
 
@@ -464,10 +481,11 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 		}
 		v.shardID(f.ShardId, "shardFilter.shardId", false)
 	}
+	name = s.orStreamID(name, in.StreamId, &v)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if name != "" {
+	if in.StreamName != nil || in.StreamARN != nil {
 		var apiErr *apiError
 		if name, apiErr = s.refName(in.StreamName, in.StreamARN, v); apiErr != nil {
 			return nil, apiErr

@@ -10,8 +10,8 @@ import (
 )
 
 const (
-	maxRecordBytes     = 1 << 20  // data of one record
-	maxPutRecordsBytes = 5 << 20  // data and partition keys of one PutRecords
+	maxRecordBytes     = 1 << 20  // data of one record, unless the stream's MaxRecordSizeInKiB says more
+	maxPutRecordsBytes = 10 << 20 // data and partition keys of one PutRecords
 	maxGetRecordsBytes = 10 << 20 // one GetRecords response
 	maxGetRecordsLimit = 10000
 	fillPercent        = 0.95 // records are appended in key order
@@ -43,7 +43,8 @@ type putResult struct {
 // validateEntry checks one record; prefix is "" for PutRecord and
 // "records.N.member." for PutRecords.
 // Kinesis reports partitionKey, explicitHashKey, then data.
-func validateEntry(v *validation, e *putEntry, present bool, prefix string) {
+// limit is the stream's maximum record size in bytes.
+func validateEntry(v *validation, e *putEntry, present bool, prefix string, limit int) {
 	if e.pkMissing {
 		v.notNull(false, prefix+"partitionKey")
 	} else {
@@ -52,9 +53,9 @@ func validateEntry(v *validation, e *putEntry, present bool, prefix string) {
 	v.decimal(e.ExplicitHashKey, prefix+"explicitHashKey", 39)
 	if !present {
 		v.notNull(false, prefix+"data")
-	} else if len(e.Data) > maxRecordBytes {
+	} else if len(e.Data) > limit {
 		v.add(fmt.Sprintf("java.nio.HeapByteBuffer[pos=0 lim=%d cap=%d]", len(e.Data), len(e.Data)), prefix+"data",
-			fmt.Sprintf("Member must have length less than or equal to %d", maxRecordBytes))
+			fmt.Sprintf("Member must have length less than or equal to %d", limit))
 	}
 }
 
@@ -74,6 +75,7 @@ func (s *Service) entryHash(e *putEntry) (hashKey, *apiError) {
 // res (same order as entries). Entries already failed in res are skipped.
 func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []putResult, entryFaults bool) *apiError {
 	name := st.meta.Name
+	s.autoDistribute(st, hashes)
 	for i := range res {
 		if entryFaults && s.env.Faults.Hit() {
 			res[i].errCode, res[i].errMsg = "InternalFailure", "Internal Service Failure"
@@ -185,7 +187,7 @@ func (s *Service) putRecord(c codec, body []byte) (any, *apiError) {
 	}
 	var v validation
 	v.decimal(in.SequenceNumberForOrdering, "sequenceNumberForOrdering", 129)
-	validateEntry(&v, &in.putEntry, in.Data != nil, "")
+	validateEntry(&v, &in.putEntry, in.Data != nil, "", s.recordLimit(in.streamRef))
 	st, name, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
 		return nil, apiErr
@@ -266,12 +268,12 @@ func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiE
 	if in.Records != nil {
 		v.count(len(in.Records), func() string { return recordsListString(len(in.Records)) }, "records", 1, 500)
 	}
-	total := 0
+	total, limit := 0, s.recordLimit(in.streamRef)
 	for i := range in.Records {
 		if len(in.Records) > 500 || len(v) >= 10 {
 			break
 		}
-		validateEntry(&v, &in.Records[i], in.Records[i].Data != nil, fmt.Sprintf("records.%d.member.", i+1))
+		validateEntry(&v, &in.Records[i], in.Records[i].Data != nil, fmt.Sprintf("records.%d.member.", i+1), limit)
 		total += len(in.Records[i].Data) + len(in.Records[i].PartitionKey)
 	}
 	st, _, apiErr := s.getStream(in.streamRef, v)
@@ -279,7 +281,9 @@ func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiE
 		return nil, nil, apiErr
 	}
 	if total > maxPutRecordsBytes {
-		return nil, nil, clientErr("InvalidArgumentException", "Records size exceeds 5 MB limit")
+		// AWS's wording was "Records size exceeds 5 MB limit" when the limit
+		// was 5 MiB; this is that wording with the limit of today.
+		return nil, nil, clientErr("InvalidArgumentException", "Records size exceeds 10 MB limit")
 	}
 	hashes := make([]hashKey, len(in.Records))
 	for i := range in.Records {
@@ -374,9 +378,18 @@ func (s *Service) getShardIterator(c codec, body []byte) (any, *apiError) {
 	}
 	v.decimal(in.StartingSequenceNumber, "startingSequenceNumber", 129)
 	s.resolveName(in.StreamName, in.StreamARN, &v)
-	name, apiErr := s.refName(in.StreamName, in.StreamARN, v)
-	if apiErr != nil {
-		return nil, apiErr
+	var name string
+	if in.StreamName == nil && in.StreamARN == nil && in.StreamId != nil {
+		name = s.orStreamID("", in.StreamId, &v)
+		if err := requireStream(name, v); err != nil {
+			return nil, err
+		}
+	} else {
+		v.streamID(in.StreamId)
+		var apiErr *apiError
+		if name, apiErr = s.refName(in.StreamName, in.StreamARN, v); apiErr != nil {
+			return nil, apiErr
+		}
 	}
 	idx, ok := parseShardID(*in.ShardId)
 	if !ok {
@@ -591,6 +604,7 @@ func (s *Service) readShard(it iterator, limit, maxBytes int, getRecordsLimits b
 			bytes := 0
 			for k, v := c.Seek(counterKey(pos)); k != nil && len(res.records) < limit; k, v = c.Next() {
 				arrival, pk, data := decodeRecord(v)
+				// A record of the largest size still comes back, alone.
 				if bytes+len(data)+len(pk) > maxBytes && len(res.records) > 0 {
 					break
 				}

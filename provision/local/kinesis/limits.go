@@ -36,6 +36,10 @@ func (sh *shardMeta) limiter() *shardLimits {
 }
 
 func (l *shardLimits) allowWrite(now time.Time, size int) bool {
+	// A record over 1 MiB (a stream's MaxRecordSizeInKiB allows up to 10
+	// MiB) is admitted when the shard has a full second of write capacity,
+	// and uses it all.
+	size = min(size, writeBytesPerSec)
 	if l.writeBytes.TokensAt(now) < float64(size) {
 		return false
 	}

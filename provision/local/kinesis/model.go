@@ -74,6 +74,17 @@ type streamMeta struct {
 	ShardLevelMetrics []string `json:"metrics,omitempty"`
 	// Resource policy (JSON text); "" when none.
 	Policy string `json:"policy,omitempty"`
+	// Maximum record size in KiB; 0 is the default, 1024.
+	MaxRecordKiB int `json:"maxRecordKiB,omitempty"`
+	// Warm throughput of an on-demand stream: the target, and the value
+	// before the update under way.
+	WarmTargetMiBps  int `json:"warmTarget,omitempty"`
+	WarmCurrentMiBps int `json:"warmCurrent,omitempty"`
+	// Record distribution strategy; "" is USER_PARTITION_KEY.
+	Distribution string `json:"distribution,omitempty"`
+	// StreamId, generated at creation (or at the first start that finds a
+	// stream kept without one).
+	ID string `json:"id,omitempty"`
 }
 
 // stream is a stream in memory. mu guards everything in meta and the
@@ -82,6 +93,9 @@ type stream struct {
 	mu   sync.Mutex
 	meta streamMeta
 	gone bool // deleted; requests holding this pointer must look again
+	// autoNext turns records among the open shards when the stream's
+	// record distribution strategy is AUTO.
+	autoNext uint64
 }
 
 func (st *stream) openShards() []*shardMeta {

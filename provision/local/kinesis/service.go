@@ -58,7 +58,7 @@ type Service struct {
 func New(env *service.Env) (*Service, error) {
 	s := &Service{env: env, timers: map[*time.Timer]struct{}{}, stop: make(chan struct{})}
 	err := env.DB.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketStreams, bucketRecords, bucketMeta} {
+		for _, b := range [][]byte{bucketStreams, bucketRecords, bucketMeta, bucketChannels} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -74,8 +74,10 @@ func New(env *service.Env) (*Service, error) {
 			}
 		}
 		var err error
-		s.streams, err = loadStreams(tx)
-		return err
+		if s.streams, err = loadStreams(tx); err != nil {
+			return err
+		}
+		return giveStreamIDs(tx, s.streams)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load kinesis streams: %w", err)
@@ -205,41 +207,51 @@ func (c codec) writeError(w http.ResponseWriter, e *apiError) {
 type operation func(s *Service, c codec, body []byte) (any, *apiError)
 
 var operations = map[string]operation{
-	"CreateStream":                  (*Service).createStream,
-	"DeleteStream":                  (*Service).deleteStream,
-	"DescribeStream":                (*Service).describeStream,
-	"DescribeStreamSummary":         (*Service).describeStreamSummary,
-	"ListStreams":                   (*Service).listStreams,
-	"ListShards":                    (*Service).listShards,
-	"PutRecord":                     (*Service).putRecord,
-	"PutRecords":                    (*Service).putRecords,
-	"GetShardIterator":              (*Service).getShardIterator,
-	"GetRecords":                    (*Service).getRecords,
-	"SplitShard":                    (*Service).splitShard,
-	"MergeShards":                   (*Service).mergeShards,
-	"UpdateShardCount":              (*Service).updateShardCount,
-	"AddTagsToStream":               (*Service).addTagsToStream,
-	"RemoveTagsFromStream":          (*Service).removeTagsFromStream,
-	"ListTagsForStream":             (*Service).listTagsForStream,
-	"IncreaseStreamRetentionPeriod": (*Service).increaseRetention,
-	"DecreaseStreamRetentionPeriod": (*Service).decreaseRetention,
-	"UpdateStreamMode":              (*Service).updateStreamMode,
-	"DescribeLimits":                (*Service).describeLimits,
-	"StartStreamEncryption":         (*Service).startStreamEncryption,
-	"StopStreamEncryption":          (*Service).stopStreamEncryption,
-	"EnableEnhancedMonitoring":      (*Service).enableEnhancedMonitoring,
-	"DisableEnhancedMonitoring":     (*Service).disableEnhancedMonitoring,
-	"TagResource":                   (*Service).tagResource,
-	"UntagResource":                 (*Service).untagResource,
-	"ListTagsForResource":           (*Service).listTagsForResource,
-	"PutResourcePolicy":             (*Service).putResourcePolicy,
-	"GetResourcePolicy":             (*Service).getResourcePolicy,
-	"DeleteResourcePolicy":          (*Service).deleteResourcePolicy,
-	"RegisterStreamConsumer":        (*Service).registerStreamConsumer,
-	"DescribeStreamConsumer":        (*Service).describeStreamConsumer,
-	"ListStreamConsumers":           (*Service).listStreamConsumers,
-	"DeregisterStreamConsumer":      (*Service).deregisterStreamConsumer,
-	"SubscribeToShard":              (*Service).subscribeToShard,
+	"CreateStream":                           (*Service).createStream,
+	"DeleteStream":                           (*Service).deleteStream,
+	"DescribeStream":                         (*Service).describeStream,
+	"DescribeStreamSummary":                  (*Service).describeStreamSummary,
+	"ListStreams":                            (*Service).listStreams,
+	"ListShards":                             (*Service).listShards,
+	"PutRecord":                              (*Service).putRecord,
+	"PutRecords":                             (*Service).putRecords,
+	"GetShardIterator":                       (*Service).getShardIterator,
+	"GetRecords":                             (*Service).getRecords,
+	"SplitShard":                             (*Service).splitShard,
+	"MergeShards":                            (*Service).mergeShards,
+	"UpdateShardCount":                       (*Service).updateShardCount,
+	"AddTagsToStream":                        (*Service).addTagsToStream,
+	"RemoveTagsFromStream":                   (*Service).removeTagsFromStream,
+	"ListTagsForStream":                      (*Service).listTagsForStream,
+	"IncreaseStreamRetentionPeriod":          (*Service).increaseRetention,
+	"DecreaseStreamRetentionPeriod":          (*Service).decreaseRetention,
+	"UpdateStreamMode":                       (*Service).updateStreamMode,
+	"DescribeLimits":                         (*Service).describeLimits,
+	"StartStreamEncryption":                  (*Service).startStreamEncryption,
+	"StopStreamEncryption":                   (*Service).stopStreamEncryption,
+	"EnableEnhancedMonitoring":               (*Service).enableEnhancedMonitoring,
+	"DisableEnhancedMonitoring":              (*Service).disableEnhancedMonitoring,
+	"TagResource":                            (*Service).tagResource,
+	"UntagResource":                          (*Service).untagResource,
+	"ListTagsForResource":                    (*Service).listTagsForResource,
+	"PutResourcePolicy":                      (*Service).putResourcePolicy,
+	"GetResourcePolicy":                      (*Service).getResourcePolicy,
+	"DeleteResourcePolicy":                   (*Service).deleteResourcePolicy,
+	"UpdateMaxRecordSize":                    (*Service).updateMaxRecordSize,
+	"UpdateStreamWarmThroughput":             (*Service).updateStreamWarmThroughput,
+	"UpdateStreamRecordDistributionStrategy": (*Service).updateStreamRecordDistributionStrategy,
+	"DescribeAccountSettings":                (*Service).describeAccountSettings,
+	"UpdateAccountSettings":                  (*Service).updateAccountSettings,
+	"CreateChannel":                          (*Service).createChannel,
+	"DescribeChannel":                        (*Service).describeChannel,
+	"ListChannels":                           (*Service).listChannels,
+	"UpdateChannel":                          (*Service).updateChannel,
+	"DeleteChannel":                          (*Service).deleteChannel,
+	"RegisterStreamConsumer":                 (*Service).registerStreamConsumer,
+	"DescribeStreamConsumer":                 (*Service).describeStreamConsumer,
+	"ListStreamConsumers":                    (*Service).listStreamConsumers,
+	"DeregisterStreamConsumer":               (*Service).deregisterStreamConsumer,
+	"SubscribeToShard":                       (*Service).subscribeToShard,
 }
 
 // ServeOp implements service.Handler.

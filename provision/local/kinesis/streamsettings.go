@@ -92,6 +92,9 @@ type describeLimitsOutput struct {
 	OpenShardCount           int `json:"OpenShardCount"`
 	OnDemandStreamCount      int `json:"OnDemandStreamCount"`
 	OnDemandStreamCountLimit int `json:"OnDemandStreamCountLimit"`
+	// AWS's default channel quota is not published; spk reports the
+	// count of channels and leaves ChannelCountLimit out.
+	ChannelCount int `json:"ChannelCount"`
 }
 
 func (s *Service) liveStreams() []*stream {
@@ -121,7 +124,7 @@ func (s *Service) describeLimits(c codec, body []byte) (any, *apiError) {
 	if err := c.decode(body, &in); err != nil {
 		return nil, serializationErr(err)
 	}
-	out := describeLimitsOutput{ShardLimit: s.shardLimit(), OnDemandStreamCountLimit: onDemandStreamCountLimit}
+	out := describeLimitsOutput{ShardLimit: s.shardLimit(), OnDemandStreamCountLimit: onDemandStreamCountLimit, ChannelCount: s.channelCount("")}
 	for _, st := range s.liveStreams() {
 		st.mu.Lock()
 		if !st.gone {

@@ -177,7 +177,7 @@ func TestDescribeLimits(t *testing.T) {
 	}
 	if !tg.differs(t, "limits-exact") {
 		st, out := tg.rawJSON(t, "DescribeLimits", `{}`)
-		if st != 200 || fmt.Sprint(out) != "map[OnDemandStreamCount:0 OnDemandStreamCountLimit:50 OpenShardCount:0 ShardLimit:500]" {
+		if st != 200 || fmt.Sprint(out) != "map[ChannelCount:0 OnDemandStreamCount:0 OnDemandStreamCountLimit:50 OpenShardCount:0 ShardLimit:500]" {
 			t.Fatalf("DescribeLimits on a fresh endpoint = %d %v", st, out)
 		}
 	}
