@@ -360,7 +360,7 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 		StreamCreationTimestamp: epochMs(st.meta.CreatedMs), EnhancedMonitoring: st.enhancedMonitoring(),
 		EncryptionType: st.encryption(), KeyId: st.meta.KeyID, OpenShardCount: open,
 		ConsumerCount: s.consumerCount(st.meta.Name, st.meta.CreatedMs),
-		newerSummary: s.newerSummary(st, commitment),
+		newerSummary:  s.newerSummary(st, commitment),
 	}}, nil
 }
 
