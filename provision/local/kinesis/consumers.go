@@ -218,20 +218,8 @@ func isConsumerARN(arn string) bool {
 
 // isStreamARN checks a stream ARN against AWS's pattern.
 func isStreamARN(arn string) bool {
-	rest, ok := strings.CutPrefix(arn, "arn:aws")
-	if !ok {
-		return false
-	}
-	i := strings.Index(rest, ":kinesis:")
-	if i < 0 {
-		return false
-	}
-	j := strings.Index(rest[i:], ":stream/")
-	if j < 0 {
-		return false
-	}
-	tail := rest[i+j+len(":stream/"):]
-	return tail != "" && !strings.ContainsAny(tail, " \t\r\n\f\v")
+	_, ok := parseStreamARN(arn)
+	return ok
 }
 
 // consumerLookup answers ResourceNotFoundException for a missing consumer.
@@ -376,44 +364,17 @@ func (s *Service) consumerOut(m *consumerMeta) consumerOut {
 
 // consumerName validates a ConsumerName field.
 func (v *validation) consumerName(name *string, required bool) {
-	if name == nil {
-		if required {
-			v.notNull(false, "consumerName")
-		}
-		return
-	}
-	v.length(*name, "consumerName", 1, 128)
-	if *name != "" {
-		v.pattern(*name, "consumerName", streamNamePattern, isStreamName(*name))
-	}
+	v.member(name, "consumerName", required, 1, 128, streamNamePattern, isStreamName)
 }
 
 // streamARNField validates a StreamARN field.
 func (v *validation) streamARNField(arn *string, required bool) {
-	if arn == nil {
-		if required {
-			v.notNull(false, "streamARN")
-		}
-		return
-	}
-	v.length(*arn, "streamARN", 1, 2048)
-	if *arn != "" {
-		v.pattern(*arn, "streamARN", streamARNPattern, isStreamARN(*arn))
-	}
+	v.member(arn, "streamARN", required, 1, 2048, streamARNPattern, isStreamARN)
 }
 
 // consumerARNField validates a ConsumerARN field.
 func (v *validation) consumerARNField(arn *string, required bool) {
-	if arn == nil {
-		if required {
-			v.notNull(false, "consumerARN")
-		}
-		return
-	}
-	v.length(*arn, "consumerARN", 1, 2048)
-	if *arn != "" {
-		v.pattern(*arn, "consumerARN", consumerARNPattern, isConsumerARN(*arn))
-	}
+	v.member(arn, "consumerARN", required, 1, 2048, consumerARNPattern, isConsumerARN)
 }
 
 // streamByARN finds the live stream a stream ARN names.

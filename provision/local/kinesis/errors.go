@@ -179,6 +179,20 @@ func (v *validation) shardID(id *string, field string, required bool) {
 const streamARNPattern = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+"
 
 // streamARN validates a StreamARN member.
+// member validates a string member: not null when required, then its
+// pattern, then its lengths, the order in which Kinesis reports them (so
+// an empty value fails both the pattern and the minimum length).
+func (v *validation) member(val *string, field string, required bool, min, max int, pattern string, ok func(string) bool) {
+	if val == nil {
+		if required {
+			v.notNull(false, field)
+		}
+		return
+	}
+	v.pattern(*val, field, pattern, ok(*val))
+	v.length(*val, field, min, max)
+}
+
 func (v *validation) streamARN(arn *string) {
 	if arn == nil {
 		return

@@ -470,13 +470,7 @@ func isStreamID(id string) bool {
 
 // streamID checks an optional StreamId member.
 func (v *validation) streamID(id *string) {
-	if id == nil {
-		return
-	}
-	v.length(*id, "streamId", 1, 24)
-	if *id != "" {
-		v.pattern(*id, "streamId", streamIDPattern, isStreamID(*id))
-	}
+	v.member(id, "streamId", false, 1, 24, streamIDPattern, isStreamID)
 }
 
 // getStreamByID finds a live stream by its StreamId (for requests that

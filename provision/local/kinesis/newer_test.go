@@ -454,7 +454,7 @@ func TestStreamID(t *testing.T) {
 	st, out = tg.rawJSON(t, "DescribeStreamSummary", `{"StreamId":"NOT-AN-ID"}`)
 	tg.wantDecodedError(t, st, out, "ValidationException", "1 validation error detected: Value 'NOT-AN-ID' at 'streamId' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z0-9]{20}-[a-z0-9]{3}")
 	st, out = tg.rawJSON(t, "DescribeStreamSummary", `{"StreamId":"aaaaaaaaaaaaaaaaaaaa-aaaa"}`)
-	tg.wantDecodedError(t, st, out, "ValidationException", "2 validation errors detected: Value 'aaaaaaaaaaaaaaaaaaaa-aaaa' at 'streamId' failed to satisfy constraint: Member must have length less than or equal to 24; Value 'aaaaaaaaaaaaaaaaaaaa-aaaa' at 'streamId' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z0-9]{20}-[a-z0-9]{3}")
+	tg.wantDecodedError(t, st, out, "ValidationException", "2 validation errors detected: Value 'aaaaaaaaaaaaaaaaaaaa-aaaa' at 'streamId' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z0-9]{20}-[a-z0-9]{3}; Value 'aaaaaaaaaaaaaaaaaaaa-aaaa' at 'streamId' failed to satisfy constraint: Member must have length less than or equal to 24")
 }
 
 // TestNewerSettingsSurviveRestart stops the endpoint with a stream

@@ -191,21 +191,27 @@ type resourceARNInput struct {
 	ResourceARN *string `json:"ResourceARN"`
 }
 
-func (s *Service) listTagsForResource(c codec, body []byte) (any, *apiError) {
+// readResource serves the requests whose only member is a ResourceARN: it
+// decodes and validates the request, then reads what the ARN names.
+func (s *Service) readResource(c codec, body []byte) (tags map[string]string, policy string, apiErr *apiError) {
 	var in resourceARNInput
 	if err := c.decode(body, &in); err != nil {
-		return nil, serializationErr(err)
+		return nil, "", serializationErr(err)
 	}
 	var v validation
 	validateResourceARN(&v, in.ResourceARN)
 	if err := v.err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	r, apiErr := s.resolveTaggable(*in.ResourceARN)
 	if apiErr != nil {
-		return nil, apiErr
+		return nil, "", apiErr
 	}
-	current, _, apiErr := r.read()
+	return r.read()
+}
+
+func (s *Service) listTagsForResource(c codec, body []byte) (any, *apiError) {
+	current, _, apiErr := s.readResource(c, body)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -250,20 +256,7 @@ func (s *Service) putResourcePolicy(c codec, body []byte) (any, *apiError) {
 }
 
 func (s *Service) getResourcePolicy(c codec, body []byte) (any, *apiError) {
-	var in resourceARNInput
-	if err := c.decode(body, &in); err != nil {
-		return nil, serializationErr(err)
-	}
-	var v validation
-	validateResourceARN(&v, in.ResourceARN)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	r, apiErr := s.resolveTaggable(*in.ResourceARN)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	_, policy, apiErr := r.read()
+	_, policy, apiErr := s.readResource(c, body)
 	if apiErr != nil {
 		return nil, apiErr
 	}
