@@ -225,7 +225,11 @@ func (f *fanout) count(ctx context.Context, e *types.SubscribeToShardEvent, add 
 	}
 	release()
 	behind := aws.ToInt64(e.MillisBehindLatest)
-	got := page{records: len(e.Records), behind: behind, tip: len(e.Records) == 0 && behind == 0}
+	// MillisBehindLatest 0 says that the event brought everything there is
+	// ("caught up, and there are no new records to process at this
+	// moment"): the shard is at its tip without waiting for the next,
+	// empty, event.
+	got := page{records: len(e.Records), behind: behind, tip: behind == 0}
 	if cont := aws.ToString(e.ContinuationSequenceNumber); cont != "" {
 		f.pos = types.StartingPosition{Type: types.ShardIteratorTypeAfterSequenceNumber, SequenceNumber: aws.String(cont)}
 	}
