@@ -235,6 +235,8 @@ func decodeEvent(b []byte, ev *types.SubscribeToShardEvent) bool {
 			// at most this long.
 			if data == nil {
 				data = make([]byte, 0, base64.StdEncoding.DecodedLen(len(b)))
+				// Every record has a SequenceNumber: at most this many.
+				ev.Records = make([]types.Record, 0, bytes.Count(b[j.i:], []byte(`"SequenceNumber"`)))
 			}
 			for !j.bad {
 				var rec types.Record
