@@ -6,7 +6,8 @@
 // retrieval in the same run, -runs times, reporting medians.
 // SPK_BENCH_CPUPROFILE=FILE writes CPU profiles of the consumer processes
 // (FILE.polling, FILE.fanout); SPK_BENCH_ENDPOINT_CPUPROFILE=FILE those of
-// the endpoint while they read.
+// the endpoint while they read; SPK_BENCH_TRACE=FILE execution traces of the
+// consumer processes (go tool trace FILE.fanout).
 //
 //	go run ./bench/consumer -events 1000000 -shards 4 -rate 2000 -latency 30s -runs 3
 package main
@@ -22,6 +23,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strconv"
 	"strings"
@@ -328,6 +330,12 @@ func runChild(url, stream, table string, retrieval consume.Retrieval) int {
 		if f, err := os.Create(path + "." + string(retrieval)); err == nil {
 			pprof.StartCPUProfile(f)
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
+	if path := os.Getenv("SPK_BENCH_TRACE"); path != "" {
+		if f, err := os.Create(path + "." + string(retrieval)); err == nil {
+			trace.Start(f)
+			defer func() { trace.Stop(); f.Close() }()
 		}
 	}
 	e := endpointtest.Endpoints{KinesisURL: url, DynamoDBURL: url}

@@ -42,6 +42,7 @@ type Consumer struct {
 	synced   bool
 	wg       sync.WaitGroup
 	stop     context.Context // ends when readers must stop and hand their leases back
+	idled    chan struct{}   // a reader reached its shard's tip with nothing left to write
 }
 
 // New checks the options and prepares a consumer; nothing is contacted yet.
@@ -60,6 +61,7 @@ func New(opts Options) (*Consumer, error) {
 		shards:   map[string]types.Shard{},
 		readers:  map[string]*reader{},
 		reading:  make(chan struct{}, opts.ReadConcurrency),
+		idled:    make(chan struct{}, 1),
 	}
 	c.metrics.Retrieval = string(opts.Retrieval)
 	c.subscribe = c.subscribeToShard
@@ -329,6 +331,7 @@ func (c *Consumer) waitCaughtUp(ctx context.Context) bool {
 		case <-ctx.Done():
 			return false
 		case <-t.C:
+		case <-c.idled:
 		}
 		if !c.caughtUp(ctx) {
 			continue

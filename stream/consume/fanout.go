@@ -61,6 +61,7 @@ func (c *Consumer) registerFanOut(ctx context.Context) (string, error) {
 			switch {
 			case err == nil:
 				registered = true
+				continue // it may be ACTIVE already: ask at once
 			case errors.As(err, &inUse):
 				// Registered meanwhile by another worker, or being deleted.
 			case errors.As(err, &limit) && ctx.Err() == nil:
@@ -104,10 +105,12 @@ func (c *Consumer) subscribeToShard(ctx context.Context, in *kinesis.SubscribeTo
 // ownCodec gives a subscription its own event stream decoder. The client's
 // protocol holds one codec whose scratch state every event stream of the
 // client shares without synchronisation (aws/smithy-go#714: harmless today,
-// but a data race), and a consumer holds many subscriptions at once.
+// but a data race), and a consumer holds many subscriptions at once. The
+// subscription's decoder reads SubscribeToShardEvent messages itself
+// (eventProtocol).
 func ownCodec(o *kinesis.Options) {
 	if _, ok := o.Protocol.(*awsjson.Protocol); ok {
-		o.Protocol = awsjson.New11(schemas.Kinesis_20131202)
+		o.Protocol = &eventProtocol{ClientProtocol: awsjson.New11(schemas.Kinesis_20131202)}
 	}
 }
 
@@ -225,7 +228,11 @@ func (f *fanout) count(ctx context.Context, e *types.SubscribeToShardEvent, add 
 	}
 	release()
 	behind := aws.ToInt64(e.MillisBehindLatest)
-	got := page{records: len(e.Records), behind: behind, tip: len(e.Records) == 0 && behind == 0}
+	// MillisBehindLatest 0 says that the event brought everything there is
+	// ("caught up, and there are no new records to process at this
+	// moment"): the shard is at its tip without waiting for the next,
+	// empty, event.
+	got := page{records: len(e.Records), behind: behind, tip: behind == 0}
 	if cont := aws.ToString(e.ContinuationSequenceNumber); cont != "" {
 		f.pos = types.StartingPosition{Type: types.ShardIteratorTypeAfterSequenceNumber, SequenceNumber: aws.String(cont)}
 	}

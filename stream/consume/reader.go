@@ -208,7 +208,15 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		if r.batch.Records() == 0 {
 			r.flushed = r.last
 		}
-		r.atTip.Store(got.tip && r.batch.Records() == 0)
+		idle := got.tip && r.batch.Records() == 0
+		if idle && !r.atTip.Swap(idle) {
+			// Until caught up, this may be the last shard to get there.
+			select {
+			case r.c.idled <- struct{}{}:
+			default:
+			}
+		}
+		r.atTip.Store(idle)
 		if got.end {
 			return true, r.finish(ctx)
 		}

@@ -631,8 +631,10 @@ func (s *Service) readShard(it iterator, limit, maxBytes int, getRecordsLimits b
 				} else if _, v := c.Seek(counterKey(pos)); v != nil {
 					arr = recordArrival(v)
 				}
+				// Never 0 here: 0 says there is nothing more to read.
+				res.millisBehind = 1
 				if arr > 0 {
-					res.millisBehind = max(0, nowMs-arr)
+					res.millisBehind = max(1, nowMs-arr)
 				}
 			}
 		}

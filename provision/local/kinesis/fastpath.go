@@ -82,30 +82,9 @@ func (s *Service) serveGetRecordsJSON(w http.ResponseWriter, c codec, body []byt
 	}
 	var out []byte
 	apiErr := s.doGetRecords(&in, func(r *getRecordsResult) {
-		size := 256
-		for _, rec := range r.records {
-			size += 150 + len(rec.pk) + base64.StdEncoding.EncodedLen(len(rec.data))
-		}
-		out = make([]byte, 0, size)
-		out = append(out, `{"Records":[`...)
-		for i, rec := range r.records {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = append(out, `{"SequenceNumber":"`...)
-			out = appendSeq(out, r.created, r.shard, rec.counter)
-			out = append(out, `","ApproximateArrivalTimestamp":`...)
-			out = strconv.AppendFloat(out, seconds(rec.arrivalMs), 'f', -1, 64)
-			out = append(out, `,"Data":"`...)
-			out = base64.StdEncoding.AppendEncode(out, rec.data)
-			out = append(out, `","PartitionKey":`...)
-			out = appendJSONBytes(out, rec.pk)
-			if rec.encrypted {
-				out = append(out, `,"EncryptionType":"KMS"`...)
-			}
-			out = append(out, '}')
-		}
-		out = append(out, ']')
+		out = make([]byte, 0, 256+recordsJSONSize(r))
+		out = append(out, `{"Records":`...)
+		out = appendRecordsJSON(out, r)
 		if r.next != "" {
 			out = append(out, `,"NextShardIterator":"`...)
 			out = append(out, r.next...)
@@ -125,6 +104,39 @@ func (s *Service) serveGetRecordsJSON(w http.ResponseWriter, c codec, body []byt
 		return
 	}
 	c.writeRaw(w, http.StatusOK, out)
+}
+
+// recordsJSONSize bounds the length of appendRecordsJSON's output.
+func recordsJSONSize(r *getRecordsResult) int {
+	size := 2
+	for _, rec := range r.records {
+		size += 150 + len(rec.pk) + base64.StdEncoding.EncodedLen(len(rec.data))
+	}
+	return size
+}
+
+// appendRecordsJSON appends the JSON array of a read's records, as
+// GetRecords and SubscribeToShardEvent carry them.
+func appendRecordsJSON(out []byte, r *getRecordsResult) []byte {
+	out = append(out, '[')
+	for i, rec := range r.records {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, `{"SequenceNumber":"`...)
+		out = appendSeq(out, r.created, r.shard, rec.counter)
+		out = append(out, `","ApproximateArrivalTimestamp":`...)
+		out = strconv.AppendFloat(out, seconds(rec.arrivalMs), 'f', -1, 64)
+		out = append(out, `,"Data":"`...)
+		out = base64.StdEncoding.AppendEncode(out, rec.data)
+		out = append(out, `","PartitionKey":`...)
+		out = appendJSONBytes(out, rec.pk)
+		if rec.encrypted {
+			out = append(out, `,"EncryptionType":"KMS"`...)
+		}
+		out = append(out, '}')
+	}
+	return append(out, ']')
 }
 
 func appendJSONString(dst []byte, s string) []byte {
