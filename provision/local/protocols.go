@@ -32,8 +32,9 @@ func protocols() *http.Protocols {
 // Hijacked connections are outside http.Server's bookkeeping, so the
 // upgrader tracks them for Shutdown and Close.
 type upgrader struct {
-	next     http.Handler
-	maxBody  int64
+	next    http.Handler
+	maxBody int64
+	//lint:ignore SA1019 serves Upgrade: h2c, which net/http cannot (see ServeHTTP)
 	h2       http2.Server
 	mu       sync.Mutex
 	conns    map[net.Conn]struct{}
@@ -79,6 +80,10 @@ func (u *upgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	// x/net's HTTP/2 server is deprecated in favour of net/http's, but
+	// net/http cannot answer an upgrading request as stream 1, so the
+	// upgrade still needs it.
+	//lint:ignore SA1019 net/http has no way in for Upgrade: h2c
 	u.h2.ServeConn(&bufferedConn{Conn: conn, r: rw.Reader}, &http2.ServeConnOpts{
 		Context:        r.Context(),
 		BaseConfig:     srv,

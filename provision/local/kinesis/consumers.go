@@ -400,8 +400,8 @@ func (s *Service) registerStreamConsumer(c codec, body []byte) (any, *apiError) 
 	var v validation
 	v.streamARNField(in.StreamARN, true)
 	v.consumerName(in.ConsumerName, true)
-	if in.Tags != nil && len(in.Tags) > 50 {
-		v.add(fmt.Sprint(in.Tags), "tags", "Member must have length less than or equal to 50")
+	if in.Tags != nil {
+		v.tagMap(in.Tags, "tags", 0, maxStreamTags)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
