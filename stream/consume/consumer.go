@@ -34,6 +34,7 @@ type Consumer struct {
 
 	consumerARN string                                                                      // the registered stream consumer, with FanOut
 	subscribe   func(context.Context, *kinesis.SubscribeToShardInput) (subscription, error) // subscribeToShard; replaced in tests
+	renewAfter  time.Duration                                                               // subscriptionRenewAfter; shortened in tests
 
 	mu       sync.Mutex
 	shards   map[string]types.Shard
@@ -65,6 +66,7 @@ func New(opts Options) (*Consumer, error) {
 	}
 	c.metrics.Retrieval = string(opts.Retrieval)
 	c.subscribe = c.subscribeToShard
+	c.renewAfter = subscriptionRenewAfter
 	c.coord = &lease.Coordinator{
 		Table: c.leases, WorkerID: opts.WorkerID, Failover: opts.Failover, Clock: opts.Clock, Log: c.log,
 		Events: lease.Events{Acquired: c.acquired, Lost: c.lost, Taken: func(string, string, bool) { c.metrics.LeaseTaken() }},

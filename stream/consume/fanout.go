@@ -125,8 +125,17 @@ type fanout struct {
 	pos     types.StartingPosition // where the next subscription starts
 	cancel  context.CancelFunc     // ends the current subscription
 	stream  subscription
+	started time.Time // when the current subscription began
 	backoff time.Duration
 }
+
+// subscriptionRenewAfter is how long a subscription is read before the
+// consumer replaces it with a new one from where it stands. Kinesis ends a
+// subscription after 5 minutes; renewing a little before, as the KCL does,
+// means records keep flowing instead of pausing for the end and the
+// re-subscription. (A subscription older than 5 seconds may be replaced:
+// the new one takes over.)
+const subscriptionRenewAfter = 5*time.Minute - 15*time.Second
 
 func newFanout(r *reader, first start) *fanout {
 	pos := types.StartingPosition{Type: first.typ}
@@ -160,7 +169,7 @@ func (f *fanout) subscribe(ctx context.Context) error {
 			ConsumerARN: aws.String(r.c.consumerARN), ShardId: aws.String(r.shard), StartingPosition: &pos,
 		})
 		if err == nil {
-			f.stream, f.cancel = stream, cancel
+			f.stream, f.cancel, f.started = stream, cancel, time.Now()
 			r.c.metrics.Subscribed()
 			r.c.log.Debug("subscribed to shard", "shard", r.shard, "from", string(pos.Type), "seq", aws.ToString(pos.SequenceNumber))
 			return nil
@@ -211,6 +220,12 @@ func (f *fanout) next(ctx context.Context, add func(*types.Record)) (page, error
 		if err != nil {
 			f.close()
 			return page{}, err
+		}
+		if time.Since(f.started) >= r.c.renewAfter && !got.end {
+			// Renew before Kinesis ends it; the next call subscribes
+			// again after this event.
+			r.c.log.Debug("renewing a subscription before it ends", "shard", r.shard)
+			f.close()
 		}
 		return got, nil
 	}

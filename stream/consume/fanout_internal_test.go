@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -190,4 +191,45 @@ func positions(ps []types.StartingPosition) []string {
 		out = append(out, string(p.Type)+" "+aws.ToString(p.SequenceNumber))
 	}
 	return out
+}
+
+// TestFanOutSourceRenewsBeforeTheEnd: a subscription read for renewAfter is
+// closed after the event in hand and replaced by one that starts after
+// that event, while the old one is still open, so records keep flowing
+// without waiting for Kinesis to end it.
+func TestFanOutSourceRenewsBeforeTheEnd(t *testing.T) {
+	sc := &script{t: t, steps: []step{
+		{events: []types.SubscribeToShardEvent{event("11", 900, "10", "11"), event("99", 0, "99")}, hold: true},
+		{events: []types.SubscribeToShardEvent{event("12", 0, "12")}, hold: true},
+	}}
+	f := testFanout(t, sc, start{typ: types.ShardIteratorTypeTrimHorizon})
+	defer f.close()
+	var seen []string
+	add := func(r *types.Record) { seen = append(seen, aws.ToString(r.SequenceNumber)) }
+	f.r.c.renewAfter = 0 // the first subscription is due for renewal after its first event
+	if _, err := f.next(context.Background(), add); err != nil {
+		t.Fatal(err)
+	}
+	f.r.c.renewAfter = time.Hour // the second is not
+	if _, err := f.next(context.Background(), add); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"10", "11", "12"}; !slices.Equal(seen, want) {
+		t.Fatalf("records %v, want %v (the renewed subscription's unread event is not counted)", seen, want)
+	}
+	want := []types.StartingPosition{
+		{Type: types.ShardIteratorTypeTrimHorizon},
+		{Type: types.ShardIteratorTypeAfterSequenceNumber, SequenceNumber: aws.String("11")},
+	}
+	if len(sc.calls) != len(want) {
+		t.Fatalf("%d subscriptions, want %d: %+v", len(sc.calls), len(want), sc.calls)
+	}
+	for i := range want {
+		if sc.calls[i].Type != want[i].Type || aws.ToString(sc.calls[i].SequenceNumber) != aws.ToString(want[i].SequenceNumber) {
+			t.Fatalf("subscription %d from %s %s, want %s %s", i+1, sc.calls[i].Type, aws.ToString(sc.calls[i].SequenceNumber), want[i].Type, aws.ToString(want[i].SequenceNumber))
+		}
+	}
+	if !sc.subs[0].closed || sc.subs[1].closed {
+		t.Fatalf("closed: first %v, second %v; want the first closed by the renewal and the second open", sc.subs[0].closed, sc.subs[1].closed)
+	}
 }

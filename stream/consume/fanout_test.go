@@ -78,6 +78,43 @@ func TestFanOutRenewsSubscriptions(t *testing.T) {
 	}
 }
 
+// TestFanOutRenewsBeforeKinesisEndsSubscriptions: with subscriptions that
+// the endpoint would keep for 5 minutes, the consumer replaces each one
+// after it has read it for a while (here 5.5 s, past Kinesis's 5 seconds
+// between subscriptions), the new one taking over from the old; counts stay
+// exact.
+func TestFanOutRenewsBeforeKinesisEndsSubscriptions(t *testing.T) {
+	v := newEnv(t, consume.FanOut, 2, endpointtest.Options{})
+	c, err := consume.New(v.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	consume.SetRenewAfter(c, 5500*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := c.Run(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	// 8 s of events, a chunk every 200 ms.
+	produced := v.produce(endpointtest.Load{Events: 4000, Seed: 12}, 40, 200*time.Millisecond)
+	if err := <-produced; err != nil {
+		t.Fatal(err)
+	}
+	want, _ := v.expected()
+	v.waitExact(want, 60*time.Second)
+	cancel()
+	wg.Wait()
+	v.assertExact(want)
+	if n := c.Snapshot().Subscriptions; n < 4 {
+		t.Fatalf("%d subscriptions over 2 shards and 8 s with renewal after 5.5 s; want each shard's renewed", n)
+	}
+}
+
 // streamConsumers lists the stream's registered consumers.
 func (v *env) streamConsumers() []ktypes.Consumer {
 	v.t.Helper()
