@@ -630,7 +630,13 @@ func applyUpdate(old attr.Item, key attr.Item, w *preparedWrite, u *expr.Update,
 	if w.cond != nil && !w.cond.Eval(old) {
 		return nil, conditionFailed(old, w.returnOld)
 	}
-	next, err := u.Apply(old)
+	// The update reads the stored item, or, when there is none, the item
+	// made of the key, so a new item's expressions see its key attributes.
+	base := old
+	if base == nil {
+		base = key
+	}
+	next, err := u.Apply(base)
 	if err != nil {
 		return nil, validation(err.Error())
 	}
