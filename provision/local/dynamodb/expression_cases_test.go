@@ -72,3 +72,30 @@ func TestUpdateNewItemReadsItsKey(t *testing.T) {
 			400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"The provided expression refers to an attribute that does not exist in the item"}`},
 	})
 }
+
+// TestParenthesisedOperands: parentheses may enclose an operand as well as a
+// condition.
+func TestParenthesisedOperands(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"a", types.ScalarAttributeTypeS}, nil)
+	runExchanges(t, []exchange{
+		{"put", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"a":{"S":"k1"},"b":{"S":"abc"},"n":{"N":"5"}}}`,
+			200, `{}`},
+		{"size in parentheses in a filter", "Scan",
+			`{"TableName":"` + tbl + `","FilterExpression":"(size(b)) = :n","ExpressionAttributeValues":{":n":{"N":"3"}}}`,
+			200, `{"Items":[{"a":{"S":"k1"},"b":{"S":"abc"},"n":{"N":"5"}}],"Count":1,"ScannedCount":1}`},
+		{"path in parentheses in a condition", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"a":{"S":"k1"},"b":{"S":"abc"},"n":{"N":"6"}},"ConditionExpression":"(a) = :v","ExpressionAttributeValues":{":v":{"S":"k1"}}}`,
+			200, `{}`},
+		{"name in parentheses in a condition", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"a":{"S":"k1"},"b":{"S":"abc"},"n":{"N":"7"}},"ConditionExpression":"(#n) < :v","ExpressionAttributeNames":{"#n":"n"},"ExpressionAttributeValues":{":v":{"N":"7"}}}`,
+			200, `{}`},
+		{"a failing parenthesised condition", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"a":{"S":"k1"}},"ConditionExpression":"((#n)) BETWEEN (:lo) AND (:hi)","ExpressionAttributeNames":{"#n":"n"},"ExpressionAttributeValues":{":lo":{"N":"1"},":hi":{"N":"6"}}}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}`},
+		{"a parenthesised key condition", "Query",
+			`{"TableName":"` + tbl + `","KeyConditionExpression":"(a) = :v","ExpressionAttributeValues":{":v":{"S":"k1"}},"ProjectionExpression":"n"}`,
+			200, `{"Items":[{"n":{"N":"7"}}],"Count":1,"ScannedCount":1}`},
+	})
+}

@@ -437,7 +437,7 @@ var booleanFunctions = map[string]int{"attribute_exists": 1, "attribute_not_exis
 
 func (ps *parser) primary() *Cond {
 	t := ps.peek()
-	if t.kind == tLParen {
+	if t.kind == tLParen && !ps.operandInParens() {
 		ps.next()
 		c := ps.or()
 		ps.expect(tRParen)
@@ -525,10 +525,39 @@ func (ps *parser) operandList() []*Operand {
 	}
 }
 
-// operand parses a path, a :value or size(path).
+// operandInParens reports whether the parenthesis at the current token
+// encloses an operand rather than a condition: what follows its matching
+// parenthesis is a comparator, BETWEEN or IN, which no condition can be
+// followed by.
+func (ps *parser) operandInParens() bool {
+	depth := 0
+	for j := ps.i; j < len(ps.toks); j++ {
+		switch ps.toks[j].kind {
+		case tLParen:
+			depth++
+		case tRParen:
+			depth--
+			if depth == 0 {
+				after := ps.peekAt(j + 1 - ps.i)
+				return isComparator(after.kind) || after.kind == tIdent && (strings.EqualFold(after.text, "BETWEEN") || strings.EqualFold(after.text, "IN"))
+			}
+		case tEOF:
+			return false
+		}
+	}
+	return false
+}
+
+// operand parses a path, a :value or size(path), each possibly in
+// parentheses.
 func (ps *parser) operand() *Operand {
 	t := ps.peek()
 	switch {
+	case t.kind == tLParen:
+		ps.next()
+		o := ps.operand()
+		ps.expect(tRParen)
+		return o
 	case t.kind == tValue:
 		return &Operand{Kind: OpValue, Value: ps.value()}
 	case t.kind == tIdent && ps.peekAt(1).kind == tLParen:
