@@ -99,3 +99,42 @@ func TestParenthesisedOperands(t *testing.T) {
 			200, `{"Items":[{"n":{"N":"7"}}],"Count":1,"ScannedCount":1}`},
 	})
 }
+
+// TestProjectionKeepsDocumentOrder: projected list elements come back in the
+// list's order, whatever the order of the paths, and paths into one element
+// are gathered in that element.
+func TestProjectionKeepsDocumentOrder(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"a", types.ScalarAttributeTypeS}, nil)
+	key := `"Key":{"a":{"S":"k1"}}`
+	runExchanges(t, []exchange{
+		{"put", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"a":{"S":"k1"},"c":{"L":[{"S":"x"},{"S":"y"},{"S":"z"}]},` +
+				`"m":{"M":{"a":{"N":"1"},"b":{"N":"2"},"c":{"N":"3"}}},"l":{"L":[{"M":{"x":{"N":"1"},"y":{"N":"2"},"z":{"N":"3"}}},{"L":[{"S":"p"},{"S":"q"}]}]}}}`,
+			200, `{}`},
+		{"list indexes in reverse", "GetItem",
+			`{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"c[1], c[0]"}`,
+			200, `{"Item":{"c":{"L":[{"S":"x"},{"S":"y"}]}}}`},
+		{"list indexes with a gap", "GetItem",
+			`{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"c[2], c[0], c[7]"}`,
+			200, `{"Item":{"c":{"L":[{"S":"x"},{"S":"z"}]}}}`},
+		{"map fields", "GetItem",
+			`{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"m.c, m.a"}`,
+			200, `{"Item":{"m":{"M":{"a":{"N":"1"},"c":{"N":"3"}}}}}`},
+		{"paths into one element", "GetItem",
+			`{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"l[1][1], l[0].z, l[0].x, l[1][0]"}`,
+			200, `{"Item":{"l":{"L":[{"M":{"x":{"N":"1"},"z":{"N":"3"}}},{"L":[{"S":"p"},{"S":"q"}]}]}}}`},
+		{"query projection", "Query",
+			`{"TableName":"` + tbl + `","KeyConditionExpression":"a = :k","ExpressionAttributeValues":{":k":{"S":"k1"}},"ProjectionExpression":"c[2], a, c[1]"}`,
+			200, `{"Items":[{"a":{"S":"k1"},"c":{"L":[{"S":"y"},{"S":"z"}]}}],"Count":1,"ScannedCount":1}`},
+		{"overlapping paths", "GetItem",
+			`{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"c[1], c"}`,
+			400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [c, [1]], path two: [c]"}`},
+		{"the same element twice", "GetItem",
+			`{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"c[0], c[0]"}`,
+			400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [c, [0]], path two: [c, [0]]"}`},
+		{"conflicting paths", "GetItem",
+			`{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"c[0], c.x"}`,
+			400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [c, [0]], path two: [c, x]"}`},
+	})
+}

@@ -210,9 +210,12 @@ func contains(v, x attr.Value) bool {
 	return false
 }
 
-// Project returns a new item holding only the given paths of it.
+// Project returns a new item holding only the given paths of it. Elements
+// projected from a list keep the list's order, whatever the order of the
+// paths, and paths into one element are gathered in one element.
 func Project(it attr.Item, paths []Path) attr.Item {
 	out := attr.Item{}
+	nested := map[string]*projNode{}
 	for _, p := range paths {
 		v, ok := Resolve(it, p)
 		if !ok {
@@ -220,40 +223,84 @@ func Project(it attr.Item, paths []Path) attr.Item {
 		}
 		if len(p) == 1 {
 			out[p[0].Name] = v
+			delete(nested, p[0].Name)
 			continue
 		}
-		projectInto(out, it, p)
+		if _, whole := out[p[0].Name]; whole {
+			continue
+		}
+		n := nested[p[0].Name]
+		if n == nil {
+			n = &projNode{}
+			nested[p[0].Name] = n
+		}
+		n.add(p[1:], v)
+	}
+	for name, n := range nested {
+		out[name] = n.build(it[name])
 	}
 	return out
 }
 
-// projectInto copies one nested path into out, creating the enclosing maps
-// and lists; list elements keep their relative order.
-func projectInto(out attr.Item, src attr.Item, p Path) {
-	top := p[0].Name
-	srcV := src[top]
-	dst, exists := out[top]
-	out[top] = projectValue(dst, exists, srcV, p[1:])
+// projNode is the part of one value that a projection keeps: all of it, or
+// some of its map fields or list elements (by index in the source list).
+type projNode struct {
+	whole  bool
+	val    attr.Value
+	fields map[string]*projNode
+	elems  map[int]*projNode
 }
 
-func projectValue(dst attr.Value, exists bool, src attr.Value, rest Path) attr.Value {
+func (n *projNode) add(rest Path, v attr.Value) {
+	if n.whole {
+		return
+	}
 	if len(rest) == 0 {
-		return src
+		*n = projNode{whole: true, val: v}
+		return
 	}
 	e := rest[0]
+	var child *projNode
 	if e.IsIndex {
-		if !exists {
-			dst = attr.Value{Kind: attr.L}
+		if n.elems == nil {
+			n.elems = map[int]*projNode{}
 		}
-		// List projections are kept as a map from source index while building.
-		child := src.List[e.Index]
-		dst.List = append(dst.List, projectValue(attr.Value{}, false, child, rest[1:]))
-		return dst
+		if child = n.elems[e.Index]; child == nil {
+			child = &projNode{}
+			n.elems[e.Index] = child
+		}
+	} else {
+		if n.fields == nil {
+			n.fields = map[string]*projNode{}
+		}
+		if child = n.fields[e.Name]; child == nil {
+			child = &projNode{}
+			n.fields[e.Name] = child
+		}
 	}
-	if !exists {
-		dst = attr.Value{Kind: attr.M, Map: map[string]attr.Value{}}
+	child.add(rest[1:], v)
+}
+
+// build returns the kept part of src.
+func (n *projNode) build(src attr.Value) attr.Value {
+	if n.whole {
+		return n.val
 	}
-	cur, ok := dst.Map[e.Name]
-	dst.Map[e.Name] = projectValue(cur, ok, src.Map[e.Name], rest[1:])
-	return dst
+	if src.Kind == attr.L {
+		idx := make([]int, 0, len(n.elems))
+		for i := range n.elems {
+			idx = append(idx, i)
+		}
+		slices.Sort(idx)
+		out := attr.Value{Kind: attr.L, List: make([]attr.Value, 0, len(idx))}
+		for _, i := range idx {
+			out.List = append(out.List, n.elems[i].build(src.List[i]))
+		}
+		return out
+	}
+	out := attr.Value{Kind: attr.M, Map: make(map[string]attr.Value, len(n.fields))}
+	for name, c := range n.fields {
+		out.Map[name] = c.build(src.Map[name])
+	}
+	return out
 }
