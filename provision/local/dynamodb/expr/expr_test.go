@@ -49,7 +49,7 @@ func TestConditionEval(t *testing.T) {
 		{"parens", "(n = :1 OR n = :5) AND NOT s = :h", true},
 		{"operand in parens", "(n) = :5", true},
 		{"size in parens", "(size(s)) = :5", true},
-		{"operands in nested parens", "((n)) BETWEEN (:1) AND (:9) AND ((n) IN (:5))", true},
+		{"operands in parens", "(n) BETWEEN (:1) AND (:9) AND ((n) IN (:5))", true},
 		{"begins_with", "begins_with(s, :h)", true},
 		{"begins_with binary", "begins_with(b, :bin)", true},
 		{"contains set", "contains(tags, :a)", true},

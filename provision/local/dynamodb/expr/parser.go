@@ -383,7 +383,7 @@ func (ps *parser) setOperand() *Operand {
 	return nil
 }
 
-var conditionErrorOrder = []string{"syntaxFunc", "unknownFunction", "misusedFunction", "reserved", "attrName", "attrVal", "operand", "distinct", "function"}
+var conditionErrorOrder = []string{"parens", "syntaxFunc", "unknownFunction", "misusedFunction", "reserved", "attrName", "attrVal", "operand", "distinct", "function"}
 
 // ParseCondition parses a condition, filter or key condition expression.
 func ParseCondition(src string, p *Params) (*Cond, error) {
@@ -439,6 +439,7 @@ func (ps *parser) primary() *Cond {
 	t := ps.peek()
 	if t.kind == tLParen && !ps.operandInParens() {
 		ps.next()
+		ps.checkRedundantParens()
 		c := ps.or()
 		ps.expect(tRParen)
 		return c
@@ -525,6 +526,32 @@ func (ps *parser) operandList() []*Operand {
 	}
 }
 
+// checkRedundantParens, just inside a parenthesis, notes DynamoDB's error
+// for parentheses that enclose nothing but another parenthesised
+// expression, as in ((a = :v)) or ((a)) = :v.
+func (ps *parser) checkRedundantParens() {
+	if ps.peek().kind != tLParen {
+		return
+	}
+	depth := 0
+	for j := ps.i; j < len(ps.toks); j++ {
+		switch ps.toks[j].kind {
+		case tLParen:
+			depth++
+		case tRParen:
+			depth--
+			if depth == 0 {
+				if j+1 < len(ps.toks) && ps.toks[j+1].kind == tRParen {
+					ps.note("parens", "The expression has redundant parentheses;")
+				}
+				return
+			}
+		case tEOF:
+			return
+		}
+	}
+}
+
 // operandInParens reports whether the parenthesis at the current token
 // encloses an operand rather than a condition: what follows its matching
 // parenthesis is a comparator, BETWEEN or IN, which no condition can be
@@ -555,6 +582,7 @@ func (ps *parser) operand() *Operand {
 	switch {
 	case t.kind == tLParen:
 		ps.next()
+		ps.checkRedundantParens()
 		o := ps.operand()
 		ps.expect(tRParen)
 		return o
