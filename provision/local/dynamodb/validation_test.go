@@ -158,3 +158,98 @@ func TestLegacyExpectedValue(t *testing.T) {
 		})
 	}
 }
+
+// nested returns the JSON of a value with depth maps (or lists) one inside
+// another around a string.
+func nested(depth int, list bool) string {
+	v := `{"S":"x"}`
+	for i := 0; i < depth; i++ {
+		if list {
+			v = `{"L":[` + v + `]}`
+		} else {
+			v = `{"M":{"a":` + v + `}}`
+		}
+	}
+	return v
+}
+
+// TestNestingLimit checks that every write path refuses a map or list
+// nested more than 31 deep (32 levels with the scalar) as DynamoDB does,
+// and stores one 31 deep.
+func TestNestingLimit(t *testing.T) {
+	c := newClient(t)
+	tbl := countsTable(t, c)
+	const (
+		validate = "com.amazon.coral.validate#ValidationException"
+		tooDeep  = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+		noCheck  = "does not limit nesting"
+	)
+	key := `"Key":{"pk":{"S":"k"},"minute":{"S":"m"}}`
+	putItem := func(v string) string {
+		return `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"},"doc":` + v + `}}`
+	}
+	cases := []struct {
+		name, op, body string
+		status         int
+		typ, msg       string
+		skip           string
+	}{
+		{"put 31 maps", "PutItem", putItem(nested(31, false)), 200, "", "", ""},
+		{"put 31 lists", "PutItem", putItem(nested(31, true)), 200, "", "", ""},
+		{"put 32 maps", "PutItem", putItem(nested(32, false)), 400, validate, tooDeep, noCheck},
+		{"put 32 lists", "PutItem", putItem(nested(32, true)), 400, validate, tooDeep, noCheck},
+		{"put 100 maps", "PutItem", putItem(nested(100, false)), 400, validate, tooDeep, noCheck},
+		{"put deep inside a wide map", "PutItem", putItem(`{"M":{"s":{"S":"x"},"l":{"L":[{"N":"1"},` + nested(31, false) + `]}}}`), 400, validate, tooDeep, noCheck},
+		{"update SET value", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"UpdateExpression":"SET doc = :v","ExpressionAttributeValues":{":v":` + nested(32, false) + `}}`, 400, validate, tooDeep, noCheck},
+		{"update SET 31 deep", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"UpdateExpression":"SET doc = :v","ExpressionAttributeValues":{":v":` + nested(31, false) + `}}`, 200, "", "", ""},
+		{"update AttributeUpdates", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"AttributeUpdates":{"doc":{"Action":"PUT","Value":` + nested(32, true) + `}}}`, 400, validate, tooDeep, noCheck},
+		{"batch put", "BatchWriteItem", `{"RequestItems":{"` + tbl + `":[{"PutRequest":{"Item":{"pk":{"S":"b"},"minute":{"S":"m"},"doc":` + nested(32, false) + `}}}]}}`, 400, validate, tooDeep, noCheck},
+		{"transaction put", "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"t"},"minute":{"S":"m"},"doc":` + nested(32, false) + `}}}]}`, 400, validate, tooDeep, "no transactions"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.skip != "" {
+				skipOn(t, tc.skip, "dynalite")
+			}
+			resp, body := rawCall(t, "DynamoDB_20120810."+tc.op, tc.body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %.300s", resp.StatusCode, tc.status, body)
+			}
+			if tc.status == 200 {
+				return
+			}
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				t.Fatalf("body %s: %v", body, err)
+			}
+			if m["__type"] != tc.typ {
+				t.Errorf("__type %v, want %s", m["__type"], tc.typ)
+			}
+			if m["message"] != tc.msg {
+				t.Errorf("message %v, want %q", m["message"], tc.msg)
+			}
+		})
+	}
+	t.Run("transaction update", func(t *testing.T) {
+		skipOn(t, "no transactions", "dynalite")
+		resp, body := rawCall(t, "DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[{"Update":{"TableName":"`+tbl+`",`+key+`,"UpdateExpression":"SET doc = :v","ExpressionAttributeValues":{":v":`+nested(32, false)+`}}}]}`)
+		if resp.StatusCode != 400 {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+		var m struct {
+			Type    string `json:"__type"`
+			Message string
+			Reasons []struct{ Code, Message string } `json:"CancellationReasons"`
+		}
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatalf("body %s: %v", body, err)
+		}
+		if m.Type != "com.amazonaws.dynamodb.v20120810#TransactionCanceledException" ||
+			m.Message != "Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError]" {
+			t.Errorf("__type %q, Message %q", m.Type, m.Message)
+		}
+		if len(m.Reasons) != 1 || m.Reasons[0].Code != "ValidationError" || m.Reasons[0].Message != tooDeep {
+			t.Errorf("CancellationReasons %+v", m.Reasons)
+		}
+	})
+}
