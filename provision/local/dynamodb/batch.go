@@ -130,9 +130,13 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 	}
 	out := map[string]any{"UnprocessedItems": map[string]any{}}
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
+		units := map[*table]float64{}
+		for _, w := range writes {
+			units[w.t] += writeUnits(w.old, w.item)
+		}
 		var cc []map[string]any
 		for _, name := range attr.SortedKeys(tables) {
-			cc = append(cc, map[string]any{"TableName": name, "CapacityUnits": float64(len(in.RequestItems[name]))})
+			cc = append(cc, map[string]any{"TableName": name, "CapacityUnits": units[tables[name]]})
 		}
 		out["ConsumedCapacity"] = cc
 	}
@@ -174,10 +178,12 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 		return nil, validation("Too many items requested for the BatchGetItem call")
 	}
 	type get struct {
-		t     *table
-		name  string
-		keys  [][]byte
-		paths []expr.Path
+		t          *table
+		name       string
+		keys       [][]byte
+		paths      []expr.Path
+		consistent bool
+		units      float64 // ConsumedCapacity
 	}
 	var gets []get
 	for _, name := range attr.SortedKeys(in.RequestItems) {
@@ -194,7 +200,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 		if err := checkUnused(p); err != nil {
 			return nil, err
 		}
-		g := get{t: t, name: name, paths: paths}
+		g := get{t: t, name: name, paths: paths, consistent: ka.ConsistentRead != nil && *ka.ConsistentRead}
 		seen := map[string]bool{}
 		for _, k := range ka.Keys {
 			key, err := t.keyOf(k)
@@ -211,7 +217,8 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 	}
 	responses := map[string][]attr.Item{}
 	err := s.env.DB.View(func(tx *bolt.Tx) error {
-		for _, g := range gets {
+		for i := range gets {
+			g := &gets[i]
 			b := tx.Bucket(g.t.bucket)
 			if b == nil {
 				return notFound("Requested resource not found")
@@ -222,6 +229,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 				if err != nil {
 					return err
 				}
+				g.units += readUnits(it, g.consistent)
 				if it == nil {
 					continue
 				}
@@ -241,7 +249,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
 		var cc []map[string]any
 		for _, g := range gets {
-			cc = append(cc, map[string]any{"TableName": g.name, "CapacityUnits": float64(len(g.keys))})
+			cc = append(cc, map[string]any{"TableName": g.name, "CapacityUnits": g.units})
 		}
 		out["ConsumedCapacity"] = cc
 	}

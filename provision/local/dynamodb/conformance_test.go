@@ -1520,6 +1520,42 @@ func TestWireProtocol(t *testing.T) {
 			t.Errorf("__type namespace: %s", m["__type"])
 		}
 	})
+	t.Run("error namespaces", func(t *testing.T) {
+		c := newClient(t)
+		name := countsTable(t, c)
+		put(t, c, name, item{"pk": s("w"), "minute": s("m")})
+		cases := []struct {
+			name, body, op, typ, msg string
+		}{
+			{"validation", `{"TableName":"` + name + `","Item":{"pk":{"S":"w"},"minute":{"S":"m"},"x":{"NULL":false}}}`, "PutItem",
+				"com.amazon.coral.validate#ValidationException", "One or more parameter values were invalid: Null attribute value types must have the value of true"},
+			{"serialization", `{"TableName":["x"]}`, "GetItem", "com.amazon.coral.service#SerializationException", ""},
+			{"not found", `{"TableName":"nope"}`, "DescribeTable",
+				"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "Requested resource not found: Table: nope not found"},
+			{"conditional", `{"TableName":"` + name + `","Item":{"pk":{"S":"w"},"minute":{"S":"m"}},"ConditionExpression":"attribute_not_exists(pk)"}`, "PutItem",
+				"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", "The conditional request failed"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, body := rawCall(t, "DynamoDB_20120810."+tc.op, tc.body)
+				m := check(t, resp, body, 400, "")
+				if m["__type"] != tc.typ {
+					t.Errorf("__type %v, want %s", m["__type"], tc.typ)
+				}
+				if tc.msg != "" && m["message"] != tc.msg {
+					t.Errorf("message %v, want %q", m["message"], tc.msg)
+				}
+			})
+		}
+		t.Run("unknown operation", func(t *testing.T) {
+			skipOn(t, "answers unknown operations in XML", "dynalite")
+			resp, body := rawCall(t, "DynamoDB_20120810.Nope", "{}")
+			m := check(t, resp, body, 400, "")
+			if m["__type"] != "com.amazon.coral.service#UnknownOperationException" {
+				t.Errorf("__type %v", m["__type"])
+			}
+		})
+	})
 	t.Run("transaction message field", func(t *testing.T) {
 		skipOn(t, "no transactions", "dynalite")
 		c := newClient(t)

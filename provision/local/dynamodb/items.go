@@ -182,10 +182,36 @@ func capacity(rc *string, table string, units float64) map[string]any {
 	return c
 }
 
-func writeUnits(it attr.Item) float64 {
-	n := (it.Size() + 1023) / 1024
-	if n < 1 {
-		n = 1
+// writeUnits is what a single-item write consumes: one unit per 1 KB,
+// rounded up, of the larger of the item before and after the write (nil when
+// absent), at least one.
+func writeUnits(items ...attr.Item) float64 {
+	n := 1
+	for _, it := range items {
+		if it != nil {
+			n = max(n, (it.Size()+1023)/1024)
+		}
+	}
+	return float64(n)
+}
+
+// readUnits is what reading one item (nil when absent) consumes: one unit
+// per 4 KB, rounded up, at least one, halved for an eventually consistent
+// read.
+func readUnits(it attr.Item, consistent bool) float64 {
+	size := 0
+	if it != nil {
+		size = it.Size()
+	}
+	return readUnitsOf(size, consistent)
+}
+
+// readUnitsOf is what reading size bytes in one go consumes; Query and Scan
+// round a page's total, not each item.
+func readUnitsOf(size int, consistent bool) float64 {
+	n := max(1, (size+4095)/4096)
+	if !consistent {
+		return float64(n) / 2
 	}
 	return float64(n)
 }
@@ -268,7 +294,7 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if w.returnValues == "ALL_OLD" && res.old != nil {
 		out["Attributes"] = res.old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(in.Item)); c != nil {
+	if c := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.old, in.Item)); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -388,10 +414,7 @@ func (s *Service) getItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	units := 0.5
-	if in.ConsistentRead != nil && *in.ConsistentRead {
-		units = 1
-	}
+	units := readUnits(it, in.ConsistentRead != nil && *in.ConsistentRead)
 	if it != nil && paths != nil {
 		it = expr.Project(it, paths)
 	}
@@ -477,7 +500,7 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 	if w.returnValues == "ALL_OLD" && res.old != nil {
 		out["Attributes"] = res.old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, m.TableName, 1); c != nil {
+	if c := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.old)); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -608,7 +631,7 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	case "UPDATED_NEW":
 		attrs = expr.Project(res.new, u.Paths())
 	}
-	cc := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.new))
+	cc := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.old, res.new))
 	if cc == nil {
 		b := []byte(`{`)
 		if len(attrs) > 0 {

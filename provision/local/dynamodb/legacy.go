@@ -147,14 +147,21 @@ func expectedCondition(expected map[string]expectedAttr, operator *string) (*exp
 	var conds []*expr.Cond
 	for _, name := range attr.SortedKeys(expected) {
 		e := expected[name]
+		if e.Value != nil && e.AttributeValueList != nil {
+			return nil, validation("One or more parameter values were invalid: Value and AttributeValueList cannot be used together for Attribute: " + name)
+		}
 		if e.ComparisonOperator != nil {
-			if e.Value != nil {
-				return nil, validation("One or more parameter values were invalid: Value and AttributeValueList cannot be used together for Attribute: " + name)
-			}
 			if e.Exists != nil {
 				return nil, validation("One or more parameter values were invalid: Exists and ComparisonOperator cannot be used together for Attribute: " + name)
 			}
-			c, err := legacyCondition(name, *e.ComparisonOperator, e.AttributeValueList)
+			// DynamoDB takes Value as a one-element AttributeValueList.
+			values := e.AttributeValueList
+			if e.Value != nil {
+				values = []attr.Value{*e.Value}
+			} else if _, known := operandCounts[*e.ComparisonOperator]; known && values == nil && *e.ComparisonOperator != "NULL" && *e.ComparisonOperator != "NOT_NULL" {
+				return nil, validation("One or more parameter values were invalid: Value or AttributeValueList must be used with ComparisonOperator: " + *e.ComparisonOperator + " for Attribute: " + name)
+			}
+			c, err := legacyCondition(name, *e.ComparisonOperator, values)
 			if err != nil {
 				return nil, err
 			}
@@ -167,7 +174,11 @@ func expectedCondition(expected map[string]expectedAttr, operator *string) (*exp
 		exists := e.Exists == nil || *e.Exists
 		switch {
 		case exists && e.Value == nil:
-			return nil, validation("One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: " + name)
+			was := "null"
+			if e.Exists != nil {
+				was = "true"
+			}
+			return nil, validation("One or more parameter values were invalid: Value must be provided when Exists is " + was + " for Attribute: " + name)
 		case !exists && e.Value != nil:
 			return nil, validation("One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: " + name)
 		case exists:

@@ -236,6 +236,7 @@ type readPlan struct {
 	segment    int
 	segments   int
 	capacityRC *string
+	consistent bool // ConsistentRead, for ConsumedCapacity
 }
 
 type readResult struct {
@@ -294,7 +295,8 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity}
+	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity,
+		consistent: in.ConsistentRead != nil && *in.ConsistentRead}
 	if in.IndexName != nil {
 		for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
 			for i := range group {
@@ -833,7 +835,7 @@ func (s *Service) read(body []byte, isQuery bool) (any, error) {
 		b = append(b, `,"LastEvaluatedKey":`...)
 		b = attr.AppendItemJSON(b, r.last)
 	}
-	if cc := capacity(p.capacityRC, p.m.TableName, float64((r.size+4095)/4096+1)/2); cc != nil {
+	if cc := capacity(p.capacityRC, p.m.TableName, readUnitsOf(r.size, p.consistent)); cc != nil {
 		b = append(b, `,"ConsumedCapacity":`...)
 		cb, _ := json.Marshal(cc)
 		b = append(b, cb...)

@@ -21,6 +21,23 @@ const TargetPrefix = "DynamoDB_20120810"
 
 const errorNamespace = "com.amazonaws.dynamodb.v20120810#"
 
+// errorTypeName is the __type DynamoDB sends for an error type: validation
+// errors come from the request validator and protocol errors from the
+// service framework, each in its own namespace; the rest are DynamoDB's.
+// SDKs strip the namespace, so only raw HTTP clients see the difference.
+func errorTypeName(typ string) string {
+	switch typ {
+	case "ValidationException":
+		return "com.amazon.coral.validate#" + typ
+	case "SerializationException", "UnknownOperationException",
+		"MissingAuthenticationTokenException", "AccessDeniedException",
+		"IncompleteSignatureException", "InvalidSignatureException",
+		"UnrecognizedClientException":
+		return "com.amazon.coral.service#" + typ
+	}
+	return errorNamespace + typ
+}
+
 // Service serves DynamoDB requests.
 type Service struct {
 	env *service.Env
@@ -174,7 +191,7 @@ type apiError struct {
 func (e *apiError) Error() string { return e.Type + ": " + e.Msg }
 
 func (s *Service) writeError(w http.ResponseWriter, e *apiError) {
-	body := map[string]any{"__type": errorNamespace + e.Type}
+	body := map[string]any{"__type": errorTypeName(e.Type)}
 	if e.Upper {
 		body["Message"] = e.Msg
 	} else {

@@ -298,8 +298,12 @@ func (t *table) keyOfItem(it attr.Item, m *tableMeta) ([]byte, error) {
 	return storageKey(h, r), nil
 }
 
-// checkItem applies the size limit and the secondary index key rules.
+// checkItem applies the nesting and size limits and the secondary index key
+// rules.
 func checkItem(it attr.Item, m *tableMeta) error {
+	if attr.TooDeep(it) {
+		return validation("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")
+	}
 	if it.Size() > maxItemSize {
 		return validation("Item size has exceeded the maximum allowed size")
 	}

@@ -216,7 +216,9 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
 		units := map[string]float64{}
 		for _, p := range plans {
-			units[p.m.TableName] += 2
+			// Two writes (prepare and commit) of the larger of the item
+			// before and after, as for a single-item write.
+			units[p.m.TableName] += 2 * writeUnits(p.old, p.new)
 		}
 		var cc []map[string]any
 		for _, name := range attr.SortedKeys(units) {

@@ -93,3 +93,163 @@ func TestValidationMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestLegacyExpectedValue checks Expected conditions that give Value with a
+// ComparisonOperator, which DynamoDB takes as a one-element
+// AttributeValueList: exact status, __type and message for each request.
+func TestLegacyExpectedValue(t *testing.T) {
+	c := newClient(t)
+	tbl := countsTable(t, c)
+	put(t, c, tbl, item{"pk": s("k"), "minute": s("m"), "x": s("a"), "n": n("5")})
+	putWith := func(expected string) string {
+		return `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"},"x":{"S":"a"},"n":{"N":"5"}},"Expected":` + expected + `}`
+	}
+	const (
+		validate = "com.amazon.coral.validate#ValidationException"
+		failed   = "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
+	)
+	cases := []struct {
+		name, body string
+		status     int
+		typ, msg   string
+		skip       string // why dynalite differs, if it does
+	}{
+		{"EQ with Value holds", putWith(`{"x":{"ComparisonOperator":"EQ","Value":{"S":"a"}}}`), 200, "", "", ""},
+		{"EQ with Value fails", putWith(`{"x":{"ComparisonOperator":"EQ","Value":{"S":"b"}}}`), 400, failed, "The conditional request failed", ""},
+		{"NE with Value holds", putWith(`{"x":{"ComparisonOperator":"NE","Value":{"S":"b"}}}`), 200, "", "", ""},
+		{"GT with Value holds", putWith(`{"n":{"ComparisonOperator":"GT","Value":{"N":"4"}}}`), 200, "", "", ""},
+		{"BEGINS_WITH with Value fails", putWith(`{"x":{"ComparisonOperator":"BEGINS_WITH","Value":{"S":"z"}}}`), 400, failed, "The conditional request failed", ""},
+		{"Value and AttributeValueList", putWith(`{"x":{"ComparisonOperator":"EQ","Value":{"S":"a"},"AttributeValueList":[{"S":"a"}]}}`), 400, validate,
+			"One or more parameter values were invalid: Value and AttributeValueList cannot be used together for Attribute: x", ""},
+		{"Value and AttributeValueList without operator", putWith(`{"x":{"Value":{"S":"a"},"AttributeValueList":[{"S":"a"}]}}`), 400, validate,
+			"One or more parameter values were invalid: Value and AttributeValueList cannot be used together for Attribute: x", ""},
+		{"operator without values", putWith(`{"x":{"ComparisonOperator":"EQ"}}`), 400, validate,
+			"One or more parameter values were invalid: Value or AttributeValueList must be used with ComparisonOperator: EQ for Attribute: x", ""},
+		{"NULL with Value", putWith(`{"x":{"ComparisonOperator":"NULL","Value":{"S":"a"}}}`), 400, validate,
+			"One or more parameter values were invalid: Invalid number of argument(s) for the NULL ComparisonOperator", ""},
+		{"BETWEEN with Value", putWith(`{"n":{"ComparisonOperator":"BETWEEN","Value":{"N":"1"}}}`), 400, validate,
+			"One or more parameter values were invalid: Invalid number of argument(s) for the BETWEEN ComparisonOperator", ""},
+		{"NOT_NULL without values holds", putWith(`{"x":{"ComparisonOperator":"NOT_NULL"}}`), 200, "", "", ""},
+		{"Exists absent without Value", putWith(`{"x":{}}`), 400, validate,
+			"One or more parameter values were invalid: Value must be provided when Exists is null for Attribute: x", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.skip != "" {
+				skipOn(t, tc.skip, "dynalite")
+			}
+			resp, body := rawCall(t, "DynamoDB_20120810.PutItem", tc.body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if tc.status == 200 {
+				return
+			}
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				t.Fatalf("body %s: %v", body, err)
+			}
+			if m["__type"] != tc.typ {
+				t.Errorf("__type %v, want %s", m["__type"], tc.typ)
+			}
+			if m["message"] != tc.msg {
+				t.Errorf("message %v, want %q", m["message"], tc.msg)
+			}
+		})
+	}
+}
+
+// nested returns the JSON of a value with depth maps (or lists) one inside
+// another around a string.
+func nested(depth int, list bool) string {
+	v := `{"S":"x"}`
+	for i := 0; i < depth; i++ {
+		if list {
+			v = `{"L":[` + v + `]}`
+		} else {
+			v = `{"M":{"a":` + v + `}}`
+		}
+	}
+	return v
+}
+
+// TestNestingLimit checks that every write path refuses a map or list
+// nested more than 31 deep (32 levels with the scalar) as DynamoDB does,
+// and stores one 31 deep.
+func TestNestingLimit(t *testing.T) {
+	c := newClient(t)
+	tbl := countsTable(t, c)
+	const (
+		validate = "com.amazon.coral.validate#ValidationException"
+		tooDeep  = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+		noCheck  = "does not limit nesting"
+	)
+	key := `"Key":{"pk":{"S":"k"},"minute":{"S":"m"}}`
+	putItem := func(v string) string {
+		return `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"minute":{"S":"m"},"doc":` + v + `}}`
+	}
+	cases := []struct {
+		name, op, body string
+		status         int
+		typ, msg       string
+		skip           string
+	}{
+		{"put 31 maps", "PutItem", putItem(nested(31, false)), 200, "", "", ""},
+		{"put 31 lists", "PutItem", putItem(nested(31, true)), 200, "", "", ""},
+		{"put 32 maps", "PutItem", putItem(nested(32, false)), 400, validate, tooDeep, noCheck},
+		{"put 32 lists", "PutItem", putItem(nested(32, true)), 400, validate, tooDeep, noCheck},
+		{"put 100 maps", "PutItem", putItem(nested(100, false)), 400, validate, tooDeep, noCheck},
+		{"put deep inside a wide map", "PutItem", putItem(`{"M":{"s":{"S":"x"},"l":{"L":[{"N":"1"},` + nested(31, false) + `]}}}`), 400, validate, tooDeep, noCheck},
+		{"update SET value", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"UpdateExpression":"SET doc = :v","ExpressionAttributeValues":{":v":` + nested(32, false) + `}}`, 400, validate, tooDeep, noCheck},
+		{"update SET 31 deep", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"UpdateExpression":"SET doc = :v","ExpressionAttributeValues":{":v":` + nested(31, false) + `}}`, 200, "", "", ""},
+		{"update AttributeUpdates", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"AttributeUpdates":{"doc":{"Action":"PUT","Value":` + nested(32, true) + `}}}`, 400, validate, tooDeep, noCheck},
+		{"batch put", "BatchWriteItem", `{"RequestItems":{"` + tbl + `":[{"PutRequest":{"Item":{"pk":{"S":"b"},"minute":{"S":"m"},"doc":` + nested(32, false) + `}}}]}}`, 400, validate, tooDeep, noCheck},
+		{"transaction put", "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"t"},"minute":{"S":"m"},"doc":` + nested(32, false) + `}}}]}`, 400, validate, tooDeep, "no transactions"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.skip != "" {
+				skipOn(t, tc.skip, "dynalite")
+			}
+			resp, body := rawCall(t, "DynamoDB_20120810."+tc.op, tc.body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %.300s", resp.StatusCode, tc.status, body)
+			}
+			if tc.status == 200 {
+				return
+			}
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				t.Fatalf("body %s: %v", body, err)
+			}
+			if m["__type"] != tc.typ {
+				t.Errorf("__type %v, want %s", m["__type"], tc.typ)
+			}
+			if m["message"] != tc.msg {
+				t.Errorf("message %v, want %q", m["message"], tc.msg)
+			}
+		})
+	}
+	t.Run("transaction update", func(t *testing.T) {
+		skipOn(t, "no transactions", "dynalite")
+		resp, body := rawCall(t, "DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[{"Update":{"TableName":"`+tbl+`",`+key+`,"UpdateExpression":"SET doc = :v","ExpressionAttributeValues":{":v":`+nested(32, false)+`}}}]}`)
+		if resp.StatusCode != 400 {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+		var m struct {
+			Type    string `json:"__type"`
+			Message string
+			Reasons []struct{ Code, Message string } `json:"CancellationReasons"`
+		}
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatalf("body %s: %v", body, err)
+		}
+		if m.Type != "com.amazonaws.dynamodb.v20120810#TransactionCanceledException" ||
+			m.Message != "Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError]" {
+			t.Errorf("__type %q, Message %q", m.Type, m.Message)
+		}
+		if len(m.Reasons) != 1 || m.Reasons[0].Code != "ValidationError" || m.Reasons[0].Message != tooDeep {
+			t.Errorf("CancellationReasons %+v", m.Reasons)
+		}
+	})
+}

@@ -223,3 +223,36 @@ func TestAppendStringEscapesAsJSONDoes(t *testing.T) {
 		}
 	}
 }
+
+func TestNesting(t *testing.T) {
+	wrap := func(v Value, n int, list bool) Value {
+		for i := 0; i < n; i++ {
+			if list {
+				v = Value{Kind: L, List: []Value{v}}
+			} else {
+				v = Value{Kind: M, Map: map[string]Value{"a": v}}
+			}
+		}
+		return v
+	}
+	s := Value{Kind: S, Str: "x"}
+	for _, tc := range []struct {
+		v    Value
+		want int
+	}{
+		{s, 0},
+		{Value{Kind: SS, Strs: []string{"a"}}, 0},
+		{Value{Kind: M, Map: map[string]Value{}}, 1},
+		{wrap(s, 1, false), 1},
+		{wrap(wrap(s, 3, true), 2, false), 5},
+		{wrap(s, MaxNesting, false), MaxNesting},
+		{wrap(s, 1000, true), MaxNesting + 1},
+	} {
+		if got := tc.v.Nesting(); got != tc.want {
+			t.Errorf("Nesting() = %d, want %d", got, tc.want)
+		}
+	}
+	if TooDeep(Item{"a": wrap(s, MaxNesting, false)}) || !TooDeep(Item{"a": s, "b": wrap(s, MaxNesting+1, true)}) {
+		t.Error("TooDeep")
+	}
+}

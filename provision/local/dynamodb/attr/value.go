@@ -238,3 +238,36 @@ func (v Value) String() string {
 	sb.WriteString("}")
 	return sb.String()
 }
+
+// MaxNesting is the deepest DynamoDB stores a document value: 31 maps or
+// lists inside one another, the attribute's own value counted.
+const MaxNesting = 31
+
+// Nesting is how many maps or lists are nested in v along its deepest path,
+// v itself counted: 0 for a scalar or set, 1 for a map of scalars. It stops
+// counting past MaxNesting+1.
+func (v Value) Nesting() int { return v.nesting(MaxNesting + 1) }
+
+func (v Value) nesting(limit int) int {
+	if v.Kind != M && v.Kind != L || limit == 0 {
+		return 0
+	}
+	deepest := 0
+	for _, c := range v.Map {
+		deepest = max(deepest, c.nesting(limit-1))
+	}
+	for _, c := range v.List {
+		deepest = max(deepest, c.nesting(limit-1))
+	}
+	return 1 + deepest
+}
+
+// TooDeep reports whether a value of it is nested beyond MaxNesting.
+func TooDeep(it Item) bool {
+	for _, v := range it {
+		if v.Nesting() > MaxNesting {
+			return true
+		}
+	}
+	return false
+}
