@@ -119,17 +119,7 @@ func (s *Service) loadConsumers() error {
 }
 
 func (s *Service) resumeConsumerTransition(c *consumer) {
-	var d time.Duration
-	switch c.meta.Status {
-	case statusCreating:
-		d = s.env.CreateDelay
-	case statusDeleting:
-		d = s.env.DeleteDelay
-	default:
-		return
-	}
-	left := d - s.now().Sub(time.UnixMilli(c.meta.StatusSinceMs))
-	s.after(max(left, 0), func() { s.finishConsumerTransition(c) })
+	s.resumeAfter(c.meta.Status, c.meta.StatusSinceMs, func() { s.finishConsumerTransition(c) })
 }
 
 // finishConsumerTransition ends CREATING (the consumer becomes ACTIVE) or

@@ -191,8 +191,14 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 
 // resumeTransition schedules the end of a state change found at start-up.
 func (s *Service) resumeTransition(st *stream) {
+	s.resumeAfter(st.meta.Status, st.meta.StatusSinceMs, func() { s.finishTransition(st) })
+}
+
+// resumeAfter schedules finish, the end of a state change (of a stream or
+// a consumer) found at start-up, at what is left of its status's delay.
+func (s *Service) resumeAfter(status string, sinceMs int64, finish func()) {
 	var d time.Duration
-	switch st.meta.Status {
+	switch status {
 	case statusCreating:
 		d = s.env.CreateDelay
 	case statusDeleting:
@@ -202,8 +208,8 @@ func (s *Service) resumeTransition(st *stream) {
 	default:
 		return
 	}
-	left := d - s.now().Sub(time.UnixMilli(st.meta.StatusSinceMs))
-	s.after(max(left, 0), func() { s.finishTransition(st) })
+	left := d - s.now().Sub(time.UnixMilli(sinceMs))
+	s.after(max(left, 0), finish)
 }
 
 // finishTransition ends CREATING, UPDATING (applying the resharding) or
