@@ -196,14 +196,7 @@ func TestChannelsSurviveRestart(t *testing.T) {
 	}
 	dir := t.TempDir()
 	start := func(delay time.Duration) (*local.Server, *kinesis.Client) {
-		opts := local.DefaultOptions()
-		opts.Addr, opts.DataDir = "127.0.0.1:0", dir
-		opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = delay, delay, delay
-		srv, err := local.Start(context.Background(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return srv, newClient(srv.URL(), "AKIAFAKE", "secret")
+		return startOnDir(t, dir, delay, delay, delay)
 	}
 	ctx := context.Background()
 	srv, c := start(-1)

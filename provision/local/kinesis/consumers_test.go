@@ -215,14 +215,7 @@ func TestEFOConsumersSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	start := func(createDelay time.Duration) (*local.Server, *kinesis.Client) {
-		opts := local.DefaultOptions()
-		opts.Addr, opts.DataDir = "127.0.0.1:0", dir
-		opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = createDelay, createDelay, -1
-		srv, err := local.Start(ctx, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return srv, newClient(srv.URL(), "AKIAFAKE", "secret")
+		return startOnDir(t, dir, createDelay, createDelay, -1)
 	}
 	stop := func(srv *local.Server) {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -234,3 +234,17 @@ func (tg *target) rawPost(t *testing.T, target, contentType string, body []byte)
 	}
 	return resp, b
 }
+
+// startOnDir starts spk's endpoint durably on dir with the given create,
+// delete and update delays, for tests that restart it on the same data.
+func startOnDir(t *testing.T, dir string, create, del, update time.Duration) (*local.Server, *kinesis.Client) {
+	t.Helper()
+	opts := local.DefaultOptions()
+	opts.Addr, opts.DataDir = "127.0.0.1:0", dir
+	opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = create, del, update
+	srv, err := local.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, newClient(srv.URL(), "AKIAFAKE", "secret")
+}

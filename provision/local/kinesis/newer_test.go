@@ -467,14 +467,7 @@ func TestNewerSettingsSurviveRestart(t *testing.T) {
 	}
 	dir := t.TempDir()
 	start := func(updateDelay time.Duration) (*local.Server, *kinesis.Client) {
-		opts := local.DefaultOptions()
-		opts.Addr, opts.DataDir = "127.0.0.1:0", dir
-		opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = -1, -1, updateDelay
-		srv, err := local.Start(context.Background(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return srv, newClient(srv.URL(), "AKIAFAKE", "secret")
+		return startOnDir(t, dir, -1, -1, updateDelay)
 	}
 	ctx := context.Background()
 	summary := func(c *kinesis.Client, name string) *types.StreamDescriptionSummary {

@@ -474,14 +474,7 @@ func TestStreamSettingsSurviveRestart(t *testing.T) {
 	}
 	dir := t.TempDir()
 	start := func(updateDelay time.Duration) (*local.Server, *kinesis.Client) {
-		opts := local.DefaultOptions()
-		opts.Addr, opts.DataDir = "127.0.0.1:0", dir
-		opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = -1, -1, updateDelay
-		srv, err := local.Start(context.Background(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return srv, newClient(srv.URL(), "AKIAFAKE", "secret")
+		return startOnDir(t, dir, -1, -1, updateDelay)
 	}
 	ctx := context.Background()
 	srv, c := start(time.Hour) // updates stay UPDATING until the restart
