@@ -116,6 +116,9 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 			if err != nil {
 				return err
 			}
+			if err := s.recordChange(tx, w.t, old, w.item, false); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -281,7 +281,10 @@ func (s *Service) putItem(body []byte) (any, error) {
 			return nil
 		}
 		res.old, res.new = old, in.Item
-		return b.Put(key, attr.AppendItem(nil, in.Item))
+		if err := b.Put(key, attr.AppendItem(nil, in.Item)); err != nil {
+			return err
+		}
+		return s.recordChange(tx, t, old, in.Item, false)
 	})
 	if err != nil {
 		return nil, err
@@ -487,7 +490,10 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 		if old == nil {
 			return nil
 		}
-		return b.Delete(key)
+		if err := b.Delete(key); err != nil {
+			return err
+		}
+		return s.recordChange(tx, t, old, nil, false)
 	})
 	if err != nil {
 		return nil, err
@@ -609,7 +615,10 @@ func (s *Service) updateItem(body []byte) (any, error) {
 			return nil
 		}
 		res.old, res.new = old, next
-		return b.Put(key, attr.AppendItem(nil, next))
+		if err := b.Put(key, attr.AppendItem(nil, next)); err != nil {
+			return err
+		}
+		return s.recordChange(tx, t, old, next, false)
 	})
 	if err != nil {
 		return nil, err

@@ -186,6 +186,11 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 			if err != nil {
 				return err
 			}
+			if p.kind != "ConditionCheck" {
+				if err := s.recordChange(tx, p.t, p.old, p.new, false); err != nil {
+					return err
+				}
+			}
 		}
 		if token != nil {
 			rec := make([]byte, 40)

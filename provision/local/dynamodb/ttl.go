@@ -149,6 +149,9 @@ func (s *Service) sweepExpired() {
 				if err := b.Delete(k); err != nil {
 					return err
 				}
+				if err := s.recordChange(tx, tg.t, it, nil, true); err != nil {
+					return err
+				}
 				removed = append(removed, it)
 			}
 			return nil

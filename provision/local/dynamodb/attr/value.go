@@ -271,3 +271,18 @@ func TooDeep(it Item) bool {
 	}
 	return false
 }
+
+// EqualItems reports whether two items hold the same attributes with Equal
+// values.
+func EqualItems(a, b Item) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok || !Equal(av, bv) {
+			return false
+		}
+	}
+	return true
+}
