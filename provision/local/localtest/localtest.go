@@ -106,3 +106,23 @@ func AWSCLI(t *testing.T) string {
 	t.Skip("the AWS CLI v2 is not installed")
 	return ""
 }
+
+// Boto3 returns a python3 that can import boto3 (Debian python3-boto3). It
+// fails the test in CI, where .ci/run installs it, and skips it elsewhere.
+func Boto3(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		path, err := exec.LookPath(p)
+		if err != nil {
+			continue
+		}
+		if err := exec.Command(path, "-c", "import boto3").Run(); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("python3 with boto3 is required in CI (Debian package python3-boto3)")
+	}
+	t.Skip("python3 with boto3 is not installed")
+	return ""
+}
