@@ -4,8 +4,9 @@
 // range EventType S), PutItem calls/s and Query items/s. Each endpoint runs
 // as its own process, so its peak RSS (VmHWM) is its own.
 //
-// Four endpoints are measured in the same run: spk durable (fsync on every
-// group commit, the default), spk in memory (no fsync: the CPU cost alone),
+// Five endpoints are measured in the same run: spk durable (fsync on every
+// group commit, the default), spk durable with a DynamoDB stream on the
+// benchmark table (every write also appends a stream record), spk in memory (no fsync: the CPU cost alone),
 // dynalite (in memory) and a do-nothing endpoint. The do-nothing endpoint
 // answers every request with a canned response of the right shape and size
 // and does no work at all, so it is the most any endpoint can reach with
@@ -74,7 +75,7 @@ func main() {
 	flag.IntVar(&o.keys, "keys", 60, "distinct counter keys")
 	flag.IntVar(&o.queryRows, "query-rows", 100, "items per queried partition")
 	flag.StringVar(&o.dynalite, "dynalite", "test/peers/node_modules/.bin/dynalite", "dynalite executable")
-	flag.StringVar(&o.endpoints, "endpoints", "spk,spk-memory,dynalite,ceiling", "endpoints to measure, in order: spk (durable), spk-memory, dynalite, ceiling (a do-nothing endpoint)")
+	flag.StringVar(&o.endpoints, "endpoints", "spk,spk-stream,spk-memory,dynalite,ceiling", "endpoints to measure, in order: spk (durable), spk-stream (durable, the table with a DynamoDB stream), spk-memory, dynalite, ceiling (a do-nothing endpoint)")
 	flag.StringVar(&o.only, "only", "", "measure only this: update, put or query")
 	flag.BoolVar(&o.sdk, "sdk", false, "drive the endpoints with aws-sdk-go-v2 (signing, retries, full decoding) instead of pre-built requests")
 	flag.StringVar(&o.serveDir, "serve", "", "internal: serve spk's endpoint on this data directory")
@@ -137,9 +138,10 @@ func serve(dir string, inMemory bool, profile string) error {
 
 // target is a running endpoint process.
 type target struct {
-	name string
-	url  string
-	cmd  *exec.Cmd
+	name   string
+	url    string
+	cmd    *exec.Cmd
+	stream bool // the benchmark table has a DynamoDB stream (NEW_AND_OLD_IMAGES)
 }
 
 func (t *target) stop() {
@@ -169,7 +171,7 @@ func (t *target) peakRSS() int {
 	return 0
 }
 
-func startSpk(o options, inMemory bool) (*target, error) {
+func startSpk(o options, inMemory, stream bool) (*target, error) {
 	dir, err := os.MkdirTemp("", "spk-bench-*")
 	if err != nil {
 		return nil, err
@@ -180,10 +182,17 @@ func startSpk(o options, inMemory bool) (*target, error) {
 		args = append(args, "-serve-in-memory")
 		name = "spk (in memory, no fsync)"
 	}
+	if stream {
+		name = "spk (durable, stream enabled)"
+	}
 	if o.profile != "" {
 		args = append(args, "-spk-cpuprofile", o.profile)
 	}
-	return startSelf(name, args...)
+	t, err := startSelf(name, args...)
+	if t != nil {
+		t.stream = stream
+	}
+	return t, err
 }
 
 // startNoop starts the do-nothing endpoint.
@@ -250,8 +259,12 @@ func newClient(url string, conns int) *rawaws.Client {
 
 const table = "counts"
 
-func setup(c *rawaws.Client, o options) error {
-	_, err := c.Call("CreateTable", []byte(`{"TableName":"`+table+`","BillingMode":"PAY_PER_REQUEST",`+
+func setup(c *rawaws.Client, o options, stream bool) error {
+	spec := ""
+	if stream {
+		spec = `"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"},`
+	}
+	_, err := c.Call("CreateTable", []byte(`{"TableName":"`+table+`","BillingMode":"PAY_PER_REQUEST",`+spec+
 		`"AttributeDefinitions":[{"AttributeName":"BucketStart","AttributeType":"S"},{"AttributeName":"EventType","AttributeType":"S"}],`+
 		`"KeySchema":[{"AttributeName":"BucketStart","KeyType":"HASH"},{"AttributeName":"EventType","KeyType":"RANGE"}]}`))
 	if err != nil {
@@ -326,7 +339,7 @@ var putSeq atomic.Int64
 
 func bench(t *target, o options) (*result, error) {
 	c := newClient(t.url, o.clients)
-	if err := setup(c, o); err != nil {
+	if err := setup(c, o, t.stream); err != nil {
 		return nil, err
 	}
 	r := &result{}
@@ -411,15 +424,17 @@ func run(o options) error {
 		var err error
 		switch ep = strings.TrimSpace(ep); ep {
 		case "spk":
-			t, err = startSpk(o, false)
+			t, err = startSpk(o, false, false)
+		case "spk-stream":
+			t, err = startSpk(o, false, true)
 		case "spk-memory":
-			t, err = startSpk(o, true)
+			t, err = startSpk(o, true, false)
 		case "dynalite":
 			t, err = startDynalite(o.dynalite)
 		case "ceiling":
 			t, err = startNoop(o)
 		default:
-			return fmt.Errorf("unknown endpoint %q in -endpoints; use spk, spk-memory, dynalite or ceiling", ep)
+			return fmt.Errorf("unknown endpoint %q in -endpoints; use spk, spk-stream, spk-memory, dynalite or ceiling", ep)
 		}
 		if err != nil {
 			return err
@@ -448,6 +463,7 @@ func run(o options) error {
 	ratio("ratio ceiling/dynalite", byKey["ceiling"], byKey["dynalite"])
 	ratio("spk as a share of the ceiling", byKey["spk"], byKey["ceiling"])
 	ratio("spk in memory, share of ceiling", byKey["spk-memory"], byKey["ceiling"])
+	ratio("spk with a stream / without", byKey["spk-stream"], byKey["spk"])
 	return nil
 }
 
