@@ -1,8 +1,6 @@
 package dynamodb
 
 import (
-	"fmt"
-
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
@@ -19,8 +17,9 @@ type writeRequest struct {
 }
 
 type batchWriteInput struct {
-	RequestItems           map[string][]writeRequest `json:"RequestItems"`
-	ReturnConsumedCapacity *string                   `json:"ReturnConsumedCapacity"`
+	RequestItems                map[string][]writeRequest `json:"RequestItems"`
+	ReturnConsumedCapacity      *string                   `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics *string                   `json:"ReturnItemCollectionMetrics"`
 }
 
 type batchWrite struct {
@@ -35,23 +34,8 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.RequestItems == nil {
-		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null")
-	}
-	if len(in.RequestItems) == 0 {
-		return nil, validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	}
-	for name, reqs := range in.RequestItems {
-		if len(reqs) == 0 || len(reqs) > 25 {
-			return nil, validation(fmt.Sprintf("1 validation error detected: Value '{%s=[...]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]", name))
-		}
-	}
-	total := 0
-	for _, reqs := range in.RequestItems {
-		total += len(reqs)
-	}
-	if total > 25 {
-		return nil, validation("Too many items requested for the BatchWriteItem call")
+	if err := checkBatchWrite(&in); err != nil {
+		return nil, err
 	}
 	var writes []*batchWrite
 	tables := map[string]*table{}
@@ -65,24 +49,13 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 		seen := map[string]bool{}
 		for _, r := range in.RequestItems[name] {
 			w := &batchWrite{t: t}
-			switch {
-			case r.PutRequest != nil && r.DeleteRequest == nil:
-				if r.PutRequest.Item == nil {
-					return nil, validation("1 validation error detected: Value null at 'requestItems." + name + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
-				}
+			if r.PutRequest != nil {
 				if w.key, err = t.keyOfItem(r.PutRequest.Item, &m); err != nil {
 					return nil, err
 				}
 				w.item = r.PutRequest.Item
-			case r.DeleteRequest != nil && r.PutRequest == nil:
-				if r.DeleteRequest.Key == nil {
-					return nil, validation("1 validation error detected: Value null at 'requestItems." + name + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
-				}
-				if w.key, err = t.keyOf(r.DeleteRequest.Key); err != nil {
-					return nil, err
-				}
-			default:
-				return nil, validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+			} else if w.key, err = t.keyOf(r.DeleteRequest.Key); err != nil {
+				return nil, err
 			}
 			if seen[string(w.key)] {
 				return nil, validation("Provided list of item keys contains duplicates")
@@ -164,21 +137,8 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.RequestItems == nil {
-		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null")
-	}
-	if len(in.RequestItems) == 0 {
-		return nil, validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	}
-	total := 0
-	for name, ka := range in.RequestItems {
-		if len(ka.Keys) == 0 || len(ka.Keys) > 100 {
-			return nil, validation(fmt.Sprintf("1 validation error detected: Value '{%s=...}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 100, Member must have length greater than or equal to 1]", name))
-		}
-		total += len(ka.Keys)
-	}
-	if total > 100 {
-		return nil, validation("Too many items requested for the BatchGetItem call")
+	if err := checkBatchGet(&in); err != nil {
+		return nil, err
 	}
 	type get struct {
 		t          *table
@@ -196,13 +156,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 			return nil, err
 		}
 		ka := in.RequestItems[name]
-		paths, p, err := projectionOf(ka.ProjectionExpression, ka.AttributesToGet, ka.ExpressionAttributeNames, nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := checkUnused(p); err != nil {
-			return nil, err
-		}
+		paths, _, _ := projectionOf(ka.ProjectionExpression, ka.AttributesToGet, ka.ExpressionAttributeNames, nil)
 		g := get{t: t, name: name, paths: paths, consistent: ka.ConsistentRead != nil && *ka.ConsistentRead}
 		seen := map[string]bool{}
 		for _, k := range ka.Keys {

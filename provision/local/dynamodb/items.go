@@ -249,14 +249,29 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, m, err := s.lookup(in.TableName)
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.tableName("tableName", in.TableName)
+	c.notNull("item", in.Item != nil)
+	c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+	c.expectedOperators("expected", in.Expected)
+	c.enum("returnValues", in.ReturnValues, returnValuesValues...)
+	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
+	c.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, onFailureValues...)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if err := checkItemShape(in.Item); err != nil {
+		return nil, err
+	}
+	w, err := prepareWrite(&in.condInput, "ALL_OLD")
 	if err != nil {
 		return nil, err
 	}
-	if in.Item == nil {
-		return nil, validation("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
+	if err := checkUnused(w.params); err != nil {
+		return nil, err
 	}
-	w, err := s.prepareWrite(&in.condInput, "ALL_OLD")
+	t, m, err := s.lookup(in.TableName)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +326,7 @@ type preparedWrite struct {
 	returnOld    bool
 }
 
-func (s *Service) prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
+func prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
 	if err := checkMixed(map[string]bool{"ConditionExpression": set(c.ConditionExpression)},
 		map[string]bool{"Expected": c.Expected != nil}); err != nil {
 		return nil, err
@@ -387,18 +402,26 @@ func (s *Service) getItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, m, err := s.lookup(in.TableName)
-	if err != nil {
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.listLength("attributesToGet", in.AttributesToGet, 1, 255)
+	c.tableName("tableName", in.TableName)
+	c.notNull("key", in.Key != nil)
+	if err := c.err(); err != nil {
 		return nil, err
-	}
-	if in.Key == nil {
-		return nil, validation("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
 	}
 	paths, p, err := projectionOf(in.ProjectionExpression, in.AttributesToGet, in.ExpressionAttributeNames, nil)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkUnused(p); err != nil {
+		return nil, err
+	}
+	if err := checkKeyShape(in.Key); err != nil {
+		return nil, err
+	}
+	t, m, err := s.lookup(in.TableName)
+	if err != nil {
 		return nil, err
 	}
 	key, err := t.keyOf(in.Key)
@@ -452,18 +475,30 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, m, err := s.lookup(in.TableName)
-	if err != nil {
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.tableName("tableName", in.TableName)
+	c.enum("returnValues", in.ReturnValues, returnValuesValues...)
+	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
+	c.notNull("key", in.Key != nil)
+	c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+	c.expectedOperators("expected", in.Expected)
+	c.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, onFailureValues...)
+	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if in.Key == nil {
-		return nil, validation("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	if err := checkKeyShape(in.Key); err != nil {
+		return nil, err
 	}
-	w, err := s.prepareWrite(&in.condInput, "ALL_OLD")
+	w, err := prepareWrite(&in.condInput, "ALL_OLD")
 	if err != nil {
 		return nil, err
 	}
 	if err := checkUnused(w.params); err != nil {
+		return nil, err
+	}
+	t, m, err := s.lookup(in.TableName)
+	if err != nil {
 		return nil, err
 	}
 	key, err := t.keyOf(in.Key)
@@ -520,8 +555,9 @@ type updateItemInput struct {
 	condInput
 }
 
-// prepareUpdate validates an update's expressions against the table.
-func (s *Service) prepareUpdate(t *table, in *updateItemInput) (*preparedWrite, *expr.Update, error) {
+// prepareUpdate validates an update's expressions; checkUpdatedKeys then
+// checks them against the table.
+func prepareUpdate(in *updateItemInput) (*preparedWrite, *expr.Update, error) {
 	if err := checkMixed(map[string]bool{"UpdateExpression": set(in.UpdateExpression), "ConditionExpression": set(in.ConditionExpression)},
 		map[string]bool{"AttributeUpdates": in.AttributeUpdates != nil, "Expected": in.Expected != nil}); err != nil {
 		return nil, nil, err
@@ -541,24 +577,13 @@ func (s *Service) prepareUpdate(t *table, in *updateItemInput) (*preparedWrite, 
 		return nil, nil, err
 	}
 	var u *expr.Update
-	keys := []string{t.hash.Name}
-	if t.rng.Name != "" {
-		keys = append(keys, t.rng.Name)
-	}
 	if in.UpdateExpression != nil {
 		u, err = expr.ParseUpdate(*in.UpdateExpression, w.params)
 		if err != nil {
 			return nil, nil, validation("Invalid UpdateExpression: " + err.Error())
 		}
-		for _, p := range u.Paths() {
-			for _, k := range keys {
-				if p[0].Name == k {
-					return nil, nil, validation("One or more parameter values were invalid: Cannot update attribute " + k + ". This attribute is part of the key")
-				}
-			}
-		}
 	} else if in.AttributeUpdates != nil {
-		if u, err = attributeUpdates(in.AttributeUpdates, keys...); err != nil {
+		if u, err = attributeUpdates(in.AttributeUpdates); err != nil {
 			return nil, nil, err
 		}
 	} else {
@@ -577,20 +602,59 @@ func (s *Service) prepareUpdate(t *table, in *updateItemInput) (*preparedWrite, 
 	return w, u, nil
 }
 
+// checkUpdatedKeys rejects an update that changes a key attribute.
+func checkUpdatedKeys(t *table, in *updateItemInput, u *expr.Update) error {
+	keys := []string{t.hash.Name}
+	if t.rng.Name != "" {
+		keys = append(keys, t.rng.Name)
+	}
+	var names []string
+	if in.UpdateExpression != nil {
+		for _, p := range u.Paths() {
+			names = append(names, p[0].Name)
+		}
+	} else {
+		names = attr.SortedKeys(in.AttributeUpdates)
+	}
+	for _, name := range names {
+		for _, k := range keys {
+			if name == k {
+				return validation("One or more parameter values were invalid: Cannot update attribute " + k + ". This attribute is part of the key")
+			}
+		}
+	}
+	return nil
+}
+
 func (s *Service) updateItem(body []byte) (any, error) {
 	var in updateItemInput
 	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.tableName("tableName", in.TableName)
+	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
+	c.enum("returnValues", in.ReturnValues, returnValuesValues...)
+	c.notNull("key", in.Key != nil)
+	c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+	c.expectedOperators("expected", in.Expected)
+	c.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, onFailureValues...)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if err := checkKeyShape(in.Key); err != nil {
+		return nil, err
+	}
+	w, u, err := prepareUpdate(&in)
+	if err != nil {
 		return nil, err
 	}
 	t, m, err := s.lookup(in.TableName)
 	if err != nil {
 		return nil, err
 	}
-	if in.Key == nil {
-		return nil, validation("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
-	}
-	w, u, err := s.prepareUpdate(t, &in)
-	if err != nil {
+	if err := checkUpdatedKeys(t, &in, u); err != nil {
 		return nil, err
 	}
 	key, err := t.keyOf(in.Key)

@@ -32,9 +32,10 @@ type transactWriteItem struct {
 }
 
 type transactWriteInput struct {
-	TransactItems          []transactWriteItem `json:"TransactItems"`
-	ClientRequestToken     *string             `json:"ClientRequestToken"`
-	ReturnConsumedCapacity *string             `json:"ReturnConsumedCapacity"`
+	TransactItems               []transactWriteItem `json:"TransactItems"`
+	ClientRequestToken          *string             `json:"ClientRequestToken"`
+	ReturnConsumedCapacity      *string             `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics *string             `json:"ReturnItemCollectionMetrics"`
 }
 
 // plannedWrite is one validated transaction action.
@@ -59,35 +60,14 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.TransactItems == nil {
-		return nil, validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+	actions, err := checkTransactWrite(&in)
+	if err != nil {
+		return nil, err
 	}
-	if len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
-		c := "greater than or equal to 1"
-		if len(in.TransactItems) > 100 {
-			c = "less than or equal to 100"
-		}
-		return nil, validation("1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: Member must have length " + c)
-	}
-	if in.ClientRequestToken != nil && (len(*in.ClientRequestToken) < 1 || len(*in.ClientRequestToken) > 36) {
-		return nil, validation("1 validation error detected: Value '" + *in.ClientRequestToken + "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
-	}
-	plans := make([]*plannedWrite, len(in.TransactItems))
+	plans := make([]*plannedWrite, len(actions))
 	seen := map[string]bool{}
-	for i, ti := range in.TransactItems {
-		n := 0
-		var a *transactAction
-		kind := ""
-		for k, x := range map[string]*transactAction{"ConditionCheck": ti.ConditionCheck, "Put": ti.Put, "Delete": ti.Delete, "Update": ti.Update} {
-			if x != nil {
-				n++
-				a, kind = x, k
-			}
-		}
-		if n != 1 {
-			return nil, validation("TransactItems can only contain one of Check, Put, Update or Delete")
-		}
-		p, err := s.planAction(kind, a)
+	for i, a := range actions {
+		p, err := s.planAction(a)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +85,7 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 		digest = canonicalDigest(body)
 	}
 	var failure error
-	err := s.commit(func(tx *bolt.Tx) error {
+	err = s.commit(func(tx *bolt.Tx) error {
 		failure = nil
 		now := s.env.Now()
 		if token != nil {
@@ -236,51 +216,26 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 
 var errAlreadyApplied = &apiError{Type: "already applied"}
 
-func (s *Service) planAction(kind string, a *transactAction) (*plannedWrite, error) {
+// planAction binds a validated action to its table and checks it against
+// the key schema.
+func (s *Service) planAction(a *checkedAction) (*plannedWrite, error) {
 	t, m, err := s.lookup(a.TableName)
 	if err != nil {
 		return nil, err
 	}
-	p := &plannedWrite{kind: kind, t: t, m: m}
-	switch kind {
-	case "Put":
-		if a.Item == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems.1.member.put.item' failed to satisfy constraint: Member must not be null")
-		}
-		if p.w, err = s.prepareWrite(&a.condInput, "ALL_OLD"); err != nil {
-			return nil, err
-		}
-		if err := checkUnused(p.w.params); err != nil {
-			return nil, err
-		}
+	p := &plannedWrite{kind: a.kind, t: t, m: m, w: a.w, u: a.u}
+	if a.kind == "Put" {
 		if p.key, err = t.keyOfItem(a.Item, &m); err != nil {
 			return nil, err
 		}
 		p.item = a.Item
 		return p, nil
-	case "Update":
-		if a.UpdateExpression == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems.1.member.update.updateExpression' failed to satisfy constraint: Member must not be null")
-		}
-		ui := &updateItemInput{TableName: a.TableName, Key: a.Key, UpdateExpression: a.UpdateExpression, condInput: a.condInput}
-		if p.w, p.u, err = s.prepareUpdate(t, ui); err != nil {
-			return nil, err
-		}
-	case "ConditionCheck":
-		if a.ConditionExpression == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
-		}
-		fallthrough
-	default:
-		if p.w, err = s.prepareWrite(&a.condInput); err != nil {
-			return nil, err
-		}
-		if err := checkUnused(p.w.params); err != nil {
-			return nil, err
-		}
 	}
-	if a.Key == nil {
-		return nil, validation("1 validation error detected: Value null at 'transactItems.1.member." + strings.ToLower(kind[:1]) + kind[1:] + ".key' failed to satisfy constraint: Member must not be null")
+	if a.kind == "Update" {
+		ui := &updateItemInput{TableName: a.TableName, Key: a.Key, UpdateExpression: a.UpdateExpression, condInput: a.condInput}
+		if err := checkUpdatedKeys(t, ui, a.u); err != nil {
+			return nil, err
+		}
 	}
 	if p.key, err = t.keyOf(a.Key); err != nil {
 		return nil, err
