@@ -24,6 +24,8 @@ type batchWriteInput struct {
 
 type batchWrite struct {
 	t    *table
+	m    *tableMeta
+	hash attr.Value
 	key  []byte
 	item attr.Item // nil for a delete
 	old  attr.Item
@@ -48,14 +50,18 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 		tables[name] = t
 		seen := map[string]bool{}
 		for _, r := range in.RequestItems[name] {
-			w := &batchWrite{t: t}
+			w := &batchWrite{t: t, m: &m}
 			if r.PutRequest != nil {
 				if w.key, err = t.keyOfItem(r.PutRequest.Item, &m); err != nil {
 					return nil, err
 				}
 				w.item = r.PutRequest.Item
-			} else if w.key, err = t.keyOf(r.DeleteRequest.Key); err != nil {
-				return nil, err
+				w.hash = w.item[t.hash.Name]
+			} else {
+				if w.key, err = t.keyOf(r.DeleteRequest.Key); err != nil {
+					return nil, err
+				}
+				w.hash = r.DeleteRequest.Key[t.hash.Name]
 			}
 			if seen[string(w.key)] {
 				return nil, validation("Provided list of item keys contains duplicates")
@@ -65,8 +71,9 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 		}
 	}
 	var missing error
+	var collections collectionSet
 	err := s.commit(func(tx *bolt.Tx) error {
-		missing = nil
+		missing, collections = nil, collectionSet{}
 		for _, w := range writes {
 			b := tx.Bucket(w.t.bucket)
 			if b == nil {
@@ -93,6 +100,11 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 				return err
 			}
 		}
+		for _, w := range writes {
+			if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, w.m) {
+				collections.add(tx.Bucket(w.t.bucket), w.t, w.m, w.hash)
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -107,15 +119,22 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 	out := map[string]any{"UnprocessedItems": map[string]any{}}
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
 		units := map[*table]float64{}
+		ixUnits := map[*table]*indexUnits{}
 		for _, w := range writes {
 			units[w.t] += writeUnits(w.old, w.item)
+			if ixUnits[w.t] == nil {
+				ixUnits[w.t] = &indexUnits{}
+			}
+			ixUnits[w.t].merge(indexWriteUnits(w.m, w.old, w.item), 1)
 		}
 		var cc []map[string]any
 		for _, name := range attr.SortedKeys(tables) {
-			cc = append(cc, map[string]any{"TableName": name, "CapacityUnits": units[tables[name]]})
+			t := tables[name]
+			cc = append(cc, capacityOf(in.ReturnConsumedCapacity, name, units[t], *ixUnits[t]))
 		}
 		out["ConsumedCapacity"] = cc
 	}
+	collections.setIn(out)
 	return out, nil
 }
 

@@ -220,6 +220,7 @@ func readUnitsOf(size int, consistent bool) float64 {
 type itemResult struct {
 	old, new attr.Item
 	err      error
+	metrics  map[string]any // ItemCollectionMetrics, when asked for
 }
 
 // applyCounts updates a table's item count and size after a commit.
@@ -299,6 +300,9 @@ func (s *Service) putItem(body []byte) (any, error) {
 		if err := b.Put(key, attr.AppendItem(nil, in.Item)); err != nil {
 			return err
 		}
+		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
+			res.metrics = collectionMetrics(b, t, in.Item[t.hash.Name])
+		}
 		return s.recordChange(tx, t, old, in.Item, false)
 	})
 	if err != nil {
@@ -312,8 +316,11 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if w.returnValues == "ALL_OLD" && res.old != nil {
 		out["Attributes"] = res.old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.old, in.Item)); c != nil {
+	if c := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, in.Item); c != nil {
 		out["ConsumedCapacity"] = c
+	}
+	if res.metrics != nil {
+		out["ItemCollectionMetrics"] = res.metrics
 	}
 	return out, nil
 }
@@ -522,6 +529,9 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 			return nil
 		}
 		res.old = old
+		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
+			defer func() { res.metrics = collectionMetrics(b, t, in.Key[t.hash.Name]) }()
+		}
 		if old == nil {
 			return nil
 		}
@@ -541,8 +551,11 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 	if w.returnValues == "ALL_OLD" && res.old != nil {
 		out["Attributes"] = res.old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.old)); c != nil {
+	if c := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, nil); c != nil {
 		out["ConsumedCapacity"] = c
+	}
+	if res.metrics != nil {
+		out["ItemCollectionMetrics"] = res.metrics
 	}
 	return out, nil
 }
@@ -682,6 +695,9 @@ func (s *Service) updateItem(body []byte) (any, error) {
 		if err := b.Put(key, attr.AppendItem(nil, next)); err != nil {
 			return err
 		}
+		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
+			res.metrics = collectionMetrics(b, t, in.Key[t.hash.Name])
+		}
 		return s.recordChange(tx, t, old, next, false)
 	})
 	if err != nil {
@@ -704,8 +720,8 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	case "UPDATED_NEW":
 		attrs = expr.Project(res.new, u.Paths())
 	}
-	cc := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.old, res.new))
-	if cc == nil {
+	cc := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, res.new)
+	if cc == nil && res.metrics == nil {
 		b := []byte(`{`)
 		if len(attrs) > 0 {
 			b = append(b, `"Attributes":`...)
@@ -713,7 +729,13 @@ func (s *Service) updateItem(body []byte) (any, error) {
 		}
 		return rawJSON(append(b, '}')), nil
 	}
-	out := map[string]any{"ConsumedCapacity": cc}
+	out := map[string]any{}
+	if cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+	if res.metrics != nil {
+		out["ItemCollectionMetrics"] = res.metrics
+	}
 	if len(attrs) > 0 {
 		out["Attributes"] = attrs
 	}

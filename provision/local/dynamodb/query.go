@@ -881,12 +881,26 @@ func (s *Service) read(body []byte, isQuery bool) (any, error) {
 		b = append(b, `,"LastEvaluatedKey":`...)
 		b = attr.AppendItemJSON(b, r.last)
 	}
-	if cc := capacity(p.capacityRC, p.m.TableName, readUnitsOf(r.size, p.consistent)); cc != nil {
+	if cc := p.readCapacity(readUnitsOf(r.size, p.consistent)); cc != nil {
 		b = append(b, `,"ConsumedCapacity":`...)
 		cb, _ := json.Marshal(cc)
 		b = append(b, cb...)
 	}
 	return rawJSON(append(b, '}')), nil
+}
+
+// readCapacity is a page's ConsumedCapacity: a read of an index consumes
+// the index's capacity, not the table's.
+func (p *readPlan) readCapacity(units float64) map[string]any {
+	if p.index == nil || p.capacityRC == nil || *p.capacityRC != "INDEXES" {
+		return capacity(p.capacityRC, p.m.TableName, units)
+	}
+	group := "LocalSecondaryIndexes"
+	if isGSI(&p.m, p.index.IndexName) {
+		group = "GlobalSecondaryIndexes"
+	}
+	return map[string]any{"TableName": p.m.TableName, "CapacityUnits": units,
+		group: map[string]any{p.index.IndexName: map[string]any{"CapacityUnits": units}}}
 }
 
 func (s *Service) query(body []byte) (any, error) { return s.read(body, true) }

@@ -85,8 +85,9 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 		digest = canonicalDigest(body)
 	}
 	var failure error
+	var collections collectionSet
 	err = s.commit(func(tx *bolt.Tx) error {
-		failure = nil
+		failure, collections = nil, collectionSet{}
 		now := s.env.Now()
 		if token != nil {
 			if prev := tx.Bucket(tokensBucket).Get(token); len(prev) == 40 {
@@ -170,6 +171,9 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 				if err := s.recordChange(tx, p.t, p.old, p.new, false); err != nil {
 					return err
 				}
+				if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &p.m) {
+					collections.add(b, p.t, &p.m, p.keyHash())
+				}
 			}
 		}
 		if token != nil {
@@ -200,18 +204,35 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 	out := map[string]any{}
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
 		units := map[string]float64{}
+		ixUnits := map[string]*indexUnits{}
 		for _, p := range plans {
 			// Two writes (prepare and commit) of the larger of the item
-			// before and after, as for a single-item write.
+			// before and after, as for a single-item write; the same for
+			// each index entry the action changes.
 			units[p.m.TableName] += 2 * writeUnits(p.old, p.new)
+			if ixUnits[p.m.TableName] == nil {
+				ixUnits[p.m.TableName] = &indexUnits{}
+			}
+			if p.kind != "ConditionCheck" {
+				ixUnits[p.m.TableName].merge(indexWriteUnits(&p.m, p.old, p.new), 2)
+			}
 		}
 		var cc []map[string]any
 		for _, name := range attr.SortedKeys(units) {
-			cc = append(cc, map[string]any{"TableName": name, "CapacityUnits": units[name]})
+			cc = append(cc, capacityOf(in.ReturnConsumedCapacity, name, units[name], *ixUnits[name]))
 		}
 		out["ConsumedCapacity"] = cc
 	}
+	collections.setIn(out)
 	return out, nil
+}
+
+// keyHash is the partition key value the action writes.
+func (p *plannedWrite) keyHash() attr.Value {
+	if p.item != nil {
+		return p.item[p.t.hash.Name]
+	}
+	return p.keyMap[p.t.hash.Name]
 }
 
 var errAlreadyApplied = &apiError{Type: "already applied"}
