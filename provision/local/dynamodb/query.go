@@ -614,7 +614,12 @@ func (p *readPlan) project(it attr.Item) attr.Item {
 // full.
 func (p *readPlan) visit(r *readResult, it attr.Item) bool {
 	r.scanned++
-	r.size += it.Size()
+	if p.index != nil {
+		// An index read reads the index's entries, not the items.
+		r.size += indexEntry(&p.m, p.index, it).Size()
+	} else {
+		r.size += it.Size()
+	}
 	if p.filter == nil || p.filter.Eval(it) {
 		if p.count {
 			r.items = append(r.items, nil)
@@ -748,9 +753,12 @@ func storageKeyOf(t *table, it attr.Item) []byte {
 	return storageKey(it[t.hash.Name], &r)
 }
 
-// indexRow is an item's position in an index.
+// indexRow is an item's position in an index: its index key, then, as
+// DynamoDB orders items whose index keys are equal, the table's partition
+// key and sort key.
 type indexRow struct {
-	hash, rng, table []byte
+	hash, rng        []byte
+	tableHash, table []byte
 	item             attr.Item
 }
 
@@ -761,15 +769,21 @@ func compareRows(a, b *indexRow) int {
 	if c := bytes.Compare(a.rng, b.rng); c != 0 {
 		return c
 	}
+	if c := bytes.Compare(a.tableHash, b.tableHash); c != 0 {
+		return c
+	}
 	return bytes.Compare(a.table, b.table)
 }
 
-func (p *readPlan) rowOf(it attr.Item, tableKey []byte) (*indexRow, bool) {
+func (p *readPlan) rowOf(it attr.Item) (*indexRow, bool) {
 	h, ok := it[p.ihash.Name]
 	if !ok || h.Kind != p.ihash.Kind {
 		return nil, false
 	}
-	row := &indexRow{hash: partitionPrefix(h), table: tableKey, item: it}
+	row := &indexRow{hash: partitionPrefix(h), item: it, tableHash: attr.AppendOrdered(nil, it[p.t.hash.Name])}
+	if p.t.rng.Name != "" {
+		row.table = attr.AppendOrdered(nil, it[p.t.rng.Name])
+	}
 	if p.irng.Name != "" {
 		r, ok := it[p.irng.Name]
 		if !ok || r.Kind != p.irng.Kind {
@@ -798,7 +812,7 @@ func (p *readPlan) runIndex(b *bolt.Bucket, r *readResult) error {
 		if err != nil {
 			return err
 		}
-		row, ok := p.rowOf(it, append([]byte{}, k...))
+		row, ok := p.rowOf(it)
 		if !ok {
 			continue
 		}
@@ -818,7 +832,7 @@ func (p *readPlan) runIndex(b *bolt.Bucket, r *readResult) error {
 	}
 	start := 0
 	if p.startKey != nil {
-		esk, ok := p.rowOf(p.startKey, storageKeyOf(p.t, p.startKey))
+		esk, ok := p.rowOf(p.startKey)
 		if ok {
 			start = sort.Search(len(rows), func(i int) bool {
 				c := compareRows(rows[i], esk)
@@ -899,7 +913,7 @@ func (p *readPlan) readCapacity(units float64) map[string]any {
 	if isGSI(&p.m, p.index.IndexName) {
 		group = "GlobalSecondaryIndexes"
 	}
-	return map[string]any{"TableName": p.m.TableName, "CapacityUnits": units,
+	return map[string]any{"TableName": p.m.TableName, "CapacityUnits": units, "Table": map[string]any{"CapacityUnits": 0},
 		group: map[string]any{p.index.IndexName: map[string]any{"CapacityUnits": units}}}
 }
 
