@@ -104,6 +104,16 @@ func TestValidationBeforeTable(t *testing.T) {
 			"1 validation error detected: Value '" + strings.Repeat("t", 37) + "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36", "dynalite has no transactions"},
 		{"transact bad condition on a missing table", "TransactWriteItems", `{"TransactItems":[{"ConditionCheck":{"TableName":"` + missing + `","Key":{"a":{"S":"x"}},"ConditionExpression":"attribute_exists(a)","ExpressionAttributeValues":{":v":{"S":"x"}}}}]}`,
 			"Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}", "dynalite has no transactions"},
+		{"transact get members", "TransactGetItems", `{"TransactItems":[{"Get":{"Key":{"a":{"S":"x"}}}},{}],"ReturnConsumedCapacity":"ALL"}`,
+			"3 validation errors detected: Value null at 'transactItems.1.member.get.tableName' " + notNull + "; Value null at 'transactItems.2.member.get' " + notNull + "; Value 'ALL' at 'returnConsumedCapacity' " + capacityRCE, "dynalite has no transactions"},
+		{"transact get unused name on a missing table", "TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"` + missing + `","Key":{"a":{"S":"x"}},"ProjectionExpression":"a","ExpressionAttributeNames":{"#b":"b"}}}]}`,
+			"Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}", "dynalite has no transactions"},
+		{"ttl specification members", "UpdateTimeToLive", `{"TableName":"` + missing + `","TimeToLiveSpecification":{}}`,
+			"2 validation errors detected: Value null at 'timeToLiveSpecification.attributeName' " + notNull + "; Value null at 'timeToLiveSpecification.enabled' " + notNull, "dynalite does not validate UpdateTimeToLive's members"},
+		{"tag without anything", "TagResource", `{}`,
+			"2 validation errors detected: Value null at 'resourceArn' " + notNull + "; Value null at 'tags' " + notNull, "dynalite answers Invalid TableArn"},
+		{"create table members", "CreateTable", `{"TableName":"ab","BillingMode":"FREE"}`,
+			"4 validation errors detected: Value null at 'attributeDefinitions' " + notNull + "; Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3; Value 'FREE' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]; Value null at 'keySchema' " + notNull, "dynalite checks the table name's length on its own first"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

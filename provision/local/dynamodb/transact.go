@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -265,14 +264,16 @@ func (s *Service) planAction(a *checkedAction) (*plannedWrite, error) {
 	return p, nil
 }
 
+type transactGet struct {
+	TableName                *string           `json:"TableName"`
+	Key                      attr.Item         `json:"Key"`
+	ProjectionExpression     *string           `json:"ProjectionExpression"`
+	ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames"`
+}
+
 type transactGetInput struct {
 	TransactItems []struct {
-		Get *struct {
-			TableName                *string           `json:"TableName"`
-			Key                      attr.Item         `json:"Key"`
-			ProjectionExpression     *string           `json:"ProjectionExpression"`
-			ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames"`
-		} `json:"Get"`
+		Get *transactGet `json:"Get"`
 	} `json:"TransactItems"`
 	ReturnConsumedCapacity *string `json:"ReturnConsumedCapacity"`
 }
@@ -282,12 +283,8 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
-		c := "greater than or equal to 1"
-		if len(in.TransactItems) > 100 {
-			c = "less than or equal to 100"
-		}
-		return nil, validation("1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: Member must have length " + c)
+	if err := checkTransactGet(&in); err != nil {
+		return nil, err
 	}
 	type get struct {
 		t     *table
@@ -297,23 +294,11 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 	gets := make([]get, len(in.TransactItems))
 	seen := map[string]bool{}
 	for i, ti := range in.TransactItems {
-		if ti.Get == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems." + fmt.Sprint(i+1) + ".member.get' failed to satisfy constraint: Member must not be null")
-		}
 		t, m, err := s.lookup(ti.Get.TableName)
 		if err != nil {
 			return nil, err
 		}
-		paths, p, err := projectionOf(ti.Get.ProjectionExpression, nil, ti.Get.ExpressionAttributeNames, nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := checkUnused(p); err != nil {
-			return nil, err
-		}
-		if ti.Get.Key == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems." + fmt.Sprint(i+1) + ".member.get.key' failed to satisfy constraint: Member must not be null")
-		}
+		paths, _, _ := projectionOf(ti.Get.ProjectionExpression, nil, ti.Get.ExpressionAttributeNames, nil)
 		key, err := t.keyOf(ti.Get.Key)
 		if err != nil {
 			return nil, err

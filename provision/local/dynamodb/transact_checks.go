@@ -120,3 +120,40 @@ func (a *checkedAction) check() error {
 	}
 	return checkUnused(a.w.params)
 }
+
+// checkTransactGet validates a TransactGetItems request without its tables.
+func checkTransactGet(in *transactGetInput) error {
+	var c constraints
+	c.notNull("transactItems", in.TransactItems != nil)
+	switch {
+	case in.TransactItems == nil:
+	case len(in.TransactItems) == 0:
+		c.fail(quoted("[]"), "transactItems", "Member must have length greater than or equal to 1")
+	case len(in.TransactItems) > 100:
+		c.fail(quoted("[...]"), "transactItems", "Member must have length less than or equal to 100")
+	}
+	for i, ti := range in.TransactItems {
+		c.notNull(atIndex("transactItems", i, "get"), ti.Get != nil)
+		if ti.Get != nil {
+			c.tableName(atIndex("transactItems", i, "get.tableName"), ti.Get.TableName)
+			c.notNull(atIndex("transactItems", i, "get.key"), ti.Get.Key != nil)
+		}
+	}
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	if err := c.err(); err != nil {
+		return err
+	}
+	for _, ti := range in.TransactItems {
+		if err := checkKeyShape(ti.Get.Key); err != nil {
+			return err
+		}
+		_, p, err := projectionOf(ti.Get.ProjectionExpression, nil, ti.Get.ExpressionAttributeNames, nil)
+		if err != nil {
+			return err
+		}
+		if err := checkUnused(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}

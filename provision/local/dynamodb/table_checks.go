@@ -1,0 +1,42 @@
+package dynamodb
+
+import (
+	"fmt"
+	"strings"
+)
+
+// checkCreateTableMembers runs CreateTable's member checks, reported
+// together in the service's order, before the finer key schema, index and
+// throughput rules.
+func checkCreateTableMembers(in *createTableInput) error {
+	var c constraints
+	c.notNull("attributeDefinitions", in.AttributeDefinitions != nil)
+	c.tableName("tableName", in.TableName)
+	c.enum("billingMode", in.BillingMode, "PROVISIONED", "PAY_PER_REQUEST")
+	c.notNull("keySchema", in.KeySchema != nil)
+	if in.KeySchema != nil && (len(in.KeySchema) == 0 || len(in.KeySchema) > 2) {
+		rule := "Member must have length greater than or equal to 1"
+		if len(in.KeySchema) > 2 {
+			rule = "Member must have length less than or equal to 2"
+		}
+		c.fail(quoted(keySchemaString(in.KeySchema)), "keySchema", rule)
+	}
+	for i, d := range in.AttributeDefinitions {
+		at := d.AttributeType
+		c.enum(atIndex("attributeDefinitions", i, "attributeType"), &at, "B", "N", "S")
+	}
+	for i, k := range in.KeySchema {
+		kt := k.KeyType
+		c.enum(atIndex("keySchema", i, "keyType"), &kt, "HASH", "RANGE")
+	}
+	return c.err()
+}
+
+// keySchemaString prints a key schema as Coral does in a message.
+func keySchemaString(ks []keySchemaElement) string {
+	parts := make([]string, len(ks))
+	for i, k := range ks {
+		parts[i] = fmt.Sprintf("KeySchemaElement(attributeName=%s, keyType=%s)", k.AttributeName, k.KeyType)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
