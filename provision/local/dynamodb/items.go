@@ -652,6 +652,9 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	c.notNull("key", in.Key != nil)
 	c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
 	c.expectedOperators("expected", in.Expected)
+	for _, name := range attr.SortedKeys(in.AttributeUpdates) {
+		c.enum("attributeUpdates."+name+".member.action", in.AttributeUpdates[name].Action, "ADD", "PUT", "DELETE")
+	}
 	c.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, onFailureValues...)
 	if err := c.err(); err != nil {
 		return nil, err
