@@ -110,6 +110,8 @@ func TestValidationBeforeTable(t *testing.T) {
 			"1 validation error detected: Value null at 'keyConditions.a.member.comparisonOperator' " + notNull, ""},
 		{"scan legacy operator bad", "Scan", `{"TableName":"` + missing + `","ScanFilter":{"a":{"ComparisonOperator":"LIKE","AttributeValueList":[{"S":"x"}]}},"Limit":0}`,
 			"2 validation errors detected: Value 'LIKE' at 'scanFilter.a.member.comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]; Value '0' at 'limit' " + limitMin, ""},
+		{"update table members on a missing table", "UpdateTable", `{"TableName":"` + missing + `","BillingMode":"FREE","ProvisionedThroughput":{"ReadCapacityUnits":0}}`,
+			"3 validation errors detected: Value null at 'provisionedThroughput.writeCapacityUnits' " + notNull + "; Value '0' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1; Value 'FREE' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]", ""},
 		{"transact get members", "TransactGetItems", `{"TransactItems":[{"Get":{"Key":{"a":{"S":"x"}}}},{}],"ReturnConsumedCapacity":"ALL"}`,
 			"3 validation errors detected: Value null at 'transactItems.1.member.get.tableName' " + notNull + "; Value null at 'transactItems.2.member.get' " + notNull + "; Value 'ALL' at 'returnConsumedCapacity' " + capacityRCE, "dynalite has no transactions"},
 		{"transact get unused name on a missing table", "TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"` + missing + `","Key":{"a":{"S":"x"}},"ProjectionExpression":"a","ExpressionAttributeNames":{"#b":"b"}}}]}`,

@@ -40,3 +40,32 @@ func keySchemaString(ks []keySchemaElement) string {
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
+
+// throughputMembers checks a ProvisionedThroughput's members. A request
+// for on-demand billing that still carries zeros is left to the billing
+// rules, which word that case.
+func (c *constraints) throughputMembers(field string, tp *throughput, billing *string) {
+	if tp == nil || billing != nil && *billing == "PAY_PER_REQUEST" {
+		return
+	}
+	for _, m := range []struct {
+		name string
+		v    *int64
+	}{{"writeCapacityUnits", tp.WriteCapacityUnits}, {"readCapacityUnits", tp.ReadCapacityUnits}} {
+		f := field + "." + m.name
+		c.notNull(f, m.v != nil)
+		if m.v != nil && *m.v < 1 {
+			c.fail(quoted(fmt.Sprint(*m.v)), f, "Member must have value greater than or equal to 1")
+		}
+	}
+}
+
+// checkUpdateTableMembers runs UpdateTable's member checks before the
+// table is looked up.
+func checkUpdateTableMembers(in *updateTableInput) error {
+	var c constraints
+	c.tableName("tableName", in.TableName)
+	c.throughputMembers("provisionedThroughput", in.ProvisionedThroughput, in.BillingMode)
+	c.enum("billingMode", in.BillingMode, "PROVISIONED", "PAY_PER_REQUEST")
+	return c.err()
+}

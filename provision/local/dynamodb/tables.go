@@ -697,7 +697,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName, "tableName"); err != nil {
+	if err := checkUpdateTableMembers(&in); err != nil {
 		return nil, err
 	}
 	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil {
