@@ -1,8 +1,6 @@
 package dynamodb
 
 import (
-	"fmt"
-
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
@@ -19,12 +17,15 @@ type writeRequest struct {
 }
 
 type batchWriteInput struct {
-	RequestItems           map[string][]writeRequest `json:"RequestItems"`
-	ReturnConsumedCapacity *string                   `json:"ReturnConsumedCapacity"`
+	RequestItems                map[string][]writeRequest `json:"RequestItems"`
+	ReturnConsumedCapacity      *string                   `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics *string                   `json:"ReturnItemCollectionMetrics"`
 }
 
 type batchWrite struct {
 	t    *table
+	m    *tableMeta
+	hash attr.Value
 	key  []byte
 	item attr.Item // nil for a delete
 	old  attr.Item
@@ -35,23 +36,8 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.RequestItems == nil {
-		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null")
-	}
-	if len(in.RequestItems) == 0 {
-		return nil, validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	}
-	for name, reqs := range in.RequestItems {
-		if len(reqs) == 0 || len(reqs) > 25 {
-			return nil, validation(fmt.Sprintf("1 validation error detected: Value '{%s=[...]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]", name))
-		}
-	}
-	total := 0
-	for _, reqs := range in.RequestItems {
-		total += len(reqs)
-	}
-	if total > 25 {
-		return nil, validation("Too many items requested for the BatchWriteItem call")
+	if err := checkBatchWrite(&in); err != nil {
+		return nil, err
 	}
 	var writes []*batchWrite
 	tables := map[string]*table{}
@@ -64,25 +50,18 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 		tables[name] = t
 		seen := map[string]bool{}
 		for _, r := range in.RequestItems[name] {
-			w := &batchWrite{t: t}
-			switch {
-			case r.PutRequest != nil && r.DeleteRequest == nil:
-				if r.PutRequest.Item == nil {
-					return nil, validation("1 validation error detected: Value null at 'requestItems." + name + ".member.putRequest.item' failed to satisfy constraint: Member must not be null")
-				}
+			w := &batchWrite{t: t, m: &m}
+			if r.PutRequest != nil {
 				if w.key, err = t.keyOfItem(r.PutRequest.Item, &m); err != nil {
 					return nil, err
 				}
 				w.item = r.PutRequest.Item
-			case r.DeleteRequest != nil && r.PutRequest == nil:
-				if r.DeleteRequest.Key == nil {
-					return nil, validation("1 validation error detected: Value null at 'requestItems." + name + ".member.deleteRequest.key' failed to satisfy constraint: Member must not be null")
-				}
+				w.hash = w.item[t.hash.Name]
+			} else {
 				if w.key, err = t.keyOf(r.DeleteRequest.Key); err != nil {
 					return nil, err
 				}
-			default:
-				return nil, validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+				w.hash = r.DeleteRequest.Key[t.hash.Name]
 			}
 			if seen[string(w.key)] {
 				return nil, validation("Provided list of item keys contains duplicates")
@@ -92,8 +71,9 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 		}
 	}
 	var missing error
+	var collections collectionSet
 	err := s.commit(func(tx *bolt.Tx) error {
-		missing = nil
+		missing, collections = nil, collectionSet{}
 		for _, w := range writes {
 			b := tx.Bucket(w.t.bucket)
 			if b == nil {
@@ -120,6 +100,11 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 				return err
 			}
 		}
+		for _, w := range writes {
+			if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, w.m) {
+				collections.add(tx.Bucket(w.t.bucket), w.t, w.m, w.hash)
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -134,15 +119,22 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 	out := map[string]any{"UnprocessedItems": map[string]any{}}
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
 		units := map[*table]float64{}
+		ixUnits := map[*table]*indexUnits{}
 		for _, w := range writes {
 			units[w.t] += writeUnits(w.old, w.item)
+			if ixUnits[w.t] == nil {
+				ixUnits[w.t] = &indexUnits{}
+			}
+			ixUnits[w.t].merge(indexWriteUnits(w.m, w.old, w.item), 1)
 		}
 		var cc []map[string]any
 		for _, name := range attr.SortedKeys(tables) {
-			cc = append(cc, map[string]any{"TableName": name, "CapacityUnits": units[tables[name]]})
+			t := tables[name]
+			cc = append(cc, capacityOf(in.ReturnConsumedCapacity, name, units[t], *ixUnits[t]))
 		}
 		out["ConsumedCapacity"] = cc
 	}
+	collections.setIn(out)
 	return out, nil
 }
 
@@ -164,21 +156,8 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.RequestItems == nil {
-		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null")
-	}
-	if len(in.RequestItems) == 0 {
-		return nil, validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	}
-	total := 0
-	for name, ka := range in.RequestItems {
-		if len(ka.Keys) == 0 || len(ka.Keys) > 100 {
-			return nil, validation(fmt.Sprintf("1 validation error detected: Value '{%s=...}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 100, Member must have length greater than or equal to 1]", name))
-		}
-		total += len(ka.Keys)
-	}
-	if total > 100 {
-		return nil, validation("Too many items requested for the BatchGetItem call")
+	if err := checkBatchGet(&in); err != nil {
+		return nil, err
 	}
 	type get struct {
 		t          *table
@@ -196,13 +175,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 			return nil, err
 		}
 		ka := in.RequestItems[name]
-		paths, p, err := projectionOf(ka.ProjectionExpression, ka.AttributesToGet, ka.ExpressionAttributeNames, nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := checkUnused(p); err != nil {
-			return nil, err
-		}
+		paths, _, _ := projectionOf(ka.ProjectionExpression, ka.AttributesToGet, ka.ExpressionAttributeNames, nil)
 		g := get{t: t, name: name, paths: paths, consistent: ka.ConsistentRead != nil && *ka.ConsistentRead}
 		seen := map[string]bool{}
 		for _, k := range ka.Keys {

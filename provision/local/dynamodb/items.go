@@ -220,6 +220,7 @@ func readUnitsOf(size int, consistent bool) float64 {
 type itemResult struct {
 	old, new attr.Item
 	err      error
+	metrics  map[string]any // ItemCollectionMetrics, when asked for
 }
 
 // applyCounts updates a table's item count and size after a commit.
@@ -249,14 +250,29 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, m, err := s.lookup(in.TableName)
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.tableName("tableName", in.TableName)
+	c.notNull("item", in.Item != nil)
+	c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+	c.expectedOperators("expected", in.Expected)
+	c.enum("returnValues", in.ReturnValues, returnValuesValues...)
+	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
+	c.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, onFailureValues...)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if err := checkItemShape(in.Item); err != nil {
+		return nil, err
+	}
+	w, err := prepareWrite(&in.condInput, "ALL_OLD")
 	if err != nil {
 		return nil, err
 	}
-	if in.Item == nil {
-		return nil, validation("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
+	if err := checkUnused(w.params); err != nil {
+		return nil, err
 	}
-	w, err := s.prepareWrite(&in.condInput, "ALL_OLD")
+	t, m, err := s.lookup(in.TableName)
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +300,9 @@ func (s *Service) putItem(body []byte) (any, error) {
 		if err := b.Put(key, attr.AppendItem(nil, in.Item)); err != nil {
 			return err
 		}
+		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
+			res.metrics = collectionMetrics(b, t, in.Item[t.hash.Name])
+		}
 		return s.recordChange(tx, t, old, in.Item, false)
 	})
 	if err != nil {
@@ -297,8 +316,11 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if w.returnValues == "ALL_OLD" && res.old != nil {
 		out["Attributes"] = res.old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.old, in.Item)); c != nil {
+	if c := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, in.Item); c != nil {
 		out["ConsumedCapacity"] = c
+	}
+	if res.metrics != nil {
+		out["ItemCollectionMetrics"] = res.metrics
 	}
 	return out, nil
 }
@@ -311,7 +333,7 @@ type preparedWrite struct {
 	returnOld    bool
 }
 
-func (s *Service) prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
+func prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
 	if err := checkMixed(map[string]bool{"ConditionExpression": set(c.ConditionExpression)},
 		map[string]bool{"Expected": c.Expected != nil}); err != nil {
 		return nil, err
@@ -387,18 +409,26 @@ func (s *Service) getItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, m, err := s.lookup(in.TableName)
-	if err != nil {
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.listLength("attributesToGet", in.AttributesToGet, 1, 255)
+	c.tableName("tableName", in.TableName)
+	c.notNull("key", in.Key != nil)
+	if err := c.err(); err != nil {
 		return nil, err
-	}
-	if in.Key == nil {
-		return nil, validation("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
 	}
 	paths, p, err := projectionOf(in.ProjectionExpression, in.AttributesToGet, in.ExpressionAttributeNames, nil)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkUnused(p); err != nil {
+		return nil, err
+	}
+	if err := checkKeyShape(in.Key); err != nil {
+		return nil, err
+	}
+	t, m, err := s.lookup(in.TableName)
+	if err != nil {
 		return nil, err
 	}
 	key, err := t.keyOf(in.Key)
@@ -452,18 +482,30 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, m, err := s.lookup(in.TableName)
-	if err != nil {
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.tableName("tableName", in.TableName)
+	c.enum("returnValues", in.ReturnValues, returnValuesValues...)
+	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
+	c.notNull("key", in.Key != nil)
+	c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+	c.expectedOperators("expected", in.Expected)
+	c.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, onFailureValues...)
+	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if in.Key == nil {
-		return nil, validation("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	if err := checkKeyShape(in.Key); err != nil {
+		return nil, err
 	}
-	w, err := s.prepareWrite(&in.condInput, "ALL_OLD")
+	w, err := prepareWrite(&in.condInput, "ALL_OLD")
 	if err != nil {
 		return nil, err
 	}
 	if err := checkUnused(w.params); err != nil {
+		return nil, err
+	}
+	t, m, err := s.lookup(in.TableName)
+	if err != nil {
 		return nil, err
 	}
 	key, err := t.keyOf(in.Key)
@@ -487,6 +529,9 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 			return nil
 		}
 		res.old = old
+		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
+			defer func() { res.metrics = collectionMetrics(b, t, in.Key[t.hash.Name]) }()
+		}
 		if old == nil {
 			return nil
 		}
@@ -506,8 +551,11 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 	if w.returnValues == "ALL_OLD" && res.old != nil {
 		out["Attributes"] = res.old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.old)); c != nil {
+	if c := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, nil); c != nil {
 		out["ConsumedCapacity"] = c
+	}
+	if res.metrics != nil {
+		out["ItemCollectionMetrics"] = res.metrics
 	}
 	return out, nil
 }
@@ -520,8 +568,9 @@ type updateItemInput struct {
 	condInput
 }
 
-// prepareUpdate validates an update's expressions against the table.
-func (s *Service) prepareUpdate(t *table, in *updateItemInput) (*preparedWrite, *expr.Update, error) {
+// prepareUpdate validates an update's expressions; checkUpdatedKeys then
+// checks them against the table.
+func prepareUpdate(in *updateItemInput) (*preparedWrite, *expr.Update, error) {
 	if err := checkMixed(map[string]bool{"UpdateExpression": set(in.UpdateExpression), "ConditionExpression": set(in.ConditionExpression)},
 		map[string]bool{"AttributeUpdates": in.AttributeUpdates != nil, "Expected": in.Expected != nil}); err != nil {
 		return nil, nil, err
@@ -541,24 +590,13 @@ func (s *Service) prepareUpdate(t *table, in *updateItemInput) (*preparedWrite, 
 		return nil, nil, err
 	}
 	var u *expr.Update
-	keys := []string{t.hash.Name}
-	if t.rng.Name != "" {
-		keys = append(keys, t.rng.Name)
-	}
 	if in.UpdateExpression != nil {
 		u, err = expr.ParseUpdate(*in.UpdateExpression, w.params)
 		if err != nil {
 			return nil, nil, validation("Invalid UpdateExpression: " + err.Error())
 		}
-		for _, p := range u.Paths() {
-			for _, k := range keys {
-				if p[0].Name == k {
-					return nil, nil, validation("One or more parameter values were invalid: Cannot update attribute " + k + ". This attribute is part of the key")
-				}
-			}
-		}
 	} else if in.AttributeUpdates != nil {
-		if u, err = attributeUpdates(in.AttributeUpdates, keys...); err != nil {
+		if u, err = attributeUpdates(in.AttributeUpdates); err != nil {
 			return nil, nil, err
 		}
 	} else {
@@ -577,20 +615,62 @@ func (s *Service) prepareUpdate(t *table, in *updateItemInput) (*preparedWrite, 
 	return w, u, nil
 }
 
+// checkUpdatedKeys rejects an update that changes a key attribute.
+func checkUpdatedKeys(t *table, in *updateItemInput, u *expr.Update) error {
+	keys := []string{t.hash.Name}
+	if t.rng.Name != "" {
+		keys = append(keys, t.rng.Name)
+	}
+	var names []string
+	if in.UpdateExpression != nil {
+		for _, p := range u.Paths() {
+			names = append(names, p[0].Name)
+		}
+	} else {
+		names = attr.SortedKeys(in.AttributeUpdates)
+	}
+	for _, name := range names {
+		for _, k := range keys {
+			if name == k {
+				return validation("One or more parameter values were invalid: Cannot update attribute " + k + ". This attribute is part of the key")
+			}
+		}
+	}
+	return nil
+}
+
 func (s *Service) updateItem(body []byte) (any, error) {
 	var in updateItemInput
 	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.tableName("tableName", in.TableName)
+	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
+	c.enum("returnValues", in.ReturnValues, returnValuesValues...)
+	c.notNull("key", in.Key != nil)
+	c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+	c.expectedOperators("expected", in.Expected)
+	for _, name := range attr.SortedKeys(in.AttributeUpdates) {
+		c.enum("attributeUpdates."+name+".member.action", in.AttributeUpdates[name].Action, "ADD", "PUT", "DELETE")
+	}
+	c.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, onFailureValues...)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if err := checkKeyShape(in.Key); err != nil {
+		return nil, err
+	}
+	w, u, err := prepareUpdate(&in)
+	if err != nil {
 		return nil, err
 	}
 	t, m, err := s.lookup(in.TableName)
 	if err != nil {
 		return nil, err
 	}
-	if in.Key == nil {
-		return nil, validation("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
-	}
-	w, u, err := s.prepareUpdate(t, &in)
-	if err != nil {
+	if err := checkUpdatedKeys(t, &in, u); err != nil {
 		return nil, err
 	}
 	key, err := t.keyOf(in.Key)
@@ -618,6 +698,9 @@ func (s *Service) updateItem(body []byte) (any, error) {
 		if err := b.Put(key, attr.AppendItem(nil, next)); err != nil {
 			return err
 		}
+		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
+			res.metrics = collectionMetrics(b, t, in.Key[t.hash.Name])
+		}
 		return s.recordChange(tx, t, old, next, false)
 	})
 	if err != nil {
@@ -640,8 +723,8 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	case "UPDATED_NEW":
 		attrs = expr.Project(res.new, u.Paths())
 	}
-	cc := capacity(in.ReturnConsumedCapacity, m.TableName, writeUnits(res.old, res.new))
-	if cc == nil {
+	cc := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, res.new)
+	if cc == nil && res.metrics == nil {
 		b := []byte(`{`)
 		if len(attrs) > 0 {
 			b = append(b, `"Attributes":`...)
@@ -649,7 +732,13 @@ func (s *Service) updateItem(body []byte) (any, error) {
 		}
 		return rawJSON(append(b, '}')), nil
 	}
-	out := map[string]any{"ConsumedCapacity": cc}
+	out := map[string]any{}
+	if cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+	if res.metrics != nil {
+		out["ItemCollectionMetrics"] = res.metrics
+	}
 	if len(attrs) > 0 {
 		out["Attributes"] = attrs
 	}

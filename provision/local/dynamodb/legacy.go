@@ -218,15 +218,10 @@ func filterConditions(filter map[string]filterCondition, operator *string) (*exp
 }
 
 // attributeUpdates converts AttributeUpdates into an Update.
-func attributeUpdates(updates map[string]attributeUpdate, keys ...string) (*expr.Update, error) {
+func attributeUpdates(updates map[string]attributeUpdate) (*expr.Update, error) {
 	u := &expr.Update{Replace: map[string]attr.Value{}}
 	for _, name := range attr.SortedKeys(updates) {
 		a := updates[name]
-		for _, k := range keys {
-			if k == name {
-				return nil, validation("One or more parameter values were invalid: Cannot update attribute " + name + ". This attribute is part of the key")
-			}
-		}
 		action := "PUT"
 		if a.Action != nil {
 			action = *a.Action

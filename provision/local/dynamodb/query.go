@@ -290,41 +290,50 @@ func (p *readPlan) visitStored(r *readResult, stored []byte) (bool, error) {
 	return true, nil
 }
 
-func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
-	t, m, err := s.lookup(in.TableName)
-	if err != nil {
+// readChecks is what validating a Query or Scan without its table yields.
+type readChecks struct {
+	conds  map[string]keyCond // Query's key conditions, by attribute
+	filter *expr.Cond
+	paths  []expr.Path
+	count  bool
+}
+
+// checkReadConstraints runs the member checks, in the order DynamoDB
+// reports them for each operation.
+func checkReadConstraints(in *readInput, isQuery bool) error {
+	var c constraints
+	c.enum("select", in.Select, selectValues...)
+	c.name("indexName", in.IndexName)
+	if isQuery {
+		c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+		c.filterOperators("queryFilter", in.QueryFilter)
+		c.tableName("tableName", in.TableName)
+		c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+		c.listLength("attributesToGet", in.AttributesToGet, 1, 255)
+		c.atLeast("limit", in.Limit, 1)
+		c.filterOperators("keyConditions", in.KeyConditions)
+	} else {
+		c.atLeast("totalSegments", in.TotalSegments, 1)
+		c.atMost("totalSegments", in.TotalSegments, 1000000)
+		c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+		c.tableName("tableName", in.TableName)
+		c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+		c.filterOperators("scanFilter", in.ScanFilter)
+		c.atLeast("segment", in.Segment, 0)
+		c.atMost("segment", in.Segment, 999999)
+		c.atLeast("limit", in.Limit, 1)
+		c.listLength("attributesToGet", in.AttributesToGet, 1, 255)
+	}
+	return c.err()
+}
+
+// checkRead validates everything a Query or Scan request says that does
+// not depend on the table.
+func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
+	if err := checkReadConstraints(in, isQuery); err != nil {
 		return nil, err
 	}
-	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity,
-		consistent: in.ConsistentRead != nil && *in.ConsistentRead}
-	if in.IndexName != nil {
-		for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
-			for i := range group {
-				if group[i].IndexName == *in.IndexName && group[i].IndexStatus != "DELETING" {
-					p.index = &group[i]
-				}
-			}
-		}
-		if p.index == nil {
-			return nil, validation("The table does not have the specified index: " + *in.IndexName)
-		}
-		if p.index.IndexStatus == "CREATING" {
-			return nil, validation("Cannot read from backfilling global secondary index: " + *in.IndexName)
-		}
-		p.ihash, p.irng = keysOf(p.index.KeySchema, m.AttributeDefinitions)
-		if in.ConsistentRead != nil && *in.ConsistentRead && len(p.index.KeySchema) > 0 && isGSI(&m, p.index.IndexName) {
-			return nil, validation("Consistent reads are not supported on global secondary indexes")
-		}
-	}
-	if in.Limit != nil {
-		if *in.Limit < 1 {
-			return nil, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Limit))
-		}
-		p.limit = *in.Limit
-	}
-	if in.ScanIndexForward != nil {
-		p.forward = *in.ScanIndexForward
-	}
+	rc := &readChecks{}
 	legacyFilter := in.ScanFilter
 	filterName := "ScanFilter"
 	if isQuery {
@@ -350,21 +359,19 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		return nil, err
 	}
 	if isQuery {
-		conds := map[string]keyCond{}
+		rc.conds = map[string]keyCond{}
 		switch {
 		case in.KeyConditionExpression != nil:
 			c, err := parseCond("KeyConditionExpression", in.KeyConditionExpression, params)
 			if err != nil {
 				return nil, err
 			}
-			if err := keyConditionsFromExpr(c, conds); err != nil {
+			if err := keyConditionsFromExpr(c, rc.conds); err != nil {
 				return nil, err
 			}
 		case in.KeyConditions != nil:
-			for name, f := range in.KeyConditions {
-				if f.ComparisonOperator == nil {
-					return nil, validation("1 validation error detected: Value null at 'keyConditions." + name + ".member.comparisonOperator' failed to satisfy constraint: Member must not be null")
-				}
+			for _, name := range attr.SortedKeys(in.KeyConditions) {
+				f := in.KeyConditions[name]
 				if _, err := legacyCondition(name, *f.ComparisonOperator, f.AttributeValueList); err != nil {
 					return nil, err
 				}
@@ -373,38 +380,30 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 				default:
 					return nil, validation("Attempted conditional constraint is not an indexable operation")
 				}
-				conds[name] = keyCond{op: *f.ComparisonOperator, vals: f.AttributeValueList}
+				rc.conds[name] = keyCond{op: *f.ComparisonOperator, vals: f.AttributeValueList}
 			}
 		default:
 			return nil, validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
 		}
-		if p.key, err = buildKeyQuery(conds, p.ihash, p.irng); err != nil {
-			return nil, err
-		}
 	}
 	if in.FilterExpression != nil {
-		if p.filter, err = parseCond("FilterExpression", in.FilterExpression, params); err != nil {
+		if rc.filter, err = parseCond("FilterExpression", in.FilterExpression, params); err != nil {
 			return nil, err
 		}
-		if isQuery {
-			if name := condKeyAttr(p.filter, p.ihash.Name, p.irng.Name); name != "" {
-				return nil, validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + name)
-			}
-		}
 	} else if legacyFilter != nil {
-		if p.filter, err = filterConditions(legacyFilter, in.ConditionalOperator); err != nil {
+		if rc.filter, err = filterConditions(legacyFilter, in.ConditionalOperator); err != nil {
 			return nil, err
 		}
 	} else if in.ConditionalOperator != nil {
 		return nil, validation("ConditionalOperator can only be used when Filter or Expected is present")
 	}
 	if in.ProjectionExpression != nil {
-		if p.paths, err = parseProjection(in.ProjectionExpression, params); err != nil {
+		if rc.paths, err = parseProjection(in.ProjectionExpression, params); err != nil {
 			return nil, err
 		}
 	} else if in.AttributesToGet != nil {
 		for _, a := range in.AttributesToGet {
-			p.paths = append(p.paths, expr.NamePath(a))
+			rc.paths = append(rc.paths, expr.NamePath(a))
 		}
 	}
 	if err := checkUnused(params); err != nil {
@@ -413,28 +412,84 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 	if in.Select != nil {
 		switch *in.Select {
 		case "COUNT":
-			if p.paths != nil {
+			if rc.paths != nil {
 				return nil, validation("Cannot specify the AttributesToGet when choosing to get only the Count")
 			}
-			p.count = true
+			rc.count = true
 		case "SPECIFIC_ATTRIBUTES":
-			if p.paths == nil {
+			if rc.paths == nil {
 				return nil, validation("1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' failed to satisfy constraint: Member must have AttributesToGet or ProjectionExpression when Select is SPECIFIC_ATTRIBUTES")
 			}
 		case "ALL_ATTRIBUTES":
-			if p.paths != nil {
+			if rc.paths != nil {
 				return nil, validation("Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")
 			}
-			if p.index != nil && p.index.Projection.ProjectionType != "ALL" && isGSI(&m, p.index.IndexName) {
-				return nil, validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + p.index.IndexName + " because its projection type is not ALL")
-			}
 		case "ALL_PROJECTED_ATTRIBUTES":
-			if p.index == nil {
+			if in.IndexName == nil {
 				return nil, validation("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported only for index queries")
 			}
-		default:
-			return nil, validation("1 validation error detected: Value '" + *in.Select + "' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]")
 		}
+	}
+	if !isQuery && (in.Segment != nil || in.TotalSegments != nil) {
+		if in.Segment == nil || in.TotalSegments == nil {
+			return nil, validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		}
+		if *in.Segment >= *in.TotalSegments {
+			return nil, validation(fmt.Sprintf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments))
+		}
+	}
+	return rc, nil
+}
+
+// prepareRead validates a Query or Scan, then binds it to its table.
+func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
+	rc, err := checkRead(in, isQuery)
+	if err != nil {
+		return nil, err
+	}
+	t, m, err := s.lookup(in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity,
+		consistent: in.ConsistentRead != nil && *in.ConsistentRead, filter: rc.filter, paths: rc.paths, count: rc.count}
+	if in.IndexName != nil {
+		for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
+			for i := range group {
+				if group[i].IndexName == *in.IndexName && group[i].IndexStatus != "DELETING" {
+					p.index = &group[i]
+				}
+			}
+		}
+		if p.index == nil {
+			return nil, validation("The table does not have the specified index: " + *in.IndexName)
+		}
+		if p.index.IndexStatus == "CREATING" {
+			return nil, validation("Cannot read from backfilling global secondary index: " + *in.IndexName)
+		}
+		p.ihash, p.irng = keysOf(p.index.KeySchema, m.AttributeDefinitions)
+		if in.ConsistentRead != nil && *in.ConsistentRead && len(p.index.KeySchema) > 0 && isGSI(&m, p.index.IndexName) {
+			return nil, validation("Consistent reads are not supported on global secondary indexes")
+		}
+	}
+	if in.Limit != nil {
+		p.limit = *in.Limit
+	}
+	if in.ScanIndexForward != nil {
+		p.forward = *in.ScanIndexForward
+	}
+	if isQuery {
+		if p.key, err = buildKeyQuery(rc.conds, p.ihash, p.irng); err != nil {
+			return nil, err
+		}
+		if in.FilterExpression != nil {
+			if name := condKeyAttr(p.filter, p.ihash.Name, p.irng.Name); name != "" {
+				return nil, validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + name)
+			}
+		}
+	}
+	if in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.index != nil && p.index.Projection.ProjectionType != "ALL" && isGSI(&m, p.index.IndexName) {
+		return nil, validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + p.index.IndexName + " because its projection type is not ALL")
 	}
 	if in.ExclusiveStartKey != nil {
 		if err := p.checkStartKey(in.ExclusiveStartKey); err != nil {
@@ -442,16 +497,7 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		}
 		p.startKey = in.ExclusiveStartKey
 	}
-	if !isQuery && (in.Segment != nil || in.TotalSegments != nil) {
-		if in.Segment == nil || in.TotalSegments == nil {
-			return nil, validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
-		}
-		if *in.TotalSegments < 1 || *in.TotalSegments > 1000000 {
-			return nil, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000", *in.TotalSegments))
-		}
-		if *in.Segment < 0 || *in.Segment >= *in.TotalSegments {
-			return nil, validation(fmt.Sprintf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments))
-		}
+	if !isQuery && in.TotalSegments != nil {
 		p.segment, p.segments = *in.Segment, *in.TotalSegments
 	}
 	return p, nil
@@ -568,7 +614,12 @@ func (p *readPlan) project(it attr.Item) attr.Item {
 // full.
 func (p *readPlan) visit(r *readResult, it attr.Item) bool {
 	r.scanned++
-	r.size += it.Size()
+	if p.index != nil {
+		// An index read reads the index's entries, not the items.
+		r.size += indexEntry(&p.m, p.index, it).Size()
+	} else {
+		r.size += it.Size()
+	}
 	if p.filter == nil || p.filter.Eval(it) {
 		if p.count {
 			r.items = append(r.items, nil)
@@ -702,9 +753,12 @@ func storageKeyOf(t *table, it attr.Item) []byte {
 	return storageKey(it[t.hash.Name], &r)
 }
 
-// indexRow is an item's position in an index.
+// indexRow is an item's position in an index: its index key, then, as
+// DynamoDB orders items whose index keys are equal, the table's partition
+// key and sort key.
 type indexRow struct {
-	hash, rng, table []byte
+	hash, rng        []byte
+	tableHash, table []byte
 	item             attr.Item
 }
 
@@ -715,15 +769,21 @@ func compareRows(a, b *indexRow) int {
 	if c := bytes.Compare(a.rng, b.rng); c != 0 {
 		return c
 	}
+	if c := bytes.Compare(a.tableHash, b.tableHash); c != 0 {
+		return c
+	}
 	return bytes.Compare(a.table, b.table)
 }
 
-func (p *readPlan) rowOf(it attr.Item, tableKey []byte) (*indexRow, bool) {
+func (p *readPlan) rowOf(it attr.Item) (*indexRow, bool) {
 	h, ok := it[p.ihash.Name]
 	if !ok || h.Kind != p.ihash.Kind {
 		return nil, false
 	}
-	row := &indexRow{hash: partitionPrefix(h), table: tableKey, item: it}
+	row := &indexRow{hash: partitionPrefix(h), item: it, tableHash: attr.AppendOrdered(nil, it[p.t.hash.Name])}
+	if p.t.rng.Name != "" {
+		row.table = attr.AppendOrdered(nil, it[p.t.rng.Name])
+	}
 	if p.irng.Name != "" {
 		r, ok := it[p.irng.Name]
 		if !ok || r.Kind != p.irng.Kind {
@@ -752,7 +812,7 @@ func (p *readPlan) runIndex(b *bolt.Bucket, r *readResult) error {
 		if err != nil {
 			return err
 		}
-		row, ok := p.rowOf(it, append([]byte{}, k...))
+		row, ok := p.rowOf(it)
 		if !ok {
 			continue
 		}
@@ -772,7 +832,7 @@ func (p *readPlan) runIndex(b *bolt.Bucket, r *readResult) error {
 	}
 	start := 0
 	if p.startKey != nil {
-		esk, ok := p.rowOf(p.startKey, storageKeyOf(p.t, p.startKey))
+		esk, ok := p.rowOf(p.startKey)
 		if ok {
 			start = sort.Search(len(rows), func(i int) bool {
 				c := compareRows(rows[i], esk)
@@ -835,12 +895,26 @@ func (s *Service) read(body []byte, isQuery bool) (any, error) {
 		b = append(b, `,"LastEvaluatedKey":`...)
 		b = attr.AppendItemJSON(b, r.last)
 	}
-	if cc := capacity(p.capacityRC, p.m.TableName, readUnitsOf(r.size, p.consistent)); cc != nil {
+	if cc := p.readCapacity(readUnitsOf(r.size, p.consistent)); cc != nil {
 		b = append(b, `,"ConsumedCapacity":`...)
 		cb, _ := json.Marshal(cc)
 		b = append(b, cb...)
 	}
 	return rawJSON(append(b, '}')), nil
+}
+
+// readCapacity is a page's ConsumedCapacity: a read of an index consumes
+// the index's capacity, not the table's.
+func (p *readPlan) readCapacity(units float64) map[string]any {
+	if p.index == nil || p.capacityRC == nil || *p.capacityRC != "INDEXES" {
+		return capacity(p.capacityRC, p.m.TableName, units)
+	}
+	group := "LocalSecondaryIndexes"
+	if isGSI(&p.m, p.index.IndexName) {
+		group = "GlobalSecondaryIndexes"
+	}
+	return map[string]any{"TableName": p.m.TableName, "CapacityUnits": units, "Table": map[string]any{"CapacityUnits": 0},
+		group: map[string]any{p.index.IndexName: map[string]any{"CapacityUnits": units}}}
 }
 
 func (s *Service) query(body []byte) (any, error) { return s.read(body, true) }

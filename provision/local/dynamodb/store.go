@@ -298,14 +298,34 @@ func (t *table) keyOfItem(it attr.Item, m *tableMeta) ([]byte, error) {
 	return storageKey(h, r), nil
 }
 
-// checkItem applies the nesting and size limits and the secondary index key
-// rules.
-func checkItem(it attr.Item, m *tableMeta) error {
+// checkKeyShape checks a key's attribute values before the table is known.
+func checkKeyShape(key attr.Item) error {
+	if msg := attr.InvalidItem(key); msg != "" {
+		return validation(msg)
+	}
+	return nil
+}
+
+// checkItemShape checks what DynamoDB checks of an item before it looks
+// the table up: its values, nesting and size.
+func checkItemShape(it attr.Item) error {
+	if msg := attr.InvalidItem(it); msg != "" {
+		return validation(msg)
+	}
 	if attr.TooDeep(it) {
 		return validation("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")
 	}
 	if it.Size() > maxItemSize {
 		return validation("Item size has exceeded the maximum allowed size")
+	}
+	return nil
+}
+
+// checkItem applies the nesting and size limits and the secondary index key
+// rules.
+func checkItem(it attr.Item, m *tableMeta) error {
+	if err := checkItemShape(it); err != nil {
+		return err
 	}
 	for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
 		for _, ix := range group {

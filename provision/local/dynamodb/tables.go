@@ -407,11 +407,8 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName, "tableName"); err != nil {
+	if err := checkCreateTableMembers(&in); err != nil {
 		return nil, err
-	}
-	if in.AttributeDefinitions == nil {
-		return nil, validation("1 validation error detected: Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null")
 	}
 	if err := validateKeySchema(in.KeySchema, "keySchema"); err != nil {
 		return nil, err
@@ -700,7 +697,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName, "tableName"); err != nil {
+	if err := checkUpdateTableMembers(&in); err != nil {
 		return nil, err
 	}
 	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil {

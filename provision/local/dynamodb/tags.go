@@ -64,6 +64,21 @@ func (s *Service) changeTags(body []byte, add bool) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	var c constraints
+	c.notNull("resourceArn", in.ResourceArn != nil)
+	if add {
+		c.notNull("tags", len(in.Tags) > 0)
+	} else {
+		c.notNull("tagKeys", in.TagKeys != nil)
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if add {
+		if err := validateTags(in.Tags); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, err := s.tableByArn(in.ResourceArn)
@@ -72,20 +87,11 @@ func (s *Service) changeTags(body []byte, add bool) (any, error) {
 	}
 	m := t.meta
 	if add {
-		if len(in.Tags) == 0 {
-			return nil, validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
-		}
-		if err := validateTags(in.Tags); err != nil {
-			return nil, err
-		}
 		m.Tags = mergeTags(m.Tags, in.Tags)
 		if len(m.Tags) > 50 {
 			return nil, validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50")
 		}
 	} else {
-		if in.TagKeys == nil {
-			return nil, validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
-		}
 		drop := map[string]bool{}
 		for _, k := range in.TagKeys {
 			drop[k] = true

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -32,9 +31,10 @@ type transactWriteItem struct {
 }
 
 type transactWriteInput struct {
-	TransactItems          []transactWriteItem `json:"TransactItems"`
-	ClientRequestToken     *string             `json:"ClientRequestToken"`
-	ReturnConsumedCapacity *string             `json:"ReturnConsumedCapacity"`
+	TransactItems               []transactWriteItem `json:"TransactItems"`
+	ClientRequestToken          *string             `json:"ClientRequestToken"`
+	ReturnConsumedCapacity      *string             `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics *string             `json:"ReturnItemCollectionMetrics"`
 }
 
 // plannedWrite is one validated transaction action.
@@ -59,35 +59,14 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.TransactItems == nil {
-		return nil, validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+	actions, err := checkTransactWrite(&in)
+	if err != nil {
+		return nil, err
 	}
-	if len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
-		c := "greater than or equal to 1"
-		if len(in.TransactItems) > 100 {
-			c = "less than or equal to 100"
-		}
-		return nil, validation("1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: Member must have length " + c)
-	}
-	if in.ClientRequestToken != nil && (len(*in.ClientRequestToken) < 1 || len(*in.ClientRequestToken) > 36) {
-		return nil, validation("1 validation error detected: Value '" + *in.ClientRequestToken + "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
-	}
-	plans := make([]*plannedWrite, len(in.TransactItems))
+	plans := make([]*plannedWrite, len(actions))
 	seen := map[string]bool{}
-	for i, ti := range in.TransactItems {
-		n := 0
-		var a *transactAction
-		kind := ""
-		for k, x := range map[string]*transactAction{"ConditionCheck": ti.ConditionCheck, "Put": ti.Put, "Delete": ti.Delete, "Update": ti.Update} {
-			if x != nil {
-				n++
-				a, kind = x, k
-			}
-		}
-		if n != 1 {
-			return nil, validation("TransactItems can only contain one of Check, Put, Update or Delete")
-		}
-		p, err := s.planAction(kind, a)
+	for i, a := range actions {
+		p, err := s.planAction(a)
 		if err != nil {
 			return nil, err
 		}
@@ -105,8 +84,9 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 		digest = canonicalDigest(body)
 	}
 	var failure error
-	err := s.commit(func(tx *bolt.Tx) error {
-		failure = nil
+	var collections collectionSet
+	err = s.commit(func(tx *bolt.Tx) error {
+		failure, collections = nil, collectionSet{}
 		now := s.env.Now()
 		if token != nil {
 			if prev := tx.Bucket(tokensBucket).Get(token); len(prev) == 40 {
@@ -190,6 +170,9 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 				if err := s.recordChange(tx, p.t, p.old, p.new, false); err != nil {
 					return err
 				}
+				if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &p.m) {
+					collections.add(b, p.t, &p.m, p.keyHash())
+				}
 			}
 		}
 		if token != nil {
@@ -220,67 +203,59 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 	out := map[string]any{}
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
 		units := map[string]float64{}
+		ixUnits := map[string]*indexUnits{}
 		for _, p := range plans {
 			// Two writes (prepare and commit) of the larger of the item
-			// before and after, as for a single-item write.
+			// before and after, as for a single-item write; the same for
+			// each index entry the action changes.
 			units[p.m.TableName] += 2 * writeUnits(p.old, p.new)
+			if ixUnits[p.m.TableName] == nil {
+				ixUnits[p.m.TableName] = &indexUnits{}
+			}
+			if p.kind != "ConditionCheck" {
+				ixUnits[p.m.TableName].merge(indexWriteUnits(&p.m, p.old, p.new), 2)
+			}
 		}
 		var cc []map[string]any
 		for _, name := range attr.SortedKeys(units) {
-			cc = append(cc, map[string]any{"TableName": name, "CapacityUnits": units[name]})
+			cc = append(cc, capacityOf(in.ReturnConsumedCapacity, name, units[name], *ixUnits[name]))
 		}
 		out["ConsumedCapacity"] = cc
 	}
+	collections.setIn(out)
 	return out, nil
+}
+
+// keyHash is the partition key value the action writes.
+func (p *plannedWrite) keyHash() attr.Value {
+	if p.item != nil {
+		return p.item[p.t.hash.Name]
+	}
+	return p.keyMap[p.t.hash.Name]
 }
 
 var errAlreadyApplied = &apiError{Type: "already applied"}
 
-func (s *Service) planAction(kind string, a *transactAction) (*plannedWrite, error) {
+// planAction binds a validated action to its table and checks it against
+// the key schema.
+func (s *Service) planAction(a *checkedAction) (*plannedWrite, error) {
 	t, m, err := s.lookup(a.TableName)
 	if err != nil {
 		return nil, err
 	}
-	p := &plannedWrite{kind: kind, t: t, m: m}
-	switch kind {
-	case "Put":
-		if a.Item == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems.1.member.put.item' failed to satisfy constraint: Member must not be null")
-		}
-		if p.w, err = s.prepareWrite(&a.condInput, "ALL_OLD"); err != nil {
-			return nil, err
-		}
-		if err := checkUnused(p.w.params); err != nil {
-			return nil, err
-		}
+	p := &plannedWrite{kind: a.kind, t: t, m: m, w: a.w, u: a.u}
+	if a.kind == "Put" {
 		if p.key, err = t.keyOfItem(a.Item, &m); err != nil {
 			return nil, err
 		}
 		p.item = a.Item
 		return p, nil
-	case "Update":
-		if a.UpdateExpression == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems.1.member.update.updateExpression' failed to satisfy constraint: Member must not be null")
-		}
-		ui := &updateItemInput{TableName: a.TableName, Key: a.Key, UpdateExpression: a.UpdateExpression, condInput: a.condInput}
-		if p.w, p.u, err = s.prepareUpdate(t, ui); err != nil {
-			return nil, err
-		}
-	case "ConditionCheck":
-		if a.ConditionExpression == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
-		}
-		fallthrough
-	default:
-		if p.w, err = s.prepareWrite(&a.condInput); err != nil {
-			return nil, err
-		}
-		if err := checkUnused(p.w.params); err != nil {
-			return nil, err
-		}
 	}
-	if a.Key == nil {
-		return nil, validation("1 validation error detected: Value null at 'transactItems.1.member." + strings.ToLower(kind[:1]) + kind[1:] + ".key' failed to satisfy constraint: Member must not be null")
+	if a.kind == "Update" {
+		ui := &updateItemInput{TableName: a.TableName, Key: a.Key, UpdateExpression: a.UpdateExpression, condInput: a.condInput}
+		if err := checkUpdatedKeys(t, ui, a.u); err != nil {
+			return nil, err
+		}
 	}
 	if p.key, err = t.keyOf(a.Key); err != nil {
 		return nil, err
@@ -289,14 +264,16 @@ func (s *Service) planAction(kind string, a *transactAction) (*plannedWrite, err
 	return p, nil
 }
 
+type transactGet struct {
+	TableName                *string           `json:"TableName"`
+	Key                      attr.Item         `json:"Key"`
+	ProjectionExpression     *string           `json:"ProjectionExpression"`
+	ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames"`
+}
+
 type transactGetInput struct {
 	TransactItems []struct {
-		Get *struct {
-			TableName                *string           `json:"TableName"`
-			Key                      attr.Item         `json:"Key"`
-			ProjectionExpression     *string           `json:"ProjectionExpression"`
-			ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames"`
-		} `json:"Get"`
+		Get *transactGet `json:"Get"`
 	} `json:"TransactItems"`
 	ReturnConsumedCapacity *string `json:"ReturnConsumedCapacity"`
 }
@@ -306,12 +283,8 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
-		c := "greater than or equal to 1"
-		if len(in.TransactItems) > 100 {
-			c = "less than or equal to 100"
-		}
-		return nil, validation("1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: Member must have length " + c)
+	if err := checkTransactGet(&in); err != nil {
+		return nil, err
 	}
 	type get struct {
 		t     *table
@@ -321,23 +294,11 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 	gets := make([]get, len(in.TransactItems))
 	seen := map[string]bool{}
 	for i, ti := range in.TransactItems {
-		if ti.Get == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems." + fmt.Sprint(i+1) + ".member.get' failed to satisfy constraint: Member must not be null")
-		}
 		t, m, err := s.lookup(ti.Get.TableName)
 		if err != nil {
 			return nil, err
 		}
-		paths, p, err := projectionOf(ti.Get.ProjectionExpression, nil, ti.Get.ExpressionAttributeNames, nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := checkUnused(p); err != nil {
-			return nil, err
-		}
-		if ti.Get.Key == nil {
-			return nil, validation("1 validation error detected: Value null at 'transactItems." + fmt.Sprint(i+1) + ".member.get.key' failed to satisfy constraint: Member must not be null")
-		}
+		paths, _, _ := projectionOf(ti.Get.ProjectionExpression, nil, ti.Get.ExpressionAttributeNames, nil)
 		key, err := t.keyOf(ti.Get.Key)
 		if err != nil {
 			return nil, err

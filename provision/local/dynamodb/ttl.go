@@ -30,18 +30,17 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName, "tableName"); err != nil {
-		return nil, err
-	}
 	spec := in.TimeToLiveSpecification
-	if spec == nil {
-		return nil, validation("1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: Member must not be null")
+	var c constraints
+	c.tableName("tableName", in.TableName)
+	c.notNull("timeToLiveSpecification", spec != nil)
+	if spec != nil {
+		c.notNull("timeToLiveSpecification.attributeName", spec.AttributeName != nil)
+		c.stringLength("timeToLiveSpecification.attributeName", spec.AttributeName, 1, 255)
+		c.notNull("timeToLiveSpecification.enabled", spec.Enabled != nil)
 	}
-	if spec.Enabled == nil {
-		return nil, validation("1 validation error detected: Value null at 'timeToLiveSpecification.enabled' failed to satisfy constraint: Member must not be null")
-	}
-	if spec.AttributeName == nil || *spec.AttributeName == "" {
-		return nil, validation("1 validation error detected: Value null at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must not be null")
+	if err := c.err(); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

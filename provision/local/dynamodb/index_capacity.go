@@ -1,0 +1,160 @@
+package dynamodb
+
+import (
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+)
+
+// A write consumes capacity on the table and on every secondary index whose
+// entries it changes: putting or removing an entry is one index write of
+// the entry's size, moving an entry to another index key is two (the old
+// entry removed, the new one put), and rewriting an entry in place is one
+// of the larger size; a write that leaves an index's entry as it was costs
+// that index nothing. ReturnConsumedCapacity TOTAL sums them all; INDEXES
+// breaks the sum down.
+
+// indexUnits is the capacity consumed on each secondary index, by name.
+type indexUnits struct{ gsi, lsi map[string]float64 }
+
+func (u *indexUnits) add(global bool, name string, units float64) {
+	m := &u.lsi
+	if global {
+		m = &u.gsi
+	}
+	if *m == nil {
+		*m = map[string]float64{}
+	}
+	(*m)[name] += units
+}
+
+func (u *indexUnits) total() float64 {
+	n := 0.0
+	for _, v := range u.gsi {
+		n += v
+	}
+	for _, v := range u.lsi {
+		n += v
+	}
+	return n
+}
+
+// merge adds another write's index units, scaled (a transaction writes
+// twice).
+func (u *indexUnits) merge(o indexUnits, scale float64) {
+	for k, v := range o.gsi {
+		u.add(true, k, v*scale)
+	}
+	for k, v := range o.lsi {
+		u.add(false, k, v*scale)
+	}
+}
+
+// indexEntry is the item as an index holds it, or nil when the item is not
+// in the index (it lacks one of the index's key attributes).
+func indexEntry(m *tableMeta, ix *indexMeta, it attr.Item) attr.Item {
+	if it == nil {
+		return nil
+	}
+	for _, k := range ix.KeySchema {
+		if _, ok := it[k.AttributeName]; !ok {
+			return nil
+		}
+	}
+	if ix.Projection.ProjectionType == "ALL" {
+		return it
+	}
+	out := attr.Item{}
+	keep := func(name string) {
+		if v, ok := it[name]; ok {
+			out[name] = v
+		}
+	}
+	for _, k := range m.KeySchema {
+		keep(k.AttributeName)
+	}
+	for _, k := range ix.KeySchema {
+		keep(k.AttributeName)
+	}
+	for _, a := range ix.Projection.NonKeyAttributes {
+		keep(a)
+	}
+	return out
+}
+
+// indexWriteUnits is what a write from old to new (either nil) consumes on
+// the table's secondary indexes.
+func indexWriteUnits(m *tableMeta, old, new attr.Item) indexUnits {
+	var u indexUnits
+	for _, group := range []struct {
+		ixs    []indexMeta
+		global bool
+	}{{m.GSIs, true}, {m.LSIs, false}} {
+		for i := range group.ixs {
+			ix := &group.ixs[i]
+			if ix.IndexStatus == "DELETING" {
+				continue
+			}
+			o, n := indexEntry(m, ix, old), indexEntry(m, ix, new)
+			var units float64
+			switch {
+			case o == nil && n == nil:
+				continue
+			case o == nil:
+				units = writeUnits(n)
+			case n == nil:
+				units = writeUnits(o)
+			case !sameIndexKey(ix, o, n):
+				units = writeUnits(o) + writeUnits(n)
+			case attr.EqualItems(o, n):
+				continue
+			default:
+				units = writeUnits(o, n)
+			}
+			u.add(group.global, ix.IndexName, units)
+		}
+	}
+	return u
+}
+
+func sameIndexKey(ix *indexMeta, a, b attr.Item) bool {
+	for _, k := range ix.KeySchema {
+		if !attr.Equal(a[k.AttributeName], b[k.AttributeName]) {
+			return false
+		}
+	}
+	return true
+}
+
+// capacityOf renders ConsumedCapacity for one table: the total and, for
+// INDEXES, the table's and each index's share.
+func capacityOf(rc *string, table string, tableUnits float64, ix indexUnits) map[string]any {
+	if rc == nil || *rc == "NONE" {
+		return nil
+	}
+	c := map[string]any{"TableName": table, "CapacityUnits": tableUnits + ix.total()}
+	if *rc != "INDEXES" {
+		return c
+	}
+	c["Table"] = map[string]any{"CapacityUnits": tableUnits}
+	for _, g := range []struct {
+		key   string
+		units map[string]float64
+	}{{"GlobalSecondaryIndexes", ix.gsi}, {"LocalSecondaryIndexes", ix.lsi}} {
+		if len(g.units) == 0 {
+			continue
+		}
+		out := map[string]any{}
+		for name, u := range g.units {
+			out[name] = map[string]any{"CapacityUnits": u}
+		}
+		c[g.key] = out
+	}
+	return c
+}
+
+// writeCapacity is a single-item write's ConsumedCapacity.
+func writeCapacity(rc *string, m *tableMeta, old, new attr.Item) map[string]any {
+	if rc == nil || *rc == "NONE" {
+		return nil
+	}
+	return capacityOf(rc, m.TableName, writeUnits(old, new), indexWriteUnits(m, old, new))
+}

@@ -1,0 +1,71 @@
+package dynamodb
+
+import (
+	"fmt"
+	"strings"
+)
+
+// checkCreateTableMembers runs CreateTable's member checks, reported
+// together in the service's order, before the finer key schema, index and
+// throughput rules.
+func checkCreateTableMembers(in *createTableInput) error {
+	var c constraints
+	c.notNull("attributeDefinitions", in.AttributeDefinitions != nil)
+	c.tableName("tableName", in.TableName)
+	c.enum("billingMode", in.BillingMode, "PROVISIONED", "PAY_PER_REQUEST")
+	c.notNull("keySchema", in.KeySchema != nil)
+	if in.KeySchema != nil && (len(in.KeySchema) == 0 || len(in.KeySchema) > 2) {
+		rule := "Member must have length greater than or equal to 1"
+		if len(in.KeySchema) > 2 {
+			rule = "Member must have length less than or equal to 2"
+		}
+		c.fail(quoted(keySchemaString(in.KeySchema)), "keySchema", rule)
+	}
+	for i, d := range in.AttributeDefinitions {
+		at := d.AttributeType
+		c.enum(atIndex("attributeDefinitions", i, "attributeType"), &at, "B", "N", "S")
+	}
+	for i, k := range in.KeySchema {
+		kt := k.KeyType
+		c.enum(atIndex("keySchema", i, "keyType"), &kt, "HASH", "RANGE")
+	}
+	return c.err()
+}
+
+// keySchemaString prints a key schema as Coral does in a message.
+func keySchemaString(ks []keySchemaElement) string {
+	parts := make([]string, len(ks))
+	for i, k := range ks {
+		parts[i] = fmt.Sprintf("KeySchemaElement(attributeName=%s, keyType=%s)", k.AttributeName, k.KeyType)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// throughputMembers checks a ProvisionedThroughput's members. A request
+// for on-demand billing that still carries zeros is left to the billing
+// rules, which word that case.
+func (c *constraints) throughputMembers(field string, tp *throughput, billing *string) {
+	if tp == nil || billing != nil && *billing == "PAY_PER_REQUEST" {
+		return
+	}
+	for _, m := range []struct {
+		name string
+		v    *int64
+	}{{"writeCapacityUnits", tp.WriteCapacityUnits}, {"readCapacityUnits", tp.ReadCapacityUnits}} {
+		f := field + "." + m.name
+		c.notNull(f, m.v != nil)
+		if m.v != nil && *m.v < 1 {
+			c.fail(quoted(fmt.Sprint(*m.v)), f, "Member must have value greater than or equal to 1")
+		}
+	}
+}
+
+// checkUpdateTableMembers runs UpdateTable's member checks before the
+// table is looked up.
+func checkUpdateTableMembers(in *updateTableInput) error {
+	var c constraints
+	c.tableName("tableName", in.TableName)
+	c.throughputMembers("provisionedThroughput", in.ProvisionedThroughput, in.BillingMode)
+	c.enum("billingMode", in.BillingMode, "PROVISIONED", "PAY_PER_REQUEST")
+	return c.err()
+}
