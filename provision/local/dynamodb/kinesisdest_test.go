@@ -537,3 +537,26 @@ func TestKinesisDestinationOrderPerItem(t *testing.T) {
 		}
 	}
 }
+
+// TestKinesisDestinationTTLRecord: an item the TTL sweeper removes becomes
+// a REMOVE record whose userIdentity names DynamoDB as the author.
+func TestKinesisDestinationTTLRecord(t *testing.T) {
+	skipOn(t, "Kinesis streaming destinations are not implemented", "dynalite")
+	c, kc := newClient(t), kinesisFor(endpoint)
+	table := makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	arn := makeStream(t, kc, 1)
+	enable(t, c, table, arn)
+	if _, err := c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(table),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{Enabled: aws.Bool(true), AttributeName: aws.String("exp")}}); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c, table, item{"pk": s("gone"), "exp": n("1")})
+	recs := readStream(t, kc, arn, 2)
+	r := recs[1]
+	if r.EventName != "REMOVE" || r.UserIdentity == nil || r.UserIdentity.PrincipalID != "dynamodb.amazonaws.com" || r.UserIdentity.Type != "Service" {
+		t.Errorf("TTL removal record: %+v", r)
+	}
+	if recs[0].EventName != "INSERT" || recs[0].UserIdentity != nil {
+		t.Errorf("insert record: %+v", recs[0])
+	}
+}
