@@ -39,6 +39,11 @@ func (s *Service) ringDelivery() {
 func (s *Service) deliverDestinations() {
 	defer s.wg.Done()
 	for {
+		select {
+		case <-s.stop: // what is left is delivered after the restart
+			return
+		default:
+		}
 		n, err := s.deliverOnce()
 		if err != nil {
 			s.log.Warn("dynamodb: kinesis destination delivery failed; retrying", "err", err)

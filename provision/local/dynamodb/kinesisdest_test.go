@@ -560,3 +560,49 @@ func TestKinesisDestinationTTLRecord(t *testing.T) {
 		t.Errorf("insert record: %+v", recs[0])
 	}
 }
+
+// TestKinesisDestinationStreamDeleted: deleting the stream leaves the
+// destination ACTIVE, as on DynamoDB; the changes made while it is gone are
+// dropped, so a stream re-created under the same ARN receives only the
+// changes made after it is ACTIVE.
+func TestKinesisDestinationStreamDeleted(t *testing.T) {
+	skipOn(t, "Kinesis streaming destinations are not implemented", "dynalite")
+	c, kc := newClient(t), kinesisFor(endpoint)
+	table := makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	arn := makeStream(t, kc, 1)
+	name := arn[len("arn:aws:kinesis:us-east-1:000000000000:stream/"):]
+	enable(t, c, table, arn)
+	// A second table streams elsewhere: delivery is in commit order, so
+	// once its marker is in its stream, the record before it was handled.
+	table2, arn2 := makeTable(t, c, keyAttr{"pk", "S"}, nil), makeStream(t, kc, 1)
+	enable(t, c, table2, arn2)
+	if _, err := kc.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	gone := kinesis.NewStreamNotExistsWaiter(kc, func(o *kinesis.StreamNotExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 100*time.Millisecond
+	})
+	if err := gone.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name)}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c, table, item{"pk": s("while-gone")})
+	put(t, c, table2, item{"pk": s("marker")})
+	readStream(t, kc, arn2, 1)
+	if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	exists := kinesis.NewStreamExistsWaiter(kc, func(o *kinesis.StreamExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 100*time.Millisecond
+	})
+	if err := exists.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name)}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if d := destinations(t, c, table); len(d) != 1 || d[0].DestinationStatus != types.DestinationStatusActive || d[0].DestinationStatusDescription != nil {
+		t.Fatalf("destination after its stream was deleted: %+v", d)
+	}
+	put(t, c, table, item{"pk": s("after")})
+	recs := readStream(t, kc, arn, 1)
+	if len(recs) != 1 || recs[0].Dynamodb.Keys["pk"].(map[string]any)["S"] != "after" {
+		t.Errorf("the re-created stream holds %+v", recs)
+	}
+}
