@@ -606,3 +606,40 @@ func TestKinesisDestinationStreamDeleted(t *testing.T) {
 		t.Errorf("the re-created stream holds %+v", recs)
 	}
 }
+
+// TestKinesisDestinationTableRecreated: deleting a table with an ACTIVE
+// destination is allowed and leaves the stream alone; a table re-created
+// under the same name starts with no destinations.
+func TestKinesisDestinationTableRecreated(t *testing.T) {
+	skipOn(t, "Kinesis streaming destinations are not implemented", "dynalite")
+	c, kc := newClient(t), kinesisFor(endpoint)
+	table := makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	arn := makeStream(t, kc, 1)
+	enable(t, c, table, arn)
+	put(t, c, table, item{"pk": s("one")})
+	if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)}); err != nil {
+		t.Fatal(err)
+	}
+	w := dynamodb.NewTableNotExistsWaiter(c, func(o *dynamodb.TableNotExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 100*time.Millisecond
+	})
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.DescribeKinesisStreamingDestination(ctx, &dynamodb.DescribeKinesisStreamingDestinationInput{TableName: aws.String(table)})
+	exactErr(t, err, "ResourceNotFoundException", "Requested resource not found: Table: "+table+" not found")
+	if _, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(table), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: "S"}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: "HASH"}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, table)
+	if d := destinations(t, c, table); len(d) != 0 {
+		t.Errorf("the re-created table inherited destinations: %+v", d)
+	}
+	put(t, c, table, item{"pk": s("two")})
+	recs := readStream(t, kc, arn, 1)
+	if len(recs) != 1 || recs[0].Dynamodb.Keys["pk"].(map[string]any)["S"] != "one" {
+		t.Errorf("the stream holds %+v", recs)
+	}
+}
