@@ -80,6 +80,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return fail(fmt.Errorf("start kinesis: %w", err))
 	}
 	s.register(k)
+	env.Kinesis = k // DynamoDB's Kinesis streaming destinations write through it
 	// Further services register here, one line each.
 	if d, err := dynamodb.New(env); err != nil {
 		return fail(fmt.Errorf("start dynamodb: %w", err))

@@ -38,7 +38,3 @@ func (s *Service) recordChange(tx *bolt.Tx, t *table, old, new attr.Item, byTTL 
 // appendStreamRecord adds the change to the table's DynamoDB stream when one
 // is enabled.
 func (s *Service) appendStreamRecord(tx *bolt.Tx, c *itemChange) error { return nil }
-
-// queueDestinationRecord queues the change for the table's Kinesis
-// streaming destinations, if any.
-func (s *Service) queueDestinationRecord(tx *bolt.Tx, c *itemChange) error { return nil }

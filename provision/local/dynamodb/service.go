@@ -46,6 +46,8 @@ type Service struct {
 	mu     sync.RWMutex
 	tables map[string]*table
 
+	kdest destinations // Kinesis streaming destinations (kinesisdest.go)
+
 	commits chan *commitOp
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -74,6 +76,9 @@ func New(env *service.Env) (*Service, error) {
 		stop:    make(chan struct{}),
 	}
 	if err := s.load(); err != nil {
+		return nil, err
+	}
+	if err := s.startDestinations(); err != nil {
 		return nil, err
 	}
 	s.wg.Add(2)
@@ -119,6 +124,11 @@ var operations = map[string]opFunc{
 	"DescribeTimeToLive": (*Service).describeTimeToLive,
 	"DescribeEndpoints":  (*Service).describeEndpoints,
 	"DescribeLimits":     (*Service).describeLimits,
+
+	"EnableKinesisStreamingDestination":   (*Service).enableKinesisStreamingDestination,
+	"DisableKinesisStreamingDestination":  (*Service).disableKinesisStreamingDestination,
+	"DescribeKinesisStreamingDestination": (*Service).describeKinesisStreamingDestination,
+	"UpdateKinesisStreamingDestination":   (*Service).updateKinesisStreamingDestination,
 }
 
 // ServeOp implements service.Handler.

@@ -93,6 +93,8 @@ type table struct {
 	itemCount  atomic.Int64
 	sizeBytes  atomic.Int64
 	generation int // bumps on every meta change, so stale transitions can be ignored
+
+	kdests atomic.Pointer[kinesisDests] // Kinesis streaming destinations; read by the committer without Service.mu
 }
 
 func newTable(m tableMeta) *table {

@@ -73,7 +73,10 @@ func (s *Service) entryHash(e *putEntry) (hashKey, *apiError) {
 
 // put writes entries to st in one group-committed transaction and fills
 // res (same order as entries). Entries already failed in res are skipped.
-func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []putResult, entryFaults bool) *apiError {
+// limited applies the per-shard write limits (when enforced) to the
+// entries: client writes are limited, a DynamoDB streaming destination's
+// are not (see PutStreamRecords).
+func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []putResult, entryFaults, limited bool) *apiError {
 	name := st.meta.Name
 	s.autoDistribute(st, hashes)
 	for i := range res {
@@ -81,7 +84,7 @@ func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []pu
 			res[i].errCode, res[i].errMsg = "InternalFailure", "Internal Service Failure"
 		}
 	}
-	if s.env.EnforceLimits {
+	if s.env.EnforceLimits && limited {
 		st.mu.Lock()
 		now := s.now()
 		for i := range entries {
@@ -200,7 +203,7 @@ func (s *Service) putRecord(c codec, body []byte) (any, *apiError) {
 		return nil, clientErr("InvalidArgumentException", "ExclusiveMinimumSequenceNumber %s used in PutRecord on stream %s under account %s is invalid.", *o, name, s.env.AccountID)
 	}
 	res := make([]putResult, 1)
-	if apiErr := s.put(st, []putEntry{in.putEntry}, []hashKey{h}, res, false); apiErr != nil {
+	if apiErr := s.put(st, []putEntry{in.putEntry}, []hashKey{h}, res, false, true); apiErr != nil {
 		return nil, apiErr
 	}
 	if res[0].errCode == "ProvisionedThroughputExceededException" {
@@ -292,7 +295,7 @@ func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiE
 		}
 	}
 	res := make([]putResult, len(in.Records))
-	if apiErr := s.put(st, in.Records, hashes, res, true); apiErr != nil {
+	if apiErr := s.put(st, in.Records, hashes, res, true, true); apiErr != nil {
 		return nil, nil, apiErr
 	}
 	return st, res, nil

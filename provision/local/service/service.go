@@ -24,6 +24,7 @@ type Env struct {
 	Now                                   func() time.Time
 	Log                                   *slog.Logger
 	SubscriptionLifetime                  time.Duration // Kinesis SubscribeToShard; zero: five minutes
+	Kinesis                               KinesisWriter // the endpoint's Kinesis streams, for DynamoDB's streaming destinations; nil without Kinesis
 }
 
 // Handler is a service hosted by the server.
