@@ -119,6 +119,10 @@ var operations = map[string]opFunc{
 	"DescribeTimeToLive": (*Service).describeTimeToLive,
 	"DescribeEndpoints":  (*Service).describeEndpoints,
 	"DescribeLimits":     (*Service).describeLimits,
+
+	"ExecuteStatement":      (*Service).executeStatement,
+	"BatchExecuteStatement": (*Service).batchExecuteStatement,
+	"ExecuteTransaction":    (*Service).executeTransaction,
 }
 
 // ServeOp implements service.Handler.
