@@ -154,16 +154,7 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		if p.filter, err = b.cond(st.Where); err != nil {
 			return nil, err
 		}
-		// An equality on the partition key reads one partition instead of
-		// the whole table.
-		for _, c := range conjuncts(st.Where) {
-			if name, ve, ok := keyEquality(c); ok && name == p.ihash.Name {
-				if v, err := b.value(ve); err == nil && v.Kind == p.ihash.Kind {
-					p.key = &keyQuery{hash: v}
-				}
-				break
-			}
-		}
+		p.key = b.keyAccess(st.Where, p.ihash, p.irng)
 	}
 	proj, err := newSelectList(st)
 	if err != nil {
