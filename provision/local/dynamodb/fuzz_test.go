@@ -42,7 +42,8 @@ func FuzzRequests(f *testing.F) {
 		}
 		time.Sleep(5 * time.Millisecond) // polling interval
 	}
-	ops := []string{"PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchWriteItem", "BatchGetItem", "TransactWriteItems", "TransactGetItems", "CreateTable", "UpdateTable", "DescribeTable", "ListTables", "UpdateTimeToLive", "TagResource"}
+	ops := []string{"PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchWriteItem", "BatchGetItem", "TransactWriteItems", "TransactGetItems", "CreateTable", "UpdateTable", "DescribeTable", "ListTables", "UpdateTimeToLive", "TagResource",
+		"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"}
 	seeds := []string{
 		`{"TableName":"fuzz","Item":{"pk":{"S":"a"},"sk":{"N":"1"},"x":{"M":{"l":{"L":[{"NS":["1"]}]}}}}}`,
 		`{"TableName":"fuzz","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"UpdateExpression":"SET #a = if_not_exists(#a, :z) + :o","ExpressionAttributeNames":{"#a":"a"},"ExpressionAttributeValues":{":z":{"N":"0"},":o":{"N":"1"}}}`,
@@ -55,6 +56,17 @@ func FuzzRequests(f *testing.F) {
 	}
 	for i, sd := range seeds {
 		f.Add(uint8(i), []byte(sd))
+	}
+	for _, sd := range []struct {
+		op   uint8
+		body string
+	}{
+		{16, `{"Statement":"UPDATE fuzz SET a = list_append(a, [?]) WHERE pk = 'a' AND sk = 1 AND size(b) > 1 RETURNING ALL NEW *","Parameters":[{"S":"x"}]}`},
+		{16, `{"Statement":"SELECT a.b[1], c FROM fuzz WHERE pk = ? AND (sk BETWEEN 1 AND 9 OR c IS MISSING)","Parameters":[{"S":"a"}],"Limit":1}`},
+		{17, `{"Statements":[{"Statement":"INSERT INTO fuzz VALUE {'pk': 'a', 'sk': 2, 's': <<1, 2>>}"}]}`},
+		{18, `{"TransactStatements":[{"Statement":"DELETE FROM fuzz WHERE pk = 'a' AND sk = 1 AND n = ?","Parameters":[{"N":"1"}]}],"ClientRequestToken":"p"}`},
+	} {
+		f.Add(sd.op, []byte(sd.body))
 	}
 	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
 		if code := serve(ops[int(op)%len(ops)], body); code >= 500 {

@@ -129,6 +129,9 @@ var operations = map[string]opFunc{
 	"DisableKinesisStreamingDestination":  (*Service).disableKinesisStreamingDestination,
 	"DescribeKinesisStreamingDestination": (*Service).describeKinesisStreamingDestination,
 	"UpdateKinesisStreamingDestination":   (*Service).updateKinesisStreamingDestination,
+	"ExecuteStatement":                    (*Service).executeStatement,
+	"BatchExecuteStatement":               (*Service).batchExecuteStatement,
+	"ExecuteTransaction":                  (*Service).executeTransaction,
 }
 
 // ServeOp implements service.Handler.

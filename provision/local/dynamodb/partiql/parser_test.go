@@ -1,0 +1,128 @@
+package partiql
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+)
+
+func name(n string) *Path           { return &Path{Path: expr.NamePath(n)} }
+func str(s string) *Literal         { return &Literal{Value: attr.StrValue(s)} }
+func num(s string) *Literal         { return &Literal{Value: attr.NumValue(s)} }
+func bin(op string, l, r Expr) Expr { return &Binary{Op: op, L: l, R: r} }
+
+func TestParseStatements(t *testing.T) {
+	cases := []struct {
+		name, src string
+		want      Statement
+		params    int
+	}{
+		{"select star", `SELECT * FROM "Music"`, &Select{Table: "Music", Star: true}, 0},
+		{"keywords in any case, a trailing semicolon", `select * from Music where Artist = 'Acme';`,
+			&Select{Table: "Music", Star: true, Where: bin("=", name("Artist"), str("Acme"))}, 0},
+		{"an index and projected paths", `SELECT a, "b c", m.x[2] FROM "T"."idx" WHERE pk = ? AND sk > ?`,
+			&Select{Table: "T", Index: "idx", Paths: []expr.Path{expr.NamePath("a"), expr.NamePath("b c"), {{Name: "m"}, {Name: "x"}, {Index: 2, IsIndex: true}}},
+				Where: bin("AND", bin("=", name("pk"), &Param{0}), bin(">", name("sk"), &Param{1}))}, 2},
+		{"precedence of OR, AND and NOT", `SELECT * FROM t WHERE a = 1 OR NOT b = 2 AND c = 3`,
+			&Select{Table: "t", Star: true, Where: bin("OR", bin("=", name("a"), num("1")),
+				bin("AND", &Not{X: bin("=", name("b"), num("2"))}, bin("=", name("c"), num("3"))))}, 0},
+		{"BETWEEN, IN, IS and functions", `SELECT * FROM t WHERE a BETWEEN 1 AND 2 AND b IN [1, ?] AND c IS NOT MISSING AND begins_with(d, 'x') AND size(e) >= 2`,
+			&Select{Table: "t", Star: true, Where: bin("AND", bin("AND", bin("AND", bin("AND",
+				&Between{X: name("a"), Lo: num("1"), Hi: num("2")},
+				&In{X: name("b"), List: []Expr{num("1"), &Param{0}}}),
+				&Is{X: name("c"), Not: true, Type: "MISSING"}),
+				&Call{Name: "begins_with", Args: []Expr{name("d"), str("x")}}),
+				bin(">=", &Call{Name: "size", Args: []Expr{name("e")}}, num("2")))}, 1},
+		{"NOT IN", `SELECT * FROM t WHERE a NOT IN (1)`,
+			&Select{Table: "t", Star: true, Where: &Not{X: &In{X: name("a"), List: []Expr{num("1")}}}}, 0},
+		{"insert of every literal", `INSERT INTO t VALUE {'s': 'it''s', 'n': -1.50, 'b': TRUE, 'z': null, 'l': [1, 'a'], 'm': {'x': ?}, 'ss': <<'a', 'b'>>}`,
+			&Insert{Table: "t", Item: &Map{Keys: []string{"s", "n", "b", "z", "l", "m", "ss"}, Vals: []Expr{
+				str("it's"), num("-1.5"), &Literal{Value: attr.Value{Kind: attr.BOOL, Bool: true}}, &Literal{Value: attr.Value{Kind: attr.NULL}},
+				&List{Elems: []Expr{num("1"), str("a")}}, &Map{Keys: []string{"x"}, Vals: []Expr{&Param{0}}}, &Bag{Elems: []Expr{str("a"), str("b")}}}}}, 1},
+		{"update with SET, REMOVE and RETURNING", `UPDATE t SET a = a + 1, b = list_append(b, [2]) REMOVE c.d[0] SET e = 'x' WHERE pk = 'k' RETURNING MODIFIED NEW *`,
+			&Update{Table: "t", Sets: []SetClause{
+				{Path: expr.NamePath("a"), Value: bin("+", name("a"), num("1"))},
+				{Path: expr.NamePath("b"), Value: &Call{Name: "list_append", Args: []Expr{name("b"), &List{Elems: []Expr{num("2")}}}}},
+				{Path: expr.NamePath("e"), Value: str("x")}},
+				Removes: []expr.Path{{{Name: "c"}, {Name: "d"}, {Index: 0, IsIndex: true}}},
+				Where:   bin("=", name("pk"), str("k")), Returning: "MODIFIED NEW"}, 0},
+		{"delete returning", `DELETE FROM "t" WHERE pk = ? RETURNING ALL OLD *`,
+			&Delete{Table: "t", Where: bin("=", name("pk"), &Param{0}), Returning: "ALL OLD"}, 1},
+		{"a map lookup by string", `SELECT m['k'] FROM t`, &Select{Table: "t", Paths: []expr.Path{{{Name: "m"}, {Name: "k"}}}}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Parse(tc.src)
+			if err != nil {
+				t.Fatalf("parse %q: %v", tc.src, err)
+			}
+			if !reflect.DeepEqual(p.Statement, tc.want) {
+				t.Errorf("parse %q\n got %#v\nwant %#v", tc.src, p.Statement, tc.want)
+			}
+			if p.Params != tc.params {
+				t.Errorf("params %d, want %d", p.Params, tc.params)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		src, want string
+		syntax    bool // a SyntaxError, else an UnsupportedError
+	}{
+		{`CREATE TABLE t`, "Expected data manipulation", true},
+		{``, "Expected data manipulation", true},
+		{`SELECT * FROM`, "Expected a table name but found end of statement at line 1, column 14", true},
+		{"SELECT *\nFROM t WHERE a = 'x", "Unterminated string literal at line 2, column 18", true},
+		{`SELECT * FROM t WHERE a = 1 b`, "Unexpected b at line 1, column 29", true},
+		{`SELECT * FROM t WHERE a = #`, `Unexpected character "#" at line 1, column 27`, true},
+		{`SELECT * FROM t WHERE select = 1`, "Unexpected keyword SELECT at line 1, column 23", true},
+		{`UPDATE t WHERE a = 1`, "Expected SET or REMOVE but found WHERE at line 1, column 10", true},
+		{`DELETE FROM t WHERE a = 1 RETURNING ALL NEWER *`, "Expected OLD or NEW but found NEWER at line 1, column 41", true},
+		{`SELECT a[x] FROM t`, "Expected a list index but found x at line 1, column 10", true},
+		{`INSERT INTO t VALUE {a: 1}`, "Expected a string key but found a at line 1, column 22", true},
+		{`SELECT *, a FROM t`, "Other attributes should not be present in the projection when '*' is used.", false},
+		{`SELECT a AS b FROM t`, "Aliasing is not supported", false},
+		{`SELECT * FROM a.b.c`, "A path may contain at most 2 components in the FROM clause", false},
+		{`SELECT * FROM t[0]`, "Unexpected from source", false},
+		{`SELECT a[*].b FROM t`, "Wildcard path component like a[*].b are not supported", false},
+		{`SELECT a.*.b FROM t`, "Unpivot path component like a.*.b are not supported", false},
+		{`INSERT INTO t VALUE 'x'`, "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement.", false},
+		{`INSERT INTO t VALUE {'a': 1} RETURNING ALL OLD *`, "RETURNING is not supported in INSERT", false},
+		{`UPDATE t SET a = 1 WHERE b = 1 RETURNING ALL NEW`, "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause", false},
+		{`SELECT * FROM t WHERE a IS DATE`, "Unsupported data type for IS operator: DATE. Supported data types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]", false},
+		{`SELECT * FROM t WHERE a = MISSING`, "MISSING must be compared using IS operator", false},
+		{`UPDATE t SET a = <<>> WHERE b = 1`, "Empty bags are not supported", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.src, func(t *testing.T) {
+			_, err := Parse(tc.src)
+			if err == nil {
+				t.Fatalf("parse %q succeeded, want %q", tc.src, tc.want)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("parse %q: %q, want %q", tc.src, err.Error(), tc.want)
+			}
+			_, isSyntax := err.(*SyntaxError)
+			if isSyntax != tc.syntax {
+				t.Errorf("parse %q: error type %T", tc.src, err)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{`SELECT * FROM t WHERE a = 1`, `INSERT INTO t VALUE {'a': [<<1>>, {'b': ?}]}`,
+		`UPDATE t SET a = a + 1 REMOVE b WHERE c = 'x' RETURNING ALL OLD *`, `DELETE FROM "t" WHERE a IN [1, 2]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		p, err := Parse(src)
+		if err == nil && p.Statement == nil {
+			t.Fatalf("parse %q: no statement and no error", src)
+		}
+	})
+}

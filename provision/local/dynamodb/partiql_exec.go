@@ -1,0 +1,262 @@
+package dynamodb
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
+)
+
+// ExecuteStatement runs one PartiQL statement: a SELECT becomes a read of
+// one partition (when the WHERE clause gives the partition key) or of the
+// whole table or index, and INSERT, UPDATE and DELETE become single-item
+// writes through the same commit path as PutItem, UpdateItem and
+// DeleteItem.
+
+type executeStatementInput struct {
+	Statement                           *string      `json:"Statement"`
+	Parameters                          []attr.Value `json:"Parameters"`
+	ConsistentRead                      *bool        `json:"ConsistentRead"`
+	NextToken                           *string      `json:"NextToken"`
+	Limit                               *int         `json:"Limit"`
+	ReturnConsumedCapacity              *string      `json:"ReturnConsumedCapacity"`
+	ReturnValuesOnConditionCheckFailure *string      `json:"ReturnValuesOnConditionCheckFailure"`
+}
+
+const (
+	msgIncompleteKey = "Where clause does not contain a mandatory equality on all key attributes"
+	msgBadTableName  = "Table name should be within the length [3, 255] and only contain 'a-z', 'A-Z', '0-9', '-', '_', '.'."
+	maxStatementLen  = 8192
+)
+
+// parseStatement validates a statement and its parameters, parses it and
+// binds the parameters. field names the statement in validation messages.
+func parseStatement(src *string, params []attr.Value, field string) (partiql.Statement, *binder, error) {
+	if src == nil {
+		return nil, nil, validation("1 validation error detected: Value null at '" + field + "' failed to satisfy constraint: Member must not be null")
+	}
+	if len(*src) < 1 || len(*src) > maxStatementLen {
+		c := "greater than or equal to 1"
+		if len(*src) > maxStatementLen {
+			c = "less than or equal to 8192"
+		}
+		return nil, nil, validation("1 validation error detected: Value '" + *src + "' at '" + field + "' failed to satisfy constraint: Member must have length " + c)
+	}
+	if params != nil && len(params) == 0 {
+		return nil, nil, validation("1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	for _, p := range params {
+		if msg := p.Invalid(); msg != "" {
+			return nil, nil, validation(msg)
+		}
+	}
+	parsed, err := partiql.Parse(*src)
+	if err != nil {
+		if _, ok := err.(*partiql.SyntaxError); ok {
+			return nil, nil, validation("Statement wasn't well formed, can't be processed: " + err.Error())
+		}
+		return nil, nil, validation(err.Error())
+	}
+	if parsed.Params != len(params) {
+		return nil, nil, validation("Number of parameters in request and statement don't match.")
+	}
+	return parsed.Statement, &binder{params: params}, nil
+}
+
+// lookupPQ finds a statement's table; a name DynamoDB could not have is a
+// ValidationException with PartiQL's wording.
+func (s *Service) lookupPQ(name string) (*table, tableMeta, error) {
+	if err := validateTableName(&name, "tableName"); err != nil {
+		return nil, tableMeta{}, validation(msgBadTableName)
+	}
+	return s.lookup(&name)
+}
+
+func (s *Service) executeStatement(body []byte) (any, error) {
+	var in executeStatementInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Limit != nil && *in.Limit < 1 {
+		return nil, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Limit))
+	}
+	returnOld, err := checkOnFailure(in.ReturnValuesOnConditionCheckFailure)
+	if err != nil {
+		return nil, err
+	}
+	st, b, err := parseStatement(in.Statement, in.Parameters, "statement")
+	if err != nil {
+		return nil, err
+	}
+	if sel, ok := st.(*partiql.Select); ok {
+		return s.runSelect(sel, b, &in)
+	}
+	if in.NextToken != nil {
+		return nil, validation("Invalid NextToken")
+	}
+	w, err := s.planWrite(st, b, returnOld)
+	if err != nil {
+		return nil, err
+	}
+	res := s.commitWrite(w)
+	if res.err != nil {
+		return nil, res.err
+	}
+	out := map[string]any{"Items": w.returned(res.old, res.new)}
+	if c := capacity(in.ReturnConsumedCapacity, w.m.TableName, writeUnits(res.old, res.new)); c != nil {
+		out["ConsumedCapacity"] = c
+	}
+	return out, nil
+}
+
+// pageToken is what a NextToken carries: the request it continues and
+// where the next page starts.
+type pageToken struct {
+	Request string    `json:"r"`
+	Key     attr.Item `json:"k"`
+}
+
+// requestDigest identifies a statement and its parameters, so a NextToken
+// is only accepted for the request that produced it.
+func requestDigest(in *executeStatementInput) string {
+	b, _ := json.Marshal([]any{in.Statement, in.Parameters})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementInput) (any, error) {
+	t, m, err := s.lookupPQ(st.Table)
+	if err != nil {
+		return nil, err
+	}
+	consistent := in.ConsistentRead != nil && *in.ConsistentRead
+	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity, consistent: consistent}
+	if st.Index != "" {
+		if err := p.useIndex(st.Index); err != nil {
+			return nil, err
+		}
+		if consistent && isGSI(&m, st.Index) {
+			return nil, validation("Strongly consistent read is not supported on Global Secondary Indexes")
+		}
+	}
+	if in.Limit != nil {
+		p.limit = *in.Limit
+	}
+	p.filter = &expr.Cond{Kind: expr.CondTrue}
+	if st.Where != nil {
+		if p.filter, err = b.cond(st.Where); err != nil {
+			return nil, err
+		}
+		p.key = b.keyAccess(st.Where, p.ihash, p.irng)
+	}
+	proj, err := newSelectList(st)
+	if err != nil {
+		return nil, err
+	}
+	digest := requestDigest(in)
+	if in.NextToken != nil {
+		raw, err := base64.RawURLEncoding.DecodeString(*in.NextToken)
+		var tok pageToken
+		if err != nil || json.Unmarshal(raw, &tok) != nil || tok.Key == nil {
+			return nil, validation("Invalid NextToken")
+		}
+		if tok.Request != digest {
+			return nil, validation("NextToken does not match request")
+		}
+		if err := p.checkStartKey(tok.Key); err != nil {
+			return nil, validation("Invalid NextToken")
+		}
+		p.startKey = tok.Key
+	}
+	var r *readResult
+	err = s.env.DB.View(func(tx *bolt.Tx) error {
+		r, err = p.run(tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	items := make([]attr.Item, len(r.items))
+	for i, it := range r.items {
+		items[i] = proj.apply(it)
+	}
+	out := map[string]any{"Items": items}
+	if r.last != nil {
+		tok, _ := json.Marshal(pageToken{Request: digest, Key: r.last})
+		out["NextToken"] = base64.RawURLEncoding.EncodeToString(tok)
+		out["LastEvaluatedKey"] = r.last
+	}
+	if cc := capacity(p.capacityRC, m.TableName, readUnitsOf(r.size, consistent)); cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+	return out, nil
+}
+
+// useIndex points a read plan at one of the table's indexes.
+func (p *readPlan) useIndex(name string) error {
+	for _, group := range [][]indexMeta{p.m.GSIs, p.m.LSIs} {
+		for i := range group {
+			if group[i].IndexName == name && group[i].IndexStatus != "DELETING" {
+				p.index = &group[i]
+			}
+		}
+	}
+	if p.index == nil {
+		return validation("The table does not have the specified index: " + name)
+	}
+	if p.index.IndexStatus == "CREATING" {
+		return validation("Cannot read from backfilling global secondary index: " + name)
+	}
+	p.ihash, p.irng = keysOf(p.index.KeySchema, p.m.AttributeDefinitions)
+	return nil
+}
+
+// selectList is a SELECT's list of paths. A path's value is returned under
+// its last attribute name, as PartiQL names a selected expression: SELECT
+// a.b returns {"b": ...}.
+type selectList struct {
+	paths []expr.Path
+	names []string
+}
+
+func newSelectList(st *partiql.Select) (*selectList, error) {
+	if st.Star {
+		return nil, nil
+	}
+	p := &selectList{paths: st.Paths}
+	seen := map[string]bool{}
+	for _, path := range st.Paths {
+		name := path[0].Name
+		for _, e := range path {
+			if !e.IsIndex {
+				name = e.Name
+			}
+		}
+		if seen[name] {
+			return nil, validation("Duplicate identifiers in select clause: " + name)
+		}
+		seen[name] = true
+		p.names = append(p.names, name)
+	}
+	return p, nil
+}
+
+func (p *selectList) apply(it attr.Item) attr.Item {
+	if p == nil {
+		return it
+	}
+	out := attr.Item{}
+	for i, path := range p.paths {
+		if v, ok := expr.Resolve(it, path); ok {
+			out[p.names[i]] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,368 @@
+package dynamodb_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// PartiQL: ExecuteStatement, BatchExecuteStatement and ExecuteTransaction,
+// as exact requests and DynamoDB's answers. dynalite has no PartiQL.
+
+const (
+	validationType = "com.amazon.coral.validate#ValidationException"
+	ddbType        = "com.amazonaws.dynamodb.v20120810#"
+)
+
+// stmt is an ExecuteStatement body: the statement, then optional extra
+// members (already JSON, without braces).
+func stmt(statement string, extra ...string) string {
+	b, _ := json.Marshal(statement)
+	body := `{"Statement":` + string(b)
+	for _, e := range extra {
+		body += "," + e
+	}
+	return body + "}"
+}
+
+func invalid(msg string) string {
+	b, _ := json.Marshal(msg)
+	return `{"__type":"` + validationType + `","message":` + string(b) + `}`
+}
+
+// partiqlTable is a table of hash pk S and range sk N with a global index
+// on g, holding items a/1, a/2, a/3 and b/1.
+func partiqlTable(t *testing.T) string {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN}, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: "S"})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("byG"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}}
+	})
+	put(t, c, tbl, item{"pk": s("a"), "sk": n("1"), "g": s("x"), "n": n("10"), "name": s("apple"),
+		"m": &types.AttributeValueMemberM{Value: item{"b": &types.AttributeValueMemberL{Value: []types.AttributeValue{n("1"), s("two")}}}}})
+	put(t, c, tbl, item{"pk": s("a"), "sk": n("2"), "n": n("20"), "name": s("apricot"), "tags": &types.AttributeValueMemberSS{Value: []string{"red"}}})
+	put(t, c, tbl, item{"pk": s("a"), "sk": n("3"), "g": s("y"), "n": n("30"), "name": s("avocado")})
+	put(t, c, tbl, item{"pk": s("b"), "sk": n("1"), "g": s("x"), "n": n("40"), "name": s("banana")})
+	return tbl
+}
+
+func TestPartiQLSelect(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	tbl := partiqlTable(t)
+	q := `"` + tbl + `"`
+	a1 := `{"pk":{"S":"a"},"sk":{"N":"1"},"g":{"S":"x"},"n":{"N":"10"},"name":{"S":"apple"},"m":{"M":{"b":{"L":[{"N":"1"},{"S":"two"}]}}}}`
+	a2 := `{"pk":{"S":"a"},"sk":{"N":"2"},"n":{"N":"20"},"name":{"S":"apricot"},"tags":{"SS":["red"]}}`
+	a3 := `{"pk":{"S":"a"},"sk":{"N":"3"},"g":{"S":"y"},"n":{"N":"30"},"name":{"S":"avocado"}}`
+	b1 := `{"pk":{"S":"b"},"sk":{"N":"1"},"g":{"S":"x"},"n":{"N":"40"},"name":{"S":"banana"}}`
+	runExchanges(t, []exchange{
+		{"one item by its key", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = 'a' AND sk = 2`), 200, `{"Items":[` + a2 + `]}`},
+		{"a partition in key order", "ExecuteStatement", stmt(`select * from `+q+` where pk = ?`, `"Parameters":[{"S":"a"}]`), 200, `{"Items":[` + a1 + `,` + a2 + `,` + a3 + `]}`},
+		{"a sort key range, value first", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND 2 <= sk`), 200, `{"Items":[{"sk":{"N":"2"}},{"sk":{"N":"3"}}]}`},
+		{"two sort key bounds", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE sk < 3 AND pk = 'a' AND sk > 1`), 200, `{"Items":[{"sk":{"N":"2"}}]}`},
+		{"a sort key of another type", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND sk = '1'`), 200, `{"Items":[]}`},
+		{"a sort key range under OR", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND (sk = 1 OR sk = 3)`), 200, `{"Items":[{"sk":{"N":"1"}},{"sk":{"N":"3"}}]}`},
+		{"key on the right", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE 'b' = pk`), 200, `{"Items":[{"sk":{"N":"1"}}]}`},
+		{"no item", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = 'zzz'`), 200, `{"Items":[]}`},
+		{"projection of names, quoted names and nested paths", "ExecuteStatement",
+			stmt(`SELECT "name", sk, m.b[1], nothing FROM ` + q + ` WHERE pk = 'a' AND sk BETWEEN 1 AND 2`), 200,
+			`{"Items":[{"name":{"S":"apple"},"sk":{"N":"1"},"b":{"S":"two"}},{"name":{"S":"apricot"},"sk":{"N":"2"}}]}`},
+		{"a scan with a filter", "ExecuteStatement", stmt(`SELECT pk, sk FROM ` + q + ` WHERE n >= 20 AND n < 40`), 200,
+			`{"Items":[{"pk":{"S":"a"},"sk":{"N":"2"}},{"pk":{"S":"a"},"sk":{"N":"3"}}]}`},
+		{"OR, NOT and <>", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND (sk = 1 OR NOT n <> 30)`), 200,
+			`{"Items":[{"sk":{"N":"1"}},{"sk":{"N":"3"}}]}`},
+		{"IN", "ExecuteStatement", stmt(`SELECT "name" FROM `+q+` WHERE "name" IN ['banana', 'apple', ?]`, `"Parameters":[{"S":"kiwi"}]`), 200,
+			`{"Items":[{"name":{"S":"apple"}},{"name":{"S":"banana"}}]}`},
+		{"IS MISSING", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND g IS MISSING`), 200, `{"Items":[{"sk":{"N":"2"}}]}`},
+		{"IS NOT MISSING", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND tags IS NOT MISSING`), 200, `{"Items":[{"sk":{"N":"2"}}]}`},
+		{"attribute_exists", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND attribute_exists(m.b[1])`), 200, `{"Items":[{"sk":{"N":"1"}}]}`},
+		{"begins_with", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND begins_with("name", 'ap')`), 200, `{"Items":[{"sk":{"N":"1"}},{"sk":{"N":"2"}}]}`},
+		{"contains", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND contains(tags, 'red')`), 200, `{"Items":[{"sk":{"N":"2"}}]}`},
+		{"size", "ExecuteStatement", stmt(`SELECT sk FROM ` + q + ` WHERE pk = 'a' AND size("name") > 5`), 200, `{"Items":[{"sk":{"N":"2"}},{"sk":{"N":"3"}}]}`},
+		{"an index", "ExecuteStatement", stmt(`SELECT pk, sk FROM ` + q + `."byG" WHERE g = 'x'`), 200,
+			`{"Items":[{"pk":{"S":"a"},"sk":{"N":"1"}},{"pk":{"S":"b"},"sk":{"N":"1"}}]}`},
+		{"consumed capacity", "ExecuteStatement", stmt(`SELECT * FROM `+q+` WHERE pk = 'b' AND sk = 1`, `"ReturnConsumedCapacity":"TOTAL","ConsistentRead":true`), 200,
+			`{"Items":[` + b1 + `],"ConsumedCapacity":{"TableName":"` + tbl + `","CapacityUnits":1}}`},
+	})
+}
+
+func TestPartiQLSelectErrors(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	tbl := partiqlTable(t)
+	q := `"` + tbl + `"`
+	runExchanges(t, []exchange{
+		{"not a statement", "ExecuteStatement", stmt(`CREATE TABLE x`), 400, invalid("Statement wasn't well formed, can't be processed: Expected data manipulation")},
+		{"a syntax error", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE`), 400,
+			invalid("Statement wasn't well formed, can't be processed: Unexpected end of statement at line 1, column " + strconv.Itoa(len(`SELECT * FROM `+q+` WHERE`)+1))},
+		{"an unterminated string", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = 'a`), 400,
+			invalid("Statement wasn't well formed, can't be processed: Unterminated string literal at line 1, column " + strconv.Itoa(len(`SELECT * FROM `+q+` WHERE pk = `)+1))},
+		{"star and names", "ExecuteStatement", stmt(`SELECT *, pk FROM ` + q), 400, invalid("Other attributes should not be present in the projection when '*' is used.")},
+		{"a three-part source", "ExecuteStatement", stmt(`SELECT * FROM ` + q + `."byG"."x"`), 400, invalid("A path may contain at most 2 components in the FROM clause")},
+		{"an alias", "ExecuteStatement", stmt(`SELECT pk AS p FROM ` + q), 400, invalid("Aliasing is not supported")},
+		{"too few parameters", "ExecuteStatement", stmt(`SELECT * FROM `+q+` WHERE pk = ? AND sk = ?`, `"Parameters":[{"S":"a"}]`), 400, invalid("Number of parameters in request and statement don't match.")},
+		{"parameters without placeholders", "ExecuteStatement", stmt(`SELECT * FROM `+q, `"Parameters":[{"S":"a"}]`), 400, invalid("Number of parameters in request and statement don't match.")},
+		{"empty parameters", "ExecuteStatement", stmt(`SELECT * FROM `+q, `"Parameters":[]`), 400,
+			invalid("1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1")},
+		{"no statement", "ExecuteStatement", `{}`, 400, invalid("1 validation error detected: Value null at 'statement' failed to satisfy constraint: Member must not be null")},
+		{"a missing table", "ExecuteStatement", stmt(`SELECT * FROM "nosuchtable"`), 400,
+			`{"__type":"` + ddbType + `ResourceNotFoundException","message":"Requested resource not found"}`},
+		{"an invalid table name", "ExecuteStatement", stmt(`SELECT * FROM "a b"`), 400, invalid("Table name should be within the length [3, 255] and only contain 'a-z', 'A-Z', '0-9', '-', '_', '.'.")},
+		{"a missing index", "ExecuteStatement", stmt(`SELECT * FROM ` + q + `."nope"`), 400, invalid("The table does not have the specified index: nope")},
+		{"consistent read on a global index", "ExecuteStatement", stmt(`SELECT * FROM `+q+`."byG"`, `"ConsistentRead":true`), 400,
+			invalid("Strongly consistent read is not supported on Global Secondary Indexes")},
+		{"an unknown function", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE frobnicate(pk)`), 400, invalid("Unrecognized function: frobnicate")},
+		{"MISSING outside IS", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = MISSING`), 400, invalid("MISSING must be compared using IS operator")},
+		{"a limit below one", "ExecuteStatement", stmt(`SELECT * FROM `+q, `"Limit":0`), 400,
+			invalid("1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")},
+		{"a forged NextToken", "ExecuteStatement", stmt(`SELECT * FROM `+q, `"NextToken":"bm9wZQ"`), 400, invalid("Invalid NextToken")},
+	})
+}
+
+// TestPartiQLPagination: Limit bounds the items read per page, and NextToken
+// continues where the page stopped, only for the same request.
+func TestPartiQLPagination(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	c := newClient(t)
+	tbl := partiqlTable(t)
+	var got []string
+	in := &dynamodb.ExecuteStatementInput{Statement: aws.String(`SELECT sk FROM "` + tbl + `" WHERE pk = ?`),
+		Parameters: []types.AttributeValue{s("a")}, Limit: aws.Int32(2)}
+	pages := 0
+	for {
+		out, err := c.ExecuteStatement(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, it := range out.Items {
+			got = append(got, numOf(t, it["sk"]))
+		}
+		if out.NextToken == nil {
+			break
+		}
+		if out.LastEvaluatedKey == nil {
+			t.Errorf("a page with a NextToken has no LastEvaluatedKey")
+		}
+		if pages == 1 {
+			other := *in
+			other.Parameters = []types.AttributeValue{s("b")}
+			other.NextToken = out.NextToken
+			_, err := c.ExecuteStatement(ctx, &other)
+			apiErr(t, err, "ValidationException", "NextToken does not match request")
+		}
+		in.NextToken = out.NextToken
+	}
+	if pages != 2 || len(got) != 3 || got[0] != "1" || got[1] != "2" || got[2] != "3" {
+		t.Errorf("pages %d items %v, want 2 pages of sk 1, 2, 3", pages, got)
+	}
+}
+
+func TestPartiQLWrites(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	c := newClient(t)
+	tbl := partiqlTable(t)
+	q := `"` + tbl + `"`
+	ccf := `{"__type":"` + ddbType + `ConditionalCheckFailedException","message":"The conditional request failed"}`
+	runExchanges(t, []exchange{
+		{"insert", "ExecuteStatement",
+			stmt(`INSERT INTO `+q+` VALUE {'pk': 'c', 'sk': ?, 'l': [1, 'x'], 'ns': <<1, 2>>, 'ok': true, 'nothing': null, 'neg': -1.50}`, `"Parameters":[{"N":"7"}]`),
+			200, `{"Items":[]}`},
+		{"the inserted item", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"c"},"sk":{"N":"7"}}}`, 200,
+			`{"Item":{"pk":{"S":"c"},"sk":{"N":"7"},"l":{"L":[{"N":"1"},{"S":"x"}]},"ns":{"NS":["1","2"]},"ok":{"BOOL":true},"nothing":{"NULL":true},"neg":{"N":"-1.5"}}}`},
+		{"insert over an existing item", "ExecuteStatement", stmt(`INSERT INTO ` + q + ` VALUE {'pk': 'c', 'sk': 7}`), 400,
+			`{"__type":"` + ddbType + `DuplicateItemException","message":"Duplicate primary key exists in table"}`},
+		{"insert without the sort key", "ExecuteStatement", stmt(`INSERT INTO ` + q + ` VALUE {'pk': 'c'}`), 400,
+			invalid("One or more parameter values were invalid: Missing the key sk in the item")},
+		{"insert of several items", "ExecuteStatement", stmt(`INSERT INTO ` + q + ` VALUES {'pk': 'c'}`), 400,
+			invalid(`Unsupported operation: Inserting multiple items in a single statement is not supported, use "INSERT INTO tableName VALUE item" instead`)},
+		{"insert with RETURNING", "ExecuteStatement", stmt(`INSERT INTO ` + q + ` VALUE {'pk': 'c', 'sk': 8} RETURNING ALL OLD *`), 400,
+			invalid("RETURNING is not supported in INSERT")},
+		{"update", "ExecuteStatement",
+			stmt(`UPDATE `+q+` SET n = n + 1 SET l = list_append(l, [?]) REMOVE ok, nothing SET ns = set_add(ns, <<3>>) WHERE pk = 'c' AND sk = 7 RETURNING ALL NEW *`,
+				`"Parameters":[{"S":"y"}]`),
+			400, invalid("The provided expression refers to an attribute that does not exist in the item")},
+		{"update, with n set first", "ExecuteStatement",
+			stmt(`UPDATE `+q+` SET n = 5 SET l = list_append(l, [?]) REMOVE ok, nothing SET ns = set_add(ns, <<3>>) WHERE pk = 'c' AND sk = 7 RETURNING ALL NEW *`,
+				`"Parameters":[{"S":"y"}]`),
+			200, `{"Items":[{"pk":{"S":"c"},"sk":{"N":"7"},"n":{"N":"5"},"l":{"L":[{"N":"1"},{"S":"x"},{"S":"y"}]},"ns":{"NS":["1","2","3"]},"neg":{"N":"-1.5"}}]}`},
+		{"update returning modified old", "ExecuteStatement",
+			stmt(`UPDATE ` + q + ` SET n = n - 2, ns = set_delete(ns, <<1>>) WHERE pk = 'c' AND sk = 7 RETURNING MODIFIED OLD *`),
+			200, `{"Items":[{"n":{"N":"5"},"ns":{"NS":["1","2","3"]}}]}`},
+		{"update returning modified new", "ExecuteStatement",
+			stmt(`UPDATE ` + q + ` SET "neg" = 0 WHERE pk = 'c' AND sk = 7 AND n = 3 RETURNING MODIFIED NEW *`),
+			200, `{"Items":[{"neg":{"N":"0"}}]}`},
+		{"an update whose condition fails", "ExecuteStatement",
+			stmt(`UPDATE `+q+` SET n = 100 WHERE pk = 'c' AND sk = 7 AND n > 50`, `"ReturnValuesOnConditionCheckFailure":"ALL_OLD"`),
+			400, `{"__type":"` + ddbType + `ConditionalCheckFailedException","message":"The conditional request failed",` +
+				`"Item":{"pk":{"S":"c"},"sk":{"N":"7"},"n":{"N":"3"},"l":{"L":[{"N":"1"},{"S":"x"},{"S":"y"}]},"ns":{"NS":["2","3"]},"neg":{"N":"0"}}}`},
+		{"an update of a missing item", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET n = 1 WHERE pk = 'c' AND sk = 99`), 400, ccf},
+		{"an update without the whole key", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET n = 1 WHERE pk = 'c'`), 400, invalid("Where clause does not contain a mandatory equality on all key attributes")},
+		{"an update of the key", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET sk = 1 WHERE pk = 'c' AND sk = 7`), 400,
+			invalid("One or more parameter values were invalid: Cannot update attribute sk. This attribute is part of the key")},
+		{"an update with OR", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET n = 1 WHERE pk = 'c' OR sk = 7`), 400, invalid("Where clause does not contain a mandatory equality on all key attributes")},
+		{"an update with the key twice", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET n = 1 WHERE pk = 'c' AND sk = 7 AND sk = 8`), 400,
+			invalid("Multiple conditions on same key sk. Only single item Update/Insert/Delete are supported")},
+		{"a set_add of a non-set", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET ns = set_add(ns, 4) WHERE pk = 'c' AND sk = 7`), 400,
+			invalid("The second argument to SET_ADD must be a value with type SET")},
+		{"the item after the failures", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"c"},"sk":{"N":"7"}}}`, 200,
+			`{"Item":{"pk":{"S":"c"},"sk":{"N":"7"},"n":{"N":"3"},"l":{"L":[{"N":"1"},{"S":"x"},{"S":"y"}]},"ns":{"NS":["2","3"]},"neg":{"N":"0"}}}`},
+		{"a delete whose condition fails", "ExecuteStatement", stmt(`DELETE FROM ` + q + ` WHERE pk = 'c' AND sk = 7 AND n = 4`), 400, ccf},
+		{"a delete returning new", "ExecuteStatement", stmt(`DELETE FROM ` + q + ` WHERE pk = 'c' AND sk = 7 RETURNING ALL NEW *`), 400,
+			invalid("Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements.")},
+		{"a delete", "ExecuteStatement", stmt(`DELETE FROM `+q+` WHERE pk = 'c' AND sk = 7 AND n = 3 RETURNING ALL OLD *`, `"ReturnConsumedCapacity":"TOTAL"`), 200,
+			`{"Items":[{"pk":{"S":"c"},"sk":{"N":"7"},"n":{"N":"3"},"l":{"L":[{"N":"1"},{"S":"x"},{"S":"y"}]},"ns":{"NS":["2","3"]},"neg":{"N":"0"}}],` +
+				`"ConsumedCapacity":{"TableName":"` + tbl + `","CapacityUnits":1}}`},
+		{"a delete of a missing item", "ExecuteStatement", stmt(`DELETE FROM ` + q + ` WHERE pk = 'c' AND sk = 7`), 200, `{"Items":[]}`},
+		{"the item is gone", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"c"},"sk":{"N":"7"}}}`, 200, `{}`},
+		{"a write with a NextToken", "ExecuteStatement", stmt(`DELETE FROM `+q+` WHERE pk = 'c' AND sk = 7`, `"NextToken":"x"`), 400, invalid("Invalid NextToken")},
+	})
+	// The table's item count follows PartiQL writes as it does the others.
+	out, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(tbl), Select: types.SelectCount})
+	if err != nil || out.Count != 4 {
+		t.Fatalf("scan count %v, %v: want the 4 items of the fixture", out, err)
+	}
+}
+
+func TestPartiQLBatch(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	tbl := partiqlTable(t)
+	q := `"` + tbl + `"`
+	st := func(s string, extra ...string) string { return stmt(s, extra...) }
+	runExchanges(t, []exchange{
+		{"writes", "BatchExecuteStatement", `{"Statements":[` +
+			st(`INSERT INTO `+q+` VALUE {'pk': 'd', 'sk': 1}`) + `,` +
+			st(`INSERT INTO `+q+` VALUE {'pk': 'a', 'sk': 1}`) + `,` +
+			st(`UPDATE `+q+` SET n = 0 WHERE pk = 'b' AND sk = 1 AND n = 1`, `"ReturnValuesOnConditionCheckFailure":"ALL_OLD"`) + `,` +
+			st(`UPDATE `+q+` SET n = 0 WHERE pk = 'b'`) + `,` +
+			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` +
+			st(`DELETE FROM "nosuchtable" WHERE pk = 'a'`) + `,` +
+			st(`UPSERT INTO x`) + `],"ReturnConsumedCapacity":"TOTAL"}`, 200,
+			`{"Responses":[{"TableName":"` + tbl + `"},` +
+				`{"TableName":"` + tbl + `","Error":{"Code":"DuplicateItem","Message":"Duplicate primary key exists in table"}},` +
+				`{"TableName":"` + tbl + `","Error":{"Code":"ConditionalCheckFailed","Message":"The conditional request failed",` +
+				`"Item":{"pk":{"S":"b"},"sk":{"N":"1"},"g":{"S":"x"},"n":{"N":"40"},"name":{"S":"banana"}}}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Where clause does not contain a mandatory equality on all key attributes"}},` +
+				`{"TableName":"` + tbl + `"},` +
+				`{"Error":{"Code":"ResourceNotFound","Message":"Requested resource not found"}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Statement wasn't well formed, can't be processed: Expected data manipulation"}}],` +
+				`"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":2}]}`},
+		{"reads", "BatchExecuteStatement", `{"Statements":[` +
+			st(`SELECT pk, sk FROM `+q+` WHERE pk = ? AND sk = ?`, `"Parameters":[{"S":"d"},{"N":"1"}]`) + `,` +
+			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` +
+			st(`SELECT "name" FROM `+q+` WHERE pk = 'a' AND sk = 1 AND n > 100`) + `,` +
+			st(`SELECT "name" FROM `+q+` WHERE pk = 'a' AND sk = 2 AND n < 100`, `"ConsistentRead":true`) + `,` +
+			st(`SELECT * FROM `+q+` WHERE pk = 'a'`) + `,` +
+			st(`SELECT * FROM `+q+`."byG" WHERE g = 'x'`) + `]}`, 200,
+			`{"Responses":[{"TableName":"` + tbl + `","Item":{"pk":{"S":"d"},"sk":{"N":"1"}}},` +
+				`{"TableName":"` + tbl + `"},{"TableName":"` + tbl + `"},` +
+				`{"TableName":"` + tbl + `","Item":{"name":{"S":"apricot"}}},` +
+				`{"TableName":"` + tbl + `","Error":{"Code":"ValidationError","Message":"Where clause does not contain a mandatory equality on all key attributes"}},` +
+				`{"TableName":"` + tbl + `","Error":{"Code":"ValidationError","Message":"This operation is not supported on an index"}}]}`},
+		{"reads and writes", "BatchExecuteStatement", `{"Statements":[` +
+			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` + st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `]}`, 400,
+			invalid("Mixing read and write statements in one BatchExecuteStatement request is not supported")},
+		{"no statements", "BatchExecuteStatement", `{"Statements":[]}`, 400,
+			invalid("1 validation error detected: Value '[...]' at 'statements' failed to satisfy constraint: Member must have length greater than or equal to 1")},
+		{"a null statement", "BatchExecuteStatement", `{"Statements":[{}]}`, 400,
+			invalid("1 validation error detected: Value null at 'statements.1.member.statement' failed to satisfy constraint: Member must not be null")},
+	})
+	many := ""
+	for i := 0; i < 26; i++ {
+		if i > 0 {
+			many += ","
+		}
+		many += st(`SELECT * FROM ` + q + ` WHERE pk = 'a' AND sk = 1`)
+	}
+	runExchanges(t, []exchange{{"26 statements", "BatchExecuteStatement", `{"Statements":[` + many + `]}`, 400,
+		invalid("1 validation error detected: Value '[...]' at 'statements' failed to satisfy constraint: Member must have length less than or equal to 25")}})
+}
+
+func TestPartiQLTransaction(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	c := newClient(t)
+	tbl := partiqlTable(t)
+	q := `"` + tbl + `"`
+	st := func(s string, extra ...string) string { return stmt(s, extra...) }
+	token := uniqueName("tok")
+	writes := `{"TransactStatements":[` +
+		st(`INSERT INTO `+q+` VALUE {'pk': 't', 'sk': 1, 'n': 1}`) + `,` +
+		st(`UPDATE `+q+` SET n = n + 1 WHERE pk = 'a' AND sk = 1`) + `,` +
+		st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `],"ClientRequestToken":"` + token + `","ReturnConsumedCapacity":"TOTAL"}`
+	runExchanges(t, []exchange{
+		{"a cancelled transaction", "ExecuteTransaction", `{"TransactStatements":[` +
+			st(`INSERT INTO `+q+` VALUE {'pk': 't', 'sk': 1}`) + `,` +
+			st(`INSERT INTO `+q+` VALUE {'pk': 'a', 'sk': 2}`) + `,` +
+			st(`UPDATE `+q+` SET n = 0 WHERE pk = 'b' AND sk = 1 AND n = 0`, `"ReturnValuesOnConditionCheckFailure":"ALL_OLD"`) + `,` +
+			st(`UPDATE `+q+` SET n = "name" + 1 WHERE pk = 'a' AND sk = 1`) + `]}`, 400,
+			`{"__type":"` + ddbType + `TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, DuplicateItem, ConditionalCheckFailed, ValidationError]",` +
+				`"CancellationReasons":[{"Code":"None"},{"Code":"DuplicateItem","Message":"Duplicate primary key exists in table"},` +
+				`{"Code":"ConditionalCheckFailed","Message":"The conditional request failed","Item":{"pk":{"S":"b"},"sk":{"N":"1"},"g":{"S":"x"},"n":{"N":"40"},"name":{"S":"banana"}}},` +
+				`{"Code":"ValidationError","Message":"An operand in the update expression has an incorrect data type"}]}`},
+		{"nothing of it was written", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"t"},"sk":{"N":"1"}}}`, 200, `{}`},
+		{"a transaction", "ExecuteTransaction", writes, 200, `{"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":6}]}`},
+		{"its retry is not applied again", "ExecuteTransaction", writes, 200, `{}`},
+		{"the token with another request", "ExecuteTransaction", `{"TransactStatements":[` + st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `],"ClientRequestToken":"` + token + `"}`, 400,
+			`{"__type":"` + ddbType + `IdempotentParameterMismatchException","message":"The request uses the same client token as a previous, but non-identical request."}`},
+		{"reads", "ExecuteTransaction", `{"TransactStatements":[` +
+			st(`SELECT * FROM `+q+` WHERE pk = 't' AND sk = 1`) + `,` +
+			st(`SELECT n FROM `+q+` WHERE pk = 'a' AND sk = ?`, `"Parameters":[{"N":"1"}]`) + `,` +
+			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `]}`, 200,
+			`{"Responses":[{"Item":{"pk":{"S":"t"},"sk":{"N":"1"},"n":{"N":"1"}}},{"Item":{"n":{"N":"11"}}},{}]}`},
+		{"a read without the key", "ExecuteTransaction", `{"TransactStatements":[` + st(`SELECT * FROM `+q+` WHERE pk = 'a'`) + `]}`, 400,
+			invalid("Select statements within ExecuteTransaction must specify the primary key in the where clause.")},
+		{"a read of an index", "ExecuteTransaction", `{"TransactStatements":[` + st(`SELECT * FROM `+q+`."byG" WHERE g = 'x'`) + `]}`, 400,
+			invalid("Reads on indices are not supported within transactions.")},
+		{"reads and writes", "ExecuteTransaction", `{"TransactStatements":[` + st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 1`) + `,` +
+			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `]}`, 400, invalid("Unsupported operation in transaction.")},
+		{"one item twice", "ExecuteTransaction", `{"TransactStatements":[` + st(`UPDATE `+q+` SET n = 1 WHERE pk = 'a' AND sk = 2`) + `,` +
+			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `]}`, 400, invalid("Transaction request cannot include multiple operations on one item")},
+		{"a syntax error", "ExecuteTransaction", `{"TransactStatements":[` + st(`DELETE `+q) + `]}`, 400,
+			invalid("Statement wasn't well formed, can't be processed: Expected FROM but found " + q + " at line 1, column 8")},
+		{"no statements", "ExecuteTransaction", `{"TransactStatements":[]}`, 400,
+			invalid("1 validation error detected: Value '[...]' at 'transactStatements' failed to satisfy constraint: Member must have length greater than or equal to 1")},
+	})
+	// Through the SDK: the typed exception carries the reasons.
+	_, err := c.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []types.ParameterizedStatement{
+		{Statement: aws.String(`INSERT INTO ` + q + ` VALUE {'pk': 't', 'sk': 1}`)},
+	}})
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || len(tce.CancellationReasons) != 1 || aws.ToString(tce.CancellationReasons[0].Code) != "DuplicateItem" {
+		t.Fatalf("want a DuplicateItem cancellation, got %v", err)
+	}
+}
+
+// TestPartiQLSortKeyPrefix: begins_with on a string sort key narrows the
+// partition that is read, page by page.
+func TestPartiQLSortKeyPrefix(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeS})
+	for _, sk := range []string{"a#1", "a#2", "ab", "b#1", "a"} {
+		put(t, c, tbl, item{"pk": s("p"), "sk": s(sk)})
+	}
+	in := &dynamodb.ExecuteStatementInput{Statement: aws.String(`SELECT sk FROM "` + tbl + `" WHERE pk = 'p' AND begins_with(sk, ?)`),
+		Parameters: []types.AttributeValue{s("a#")}, Limit: aws.Int32(1)}
+	var got []string
+	for {
+		out, err := c.ExecuteStatement(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range out.Items {
+			got = append(got, strOf(t, it["sk"]))
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	if len(got) != 2 || got[0] != "a#1" || got[1] != "a#2" {
+		t.Errorf("items %v, want a#1 and a#2", got)
+	}
+}
