@@ -62,6 +62,9 @@ func ParseWhere(text string) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.tok.kind == tBad {
+		return nil, p.errorf(p.tok.pos, "%s", p.tok.err)
+	}
 	if p.tok.kind != tEOF {
 		return nil, p.errorf(p.tok.pos, "unexpected %s: join comparisons with and/or", p.tok.describe())
 	}
