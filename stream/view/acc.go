@@ -400,3 +400,19 @@ func (v *View) DecodeItem(item map[string]types.AttributeValue) (*Acc, error) {
 	}
 	return a, nil
 }
+
+// Avg returns the mean of the i-th metric, which must be an avg metric, to
+// 34 significant digits, and false when it saw no value.
+func (a *Acc) Avg(i int) (*apd.Decimal, bool) {
+	st := &a.states[i]
+	if st.n == 0 {
+		return nil, false
+	}
+	var q apd.Decimal
+	ctx := apd.BaseContext.WithPrecision(34)
+	if _, err := ctx.Quo(&q, &st.dec, apd.New(st.n, 0)); err != nil {
+		return nil, false
+	}
+	q.Reduce(&q)
+	return &q, true
+}

@@ -443,3 +443,19 @@ func FuzzDecodeItem(f *testing.F) {
 		_, _ = acc.Item()
 	})
 }
+
+func TestAvg(t *testing.T) {
+	v := metricsView(t, "avg:n")
+	a := v.NewAcc()
+	if _, ok := a.Avg(0); ok {
+		t.Error("average of nothing")
+	}
+	observe(t, a, `{"n":1}`, `{"n":2}`, `{"n":2}`)
+	if got, _ := a.Avg(0); got.String() != "1.666666666666666666666666666666667" {
+		t.Errorf("avg %s", got)
+	}
+	observe(t, a, `{"n":3}`)
+	if got, _ := a.Avg(0); got.String() != "2" {
+		t.Errorf("avg %s", got)
+	}
+}

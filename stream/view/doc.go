@@ -24,30 +24,38 @@
 //
 // The consumer, per record and per view:
 //
-//	ev, err := view.DecodeJSON(data)            // once per record, shared by views
+//	ev, err := view.DecodeJSON(data)         // once per record, shared by views
 //	t, err := view.EventTime(ev, view.Path{"timestamp"})
 //	if !v.Match(ev) { continue }
-//	keys, err := v.Keys(ev, t)                  // one bucket.Key per window
-//	for _, k := range keys { batch[k].Observe(ev) } // an *Acc per row (v.NewAcc)
+//	keys, err := v.Keys(ev, t)               // one bucket.Key per window
+//	p := v.Project(ev)                       // the fields the metrics read
+//	for _, k := range keys { rows[k] = append(rows[k], positioned{pos, p}) }
 //
 // Errors are *bucket.RejectError (missing_group, missing_timestamp,
-// bad_timestamp) or *MetricError, whose Reject gives the reason not_number;
-// an event refused by one view can still count in the others, or the
-// consumer may refuse it for all: that policy belongs to the consumer.
+// bad_timestamp) or, from Acc.Observe, *MetricError, whose Reject gives the
+// reason not_number; the consumer can observe a projection into a scratch
+// Acc to find those before it keeps the record. Whether an event refused by
+// one view still counts in the others is the consumer's policy.
 //
-// The sink, per row, keeps its watermark protocol (see stream/sink) and
-// writes the Acc:
+// The sink keeps, per row, the projections in shard order, so it can build
+// the Acc (NewAcc, Observe) of the whole batch or of the suffix above a
+// watermark. It writes under its watermark protocol (see stream/sink):
 //
 //   - View.Additive (count, sum, avg only, as the default view): ADD every
-//     attribute of Acc.Additions in the conditional UpdateItem the sink
-//     issues today; no read on the happy path.
-//   - Otherwise read-modify-write: read the row (consistent), DecodeItem it,
-//     Merge the batch's Acc into it, and write Acc.Replacements with SET and
-//     Acc.Additions with ADD in one UpdateItem conditional on the shard's
-//     watermark (below the batch's first position, as today) and on the
-//     row version AttrVersion being the one read (attribute_not_exists when
-//     the row had none), incrementing AttrVersion. On a conditional failure
-//     read again and retry with only the records above the watermark.
+//     attribute of the batch's Acc.Additions in the conditional UpdateItem
+//     the sink issues today; no read on the happy path.
+//   - Otherwise read-modify-write: read the row (consistent read), keep the
+//     records above its watermark for this shard, DecodeItem the row and
+//     Merge the new records' Acc into it; then one UpdateItem that SETs the
+//     merged Acc's Replacements, ADDs the new records' Additions (not the
+//     merged ones, which hold the row's old totals), SETs the watermark and
+//     AttrVersion + 1, on condition that AttrVersion is the one read
+//     (attribute_not_exists when there was none). A conditional failure
+//     returns the row (ALL_OLD): start again from it.
+//
+// CompileAll checks the views of a run together (names, one view per
+// table). Fields, Group and the Acc accessors (Count, Sum, Avg, Distinct,
+// Top) serve readers such as `spk show`.
 //
 // docs/views.md explains the metrics, their error bounds, the group-key
 // encoding and why this write is exactly-once.

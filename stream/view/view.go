@@ -208,3 +208,64 @@ func (v *View) Keys(ev Event, t time.Time) ([]bucket.Key, error) {
 	}
 	return keys, nil
 }
+
+// CompileAll compiles the views of one run. Names must differ, and so must
+// tables: rows of two views in one table would share keys. A view without a
+// Table writes to defaultTable, the run's aggregate table.
+func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
+	views := make([]*View, 0, len(defs))
+	names := map[string]bool{}
+	tables := map[string]string{}
+	for _, d := range defs {
+		v, err := Compile(d)
+		if err != nil {
+			return nil, err
+		}
+		if names[d.Name] {
+			return nil, fmt.Errorf("view %q: another view has this name: give each view its own", d.Name)
+		}
+		names[d.Name] = true
+		t := v.Table(defaultTable)
+		if other, ok := tables[t]; ok {
+			return nil, fmt.Errorf("view %q: view %q already writes to table %q: give one of them its own table", d.Name, other, t)
+		}
+		tables[t] = d.Name
+		views = append(views, v)
+	}
+	return views, nil
+}
+
+// Table returns the table the view writes to: its own, or defaultTable.
+func (v *View) Table(defaultTable string) string {
+	if v.def.Table != "" {
+		return v.def.Table
+	}
+	return defaultTable
+}
+
+// Fields returns the paths the view's metrics read, each once.
+func (v *View) Fields() []Path {
+	var out []Path
+	seen := map[string]bool{}
+	for _, m := range v.metrics {
+		if m.Field != nil && !seen[m.Field.String()] {
+			seen[m.Field.String()] = true
+			out = append(out, m.Field)
+		}
+	}
+	return out
+}
+
+// Project copies the fields the view's metrics read out of ev. A sink keeps
+// the projections of a batch's events per row, in shard order, so that it
+// can rebuild the row's Acc from any suffix of the batch when a watermark
+// says part of it was already applied.
+func (v *View) Project(ev Event) Fields {
+	f := make(Fields, len(v.metrics))
+	for _, p := range v.Fields() {
+		if val, ok := ev.Get(p); ok {
+			f[p.String()] = val
+		}
+	}
+	return f
+}

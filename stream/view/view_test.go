@@ -340,3 +340,47 @@ func TestValues(t *testing.T) {
 		t.Error("constructors")
 	}
 }
+
+func TestCompileAll(t *testing.T) {
+	def := func(name, table string) Definition {
+		return Definition{Name: name, Table: table, Window: Window{Size: time.Minute}, Metrics: []string{"count"}}
+	}
+	vs, err := CompileAll([]Definition{DefaultDefinition(), def("errors", "errors-table")}, "my-table")
+	if err != nil || len(vs) != 2 || vs[0].Table("my-table") != "my-table" || vs[1].Table("my-table") != "errors-table" {
+		t.Fatalf("%v, %v", vs, err)
+	}
+	for _, tt := range []struct {
+		defs []Definition
+		want string
+	}{
+		{[]Definition{def("a", ""), def("a", "t")}, `view "a": another view has this name: give each view its own`},
+		{[]Definition{def("a", ""), def("b", "")}, `view "b": view "a" already writes to table "my-table": give one of them its own table`},
+		{[]Definition{def("a", "t"), def("b", "t")}, `view "b": view "a" already writes to table "t": give one of them its own table`},
+		{[]Definition{def("a", ""), def("b", "my-table")}, `view "b": view "a" already writes to table "my-table": give one of them its own table`},
+		{[]Definition{def("a", ""), {Name: "b"}}, `view "b": window: give a size, such as size: 1m`},
+	} {
+		if _, err := CompileAll(tt.defs, "my-table"); err == nil || err.Error() != tt.want {
+			t.Errorf("err %v, want %s", err, tt.want)
+		}
+	}
+}
+
+func TestProject(t *testing.T) {
+	v := mustCompile(t, Definition{Name: "p", GroupBy: []string{"type"}, Window: Window{Size: time.Minute}, Metrics: []string{"count", "sum:r.bytes", "max:r.bytes", "distinct:ip"}})
+	ev := mustJSON(t, `{"type":"x","r":{"bytes":12},"other":"y"}`)
+	got := v.Project(ev)
+	want := Fields{"r.bytes": IntValue(12)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Project = %v, want %v", got, want)
+	}
+	// A projection feeds the accumulator as the event would.
+	a, b := v.NewAcc(), v.NewAcc()
+	_ = a.Observe(ev)
+	_ = b.Observe(got)
+	if x, y := itemText(t, a), itemText(t, b); !reflect.DeepEqual(x, y) {
+		t.Errorf("event %v, projection %v", x, y)
+	}
+	if n := len(v.Fields()); n != 2 {
+		t.Errorf("Fields = %v", v.Fields())
+	}
+}
