@@ -1,0 +1,267 @@
+package view
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/spk-cli/spk/stream/bucket"
+)
+
+// Kind is the type of a field's value.
+type Kind uint8
+
+// The kinds of value an event field can hold. JSON null, objects and arrays
+// are none of them: to a view such a field is missing.
+const (
+	String Kind = iota + 1
+	Number
+	Bool
+)
+
+func (k Kind) String() string {
+	switch k {
+	case String:
+		return "string"
+	case Number:
+		return "number"
+	case Bool:
+		return "boolean"
+	}
+	return "nothing"
+}
+
+// Value is one field of an event. A number keeps its decimal text as it was
+// written, so it is compared and summed exactly, never through float64.
+type Value struct {
+	kind Kind
+	text string // the string, the number's decimal text, or "true"/"false"
+}
+
+// StringValue returns a string value.
+func StringValue(s string) Value { return Value{String, s} }
+
+// BoolValue returns a boolean value.
+func BoolValue(b bool) Value {
+	if b {
+		return Value{Bool, "true"}
+	}
+	return Value{Bool, "false"}
+}
+
+// IntValue returns a number value holding n.
+func IntValue(n int64) Value { return Value{Number, fmt.Sprint(n)} }
+
+// NumberValue returns a number value from its decimal text (JSON number
+// syntax, or anything apd reads that is finite).
+func NumberValue(text string) (Value, error) {
+	if _, err := parseNumber(text); err != nil {
+		return Value{}, err
+	}
+	return Value{Number, text}, nil
+}
+
+// Kind returns the value's kind; the zero Value has none.
+func (v Value) Kind() Kind { return v.kind }
+
+// Text returns the value as text: the string itself, the number's decimal
+// text as written, or true/false.
+func (v Value) Text() string { return v.text }
+
+// Decimal returns a number value as an exact decimal.
+func (v Value) Decimal() (*apd.Decimal, error) {
+	if v.kind != Number {
+		return nil, fmt.Errorf("%s is not a number", v.describe())
+	}
+	return parseNumber(v.text)
+}
+
+// Canonical returns the text that identifies the value in a group key or a
+// top list: numbers that are equal have the same canonical text (200, 200.0
+// and 2e2 are all "200"); strings and booleans are their text.
+func (v Value) Canonical() string {
+	if v.kind != Number {
+		return v.text
+	}
+	d, err := parseNumber(v.text)
+	if err != nil {
+		return v.text
+	}
+	return canonicalNumber(d)
+}
+
+func (v Value) String() string { return v.describe() }
+
+// describe writes the value for an error message.
+func (v Value) describe() string {
+	switch v.kind {
+	case String:
+		return fmt.Sprintf("string %q", v.text)
+	case Number:
+		return "number " + v.text
+	case Bool:
+		return "boolean " + v.text
+	}
+	return "nothing"
+}
+
+// Limits of the numbers a view accepts, which are DynamoDB's: up to 38
+// significant digits, magnitudes between 1e-130 and 1e126. Checking them on
+// the way in keeps sums bounded and lets every result be stored.
+const (
+	maxDigits   = 38
+	minExponent = -130
+	maxExponent = 125
+)
+
+func parseNumber(text string) (*apd.Decimal, error) {
+	if len(text) > 200 {
+		return nil, fmt.Errorf("number %.20s… is too long", text)
+	}
+	d, _, err := apd.NewFromString(text)
+	if err != nil || d.Form != apd.Finite {
+		return nil, fmt.Errorf("%q is not a number", text)
+	}
+	if err := storable(d); err != nil {
+		return nil, fmt.Errorf("number %s: %v", text, err)
+	}
+	return d, nil
+}
+
+// storable reports whether DynamoDB can hold d exactly.
+func storable(d *apd.Decimal) error {
+	var r apd.Decimal
+	r.Reduce(d)
+	if r.IsZero() {
+		return nil
+	}
+	if r.NumDigits() > maxDigits {
+		return fmt.Errorf("has more than %d significant digits, more than DynamoDB stores", maxDigits)
+	}
+	if adj := int64(r.Exponent) + r.NumDigits() - 1; adj < minExponent || adj > maxExponent {
+		return fmt.Errorf("is outside DynamoDB's range of 1e-130 to 1e126")
+	}
+	return nil
+}
+
+// canonicalNumber writes d without trailing zeros, in plain notation, as
+// DynamoDB writes numbers back.
+func canonicalNumber(d *apd.Decimal) string {
+	var r apd.Decimal
+	r.Reduce(d)
+	if r.IsZero() {
+		return "0"
+	}
+	return r.Text('f')
+}
+
+// Event is what a view reads from one event: fields by path.
+type Event interface {
+	// Get returns the value at path, and false if it is missing or is
+	// not a string, number or boolean.
+	Get(p Path) (Value, bool)
+}
+
+// JSON is an event decoded from a JSON object.
+type JSON map[string]any
+
+// DecodeJSON decodes one JSON object, keeping numbers as their text.
+func DecodeJSON(data []byte) (JSON, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("more than one JSON value")
+	}
+	return JSON(m), nil
+}
+
+// Get walks nested objects along p.
+func (j JSON) Get(p Path) (Value, bool) {
+	if len(p) == 0 {
+		return Value{}, false
+	}
+	var cur any = map[string]any(j)
+	for _, name := range p {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return Value{}, false
+		}
+		if cur, ok = m[name]; !ok {
+			return Value{}, false
+		}
+	}
+	switch x := cur.(type) {
+	case string:
+		return StringValue(x), true
+	case json.Number:
+		return Value{Number, string(x)}, true
+	case float64: // maps built without UseNumber
+		return Value{Number, fmt.Sprint(x)}, true
+	case bool:
+		return BoolValue(x), true
+	}
+	return Value{}, false
+}
+
+// Fields is a flat event: typed values by name, such as a parsed access-log
+// line. A path is looked up by its dotted text.
+type Fields map[string]Value
+
+// Get returns the field named by p's dotted text.
+func (f Fields) Get(p Path) (Value, bool) {
+	v, ok := f[p.String()]
+	return v, ok && v.kind != 0
+}
+
+// Path names a field, one name per level of nesting.
+type Path []string
+
+// ParsePath reads a dotted path such as request.status.
+func ParsePath(s string) (Path, error) {
+	if s == "" {
+		return nil, fmt.Errorf("empty field name")
+	}
+	p := strings.Split(s, ".")
+	for _, name := range p {
+		if name == "" {
+			return nil, fmt.Errorf("field %q has an empty name between dots", s)
+		}
+	}
+	return p, nil
+}
+
+func (p Path) String() string { return strings.Join(p, ".") }
+
+// Timed is an event that knows its own time, such as a parsed access-log line.
+type Timed interface {
+	Time() time.Time
+}
+
+// EventTime returns the time of ev: its own if it is Timed, otherwise the
+// string at p read by bucket.ParseTime (ISO 8601; no zone means UTC). A
+// missing or unreadable time is a *bucket.RejectError.
+func EventTime(ev Event, p Path) (time.Time, error) {
+	if t, ok := ev.(Timed); ok {
+		return t.Time().UTC(), nil
+	}
+	v, ok := ev.Get(p)
+	if !ok || v.kind != String {
+		return time.Time{}, &bucket.RejectError{Reason: bucket.MissingTimestamp, Detail: fmt.Sprintf("field %q is missing or not a string", p)}
+	}
+	t, err := bucket.ParseTime(v.text)
+	if err != nil {
+		return time.Time{}, &bucket.RejectError{Reason: bucket.BadTimestamp, Detail: err.Error()}
+	}
+	return t, nil
+}
