@@ -35,10 +35,6 @@ func (s *Service) recordChange(tx *bolt.Tx, t *table, old, new attr.Item, byTTL 
 	return s.queueDestinationRecord(tx, &c)
 }
 
-// appendStreamRecord adds the change to the table's DynamoDB stream when one
-// is enabled.
-func (s *Service) appendStreamRecord(tx *bolt.Tx, c *itemChange) error { return nil }
-
 // queueDestinationRecord queues the change for the table's Kinesis
 // streaming destinations, if any.
 func (s *Service) queueDestinationRecord(tx *bolt.Tx, c *itemChange) error { return nil }
