@@ -29,7 +29,7 @@ func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // clockEndpoint starts an in-memory endpoint of its own on a clock the
 // test moves; tables are ACTIVE at once.
-func clockEndpoint(t *testing.T) (*dynamodb.Client, *dynamodbstreams.Client, *testClock) {
+func clockEndpoint(t *testing.T, mutate ...func(*local.Options)) (*dynamodb.Client, *dynamodbstreams.Client, *testClock) {
 	t.Helper()
 	if peer != "" {
 		t.Skip("moves spk's clock")
@@ -40,6 +40,9 @@ func clockEndpoint(t *testing.T) (*dynamodb.Client, *dynamodbstreams.Client, *te
 	opts.InMemory = true
 	opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = -1, -1, -1
 	opts.Now = clk.Now
+	for _, f := range mutate {
+		f(&opts)
+	}
 	srv, err := local.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -165,5 +168,43 @@ func TestStreamTTLRecord(t *testing.T) {
 	id := recs[1].UserIdentity
 	if id == nil || *id.PrincipalId != "dynamodb.amazonaws.com" || *id.Type != "Service" || recs[1].Dynamodb.OldImage == nil {
 		t.Fatalf("TTL removal record: identity %+v, old image %v", id, recs[1].Dynamodb.OldImage)
+	}
+}
+
+func TestStreamStatusTransitions(t *testing.T) {
+	// Tables are ACTIVE at once but UpdateTable's change lasts an hour of
+	// the test's clock, so the stream's transitions can be watched.
+	c, sc, clk := clockEndpoint(t, func(o *local.Options) { o.UpdateDelay = time.Hour })
+	name := makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	up, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name),
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := *up.TableDescription.LatestStreamArn
+	if got := streamStatus(t, sc, arn); got != stypes.StreamStatusEnabling {
+		t.Fatalf("a stream just enabled is %s, want ENABLING", got)
+	}
+	clk.Advance(time.Hour)
+	if got := streamStatus(t, sc, arn); got != stypes.StreamStatusEnabled {
+		t.Fatalf("an hour later the stream is %s, want ENABLED", got)
+	}
+}
+
+func TestStreamDisablingStatus(t *testing.T) {
+	c, sc, clk := clockEndpoint(t, func(o *local.Options) { o.DeleteDelay = time.Hour })
+	name, arn := streamTable(t, c, types.StreamViewTypeKeysOnly)
+	if got := streamStatus(t, sc, arn); got != stypes.StreamStatusEnabled {
+		t.Fatalf("stream %s, want ENABLED", got)
+	}
+	if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := streamStatus(t, sc, arn); got != stypes.StreamStatusDisabling {
+		t.Fatalf("the stream of a table being deleted is %s, want DISABLING", got)
+	}
+	clk.Advance(time.Hour)
+	if got := streamStatus(t, sc, arn); got != stypes.StreamStatusDisabled {
+		t.Fatalf("an hour later the stream is %s, want DISABLED", got)
 	}
 }
