@@ -196,6 +196,14 @@ func TestStreamSpecificationValidation(t *testing.T) {
 		t.Fatalf("refused updates changed the table: %+v", out.Table)
 	}
 
+	// StreamEnabled false at creation is accepted and makes no stream.
+	off := makeTable(t, c, keyAttr{"pk", "S"}, nil, func(in *dynamodb.CreateTableInput) {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(false)}
+	})
+	if out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(off)}); err != nil || out.Table.StreamSpecification != nil || out.Table.LatestStreamArn != nil {
+		t.Fatalf("a table created with StreamEnabled false: %+v %v", out, err)
+	}
+
 	// An enabled stream cannot be enabled again, not even with another view type.
 	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl),
 		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeKeysOnly}}); err != nil {
