@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -556,4 +557,66 @@ func TestStreamDescribePagination(t *testing.T) {
 	if err != nil || len(out.StreamDescription.Shards) != 0 {
 		t.Fatalf("DescribeStream after the last shard: %+v %v", out, err)
 	}
+}
+
+// TestStreamToggleUnderWrites enables and disables a stream while writers
+// keep putting: UpdateTable and the writes' commits must not wait on each
+// other for ever, and every record belongs to a write that was made.
+func TestStreamToggleUnderWrites(t *testing.T) {
+	skipOn(t, noStreams, "dynalite")
+	c := newClient(t)
+	sc := streamsClientFor(endpoint)
+	name := makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	stop := make(chan struct{})
+	written := make(chan int, 4)
+	for w := range 4 {
+		go func() {
+			n := 0
+			for ; ; n++ {
+				select {
+				case <-stop:
+					written <- n
+					return
+				default:
+				}
+				if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item{"pk": s(strconv.Itoa(w*1_000_000 + n))}}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	var arns []string
+	for i := range 6 {
+		spec := &types.StreamSpecification{StreamEnabled: aws.Bool(i%2 == 0)}
+		if i%2 == 0 {
+			spec.StreamViewType = types.StreamViewTypeKeysOnly
+		}
+		out, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), StreamSpecification: spec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			arns = append(arns, *out.TableDescription.LatestStreamArn)
+		}
+		waitActive(t, c, name)
+	}
+	close(stop)
+	total := 0
+	for range 4 {
+		total += <-written
+	}
+	seen := map[string]bool{}
+	for _, arn := range arns {
+		for _, r := range readStream(t, sc, arn) {
+			k := strOf(t, dynItem(r.Dynamodb.Keys)["pk"])
+			if seen[k] || r.EventName != stypes.OperationTypeInsert {
+				t.Fatalf("record %s %s repeats or is not an INSERT", r.EventName, k)
+			}
+			seen[k] = true
+		}
+	}
+	if len(seen) > total {
+		t.Fatalf("%d records for %d writes", len(seen), total)
+	}
+	t.Logf("%d writes, %d recorded over %d streams", total, len(seen), len(arns))
 }
