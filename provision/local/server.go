@@ -86,6 +86,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return fail(fmt.Errorf("start dynamodb: %w", err))
 	} else {
 		s.register(d)
+		s.register(d.Streams()) // DynamoDB Streams, on the same tables
 	}
 
 	var lc net.ListenConfig

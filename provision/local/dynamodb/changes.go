@@ -34,7 +34,3 @@ func (s *Service) recordChange(tx *bolt.Tx, t *table, old, new attr.Item, byTTL 
 	}
 	return s.queueDestinationRecord(tx, &c)
 }
-
-// appendStreamRecord adds the change to the table's DynamoDB stream when one
-// is enabled.
-func (s *Service) appendStreamRecord(tx *bolt.Tx, c *itemChange) error { return nil }

@@ -101,7 +101,7 @@ func TestKinesisDestinationSurvivesKill(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		seen := map[string]int{}
-		for _, r := range readStream(t, kc2, arn, 0) {
+		for _, r := range readKinesisChanges(t, kc2, arn, 0) {
 			seen[r.Dynamodb.Keys["pk"].(map[string]any)["S"].(string)]++
 		}
 		var missing []string

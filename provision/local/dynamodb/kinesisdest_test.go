@@ -324,7 +324,7 @@ type changeRecord struct {
 
 // readStream reads every shard of the stream from TRIM_HORIZON until it
 // holds at least want records, and returns them shard by shard.
-func readStream(t *testing.T, kc *kinesis.Client, arn string, want int) []changeRecord {
+func readKinesisChanges(t *testing.T, kc *kinesis.Client, arn string, want int) []changeRecord {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -412,7 +412,7 @@ func TestKinesisDestinationRecords(t *testing.T) {
 		{"REMOVE", `{"pk":{"S":"before"},"sk":{"N":"0"}}`, ``, `{"pk":{"S":"before"},"sk":{"N":"0"}}`},
 		{"REMOVE", `{"pk":{"S":"a"},"sk":{"N":"1"}}`, ``, `{"pk":{"S":"a"},"sk":{"N":"1"},"v":{"S":"y"},"c":{"N":"1"}}`},
 	}
-	recs := readStream(t, kc, arn, len(want))
+	recs := readKinesisChanges(t, kc, arn, len(want))
 	if len(recs) != len(want) {
 		t.Fatalf("stream holds %d records, want %d", len(recs), len(want))
 	}
@@ -466,7 +466,7 @@ func TestKinesisDestinationRecords(t *testing.T) {
 	}
 	waitDestination(t, c, table, arn, types.DestinationStatusActive)
 	put(t, c, table, item{"pk": s("micro"), "sk": n("3")})
-	recs = readStream(t, kc, arn, len(want)+1)
+	recs = readKinesisChanges(t, kc, arn, len(want)+1)
 	last := recs[len(recs)-1]
 	if last.Dynamodb.ApproximateCreationDateTimePrecision != "MICROSECOND" || time.UnixMicro(last.Dynamodb.ApproximateCreationDateTime).Before(start.Add(-time.Second)) ||
 		time.UnixMicro(last.Dynamodb.ApproximateCreationDateTime).After(time.Now().Add(time.Second)) {
@@ -482,7 +482,7 @@ func TestKinesisDestinationRecords(t *testing.T) {
 	other := makeTable(t, c, keyAttr{"pk", "S"}, nil)
 	enable(t, c, other, arn)
 	put(t, c, other, item{"pk": s("marker")})
-	recs = readStream(t, kc, arn, len(want)+2)
+	recs = readKinesisChanges(t, kc, arn, len(want)+2)
 	if len(recs) != len(want)+2 || recs[len(recs)-1].TableName != other {
 		t.Errorf("after disabling, the stream holds %d records, the last of %s", len(recs), recs[len(recs)-1].TableName)
 	}
@@ -517,7 +517,7 @@ func TestKinesisDestinationOrderPerItem(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	recs := readStream(t, kc, arn, items*adds)
+	recs := readKinesisChanges(t, kc, arn, items*adds)
 	counts := map[string][]string{}
 	shardOf := map[string]string{}
 	for _, r := range recs {
@@ -551,7 +551,7 @@ func TestKinesisDestinationTTLRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	put(t, c, table, item{"pk": s("gone"), "exp": n("1")})
-	recs := readStream(t, kc, arn, 2)
+	recs := readKinesisChanges(t, kc, arn, 2)
 	r := recs[1]
 	if r.EventName != "REMOVE" || r.UserIdentity == nil || r.UserIdentity.PrincipalID != "dynamodb.amazonaws.com" || r.UserIdentity.Type != "Service" {
 		t.Errorf("TTL removal record: %+v", r)
@@ -587,7 +587,7 @@ func TestKinesisDestinationStreamDeleted(t *testing.T) {
 	}
 	put(t, c, table, item{"pk": s("while-gone")})
 	put(t, c, table2, item{"pk": s("marker")})
-	readStream(t, kc, arn2, 1)
+	readKinesisChanges(t, kc, arn2, 1)
 	if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(1)}); err != nil {
 		t.Fatal(err)
 	}
@@ -601,7 +601,7 @@ func TestKinesisDestinationStreamDeleted(t *testing.T) {
 		t.Fatalf("destination after its stream was deleted: %+v", d)
 	}
 	put(t, c, table, item{"pk": s("after")})
-	recs := readStream(t, kc, arn, 1)
+	recs := readKinesisChanges(t, kc, arn, 1)
 	if len(recs) != 1 || recs[0].Dynamodb.Keys["pk"].(map[string]any)["S"] != "after" {
 		t.Errorf("the re-created stream holds %+v", recs)
 	}
@@ -638,7 +638,7 @@ func TestKinesisDestinationTableRecreated(t *testing.T) {
 		t.Errorf("the re-created table inherited destinations: %+v", d)
 	}
 	put(t, c, table, item{"pk": s("two")})
-	recs := readStream(t, kc, arn, 1)
+	recs := readKinesisChanges(t, kc, arn, 1)
 	if len(recs) != 1 || recs[0].Dynamodb.Keys["pk"].(map[string]any)["S"] != "one" {
 		t.Errorf("the stream holds %+v", recs)
 	}

@@ -81,9 +81,10 @@ func New(env *service.Env) (*Service, error) {
 	if err := s.startDestinations(); err != nil {
 		return nil, err
 	}
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.committer()
 	go s.ttlSweeper()
+	go s.streamsMaintainer()
 	return s, nil
 }
 

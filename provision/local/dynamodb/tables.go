@@ -74,7 +74,9 @@ type tableMeta struct {
 	Tags                 []tag
 	TTLAttribute         string
 	TTLStatus            string
-	StreamSpecification  json.RawMessage `json:",omitempty"`
+	StreamSpecification  json.RawMessage `json:",omitempty"` // normalized; absent when no stream is enabled
+	LatestStreamArn      string          `json:",omitempty"`
+	LatestStreamLabel    string          `json:",omitempty"`
 	DeletionProtection   bool
 	LastBillingChange    float64
 }
@@ -88,6 +90,7 @@ type keyDef struct {
 // the data path needs, derived from it.
 type table struct {
 	meta       tableMeta
+	id         string // meta.TableID, readable without Service.mu
 	hash, rng  keyDef // rng.Name is "" for a hash-only table
 	bucket     []byte
 	itemCount  atomic.Int64
@@ -98,7 +101,7 @@ type table struct {
 }
 
 func newTable(m tableMeta) *table {
-	t := &table{meta: m, bucket: []byte(itemsBucketPrefix + m.TableID)}
+	t := &table{meta: m, id: m.TableID, bucket: []byte(itemsBucketPrefix + m.TableID)}
 	t.hash, t.rng = keysOf(m.KeySchema, m.AttributeDefinitions)
 	return t
 }
@@ -133,6 +136,11 @@ func (s *Service) load() error {
 		if _, err := tx.CreateBucketIfNotExists(tokensBucket); err != nil {
 			return fmt.Errorf("dynamodb: create tokens bucket: %w", err)
 		}
+		for _, name := range [][]byte{streamsBucket, streamOfBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("dynamodb: create %s bucket: %w", name, err)
+			}
+		}
 		var metas []tableMeta
 		err = tb.ForEach(func(k, v []byte) error {
 			var m tableMeta
@@ -152,6 +160,9 @@ func (s *Service) load() error {
 				continue
 			}
 			settle(&m)
+			if err := s.adoptStoredStreamSpec(tx, &m); err != nil {
+				return err
+			}
 			b, _ := json.Marshal(m)
 			tb.Put([]byte(m.TableName), b)
 			t := newTable(m)
@@ -466,6 +477,10 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
+	stream, err := parseStreamSpec(in.StreamSpecification, true)
+	if err != nil {
+		return nil, err
+	}
 	now := s.env.Now()
 	id := uuid.NewString()
 	m := tableMeta{
@@ -483,7 +498,6 @@ func (s *Service) createTable(body []byte) (any, error) {
 		LSIs:                 lsis,
 		Tags:                 mergeTags(nil, in.Tags),
 		TTLStatus:            "DISABLED",
-		StreamSpecification:  in.StreamSpecification,
 	}
 	if in.DeletionProtection != nil {
 		m.DeletionProtection = *in.DeletionProtection
@@ -508,12 +522,18 @@ func (s *Service) createTable(body []byte) (any, error) {
 		if _, err := tx.CreateBucketIfNotExists(t.bucket); err != nil {
 			return err
 		}
+		if stream != nil && *stream.StreamEnabled {
+			if err := startStream(tx, &m, *stream.StreamViewType, now, s.env.CreateDelay); err != nil {
+				return err
+			}
+		}
 		return s.saveMeta(tx, &m)
 	})
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}
+	t.meta = m
 	s.tables[m.TableName] = t
 	desc := s.describe(t)
 	gen := t.generation
@@ -602,6 +622,9 @@ func (s *Service) describe(t *table) map[string]any {
 	}
 	if len(m.StreamSpecification) > 0 {
 		d["StreamSpecification"] = m.StreamSpecification
+	}
+	if m.LatestStreamArn != "" {
+		d["LatestStreamArn"], d["LatestStreamLabel"] = m.LatestStreamArn, m.LatestStreamLabel
 	}
 	if len(m.GSIs) > 0 {
 		var gs []map[string]any
@@ -705,6 +728,10 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil {
 		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
+	stream, err := parseStreamSpec(in.StreamSpecification, false)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	t, ok := s.tables[*in.TableName]
 	if !ok {
@@ -718,13 +745,30 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	m := t.meta
 	m.GSIs = slices.Clone(m.GSIs)
 	m.AttributeDefinitions = slices.Clone(m.AttributeDefinitions)
-	err := applyTableUpdate(&m, &in, s.env.Now())
-	if err != nil {
+	if err := checkStreamUpdate(stream, &m, &in); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	now := s.env.Now()
+	if err := applyTableUpdate(&m, &in, now); err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}
 	m.TableStatus = "UPDATING"
-	if err := s.env.DB.Update(func(tx *bolt.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
+	err = s.env.DB.Update(func(tx *bolt.Tx) error {
+		switch {
+		case stream != nil && *stream.StreamEnabled:
+			if err := startStream(tx, &m, *stream.StreamViewType, now, s.env.UpdateDelay); err != nil {
+				return err
+			}
+		case stream != nil:
+			if err := stopStream(tx, &m, now, s.env.UpdateDelay); err != nil {
+				return err
+			}
+		}
+		return s.saveMeta(tx, &m)
+	})
+	if err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}
@@ -768,9 +812,6 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 		}
 	}
 	m.BillingMode = billing
-	if in.StreamSpecification != nil {
-		m.StreamSpecification = in.StreamSpecification
-	}
 	if in.DeletionProtection != nil {
 		m.DeletionProtection = *in.DeletionProtection
 	}
@@ -872,7 +913,17 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 	}
 	m := t.meta
 	m.TableStatus = "DELETING"
-	if err := s.env.DB.Update(func(tx *bolt.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
+	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+		// The stream goes DISABLED with the table and stays readable; the
+		// DELETING description still shows the specification it had.
+		spec := m.StreamSpecification
+		if err := stopStream(tx, &m, s.env.Now(), s.env.DeleteDelay); err != nil {
+			return err
+		}
+		m.StreamSpecification = spec
+		return s.saveMeta(tx, &m)
+	})
+	if err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}

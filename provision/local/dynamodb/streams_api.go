@@ -1,0 +1,477 @@
+package dynamodb
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// StreamsTargetPrefix is the X-Amz-Target prefix of DynamoDB Streams
+// requests, served on the same endpoint as DynamoDB.
+const StreamsTargetPrefix = "DynamoDBStreams_20120810"
+
+// Streams serves the DynamoDB Streams API over a Service's tables. The
+// Service owns the state and the goroutines; Streams is its second face.
+type Streams struct{ s *Service }
+
+// Streams returns the DynamoDB Streams handler of the service.
+func (s *Service) Streams() *Streams { return &Streams{s: s} }
+
+// TargetPrefix implements service.Handler.
+func (h *Streams) TargetPrefix() string { return StreamsTargetPrefix }
+
+// Close implements service.Handler; the Service's Close stops everything.
+func (h *Streams) Close() error { return nil }
+
+var streamsOperations = map[string]opFunc{
+	"ListStreams":      (*Service).listStreams,
+	"DescribeStream":   (*Service).describeStream,
+	"GetShardIterator": (*Service).getShardIterator,
+	"GetRecords":       (*Service).getRecords,
+}
+
+// ServeOp implements service.Handler.
+func (h *Streams) ServeOp(w http.ResponseWriter, r *http.Request, op string, body []byte) {
+	s := h.s
+	fn, ok := streamsOperations[op]
+	if !ok {
+		s.writeError(w, &apiError{Type: "UnknownOperationException", Msg: "An unknown operation was requested."})
+		return
+	}
+	if s.env.Faults.Hit() {
+		s.writeError(w, &apiError{Type: "InternalServerError", Msg: "Internal server error (injected fault)", Status: 500})
+		return
+	}
+	if len(body) == 0 || body[0] != '{' {
+		s.writeError(w, &apiError{Type: "SerializationException", Msg: "Start of structure or map found where not expected", Upper: true})
+		return
+	}
+	out, err := fn(s, body)
+	if err == nil {
+		var b []byte
+		if b, err = json.Marshal(out); err == nil {
+			writeBody(w, http.StatusOK, b)
+			return
+		}
+	}
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		s.log.Error("dynamodb streams request failed", "op", op, "err", err)
+		ae = &apiError{Type: "InternalServerError", Msg: "Internal server error", Status: 500}
+	}
+	s.writeError(w, ae)
+}
+
+func streamNotFound(arn string) error {
+	return notFound("Requested resource not found: Stream: " + arn + " not found")
+}
+
+// checkLength returns Coral's message for a string outside [lo, hi].
+func checkLength(v *string, field string, lo, hi int, required bool) error {
+	switch {
+	case v == nil && required:
+		return validation("1 validation error detected: Value null at '" + field + "' failed to satisfy constraint: Member must not be null")
+	case v == nil:
+		return nil
+	case len(*v) < lo:
+		return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", *v, field, lo))
+	case len(*v) > hi:
+		return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", *v, field, hi))
+	}
+	return nil
+}
+
+// checkLimit returns Coral's message for a limit outside [1, hi], and the
+// limit to use.
+func checkLimit(v *int, hi int) (int, error) {
+	switch {
+	case v == nil:
+		return hi, nil
+	case *v < 1:
+		return 0, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *v))
+	case *v > hi:
+		return 0, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value less than or equal to %d", *v, hi))
+	}
+	return *v, nil
+}
+
+type listStreamsInput struct {
+	TableName               *string `json:"TableName"`
+	Limit                   *int    `json:"Limit"`
+	ExclusiveStartStreamArn *string `json:"ExclusiveStartStreamArn"`
+}
+
+func (s *Service) listStreams(body []byte) (any, error) {
+	var in listStreamsInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	limit, err := checkLimit(in.Limit, 100)
+	if err != nil {
+		return nil, err
+	}
+	if in.TableName != nil {
+		if err := validateTableName(in.TableName, "tableName"); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkLength(in.ExclusiveStartStreamArn, "exclusiveStartStreamArn", 37, 1024, false); err != nil {
+		return nil, err
+	}
+	now := s.env.Now()
+	streams := []map[string]any{}
+	var last string
+	err = s.env.DB.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(streamsBucket).Cursor()
+		k, _ := c.First()
+		if in.ExclusiveStartStreamArn != nil {
+			k, _ = c.Seek([]byte(*in.ExclusiveStartStreamArn))
+			if k != nil && string(k) == *in.ExclusiveStartStreamArn {
+				k, _ = c.Next()
+			}
+		}
+		for ; k != nil; k, _ = c.Next() {
+			sm, err := openStream(tx, string(k)).meta()
+			if err != nil {
+				return err
+			}
+			if sm.expired(now) || in.TableName != nil && sm.TableName != *in.TableName {
+				continue
+			}
+			if len(streams) == limit {
+				last = streams[limit-1]["StreamArn"].(string)
+				break
+			}
+			streams = append(streams, map[string]any{"StreamArn": sm.Arn, "TableName": sm.TableName, "StreamLabel": sm.Label})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"Streams": streams}
+	if last != "" {
+		out["LastEvaluatedStreamArn"] = last
+	}
+	return out, nil
+}
+
+type describeStreamInput struct {
+	StreamArn             *string `json:"StreamArn"`
+	Limit                 *int    `json:"Limit"`
+	ExclusiveStartShardId *string `json:"ExclusiveStartShardId"`
+}
+
+func (s *Service) describeStream(body []byte) (any, error) {
+	var in describeStreamInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkLength(in.StreamArn, "streamArn", 37, 1024, true); err != nil {
+		return nil, err
+	}
+	limit, err := checkLimit(in.Limit, 100)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLength(in.ExclusiveStartShardId, "exclusiveStartShardId", 28, 65, false); err != nil {
+		return nil, err
+	}
+	now := s.env.Now()
+	var out map[string]any
+	err = s.env.DB.View(func(tx *bolt.Tx) error {
+		sb := openStream(tx, *in.StreamArn)
+		if sb == nil {
+			return streamNotFound(*in.StreamArn)
+		}
+		sm, err := sb.meta()
+		if err != nil {
+			return err
+		}
+		if sm.expired(now) {
+			return streamNotFound(*in.StreamArn)
+		}
+		all, _, err := sb.shardList()
+		if err != nil {
+			return err
+		}
+		shards := []map[string]any{}
+		started := in.ExclusiveStartShardId == nil
+		var lastShard string
+		for _, sh := range all {
+			if sh.expired(now) {
+				continue
+			}
+			if !started {
+				started = sh.ID == *in.ExclusiveStartShardId
+				continue
+			}
+			if len(shards) == limit {
+				lastShard = shards[limit-1]["ShardId"].(string)
+				break
+			}
+			shards = append(shards, describeShard(&sh))
+		}
+		desc := map[string]any{
+			"StreamArn": sm.Arn, "StreamLabel": sm.Label, "StreamStatus": sm.status(now), "StreamViewType": sm.ViewType,
+			"CreationRequestDateTime": float64(sm.Created) / 1000, "TableName": sm.TableName, "KeySchema": sm.KeySchema,
+			"Shards": shards,
+		}
+		if lastShard != "" {
+			desc["LastEvaluatedShardId"] = lastShard
+		}
+		out = map[string]any{"StreamDescription": desc}
+		return nil
+	})
+	return out, err
+}
+
+func describeShard(sh *shardMeta) map[string]any {
+	r := map[string]any{"StartingSequenceNumber": seqString(sh.Start)}
+	if sh.Closed != 0 {
+		r["EndingSequenceNumber"] = seqString(max(sh.End, sh.Start))
+	}
+	d := map[string]any{"ShardId": sh.ID, "SequenceNumberRange": r}
+	if sh.Parent != "" {
+		d["ParentShardId"] = sh.Parent
+	}
+	return d
+}
+
+// shardIterator is what a ShardIterator string carries: where the next
+// read starts and when the iterator was made.
+type shardIterator struct {
+	Shard   string `json:"s"`
+	Next    uint64 `json:"n"`
+	Created int64  `json:"t"`
+}
+
+// encodeIterator makes the iterator text: the stream ARN, as DynamoDB's
+// iterators start, then the position.
+func encodeIterator(arn string, it shardIterator) string {
+	b, _ := json.Marshal(it)
+	return arn + "|1|" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeIterator(s string) (arn string, it shardIterator, ok bool) {
+	i := strings.LastIndex(s, "|1|")
+	if i < 0 {
+		return "", it, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s[i+3:])
+	if err != nil || json.Unmarshal(b, &it) != nil || it.Shard == "" {
+		return "", it, false
+	}
+	return s[:i], it, true
+}
+
+// trimmedThrough is the highest sequence number of the stream no longer
+// readable: removed already, or past retention and about to be.
+func trimmedThrough(sb *streamBuckets, sm *streamMeta, now time.Time) uint64 {
+	cut := uint64(now.Add(-streamRetention).UnixMilli())
+	through := sm.TrimmedThrough
+	c := sb.records.Cursor()
+	for k, v := c.First(); k != nil && binary.BigEndian.Uint64(v) < cut; k, v = c.Next() {
+		through = max(through, binary.BigEndian.Uint64(k))
+	}
+	return through
+}
+
+func trimmed() error {
+	return &apiError{Type: "TrimmedDataAccessException", Msg: "The data you are trying to access has been trimmed"}
+}
+
+// findShard returns the live shard with the id.
+func findShard(sb *streamBuckets, id string, now time.Time) (*shardMeta, error) {
+	all, _, err := sb.shardList()
+	if err != nil {
+		return nil, err
+	}
+	for _, sh := range all {
+		if sh.ID == id && !sh.expired(now) {
+			return &sh, nil
+		}
+	}
+	return nil, nil
+}
+
+// lastSeq is the last sequence number the shard holds so far.
+func lastSeq(sb *streamBuckets, sh *shardMeta) uint64 {
+	if sh.Closed != 0 {
+		return sh.End
+	}
+	return sb.records.Sequence()
+}
+
+type getShardIteratorInput struct {
+	StreamArn         *string `json:"StreamArn"`
+	ShardId           *string `json:"ShardId"`
+	ShardIteratorType *string `json:"ShardIteratorType"`
+	SequenceNumber    *string `json:"SequenceNumber"`
+}
+
+func (s *Service) getShardIterator(body []byte) (any, error) {
+	var in getShardIteratorInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkLength(in.StreamArn, "streamArn", 37, 1024, true); err != nil {
+		return nil, err
+	}
+	if err := checkLength(in.ShardId, "shardId", 28, 65, true); err != nil {
+		return nil, err
+	}
+	if in.ShardIteratorType == nil {
+		return nil, validation("1 validation error detected: Value null at 'shardIteratorType' failed to satisfy constraint: Member must not be null")
+	}
+	typ := *in.ShardIteratorType
+	switch typ {
+	case "TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER":
+	default:
+		return nil, validation("1 validation error detected: Value '" + typ + "' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER]")
+	}
+	if err := checkLength(in.SequenceNumber, "sequenceNumber", 21, 40, false); err != nil {
+		return nil, err
+	}
+	bySeq := typ == "AT_SEQUENCE_NUMBER" || typ == "AFTER_SEQUENCE_NUMBER"
+	if bySeq && in.SequenceNumber == nil {
+		return nil, validation("One or more parameter values were invalid: SequenceNumber is required for ShardIteratorType " + typ)
+	}
+	now := s.env.Now()
+	var out map[string]any
+	err := s.env.DB.View(func(tx *bolt.Tx) error {
+		sb := openStream(tx, *in.StreamArn)
+		if sb == nil {
+			return streamNotFound(*in.StreamArn)
+		}
+		sm, err := sb.meta()
+		if err != nil {
+			return err
+		}
+		if sm.expired(now) {
+			return streamNotFound(*in.StreamArn)
+		}
+		sh, err := findShard(sb, *in.ShardId, now)
+		if err != nil {
+			return err
+		}
+		if sh == nil {
+			return notFound("Requested resource not found: Shard: " + *in.ShardId + " in Stream: " + sm.Arn + " not found")
+		}
+		gone := trimmedThrough(sb, &sm, now)
+		var next uint64
+		switch typ {
+		case "TRIM_HORIZON":
+			next = max(sh.Start, gone+1)
+		case "LATEST":
+			next = lastSeq(sb, sh) + 1
+		default:
+			n, ok := parseSeq(*in.SequenceNumber)
+			if !ok || n < sh.Start || n > lastSeq(sb, sh) {
+				return validation("Invalid SequenceNumber " + *in.SequenceNumber + " for shard " + sh.ID + " of stream " + sm.Arn)
+			}
+			if n <= gone {
+				return trimmed()
+			}
+			next = n
+			if typ == "AFTER_SEQUENCE_NUMBER" {
+				next++
+			}
+		}
+		out = map[string]any{"ShardIterator": encodeIterator(sm.Arn, shardIterator{Shard: sh.ID, Next: next, Created: now.UnixMilli()})}
+		return nil
+	})
+	return out, err
+}
+
+type getRecordsInput struct {
+	ShardIterator *string `json:"ShardIterator"`
+	Limit         *int    `json:"Limit"`
+}
+
+// maxRecordsBytes is how much record data one GetRecords returns at most.
+const maxRecordsBytes = 1 << 20
+
+func (s *Service) getRecords(body []byte) (any, error) {
+	var in getRecordsInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkLength(in.ShardIterator, "shardIterator", 1, 2048, true); err != nil {
+		return nil, err
+	}
+	limit, err := checkLimit(in.Limit, 1000)
+	if err != nil {
+		return nil, err
+	}
+	arn, it, ok := decodeIterator(*in.ShardIterator)
+	if !ok {
+		return nil, validation("Invalid ShardIterator")
+	}
+	now := s.env.Now()
+	if created := time.UnixMilli(it.Created); now.Sub(created) > iteratorLifetime {
+		const layout = "Mon Jan 02 15:04:05 MST 2006"
+		return nil, &apiError{Type: "ExpiredIteratorException", Msg: fmt.Sprintf(
+			"Iterator expired. The iterator was created at time %s while right now it is %s which is further in the future than the tolerated delay of %d milliseconds.",
+			created.UTC().Format(layout), now.UTC().Format(layout), iteratorLifetime.Milliseconds())}
+	}
+	records := []json.RawMessage{}
+	var nextIter *string
+	err = s.env.DB.View(func(tx *bolt.Tx) error {
+		sb := openStream(tx, arn)
+		if sb == nil {
+			return streamNotFound(arn)
+		}
+		sm, err := sb.meta()
+		if err != nil {
+			return err
+		}
+		if sm.expired(now) {
+			return streamNotFound(arn)
+		}
+		sh, err := findShard(sb, it.Shard, now)
+		if err != nil {
+			return err
+		}
+		if sh == nil {
+			return notFound("Requested resource not found: Shard: " + it.Shard + " in Stream: " + arn + " not found")
+		}
+		if it.Next <= trimmedThrough(sb, &sm, now) {
+			return trimmed()
+		}
+		end := lastSeq(sb, sh)
+		next, size := it.Next, 0
+		c := sb.records.Cursor()
+		for k, v := c.Seek(seqKey(it.Next)); k != nil; k, v = c.Next() {
+			n := binary.BigEndian.Uint64(k)
+			if n > end || len(records) == limit || size > 0 && size+len(v) > maxRecordsBytes {
+				break
+			}
+			records = append(records, append(json.RawMessage(nil), v[8:]...)) // v is valid only inside the transaction
+			size += len(v) - 8
+			next = n + 1
+		}
+		// A closed shard read to its end has no next iterator: the reader
+		// moves on to the child shard.
+		if sh.Closed == 0 || next <= end {
+			n := encodeIterator(arn, shardIterator{Shard: sh.ID, Next: next, Created: now.UnixMilli()})
+			nextIter = &n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"Records": records}
+	if nextIter != nil {
+		out["NextShardIterator"] = *nextIter
+	}
+	return out, nil
+}
