@@ -620,3 +620,53 @@ func TestStreamToggleUnderWrites(t *testing.T) {
 	}
 	t.Logf("%d writes, %d recorded over %d streams", total, len(seen), len(arns))
 }
+
+// TestStreamRecordsFromPartiQL checks that PartiQL writes, single and in a
+// transaction, are recorded like the other write paths, and that a
+// statement that changes nothing records nothing.
+func TestStreamRecordsFromPartiQL(t *testing.T) {
+	skipOn(t, noStreams, "dynalite")
+	c := newClient(t)
+	sc := streamsClientFor(endpoint)
+	name, arn := streamTable(t, c, types.StreamViewTypeNewAndOldImages)
+	exec := func(stmt string, params ...types.AttributeValue) {
+		t.Helper()
+		if _, err := c.ExecuteStatement(ctx, &dynamodb.ExecuteStatementInput{Statement: aws.String(stmt), Parameters: params}); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	exec(`INSERT INTO "`+name+`" VALUE {'pk': 'p', 'sk': '1', 'v': 1}`)
+	exec(`UPDATE "`+name+`" SET v = v + 1 WHERE pk = 'p' AND sk = '1'`)
+	exec(`UPDATE "`+name+`" SET v = ? WHERE pk = 'p' AND sk = '1'`, n("2")) // the same value: no record
+	exec(`DELETE FROM "` + name + `" WHERE pk = 'p' AND sk = '1'`)
+	exec(`DELETE FROM "` + name + `" WHERE pk = 'p' AND sk = '1'`) // nothing to delete: no record
+	if _, err := c.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []types.ParameterizedStatement{
+		{Statement: aws.String(`INSERT INTO "` + name + `" VALUE {'pk': 'q', 'sk': '1'}`)},
+		{Statement: aws.String(`INSERT INTO "` + name + `" VALUE {'pk': 'q', 'sk': '2'}`)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	recs := readStream(t, sc, arn)
+	var got []string
+	for _, r := range recs {
+		keys := dynItem(r.Dynamodb.Keys)
+		desc := string(r.EventName) + " " + strOf(t, keys["pk"]) + "/" + strOf(t, keys["sk"])
+		if v, ok := r.Dynamodb.NewImage["v"]; ok {
+			desc += " new v=" + numOf(t, dynItem(map[string]stypes.AttributeValue{"v": v})["v"])
+		}
+		if v, ok := r.Dynamodb.OldImage["v"]; ok {
+			desc += " old v=" + numOf(t, dynItem(map[string]stypes.AttributeValue{"v": v})["v"])
+		}
+		got = append(got, desc)
+	}
+	want := []string{
+		"INSERT p/1 new v=1",
+		"MODIFY p/1 new v=2 old v=1",
+		"REMOVE p/1 old v=2",
+		"INSERT q/1",
+		"INSERT q/2",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
