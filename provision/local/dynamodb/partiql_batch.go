@@ -3,7 +3,6 @@ package dynamodb
 import (
 	"encoding/binary"
 	"strconv"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -131,17 +130,6 @@ func statementError(err error) map[string]any {
 	return e
 }
 
-// errorCode names an error as BatchStatementError and CancellationReason
-// codes do.
-func errorCode(ae *apiError) string {
-	if ae.Type == "ValidationException" {
-		return "ValidationError"
-	}
-	return strings.TrimSuffix(ae.Type, "Exception")
-}
-
-// tableCapacity sums capacity units per table for a multi-statement
-// response's ConsumedCapacity.
 type tableCapacity map[string]float64
 
 func (tc tableCapacity) render(rc *string) []map[string]any {
@@ -382,22 +370,11 @@ func (s *Service) transactionWrites(plans []*pqWrite, in *executeTransactionInpu
 			olds[i], news[i] = old, next
 			if fail != nil {
 				cancelled = true
-				ae := fail.(*apiError)
-				r := map[string]any{"Code": errorCode(ae), "Message": ae.Msg}
-				if item, ok := ae.Extra["Item"]; ok {
-					r["Item"] = item
-				}
-				reasons[i] = r
+				reasons[i] = cancellationReason(fail.(*apiError))
 			}
 		}
 		if cancelled {
-			codes := make([]string, len(reasons))
-			for i, r := range reasons {
-				codes[i] = r["Code"].(string)
-			}
-			failure = &apiError{Type: "TransactionCanceledException", Upper: true,
-				Msg:   "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
-				Extra: map[string]any{"CancellationReasons": reasons}}
+			failure = transactionCanceled(reasons)
 			return nil
 		}
 		for i, w := range plans {

@@ -138,7 +138,15 @@ var operations = map[string]opFunc{
 // ServeOp implements service.Handler.
 func (s *Service) ServeOp(w http.ResponseWriter, r *http.Request, op string, body []byte) {
 	fn, ok := operations[op]
-	if !ok {
+	s.serve(w, op, body, fn, ok)
+}
+
+// serve runs one operation of DynamoDB or DynamoDB Streams: the unknown
+// operation, fault injection and body checks they share, then fn, whose
+// result is written as JSON (or as is, when already encoded) and whose
+// error as the service's error body.
+func (s *Service) serve(w http.ResponseWriter, op string, body []byte, fn opFunc, known bool) {
+	if !known {
 		s.writeError(w, &apiError{Type: "UnknownOperationException", Msg: "An unknown operation was requested."})
 		return
 	}

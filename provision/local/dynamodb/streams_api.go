@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -39,34 +38,8 @@ var streamsOperations = map[string]opFunc{
 
 // ServeOp implements service.Handler.
 func (h *Streams) ServeOp(w http.ResponseWriter, r *http.Request, op string, body []byte) {
-	s := h.s
 	fn, ok := streamsOperations[op]
-	if !ok {
-		s.writeError(w, &apiError{Type: "UnknownOperationException", Msg: "An unknown operation was requested."})
-		return
-	}
-	if s.env.Faults.Hit() {
-		s.writeError(w, &apiError{Type: "InternalServerError", Msg: "Internal server error (injected fault)", Status: 500})
-		return
-	}
-	if len(body) == 0 || body[0] != '{' {
-		s.writeError(w, &apiError{Type: "SerializationException", Msg: "Start of structure or map found where not expected", Upper: true})
-		return
-	}
-	out, err := fn(s, body)
-	if err == nil {
-		var b []byte
-		if b, err = json.Marshal(out); err == nil {
-			writeBody(w, http.StatusOK, b)
-			return
-		}
-	}
-	var ae *apiError
-	if !errors.As(err, &ae) {
-		s.log.Error("dynamodb streams request failed", "op", op, "err", err)
-		ae = &apiError{Type: "InternalServerError", Msg: "Internal server error", Status: 500}
-	}
-	s.writeError(w, ae)
+	h.s.serve(w, op, body, fn, ok)
 }
 
 func streamNotFound(arn string) error {

@@ -131,25 +131,11 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 			}
 			if fail != nil {
 				cancelled = true
-				ae := fail.(*apiError)
-				r := map[string]any{"Code": strings.TrimSuffix(ae.Type, "Exception"), "Message": ae.Msg}
-				if ae.Type == "ValidationException" {
-					r["Code"] = "ValidationError"
-				}
-				if item, ok := ae.Extra["Item"]; ok {
-					r["Item"] = item
-				}
-				reasons[i] = r
+				reasons[i] = cancellationReason(fail.(*apiError))
 			}
 		}
 		if cancelled {
-			codes := make([]string, len(reasons))
-			for i, r := range reasons {
-				codes[i] = r["Code"].(string)
-			}
-			failure = &apiError{Type: "TransactionCanceledException", Upper: true,
-				Msg:   "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
-				Extra: map[string]any{"CancellationReasons": reasons}}
+			failure = transactionCanceled(reasons)
 			return nil
 		}
 		for _, p := range plans {
@@ -346,4 +332,36 @@ func canonicalDigest(body []byte) [32]byte {
 	}
 	b, _ := json.Marshal(v)
 	return sha256.Sum256(b)
+}
+
+// cancellationReason is a failed item's entry in a cancelled transaction's
+// CancellationReasons: its code, message and, when asked for, the item.
+func cancellationReason(ae *apiError) map[string]any {
+	r := map[string]any{"Code": errorCode(ae), "Message": ae.Msg}
+	if item, ok := ae.Extra["Item"]; ok {
+		r["Item"] = item
+	}
+	return r
+}
+
+// transactionCanceled is the error of a transaction one of whose items
+// failed; reasons has an entry per item, {"Code": "None"} for the others.
+func transactionCanceled(reasons []map[string]any) error {
+	codes := make([]string, len(reasons))
+	for i, r := range reasons {
+		codes[i] = r["Code"].(string)
+	}
+	return &apiError{Type: "TransactionCanceledException", Upper: true,
+		Msg:   "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
+		Extra: map[string]any{"CancellationReasons": reasons}}
+}
+
+// errorCode is an error's code in CancellationReasons and in a batch
+// statement's Error: the type without "Exception", ValidationError for
+// validation.
+func errorCode(ae *apiError) string {
+	if ae.Type == "ValidationException" {
+		return "ValidationError"
+	}
+	return strings.TrimSuffix(ae.Type, "Exception")
 }
