@@ -635,8 +635,8 @@ func TestStreamRecordsFromPartiQL(t *testing.T) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
-	exec(`INSERT INTO "`+name+`" VALUE {'pk': 'p', 'sk': '1', 'v': 1}`)
-	exec(`UPDATE "`+name+`" SET v = v + 1 WHERE pk = 'p' AND sk = '1'`)
+	exec(`INSERT INTO "` + name + `" VALUE {'pk': 'p', 'sk': '1', 'v': 1}`)
+	exec(`UPDATE "` + name + `" SET v = v + 1 WHERE pk = 'p' AND sk = '1'`)
 	exec(`UPDATE "`+name+`" SET v = ? WHERE pk = 'p' AND sk = '1'`, n("2")) // the same value: no record
 	exec(`DELETE FROM "` + name + `" WHERE pk = 'p' AND sk = '1'`)
 	exec(`DELETE FROM "` + name + `" WHERE pk = 'p' AND sk = '1'`) // nothing to delete: no record
