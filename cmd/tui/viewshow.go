@@ -360,8 +360,11 @@ func viewBars(v *view.View, rows []aggregate.ViewRow, opts ViewOptions) (bars []
 	}
 	for _, r := range sortedViewCopy(rows) {
 		head := strings.Join(names, ", ")
-		if perMetric && countAt >= 0 {
+		switch {
+		case perMetric && countAt >= 0:
 			head = "count " + count(r.Acc.Count())
+		case v.Metrics()[idx[0]].Kind == view.Top && opts.MinCount > 0:
+			head += fmt.Sprintf(", seen more than %s times", count(opts.MinCount))
 		}
 		for _, i := range idx {
 			m := v.Metrics()[i]

@@ -2,13 +2,20 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 func TestViewShowGolden(t *testing.T) {
@@ -140,4 +147,32 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+func TestWatchViewGolden(t *testing.T) {
+	views := weblogViews(t)
+	lines := weblogLines()
+	for _, v := range []*view.View{views[1], views[3]} {
+		rows := viewRows(t, v, lines)
+		for _, chart := range []bool{false, true} {
+			kind := "table"
+			if chart {
+				kind = "chart"
+			}
+			t.Run(fmt.Sprintf("%s/%s", v.Name(), kind), func(t *testing.T) {
+				m := NewWatchModel(context.Background(), WatchOptions{
+					View: v, FetchView: func(context.Context) ([]aggregate.ViewRow, error) { return rows, nil },
+					ViewOptions: ViewOptions{MinCount: 3},
+					Every:       time.Hour, Chart: chart, Title: v.Name() + " · " + v.Table("my-table"),
+					Colors: ColorNone, Now: func() time.Time { return readAt },
+				})
+				tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 24))
+				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "2 rows") },
+					teatest.WithDuration(10*time.Second))
+				out := finalView(t, tm)
+				checkSize(t, out, 100, 24)
+				golden.RequireEqual(t, []byte(out+"\n"))
+			})
+		}
+	}
 }
