@@ -28,7 +28,7 @@ func newShowCmd(f *Factory) *cobra.Command {
 	opts := &showOptions{}
 	c := &cobra.Command{
 		Use:   "show",
-		Short: "Show the per-minute counts in the aggregate table (tutorial step 9), or any view's rows",
+		Short: "Show the per-minute counts in the aggregate table (tutorial step 9)",
 		Long: `Read the aggregate table and print it sorted by bucket, then event type —
 what the tutorial looked at in the AWS console. --output table (default), json
 or csv; --chart draws the counts per type per bucket as bars; --watch
