@@ -23,16 +23,17 @@ type Example struct {
 	// Views returns the example's views, their tables named after the run's
 	// aggregate table.
 	Views func(table string) []view.Definition
-	// MinCount is the threshold top lists are shown with: values seen more
-	// than MinCount times in a row.
-	MinCount uint64
+	// MinCount is, by view name, the threshold its top lists are shown
+	// with: the values seen more than that many times in a row.
+	MinCount map[string]uint64
 }
 
 // WeblogMinCount is the weblog example's "IPs seen more than N times".
 const WeblogMinCount = 10
 
 var builtins = map[string]Example{
-	"weblog": {Name: "weblog", Template: "accesslog", Format: "accesslog", Views: Weblog, MinCount: WeblogMinCount},
+	"weblog": {Name: "weblog", Template: "accesslog", Format: "accesslog", Views: Weblog,
+		MinCount: map[string]uint64{"weblog-ips": WeblogMinCount}},
 }
 
 // Names lists the built-in examples, sorted.
