@@ -308,6 +308,9 @@ func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upO
 		}
 		fmt.Fprintf(w, "  %s\n", cmd)
 	}
+	if len(opts.views) > 0 {
+		fmt.Fprintf(w, "  spk up --example %s --teardown   also deletes the views' tables, which spk teardown leaves\n", opts.ex.Name)
+	}
 	fmt.Fprintln(w, "  spk status          the stream, the tables and the leases")
 	fmt.Fprintln(w, "  spk teardown        delete the stream and both tables")
 	if logPath != "" {

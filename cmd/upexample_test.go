@@ -2,13 +2,18 @@ package cmd
 
 import (
 	"context"
+	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/creack/pty"
 
 	"github.com/spk-cli/spk/stream/accesslog"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
@@ -97,5 +102,51 @@ func TestUpExampleUnknown(t *testing.T) {
 	streams, err := kinesis.NewFromConfig(endpointtest.Config(srv.URL())).ListStreams(context.Background(), &kinesis.ListStreamsInput{})
 	if err != nil || len(streams.StreamNames) != 0 {
 		t.Fatalf("created: %v %v", streams.StreamNames, err)
+	}
+}
+
+// TestUpExampleDashboardInAPseudoTerminal runs the real binary's dashboard
+// with the weblog example: the views' panel shows, v switches views, q stops.
+func TestUpExampleDashboardInAPseudoTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildSpk(t)
+	cmd := exec.Command(bin, "up", "--example", "weblog", "--duration", "30s", "--rate", "50", "--in-memory")
+	cmd.Env = append(os.Environ(), "SPK_LOCAL_ADDR="+closedPort(t), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",
+		"SPK_AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 120, Rows: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	screen := &screenText{}
+	copied := make(chan struct{})
+	go func() { io.Copy(screen, tty); close(copied) }()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	screen.waitFor(t, 20*time.Second, `✓\s+4\s+create table my-table-weblog-ips`, `✓\s+8\s+create lease table StreamingCountsApp`, `weblog-status · view 1/4`, `v next view`)
+	for _, want := range []string{`weblog-bytes · view 2/4`, `weblog-paths · view 3/4`, `weblog-ips · view 4/4 · .*seen > 10 times`} {
+		if _, err := tty.Write([]byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		screen.waitFor(t, 10*time.Second, want)
+	}
+	if _, err := tty.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("spk up exited with %v:\n%s", err, screen.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("spk up did not stop after q:\n%s", screen.String())
+	}
+	<-copied
+	if !strings.Contains(screen.String(), "spk show --view weblog-ips --min-count 10") {
+		t.Fatalf("the summary does not say how to see the views:\n%s", screen.String())
 	}
 }

@@ -24,8 +24,9 @@ type UpOptions struct {
 	App      string
 	Generate generate.Options // StreamName is filled in
 	Consume  consume.Options  // clients, stream, table and app are filled in
-	// Views are the views the run computes (spk up --example); step 4 also
-	// creates each one's own table.
+	// Views are the run's views besides the tutorial's (spk up --example):
+	// step 4 creates each one's own table, which the dashboard and spk show
+	// read.
 	Views []view.Definition
 	// Endpoint, when set, is started in-process if nothing listens at the
 	// embedded endpoint's address yet (step 2 without an AWS account).
