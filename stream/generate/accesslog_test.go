@@ -95,3 +95,21 @@ func top[K comparable](counts map[K]int, k int) []K {
 	sort.Slice(keys, func(i, j int) bool { return counts[keys[i]] > counts[keys[j]] })
 	return keys[:min(k, len(keys))]
 }
+
+// BenchmarkTemplates renders events of each built-in template.
+func BenchmarkTemplates(b *testing.B) {
+	for _, name := range Builtins() {
+		b.Run(name, func(b *testing.B) {
+			g, err := NewGenerator(Options{Seed: 1, Template: name, Now: clock})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := g.Next(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
