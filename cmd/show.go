@@ -38,8 +38,9 @@ refreshes in place until q or Ctrl-C. --since and --until take a bucket time
 --view NAME reads another view's table instead (the weblog example's are
 weblog-status, weblog-bytes, weblog-paths and weblog-ips): one column per
 group field and per metric (count, sum, min, max, avg, the distinct
-estimate, a top list as "value count, ..."). --min-count N keeps, in top
-lists, the values seen more than N times: spk show --view weblog-ips
+estimate, a top list as "value count, ...", where "low–high" is a count the
+summary could only bound). --min-count N keeps, in top lists, the values
+certainly seen more than N times (low > N): spk show --view weblog-ips
 --min-count 10 prints the IPs seen more than 10 times a minute. --type then
 selects group keys. See docs/views.md.`,
 		Args: cobra.NoArgs,
@@ -57,7 +58,7 @@ selects group keys. See docs/views.md.`,
 	fl.BoolVarP(&opts.watch, "watch", "w", false, "refresh in place every --interval")
 	fl.DurationVar(&opts.interval, "interval", 2*time.Second, "refresh interval for --watch")
 	fl.StringVar(&opts.view, "view", "", "the view to show (default: the tutorial's counts)")
-	fl.Uint64Var(&opts.minCount, "min-count", 0, "in top lists, only values seen more than this many times")
+	fl.Uint64Var(&opts.minCount, "min-count", 0, "in top lists, only values certainly seen more than this many times")
 	return c
 }
 

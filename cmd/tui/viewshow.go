@@ -18,8 +18,9 @@ import (
 
 // ViewOptions shape how a view's rows are written.
 type ViewOptions struct {
-	// MinCount keeps, in top lists, only the values counted more than
-	// MinCount times in the row ("IPs seen more than 10 times"); 0 keeps all.
+	// MinCount keeps, in top lists, only the values certainly counted more
+	// than MinCount times in the row, count - error > MinCount ("IPs seen
+	// more than 10 times"); 0 keeps all.
 	MinCount uint64
 }
 
@@ -89,7 +90,8 @@ func viewCells(v *view.View, r aggregate.ViewRow, opts ViewOptions, created, sho
 
 // metricText is the i-th metric of a row as text: numbers in plain
 // notation, a min or max that saw nothing empty, a top list as
-// "value count, value count".
+// "value count, value count", a count that may be over by error as
+// "low–count".
 func metricText(v *view.View, a *view.Acc, i int, opts ViewOptions, short bool) string {
 	m := v.Metrics()[i]
 	switch m.Kind {
@@ -120,7 +122,7 @@ func metricText(v *view.View, a *view.Acc, i int, opts ViewOptions, short bool) 
 	case view.Top:
 		var parts []string
 		for _, e := range topEntries(a, i, opts) {
-			parts = append(parts, e.Value+" "+strconv.FormatUint(e.Count, 10))
+			parts = append(parts, e.Value+" "+topCount(e))
 		}
 		return strings.Join(parts, ", ")
 	}
@@ -128,15 +130,27 @@ func metricText(v *view.View, a *view.Acc, i int, opts ViewOptions, short bool) 
 }
 
 // topEntries is the i-th metric's top list, most frequent first, without
-// the values counted MinCount times or fewer.
+// the values that may have been counted MinCount times or fewer: a
+// Space-Saving count is an upper bound, count - error a lower one, and
+// "seen more than N times" must hold for every value listed.
 func topEntries(a *view.Acc, i int, opts ViewOptions) []view.TopEntry {
 	var out []view.TopEntry
 	for _, e := range a.Top(i) {
-		if e.Count > opts.MinCount {
+		if e.Count-e.Err > opts.MinCount {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// topCount is a top-list count: exact, or the range low–high it lies in
+// when the summary had to guess (a value that came in after others were
+// evicted).
+func topCount(e view.TopEntry) string {
+	if e.Err == 0 {
+		return strconv.FormatUint(e.Count, 10)
+	}
+	return strconv.FormatUint(e.Count-e.Err, 10) + "–" + strconv.FormatUint(e.Count, 10)
 }
 
 // decimalText writes d in plain notation without trailing zeros.
@@ -370,7 +384,11 @@ func viewBars(v *view.View, rows []aggregate.ViewRow, opts ViewOptions) (bars []
 			m := v.Metrics()[i]
 			if m.Kind == view.Top {
 				for _, e := range topEntries(r.Acc, i, opts) {
-					bars = append(bars, chartBar{r.BucketStart, head, e.Value, count(e.Count), float64(e.Count)})
+					text := count(e.Count)
+					if e.Err > 0 {
+						text = count(e.Count-e.Err) + "–" + text
+					}
+					bars = append(bars, chartBar{r.BucketStart, head, e.Value, text, float64(e.Count)})
 				}
 				continue
 			}

@@ -176,3 +176,54 @@ func TestWatchViewGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestTopListBounds: a summary that had to evict shows bounded counts as
+// low–high, and --min-count keeps only values certainly above it, checked
+// against the true counts.
+func TestTopListBounds(t *testing.T) {
+	v, err := view.Compile(view.Definition{Name: "ips", Window: view.Window{Size: time.Minute}, Metrics: []string{"top:ip:3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := v.NewAcc()
+	truth := map[string]uint64{}
+	observe := func(ip string) {
+		truth[ip]++
+		if err := a.Observe(view.Fields{"ip": view.StringValue(ip)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 200 {
+		observe("hot")
+		if i%2 == 0 {
+			observe("warm")
+		}
+		observe(fmt.Sprintf("once-%d", i)) // churns the 12-value summary
+	}
+	all := topEntries(a, 0, ViewOptions{})
+	text := metricText(v, a, 0, ViewOptions{}, true)
+	bounded := false
+	for _, e := range all {
+		if e.Count < truth[e.Value] || e.Count-e.Err > truth[e.Value] {
+			t.Errorf("%s: %d–%d does not hold its true count %d", e.Value, e.Count-e.Err, e.Count, truth[e.Value])
+		}
+		if e.Err > 0 {
+			bounded = true
+			if !strings.Contains(text, fmt.Sprintf("%s %d–%d", e.Value, e.Count-e.Err, e.Count)) {
+				t.Errorf("text %q does not show %s as a range", text, e.Value)
+			}
+		}
+	}
+	if !bounded {
+		t.Fatalf("no bounded count in %+v: the test does not churn the summary", all)
+	}
+	const n = 50
+	for _, e := range topEntries(a, 0, ViewOptions{MinCount: n}) {
+		if truth[e.Value] <= n {
+			t.Errorf("%s seen %d times is listed as seen more than %d", e.Value, truth[e.Value], n)
+		}
+	}
+	if got := metricText(v, a, 0, ViewOptions{MinCount: n}, true); !strings.HasPrefix(got, "hot ") {
+		t.Errorf("more than %d: %q, want hot first", n, got)
+	}
+}
