@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 // weblogResult is one read of the weblog example's tables.
@@ -74,5 +75,28 @@ func TestDashboardViewReadError(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("view lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestDashboardDefaultAmongViews: the tutorial's view among others is drawn
+// as the tutorial's counts, and v moves on from it.
+func TestDashboardDefaultAmongViews(t *testing.T) {
+	opts := weblogOptions(t)
+	def, err := view.Compile(view.DefaultDefinition())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Views = append([]*view.View{def}, opts.Views[:1]...)
+	d := NewDashboard(opts)
+	m := d.Model()
+	for _, msg := range []tea.Msg{tea.WindowSizeMsg{Width: 100, Height: 40}, tableRows(), weblogResult(t)} {
+		m, _ = m.Update(msg)
+	}
+	if out := m.View(); !strings.Contains(out, "counts per minute") || !strings.Contains(out, "Green") {
+		t.Fatalf("the default view is not the tutorial's counts:\n%s", out)
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("v")})
+	if out := m.View(); !strings.Contains(out, "weblog-status · view 2/2") || strings.Contains(out, "counts per minute") {
+		t.Fatalf("v did not move to the next view:\n%s", out)
 	}
 }
