@@ -126,7 +126,7 @@ func TestUpExampleDashboardInAPseudoTerminal(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	screen.waitFor(t, 20*time.Second, `✓\s+4\s+create table my-table-weblog-ips`, `✓\s+8\s+create lease table StreamingCountsApp`, `weblog-status · view 1/4`, `v next view`)
+	screen.waitFor(t, 60*time.Second, `✓\s+4\s+create table my-table-weblog-ips`, `✓\s+8\s+create lease table StreamingCountsApp`, `weblog-status · view 1/4`, `v next view`)
 	for _, want := range []string{`weblog-bytes · view 2/4`, `weblog-paths · view 3/4`, `weblog-ips · view 4/4 · .*seen > 10 times`} {
 		if _, err := tty.Write([]byte("v")); err != nil {
 			t.Fatal(err)
