@@ -165,6 +165,9 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if runErr != nil && errors.Is(runErr, tui.ErrAborted) {
 		return runErr
 	}
+	if opts.output == "text" {
+		writeViews(f, cfg, clients, opts.views, opts.ex)
+	}
 	writeUpSummary(f, cfg, sum, opts, logPath, up, endpoint)
 	if opts.teardown {
 		if err := upTeardown(f, cfg, clients, opts.views); err != nil && runErr == nil {
@@ -302,11 +305,7 @@ func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upO
 	}
 	fmt.Fprintln(w, "  spk show            the counts (add --chart or --watch)")
 	for _, v := range opts.views {
-		cmd := "spk show --view " + v.Name()
-		if n := opts.ex.MinCount[v.Name()]; n > 0 {
-			cmd += fmt.Sprintf(" --min-count %d", n)
-		}
-		fmt.Fprintf(w, "  %s\n", cmd)
+		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex))
 	}
 	if len(opts.views) > 0 {
 		fmt.Fprintf(w, "  spk up --example %s --teardown   also deletes the views' tables, which spk teardown leaves\n", opts.ex.Name)
@@ -335,6 +334,33 @@ func upTeardown(f *Factory, cfg *config.Loaded, clients *provision.Clients, view
 		return fmt.Errorf("teardown: %w", err)
 	}
 	return nil
+}
+
+// writeViews prints the newest minute of each view the run computed, as
+// spk show --view does, so the outcome stays on screen (and in a CI log)
+// even when the endpoint kept nothing.
+func writeViews(f *Factory, cfg *config.Loaded, clients *provision.Clients, views []*view.View, ex examples.Example) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for _, v := range views {
+		table := v.Table(cfg.Table.Name)
+		rows, err := aggregate.ReadView(ctx, clients.DynamoDB, v, aggregate.Query{Table: table, Buckets: 1, Consistent: true})
+		fmt.Fprintf(f.IO.ErrOut, "\n%s, the newest window (%s):\n", v.Name(), showViewCmd(v, ex))
+		if err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "  %v\n", err)
+			continue
+		}
+		tui.WriteViewRows(f.IO.ErrOut, tui.FormatTable, v, rows, tui.ViewOptions{MinCount: ex.MinCount[v.Name()]})
+	}
+}
+
+// showViewCmd is the spk show command line that prints a view of an example.
+func showViewCmd(v *view.View, ex examples.Example) string {
+	cmd := "spk show --view " + v.Name()
+	if n := ex.MinCount[v.Name()]; n > 0 {
+		cmd += fmt.Sprintf(" --min-count %d", n)
+	}
+	return cmd
 }
 
 // definitions are what views were compiled from.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,8 +39,14 @@ func TestUpExampleWeblog(t *testing.T) {
 			t.Errorf("table of %s: %v", name, err)
 		}
 	}
-	if !strings.Contains(r.stderr, "spk show --view weblog-ips --min-count 10") {
-		t.Errorf("the summary does not say how to see the frequent IPs:\n%s", r.stderr)
+	for _, want := range []string{
+		`\nweblog-ips, the newest window \(spk show --view weblog-ips --min-count 10\):\nBucketStart +count +distinct:ip +top:ip:10 `,
+		`\nweblog-bytes, the newest window \(spk show --view weblog-bytes\):\nBucketStart +count +min:bytes +avg:bytes +max:bytes +sum:bytes `,
+		`\n  spk show --view weblog-ips --min-count 10\n`,
+	} {
+		if !regexp.MustCompile(want).MatchString(r.stderr) {
+			t.Errorf("the summary lacks %q:\n%s", want, r.stderr)
+		}
 	}
 
 	// Every record in the stream is an access-log line.
