@@ -25,8 +25,11 @@ tutorial). Every record Kinesis rejects inside a batch is retried with backoff
 until it is acknowledged; whatever could not be sent is counted and reported,
 and the exit status is 1 if anything was not acknowledged.
 
-Templates: simple (the tutorial's event), weblog (web server access events),
-or the path of your own template file; see docs/generate-events.md.
+Templates: simple (the tutorial's event), weblog (web server access events
+as JSON), accesslog (access-log lines in the Combined Log Format, with hot
+paths and clients and some 4xx and 5xx, read by views over access logs and
+the weblog example), or the path of your own template file; see
+docs/generate-events.md.
 
 --print echoes "Event sent to Kinesis: {...}" for every event, as the tutorial
 did. Otherwise a terminal gets a live status line and anything else a summary
@@ -65,7 +68,7 @@ line every few seconds; --output json prints the final summary as JSON.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&opts.Template, "template", "simple", "event template: simple, weblog, or a template file")
+	fl.StringVar(&opts.Template, "template", "simple", "event template: simple, weblog, accesslog, or a template file")
 	fl.StringVar(&opts.Types, "types", "", `event types and weights, e.g. "Red,Green" or "Red=5,Green=1"`)
 	fl.Float64Var(&opts.Late, "late", 0, "fraction (0-1) of events with timestamps in the past")
 	fl.DurationVar(&opts.LateBy, "late-by", generate.DefaultLateBy, "how far back late events may go")

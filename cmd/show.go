@@ -10,6 +10,7 @@ import (
 
 	"github.com/spk-cli/spk/cmd/tui"
 	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 type showOptions struct {
@@ -19,6 +20,8 @@ type showOptions struct {
 	limit        int
 	chart, watch bool
 	interval     time.Duration
+	view         string
+	minCount     uint64
 }
 
 func newShowCmd(f *Factory) *cobra.Command {
@@ -30,7 +33,16 @@ func newShowCmd(f *Factory) *cobra.Command {
 what the tutorial looked at in the AWS console. --output table (default), json
 or csv; --chart draws the counts per type per bucket as bars; --watch
 refreshes in place until q or Ctrl-C. --since and --until take a bucket time
-(2015-06-05T12:54, RFC 3339, a date) or a duration back from now (15m).`,
+(2015-06-05T12:54, RFC 3339, a date) or a duration back from now (15m).
+
+--view NAME reads another view's table instead (the weblog example's are
+weblog-status, weblog-bytes, weblog-paths and weblog-ips): one column per
+group field and per metric (count, sum, min, max, avg, the distinct
+estimate, a top list as "value count, ...", where "low–high" is a count the
+summary could only bound). --min-count N keeps, in top lists, the values
+certainly seen more than N times (low > N): spk show --view weblog-ips
+--min-count 10 prints the IPs seen more than 10 times a minute. --type then
+selects group keys. See docs/views.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runShow(c.Context(), f, c, opts)
@@ -45,6 +57,8 @@ refreshes in place until q or Ctrl-C. --since and --until take a bucket time
 	fl.BoolVar(&opts.chart, "chart", false, "draw a bar chart of counts per type per bucket")
 	fl.BoolVarP(&opts.watch, "watch", "w", false, "refresh in place every --interval")
 	fl.DurationVar(&opts.interval, "interval", 2*time.Second, "refresh interval for --watch")
+	fl.StringVar(&opts.view, "view", "", "the view to show (default: the tutorial's counts)")
+	fl.Uint64Var(&opts.minCount, "min-count", 0, "in top lists, only values certainly seen more than this many times")
 	return c
 }
 
@@ -67,6 +81,26 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 	}
 	if opts.limit < 0 || opts.interval <= 0 {
 		return usagef("", "show: --limit must not be negative and --interval must be positive")
+	}
+	if opts.view != "" {
+		cfg, err := f.Config(c)
+		if err != nil {
+			return err
+		}
+		views, err := resolveViews(cfg)
+		if err != nil {
+			return fmt.Errorf("show: %w", err)
+		}
+		v, err := findView(views, opts.view)
+		if err != nil {
+			return fmt.Errorf("show: %w", err)
+		}
+		if !tui.IsTutorialView(v) {
+			return showView(ctx, f, c, opts, v, q, format)
+		}
+	}
+	if c.Flags().Changed("min-count") {
+		return usagef("", "show: --min-count filters top lists, which the tutorial's counts have none of: add --view with a view that has a top metric, such as --view weblog-ips")
 	}
 	cfg, clients, err := f.connect(c)
 	if err != nil {
@@ -116,6 +150,59 @@ func withHintIfMissing(err error, table string) error {
 	var api interface{ ErrorCode() string }
 	if errors.As(err, &api) && api.ErrorCode() == "ResourceNotFoundException" {
 		return &hinted{err: err, hint: fmt.Sprintf("table %s does not exist yet: create it with spk create-table, or run spk up", table)}
+	}
+	return err
+}
+
+// showView prints a view's rows, as runShow prints the tutorial's.
+func showView(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptions, v *view.View, q aggregate.Query, format tui.Format) error {
+	cfg, clients, err := f.connect(c)
+	if err != nil {
+		return err
+	}
+	q.Table = v.Table(cfg.Table.Name)
+	read := func(ctx context.Context) ([]aggregate.ViewRow, error) {
+		rows, err := aggregate.ReadView(ctx, clients.DynamoDB, v, q)
+		if err != nil {
+			return nil, withViewHint(fmt.Errorf("show: %w", err), v, q.Table)
+		}
+		return rows, nil
+	}
+	vo := tui.ViewOptions{MinCount: opts.minCount}
+	colors := tui.ColorsFor(f.IO.ColorEnabled())
+	if opts.watch && f.IO.IsStdoutTTY() {
+		if _, err := read(ctx); err != nil {
+			return err
+		}
+		return tui.RunWatch(ctx, f.IO.In, f.IO.Out, tui.WatchOptions{View: v, FetchView: read, ViewOptions: vo,
+			Every: opts.interval, Chart: opts.chart, Title: fmt.Sprintf("%s on %s", viewTitle(v, q.Table), clients.Target), Colors: colors})
+	}
+	for {
+		rows, err := read(ctx)
+		if err != nil {
+			return err
+		}
+		if opts.chart {
+			err = tui.WriteViewChart(f.IO.Out, v, rows, tui.ChartOptions{Colors: colors}, vo)
+		} else {
+			err = tui.WriteViewRows(f.IO.Out, format, v, rows, vo)
+		}
+		if err != nil || !opts.watch {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(opts.interval):
+			fmt.Fprintf(f.IO.Out, "\n--- %s\n", time.Now().UTC().Format(time.RFC3339))
+		}
+	}
+}
+
+func withViewHint(err error, v *view.View, table string) error {
+	var api interface{ ErrorCode() string }
+	if errors.As(err, &api) && api.ErrorCode() == "ResourceNotFoundException" {
+		return &hinted{err: err, hint: fmt.Sprintf("table %s of view %s does not exist yet: run the view with spk run, or spk up --example weblog for the weblog views", table, v.Name())}
 	}
 	return err
 }

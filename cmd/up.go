@@ -16,11 +16,13 @@ import (
 
 	"github.com/spk-cli/spk/cmd/tui"
 	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/examples"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/generate"
+	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -31,6 +33,10 @@ type upOptions struct {
 	yes      bool
 	inMemory bool
 	output   string
+	example  string
+
+	ex    examples.Example // the example chosen, when one is
+	views []*view.View     // its views, compiled
 }
 
 func newUpCmd(f *Factory) *cobra.Command {
@@ -49,7 +55,15 @@ next. --teardown deletes everything on exit.
 On a terminal this is a live dashboard (p pauses the generator, + and - change
 its rate, ? shows the keys); otherwise, or with --no-tui, plain progress lines,
 or JSON lines with --output json. With an AWS profile spk first shows what it
-will create and asks, since it costs money (--yes to skip the question).`,
+will create and asks, since it costs money (--yes to skip the question).
+
+--example weblog runs the web-server log analysis instead of the tutorial's
+events: the generator sends access-log lines (Combined Log Format) and the
+dashboard shows, per minute, the response-code counts, the content size
+min/avg/max, the top endpoints and the IPs seen more than 10 times, one view
+at a time (v switches). Each view has its own table, named after the
+aggregate table (my-table-weblog-status, ...); spk show --view NAME prints
+them. See docs/views.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runUp(c.Context(), f, c, opts)
@@ -66,6 +80,7 @@ will create and asks, since it costs money (--yes to skip the question).`,
 	fl.String("addr", "", "address of the embedded endpoint (default 127.0.0.1:4566)")
 	fl.String("data-dir", "", "data directory of the embedded endpoint (default $XDG_DATA_HOME/spk/local)")
 	fl.StringVarP(&opts.output, "output", "o", "text", "without the dashboard: text or json lines")
+	fl.StringVar(&opts.example, "example", "", "run a built-in example instead of the tutorial's counts: weblog")
 	return c
 }
 
@@ -76,6 +91,19 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if opts.rate < 0 || opts.duration < 0 {
 		return usagef("", "up: --rate and --duration must not be negative")
 	}
+	if opts.example != "" {
+		var err error
+		if opts.ex, err = examples.Lookup(opts.example); err != nil {
+			return usagef("", "up: --example: %v", err)
+		}
+		cfg, err := f.Config(c)
+		if err != nil {
+			return err
+		}
+		if opts.views, err = view.CompileAll(opts.ex.Views(cfg.Table.Name), cfg.Table.Name); err != nil {
+			return usagef("", "up: --example %s: %v", opts.example, err)
+		}
+	}
 	cfg, clients, err := f.Clients(c)
 	if err != nil {
 		return err
@@ -83,7 +111,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	noTUI, _ := c.Flags().GetBool("no-tui")
 	useTUI := !noTUI && opts.output == "text" && f.IO.IsStderrTTY() && f.IO.IsStdinTTY()
 	if clients.Target.AWS {
-		if err := confirmAWSCost(f, cfg, clients.Target, opts.yes); err != nil {
+		if err := confirmAWSCost(f, cfg, clients.Target, opts.yes, opts.views); err != nil {
 			return err
 		}
 	}
@@ -104,7 +132,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 		Stream:   provision.StreamSpec{Name: cfg.Stream.Name, Shards: int32(cfg.Stream.Shards), App: cfg.App},
 		Table:    provision.AggregateTable(cfg.Table.Name, cfg.App, nil),
 		App:      cfg.App,
-		Generate: generate.Options{Rate: opts.rate},
+		Generate: generate.Options{Rate: opts.rate, Template: opts.ex.Template},
 		Consume: consume.Options{
 			InitialPosition:    consume.Position(cfg.Run.InitialPosition),
 			Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
@@ -113,6 +141,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 			BucketSize:         cfg.Run.BucketSize,
 			GroupBy:            cfg.Run.GroupBy,
 		},
+		Views:    definitions(opts.views),
 		Endpoint: &endpoint,
 		Duration: opts.duration,
 		Logger:   logger,
@@ -129,16 +158,19 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	var sum tasks.UpSummary
 	var runErr error
 	if useTUI {
-		sum, runErr = runUpDashboard(ctx, f, cfg, clients, up)
+		sum, runErr = runUpDashboard(ctx, f, cfg, clients, up, opts)
 	} else {
 		sum, runErr = runUpPlain(ctx, f, cfg, clients, up, opts.output == "json")
 	}
 	if runErr != nil && errors.Is(runErr, tui.ErrAborted) {
 		return runErr
 	}
+	if opts.output == "text" {
+		writeViews(f, cfg, clients, opts.views, opts.ex)
+	}
 	writeUpSummary(f, cfg, sum, opts, logPath, up, endpoint)
 	if opts.teardown {
-		if err := upTeardown(f, cfg, clients); err != nil && runErr == nil {
+		if err := upTeardown(f, cfg, clients, opts.views); err != nil && runErr == nil {
 			runErr = err
 		}
 	}
@@ -149,13 +181,26 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 }
 
 // runUpDashboard shows the run on the terminal dashboard.
-func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up) (tasks.UpSummary, error) {
+func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up, opts *upOptions) (tasks.UpSummary, error) {
 	work, stop := context.WithCancel(ctx)
 	defer stop()
-	d := tui.NewDashboard(tui.DashboardOptions{
+	dopts := tui.DashboardOptions{
 		Title: "spk up", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name, Target: clients.Target.String(),
 		Generator: up.Producer(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled()),
-	})
+	}
+	var viewQueries []aggregate.ViewQuery
+	if len(opts.views) > 0 {
+		dopts.Views = opts.views
+		dopts.ViewTables = map[string]string{}
+		dopts.ViewOptions = map[string]tui.ViewOptions{}
+		for _, v := range opts.views {
+			t := v.Table(cfg.Table.Name)
+			dopts.ViewTables[v.Name()] = t
+			dopts.ViewOptions[v.Name()] = tui.ViewOptions{MinCount: opts.ex.MinCount[v.Name()]}
+			viewQueries = append(viewQueries, aggregate.ViewQuery{View: v, Query: aggregate.Query{Table: t, Recent: 15 * time.Minute}})
+		}
+	}
+	d := tui.NewDashboard(dopts)
 	type result struct {
 		sum tasks.UpSummary
 		err error
@@ -164,11 +209,15 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 	go func() {
 		feeds, stopFeeds := context.WithCancel(context.Background())
 		defer stopFeeds()
-		d.Follow(feeds, tui.Feeds{
+		fs := tui.Feeds{
 			Producer:  up.Producer().Subscribe(feeds, time.Second),
 			Consumer:  up.Metrics().Subscribe(feeds, time.Second),
 			Aggregate: aggregate.Poll(feeds, clients.DynamoDB, aggregate.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
-		})
+		}
+		if len(viewQueries) > 0 {
+			fs.Views = aggregate.PollViews(feeds, clients.DynamoDB, viewQueries, 2*time.Second)
+		}
+		d.Follow(feeds, fs)
 		sum, err := up.RunWithEvents(work, d.Step)
 		d.Producer(up.Producer().Snapshot()) // the final counts, not the last feed tick
 		d.Consumer(up.Metrics().Snapshot())
@@ -255,6 +304,12 @@ func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upO
 		fmt.Fprintf(w, "  spk local           the embedded endpoint stopped with spk up; %s: start it again first\n", where)
 	}
 	fmt.Fprintln(w, "  spk show            the counts (add --chart or --watch)")
+	for _, v := range opts.views {
+		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex))
+	}
+	if len(opts.views) > 0 {
+		fmt.Fprintf(w, "  spk up --example %s --teardown   also deletes the views' tables, which spk teardown leaves\n", opts.ex.Name)
+	}
 	fmt.Fprintln(w, "  spk status          the stream, the tables and the leases")
 	fmt.Fprintln(w, "  spk teardown        delete the stream and both tables")
 	if logPath != "" {
@@ -262,10 +317,14 @@ func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upO
 	}
 }
 
-func upTeardown(f *Factory, cfg *config.Loaded, clients *provision.Clients) error {
+func upTeardown(f *Factory, cfg *config.Loaded, clients *provision.Clients, views []*view.View) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	plan := provision.PlanTeardown(ctx, clients, provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App), false)
+	resources := provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App)
+	for _, t := range tasks.ViewTables(definitions(views), cfg.Table.Name) {
+		resources = append(resources, provision.Resource{Kind: provision.KindAggregate, Name: t})
+	}
+	plan := provision.PlanTeardown(ctx, clients, resources, false)
 	err := provision.Teardown(ctx, clients, plan, nil)
 	fmt.Fprintln(f.IO.ErrOut, "\nTeardown:")
 	tw := tabwriter.NewWriter(f.IO.ErrOut, 0, 4, 2, ' ', 0)
@@ -277,15 +336,54 @@ func upTeardown(f *Factory, cfg *config.Loaded, clients *provision.Clients) erro
 	return nil
 }
 
+// writeViews prints the newest minute of each view the run computed, as
+// spk show --view does, so the outcome stays on screen (and in a CI log)
+// even when the endpoint kept nothing.
+func writeViews(f *Factory, cfg *config.Loaded, clients *provision.Clients, views []*view.View, ex examples.Example) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for _, v := range views {
+		table := v.Table(cfg.Table.Name)
+		rows, err := aggregate.ReadView(ctx, clients.DynamoDB, v, aggregate.Query{Table: table, Buckets: 1, Consistent: true})
+		fmt.Fprintf(f.IO.ErrOut, "\n%s, the newest window (%s):\n", v.Name(), showViewCmd(v, ex))
+		if err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "  %v\n", err)
+			continue
+		}
+		tui.WriteViewRows(f.IO.ErrOut, tui.FormatTable, v, rows, tui.ViewOptions{MinCount: ex.MinCount[v.Name()]})
+	}
+}
+
+// showViewCmd is the spk show command line that prints a view of an example.
+func showViewCmd(v *view.View, ex examples.Example) string {
+	cmd := "spk show --view " + v.Name()
+	if n := ex.MinCount[v.Name()]; n > 0 {
+		cmd += fmt.Sprintf(" --min-count %d", n)
+	}
+	return cmd
+}
+
+// definitions are what views were compiled from.
+func definitions(views []*view.View) []view.Definition {
+	var out []view.Definition
+	for _, v := range views {
+		out = append(out, v.Definition())
+	}
+	return out
+}
+
 // confirmAWSCost shows what spk up creates on AWS and asks before going on.
-func confirmAWSCost(f *Factory, cfg *config.Loaded, t provision.Target, yes bool) error {
+func confirmAWSCost(f *Factory, cfg *config.Loaded, t provision.Target, yes bool, views []*view.View) error {
 	w := f.IO.ErrOut
 	fmt.Fprintf(w, `spk up will create, in AWS account of profile %s, region %s:
   - Kinesis stream %s with %d shard(s): billed per shard-hour and per PUT payload unit
   - DynamoDB table %s (on-demand): billed per request and per GB stored
   - DynamoDB table %s (on-demand, leases and checkpoints)
-These cost money while they exist. Delete them with: spk teardown (or use spk up --teardown).
 `, t.Profile, t.Region, cfg.Stream.Name, cfg.Stream.Shards, cfg.Table.Name, cfg.App)
+	for _, table := range tasks.ViewTables(definitions(views), cfg.Table.Name) {
+		fmt.Fprintf(w, "  - DynamoDB table %s (on-demand, a view's rows)\n", table)
+	}
+	fmt.Fprintln(w, "These cost money while they exist. Delete them with: spk teardown (or use spk up --teardown).")
 	if yes {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 // UpOptions configure `spk up`: the whole tutorial, steps 2 to 9.
@@ -23,6 +24,10 @@ type UpOptions struct {
 	App      string
 	Generate generate.Options // StreamName is filled in
 	Consume  consume.Options  // clients, stream, table and app are filled in
+	// Views are the run's views besides the tutorial's (spk up --example):
+	// step 4 creates each one's own table, which the dashboard and spk show
+	// read.
+	Views []view.Definition
 	// Endpoint, when set, is started in-process if nothing listens at the
 	// embedded endpoint's address yet (step 2 without an AWS account).
 	Endpoint *local.Options
@@ -142,12 +147,17 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 		u.endpointTask(),
 		CreateStream(o.Clients, o.Stream),
 		CreateTable(o.Clients, o.Table),
+	}
+	for _, t := range ViewTables(o.Views, o.Table.Name) {
+		setup = append(setup, CreateTable(o.Clients, provision.AggregateTable(t, o.App, o.Table.Provisioned)))
+	}
+	setup = append(setup, []Task{
 		{Step: StepGenerate, Name: nameGenerate, Run: nil},
 		BuildSpark(),
 		{Step: StepRun, Name: nameRun, Run: nil},
 		CreateLeaseTable(o.Clients, o.App),
 		{Step: StepShow, Name: nameShow, Run: nil},
-	}
+	}...)
 	runner := Runner{OnEvent: o.OnEvent}
 	// Announce every step, then run the set-up ones; the long-running
 	// steps (5, 7, 9) are driven below.
@@ -259,6 +269,20 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	sum.Rows, sum.Buckets, sum.Table = len(rows), len(buckets), rows
 	u.emit(StepShow, nameShow, Done, fmt.Sprintf("%d rows in %d buckets", sum.Rows, sum.Buckets), nil)
 	return sum, runErr
+}
+
+// ViewTables are the tables of views other than the run's aggregate table,
+// each once, in the views' order: what step 4 creates besides it.
+func ViewTables(views []view.Definition, aggregateTable string) []string {
+	var out []string
+	seen := map[string]bool{aggregateTable: true}
+	for _, v := range views {
+		if v.Table != "" && !seen[v.Table] {
+			seen[v.Table] = true
+			out = append(out, v.Table)
+		}
+	}
+	return out
 }
 
 // waitCounted polls the consumer's metrics until it has read every record

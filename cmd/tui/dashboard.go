@@ -14,6 +14,7 @@ import (
 	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -52,6 +53,16 @@ type DashboardOptions struct {
 	// Inline draws in the terminal's normal screen; by default the dashboard
 	// takes the alternate screen and prints a final report when it ends.
 	Inline bool
+	// Views, when set, are what the table panel shows, one at a time: v
+	// switches to the next. A view named default is drawn as the tutorial's
+	// counts; the others from Views reads (aggregate.PollViews), one column
+	// per group field and per metric. Empty: the tutorial's counts alone.
+	Views []*view.View
+	// ViewTables names each view's table in its panel's title, by view name.
+	ViewTables map[string]string
+	// ViewOptions shape a view's cells, by view name (MinCount filters its
+	// top lists).
+	ViewOptions map[string]ViewOptions
 }
 
 // Summary ends the dashboard: pass it to Finish once the work has stopped.
@@ -101,6 +112,9 @@ func (d *Dashboard) Rows(rows []aggregate.Row) { d.feed.push(rows) }
 // or its error over the rows last read.
 func (d *Dashboard) Table(r aggregate.Result) { d.feed.push(r) }
 
+// Views shows one read of the views' tables (from aggregate.PollViews).
+func (d *Dashboard) Views(r aggregate.ViewsResult) { d.feed.push(r) }
+
 // Finish ends the dashboard with a summary: Run returns once it is drawn.
 func (d *Dashboard) Finish(s Summary) { d.feed.push(s) }
 
@@ -110,6 +124,7 @@ type Feeds struct {
 	Producer  <-chan generate.Snapshot
 	Consumer  <-chan metrics.Snapshot
 	Aggregate <-chan aggregate.Result
+	Views     <-chan aggregate.ViewsResult
 }
 
 // Follow forwards everything the channels deliver until they close or ctx
@@ -119,6 +134,7 @@ func (d *Dashboard) Follow(ctx context.Context, f Feeds) {
 	go forward(ctx, f.Producer, d.Producer)
 	go forward(ctx, f.Consumer, d.Consumer)
 	go forward(ctx, f.Aggregate, d.Table)
+	go forward(ctx, f.Views, d.Views)
 }
 
 func forward[T any](ctx context.Context, ch <-chan T, to func(T)) {
@@ -140,8 +156,8 @@ func forward[T any](ctx context.Context, ch <-chan T, to func(T)) {
 
 // Model is the dashboard's bubbletea model, for tests and for callers that
 // run their own tea.Program. Messages it takes: tasks.Event,
-// generate.Snapshot, metrics.Snapshot, []aggregate.Row, aggregate.Result and
-// Summary, besides keys and window sizes.
+// generate.Snapshot, metrics.Snapshot, []aggregate.Row, aggregate.Result,
+// aggregate.ViewsResult and Summary, besides keys and window sizes.
 func (d *Dashboard) Model() tea.Model { return d.model }
 
 // Run shows the dashboard on out, reading keys from in, until Finish was
@@ -208,6 +224,11 @@ type dashboard struct {
 	fromTable bool  // rows came from the table rather than the consumer's recent writes
 	tableErr  error // the last table read's error, cleared by a good read
 
+	panel    int                            // the view shown, an index in opts.Views
+	viewRows map[string][]aggregate.ViewRow // by view name, from the last good read
+	viewErr  map[string]error               // by view name, the last read's error
+	viewRead bool                           // a read of the views arrived
+
 	paused   bool
 	state    runState
 	aborted  bool
@@ -221,12 +242,15 @@ func newDashboardModel(opts DashboardOptions, f *feed, st styles) *dashboard {
 		opts:   opts,
 		feed:   f,
 		st:     st,
-		keys:   newKeyMap(opts.Generator != nil),
+		keys:   newKeyMap(opts.Generator != nil, len(opts.Views) > 1),
 		help:   help.New(),
 		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		width:  80,
 		height: 24,
 		steps:  newStepList(),
+
+		viewRows: map[string][]aggregate.ViewRow{},
+		viewErr:  map[string]error{},
 	}
 	m.restyle()
 	return m
@@ -242,17 +266,19 @@ func (m *dashboard) restyle() {
 }
 
 type keyMap struct {
-	Quit, Pause, Faster, Slower, Help key.Binding
+	Quit, Pause, Faster, Slower, View, Help key.Binding
 }
 
-func newKeyMap(generator bool) keyMap {
+func newKeyMap(generator, views bool) keyMap {
 	k := keyMap{
 		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Pause:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume")),
 		Faster: key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "faster")),
 		Slower: key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "slower")),
+		View:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "next view")),
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 	}
+	k.View.SetEnabled(views)
 	k.Pause.SetEnabled(generator)
 	k.Faster.SetEnabled(generator)
 	k.Slower.SetEnabled(generator)
@@ -261,12 +287,12 @@ func newKeyMap(generator bool) keyMap {
 
 // ShortHelp is the footer's key list.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Quit, k.Pause, k.Faster, k.Slower, k.Help}
+	return []key.Binding{k.Quit, k.Pause, k.Faster, k.Slower, k.View, k.Help}
 }
 
 // FullHelp is the key list ? shows.
 func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Pause, k.Faster, k.Slower}, {k.Help, k.Quit}}
+	return [][]key.Binding{{k.Pause, k.Faster, k.Slower}, {k.View, k.Help, k.Quit}}
 }
 
 // Init starts draining the feed and, unless static, the spinner.
@@ -340,6 +366,14 @@ func (m *dashboard) apply(msg tea.Msg) tea.Cmd {
 		} else {
 			m.rows, m.fromTable, m.tableErr = msg.Rows, true, nil
 		}
+	case aggregate.ViewsResult:
+		m.viewRead = true
+		for _, r := range msg.Views {
+			m.viewErr[r.View] = r.Err
+			if r.Err == nil {
+				m.viewRows[r.View] = r.Rows
+			}
+		}
 	case Summary:
 		m.summary = &msg
 		m.state = stateFinished
@@ -363,6 +397,8 @@ func (m *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Help):
 		m.showHelp = !m.showHelp
 		m.help.ShowAll = m.showHelp
+	case key.Matches(msg, m.keys.View):
+		m.panel = (m.panel + 1) % len(m.opts.Views)
 	case m.state != stateRunning:
 		// Controls are off once stopping.
 	case key.Matches(msg, m.keys.Pause):

@@ -11,6 +11,7 @@ import (
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/bucket"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 // View draws the dashboard at the current size. Blocks give way, in this
@@ -108,7 +109,7 @@ func (m *dashboard) spinFrame() string {
 
 // hasCounts reports whether there is anything for the counts table.
 func (m *dashboard) hasCounts() bool {
-	return m.fromTable || m.tableErr != nil || m.cons != nil
+	return m.fromTable || m.tableErr != nil || m.cons != nil || m.viewRead
 }
 
 func (m *dashboard) headerLine(w int) string {
@@ -410,10 +411,15 @@ func bucketLabels(buckets []string) (labels []string, date string, minutes bool)
 	return labels, date, minutes
 }
 
-// countLines draw the counts table in at most n lines.
+// countLines draw the counts table, or the view chosen, in at most n lines.
 func (m *dashboard) countLines(w, n int) []string {
 	if n < 2 {
 		return nil
+	}
+	if len(m.opts.Views) > 0 {
+		if v := m.opts.Views[m.panel]; !IsTutorialView(v) {
+			return m.viewLines(w, n, v)
+		}
 	}
 	var errLine []string
 	if m.tableErr != nil && n >= 3 {
@@ -446,6 +452,11 @@ func (m *dashboard) countLines(w, n int) []string {
 	if len(notes) > 0 {
 		title += m.st.dim.Render(" · " + strings.Join(notes, " · "))
 	}
+	return m.gridLines(w, n, g, labels, title, errLine)
+}
+
+// gridLines draw a grid of counts under its title: buckets by groups.
+func (m *dashboard) gridLines(w, n int, g grid, labels []string, title string, errLine []string) []string {
 	if len(g.buckets) == 0 || n < 3 {
 		return append(append([]string{title}, errLine...), m.st.dim.Render("no counts yet"))
 	}
@@ -570,4 +581,136 @@ func (m *dashboard) finalReport() string {
 		return ""
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// viewLines draw a view's newest rows in at most n lines: a grid of counts
+// when the view counts groups and nothing else (as the tutorial's), else
+// one line per row with a column per group field and metric.
+func (m *dashboard) viewLines(w, n int, v *view.View) []string {
+	rows := sortedViewCopy(m.viewRows[v.Name()])
+	vo := m.opts.ViewOptions[v.Name()]
+	var errLine []string
+	if err := m.viewErr[v.Name()]; err != nil && n >= 3 {
+		errLine = []string{m.st.warn.Render("table read failed: " + oneLine(errtext.Concise(err)))}
+		n--
+	}
+	maxBuckets := n - 2
+	if m.opts.Buckets > 0 {
+		maxBuckets = min(maxBuckets, m.opts.Buckets)
+	}
+	// The newest buckets, newest first.
+	var buckets []string
+	for i := len(rows) - 1; i >= 0; i-- {
+		if len(buckets) == 0 || buckets[len(buckets)-1] != rows[i].BucketStart {
+			buckets = append(buckets, rows[i].BucketStart)
+		}
+	}
+	if len(buckets) > maxBuckets {
+		buckets = buckets[:max(maxBuckets, 0)]
+	}
+	labels, date, minutes := bucketLabels(buckets)
+	notes := []string{fmt.Sprintf("view %d/%d", m.panel+1, len(m.opts.Views))}
+	if minutes && len(buckets) > 0 {
+		notes = append(notes, "per minute")
+	}
+	if vo.MinCount > 0 {
+		notes = append(notes, fmt.Sprintf("seen > %s times", count(vo.MinCount)))
+	}
+	if date != "" {
+		notes = append(notes, date+" UTC")
+	}
+	if t := m.opts.ViewTables[v.Name()]; t != "" {
+		notes = append(notes, t)
+	}
+
+	title := m.st.header.Render(v.Name()) + m.st.dim.Render(" · "+strings.Join(notes, " · "))
+
+	ms := v.Metrics()
+	if len(ms) == 1 && ms[0].Kind == view.Count && len(v.GroupBy()) > 0 {
+		g := newGrid(ViewRowsToRows(relabel(rows)), len(buckets))
+		labels, _, _ := bucketLabels(g.buckets)
+		return m.gridLines(w, n, g, labels, title, errLine)
+	}
+	if len(buckets) == 0 || n < 3 {
+		return append(append([]string{title}, errLine...), m.st.dim.Render("no rows yet"))
+	}
+	label := map[string]string{}
+	for i, b := range buckets {
+		label[b] = labels[i]
+	}
+	cols := []string{"bucket"}
+	numeric := []bool{false}
+	for _, p := range v.GroupBy() {
+		cols = append(cols, p.String())
+		numeric = append(numeric, false)
+	}
+	for _, mt := range ms {
+		cols = append(cols, mt.String())
+		numeric = append(numeric, mt.Kind != view.Top)
+	}
+	var cells [][]string
+	for i := len(rows) - 1; i >= 0; i-- {
+		r := rows[i]
+		l, ok := label[r.BucketStart]
+		if !ok {
+			continue
+		}
+		cs := append([]string{l}, r.Group...)
+		for j := range ms {
+			cs = append(cs, metricText(v, r.Acc, j, vo, true))
+		}
+		cells = append(cells, cs)
+	}
+	if len(cells) > n-2 {
+		cells = cells[:n-2]
+	}
+	width := make([]int, len(cols))
+	for j, c := range cols {
+		width[j] = displayWidth(c)
+	}
+	for _, cs := range cells {
+		for j, c := range cs {
+			if ms := j - 1 - len(v.GroupBy()); ms < 0 || v.Metrics()[ms].Kind != view.Top {
+				width[j] = max(width[j], displayWidth(c))
+			}
+		}
+	}
+	line := func(cs []string, st func(int, string) string) string {
+		var b strings.Builder
+		for j, c := range cs {
+			if j > 0 {
+				b.WriteString("  ")
+			}
+			if numeric[j] {
+				c = pad(c, width[j], true)
+			} else if j < len(cs)-1 {
+				c = pad(c, width[j], false)
+			}
+			b.WriteString(st(j, c))
+		}
+		return b.String()
+	}
+	out := append(append([]string{title}, errLine...), m.st.header.Render(line(cols, func(_ int, c string) string { return c })))
+	for _, cs := range cells {
+		out = append(out, line(cs, func(j int, c string) string {
+			if j == 0 {
+				return c
+			}
+			if j <= len(v.GroupBy()) {
+				return m.st.typeStyle(strings.TrimSpace(c)).Render(c)
+			}
+			return c
+		}))
+	}
+	return out
+}
+
+// relabel gives rows of a multi-field group a readable EventType for the grid.
+func relabel(rows []aggregate.ViewRow) []aggregate.ViewRow {
+	out := make([]aggregate.ViewRow, len(rows))
+	for i, r := range rows {
+		r.Key = groupLabel(r)
+		out[i] = r
+	}
+	return out
 }

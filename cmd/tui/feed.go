@@ -34,7 +34,7 @@ type feedMsg []tea.Msg
 // task event and the summary must arrive.
 func coalesced(m tea.Msg) bool {
 	switch m.(type) {
-	case generate.Snapshot, metrics.Snapshot, []aggregate.Row, aggregate.Result:
+	case generate.Snapshot, metrics.Snapshot, []aggregate.Row, aggregate.Result, aggregate.ViewsResult:
 		return true
 	}
 	return false

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 // WatchOptions configure `spk show --watch`.
@@ -25,6 +26,11 @@ type WatchOptions struct {
 	Colors Colors
 	// Now stamps each refresh (time.Now when nil).
 	Now func() time.Time
+	// View, when set, is shown instead of the tutorial's table: FetchView
+	// reads its rows (Fetch is then unused), drawn with ViewOptions.
+	View        *view.View
+	FetchView   func(ctx context.Context) ([]aggregate.ViewRow, error)
+	ViewOptions ViewOptions
 }
 
 // RunWatch shows the rows on out, refreshed in place every interval, until
@@ -56,6 +62,7 @@ type watchModel struct {
 
 	width, height int
 	rows          []aggregate.Row
+	viewRows      []aggregate.ViewRow
 	err           error
 	at            time.Time
 	fetched       bool
@@ -63,9 +70,10 @@ type watchModel struct {
 }
 
 type fetchedMsg struct {
-	rows []aggregate.Row
-	err  error
-	at   time.Time
+	rows     []aggregate.Row
+	viewRows []aggregate.ViewRow
+	err      error
+	at       time.Time
 }
 
 type refreshMsg struct{}
@@ -81,6 +89,10 @@ func newWatchModel(ctx context.Context, opts WatchOptions, st styles) *watchMode
 }
 
 func (m *watchModel) fetch() tea.Msg {
+	if m.opts.View != nil {
+		rows, err := m.opts.FetchView(m.ctx)
+		return fetchedMsg{viewRows: rows, err: err, at: m.opts.Now()}
+	}
 	rows, err := m.opts.Fetch(m.ctx)
 	return fetchedMsg{rows: rows, err: err, at: m.opts.Now()}
 }
@@ -102,7 +114,7 @@ func (m *watchModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.fetched, m.at = true, msg.at
 		m.err = msg.err
 		if msg.err == nil {
-			m.rows = msg.rows
+			m.rows, m.viewRows = msg.rows, msg.viewRows
 		}
 		return m, tea.Tick(m.opts.Every, func(time.Time) tea.Msg { return refreshMsg{} })
 	case refreshMsg:
@@ -119,7 +131,7 @@ func (m *watchModel) View() string {
 	}
 	status := fmt.Sprintf("every %s", m.opts.Every)
 	if m.fetched {
-		status += fmt.Sprintf(" · %d rows · read %s", len(m.rows), m.at.UTC().Format("15:04:05"))
+		status += fmt.Sprintf(" · %d rows · read %s", len(m.rows)+len(m.viewRows), m.at.UTC().Format("15:04:05"))
 	} else {
 		status += " · reading…"
 	}
@@ -131,9 +143,18 @@ func (m *watchModel) View() string {
 	room := h - len(lines) - 1
 
 	var body strings.Builder
-	if m.chart {
+	switch v := m.opts.View; {
+	case v != nil && m.chart:
+		writeViewChart(&body, v, m.viewRows, m.opts.ViewOptions, w, m.st)
+	case v != nil:
+		text := viewTableText(v, m.viewRows, m.opts.ViewOptions, true)
+		if widest(text) > w {
+			text = viewTableText(v, m.viewRows, m.opts.ViewOptions, false)
+		}
+		body.WriteString(text)
+	case m.chart:
 		writeChart(&body, m.rows, w, m.st)
-	} else {
+	default:
 		text := tableText(m.rows, true)
 		if widest(text) > w {
 			text = tableText(m.rows, false) // CreatedAt matters least

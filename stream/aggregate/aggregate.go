@@ -1,5 +1,7 @@
-// Package aggregate reads the aggregate table, the per-minute counts the
-// consumer writes, for `spk show` and the dashboard.
+// Package aggregate reads what the consumer writes, for `spk show` and the
+// dashboard: the tutorial's aggregate table (Read, Poll: per-minute counts
+// as Row) and the rows of any view (ReadView, PollViews: ViewRow, decoded
+// with the view's codec).
 package aggregate
 
 import (
@@ -179,10 +181,15 @@ func Sort(rows []Row) {
 // Trim keeps, of sorted rows, those of the newest buckets bucket starts and
 // then at most limit rows, the newest. Zero means no bound.
 func Trim(rows []Row, buckets, limit int) []Row {
+	return trim(rows, func(r Row) string { return r.BucketStart }, buckets, limit)
+}
+
+// trim is Trim for rows of any kind, sorted by start.
+func trim[R any](rows []R, start func(R) string, buckets, limit int) []R {
 	if buckets > 0 {
 		seen := 0
 		for i := len(rows) - 1; i >= 0; i-- {
-			if i == len(rows)-1 || rows[i].BucketStart != rows[i+1].BucketStart {
+			if i == len(rows)-1 || start(rows[i]) != start(rows[i+1]) {
 				seen++
 			}
 			if seen > buckets {

@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -150,18 +151,30 @@ func (g *Generator) Next() (*Event, error) {
 	ev.Type, ev.Time, ev.Bad = st.typ, st.time, st.bad
 	switch st.bad {
 	case BadNotJSON:
-		data = data[:len(data)/2]
+		data = cut(data)
 	case BadMissingField:
 		if stripped, ok := removeField(data, ev.Seq); ok {
 			data = stripped
 		} else {
 			ev.Bad = BadNotJSON
-			data = data[:len(data)/2]
+			data = cut(data)
 		}
 	}
 	ev.Data = data
 	ev.PartitionKey = g.key.keyFor(ev, g.rng)
 	return ev, nil
+}
+
+// cut breaks a record: JSON cut in half; a line that is not JSON (an access
+// log's) inside its bracketed time, since the first half of such a line may
+// well be a shorter line of the same format.
+func cut(data []byte) []byte {
+	if len(data) > 0 && data[0] != '{' {
+		if i := bytes.IndexByte(data, ']'); i > 0 {
+			return data[:i]
+		}
+	}
+	return data[:len(data)/2]
 }
 
 // removeField drops "type" or "timestamp" (alternately) from a JSON object.

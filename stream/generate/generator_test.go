@@ -217,7 +217,7 @@ func TestTemplateErrors(t *testing.T) {
 		wantErr string
 	}{
 		{name: "unknown built-in", opts: Options{Template: "nosuch"},
-			wantErr: `unknown event template "nosuch": use one of simple, weblog, or the path of a template file`},
+			wantErr: `unknown event template "nosuch": use one of accesslog, simple, weblog, or the path of a template file`},
 		{name: "missing file", opts: Options{Template: filepath.Join(dir, "none.tmpl")},
 			wantErr: `event template file "` + filepath.Join(dir, "none.tmpl") + `" does not exist`},
 		{name: "parse error", opts: Options{Template: broken},

@@ -1,0 +1,229 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/view"
+)
+
+func TestViewShowGolden(t *testing.T) {
+	views := weblogViews(t)
+	lines := weblogLines()
+	for _, v := range views {
+		rows := viewRows(t, v, lines)
+		for _, tt := range []struct {
+			name  string
+			write func(*bytes.Buffer) error
+		}{
+			{"table", func(b *bytes.Buffer) error { return WriteViewRows(b, FormatTable, v, rows, ViewOptions{}) }},
+			{"json", func(b *bytes.Buffer) error { return WriteViewRows(b, FormatJSON, v, rows, ViewOptions{}) }},
+			{"csv", func(b *bytes.Buffer) error { return WriteViewRows(b, FormatCSV, v, rows, ViewOptions{}) }},
+			{"chart", func(b *bytes.Buffer) error {
+				return WriteViewChart(b, v, rows, ChartOptions{Width: 80, Colors: ColorNone}, ViewOptions{})
+			}},
+			{"min_count_table", func(b *bytes.Buffer) error {
+				return WriteViewRows(b, FormatTable, v, rows, ViewOptions{MinCount: 5})
+			}},
+		} {
+			t.Run(v.Name()+"/"+tt.name, func(t *testing.T) {
+				var b bytes.Buffer
+				if err := tt.write(&b); err != nil {
+					t.Fatal(err)
+				}
+				golden.RequireEqual(t, b.Bytes())
+			})
+		}
+	}
+	t.Run("empty", func(t *testing.T) {
+		var b bytes.Buffer
+		for _, f := range []Format{FormatTable, FormatJSON, FormatCSV} {
+			if err := WriteViewRows(&b, f, views[1], nil, ViewOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := WriteViewChart(&b, views[1], nil, ChartOptions{Width: 80, Colors: ColorNone}, ViewOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		golden.RequireEqual(t, b.Bytes())
+	})
+}
+
+// TestViewShowRecount checks the JSON and CSV outputs against counts made
+// from the log lines by hand, not through the view.
+func TestViewShowRecount(t *testing.T) {
+	lines := weblogLines()
+	type key struct{ minute, status string }
+	want := map[key]int{}
+	hits := map[string]map[string]int{} // minute -> ip -> hits
+	for _, l := range lines {
+		f := strings.Fields(l)
+		minute := "2015-06-05T12:" + f[3][16:18] + ":00.000"
+		want[key{minute, f[8]}]++
+		if hits[minute] == nil {
+			hits[minute] = map[string]int{}
+		}
+		hits[minute][f[0]]++
+	}
+	views := weblogViews(t)
+	var j bytes.Buffer
+	if err := WriteViewRows(&j, FormatJSON, views[0], viewRows(t, views[0], lines), ViewOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		BucketStart string
+		Group       map[string]string
+		Metrics     map[string]json.Number
+	}
+	if err := json.Unmarshal(j.Bytes(), &got); err != nil {
+		t.Fatalf("json output does not parse: %v\n%s", err, j.String())
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, want %d", len(got), len(want))
+	}
+	for _, r := range got {
+		if n := want[key{r.BucketStart, r.Group["status"]}]; r.Metrics["count"].String() != itoa(n) {
+			t.Errorf("%s status %s: count %s, want %d", r.BucketStart, r.Group["status"], r.Metrics["count"], n)
+		}
+	}
+
+	// IPs seen more than 3 times a minute, from the CSV of weblog-ips.
+	var c bytes.Buffer
+	ips := views[3]
+	if err := WriteViewRows(&c, FormatCSV, ips, viewRows(t, ips, lines), ViewOptions{MinCount: 3}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&c).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(recs[0], ",") != "BucketStart,count,distinct:ip,top:ip:10,CreatedAt,UpdatedAt" {
+		t.Fatalf("header %v", recs[0])
+	}
+	for _, r := range recs[1:] {
+		var wantTop []string
+		for ip, n := range hits[r[0]] {
+			if n > 3 {
+				wantTop = append(wantTop, ip+" "+itoa(n))
+			}
+		}
+		gotTop := strings.Split(r[3], ", ")
+		if !sameSet(gotTop, wantTop) {
+			t.Errorf("%s: IPs seen more than 3 times %q, want %q", r[0], gotTop, wantTop)
+		}
+		if r[2] != itoa(len(hits[r[0]])) {
+			t.Errorf("%s: distinct %s, want %d (exact at this size)", r[0], r[2], len(hits[r[0]]))
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, x := range a {
+		seen[x]++
+	}
+	for _, x := range b {
+		seen[x]--
+	}
+	for _, n := range seen {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestWatchViewGolden(t *testing.T) {
+	views := weblogViews(t)
+	lines := weblogLines()
+	for _, v := range []*view.View{views[1], views[3]} {
+		rows := viewRows(t, v, lines)
+		for _, chart := range []bool{false, true} {
+			kind := "table"
+			if chart {
+				kind = "chart"
+			}
+			t.Run(fmt.Sprintf("%s/%s", v.Name(), kind), func(t *testing.T) {
+				m := NewWatchModel(context.Background(), WatchOptions{
+					View: v, FetchView: func(context.Context) ([]aggregate.ViewRow, error) { return rows, nil },
+					ViewOptions: ViewOptions{MinCount: 3},
+					Every:       time.Hour, Chart: chart, Title: v.Name() + " · " + v.Table("my-table"),
+					Colors: ColorNone, Now: func() time.Time { return readAt },
+				})
+				tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 24))
+				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "2 rows") },
+					teatest.WithDuration(10*time.Second))
+				out := finalView(t, tm)
+				checkSize(t, out, 100, 24)
+				golden.RequireEqual(t, []byte(out+"\n"))
+			})
+		}
+	}
+}
+
+// TestTopListBounds: a summary that had to evict shows bounded counts as
+// low–high, and --min-count keeps only values certainly above it, checked
+// against the true counts.
+func TestTopListBounds(t *testing.T) {
+	v, err := view.Compile(view.Definition{Name: "ips", Window: view.Window{Size: time.Minute}, Metrics: []string{"top:ip:3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := v.NewAcc()
+	truth := map[string]uint64{}
+	observe := func(ip string) {
+		truth[ip]++
+		if err := a.Observe(view.Fields{"ip": view.StringValue(ip)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 200 {
+		observe("hot")
+		if i%2 == 0 {
+			observe("warm")
+		}
+		observe(fmt.Sprintf("once-%d", i)) // churns the 12-value summary
+	}
+	all := topEntries(a, 0, ViewOptions{})
+	text := metricText(v, a, 0, ViewOptions{}, true)
+	bounded := false
+	for _, e := range all {
+		if e.Count < truth[e.Value] || e.Count-e.Err > truth[e.Value] {
+			t.Errorf("%s: %d–%d does not hold its true count %d", e.Value, e.Count-e.Err, e.Count, truth[e.Value])
+		}
+		if e.Err > 0 {
+			bounded = true
+			if !strings.Contains(text, fmt.Sprintf("%s %d–%d", e.Value, e.Count-e.Err, e.Count)) {
+				t.Errorf("text %q does not show %s as a range", text, e.Value)
+			}
+		}
+	}
+	if !bounded {
+		t.Fatalf("no bounded count in %+v: the test does not churn the summary", all)
+	}
+	const n = 50
+	for _, e := range topEntries(a, 0, ViewOptions{MinCount: n}) {
+		if truth[e.Value] <= n {
+			t.Errorf("%s seen %d times is listed as seen more than %d", e.Value, truth[e.Value], n)
+		}
+	}
+	if got := metricText(v, a, 0, ViewOptions{MinCount: n}, true); !strings.HasPrefix(got, "hot ") {
+		t.Errorf("more than %d: %q, want hot first", n, got)
+	}
+}
