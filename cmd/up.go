@@ -80,6 +80,10 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if err != nil {
 		return err
 	}
+	views, err := cfg.RunViews()
+	if err != nil {
+		return usagef("", "up: %v", err)
+	}
 	noTUI, _ := c.Flags().GetBool("no-tui")
 	useTUI := !noTUI && opts.output == "text" && f.IO.IsStderrTTY() && f.IO.IsStdinTTY()
 	if clients.Target.AWS {
@@ -110,8 +114,10 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 			Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
 			FlushInterval:      cfg.Run.BatchInterval,
 			CheckpointInterval: cfg.Run.CheckpointInterval,
-			BucketSize:         cfg.Run.BucketSize,
-			GroupBy:            cfg.Run.GroupBy,
+			Views:              views,
+			Format:             consume.Format(cfg.Run.Format),
+			TimeField:          cfg.Run.TimeField,
+			AllowedLateness:    cfg.Run.AllowedLateness,
 		},
 		Endpoint: &endpoint,
 		Duration: opts.duration,

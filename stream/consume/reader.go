@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/spk-cli/spk/stream/lease"
 	"github.com/spk-cli/spk/stream/metrics"
 	"github.com/spk-cli/spk/stream/sink"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 const (
@@ -37,17 +39,23 @@ type reader struct {
 
 	lo, hi *big.Int // the shard's hash key range, when known
 
-	skip    sink.Position // records at or before it were counted before this lease was taken
-	last    sink.Position // last record read (counted or rejected)
-	flushed sink.Position // last record whose count is in the table
-	saved   sink.Position // last record checkpointed
-	batch   *sink.Batch
-	started time.Time // when the batch got its first record
-	atTip   atomic.Bool
+	skip    sink.Position     // records at or before it were counted before this lease was taken
+	last    sink.Position     // last record read (counted or rejected)
+	flushed sink.Position     // last record whose count is in the table
+	saved   sink.Position     // last record checkpointed
+	batch   *sink.Batch       // the fast view's rows
+	views   []*sink.ViewBatch // the generic views' rows, one batch per view
+	pending int               // records kept by some view since the last flush
+	started time.Time         // when the batch got its first record
+	// newest is, per view (the fast one last), the newest window seen, for
+	// AllowedLateness.
+	newest []time.Time
+	atTip  atomic.Bool
 }
 
 func newReader(c *Consumer, h *lease.Handle) *reader {
-	r := &reader{c: c, h: h, shard: h.Key(), batch: sink.NewBatch(h.Key())}
+	r := &reader{c: c, h: h, shard: h.Key(), batch: sink.NewBatch(h.Key()), newest: make([]time.Time, len(c.generic)+1)}
+	r.newBatches()
 	if s, ok := c.shard(r.shard); ok && s.HashKeyRange != nil {
 		lo, ok1 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.StartingHashKey), 10)
 		hi, ok2 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.EndingHashKey), 10)
@@ -56,6 +64,15 @@ func newReader(c *Consumer, h *lease.Handle) *reader {
 		}
 	}
 	return r
+}
+
+func (r *reader) newBatches() {
+	r.batch = sink.NewBatch(r.shard)
+	r.views = make([]*sink.ViewBatch, len(r.c.generic))
+	for i, g := range r.c.generic {
+		r.views[i] = sink.NewViewBatch(r.shard, g.v)
+	}
+	r.pending = 0
 }
 
 // idle reports whether the reader is at the tip of its shard with nothing
@@ -200,15 +217,15 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		behind := got.behind
 		r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.MillisBehind = behind })
 		nearTip := time.Duration(behind)*time.Millisecond < r.c.opts.FlushInterval
-		if r.batch.Records() > 0 && (got.end || nearTip || r.batch.Records() >= maxBatchRecords || time.Since(r.started) >= r.c.opts.FlushInterval) {
+		if r.pending > 0 && (got.end || nearTip || r.pending >= maxBatchRecords || time.Since(r.started) >= r.c.opts.FlushInterval) {
 			if err := r.flush(ctx); err != nil {
 				return false, err
 			}
 		}
-		if r.batch.Records() == 0 {
+		if r.pending == 0 {
 			r.flushed = r.last
 		}
-		idle := got.tip && r.batch.Records() == 0
+		idle := got.tip && r.pending == 0
 		if idle && !r.atTip.Swap(idle) {
 			// Until caught up, this may be the last shard to get there.
 			select {
@@ -239,7 +256,7 @@ func (r *reader) add(rec *types.Record) {
 		p := sink.Position{Seq: seq}
 		if p.Compare(r.skip) > 0 {
 			r.c.metrics.RecordsIn(1)
-			r.c.rejects.reject(r.shard, seq, 0, bucket.BadAggregate, err.Error(), rec.Data)
+			r.c.rejects.reject(r.shard, p, "", bucket.BadAggregate, err.Error(), rec.Data)
 			r.last = p
 		}
 		return
@@ -274,48 +291,143 @@ func (r *reader) addOne(p sink.Position, data []byte) {
 	if p.Compare(r.skip) <= 0 {
 		return
 	}
-	r.c.metrics.RecordsIn(1)
+	c := r.c
+	c.metrics.RecordsIn(1)
 	r.last = p
-	k, err := r.c.bucketer.Key(data)
-	if err != nil {
+	kept := false
+	if f := c.fast; f != nil {
+		k, t, err := f.bucketer.KeyTime(data)
 		var rej *bucket.RejectError
-		if errors.As(err, &rej) {
-			r.c.rejects.reject(r.shard, p.Seq, p.Sub, rej.Reason, rej.Detail, data)
+		switch {
+		case errors.As(err, &rej):
+			if recordLevel(rej.Reason) {
+				// Every view would refuse it alike: one rejection.
+				c.rejects.reject(r.shard, p, "", rej.Reason, rej.Detail, data)
+				return
+			}
+			c.rejects.reject(r.shard, p, c.viewName(f.v), rej.Reason, rej.Detail, data)
+		case c.late(&r.newest[len(c.generic)], t, f.bucketer.Size):
+			c.rejects.late(r.shard, p, c.viewName(f.v), t, data)
+		default:
+			r.batch.Add(k, p)
+			kept = true
 		}
-		return
 	}
-	if r.batch.Records() == 0 {
-		r.started = time.Now()
+	if len(c.generic) > 0 {
+		kept = r.addViews(p, data) || kept
 	}
-	r.batch.Add(k, p)
+	if kept {
+		if r.pending == 0 {
+			r.started = time.Now()
+		}
+		r.pending++
+	}
 }
 
-// flush writes the batch, retrying until it is written or ctx ends. Writing
-// the same records again is harmless: the watermarks make it a no-op.
+// addViews offers one record to every generic view; a view that cannot use
+// it rejects it for itself, and the others still count it.
+func (r *reader) addViews(p sink.Position, data []byte) bool {
+	c := r.c
+	ev, t, rej := c.decode(data)
+	if rej != nil {
+		c.rejects.reject(r.shard, p, "", rej.Reason, rej.Detail, data)
+		return false
+	}
+	kept := false
+	for i, g := range c.generic {
+		if !g.v.Match(ev) {
+			continue
+		}
+		keys, err := g.v.Keys(ev, t)
+		if err != nil {
+			var rej *bucket.RejectError
+			if errors.As(err, &rej) {
+				c.rejects.reject(r.shard, p, c.viewName(g.v), rej.Reason, rej.Detail, data)
+			}
+			continue
+		}
+		if c.late(&r.newest[i], t, g.step) {
+			c.rejects.late(r.shard, p, c.viewName(g.v), t, data)
+			continue
+		}
+		f := g.v.Project(ev)
+		// A value that is not a number is refused before any row sees it;
+		// Add refuses only a sum beyond DynamoDB's range.
+		err = checkNumbers(g.v, f)
+		if err == nil {
+			err = r.views[i].Add(keys, p, f)
+		}
+		if err != nil {
+			var me *view.MetricError
+			if errors.As(err, &me) {
+				c.rejects.reject(r.shard, p, c.viewName(g.v), me.Reject().Reason, me.Error(), data)
+			}
+			continue
+		}
+		kept = true
+	}
+	return kept
+}
+
+// flush writes every view's batch, retrying each until it is written or ctx
+// ends. Writing the same records again is harmless: the watermarks make it
+// a no-op.
 func (r *reader) flush(ctx context.Context) error {
-	if r.batch.Records() == 0 {
+	if r.pending == 0 {
 		r.flushed = r.last
 		return nil
 	}
-	var backoff time.Duration
-	for {
-		t0 := time.Now()
-		res, err := r.c.agg.Apply(ctx, r.batch)
-		if err == nil {
-			rows := make([]metrics.BucketCount, 0, len(res.Rows))
-			for _, u := range res.Rows {
-				rows = append(rows, metrics.BucketCount{Start: u.Key.Start, Group: u.Key.Group, Count: u.Total, UpdatedAt: u.Updated})
+	t0 := time.Now()
+	var (
+		mu        sync.Mutex
+		rows      []metrics.BucketCount
+		conflicts int
+		firstErr  error
+		wg        sync.WaitGroup
+	)
+	write := func(table *sink.Table, report bool, apply func() (sink.Result, error)) {
+		defer wg.Done()
+		var backoff time.Duration
+		for {
+			res, err := apply()
+			if err == nil {
+				mu.Lock()
+				defer mu.Unlock()
+				conflicts += res.Conflicts
+				if report {
+					for _, u := range res.Rows {
+						rows = append(rows, metrics.BucketCount{Start: u.Key.Start, Group: u.Key.Group, Count: u.Total, UpdatedAt: u.Updated})
+					}
+				}
+				return
 			}
-			r.c.metrics.Flushed(time.Since(t0), res.Conflicts, rows)
-			r.batch = sink.NewBatch(r.shard)
-			r.flushed = r.last
-			return nil
+			if ctx.Err() != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				firstErr = ctx.Err()
+				return
+			}
+			backoff = r.wait(ctx, backoff, "write rows of "+table.Name, err)
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		backoff = r.wait(ctx, backoff, "write counts", err)
 	}
+	if f := r.c.fast; f != nil && r.batch.Records() > 0 {
+		wg.Add(1)
+		go write(f.table, f.report, func() (sink.Result, error) { return f.table.Apply(ctx, r.batch) })
+	}
+	for i, g := range r.c.generic {
+		if b := r.views[i]; b.Records() > 0 {
+			wg.Add(1)
+			go write(g.table, g.report, func() (sink.Result, error) { return g.table.ApplyView(ctx, b) })
+		}
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	r.c.metrics.Flushed(time.Since(t0), conflicts, rows)
+	r.newBatches()
+	r.flushed = r.last
+	return nil
 }
 
 // checkpoint saves the position of the last flushed record.

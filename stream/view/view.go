@@ -2,6 +2,7 @@ package view
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func (w Window) Sliding() bool { return w.Slide != 0 && w.Slide != w.Size }
 // per value of their type field.
 func DefaultDefinition() Definition {
 	return Definition{
-		Name:    "default",
+		Name:    DefaultName,
 		GroupBy: []string{bucket.DefaultGroupBy},
 		Window:  Window{Size: bucket.DefaultSize},
 		Metrics: []string{"count"},
@@ -211,7 +212,10 @@ func (v *View) Keys(ev Event, t time.Time) ([]bucket.Key, error) {
 
 // CompileAll compiles the views of one run. Names must differ, and so must
 // tables: rows of two views in one table would share keys. A view without a
-// Table writes to defaultTable, the run's aggregate table.
+// Table writes to defaultTable, the run's aggregate table, when it is named
+// default or is the only view; any other view without a Table writes to
+// "<defaultTable>-<name>". The compiled views report their resolved table
+// through Table and Definition.
 func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
 	views := make([]*View, 0, len(defs))
 	names := map[string]bool{}
@@ -225,7 +229,17 @@ func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
 			return nil, fmt.Errorf("view %q: another view has this name: give each view its own", d.Name)
 		}
 		names[d.Name] = true
-		t := v.Table(defaultTable)
+		t := d.Table
+		if t == "" {
+			t = defaultTable
+			if len(defs) > 1 && d.Name != DefaultName {
+				t = defaultTable + "-" + d.Name
+			}
+		}
+		if !tableNameRE.MatchString(t) {
+			return nil, fmt.Errorf("view %q: table %q is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.'): set table: to one, or rename the view", d.Name, t)
+		}
+		v.def.Table = t
 		if other, ok := tables[t]; ok {
 			return nil, fmt.Errorf("view %q: view %q already writes to table %q: give one of them its own table", d.Name, other, t)
 		}
@@ -235,7 +249,14 @@ func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
 	return views, nil
 }
 
+// DefaultName is the name of the tutorial's view, which writes to the run's
+// aggregate table.
+const DefaultName = "default"
+
+var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
+
 // Table returns the table the view writes to: its own, or defaultTable.
+// After CompileAll every view has its own.
 func (v *View) Table(defaultTable string) string {
 	if v.def.Table != "" {
 		return v.def.Table
