@@ -28,6 +28,7 @@ type Consumer struct {
 	fast     *fastView      // the tutorial's view, when configured, on its fast path
 	generic  []*genericView // every other view
 	timePath view.Path
+	picker   *view.Picker // the fields the generic views read from JSON records
 	metrics  *metrics.Metrics
 	rejects  *rejectLog
 	reading  chan struct{} // semaphore: pages being decoded and counted

@@ -21,13 +21,17 @@ import (
 )
 
 const (
-	getRecordsLimit   = 10000
-	getRecordsPerSec  = 5 // the Kinesis per-shard read limit
-	maxBatchRecords   = 50000
-	parentPollEvery   = 500 * time.Millisecond
-	shutdownTimeout   = 30 * time.Second
-	maxRetryBackoff   = 5 * time.Second
-	firstRetryBackoff = 100 * time.Millisecond
+	getRecordsLimit  = 10000
+	getRecordsPerSec = 5 // the Kinesis per-shard read limit
+	maxBatchRecords  = 50000
+	// maxViewBatchRecords bounds a batch when views other than the
+	// tutorial's keep each record's projection and position per row until
+	// the flush: memory, not writes, is then the limit.
+	maxViewBatchRecords = 10000
+	parentPollEvery     = 500 * time.Millisecond
+	shutdownTimeout     = 30 * time.Second
+	maxRetryBackoff     = 5 * time.Second
+	firstRetryBackoff   = 100 * time.Millisecond
 )
 
 // reader processes one leased shard: it reads records in order, counts them
@@ -49,12 +53,14 @@ type reader struct {
 	started time.Time         // when the batch got its first record
 	// newest is, per view (the fast one last), the newest window seen, for
 	// AllowedLateness.
-	newest []time.Time
-	atTip  atomic.Bool
+	newest   []time.Time
+	keys     []bucket.Key    // reused for each record's rows
+	keyCache []view.KeyCache // per generic view
+	atTip    atomic.Bool
 }
 
 func newReader(c *Consumer, h *lease.Handle) *reader {
-	r := &reader{c: c, h: h, shard: h.Key(), batch: sink.NewBatch(h.Key()), newest: make([]time.Time, len(c.generic)+1)}
+	r := &reader{c: c, h: h, shard: h.Key(), batch: sink.NewBatch(h.Key()), newest: make([]time.Time, len(c.generic)+1), keyCache: make([]view.KeyCache, len(c.generic))}
 	r.newBatches()
 	if s, ok := c.shard(r.shard); ok && s.HashKeyRange != nil {
 		lo, ok1 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.StartingHashKey), 10)
@@ -73,6 +79,13 @@ func (r *reader) newBatches() {
 		r.views[i] = sink.NewViewBatch(r.shard, g.v)
 	}
 	r.pending = 0
+}
+
+func (r *reader) maxPending() int {
+	if len(r.c.generic) > 0 {
+		return maxViewBatchRecords
+	}
+	return maxBatchRecords
 }
 
 // idle reports whether the reader is at the tip of its shard with nothing
@@ -217,7 +230,7 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		behind := got.behind
 		r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.MillisBehind = behind })
 		nearTip := time.Duration(behind)*time.Millisecond < r.c.opts.FlushInterval
-		if r.pending > 0 && (got.end || nearTip || r.pending >= maxBatchRecords || time.Since(r.started) >= r.c.opts.FlushInterval) {
+		if r.pending > 0 && (got.end || nearTip || r.pending >= r.maxPending() || time.Since(r.started) >= r.c.opts.FlushInterval) {
 			if err := r.flush(ctx); err != nil {
 				return false, err
 			}
@@ -314,7 +327,7 @@ func (r *reader) addOne(p sink.Position, data []byte) {
 		}
 	}
 	if len(c.generic) > 0 {
-		kept = r.addViews(p, data) || kept
+		kept = r.addViews(p, data, c.fast != nil) || kept
 	}
 	if kept {
 		if r.pending == 0 {
@@ -325,10 +338,11 @@ func (r *reader) addOne(p sink.Position, data []byte) {
 }
 
 // addViews offers one record to every generic view; a view that cannot use
-// it rejects it for itself, and the others still count it.
-func (r *reader) addViews(p sink.Position, data []byte) bool {
+// it rejects it for itself, and the others still count it. valid says the
+// fast path already found the record to be valid JSON.
+func (r *reader) addViews(p sink.Position, data []byte, valid bool) bool {
 	c := r.c
-	ev, t, rej := c.decode(data)
+	ev, t, rej := c.decode(data, valid)
 	if rej != nil {
 		c.rejects.reject(r.shard, p, "", rej.Reason, rej.Detail, data)
 		return false
@@ -338,7 +352,8 @@ func (r *reader) addViews(p sink.Position, data []byte) bool {
 		if !g.v.Match(ev) {
 			continue
 		}
-		keys, err := g.v.Keys(ev, t)
+		keys, err := g.v.KeysCached(r.keys[:0], ev, t, &r.keyCache[i])
+		r.keys = keys
 		if err != nil {
 			var rej *bucket.RejectError
 			if errors.As(err, &rej) {
@@ -350,14 +365,9 @@ func (r *reader) addViews(p sink.Position, data []byte) bool {
 			c.rejects.late(r.shard, p, c.viewName(g.v), t, data)
 			continue
 		}
-		f := g.v.Project(ev)
-		// A value that is not a number is refused before any row sees it;
-		// Add refuses only a sum beyond DynamoDB's range.
-		err = checkNumbers(g.v, f)
-		if err == nil {
-			err = r.views[i].Add(keys, p, f)
-		}
-		if err != nil {
+		// A value that is not a number is refused before any row has the
+		// record (all its metrics or none).
+		if err := r.views[i].Add(keys, p, ev); err != nil {
 			var me *view.MetricError
 			if errors.As(err, &me) {
 				c.rejects.reject(r.shard, p, c.viewName(g.v), me.Reject().Reason, me.Error(), data)

@@ -95,6 +95,11 @@ func (c *Consumer) setupViews() {
 		}
 		c.generic = append(c.generic, &genericView{v: v, table: table, step: step, report: report})
 	}
+	var views []*view.View
+	for _, g := range c.generic {
+		views = append(views, g.v)
+	}
+	c.picker = view.NewPicker(view.Paths(views, c.timePath))
 }
 
 func hasCount(v *view.View) bool {
@@ -129,7 +134,7 @@ func recordLevel(r bucket.Reason) bool {
 }
 
 // decode reads a record into an event and its time for the generic views.
-func (c *Consumer) decode(data []byte) (view.Event, time.Time, *bucket.RejectError) {
+func (c *Consumer) decode(data []byte, valid bool) (view.Event, time.Time, *bucket.RejectError) {
 	if c.opts.MaxEventBytes > 0 && len(data) > c.opts.MaxEventBytes {
 		return nil, time.Time{}, &bucket.RejectError{Reason: bucket.Oversized, Detail: fmt.Sprintf("%d bytes, limit %d", len(data), c.opts.MaxEventBytes)}
 	}
@@ -141,7 +146,11 @@ func (c *Consumer) decode(data []byte) (view.Event, time.Time, *bucket.RejectErr
 		}
 		ev = e
 	} else {
-		j, err := view.DecodeJSON(data)
+		pick := c.picker.Pick
+		if valid {
+			pick = c.picker.PickValid
+		}
+		j, err := pick(data)
 		if err != nil {
 			return nil, time.Time{}, &bucket.RejectError{Reason: bucket.NotJSON, Detail: err.Error()}
 		}
@@ -179,28 +188,4 @@ func (c *Consumer) viewName(v *view.View) string {
 		return ""
 	}
 	return v.Name()
-}
-
-// checkNumbers refuses, before any row sees it, a value a numeric metric
-// cannot aggregate.
-func checkNumbers(v *view.View, f view.Fields) error {
-	for _, m := range v.Metrics() {
-		switch m.Kind {
-		case view.Sum, view.Min, view.Max, view.Avg:
-		default:
-			continue
-		}
-		val, ok := f.Get(m.Field)
-		if !ok {
-			continue
-		}
-		if _, err := val.Decimal(); err != nil {
-			detail := "aggregate only numbers, or filter such events out with where"
-			if val.Kind() == view.Number {
-				detail = err.Error()
-			}
-			return &view.MetricError{View: v.Name(), Metric: m, Value: val, Detail: detail}
-		}
-	}
-	return nil
 }

@@ -27,38 +27,45 @@ type ViewBatch struct {
 	View    *view.View
 	rows    map[bucket.Key]*viewRow
 	records int
-	fields  bool // the view's metrics read fields: keep projections
+	nf      int          // values per projection: len(View.Fields())
+	vals    []view.Value // every record's projection, nf values each
 }
 
 type viewRow struct {
 	positions []Position
-	events    []view.Fields // nil when the view reads no field
-	acc       *view.Acc     // every record of the row
+	recs      []int32   // each record's projection: vals[recs[i]*nf:][:nf]; nil when nf is 0
+	acc       *view.Acc // every record of the row
 }
 
 // NewViewBatch starts an empty batch of view v for a shard.
 func NewViewBatch(shard string, v *view.View) *ViewBatch {
-	return &ViewBatch{Shard: shard, View: v, rows: map[bucket.Key]*viewRow{}, fields: len(v.Fields()) > 0}
+	return &ViewBatch{Shard: shard, View: v, rows: map[bucket.Key]*viewRow{}, nf: len(v.Fields())}
 }
 
-// Add puts the record at p, whose projection is f, in the rows keys (one per
-// window that holds it). Positions must come in shard order. An error is a
-// *view.MetricError: a value the view cannot aggregate; the record is then
-// in none of the rows if it was refused by the first (a bad value is refused
-// by every row alike).
-func (b *ViewBatch) Add(keys []bucket.Key, p Position, f view.Fields) error {
-	for _, k := range keys {
+// Add puts the record at p, the event ev, in the rows keys (one per window
+// that holds it), keeping only what the view's metrics read of it.
+// Positions must come in shard order. An error is a *view.MetricError: a
+// value the view cannot aggregate. A value that is not a number is refused
+// by the first row, before any row has the record.
+func (b *ViewBatch) Add(keys []bucket.Key, p Position, ev view.Event) error {
+	start := len(b.vals)
+	b.vals = b.View.ProjectValues(b.vals, ev)
+	proj := b.View.Projection(b.vals[start:])
+	for i, k := range keys {
 		r := b.rows[k]
 		if r == nil {
 			r = &viewRow{acc: b.View.NewAcc()}
 			b.rows[k] = r
 		}
-		if err := r.acc.Observe(f); err != nil {
+		if err := r.acc.Observe(proj); err != nil {
+			if i == 0 {
+				b.vals = b.vals[:start]
+			}
 			return err
 		}
 		r.positions = append(r.positions, p)
-		if b.fields {
-			r.events = append(r.events, f)
+		if b.nf > 0 {
+			r.recs = append(r.recs, int32(start/b.nf))
 		}
 	}
 	b.records++
@@ -72,17 +79,19 @@ func (b *ViewBatch) Records() int { return b.records }
 func (b *ViewBatch) Rows() int { return len(b.rows) }
 
 // from returns the accumulator of the row's records from the i-th on.
-func (r *viewRow) from(v *view.View, i int) (*view.Acc, error) {
+func (b *ViewBatch) from(r *viewRow, i int) (*view.Acc, error) {
 	if i == 0 {
 		return r.acc, nil
 	}
-	a := v.NewAcc()
+	a := b.View.NewAcc()
+	var none view.Fields
 	for j := i; j < len(r.positions); j++ {
-		var f view.Fields
-		if r.events != nil {
-			f = r.events[j]
+		var ev view.Event = none
+		if b.nf > 0 {
+			at := int(r.recs[j]) * b.nf
+			ev = b.View.Projection(b.vals[at : at+b.nf])
 		}
-		if err := a.Observe(f); err != nil {
+		if err := a.Observe(ev); err != nil {
 			return nil, err
 		}
 	}
@@ -124,7 +133,7 @@ func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 		wg.Add(1)
 		go func(k bucket.Key) {
 			defer func() { <-sem; wg.Done() }()
-			w := rowWriter{t: t, v: b.View, shard: b.Shard, k: k, r: b.rows[k]}
+			w := rowWriter{t: t, b: b, v: b.View, shard: b.Shard, k: k, r: b.rows[k]}
 			var u RowUpdate
 			var err error
 			if b.View.Additive() {
@@ -154,6 +163,7 @@ func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 // rowWriter writes one row of a view batch.
 type rowWriter struct {
 	t         *Table
+	b         *ViewBatch
 	v         *view.View
 	shard     string
 	k         bucket.Key
@@ -234,7 +244,7 @@ func (w *rowWriter) add(ctx context.Context) (RowUpdate, error) {
 	const below = "attribute_not_exists(#wm) OR #wm < :g"
 	cond, guard, from := below, ps[0].Encode(), 0
 	for {
-		acc, err := w.r.from(w.v, from)
+		acc, err := w.b.from(w.r, from)
 		if err != nil {
 			return RowUpdate{}, w.fail("aggregate", err)
 		}
@@ -307,7 +317,7 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 			w.skipped = len(ps)
 			return RowUpdate{Key: w.k}, nil
 		}
-		fresh, err := w.r.from(w.v, from)
+		fresh, err := w.b.from(w.r, from)
 		if err != nil {
 			return RowUpdate{}, w.fail("aggregate", err)
 		}

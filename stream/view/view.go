@@ -3,6 +3,7 @@ package view
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,6 +59,7 @@ type View struct {
 	slide   time.Duration
 	metrics []Metric
 	attrs   map[string]bool
+	fields  []Path // what the metrics read, each once
 }
 
 // Compile checks a definition and prepares it. Every error is one line that
@@ -124,6 +126,9 @@ func Compile(def Definition) (*View, error) {
 			v.attrs[a] = true
 		}
 		v.metrics = append(v.metrics, m)
+		if m.Field != nil && !slices.ContainsFunc(v.fields, func(p Path) bool { return p.String() == m.Field.String() }) {
+			v.fields = append(v.fields, m.Field)
+		}
 	}
 	return v, nil
 }
@@ -210,6 +215,39 @@ func (v *View) Keys(ev Event, t time.Time) ([]bucket.Key, error) {
 	return keys, nil
 }
 
+// KeyCache remembers the last window starts formatted for a view, so that
+// KeysCached formats a start once for the many events of one window. It
+// belongs to one goroutine.
+type KeyCache struct {
+	start time.Time
+	text  string
+}
+
+func (c *KeyCache) format(t time.Time) string {
+	if c == nil {
+		return bucket.Format(t)
+	}
+	if !t.Equal(c.start) || c.text == "" {
+		c.start, c.text = t, bucket.Format(t)
+	}
+	return c.text
+}
+
+// KeysCached is Keys that appends to dst and formats window starts through
+// cache (one per view and goroutine).
+func (v *View) KeysCached(dst []bucket.Key, ev Event, t time.Time, cache *KeyCache) ([]bucket.Key, error) {
+	g, err := v.GroupKey(ev)
+	if err != nil {
+		return dst, err
+	}
+	last := bucket.Truncate(t, v.slide)
+	n := int(v.size / v.slide)
+	for i := range n {
+		dst = append(dst, bucket.Key{Start: cache.format(last.Add(-time.Duration(n-1-i) * v.slide)), Group: g})
+	}
+	return dst, nil
+}
+
 // CompileAll compiles the views of one run. Names must differ, and so must
 // tables: rows of two views in one table would share keys. A view without a
 // Table writes to defaultTable, the run's aggregate table, when it is named
@@ -265,17 +303,7 @@ func (v *View) Table(defaultTable string) string {
 }
 
 // Fields returns the paths the view's metrics read, each once.
-func (v *View) Fields() []Path {
-	var out []Path
-	seen := map[string]bool{}
-	for _, m := range v.metrics {
-		if m.Field != nil && !seen[m.Field.String()] {
-			seen[m.Field.String()] = true
-			out = append(out, m.Field)
-		}
-	}
-	return out
-}
+func (v *View) Fields() []Path { return v.fields }
 
 // Project copies the fields the view's metrics read out of ev. A sink keeps
 // the projections of a batch's events per row, in shard order, so that it
@@ -283,7 +311,7 @@ func (v *View) Fields() []Path {
 // says part of it was already applied.
 func (v *View) Project(ev Event) Fields {
 	f := make(Fields, len(v.metrics))
-	for _, p := range v.Fields() {
+	for _, p := range v.fields {
 		if val, ok := ev.Get(p); ok {
 			f[p.String()] = val
 		}
