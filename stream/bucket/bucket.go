@@ -136,7 +136,8 @@ func (b *Bucketer) Key(data []byte) (Key, error) {
 	return k, err
 }
 
-// KeyTime is Key that also returns the event's time.
+// KeyTime is Key that also returns the event's time, which is set when the
+// event is accepted or rejected only for its group (MissingGroup).
 func (b *Bucketer) KeyTime(data []byte) (Key, time.Time, error) {
 	if b.MaxBytes > 0 && len(data) > b.MaxBytes {
 		return Key{}, time.Time{}, &RejectError{Oversized, fmt.Sprintf("%d bytes, limit %d", len(data), b.MaxBytes)}
@@ -157,11 +158,12 @@ func (b *Bucketer) KeyTime(data []byte) (Key, time.Time, error) {
 	if !ok && group.found && b.Other != nil && len(group.raw) > 0 && group.raw[0] != '"' {
 		gv, ok = b.Other(group.raw)
 	}
+	// The time is returned with a missing group: other views may use it.
 	if !group.found || !ok {
-		return Key{}, time.Time{}, &RejectError{MissingGroup, fieldProblem(b.GroupBy, group.found)}
+		return Key{}, t, &RejectError{MissingGroup, fieldProblem(b.GroupBy, group.found)}
 	}
 	if len(gv) > MaxGroupBytes {
-		return Key{}, time.Time{}, &RejectError{MissingGroup, fmt.Sprintf("field %q is %d bytes, limit %d", b.GroupBy, len(gv), MaxGroupBytes)}
+		return Key{}, t, &RejectError{MissingGroup, fmt.Sprintf("field %q is %d bytes, limit %d", b.GroupBy, len(gv), MaxGroupBytes)}
 	}
 	return Key{Start: Format(Truncate(t, b.Size)), Group: gv}, t, nil
 }

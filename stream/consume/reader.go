@@ -55,6 +55,7 @@ type reader struct {
 	// AllowedLateness.
 	newest   []time.Time
 	keys     []bucket.Key    // reused for each record's rows
+	picked   view.Picked     // reused for each record's fields
 	keyCache []view.KeyCache // per generic view
 	atTip    atomic.Bool
 }
@@ -308,8 +309,10 @@ func (r *reader) addOne(p sink.Position, data []byte) {
 	c.metrics.RecordsIn(1)
 	r.last = p
 	kept := false
+	var known time.Time // the event time, when the fast path read it
 	if f := c.fast; f != nil {
 		k, t, err := f.bucketer.KeyTime(data)
+		known = t
 		var rej *bucket.RejectError
 		switch {
 		case errors.As(err, &rej):
@@ -327,7 +330,7 @@ func (r *reader) addOne(p sink.Position, data []byte) {
 		}
 	}
 	if len(c.generic) > 0 {
-		kept = r.addViews(p, data, c.fast != nil) || kept
+		kept = r.addViews(p, data, c.fast != nil, known) || kept
 	}
 	if kept {
 		if r.pending == 0 {
@@ -339,10 +342,11 @@ func (r *reader) addOne(p sink.Position, data []byte) {
 
 // addViews offers one record to every generic view; a view that cannot use
 // it rejects it for itself, and the others still count it. valid says the
-// fast path already found the record to be valid JSON.
-func (r *reader) addViews(p sink.Position, data []byte, valid bool) bool {
+// fast path already found the record to be valid JSON, and known is the
+// event time it read, if any.
+func (r *reader) addViews(p sink.Position, data []byte, valid bool, known time.Time) bool {
 	c := r.c
-	ev, t, rej := c.decode(data, valid)
+	ev, t, rej := c.decode(data, valid, known, &r.picked)
 	if rej != nil {
 		c.rejects.reject(r.shard, p, "", rej.Reason, rej.Detail, data)
 		return false

@@ -134,7 +134,7 @@ func recordLevel(r bucket.Reason) bool {
 }
 
 // decode reads a record into an event and its time for the generic views.
-func (c *Consumer) decode(data []byte, valid bool) (view.Event, time.Time, *bucket.RejectError) {
+func (c *Consumer) decode(data []byte, valid bool, known time.Time, buf *view.Picked) (view.Event, time.Time, *bucket.RejectError) {
 	if c.opts.MaxEventBytes > 0 && len(data) > c.opts.MaxEventBytes {
 		return nil, time.Time{}, &bucket.RejectError{Reason: bucket.Oversized, Detail: fmt.Sprintf("%d bytes, limit %d", len(data), c.opts.MaxEventBytes)}
 	}
@@ -146,15 +146,22 @@ func (c *Consumer) decode(data []byte, valid bool) (view.Event, time.Time, *buck
 		}
 		ev = e
 	} else {
-		pick := c.picker.Pick
+		var j view.Picked
+		var err error
 		if valid {
-			pick = c.picker.PickValid
+			j, err = c.picker.PickValid(data, buf)
+		} else {
+			j, err = c.picker.Pick(data)
 		}
-		j, err := pick(data)
 		if err != nil {
 			return nil, time.Time{}, &bucket.RejectError{Reason: bucket.NotJSON, Detail: err.Error()}
 		}
 		ev = j
+	}
+	if !known.IsZero() {
+		// The tutorial's view read the same field (fast views need the
+		// timestamp field) from the same record.
+		return ev, known, nil
 	}
 	t, err := view.EventTime(ev, c.timePath)
 	if err != nil {

@@ -1,6 +1,7 @@
 package view
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
@@ -89,17 +90,27 @@ func (p *Picker) Pick(data []byte) (Picked, error) {
 		}
 		return Picked{}, errNotObject
 	}
-	return p.PickValid(data)
+	return p.PickValid(data, nil)
 }
 
 // PickValid is Pick for data already known to be valid JSON (another scan
-// of the record checked it), which saves checking it again.
-func (p *Picker) PickValid(data []byte) (Picked, error) {
+// of the record checked it), which saves checking it again. When into is
+// not nil its values are reused: the previous Picked from it is overwritten.
+func (p *Picker) PickValid(data []byte, into *Picked) (Picked, error) {
 	i := skipSpace(data, 0)
 	if data[i] != '{' {
 		return Picked{}, errNotObject
 	}
-	ev := Picked{p: p, vals: make([]Value, len(p.paths))}
+	var ev Picked
+	if into != nil && into.p == p {
+		ev = *into
+		clear(ev.vals)
+	} else {
+		ev = Picked{p: p, vals: make([]Value, len(p.paths))}
+		if into != nil {
+			*into = ev
+		}
+	}
 	ev.object(data, i, p.root)
 	return ev, nil
 }
@@ -118,7 +129,11 @@ func (e *Picked) object(data []byte, i int, n *pickNode) int {
 		i = skipSpace(data, i+1) // ':'
 		var c *pickNode
 		if n != nil && n.children != nil {
-			c = n.children[keyText(key)]
+			if inner := key[1 : len(key)-1]; bytes.IndexByte(inner, '\\') < 0 {
+				c = n.children[string(inner)] // no copy for a map lookup
+			} else {
+				c = n.children[keyText(key)]
+			}
 		}
 		var vEnd int
 		switch {
@@ -141,18 +156,11 @@ func (e *Picked) object(data []byte, i int, n *pickNode) int {
 	}
 }
 
-// keyText decodes a quoted key; without escapes no copy is made for the
-// map lookup.
+// keyText decodes a quoted key with escapes.
 func keyText(quoted []byte) string {
-	inner := quoted[1 : len(quoted)-1]
-	for _, c := range inner {
-		if c == '\\' {
-			var s string
-			json.Unmarshal(quoted, &s)
-			return s
-		}
-	}
-	return string(inner)
+	var s string
+	json.Unmarshal(quoted, &s)
+	return s
 }
 
 // scalar reads a valid JSON value: strings, numbers and booleans are

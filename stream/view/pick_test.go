@@ -3,6 +3,8 @@ package view
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // TestPickAsDecodeJSON: a Picker reads every picked path as DecodeJSON does.
@@ -93,4 +95,18 @@ func join(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// TestSmallNumbers: the quick reading of plain decimals agrees with apd's.
+func TestSmallNumbers(t *testing.T) {
+	for _, s := range []string{"0", "-0", "7", "-12.50", "0.001", "123456789012345678", "1234567890123456789", "1.", ".5", "1e3", "-", "12a", "00012.3400", "-0.0"} {
+		d, ok := parseSmallNumber(s)
+		want, _, err := apd.NewFromString(s)
+		switch {
+		case ok && (err != nil || d.Cmp(want) != 0 || d.Exponent != want.Exponent):
+			t.Errorf("%q: quick %v, apd %v %v", s, d, want, err)
+		case !ok && s != "1234567890123456789" && s != "1." && s != ".5" && s != "1e3" && s != "-" && s != "12a":
+			t.Errorf("%q: not read quickly", s)
+		}
+	}
 }

@@ -119,6 +119,9 @@ const (
 )
 
 func parseNumber(text string) (*apd.Decimal, error) {
+	if d, ok := parseSmallNumber(text); ok {
+		return d, nil
+	}
 	if len(text) > 200 {
 		return nil, fmt.Errorf("number %.20s… is too long", text)
 	}
@@ -130,6 +133,40 @@ func parseNumber(text string) (*apd.Decimal, error) {
 		return nil, fmt.Errorf("number %s: %v", text, err)
 	}
 	return d, nil
+}
+
+// parseSmallNumber reads the common case quickly: an optional minus sign,
+// at most 18 digits and an optional fraction, no exponent. Such a number is
+// always storable (18 digits, magnitude under 1e18, at least 1e-18).
+func parseSmallNumber(text string) (*apd.Decimal, bool) {
+	i, neg := 0, false
+	if i < len(text) && text[i] == '-' {
+		neg, i = true, 1
+	}
+	var coeff int64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c >= '0' && c <= '9':
+			coeff = coeff*10 + int64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return nil, false
+		}
+	}
+	if digits == 0 || digits > 18 || dot && frac == 0 {
+		return nil, false
+	}
+	if neg {
+		coeff = -coeff
+	}
+	return apd.New(coeff, int32(-frac)), true
 }
 
 // storable reports whether DynamoDB can hold d exactly.
