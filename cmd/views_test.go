@@ -129,6 +129,11 @@ func TestRunViewsFromYAML(t *testing.T) {
 	if strings.Join(names, " ") != "StreamingCountsApp my-table my-table-sliding red-counts" {
 		t.Fatalf("tables %v", names)
 	}
+	// Teardown removes the views' tables with the others.
+	r = runIn(t, dir, env, "teardown", "--yes")
+	if r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table-sliding", "deleted") || !hasRow(r.stdout, "aggregate table", "red-counts", "deleted") {
+		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestRunCountsTableChanges counts a DynamoDB table's change records, which

@@ -75,9 +75,14 @@ func newReader(c *Consumer, h *lease.Handle) *reader {
 
 func (r *reader) newBatches() {
 	r.batch = sink.NewBatch(r.shard)
-	r.views = make([]*sink.ViewBatch, len(r.c.generic))
-	for i, g := range r.c.generic {
-		r.views[i] = sink.NewViewBatch(r.shard, g.v)
+	if r.views == nil {
+		r.views = make([]*sink.ViewBatch, len(r.c.generic))
+		for i, g := range r.c.generic {
+			r.views[i] = sink.NewViewBatch(r.shard, g.v)
+		}
+	}
+	for _, b := range r.views {
+		b.Reset() // written: its memory serves the next batch
 	}
 	r.pending = 0
 }

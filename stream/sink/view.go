@@ -42,6 +42,21 @@ func NewViewBatch(shard string, v *view.View) *ViewBatch {
 	return &ViewBatch{Shard: shard, View: v, rows: map[bucket.Key]*viewRow{}, nf: len(v.Fields())}
 }
 
+// Reset empties the batch for reuse once it is written, keeping the memory
+// its projections took.
+func (b *ViewBatch) Reset() {
+	for k, r := range b.rows {
+		if len(r.positions) == 0 {
+			delete(b.rows, k) // unused for a whole batch: the window has passed
+			continue
+		}
+		// Rows of the current windows are kept with their slices' memory.
+		r.positions, r.recs, r.acc = r.positions[:0], r.recs[:0], nil
+	}
+	b.records = 0
+	b.vals = b.vals[:0]
+}
+
 // Add puts the record at p, the event ev, in the rows keys (one per window
 // that holds it), keeping only what the view's metrics read of it.
 // Positions must come in shard order. An error is a *view.MetricError: a
@@ -54,8 +69,11 @@ func (b *ViewBatch) Add(keys []bucket.Key, p Position, ev view.Event) error {
 	for i, k := range keys {
 		r := b.rows[k]
 		if r == nil {
-			r = &viewRow{acc: b.View.NewAcc()}
+			r = &viewRow{}
 			b.rows[k] = r
+		}
+		if r.acc == nil {
+			r.acc = b.View.NewAcc()
 		}
 		if err := r.acc.Observe(proj); err != nil {
 			if i == 0 {
@@ -76,7 +94,15 @@ func (b *ViewBatch) Add(keys []bucket.Key, p Position, ev view.Event) error {
 func (b *ViewBatch) Records() int { return b.records }
 
 // Rows is how many rows the batch touches.
-func (b *ViewBatch) Rows() int { return len(b.rows) }
+func (b *ViewBatch) Rows() int {
+	n := 0
+	for _, r := range b.rows {
+		if len(r.positions) > 0 {
+			n++
+		}
+	}
+	return n
+}
 
 // from returns the accumulator of the row's records from the i-th on.
 func (b *ViewBatch) from(r *viewRow, i int) (*view.Acc, error) {
@@ -108,8 +134,10 @@ func (b *ViewBatch) from(r *viewRow, i int) (*view.Acc, error) {
 // read, retrying from the row a conflict returns. See docs/views.md.
 func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 	keys := make([]bucket.Key, 0, len(b.rows))
-	for k := range b.rows {
-		keys = append(keys, k)
+	for k, r := range b.rows {
+		if len(r.positions) > 0 {
+			keys = append(keys, k)
+		}
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].Start != keys[j].Start {
