@@ -139,11 +139,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	// Both tables come from provision, so they carry spk's tag (teardown
 	// then knows they are spk's) and a table with other keys is refused.
 	specs := []provision.TableSpec{provision.AggregateTable(cfg.Table.Name, cfg.App, nil)}
-	for _, v := range views {
-		if t := v.Table(cfg.Table.Name); t != cfg.Table.Name {
-			specs = append(specs, provision.AggregateTable(t, cfg.App, nil))
-		}
-	}
+	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App)...)
 	for _, spec := range append(specs, provision.LeaseTable(cfg.App)) {
 		if _, err := provision.CreateTable(ctx, clients.DynamoDB, spec, nil); err != nil {
 			return fmt.Errorf("run: %w", err)
@@ -221,4 +217,16 @@ func viewTables(views []*view.View, table string) string {
 		parts[i] = fmt.Sprintf("%s (view %s)", v.Table(table), v.Name())
 	}
 	return strings.Join(parts, ", ")
+}
+
+// viewTableSpecs are the tables of the views that do not write the run's
+// aggregate table, created like it (same keys, spk's tag).
+func viewTableSpecs(views []*view.View, table, app string) []provision.TableSpec {
+	var out []provision.TableSpec
+	for _, v := range views {
+		if t := v.Table(table); t != table {
+			out = append(out, provision.AggregateTable(t, app, nil))
+		}
+	}
+	return out
 }

@@ -122,6 +122,9 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 		Endpoint: &endpoint,
 		Duration: opts.duration,
 		Logger:   logger,
+
+		// The views' own tables, created with the aggregate table.
+		ViewTables: viewTableSpecs(views, cfg.Table.Name, cfg.App),
 	})
 	if err != nil {
 		return usagef("", "up: %v", err)

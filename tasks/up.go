@@ -17,12 +17,14 @@ import (
 
 // UpOptions configure `spk up`: the whole tutorial, steps 2 to 9.
 type UpOptions struct {
-	Clients  *provision.Clients
-	Stream   provision.StreamSpec
-	Table    provision.TableSpec
-	App      string
-	Generate generate.Options // StreamName is filled in
-	Consume  consume.Options  // clients, stream, table and app are filled in
+	Clients *provision.Clients
+	Stream  provision.StreamSpec
+	Table   provision.TableSpec
+	// ViewTables are the tables of the views that do not write Table.
+	ViewTables []provision.TableSpec
+	App        string
+	Generate   generate.Options // StreamName is filled in
+	Consume    consume.Options  // clients, stream, table and app are filled in
 	// Endpoint, when set, is started in-process if nothing listens at the
 	// embedded endpoint's address yet (step 2 without an AWS account).
 	Endpoint *local.Options
@@ -142,12 +144,17 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 		u.endpointTask(),
 		CreateStream(o.Clients, o.Stream),
 		CreateTable(o.Clients, o.Table),
+	}
+	for _, spec := range o.ViewTables {
+		setup = append(setup, CreateTable(o.Clients, spec))
+	}
+	setup = append(setup, []Task{
 		{Step: StepGenerate, Name: nameGenerate, Run: nil},
 		BuildSpark(),
 		{Step: StepRun, Name: nameRun, Run: nil},
 		CreateLeaseTable(o.Clients, o.App),
 		{Step: StepShow, Name: nameShow, Run: nil},
-	}
+	}...)
 	runner := Runner{OnEvent: o.OnEvent}
 	// Announce every step, then run the set-up ones; the long-running
 	// steps (5, 7, 9) are driven below.
