@@ -45,6 +45,13 @@ on any machines, with the same app name to share the stream. Malformed records
 are counted as rejected and never stop a shard; --dead-letter keeps them.
 Ctrl-C flushes, checkpoints and releases the leases, and exits 0.
 
+What is counted is a list of views (docs/views.md): by default the
+tutorial's count of "type" per minute; one view from --group-by, --metric,
+--window, --slide and --where; or the views: of spk.yaml, each into its own
+table. --format accesslog reads web-server access-log lines, --time-field
+another event time (ISO 8601 or epoch milliseconds), --allowed-lateness
+refuses events older than the newest window minus that much.
+
 --retrieval fanout reads with enhanced fan-out, as KCL 2.x/3.x do: a stream
 consumer named after the app is registered (or reused) and Kinesis pushes each
 leased shard's records over SubscribeToShard, with 2 MB/s per shard of its own.

@@ -310,8 +310,10 @@ func (v *env) waitViews(views []*view.View, want map[string]map[rowKey]*expRow, 
 	}
 }
 
-func TestViewsExact(t *testing.T) {
-	v := newEnv(t, consume.Polling, 3, endpointtest.Options{})
+func TestViewsExact(t *testing.T) { forEachRetrieval(t, testViewsExact) }
+
+func testViewsExact(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 3, endpointtest.Options{})
 	evs, entries := webLoad(8000, 11)
 	if err := endpointtest.Put(context.Background(), v.kc, v.stream, entries); err != nil {
 		t.Fatal(err)
@@ -392,7 +394,11 @@ func TestViewsExactAfterRepeatedKill9(t *testing.T) {
 }
 
 func TestViewsExactAcrossSplitAndMerge(t *testing.T) {
-	v := newEnv(t, consume.Polling, 2, endpointtest.Options{})
+	forEachRetrieval(t, testViewsExactAcrossSplitAndMerge)
+}
+
+func testViewsExactAcrossSplitAndMerge(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 2, endpointtest.Options{})
 	views := compileTestViews(t, v.table)
 	o := v.options()
 	o.Views = views
