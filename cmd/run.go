@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -43,6 +45,13 @@ on any machines, with the same app name to share the stream. Malformed records
 are counted as rejected and never stop a shard; --dead-letter keeps them.
 Ctrl-C flushes, checkpoints and releases the leases, and exits 0.
 
+What is counted is a list of views (docs/views.md): by default the
+tutorial's count of "type" per minute; one view from --group-by, --metric,
+--window, --slide and --where; or the views: of spk.yaml, each into its own
+table. --format accesslog reads web-server access-log lines, --time-field
+another event time (ISO 8601 or epoch milliseconds), --allowed-lateness
+refuses events older than the newest window minus that much.
+
 --retrieval fanout reads with enhanced fan-out, as KCL 2.x/3.x do: a stream
 consumer named after the app is registered (or reused) and Kinesis pushes each
 leased shard's records over SubscribeToShard, with 2 MB/s per shard of its own.
@@ -60,7 +69,14 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 	fl.Duration("batch-interval", 0, "how often counts are flushed (default 2s)")
 	fl.Duration("checkpoint-interval", 0, "how often positions are checkpointed (default 10s)")
 	fl.Duration("bucket-size", 0, "bucket width, dividing an hour or a day (default 1m)")
-	fl.String("group-by", "", `event field that is counted (default "type")`)
+	fl.StringSlice("group-by", nil, `event fields (dotted paths) whose values make a row's group; repeatable or a comma list (default "type")`)
+	fl.StringSlice("metric", nil, "what each row holds: count, sum:F, min:F, max:F, avg:F, distinct:F, top:F:K; repeatable (default count)")
+	fl.Duration("window", 0, "window length (default --bucket-size)")
+	fl.Duration("slide", 0, "start a window every slide, for sliding windows (default: tumbling)")
+	fl.String("where", "", "keep only matching events, such as \"status >= 500 and method = 'GET'\"")
+	fl.String("format", "", "how records read: json (default) or accesslog (Common or Combined Log Format lines)")
+	fl.String("time-field", "", `event time field of JSON records, a dotted path to ISO 8601 text or epoch milliseconds (default "timestamp")`)
+	fl.Duration("allowed-lateness", 0, "refuse events older than the newest window minus this, as late (default: any age)")
 	fl.StringVar(&opts.workerID, "worker-id", "", "this worker's name in the lease table (default host name plus a random suffix)")
 	fl.StringVar(&opts.metricsAddr, "metrics", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090")
 	fl.StringVar(&opts.deadLetter, "dead-letter", "", "append rejected records to this file as JSON lines")
@@ -75,6 +91,11 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	if err != nil {
 		return err
 	}
+	// Every view is checked before anything is contacted or created.
+	views, err := cfg.RunViews()
+	if err != nil {
+		return usagef("", "run: %v", err)
+	}
 	co := consume.Options{
 		Kinesis: clients.Kinesis, DynamoDB: clients.DynamoDB,
 		Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name,
@@ -82,8 +103,10 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
 		FlushInterval:      cfg.Run.BatchInterval,
 		CheckpointInterval: cfg.Run.CheckpointInterval,
-		BucketSize:         cfg.Run.BucketSize,
-		GroupBy:            cfg.Run.GroupBy,
+		Views:              views,
+		Format:             consume.Format(cfg.Run.Format),
+		TimeField:          cfg.Run.TimeField,
+		AllowedLateness:    cfg.Run.AllowedLateness,
 		WorkerID:           opts.workerID,
 		Failover:           opts.failover,
 		MetricsAddr:        opts.metricsAddr,
@@ -122,7 +145,9 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	}
 	// Both tables come from provision, so they carry spk's tag (teardown
 	// then knows they are spk's) and a table with other keys is refused.
-	for _, spec := range []provision.TableSpec{provision.AggregateTable(cfg.Table.Name, cfg.App, nil), provision.LeaseTable(cfg.App)} {
+	specs := []provision.TableSpec{provision.AggregateTable(cfg.Table.Name, cfg.App, nil)}
+	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App)...)
+	for _, spec := range append(specs, provision.LeaseTable(cfg.App)) {
 		if _, err := provision.CreateTable(ctx, clients.DynamoDB, spec, nil); err != nil {
 			return fmt.Errorf("run: %w", err)
 		}
@@ -130,7 +155,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	if dashboard {
 		return runWithDashboard(ctx, f, cfg, clients, consumer)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s, %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, cfg.Table.Name, cfg.App, retrievalText(cfg.Run.Retrieval), clients.Target)
+	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s, %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, viewTables(views, cfg.Table.Name), cfg.App, retrievalText(cfg.Run.Retrieval), clients.Target)
 	printCtx, stopPrinting := context.WithCancel(context.Background())
 	printed := make(chan struct{})
 	go func() {
@@ -186,4 +211,29 @@ func retrievalText(r string) string {
 		return "enhanced fan-out"
 	}
 	return "polling"
+}
+
+// viewTables names the tables the views write: the aggregate table alone
+// for the tutorial's run, otherwise each view with its table.
+func viewTables(views []*view.View, table string) string {
+	if len(views) == 1 && views[0].Table(table) == table {
+		return table
+	}
+	parts := make([]string, len(views))
+	for i, v := range views {
+		parts[i] = fmt.Sprintf("%s (view %s)", v.Table(table), v.Name())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// viewTableSpecs are the tables of the views that do not write the run's
+// aggregate table, created like it (same keys, spk's tag).
+func viewTableSpecs(views []*view.View, table, app string) []provision.TableSpec {
+	var out []provision.TableSpec
+	for _, v := range views {
+		if t := v.Table(table); t != table {
+			out = append(out, provision.AggregateTable(t, app, nil))
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
@@ -65,7 +66,7 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 	}
 	var plan []provision.PlanItem
 	if reachErr == nil {
-		plan = provision.PlanTeardown(ctx, clients, provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App), opts.force)
+		plan = provision.PlanTeardown(ctx, clients, teardownResources(cfg), opts.force)
 	}
 	writePlan(f.IO.Out, clients.Target, plan, opts.localData, dataDir, reachErr != nil)
 	if opts.dryRun {
@@ -166,4 +167,22 @@ func confirm(f *Factory, yes bool, question string) error {
 		return nil
 	}
 	return errors.New("teardown: cancelled; nothing was deleted")
+}
+
+// teardownResources are the stream and tables a run made: the tutorial's
+// three, and the table of each configured view that has its own.
+func teardownResources(cfg *config.Loaded) []provision.Resource {
+	rs := provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App)
+	views, err := cfg.RunViews()
+	if err != nil {
+		return rs // views that do not compile made no tables
+	}
+	var extra []provision.Resource
+	for _, v := range views {
+		if t := v.Table(cfg.Table.Name); t != cfg.Table.Name {
+			extra = append(extra, provision.Resource{Kind: provision.KindAggregate, Name: t})
+		}
+	}
+	// After the aggregate table, before the lease table.
+	return append(rs[:2:2], append(extra, rs[2:]...)...)
 }

@@ -108,6 +108,15 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if err != nil {
 		return err
 	}
+	views, err := cfg.RunViews()
+	if err != nil {
+		return usagef("", "up: %v", err)
+	}
+	format := consume.Format(cfg.Run.Format)
+	if opts.example != "" {
+		// The example's views and event format replace the configured ones.
+		views, format = opts.views, consume.Format(opts.ex.Format)
+	}
 	noTUI, _ := c.Flags().GetBool("no-tui")
 	useTUI := !noTUI && opts.output == "text" && f.IO.IsStderrTTY() && f.IO.IsStdinTTY()
 	if clients.Target.AWS {
@@ -138,13 +147,17 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 			Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
 			FlushInterval:      cfg.Run.BatchInterval,
 			CheckpointInterval: cfg.Run.CheckpointInterval,
-			BucketSize:         cfg.Run.BucketSize,
-			GroupBy:            cfg.Run.GroupBy,
+			Views:              views,
+			Format:             format,
+			TimeField:          cfg.Run.TimeField,
+			AllowedLateness:    cfg.Run.AllowedLateness,
 		},
-		Views:    definitions(opts.views),
 		Endpoint: &endpoint,
 		Duration: opts.duration,
 		Logger:   logger,
+
+		// The views' own tables, created with the aggregate table.
+		ViewTables: viewTableSpecs(views, cfg.Table.Name, cfg.App),
 	})
 	if err != nil {
 		return usagef("", "up: %v", err)

@@ -9,14 +9,27 @@ import (
 	"github.com/spk-cli/spk/stream/view"
 )
 
-// resolveViews returns the views configured for this run: the tutorial's
-// default view, in the aggregate table, and the built-in examples' views
-// (weblog-*), each in its own table named after the aggregate table.
+// resolveViews returns the views spk show and the dashboard can read: the
+// run's views as configured (spk.yaml's views, or the one view of the run
+// flags, by default the tutorial's count), then the built-in examples'
+// views (weblog-*, as spk up --example writes them) whose names are not
+// taken.
 func resolveViews(cfg *config.Loaded) ([]*view.View, error) {
-	defs := []view.Definition{view.DefaultDefinition()}
+	defs, err := cfg.ViewDefinitions()
+	if err != nil {
+		return nil, usagef("", "%v", err)
+	}
+	taken := map[string]bool{}
+	for _, d := range defs {
+		taken[d.Name] = true
+	}
 	for _, name := range examples.Names() {
 		ex, _ := examples.Lookup(name)
-		defs = append(defs, ex.Views(cfg.Table.Name)...)
+		for _, d := range ex.Views(cfg.Table.Name) {
+			if !taken[d.Name] {
+				defs = append(defs, d)
+			}
+		}
 	}
 	views, err := view.CompileAll(defs, cfg.Table.Name)
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/gurkankaymak/hocon"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/spk-cli/spk/stream/view"
 )
 
 // Format is the syntax of a configuration file.
@@ -39,6 +41,7 @@ type fileContents struct {
 	format  Format
 	values  map[string]fileValue
 	ignored []Ignored
+	views   []view.Definition // the views: list of spk.yaml
 }
 
 // Ignored is a key of the tutorial's HOCON file that spk reads but does not use.
@@ -107,8 +110,47 @@ func readYAML(path string, data []byte) (*fileContents, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &Error{File: path, Line: root.Line, Msg: "expected a mapping of keys to values at the top level"}
 	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k, v := root.Content[i], root.Content[i+1]; k.Value == "views" {
+			views, err := readViews(path, k, v)
+			if err != nil {
+				return nil, err
+			}
+			fc.views = views
+			root.Content = append(root.Content[:i:i], root.Content[i+2:]...)
+			break
+		}
+	}
 	flattenYAML(root, "", fc.values)
 	return fc, nil
+}
+
+// readViews decodes the views: list, refusing keys a view does not have so
+// that a typo is not silently ignored.
+func readViews(path string, k, v *yaml.Node) ([]view.Definition, error) {
+	if v.Kind != yaml.SequenceNode {
+		return nil, &Error{File: path, Line: k.Line, Key: "views", Msg: "expected a list of views", Hint: "see docs/views.md for the form of a view"}
+	}
+	var out []view.Definition
+	for _, item := range v.Content {
+		text, err := yaml.Marshal(item)
+		if err != nil {
+			return nil, &Error{File: path, Line: item.Line, Key: "views", Msg: err.Error()}
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(text))
+		dec.KnownFields(true)
+		var d view.Definition
+		if err := dec.Decode(&d); err != nil {
+			msg := strings.TrimPrefix(err.Error(), "yaml: ")
+			msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+			msg = strings.TrimSpace(yamlLineRE.ReplaceAllString(msg, ""))
+			msg = strings.TrimPrefix(msg, ": ")
+			return nil, &Error{File: path, Line: item.Line, Key: "views", Msg: msg,
+				Hint: "a view has name, table, where, group_by, window (size, slide) and metrics: see docs/views.md"}
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 func flattenYAML(n *yaml.Node, prefix string, out map[string]fileValue) {
@@ -127,6 +169,20 @@ func flattenYAML(n *yaml.Node, prefix string, out map[string]fileValue) {
 			}
 		}
 		fv := fileValue{line: k.Line, scalar: v.Kind == yaml.ScalarNode}
+		if key, ok := KeyByName(name); ok && key.List && v.Kind == yaml.SequenceNode {
+			// A list key takes a YAML list of scalars, as a comma list.
+			var items []string
+			fv.scalar = true
+			for _, it := range v.Content {
+				if it.Kind != yaml.ScalarNode {
+					fv.scalar = false
+				}
+				items = append(items, it.Value)
+			}
+			fv.text = strings.Join(items, ",")
+			out[name] = fv
+			continue
+		}
 		if fv.scalar && v.Tag != "!!null" {
 			fv.text = v.Value
 		}

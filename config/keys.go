@@ -39,6 +39,9 @@ type Key struct {
 	Env     []string // environment variables, first set wins
 	Flag    string   // the flag name, when a command defines it
 	Doc     string   // one line for `spk config show` and the sample file
+	// List keys hold comma-separated values: a YAML list in spk.yaml, a
+	// repeatable flag, or a comma list anywhere.
+	List bool
 	// Check validates a parsed value; it returns what was expected on failure.
 	Check func(v any) error
 }
@@ -73,8 +76,22 @@ var Keys = []Key{
 		Doc: "how often the consumer checkpoints its position", Check: checkPositive},
 	{Name: "run.bucket_size", Kind: Duration, Default: "1m", Env: []string{"SPK_RUN_BUCKET_SIZE"}, Flag: "bucket-size",
 		Doc: "bucket width; must divide an hour or a day", Check: checkBucketSize},
-	{Name: "run.group_by", Default: "type", Env: []string{"SPK_RUN_GROUP_BY"}, Flag: "group-by",
-		Doc: "event field whose value names the counted type", Check: checkNonEmpty},
+	{Name: "run.group_by", Default: "type", Env: []string{"SPK_RUN_GROUP_BY"}, Flag: "group-by", List: true,
+		Doc: "event fields (dotted paths) whose values make a row's group; the run's one view unless views: are listed", Check: checkNonEmpty},
+	{Name: "run.metrics", Default: "count", Env: []string{"SPK_RUN_METRICS"}, Flag: "metric", List: true,
+		Doc: "what each row holds: count, sum:F, min:F, max:F, avg:F, distinct:F, top:F:K (see docs/views.md)", Check: checkNonEmpty},
+	{Name: "run.window", Kind: Duration, Default: "0s", Env: []string{"SPK_RUN_WINDOW"}, Flag: "window",
+		Doc: "window length of the run's one view; 0 means run.bucket_size", Check: checkWindow},
+	{Name: "run.slide", Kind: Duration, Default: "0s", Env: []string{"SPK_RUN_SLIDE"}, Flag: "slide",
+		Doc: "start a window every slide (sliding windows, dividing the window); 0 means tumbling windows", Check: checkWindow},
+	{Name: "run.where", Env: []string{"SPK_RUN_WHERE"}, Flag: "where",
+		Doc: "filter of the run's one view, such as status >= 500 and method = 'GET'"},
+	{Name: "run.format", Default: "json", Env: []string{"SPK_RUN_FORMAT"}, Flag: "format",
+		Doc: "how records read: json or accesslog (Common or Combined Log Format lines)", Check: checkFormat},
+	{Name: "run.time_field", Default: "timestamp", Env: []string{"SPK_RUN_TIME_FIELD"}, Flag: "time-field",
+		Doc: "dotted path of the event time in JSON records: ISO 8601 text or epoch milliseconds", Check: checkNonEmpty},
+	{Name: "run.allowed_lateness", Kind: Duration, Default: "0s", Env: []string{"SPK_RUN_ALLOWED_LATENESS"}, Flag: "allowed-lateness",
+		Doc: "refuse events older than the newest window minus this (reason late); 0 accepts any age", Check: checkNotNegative},
 	{Name: "local.addr", Default: "127.0.0.1:4566", Env: []string{"SPK_LOCAL_ADDR"}, Flag: "addr",
 		Doc: "address the embedded endpoint listens on", Check: checkNonEmpty},
 	{Name: "local.data_dir", Env: []string{"SPK_LOCAL_DATA_DIR"}, Flag: "data-dir",
@@ -198,6 +215,28 @@ func checkBucketSize(v any) error {
 		return fmt.Errorf("expected a bucket size that divides an hour or a day (1m, 5m, 15m, 1h, 6h, 24h), got %s", d)
 	}
 	return nil
+}
+
+func checkWindow(v any) error {
+	if d := v.(time.Duration); d != 0 {
+		return checkBucketSize(d)
+	}
+	return nil
+}
+
+func checkNotNegative(v any) error {
+	if d := v.(time.Duration); d < 0 {
+		return fmt.Errorf("expected a duration of 0 or more, got %s", d)
+	}
+	return nil
+}
+
+func checkFormat(v any) error {
+	switch v.(string) {
+	case "json", "accesslog":
+		return nil
+	}
+	return fmt.Errorf("expected json or accesslog, got %q", v)
 }
 
 func checkNonEmpty(v any) error {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/spk-cli/spk/stream/view"
 )
 
 // Config is spk's effective configuration.
@@ -25,6 +27,8 @@ type Config struct {
 	Table    Table  `json:"table" yaml:"table"`
 	Run      Run    `json:"run" yaml:"run"`
 	Local    Local  `json:"local" yaml:"local"`
+	// Views are the views: of spk.yaml, as written; see RunViews.
+	Views []view.Definition `json:"views,omitempty" yaml:"views,omitempty"`
 }
 
 // AWS says which endpoint and credentials spk talks to.
@@ -57,7 +61,14 @@ type Run struct {
 	BatchInterval      time.Duration `json:"batch_interval" yaml:"batch_interval"`
 	CheckpointInterval time.Duration `json:"checkpoint_interval" yaml:"checkpoint_interval"`
 	BucketSize         time.Duration `json:"bucket_size" yaml:"bucket_size"`
-	GroupBy            string        `json:"group_by" yaml:"group_by"`
+	GroupBy            []string      `json:"group_by" yaml:"group_by"`
+	Metrics            []string      `json:"metrics" yaml:"metrics"`
+	Window             time.Duration `json:"window" yaml:"window"`
+	Slide              time.Duration `json:"slide" yaml:"slide"`
+	Where              string        `json:"where" yaml:"where"`
+	Format             string        `json:"format" yaml:"format"`
+	TimeField          string        `json:"time_field" yaml:"time_field"`
+	AllowedLateness    time.Duration `json:"allowed_lateness" yaml:"allowed_lateness"`
 }
 
 // Local configures the embedded endpoint.
@@ -116,6 +127,9 @@ type Loaded struct {
 	Sources map[string]Source // per key
 	Values  map[string]any    // per key, typed
 	Ignored []Ignored         // HOCON keys read but not used
+	// ViewFlags lists the flags that define the run's one view (--group-by,
+	// --metric, --window, --slide, --where) the user gave.
+	ViewFlags []string
 }
 
 // Options says where to look for configuration.
@@ -223,10 +237,16 @@ func Load(opts Options) (*Loaded, error) {
 		}
 		if opts.Flags != nil && k.Flag != "" {
 			if f := opts.Flags.Lookup(k.Flag); f != nil && f.Changed {
-				if err := v.BindPFlag(k.Name, f); err != nil {
+				if sv, ok := f.Value.(pflag.SliceValue); ok && k.List {
+					// viper reads a slice flag as a list; spk keeps lists as comma text.
+					v.Set(k.Name, strings.Join(sv.GetSlice(), ","))
+				} else if err := v.BindPFlag(k.Name, f); err != nil {
 					return nil, fmt.Errorf("configuration: bind --%s: %w", k.Flag, err)
 				}
 				src = Source{Kind: FromFlag, Detail: "--" + k.Flag}
+				if viewKeys[k.Name] {
+					out.ViewFlags = append(out.ViewFlags, "--"+k.Flag)
+				}
 			}
 		}
 		if src.Kind != FromFlag {
@@ -263,6 +283,9 @@ func Load(opts Options) (*Loaded, error) {
 		out.Values["aws.endpoint_url"] = "http://" + out.Values["local.addr"].(string)
 	}
 	out.Config = build(out.Values)
+	if fc != nil {
+		out.Config.Views = fc.views
+	}
 	out.Config.AWS.EndpointFromDefault = out.Sources["aws.endpoint_url"].Kind == FromDefault
 	return out, nil
 }
@@ -345,10 +368,28 @@ func build(vals map[string]any) Config {
 			BatchInterval:      d("run.batch_interval"),
 			CheckpointInterval: d("run.checkpoint_interval"),
 			BucketSize:         d("run.bucket_size"),
-			GroupBy:            s("run.group_by"),
+			GroupBy:            list(s("run.group_by")),
+			Metrics:            list(s("run.metrics")),
+			Window:             d("run.window"),
+			Slide:              d("run.slide"),
+			Where:              s("run.where"),
+			Format:             s("run.format"),
+			TimeField:          s("run.time_field"),
+			AllowedLateness:    d("run.allowed_lateness"),
 		},
 		Local: Local{Addr: s("local.addr"), DataDir: s("local.data_dir")},
 	}
+}
+
+// list splits a list key's comma text, dropping empty items and spaces.
+func list(text string) []string {
+	var out []string
+	for _, s := range strings.Split(text, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Display renders a typed value the way spk.yaml spells it.

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -64,10 +65,11 @@ func TestDefaultsAreTheTutorials(t *testing.T) {
 		AWS:    AWS{Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566", EndpointFromDefault: true},
 		Stream: Stream{Name: "my-stream", Shards: 1},
 		Table:  Table{Name: "my-table"},
-		Run:    Run{InitialPosition: "TRIM_HORIZON", Retrieval: "polling", BatchInterval: 2 * time.Second, CheckpointInterval: 10 * time.Second, BucketSize: time.Minute, GroupBy: "type"},
-		Local:  Local{Addr: "127.0.0.1:4566"},
+		Run: Run{InitialPosition: "TRIM_HORIZON", Retrieval: "polling", BatchInterval: 2 * time.Second, CheckpointInterval: 10 * time.Second, BucketSize: time.Minute,
+			GroupBy: []string{"type"}, Metrics: []string{"count"}, Format: "json", TimeField: "timestamp"},
+		Local: Local{Addr: "127.0.0.1:4566"},
 	}
-	if l.Config != want {
+	if !reflect.DeepEqual(l.Config, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", l.Config, want)
 	}
 	for _, k := range Keys {
@@ -229,7 +231,7 @@ func TestSampleFileLoadsToDefaults(t *testing.T) {
 	p := writeFile(t, "spk.yaml", string(data))
 	l := load(t, Options{File: p})
 	def := load(t, Options{})
-	if l.Config != def.Config {
+	if !reflect.DeepEqual(l.Config, def.Config) {
 		t.Fatalf("the sample should spell out the defaults:\n got %+v\nwant %+v", l.Config, def.Config)
 	}
 	for _, k := range Keys {

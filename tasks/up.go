@@ -18,16 +18,14 @@ import (
 
 // UpOptions configure `spk up`: the whole tutorial, steps 2 to 9.
 type UpOptions struct {
-	Clients  *provision.Clients
-	Stream   provision.StreamSpec
-	Table    provision.TableSpec
-	App      string
-	Generate generate.Options // StreamName is filled in
-	Consume  consume.Options  // clients, stream, table and app are filled in
-	// Views are the run's views besides the tutorial's (spk up --example):
-	// step 4 creates each one's own table, which the dashboard and spk show
-	// read.
-	Views []view.Definition
+	Clients *provision.Clients
+	Stream  provision.StreamSpec
+	Table   provision.TableSpec
+	// ViewTables are the tables of the views that do not write Table.
+	ViewTables []provision.TableSpec
+	App        string
+	Generate   generate.Options // StreamName is filled in
+	Consume    consume.Options  // clients, stream, table and app are filled in
 	// Endpoint, when set, is started in-process if nothing listens at the
 	// embedded endpoint's address yet (step 2 without an AWS account).
 	Endpoint *local.Options
@@ -148,8 +146,8 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 		CreateStream(o.Clients, o.Stream),
 		CreateTable(o.Clients, o.Table),
 	}
-	for _, t := range ViewTables(o.Views, o.Table.Name) {
-		setup = append(setup, CreateTable(o.Clients, provision.AggregateTable(t, o.App, o.Table.Provisioned)))
+	for _, spec := range o.ViewTables {
+		setup = append(setup, CreateTable(o.Clients, spec))
 	}
 	setup = append(setup, []Task{
 		{Step: StepGenerate, Name: nameGenerate, Run: nil},

@@ -4,12 +4,17 @@
 // peak RSS can be read), and put-to-visible latency under a steady producer;
 // each with polling (GetRecords) and enhanced fan-out (SubscribeToShard)
 // retrieval in the same run, -runs times, reporting medians.
+// -views default,four measures, in the same run and over the same stream,
+// the tutorial's view alone and four views at once (the tutorial's counts;
+// sum, min, max and avg of a number; distinct; top-10), and reports the
+// throughput ratio of the two.
 // SPK_BENCH_CPUPROFILE=FILE writes CPU profiles of the consumer processes
 // (FILE.polling, FILE.fanout); SPK_BENCH_ENDPOINT_CPUPROFILE=FILE those of
 // the endpoint while they read; SPK_BENCH_TRACE=FILE execution traces of the
 // consumer processes (go tool trace FILE.fanout).
 //
 //	go run ./bench/consumer -events 1000000 -shards 4 -rate 2000 -latency 30s -runs 3
+//	go run ./bench/consumer -events 500000 -retrieval polling -views default,four -latency 0 -runs 5
 package main
 
 import (
@@ -34,12 +39,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/google/uuid"
 	"golang.org/x/time/rate"
 
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 func main() {
@@ -54,18 +61,35 @@ func main() {
 		table    = flag.String("table", "", "internal: aggregate table for -child")
 		retr     = flag.String("retrieval", "polling,fanout", "retrievals to measure, comma-separated (polling, fanout)")
 		runs     = flag.Int("runs", 3, "runs of each measurement (medians are reported)")
+		viewsArg = flag.String("views", "default", "view sets to measure, comma-separated: default (the tutorial's view alone), four (it and three more)")
 	)
 	flag.Parse()
 	if *child {
-		os.Exit(runChild(*endpoint, *stream, *table, consume.Retrieval(*retr)))
+		os.Exit(runChild(*endpoint, *stream, *table, consume.Retrieval(*retr), *viewsArg))
 	}
-	if err := run(*events, int32(*shards), *rateEvs, *latency, *endpoint, strings.Split(*retr, ","), *runs); err != nil {
+	if err := run(*events, int32(*shards), *rateEvs, *latency, *endpoint, strings.Split(*retr, ","), strings.Split(*viewsArg, ","), *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(events int, shards int32, rateEvs int, latency time.Duration, url string, retrievals []string, runs int) error {
+// benchViews are the view sets -views names.
+func benchViews(set, table string) ([]*view.View, error) {
+	defs := []view.Definition{view.DefaultDefinition()}
+	switch set {
+	case "default":
+	case "four":
+		defs = append(defs,
+			view.Definition{Name: "size", GroupBy: []string{"type"}, Window: view.Window{Size: time.Minute}, Metrics: []string{"sum:bytes", "min:bytes", "max:bytes", "avg:bytes"}},
+			view.Definition{Name: "visitors", Window: view.Window{Size: time.Minute}, Metrics: []string{"distinct:ip"}},
+			view.Definition{Name: "paths", Window: view.Window{Size: time.Minute}, Metrics: []string{"top:path:10"}})
+	default:
+		return nil, fmt.Errorf("-views: unknown set %q: use default or four", set)
+	}
+	return view.CompileAll(defs, table)
+}
+
+func run(events int, shards int32, rateEvs int, latency time.Duration, url string, retrievals, viewSets []string, runs int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if url == "" {
@@ -109,26 +133,30 @@ func run(events int, shards int32, rateEvs int, latency time.Duration, url strin
 		}
 	}
 
-	// (b) the consumer as a child process, until caught up, per retrieval.
+	// (b) the consumer as a child process, until caught up, per retrieval
+	// and view set.
 	type figures struct{ rates, rss, p50, p99 []float64 }
 	res := map[string]*figures{}
 	for r := range runs {
 		for _, retr := range retrievals {
-			f := res[retr]
-			if f == nil {
-				f = &figures{}
-				res[retr] = f
+			for _, set := range viewSets {
+				key := retr + "/" + set
+				f := res[key]
+				if f == nil {
+					f = &figures{}
+					res[key] = f
+				}
+				stopProfile := profileEndpoint(retr)
+				rep, wall, exact, err := consumeOnce(ctx, e, url, retr, set, fmt.Sprintf("bench-%s-%s-%d", retr, set, r+1))
+				stopProfile()
+				if err != nil {
+					return fmt.Errorf("%s run %d: %w", key, r+1, err)
+				}
+				cr := float64(rep.Records) / rep.Seconds
+				f.rates, f.rss = append(f.rates, cr), append(f.rss, float64(rep.VmHWMKB)/1024)
+				fmt.Printf("run %d %-7s views %-7s consumer until caught up: %d records in %.2fs run (%.2fs with process start) = %.0f events/s; counts %s; peak RSS %.1f MB\n",
+					r+1, retr, set, rep.Records, rep.Seconds, wall.Seconds(), cr, exact, float64(rep.VmHWMKB)/1024)
 			}
-			stopProfile := profileEndpoint(retr)
-			rep, wall, exact, err := consumeOnce(ctx, e, url, retr, fmt.Sprintf("bench-%s-%d", retr, r+1))
-			stopProfile()
-			if err != nil {
-				return fmt.Errorf("%s run %d: %w", retr, r+1, err)
-			}
-			cr := float64(rep.Records) / rep.Seconds
-			f.rates, f.rss = append(f.rates, cr), append(f.rss, float64(rep.VmHWMKB)/1024)
-			fmt.Printf("run %d %-7s consumer until caught up: %d records in %.2fs run (%.2fs with process start) = %.0f events/s; counts %s; peak RSS %.1f MB\n",
-				r+1, retr, rep.Records, rep.Seconds, wall.Seconds(), cr, exact, float64(rep.VmHWMKB)/1024)
 		}
 	}
 	if latency > 0 {
@@ -138,7 +166,8 @@ func run(events int, shards int32, rateEvs int, latency time.Duration, url strin
 				if err != nil {
 					return fmt.Errorf("latency %s run %d: %w", retr, r+1, err)
 				}
-				res[retr].p50, res[retr].p99 = append(res[retr].p50, p50), append(res[retr].p99, p99)
+				f := res[retr+"/"+viewSets[0]]
+				f.p50, f.p99 = append(f.p50, p50), append(f.p99, p99)
 			}
 		}
 	}
@@ -146,23 +175,39 @@ func run(events int, shards int32, rateEvs int, latency time.Duration, url strin
 	mu, mp := median(unpaced), median(paced)
 	fmt.Printf("\nmedians over %d runs: raw drain unpaced %.0f events/s, paced %.0f events/s\n", runs, mu, mp)
 	for _, retr := range retrievals {
-		f := res[retr]
-		m := median(f.rates)
-		fmt.Printf("%-7s consumer %8.0f events/s = %3.0f%% of the unpaced drain, %3.0f%% of the paced; peak RSS %.1f MB", retr, m, 100*m/mu, 100*m/mp, median(f.rss))
-		if len(f.p99) > 0 {
-			fmt.Printf("; latency at %d events/s p50 %.0f ms p99 %.0f ms", rateEvs, median(f.p50), median(f.p99))
+		for _, set := range viewSets {
+			f := res[retr+"/"+set]
+			m := median(f.rates)
+			fmt.Printf("%-7s views %-7s consumer %8.0f events/s = %3.0f%% of the unpaced drain, %3.0f%% of the paced; peak RSS %.1f MB", retr, set, m, 100*m/mu, 100*m/mp, median(f.rss))
+			if len(f.p99) > 0 {
+				fmt.Printf("; latency at %d events/s p50 %.0f ms p99 %.0f ms", rateEvs, median(f.p50), median(f.p99))
+			}
+			fmt.Println()
 		}
-		fmt.Println()
+		if len(viewSets) > 1 {
+			base := median(res[retr+"/"+viewSets[0]].rates)
+			for _, set := range viewSets[1:] {
+				fmt.Printf("%-7s throughput ratio views %s / %s: %.2f (per-run ratios %s)\n", retr, set, viewSets[0], median(res[retr+"/"+set].rates)/base, ratios(res[retr+"/"+set].rates, res[retr+"/"+viewSets[0]].rates))
+			}
+		}
 	}
 	return nil
 }
 
+func ratios(a, b []float64) string {
+	var parts []string
+	for i := range min(len(a), len(b)) {
+		parts = append(parts, fmt.Sprintf("%.2f", a[i]/b[i]))
+	}
+	return strings.Join(parts, " ")
+}
+
 // consumeOnce runs the consumer as a child process until it has caught up
 // with the pre-filled stream, and checks its counts.
-func consumeOnce(ctx context.Context, e endpointtest.Endpoints, url, retrieval, table string) (childReport, time.Duration, string, error) {
+func consumeOnce(ctx context.Context, e endpointtest.Endpoints, url, retrieval, set, table string) (childReport, time.Duration, string, error) {
 	var rep childReport
 	self, _ := os.Executable()
-	cmd := exec.CommandContext(ctx, self, "-child", "-endpoint", url, "-stream", "bench", "-table", table, "-retrieval", retrieval)
+	cmd := exec.CommandContext(ctx, self, "-child", "-endpoint", url, "-stream", "bench", "-table", table, "-retrieval", retrieval, "-views", set)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -245,7 +290,7 @@ func prefill(ctx context.Context, kc *kinesis.Client, stream string, n int) erro
 			local := endpointtest.Counts{}
 			for j := i; j < min(i+batch, n); j++ {
 				typ := endpointtest.Types[j%len(endpointtest.Types)]
-				data := endpointtest.Event(time.Now(), typ)
+				data := webEvent(time.Now(), typ, j)
 				k, _ := bucketer.Key(data)
 				local[k]++
 				b = append(b, types.PutRecordsRequestEntry{PartitionKey: aws.String(strconv.Itoa(j)), Data: data})
@@ -269,6 +314,13 @@ func prefill(ctx context.Context, kc *kinesis.Client, stream string, n int) erro
 	default:
 		return ctx.Err()
 	}
+}
+
+// webEvent is a tutorial event with a size, a client address and a path,
+// for the views of -views four.
+func webEvent(ts time.Time, typ string, j int) []byte {
+	return fmt.Appendf(nil, `{"timestamp": "%s", "type": "%s", "id": "%s", "bytes": %d.%02d, "ip": "10.0.%d.%d", "path": "/p%d"}`,
+		ts.UTC().Format("2006-01-02T15:04:05.000000"), typ, uuid.NewString(), (j*7919)%100000, j%100, (j/251)%40, j%251, (j*j)%97%(1+j%23))
 }
 
 // drain reads every shard from TRIM_HORIZON to its tip, in parallel.
@@ -325,7 +377,7 @@ type childReport struct {
 	VmHWMKB int64   `json:"vmhwm_kb"`
 }
 
-func runChild(url, stream, table string, retrieval consume.Retrieval) int {
+func runChild(url, stream, table string, retrieval consume.Retrieval, set string) int {
 	if path := os.Getenv("SPK_BENCH_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path + "." + string(retrieval)); err == nil {
 			pprof.StartCPUProfile(f)
@@ -340,8 +392,13 @@ func runChild(url, stream, table string, retrieval consume.Retrieval) int {
 	}
 	e := endpointtest.Endpoints{KinesisURL: url, DynamoDBURL: url}
 	kc, db := e.Clients()
+	views, err := benchViews(set, table)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	c, err := consume.New(consume.Options{
-		Kinesis: kc, DynamoDB: db, Stream: stream, Table: table, App: table + "-app", UntilCaughtUp: true, Retrieval: retrieval,
+		Kinesis: kc, DynamoDB: db, Stream: stream, Table: table, App: table + "-app", UntilCaughtUp: true, Retrieval: retrieval, Views: views,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {

@@ -125,33 +125,47 @@ type Bucketer struct {
 	Size     time.Duration
 	GroupBy  string
 	MaxBytes int // events larger than this are rejected; 0 means no limit
+	// Other turns a group value that is not a JSON string (the raw text of
+	// a number, true or false) into the row's group; nil rejects such values.
+	Other func(raw []byte) (string, bool)
 }
 
 // Key parses one JSON event and returns its row, or a *RejectError.
 func (b *Bucketer) Key(data []byte) (Key, error) {
+	k, _, err := b.KeyTime(data)
+	return k, err
+}
+
+// KeyTime is Key that also returns the event's time, which is set when the
+// event is accepted or rejected only for its group (MissingGroup).
+func (b *Bucketer) KeyTime(data []byte) (Key, time.Time, error) {
 	if b.MaxBytes > 0 && len(data) > b.MaxBytes {
-		return Key{}, &RejectError{Oversized, fmt.Sprintf("%d bytes, limit %d", len(data), b.MaxBytes)}
+		return Key{}, time.Time{}, &RejectError{Oversized, fmt.Sprintf("%d bytes, limit %d", len(data), b.MaxBytes)}
 	}
 	ts, group, err := scanObject(data, TimestampField, b.GroupBy)
 	if err != nil {
-		return Key{}, &RejectError{NotJSON, err.Error()}
+		return Key{}, time.Time{}, &RejectError{NotJSON, err.Error()}
 	}
 	tsv, ok := stringValue(ts.raw)
 	if !ts.found || !ok {
-		return Key{}, &RejectError{MissingTimestamp, fieldProblem(TimestampField, ts.found)}
+		return Key{}, time.Time{}, &RejectError{MissingTimestamp, fieldProblem(TimestampField, ts.found)}
 	}
 	t, err := ParseTime(tsv)
 	if err != nil {
-		return Key{}, &RejectError{BadTimestamp, err.Error()}
+		return Key{}, time.Time{}, &RejectError{BadTimestamp, err.Error()}
 	}
 	gv, ok := stringValue(group.raw)
+	if !ok && group.found && b.Other != nil && len(group.raw) > 0 && group.raw[0] != '"' {
+		gv, ok = b.Other(group.raw)
+	}
+	// The time is returned with a missing group: other views may use it.
 	if !group.found || !ok {
-		return Key{}, &RejectError{MissingGroup, fieldProblem(b.GroupBy, group.found)}
+		return Key{}, t, &RejectError{MissingGroup, fieldProblem(b.GroupBy, group.found)}
 	}
 	if len(gv) > MaxGroupBytes {
-		return Key{}, &RejectError{MissingGroup, fmt.Sprintf("field %q is %d bytes, limit %d", b.GroupBy, len(gv), MaxGroupBytes)}
+		return Key{}, t, &RejectError{MissingGroup, fmt.Sprintf("field %q is %d bytes, limit %d", b.GroupBy, len(gv), MaxGroupBytes)}
 	}
-	return Key{Start: Format(Truncate(t, b.Size)), Group: gv}, nil
+	return Key{Start: Format(Truncate(t, b.Size)), Group: gv}, t, nil
 }
 
 func fieldProblem(name string, found bool) string {

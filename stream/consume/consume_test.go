@@ -40,6 +40,7 @@ func runChild() int {
 	opts.Stream, opts.Table, opts.App, opts.WorkerID = os.Getenv("SPK_CT_STREAM"), os.Getenv("SPK_CT_TABLE"), os.Getenv("SPK_CT_APP"), os.Getenv("SPK_CT_WORKER")
 	opts.UntilCaughtUp = os.Getenv("SPK_CT_UNTIL") == "1"
 	opts.Retrieval = consume.Retrieval(os.Getenv("SPK_CT_RETRIEVAL"))
+	opts.Views = childViews(opts.Table)
 	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := consume.Run(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, err)

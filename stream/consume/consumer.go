@@ -14,10 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
-	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/lease"
 	"github.com/spk-cli/spk/stream/metrics"
-	"github.com/spk-cli/spk/stream/sink"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 // Consumer reads a stream into the aggregate table. Create it with New.
@@ -26,8 +25,10 @@ type Consumer struct {
 	log      *slog.Logger
 	leases   *lease.Table
 	coord    *lease.Coordinator
-	agg      *sink.Table
-	bucketer *bucket.Bucketer
+	fast     *fastView      // the tutorial's view, when configured, on its fast path
+	generic  []*genericView // every other view
+	timePath view.Path
+	picker   *view.Picker // the fields the generic views read from JSON records
 	metrics  *metrics.Metrics
 	rejects  *rejectLog
 	reading  chan struct{} // semaphore: pages being decoded and counted
@@ -53,17 +54,17 @@ func New(opts Options) (*Consumer, error) {
 		return nil, err
 	}
 	c := &Consumer{
-		opts:     opts,
-		log:      opts.Logger.With("worker", opts.WorkerID),
-		leases:   &lease.Table{DB: opts.DynamoDB, Name: opts.App},
-		agg:      &sink.Table{DB: opts.DynamoDB, Name: opts.Table},
-		bucketer: &bucket.Bucketer{Size: opts.BucketSize, GroupBy: opts.GroupBy, MaxBytes: opts.MaxEventBytes},
-		metrics:  metrics.New(opts.WorkerID),
-		shards:   map[string]types.Shard{},
-		readers:  map[string]*reader{},
-		reading:  make(chan struct{}, opts.ReadConcurrency),
-		idled:    make(chan struct{}, 1),
+		opts:    opts,
+		log:     opts.Logger.With("worker", opts.WorkerID),
+		leases:  &lease.Table{DB: opts.DynamoDB, Name: opts.App},
+		metrics: metrics.New(opts.WorkerID),
+		shards:  map[string]types.Shard{},
+		readers: map[string]*reader{},
+		reading: make(chan struct{}, opts.ReadConcurrency),
+		idled:   make(chan struct{}, 1),
 	}
+	c.timePath, _ = view.ParsePath(opts.TimeField)
+	c.setupViews()
 	c.metrics.Retrieval = string(opts.Retrieval)
 	c.subscribe = c.subscribeToShard
 	c.renewAfter = subscriptionRenewAfter
@@ -88,6 +89,9 @@ func (c *Consumer) WorkerID() string { return c.opts.WorkerID }
 
 // Metrics gives access to the counters, snapshots and the Prometheus registry.
 func (c *Consumer) Metrics() *metrics.Metrics { return c.metrics }
+
+// Views returns the views the consumer computes, in their configured order.
+func (c *Consumer) Views() []*view.View { return c.opts.Views }
 
 // Snapshot is the current state, for dashboards.
 func (c *Consumer) Snapshot() metrics.Snapshot { return c.metrics.Snapshot() }
@@ -117,8 +121,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err := c.leases.Ensure(ctx); err != nil {
 		return err
 	}
-	if err := c.agg.Ensure(ctx); err != nil {
-		return err
+	for _, t := range c.tables() {
+		if err := t.Ensure(ctx); err != nil {
+			return err
+		}
 	}
 	if c.opts.MetricsAddr != "" {
 		mctx, cancel := context.WithCancel(context.Background())

@@ -22,7 +22,7 @@ import (
 )
 
 // child starts the test binary as a consumer process.
-func (v *env) child(worker string, untilCaughtUp bool) *exec.Cmd {
+func (v *env) child(worker string, untilCaughtUp bool, extraEnv ...string) *exec.Cmd {
 	v.t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(),
@@ -33,6 +33,7 @@ func (v *env) child(worker string, untilCaughtUp bool) *exec.Cmd {
 	if untilCaughtUp {
 		cmd.Env = append(cmd.Env, "SPK_CT_UNTIL=1")
 	}
+	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stderr = testWriter{v.t}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/lease"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 // Kinesis is the part of the Kinesis API the consumer uses: shard discovery,
@@ -105,6 +106,21 @@ type Options struct {
 	GroupBy            string        // event field the rows are grouped by; "type" when empty
 	MaxEventBytes      int           // larger events are rejected; DefaultMaxEventBytes when zero
 
+	// Views are what is computed, compiled by view.CompileAll (which gives
+	// each its table). Every record is offered to every view. When empty,
+	// the one view is the tutorial's: counts per BucketSize per GroupBy,
+	// into Table.
+	Views []*view.View
+	// Format is how records read: JSON (when empty) or AccessLog.
+	Format Format
+	// TimeField is the dotted path of the event time in JSON records:
+	// an ISO 8601 string or epoch milliseconds. "timestamp" when empty.
+	TimeField string
+	// AllowedLateness, when positive, refuses events older than the newest
+	// window a shard reader has seen minus this much (reason late); zero
+	// accepts every event whatever its age.
+	AllowedLateness time.Duration
+
 	// ReadConcurrency caps how many shards decode and count a GetRecords page
 	// at once: a full page is large while decoded, so this bounds memory.
 	// Zero means GOMAXPROCS+1, which keeps every core busy.
@@ -177,6 +193,37 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.GroupBy == "" {
 		o.GroupBy = bucket.DefaultGroupBy
+	}
+	switch o.Format {
+	case "":
+		o.Format = JSON
+	case JSON, AccessLog:
+	default:
+		problems = append(problems, fmt.Sprintf("format %q is unknown: use json or accesslog", o.Format))
+	}
+	if o.TimeField == "" {
+		o.TimeField = bucket.TimestampField
+	}
+	if _, err := view.ParsePath(o.TimeField); err != nil {
+		problems = append(problems, fmt.Sprintf("time field: %v: use a field name or a dotted path such as dynamodb.ApproximateCreationDateTime", err))
+	}
+	if o.AllowedLateness < 0 {
+		problems = append(problems, "allowed lateness must not be negative")
+	}
+	if len(o.Views) == 0 && o.GroupBy != "" && o.BucketSize > 0 && len(problems) == 0 {
+		def := view.DefaultDefinition()
+		def.GroupBy, def.Window.Size, def.Table = strings.Split(o.GroupBy, ","), o.BucketSize, o.Table
+		v, err := view.Compile(def)
+		if err != nil {
+			problems = append(problems, err.Error())
+		} else {
+			o.Views = []*view.View{v}
+		}
+	}
+	for _, v := range o.Views {
+		if v.Table(o.Table) == o.App {
+			problems = append(problems, fmt.Sprintf("view %q writes to %q, the app's lease table: give it another table", v.Name(), o.App))
+		}
 	}
 	if o.MaxEventBytes == 0 {
 		o.MaxEventBytes = DefaultMaxEventBytes

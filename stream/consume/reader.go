@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,16 +17,21 @@ import (
 	"github.com/spk-cli/spk/stream/lease"
 	"github.com/spk-cli/spk/stream/metrics"
 	"github.com/spk-cli/spk/stream/sink"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 const (
-	getRecordsLimit   = 10000
-	getRecordsPerSec  = 5 // the Kinesis per-shard read limit
-	maxBatchRecords   = 50000
-	parentPollEvery   = 500 * time.Millisecond
-	shutdownTimeout   = 30 * time.Second
-	maxRetryBackoff   = 5 * time.Second
-	firstRetryBackoff = 100 * time.Millisecond
+	getRecordsLimit  = 10000
+	getRecordsPerSec = 5 // the Kinesis per-shard read limit
+	maxBatchRecords  = 50000
+	// maxViewBatchRecords bounds a batch when views other than the
+	// tutorial's keep each record's projection and position per row until
+	// the flush: memory, not writes, is then the limit.
+	maxViewBatchRecords = 10000
+	parentPollEvery     = 500 * time.Millisecond
+	shutdownTimeout     = 30 * time.Second
+	maxRetryBackoff     = 5 * time.Second
+	firstRetryBackoff   = 100 * time.Millisecond
 )
 
 // reader processes one leased shard: it reads records in order, counts them
@@ -37,17 +43,26 @@ type reader struct {
 
 	lo, hi *big.Int // the shard's hash key range, when known
 
-	skip    sink.Position // records at or before it were counted before this lease was taken
-	last    sink.Position // last record read (counted or rejected)
-	flushed sink.Position // last record whose count is in the table
-	saved   sink.Position // last record checkpointed
-	batch   *sink.Batch
-	started time.Time // when the batch got its first record
-	atTip   atomic.Bool
+	skip    sink.Position     // records at or before it were counted before this lease was taken
+	last    sink.Position     // last record read (counted or rejected)
+	flushed sink.Position     // last record whose count is in the table
+	saved   sink.Position     // last record checkpointed
+	batch   *sink.Batch       // the fast view's rows
+	views   []*sink.ViewBatch // the generic views' rows, one batch per view
+	pending int               // records kept by some view since the last flush
+	started time.Time         // when the batch got its first record
+	// newest is, per view (the fast one last), the newest window seen, for
+	// AllowedLateness.
+	newest   []time.Time
+	keys     []bucket.Key    // reused for each record's rows
+	picked   view.Picked     // reused for each record's fields
+	keyCache []view.KeyCache // per generic view
+	atTip    atomic.Bool
 }
 
 func newReader(c *Consumer, h *lease.Handle) *reader {
-	r := &reader{c: c, h: h, shard: h.Key(), batch: sink.NewBatch(h.Key())}
+	r := &reader{c: c, h: h, shard: h.Key(), batch: sink.NewBatch(h.Key()), newest: make([]time.Time, len(c.generic)+1), keyCache: make([]view.KeyCache, len(c.generic))}
+	r.newBatches()
 	if s, ok := c.shard(r.shard); ok && s.HashKeyRange != nil {
 		lo, ok1 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.StartingHashKey), 10)
 		hi, ok2 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.EndingHashKey), 10)
@@ -56,6 +71,27 @@ func newReader(c *Consumer, h *lease.Handle) *reader {
 		}
 	}
 	return r
+}
+
+func (r *reader) newBatches() {
+	r.batch = sink.NewBatch(r.shard)
+	if r.views == nil {
+		r.views = make([]*sink.ViewBatch, len(r.c.generic))
+		for i, g := range r.c.generic {
+			r.views[i] = sink.NewViewBatch(r.shard, g.v)
+		}
+	}
+	for _, b := range r.views {
+		b.Reset() // written: its memory serves the next batch
+	}
+	r.pending = 0
+}
+
+func (r *reader) maxPending() int {
+	if len(r.c.generic) > 0 {
+		return maxViewBatchRecords
+	}
+	return maxBatchRecords
 }
 
 // idle reports whether the reader is at the tip of its shard with nothing
@@ -200,15 +236,15 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		behind := got.behind
 		r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.MillisBehind = behind })
 		nearTip := time.Duration(behind)*time.Millisecond < r.c.opts.FlushInterval
-		if r.batch.Records() > 0 && (got.end || nearTip || r.batch.Records() >= maxBatchRecords || time.Since(r.started) >= r.c.opts.FlushInterval) {
+		if r.pending > 0 && (got.end || nearTip || r.pending >= r.maxPending() || time.Since(r.started) >= r.c.opts.FlushInterval) {
 			if err := r.flush(ctx); err != nil {
 				return false, err
 			}
 		}
-		if r.batch.Records() == 0 {
+		if r.pending == 0 {
 			r.flushed = r.last
 		}
-		idle := got.tip && r.batch.Records() == 0
+		idle := got.tip && r.pending == 0
 		if idle && !r.atTip.Swap(idle) {
 			// Until caught up, this may be the last shard to get there.
 			select {
@@ -239,7 +275,7 @@ func (r *reader) add(rec *types.Record) {
 		p := sink.Position{Seq: seq}
 		if p.Compare(r.skip) > 0 {
 			r.c.metrics.RecordsIn(1)
-			r.c.rejects.reject(r.shard, seq, 0, bucket.BadAggregate, err.Error(), rec.Data)
+			r.c.rejects.reject(r.shard, p, "", bucket.BadAggregate, err.Error(), rec.Data)
 			r.last = p
 		}
 		return
@@ -274,48 +310,143 @@ func (r *reader) addOne(p sink.Position, data []byte) {
 	if p.Compare(r.skip) <= 0 {
 		return
 	}
-	r.c.metrics.RecordsIn(1)
+	c := r.c
+	c.metrics.RecordsIn(1)
 	r.last = p
-	k, err := r.c.bucketer.Key(data)
-	if err != nil {
+	kept := false
+	var known time.Time // the event time, when the fast path read it
+	if f := c.fast; f != nil {
+		k, t, err := f.bucketer.KeyTime(data)
+		known = t
 		var rej *bucket.RejectError
-		if errors.As(err, &rej) {
-			r.c.rejects.reject(r.shard, p.Seq, p.Sub, rej.Reason, rej.Detail, data)
+		switch {
+		case errors.As(err, &rej):
+			if recordLevel(rej.Reason) {
+				// Every view would refuse it alike: one rejection.
+				c.rejects.reject(r.shard, p, "", rej.Reason, rej.Detail, data)
+				return
+			}
+			c.rejects.reject(r.shard, p, c.viewName(f.v), rej.Reason, rej.Detail, data)
+		case c.late(&r.newest[len(c.generic)], t, f.bucketer.Size):
+			c.rejects.late(r.shard, p, c.viewName(f.v), t, data)
+		default:
+			r.batch.Add(k, p)
+			kept = true
 		}
-		return
 	}
-	if r.batch.Records() == 0 {
-		r.started = time.Now()
+	if len(c.generic) > 0 {
+		kept = r.addViews(p, data, c.fast != nil, known) || kept
 	}
-	r.batch.Add(k, p)
+	if kept {
+		if r.pending == 0 {
+			r.started = time.Now()
+		}
+		r.pending++
+	}
 }
 
-// flush writes the batch, retrying until it is written or ctx ends. Writing
-// the same records again is harmless: the watermarks make it a no-op.
+// addViews offers one record to every generic view; a view that cannot use
+// it rejects it for itself, and the others still count it. valid says the
+// fast path already found the record to be valid JSON, and known is the
+// event time it read, if any.
+func (r *reader) addViews(p sink.Position, data []byte, valid bool, known time.Time) bool {
+	c := r.c
+	ev, t, rej := c.decode(data, valid, known, &r.picked)
+	if rej != nil {
+		c.rejects.reject(r.shard, p, "", rej.Reason, rej.Detail, data)
+		return false
+	}
+	kept := false
+	for i, g := range c.generic {
+		if !g.v.Match(ev) {
+			continue
+		}
+		keys, err := g.v.KeysCached(r.keys[:0], ev, t, &r.keyCache[i])
+		r.keys = keys
+		if err != nil {
+			var rej *bucket.RejectError
+			if errors.As(err, &rej) {
+				c.rejects.reject(r.shard, p, c.viewName(g.v), rej.Reason, rej.Detail, data)
+			}
+			continue
+		}
+		if c.late(&r.newest[i], t, g.step) {
+			c.rejects.late(r.shard, p, c.viewName(g.v), t, data)
+			continue
+		}
+		// A value that is not a number is refused before any row has the
+		// record (all its metrics or none).
+		if err := r.views[i].Add(keys, p, ev); err != nil {
+			var me *view.MetricError
+			if errors.As(err, &me) {
+				c.rejects.reject(r.shard, p, c.viewName(g.v), me.Reject().Reason, me.Error(), data)
+			}
+			continue
+		}
+		kept = true
+	}
+	return kept
+}
+
+// flush writes every view's batch, retrying each until it is written or ctx
+// ends. Writing the same records again is harmless: the watermarks make it
+// a no-op.
 func (r *reader) flush(ctx context.Context) error {
-	if r.batch.Records() == 0 {
+	if r.pending == 0 {
 		r.flushed = r.last
 		return nil
 	}
-	var backoff time.Duration
-	for {
-		t0 := time.Now()
-		res, err := r.c.agg.Apply(ctx, r.batch)
-		if err == nil {
-			rows := make([]metrics.BucketCount, 0, len(res.Rows))
-			for _, u := range res.Rows {
-				rows = append(rows, metrics.BucketCount{Start: u.Key.Start, Group: u.Key.Group, Count: u.Total, UpdatedAt: u.Updated})
+	t0 := time.Now()
+	var (
+		mu        sync.Mutex
+		rows      []metrics.BucketCount
+		conflicts int
+		firstErr  error
+		wg        sync.WaitGroup
+	)
+	write := func(table *sink.Table, report bool, apply func() (sink.Result, error)) {
+		defer wg.Done()
+		var backoff time.Duration
+		for {
+			res, err := apply()
+			if err == nil {
+				mu.Lock()
+				defer mu.Unlock()
+				conflicts += res.Conflicts
+				if report {
+					for _, u := range res.Rows {
+						rows = append(rows, metrics.BucketCount{Start: u.Key.Start, Group: u.Key.Group, Count: u.Total, UpdatedAt: u.Updated})
+					}
+				}
+				return
 			}
-			r.c.metrics.Flushed(time.Since(t0), res.Conflicts, rows)
-			r.batch = sink.NewBatch(r.shard)
-			r.flushed = r.last
-			return nil
+			if ctx.Err() != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				firstErr = ctx.Err()
+				return
+			}
+			backoff = r.wait(ctx, backoff, "write rows of "+table.Name, err)
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		backoff = r.wait(ctx, backoff, "write counts", err)
 	}
+	if f := r.c.fast; f != nil && r.batch.Records() > 0 {
+		wg.Add(1)
+		go write(f.table, f.report, func() (sink.Result, error) { return f.table.Apply(ctx, r.batch) })
+	}
+	for i, g := range r.c.generic {
+		if b := r.views[i]; b.Records() > 0 {
+			wg.Add(1)
+			go write(g.table, g.report, func() (sink.Result, error) { return g.table.ApplyView(ctx, b) })
+		}
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	r.c.metrics.Flushed(time.Since(t0), conflicts, rows)
+	r.newBatches()
+	r.flushed = r.last
+	return nil
 }
 
 // checkpoint saves the position of the last flushed record.

@@ -3,6 +3,7 @@ package consume
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/sink"
 )
 
 // DeadLetterEntry is one line of the dead-letter sink.
@@ -19,9 +21,12 @@ type DeadLetterEntry struct {
 	Shard       string `json:"shard"`
 	Sequence    string `json:"sequence"`
 	SubSequence int64  `json:"subSequence,omitempty"`
-	Reason      string `json:"reason"`
-	Error       string `json:"error"`
-	Data        string `json:"data"` // base64 of the record's bytes
+	// View names the view that refused the record, when the run has
+	// several and the others may have used it; empty when no view could.
+	View   string `json:"view,omitempty"`
+	Reason string `json:"reason"`
+	Error  string `json:"error"`
+	Data   string `json:"data"` // base64 of the record's bytes
 }
 
 type deadLetter struct {
@@ -67,7 +72,14 @@ func newRejectLog(log *slog.Logger, m *metrics.Metrics, dead *deadLetter) *rejec
 	return &rejectLog{log: log, metrics: m, dead: dead, every: map[bucket.Reason]*rate.Sometimes{}, counts: map[bucket.Reason]int64{}}
 }
 
-func (r *rejectLog) reject(shard, seq string, sub int64, reason bucket.Reason, detail string, data []byte) {
+// late rejects an event older than its view's lateness allows.
+func (r *rejectLog) late(shard string, p sink.Position, view string, t time.Time, data []byte) {
+	r.metrics.Late()
+	r.reject(shard, p, view, Late, fmt.Sprintf("event time %s is older than the newest window minus the allowed lateness", t.Format(time.RFC3339Nano)), data)
+}
+
+func (r *rejectLog) reject(shard string, p sink.Position, view string, reason bucket.Reason, detail string, data []byte) {
+	seq, sub := p.Seq, p.Sub
 	r.metrics.Rejected(string(reason))
 	r.mu.Lock()
 	r.counts[reason]++
@@ -79,9 +91,9 @@ func (r *rejectLog) reject(shard, seq string, sub int64, reason bucket.Reason, d
 	}
 	r.mu.Unlock()
 	s.Do(func() {
-		r.log.Warn("record rejected", "reason", string(reason), "shard", shard, "sequence", seq, "subSequence", sub, "detail", detail, "rejected_so_far", n)
+		r.log.Warn("record rejected", "reason", string(reason), "shard", shard, "sequence", seq, "subSequence", sub, "view", view, "detail", detail, "rejected_so_far", n)
 	})
-	if err := r.dead.write(DeadLetterEntry{Shard: shard, Sequence: seq, SubSequence: sub, Reason: string(reason), Error: detail, Data: base64.StdEncoding.EncodeToString(data)}); err != nil {
+	if err := r.dead.write(DeadLetterEntry{Shard: shard, Sequence: seq, SubSequence: sub, View: view, Reason: string(reason), Error: detail, Data: base64.StdEncoding.EncodeToString(data)}); err != nil {
 		r.log.Error("dead-letter write failed", "err", err)
 	}
 }

@@ -29,6 +29,7 @@ type Metrics struct {
 	leasesTaken  atomic.Uint64
 	leasesLost   atomic.Uint64
 	subscribed   atomic.Uint64
+	late         atomic.Uint64
 	flushNanos   atomic.Int64
 	lastFlush    atomic.Int64
 	flushLatency prometheus.Histogram
@@ -75,6 +76,7 @@ type Snapshot struct {
 	LeasesTaken      uint64
 	LeasesLost       uint64
 	Subscriptions    uint64  // SubscribeToShard calls that succeeded (fanout)
+	Late             uint64  // events refused as older than the allowed lateness (also in RejectedByReason["late"])
 	RecordsPerSec    float64 // over the last few seconds
 	RowsPerSec       float64
 	FlushLatencyAvg  time.Duration
@@ -104,6 +106,7 @@ func New(worker string) *Metrics {
 	counter("conditional_conflicts_total", "Aggregate writes refused because some records were counted already.", &m.conflicts)
 	counter("leases_taken_total", "Leases taken or stolen by this worker.", &m.leasesTaken)
 	counter("leases_lost_total", "Leases this worker lost.", &m.leasesLost)
+	counter("events_late_total", "Events older than the newest window minus the allowed lateness, not written.", &m.late)
 	counter("subscriptions_total", "Shard subscriptions opened or renewed (enhanced fan-out).", &m.subscribed)
 	m.flushLatency = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "spk", Subsystem: "consumer", Name: "flush_seconds",
 		Help: "Time to write one batch to the aggregate table.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
@@ -123,6 +126,10 @@ func (m *Metrics) Rejected(reason string) {
 	m.rejected[reason]++
 	m.mu.Unlock()
 }
+
+// Late counts an event refused as later than the allowed lateness; it is
+// rejected too, with the reason late.
+func (m *Metrics) Late() { m.late.Add(1) }
 
 // Flushed records one batch written in d, with the rows it changed.
 func (m *Metrics) Flushed(d time.Duration, conflicts int, rows []BucketCount) {
@@ -185,6 +192,7 @@ func (m *Metrics) Snapshot() Snapshot {
 		Worker:           m.Worker,
 		Retrieval:        m.Retrieval,
 		Subscriptions:    m.subscribed.Load(),
+		Late:             m.late.Load(),
 		RecordsIn:        m.recordsIn.Load(),
 		RowsFlushed:      m.rowsFlushed.Load(),
 		Flushes:          m.flushes.Load(),

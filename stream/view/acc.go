@@ -94,15 +94,29 @@ func (a *Acc) Observe(ev Event) error {
 	}
 	next = next[:len(a.v.metrics)]
 	// First every check, so that a refused event changes nothing.
+	var (
+		lastField Path // metrics often share a field (sum, min, max, avg of bytes): parse it once
+		lastVal   Value
+		lastOK    bool
+		lastDec   *apd.Decimal
+		lastErr   error
+	)
 	for i, m := range a.v.metrics {
 		if m.Kind == Count || m.Kind == Distinct || m.Kind == Top {
 			continue
 		}
-		val, ok := ev.Get(m.Field)
+		if lastField == nil || !samePath(lastField, m.Field) {
+			lastField = m.Field
+			lastVal, lastOK = ev.Get(m.Field)
+			if lastOK {
+				lastDec, lastErr = lastVal.Decimal()
+			}
+		}
+		val, ok := lastVal, lastOK
 		if !ok {
 			continue
 		}
-		d, err := val.Decimal()
+		d, err := lastDec, lastErr
 		if err != nil {
 			detail := "aggregate only numbers, or filter such events out with where"
 			if val.kind == Number {

@@ -24,12 +24,14 @@
 //
 // The consumer, per record and per view:
 //
-//	ev, err := view.DecodeJSON(data)         // once per record, shared by views
-//	t, err := view.EventTime(ev, view.Path{"timestamp"})
+//	pk := view.NewPicker(view.Paths(views, timePath)) // once per run
+//	ev, err := pk.Pick(data)                 // once per record, shared by views
+//	t, err := view.EventTime(ev, timePath)
 //	if !v.Match(ev) { continue }
 //	keys, err := v.Keys(ev, t)               // one bucket.Key per window
-//	p := v.Project(ev)                       // the fields the metrics read
-//	for _, k := range keys { rows[k] = append(rows[k], positioned{pos, p}) }
+//	vals = v.ProjectValues(vals, ev)         // the values the metrics read
+//
+// stream/consume does this, and sink.ViewBatch keeps the rows.
 //
 // Errors are *bucket.RejectError (missing_group, missing_timestamp,
 // bad_timestamp) or, from Acc.Observe, *MetricError, whose Reject gives the

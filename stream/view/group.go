@@ -25,6 +25,21 @@ func (v *View) GroupKey(ev Event) (string, error) {
 	if len(v.groupBy) == 0 {
 		return AllGroup, nil
 	}
+	if len(v.groupBy) == 1 {
+		// The common case, without allocating: the value's text is the key.
+		val, ok := ev.Get(v.groupBy[0])
+		if !ok {
+			return "", &bucket.RejectError{Reason: bucket.MissingGroup, Detail: fmt.Sprintf("view %q: field %q is missing or not a string, number or boolean", v.def.Name, v.groupBy[0])}
+		}
+		text := val.Canonical()
+		if text == "" {
+			return "", &bucket.RejectError{Reason: bucket.MissingGroup, Detail: fmt.Sprintf("view %q: field %q is empty", v.def.Name, v.groupBy[0])}
+		}
+		if len(text) > bucket.MaxGroupBytes {
+			return "", &bucket.RejectError{Reason: bucket.MissingGroup, Detail: fmt.Sprintf("view %q: group key is %d bytes, limit %d", v.def.Name, len(text), bucket.MaxGroupBytes)}
+		}
+		return text, nil
+	}
 	texts := make([]string, len(v.groupBy))
 	for i, p := range v.groupBy {
 		val, ok := ev.Get(p)

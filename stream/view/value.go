@@ -119,6 +119,9 @@ const (
 )
 
 func parseNumber(text string) (*apd.Decimal, error) {
+	if d, ok := parseSmallNumber(text); ok {
+		return d, nil
+	}
 	if len(text) > 200 {
 		return nil, fmt.Errorf("number %.20s… is too long", text)
 	}
@@ -130,6 +133,40 @@ func parseNumber(text string) (*apd.Decimal, error) {
 		return nil, fmt.Errorf("number %s: %v", text, err)
 	}
 	return d, nil
+}
+
+// parseSmallNumber reads the common case quickly: an optional minus sign,
+// at most 18 digits and an optional fraction, no exponent. Such a number is
+// always storable (18 digits, magnitude under 1e18, at least 1e-18).
+func parseSmallNumber(text string) (*apd.Decimal, bool) {
+	i, neg := 0, false
+	if i < len(text) && text[i] == '-' {
+		neg, i = true, 1
+	}
+	var coeff int64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c >= '0' && c <= '9':
+			coeff = coeff*10 + int64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return nil, false
+		}
+	}
+	if digits == 0 || digits > 18 || dot && frac == 0 {
+		return nil, false
+	}
+	if neg {
+		coeff = -coeff
+	}
+	return apd.New(coeff, int32(-frac)), true
 }
 
 // storable reports whether DynamoDB can hold d exactly.
@@ -249,15 +286,20 @@ type Timed interface {
 }
 
 // EventTime returns the time of ev: its own if it is Timed, otherwise the
-// string at p read by bucket.ParseTime (ISO 8601; no zone means UTC). A
-// missing or unreadable time is a *bucket.RejectError.
+// field at p: a string read by bucket.ParseTime (ISO 8601; no zone means
+// UTC) or a number of milliseconds since the Unix epoch, as DynamoDB's
+// change records carry in dynamodb.ApproximateCreationDateTime. A missing or
+// unreadable time is a *bucket.RejectError.
 func EventTime(ev Event, p Path) (time.Time, error) {
 	if t, ok := ev.(Timed); ok {
 		return t.Time().UTC(), nil
 	}
 	v, ok := ev.Get(p)
-	if !ok || v.kind != String {
-		return time.Time{}, &bucket.RejectError{Reason: bucket.MissingTimestamp, Detail: fmt.Sprintf("field %q is missing or not a string", p)}
+	if !ok || (v.kind != String && v.kind != Number) {
+		return time.Time{}, &bucket.RejectError{Reason: bucket.MissingTimestamp, Detail: fmt.Sprintf("field %q is missing or not a string or a number", p)}
+	}
+	if v.kind == Number {
+		return epochMillis(v.text)
 	}
 	t, err := bucket.ParseTime(v.text)
 	if err != nil {
@@ -265,3 +307,35 @@ func EventTime(ev Event, p Path) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// epochMillis reads a number of milliseconds since 1970 (fractions allowed,
+// down to the nanosecond) within the years 1970 to 9999.
+func epochMillis(text string) (time.Time, error) {
+	bad := &bucket.RejectError{Reason: bucket.BadTimestamp, Detail: fmt.Sprintf("timestamp %s is not milliseconds since 1970 between 1970 and 9999", text)}
+	d, err := parseNumber(text)
+	if err != nil || d.Negative {
+		return time.Time{}, bad
+	}
+	var ns apd.Decimal
+	if _, err := apd.BaseContext.Mul(&ns, d, apd.New(1, 6)); err != nil {
+		return time.Time{}, bad
+	}
+	if _, err := apd.BaseContext.RoundToIntegralValue(&ns, &ns); err != nil {
+		return time.Time{}, bad
+	}
+	n, err := ns.Int64()
+	if err != nil || n > maxEpochNanos {
+		// Nanoseconds overflow int64 in 2262; later years are read to the millisecond.
+		ms, err := d.Int64()
+		if err != nil || ms > maxEpochMillis {
+			return time.Time{}, bad
+		}
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	return time.Unix(0, n).UTC(), nil
+}
+
+const (
+	maxEpochMillis = 253402300799999 // 9999-12-31T23:59:59.999Z
+	maxEpochNanos  = 1<<63 - 1
+)

@@ -2,6 +2,8 @@ package view
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,7 +42,7 @@ func (w Window) Sliding() bool { return w.Slide != 0 && w.Slide != w.Size }
 // per value of their type field.
 func DefaultDefinition() Definition {
 	return Definition{
-		Name:    "default",
+		Name:    DefaultName,
 		GroupBy: []string{bucket.DefaultGroupBy},
 		Window:  Window{Size: bucket.DefaultSize},
 		Metrics: []string{"count"},
@@ -57,6 +59,7 @@ type View struct {
 	slide   time.Duration
 	metrics []Metric
 	attrs   map[string]bool
+	fields  []Path // what the metrics read, each once
 }
 
 // Compile checks a definition and prepares it. Every error is one line that
@@ -123,6 +126,9 @@ func Compile(def Definition) (*View, error) {
 			v.attrs[a] = true
 		}
 		v.metrics = append(v.metrics, m)
+		if m.Field != nil && !slices.ContainsFunc(v.fields, func(p Path) bool { return p.String() == m.Field.String() }) {
+			v.fields = append(v.fields, m.Field)
+		}
 	}
 	return v, nil
 }
@@ -209,9 +215,45 @@ func (v *View) Keys(ev Event, t time.Time) ([]bucket.Key, error) {
 	return keys, nil
 }
 
+// KeyCache remembers the last window starts formatted for a view, so that
+// KeysCached formats a start once for the many events of one window. It
+// belongs to one goroutine.
+type KeyCache struct {
+	start time.Time
+	text  string
+}
+
+func (c *KeyCache) format(t time.Time) string {
+	if c == nil {
+		return bucket.Format(t)
+	}
+	if !t.Equal(c.start) || c.text == "" {
+		c.start, c.text = t, bucket.Format(t)
+	}
+	return c.text
+}
+
+// KeysCached is Keys that appends to dst and formats window starts through
+// cache (one per view and goroutine).
+func (v *View) KeysCached(dst []bucket.Key, ev Event, t time.Time, cache *KeyCache) ([]bucket.Key, error) {
+	g, err := v.GroupKey(ev)
+	if err != nil {
+		return dst, err
+	}
+	last := bucket.Truncate(t, v.slide)
+	n := int(v.size / v.slide)
+	for i := range n {
+		dst = append(dst, bucket.Key{Start: cache.format(last.Add(-time.Duration(n-1-i) * v.slide)), Group: g})
+	}
+	return dst, nil
+}
+
 // CompileAll compiles the views of one run. Names must differ, and so must
 // tables: rows of two views in one table would share keys. A view without a
-// Table writes to defaultTable, the run's aggregate table.
+// Table writes to defaultTable, the run's aggregate table, when it is named
+// default or is the only view; any other view without a Table writes to
+// "<defaultTable>-<name>". The compiled views report their resolved table
+// through Table and Definition.
 func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
 	views := make([]*View, 0, len(defs))
 	names := map[string]bool{}
@@ -225,7 +267,17 @@ func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
 			return nil, fmt.Errorf("view %q: another view has this name: give each view its own", d.Name)
 		}
 		names[d.Name] = true
-		t := v.Table(defaultTable)
+		t := d.Table
+		if t == "" {
+			t = defaultTable
+			if len(defs) > 1 && d.Name != DefaultName {
+				t = defaultTable + "-" + d.Name
+			}
+		}
+		if !tableNameRE.MatchString(t) {
+			return nil, fmt.Errorf("view %q: table %q is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.'): set table: to one, or rename the view", d.Name, t)
+		}
+		v.def.Table = t
 		if other, ok := tables[t]; ok {
 			return nil, fmt.Errorf("view %q: view %q already writes to table %q: give one of them its own table", d.Name, other, t)
 		}
@@ -235,7 +287,14 @@ func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
 	return views, nil
 }
 
+// DefaultName is the name of the tutorial's view, which writes to the run's
+// aggregate table.
+const DefaultName = "default"
+
+var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
+
 // Table returns the table the view writes to: its own, or defaultTable.
+// After CompileAll every view has its own.
 func (v *View) Table(defaultTable string) string {
 	if v.def.Table != "" {
 		return v.def.Table
@@ -244,17 +303,7 @@ func (v *View) Table(defaultTable string) string {
 }
 
 // Fields returns the paths the view's metrics read, each once.
-func (v *View) Fields() []Path {
-	var out []Path
-	seen := map[string]bool{}
-	for _, m := range v.metrics {
-		if m.Field != nil && !seen[m.Field.String()] {
-			seen[m.Field.String()] = true
-			out = append(out, m.Field)
-		}
-	}
-	return out
-}
+func (v *View) Fields() []Path { return v.fields }
 
 // Project copies the fields the view's metrics read out of ev. A sink keeps
 // the projections of a batch's events per row, in shard order, so that it
@@ -262,7 +311,7 @@ func (v *View) Fields() []Path {
 // says part of it was already applied.
 func (v *View) Project(ev Event) Fields {
 	f := make(Fields, len(v.metrics))
-	for _, p := range v.Fields() {
+	for _, p := range v.fields {
 		if val, ok := ev.Get(p); ok {
 			f[p.String()] = val
 		}

@@ -285,7 +285,11 @@ func TestEventTime(t *testing.T) {
 		reason bucket.Reason
 	}{
 		{mustJSON(t, `{"timestamp":"2015-06-05T12:54:43.5+02:00"}`), time.Date(2015, 6, 5, 10, 54, 43, 5e8, time.UTC), ""},
-		{mustJSON(t, `{"timestamp":5}`), time.Time{}, bucket.MissingTimestamp},
+		{mustJSON(t, `{"timestamp":1433508883064}`), time.Date(2015, 6, 5, 12, 54, 43, 64e6, time.UTC), ""},
+		{mustJSON(t, `{"timestamp":1433508883064.5}`), time.Date(2015, 6, 5, 12, 54, 43, 64500000, time.UTC), ""},
+		{mustJSON(t, `{"timestamp":253402300800000}`), time.Time{}, bucket.BadTimestamp},
+		{mustJSON(t, `{"timestamp":-1}`), time.Time{}, bucket.BadTimestamp},
+		{mustJSON(t, `{"timestamp":true}`), time.Time{}, bucket.MissingTimestamp},
 		{mustJSON(t, `{}`), time.Time{}, bucket.MissingTimestamp},
 		{mustJSON(t, `{"timestamp":"yesterday"}`), time.Time{}, bucket.BadTimestamp},
 	} {
@@ -345,18 +349,23 @@ func TestCompileAll(t *testing.T) {
 	def := func(name, table string) Definition {
 		return Definition{Name: name, Table: table, Window: Window{Size: time.Minute}, Metrics: []string{"count"}}
 	}
-	vs, err := CompileAll([]Definition{DefaultDefinition(), def("errors", "errors-table")}, "my-table")
-	if err != nil || len(vs) != 2 || vs[0].Table("my-table") != "my-table" || vs[1].Table("my-table") != "errors-table" {
+	vs, err := CompileAll([]Definition{DefaultDefinition(), def("errors", "errors-table"), def("slow", "")}, "my-table")
+	if err != nil || len(vs) != 3 || vs[0].Table("my-table") != "my-table" || vs[1].Table("my-table") != "errors-table" || vs[2].Table("") != "my-table-slow" {
 		t.Fatalf("%v, %v", vs, err)
+	}
+	// The only view writes the run's table whatever its name.
+	if vs, err := CompileAll([]Definition{def("errors", "")}, "my-table"); err != nil || vs[0].Table("") != "my-table" {
+		t.Fatalf("one view: %v, %v", vs, err)
 	}
 	for _, tt := range []struct {
 		defs []Definition
 		want string
 	}{
 		{[]Definition{def("a", ""), def("a", "t")}, `view "a": another view has this name: give each view its own`},
-		{[]Definition{def("a", ""), def("b", "")}, `view "b": view "a" already writes to table "my-table": give one of them its own table`},
-		{[]Definition{def("a", "t"), def("b", "t")}, `view "b": view "a" already writes to table "t": give one of them its own table`},
-		{[]Definition{def("a", ""), def("b", "my-table")}, `view "b": view "a" already writes to table "my-table": give one of them its own table`},
+		{[]Definition{def("default", ""), def("b", "my-table")}, `view "b": view "default" already writes to table "my-table": give one of them its own table`},
+		{[]Definition{def("a", "tt1"), def("b", "tt1")}, `view "b": view "a" already writes to table "tt1": give one of them its own table`},
+		{[]Definition{def("a", ""), def("b", "my-table-a")}, `view "b": view "a" already writes to table "my-table-a": give one of them its own table`},
+		{[]Definition{def("a", ""), def("b c", "")}, `view "b c": table "my-table-b c" is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.'): set table: to one, or rename the view`},
 		{[]Definition{def("a", ""), {Name: "b"}}, `view "b": window: give a size, such as size: 1m`},
 	} {
 		if _, err := CompileAll(tt.defs, "my-table"); err == nil || err.Error() != tt.want {

@@ -22,6 +22,29 @@ func (f *Filter) Match(ev Event) bool {
 	return f.root.eval(ev)
 }
 
+// paths calls add with the path of every comparison.
+func (f *Filter) paths(add func(Path)) {
+	if f == nil || f.root == nil {
+		return
+	}
+	var walk func(node)
+	walk = func(n node) {
+		switch x := n.(type) {
+		case andNode:
+			walk(x.l)
+			walk(x.r)
+		case orNode:
+			walk(x.l)
+			walk(x.r)
+		case notNode:
+			walk(x.x)
+		case *cmpNode:
+			add(x.path)
+		}
+	}
+	walk(f.root)
+}
+
 // String returns the filter's source text.
 func (f *Filter) String() string {
 	if f == nil {

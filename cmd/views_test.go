@@ -1,0 +1,215 @@
+package cmd
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+)
+
+func tableNames(t *testing.T, url string) []string {
+	t.Helper()
+	out, err := dynamoClient(url).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.TableNames
+}
+
+// TestRunViewErrors: a bad view is one line naming it, exit 2, and nothing
+// is created, whether it comes from flags or from spk.yaml.
+func TestRunViewErrors(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	if r := run(t, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		yaml string
+		want string
+	}{
+		{[]string{"--metric", "avg"}, "", `spk: run: view "default": metric "avg": name a field, as in avg:bytes`},
+		{[]string{"--metric", "count", "--metric", "top:path:0"}, "", `spk: run: view "default": metric "top:path:0"`},
+		{[]string{"--window", "5m", "--slide", "2m"}, "", `spk: run: view "default": window: size 5m0s is not a multiple of slide 2m0s: use a slide that divides the size, such as size 5m and slide 1m`},
+		{[]string{"--where", "status >="}, "", `spk: run: view "default": where: column 10: expected a value after ">=", such as 500, 'GET' or true, found end of filter`},
+		{[]string{"--group-by", "a..b"}, "", `spk: run: view "default": group_by: field "a..b" has an empty name between dots`},
+		{[]string{"--format", "xml"}, "", `spk: configuration: flag --format: expected json or accesslog, got "xml"`},
+		{nil, "views:\n  - name: default\n    window: {size: 1m}\n    metrics: [count]\n  - name: errors\n    window: {size: 1m}\n    metrics: [max]\n",
+			`spk: run: view "errors": metric "max": name a field, as in max:bytes`},
+		{nil, "views:\n  - name: a\n    window: {size: 1m}\n    metrics: [count]\n  - name: a\n    window: {size: 1m}\n    metrics: [count]\n",
+			`spk: run: view "a": another view has this name: give each view its own`},
+		{nil, "views:\n  - name: a\n    window: {size: 1m}\n    metric: [count]\n",
+			`field metric not found in type view.Definition`},
+		{[]string{"--metric", "count"}, "views:\n  - name: a\n    window: {size: 1m}\n    metrics: [count]\n",
+			`spk: run: --metric define one view, but `},
+	} {
+		dir := t.TempDir()
+		args := append([]string{"run", "--until-caught-up"}, c.args...)
+		if c.yaml != "" {
+			if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(c.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := runIn(t, dir, env, args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 1 {
+			t.Errorf("%v %q: code %d\n%s", c.args, c.yaml, r.code, r.stderr)
+		}
+	}
+	if got := tableNames(t, srv.URL()); len(got) != 0 {
+		t.Fatalf("refused runs created tables %v", got)
+	}
+}
+
+// TestRunViewsFromYAML runs the views of a spk.yaml over generated events:
+// each view writes its own table, and the sliding view holds every event in
+// each of its windows.
+func TestRunViewsFromYAML(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	const spkYAML = `views:
+  - name: default
+    group_by: [type]
+    window: {size: 1m}
+    metrics: [count]
+  - name: sliding
+    window: {size: 3m, slide: 1m}
+    metrics: [count, distinct:id, top:type:2]
+  - name: red
+    table: red-counts
+    where: type = 'Red'
+    window: {size: 1m}
+    metrics: [count]
+`
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(spkYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runIn(t, dir, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := runIn(t, dir, env, "generate-events", "--count", "2000", "--seed", "7", "-o", "json"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui")
+	if r.code != 0 {
+		t.Fatalf("run: %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "into my-table (view default), my-table-sliding (view sliding), red-counts (view red)") {
+		t.Errorf("first line does not name the views' tables:\n%s", r.stderr)
+	}
+	sum := func(table string) (rows int, count int64) {
+		out, err := dynamoClient(srv.URL()).Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range out.Items {
+			n, _ := strconv.ParseInt(it["Count"].(*dtypes.AttributeValueMemberN).Value, 10, 64)
+			count += n
+		}
+		return len(out.Items), count
+	}
+	_, all := sum("my-table")
+	rows, slid := sum("my-table-sliding")
+	_, red := sum("red-counts")
+	if all != 2000 || slid != 3*2000 || red == 0 || red >= all || rows == 0 {
+		t.Fatalf("default %d, sliding %d over %d rows, red %d; want 2000, 6000, some", all, slid, rows, red)
+	}
+	names := tableNames(t, srv.URL())
+	sort.Strings(names)
+	if strings.Join(names, " ") != "StreamingCountsApp my-table my-table-sliding red-counts" {
+		t.Fatalf("tables %v", names)
+	}
+	// Teardown removes the views' tables with the others.
+	r = runIn(t, dir, env, "teardown", "--yes")
+	if r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table-sliding", "deleted") || !hasRow(r.stdout, "aggregate table", "red-counts", "deleted") {
+		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestRunCountsTableChanges counts a DynamoDB table's change records, which
+// a Kinesis streaming destination delivers with their time in epoch
+// milliseconds, by event name.
+func TestRunCountsTableChanges(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL(), "SPK_STREAM_NAME", "changes", "SPK_TABLE_NAME", "change-counts")
+	if r := run(t, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	db := dynamoClient(srv.URL())
+	ctx := context.Background()
+	if r := run(t, env, "create-table", "--table", "items"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	kc := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL()), Credentials: db.Options().Credentials})
+	desc, err := kc.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("changes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EnableKinesisStreamingDestination(ctx, &dynamodb.EnableKinesisStreamingDestinationInput{TableName: aws.String("items"), StreamArn: desc.StreamDescriptionSummary.StreamARN}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		out, err := db.DescribeKinesisStreamingDestination(ctx, &dynamodb.DescribeKinesisStreamingDestinationInput{TableName: aws.String("items")})
+		if err == nil && len(out.KinesisDataStreamDestinations) == 1 && out.KinesisDataStreamDestinations[0].DestinationStatus == dtypes.DestinationStatusActive {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("destination never became ACTIVE: %v %v", out, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval; the deadline bounds it
+	}
+	put := func(version string, n int) {
+		for i := range n {
+			if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: map[string]dtypes.AttributeValue{
+				"BucketStart": &dtypes.AttributeValueMemberS{Value: "b" + strconv.Itoa(i)},
+				"EventType":   &dtypes.AttributeValueMemberS{Value: "x"},
+				"v":           &dtypes.AttributeValueMemberS{Value: version},
+			}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	put("1", 30) // 30 INSERTs
+	put("2", 12) // 12 MODIFYs
+	if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String("items"), Key: map[string]dtypes.AttributeValue{
+		"BucketStart": &dtypes.AttributeValueMemberS{Value: "b0"}, "EventType": &dtypes.AttributeValueMemberS{Value: "x"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"INSERT": 30, "MODIFY": 12, "REMOVE": 1}
+	// Delivery to the stream is asynchronous: run until every change is counted.
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		r := run(t, env, "run", "--until-caught-up", "--no-tui", "--time-field", "dynamodb.ApproximateCreationDateTime", "--group-by", "eventName", "--window", "1h")
+		if r.code != 0 {
+			t.Fatalf("run: %d\n%s", r.code, r.stderr)
+		}
+		out, err := db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("change-counts")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, it := range out.Items {
+			n, _ := strconv.ParseInt(it["Count"].(*dtypes.AttributeValueMemberN).Value, 10, 64)
+			got[it["EventType"].(*dtypes.AttributeValueMemberS).Value] += n
+			if s := it["BucketStart"].(*dtypes.AttributeValueMemberS).Value; !strings.HasSuffix(s, ":00:00.000") || !strings.HasPrefix(s, time.Now().UTC().Format("2006-01-02")) {
+				t.Fatalf("bucket %s is not this hour's", s)
+			}
+		}
+		if got["INSERT"] == want["INSERT"] && got["MODIFY"] == want["MODIFY"] && got["REMOVE"] == want["REMOVE"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("counts %v, want %v", got, want)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/spk-cli/spk/stream/view"
+)
+
+func viewFlags(args ...string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
+	fs.StringSlice("group-by", nil, "")
+	fs.StringSlice("metric", nil, "")
+	fs.Duration("window", 0, "")
+	fs.Duration("slide", 0, "")
+	fs.String("where", "", "")
+	if err := fs.Parse(args); err != nil {
+		panic(err)
+	}
+	return fs
+}
+
+// TestOneViewFromFlagsEnvAndFile: without views:, the run.* keys define
+// the one view, with spk's precedence; lists come as YAML lists, repeated
+// flags or comma lists.
+func TestOneViewFromFlagsEnvAndFile(t *testing.T) {
+	p := writeFile(t, "spk.yaml", "run:\n  group_by: [path, status]\n  metrics: [count, \"avg:bytes\"]\n  bucket_size: 5m\n")
+	l := load(t, Options{File: p})
+	defs, err := l.ViewDefinitions()
+	want := []view.Definition{{Name: "default", GroupBy: []string{"path", "status"}, Window: view.Window{Size: 5 * time.Minute}, Metrics: []string{"count", "avg:bytes"}}}
+	if err != nil || !reflect.DeepEqual(defs, want) {
+		t.Fatalf("file: %+v %v", defs, err)
+	}
+	l = load(t, Options{File: p, LookupEnv: env(map[string]string{"SPK_RUN_METRICS": "count,top:path:10", "SPK_RUN_WHERE": "status >= 500"}),
+		Flags: viewFlags("--group-by", "status", "--metric", "count", "--metric", "max:bytes", "--window", "10m", "--slide", "5m")})
+	defs, err = l.ViewDefinitions()
+	want = []view.Definition{{Name: "default", Where: "status >= 500", GroupBy: []string{"status"}, Window: view.Window{Size: 10 * time.Minute, Slide: 5 * time.Minute}, Metrics: []string{"count", "max:bytes"}}}
+	if err != nil || !reflect.DeepEqual(defs, want) {
+		t.Fatalf("flags: %+v %v", defs, err)
+	}
+	vs, err := l.RunViews()
+	if err != nil || len(vs) != 1 || vs[0].Table("") != "my-table" {
+		t.Fatalf("RunViews: %v %v", vs, err)
+	}
+}
+
+// TestViewsFromFile reads views: as docs/views.md shows them; flags that
+// define one view are refused next to them.
+func TestViewsFromFile(t *testing.T) {
+	p := writeFile(t, "spk.yaml", `table:
+  name: web
+views:
+  - name: default
+    group_by: [type]
+    window: {size: 1m}
+    metrics: [count]
+  - name: errors
+    where: status >= 500
+    group_by: [path]
+    window: {size: 5m, slide: 1m}
+    metrics: [count, "top:agent:10"]
+`)
+	l := load(t, Options{File: p})
+	vs, err := l.RunViews()
+	if err != nil || len(vs) != 2 || vs[0].Table("") != "web" || vs[1].Table("") != "web-errors" || vs[1].Definition().Window.Slide != time.Minute {
+		t.Fatalf("%v %v", vs, err)
+	}
+	l = load(t, Options{File: p, Flags: viewFlags("--metric", "count", "--where", "a = 1")})
+	if _, err := l.RunViews(); err == nil || err.Error() != "--metric, --where define one view, but "+p+" lists views: remove the flags, or edit the views in the file" {
+		t.Fatalf("flags with views: %v", err)
+	}
+	bad := writeFile(t, "spk.yaml", "views:\n  - name: a\n    windw: {size: 1m}\n")
+	if _, err := Load(Options{File: bad, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || err.Error() != "configuration: "+bad+`, line 2: key "views": field windw not found in type view.Definition` {
+		t.Fatalf("unknown view key: %v", err)
+	}
+}

@@ -1,0 +1,411 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spk-cli/spk/stream/bucket"
+	"github.com/spk-cli/spk/stream/view"
+)
+
+// ViewBatch is what one shard read for one view since the last flush: per
+// row, the positions of its records and, in the same order, what the view's
+// metrics read of each (its projection), so that the row's accumulator can
+// be rebuilt from any record on when a watermark says the ones before are in
+// the row already. The accumulator of the whole row is kept as records come,
+// so the usual write rebuilds nothing.
+type ViewBatch struct {
+	Shard   string
+	View    *view.View
+	rows    map[bucket.Key]*viewRow
+	records int
+	nf      int          // values per projection: len(View.Fields())
+	vals    []view.Value // every record's projection, nf values each
+}
+
+type viewRow struct {
+	positions []Position
+	recs      []int32   // each record's projection: vals[recs[i]*nf:][:nf]; nil when nf is 0
+	acc       *view.Acc // every record of the row
+}
+
+// NewViewBatch starts an empty batch of view v for a shard.
+func NewViewBatch(shard string, v *view.View) *ViewBatch {
+	return &ViewBatch{Shard: shard, View: v, rows: map[bucket.Key]*viewRow{}, nf: len(v.Fields())}
+}
+
+// Reset empties the batch for reuse once it is written, keeping the memory
+// its projections took.
+func (b *ViewBatch) Reset() {
+	for k, r := range b.rows {
+		if len(r.positions) == 0 {
+			delete(b.rows, k) // unused for a whole batch: the window has passed
+			continue
+		}
+		// Rows of the current windows are kept with their slices' memory.
+		r.positions, r.recs, r.acc = r.positions[:0], r.recs[:0], nil
+	}
+	b.records = 0
+	b.vals = b.vals[:0]
+}
+
+// Add puts the record at p, the event ev, in the rows keys (one per window
+// that holds it), keeping only what the view's metrics read of it.
+// Positions must come in shard order. An error is a *view.MetricError: a
+// value the view cannot aggregate. A value that is not a number is refused
+// by the first row, before any row has the record.
+func (b *ViewBatch) Add(keys []bucket.Key, p Position, ev view.Event) error {
+	start := len(b.vals)
+	b.vals = b.View.ProjectValues(b.vals, ev)
+	proj := b.View.Projection(b.vals[start:])
+	for i, k := range keys {
+		r := b.rows[k]
+		if r == nil {
+			r = &viewRow{}
+			b.rows[k] = r
+		}
+		if r.acc == nil {
+			r.acc = b.View.NewAcc()
+		}
+		if err := r.acc.Observe(proj); err != nil {
+			if i == 0 {
+				b.vals = b.vals[:start]
+			}
+			return err
+		}
+		r.positions = append(r.positions, p)
+		if b.nf > 0 {
+			r.recs = append(r.recs, int32(start/b.nf))
+		}
+	}
+	b.records++
+	return nil
+}
+
+// Records is how many records the batch holds.
+func (b *ViewBatch) Records() int { return b.records }
+
+// Rows is how many rows the batch touches.
+func (b *ViewBatch) Rows() int {
+	n := 0
+	for _, r := range b.rows {
+		if len(r.positions) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// from returns the accumulator of the row's records from the i-th on.
+func (b *ViewBatch) from(r *viewRow, i int) (*view.Acc, error) {
+	if i == 0 {
+		return r.acc, nil
+	}
+	a := b.View.NewAcc()
+	var none view.Fields
+	for j := i; j < len(r.positions); j++ {
+		var ev view.Event = none
+		if b.nf > 0 {
+			at := int(r.recs[j]) * b.nf
+			ev = b.View.Projection(b.vals[at : at+b.nf])
+		}
+		if err := a.Observe(ev); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// ApplyView writes every row of a view's batch to the table, exactly once
+// whatever the number of replays and writers. A view whose metrics all add
+// (count, sum, avg) is written as Apply writes counts: one conditional
+// UpdateItem on the shard's watermark that ADDs the new records' values. Any
+// other view reads the row (consistent read), keeps the records above the
+// row's watermark for this shard, merges them into the stored metrics and
+// writes the row back in one UpdateItem conditional on the row version it
+// read, retrying from the row a conflict returns. See docs/views.md.
+func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
+	keys := make([]bucket.Key, 0, len(b.rows))
+	for k, r := range b.rows {
+		if len(r.positions) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].Start != keys[j].Start {
+			return keys[i].Start < keys[j].Start
+		}
+		return keys[i].Group < keys[j].Group
+	})
+	par := t.Parallel
+	if par <= 0 {
+		par = 8
+	}
+	var (
+		mu       sync.Mutex
+		res      Result
+		firstErr error
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, par)
+	)
+	for _, k := range keys {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(k bucket.Key) {
+			defer func() { <-sem; wg.Done() }()
+			w := rowWriter{t: t, b: b, v: b.View, shard: b.Shard, k: k, r: b.rows[k]}
+			var u RowUpdate
+			var err error
+			if b.View.Additive() {
+				u, err = w.add(ctx)
+			} else {
+				u, err = w.merge(ctx)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			res.Conflicts += w.conflicts
+			res.Skipped += w.skipped
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			if u.Added > 0 {
+				res.Rows = append(res.Rows, u)
+			}
+		}(k)
+	}
+	wg.Wait()
+	return res, firstErr
+}
+
+// rowWriter writes one row of a view batch.
+type rowWriter struct {
+	t         *Table
+	b         *ViewBatch
+	v         *view.View
+	shard     string
+	k         bucket.Key
+	r         *viewRow
+	conflicts int
+	skipped   int
+}
+
+func (w *rowWriter) key() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		AttrBucketStart: &types.AttributeValueMemberS{Value: w.k.Start},
+		AttrEventType:   &types.AttributeValueMemberS{Value: w.k.Group},
+	}
+}
+
+func (w *rowWriter) fail(what string, err error) error {
+	return fmt.Errorf("%s row %s/%s of %q (view %q): %w", what, w.k.Start, w.k.Group, w.t.Name, w.v.Name(), err)
+}
+
+// after returns the index of the first record above the watermark in item.
+func (w *rowWriter) after(item map[string]types.AttributeValue) (int, string, error) {
+	wm, ok := item[WatermarkPrefix+w.shard].(*types.AttributeValueMemberS)
+	if !ok {
+		return 0, "", nil
+	}
+	seen, err := ParsePosition(wm.Value)
+	if err != nil {
+		return 0, "", err
+	}
+	ps := w.r.positions
+	return sort.Search(len(ps), func(i int) bool { return ps[i].Compare(seen) > 0 }), wm.Value, nil
+}
+
+// expression builds the update: SET the watermark, the timestamps and sets,
+// ADD adds; attribute names go through placeholders since metric attributes
+// may hold dots.
+func (w *rowWriter) expression(sets, adds map[string]types.AttributeValue, now string) (string, map[string]string, map[string]types.AttributeValue) {
+	names := map[string]string{"#wm": WatermarkPrefix + w.shard, "#ca": AttrCreatedAt, "#ua": AttrUpdatedAt}
+	values := map[string]types.AttributeValue{
+		":last": &types.AttributeValueMemberS{Value: w.r.positions[len(w.r.positions)-1].Encode()},
+		":now":  &types.AttributeValueMemberS{Value: now},
+	}
+	set := "SET #wm = :last, #ua = :now, #ca = if_not_exists(#ca, :now)"
+	n := 0
+	for _, attr := range sortedKeys(sets) {
+		ph := "a" + strconv.Itoa(n)
+		n++
+		names["#"+ph], values[":"+ph] = attr, sets[attr]
+		set += ", #" + ph + " = :" + ph
+	}
+	add := ""
+	for _, attr := range sortedKeys(adds) {
+		ph := "a" + strconv.Itoa(n)
+		n++
+		names["#"+ph], values[":"+ph] = attr, adds[attr]
+		if add == "" {
+			add = " ADD "
+		} else {
+			add += ", "
+		}
+		add += "#" + ph + " :" + ph
+	}
+	return set + add, names, values
+}
+
+func sortedKeys(m map[string]types.AttributeValue) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// add is the additive write: Apply's protocol with the view's ADDs.
+func (w *rowWriter) add(ctx context.Context) (RowUpdate, error) {
+	ps := w.r.positions
+	const below = "attribute_not_exists(#wm) OR #wm < :g"
+	cond, guard, from := below, ps[0].Encode(), 0
+	for {
+		acc, err := w.b.from(w.r, from)
+		if err != nil {
+			return RowUpdate{}, w.fail("aggregate", err)
+		}
+		now := w.t.now()
+		update, names, values := w.expression(nil, acc.Additions(), now)
+		values[":g"] = &types.AttributeValueMemberS{Value: guard}
+		out, err := w.t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                           aws.String(w.t.Name),
+			Key:                                 w.key(),
+			UpdateExpression:                    aws.String(update),
+			ConditionExpression:                 aws.String(cond),
+			ExpressionAttributeNames:            names,
+			ExpressionAttributeValues:           values,
+			ReturnValues:                        types.ReturnValueUpdatedNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			total, _ := strconv.ParseInt(numAttr(out.Attributes[AttrCount]), 10, 64)
+			w.skipped = from
+			return RowUpdate{Key: w.k, Added: int64(len(ps) - from), Total: total, Updated: now}, nil
+		}
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return RowUpdate{}, w.fail("update", err)
+		}
+		w.conflicts++
+		item := ccf.Item
+		if item == nil {
+			if item, err = w.read(ctx); err != nil {
+				return RowUpdate{}, err
+			}
+		}
+		i, wm, err := w.after(item)
+		if err != nil {
+			return RowUpdate{}, w.fail("read", err)
+		}
+		if wm == "" { // the row was deleted: everything again
+			cond, guard, from = below, ps[0].Encode(), 0
+			continue
+		}
+		if i == len(ps) {
+			w.skipped = len(ps)
+			return RowUpdate{Key: w.k}, nil
+		}
+		cond, guard, from = "#wm = :g", wm, i
+	}
+}
+
+func (w *rowWriter) read(ctx context.Context) (map[string]types.AttributeValue, error) {
+	got, err := w.t.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(w.t.Name), Key: w.key(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, w.fail("read", err)
+	}
+	return got.Item, nil
+}
+
+// merge is the read-modify-write of views with min, max, distinct or top.
+func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
+	ps := w.r.positions
+	item, err := w.read(ctx)
+	if err != nil {
+		return RowUpdate{}, err
+	}
+	for {
+		from, _, err := w.after(item)
+		if err != nil {
+			return RowUpdate{}, w.fail("read", err)
+		}
+		if from == len(ps) {
+			w.skipped = len(ps)
+			return RowUpdate{Key: w.k}, nil
+		}
+		fresh, err := w.b.from(w.r, from)
+		if err != nil {
+			return RowUpdate{}, w.fail("aggregate", err)
+		}
+		merged, err := w.v.DecodeItem(item)
+		if err != nil {
+			return RowUpdate{}, w.fail("read", err)
+		}
+		if err := merged.Merge(fresh); err != nil {
+			return RowUpdate{}, w.fail("merge", err)
+		}
+		sets, err := merged.Replacements()
+		if err != nil {
+			return RowUpdate{}, w.fail("encode", err)
+		}
+		cond := "attribute_not_exists(#ver)"
+		version := int64(0)
+		if v, ok := item[view.AttrVersion].(*types.AttributeValueMemberN); ok {
+			if version, err = strconv.ParseInt(v.Value, 10, 64); err != nil {
+				return RowUpdate{}, w.fail("read", fmt.Errorf("row version %q is not a number", v.Value))
+			}
+			cond = "#ver = :ver"
+		}
+		now := w.t.now()
+		update, names, values := w.expression(sets, fresh.Additions(), now)
+		update = "SET #ver = :next, " + update[len("SET "):]
+		names["#ver"] = view.AttrVersion
+		values[":next"] = num(version + 1)
+		if cond != "attribute_not_exists(#ver)" {
+			values[":ver"] = num(version)
+		}
+		out, err := w.t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                           aws.String(w.t.Name),
+			Key:                                 w.key(),
+			UpdateExpression:                    aws.String(update),
+			ConditionExpression:                 aws.String(cond),
+			ExpressionAttributeNames:            names,
+			ExpressionAttributeValues:           values,
+			ReturnValues:                        types.ReturnValueUpdatedNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			total, _ := strconv.ParseInt(numAttr(out.Attributes[AttrCount]), 10, 64)
+			w.skipped = from
+			return RowUpdate{Key: w.k, Added: int64(len(ps) - from), Total: total, Updated: now}, nil
+		}
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return RowUpdate{}, w.fail("update", err)
+		}
+		// Another writer changed the row since it was read: start again
+		// from the row as it is now.
+		w.conflicts++
+		if item = ccf.Item; item == nil {
+			if item, err = w.read(ctx); err != nil {
+				return RowUpdate{}, err
+			}
+		}
+	}
+}
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
