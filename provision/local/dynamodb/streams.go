@@ -15,7 +15,7 @@ import (
 // A table's DynamoDB stream lives in bbolt next to its items. Each stream
 // (one per enabling: re-enabling makes a new one) is a nested bucket of
 // streamsBucket named by its ARN, holding its meta, its shards and its
-// records. streamOfBucket maps a table's ID to the stream its writes go
+// number in the shared record log (streams_log.go). streamOfBucket maps a table's ID to the stream its writes go
 // to: the committer reads it inside each write's own transaction, so the
 // write path never needs Service.mu (UpdateTable holds it while it waits
 // for a bbolt write) and a write is recorded exactly when it commits after
@@ -25,9 +25,8 @@ var (
 	streamsBucket  = []byte("dynamodb/streams")
 	streamOfBucket = []byte("dynamodb/stream-of")
 
-	streamMetaKey    = []byte("meta")
-	streamShardsKey  = []byte("shards")
-	streamRecordsKey = []byte("records")
+	streamMetaKey   = []byte("meta")
+	streamShardsKey = []byte("shards")
 )
 
 const (
@@ -118,7 +117,8 @@ func newShardID(now time.Time) string {
 
 // streamBuckets is one stream's nested buckets inside a transaction.
 type streamBuckets struct {
-	root, shards, records *bolt.Bucket
+	root, shards *bolt.Bucket
+	records      *recordLog
 }
 
 func openStream(tx *bolt.Tx, arn string) *streamBuckets {
@@ -130,7 +130,11 @@ func openStream(tx *bolt.Tx, arn string) *streamBuckets {
 	if root == nil {
 		return nil
 	}
-	return &streamBuckets{root: root, shards: root.Bucket(streamShardsKey), records: root.Bucket(streamRecordsKey)}
+	records := openRecordLog(tx, root)
+	if records == nil {
+		return nil
+	}
+	return &streamBuckets{root: root, shards: root.Bucket(streamShardsKey), records: records}
 }
 
 func (sb *streamBuckets) meta() (streamMeta, error) {
@@ -264,7 +268,7 @@ func startStream(tx *bolt.Tx, m *tableMeta, viewType string, now time.Time, read
 	if sb.shards, err = root.CreateBucket(streamShardsKey); err != nil {
 		return err
 	}
-	if sb.records, err = root.CreateBucket(streamRecordsKey); err != nil {
+	if sb.records, err = newRecordLog(tx, root); err != nil {
 		return err
 	}
 	sm := streamMeta{Arn: arn, Label: label, TableName: m.TableName, TableID: m.TableID, ViewType: viewType,

@@ -45,6 +45,9 @@ func (s *Service) maintainStreams(tx *bolt.Tx) error {
 			return err
 		}
 		if sm.expired(now) {
+			if err := sb.records.drop(); err != nil {
+				return err
+			}
 			if err := top.DeleteBucket([]byte(arn)); err != nil {
 				return err
 			}

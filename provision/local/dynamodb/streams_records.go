@@ -35,7 +35,7 @@ func (s *Service) appendStreamRecord(tx *bolt.Tx, c *itemChange) error {
 	}
 	v := binary.BigEndian.AppendUint64(nil, uint64(now.UnixMilli()))
 	v = s.appendRecordJSON(v, c, viewType, seq, now.Unix())
-	return sb.records.Put(seqKey(seq), v)
+	return sb.records.Put(seq, v)
 }
 
 // appendRecordJSON renders a stream record as GetRecords returns it.

@@ -3,6 +3,7 @@ package dynamodb_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -668,5 +669,38 @@ func TestStreamRecordsFromPartiQL(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestStreamsKeepTheirOwnRecords interleaves writes to two tables with
+// streams: each stream holds its own table's records, in order, and none of
+// the other's (the streams share one record log in the store).
+func TestStreamsKeepTheirOwnRecords(t *testing.T) {
+	skipOn(t, noStreams, "dynalite")
+	c := newClient(t)
+	sc := streamsClientFor(endpoint)
+	a, arnA := streamTable(t, c, types.StreamViewTypeKeysOnly)
+	b, arnB := streamTable(t, c, types.StreamViewTypeKeysOnly)
+	for i := range 20 {
+		table := a
+		if i%3 == 0 {
+			table = b
+		}
+		put(t, c, table, item{"pk": s(table), "sk": s(fmt.Sprintf("%02d", i))})
+	}
+	for _, st := range []struct{ table, arn string }{{a, arnA}, {b, arnB}} {
+		var got, want []string
+		for i := range 20 {
+			if (i%3 == 0) == (st.table == b) {
+				want = append(want, st.table+"/"+fmt.Sprintf("%02d", i))
+			}
+		}
+		for _, r := range readStream(t, sc, st.arn) {
+			keys := dynItem(r.Dynamodb.Keys)
+			got = append(got, strOf(t, keys["pk"])+"/"+strOf(t, keys["sk"]))
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("stream of %s holds %v, want %v", st.table, got, want)
+		}
 	}
 }

@@ -136,7 +136,7 @@ func (s *Service) load() error {
 		if _, err := tx.CreateBucketIfNotExists(tokensBucket); err != nil {
 			return fmt.Errorf("dynamodb: create tokens bucket: %w", err)
 		}
-		for _, name := range [][]byte{streamsBucket, streamOfBucket} {
+		for _, name := range [][]byte{streamsBucket, streamOfBucket, streamRecordsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("dynamodb: create %s bucket: %w", name, err)
 			}
