@@ -139,6 +139,31 @@ func (b *Bucketer) Key(data []byte) (Key, error) {
 // KeyTime is Key that also returns the event's time, which is set when the
 // event is accepted or rejected only for its group (MissingGroup).
 func (b *Bucketer) KeyTime(data []byte) (Key, time.Time, error) {
+	return b.KeyTimeCached(data, nil)
+}
+
+// StartCache remembers the last window start formatted, so that a reader
+// formats a start once for the many events of one window. It belongs to one
+// goroutine; its zero value is empty.
+type StartCache struct {
+	start time.Time
+	text  string
+}
+
+// Format returns Format(t), from the cache when t is the last start.
+func (c *StartCache) Format(t time.Time) string {
+	if c == nil {
+		return Format(t)
+	}
+	if c.text == "" || !t.Equal(c.start) {
+		c.start, c.text = t, Format(t)
+	}
+	return c.text
+}
+
+// KeyTimeCached is KeyTime formatting window starts through cache (nil: no
+// cache).
+func (b *Bucketer) KeyTimeCached(data []byte, cache *StartCache) (Key, time.Time, error) {
 	if b.MaxBytes > 0 && len(data) > b.MaxBytes {
 		return Key{}, time.Time{}, &RejectError{Oversized, fmt.Sprintf("%d bytes, limit %d", len(data), b.MaxBytes)}
 	}
@@ -165,7 +190,7 @@ func (b *Bucketer) KeyTime(data []byte) (Key, time.Time, error) {
 	if len(gv) > MaxGroupBytes {
 		return Key{}, t, &RejectError{MissingGroup, fmt.Sprintf("field %q is %d bytes, limit %d", b.GroupBy, len(gv), MaxGroupBytes)}
 	}
-	return Key{Start: Format(Truncate(t, b.Size)), Group: gv}, t, nil
+	return Key{Start: cache.Format(Truncate(t, b.Size)), Group: gv}, t, nil
 }
 
 func fieldProblem(name string, found bool) string {

@@ -21,17 +21,18 @@ import (
 
 // Consumer reads a stream into the aggregate table. Create it with New.
 type Consumer struct {
-	opts     Options
-	log      *slog.Logger
-	leases   *lease.Table
-	coord    *lease.Coordinator
-	fast     *fastView      // the tutorial's view, when configured, on its fast path
-	generic  []*genericView // every other view
-	timePath view.Path
-	picker   *view.Picker // the fields the generic views read from JSON records
-	metrics  *metrics.Metrics
-	rejects  *rejectLog
-	reading  chan struct{} // semaphore: pages being decoded and counted
+	opts         Options
+	log          *slog.Logger
+	leases       *lease.Table
+	coord        *lease.Coordinator
+	fast         *fastView      // the tutorial's view, when configured, on its fast path
+	generic      []*genericView // every other view
+	timePath     view.Path
+	picker       *view.Picker // the fields the generic views read from JSON records
+	pickerNoTime *view.Picker // the same without the time field
+	metrics      *metrics.Metrics
+	rejects      *rejectLog
+	reading      chan struct{} // semaphore: pages being decoded and counted
 
 	consumerARN string                                                                      // the registered stream consumer, with FanOut
 	subscribe   func(context.Context, *kinesis.SubscribeToShardInput) (subscription, error) // subscribeToShard; replaced in tests

@@ -54,9 +54,10 @@ type reader struct {
 	// newest is, per view (the fast one last), the newest window seen, for
 	// AllowedLateness.
 	newest   []time.Time
-	keys     []bucket.Key    // reused for each record's rows
-	picked   view.Picked     // reused for each record's fields
-	keyCache []view.KeyCache // per generic view
+	keys     []bucket.Key      // reused for each record's rows
+	picked   view.Picked       // reused for each record's fields
+	keyCache []view.KeyCache   // per generic view
+	start    bucket.StartCache // the fast view's last window start
 	atTip    atomic.Bool
 }
 
@@ -316,7 +317,7 @@ func (r *reader) addOne(p sink.Position, data []byte) {
 	kept := false
 	var known time.Time // the event time, when the fast path read it
 	if f := c.fast; f != nil {
-		k, t, err := f.bucketer.KeyTime(data)
+		k, t, err := f.bucketer.KeyTimeCached(data, &r.start)
 		known = t
 		var rej *bucket.RejectError
 		switch {

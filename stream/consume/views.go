@@ -100,6 +100,9 @@ func (c *Consumer) setupViews() {
 		views = append(views, g.v)
 	}
 	c.picker = view.NewPicker(view.Paths(views, c.timePath))
+	// With the tutorial's view the time is usually known from its scan:
+	// the fields are then picked without it.
+	c.pickerNoTime = view.NewPicker(view.Paths(views))
 }
 
 func hasCount(v *view.View) bool {
@@ -146,17 +149,23 @@ func (c *Consumer) decode(data []byte, valid bool, known time.Time, buf *view.Pi
 		}
 		ev = e
 	} else {
-		var j view.Picked
 		var err error
-		if valid {
-			j, err = c.picker.PickValid(data, buf)
-		} else {
+		switch {
+		case valid && !known.IsZero():
+			// The event is the reused buf itself: no copy into an interface.
+			*buf, err = c.pickerNoTime.PickValid(data, buf)
+			ev = buf
+		case valid:
+			*buf, err = c.picker.PickValid(data, buf)
+			ev = buf
+		default:
+			var j view.Picked
 			j, err = c.picker.Pick(data)
+			ev = j
 		}
 		if err != nil {
 			return nil, time.Time{}, &bucket.RejectError{Reason: bucket.NotJSON, Detail: err.Error()}
 		}
-		ev = j
 	}
 	if !known.IsZero() {
 		// The tutorial's view read the same field (fast views need the

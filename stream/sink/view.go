@@ -27,8 +27,9 @@ type ViewBatch struct {
 	View    *view.View
 	rows    map[bucket.Key]*viewRow
 	records int
-	nf      int          // values per projection: len(View.Fields())
-	vals    []view.Value // every record's projection, nf values each
+	nf      int             // values per projection: len(View.Fields())
+	vals    []view.Value    // every record's projection, nf values each
+	proj    view.Projection // the record being added, offered to rows by pointer (no copy into an interface)
 }
 
 type viewRow struct {
@@ -65,7 +66,7 @@ func (b *ViewBatch) Reset() {
 func (b *ViewBatch) Add(keys []bucket.Key, p Position, ev view.Event) error {
 	start := len(b.vals)
 	b.vals = b.View.ProjectValues(b.vals, ev)
-	proj := b.View.Projection(b.vals[start:])
+	b.proj = b.View.Projection(b.vals[start:])
 	for i, k := range keys {
 		r := b.rows[k]
 		if r == nil {
@@ -75,7 +76,7 @@ func (b *ViewBatch) Add(keys []bucket.Key, p Position, ev view.Event) error {
 		if r.acc == nil {
 			r.acc = b.View.NewAcc()
 		}
-		if err := r.acc.Observe(proj); err != nil {
+		if err := r.acc.Observe(&b.proj); err != nil {
 			if i == 0 {
 				b.vals = b.vals[:start]
 			}
@@ -87,6 +88,7 @@ func (b *ViewBatch) Add(keys []bucket.Key, p Position, ev view.Event) error {
 		}
 	}
 	b.records++
+	b.proj = view.Projection{}
 	return nil
 }
 

@@ -100,6 +100,7 @@ func (a *Acc) Observe(ev Event) error {
 		lastOK    bool
 		lastDec   *apd.Decimal
 		lastErr   error
+		small     apd.Decimal // lastDec, when small
 	)
 	for i, m := range a.v.metrics {
 		if m.Kind == Count || m.Kind == Distinct || m.Kind == Top {
@@ -109,7 +110,7 @@ func (a *Acc) Observe(ev Event) error {
 			lastField = m.Field
 			lastVal, lastOK = ev.Get(m.Field)
 			if lastOK {
-				lastDec, lastErr = lastVal.Decimal()
+				lastDec, lastErr = lastVal.decimalInto(&small)
 			}
 		}
 		val, ok := lastVal, lastOK

@@ -100,7 +100,9 @@ func join(s []string) string {
 // TestSmallNumbers: the quick reading of plain decimals agrees with apd's.
 func TestSmallNumbers(t *testing.T) {
 	for _, s := range []string{"0", "-0", "7", "-12.50", "0.001", "123456789012345678", "1234567890123456789", "1.", ".5", "1e3", "-", "12a", "00012.3400", "-0.0"} {
-		d, ok := parseSmallNumber(s)
+		d := new(apd.Decimal)
+		d.Set(apd.New(-99, 3)) // reused: nothing of it may remain
+		ok := parseSmallNumber(s, d)
 		want, _, err := apd.NewFromString(s)
 		switch {
 		case ok && (err != nil || d.Cmp(want) != 0 || d.Exponent != want.Exponent):

@@ -119,8 +119,9 @@ const (
 )
 
 func parseNumber(text string) (*apd.Decimal, error) {
-	if d, ok := parseSmallNumber(text); ok {
-		return d, nil
+	var small apd.Decimal
+	if parseSmallNumber(text, &small) {
+		return &small, nil
 	}
 	if len(text) > 200 {
 		return nil, fmt.Errorf("number %.20s… is too long", text)
@@ -138,7 +139,7 @@ func parseNumber(text string) (*apd.Decimal, error) {
 // parseSmallNumber reads the common case quickly: an optional minus sign,
 // at most 18 digits and an optional fraction, no exponent. Such a number is
 // always storable (18 digits, magnitude under 1e18, at least 1e-18).
-func parseSmallNumber(text string) (*apd.Decimal, bool) {
+func parseSmallNumber(text string, d *apd.Decimal) bool {
 	i, neg := 0, false
 	if i < len(text) && text[i] == '-' {
 		neg, i = true, 1
@@ -157,16 +158,26 @@ func parseSmallNumber(text string) (*apd.Decimal, bool) {
 		case c == '.' && !dot && digits > 0:
 			dot = true
 		default:
-			return nil, false
+			return false
 		}
 	}
 	if digits == 0 || digits > 18 || dot && frac == 0 {
-		return nil, false
+		return false
 	}
 	if neg {
 		coeff = -coeff
 	}
-	return apd.New(coeff, int32(-frac)), true
+	d.SetFinite(coeff, int32(-frac))
+	return true
+}
+
+// decimalInto is Decimal reading the common small numbers into d without
+// allocating; it returns d or another decimal holding the value.
+func (v Value) decimalInto(d *apd.Decimal) (*apd.Decimal, error) {
+	if v.kind == Number && parseSmallNumber(v.text, d) {
+		return d, nil
+	}
+	return v.Decimal()
 }
 
 // storable reports whether DynamoDB can hold d exactly.
