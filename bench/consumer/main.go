@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"sort"
@@ -390,6 +391,10 @@ func runChild(url, stream, table string, retrieval consume.Retrieval, set string
 			defer func() { trace.Stop(); f.Close() }()
 		}
 	}
+	if path := os.Getenv("SPK_BENCH_HEAPPROFILE"); path != "" {
+		stop := peakHeapProfile(path + "." + string(retrieval))
+		defer stop()
+	}
 	e := endpointtest.Endpoints{KinesisURL: url, DynamoDBURL: url}
 	kc, db := e.Clients()
 	views, err := benchViews(set, table)
@@ -413,6 +418,38 @@ func runChild(url, stream, table string, retrieval consume.Retrieval, set string
 	rep := childReport{Records: c.Snapshot().RecordsIn, Seconds: time.Since(t0).Seconds(), VmHWMKB: vmHWM()}
 	json.NewEncoder(os.Stdout).Encode(rep)
 	return 0
+}
+
+// peakHeapProfile writes a heap profile to path each time the heap in use
+// reaches a new peak (checked every 50ms), until stop is called: the
+// profile left is the one nearest to the process's peak memory.
+func peakHeapProfile(path string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var peak uint64
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse <= peak {
+				continue
+			}
+			peak = ms.HeapInuse
+			if f, err := os.Create(path); err == nil {
+				pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 func vmHWM() int64 {
