@@ -112,3 +112,25 @@ func TestSmallNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestStorableQuick: the quick check of small coefficients agrees with the
+// reduced one.
+func TestStorableQuick(t *testing.T) {
+	slow := func(d *apd.Decimal) bool {
+		var r apd.Decimal
+		r.Reduce(d)
+		if r.IsZero() {
+			return true
+		}
+		adj := int64(r.Exponent) + r.NumDigits() - 1
+		return r.NumDigits() <= maxDigits && adj >= minExponent && adj <= maxExponent
+	}
+	for _, c := range []int64{0, 1, -1, 10, 1000, 123456789, -99999, 1 << 62, -(1 << 62)} {
+		for _, e := range []int32{-200, -150, -131, -130, -129, -100, -20, 0, 20, 100, 120, 125, 126, 130, 200} {
+			d := apd.New(c, e)
+			if got := storable(d) == nil; got != slow(d) {
+				t.Errorf("%s: storable %v, reduced check %v", d, got, slow(d))
+			}
+		}
+	}
+}

@@ -182,6 +182,22 @@ func (v Value) decimalInto(d *apd.Decimal) (*apd.Decimal, error) {
 
 // storable reports whether DynamoDB can hold d exactly.
 func storable(d *apd.Decimal) error {
+	if d.Form == apd.Finite && d.Coeff.IsUint64() {
+		// The common case, without reducing: a coefficient of at most 20
+		// digits, and reducing (dropping trailing zeros) changes neither
+		// whether it is zero nor the adjusted exponent.
+		c := d.Coeff.Uint64()
+		if c == 0 {
+			return nil
+		}
+		digits := int64(1)
+		for ; c >= 10; c /= 10 {
+			digits++
+		}
+		if adj := int64(d.Exponent) + digits - 1; adj >= minExponent && adj <= maxExponent {
+			return nil
+		}
+	}
 	var r apd.Decimal
 	r.Reduce(d)
 	if r.IsZero() {
