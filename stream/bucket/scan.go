@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
+
+	"github.com/spk-cli/spk/internal/jsonscan"
 )
 
 // field is what the scanner found for one wanted key.
@@ -27,20 +29,20 @@ func scanObject(data []byte, k1, k2 string) (f1, f2 field, err error) {
 		return f1, f2, errNotObject
 	}
 	// From here on data is valid JSON, so the scan can be simple.
-	i := skipSpace(data, 0)
+	i := jsonscan.SkipSpace(data, 0)
 	if data[i] != '{' {
 		return f1, f2, errNotObject
 	}
-	i = skipSpace(data, i+1)
+	i = jsonscan.SkipSpace(data, i+1)
 	if data[i] == '}' {
 		return f1, f2, nil
 	}
 	for {
-		kEnd := endOfString(data, i)
+		kEnd := jsonscan.EndOfString(data, i)
 		key := data[i:kEnd]
-		i = skipSpace(data, kEnd)
-		i = skipSpace(data, i+1) // ':'
-		vEnd := endOfValue(data, i)
+		i = jsonscan.SkipSpace(data, kEnd)
+		i = jsonscan.SkipSpace(data, i+1) // ':'
+		vEnd := jsonscan.EndOfValue(data, i)
 		val := data[i:vEnd]
 		if matches(key, k1) {
 			f1 = field{true, val}
@@ -48,63 +50,12 @@ func scanObject(data []byte, k1, k2 string) (f1, f2 field, err error) {
 		if matches(key, k2) {
 			f2 = field{true, val}
 		}
-		i = skipSpace(data, vEnd)
+		i = jsonscan.SkipSpace(data, vEnd)
 		if data[i] == '}' {
 			return f1, f2, nil
 		}
-		i = skipSpace(data, i+1) // ','
+		i = jsonscan.SkipSpace(data, i+1) // ','
 	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// endOfString returns the index after the string starting at b[i] == '"'.
-func endOfString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return len(b)
-}
-
-// endOfValue returns the index after the value starting at b[i].
-func endOfValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return endOfString(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = endOfString(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return len(b)
-	}
-	for ; i < len(b); i++ { // number, true, false, null
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-	}
-	return len(b)
 }
 
 // matches reports whether the quoted JSON key equals name.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
+
+	"github.com/spk-cli/spk/internal/jsonscan"
 )
 
 // Picker reads from JSON records only the fields a set of views use (their
@@ -97,7 +99,7 @@ func (p *Picker) Pick(data []byte) (Picked, error) {
 // of the record checked it), which saves checking it again. When into is
 // not nil its values are reused: the previous Picked from it is overwritten.
 func (p *Picker) PickValid(data []byte, into *Picked) (Picked, error) {
-	i := skipSpace(data, 0)
+	i := jsonscan.SkipSpace(data, 0)
 	if data[i] != '{' {
 		return Picked{}, errNotObject
 	}
@@ -118,15 +120,15 @@ func (p *Picker) PickValid(data []byte, into *Picked) (Picked, error) {
 // object scans the valid object starting at data[i] == '{' and returns the
 // index after it.
 func (e *Picked) object(data []byte, i int, n *pickNode) int {
-	i = skipSpace(data, i+1)
+	i = jsonscan.SkipSpace(data, i+1)
 	if data[i] == '}' {
 		return i + 1
 	}
 	for {
-		kEnd := endOfString(data, i)
+		kEnd := jsonscan.EndOfString(data, i)
 		key := data[i:kEnd]
-		i = skipSpace(data, kEnd)
-		i = skipSpace(data, i+1) // ':'
+		i = jsonscan.SkipSpace(data, kEnd)
+		i = jsonscan.SkipSpace(data, i+1) // ':'
 		var c *pickNode
 		if n != nil && n.children != nil {
 			if inner := key[1 : len(key)-1]; bytes.IndexByte(inner, '\\') < 0 {
@@ -143,16 +145,16 @@ func (e *Picked) object(data []byte, i int, n *pickNode) int {
 				e.vals[c.leaf] = Value{} // an object is no value
 			}
 		default:
-			vEnd = endOfValue(data, i)
+			vEnd = jsonscan.EndOfValue(data, i)
 			if c != nil && c.leaf >= 0 {
 				e.vals[c.leaf] = scalar(data[i:vEnd])
 			}
 		}
-		i = skipSpace(data, vEnd)
+		i = jsonscan.SkipSpace(data, vEnd)
 		if data[i] == '}' {
 			return i + 1
 		}
-		i = skipSpace(data, i+1) // ','
+		i = jsonscan.SkipSpace(data, i+1) // ','
 	}
 }
 
@@ -205,57 +207,6 @@ func (e Picked) Get(path Path) (Value, bool) {
 	}
 	v := e.vals[n.leaf]
 	return v, v.kind != 0
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// endOfString returns the index after the string starting at b[i] == '"'.
-func endOfString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return len(b)
-}
-
-// endOfValue returns the index after the valid value starting at b[i].
-func endOfValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return endOfString(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = endOfString(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return len(b)
-	}
-	for ; i < len(b); i++ { // number, true, false, null
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-	}
-	return len(b)
 }
 
 // Projection is what a view's metrics read of one event, compact: the
