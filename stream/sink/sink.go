@@ -138,6 +138,16 @@ func (t *Table) Apply(ctx context.Context, b *Batch) (Result, error) {
 	for k := range b.rows {
 		keys = append(keys, k)
 	}
+	return t.writeRows(keys, func(k bucket.Key) (RowUpdate, int, int, error) {
+		return t.applyRow(ctx, b.Shard, k, b.rows[k].positions)
+	})
+}
+
+// writeRows writes the rows of keys, in bucket then group order, at most
+// t.Parallel at a time, and sums up what write reports for each: the row
+// written, the conditional writes refused and the records skipped. It
+// returns the first error once every started write has finished.
+func (t *Table) writeRows(keys []bucket.Key, write func(bucket.Key) (u RowUpdate, conflicts, skipped int, err error)) (Result, error) {
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].Start != keys[j].Start {
 			return keys[i].Start < keys[j].Start
@@ -160,7 +170,7 @@ func (t *Table) Apply(ctx context.Context, b *Batch) (Result, error) {
 		wg.Add(1)
 		go func(k bucket.Key) {
 			defer func() { <-sem; wg.Done() }()
-			u, conflicts, skipped, err := t.applyRow(ctx, b.Shard, k, b.rows[k].positions)
+			u, conflicts, skipped, err := write(k)
 			mu.Lock()
 			defer mu.Unlock()
 			res.Conflicts += conflicts

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -141,53 +140,17 @@ func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 			keys = append(keys, k)
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].Start != keys[j].Start {
-			return keys[i].Start < keys[j].Start
+	return t.writeRows(keys, func(k bucket.Key) (RowUpdate, int, int, error) {
+		w := rowWriter{t: t, b: b, v: b.View, shard: b.Shard, k: k, r: b.rows[k]}
+		var u RowUpdate
+		var err error
+		if b.View.Additive() {
+			u, err = w.add(ctx)
+		} else {
+			u, err = w.merge(ctx)
 		}
-		return keys[i].Group < keys[j].Group
+		return u, w.conflicts, w.skipped, err
 	})
-	par := t.Parallel
-	if par <= 0 {
-		par = 8
-	}
-	var (
-		mu       sync.Mutex
-		res      Result
-		firstErr error
-		wg       sync.WaitGroup
-		sem      = make(chan struct{}, par)
-	)
-	for _, k := range keys {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(k bucket.Key) {
-			defer func() { <-sem; wg.Done() }()
-			w := rowWriter{t: t, b: b, v: b.View, shard: b.Shard, k: k, r: b.rows[k]}
-			var u RowUpdate
-			var err error
-			if b.View.Additive() {
-				u, err = w.add(ctx)
-			} else {
-				u, err = w.merge(ctx)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			res.Conflicts += w.conflicts
-			res.Skipped += w.skipped
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			if u.Added > 0 {
-				res.Rows = append(res.Rows, u)
-			}
-		}(k)
-	}
-	wg.Wait()
-	return res, firstErr
 }
 
 // rowWriter writes one row of a view batch.
