@@ -153,6 +153,33 @@ func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 	})
 }
 
+// write sends one conditional UpdateItem of the row, counting the records
+// from..n of the batch. A refused condition is returned as ccf (with the row
+// as it was, when DynamoDB returned it) for the caller to retry; any other
+// failure is err.
+func (w *rowWriter) write(ctx context.Context, update, cond string, names map[string]string, values map[string]types.AttributeValue, now string, from, n int) (RowUpdate, *types.ConditionalCheckFailedException, error) {
+	out, err := w.t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                           aws.String(w.t.Name),
+		Key:                                 w.key(),
+		UpdateExpression:                    aws.String(update),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueUpdatedNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		total, _ := strconv.ParseInt(numAttr(out.Attributes[AttrCount]), 10, 64)
+		w.skipped = from
+		return RowUpdate{Key: w.k, Added: int64(n - from), Total: total, Updated: now}, nil, nil
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return RowUpdate{}, nil, w.fail("update", err)
+	}
+	return RowUpdate{}, ccf, nil
+}
+
 // rowWriter writes one row of a view batch.
 type rowWriter struct {
 	t         *Table
@@ -244,24 +271,9 @@ func (w *rowWriter) add(ctx context.Context) (RowUpdate, error) {
 		now := w.t.now()
 		update, names, values := w.expression(nil, acc.Additions(), now)
 		values[":g"] = &types.AttributeValueMemberS{Value: guard}
-		out, err := w.t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                           aws.String(w.t.Name),
-			Key:                                 w.key(),
-			UpdateExpression:                    aws.String(update),
-			ConditionExpression:                 aws.String(cond),
-			ExpressionAttributeNames:            names,
-			ExpressionAttributeValues:           values,
-			ReturnValues:                        types.ReturnValueUpdatedNew,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		})
-		if err == nil {
-			total, _ := strconv.ParseInt(numAttr(out.Attributes[AttrCount]), 10, 64)
-			w.skipped = from
-			return RowUpdate{Key: w.k, Added: int64(len(ps) - from), Total: total, Updated: now}, nil
-		}
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
-			return RowUpdate{}, w.fail("update", err)
+		u, ccf, err := w.write(ctx, update, cond, names, values, now, from, len(ps))
+		if ccf == nil {
+			return u, err
 		}
 		w.conflicts++
 		item := ccf.Item
@@ -341,24 +353,9 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 		if cond != "attribute_not_exists(#ver)" {
 			values[":ver"] = num(version)
 		}
-		out, err := w.t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                           aws.String(w.t.Name),
-			Key:                                 w.key(),
-			UpdateExpression:                    aws.String(update),
-			ConditionExpression:                 aws.String(cond),
-			ExpressionAttributeNames:            names,
-			ExpressionAttributeValues:           values,
-			ReturnValues:                        types.ReturnValueUpdatedNew,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		})
-		if err == nil {
-			total, _ := strconv.ParseInt(numAttr(out.Attributes[AttrCount]), 10, 64)
-			w.skipped = from
-			return RowUpdate{Key: w.k, Added: int64(len(ps) - from), Total: total, Updated: now}, nil
-		}
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
-			return RowUpdate{}, w.fail("update", err)
+		u, ccf, err := w.write(ctx, update, cond, names, values, now, from, len(ps))
+		if ccf == nil {
+			return u, err
 		}
 		// Another writer changed the row since it was read: start again
 		// from the row as it is now.
