@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -250,10 +251,13 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 
 // runUpPlain prints one line per step change and a status line per interval.
 func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up, asJSON bool) (tasks.UpSummary, error) {
-	w := f.IO.ErrOut
+	var out io.Writer = f.IO.ErrOut
 	if asJSON {
-		w = f.IO.Out
+		out = f.IO.Out
 	}
+	// Step lines and status lines come from two goroutines: each line is
+	// written whole, never interleaved with another.
+	w := &lockedWriter{w: out}
 	steps := tui.NewStepPrinter(w, f.IO.ColorEnabled() && !asJSON, asJSON)
 	status := tui.NewStatusPrinter(w, asJSON)
 	feeds, stopFeeds := context.WithCancel(context.Background())
@@ -433,4 +437,16 @@ func upLogger(f *Factory, cfg *config.Loaded, name string) (*slog.Logger, string
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	return slog.New(slog.NewTextHandler(io.Writer(file), &slog.HandlerOptions{Level: level})), path, func() { file.Close() }
+}
+
+// lockedWriter serialises the writes of several goroutines to one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
