@@ -362,9 +362,16 @@ func TestViewsExactAfterRepeatedKill9(t *testing.T) {
 		produced <- nil
 	}()
 	defs, _ := json.Marshal(testViews())
+	views := compileTestViews(t, v.table)
 	rng := rand.New(rand.NewPCG(8, 8))
 	for i := range 8 {
 		cmd := v.child("worker-killed", false, "SPK_CT_VIEWS="+string(defs))
+		if i == 0 {
+			// The kills must land on a consumer that has written rows, or
+			// they test nothing: on a slow endpoint the first flush can take
+			// longer than the random moments below.
+			v.waitForRowsInEvery(views, time.Minute)
+		}
 		time.Sleep(time.Duration(1000+rng.IntN(1500)) * time.Millisecond) // the random moment of the kill, not a wait for anything
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatalf("kill %d: %v", i, err)
@@ -376,7 +383,6 @@ func TestViewsExactAfterRepeatedKill9(t *testing.T) {
 	if err := <-produced; err != nil {
 		t.Fatal(err)
 	}
-	views := compileTestViews(t, v.table)
 	for _, vw := range views {
 		got, _ := scanAll(v.db, vw.Table(v.table))
 		t.Logf("view %s: %d rows written by the killed consumers", vw.Name(), len(got))
@@ -390,6 +396,24 @@ func TestViewsExactAfterRepeatedKill9(t *testing.T) {
 	}
 	if d := viewDiff(v.db, views, v.table, recount(evs)); d != "" {
 		t.Fatal(d)
+	}
+}
+
+// waitForRowsInEvery polls until each view's table holds a row.
+func (v *env) waitForRowsInEvery(views []*view.View, within time.Duration) {
+	v.t.Helper()
+	deadline := time.Now().Add(within)
+	for _, vw := range views {
+		for {
+			got, _ := scanAll(v.db, vw.Table(v.table))
+			if len(got) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				v.t.Fatalf("view %s: no row written within %v", vw.Name(), within)
+			}
+			time.Sleep(100 * time.Millisecond) // poll interval; the deadline above bounds the wait
+		}
 	}
 }
 
