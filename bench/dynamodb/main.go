@@ -11,7 +11,8 @@
 // answers every request with a canned response of the right shape and size
 // and does no work at all, so it is the most any endpoint can reach with
 // this client on this machine: the ceiling against which the ratios to
-// dynalite should be read.
+// dynalite should be read. All endpoints run side by side and take their
+// runs in turn, so drift on the machine does not bias one of them.
 //
 //	go run ./bench/dynamodb -runs 3 -duration 5s
 package main
@@ -337,50 +338,67 @@ type result struct {
 
 var putSeq atomic.Int64
 
-func bench(t *target, o options) (*result, error) {
+// bench is one endpoint under measurement: its client, driver and results.
+type bench struct {
+	t      *target
+	d      driver
+	bucket string
+	r      result
+}
+
+func newBench(t *target, o options) (*bench, error) {
 	c := newClient(t.url, o.clients)
 	if err := setup(c, o, t.stream); err != nil {
 		return nil, err
 	}
-	r := &result{}
-	bucket := time.Now().UTC().Format("2006-01-02T15:04")
-	var d driver = rawDriver{c}
+	b := &bench{t: t, d: rawDriver{c}, bucket: time.Now().UTC().Format("2006-01-02T15:04")}
 	if o.sdk {
-		d = newSDKDriver(t.url, o.clients)
+		b.d = newSDKDriver(t.url, o.clients)
 	}
-	for run := 0; run < o.runs; run++ {
-		skip := func(what string) bool { return o.only != "" && o.only != what }
-		var ups, puts, queries float64
-		var err error
-		if !skip("update") {
-			ups, err = measure(o, func(w, i int) (int, error) {
-				return 1, d.update(bucket, "type-"+strconv.Itoa((w*7919+i)%o.keys))
-			})
-			if err != nil {
-				return nil, err
-			}
+	return b, nil
+}
+
+// runOnce measures each operation once and appends the figures.
+func (b *bench) runOnce(o options, run int) error {
+	skip := func(what string) bool { return o.only != "" && o.only != what }
+	var ups, puts, queries float64
+	var err error
+	if !skip("update") {
+		ups, err = measure(o, func(w, i int) (int, error) {
+			return 1, b.d.update(b.bucket, "type-"+strconv.Itoa((w*7919+i)%o.keys))
+		})
+		if err != nil {
+			return err
 		}
-		if !skip("put") {
-			puts, err = measure(o, func(w, i int) (int, error) {
-				return 1, d.put(putSeq.Add(1))
-			})
-			if err != nil {
-				return nil, err
-			}
-		}
-		if !skip("query") {
-			queries, err = measure(o, func(w, i int) (int, error) { return d.query("q" + strconv.Itoa(w)) })
-			if err != nil {
-				return nil, err
-			}
-		}
-		fmt.Fprintf(os.Stderr, "  %s run %d: UpdateItem %.0f/s, PutItem %.0f/s, Query %.0f items/s\n", t.name, run+1, ups, puts, queries)
-		r.update = append(r.update, ups)
-		r.put = append(r.put, puts)
-		r.query = append(r.query, queries)
 	}
-	r.rss = t.peakRSS()
-	return r, nil
+	if !skip("put") {
+		puts, err = measure(o, func(w, i int) (int, error) {
+			return 1, b.d.put(putSeq.Add(1))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if !skip("query") {
+		queries, err = measure(o, func(w, i int) (int, error) { return b.d.query("q" + strconv.Itoa(w)) })
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "  %s run %d: UpdateItem %.0f/s, PutItem %.0f/s, Query %.0f items/s\n", b.t.name, run+1, ups, puts, queries)
+	b.r.update = append(b.r.update, ups)
+	b.r.put = append(b.r.put, puts)
+	b.r.query = append(b.r.query, queries)
+	return nil
+}
+
+// ratioOf is the ratio of two medians, or "-" for an operation not measured.
+func ratioOf(a, b []float64) string {
+	ma, mb := median(a), median(b)
+	if ma == 0 || mb == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", ma/mb)
 }
 
 func countOf(b []byte) int {
@@ -413,12 +431,16 @@ func run(o options) error {
 	}
 	fmt.Printf("DynamoDB benchmark: %d clients (%s), %d counter keys, %d runs of %s, %d items per queried partition, %d CPUs\n",
 		o.clients, clientKind, o.keys, o.runs, o.duration, o.queryRows, runtime.NumCPU())
-	type measured struct {
-		name string
-		r    *result
-	}
-	var rows []measured
+	// Every endpoint is started first and the runs go round-robin, so a
+	// machine that drifts (disk, CPU frequency, neighbours) weighs on every
+	// endpoint alike and the ratios stay readable.
+	var benches []*bench
 	byKey := map[string]*result{}
+	defer func() {
+		for _, b := range benches {
+			b.t.stop()
+		}
+	}()
 	for _, ep := range strings.Split(o.endpoints, ",") {
 		var t *target
 		var err error
@@ -439,24 +461,34 @@ func run(o options) error {
 		if err != nil {
 			return err
 		}
-		r, err := bench(t, o)
-		t.stop()
+		b, err := newBench(t, o)
 		if err != nil {
+			t.stop()
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
-		rows = append(rows, measured{t.name, r})
-		byKey[ep] = r
+		benches = append(benches, b)
+		byKey[ep] = &b.r
+	}
+	for run := 0; run < o.runs; run++ {
+		for _, b := range benches {
+			if err := b.runOnce(o, run); err != nil {
+				return fmt.Errorf("%s: %w", b.t.name, err)
+			}
+		}
+	}
+	for _, b := range benches {
+		b.r.rss = b.t.peakRSS()
 	}
 	fmt.Printf("%-32s %14s %14s %16s %12s\n", "endpoint (medians)", "UpdateItem/s", "PutItem/s", "Query items/s", "peak RSS")
-	for _, m := range rows {
-		fmt.Printf("%-32s %14.0f %14.0f %16.0f %9d MB\n", m.name, median(m.r.update), median(m.r.put), median(m.r.query), m.r.rss/1024)
+	for _, b := range benches {
+		fmt.Printf("%-32s %14.0f %14.0f %16.0f %9d MB\n", b.t.name, median(b.r.update), median(b.r.put), median(b.r.query), b.r.rss/1024)
 	}
 	ratio := func(label string, a, b *result) {
 		if a == nil || b == nil {
 			return
 		}
-		fmt.Printf("%-32s %13.2fx %13.2fx %15.2fx\n", label,
-			median(a.update)/median(b.update), median(a.put)/median(b.put), median(a.query)/median(b.query))
+		fmt.Printf("%-32s %14s %14s %16s\n", label,
+			ratioOf(a.update, b.update), ratioOf(a.put, b.put), ratioOf(a.query, b.query))
 	}
 	ratio("ratio spk/dynalite", byKey["spk"], byKey["dynalite"])
 	ratio("ratio spk in memory/dynalite", byKey["spk-memory"], byKey["dynalite"])
