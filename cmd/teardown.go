@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/examples"
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
@@ -170,17 +171,28 @@ func confirm(f *Factory, yes bool, question string) error {
 }
 
 // teardownResources are the stream and tables a run made: the tutorial's
-// three, and the table of each configured view that has its own.
+// three, the table of each configured view that has its own, and the
+// tables of the built-in examples' views where `spk up --example` made them.
 func teardownResources(cfg *config.Loaded) []provision.Resource {
 	rs := provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App)
-	views, err := cfg.RunViews()
-	if err != nil {
-		return rs // views that do not compile made no tables
-	}
 	var extra []provision.Resource
-	for _, v := range views {
-		if t := v.Table(cfg.Table.Name); t != cfg.Table.Name {
-			extra = append(extra, provision.Resource{Kind: provision.KindAggregate, Name: t})
+	seen := map[string]bool{cfg.Table.Name: true}
+	add := func(table string, ifPresent bool) {
+		if !seen[table] {
+			seen[table] = true
+			extra = append(extra, provision.Resource{Kind: provision.KindAggregate, Name: table, IfPresent: ifPresent})
+		}
+	}
+	// Views that do not compile made no tables.
+	if views, err := cfg.RunViews(); err == nil {
+		for _, v := range views {
+			add(v.Table(cfg.Table.Name), false)
+		}
+	}
+	for _, name := range examples.Names() {
+		ex, _ := examples.Lookup(name)
+		for _, d := range ex.Views(cfg.Table.Name) {
+			add(d.Table, true)
 		}
 	}
 	// After the aggregate table, before the lease table.

@@ -292,7 +292,7 @@ func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *pr
 }
 
 func summaryLine(s tasks.UpSummary) string {
-	return fmt.Sprintf("%d events sent, %d counted, %d rejected; the table holds %d rows in %d buckets", s.Sent, s.Counted, s.Rejected, s.Rows, s.Buckets)
+	return fmt.Sprintf("%d events sent, %d counted, %d rejected; %s", s.Sent, s.Counted, s.Rejected, s.Tables())
 }
 
 func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upOptions, logPath string, up *tasks.Up, endpoint local.Options) {
@@ -305,7 +305,11 @@ func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upO
 		return
 	}
 	w := f.IO.ErrOut
-	fmt.Fprintf(w, "\nspk up: %s (total count %d).\n", summaryLine(s), s.Total)
+	if s.TableWritten {
+		fmt.Fprintf(w, "\nspk up: %s (total count %d).\n", summaryLine(s), s.Total)
+	} else {
+		fmt.Fprintf(w, "\nspk up: %s.\n", summaryLine(s))
+	}
 	if !s.CaughtUp && s.Sent > 0 {
 		fmt.Fprintln(w, "The consumer had not counted everything when it stopped; spk run picks up from its checkpoints.")
 	}
@@ -324,11 +328,12 @@ func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upO
 	for _, v := range opts.views {
 		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex))
 	}
-	if len(opts.views) > 0 {
-		fmt.Fprintf(w, "  spk up --example %s --teardown   also deletes the views' tables, which spk teardown leaves\n", opts.ex.Name)
-	}
 	fmt.Fprintln(w, "  spk status          the stream, the tables and the leases")
-	fmt.Fprintln(w, "  spk teardown        delete the stream and both tables")
+	if len(opts.views) > 0 {
+		fmt.Fprintln(w, "  spk teardown        delete the stream, the tables and the views' tables")
+	} else {
+		fmt.Fprintln(w, "  spk teardown        delete the stream and both tables")
+	}
 	if logPath != "" {
 		fmt.Fprintf(w, "Logs: %s\n", logPath)
 	}

@@ -21,11 +21,15 @@ const (
 type Resource struct {
 	Kind string `json:"kind"`
 	Name string `json:"name"`
+	// IfPresent marks a resource spk may have made, such as a built-in
+	// example's view table: it is deleted when it exists and left out of
+	// the plan when it does not.
+	IfPresent bool `json:"-"`
 }
 
 // Resources are the tutorial's three resources for an app.
 func Resources(stream, table, app string) []Resource {
-	return []Resource{{KindStream, stream}, {KindAggregate, table}, {KindLeaseTable, app}}
+	return []Resource{{Kind: KindStream, Name: stream}, {Kind: KindAggregate, Name: table}, {Kind: KindLeaseTable, Name: app}}
 }
 
 // Fate is what happened, or will happen, to a resource.
@@ -62,6 +66,8 @@ func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force b
 		switch {
 		case err != nil:
 			item.Fate, item.Err = FateFailed, err
+		case !exists && r.IfPresent:
+			continue
 		case !exists:
 			item.Fate = FateMissing
 		case !c.Target.Embedded && !force && tags[TagKey] == "":

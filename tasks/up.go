@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"log/slog"
 	"time"
 
@@ -53,6 +54,19 @@ type UpSummary struct {
 	Endpoint string `json:"endpoint"`
 	// Table is the aggregate table as read at the end.
 	Table []aggregate.Row `json:"-"`
+	// TableWritten is false when the run's views all write tables of
+	// their own, so the aggregate table above was not written.
+	TableWritten bool `json:"table_written"`
+	// Views are the views with tables of their own, as read at the end.
+	Views []ViewSummary `json:"views,omitempty"`
+}
+
+// ViewSummary is one view's table as read when `spk up` ends.
+type ViewSummary struct {
+	Name    string `json:"name"`
+	Table   string `json:"table"`
+	Rows    int    `json:"rows"`
+	Buckets int    `json:"buckets"`
 }
 
 // Up runs the tutorial end to end. Make it with NewUp, give its Producer
@@ -265,8 +279,45 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 		sum.Total += r.Count
 	}
 	sum.Rows, sum.Buckets, sum.Table = len(rows), len(buckets), rows
-	u.emit(StepShow, nameShow, Done, fmt.Sprintf("%d rows in %d buckets", sum.Rows, sum.Buckets), nil)
+	sum.TableWritten = len(o.Consume.Views) == 0
+	for _, v := range o.Consume.Views {
+		table := v.Table(o.Table.Name)
+		if table == o.Table.Name {
+			sum.TableWritten = true
+			continue
+		}
+		vrows, err := aggregate.ReadView(readCtx, o.Clients.DynamoDB, v, aggregate.Query{Table: table, Consistent: true})
+		if err != nil {
+			u.emit(StepShow, nameShow, Failed, "", err)
+			if runErr == nil {
+				runErr = err
+			}
+			return sum, runErr
+		}
+		vb := map[string]bool{}
+		for _, r := range vrows {
+			vb[r.BucketStart] = true
+		}
+		sum.Views = append(sum.Views, ViewSummary{Name: v.Name(), Table: table, Rows: len(vrows), Buckets: len(vb)})
+	}
+	u.emit(StepShow, nameShow, Done, sum.Tables(), nil)
 	return sum, runErr
+}
+
+// Tables says what the run's tables hold: the aggregate table's rows when
+// it was written, and each view's with a table of its own.
+func (s UpSummary) Tables() string {
+	var parts []string
+	if s.TableWritten {
+		parts = append(parts, fmt.Sprintf("the table holds %d rows in %d buckets", s.Rows, s.Buckets))
+	}
+	for _, v := range s.Views {
+		parts = append(parts, fmt.Sprintf("%s holds %d rows in %d buckets", v.Name, v.Rows, v.Buckets))
+	}
+	if len(parts) == 0 {
+		return "no table was written"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // ViewTables are the tables of views other than the run's aggregate table,
