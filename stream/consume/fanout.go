@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 )
@@ -95,11 +94,12 @@ type subscription interface {
 // subscribeToShard opens a subscription; the stream lives until ctx ends or
 // it is closed.
 func (c *Consumer) subscribeToShard(ctx context.Context, in *kinesis.SubscribeToShardInput) (subscription, error) {
-	out, err := c.opts.Kinesis.SubscribeToShard(ctx, in, ownCodec)
+	proto := newEventProtocol()
+	out, err := c.opts.Kinesis.SubscribeToShard(ctx, in, ownCodec(proto))
 	if err != nil {
 		return nil, err
 	}
-	return out.GetStream(), nil
+	return &sdkSubscription{out.GetStream(), proto}, nil
 }
 
 // ownCodec gives a subscription its own event stream decoder. The client's
@@ -108,10 +108,28 @@ func (c *Consumer) subscribeToShard(ctx context.Context, in *kinesis.SubscribeTo
 // but a data race), and a consumer holds many subscriptions at once. The
 // subscription's decoder reads SubscribeToShardEvent messages itself
 // (eventProtocol).
-func ownCodec(o *kinesis.Options) {
-	if _, ok := o.Protocol.(*awsjson.Protocol); ok {
-		o.Protocol = &eventProtocol{ClientProtocol: awsjson.New11(schemas.Kinesis_20131202)}
+func ownCodec(proto *eventProtocol) func(*kinesis.Options) {
+	return func(o *kinesis.Options) {
+		if _, ok := o.Protocol.(*awsjson.Protocol); ok {
+			o.Protocol = proto
+		}
 	}
+}
+
+// sdkSubscription is the SDK's event stream with its decoder, to which the
+// reader hands back each event it has counted.
+type sdkSubscription struct {
+	*kinesis.SubscribeToShardEventStream
+	proto *eventProtocol
+}
+
+// Release hands back the buffers of a counted event.
+func (s *sdkSubscription) Release(e *types.SubscribeToShardEvent) { s.proto.release(e) }
+
+// releaser is a subscription whose events' buffers are reused once
+// released.
+type releaser interface {
+	Release(*types.SubscribeToShardEvent)
 }
 
 // fanout is the SubscribeToShard source. Each subscription lasts at most 5
@@ -217,6 +235,9 @@ func (f *fanout) next(ctx context.Context, add func(*types.Record)) (page, error
 		}
 		f.backoff = 0
 		got, err := f.count(ctx, &e.Value, add)
+		if rel, ok := f.stream.(releaser); ok {
+			rel.Release(&e.Value)
+		}
 		if err != nil {
 			f.close()
 			return page{}, err
