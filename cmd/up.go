@@ -92,6 +92,11 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if opts.rate < 0 || opts.duration < 0 {
 		return usagef("", "up: --rate and --duration must not be negative")
 	}
+	if cfg, err := f.Config(c); err != nil {
+		return err
+	} else if err := checkListenAddr("up", settingName(cfg, "local.addr", "addr"), cfg.Local.Addr, "127.0.0.1:4566"); err != nil {
+		return err
+	}
 	if opts.example != "" {
 		var err error
 		if opts.ex, err = examples.Lookup(opts.example); err != nil {

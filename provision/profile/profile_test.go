@@ -59,7 +59,7 @@ var myProfile = Profile{Name: "my-profile", AccessKeyID: "AKIAIOSFODNN7EXAMPLE",
 
 func TestWriteNewFilesAre0600In0700Dir(t *testing.T) {
 	f := files(t, "", "")
-	if err := Write(f, myProfile, false); err != nil {
+	if _, err := Write(f, myProfile, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{f.Credentials, f.Config} {
@@ -82,7 +82,7 @@ func TestWriteNewFilesAre0600In0700Dir(t *testing.T) {
 
 func TestWritePreservesEverythingElseByteForByte(t *testing.T) {
 	f := files(t, existingCreds, existingConfig)
-	if err := Write(f, myProfile, false); err != nil {
+	if _, err := Write(f, myProfile, false); err != nil {
 		t.Fatal(err)
 	}
 	creds, conf := read(t, f.Credentials), read(t, f.Config)
@@ -102,7 +102,7 @@ func TestRefusesExistingProfileWithoutForce(t *testing.T) {
 	f := files(t, existingCreds, existingConfig)
 	p := myProfile
 	p.Name = "work"
-	if err := Write(f, p, false); !errors.Is(err, ErrExists) {
+	if _, err := Write(f, p, false); !errors.Is(err, ErrExists) {
 		t.Fatalf("err = %v, want ErrExists", err)
 	}
 	if read(t, f.Credentials) != existingCreds || read(t, f.Config) != existingConfig {
@@ -114,7 +114,7 @@ func TestForceUpdatesOnlyThatProfile(t *testing.T) {
 	f := files(t, existingCreds, existingConfig)
 	p := myProfile
 	p.Name = "work"
-	if err := Write(f, p, true); err != nil {
+	if _, err := Write(f, p, true); err != nil {
 		t.Fatal(err)
 	}
 	wantCreds := strings.Replace(strings.Replace(existingCreds,
@@ -134,7 +134,7 @@ func TestDefaultProfileUsesDefaultSection(t *testing.T) {
 	f := files(t, "", "")
 	p := myProfile
 	p.Name = "default"
-	if err := Write(f, p, false); err != nil {
+	if _, err := Write(f, p, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, f.Config); !strings.HasPrefix(got, "[default]\n") {
@@ -144,7 +144,7 @@ func TestDefaultProfileUsesDefaultSection(t *testing.T) {
 
 func TestCRLFFilesStayCRLF(t *testing.T) {
 	f := files(t, "[a]\r\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\r\n", "[profile a]\r\nregion = us-east-1\r\n")
-	if err := Write(f, myProfile, false); err != nil {
+	if _, err := Write(f, myProfile, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, f.Credentials); strings.Count(got, "\r\n") != strings.Count(got, "\n") {
@@ -155,7 +155,7 @@ func TestCRLFFilesStayCRLF(t *testing.T) {
 func TestLocalProfileHasEndpoint(t *testing.T) {
 	f := files(t, "", "")
 	p := Profile{Name: "local", AccessKeyID: "spk", SecretAccessKey: "spk", Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566"}
-	if err := Write(f, p, false); err != nil {
+	if _, err := Write(f, p, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, f.Config); !strings.Contains(got, "endpoint_url = http://127.0.0.1:4566\n") {
@@ -179,7 +179,7 @@ func TestValidationWritesNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := files(t, "", "")
-			err := Write(f, c.p, false)
+			_, err := Write(f, c.p, false)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
@@ -204,7 +204,7 @@ func TestFailedConfigWriteRollsBackCredentials(t *testing.T) {
 	if err := os.Mkdir(f.Config, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(f, myProfile, false); err == nil {
+	if _, err := Write(f, myProfile, false); err == nil {
 		t.Fatal("write succeeded")
 	}
 	if got := read(t, f.Credentials); got != existingCreds {
