@@ -91,10 +91,8 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	}
 	lo.InMemory = opts.inMemory
 	if !lo.InMemory {
-		// The store would make it too; made here, a path that cannot be
-		// a directory is named as the flag the user can change.
-		if err := os.MkdirAll(lo.DataDir, 0o700); err != nil {
-			return usagef("", "local: cannot create the data directory %s: %s; give --data-dir a writable directory, or use --in-memory", lo.DataDir, pathErrText(err))
+		if err := makeDataDir("local", lo.DataDir); err != nil {
+			return err
 		}
 	}
 	lo.CreateDelay, lo.DeleteDelay, lo.UpdateDelay = nonZeroDelay(opts.createDelay), nonZeroDelay(opts.deleteDelay), nonZeroDelay(opts.updateDelay)
@@ -183,4 +181,14 @@ func pathErrText(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// makeDataDir makes the embedded endpoint's data directory before it
+// starts. The store would make it too; made here, a path that cannot be a
+// directory is a usage error that names the flag to change.
+func makeDataDir(verb, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return usagef("", "%s: cannot create the data directory %s: %s; give --data-dir a writable directory, or use --in-memory", verb, dir, pathErrText(err))
+	}
+	return nil
 }

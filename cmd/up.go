@@ -118,6 +118,19 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if err != nil {
 		return usagef("", "up: %v", err)
 	}
+	if clients.Target.Embedded && !opts.inMemory {
+		// spk up starts the endpoint when nothing answers there: its data
+		// directory must be usable before anything is created.
+		if _, err := provision.Ping(ctx, clients.Target.KinesisEndpoint); err != nil {
+			dir := cfg.Local.DataDir
+			if dir == "" {
+				dir = local.DefaultDataDir()
+			}
+			if err := makeDataDir("up", dir); err != nil {
+				return err
+			}
+		}
+	}
 	format := consume.Format(cfg.Run.Format)
 	if opts.example != "" {
 		// The example's views and event format replace the configured ones.

@@ -82,7 +82,8 @@ func TestWriteNewFilesAre0600In0700Dir(t *testing.T) {
 
 func TestWritePreservesEverythingElseByteForByte(t *testing.T) {
 	f := files(t, existingCreds, existingConfig)
-	if _, err := Write(f, myProfile, false); err != nil {
+	rep, err := Write(f, myProfile, false)
+	if err != nil {
 		t.Fatal(err)
 	}
 	creds, conf := read(t, f.Credentials), read(t, f.Config)
@@ -92,9 +93,88 @@ func TestWritePreservesEverythingElseByteForByte(t *testing.T) {
 	if !strings.HasPrefix(conf, existingConfig) || conf[len(existingConfig):] != "\n[profile my-profile]\nregion = us-east-1\noutput = json\n" {
 		t.Fatalf("config changed other bytes:\n%s", conf)
 	}
-	// Existing modes are kept.
-	if st, _ := os.Stat(f.Credentials); st.Mode().Perm() != 0o640 {
-		t.Fatalf("mode of an existing file changed to %v", st.Mode().Perm())
+	// The config file keeps its mode; the credentials file, which the
+	// group could read, now holds a secret and is narrowed, and says so.
+	if st, _ := os.Stat(f.Config); st.Mode().Perm() != 0o644 {
+		t.Fatalf("mode of the config file changed to %v", st.Mode().Perm())
+	}
+	if st, _ := os.Stat(f.Credentials); st.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file mode %v, want 0600", st.Mode().Perm())
+	}
+	if len(rep.Tightened) != 1 || rep.Tightened[0] != (Tightened{Path: f.Credentials, From: 0o640, To: 0o600}) {
+		t.Fatalf("report %+v", rep)
+	}
+}
+
+func TestPrivateCredentialsFileKeepsItsModeAndNoReport(t *testing.T) {
+	f := files(t, existingCreds, existingConfig)
+	if err := os.Chmod(f.Credentials, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Write(f, myProfile, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(f.Credentials); st.Mode().Perm() != 0o400 || len(rep.Tightened) != 0 {
+		t.Fatalf("mode %v, report %+v: want 0400 kept and nothing reported", st.Mode().Perm(), rep)
+	}
+}
+
+// TestWritesThroughSymlinks: a credentials file kept elsewhere (a dotfiles
+// repository) and linked from ~/.aws stays a link; its target is written,
+// atomically, and narrowed to 0600. A link to a file not made yet makes it.
+func TestWritesThroughSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	dotfiles := filepath.Join(dir, "dotfiles")
+	if err := os.MkdirAll(dotfiles, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dotfiles, "aws-credentials")
+	if err := os.WriteFile(target, []byte(existingCreds), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	awsDir := filepath.Join(dir, "aws")
+	if err := os.MkdirAll(awsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f := Files{Credentials: filepath.Join(awsDir, "credentials"), Config: filepath.Join(awsDir, "config")}
+	if err := os.Symlink("../dotfiles/aws-credentials", f.Credentials); err != nil {
+		t.Fatal(err)
+	}
+	// The config links to a file that does not exist yet.
+	confTarget := filepath.Join(dotfiles, "aws-config")
+	if err := os.Symlink(confTarget, f.Config); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Write(f, myProfile, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for link, want := range map[string]string{f.Credentials: "../dotfiles/aws-credentials", f.Config: confTarget} {
+		if got, err := os.Readlink(link); err != nil || got != want {
+			t.Fatalf("%s is no longer a link to %s: %q, %v", link, want, got, err)
+		}
+	}
+	if got := read(t, target); !strings.HasPrefix(got, existingCreds) || !strings.Contains(got, "[my-profile]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n") {
+		t.Fatalf("target: %q", got)
+	}
+	if got := read(t, confTarget); got != "[profile my-profile]\nregion = us-east-1\noutput = json\n" {
+		t.Fatalf("config target: %q", got)
+	}
+	if st, _ := os.Stat(target); st.Mode().Perm() != 0o600 {
+		t.Fatalf("target mode %v, want 0600", st.Mode().Perm())
+	}
+	if len(rep.Tightened) != 1 || rep.Tightened[0].Path != target || rep.Tightened[0].From != 0o644 {
+		t.Fatalf("report %+v", rep)
+	}
+	// No temporary file was left in either directory.
+	for _, d := range []string{dotfiles, awsDir} {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".spk-") {
+				t.Fatalf("temporary file left behind: %s", filepath.Join(d, e.Name()))
+			}
+		}
 	}
 }
 
