@@ -71,9 +71,12 @@ func runCreateProfile(f *Factory, c *cobra.Command, name string, opts *createPro
 		p.Region = cfg.AWS.Region
 	}
 	// Refuse early, before asking for a secret that would not be written.
+	if err := p.ValidateSettings(); err != nil {
+		return usagef("", "create-profile: %v", err)
+	}
 	if !opts.force {
 		if exists, err := profile.Exists(files, name); err != nil {
-			return fmt.Errorf("create-profile: %w", err)
+			return usagef("", "create-profile: %v; fix its permissions, or name other files with AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE", err)
 		} else if exists {
 			return profileExists(name, files)
 		}

@@ -180,3 +180,28 @@ func TestCreateProfileTightensAReadableCredentialsFile(t *testing.T) {
 		t.Fatalf("second profile: code %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestCreateProfileRefusesBeforeAskingForTheSecret: settings that cannot
+// be written, and files that cannot be read, are refused (exit 2) before
+// the secret is read, and nothing is written.
+func TestCreateProfileRefusesBeforeAskingForTheSecret(t *testing.T) {
+	env, creds, conf := awsFiles(t)
+	r := runWithInput(t, env, "AKIAIOSFODNN7EXAMPLE\n"+testSecret+"\n", true, "create-profile", "p", "--output", "xml")
+	if r.code != ExitUsage || r.stderr != `spk: create-profile: output format "xml": expected json, text, table, yaml or yaml-stream`+"\n" {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(creds); !os.IsNotExist(err) {
+		t.Fatal("a refused create-profile wrote the credentials file")
+	}
+	if err := os.MkdirAll(creds, 0o700); err != nil { // a directory where the file should be
+		t.Fatal(err)
+	}
+	r = runWithInput(t, env, testSecret+"\n", false, "create-profile", "p", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secret-stdin")
+	want := "spk: create-profile: cannot read " + creds + ": is a directory; fix its permissions, or name other files with AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE\n"
+	if r.code != ExitUsage || r.stderr != want {
+		t.Fatalf("code %d\n%s\nwant\n%s", r.code, r.stderr, want)
+	}
+	if _, err := os.Stat(conf); !os.IsNotExist(err) {
+		t.Fatal("a refused create-profile wrote the config file")
+	}
+}

@@ -54,17 +54,12 @@ var (
 // ErrExists is returned when the profile is already in a file and Force is not set.
 var ErrExists = errors.New("profile exists")
 
-// Validate checks a profile before anything is written.
-func (p Profile) Validate() error {
+// ValidateSettings checks what a profile holds besides its keys, so a
+// mistake there is found before anyone is asked for a secret.
+func (p Profile) ValidateSettings() error {
 	switch {
 	case !nameRE.MatchString(p.Name):
 		return fmt.Errorf("profile name %q: use 1 to 64 letters, digits or _ . @ + -", p.Name)
-	case p.AccessKeyID == "":
-		return errors.New("no access key id given")
-	case p.EndpointURL == "" && !keyIDRE.MatchString(p.AccessKeyID):
-		return errors.New("the access key id should be 16 to 128 letters and digits, such as AKIAIOSFODNN7EXAMPLE")
-	case p.SecretAccessKey == "":
-		return errors.New("no secret access key given")
 	case p.Region != "" && !regionRE.MatchString(p.Region):
 		return fmt.Errorf("region %q: expected an AWS region such as us-east-1", p.Region)
 	}
@@ -72,6 +67,22 @@ func (p Profile) Validate() error {
 	case "", "json", "text", "table", "yaml", "yaml-stream":
 	default:
 		return fmt.Errorf("output format %q: expected json, text, table, yaml or yaml-stream", p.Output)
+	}
+	return nil
+}
+
+// Validate checks a profile before anything is written.
+func (p Profile) Validate() error {
+	if err := p.ValidateSettings(); err != nil {
+		return err
+	}
+	switch {
+	case p.AccessKeyID == "":
+		return errors.New("no access key id given")
+	case p.EndpointURL == "" && !keyIDRE.MatchString(p.AccessKeyID):
+		return errors.New("the access key id should be 16 to 128 letters and digits, such as AKIAIOSFODNN7EXAMPLE")
+	case p.SecretAccessKey == "":
+		return errors.New("no secret access key given")
 	}
 	return nil
 }
@@ -92,7 +103,11 @@ func Exists(files Files, name string) (bool, error) {
 			continue
 		}
 		if err != nil {
-			return false, err
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return false, fmt.Errorf("cannot read %s: %w", path.path, err)
 		}
 		if parse(data).has(path.section) {
 			return true, nil
