@@ -80,6 +80,7 @@ func TestLocalCommandRefusals(t *testing.T) {
 	}
 	defer busy.Close()
 	inUse := busy.Addr().String()
+	unmade := filepath.Join(t.TempDir(), "never-made")
 	aFile := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(aFile, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func TestLocalCommandRefusals(t *testing.T) {
 			"spk: local: --fault-rate 2 is outside 0..1\nhint: give a fraction such as 0.01\n"},
 		{"shard limit 0", []string{"local", "--shard-limit", "0"}, nil,
 			"spk: local: --shard-limit 0 is not positive\nhint: give a positive number of shards, e.g. --shard-limit 500\n"},
-		{"address without a port", []string{"local", "--addr", "garbage", "--in-memory"}, nil,
+		{"address without a port", []string{"local", "--addr", "garbage", "--data-dir", unmade}, nil,
 			`spk: local: --addr "garbage" is not host:port (missing port in address); give an address such as 127.0.0.1:4566` + "\n"},
 		{"address from the environment", []string{"local", "--in-memory"}, map[string]string{"SPK_LOCAL_ADDR": "127.0.0.1:http"},
 			`spk: local: SPK_LOCAL_ADDR "127.0.0.1:http" is not host:port (port "http" is not a number from 0 to 65535); give an address such as 127.0.0.1:4566` + "\n"},
@@ -114,5 +115,9 @@ func TestLocalCommandRefusals(t *testing.T) {
 				t.Fatalf("code %d (want 2), stderr:\n%s\nwant exactly:\n%s", r.code, r.stderr, c.want)
 			}
 		})
+	}
+	// The address is refused before the data directory is made.
+	if _, err := os.Stat(unmade); !os.IsNotExist(err) {
+		t.Fatalf("a refused spk local made its data directory: %v", err)
 	}
 }

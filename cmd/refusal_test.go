@@ -126,3 +126,19 @@ func TestRunServesMetricsOnTheAddressGiven(t *testing.T) {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestUpRefusesADataDirectoryItCannotMake: with nothing listening, spk up
+// would start the endpoint on --data-dir; one that cannot be a directory is
+// refused before any step runs.
+func TestUpRefusesADataDirectoryItCannotMake(t *testing.T) {
+	aFile := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(aFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SPK_LOCAL_ADDR": closedPort(t), "XDG_STATE_HOME": t.TempDir()}
+	r := run(t, env, "up", "--no-tui", "--duration", "1s", "--data-dir", filepath.Join(aFile, "data"))
+	want := "spk: up: cannot create the data directory " + filepath.Join(aFile, "data") + ": not a directory; give --data-dir a writable directory, or use --in-memory\n"
+	if r.code != ExitUsage || r.stderr != want {
+		t.Fatalf("code %d, stderr:\n%s\nwant exactly:\n%s", r.code, r.stderr, want)
+	}
+}
