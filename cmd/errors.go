@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/provision"
 )
 
 // Exit codes, decided here and nowhere else.
@@ -58,10 +59,16 @@ func printError(w io.Writer, err error) {
 	}
 	fmt.Fprintln(w, msg)
 	var h interface{ HintText() string }
-	if errors.As(err, &h) && h.HintText() != "" {
+	switch {
+	case errors.As(err, &h) && h.HintText() != "":
 		fmt.Fprintln(w, "hint: "+h.HintText())
+	case provision.IsCredentialsError(err):
+		// No permission fixes keys the endpoint does not know.
+		fmt.Fprintln(w, "hint: "+credentialsHint)
 	}
 }
+
+const credentialsHint = "the credentials were refused or missing: for an endpoint, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with the keys it expects (spk local --access-key); for AWS, check the profile; spk doctor says more"
 
 // hinted is a failure (exit 1) with a line that tells the user what to do.
 type hinted struct {

@@ -2,7 +2,11 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"net"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,12 +77,24 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	if (opts.accessKey == "") != (opts.secretKey == "") {
 		return usagef("set both --access-key and --secret-key (or SPK_LOCAL_SECRET_KEY), or neither", "local: only one of the access key and the secret key is set")
 	}
+	addrSetting := settingName(cfg, "local.addr", "addr")
+	if err := checkListenAddr("local", addrSetting, cfg.Local.Addr, "127.0.0.1:4566"); err != nil {
+		return err
+	}
+	if !isLoopback(cfg.Local.Addr) && opts.accessKey == "" {
+		return usagef("", "local: %s %s is not loopback: anyone on the network could use the endpoint; bind 127.0.0.1, or set --access-key and --secret-key so every request's signature is verified", addrSetting, cfg.Local.Addr)
+	}
 	lo := local.DefaultOptions()
 	lo.Addr = cfg.Local.Addr
 	if cfg.Local.DataDir != "" {
 		lo.DataDir = cfg.Local.DataDir
 	}
 	lo.InMemory = opts.inMemory
+	if !lo.InMemory {
+		if err := makeDataDir("local", lo.DataDir); err != nil {
+			return err
+		}
+	}
 	lo.CreateDelay, lo.DeleteDelay, lo.UpdateDelay = nonZeroDelay(opts.createDelay), nonZeroDelay(opts.deleteDelay), nonZeroDelay(opts.updateDelay)
 	lo.EnforceLimits = opts.enforceLimits
 	lo.ShardLimit = opts.shardLimit
@@ -90,6 +106,12 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	local.TuneGC() // this process does nothing but serve
 	srv, err := local.Start(ctx, lo)
 	if err != nil {
+		if lerr := listenFailure("local", addrSetting, lo.Addr, "--addr", err); lerr != err {
+			return lerr
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			return usagef("", "local: cannot open the store in %s: %s; give --data-dir a directory you can write, or use --in-memory", lo.DataDir, pathErrText(err))
+		}
 		return fmt.Errorf("local: %w", err)
 	}
 	printLocalBanner(f, srv.URL(), lo)
@@ -135,4 +157,38 @@ or add --endpoint-url %s to a single aws command.
 
 Press Ctrl-C to stop.
 `, url, lo.Region, keyID, secret, url)
+}
+
+// isLoopback reports whether a listen address is only reachable from this
+// machine, as spk local requires without keys.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// pathErrText is the reason of a file-system error without the path,
+// which the message names already.
+func pathErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// makeDataDir makes the embedded endpoint's data directory before it
+// starts. The store would make it too; made here, a path that cannot be a
+// directory is a usage error that names the flag to change.
+func makeDataDir(verb, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return usagef("", "%s: cannot create the data directory %s: %s; give --data-dir a writable directory, or use --in-memory", verb, dir, pathErrText(err))
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -72,24 +74,50 @@ func TestLocalCommandServesUntilInterrupted(t *testing.T) {
 }
 
 func TestLocalCommandRefusals(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	inUse := busy.Addr().String()
+	unmade := filepath.Join(t.TempDir(), "never-made")
+	aFile := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(aFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
 		env  map[string]string
-		code int
-		want string
+		want string // the whole of stderr
 	}{
-		{"non-loopback without keys", []string{"local", "--addr", "0.0.0.0:0", "--in-memory"}, nil, ExitFailure, `is not loopback: anyone on the network could use the endpoint`},
-		{"only an access key", []string{"local", "--addr", "127.0.0.1:0", "--in-memory", "--access-key", "AKIAFAKE"}, nil, ExitUsage, "spk: local: only one of the access key and the secret key is set"},
-		{"fault rate above 1", []string{"local", "--fault-rate", "2"}, nil, ExitUsage, "spk: local: --fault-rate 2 is outside 0..1"},
-		{"shard limit 0", []string{"local", "--shard-limit", "0"}, nil, ExitUsage, "spk: local: --shard-limit 0 is not positive"},
+		{"non-loopback without keys", []string{"local", "--addr", "0.0.0.0:0", "--in-memory"}, nil,
+			"spk: local: --addr 0.0.0.0:0 is not loopback: anyone on the network could use the endpoint; bind 127.0.0.1, or set --access-key and --secret-key so every request's signature is verified\n"},
+		{"only an access key", []string{"local", "--addr", "127.0.0.1:0", "--in-memory", "--access-key", "AKIAFAKE"}, nil,
+			"spk: local: only one of the access key and the secret key is set\nhint: set both --access-key and --secret-key (or SPK_LOCAL_SECRET_KEY), or neither\n"},
+		{"fault rate above 1", []string{"local", "--fault-rate", "2"}, nil,
+			"spk: local: --fault-rate 2 is outside 0..1\nhint: give a fraction such as 0.01\n"},
+		{"shard limit 0", []string{"local", "--shard-limit", "0"}, nil,
+			"spk: local: --shard-limit 0 is not positive\nhint: give a positive number of shards, e.g. --shard-limit 500\n"},
+		{"address without a port", []string{"local", "--addr", "garbage", "--data-dir", unmade}, nil,
+			`spk: local: --addr "garbage" is not host:port (missing port in address); give an address such as 127.0.0.1:4566` + "\n"},
+		{"address from the environment", []string{"local", "--in-memory"}, map[string]string{"SPK_LOCAL_ADDR": "127.0.0.1:http"},
+			`spk: local: SPK_LOCAL_ADDR "127.0.0.1:http" is not host:port (port "http" is not a number from 0 to 65535); give an address such as 127.0.0.1:4566` + "\n"},
+		{"address in use", []string{"local", "--addr", inUse, "--in-memory"}, nil,
+			"spk: local: cannot listen on --addr " + inUse + ": address already in use; stop what listens there, or choose another address with --addr\n"},
+		{"data directory is a file", []string{"local", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(aFile, "data")}, nil,
+			"spk: local: cannot create the data directory " + filepath.Join(aFile, "data") + ": not a directory; give --data-dir a writable directory, or use --in-memory\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := run(t, c.env, c.args...)
-			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
-				t.Fatalf("code %d (want %d)\n%s", r.code, c.code, r.stderr)
+			if r.code != ExitUsage || r.stderr != c.want {
+				t.Fatalf("code %d (want 2), stderr:\n%s\nwant exactly:\n%s", r.code, r.stderr, c.want)
 			}
 		})
+	}
+	// The address is refused before the data directory is made.
+	if _, err := os.Stat(unmade); !os.IsNotExist(err) {
+		t.Fatalf("a refused spk local made its data directory: %v", err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,9 +71,12 @@ func runCreateProfile(f *Factory, c *cobra.Command, name string, opts *createPro
 		p.Region = cfg.AWS.Region
 	}
 	// Refuse early, before asking for a secret that would not be written.
+	if err := p.ValidateSettings(); err != nil {
+		return usagef("", "create-profile: %v", err)
+	}
 	if !opts.force {
 		if exists, err := profile.Exists(files, name); err != nil {
-			return fmt.Errorf("create-profile: %w", err)
+			return usagef("", "create-profile: %v; fix its permissions, or name other files with AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE", err)
 		} else if exists {
 			return profileExists(name, files)
 		}
@@ -111,11 +116,15 @@ func runCreateProfile(f *Factory, c *cobra.Command, name string, opts *createPro
 				"create-profile: no %s given and no terminal to ask on", missingWhat(p))
 		}
 	}
-	if err := profile.Write(files, p, opts.force); err != nil {
+	rep, err := profile.Write(files, p, opts.force)
+	if err != nil {
 		if errors.Is(err, profile.ErrExists) {
 			return profileExists(name, files)
 		}
 		return usagef("", "create-profile: %v", err)
+	}
+	for _, t := range rep.Tightened {
+		fmt.Fprintf(f.IO.ErrOut, "spk: tightened %s from %04o to %04o: it holds secrets\n", tildePath(t.Path), t.From, t.To)
 	}
 	fmt.Fprintf(f.IO.ErrOut, "Wrote profile %s to %s and %s.\nUse it with: spk --profile %s …  (or: export AWS_PROFILE=%s)\n", name, files.Credentials, files.Config, name, name)
 	return nil
@@ -175,4 +184,16 @@ func promptProfile(f *Factory, p *profile.Profile, defaultRegion string) error {
 		return usagef("run again and enter both keys", "create-profile: no %s entered", missingWhat(*p))
 	}
 	return nil
+}
+
+// tildePath shortens a path in the home directory to ~/..., as people write it.
+func tildePath(path string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return path
+	}
+	if rel, err := filepath.Rel(home, path); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		return "~" + string(filepath.Separator) + rel
+	}
+	return path
 }

@@ -139,3 +139,69 @@ func TestLocalProfileWorksForSpkAndTheAWSCLI(t *testing.T) {
 		t.Fatalf("aws configure get endpoint_url: %v %q", err, out)
 	}
 }
+
+// TestCreateProfileTightensAReadableCredentialsFile: appending a secret to
+// a credentials file others can read narrows it to 0600 and says so in one
+// line; a symlinked file stays a link. The secret is never shown.
+func TestCreateProfileTightensAReadableCredentialsFile(t *testing.T) {
+	env, creds, _ := awsFiles(t)
+	dir := filepath.Dir(creds)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(target, []byte("[old]\naws_access_key_id = AKIAOLDOLDOLDOLD0000\naws_secret_access_key = old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, creds); err != nil {
+		t.Fatal(err)
+	}
+	r := runWithInput(t, env, testSecret+"\n", false, "create-profile", "new", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secret-stdin")
+	if r.code != 0 {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	if first, _, _ := strings.Cut(r.stderr, "\n"); first != "spk: tightened "+tildePath(target)+" from 0644 to 0600: it holds secrets" {
+		t.Fatalf("first line %q\n%s", first, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, testSecret) {
+		t.Fatal("the secret was printed")
+	}
+	if link, err := os.Readlink(creds); err != nil || link != target {
+		t.Fatalf("the symlink was replaced: %q, %v", link, err)
+	}
+	st, _ := os.Stat(target)
+	got, _ := os.ReadFile(target)
+	if st.Mode().Perm() != 0o600 || !strings.Contains(string(got), "[new]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = "+testSecret+"\n") {
+		t.Fatalf("target mode %v:\n%s", st.Mode().Perm(), got)
+	}
+	// Now private: a second profile says nothing about permissions.
+	r = runWithInput(t, env, testSecret+"\n", false, "create-profile", "other", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secret-stdin")
+	if r.code != 0 || strings.Contains(r.stderr, "tightened") {
+		t.Fatalf("second profile: code %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestCreateProfileRefusesBeforeAskingForTheSecret: settings that cannot
+// be written, and files that cannot be read, are refused (exit 2) before
+// the secret is read, and nothing is written.
+func TestCreateProfileRefusesBeforeAskingForTheSecret(t *testing.T) {
+	env, creds, conf := awsFiles(t)
+	r := runWithInput(t, env, "AKIAIOSFODNN7EXAMPLE\n"+testSecret+"\n", true, "create-profile", "p", "--output", "xml")
+	if r.code != ExitUsage || r.stderr != `spk: create-profile: output format "xml": expected json, text, table, yaml or yaml-stream`+"\n" {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(creds); !os.IsNotExist(err) {
+		t.Fatal("a refused create-profile wrote the credentials file")
+	}
+	if err := os.MkdirAll(creds, 0o700); err != nil { // a directory where the file should be
+		t.Fatal(err)
+	}
+	r = runWithInput(t, env, testSecret+"\n", false, "create-profile", "p", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secret-stdin")
+	want := "spk: create-profile: cannot read " + creds + ": is a directory; fix its permissions, or name other files with AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE\n"
+	if r.code != ExitUsage || r.stderr != want {
+		t.Fatalf("code %d\n%s\nwant\n%s", r.code, r.stderr, want)
+	}
+	if _, err := os.Stat(conf); !os.IsNotExist(err) {
+		t.Fatal("a refused create-profile wrote the config file")
+	}
+}

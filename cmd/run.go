@@ -86,20 +86,43 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 	return c
 }
 
-func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions) error {
-	cfg, clients, err := f.Clients(c)
+func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions) (err error) {
+	// Every option is checked, and every local file and listener opened,
+	// before anything is contacted or created: a mistake leaves nothing behind.
+	cfg, err := f.Config(c)
 	if err != nil {
 		return err
 	}
-	// Every view is checked before anything is contacted or created.
 	views, err := cfg.RunViews()
 	if err != nil {
 		return usagef("", "run: %v", err)
+	}
+	var timestamp time.Time
+	if opts.timestamp != "" {
+		if timestamp, err = time.Parse(time.RFC3339Nano, opts.timestamp); err != nil {
+			return usagef("give a time such as 2026-01-02T15:04:05Z", "run: --timestamp %q is not an RFC 3339 time", opts.timestamp)
+		}
+	}
+	if consume.Position(cfg.Run.InitialPosition) == consume.AtTimestamp && timestamp.IsZero() {
+		return usagef("add --timestamp 2026-01-02T15:04:05Z", "run: --initial-position AT_TIMESTAMP needs --timestamp")
+	}
+	if opts.duration < 0 || opts.failover < 0 {
+		return usagef("", "run: --duration and --failover must not be negative; give a duration such as 30s, or 0 for the default")
+	}
+	if opts.metricsAddr != "" {
+		if err := checkListenAddr("run", "--metrics", opts.metricsAddr, "127.0.0.1:9090"); err != nil {
+			return err
+		}
+	}
+	_, clients, err := f.Clients(c)
+	if err != nil {
+		return err
 	}
 	co := consume.Options{
 		Kinesis: clients.Kinesis, DynamoDB: clients.DynamoDB,
 		Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name,
 		InitialPosition:    consume.Position(cfg.Run.InitialPosition),
+		Timestamp:          timestamp,
 		Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
 		FlushInterval:      cfg.Run.BatchInterval,
 		CheckpointInterval: cfg.Run.CheckpointInterval,
@@ -109,8 +132,6 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		AllowedLateness:    cfg.Run.AllowedLateness,
 		WorkerID:           opts.workerID,
 		Failover:           opts.failover,
-		MetricsAddr:        opts.metricsAddr,
-		DeadLetterPath:     opts.deadLetter,
 		Duration:           opts.duration,
 		UntilCaughtUp:      opts.untilCaughtUp,
 	}
@@ -123,22 +144,36 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	} else {
 		co.Logger = f.Logger(cfg)
 	}
-	if opts.timestamp != "" {
-		ts, err := time.Parse(time.RFC3339Nano, opts.timestamp)
-		if err != nil {
-			return usagef("give a time such as 2026-01-02T15:04:05Z", "run: --timestamp %q is not an RFC 3339 time", opts.timestamp)
+	if opts.deadLetter != "" {
+		dead, openErr := openDeadLetter(opts.deadLetter)
+		if openErr != nil {
+			return openErr
 		}
-		co.Timestamp = ts
-	}
-	if co.InitialPosition == consume.AtTimestamp && co.Timestamp.IsZero() {
-		return usagef("add --timestamp 2026-01-02T15:04:05Z", "run: --initial-position AT_TIMESTAMP needs --timestamp")
-	}
-	if err := clients.CheckReachable(ctx); err != nil {
-		return err
+		co.DeadLetter = dead
+		defer func() {
+			if err != nil {
+				dead.abandon() // removed again if this run made it and wrote nothing
+				return
+			}
+			dead.Close()
+		}()
 	}
 	consumer, err := consume.New(co)
 	if err != nil {
 		return usagef("", "run: %v", err)
+	}
+	if opts.metricsAddr != "" {
+		ln, err := listenMetrics(opts.metricsAddr)
+		if err != nil {
+			return err
+		}
+		mctx, stopMetrics := context.WithCancel(context.Background())
+		defer stopMetrics()
+		serveMetrics(mctx, ln, consumer.Metrics().Registry())
+		co.Logger.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	}
+	if err := clients.CheckReachable(ctx); err != nil {
+		return err
 	}
 	if err := provision.RequireStream(ctx, clients.Kinesis, cfg.Stream.Name); err != nil {
 		return err

@@ -92,6 +92,11 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if opts.rate < 0 || opts.duration < 0 {
 		return usagef("", "up: --rate and --duration must not be negative")
 	}
+	if cfg, err := f.Config(c); err != nil {
+		return err
+	} else if err := checkListenAddr("up", settingName(cfg, "local.addr", "addr"), cfg.Local.Addr, "127.0.0.1:4566"); err != nil {
+		return err
+	}
 	if opts.example != "" {
 		var err error
 		if opts.ex, err = examples.Lookup(opts.example); err != nil {
@@ -112,6 +117,19 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	views, err := cfg.RunViews()
 	if err != nil {
 		return usagef("", "up: %v", err)
+	}
+	if clients.Target.Embedded && !opts.inMemory {
+		// spk up starts the endpoint when nothing answers there: its data
+		// directory must be usable before anything is created.
+		if _, err := provision.Ping(ctx, clients.Target.KinesisEndpoint); err != nil {
+			dir := cfg.Local.DataDir
+			if dir == "" {
+				dir = local.DefaultDataDir()
+			}
+			if err := makeDataDir("up", dir); err != nil {
+				return err
+			}
+		}
 	}
 	format := consume.Format(cfg.Run.Format)
 	if opts.example != "" {

@@ -28,8 +28,9 @@ import (
 // EmbeddedEndpoint is where spk's embedded endpoint listens by default.
 const EmbeddedEndpoint = "http://127.0.0.1:4566"
 
-// Dummy credentials for endpoints that accept any signature. They are not
-// secrets: spk local ignores them unless started with its own keys.
+// Dummy credentials for endpoints that accept any signature, used when the
+// environment and the default profile have none. They are not secrets:
+// spk local ignores them unless started with its own keys.
 const (
 	dummyAccessKeyID     = "spk"
 	dummySecretAccessKey = "spk"
@@ -85,17 +86,26 @@ func orAWS(s string) string {
 
 // Clients are the AWS service clients every spk verb uses.
 type Clients struct {
-	Target   Target
-	Config   aws.Config
-	Kinesis  *kinesis.Client
-	DynamoDB *dynamodb.Client
-	STS      *sts.Client
+	Target Target
+	// Credentials says where the keys come from: CredsFromProfile, or for an
+	// endpoint without a profile CredsFromEnvironment,
+	// CredsFromDefaultProfile (CredentialsFile) or CredsDummy.
+	Credentials     string
+	CredentialsFile string
+	// AccessKeyID is the key id of an endpoint's credentials (not a secret).
+	AccessKeyID string
+	Config      aws.Config
+	Kinesis     *kinesis.Client
+	DynamoDB    *dynamodb.Client
+	STS         *sts.Client
 }
 
 // NewClients builds the clients for cfg. A profile goes through the SDK's
-// default chain (shared files, environment, SSO, IMDS); an endpoint without a
-// profile gets dummy static credentials and no shared files, so a broken
-// ~/.aws cannot stop a local run. The SDK's standard retryer is used throughout.
+// default chain (shared files, environment, SSO, IMDS). An endpoint without a
+// profile takes the keys of the environment or of the shared files' default
+// profile when there are any, and dummy keys otherwise, never the network
+// parts of the chain (see endpointCredentials); a broken ~/.aws cannot stop a
+// local run. The SDK's standard retryer is used throughout.
 //
 // lookupEnv locates the shared files (AWS_CONFIG_FILE,
 // AWS_SHARED_CREDENTIALS_FILE) the same way create-profile writes them.
@@ -121,12 +131,17 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 		if l.Sources["aws.region"].Kind != config.FromDefault {
 			opts = append(opts, awsconfig.WithRegion(l.AWS.Region))
 		}
-	} else {
+	}
+	source, credsFile, keyID := CredsFromProfile, "", ""
+	if !useProfile {
+		var creds aws.Credentials
+		creds, source, credsFile = endpointCredentials(ctx, lookupEnv)
+		keyID = creds.AccessKeyID
 		opts = append(opts,
 			awsconfig.WithRegion(l.AWS.Region),
 			awsconfig.WithSharedConfigFiles([]string{}),
 			awsconfig.WithSharedCredentialsFiles([]string{}),
-			awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(dummyAccessKeyID, dummySecretAccessKey, "")),
+			awsconfig.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: creds}),
 		)
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
@@ -150,7 +165,7 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 		base = awsCfg.HTTPClient
 	}
 	awsCfg.HTTPClient = sdkhttp.New(base)
-	c := &Clients{Target: t, Config: awsCfg}
+	c := &Clients{Target: t, Credentials: source, CredentialsFile: credsFile, AccessKeyID: keyID, Config: awsCfg}
 	c.Kinesis = kinesis.NewFromConfig(awsCfg, func(o *kinesis.Options) {
 		if t.KinesisEndpoint != "" {
 			o.BaseEndpoint = aws.String(t.KinesisEndpoint)

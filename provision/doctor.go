@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/spk-cli/spk/internal/errtext"
 )
 
 // Check is one finding of `spk doctor`.
@@ -47,12 +49,12 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 			}
 			add(Check{Name: "endpoint " + e, OK: true, Detail: fmt.Sprintf("reachable, TCP connect %.1f ms", ms(d))})
 		}
-		add(Check{Name: "credentials", OK: true, Detail: "dummy credentials for an endpoint without a profile"})
+		add(endpointCredentialsCheck(c))
 	} else {
 		start := time.Now()
 		id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
-			add(Check{Name: "credentials", Detail: err.Error(), Fix: fmt.Sprintf("check profile %q: run spk create-profile %s, or aws sso login --profile %s", c.Target.Profile, c.Target.Profile, c.Target.Profile)})
+			add(Check{Name: "credentials", Detail: errtext.Concise(err), Fix: fmt.Sprintf("check profile %q: run spk create-profile %s, or aws sso login --profile %s", c.Target.Profile, c.Target.Profile, c.Target.Profile)})
 		} else {
 			add(Check{Name: "credentials", OK: true, Detail: fmt.Sprintf("account %s as %s (%.0f ms)", aws.ToString(id.Account), aws.ToString(id.Arn), ms(time.Since(start)))})
 		}
@@ -62,7 +64,7 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 	start := time.Now()
 	ls, err := c.Kinesis.ListStreams(ctx, &kinesis.ListStreamsInput{Limit: aws.Int32(1)})
 	if err != nil {
-		add(Check{Name: "kinesis access", Detail: err.Error(), Fix: "grant kinesis:ListStreams, kinesis:DescribeStreamSummary and the stream permissions to these credentials"})
+		add(Check{Name: "kinesis access", Detail: errtext.Concise(err), Fix: accessFix(c, err, "grant kinesis:ListStreams, kinesis:DescribeStreamSummary and the stream permissions to these credentials")})
 	} else {
 		add(Check{Name: "kinesis access", OK: true, Detail: fmt.Sprintf("ListStreams answered in %.1f ms", ms(time.Since(start)))})
 		checks = append(checks, skewCheck(ls.ResultMetadata, start))
@@ -79,7 +81,7 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 
 	start = time.Now()
 	if _, err := c.DynamoDB.ListTables(ctx, &dynamodb.ListTablesInput{Limit: aws.Int32(1)}); err != nil {
-		add(Check{Name: "dynamodb access", Detail: err.Error(), Fix: "grant dynamodb:ListTables, dynamodb:DescribeTable and the table permissions to these credentials"})
+		add(Check{Name: "dynamodb access", Detail: errtext.Concise(err), Fix: accessFix(c, err, "grant dynamodb:ListTables, dynamodb:DescribeTable and the table permissions to these credentials")})
 	} else {
 		add(Check{Name: "dynamodb access", OK: true, Detail: fmt.Sprintf("ListTables answered in %.1f ms", ms(time.Since(start)))})
 		if _, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}); err != nil {
@@ -93,6 +95,41 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 		}
 	}
 	return checks
+}
+
+// endpointCredentialsCheck says which keys go to an endpoint without a
+// profile; whether the endpoint accepts them shows in the access checks.
+func endpointCredentialsCheck(c *Clients) Check {
+	ch := Check{Name: "credentials", OK: true}
+	switch c.Credentials {
+	case CredsFromEnvironment:
+		ch.Detail = fmt.Sprintf("access key %s from the environment (AWS_ACCESS_KEY_ID)", MaskedKeyID(c.AccessKeyID))
+	case CredsFromDefaultProfile:
+		ch.Detail = fmt.Sprintf("access key %s from the default profile of %s", MaskedKeyID(c.AccessKeyID), c.CredentialsFile)
+	case CredsFromProfile:
+		ch.Detail = fmt.Sprintf("profile %s", c.Target.Profile)
+	default:
+		ch.Detail = "dummy keys: none in the environment or the default profile (enough for an endpoint that checks no signatures)"
+	}
+	return ch
+}
+
+// accessFix tells wrong or missing credentials, which no permission can
+// fix, from credentials that lack a permission.
+func accessFix(c *Clients, err error, grant string) string {
+	if !IsCredentialsError(err) {
+		return grant
+	}
+	return CredentialsFix(c)
+}
+
+// CredentialsFix says how to give spk the credentials its target expects.
+func CredentialsFix(c *Clients) string {
+	if c.Target.AWS || c.Credentials == CredsFromProfile {
+		p := c.Target.Profile
+		return fmt.Sprintf("the credentials of profile %q are wrong, expired or missing: run spk create-profile %s --force, or aws sso login --profile %s", p, p, p)
+	}
+	return "the endpoint refused these credentials: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with the keys it was started with (spk local --access-key), or select a profile with --profile"
 }
 
 // skewCheck compares the endpoint's Date header with the local clock at

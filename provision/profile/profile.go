@@ -54,17 +54,12 @@ var (
 // ErrExists is returned when the profile is already in a file and Force is not set.
 var ErrExists = errors.New("profile exists")
 
-// Validate checks a profile before anything is written.
-func (p Profile) Validate() error {
+// ValidateSettings checks what a profile holds besides its keys, so a
+// mistake there is found before anyone is asked for a secret.
+func (p Profile) ValidateSettings() error {
 	switch {
 	case !nameRE.MatchString(p.Name):
 		return fmt.Errorf("profile name %q: use 1 to 64 letters, digits or _ . @ + -", p.Name)
-	case p.AccessKeyID == "":
-		return errors.New("no access key id given")
-	case p.EndpointURL == "" && !keyIDRE.MatchString(p.AccessKeyID):
-		return errors.New("the access key id should be 16 to 128 letters and digits, such as AKIAIOSFODNN7EXAMPLE")
-	case p.SecretAccessKey == "":
-		return errors.New("no secret access key given")
 	case p.Region != "" && !regionRE.MatchString(p.Region):
 		return fmt.Errorf("region %q: expected an AWS region such as us-east-1", p.Region)
 	}
@@ -72,6 +67,22 @@ func (p Profile) Validate() error {
 	case "", "json", "text", "table", "yaml", "yaml-stream":
 	default:
 		return fmt.Errorf("output format %q: expected json, text, table, yaml or yaml-stream", p.Output)
+	}
+	return nil
+}
+
+// Validate checks a profile before anything is written.
+func (p Profile) Validate() error {
+	if err := p.ValidateSettings(); err != nil {
+		return err
+	}
+	switch {
+	case p.AccessKeyID == "":
+		return errors.New("no access key id given")
+	case p.EndpointURL == "" && !keyIDRE.MatchString(p.AccessKeyID):
+		return errors.New("the access key id should be 16 to 128 letters and digits, such as AKIAIOSFODNN7EXAMPLE")
+	case p.SecretAccessKey == "":
+		return errors.New("no secret access key given")
 	}
 	return nil
 }
@@ -92,7 +103,11 @@ func Exists(files Files, name string) (bool, error) {
 			continue
 		}
 		if err != nil {
-			return false, err
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return false, fmt.Errorf("cannot read %s: %w", path.path, err)
 		}
 		if parse(data).has(path.section) {
 			return true, nil
@@ -101,22 +116,46 @@ func Exists(files Files, name string) (bool, error) {
 	return false, nil
 }
 
+// Report says what Write did beyond writing the profile.
+type Report struct {
+	// Tightened lists the files whose permissions Write narrowed.
+	Tightened []Tightened
+}
+
+// Tightened is a file that held secrets others could read.
+type Tightened struct {
+	Path     string // the file written (a symlink's target)
+	From, To os.FileMode
+}
+
 // Write adds or (with force) updates the profile in both files. Files are
-// created 0600 in a 0700 directory; existing files keep their mode. Each file
-// is replaced atomically, and if the second write fails the first is rolled
+// created 0600 in a 0700 directory; existing files keep their mode, except
+// that a credentials file group or others can read is narrowed to 0600,
+// since it now holds a secret (the Report says so). A symlinked file is
+// written through to its target, and the link is kept. Each file is
+// replaced atomically, and if the second write fails the first is rolled
 // back, so a failure leaves both files as they were.
-func Write(files Files, p Profile, force bool) error {
+func Write(files Files, p Profile, force bool) (Report, error) {
+	var rep Report
 	if err := p.Validate(); err != nil {
-		return err
+		return rep, err
 	}
 	if !force {
 		exists, err := Exists(files, p.Name)
 		if err != nil {
-			return err
+			return rep, err
 		}
 		if exists {
-			return ErrExists
+			return rep, ErrExists
 		}
+	}
+	credsPath, err := resolve(files.Credentials)
+	if err != nil {
+		return rep, err
+	}
+	confPath, err := resolve(files.Config)
+	if err != nil {
+		return rep, err
 	}
 	creds := [][2]string{{"aws_access_key_id", p.AccessKeyID}, {"aws_secret_access_key", p.SecretAccessKey}}
 	var conf [][2]string
@@ -129,27 +168,68 @@ func Write(files Files, p Profile, force bool) error {
 	if p.EndpointURL != "" {
 		conf = append(conf, [2]string{"endpoint_url", p.EndpointURL})
 	}
-	oldCreds, credsExisted, err := readIfExists(files.Credentials)
+	oldCreds, credsExisted, err := readIfExists(credsPath)
 	if err != nil {
-		return err
+		return rep, err
 	}
-	if err := edit(files.Credentials, oldCreds, func(f *file) { f.set(p.Name, creds) }); err != nil {
-		return err
+	oldMode := os.FileMode(0o600)
+	if st, err := os.Stat(credsPath); err == nil {
+		oldMode = st.Mode().Perm()
 	}
-	oldConf, _, err := readIfExists(files.Config)
+	mode := oldMode
+	if mode&0o077 != 0 {
+		mode = 0o600
+	}
+	if err := edit(credsPath, oldCreds, mode, func(f *file) { f.set(p.Name, creds) }); err != nil {
+		return rep, err
+	}
+	oldConf, _, err := readIfExists(confPath)
 	if err == nil && len(conf) > 0 {
-		err = edit(files.Config, oldConf, func(f *file) { f.set(configSection(p.Name), conf) })
+		err = edit(confPath, oldConf, 0, func(f *file) { f.set(configSection(p.Name), conf) })
 	}
 	if err != nil {
 		// Put the credentials file back as it was.
 		if credsExisted {
-			_ = replace(files.Credentials, oldCreds)
+			_ = replace(credsPath, oldCreds, oldMode)
 		} else {
-			_ = os.Remove(files.Credentials)
+			_ = os.Remove(credsPath)
 		}
-		return err
+		return rep, err
 	}
-	return nil
+	if mode != oldMode {
+		rep.Tightened = append(rep.Tightened, Tightened{Path: credsPath, From: oldMode, To: mode})
+	}
+	return rep, nil
+}
+
+// resolve follows symlinks to the file they name, even one not made yet,
+// so that writing replaces the target and keeps the link.
+func resolve(path string) (string, error) {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		return target, nil
+	}
+	// Missing, or a link to a file not made yet: follow it by hand.
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return path, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", path, err)
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			return path, nil
+		}
+		link, err := os.Readlink(path)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", path, err)
+		}
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(filepath.Dir(path), link)
+		}
+		path = link
+	}
+	return "", fmt.Errorf("read %s: too many levels of symbolic links", path)
 }
 
 func readIfExists(path string) ([]byte, bool, error) {
@@ -163,23 +243,27 @@ func readIfExists(path string) ([]byte, bool, error) {
 	return data, true, nil
 }
 
-func edit(path string, old []byte, change func(*file)) error {
+func edit(path string, old []byte, mode os.FileMode, change func(*file)) error {
 	f := parse(old)
 	change(f)
-	return replace(path, f.bytes())
+	return replace(path, f.bytes(), mode)
 }
 
-// replace writes data to path through a temporary file and a rename.
-func replace(path string, data []byte) error {
+// replace writes data to path through a temporary file in the same
+// directory and a rename, so a reader sees the old file or the new one.
+// mode 0 keeps the existing file's mode (0600 for a new file).
+func replace(path string, data []byte, mode os.FileMode) error {
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
-	mode := os.FileMode(0o600)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
+	if mode == 0 {
+		mode = 0o600
+		if st, err := os.Stat(path); err == nil {
+			mode = st.Mode().Perm()
+		}
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".spk-*")
 	if err != nil {

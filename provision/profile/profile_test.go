@@ -59,7 +59,7 @@ var myProfile = Profile{Name: "my-profile", AccessKeyID: "AKIAIOSFODNN7EXAMPLE",
 
 func TestWriteNewFilesAre0600In0700Dir(t *testing.T) {
 	f := files(t, "", "")
-	if err := Write(f, myProfile, false); err != nil {
+	if _, err := Write(f, myProfile, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{f.Credentials, f.Config} {
@@ -82,7 +82,8 @@ func TestWriteNewFilesAre0600In0700Dir(t *testing.T) {
 
 func TestWritePreservesEverythingElseByteForByte(t *testing.T) {
 	f := files(t, existingCreds, existingConfig)
-	if err := Write(f, myProfile, false); err != nil {
+	rep, err := Write(f, myProfile, false)
+	if err != nil {
 		t.Fatal(err)
 	}
 	creds, conf := read(t, f.Credentials), read(t, f.Config)
@@ -92,9 +93,88 @@ func TestWritePreservesEverythingElseByteForByte(t *testing.T) {
 	if !strings.HasPrefix(conf, existingConfig) || conf[len(existingConfig):] != "\n[profile my-profile]\nregion = us-east-1\noutput = json\n" {
 		t.Fatalf("config changed other bytes:\n%s", conf)
 	}
-	// Existing modes are kept.
-	if st, _ := os.Stat(f.Credentials); st.Mode().Perm() != 0o640 {
-		t.Fatalf("mode of an existing file changed to %v", st.Mode().Perm())
+	// The config file keeps its mode; the credentials file, which the
+	// group could read, now holds a secret and is narrowed, and says so.
+	if st, _ := os.Stat(f.Config); st.Mode().Perm() != 0o644 {
+		t.Fatalf("mode of the config file changed to %v", st.Mode().Perm())
+	}
+	if st, _ := os.Stat(f.Credentials); st.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file mode %v, want 0600", st.Mode().Perm())
+	}
+	if len(rep.Tightened) != 1 || rep.Tightened[0] != (Tightened{Path: f.Credentials, From: 0o640, To: 0o600}) {
+		t.Fatalf("report %+v", rep)
+	}
+}
+
+func TestPrivateCredentialsFileKeepsItsModeAndNoReport(t *testing.T) {
+	f := files(t, existingCreds, existingConfig)
+	if err := os.Chmod(f.Credentials, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Write(f, myProfile, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(f.Credentials); st.Mode().Perm() != 0o400 || len(rep.Tightened) != 0 {
+		t.Fatalf("mode %v, report %+v: want 0400 kept and nothing reported", st.Mode().Perm(), rep)
+	}
+}
+
+// TestWritesThroughSymlinks: a credentials file kept elsewhere (a dotfiles
+// repository) and linked from ~/.aws stays a link; its target is written,
+// atomically, and narrowed to 0600. A link to a file not made yet makes it.
+func TestWritesThroughSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	dotfiles := filepath.Join(dir, "dotfiles")
+	if err := os.MkdirAll(dotfiles, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dotfiles, "aws-credentials")
+	if err := os.WriteFile(target, []byte(existingCreds), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	awsDir := filepath.Join(dir, "aws")
+	if err := os.MkdirAll(awsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f := Files{Credentials: filepath.Join(awsDir, "credentials"), Config: filepath.Join(awsDir, "config")}
+	if err := os.Symlink("../dotfiles/aws-credentials", f.Credentials); err != nil {
+		t.Fatal(err)
+	}
+	// The config links to a file that does not exist yet.
+	confTarget := filepath.Join(dotfiles, "aws-config")
+	if err := os.Symlink(confTarget, f.Config); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Write(f, myProfile, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for link, want := range map[string]string{f.Credentials: "../dotfiles/aws-credentials", f.Config: confTarget} {
+		if got, err := os.Readlink(link); err != nil || got != want {
+			t.Fatalf("%s is no longer a link to %s: %q, %v", link, want, got, err)
+		}
+	}
+	if got := read(t, target); !strings.HasPrefix(got, existingCreds) || !strings.Contains(got, "[my-profile]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n") {
+		t.Fatalf("target: %q", got)
+	}
+	if got := read(t, confTarget); got != "[profile my-profile]\nregion = us-east-1\noutput = json\n" {
+		t.Fatalf("config target: %q", got)
+	}
+	if st, _ := os.Stat(target); st.Mode().Perm() != 0o600 {
+		t.Fatalf("target mode %v, want 0600", st.Mode().Perm())
+	}
+	if len(rep.Tightened) != 1 || rep.Tightened[0].Path != target || rep.Tightened[0].From != 0o644 {
+		t.Fatalf("report %+v", rep)
+	}
+	// No temporary file was left in either directory.
+	for _, d := range []string{dotfiles, awsDir} {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".spk-") {
+				t.Fatalf("temporary file left behind: %s", filepath.Join(d, e.Name()))
+			}
+		}
 	}
 }
 
@@ -102,7 +182,7 @@ func TestRefusesExistingProfileWithoutForce(t *testing.T) {
 	f := files(t, existingCreds, existingConfig)
 	p := myProfile
 	p.Name = "work"
-	if err := Write(f, p, false); !errors.Is(err, ErrExists) {
+	if _, err := Write(f, p, false); !errors.Is(err, ErrExists) {
 		t.Fatalf("err = %v, want ErrExists", err)
 	}
 	if read(t, f.Credentials) != existingCreds || read(t, f.Config) != existingConfig {
@@ -114,7 +194,7 @@ func TestForceUpdatesOnlyThatProfile(t *testing.T) {
 	f := files(t, existingCreds, existingConfig)
 	p := myProfile
 	p.Name = "work"
-	if err := Write(f, p, true); err != nil {
+	if _, err := Write(f, p, true); err != nil {
 		t.Fatal(err)
 	}
 	wantCreds := strings.Replace(strings.Replace(existingCreds,
@@ -134,7 +214,7 @@ func TestDefaultProfileUsesDefaultSection(t *testing.T) {
 	f := files(t, "", "")
 	p := myProfile
 	p.Name = "default"
-	if err := Write(f, p, false); err != nil {
+	if _, err := Write(f, p, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, f.Config); !strings.HasPrefix(got, "[default]\n") {
@@ -144,7 +224,7 @@ func TestDefaultProfileUsesDefaultSection(t *testing.T) {
 
 func TestCRLFFilesStayCRLF(t *testing.T) {
 	f := files(t, "[a]\r\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\r\n", "[profile a]\r\nregion = us-east-1\r\n")
-	if err := Write(f, myProfile, false); err != nil {
+	if _, err := Write(f, myProfile, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, f.Credentials); strings.Count(got, "\r\n") != strings.Count(got, "\n") {
@@ -155,7 +235,7 @@ func TestCRLFFilesStayCRLF(t *testing.T) {
 func TestLocalProfileHasEndpoint(t *testing.T) {
 	f := files(t, "", "")
 	p := Profile{Name: "local", AccessKeyID: "spk", SecretAccessKey: "spk", Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566"}
-	if err := Write(f, p, false); err != nil {
+	if _, err := Write(f, p, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, f.Config); !strings.Contains(got, "endpoint_url = http://127.0.0.1:4566\n") {
@@ -179,7 +259,7 @@ func TestValidationWritesNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := files(t, "", "")
-			err := Write(f, c.p, false)
+			_, err := Write(f, c.p, false)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
@@ -204,7 +284,7 @@ func TestFailedConfigWriteRollsBackCredentials(t *testing.T) {
 	if err := os.Mkdir(f.Config, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(f, myProfile, false); err == nil {
+	if _, err := Write(f, myProfile, false); err == nil {
 		t.Fatal("write succeeded")
 	}
 	if got := read(t, f.Credentials); got != existingCreds {
