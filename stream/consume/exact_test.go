@@ -96,6 +96,12 @@ func testExactAfterRepeatedKill9(t *testing.T, r consume.Retrieval) {
 	const kills = 12
 	for i := range kills {
 		cmd := v.child("worker-killed", false)
+		if i == 0 {
+			// The kills must land on consumers that have counted, or they
+			// test nothing: on a slow or loaded machine the first flush
+			// can come later than the random moments below.
+			v.waitForCounts(time.Minute)
+		}
 		// Let it run from 200 ms to 1.4 s: long enough to take leases, read,
 		// flush and sometimes checkpoint, then kill it wherever it is.
 		time.Sleep(time.Duration(200+rng.IntN(1200)) * time.Millisecond) // the random moment of the kill, not a wait for anything
@@ -122,6 +128,23 @@ func testExactAfterRepeatedKill9(t *testing.T, r consume.Retrieval) {
 	}
 	v.assertExact(want)
 	v.assertReleased()
+}
+
+// waitForCounts polls until the aggregate table holds a count.
+func (v *env) waitForCounts(within time.Duration) {
+	v.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		// The table may not exist yet.
+		got, err := endpointtest.ScanCounts(context.Background(), v.db, v.table)
+		if err == nil && got.Total() > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			v.t.Fatalf("no count written within %v", within)
+		}
+		time.Sleep(100 * time.Millisecond) // poll interval; the deadline above bounds the wait
+	}
 }
 
 // assertReleased checks that a graceful stop left every lease free.
