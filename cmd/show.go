@@ -128,9 +128,14 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		if err != nil {
 			return err
 		}
-		if opts.chart {
+		switch {
+		case opts.chart:
 			err = tui.WriteChart(f.IO.Out, rows, tui.ChartOptions{Colors: colors})
-		} else {
+		case format == tui.FormatCSV && !f.IO.IsStdoutTTY():
+			// A file or a pipe gets the cells as stored; a terminal gets
+			// them escaped, as tables are.
+			err = tui.WriteCSV(f.IO.Out, rows, true)
+		default:
 			err = tui.WriteRows(f.IO.Out, format, rows)
 		}
 		if err != nil || !opts.watch {
@@ -168,7 +173,7 @@ func showView(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptio
 		}
 		return rows, nil
 	}
-	vo := tui.ViewOptions{MinCount: opts.minCount}
+	vo := tui.ViewOptions{MinCount: opts.minCount, RawCSV: !f.IO.IsStdoutTTY()}
 	colors := tui.ColorsFor(f.IO.ColorEnabled())
 	if opts.watch && f.IO.IsStdoutTTY() {
 		if _, err := read(ctx); err != nil {
