@@ -42,7 +42,12 @@ estimate, a top list as "value count, ...", where "low–high" is a count the
 summary could only bound). --min-count N keeps, in top lists, the values
 certainly seen more than N times (low > N): spk show --view weblog-ips
 --min-count 10 prints the IPs seen more than 10 times a minute. --type then
-selects group keys. See docs/views.md.`,
+selects group keys. See docs/views.md.
+
+Characters in the data that a terminal would act on (ESC, BEL, C1 controls,
+bidi overrides, invalid UTF-8) are shown escaped, as \x1b, \a or \u202e.
+JSON keeps the exact values, with such characters as \u escapes; CSV is
+escaped on a terminal and exact when written to a file or a pipe.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runShow(c.Context(), f, c, opts)
