@@ -57,11 +57,13 @@ var (
 // CheckRange returns a *RejectError with reason TimeOutOfRange when t is
 // not between MinTime and MaxTime; what names the time in the message.
 func CheckRange(t time.Time, what string) error {
-	if t.Before(MinTime) || t.After(MaxTime) {
-		return &RejectError{TimeOutOfRange, fmt.Sprintf("%s is %s in UTC, outside the years 0001 to 9999", what, t.UTC().Format(time.RFC3339Nano))}
+	if inRange(t) {
+		return nil
 	}
-	return nil
+	return &RejectError{TimeOutOfRange, fmt.Sprintf("%s is %s in UTC, outside the years 0001 to 9999", what, t.UTC().Format(time.RFC3339Nano))}
 }
+
+func inRange(t time.Time) bool { return !t.Before(MinTime) && !t.After(MaxTime) }
 
 // ParseTime reads an ISO 8601 date-time such as 2015-06-05T12:54:43.064528:
 // zero to nine fraction digits, then `Z`, `±hh:mm` (at most ±23:59) or
@@ -73,8 +75,8 @@ func ParseTime(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, &RejectError{BadTimestamp, err.Error()}
 	}
-	if err := CheckRange(t, fmt.Sprintf("timestamp %q", s)); err != nil {
-		return time.Time{}, err
+	if !inRange(t) {
+		return time.Time{}, CheckRange(t, fmt.Sprintf("timestamp %q", s))
 	}
 	return t, nil
 }
