@@ -42,7 +42,12 @@ estimate, a top list as "value count, ...", where "low–high" is a count the
 summary could only bound). --min-count N keeps, in top lists, the values
 certainly seen more than N times (low > N): spk show --view weblog-ips
 --min-count 10 prints the IPs seen more than 10 times a minute. --type then
-selects group keys. See docs/views.md.`,
+selects group keys. See docs/views.md.
+
+Characters in the data that a terminal would act on (ESC, BEL, C1 controls,
+bidi overrides, invalid UTF-8) are shown escaped, as \x1b, \a or \u202e.
+JSON keeps the exact values, with such characters as \u escapes; CSV is
+escaped on a terminal and exact when written to a file or a pipe.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runShow(c.Context(), f, c, opts)
@@ -128,9 +133,14 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		if err != nil {
 			return err
 		}
-		if opts.chart {
+		switch {
+		case opts.chart:
 			err = tui.WriteChart(f.IO.Out, rows, tui.ChartOptions{Colors: colors})
-		} else {
+		case format == tui.FormatCSV && !f.IO.IsStdoutTTY():
+			// A file or a pipe gets the cells as stored; a terminal gets
+			// them escaped, as tables are.
+			err = tui.WriteCSV(f.IO.Out, rows, true)
+		default:
 			err = tui.WriteRows(f.IO.Out, format, rows)
 		}
 		if err != nil || !opts.watch {
@@ -168,7 +178,7 @@ func showView(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptio
 		}
 		return rows, nil
 	}
-	vo := tui.ViewOptions{MinCount: opts.minCount}
+	vo := tui.ViewOptions{MinCount: opts.minCount, RawCSV: !f.IO.IsStdoutTTY()}
 	colors := tui.ColorsFor(f.IO.ColorEnabled())
 	if opts.watch && f.IO.IsStdoutTTY() {
 		if _, err := read(ctx); err != nil {

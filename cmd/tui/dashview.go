@@ -123,12 +123,12 @@ func (m *dashboard) headerLine(w int) string {
 			names = append(names, n)
 		}
 	}
-	left := m.st.title.Render(title)
+	left := m.st.title.Render(safe(title))
 	if len(names) > 0 {
-		left += "  " + strings.Join(names, " → ")
+		left += "  " + safe(strings.Join(names, " → "))
 	}
 	if m.opts.Target != "" {
-		left += m.st.dim.Render(" · " + m.opts.Target)
+		left += m.st.dim.Render(" · " + safe(m.opts.Target))
 	}
 	var badge string
 	switch {
@@ -223,7 +223,7 @@ func (m *dashboard) problems() string {
 			sort.Strings(keys)
 			var rs []string
 			for _, r := range keys {
-				rs = append(rs, fmt.Sprintf("%s %s", r, count(reasons[r])))
+				rs = append(rs, fmt.Sprintf("%s %s", safe(r), count(reasons[r])))
 			}
 			s += " (" + strings.Join(rs, ", ") + ")"
 		}
@@ -280,8 +280,8 @@ func (m *dashboard) shardLines(w, maxLines int) []string {
 	}
 	idW, ownerW := 0, 4
 	for _, s := range c.Shards {
-		idW = max(idW, displayWidth(s.ID))
-		ownerW = max(ownerW, displayWidth(s.Owner))
+		idW = max(idW, displayWidth(safe(s.ID)))
+		ownerW = max(ownerW, displayWidth(safe(s.Owner)))
 	}
 	ownerW = min(ownerW, max(w-9-idW-2-12, 8))
 	shards := c.Shards
@@ -298,13 +298,13 @@ func (m *dashboard) shardLines(w, maxLines int) []string {
 			if s.Held {
 				st = m.st.ok
 			}
-			owner = st.Render(pad(fit(s.Owner, ownerW), ownerW, false))
+			owner = st.Render(pad(fit(safe(s.Owner), ownerW), ownerW, false))
 		}
 		lagText := "—"
 		if s.Held {
 			lagText = lag(s.MillisBehind)
 		}
-		line := pad(s.ID, idW, false) + "  " + owner + "  lag " + lagText
+		line := pad(safe(s.ID), idW, false) + "  " + owner + "  lag " + lagText
 		if s.Finished {
 			line += m.st.dim.Render(" · ended")
 		}
@@ -424,7 +424,7 @@ func (m *dashboard) countLines(w, n int) []string {
 	var errLine []string
 	if m.tableErr != nil && n >= 3 {
 		// On its own line: it is what the user has to act on.
-		errLine = []string{m.st.warn.Render("table read failed: " + oneLine(errtext.Concise(m.tableErr)))}
+		errLine = []string{m.st.warn.Render("table read failed: " + safe(oneLine(errtext.Concise(m.tableErr))))}
 		n--
 	}
 	maxBuckets := n - 2
@@ -461,6 +461,8 @@ func (m *dashboard) gridLines(w, n int, g grid, labels []string, title string, e
 		return append(append([]string{title}, errLine...), m.st.dim.Render("no counts yet"))
 	}
 
+	// Bucket starts that are not times are shown as they are, escaped.
+	labels = safeAll(labels)
 	labelW := len("bucket")
 	for _, l := range labels {
 		labelW = max(labelW, displayWidth(l))
@@ -494,7 +496,7 @@ func (m *dashboard) gridLines(w, n int, g grid, labels []string, title string, e
 
 	head := pad("bucket", labelW, false)
 	for _, t := range types {
-		head += "  " + m.st.typeStyle(t).Render(pad(fit(t, colW), colW, false))
+		head += "  " + m.st.typeStyle(t).Render(pad(fit(safe(t), colW), colW, false))
 	}
 	head += "  " + pad("total", totalW, true)
 	out := append(append([]string{title}, errLine...), m.st.header.Render(head))
@@ -553,11 +555,11 @@ func (m *dashboard) summaryLine() string {
 	s := m.summary
 	var parts []string
 	if s.Err != nil {
-		parts = append(parts, m.st.bad.Render("✗ "+oneLine(errtext.Concise(s.Err))))
+		parts = append(parts, m.st.bad.Render("✗ "+safe(oneLine(errtext.Concise(s.Err)))))
 	} else {
 		parts = append(parts, m.st.ok.Render("✓ done"))
 	}
-	parts = append(parts, s.Notes...)
+	parts = append(parts, safeAll(s.Notes)...)
 	return strings.Join(parts, m.st.dim.Render(" · "))
 }
 
@@ -570,9 +572,9 @@ func (m *dashboard) finalReport() string {
 	lines = append(lines, m.metricLines(w)...)
 	if s := m.summary; s != nil {
 		if s.Err != nil {
-			lines = append(lines, m.st.bad.Render("✗ "+oneLine(errtext.Concise(s.Err))))
+			lines = append(lines, m.st.bad.Render("✗ "+safe(oneLine(errtext.Concise(s.Err)))))
 		}
-		lines = append(lines, s.Notes...)
+		lines = append(lines, safeAll(s.Notes)...)
 	}
 	if m.aborted {
 		lines = append(lines, m.st.warn.Render("quit before the work finished"))
@@ -591,7 +593,7 @@ func (m *dashboard) viewLines(w, n int, v *view.View) []string {
 	vo := m.opts.ViewOptions[v.Name()]
 	var errLine []string
 	if err := m.viewErr[v.Name()]; err != nil && n >= 3 {
-		errLine = []string{m.st.warn.Render("table read failed: " + oneLine(errtext.Concise(err)))}
+		errLine = []string{m.st.warn.Render("table read failed: " + safe(oneLine(errtext.Concise(err))))}
 		n--
 	}
 	maxBuckets := n - 2
@@ -636,7 +638,7 @@ func (m *dashboard) viewLines(w, n int, v *view.View) []string {
 	}
 	label := map[string]string{}
 	for i, b := range buckets {
-		label[b] = labels[i]
+		label[b] = safe(labels[i])
 	}
 	cols := []string{"bucket"}
 	numeric := []bool{false}
@@ -655,9 +657,9 @@ func (m *dashboard) viewLines(w, n int, v *view.View) []string {
 		if !ok {
 			continue
 		}
-		cs := append([]string{l}, r.Group...)
+		cs := append([]string{l}, safeAll(r.Group)...)
 		for j := range ms {
-			cs = append(cs, metricText(v, r.Acc, j, vo, true))
+			cs = append(cs, safe(metricText(v, r.Acc, j, vo, true)))
 		}
 		cells = append(cells, cs)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/spk-cli/spk/internal/termsafe"
 )
 
 // eighths are the partial blocks that give bars sub-cell precision.
@@ -141,6 +143,21 @@ func pad(s string, width int, right bool) string {
 // oneLine turns a multi-line message into one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// safe is text spk did not write (event types, group values, lease owners,
+// errors from an endpoint) as the views print it: control, format and
+// bidirectional characters escaped, so that data cannot drive the terminal.
+// Widths are measured on what safe returns.
+func safe(s string) string { return termsafe.Escape(s) }
+
+// safeAll is safe applied to each of cs, in a new slice.
+func safeAll(cs []string) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = safe(c)
+	}
+	return out
 }
 
 // displayWidth is how many terminal cells s takes.

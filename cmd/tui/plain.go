@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/internal/termsafe"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -36,7 +37,7 @@ func (p *StepPrinter) OnEvent(e tasks.Event) {
 			Type string `json:"type"`
 			tasks.Event
 		}{"step", e})
-		fmt.Fprintln(p.w, string(b))
+		fmt.Fprintln(p.w, string(termsafe.JSON(b)))
 		return
 	}
 	if e.State == tasks.Pending {
@@ -47,12 +48,12 @@ func (p *StepPrinter) OnEvent(e tasks.Event) {
 		code := map[tasks.State]string{tasks.Running: "36", tasks.Done: "32", tasks.Skipped: "90", tasks.Failed: "31"}[e.State]
 		mark = "\x1b[" + code + "m" + mark + "\x1b[0m"
 	}
-	line := fmt.Sprintf("%s step %d: %s", mark, e.Step, e.Name)
+	line := fmt.Sprintf("%s step %d: %s", mark, e.Step, safe(e.Name))
 	switch {
 	case e.Err != nil:
-		line += ": " + errtext.Concise(e.Err)
+		line += ": " + safe(errtext.Concise(e.Err))
 	case e.Detail != "":
-		line += ": " + e.Detail
+		line += ": " + safe(e.Detail)
 	}
 	fmt.Fprintln(p.w, line)
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/spk-cli/spk/internal/termsafe"
 	"github.com/spk-cli/spk/stream/aggregate"
 )
 
@@ -35,13 +37,14 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("output format %q is not known: use table, json or csv", s)
 }
 
-// WriteRows writes rows in format f.
+// WriteRows writes rows in format f, for a terminal: CSV cells escaped as
+// table cells are (see WriteCSV).
 func WriteRows(w io.Writer, f Format, rows []aggregate.Row) error {
 	switch f {
 	case FormatJSON:
 		return WriteJSON(w, rows)
 	case FormatCSV:
-		return WriteCSV(w, rows)
+		return WriteCSV(w, rows, false)
 	case FormatTable, "":
 		return WriteTable(w, rows)
 	}
@@ -60,7 +63,9 @@ func fields(r aggregate.Row) []string {
 }
 
 // WriteTable writes rows as aligned columns under a header, sorted by bucket
-// then type; counts are right-aligned.
+// then type; counts are right-aligned. Control and format characters in the
+// cells are shown escaped (\x1b, \u202e), and columns are as wide as the
+// escaped text.
 func WriteTable(w io.Writer, rows []aggregate.Row) error {
 	_, err := io.WriteString(w, tableText(rows, true))
 	return err
@@ -82,7 +87,7 @@ func tableText(rows []aggregate.Row, created bool) string {
 	}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
-		cells[i] = row(r)
+		cells[i] = safeAll(row(r))
 		for j, c := range cells[i] {
 			width[j] = max(width[j], displayWidth(c))
 		}
@@ -115,22 +120,35 @@ func tableText(rows []aggregate.Row, created bool) string {
 }
 
 // WriteJSON writes rows as one indented JSON array (an empty table is []).
+// Every character a terminal would act on is a \u escape (termsafe.JSON),
+// so the text is safe on a terminal and decodes to the rows as stored.
 func WriteJSON(w io.Writer, rows []aggregate.Row) error {
 	rows = sortedCopy(rows)
 	if rows == nil {
 		rows = []aggregate.Row{}
 	}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(rows)
+	if err := enc.Encode(rows); err != nil {
+		return err
+	}
+	_, err := w.Write(termsafe.JSON(b.Bytes()))
+	return err
 }
 
-// WriteCSV writes rows as CSV with a header line.
-func WriteCSV(w io.Writer, rows []aggregate.Row) error {
+// WriteCSV writes rows as CSV with a header line. With raw, cells are as
+// stored, quoted by the CSV rules (for files and pipes); without it, control
+// and format characters are escaped as in WriteTable (for a terminal).
+func WriteCSV(w io.Writer, rows []aggregate.Row, raw bool) error {
 	cw := csv.NewWriter(w)
 	cw.Write(columns)
 	for _, r := range sortedCopy(rows) {
-		cw.Write(fields(r))
+		cells := fields(r)
+		if !raw {
+			cells = safeAll(cells)
+		}
+		cw.Write(cells)
 	}
 	cw.Flush()
 	return cw.Error()
@@ -173,7 +191,7 @@ func writeChart(w io.Writer, rows []aggregate.Row, width int, st styles) error {
 	typeW, countW := 0, 0
 	for _, r := range rows {
 		top = max(top, r.Count)
-		typeW = max(typeW, displayWidth(r.EventType))
+		typeW = max(typeW, displayWidth(safe(r.EventType)))
 		countW = max(countW, len(count(r.Count)))
 	}
 	// "  Type  bar  count"
@@ -191,12 +209,12 @@ func writeChart(w io.Writer, rows []aggregate.Row, width int, st styles) error {
 				}
 				total += o.Count
 			}
-			head := st.bold.Render(r.BucketStart) + st.dim.Render("  total "+count(total))
+			head := st.bold.Render(safe(r.BucketStart)) + st.dim.Render("  total "+count(total))
 			b.WriteString(fit(head, width) + "\n")
 		}
 		ts := st.typeStyle(r.EventType)
 		bars := pad(ts.Render(bar(r.Count, top, barW)), barW, false)
-		b.WriteString("  " + pad(ts.Render(r.EventType), typeW, false) + "  " + bars + " " + pad(count(r.Count), countW, true) + "\n")
+		b.WriteString("  " + pad(ts.Render(safe(r.EventType)), typeW, false) + "  " + bars + " " + pad(count(r.Count), countW, true) + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

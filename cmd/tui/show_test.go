@@ -32,7 +32,7 @@ func TestShowGolden(t *testing.T) {
 		{"table_empty", func(b *bytes.Buffer) error { return WriteTable(b, nil) }},
 		{"json", func(b *bytes.Buffer) error { return WriteJSON(b, shuffled()) }},
 		{"json_empty", func(b *bytes.Buffer) error { return WriteJSON(b, nil) }},
-		{"csv", func(b *bytes.Buffer) error { return WriteCSV(b, shuffled()) }},
+		{"csv", func(b *bytes.Buffer) error { return WriteCSV(b, shuffled(), false) }},
 		{"chart_80", func(b *bytes.Buffer) error {
 			return WriteChart(b, shuffled(), ChartOptions{Width: 80, Colors: ColorNone})
 		}},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/internal/termsafe"
 	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
@@ -93,7 +94,7 @@ func (p *StatusPrinter) Print() {
 	}
 	if p.json {
 		b, _ := json.Marshal(p.statusJSON())
-		fmt.Fprintln(p.w, string(b))
+		fmt.Fprintln(p.w, string(termsafe.JSON(b)))
 		return
 	}
 	fmt.Fprintln(p.w, p.statusText())
@@ -115,15 +116,15 @@ func (p *StatusPrinter) Finish(s Summary) {
 			out.Error = s.Err.Error()
 		}
 		b, _ := json.Marshal(out)
-		fmt.Fprintln(p.w, string(b))
+		fmt.Fprintln(p.w, string(termsafe.JSON(b)))
 		return
 	}
 	line := p.stamp() + " | done"
 	if s.Err != nil {
-		line = p.stamp() + " | failed: " + oneLine(errtext.Concise(s.Err))
+		line = p.stamp() + " | failed: " + safe(oneLine(errtext.Concise(s.Err)))
 	}
 	if len(s.Notes) > 0 {
-		line += " | " + strings.Join(s.Notes, "; ")
+		line += " | " + safe(strings.Join(s.Notes, "; "))
 	}
 	fmt.Fprintln(p.w, line)
 }
@@ -150,7 +151,7 @@ func (p *StatusPrinter) statusText() string {
 			retrieval, s.RecordsPerSec, s.RecordsIn, s.RowsFlushed, s.Rejected, reasons(s.RejectedByReason), s.Conflicts, s.LeasesHeld, len(s.Shards), lagMS))
 	}
 	if b, ok := latestBucket(p.rows); ok {
-		parts = append(parts, fmt.Sprintf("latest bucket=%s total=%d types=%d", b.start, b.total, b.types))
+		parts = append(parts, fmt.Sprintf("latest bucket=%s total=%d types=%d", safe(b.start), b.total, b.types))
 	}
 	if p.terr != nil {
 		parts = append(parts, fmt.Sprintf("table error=%q", oneLine(errtext.Concise(p.terr))))

@@ -64,7 +64,7 @@ func (l *stepList) len() int { return len(l.order) }
 func (l *stepList) lines(st styles, spin string, width int) []string {
 	nameW := 0
 	for _, k := range l.order {
-		nameW = max(nameW, displayWidth(k.name))
+		nameW = max(nameW, displayWidth(safe(k.name)))
 	}
 	// Names take what is left after the mark, number and a useful detail.
 	nameW = min(nameW, max(width-4-2-20, 12))
@@ -102,7 +102,7 @@ func (l *stepList) lines(st styles, spin string, width int) []string {
 			mark = "?"
 			detail = string(e.State)
 		}
-		name := fit(k.name, nameW)
+		name := fit(safe(k.name), nameW)
 		if e.State == tasks.Pending || e.State == tasks.Skipped {
 			name = st.dim.Render(name)
 		}
@@ -114,7 +114,7 @@ func (l *stepList) lines(st styles, spin string, width int) []string {
 		line := head
 		var more []string
 		if rest > 0 && detail != "" {
-			detail = oneLine(detail)
+			detail = safe(oneLine(detail))
 			if e.State == tasks.Failed && displayWidth(detail) > rest && rest >= 20 {
 				// An error is what the user must act on: wrap it under the
 				// step, up to maxErrorLines, rather than cut it.
@@ -153,9 +153,9 @@ func (l *stepList) compact(st styles, spin string, width int) string {
 		case tasks.Done, tasks.Skipped:
 			done++
 		case tasks.Running:
-			current = st.running.Render(spin) + fmt.Sprintf(" step %d: %s", k.step, k.name)
+			current = st.running.Render(spin) + fmt.Sprintf(" step %d: %s", k.step, safe(k.name))
 		case tasks.Failed:
-			current = st.bad.Render("✗") + fmt.Sprintf(" step %d failed: %s", k.step, oneLine(e.Error))
+			current = st.bad.Render("✗") + fmt.Sprintf(" step %d failed: %s", k.step, safe(oneLine(e.Error)))
 		}
 	}
 	line := fmt.Sprintf("steps %d/%d done", done, total)

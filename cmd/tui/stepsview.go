@@ -136,7 +136,7 @@ func (m *stepsModel) View() string {
 	w := max(m.width, 20)
 	var lines []string
 	if m.opts.Title != "" {
-		lines = append(lines, m.st.title.Render(fit(m.opts.Title, w)))
+		lines = append(lines, m.st.title.Render(fit(safe(m.opts.Title), w)))
 	}
 	frame := m.spin.Spinner.Frames[0]
 	if !m.opts.Static {
@@ -151,7 +151,7 @@ func (m *stepsModel) View() string {
 	switch {
 	case m.done && m.err != nil && !tasks.IsStepError(m.err):
 		// A step's failure is on its line already; anything else is said here.
-		lines = append(lines, m.st.bad.Render(fit("✗ "+oneLine(m.err.Error()), w)))
+		lines = append(lines, m.st.bad.Render(fit("✗ "+safe(oneLine(m.err.Error())), w)))
 	case m.stopping && !m.done:
 		lines = append(lines, m.st.warn.Render(fit("stopping… ctrl+c again quits at once", w)))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/spk-cli/spk/internal/termsafe"
 	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/view"
 )
@@ -22,6 +23,10 @@ type ViewOptions struct {
 	// than MinCount times in the row, count - error > MinCount ("IPs seen
 	// more than 10 times"); 0 keeps all.
 	MinCount uint64
+	// RawCSV writes CSV cells as stored, quoted by the CSV rules, for files
+	// and pipes; by default they are escaped as table cells are, for a
+	// terminal. Tables, charts and JSON are always safe on a terminal.
+	RawCSV bool
 }
 
 // IsTutorialView reports whether v is shown as the tutorial's table
@@ -173,7 +178,7 @@ func viewTableText(v *view.View, rows []aggregate.ViewRow, opts ViewOptions, cre
 	}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
-		cells[i] = viewCells(v, r, opts, created, true)
+		cells[i] = safeAll(viewCells(v, r, opts, created, true))
 		for j, c := range cells[i] {
 			width[j] = max(width[j], displayWidth(c))
 		}
@@ -208,7 +213,11 @@ func writeViewCSV(w io.Writer, v *view.View, rows []aggregate.ViewRow, opts View
 	cols, _ := viewColumns(v, true)
 	cw.Write(cols)
 	for _, r := range sortedViewCopy(rows) {
-		cw.Write(viewCells(v, r, opts, true, false))
+		cells := viewCells(v, r, opts, true, false)
+		if !opts.RawCSV {
+			cells = safeAll(cells)
+		}
+		cw.Write(cells)
 	}
 	cw.Flush()
 	return cw.Error()
@@ -221,7 +230,8 @@ func writeViewCSV(w io.Writer, v *view.View, rows []aggregate.ViewRow, opts View
 //	 "CreatedAt": ..., "UpdatedAt": ...}
 //
 // with group values as text, metrics keyed as the view lists them, in that
-// order, numbers exact, and a min, max or avg that saw nothing null.
+// order, numbers exact, and a min, max or avg that saw nothing null. As in
+// WriteJSON, characters a terminal would act on are \u escapes.
 func writeViewJSON(w io.Writer, v *view.View, rows []aggregate.ViewRow, opts ViewOptions) error {
 	var b bytes.Buffer
 	b.WriteString("[")
@@ -256,7 +266,7 @@ func writeViewJSON(w io.Writer, v *view.View, rows []aggregate.ViewRow, opts Vie
 		return err
 	}
 	out.WriteString("\n")
-	_, err := w.Write(out.Bytes())
+	_, err := w.Write(termsafe.JSON(out.Bytes()))
 	return err
 }
 
@@ -428,6 +438,9 @@ func writeViewChart(w io.Writer, v *view.View, rows []aggregate.ViewRow, vo View
 	}
 	top := 0.0
 	labelW, textW := 0, 0
+	for i := range bars {
+		bars[i].bucket, bars[i].label = safe(bars[i].bucket), safe(bars[i].label)
+	}
 	for _, b := range bars {
 		top = math.Max(top, b.value)
 		labelW = max(labelW, displayWidth(b.label))

@@ -127,7 +127,7 @@ func (m *watchModel) View() string {
 	w, h := max(m.width, 20), max(m.height, 4)
 	head := m.st.title.Render("spk show")
 	if m.opts.Title != "" {
-		head += "  " + m.opts.Title
+		head += "  " + safe(m.opts.Title)
 	}
 	status := fmt.Sprintf("every %s", m.opts.Every)
 	if m.fetched {
@@ -137,7 +137,7 @@ func (m *watchModel) View() string {
 	}
 	lines := []string{head + m.st.dim.Render(" · "+status)}
 	if m.err != nil {
-		lines = append(lines, m.st.bad.Render("✗ "+oneLine(m.err.Error())))
+		lines = append(lines, m.st.bad.Render("✗ "+safe(oneLine(m.err.Error()))))
 	}
 	footer := m.st.key.Render("q") + m.st.dim.Render(" quit · ") + m.st.key.Render("c") + m.st.dim.Render(" chart/table")
 	room := h - len(lines) - 1

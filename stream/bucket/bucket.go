@@ -47,9 +47,41 @@ func Truncate(t time.Time, size time.Duration) time.Time {
 // Format writes a bucket start the way the aggregate table stores it.
 func Format(t time.Time) string { return t.UTC().Format(Layout) }
 
+// The instants an event time may name, in UTC: the years 0001 to 9999, so
+// that a bucket start always has four year digits and sorts as text.
+var (
+	MinTime = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(9999, time.December, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// CheckRange returns a *RejectError with reason TimeOutOfRange when t is
+// not between MinTime and MaxTime; what names the time in the message.
+func CheckRange(t time.Time, what string) error {
+	if inRange(t) {
+		return nil
+	}
+	return &RejectError{TimeOutOfRange, fmt.Sprintf("%s is %s in UTC, outside the years 0001 to 9999", what, t.UTC().Format(time.RFC3339Nano))}
+}
+
+func inRange(t time.Time) bool { return !t.Before(MinTime) && !t.After(MaxTime) }
+
 // ParseTime reads an ISO 8601 date-time such as 2015-06-05T12:54:43.064528:
-// zero to nine fraction digits, then `Z`, `±hh:mm` or nothing (meaning UTC).
+// zero to nine fraction digits, then `Z`, `±hh:mm` (at most ±23:59) or
+// nothing (meaning UTC). The time, in UTC, must fall in the years 0001 to
+// 9999. Errors are a *RejectError: BadTimestamp for text that is not such
+// a date-time, TimeOutOfRange for one outside those years.
 func ParseTime(s string) (time.Time, error) {
+	t, err := parseTime(s)
+	if err != nil {
+		return time.Time{}, &RejectError{BadTimestamp, err.Error()}
+	}
+	if !inRange(t) {
+		return time.Time{}, CheckRange(t, fmt.Sprintf("timestamp %q", s))
+	}
+	return t, nil
+}
+
+func parseTime(s string) (time.Time, error) {
 	const base = len("2006-01-02T15:04:05")
 	if len(s) < base || (s[10] != 'T' && s[10] != 't') {
 		return time.Time{}, fmt.Errorf("timestamp %q is not ISO 8601 (want 2006-01-02T15:04:05[.fraction][Z|±hh:mm])", s)
@@ -69,7 +101,14 @@ func ParseTime(s string) (time.Time, error) {
 	switch {
 	case rest == "":
 		layout = "2006-01-02T15:04:05"
-	case rest == "Z" || rest == "z" || (len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':'):
+	case rest == "Z" || rest == "z":
+		layout = "2006-01-02T15:04:05Z07:00"
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		// time.Parse takes hours up to 24 and minutes up to 60 here; ISO
+		// 8601 and RFC 3339 stop at 23:59.
+		if !offsetInRange(rest) {
+			return time.Time{}, fmt.Errorf("timestamp %q has zone offset %s beyond ±23:59", s, rest)
+		}
 		layout = "2006-01-02T15:04:05Z07:00"
 	default:
 		return time.Time{}, fmt.Errorf("timestamp %q has an unknown zone %q (want Z, ±hh:mm or none)", s, rest)
@@ -88,6 +127,16 @@ func ParseTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// offsetInRange reports whether a ±hh:mm offset has hh 00-23 and mm 00-59;
+// other text is left for time.Parse to refuse.
+func offsetInRange(off string) bool {
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	if !digit(off[1]) || !digit(off[2]) || !digit(off[4]) || !digit(off[5]) {
+		return true
+	}
+	return off[1:3] <= "23" && off[4:6] <= "59"
+}
+
 // Reason says why an event could not be counted. Rejections are grouped by
 // reason in metrics, logs and the dead-letter sink.
 type Reason string
@@ -101,10 +150,13 @@ const (
 	Oversized        Reason = "oversized"
 	// BadAggregate is a KPL aggregated record whose contents cannot be read.
 	BadAggregate Reason = "bad_aggregate"
+	// TimeOutOfRange is an event time outside the years 0001 to 9999 in
+	// UTC, whose bucket start could not be written with four year digits.
+	TimeOutOfRange Reason = "time_out_of_range"
 )
 
 // Reasons lists every rejection reason, for metrics that want all labels up front.
-var Reasons = []Reason{NotJSON, MissingTimestamp, BadTimestamp, MissingGroup, Oversized, BadAggregate}
+var Reasons = []Reason{NotJSON, MissingTimestamp, BadTimestamp, TimeOutOfRange, MissingGroup, Oversized, BadAggregate}
 
 // RejectError is returned for an event that cannot be counted.
 type RejectError struct {
@@ -177,7 +229,7 @@ func (b *Bucketer) KeyTimeCached(data []byte, cache *StartCache) (Key, time.Time
 	}
 	t, err := ParseTime(tsv)
 	if err != nil {
-		return Key{}, time.Time{}, &RejectError{BadTimestamp, err.Error()}
+		return Key{}, time.Time{}, err // a *RejectError
 	}
 	gv, ok := stringValue(group.raw)
 	if !ok && group.found && b.Other != nil && len(group.raw) > 0 && group.raw[0] != '"' {

@@ -130,7 +130,7 @@ func (c *Consumer) tables() []*sink.Table {
 // one view's use of it: every view refuses such a record alike.
 func recordLevel(r bucket.Reason) bool {
 	switch r {
-	case bucket.NotJSON, bucket.Oversized, bucket.MissingTimestamp, bucket.BadTimestamp, bucket.BadAggregate, NotAccessLog:
+	case bucket.NotJSON, bucket.Oversized, bucket.MissingTimestamp, bucket.BadTimestamp, bucket.TimeOutOfRange, bucket.BadAggregate, NotAccessLog:
 		return true
 	}
 	return false

@@ -316,9 +316,13 @@ type Timed interface {
 // field at p: a string read by bucket.ParseTime (ISO 8601; no zone means
 // UTC) or a number of milliseconds since the Unix epoch, as DynamoDB's
 // change records carry in dynamodb.ApproximateCreationDateTime. A missing or
-// unreadable time is a *bucket.RejectError.
+// unreadable time is a *bucket.RejectError, and so is one outside the years
+// 0001 to 9999 (bucket.TimeOutOfRange).
 func EventTime(ev Event, p Path) (time.Time, error) {
 	if t, ok := ev.(Timed); ok {
+		if err := bucket.CheckRange(t.Time(), "the event time"); err != nil {
+			return time.Time{}, err
+		}
 		return t.Time().UTC(), nil
 	}
 	v, ok := ev.Get(p)
@@ -328,11 +332,7 @@ func EventTime(ev Event, p Path) (time.Time, error) {
 	if v.kind == Number {
 		return epochMillis(v.text)
 	}
-	t, err := bucket.ParseTime(v.text)
-	if err != nil {
-		return time.Time{}, &bucket.RejectError{Reason: bucket.BadTimestamp, Detail: err.Error()}
-	}
-	return t, nil
+	return bucket.ParseTime(v.text) // its errors are *bucket.RejectError
 }
 
 // epochMillis reads a number of milliseconds since 1970 (fractions allowed,

@@ -187,15 +187,30 @@ func (v *View) Match(ev Event) bool { return v.filter.Match(ev) }
 // Windows returns the starts of the windows that hold an event at t, oldest
 // first, in UTC: one for tumbling windows, Size/Slide for sliding ones. The
 // window starting at s holds [s, s+Size). Starts are aligned as
-// bucket.Truncate aligns them.
+// bucket.Truncate aligns them. t must be within bucket.MinTime and
+// bucket.MaxTime (as EventTime ensures); sliding windows that would start
+// before bucket.MinTime are left out, so every start is in range.
 func (v *View) Windows(t time.Time) []time.Time {
-	last := bucket.Truncate(t, v.slide)
-	n := int(v.size / v.slide)
-	out := make([]time.Time, n)
-	for i := range n {
-		out[i] = last.Add(-time.Duration(n-1-i) * v.slide)
+	last, n, first := v.windows(t)
+	out := make([]time.Time, 0, n-first)
+	for i := first; i < n; i++ {
+		out = append(out, last.Add(-time.Duration(n-1-i)*v.slide))
 	}
 	return out
+}
+
+// windows says which windows hold an event at t: the i-th of n, for i from
+// first, starts at last - (n-1-i)*slide. Those before first would start
+// before bucket.MinTime.
+func (v *View) windows(t time.Time) (last time.Time, n, first int) {
+	last = bucket.Truncate(t, v.slide)
+	n = int(v.size / v.slide)
+	// Truncate counts from bucket.MinTime, so last is at or after it; Sub
+	// saturates, so a time far from year 1 needs nothing left out.
+	if back := last.Sub(bucket.MinTime); back < time.Duration(n-1)*v.slide {
+		first = n - 1 - int(back/v.slide)
+	}
+	return last, n, first
 }
 
 // Keys returns the rows an event at time t goes to: one per window, all with
@@ -240,9 +255,8 @@ func (v *View) KeysCached(dst []bucket.Key, ev Event, t time.Time, cache *KeyCac
 	if err != nil {
 		return dst, err
 	}
-	last := bucket.Truncate(t, v.slide)
-	n := int(v.size / v.slide)
-	for i := range n {
+	last, n, first := v.windows(t)
+	for i := first; i < n; i++ {
 		dst = append(dst, bucket.Key{Start: cache.format(last.Add(-time.Duration(n-1-i) * v.slide)), Group: g})
 	}
 	return dst, nil
