@@ -35,11 +35,13 @@ type executeTransactionInput struct {
 }
 
 const (
-	msgMixedBatch       = "Mixing read and write statements in one BatchExecuteStatement request is not supported"
+	msgMixedBatch       = "Read and write requests together in the same batch is not supported."
+	msgBatchDuplicates  = "Provided list of item keys contains duplicates"
 	msgIndexInBatch     = "This operation is not supported on an index"
 	msgTxSelectKey      = "Select statements within ExecuteTransaction must specify the primary key in the where clause."
 	msgTxIndex          = "Reads on indices are not supported within transactions."
-	msgTxMixed          = "Unsupported operation in transaction."
+	msgTxMixed          = "ExecuteTransaction API does not support both read and write operations in the same request."
+	msgTxReturning      = "RETURNING clause is not supported in ExecuteTransaction."
 	msgTxSameItem       = "Transaction request cannot include multiple operations on one item"
 	maxBatchStatements  = 25
 	maxTransactionItems = 100
@@ -172,6 +174,9 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 			return nil, err
 		}
 		st, b, err := parseStatement(r.Statement, r.Parameters, "statements."+itoa(i+1)+".member.statement")
+		if _, ok := st.(*partiql.Exists); ok {
+			err = validation(msgExistsOutsideTx)
+		}
 		stmts[i] = parsed{st, b, returnOld, err}
 		if err == nil {
 			if _, ok := st.(*partiql.Select); ok {
@@ -184,8 +189,12 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 	if reads > 0 && writes > 0 {
 		return nil, validation(msgMixedBatch)
 	}
+	// Every statement is planned before any runs, so that one item named
+	// twice refuses the whole request before anything is written.
 	responses := make([]map[string]any, len(stmts))
-	units := tableCapacity{}
+	gets := make([]*pqGet, len(stmts))
+	puts := make([]*pqWrite, len(stmts))
+	seen := map[string]bool{}
 	for i, p := range stmts {
 		resp := map[string]any{}
 		responses[i] = resp
@@ -193,14 +202,34 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 			resp["Error"] = statementError(p.err)
 			continue
 		}
+		var id string
 		if sel, ok := p.st.(*partiql.Select); ok {
-			resp["TableName"] = sel.Table
 			g, err := s.planGet(sel, p.b, msgIndexInBatch, msgIncompleteKey)
 			if err != nil {
 				resp["Error"] = statementError(err)
 				continue
 			}
+			resp["TableName"] = g.m.TableName
+			gets[i], id = g, g.m.TableName+"\x00"+string(g.key)
+		} else {
+			w, err := s.planWrite(p.st, p.b, p.returnOld)
+			if err != nil {
+				resp["Error"] = statementError(err)
+				continue
+			}
+			resp["TableName"] = w.m.TableName
+			puts[i], id = w, w.m.TableName+"\x00"+string(w.key)
+		}
+		if seen[id] {
+			return nil, validation(msgBatchDuplicates)
+		}
+		seen[id] = true
+	}
+	units := tableCapacity{}
+	for i, resp := range responses {
+		if g := gets[i]; g != nil {
 			var it, raw attr.Item
+			var err error
 			err = s.env.DB.View(func(tx *bolt.Tx) error {
 				it, raw, err = g.read(tx)
 				return err
@@ -217,23 +246,18 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 			if it != nil {
 				resp["Item"] = it
 			}
-			continue
 		}
-		w, err := s.planWrite(p.st, p.b, p.returnOld)
-		if err != nil {
-			resp["Error"] = statementError(err)
-			continue
-		}
-		resp["TableName"] = w.m.TableName
-		res := s.commitWrite(w)
-		if res.err != nil {
-			if _, ok := res.err.(*apiError); !ok {
-				return nil, res.err
+		if w := puts[i]; w != nil {
+			res := s.commitWrite(w)
+			if res.err != nil {
+				if _, ok := res.err.(*apiError); !ok {
+					return nil, res.err
+				}
+				resp["Error"] = statementError(res.err)
+				continue
 			}
-			resp["Error"] = statementError(res.err)
-			continue
+			units[w.m.TableName] += writeUnits(res.old, res.new)
 		}
-		units[w.m.TableName] += writeUnits(res.old, res.new)
 	}
 	out := map[string]any{"Responses": responses}
 	if cc := units.render(in.ReturnConsumedCapacity); cc != nil {
@@ -255,21 +279,26 @@ func (s *Service) executeTransaction(body []byte) (any, error) {
 	}
 	stmts := make([]partiql.Statement, len(in.TransactStatements))
 	binders := make([]*binder, len(in.TransactStatements))
-	reads := 0
+	reads := false
 	for i, r := range in.TransactStatements {
 		st, b, err := parseStatement(r.Statement, r.Parameters, "transactStatements."+itoa(i+1)+".member.statement")
 		if err != nil {
 			return nil, err
 		}
-		stmts[i], binders[i] = st, b
-		if _, ok := st.(*partiql.Select); ok {
-			reads++
+		if e, ok := st.(*partiql.Exists); ok && e.Negated {
+			return nil, validation(msgTxNotStatement)
 		}
+		// The first statement makes the transaction a read or a write;
+		// EXISTS belongs with the writes.
+		_, isRead := st.(*partiql.Select)
+		if i == 0 {
+			reads = isRead
+		} else if isRead != reads {
+			return nil, validation(msgTxMixed)
+		}
+		stmts[i], binders[i] = st, b
 	}
-	if reads > 0 && reads < len(stmts) {
-		return nil, validation(msgTxMixed)
-	}
-	if reads > 0 {
+	if reads {
 		return s.transactionReads(stmts, binders, in.ReturnConsumedCapacity)
 	}
 	plans := make([]*pqWrite, len(stmts))
@@ -279,9 +308,17 @@ func (s *Service) executeTransaction(body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		w, err := s.planWrite(st, binders[i], returnOld)
+		var w *pqWrite
+		if e, ok := st.(*partiql.Exists); ok {
+			w, err = s.planCheck(e, binders[i], returnOld)
+		} else {
+			w, err = s.planWrite(st, binders[i], returnOld)
+		}
+		if err == nil && w.returning != "" {
+			err = validation(msgTxReturning)
+		}
 		if err != nil {
-			return nil, err
+			return nil, inStatement(i, err)
 		}
 		id := w.m.TableName + "\x00" + string(w.key)
 		if seen[id] {
@@ -299,7 +336,7 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 	for i, st := range stmts {
 		g, err := s.planGet(st.(*partiql.Select), binders[i], msgTxIndex, msgTxSelectKey)
 		if err != nil {
-			return nil, err
+			return nil, inStatement(i, err)
 		}
 		id := g.m.TableName + "\x00" + string(g.key)
 		if seen[id] {
@@ -378,6 +415,9 @@ func (s *Service) transactionWrites(plans []*pqWrite, in *executeTransactionInpu
 			return nil
 		}
 		for i, w := range plans {
+			if w.kind == kindCheck {
+				continue
+			}
 			if err := s.storeWrite(tx, w, olds[i], news[i]); err != nil {
 				return err
 			}
@@ -406,6 +446,16 @@ func (s *Service) transactionWrites(plans []*pqWrite, in *executeTransactionInpu
 		out["ConsumedCapacity"] = cc
 	}
 	return out, nil
+}
+
+// inStatement names the statement of a transaction a validation error
+// is about, as DynamoDB does; a missing table keeps its own error.
+func inStatement(i int, err error) error {
+	ae, ok := err.(*apiError)
+	if !ok || ae.Type != "ValidationException" {
+		return err
+	}
+	return validation("Validation failed in TransactStatements[" + itoa(i) + "]: " + ae.Msg)
 }
 
 // seenToken reports a ClientRequestToken used in the last ten minutes:

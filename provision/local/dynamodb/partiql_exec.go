@@ -95,6 +95,9 @@ func (s *Service) executeStatement(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := st.(*partiql.Exists); ok {
+		return nil, validation(msgExistsOutsideTx)
+	}
 	if sel, ok := st.(*partiql.Select); ok {
 		return s.runSelect(sel, b, &in)
 	}

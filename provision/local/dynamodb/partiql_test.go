@@ -262,11 +262,11 @@ func TestPartiQLBatch(t *testing.T) {
 			`{"Responses":[{"TableName":"` + tbl + `","Item":{"pk":{"S":"d"},"sk":{"N":"1"}}},` +
 				`{"TableName":"` + tbl + `"},{"TableName":"` + tbl + `"},` +
 				`{"TableName":"` + tbl + `","Item":{"name":{"S":"apricot"}}},` +
-				`{"TableName":"` + tbl + `","Error":{"Code":"ValidationError","Message":"Where clause does not contain a mandatory equality on all key attributes"}},` +
-				`{"TableName":"` + tbl + `","Error":{"Code":"ValidationError","Message":"This operation is not supported on an index"}}]}`},
+				`{"Error":{"Code":"ValidationError","Message":"Where clause does not contain a mandatory equality on all key attributes"}},` +
+				`{"Error":{"Code":"ValidationError","Message":"This operation is not supported on an index"}}]}`},
 		{"reads and writes", "BatchExecuteStatement", `{"Statements":[` +
 			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` + st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `]}`, 400,
-			invalid("Mixing read and write statements in one BatchExecuteStatement request is not supported")},
+			invalid("Read and write requests together in the same batch is not supported.")},
 		{"no statements", "BatchExecuteStatement", `{"Statements":[]}`, 400,
 			invalid("1 validation error detected: Value '[...]' at 'statements' failed to satisfy constraint: Member must have length greater than or equal to 1")},
 		{"a null statement", "BatchExecuteStatement", `{"Statements":[{}]}`, 400,
@@ -315,11 +315,11 @@ func TestPartiQLTransaction(t *testing.T) {
 			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `]}`, 200,
 			`{"Responses":[{"Item":{"pk":{"S":"t"},"sk":{"N":"1"},"n":{"N":"1"}}},{"Item":{"n":{"N":"11"}}},{}]}`},
 		{"a read without the key", "ExecuteTransaction", `{"TransactStatements":[` + st(`SELECT * FROM `+q+` WHERE pk = 'a'`) + `]}`, 400,
-			invalid("Select statements within ExecuteTransaction must specify the primary key in the where clause.")},
+			invalid("Validation failed in TransactStatements[0]: Select statements within ExecuteTransaction must specify the primary key in the where clause.")},
 		{"a read of an index", "ExecuteTransaction", `{"TransactStatements":[` + st(`SELECT * FROM `+q+`."byG" WHERE g = 'x'`) + `]}`, 400,
-			invalid("Reads on indices are not supported within transactions.")},
+			invalid("Validation failed in TransactStatements[0]: Reads on indices are not supported within transactions.")},
 		{"reads and writes", "ExecuteTransaction", `{"TransactStatements":[` + st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 1`) + `,` +
-			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `]}`, 400, invalid("Unsupported operation in transaction.")},
+			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `]}`, 400, invalid("ExecuteTransaction API does not support both read and write operations in the same request.")},
 		{"one item twice", "ExecuteTransaction", `{"TransactStatements":[` + st(`UPDATE `+q+` SET n = 1 WHERE pk = 'a' AND sk = 2`) + `,` +
 			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `]}`, 400, invalid("Transaction request cannot include multiple operations on one item")},
 		{"a syntax error", "ExecuteTransaction", `{"TransactStatements":[` + st(`DELETE `+q) + `]}`, 400,

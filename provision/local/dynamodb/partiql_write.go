@@ -10,7 +10,7 @@ import (
 
 // pqWrite is a validated INSERT, UPDATE or DELETE of one item.
 type pqWrite struct {
-	kind      string // INSERT, UPDATE or DELETE
+	kind      string // INSERT, UPDATE, DELETE or CHECK (EXISTS)
 	t         *table
 	m         tableMeta
 	key       []byte
@@ -113,6 +113,11 @@ func (pw *pqWrite) apply(old attr.Item) (attr.Item, error) {
 		return pw.item, nil
 	case "UPDATE":
 		return applyUpdate(old, pw.keyMap, pw.w, pw.u, &pw.m)
+	case kindCheck: // the item stays as it is, and must exist
+		if old == nil || !pw.w.cond.Eval(old) {
+			return nil, conditionFailed(old, pw.w.returnOld)
+		}
+		return old, nil
 	}
 	if pw.w.cond != nil && !pw.w.cond.Eval(old) {
 		return nil, conditionFailed(old, pw.w.returnOld)
