@@ -80,6 +80,9 @@ func (s *Service) planGet(st *partiql.Select, b *binder, indexMsg, keyMsg string
 	if st.Index != "" {
 		return nil, validation(indexMsg)
 	}
+	if err := checkOrderBy(st, t.hash, t.rng); err != nil {
+		return nil, err
+	}
 	key, rest, err := b.splitKey(st.Where, t.hash, t.rng)
 	if err != nil {
 		return nil, err

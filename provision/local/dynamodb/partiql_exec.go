@@ -159,6 +159,13 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		}
 		p.key = b.keyAccess(st.Where, p.ihash, p.irng)
 	}
+	if err := checkOrderBy(st, p.ihash, p.irng); err != nil {
+		return nil, err
+	}
+	var ordered *orderedRead
+	if len(st.OrderBy) > 0 {
+		ordered = b.planOrdered(st, p.ihash, p.irng)
+	}
 	proj, err := newSelectList(st)
 	if err != nil {
 		return nil, err
@@ -180,7 +187,11 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 	}
 	var r *readResult
 	err = s.env.DB.View(func(tx *bolt.Tx) error {
-		r, err = p.run(tx)
+		if ordered != nil {
+			r, err = ordered.run(p, tx)
+		} else {
+			r, err = p.run(tx)
+		}
 		return err
 	})
 	if err != nil {
