@@ -76,6 +76,18 @@ func lex(s string) ([]token, error) {
 				i++
 			}
 			continue
+		case c == '/' && i+1 < len(s) && s[i+1] == '*': // a block comment
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				return nil, errAt(token{line: line, col: col}, "Unterminated comment")
+			}
+			body := s[i : i+2+end+2]
+			if k := strings.LastIndexByte(body, '\n'); k >= 0 {
+				line += strings.Count(body, "\n")
+				lineStart = i + k + 1
+			}
+			i += len(body)
+			continue
 		}
 		t := token{line: line, col: col}
 		switch {
