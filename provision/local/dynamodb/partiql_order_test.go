@@ -95,3 +95,40 @@ func TestPartiQLOrderByPages(t *testing.T) {
 		}
 	}
 }
+
+// TestPartiQLOrderByIndex: on an index, ORDER BY takes the index's keys and
+// reads its partitions in index sort key order.
+func TestPartiQLOrderByIndex(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN}, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions,
+			types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: "S"},
+			types.AttributeDefinition{AttributeName: aws.String("n"), AttributeType: "N"})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("byGN"),
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("n"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
+	})
+	for _, it := range []item{
+		{"pk": s("a"), "sk": n("1"), "g": s("x"), "n": n("3")},
+		{"pk": s("a"), "sk": n("2"), "g": s("x"), "n": n("1")},
+		{"pk": s("a"), "sk": n("3"), "g": s("x"), "n": n("2")},
+		{"pk": s("b"), "sk": n("1"), "g": s("y"), "n": n("5")},
+	} {
+		put(t, c, tbl, it)
+	}
+	ix := `"` + tbl + `"."byGN"`
+	runExchanges(t, []exchange{
+		{"index sort key descending", "ExecuteStatement", stmt(`SELECT n FROM ` + ix + ` WHERE g = 'x' ORDER BY n DESC`), 200,
+			`{"Items":[{"n":{"N":"3"}},{"n":{"N":"2"}},{"n":{"N":"1"}}]}`},
+		{"index sort key ascending", "ExecuteStatement", stmt(`SELECT n FROM ` + ix + ` WHERE g = 'x' ORDER BY n`), 200,
+			`{"Items":[{"n":{"N":"1"}},{"n":{"N":"2"}},{"n":{"N":"3"}}]}`},
+		{"index partitions", "ExecuteStatement", stmt(`SELECT g, n FROM ` + ix + ` WHERE g IN ['y', 'x'] AND n > 1 ORDER BY g DESC, n`), 200,
+			`{"Items":[{"g":{"S":"y"},"n":{"N":"5"}},{"g":{"S":"x"},"n":{"N":"2"}},{"g":{"S":"x"},"n":{"N":"3"}}]}`},
+		{"the table's key on the index", "ExecuteStatement", stmt(`SELECT n FROM ` + ix + ` WHERE g = 'x' ORDER BY pk`), 400,
+			invalid("Attribute pk in ORDER BY clause must be part of the primary key")},
+		{"the table's partition key is not the index's", "ExecuteStatement", stmt(`SELECT n FROM ` + ix + ` WHERE pk = 'a' ORDER BY n`), 400,
+			invalid("Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.")},
+	})
+}
