@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"encoding/binary"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -37,7 +38,7 @@ type executeTransactionInput struct {
 const (
 	msgMixedBatch       = "Read and write requests together in the same batch is not supported."
 	msgBatchDuplicates  = "Provided list of item keys contains duplicates"
-	msgIndexInBatch     = "This operation is not supported on an index"
+	msgBatchSelectKey   = "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
 	msgTxSelectKey      = "Select statements within ExecuteTransaction must specify the primary key in the where clause."
 	msgTxIndex          = "Reads on indices are not supported within transactions."
 	msgTxMixed          = "ExecuteTransaction API does not support both read and write operations in the same request."
@@ -71,7 +72,8 @@ type pqGet struct {
 	proj   *selectList
 }
 
-// planGet validates a SELECT that must name one item of a table.
+// planGet validates a SELECT that must name one item of a table: by its
+// whole key, and nothing else.
 func (s *Service) planGet(st *partiql.Select, b *binder, indexMsg, keyMsg string) (*pqGet, error) {
 	t, m, err := s.lookupPQ(st.Table)
 	if err != nil {
@@ -83,20 +85,17 @@ func (s *Service) planGet(st *partiql.Select, b *binder, indexMsg, keyMsg string
 	if err := checkOrderBy(st, t.hash, t.rng); err != nil {
 		return nil, err
 	}
-	key, rest, err := b.splitKey(st.Where, t.hash, t.rng)
+	kp, err := b.splitKey(st.Where, true, t.hash, t.rng)
 	if err != nil {
 		return nil, err
 	}
-	_, hasHash := key[t.hash.Name]
-	_, hasRange := key[t.rng.Name]
-	if !hasHash || t.rng.Name != "" && !hasRange {
+	_, hasHash := kp.key[t.hash.Name]
+	_, hasRange := kp.key[t.rng.Name]
+	if kp.conflict != "" || len(kp.rest) > 0 || !hasHash || t.rng.Name != "" && !hasRange {
 		return nil, validation(keyMsg)
 	}
 	g := &pqGet{t: t, m: m}
-	if g.key, err = t.keyOf(key); err != nil {
-		return nil, err
-	}
-	if g.filter, err = b.andAll(rest); err != nil {
+	if g.key, err = t.keyOf(kp.key); err != nil {
 		return nil, err
 	}
 	if g.proj, err = newSelectList(st); err != nil {
@@ -207,7 +206,7 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 		}
 		var id string
 		if sel, ok := p.st.(*partiql.Select); ok {
-			g, err := s.planGet(sel, p.b, msgIndexInBatch, msgIncompleteKey)
+			g, err := s.planGet(sel, p.b, msgBatchSelectKey, msgBatchSelectKey)
 			if err != nil {
 				resp["Error"] = statementError(err)
 				continue
@@ -305,7 +304,8 @@ func (s *Service) executeTransaction(body []byte) (any, error) {
 		return s.transactionReads(stmts, binders, in.ReturnConsumedCapacity)
 	}
 	plans := make([]*pqWrite, len(stmts))
-	seen := map[string]bool{}
+	preset := make([]map[string]any, len(stmts))
+	cancelled := false
 	for i, st := range stmts {
 		returnOld, err := checkOnFailure(in.TransactStatements[i].ReturnValuesOnConditionCheckFailure)
 		if err != nil {
@@ -320,33 +320,49 @@ func (s *Service) executeTransaction(body []byte) (any, error) {
 		if err == nil && w.returning != "" {
 			err = validation(msgTxReturning)
 		}
+		if r := txReason(err); r != nil {
+			preset[i], cancelled = r, true
+			continue
+		}
 		if err != nil {
 			return nil, inStatement(i, err)
 		}
-		id := w.m.TableName + "\x00" + string(w.key)
-		if seen[id] {
-			return nil, validation(msgTxSameItem)
-		}
-		seen[id] = true
 		plans[i] = w
 	}
-	return s.transactionWrites(plans, &in, body)
+	if !cancelled {
+		if err := oneActionPerItem(plans); err != nil {
+			return nil, err
+		}
+	}
+	return s.transactionWrites(plans, preset, &in, body)
 }
 
 func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder, rc *string) (any, error) {
 	gets := make([]*pqGet, len(stmts))
-	seen := map[string]bool{}
+	reasons := make([]map[string]any, len(stmts))
+	cancelled := false
 	for i, st := range stmts {
+		reasons[i] = map[string]any{"Code": "None"}
 		g, err := s.planGet(st.(*partiql.Select), binders[i], msgTxIndex, msgTxSelectKey)
+		if r := txReason(err); r != nil {
+			reasons[i], cancelled = r, true
+			continue
+		}
 		if err != nil {
 			return nil, inStatement(i, err)
 		}
+		gets[i] = g
+	}
+	if cancelled {
+		return nil, transactionCanceled(reasons)
+	}
+	seen := map[string]bool{}
+	for _, g := range gets {
 		id := g.m.TableName + "\x00" + string(g.key)
 		if seen[id] {
 			return nil, validation(msgTxSameItem)
 		}
 		seen[id] = true
-		gets[i] = g
 	}
 	responses := make([]map[string]any, len(gets))
 	units := tableCapacity{}
@@ -375,7 +391,7 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 	return out, nil
 }
 
-func (s *Service) transactionWrites(plans []*pqWrite, in *executeTransactionInput, body []byte) (any, error) {
+func (s *Service) transactionWrites(plans []*pqWrite, preset []map[string]any, in *executeTransactionInput, body []byte) (any, error) {
 	var token []byte
 	var digest [32]byte
 	if in.ClientRequestToken != nil {
@@ -397,6 +413,10 @@ func (s *Service) transactionWrites(plans []*pqWrite, in *executeTransactionInpu
 		cancelled := false
 		for i, w := range plans {
 			reasons[i] = map[string]any{"Code": "None"}
+			if w == nil { // refused when planned: the reason is known
+				reasons[i], cancelled = preset[i], true
+				continue
+			}
 			b := tx.Bucket(w.t.bucket)
 			if b == nil {
 				failure = notFound("Requested resource not found")
@@ -449,6 +469,46 @@ func (s *Service) transactionWrites(plans []*pqWrite, in *executeTransactionInpu
 		out["ConsumedCapacity"] = cc
 	}
 	return out, nil
+}
+
+// oneActionPerItem refuses a transaction naming one item twice.
+func oneActionPerItem(plans []*pqWrite) error {
+	seen := map[string]bool{}
+	for _, w := range plans {
+		id := w.m.TableName + "\x00" + string(w.key)
+		if seen[id] {
+			return validation(msgTxSameItem)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// txReason is the cancellation reason of a statement refused while a
+// transaction is planned, when DynamoDB cancels rather than refuses: a
+// missing table, or a key that does not name one item of the table's
+// schema. nil for any other error.
+func txReason(err error) map[string]any {
+	ae, ok := err.(*apiError)
+	if !ok {
+		return nil
+	}
+	if ae.Type == "ResourceNotFoundException" {
+		return map[string]any{"Code": "ResourceNotFound", "Message": ae.Msg}
+	}
+	msg := ae.Msg
+	switch {
+	case ae.Type != "ValidationException":
+		return nil
+	case msg == msgIncompleteKey, strings.HasPrefix(msg, "Multiple conditions on same key "):
+		msg = msgKeySchema
+	case msg == msgKeySchema, strings.HasPrefix(msg, "One or more parameter values were invalid: Missing the key "),
+		strings.HasPrefix(msg, "One or more parameter values were invalid: Type mismatch for key "),
+		strings.HasPrefix(msg, "One or more parameter values are not valid. The AttributeValue for a key attribute"):
+	default:
+		return nil
+	}
+	return map[string]any{"Code": "ValidationError", "Message": msg}
 }
 
 // inStatement names the statement of a transaction a validation error

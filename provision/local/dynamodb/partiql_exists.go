@@ -33,7 +33,12 @@ func (s *Service) planCheck(st *partiql.Exists, b *binder, returnOld bool) (*pqW
 		return nil, validation(msgExistsNeedsCheck)
 	}
 	pw := &pqWrite{kind: kindCheck, t: t, m: m, w: &preparedWrite{returnOld: returnOld}}
-	if err := pw.whereKey(b, sel.Where); err != nil {
+	// A second value for a key attribute is a condition the item fails.
+	kp, err := b.splitKey(sel.Where, false, t.hash, t.rng)
+	if err != nil {
+		return nil, err
+	}
+	if err := pw.bindKey(b, kp, msgExistsNeedsCheck); err != nil {
 		return nil, err
 	}
 	if pw.w.cond == nil {

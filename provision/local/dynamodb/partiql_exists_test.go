@@ -51,11 +51,22 @@ func TestPartiQLExists(t *testing.T) {
 		{"a check without WHERE", "ExecuteTransaction", tx(stmt(`EXISTS(SELECT * FROM ` + q + `)`)), 400,
 			invalid("Validation failed in TransactStatements[0]: EXISTS() must contain a single item read with additional condition")},
 		{"a check without the whole key", "ExecuteTransaction", tx(stmt(`EXISTS(SELECT * FROM ` + q + ` WHERE pk = 'a' AND n = 10)`)), 400,
-			invalid("Validation failed in TransactStatements[0]: Where clause does not contain a mandatory equality on all key attributes")},
+			invalid("Validation failed in TransactStatements[0]: EXISTS() must contain a single item read with additional condition")},
+		{"a check naming the key by IN", "ExecuteTransaction", tx(stmt(`EXISTS(SELECT * FROM ` + q + ` WHERE pk IN ['a'] AND sk = 1 AND n = 10)`)), 400,
+			invalid("Validation failed in TransactStatements[0]: EXISTS() must contain a single item read with additional condition")},
+		{"a check of a key of the wrong type", "ExecuteTransaction", tx(stmt(`EXISTS(SELECT * FROM ` + q + ` WHERE pk = 'a' AND sk = '1' AND n = 10)`)), 400,
+			`{"__type":"` + ddbType + `TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError]",` +
+				`"CancellationReasons":[{"Code":"ValidationError","Message":"The provided key element does not match the schema"}]}`},
+		{"a second value for the key is a condition the item fails", "ExecuteTransaction", tx(
+			stmt(`EXISTS(SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 1 AND pk = 'b' AND n = 10)`),
+			stmt(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 3`)), 400,
+			`{"__type":"` + ddbType + `TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]",` +
+				`"CancellationReasons":[{"Code":"ConditionalCheckFailed","Message":"The conditional request failed"},{"Code":"None"}]}`},
 		{"a check of an index", "ExecuteTransaction", tx(stmt(`EXISTS(SELECT * FROM ` + q + `."byG" WHERE g = 'x' AND n = 10)`)), 400,
 			invalid("Validation failed in TransactStatements[0]: Operations on indices are not supported in transactions")},
 		{"a check of a missing table", "ExecuteTransaction", tx(stmt(`EXISTS(SELECT * FROM "nosuchtable" WHERE pk = 'a' AND n = 1)`)), 400,
-			`{"__type":"` + ddbType + `ResourceNotFoundException","message":"Requested resource not found"}`},
+			`{"__type":"` + ddbType + `TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [ResourceNotFound]",` +
+				`"CancellationReasons":[{"Code":"ResourceNotFound","Message":"Requested resource not found"}]}`},
 		{"NOT EXISTS", "ExecuteTransaction", tx(stmt(`NOT EXISTS(SELECT * FROM ` + q + ` WHERE pk = 'a' AND sk = 1 AND n = 10)`)), 400,
 			invalid("Unsupported operation in transaction.")},
 		{"a read, then a check", "ExecuteTransaction", tx(stmt(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 1`),

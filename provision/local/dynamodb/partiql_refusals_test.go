@@ -44,7 +44,7 @@ func TestPartiQLRefusals(t *testing.T) {
 			stmt(`SELECT sk FROM `+q+` WHERE pk = 'a' AND sk = 1`) + `,` +
 			stmt(`SELECT sk FROM `+q+` WHERE pk = 'a'`) + `]}`, 200,
 			`{"Responses":[{"TableName":"` + tbl + `","Item":{"sk":{"N":"1"}}},` +
-				`{"Error":{"Code":"ValidationError","Message":"Where clause does not contain a mandatory equality on all key attributes"}}]}`},
+				`{"Error":{"Code":"ValidationError","Message":"Select statements within BatchExecuteStatement must specify the primary key in the where clause."}}]}`},
 		{"nothing of the refused statements was written", "Scan", `{"TableName":"` + tbl + `","ProjectionExpression":"pk, sk, n","Select":"SPECIFIC_ATTRIBUTES"}`, 200,
 			`{"Items":[{"pk":{"S":"a"},"sk":{"N":"1"},"n":{"N":"10"}},{"pk":{"S":"a"},"sk":{"N":"2"},"n":{"N":"20"}},{"pk":{"S":"a"},"sk":{"N":"3"},"n":{"N":"30"}},` +
 				`{"pk":{"S":"b"},"sk":{"N":"1"},"n":{"N":"40"}}],"Count":4,"ScannedCount":4}`},

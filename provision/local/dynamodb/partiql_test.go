@@ -255,15 +255,20 @@ func TestPartiQLBatch(t *testing.T) {
 		{"reads", "BatchExecuteStatement", `{"Statements":[` +
 			st(`SELECT pk, sk FROM `+q+` WHERE pk = ? AND sk = ?`, `"Parameters":[{"S":"d"},{"N":"1"}]`) + `,` +
 			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` +
-			st(`SELECT "name" FROM `+q+` WHERE pk = 'a' AND sk = 1 AND n > 100`) + `,` +
-			st(`SELECT "name" FROM `+q+` WHERE pk = 'a' AND sk = 2 AND n < 100`, `"ConsistentRead":true`) + `,` +
+			st(`SELECT "name" FROM `+q+` WHERE pk IN ['a'] AND sk = 2`, `"ConsistentRead":true`) + `,` +
+			st(`SELECT "name" FROM `+q+` WHERE pk = 'a' AND sk = 1 AND pk = 'a'`) + `,` +
+			st(`SELECT "name" FROM `+q+` WHERE pk = 'b' AND sk = 1 AND n > 100`) + `,` +
 			st(`SELECT * FROM `+q+` WHERE pk = 'a'`) + `,` +
+			st(`SELECT * FROM `+q+` WHERE pk = 'b' AND sk = 1 AND pk = 'a'`) + `,` +
 			st(`SELECT * FROM `+q+`."byG" WHERE g = 'x'`) + `]}`, 200,
 			`{"Responses":[{"TableName":"` + tbl + `","Item":{"pk":{"S":"d"},"sk":{"N":"1"}}},` +
-				`{"TableName":"` + tbl + `"},{"TableName":"` + tbl + `"},` +
+				`{"TableName":"` + tbl + `"},` +
 				`{"TableName":"` + tbl + `","Item":{"name":{"S":"apricot"}}},` +
-				`{"Error":{"Code":"ValidationError","Message":"Where clause does not contain a mandatory equality on all key attributes"}},` +
-				`{"Error":{"Code":"ValidationError","Message":"This operation is not supported on an index"}}]}`},
+				`{"TableName":"` + tbl + `","Item":{"name":{"S":"apple"}}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Select statements within BatchExecuteStatement must specify the primary key in the where clause."}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Select statements within BatchExecuteStatement must specify the primary key in the where clause."}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Select statements within BatchExecuteStatement must specify the primary key in the where clause."}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Select statements within BatchExecuteStatement must specify the primary key in the where clause."}}]}`},
 		{"reads and writes", "BatchExecuteStatement", `{"Statements":[` +
 			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` + st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `]}`, 400,
 			invalid("Read and write requests together in the same batch is not supported.")},
