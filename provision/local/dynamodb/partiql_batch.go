@@ -9,7 +9,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
-	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
 )
 
@@ -65,11 +64,10 @@ func checkStatementCount(n int, null bool, field string, limit int) error {
 
 // pqGet is a SELECT of one item by its full primary key.
 type pqGet struct {
-	t      *table
-	m      tableMeta
-	key    []byte
-	filter *expr.Cond
-	proj   *selectList
+	t    *table
+	m    tableMeta
+	key  []byte
+	proj *selectList
 }
 
 // planGet validates a SELECT that must name one item of a table: by its
@@ -104,8 +102,8 @@ func (s *Service) planGet(st *partiql.Select, b *binder, indexMsg, keyMsg string
 	return g, nil
 }
 
-// read returns the item, projected, or nil when it is absent or fails the
-// other conditions. raw is the stored item, for capacity.
+// read returns the item, projected, or nil when it is absent. raw is the
+// stored item, for capacity.
 func (g *pqGet) read(tx *bolt.Tx) (it, raw attr.Item, err error) {
 	b := tx.Bucket(g.t.bucket)
 	if b == nil {
@@ -114,9 +112,6 @@ func (g *pqGet) read(tx *bolt.Tx) (it, raw attr.Item, err error) {
 	raw, err = readItem(b, g.key)
 	if err != nil || raw == nil {
 		return nil, nil, err
-	}
-	if g.filter != nil && !g.filter.Eval(raw) {
-		return nil, raw, nil
 	}
 	return g.proj.apply(raw), raw, nil
 }

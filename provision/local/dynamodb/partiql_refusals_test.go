@@ -28,6 +28,12 @@ func TestPartiQLRefusals(t *testing.T) {
 		{"DISTINCT", "ExecuteStatement", stmt(`SELECT DISTINCT pk FROM ` + q), 400, invalid("Unsupported token in expression: DISTINCT")},
 		{"SELECT VALUE", "ExecuteStatement", stmt(`SELECT VALUE pk FROM ` + q), 400, invalid("Select projection doesn't support value or pivot keywords")},
 		{"ON CONFLICT", "ExecuteStatement", stmt(`INSERT INTO ` + q + ` VALUE {'pk': 'x', 'sk': 1} ON CONFLICT DO NOTHING`), 400, invalid("Unsupported clause: ON CONFLICT")},
+		{"a character PartiQL does not know", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = 'a' # note`), 400,
+			invalid("Statement wasn't well formed, can't be processed: ")},
+		{"an unterminated block comment", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = 'a' /* note`), 400,
+			invalid("Statement wasn't well formed, can't be processed: ")},
+		{"block comments", "ExecuteStatement", stmt(`SELECT/**/sk FROM ` + q + ` /* the table */ WHERE pk = 'b' -- a note`), 200,
+			`{"Items":[{"sk":{"N":"1"}}]}`},
 		{"a token after the statement", "ExecuteStatement", stmt(`DELETE FROM ` + q + ` WHERE pk = 'a' AND sk = 1 foo`), 400,
 			invalid("Statement wasn't well formed, can't be processed: Unexpected token after expression")},
 
