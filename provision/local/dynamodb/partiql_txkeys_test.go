@@ -67,8 +67,8 @@ func TestPartiQLTransactionKeys(t *testing.T) {
 			`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 1`,
 			`SELECT n FROM `+q+` WHERE sk = 1 AND pk = 'a'`), 400,
 			invalid("Transaction request cannot include multiple operations on one item")},
-		{"a read with a condition", "ExecuteTransaction", tx(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 1 AND n = 10`), 400, invalid(txKey)},
-		{"a read with two values for the key", "ExecuteTransaction", tx(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 1 AND pk = 'b'`), 400, invalid(txKey)},
+		{"a read with a condition", "ExecuteTransaction", tx(`SELECT * FROM ` + q + ` WHERE pk = 'a' AND sk = 1 AND n = 10`), 400, invalid(txKey)},
+		{"a read with two values for the key", "ExecuteTransaction", tx(`SELECT * FROM ` + q + ` WHERE pk = 'a' AND sk = 1 AND pk = 'b'`), 400, invalid(txKey)},
 		{"a read by IN of one value, and a key repeated", "ExecuteTransaction", tx(
 			`SELECT n FROM `+q+` WHERE pk IN ['a'] AND sk IN [2]`,
 			`SELECT n FROM `+q+` WHERE (sk = 1) AND pk = 'b' AND pk = 'b'`), 200,
