@@ -223,7 +223,7 @@ func (p *readPlan) useIndex(name string) error {
 		}
 	}
 	if p.index == nil {
-		return validation("The table does not have the specified index: " + name)
+		return validation("The table does not have the specified index") // Query names it; PartiQL does not
 	}
 	if p.index.IndexStatus == "CREATING" {
 		return validation("Cannot read from backfilling global secondary index: " + name)
