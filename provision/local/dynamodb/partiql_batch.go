@@ -1,20 +1,17 @@
 package dynamodb
 
 import (
-	"encoding/binary"
 	"strconv"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
-	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
 )
 
 // BatchExecuteStatement runs up to 25 statements, each on its own, and
-// answers one response per statement; ExecuteTransaction runs up to 100
-// as one transaction, all or nothing.
+// answers one response per statement; ExecuteTransaction
+// (partiql_transaction.go) shares its request types and reads.
 
 type statementRequest struct {
 	Statement                           *string      `json:"Statement"`
@@ -35,11 +32,13 @@ type executeTransactionInput struct {
 }
 
 const (
-	msgMixedBatch       = "Mixing read and write statements in one BatchExecuteStatement request is not supported"
-	msgIndexInBatch     = "This operation is not supported on an index"
+	msgMixedBatch       = "Read and write requests together in the same batch is not supported."
+	msgBatchDuplicates  = "Provided list of item keys contains duplicates"
+	msgBatchSelectKey   = "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
 	msgTxSelectKey      = "Select statements within ExecuteTransaction must specify the primary key in the where clause."
 	msgTxIndex          = "Reads on indices are not supported within transactions."
-	msgTxMixed          = "Unsupported operation in transaction."
+	msgTxMixed          = "ExecuteTransaction API does not support both read and write operations in the same request."
+	msgTxReturning      = "RETURNING clause is not supported in ExecuteTransaction."
 	msgTxSameItem       = "Transaction request cannot include multiple operations on one item"
 	maxBatchStatements  = 25
 	maxTransactionItems = 100
@@ -62,14 +61,14 @@ func checkStatementCount(n int, null bool, field string, limit int) error {
 
 // pqGet is a SELECT of one item by its full primary key.
 type pqGet struct {
-	t      *table
-	m      tableMeta
-	key    []byte
-	filter *expr.Cond
-	proj   *selectList
+	t    *table
+	m    tableMeta
+	key  []byte
+	proj *selectList
 }
 
-// planGet validates a SELECT that must name one item of a table.
+// planGet validates a SELECT that must name one item of a table: by its
+// whole key, and nothing else.
 func (s *Service) planGet(st *partiql.Select, b *binder, indexMsg, keyMsg string) (*pqGet, error) {
 	t, m, err := s.lookupPQ(st.Table)
 	if err != nil {
@@ -78,20 +77,20 @@ func (s *Service) planGet(st *partiql.Select, b *binder, indexMsg, keyMsg string
 	if st.Index != "" {
 		return nil, validation(indexMsg)
 	}
-	key, rest, err := b.splitKey(st.Where, t.hash, t.rng)
+	if err := checkOrderBy(st, t.hash, t.rng); err != nil {
+		return nil, err
+	}
+	kp, err := b.splitKey(st.Where, true, t.hash, t.rng)
 	if err != nil {
 		return nil, err
 	}
-	_, hasHash := key[t.hash.Name]
-	_, hasRange := key[t.rng.Name]
-	if !hasHash || t.rng.Name != "" && !hasRange {
+	_, hasHash := kp.key[t.hash.Name]
+	_, hasRange := kp.key[t.rng.Name]
+	if kp.conflict != "" || len(kp.rest) > 0 || !hasHash || t.rng.Name != "" && !hasRange {
 		return nil, validation(keyMsg)
 	}
 	g := &pqGet{t: t, m: m}
-	if g.key, err = t.keyOf(key); err != nil {
-		return nil, err
-	}
-	if g.filter, err = b.andAll(rest); err != nil {
+	if g.key, err = t.keyOf(kp.key); err != nil {
 		return nil, err
 	}
 	if g.proj, err = newSelectList(st); err != nil {
@@ -100,8 +99,8 @@ func (s *Service) planGet(st *partiql.Select, b *binder, indexMsg, keyMsg string
 	return g, nil
 }
 
-// read returns the item, projected, or nil when it is absent or fails the
-// other conditions. raw is the stored item, for capacity.
+// read returns the item, projected, or nil when it is absent. raw is the
+// stored item, for capacity.
 func (g *pqGet) read(tx *bolt.Tx) (it, raw attr.Item, err error) {
 	b := tx.Bucket(g.t.bucket)
 	if b == nil {
@@ -110,9 +109,6 @@ func (g *pqGet) read(tx *bolt.Tx) (it, raw attr.Item, err error) {
 	raw, err = readItem(b, g.key)
 	if err != nil || raw == nil {
 		return nil, nil, err
-	}
-	if g.filter != nil && !g.filter.Eval(raw) {
-		return nil, raw, nil
 	}
 	return g.proj.apply(raw), raw, nil
 }
@@ -172,6 +168,9 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 			return nil, err
 		}
 		st, b, err := parseStatement(r.Statement, r.Parameters, "statements."+itoa(i+1)+".member.statement")
+		if _, ok := st.(*partiql.Exists); ok {
+			err = validation(msgExistsOutsideTx)
+		}
 		stmts[i] = parsed{st, b, returnOld, err}
 		if err == nil {
 			if _, ok := st.(*partiql.Select); ok {
@@ -184,8 +183,12 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 	if reads > 0 && writes > 0 {
 		return nil, validation(msgMixedBatch)
 	}
+	// Every statement is planned before any runs, so that one item named
+	// twice refuses the whole request before anything is written.
 	responses := make([]map[string]any, len(stmts))
-	units := tableCapacity{}
+	gets := make([]*pqGet, len(stmts))
+	puts := make([]*pqWrite, len(stmts))
+	seen := map[string]bool{}
 	for i, p := range stmts {
 		resp := map[string]any{}
 		responses[i] = resp
@@ -193,14 +196,34 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 			resp["Error"] = statementError(p.err)
 			continue
 		}
+		var id string
 		if sel, ok := p.st.(*partiql.Select); ok {
-			resp["TableName"] = sel.Table
-			g, err := s.planGet(sel, p.b, msgIndexInBatch, msgIncompleteKey)
+			g, err := s.planGet(sel, p.b, msgBatchSelectKey, msgBatchSelectKey)
 			if err != nil {
 				resp["Error"] = statementError(err)
 				continue
 			}
+			resp["TableName"] = g.m.TableName
+			gets[i], id = g, g.m.TableName+"\x00"+string(g.key)
+		} else {
+			w, err := s.planWrite(p.st, p.b, p.returnOld)
+			if err != nil {
+				resp["Error"] = statementError(err)
+				continue
+			}
+			resp["TableName"] = w.m.TableName
+			puts[i], id = w, w.m.TableName+"\x00"+string(w.key)
+		}
+		if seen[id] {
+			return nil, validation(msgBatchDuplicates)
+		}
+		seen[id] = true
+	}
+	units := tableCapacity{}
+	for i, resp := range responses {
+		if g := gets[i]; g != nil {
 			var it, raw attr.Item
+			var err error
 			err = s.env.DB.View(func(tx *bolt.Tx) error {
 				it, raw, err = g.read(tx)
 				return err
@@ -217,220 +240,24 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 			if it != nil {
 				resp["Item"] = it
 			}
-			continue
 		}
-		w, err := s.planWrite(p.st, p.b, p.returnOld)
-		if err != nil {
-			resp["Error"] = statementError(err)
-			continue
-		}
-		resp["TableName"] = w.m.TableName
-		res := s.commitWrite(w)
-		if res.err != nil {
-			if _, ok := res.err.(*apiError); !ok {
-				return nil, res.err
+		if w := puts[i]; w != nil {
+			res := s.commitWrite(w)
+			if res.err != nil {
+				if _, ok := res.err.(*apiError); !ok {
+					return nil, res.err
+				}
+				resp["Error"] = statementError(res.err)
+				continue
 			}
-			resp["Error"] = statementError(res.err)
-			continue
+			units[w.m.TableName] += writeUnits(res.old, res.new)
 		}
-		units[w.m.TableName] += writeUnits(res.old, res.new)
 	}
 	out := map[string]any{"Responses": responses}
 	if cc := units.render(in.ReturnConsumedCapacity); cc != nil {
 		out["ConsumedCapacity"] = cc
 	}
 	return out, nil
-}
-
-func (s *Service) executeTransaction(body []byte) (any, error) {
-	var in executeTransactionInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := checkStatementCount(len(in.TransactStatements), in.TransactStatements == nil, "transactStatements", maxTransactionItems); err != nil {
-		return nil, err
-	}
-	if in.ClientRequestToken != nil && (len(*in.ClientRequestToken) < 1 || len(*in.ClientRequestToken) > 36) {
-		return nil, validation("1 validation error detected: Value '" + *in.ClientRequestToken + "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
-	}
-	stmts := make([]partiql.Statement, len(in.TransactStatements))
-	binders := make([]*binder, len(in.TransactStatements))
-	reads := 0
-	for i, r := range in.TransactStatements {
-		st, b, err := parseStatement(r.Statement, r.Parameters, "transactStatements."+itoa(i+1)+".member.statement")
-		if err != nil {
-			return nil, err
-		}
-		stmts[i], binders[i] = st, b
-		if _, ok := st.(*partiql.Select); ok {
-			reads++
-		}
-	}
-	if reads > 0 && reads < len(stmts) {
-		return nil, validation(msgTxMixed)
-	}
-	if reads > 0 {
-		return s.transactionReads(stmts, binders, in.ReturnConsumedCapacity)
-	}
-	plans := make([]*pqWrite, len(stmts))
-	seen := map[string]bool{}
-	for i, st := range stmts {
-		returnOld, err := checkOnFailure(in.TransactStatements[i].ReturnValuesOnConditionCheckFailure)
-		if err != nil {
-			return nil, err
-		}
-		w, err := s.planWrite(st, binders[i], returnOld)
-		if err != nil {
-			return nil, err
-		}
-		id := w.m.TableName + "\x00" + string(w.key)
-		if seen[id] {
-			return nil, validation(msgTxSameItem)
-		}
-		seen[id] = true
-		plans[i] = w
-	}
-	return s.transactionWrites(plans, &in, body)
-}
-
-func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder, rc *string) (any, error) {
-	gets := make([]*pqGet, len(stmts))
-	seen := map[string]bool{}
-	for i, st := range stmts {
-		g, err := s.planGet(st.(*partiql.Select), binders[i], msgTxIndex, msgTxSelectKey)
-		if err != nil {
-			return nil, err
-		}
-		id := g.m.TableName + "\x00" + string(g.key)
-		if seen[id] {
-			return nil, validation(msgTxSameItem)
-		}
-		seen[id] = true
-		gets[i] = g
-	}
-	responses := make([]map[string]any, len(gets))
-	units := tableCapacity{}
-	err := s.env.DB.View(func(tx *bolt.Tx) error {
-		for i, g := range gets {
-			it, raw, err := g.read(tx)
-			if err != nil {
-				return err
-			}
-			// A transactional read costs twice a consistent read.
-			units[g.m.TableName] += 2 * readUnits(raw, true)
-			responses[i] = map[string]any{}
-			if it != nil {
-				responses[i]["Item"] = it
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Responses": responses}
-	if cc := units.render(rc); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
-}
-
-func (s *Service) transactionWrites(plans []*pqWrite, in *executeTransactionInput, body []byte) (any, error) {
-	var token []byte
-	var digest [32]byte
-	if in.ClientRequestToken != nil {
-		token = []byte(*in.ClientRequestToken)
-		digest = canonicalDigest(body)
-	}
-	olds := make([]attr.Item, len(plans))
-	news := make([]attr.Item, len(plans))
-	var failure error
-	err := s.commit(func(tx *bolt.Tx) error {
-		failure = nil
-		now := s.env.Now()
-		if token != nil {
-			if failure = seenToken(tx, token, digest, now); failure != nil {
-				return nil
-			}
-		}
-		reasons := make([]map[string]any, len(plans))
-		cancelled := false
-		for i, w := range plans {
-			reasons[i] = map[string]any{"Code": "None"}
-			b := tx.Bucket(w.t.bucket)
-			if b == nil {
-				failure = notFound("Requested resource not found")
-				return nil
-			}
-			old, err := readItem(b, w.key)
-			if err != nil {
-				return err
-			}
-			next, fail := w.apply(old)
-			olds[i], news[i] = old, next
-			if fail != nil {
-				cancelled = true
-				reasons[i] = cancellationReason(fail.(*apiError))
-			}
-		}
-		if cancelled {
-			failure = transactionCanceled(reasons)
-			return nil
-		}
-		for i, w := range plans {
-			if err := s.storeWrite(tx, w, olds[i], news[i]); err != nil {
-				return err
-			}
-		}
-		if token != nil {
-			return saveToken(tx, token, digest, now)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if failure == errAlreadyApplied {
-		return map[string]any{}, nil
-	}
-	if failure != nil {
-		return nil, failure
-	}
-	units := tableCapacity{}
-	for i, w := range plans {
-		w.t.applyCounts(olds[i], news[i])
-		units[w.m.TableName] += 2 * writeUnits(olds[i], news[i])
-	}
-	out := map[string]any{}
-	if cc := units.render(in.ReturnConsumedCapacity); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
-}
-
-// seenToken reports a ClientRequestToken used in the last ten minutes:
-// errAlreadyApplied for the same request, a mismatch for another.
-func seenToken(tx *bolt.Tx, token []byte, digest [32]byte, now time.Time) error {
-	prev := tx.Bucket(tokensBucket).Get(token)
-	if len(prev) != 40 {
-		return nil
-	}
-	at := time.Unix(0, int64(binary.BigEndian.Uint64(prev[32:])))
-	if now.Sub(at) >= tokenTTL {
-		return nil
-	}
-	if string(prev[:32]) != string(digest[:]) {
-		return &apiError{Type: "IdempotentParameterMismatchException", Msg: "The request uses the same client token as a previous, but non-identical request."}
-	}
-	return errAlreadyApplied
-}
-
-// saveToken remembers a ClientRequestToken and its request.
-func saveToken(tx *bolt.Tx, token []byte, digest [32]byte, now time.Time) error {
-	rec := make([]byte, 40)
-	copy(rec, digest[:])
-	binary.BigEndian.PutUint64(rec[32:], uint64(now.UnixNano()))
-	return tx.Bucket(tokensBucket).Put(token, rec)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -302,35 +303,54 @@ func keyEquality(e partiql.Expr) (string, partiql.Expr, bool) {
 	return p.Path[0].Name, r, true
 }
 
+// keyParts is what a WHERE clause says of one item's key.
+type keyParts struct {
+	key      attr.Item      // the first value each key attribute is given
+	rest     []partiql.Expr // the other conjuncts, conflicting equalities included
+	conflict string         // a key attribute given two different values
+}
+
 // splitKey finds the equalities on the given key attributes among a WHERE
-// clause's conjuncts: it returns the key values found and the conjuncts
-// left over. A second equality on a key attribute is an error.
-func (b *binder) splitKey(where partiql.Expr, keys ...keyDef) (attr.Item, []partiql.Expr, error) {
-	found := attr.Item{}
-	var rest []partiql.Expr
+// clause's top-level conjuncts. An equality repeating a key's value is
+// dropped; one giving it another value is a conflict, and stays among the
+// other conjuncts (EXISTS reads it as a condition). With inAsKey, as for
+// reads, a one-value IN is an equality too.
+func (b *binder) splitKey(where partiql.Expr, inAsKey bool, keys ...keyDef) (*keyParts, error) {
+	kp := &keyParts{key: attr.Item{}}
 	if where == nil {
-		return found, nil, nil
+		return kp, nil
 	}
 	for _, c := range conjuncts(where) {
 		name, ve, ok := keyEquality(c)
+		if in, isIn := c.(*partiql.In); !ok && inAsKey && isIn && len(in.List) == 1 && isValue(in.List[0]) {
+			if p, isPath := in.X.(*partiql.Path); isPath && len(p.Path) == 1 {
+				name, ve, ok = p.Path[0].Name, in.List[0], true
+			}
+		}
 		isKey := false
 		for _, k := range keys {
 			isKey = isKey || ok && k.Name != "" && k.Name == name
 		}
 		if !isKey {
-			rest = append(rest, c)
+			kp.rest = append(kp.rest, c)
 			continue
-		}
-		if _, dup := found[name]; dup {
-			return nil, nil, validation("Multiple conditions on same key " + name + ". Only single item Update/Insert/Delete are supported")
 		}
 		v, err := b.value(ve)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		found[name] = v
+		if prev, dup := kp.key[name]; dup {
+			if !bytes.Equal(attr.AppendOrdered(nil, prev), attr.AppendOrdered(nil, v)) || prev.Kind != v.Kind {
+				kp.rest = append(kp.rest, c)
+				if kp.conflict == "" {
+					kp.conflict = name
+				}
+			}
+			continue
+		}
+		kp.key[name] = v
 	}
-	return found, rest, nil
+	return kp, nil
 }
 
 // andAll joins conditions with AND; nil when there are none.

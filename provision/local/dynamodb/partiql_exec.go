@@ -95,6 +95,9 @@ func (s *Service) executeStatement(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := st.(*partiql.Exists); ok {
+		return nil, validation(msgExistsOutsideTx)
+	}
 	if sel, ok := st.(*partiql.Select); ok {
 		return s.runSelect(sel, b, &in)
 	}
@@ -156,6 +159,13 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		}
 		p.key = b.keyAccess(st.Where, p.ihash, p.irng)
 	}
+	if err := checkOrderBy(st, p.ihash, p.irng); err != nil {
+		return nil, err
+	}
+	var ordered *orderedRead
+	if len(st.OrderBy) > 0 {
+		ordered = b.planOrdered(st, p.ihash, p.irng)
+	}
 	proj, err := newSelectList(st)
 	if err != nil {
 		return nil, err
@@ -177,7 +187,11 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 	}
 	var r *readResult
 	err = s.env.DB.View(func(tx *bolt.Tx) error {
-		r, err = p.run(tx)
+		if ordered != nil {
+			r, err = ordered.run(p, tx)
+		} else {
+			r, err = p.run(tx)
+		}
 		return err
 	})
 	if err != nil {
@@ -209,7 +223,7 @@ func (p *readPlan) useIndex(name string) error {
 		}
 	}
 	if p.index == nil {
-		return validation("The table does not have the specified index: " + name)
+		return validation("The table does not have the specified index") // Query names it; PartiQL does not
 	}
 	if p.index.IndexStatus == "CREATING" {
 		return validation("Cannot read from backfilling global secondary index: " + name)

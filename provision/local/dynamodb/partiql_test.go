@@ -113,7 +113,7 @@ func TestPartiQLSelectErrors(t *testing.T) {
 		{"a missing table", "ExecuteStatement", stmt(`SELECT * FROM "nosuchtable"`), 400,
 			`{"__type":"` + ddbType + `ResourceNotFoundException","message":"Requested resource not found"}`},
 		{"an invalid table name", "ExecuteStatement", stmt(`SELECT * FROM "a b"`), 400, invalid("Table name should be within the length [3, 255] and only contain 'a-z', 'A-Z', '0-9', '-', '_', '.'.")},
-		{"a missing index", "ExecuteStatement", stmt(`SELECT * FROM ` + q + `."nope"`), 400, invalid("The table does not have the specified index: nope")},
+		{"a missing index", "ExecuteStatement", stmt(`SELECT * FROM ` + q + `."nope"`), 400, invalid("The table does not have the specified index")},
 		{"consistent read on a global index", "ExecuteStatement", stmt(`SELECT * FROM `+q+`."byG"`, `"ConsistentRead":true`), 400,
 			invalid("Strongly consistent read is not supported on Global Secondary Indexes")},
 		{"an unknown function", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE frobnicate(pk)`), 400, invalid("Unrecognized function: frobnicate")},
@@ -255,18 +255,23 @@ func TestPartiQLBatch(t *testing.T) {
 		{"reads", "BatchExecuteStatement", `{"Statements":[` +
 			st(`SELECT pk, sk FROM `+q+` WHERE pk = ? AND sk = ?`, `"Parameters":[{"S":"d"},{"N":"1"}]`) + `,` +
 			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` +
-			st(`SELECT "name" FROM `+q+` WHERE pk = 'a' AND sk = 1 AND n > 100`) + `,` +
-			st(`SELECT "name" FROM `+q+` WHERE pk = 'a' AND sk = 2 AND n < 100`, `"ConsistentRead":true`) + `,` +
+			st(`SELECT "name" FROM `+q+` WHERE pk IN ['a'] AND sk = 2`, `"ConsistentRead":true`) + `,` +
+			st(`SELECT "name" FROM `+q+` WHERE pk = 'a' AND sk = 1 AND pk = 'a'`) + `,` +
+			st(`SELECT "name" FROM `+q+` WHERE pk = 'b' AND sk = 1 AND n > 100`) + `,` +
 			st(`SELECT * FROM `+q+` WHERE pk = 'a'`) + `,` +
+			st(`SELECT * FROM `+q+` WHERE pk = 'b' AND sk = 1 AND pk = 'a'`) + `,` +
 			st(`SELECT * FROM `+q+`."byG" WHERE g = 'x'`) + `]}`, 200,
 			`{"Responses":[{"TableName":"` + tbl + `","Item":{"pk":{"S":"d"},"sk":{"N":"1"}}},` +
-				`{"TableName":"` + tbl + `"},{"TableName":"` + tbl + `"},` +
+				`{"TableName":"` + tbl + `"},` +
 				`{"TableName":"` + tbl + `","Item":{"name":{"S":"apricot"}}},` +
-				`{"TableName":"` + tbl + `","Error":{"Code":"ValidationError","Message":"Where clause does not contain a mandatory equality on all key attributes"}},` +
-				`{"TableName":"` + tbl + `","Error":{"Code":"ValidationError","Message":"This operation is not supported on an index"}}]}`},
+				`{"TableName":"` + tbl + `","Item":{"name":{"S":"apple"}}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Select statements within BatchExecuteStatement must specify the primary key in the where clause."}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Select statements within BatchExecuteStatement must specify the primary key in the where clause."}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Select statements within BatchExecuteStatement must specify the primary key in the where clause."}},` +
+				`{"Error":{"Code":"ValidationError","Message":"Select statements within BatchExecuteStatement must specify the primary key in the where clause."}}]}`},
 		{"reads and writes", "BatchExecuteStatement", `{"Statements":[` +
 			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` + st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `]}`, 400,
-			invalid("Mixing read and write statements in one BatchExecuteStatement request is not supported")},
+			invalid("Read and write requests together in the same batch is not supported.")},
 		{"no statements", "BatchExecuteStatement", `{"Statements":[]}`, 400,
 			invalid("1 validation error detected: Value '[...]' at 'statements' failed to satisfy constraint: Member must have length greater than or equal to 1")},
 		{"a null statement", "BatchExecuteStatement", `{"Statements":[{}]}`, 400,
@@ -315,11 +320,11 @@ func TestPartiQLTransaction(t *testing.T) {
 			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `]}`, 200,
 			`{"Responses":[{"Item":{"pk":{"S":"t"},"sk":{"N":"1"},"n":{"N":"1"}}},{"Item":{"n":{"N":"11"}}},{}]}`},
 		{"a read without the key", "ExecuteTransaction", `{"TransactStatements":[` + st(`SELECT * FROM `+q+` WHERE pk = 'a'`) + `]}`, 400,
-			invalid("Select statements within ExecuteTransaction must specify the primary key in the where clause.")},
+			invalid("Validation failed in TransactStatements[0]: Select statements within ExecuteTransaction must specify the primary key in the where clause.")},
 		{"a read of an index", "ExecuteTransaction", `{"TransactStatements":[` + st(`SELECT * FROM `+q+`."byG" WHERE g = 'x'`) + `]}`, 400,
-			invalid("Reads on indices are not supported within transactions.")},
+			invalid("Validation failed in TransactStatements[0]: Reads on indices are not supported within transactions.")},
 		{"reads and writes", "ExecuteTransaction", `{"TransactStatements":[` + st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 1`) + `,` +
-			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `]}`, 400, invalid("Unsupported operation in transaction.")},
+			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `]}`, 400, invalid("ExecuteTransaction API does not support both read and write operations in the same request.")},
 		{"one item twice", "ExecuteTransaction", `{"TransactStatements":[` + st(`UPDATE `+q+` SET n = 1 WHERE pk = 'a' AND sk = 2`) + `,` +
 			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `]}`, 400, invalid("Transaction request cannot include multiple operations on one item")},
 		{"a syntax error", "ExecuteTransaction", `{"TransactStatements":[` + st(`DELETE `+q) + `]}`, 400,

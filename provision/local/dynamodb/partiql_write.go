@@ -10,7 +10,7 @@ import (
 
 // pqWrite is a validated INSERT, UPDATE or DELETE of one item.
 type pqWrite struct {
-	kind      string // INSERT, UPDATE or DELETE
+	kind      string // INSERT, UPDATE, DELETE or CHECK (EXISTS)
 	t         *table
 	m         tableMeta
 	key       []byte
@@ -84,21 +84,32 @@ func (s *Service) planWrite(st partiql.Statement, b *binder, returnOld bool) (*p
 // other conditions must hold for the write to happen.
 func (pw *pqWrite) whereKey(b *binder, where partiql.Expr) error {
 	t := pw.t
-	key, rest, err := b.splitKey(where, t.hash, t.rng)
+	kp, err := b.splitKey(where, false, t.hash, t.rng)
 	if err != nil {
 		return err
 	}
-	if _, ok := key[t.hash.Name]; !ok {
-		return validation(msgIncompleteKey)
+	if kp.conflict != "" {
+		return validation("Multiple conditions on same key " + kp.conflict + ". Only single item Update/Insert/Delete are supported")
 	}
-	if _, ok := key[t.rng.Name]; t.rng.Name != "" && !ok {
-		return validation(msgIncompleteKey)
+	return pw.bindKey(b, kp, msgIncompleteKey)
+}
+
+// bindKey binds the key found, which must be whole (else incomplete is
+// the error), and makes the other conjuncts the write's condition.
+func (pw *pqWrite) bindKey(b *binder, kp *keyParts, incomplete string) error {
+	t := pw.t
+	if _, ok := kp.key[t.hash.Name]; !ok {
+		return validation(incomplete)
 	}
-	if pw.key, err = t.keyOf(key); err != nil {
+	if _, ok := kp.key[t.rng.Name]; t.rng.Name != "" && !ok {
+		return validation(incomplete)
+	}
+	var err error
+	if pw.key, err = t.keyOf(kp.key); err != nil {
 		return err
 	}
-	pw.keyMap = key
-	pw.w.cond, err = b.andAll(rest)
+	pw.keyMap = kp.key
+	pw.w.cond, err = b.andAll(kp.rest)
 	return err
 }
 
@@ -113,6 +124,11 @@ func (pw *pqWrite) apply(old attr.Item) (attr.Item, error) {
 		return pw.item, nil
 	case "UPDATE":
 		return applyUpdate(old, pw.keyMap, pw.w, pw.u, &pw.m)
+	case kindCheck: // the item stays as it is, and must exist
+		if old == nil || !pw.w.cond.Eval(old) {
+			return nil, conditionFailed(old, pw.w.returnOld)
+		}
+		return old, nil
 	}
 	if pw.w.cond != nil && !pw.w.cond.Eval(old) {
 		return nil, conditionFailed(old, pw.w.returnOld)

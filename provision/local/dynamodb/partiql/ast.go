@@ -9,7 +9,7 @@ import (
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
 )
 
-// Statement is one of *Select, *Insert, *Update and *Delete.
+// Statement is one of *Select, *Insert, *Update, *Delete and *Exists.
 type Statement interface{ statement() }
 
 // Select reads items of a table or one of its indexes.
@@ -18,6 +18,21 @@ type Select struct {
 	Star         bool        // SELECT *
 	Paths        []expr.Path // the projected paths when not Star
 	Where        Expr        // nil when there is no WHERE clause
+	OrderBy      []OrderTerm // ORDER BY, in the order written
+}
+
+// OrderTerm is one attribute of an ORDER BY clause.
+type OrderTerm struct {
+	Name string
+	Desc bool
+}
+
+// Exists is EXISTS(SELECT ...) written as a statement: a condition check
+// inside ExecuteTransaction. Negated is NOT EXISTS(...), which parses but
+// DynamoDB does not run.
+type Exists struct {
+	Select  *Select
+	Negated bool
 }
 
 // Insert adds one item, which must not exist yet.
@@ -52,6 +67,7 @@ func (*Select) statement() {}
 func (*Insert) statement() {}
 func (*Update) statement() {}
 func (*Delete) statement() {}
+func (*Exists) statement() {}
 
 // Expr is an expression: a *Literal, *Param, *Path, *Binary, *Not,
 // *Between, *In, *Is, *Call, *Map, *List or *Bag.

@@ -76,6 +76,18 @@ func lex(s string) ([]token, error) {
 				i++
 			}
 			continue
+		case c == '/' && i+1 < len(s) && s[i+1] == '*': // a block comment
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				return nil, &SyntaxError{} // DynamoDB gives no detail
+			}
+			body := s[i : i+2+end+2]
+			if k := strings.LastIndexByte(body, '\n'); k >= 0 {
+				line += strings.Count(body, "\n")
+				lineStart = i + k + 1
+			}
+			i += len(body)
+			continue
 		}
 		t := token{line: line, col: col}
 		switch {
@@ -136,7 +148,7 @@ func lex(s string) ([]token, error) {
 		default:
 			op := punct(s[i:])
 			if op == "" {
-				return nil, errAt(t, "Unexpected character %q", string(c))
+				return nil, &SyntaxError{} // DynamoDB gives no detail
 			}
 			t.kind, t.text = tPunct, op
 			if op == "!=" {

@@ -21,6 +21,9 @@ var keywords = map[string]bool{
 var isTypes = map[string]bool{"MISSING": true, "NULL": true, "BOOLEAN": true, "BLOB": true, "STRING": true,
 	"NUMERIC": true, "STRUCT": true, "TUPLE": true, "LIST": true}
 
+// msgLeftover is DynamoDB's detail for tokens after a complete statement.
+const msgLeftover = "Unexpected token after expression"
+
 type parser struct {
 	toks   []token
 	i      int
@@ -49,7 +52,7 @@ func Parse(src string) (p *Parsed, err error) {
 	st := ps.statement()
 	ps.accept(";")
 	if t := ps.peek(); t.kind != tEOF {
-		ps.fail(errAt(t, "Unexpected %s", t.describe()))
+		ps.fail(&SyntaxError{Msg: msgLeftover})
 	}
 	return &Parsed{Statement: st, Params: ps.params}, nil
 }
@@ -117,6 +120,14 @@ func (ps *parser) statement() Statement {
 		return ps.updateStatement()
 	case ps.acceptKeyword("DELETE"):
 		return ps.deleteStatement()
+	case ps.isKeyword("EXISTS"):
+		return ps.existsStatement()
+	case ps.acceptKeyword("NOT"):
+		if ps.isKeyword("EXISTS") {
+			e := ps.existsStatement()
+			e.Negated = true
+			return e
+		}
 	}
 	ps.fail(&SyntaxError{Msg: "Expected data manipulation"})
 	return nil
@@ -139,13 +150,128 @@ func (ps *parser) name(what string) string {
 	return t.text
 }
 
+// existsStatement reads EXISTS(SELECT ...).
+func (ps *parser) existsStatement() *Exists {
+	ps.keyword("EXISTS")
+	ps.expect("(")
+	ps.keyword("SELECT")
+	e := &Exists{Select: ps.selectStatement()}
+	ps.expect(")")
+	return e
+}
+
+// projectionItem refuses what DynamoDB cannot project before reading a
+// path: function calls such as COUNT(*), and literals.
+func (ps *parser) projectionItem() expr.Path {
+	t := ps.peek()
+	next := ps.toks[min(ps.i+1, len(ps.toks)-1)]
+	if t.kind == tString || t.kind == tNumber || t.kind == tIdent && next.kind == tPunct && next.text == "(" {
+		ps.fail(&UnsupportedError{Msg: "Unexpected path component"})
+	}
+	return ps.path()
+}
+
+// selectSource reads FROM's table and optional index, refusing the other
+// sources PartiQL has (joins, subqueries, list elements, aliases).
+func (ps *parser) selectSource(s *Select) {
+	if t := ps.peek(); t.kind == tQIdent && t.text == "" {
+		ps.fail(&UnsupportedError{Msg: "Path component cannot be an empty string"})
+	}
+	if ps.isPunct("(") {
+		ps.fail(&UnsupportedError{Msg: "Unexpected from source"})
+	}
+	s.Table = ps.name("a table name")
+	if ps.accept(".") {
+		if t := ps.peek(); t.kind == tQIdent && t.text == "" {
+			ps.fail(&UnsupportedError{Msg: "Path component cannot be an empty string"})
+		}
+		s.Index = ps.name("an index name")
+		if ps.isPunct(".") {
+			ps.fail(&UnsupportedError{Msg: "A path may contain at most 2 components in the FROM clause"})
+		}
+	}
+	switch t := ps.peek(); {
+	case ps.isPunct("["):
+		ps.fail(&UnsupportedError{Msg: "Invalid list expression in source."})
+	case ps.isPunct(","), t.kind == tIdent && joinWords[strings.ToUpper(t.text)]:
+		ps.fail(&UnsupportedError{Msg: "Only select from a single table or index is supported."})
+	}
+	ps.refuseAlias()
+}
+
+// joinWords start a JOIN after a FROM source.
+var joinWords = map[string]bool{"JOIN": true, "INNER": true, "LEFT": true, "RIGHT": true, "FULL": true, "OUTER": true, "CROSS": true}
+
+// clauseWords may follow a table name; any other name there is an alias.
+var clauseWords = map[string]bool{"GROUP": true, "HAVING": true, "OFFSET": true}
+
+// refuseAlias refuses an alias after a table name (t, AS t, "t").
+func (ps *parser) refuseAlias() {
+	t := ps.peek()
+	up := strings.ToUpper(t.text)
+	if t.kind == tQIdent || t.kind == tIdent && (up == "AS" || !keywords[up] && !clauseWords[up]) {
+		ps.fail(&UnsupportedError{Msg: "Aliasing is not supported"})
+	}
+}
+
+// selectClauses reads what may follow FROM: WHERE and ORDER BY, refusing
+// the clauses DynamoDB does not run.
+func (ps *parser) selectClauses(s *Select) {
+	if ps.acceptKeyword("WHERE") {
+		s.Where = ps.expr()
+	}
+	switch {
+	case ps.isKeyword("GROUP"):
+		ps.fail(&UnsupportedError{Msg: "Unsupported clause: GROUP BY"})
+	case ps.isKeyword("HAVING"):
+		ps.fail(&UnsupportedError{Msg: "Unsupported clause: HAVING"})
+	}
+	if ps.acceptKeyword("ORDER") {
+		ps.keyword("BY")
+		for {
+			s.OrderBy = append(s.OrderBy, ps.orderTerm())
+			if !ps.accept(",") {
+				break
+			}
+		}
+	}
+	if ps.isKeyword("LIMIT") {
+		ps.fail(&UnsupportedError{Msg: "Unsupported clause: LIMIT"})
+	}
+}
+
+// orderTerm reads an attribute name and an optional ASC or DESC.
+func (ps *parser) orderTerm() OrderTerm {
+	t := ps.peek()
+	switch {
+	case t.kind == tString || t.kind == tNumber:
+		ps.fail(&UnsupportedError{Msg: "Argument to ORDER BY must be of type VariableReference. Type: Literal"})
+	}
+	o := OrderTerm{Name: ps.name("an attribute name")}
+	if ps.isPunct(".") || ps.isPunct("[") {
+		ps.fail(&UnsupportedError{Msg: "Argument to ORDER BY must be of type VariableReference. Type: Path"})
+	}
+	if ps.acceptKeyword("DESC") {
+		o.Desc = true
+	} else {
+		ps.acceptKeyword("ASC")
+	}
+	return o
+}
+
 func (ps *parser) selectStatement() *Select {
 	s := &Select{}
+	switch {
+	case ps.isKeyword("DISTINCT"):
+		ps.fail(&UnsupportedError{Msg: "Unsupported token in expression: DISTINCT"})
+	case ps.isKeyword("VALUE"), ps.isKeyword("PIVOT"):
+		ps.fail(&UnsupportedError{Msg: "Select projection doesn't support value or pivot keywords"})
+	}
 	if ps.accept("*") {
 		s.Star = true
 	} else {
 		for {
-			s.Paths = append(s.Paths, ps.path())
+			s.Paths = append(s.Paths, ps.projectionItem())
 			if ps.isKeyword("AS") {
 				ps.fail(&UnsupportedError{Msg: "Aliasing is not supported"})
 			}
@@ -161,25 +287,17 @@ func (ps *parser) selectStatement() *Select {
 		ps.fail(&UnsupportedError{Msg: "Other attributes should not be present in the projection when '*' is used."})
 	}
 	ps.keyword("FROM")
-	s.Table = ps.name("a table name")
-	if ps.accept(".") {
-		s.Index = ps.name("an index name")
-		if ps.isPunct(".") {
-			ps.fail(&UnsupportedError{Msg: "A path may contain at most 2 components in the FROM clause"})
-		}
-	}
-	if ps.isPunct("[") || ps.isPunct(",") {
-		ps.fail(&UnsupportedError{Msg: "Unexpected from source"})
-	}
-	if ps.acceptKeyword("WHERE") {
-		s.Where = ps.expr()
-	}
+	ps.selectSource(s)
+	ps.selectClauses(s)
 	return s
 }
 
 func (ps *parser) insertStatement() *Insert {
 	ps.keyword("INTO")
 	in := &Insert{Table: ps.name("a table name")}
+	if t := ps.peek(); t.kind == tQIdent || t.kind == tIdent && !keywords[strings.ToUpper(t.text)] {
+		ps.fail(&SyntaxError{Msg: msgLeftover}) // an alias
+	}
 	if ps.isKeyword("VALUES") || ps.isPunct("<<") {
 		ps.fail(&UnsupportedError{Msg: `Unsupported operation: Inserting multiple items in a single statement is not supported, use "INSERT INTO tableName VALUE item" instead`})
 	}
@@ -189,6 +307,9 @@ func (ps *parser) insertStatement() *Insert {
 		ps.fail(&UnsupportedError{Msg: "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement."})
 	}
 	in.Item = m
+	if ps.isKeyword("ON") {
+		ps.fail(&UnsupportedError{Msg: "Unsupported clause: ON CONFLICT"})
+	}
 	if ps.isKeyword("RETURNING") {
 		ps.fail(&UnsupportedError{Msg: "RETURNING is not supported in INSERT"})
 	}
@@ -197,6 +318,7 @@ func (ps *parser) insertStatement() *Insert {
 
 func (ps *parser) updateStatement() *Update {
 	u := &Update{Table: ps.name("a table name")}
+	ps.refuseAlias()
 	for {
 		switch {
 		case ps.acceptKeyword("SET"):
@@ -233,6 +355,7 @@ func (ps *parser) updateStatement() *Update {
 func (ps *parser) deleteStatement() *Delete {
 	ps.keyword("FROM")
 	d := &Delete{Table: ps.name("a table name")}
+	ps.refuseAlias()
 	ps.keyword("WHERE")
 	d.Where = ps.expr()
 	d.Returning = ps.returning()
@@ -413,6 +536,10 @@ func (ps *parser) primary() Expr {
 			return &Literal{Value: attr.Value{Kind: attr.NULL}}
 		case "MISSING":
 			ps.fail(&UnsupportedError{Msg: "MISSING must be compared using IS operator"})
+		case "SELECT":
+			if prev := ps.toks[max(ps.i-2, 0)]; prev.kind == tPunct && prev.text == "(" { // a subquery
+				ps.fail(&UnsupportedError{Msg: "Unsupported token in expression: SELECT"})
+			}
 		}
 		if ps.isPunct("(") {
 			return ps.call(t)

@@ -1,0 +1,295 @@
+package dynamodb
+
+import (
+	"encoding/binary"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
+)
+
+// ExecuteTransaction runs up to 100 statements as one transaction, all
+// reads or all writes (EXISTS checks among them), all or nothing. A
+// statement on a missing table, or whose key names no item, cancels the
+// transaction with its reason; other statement errors refuse the request.
+
+func (s *Service) executeTransaction(body []byte) (any, error) {
+	var in executeTransactionInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkStatementCount(len(in.TransactStatements), in.TransactStatements == nil, "transactStatements", maxTransactionItems); err != nil {
+		return nil, err
+	}
+	if in.ClientRequestToken != nil && (len(*in.ClientRequestToken) < 1 || len(*in.ClientRequestToken) > 36) {
+		return nil, validation("1 validation error detected: Value '" + *in.ClientRequestToken + "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
+	}
+	stmts := make([]partiql.Statement, len(in.TransactStatements))
+	binders := make([]*binder, len(in.TransactStatements))
+	reads := false
+	for i, r := range in.TransactStatements {
+		st, b, err := parseStatement(r.Statement, r.Parameters, "transactStatements."+itoa(i+1)+".member.statement")
+		if err != nil {
+			return nil, err
+		}
+		if e, ok := st.(*partiql.Exists); ok && e.Negated {
+			return nil, validation(msgTxNotStatement)
+		}
+		// The first statement makes the transaction a read or a write;
+		// EXISTS belongs with the writes.
+		_, isRead := st.(*partiql.Select)
+		if i == 0 {
+			reads = isRead
+		} else if isRead != reads {
+			return nil, validation(msgTxMixed)
+		}
+		stmts[i], binders[i] = st, b
+	}
+	if reads {
+		return s.transactionReads(stmts, binders, in.ReturnConsumedCapacity)
+	}
+	plans := make([]*pqWrite, len(stmts))
+	preset := make([]map[string]any, len(stmts))
+	cancelled := false
+	for i, st := range stmts {
+		returnOld, err := checkOnFailure(in.TransactStatements[i].ReturnValuesOnConditionCheckFailure)
+		if err != nil {
+			return nil, err
+		}
+		var w *pqWrite
+		if e, ok := st.(*partiql.Exists); ok {
+			w, err = s.planCheck(e, binders[i], returnOld)
+		} else {
+			w, err = s.planWrite(st, binders[i], returnOld)
+		}
+		if err == nil && w.returning != "" {
+			err = validation(msgTxReturning)
+		}
+		if r := txReason(err); r != nil {
+			preset[i], cancelled = r, true
+			continue
+		}
+		if err != nil {
+			return nil, inStatement(i, err)
+		}
+		plans[i] = w
+	}
+	if !cancelled {
+		if err := oneActionPerItem(plans); err != nil {
+			return nil, err
+		}
+	}
+	return s.transactionWrites(plans, preset, &in, body)
+}
+
+func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder, rc *string) (any, error) {
+	gets := make([]*pqGet, len(stmts))
+	reasons := make([]map[string]any, len(stmts))
+	cancelled := false
+	for i, st := range stmts {
+		reasons[i] = map[string]any{"Code": "None"}
+		g, err := s.planGet(st.(*partiql.Select), binders[i], msgTxIndex, msgTxSelectKey)
+		if r := txReason(err); r != nil {
+			reasons[i], cancelled = r, true
+			continue
+		}
+		if err != nil {
+			return nil, inStatement(i, err)
+		}
+		gets[i] = g
+	}
+	if cancelled {
+		return nil, transactionCanceled(reasons)
+	}
+	seen := map[string]bool{}
+	for _, g := range gets {
+		id := g.m.TableName + "\x00" + string(g.key)
+		if seen[id] {
+			return nil, validation(msgTxSameItem)
+		}
+		seen[id] = true
+	}
+	responses := make([]map[string]any, len(gets))
+	units := tableCapacity{}
+	err := s.env.DB.View(func(tx *bolt.Tx) error {
+		for i, g := range gets {
+			it, raw, err := g.read(tx)
+			if err != nil {
+				return err
+			}
+			// A transactional read costs twice a consistent read.
+			units[g.m.TableName] += 2 * readUnits(raw, true)
+			responses[i] = map[string]any{}
+			if it != nil {
+				responses[i]["Item"] = it
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"Responses": responses}
+	if cc := units.render(rc); cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+	return out, nil
+}
+
+func (s *Service) transactionWrites(plans []*pqWrite, preset []map[string]any, in *executeTransactionInput, body []byte) (any, error) {
+	var token []byte
+	var digest [32]byte
+	if in.ClientRequestToken != nil {
+		token = []byte(*in.ClientRequestToken)
+		digest = canonicalDigest(body)
+	}
+	olds := make([]attr.Item, len(plans))
+	news := make([]attr.Item, len(plans))
+	var failure error
+	err := s.commit(func(tx *bolt.Tx) error {
+		failure = nil
+		now := s.env.Now()
+		if token != nil {
+			if failure = seenToken(tx, token, digest, now); failure != nil {
+				return nil
+			}
+		}
+		reasons := make([]map[string]any, len(plans))
+		cancelled := false
+		for i, w := range plans {
+			reasons[i] = map[string]any{"Code": "None"}
+			if w == nil { // refused when planned: the reason is known
+				reasons[i], cancelled = preset[i], true
+				continue
+			}
+			b := tx.Bucket(w.t.bucket)
+			if b == nil {
+				failure = notFound("Requested resource not found")
+				return nil
+			}
+			old, err := readItem(b, w.key)
+			if err != nil {
+				return err
+			}
+			next, fail := w.apply(old)
+			olds[i], news[i] = old, next
+			if fail != nil {
+				cancelled = true
+				reasons[i] = cancellationReason(fail.(*apiError))
+			}
+		}
+		if cancelled {
+			failure = transactionCanceled(reasons)
+			return nil
+		}
+		for i, w := range plans {
+			if w.kind == kindCheck {
+				continue
+			}
+			if err := s.storeWrite(tx, w, olds[i], news[i]); err != nil {
+				return err
+			}
+		}
+		if token != nil {
+			return saveToken(tx, token, digest, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if failure == errAlreadyApplied {
+		return map[string]any{}, nil
+	}
+	if failure != nil {
+		return nil, failure
+	}
+	units := tableCapacity{}
+	for i, w := range plans {
+		w.t.applyCounts(olds[i], news[i])
+		units[w.m.TableName] += 2 * writeUnits(olds[i], news[i])
+	}
+	out := map[string]any{}
+	if cc := units.render(in.ReturnConsumedCapacity); cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+	return out, nil
+}
+
+// oneActionPerItem refuses a transaction naming one item twice.
+func oneActionPerItem(plans []*pqWrite) error {
+	seen := map[string]bool{}
+	for _, w := range plans {
+		id := w.m.TableName + "\x00" + string(w.key)
+		if seen[id] {
+			return validation(msgTxSameItem)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// txReason is the cancellation reason of a statement refused while a
+// transaction is planned, when DynamoDB cancels rather than refuses: a
+// missing table, or a key that does not name one item of the table's
+// schema. nil for any other error.
+func txReason(err error) map[string]any {
+	ae, ok := err.(*apiError)
+	if !ok {
+		return nil
+	}
+	if ae.Type == "ResourceNotFoundException" {
+		return map[string]any{"Code": "ResourceNotFound", "Message": ae.Msg}
+	}
+	msg := ae.Msg
+	switch {
+	case ae.Type != "ValidationException":
+		return nil
+	case msg == msgIncompleteKey, strings.HasPrefix(msg, "Multiple conditions on same key "):
+		msg = msgKeySchema
+	case msg == msgKeySchema, strings.HasPrefix(msg, "One or more parameter values were invalid: Missing the key "),
+		strings.HasPrefix(msg, "One or more parameter values were invalid: Type mismatch for key "),
+		strings.HasPrefix(msg, "One or more parameter values are not valid. The AttributeValue for a key attribute"):
+	default:
+		return nil
+	}
+	return map[string]any{"Code": "ValidationError", "Message": msg}
+}
+
+// inStatement names the statement of a transaction a validation error
+// is about, as DynamoDB does; other errors keep their own type.
+func inStatement(i int, err error) error {
+	ae, ok := err.(*apiError)
+	if !ok || ae.Type != "ValidationException" {
+		return err
+	}
+	return validation("Validation failed in TransactStatements[" + itoa(i) + "]: " + ae.Msg)
+}
+
+// seenToken reports a ClientRequestToken used in the last ten minutes:
+// errAlreadyApplied for the same request, a mismatch for another.
+func seenToken(tx *bolt.Tx, token []byte, digest [32]byte, now time.Time) error {
+	prev := tx.Bucket(tokensBucket).Get(token)
+	if len(prev) != 40 {
+		return nil
+	}
+	at := time.Unix(0, int64(binary.BigEndian.Uint64(prev[32:])))
+	if now.Sub(at) >= tokenTTL {
+		return nil
+	}
+	if string(prev[:32]) != string(digest[:]) {
+		return &apiError{Type: "IdempotentParameterMismatchException", Msg: "The request uses the same client token as a previous, but non-identical request."}
+	}
+	return errAlreadyApplied
+}
+
+// saveToken remembers a ClientRequestToken and its request.
+func saveToken(tx *bolt.Tx, token []byte, digest [32]byte, now time.Time) error {
+	rec := make([]byte, 40)
+	copy(rec, digest[:])
+	binary.BigEndian.PutUint64(rec[32:], uint64(now.UnixNano()))
+	return tx.Bucket(tokensBucket).Put(token, rec)
+}
