@@ -5,6 +5,8 @@
 // Both servers run as separate processes and get the same lean HTTP client,
 // so the figures compare servers, not SDKs. "spk-h2" is spk again with that
 // client speaking cleartext HTTP/2 (prior knowledge) instead of HTTP/1.1.
+// "ceiling" is a do-nothing endpoint (ceiling.go): the most any endpoint
+// can reach with this client here, of which spk's figures are a share.
 //
 //	go run ./bench/kinesis -runs 3
 //
@@ -45,12 +47,13 @@ import (
 type config struct {
 	events, shards, batch, clients, runs int
 	kinesalite                           string
-	skipKinesalite, http2                bool
+	skipKinesalite, http2, skipCeiling   bool
 }
 
 func main() {
 	var cfg config
 	serveDir := flag.String("serve", "", "internal: run spk's endpoint durably on this data dir and print its URL")
+	serveCeil := flag.Bool("serve-ceiling", false, "internal: run the do-nothing endpoint and print its URL")
 	flag.IntVar(&cfg.events, "events", 200_000, "events to put")
 	flag.IntVar(&cfg.shards, "shards", 4, "shards in the stream")
 	flag.IntVar(&cfg.batch, "batch", 500, "records per PutRecords")
@@ -59,9 +62,13 @@ func main() {
 	flag.StringVar(&cfg.kinesalite, "kinesalite", "test/peers/node_modules/.bin/kinesalite", "kinesalite executable")
 	flag.BoolVar(&cfg.skipKinesalite, "spk-only", false, "measure spk only")
 	flag.BoolVar(&cfg.http2, "http2", false, "also measure spk with HTTP/2 clients (spk-h2)")
+	flag.BoolVar(&cfg.skipCeiling, "no-ceiling", false, "do not measure the do-nothing endpoint")
 	flag.Parse()
 	if *serveDir != "" {
 		os.Exit(serve(*serveDir))
+	}
+	if *serveCeil {
+		os.Exit(serveCeiling(cfg.events, cfg.shards, cfg.batch))
 	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -110,6 +117,9 @@ func run(cfg config) error {
 	if !cfg.skipKinesalite {
 		servers = append(servers, "kinesalite")
 	}
+	if !cfg.skipCeiling {
+		servers = append(servers, "ceiling")
+	}
 	results := map[string][]result{}
 	for r := 0; r < cfg.runs; r++ {
 		for _, name := range servers {
@@ -135,6 +145,13 @@ func run(cfg config) error {
 	if k, ok := med["kinesalite"]; ok {
 		s := med["spk"]
 		fmt.Printf("spk/kinesalite: put %.1fx  drain %.1fx\n", s.putRate/k.putRate, s.drainRate/k.drainRate)
+	}
+	if c, ok := med["ceiling"]; ok {
+		s := med["spk"]
+		fmt.Printf("spk as a share of the ceiling: put %.2f  drain %.2f\n", s.putRate/c.putRate, s.drainRate/c.drainRate)
+		if k, ok := med["kinesalite"]; ok {
+			fmt.Printf("kinesalite as a share of the ceiling: put %.2f  drain %.2f\n", k.putRate/c.putRate, k.drainRate/c.drainRate)
+		}
 	}
 	if h, ok := med["spk-h2"]; ok {
 		s := med["spk"]
@@ -186,7 +203,7 @@ func startServer(cfg config, name string) (*server, func(), error) {
 	var cmd *exec.Cmd
 	var url string
 	switch name {
-	case "spk", "spk-h2":
+	case "spk", "spk-h2", "ceiling":
 		dir, err := os.MkdirTemp("", "spk-bench-*")
 		if err != nil {
 			return nil, nil, err
@@ -196,6 +213,9 @@ func startServer(cfg config, name string) (*server, func(), error) {
 			return nil, nil, err
 		}
 		cmd = exec.Command(self, "-serve", dir)
+		if name == "ceiling" {
+			cmd = exec.Command(self, "-serve-ceiling", "-events", strconv.Itoa(cfg.events), "-shards", strconv.Itoa(cfg.shards), "-batch", strconv.Itoa(cfg.batch))
+		}
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {
