@@ -154,6 +154,10 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	endpoint.InMemory = opts.inMemory
 	endpoint.Region = cfg.AWS.Region
 	endpoint.Logger = logger.With("component", "local")
+	// The endpoint spk up starts for itself lives as long as the run, and
+	// spk up is its main client: its stream and tables become ACTIVE after
+	// upCreateDelay instead of spk local's 300 ms (docs/decisions.md).
+	endpoint.CreateDelay = upCreateDelay
 
 	up, err := tasks.NewUp(tasks.UpOptions{
 		Clients:  clients,
@@ -312,6 +316,9 @@ func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *pr
 func summaryLine(s tasks.UpSummary) string {
 	return fmt.Sprintf("%d events sent, %d counted, %d rejected; %s", s.Sent, s.Counted, s.Rejected, s.Tables())
 }
+
+// upCreateDelay is the create delay of the endpoint spk up starts itself.
+const upCreateDelay = 50 * time.Millisecond
 
 func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upOptions, logPath string, up *tasks.Up, endpoint local.Options) {
 	if opts.output == "json" {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -91,6 +92,60 @@ func (r Runner) Run(ctx context.Context, tasks []Task) error {
 		r.emit(t, Done, note, nil)
 	}
 	return nil
+}
+
+// RunParallel announces every task as pending, then runs them all at once
+// (tasks with nothing in common, such as creating a stream and tables) and
+// waits for every one. Events are delivered one at a time, but from the
+// tasks' goroutines. It returns the failure of the lowest step, wrapped
+// with the step; the other tasks run to their end.
+func (r Runner) RunParallel(ctx context.Context, tasks []Task) error {
+	var mu sync.Mutex
+	locked := r
+	locked.OnEvent = func(e Event) {
+		if r.OnEvent == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		r.OnEvent(e)
+	}
+	for _, t := range tasks {
+		locked.emit(t, Pending, "", nil)
+	}
+	errs := make([]error, len(tasks))
+	var wg sync.WaitGroup
+	for i, t := range tasks {
+		if t.SkipReason != "" {
+			locked.emit(t, Skipped, t.SkipReason, nil)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ctx.Err(); err != nil {
+				errs[i] = err
+				return
+			}
+			locked.emit(t, Running, "", nil)
+			note, err := t.Run(ctx, func(msg string) { locked.emit(t, Running, msg, nil) })
+			if err != nil {
+				locked.emit(t, Failed, "", err)
+				errs[i] = &StepError{Step: t.Step, Name: t.Name, Err: err}
+				return
+			}
+			locked.emit(t, Done, note, nil)
+		}()
+	}
+	wg.Wait()
+	var first error
+	firstStep := 0
+	for i, err := range errs {
+		if err != nil && (first == nil || tasks[i].Step < firstStep) {
+			first, firstStep = err, tasks[i].Step
+		}
+	}
+	return first
 }
 
 // StepError is a task's failure.

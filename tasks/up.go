@@ -176,17 +176,24 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	for _, t := range setup {
 		runner.emit(t, Pending, "", nil)
 	}
-	var runnable []Task
-	for _, t := range setup {
-		if t.Run != nil || t.SkipReason != "" {
-			runnable = append(runnable, t)
-		}
-	}
-	if err := (Runner{OnEvent: func(e Event) {
+	quiet := Runner{OnEvent: func(e Event) {
 		if e.State != Pending && o.OnEvent != nil {
 			o.OnEvent(e)
 		}
-	}}).Run(ctx, runnable); err != nil {
+	}}
+	// Step 2 first: it may start the endpoint. Then the stream and every
+	// table at once: each waits out its own create delay, and none needs
+	// another.
+	if err := quiet.Run(ctx, setup[:1]); err != nil {
+		return sum, err
+	}
+	var creates []Task
+	for _, t := range setup[1:] {
+		if t.Run != nil || t.SkipReason != "" {
+			creates = append(creates, t)
+		}
+	}
+	if err := quiet.RunParallel(ctx, creates); err != nil {
 		return sum, err
 	}
 
