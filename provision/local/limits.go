@@ -82,11 +82,19 @@ func (l *limiter) readBody(body io.Reader, contentLength, limit int64) ([]byte, 
 	}
 	for {
 		if len(buf) == cap(buf) {
-			// One byte past the limit tells a body at the limit from one over it.
-			grow := min(max(int64(cap(buf)), firstChunk), limit+1-int64(cap(buf)))
-			if grow <= 0 {
-				return fail(errTooLarge)
+			if int64(len(buf)) == limit {
+				// Full at the limit: the body may end here, or be too large.
+				var one [1]byte
+				n, err := io.ReadFull(body, one[:])
+				if n > 0 {
+					return fail(errTooLarge)
+				}
+				if err == io.EOF {
+					break
+				}
+				return fail(err)
 			}
+			grow := min(max(int64(cap(buf)), firstChunk), limit-int64(cap(buf)))
 			if !l.reserve(grow) {
 				return fail(errThrottled)
 			}
@@ -103,9 +111,6 @@ func (l *limiter) readBody(body io.Reader, contentLength, limit int64) ([]byte, 
 		if err != nil {
 			return fail(err)
 		}
-	}
-	if int64(len(buf)) > limit {
-		return fail(errTooLarge)
 	}
 	return buf, reserved, nil
 }

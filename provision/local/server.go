@@ -260,14 +260,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // readBody reads the request body within the body budget and the body
 // timeout. The deadline is lifted once the body is in: a response may
 // stream for minutes, and on HTTP/1.1 an expired deadline would cancel
-// the request's context.
+// the request's context. After a failed read it stays, so that nothing
+// more is read from the connection.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int64, error) {
 	rc := http.NewResponseController(w)
 	// Not every connection supports deadlines (ErrNotSupported); those
 	// still have the server-wide timeouts.
 	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
-	defer rc.SetReadDeadline(time.Time{})
-	return s.limits.readBody(r.Body, r.ContentLength, s.opts.MaxRequestBytes)
+	body, reserved, err := s.limits.readBody(r.Body, r.ContentLength, s.opts.MaxRequestBytes)
+	if err == nil {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return body, reserved, err
 }
 
 func hasAuth(r *http.Request) bool {
@@ -280,6 +284,10 @@ func hasAuth(r *http.Request) bool {
 func refuse(w http.ResponseWriter, r *http.Request, prefix string, status int, typ, msg string) {
 	if r.ProtoMajor == 1 && r.ContentLength != 0 {
 		w.Header().Set("Connection", "close")
+		// net/http still reads up to 256 KiB of an unread body, looking
+		// for its end; an expired deadline stops that at once, so a client
+		// that never sends the body cannot hold the connection.
+		http.NewResponseController(w).SetReadDeadline(time.Now())
 	}
 	writeError(w, prefix, status, typ, msg)
 }
