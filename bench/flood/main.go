@@ -32,24 +32,27 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per kind of flood (medians are reported)")
 	n := flag.Int("requests", 40, "concurrent requests per flood")
 	mib := flag.Int64("mib", 16, "MiB per request body")
+	spk := flag.String("spk", "", "an spk binary to measure instead of one built from ./cmd/spk")
 	flag.Parse()
-	if err := run(*runs, *n, *mib<<20); err != nil {
+	if err := run(*spk, *runs, *n, *mib<<20); err != nil {
 		fmt.Fprintln(os.Stderr, "flood:", err)
 		os.Exit(1)
 	}
 }
 
-func run(runs, n int, size int64) error {
+func run(bin string, runs, n int, size int64) error {
 	dir, err := os.MkdirTemp("", "spk-flood-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "spk")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/spk")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build spk (run from the module root): %w", err)
+	if bin == "" {
+		bin = filepath.Join(dir, "spk")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/spk")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build spk (run from the module root): %w", err)
+		}
 	}
 	fmt.Printf("%d concurrent PutRecords requests of %d MiB to a keyed `spk local` on loopback, %d runs each\n\n", n, size>>20, runs)
 	fmt.Printf("%-9s %12s %14s  %s\n", "requests", "idle RSS MB", "peak RSS MB", "answers (last run)")
