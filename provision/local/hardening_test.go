@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
 	local "github.com/spk-cli/spk/provision/local"
@@ -349,5 +350,65 @@ func TestSlowBodyClosed(t *testing.T) {
 	_, err = io.ReadAll(conn) // until the server closes the connection
 	if isTimeout(err) {
 		t.Fatal("the connection of a trickling body was still open after 20s")
+	}
+}
+
+// A SubscribeToShard event stream gives its request slot back once its
+// request is read: with one slot, other requests still go through while it
+// streams, and its records still arrive.
+func TestSubscriptionGivesBackItsSlot(t *testing.T) {
+	srv := start(t, func(o *local.Options) { o.MaxConcurrentRequests, o.CreateDelay = 1, -1 })
+	c := client(srv.URL(), "AKIAFAKE", "secret")
+	ctx := context.Background()
+	name := "fan"
+	if _, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: &name, ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, name)
+	sum, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := c.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{StreamARN: sum.StreamDescriptionSummary.StreamARN, ConsumerName: aws.String("reader")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := c.DescribeStreamConsumer(ctx, &kinesis.DescribeStreamConsumerInput{ConsumerARN: reg.Consumer.ConsumerARN})
+		if err == nil && d.ConsumerDescription.ConsumerStatus == types.ConsumerStatusActive {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("consumer never became ACTIVE (%v)", err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+	out, err := c.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN,
+		ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := out.GetStream()
+	defer es.Close()
+	if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: []byte("while subscribed")}); err != nil {
+		t.Fatalf("a request while a subscription streams: %v", err)
+	}
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case ev, ok := <-es.Events():
+			if !ok {
+				t.Fatalf("the subscription ended: %v", es.Err())
+			}
+			if e, ok := ev.(*types.SubscribeToShardEventStreamMemberSubscribeToShardEvent); ok && len(e.Value.Records) > 0 {
+				if got := string(e.Value.Records[0].Data); got != "while subscribed" {
+					t.Fatalf("record %q", got)
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatal("the record put while subscribed did not arrive within 20s")
+		}
 	}
 }
