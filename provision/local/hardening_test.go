@@ -412,3 +412,48 @@ func TestSubscriptionGivesBackItsSlot(t *testing.T) {
 		}
 	}
 }
+
+// Over HTTP/2 the body timeout holds per stream: a trickling body is
+// answered and its stream ended, while the connection serves on.
+func TestSlowBodyOverHTTP2(t *testing.T) {
+	srv := start(t, func(o *local.Options) { o.BodyTimeout = 300 * time.Millisecond })
+	p := new(http.Protocols)
+	p.SetUnencryptedHTTP2(true)
+	hc := &http.Client{Transport: &http.Transport{Protocols: p}, Timeout: 20 * time.Second}
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() { // one byte every 50ms, for ever
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for range tick.C {
+			if _, err := pw.Write([]byte(" ")); err != nil {
+				return
+			}
+		}
+	}()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/", pr)
+	req.Header.Set("X-Amz-Target", "Kinesis_20131202.ListStreams")
+	req.Header.Set("Authorization", fakeAuth)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("no answer to a trickling body within 20s: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `{"__type":"SerializationException","message":"Could not read the request body."}`
+	if resp.ProtoMajor != 2 || resp.StatusCode != 400 || string(b) != want {
+		t.Fatalf("got %s %d %s", resp.Proto, resp.StatusCode, b)
+	}
+	// The connection still serves other requests.
+	req, _ = http.NewRequest(http.MethodPost, srv.URL()+"/", strings.NewReader("{}"))
+	req.Header.Set("X-Amz-Target", "Kinesis_20131202.ListStreams")
+	req.Header.Set("Authorization", fakeAuth)
+	resp, err = hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("after the trickling body: %d", resp.StatusCode)
+	}
+}
