@@ -47,6 +47,20 @@ type Options struct {
 	// MaxRequestBytes caps a request body; zero means the default (16 MiB,
 	// above the largest legal PutRecords request once base64-encoded).
 	MaxRequestBytes int64
+	// MaxConcurrentRequests bounds the requests being read or served at
+	// once (long-lived SubscribeToShard event streams count only while
+	// their request is read); zero means the default, 256. Past it a
+	// request is answered at once with the service's throttling error.
+	MaxConcurrentRequests int
+	// MaxBufferedBytes bounds the request body bytes held in memory across
+	// all requests at once; zero means the default, 64 MiB (at least
+	// MaxRequestBytes). A request whose body would exceed it is answered at
+	// once with the service's throttling error, before its body is read.
+	MaxBufferedBytes int64
+	// BodyTimeout is how long a request's body may take to arrive once its
+	// headers have; zero means the default, one minute. A slower body has
+	// its connection closed.
+	BodyTimeout time.Duration
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock (nil: time.Now). Tests move it forward to expire
@@ -65,6 +79,10 @@ const (
 	DefaultAccountID       = "000000000000"
 	DefaultDelay           = 300 * time.Millisecond
 	DefaultMaxRequestBytes = 16 << 20
+
+	DefaultMaxConcurrentRequests = 256
+	DefaultMaxBufferedBytes      = 64 << 20
+	DefaultBodyTimeout           = time.Minute
 )
 
 // DefaultOptions returns durable options on the default address and data dir.
@@ -110,6 +128,17 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRequestBytes <= 0 {
 		o.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if o.MaxConcurrentRequests <= 0 {
+		o.MaxConcurrentRequests = DefaultMaxConcurrentRequests
+	}
+	if o.MaxBufferedBytes <= 0 {
+		o.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	// One request of the largest size accepted must always fit.
+	o.MaxBufferedBytes = max(o.MaxBufferedBytes, o.MaxRequestBytes)
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now

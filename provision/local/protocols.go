@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
@@ -32,8 +33,8 @@ func protocols() *http.Protocols {
 // Hijacked connections are outside http.Server's bookkeeping, so the
 // upgrader tracks them for Shutdown and Close.
 type upgrader struct {
-	next    http.Handler
-	maxBody int64
+	next        http.Handler
+	bodyTimeout time.Duration
 	//lint:ignore SA1019 serves Upgrade: h2c, which net/http cannot (see ServeHTTP)
 	h2       http2.Server
 	mu       sync.Mutex
@@ -42,12 +43,18 @@ type upgrader struct {
 	inflight sync.WaitGroup
 }
 
-func newUpgrader(next http.Handler, maxBody int64) *upgrader {
-	return &upgrader{next: next, maxBody: maxBody, conns: map[net.Conn]struct{}{}}
+func newUpgrader(next http.Handler, bodyTimeout time.Duration) *upgrader {
+	return &upgrader{next: next, bodyTimeout: bodyTimeout, conns: map[net.Conn]struct{}{}}
 }
 
+// maxUpgradeBody is the largest body an upgrading request may have: its
+// body must be read before the switch, ahead of the signature and size
+// checks, so a larger one is served as the HTTP/1.1 request it also is
+// (RFC 7540 §3.2 lets a server ignore Upgrade).
+const maxUpgradeBody = 64 << 10
+
 func (u *upgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ProtoMajor != 1 || !isH2CUpgrade(r.Header) {
+	if r.ProtoMajor != 1 || !isH2CUpgrade(r.Header) || r.ContentLength < 0 || r.ContentLength > maxUpgradeBody {
 		u.next.ServeHTTP(w, r)
 		return
 	}
@@ -58,12 +65,15 @@ func (u *upgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The upgrading request's body arrives over HTTP/1.1 before the switch.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, u.maxBody))
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(u.bodyTimeout))
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-		writeBodyError(w, prefix, err, u.maxBody)
+		writeError(w, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")
 		return
 	}
+	rc.SetReadDeadline(time.Time{})
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	conn, rw, err := http.NewResponseController(w).Hijack()
 	if err != nil {

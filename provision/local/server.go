@@ -3,14 +3,17 @@ package local
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +31,7 @@ type Server struct {
 	db       *store.DB
 	services map[string]service.Handler
 	upgrades *upgrader
+	limits   *limiter
 	ln       net.Listener
 	http     *http.Server
 	served   chan error
@@ -95,7 +99,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return fail(fmt.Errorf("listen on %s: %w; choose another address or stop what is using it", opts.Addr, err))
 	}
 	s.ln = ln
-	s.upgrades = newUpgrader(s, opts.MaxRequestBytes)
+	s.limits = newLimiter(int64(opts.MaxConcurrentRequests), opts.MaxBufferedBytes)
+	s.upgrades = newUpgrader(s, opts.BodyTimeout)
 	s.http = &http.Server{
 		Handler:           s.upgrades,
 		Protocols:         protocols(),
@@ -175,7 +180,10 @@ func (s *Server) closeServices() error {
 }
 
 // ServeHTTP routes POST / on the X-Amz-Target prefix, over HTTP/1.1 and
-// HTTP/2 alike.
+// HTTP/2 alike. Everything the headers decide (the signature's key, scope,
+// date and signed headers; the body's declared size; a free request slot
+// and body budget) is decided before any of the body is read, so a refused
+// request costs the endpoint neither the body's memory nor its transfer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if cors(w, r) {
 		return
@@ -193,67 +201,140 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-amz-id-2", newAmzID2())
 	}
 	if r.Method != http.MethodPost {
-		writeError(w, prefix, http.StatusMethodNotAllowed, "UnknownOperationException", "Only POST requests are supported by this endpoint.")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxRequestBytes))
-	if err != nil {
-		writeBodyError(w, prefix, err, s.opts.MaxRequestBytes)
-		return
-	}
-	if err := s.authenticate(r, body); err != nil {
-		status := http.StatusBadRequest
-		if err == sigv4.ErrMissing {
-			status = http.StatusForbidden
-		}
-		writeError(w, prefix, status, err.Code, err.Message)
+		refuse(w, r, prefix, http.StatusMethodNotAllowed, "UnknownOperationException", "Only POST requests are supported by this endpoint.")
 		return
 	}
 	if h == nil {
-		writeError(w, prefix, http.StatusBadRequest, "UnknownOperationException", "")
+		if !hasAuth(r) {
+			refuse(w, r, prefix, http.StatusForbidden, sigv4.ErrMissing.Code, sigv4.ErrMissing.Message)
+			return
+		}
+		refuse(w, r, prefix, http.StatusBadRequest, "UnknownOperationException", "")
 		return
+	}
+	pending, aerr := s.checkAuth(r, prefix)
+	if aerr != nil {
+		refuse(w, r, prefix, authStatus(aerr), aerr.Code, aerr.Message)
+		return
+	}
+	if r.ContentLength > s.opts.MaxRequestBytes {
+		refuseTooLarge(w, r, prefix, s.opts.MaxRequestBytes)
+		return
+	}
+	if !s.limits.enter() {
+		refuseThrottled(w, r, prefix)
+		return
+	}
+	inSlot := true
+	defer func() {
+		if inSlot {
+			s.limits.leave()
+		}
+	}()
+	body, reserved, err := s.readBody(w, r)
+	if err != nil {
+		switch {
+		case errors.Is(err, errThrottled):
+			refuseThrottled(w, r, prefix)
+		case errors.Is(err, errTooLarge):
+			refuseTooLarge(w, r, prefix, s.opts.MaxRequestBytes)
+		default:
+			refuse(w, r, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")
+		}
+		return
+	}
+	defer s.limits.free(reserved)
+	if pending != nil {
+		if aerr := pending.Verify(sha256.Sum256(body)); aerr != nil {
+			writeError(w, prefix, authStatus(aerr), aerr.Code, aerr.Message)
+			return
+		}
+	}
+	if isLongLived(prefix, op) {
+		inSlot = false
+		s.limits.leave()
 	}
 	h.ServeOp(w, r, op, body)
 }
 
-func (s *Server) authenticate(r *http.Request, body []byte) *sigv4.Error {
-	if s.opts.AccessKey == "" {
-		// Loopback without keys: any signature will do, but SDKs always
-		// sign, and AWS refuses unsigned requests, so one must be present.
-		if r.Header.Get("Authorization") == "" && r.URL.Query().Get("X-Amz-Algorithm") == "" {
-			return sigv4.ErrMissing
-		}
-		return nil
+// readBody reads the request body within the body budget and the body
+// timeout. The deadline is lifted once the body is in: a response may
+// stream for minutes, and on HTTP/1.1 an expired deadline would cancel
+// the request's context. After a failed read it stays, so that nothing
+// more is read from the connection.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int64, error) {
+	rc := http.NewResponseController(w)
+	// Not every connection supports deadlines (ErrNotSupported); those
+	// still have the server-wide timeouts.
+	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+	body, reserved, err := s.limits.readBody(r.Body, r.ContentLength, s.opts.MaxRequestBytes)
+	if err == nil {
+		_ = rc.SetReadDeadline(time.Time{})
 	}
-	return sigv4.Verify(r, body, s.opts.AccessKey, s.opts.SecretKey)
+	return body, reserved, err
 }
 
-// writeBodyError answers a request whose body could not be read.
-func writeBodyError(w http.ResponseWriter, prefix string, err error, limit int64) {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		writeError(w, prefix, http.StatusRequestEntityTooLarge, "SerializationException",
-			fmt.Sprintf("Request body is larger than the %d bytes this endpoint accepts.", limit))
+func hasAuth(r *http.Request) bool {
+	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Algorithm") != ""
+}
+
+// refuse answers a request refused before its body was read. Over
+// HTTP/1.1 an unread body would have to be drained before the connection
+// could carry another request, so the connection is closed instead.
+func refuse(w http.ResponseWriter, r *http.Request, prefix string, status int, typ, msg string) {
+	if r.ProtoMajor == 1 && r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+		// net/http still reads up to 256 KiB of an unread body, looking
+		// for its end; an expired deadline stops that at once, so a client
+		// that never sends the body cannot hold the connection.
+		http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
+	writeError(w, prefix, status, typ, msg)
+}
+
+func refuseTooLarge(w http.ResponseWriter, r *http.Request, prefix string, limit int64) {
+	refuse(w, r, prefix, http.StatusRequestEntityTooLarge, "SerializationException",
+		fmt.Sprintf("Request body is larger than the %d bytes this endpoint accepts.", limit))
+}
+
+// refuseThrottled answers a request the endpoint has no room for with the
+// service's throttling error, which SDKs retry with backoff.
+func refuseThrottled(w http.ResponseWriter, r *http.Request, prefix string) {
+	if strings.HasPrefix(prefix, "DynamoDB") {
+		refuse(w, r, prefix, http.StatusBadRequest, "com.amazon.coral.availability#ThrottlingException", "Rate of requests exceeds the allowed throughput.")
 		return
 	}
-	writeError(w, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")
+	refuse(w, r, prefix, http.StatusBadRequest, "LimitExceededException", "Rate exceeded: the endpoint is serving as many requests as it allows at once; retry with backoff.")
 }
 
 // writeError answers a request the server rejects before a service sees it,
-// in the protocol the target prefix implies.
+// in the protocol the target prefix implies. A type without a namespace is
+// in DynamoDB's com.amazon.coral.service. DynamoDB answers carry
+// X-Amz-Crc32, the CRC-32 of the body, which the Go SDK checks on every
+// response.
 func writeError(w http.ResponseWriter, prefix string, status int, typ, msg string) {
 	ct := "application/x-amz-json-1.1"
-	if strings.HasPrefix(prefix, "DynamoDB") {
+	dynamo := strings.HasPrefix(prefix, "DynamoDB")
+	if dynamo {
 		ct = "application/x-amz-json-1.0"
-		typ = "com.amazon.coral.service#" + typ
+		if !strings.Contains(typ, "#") {
+			typ = "com.amazon.coral.service#" + typ
+		}
 	}
-	w.Header().Set("Content-Type", ct)
-	w.WriteHeader(status)
+	var body string
 	if msg == "" {
-		fmt.Fprintf(w, `{"__type":%q}`, typ)
-		return
+		body = fmt.Sprintf(`{"__type":%q}`, typ)
+	} else {
+		body = fmt.Sprintf(`{"__type":%q,"message":%q}`, typ, msg)
 	}
-	fmt.Fprintf(w, `{"__type":%q,"message":%q}`, typ, msg)
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if dynamo {
+		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(body))), 10))
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, body)
 }
 
 func newRequestID() string {

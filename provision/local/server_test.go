@@ -22,7 +22,7 @@ import (
 	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
-func start(t *testing.T, tweak func(*local.Options)) *local.Server {
+func start(t testing.TB, tweak func(*local.Options)) *local.Server {
 	t.Helper()
 	opts := local.DefaultOptions()
 	opts.Addr = "127.0.0.1:0"

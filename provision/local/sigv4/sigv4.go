@@ -1,5 +1,8 @@
 // Package sigv4 verifies AWS Signature Version 4 Authorization headers on
-// incoming requests.
+// incoming requests, in two steps: Check decides everything the headers
+// alone decide (key, credential scope, date, signed headers) before any of
+// the body is read, and the Pending it returns verifies the signature once
+// the body's SHA-256 is known, so a refused request costs no body read.
 package sigv4
 
 import (
@@ -23,7 +26,7 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Errors returned by Verify.
+// Errors returned by Parse, Check and Verify.
 var (
 	ErrMissing    = &Error{"MissingAuthenticationTokenException", "Missing Authentication Token"}
 	ErrUnknownKey = &Error{"UnrecognizedClientException", "The security token included in the request is invalid."}
@@ -37,6 +40,7 @@ type Header struct {
 	Date          string // yyyymmdd from the credential scope
 	Region        string
 	Service       string
+	Terminator    string // "aws4_request" when well formed
 	SignedHeaders []string
 	Signature     string
 }
@@ -71,55 +75,44 @@ func Parse(auth string) (Header, *Error) {
 	}
 	// The access key may itself contain '/', so take the scope from the right.
 	parts := strings.Split(cred, "/")
-	if len(parts) < 5 || parts[len(parts)-1] != "aws4_request" {
+	if len(parts) < 5 {
 		return Header{}, ErrMalformed
 	}
 	n := len(parts)
 	h.AccessKey = strings.Join(parts[:n-4], "/")
-	h.Date, h.Region, h.Service = parts[n-4], parts[n-3], parts[n-2]
+	h.Date, h.Region, h.Service, h.Terminator = parts[n-4], parts[n-3], parts[n-2], parts[n-1]
 	return h, nil
 }
 
-// Verify checks r's signature (body is the request body already read)
-// against the only accepted key pair.
-func Verify(r *http.Request, body []byte, accessKey, secretKey string) *Error {
-	h, err := Parse(r.Header.Get("Authorization"))
-	if err != nil {
-		return err
-	}
-	if h.AccessKey != accessKey {
-		return ErrUnknownKey
-	}
-	amzDate := r.Header.Get("X-Amz-Date")
-	if amzDate == "" || !strings.HasPrefix(amzDate, h.Date) {
+// Pending is a request whose headers passed Check; Verify finishes the
+// check once the body has been read.
+type Pending struct {
+	canonical   string // the canonical request up to the payload hash
+	amzDate     string
+	scope       string
+	key         []byte
+	signature   string
+	claimedHash string // x-amz-content-sha256, when sent
+}
+
+// Verify checks the signature against the body's SHA-256. The payload hash
+// in the canonical request is always the body's own, as AWS computes it: a
+// client that signed UNSIGNED-PAYLOAD, or another body, does not match.
+func (p *Pending) Verify(bodySHA256 [32]byte) *Error {
+	payloadHash := hex.EncodeToString(bodySHA256[:])
+	if p.claimedHash != "" && p.claimedHash != payloadHash {
 		return ErrMismatch
 	}
-	payloadHash := r.Header.Get("X-Amz-Content-Sha256")
-	if payloadHash == "" {
-		sum := sha256.Sum256(body)
-		payloadHash = hex.EncodeToString(sum[:])
-	} else if payloadHash != "UNSIGNED-PAYLOAD" {
-		sum := sha256.Sum256(body)
-		if payloadHash != hex.EncodeToString(sum[:]) {
-			return ErrMismatch
-		}
-	}
-	canonical := canonicalRequest(r, h.SignedHeaders, payloadHash)
-	scope := h.Date + "/" + h.Region + "/" + h.Service + "/aws4_request"
-	crHash := sha256.Sum256([]byte(canonical))
-	stringToSign := algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crHash[:])
-	key := hmacSHA256([]byte("AWS4"+secretKey), h.Date)
-	key = hmacSHA256(key, h.Region)
-	key = hmacSHA256(key, h.Service)
-	key = hmacSHA256(key, "aws4_request")
-	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
-	if !hmac.Equal([]byte(want), []byte(h.Signature)) {
+	crHash := sha256.Sum256([]byte(p.canonical + payloadHash))
+	stringToSign := algorithm + "\n" + p.amzDate + "\n" + p.scope + "\n" + hex.EncodeToString(crHash[:])
+	want := hex.EncodeToString(hmacSHA256(p.key, stringToSign))
+	if !hmac.Equal([]byte(want), []byte(p.signature)) {
 		return ErrMismatch
 	}
 	return nil
 }
 
-func canonicalRequest(r *http.Request, signed []string, payloadHash string) string {
+func canonicalPrefix(r *http.Request, signed []string) string {
 	var b strings.Builder
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
@@ -154,7 +147,6 @@ func canonicalRequest(r *http.Request, signed []string, payloadHash string) stri
 	b.WriteByte('\n')
 	b.WriteString(strings.Join(signed, ";"))
 	b.WriteByte('\n')
-	b.WriteString(payloadHash)
 	return b.String()
 }
 
