@@ -107,9 +107,10 @@ func TestSubscriptionReadRate(t *testing.T) {
 		decodeJSON(t, msg.Payload, &ev)
 		got += len(ev.Records)
 	}
-	// 2 MiB at once, then 4 MiB at 2 MiB/s.
-	if took := time.Since(began); took < 1500*time.Millisecond || took > 6*time.Second {
-		t.Fatalf("6 MiB read in %v, want about 2s", took)
+	// 2 MiB at once, then 4 MiB at 2 MiB/s: never faster than the limit.
+	// (How much slower depends on the machine; no upper bound is asserted.)
+	if took := time.Since(began); took < 1500*time.Millisecond {
+		t.Fatalf("6 MiB read in %v, faster than 2 MiB/s allows", took)
 	}
 }
 
