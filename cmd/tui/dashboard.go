@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
+	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -228,6 +231,8 @@ type dashboard struct {
 	viewRows map[string][]aggregate.ViewRow // by view name, from the last good read
 	viewErr  map[string]error               // by view name, the last read's error
 	viewRead bool                           // a read of the views arrived
+	endpoint outage                         // whether the table reads reach the endpoint
+	idle     bool                           // the spinner stopped ticking while the endpoint is down
 
 	paused   bool
 	state    runState
@@ -319,6 +324,11 @@ func (m *dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case interruptMsg:
 		return m, m.quit(true)
 	case spinner.TickMsg:
+		if m.endpoint.down() {
+			// Nothing moves while nothing answers: the spinners stop.
+			m.idle = true
+			return m, nil
+		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
@@ -331,6 +341,7 @@ func (m *dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.prod != nil {
 			m.prod.TargetRate = float64(msg)
 		}
+		m.followGenerator()
 		return m, nil
 	case feedMsg:
 		var cmds []tea.Cmd
@@ -355,6 +366,7 @@ func (m *dashboard) apply(msg tea.Msg) tea.Cmd {
 		m.prod = &msg
 		m.paused = msg.Paused
 		m.prodRates = appendCapped(m.prodRates, msg.CurrentRate)
+		m.followGenerator()
 	case metrics.Snapshot:
 		m.cons = &msg
 		m.consRates = appendCapped(m.consRates, msg.RecordsPerSec)
@@ -366,20 +378,63 @@ func (m *dashboard) apply(msg tea.Msg) tea.Cmd {
 		} else {
 			m.rows, m.fromTable, m.tableErr = msg.Rows, true, nil
 		}
+		return m.endpointRead(msg.At, msg.Err == nil, msg.Err)
 	case aggregate.ViewsResult:
 		m.viewRead = true
+		ok := false
+		var errs []error
 		for _, r := range msg.Views {
 			m.viewErr[r.View] = r.Err
 			if r.Err == nil {
 				m.viewRows[r.View] = r.Rows
+				ok = true
 			}
+			errs = append(errs, r.Err)
 		}
+		return m.endpointRead(msg.At, ok, errs...)
 	case Summary:
 		m.summary = &msg
 		m.state = stateFinished
 		return tea.Quit
 	}
 	return nil
+}
+
+// endpointRead notes whether a table read reached the endpoint, and starts
+// the spinner again when it answers after an outage.
+func (m *dashboard) endpointRead(at time.Time, ok bool, errs ...error) tea.Cmd {
+	if !m.endpoint.read(at, ok, errs...) || m.endpoint.down() || !m.idle || m.opts.Static {
+		return nil
+	}
+	m.idle = false
+	return m.spin.Tick
+}
+
+// followGenerator makes step 5's line say the rate the generator runs at
+// now, or that it is paused, rather than the rate it started with.
+func (m *dashboard) followGenerator() {
+	if m.prod == nil || m.prod.Done {
+		return
+	}
+	d := rateText(m.prod.TargetRate)
+	if m.paused {
+		d = "paused · resumes at " + d
+		if m.prod.TargetRate <= 0 {
+			d = "paused · resumes with no rate limit"
+		}
+	}
+	m.steps.live[tasks.StepGenerate] = d
+}
+
+// rateText is a target rate as step 5 words it.
+func rateText(r float64) string {
+	if r <= 0 {
+		return "as fast as the stream accepts"
+	}
+	if r < 10 {
+		return strconv.FormatFloat(r, 'f', -1, 64) + " events/s"
+	}
+	return count(int64(math.Round(r))) + " events/s"
 }
 
 func appendCapped(xs []float64, v float64) []float64 {
@@ -407,6 +462,7 @@ func (m *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 		if m.prod != nil {
 			m.prod.Paused = m.paused
 		}
+		m.followGenerator()
 		if m.paused {
 			m.note = "generator paused"
 			return func() tea.Msg { g.Pause(); return nil }
