@@ -76,6 +76,11 @@ type Summary struct {
 	Notes []string
 }
 
+// ErrUnreachable is returned by Run when the user quit while the endpoint
+// did not answer, and the work did not finish within the time GiveUpAfter
+// set: its last writes could not be made.
+var ErrUnreachable = errors.New("the endpoint stopped answering: the last counts may not be written")
+
 // ErrAborted is returned by Run when the view ended before the work did: a
 // second ctrl+c while stopping, or q with no OnQuit.
 var ErrAborted = errors.New("quit before the work finished")
@@ -117,6 +122,12 @@ func (d *Dashboard) Table(r aggregate.Result) { d.feed.push(r) }
 
 // Views shows one read of the views' tables (from aggregate.PollViews).
 func (d *Dashboard) Views(r aggregate.ViewsResult) { d.feed.push(r) }
+
+// GiveUpAfter lets the view end without waiting for Finish when the user
+// quit while the endpoint does not answer: after d, Run returns
+// ErrUnreachable (the work may still be stopping; its last writes cannot
+// be made). Call it before Run.
+func (d *Dashboard) GiveUpAfter(wait time.Duration) { d.model.giveUp = wait }
 
 // Finish ends the dashboard with a summary: Run returns once it is drawn.
 func (d *Dashboard) Finish(s Summary) { d.feed.push(s) }
@@ -192,6 +203,9 @@ func (d *Dashboard) Run(ctx context.Context, in io.Reader, out io.Writer) error 
 	if m.aborted {
 		return ErrAborted
 	}
+	if m.gaveUp {
+		return ErrUnreachable
+	}
 	return nil
 }
 
@@ -233,6 +247,9 @@ type dashboard struct {
 	viewRead bool                           // a read of the views arrived
 	endpoint outage                         // whether the table reads reach the endpoint
 	idle     bool                           // the spinner stopped ticking while the endpoint is down
+
+	giveUp time.Duration // see GiveUpAfter; zero: wait for Finish
+	gaveUp bool
 
 	paused   bool
 	state    runState
@@ -309,6 +326,9 @@ func (m *dashboard) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// giveUpMsg comes GiveUpAfter's wait after the user quit.
+type giveUpMsg struct{}
+
 // rateSetMsg reports the rate the generator now runs at.
 type rateSetMsg float64
 
@@ -332,6 +352,8 @@ func (m *dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
+	case giveUpMsg:
+		return m, m.giveUpIfUnreachable()
 	case rateSetMsg:
 		if msg == 0 {
 			m.note = "rate: unlimited"
@@ -494,7 +516,7 @@ func (m *dashboard) quit(ctrlC bool) tea.Cmd {
 		m.state = stateStopping
 		m.note = ""
 		onQuit := m.opts.OnQuit
-		return func() tea.Msg { onQuit(); return nil }
+		return tea.Batch(func() tea.Msg { onQuit(); return nil }, m.giveUpLater())
 	case stateStopping:
 		if ctrlC {
 			m.aborted = true
@@ -504,6 +526,29 @@ func (m *dashboard) quit(ctrlC bool) tea.Cmd {
 		m.note = "already stopping: ctrl+c quits at once"
 	}
 	return nil
+}
+
+// giveUpLater is the wait after which a stop that the endpoint holds up
+// ends the view; nil when the view waits for Finish whatever happens.
+func (m *dashboard) giveUpLater() tea.Cmd {
+	if m.giveUp <= 0 {
+		return nil
+	}
+	return tea.Tick(m.giveUp, func(time.Time) tea.Msg { return giveUpMsg{} })
+}
+
+// giveUpIfUnreachable ends a stop the endpoint holds up, or waits again
+// while the endpoint answers (the work then finishes on its own).
+func (m *dashboard) giveUpIfUnreachable() tea.Cmd {
+	if m.state != stateStopping {
+		return nil
+	}
+	if !m.endpoint.down() {
+		return m.giveUpLater()
+	}
+	m.gaveUp, m.state = true, stateFinished
+	m.summary = &Summary{Err: ErrUnreachable}
+	return tea.Quit
 }
 
 // rateSteps are the rates + and - move between.

@@ -170,3 +170,49 @@ func TestDashboardUnreachableGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardGivesUpOnAStopTheEndpointHoldsUp: with GiveUpAfter, q
+// while the endpoint does not answer ends the view after the wait, with
+// ErrUnreachable; while it answers, the view waits for Finish.
+func TestDashboardGivesUpOnAStopTheEndpointHoldsUp(t *testing.T) {
+	d := NewDashboard(upOptions())
+	d.GiveUpAfter(time.Millisecond)
+	m := d.model
+	_, cmd := m.Update(keyMsg("q"))
+	msgs := run(t, cmd)
+	var tick tea.Msg
+	for _, msg := range msgs {
+		if _, ok := msg.(giveUpMsg); ok {
+			tick = msg
+		}
+	}
+	if tick == nil {
+		t.Fatalf("q scheduled no give-up: %v", msgs)
+	}
+	// The endpoint answers: wait on.
+	_, cmd = m.Update(tick)
+	if isQuit(run(t, cmd)) || m.state != stateStopping {
+		t.Fatal("gave up while the endpoint answered")
+	}
+	m.Update(aggregate.Result{Err: refused(), At: downAt})
+	_, cmd = m.Update(tick)
+	if !isQuit(run(t, cmd)) || !m.gaveUp {
+		t.Fatal("did not give up while the endpoint was down")
+	}
+	if v := m.View(); !strings.Contains(v, "✗ the endpoint stopped answering: the last counts may not be written") {
+		t.Fatalf("the view does not say why it ended:\n%s", v)
+	}
+}
+
+// TestDashboardWithoutGiveUpWaits: spk up's dashboard waits for Finish,
+// whose summary says what happened.
+func TestDashboardWithoutGiveUpWaits(t *testing.T) {
+	m := newTestDashboard(upOptions())
+	m.Update(aggregate.Result{Err: refused(), At: downAt})
+	_, cmd := m.Update(keyMsg("q"))
+	for _, msg := range run(t, cmd) {
+		if _, ok := msg.(giveUpMsg); ok {
+			t.Fatal("q scheduled a give-up without GiveUpAfter")
+		}
+	}
+}
