@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,12 +28,22 @@ func runDashboard(ctx context.Context, f *Factory, d *tui.Dashboard, stop contex
 		d.Finish(tui.Summary{Err: err, Notes: notes})
 		done <- err
 	}()
+	// A stop held up by an endpoint that no longer answers would wait on
+	// the consumer's last writes for half a minute: q ends it sooner.
+	d.GiveUpAfter(unreachableGrace)
 	if err := d.Run(context.Background(), f.IO.In, f.IO.ErrOut); err != nil {
 		stop()
 		if errors.Is(err, tui.ErrAborted) {
 			return fmt.Errorf("stopped before the work finished: %w", err)
 		}
+		if errors.Is(err, tui.ErrUnreachable) {
+			return &hinted{err: fmt.Errorf("run: %w", err), hint: "start the endpoint again, then spk run counts what is missing from its last checkpoints"}
+		}
 		return err
 	}
 	return <-done
 }
+
+// unreachableGrace is how long q waits for the work to stop when the
+// endpoint does not answer.
+const unreachableGrace = 3 * time.Second

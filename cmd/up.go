@@ -201,7 +201,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if runErr != nil && errors.Is(runErr, tui.ErrAborted) {
 		return runErr
 	}
-	if opts.output == "text" {
+	if opts.output == "text" && sum.TableError == "" { // no reads left to wait on when the tables could not be read
 		writeViews(f, cfg, clients, opts.views, opts.ex)
 	}
 	writeUpSummary(f, cfg, sum, opts, logPath, up, endpoint)
@@ -330,7 +330,7 @@ func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upO
 		return
 	}
 	w := f.IO.ErrOut
-	if s.TableWritten {
+	if s.TableWritten && s.TableError == "" {
 		fmt.Fprintf(w, "\nspk up: %s (total count %d).\n", summaryLine(s), s.Total)
 	} else {
 		fmt.Fprintf(w, "\nspk up: %s.\n", summaryLine(s))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/aggregate"
@@ -59,6 +60,9 @@ type UpSummary struct {
 	TableWritten bool `json:"table_written"`
 	// Views are the views with tables of their own, as read at the end.
 	Views []ViewSummary `json:"views,omitempty"`
+	// TableError says why the tables could not be read at the end (Rows,
+	// Buckets, Total and Views then say nothing); empty when they were.
+	TableError string `json:"table_error,omitempty"`
 }
 
 // ViewSummary is one view's table as read when `spk up` ends.
@@ -154,7 +158,12 @@ func (u *Up) RunWithEvents(ctx context.Context, onEvent func(Event)) (UpSummary,
 // was sent, flush, checkpoint and release its leases, and summarises.
 func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	o := u.opts
-	sum := UpSummary{Endpoint: o.Clients.Target.String()}
+	sum := UpSummary{Endpoint: o.Clients.Target.String(), TableWritten: len(o.Consume.Views) == 0}
+	for _, v := range o.Consume.Views {
+		if v.Table(o.Table.Name) == o.Table.Name {
+			sum.TableWritten = true
+		}
+	}
 	setup := []Task{
 		u.endpointTask(),
 		CreateStream(o.Clients, o.Stream),
@@ -201,10 +210,6 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	defer stopRun()
 	genCtx, stopGen := context.WithCancel(runCtx)
 	defer stopGen()
-	type genResult struct {
-		s   generate.Summary
-		err error
-	}
 	genDone := make(chan genResult, 1)
 	consDone := make(chan error, 1)
 	u.emit(StepRun, nameRun, Running, fmt.Sprintf("reading %s, counting into %s", o.Stream.Name, o.Table.Name), nil)
@@ -246,6 +251,13 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 		return sum, runErr
 	}
 
+	// An endpoint that stopped answering acknowledges, counts and
+	// checkpoints nothing more: waiting on it would take a minute.
+	if gone := u.goneEndpoint(); gone != "" {
+		u.opts.Logger.Warn("the endpoint stopped answering; not waiting for the last writes", "endpoint", gone, "grace", stopGrace)
+		return u.abandon(gone, sum, genFinished, gen, stopGen, genDone, stopRun, consDone)
+	}
+
 	// Stop producing, and wait for Kinesis to acknowledge what is in flight.
 	if !genFinished {
 		stopGen()
@@ -274,6 +286,7 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	defer cancelRead()
 	rows, err := aggregate.Read(readCtx, o.Clients.DynamoDB, aggregate.Query{Table: o.Table.Name, Consistent: true})
 	if err != nil {
+		sum.TableError = errtext.Concise(err)
 		u.emit(StepShow, nameShow, Failed, "", err)
 		if runErr == nil {
 			runErr = err
@@ -286,15 +299,14 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 		sum.Total += r.Count
 	}
 	sum.Rows, sum.Buckets, sum.Table = len(rows), len(buckets), rows
-	sum.TableWritten = len(o.Consume.Views) == 0
 	for _, v := range o.Consume.Views {
 		table := v.Table(o.Table.Name)
 		if table == o.Table.Name {
-			sum.TableWritten = true
 			continue
 		}
 		vrows, err := aggregate.ReadView(readCtx, o.Clients.DynamoDB, v, aggregate.Query{Table: table, Consistent: true})
 		if err != nil {
+			sum.TableError = errtext.Concise(err)
 			u.emit(StepShow, nameShow, Failed, "", err)
 			if runErr == nil {
 				runErr = err
@@ -314,6 +326,13 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 // Tables says what the run's tables hold: the aggregate table's rows when
 // it was written, and each view's with a table of its own.
 func (s UpSummary) Tables() string {
+	if s.TableError != "" {
+		what := "the table"
+		if len(s.Views) > 0 || !s.TableWritten {
+			what = "the tables"
+		}
+		return "could not read " + what + ": " + s.TableError
+	}
 	var parts []string
 	if s.TableWritten {
 		parts = append(parts, fmt.Sprintf("the table holds %d rows in %d buckets", s.Rows, s.Buckets))
@@ -339,6 +358,67 @@ func ViewTables(views []view.Definition, aggregateTable string) []string {
 		}
 	}
 	return out
+}
+
+// genResult is how the producer's run ended.
+type genResult struct {
+	s   generate.Summary
+	err error
+}
+
+// abandon ends a run whose endpoint (at gone) stopped answering: the
+// producer and the consumer are stopped together and given stopGrace,
+// and what they counted so far is the summary, with the tables unread.
+func (u *Up) abandon(gone string, sum UpSummary, genFinished bool, gen genResult, stopGen context.CancelFunc, genDone <-chan genResult,
+	stopRun context.CancelFunc, consDone <-chan error) (UpSummary, error) {
+	stopGen()
+	stopRun()
+	grace, cancel := context.WithTimeout(context.Background(), stopGrace)
+	defer cancel()
+	if !genFinished {
+		select {
+		case gen = <-genDone:
+		case <-grace.Done():
+			gen = genResult{s: u.producer.Snapshot()}
+		}
+	}
+	select {
+	case <-consDone:
+	case <-grace.Done():
+	}
+	u.emit(StepGenerate, nameGenerate, Done, fmt.Sprintf("%d events sent", gen.s.Acknowledged), nil)
+	sum.fill(gen.s, u.consumer.Snapshot())
+	sum.TableError = "endpoint unreachable"
+	err := &provision.Error{Op: "the endpoint at " + gone + " stopped answering", Err: errors.New("the last counts may not be written"),
+		Hint: "start the endpoint again, then spk run counts what is missing from its last checkpoints"}
+	u.emit(StepRun, nameRun, Failed, "", err)
+	u.emit(StepShow, nameShow, Failed, "", errors.New("could not read the table: endpoint unreachable"))
+	return sum, err
+}
+
+// stopGrace bounds the wait on the producer and the consumer at the end of
+// a run whose endpoint stopped answering: what they still have to send
+// cannot arrive, and their own deadlines are tens of seconds.
+const stopGrace = 3 * time.Second
+
+// goneEndpoint is the URL of the endpoint that no longer answers, or empty
+// when all answer (AWS always does, as far as spk can tell).
+func (u *Up) goneEndpoint() string {
+	t := u.opts.Clients.Target
+	if t.AWS {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, e := range []string{t.KinesisEndpoint, t.DynamoDBEndpoint} {
+		if e == "" {
+			continue
+		}
+		if _, err := provision.Ping(ctx, e); err != nil {
+			return e
+		}
+	}
+	return ""
 }
 
 // waitCounted polls the consumer's metrics until it has read every record

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
+	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -73,6 +76,11 @@ type Summary struct {
 	Notes []string
 }
 
+// ErrUnreachable is returned by Run when the user quit while the endpoint
+// did not answer, and the work did not finish within the time GiveUpAfter
+// set: its last writes could not be made.
+var ErrUnreachable = errors.New("the endpoint stopped answering: the last counts may not be written")
+
 // ErrAborted is returned by Run when the view ended before the work did: a
 // second ctrl+c while stopping, or q with no OnQuit.
 var ErrAborted = errors.New("quit before the work finished")
@@ -114,6 +122,12 @@ func (d *Dashboard) Table(r aggregate.Result) { d.feed.push(r) }
 
 // Views shows one read of the views' tables (from aggregate.PollViews).
 func (d *Dashboard) Views(r aggregate.ViewsResult) { d.feed.push(r) }
+
+// GiveUpAfter lets the view end without waiting for Finish when the user
+// quit while the endpoint does not answer: after d, Run returns
+// ErrUnreachable (the work may still be stopping; its last writes cannot
+// be made). Call it before Run.
+func (d *Dashboard) GiveUpAfter(wait time.Duration) { d.model.giveUp = wait }
 
 // Finish ends the dashboard with a summary: Run returns once it is drawn.
 func (d *Dashboard) Finish(s Summary) { d.feed.push(s) }
@@ -189,6 +203,9 @@ func (d *Dashboard) Run(ctx context.Context, in io.Reader, out io.Writer) error 
 	if m.aborted {
 		return ErrAborted
 	}
+	if m.gaveUp {
+		return ErrUnreachable
+	}
 	return nil
 }
 
@@ -228,6 +245,11 @@ type dashboard struct {
 	viewRows map[string][]aggregate.ViewRow // by view name, from the last good read
 	viewErr  map[string]error               // by view name, the last read's error
 	viewRead bool                           // a read of the views arrived
+	endpoint outage                         // whether the table reads reach the endpoint
+	idle     bool                           // the spinner stopped ticking while the endpoint is down
+
+	giveUp time.Duration // see GiveUpAfter; zero: wait for Finish
+	gaveUp bool
 
 	paused   bool
 	state    runState
@@ -304,6 +326,9 @@ func (m *dashboard) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// giveUpMsg comes GiveUpAfter's wait after the user quit.
+type giveUpMsg struct{}
+
 // rateSetMsg reports the rate the generator now runs at.
 type rateSetMsg float64
 
@@ -319,9 +344,16 @@ func (m *dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case interruptMsg:
 		return m, m.quit(true)
 	case spinner.TickMsg:
+		if m.endpoint.down() {
+			// Nothing moves while nothing answers: the spinners stop.
+			m.idle = true
+			return m, nil
+		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
+	case giveUpMsg:
+		return m, m.giveUpIfUnreachable()
 	case rateSetMsg:
 		if msg == 0 {
 			m.note = "rate: unlimited"
@@ -331,6 +363,7 @@ func (m *dashboard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.prod != nil {
 			m.prod.TargetRate = float64(msg)
 		}
+		m.followGenerator()
 		return m, nil
 	case feedMsg:
 		var cmds []tea.Cmd
@@ -355,6 +388,7 @@ func (m *dashboard) apply(msg tea.Msg) tea.Cmd {
 		m.prod = &msg
 		m.paused = msg.Paused
 		m.prodRates = appendCapped(m.prodRates, msg.CurrentRate)
+		m.followGenerator()
 	case metrics.Snapshot:
 		m.cons = &msg
 		m.consRates = appendCapped(m.consRates, msg.RecordsPerSec)
@@ -366,20 +400,63 @@ func (m *dashboard) apply(msg tea.Msg) tea.Cmd {
 		} else {
 			m.rows, m.fromTable, m.tableErr = msg.Rows, true, nil
 		}
+		return m.endpointRead(msg.At, msg.Err == nil, msg.Err)
 	case aggregate.ViewsResult:
 		m.viewRead = true
+		ok := false
+		var errs []error
 		for _, r := range msg.Views {
 			m.viewErr[r.View] = r.Err
 			if r.Err == nil {
 				m.viewRows[r.View] = r.Rows
+				ok = true
 			}
+			errs = append(errs, r.Err)
 		}
+		return m.endpointRead(msg.At, ok, errs...)
 	case Summary:
 		m.summary = &msg
 		m.state = stateFinished
 		return tea.Quit
 	}
 	return nil
+}
+
+// endpointRead notes whether a table read reached the endpoint, and starts
+// the spinner again when it answers after an outage.
+func (m *dashboard) endpointRead(at time.Time, ok bool, errs ...error) tea.Cmd {
+	if !m.endpoint.read(at, ok, errs...) || m.endpoint.down() || !m.idle || m.opts.Static {
+		return nil
+	}
+	m.idle = false
+	return m.spin.Tick
+}
+
+// followGenerator makes step 5's line say the rate the generator runs at
+// now, or that it is paused, rather than the rate it started with.
+func (m *dashboard) followGenerator() {
+	if m.prod == nil || m.prod.Done {
+		return
+	}
+	d := rateText(m.prod.TargetRate)
+	if m.paused {
+		d = "paused · resumes at " + d
+		if m.prod.TargetRate <= 0 {
+			d = "paused · resumes with no rate limit"
+		}
+	}
+	m.steps.live[tasks.StepGenerate] = d
+}
+
+// rateText is a target rate as step 5 words it.
+func rateText(r float64) string {
+	if r <= 0 {
+		return "as fast as the stream accepts"
+	}
+	if r < 10 {
+		return strconv.FormatFloat(r, 'f', -1, 64) + " events/s"
+	}
+	return count(int64(math.Round(r))) + " events/s"
 }
 
 func appendCapped(xs []float64, v float64) []float64 {
@@ -407,6 +484,7 @@ func (m *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 		if m.prod != nil {
 			m.prod.Paused = m.paused
 		}
+		m.followGenerator()
 		if m.paused {
 			m.note = "generator paused"
 			return func() tea.Msg { g.Pause(); return nil }
@@ -438,7 +516,7 @@ func (m *dashboard) quit(ctrlC bool) tea.Cmd {
 		m.state = stateStopping
 		m.note = ""
 		onQuit := m.opts.OnQuit
-		return func() tea.Msg { onQuit(); return nil }
+		return tea.Batch(func() tea.Msg { onQuit(); return nil }, m.giveUpLater())
 	case stateStopping:
 		if ctrlC {
 			m.aborted = true
@@ -448,6 +526,29 @@ func (m *dashboard) quit(ctrlC bool) tea.Cmd {
 		m.note = "already stopping: ctrl+c quits at once"
 	}
 	return nil
+}
+
+// giveUpLater is the wait after which a stop that the endpoint holds up
+// ends the view; nil when the view waits for Finish whatever happens.
+func (m *dashboard) giveUpLater() tea.Cmd {
+	if m.giveUp <= 0 {
+		return nil
+	}
+	return tea.Tick(m.giveUp, func(time.Time) tea.Msg { return giveUpMsg{} })
+}
+
+// giveUpIfUnreachable ends a stop the endpoint holds up, or waits again
+// while the endpoint answers (the work then finishes on its own).
+func (m *dashboard) giveUpIfUnreachable() tea.Cmd {
+	if m.state != stateStopping {
+		return nil
+	}
+	if !m.endpoint.down() {
+		return m.giveUpLater()
+	}
+	m.gaveUp, m.state = true, stateFinished
+	m.summary = &Summary{Err: ErrUnreachable}
+	return tea.Quit
 }
 
 // rateSteps are the rates + and - move between.

@@ -21,7 +21,7 @@ var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
 func upOptions() DashboardOptions {
 	return DashboardOptions{
 		Title: "spk up", Stream: "my-stream", App: "StreamingCountsApp", Table: "my-table",
-		Target: "embedded endpoint", Generator: &fakeGenerator{rate: 100}, OnQuit: func() {},
+		Target: "the embedded endpoint at http://127.0.0.1:4566", Generator: &fakeGenerator{rate: 100}, OnQuit: func() {},
 		Colors: ColorNone, Static: true,
 	}
 }

@@ -101,6 +101,9 @@ func (m *dashboard) gapCount(gaps bool, steps, metrics int, counts bool) int {
 }
 
 func (m *dashboard) spinFrame() string {
+	if m.endpoint.down() {
+		return "○" // stopped: nothing moves while the endpoint does not answer
+	}
 	if m.opts.Static {
 		return m.spin.Spinner.Frames[0]
 	}
@@ -112,44 +115,96 @@ func (m *dashboard) hasCounts() bool {
 	return m.fromTable || m.tableErr != nil || m.cons != nil || m.viewRead
 }
 
+// headerLine is the title, the resources and where requests go, with the
+// run's state on the right. The endpoint's URL is the last thing to go on
+// a narrow screen: the target's words, then the lease table's and the
+// stream's names, then the title give way first.
 func (m *dashboard) headerLine(w int) string {
 	title := m.opts.Title
 	if title == "" {
 		title = "spk"
 	}
-	var names []string
+	var all, few []string
 	for _, n := range []string{m.opts.Stream, m.opts.App, m.opts.Table} {
 		if n != "" {
-			names = append(names, n)
+			all = append(all, n)
 		}
 	}
-	left := m.st.title.Render(safe(title))
-	if len(names) > 0 {
-		left += "  " + safe(strings.Join(names, " → "))
+	if m.opts.Table != "" {
+		few = []string{m.opts.Table}
 	}
-	if m.opts.Target != "" {
-		left += m.st.dim.Render(" · " + safe(m.opts.Target))
+	target := safe(m.opts.Target)
+	short := urls(target)
+	if short == "" {
+		short = target
 	}
-	var badge string
+	head := func(title string, names []string, target string) string {
+		s := ""
+		if title != "" {
+			s = m.st.title.Render(safe(title))
+		}
+		if len(names) > 0 {
+			if s != "" {
+				s += "  "
+			}
+			s += safe(strings.Join(names, " → "))
+		}
+		if target != "" {
+			sep := " · "
+			if s == "" {
+				sep = ""
+			}
+			s += m.st.dim.Render(sep + target)
+		}
+		return s
+	}
+	candidates := []string{
+		head(title, all, target),
+		head(title, all, short),
+		head(title, few, short),
+		head(title, nil, short),
+		head("", nil, short),
+	}
+	for _, badge := range m.badges() {
+		bw := displayWidth(badge)
+		if w < bw+12 {
+			continue
+		}
+		for _, left := range candidates {
+			if displayWidth(left) <= w-bw-1 {
+				return pad(left, w-bw, false) + badge
+			}
+		}
+	}
+	left := candidates[len(candidates)-1]
+	if displayWidth(left) <= w {
+		return left
+	}
+	return fitKeepingURL(left, w)
+}
+
+// badges are the run's state, the wordiest first.
+func (m *dashboard) badges() []string {
 	switch {
 	case m.state == stateFinished && m.aborted:
-		badge = m.st.warn.Render("■ aborted")
+		return []string{m.st.warn.Render("■ aborted")}
 	case m.state == stateFinished && m.summary != nil && m.summary.Err != nil:
-		badge = m.st.bad.Render("✗ failed")
+		return []string{m.st.bad.Render("✗ failed")}
 	case m.state == stateFinished:
-		badge = m.st.ok.Render("✓ done")
+		return []string{m.st.ok.Render("✓ done")}
+	case m.endpoint.down():
+		since := clock(m.endpoint.since)
+		return []string{
+			m.st.bad.Render("● endpoint unreachable since " + since),
+			m.st.bad.Render("● unreachable since " + since),
+			m.st.bad.Render("● unreachable"),
+		}
 	case m.state == stateStopping:
-		badge = m.st.warn.Render(m.spinFrame() + " stopping…")
+		return []string{m.st.warn.Render(m.spinFrame() + " stopping…")}
 	case m.paused:
-		badge = m.st.warn.Render("‖ paused")
-	default:
-		badge = m.st.ok.Render("● live")
+		return []string{m.st.warn.Render("‖ paused")}
 	}
-	bw := displayWidth(badge)
-	if w < bw+12 {
-		return fit(left, w)
-	}
-	return pad(fit(left, w-bw-1), w-bw, false) + badge
+	return []string{m.st.ok.Render("● live")}
 }
 
 // metricLines are the producer, the consumer and their problems.
@@ -199,7 +254,7 @@ func (m *dashboard) metricLines(w int) []string {
 		}
 		out = append(out, head+strings.Join(parts, sep))
 	}
-	if m.prod != nil || m.cons != nil {
+	if m.prod != nil || m.cons != nil || m.endpoint.down() {
 		out = append(out, m.st.header.Render("problems")+" "+m.problems())
 	}
 	return out
@@ -208,6 +263,9 @@ func (m *dashboard) metricLines(w int) []string {
 // problems lists what went wrong: none of it is silent.
 func (m *dashboard) problems() string {
 	var parts []string
+	if m.endpoint.down() {
+		parts = append(parts, m.st.bad.Render("endpoint unreachable since "+clock(m.endpoint.since)))
+	}
 	// Rejected and failed always show, to say that nothing was lost; the
 	// others only when they happened.
 	num := func(label string, n int64, bad bool, reasons map[string]int64) {
@@ -424,7 +482,7 @@ func (m *dashboard) countLines(w, n int) []string {
 	var errLine []string
 	if m.tableErr != nil && n >= 3 {
 		// On its own line: it is what the user has to act on.
-		errLine = []string{m.st.warn.Render("table read failed: " + safe(oneLine(errtext.Concise(m.tableErr))))}
+		errLine = []string{m.readError(m.tableErr)}
 		n--
 	}
 	maxBuckets := n - 2
@@ -453,6 +511,19 @@ func (m *dashboard) countLines(w, n int) []string {
 		title += m.st.dim.Render(" · " + strings.Join(notes, " · "))
 	}
 	return m.gridLines(w, n, g, labels, title, errLine)
+}
+
+// readError is the line over a table that could not be read. When nothing
+// answers, the rows below are the last ones read, and it says so.
+func (m *dashboard) readError(err error) string {
+	if endpointDown(err) && m.endpoint.down() {
+		stale := "stale: the endpoint does not answer"
+		if !m.endpoint.lastGood.IsZero() {
+			stale += "; last read at " + clock(m.endpoint.lastGood)
+		}
+		return m.st.bad.Render(stale)
+	}
+	return m.st.warn.Render("table read failed: " + safe(oneLine(errtext.Concise(err))))
 }
 
 // gridLines draw a grid of counts under its title: buckets by groups.
@@ -524,6 +595,8 @@ func (m *dashboard) footerLines(w int) []string {
 	switch {
 	case m.state == stateFinished && m.summary != nil:
 		left = m.summaryLine()
+	case m.state == stateStopping && m.endpoint.down():
+		left = m.st.warn.Render("stopping… the endpoint does not answer; ctrl+c again quits at once")
 	case m.state == stateStopping:
 		left = m.st.warn.Render("stopping… flushing counts and releasing leases; ctrl+c again quits at once")
 	case m.note != "":
@@ -593,7 +666,7 @@ func (m *dashboard) viewLines(w, n int, v *view.View) []string {
 	vo := m.opts.ViewOptions[v.Name()]
 	var errLine []string
 	if err := m.viewErr[v.Name()]; err != nil && n >= 3 {
-		errLine = []string{m.st.warn.Render("table read failed: " + safe(oneLine(errtext.Concise(err))))}
+		errLine = []string{m.readError(err)}
 		n--
 	}
 	maxBuckets := n - 2

@@ -36,7 +36,7 @@ func upEvents() []tasks.Event {
 	}
 	out = append(out,
 		ev(2, names[2], tasks.Running, "", 0),
-		ev(2, names[2], tasks.Done, "the embedded endpoint at 127.0.0.1:4566", 40*time.Millisecond),
+		ev(2, names[2], tasks.Done, "started the embedded endpoint at http://127.0.0.1:4566 (in memory)", 40*time.Millisecond),
 		ev(3, names[3], tasks.Running, "", 40*time.Millisecond),
 		ev(3, names[3], tasks.Running, "waiting for ACTIVE", 100*time.Millisecond),
 		ev(3, names[3], tasks.Done, "created and ACTIVE", 340*time.Millisecond),

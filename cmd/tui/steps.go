@@ -31,9 +31,15 @@ const maxErrorLines = 3
 type stepList struct {
 	order []stepKey
 	byKey map[stepKey]*stepState
+	// live are details that replace a running step's own, by step number:
+	// what the view knows better than the event that started the step
+	// (step 5's rate after + or -, or that it is paused).
+	live map[int]string
 }
 
-func newStepList() stepList { return stepList{byKey: map[stepKey]*stepState{}} }
+func newStepList() stepList {
+	return stepList{byKey: map[stepKey]*stepState{}, live: map[int]string{}}
+}
 
 // apply takes one runner event.
 func (l *stepList) apply(e tasks.Event) {
@@ -81,6 +87,9 @@ func (l *stepList) lines(st styles, spin string, width int) []string {
 		case tasks.Running:
 			mark = st.running.Render(spin)
 			detail = e.Detail
+			if d, ok := l.live[k.step]; ok {
+				detail = d
+			}
 			if detail == "" {
 				detail = "running"
 			}
@@ -129,7 +138,7 @@ func (l *stepList) lines(st styles, spin string, width int) []string {
 					more = append(more, indent+ds.Render(w))
 				}
 			}
-			line += "  " + ds.Render(fit(detail, rest))
+			line += "  " + ds.Render(fitKeepingURL(detail, rest))
 		}
 		if rest > 0 {
 			line += st.dim.Render(suffix)

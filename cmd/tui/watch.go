@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/spk-cli/spk/stream/aggregate"
@@ -67,6 +68,13 @@ type watchModel struct {
 	at            time.Time
 	fetched       bool
 	chart         bool
+
+	// The body scrolls when it is taller than the screen: vp keeps the
+	// position, over body (the lines below the pinned table header).
+	vp     viewport.Model
+	head   []string // pinned above the scrolling lines: the table's header
+	body   []string
+	follow bool // at the end, the newest buckets: new rows keep it there
 }
 
 type fetchedMsg struct {
@@ -85,7 +93,12 @@ func newWatchModel(ctx context.Context, opts WatchOptions, st styles) *watchMode
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &watchModel{ctx: ctx, opts: opts, st: st, width: 80, height: 24, chart: opts.Chart}
+	vp := viewport.New(0, 0)
+	vp.KeyMap.Left.SetEnabled(false)
+	vp.KeyMap.Right.SetEnabled(false)
+	m := &watchModel{ctx: ctx, opts: opts, st: st, width: 80, height: 24, chart: opts.Chart, vp: vp, follow: true}
+	m.layout()
+	return m
 }
 
 func (m *watchModel) fetch() tea.Msg {
@@ -100,6 +113,7 @@ func (m *watchModel) fetch() tea.Msg {
 func (m *watchModel) Init() tea.Cmd { return m.fetch }
 
 func (m *watchModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -108,7 +122,19 @@ func (m *watchModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case "q", "esc", "ctrl+c":
 			return m, tea.Quit
 		case "c":
-			m.chart = !m.chart
+			m.chart, m.follow = !m.chart, true
+		case "home", "g":
+			m.vp.GotoTop()
+			m.follow = m.vp.AtBottom()
+			return m, nil
+		case "end", "G":
+			m.vp.GotoBottom()
+			m.follow = true
+			return m, nil
+		default:
+			m.vp, cmd = m.vp.Update(msg)
+			m.follow = m.vp.AtBottom()
+			return m, cmd
 		}
 	case fetchedMsg:
 		m.fetched, m.at = true, msg.at
@@ -116,15 +142,17 @@ func (m *watchModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err == nil {
 			m.rows, m.viewRows = msg.rows, msg.viewRows
 		}
-		return m, tea.Tick(m.opts.Every, func(time.Time) tea.Msg { return refreshMsg{} })
+		cmd = tea.Tick(m.opts.Every, func(time.Time) tea.Msg { return refreshMsg{} })
 	case refreshMsg:
 		return m, m.fetch
 	}
-	return m, nil
+	m.layout()
+	return m, cmd
 }
 
-func (m *watchModel) View() string {
-	w, h := max(m.width, 20), max(m.height, 4)
+// statusLines are the lines above the rows: the title, and the last
+// read's error.
+func (m *watchModel) statusLines() []string {
 	head := m.st.title.Render("spk show")
 	if m.opts.Title != "" {
 		head += "  " + safe(m.opts.Title)
@@ -139,9 +167,13 @@ func (m *watchModel) View() string {
 	if m.err != nil {
 		lines = append(lines, m.st.bad.Render("✗ "+safe(oneLine(m.err.Error()))))
 	}
-	footer := m.st.key.Render("q") + m.st.dim.Render(" quit · ") + m.st.key.Render("c") + m.st.dim.Render(" chart/table")
-	room := h - len(lines) - 1
+	return lines
+}
 
+// layout draws the rows at the current size into the scrolling body,
+// keeping the position unless it followed the newest rows.
+func (m *watchModel) layout() {
+	w, h := max(m.width, 20), max(m.height, 4)
 	var body strings.Builder
 	switch v := m.opts.View; {
 	case v != nil && m.chart:
@@ -162,19 +194,45 @@ func (m *watchModel) View() string {
 		body.WriteString(text)
 	}
 	bl := strings.Split(strings.TrimRight(body.String(), "\n"), "\n")
+	m.head = nil
 	if !m.fetched {
 		bl = nil
+	} else if !m.chart && len(bl) > 1 {
+		m.head, bl = bl[:1], bl[1:] // the column names stay in view
 	}
-	if len(bl) > room && room > 0 {
+	room := max(h-len(m.statusLines())-1-len(m.head), 0)
+	m.body = bl
+	m.vp.Width, m.vp.Height = w, min(room, len(bl))
+	m.vp.SetContent(strings.Join(bl, "\n"))
+	if m.follow {
+		m.vp.GotoBottom() // the newest buckets are last
+	} else {
+		m.vp.SetYOffset(m.vp.YOffset)
+	}
+}
+
+// scrollable reports whether some rows are out of view.
+func (m *watchModel) scrollable() bool { return len(m.body) > m.vp.Height }
+
+func (m *watchModel) View() string {
+	w := max(m.width, 20)
+	lines := m.statusLines()
+	if m.vp.Height > 0 {
+		lines = append(lines, m.head...)
+		top := min(m.vp.YOffset, len(m.body))
+		lines = append(lines, m.body[top:min(top+m.vp.Height, len(m.body))]...)
+	}
+	footer := m.st.key.Render("q") + m.st.dim.Render(" quit · ") + m.st.key.Render("c") + m.st.dim.Render(" chart/table")
+	if m.scrollable() {
+		what := "rows"
 		if m.chart {
-			bl = bl[len(bl)-room:] // the newest buckets are last
-		} else {
-			bl = append(bl[:1], bl[len(bl)-(room-1):]...) // keep the header
+			what = "lines"
 		}
-	} else if room <= 0 {
-		bl = nil
+		first := m.vp.YOffset + 1
+		last := min(m.vp.YOffset+m.vp.Height, len(m.body))
+		footer += m.st.dim.Render(" · ") + m.st.key.Render("↑↓ pgup pgdn home end") + m.st.dim.Render(" scroll · ") +
+			fmt.Sprintf("%s %d–%d of %d", what, first, last, len(m.body))
 	}
-	lines = append(lines, bl...)
 	lines = append(lines, footer)
 	for i, l := range lines {
 		lines[i] = fit(l, w)

@@ -1,0 +1,22 @@
+package tasks
+
+import "testing"
+
+func TestUpSummaryTables(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		s    UpSummary
+		want string
+	}{
+		{"read", UpSummary{TableWritten: true, Rows: 10, Buckets: 2}, "the table holds 10 rows in 2 buckets"},
+		{"unreachable", UpSummary{TableWritten: true, TableError: "endpoint unreachable"}, "could not read the table: endpoint unreachable"},
+		{"views unreachable", UpSummary{TableError: "endpoint unreachable"}, "could not read the tables: endpoint unreachable"},
+		{"no table", UpSummary{}, "no table was written"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.s.Tables(); got != c.want {
+				t.Fatalf("Tables() = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
