@@ -5,7 +5,6 @@ package shellenv
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spk-cli/spk/internal/termsafe"
@@ -40,7 +39,9 @@ func Parse(name string) (Dialect, bool) {
 // Detect picks the dialect of a login shell path such as $SHELL; anything
 // it does not know reads POSIX sh.
 func Detect(shell string) Dialect {
-	base := strings.TrimSuffix(strings.ToLower(filepath.Base(shell)), ".exe")
+	// Either separator: a Windows path reads the same on every system.
+	base := shell[strings.LastIndexAny(shell, `/\`)+1:]
+	base = strings.TrimSuffix(strings.ToLower(base), ".exe")
 	switch base {
 	case "bash":
 		return Bash
