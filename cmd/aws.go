@@ -23,7 +23,7 @@ const awsInstallHint = "install the AWS CLI (https://docs.aws.amazon.com/cli/lat
 func newAWSCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "aws [aws options] SERVICE OPERATION [options]",
-		Short: "Run the AWS CLI against the endpoint spk uses",
+		Short: "Run the AWS CLI against what spk targets (spk local by default)",
 		Long: `Run the AWS CLI (aws on PATH) against what spk targets, as awslocal does for
 LocalStack:
 
