@@ -53,6 +53,11 @@ func exitCode(ctx context.Context, err error) int {
 
 // printError writes `spk: <what failed>: <why>` and, when known, a hint line.
 func printError(w io.Writer, err error) {
+	// A child's exit status passed back: the child has said why.
+	var quiet interface{ Silent() bool }
+	if errors.As(err, &quiet) && quiet.Silent() {
+		return
+	}
 	msg := errtext.Concise(err)
 	if !strings.HasPrefix(msg, "spk: ") {
 		msg = "spk: " + msg

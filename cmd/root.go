@@ -110,6 +110,8 @@ Select a profile (--profile, AWS_PROFILE) to use real AWS.`,
 		newRunCmd(f),
 		newShowCmd(f),
 		newUpCmd(f),
+		newEnvCmd(f),
+		newAWSCmd(f),
 	)
 	return root
 }
