@@ -133,20 +133,20 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 		}
 	}
 	source, credsFile, keyID := CredsFromProfile, "", ""
-	if !useProfile {
+	var awsCfg aws.Config
+	if useProfile {
+		var err error
+		if awsCfg, err = awsconfig.LoadDefaultConfig(ctx, opts...); err != nil {
+			return nil, &Error{Op: "load AWS configuration", Err: err, Hint: profileHint(l.AWS.Profile)}
+		}
+	} else {
+		// An endpoint without a profile: the region and keys are spk's.
+		// Not LoadDefaultConfig, which reads AWS_PROFILE from the process
+		// environment by itself and fails on a profile spk does not use.
 		var creds aws.Credentials
 		creds, source, credsFile = endpointCredentials(ctx, lookupEnv)
 		keyID = creds.AccessKeyID
-		opts = append(opts,
-			awsconfig.WithRegion(l.AWS.Region),
-			awsconfig.WithSharedConfigFiles([]string{}),
-			awsconfig.WithSharedCredentialsFiles([]string{}),
-			awsconfig.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: creds}),
-		)
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, &Error{Op: "load AWS configuration", Err: err, Hint: profileHint(l.AWS.Profile)}
+		awsCfg = aws.Config{Region: l.AWS.Region, Credentials: credentials.StaticCredentialsProvider{Value: creds}}
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = l.AWS.Region

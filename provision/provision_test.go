@@ -14,6 +14,7 @@ import (
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
+	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
@@ -166,5 +167,30 @@ func TestRemoveLocalDataRefusesWhileAnEndpointHoldsIt(t *testing.T) {
 	}
 	if removed, err := provision.RemoveLocalData(dir); removed || err != nil {
 		t.Fatalf("missing: %v %v", removed, err)
+	}
+}
+
+// TestEndpointClientsIgnoreAnUnusedProfileInTheEnvironment: with an
+// endpoint and no profile in spk's configuration, an AWS_PROFILE naming a
+// profile that does not exist is not spk's concern.
+func TestEndpointClientsIgnoreAnUnusedProfileInTheEnvironment(t *testing.T) {
+	c := clients(t)
+	t.Setenv("AWS_PROFILE", "missing")
+	dir := t.TempDir()
+	env := map[string]string{
+		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_PROFILE": "missing", "SPK_AWS_ENDPOINT_URL": c.Target.KinesisEndpoint,
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	l, err := config.Load(config.Options{LookupEnv: lookup, WorkDir: dir, UserConfigDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := provision.NewClients(context.Background(), l, lookup)
+	if err != nil {
+		t.Fatalf("clients: %v", err)
+	}
+	if _, err := got.Kinesis.ListStreams(context.Background(), &kinesis.ListStreamsInput{}); err != nil {
+		t.Fatalf("list streams: %v", err)
 	}
 }
