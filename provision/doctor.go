@@ -72,7 +72,7 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 			if isNotFound(err) {
 				add(Check{Name: "stream " + stream, OK: true, Detail: "not created yet", Fix: "spk create-stream creates it"})
 			} else {
-				add(Check{Name: "stream " + stream, Detail: err.Error(), Fix: "grant kinesis:DescribeStreamSummary on the stream"})
+				add(Check{Name: "stream " + stream, Detail: errtext.Concise(err), Fix: "grant kinesis:DescribeStreamSummary on the stream"})
 			}
 		} else {
 			add(Check{Name: "stream " + stream, OK: true, Detail: "exists and can be described"})
@@ -88,7 +88,7 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 			if isNotFound(err) {
 				add(Check{Name: "table " + table, OK: true, Detail: "not created yet", Fix: "spk create-table creates it"})
 			} else {
-				add(Check{Name: "table " + table, Detail: err.Error(), Fix: "grant dynamodb:DescribeTable on the table"})
+				add(Check{Name: "table " + table, Detail: errtext.Concise(err), Fix: "grant dynamodb:DescribeTable on the table"})
 			}
 		} else {
 			add(Check{Name: "table " + table, OK: true, Detail: "exists and can be described"})
