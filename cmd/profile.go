@@ -62,7 +62,7 @@ endpoint_url), which the AWS CLI (v2.13 or newer) can use as well.`,
 	// --output was this flag's first name; it means spk's own output format
 	// on every other verb, so it is kept only as a deprecated alias.
 	fl.Var(&enumValue{p: &opts.output, allowed: cliOutputs}, "output", "")
-	_ = fl.MarkDeprecated("output", "use --default-output for the profile's AWS CLI output format")
+	_ = fl.MarkHidden("output") // its note is spk's own, on spk's stderr
 	fl.BoolVar(&opts.secretStdin, "secret-stdin", false, "read the secret access key from standard input")
 	fl.BoolVar(&opts.force, "force", false, "replace the profile if it exists")
 	fl.BoolVar(&opts.local, "local", false, "a profile for spk's embedded endpoint (dummy keys, endpoint_url)")
@@ -73,6 +73,9 @@ endpoint_url), which the AWS CLI (v2.13 or newer) can use as well.`,
 var cliOutputs = []string{"json", "text", "table", "yaml", "yaml-stream"}
 
 func runCreateProfile(f *Factory, c *cobra.Command, name string, opts *createProfileOptions) error {
+	if c.Flags().Changed("output") {
+		fmt.Fprintln(f.IO.ErrOut, "spk: note: create-profile --output is deprecated: use --default-output for the profile's AWS CLI output format")
+	}
 	cfg, err := f.Config(c)
 	if err != nil {
 		return err

@@ -236,6 +236,9 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	// Interrupted: the consumer flushed, checkpointed and released its leases.
 	if opts.output == "json" {
 		s := consumer.Snapshot()
+		if s.RejectedByReason == nil {
+			s.RejectedByReason = map[string]uint64{}
+		}
 		tables := make([]string, len(views))
 		for i, v := range views {
 			tables[i] = v.Table(cfg.Table.Name)
