@@ -152,3 +152,16 @@ func TestShowRefusesOtherTables(t *testing.T) {
 		t.Fatalf("show --view: code %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestDoctorUnreachable: doctor says in a few words why the endpoint does
+// not answer, and stops there.
+func TestDoctorUnreachable(t *testing.T) {
+	url := "http://" + closedPort(t)
+	r := run(t, endpointEnv(url), "doctor")
+	if r.code != ExitFailure || !hasRow(r.stdout, "FAIL", "endpoint "+url, "unreachable: connection refused") || strings.Contains(r.stdout, "kinesis access") {
+		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r.stderr != "spk: doctor: found problems; each one above says how to fix it\n" {
+		t.Fatalf("stderr %q", r.stderr)
+	}
+}

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -44,7 +45,12 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 				if c.Target.Embedded {
 					fix = "start it with: spk local (in another terminal), or run spk up"
 				}
-				add(Check{Name: "endpoint " + e, Detail: err.Error(), Fix: fix})
+				detail := err.Error()
+				var ue *errtext.UnreachableError
+				if errors.As(err, &ue) { // the check's name has the address
+					detail = "unreachable: " + ue.Reason()
+				}
+				add(Check{Name: "endpoint " + e, Detail: detail, Fix: fix})
 				return checks
 			}
 			add(Check{Name: "endpoint " + e, OK: true, Detail: fmt.Sprintf("reachable, TCP connect %.1f ms", ms(d))})
