@@ -45,6 +45,9 @@ which spk reads; --profile, --region and --endpoint-url mean the same to
 both and are read by both. Standard input, output and error are the AWS
 CLI's, and so is the exit status (127 when there is no AWS CLI). For the AWS
 CLI's own help: spk aws help, spk aws kinesis help.`,
+		Example: `  # The tutorial's stream and table, seen by the AWS CLI
+  spk aws kinesis list-streams
+  spk aws dynamodb list-tables`,
 		DisableFlagParsing: true,
 		RunE: func(c *cobra.Command, args []string) error {
 			return runAWS(c, f, args)

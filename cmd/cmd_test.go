@@ -61,7 +61,7 @@ func TestVersion(t *testing.T) {
 		}
 	}
 	r = run(t, nil, "version", "--output", "xml")
-	if r.code != ExitUsage || !strings.Contains(r.stderr, `spk: version: unknown output format "xml"`) || !strings.Contains(r.stderr, "hint: use --output text or --output json") {
+	if r.code != ExitUsage || r.stderr != "spk: invalid value \"xml\" for --output: expected text or json\nhint: run 'spk version --help' for usage\n" {
 		t.Fatalf("bad output format: code %d stderr %q", r.code, r.stderr)
 	}
 }

@@ -19,6 +19,8 @@ func newConfigCmd(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "config",
 		Short: "Write a sample spk.yaml or show the effective configuration",
+		Example: `  spk config init
+  spk config show`,
 	}
 	c.AddCommand(newConfigInitCmd(f), newConfigShowCmd(f))
 	return c
@@ -36,6 +38,11 @@ func newConfigInitCmd(f *Factory) *cobra.Command {
 		Short: "Write the documented sample spk.yaml (default ./spk.yaml)",
 		Long: `Write the documented sample spk.yaml, with every key and its default.
 It never replaces an existing file unless --force is given.`,
+		Example: `  # Write ./spk.yaml, then edit it
+  spk config init
+
+  # Write it elsewhere, replacing what is there
+  spk config init conf/spk.yaml --force`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.path = "spk.yaml"
@@ -101,13 +108,16 @@ func newConfigShowCmd(f *Factory) *cobra.Command {
 		Long: `Print the effective configuration: every key, its value, and where the
 value came from (flag, env, file or default). Precedence, highest first:
 flags, environment variables, the configuration file, defaults.`,
+		Example: `  spk config show
+  spk config show -o yaml
+
+  # What a flag changes, as JSON
+  spk config show --stream clicks -o json
+
+  # The tutorial's own file
+  spk config show --config config.hocon.sample`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			switch opts.output {
-			case "table", "json", "yaml":
-			default:
-				return usagef("use --output table, json or yaml", "config show: unknown output format %q", opts.output)
-			}
 			loaded, err := f.Config(c)
 			if err != nil {
 				return err
@@ -115,7 +125,7 @@ flags, environment variables, the configuration file, defaults.`,
 			return writeConfigShow(f.IO.Out, loaded, opts.output)
 		},
 	}
-	c.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table, json or yaml")
+	outputFlag(c, &opts.output, "table", "table", "json", "yaml")
 	return c
 }
 

@@ -26,11 +26,13 @@ func newDoctorCmd(f *Factory) *cobra.Command {
 credentials (STS GetCallerIdentity on AWS), whether the endpoint answers and
 how fast, Kinesis and DynamoDB access, and the clock's skew against the
 endpoint. Each problem comes with its fix; the exit status is 1 when there is one.`,
+		Example: `  spk doctor
+  spk doctor -o json
+
+  # Check an AWS profile
+  spk doctor --profile tutorial               # needs an AWS account`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if opts.output != "table" && opts.output != "json" {
-				return usagef("use --output table or --output json", "doctor: unknown output format %q", opts.output)
-			}
 			cfg, clients, err := f.Clients(c)
 			if err != nil {
 				return err
@@ -75,6 +77,6 @@ endpoint. Each problem comes with its fix; the exit status is 1 when there is on
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	outputFlag(c, &opts.output, "table", "table", "json")
 	return c
 }

@@ -40,6 +40,12 @@ before 1.29 ignore AWS_ENDPOINT_URL: use spk aws, or --endpoint-url.
 When spk targets AWS through a profile there is nothing to set: spk env says
 so in a comment and prints no command. --unset prints the lines that remove
 the variables again (the keys only if they are the dummy ones).`,
+		Example: `  # The lines for this shell; load them with eval, as above
+  spk env
+
+  # For fish, and the lines that undo them
+  spk env --shell fish
+  spk env --unset`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runEnv(c, f, opts)

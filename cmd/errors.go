@@ -9,6 +9,7 @@ import (
 
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/tasks"
 )
 
 // Exit codes, decided here and nowhere else.
@@ -51,7 +52,9 @@ func exitCode(ctx context.Context, err error) int {
 	return ExitFailure
 }
 
-// printError writes `spk: <what failed>: <why>` and, when known, a hint line.
+// printError writes `spk: <what failed>: <why>` and, when known, a hint
+// line. It is the one place a failure is told: a failed step's line only
+// says that it failed (see stepSink).
 func printError(w io.Writer, err error) {
 	// A child's exit status passed back: the child has said why.
 	var quiet interface{ Silent() bool }
@@ -59,6 +62,11 @@ func printError(w io.Writer, err error) {
 		return
 	}
 	msg := errtext.Concise(err)
+	// The step's name repeats what the task's own error says.
+	var se *tasks.StepError
+	if errors.As(err, &se) {
+		msg = strings.Replace(msg, fmt.Sprintf("step %d (%s): ", se.Step, se.Name), "", 1)
+	}
 	if !strings.HasPrefix(msg, "spk: ") {
 		msg = "spk: " + msg
 	}
@@ -84,3 +92,28 @@ type hinted struct {
 func (e *hinted) Error() string    { return e.err.Error() }
 func (e *hinted) Unwrap() error    { return e.err }
 func (e *hinted) HintText() string { return e.hint }
+
+// interruptedText is all spk says when Ctrl-C (or SIGTERM) stopped work
+// that had not finished: what was cut short is not a failure to explain.
+const interruptedText = "spk: interrupted"
+
+// stepSink passes task events on to a printer. A failed step's plain line
+// says only "failed" (or "interrupted"): the error itself is printed once,
+// as spk's last line, with its hint. JSON lines keep the error, concise.
+func stepSink(ctx context.Context, print func(tasks.Event), asJSON bool) func(tasks.Event) {
+	return func(e tasks.Event) {
+		if e.Err != nil {
+			e.Error = errtext.Concise(e.Err)
+			if ctx.Err() != nil {
+				e.Error = "interrupted"
+			}
+			if !asJSON {
+				e.Detail, e.Err = "failed", nil
+				if ctx.Err() != nil {
+					e.Detail = "interrupted"
+				}
+			}
+		}
+		print(e)
+	}
+}

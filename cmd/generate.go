@@ -34,7 +34,19 @@ docs/generate-events.md.
 --print echoes "Event sent to Kinesis: {...}" for every event, as the tutorial
 did. Otherwise a terminal gets a live status line and anything else a summary
 line every few seconds; --output json prints the final summary as JSON.`,
-		Args: cobra.MaximumNArgs(1),
+		Example: `  # As the tutorial: forever, until Ctrl-C
+  spk generate-events --rate 10               # runs until Ctrl-C
+
+  # A thousand events as fast as the stream takes them; the summary as JSON
+  spk generate-events --count 1000 -o json
+
+  # Echo each event, as the tutorial did
+  spk generate-events --print --count 5
+
+  # Web-server access-log lines for two seconds, 10% of them late
+  spk generate-events --template accesslog --duration 2s --rate 50 --late 0.1`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeArgStream(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			cfg, err := f.Config(c)
 			if err != nil {
@@ -68,7 +80,9 @@ line every few seconds; --output json prints the final summary as JSON.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&opts.Template, "template", "simple", "event template: simple, weblog, accesslog, or a template file")
+	opts.Template = generate.DefaultTemplate
+	fl.Var(&templateValue{p: &opts.Template}, "template", "event template: simple, weblog, accesslog, or a template file")
+	_ = c.RegisterFlagCompletionFunc("template", completeTemplates)
 	fl.StringVar(&opts.Types, "types", "", `event types and weights, e.g. "Red,Green" or "Red=5,Green=1"`)
 	fl.Float64Var(&opts.Late, "late", 0, "fraction (0-1) of events with timestamps in the past")
 	fl.DurationVar(&opts.LateBy, "late-by", generate.DefaultLateBy, "how far back late events may go")
@@ -85,7 +99,7 @@ line every few seconds; --output json prints the final summary as JSON.`,
 	fl.BoolVar(&opts.Aggregate, "aggregate", false, "pack many events per record (KPL aggregated format)")
 	fl.IntVar(&opts.AggregateMaxSize, "aggregate-max-size", generate.DefaultAggregateMaxSize, "largest aggregated record in bytes")
 	fl.BoolVar(&opts.Print, "print", false, `echo "Event sent to Kinesis: {...}" for every event, as the tutorial did`)
-	fl.StringVarP(&opts.Output, "output", "o", "text", "final summary format: text or json")
+	enumFlag(c, &opts.Output, "output", "o", "text", "final summary format: text or json", "text", "json")
 	fl.DurationVar(&opts.StatusInterval, "status-interval", generate.DefaultStatusInterval, "how often a status line is printed when not on a terminal")
 	return c
 }

@@ -39,6 +39,14 @@ A non-loopback --addr is refused unless --access-key and --secret-key are set;
 then every request's SigV4 signature is verified. The secret key can also come
 from the SPK_LOCAL_SECRET_KEY environment variable, which keeps it out of the
 process list.`,
+		Example: `  # Durable, on 127.0.0.1:4566, until Ctrl-C
+  spk local                                   # runs until Ctrl-C
+
+  # Keep nothing, and make streams and tables ACTIVE at once
+  spk local --in-memory --create-delay 0s     # runs until Ctrl-C
+
+  # AWS's shard limits, and 1% of requests failing
+  spk local --in-memory --enforce-limits --fault-rate 0.01   # runs until Ctrl-C`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runLocal(c.Context(), f, c, opts)

@@ -33,7 +33,8 @@ tutorial's "aws configure --profile" did. On a terminal it asks for the access
 key id, the secret access key (not echoed), the region and the output format.
 Otherwise it takes --access-key-id (or AWS_ACCESS_KEY_ID), the secret from
 standard input with --secret-stdin (or AWS_SECRET_ACCESS_KEY), --region (the
-global flag; default us-east-1) and --output.
+global flag; default us-east-1) and --default-output (the AWS CLI's
+"output" setting; --output is its deprecated old name).
 
 The files are AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE when set. Every
 other profile, comment and key in them is kept as it was; new files are
@@ -42,6 +43,14 @@ created 0600 in a 0700 directory. An existing profile is only replaced with
 
 --local writes a profile for the embedded endpoint (dummy keys and
 endpoint_url), which the AWS CLI (v2.13 or newer) can use as well.`,
+		Example: `  # A profile for the embedded endpoint
+  spk create-profile local --local
+
+  # On a terminal: asked for the keys, the region and the output format
+  spk create-profile tutorial                 # needs a terminal
+
+  # In a script: the keys from the environment
+  AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY spk create-profile ci --region eu-west-1 --default-output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runCreateProfile(f, c, args[0], opts)
@@ -49,14 +58,24 @@ endpoint_url), which the AWS CLI (v2.13 or newer) can use as well.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.accessKeyID, "access-key-id", "", "AWS access key id")
-	fl.StringVar(&opts.output, "output", "", "default output format of the AWS CLI: json, text, table, yaml")
+	enumFlag(c, &opts.output, "default-output", "", "", "the profile's default output format for the AWS CLI: "+orList(cliOutputs), cliOutputs...)
+	// --output was this flag's first name; it means spk's own output format
+	// on every other verb, so it is kept only as a deprecated alias.
+	fl.Var(&enumValue{p: &opts.output, allowed: cliOutputs}, "output", "")
+	_ = fl.MarkHidden("output") // its note is spk's own, on spk's stderr
 	fl.BoolVar(&opts.secretStdin, "secret-stdin", false, "read the secret access key from standard input")
 	fl.BoolVar(&opts.force, "force", false, "replace the profile if it exists")
 	fl.BoolVar(&opts.local, "local", false, "a profile for spk's embedded endpoint (dummy keys, endpoint_url)")
 	return c
 }
 
+// cliOutputs are the AWS CLI's output formats.
+var cliOutputs = []string{"json", "text", "table", "yaml", "yaml-stream"}
+
 func runCreateProfile(f *Factory, c *cobra.Command, name string, opts *createProfileOptions) error {
+	if c.Flags().Changed("output") {
+		fmt.Fprintln(f.IO.ErrOut, "spk: note: create-profile --output is deprecated: use --default-output for the profile's AWS CLI output format")
+	}
 	cfg, err := f.Config(c)
 	if err != nil {
 		return err

@@ -186,8 +186,8 @@ func TestCreateProfileTightensAReadableCredentialsFile(t *testing.T) {
 // the secret is read, and nothing is written.
 func TestCreateProfileRefusesBeforeAskingForTheSecret(t *testing.T) {
 	env, creds, conf := awsFiles(t)
-	r := runWithInput(t, env, "AKIAIOSFODNN7EXAMPLE\n"+testSecret+"\n", true, "create-profile", "p", "--output", "xml")
-	if r.code != ExitUsage || r.stderr != `spk: create-profile: output format "xml": expected json, text, table, yaml or yaml-stream`+"\n" {
+	r := runWithInput(t, env, "AKIAIOSFODNN7EXAMPLE\n"+testSecret+"\n", true, "create-profile", "p", "--default-output", "xml")
+	if r.code != ExitUsage || r.stderr != `spk: invalid value "xml" for --default-output: expected json, text, table, yaml or yaml-stream`+"\nhint: run 'spk create-profile --help' for usage\n" {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
 	}
 	if _, err := os.Stat(creds); !os.IsNotExist(err) {

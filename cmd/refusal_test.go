@@ -94,7 +94,7 @@ func TestRunThatCannotStartLeavesNoDeadLetterFile(t *testing.T) {
 	env := endpointEnv("http://" + closedPort(t))
 	made := filepath.Join(t.TempDir(), "rejects.jsonl")
 	r := run(t, env, "run", "--until-caught-up", "--dead-letter", made)
-	if r.code != ExitFailure || !strings.Contains(r.stderr, "nothing is listening at") {
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "spk: cannot reach the endpoint at "+env["SPK_AWS_ENDPOINT_URL"]+": connection refused\n") {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
 	}
 	if _, err := os.Stat(made); !os.IsNotExist(err) {

@@ -6,6 +6,7 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -44,8 +45,13 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 	if isCobraUsageError(err) {
 		err = &usageError{err: err, hint: "run 'spk --help' for usage"}
 	}
+	code := exitCode(ctx, err)
+	if code == ExitInterrupted {
+		fmt.Fprintln(f.IO.ErrOut, interruptedText)
+		return code
+	}
 	printError(f.IO.ErrOut, err)
-	return exitCode(ctx, err)
+	return code
 }
 
 // isCobraUsageError recognises the argument errors cobra raises itself.
@@ -80,9 +86,7 @@ Select a profile (--profile, AWS_PROFILE) to use real AWS.`,
 		SilenceUsage:  true,
 	}
 	root.SetVersionTemplate(version.Get().String() + "\n")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &usageError{err: err, hint: "run '" + c.CommandPath() + " --help' for usage"}
-	})
+	root.SetFlagErrorFunc(flagError)
 
 	pf := root.PersistentFlags()
 	pf.String("config", "", "configuration file: spk.yaml or the tutorial's config.hocon.sample")
@@ -93,7 +97,7 @@ Select a profile (--profile, AWS_PROFILE) to use real AWS.`,
 	pf.String("stream", "", "Kinesis stream name (default my-stream)")
 	pf.String("table", "", "DynamoDB aggregate table name (default my-table)")
 	pf.Bool("no-tui", false, "plain progress lines instead of the terminal dashboard")
-	pf.String("log-level", "", "log level: debug, info, warn or error (default info)")
+	pf.Var(&enumValue{p: new(string), allowed: logLevels}, "log-level", "log level: debug, info, warn or error (default info)")
 
 	root.AddCommand(
 		newVersionCmd(f),
@@ -113,5 +117,6 @@ Select a profile (--profile, AWS_PROFILE) to use real AWS.`,
 		newEnvCmd(f),
 		newAWSCmd(f),
 	)
+	registerCompletions(root, f)
 	return root
 }

@@ -26,6 +26,20 @@ type runOptions struct {
 	duration      time.Duration
 	untilCaughtUp bool
 	failover      time.Duration
+	output        string
+}
+
+// runResult is spk run's --output json: what this worker did, printed when
+// it stops.
+type runResult struct {
+	Worker           string            `json:"worker"`
+	Stream           string            `json:"stream"`
+	Tables           []string          `json:"tables"`
+	RecordsIn        uint64            `json:"records_in"`
+	Rejected         uint64            `json:"rejected"`
+	RejectedByReason map[string]uint64 `json:"rejected_by_reason"`
+	RowsWritten      uint64            `json:"rows_written"`
+	Flushes          uint64            `json:"flushes"`
 }
 
 func newRunCmd(f *Factory) *cobra.Command {
@@ -57,14 +71,22 @@ consumer named after the app is registered (or reused) and Kinesis pushes each
 leased shard's records over SubscribeToShard, with 2 MB/s per shard of its own.
 The consumer stays registered when spk run stops; spk teardown removes it with
 the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.x.`,
+		Example: `  # Count until Ctrl-C, as the tutorial's spark-submit
+  spk run                                     # runs until Ctrl-C
+
+  # Count what is in the stream, then stop; the totals as JSON
+  spk run --until-caught-up -o json
+
+  # Start new leases at the newest record, read with enhanced fan-out
+  spk run --initial-position latest --retrieval fanout --duration 3s`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runRun(c.Context(), f, c, opts)
 		},
 	}
 	fl := c.Flags()
-	fl.String("initial-position", "", "where a new lease starts: TRIM_HORIZON (default), LATEST or AT_TIMESTAMP")
-	fl.String("retrieval", "", "how shards are read: polling (GetRecords, default) or fanout (enhanced fan-out)")
+	enumFlag(c, new(string), "initial-position", "", "", "where a new lease starts: TRIM_HORIZON (default), LATEST or AT_TIMESTAMP", positions...)
+	enumFlag(c, new(string), "retrieval", "", "", "how shards are read: polling (GetRecords, default) or fanout (enhanced fan-out)", retrievals...)
 	fl.StringVar(&opts.timestamp, "timestamp", "", "with AT_TIMESTAMP: RFC 3339 time to start from")
 	fl.Duration("batch-interval", 0, "how often counts are flushed (default 2s)")
 	fl.Duration("checkpoint-interval", 0, "how often positions are checkpointed (default 10s)")
@@ -74,7 +96,7 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 	fl.Duration("window", 0, "window length (default --bucket-size)")
 	fl.Duration("slide", 0, "start a window every slide, for sliding windows (default: tumbling)")
 	fl.String("where", "", "keep only matching events, such as \"status >= 500 and method = 'GET'\"")
-	fl.String("format", "", "how records read: json (default) or accesslog (Common or Combined Log Format lines)")
+	enumFlag(c, new(string), "format", "", "", "how records read: json (default) or accesslog (Common or Combined Log Format lines)", formats...)
 	fl.String("time-field", "", `event time field of JSON records, a dotted path to ISO 8601 text or epoch milliseconds (default "timestamp")`)
 	fl.Duration("allowed-lateness", 0, "refuse events older than the newest window minus this, as late (default: any age)")
 	fl.StringVar(&opts.workerID, "worker-id", "", "this worker's name in the lease table (default host name plus a random suffix)")
@@ -83,8 +105,16 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 	fl.DurationVar(&opts.duration, "duration", 0, "stop after this long (0: until interrupted)")
 	fl.BoolVar(&opts.untilCaughtUp, "until-caught-up", false, "stop once every shard is at its tip and everything is flushed")
 	fl.DurationVar(&opts.failover, "failover", 0, "how long an unrenewed lease lasts before another worker takes it (default 10s)")
+	outputFlag(c, &opts.output, "text", "text", "json")
 	return c
 }
+
+// The values of spk run's and spk up's enum flags, as config checks them.
+var (
+	positions  = []string{string(consume.TrimHorizon), string(consume.Latest), string(consume.AtTimestamp)}
+	retrievals = []string{string(consume.Polling), string(consume.FanOut)}
+	formats    = []string{"json", "accesslog"}
+)
 
 func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions) (err error) {
 	// Every option is checked, and every local file and listener opened,
@@ -135,7 +165,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		Duration:           opts.duration,
 		UntilCaughtUp:      opts.untilCaughtUp,
 	}
-	dashboard := wantDashboard(f, c, true)
+	dashboard := wantDashboard(f, c, opts.output != "json")
 	if dashboard {
 		// The dashboard owns the screen: logs go to a file.
 		logger, _, closeLog := upLogger(f, cfg, "spk-run.log")
@@ -204,6 +234,18 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		return fmt.Errorf("run: %w", err)
 	}
 	// Interrupted: the consumer flushed, checkpointed and released its leases.
+	if opts.output == "json" {
+		s := consumer.Snapshot()
+		if s.RejectedByReason == nil {
+			s.RejectedByReason = map[string]uint64{}
+		}
+		tables := make([]string, len(views))
+		for i, v := range views {
+			tables[i] = v.Table(cfg.Table.Name)
+		}
+		return writeJSON(f, runResult{Worker: consumer.WorkerID(), Stream: cfg.Stream.Name, Tables: tables, RecordsIn: s.RecordsIn,
+			Rejected: s.Rejected, RejectedByReason: s.RejectedByReason, RowsWritten: s.RowsFlushed, Flushes: s.Flushes})
+	}
 	return nil
 }
 

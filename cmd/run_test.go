@@ -78,8 +78,8 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"run", "--until-caught-up"}, ExitFailure, `spk: read stream "my-stream": the stream does not exist`},
 		{[]string{"run", "--initial-position", "AT_TIMESTAMP"}, ExitUsage, "spk: run: --initial-position AT_TIMESTAMP needs --timestamp"},
 		{[]string{"run", "--bucket-size", "7m"}, ExitUsage, "expected a bucket size that divides an hour or a day"},
-		{[]string{"run", "--retrieval", "bogus"}, ExitUsage, `spk: configuration: flag --retrieval: expected polling (GetRecords, the default) or fanout (enhanced fan-out with SubscribeToShard), got "bogus"`},
-		{[]string{"up", "--retrieval", "efo", "--duration", "1s"}, ExitUsage, `flag --retrieval: expected polling`},
+		{[]string{"run", "--retrieval", "bogus"}, ExitUsage, `spk: invalid value "bogus" for --retrieval: expected polling or fanout`},
+		{[]string{"up", "--retrieval", "efo", "--duration", "1s"}, ExitUsage, `spk: invalid value "efo" for --retrieval: expected polling or fanout`},
 		{[]string{"generate-events", "--batch", "501", "--count", "1"}, ExitUsage, "invalid --batch 501"},
 	} {
 		r := run(t, env, c.args...)

@@ -48,13 +48,23 @@ Characters in the data that a terminal would act on (ESC, BEL, C1 controls,
 bidi overrides, invalid UTF-8) are shown escaped, as \x1b, \a or \u202e.
 JSON keeps the exact values, with such characters as \u escapes; CSV is
 escaped on a terminal and exact when written to a file or a pipe.`,
+		Example: `  spk show
+  spk show --since 15m --type Red,Green
+  spk show -o csv
+  spk show --chart --limit 20
+
+  # Refresh in place (a copy every interval when not on a terminal)
+  spk show --watch                            # runs until Ctrl-C
+
+  # A view of spk up --example weblog
+  spk show --view weblog-ips --min-count 10`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runShow(c.Context(), f, c, opts)
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.output, "output", "o", "table", "output format: table, json or csv")
+	outputFlag(c, &opts.output, "table", "table", "json", "csv")
 	fl.StringVar(&opts.since, "since", "", "only buckets starting at or after this time or this long ago (e.g. 15m)")
 	fl.StringVar(&opts.until, "until", "", "only buckets starting before this time or this long ago")
 	fl.StringSliceVar(&opts.types, "type", nil, "only these event types (repeat or comma-separate)")
@@ -63,6 +73,7 @@ escaped on a terminal and exact when written to a file or a pipe.`,
 	fl.BoolVarP(&opts.watch, "watch", "w", false, "refresh in place every --interval")
 	fl.DurationVar(&opts.interval, "interval", 2*time.Second, "refresh interval for --watch")
 	fl.StringVar(&opts.view, "view", "", "the view to show (default: the tutorial's counts)")
+	_ = c.RegisterFlagCompletionFunc("view", completeViews(f))
 	fl.Uint64Var(&opts.minCount, "min-count", 0, "in top lists, only values certainly seen more than this many times")
 	return c
 }
@@ -112,6 +123,9 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		return err
 	}
 	q.Table = cfg.Table.Name
+	if err := checkShowTable(ctx, clients.DynamoDB, q.Table, nil); err != nil {
+		return err
+	}
 	read := func(ctx context.Context) ([]aggregate.Row, error) {
 		rows, err := aggregate.Read(ctx, clients.DynamoDB, q)
 		if err != nil {
@@ -171,6 +185,9 @@ func showView(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptio
 		return err
 	}
 	q.Table = v.Table(cfg.Table.Name)
+	if err := checkShowTable(ctx, clients.DynamoDB, q.Table, v); err != nil {
+		return err
+	}
 	read := func(ctx context.Context) ([]aggregate.ViewRow, error) {
 		rows, err := aggregate.ReadView(ctx, clients.DynamoDB, v, q)
 		if err != nil {

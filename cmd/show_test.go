@@ -91,7 +91,7 @@ func TestShowErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"show"}, ExitFailure, "hint: table my-table does not exist yet: create it with spk create-table, or run spk up"},
-		{[]string{"show", "-o", "xml"}, ExitUsage, `spk: show: output format "xml" is not known`},
+		{[]string{"show", "-o", "xml"}, ExitUsage, `spk: invalid value "xml" for --output: expected table, json or csv`},
 		{[]string{"show", "--since", "yesterday-ish"}, ExitUsage, "spk: show: --since:"},
 	} {
 		r := run(t, env, c.args...)

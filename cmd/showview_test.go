@@ -206,7 +206,7 @@ func TestShowViewErrors(t *testing.T) {
 			`spk: show: view "nope" is not known: use --view with one of default, weblog-status, weblog-bytes, weblog-paths, weblog-ips` + "\n"},
 		{[]string{"show", "--min-count", "3"}, ExitUsage,
 			"spk: show: --min-count filters top lists, which the tutorial's counts have none of: add --view with a view that has a top metric, such as --view weblog-ips\n"},
-		{[]string{"show", "--view", "weblog-ips", "-o", "xml"}, ExitUsage, `spk: show: output format "xml" is not known`},
+		{[]string{"show", "--view", "weblog-ips", "-o", "xml"}, ExitUsage, `spk: invalid value "xml" for --output: expected table, json or csv`},
 		{[]string{"show", "--view", "weblog-ips"}, ExitFailure,
 			"hint: table my-table-weblog-ips of view weblog-ips does not exist yet: run the view with spk run, or spk up --example weblog for the weblog views\n"},
 	} {

@@ -1,12 +1,15 @@
 package cmd
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 )
 
@@ -22,28 +25,79 @@ func newStatusCmd(f *Factory) *cobra.Command {
 		Long: `Show every resource of the configured app: whether the endpoint answers,
 the stream (status, shards, retention), the aggregate table (status, items)
 and the lease table (each shard's lease, owner and checkpoint). A resource
-that does not exist is shown as missing.`,
+that does not exist is shown as missing. The exit status is 1 when the
+endpoint cannot be reached or a resource cannot be read.`,
+		Example: `  spk status
+  spk status -o json
+  spk status --app OtherApp --stream clicks`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if opts.output != "table" && opts.output != "json" {
-				return usagef("use --output table or --output json", "status: unknown output format %q", opts.output)
-			}
 			cfg, clients, err := f.Clients(c)
 			if err != nil {
 				return err
 			}
-			st := provision.GetStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App)
-			if opts.output == "json" {
-				enc := json.NewEncoder(f.IO.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+			var st provision.Status
+			// An endpoint that does not answer is told once, not once per
+			// resource after the SDK's retries.
+			reachErr := clients.CheckReachable(c.Context())
+			if reachErr != nil {
+				st = unreachableStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App, reachErr)
+			} else {
+				st = provision.GetStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App)
 			}
-			writeStatus(f, st)
-			return nil
+			if opts.output == "json" {
+				if err := writeJSON(f, st); err != nil {
+					return err
+				}
+			} else {
+				writeStatus(f, st)
+			}
+			if reachErr != nil {
+				return reachErr
+			}
+			return statusError(st)
 		},
 	}
-	c.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	outputFlag(c, &opts.output, "table", "table", "json")
 	return c
+}
+
+// unreachableStatus is the status of an endpoint that does not answer: its
+// resources are unknown.
+func unreachableStatus(ctx context.Context, c *provision.Clients, stream, table, app string, err error) provision.Status {
+	why := errtext.Concise(err)
+	var ue *errtext.UnreachableError
+	if _, perr := provision.Ping(ctx, c.Target.KinesisEndpoint); errors.As(perr, &ue) {
+		why = ue.Reason() // "connection refused", short enough for a cell
+	}
+	const unknown = "unknown: the endpoint is unreachable"
+	return provision.Status{
+		Target:     c.Target,
+		Endpoint:   provision.EndpointStatus{URL: c.Target.KinesisEndpoint, Error: why},
+		Stream:     provision.StreamStatus{Name: stream, Error: unknown},
+		Table:      provision.TableStatus{Name: table, Error: unknown},
+		LeaseTable: provision.LeaseStatus{TableStatus: provision.TableStatus{Name: app, Error: unknown}, Leases: []provision.Lease{}},
+	}
+}
+
+// statusError is status's failure when AWS did not answer or a resource
+// could not be read; missing resources are no failure.
+func statusError(st provision.Status) error {
+	if !st.Endpoint.Reachable {
+		return &hinted{err: fmt.Errorf("status: cannot reach %s: %s", st.Endpoint.URL, st.Endpoint.Error), hint: "check the network and the profile; spk doctor says more"}
+	}
+	var unread []string
+	for _, r := range []struct{ kind, name, err string }{
+		{"stream", st.Stream.Name, st.Stream.Error}, {"aggregate table", st.Table.Name, st.Table.Error}, {"lease table", st.LeaseTable.Name, st.LeaseTable.Error},
+	} {
+		if r.err != "" {
+			unread = append(unread, r.kind+" "+r.name)
+		}
+	}
+	if len(unread) > 0 {
+		return &hinted{err: fmt.Errorf("status: could not read the %s", strings.Join(unread, ", the ")), hint: "the table above says why; spk doctor checks the credentials and permissions"}
+	}
+	return nil
 }
 
 func writeStatus(f *Factory, st provision.Status) {
@@ -80,6 +134,8 @@ func writeStatus(f *Factory, st provision.Status) {
 
 func state(exists bool, status, errText string) string {
 	switch {
+	case strings.HasPrefix(errText, "unknown"):
+		return errText
 	case errText != "":
 		return "error: " + errText
 	case !exists:

@@ -15,6 +15,7 @@ import (
 
 type createStreamOptions struct {
 	onDemand bool
+	output   string
 }
 
 func newCreateStreamCmd(f *Factory) *cobra.Command {
@@ -25,6 +26,14 @@ func newCreateStreamCmd(f *Factory) *cobra.Command {
 		Long: `Create the Kinesis stream (default: the configured stream.name, my-stream)
 and wait until it is ACTIVE. It is tagged spk-app=<app>. Running it again is
 safe: an ACTIVE stream is reported and left alone, one still CREATING is waited for.`,
+		Example: `  # my-stream, one shard, as the tutorial
+  spk create-stream
+
+  # Another stream with four shards; the result as JSON
+  spk create-stream clicks --shards 4 -o json
+
+  # On-demand capacity
+  spk create-stream orders --on-demand`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			cfg, err := f.Config(c)
@@ -40,10 +49,15 @@ safe: an ACTIVE stream is reported and left alone, one still CREATING is waited 
 				return err
 			}
 			spec := provision.StreamSpec{Name: name, Shards: int32(cfg.Stream.Shards), OnDemand: opts.onDemand, App: cfg.App}
-			p := f.stepPrinter(false)
-			return tasks.Runner{OnEvent: p.OnEvent}.Run(c.Context(), []tasks.Task{tasks.CreateStream(clients, spec)})
+			notes, err := runSteps(c, f, tasks.CreateStream(clients, spec))
+			if err != nil || opts.output != "json" {
+				return err
+			}
+			note := notes[tasks.StepStream]
+			return writeJSON(f, resourceResult{Stream: name, Status: "ACTIVE", Created: note == createdNote, Detail: note})
 		},
 	}
+	outputFlag(c, &opts.output, "text", "text", "json")
 	c.Flags().Int("shards", 1, "number of shards (the tutorial uses 1)")
 	c.Flags().BoolVar(&opts.onDemand, "on-demand", false, "on-demand capacity mode instead of a fixed shard count")
 	c.MarkFlagsMutuallyExclusive("shards", "on-demand")
@@ -61,11 +75,11 @@ func newDescribeStreamCmd(f *Factory) *cobra.Command {
 		Short: "Describe the Kinesis stream and its shards (tutorial step 3)",
 		Long: `Describe the Kinesis stream with all its shards, as the tutorial's
 describe_kinesis_stream did: JSON by default, or a table with --output table.`,
-		Args: cobra.MaximumNArgs(1),
+		Example: `  spk describe-stream
+  spk describe-stream clicks -o table`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeArgStream(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			if opts.output != "json" && opts.output != "table" {
-				return usagef("use --output json or --output table", "describe-stream: unknown output format %q", opts.output)
-			}
 			cfg, err := f.Config(c)
 			if err != nil {
 				return err
@@ -90,7 +104,7 @@ describe_kinesis_stream did: JSON by default, or a table with --output table.`,
 			return enc.Encode(streamDescriptionJSON(desc))
 		},
 	}
-	c.Flags().StringVarP(&opts.output, "output", "o", "json", "output format: json or table")
+	outputFlag(c, &opts.output, "json", "json", "table")
 	return c
 }
 

@@ -12,6 +12,7 @@ import (
 
 type createTableOptions struct {
 	provisioned string
+	output      string
 }
 
 func newCreateTableCmd(f *Factory) *cobra.Command {
@@ -24,6 +25,11 @@ with hash key BucketStart (S) and range key EventType (S), on-demand unless
 --provisioned READ,WRITE is given (the tutorial used 20,20), and wait until it
 is ACTIVE. Running it again is safe when the table has that key schema; a
 table of that name with other keys is an error that names the difference.`,
+		Example: `  # my-table, on-demand
+  spk create-table
+
+  # Provisioned at 20 reads and 20 writes, as the tutorial; the result as JSON
+  spk create-table counts --provisioned 20,20 -o json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			capacity, err := parseCapacity(opts.provisioned)
@@ -43,10 +49,15 @@ table of that name with other keys is an error that names the difference.`,
 				return err
 			}
 			spec := provision.AggregateTable(name, cfg.App, capacity)
-			p := f.stepPrinter(false)
-			return tasks.Runner{OnEvent: p.OnEvent}.Run(c.Context(), []tasks.Task{tasks.CreateTable(clients, spec)})
+			notes, err := runSteps(c, f, tasks.CreateTable(clients, spec))
+			if err != nil || opts.output != "json" {
+				return err
+			}
+			note := notes[tasks.StepTable]
+			return writeJSON(f, resourceResult{Table: name, Status: "ACTIVE", Created: note == createdNote, Detail: note})
 		},
 	}
+	outputFlag(c, &opts.output, "text", "text", "json")
 	c.Flags().StringVar(&opts.provisioned, "provisioned", "", "provisioned capacity READ,WRITE (e.g. 20,20) instead of on-demand")
 	return c
 }

@@ -64,7 +64,8 @@ func TestCreateTableSchemaConflictNamesTheDifference(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := run(t, endpointEnv(srv.URL()), "create-table", "taken")
-	want := `spk: step 4 (create table taken): create aggregate table "taken": table "taken" exists with another key schema: hash key is id (N), spk needs BucketStart (S); range key is missing, spk needs EventType (S)`
+	want := `✗ step 4: create table taken: failed
+spk: create aggregate table "taken": table "taken" exists with another key schema: hash key is id (N), spk needs BucketStart (S); range key is missing, spk needs EventType (S)`
 	if r.code != ExitFailure || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "hint: choose another name (--table)") {
 		t.Fatalf("code %d\n%s\nwant %s", r.code, r.stderr, want)
 	}
@@ -216,7 +217,7 @@ func TestTeardownRefusesUntaggedResources(t *testing.T) {
 	if r.code != ExitFailure || !hasRow(r.stdout, "aggregate table", "my-table", "refused: it has no spk-app tag") || !hasRow(r.stdout, "stream", "my-stream", "deleted") {
 		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stderr, `spk: teardown: step 10 (tear down): aggregate table "my-table" not deleted: it has no spk-app tag`) {
+	if !strings.Contains(r.stderr, `spk: teardown: aggregate table "my-table" not deleted: it has no spk-app tag`) {
 		t.Fatalf("error does not name the refused table:\n%s", r.stderr)
 	}
 	if st := statusOf(t, env); !st.Table.Exists || st.Stream.Exists {

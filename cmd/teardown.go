@@ -20,6 +20,21 @@ import (
 
 type teardownOptions struct {
 	yes, dryRun, force, localData bool
+	output                        string
+}
+
+// teardownResult is teardown's --output json: each resource's fate.
+type teardownResult struct {
+	Target    string               `json:"target"`
+	DryRun    bool                 `json:"dry_run"`
+	Resources []provision.PlanItem `json:"resources"`
+	LocalData *localDataFate       `json:"local_data,omitempty"`
+}
+
+type localDataFate struct {
+	Path  string `json:"path"`
+	Fate  string `json:"fate"`
+	Error string `json:"error,omitempty"`
 }
 
 func newTeardownCmd(f *Factory) *cobra.Command {
@@ -37,6 +52,14 @@ Every resource's fate is reported, and one failure does not stop the others.
 
 --local-data also removes the embedded endpoint's data directory, which is
 only allowed while no spk local or spk up is using it.`,
+		Example: `  # Look first
+  spk teardown --dry-run
+
+  # Delete without asking (scripts, CI); each resource's fate as JSON
+  spk teardown --yes -o json
+
+  # Also remove the embedded endpoint's data
+  spk teardown --yes --local-data`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runTeardown(f, c, opts)
@@ -47,6 +70,7 @@ only allowed while no spk local or spk up is using it.`,
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "only show what would be deleted")
 	fl.BoolVar(&opts.force, "force", false, "also delete resources without spk's spk-app tag")
 	fl.BoolVar(&opts.localData, "local-data", false, "also remove the embedded endpoint's data directory")
+	outputFlag(c, &opts.output, "text", "text", "json")
 	return c
 }
 
@@ -69,8 +93,24 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 	if reachErr == nil {
 		plan = provision.PlanTeardown(ctx, clients, teardownResources(cfg), opts.force)
 	}
-	writePlan(f.IO.Out, clients.Target, plan, opts.localData, dataDir, reachErr != nil)
+	asJSON := opts.output == "json"
+	// With --output json, stdout carries only the result; the plan is for people.
+	planOut := f.IO.Out
+	if asJSON {
+		planOut = f.IO.ErrOut
+	}
+	writePlan(planOut, clients.Target, plan, opts.localData, dataDir, reachErr != nil)
+	result := teardownResult{Target: clients.Target.String(), DryRun: opts.dryRun, Resources: plan}
+	if result.Resources == nil {
+		result.Resources = []provision.PlanItem{}
+	}
 	if opts.dryRun {
+		if asJSON {
+			if opts.localData {
+				result.LocalData = &localDataFate{Path: dataDir, Fate: "remove"}
+			}
+			return writeJSON(f, conciseFates(result))
+		}
 		return nil
 	}
 	toDelete := 0
@@ -86,31 +126,58 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 	}
 	var errs []error
 	if len(plan) > 0 {
-		p := f.stepPrinter(false)
-		if err := (tasks.Runner{OnEvent: p.OnEvent}).Run(ctx, []tasks.Task{tasks.Teardown(clients, plan)}); err != nil {
-			errs = append(errs, err)
+		if _, err := runSteps(c, f, tasks.Teardown(clients, plan)); err != nil {
+			if ctx.Err() != nil {
+				return err // interrupted: spk says so
+			}
+			errs = append(errs, errors.Unwrap(err)) // the step line named the step
 		}
 	}
-	fmt.Fprintln(f.IO.Out)
-	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
-	writeFates(tw, "", plan)
 	if opts.localData {
 		removed, err := provision.RemoveLocalData(dataDir)
-		fate := "removed"
+		result.LocalData = &localDataFate{Path: dataDir, Fate: "removed"}
 		switch {
 		case err != nil:
-			fate = "failed: " + err.Error()
+			result.LocalData.Fate, result.LocalData.Error = "failed", err.Error()
 			errs = append(errs, err)
 		case !removed:
-			fate = "missing"
+			result.LocalData.Fate = "missing"
 		}
-		fmt.Fprintf(tw, "local data\t%s\t%s\n", dataDir, fate)
 	}
-	tw.Flush()
+	if asJSON {
+		if err := writeJSON(f, conciseFates(result)); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(f.IO.Out)
+		tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+		writeFates(tw, "", plan)
+		if ld := result.LocalData; ld != nil {
+			fate := ld.Fate
+			if ld.Error != "" {
+				fate += ": " + ld.Error
+			}
+			fmt.Fprintf(tw, "local data\t%s\t%s\n", ld.Path, fate)
+		}
+		tw.Flush()
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("teardown: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// conciseFates words each resource's error as a user reads it.
+func conciseFates(r teardownResult) teardownResult {
+	items := make([]provision.PlanItem, len(r.Resources))
+	for i, p := range r.Resources {
+		if p.Err != nil {
+			p.Error = errtext.Concise(p.Err)
+		}
+		items[i] = p
+	}
+	r.Resources = items
+	return r
 }
 
 // writeFates lists each resource's fate after a teardown, one row each.
@@ -139,7 +206,7 @@ func writePlan(w io.Writer, target provision.Target, plan []provision.PlanItem, 
 		case p.Fate == provision.FateRefused:
 			what = "refused: " + p.Reason
 		case p.Err != nil:
-			what = "cannot check: " + p.Err.Error()
+			what = "cannot check: " + errtext.Concise(p.Err)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Kind, p.Name, what)
 	}

@@ -65,6 +65,14 @@ min/avg/max, the top endpoints and the IPs seen more than 10 times, one view
 at a time (v switches). Each view has its own table, named after the
 aggregate table (my-table-weblog-status, ...); spk show --view NAME prints
 them. See docs/views.md.`,
+		Example: `  # The whole tutorial with the live dashboard, until q or Ctrl-C
+  spk up                                      # needs a terminal
+
+  # Five seconds, then delete everything it made
+  spk up --duration 5s --teardown
+
+  # The web-server log example, as JSON lines without the dashboard
+  spk up --example weblog --duration 5s -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runUp(c.Context(), f, c, opts)
@@ -72,7 +80,7 @@ them. See docs/views.md.`,
 	}
 	fl := c.Flags()
 	fl.Int("shards", 1, "shards when the stream is created")
-	fl.String("retrieval", "", "how the consumer reads shards: polling (GetRecords, default) or fanout (enhanced fan-out)")
+	enumFlag(c, new(string), "retrieval", "", "", "how the consumer reads shards: polling (GetRecords, default) or fanout (enhanced fan-out)", retrievals...)
 	fl.Float64Var(&opts.rate, "rate", 10, "events per second to generate (0: as fast as the stream accepts)")
 	fl.DurationVar(&opts.duration, "duration", 0, "stop after this long (0: until q or Ctrl-C)")
 	fl.BoolVar(&opts.teardown, "teardown", false, "delete the stream and both tables on exit")
@@ -80,15 +88,12 @@ them. See docs/views.md.`,
 	fl.BoolVar(&opts.inMemory, "in-memory", false, "run the embedded endpoint in memory, keeping nothing")
 	fl.String("addr", "", "address of the embedded endpoint (default 127.0.0.1:4566)")
 	fl.String("data-dir", "", "data directory of the embedded endpoint (default $XDG_DATA_HOME/spk/local)")
-	fl.StringVarP(&opts.output, "output", "o", "text", "without the dashboard: text or json lines")
-	fl.StringVar(&opts.example, "example", "", "run a built-in example instead of the tutorial's counts: weblog")
+	enumFlag(c, &opts.output, "output", "o", "text", "without the dashboard: text or json lines", "text", "json")
+	enumFlag(c, &opts.example, "example", "", "", "run a built-in example instead of the tutorial's counts: "+orList(examples.Names()), examples.Names()...)
 	return c
 }
 
 func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) error {
-	if opts.output != "text" && opts.output != "json" {
-		return usagef("use --output text or --output json", "up: unknown output format %q", opts.output)
-	}
 	if opts.rate < 0 || opts.duration < 0 {
 		return usagef("", "up: --rate and --duration must not be negative")
 	}
@@ -291,8 +296,9 @@ func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *pr
 	})
 	statusDone := make(chan struct{})
 	statusStarted := false
+	onStep := stepSink(ctx, steps.OnEvent, asJSON)
 	sum, err := up.RunWithEvents(ctx, func(e tasks.Event) {
-		steps.OnEvent(e)
+		onStep(e)
 		// Status lines start once everything runs (step 9, the live table).
 		if e.Step == tasks.StepShow && e.State == tasks.Running && !statusStarted {
 			statusStarted = true

@@ -112,7 +112,7 @@ func TestUpExampleUnknown(t *testing.T) {
 	addr := strings.TrimPrefix(srv.URL(), "http://")
 	env := map[string]string{"SPK_LOCAL_ADDR": addr, "XDG_STATE_HOME": t.TempDir()}
 	r := run(t, env, "up", "--example", "nope", "--no-tui")
-	if r.code != ExitUsage || r.stderr != "spk: up: --example: example \"nope\" is not known: use weblog\n" {
+	if r.code != ExitUsage || r.stderr != "spk: invalid value \"nope\" for --example: expected weblog\nhint: run 'spk up --help' for usage\n" {
 		t.Fatalf("code %d\n%q", r.code, r.stderr)
 	}
 	tables, err := dynamoClient(srv.URL()).ListTables(context.Background(), &dynamodb.ListTablesInput{})

@@ -18,12 +18,15 @@ func newVersionCmd(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "version",
 		Short: "Print spk's version, commit and build date",
-		Args:  cobra.NoArgs,
+		Example: `  spk version
+  spk version -o json
+  spk --version`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runVersion(f, opts)
 		},
 	}
-	c.Flags().StringVarP(&opts.output, "output", "o", "text", "output format: text or json")
+	outputFlag(c, &opts.output, "text", "text", "json")
 	return c
 }
 
@@ -38,5 +41,5 @@ func runVersion(f *Factory, opts *versionOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(info)
 	}
-	return usagef("use --output text or --output json", "version: unknown output format %q", opts.output)
+	return nil
 }

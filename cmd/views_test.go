@@ -43,7 +43,7 @@ func TestRunViewErrors(t *testing.T) {
 		{[]string{"--window", "5m", "--slide", "2m"}, "", `spk: run: view "default": window: size 5m0s is not a multiple of slide 2m0s: use a slide that divides the size, such as size 5m and slide 1m`},
 		{[]string{"--where", "status >="}, "", `spk: run: view "default": where: column 10: expected a value after ">=", such as 500, 'GET' or true, found end of filter`},
 		{[]string{"--group-by", "a..b"}, "", `spk: run: view "default": group_by: field "a..b" has an empty name between dots`},
-		{[]string{"--format", "xml"}, "", `spk: configuration: flag --format: expected json or accesslog, got "xml"`},
+		{[]string{"--format", "xml"}, "", `spk: invalid value "xml" for --format: expected json or accesslog`},
 		{nil, "views:\n  - name: default\n    window: {size: 1m}\n    metrics: [count]\n  - name: errors\n    window: {size: 1m}\n    metrics: [max]\n",
 			`spk: run: view "errors": metric "max": name a field, as in max:bytes`},
 		{nil, "views:\n  - name: a\n    window: {size: 1m}\n    metrics: [count]\n  - name: a\n    window: {size: 1m}\n    metrics: [count]\n",

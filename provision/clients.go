@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision/profile"
 	"github.com/spk-cli/spk/provision/sdkhttp"
 )
@@ -209,7 +210,7 @@ func (c *Clients) CheckReachable(ctx context.Context) error {
 				return &Error{Op: "reach the embedded endpoint", Err: fmt.Errorf("nothing is listening at %s", e),
 					Hint: "start it in another terminal with: spk local (or run spk up, which starts it for you)"}
 			}
-			return &Error{Op: "reach the endpoint " + e, Err: err, Hint: "start the endpoint, or fix --endpoint-url / AWS_ENDPOINT_URL"}
+			return &Error{Err: err, Hint: "start the endpoint, or fix --endpoint-url / AWS_ENDPOINT_URL"}
 		}
 	}
 	return nil
@@ -235,7 +236,7 @@ func Ping(ctx context.Context, endpoint string) (time.Duration, error) {
 	if err != nil {
 		var op *net.OpError
 		if errors.As(err, &op) {
-			return 0, fmt.Errorf("nothing is listening at %s (%v)", endpoint, op.Err)
+			return 0, &errtext.UnreachableError{URL: endpoint, Err: err}
 		}
 		return 0, err
 	}
@@ -250,6 +251,11 @@ type Error struct {
 	Hint string
 }
 
-func (e *Error) Error() string    { return e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e.Op == "" { // the error says it all
+		return e.Err.Error()
+	}
+	return e.Op + ": " + e.Err.Error()
+}
 func (e *Error) Unwrap() error    { return e.Err }
 func (e *Error) HintText() string { return e.Hint }

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -44,7 +45,12 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 				if c.Target.Embedded {
 					fix = "start it with: spk local (in another terminal), or run spk up"
 				}
-				add(Check{Name: "endpoint " + e, Detail: err.Error(), Fix: fix})
+				detail := err.Error()
+				var ue *errtext.UnreachableError
+				if errors.As(err, &ue) { // the check's name has the address
+					detail = "unreachable: " + ue.Reason()
+				}
+				add(Check{Name: "endpoint " + e, Detail: detail, Fix: fix})
 				return checks
 			}
 			add(Check{Name: "endpoint " + e, OK: true, Detail: fmt.Sprintf("reachable, TCP connect %.1f ms", ms(d))})
@@ -72,7 +78,7 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 			if isNotFound(err) {
 				add(Check{Name: "stream " + stream, OK: true, Detail: "not created yet", Fix: "spk create-stream creates it"})
 			} else {
-				add(Check{Name: "stream " + stream, Detail: err.Error(), Fix: "grant kinesis:DescribeStreamSummary on the stream"})
+				add(Check{Name: "stream " + stream, Detail: errtext.Concise(err), Fix: "grant kinesis:DescribeStreamSummary on the stream"})
 			}
 		} else {
 			add(Check{Name: "stream " + stream, OK: true, Detail: "exists and can be described"})
@@ -88,7 +94,7 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 			if isNotFound(err) {
 				add(Check{Name: "table " + table, OK: true, Detail: "not created yet", Fix: "spk create-table creates it"})
 			} else {
-				add(Check{Name: "table " + table, Detail: err.Error(), Fix: "grant dynamodb:DescribeTable on the table"})
+				add(Check{Name: "table " + table, Detail: errtext.Concise(err), Fix: "grant dynamodb:DescribeTable on the table"})
 			}
 		} else {
 			add(Check{Name: "table " + table, OK: true, Detail: "exists and can be described"})

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/spk-cli/spk/internal/errtext"
 )
 
 // Status is every resource of the configured app, as `spk status` shows it.
@@ -73,7 +75,7 @@ func GetStatus(ctx context.Context, c *Clients, stream, table, app string) Statu
 	if s.LeaseTable.Exists && s.LeaseTable.Status == string(dtypes.TableStatusActive) {
 		leases, err := scanLeases(ctx, c, app)
 		if err != nil {
-			s.LeaseTable.Error = err.Error()
+			s.LeaseTable.Error = errtext.Concise(err)
 		}
 		s.LeaseTable.Leases = leases
 	}
@@ -86,7 +88,7 @@ func endpointStatus(ctx context.Context, c *Clients) EndpointStatus {
 		e.URL = "AWS " + c.Config.Region
 		start := time.Now()
 		if _, err := c.Kinesis.ListStreams(ctx, &kinesis.ListStreamsInput{Limit: aws.Int32(1)}); err != nil {
-			e.Error = err.Error()
+			e.Error = errtext.Concise(err)
 			return e
 		}
 		e.Reachable, e.LatencyMS = true, ms(time.Since(start))
@@ -94,7 +96,7 @@ func endpointStatus(ctx context.Context, c *Clients) EndpointStatus {
 	}
 	d, err := Ping(ctx, c.Target.KinesisEndpoint)
 	if err != nil {
-		e.Error = err.Error()
+		e.Error = errtext.Concise(err)
 		return e
 	}
 	e.Reachable, e.LatencyMS = true, ms(d)
@@ -109,7 +111,7 @@ func streamStatus(ctx context.Context, c *Clients, name string) StreamStatus {
 	switch {
 	case isNotFound(err):
 	case err != nil:
-		s.Error = err.Error()
+		s.Error = errtext.Concise(err)
 	default:
 		s.Exists = true
 		s.Status = string(sum.StreamStatus)
@@ -129,7 +131,7 @@ func tableStatus(ctx context.Context, c *Clients, name string) TableStatus {
 	switch {
 	case isNotFound(err):
 	case err != nil:
-		t.Error = err.Error()
+		t.Error = errtext.Concise(err)
 	default:
 		t.Exists = true
 		t.Status = string(out.Table.TableStatus)

@@ -1,0 +1,167 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/spk-cli/spk/internal/iostreams"
+	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/consume/endpointtest"
+)
+
+// TestFailureToldOnce: a failed step's line says it failed, and the error
+// with its hint is spk's last line, once, without the step name repeating
+// the task's own words.
+func TestFailureToldOnce(t *testing.T) {
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, ShardLimit: 1, CreateDelay: -1, DeleteDelay: -1, UpdateDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	r := run(t, endpointEnv(srv.URL()), "create-stream", "big", "--shards", "2")
+	want := "… step 3: create stream big\n" +
+		"✗ step 3: create stream big: failed\n" +
+		`spk: create stream "big": LimitExceededException: This request would exceed the shard limit for the account`
+	if r.code != ExitFailure || !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "LimitExceededException") != 1 {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	if !strings.HasSuffix(r.stderr, "\nhint: the account's shard limit is reached: ask for fewer shards with --shards, or delete unused streams\n") || r.stdout != "" {
+		t.Fatalf("no hint, or data on stdout:\n%s\n%s", r.stdout, r.stderr)
+	}
+	if streams, _ := resourcesOn(t, srv.URL()); len(streams) != 0 {
+		t.Fatalf("a refused create left %v", streams)
+	}
+}
+
+// TestInterruptedWhileWaiting: Ctrl-C while create-stream waits for ACTIVE
+// prints "spk: interrupted" and exits 130, no SDK text.
+func TestInterruptedWhileWaiting(t *testing.T) {
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	env := endpointEnv(srv.URL())
+	ios, _, out, errOut := iostreams.Test()
+	f := &Factory{IO: ios, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}
+	ctx, interrupt := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- Execute(ctx, f, []string{"create-stream", "slow"}) }()
+	kc := kinesis.NewFromConfig(endpointtest.Config(srv.URL()))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := kc.DescribeStreamSummary(context.Background(), &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("slow")}); err == nil {
+			break // CREATING: spk is waiting
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stream never appeared")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	interrupt()
+	code := <-done
+	if code != ExitInterrupted || !strings.HasSuffix(errOut.String(), "✗ step 3: create stream slow: interrupted\nspk: interrupted\n") || out.Len() != 0 {
+		t.Fatalf("code %d\nstdout %q\nstderr:\n%s", code, out, errOut)
+	}
+	if strings.Contains(errOut.String(), "context canceled") {
+		t.Fatalf("the SDK's words reached the user:\n%s", errOut)
+	}
+}
+
+// TestStatusUnreachable: status with the endpoint down shows a short cell,
+// the resources as unknown, and exits 1 with one error line.
+func TestStatusUnreachable(t *testing.T) {
+	url := "http://" + closedPort(t)
+	r := run(t, endpointEnv(url), "status")
+	if r.code != ExitFailure || !hasRow(r.stdout, "endpoint", url, "unreachable", "connection refused") || !hasRow(r.stdout, "stream", "my-stream", "unknown: the endpoint is unreachable", "-") {
+		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	want := "spk: cannot reach the endpoint at " + url + ": connection refused\nhint: start the endpoint, or fix --endpoint-url / AWS_ENDPOINT_URL\n"
+	if r.stderr != want || strings.Contains(r.stdout, "operation error") {
+		t.Fatalf("stderr %q\nwant   %q", r.stderr, want)
+	}
+	r = run(t, endpointEnv(url), "status", "-o", "json")
+	var st struct {
+		Endpoint struct {
+			Reachable bool   `json:"reachable"`
+			Error     string `json:"error"`
+		} `json:"endpoint"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || r.code != ExitFailure || st.Endpoint.Reachable || st.Endpoint.Error != "connection refused" {
+		t.Fatalf("json: code %d err %v\n%s", r.code, err, r.stdout)
+	}
+}
+
+// TestShowRefusesOtherTables: a table keyed otherwise, or holding another
+// view's rows, is refused with one line and exit 2, before any row prints.
+func TestShowRefusesOtherTables(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	db := dynamoClient(srv.URL())
+	ctx := context.Background()
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String("orders"),
+		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: dtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: dtypes.KeyTypeHash}},
+		BillingMode:          dtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("orders")}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: map[string]dtypes.AttributeValue{"id": &dtypes.AttributeValueMemberS{Value: "o-1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	seedCounts(t, srv.URL()) // my-table, the tutorial's counts
+	bytes := weblogDef(t, "weblog-bytes")
+	seedView(t, srv.URL(), bytes, accessLines())
+	bytes.Table = "wrong-weblog-paths" // weblog-bytes's rows where weblog-paths's belong
+	seedView(t, srv.URL(), bytes, accessLines())
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"show", "--table", "orders"}, "spk: show: table orders is not an aggregate table: its key is id (S) hash, and spk show reads tables keyed by BucketStart (S) and EventType (S)\n" +
+			"hint: name an aggregate table with --table, or a view with --view; spk status lists the app's tables\n"},
+		{[]string{"show", "--table", "my-table-weblog-bytes"}, "spk: show: table my-table-weblog-bytes does not hold the tutorial's counts: its rows have bytes_avg_count, bytes_avg_sum, bytes_max, bytes_min, bytes_sum, which the tutorial's counts does not write\n" +
+			"hint: name the view that wrote it with --view (Tab completes the names), or another table with --table\n"},
+		{[]string{"show", "--table", "wrong", "--view", "weblog-paths"}, "spk: show: table wrong-weblog-paths does not hold view weblog-paths: its rows have bytes_avg_count, bytes_avg_sum, bytes_max, bytes_min, bytes_sum, which view weblog-paths does not write\n" +
+			"hint: name the view that wrote it with --view (Tab completes the names), or another table with --table\n"},
+	} {
+		r := run(t, env, c.args...)
+		if r.code != ExitUsage || r.stderr != c.want || r.stdout != "" {
+			t.Errorf("%v: code %d, stdout %q\nstderr %q\nwant   %q", c.args, r.code, r.stdout, r.stderr, c.want)
+		}
+	}
+	// What spk show can read still reads.
+	if r := run(t, env, "show"); r.code != 0 || !strings.Contains(r.stdout, "Red") {
+		t.Fatalf("show: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, env, "show", "--view", "weblog-bytes"); r.code != 0 {
+		t.Fatalf("show --view: code %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestDoctorUnreachable: doctor says in a few words why the endpoint does
+// not answer, and stops there.
+func TestDoctorUnreachable(t *testing.T) {
+	url := "http://" + closedPort(t)
+	r := run(t, endpointEnv(url), "doctor")
+	if r.code != ExitFailure || !hasRow(r.stdout, "FAIL", "endpoint "+url, "unreachable: connection refused") || strings.Contains(r.stdout, "kinesis access") {
+		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r.stderr != "spk: doctor: found problems; each one above says how to fix it\n" {
+		t.Fatalf("stderr %q", r.stderr)
+	}
+}

@@ -1,0 +1,118 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spk-cli/spk/stream/view"
+)
+
+// showSample is how many rows spk show looks at to tell whose rows a table
+// holds: cheap on any table.
+const showSample = 25
+
+// checkShowTable refuses, before anything is printed, a table spk show
+// cannot read: one keyed otherwise than BucketStart (S) hash and EventType
+// (S) range, or one whose rows are another writer's: attributes the view
+// does not write, or without those it always writes (another view's table,
+// or the tutorial's counts read as a view).
+// v is nil for the tutorial's counts. A missing table passes: reading it
+// says so, with its own hint.
+func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *view.View) error {
+	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	var nf *dtypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		return nil
+	case err != nil:
+		return fmt.Errorf("show: describe table %s: %w", table, err)
+	}
+	if keys, ok := aggregateKeys(desc.Table); !ok {
+		return usagef("name an aggregate table with --table, or a view with --view; spk status lists the app's tables",
+			"show: table %s is not an aggregate table: its key is %s, and spk show reads tables keyed by BucketStart (S) and EventType (S)", table, keys)
+	}
+	whose, written, required := "the tutorial's counts", map[string]bool{view.AttrCount: true}, []string{view.AttrCount}
+	if v != nil {
+		whose, written, required = "view "+v.Name(), map[string]bool{}, nil
+		for _, m := range v.Metrics() {
+			for _, a := range m.Attributes() {
+				written[a] = true
+				// A min or max that saw no value is left out of its row.
+				if m.Kind != view.Min && m.Kind != view.Max {
+					required = append(required, a)
+				}
+			}
+		}
+	}
+	out, err := db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table), Limit: aws.Int32(showSample), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("show: read table %s: %w", table, err)
+	}
+	var why string
+	for _, item := range out.Items {
+		if why = rowMismatch(item, written, required, whose); why == "" {
+			return nil // one row of the right kind is enough
+		}
+	}
+	if why == "" {
+		return nil // nothing written yet: nothing to tell
+	}
+	hint := "name the view that wrote it with --view (Tab completes the names), or another table with --table"
+	if v != nil && rowMismatch(out.Items[0], map[string]bool{view.AttrCount: true}, []string{view.AttrCount}, "") == "" {
+		hint = "it holds the tutorial's counts: show them without --view, or give --view the view that wrote them"
+	}
+	return usagef(hint, "show: table %s does not hold %s: %s", table, whose, why)
+}
+
+// rowMismatch says why item is not a row of the writer whose attributes
+// are written, or "" when it is one.
+func rowMismatch(item map[string]dtypes.AttributeValue, written map[string]bool, required []string, whose string) string {
+	var foreign []string
+	for a := range item {
+		switch {
+		case written[a], strings.HasPrefix(a, "spk_"),
+			a == view.AttrBucketStart, a == view.AttrGroup, a == view.AttrCreatedAt, a == view.AttrUpdatedAt:
+		default:
+			foreign = append(foreign, a)
+		}
+	}
+	if len(foreign) > 0 {
+		sort.Strings(foreign)
+		return fmt.Sprintf("its rows have %s, which %s does not write", strings.Join(foreign, ", "), whose)
+	}
+	for _, a := range required {
+		if _, ok := item[a]; !ok {
+			return fmt.Sprintf("its rows lack %s, which %s writes", a, whose)
+		}
+	}
+	return ""
+}
+
+// aggregateKeys reports whether t is keyed as an aggregate table, and its
+// key in words for a message when it is not.
+func aggregateKeys(t *dtypes.TableDescription) (string, bool) {
+	types := map[string]dtypes.ScalarAttributeType{}
+	for _, a := range t.AttributeDefinitions {
+		types[aws.ToString(a.AttributeName)] = a.AttributeType
+	}
+	var hash, rng string
+	var words []string
+	for _, k := range t.KeySchema {
+		name := aws.ToString(k.AttributeName)
+		desc := fmt.Sprintf("%s (%s)", name, types[name])
+		if k.KeyType == dtypes.KeyTypeHash {
+			hash, words = desc, append([]string{desc + " hash"}, words...)
+		} else {
+			rng, words = desc, append(words, desc+" range")
+		}
+	}
+	ok := hash == "BucketStart (S)" && rng == "EventType (S)"
+	return strings.Join(words, " and "), ok
+}
