@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/fxamacker/cbor/v2"
+
 	"github.com/spk-cli/spk/provision/local/service"
 )
 
@@ -106,13 +108,24 @@ func TestPanicAnswersInternalErrorAndServingGoesOn(t *testing.T) {
 		}
 	}
 
+	// A CBOR Kinesis request gets its InternalFailure in CBOR.
+	resp, body, err := call("Kinesis_20131202.Panic", "application/x-amz-cbor-1.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failure map[string]string
+	if err := cbor.Unmarshal([]byte(body), &failure); err != nil || resp.StatusCode != 500 ||
+		failure["__type"] != "InternalFailure" || failure["message"] != "Internal Service Failure" || len(failure) != 2 {
+		t.Fatalf("CBOR Kinesis.Panic: %d %q %v (%v)", resp.StatusCode, resp.Header.Get("Content-Type"), failure, err)
+	}
+
 	// A panic once the answer has begun cannot become an error body: the
 	// connection is dropped, as net/http drops it for any panicking handler.
 	if _, body, err := call("Kinesis_20131202.PanicLate", "application/x-amz-json-1.1"); err == nil {
 		t.Fatalf("PanicLate: the answer completed (%q), want a broken connection", body)
 	}
-	if n := logs.count(`msg="operation panicked"`); n != len(cases)+1 {
-		t.Fatalf("after PanicLate: %d panic logs, want %d", n, len(cases)+1)
+	if n := logs.count(`msg="operation panicked"`); n != len(cases)+2 {
+		t.Fatalf("after PanicLate: %d panic logs, want %d", n, len(cases)+2)
 	}
 
 	// The endpoint keeps serving, on every service.
@@ -127,8 +140,8 @@ func TestPanicAnswersInternalErrorAndServingGoesOn(t *testing.T) {
 		}
 	}
 	// And counts the panics as what the client saw.
-	if got := testCount(t, srv, `spk_local_request_errors_total{error_type="InternalFailure",operation="Panic",service="kinesis"}`); got != "1" {
-		t.Fatalf("kinesis Panic errors counted %q, want 1", got)
+	if got := testCount(t, srv, `spk_local_request_errors_total{error_type="InternalFailure",operation="Panic",service="kinesis"}`); got != "2" {
+		t.Fatalf("kinesis Panic errors counted %q, want 2 (one JSON, one CBOR)", got)
 	}
 }
 
