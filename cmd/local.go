@@ -162,9 +162,10 @@ Point the AWS CLI or an SDK at it:
   aws kinesis list-streams
   aws dynamodb list-tables
 or add --endpoint-url %s to a single aws command.
+Health: %s%s  Metrics: %s%s (no credentials needed)
 
 Press Ctrl-C to stop.
-`, url, lo.Region, keyID, secret, url)
+`, url, lo.Region, keyID, secret, url, url, local.HealthPath, url, local.MetricsPath)
 }
 
 // isLoopback reports whether a listen address is only reachable from this

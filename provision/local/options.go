@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/spk-cli/spk/provision/local/service"
 )
 
 // Options configures the endpoint. The zero value is not useful; start from
@@ -70,6 +72,10 @@ type Options struct {
 	// before it ends cleanly; zero means AWS's five minutes. Tests shorten it
 	// to exercise renewals.
 	SubscriptionLifetime time.Duration
+
+	// wrap, when set, wraps each service as it is registered; tests use
+	// it to add an operation that panics.
+	wrap func(service.Handler) service.Handler
 }
 
 // Defaults used by DefaultOptions and for zero fields.

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,8 @@ type Server struct {
 	services map[string]service.Handler
 	upgrades *upgrader
 	limits   *limiter
+	metrics  *metrics
+	started  time.Time
 	ln       net.Listener
 	http     *http.Server
 	served   chan error
@@ -73,7 +76,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 		SubscriptionLifetime: opts.SubscriptionLifetime,
 	}
-	s := &Server{opts: opts, db: db, services: map[string]service.Handler{}, log: opts.Logger, served: make(chan error, 1)}
+	s := &Server{opts: opts, db: db, services: map[string]service.Handler{}, log: opts.Logger, served: make(chan error, 1), started: time.Now()}
 	fail := func(err error) (*Server, error) {
 		s.closeServices()
 		db.Close()
@@ -86,12 +89,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.register(k)
 	env.Kinesis = k // DynamoDB's Kinesis streaming destinations write through it
 	// Further services register here, one line each.
-	if d, err := dynamodb.New(env); err != nil {
+	d, err := dynamodb.New(env)
+	if err != nil {
 		return fail(fmt.Errorf("start dynamodb: %w", err))
-	} else {
-		s.register(d)
-		s.register(d.Streams()) // DynamoDB Streams, on the same tables
 	}
+	s.register(d)
+	s.register(d.Streams()) // DynamoDB Streams, on the same tables
+	s.metrics = newMetrics(db, counts{kinesis: k.Counts, dynamodb: d.Counts})
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
@@ -118,7 +122,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) register(h service.Handler) { s.services[h.TargetPrefix()] = h }
+func (s *Server) register(h service.Handler) {
+	if s.opts.wrap != nil {
+		h = s.opts.wrap(h)
+	}
+	s.services[h.TargetPrefix()] = h
+}
 
 // checkBind refuses non-loopback addresses unless signatures are verified.
 func checkBind(addr string, haveKeys bool) error {
@@ -179,13 +188,10 @@ func (s *Server) closeServices() error {
 	return errors.Join(errs...)
 }
 
-// ServeHTTP routes POST / on the X-Amz-Target prefix, over HTTP/1.1 and
-// HTTP/2 alike. Everything the headers decide (the signature's key, scope,
-// date and signed headers; the body's declared size; a free request slot
-// and body budget) is decided before any of the body is read, so a refused
-// request costs the endpoint neither the body's memory nor its transfer.
+// ServeHTTP answers the endpoint's own GET paths (health, metrics), and
+// routes everything else as an AWS API request, counted in the metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if cors(w, r) {
+	if cors(w, r) || s.serveInfo(w, r) {
 		return
 	}
 	w.Header().Set("x-amzn-RequestId", newRequestID())
@@ -195,6 +201,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	prefix, op, _ := strings.Cut(target, ".")
 	h := s.services[prefix]
+	svc, opLabel := "unknown", "unknown"
+	if h != nil {
+		svc = h.Name()
+		if h.Has(op) {
+			opLabel = op
+		}
+	}
+	rec := &recorder{ResponseWriter: w}
+	s.metrics.inFlight.Inc()
+	start := time.Now()
+	defer func() {
+		s.metrics.inFlight.Dec()
+		s.metrics.observe(svc, opLabel, rec, time.Since(start))
+	}()
+	s.serveAPI(rec, r, h, prefix, op, svc)
+}
+
+// serveAPI routes POST / on the X-Amz-Target prefix, over HTTP/1.1 and
+// HTTP/2 alike. Everything the headers decide (the signature's key, scope,
+// date and signed headers; the body's declared size; a free request slot
+// and body budget) is decided before any of the body is read, so a refused
+// request costs the endpoint neither the body's memory nor its transfer.
+func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefix, op, svc string) {
 	if prefix == kinesis.TargetPrefix {
 		// Kinesis answers every request with an x-amz-id-2 as well: 72
 		// random bytes in base64.
@@ -222,6 +251,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.limits.enter() {
+		s.metrics.throttled.WithLabelValues(svc).Inc()
 		refuseThrottled(w, r, prefix)
 		return
 	}
@@ -235,6 +265,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		switch {
 		case errors.Is(err, errThrottled):
+			s.metrics.throttled.WithLabelValues(svc).Inc()
 			refuseThrottled(w, r, prefix)
 		case errors.Is(err, errTooLarge):
 			refuseTooLarge(w, r, prefix, s.opts.MaxRequestBytes)
@@ -254,6 +285,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		inSlot = false
 		s.limits.leave()
 	}
+	s.serveOp(w, r, h, op, body)
+}
+
+// serveOp runs the service's operation, recovering a panic in it: the
+// panic and its stack are logged once, and the client gets the service's
+// internal error, or, when the answer had already begun, a dropped
+// connection, as net/http does for a panicking handler. Either way the
+// endpoint keeps serving.
+func (s *Server) serveOp(w *recorder, r *http.Request, h service.Handler, op string, body []byte) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		s.log.Error("operation panicked", "service", h.Name(), "op", op, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		if w.written() {
+			panic(http.ErrAbortHandler)
+		}
+		h.InternalError(w, r)
+	}()
 	h.ServeOp(w, r, op, body)
 }
 

@@ -91,6 +91,22 @@ func New(env *service.Env) (*Service, error) {
 // TargetPrefix implements service.Handler.
 func (s *Service) TargetPrefix() string { return TargetPrefix }
 
+// Name implements service.Handler.
+func (s *Service) Name() string { return "dynamodb" }
+
+// Has implements service.Handler.
+func (s *Service) Has(op string) bool { _, ok := operations[op]; return ok }
+
+// InternalError implements service.Handler: DynamoDB's InternalServerError,
+// with its X-Amz-Crc32 like every DynamoDB answer.
+func (s *Service) InternalError(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, internalServerError())
+}
+
+func internalServerError() *apiError {
+	return &apiError{Type: "InternalServerError", Msg: "Internal server error", Status: 500}
+}
+
 // Close stops the background goroutines; writes in flight finish first.
 func (s *Service) Close() error {
 	s.closed.Do(func() {
@@ -167,7 +183,7 @@ func (s *Service) serve(w http.ResponseWriter, op string, body []byte, fn opFunc
 				ae = &apiError{Type: "SerializationException", Msg: "Unexpected value type in payload", Upper: true}
 			} else {
 				s.log.Error("dynamodb request failed", "op", op, "err", err)
-				ae = &apiError{Type: "InternalServerError", Msg: "Internal server error", Status: 500}
+				ae = internalServerError()
 			}
 		}
 		s.writeError(w, ae)
@@ -181,7 +197,7 @@ func (s *Service) serve(w http.ResponseWriter, op string, body []byte, fn opFunc
 		b, err = json.Marshal(out)
 		if err != nil {
 			s.log.Error("dynamodb response encoding failed", "op", op, "err", err)
-			s.writeError(w, &apiError{Type: "InternalServerError", Msg: "Internal server error", Status: 500})
+			s.writeError(w, internalServerError())
 			return
 		}
 	}

@@ -26,6 +26,15 @@ func (s *Service) Streams() *Streams { return &Streams{s: s} }
 // TargetPrefix implements service.Handler.
 func (h *Streams) TargetPrefix() string { return StreamsTargetPrefix }
 
+// Name implements service.Handler.
+func (h *Streams) Name() string { return "dynamodbstreams" }
+
+// Has implements service.Handler.
+func (h *Streams) Has(op string) bool { _, ok := streamsOperations[op]; return ok }
+
+// InternalError implements service.Handler, as DynamoDB's.
+func (h *Streams) InternalError(w http.ResponseWriter, r *http.Request) { h.s.InternalError(w, r) }
+
 // Close implements service.Handler; the Service's Close stops everything.
 func (h *Streams) Close() error { return nil }
 

@@ -22,18 +22,7 @@ func (s *Service) servePutRecordsJSON(w http.ResponseWriter, c codec, body []byt
 		}
 		markMissingKeys(c, body, &in)
 	}
-	var st *stream
-	var res []putResult
-	var apiErr *apiError
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				s.env.Log.Error("PutRecords panicked", "panic", p)
-				apiErr = internalFailure()
-			}
-		}()
-		st, res, apiErr = s.doPutRecords(&in)
-	}()
+	st, res, apiErr := s.doPutRecords(&in)
 	if apiErr != nil {
 		c.writeError(w, apiErr)
 		return

@@ -62,7 +62,8 @@ func operationNames() []string {
 }
 
 // FuzzServeOp feeds arbitrary bodies to every operation: none may panic
-// (a recovered panic is answered 500), and every answer is a JSON object.
+// (ServeOp does not recover; the server does) or answer 500, and every
+// answer is a JSON object.
 func FuzzServeOp(f *testing.F) {
 	seeds := []string{
 		``, `{}`, `null`, `[]`, `{"StreamName":"events"}`, `{"StreamName":""}`, `{"StreamName":5}`,

@@ -100,6 +100,22 @@ func New(env *service.Env) (*Service, error) {
 // TargetPrefix implements service.Handler.
 func (s *Service) TargetPrefix() string { return TargetPrefix }
 
+// Name implements service.Handler.
+func (s *Service) Name() string { return "kinesis" }
+
+// Has implements service.Handler.
+func (s *Service) Has(op string) bool { _, ok := operations[op]; return ok }
+
+// InternalError implements service.Handler: Kinesis's InternalFailure, in
+// CBOR when the request was.
+func (s *Service) InternalError(w http.ResponseWriter, r *http.Request) {
+	codecOf(r).writeError(w, internalFailure())
+}
+
+func codecOf(r *http.Request) codec {
+	return codec{cbor: r.Header.Get("Content-Type") == contentCBOR}
+}
+
 // Close stops the trimmer and pending state transitions (they resume on the
 // next start, since their state is in the store).
 func (s *Service) Close() error {
@@ -256,7 +272,7 @@ var operations = map[string]operation{
 
 // ServeOp implements service.Handler.
 func (s *Service) ServeOp(w http.ResponseWriter, r *http.Request, op string, body []byte) {
-	c := codec{cbor: r.Header.Get("Content-Type") == contentCBOR}
+	c := codecOf(r)
 	fn, ok := operations[op]
 	if !ok {
 		c.writeError(w, &apiError{Status: http.StatusBadRequest, Type: "UnknownOperationException"})
@@ -277,7 +293,7 @@ func (s *Service) ServeOp(w http.ResponseWriter, r *http.Request, op string, bod
 			return
 		}
 	}
-	out, apiErr := s.safeCall(fn, c, body)
+	out, apiErr := fn(s, c, body)
 	if apiErr != nil {
 		c.writeError(w, apiErr)
 		return
@@ -300,17 +316,6 @@ func (s *Service) ServeOp(w http.ResponseWriter, r *http.Request, op string, bod
 
 // noOutput is what operations without output return.
 var noOutput any = struct{}{}
-
-// safeCall turns a panic in an operation into an InternalFailure.
-func (s *Service) safeCall(fn operation, c codec, body []byte) (out any, apiErr *apiError) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.env.Log.Error("kinesis operation panicked", "panic", fmt.Sprint(p))
-			out, apiErr = nil, internalFailure()
-		}
-	}()
-	return fn(s, c, body)
-}
 
 // serializationErr answers a body decode could not read. Kinesis gives a
 // malformed body no message, and a value of the wrong type its

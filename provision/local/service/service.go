@@ -27,14 +27,27 @@ type Env struct {
 	Kinesis                               KinesisWriter // the endpoint's Kinesis streams, for DynamoDB's streaming destinations; nil without Kinesis
 }
 
-// Handler is a service hosted by the server.
+// Handler is a service hosted by the server. Every service has this one
+// shape: the server reads and authenticates the request, dispatches on the
+// X-Amz-Target prefix, counts it, and recovers a panic in ServeOp by
+// answering the service's own internal error (InternalError).
 type Handler interface {
 	// TargetPrefix is the X-Amz-Target text before the dot, e.g. "Kinesis_20131202".
 	TargetPrefix() string
+	// Name is the service's short name in health reports and metric
+	// labels: "kinesis", "dynamodb", "dynamodbstreams".
+	Name() string
+	// Has reports whether op is one of the service's operations. Metrics
+	// label other operations "unknown", so a client cannot grow them.
+	Has(op string) bool
 	// ServeOp serves one request for operation op (the text after the dot).
 	// The body has been read already (within the server's size limit). The
 	// handler writes its own success and error bodies.
 	ServeOp(w http.ResponseWriter, r *http.Request, op string, body []byte)
+	// InternalError answers r with the service's internal error (500), in
+	// the request's protocol: the server calls it when ServeOp panics
+	// before writing anything.
+	InternalError(w http.ResponseWriter, r *http.Request)
 	// Close stops background goroutines.
 	Close() error
 }

@@ -1,0 +1,131 @@
+package dynamodb
+
+import (
+	"strings"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+)
+
+// validPlaceholder reports whether k is prefix followed by [0-9a-zA-Z_]+.
+func validPlaceholder(k string, prefix byte) bool {
+	if len(k) < 2 || k[0] != prefix {
+		return false
+	}
+	for i := 1; i < len(k); i++ {
+		c := k[i]
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// exprParams validates ExpressionAttributeNames/Values. usedBy lists the
+// request's expressions that are set; valueExprs those of them that can
+// use values (all but ProjectionExpression).
+func exprParams(names map[string]string, values map[string]attr.Value, usedBy []string, valueExprs []string, allValueExprs []string) (*expr.Params, error) {
+	if names != nil {
+		if len(usedBy) == 0 {
+			return nil, validation("ExpressionAttributeNames can only be specified when using expressions")
+		}
+		if len(names) == 0 {
+			return nil, validation("ExpressionAttributeNames must not be empty")
+		}
+		for _, k := range attr.SortedKeys(names) {
+			if !validPlaceholder(k, '#') {
+				return nil, validation(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
+			}
+		}
+	}
+	if values != nil {
+		if len(valueExprs) == 0 {
+			verb := "is"
+			if len(allValueExprs) > 1 {
+				verb = "are"
+			}
+			return nil, validation("ExpressionAttributeValues can only be specified when using expressions: " + strings.Join(allValueExprs, " and ") + " " + verb + " null")
+		}
+		if len(values) == 0 {
+			return nil, validation("ExpressionAttributeValues must not be empty")
+		}
+		for _, k := range attr.SortedKeys(values) {
+			if !validPlaceholder(k, ':') {
+				return nil, validation(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
+			}
+		}
+		for _, k := range attr.SortedKeys(values) {
+			if msg := values[k].Invalid(); msg != "" {
+				return nil, validation("ExpressionAttributeValues contains invalid value: " + msg + " for key " + k)
+			}
+		}
+	}
+	return expr.NewParams(names, values), nil
+}
+
+func parseCond(kind string, src *string, p *expr.Params) (*expr.Cond, error) {
+	if src == nil {
+		return nil, nil
+	}
+	c, err := expr.ParseCondition(*src, p)
+	if err != nil {
+		return nil, validation("Invalid " + kind + ": " + err.Error())
+	}
+	return c, nil
+}
+
+func parseProjection(src *string, p *expr.Params) ([]expr.Path, error) {
+	if src == nil {
+		return nil, nil
+	}
+	paths, err := expr.ParseProjection(*src, p)
+	if err != nil {
+		return nil, validation("Invalid ProjectionExpression: " + err.Error())
+	}
+	return paths, nil
+}
+
+func checkUnused(p *expr.Params) error {
+	if msg := p.Unused(); msg != "" {
+		return validation(msg)
+	}
+	return nil
+}
+
+// set reports whether an optional string parameter was given.
+func set(p *string) bool { return p != nil }
+
+// present lists the names whose flag is set, in the given order.
+func present(pairs ...any) []string {
+	var out []string
+	for i := 0; i < len(pairs); i += 2 {
+		if pairs[i+1].(bool) {
+			out = append(out, pairs[i].(string))
+		}
+	}
+	return out
+}
+
+// condInput is what single-item writes share: the condition (as an
+// expression or the legacy Expected) and the return options.
+type condInput struct {
+	ConditionExpression                 *string                 `json:"ConditionExpression"`
+	ExpressionAttributeNames            map[string]string       `json:"ExpressionAttributeNames"`
+	ExpressionAttributeValues           map[string]attr.Value   `json:"ExpressionAttributeValues"`
+	Expected                            map[string]expectedAttr `json:"Expected"`
+	ConditionalOperator                 *string                 `json:"ConditionalOperator"`
+	ReturnValues                        *string                 `json:"ReturnValues"`
+	ReturnValuesOnConditionCheckFailure *string                 `json:"ReturnValuesOnConditionCheckFailure"`
+	ReturnConsumedCapacity              *string                 `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics         *string                 `json:"ReturnItemCollectionMetrics"`
+}
+
+func (c *condInput) legacyCondition() (*expr.Cond, error) {
+	if c.Expected == nil {
+		if c.ConditionalOperator != nil {
+			return nil, validation("ConditionalOperator can only be used when Expected or Filter is present")
+		}
+		return nil, nil
+	}
+	return expectedCondition(c.Expected, c.ConditionalOperator)
+}

@@ -1,0 +1,218 @@
+package dynamodb
+
+import (
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+)
+
+type updateItemInput struct {
+	TableName        *string                    `json:"TableName"`
+	Key              attr.Item                  `json:"Key"`
+	UpdateExpression *string                    `json:"UpdateExpression"`
+	AttributeUpdates map[string]attributeUpdate `json:"AttributeUpdates"`
+	condInput
+}
+
+// prepareUpdate validates an update's expressions; checkUpdatedKeys then
+// checks them against the table.
+func prepareUpdate(in *updateItemInput) (*preparedWrite, *expr.Update, error) {
+	if err := checkMixed(map[string]bool{"UpdateExpression": set(in.UpdateExpression), "ConditionExpression": set(in.ConditionExpression)},
+		map[string]bool{"AttributeUpdates": in.AttributeUpdates != nil, "Expected": in.Expected != nil}); err != nil {
+		return nil, nil, err
+	}
+	rv, err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+	if err != nil {
+		return nil, nil, err
+	}
+	returnOld, err := checkOnFailure(in.ReturnValuesOnConditionCheckFailure)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := &preparedWrite{returnValues: rv, returnOld: returnOld}
+	used := present("UpdateExpression", set(in.UpdateExpression), "ConditionExpression", set(in.ConditionExpression))
+	w.params, err = exprParams(in.ExpressionAttributeNames, in.ExpressionAttributeValues, used, used, []string{"UpdateExpression", "ConditionExpression"})
+	if err != nil {
+		return nil, nil, err
+	}
+	var u *expr.Update
+	if in.UpdateExpression != nil {
+		u, err = expr.ParseUpdate(*in.UpdateExpression, w.params)
+		if err != nil {
+			return nil, nil, validation("Invalid UpdateExpression: " + err.Error())
+		}
+	} else if in.AttributeUpdates != nil {
+		if u, err = attributeUpdates(in.AttributeUpdates); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		u = &expr.Update{}
+	}
+	if in.ConditionExpression != nil {
+		if w.cond, err = parseCond("ConditionExpression", in.ConditionExpression, w.params); err != nil {
+			return nil, nil, err
+		}
+	} else if w.cond, err = in.legacyCondition(); err != nil {
+		return nil, nil, err
+	}
+	if err := checkUnused(w.params); err != nil {
+		return nil, nil, err
+	}
+	return w, u, nil
+}
+
+// checkUpdatedKeys rejects an update that changes a key attribute.
+func checkUpdatedKeys(t *table, in *updateItemInput, u *expr.Update) error {
+	keys := []string{t.hash.Name}
+	if t.rng.Name != "" {
+		keys = append(keys, t.rng.Name)
+	}
+	var names []string
+	if in.UpdateExpression != nil {
+		for _, p := range u.Paths() {
+			names = append(names, p[0].Name)
+		}
+	} else {
+		names = attr.SortedKeys(in.AttributeUpdates)
+	}
+	for _, name := range names {
+		for _, k := range keys {
+			if name == k {
+				return validation("One or more parameter values were invalid: Cannot update attribute " + k + ". This attribute is part of the key")
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) updateItem(body []byte) (any, error) {
+	var in updateItemInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.tableName("tableName", in.TableName)
+	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
+	c.enum("returnValues", in.ReturnValues, returnValuesValues...)
+	c.notNull("key", in.Key != nil)
+	c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+	c.expectedOperators("expected", in.Expected)
+	for _, name := range attr.SortedKeys(in.AttributeUpdates) {
+		c.enum("attributeUpdates."+name+".member.action", in.AttributeUpdates[name].Action, "ADD", "PUT", "DELETE")
+	}
+	c.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, onFailureValues...)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if err := checkKeyShape(in.Key); err != nil {
+		return nil, err
+	}
+	w, u, err := prepareUpdate(&in)
+	if err != nil {
+		return nil, err
+	}
+	t, m, err := s.lookup(in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkUpdatedKeys(t, &in, u); err != nil {
+		return nil, err
+	}
+	key, err := t.keyOf(in.Key)
+	if err != nil {
+		return nil, err
+	}
+	var res itemResult
+	err = s.commit(func(tx *bolt.Tx) error {
+		res = itemResult{}
+		b := tx.Bucket(t.bucket)
+		if b == nil {
+			res.err = notFound("Requested resource not found")
+			return nil
+		}
+		old, err := readItem(b, key)
+		if err != nil {
+			return err
+		}
+		next, failure := applyUpdate(old, in.Key, w, u, &m)
+		if failure != nil {
+			res.err = failure
+			return nil
+		}
+		res.old, res.new = old, next
+		if err := b.Put(key, attr.AppendItem(nil, next)); err != nil {
+			return err
+		}
+		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
+			res.metrics = collectionMetrics(b, t, in.Key[t.hash.Name])
+		}
+		return s.recordChange(tx, t, old, next, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.err != nil {
+		return nil, res.err
+	}
+	t.applyCounts(res.old, res.new)
+	var attrs attr.Item
+	switch w.returnValues {
+	case "ALL_OLD":
+		attrs = res.old
+	case "ALL_NEW":
+		attrs = res.new
+	case "UPDATED_OLD":
+		if res.old != nil {
+			attrs = expr.Project(res.old, u.Paths())
+		}
+	case "UPDATED_NEW":
+		attrs = expr.Project(res.new, u.Paths())
+	}
+	cc := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, res.new)
+	if cc == nil && res.metrics == nil {
+		b := []byte(`{`)
+		if len(attrs) > 0 {
+			b = append(b, `"Attributes":`...)
+			b = attr.AppendItemJSON(b, attrs)
+		}
+		return rawJSON(append(b, '}')), nil
+	}
+	out := map[string]any{}
+	if cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+	if res.metrics != nil {
+		out["ItemCollectionMetrics"] = res.metrics
+	}
+	if len(attrs) > 0 {
+		out["Attributes"] = attrs
+	}
+	return out, nil
+}
+
+// applyUpdate checks the condition and applies the update to the stored
+// item (nil when missing), returning the new item or the request's error.
+func applyUpdate(old attr.Item, key attr.Item, w *preparedWrite, u *expr.Update, m *tableMeta) (attr.Item, error) {
+	if w.cond != nil && !w.cond.Eval(old) {
+		return nil, conditionFailed(old, w.returnOld)
+	}
+	// The update reads the stored item, or, when there is none, the item
+	// made of the key, so a new item's expressions see its key attributes.
+	base := old
+	if base == nil {
+		base = key
+	}
+	next, err := u.Apply(base)
+	if err != nil {
+		return nil, validation(err.Error())
+	}
+	for k, v := range key {
+		next[k] = v
+	}
+	if err := checkItem(next, m); err != nil {
+		return nil, err
+	}
+	return next, nil
+}

@@ -1,0 +1,260 @@
+package dynamodb
+
+import (
+	"fmt"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+)
+
+// readChecks is what validating a Query or Scan without its table yields.
+type readChecks struct {
+	conds  map[string]keyCond // Query's key conditions, by attribute
+	filter *expr.Cond
+	paths  []expr.Path
+	count  bool
+}
+
+// checkReadConstraints runs the member checks, in the order DynamoDB
+// reports them for each operation.
+func checkReadConstraints(in *readInput, isQuery bool) error {
+	var c constraints
+	c.enum("select", in.Select, selectValues...)
+	c.name("indexName", in.IndexName)
+	if isQuery {
+		c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+		c.filterOperators("queryFilter", in.QueryFilter)
+		c.tableName("tableName", in.TableName)
+		c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+		c.listLength("attributesToGet", in.AttributesToGet, 1, 255)
+		c.atLeast("limit", in.Limit, 1)
+		c.filterOperators("keyConditions", in.KeyConditions)
+	} else {
+		c.atLeast("totalSegments", in.TotalSegments, 1)
+		c.atMost("totalSegments", in.TotalSegments, 1000000)
+		c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+		c.tableName("tableName", in.TableName)
+		c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
+		c.filterOperators("scanFilter", in.ScanFilter)
+		c.atLeast("segment", in.Segment, 0)
+		c.atMost("segment", in.Segment, 999999)
+		c.atLeast("limit", in.Limit, 1)
+		c.listLength("attributesToGet", in.AttributesToGet, 1, 255)
+	}
+	return c.err()
+}
+
+// checkRead validates everything a Query or Scan request says that does
+// not depend on the table.
+func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
+	if err := checkReadConstraints(in, isQuery); err != nil {
+		return nil, err
+	}
+	rc := &readChecks{}
+	legacyFilter := in.ScanFilter
+	filterName := "ScanFilter"
+	if isQuery {
+		legacyFilter, filterName = in.QueryFilter, "QueryFilter"
+	}
+	exprSet := map[string]bool{"ProjectionExpression": set(in.ProjectionExpression), "FilterExpression": set(in.FilterExpression)}
+	legacySet := map[string]bool{"AttributesToGet": in.AttributesToGet != nil, filterName: legacyFilter != nil}
+	if isQuery {
+		exprSet["KeyConditionExpression"] = set(in.KeyConditionExpression)
+		legacySet["KeyConditions"] = in.KeyConditions != nil && in.KeyConditionExpression != nil
+	}
+	if err := checkMixed(exprSet, legacySet); err != nil {
+		return nil, err
+	}
+	used := present("ProjectionExpression", set(in.ProjectionExpression), "FilterExpression", set(in.FilterExpression), "KeyConditionExpression", isQuery && set(in.KeyConditionExpression))
+	valueExprs := present("FilterExpression", set(in.FilterExpression), "KeyConditionExpression", isQuery && set(in.KeyConditionExpression))
+	all := []string{"FilterExpression"}
+	if isQuery {
+		all = []string{"KeyConditionExpression", "FilterExpression"}
+	}
+	params, err := exprParams(in.ExpressionAttributeNames, in.ExpressionAttributeValues, used, valueExprs, all)
+	if err != nil {
+		return nil, err
+	}
+	if isQuery {
+		rc.conds = map[string]keyCond{}
+		switch {
+		case in.KeyConditionExpression != nil:
+			c, err := parseCond("KeyConditionExpression", in.KeyConditionExpression, params)
+			if err != nil {
+				return nil, err
+			}
+			if err := keyConditionsFromExpr(c, rc.conds); err != nil {
+				return nil, err
+			}
+		case in.KeyConditions != nil:
+			for _, name := range attr.SortedKeys(in.KeyConditions) {
+				f := in.KeyConditions[name]
+				if _, err := legacyCondition(name, *f.ComparisonOperator, f.AttributeValueList); err != nil {
+					return nil, err
+				}
+				switch *f.ComparisonOperator {
+				case "EQ", "LT", "LE", "GT", "GE", "BETWEEN", "BEGINS_WITH":
+				default:
+					return nil, validation("Attempted conditional constraint is not an indexable operation")
+				}
+				rc.conds[name] = keyCond{op: *f.ComparisonOperator, vals: f.AttributeValueList}
+			}
+		default:
+			return nil, validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+		}
+	}
+	if in.FilterExpression != nil {
+		if rc.filter, err = parseCond("FilterExpression", in.FilterExpression, params); err != nil {
+			return nil, err
+		}
+	} else if legacyFilter != nil {
+		if rc.filter, err = filterConditions(legacyFilter, in.ConditionalOperator); err != nil {
+			return nil, err
+		}
+	} else if in.ConditionalOperator != nil {
+		return nil, validation("ConditionalOperator can only be used when Filter or Expected is present")
+	}
+	if in.ProjectionExpression != nil {
+		if rc.paths, err = parseProjection(in.ProjectionExpression, params); err != nil {
+			return nil, err
+		}
+	} else if in.AttributesToGet != nil {
+		for _, a := range in.AttributesToGet {
+			rc.paths = append(rc.paths, expr.NamePath(a))
+		}
+	}
+	if err := checkUnused(params); err != nil {
+		return nil, err
+	}
+	if in.Select != nil {
+		switch *in.Select {
+		case "COUNT":
+			if rc.paths != nil {
+				return nil, validation("Cannot specify the AttributesToGet when choosing to get only the Count")
+			}
+			rc.count = true
+		case "SPECIFIC_ATTRIBUTES":
+			if rc.paths == nil {
+				return nil, validation("1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' failed to satisfy constraint: Member must have AttributesToGet or ProjectionExpression when Select is SPECIFIC_ATTRIBUTES")
+			}
+		case "ALL_ATTRIBUTES":
+			if rc.paths != nil {
+				return nil, validation("Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")
+			}
+		case "ALL_PROJECTED_ATTRIBUTES":
+			if in.IndexName == nil {
+				return nil, validation("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported only for index queries")
+			}
+		}
+	}
+	if !isQuery && (in.Segment != nil || in.TotalSegments != nil) {
+		if in.Segment == nil || in.TotalSegments == nil {
+			return nil, validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		}
+		if *in.Segment >= *in.TotalSegments {
+			return nil, validation(fmt.Sprintf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments))
+		}
+	}
+	return rc, nil
+}
+
+// prepareRead validates a Query or Scan, then binds it to its table.
+func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
+	rc, err := checkRead(in, isQuery)
+	if err != nil {
+		return nil, err
+	}
+	t, m, err := s.lookup(in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity,
+		consistent: in.ConsistentRead != nil && *in.ConsistentRead, filter: rc.filter, paths: rc.paths, count: rc.count}
+	if in.IndexName != nil {
+		for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
+			for i := range group {
+				if group[i].IndexName == *in.IndexName && group[i].IndexStatus != "DELETING" {
+					p.index = &group[i]
+				}
+			}
+		}
+		if p.index == nil {
+			return nil, validation("The table does not have the specified index: " + *in.IndexName)
+		}
+		if p.index.IndexStatus == "CREATING" {
+			return nil, validation("Cannot read from backfilling global secondary index: " + *in.IndexName)
+		}
+		p.ihash, p.irng = keysOf(p.index.KeySchema, m.AttributeDefinitions)
+		if in.ConsistentRead != nil && *in.ConsistentRead && len(p.index.KeySchema) > 0 && isGSI(&m, p.index.IndexName) {
+			return nil, validation("Consistent reads are not supported on global secondary indexes")
+		}
+	}
+	if in.Limit != nil {
+		p.limit = *in.Limit
+	}
+	if in.ScanIndexForward != nil {
+		p.forward = *in.ScanIndexForward
+	}
+	if isQuery {
+		if p.key, err = buildKeyQuery(rc.conds, p.ihash, p.irng); err != nil {
+			return nil, err
+		}
+		if in.FilterExpression != nil {
+			if name := condKeyAttr(p.filter, p.ihash.Name, p.irng.Name); name != "" {
+				return nil, validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + name)
+			}
+		}
+	}
+	if in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.index != nil && p.index.Projection.ProjectionType != "ALL" && isGSI(&m, p.index.IndexName) {
+		return nil, validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + p.index.IndexName + " because its projection type is not ALL")
+	}
+	if in.ExclusiveStartKey != nil {
+		if err := p.checkStartKey(in.ExclusiveStartKey); err != nil {
+			return nil, err
+		}
+		p.startKey = in.ExclusiveStartKey
+	}
+	if !isQuery && in.TotalSegments != nil {
+		p.segment, p.segments = *in.Segment, *in.TotalSegments
+	}
+	return p, nil
+}
+
+func isGSI(m *tableMeta, name string) bool {
+	for _, g := range m.GSIs {
+		if g.IndexName == name {
+			return true
+		}
+	}
+	return false
+}
+
+// condKeyAttr returns a key attribute a filter refers to, or "".
+func condKeyAttr(c *expr.Cond, keys ...string) string {
+	for _, o := range c.Operands {
+		for _, p := range operandPaths(o) {
+			for _, k := range keys {
+				if k != "" && p[0].Name == k {
+					return k
+				}
+			}
+		}
+	}
+	for _, s := range c.Sub {
+		if k := condKeyAttr(s, keys...); k != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+func operandPaths(o *expr.Operand) []expr.Path {
+	if o.Kind == expr.OpPath {
+		return []expr.Path{o.Path}
+	}
+	var ps []expr.Path
+	for _, a := range o.Args {
+		ps = append(ps, operandPaths(a)...)
+	}
+	return ps
+}

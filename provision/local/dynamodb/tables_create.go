@@ -1,0 +1,353 @@
+package dynamodb
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+)
+
+var tableNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
+
+// validateTableName returns DynamoDB's message for a bad table name.
+func validateTableName(name *string, field string) error {
+	if name == nil {
+		return validation("1 validation error detected: Value null at '" + field + "' failed to satisfy constraint: Member must not be null")
+	}
+	var errs []string
+	if !tableNamePattern.MatchString(*name) {
+		errs = append(errs, "Value '"+*name+"' at '"+field+"' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+	}
+	if len(*name) < 3 {
+		errs = append(errs, "Value '"+*name+"' at '"+field+"' failed to satisfy constraint: Member must have length greater than or equal to 3")
+	}
+	if len(*name) > 255 {
+		errs = append(errs, "Value '"+*name+"' at '"+field+"' failed to satisfy constraint: Member must have length less than or equal to 255")
+	}
+	return validationErrors(errs)
+}
+
+// validationErrors formats Coral's "N validation errors detected" message.
+func validationErrors(errs []string) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return validation("1 validation error detected: " + errs[0])
+	}
+	return validation(strconv.Itoa(len(errs)) + " validation errors detected: " + strings.Join(errs, "; "))
+}
+
+type indexInput struct {
+	IndexName             *string            `json:"IndexName"`
+	KeySchema             []keySchemaElement `json:"KeySchema"`
+	Projection            *projection        `json:"Projection"`
+	ProvisionedThroughput *throughput        `json:"ProvisionedThroughput"`
+}
+
+type createTableInput struct {
+	TableName              *string               `json:"TableName"`
+	AttributeDefinitions   []attributeDefinition `json:"AttributeDefinitions"`
+	KeySchema              []keySchemaElement    `json:"KeySchema"`
+	BillingMode            *string               `json:"BillingMode"`
+	ProvisionedThroughput  *throughput           `json:"ProvisionedThroughput"`
+	GlobalSecondaryIndexes []indexInput          `json:"GlobalSecondaryIndexes"`
+	LocalSecondaryIndexes  []indexInput          `json:"LocalSecondaryIndexes"`
+	Tags                   []tag                 `json:"Tags"`
+	StreamSpecification    json.RawMessage       `json:"StreamSpecification"`
+	DeletionProtection     *bool                 `json:"DeletionProtectionEnabled"`
+}
+
+func validateKeySchema(ks []keySchemaElement, field string) error {
+	if ks == nil {
+		return validation("1 validation error detected: Value null at '" + field + "' failed to satisfy constraint: Member must not be null")
+	}
+	if len(ks) == 0 || len(ks) > 2 {
+		c := "greater than or equal to 1"
+		if len(ks) > 2 {
+			c = "less than or equal to 2"
+		}
+		return validation(fmt.Sprintf("1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: Member must have length %s", ks, field, c))
+	}
+	for i, k := range ks {
+		if k.KeyType != "HASH" && k.KeyType != "RANGE" {
+			return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s.%d.member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]", k.KeyType, field, i+1))
+		}
+		if k.AttributeName == "" || len(k.AttributeName) > 255 {
+			return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s.%d.member.attributeName' failed to satisfy constraint: Member must have length greater than or equal to 1", k.AttributeName, field, i+1))
+		}
+	}
+	if ks[0].KeyType != "HASH" {
+		return validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+	}
+	if len(ks) == 2 {
+		if ks[1].KeyType != "RANGE" {
+			return validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+		}
+		if ks[0].AttributeName == ks[1].AttributeName {
+			return validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+		}
+	}
+	return nil
+}
+
+func validateThroughput(tp *throughput, billing string, what string) (r, w int64, err error) {
+	if billing == "PAY_PER_REQUEST" {
+		if tp != nil && (tp.ReadCapacityUnits != nil && *tp.ReadCapacityUnits != 0 || tp.WriteCapacityUnits != nil && *tp.WriteCapacityUnits != 0) {
+			return 0, 0, validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+		}
+		return 0, 0, nil
+	}
+	if tp == nil || tp.ReadCapacityUnits == nil || tp.WriteCapacityUnits == nil {
+		if what != "" {
+			return 0, 0, validation("One or more parameter values were invalid: ProvisionedThroughput must be specified for index: " + what)
+		}
+		return 0, 0, validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+	}
+	if *tp.ReadCapacityUnits < 1 || *tp.WriteCapacityUnits < 1 {
+		return 0, 0, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1", min(*tp.ReadCapacityUnits, *tp.WriteCapacityUnits)))
+	}
+	return *tp.ReadCapacityUnits, *tp.WriteCapacityUnits, nil
+}
+
+func validateProjection(p *projection, index string) (projection, error) {
+	if p == nil || p.ProjectionType == "" {
+		return projection{}, validation("One or more parameter values were invalid: Unknown ProjectionType: null")
+	}
+	switch p.ProjectionType {
+	case "ALL", "KEYS_ONLY":
+		if len(p.NonKeyAttributes) > 0 {
+			return projection{}, validation("One or more parameter values were invalid: ProjectionType is " + p.ProjectionType + ", but NonKeyAttributes is specified")
+		}
+	case "INCLUDE":
+		if len(p.NonKeyAttributes) == 0 {
+			return projection{}, validation("One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+		}
+	default:
+		return projection{}, validation("1 validation error detected: Value '" + p.ProjectionType + "' at 'projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]")
+	}
+	return *p, nil
+}
+
+// buildIndexes validates index inputs against the attribute definitions.
+func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, billing string, used map[string]bool, defs map[string]string, seen map[string]bool) ([]indexMeta, error) {
+	var out []indexMeta
+	if in != nil && len(in) == 0 {
+		kind := "LocalSecondaryIndexes"
+		if global {
+			kind = "GlobalSecondaryIndexes"
+		}
+		return nil, validation("One or more parameter values were invalid: List of " + kind + " is empty")
+	}
+	for _, ix := range in {
+		if ix.IndexName == nil {
+			return nil, validation("1 validation error detected: Value null at 'indexName' failed to satisfy constraint: Member must not be null")
+		}
+		name := *ix.IndexName
+		if err := validateTableName(ix.IndexName, "indexName"); err != nil {
+			return nil, err
+		}
+		if seen[name] {
+			return nil, validation("One or more parameter values were invalid: Duplicate index name: " + name)
+		}
+		seen[name] = true
+		if err := validateKeySchema(ix.KeySchema, "keySchema"); err != nil {
+			return nil, err
+		}
+		var missing []string
+		for _, k := range ix.KeySchema {
+			used[k.AttributeName] = true
+			if _, ok := defs[k.AttributeName]; !ok {
+				missing = append(missing, k.AttributeName)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(attr.SortedKeys(defs), ", ") + "]")
+		}
+		if !global {
+			if tableRange == "" {
+				return nil, validation("One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex")
+			}
+			if len(ix.KeySchema) != 2 {
+				return nil, validation("One or more parameter values were invalid: Index KeySchema does not have a range key for index: " + name)
+			}
+			if ix.KeySchema[0].AttributeName != tableHash {
+				return nil, validation("One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: " + name + ". index hash key: " + ix.KeySchema[0].AttributeName + ", table hash key: " + tableHash)
+			}
+		}
+		p, err := validateProjection(ix.Projection, name)
+		if err != nil {
+			return nil, err
+		}
+		m := indexMeta{IndexName: name, KeySchema: ix.KeySchema, Projection: p}
+		if global {
+			m.IndexStatus = "ACTIVE"
+			r, w, err := validateThroughput(ix.ProvisionedThroughput, billing, name)
+			if err != nil {
+				return nil, err
+			}
+			m.Read, m.Write = r, w
+		}
+		out = append(out, m)
+	}
+	if !global && len(out) > 5 {
+		return nil, validation("One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5")
+	}
+	if global && len(out) > 20 {
+		return nil, validation("One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20")
+	}
+	return out, nil
+}
+
+func (s *Service) createTable(body []byte) (any, error) {
+	var in createTableInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkCreateTableMembers(&in); err != nil {
+		return nil, err
+	}
+	if err := validateKeySchema(in.KeySchema, "keySchema"); err != nil {
+		return nil, err
+	}
+	defs := map[string]string{}
+	for i, d := range in.AttributeDefinitions {
+		if d.AttributeType != "S" && d.AttributeType != "N" && d.AttributeType != "B" {
+			return nil, validation(fmt.Sprintf("1 validation error detected: Value '%s' at 'attributeDefinitions.%d.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]", d.AttributeType, i+1))
+		}
+		if _, dup := defs[d.AttributeName]; dup {
+			return nil, validation("Cannot have two attributes with the same name. Attribute name: " + d.AttributeName)
+		}
+		defs[d.AttributeName] = d.AttributeType
+	}
+	used := map[string]bool{}
+	var missing []string
+	for _, k := range in.KeySchema {
+		used[k.AttributeName] = true
+		if _, ok := defs[k.AttributeName]; !ok {
+			missing = append(missing, k.AttributeName)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(attr.SortedKeys(defs), ", ") + "]")
+	}
+	billing := "PROVISIONED"
+	if in.BillingMode != nil {
+		billing = *in.BillingMode
+		if billing != "PROVISIONED" && billing != "PAY_PER_REQUEST" {
+			return nil, validation("1 validation error detected: Value '" + billing + "' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
+		}
+	}
+	read, write, err := validateThroughput(in.ProvisionedThroughput, billing, "")
+	if err != nil {
+		return nil, err
+	}
+	tableRange := ""
+	if len(in.KeySchema) == 2 {
+		tableRange = in.KeySchema[1].AttributeName
+	}
+	seen := map[string]bool{}
+	lsis, err := buildIndexes(in.LocalSecondaryIndexes, false, in.KeySchema[0].AttributeName, tableRange, billing, used, defs, seen)
+	if err != nil {
+		return nil, err
+	}
+	gsis, err := buildIndexes(in.GlobalSecondaryIndexes, true, in.KeySchema[0].AttributeName, tableRange, billing, used, defs, seen)
+	if err != nil {
+		return nil, err
+	}
+	if len(used) != len(defs) {
+		return nil, validation("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	stream, err := parseStreamSpec(in.StreamSpecification, true)
+	if err != nil {
+		return nil, err
+	}
+	now := s.env.Now()
+	id := uuid.NewString()
+	m := tableMeta{
+		TableName:            *in.TableName,
+		TableID:              id,
+		TableArn:             s.tableArn(*in.TableName),
+		TableStatus:          "CREATING",
+		CreationDateTime:     float64(now.UnixMilli()) / 1000,
+		AttributeDefinitions: in.AttributeDefinitions,
+		KeySchema:            in.KeySchema,
+		BillingMode:          billing,
+		Read:                 read,
+		Write:                write,
+		GSIs:                 gsis,
+		LSIs:                 lsis,
+		Tags:                 mergeTags(nil, in.Tags),
+		TTLStatus:            "DISABLED",
+	}
+	if in.DeletionProtection != nil {
+		m.DeletionProtection = *in.DeletionProtection
+	}
+	if billing == "PAY_PER_REQUEST" {
+		m.LastBillingChange = m.CreationDateTime
+	}
+	for i := range m.GSIs {
+		m.GSIs[i].IndexStatus = "CREATING"
+	}
+	s.mu.Lock()
+	if _, exists := s.tables[m.TableName]; exists {
+		s.mu.Unlock()
+		return nil, inUse("Table already exists: " + m.TableName)
+	}
+	if s.env.EnforceLimits && len(s.tables) >= 2500 {
+		s.mu.Unlock()
+		return nil, &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: There is a limit of 2500 tables per subscriber"}
+	}
+	t := newTable(m)
+	err = s.env.DB.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(t.bucket); err != nil {
+			return err
+		}
+		if stream != nil && *stream.StreamEnabled {
+			if err := startStream(tx, &m, *stream.StreamViewType, now, s.env.CreateDelay); err != nil {
+				return err
+			}
+		}
+		return s.saveMeta(tx, &m)
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	t.meta = m
+	s.tables[m.TableName] = t
+	desc := s.describe(t)
+	gen := t.generation
+	s.mu.Unlock()
+	s.later(s.env.CreateDelay, func() { s.settleTable(m.TableName, gen) })
+	return map[string]any{"TableDescription": desc}, nil
+}
+
+// settleTable makes a table ACTIVE (and its indexes) unless it changed since.
+func (s *Service) settleTable(name string, gen int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tables[name]
+	if !ok || t.generation != gen || t.meta.TableStatus == "DELETING" {
+		return
+	}
+	m := t.meta
+	m.GSIs = slices.Clone(m.GSIs)
+	settle(&m)
+	if err := s.env.DB.Update(func(tx *bolt.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
+		s.log.Error("dynamodb: activate table", "table", name, "err", err)
+		return
+	}
+	t.meta = m
+	t.generation++
+}

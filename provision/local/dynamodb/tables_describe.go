@@ -1,0 +1,148 @@
+package dynamodb
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+)
+
+func (s *Service) tableArn(name string) string {
+	return "arn:aws:dynamodb:" + s.env.Region + ":" + s.env.AccountID + ":table/" + name
+}
+
+type tableNameInput struct {
+	TableName *string `json:"TableName"`
+}
+
+func (s *Service) describeTable(body []byte) (any, error) {
+	return s.readNamedTable(body, func(t *table) (any, error) {
+		return map[string]any{"Table": s.describe(t)}, nil
+	})
+}
+
+// readNamedTable serves a request that names one table (DescribeTable,
+// DescribeTimeToLive): it decodes and validates the name and calls read
+// with the table under the read lock.
+func (s *Service) readNamedTable(body []byte, read func(*table) (any, error)) (any, error) {
+	var in tableNameInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validateTableName(in.TableName, "tableName"); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tables[*in.TableName]
+	if !ok {
+		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
+	}
+	return read(t)
+}
+
+func throughputDesc(m tableMeta, r, w int64) map[string]any {
+	return map[string]any{"NumberOfDecreasesToday": 0, "ReadCapacityUnits": r, "WriteCapacityUnits": w}
+}
+
+// describe renders a TableDescription; the caller holds s.mu.
+func (s *Service) describe(t *table) map[string]any {
+	m := t.meta
+	d := map[string]any{
+		"TableName":                 m.TableName,
+		"TableId":                   m.TableID,
+		"TableArn":                  m.TableArn,
+		"TableStatus":               m.TableStatus,
+		"CreationDateTime":          m.CreationDateTime,
+		"AttributeDefinitions":      m.AttributeDefinitions,
+		"KeySchema":                 m.KeySchema,
+		"ProvisionedThroughput":     throughputDesc(m, m.Read, m.Write),
+		"ItemCount":                 t.itemCount.Load(),
+		"TableSizeBytes":            t.sizeBytes.Load(),
+		"DeletionProtectionEnabled": m.DeletionProtection,
+	}
+	if m.BillingMode == "PAY_PER_REQUEST" {
+		d["BillingModeSummary"] = map[string]any{"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": m.LastBillingChange}
+	} else if m.LastBillingChange != 0 {
+		d["BillingModeSummary"] = map[string]any{"BillingMode": "PROVISIONED"}
+	}
+	if len(m.StreamSpecification) > 0 {
+		d["StreamSpecification"] = m.StreamSpecification
+	}
+	if m.LatestStreamArn != "" {
+		d["LatestStreamArn"], d["LatestStreamLabel"] = m.LatestStreamArn, m.LatestStreamLabel
+	}
+	if len(m.GSIs) > 0 {
+		var gs []map[string]any
+		for _, g := range m.GSIs {
+			gs = append(gs, map[string]any{
+				"IndexName": g.IndexName, "KeySchema": g.KeySchema, "Projection": g.Projection,
+				"IndexStatus": g.IndexStatus, "ProvisionedThroughput": throughputDesc(m, g.Read, g.Write),
+				"IndexSizeBytes": t.sizeBytes.Load(), "ItemCount": t.itemCount.Load(),
+				"IndexArn": m.TableArn + "/index/" + g.IndexName,
+			})
+		}
+		d["GlobalSecondaryIndexes"] = gs
+	}
+	if len(m.LSIs) > 0 {
+		var ls []map[string]any
+		for _, l := range m.LSIs {
+			ls = append(ls, map[string]any{
+				"IndexName": l.IndexName, "KeySchema": l.KeySchema, "Projection": l.Projection,
+				"IndexSizeBytes": t.sizeBytes.Load(), "ItemCount": t.itemCount.Load(),
+				"IndexArn": m.TableArn + "/index/" + l.IndexName,
+			})
+		}
+		d["LocalSecondaryIndexes"] = ls
+	}
+	return d
+}
+
+type listTablesInput struct {
+	ExclusiveStartTableName *string `json:"ExclusiveStartTableName"`
+	Limit                   *int    `json:"Limit"`
+}
+
+func (s *Service) listTables(body []byte) (any, error) {
+	var in listTablesInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	limit := 100
+	if in.Limit != nil {
+		if *in.Limit < 1 || *in.Limit > 100 {
+			c := "greater than or equal to 1"
+			if *in.Limit > 100 {
+				c = "less than or equal to 100"
+			}
+			return nil, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value %s", *in.Limit, c))
+		}
+		limit = *in.Limit
+	}
+	if in.ExclusiveStartTableName != nil {
+		if err := validateTableName(in.ExclusiveStartTableName, "exclusiveStartTableName"); err != nil {
+			return nil, err
+		}
+	}
+	s.mu.RLock()
+	names := attr.SortedKeys(s.tables)
+	s.mu.RUnlock()
+	start := 0
+	if in.ExclusiveStartTableName != nil {
+		start = sort.SearchStrings(names, *in.ExclusiveStartTableName)
+		if start < len(names) && names[start] == *in.ExclusiveStartTableName {
+			start++
+		}
+	}
+	out := map[string]any{}
+	page := names[start:]
+	if len(page) > limit {
+		page = page[:limit]
+		out["LastEvaluatedTableName"] = page[len(page)-1]
+	}
+	if page == nil {
+		page = []string{}
+	}
+	out["TableNames"] = page
+	return out, nil
+}

@@ -1,0 +1,198 @@
+package dynamodb
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+type gsiUpdate struct {
+	Create *indexInput `json:"Create"`
+	Update *indexInput `json:"Update"`
+	Delete *indexInput `json:"Delete"`
+}
+
+type updateTableInput struct {
+	TableName                   *string               `json:"TableName"`
+	AttributeDefinitions        []attributeDefinition `json:"AttributeDefinitions"`
+	BillingMode                 *string               `json:"BillingMode"`
+	ProvisionedThroughput       *throughput           `json:"ProvisionedThroughput"`
+	GlobalSecondaryIndexUpdates []gsiUpdate           `json:"GlobalSecondaryIndexUpdates"`
+	StreamSpecification         json.RawMessage       `json:"StreamSpecification"`
+	DeletionProtection          *bool                 `json:"DeletionProtectionEnabled"`
+}
+
+func (s *Service) updateTable(body []byte) (any, error) {
+	var in updateTableInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkUpdateTableMembers(&in); err != nil {
+		return nil, err
+	}
+	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil {
+		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+	}
+	stream, err := parseStreamSpec(in.StreamSpecification, false)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	t, ok := s.tables[*in.TableName]
+	if !ok {
+		s.mu.Unlock()
+		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
+	}
+	if t.meta.TableStatus != "ACTIVE" {
+		s.mu.Unlock()
+		return nil, inUse("Attempt to change a resource which is still in use: Table is being " + strings.ToLower(t.meta.TableStatus[:len(t.meta.TableStatus)-3]) + "ed: " + *in.TableName)
+	}
+	m := t.meta
+	m.GSIs = slices.Clone(m.GSIs)
+	m.AttributeDefinitions = slices.Clone(m.AttributeDefinitions)
+	if err := checkStreamUpdate(stream, &m, &in); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	now := s.env.Now()
+	if err := applyTableUpdate(&m, &in, now); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	m.TableStatus = "UPDATING"
+	err = s.env.DB.Update(func(tx *bolt.Tx) error {
+		switch {
+		case stream != nil && *stream.StreamEnabled:
+			if err := startStream(tx, &m, *stream.StreamViewType, now, s.env.UpdateDelay); err != nil {
+				return err
+			}
+		case stream != nil:
+			if err := stopStream(tx, &m, now, s.env.UpdateDelay); err != nil {
+				return err
+			}
+		}
+		return s.saveMeta(tx, &m)
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	t.meta = m
+	t.generation++
+	gen := t.generation
+	desc := s.describe(t)
+	s.mu.Unlock()
+	s.later(s.env.UpdateDelay, func() { s.settleTable(m.TableName, gen) })
+	return map[string]any{"TableDescription": desc}, nil
+}
+
+func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
+	billing := m.BillingMode
+	if in.BillingMode != nil {
+		if *in.BillingMode != "PROVISIONED" && *in.BillingMode != "PAY_PER_REQUEST" {
+			return validation("1 validation error detected: Value '" + *in.BillingMode + "' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
+		}
+		if *in.BillingMode != billing {
+			m.LastBillingChange = float64(now.UnixMilli()) / 1000
+		}
+		billing = *in.BillingMode
+	}
+	if in.ProvisionedThroughput != nil || (in.BillingMode != nil && billing != m.BillingMode) {
+		tp := in.ProvisionedThroughput
+		if billing == "PROVISIONED" && tp == nil {
+			return validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+		}
+		r, w, err := validateThroughput(tp, billing, "")
+		if err != nil {
+			return err
+		}
+		if billing == "PROVISIONED" && r == m.Read && w == m.Write && m.BillingMode == billing && len(in.GlobalSecondaryIndexUpdates) == 0 {
+			return validation(fmt.Sprintf("The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: %d. Requested ReadCapacityUnits: %d. Current WriteCapacityUnits provisioned for the table: %d. Requested WriteCapacityUnits: %d. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.", m.Read, r, m.Write, w))
+		}
+		m.Read, m.Write = r, w
+		if billing == "PAY_PER_REQUEST" {
+			for i := range m.GSIs {
+				m.GSIs[i].Read, m.GSIs[i].Write = 0, 0
+			}
+		}
+	}
+	m.BillingMode = billing
+	if in.DeletionProtection != nil {
+		m.DeletionProtection = *in.DeletionProtection
+	}
+	defs := map[string]string{}
+	for _, d := range m.AttributeDefinitions {
+		defs[d.AttributeName] = d.AttributeType
+	}
+	for _, d := range in.AttributeDefinitions {
+		if old, ok := defs[d.AttributeName]; ok && old != d.AttributeType {
+			return validation("One or more parameter values were invalid: Cannot change the type of attribute " + d.AttributeName)
+		}
+		if _, ok := defs[d.AttributeName]; !ok {
+			defs[d.AttributeName] = d.AttributeType
+			m.AttributeDefinitions = append(m.AttributeDefinitions, d)
+		}
+	}
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		switch {
+		case u.Create != nil:
+			seen := map[string]bool{}
+			for _, g := range m.GSIs {
+				seen[g.IndexName] = true
+			}
+			for _, l := range m.LSIs {
+				seen[l.IndexName] = true
+			}
+			if u.Create.IndexName != nil && seen[*u.Create.IndexName] {
+				return validation("One or more parameter values were invalid: Index with name: " + *u.Create.IndexName + " already exists")
+			}
+			gs, err := buildIndexes([]indexInput{*u.Create}, true, "", "", billing, map[string]bool{}, defs, seen)
+			if err != nil {
+				return err
+			}
+			gs[0].IndexStatus = "CREATING"
+			m.GSIs = append(m.GSIs, gs[0])
+		case u.Delete != nil:
+			i := indexOf(m.GSIs, u.Delete.IndexName)
+			if i < 0 {
+				return notFound("Requested resource not found: Index: " + deref(u.Delete.IndexName) + " not found")
+			}
+			m.GSIs[i].IndexStatus = "DELETING"
+		case u.Update != nil:
+			i := indexOf(m.GSIs, u.Update.IndexName)
+			if i < 0 {
+				return notFound("Requested resource not found: Index: " + deref(u.Update.IndexName) + " not found")
+			}
+			r, w, err := validateThroughput(u.Update.ProvisionedThroughput, billing, *u.Update.IndexName)
+			if err != nil {
+				return err
+			}
+			m.GSIs[i].Read, m.GSIs[i].Write = r, w
+			m.GSIs[i].IndexStatus = "UPDATING"
+		}
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return *s
+}
+
+func indexOf(ix []indexMeta, name *string) int {
+	if name == nil {
+		return -1
+	}
+	for i, g := range ix {
+		if g.IndexName == *name {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,110 @@
+package local
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/spk-cli/spk/internal/version"
+)
+
+// Paths the endpoint answers to GET and HEAD besides the AWS APIs. None
+// needs a signature, even on an endpoint with keys (LocalStack's health
+// does not either, and probes carry no credentials); none reveals a key.
+const (
+	HealthPath           = "/_spk/health"
+	LocalStackHealthPath = "/_localstack/health"
+	MetricsPath          = "/metrics"
+)
+
+// Health is what GET /_spk/health answers.
+type Health struct {
+	// Services maps each service's name to "running".
+	Services map[string]string `json:"services"`
+	// Version is spk's version.
+	Version string `json:"version"`
+	// UptimeSeconds is how long the endpoint has been serving.
+	UptimeSeconds float64 `json:"uptime_seconds"`
+	// Storage is "durable" or "memory".
+	Storage string `json:"storage"`
+	// DataDir is the store's directory; empty (and left out) in memory.
+	DataDir string `json:"data_dir,omitempty"`
+}
+
+// localStackHealth is GET /_localstack/health in LocalStack's shape, for
+// tools that probe LocalStack: the running services under LocalStack's
+// names for them, an edition and a version.
+type localStackHealth struct {
+	Services map[string]string `json:"services"`
+	Edition  string            `json:"edition"`
+	Version  string            `json:"version"`
+}
+
+// rootText is the answer to GET /: AWS API requests are POSTs, so a
+// browser or curl pointed at the endpoint learns where to look instead
+// of getting an error.
+const rootText = "spk local: Kinesis, DynamoDB and DynamoDB Streams. AWS API requests are POSTs to /; health: GET " + HealthPath + "; metrics: GET " + MetricsPath + "\n"
+
+// serveInfo answers GET and HEAD for the endpoint's own paths, and
+// reports whether it did. GET / with an X-Amz-Target is an API request
+// with the wrong method, and is left to be refused as one.
+func (s *Server) serveInfo(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	switch r.URL.Path {
+	case HealthPath:
+		writeJSON(w, s.Health())
+	case LocalStackHealthPath:
+		writeJSON(w, localStackHealth{Services: s.running(), Edition: "spk", Version: version.Get().Version})
+	case MetricsPath:
+		s.metrics.handler.ServeHTTP(w, r)
+	case "/":
+		if r.Header.Get("X-Amz-Target") != "" || hasAuth(r) {
+			return false
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(rootText)))
+		io.WriteString(w, rootText)
+	default:
+		return false
+	}
+	return true
+}
+
+// Health reports the endpoint's state, as GET /_spk/health does.
+func (s *Server) Health() Health {
+	h := Health{
+		Services:      s.running(),
+		Version:       version.Get().Version,
+		UptimeSeconds: time.Since(s.started).Seconds(),
+		Storage:       "durable",
+		DataDir:       s.opts.DataDir,
+	}
+	if s.opts.InMemory {
+		h.Storage, h.DataDir = "memory", ""
+	}
+	return h
+}
+
+// running names every service the endpoint serves. A service that is
+// registered is serving: there is no state in between.
+func (s *Server) running() map[string]string {
+	out := make(map[string]string, len(s.services))
+	for _, h := range s.services {
+		out[h.Name()] = "running"
+	}
+	return out
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v)
+	b = append(b, '\n')
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Cache-Control", "no-store")
+	w.Write(b)
+}
