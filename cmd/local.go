@@ -161,7 +161,9 @@ Point the AWS CLI or an SDK at it:
   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s
   aws kinesis list-streams
   aws dynamodb list-tables
-or add --endpoint-url %s to a single aws command.
+or add --endpoint-url %s to a single aws command. The AWS CLI v2 before
+2.13 and v1 before 1.29 ignore AWS_ENDPOINT_URL: spk aws kinesis list-streams
+works with any of them, and spk env prints these exports for your shell.
 Health: %s%s  Metrics: %s%s (no credentials needed)
 
 Press Ctrl-C to stop.

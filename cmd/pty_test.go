@@ -17,7 +17,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/spk-cli/spk/provision/local"
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 var ansiRE = regexp.MustCompile(`\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78]`)
@@ -133,7 +133,7 @@ func TestUpDashboardInAPseudoTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	rows, err := aggregate.Read(context.Background(), dynamoClient(srv.URL()), aggregate.Query{Table: "my-table", Consistent: true})
+	rows, err := results.Read(context.Background(), dynamoClient(srv.URL()), results.Query{Table: "my-table", Consistent: true})
 	if err != nil {
 		t.Fatal(err)
 	}

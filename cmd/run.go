@@ -11,9 +11,9 @@ import (
 	"github.com/spk-cli/spk/cmd/tui"
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision"
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -262,7 +262,7 @@ func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clien
 		defer stopFeeds()
 		d.Follow(feeds, tui.Feeds{
 			Consumer:  consumer.Metrics().Subscribe(feeds, time.Second),
-			Aggregate: aggregate.Poll(feeds, clients.DynamoDB, aggregate.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
+			Aggregate: results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
 		})
 		on(tasks.Event{Step: tasks.StepRun, Name: name, State: tasks.Running, At: time.Now()})
 		err := consumer.Run(work)

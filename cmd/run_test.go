@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 // TestGenerateThenRunCountsExactly is steps 5, 7 and 8 as a user types them:
@@ -33,7 +33,7 @@ func TestGenerateThenRunCountsExactly(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run: code %d\n%s", r.code, r.stderr)
 	}
-	rows, err := aggregate.Read(context.Background(), dynamoClient(srv.URL()), aggregate.Query{Table: "my-table", Consistent: true})
+	rows, err := results.Read(context.Background(), dynamoClient(srv.URL()), results.Query{Table: "my-table", Consistent: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestGenerateThenRunCountsExactly(t *testing.T) {
 	if r = run(t, env, "run", "--until-caught-up"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	rows, _ = aggregate.Read(context.Background(), dynamoClient(srv.URL()), aggregate.Query{Table: "my-table", Consistent: true})
+	rows, _ = results.Read(context.Background(), dynamoClient(srv.URL()), results.Query{Table: "my-table", Consistent: true})
 	var again int64
 	for _, row := range rows {
 		again += row.Count
@@ -110,7 +110,7 @@ func TestRunAndUpWithFanOut(t *testing.T) {
 		t.Fatalf("run: code %d\n%s", r.code, r.stderr)
 	}
 	total := func() int64 {
-		rows, err := aggregate.Read(context.Background(), dynamoClient(srv.URL()), aggregate.Query{Table: "my-table", Consistent: true})
+		rows, err := results.Read(context.Background(), dynamoClient(srv.URL()), results.Query{Table: "my-table", Consistent: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spk-cli/spk/cmd/tui"
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 )
 
@@ -84,14 +84,14 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		return usagef("use --output table, json or csv", "show: %v", err)
 	}
 	now := time.Now()
-	q := aggregate.Query{Types: opts.types, Limit: opts.limit}
+	q := results.Query{Types: opts.types, Limit: opts.limit}
 	if opts.since != "" {
-		if q.Since, err = aggregate.ParseBound(opts.since, now); err != nil {
+		if q.Since, err = results.ParseBound(opts.since, now); err != nil {
 			return usagef("e.g. --since 15m or --since 2015-06-05T12:54", "show: --since: %v", err)
 		}
 	}
 	if opts.until != "" {
-		if q.Until, err = aggregate.ParseBound(opts.until, now); err != nil {
+		if q.Until, err = results.ParseBound(opts.until, now); err != nil {
 			return usagef("e.g. --until 5m or --until 2015-06-05T13:00", "show: --until: %v", err)
 		}
 	}
@@ -126,8 +126,8 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 	if err := checkShowTable(ctx, clients.DynamoDB, q.Table, nil); err != nil {
 		return err
 	}
-	read := func(ctx context.Context) ([]aggregate.Row, error) {
-		rows, err := aggregate.Read(ctx, clients.DynamoDB, q)
+	read := func(ctx context.Context) ([]results.Row, error) {
+		rows, err := results.Read(ctx, clients.DynamoDB, q)
 		if err != nil {
 			return nil, withHintIfMissing(fmt.Errorf("show: %w", err), cfg.Table.Name)
 		}
@@ -179,7 +179,7 @@ func withHintIfMissing(err error, table string) error {
 }
 
 // showView prints a view's rows, as runShow prints the tutorial's.
-func showView(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptions, v *view.View, q aggregate.Query, format tui.Format) error {
+func showView(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptions, v *view.View, q results.Query, format tui.Format) error {
 	cfg, clients, err := f.connect(c)
 	if err != nil {
 		return err
@@ -188,8 +188,8 @@ func showView(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptio
 	if err := checkShowTable(ctx, clients.DynamoDB, q.Table, v); err != nil {
 		return err
 	}
-	read := func(ctx context.Context) ([]aggregate.ViewRow, error) {
-		rows, err := aggregate.ReadView(ctx, clients.DynamoDB, v, q)
+	read := func(ctx context.Context) ([]results.ViewRow, error) {
+		rows, err := results.ReadView(ctx, clients.DynamoDB, v, q)
 		if err != nil {
 			return nil, withViewHint(fmt.Errorf("show: %w", err), v, q.Table)
 		}

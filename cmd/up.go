@@ -20,9 +20,9 @@ import (
 	"github.com/spk-cli/spk/examples"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/generate"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -229,7 +229,7 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 		Title: "spk up", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name, Target: clients.Target.String(),
 		Generator: up.Producer(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled()),
 	}
-	var viewQueries []aggregate.ViewQuery
+	var viewQueries []results.ViewQuery
 	if len(opts.views) > 0 {
 		dopts.Views = opts.views
 		dopts.ViewTables = map[string]string{}
@@ -238,7 +238,7 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 			t := v.Table(cfg.Table.Name)
 			dopts.ViewTables[v.Name()] = t
 			dopts.ViewOptions[v.Name()] = tui.ViewOptions{MinCount: opts.ex.MinCount[v.Name()]}
-			viewQueries = append(viewQueries, aggregate.ViewQuery{View: v, Query: aggregate.Query{Table: t, Recent: 15 * time.Minute}})
+			viewQueries = append(viewQueries, results.ViewQuery{View: v, Query: results.Query{Table: t, Recent: 15 * time.Minute}})
 		}
 	}
 	d := tui.NewDashboard(dopts)
@@ -253,10 +253,10 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 		fs := tui.Feeds{
 			Producer:  up.Producer().Subscribe(feeds, time.Second),
 			Consumer:  up.Metrics().Subscribe(feeds, time.Second),
-			Aggregate: aggregate.Poll(feeds, clients.DynamoDB, aggregate.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
+			Aggregate: results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
 		}
 		if len(viewQueries) > 0 {
-			fs.Views = aggregate.PollViews(feeds, clients.DynamoDB, viewQueries, 2*time.Second)
+			fs.Views = results.PollViews(feeds, clients.DynamoDB, viewQueries, 2*time.Second)
 		}
 		d.Follow(feeds, fs)
 		sum, err := up.RunWithEvents(work, d.Step)
@@ -292,7 +292,7 @@ func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *pr
 	status.Follow(feeds, tui.Feeds{
 		Producer:  up.Producer().Subscribe(feeds, time.Second),
 		Consumer:  up.Metrics().Subscribe(feeds, time.Second),
-		Aggregate: aggregate.Poll(feeds, clients.DynamoDB, aggregate.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
+		Aggregate: results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
 	})
 	statusDone := make(chan struct{})
 	statusStarted := false
@@ -397,7 +397,7 @@ func writeViews(f *Factory, cfg *config.Loaded, clients *provision.Clients, view
 	defer cancel()
 	for _, v := range views {
 		table := v.Table(cfg.Table.Name)
-		rows, err := aggregate.ReadView(ctx, clients.DynamoDB, v, aggregate.Query{Table: table, Buckets: 1, Consistent: true})
+		rows, err := results.ReadView(ctx, clients.DynamoDB, v, results.Query{Table: table, Buckets: 1, Consistent: true})
 		fmt.Fprintf(f.IO.ErrOut, "\n%s, the newest window (%s):\n", v.Name(), showViewCmd(v, ex))
 		if err != nil {
 			fmt.Fprintf(f.IO.ErrOut, "  %v\n", err)

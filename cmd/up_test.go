@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 // TestUpNonTTYJSON runs spk up without a terminal: it starts the embedded
@@ -77,7 +77,7 @@ func TestUpPlainUsesARunningEndpoint(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	rows, err := aggregate.Read(context.Background(), dynamoClient(srv.URL()), aggregate.Query{Table: "counts", Consistent: true})
+	rows, err := results.Read(context.Background(), dynamoClient(srv.URL()), results.Query{Table: "counts", Consistent: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,10 @@ import (
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 )
 
@@ -54,7 +54,7 @@ type UpSummary struct {
 	CaughtUp bool   `json:"caught_up"`
 	Endpoint string `json:"endpoint"`
 	// Table is the aggregate table as read at the end.
-	Table []aggregate.Row `json:"-"`
+	Table []results.Row `json:"-"`
 	// TableWritten is false when the run's views all write tables of
 	// their own, so the aggregate table above was not written.
 	TableWritten bool `json:"table_written"`
@@ -284,7 +284,7 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 
 	readCtx, cancelRead := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancelRead()
-	rows, err := aggregate.Read(readCtx, o.Clients.DynamoDB, aggregate.Query{Table: o.Table.Name, Consistent: true})
+	rows, err := results.Read(readCtx, o.Clients.DynamoDB, results.Query{Table: o.Table.Name, Consistent: true})
 	if err != nil {
 		sum.TableError = errtext.Concise(err)
 		u.emit(StepShow, nameShow, Failed, "", err)
@@ -304,7 +304,7 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 		if table == o.Table.Name {
 			continue
 		}
-		vrows, err := aggregate.ReadView(readCtx, o.Clients.DynamoDB, v, aggregate.Query{Table: table, Consistent: true})
+		vrows, err := results.ReadView(readCtx, o.Clients.DynamoDB, v, results.Query{Table: table, Consistent: true})
 		if err != nil {
 			sum.TableError = errtext.Concise(err)
 			u.emit(StepShow, nameShow, Failed, "", err)

@@ -14,9 +14,9 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -58,7 +58,7 @@ type DashboardOptions struct {
 	Inline bool
 	// Views, when set, are what the table panel shows, one at a time: v
 	// switches to the next. A view named default is drawn as the tutorial's
-	// counts; the others from Views reads (aggregate.PollViews), one column
+	// counts; the others from Views reads (results.PollViews), one column
 	// per group field and per metric. Empty: the tutorial's counts alone.
 	Views []*view.View
 	// ViewTables names each view's table in its panel's title, by view name.
@@ -114,14 +114,14 @@ func (d *Dashboard) Producer(s generate.Snapshot) { d.feed.push(s) }
 func (d *Dashboard) Consumer(s metrics.Snapshot) { d.feed.push(s) }
 
 // Rows shows the aggregate table's rows, replacing the previous ones.
-func (d *Dashboard) Rows(rows []aggregate.Row) { d.feed.push(rows) }
+func (d *Dashboard) Rows(rows []results.Row) { d.feed.push(rows) }
 
-// Table shows one read of the aggregate table (from aggregate.Poll): its rows,
+// Table shows one read of the aggregate table (from results.Poll): its rows,
 // or its error over the rows last read.
-func (d *Dashboard) Table(r aggregate.Result) { d.feed.push(r) }
+func (d *Dashboard) Table(r results.Result) { d.feed.push(r) }
 
-// Views shows one read of the views' tables (from aggregate.PollViews).
-func (d *Dashboard) Views(r aggregate.ViewsResult) { d.feed.push(r) }
+// Views shows one read of the views' tables (from results.PollViews).
+func (d *Dashboard) Views(r results.ViewsResult) { d.feed.push(r) }
 
 // GiveUpAfter lets the view end without waiting for Finish when the user
 // quit while the endpoint does not answer: after d, Run returns
@@ -137,8 +137,8 @@ type Feeds struct {
 	Steps     <-chan tasks.Event
 	Producer  <-chan generate.Snapshot
 	Consumer  <-chan metrics.Snapshot
-	Aggregate <-chan aggregate.Result
-	Views     <-chan aggregate.ViewsResult
+	Aggregate <-chan results.Result
+	Views     <-chan results.ViewsResult
 }
 
 // Follow forwards everything the channels deliver until they close or ctx
@@ -170,8 +170,8 @@ func forward[T any](ctx context.Context, ch <-chan T, to func(T)) {
 
 // Model is the dashboard's bubbletea model, for tests and for callers that
 // run their own tea.Program. Messages it takes: tasks.Event,
-// generate.Snapshot, metrics.Snapshot, []aggregate.Row, aggregate.Result,
-// aggregate.ViewsResult and Summary, besides keys and window sizes.
+// generate.Snapshot, metrics.Snapshot, []results.Row, results.Result,
+// results.ViewsResult and Summary, besides keys and window sizes.
 func (d *Dashboard) Model() tea.Model { return d.model }
 
 // Run shows the dashboard on out, reading keys from in, until Finish was
@@ -237,16 +237,16 @@ type dashboard struct {
 	prodRates []float64
 	cons      *metrics.Snapshot
 	consRates []float64
-	rows      []aggregate.Row
+	rows      []results.Row
 	fromTable bool  // rows came from the table rather than the consumer's recent writes
 	tableErr  error // the last table read's error, cleared by a good read
 
-	panel    int                            // the view shown, an index in opts.Views
-	viewRows map[string][]aggregate.ViewRow // by view name, from the last good read
-	viewErr  map[string]error               // by view name, the last read's error
-	viewRead bool                           // a read of the views arrived
-	endpoint outage                         // whether the table reads reach the endpoint
-	idle     bool                           // the spinner stopped ticking while the endpoint is down
+	panel    int                          // the view shown, an index in opts.Views
+	viewRows map[string][]results.ViewRow // by view name, from the last good read
+	viewErr  map[string]error             // by view name, the last read's error
+	viewRead bool                         // a read of the views arrived
+	endpoint outage                       // whether the table reads reach the endpoint
+	idle     bool                         // the spinner stopped ticking while the endpoint is down
 
 	giveUp time.Duration // see GiveUpAfter; zero: wait for Finish
 	gaveUp bool
@@ -271,7 +271,7 @@ func newDashboardModel(opts DashboardOptions, f *feed, st styles) *dashboard {
 		height: 24,
 		steps:  newStepList(),
 
-		viewRows: map[string][]aggregate.ViewRow{},
+		viewRows: map[string][]results.ViewRow{},
 		viewErr:  map[string]error{},
 	}
 	m.restyle()
@@ -392,16 +392,16 @@ func (m *dashboard) apply(msg tea.Msg) tea.Cmd {
 	case metrics.Snapshot:
 		m.cons = &msg
 		m.consRates = appendCapped(m.consRates, msg.RecordsPerSec)
-	case []aggregate.Row:
+	case []results.Row:
 		m.rows, m.fromTable, m.tableErr = msg, true, nil
-	case aggregate.Result:
+	case results.Result:
 		if msg.Err != nil {
 			m.tableErr = msg.Err
 		} else {
 			m.rows, m.fromTable, m.tableErr = msg.Rows, true, nil
 		}
 		return m.endpointRead(msg.At, msg.Err == nil, msg.Err)
-	case aggregate.ViewsResult:
+	case results.ViewsResult:
 		m.viewRead = true
 		ok := false
 		var errs []error

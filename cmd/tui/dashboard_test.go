@@ -12,9 +12,9 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -184,8 +184,8 @@ func TestUpdateSnapshots(t *testing.T) {
 
 	// A failed table read keeps the rows and says why.
 	rows := tableRows()
-	m.Update(aggregate.Result{Rows: rows})
-	m.Update(aggregate.Result{Err: errors.New("read aggregate table my-table: connection refused")})
+	m.Update(results.Result{Rows: rows})
+	m.Update(results.Result{Err: errors.New("read aggregate table my-table: connection refused")})
 	if len(m.rows) != len(rows) || m.tableErr == nil {
 		t.Fatalf("after a failed read: %d rows, error %v; want the %d rows kept and the error", len(m.rows), m.tableErr, len(rows))
 	}
@@ -471,12 +471,12 @@ func TestDashboardFollow(t *testing.T) {
 	steps := make(chan tasks.Event)
 	prod := make(chan generate.Snapshot)
 	cons := make(chan metrics.Snapshot)
-	table := make(chan aggregate.Result)
+	table := make(chan results.Result)
 	d.Follow(ctx, Feeds{Steps: steps, Producer: prod, Consumer: cons, Aggregate: table})
 	steps <- upEvents()[0]
 	prod <- producerSnaps()[9]
 	cons <- consumerSnaps()[9]
-	table <- aggregate.Result{Rows: tableRows()}
+	table <- results.Result{Rows: tableRows()}
 	close(steps)
 	m := d.model
 	waitFor(t, "four forwarded messages", func() bool {

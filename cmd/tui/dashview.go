@@ -9,8 +9,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spk-cli/spk/internal/errtext"
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/bucket"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 )
 
@@ -387,7 +387,7 @@ type grid struct {
 	top     int64
 }
 
-func newGrid(rows []aggregate.Row, maxBuckets int) grid {
+func newGrid(rows []results.Row, maxBuckets int) grid {
 	g := grid{cells: map[[2]string]int64{}, totals: map[string]int64{}}
 	seen := map[string]bool{}
 	for _, r := range rows {
@@ -425,16 +425,16 @@ func newGrid(rows []aggregate.Row, maxBuckets int) grid {
 
 // countRows are the rows the counts table shows: the table's, or until it
 // was read, the consumer's own latest writes.
-func (m *dashboard) countRows() []aggregate.Row {
+func (m *dashboard) countRows() []results.Row {
 	if m.fromTable {
 		return m.rows
 	}
 	if m.cons == nil {
 		return nil
 	}
-	rows := make([]aggregate.Row, 0, len(m.cons.RecentBuckets))
+	rows := make([]results.Row, 0, len(m.cons.RecentBuckets))
 	for _, b := range m.cons.RecentBuckets {
-		rows = append(rows, aggregate.Row{BucketStart: b.Start, EventType: b.Group, Count: b.Count, UpdatedAt: b.UpdatedAt})
+		rows = append(rows, results.Row{BucketStart: b.Start, EventType: b.Group, Count: b.Count, UpdatedAt: b.UpdatedAt})
 	}
 	return rows
 }
@@ -781,8 +781,8 @@ func (m *dashboard) viewLines(w, n int, v *view.View) []string {
 }
 
 // relabel gives rows of a multi-field group a readable EventType for the grid.
-func relabel(rows []aggregate.ViewRow) []aggregate.ViewRow {
-	out := make([]aggregate.ViewRow, len(rows))
+func relabel(rows []results.ViewRow) []results.ViewRow {
+	out := make([]results.ViewRow, len(rows))
 	for i, r := range rows {
 		r.Key = groupLabel(r)
 		out[i] = r

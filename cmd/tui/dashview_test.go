@@ -9,15 +9,15 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 )
 
 // weblogResult is one read of the weblog example's tables.
-func weblogResult(t *testing.T) aggregate.ViewsResult {
-	var r aggregate.ViewsResult
+func weblogResult(t *testing.T) results.ViewsResult {
+	var r results.ViewsResult
 	for _, v := range weblogViews(t) {
-		r.Views = append(r.Views, aggregate.ViewResult{View: v.Name(), Rows: viewRows(t, v, weblogLines())})
+		r.Views = append(r.Views, results.ViewResult{View: v.Name(), Rows: viewRows(t, v, weblogLines())})
 	}
 	return r
 }
@@ -68,7 +68,7 @@ func TestDashboardViewReadError(t *testing.T) {
 	feedUp(tm)
 	tm.Send(weblogResult(t))
 	res := weblogResult(t)
-	res.Views[0] = aggregate.ViewResult{View: "weblog-status", Err: fmt.Errorf("read view weblog-status from table my-table-weblog-status: ResourceNotFoundException: Requested resource not found")}
+	res.Views[0] = results.ViewResult{View: "weblog-status", Err: fmt.Errorf("read view weblog-status from table my-table-weblog-status: ResourceNotFoundException: Requested resource not found")}
 	tm.Send(res)
 	out := finalView(t, tm)
 	for _, want := range []string{"table read failed: read view weblog-status", "200", "304"} {

@@ -6,9 +6,9 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 // feed queues messages for a view from any goroutine. Senders never block,
@@ -34,7 +34,7 @@ type feedMsg []tea.Msg
 // task event and the summary must arrive.
 func coalesced(m tea.Msg) bool {
 	switch m.(type) {
-	case generate.Snapshot, metrics.Snapshot, []aggregate.Row, aggregate.Result, aggregate.ViewsResult:
+	case generate.Snapshot, metrics.Snapshot, []results.Row, results.Result, results.ViewsResult:
 		return true
 	}
 	return false

@@ -7,9 +7,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -108,20 +108,20 @@ func consumerSnaps() []metrics.Snapshot {
 }
 
 // tableRows are three minutes of counts, the last one still filling.
-func tableRows() []aggregate.Row {
+func tableRows() []results.Row {
 	counts := map[string][]int64{
 		"2015-06-05T12:52:00.000": {1230, 1187, 1202, 1215, 1166},
 		"2015-06-05T12:53:00.000": {1198, 1240, 1181, 1209, 1172},
 		"2015-06-05T12:54:00.000": {512, 498, 530, 471, 505},
 	}
-	var rows []aggregate.Row
+	var rows []results.Row
 	for b, cs := range counts {
 		for i, t := range []string{"Red", "Orange", "Yellow", "Green", "Blue"} {
-			rows = append(rows, aggregate.Row{BucketStart: b, EventType: t, Count: cs[i],
+			rows = append(rows, results.Row{BucketStart: b, EventType: t, Count: cs[i],
 				CreatedAt: b[:19] + ".120Z", UpdatedAt: b[:17] + "59.870Z"})
 		}
 	}
-	aggregate.Sort(rows)
+	results.Sort(rows)
 	return rows
 }
 

@@ -18,9 +18,9 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/spk-cli/spk/internal/termsafe"
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -38,15 +38,15 @@ const hostileShown = `\x1b[2J\x1b[31mEVIL\x1b]0;pwned\a`
 var hostileTypes = []string{hostileType, "Gr\u202eneer", "C1\u009b2J", "bad\xff"}
 
 // hostileRows are the fixture's newest minute plus one row per hostile type.
-func hostileRows() []aggregate.Row {
-	var rows []aggregate.Row
+func hostileRows() []results.Row {
+	var rows []results.Row
 	for _, r := range tableRows() {
 		if r.BucketStart == "2015-06-05T12:54:00.000" {
 			rows = append(rows, r)
 		}
 	}
 	for i, typ := range hostileTypes {
-		rows = append(rows, aggregate.Row{BucketStart: "2015-06-05T12:54:00.000", EventType: typ, Count: int64(100 * (i + 1)),
+		rows = append(rows, results.Row{BucketStart: "2015-06-05T12:54:00.000", EventType: typ, Count: int64(100 * (i + 1)),
 			CreatedAt: "2015-06-05T12:54:00.120Z", UpdatedAt: "2015-06-05T12:54:59.870Z"})
 	}
 	return rows
@@ -135,12 +135,12 @@ func TestShowHostileColours(t *testing.T) {
 // values exactly as stored.
 func TestShowHostileExact(t *testing.T) {
 	want := hostileRows()
-	aggregate.Sort(want)
+	results.Sort(want)
 	var j bytes.Buffer
 	if err := WriteJSON(&j, want); err != nil {
 		t.Fatal(err)
 	}
-	var got []aggregate.Row
+	var got []results.Row
 	if err := json.Unmarshal(j.Bytes(), &got); err != nil {
 		t.Fatalf("json output does not parse: %v", err)
 	}
@@ -175,14 +175,14 @@ func TestShowHostileExact(t *testing.T) {
 }
 
 // hostileView is a view whose group values and top list hold hostile text.
-func hostileView(t *testing.T) (*view.View, []aggregate.ViewRow) {
+func hostileView(t *testing.T) (*view.View, []results.ViewRow) {
 	t.Helper()
 	v, err := view.Compile(view.Definition{Name: "hostile", GroupBy: []string{"type"}, Window: view.Window{Size: time.Minute},
 		Metrics: []string{"count", "top:path:3"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []aggregate.ViewRow
+	var rows []results.ViewRow
 	for i, typ := range append([]string{"Green"}, hostileTypes[:3]...) {
 		acc := v.NewAcc()
 		for n := range i + 2 {
@@ -198,7 +198,7 @@ func hostileView(t *testing.T) (*view.View, []aggregate.ViewRow) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows = append(rows, aggregate.ViewRow{BucketStart: "2015-06-05T12:54:00.000", Key: key, Group: []string{typ}, Acc: acc,
+		rows = append(rows, results.ViewRow{BucketStart: "2015-06-05T12:54:00.000", Key: key, Group: []string{typ}, Acc: acc,
 			CreatedAt: "2015-06-05T12:54:00.120Z", UpdatedAt: "2015-06-05T12:54:59.870Z"})
 	}
 	return v, rows
@@ -295,8 +295,8 @@ func TestDashboardHostileGolden(t *testing.T) {
 				tm.Send(p)
 			}
 			tm.Send(hostileConsumer())
-			tm.Send(aggregate.Result{Rows: hostileRows()})
-			tm.Send(aggregate.Result{Err: errors.New("Scan: \x1b[2Jendpoint says\u202e no")})
+			tm.Send(results.Result{Rows: hostileRows()})
+			tm.Send(results.Result{Err: errors.New("Scan: \x1b[2Jendpoint says\u202e no")})
 			out := finalView(t, tm)
 			checkSize(t, out, sz.w, sz.h)
 			requireTerminalSafe(t, out)
@@ -318,7 +318,7 @@ func TestDashboardHostileView(t *testing.T) {
 	opts.Views = []*view.View{v}
 	d := NewDashboard(opts)
 	m := d.Model()
-	for _, msg := range []tea.Msg{tea.WindowSizeMsg{Width: 120, Height: 40}, aggregate.ViewsResult{Views: []aggregate.ViewResult{{View: v.Name(), Rows: rows}}}} {
+	for _, msg := range []tea.Msg{tea.WindowSizeMsg{Width: 120, Height: 40}, results.ViewsResult{Views: []results.ViewResult{{View: v.Name(), Rows: rows}}}} {
 		m, _ = m.Update(msg)
 	}
 	out := m.View()
@@ -378,7 +378,7 @@ func TestPrintersHostile(t *testing.T) {
 		s.now = func() time.Time { return readAt }
 		s.Producer(generate.Snapshot{Stream: "my-stream", Failures: map[string]int64{"Code\x1b[2J": 1}})
 		s.Consumer(hostileConsumer())
-		s.Rows([]aggregate.Row{{BucketStart: "\x1b[2J9999", EventType: hostileType, Count: 1}})
+		s.Rows([]results.Row{{BucketStart: "\x1b[2J9999", EventType: hostileType, Count: 1}})
 		s.Print()
 		s.Finish(Summary{Err: errors.New("failed \x1b[2J"), Notes: []string{"note \u202e"}})
 		requireTerminalSafe(t, b.String())

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spk-cli/spk/internal/termsafe"
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 // Format is how `spk show` writes rows.
@@ -39,7 +39,7 @@ func ParseFormat(s string) (Format, error) {
 
 // WriteRows writes rows in format f, for a terminal: CSV cells escaped as
 // table cells are (see WriteCSV).
-func WriteRows(w io.Writer, f Format, rows []aggregate.Row) error {
+func WriteRows(w io.Writer, f Format, rows []results.Row) error {
 	switch f {
 	case FormatJSON:
 		return WriteJSON(w, rows)
@@ -54,11 +54,11 @@ func WriteRows(w io.Writer, f Format, rows []aggregate.Row) error {
 // columns are the aggregate table's attributes, as the DynamoDB console
 // shows them.
 var columns = []string{
-	aggregate.AttrBucketStart, aggregate.AttrEventType, aggregate.AttrCount,
-	aggregate.AttrCreatedAt, aggregate.AttrUpdatedAt,
+	results.AttrBucketStart, results.AttrEventType, results.AttrCount,
+	results.AttrCreatedAt, results.AttrUpdatedAt,
 }
 
-func fields(r aggregate.Row) []string {
+func fields(r results.Row) []string {
 	return []string{r.BucketStart, r.EventType, strconv.FormatInt(r.Count, 10), r.CreatedAt, r.UpdatedAt}
 }
 
@@ -66,20 +66,20 @@ func fields(r aggregate.Row) []string {
 // then type; counts are right-aligned. Control and format characters in the
 // cells are shown escaped (\x1b, \u202e), and columns are as wide as the
 // escaped text.
-func WriteTable(w io.Writer, rows []aggregate.Row) error {
+func WriteTable(w io.Writer, rows []results.Row) error {
 	_, err := io.WriteString(w, tableText(rows, true))
 	return err
 }
 
 // tableText is WriteTable's text; without created, the CreatedAt column is
 // left out (for narrow screens).
-func tableText(rows []aggregate.Row, created bool) string {
+func tableText(rows []results.Row, created bool) string {
 	rows = sortedCopy(rows)
 	cols := columns
 	row := fields
 	if !created {
 		cols = []string{columns[0], columns[1], columns[2], columns[4]}
-		row = func(r aggregate.Row) []string { f := fields(r); return []string{f[0], f[1], f[2], f[4]} }
+		row = func(r results.Row) []string { f := fields(r); return []string{f[0], f[1], f[2], f[4]} }
 	}
 	width := make([]int, len(cols))
 	for i, c := range cols {
@@ -122,10 +122,10 @@ func tableText(rows []aggregate.Row, created bool) string {
 // WriteJSON writes rows as one indented JSON array (an empty table is []).
 // Every character a terminal would act on is a \u escape (termsafe.JSON),
 // so the text is safe on a terminal and decodes to the rows as stored.
-func WriteJSON(w io.Writer, rows []aggregate.Row) error {
+func WriteJSON(w io.Writer, rows []results.Row) error {
 	rows = sortedCopy(rows)
 	if rows == nil {
-		rows = []aggregate.Row{}
+		rows = []results.Row{}
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -140,7 +140,7 @@ func WriteJSON(w io.Writer, rows []aggregate.Row) error {
 // WriteCSV writes rows as CSV with a header line. With raw, cells are as
 // stored, quoted by the CSV rules (for files and pipes); without it, control
 // and format characters are escaped as in WriteTable (for a terminal).
-func WriteCSV(w io.Writer, rows []aggregate.Row, raw bool) error {
+func WriteCSV(w io.Writer, rows []results.Row, raw bool) error {
 	cw := csv.NewWriter(w)
 	cw.Write(columns)
 	for _, r := range sortedCopy(rows) {
@@ -174,14 +174,14 @@ func TerminalWidth(w io.Writer, fallback int) int {
 
 // WriteChart draws, for each bucket, one horizontal bar per event type, all
 // on one scale so buckets compare at a glance.
-func WriteChart(w io.Writer, rows []aggregate.Row, opts ChartOptions) error {
+func WriteChart(w io.Writer, rows []results.Row, opts ChartOptions) error {
 	if opts.Width <= 0 {
 		opts.Width = TerminalWidth(w, 80)
 	}
 	return writeChart(w, rows, opts.Width, newStyles(w, opts.Colors))
 }
 
-func writeChart(w io.Writer, rows []aggregate.Row, width int, st styles) error {
+func writeChart(w io.Writer, rows []results.Row, width int, st styles) error {
 	rows = sortedCopy(rows)
 	if len(rows) == 0 {
 		_, err := io.WriteString(w, st.dim.Render("no rows yet")+"\n")
@@ -220,11 +220,11 @@ func writeChart(w io.Writer, rows []aggregate.Row, width int, st styles) error {
 	return err
 }
 
-func sortedCopy(rows []aggregate.Row) []aggregate.Row {
+func sortedCopy(rows []results.Row) []results.Row {
 	if rows == nil {
 		return nil
 	}
-	out := append([]aggregate.Row(nil), rows...)
-	aggregate.Sort(out)
+	out := append([]results.Row(nil), rows...)
+	results.Sort(out)
 	return out
 }

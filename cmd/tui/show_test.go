@@ -10,13 +10,13 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 // shuffled are the fixture rows out of order, as a Scan returns them.
-func shuffled() []aggregate.Row {
+func shuffled() []results.Row {
 	rows := tableRows()
-	out := make([]aggregate.Row, 0, len(rows))
+	out := make([]results.Row, 0, len(rows))
 	for i := range rows {
 		out = append(out, rows[(i*7)%len(rows)])
 	}
@@ -58,7 +58,7 @@ func TestShowRoundTrips(t *testing.T) {
 	if err := WriteRows(&j, FormatJSON, shuffled()); err != nil {
 		t.Fatal(err)
 	}
-	var got []aggregate.Row
+	var got []results.Row
 	if err := json.Unmarshal(j.Bytes(), &got); err != nil {
 		t.Fatalf("json output does not parse: %v", err)
 	}
@@ -85,7 +85,7 @@ func TestShowRoundTrips(t *testing.T) {
 }
 
 func TestShowTableAligned(t *testing.T) {
-	rows := []aggregate.Row{
+	rows := []results.Row{
 		{BucketStart: "2015-06-05T12:54:00.000", EventType: "Ultraviolet", Count: 1234567, CreatedAt: "a", UpdatedAt: "b"},
 		{BucketStart: "2015-06-05T12:54:00.000", EventType: "Red", Count: 7, CreatedAt: "a", UpdatedAt: "b"},
 	}

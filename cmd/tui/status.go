@@ -12,9 +12,9 @@ import (
 
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/internal/termsafe"
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 // StatusPrinter is the dashboard for pipes, CI and --no-tui: it takes the
@@ -29,7 +29,7 @@ type StatusPrinter struct {
 
 	prod *generate.Snapshot
 	cons *metrics.Snapshot
-	rows []aggregate.Row
+	rows []results.Row
 	terr error
 }
 
@@ -45,14 +45,14 @@ func (p *StatusPrinter) Producer(s generate.Snapshot) { p.mu.Lock(); p.prod = &s
 func (p *StatusPrinter) Consumer(s metrics.Snapshot) { p.mu.Lock(); p.cons = &s; p.mu.Unlock() }
 
 // Rows takes the aggregate table's rows for the next line.
-func (p *StatusPrinter) Rows(rows []aggregate.Row) {
+func (p *StatusPrinter) Rows(rows []results.Row) {
 	p.mu.Lock()
 	p.rows, p.terr = rows, nil
 	p.mu.Unlock()
 }
 
-// Table takes one read of the aggregate table (from aggregate.Poll).
-func (p *StatusPrinter) Table(r aggregate.Result) {
+// Table takes one read of the aggregate table (from results.Poll).
+func (p *StatusPrinter) Table(r results.Result) {
 	p.mu.Lock()
 	if r.Err != nil {
 		p.terr = r.Err
@@ -193,7 +193,7 @@ type bucketTotal struct {
 }
 
 // latestBucket sums the newest bucket of rows.
-func latestBucket(rows []aggregate.Row) (bucketTotal, bool) {
+func latestBucket(rows []results.Row) (bucketTotal, bool) {
 	var b bucketTotal
 	for _, r := range rows {
 		switch {

@@ -11,9 +11,9 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/spk-cli/spk/stream/aggregate"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 func newTestStatus(asJSON bool) (*StatusPrinter, *bytes.Buffer) {
@@ -35,9 +35,9 @@ func TestStatusGolden(t *testing.T) {
 			p.Producer(producerSnaps()[9])
 			p.Print()
 			p.Consumer(consumerSnaps()[9])
-			p.Table(aggregate.Result{Rows: tableRows()})
+			p.Table(results.Result{Rows: tableRows()})
 			p.Print()
-			p.Table(aggregate.Result{Err: errors.New("read aggregate table my-table: connection refused")})
+			p.Table(results.Result{Err: errors.New("read aggregate table my-table: connection refused")})
 			paused := producerSnaps()[9]
 			paused.Paused = true
 			p.Producer(paused)

@@ -16,7 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 // refused is the error a read gets from the SDK when nothing listens: an
@@ -68,13 +68,13 @@ func TestDashboardEndpointUnreachable(t *testing.T) {
 		m.Update(cons[i])
 	}
 	rows := tableRows()
-	m.Update(aggregate.Result{Rows: rows, At: downAt.Add(-2 * time.Second)})
+	m.Update(results.Result{Rows: rows, At: downAt.Add(-2 * time.Second)})
 	if v := m.View(); !strings.Contains(v, "● live") || strings.Contains(v, "unreachable") {
 		t.Fatalf("live before the outage:\n%s", v)
 	}
 
-	m.Update(aggregate.Result{Err: refused(), At: downAt})
-	m.Update(aggregate.Result{Err: refused(), At: downAt.Add(2 * time.Second)})
+	m.Update(results.Result{Err: refused(), At: downAt})
+	m.Update(results.Result{Err: refused(), At: downAt.Add(2 * time.Second)})
 	v := m.View()
 	for _, want := range []string{
 		"● endpoint unreachable since 12:55:03",
@@ -96,7 +96,7 @@ func TestDashboardEndpointUnreachable(t *testing.T) {
 	}
 
 	// The endpoint answers again: live, and the spinner ticks anew.
-	_, cmd := m.Update(aggregate.Result{Rows: rows, At: downAt.Add(10 * time.Second)})
+	_, cmd := m.Update(results.Result{Rows: rows, At: downAt.Add(10 * time.Second)})
 	msgs := run(t, cmd)
 	if len(msgs) != 1 {
 		t.Fatalf("a good read after the outage gave %v, want one spinner tick", msgs)
@@ -113,7 +113,7 @@ func TestDashboardEndpointUnreachable(t *testing.T) {
 // returns says the endpoint is there.
 func TestDashboardOtherReadErrorsAreNotAnOutage(t *testing.T) {
 	m := newTestDashboard(upOptions())
-	m.Update(aggregate.Result{Err: &smithy.OperationError{ServiceID: "DynamoDB", OperationName: "Scan",
+	m.Update(results.Result{Err: &smithy.OperationError{ServiceID: "DynamoDB", OperationName: "Scan",
 		Err: &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Requested resource not found"}}, At: downAt})
 	v := m.View()
 	if !strings.Contains(v, "table read failed: ResourceNotFoundException: Requested resource not found") || strings.Contains(v, "unreachable") {
@@ -125,9 +125,9 @@ func TestDashboardOtherReadErrorsAreNotAnOutage(t *testing.T) {
 func TestDashboardViewsUnreachable(t *testing.T) {
 	m := newTestDashboard(weblogOptions(t))
 	m.Update(weblogResult(t))
-	res := aggregate.ViewsResult{At: downAt}
+	res := results.ViewsResult{At: downAt}
 	for _, v := range m.opts.Views {
-		res.Views = append(res.Views, aggregate.ViewResult{View: v.Name(), Err: refused()})
+		res.Views = append(res.Views, results.ViewResult{View: v.Name(), Err: refused()})
 	}
 	m.Update(res)
 	if v := m.View(); !strings.Contains(v, "● endpoint unreachable since 12:55:03") {
@@ -155,8 +155,8 @@ func TestDashboardUnreachableGolden(t *testing.T) {
 					m.Update(prod[i])
 					m.Update(cons[i])
 				}
-				m.Update(aggregate.Result{Rows: tableRows(), At: downAt.Add(-2 * time.Second)})
-				m.Update(aggregate.Result{Err: refused(), At: downAt})
+				m.Update(results.Result{Rows: tableRows(), At: downAt.Add(-2 * time.Second)})
+				m.Update(results.Result{Err: refused(), At: downAt})
 				if stopping {
 					m.Update(keyMsg("q"))
 				}
@@ -194,7 +194,7 @@ func TestDashboardGivesUpOnAStopTheEndpointHoldsUp(t *testing.T) {
 	if isQuit(run(t, cmd)) || m.state != stateStopping {
 		t.Fatal("gave up while the endpoint answered")
 	}
-	m.Update(aggregate.Result{Err: refused(), At: downAt})
+	m.Update(results.Result{Err: refused(), At: downAt})
 	_, cmd = m.Update(tick)
 	if !isQuit(run(t, cmd)) || !m.gaveUp {
 		t.Fatal("did not give up while the endpoint was down")
@@ -208,7 +208,7 @@ func TestDashboardGivesUpOnAStopTheEndpointHoldsUp(t *testing.T) {
 // whose summary says what happened.
 func TestDashboardWithoutGiveUpWaits(t *testing.T) {
 	m := newTestDashboard(upOptions())
-	m.Update(aggregate.Result{Err: refused(), At: downAt})
+	m.Update(results.Result{Err: refused(), At: downAt})
 	_, cmd := m.Update(keyMsg("q"))
 	for _, msg := range run(t, cmd) {
 		if _, ok := msg.(giveUpMsg); ok {

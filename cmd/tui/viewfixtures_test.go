@@ -6,7 +6,7 @@ import (
 
 	"github.com/spk-cli/spk/examples"
 	"github.com/spk-cli/spk/stream/accesslog"
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 )
 
@@ -46,7 +46,7 @@ func weblogViews(t testing.TB) []*view.View {
 
 // viewRows aggregates lines into v's rows and passes each through the
 // DynamoDB codec, as a read of the table would.
-func viewRows(t testing.TB, v *view.View, lines []string) []aggregate.ViewRow {
+func viewRows(t testing.TB, v *view.View, lines []string) []results.ViewRow {
 	t.Helper()
 	accs := map[[2]string]*view.Acc{}
 	var order [][2]string
@@ -73,7 +73,7 @@ func viewRows(t testing.TB, v *view.View, lines []string) []aggregate.ViewRow {
 			}
 		}
 	}
-	var rows []aggregate.ViewRow
+	var rows []results.ViewRow
 	for i := len(order) - 1; i >= 0; i-- { // out of order, as a Scan returns them
 		id := order[i]
 		item, err := accs[id].Item()
@@ -88,7 +88,7 @@ func viewRows(t testing.TB, v *view.View, lines []string) []aggregate.ViewRow {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows = append(rows, aggregate.ViewRow{BucketStart: id[0], Key: id[1], Group: g, Acc: acc,
+		rows = append(rows, results.ViewRow{BucketStart: id[0], Key: id[1], Group: g, Acc: acc,
 			CreatedAt: id[0][:19] + ".120Z", UpdatedAt: id[0][:17] + "59.870Z"})
 	}
 	return rows

@@ -13,7 +13,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/spk-cli/spk/internal/termsafe"
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 )
 
@@ -35,17 +35,17 @@ type ViewOptions struct {
 func IsTutorialView(v *view.View) bool { return v.Name() == view.DefaultDefinition().Name }
 
 // ViewRowsToRows turns rows of a count view into the tutorial's rows.
-func ViewRowsToRows(rows []aggregate.ViewRow) []aggregate.Row {
-	out := make([]aggregate.Row, len(rows))
+func ViewRowsToRows(rows []results.ViewRow) []results.Row {
+	out := make([]results.Row, len(rows))
 	for i, r := range rows {
-		out[i] = aggregate.Row{BucketStart: r.BucketStart, EventType: r.Key, Count: r.Acc.Count(), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		out[i] = results.Row{BucketStart: r.BucketStart, EventType: r.Key, Count: r.Acc.Count(), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	}
 	return out
 }
 
 // WriteViewRows writes a view's rows in format f: columns BucketStart, the
 // view's group fields, its metrics, CreatedAt and UpdatedAt.
-func WriteViewRows(w io.Writer, f Format, v *view.View, rows []aggregate.ViewRow, opts ViewOptions) error {
+func WriteViewRows(w io.Writer, f Format, v *view.View, rows []results.ViewRow, opts ViewOptions) error {
 	switch f {
 	case FormatJSON:
 		return writeViewJSON(w, v, rows, opts)
@@ -81,7 +81,7 @@ func viewColumns(v *view.View, created bool) (cols []string, numeric []bool) {
 
 // viewCells are one row's cells, as viewColumns lists them; avg is rounded
 // to two decimals when short is set (tables), exact otherwise (CSV).
-func viewCells(v *view.View, r aggregate.ViewRow, opts ViewOptions, created, short bool) []string {
+func viewCells(v *view.View, r results.ViewRow, opts ViewOptions, created, short bool) []string {
 	cells := []string{r.BucketStart}
 	cells = append(cells, r.Group...)
 	for i := range v.Metrics() {
@@ -169,7 +169,7 @@ func decimalText(d *apd.Decimal) string {
 	return r.Text('f')
 }
 
-func viewTableText(v *view.View, rows []aggregate.ViewRow, opts ViewOptions, created bool) string {
+func viewTableText(v *view.View, rows []results.ViewRow, opts ViewOptions, created bool) string {
 	rows = sortedViewCopy(rows)
 	cols, numeric := viewColumns(v, created)
 	width := make([]int, len(cols))
@@ -208,7 +208,7 @@ func viewTableText(v *view.View, rows []aggregate.ViewRow, opts ViewOptions, cre
 	return b.String()
 }
 
-func writeViewCSV(w io.Writer, v *view.View, rows []aggregate.ViewRow, opts ViewOptions) error {
+func writeViewCSV(w io.Writer, v *view.View, rows []results.ViewRow, opts ViewOptions) error {
 	cw := csv.NewWriter(w)
 	cols, _ := viewColumns(v, true)
 	cw.Write(cols)
@@ -232,7 +232,7 @@ func writeViewCSV(w io.Writer, v *view.View, rows []aggregate.ViewRow, opts View
 // with group values as text, metrics keyed as the view lists them, in that
 // order, numbers exact, and a min, max or avg that saw nothing null. As in
 // WriteJSON, characters a terminal would act on are \u escapes.
-func writeViewJSON(w io.Writer, v *view.View, rows []aggregate.ViewRow, opts ViewOptions) error {
+func writeViewJSON(w io.Writer, v *view.View, rows []results.ViewRow, opts ViewOptions) error {
 	var b bytes.Buffer
 	b.WriteString("[")
 	for i, r := range sortedViewCopy(rows) {
@@ -321,7 +321,7 @@ func (o *orderedJSON) MarshalJSON() ([]byte, error) {
 
 // groupLabel is a row's group as one label: its values joined, or "all"
 // for a view without group fields.
-func groupLabel(r aggregate.ViewRow) string {
+func groupLabel(r results.ViewRow) string {
 	if len(r.Group) == 0 {
 		return "all"
 	}
@@ -369,7 +369,7 @@ type chartBar struct {
 }
 
 // viewBars are the bars of a view's chart, by bucket.
-func viewBars(v *view.View, rows []aggregate.ViewRow, opts ViewOptions) (bars []chartBar) {
+func viewBars(v *view.View, rows []results.ViewRow, opts ViewOptions) (bars []chartBar) {
 	idx := chartMetrics(v)
 	perMetric := len(v.GroupBy()) == 0 && v.Metrics()[idx[0]].Kind != view.Top
 	var names []string
@@ -423,14 +423,14 @@ func viewBars(v *view.View, rows []aggregate.ViewRow, opts ViewOptions) (bars []
 
 // WriteViewChart draws, for each bucket, one bar per group of the view's
 // chart metric (see chartMetric), or per value of its top list.
-func WriteViewChart(w io.Writer, v *view.View, rows []aggregate.ViewRow, opts ChartOptions, vo ViewOptions) error {
+func WriteViewChart(w io.Writer, v *view.View, rows []results.ViewRow, opts ChartOptions, vo ViewOptions) error {
 	if opts.Width <= 0 {
 		opts.Width = TerminalWidth(w, 80)
 	}
 	return writeViewChart(w, v, rows, vo, opts.Width, newStyles(w, opts.Colors))
 }
 
-func writeViewChart(w io.Writer, v *view.View, rows []aggregate.ViewRow, vo ViewOptions, width int, st styles) error {
+func writeViewChart(w io.Writer, v *view.View, rows []results.ViewRow, vo ViewOptions, width int, st styles) error {
 	bars := viewBars(v, rows, vo)
 	if len(bars) == 0 {
 		_, err := io.WriteString(w, st.dim.Render("no rows yet")+"\n")
@@ -468,11 +468,11 @@ func writeViewChart(w io.Writer, v *view.View, rows []aggregate.ViewRow, vo View
 	return err
 }
 
-func sortedViewCopy(rows []aggregate.ViewRow) []aggregate.ViewRow {
+func sortedViewCopy(rows []results.ViewRow) []results.ViewRow {
 	if rows == nil {
 		return nil
 	}
-	out := append([]aggregate.ViewRow(nil), rows...)
-	aggregate.SortView(out)
+	out := append([]results.ViewRow(nil), rows...)
+	results.SortView(out)
 	return out
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 )
 
@@ -161,7 +161,7 @@ func TestWatchViewGolden(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("%s/%s", v.Name(), kind), func(t *testing.T) {
 				m := NewWatchModel(context.Background(), WatchOptions{
-					View: v, FetchView: func(context.Context) ([]aggregate.ViewRow, error) { return rows, nil },
+					View: v, FetchView: func(context.Context) ([]results.ViewRow, error) { return rows, nil },
 					ViewOptions: ViewOptions{MinCount: 3},
 					Every:       time.Hour, Chart: chart, Title: v.Name() + " · " + v.Table("my-table"),
 					Colors: ColorNone, Now: func() time.Time { return readAt },

@@ -10,14 +10,14 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 )
 
 // WatchOptions configure `spk show --watch`.
 type WatchOptions struct {
 	// Fetch reads the rows; it is called every Every, from its own goroutine.
-	Fetch func(ctx context.Context) ([]aggregate.Row, error)
+	Fetch func(ctx context.Context) ([]results.Row, error)
 	// Every is the refresh interval (2s when zero).
 	Every time.Duration
 	// Chart starts with the bar chart instead of the table; c switches.
@@ -30,7 +30,7 @@ type WatchOptions struct {
 	// View, when set, is shown instead of the tutorial's table: FetchView
 	// reads its rows (Fetch is then unused), drawn with ViewOptions.
 	View        *view.View
-	FetchView   func(ctx context.Context) ([]aggregate.ViewRow, error)
+	FetchView   func(ctx context.Context) ([]results.ViewRow, error)
 	ViewOptions ViewOptions
 }
 
@@ -62,8 +62,8 @@ type watchModel struct {
 	st   styles
 
 	width, height int
-	rows          []aggregate.Row
-	viewRows      []aggregate.ViewRow
+	rows          []results.Row
+	viewRows      []results.ViewRow
 	err           error
 	at            time.Time
 	fetched       bool
@@ -78,8 +78,8 @@ type watchModel struct {
 }
 
 type fetchedMsg struct {
-	rows     []aggregate.Row
-	viewRows []aggregate.ViewRow
+	rows     []results.Row
+	viewRows []results.ViewRow
 	err      error
 	at       time.Time
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 // fakeTable answers fetches from a list of results, repeating the last.
@@ -26,11 +26,11 @@ type fakeTable struct {
 }
 
 type fetchResult struct {
-	rows []aggregate.Row
+	rows []results.Row
 	err  error
 }
 
-func (f *fakeTable) fetch(ctx context.Context) ([]aggregate.Row, error) {
+func (f *fakeTable) fetch(ctx context.Context) ([]results.Row, error) {
 	n := int(f.calls.Add(1)) - 1
 	f.mu.Lock()
 	defer f.mu.Unlock()

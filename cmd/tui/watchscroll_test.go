@@ -10,17 +10,17 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/spk-cli/spk/stream/aggregate"
+	"github.com/spk-cli/spk/stream/results"
 )
 
 // manyRows are minutes enough buckets of the five types that the table
 // is taller than any test screen.
-func manyRows(minutes int) []aggregate.Row {
-	var rows []aggregate.Row
+func manyRows(minutes int) []results.Row {
+	var rows []results.Row
 	for i := range minutes {
 		b := t0.Add(time.Duration(i) * time.Minute).Format("2006-01-02T15:04:05.000")
 		for j, typ := range []string{"Blue", "Green", "Orange", "Red", "Yellow"} {
-			rows = append(rows, aggregate.Row{BucketStart: b, EventType: typ, Count: int64(100 + i*5 + j),
+			rows = append(rows, results.Row{BucketStart: b, EventType: typ, Count: int64(100 + i*5 + j),
 				CreatedAt: "2015-06-05T12:52:01.000Z", UpdatedAt: "2015-06-05T12:59:59.000Z"})
 		}
 	}
@@ -28,9 +28,9 @@ func manyRows(minutes int) []aggregate.Row {
 }
 
 // scrollModel is a watch of rows on an 80×24 screen, read once.
-func scrollModel(t *testing.T, rows []aggregate.Row, chart bool) *watchModel {
+func scrollModel(t *testing.T, rows []results.Row, chart bool) *watchModel {
 	t.Helper()
-	m := newWatchModel(context.Background(), WatchOptions{Fetch: func(context.Context) ([]aggregate.Row, error) { return rows, nil },
+	m := newWatchModel(context.Background(), WatchOptions{Fetch: func(context.Context) ([]results.Row, error) { return rows, nil },
 		Every: time.Hour, Chart: chart, Title: "my-table", Colors: ColorNone, Now: func() time.Time { return readAt }}, newStyles(nil, ColorNone))
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	m.Update(m.fetch())

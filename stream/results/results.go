@@ -1,8 +1,8 @@
-// Package aggregate reads what the consumer writes, for `spk show` and the
+// Package results reads what the consumer writes, for `spk show` and the
 // dashboard: the tutorial's aggregate table (Read, Poll: per-minute counts
 // as Row) and the rows of any view (ReadView, PollViews: ViewRow, decoded
 // with the view's codec).
-package aggregate
+package results
 
 import (
 	"context"
