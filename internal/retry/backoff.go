@@ -5,8 +5,27 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
+
+// warnEvery is how often one kind of work may log a new streak of failures
+// at WARN; other streaks within it are logged at DEBUG.
+const warnEvery = time.Minute
+
+var warned sync.Map // what -> time.Time of its last WARN
+
+// WarnNow reports whether a new streak of failures of what should be logged
+// at WARN: at most once a minute for the same what, so an endpoint that
+// fails now and then is a line a minute, not a line per failed request.
+func WarnNow(what string) bool {
+	now := time.Now()
+	if last, ok := warned.Load(what); ok && now.Sub(last.(time.Time)) < warnEvery {
+		return false
+	}
+	warned.Store(what, now)
+	return true
+}
 
 // Policy is capped exponential backoff with jitter.
 type Policy struct {
@@ -86,8 +105,9 @@ func (e *GaveUpError) Unwrap() error { return e.Err }
 
 // Backoff follows one streak of failures of one piece of work: the delays
 // grow, the first failure is logged at WARN and the others at DEBUG, and
-// the end of the streak at INFO, so an outage is one line, not one per
-// attempt. The zero value with a Policy, Log and What is ready.
+// the end of a streak logged at WARN at INFO, so an outage is one line, not
+// one per attempt (and WarnNow keeps frequent short streaks to a line a
+// minute). The zero value with a Policy, Log and What is ready.
 type Backoff struct {
 	Policy Policy
 	Log    *slog.Logger // nil: nothing is logged
@@ -96,6 +116,7 @@ type Backoff struct {
 	failures int
 	since    time.Time
 	delay    time.Duration
+	loud     bool // the streak was logged at WARN
 }
 
 // Failures is how many attempts in a row have failed.
@@ -115,8 +136,8 @@ func (b *Backoff) Wait(ctx context.Context, err error) error {
 	}
 	if b.Log != nil {
 		level := slog.LevelDebug
-		if b.failures == 1 {
-			level = slog.LevelWarn
+		if b.failures == 1 && WarnNow(b.What) {
+			level, b.loud = slog.LevelWarn, true
 		}
 		b.Log.Log(ctx, level, b.What+" failed; retrying", "err", err, "attempt", b.failures)
 	}
@@ -125,10 +146,10 @@ func (b *Backoff) Wait(ctx context.Context, err error) error {
 
 // Succeeded ends the streak, logging how long it lasted when there was one.
 func (b *Backoff) Succeeded() {
-	if b.failures > 0 && b.Log != nil {
+	if b.loud && b.Log != nil {
 		b.Log.Info(b.What+" succeeded after retrying", "failures", b.failures, "after", time.Since(b.since).Round(time.Millisecond))
 	}
-	b.failures, b.delay = 0, 0
+	b.failures, b.delay, b.loud = 0, 0, false
 }
 
 // Do runs op until it succeeds, retrying transient errors (Transient) with
