@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"log/slog"
+	"sort"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
