@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/spk-cli/spk/internal/retry"
+	"github.com/spk-cli/spk/stream/ddbtable"
 	"github.com/spk-cli/spk/stream/lease"
 	"github.com/spk-cli/spk/stream/metrics"
 	"github.com/spk-cli/spk/stream/view"
@@ -121,10 +122,21 @@ func (c *Consumer) Run(ctx context.Context) error {
 	// Check the stream before creating any table, so a wrong name leaves
 	// nothing behind.
 	if _, err := c.listShards(ctx, retry.StartUp); err != nil {
-		return err
+		return c.streamMissing(err)
 	}
 	if c.opts.Retrieval == FanOut {
 		if c.consumerARN, err = c.registerFanOut(ctx); err != nil {
+			return err
+		}
+	}
+	// Every table's keys are checked before any is created, so a table
+	// with other keys leaves nothing half-made.
+	specs := []ddbtable.Spec{c.leases.Spec()}
+	for _, t := range c.tables() {
+		specs = append(specs, t.Spec())
+	}
+	for _, spec := range specs {
+		if err := ddbtable.Check(ctx, c.opts.DynamoDB, spec, c.log); err != nil {
 			return err
 		}
 	}
@@ -146,7 +158,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		c.log.Info("serving metrics", "url", "http://"+addr+"/metrics")
 	}
 	if err := c.syncShards(ctx, retry.StartUp); err != nil {
-		return err
+		return c.streamMissing(err)
 	}
 
 	stopCtx, stop := context.WithCancel(ctx)
@@ -263,11 +275,18 @@ func (c *Consumer) syncLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			if err := c.syncShards(ctx, retry.Running); err != nil && ctx.Err() == nil {
-				if retry.Permanent(err) {
+				var nf *types.ResourceNotFoundException
+				switch {
+				case errors.As(err, &nf) && c.streamDeleted(ctx):
+					c.fail(c.streamGone())
+					return
+				case retry.Permanent(err) && !errors.As(err, &nf):
 					c.fail(err)
 					return
 				}
-				c.log.Warn("shard discovery failed; will retry", "err", err)
+				if retry.WarnNow("shard discovery") {
+					c.log.Warn("shard discovery failed; will retry", "err", err)
+				}
 			}
 			c.publishLeases()
 		}
@@ -351,10 +370,8 @@ func (c *Consumer) listShards(ctx context.Context, p retry.Policy) ([]types.Shar
 			return err
 		})
 		if err != nil {
-			var nf *types.ResourceNotFoundException
-			if errors.As(err, &nf) {
-				return nil, retry.Refuse(fmt.Errorf("%s: the stream does not exist; create it first (spk create-stream)", what))
-			}
+			// A missing stream stays an error of the SDK's type, for the
+			// caller to explain: missing at start, or deleted meanwhile.
 			return nil, explain(what, err, "")
 		}
 		out = append(out, page.Shards...)

@@ -71,9 +71,24 @@ func (c *Consumer) permanent(ctx context.Context, what string, err error, kinesi
 		if !c.streamDeleted(ctx) {
 			return false // a shard past its retention, or a fan-out consumer being re-registered: retried
 		}
-		c.fail(retry.Refuse(fmt.Errorf("read stream %q: the stream was deleted while spk run was reading it; create it again (spk create-stream) and restart spk run", c.opts.Stream)))
+		c.fail(c.streamGone())
 		return true
 	}
 	c.fail(explain(what, err, "the table does not exist any more (deleted while spk run was writing to it); restart spk run, which creates it again"))
 	return true
+}
+
+// streamMissing explains a start-up error that says the stream does not
+// exist.
+func (c *Consumer) streamMissing(err error) error {
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return retry.Refuse(fmt.Errorf("list shards of stream %q: the stream does not exist; create it first (spk create-stream)", c.opts.Stream))
+	}
+	return err
+}
+
+// streamGone is the error that ends a consumer whose stream was deleted.
+func (c *Consumer) streamGone() error {
+	return retry.Refuse(fmt.Errorf("read stream %q: the stream was deleted while spk run was reading it; create it again (spk create-stream) and restart spk run", c.opts.Stream))
 }

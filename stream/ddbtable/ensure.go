@@ -35,6 +35,33 @@ type Spec struct {
 	Fix string
 }
 
+// Check refuses an existing table with other keys, so a consumer can check
+// every table before it creates any; a missing table is fine.
+func Check(ctx context.Context, db DynamoDB, spec Spec, log *slog.Logger) error {
+	name := aws.ToString(spec.Create.TableName)
+	what := fmt.Sprintf("read %s %q", spec.Kind, name)
+	var out *dynamodb.DescribeTableOutput
+	err := retry.Do(ctx, retry.StartUp, log, what, func(ctx context.Context) error {
+		var err error
+		out, err = db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		return err
+	})
+	switch {
+	case retry.NotFound(err):
+		return nil
+	case err != nil:
+		return explain(what, err)
+	}
+	return mismatch(spec, out.Table)
+}
+
+func mismatch(spec Spec, t *types.TableDescription) error {
+	if diff := schemaDiff(spec.Create, t); diff != "" {
+		return retry.Refuse(fmt.Errorf("%s %q exists with another key schema (%s): %s", spec.Kind, aws.ToString(spec.Create.TableName), diff, spec.Fix))
+	}
+	return nil
+}
+
 // Ensure creates the table when it is missing and waits until it is
 // ACTIVE. Transient errors are retried with the start-up policy; a table
 // with other keys is a permanent error that names the difference.
@@ -63,8 +90,8 @@ func Ensure(ctx context.Context, db DynamoDB, spec Spec, log *slog.Logger) error
 		})
 		switch {
 		case err == nil && out.Table != nil:
-			if diff := schemaDiff(spec.Create, out.Table); diff != "" {
-				return retry.Refuse(fmt.Errorf("%s %q exists with another key schema (%s): %s", spec.Kind, name, diff, spec.Fix))
+			if err := mismatch(spec, out.Table); err != nil {
+				return err
 			}
 			if out.Table.TableStatus == types.TableStatusActive {
 				return nil

@@ -46,6 +46,11 @@ const (
 // worker changed the lease since this worker last saw it.
 var ErrLeaseLost = errors.New("lease lost to another worker")
 
+// oneAttempt leaves the retries of lease scans and writes to their callers
+// (retry.Do with short, bounded delays): the SDK's standard retryer sleeps
+// up to seconds between its attempts, longer than a renewal may take.
+func oneAttempt(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }
+
 // DynamoDB is the part of the DynamoDB API the lease table uses.
 type DynamoDB interface {
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
@@ -83,7 +88,12 @@ type Table struct {
 // and waits until it is active, retrying transient errors. A table of that
 // name with other keys is a permanent error.
 func (t *Table) Ensure(ctx context.Context) error {
-	return ddbtable.Ensure(ctx, t.DB, ddbtable.Spec{
+	return ddbtable.Ensure(ctx, t.DB, t.Spec(), t.Log)
+}
+
+// Spec is the table as Ensure creates it.
+func (t *Table) Spec() ddbtable.Spec {
+	return ddbtable.Spec{
 		Kind: "lease table",
 		Create: &dynamodb.CreateTableInput{
 			TableName:            aws.String(t.Name),
@@ -92,7 +102,7 @@ func (t *Table) Ensure(ctx context.Context) error {
 			BillingMode:          types.BillingModePayPerRequest,
 		},
 		Fix: "choose another app name (--app) or delete that table",
-	}, t.Log)
+	}
 }
 
 // List reads every lease with a consistent scan, sorted by key.
@@ -104,7 +114,7 @@ func (t *Table) List(ctx context.Context) ([]Lease, error) {
 			TableName:         aws.String(t.Name),
 			ConsistentRead:    aws.Bool(true),
 			ExclusiveStartKey: start,
-		})
+		}, oneAttempt)
 		if err != nil {
 			return nil, fmt.Errorf("list leases in %q: %w", t.Name, err)
 		}
@@ -186,7 +196,7 @@ func (t *Table) update(ctx context.Context, key string, counter int64, owner, se
 		ConditionExpression:                 aws.String(cond),
 		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
+	}, oneAttempt)
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		item := ccf.Item

@@ -85,7 +85,12 @@ type Table struct {
 // transient errors. A table of that name with other keys is a permanent
 // error.
 func (t *Table) Ensure(ctx context.Context) error {
-	return ddbtable.Ensure(ctx, t.DB, ddbtable.Spec{
+	return ddbtable.Ensure(ctx, t.DB, t.Spec(), t.Log)
+}
+
+// Spec is the table as Ensure creates it.
+func (t *Table) Spec() ddbtable.Spec {
+	return ddbtable.Spec{
 		Kind: "aggregate table",
 		Create: &dynamodb.CreateTableInput{
 			TableName: aws.String(t.Name),
@@ -100,7 +105,7 @@ func (t *Table) Ensure(ctx context.Context) error {
 			BillingMode: types.BillingModePayPerRequest,
 		},
 		Fix: "choose another table (dynamodb.tableName, --table) or delete that one",
-	}, t.Log)
+	}
 }
 
 // RowUpdate reports one row written by Apply.
