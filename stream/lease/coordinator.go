@@ -78,6 +78,11 @@ func (c *Coordinator) init() {
 // RenewInterval is how often held leases are renewed.
 func (c *Coordinator) RenewInterval() time.Duration { return c.Failover / 3 }
 
+// writeBound is how long one lease write may retry: two thirds of the
+// failover time, after which a lease that could not be renewed is given up
+// anyway. A slow endpoint's single call must fit in it too.
+func (c *Coordinator) writeBound() time.Duration { return c.Failover * 2 / 3 }
+
 // TakeInterval is how often the table is scanned for leases to take.
 func (c *Coordinator) TakeInterval() time.Duration { return c.Failover / 2 }
 
@@ -330,7 +335,7 @@ func stealPlan(load map[string][]Lease, target, have, need int) []pick {
 
 func (c *Coordinator) take(ctx context.Context, l Lease, steal bool) {
 	var counter int64
-	tctx, cancel := context.WithTimeout(ctx, c.RenewInterval())
+	tctx, cancel := context.WithTimeout(ctx, c.writeBound())
 	err := retry.Do(tctx, retry.Running, c.Log, "take lease "+l.Key, func(ctx context.Context) error {
 		var err error
 		counter, err = c.Table.Take(ctx, l.Key, l.Counter, c.WorkerID)
@@ -397,9 +402,9 @@ func (h *Handle) lastRenewed() time.Time {
 	return h.renewed
 }
 
-// write applies one fenced write, retrying transient errors for at most a
-// renewal interval (so a checkpoint never holds back a renewal for long) or
-// until ctx ends. A retry after an ambiguous failure is recognised by the
+// write applies one fenced write, retrying transient errors for at most
+// writeBound (so a checkpoint never holds back a renewal for long) or until
+// ctx ends. A retry after an ambiguous failure is recognised by the
 // table (see Table.update), so it cannot pass for a lost lease.
 func (h *Handle) write(ctx context.Context, what string, f func(ctx context.Context, counter int64) (int64, error)) error {
 	h.mu.Lock()
@@ -407,7 +412,7 @@ func (h *Handle) write(ctx context.Context, what string, f func(ctx context.Cont
 	if err := h.ctx.Err(); err != nil {
 		return ErrLeaseLost
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.c.RenewInterval())
+	ctx, cancel := context.WithTimeout(ctx, h.c.writeBound())
 	defer cancel()
 	var counter int64
 	err := retry.Do(ctx, retry.Running, h.c.Log, what+" lease "+h.key, func(ctx context.Context) error {
