@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/spk-cli/spk/internal/retry"
+	"github.com/spk-cli/spk/stream/ddbtable"
 	"github.com/spk-cli/spk/stream/lease"
 	"github.com/spk-cli/spk/stream/metrics"
 	"github.com/spk-cli/spk/stream/view"
@@ -46,6 +48,9 @@ type Consumer struct {
 	wg       sync.WaitGroup
 	stop     context.Context // ends when readers must stop and hand their leases back
 	idled    chan struct{}   // a reader reached its shard's tip with nothing left to write
+
+	abort  context.CancelFunc // stops the consumer after a permanent error
+	failed error              // the first permanent error, which Run returns
 }
 
 // New checks the options and prepares a consumer; nothing is contacted yet.
@@ -57,7 +62,7 @@ func New(opts Options) (*Consumer, error) {
 	c := &Consumer{
 		opts:    opts,
 		log:     opts.Logger.With("worker", opts.WorkerID),
-		leases:  &lease.Table{DB: opts.DynamoDB, Name: opts.App},
+		leases:  &lease.Table{DB: opts.DynamoDB, Name: opts.App, Log: opts.Logger.With("worker", opts.WorkerID)},
 		metrics: metrics.New(opts.WorkerID),
 		shards:  map[string]types.Shard{},
 		readers: map[string]*reader{},
@@ -99,7 +104,12 @@ func (c *Consumer) Snapshot() metrics.Snapshot { return c.metrics.Snapshot() }
 
 // Run consumes until ctx ends, Duration passes or, with UntilCaughtUp, every
 // shard is read to its tip. It then flushes, checkpoints and releases its
-// leases, and returns nil; it returns an error only if it cannot start.
+// leases, and returns nil. Transient errors (throttling, 5xx, broken
+// connections) are retried with backoff, at start-up for up to
+// retry.StartUp's two minutes and while running for as long as it takes.
+// Run returns an error when it cannot start, or when a permanent error
+// (refused credentials, the stream or a table deleted, an invalid request)
+// ends it; it then still flushes and releases what it can.
 // Run may be called once per Consumer.
 func (c *Consumer) Run(ctx context.Context) error {
 	dead, err := openDeadLetter(c.opts)
@@ -111,11 +121,22 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 	// Check the stream before creating any table, so a wrong name leaves
 	// nothing behind.
-	if _, err := c.listShards(ctx); err != nil {
-		return err
+	if _, err := c.listShards(ctx, retry.StartUp); err != nil {
+		return c.streamMissing(err)
 	}
 	if c.opts.Retrieval == FanOut {
 		if c.consumerARN, err = c.registerFanOut(ctx); err != nil {
+			return err
+		}
+	}
+	// Every table's keys are checked before any is created, so a table
+	// with other keys leaves nothing half-made.
+	specs := []ddbtable.Spec{c.leases.Spec()}
+	for _, t := range c.tables() {
+		specs = append(specs, t.Spec())
+	}
+	for _, spec := range specs {
+		if err := ddbtable.Check(ctx, c.opts.DynamoDB, spec, c.log); err != nil {
 			return err
 		}
 	}
@@ -136,12 +157,15 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		c.log.Info("serving metrics", "url", "http://"+addr+"/metrics")
 	}
-	if err := c.syncShards(ctx); err != nil {
-		return err
+	if err := c.syncShards(ctx, retry.StartUp); err != nil {
+		return c.streamMissing(err)
 	}
 
 	stopCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	c.mu.Lock()
+	c.abort = stop
+	c.mu.Unlock()
 	if c.opts.Duration > 0 {
 		var cancel context.CancelFunc
 		stopCtx, cancel = context.WithTimeout(stopCtx, c.opts.Duration)
@@ -155,7 +179,12 @@ func (c *Consumer) Run(ctx context.Context) error {
 	// readers flush and checkpoint during shutdown.
 	coordCtx, stopCoord := context.WithCancel(context.Background())
 	coordDone := make(chan struct{})
-	go func() { defer close(coordDone); c.coord.Run(coordCtx) }()
+	go func() {
+		defer close(coordDone)
+		if err := c.coord.Run(coordCtx); err != nil {
+			c.fail(explain(fmt.Sprintf("scan the lease table %q", c.opts.App), err, "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again"))
+		}
+	}()
 
 	go c.syncLoop(stopCtx)
 	if c.opts.UntilCaughtUp {
@@ -185,7 +214,24 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err := c.coord.ReleaseOrphans(rctx); err != nil {
 		c.log.Warn("releasing leases taken while stopping failed; they expire after the failover time", "err", err)
 	}
-	return nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failed
+}
+
+// fail ends the consumer after a permanent error: the readers stop, flush
+// and checkpoint what they can, and Run returns err.
+func (c *Consumer) fail(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failed != nil {
+		return
+	}
+	c.failed = err
+	c.log.Error("stopping after an error that retrying cannot fix", "err", err)
+	if c.abort != nil {
+		c.abort()
+	}
 }
 
 func (c *Consumer) acquired(h *lease.Handle) {
@@ -228,8 +274,19 @@ func (c *Consumer) syncLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := c.syncShards(ctx); err != nil && ctx.Err() == nil {
-				c.log.Warn("shard discovery failed; will retry", "err", err)
+			if err := c.syncShards(ctx, retry.Running); err != nil && ctx.Err() == nil {
+				var nf *types.ResourceNotFoundException
+				switch {
+				case errors.As(err, &nf) && c.streamDeleted(ctx):
+					c.fail(c.streamGone())
+					return
+				case retry.Permanent(err) && !errors.As(err, &nf):
+					c.fail(err)
+					return
+				}
+				if retry.WarnNow("shard discovery") {
+					c.log.Warn("shard discovery failed; will retry", "err", err)
+				}
 			}
 			c.publishLeases()
 		}
@@ -237,16 +294,23 @@ func (c *Consumer) syncLoop(ctx context.Context) {
 }
 
 // syncShards lists the stream's shards and creates a lease for each new one,
-// parents first. A child of a shard that already had a lease starts at
-// TRIM_HORIZON so nothing after a reshard is missed.
-func (c *Consumer) syncShards(ctx context.Context) error {
-	shards, err := c.listShards(ctx)
+// parents first, retrying transient errors with the policy p. A child of a
+// shard that already had a lease starts at TRIM_HORIZON so nothing after a
+// reshard is missed.
+func (c *Consumer) syncShards(ctx context.Context, p retry.Policy) error {
+	shards, err := c.listShards(ctx, p)
 	if err != nil {
 		return err
 	}
-	leases, err := c.leases.List(ctx)
-	if err != nil {
+	var leases []lease.Lease
+	what := fmt.Sprintf("list leases in %q", c.opts.App)
+	err = retry.Do(ctx, p, c.log, what, func(ctx context.Context) error {
+		var err error
+		leases, err = c.leases.List(ctx)
 		return err
+	})
+	if err != nil {
+		return explain(what, err, "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again")
 	}
 	had := map[string]bool{}
 	for _, l := range leases {
@@ -273,9 +337,15 @@ func (c *Consumer) syncShards(ctx context.Context) error {
 				}
 			}
 		}
-		ok, err := c.leases.Create(ctx, l)
-		if err != nil {
+		var ok bool
+		what := "create lease " + id
+		err := retry.Do(ctx, p, c.log, what, func(ctx context.Context) error {
+			var err error
+			ok, err = c.leases.Create(ctx, l)
 			return err
+		})
+		if err != nil {
+			return explain(what, err, "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again")
 		}
 		created = created || ok
 		if ok {
@@ -288,17 +358,21 @@ func (c *Consumer) syncShards(ctx context.Context) error {
 	return nil
 }
 
-func (c *Consumer) listShards(ctx context.Context) ([]types.Shard, error) {
+func (c *Consumer) listShards(ctx context.Context, p retry.Policy) ([]types.Shard, error) {
 	var out []types.Shard
 	in := &kinesis.ListShardsInput{StreamName: aws.String(c.opts.Stream)}
+	what := fmt.Sprintf("list shards of stream %q", c.opts.Stream)
 	for {
-		page, err := c.opts.Kinesis.ListShards(ctx, in)
+		var page *kinesis.ListShardsOutput
+		err := retry.Do(ctx, p, c.log, what, func(ctx context.Context) error {
+			var err error
+			page, err = c.opts.Kinesis.ListShards(ctx, in)
+			return err
+		})
 		if err != nil {
-			var nf *types.ResourceNotFoundException
-			if errors.As(err, &nf) {
-				return nil, fmt.Errorf("list shards of stream %q: the stream does not exist; create it first (spk create-stream)", c.opts.Stream)
-			}
-			return nil, fmt.Errorf("list shards of stream %q: %w", c.opts.Stream, err)
+			// A missing stream stays an error of the SDK's type, for the
+			// caller to explain: missing at start, or deleted meanwhile.
+			return nil, explain(what, err, "")
 		}
 		out = append(out, page.Shards...)
 		if page.NextToken == nil || *page.NextToken == "" {
@@ -345,7 +419,7 @@ func (c *Consumer) waitCaughtUp(ctx context.Context) bool {
 		if !c.caughtUp(ctx) {
 			continue
 		}
-		if err := c.syncShards(ctx); err != nil {
+		if err := c.syncShards(ctx, retry.Running); err != nil {
 			continue
 		}
 		if c.caughtUp(ctx) {

@@ -25,7 +25,7 @@ const (
 // (deleting the stream, as spk teardown does, removes it).
 func (c *Consumer) registerFanOut(ctx context.Context) (string, error) {
 	k := c.opts.Kinesis
-	sum, err := k.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(c.opts.Stream)})
+	sum, err := c.describeStreamSummary(ctx) // retries transient errors
 	if err != nil {
 		return "", fmt.Errorf("describe stream %q for enhanced fan-out: %w", c.opts.Stream, err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/big"
-	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/kpl"
 	"github.com/spk-cli/spk/stream/lease"
@@ -30,8 +31,7 @@ const (
 	maxViewBatchRecords = 10000
 	parentPollEvery     = 500 * time.Millisecond
 	shutdownTimeout     = 30 * time.Second
-	maxRetryBackoff     = 5 * time.Second
-	firstRetryBackoff   = 100 * time.Millisecond
+	firstRetryBackoff   = 100 * time.Millisecond // fanout's stream consumer wait starts with it
 )
 
 // reader processes one leased shard: it reads records in order, counts them
@@ -181,24 +181,31 @@ func (r *reader) newSource(first start) source {
 	return newPolling(r, first)
 }
 
-// wait sleeps a jittered, growing delay after an error.
+// wait sleeps a jittered, growing delay after an error of what and returns
+// the delay to pass next time (prev is the last one, zero after a success).
+// The first error of a streak is logged at WARN (at most once a minute for
+// the same work), the others at DEBUG. A permanent error (see
+// Consumer.permanent) ends the consumer instead: ctx then ends and wait
+// returns at once.
 func (r *reader) wait(ctx context.Context, prev time.Duration, what string, err error) time.Duration {
-	next := min(max(2*prev, firstRetryBackoff), maxRetryBackoff)
+	if r.c.permanent(ctx, what+" of shard "+r.shard, err, !strings.HasPrefix(what, "write rows")) {
+		return prev
+	}
+	next := retry.Running.Next(prev)
 	var throttled *types.ProvisionedThroughputExceededException
 	var inUse *types.ResourceInUseException
 	switch {
 	case errors.As(err, &throttled):
+		// Sharing a shard's read limit: expected, and backed off.
 	case errors.As(err, &inUse):
 		// A subscription renewed within 5 seconds of the last one: expected.
 		r.c.log.Debug(what+" refused while the last one is in use; retrying", "shard", r.shard, "err", err, "in", next)
-	default:
+	case prev == 0 && retry.WarnNow(what+" "+r.shard):
 		r.c.log.Warn(what+" failed; retrying", "shard", r.shard, "err", err, "in", next)
+	default:
+		r.c.log.Debug(what+" failed; retrying", "shard", r.shard, "err", err, "in", next)
 	}
-	d := next/2 + rand.N(next/2+1)
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
+	retry.Sleep(ctx, retry.Jitter(next))
 	return next
 }
 
@@ -421,10 +428,18 @@ func (r *reader) flush(ctx context.Context) error {
 				}
 				return
 			}
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || retry.Permanent(err) {
 				mu.Lock()
 				defer mu.Unlock()
-				firstErr = ctx.Err()
+				if firstErr == nil {
+					firstErr = err
+				}
+				if ctx.Err() != nil {
+					firstErr = ctx.Err()
+				}
+				if ctx.Err() == nil {
+					r.c.permanent(ctx, "write rows of "+table.Name, err, false)
+				}
 				return
 			}
 			backoff = r.wait(ctx, backoff, "write rows of "+table.Name, err)
@@ -468,7 +483,7 @@ func (r *reader) checkpoint(ctx context.Context) {
 // finish records SHARD_END once everything is flushed, after making sure the
 // children have leases, and gives the lease up.
 func (r *reader) finish(ctx context.Context) error {
-	if err := r.c.syncShards(ctx); err != nil {
+	if err := r.c.syncShards(ctx, retry.Running); err != nil && ctx.Err() == nil {
 		r.c.log.Warn("shard discovery after a shard end failed; the periodic one will retry", "shard", r.shard, "err", err)
 	}
 	var children []string

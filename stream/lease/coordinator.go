@@ -7,6 +7,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/spk-cli/spk/internal/retry"
 )
 
 // DefaultFailover is how long a lease's counter must stay still before other
@@ -76,11 +78,18 @@ func (c *Coordinator) init() {
 // RenewInterval is how often held leases are renewed.
 func (c *Coordinator) RenewInterval() time.Duration { return c.Failover / 3 }
 
+// writeBound is how long one lease write may retry: two thirds of the
+// failover time, after which a lease that could not be renewed is given up
+// anyway. A slow endpoint's single call must fit in it too.
+func (c *Coordinator) writeBound() time.Duration { return c.Failover * 2 / 3 }
+
 // TakeInterval is how often the table is scanned for leases to take.
 func (c *Coordinator) TakeInterval() time.Duration { return c.Failover / 2 }
 
 // Run renews and takes leases until ctx ends. Renewal runs on its own
-// schedule so a slow scan or slow processing never delays it.
+// schedule so a slow scan or slow processing never delays it. Transient
+// errors are retried; Run returns early only for a permanent one (the lease
+// table deleted, the credentials refused), which ends the worker.
 func (c *Coordinator) Run(ctx context.Context) error {
 	c.mu.Lock()
 	c.init()
@@ -88,8 +97,10 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	c.mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Add(1)
+	renewCtx, stopRenewing := context.WithCancel(ctx)
 	go func() {
 		defer wg.Done()
+		ctx := renewCtx
 		t := time.NewTicker(c.RenewInterval())
 		defer t.Stop()
 		for {
@@ -102,11 +113,26 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		}
 	}()
 	defer wg.Wait()
+	defer stopRenewing() // before wg.Wait, when a permanent error ends Run
 	t := time.NewTicker(c.TakeInterval())
 	defer t.Stop()
+	failing := false
 	for {
-		if err := c.TakeOnce(ctx); err != nil && ctx.Err() == nil {
-			c.Log.Warn("lease scan failed; retrying", "table", c.Table.Name, "err", err)
+		err := c.TakeOnce(ctx)
+		switch {
+		case ctx.Err() != nil:
+		case retry.Permanent(err):
+			// The table is gone or the credentials refused: no lease can
+			// be renewed any more, so the worker must stop.
+			return err
+		case err != nil:
+			if !failing && retry.WarnNow("lease scan") {
+				c.Log.Warn("lease scan failed; retrying", "table", c.Table.Name, "err", err)
+			}
+			failing = true
+		case failing:
+			c.Log.Info("lease scan works again", "table", c.Table.Name)
+			failing = false
 		}
 		select {
 		case <-ctx.Done():
@@ -163,7 +189,7 @@ func (c *Coordinator) RenewOnce(ctx context.Context) {
 		default:
 			if c.Clock.Now().Sub(h.lastRenewed()) >= c.Failover*2/3 {
 				c.drop(h, err)
-			} else {
+			} else if retry.WarnNow("renew lease " + h.key) {
 				c.Log.Warn("lease renewal failed; will retry", "shard", h.key, "err", err)
 			}
 		}
@@ -191,7 +217,17 @@ func (c *Coordinator) drop(h *Handle, err error) {
 // free or expired leases, then steals from overloaded workers, up to this
 // worker's fair share.
 func (c *Coordinator) TakeOnce(ctx context.Context) error {
-	leases, err := c.Table.List(ctx)
+	c.mu.Lock()
+	c.init()
+	c.mu.Unlock()
+	var leases []Lease
+	lctx, cancel := context.WithTimeout(ctx, c.TakeInterval())
+	err := retry.Do(lctx, retry.Running, c.Log, "list leases in "+c.Table.Name, func(ctx context.Context) error {
+		var err error
+		leases, err = c.Table.List(ctx)
+		return err
+	})
+	cancel()
 	if err != nil {
 		return err
 	}
@@ -298,10 +334,17 @@ func stealPlan(load map[string][]Lease, target, have, need int) []pick {
 }
 
 func (c *Coordinator) take(ctx context.Context, l Lease, steal bool) {
-	counter, err := c.Table.Take(ctx, l.Key, l.Counter, c.WorkerID)
+	var counter int64
+	tctx, cancel := context.WithTimeout(ctx, c.writeBound())
+	err := retry.Do(tctx, retry.Running, c.Log, "take lease "+l.Key, func(ctx context.Context) error {
+		var err error
+		counter, err = c.Table.Take(ctx, l.Key, l.Counter, c.WorkerID)
+		return err
+	})
+	cancel()
 	if err != nil {
-		if !errors.Is(err, ErrLeaseLost) {
-			c.Log.Warn("lease take failed", "shard", l.Key, "err", err)
+		if !errors.Is(err, ErrLeaseLost) && ctx.Err() == nil && retry.WarnNow("take lease "+l.Key) {
+			c.Log.Warn("lease take failed; the next scan tries again", "shard", l.Key, "err", err)
 		}
 		return
 	}
@@ -359,13 +402,24 @@ func (h *Handle) lastRenewed() time.Time {
 	return h.renewed
 }
 
-func (h *Handle) write(f func(counter int64) (int64, error)) error {
+// write applies one fenced write, retrying transient errors for at most
+// writeBound (so a checkpoint never holds back a renewal for long) or until
+// ctx ends. A retry after an ambiguous failure is recognised by the
+// table (see Table.update), so it cannot pass for a lost lease.
+func (h *Handle) write(ctx context.Context, what string, f func(ctx context.Context, counter int64) (int64, error)) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.ctx.Err(); err != nil {
 		return ErrLeaseLost
 	}
-	counter, err := f(h.lease.Counter)
+	ctx, cancel := context.WithTimeout(ctx, h.c.writeBound())
+	defer cancel()
+	var counter int64
+	err := retry.Do(ctx, retry.Running, h.c.Log, what+" lease "+h.key, func(ctx context.Context) error {
+		var err error
+		counter, err = f(ctx, h.lease.Counter)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -375,14 +429,14 @@ func (h *Handle) write(f func(counter int64) (int64, error)) error {
 }
 
 func (h *Handle) renew(ctx context.Context) error {
-	return h.write(func(n int64) (int64, error) { return h.c.Table.Renew(ctx, h.key, n, h.c.WorkerID) })
+	return h.write(ctx, "renew", func(ctx context.Context, n int64) (int64, error) { return h.c.Table.Renew(ctx, h.key, n, h.c.WorkerID) })
 }
 
 // Checkpoint records that every record up to sequence number seq (and its
 // sub-record sub) was counted. A refused write means the lease was lost; the
 // handle's context is then cancelled.
 func (h *Handle) Checkpoint(ctx context.Context, seq string, sub int64) error {
-	err := h.write(func(n int64) (int64, error) {
+	err := h.write(ctx, "checkpoint", func(ctx context.Context, n int64) (int64, error) {
 		return h.c.Table.Checkpoint(ctx, h.key, n, h.c.WorkerID, seq, sub)
 	})
 	if err == nil {
@@ -397,7 +451,7 @@ func (h *Handle) Checkpoint(ctx context.Context, seq string, sub int64) error {
 
 // Finish checkpoints SHARD_END with the shard's children and gives the lease up.
 func (h *Handle) Finish(ctx context.Context, children []string) error {
-	err := h.write(func(n int64) (int64, error) {
+	err := h.write(ctx, "finish", func(ctx context.Context, n int64) (int64, error) {
 		return h.c.Table.Finish(ctx, h.key, n, h.c.WorkerID, children)
 	})
 	h.c.forget(h)
@@ -409,7 +463,9 @@ func (h *Handle) Finish(ctx context.Context, children []string) error {
 
 // Release frees the lease (owner cleared) so another worker takes it at once.
 func (h *Handle) Release(ctx context.Context) error {
-	err := h.write(func(n int64) (int64, error) { return h.c.Table.Release(ctx, h.key, n, h.c.WorkerID) })
+	err := h.write(ctx, "release", func(ctx context.Context, n int64) (int64, error) {
+		return h.c.Table.Release(ctx, h.key, n, h.c.WorkerID)
+	})
 	h.c.forget(h)
 	return err
 }
@@ -420,7 +476,12 @@ func (h *Handle) Release(ctx context.Context) error {
 // back so a graceful stop leaves nothing owned. Each release is fenced by
 // the counter just read, so a lease another worker took since is untouched.
 func (c *Coordinator) ReleaseOrphans(ctx context.Context) error {
-	leases, err := c.Table.List(ctx)
+	var leases []Lease
+	err := retry.Do(ctx, retry.Running, c.Log, "list leases in "+c.Table.Name, func(ctx context.Context) error {
+		var err error
+		leases, err = c.Table.List(ctx)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -435,7 +496,11 @@ func (c *Coordinator) ReleaseOrphans(ctx context.Context) error {
 		if l.Owner != c.WorkerID || held[l.Key] {
 			continue
 		}
-		if _, err := c.Table.Release(ctx, l.Key, l.Counter, c.WorkerID); err != nil && !errors.Is(err, ErrLeaseLost) {
+		err := retry.Do(ctx, retry.Running, c.Log, "release lease "+l.Key, func(ctx context.Context) error {
+			_, err := c.Table.Release(ctx, l.Key, l.Counter, c.WorkerID)
+			return err
+		})
+		if err != nil && !errors.Is(err, ErrLeaseLost) {
 			errs = append(errs, err)
 		}
 	}

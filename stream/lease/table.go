@@ -8,13 +8,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spk-cli/spk/stream/ddbtable"
 )
 
 // DefaultTable is the lease table name used when none is given, as in the tutorial.
@@ -43,6 +45,11 @@ const (
 // ErrLeaseLost is returned when a conditional lease write finds that another
 // worker changed the lease since this worker last saw it.
 var ErrLeaseLost = errors.New("lease lost to another worker")
+
+// oneAttempt leaves the retries of lease scans and writes to their callers
+// (retry.Do with short, bounded delays): the SDK's standard retryer sleeps
+// up to seconds between its attempts, longer than a renewal may take.
+func oneAttempt(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }
 
 // DynamoDB is the part of the DynamoDB API the lease table uses.
 type DynamoDB interface {
@@ -74,42 +81,27 @@ func (l Lease) Finished() bool { return l.Checkpoint == ShardEnd }
 type Table struct {
 	DB   DynamoDB
 	Name string
+	Log  *slog.Logger // retries at start-up; nil logs nothing
 }
 
 // Ensure creates the table (hash key leaseKey, on-demand) when it is missing
-// and waits until it is active.
+// and waits until it is active, retrying transient errors. A table of that
+// name with other keys is a permanent error.
 func (t *Table) Ensure(ctx context.Context) error {
-	_, err := t.DB.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(t.Name),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(attrKey), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(attrKey), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	})
-	var inUse *types.ResourceInUseException
-	if err != nil && !errors.As(err, &inUse) {
-		return fmt.Errorf("create lease table %q: %w", t.Name, err)
-	}
-	return WaitActive(ctx, t.DB, t.Name)
+	return ddbtable.Ensure(ctx, t.DB, t.Spec(), t.Log)
 }
 
-// WaitActive polls DescribeTable until the table is ACTIVE.
-func WaitActive(ctx context.Context, db DynamoDB, name string) error {
-	delay := 50 * time.Millisecond
-	for {
-		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
-		var notFound *types.ResourceNotFoundException
-		switch {
-		case err == nil && out.Table != nil && out.Table.TableStatus == types.TableStatusActive:
-			return nil
-		case err != nil && !errors.As(err, &notFound):
-			return fmt.Errorf("describe table %q: %w", name, err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for table %q to become active: %w", name, ctx.Err())
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, time.Second)
+// Spec is the table as Ensure creates it.
+func (t *Table) Spec() ddbtable.Spec {
+	return ddbtable.Spec{
+		Kind: "lease table",
+		Create: &dynamodb.CreateTableInput{
+			TableName:            aws.String(t.Name),
+			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(attrKey), AttributeType: types.ScalarAttributeTypeS}},
+			KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(attrKey), KeyType: types.KeyTypeHash}},
+			BillingMode:          types.BillingModePayPerRequest,
+		},
+		Fix: "choose another app name (--app) or delete that table",
 	}
 }
 
@@ -122,7 +114,7 @@ func (t *Table) List(ctx context.Context) ([]Lease, error) {
 			TableName:         aws.String(t.Name),
 			ConsistentRead:    aws.Bool(true),
 			ExclusiveStartKey: start,
-		})
+		}, oneAttempt)
 		if err != nil {
 			return nil, fmt.Errorf("list leases in %q: %w", t.Name, err)
 		}
@@ -183,7 +175,13 @@ func (t *Table) Create(ctx context.Context, l Lease) (created bool, err error) {
 
 // update applies a conditional write to the lease seen with counter, requiring
 // owner (when not empty) still to hold it, and returns the new counter.
-func (t *Table) update(ctx context.Context, key string, counter int64, owner, set string, values map[string]types.AttributeValue) (int64, error) {
+//
+// A write may be applied although its answer was lost (a timeout, a 5xx
+// after the fact), and a retry of it is then refused. Since every write
+// bumps the counter and only this worker's write leaves the lease at
+// counter+1 with what it set (another worker's take sets its own name), a
+// refusal that finds exactly that is this write's success, not a lost lease.
+func (t *Table) update(ctx context.Context, key string, counter int64, owner, set string, values map[string]types.AttributeValue, wrote func(Lease) bool) (int64, error) {
 	cond := attrCounter + " = :old"
 	if owner != "" {
 		cond += " AND " + attrOwner + " = :me"
@@ -192,13 +190,28 @@ func (t *Table) update(ctx context.Context, key string, counter int64, owner, se
 	values[":old"] = num(counter)
 	values[":new"] = num(counter + 1)
 	_, err := t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(t.Name),
-		Key:                       map[string]types.AttributeValue{attrKey: &types.AttributeValueMemberS{Value: key}},
-		UpdateExpression:          aws.String(set),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeValues: values,
-	})
-	if isConditionFailed(err) {
+		TableName:                           aws.String(t.Name),
+		Key:                                 map[string]types.AttributeValue{attrKey: &types.AttributeValueMemberS{Value: key}},
+		UpdateExpression:                    aws.String(set),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}, oneAttempt)
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		item := ccf.Item
+		if item == nil { // endpoints that do not return the item on a refusal
+			out, gerr := t.DB.GetItem(ctx, &dynamodb.GetItemInput{
+				TableName: aws.String(t.Name), ConsistentRead: aws.Bool(true),
+				Key: map[string]types.AttributeValue{attrKey: &types.AttributeValueMemberS{Value: key}},
+			})
+			if gerr == nil {
+				item = out.Item
+			}
+		}
+		if l := decode(item); item != nil && l.Counter == counter+1 && wrote(l) {
+			return counter + 1, nil
+		}
 		return 0, fmt.Errorf("lease %s: %w", key, ErrLeaseLost)
 	}
 	if err != nil {
@@ -211,19 +224,22 @@ func (t *Table) update(ctx context.Context, key string, counter int64, owner, se
 func (t *Table) Take(ctx context.Context, key string, counter int64, worker string) (int64, error) {
 	return t.update(ctx, key, counter, "",
 		"SET "+attrOwner+" = :w, "+attrCounter+" = :new, "+attrOwnerSwitches+" = if_not_exists("+attrOwnerSwitches+", :zero) + :one",
-		map[string]types.AttributeValue{":w": &types.AttributeValueMemberS{Value: worker}, ":zero": num(0), ":one": num(1)})
+		map[string]types.AttributeValue{":w": &types.AttributeValueMemberS{Value: worker}, ":zero": num(0), ":one": num(1)},
+		func(l Lease) bool { return l.Owner == worker })
 }
 
 // Renew bumps the counter of a lease the worker holds, proving it is alive.
 func (t *Table) Renew(ctx context.Context, key string, counter int64, worker string) (int64, error) {
-	return t.update(ctx, key, counter, worker, "SET "+attrCounter+" = :new", map[string]types.AttributeValue{})
+	return t.update(ctx, key, counter, worker, "SET "+attrCounter+" = :new", map[string]types.AttributeValue{},
+		func(l Lease) bool { return l.Owner == worker })
 }
 
 // Checkpoint records how far the worker holding the lease has processed it.
 func (t *Table) Checkpoint(ctx context.Context, key string, counter int64, worker, checkpoint string, sub int64) (int64, error) {
 	return t.update(ctx, key, counter, worker,
 		"SET "+attrCounter+" = :new, "+attrCheckpoint+" = :cp, "+attrSubSequence+" = :sub, "+attrOwnerSwitches+" = :zero",
-		map[string]types.AttributeValue{":cp": &types.AttributeValueMemberS{Value: checkpoint}, ":sub": num(sub), ":zero": num(0)})
+		map[string]types.AttributeValue{":cp": &types.AttributeValueMemberS{Value: checkpoint}, ":sub": num(sub), ":zero": num(0)},
+		func(l Lease) bool { return l.Owner == worker && l.Checkpoint == checkpoint && l.SubSequence == sub })
 }
 
 // Finish checkpoints SHARD_END, records the shard's children and frees the lease.
@@ -234,12 +250,14 @@ func (t *Table) Finish(ctx context.Context, key string, counter int64, worker st
 		set += ", " + attrChildren + " = :children"
 		values[":children"] = &types.AttributeValueMemberSS{Value: children}
 	}
-	return t.update(ctx, key, counter, worker, set+" REMOVE "+attrOwner, values)
+	return t.update(ctx, key, counter, worker, set+" REMOVE "+attrOwner, values,
+		func(l Lease) bool { return l.Owner == "" && l.Finished() })
 }
 
 // Release frees a lease the worker holds so another can take it at once.
 func (t *Table) Release(ctx context.Context, key string, counter int64, worker string) (int64, error) {
-	return t.update(ctx, key, counter, worker, "SET "+attrCounter+" = :new REMOVE "+attrOwner, map[string]types.AttributeValue{})
+	return t.update(ctx, key, counter, worker, "SET "+attrCounter+" = :new REMOVE "+attrOwner, map[string]types.AttributeValue{},
+		func(l Lease) bool { return l.Owner == "" && !l.Finished() })
 }
 
 func num(n int64) types.AttributeValue {

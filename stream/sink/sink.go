@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/spk-cli/spk/stream/bucket"
+	"github.com/spk-cli/spk/stream/ddbtable"
 )
 
 // Attribute names of the aggregate table, as in the tutorial.
@@ -75,43 +77,34 @@ type Table struct {
 	Name     string
 	Parallel int              // concurrent row writes per Apply; 8 when zero
 	Now      func() time.Time // for CreatedAt and UpdatedAt; time.Now when nil
+	Log      *slog.Logger     // retries at start-up; nil logs nothing
 }
 
 // Ensure creates the aggregate table (hash BucketStart, range EventType,
-// on-demand) when it is missing, and waits until it is active.
+// on-demand) when it is missing, and waits until it is active, retrying
+// transient errors. A table of that name with other keys is a permanent
+// error.
 func (t *Table) Ensure(ctx context.Context) error {
-	_, err := t.DB.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String(t.Name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(AttrBucketStart), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrEventType), AttributeType: types.ScalarAttributeTypeS},
+	return ddbtable.Ensure(ctx, t.DB, t.Spec(), t.Log)
+}
+
+// Spec is the table as Ensure creates it.
+func (t *Table) Spec() ddbtable.Spec {
+	return ddbtable.Spec{
+		Kind: "aggregate table",
+		Create: &dynamodb.CreateTableInput{
+			TableName: aws.String(t.Name),
+			AttributeDefinitions: []types.AttributeDefinition{
+				{AttributeName: aws.String(AttrBucketStart), AttributeType: types.ScalarAttributeTypeS},
+				{AttributeName: aws.String(AttrEventType), AttributeType: types.ScalarAttributeTypeS},
+			},
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(AttrBucketStart), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(AttrEventType), KeyType: types.KeyTypeRange},
+			},
+			BillingMode: types.BillingModePayPerRequest,
 		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(AttrBucketStart), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(AttrEventType), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
-	var inUse *types.ResourceInUseException
-	if err != nil && !errors.As(err, &inUse) {
-		return fmt.Errorf("create aggregate table %q: %w", t.Name, err)
-	}
-	delay := 50 * time.Millisecond
-	for {
-		out, err := t.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t.Name)})
-		if err == nil && out.Table != nil && out.Table.TableStatus == types.TableStatusActive {
-			return nil
-		}
-		var notFound *types.ResourceNotFoundException
-		if err != nil && !errors.As(err, &notFound) {
-			return fmt.Errorf("describe aggregate table %q: %w", t.Name, err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for aggregate table %q: %w", t.Name, ctx.Err())
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, time.Second)
+		Fix: "choose another table (dynamodb.tableName, --table) or delete that one",
 	}
 }
 

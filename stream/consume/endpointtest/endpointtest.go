@@ -195,3 +195,17 @@ func (e Endpoints) Clients() (*kinesis.Client, *dynamodb.Client) {
 
 // ClientsDB returns a DynamoDB client for the endpoints.
 func (e Endpoints) ClientsDB() *dynamodb.Client { return dynamodb.NewFromConfig(Config(e.DynamoDBURL)) }
+
+// DefaultConfig is like Config but with the SDK's standard retryer at its
+// defaults (3 attempts, the client-side retry quota), as spk's own clients
+// have: what a consumer meets when the SDK's own retries run out.
+func DefaultConfig(url string) aws.Config {
+	cfg := Config(url)
+	cfg.Retryer = func() aws.Retryer { return retry.NewStandard() }
+	return cfg
+}
+
+// DefaultClients returns SDK clients for the endpoints with DefaultConfig.
+func (e Endpoints) DefaultClients() (*kinesis.Client, *dynamodb.Client) {
+	return kinesis.NewFromConfig(DefaultConfig(e.KinesisURL)), dynamodb.NewFromConfig(DefaultConfig(e.DynamoDBURL))
+}

@@ -1,0 +1,145 @@
+// Package retry is spk's policy for AWS calls that fail: which errors are
+// worth another attempt (classified with the AWS SDK's own retry checks),
+// capped exponential backoff with jitter, and a log line per streak of
+// failures rather than per attempt.
+package retry
+
+import (
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+)
+
+// serverCodes are error codes of a service's own trouble that the SDK's
+// checks recognise by their 5xx status only; some endpoints send them with
+// another status.
+var serverCodes = map[string]struct{}{
+	"InternalFailure":             {},
+	"InternalServerError":         {},
+	"InternalError":               {},
+	"ServiceUnavailable":          {},
+	"ServiceUnavailableException": {},
+	"KMSThrottlingException":      {},
+}
+
+// transient is the SDK's default retry checks (cancelled requests never,
+// connection errors, 500/502/503/504, timeouts and throttling codes), then
+// any other 5xx and the server codes above.
+var transient = awsretry.IsErrorRetryables(append(append([]awsretry.IsErrorRetryable{}, awsretry.DefaultRetryables...),
+	awsretry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+		var status interface{ HTTPStatusCode() int }
+		if errors.As(err, &status) && status.HTTPStatusCode() >= 500 {
+			return aws.TrueTernary
+		}
+		return aws.UnknownTernary
+	}),
+	awsretry.RetryableErrorCode{Codes: serverCodes},
+))
+
+// Transient reports whether err is worth another attempt: the endpoint is
+// overloaded, throttling, failing inside, or the connection broke. An error
+// the SDK gave up on after its own attempts (MaxAttemptsError, an exhausted
+// retry quota) is judged by the error underneath.
+func Transient(err error) bool {
+	if err == nil || Permanent(err) {
+		return false
+	}
+	return transient.IsErrorRetryable(err) == aws.TrueTernary
+}
+
+// permanentCodes are refusals that no number of attempts changes: the
+// credentials, a missing resource, an invalid request.
+var permanentCodes = map[string]kind{
+	"AccessDeniedException":               auth,
+	"AccessDenied":                        auth,
+	"UnrecognizedClientException":         auth,
+	"InvalidSignatureException":           auth,
+	"SignatureDoesNotMatch":               auth,
+	"IncompleteSignature":                 auth,
+	"IncompleteSignatureException":        auth,
+	"MissingAuthenticationToken":          auth,
+	"MissingAuthenticationTokenException": auth,
+	"InvalidClientTokenId":                auth,
+	"ExpiredToken":                        expired,
+	"ExpiredTokenException":               expired,
+	"ResourceNotFoundException":           notFound,
+	"ValidationException":                 invalid,
+	"InvalidArgumentException":            invalid,
+	"SerializationException":              invalid,
+	"KMSAccessDeniedException":            kms,
+	"KMSDisabledException":                kms,
+	"KMSNotFoundException":                kms,
+	"KMSInvalidStateException":            kms,
+	"KMSOptInRequired":                    kms,
+}
+
+type kind int
+
+const (
+	none kind = iota
+	auth
+	expired
+	notFound
+	invalid
+	kms
+	marked
+)
+
+func kindOf(err error) kind {
+	if err == nil {
+		return none
+	}
+	var m *permanentError
+	if errors.As(err, &m) {
+		return marked
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return permanentCodes[api.ErrorCode()]
+	}
+	return none
+}
+
+// Permanent reports whether err is a refusal that retrying cannot change:
+// access denied or unknown credentials, a resource that does not exist, an
+// invalid request, or an error marked with Refuse.
+func Permanent(err error) bool { return kindOf(err) != none }
+
+// NotFound reports whether err says the resource does not exist.
+func NotFound(err error) bool { return kindOf(err) == notFound }
+
+// Hint says how to fix a permanent error, or "" when the caller knows
+// better (a missing resource, a marked error) or err is not permanent.
+func Hint(err error) string {
+	switch kindOf(err) {
+	case auth:
+		return "check the credentials (the profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and that they may use this Kinesis stream and these DynamoDB tables"
+	case expired:
+		return "the credentials expired: renew them (aws sso login, or new session keys) and start again"
+	case invalid:
+		return "the service refused the request as invalid: check the stream, table and view settings"
+	case kms:
+		return "the stream's encryption key cannot be used: check the KMS key and its permissions"
+	}
+	return ""
+}
+
+// permanentError marks an error that must not be retried.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// RetryableError tells the SDK's checks (and so Transient) not to retry.
+func (e *permanentError) RetryableError() bool { return false }
+
+// Refuse marks err as permanent: Transient is false and Permanent true for
+// it and for any error that wraps it. Its text is err's.
+func Refuse(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}

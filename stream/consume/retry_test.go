@@ -1,0 +1,203 @@
+package consume_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/spk-cli/spk/internal/retry"
+	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/consume"
+	"github.com/spk-cli/spk/stream/consume/endpointtest"
+	"github.com/spk-cli/spk/stream/lease"
+)
+
+// eventually runs a test's own read until it gets past the endpoint's
+// injected faults.
+func eventually(t *testing.T, what string, f func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := retry.Do(ctx, retry.Running, nil, what, f); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func TestStartsUnderFaultsAllSucceedAndCountsStayExact(t *testing.T) {
+	forEachRetrieval(t, testStartsUnderFaults)
+}
+
+// testStartsUnderFaults starts consumers one after the other against an
+// endpoint that fails 30% of requests, with clients whose SDK retries are
+// the defaults spk's own have (3 attempts, the retry quota): every start
+// must succeed and read to the tip, and the counts stay exact although each
+// start, under a new app name, reads the whole stream again.
+func testStartsUnderFaults(t *testing.T, r consume.Retrieval) {
+	v := newEnv(t, r, 3, endpointtest.Options{FaultRate: 0.3, FaultSeed: 17})
+	if v.e.Kind != "spk" {
+		t.Skipf("fault injection needs spk's endpoint for both APIs; running on %s", v.e.Kind)
+	}
+	v.put(endpointtest.Load{Events: 3000, AggregateEvery: 5, AggregateSize: 10, Seed: 8})
+	var want endpointtest.Counts
+	eventually(t, "drain the stream", func(ctx context.Context) error {
+		var err error
+		want, _, err = endpointtest.Drain(ctx, v.kc, v.stream, tutorialBucketer)
+		return err
+	})
+	kc, db := v.e.DefaultClients()
+	const starts = 3
+	for i := range starts {
+		o := v.options()
+		o.Kinesis, o.DynamoDB = kc, db
+		o.App = fmt.Sprintf("%s-%d", v.app, i) // a new lease table each time: created under faults
+		o.UntilCaughtUp = true
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		err := consume.Run(ctx, o)
+		timedOut := ctx.Err() != nil
+		cancel()
+		if err != nil {
+			t.Fatalf("start %d of %d under faults: %v", i+1, starts, err)
+		}
+		if timedOut {
+			t.Fatalf("start %d of %d did not catch up in time", i+1, starts)
+		}
+		var got endpointtest.Counts
+		eventually(t, "scan the counts", func(ctx context.Context) error {
+			var err error
+			got, err = endpointtest.ScanCounts(ctx, v.db, v.table)
+			return err
+		})
+		if d := endpointtest.Diff(want, got); d != "" {
+			t.Fatalf("after start %d the aggregate table differs from the stream:\n%s", i+1, d)
+		}
+	}
+}
+
+// runFor runs a consumer until it returns or the deadline passes, and
+// fails the test in that case.
+func runFor(t *testing.T, o consume.Options, within time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	err := consume.Run(ctx, o)
+	if ctx.Err() != nil {
+		t.Fatalf("Run did not end within %v (err %v)", within, err)
+	}
+	return err
+}
+
+func tableExists(t *testing.T, db *dynamodb.Client, name string) bool {
+	t.Helper()
+	_, err := db.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	var nf *dtypes.ResourceNotFoundException
+	if err != nil && !errors.As(err, &nf) {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+func TestMissingStreamEndsAtOnceAndCreatesNothing(t *testing.T) {
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	o := v.options()
+	o.Stream = v.stream + "-missing"
+	err := runFor(t, o, 30*time.Second)
+	want := `list shards of stream "` + o.Stream + `": the stream does not exist; create it first (spk create-stream)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("Run = %v\nwant %s", err, want)
+	}
+	if tableExists(t, v.db, o.App) || tableExists(t, v.db, o.Table) {
+		t.Fatal("a table was created for a stream that does not exist")
+	}
+}
+
+func TestAggregateTableWithOtherKeysEndsAtOnceAndCreatesNothing(t *testing.T) {
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	_, err := v.db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(v.table),
+		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: dtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: dtypes.KeyTypeHash}},
+		BillingMode:          dtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = runFor(t, v.options(), 30*time.Second)
+	want := `aggregate table "` + v.table + `" exists with another key schema (it has hash key id (S); spk needs hash key BucketStart (S), range key EventType (S)): choose another table (dynamodb.tableName, --table) or delete that one`
+	if err == nil || err.Error() != want {
+		t.Fatalf("Run = %v\nwant %s", err, want)
+	}
+	if tableExists(t, v.db, v.app) {
+		t.Fatal("the lease table was created although the aggregate table cannot be used")
+	}
+}
+
+func TestStreamDeletedWhileRunningEndsWithMessage(t *testing.T) {
+	v := newEnv(t, consume.Polling, 2, endpointtest.Options{})
+	v.put(endpointtest.Load{Events: 500, Seed: 9})
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		done <- consume.Run(ctx, v.options())
+	}()
+	v.waitOwners(1)
+	if _, err := v.kc.DeleteStream(context.Background(), &kinesis.DeleteStreamInput{StreamName: aws.String(v.stream)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		want := `read stream "` + v.stream + `": the stream was deleted while spk run was reading it; create it again (spk create-stream) and restart spk run`
+		if err == nil || err.Error() != want {
+			t.Fatalf("Run = %v\nwant %s", err, want)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the consumer went on for a minute after its stream was deleted")
+	}
+	// What was read before is counted, and the leases were handed back.
+	tbl := &lease.Table{DB: v.db, Name: v.app}
+	ls, err := tbl.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		if l.Owner != "" {
+			t.Fatalf("lease %s still owned by %s after the consumer ended", l.Key, l.Owner)
+		}
+	}
+}
+
+func TestCancelEndsStartUpPromptlyWhileEveryRequestFails(t *testing.T) {
+	if os.Getenv("SPK_CONSUMER_PEERS") == "1" {
+		t.Skip("fault injection needs spk's endpoint")
+	}
+	// Every request fails, so Start (which probes the endpoint) is not used.
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, FaultRate: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	kc, db := endpointtest.Endpoints{KinesisURL: srv.URL(), DynamoDBURL: srv.URL()}.DefaultClients()
+	o := childOptions(kc, db)
+	o.Stream, o.Table = "s", "t"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- consume.Run(ctx, o) }()
+	time.Sleep(300 * time.Millisecond) // let it be in its retries; the moment does not matter
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Run = nil after a cancel during start-up; want the error it stopped on")
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+}
