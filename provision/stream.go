@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/spk-cli/spk/internal/retry"
 )
 
 // TagKey marks resources spk created; teardown deletes only those (except
@@ -51,7 +53,11 @@ const waitTimeout = 10 * time.Minute
 func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progress Progress) (Outcome, error) {
 	op := fmt.Sprintf("create stream %q", spec.Name)
 	var out Outcome
-	sum, err := describeStreamSummary(ctx, k, spec.Name)
+	var sum *ktypes.StreamDescriptionSummary
+	err := retried(ctx, func(ctx context.Context) (err error) {
+		sum, err = describeStreamSummary(ctx, k, spec.Name)
+		return err
+	})
 	if err != nil && !isNotFound(err) {
 		return out, &Error{Op: op, Err: err}
 	}
@@ -69,7 +75,7 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 		} else {
 			in.ShardCount = aws.Int32(spec.Shards)
 		}
-		if _, err := k.CreateStream(ctx, in); err != nil {
+		if err := retried(ctx, func(ctx context.Context) error { _, err := k.CreateStream(ctx, in); return err }); err != nil {
 			var inUse *ktypes.ResourceInUseException
 			if !errors.As(err, &inUse) { // in use: created meanwhile by someone else; wait for it
 				return out, &Error{Op: op, Err: err, Hint: limitHint(err)}
@@ -86,12 +92,17 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 	if out.Note == "" {
 		progress.say("waiting for stream %s to become ACTIVE", spec.Name)
 		w := kinesis.NewStreamExistsWaiter(k, func(o *kinesis.StreamExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
-		if err := w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(spec.Name), Limit: aws.Int32(1)}, waitTimeout); err != nil {
+		if err := retried(ctx, func(ctx context.Context) error {
+			return w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(spec.Name), Limit: aws.Int32(1)}, waitTimeout)
+		}); err != nil {
 			return out, &Error{Op: op, Err: fmt.Errorf("wait for ACTIVE: %w", err)}
 		}
 	}
 	if out.Created {
-		if _, err := k.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String(spec.Name), Tags: map[string]string{TagKey: spec.App}}); err != nil {
+		if err := retried(ctx, func(ctx context.Context) error {
+			_, err := k.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String(spec.Name), Tags: map[string]string{TagKey: spec.App}})
+			return err
+		}); err != nil {
 			return out, &Error{Op: op, Err: fmt.Errorf("tag the stream: %w", err)}
 		}
 	}
@@ -147,6 +158,14 @@ func DescribeStream(ctx context.Context, k *kinesis.Client, name string) (*ktype
 	}
 }
 
+// retried runs one call of a set-up step, retrying transient errors
+// (5xx, throttling, timeouts) with backoff for up to two minutes: a step is
+// retried call by call, never whole, so a retry never skips what a failed
+// call left undone (a table created but not tagged).
+func retried(ctx context.Context, call func(context.Context) error) error {
+	return retry.Do(ctx, retry.StartUp, nil, "", call)
+}
+
 // isNotFound recognises a missing stream or table from either service.
 func isNotFound(err error) bool {
 	var api interface{ ErrorCode() string }
@@ -156,7 +175,7 @@ func isNotFound(err error) bool {
 // RequireStream fails, with how to fix it, when the stream does not exist,
 // so a command that needs it creates nothing else first.
 func RequireStream(ctx context.Context, k *kinesis.Client, name string) error {
-	_, err := describeStreamSummary(ctx, k, name)
+	err := retried(ctx, func(ctx context.Context) error { _, err := describeStreamSummary(ctx, k, name); return err })
 	switch {
 	case isNotFound(err):
 		return &Error{Op: fmt.Sprintf("read stream %q", name), Err: errors.New("the stream does not exist"), Hint: "create it with: spk create-stream " + name + " (or run spk up)"}

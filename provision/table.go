@@ -62,7 +62,11 @@ func (e *SchemaMismatchError) Error() string {
 func CreateTable(ctx context.Context, db *dynamodb.Client, spec TableSpec, progress Progress) (Outcome, error) {
 	op := fmt.Sprintf("create %s %q", spec.Kind, spec.Name)
 	var out Outcome
-	existing, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(spec.Name)})
+	var existing *dynamodb.DescribeTableOutput
+	err := retried(ctx, func(ctx context.Context) (err error) {
+		existing, err = db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(spec.Name)})
+		return err
+	})
 	switch {
 	case err == nil && existing.Table.TableStatus == dtypes.TableStatusDeleting:
 		progress.say("table %s is being deleted; waiting for that to finish", spec.Name)
@@ -100,7 +104,7 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, spec TableSpec, progr
 			in.BillingMode = dtypes.BillingModeProvisioned
 			in.ProvisionedThroughput = &dtypes.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(spec.Provisioned.Read), WriteCapacityUnits: aws.Int64(spec.Provisioned.Write)}
 		}
-		if _, err := db.CreateTable(ctx, in); err != nil {
+		if err := retried(ctx, func(ctx context.Context) error { _, err := db.CreateTable(ctx, in); return err }); err != nil {
 			var inUse *dtypes.ResourceInUseException
 			if !errors.As(err, &inUse) {
 				return out, &Error{Op: op, Err: err}
@@ -112,7 +116,11 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, spec TableSpec, progr
 	}
 	progress.say("waiting for table %s to become ACTIVE", spec.Name)
 	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
-	desc, err := w.WaitForOutput(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(spec.Name)}, waitTimeout)
+	var desc *dynamodb.DescribeTableOutput
+	err = retried(ctx, func(ctx context.Context) (err error) {
+		desc, err = w.WaitForOutput(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(spec.Name)}, waitTimeout)
+		return err
+	})
 	if err != nil {
 		return out, &Error{Op: op, Err: fmt.Errorf("wait for ACTIVE: %w", err)}
 	}
@@ -120,7 +128,10 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, spec TableSpec, progr
 		return out, &Error{Op: op, Err: &SchemaMismatchError{Table: spec.Name, Differences: diff}}
 	}
 	if out.Created {
-		_, err := db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: desc.Table.TableArn, Tags: []dtypes.Tag{{Key: aws.String(TagKey), Value: aws.String(spec.App)}}})
+		err := retried(ctx, func(ctx context.Context) error {
+			_, err := db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: desc.Table.TableArn, Tags: []dtypes.Tag{{Key: aws.String(TagKey), Value: aws.String(spec.App)}}})
+			return err
+		})
 		if err != nil {
 			return out, &Error{Op: op, Err: fmt.Errorf("tag the table: %w", err)}
 		}
