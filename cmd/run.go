@@ -212,10 +212,8 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	// then knows they are spk's) and a table with other keys is refused.
 	specs := []provision.TableSpec{provision.AggregateTable(cfg.Table.Name, cfg.App, nil)}
 	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App)...)
-	for _, spec := range append(specs, provision.LeaseTable(cfg.App)) {
-		if _, err := provision.CreateTable(ctx, clients.DynamoDB, spec, nil); err != nil {
-			return fmt.Errorf("run: %w", err)
-		}
+	if err := provision.CreateTables(ctx, clients.DynamoDB, append(specs, provision.LeaseTable(cfg.App))); err != nil {
+		return fmt.Errorf("run: %w", err)
 	}
 	if dashboard {
 		return runWithDashboard(ctx, f, cfg, clients, consumer)

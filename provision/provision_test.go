@@ -194,3 +194,24 @@ func TestEndpointClientsIgnoreAnUnusedProfileInTheEnvironment(t *testing.T) {
 		t.Fatalf("list streams: %v", err)
 	}
 }
+
+// TestCreateTablesCreatesEveryTableAndReportsTheFirstFailure: the tables
+// are made together; one with other keys fails, the others are still made.
+func TestCreateTablesCreatesEveryTableAndReportsTheFirstFailure(t *testing.T) {
+	c := clients(t)
+	ctx := context.Background()
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, provision.LeaseTable("taken"), nil); err != nil {
+		t.Fatal(err)
+	}
+	err := provision.CreateTables(ctx, c.DynamoDB, []provision.TableSpec{
+		provision.AggregateTable("counts", "app", nil), provision.AggregateTable("taken", "app", nil), provision.LeaseTable("app"),
+	})
+	var mismatch *provision.SchemaMismatchError
+	if !errors.As(err, &mismatch) || mismatch.Table != "taken" {
+		t.Fatalf("got %v", err)
+	}
+	tables, err := c.DynamoDB.ListTables(ctx, &dynamodb.ListTablesInput{})
+	if err != nil || strings.Join(tables.TableNames, ",") != "app,counts,taken" {
+		t.Fatalf("tables %v %v", tables.TableNames, err)
+	}
+}

@@ -41,9 +41,16 @@ type Outcome struct {
 	Note    string // e.g. "already exists and is ACTIVE"
 }
 
-// waitDelays keep waiting snappy against the embedded endpoint's short
-// CREATING state without hammering AWS.
-func waitDelays(min, max *time.Duration) { *min, *max = 250*time.Millisecond, 5*time.Second }
+// waitDelays keep waiting snappy against a short CREATING state without
+// hammering AWS: a client with an endpoint of its own (spk local, another
+// emulator) is polled every 50 ms at first, since CREATING lasts a few
+// hundred milliseconds there; AWS's own endpoints from 250 ms.
+func waitDelays(endpoint *string, min, max *time.Duration) {
+	*min, *max = 250*time.Millisecond, 5*time.Second
+	if endpoint != nil {
+		*min, *max = 50*time.Millisecond, time.Second
+	}
+}
 
 const waitTimeout = 10 * time.Minute
 
@@ -91,7 +98,9 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 	}
 	if out.Note == "" {
 		progress.say("waiting for stream %s to become ACTIVE", spec.Name)
-		w := kinesis.NewStreamExistsWaiter(k, func(o *kinesis.StreamExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+		w := kinesis.NewStreamExistsWaiter(k, func(o *kinesis.StreamExistsWaiterOptions) {
+			waitDelays(k.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
+		})
 		if err := retried(ctx, func(ctx context.Context) error {
 			return w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(spec.Name), Limit: aws.Int32(1)}, waitTimeout)
 		}); err != nil {
@@ -126,7 +135,9 @@ func describeStreamSummary(ctx context.Context, k *kinesis.Client, name string) 
 }
 
 func waitStreamGone(ctx context.Context, k *kinesis.Client, name string) error {
-	w := kinesis.NewStreamNotExistsWaiter(k, func(o *kinesis.StreamNotExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+	w := kinesis.NewStreamNotExistsWaiter(k, func(o *kinesis.StreamNotExistsWaiterOptions) {
+		waitDelays(k.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
+	})
 	return w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name), Limit: aws.Int32(1)}, waitTimeout)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -115,7 +116,9 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, spec TableSpec, progr
 		}
 	}
 	progress.say("waiting for table %s to become ACTIVE", spec.Name)
-	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
+		waitDelays(db.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
+	})
 	var desc *dynamodb.DescribeTableOutput
 	err = retried(ctx, func(ctx context.Context) (err error) {
 		desc, err = w.WaitForOutput(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(spec.Name)}, waitTimeout)
@@ -137,6 +140,28 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, spec TableSpec, progr
 		}
 	}
 	return out, nil
+}
+
+// CreateTables is CreateTable for several tables at once (none needs
+// another, and each waits out its own CREATING). It returns the first
+// failure in the order of specs, once every table is done.
+func CreateTables(ctx context.Context, db *dynamodb.Client, specs []TableSpec) error {
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = CreateTable(ctx, db, spec, nil)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // schemaDiff lists how a table's keys differ from spec's, in words.
@@ -175,6 +200,8 @@ func describeKey(k *KeyAttr) string {
 }
 
 func waitTableGone(ctx context.Context, db *dynamodb.Client, name string) error {
-	w := dynamodb.NewTableNotExistsWaiter(db, func(o *dynamodb.TableNotExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+	w := dynamodb.NewTableNotExistsWaiter(db, func(o *dynamodb.TableNotExistsWaiterOptions) {
+		waitDelays(db.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
+	})
 	return w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, waitTimeout)
 }

@@ -155,7 +155,9 @@ func deleteResource(ctx context.Context, c *Clients, r Resource) error {
 		err := del()
 		if isInUse(err) {
 			// Still CREATING or UPDATING (a set-up cut short): let it settle.
-			w := kinesis.NewStreamExistsWaiter(c.Kinesis, func(o *kinesis.StreamExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+			w := kinesis.NewStreamExistsWaiter(c.Kinesis, func(o *kinesis.StreamExistsWaiterOptions) {
+				waitDelays(c.Kinesis.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
+			})
 			if err = w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(r.Name), Limit: aws.Int32(1)}, waitTimeout); err == nil {
 				err = del()
 			}
@@ -174,7 +176,9 @@ func deleteResource(ctx context.Context, c *Clients, r Resource) error {
 	}
 	err := del()
 	if isInUse(err) {
-		w := dynamodb.NewTableExistsWaiter(c.DynamoDB, func(o *dynamodb.TableExistsWaiterOptions) { waitDelays(&o.MinDelay, &o.MaxDelay) })
+		w := dynamodb.NewTableExistsWaiter(c.DynamoDB, func(o *dynamodb.TableExistsWaiterOptions) {
+			waitDelays(c.DynamoDB.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
+		})
 		if err = w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(r.Name)}, waitTimeout); err == nil {
 			err = del()
 		}
