@@ -79,7 +79,7 @@ func serveCeiling(events, shards, batch int) int {
 		var b, tail []byte
 		switch target {
 		case "Kinesis_20131202.GetShardIterator":
-			shard, _ := strconv.Atoi(strings.TrimLeft(member(body, "ShardId"), "shardId-0"))
+			shard, _ := strconv.Atoi(strings.TrimLeft(strings.TrimPrefix(member(body, "ShardId"), "shardId-"), "0"))
 			b = []byte(fmt.Sprintf(`{"ShardIterator":"it-%d"}`, perShard(shard)))
 		case "Kinesis_20131202.GetRecords":
 			left, _ := strconv.Atoi(strings.TrimPrefix(member(body, "ShardIterator"), "it-"))
