@@ -82,7 +82,16 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 		} else {
 			in.ShardCount = aws.Int32(spec.Shards)
 		}
-		if err := retried(ctx, func(ctx context.Context) error { _, err := k.CreateStream(ctx, in); return err }); err != nil {
+		if err := retried(ctx, func(ctx context.Context) error {
+			_, err := k.CreateStream(ctx, in)
+			// Here LimitExceeded is the account's shard limit, which
+			// waiting does not lift: it is told at once, with a hint.
+			var limit *ktypes.LimitExceededException
+			if errors.As(err, &limit) {
+				return retry.Refuse(err)
+			}
+			return err
+		}); err != nil {
 			var inUse *ktypes.ResourceInUseException
 			if !errors.As(err, &inUse) { // in use: created meanwhile by someone else; wait for it
 				return out, &Error{Op: op, Err: err, Hint: limitHint(err)}
