@@ -1,18 +1,16 @@
 package local_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
-	"strings"
 	"testing"
 	"time"
 
 	local "github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/provision/local/flood"
+	"github.com/spk-cli/spk/provision/local/localtest"
 )
 
 // floodChildEnv makes the test binary serve a keyed, in-memory endpoint
@@ -49,37 +47,8 @@ func serveFloodChild() {
 
 func startFloodChild(t *testing.T) (pid int, addr string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), floodChildEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addrs := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "ADDR "); ok {
-				addrs <- a
-			}
-		}
-		close(addrs)
-	}()
-	select {
-	case a, ok := <-addrs:
-		if !ok {
-			t.Fatal("the endpoint process exited before listening")
-		}
-		return cmd.Process.Pid, a
-	case <-time.After(60 * time.Second):
-		t.Fatal("the endpoint process did not listen within 60s")
-	}
-	return 0, ""
+	cmd, addr := localtest.StartProcess(t, []string{floodChildEnv + "=1"}, "ADDR ")
+	return cmd.Process.Pid, addr
 }
 
 // Forty requests of 16 MiB at once, unsigned or signed, leave the

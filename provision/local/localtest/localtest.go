@@ -53,8 +53,17 @@ func ServeIfChild() bool {
 // when the test ends, if it still runs.
 func StartChild(t *testing.T, dir string) (*exec.Cmd, string) {
 	t.Helper()
+	return StartProcess(t, []string{childEnv + "=" + dir}, "URL ")
+}
+
+// StartProcess re-runs the test binary with env added (its TestMain then
+// serves instead of testing) and returns the process and what follows
+// prefix on the first stdout line that starts with it: where it listens.
+// The process is killed when the test ends, if it still runs.
+func StartProcess(t *testing.T, env []string, prefix string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -64,22 +73,22 @@ func StartChild(t *testing.T, dir string) (*exec.Cmd, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	urls := make(chan string, 1)
+	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "URL "); ok {
-				urls <- u
+			if v, ok := strings.CutPrefix(sc.Text(), prefix); ok {
+				found <- v
 			}
 		}
-		close(urls)
+		close(found)
 	}()
 	select {
-	case u, ok := <-urls:
+	case v, ok := <-found:
 		if !ok {
 			t.Fatal("the endpoint process exited before listening")
 		}
-		return cmd, u
+		return cmd, v
 	case <-time.After(60 * time.Second):
 		t.Fatal("the endpoint process did not listen within 60s")
 	}
