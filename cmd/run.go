@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -225,11 +226,11 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		defer close(printed)
 		(&metrics.Printer{W: f.IO.ErrOut, TTY: f.IO.IsStderrTTY()}).Run(printCtx, consumer.Snapshot)
 	}()
-	err = consumer.Run(ctx)
+	err = tasks.Runner{}.Run(ctx, []tasks.Task{tasks.Consume(consumer, countName(consumer), "")})
 	stopPrinting()
 	<-printed
 	if err != nil && ctx.Err() == nil {
-		return fmt.Errorf("run: %w", err)
+		return fmt.Errorf("run: %w", stepCause(err))
 	}
 	// Interrupted: the consumer flushed, checkpointed and released its leases.
 	if opts.output == "json" {
@@ -254,7 +255,6 @@ func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clien
 	defer stop()
 	d := tui.NewDashboard(tui.DashboardOptions{Title: "spk run", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name,
 		Target: clients.Target.String(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled())})
-	name := fmt.Sprintf("count events (worker %s)", consumer.WorkerID())
 	return runDashboard(ctx, f, d, stop, func(on func(tasks.Event)) ([]string, error) {
 		feeds, stopFeeds := context.WithCancel(context.Background())
 		defer stopFeeds()
@@ -262,22 +262,30 @@ func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clien
 			Consumer:  consumer.Metrics().Subscribe(feeds, time.Second),
 			Aggregate: results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
 		})
-		on(tasks.Event{Step: tasks.StepRun, Name: name, State: tasks.Running, At: time.Now()})
-		err := consumer.Run(work)
+		err := tasks.Runner{OnEvent: on}.Run(work, []tasks.Task{tasks.Consume(consumer, countName(consumer), "")})
 		d.Consumer(consumer.Snapshot()) // the final counts
 		if err != nil && work.Err() != nil {
-			err = nil // stopped by q or Ctrl-C: flushed, checkpointed, released
+			err = nil // stopped by q or Ctrl-C before counting started
 		}
-		s := consumer.Snapshot()
-		state := tasks.Done
 		if err != nil {
-			state = tasks.Failed
-			err = fmt.Errorf("run: %w", err)
+			err = fmt.Errorf("run: %w", stepCause(err))
 		}
-		note := fmt.Sprintf("%d records read, %d rejected, %d rows written", s.RecordsIn, s.Rejected, s.RowsFlushed)
-		on(tasks.Event{Step: tasks.StepRun, Name: name, State: state, Err: err, Detail: note, At: time.Now()})
-		return []string{note}, err
+		return []string{tasks.ConsumeNote(consumer)}, err
 	})
+}
+
+// countName is spk run's step 7, named after its worker.
+func countName(c *consume.Consumer) string {
+	return fmt.Sprintf("count events (worker %s)", c.WorkerID())
+}
+
+// stepCause is a failed step's own error: its line already named the step.
+func stepCause(err error) error {
+	var se *tasks.StepError
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return err
 }
 
 // retrievalText says how the consumer reads, for the first line of spk run.

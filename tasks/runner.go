@@ -44,6 +44,9 @@ type Task struct {
 	Run func(ctx context.Context, progress func(string)) (note string, err error)
 	// SkipReason, when set, marks a step spk does not need, with why.
 	SkipReason string
+	// Detail is what the step's Running event says when it starts: what a
+	// long-running step does while it runs.
+	Detail string
 }
 
 // Runner runs tasks in order and reports every state change.
@@ -69,12 +72,26 @@ func (r Runner) emit(t Task, s State, detail string, err error) {
 	r.OnEvent(e)
 }
 
-// Run announces every task as pending, then runs them in order and stops at
-// the first failure, which it returns wrapped with the step.
-func (r Runner) Run(ctx context.Context, tasks []Task) error {
+// Announce emits every task as pending, in order: the steps a view lists
+// before any runs. Run and RunParallel announce their own tasks; a caller
+// that runs one list in parts announces it whole first, then runs each part
+// with RunAnnounced or RunParallelAnnounced, so every step is numbered and
+// listed once.
+func (r Runner) Announce(tasks []Task) {
 	for _, t := range tasks {
 		r.emit(t, Pending, "", nil)
 	}
+}
+
+// Run announces every task as pending, then runs them in order and stops at
+// the first failure, which it returns wrapped with the step.
+func (r Runner) Run(ctx context.Context, tasks []Task) error {
+	r.Announce(tasks)
+	return r.RunAnnounced(ctx, tasks)
+}
+
+// RunAnnounced is Run for tasks already announced.
+func (r Runner) RunAnnounced(ctx context.Context, tasks []Task) error {
 	for _, t := range tasks {
 		if t.SkipReason != "" {
 			r.emit(t, Skipped, t.SkipReason, nil)
@@ -83,7 +100,7 @@ func (r Runner) Run(ctx context.Context, tasks []Task) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r.emit(t, Running, "", nil)
+		r.emit(t, Running, t.Detail, nil)
 		note, err := t.Run(ctx, func(msg string) { r.emit(t, Running, msg, nil) })
 		if err != nil {
 			r.emit(t, Failed, "", err)
@@ -96,10 +113,20 @@ func (r Runner) Run(ctx context.Context, tasks []Task) error {
 
 // RunParallel announces every task as pending, then runs them all at once
 // (tasks with nothing in common, such as creating a stream and tables) and
-// waits for every one. Events are delivered one at a time, but from the
-// tasks' goroutines. It returns the failure of the lowest step, wrapped
-// with the step; the other tasks run to their end.
+// waits for every one. Each task is marked running, in order, before any
+// starts; later events are delivered one at a time, but from the tasks'
+// goroutines. It returns the failure of the lowest step, wrapped with the
+// step; the other tasks run to their end.
 func (r Runner) RunParallel(ctx context.Context, tasks []Task) error {
+	r.Announce(tasks)
+	return r.RunParallelAnnounced(ctx, tasks)
+}
+
+// RunParallelAnnounced is RunParallel for tasks already announced.
+func (r Runner) RunParallelAnnounced(ctx context.Context, tasks []Task) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	var mu sync.Mutex
 	locked := r
 	locked.OnEvent = func(e Event) {
@@ -111,23 +138,21 @@ func (r Runner) RunParallel(ctx context.Context, tasks []Task) error {
 		r.OnEvent(e)
 	}
 	for _, t := range tasks {
-		locked.emit(t, Pending, "", nil)
+		if t.SkipReason != "" {
+			locked.emit(t, Skipped, t.SkipReason, nil)
+		} else {
+			locked.emit(t, Running, t.Detail, nil)
+		}
 	}
 	errs := make([]error, len(tasks))
 	var wg sync.WaitGroup
 	for i, t := range tasks {
 		if t.SkipReason != "" {
-			locked.emit(t, Skipped, t.SkipReason, nil)
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := ctx.Err(); err != nil {
-				errs[i] = err
-				return
-			}
-			locked.emit(t, Running, "", nil)
 			note, err := t.Run(ctx, func(msg string) { locked.emit(t, Running, msg, nil) })
 			if err != nil {
 				locked.emit(t, Failed, "", err)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/consume"
@@ -120,17 +119,6 @@ func (u *Up) Close(ctx context.Context) error {
 	return u.server.Shutdown(ctx)
 }
 
-func (u *Up) emit(step int, name string, s State, detail string, err error) {
-	if u.opts.OnEvent == nil {
-		return
-	}
-	e := Event{Step: step, Name: name, State: s, Detail: detail, Err: err, At: time.Now()}
-	if err != nil {
-		e.Error = err.Error()
-	}
-	u.opts.OnEvent(e)
-}
-
 const (
 	nameGenerate = "generate events"
 	nameRun      = "count events (spk run)"
@@ -156,6 +144,9 @@ func (u *Up) RunWithEvents(ctx context.Context, onEvent func(Event)) (UpSummary,
 // Run sets everything up, then produces and consumes until ctx ends or
 // Duration passes. It then stops the producer, lets the consumer count what
 // was sent, flush, checkpoint and release its leases, and summarises.
+// Every step is announced first, then run by one Runner: step 2, then the
+// stream and every table at once (each waits out its own create delay, and
+// none needs another), then steps 7, 5 and 9 together until the end.
 func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	o := u.opts
 	sum := UpSummary{Endpoint: o.Clients.Target.String(), TableWritten: len(o.Consume.Views) == 0}
@@ -164,163 +155,34 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 			sum.TableWritten = true
 		}
 	}
-	setup := []Task{
-		u.endpointTask(),
-		CreateStream(o.Clients, o.Stream),
-		CreateTable(o.Clients, o.Table),
-	}
+	l := u.newLive(ctx, &sum)
+	defer l.stopRun()
+	creates := []Task{CreateStream(o.Clients, o.Stream), CreateTable(o.Clients, o.Table)}
 	for _, spec := range o.ViewTables {
-		setup = append(setup, CreateTable(o.Clients, spec))
+		creates = append(creates, CreateTable(o.Clients, spec))
 	}
-	setup = append(setup, []Task{
-		{Step: StepGenerate, Name: nameGenerate, Run: nil},
-		BuildSpark(),
-		{Step: StepRun, Name: nameRun, Run: nil},
-		CreateLeaseTable(o.Clients, o.App),
-		{Step: StepShow, Name: nameShow, Run: nil},
-	}...)
+	creates = append(creates, BuildSpark(), CreateLeaseTable(o.Clients, o.App))
+	count, gen, show := l.countTask(), l.generateTask(), l.showTask()
+
 	runner := Runner{OnEvent: o.OnEvent}
-	// Announce every step, then run the set-up ones; the long-running
-	// steps (5, 7, 9) are driven below.
-	for _, t := range setup {
-		runner.emit(t, Pending, "", nil)
-	}
-	quiet := Runner{OnEvent: func(e Event) {
-		if e.State != Pending && o.OnEvent != nil {
-			o.OnEvent(e)
-		}
-	}}
-	// Step 2 first: it may start the endpoint. Then the stream and every
-	// table at once: each waits out its own create delay, and none needs
-	// another.
-	if err := quiet.Run(ctx, setup[:1]); err != nil {
+	// Listed in the tutorial's order; run in the order each can start.
+	listed := append([]Task{u.endpointTask()}, creates[:len(creates)-2]...)
+	listed = append(listed, gen, BuildSpark(), count, CreateLeaseTable(o.Clients, o.App), show)
+	runner.Announce(listed)
+	if err := runner.RunAnnounced(ctx, listed[:1]); err != nil {
 		return sum, err
 	}
-	var creates []Task
-	for _, t := range setup[1:] {
-		if t.Run != nil || t.SkipReason != "" {
-			creates = append(creates, t)
-		}
-	}
-	if err := quiet.RunParallel(ctx, creates); err != nil {
+	if err := runner.RunParallelAnnounced(ctx, creates); err != nil {
 		return sum, err
 	}
-
-	runCtx, stopRun := context.WithCancel(context.Background())
-	defer stopRun()
-	genCtx, stopGen := context.WithCancel(runCtx)
-	defer stopGen()
-	genDone := make(chan genResult, 1)
-	consDone := make(chan error, 1)
-	u.emit(StepRun, nameRun, Running, fmt.Sprintf("reading %s, counting into %s", o.Stream.Name, o.Table.Name), nil)
-	go func() { consDone <- u.consumer.Run(runCtx) }()
-	u.emit(StepGenerate, nameGenerate, Running, rateText(o.Generate.Rate), nil)
-	go func() {
-		s, err := u.producer.Run(genCtx)
-		genDone <- genResult{s, err}
-	}()
-	u.emit(StepShow, nameShow, Running, "the live table below; spk show prints it", nil)
-
-	var timeout <-chan time.Time
-	if o.Duration > 0 {
-		t := time.NewTimer(o.Duration)
-		defer t.Stop()
-		timeout = t.C
+	// The live steps end when l.steer says so, not when ctx does: the
+	// consumer must still count what was sent and checkpoint it.
+	err := runner.RunParallelAnnounced(context.Background(), []Task{count, gen, show})
+	var se *StepError
+	if errors.As(err, &se) {
+		err = se.Err // the step's own words; its line already names it
 	}
-	var runErr error
-	var gen genResult
-	genFinished := false
-	select {
-	case <-ctx.Done():
-	case <-timeout:
-	case gen = <-genDone:
-		genFinished = true
-		if gen.err != nil {
-			runErr = fmt.Errorf("generate events: %w", gen.err)
-		}
-	case err := <-consDone:
-		runErr = fmt.Errorf("count events: %w", err)
-		if err == nil {
-			runErr = errors.New("count events: the consumer stopped on its own")
-		}
-		stopGen()
-		gen = <-genDone
-		sum.fill(gen.s, u.consumer.Snapshot())
-		u.emit(StepGenerate, nameGenerate, Done, fmt.Sprintf("%d events sent", gen.s.Acknowledged), nil)
-		u.emit(StepRun, nameRun, Failed, "", runErr)
-		return sum, runErr
-	}
-
-	// An endpoint that stopped answering acknowledges, counts and
-	// checkpoints nothing more: waiting on it would take a minute.
-	if gone := u.goneEndpoint(); gone != "" {
-		u.opts.Logger.Warn("the endpoint stopped answering; not waiting for the last writes", "endpoint", gone, "grace", stopGrace)
-		return u.abandon(gone, sum, genFinished, gen, stopGen, genDone, stopRun, consDone)
-	}
-
-	// Stop producing, and wait for Kinesis to acknowledge what is in flight.
-	if !genFinished {
-		stopGen()
-		gen = <-genDone
-		var notAcked *generate.NotAcknowledgedError
-		if gen.err != nil && !errors.As(gen.err, &notAcked) && !errors.Is(gen.err, context.Canceled) {
-			runErr = fmt.Errorf("generate events: %w", gen.err)
-		}
-	}
-	u.emit(StepGenerate, nameGenerate, Done, fmt.Sprintf("%d events sent", gen.s.Acknowledged), nil)
-
-	// Let the consumer count everything sent, then stop it gracefully.
-	sum.CaughtUp = u.waitCounted(gen.s.Acknowledged, o.CatchUpTimeout)
-	stopRun()
-	if err := <-consDone; err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
-		runErr = fmt.Errorf("count events: %w", err)
-	}
-	sum.fill(gen.s, u.consumer.Snapshot())
-	if runErr != nil {
-		u.emit(StepRun, nameRun, Failed, "", runErr)
-	} else {
-		u.emit(StepRun, nameRun, Done, fmt.Sprintf("%d events counted, %d rejected", sum.Counted, sum.Rejected), nil)
-	}
-
-	readCtx, cancelRead := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancelRead()
-	rows, err := results.Read(readCtx, o.Clients.DynamoDB, results.Query{Table: o.Table.Name, Consistent: true})
-	if err != nil {
-		sum.TableError = errtext.Concise(err)
-		u.emit(StepShow, nameShow, Failed, "", err)
-		if runErr == nil {
-			runErr = err
-		}
-		return sum, runErr
-	}
-	buckets := map[string]bool{}
-	for _, r := range rows {
-		buckets[r.BucketStart] = true
-		sum.Total += r.Count
-	}
-	sum.Rows, sum.Buckets, sum.Table = len(rows), len(buckets), rows
-	for _, v := range o.Consume.Views {
-		table := v.Table(o.Table.Name)
-		if table == o.Table.Name {
-			continue
-		}
-		vrows, err := results.ReadView(readCtx, o.Clients.DynamoDB, v, results.Query{Table: table, Consistent: true})
-		if err != nil {
-			sum.TableError = errtext.Concise(err)
-			u.emit(StepShow, nameShow, Failed, "", err)
-			if runErr == nil {
-				runErr = err
-			}
-			return sum, runErr
-		}
-		vb := map[string]bool{}
-		for _, r := range vrows {
-			vb[r.BucketStart] = true
-		}
-		sum.Views = append(sum.Views, ViewSummary{Name: v.Name(), Table: table, Rows: len(vrows), Buckets: len(vb)})
-	}
-	u.emit(StepShow, nameShow, Done, sum.Tables(), nil)
-	return sum, runErr
+	return sum, err
 }
 
 // Tables says what the run's tables hold: the aggregate table's rows when
@@ -364,36 +226,6 @@ func ViewTables(views []view.Definition, aggregateTable string) []string {
 type genResult struct {
 	s   generate.Summary
 	err error
-}
-
-// abandon ends a run whose endpoint (at gone) stopped answering: the
-// producer and the consumer are stopped together and given stopGrace,
-// and what they counted so far is the summary, with the tables unread.
-func (u *Up) abandon(gone string, sum UpSummary, genFinished bool, gen genResult, stopGen context.CancelFunc, genDone <-chan genResult,
-	stopRun context.CancelFunc, consDone <-chan error) (UpSummary, error) {
-	stopGen()
-	stopRun()
-	grace, cancel := context.WithTimeout(context.Background(), stopGrace)
-	defer cancel()
-	if !genFinished {
-		select {
-		case gen = <-genDone:
-		case <-grace.Done():
-			gen = genResult{s: u.producer.Snapshot()}
-		}
-	}
-	select {
-	case <-consDone:
-	case <-grace.Done():
-	}
-	u.emit(StepGenerate, nameGenerate, Done, fmt.Sprintf("%d events sent", gen.s.Acknowledged), nil)
-	sum.fill(gen.s, u.consumer.Snapshot())
-	sum.TableError = "endpoint unreachable"
-	err := &provision.Error{Op: "the endpoint at " + gone + " stopped answering", Err: errors.New("the last counts may not be written"),
-		Hint: "start the endpoint again, then spk run counts what is missing from its last checkpoints"}
-	u.emit(StepRun, nameRun, Failed, "", err)
-	u.emit(StepShow, nameShow, Failed, "", errors.New("could not read the table: endpoint unreachable"))
-	return sum, err
 }
 
 // stopGrace bounds the wait on the producer and the consumer at the end of
