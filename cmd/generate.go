@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -55,17 +56,21 @@ line every few seconds; --output json prints the final summary as JSON.`,
 			if opts.StreamName, err = nameArg(cfg, "stream.name", args); err != nil {
 				return err
 			}
-			if err := opts.Validate(); err != nil {
+			// The options are checked, and the template loaded, once,
+			// before anything is contacted.
+			prepared, err := generate.Prepare(*opts)
+			if err != nil {
 				return usagef("", "generate-events: %v", err)
 			}
 			_, clients, err := f.connect(c)
 			if err != nil {
 				return err
 			}
+			p := prepared.Producer(clients.Kinesis)
 			if !opts.Print && wantDashboard(f, c, opts.Output != "json") {
-				err = generateWithDashboard(c.Context(), f, clients, opts)
+				err = generateWithDashboard(c.Context(), f, clients, p, prepared.Options())
 			} else {
-				_, err = generate.Run(c.Context(), clients.Kinesis, *opts, generate.Streams{Out: f.IO.Out, ErrOut: f.IO.ErrOut, ErrTTY: f.IO.IsStderrTTY()})
+				err = generatePlain(c.Context(), f, p, prepared.Options())
 			}
 			var notAcked *generate.NotAcknowledgedError
 			switch {
@@ -104,19 +109,51 @@ line every few seconds; --output json prints the final summary as JSON.`,
 	return c
 }
 
+// generatePlain runs the producer with a status line on stderr (none over
+// the echoed events on a terminal), then prints the summary: text on
+// stderr, or JSON on stdout.
+func generatePlain(ctx context.Context, f *Factory, p *generate.Producer, opts generate.Options) error {
+	tty := f.IO.IsStderrTTY()
+	if opts.Print {
+		p.EchoTo(f.IO.Out)
+	}
+	every := opts.StatusInterval
+	if tty {
+		every = 250 * time.Millisecond
+	}
+	printCtx, stopPrinting := context.WithCancel(context.Background())
+	printed := make(chan struct{})
+	if opts.Print && tty {
+		close(printed) // the echoed events are the progress
+	} else {
+		status := tui.NewProducerPrinter(f.IO.ErrOut, tty)
+		status.Follow(printCtx, tui.Feeds{Producer: p.Subscribe(printCtx, every)})
+		go func() { defer close(printed); status.Run(printCtx, every) }()
+	}
+	sum, runErr := p.Run(ctx)
+	stopPrinting()
+	<-printed
+	if opts.Output == "json" {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sum); err != nil && runErr == nil {
+			runErr = fmt.Errorf("write summary: %w", err)
+		}
+		return runErr
+	}
+	fmt.Fprintln(f.IO.ErrOut, tui.GenerateSummary(sum))
+	return runErr
+}
+
 // generateWithDashboard runs the producer under the dashboard (p pauses, +
 // and - change the rate), then prints the same summary as without it.
-func generateWithDashboard(ctx context.Context, f *Factory, clients *provision.Clients, opts *generate.Options) error {
-	p, err := generate.New(clients.Kinesis, *opts)
-	if err != nil {
-		return err
-	}
+func generateWithDashboard(ctx context.Context, f *Factory, clients *provision.Clients, p *generate.Producer, opts generate.Options) error {
 	work, stop := context.WithCancel(ctx)
 	defer stop()
 	d := tui.NewDashboard(tui.DashboardOptions{Title: "spk generate-events", Stream: opts.StreamName, Target: clients.Target.String(),
 		Generator: p, OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled())})
 	var sum generate.Summary
-	err = runDashboard(ctx, f, d, stop, func(on func(tasks.Event)) ([]string, error) {
+	err := runDashboard(ctx, f, d, stop, func(on func(tasks.Event)) ([]string, error) {
 		feeds, stopFeeds := context.WithCancel(context.Background())
 		defer stopFeeds()
 		d.Follow(feeds, tui.Feeds{Producer: p.Subscribe(feeds, time.Second)})
@@ -129,7 +166,7 @@ func generateWithDashboard(ctx context.Context, f *Factory, clients *provision.C
 			state = tasks.Failed
 		}
 		on(tasks.Event{Step: tasks.StepGenerate, Name: "generate events into " + opts.StreamName, State: state, Err: err, Detail: fmt.Sprintf("%d events acknowledged", sum.Acknowledged), At: time.Now()})
-		return []string{generate.FormatSummary(sum)}, err
+		return []string{tui.GenerateSummary(sum)}, err
 	})
 	return err // the dashboard's closing report carries the summary
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/stream/consume"
-	"github.com/spk-cli/spk/stream/metrics"
 	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
@@ -220,13 +219,18 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		return runWithDashboard(ctx, f, cfg, clients, consumer)
 	}
 	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s, %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, viewTables(views, cfg.Table.Name), cfg.App, retrievalText(cfg.Run.Retrieval), clients.Target)
+	tty := f.IO.IsStderrTTY()
+	every := 10 * time.Second
+	if tty {
+		every = time.Second
+	}
+	status := tui.NewConsumerPrinter(f.IO.ErrOut, tty)
 	printCtx, stopPrinting := context.WithCancel(context.Background())
+	status.Follow(printCtx, tui.Feeds{Consumer: consumer.Metrics().Subscribe(printCtx, every)})
 	printed := make(chan struct{})
-	go func() {
-		defer close(printed)
-		(&metrics.Printer{W: f.IO.ErrOut, TTY: f.IO.IsStderrTTY()}).Run(printCtx, consumer.Snapshot)
-	}()
+	go func() { defer close(printed); status.Run(printCtx, every) }()
 	err = tasks.Runner{}.Run(ctx, []tasks.Task{tasks.Consume(consumer, countName(consumer), "")})
+	status.Consumer(consumer.Snapshot()) // the last line shows the final counts
 	stopPrinting()
 	<-printed
 	if err != nil && ctx.Err() == nil {

@@ -21,11 +21,18 @@ import (
 // same snapshots and writes one status line per interval, as key=value text
 // or as JSON lines ({"type":"status",...}, beside StepPrinter's
 // {"type":"step",...}). Its methods are safe from any goroutine.
+//
+// The same printer, made with NewProducerPrinter or NewConsumerPrinter,
+// prints spk generate-events' and spk run's own status lines: on a
+// terminal one line redrawn in place, otherwise a line per interval.
 type StatusPrinter struct {
-	mu   sync.Mutex
-	w    io.Writer
-	json bool
-	now  func() time.Time
+	mu    sync.Mutex
+	w     io.Writer
+	json  bool
+	now   func() time.Time
+	style lineStyle
+	tty   bool // redraw one line in place
+	drawn bool // a line is on the screen, to clear or end
 
 	prod *generate.Snapshot
 	cons *metrics.Snapshot
@@ -33,9 +40,32 @@ type StatusPrinter struct {
 	terr error
 }
 
+// lineStyle is what a status line says, and how the last one ends.
+type lineStyle int
+
+const (
+	styleStatus   lineStyle = iota // spk up: producer, consumer and table in one line; a last line at the end
+	styleProducer                  // spk generate-events: GenerateLine; cleared (terminal) or nothing (pipe) at the end
+	styleConsumer                  // spk run: ConsumerLive or ConsumerLine; a last line at the end
+)
+
 // NewStatusPrinter writes status lines to w, as JSON lines when asJSON.
 func NewStatusPrinter(w io.Writer, asJSON bool) *StatusPrinter {
 	return &StatusPrinter{w: w, json: asJSON, now: time.Now}
+}
+
+// NewProducerPrinter writes spk generate-events' status (GenerateLine)
+// while the producer runs: redrawn in place on a terminal (tty) and cleared
+// at the end, for the summary; otherwise one line per interval.
+func NewProducerPrinter(w io.Writer, tty bool) *StatusPrinter {
+	return &StatusPrinter{w: w, now: time.Now, style: styleProducer, tty: tty}
+}
+
+// NewConsumerPrinter writes spk run's status: ConsumerLive redrawn in place
+// on a terminal (tty), otherwise ConsumerLine per interval; the last line,
+// after Run ends, shows the snapshot given last.
+func NewConsumerPrinter(w io.Writer, tty bool) *StatusPrinter {
+	return &StatusPrinter{w: w, now: time.Now, style: styleConsumer, tty: tty}
 }
 
 // Producer takes a producer snapshot for the next line.
@@ -70,14 +100,15 @@ func (p *StatusPrinter) Follow(ctx context.Context, f Feeds) {
 	go forward(ctx, f.Aggregate, p.Table)
 }
 
-// Run prints a line every interval until ctx ends, then a last one.
+// Run prints a line every interval until ctx ends, then ends as its style
+// says: a last line, or the redrawn line cleared.
 func (p *StatusPrinter) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			p.Print()
+			p.end()
 			return
 		case <-t.C:
 			p.Print()
@@ -85,19 +116,64 @@ func (p *StatusPrinter) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
+func (p *StatusPrinter) end() {
+	if p.style != styleProducer {
+		p.Print()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty && p.drawn {
+		if p.style == styleProducer {
+			fmt.Fprint(p.w, "\r\x1b[K") // the summary takes the line
+		} else {
+			fmt.Fprintln(p.w) // the last counts stay on the screen
+		}
+		p.drawn = false
+	}
+}
+
 // Print writes one status line now, if there is anything to say.
 func (p *StatusPrinter) Print() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.prod == nil && p.cons == nil && p.rows == nil && p.terr == nil {
+	line, ok := p.line()
+	if !ok {
 		return
+	}
+	if p.tty {
+		fmt.Fprint(p.w, "\r\x1b[K"+line)
+		p.drawn = true
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// line is the status line to print now, by style; false when there is
+// nothing to say.
+func (p *StatusPrinter) line() (string, bool) {
+	switch p.style {
+	case styleProducer:
+		if p.prod == nil || p.prod.Done {
+			return "", false // the summary says how it ended
+		}
+		return GenerateLine(*p.prod), true
+	case styleConsumer:
+		if p.cons == nil {
+			return "", false
+		}
+		if p.tty {
+			return ConsumerLive(*p.cons), true
+		}
+		return ConsumerLine(*p.cons), true
+	}
+	if p.prod == nil && p.cons == nil && p.rows == nil && p.terr == nil {
+		return "", false
 	}
 	if p.json {
 		b, _ := json.Marshal(p.statusJSON())
-		fmt.Fprintln(p.w, string(termsafe.JSON(b)))
-		return
+		return string(termsafe.JSON(b)), true
 	}
-	fmt.Fprintln(p.w, p.statusText())
+	return p.statusText(), true
 }
 
 // Finish writes the summary line.

@@ -153,10 +153,45 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Prepared are options checked once, with their defaults filled in and
+// their template loaded and parsed: what a producer runs. Make it with
+// Prepare before contacting anything, then call Producer once.
+type Prepared struct {
+	opts Options
+	gen  *Generator
+}
+
+// Prepare checks the options a user can get wrong, after defaults, and
+// loads and parses the template, once. Problems are an *OptionsError.
+func Prepare(o Options) (Prepared, error) {
+	o = o.withDefaults()
+	if err := o.check(); err != nil {
+		return Prepared{}, &OptionsError{Err: err}
+	}
+	gen, err := NewGenerator(o)
+	if err != nil {
+		return Prepared{}, &OptionsError{Err: err}
+	}
+	return Prepared{opts: o, gen: gen}, nil
+}
+
+// Options are the prepared options, defaults filled in.
+func (pr Prepared) Options() Options { return pr.opts }
+
 // Validate checks the options a user can get wrong, after defaults,
 // including that the template loads and parses.
 func (o Options) Validate() error {
 	o = o.withDefaults()
+	if err := o.check(); err != nil {
+		return err
+	}
+	// The template must load and parse (errors while rendering come later).
+	_, err := NewGenerator(o)
+	return err
+}
+
+// check checks the options, defaults filled in, but not the template.
+func (o Options) check() error {
 	switch {
 	case o.StreamName == "" && o.StreamARN == "":
 		return fmt.Errorf("no stream given: name the Kinesis stream to write to (create one with `spk create-stream`)")
@@ -190,10 +225,6 @@ func (o Options) Validate() error {
 		if _, err := ParseWeights(o.Types); err != nil {
 			return fmt.Errorf("--types: %w", err)
 		}
-	}
-	// The template must load and parse (errors while rendering come later).
-	if _, err := NewGenerator(o); err != nil {
-		return err
 	}
 	return nil
 }

@@ -59,28 +59,32 @@ func (e *OptionsError) Error() string { return e.Err.Error() }
 func (e *OptionsError) Unwrap() error { return e.Err }
 
 // New checks the options, loads the template and returns a producer ready to
-// Run. Problems with them are an *OptionsError.
+// Run. Problems with them are an *OptionsError. It is Prepare, then
+// Prepared.Producer.
 func New(client KinesisAPI, opts Options) (*Producer, error) {
-	if err := opts.Validate(); err != nil {
-		return nil, &OptionsError{Err: err}
-	}
-	opts = opts.withDefaults()
-	gen, err := NewGenerator(opts)
+	pr, err := Prepare(opts)
 	if err != nil {
-		return nil, &OptionsError{Err: err}
+		return nil, err
 	}
+	return pr.Producer(client), nil
+}
+
+// Producer makes the producer the prepared options describe. A Prepared
+// makes one producer: the generator (its random source, its sequence) is
+// that producer's.
+func (pr Prepared) Producer(client KinesisAPI) *Producer {
 	p := &Producer{
 		client:        client,
-		opts:          opts,
-		gen:           gen,
+		opts:          pr.opts,
+		gen:           pr.gen,
 		stats:         newStats(),
 		doneCh:        make(chan struct{}),
 		refreshShards: make(chan struct{}, 1),
 		jitter:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	p.rate = rate.NewLimiter(rate.Inf, 1)
-	p.SetRate(opts.Rate)
-	return p, nil
+	p.SetRate(pr.opts.Rate)
+	return p
 }
 
 // EchoTo makes the producer write "Event sent to Kinesis: {...}" to w for

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -122,12 +122,12 @@ func TestEveryEventAcknowledgedOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			stream := newStreamName(t)
 			createStream(t, c, stream, tc.shards)
-			var out, errOut bytes.Buffer
+			var out bytes.Buffer
 			o := tc.opts
 			o.StreamName, o.Print = stream, true
-			sum, err := Run(context.Background(), c, o, Streams{Out: &out, ErrOut: &errOut})
+			sum, err := Run(context.Background(), c, o, &out)
 			if err != nil {
-				t.Fatalf("run: %v\n%s", err, errOut.String())
+				t.Fatalf("run: %v", err)
 			}
 			if sum.Generated != o.Count || sum.Acknowledged != o.Count || sum.Sent != o.Count || sum.Failed != 0 || sum.Pending != 0 {
 				t.Errorf("summary %+v, want %d generated, sent and acknowledged", sum, o.Count)
@@ -153,9 +153,6 @@ func TestEveryEventAcknowledgedOnce(t *testing.T) {
 				if len(sum.PerShard) != int(tc.shards) {
 					t.Errorf("aggregated records reached %d shards of %d", len(sum.PerShard), tc.shards)
 				}
-			}
-			if !strings.Contains(errOut.String(), fmt.Sprintf("Sent %d events to %s", o.Count, stream)) {
-				t.Errorf("summary line missing from stderr: %q", errOut.String())
 			}
 		})
 	}
@@ -183,8 +180,8 @@ func TestRetriesUnderFaultsLoseNothing(t *testing.T) {
 			// Throttling at random, whatever the rate, would read as ever
 			// less capacity; the adaptive limit is tested under real limits.
 			o.NoAdapt = true
-			var out, errOut bytes.Buffer
-			sum, err := Run(context.Background(), c, o, Streams{Out: &out, ErrOut: &errOut})
+			var out bytes.Buffer
+			sum, err := Run(context.Background(), c, o, &out)
 			if err != nil {
 				t.Fatalf("run: %v", err)
 			}
@@ -290,9 +287,9 @@ func TestMissingStream(t *testing.T) {
 	c := ep.client(nil)
 	for _, aggregate := range []bool{false, true} {
 		t.Run(fmt.Sprintf("aggregate=%v", aggregate), func(t *testing.T) {
-			var out, errOut bytes.Buffer
+			var out bytes.Buffer
 			sum, err := Run(context.Background(), c, Options{StreamName: "no-such-stream", Count: 50, Aggregate: aggregate},
-				Streams{Out: &out, ErrOut: &errOut})
+				&out)
 			if err == nil {
 				t.Fatal("no error for a missing stream")
 			}
@@ -311,20 +308,24 @@ func TestMissingStream(t *testing.T) {
 	}
 }
 
-func TestJSONSummary(t *testing.T) {
+// TestSummaryJSON: the summary's JSON form (spk generate-events -o json)
+// counts the malformed and late events and names the stream.
+func TestSummaryJSON(t *testing.T) {
 	ep := startEndpoint(t)
 	c := ep.client(nil)
 	stream := newStreamName(t)
 	createStream(t, c, stream, 1)
-	var out, errOut bytes.Buffer
-	_, err := Run(context.Background(), c, Options{StreamName: stream, Count: 40, Output: "json", Bad: 0.5, Late: 0.5, Seed: 3},
-		Streams{Out: &out, ErrOut: &errOut})
+	sum, err := Run(context.Background(), c, Options{StreamName: stream, Count: 40, Bad: 0.5, Late: 0.5, Seed: 3}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(sum)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any
-	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
-		t.Fatalf("stdout is not one JSON summary: %v\n%s", err, out.String())
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
 	}
 	for key, want := range map[string]float64{"generated": 40, "acknowledged": 40, "sent": 40, "failed": 0} {
 		if got[key] != want {
@@ -333,9 +334,6 @@ func TestJSONSummary(t *testing.T) {
 	}
 	if got["bad"].(float64) == 0 || got["late"].(float64) == 0 || got["stream"] != stream {
 		t.Errorf("summary %v: want bad and late counted and the stream named", got)
-	}
-	if errOut.Len() != 0 && strings.Contains(errOut.String(), "Sent ") {
-		t.Errorf("text summary written with --output json: %q", errOut.String())
 	}
 }
 
@@ -393,7 +391,7 @@ func (f *fakeKinesis) PutRecords(ctx context.Context, in *kinesis.PutRecordsInpu
 func TestPermanentEntryErrorIsReported(t *testing.T) {
 	f := &fakeKinesis{code: "KMSDisabledException"}
 	sum, err := Run(context.Background(), f, Options{StreamName: "s", Count: 5, RetryBaseDelay: time.Millisecond, RetryMaxDelay: time.Millisecond},
-		Streams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+		io.Discard)
 	var na *NotAcknowledgedError
 	if !errors.As(err, &na) {
 		t.Fatalf("error %v, want *NotAcknowledgedError", err)
@@ -473,8 +471,8 @@ func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
 			createStream(t, c, stream, tc.shards)
 			o := tc.opts
 			o.StreamName, o.Print = stream, true
-			var out, errOut bytes.Buffer
-			sum, err := Run(context.Background(), c, o, Streams{Out: &out, ErrOut: &errOut})
+			var out bytes.Buffer
+			sum, err := Run(context.Background(), c, o, &out)
 			if err != nil {
 				t.Fatalf("run: %v", err)
 			}
@@ -492,55 +490,6 @@ func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
 	}
 }
 
-func TestStatusOutput(t *testing.T) {
-	ep := startEndpoint(t)
-	c := ep.client(nil)
-	tests := []struct {
-		name  string
-		tty   bool
-		print bool
-		check func(t *testing.T, stream, errOut string)
-	}{
-		{name: "not a terminal: a line every interval", check: func(t *testing.T, stream, errOut string) {
-			lines := strings.Split(strings.TrimSpace(errOut), "\n")
-			status := regexp.MustCompile(`^` + stream + `: \d+ events/s, \d+ acknowledged`)
-			if len(lines) < 3 || !status.MatchString(lines[0]) || strings.Contains(errOut, "\r") {
-				t.Errorf("want plain status lines then the summary, got %q", errOut)
-			}
-			if !strings.HasPrefix(lines[len(lines)-2], "Sent 600 events to "+stream) {
-				t.Errorf("summary missing: %q", errOut)
-			}
-		}},
-		{name: "terminal: one line redrawn in place", tty: true, check: func(t *testing.T, stream, errOut string) {
-			if !strings.HasPrefix(errOut, "\r\x1b[K"+stream+": ") || strings.Count(errOut, "\n") != 2 ||
-				!strings.Contains(errOut, "\r\x1b[KSent 600 events to "+stream) {
-				t.Errorf("want a redrawn status line cleared before the summary, got %q", errOut)
-			}
-		}},
-		{name: "terminal with print: no status line over the events", tty: true, print: true, check: func(t *testing.T, stream, errOut string) {
-			if !strings.HasPrefix(errOut, "Sent 600 events to "+stream) {
-				t.Errorf("want only the summary, got %q", errOut)
-			}
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			stream := newStreamName(t)
-			createStream(t, c, stream, 1)
-			var out, errOut bytes.Buffer
-			_, err := Run(context.Background(), c, Options{StreamName: stream, Count: 600, Rate: 1000, StatusInterval: 50 * time.Millisecond, Print: tc.print},
-				Streams{Out: &out, ErrOut: &errOut, ErrTTY: tc.tty})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc.check(t, stream, errOut.String())
-			if got := strings.Count(out.String(), "Event sent to Kinesis: "); (tc.print && got != 600) || (!tc.print && got != 0) {
-				t.Errorf("%d events echoed with print=%v", got, tc.print)
-			}
-		})
-	}
-}
-
 func TestOversizeRecordIsReportedNotSent(t *testing.T) {
 	ep := startEndpoint(t)
 	c := ep.client(nil)
@@ -553,7 +502,7 @@ func TestOversizeRecordIsReportedNotSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum, err := Run(context.Background(), c, Options{StreamName: stream, Template: tmpl, Count: 3},
-		Streams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+		io.Discard)
 	var na *NotAcknowledgedError
 	if !errors.As(err, &na) {
 		t.Fatalf("error %v, want *NotAcknowledgedError", err)

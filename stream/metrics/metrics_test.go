@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -94,28 +93,6 @@ func TestServeRefusesBusyAddress(t *testing.T) {
 	_, err = New("b").Serve(ctx, addr)
 	if err == nil || !strings.Contains(err.Error(), "choose a free address") {
 		t.Fatalf("second Serve on %s: %v", addr, err)
-	}
-}
-
-func TestPrinter(t *testing.T) {
-	s := filled().Snapshot()
-	s.Time = time.Date(2015, 6, 5, 12, 54, 43, 0, time.UTC)
-	cases := []struct {
-		name string
-		tty  bool
-		want string
-	}{
-		{"plain line", false, "2015-06-05T12:54:43Z records=120 rate=0/s rejected=3(bad_timestamp:1,not_json:2) rows=2 flushes=2 flush_avg=20ms conflicts=2 leases=1 lag_ms=1500\n"},
-		{"live line", true, "\r\x1b[K120 rec (0/s) · 3 rej · 2 rows · flush 10ms · 1 leases · lag 1500ms"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var b bytes.Buffer
-			(&Printer{W: &b, TTY: c.tty}).Print(s)
-			if b.String() != c.want {
-				t.Fatalf("printed %q\nwant    %q", b.String(), c.want)
-			}
-		})
 	}
 }
 
