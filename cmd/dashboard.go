@@ -25,7 +25,7 @@ func runDashboard(ctx context.Context, f *Factory, d *tui.Dashboard, stop contex
 	done := make(chan error, 1)
 	go func() {
 		notes, err := work(d.Step)
-		d.Finish(tui.Summary{Err: err, Notes: notes})
+		d.Finish(tui.Summary{Err: err, Hint: hintFor(err), Notes: notes})
 		done <- err
 	}()
 	// A stop held up by an endpoint that no longer answers would wait on
@@ -41,7 +41,7 @@ func runDashboard(ctx context.Context, f *Factory, d *tui.Dashboard, stop contex
 		}
 		return err
 	}
-	return <-done
+	return shown(<-done) // the final report told it
 }
 
 // unreachableGrace is how long q waits for the work to stop when the

@@ -71,14 +71,38 @@ func printError(w io.Writer, err error) {
 		msg = "spk: " + msg
 	}
 	fmt.Fprintln(w, msg)
+	if h := hintFor(err); h != "" {
+		fmt.Fprintln(w, "hint: "+h)
+	}
+}
+
+// hintFor is how to fix err, when spk knows.
+func hintFor(err error) string {
 	var h interface{ HintText() string }
 	switch {
 	case errors.As(err, &h) && h.HintText() != "":
-		fmt.Fprintln(w, "hint: "+h.HintText())
+		return h.HintText()
 	case provision.IsCredentialsError(err):
 		// No permission fixes keys the endpoint does not know.
-		fmt.Fprintln(w, "hint: "+credentialsHint)
+		return credentialsHint
 	}
+	return ""
+}
+
+// shownError is a failure the dashboard's final report has told, with its
+// hint: spk exits non-zero without a spk: line that would say it again.
+type shownError struct{ err error }
+
+func (e *shownError) Error() string { return e.err.Error() }
+func (e *shownError) Unwrap() error { return e.err }
+func (e *shownError) Silent() bool  { return true }
+
+// shown marks err as told by the dashboard; nil stays nil.
+func shown(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &shownError{err: err}
 }
 
 const credentialsHint = "the credentials were refused or missing: for an endpoint, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with the keys it expects (spk local --access-key); for AWS, check the profile; spk doctor says more"

@@ -265,7 +265,7 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 		if sum.Table != nil {
 			d.Rows(sum.Table)
 		}
-		d.Finish(tui.Summary{Err: err, Notes: []string{summaryLine(sum)}})
+		d.Finish(tui.Summary{Err: err, Hint: hintFor(err), Notes: []string{summaryLine(sum)}})
 		done <- result{sum, err}
 	}()
 	if err := d.Run(context.Background(), f.IO.In, f.IO.ErrOut); err != nil {
@@ -273,7 +273,7 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 		return tasks.UpSummary{}, err
 	}
 	r := <-done
-	return r.sum, r.err
+	return r.sum, shown(r.err) // the final report told it
 }
 
 // runUpPlain prints one line per step change and a status line per interval.

@@ -72,6 +72,9 @@ type DashboardOptions struct {
 type Summary struct {
 	// Err is what ended the run; nil when it ended well or the user stopped it.
 	Err error
+	// Hint says how to fix Err; the final report shows it under the
+	// failed step, where Err is told.
+	Hint string
 	// Notes are closing lines, e.g. "12,345 events sent, 12,345 counted".
 	Notes []string
 }
@@ -177,7 +180,8 @@ func (d *Dashboard) Model() tea.Model { return d.model }
 // Run shows the dashboard on out, reading keys from in, until Finish was
 // called (it returns nil), the user aborted (ErrAborted) or ctx ended
 // (ctx.Err()). Without Inline it then prints a final report on out, so the
-// outcome stays on the screen.
+// outcome stays on the screen: when Run returns nil, that report has told
+// the Summary's error, with its hint, and the caller need not again.
 func (d *Dashboard) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 	m := d.model
 	m.st = newStyles(out, d.opts.Colors)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -289,15 +290,40 @@ func TestFinishOnItsOwn(t *testing.T) {
 	for _, e := range failedEvents() {
 		m.Update(e)
 	}
-	_, cmd := m.Update(Summary{Err: errors.New("step 4 (create table my-table): exists")})
+	_, cmd := m.Update(Summary{Err: errors.New("step 4 (create table my-table): exists"), Hint: "spk teardown deletes it"})
 	if !isQuit(run(t, cmd)) {
 		t.Fatal("the summary did not end the view")
 	}
 	if v := m.View(); !strings.Contains(v, "✗ failed") || !strings.Contains(v, "✗ step 4 (create table my-table): exists") {
 		t.Errorf("view does not show the failure:\n%s", v)
 	}
-	if r := m.finalReport(); !strings.Contains(r, "failed: table my-table exists") || !strings.Contains(r, "✗ step 4") {
-		t.Errorf("final report does not show the failure:\n%s", r)
+	// The report tells the failure once: on step 4's line, whole, with
+	// the hint under it; not again on a line of its own.
+	r := m.finalReport()
+	words := strings.Fields("✗ 4 create table my-table failed: table my-table exists with hash key Id (S): delete it or choose another name with --table hint: spk teardown deletes it")
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	told := regexp.MustCompile(strings.Join(words, `\s+`))
+	if !told.MatchString(r) || strings.Count(r, "exists") != 1 {
+		t.Errorf("final report does not tell the failure once, on its step's line with the hint:\n%s", r)
+	}
+}
+
+// TestFinalReportTellsAFailureNoStepShows: a failure no step's line shows
+// has a line of its own in the report, with its hint; quit while the
+// endpoint was down, the caller tells it (Run returns ErrUnreachable).
+func TestFinalReportTellsAFailureNoStepShows(t *testing.T) {
+	m := newTestDashboard(upOptions())
+	m.Update(Summary{Err: errors.New("the consumer stopped"), Hint: "run it again"})
+	if r := m.finalReport(); !strings.Contains(r, "✗ the consumer stopped\nhint: run it again\n") {
+		t.Errorf("final report does not tell the failure:\n%s", r)
+	}
+	m = newTestDashboard(upOptions())
+	m.gaveUp = true
+	m.Update(Summary{Err: ErrUnreachable})
+	if r := m.finalReport(); strings.Contains(r, "stopped answering") {
+		t.Errorf("final report tells what the caller tells:\n%s", r)
 	}
 }
 

@@ -641,11 +641,25 @@ func (m *dashboard) summaryLine() string {
 func (m *dashboard) finalReport() string {
 	w := max(m.width, 40)
 	var lines []string
-	lines = append(lines, m.steps.lines(m.st, "…", w)...)
+	// A failure is told once: on its step's line, with the hint, or when
+	// no step failed, on a line of its own. Quit while the endpoint was
+	// down, the caller tells it (Run returns ErrUnreachable).
+	hint := ""
+	if s := m.summary; s != nil && s.Err != nil {
+		hint = s.Hint
+	}
+	stepFailed := m.steps.failed()
+	if !stepFailed {
+		hint = ""
+	}
+	lines = append(lines, m.steps.reportLines(m.st, w, hint)...)
 	lines = append(lines, m.metricLines(w)...)
 	if s := m.summary; s != nil {
-		if s.Err != nil {
+		if s.Err != nil && !stepFailed && !m.gaveUp {
 			lines = append(lines, m.st.bad.Render("✗ "+safe(oneLine(errtext.Concise(s.Err)))))
+			if s.Hint != "" {
+				lines = append(lines, "hint: "+safe(oneLine(s.Hint)))
+			}
 		}
 		lines = append(lines, safeAll(s.Notes)...)
 	}

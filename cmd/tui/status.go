@@ -197,7 +197,8 @@ func (p *StatusPrinter) Finish(s Summary) {
 	}
 	line := p.stamp() + " | done"
 	if s.Err != nil {
-		line = p.stamp() + " | failed: " + safe(oneLine(errtext.Concise(s.Err)))
+		// What failed is spk's last line, with its hint: told once.
+		line = p.stamp() + " | failed"
 	}
 	if len(s.Notes) > 0 {
 		line += " | " + safe(strings.Join(s.Notes, "; "))

@@ -68,6 +68,28 @@ func (l *stepList) len() int { return len(l.order) }
 
 // lines draws one line per step, each at most width cells.
 func (l *stepList) lines(st styles, spin string, width int) []string {
+	return l.draw(st, spin, width, false, "")
+}
+
+// reportLines are the steps as the final report leaves them on the screen:
+// a failed step's error whole, wrapped under it, and hint, when set, under
+// the first failed step. There the failure is told, once.
+func (l *stepList) reportLines(st styles, width int, hint string) []string {
+	return l.draw(st, "…", width, true, hint)
+}
+
+// failed reports whether a step failed.
+func (l *stepList) failed() bool {
+	for _, k := range l.order {
+		if l.byKey[k].last.State == tasks.Failed {
+			return true
+		}
+	}
+	return false
+}
+
+// draw is lines, or with report reportLines.
+func (l *stepList) draw(st styles, spin string, width int, report bool, hint string) []string {
 	nameW := 0
 	for _, k := range l.order {
 		nameW = max(nameW, displayWidth(safe(k.name)))
@@ -128,7 +150,7 @@ func (l *stepList) lines(st styles, spin string, width int) []string {
 				// An error is what the user must act on: wrap it under the
 				// step, up to maxErrorLines, rather than cut it.
 				wrapped := strings.Split(ansi.Wrap(detail, rest, ""), "\n")
-				if len(wrapped) > maxErrorLines {
+				if len(wrapped) > maxErrorLines && !report {
 					wrapped = wrapped[:maxErrorLines]
 					wrapped[maxErrorLines-1] = fit(wrapped[maxErrorLines-1]+" …", rest)
 				}
@@ -142,6 +164,13 @@ func (l *stepList) lines(st styles, spin string, width int) []string {
 		}
 		if rest > 0 {
 			line += st.dim.Render(suffix)
+		}
+		if e.State == tasks.Failed && hint != "" && rest >= 20 {
+			indent := strings.Repeat(" ", displayWidth(head)+2)
+			for _, w := range strings.Split(ansi.Wrap("hint: "+safe(oneLine(hint)), rest, ""), "\n") {
+				more = append(more, indent+w)
+			}
+			hint = "" // under the first failed step only
 		}
 		out = append(out, fit(line, width))
 		for _, l := range more {
