@@ -78,6 +78,9 @@ func printError(w io.Writer, err error) {
 
 // hintFor is how to fix err, when spk knows.
 func hintFor(err error) string {
+	if err == nil {
+		return ""
+	}
 	var h interface{ HintText() string }
 	switch {
 	case errors.As(err, &h) && h.HintText() != "":

@@ -2,15 +2,9 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,7 +16,6 @@ import (
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/generate"
-	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -141,8 +134,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 		// The example's views and event format replace the configured ones.
 		views, format = opts.views, consume.Format(opts.ex.Format)
 	}
-	noTUI, _ := c.Flags().GetBool("no-tui")
-	useTUI := !noTUI && opts.output == "text" && f.IO.IsStderrTTY() && f.IO.IsStdinTTY()
+	useTUI := wantDashboard(f, c, opts.output == "text")
 	if clients.Target.AWS {
 		if err := confirmAWSCost(f, cfg, clients.Target, opts.yes, opts.views); err != nil {
 			return err
@@ -151,42 +143,8 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 
 	logger, logPath, closeLog := upLogger(f, cfg, "spk-up.log")
 	defer closeLog()
-	endpoint := local.DefaultOptions()
-	endpoint.Addr = cfg.Local.Addr
-	if cfg.Local.DataDir != "" {
-		endpoint.DataDir = cfg.Local.DataDir
-	}
-	endpoint.InMemory = opts.inMemory
-	endpoint.Region = cfg.AWS.Region
-	endpoint.Logger = logger.With("component", "local")
-	// The endpoint spk up starts for itself lives as long as the run, and
-	// spk up is its main client: its stream and tables become ACTIVE after
-	// upCreateDelay instead of spk local's 300 ms (docs/decisions.md).
-	endpoint.CreateDelay = upCreateDelay
-
-	up, err := tasks.NewUp(tasks.UpOptions{
-		Clients:  clients,
-		Stream:   provision.StreamSpec{Name: cfg.Stream.Name, Shards: int32(cfg.Stream.Shards), App: cfg.App},
-		Table:    provision.AggregateTable(cfg.Table.Name, cfg.App, nil),
-		App:      cfg.App,
-		Generate: generate.Options{Rate: opts.rate, Template: opts.ex.Template},
-		Consume: consume.Options{
-			InitialPosition:    consume.Position(cfg.Run.InitialPosition),
-			Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
-			FlushInterval:      cfg.Run.BatchInterval,
-			CheckpointInterval: cfg.Run.CheckpointInterval,
-			Views:              views,
-			Format:             format,
-			TimeField:          cfg.Run.TimeField,
-			AllowedLateness:    cfg.Run.AllowedLateness,
-		},
-		Endpoint: &endpoint,
-		Duration: opts.duration,
-		Logger:   logger,
-
-		// The views' own tables, created with the aggregate table.
-		ViewTables: viewTableSpecs(views, cfg.Table.Name, cfg.App),
-	})
+	endpoint := upEndpoint(cfg, opts, logger)
+	up, err := tasks.NewUp(upTaskOptions(cfg, clients, opts, views, format, &endpoint, logger))
 	if err != nil {
 		return usagef("", "up: %v", err)
 	}
@@ -221,268 +179,51 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	return nil
 }
 
-// runUpDashboard shows the run on the terminal dashboard.
-func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up, opts *upOptions) (tasks.UpSummary, error) {
-	work, stop := context.WithCancel(ctx)
-	defer stop()
-	dopts := tui.DashboardOptions{
-		Title: "spk up", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name, Target: clients.Target.String(),
-		Generator: up.Producer(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled()),
+// upEndpoint is the embedded endpoint spk up starts when nothing answers
+// at its address.
+func upEndpoint(cfg *config.Loaded, opts *upOptions, logger *slog.Logger) local.Options {
+	endpoint := local.DefaultOptions()
+	endpoint.Addr = cfg.Local.Addr
+	if cfg.Local.DataDir != "" {
+		endpoint.DataDir = cfg.Local.DataDir
 	}
-	var viewQueries []results.ViewQuery
-	if len(opts.views) > 0 {
-		dopts.Views = opts.views
-		dopts.ViewTables = map[string]string{}
-		dopts.ViewOptions = map[string]tui.ViewOptions{}
-		for _, v := range opts.views {
-			t := v.Table(cfg.Table.Name)
-			dopts.ViewTables[v.Name()] = t
-			dopts.ViewOptions[v.Name()] = tui.ViewOptions{MinCount: opts.ex.MinCount[v.Name()]}
-			viewQueries = append(viewQueries, results.ViewQuery{View: v, Query: results.Query{Table: t, Recent: 15 * time.Minute}})
-		}
-	}
-	d := tui.NewDashboard(dopts)
-	type result struct {
-		sum tasks.UpSummary
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		feeds, stopFeeds := context.WithCancel(context.Background())
-		defer stopFeeds()
-		fs := tui.Feeds{
-			Producer:  up.Producer().Subscribe(feeds, time.Second),
-			Consumer:  up.Metrics().Subscribe(feeds, time.Second),
-			Aggregate: results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
-		}
-		if len(viewQueries) > 0 {
-			fs.Views = results.PollViews(feeds, clients.DynamoDB, viewQueries, 2*time.Second)
-		}
-		d.Follow(feeds, fs)
-		sum, err := up.RunWithEvents(work, d.Step)
-		d.Producer(up.Producer().Snapshot()) // the final counts, not the last feed tick
-		d.Consumer(up.Metrics().Snapshot())
-		if sum.Table != nil {
-			d.Rows(sum.Table)
-		}
-		d.Finish(tui.Summary{Err: err, Hint: hintFor(err), Notes: []string{summaryLine(sum)}})
-		done <- result{sum, err}
-	}()
-	if err := d.Run(context.Background(), f.IO.In, f.IO.ErrOut); err != nil {
-		stop()
-		return tasks.UpSummary{}, err
-	}
-	r := <-done
-	return r.sum, shown(r.err) // the final report told it
-}
-
-// runUpPlain prints one line per step change and a status line per interval.
-func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up, asJSON bool) (tasks.UpSummary, error) {
-	var out io.Writer = f.IO.ErrOut
-	if asJSON {
-		out = f.IO.Out
-	}
-	// Step lines and status lines come from two goroutines: each line is
-	// written whole, never interleaved with another.
-	w := &lockedWriter{w: out}
-	steps := tui.NewStepPrinter(w, f.IO.ColorEnabled() && !asJSON, asJSON)
-	status := tui.NewStatusPrinter(w, asJSON)
-	feeds, stopFeeds := context.WithCancel(context.Background())
-	defer stopFeeds()
-	status.Follow(feeds, tui.Feeds{
-		Producer:  up.Producer().Subscribe(feeds, time.Second),
-		Consumer:  up.Metrics().Subscribe(feeds, time.Second),
-		Aggregate: results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
-	})
-	statusDone := make(chan struct{})
-	statusStarted := false
-	onStep := stepSink(ctx, steps.OnEvent, asJSON)
-	sum, err := up.RunWithEvents(ctx, func(e tasks.Event) {
-		onStep(e)
-		// Status lines start once everything runs (step 9, the live table).
-		if e.Step == tasks.StepShow && e.State == tasks.Running && !statusStarted {
-			statusStarted = true
-			go func() { status.Run(feeds, 5*time.Second); close(statusDone) }()
-		}
-	})
-	// The last status line shows the final counts, not the last feed tick.
-	status.Producer(up.Producer().Snapshot())
-	status.Consumer(up.Metrics().Snapshot())
-	if sum.Table != nil {
-		status.Rows(sum.Table)
-	}
-	stopFeeds()
-	if statusStarted {
-		<-statusDone
-	}
-	status.Finish(tui.Summary{Err: err, Notes: []string{summaryLine(sum)}})
-	return sum, err
-}
-
-func summaryLine(s tasks.UpSummary) string {
-	return fmt.Sprintf("%d events sent, %d counted, %d rejected; %s", s.Sent, s.Counted, s.Rejected, s.Tables())
+	endpoint.InMemory = opts.inMemory
+	endpoint.Region = cfg.AWS.Region
+	endpoint.Logger = logger.With("component", "local")
+	// The endpoint spk up starts for itself lives as long as the run, and
+	// spk up is its main client: its stream and tables become ACTIVE after
+	// upCreateDelay instead of spk local's 300 ms (docs/decisions.md).
+	endpoint.CreateDelay = upCreateDelay
+	return endpoint
 }
 
 // upCreateDelay is the create delay of the endpoint spk up starts itself.
 const upCreateDelay = 50 * time.Millisecond
 
-func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upOptions, logPath string, up *tasks.Up, endpoint local.Options) {
-	if opts.output == "json" {
-		b, _ := json.Marshal(struct {
-			Type string `json:"type"`
-			tasks.UpSummary
-		}{"result", s})
-		fmt.Fprintln(f.IO.Out, string(b))
-		return
-	}
-	w := f.IO.ErrOut
-	if s.TableWritten && s.TableError == "" {
-		fmt.Fprintf(w, "\nspk up: %s (total count %d).\n", summaryLine(s), s.Total)
-	} else {
-		fmt.Fprintf(w, "\nspk up: %s.\n", summaryLine(s))
-	}
-	if !s.CaughtUp && s.Sent > 0 {
-		fmt.Fprintln(w, "The consumer had not counted everything when it stopped; spk run picks up from its checkpoints.")
-	}
-	if opts.teardown {
-		return
-	}
-	fmt.Fprintln(w, "\nLook further:")
-	if up.StartedEndpoint() {
-		where := "its data is kept in " + endpoint.DataDir
-		if endpoint.InMemory {
-			where = "it kept nothing (--in-memory)"
-		}
-		fmt.Fprintf(w, "  spk local           the embedded endpoint stopped with spk up; %s: start it again first\n", where)
-	}
-	fmt.Fprintln(w, "  spk show            the counts (add --chart or --watch)")
-	for _, v := range opts.views {
-		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex))
-	}
-	fmt.Fprintln(w, "  spk status          the stream, the tables and the leases")
-	if len(opts.views) > 0 {
-		fmt.Fprintln(w, "  spk teardown        delete the stream, the tables and the views' tables")
-	} else {
-		fmt.Fprintln(w, "  spk teardown        delete the stream and both tables")
-	}
-	if logPath != "" {
-		fmt.Fprintf(w, "Logs: %s\n", logPath)
-	}
-}
+// upTaskOptions are the tutorial's steps 2 to 9 as the flags and the
+// configuration set them.
+func upTaskOptions(cfg *config.Loaded, clients *provision.Clients, opts *upOptions, views []*view.View, format consume.Format, endpoint *local.Options, logger *slog.Logger) tasks.UpOptions {
+	return tasks.UpOptions{
+		Clients:  clients,
+		Stream:   provision.StreamSpec{Name: cfg.Stream.Name, Shards: int32(cfg.Stream.Shards), App: cfg.App},
+		Table:    provision.AggregateTable(cfg.Table.Name, cfg.App, nil),
+		App:      cfg.App,
+		Generate: generate.Options{Rate: opts.rate, Template: opts.ex.Template},
+		Consume: consume.Options{
+			InitialPosition:    consume.Position(cfg.Run.InitialPosition),
+			Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
+			FlushInterval:      cfg.Run.BatchInterval,
+			CheckpointInterval: cfg.Run.CheckpointInterval,
+			Views:              views,
+			Format:             format,
+			TimeField:          cfg.Run.TimeField,
+			AllowedLateness:    cfg.Run.AllowedLateness,
+		},
+		Endpoint: endpoint,
+		Duration: opts.duration,
+		Logger:   logger,
 
-func upTeardown(f *Factory, cfg *config.Loaded, clients *provision.Clients, views []*view.View) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	resources := provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App)
-	for _, t := range tasks.ViewTables(definitions(views), cfg.Table.Name) {
-		resources = append(resources, provision.Resource{Kind: provision.KindAggregate, Name: t})
+		// The views' own tables, created with the aggregate table.
+		ViewTables: viewTableSpecs(views, cfg.Table.Name, cfg.App),
 	}
-	plan := provision.PlanTeardown(ctx, clients, resources, false)
-	err := provision.Teardown(ctx, clients, plan, nil)
-	fmt.Fprintln(f.IO.ErrOut, "\nTeardown:")
-	tw := tabwriter.NewWriter(f.IO.ErrOut, 0, 4, 2, ' ', 0)
-	writeFates(tw, "  ", plan)
-	tw.Flush()
-	if err != nil {
-		return fmt.Errorf("teardown: %w", err)
-	}
-	return nil
-}
-
-// writeViews prints the newest minute of each view the run computed, as
-// spk show --view does, so the outcome stays on screen (and in a CI log)
-// even when the endpoint kept nothing.
-func writeViews(f *Factory, cfg *config.Loaded, clients *provision.Clients, views []*view.View, ex examples.Example) {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	for _, v := range views {
-		table := v.Table(cfg.Table.Name)
-		rows, err := results.ReadView(ctx, clients.DynamoDB, v, results.Query{Table: table, Buckets: 1, Consistent: true})
-		fmt.Fprintf(f.IO.ErrOut, "\n%s, the newest window (%s):\n", v.Name(), showViewCmd(v, ex))
-		if err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "  %v\n", err)
-			continue
-		}
-		tui.WriteViewRows(f.IO.ErrOut, tui.FormatTable, v, rows, tui.ViewOptions{MinCount: ex.MinCount[v.Name()]})
-	}
-}
-
-// showViewCmd is the spk show command line that prints a view of an example.
-func showViewCmd(v *view.View, ex examples.Example) string {
-	cmd := "spk show --view " + v.Name()
-	if n := ex.MinCount[v.Name()]; n > 0 {
-		cmd += fmt.Sprintf(" --min-count %d", n)
-	}
-	return cmd
-}
-
-// definitions are what views were compiled from.
-func definitions(views []*view.View) []view.Definition {
-	var out []view.Definition
-	for _, v := range views {
-		out = append(out, v.Definition())
-	}
-	return out
-}
-
-// confirmAWSCost shows what spk up creates on AWS and asks before going on.
-func confirmAWSCost(f *Factory, cfg *config.Loaded, t provision.Target, yes bool, views []*view.View) error {
-	w := f.IO.ErrOut
-	fmt.Fprintf(w, `spk up will create, in AWS account of profile %s, region %s:
-  - Kinesis stream %s with %d shard(s): billed per shard-hour and per PUT payload unit
-  - DynamoDB table %s (on-demand): billed per request and per GB stored
-  - DynamoDB table %s (on-demand, leases and checkpoints)
-`, t.Profile, t.Region, cfg.Stream.Name, cfg.Stream.Shards, cfg.Table.Name, cfg.App)
-	for _, table := range tasks.ViewTables(definitions(views), cfg.Table.Name) {
-		fmt.Fprintf(w, "  - DynamoDB table %s (on-demand, a view's rows)\n", table)
-	}
-	fmt.Fprintln(w, "These cost money while they exist. Delete them with: spk teardown (or use spk up --teardown).")
-	if yes {
-		return nil
-	}
-	if !f.IO.IsStdinTTY() || !f.IO.IsStderrTTY() {
-		return usagef("pass --yes to create them", "up: not creating AWS resources without confirmation, and there is no terminal to ask on")
-	}
-	fmt.Fprint(w, "Create them? [y/N] ")
-	line, _ := f.IO.ReadLine()
-	if line != "y" && line != "yes" && line != "Y" {
-		return errors.New("up: cancelled; nothing was created")
-	}
-	return nil
-}
-
-// upLogger writes logs to a file, never over the screen:
-// $XDG_STATE_HOME/spk/NAME (~/.local/state/spk/NAME).
-func upLogger(f *Factory, cfg *config.Loaded, name string) (*slog.Logger, string, func()) {
-	dir, ok := f.lookupEnv("XDG_STATE_HOME")
-	if !ok || dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return slog.New(slog.DiscardHandler), "", func() {}
-		}
-		dir = filepath.Join(home, ".local", "state")
-	}
-	path := filepath.Join(dir, "spk", name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return slog.New(slog.DiscardHandler), "", func() {}
-	}
-	file, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return slog.New(slog.DiscardHandler), "", func() {}
-	}
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	return slog.New(slog.NewTextHandler(io.Writer(file), &slog.HandlerOptions{Level: level})), path, func() { file.Close() }
-}
-
-// lockedWriter serialises the writes of several goroutines to one writer.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -1,0 +1,121 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spk-cli/spk/cmd/tui"
+	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/examples"
+	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/results"
+	"github.com/spk-cli/spk/stream/view"
+	"github.com/spk-cli/spk/tasks"
+)
+
+func summaryLine(s tasks.UpSummary) string {
+	return fmt.Sprintf("%d events sent, %d counted, %d rejected; %s", s.Sent, s.Counted, s.Rejected, s.Tables())
+}
+
+func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upOptions, logPath string, up *tasks.Up, endpoint local.Options) {
+	if opts.output == "json" {
+		b, _ := json.Marshal(struct {
+			Type string `json:"type"`
+			tasks.UpSummary
+		}{"result", s})
+		fmt.Fprintln(f.IO.Out, string(b))
+		return
+	}
+	w := f.IO.ErrOut
+	if s.TableWritten && s.TableError == "" {
+		fmt.Fprintf(w, "\nspk up: %s (total count %d).\n", summaryLine(s), s.Total)
+	} else {
+		fmt.Fprintf(w, "\nspk up: %s.\n", summaryLine(s))
+	}
+	if !s.CaughtUp && s.Sent > 0 {
+		fmt.Fprintln(w, "The consumer had not counted everything when it stopped; spk run picks up from its checkpoints.")
+	}
+	if opts.teardown {
+		return
+	}
+	fmt.Fprintln(w, "\nLook further:")
+	if up.StartedEndpoint() {
+		where := "its data is kept in " + endpoint.DataDir
+		if endpoint.InMemory {
+			where = "it kept nothing (--in-memory)"
+		}
+		fmt.Fprintf(w, "  spk local           the embedded endpoint stopped with spk up; %s: start it again first\n", where)
+	}
+	fmt.Fprintln(w, "  spk show            the counts (add --chart or --watch)")
+	for _, v := range opts.views {
+		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex))
+	}
+	fmt.Fprintln(w, "  spk status          the stream, the tables and the leases")
+	if len(opts.views) > 0 {
+		fmt.Fprintln(w, "  spk teardown        delete the stream, the tables and the views' tables")
+	} else {
+		fmt.Fprintln(w, "  spk teardown        delete the stream and both tables")
+	}
+	if logPath != "" {
+		fmt.Fprintf(w, "Logs: %s\n", logPath)
+	}
+}
+
+func upTeardown(f *Factory, cfg *config.Loaded, clients *provision.Clients, views []*view.View) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	resources := provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App)
+	for _, t := range tasks.ViewTables(definitions(views), cfg.Table.Name) {
+		resources = append(resources, provision.Resource{Kind: provision.KindAggregate, Name: t})
+	}
+	plan := provision.PlanTeardown(ctx, clients, resources, false)
+	err := provision.Teardown(ctx, clients, plan, nil)
+	fmt.Fprintln(f.IO.ErrOut, "\nTeardown:")
+	tw := tabwriter.NewWriter(f.IO.ErrOut, 0, 4, 2, ' ', 0)
+	writeFates(tw, "  ", plan)
+	tw.Flush()
+	if err != nil {
+		return fmt.Errorf("teardown: %w", err)
+	}
+	return nil
+}
+
+// writeViews prints the newest minute of each view the run computed, as
+// spk show --view does, so the outcome stays on screen (and in a CI log)
+// even when the endpoint kept nothing.
+func writeViews(f *Factory, cfg *config.Loaded, clients *provision.Clients, views []*view.View, ex examples.Example) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for _, v := range views {
+		table := v.Table(cfg.Table.Name)
+		rows, err := results.ReadView(ctx, clients.DynamoDB, v, results.Query{Table: table, Buckets: 1, Consistent: true})
+		fmt.Fprintf(f.IO.ErrOut, "\n%s, the newest window (%s):\n", v.Name(), showViewCmd(v, ex))
+		if err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "  %v\n", err)
+			continue
+		}
+		tui.WriteViewRows(f.IO.ErrOut, tui.FormatTable, v, rows, tui.ViewOptions{MinCount: ex.MinCount[v.Name()]})
+	}
+}
+
+// showViewCmd is the spk show command line that prints a view of an example.
+func showViewCmd(v *view.View, ex examples.Example) string {
+	cmd := "spk show --view " + v.Name()
+	if n := ex.MinCount[v.Name()]; n > 0 {
+		cmd += fmt.Sprintf(" --min-count %d", n)
+	}
+	return cmd
+}
+
+// definitions are what views were compiled from.
+func definitions(views []*view.View) []view.Definition {
+	var out []view.Definition
+	for _, v := range views {
+		out = append(out, v.Definition())
+	}
+	return out
+}
