@@ -390,7 +390,7 @@ func TestPrintersHostile(t *testing.T) {
 			}
 			continue
 		}
-		for _, want := range []string{`into \x1b[2J\u202e`, `endpoint: \x1b]0;x\a`, `latest bucket=\x1b[2J9999`, `failed \x1b[2J`} {
+		for _, want := range []string{`into \x1b[2J\u202e`, `endpoint: \x1b]0;x\a`, `latest bucket=\x1b[2J9999`, `| failed | note \u202e`} {
 			if !strings.Contains(b.String(), want) {
 				t.Errorf("plain output lacks %s:\n%s", want, b.String())
 			}
