@@ -12,7 +12,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/spk-cli/spk/bench/internal/proc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spk-cli/spk/bench/internal/proc"
 	local "github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/provision/local/flood"
 )
