@@ -14,7 +14,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +30,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/google/uuid"
+
+	"github.com/spk-cli/spk/bench/internal/proc"
 )
 
 func main() {
@@ -62,7 +63,7 @@ func run(starts int, rate float64, seed int64, events, shards int, spk string, t
 			return fmt.Errorf("build spk: %w", err)
 		}
 	}
-	addr, err := freeAddr()
+	addr, err := proc.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -75,7 +76,7 @@ func run(starts int, rate float64, seed int64, events, shards int, spk string, t
 		return fmt.Errorf("start spk local: %w", err)
 	}
 	defer func() { srv.Process.Signal(syscall.SIGTERM); srv.Wait() }()
-	if err := waitListening(addr, 20*time.Second); err != nil {
+	if err := proc.WaitListening(addr, 20*time.Second); err != nil {
 		return err
 	}
 
@@ -174,28 +175,4 @@ func setUp(ctx context.Context, endpoint, stream string, shards, events int) err
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitListening(addr string, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("spk local did not listen on %s: %w", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond) // polling the port, bounded by the deadline
-	}
 }

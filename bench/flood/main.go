@@ -12,16 +12,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/spk-cli/spk/bench/internal/proc"
 	local "github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/provision/local/flood"
 )
@@ -70,7 +69,7 @@ func run(bin string, runs, n int, size int64) error {
 			}
 			idles, peaks, last = append(idles, idle), append(peaks, peak), res
 		}
-		fmt.Printf("%-9s %12.1f %14.1f  %s   (peaks %s)\n", kind, median(idles), median(peaks), last, list(peaks))
+		fmt.Printf("%-9s %12.1f %14.1f  %s   (peaks %s)\n", kind, proc.Median(idles), proc.Median(peaks), last, list(peaks))
 	}
 	return nil
 }
@@ -78,7 +77,7 @@ func run(bin string, runs, n int, size int64) error {
 // once serves a fresh endpoint, floods it, and returns its peak RSS before
 // and after the flood, in MB.
 func once(bin, dir string, n int, size int64, k *flood.Keys) (float64, float64, flood.Result, error) {
-	addr, err := freeAddr()
+	addr, err := proc.FreeAddr()
 	if err != nil {
 		return 0, 0, nil, err
 	}
@@ -91,7 +90,7 @@ func once(bin, dir string, n int, size int64, k *flood.Keys) (float64, float64, 
 		cmd.Process.Signal(syscall.SIGINT)
 		cmd.Wait()
 	}()
-	if err := waitListening(addr, 30*time.Second); err != nil {
+	if err := proc.WaitListening(addr, 30*time.Second); err != nil {
 		return 0, 0, nil, err
 	}
 	idle, err := flood.PeakRSS(cmd.Process.Pid)
@@ -106,39 +105,6 @@ func once(bin, dir string, n int, size int64, k *flood.Keys) (float64, float64, 
 		return 0, 0, nil, err
 	}
 	return float64(idle) / 1e6, float64(peak) / 1e6, res, nil
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitListening(addr string, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("spk local did not listen on %s within %s: %w", addr, within, err)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func list(v []float64) string {

@@ -1,0 +1,51 @@
+// Package proc holds what the benchmarks that start `spk local` as a real
+// process share: a free loopback address, waiting for the endpoint to
+// listen, and the median of their runs.
+package proc
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"time"
+)
+
+// FreeAddr returns a loopback address with a port nobody listens on now.
+func FreeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// WaitListening polls addr until it accepts a connection, for at most within.
+func WaitListening(addr string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("spk local did not listen on %s within %s: %w", addr, within, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the port, bounded by the deadline
+	}
+}
+
+// number is what the benchmarks take medians of: rates, sizes, durations.
+type number interface{ ~int | ~int64 | ~float64 }
+
+// Median returns the median of v (the mean of the middle two for an even
+// count) without reordering v.
+func Median[T number](v []T) T {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
