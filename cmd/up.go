@@ -23,6 +23,7 @@ import (
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/results"
+	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -167,7 +168,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	up, err := tasks.NewUp(tasks.UpOptions{
 		Clients:  clients,
 		Stream:   provision.StreamSpec{Name: cfg.Stream.Name, Shards: int32(cfg.Stream.Shards), App: cfg.App},
-		Table:    provision.AggregateTable(cfg.Table.Name, cfg.App, nil),
+		Table:    sink.TableSpec(cfg.Table.Name, cfg.App, nil),
 		App:      cfg.App,
 		Generate: generate.Options{Rate: opts.rate, Template: opts.ex.Template},
 		Consume: consume.Options{
