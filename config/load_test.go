@@ -328,6 +328,10 @@ func TestEnumValuesIgnoreCase(t *testing.T) {
 	if l := load(t, Options{LookupEnv: env(map[string]string{"SPK_RUN_RETRIEVAL": "Fanout", "SPK_LOG_LEVEL": "Warn"})}); l.Run.Retrieval != "fanout" || l.LogLevel != "warn" {
 		t.Errorf("Config: retrieval %q, log level %q; want fanout, warn", l.Run.Retrieval, l.LogLevel)
 	}
+	// --log-level is a plain string flag: config takes its case as well.
+	if l := load(t, Options{Flags: flags(t, "--log-level=DEBUG")}); l.LogLevel != "debug" || l.Sources["log_level"].Kind != FromFlag {
+		t.Errorf("--log-level=DEBUG: log level %q from %v, want debug from the flag", l.LogLevel, l.Sources["log_level"])
+	}
 	for _, c := range []struct {
 		opts Options
 		want string
