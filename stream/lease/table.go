@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"strconv"
 
@@ -80,7 +79,6 @@ func (l Lease) Finished() bool { return l.Checkpoint == ShardEnd }
 type Table struct {
 	DB   DynamoDB
 	Name string
-	Log  *slog.Logger // retries at start-up; nil logs nothing
 }
 
 // TableSpec is the lease table of app, named after it (tutorial step 8),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"strconv"
 	"sync"
@@ -76,7 +75,6 @@ type Table struct {
 	Name     string
 	Parallel int              // concurrent row writes per Apply; 8 when zero
 	Now      func() time.Time // for CreatedAt and UpdatedAt; time.Now when nil
-	Log      *slog.Logger     // retries at start-up; nil logs nothing
 }
 
 // TableSpec is the aggregate table as the tutorial has it, and every
