@@ -13,7 +13,9 @@ import (
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/stream/consume"
+	"github.com/spk-cli/spk/stream/lease"
 	"github.com/spk-cli/spk/stream/results"
+	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -210,9 +212,9 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	}
 	// Both tables come from provision, so they carry spk's tag (teardown
 	// then knows they are spk's) and a table with other keys is refused.
-	specs := []provision.TableSpec{provision.AggregateTable(cfg.Table.Name, cfg.App, nil)}
+	specs := []provision.TableSpec{sink.TableSpec(cfg.Table.Name, cfg.App, nil)}
 	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App)...)
-	if err := provision.CreateTables(ctx, clients.DynamoDB, append(specs, provision.LeaseTable(cfg.App))); err != nil {
+	if err := provision.CreateTables(ctx, clients.DynamoDB, append(specs, lease.TableSpec(cfg.App))); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	if dashboard {
@@ -319,7 +321,7 @@ func viewTableSpecs(views []*view.View, table, app string) []provision.TableSpec
 	var out []provision.TableSpec
 	for _, v := range views {
 		if t := v.Table(table); t != table {
-			out = append(out, provision.AggregateTable(t, app, nil))
+			out = append(out, sink.TableSpec(t, app, nil))
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -48,7 +49,7 @@ table of that name with other keys is an error that names the difference.`,
 			if err != nil {
 				return err
 			}
-			spec := provision.AggregateTable(name, cfg.App, capacity)
+			spec := sink.TableSpec(name, cfg.App, capacity)
 			notes, err := runSteps(c, f, tasks.CreateTable(clients, spec))
 			if err != nil || opts.output != "json" {
 				return err

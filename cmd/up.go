@@ -16,6 +16,7 @@ import (
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/generate"
+	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -206,7 +207,7 @@ func upTaskOptions(cfg *config.Loaded, clients *provision.Clients, opts *upOptio
 	return tasks.UpOptions{
 		Clients:  clients,
 		Stream:   provision.StreamSpec{Name: cfg.Stream.Name, Shards: int32(cfg.Stream.Shards), App: cfg.App},
-		Table:    provision.AggregateTable(cfg.Table.Name, cfg.App, nil),
+		Table:    sink.TableSpec(cfg.Table.Name, cfg.App, nil),
 		App:      cfg.App,
 		Generate: generate.Options{Rate: opts.rate, Template: opts.ex.Template},
 		Consume: consume.Options{

@@ -42,6 +42,10 @@ type Key struct {
 	// List keys hold comma-separated values: a YAML list in spk.yaml, a
 	// repeatable flag, or a comma list anywhere.
 	List bool
+	// Choices are the values of an enum key. A value matching one but for
+	// case and surrounding space is taken as that choice, from every layer
+	// alike (flag, environment, file), as spk's enum flags do.
+	Choices []string
 	// Check validates a parsed value; it returns what was expected on failure.
 	Check func(v any) error
 }
@@ -67,9 +71,9 @@ var Keys = []Key{
 	{Name: "table.name", Default: "my-table", Env: []string{"SPK_TABLE_NAME"}, Flag: "table",
 		Doc: "DynamoDB aggregate table name", Check: checkTableName},
 	{Name: "run.initial_position", Default: "TRIM_HORIZON", Env: []string{"SPK_RUN_INITIAL_POSITION"}, Flag: "initial-position",
-		Doc: "where a new shard lease starts reading: TRIM_HORIZON, LATEST or AT_TIMESTAMP", Check: checkPosition},
+		Doc: "where a new shard lease starts reading: TRIM_HORIZON, LATEST or AT_TIMESTAMP", Choices: []string{"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"}, Check: checkPosition},
 	{Name: "run.retrieval", Default: "polling", Env: []string{"SPK_RUN_RETRIEVAL"}, Flag: "retrieval",
-		Doc: "how shards are read: polling (GetRecords, as the tutorial's KCL 1.x) or fanout (enhanced fan-out, as KCL 2.x/3.x)", Check: checkRetrieval},
+		Doc: "how shards are read: polling (GetRecords, as the tutorial's KCL 1.x) or fanout (enhanced fan-out, as KCL 2.x/3.x)", Choices: []string{"polling", "fanout"}, Check: checkRetrieval},
 	{Name: "run.batch_interval", Kind: Duration, Default: "2s", Env: []string{"SPK_RUN_BATCH_INTERVAL"}, Flag: "batch-interval",
 		Doc: "how often the consumer flushes counts to the table", Check: checkPositive},
 	{Name: "run.checkpoint_interval", Kind: Duration, Default: "10s", Env: []string{"SPK_RUN_CHECKPOINT_INTERVAL"}, Flag: "checkpoint-interval",
@@ -87,7 +91,7 @@ var Keys = []Key{
 	{Name: "run.where", Env: []string{"SPK_RUN_WHERE"}, Flag: "where",
 		Doc: "filter of the run's one view, such as status >= 500 and method = 'GET'"},
 	{Name: "run.format", Default: "json", Env: []string{"SPK_RUN_FORMAT"}, Flag: "format",
-		Doc: "how records read: json or accesslog (Common or Combined Log Format lines)", Check: checkFormat},
+		Doc: "how records read: json or accesslog (Common or Combined Log Format lines)", Choices: []string{"json", "accesslog"}, Check: checkFormat},
 	{Name: "run.time_field", Default: "timestamp", Env: []string{"SPK_RUN_TIME_FIELD"}, Flag: "time-field",
 		Doc: "dotted path of the event time in JSON records: ISO 8601 text or epoch milliseconds", Check: checkNonEmpty},
 	{Name: "run.allowed_lateness", Kind: Duration, Default: "0s", Env: []string{"SPK_RUN_ALLOWED_LATENESS"}, Flag: "allowed-lateness",
@@ -97,7 +101,7 @@ var Keys = []Key{
 	{Name: "local.data_dir", Env: []string{"SPK_LOCAL_DATA_DIR"}, Flag: "data-dir",
 		Doc: "embedded endpoint data directory; empty means $XDG_DATA_HOME/spk/local"},
 	{Name: "log_level", Default: "info", Env: []string{"SPK_LOG_LEVEL"}, Flag: "log-level",
-		Doc: "debug, info, warn or error", Check: checkLogLevel},
+		Doc: "debug, info, warn or error", Choices: []string{"debug", "info", "warn", "error"}, Check: checkLogLevel},
 }
 
 // KeyByName returns the key with that dotted name.
@@ -126,8 +130,21 @@ func (k Key) parse(text string) (any, error) {
 		}
 		return d, k.check(d)
 	default:
+		text = k.choice(text)
 		return text, k.check(text)
 	}
+}
+
+// choice returns the choice text names, ignoring case and surrounding
+// space, or text itself when it names none (Check then says what was
+// expected).
+func (k Key) choice(text string) string {
+	for _, c := range k.Choices {
+		if strings.EqualFold(strings.TrimSpace(text), c) {
+			return c
+		}
+	}
+	return text
 }
 
 func (k Key) check(v any) error {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 
 	"github.com/spk-cli/spk/stream/view"
 )
@@ -208,40 +207,32 @@ func Load(opts Options) (*Loaded, error) {
 		}
 	}
 
-	// viper merges the layers; spk parses each value itself so an error can
-	// name the layer, the key and what was expected.
-	v := viper.New()
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	fileMap := map[string]any{}
+	// Each key's value is taken from the highest layer that sets it, and
+	// parsed here, so an error can name the layer, the key and what was
+	// expected.
 	for _, k := range Keys {
-		v.SetDefault(k.Name, k.Default)
-		if fc != nil {
-			if fv, ok := fc.values[k.Name]; ok {
-				fileMap[k.Name] = fv.text
-			}
-		}
-	}
-	if err := v.MergeConfigMap(nest(fileMap)); err != nil {
-		return nil, fmt.Errorf("configuration: %w", err)
-	}
-	for _, k := range Keys {
-		src := Source{Kind: FromDefault}
-		var text string
+		src, text := Source{Kind: FromDefault}, k.Default
 		if fc != nil {
 			if fv, ok := fc.values[k.Name]; ok {
 				if !fv.scalar {
 					return nil, &Error{File: fc.path, Line: fv.line, Key: fileKeyName(k.Name, fv), Msg: fmt.Sprintf("expected a %s, got a map or a list", k.Kind)}
 				}
-				src = Source{Kind: FromFile, Detail: fileDetail(fc.path, fv)}
+				src, text = Source{Kind: FromFile, Detail: fileDetail(fc.path, fv)}, fv.text
+			}
+		}
+		// The environment is read through lookup so tests control it; the
+		// first of the key's names that is set wins.
+		for _, env := range k.Env {
+			if val, ok := lookup(env); ok && val != "" {
+				src, text = Source{Kind: FromEnv, Detail: env}, val
+				break
 			}
 		}
 		if opts.Flags != nil && k.Flag != "" {
 			if f := opts.Flags.Lookup(k.Flag); f != nil && f.Changed {
-				if sv, ok := f.Value.(pflag.SliceValue); ok && k.List {
-					// viper reads a slice flag as a list; spk keeps lists as comma text.
-					v.Set(k.Name, strings.Join(sv.GetSlice(), ","))
-				} else if err := v.BindPFlag(k.Name, f); err != nil {
-					return nil, fmt.Errorf("configuration: bind --%s: %w", k.Flag, err)
+				text = f.Value.String()
+				if sv, ok := f.Value.(pflag.SliceValue); ok {
+					text = strings.Join(sv.GetSlice(), ",") // lists are kept as comma text
 				}
 				src = Source{Kind: FromFlag, Detail: "--" + k.Flag}
 				if viewKeys[k.Name] {
@@ -249,18 +240,6 @@ func Load(opts Options) (*Loaded, error) {
 				}
 			}
 		}
-		if src.Kind != FromFlag {
-			// The environment is read through lookup (not viper's os.Getenv)
-			// so tests control it; the first of the key's names that is set wins.
-			for _, env := range k.Env {
-				if val, ok := lookup(env); ok && val != "" {
-					v.Set(k.Name, val)
-					src = Source{Kind: FromEnv, Detail: env}
-					break
-				}
-			}
-		}
-		text = v.GetString(k.Name)
 		val, err := k.parse(text)
 		if err != nil {
 			e := &Error{Key: k.Name, Msg: err.Error()}
@@ -326,25 +305,6 @@ func checkUnknown(fc *fileContents) error {
 		return &Error{File: fc.path, Line: fc.values[name].line, Key: name, Msg: "unknown key", Hint: hint}
 	}
 	return nil
-}
-
-// nest turns dotted keys into the nested maps viper merges.
-func nest(flat map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range flat {
-		parts := strings.Split(k, ".")
-		m := out
-		for _, p := range parts[:len(parts)-1] {
-			next, ok := m[p].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				m[p] = next
-			}
-			m = next
-		}
-		m[parts[len(parts)-1]] = v
-	}
-	return out
 }
 
 func build(vals map[string]any) Config {

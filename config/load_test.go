@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -294,5 +295,58 @@ func TestErrors(t *testing.T) {
 				t.Fatalf("error is more than one line: %q", err)
 			}
 		})
+	}
+}
+
+// TestEnumValuesIgnoreCase: an enum key's value is taken whatever its case
+// and surrounding space, from the environment and the file as from flags,
+// and stored as spk spells it; a value that is none of the choices still
+// says which are.
+func TestEnumValuesIgnoreCase(t *testing.T) {
+	cases := []struct {
+		key, env, fileKey, given, want string
+	}{
+		{"run.initial_position", "SPK_RUN_INITIAL_POSITION", "run:\n  initial_position: %s\n", "latest", "LATEST"},
+		{"run.initial_position", "SPK_RUN_INITIAL_POSITION", "run:\n  initial_position: %s\n", " At_Timestamp ", "AT_TIMESTAMP"},
+		{"run.retrieval", "SPK_RUN_RETRIEVAL", "run:\n  retrieval: %s\n", "FANOUT", "fanout"},
+		{"run.format", "SPK_RUN_FORMAT", "run:\n  format: %s\n", "AccessLog", "accesslog"},
+		{"log_level", "SPK_LOG_LEVEL", "log_level: %s\n", "DEBUG", "debug"},
+	}
+	for _, c := range cases {
+		t.Run(c.key+"="+c.given, func(t *testing.T) {
+			fromEnv := load(t, Options{LookupEnv: env(map[string]string{c.env: c.given})})
+			if got := fromEnv.Values[c.key]; got != c.want || fromEnv.Sources[c.key].Kind != FromEnv {
+				t.Errorf("env %s=%q: %s = %q from %v, want %q", c.env, c.given, c.key, got, fromEnv.Sources[c.key], c.want)
+			}
+			file := writeFile(t, "spk.yaml", strings.ReplaceAll(c.fileKey, "%s", strconv.Quote(c.given)))
+			fromFile := load(t, Options{File: file})
+			if got := fromFile.Values[c.key]; got != c.want || fromFile.Sources[c.key].Kind != FromFile {
+				t.Errorf("file %q: %s = %q from %v, want %q", c.given, c.key, got, fromFile.Sources[c.key], c.want)
+			}
+		})
+	}
+	if l := load(t, Options{LookupEnv: env(map[string]string{"SPK_RUN_RETRIEVAL": "Fanout", "SPK_LOG_LEVEL": "Warn"})}); l.Run.Retrieval != "fanout" || l.LogLevel != "warn" {
+		t.Errorf("Config: retrieval %q, log level %q; want fanout, warn", l.Run.Retrieval, l.LogLevel)
+	}
+	// --log-level is a plain string flag: config takes its case as well.
+	if l := load(t, Options{Flags: flags(t, "--log-level=DEBUG")}); l.LogLevel != "debug" || l.Sources["log_level"].Kind != FromFlag {
+		t.Errorf("--log-level=DEBUG: log level %q from %v, want debug from the flag", l.LogLevel, l.Sources["log_level"])
+	}
+	for _, c := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{LookupEnv: env(map[string]string{"SPK_RUN_INITIAL_POSITION": "earliest"})},
+			`configuration: environment variable SPK_RUN_INITIAL_POSITION: key "run.initial_position": expected TRIM_HORIZON, LATEST or AT_TIMESTAMP, got "earliest"`},
+		{Options{LookupEnv: env(nil), File: writeFile(t, "spk.yaml", "run:\n  format: XML\n")},
+			`, line 2: key "run.format": expected json or accesslog, got "XML"`},
+		{Options{LookupEnv: env(map[string]string{"SPK_LOG_LEVEL": "verbose"})},
+			`configuration: environment variable SPK_LOG_LEVEL: key "log_level": expected debug, info, warn or error, got "verbose"`},
+	} {
+		c.opts.WorkDir, c.opts.UserConfigDir = t.TempDir(), t.TempDir()
+		_, err := Load(c.opts)
+		if err == nil || !strings.HasSuffix(err.Error(), c.want) || !IsConfigError(err) {
+			t.Errorf("error %v\nwant it to end with %s", err, c.want)
+		}
 	}
 }

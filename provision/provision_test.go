@@ -16,8 +16,11 @@ import (
 
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
+	"github.com/spk-cli/spk/stream/lease"
+	"github.com/spk-cli/spk/stream/sink"
 )
 
 // clients starts a real spk local in memory, with short delays, and
@@ -73,13 +76,16 @@ func TestCreateTableRefusesATableWithOtherKeys(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := provision.CreateTable(ctx, c.DynamoDB, provision.AggregateTable("counts", "app", nil), nil)
-	var mismatch *provision.SchemaMismatchError
+	_, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", nil), nil)
+	var mismatch *ddbtable.MismatchError
 	if !errors.As(err, &mismatch) {
 		t.Fatalf("got %v", err)
 	}
-	if want := `table "counts" exists with another key schema: hash key is id (N), spk needs BucketStart (S); range key is missing, spk needs EventType (S)`; mismatch.Error() != want {
-		t.Fatalf("message: %v", mismatch)
+	if want := `create aggregate table "counts": table "counts" exists with another key schema: hash key is id (N), spk needs BucketStart (S); range key is missing, spk needs EventType (S)`; err.Error() != want {
+		t.Fatalf("message: %v\nwant     %s", err, want)
+	}
+	if h := hintOf(err); h != "choose another name (--table), or delete that table first if it is not needed" {
+		t.Fatalf("hint: %q", h)
 	}
 	// The table is left as it was.
 	desc, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("counts")})
@@ -87,10 +93,10 @@ func TestCreateTableRefusesATableWithOtherKeys(t *testing.T) {
 		t.Fatalf("table changed: %+v %v", desc, err)
 	}
 	// The same keys are fine, and say so.
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, provision.AggregateTable("other", "app", nil), nil); err != nil {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("other", "app", nil), nil); err != nil {
 		t.Fatal(err)
 	}
-	out, err := provision.CreateTable(ctx, c.DynamoDB, provision.AggregateTable("other", "app", nil), nil)
+	out, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("other", "app", nil), nil)
 	if err != nil || out.Created || !strings.Contains(out.Note, "ACTIVE") {
 		t.Fatalf("again: %+v %v", out, err)
 	}
@@ -102,10 +108,10 @@ func TestTeardownDeletesWhatExistsAndReportsEachFate(t *testing.T) {
 	if _, err := provision.CreateStream(ctx, c.Kinesis, provision.StreamSpec{Name: "s", Shards: 1, App: "app"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, provision.AggregateTable("counts", "app", nil), nil); err != nil {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", nil), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, provision.AggregateTable("counts-view", "app", nil), nil); err != nil {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts-view", "app", nil), nil); err != nil {
 		t.Fatal(err)
 	}
 	resources := append(provision.Resources("s", "counts", "app"),
@@ -195,23 +201,128 @@ func TestEndpointClientsIgnoreAnUnusedProfileInTheEnvironment(t *testing.T) {
 	}
 }
 
-// TestCreateTablesCreatesEveryTableAndReportsTheFirstFailure: the tables
-// are made together; one with other keys fails, the others are still made.
-func TestCreateTablesCreatesEveryTableAndReportsTheFirstFailure(t *testing.T) {
+// TestCreateTablesRefusesATableWithOtherKeysBeforeCreatingAny: every
+// table is read first, so one with other keys fails the lot and nothing is
+// left half-made.
+func TestCreateTablesRefusesATableWithOtherKeysBeforeCreatingAny(t *testing.T) {
 	c := clients(t)
 	ctx := context.Background()
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, provision.LeaseTable("taken"), nil); err != nil {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, lease.TableSpec("taken"), nil); err != nil {
 		t.Fatal(err)
 	}
 	err := provision.CreateTables(ctx, c.DynamoDB, []provision.TableSpec{
-		provision.AggregateTable("counts", "app", nil), provision.AggregateTable("taken", "app", nil), provision.LeaseTable("app"),
+		sink.TableSpec("counts", "app", nil), sink.TableSpec("taken", "app", nil), lease.TableSpec("app"),
 	})
-	var mismatch *provision.SchemaMismatchError
-	if !errors.As(err, &mismatch) || mismatch.Table != "taken" {
-		t.Fatalf("got %v", err)
+	want := `create aggregate table "taken": table "taken" exists with another key schema: hash key is leaseKey (S), spk needs BucketStart (S); range key is missing, spk needs EventType (S)`
+	var mismatch *ddbtable.MismatchError
+	if !errors.As(err, &mismatch) || mismatch.Table != "taken" || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
 	}
 	tables, err := c.DynamoDB.ListTables(ctx, &dynamodb.ListTablesInput{})
-	if err != nil || strings.Join(tables.TableNames, ",") != "app,counts,taken" {
-		t.Fatalf("tables %v %v", tables.TableNames, err)
+	if err != nil || strings.Join(tables.TableNames, ",") != "taken" {
+		t.Fatalf("tables %v %v, want only the one that was there", tables.TableNames, err)
 	}
+}
+
+// TestLeaseTableWithOtherKeysSaysToChooseAnotherApp: the lease table is
+// named after the app, so the way out is another --app.
+func TestLeaseTableWithOtherKeysSaysToChooseAnotherApp(t *testing.T) {
+	c := clients(t)
+	ctx := context.Background()
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := provision.CreateTable(ctx, c.DynamoDB, lease.TableSpec("counts"), nil)
+	want := `create lease table "counts": table "counts" exists with another key schema: hash key is BucketStart (S), spk needs leaseKey (S); range key is EventType (S), spk needs none`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+	if h := hintOf(err); h != "choose another app name (--app), or delete that table first if it is not needed" {
+		t.Fatalf("hint: %q", h)
+	}
+}
+
+// TestCreateTablesMakesEveryTableActiveAndTagged: the tables of a run are
+// created together, each ACTIVE and tagged with the app; a second call
+// finds them all and creates nothing.
+func TestCreateTablesMakesEveryTableActiveAndTagged(t *testing.T) {
+	c := clients(t)
+	ctx := context.Background()
+	specs := []provision.TableSpec{sink.TableSpec("counts", "app", nil), sink.TableSpec("counts-view", "app", nil), lease.TableSpec("app")}
+	if err := provision.CreateTables(ctx, c.DynamoDB, specs); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range specs {
+		desc, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.Name)})
+		if err != nil || desc.Table.TableStatus != dtypes.TableStatusActive || desc.Table.BillingModeSummary == nil ||
+			desc.Table.BillingModeSummary.BillingMode != dtypes.BillingModePayPerRequest {
+			t.Fatalf("%s: %+v %v", s.Name, desc, err)
+		}
+		tags, err := c.DynamoDB.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: desc.Table.TableArn})
+		if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != provision.TagKey || aws.ToString(tags.Tags[0].Value) != "app" {
+			t.Fatalf("%s tags: %+v %v", s.Name, tags, err)
+		}
+	}
+	for _, s := range specs {
+		out, err := provision.CreateTable(ctx, c.DynamoDB, s, nil)
+		if err != nil || out.Created || out.Note != "already exists with the right key schema and is ACTIVE" {
+			t.Fatalf("%s again: %+v %v", s.Name, out, err)
+		}
+	}
+}
+
+// TestCreateTableWaitsOutADeletingTable: a table being deleted is waited
+// for, then made again, and the user is told both waits.
+func TestCreateTableWaitsOutADeletingTable(t *testing.T) {
+	c := clients(t)
+	ctx := context.Background()
+	spec := sink.TableSpec("counts", "app", &provision.Capacity{Read: 20, Write: 20})
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DynamoDB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("counts")}); err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	out, err := provision.CreateTable(ctx, c.DynamoDB, spec, func(msg string) { said = append(said, msg) })
+	if err != nil || !out.Created {
+		t.Fatalf("create over a deleting table: %+v %v", out, err)
+	}
+	want := []string{"table counts is being deleted; waiting for that to finish", "waiting for table counts to become ACTIVE"}
+	if strings.Join(said, "|") != strings.Join(want, "|") {
+		t.Fatalf("progress %q, want %q", said, want)
+	}
+	desc, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("counts")})
+	if err != nil || desc.Table.TableStatus != dtypes.TableStatusActive || aws.ToInt64(desc.Table.ProvisionedThroughput.ReadCapacityUnits) != 20 {
+		t.Fatalf("after: %+v %v", desc, err)
+	}
+}
+
+// TestTablesArePolledQuicklyOnALoopbackEndpoint: spk local answers in a
+// millisecond, so a table is read every 20 ms while it is CREATING; AWS
+// and remote endpoints are polled gently.
+func TestTablesArePolledQuicklyOnALoopbackEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint   *string
+		first, max time.Duration
+	}{
+		{aws.String("http://127.0.0.1:4566"), 20 * time.Millisecond, 20 * time.Millisecond},
+		{aws.String("http://localhost:8000"), 20 * time.Millisecond, 20 * time.Millisecond},
+		{aws.String("http://[::1]:4566"), 20 * time.Millisecond, 20 * time.Millisecond},
+		{aws.String("https://dynamodb.example.internal"), 50 * time.Millisecond, time.Second},
+		{nil, 250 * time.Millisecond, 5 * time.Second},
+	} {
+		first, max := ddbtable.PollDelays(tc.endpoint)
+		if first != tc.first || max != tc.max {
+			t.Errorf("%v: %v..%v, want %v..%v", aws.ToString(tc.endpoint), first, max, tc.first, tc.max)
+		}
+	}
+}
+
+func hintOf(err error) string {
+	var h interface{ HintText() string }
+	if errors.As(err, &h) {
+		return h.HintText()
+	}
+	return ""
 }

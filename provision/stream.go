@@ -11,12 +11,13 @@ import (
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/spk-cli/spk/internal/retry"
+	"github.com/spk-cli/spk/provision/ddbtable"
 )
 
 // TagKey marks resources spk created; teardown deletes only those (except
 // on spk's own endpoint). Kinesis allows no ':' in tag keys, so the same
 // dash-separated key is used for streams and tables.
-const TagKey = "spk-app"
+const TagKey = ddbtable.TagKey
 
 // Progress receives one line per state change while a task waits.
 type Progress func(msg string)
@@ -42,14 +43,9 @@ type Outcome struct {
 }
 
 // waitDelays keep waiting snappy against a short CREATING state without
-// hammering AWS: a client with an endpoint of its own (spk local, another
-// emulator) is polled every 50 ms at first, since CREATING lasts a few
-// hundred milliseconds there; AWS's own endpoints from 250 ms.
+// hammering AWS: the SDK waiters poll as tables are (ddbtable.PollDelays).
 func waitDelays(endpoint *string, min, max *time.Duration) {
-	*min, *max = 250*time.Millisecond, 5*time.Second
-	if endpoint != nil {
-		*min, *max = 50*time.Millisecond, time.Second
-	}
+	*min, *max = ddbtable.PollDelays(endpoint)
 }
 
 const waitTimeout = 10 * time.Minute

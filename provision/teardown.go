@@ -197,3 +197,10 @@ func isInUse(err error) bool {
 	var api interface{ ErrorCode() string }
 	return errors.As(err, &api) && api.ErrorCode() == "ResourceInUseException"
 }
+
+func waitTableGone(ctx context.Context, db *dynamodb.Client, name string) error {
+	w := dynamodb.NewTableNotExistsWaiter(db, func(o *dynamodb.TableNotExistsWaiterOptions) {
+		waitDelays(db.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
+	})
+	return w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, waitTimeout)
+}

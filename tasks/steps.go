@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/stream/lease"
 )
 
 // The tutorial's step numbers.
@@ -39,7 +40,7 @@ func CreateTable(c *provision.Clients, spec provision.TableSpec) Task {
 // CreateLeaseTable is step 8's table: where the consumer keeps leases and
 // checkpoints, named after the app.
 func CreateLeaseTable(c *provision.Clients, app string) Task {
-	spec := provision.LeaseTable(app)
+	spec := lease.TableSpec(app)
 	return Task{Step: StepLeaseTable, Name: "create lease table " + app, Run: func(ctx context.Context, progress func(string)) (string, error) {
 		out, err := provision.CreateTable(ctx, c.DynamoDB, spec, progress)
 		return noteOf(out, "created and ACTIVE"), err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/stream/generate"
+	"github.com/spk-cli/spk/stream/sink"
 )
 
 // TestUpRunsEveryStepOnce: spk up's steps are announced once each, in the
@@ -21,7 +22,7 @@ func TestUpRunsEveryStepOnce(t *testing.T) {
 	up, err := NewUp(UpOptions{
 		Clients:  clients,
 		Stream:   provision.StreamSpec{Name: "my-stream", Shards: 1, App: "UpTestApp"},
-		Table:    provision.AggregateTable("my-table", "UpTestApp", nil),
+		Table:    sink.TableSpec("my-table", "UpTestApp", nil),
 		App:      "UpTestApp",
 		Generate: generate.Options{Rate: 200},
 		Duration: time.Second,

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/spk-cli/spk/internal/retry"
-	"github.com/spk-cli/spk/stream/ddbtable"
+	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/stream/lease"
 	"github.com/spk-cli/spk/stream/metrics"
 	"github.com/spk-cli/spk/stream/view"
@@ -62,7 +62,7 @@ func New(opts Options) (*Consumer, error) {
 	c := &Consumer{
 		opts:    opts,
 		log:     opts.Logger.With("worker", opts.WorkerID),
-		leases:  &lease.Table{DB: opts.DynamoDB, Name: opts.App, Log: opts.Logger.With("worker", opts.WorkerID)},
+		leases:  &lease.Table{DB: opts.DynamoDB, Name: opts.App},
 		metrics: metrics.New(opts.WorkerID),
 		shards:  map[string]types.Shard{},
 		readers: map[string]*reader{},
@@ -135,18 +135,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 	for _, t := range c.tables() {
 		specs = append(specs, t.Spec())
 	}
-	for _, spec := range specs {
-		if err := ddbtable.Check(ctx, c.opts.DynamoDB, spec, c.log); err != nil {
-			return err
-		}
-	}
-	if err := c.leases.Ensure(ctx); err != nil {
+	if _, err := ddbtable.Ensure(ctx, c.opts.DynamoDB, specs, ddbtable.Options{Log: c.log}); err != nil {
 		return err
-	}
-	for _, t := range c.tables() {
-		if err := t.Ensure(ctx); err != nil {
-			return err
-		}
 	}
 	if c.opts.MetricsAddr != "" {
 		mctx, cancel := context.WithCancel(context.Background())

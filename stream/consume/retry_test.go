@@ -130,7 +130,7 @@ func TestAggregateTableWithOtherKeysEndsAtOnceAndCreatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = runFor(t, v.options(), 30*time.Second)
-	want := `aggregate table "` + v.table + `" exists with another key schema (it has hash key id (S); spk needs hash key BucketStart (S), range key EventType (S)): choose another table (dynamodb.tableName, --table) or delete that one`
+	want := `create aggregate table "` + v.table + `": table "` + v.table + `" exists with another key schema: hash key is id (S), spk needs BucketStart (S); range key is missing, spk needs EventType (S)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("Run = %v\nwant %s", err, want)
 	}

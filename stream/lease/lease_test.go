@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
 	"github.com/spk-cli/spk/stream/lease"
 )
@@ -47,7 +48,7 @@ func newTable(t *testing.T, shards int) *lease.Table {
 	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
 	tbl := &lease.Table{DB: db, Name: name}
 	ctx := context.Background()
-	if err := tbl.Ensure(ctx); err != nil {
+	if _, err := ddbtable.Ensure(ctx, db, []ddbtable.Spec{tbl.Spec()}, ddbtable.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range shards {
@@ -90,8 +91,8 @@ func TestCreateIsIdempotentAndKeepsKCLSchema(t *testing.T) {
 	if err != nil || created {
 		t.Fatalf("second Create = %v, %v; want false, nil", created, err)
 	}
-	if err := tbl.Ensure(ctx); err != nil {
-		t.Fatalf("Ensure on an existing table: %v", err)
+	if out, err := ddbtable.Ensure(ctx, tbl.DB, []ddbtable.Spec{tbl.Spec()}, ddbtable.Options{}); err != nil || out[0].Created {
+		t.Fatalf("Ensure on an existing table: %+v %v", out, err)
 	}
 	l, ok, err := tbl.Get(ctx, "shardId-000000000000")
 	if err != nil || !ok || l.Checkpoint != lease.TrimHorizon || l.Counter != 0 || l.Owner != "" {

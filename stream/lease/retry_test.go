@@ -17,6 +17,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/spk-cli/spk/internal/retry"
+	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/stream/lease"
 )
 
@@ -117,10 +118,14 @@ func TestEnsureRefusesATableWithOtherKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	err = (&lease.Table{DB: tbl.DB, Name: name}).Ensure(ctx)
-	want := `lease table "` + name + `" exists with another key schema (it has hash key id (N); spk needs hash key leaseKey (S)): choose another app name (--app) or delete that table`
+	_, err = ddbtable.Ensure(ctx, tbl.DB, []ddbtable.Spec{lease.TableSpec(name)}, ddbtable.Options{})
+	want := `create lease table "` + name + `": table "` + name + `" exists with another key schema: hash key is id (N), spk needs leaseKey (S)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("Ensure = %v\nwant %s", err, want)
+	}
+	var hint interface{ HintText() string }
+	if !errors.As(err, &hint) || hint.HintText() != "choose another app name (--app), or delete that table first if it is not needed" {
+		t.Fatalf("hint of %v", err)
 	}
 	if !retry.Permanent(err) || time.Since(start) > 10*time.Second {
 		t.Fatalf("a schema mismatch must be permanent and quick (took %v)", time.Since(start))

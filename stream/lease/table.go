@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"strconv"
 
@@ -16,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/spk-cli/spk/stream/ddbtable"
+	"github.com/spk-cli/spk/provision/ddbtable"
 )
 
 // DefaultTable is the lease table name used when none is given, as in the tutorial.
@@ -53,8 +52,7 @@ func oneAttempt(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }
 
 // DynamoDB is the part of the DynamoDB API the lease table uses.
 type DynamoDB interface {
-	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
-	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	ddbtable.DynamoDB // to make the table ready
 	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
@@ -81,29 +79,20 @@ func (l Lease) Finished() bool { return l.Checkpoint == ShardEnd }
 type Table struct {
 	DB   DynamoDB
 	Name string
-	Log  *slog.Logger // retries at start-up; nil logs nothing
 }
 
-// Ensure creates the table (hash key leaseKey, on-demand) when it is missing
-// and waits until it is active, retrying transient errors. A table of that
-// name with other keys is a permanent error.
-func (t *Table) Ensure(ctx context.Context) error {
-	return ddbtable.Ensure(ctx, t.DB, t.Spec(), t.Log)
-}
-
-// Spec is the table as Ensure creates it.
-func (t *Table) Spec() ddbtable.Spec {
+// TableSpec is the lease table of app, named after it (tutorial step 8),
+// with the Kinesis Client Library's hash key, on-demand, tagged with app.
+func TableSpec(app string) ddbtable.Spec {
 	return ddbtable.Spec{
-		Kind: "lease table",
-		Create: &dynamodb.CreateTableInput{
-			TableName:            aws.String(t.Name),
-			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(attrKey), AttributeType: types.ScalarAttributeTypeS}},
-			KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(attrKey), KeyType: types.KeyTypeHash}},
-			BillingMode:          types.BillingModePayPerRequest,
-		},
-		Fix: "choose another app name (--app) or delete that table",
+		Name: app, Kind: "lease table", App: app,
+		Hash: ddbtable.KeyAttr{Name: attrKey, Type: types.ScalarAttributeTypeS},
+		Fix:  "choose another app name (--app), or delete that table first if it is not needed",
 	}
 }
+
+// Spec is the table t uses.
+func (t *Table) Spec() ddbtable.Spec { return TableSpec(t.Name) }
 
 // List reads every lease with a consistent scan, sorted by key.
 func (t *Table) List(ctx context.Context) ([]Lease, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"strconv"
 	"sync"
@@ -14,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/stream/bucket"
-	"github.com/spk-cli/spk/stream/ddbtable"
 )
 
 // Attribute names of the aggregate table, as in the tutorial.
@@ -34,8 +33,7 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 
 // DynamoDB is the part of the DynamoDB API the sink uses.
 type DynamoDB interface {
-	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
-	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	ddbtable.DynamoDB // to make the table ready
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 }
@@ -77,36 +75,23 @@ type Table struct {
 	Name     string
 	Parallel int              // concurrent row writes per Apply; 8 when zero
 	Now      func() time.Time // for CreatedAt and UpdatedAt; time.Now when nil
-	Log      *slog.Logger     // retries at start-up; nil logs nothing
 }
 
-// Ensure creates the aggregate table (hash BucketStart, range EventType,
-// on-demand) when it is missing, and waits until it is active, retrying
-// transient errors. A table of that name with other keys is a permanent
-// error.
-func (t *Table) Ensure(ctx context.Context) error {
-	return ddbtable.Ensure(ctx, t.DB, t.Spec(), t.Log)
-}
-
-// Spec is the table as Ensure creates it.
-func (t *Table) Spec() ddbtable.Spec {
+// TableSpec is the aggregate table as the tutorial has it, and every
+// view's table alike: BucketStart (S) hash, EventType (S) range; app is
+// written to its spk-app tag, provisioned nil means on-demand.
+func TableSpec(name, app string, provisioned *ddbtable.Capacity) ddbtable.Spec {
 	return ddbtable.Spec{
-		Kind: "aggregate table",
-		Create: &dynamodb.CreateTableInput{
-			TableName: aws.String(t.Name),
-			AttributeDefinitions: []types.AttributeDefinition{
-				{AttributeName: aws.String(AttrBucketStart), AttributeType: types.ScalarAttributeTypeS},
-				{AttributeName: aws.String(AttrEventType), AttributeType: types.ScalarAttributeTypeS},
-			},
-			KeySchema: []types.KeySchemaElement{
-				{AttributeName: aws.String(AttrBucketStart), KeyType: types.KeyTypeHash},
-				{AttributeName: aws.String(AttrEventType), KeyType: types.KeyTypeRange},
-			},
-			BillingMode: types.BillingModePayPerRequest,
-		},
-		Fix: "choose another table (dynamodb.tableName, --table) or delete that one",
+		Name: name, Kind: "aggregate table",
+		Hash:        ddbtable.KeyAttr{Name: AttrBucketStart, Type: types.ScalarAttributeTypeS},
+		Range:       &ddbtable.KeyAttr{Name: AttrEventType, Type: types.ScalarAttributeTypeS},
+		Provisioned: provisioned, App: app,
+		Fix: "choose another name (--table), or delete that table first if it is not needed",
 	}
 }
+
+// Spec is the table t writes, untagged when the consumer creates it.
+func (t *Table) Spec() ddbtable.Spec { return TableSpec(t.Name, "", nil) }
 
 // RowUpdate reports one row written by Apply.
 type RowUpdate struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
 	"github.com/spk-cli/spk/stream/sink"
@@ -95,7 +96,7 @@ func newTable(t *testing.T) (*sink.Table, *dynamodb.Client) {
 	t.Helper()
 	_, db := endpoint.Clients()
 	tbl := &sink.Table{DB: db, Name: strings.ReplaceAll(t.Name(), "/", "-")}
-	if err := tbl.Ensure(context.Background()); err != nil {
+	if _, err := ddbtable.Ensure(context.Background(), db, []ddbtable.Spec{tbl.Spec()}, ddbtable.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return tbl, db

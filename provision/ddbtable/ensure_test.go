@@ -11,17 +11,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/provision/local"
-	"github.com/spk-cli/spk/stream/ddbtable"
 )
 
 func spec(name string) ddbtable.Spec {
-	return ddbtable.Spec{Kind: "test table", Fix: "pick another name", Create: &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("k"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	}}
+	return ddbtable.Spec{Name: name, Kind: "test table", Fix: "pick another name", App: "app",
+		Hash: ddbtable.KeyAttr{Name: "k", Type: types.ScalarAttributeTypeS}}
 }
 
 // TestEnsureUnderFaults creates tables through an endpoint that fails half
@@ -40,15 +36,30 @@ func TestEnsureUnderFaults(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for _, name := range []string{"table-a", "table-b", "table-c"} {
-		if err := ddbtable.Check(ctx, db, spec(name), nil); err != nil {
-			t.Fatalf("Check of missing table %s: %v", name, err)
+	specs := []ddbtable.Spec{spec("table-a"), spec("table-b"), spec("table-c")}
+	outs, err := ddbtable.Ensure(ctx, db, specs, ddbtable.Options{})
+	if err != nil {
+		t.Fatalf("Ensure under faults: %v", err)
+	}
+	for i, o := range outs {
+		if !o.Created {
+			t.Errorf("%s: %+v, want created", specs[i].Name, o)
 		}
-		if err := ddbtable.Ensure(ctx, db, spec(name), nil); err != nil {
-			t.Fatalf("Ensure %s under faults: %v", name, err)
+	}
+	outs, err = ddbtable.Ensure(ctx, db, specs, ddbtable.Options{})
+	if err != nil {
+		t.Fatalf("Ensure of existing tables under faults: %v", err)
+	}
+	for i, o := range outs {
+		if o.Created || o.Note != "already exists with the right key schema and is ACTIVE" {
+			t.Errorf("%s again: %+v", specs[i].Name, o)
 		}
-		if err := ddbtable.Ensure(ctx, db, spec(name), nil); err != nil {
-			t.Fatalf("Ensure of existing %s under faults: %v", name, err)
+		desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(specs[i].Name)})
+		for err != nil { // the endpoint still fails half of all requests
+			desc, err = db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(specs[i].Name)})
+		}
+		if desc.Table.TableStatus != types.TableStatusActive {
+			t.Errorf("%s is %s", specs[i].Name, desc.Table.TableStatus)
 		}
 	}
 }

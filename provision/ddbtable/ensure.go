@@ -1,0 +1,222 @@
+package ddbtable
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/spk-cli/spk/internal/retry"
+)
+
+// DynamoDB is the part of the DynamoDB API Ensure uses.
+type DynamoDB interface {
+	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// Options are what Ensure reports to.
+type Options struct {
+	// Progress receives a line when a table is waited for; nil says nothing.
+	Progress func(msg string)
+	// Log receives retries of transient errors; nil logs nothing.
+	Log *slog.Logger
+}
+
+// Outcome says what Ensure found and did for one table.
+type Outcome struct {
+	Created bool   // spk created it now
+	Note    string // e.g. "already exists with the right key schema and is ACTIVE"
+}
+
+// Error is a table that could not be made ready: what was being done, why,
+// and how to fix it when spk knows.
+type Error struct {
+	Op   string
+	Err  error
+	Hint string
+}
+
+func (e *Error) Error() string {
+	if e.Op == "" { // the error says it all
+		return e.Err.Error()
+	}
+	return e.Op + ": " + e.Err.Error()
+}
+func (e *Error) Unwrap() error    { return e.Err }
+func (e *Error) HintText() string { return e.Hint }
+
+// Ensure makes every table of specs exist with its keys and be ACTIVE, and
+// returns an Outcome per spec. Every table is read first, all at once, and
+// a table with other keys is refused (a *MismatchError with the spec's Fix
+// as hint) before any table is created, so a refusal leaves nothing
+// half-made. The missing tables are then created (tagged with the spec's
+// App in the same call) and waited for, all at once: a table DELETING is
+// waited out and made again, one created meanwhile by another worker is
+// checked. Transient errors are retried call by call with the start-up
+// policy. The first failure in the order of specs is returned, once every
+// table is done.
+func Ensure(ctx context.Context, db DynamoDB, specs []Spec, opts Options) ([]Outcome, error) {
+	e := ensurer{db: db, opts: opts, poll: pollFor(db)}
+	found := make([]*types.TableDescription, len(specs))
+	errs := make([]error, len(specs))
+	each(len(specs), func(i int) { found[i], errs[i] = e.describe(ctx, specs[i]) })
+	for i, spec := range specs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if t := found[i]; t != nil && t.TableStatus != types.TableStatusDeleting {
+			if m := spec.mismatch(t); m != nil {
+				return nil, e.refuse(spec, m)
+			}
+		}
+	}
+	outs := make([]Outcome, len(specs))
+	each(len(specs), func(i int) { outs[i], errs[i] = e.ready(ctx, specs[i], found[i]) })
+	for _, err := range errs {
+		if err != nil {
+			return outs, err
+		}
+	}
+	return outs, nil
+}
+
+// each runs f(0..n-1) at once and waits for all.
+func each(n int, f func(i int)) {
+	if n == 1 { // the usual single table needs no goroutine
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(i) }()
+	}
+	wg.Wait()
+}
+
+type ensurer struct {
+	db   DynamoDB
+	opts Options
+	poll pollDelays
+	mu   sync.Mutex // one progress line at a time
+}
+
+func (e *ensurer) say(format string, args ...any) {
+	if e.opts.Progress != nil {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.opts.Progress(fmt.Sprintf(format, args...))
+	}
+}
+
+func op(spec Spec) string { return fmt.Sprintf("create %s %q", spec.Kind, spec.Name) }
+
+func (e *ensurer) fail(spec Spec, err error) error {
+	var g *retry.GaveUpError
+	if errors.As(err, &g) { // its text says what was being done
+		return &Error{Err: err}
+	}
+	return &Error{Op: op(spec), Err: err}
+}
+
+func (e *ensurer) refuse(spec Spec, m *MismatchError) error {
+	return &Error{Op: op(spec), Err: retry.Refuse(m), Hint: spec.Fix}
+}
+
+// describe reads the table; nil means it does not exist.
+func (e *ensurer) describe(ctx context.Context, spec Spec) (*types.TableDescription, error) {
+	var out *dynamodb.DescribeTableOutput
+	err := retry.Do(ctx, retry.StartUp, e.opts.Log, fmt.Sprintf("read %s %q", spec.Kind, spec.Name), func(ctx context.Context) (err error) {
+		out, err = e.db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(spec.Name)})
+		return err
+	})
+	switch {
+	case retry.NotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, e.fail(spec, err)
+	}
+	return out.Table, nil
+}
+
+// ready takes one table from t, as described (nil: missing), to ACTIVE.
+func (e *ensurer) ready(ctx context.Context, spec Spec, t *types.TableDescription) (Outcome, error) {
+	var out Outcome
+	if t != nil && t.TableStatus == types.TableStatusDeleting {
+		e.say("table %s is being deleted; waiting for that to finish", spec.Name)
+		if err := e.waitGone(ctx, spec); err != nil {
+			return out, err
+		}
+		t = nil
+	}
+	if t == nil {
+		err := retry.Do(ctx, retry.StartUp, e.opts.Log, op(spec), func(ctx context.Context) error {
+			_, err := e.db.CreateTable(ctx, spec.createInput())
+			return err
+		})
+		var inUse *types.ResourceInUseException
+		switch {
+		case errors.As(err, &inUse):
+			// Created meanwhile by another spk: its keys are checked below.
+		case err != nil:
+			return out, e.fail(spec, err)
+		default:
+			out.Created = true
+		}
+	} else if t.TableStatus == types.TableStatusActive {
+		out.Note = "already exists with the right key schema and is ACTIVE"
+		return out, nil
+	}
+	e.say("waiting for table %s to become ACTIVE", spec.Name)
+	t, err := e.waitActive(ctx, spec)
+	if err != nil {
+		return out, err
+	}
+	if m := spec.mismatch(t); m != nil {
+		return out, e.refuse(spec, m)
+	}
+	return out, nil
+}
+
+// waitActive polls the table until it is ACTIVE. Not found is a table still
+// being created on some endpoints.
+func (e *ensurer) waitActive(ctx context.Context, spec Spec) (*types.TableDescription, error) {
+	delay := e.poll.first
+	for {
+		t, err := e.describe(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil && t.TableStatus == types.TableStatusActive {
+			return t, nil
+		}
+		if err := retry.Sleep(ctx, delay); err != nil {
+			return nil, e.fail(spec, fmt.Errorf("wait for ACTIVE: %w", err))
+		}
+		delay = e.poll.next(delay)
+	}
+}
+
+// waitGone polls a DELETING table until it is gone.
+func (e *ensurer) waitGone(ctx context.Context, spec Spec) error {
+	delay := e.poll.first
+	for {
+		t, err := e.describe(ctx, spec)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return nil
+		}
+		if err := retry.Sleep(ctx, delay); err != nil {
+			return e.fail(spec, fmt.Errorf("wait for the table to be deleted: %w", err))
+		}
+		delay = e.poll.next(delay)
+	}
+}

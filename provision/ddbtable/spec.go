@@ -1,0 +1,123 @@
+// Package ddbtable makes the DynamoDB tables spk writes ready: it creates a
+// missing table, waits until it is ACTIVE, tags what it created, and
+// refuses, with how to fix it, a table of that name with other keys. Each
+// table's Spec is defined beside the code that writes it (stream/sink,
+// stream/lease); the verbs (through provision) and the consumer both call
+// Ensure, so a table is made the same way whoever needs it first.
+package ddbtable
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// TagKey marks resources spk created; teardown deletes only those (except
+// on spk's own endpoint).
+const TagKey = "spk-app"
+
+// KeyAttr is one key attribute of a table's schema.
+type KeyAttr struct {
+	Name string
+	Type types.ScalarAttributeType
+}
+
+func (k KeyAttr) String() string { return fmt.Sprintf("%s (%s)", k.Name, k.Type) }
+
+// Capacity is provisioned throughput.
+type Capacity struct{ Read, Write int64 }
+
+// Spec is a table spk needs: its name and keys, how it is billed, and what
+// to tell a user whose table of that name has other keys.
+type Spec struct {
+	Name  string
+	Kind  string // "aggregate table" or "lease table", for messages
+	Hash  KeyAttr
+	Range *KeyAttr // nil for a hash-only table
+	// Provisioned read and write capacity; nil means on-demand.
+	Provisioned *Capacity
+	// App is written to the spk-app tag of a table Ensure creates (in the
+	// CreateTable call itself); "" leaves it untagged.
+	App string
+	// Fix says how to get out of a schema mismatch, such as "choose
+	// another app name (--app)".
+	Fix string
+}
+
+// createInput is the table as CreateTable makes it.
+func (s Spec) createInput() *dynamodb.CreateTableInput {
+	in := &dynamodb.CreateTableInput{
+		TableName:            aws.String(s.Name),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(s.Hash.Name), AttributeType: s.Hash.Type}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(s.Hash.Name), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}
+	if s.Range != nil {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(s.Range.Name), AttributeType: s.Range.Type})
+		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(s.Range.Name), KeyType: types.KeyTypeRange})
+	}
+	if s.App != "" {
+		in.Tags = []types.Tag{{Key: aws.String(TagKey), Value: aws.String(s.App)}}
+	}
+	if s.Provisioned != nil {
+		in.BillingMode = types.BillingModeProvisioned
+		in.ProvisionedThroughput = &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(s.Provisioned.Read), WriteCapacityUnits: aws.Int64(s.Provisioned.Write)}
+	}
+	return in
+}
+
+// MismatchError says how an existing table's keys differ from what spk needs.
+type MismatchError struct {
+	Table       string
+	Differences []string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("table %q exists with another key schema: %s", e.Table, strings.Join(e.Differences, "; "))
+}
+
+// mismatch is a *MismatchError when t's keys are not spec's, else nil.
+func (s Spec) mismatch(t *types.TableDescription) *MismatchError {
+	if diff := s.diff(t); len(diff) > 0 {
+		return &MismatchError{Table: s.Name, Differences: diff}
+	}
+	return nil
+}
+
+// diff lists how a table's keys differ from the spec's, in words.
+func (s Spec) diff(t *types.TableDescription) []string {
+	typ := map[string]types.ScalarAttributeType{}
+	for _, a := range t.AttributeDefinitions {
+		typ[aws.ToString(a.AttributeName)] = a.AttributeType
+	}
+	var hash, rng *KeyAttr
+	for _, k := range t.KeySchema {
+		ka := &KeyAttr{Name: aws.ToString(k.AttributeName), Type: typ[aws.ToString(k.AttributeName)]}
+		if k.KeyType == types.KeyTypeHash {
+			hash = ka
+		} else {
+			rng = ka
+		}
+	}
+	var diff []string
+	if hash == nil || *hash != s.Hash {
+		diff = append(diff, fmt.Sprintf("hash key is %s, spk needs %s", describeKey(hash), s.Hash))
+	}
+	switch {
+	case s.Range == nil && rng != nil:
+		diff = append(diff, fmt.Sprintf("range key is %s, spk needs none", rng))
+	case s.Range != nil && (rng == nil || *rng != *s.Range):
+		diff = append(diff, fmt.Sprintf("range key is %s, spk needs %s", describeKey(rng), s.Range))
+	}
+	return diff
+}
+
+func describeKey(k *KeyAttr) string {
+	if k == nil {
+		return "missing"
+	}
+	return k.String()
+}
