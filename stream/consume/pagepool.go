@@ -38,12 +38,29 @@ func newPagePool(limit int) *pagePool {
 }
 
 // get returns a buffer of length n, waiting until the budget has room for it
-// or ctx ends.
+// or ctx ends. What counts against the budget is the buffer's capacity, so
+// that what is handed out and what the pool keeps stay within it together.
 func (p *pagePool) get(ctx context.Context, n int) ([]byte, error) {
 	for {
 		p.mu.Lock()
-		if p.inUse == 0 || p.inUse+n <= p.limit {
-			b := p.take(n)
+		i, size := p.fit(n)
+		if p.inUse == 0 || p.inUse+size <= p.limit {
+			var b []byte
+			if i >= 0 {
+				b = p.free[i]
+				p.free = append(p.free[:i], p.free[i+1:]...)
+				p.freed -= cap(b)
+			} else {
+				// Drop free buffers (to the garbage collector) so that
+				// what the pool holds stays within the budget.
+				for len(p.free) > 0 && p.inUse+p.freed+size > p.limit {
+					last := len(p.free) - 1
+					p.freed -= cap(p.free[last])
+					p.free[last] = nil
+					p.free = p.free[:last]
+				}
+				b = make([]byte, size)
+			}
 			p.inUse += cap(b)
 			p.mu.Unlock()
 			return b[:n], nil
@@ -58,25 +75,17 @@ func (p *pagePool) get(ctx context.Context, n int) ([]byte, error) {
 	}
 }
 
-// take finds a free buffer of at least n bytes, or makes one, dropping free
-// buffers (to the garbage collector) so that what the pool keeps stays
-// within the budget. Called with p.mu held.
-func (p *pagePool) take(n int) []byte {
-	for i, b := range p.free {
-		if cap(b) >= n {
-			p.free = append(p.free[:i], p.free[i+1:]...)
-			p.freed -= cap(b)
-			return b
+// fit finds the smallest free buffer of at least n bytes (i is -1 when
+// there is none) and the bytes the page will take: that buffer's capacity,
+// or that of a new one. Called with p.mu held.
+func (p *pagePool) fit(n int) (i, size int) {
+	i, size = -1, withSlack(n)
+	for j, b := range p.free {
+		if cap(b) >= n && (i < 0 || cap(b) < cap(p.free[i])) {
+			i, size = j, cap(b)
 		}
 	}
-	size := withSlack(n)
-	for len(p.free) > 0 && p.inUse+p.freed+size > p.limit {
-		last := len(p.free) - 1
-		p.freed -= cap(p.free[last])
-		p.free[last] = nil
-		p.free = p.free[:last]
-	}
-	return make([]byte, size)
+	return i, size
 }
 
 // put hands a buffer back; it must not be used after.
