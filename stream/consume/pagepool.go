@@ -13,7 +13,7 @@ import (
 // 2 MiB, and there may be many shards). The buffers are reused, not left to
 // the garbage collector, so they add little garbage; the collector's
 // headroom (GOGC) still doubles them in the process's peak memory.
-const DefaultReadBufferBytes = 12 << 20
+const DefaultReadBufferBytes = 8 << 20
 
 // pagePool hands out the buffers pages are read into, holding the bytes in
 // use to a budget: a shard that would exceed it waits until others hand
