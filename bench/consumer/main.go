@@ -11,7 +11,9 @@
 // SPK_BENCH_CPUPROFILE=FILE writes CPU profiles of the consumer processes
 // (FILE.polling, FILE.fanout); SPK_BENCH_ENDPOINT_CPUPROFILE=FILE those of
 // the endpoint while they read; SPK_BENCH_TRACE=FILE execution traces of the
-// consumer processes (go tool trace FILE.fanout).
+// consumer processes (go tool trace FILE.fanout);
+// SPK_BENCH_READ_BUFFER_MIB=N sets the consumers' ReadBufferBytes (the
+// bytes of pages read and not yet counted) to N MiB.
 //
 //	go run ./bench/consumer -events 1000000 -shards 4 -rate 2000 -latency 30s -runs 3
 //	go run ./bench/consumer -events 500000 -retrieval polling -views default,four -latency 0 -runs 5
@@ -402,9 +404,19 @@ func runChild(url, stream, table string, retrieval consume.Retrieval, set string
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	readBuffer := 0
+	if v := os.Getenv("SPK_BENCH_READ_BUFFER_MIB"); v != "" {
+		mib, err := strconv.Atoi(v)
+		if err != nil || mib <= 0 {
+			fmt.Fprintf(os.Stderr, "SPK_BENCH_READ_BUFFER_MIB=%q: want a whole number of MiB above 0\n", v)
+			return 2
+		}
+		readBuffer = mib << 20
+	}
 	c, err := consume.New(consume.Options{
 		Kinesis: kc, DynamoDB: db, Stream: stream, Table: table, App: table + "-app", UntilCaughtUp: true, Retrieval: retrieval, Views: views,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		ReadBufferBytes: readBuffer,
+		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

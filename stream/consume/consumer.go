@@ -35,6 +35,7 @@ type Consumer struct {
 	metrics      *metrics.Metrics
 	rejects      *rejectLog
 	reading      chan struct{} // semaphore: pages being decoded and counted
+	pages        *pagePool     // the buffers of pages read and not yet counted
 
 	consumerARN string                                                                      // the registered stream consumer, with FanOut
 	subscribe   func(context.Context, *kinesis.SubscribeToShardInput) (subscription, error) // subscribeToShard; replaced in tests
@@ -67,6 +68,7 @@ func New(opts Options) (*Consumer, error) {
 		shards:  map[string]types.Shard{},
 		readers: map[string]*reader{},
 		reading: make(chan struct{}, opts.ReadConcurrency),
+		pages:   newPagePool(opts.ReadBufferBytes),
 		idled:   make(chan struct{}, 1),
 	}
 	c.timePath, _ = view.ParsePath(opts.TimeField)

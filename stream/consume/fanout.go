@@ -94,7 +94,7 @@ type subscription interface {
 // subscribeToShard opens a subscription; the stream lives until ctx ends or
 // it is closed.
 func (c *Consumer) subscribeToShard(ctx context.Context, in *kinesis.SubscribeToShardInput) (subscription, error) {
-	proto := newEventProtocol()
+	proto := newEventProtocol(ctx, c.pages)
 	out, err := c.opts.Kinesis.SubscribeToShard(ctx, in, ownCodec(proto))
 	if err != nil {
 		return nil, err
@@ -116,20 +116,28 @@ func ownCodec(proto *eventProtocol) func(*kinesis.Options) {
 	}
 }
 
-// sdkSubscription is the SDK's event stream with its decoder, to which the
-// reader hands back each event it has counted.
+// sdkSubscription is the SDK's event stream with its decoder, which holds
+// the pages of the events it read until the reader has counted them.
 type sdkSubscription struct {
 	*kinesis.SubscribeToShardEventStream
 	proto *eventProtocol
 }
 
-// Release hands back the buffers of a counted event.
-func (s *sdkSubscription) Release(e *types.SubscribeToShardEvent) { s.proto.release(e) }
+func (s *sdkSubscription) page(e *types.SubscribeToShardEvent) *rawPage { return s.proto.take(e) }
+func (s *sdkSubscription) done(e *types.SubscribeToShardEvent)          { s.proto.done(e) }
 
-// releaser is a subscription whose events' buffers are reused once
-// released.
-type releaser interface {
-	Release(*types.SubscribeToShardEvent)
+// Close ends the stream and gives back the pages of events never counted.
+func (s *sdkSubscription) Close() error {
+	err := s.SubscribeToShardEventStream.Close()
+	s.proto.close()
+	return err
+}
+
+// pager is a subscription whose events' records are in pages it holds
+// until they are counted (see eventProtocol).
+type pager interface {
+	page(*types.SubscribeToShardEvent) *rawPage
+	done(*types.SubscribeToShardEvent)
 }
 
 // fanout is the SubscribeToShard source. Each subscription lasts at most 5
@@ -140,6 +148,7 @@ type releaser interface {
 // checkpointed one) or the initial position.
 type fanout struct {
 	r       *reader
+	scratch recordScratch
 	pos     types.StartingPosition // where the next subscription starts
 	cancel  context.CancelFunc     // ends the current subscription
 	stream  subscription
@@ -234,9 +243,14 @@ func (f *fanout) next(ctx context.Context, add func(*types.Record)) (page, error
 			continue
 		}
 		f.backoff = 0
-		got, err := f.count(ctx, &e.Value, add)
-		if rel, ok := f.stream.(releaser); ok {
-			rel.Release(&e.Value)
+		var pg *rawPage
+		pgr, isPager := f.stream.(pager)
+		if isPager {
+			pg = pgr.page(&e.Value)
+		}
+		got, err := f.count(ctx, &e.Value, pg, add)
+		if isPager {
+			pgr.done(&e.Value)
 		}
 		if err != nil {
 			f.close()
@@ -253,14 +267,19 @@ func (f *fanout) next(ctx context.Context, add func(*types.Record)) (page, error
 }
 
 // count hands an event's records to add, in a read slot, and moves the
-// resume point past them.
-func (f *fanout) count(ctx context.Context, e *types.SubscribeToShardEvent, add func(*types.Record)) (page, error) {
+// resume point past them. pg, when not nil, holds the records.
+func (f *fanout) count(ctx context.Context, e *types.SubscribeToShardEvent, pg *rawPage, add func(*types.Record)) (page, error) {
 	release, err := f.r.c.readSlot(ctx)
 	if err != nil {
 		return page{}, err
 	}
-	for i := range e.Records {
-		add(&e.Records[i])
+	n := len(e.Records)
+	if pg != nil {
+		n = pg.each(&f.scratch, add)
+	} else {
+		for i := range e.Records {
+			add(&e.Records[i])
+		}
 	}
 	release()
 	behind := aws.ToInt64(e.MillisBehindLatest)
@@ -268,7 +287,7 @@ func (f *fanout) count(ctx context.Context, e *types.SubscribeToShardEvent, add 
 	// ("caught up, and there are no new records to process at this
 	// moment"): the shard is at its tip without waiting for the next,
 	// empty, event.
-	got := page{records: len(e.Records), behind: behind, tip: behind == 0}
+	got := page{records: n, behind: behind, tip: behind == 0}
 	if cont := aws.ToString(e.ContinuationSequenceNumber); cont != "" {
 		f.pos = types.StartingPosition{Type: types.ShardIteratorTypeAfterSequenceNumber, SequenceNumber: aws.String(cont)}
 	}

@@ -47,6 +47,7 @@ func TestFanOutRenewsSubscriptions(t *testing.T) {
 	wg.Wait()
 	v.assertExact(want)
 	v.assertReleased()
+	assertPagesBack(t, c)
 
 	snap := c.Snapshot()
 	if snap.Retrieval != "fanout" {

@@ -2,18 +2,19 @@ package consume
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/eventstream"
 	smithytime "github.com/aws/smithy-go/time"
 	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
@@ -35,6 +36,20 @@ func frameOf(t *testing.T, eventType, contentType string, payload string) []byte
 	return b.Bytes()
 }
 
+// fastDecode reads a message with a subscription's decoder, as the reader
+// sees it: the event, with its records copied out of its page if it has one.
+func fastDecode(p *eventProtocol, frame []byte) (*types.SubscribeToShardEvent, error) {
+	ev, err := p.DeserializeEventMessage(schemas.SubscribeToShardEventStream, kinesis.TypeRegistry, bytes.NewReader(frame))
+	if err != nil {
+		return nil, err
+	}
+	e := ev.(*types.SubscribeToShardEvent)
+	if pg := p.take(e); pg != nil {
+		e.Records = pg.records()
+	}
+	return e, nil
+}
+
 // TestFanOutEventDecoderAgreesWithTheSDK decodes events with the
 // subscription's reader and with the SDK's, which must agree; what the
 // reader does not know in full is left to the SDK.
@@ -46,48 +61,61 @@ func TestFanOutEventDecoderAgreesWithTheSDK(t *testing.T) {
 		{`{"Records":[],"ContinuationSequenceNumber":"49","MillisBehindLatest":0}`, true},
 		{`{"Records":[{"SequenceNumber":"4960","ApproximateArrivalTimestamp":1764121234.567,"Data":"eyJhIjoxfQ==","PartitionKey":"k1"},{"SequenceNumber":"4961","ApproximateArrivalTimestamp":1764121234,"Data":"","PartitionKey":"k2","EncryptionType":"KMS"}],"ContinuationSequenceNumber":"4961","MillisBehindLatest":1234}`, true},
 		{` { "MillisBehindLatest" : 5 , "Records" : [ { "Data" : "AAEC" , "SequenceNumber" : "1" , "PartitionKey" : "p" , "ApproximateArrivalTimestamp" : 1.5e9 } ] , "ContinuationSequenceNumber" : "1" } `, true},
+		{`{"Records":[{"SequenceNumber":"1","Data":"` + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("0123456789"), 2000)) + `","PartitionKey":"p","EncryptionType":"NONE"}],"MillisBehindLatest":0}`, true},
 		{`{"Records":[{"SequenceNumber":"1","ApproximateArrivalTimestamp":1764121234.5,"Data":"AA==","PartitionKey":"\u00e9"}],"ContinuationSequenceNumber":"1","MillisBehindLatest":0}`, false},
 		{`{"Records":[],"MillisBehindLatest":0,"ChildShards":[{"ShardId":"shardId-000000000002","ParentShards":["shardId-000000000000"],"HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"1"}}]}`, false},
 		{`{"Records":[],"ContinuationSequenceNumber":"49","MillisBehindLatest":0,"Unknown":1}`, false},
+		{`{"Records":[{"SequenceNumber":"1","Data":"AA==","PartitionKey":"p"}],"ContinuationSequenceNumber":"1"}`, false},
 		{`{"Records":[{"SequenceNumber":"1","Data":"!!","PartitionKey":"p"}],"MillisBehindLatest":0}`, false},
 	}
 	sdk := awsjson.New11(schemas.Kinesis_20131202)
+	pool := newPagePool(1 << 20)
 	for _, c := range cases {
 		frame := frameOf(t, "SubscribeToShardEvent", "application/json", c.payload)
-		fast := fastEvent(frame, &eventBufs{})
+		fast, _ := fastEvent(append([]byte{}, frame...), &rawPage{})
 		if (fast != nil) != c.fast {
 			t.Fatalf("%s: read here %v, want %v", c.payload, fast != nil, c.fast)
 		}
 		want, wantErr := sdk.DeserializeEventMessage(schemas.SubscribeToShardEventStream, kinesis.TypeRegistry, bytes.NewReader(frame))
-		p := newEventProtocol()
-		got, err := p.DeserializeEventMessage(schemas.SubscribeToShardEventStream, kinesis.TypeRegistry, bytes.NewReader(frame))
+		p := newEventProtocol(context.Background(), pool)
+		got, err := fastDecode(p, frame)
 		if (err != nil) != (wantErr != nil) {
 			t.Fatalf("%s: error %v, the SDK's %v", c.payload, err, wantErr)
 		}
 		if err != nil {
+			if held := pool.held(); held != 0 {
+				t.Fatalf("%s: %d bytes still held after an error", c.payload, held)
+			}
 			continue
 		}
-		g, w := got.(*types.SubscribeToShardEvent), want.(*types.SubscribeToShardEvent)
-		if len(g.Records) == 0 && len(w.Records) == 0 {
-			g.Records, w.Records = nil, nil
+		w := want.(*types.SubscribeToShardEvent)
+		if len(got.Records) == 0 && len(w.Records) == 0 {
+			got.Records, w.Records = nil, nil
 		}
-		for i := range g.Records {
-			if len(g.Records[i].Data) == 0 && len(w.Records[i].Data) == 0 {
-				g.Records[i].Data, w.Records[i].Data = nil, nil
+		for i := range got.Records {
+			if len(got.Records[i].Data) == 0 && len(w.Records[i].Data) == 0 {
+				got.Records[i].Data, w.Records[i].Data = nil, nil
 			}
 		}
-		if !reflect.DeepEqual(g, w) {
-			t.Fatalf("%s:\n got %+v\nwant %+v", c.payload, g, w)
+		if !reflect.DeepEqual(got, w) {
+			t.Fatalf("%s:\n got %+v\nwant %+v", c.payload, got, w)
+		}
+		p.done(got)
+		if held := pool.held(); held != 0 {
+			t.Fatalf("%s: %d bytes still held once counted", c.payload, held)
 		}
 	}
 	// Other messages go to the SDK.
-	if fastEvent(frameOf(t, "SubscribeToShardEvent", "application/cbor", `{}`), &eventBufs{}) != nil || fastEvent(frameOf(t, "Other", "application/json", `{"Records":[],"MillisBehindLatest":0}`), &eventBufs{}) != nil {
-		t.Fatal("read a message that is not a JSON SubscribeToShardEvent")
+	if ev, _ := fastEvent(frameOf(t, "SubscribeToShardEvent", "application/cbor", `{}`), &rawPage{}); ev != nil {
+		t.Fatal("read a CBOR message")
+	}
+	if ev, _ := fastEvent(frameOf(t, "Other", "application/json", `{"Records":[],"MillisBehindLatest":0}`), &rawPage{}); ev != nil {
+		t.Fatal("read a message that is not a SubscribeToShardEvent")
 	}
 	// A corrupt message is not read here.
 	frame := frameOf(t, "SubscribeToShardEvent", "application/json", cases[0].payload)
 	frame[len(frame)-6] ^= 1
-	if fastEvent(frame, &eventBufs{}) != nil {
+	if ev, _ := fastEvent(frame, &rawPage{}); ev != nil {
 		t.Fatal("read a message whose CRC does not match")
 	}
 }
@@ -108,58 +136,114 @@ func eventPayload(tag string, n int) string {
 	return b.String()
 }
 
-// TestFanOutEventBuffersAreReusedOnlyOnceReleased decodes events with one
-// subscription's decoder: an event not yet released keeps its records
-// while the next is decoded, and a released event's buffers carry the next.
-func TestFanOutEventBuffersAreReusedOnlyOnceReleased(t *testing.T) {
+// TestFanOutEventPagesAreHeldUntilDone decodes events with one
+// subscription's decoder: an event not yet counted keeps its page while the
+// next is read, a counted one's buffer carries the next, and closing the
+// subscription gives back the pages of events never counted.
+func TestFanOutEventPagesAreHeldUntilDone(t *testing.T) {
 	sdk := awsjson.New11(schemas.Kinesis_20131202)
-	decode := func(p interface {
-		DeserializeEventMessage(*smithy.Schema, *smithy.TypeRegistry, io.Reader) (smithy.Deserializable, error)
-	}, payload string) *types.SubscribeToShardEvent {
+	frame := func(payload string) []byte { return frameOf(t, "SubscribeToShardEvent", "application/json", payload) }
+	check := func(what string, p *eventProtocol, got *types.SubscribeToShardEvent, payload string) {
 		t.Helper()
-		ev, err := p.DeserializeEventMessage(schemas.SubscribeToShardEventStream, kinesis.TypeRegistry, bytes.NewReader(frameOf(t, "SubscribeToShardEvent", "application/json", payload)))
+		want, err := sdk.DeserializeEventMessage(schemas.SubscribeToShardEventStream, kinesis.TypeRegistry, bytes.NewReader(frame(payload)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pg := p.take(got)
+		if pg == nil {
+			t.Fatalf("%s: no page", what)
+		}
+		g := *got
+		g.Records = pg.records()
+		if !reflect.DeepEqual(&g, want) {
+			t.Fatalf("%s: decoded differently from the SDK", what)
+		}
+	}
+	decode := func(p *eventProtocol, payload string) *types.SubscribeToShardEvent {
+		t.Helper()
+		ev, err := p.DeserializeEventMessage(schemas.SubscribeToShardEventStream, kinesis.TypeRegistry, bytes.NewReader(frame(payload)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return ev.(*types.SubscribeToShardEvent)
 	}
-	// want decodes with the SDK; a copy, since the checks below compare
-	// later with what was decoded earlier.
-	check := func(what string, got *types.SubscribeToShardEvent, payload string) {
-		t.Helper()
-		if want := decode(sdk, payload); !reflect.DeepEqual(got, want) {
-			t.Fatalf("%s: decoded differently from the SDK", what)
-		}
-	}
-	p := newEventProtocol()
+	pool := newPagePool(1 << 20)
+	p := newEventProtocol(context.Background(), pool)
 	pa, pb, pc := eventPayload("a", 300), eventPayload("b", 200), eventPayload("c", 250)
 	a := decode(p, pa)
 	b := decode(p, pb) // a is still being counted
-	check("a, after b was decoded", a, pa)
-	check("b", b, pb)
-	firstData := &a.Records[0].Data[0]
-	p.release(a)
-	p.release(a) // twice is harmless
+	check("a, after b was read", p, a, pa)
+	check("b", p, b, pb)
+	aBuf := &p.take(a).own[0]
+	p.done(a)
+	p.done(a) // twice is harmless
 	c := decode(p, pc)
-	check("c", c, pc)
-	check("b, after c was decoded", b, pb)
-	if &c.Records[0].Data[0] != firstData {
-		t.Fatal("c was not decoded into the buffers a released")
+	check("c", p, c, pc)
+	check("b, after c was read", p, b, pb)
+	if &p.take(c).own[0] != aBuf {
+		t.Fatal("c was not read into the buffer a gave back")
 	}
-	p.release(&types.SubscribeToShardEvent{Records: []types.Record{{}}}) // not decoded here: ignored
+	p.done(&types.SubscribeToShardEvent{MillisBehindLatest: ptr(int64(0))}) // not read here: ignored
+	p.close()
+	if held := pool.held(); held != 0 {
+		t.Fatalf("%d bytes held after the subscription closed", held)
+	}
+	if d := decode(p, pa); p.take(d) != nil || pool.held() != 0 {
+		t.Fatal("an event read after the subscription closed kept its page")
+	}
 
-	// Decoding and releasing in turn allocates a handful of objects per
+	// Reading and counting in turn allocates a handful of objects per
 	// event, not several per record.
-	frame := frameOf(t, "SubscribeToShardEvent", "application/json", eventPayload("d", 500))
+	p = newEventProtocol(context.Background(), pool)
+	f := frame(eventPayload("d", 500))
+	var s recordScratch
 	allocs := testing.AllocsPerRun(20, func() {
-		ev, err := p.DeserializeEventMessage(schemas.SubscribeToShardEventStream, kinesis.TypeRegistry, bytes.NewReader(frame))
+		ev, err := p.DeserializeEventMessage(schemas.SubscribeToShardEventStream, kinesis.TypeRegistry, bytes.NewReader(f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.release(ev.(*types.SubscribeToShardEvent))
+		e := ev.(*types.SubscribeToShardEvent)
+		p.take(e).each(&s, func(*types.Record) {})
+		p.done(e)
 	})
 	if allocs > 20 {
 		t.Fatalf("%.0f allocations per event of 500 records", allocs)
+	}
+}
+
+// TestFanOutEventWaitsForTheBudget reads events with two subscriptions of
+// one consumer: the second waits while the first holds the budget, goes on
+// once it is given back, and stops waiting when its subscription ends.
+func TestFanOutEventWaitsForTheBudget(t *testing.T) {
+	f := frameOf(t, "SubscribeToShardEvent", "application/json", eventPayload("a", 100))
+	pool := newPagePool(len(f))
+	read := func(p *eventProtocol) <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := p.DeserializeEventMessage(schemas.SubscribeToShardEventStream, kinesis.TypeRegistry, bytes.NewReader(f))
+			done <- err
+		}()
+		return done
+	}
+	first := newEventProtocol(context.Background(), pool)
+	if err := <-read(first); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	second := read(newEventProtocol(ctx, pool))
+	select {
+	case err := <-second:
+		t.Fatalf("read beyond the budget (err %v)", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	first.close()
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	third := read(newEventProtocol(ctx, pool))
+	cancel()
+	if err := <-third; !errors.Is(err, context.Canceled) {
+		t.Fatalf("a subscription that ended while waiting: %v", err)
 	}
 }
 

@@ -125,6 +125,12 @@ type Options struct {
 	// at once: a full page is large while decoded, so this bounds memory.
 	// Zero means GOMAXPROCS+1, which keeps every core busy.
 	ReadConcurrency int
+	// ReadBufferBytes bounds the bytes of pages (GetRecords answers,
+	// subscription events) read and not yet counted, across all shards: a
+	// shard whose next page does not fit waits for others to be counted.
+	// A page larger than the bound is read alone. DefaultReadBufferBytes
+	// when zero.
+	ReadBufferBytes int
 
 	WorkerID          string        // hostname plus a random suffix when empty
 	Failover          time.Duration // lease expiry; lease.DefaultFailover when zero
@@ -239,6 +245,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ReadConcurrency <= 0 {
 		o.ReadConcurrency = runtime.GOMAXPROCS(0) + 1
+	}
+	if o.ReadBufferBytes <= 0 {
+		o.ReadBufferBytes = DefaultReadBufferBytes
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -19,10 +19,12 @@ type polling struct {
 	iter    string // the next page's iterator; empty before the first
 	lim     *rate.Limiter
 	backoff time.Duration
+	proto   pollProtocol
+	scratch recordScratch
 }
 
 func newPolling(r *reader, first start) *polling {
-	return &polling{r: r, first: first, lim: rate.NewLimiter(getRecordsPerSec, 1)}
+	return &polling{r: r, first: first, lim: rate.NewLimiter(getRecordsPerSec, 1), proto: pollProtocol{pages: r.c.pages}}
 }
 
 func (p *polling) close() {}
@@ -68,23 +70,29 @@ func (p *polling) next(ctx context.Context, add func(*types.Record)) (page, erro
 	}
 }
 
-// fetch reads and counts one GetRecords page. Keeping the response local
-// lets it be collected before the next page is decoded, which halves the
-// consumer's peak memory.
+// fetch reads and counts one GetRecords page, in a read slot. The answer
+// is read into a buffer of the consumer's page pool (pollProtocol), given
+// back once counted.
 func (p *polling) fetch(ctx context.Context, add func(*types.Record)) (page, *string, error) {
 	release, err := p.r.c.readSlot(ctx)
 	if err != nil {
 		return page{}, nil, err
 	}
 	defer release()
-	out, err := p.r.c.opts.Kinesis.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String(p.iter), Limit: aws.Int32(getRecordsLimit)})
+	defer p.proto.done()
+	out, err := p.r.c.opts.Kinesis.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String(p.iter), Limit: aws.Int32(getRecordsLimit)}, p.proto.use)
 	if err != nil {
 		return page{}, nil, err
 	}
-	for i := range out.Records {
-		add(&out.Records[i])
+	n := len(out.Records)
+	if pg := p.proto.page(); pg != nil {
+		n = pg.each(&p.scratch, add)
+	} else {
+		for i := range out.Records {
+			add(&out.Records[i])
+		}
 	}
-	return page{records: len(out.Records), behind: aws.ToInt64(out.MillisBehindLatest)}, out.NextShardIterator, nil
+	return page{records: n, behind: aws.ToInt64(out.MillisBehindLatest)}, out.NextShardIterator, nil
 }
 
 func (p *polling) iterator(ctx context.Context, s start) (string, error) {

@@ -24,14 +24,13 @@ import (
 const (
 	getRecordsLimit  = 10000
 	getRecordsPerSec = 5 // the Kinesis per-shard read limit
-	maxBatchRecords  = 50000
-	// maxViewBatchRecords bounds a batch when views other than the
-	// tutorial's keep each record's projection and position per row until
-	// the flush: memory, not writes, is then the limit.
-	maxViewBatchRecords = 10000
-	parentPollEvery     = 500 * time.Millisecond
-	shutdownTimeout     = 30 * time.Second
-	firstRetryBackoff   = 100 * time.Millisecond // fanout's stream consumer wait starts with it
+	// maxBatchRecords bounds a batch: it keeps every record's position
+	// (and, for views other than the tutorial's, its projection) until the
+	// flush, so memory, not writes, is the limit.
+	maxBatchRecords   = 10000
+	parentPollEvery   = 500 * time.Millisecond
+	shutdownTimeout   = 30 * time.Second
+	firstRetryBackoff = 100 * time.Millisecond // fanout's stream consumer wait starts with it
 )
 
 // reader processes one leased shard: it reads records in order, counts them
@@ -86,13 +85,6 @@ func (r *reader) newBatches() {
 		b.Reset() // written: its memory serves the next batch
 	}
 	r.pending = 0
-}
-
-func (r *reader) maxPending() int {
-	if len(r.c.generic) > 0 {
-		return maxViewBatchRecords
-	}
-	return maxBatchRecords
 }
 
 // idle reports whether the reader is at the tip of its shard with nothing
@@ -244,7 +236,7 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		behind := got.behind
 		r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.MillisBehind = behind })
 		nearTip := time.Duration(behind)*time.Millisecond < r.c.opts.FlushInterval
-		if r.pending > 0 && (got.end || nearTip || r.pending >= r.maxPending() || time.Since(r.started) >= r.c.opts.FlushInterval) {
+		if r.pending > 0 && (got.end || nearTip || r.pending >= maxBatchRecords || time.Since(r.started) >= r.c.opts.FlushInterval) {
 			if err := r.flush(ctx); err != nil {
 				return false, err
 			}
