@@ -16,13 +16,21 @@ import (
 // consecutive. After a checkpoint the log is written again from offset 0
 // without being truncated: its file keeps its size, so an fdatasync flushes
 // data only, never the inode. Whatever lies beyond the newest record is
-// either a torn record (bad CRC) or a record older than the checkpoint (its
-// LSN does not follow), and reading stops there.
+// either a torn record (bad CRC), zeros, or a record older than the
+// checkpoint (its LSN does not follow), and reading stops there.
+//
+// The file is grown ahead of the records by writing zeros, a chunk at a
+// time: an fdatasync that must also flush a new file size costs a journal
+// commit, several times the cost of flushing data alone (measured on ext4:
+// 1.3 ms against 0.24 ms for a 4 KiB record).
 
 // LogFileName is the name of the log inside the data directory.
 const LogFileName = "wal"
 
 const walHeader = 16
+
+// walChunk is how much the log grows by, with zeros, when it runs out.
+const walChunk = 4 << 20
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -32,6 +40,7 @@ type wal struct {
 	mu   sync.Mutex
 	f    *os.File
 	off  int64  // where the next record goes
+	size int64  // the file's size: written ahead with zeros
 	lsn  uint64 // LSN of the newest record
 	buf  []byte
 	sync func(*os.File) error
@@ -42,20 +51,50 @@ func openWAL(path string) (*wal, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &wal{f: f, sync: fdatasync}, nil
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	w := &wal{f: f, size: fi.Size(), sync: fdatasync}
+	if w.size < walChunk {
+		err := w.grow(walChunk)
+		if err == nil {
+			err = w.sync(f)
+		}
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+var zeros = make([]byte, 256<<10)
+
+// grow writes zeros up to at least size, in whole chunks; the caller syncs.
+func (w *wal) grow(size int64) error {
+	target := (size + walChunk - 1) / walChunk * walChunk
+	for w.size < target {
+		n := min(int64(len(zeros)), target-w.size)
+		if _, err := w.f.WriteAt(zeros[:n], w.size); err != nil {
+			return err
+		}
+		w.size += n
+	}
+	return nil
 }
 
 // append writes and syncs one record with the next LSN and returns the
 // offset it started at, for rewind. The caller holds mu.
 func (w *wal) append(payload []byte) (start int64, err error) {
 	lsn := w.lsn + 1
-	w.buf = w.buf[:0]
-	w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(len(payload)))
-	w.buf = binary.LittleEndian.AppendUint32(w.buf, 0)
-	w.buf = binary.LittleEndian.AppendUint64(w.buf, lsn)
-	w.buf = append(w.buf, payload...)
-	crc := crc32.Update(0, castagnoli, w.buf[8:])
-	binary.LittleEndian.PutUint32(w.buf[4:], crc)
+	w.buf = encodeRecord(w.buf[:0], lsn, payload)
+	if end := w.off + int64(len(w.buf)); end > w.size {
+		if err := w.grow(end); err != nil {
+			return 0, err
+		}
+	}
 	if _, err := w.f.WriteAt(w.buf, w.off); err != nil {
 		return 0, err
 	}
@@ -69,6 +108,16 @@ func (w *wal) append(payload []byte) (start int64, err error) {
 		w.buf = nil // do not keep a huge group's buffer for ever
 	}
 	return start, nil
+}
+
+func encodeRecord(dst []byte, lsn uint64, payload []byte) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
+	dst = binary.LittleEndian.AppendUint32(dst, 0)
+	start := len(dst)
+	dst = binary.LittleEndian.AppendUint64(dst, lsn)
+	dst = append(dst, payload...)
+	binary.LittleEndian.PutUint32(dst[start-4:], crc32.Update(0, castagnoli, dst[start:]))
+	return dst
 }
 
 // rewind takes back the newest record, whose commit failed: the next
