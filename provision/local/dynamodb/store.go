@@ -11,8 +11,9 @@ import (
 
 // Writes go through one committer goroutine. It takes every write waiting
 // and applies them, in order, in a single bbolt transaction: one commit
-// (two fsyncs) for the group, and each write's read-modify-write is
-// serialised with every other write (ten concurrent ADDs give exactly ten).
+// (one fdatasync of the store's log) for the group, and each write's
+// read-modify-write is serialised with every other write (ten concurrent
+// ADDs give exactly ten).
 // A write is acknowledged only after its transaction committed. This is
 // bbolt's Batch without its fixed wait: Batch holds every group open for
 // MaxBatchDelay, so a lone writer always waits; here a group waits only
