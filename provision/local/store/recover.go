@@ -43,8 +43,14 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 		FreelistType: bolt.FreelistMapType,
 		// The log makes commits durable; the bbolt file is synced at
 		// checkpoints (and by every commit again once unprotected).
-		NoSync:          true,
-		NoGrowSync:      true,
+		NoSync:     true,
+		NoGrowSync: true,
+		// While a checkpoint's reader is held, the pages freed since
+		// pile up as pending; writing the whole freelist with every
+		// commit would then cost more with each commit until the next
+		// checkpoint. bbolt rebuilds the freelist on open instead; Close
+		// writes it once, so a clean start does not scan.
+		NoFreelistSync:  true,
 		InitialMmapSize: mapSize,
 	})
 	if err != nil {
@@ -230,6 +236,11 @@ func (db *DB) unprotectLocked() error {
 // stale checkpoint later putting it back. The log then holds nothing above
 // the file's LSN. The caller holds ckptMu.
 func (db *DB) closeClean() error {
+	// One commit with the freelist written, so the next open reads it
+	// rather than scanning the file.
+	if err := db.bolt.Update(func(*bolt.Tx) error { db.bolt.NoFreelistSync = false; return nil }); err != nil {
+		return fmt.Errorf("close store: write the freelist: %w", err)
+	}
 	btx, err := db.bolt.Begin(true)
 	if err != nil {
 		return err

@@ -54,7 +54,9 @@ func (tx *Tx) DeleteBucket(name []byte) error {
 	if err := tx.tx.DeleteBucket(name); err != nil {
 		return err
 	}
-	tx.rec.bucketOp(opDeleteBucket, appendSegment(nil, name))
+	if tx.rec != nil {
+		tx.rec.bucketOp(opDeleteBucket, appendSegment(nil, name))
+	}
 	return nil
 }
 
