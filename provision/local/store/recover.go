@@ -143,6 +143,14 @@ func (db *DB) replay() error {
 // Unless forced it does nothing when nothing was logged since the last.
 // The caller holds ckptMu.
 func (db *DB) checkpoint(force bool) error {
+	if !force && db.newestLSN() == db.ckptLSN {
+		return nil // nothing logged since the last one
+	}
+	// Flush most of the dirty pages before taking the writer lock, so
+	// writers wait only for what the last moments added.
+	if err := db.bolt.Sync(); err != nil {
+		return fmt.Errorf("checkpoint: sync %s: %w", db.Path(), err)
+	}
 	btx, err := db.bolt.Begin(true) // no commit may run meanwhile
 	if err != nil {
 		return err
@@ -181,6 +189,13 @@ func (db *DB) checkpoint(force bool) error {
 	db.held = reader
 	db.checkpoints.Add(1)
 	return nil
+}
+
+// newestLSN returns the LSN of the newest record.
+func (db *DB) newestLSN() uint64 {
+	db.wal.mu.Lock()
+	defer db.wal.mu.Unlock()
+	return db.wal.lsn
 }
 
 // unprotect is taken once the bbolt file's high-water mark passes
