@@ -18,6 +18,15 @@ import (
 // returns the file to the checkpointed state whatever the unsynced commits
 // after it left behind, and replays the log from there.
 //
+// Confirmed in bbolt v1.5.0's source: Tx.Commit writes the dirty pages,
+// then the meta page to page txid%2, syncing after each only without
+// DB.NoSync (a field read under the writer lock); DB.meta() opens with
+// the valid meta of the higher txid, so restoring both pages restores the
+// state; freed pages wait in the freelist's pending lists until
+// ReleasePendingPages finds no open reader that could see them; and a
+// reader holds mmaplock shared, which DB.mmap needs exclusively (see
+// mapSize).
+//
 // An unprotected checkpoint (the store grew past the size where it can
 // keep that reader, see DB.unprotect) has no metas: recovery trusts the
 // bbolt file as it stands, which after the switch is synced on every
