@@ -51,7 +51,7 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 		// checkpoint. bbolt rebuilds the freelist on open instead; Close
 		// writes it once, so a clean start does not scan.
 		NoFreelistSync:  true,
-		InitialMmapSize: mapSize,
+		InitialMmapSize: int(mapSize),
 	})
 	if err != nil {
 		return nil, err

@@ -60,7 +60,9 @@ type Options struct {
 // needs a bigger map must wait for every reader to end, and the store
 // holds one for ever (see checkpoint.go), so the map must not need to
 // grow: this is address space only, on Linux and macOS.
-const mapSize = 8 << 30
+// (A variable: the constant would not compile where int has 32 bits,
+// though the log is never used there.)
+var mapSize int64 = 8 << 30
 
 const (
 	checkpointEvery = 2 * time.Second
