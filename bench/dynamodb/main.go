@@ -157,6 +157,36 @@ func (t *target) stop() {
 	}
 }
 
+// writesPerSync reads the endpoint's /metrics: the DynamoDB writes it
+// answered and the fdatasyncs of its store's log, for a durable spk.
+func (t *target) writesPerSync() (writes, syncs float64, ok bool) {
+	resp, err := http.Get(t.url + local.MetricsPath)
+	if err != nil {
+		return 0, 0, false
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(line, "spk_local_store_log_syncs_total "):
+			syncs, ok = v, true
+		case strings.HasPrefix(line, "spk_local_requests_total{") && strings.Contains(line, `code="2xx"`) &&
+			(strings.Contains(line, `operation="UpdateItem"`) || strings.Contains(line, `operation="PutItem"`)):
+			writes += v
+		}
+	}
+	return writes, syncs, ok && syncs > 0
+}
+
 // peakRSS reads VmHWM (kB) of the process.
 func (t *target) peakRSS() int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", t.cmd.Process.Pid))
@@ -496,6 +526,11 @@ func run(o options) error {
 	ratio("spk as a share of the ceiling", byKey["spk"], byKey["ceiling"])
 	ratio("spk in memory, share of ceiling", byKey["spk-memory"], byKey["ceiling"])
 	ratio("spk with a stream / without", byKey["spk-stream"], byKey["spk"])
+	for _, b := range benches {
+		if w, n, ok := b.t.writesPerSync(); ok {
+			fmt.Printf("%s: %.0f writes, %.0f log fdatasyncs, %.1f writes per fdatasync\n", b.t.name, w, n, w/n)
+		}
+	}
 	return nil
 }
 

@@ -86,6 +86,9 @@ var (
 	shardsDesc     = prometheus.NewDesc("spk_local_kinesis_open_shards", "Open shards across the Kinesis streams.", nil, nil)
 	tablesDesc     = prometheus.NewDesc("spk_local_dynamodb_tables", "DynamoDB tables, in any status.", nil, nil)
 	itemsDesc      = prometheus.NewDesc("spk_local_dynamodb_items", "Items across the DynamoDB tables.", nil, nil)
+	commitsDesc    = prometheus.NewDesc("spk_local_store_commits_total", "Write transactions the store committed (a commit group is one).", nil, nil)
+	logSyncsDesc   = prometheus.NewDesc("spk_local_store_log_syncs_total", "fdatasyncs of the store's write-ahead log, one per durable commit group.", nil, nil)
+	checkptsDesc   = prometheus.NewDesc("spk_local_store_checkpoints_total", "Checkpoints of the store (the data file synced, the log started over).", nil, nil)
 )
 
 // storeCollector reads what the store holds at scrape time; every figure
@@ -97,7 +100,7 @@ type storeCollector struct {
 }
 
 func (sc *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{storeBytesDesc, streamsDesc, shardsDesc, tablesDesc, itemsDesc} {
+	for _, d := range []*prometheus.Desc{storeBytesDesc, streamsDesc, shardsDesc, tablesDesc, itemsDesc, commitsDesc, logSyncsDesc, checkptsDesc} {
 		ch <- d
 	}
 }
@@ -106,6 +109,10 @@ func (sc *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	if fi, err := os.Stat(sc.db.Path()); err == nil {
 		ch <- prometheus.MustNewConstMetric(storeBytesDesc, prometheus.GaugeValue, float64(fi.Size()))
 	}
+	st := sc.db.Stats()
+	ch <- prometheus.MustNewConstMetric(commitsDesc, prometheus.CounterValue, float64(st.Commits))
+	ch <- prometheus.MustNewConstMetric(logSyncsDesc, prometheus.CounterValue, float64(st.LogSyncs))
+	ch <- prometheus.MustNewConstMetric(checkptsDesc, prometheus.CounterValue, float64(st.Checkpoints))
 	if sc.c.kinesis != nil {
 		streams, shards := sc.c.kinesis()
 		ch <- prometheus.MustNewConstMetric(streamsDesc, prometheus.GaugeValue, float64(streams))

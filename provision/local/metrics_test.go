@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	local "github.com/spk-cli/spk/provision/local"
 )
@@ -180,5 +181,38 @@ func TestMetricsCountThrottledAndInFlight(t *testing.T) {
 	resp, _ := get(t, http.MethodGet, keyed(t, nil).URL()+local.MetricsPath)
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET /metrics on a keyed endpoint: %d", resp.StatusCode)
+	}
+}
+
+func TestMetricsCountDurableCommitsAndLogSyncs(t *testing.T) {
+	srv := start(t, func(o *local.Options) { o.CreateDelay, o.InMemory, o.DataDir = -1, false, t.TempDir() })
+	if got := api(t, srv, "DynamoDB_20120810.CreateTable", `{"TableName":"tab","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`); got != 200 {
+		t.Fatalf("CreateTable: %d", got)
+	}
+	// The table turns ACTIVE in a commit of its own, after CreateTable
+	// returned: the first PutItem that succeeds comes after it.
+	deadline := time.Now().Add(30 * time.Second)
+	for api(t, srv, "DynamoDB_20120810.PutItem", `{"TableName":"tab","Item":{"pk":{"S":"first"}}}`) != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("the table never became ACTIVE")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	before := scrape(t, srv)
+	for i := range 5 {
+		if got := api(t, srv, "DynamoDB_20120810.PutItem", fmt.Sprintf(`{"TableName":"tab","Item":{"pk":{"S":"k%d"}}}`, i)); got != 200 {
+			t.Fatalf("PutItem: %d", got)
+		}
+	}
+	after := scrape(t, srv)
+	// One client, one write at a time: each PutItem is a commit group of
+	// its own, synced once in the log.
+	for _, name := range []string{"spk_local_store_log_syncs_total", "spk_local_store_commits_total"} {
+		if got := value(after, name) - value(before, name); got != 5 {
+			t.Errorf("%s grew by %v over 5 PutItems, want 5", name, got)
+		}
+	}
+	if value(after, "spk_local_store_checkpoints_total") < 1 {
+		t.Errorf("spk_local_store_checkpoints_total = %v, want the one made at start", value(after, "spk_local_store_checkpoints_total"))
 	}
 }

@@ -57,7 +57,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := checkBind(opts.Addr, opts.AccessKey != ""); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(opts.DataDir, opts.InMemory)
+	db, err := store.OpenWith(opts.DataDir, store.Options{InMemory: opts.InMemory, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,9 @@
 package dynamodb
 
 import (
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type writeRequest struct {
@@ -72,7 +71,7 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 	}
 	var missing error
 	var collections collectionSet
-	err := s.commit(func(tx *bolt.Tx) error {
+	err := s.commit(func(tx *store.Tx) error {
 		missing, collections = nil, collectionSet{}
 		for _, w := range writes {
 			b := tx.Bucket(w.t.bucket)
@@ -192,7 +191,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 		gets = append(gets, g)
 	}
 	responses := map[string][]attr.Item{}
-	err := s.env.DB.View(func(tx *bolt.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		for i := range gets {
 			g := &gets[i]
 			b := tx.Bucket(g.t.bucket)

@@ -1,9 +1,8 @@
 package dynamodb
 
 import (
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // Every write path (PutItem, UpdateItem, DeleteItem, BatchWriteItem,
@@ -24,7 +23,7 @@ type itemChange struct {
 // recordChange captures a change made inside tx. A write that leaves the
 // item as it was (or deletes an item that does not exist) changes nothing
 // and produces no record.
-func (s *Service) recordChange(tx *bolt.Tx, t *table, old, new attr.Item, byTTL bool) error {
+func (s *Service) recordChange(tx *store.Tx, t *table, old, new attr.Item, byTTL bool) error {
 	if old == nil && new == nil || old != nil && new != nil && attr.EqualItems(old, new) {
 		return nil
 	}

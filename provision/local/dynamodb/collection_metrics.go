@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"math"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // DynamoDB reports ItemCollectionMetrics only when a write asks for SIZE
@@ -22,7 +21,7 @@ func wantsCollectionMetrics(rim *string, m *tableMeta) bool {
 // collectionMetrics measures the item collection of hash as it stands in
 // b. The service gives a range of whole gigabytes, [0, 1] for a collection
 // under 1 GB.
-func collectionMetrics(b *bolt.Bucket, t *table, hash attr.Value) map[string]any {
+func collectionMetrics(b *store.Bucket, t *table, hash attr.Value) map[string]any {
 	prefix := partitionPrefix(hash)
 	size := 0
 	c := b.Cursor()
@@ -43,7 +42,7 @@ type collectionSet struct {
 	seen    map[string]bool
 }
 
-func (cs *collectionSet) add(b *bolt.Bucket, t *table, m *tableMeta, hash attr.Value) {
+func (cs *collectionSet) add(b *store.Bucket, t *table, m *tableMeta, hash attr.Value) {
 	id := m.TableName + "\x00" + string(partitionPrefix(hash))
 	if cs.seen[id] {
 		return

@@ -3,10 +3,9 @@ package dynamodb
 import (
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 func checkReturnValues(rv *string, allowed ...string) (string, error) {
@@ -158,7 +157,7 @@ func (s *Service) putItem(body []byte) (any, error) {
 		return nil, err
 	}
 	var res itemResult
-	err = s.commit(func(tx *bolt.Tx) error {
+	err = s.commit(func(tx *store.Tx) error {
 		res = itemResult{}
 		b := tx.Bucket(t.bucket)
 		if b == nil {
@@ -313,7 +312,7 @@ func (s *Service) getItem(body []byte) (any, error) {
 		return nil, err
 	}
 	var it attr.Item
-	err = s.env.DB.View(func(tx *bolt.Tx) error {
+	err = s.env.DB.View(func(tx *store.Tx) error {
 		b := tx.Bucket(t.bucket)
 		if b == nil {
 			return notFound("Requested resource not found")

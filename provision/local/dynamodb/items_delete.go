@@ -1,9 +1,8 @@
 package dynamodb
 
 import (
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type deleteItemInput struct {
@@ -48,7 +47,7 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 		return nil, err
 	}
 	var res itemResult
-	err = s.commit(func(tx *bolt.Tx) error {
+	err = s.commit(func(tx *store.Tx) error {
 		res = itemResult{}
 		b := tx.Bucket(t.bucket)
 		if b == nil {

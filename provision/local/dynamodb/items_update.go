@@ -1,10 +1,9 @@
 package dynamodb
 
 import (
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type updateItemInput struct {
@@ -125,7 +124,7 @@ func (s *Service) updateItem(body []byte) (any, error) {
 		return nil, err
 	}
 	var res itemResult
-	err = s.commit(func(tx *bolt.Tx) error {
+	err = s.commit(func(tx *store.Tx) error {
 		res = itemResult{}
 		b := tx.Bucket(t.bucket)
 		if b == nil {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // Kinesis Data Streams for DynamoDB: a table's item changes flow into a
@@ -103,7 +103,7 @@ func (s *Service) startDestinations() error {
 	for _, t := range s.tables {
 		byID[t.meta.TableID] = t
 	}
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(outboxBucket); err != nil {
 			return fmt.Errorf("dynamodb: create outbox bucket: %w", err)
 		}
@@ -152,7 +152,7 @@ func (s *Service) startDestinations() error {
 	return nil
 }
 
-func putDests(tx *bolt.Tx, d *kinesisDests) error {
+func putDests(tx *store.Tx, d *kinesisDests) error {
 	v, err := json.Marshal(d)
 	if err != nil {
 		return err
@@ -214,7 +214,7 @@ func (s *Service) changeDests(t *table, name, id, arn string, change func(cur *k
 	if err != nil {
 		return kinesisDest{}, err
 	}
-	if err := s.env.DB.Update(func(tx *bolt.Tx) error { return putDests(tx, next) }); err != nil {
+	if err := s.env.DB.Update(func(tx *store.Tx) error { return putDests(tx, next) }); err != nil {
 		return kinesisDest{}, err
 	}
 	t.kdests.Store(next)
@@ -237,7 +237,7 @@ func (s *Service) finishDest(t *table, arn, from string) {
 	}
 	next := cur.clone()
 	s.settleDest(&next.List[i])
-	if err := s.env.DB.Update(func(tx *bolt.Tx) error { return putDests(tx, next) }); err != nil {
+	if err := s.env.DB.Update(func(tx *store.Tx) error { return putDests(tx, next) }); err != nil {
 		s.log.Error("dynamodb: settle kinesis destination", "table", next.TableName, "stream", arn, "err", err)
 		return
 	}

@@ -6,9 +6,8 @@ import (
 	"errors"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/service"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // Records for Kinesis streaming destinations wait in an outbox bucket,
@@ -77,7 +76,7 @@ type outboxEntry struct {
 // took from the outbox.
 func (s *Service) deliverOnce() (int, error) {
 	var batch []outboxEntry
-	err := s.env.DB.View(func(tx *bolt.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		c := tx.Bucket(outboxBucket).Cursor()
 		size := 0
 		for k, v := c.First(); k != nil && len(batch) < deliveryBatch && size < deliveryBytes; k, v = c.Next() {
@@ -134,7 +133,7 @@ func (s *Service) deliverOnce() (int, error) {
 			delivered[i] = true
 		}
 	}
-	err = s.env.DB.Update(func(tx *bolt.Tx) error {
+	err = s.env.DB.Update(func(tx *store.Tx) error {
 		b := tx.Bucket(outboxBucket)
 		for i, e := range batch {
 			if delivered[i] {

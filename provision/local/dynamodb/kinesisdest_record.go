@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // queueDestinationRecord writes the change, as the record DynamoDB puts
@@ -20,12 +20,12 @@ import (
 // moves them into the streams (kinesisdest_delivery.go). It reads the
 // destinations through an atomic pointer and takes no lock: UpdateTable
 // and the like may hold Service.mu while they wait for the store.
-func (s *Service) queueDestinationRecord(tx *bolt.Tx, c *itemChange) error {
+func (s *Service) queueDestinationRecord(tx *store.Tx, c *itemChange) error {
 	dests := c.t.kdests.Load()
 	if dests == nil {
 		return nil
 	}
-	var out *bolt.Bucket
+	var out *store.Bucket
 	var rec *changeRecord
 	for _, d := range dests.List {
 		if !d.streaming() {

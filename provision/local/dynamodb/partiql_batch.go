@@ -3,10 +3,9 @@ package dynamodb
 import (
 	"strconv"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // BatchExecuteStatement runs up to 25 statements, each on its own, and
@@ -101,7 +100,7 @@ func (s *Service) planGet(st *partiql.Select, b *binder, indexMsg, keyMsg string
 
 // read returns the item, projected, or nil when it is absent. raw is the
 // stored item, for capacity.
-func (g *pqGet) read(tx *bolt.Tx) (it, raw attr.Item, err error) {
+func (g *pqGet) read(tx *store.Tx) (it, raw attr.Item, err error) {
 	b := tx.Bucket(g.t.bucket)
 	if b == nil {
 		return nil, nil, notFound("Requested resource not found")
@@ -224,7 +223,7 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 		if g := gets[i]; g != nil {
 			var it, raw attr.Item
 			var err error
-			err = s.env.DB.View(func(tx *bolt.Tx) error {
+			err = s.env.DB.View(func(tx *store.Tx) error {
 				it, raw, err = g.read(tx)
 				return err
 			})

@@ -7,11 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // ExecuteStatement runs one PartiQL statement: a SELECT becomes a read of
@@ -186,7 +185,7 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		p.startKey = tok.Key
 	}
 	var r *readResult
-	err = s.env.DB.View(func(tx *bolt.Tx) error {
+	err = s.env.DB.View(func(tx *store.Tx) error {
 		if ordered != nil {
 			r, err = ordered.run(p, tx)
 		} else {

@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // ORDER BY orders a SELECT by the key attributes of what it reads (the
@@ -146,7 +145,7 @@ func (b *binder) distinctKeys(vs []partiql.Expr, kind attr.Kind) []attr.Value {
 // run reads the partitions in order into one page: Limit counts across
 // them, and a page that stops early carries the key it stopped at, from
 // which the next page resumes in the same partition.
-func (o *orderedRead) run(p *readPlan, tx *bolt.Tx) (*readResult, error) {
+func (o *orderedRead) run(p *readPlan, tx *store.Tx) (*readResult, error) {
 	out := &readResult{}
 	start := 0
 	if p.startKey != nil {

@@ -5,10 +5,9 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // ExecuteTransaction runs up to 100 statements as one transaction, all
@@ -114,7 +113,7 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 	}
 	responses := make([]map[string]any, len(gets))
 	units := tableCapacity{}
-	err := s.env.DB.View(func(tx *bolt.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		for i, g := range gets {
 			it, raw, err := g.read(tx)
 			if err != nil {
@@ -149,7 +148,7 @@ func (s *Service) transactionWrites(plans []*pqWrite, preset []map[string]any, i
 	olds := make([]attr.Item, len(plans))
 	news := make([]attr.Item, len(plans))
 	var failure error
-	err := s.commit(func(tx *bolt.Tx) error {
+	err := s.commit(func(tx *store.Tx) error {
 		failure = nil
 		now := s.env.Now()
 		if token != nil {
@@ -271,7 +270,7 @@ func inStatement(i int, err error) error {
 
 // seenToken reports a ClientRequestToken used in the last ten minutes:
 // errAlreadyApplied for the same request, a mismatch for another.
-func seenToken(tx *bolt.Tx, token []byte, digest [32]byte, now time.Time) error {
+func seenToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time) error {
 	prev := tx.Bucket(tokensBucket).Get(token)
 	if len(prev) != 40 {
 		return nil
@@ -287,7 +286,7 @@ func seenToken(tx *bolt.Tx, token []byte, digest [32]byte, now time.Time) error 
 }
 
 // saveToken remembers a ClientRequestToken and its request.
-func saveToken(tx *bolt.Tx, token []byte, digest [32]byte, now time.Time) error {
+func saveToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time) error {
 	rec := make([]byte, 40)
 	copy(rec, digest[:])
 	binary.BigEndian.PutUint64(rec[32:], uint64(now.UnixNano()))

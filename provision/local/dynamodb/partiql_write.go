@@ -1,11 +1,10 @@
 package dynamodb
 
 import (
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // pqWrite is a validated INSERT, UPDATE or DELETE of one item.
@@ -137,7 +136,7 @@ func (pw *pqWrite) apply(old attr.Item) (attr.Item, error) {
 }
 
 // store writes the statement's outcome in tx and reports the change.
-func (s *Service) storeWrite(tx *bolt.Tx, pw *pqWrite, old, next attr.Item) error {
+func (s *Service) storeWrite(tx *store.Tx, pw *pqWrite, old, next attr.Item) error {
 	b := tx.Bucket(pw.t.bucket)
 	var err error
 	if pw.kind == "DELETE" {
@@ -156,7 +155,7 @@ func (s *Service) storeWrite(tx *bolt.Tx, pw *pqWrite, old, next attr.Item) erro
 // commitWrite runs one write statement in its own transaction.
 func (s *Service) commitWrite(pw *pqWrite) itemResult {
 	var res itemResult
-	err := s.commit(func(tx *bolt.Tx) error {
+	err := s.commit(func(tx *store.Tx) error {
 		res = itemResult{}
 		b := tx.Bucket(pw.t.bucket)
 		if b == nil {

@@ -4,9 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // maxPage is DynamoDB's 1 MB of data read per Query or Scan page.
@@ -45,7 +44,7 @@ func (s *Service) read(body []byte, isQuery bool) (any, error) {
 		return nil, err
 	}
 	var r *readResult
-	err = s.env.DB.View(func(tx *bolt.Tx) error {
+	err = s.env.DB.View(func(tx *store.Tx) error {
 		r, err = p.run(tx)
 		return err
 	})

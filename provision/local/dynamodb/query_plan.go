@@ -5,10 +5,9 @@ import (
 	"hash/fnv"
 	"sort"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // readPlan is what a Query or Scan reads and how it pages.
@@ -174,7 +173,7 @@ func (p *readPlan) visit(r *readResult, it attr.Item) bool {
 	return true
 }
 
-func (p *readPlan) run(tx *bolt.Tx) (*readResult, error) {
+func (p *readPlan) run(tx *store.Tx) (*readResult, error) {
 	b := tx.Bucket(p.t.bucket)
 	if b == nil {
 		return nil, notFound("Requested resource not found")
@@ -336,7 +335,7 @@ func (p *readPlan) rowOf(it attr.Item) (*indexRow, bool) {
 
 // runIndex reads an index by sorting the rows it holds; indexes are not
 // materialised, which keeps writes cheap.
-func (p *readPlan) runIndex(b *bolt.Bucket, r *readResult) error {
+func (p *readPlan) runIndex(b *store.Bucket, r *readResult) error {
 	var rows []*indexRow
 	c := b.Cursor()
 	var prefix []byte

@@ -5,22 +5,22 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // Writes go through one committer goroutine. It takes every write waiting
 // and applies them, in order, in a single bbolt transaction: one commit
-// (two fsyncs) for the group, and each write's read-modify-write is
-// serialised with every other write (ten concurrent ADDs give exactly ten).
+// (one fdatasync of the store's log) for the group, and each write's
+// read-modify-write is serialised with every other write (ten concurrent
+// ADDs give exactly ten).
 // A write is acknowledged only after its transaction committed. This is
 // bbolt's Batch without its fixed wait: Batch holds every group open for
 // MaxBatchDelay, so a lone writer always waits; here a group waits only
 // for writers known to be on their way back (see grouper).
 
 type commitOp struct {
-	apply func(tx *bolt.Tx) error
+	apply func(tx *store.Tx) error
 	done  chan error
 }
 
@@ -31,7 +31,7 @@ const maxGroup = 512
 // commit runs apply in a write transaction shared with other writers and
 // returns once it committed. apply may run more than once (when a group is
 // retried), so it must reset any result it records.
-func (s *Service) commit(apply func(tx *bolt.Tx) error) error {
+func (s *Service) commit(apply func(tx *store.Tx) error) error {
 	op := &commitOp{apply: apply, done: make(chan error, 1)}
 	select {
 	case s.commits <- op:
@@ -133,7 +133,7 @@ func (g *grouper) done(size, queued int, cost time.Duration) {
 
 func (s *Service) runGroup(group []*commitOp) {
 	failed := -1
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		for i, op := range group {
 			if err := op.apply(tx); err != nil {
 				failed = i
@@ -357,7 +357,7 @@ func attrType(m *tableMeta, name string) string {
 }
 
 // readItem returns the stored item at key, or nil.
-func readItem(b *bolt.Bucket, key []byte) (attr.Item, error) {
+func readItem(b *store.Bucket, key []byte) (attr.Item, error) {
 	v := b.Get(key)
 	if v == nil {
 		return nil, nil

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // A table's DynamoDB stream lives in bbolt next to its items. Each stream
@@ -117,11 +117,11 @@ func newShardID(now time.Time) string {
 
 // streamBuckets is one stream's nested buckets inside a transaction.
 type streamBuckets struct {
-	root, shards *bolt.Bucket
+	root, shards *store.Bucket
 	records      *recordLog
 }
 
-func openStream(tx *bolt.Tx, arn string) *streamBuckets {
+func openStream(tx *store.Tx, arn string) *streamBuckets {
 	top := tx.Bucket(streamsBucket)
 	if top == nil {
 		return nil
@@ -226,7 +226,7 @@ func (sb *streamBuckets) rollOver(now time.Time) (*shardMeta, error) {
 
 // currentStream returns the ARN and view type of the stream a table's
 // writes go to, or "" when it has none.
-func currentStream(tx *bolt.Tx, tableID string) (arn, viewType string) {
+func currentStream(tx *store.Tx, tableID string) (arn, viewType string) {
 	b := tx.Bucket(streamOfBucket)
 	if b == nil {
 		return "", ""
@@ -244,7 +244,7 @@ func currentStream(tx *bolt.Tx, tableID string) (arn, viewType string) {
 
 // startStream creates a new stream for the table inside tx and points the
 // table's writes at it. ready is when it becomes ENABLED.
-func startStream(tx *bolt.Tx, m *tableMeta, viewType string, now time.Time, ready time.Duration) error {
+func startStream(tx *store.Tx, m *tableMeta, viewType string, now time.Time, ready time.Duration) error {
 	top, err := tx.CreateBucketIfNotExists(streamsBucket)
 	if err != nil {
 		return err
@@ -295,7 +295,7 @@ func startStream(tx *bolt.Tx, m *tableMeta, viewType string, now time.Time, read
 // stopStream disables the table's stream inside tx: writes stop going to
 // it, its open shard closes, and it stays readable for streamRetention.
 // settle is how long it stays DISABLING.
-func stopStream(tx *bolt.Tx, m *tableMeta, now time.Time, settle time.Duration) error {
+func stopStream(tx *store.Tx, m *tableMeta, now time.Time, settle time.Duration) error {
 	m.StreamSpecification = nil
 	arn, _ := currentStream(tx, m.TableID)
 	if arn == "" {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // StreamsTargetPrefix is the X-Amz-Target prefix of DynamoDB Streams
@@ -110,7 +110,7 @@ func (s *Service) listStreams(body []byte) (any, error) {
 	now := s.env.Now()
 	streams := []map[string]any{}
 	var last string
-	err = s.env.DB.View(func(tx *bolt.Tx) error {
+	err = s.env.DB.View(func(tx *store.Tx) error {
 		c := tx.Bucket(streamsBucket).Cursor()
 		k, _ := c.First()
 		if in.ExclusiveStartStreamArn != nil {
@@ -168,7 +168,7 @@ func (s *Service) describeStream(body []byte) (any, error) {
 	}
 	now := s.env.Now()
 	var out map[string]any
-	err = s.env.DB.View(func(tx *bolt.Tx) error {
+	err = s.env.DB.View(func(tx *store.Tx) error {
 		sb := openStream(tx, *in.StreamArn)
 		if sb == nil {
 			return streamNotFound(*in.StreamArn)
@@ -328,7 +328,7 @@ func (s *Service) getShardIterator(body []byte) (any, error) {
 	}
 	now := s.env.Now()
 	var out map[string]any
-	err := s.env.DB.View(func(tx *bolt.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		sb := openStream(tx, *in.StreamArn)
 		if sb == nil {
 			return streamNotFound(*in.StreamArn)
@@ -406,7 +406,7 @@ func (s *Service) getRecords(body []byte) (any, error) {
 	}
 	records := []json.RawMessage{}
 	var nextIter *string
-	err = s.env.DB.View(func(tx *bolt.Tx) error {
+	err = s.env.DB.View(func(tx *store.Tx) error {
 		sb := openStream(tx, arn)
 		if sb == nil {
 			return streamNotFound(arn)

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/service"
 	"github.com/spk-cli/spk/provision/local/store"
@@ -26,7 +24,7 @@ func TestStoredStreamSpecificationAdopted(t *testing.T) {
 		StreamSpecification: json.RawMessage(`{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}`)}
 	off := m
 	off.TableName, off.TableID, off.StreamSpecification = "legacy-off", "id-2", json.RawMessage(`{"StreamEnabled":false}`)
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = db.Update(func(tx *store.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(tablesBucket)
 		if err != nil {
 			return err
@@ -55,11 +53,11 @@ func TestStoredStreamSpecificationAdopted(t *testing.T) {
 		t.Fatalf("a disabled specification made a stream: %+v", plain.meta)
 	}
 	it := attr.Item{"pk": attr.StrValue("k")}
-	err = s.commit(func(tx *bolt.Tx) error { return s.recordChange(tx, legacy, nil, it, false) })
+	err = s.commit(func(tx *store.Tx) error { return s.recordChange(tx, legacy, nil, it, false) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.env.DB.View(func(tx *bolt.Tx) error {
+	s.env.DB.View(func(tx *store.Tx) error {
 		if n := countRecords(openStream(tx, legacy.meta.LatestStreamArn).records); n != 1 {
 			t.Errorf("%d records, want 1", n)
 		}
@@ -97,12 +95,14 @@ func TestStreamsMaintenance(t *testing.T) {
 	}
 	write := func(k string) {
 		t.Helper()
-		if err := s.commit(func(tx *bolt.Tx) error { return s.recordChange(tx, tbl, nil, attr.Item{"pk": attr.StrValue(k)}, false) }); err != nil {
+		if err := s.commit(func(tx *store.Tx) error {
+			return s.recordChange(tx, tbl, nil, attr.Item{"pk": attr.StrValue(k)}, false)
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	counts := func() (shards, records int) {
-		s.env.DB.View(func(tx *bolt.Tx) error {
+		s.env.DB.View(func(tx *store.Tx) error {
 			if sb := openStream(tx, arn); sb != nil {
 				shards, records = sb.shards.Stats().KeyN, countRecords(sb.records)
 			}

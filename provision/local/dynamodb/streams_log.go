@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // Every stream's records share one top-level bucket, keyed by the stream's
@@ -28,7 +28,7 @@ const appendFill = 1.0
 
 // recordLog is one stream's records in the shared log.
 type recordLog struct {
-	b      *bolt.Bucket
+	b      *store.Bucket
 	prefix []byte // the stream's number, 8 bytes
 }
 
@@ -63,7 +63,7 @@ func (l *recordLog) drop() error {
 
 type recordCursor struct {
 	l *recordLog
-	c *bolt.Cursor
+	c *store.Cursor
 }
 
 func (rc *recordCursor) strip(k, v []byte) ([]byte, []byte) {
@@ -89,7 +89,7 @@ func (rc *recordCursor) Delete() error { return rc.c.Delete() }
 
 // newRecordLog numbers a new stream, whose bucket is root, and returns its
 // record log.
-func newRecordLog(tx *bolt.Tx, root *bolt.Bucket) (*recordLog, error) {
+func newRecordLog(tx *store.Tx, root *store.Bucket) (*recordLog, error) {
 	b, err := tx.CreateBucketIfNotExists(streamRecordsBucket)
 	if err != nil {
 		return nil, err
@@ -103,17 +103,17 @@ func newRecordLog(tx *bolt.Tx, root *bolt.Bucket) (*recordLog, error) {
 	if err := root.Put(streamIDKey, id); err != nil {
 		return nil, err
 	}
-	b.FillPercent = appendFill
+	b.SetFillPercent(appendFill)
 	return &recordLog{b: b, prefix: id}, nil
 }
 
 // openRecordLog returns the record log of the stream whose bucket is root.
-func openRecordLog(tx *bolt.Tx, root *bolt.Bucket) *recordLog {
+func openRecordLog(tx *store.Tx, root *store.Bucket) *recordLog {
 	id := root.Get(streamIDKey)
 	b := tx.Bucket(streamRecordsBucket)
 	if id == nil || b == nil {
 		return nil
 	}
-	b.FillPercent = appendFill
+	b.SetFillPercent(appendFill)
 	return &recordLog{b: b, prefix: id}
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // streamsMaintainer rolls idle shards over and removes what retention
@@ -28,7 +28,7 @@ func (s *Service) streamsMaintainer() {
 }
 
 // maintainStreams runs inside a commit: it may run more than once.
-func (s *Service) maintainStreams(tx *bolt.Tx) error {
+func (s *Service) maintainStreams(tx *store.Tx) error {
 	now := s.env.Now()
 	top := tx.Bucket(streamsBucket)
 	var arns []string
@@ -97,7 +97,7 @@ func trimStream(sb *streamBuckets, sm *streamMeta, now time.Time) error {
 // adoptStoredStreamSpec gives a table stored by an spk without streams,
 // whose meta kept the StreamSpecification it was given, the stream that
 // specification asked for.
-func (s *Service) adoptStoredStreamSpec(tx *bolt.Tx, m *tableMeta) error {
+func (s *Service) adoptStoredStreamSpec(tx *store.Tx, m *tableMeta) error {
 	if m.LatestStreamArn != "" || len(m.StreamSpecification) == 0 {
 		return nil
 	}

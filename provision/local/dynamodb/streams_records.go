@@ -6,9 +6,8 @@ import (
 	"encoding/hex"
 	"strconv"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // appendStreamRecord adds the change to the table's DynamoDB stream when one
@@ -16,7 +15,7 @@ import (
 // state from it, so it takes no lock; its sequence number comes from the
 // records bucket's sequence, which rolls back with the transaction when a
 // group is retried.
-func (s *Service) appendStreamRecord(tx *bolt.Tx, c *itemChange) error {
+func (s *Service) appendStreamRecord(tx *store.Tx, c *itemChange) error {
 	arn, viewType := currentStream(tx, c.t.id)
 	if arn == "" {
 		return nil

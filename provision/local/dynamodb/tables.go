@@ -6,9 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 var (
@@ -122,7 +121,7 @@ func keysOf(ks []keySchemaElement, defs []attributeDefinition) (hash, rng keyDef
 
 // load reads the stored tables and completes transitions a restart cut short.
 func (s *Service) load() error {
-	return s.env.DB.Update(func(tx *bolt.Tx) error {
+	return s.env.DB.Update(func(tx *store.Tx) error {
 		tb, err := tx.CreateBucketIfNotExists(tablesBucket)
 		if err != nil {
 			return fmt.Errorf("dynamodb: create tables bucket: %w", err)
@@ -194,7 +193,7 @@ func settle(m *tableMeta) {
 	m.GSIs = gsis
 }
 
-func (s *Service) saveMeta(tx *bolt.Tx, m *tableMeta) error {
+func (s *Service) saveMeta(tx *store.Tx, m *tableMeta) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err

@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 var tableNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
@@ -309,7 +309,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 		return nil, &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: There is a limit of 2500 tables per subscriber"}
 	}
 	t := newTable(m)
-	err = s.env.DB.Update(func(tx *bolt.Tx) error {
+	err = s.env.DB.Update(func(tx *store.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(t.bucket); err != nil {
 			return err
 		}
@@ -344,7 +344,7 @@ func (s *Service) settleTable(name string, gen int) {
 	m := t.meta
 	m.GSIs = slices.Clone(m.GSIs)
 	settle(&m)
-	if err := s.env.DB.Update(func(tx *bolt.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
+	if err := s.env.DB.Update(func(tx *store.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
 		s.log.Error("dynamodb: activate table", "table", name, "err", err)
 		return
 	}

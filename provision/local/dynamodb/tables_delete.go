@@ -1,7 +1,7 @@
 package dynamodb
 
 import (
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 func (s *Service) deleteTable(body []byte) (any, error) {
@@ -29,7 +29,7 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 	}
 	m := t.meta
 	m.TableStatus = "DELETING"
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		// The stream goes DISABLED with the table and stays readable; the
 		// DELETING description still shows the specification it had.
 		spec := m.StreamSpecification
@@ -58,7 +58,7 @@ func (s *Service) dropTable(name string, t *table) {
 	if s.tables[name] != t {
 		return
 	}
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		if err := tx.Bucket(tablesBucket).Delete([]byte(name)); err != nil {
 			return err
 		}

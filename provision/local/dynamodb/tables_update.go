@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type gsiUpdate struct {
@@ -64,7 +64,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		return nil, err
 	}
 	m.TableStatus = "UPDATING"
-	err = s.env.DB.Update(func(tx *bolt.Tx) error {
+	err = s.env.DB.Update(func(tx *store.Tx) error {
 		switch {
 		case stream != nil && *stream.StreamEnabled:
 			if err := startStream(tx, &m, *stream.StreamViewType, now, s.env.UpdateDelay); err != nil {

@@ -3,7 +3,7 @@ package dynamodb
 import (
 	"sort"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type tagResourceInput struct {
@@ -104,7 +104,7 @@ func (s *Service) changeTags(body []byte, add bool) (any, error) {
 		}
 		m.Tags = kept
 	}
-	if err := s.env.DB.Update(func(tx *bolt.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
+	if err := s.env.DB.Update(func(tx *store.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
 		return nil, err
 	}
 	t.meta = m

@@ -7,10 +7,9 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // transactAction is the union of the four TransactWriteItems actions.
@@ -85,7 +84,7 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 	}
 	var failure error
 	var collections collectionSet
-	err = s.commit(func(tx *bolt.Tx) error {
+	err = s.commit(func(tx *store.Tx) error {
 		failure, collections = nil, collectionSet{}
 		now := s.env.Now()
 		if token != nil {
@@ -297,7 +296,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 		gets[i] = get{t, key, paths}
 	}
 	responses := make([]map[string]any, len(gets))
-	err := s.env.DB.View(func(tx *bolt.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		for i, g := range gets {
 			b := tx.Bucket(g.t.bucket)
 			if b == nil {

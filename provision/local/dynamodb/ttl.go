@@ -6,9 +6,8 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // ttlInterval is how often expired items are looked for. DynamoDB takes up
@@ -62,7 +61,7 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 	} else {
 		m.TTLStatus, m.TTLAttribute = "DISABLED", ""
 	}
-	if err := s.env.DB.Update(func(tx *bolt.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
+	if err := s.env.DB.Update(func(tx *store.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
 		return nil, err
 	}
 	t.meta = m
@@ -112,7 +111,7 @@ func (s *Service) sweepExpired() {
 	now := big.NewFloat(float64(s.env.Now().Unix()))
 	for _, tg := range targets {
 		var expired [][]byte
-		s.env.DB.View(func(tx *bolt.Tx) error {
+		s.env.DB.View(func(tx *store.Tx) error {
 			b := tx.Bucket(tg.t.bucket)
 			if b == nil {
 				return nil
@@ -134,7 +133,7 @@ func (s *Service) sweepExpired() {
 		}
 		// Re-check under the commit so a write that refreshed the item wins.
 		var removed []attr.Item
-		err := s.commit(func(tx *bolt.Tx) error {
+		err := s.commit(func(tx *store.Tx) error {
 			removed = removed[:0]
 			b := tx.Bucket(tg.t.bucket)
 			if b == nil {

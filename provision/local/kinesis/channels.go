@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // Channels deliver a stream's records to Amazon S3 or S3 Tables. spk has
@@ -163,7 +163,7 @@ func (s *Service) describe(c *channelMeta, status string) channelDescription {
 
 // getChannel reads a live channel (nil when there is none, or its deletion
 // finished) and its status.
-func (s *Service) getChannel(tx *bolt.Tx, name string) (*channelMeta, string, error) {
+func (s *Service) getChannel(tx *store.Tx, name string) (*channelMeta, string, error) {
 	b := tx.Bucket(bucketChannels).Get([]byte(name))
 	if b == nil {
 		return nil, "", nil
@@ -179,7 +179,7 @@ func (s *Service) getChannel(tx *bolt.Tx, name string) (*channelMeta, string, er
 	return &c, status, nil
 }
 
-func saveChannel(tx *bolt.Tx, c *channelMeta) error {
+func saveChannel(tx *store.Tx, c *channelMeta) error {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -214,7 +214,7 @@ func (s *Service) channelNotFound(name string) *apiError {
 // how many there are when arn is "".
 func (s *Service) channelCount(arn string) int {
 	n := 0
-	s.env.DB.View(func(tx *bolt.Tx) error {
+	s.env.DB.View(func(tx *store.Tx) error {
 		return tx.Bucket(bucketChannels).ForEach(func(k, _ []byte) error {
 			c, _, err := s.getChannel(tx, string(k))
 			if err == nil && c != nil {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sort"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 func (s *Service) createChannel(c codec, body []byte) (any, *apiError) {
@@ -52,7 +52,7 @@ func (s *Service) createChannel(c codec, body []byte) (any, *apiError) {
 		S3: in.S3DestinationConfiguration, S3Tables: in.S3TablesDestinationConfiguration,
 		Encryption: in.EncryptionConfiguration, Logging: in.LoggingConfiguration, Tags: in.Tags,
 	}
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		old, _, err := s.getChannel(tx, ch.Name)
 		if err != nil {
 			return err
@@ -92,7 +92,7 @@ func (s *Service) describeChannel(c codec, body []byte) (any, *apiError) {
 	}
 	var out channelDescription
 	var apiErr *apiError
-	err := s.env.DB.View(func(tx *bolt.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		ch, status, err := s.getChannel(tx, name)
 		if err != nil {
 			return err
@@ -118,7 +118,7 @@ func (s *Service) describeChannel(c codec, body []byte) (any, *apiError) {
 func (s *Service) changeChannel(name string, change func(ch *channelMeta, status string) *apiError) (*channelMeta, *apiError) {
 	var apiErr *apiError
 	var ch *channelMeta
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		var status string
 		var err error
 		ch, status, err = s.getChannel(tx, name)
@@ -290,7 +290,7 @@ func (s *Service) listChannels(c codec, body []byte) (any, *apiError) {
 		ChannelSummaries []channelSummary `json:"ChannelSummaries"`
 		NextToken        string           `json:"NextToken,omitempty"`
 	}{ChannelSummaries: []channelSummary{}}
-	err := s.env.DB.View(func(tx *bolt.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		var names []string
 		tx.Bucket(bucketChannels).ForEach(func(k, _ []byte) error {
 			if string(k) > after {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // Enhanced fan-out consumers: RegisterStreamConsumer, DescribeStreamConsumer,
@@ -55,7 +55,7 @@ func (s *Service) consumerARN(m *consumerMeta) string {
 	return s.streamARN(m.Stream) + "/consumer/" + m.Name + ":" + strconv.FormatInt(m.CreatedMs/1000, 10)
 }
 
-func saveConsumer(tx *bolt.Tx, m *consumerMeta) error {
+func saveConsumer(tx *store.Tx, m *consumerMeta) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -63,7 +63,7 @@ func saveConsumer(tx *bolt.Tx, m *consumerMeta) error {
 	return tx.Bucket(bucketConsumers).Put([]byte(m.key()), b)
 }
 
-func deleteConsumer(tx *bolt.Tx, m *consumerMeta) error {
+func deleteConsumer(tx *store.Tx, m *consumerMeta) error {
 	return tx.Bucket(bucketConsumers).Delete([]byte(m.key()))
 }
 
@@ -77,7 +77,7 @@ func (s *Service) loadConsumers() error {
 		created[name] = st.meta.CreatedMs
 	}
 	s.mu.RUnlock()
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketConsumers)
 		if err != nil {
 			return err
@@ -125,7 +125,7 @@ func (s *Service) resumeConsumerTransition(c *consumer) {
 // DELETING (the consumer is dropped).
 func (s *Service) finishConsumerTransition(c *consumer) {
 	var dropped bool
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		s.cmu.Lock()
 		defer s.cmu.Unlock()
 		if c.gone || s.consumers[c.meta.key()] != c {
@@ -251,7 +251,7 @@ func (s *Service) consumerByARN(arn string) (*consumer, *apiError) {
 // updateConsumer applies change to a live consumer's metadata and persists it.
 func (s *Service) updateConsumer(c *consumer, change func(m *consumerMeta) *apiError) *apiError {
 	var apiErr *apiError
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		s.cmu.Lock()
 		defer s.cmu.Unlock()
 		if c.gone {
@@ -301,7 +301,7 @@ func (s *Service) streamConsumers(stream string, streamCreatedMs int64) []*consu
 // transaction that marks the stream DELETING; the caller holds st.mu. It
 // reports whether the stream has consumers; with enforce false it changes
 // nothing.
-func (s *Service) deleteStreamConsumers(tx *bolt.Tx, st *stream, enforce bool) (bool, []*consumer, error) {
+func (s *Service) deleteStreamConsumers(tx *store.Tx, st *stream, enforce bool) (bool, []*consumer, error) {
 	s.cmu.Lock()
 	defer s.cmu.Unlock()
 	cs := s.streamConsumers(st.meta.Name, st.meta.CreatedMs)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type registerConsumerInput struct {
@@ -92,7 +92,7 @@ func (s *Service) registerStreamConsumer(c codec, body []byte) (any, *apiError) 
 	cname := *in.ConsumerName
 	var out consumerOut
 	var created *consumer
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {

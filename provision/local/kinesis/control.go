@@ -4,8 +4,7 @@ import (
 	"errors"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 const (
@@ -112,7 +111,7 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 		sh.setRange(r[0], r[1])
 		st.meta.Shards = append(st.meta.Shards, sh)
 	}
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		for i := range st.meta.Shards {
 			if err := createShardBucket(tx, name, i); err != nil {
 				return err
@@ -149,7 +148,7 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 		return nil, apiErr
 	}
 	var doomed []*consumer
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {
@@ -213,7 +212,7 @@ func (s *Service) resumeAfter(status string, sinceMs int64, finish func()) {
 // DELETING (dropping the stream and its records).
 func (s *Service) finishTransition(st *stream) {
 	deleted := false
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {
@@ -229,7 +228,7 @@ func (s *Service) finishTransition(st *stream) {
 			if err := tx.Bucket(bucketStreams).Delete([]byte(st.meta.Name)); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketRecords).DeleteBucket([]byte(st.meta.Name)); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+			if err := tx.Bucket(bucketRecords).DeleteBucket([]byte(st.meta.Name)); err != nil && !errors.Is(err, store.ErrBucketNotFound) {
 				return err
 			}
 			st.gone, deleted = true, true

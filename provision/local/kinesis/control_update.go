@@ -1,13 +1,13 @@
 package kinesis
 
 import (
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // updateMeta applies change to a live stream's metadata and persists it.
 func (s *Service) updateMeta(st *stream, change func() *apiError) (any, *apiError) {
 	var apiErr *apiError
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {

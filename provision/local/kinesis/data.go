@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 const (
@@ -105,7 +105,7 @@ func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []pu
 	for i := range entries {
 		size += 18 + len(entries[i].PartitionKey) + len(entries[i].Data)
 	}
-	err := s.env.DB.Batch(func(tx *bolt.Tx) error {
+	err := s.env.DB.Batch(func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone || st.meta.Status == statusCreating || st.meta.Status == statusDeleting {
@@ -118,7 +118,7 @@ func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []pu
 		// bbolt keeps references to keys and values until commit: carve
 		// them from one allocation.
 		arena := make([]byte, 0, size)
-		buckets := map[int]*bolt.Bucket{}
+		buckets := map[int]*store.Bucket{}
 		nowMs := s.nowMs()
 		for i := range entries {
 			if res[i].errCode != "" {
@@ -133,7 +133,7 @@ func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []pu
 				if b = root.Bucket(shardKey(sh.Index)); b == nil {
 					return fmt.Errorf("shard bucket %d of stream %s is missing", sh.Index, name)
 				}
-				b.FillPercent = fillPercent
+				b.SetFillPercent(fillPercent)
 				buckets[sh.Index] = b
 			}
 			sh.next++

@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type getShardIteratorInput struct {
@@ -92,7 +92,7 @@ func (s *Service) getShardIterator(c codec, body []byte) (any, *apiError) {
 			break
 		}
 		var last uint64
-		s.env.DB.View(func(tx *bolt.Tx) error {
+		s.env.DB.View(func(tx *store.Tx) error {
 			if b := shardBucket(tx, name, idx); b != nil {
 				if k, _ := b.Cursor().Last(); k != nil {
 					last = binary.BigEndian.Uint64(k)
@@ -119,7 +119,7 @@ func (s *Service) getShardIterator(c codec, body []byte) (any, *apiError) {
 // tsMs by bisecting the (arrival-ordered) records.
 func (s *Service) positionAt(stream string, shard int, tsMs int64, trimmedTo uint64) uint64 {
 	pos := trimmedTo + 1
-	s.env.DB.View(func(tx *bolt.Tx) error {
+	s.env.DB.View(func(tx *store.Tx) error {
 		b := shardBucket(tx, stream, shard)
 		if b == nil {
 			return nil
@@ -241,7 +241,7 @@ func (s *Service) readShard(it iterator, limit, maxBytes int, getRecordsLimits b
 	}
 	st.mu.Unlock()
 
-	txErr := s.env.DB.View(func(tx *bolt.Tx) error {
+	txErr := s.env.DB.View(func(tx *store.Tx) error {
 		res := getRecordsResult{created: it.streamCreatedMs, shard: it.shard, stream: it.stream}
 		b := shardBucket(tx, it.stream, it.shard)
 		pos := it.pos

@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
-	bolt "go.etcd.io/bbolt"
+
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
-type boltTx = bolt.Tx
+type boltTx = store.Tx
 
 // fakeClock is a clock tests move by hand.
 type fakeClock struct {

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // Buckets of the shared store this service owns.
@@ -174,7 +174,7 @@ func decodeRecord(v []byte) (arrivalMs int64, pk, data []byte) {
 	return int64(binary.BigEndian.Uint64(v)), v[10 : 10+n], v[10+n:]
 }
 
-func saveStream(tx *bolt.Tx, m *streamMeta) error {
+func saveStream(tx *store.Tx, m *streamMeta) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func saveStream(tx *bolt.Tx, m *streamMeta) error {
 	return tx.Bucket(bucketStreams).Put([]byte(m.Name), b)
 }
 
-func shardBucket(tx *bolt.Tx, stream string, shard int) *bolt.Bucket {
+func shardBucket(tx *store.Tx, stream string, shard int) *store.Bucket {
 	sb := tx.Bucket(bucketRecords).Bucket([]byte(stream))
 	if sb == nil {
 		return nil
@@ -191,7 +191,7 @@ func shardBucket(tx *bolt.Tx, stream string, shard int) *bolt.Bucket {
 }
 
 // createShardBucket makes the bucket for a new shard's records.
-func createShardBucket(tx *bolt.Tx, stream string, shard int) error {
+func createShardBucket(tx *store.Tx, stream string, shard int) error {
 	sb, err := tx.Bucket(bucketRecords).CreateBucketIfNotExists([]byte(stream))
 	if err != nil {
 		return err
@@ -201,7 +201,7 @@ func createShardBucket(tx *bolt.Tx, stream string, shard int) error {
 }
 
 // loadStreams reads every stream and restores the runtime fields.
-func loadStreams(tx *bolt.Tx) (map[string]*stream, error) {
+func loadStreams(tx *store.Tx) (map[string]*stream, error) {
 	out := map[string]*stream{}
 	err := tx.Bucket(bucketStreams).ForEach(func(k, v []byte) error {
 		st := &stream{}

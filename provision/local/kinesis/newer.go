@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // The newest operations of the API: the stream's maximum record size, warm
@@ -279,7 +279,7 @@ func (a accountSettings) output(nowMs int64) commitmentOutput {
 	return commitmentOutput{Status: commitmentDisabled, StartedAt: msPtr(a.StartedMs), EndedAt: msPtr(a.EndedMs)}
 }
 
-func (s *Service) loadAccountSettings(tx *bolt.Tx) (accountSettings, error) {
+func (s *Service) loadAccountSettings(tx *store.Tx) (accountSettings, error) {
 	var a accountSettings
 	if b := tx.Bucket(bucketMeta).Get(keyAccountSettings); b != nil {
 		if err := json.Unmarshal(b, &a); err != nil {
@@ -293,7 +293,7 @@ func (s *Service) loadAccountSettings(tx *bolt.Tx) (accountSettings, error) {
 // billing commitment is on (ENABLED, or ending at its earliest end).
 func (s *Service) commitmentInEffect() bool {
 	var a accountSettings
-	if err := s.env.DB.View(func(tx *bolt.Tx) (err error) { a, err = s.loadAccountSettings(tx); return err }); err != nil {
+	if err := s.env.DB.View(func(tx *store.Tx) (err error) { a, err = s.loadAccountSettings(tx); return err }); err != nil {
 		s.env.Log.Error("read kinesis account settings", "err", err)
 		return false
 	}
@@ -306,7 +306,7 @@ func (s *Service) describeAccountSettings(c codec, body []byte) (any, *apiError)
 		return nil, serializationErr(err)
 	}
 	var a accountSettings
-	if err := s.env.DB.View(func(tx *bolt.Tx) (err error) { a, err = s.loadAccountSettings(tx); return err }); err != nil {
+	if err := s.env.DB.View(func(tx *store.Tx) (err error) { a, err = s.loadAccountSettings(tx); return err }); err != nil {
 		s.env.Log.Error("read kinesis account settings", "err", err)
 		return nil, internalFailure()
 	}
@@ -338,7 +338,7 @@ func (s *Service) updateAccountSettings(c codec, body []byte) (any, *apiError) {
 	}
 	enable := *in.MinimumThroughputBillingCommitment.Status == commitmentEnabled
 	var out commitmentOutput
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		a, err := s.loadAccountSettings(tx)
 		if err != nil {
 			return err
@@ -509,7 +509,7 @@ func (s *Service) orStreamID(name string, id *string, v *validation) string {
 
 // giveStreamIDs gives each stream kept without a StreamId (by a version of
 // spk before StreamIds) one, and saves it.
-func giveStreamIDs(tx *bolt.Tx, streams map[string]*stream) error {
+func giveStreamIDs(tx *store.Tx, streams map[string]*stream) error {
 	for _, st := range streams {
 		if st.meta.ID == "" {
 			st.meta.ID = newStreamID()

@@ -3,7 +3,7 @@ package kinesis
 import (
 	"sort"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type splitShardInput struct {
@@ -155,7 +155,7 @@ func (s *Service) updateShardCount(c codec, body []byte) (any, *apiError) {
 // returns; the change is applied when UPDATING ends.
 func (s *Service) startReshard(st *stream, plan func() (*pendingChange, *apiError)) (any, *apiError) {
 	var apiErr *apiError
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {
@@ -188,7 +188,7 @@ func (s *Service) startReshard(st *stream, plan func() (*pendingChange, *apiErro
 // caller holds st.mu. Closing a shard here is serialised with writes, which
 // also run in write transactions under st.mu, so EndingSequenceNumber is
 // final.
-func (s *Service) applyPending(tx *bolt.Tx, st *stream) error {
+func (s *Service) applyPending(tx *store.Tx, st *stream) error {
 	p := st.meta.Pending
 	if p == nil {
 		return nil

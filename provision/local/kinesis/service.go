@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/spk-cli/spk/provision/local/service"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of Kinesis operations.
@@ -57,7 +57,7 @@ type Service struct {
 // was under way, and starts the retention trimmer.
 func New(env *service.Env) (*Service, error) {
 	s := &Service{env: env, timers: map[*time.Timer]struct{}{}, stop: make(chan struct{})}
-	err := env.DB.Update(func(tx *bolt.Tx) error {
+	err := env.DB.Update(func(tx *store.Tx) error {
 		for _, b := range [][]byte{bucketStreams, bucketRecords, bucketMeta, bucketChannels} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err

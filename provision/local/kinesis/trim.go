@@ -3,7 +3,7 @@ package kinesis
 import (
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // maxTrimPerTx bounds one trimming transaction so writers are not held up.
@@ -39,7 +39,7 @@ func (s *Service) trimAll() {
 
 // trimStream trims one batch; it reports whether more may be left.
 func (s *Service) trimStream(st *stream) (more bool) {
-	err := s.env.DB.Update(func(tx *bolt.Tx) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {

@@ -1,23 +1,31 @@
 // Package store is the durable key-value store shared by the services of the
-// local endpoint. It is a thin wrapper over bbolt: services use Update, View
-// and Batch directly. Batch is the group commit: concurrent writers share one
-// fsync, so durability does not cost throughput.
+// local endpoint: bbolt, with a write-ahead log in front of it so that a
+// durable commit costs one fdatasync instead of bbolt's two.
 //
-// Batch replaces bbolt's own: bbolt closes a batch after a fixed delay, so a
-// lone writer always waits that delay and, under load, several small batches
-// queue up for separate commits. Here a writer arriving while a commit is
-// under way joins the next commit, and a lone writer commits at once.
+// Services use Update, View and Batch with the recording transaction types
+// of tx.go. Batch is the group commit: concurrent writers share one commit,
+// so durability does not cost throughput. A write transaction of a durable
+// store appends its redo record to the log and syncs it before bbolt
+// commits, with bbolt's own syncs off, so a reader only ever sees data that
+// is already on disk, and the log's order is the commit order (bbolt's
+// writer lock is held throughout). Checkpoints (checkpoint.go) bound the
+// log; recovery (recover.go) replays it on every open.
 //
 // Each service keeps to its own top-level buckets, named with its prefix
-// ("kinesis/…", "dynamodb/…").
+// ("kinesis/…", "dynamodb/…"); "store/…" is the store's own.
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,145 +35,283 @@ import (
 // FileName is the name of the database file inside the data directory.
 const FileName = "spk-local.db"
 
-// DB is an open store. The embedded *bolt.DB gives Update, View and Batch.
+// walBucket holds the LSN of the newest log record the bbolt file contains.
+var (
+	walBucket = []byte("store/wal")
+	lsnKey    = []byte("lsn")
+)
+
+// Options tune Open.
+type Options struct {
+	// InMemory keeps nothing after Close (a temporary file, never synced).
+	InMemory bool
+	// Logger receives the store's warnings; nil means slog.Default().
+	Logger *slog.Logger
+
+	// For tests: when the bbolt file's high-water mark reaches
+	// unprotectAt bytes, the store stops protecting its checkpoint (see
+	// DB.unprotect). Zero means half the initial map.
+	unprotectAt int64
+	// For tests: the checkpoint interval; zero means checkpointEvery.
+	checkpointEvery time.Duration
+}
+
+// mapSize is the map bbolt starts with in a logged store. A write that
+// needs a bigger map must wait for every reader to end, and the store
+// holds one for ever (see checkpoint.go), so the map must not need to
+// grow: this is address space only, on Linux and macOS.
+// (A variable: the constant would not compile where int has 32 bits,
+// though the log is never used there.)
+var mapSize int64 = 8 << 30
+
+const (
+	checkpointEvery = 2 * time.Second
+	checkpointBytes = 32 << 20 // of log
+)
+
+// DB is an open store.
 type DB struct {
-	*bolt.DB
+	bolt *bolt.DB
 	// InMemory reports whether the store keeps nothing after Close.
 	InMemory bool
 	tempDir  string
+	dir      string
+	log      *slog.Logger
 
 	groupMu    sync.Mutex
 	pending    []call
 	committing bool
+
+	// wal is nil when the store keeps no log: in memory, or where bbolt
+	// cannot be given a fixed map (Windows, 32-bit).
+	wal *wal
+	// logging says whether commits go through the log (and bbolt runs
+	// without syncs). Read and written under bbolt's writer lock; it turns
+	// false for good when the store grows past unprotectAt.
+	logging     bool
+	unprotectAt int64
+
+	ckptMu   sync.Mutex // one checkpoint at a time
+	held     *bolt.Tx   // the reader protecting the last checkpoint's pages
+	ckptLSN  uint64     // LSN of the last checkpoint
+	metaFile *os.File   // the bbolt file, to read its raw meta pages
+	pageSize int
+	unlock   func()
+
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
+
+	commits     atomic.Uint64
+	logSyncs    atomic.Uint64
+	checkpoints atomic.Uint64
 }
 
-// maxGroup bounds how many writers share one commit.
-const maxGroup = 1000
-
-type call struct {
-	fn  func(*bolt.Tx) error
-	err chan error
+// Stats are the store's counts since it opened.
+type Stats struct {
+	Commits     uint64 // write transactions committed
+	LogSyncs    uint64 // fdatasyncs of the log (one per logged commit)
+	Checkpoints uint64
 }
 
-// Batch runs fn in a write transaction shared with concurrent callers, and
-// returns once that transaction committed (or failed). As with bbolt's
-// Batch, fn may run more than once and must only change the store through
-// tx: when one caller's fn fails, the others are retried without it, and the
-// failing fn runs alone so its error is its own.
-func (db *DB) Batch(fn func(*bolt.Tx) error) error {
-	c := call{fn: fn, err: make(chan error, 1)}
-	db.groupMu.Lock()
-	db.pending = append(db.pending, c)
-	if !db.committing {
-		db.committing = true
-		go db.commitLoop()
-	}
-	db.groupMu.Unlock()
-	return <-c.err
+// Stats returns the store's counts.
+func (db *DB) Stats() Stats {
+	return Stats{Commits: db.commits.Load(), LogSyncs: db.logSyncs.Load(), Checkpoints: db.checkpoints.Load()}
 }
 
-func (db *DB) commitLoop() {
-	for {
-		db.groupMu.Lock()
-		calls := db.pending
-		if len(calls) > maxGroup {
-			calls, db.pending = calls[:maxGroup:maxGroup], calls[maxGroup:]
-		} else {
-			db.pending = nil
-		}
-		if len(calls) == 0 {
-			db.committing = false
-			db.groupMu.Unlock()
-			return
-		}
-		db.groupMu.Unlock()
-		db.commit(calls)
-	}
-}
-
-func (db *DB) commit(calls []call) {
-	for len(calls) > 0 {
-		failed := -1
-		err := db.DB.Update(func(tx *bolt.Tx) error {
-			for i, c := range calls {
-				if err := safeRun(c.fn, tx); err != nil {
-					failed = i
-					return err
-				}
-			}
-			return nil
-		})
-		if failed < 0 {
-			for _, c := range calls {
-				c.err <- err
-			}
-			return
-		}
-		c := calls[failed]
-		calls = append(calls[:failed:failed], calls[failed+1:]...)
-		c.err <- db.DB.Update(func(tx *bolt.Tx) error { return safeRun(c.fn, tx) })
-	}
-}
-
-// safeRun turns a panic in fn into an error, since fn runs on the commit
-// goroutine rather than its caller's.
-func safeRun(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("transaction panicked: %v", p)
-		}
-	}()
-	return fn(tx)
-}
+// Path is the bbolt file's path.
+func (db *DB) Path() string { return db.bolt.Path() }
 
 // Open opens (creating if needed) the store in dir. With inMemory the store
 // lives in a temporary file without fsync that Close removes; dir is ignored.
 func Open(dir string, inMemory bool) (*DB, error) {
+	return OpenWith(dir, Options{InMemory: inMemory})
+}
+
+// logSupported says whether bbolt can run with a fixed map here: on
+// Windows bbolt grows the file to the map's size, and 32-bit address space
+// is too small for one.
+func logSupported() bool { return runtime.GOOS != "windows" && strconv.IntSize == 64 }
+
+// OpenWith opens the store in dir with o.
+func OpenWith(dir string, o Options) (*DB, error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
 	opts := &bolt.Options{Timeout: 2 * time.Second, FreelistType: bolt.FreelistMapType}
-	var tempDir string
-	if inMemory {
+	if o.InMemory {
 		d, err := os.MkdirTemp("", "spk-local-*")
 		if err != nil {
 			return nil, fmt.Errorf("create temporary store: %w", err)
 		}
-		tempDir, dir = d, d
 		opts.NoSync = true
 		opts.NoGrowSync = true
 		opts.NoFreelistSync = true
-	} else {
-		if dir == "" {
-			return nil, fmt.Errorf("open store: no data directory given; set a data directory or use in-memory mode")
+		b, err := openBolt(filepath.Join(d, FileName), opts)
+		if err != nil {
+			os.RemoveAll(d)
+			return nil, err
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory %s: %w", dir, err)
-		}
+		return &DB{bolt: b, InMemory: true, tempDir: d, log: logger}, nil
+	}
+	if dir == "" {
+		return nil, fmt.Errorf("open store: no data directory given; set a data directory or use in-memory mode")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	b, err := bolt.Open(path, 0o600, opts)
-	if err != nil {
-		if tempDir != "" {
-			os.RemoveAll(tempDir)
+	if !logSupported() {
+		b, err := openBolt(path, opts)
+		if err != nil {
+			return nil, err
 		}
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("open store %s: it is locked by another process; stop the other spk local or use another data directory", path)
-		}
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return &DB{bolt: b, dir: dir, log: logger}, nil
 	}
-	return &DB{DB: b, InMemory: inMemory, tempDir: tempDir}, nil
+	return openLogged(dir, o, logger)
 }
 
-// Close syncs and closes the store; an in-memory store is removed.
-func (db *DB) Close() error {
-	var syncErr error
-	if !db.InMemory {
-		syncErr = db.DB.Sync()
+func openBolt(path string, opts *bolt.Options) (*bolt.DB, error) {
+	b, err := bolt.Open(path, 0o600, opts)
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, errLocked(path)
 	}
-	err := db.DB.Close()
-	if db.tempDir != "" {
-		os.RemoveAll(db.tempDir)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	return b, nil
+}
+
+func errLocked(path string) error {
+	return fmt.Errorf("open store %s: it is locked by another process; stop the other spk local or use another data directory", path)
+}
+
+// View runs fn in a read transaction.
+func (db *DB) View(fn func(*Tx) error) error {
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+}
+
+var recorders = sync.Pool{New: func() any { return new(recorder) }}
+
+// Update runs fn in a write transaction and commits it if fn succeeds. In
+// a logged store the transaction's record is appended to the log and
+// synced before bbolt commits (without syncing), and Update returns after
+// the commit: the write is acknowledged once it is on disk, and no reader
+// sees it before.
+func (db *DB) Update(fn func(*Tx) error) error {
+	btx, err := db.bolt.Begin(true)
 	if err != nil {
 		return err
 	}
-	return syncErr
+	defer btx.Rollback() // after a commit it only reports the tx closed
+	tx := &Tx{tx: btx}
+	if db.logging {
+		r := recorders.Get().(*recorder)
+		r.reset()
+		tx.rec = r
+		defer func() {
+			if cap(r.buf) <= 4<<20 {
+				recorders.Put(r)
+			}
+		}()
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if tx.rec == nil || tx.rec.n == 0 {
+		if err := btx.Commit(); err != nil {
+			return err
+		}
+		db.commits.Add(1)
+		return nil
+	}
+	grown, err := db.commitLogged(btx, tx.rec)
+	if grown {
+		db.unprotect()
+	}
+	return err
+}
+
+// commitLogged appends rec to the log, then commits. grown reports that
+// the file passed unprotectAt, for the caller to act on once the log's
+// lock is released.
+func (db *DB) commitLogged(btx *bolt.Tx, rec *recorder) (grown bool, err error) {
+	w := db.wal
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	start, err := w.append(rec.buf)
+	if err != nil {
+		return false, fmt.Errorf("write-ahead log %s: %w", w.f.Name(), err)
+	}
+	if err := putLSN(btx, w.lsn); err != nil {
+		w.rewind(start)
+		return false, err
+	}
+	size := btx.Size()
+	if err := btx.Commit(); err != nil {
+		w.rewind(start)
+		return false, err
+	}
+	db.commits.Add(1)
+	db.logSyncs.Add(1)
+	if w.off >= checkpointBytes {
+		select {
+		case db.kick <- struct{}{}:
+		default:
+		}
+	}
+	return size >= db.unprotectAt, nil
+}
+
+func putLSN(btx *bolt.Tx, lsn uint64) error {
+	b, err := btx.CreateBucketIfNotExists(walBucket)
+	if err != nil {
+		return err
+	}
+	return b.Put(lsnKey, binary.BigEndian.AppendUint64(nil, lsn))
+}
+
+func readLSN(btx *bolt.Tx) uint64 {
+	b := btx.Bucket(walBucket)
+	if b == nil {
+		return 0
+	}
+	v := b.Get(lsnKey)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// Close checkpoints and closes the store; an in-memory store is removed.
+func (db *DB) Close() error {
+	var errs []error
+	if db.stop != nil {
+		close(db.stop)
+		<-db.done
+	}
+	if db.wal != nil {
+		db.ckptMu.Lock()
+		errs = append(errs, db.closeClean())
+		if db.held != nil {
+			// bbolt's Close waits for every reader.
+			db.held.Rollback()
+			db.held = nil
+		}
+		db.ckptMu.Unlock()
+	} else if !db.InMemory {
+		errs = append(errs, db.bolt.Sync())
+	}
+	errs = append(errs, db.bolt.Close())
+	if db.wal != nil {
+		errs = append(errs, db.wal.f.Close(), db.metaFile.Close())
+	}
+	if db.unlock != nil {
+		db.unlock()
+	}
+	if db.tempDir != "" {
+		os.RemoveAll(db.tempDir)
+	}
+	return errors.Join(errs...)
 }

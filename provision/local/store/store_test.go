@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 func TestDurableReopen(t *testing.T) {
@@ -16,7 +14,7 @@ func TestDurableReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Batch(func(tx *bolt.Tx) error {
+	err = db.Batch(func(tx *Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte("kinesis/test"))
 		if err != nil {
 			return err
@@ -37,7 +35,7 @@ func TestDurableReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.View(func(tx *bolt.Tx) error {
+	db.View(func(tx *Tx) error {
 		if got := string(tx.Bucket([]byte("kinesis/test")).Get([]byte("k"))); got != "v" {
 			t.Fatalf("after reopen: %q", got)
 		}
@@ -74,12 +72,12 @@ func TestBatchGroupsWritersAndIsolatesFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err })
+	db.Update(func(tx *Tx) error { _, err := tx.CreateBucket([]byte("b")); return err })
 	const writers = 50
 	errs := make(chan error, writers)
 	for i := 0; i < writers; i++ {
 		go func(i int) {
-			errs <- db.Batch(func(tx *bolt.Tx) error {
+			errs <- db.Batch(func(tx *Tx) error {
 				if i%10 == 0 {
 					tx.Bucket([]byte("b")).Put([]byte{byte(i)}, []byte("half-done"))
 					return errors.New("refused")
@@ -100,7 +98,7 @@ func TestBatchGroupsWritersAndIsolatesFailures(t *testing.T) {
 	if failed != 6 {
 		t.Fatalf("%d writers failed, want 6 (5 refused, 1 panicked)", failed)
 	}
-	db.View(func(tx *bolt.Tx) error {
+	db.View(func(tx *Tx) error {
 		b := tx.Bucket([]byte("b"))
 		for i := 0; i < writers; i++ {
 			got := string(b.Get([]byte{byte(i)}))

@@ -1,0 +1,313 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// openLoggedT opens a durable store whose checkpoints happen only when the
+// test asks (or at Close).
+func openLoggedT(t *testing.T, dir string, o Options) *DB {
+	t.Helper()
+	if o.checkpointEvery == 0 {
+		o.checkpointEvery = time.Hour
+	}
+	db, err := OpenWith(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// dump lists every bucket, key, value and sequence under the root, the
+// store's own bucket left out.
+func dump(t *testing.T, b *bolt.DB) string {
+	t.Helper()
+	var out []string
+	var walk func(prefix string, bk *bolt.Bucket)
+	walk = func(prefix string, bk *bolt.Bucket) {
+		out = append(out, fmt.Sprintf("%s seq=%d", prefix, bk.Sequence()))
+		bk.ForEach(func(k, v []byte) error {
+			if v == nil {
+				walk(prefix+"/"+string(k), bk.Bucket(k))
+				return nil
+			}
+			out = append(out, fmt.Sprintf("%s %q=%q", prefix, k, v))
+			return nil
+		})
+	}
+	if err := b.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
+			if !bytes.Equal(name, walBucket) {
+				walk(string(name), bk)
+			}
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}
+
+// mutate runs every kind of write the services make, over several
+// transactions.
+func mutate(t *testing.T, db *DB) {
+	t.Helper()
+	steps := []func(tx *Tx) error{
+		func(tx *Tx) error {
+			a, err := tx.CreateBucket([]byte("a"))
+			if err != nil {
+				return err
+			}
+			for i := 0; i < 50; i++ {
+				if err := a.Put(fmt.Appendf(nil, "k%02d", i), fmt.Appendf(nil, "v%d", i)); err != nil {
+					return err
+				}
+			}
+			n, err := a.CreateBucketIfNotExists([]byte("nested"))
+			if err != nil {
+				return err
+			}
+			deeper, err := n.CreateBucket([]byte("deeper"))
+			if err != nil {
+				return err
+			}
+			if _, err := deeper.NextSequence(); err != nil {
+				return err
+			}
+			return deeper.Put([]byte("x"), []byte("y"))
+		},
+		func(tx *Tx) error {
+			a := tx.Bucket([]byte("a"))
+			if err := a.Delete([]byte("k03")); err != nil {
+				return err
+			}
+			c := a.Cursor()
+			for k, _ := c.Seek([]byte("k10")); k != nil && bytes.Compare(k, []byte("k20")) < 0; k, _ = c.Next() {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+			if err := a.SetSequence(41); err != nil {
+				return err
+			}
+			d := a.Bucket([]byte("nested")).Bucket([]byte("deeper"))
+			if _, err := d.NextSequence(); err != nil {
+				return err
+			}
+			_, err := tx.CreateBucketIfNotExists([]byte("gone"))
+			return err
+		},
+		func(tx *Tx) error {
+			g := tx.Bucket([]byte("gone"))
+			if err := g.Put([]byte("k"), []byte("v")); err != nil {
+				return err
+			}
+			if _, err := g.CreateBucket([]byte("sub")); err != nil {
+				return err
+			}
+			if err := tx.DeleteBucket([]byte("gone")); err != nil {
+				return err
+			}
+			a := tx.Bucket([]byte("a"))
+			if err := a.Put([]byte("k00"), []byte("overwritten")); err != nil {
+				return err
+			}
+			c := a.Cursor()
+			if k, _ := c.Last(); string(k) != "nested" {
+				return fmt.Errorf("last key %q", k)
+			}
+			if k, _ := c.Prev(); string(k) != "k49" {
+				return fmt.Errorf("before the last %q", k)
+			}
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			if k, _ := c.First(); k == nil {
+				return fmt.Errorf("empty")
+			}
+			if _, _ = c.Prev(); c.key != nil {
+				return fmt.Errorf("Prev before First gave %q", c.key)
+			}
+			b, err := a.CreateBucket([]byte("temp"))
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte("t"), nil); err != nil {
+				return err
+			}
+			return a.DeleteBucket([]byte("temp"))
+		},
+	}
+	for i, step := range steps {
+		if err := db.Update(step); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+}
+
+// replayLog applies the records of dir's log to a fresh bbolt file, n times.
+func replayLog(t *testing.T, dir string, times int) *bolt.DB {
+	t.Helper()
+	b, err := bolt.Open(filepath.Join(t.TempDir(), "replayed.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	f, err := os.Open(filepath.Join(dir, LogFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i := 0; i < times; i++ {
+		if err := b.Update(func(tx *bolt.Tx) error {
+			_, _, err := scan(f, func(_ uint64, p []byte) error { return replay(tx, p) })
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+func TestRecordedOpsReplayToTheSameState(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	defer db.Close()
+	mutate(t, db)
+	want := dump(t, db.bolt)
+	if !strings.Contains(want, `a "k00"="overwritten"`) || !strings.Contains(want, "a seq=41") || !strings.Contains(want, "a/nested/deeper seq=2") || strings.Contains(want, "gone") || strings.Contains(want, `"k10"`) {
+		t.Fatalf("the writes did not do what the test expects:\n%s", want)
+	}
+	if got := dump(t, replayLog(t, dir, 1)); got != want {
+		t.Fatalf("replayed state differs:\n%s\nwant:\n%s", got, want)
+	}
+	if got := dump(t, replayLog(t, dir, 3)); got != want {
+		t.Fatalf("replaying three times gives another state:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestFailingTransactionRecordsNothing(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	defer db.Close()
+	mutate(t, db)
+	before, off := db.wal.lsn, db.wal.off
+	syncs := db.Stats().LogSyncs
+	err := db.Update(func(tx *Tx) error {
+		tx.Bucket([]byte("a")).Put([]byte("half"), []byte("done"))
+		return fmt.Errorf("refused")
+	})
+	if err == nil || err.Error() != "refused" {
+		t.Fatalf("Update: %v", err)
+	}
+	err = db.Batch(func(tx *Tx) error {
+		tx.Bucket([]byte("a")).Put([]byte("half"), []byte("done"))
+		panic("boom")
+	})
+	if err == nil || err.Error() != "transaction panicked: boom" {
+		t.Fatalf("Batch: %v", err)
+	}
+	// A write transaction that only reads commits without a record.
+	if err := db.Update(func(tx *Tx) error { tx.Bucket([]byte("a")).Get([]byte("k00")); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if db.wal.lsn != before || db.wal.off != off || db.Stats().LogSyncs != syncs {
+		t.Fatalf("log moved: lsn %d→%d, offset %d→%d, syncs %d→%d", before, db.wal.lsn, off, db.wal.off, syncs, db.Stats().LogSyncs)
+	}
+	db.View(func(tx *Tx) error {
+		if v := tx.Bucket([]byte("a")).Get([]byte("half")); v != nil {
+			t.Fatalf("a failed write is visible: %q", v)
+		}
+		return nil
+	})
+}
+
+func TestTornOrCorruptTailStopsReplay(t *testing.T) {
+	cases := map[string]func(f *os.File, lastStart, end int64){
+		"half a record": func(f *os.File, lastStart, end int64) {
+			mid := lastStart + (end-lastStart)/2
+			f.WriteAt(make([]byte, end-mid), mid)
+		},
+		"a flipped byte": func(f *os.File, lastStart, end int64) {
+			b := make([]byte, 1)
+			f.ReadAt(b, end-1)
+			b[0] ^= 0x40
+			f.WriteAt(b, end-1)
+		},
+		"an old record after the last": func(f *os.File, lastStart, end int64) {
+			// A whole record, but its LSN does not follow.
+			_, p, _, err := readRecord(f, lastStart)
+			if err != nil {
+				panic(err)
+			}
+			f.WriteAt(encodeRecord(nil, 1, p), lastStart)
+		},
+	}
+	for name, damage := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := openLoggedT(t, dir, Options{})
+			mutate(t, db)
+			lastStart := db.wal.off
+			if err := db.Update(func(tx *Tx) error { return tx.Bucket([]byte("a")).Put([]byte("last"), []byte("lost")) }); err != nil {
+				t.Fatal(err)
+			}
+			end := db.wal.off
+			want := dump(t, replayLogUpTo(t, dir, lastStart))
+			f, err := os.OpenFile(filepath.Join(dir, LogFileName), os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			damage(f, lastStart, end)
+			f.Close()
+			b := replayLog(t, dir, 1)
+			if got := dump(t, b); got != want {
+				t.Fatalf("replay did not stop before the damaged record:\n%s\nwant:\n%s", got, want)
+			}
+			db.Close()
+		})
+	}
+}
+
+// replayLogUpTo replays the records that start before end.
+func replayLogUpTo(t *testing.T, dir string, end int64) *bolt.DB {
+	t.Helper()
+	b, err := bolt.Open(filepath.Join(t.TempDir(), "upto.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	f, err := os.Open(filepath.Join(dir, LogFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	err = b.Update(func(tx *bolt.Tx) error {
+		var off int64
+		for off < end {
+			_, p, next, err := readRecord(f, off)
+			if err != nil {
+				return err
+			}
+			if err := replay(tx, p); err != nil {
+				return err
+			}
+			off = next
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

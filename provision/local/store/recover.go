@@ -1,0 +1,293 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// openLogged opens a durable store with its log. Every open recovers: it
+// puts the bbolt file back to the last checkpoint, replays the log from
+// there, and checkpoints. A clean shutdown leaves nothing to replay, and
+// every kill -9 test exercises this path.
+func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) {
+	path := filepath.Join(dir, FileName)
+	unlock, err := lockDir(filepath.Join(dir, LockFileName), 2*time.Second)
+	if errors.Is(err, errHeld) {
+		return nil, errLocked(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
+	cp, err := readCheckpoint(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: read %s: %w; the data directory is damaged: move it away to start afresh", path, CheckpointFileName, err)
+	}
+	if cp != nil && !cp.unprotected {
+		if err := restoreMetas(path, cp); err != nil {
+			return nil, fmt.Errorf("open store %s: restore the checkpoint: %w", path, err)
+		}
+	}
+	b, err := openBolt(path, &bolt.Options{
+		Timeout:      2 * time.Second,
+		FreelistType: bolt.FreelistMapType,
+		// The log makes commits durable; the bbolt file is synced at
+		// checkpoints (and by every commit again once unprotected).
+		NoSync:     true,
+		NoGrowSync: true,
+		// While a checkpoint's reader is held, the pages freed since
+		// pile up as pending; writing the whole freelist with every
+		// commit would then cost more with each commit until the next
+		// checkpoint. bbolt rebuilds the freelist on open instead; Close
+		// writes it once, so a clean start does not scan.
+		NoFreelistSync:  true,
+		InitialMmapSize: int(mapSize),
+	})
+	if err != nil {
+		return nil, err
+	}
+	db = &DB{bolt: b, dir: dir, log: logger, unlock: unlock, pageSize: b.Info().PageSize,
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	db.unprotectAt = o.unprotectAt
+	if db.unprotectAt == 0 {
+		db.unprotectAt = mapSize / 2
+	}
+	fail := func(err error) (*DB, error) {
+		if db.metaFile != nil {
+			db.metaFile.Close()
+		}
+		if db.wal != nil {
+			db.wal.f.Close()
+		}
+		b.Close()
+		return nil, err
+	}
+	if db.metaFile, err = os.Open(path); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", path, err))
+	}
+	walPath := filepath.Join(dir, LogFileName)
+	if db.wal, err = openWAL(walPath); err != nil {
+		return fail(fmt.Errorf("open write-ahead log %s: %w", walPath, err))
+	}
+	if err := db.replay(); err != nil {
+		return fail(fmt.Errorf("open store %s: replay the write-ahead log: %w; the data directory is damaged: move it away to start afresh", path, err))
+	}
+	var size int64
+	b.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	db.logging = true
+	db.ckptMu.Lock()
+	if size >= db.unprotectAt {
+		err = db.unprotectLocked()
+	} else {
+		err = db.checkpoint(true)
+	}
+	db.ckptMu.Unlock()
+	if err != nil {
+		if db.held != nil {
+			db.held.Rollback()
+		}
+		return fail(err)
+	}
+	every := o.checkpointEvery
+	if every == 0 {
+		every = checkpointEvery
+	}
+	go db.checkpointer(every)
+	return db, nil
+}
+
+// replay applies the log's records above the LSN the bbolt file holds, in
+// one transaction, stopping at the first torn or out-of-sequence record:
+// a record is acknowledged only after it was synced whole, so anything
+// after the first bad one was never acknowledged.
+func (db *DB) replay() error {
+	return db.bolt.Update(func(btx *bolt.Tx) error {
+		have := readLSN(btx)
+		applied := have
+		_, _, err := scan(db.wal.f, func(lsn uint64, payload []byte) error {
+			if lsn <= applied {
+				return nil // already in the bbolt file
+			}
+			if lsn != applied+1 {
+				return fmt.Errorf("the log starts at record %d but the store holds records up to %d only", lsn, applied)
+			}
+			if err := replay(btx, payload); err != nil {
+				return err
+			}
+			applied = lsn
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		db.wal.lsn = applied
+		if applied == have {
+			return nil
+		}
+		return putLSN(btx, applied)
+	})
+}
+
+// checkpoint syncs the bbolt file and records its meta pages, then lets
+// the log start over, and moves the protecting reader to the new state.
+// Unless forced it does nothing when nothing was logged since the last.
+// The caller holds ckptMu.
+func (db *DB) checkpoint(force bool) error {
+	if !force && db.newestLSN() == db.ckptLSN {
+		return nil // nothing logged since the last one
+	}
+	// Flush most of the dirty pages before taking the writer lock, so
+	// writers wait only for what the last moments added.
+	if err := db.bolt.Sync(); err != nil {
+		return fmt.Errorf("checkpoint: sync %s: %w", db.Path(), err)
+	}
+	btx, err := db.bolt.Begin(true) // no commit may run meanwhile
+	if err != nil {
+		return err
+	}
+	defer btx.Rollback()
+	if !db.logging {
+		return nil
+	}
+	w := db.wal
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !force && w.lsn == db.ckptLSN {
+		return nil
+	}
+	if err := db.bolt.Sync(); err != nil {
+		return fmt.Errorf("checkpoint: sync %s: %w", db.Path(), err)
+	}
+	metas := make([]byte, 2*db.pageSize)
+	if _, err := db.metaFile.ReadAt(metas, 0); err != nil {
+		return fmt.Errorf("checkpoint: read the meta pages of %s: %w", db.Path(), err)
+	}
+	if err := writeCheckpoint(db.dir, &checkpoint{lsn: w.lsn, pageSize: db.pageSize, metas: metas}); err != nil {
+		return fmt.Errorf("checkpoint: write %s: %w", filepath.Join(db.dir, CheckpointFileName), err)
+	}
+	w.restart()
+	db.ckptLSN = w.lsn
+	// The new reader sees exactly the checkpointed state: the writer lock
+	// is held, so nothing committed since the sync.
+	reader, err := db.bolt.Begin(false)
+	if err != nil {
+		return err
+	}
+	if db.held != nil {
+		db.held.Rollback()
+	}
+	db.held = reader
+	db.checkpoints.Add(1)
+	return nil
+}
+
+// newestLSN returns the LSN of the newest record.
+func (db *DB) newestLSN() uint64 {
+	db.wal.mu.Lock()
+	defer db.wal.mu.Unlock()
+	return db.wal.lsn
+}
+
+// unprotect is taken once the bbolt file's high-water mark passes
+// unprotectAt: a bigger file could need a bigger map, which bbolt can
+// only make once every reader has ended, and the protecting reader never
+// ends. So the store syncs the file, writes an unprotected checkpoint
+// (recovery then trusts the file as it stands), ends the reader, and has
+// bbolt sync every commit itself from then on, without the log.
+func (db *DB) unprotect() {
+	db.ckptMu.Lock()
+	defer db.ckptMu.Unlock()
+	if err := db.unprotectLocked(); err != nil {
+		db.log.Error("store: could not switch to synced commits; will try again on the next commit", "err", err)
+	}
+}
+
+func (db *DB) unprotectLocked() error {
+	btx, err := db.bolt.Begin(true)
+	if err != nil {
+		return err
+	}
+	defer btx.Rollback()
+	if !db.logging {
+		return nil
+	}
+	w := db.wal
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := db.bolt.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", db.Path(), err)
+	}
+	if err := writeCheckpoint(db.dir, &checkpoint{lsn: w.lsn, unprotected: true, pageSize: db.pageSize}); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(db.dir, CheckpointFileName), err)
+	}
+	w.restart()
+	db.ckptLSN = w.lsn
+	db.logging = false
+	db.bolt.NoSync = false
+	db.bolt.NoGrowSync = false
+	if db.held != nil {
+		db.held.Rollback()
+		db.held = nil
+	}
+	db.checkpoints.Add(1)
+	db.log.Warn("store: the data file passed the size the write-ahead log can protect; commits now sync the data file directly (slower) until spk local restarts",
+		"path", db.Path(), "size_bytes", btx.Size(), "limit_bytes", db.unprotectAt)
+	return nil
+}
+
+// closeClean syncs the bbolt file and removes the checkpoint: after a
+// clean shutdown the file stands on its own, as bbolt left it, so another
+// program (an older spk, bbolt's tools) may open and change it without a
+// stale checkpoint later putting it back. The log then holds nothing above
+// the file's LSN. The caller holds ckptMu.
+func (db *DB) closeClean() error {
+	// One commit with the freelist written, so the next open reads it
+	// rather than scanning the file.
+	if err := db.bolt.Update(func(*bolt.Tx) error { db.bolt.NoFreelistSync = false; return nil }); err != nil {
+		return fmt.Errorf("close store: write the freelist: %w", err)
+	}
+	btx, err := db.bolt.Begin(true)
+	if err != nil {
+		return err
+	}
+	defer btx.Rollback()
+	if err := db.bolt.Sync(); err != nil {
+		return fmt.Errorf("close store: sync %s: %w", db.Path(), err)
+	}
+	if err := os.Remove(filepath.Join(db.dir, CheckpointFileName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return syncDir(db.dir)
+}
+
+// checkpointer checkpoints every interval, or sooner when the log grew
+// past checkpointBytes.
+func (db *DB) checkpointer(every time.Duration) {
+	defer close(db.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+		case <-db.kick:
+		}
+		db.ckptMu.Lock()
+		err := db.checkpoint(false)
+		db.ckptMu.Unlock()
+		if err != nil {
+			db.log.Error("store: checkpoint failed; the log keeps growing until one succeeds", "err", err)
+		}
+	}
+}

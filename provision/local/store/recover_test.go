@@ -1,0 +1,318 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// copyDir copies the store's files, as a crash would leave them: the
+// page cache's view, unsynced writes included.
+func copyDir(t *testing.T, from string) string {
+	t.Helper()
+	to := t.TempDir()
+	for _, name := range []string{FileName, LogFileName, CheckpointFileName} {
+		src, err := os.Open(filepath.Join(from, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst, err := os.Create(filepath.Join(to, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(dst, src); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		dst.Close()
+	}
+	return to
+}
+
+func forceCheckpoint(t *testing.T, db *DB) {
+	t.Helper()
+	db.ckptMu.Lock()
+	defer db.ckptMu.Unlock()
+	if err := db.checkpoint(true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeGroups writes n keys from concurrent Batch callers, so they commit
+// in groups, and overwrites and deletes some older keys as it goes.
+func writeGroups(t *testing.T, db *DB, from, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := from; i < from+n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- db.Batch(func(tx *Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte("groups"))
+				if err != nil {
+					return err
+				}
+				if err := b.Put(fmt.Appendf(nil, "g%04d", i), fmt.Appendf(nil, "%0500d", i)); err != nil {
+					return err
+				}
+				if i%3 == 0 && i >= 10 {
+					if err := b.Delete(fmt.Appendf(nil, "g%04d", i-10)); err != nil {
+						return err
+					}
+				}
+				_, err = b.NextSequence()
+				return err
+			})
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestRecoveryFromACrashAfterACheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	defer db.Close()
+	mutate(t, db)
+	writeGroups(t, db, 0, 200)
+	forceCheckpoint(t, db)
+	// After the checkpoint: more groups, overwrites and deletes, whose
+	// pages and metas reach the bbolt file unsynced.
+	writeGroups(t, db, 200, 300)
+	mutate2 := func(tx *Tx) error {
+		if err := tx.DeleteBucket([]byte("a")); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucket([]byte("after"))
+		return err
+	}
+	if err := db.Update(mutate2); err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, db.bolt)
+
+	crashed := copyDir(t, dir)
+	// A power cut may also tear the meta pages written since.
+	f, err := os.OpenFile(filepath.Join(crashed, FileName), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt(make([]byte, 2*db.pageSize), 0)
+	f.Close()
+
+	again := openLoggedT(t, crashed, Options{})
+	if got := dump(t, again.bolt); got != want {
+		t.Fatalf("after recovery:\n%.2000s\nwant:\n%.2000s", got, want)
+	}
+	// The recovered store goes on: LSNs follow, and it survives another crash.
+	writeGroups(t, again, 500, 20)
+	want = dump(t, again.bolt)
+	twice := copyDir(t, crashed)
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
+	third := openLoggedT(t, twice, Options{})
+	defer third.Close()
+	if got := dump(t, third.bolt); got != want {
+		t.Fatalf("after a second recovery:\n%.2000s\nwant:\n%.2000s", got, want)
+	}
+}
+
+func TestCleanCloseLeavesAFileOthersMayChange(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	mutate(t, db)
+	if _, err := os.Stat(filepath.Join(dir, CheckpointFileName)); err != nil {
+		t.Fatalf("an open store has no checkpoint: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, CheckpointFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a clean close left its checkpoint: %v", err)
+	}
+	// An older spk, or bbolt's tools, change the file.
+	b, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("a")).Put([]byte("edited"), []byte("by hand")) }); err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, b)
+	b.Close()
+	db = openLoggedT(t, dir, Options{})
+	defer db.Close()
+	if got := dump(t, db.bolt); got != want {
+		t.Fatalf("after reopening:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestOpenAStoreWrittenWithoutALog(t *testing.T) {
+	dir := t.TempDir()
+	b, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucket([]byte("kinesis/streams"))
+		if err != nil {
+			return err
+		}
+		return bk.Put([]byte("s"), []byte("old"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, b)
+	b.Close()
+	db := openLoggedT(t, dir, Options{})
+	if got := dump(t, db.bolt); got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if err := db.Update(func(tx *Tx) error { return tx.Bucket([]byte("kinesis/streams")).Put([]byte("t"), []byte("new")) }); err != nil {
+		t.Fatal(err)
+	}
+	want = dump(t, db.bolt)
+	crashed := copyDir(t, dir)
+	db.Close()
+	again := openLoggedT(t, crashed, Options{})
+	defer again.Close()
+	if got := dump(t, again.bolt); got != want {
+		t.Fatalf("after a crash:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestDamagedLogOrCheckpointRefusesToOpen(t *testing.T) {
+	setup := func(t *testing.T) (dir, want string) {
+		dir = t.TempDir()
+		db := openLoggedT(t, dir, Options{})
+		mutate(t, db)
+		want = dump(t, db.bolt)
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return dir, want
+	}
+	check := func(t *testing.T, dir, want, msg string) {
+		t.Helper()
+		_, err := OpenWith(dir, Options{})
+		if err == nil || err.Error() != msg {
+			t.Fatalf("open: %v\nwant: %s", err, msg)
+		}
+		b, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if got := dump(t, b); got != want {
+			t.Fatalf("a refused open changed the store:\n%s\nwant:\n%s", got, want)
+		}
+	}
+	t.Run("a gap in the log", func(t *testing.T) {
+		dir, want := setup(t)
+		// The store holds records 1..3; the log starts at 9.
+		rec := encodeRecord(nil, 9, []byte{opCreateBucket, 1, 'z', 0})
+		if err := os.WriteFile(filepath.Join(dir, LogFileName), rec, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		check(t, dir, want, "open store "+filepath.Join(dir, FileName)+": replay the write-ahead log: record 9: the log starts at record 9 but the store holds records up to 3 only; the data directory is damaged: move it away to start afresh")
+	})
+	t.Run("a damaged checkpoint", func(t *testing.T) {
+		dir, want := setup(t)
+		if err := os.WriteFile(filepath.Join(dir, CheckpointFileName), []byte("spkckpt1 and then garbage"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		check(t, dir, want, "open store "+filepath.Join(dir, FileName)+": read checkpoint: the checkpoint file is damaged; the data directory is damaged: move it away to start afresh")
+	})
+}
+
+func TestCheckpointsComeByThemselves(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{checkpointEvery: 10 * time.Millisecond})
+	defer db.Close()
+	base := db.Stats().Checkpoints
+	mutate(t, db)
+	deadline := time.Now().Add(30 * time.Second)
+	for db.Stats().Checkpoints == base {
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint after writes")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cp, err := readCheckpoint(dir)
+	if err != nil || cp == nil || cp.unprotected || cp.lsn != 3 {
+		t.Fatalf("checkpoint %+v, %v; want LSN 3, protected", cp, err)
+	}
+}
+
+func TestUnprotectedAboveTheSizeLimit(t *testing.T) {
+	dir := t.TempDir()
+	const limit = 512 << 10
+	db := openLoggedT(t, dir, Options{unprotectAt: limit})
+	put := func(db *DB, from, n int) {
+		t.Helper()
+		for i := from; i < from+n; i++ {
+			if err := db.Update(func(tx *Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte("big"))
+				if err != nil {
+					return err
+				}
+				return b.Put(fmt.Appendf(nil, "k%05d", i), make([]byte, 4096))
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	put(db, 0, 10)
+	if !db.logging || db.Stats().LogSyncs != 10 {
+		t.Fatalf("a small store is not logging: %v, %d log syncs", db.logging, db.Stats().LogSyncs)
+	}
+	put(db, 10, 200)
+	if db.logging || db.bolt.NoSync || db.bolt.NoGrowSync || db.held != nil {
+		t.Fatalf("past the limit: logging %v, NoSync %v, NoGrowSync %v, reader held %v", db.logging, db.bolt.NoSync, db.bolt.NoGrowSync, db.held != nil)
+	}
+	syncs := db.Stats().LogSyncs
+	put(db, 210, 10)
+	if db.Stats().LogSyncs != syncs {
+		t.Fatalf("an unprotected store still logs: %d log syncs, had %d", db.Stats().LogSyncs, syncs)
+	}
+	cp, err := readCheckpoint(dir)
+	if err != nil || cp == nil || !cp.unprotected || cp.metas != nil {
+		t.Fatalf("checkpoint %+v, %v; want an unprotected one", cp, err)
+	}
+	want := dump(t, db.bolt)
+	crashed := copyDir(t, dir)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := openLoggedT(t, crashed, Options{unprotectAt: limit})
+	if got := dump(t, again.bolt); got != want {
+		t.Fatal("an unprotected store lost writes in a crash")
+	}
+	if again.logging {
+		t.Fatal("a store opened above the limit logs")
+	}
+	again.Close()
+	// Below the limit (a larger one), the store protects itself again.
+	db = openLoggedT(t, dir, Options{})
+	defer db.Close()
+	if got := dump(t, db.bolt); got != want || !db.logging {
+		t.Fatalf("reopened: logging %v, same data %v", db.logging, got == want)
+	}
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"sync"
+)
+
+// The write-ahead log holds the redo records committed since the last
+// checkpoint. A record is a 16-byte header (payload length, CRC-32C of the
+// LSN and payload, LSN, all little-endian) and the payload. LSNs are
+// consecutive. After a checkpoint the log is written again from offset 0
+// without being truncated: its file keeps its size, so an fdatasync flushes
+// data only, never the inode. Whatever lies beyond the newest record is
+// either a torn record (bad CRC), zeros, or a record older than the
+// checkpoint (its LSN does not follow), and reading stops there.
+//
+// The file is grown ahead of the records by writing zeros, a chunk at a
+// time: an fdatasync that must also flush a new file size costs a journal
+// commit, several times the cost of flushing data alone (measured on ext4:
+// 1.3 ms against 0.24 ms for a 4 KiB record).
+
+// LogFileName is the name of the log inside the data directory.
+const LogFileName = "wal"
+
+const walHeader = 16
+
+// walChunk is how much the log grows by, with zeros, when it runs out.
+const walChunk = 4 << 20
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+type wal struct {
+	// mu is held from a record's append to the end of its bbolt commit, so
+	// a failed commit can take its record back before anyone appends.
+	mu   sync.Mutex
+	f    *os.File
+	off  int64  // where the next record goes
+	size int64  // the file's size: written ahead with zeros
+	lsn  uint64 // LSN of the newest record
+	buf  []byte
+	sync func(*os.File) error
+}
+
+func openWAL(path string) (*wal, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	w := &wal{f: f, size: fi.Size(), sync: fdatasync}
+	if w.size < walChunk {
+		err := w.grow(walChunk)
+		if err == nil {
+			err = w.sync(f)
+		}
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+var zeros = make([]byte, 256<<10)
+
+// grow writes zeros up to at least size, in whole chunks; the caller syncs.
+func (w *wal) grow(size int64) error {
+	target := (size + walChunk - 1) / walChunk * walChunk
+	for w.size < target {
+		n := min(int64(len(zeros)), target-w.size)
+		if _, err := w.f.WriteAt(zeros[:n], w.size); err != nil {
+			return err
+		}
+		w.size += n
+	}
+	return nil
+}
+
+// append writes and syncs one record with the next LSN and returns the
+// offset it started at, for rewind. The caller holds mu.
+func (w *wal) append(payload []byte) (start int64, err error) {
+	lsn := w.lsn + 1
+	w.buf = encodeRecord(w.buf[:0], lsn, payload)
+	if end := w.off + int64(len(w.buf)); end > w.size {
+		if err := w.grow(end); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := w.f.WriteAt(w.buf, w.off); err != nil {
+		return 0, err
+	}
+	if err := w.sync(w.f); err != nil {
+		return 0, err
+	}
+	start = w.off
+	w.off += int64(len(w.buf))
+	w.lsn = lsn
+	if cap(w.buf) > 1<<20 {
+		w.buf = nil // do not keep a huge group's buffer for ever
+	}
+	return start, nil
+}
+
+func encodeRecord(dst []byte, lsn uint64, payload []byte) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
+	dst = binary.LittleEndian.AppendUint32(dst, 0)
+	start := len(dst)
+	dst = binary.LittleEndian.AppendUint64(dst, lsn)
+	dst = append(dst, payload...)
+	binary.LittleEndian.PutUint32(dst[start-4:], crc32.Update(0, castagnoli, dst[start:]))
+	return dst
+}
+
+// rewind takes back the newest record, whose commit failed: the next
+// record overwrites it and reuses its LSN.
+func (w *wal) rewind(start int64) {
+	w.off = start
+	w.lsn--
+}
+
+// restart makes the next record go to offset 0, once a checkpoint holds
+// every record in the log.
+func (w *wal) restart() { w.off = 0 }
+
+var errTorn = errors.New("torn record")
+
+// readRecord reads the record at off.
+func readRecord(r io.ReaderAt, off int64) (lsn uint64, payload []byte, next int64, err error) {
+	var h [walHeader]byte
+	if _, err := r.ReadAt(h[:], off); err != nil {
+		return 0, nil, 0, errTorn
+	}
+	n := binary.LittleEndian.Uint32(h[0:])
+	if n > 1<<31 {
+		return 0, nil, 0, errTorn
+	}
+	payload = make([]byte, n)
+	if _, err := r.ReadAt(payload, off+walHeader); err != nil {
+		return 0, nil, 0, errTorn
+	}
+	crc := crc32.Update(0, castagnoli, h[8:])
+	crc = crc32.Update(crc, castagnoli, payload)
+	if crc != binary.LittleEndian.Uint32(h[4:]) {
+		return 0, nil, 0, errTorn
+	}
+	return binary.LittleEndian.Uint64(h[8:]), payload, off + walHeader + int64(n), nil
+}
+
+// scan calls fn for each record of the log's current run: from offset 0
+// while the LSNs are consecutive and the records whole. It returns the
+// offset after the last one and its LSN (0 if none).
+func scan(r io.ReaderAt, fn func(lsn uint64, payload []byte) error) (end int64, last uint64, err error) {
+	var off int64
+	for {
+		lsn, payload, next, err := readRecord(r, off)
+		if err != nil || (last != 0 && lsn != last+1) || lsn == 0 {
+			return off, last, nil
+		}
+		if err := fn(lsn, payload); err != nil {
+			return off, last, fmt.Errorf("record %d: %w", lsn, err)
+		}
+		off, last = next, lsn
+	}
+}
