@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -65,18 +64,6 @@ func (s *screenText) waitFor(t *testing.T, within time.Duration, patterns ...str
 		}
 		time.Sleep(100 * time.Millisecond) // poll interval; the deadline bounds the wait
 	}
-}
-
-// buildSpk builds the real binary once per test run.
-func buildSpk(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "spk")
-	cmd := exec.Command("go", "build", "-o", bin, "./spk")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build spk: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // TestUpDashboardInAPseudoTerminal runs the real binary's dashboard, waits

@@ -39,12 +39,14 @@ func TestStartsUnderFaultsAllSucceedAndCountsStayExact(t *testing.T) {
 // endpoint that fails 30% of requests, with clients whose SDK retries are
 // the defaults spk's own have (3 attempts, the retry quota): every start
 // must succeed and read to the tip, and the counts stay exact although each
-// start, under a new app name, reads the whole stream again.
+// start, under a new app name, reads the whole stream again. The SDK's waits
+// between attempts are scaled down: the same attempts and quota, less idle.
 func testStartsUnderFaults(t *testing.T, r consume.Retrieval) {
 	v := newEnv(t, r, 3, endpointtest.Options{FaultRate: 0.3, FaultSeed: 17})
 	if v.e.Kind != "spk" {
 		t.Skipf("fault injection needs spk's endpoint for both APIs; running on %s", v.e.Kind)
 	}
+	v.kc, v.db = v.e.QuickSetUpClients() // the test's own puts, drain and scans
 	v.put(endpointtest.Load{Events: 3000, AggregateEvery: 5, AggregateSize: 10, Seed: 8})
 	var want endpointtest.Counts
 	eventually(t, "drain the stream", func(ctx context.Context) error {
@@ -52,7 +54,7 @@ func testStartsUnderFaults(t *testing.T, r consume.Retrieval) {
 		want, _, err = endpointtest.Drain(ctx, v.kc, v.stream, tutorialBucketer)
 		return err
 	})
-	kc, db := v.e.DefaultClients()
+	kc, db := v.e.QuickBackoffClients()
 	const starts = 3
 	for i := range starts {
 		o := v.options()

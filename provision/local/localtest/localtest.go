@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,6 +101,20 @@ func StartProcess(t *testing.T, env []string, prefix string) (*exec.Cmd, string)
 // when CI is set: there it is required.
 func AWSCLI(t *testing.T) string {
 	t.Helper()
+	path := findAWSCLI()
+	if path != "" {
+		return path
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("the AWS CLI v2 is required in CI (Debian package awscli)")
+	}
+	t.Skip("the AWS CLI v2 is not installed")
+	return ""
+}
+
+// findAWSCLI asks each candidate its version once per test binary: a CLI
+// start costs a second of Python start-up, and every CLI test asks.
+var findAWSCLI = sync.OnceValue(func() string {
 	for _, p := range []string{"/usr/bin/aws", "/usr/local/bin/aws", "aws"} {
 		path, err := exec.LookPath(p)
 		if err != nil {
@@ -109,12 +124,8 @@ func AWSCLI(t *testing.T) string {
 			return path
 		}
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("the AWS CLI v2 is required in CI (Debian package awscli)")
-	}
-	t.Skip("the AWS CLI v2 is not installed")
 	return ""
-}
+})
 
 // Boto3 returns a python3 that can import boto3 (Debian python3-boto3). It
 // fails the test in CI, where .ci/run installs it, and skips it elsewhere.
