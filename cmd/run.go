@@ -204,18 +204,13 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		serveMetrics(mctx, ln, consumer.Metrics().Registry())
 		co.Logger.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	}
-	if err := clients.CheckReachable(ctx); err != nil {
-		return err
-	}
-	if err := provision.RequireStream(ctx, clients.Kinesis, cfg.Stream.Name); err != nil {
-		return err
-	}
 	// Both tables come from provision, so they carry spk's tag (teardown
 	// then knows they are spk's) and a table with other keys is refused.
 	specs := []provision.TableSpec{sink.TableSpec(cfg.Table.Name, cfg.App, nil)}
 	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App)...)
-	if err := provision.CreateTables(ctx, clients.DynamoDB, append(specs, lease.TableSpec(cfg.App))); err != nil {
-		return fmt.Errorf("run: %w", err)
+	specs = append(specs, lease.TableSpec(cfg.App))
+	if err := (tasks.Runner{}).Run(ctx, tasks.RunSetup(clients, cfg.Stream.Name, specs)); err != nil {
+		return runSetupError(err)
 	}
 	if dashboard {
 		return runWithDashboard(ctx, f, cfg, clients, consumer)
@@ -278,6 +273,16 @@ func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clien
 		}
 		return []string{tasks.ConsumeNote(consumer)}, err
 	})
+}
+
+// runSetupError tells a setup step's failure as before it was a step: the
+// endpoint's and the stream's errors alone, a table's after "run:".
+func runSetupError(err error) error {
+	var se *tasks.StepError
+	if errors.As(err, &se) && se.Step == tasks.StepTable {
+		return fmt.Errorf("run: %w", se.Err)
+	}
+	return stepCause(err)
 }
 
 // countName is spk run's step 7, named after its worker.
