@@ -26,9 +26,6 @@ const completionExamples = `  # bash (needs the bash-completion package)
   # fish
   spk completion fish > ~/.config/fish/completions/spk.fish`
 
-// logLevels are the values of --log-level.
-var logLevels = []string{"debug", "info", "warn", "error"}
-
 // askTimeout bounds a completion that asks the endpoint for names: a shell
 // waiting on Tab must not hang when the endpoint is down.
 const askTimeout = 500 * time.Millisecond
@@ -45,7 +42,7 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 			c.Example = completionExamples
 		}
 	}
-	completeWords(root, "log-level", logLevels...)
+	completeWords(root, "log-level", choicesOf("log_level")...)
 	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return profileNames(f), cobra.ShellCompDirectiveNoFileComp
 	})
