@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/profile"
 	"github.com/spk-cli/spk/stream/generate"
 )
@@ -103,14 +104,7 @@ type completeFunc = func(*cobra.Command, []string, string) ([]string, cobra.Shel
 // completeStreamNames asks the endpoint for its streams, within askTimeout; when
 // that fails nothing is offered and nothing is printed.
 func completeStreamNames(f *Factory) completeFunc {
-	return func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-		_, clients, err := f.Clients(c)
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
-		defer cancel()
-		var names []string
+	return completeNames(f, func(ctx context.Context, clients *provision.Clients) (names []string) {
 		in := &kinesis.ListStreamsInput{}
 		for range 10 { // a few pages at most
 			out, err := clients.Kinesis.ListStreams(ctx, in, noRetries[kinesis.Options])
@@ -123,20 +117,13 @@ func completeStreamNames(f *Factory) completeFunc {
 			}
 			in = &kinesis.ListStreamsInput{NextToken: out.NextToken}
 		}
-		return names, cobra.ShellCompDirectiveNoFileComp
-	}
+		return names
+	})
 }
 
 // completeTableNames asks the endpoint for its tables, as completeStreamNames does.
 func completeTableNames(f *Factory) completeFunc {
-	return func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-		_, clients, err := f.Clients(c)
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
-		defer cancel()
-		var names []string
+	return completeNames(f, func(ctx context.Context, clients *provision.Clients) (names []string) {
 		in := &dynamodb.ListTablesInput{}
 		for range 10 {
 			out, err := clients.DynamoDB.ListTables(ctx, in, noRetries[dynamodb.Options])
@@ -149,7 +136,21 @@ func completeTableNames(f *Factory) completeFunc {
 			}
 			in = &dynamodb.ListTablesInput{ExclusiveStartTableName: out.LastEvaluatedTableName}
 		}
-		return names, cobra.ShellCompDirectiveNoFileComp
+		return names
+	})
+}
+
+// completeNames offers what list finds at the endpoint within askTimeout;
+// without clients, nothing.
+func completeNames(f *Factory, list func(context.Context, *provision.Clients) []string) completeFunc {
+	return func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		_, clients, err := f.Clients(c)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
+		defer cancel()
+		return list(ctx, clients), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
