@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/profile"
 	"github.com/spk-cli/spk/stream/generate"
 )
@@ -25,9 +26,6 @@ const completionExamples = `  # bash (needs the bash-completion package)
 
   # fish
   spk completion fish > ~/.config/fish/completions/spk.fish`
-
-// logLevels are the values of --log-level.
-var logLevels = []string{"debug", "info", "warn", "error"}
 
 // askTimeout bounds a completion that asks the endpoint for names: a shell
 // waiting on Tab must not hang when the endpoint is down.
@@ -45,7 +43,7 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 			c.Example = completionExamples
 		}
 	}
-	completeWords(root, "log-level", logLevels...)
+	completeWords(root, "log-level", choicesOf("log_level")...)
 	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return profileNames(f), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -106,14 +104,7 @@ type completeFunc = func(*cobra.Command, []string, string) ([]string, cobra.Shel
 // completeStreamNames asks the endpoint for its streams, within askTimeout; when
 // that fails nothing is offered and nothing is printed.
 func completeStreamNames(f *Factory) completeFunc {
-	return func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-		_, clients, err := f.Clients(c)
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
-		defer cancel()
-		var names []string
+	return completeNames(f, func(ctx context.Context, clients *provision.Clients) (names []string) {
 		in := &kinesis.ListStreamsInput{}
 		for range 10 { // a few pages at most
 			out, err := clients.Kinesis.ListStreams(ctx, in, noRetries[kinesis.Options])
@@ -126,20 +117,13 @@ func completeStreamNames(f *Factory) completeFunc {
 			}
 			in = &kinesis.ListStreamsInput{NextToken: out.NextToken}
 		}
-		return names, cobra.ShellCompDirectiveNoFileComp
-	}
+		return names
+	})
 }
 
 // completeTableNames asks the endpoint for its tables, as completeStreamNames does.
 func completeTableNames(f *Factory) completeFunc {
-	return func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-		_, clients, err := f.Clients(c)
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
-		defer cancel()
-		var names []string
+	return completeNames(f, func(ctx context.Context, clients *provision.Clients) (names []string) {
 		in := &dynamodb.ListTablesInput{}
 		for range 10 {
 			out, err := clients.DynamoDB.ListTables(ctx, in, noRetries[dynamodb.Options])
@@ -152,7 +136,21 @@ func completeTableNames(f *Factory) completeFunc {
 			}
 			in = &dynamodb.ListTablesInput{ExclusiveStartTableName: out.LastEvaluatedTableName}
 		}
-		return names, cobra.ShellCompDirectiveNoFileComp
+		return names
+	})
+}
+
+// completeNames offers what list finds at the endpoint within askTimeout;
+// without clients, nothing.
+func completeNames(f *Factory, list func(context.Context, *provision.Clients) []string) completeFunc {
+	return func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		_, clients, err := f.Clients(c)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
+		defer cancel()
+		return list(ctx, clients), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/spk-cli/spk/config"
 )
 
 // enumValue is a flag that takes one of a few words, in any letter case
@@ -68,4 +70,15 @@ func outputFlag(c *cobra.Command, p *string, def string, allowed ...string) {
 // completeWords completes a flag's value from a fixed list.
 func completeWords(c *cobra.Command, flag string, words ...string) {
 	_ = c.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(words, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// choicesOf are the values config accepts for the key: spk's enum flags
+// take their lists from there, so a flag, its completion and the check of
+// spk.yaml and SPK_* variables never disagree.
+func choicesOf(key string) []string {
+	k, ok := config.KeyByName(key)
+	if !ok || len(k.Choices) == 0 {
+		panic("config has no enum key " + key)
+	}
+	return k.Choices
 }

@@ -157,15 +157,12 @@ func generateWithDashboard(ctx context.Context, f *Factory, clients *provision.C
 		feeds, stopFeeds := context.WithCancel(context.Background())
 		defer stopFeeds()
 		d.Follow(feeds, tui.Feeds{Producer: p.Subscribe(feeds, time.Second)})
-		on(tasks.Event{Step: tasks.StepGenerate, Name: "generate events into " + opts.StreamName, State: tasks.Running, At: time.Now()})
-		var err error
-		sum, err = p.Run(work)
+		err := tasks.Runner{OnEvent: on}.Run(work, []tasks.Task{tasks.Generate(p, opts.StreamName, &sum)})
 		d.Producer(p.Snapshot()) // the final counts, whatever the feed last sent
-		state := tasks.Done
-		if err != nil {
-			state = tasks.Failed
+		if err != nil && work.Err() != nil && !tasks.IsStepError(err) {
+			err = nil // stopped by q or Ctrl-C before the step started
 		}
-		on(tasks.Event{Step: tasks.StepGenerate, Name: "generate events into " + opts.StreamName, State: state, Err: err, Detail: fmt.Sprintf("%d events acknowledged", sum.Acknowledged), At: time.Now()})
+		err = stepCause(err)
 		return []string{tui.GenerateSummary(sum)}, err
 	})
 	return err // the dashboard's closing report carries the summary

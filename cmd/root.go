@@ -97,7 +97,7 @@ Select a profile (--profile, AWS_PROFILE) to use real AWS.`,
 	pf.String("stream", "", "Kinesis stream name (default my-stream)")
 	pf.String("table", "", "DynamoDB aggregate table name (default my-table)")
 	pf.Bool("no-tui", false, "plain progress lines instead of the terminal dashboard")
-	pf.Var(&enumValue{p: new(string), allowed: logLevels}, "log-level", "log level: debug, info, warn or error (default info)")
+	pf.Var(&enumValue{p: new(string), allowed: choicesOf("log_level")}, "log-level", "log level: debug, info, warn or error (default info)")
 
 	root.AddCommand(
 		newVersionCmd(f),

@@ -87,8 +87,8 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 		},
 	}
 	fl := c.Flags()
-	enumFlag(c, new(string), "initial-position", "", "", "where a new lease starts: TRIM_HORIZON (default), LATEST or AT_TIMESTAMP", positions...)
-	enumFlag(c, new(string), "retrieval", "", "", "how shards are read: polling (GetRecords, default) or fanout (enhanced fan-out)", retrievals...)
+	enumFlag(c, new(string), "initial-position", "", "", "where a new lease starts: TRIM_HORIZON (default), LATEST or AT_TIMESTAMP", choicesOf("run.initial_position")...)
+	enumFlag(c, new(string), "retrieval", "", "", "how shards are read: polling (GetRecords, default) or fanout (enhanced fan-out)", choicesOf("run.retrieval")...)
 	fl.StringVar(&opts.timestamp, "timestamp", "", "with AT_TIMESTAMP: RFC 3339 time to start from")
 	fl.Duration("batch-interval", 0, "how often counts are flushed (default 2s)")
 	fl.Duration("checkpoint-interval", 0, "how often positions are checkpointed (default 10s)")
@@ -98,7 +98,7 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 	fl.Duration("window", 0, "window length (default --bucket-size)")
 	fl.Duration("slide", 0, "start a window every slide, for sliding windows (default: tumbling)")
 	fl.String("where", "", "keep only matching events, such as \"status >= 500 and method = 'GET'\"")
-	enumFlag(c, new(string), "format", "", "", "how records read: json (default) or accesslog (Common or Combined Log Format lines)", formats...)
+	enumFlag(c, new(string), "format", "", "", "how records read: json (default) or accesslog (Common or Combined Log Format lines)", choicesOf("run.format")...)
 	fl.String("time-field", "", `event time field of JSON records, a dotted path to ISO 8601 text or epoch milliseconds (default "timestamp")`)
 	fl.Duration("allowed-lateness", 0, "refuse events older than the newest window minus this, as late (default: any age)")
 	fl.StringVar(&opts.workerID, "worker-id", "", "this worker's name in the lease table (default host name plus a random suffix)")
@@ -110,13 +110,6 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 	outputFlag(c, &opts.output, "text", "text", "json")
 	return c
 }
-
-// The values of spk run's and spk up's enum flags, as config checks them.
-var (
-	positions  = []string{string(consume.TrimHorizon), string(consume.Latest), string(consume.AtTimestamp)}
-	retrievals = []string{string(consume.Polling), string(consume.FanOut)}
-	formats    = []string{"json", "accesslog"}
-)
 
 func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions) (err error) {
 	// Every option is checked, and every local file and listener opened,
@@ -204,18 +197,13 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		serveMetrics(mctx, ln, consumer.Metrics().Registry())
 		co.Logger.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	}
-	if err := clients.CheckReachable(ctx); err != nil {
-		return err
-	}
-	if err := provision.RequireStream(ctx, clients.Kinesis, cfg.Stream.Name); err != nil {
-		return err
-	}
 	// Both tables come from provision, so they carry spk's tag (teardown
 	// then knows they are spk's) and a table with other keys is refused.
 	specs := []provision.TableSpec{sink.TableSpec(cfg.Table.Name, cfg.App, nil)}
 	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App)...)
-	if err := provision.CreateTables(ctx, clients.DynamoDB, append(specs, lease.TableSpec(cfg.App))); err != nil {
-		return fmt.Errorf("run: %w", err)
+	specs = append(specs, lease.TableSpec(cfg.App))
+	if err := (tasks.Runner{}).Run(ctx, tasks.RunSetup(clients, cfg.Stream.Name, specs)); err != nil {
+		return runSetupError(err)
 	}
 	if dashboard {
 		return runWithDashboard(ctx, f, cfg, clients, consumer)
@@ -278,6 +266,16 @@ func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clien
 		}
 		return []string{tasks.ConsumeNote(consumer)}, err
 	})
+}
+
+// runSetupError tells a setup step's failure as before it was a step: the
+// endpoint's and the stream's errors alone, a table's after "run:".
+func runSetupError(err error) error {
+	var se *tasks.StepError
+	if errors.As(err, &se) && se.Step == tasks.StepTable {
+		return fmt.Errorf("run: %w", se.Err)
+	}
+	return stepCause(err)
 }
 
 // countName is spk run's step 7, named after its worker.

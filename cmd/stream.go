@@ -36,15 +36,7 @@ safe: an ACTIVE stream is reported and left alone, one still CREATING is waited 
   spk create-stream orders --on-demand`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			cfg, err := f.Config(c)
-			if err != nil {
-				return err
-			}
-			name, err := nameArg(cfg, "stream.name", args)
-			if err != nil {
-				return err
-			}
-			_, clients, err := f.connect(c)
+			cfg, name, clients, err := connectNamed(f, c, "stream.name", args)
 			if err != nil {
 				return err
 			}
@@ -80,15 +72,7 @@ describe_kinesis_stream did: JSON by default, or a table with --output table.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeArgStream(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			cfg, err := f.Config(c)
-			if err != nil {
-				return err
-			}
-			name, err := nameArg(cfg, "stream.name", args)
-			if err != nil {
-				return err
-			}
-			_, clients, err := f.connect(c)
+			_, name, clients, err := connectNamed(f, c, "stream.name", args)
 			if err != nil {
 				return err
 			}

@@ -37,15 +37,7 @@ table of that name with other keys is an error that names the difference.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := f.Config(c)
-			if err != nil {
-				return err
-			}
-			name, err := nameArg(cfg, "table.name", args)
-			if err != nil {
-				return err
-			}
-			_, clients, err := f.connect(c)
+			cfg, name, clients, err := connectNamed(f, c, "table.name", args)
 			if err != nil {
 				return err
 			}

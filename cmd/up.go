@@ -74,7 +74,7 @@ them. See docs/views.md.`,
 	}
 	fl := c.Flags()
 	fl.Int("shards", 1, "shards when the stream is created")
-	enumFlag(c, new(string), "retrieval", "", "", "how the consumer reads shards: polling (GetRecords, default) or fanout (enhanced fan-out)", retrievals...)
+	enumFlag(c, new(string), "retrieval", "", "", "how the consumer reads shards: polling (GetRecords, default) or fanout (enhanced fan-out)", choicesOf("run.retrieval")...)
 	fl.Float64Var(&opts.rate, "rate", 10, "events per second to generate (0: as fast as the stream accepts)")
 	fl.DurationVar(&opts.duration, "duration", 0, "stop after this long (0: until q or Ctrl-C)")
 	fl.BoolVar(&opts.teardown, "teardown", false, "delete the stream and both tables on exit")

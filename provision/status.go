@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/stream/lease"
 )
 
 // Status is every resource of the configured app, as `spk status` shows it.
@@ -153,21 +155,9 @@ func scanLeases(ctx context.Context, c *Clients, app string) ([]Lease, error) {
 			return leases, err
 		}
 		for _, item := range page.Items {
-			leases = append(leases, Lease{
-				Key: attrString(item["leaseKey"]), Owner: attrString(item["leaseOwner"]),
-				Counter: attrString(item["leaseCounter"]), Checkpoint: attrString(item["checkpoint"]),
-			})
+			l := lease.Decode(item)
+			leases = append(leases, Lease{Key: l.Key, Owner: l.Owner, Counter: strconv.FormatInt(l.Counter, 10), Checkpoint: l.Checkpoint})
 		}
 	}
 	return leases, nil
-}
-
-func attrString(v dtypes.AttributeValue) string {
-	switch x := v.(type) {
-	case *dtypes.AttributeValueMemberS:
-		return x.Value
-	case *dtypes.AttributeValueMemberN:
-		return x.Value
-	}
-	return ""
 }

@@ -81,42 +81,13 @@ func tableText(rows []results.Row, created bool) string {
 		cols = []string{columns[0], columns[1], columns[2], columns[4]}
 		row = func(r results.Row) []string { f := fields(r); return []string{f[0], f[1], f[2], f[4]} }
 	}
-	width := make([]int, len(cols))
-	for i, c := range cols {
-		width[i] = len(c)
-	}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
 		cells[i] = safeAll(row(r))
-		for j, c := range cells[i] {
-			width[j] = max(width[j], displayWidth(c))
-		}
 	}
-	const countCol = 2
-	line := func(cs []string) string {
-		var b strings.Builder
-		for j, c := range cs {
-			if j > 0 {
-				b.WriteString("  ")
-			}
-			last := j == len(cs)-1
-			switch {
-			case j == countCol:
-				b.WriteString(pad(c, width[j], true))
-			case last:
-				b.WriteString(c)
-			default:
-				b.WriteString(pad(c, width[j], false))
-			}
-		}
-		return strings.TrimRight(b.String(), " ") + "\n"
-	}
-	var b strings.Builder
-	b.WriteString(line(cols))
-	for _, cs := range cells {
-		b.WriteString(line(cs))
-	}
-	return b.String()
+	numeric := make([]bool, len(cols))
+	numeric[2] = true // the count
+	return alignedColumns(cols, cells, numeric)
 }
 
 // WriteJSON writes rows as one indented JSON array (an empty table is []).

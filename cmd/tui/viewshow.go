@@ -172,40 +172,11 @@ func decimalText(d *apd.Decimal) string {
 func viewTableText(v *view.View, rows []results.ViewRow, opts ViewOptions, created bool) string {
 	rows = sortedViewCopy(rows)
 	cols, numeric := viewColumns(v, created)
-	width := make([]int, len(cols))
-	for i, c := range cols {
-		width[i] = displayWidth(c)
-	}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
 		cells[i] = safeAll(viewCells(v, r, opts, created, true))
-		for j, c := range cells[i] {
-			width[j] = max(width[j], displayWidth(c))
-		}
 	}
-	line := func(cs []string) string {
-		var b strings.Builder
-		for j, c := range cs {
-			if j > 0 {
-				b.WriteString("  ")
-			}
-			switch {
-			case numeric[j]:
-				b.WriteString(pad(c, width[j], true))
-			case j == len(cs)-1:
-				b.WriteString(c)
-			default:
-				b.WriteString(pad(c, width[j], false))
-			}
-		}
-		return strings.TrimRight(b.String(), " ") + "\n"
-	}
-	var b strings.Builder
-	b.WriteString(line(cols))
-	for _, cs := range cells {
-		b.WriteString(line(cs))
-	}
-	return b.String()
+	return alignedColumns(cols, cells, numeric)
 }
 
 func writeViewCSV(w io.Writer, v *view.View, rows []results.ViewRow, opts ViewOptions) error {

@@ -108,7 +108,7 @@ func (t *Table) List(ctx context.Context) ([]Lease, error) {
 			return nil, fmt.Errorf("list leases in %q: %w", t.Name, err)
 		}
 		for _, item := range page.Items {
-			out = append(out, decode(item))
+			out = append(out, Decode(item))
 		}
 		if len(page.LastEvaluatedKey) == 0 {
 			break
@@ -132,7 +132,7 @@ func (t *Table) Get(ctx context.Context, key string) (l Lease, ok bool, err erro
 	if len(out.Item) == 0 {
 		return Lease{}, false, nil
 	}
-	return decode(out.Item), true, nil
+	return Decode(out.Item), true, nil
 }
 
 // Create writes a new, unowned lease unless one exists for the key already;
@@ -198,7 +198,7 @@ func (t *Table) update(ctx context.Context, key string, counter int64, owner, se
 				item = out.Item
 			}
 		}
-		if l := decode(item); item != nil && l.Counter == counter+1 && wrote(l) {
+		if l := Decode(item); item != nil && l.Counter == counter+1 && wrote(l) {
 			return counter + 1, nil
 		}
 		return 0, fmt.Errorf("lease %s: %w", key, ErrLeaseLost)
@@ -253,7 +253,10 @@ func num(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
-func decode(item map[string]types.AttributeValue) Lease {
+// Decode reads one item of a lease table, as this package and the Kinesis
+// Client Library write it; an attribute missing or of another type is left
+// zero. spk status reads leases with it too.
+func Decode(item map[string]types.AttributeValue) Lease {
 	var l Lease
 	l.Key = str(item[attrKey])
 	l.Owner = str(item[attrOwner])
