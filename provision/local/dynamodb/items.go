@@ -95,7 +95,6 @@ func readUnitsOf(size int, consistent bool) float64 {
 // itemResult is what a committed single-item write reports back.
 type itemResult struct {
 	old, new attr.Item
-	err      error
 	metrics  map[string]any // ItemCollectionMetrics, when asked for
 }
 
@@ -156,49 +155,16 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var res itemResult
-	err = s.commit(func(tx *store.Tx) error {
-		res = itemResult{}
-		b := tx.Bucket(t.bucket)
-		if b == nil {
-			res.err = notFound("Requested resource not found")
-			return nil
+	res, err := s.commitItem(t, key, in.Item, wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m), func(old attr.Item) (attr.Item, error) {
+		if err := w.check(old); err != nil {
+			return nil, err
 		}
-		old, err := readItem(b, key)
-		if err != nil {
-			return err
-		}
-		if w.cond != nil && !w.cond.Eval(old) {
-			res.err = conditionFailed(old, w.returnOld)
-			return nil
-		}
-		res.old, res.new = old, in.Item
-		if err := b.Put(key, attr.AppendItem(nil, in.Item)); err != nil {
-			return err
-		}
-		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
-			res.metrics = collectionMetrics(b, t, in.Item[t.hash.Name])
-		}
-		return s.recordChange(tx, t, old, in.Item, false)
+		return in.Item, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if res.err != nil {
-		return nil, res.err
-	}
-	t.applyCounts(res.old, res.new)
-	out := map[string]any{}
-	if w.returnValues == "ALL_OLD" && res.old != nil {
-		out["Attributes"] = res.old
-	}
-	if c := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, in.Item); c != nil {
-		out["ConsumedCapacity"] = c
-	}
-	if res.metrics != nil {
-		out["ItemCollectionMetrics"] = res.metrics
-	}
-	return out, nil
+	return res.answer(w.returnValues, in.ReturnConsumedCapacity, &m), nil
 }
 
 // preparedWrite is a single-item write's validated options.
