@@ -407,20 +407,16 @@ func ParseCondition(src string, p *Params) (*Cond, error) {
 	return c, nil
 }
 
-func (ps *parser) or() *Cond {
-	c := ps.and()
-	for ps.isKeyword("OR") {
-		ps.next()
-		c = &Cond{Kind: CondOr, Sub: []*Cond{c, ps.and()}}
-	}
-	return c
-}
+func (ps *parser) or() *Cond { return ps.chain("OR", CondOr, ps.and) }
 
-func (ps *parser) and() *Cond {
-	c := ps.not()
-	for ps.isKeyword("AND") {
+func (ps *parser) and() *Cond { return ps.chain("AND", CondAnd, ps.not) }
+
+// chain parses operand (keyword operand)*, grouping to the left.
+func (ps *parser) chain(keyword string, kind CondKind, operand func() *Cond) *Cond {
+	c := operand()
+	for ps.isKeyword(keyword) {
 		ps.next()
-		c = &Cond{Kind: CondAnd, Sub: []*Cond{c, ps.not()}}
+		c = &Cond{Kind: kind, Sub: []*Cond{c, operand()}}
 	}
 	return c
 }
