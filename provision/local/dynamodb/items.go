@@ -144,9 +144,6 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUnused(w.params); err != nil {
-		return nil, err
-	}
 	t, m, err := s.lookup(in.TableName)
 	if err != nil {
 		return nil, err
@@ -175,6 +172,9 @@ type preparedWrite struct {
 	returnOld    bool
 }
 
+// prepareWrite validates a PutItem's, DeleteItem's or ConditionCheck's
+// condition, its return options and its expression attributes; allowed
+// are the ReturnValues it takes besides NONE.
 func prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
 	if err := checkMixed(map[string]bool{"ConditionExpression": set(c.ConditionExpression)},
 		map[string]bool{"Expected": c.Expected != nil}); err != nil {
@@ -199,6 +199,9 @@ func prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
 			return nil, err
 		}
 	} else if w.cond, err = c.legacyCondition(); err != nil {
+		return nil, err
+	}
+	if err := checkUnused(w.params); err != nil {
 		return nil, err
 	}
 	return w, nil

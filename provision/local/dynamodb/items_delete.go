@@ -34,9 +34,6 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUnused(w.params); err != nil {
-		return nil, err
-	}
 	t, m, err := s.lookup(in.TableName)
 	if err != nil {
 		return nil, err

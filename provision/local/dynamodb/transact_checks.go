@@ -100,10 +100,8 @@ func (a *checkedAction) check() error {
 		if err := checkItemShape(a.Item); err != nil {
 			return err
 		}
-		if a.w, err = prepareWrite(&a.condInput, "ALL_OLD"); err != nil {
-			return err
-		}
-		return checkUnused(a.w.params)
+		a.w, err = prepareWrite(&a.condInput, "ALL_OLD")
+		return err
 	case "Update":
 		if err := checkKeyShape(a.Key); err != nil {
 			return err
@@ -115,10 +113,8 @@ func (a *checkedAction) check() error {
 	if err := checkKeyShape(a.Key); err != nil {
 		return err
 	}
-	if a.w, err = prepareWrite(&a.condInput); err != nil {
-		return err
-	}
-	return checkUnused(a.w.params)
+	a.w, err = prepareWrite(&a.condInput)
+	return err
 }
 
 // checkTransactGet validates a TransactGetItems request without its tables.
