@@ -29,19 +29,24 @@ func actionMembers(ti transactWriteItem) (names []string, actions []*transactAct
 	return names, actions
 }
 
+// transactItems checks a transaction's list of items: present, 1 to 100.
+func (c *constraints) transactItems(missing bool, n int) {
+	c.notNull("transactItems", !missing)
+	switch {
+	case missing:
+	case n == 0:
+		c.fail(quoted("[]"), "transactItems", "Member must have length greater than or equal to 1")
+	case n > 100:
+		c.fail(quoted("[...]"), "transactItems", "Member must have length less than or equal to 100")
+	}
+}
+
 // checkTransactWrite validates a TransactWriteItems request as far as it
 // can without any table: every member constraint in one message, then each
 // action's expressions, then the aggregate size.
 func checkTransactWrite(in *transactWriteInput) ([]*checkedAction, error) {
 	var c constraints
-	c.notNull("transactItems", in.TransactItems != nil)
-	switch {
-	case in.TransactItems == nil:
-	case len(in.TransactItems) == 0:
-		c.fail(quoted("[]"), "transactItems", "Member must have length greater than or equal to 1")
-	case len(in.TransactItems) > 100:
-		c.fail(quoted("[...]"), "transactItems", "Member must have length less than or equal to 100")
-	}
+	c.transactItems(in.TransactItems == nil, len(in.TransactItems))
 	for i, ti := range in.TransactItems {
 		names, actions := actionMembers(ti)
 		for j, a := range actions {
@@ -120,14 +125,7 @@ func (a *checkedAction) check() error {
 // checkTransactGet validates a TransactGetItems request without its tables.
 func checkTransactGet(in *transactGetInput) error {
 	var c constraints
-	c.notNull("transactItems", in.TransactItems != nil)
-	switch {
-	case in.TransactItems == nil:
-	case len(in.TransactItems) == 0:
-		c.fail(quoted("[]"), "transactItems", "Member must have length greater than or equal to 1")
-	case len(in.TransactItems) > 100:
-		c.fail(quoted("[...]"), "transactItems", "Member must have length less than or equal to 100")
-	}
+	c.transactItems(in.TransactItems == nil, len(in.TransactItems))
 	for i, ti := range in.TransactItems {
 		c.notNull(atIndex("transactItems", i, "get"), ti.Get != nil)
 		if ti.Get != nil {
