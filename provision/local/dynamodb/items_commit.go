@@ -35,19 +35,13 @@ func (s *Service) commitItem(t *table, key []byte, keyAttrs attr.Item, measure b
 			return nil
 		}
 		res.old, res.new = old, next
-		switch {
-		case next != nil:
-			err = b.Put(key, attr.AppendItem(nil, next))
-		case old != nil:
-			err = b.Delete(key)
-		}
-		if err != nil {
+		if err := s.storeItem(tx, b, t, key, old, next); err != nil {
 			return err
 		}
 		if measure {
 			res.metrics = collectionMetrics(b, t, keyAttrs[t.hash.Name])
 		}
-		return s.recordChange(tx, t, old, next, false)
+		return nil
 	})
 	if err != nil {
 		return itemResult{}, err
@@ -57,6 +51,22 @@ func (s *Service) commitItem(t *table, key []byte, keyAttrs attr.Item, measure b
 	}
 	t.applyCounts(res.old, res.new)
 	return res, nil
+}
+
+// storeItem replaces the item at key in b, the bucket of t, by next (nil
+// to remove it) and records the change; old is the item it replaces.
+func (s *Service) storeItem(tx *store.Tx, b *store.Bucket, t *table, key []byte, old, next attr.Item) error {
+	var err error
+	switch {
+	case next != nil:
+		err = b.Put(key, attr.AppendItem(nil, next))
+	case old != nil:
+		err = b.Delete(key)
+	}
+	if err != nil {
+		return err
+	}
+	return s.recordChange(tx, t, old, next, false)
 }
 
 // check fails the write when its condition does not hold for the stored

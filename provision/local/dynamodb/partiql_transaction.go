@@ -163,7 +163,7 @@ func (s *Service) transactionWrites(plans []*pqWrite, preset []map[string]any, i
 			if w.kind == kindCheck {
 				continue
 			}
-			if err := s.storeWrite(tx, w, olds[i], news[i]); err != nil {
+			if err := s.storeItem(tx, tx.Bucket(w.t.bucket), w.t, w.key, olds[i], news[i]); err != nil {
 				return nil, err
 			}
 		}

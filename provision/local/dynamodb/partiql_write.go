@@ -4,7 +4,6 @@ import (
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
-	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // pqWrite is a validated INSERT, UPDATE or DELETE of one item.
@@ -130,23 +129,6 @@ func (pw *pqWrite) apply(old attr.Item) (attr.Item, error) {
 		return old, nil
 	}
 	return nil, pw.w.check(old)
-}
-
-// store writes the statement's outcome in tx and reports the change.
-func (s *Service) storeWrite(tx *store.Tx, pw *pqWrite, old, next attr.Item) error {
-	b := tx.Bucket(pw.t.bucket)
-	var err error
-	if pw.kind == "DELETE" {
-		if old != nil {
-			err = b.Delete(pw.key)
-		}
-	} else {
-		err = b.Put(pw.key, attr.AppendItem(nil, next))
-	}
-	if err != nil {
-		return err
-	}
-	return s.recordChange(tx, pw.t, old, next, false)
 }
 
 // commitWrite runs one write statement in its own transaction.

@@ -105,26 +105,15 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 			return failure, nil
 		}
 		for _, p := range plans {
-			b := tx.Bucket(p.t.bucket)
-			var err error
-			switch p.kind {
-			case "Put", "Update":
-				err = b.Put(p.key, attr.AppendItem(nil, p.new))
-			case "Delete":
-				if p.old != nil {
-					err = b.Delete(p.key)
-				}
+			if p.kind == "ConditionCheck" {
+				continue
 			}
-			if err != nil {
+			b := tx.Bucket(p.t.bucket)
+			if err := s.storeItem(tx, b, p.t, p.key, p.old, p.new); err != nil {
 				return nil, err
 			}
-			if p.kind != "ConditionCheck" {
-				if err := s.recordChange(tx, p.t, p.old, p.new, false); err != nil {
-					return nil, err
-				}
-				if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &p.m) {
-					collections.add(b, p.t, &p.m, p.keyHash())
-				}
+			if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &p.m) {
+				collections.add(b, p.t, &p.m, p.keyHash())
 			}
 		}
 		return nil, nil
