@@ -87,15 +87,7 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 				return err
 			}
 			w.old = old
-			if w.item != nil {
-				err = b.Put(w.key, attr.AppendItem(nil, w.item))
-			} else if old != nil {
-				err = b.Delete(w.key)
-			}
-			if err != nil {
-				return err
-			}
-			if err := s.recordChange(tx, w.t, old, w.item, false); err != nil {
+			if err := s.storeItem(tx, b, w.t, w.key, old, w.item); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,18 @@ import (
 // tableNameKeysRule is how Coral words a map whose keys are table names.
 const tableNameKeysRule = "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]"
 
+// requestItems checks a batch's RequestItems: present, not empty, keyed
+// by table names.
+func requestItems[V any](c *constraints, m map[string]V) {
+	c.notNull("requestItems", m != nil)
+	if m != nil && len(m) == 0 {
+		c.fail(quoted("{}"), "requestItems", "Member must have length greater than or equal to 1")
+	}
+	if badTableNames(m) {
+		c.fail(quoted("{...}"), "requestItems", tableNameKeysRule)
+	}
+}
+
 // badTableNames reports whether any key of a RequestItems map is not a
 // valid table name.
 func badTableNames[V any](m map[string]V) bool {
@@ -25,13 +37,7 @@ func checkBatchWrite(in *batchWriteInput) error {
 	var c constraints
 	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
 	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
-	c.notNull("requestItems", in.RequestItems != nil)
-	if in.RequestItems != nil && len(in.RequestItems) == 0 {
-		c.fail(quoted("{}"), "requestItems", "Member must have length greater than or equal to 1")
-	}
-	if badTableNames(in.RequestItems) {
-		c.fail(quoted("{...}"), "requestItems", tableNameKeysRule)
-	}
+	requestItems(&c, in.RequestItems)
 	for _, name := range attr.SortedKeys(in.RequestItems) {
 		if reqs := in.RequestItems[name]; len(reqs) == 0 || len(reqs) > 25 {
 			c.fail(quoted(fmt.Sprintf("{%s=[...]}", name)), "requestItems", "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
@@ -78,13 +84,7 @@ func checkBatchWrite(in *batchWriteInput) error {
 func checkBatchGet(in *batchGetInput) error {
 	var c constraints
 	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
-	c.notNull("requestItems", in.RequestItems != nil)
-	if in.RequestItems != nil && len(in.RequestItems) == 0 {
-		c.fail(quoted("{}"), "requestItems", "Member must have length greater than or equal to 1")
-	}
-	if badTableNames(in.RequestItems) {
-		c.fail(quoted("{...}"), "requestItems", tableNameKeysRule)
-	}
+	requestItems(&c, in.RequestItems)
 	for _, name := range attr.SortedKeys(in.RequestItems) {
 		ka := in.RequestItems[name]
 		f := "requestItems." + name + ".member."

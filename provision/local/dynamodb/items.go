@@ -95,7 +95,6 @@ func readUnitsOf(size int, consistent bool) float64 {
 // itemResult is what a committed single-item write reports back.
 type itemResult struct {
 	old, new attr.Item
-	err      error
 	metrics  map[string]any // ItemCollectionMetrics, when asked for
 }
 
@@ -145,9 +144,6 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUnused(w.params); err != nil {
-		return nil, err
-	}
 	t, m, err := s.lookup(in.TableName)
 	if err != nil {
 		return nil, err
@@ -156,49 +152,16 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var res itemResult
-	err = s.commit(func(tx *store.Tx) error {
-		res = itemResult{}
-		b := tx.Bucket(t.bucket)
-		if b == nil {
-			res.err = notFound("Requested resource not found")
-			return nil
+	res, err := s.commitItem(t, key, in.Item, wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m), func(old attr.Item) (attr.Item, error) {
+		if err := w.check(old); err != nil {
+			return nil, err
 		}
-		old, err := readItem(b, key)
-		if err != nil {
-			return err
-		}
-		if w.cond != nil && !w.cond.Eval(old) {
-			res.err = conditionFailed(old, w.returnOld)
-			return nil
-		}
-		res.old, res.new = old, in.Item
-		if err := b.Put(key, attr.AppendItem(nil, in.Item)); err != nil {
-			return err
-		}
-		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
-			res.metrics = collectionMetrics(b, t, in.Item[t.hash.Name])
-		}
-		return s.recordChange(tx, t, old, in.Item, false)
+		return in.Item, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if res.err != nil {
-		return nil, res.err
-	}
-	t.applyCounts(res.old, res.new)
-	out := map[string]any{}
-	if w.returnValues == "ALL_OLD" && res.old != nil {
-		out["Attributes"] = res.old
-	}
-	if c := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, in.Item); c != nil {
-		out["ConsumedCapacity"] = c
-	}
-	if res.metrics != nil {
-		out["ItemCollectionMetrics"] = res.metrics
-	}
-	return out, nil
+	return res.answer(w.returnValues, in.ReturnConsumedCapacity, &m), nil
 }
 
 // preparedWrite is a single-item write's validated options.
@@ -209,6 +172,9 @@ type preparedWrite struct {
 	returnOld    bool
 }
 
+// prepareWrite validates a PutItem's, DeleteItem's or ConditionCheck's
+// condition, its return options and its expression attributes; allowed
+// are the ReturnValues it takes besides NONE.
 func prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
 	if err := checkMixed(map[string]bool{"ConditionExpression": set(c.ConditionExpression)},
 		map[string]bool{"Expected": c.Expected != nil}); err != nil {
@@ -233,6 +199,9 @@ func prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
 			return nil, err
 		}
 	} else if w.cond, err = c.legacyCondition(); err != nil {
+		return nil, err
+	}
+	if err := checkUnused(w.params); err != nil {
 		return nil, err
 	}
 	return w, nil

@@ -3,7 +3,6 @@ package dynamodb
 import (
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
-	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type updateItemInput struct {
@@ -123,39 +122,12 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var res itemResult
-	err = s.commit(func(tx *store.Tx) error {
-		res = itemResult{}
-		b := tx.Bucket(t.bucket)
-		if b == nil {
-			res.err = notFound("Requested resource not found")
-			return nil
-		}
-		old, err := readItem(b, key)
-		if err != nil {
-			return err
-		}
-		next, failure := applyUpdate(old, in.Key, w, u, &m)
-		if failure != nil {
-			res.err = failure
-			return nil
-		}
-		res.old, res.new = old, next
-		if err := b.Put(key, attr.AppendItem(nil, next)); err != nil {
-			return err
-		}
-		if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m) {
-			res.metrics = collectionMetrics(b, t, in.Key[t.hash.Name])
-		}
-		return s.recordChange(tx, t, old, next, false)
+	res, err := s.commitItem(t, key, in.Key, wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m), func(old attr.Item) (attr.Item, error) {
+		return applyUpdate(old, in.Key, w, u, &m)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if res.err != nil {
-		return nil, res.err
-	}
-	t.applyCounts(res.old, res.new)
 	var attrs attr.Item
 	switch w.returnValues {
 	case "ALL_OLD":
@@ -194,8 +166,8 @@ func (s *Service) updateItem(body []byte) (any, error) {
 // applyUpdate checks the condition and applies the update to the stored
 // item (nil when missing), returning the new item or the request's error.
 func applyUpdate(old attr.Item, key attr.Item, w *preparedWrite, u *expr.Update, m *tableMeta) (attr.Item, error) {
-	if w.cond != nil && !w.cond.Eval(old) {
-		return nil, conditionFailed(old, w.returnOld)
+	if err := w.check(old); err != nil {
+		return nil, err
 	}
 	// The update reads the stored item, or, when there is none, the item
 	// made of the key, so a new item's expressions see its key attributes.

@@ -69,20 +69,47 @@ func (s *Service) destTable(ref string) (t *table, name, id, status string, err 
 	return t, name, id, status, nil
 }
 
+// destCall is a destination request decoded, validated and matched to its
+// table.
+type destCall struct {
+	in               kinesisDestInput
+	cfg              *precisionConfig // the operation's configuration member
+	t                *table
+	name, id, status string
+}
+
+// openDestCall decodes and validates a destination request and finds its
+// table. field names the operation's configuration member; "" is
+// DescribeKinesisStreamingDestination, which takes neither that nor a
+// stream ARN.
+func (s *Service) openDestCall(body []byte, field string) (*destCall, error) {
+	c := &destCall{}
+	if err := decode(body, &c.in); err != nil {
+		return nil, err
+	}
+	switch field {
+	case "enableKinesisStreamingConfiguration":
+		c.cfg = c.in.EnableKinesisStreamingConfiguration
+	case "updateKinesisStreamingConfiguration":
+		c.cfg = c.in.UpdateKinesisStreamingConfiguration
+	}
+	if err := c.in.validate(field != "", field, c.cfg); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.t, c.name, c.id, c.status, err = s.destTable(*c.in.TableName); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 func (s *Service) enableKinesisStreamingDestination(body []byte) (any, error) {
-	var in kinesisDestInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	cfg := in.EnableKinesisStreamingConfiguration
-	if err := in.validate(true, "enableKinesisStreamingConfiguration", cfg); err != nil {
-		return nil, err
-	}
-	t, name, id, status, err := s.destTable(*in.TableName)
+	c, err := s.openDestCall(body, "enableKinesisStreamingConfiguration")
 	if err != nil {
 		return nil, err
 	}
-	arn := *in.StreamArn
+	t, name, id, status, cfg := c.t, c.name, c.id, c.status, c.cfg
+	arn := *c.in.StreamArn
 	d, err := s.changeDests(t, name, id, arn, func(cur *kinesisDests) (*kinesisDests, error) {
 		if status == "DELETING" || slices.ContainsFunc(cur.List, kinesisDest.live) {
 			return nil, validation(msgEnableState)
@@ -110,22 +137,15 @@ func (s *Service) enableKinesisStreamingDestination(body []byte) (any, error) {
 }
 
 func (s *Service) disableKinesisStreamingDestination(body []byte) (any, error) {
-	var in kinesisDestInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	cfg := in.EnableKinesisStreamingConfiguration
-	if err := in.validate(true, "enableKinesisStreamingConfiguration", cfg); err != nil {
-		return nil, err
-	}
-	t, name, id, status, err := s.destTable(*in.TableName)
+	c, err := s.openDestCall(body, "enableKinesisStreamingConfiguration")
 	if err != nil {
 		return nil, err
 	}
-	if cfg != nil {
+	if c.cfg != nil {
 		return nil, validation(msgDisableConfig)
 	}
-	arn := *in.StreamArn
+	t, name, id, status := c.t, c.name, c.id, c.status
+	arn := *c.in.StreamArn
 	d, err := s.changeDests(t, name, id, arn, func(cur *kinesisDests) (*kinesisDests, error) {
 		i := cur.find(arn)
 		if status == "DELETING" || i < 0 || cur.List[i].Status != destActive && cur.List[i].Status != destDisabling {
@@ -142,22 +162,15 @@ func (s *Service) disableKinesisStreamingDestination(body []byte) (any, error) {
 }
 
 func (s *Service) updateKinesisStreamingDestination(body []byte) (any, error) {
-	var in kinesisDestInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	cfg := in.UpdateKinesisStreamingConfiguration
-	if err := in.validate(true, "updateKinesisStreamingConfiguration", cfg); err != nil {
-		return nil, err
-	}
-	t, name, id, _, err := s.destTable(*in.TableName)
+	c, err := s.openDestCall(body, "updateKinesisStreamingConfiguration")
 	if err != nil {
 		return nil, err
 	}
-	if cfg == nil || cfg.ApproximateCreationDateTimePrecision == nil {
+	if c.cfg == nil || c.cfg.ApproximateCreationDateTimePrecision == nil {
 		return nil, validation(msgUpdateConfig)
 	}
-	arn, want := *in.StreamArn, *cfg.ApproximateCreationDateTimePrecision
+	t, name, id := c.t, c.name, c.id
+	arn, want := *c.in.StreamArn, *c.cfg.ApproximateCreationDateTimePrecision
 	d, err := s.changeDests(t, name, id, arn, func(cur *kinesisDests) (*kinesisDests, error) {
 		i := cur.find(arn)
 		switch {
@@ -180,17 +193,11 @@ func (s *Service) updateKinesisStreamingDestination(body []byte) (any, error) {
 }
 
 func (s *Service) describeKinesisStreamingDestination(body []byte) (any, error) {
-	var in kinesisDestInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := in.validate(false, "", nil); err != nil {
-		return nil, err
-	}
-	t, name, _, _, err := s.destTable(*in.TableName)
+	c, err := s.openDestCall(body, "")
 	if err != nil {
 		return nil, err
 	}
+	t, name := c.t, c.name
 	list := []map[string]any{}
 	if cur := t.kdests.Load(); cur != nil {
 		for _, d := range cur.List {

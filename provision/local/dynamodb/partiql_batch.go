@@ -241,12 +241,12 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 			}
 		}
 		if w := puts[i]; w != nil {
-			res := s.commitWrite(w)
-			if res.err != nil {
-				if _, ok := res.err.(*apiError); !ok {
-					return nil, res.err
+			res, err := s.commitWrite(w)
+			if err != nil {
+				if _, ok := err.(*apiError); !ok {
+					return nil, err
 				}
-				resp["Error"] = statementError(res.err)
+				resp["Error"] = statementError(err)
 				continue
 			}
 			units[w.m.TableName] += writeUnits(res.old, res.new)

@@ -100,6 +100,18 @@ func containsEqual(set attr.Value, v attr.Value) bool {
 	return false
 }
 
+// valueOperand makes a constant an operand; anything else is refused.
+func (b *binder) valueOperand(e partiql.Expr) (*expr.Operand, error) {
+	if !isValue(e) {
+		return nil, validation("Unsupported token in expression: " + describeExpr(e))
+	}
+	v, err := b.value(e)
+	if err != nil {
+		return nil, err
+	}
+	return &expr.Operand{Kind: expr.OpValue, Value: v}, nil
+}
+
 // isValue reports whether e is a constant.
 func isValue(e partiql.Expr) bool {
 	switch e.(type) {
@@ -267,14 +279,7 @@ func (b *binder) operand(e partiql.Expr) (*expr.Operand, error) {
 	case *partiql.Binary:
 		return nil, validation("Unsupported operator in Condition Expression. Operator: " + x.Op)
 	}
-	if !isValue(e) {
-		return nil, validation("Unsupported token in expression: " + describeExpr(e))
-	}
-	v, err := b.value(e)
-	if err != nil {
-		return nil, err
-	}
-	return &expr.Operand{Kind: expr.OpValue, Value: v}, nil
+	return b.valueOperand(e)
 }
 
 // conjuncts splits a WHERE clause at its top-level ANDs.
@@ -485,12 +490,5 @@ func (b *binder) setOperand(e partiql.Expr) (*expr.Operand, error) {
 		}
 		return nil, validation("Unrecognized function: " + x.Name)
 	}
-	if !isValue(e) {
-		return nil, validation("Unsupported token in expression: " + describeExpr(e))
-	}
-	v, err := b.value(e)
-	if err != nil {
-		return nil, err
-	}
-	return &expr.Operand{Kind: expr.OpValue, Value: v}, nil
+	return b.valueOperand(e)
 }

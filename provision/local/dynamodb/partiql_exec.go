@@ -107,9 +107,9 @@ func (s *Service) executeStatement(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := s.commitWrite(w)
-	if res.err != nil {
-		return nil, res.err
+	res, err := s.commitWrite(w)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]any{"Items": w.returned(res.old, res.new)}
 	if c := capacity(in.ReturnConsumedCapacity, w.m.TableName, writeUnits(res.old, res.new)); c != nil {

@@ -1,9 +1,7 @@
 package dynamodb
 
 import (
-	"encoding/binary"
 	"strings"
-	"time"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
@@ -86,13 +84,11 @@ func (s *Service) executeTransaction(body []byte) (any, error) {
 
 func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder, rc *string) (any, error) {
 	gets := make([]*pqGet, len(stmts))
-	reasons := make([]map[string]any, len(stmts))
-	cancelled := false
+	c := newCancellation(len(stmts))
 	for i, st := range stmts {
-		reasons[i] = map[string]any{"Code": "None"}
 		g, err := s.planGet(st.(*partiql.Select), binders[i], msgTxIndex, msgTxSelectKey)
 		if r := txReason(err); r != nil {
-			reasons[i], cancelled = r, true
+			c.set(i, r)
 			continue
 		}
 		if err != nil {
@@ -100,8 +96,8 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 		}
 		gets[i] = g
 	}
-	if cancelled {
-		return nil, transactionCanceled(reasons)
+	if err := c.err(); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, g := range gets {
@@ -139,72 +135,45 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 }
 
 func (s *Service) transactionWrites(plans []*pqWrite, preset []map[string]any, in *executeTransactionInput, body []byte) (any, error) {
-	var token []byte
-	var digest [32]byte
-	if in.ClientRequestToken != nil {
-		token = []byte(*in.ClientRequestToken)
-		digest = canonicalDigest(body)
-	}
 	olds := make([]attr.Item, len(plans))
 	news := make([]attr.Item, len(plans))
-	var failure error
-	err := s.commit(func(tx *store.Tx) error {
-		failure = nil
-		now := s.env.Now()
-		if token != nil {
-			if failure = seenToken(tx, token, digest, now); failure != nil {
-				return nil
-			}
-		}
-		reasons := make([]map[string]any, len(plans))
-		cancelled := false
+	replayed, err := s.commitTransaction(in.ClientRequestToken, body, func(tx *store.Tx) (error, error) {
+		c := newCancellation(len(plans))
 		for i, w := range plans {
-			reasons[i] = map[string]any{"Code": "None"}
 			if w == nil { // refused when planned: the reason is known
-				reasons[i], cancelled = preset[i], true
+				c.set(i, preset[i])
 				continue
 			}
 			b := tx.Bucket(w.t.bucket)
 			if b == nil {
-				failure = notFound("Requested resource not found")
-				return nil
+				return notFound("Requested resource not found"), nil
 			}
 			old, err := readItem(b, w.key)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			next, fail := w.apply(old)
 			olds[i], news[i] = old, next
-			if fail != nil {
-				cancelled = true
-				reasons[i] = cancellationReason(fail.(*apiError))
-			}
+			c.fail(i, fail)
 		}
-		if cancelled {
-			failure = transactionCanceled(reasons)
-			return nil
+		if failure := c.err(); failure != nil {
+			return failure, nil
 		}
 		for i, w := range plans {
 			if w.kind == kindCheck {
 				continue
 			}
-			if err := s.storeWrite(tx, w, olds[i], news[i]); err != nil {
-				return err
+			if err := s.storeItem(tx, tx.Bucket(w.t.bucket), w.t, w.key, olds[i], news[i]); err != nil {
+				return nil, err
 			}
 		}
-		if token != nil {
-			return saveToken(tx, token, digest, now)
-		}
-		return nil
+		return nil, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if failure == errAlreadyApplied {
+	if replayed {
 		return map[string]any{}, nil
-	}
-	if failure != nil {
-		return nil, failure
 	}
 	units := tableCapacity{}
 	for i, w := range plans {
@@ -266,29 +235,4 @@ func inStatement(i int, err error) error {
 		return err
 	}
 	return validation("Validation failed in TransactStatements[" + itoa(i) + "]: " + ae.Msg)
-}
-
-// seenToken reports a ClientRequestToken used in the last ten minutes:
-// errAlreadyApplied for the same request, a mismatch for another.
-func seenToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time) error {
-	prev := tx.Bucket(tokensBucket).Get(token)
-	if len(prev) != 40 {
-		return nil
-	}
-	at := time.Unix(0, int64(binary.BigEndian.Uint64(prev[32:])))
-	if now.Sub(at) >= tokenTTL {
-		return nil
-	}
-	if string(prev[:32]) != string(digest[:]) {
-		return &apiError{Type: "IdempotentParameterMismatchException", Msg: "The request uses the same client token as a previous, but non-identical request."}
-	}
-	return errAlreadyApplied
-}
-
-// saveToken remembers a ClientRequestToken and its request.
-func saveToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time) error {
-	rec := make([]byte, 40)
-	copy(rec, digest[:])
-	binary.BigEndian.PutUint64(rec[32:], uint64(now.UnixNano()))
-	return tx.Bucket(tokensBucket).Put(token, rec)
 }

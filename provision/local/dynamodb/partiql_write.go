@@ -4,7 +4,6 @@ import (
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/partiql"
-	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // pqWrite is a validated INSERT, UPDATE or DELETE of one item.
@@ -129,58 +128,12 @@ func (pw *pqWrite) apply(old attr.Item) (attr.Item, error) {
 		}
 		return old, nil
 	}
-	if pw.w.cond != nil && !pw.w.cond.Eval(old) {
-		return nil, conditionFailed(old, pw.w.returnOld)
-	}
-	return nil, nil
-}
-
-// store writes the statement's outcome in tx and reports the change.
-func (s *Service) storeWrite(tx *store.Tx, pw *pqWrite, old, next attr.Item) error {
-	b := tx.Bucket(pw.t.bucket)
-	var err error
-	if pw.kind == "DELETE" {
-		if old != nil {
-			err = b.Delete(pw.key)
-		}
-	} else {
-		err = b.Put(pw.key, attr.AppendItem(nil, next))
-	}
-	if err != nil {
-		return err
-	}
-	return s.recordChange(tx, pw.t, old, next, false)
+	return nil, pw.w.check(old)
 }
 
 // commitWrite runs one write statement in its own transaction.
-func (s *Service) commitWrite(pw *pqWrite) itemResult {
-	var res itemResult
-	err := s.commit(func(tx *store.Tx) error {
-		res = itemResult{}
-		b := tx.Bucket(pw.t.bucket)
-		if b == nil {
-			res.err = notFound("Requested resource not found")
-			return nil
-		}
-		old, err := readItem(b, pw.key)
-		if err != nil {
-			return err
-		}
-		next, failure := pw.apply(old)
-		if failure != nil {
-			res.err = failure
-			return nil
-		}
-		res.old, res.new = old, next
-		return s.storeWrite(tx, pw, old, next)
-	})
-	if err != nil {
-		return itemResult{err: err}
-	}
-	if res.err == nil {
-		pw.t.applyCounts(res.old, res.new)
-	}
-	return res
+func (s *Service) commitWrite(pw *pqWrite) (itemResult, error) {
+	return s.commitItem(pw.t, pw.key, pw.keyMap, false, pw.apply)
 }
 
 // returned is what a write's RETURNING clause asks for, as Items.

@@ -169,16 +169,9 @@ func (s *Service) describeStream(body []byte) (any, error) {
 	now := s.env.Now()
 	var out map[string]any
 	err = s.env.DB.View(func(tx *store.Tx) error {
-		sb := openStream(tx, *in.StreamArn)
-		if sb == nil {
-			return streamNotFound(*in.StreamArn)
-		}
-		sm, err := sb.meta()
+		sb, sm, err := openLiveStream(tx, *in.StreamArn, now)
 		if err != nil {
 			return err
-		}
-		if sm.expired(now) {
-			return streamNotFound(*in.StreamArn)
 		}
 		all, _, err := sb.shardList()
 		if err != nil {
@@ -270,8 +263,25 @@ func trimmed() error {
 	return &apiError{Type: "TrimmedDataAccessException", Msg: "The data you are trying to access has been trimmed"}
 }
 
-// findShard returns the live shard with the id.
-func findShard(sb *streamBuckets, id string, now time.Time) (*shardMeta, error) {
+// openLiveStream opens the stream named arn, which must exist and not
+// have expired.
+func openLiveStream(tx *store.Tx, arn string, now time.Time) (*streamBuckets, streamMeta, error) {
+	sb := openStream(tx, arn)
+	if sb == nil {
+		return nil, streamMeta{}, streamNotFound(arn)
+	}
+	sm, err := sb.meta()
+	if err != nil {
+		return nil, sm, err
+	}
+	if sm.expired(now) {
+		return nil, sm, streamNotFound(arn)
+	}
+	return sb, sm, nil
+}
+
+// findShard returns the live shard with the id, of the stream named arn.
+func findShard(sb *streamBuckets, id, arn string, now time.Time) (*shardMeta, error) {
 	all, _, err := sb.shardList()
 	if err != nil {
 		return nil, err
@@ -281,7 +291,7 @@ func findShard(sb *streamBuckets, id string, now time.Time) (*shardMeta, error) 
 			return &sh, nil
 		}
 	}
-	return nil, nil
+	return nil, notFound("Requested resource not found: Shard: " + id + " in Stream: " + arn + " not found")
 }
 
 // lastSeq is the last sequence number the shard holds so far.
@@ -329,23 +339,13 @@ func (s *Service) getShardIterator(body []byte) (any, error) {
 	now := s.env.Now()
 	var out map[string]any
 	err := s.env.DB.View(func(tx *store.Tx) error {
-		sb := openStream(tx, *in.StreamArn)
-		if sb == nil {
-			return streamNotFound(*in.StreamArn)
-		}
-		sm, err := sb.meta()
+		sb, sm, err := openLiveStream(tx, *in.StreamArn, now)
 		if err != nil {
 			return err
 		}
-		if sm.expired(now) {
-			return streamNotFound(*in.StreamArn)
-		}
-		sh, err := findShard(sb, *in.ShardId, now)
+		sh, err := findShard(sb, *in.ShardId, sm.Arn, now)
 		if err != nil {
 			return err
-		}
-		if sh == nil {
-			return notFound("Requested resource not found: Shard: " + *in.ShardId + " in Stream: " + sm.Arn + " not found")
 		}
 		gone := trimmedThrough(sb, &sm, now)
 		var next uint64
@@ -407,23 +407,13 @@ func (s *Service) getRecords(body []byte) (any, error) {
 	records := []json.RawMessage{}
 	var nextIter *string
 	err = s.env.DB.View(func(tx *store.Tx) error {
-		sb := openStream(tx, arn)
-		if sb == nil {
-			return streamNotFound(arn)
-		}
-		sm, err := sb.meta()
+		sb, sm, err := openLiveStream(tx, arn, now)
 		if err != nil {
 			return err
 		}
-		if sm.expired(now) {
-			return streamNotFound(arn)
-		}
-		sh, err := findShard(sb, it.Shard, now)
+		sh, err := findShard(sb, it.Shard, arn, now)
 		if err != nil {
 			return err
-		}
-		if sh == nil {
-			return notFound("Requested resource not found: Shard: " + it.Shard + " in Stream: " + arn + " not found")
 		}
 		if it.Next <= trimmedThrough(sb, &sm, now) {
 			return trimmed()

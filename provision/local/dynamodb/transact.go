@@ -2,7 +2,6 @@ package dynamodb
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"time"
@@ -76,106 +75,54 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 		seen[id] = true
 		plans[i] = p
 	}
-	var token []byte
-	var digest [32]byte
-	if in.ClientRequestToken != nil {
-		token = []byte(*in.ClientRequestToken)
-		digest = canonicalDigest(body)
-	}
-	var failure error
 	var collections collectionSet
-	err = s.commit(func(tx *store.Tx) error {
-		failure, collections = nil, collectionSet{}
-		now := s.env.Now()
-		if token != nil {
-			if prev := tx.Bucket(tokensBucket).Get(token); len(prev) == 40 {
-				at := time.Unix(0, int64(binary.BigEndian.Uint64(prev[32:])))
-				if now.Sub(at) < tokenTTL {
-					if string(prev[:32]) != string(digest[:]) {
-						failure = &apiError{Type: "IdempotentParameterMismatchException", Msg: "The request uses the same client token as a previous, but non-identical request."}
-					} else {
-						failure = errAlreadyApplied
-					}
-					return nil
-				}
-			}
-		}
-		reasons := make([]map[string]any, len(plans))
-		cancelled := false
+	replayed, err := s.commitTransaction(in.ClientRequestToken, body, func(tx *store.Tx) (error, error) {
+		collections = collectionSet{}
+		c := newCancellation(len(plans))
 		for i, p := range plans {
-			reasons[i] = map[string]any{"Code": "None"}
 			b := tx.Bucket(p.t.bucket)
 			if b == nil {
-				failure = notFound("Requested resource not found")
-				return nil
+				return notFound("Requested resource not found"), nil
 			}
 			old, err := readItem(b, p.key)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			p.old, p.new = old, nil
 			var fail error
 			switch p.kind {
 			case "ConditionCheck", "Delete":
-				if p.w.cond != nil && !p.w.cond.Eval(old) {
-					fail = conditionFailed(old, p.w.returnOld)
-				}
+				fail = p.w.check(old)
 			case "Put":
-				if p.w.cond != nil && !p.w.cond.Eval(old) {
-					fail = conditionFailed(old, p.w.returnOld)
-				}
+				fail = p.w.check(old)
 				p.new = p.item
 			case "Update":
 				p.new, fail = applyUpdate(old, p.keyMap, p.w, p.u, &p.m)
 			}
-			if fail != nil {
-				cancelled = true
-				reasons[i] = cancellationReason(fail.(*apiError))
-			}
+			c.fail(i, fail)
 		}
-		if cancelled {
-			failure = transactionCanceled(reasons)
-			return nil
+		if failure := c.err(); failure != nil {
+			return failure, nil
 		}
 		for _, p := range plans {
+			if p.kind == "ConditionCheck" {
+				continue
+			}
 			b := tx.Bucket(p.t.bucket)
-			var err error
-			switch p.kind {
-			case "Put", "Update":
-				err = b.Put(p.key, attr.AppendItem(nil, p.new))
-			case "Delete":
-				if p.old != nil {
-					err = b.Delete(p.key)
-				}
+			if err := s.storeItem(tx, b, p.t, p.key, p.old, p.new); err != nil {
+				return nil, err
 			}
-			if err != nil {
-				return err
-			}
-			if p.kind != "ConditionCheck" {
-				if err := s.recordChange(tx, p.t, p.old, p.new, false); err != nil {
-					return err
-				}
-				if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &p.m) {
-					collections.add(b, p.t, &p.m, p.keyHash())
-				}
+			if wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &p.m) {
+				collections.add(b, p.t, &p.m, p.keyHash())
 			}
 		}
-		if token != nil {
-			rec := make([]byte, 40)
-			copy(rec, digest[:])
-			binary.BigEndian.PutUint64(rec[32:], uint64(now.UnixNano()))
-			return tx.Bucket(tokensBucket).Put(token, rec)
-		}
-		return nil
+		return nil, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if failure == errAlreadyApplied {
+	if replayed {
 		return map[string]any{}, nil
-	}
-	if failure != nil {
-		return nil, failure
 	}
 	for _, p := range plans {
 		switch p.kind {
@@ -341,6 +288,41 @@ func cancellationReason(ae *apiError) map[string]any {
 		r["Item"] = item
 	}
 	return r
+}
+
+// cancellation gathers a transaction's CancellationReasons, one an item,
+// {"Code": "None"} for those that pass; one failed item cancels it.
+type cancellation struct {
+	reasons   []map[string]any
+	cancelled bool
+}
+
+func newCancellation(n int) *cancellation {
+	c := &cancellation{reasons: make([]map[string]any, n)}
+	for i := range c.reasons {
+		c.reasons[i] = map[string]any{"Code": "None"}
+	}
+	return c
+}
+
+// set gives item i a reason already made, and cancels the transaction.
+func (c *cancellation) set(i int, reason map[string]any) {
+	c.reasons[i], c.cancelled = reason, true
+}
+
+// fail records item i's failure (an *apiError), if any.
+func (c *cancellation) fail(i int, err error) {
+	if err != nil {
+		c.set(i, cancellationReason(err.(*apiError)))
+	}
+}
+
+// err is the TransactionCanceledException when an item failed.
+func (c *cancellation) err() error {
+	if !c.cancelled {
+		return nil
+	}
+	return transactionCanceled(c.reasons)
 }
 
 // transactionCanceled is the error of a transaction one of whose items

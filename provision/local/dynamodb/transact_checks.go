@@ -29,19 +29,24 @@ func actionMembers(ti transactWriteItem) (names []string, actions []*transactAct
 	return names, actions
 }
 
+// transactItems checks a transaction's list of items: present, 1 to 100.
+func (c *constraints) transactItems(missing bool, n int) {
+	c.notNull("transactItems", !missing)
+	switch {
+	case missing:
+	case n == 0:
+		c.fail(quoted("[]"), "transactItems", "Member must have length greater than or equal to 1")
+	case n > 100:
+		c.fail(quoted("[...]"), "transactItems", "Member must have length less than or equal to 100")
+	}
+}
+
 // checkTransactWrite validates a TransactWriteItems request as far as it
 // can without any table: every member constraint in one message, then each
 // action's expressions, then the aggregate size.
 func checkTransactWrite(in *transactWriteInput) ([]*checkedAction, error) {
 	var c constraints
-	c.notNull("transactItems", in.TransactItems != nil)
-	switch {
-	case in.TransactItems == nil:
-	case len(in.TransactItems) == 0:
-		c.fail(quoted("[]"), "transactItems", "Member must have length greater than or equal to 1")
-	case len(in.TransactItems) > 100:
-		c.fail(quoted("[...]"), "transactItems", "Member must have length less than or equal to 100")
-	}
+	c.transactItems(in.TransactItems == nil, len(in.TransactItems))
 	for i, ti := range in.TransactItems {
 		names, actions := actionMembers(ti)
 		for j, a := range actions {
@@ -100,10 +105,8 @@ func (a *checkedAction) check() error {
 		if err := checkItemShape(a.Item); err != nil {
 			return err
 		}
-		if a.w, err = prepareWrite(&a.condInput, "ALL_OLD"); err != nil {
-			return err
-		}
-		return checkUnused(a.w.params)
+		a.w, err = prepareWrite(&a.condInput, "ALL_OLD")
+		return err
 	case "Update":
 		if err := checkKeyShape(a.Key); err != nil {
 			return err
@@ -115,23 +118,14 @@ func (a *checkedAction) check() error {
 	if err := checkKeyShape(a.Key); err != nil {
 		return err
 	}
-	if a.w, err = prepareWrite(&a.condInput); err != nil {
-		return err
-	}
-	return checkUnused(a.w.params)
+	a.w, err = prepareWrite(&a.condInput)
+	return err
 }
 
 // checkTransactGet validates a TransactGetItems request without its tables.
 func checkTransactGet(in *transactGetInput) error {
 	var c constraints
-	c.notNull("transactItems", in.TransactItems != nil)
-	switch {
-	case in.TransactItems == nil:
-	case len(in.TransactItems) == 0:
-		c.fail(quoted("[]"), "transactItems", "Member must have length greater than or equal to 1")
-	case len(in.TransactItems) > 100:
-		c.fail(quoted("[...]"), "transactItems", "Member must have length less than or equal to 100")
-	}
+	c.transactItems(in.TransactItems == nil, len(in.TransactItems))
 	for i, ti := range in.TransactItems {
 		c.notNull(atIndex("transactItems", i, "get"), ti.Get != nil)
 		if ti.Get != nil {

@@ -407,20 +407,16 @@ func ParseCondition(src string, p *Params) (*Cond, error) {
 	return c, nil
 }
 
-func (ps *parser) or() *Cond {
-	c := ps.and()
-	for ps.isKeyword("OR") {
-		ps.next()
-		c = &Cond{Kind: CondOr, Sub: []*Cond{c, ps.and()}}
-	}
-	return c
-}
+func (ps *parser) or() *Cond { return ps.chain("OR", CondOr, ps.and) }
 
-func (ps *parser) and() *Cond {
-	c := ps.not()
-	for ps.isKeyword("AND") {
+func (ps *parser) and() *Cond { return ps.chain("AND", CondAnd, ps.not) }
+
+// chain parses operand (keyword operand)*, grouping to the left.
+func (ps *parser) chain(keyword string, kind CondKind, operand func() *Cond) *Cond {
+	c := operand()
+	for ps.isKeyword(keyword) {
 		ps.next()
-		c = &Cond{Kind: CondAnd, Sub: []*Cond{c, ps.not()}}
+		c = &Cond{Kind: kind, Sub: []*Cond{c, operand()}}
 	}
 	return c
 }
@@ -533,22 +529,8 @@ func (ps *parser) checkRedundantParens() {
 	if ps.peek().kind != tLParen {
 		return
 	}
-	depth := 0
-	for j := ps.i; j < len(ps.toks); j++ {
-		switch ps.toks[j].kind {
-		case tLParen:
-			depth++
-		case tRParen:
-			depth--
-			if depth == 0 {
-				if j+1 < len(ps.toks) && ps.toks[j+1].kind == tRParen {
-					ps.note("parens", "The expression has redundant parentheses;")
-				}
-				return
-			}
-		case tEOF:
-			return
-		}
+	if j := ps.closingParen(); j >= 0 && j+1 < len(ps.toks) && ps.toks[j+1].kind == tRParen {
+		ps.note("parens", "The expression has redundant parentheses;")
 	}
 }
 
@@ -557,6 +539,17 @@ func (ps *parser) checkRedundantParens() {
 // parenthesis is a comparator, BETWEEN or IN, which no condition can be
 // followed by.
 func (ps *parser) operandInParens() bool {
+	j := ps.closingParen()
+	if j < 0 {
+		return false
+	}
+	after := ps.peekAt(j + 1 - ps.i)
+	return isComparator(after.kind) || after.kind == tIdent && (strings.EqualFold(after.text, "BETWEEN") || strings.EqualFold(after.text, "IN"))
+}
+
+// closingParen is the index of the token that closes the parenthesis at
+// the current token, -1 when the expression ends first.
+func (ps *parser) closingParen() int {
 	depth := 0
 	for j := ps.i; j < len(ps.toks); j++ {
 		switch ps.toks[j].kind {
@@ -565,14 +558,13 @@ func (ps *parser) operandInParens() bool {
 		case tRParen:
 			depth--
 			if depth == 0 {
-				after := ps.peekAt(j + 1 - ps.i)
-				return isComparator(after.kind) || after.kind == tIdent && (strings.EqualFold(after.text, "BETWEEN") || strings.EqualFold(after.text, "IN"))
+				return j
 			}
 		case tEOF:
-			return false
+			return -1
 		}
 	}
-	return false
+	return -1
 }
 
 // operand parses a path, a :value or size(path), each possibly in

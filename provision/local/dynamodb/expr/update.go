@@ -116,30 +116,16 @@ func (o *Operand) compute(it attr.Item) (attr.Value, error) {
 		}
 		return o.Args[1].compute(it)
 	case OpListAppend:
-		a, err := o.Args[0].compute(it)
+		a, b, err := o.computeArgs(it, attr.L)
 		if err != nil {
-			return a, err
-		}
-		b, err := o.Args[1].compute(it)
-		if err != nil {
-			return b, err
-		}
-		if a.Kind != attr.L || b.Kind != attr.L {
-			return attr.Value{}, &Error{Msg: MsgIncorrectType}
+			return attr.Value{}, err
 		}
 		l := make([]attr.Value, 0, len(a.List)+len(b.List))
 		return attr.Value{Kind: attr.L, List: append(append(l, a.List...), b.List...)}, nil
 	case OpPlus, OpMinus:
-		a, err := o.Args[0].compute(it)
+		a, b, err := o.computeArgs(it, attr.N)
 		if err != nil {
-			return a, err
-		}
-		b, err := o.Args[1].compute(it)
-		if err != nil {
-			return b, err
-		}
-		if a.Kind != attr.N || b.Kind != attr.N {
-			return attr.Value{}, &Error{Msg: MsgIncorrectType}
+			return attr.Value{}, err
 		}
 		r, msg := attr.AddNumbers(a.Str, b.Str, o.Kind == OpMinus)
 		if msg != "" {
@@ -148,6 +134,21 @@ func (o *Operand) compute(it attr.Item) (attr.Value, error) {
 		return attr.NumValue(r), nil
 	}
 	return attr.Value{}, &Error{Msg: MsgIncorrectType}
+}
+
+// computeArgs evaluates a two-operand function's operands, which must both
+// be of kind.
+func (o *Operand) computeArgs(it attr.Item, kind attr.Kind) (a, b attr.Value, err error) {
+	if a, err = o.Args[0].compute(it); err != nil {
+		return a, b, err
+	}
+	if b, err = o.Args[1].compute(it); err != nil {
+		return a, b, err
+	}
+	if a.Kind != kind || b.Kind != kind {
+		return a, b, &Error{Msg: MsgIncorrectType}
+	}
+	return a, b, nil
 }
 
 // setPath writes v at p, whose parent must exist; an index past the end of
