@@ -18,6 +18,7 @@ import (
 type DynamoDB interface {
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	TagResource(context.Context, *dynamodb.TagResourceInput, ...func(*dynamodb.Options)) (*dynamodb.TagResourceOutput, error)
 }
 
 // Options are what Ensure reports to.
@@ -55,12 +56,12 @@ func (e *Error) HintText() string { return e.Hint }
 // returns an Outcome per spec. Every table is read first, all at once, and
 // a table with other keys is refused (a *MismatchError with the spec's Fix
 // as hint) before any table is created, so a refusal leaves nothing
-// half-made. The missing tables are then created (tagged with the spec's
-// App in the same call) and waited for, all at once: a table DELETING is
-// waited out and made again, one created meanwhile by another worker is
-// checked. Transient errors are retried call by call with the start-up
-// policy. The first failure in the order of specs is returned, once every
-// table is done.
+// half-made. The missing tables are then created and waited for all at
+// once: a table DELETING is waited out and made again, one created meanwhile
+// by another worker is checked, and one spk created is tagged with the
+// spec's App. Transient errors are retried call by call with the start-up
+// policy, so a retry never skips what a failed call left undone. The first
+// failure in the order of specs is returned, once every table is done.
 func Ensure(ctx context.Context, db DynamoDB, specs []Spec, opts Options) ([]Outcome, error) {
 	e := ensurer{db: db, opts: opts, poll: pollFor(db)}
 	found := make([]*types.TableDescription, len(specs))
@@ -180,6 +181,15 @@ func (e *ensurer) ready(ctx context.Context, spec Spec, t *types.TableDescriptio
 	}
 	if m := spec.mismatch(t); m != nil {
 		return out, e.refuse(spec, m)
+	}
+	if out.Created && spec.App != "" {
+		err := retry.Do(ctx, retry.StartUp, e.opts.Log, "tag "+spec.Kind+" "+spec.Name, func(ctx context.Context) error {
+			_, err := e.db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: t.TableArn, Tags: []types.Tag{{Key: aws.String(TagKey), Value: aws.String(spec.App)}}})
+			return err
+		})
+		if err != nil {
+			return out, e.fail(spec, fmt.Errorf("tag the table: %w", err))
+		}
 	}
 	return out, nil
 }

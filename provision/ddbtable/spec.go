@@ -39,8 +39,8 @@ type Spec struct {
 	Range *KeyAttr // nil for a hash-only table
 	// Provisioned read and write capacity; nil means on-demand.
 	Provisioned *Capacity
-	// App is written to the spk-app tag of a table Ensure creates (in the
-	// CreateTable call itself); "" leaves it untagged.
+	// App is written to the spk-app tag of a table Ensure creates; ""
+	// leaves it untagged.
 	App string
 	// Fix says how to get out of a schema mismatch, such as "choose
 	// another app name (--app)".
@@ -58,9 +58,6 @@ func (s Spec) createInput() *dynamodb.CreateTableInput {
 	if s.Range != nil {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(s.Range.Name), AttributeType: s.Range.Type})
 		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(s.Range.Name), KeyType: types.KeyTypeRange})
-	}
-	if s.App != "" {
-		in.Tags = []types.Tag{{Key: aws.String(TagKey), Value: aws.String(s.App)}}
 	}
 	if s.Provisioned != nil {
 		in.BillingMode = types.BillingModeProvisioned
