@@ -22,6 +22,7 @@ import (
 
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/provision/profile"
 	"github.com/spk-cli/spk/provision/sdkhttp"
 )
@@ -244,18 +245,7 @@ func Ping(ctx context.Context, endpoint string) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// Error is a provisioning failure with what was being done and a hint.
-type Error struct {
-	Op   string
-	Err  error
-	Hint string
-}
-
-func (e *Error) Error() string {
-	if e.Op == "" { // the error says it all
-		return e.Err.Error()
-	}
-	return e.Op + ": " + e.Err.Error()
-}
-func (e *Error) Unwrap() error    { return e.Err }
-func (e *Error) HintText() string { return e.Hint }
+// Error is a provisioning failure with what was being done and a hint: the
+// same type as a table's (ddbtable, a leaf package that cannot import this
+// one), so every provisioning failure reads alike.
+type Error = ddbtable.Error
