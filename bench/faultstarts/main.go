@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,11 +55,8 @@ func run(starts int, rate float64, seed int64, events, shards int, spk string, t
 	}
 	defer os.RemoveAll(dir)
 	if spk == "" {
-		spk = filepath.Join(dir, "spk")
-		build := exec.Command("go", "build", "-o", spk, "github.com/spk-cli/spk/cmd/spk")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build spk: %w", err)
+		if spk, err = proc.BuildSpk(dir); err != nil {
+			return err
 		}
 	}
 	addr, err := proc.FreeAddr()

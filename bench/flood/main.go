@@ -46,11 +46,8 @@ func run(bin string, runs, n int, size int64) error {
 	}
 	defer os.RemoveAll(dir)
 	if bin == "" {
-		bin = filepath.Join(dir, "spk")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/spk")
-		build.Stderr = os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build spk (run from the module root): %w", err)
+		if bin, err = proc.BuildSpk(dir); err != nil {
+			return err
 		}
 	}
 	fmt.Printf("%d concurrent PutRecords requests of %d MiB to a keyed `spk local` on loopback, %d runs each\n\n", n, size>>20, runs)

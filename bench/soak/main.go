@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spk-cli/spk/bench/internal/proc"
 	"github.com/spk-cli/spk/bench/internal/rawaws"
 )
 
@@ -69,11 +70,8 @@ func run(rounds, freshEvery int, spk string, minLoad, maxLoad time.Duration) err
 	}
 	defer os.RemoveAll(tmp)
 	if spk == "" {
-		spk = filepath.Join(tmp, "spk")
-		build := exec.Command("go", "build", "-o", spk, "./cmd/spk")
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build spk (run from the module root): %w", err)
+		if spk, err = proc.BuildSpk(tmp); err != nil {
+			return err
 		}
 	}
 	var m *model

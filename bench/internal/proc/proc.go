@@ -6,6 +6,9 @@ package proc
 import (
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"time"
 )
@@ -48,4 +51,17 @@ func Median[T number](v []T) T {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// BuildSpk builds spk's command into dir and returns the binary's path, for
+// the benchmarks that run `spk local` or `spk run` as real processes. The
+// build's own output goes to stderr.
+func BuildSpk(dir string) (string, error) {
+	bin := filepath.Join(dir, "spk")
+	build := exec.Command("go", "build", "-o", bin, "github.com/spk-cli/spk/cmd/spk")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("build spk (run from inside spk's module): %w", err)
+	}
+	return bin, nil
 }
