@@ -78,34 +78,16 @@ func TestUpDashboardInAPseudoTerminal(t *testing.T) {
 	cmd := exec.Command(bin, "up", "--duration", "15s", "--rate", "50", "--data-dir", dataDir)
 	cmd.Env = append(os.Environ(), "SPK_LOCAL_ADDR="+addr, "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",
 		"SPK_AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 120, Rows: 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	screen := &screenText{}
-	copied := make(chan struct{})
-	go func() { io.Copy(screen, tty); close(copied) }()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	run := startInPTY(t, cmd, 120, 40)
+	screen := run.screen
 
 	screen.waitFor(t, 20*time.Second,
 		`✓\s+2\s+endpoint and credentials`, `✓\s+3\s+create stream my-stream`, `✓\s+4\s+create table my-table`,
 		`–\s+6\s+build Spark`, `✓\s+8\s+create lease table StreamingCountsApp`,
 		`counts per minute`, `\d\d:\d\d\s+\d+ `)
-	if _, err := tty.Write([]byte("q")); err != nil {
-		t.Fatal(err)
+	if text, err := run.quit(t, 30*time.Second); err != nil {
+		t.Fatalf("spk up exited with %v:\n%s", err, text)
 	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("spk up exited with %v:\n%s", err, screen.String())
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("spk up did not stop after q:\n%s", screen.String())
-	}
-	<-copied
 	m := regexp.MustCompile(`spk up: (\d+) events sent, (\d+) counted, 0 rejected; the table holds \d+ rows in \d+ buckets \(total count (\d+)\)`).FindStringSubmatch(screen.String())
 	if m == nil {
 		t.Fatalf("no summary after q:\n%s", screen.String())
@@ -133,5 +115,54 @@ func TestUpDashboardInAPseudoTerminal(t *testing.T) {
 	}
 	if !strings.Contains(screen.String(), "spk show") {
 		t.Fatal("the summary does not say how to look further")
+	}
+}
+
+// ptyRun is a command running on a pseudo terminal, with what its screen
+// says read as it goes.
+type ptyRun struct {
+	cmd    *exec.Cmd
+	tty    *os.File
+	screen *screenText
+	copied chan struct{}
+	exited chan error
+}
+
+// startInPTY starts cmd on a cols×rows pseudo terminal. The test's cleanup
+// kills it (if it still runs) and closes the terminal.
+func startInPTY(t *testing.T, cmd *exec.Cmd, cols, rows uint16) *ptyRun {
+	t.Helper()
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: cols, Rows: rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &ptyRun{cmd: cmd, tty: tty, screen: &screenText{}, copied: make(chan struct{}), exited: make(chan error, 1)}
+	go func() { io.Copy(r.screen, tty); close(r.copied) }()
+	go func() { r.exited <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill(); tty.Close() })
+	return r
+}
+
+// press types keys on the terminal.
+func (r *ptyRun) press(t *testing.T, keys string) {
+	t.Helper()
+	if _, err := r.tty.Write([]byte(keys)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// quit presses q and returns how the command ended and all its screen said;
+// the test fails if it has not ended within the given time.
+func (r *ptyRun) quit(t *testing.T, within time.Duration) (string, error) {
+	t.Helper()
+	r.press(t, "q")
+	select {
+	case err := <-r.exited:
+		<-r.copied
+		return r.screen.String(), err
+	case <-time.After(within):
+		r.cmd.Process.Kill()
+		t.Fatalf("%s did not end within %v of q:\n%s", strings.Join(r.cmd.Args[:2], " "), within, r.screen.String())
+		return "", nil
 	}
 }

@@ -1,15 +1,12 @@
 package cmd
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 
 	"github.com/spk-cli/spk/provision"
 )
@@ -33,37 +30,17 @@ func TestUpDashboardEndpointKilledInAPseudoTerminal(t *testing.T) {
 
 	cmd := exec.Command(bin, "up", "--rate", "50")
 	cmd.Env = env
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 80, Rows: 24})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	screen := &screenText{}
-	copied := make(chan struct{})
-	go func() { io.Copy(screen, tty); close(copied) }()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer cmd.Process.Kill()
+	run := startInPTY(t, cmd, 80, 24)
+	screen := run.screen
 
 	// At 80 columns the header still names the endpoint.
 	screen.waitFor(t, 30*time.Second, regexp.QuoteMeta(url)+` +● live`, `counts per minute`, `\d\d:\d\d\s+\d+ `)
 	kill()
 	screen.waitFor(t, 30*time.Second, `● endpoint unreachable since \d\d:\d\d:\d\d`, `stale: the endpoint does not answer`)
 
-	if _, err := tty.Write([]byte("q")); err != nil {
-		t.Fatal(err)
-	}
-	var exitErr error
 	quit := time.Now()
-	select {
-	case exitErr = <-exited:
-		t.Logf("spk up ended %v after q", time.Since(quit).Round(100*time.Millisecond))
-	case <-time.After(15 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("spk up did not end within 15 s of q with the endpoint gone:\n%s", screen.String())
-	}
-	<-copied
-	text := screen.String()
+	text, exitErr := run.quit(t, 15*time.Second)
+	t.Logf("spk up ended %v after q", time.Since(quit).Round(100*time.Millisecond))
 	if ee, ok := exitErr.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Fatalf("spk up ended with %v, want exit status 1:\n%s", exitErr, text)
 	}
@@ -133,35 +110,15 @@ func TestRunDashboardEndpointKilledInAPseudoTerminal(t *testing.T) {
 
 	cmd := exec.Command(bin, "run")
 	cmd.Env = env
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 80, Rows: 24})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	screen := &screenText{}
-	copied := make(chan struct{})
-	go func() { io.Copy(screen, tty); close(copied) }()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer cmd.Process.Kill()
+	run := startInPTY(t, cmd, 80, 24)
+	screen := run.screen
 
 	screen.waitFor(t, 30*time.Second, regexp.QuoteMeta(url)+` +● live`, `leases 1/1`)
 	kill()
 	screen.waitFor(t, 30*time.Second, `● endpoint unreachable since \d\d:\d\d:\d\d`)
-	if _, err := tty.Write([]byte("q")); err != nil {
-		t.Fatal(err)
-	}
-	var exitErr error
 	quit := time.Now()
-	select {
-	case exitErr = <-exited:
-		t.Logf("spk run ended %v after q", time.Since(quit).Round(100*time.Millisecond))
-	case <-time.After(15 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("spk run did not end within 15 s of q with the endpoint gone:\n%s", screen.String())
-	}
-	<-copied
-	text := screen.String()
+	text, exitErr := run.quit(t, 15*time.Second)
+	t.Logf("spk run ended %v after q", time.Since(quit).Round(100*time.Millisecond))
 	if ee, ok := exitErr.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Fatalf("spk run ended with %v, want exit status 1:\n%s", exitErr, text)
 	}

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -14,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/creack/pty"
 
 	"github.com/spk-cli/spk/stream/accesslog"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
@@ -135,37 +133,17 @@ func TestUpExampleDashboardInAPseudoTerminal(t *testing.T) {
 	cmd := exec.Command(bin, "up", "--example", "weblog", "--duration", "30s", "--rate", "50", "--in-memory")
 	cmd.Env = append(os.Environ(), "SPK_LOCAL_ADDR="+closedPort(t), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",
 		"SPK_AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 120, Rows: 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	screen := &screenText{}
-	copied := make(chan struct{})
-	go func() { io.Copy(screen, tty); close(copied) }()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	run := startInPTY(t, cmd, 120, 40)
+	screen := run.screen
 
 	screen.waitFor(t, 60*time.Second, `✓\s+4\s+create table my-table-weblog-ips`, `✓\s+8\s+create lease table StreamingCountsApp`, `weblog-status · view 1/4`, `v next view`)
 	for _, want := range []string{`weblog-bytes · view 2/4`, `weblog-paths · view 3/4`, `weblog-ips · view 4/4 · .*seen > 10 times`} {
-		if _, err := tty.Write([]byte("v")); err != nil {
-			t.Fatal(err)
-		}
+		run.press(t, "v")
 		screen.waitFor(t, 10*time.Second, want)
 	}
-	if _, err := tty.Write([]byte("q")); err != nil {
-		t.Fatal(err)
+	if text, err := run.quit(t, 30*time.Second); err != nil {
+		t.Fatalf("spk up exited with %v:\n%s", err, text)
 	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("spk up exited with %v:\n%s", err, screen.String())
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("spk up did not stop after q:\n%s", screen.String())
-	}
-	<-copied
 	if !strings.Contains(screen.String(), "spk show --view weblog-ips --min-count 10") {
 		t.Fatalf("the summary does not say how to see the views:\n%s", screen.String())
 	}
