@@ -158,11 +158,12 @@ func (t *target) stop() {
 }
 
 // writesPerSync reads the endpoint's /metrics: the DynamoDB writes it
-// answered and the fdatasyncs of its store's log, for a durable spk.
-func (t *target) writesPerSync() (writes, syncs float64, ok bool) {
+// answered, the store's commits, and the fdatasyncs of its store's log
+// (none in memory).
+func (t *target) writesPerSync() (writes, commits, syncs float64, ok bool) {
 	resp, err := http.Get(t.url + local.MetricsPath)
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
@@ -178,13 +179,15 @@ func (t *target) writesPerSync() (writes, syncs float64, ok bool) {
 		}
 		switch {
 		case strings.HasPrefix(line, "spk_local_store_log_syncs_total "):
-			syncs, ok = v, true
+			syncs = v
+		case strings.HasPrefix(line, "spk_local_store_commits_total "):
+			commits, ok = v, true
 		case strings.HasPrefix(line, "spk_local_requests_total{") && strings.Contains(line, `code="2xx"`) &&
 			(strings.Contains(line, `operation="UpdateItem"`) || strings.Contains(line, `operation="PutItem"`)):
 			writes += v
 		}
 	}
-	return writes, syncs, ok && syncs > 0
+	return writes, commits, syncs, ok && commits > 0
 }
 
 // peakRSS reads VmHWM (kB) of the process.
@@ -527,8 +530,12 @@ func run(o options) error {
 	ratio("spk in memory, share of ceiling", byKey["spk-memory"], byKey["ceiling"])
 	ratio("spk with a stream / without", byKey["spk-stream"], byKey["spk"])
 	for _, b := range benches {
-		if w, n, ok := b.t.writesPerSync(); ok {
-			fmt.Printf("%s: %.0f writes, %.0f log fdatasyncs, %.1f writes per fdatasync\n", b.t.name, w, n, w/n)
+		w, c, n, ok := b.t.writesPerSync()
+		switch {
+		case ok && n > 0:
+			fmt.Printf("%s: %.0f writes, %.0f commits, %.0f log fdatasyncs, %.1f writes per fdatasync\n", b.t.name, w, c, n, w/n)
+		case ok:
+			fmt.Printf("%s: %.0f writes, %.0f commits, %.1f writes per commit\n", b.t.name, w, c, w/c)
 		}
 	}
 	return nil
