@@ -3,9 +3,9 @@ package store
 import (
 	"encoding/binary"
 	"os"
-	"time"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // BenchmarkBatchDurable measures concurrent durable writers sharing
