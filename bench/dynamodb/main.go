@@ -48,6 +48,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spk-cli/spk/bench/internal/proc"
 	"github.com/spk-cli/spk/bench/internal/rawaws"
 	"github.com/spk-cli/spk/provision/local"
 )
@@ -367,6 +368,9 @@ func measure(o options, fn func(worker, i int) (int, error)) (float64, error) {
 type result struct {
 	update, put, query []float64
 	rss                int
+	// CPU time per UpdateItem, µs: of the bench process (the clients)
+	// and of the endpoint's process.
+	clientCPU, endpointCPU []float64
 }
 
 var putSeq atomic.Int64
@@ -397,11 +401,17 @@ func (b *bench) runOnce(o options, run int) error {
 	var ups, puts, queries float64
 	var err error
 	if !skip("update") {
+		client0, endpoint0 := proc.SelfCPU(), proc.ProcessCPU(b.t.cmd.Process.Pid)
+		began := time.Now()
 		ups, err = measure(o, func(w, i int) (int, error) {
 			return 1, b.d.update(b.bucket, "type-"+strconv.Itoa((w*7919+i)%o.keys))
 		})
 		if err != nil {
 			return err
+		}
+		if calls := ups * time.Since(began).Seconds(); calls > 0 {
+			b.r.clientCPU = append(b.r.clientCPU, float64((proc.SelfCPU()-client0).Microseconds())/calls)
+			b.r.endpointCPU = append(b.r.endpointCPU, float64((proc.ProcessCPU(b.t.cmd.Process.Pid)-endpoint0).Microseconds())/calls)
 		}
 	}
 	if !skip("put") {
@@ -529,6 +539,15 @@ func run(o options) error {
 	ratio("spk as a share of the ceiling", byKey["spk"], byKey["ceiling"])
 	ratio("spk in memory, share of ceiling", byKey["spk-memory"], byKey["ceiling"])
 	ratio("spk with a stream / without", byKey["spk-stream"], byKey["spk"])
+	// Two cores are shared by the clients and the endpoint, so where both
+	// are busy, a share of the ceiling is (client + ceiling CPU) over
+	// (client + endpoint CPU) per call: these say where the time goes.
+	fmt.Printf("%-32s %14s %14s\n", "CPU per UpdateItem (medians)", "clients", "endpoint")
+	for _, b := range benches {
+		if len(b.r.clientCPU) > 0 {
+			fmt.Printf("%-32s %12.1fµs %12.1fµs\n", b.t.name, median(b.r.clientCPU), median(b.r.endpointCPU))
+		}
+	}
 	for _, b := range benches {
 		w, c, n, ok := b.t.writesPerSync()
 		switch {

@@ -42,3 +42,27 @@ func TestFastPathsMatchEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// recordsJSONSize must bound appendRecordsJSON's output for the longest
+// record parts (the largest counter, an arrival time with milliseconds,
+// encryption), or the answer is copied to a buffer twice its size.
+func TestRecordsJSONSizeBoundsTheAnswer(t *testing.T) {
+	r := &getRecordsResult{created: 1_764_160_000_123, shard: 999_999}
+	for i := range 1000 {
+		r.records = append(r.records, record{
+			counter:   ^uint64(0) - uint64(i),
+			arrivalMs: 9_999_999_999_999 - int64(i),
+			pk:        []byte(strings.Repeat("k", i%256)),
+			data:      bytes.Repeat([]byte{0xfb}, i%7),
+			encrypted: true,
+		})
+	}
+	size := recordsJSONSize(r)
+	out := appendRecordsJSON(make([]byte, 0, size), r)
+	if len(out) > size {
+		t.Fatalf("appendRecordsJSON wrote %d bytes, recordsJSONSize said at most %d", len(out), size)
+	}
+	if !json.Valid(out) {
+		t.Fatalf("appendRecordsJSON wrote invalid JSON: %.200s", out)
+	}
+}
