@@ -5,48 +5,28 @@ import (
 	"time"
 )
 
-func TestGrouperWaitsForTheClientsWriting(t *testing.T) {
+func TestGrouperExpectsTheWritersInPlay(t *testing.T) {
 	var g grouper
-	if g.want(1) != 1 {
-		t.Fatalf("with one client writing, want(1) = %d, want 1 (a lone writer never waits)", g.want(1))
+	if g.want() != 0 {
+		t.Fatalf("a fresh grouper wants %d writers, want 0 (a first write never waits)", g.want())
 	}
-	if g.want(8) != 8 || g.want(10*maxGroup) != maxGroup {
-		t.Fatalf("want(8) = %d, want(%d) = %d; want 8 and the group limit %d", g.want(8), 10*maxGroup, g.want(10*maxGroup), maxGroup)
+	g.done(1, 0, 300*time.Microsecond)
+	if g.want() != 1 {
+		t.Fatalf("after a lone writer, want() = %d, want 1", g.want())
 	}
-	// Cheap commits (in memory): long enough for a client to come back.
-	g.done(20 * time.Microsecond)
-	if g.patience() != minLinger {
-		t.Fatalf("after a 20µs commit, patience() = %v, want %v", g.patience(), minLinger)
+	// Two convoys of four: four committed while four queued.
+	g.done(4, 4, 400*time.Microsecond)
+	if g.want() != 8 || g.patience() != 400*time.Microsecond {
+		t.Fatalf("after 4 committed and 4 queued: want() = %d, patience() = %v; want 8 and 400µs", g.want(), g.patience())
 	}
-	g.done(600 * time.Microsecond)
-	if g.patience() != 600*time.Microsecond {
-		t.Fatalf("after a 600µs commit, patience() = %v, want 600µs", g.patience())
+	// Writers went away: the estimate follows at once.
+	g.done(2, 0, 5*time.Second)
+	if g.want() != 2 || g.patience() != maxLinger {
+		t.Fatalf("after a slow commit of 2: want() = %d, patience() = %v; want 2 and %v", g.want(), g.patience(), maxLinger)
 	}
-	// A busy disk: the wait stays bounded.
-	g.done(5 * time.Second)
-	if g.patience() != maxLinger {
-		t.Fatalf("after a slow commit, patience() = %v, want %v", g.patience(), maxLinger)
-	}
-}
-
-func TestActiveWritersForgetsClientsThatStopped(t *testing.T) {
-	var a activeWriters
-	t0 := time.Unix(1_700_000_000, 0)
-	if n := a.count(t0); n != 0 {
-		t.Fatalf("no writes yet: count = %d, want 0", n)
-	}
-	a.saw("127.0.0.1:5000", t0)
-	a.saw("127.0.0.1:5001", t0)
-	a.saw("127.0.0.1:5000", t0.Add(time.Millisecond)) // the same client again
-	if n := a.count(t0.Add(2 * time.Millisecond)); n != 2 {
-		t.Fatalf("two connections writing: count = %d, want 2", n)
-	}
-	// 5001 stopped writing a window ago; 5000 wrote later.
-	if n := a.count(t0.Add(writerWindow + 500*time.Microsecond)); n != 1 {
-		t.Fatalf("after the window, count = %d, want 1 (the client that stopped is forgotten)", n)
-	}
-	if n := a.count(t0.Add(2*writerWindow + time.Millisecond)); n != 0 {
-		t.Fatalf("long after the last write, count = %d, want 0", n)
+	g.done(maxGroup, 10*maxGroup, time.Millisecond)
+	if g.want() != maxGroup {
+		t.Fatalf("want() = %d beyond the group limit %d", g.want(), maxGroup)
 	}
 }
 

@@ -49,9 +49,6 @@ type Service struct {
 	kdest destinations // Kinesis streaming destinations (kinesisdest.go)
 
 	commits chan *commitOp
-	// writers are the clients writing items lately: the committer's
-	// estimate of the writers a group can wait for (see grouper).
-	writers activeWriters
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	closed  sync.Once
@@ -154,18 +151,9 @@ var operations = map[string]opFunc{
 	"ExecuteTransaction":                  (*Service).executeTransaction,
 }
 
-// itemWrites are the operations that write items through the committer.
-var itemWrites = map[string]bool{
-	"PutItem": true, "UpdateItem": true, "DeleteItem": true,
-	"BatchWriteItem": true, "TransactWriteItems": true,
-}
-
 // ServeOp implements service.Handler.
 func (s *Service) ServeOp(w http.ResponseWriter, r *http.Request, op string, body []byte) {
 	fn, ok := operations[op]
-	if itemWrites[op] {
-		s.writers.saw(r.RemoteAddr, time.Now())
-	}
 	s.serve(w, op, body, fn, ok)
 }
 

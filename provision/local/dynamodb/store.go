@@ -75,12 +75,12 @@ func (s *Service) committer() {
 				break fill
 			}
 		}
-		if want := g.want(s.writers.count(time.Now())); len(group) < want {
+		if want := g.want(); len(group) < want {
 			group = s.linger(group, want, g.patience())
 		}
 		started := time.Now()
 		s.runGroup(group)
-		g.done(time.Since(started))
+		g.done(len(group), len(s.commits), time.Since(started))
 	}
 }
 
@@ -99,6 +99,36 @@ func (s *Service) linger(group []*commitOp, want int, patience time.Duration) []
 		}
 	}
 	return group
+}
+
+// grouper sizes commit groups. Each commit costs about one fsync however
+// many writes share it, so throughput is writes per group over commit
+// time. Synchronous clients fall into convoys: the writes acknowledged by
+// one commit come back while the next is under way, so eight clients
+// settle into two groups of four that take turns, each paying a whole
+// commit. The grouper counts the writers in play (the group just committed
+// and those that queued meanwhile) and lets the next group wait a fraction
+// of a commit for the ones still on their way back, so all of them share
+// one commit. A lone writer never waits, and a group waits at most as
+// long as the last commit took: the wait is repaid as soon as one
+// straggler joins instead of paying a commit of its own.
+type grouper struct {
+	writers  int           // writers in play at the end of the last commit
+	lastCost time.Duration // duration of the last commit
+}
+
+// maxLinger bounds the wait when commits are slow (a busy disk).
+const maxLinger = time.Millisecond
+
+func (g *grouper) want() int { return g.writers }
+
+func (g *grouper) patience() time.Duration {
+	return min(g.lastCost, maxLinger)
+}
+
+func (g *grouper) done(size, queued int, cost time.Duration) {
+	g.lastCost = cost
+	g.writers = min(size+queued, maxGroup)
 }
 
 func (s *Service) runGroup(group []*commitOp) {
