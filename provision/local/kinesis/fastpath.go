@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // PutRecords and GetRecords carry nearly all of the traffic; their JSON
@@ -73,7 +74,7 @@ func (s *Service) serveGetRecordsJSON(w http.ResponseWriter, c codec, body []byt
 	}
 	var out []byte
 	apiErr := s.doGetRecords(&in, func(r *getRecordsResult) {
-		out = make([]byte, 0, 256+recordsJSONSize(r))
+		out = takeAnswer(256 + recordsJSONSize(r))
 		out = append(out, `{"Records":`...)
 		out = appendRecordsJSON(out, r)
 		if r.next != "" {
@@ -95,6 +96,29 @@ func (s *Service) serveGetRecordsJSON(w http.ResponseWriter, c codec, body []byt
 		return
 	}
 	c.writeRaw(w, http.StatusOK, out)
+	giveAnswer(out) // written: Write returns once its bytes are copied or sent
+}
+
+// answers keeps GetRecords answers' buffers for the next answer: a full
+// page is some megabytes, and a fresh buffer is zeroed before it is
+// written, which costs about as much as writing it.
+var answers sync.Pool
+
+// maxPooledAnswer bounds the buffers kept: a page of records at its
+// largest (10 MiB of data, base64) is not kept.
+const maxPooledAnswer = 4 << 20
+
+func takeAnswer(size int) []byte {
+	if p, ok := answers.Get().(*[]byte); ok && cap(*p) >= size {
+		return (*p)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+func giveAnswer(b []byte) {
+	if cap(b) <= maxPooledAnswer {
+		answers.Put(&b)
+	}
 }
 
 // recordJSONOverhead bounds what appendRecordsJSON writes for a record
