@@ -250,7 +250,10 @@ func TestEFOConsumersSurviveRestart(t *testing.T) {
 	}
 	stop(srv)
 
-	srv, c = start(300 * time.Millisecond)
+	// The resumed transitions take the new delay from the restart: long
+	// enough that the describe below comes before it even on a busy
+	// machine (300 ms was not, at load 6).
+	srv, c = start(2 * time.Second)
 	defer stop(srv)
 	tg := &target{url: srv.URL(), client: c}
 	got, err := c.DescribeStreamConsumer(ctx, &kinesis.DescribeStreamConsumerInput{ConsumerARN: fresh.Consumer.ConsumerARN})
