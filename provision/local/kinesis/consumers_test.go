@@ -250,9 +250,9 @@ func TestEFOConsumersSurviveRestart(t *testing.T) {
 	}
 	stop(srv)
 
-	// The resumed transitions take the new delay from the restart: long
-	// enough that the describe below comes before it even on a busy
-	// machine (300 ms was not, at load 6).
+	// The resumed transitions end the new delay after they began: long
+	// enough for the stop, the restart and the describe below to come
+	// before, even on a busy machine (300 ms was not, at load 6).
 	srv, c = start(2 * time.Second)
 	defer stop(srv)
 	tg := &target{url: srv.URL(), client: c}
