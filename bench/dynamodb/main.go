@@ -48,6 +48,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spk-cli/spk/bench/internal/proc"
 	"github.com/spk-cli/spk/bench/internal/rawaws"
 	"github.com/spk-cli/spk/provision/local"
 )
@@ -158,11 +159,12 @@ func (t *target) stop() {
 }
 
 // writesPerSync reads the endpoint's /metrics: the DynamoDB writes it
-// answered and the fdatasyncs of its store's log, for a durable spk.
-func (t *target) writesPerSync() (writes, syncs float64, ok bool) {
+// answered, the store's commits, and the fdatasyncs of its store's log
+// (none in memory).
+func (t *target) writesPerSync() (writes, commits, syncs float64, ok bool) {
 	resp, err := http.Get(t.url + local.MetricsPath)
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
@@ -178,13 +180,15 @@ func (t *target) writesPerSync() (writes, syncs float64, ok bool) {
 		}
 		switch {
 		case strings.HasPrefix(line, "spk_local_store_log_syncs_total "):
-			syncs, ok = v, true
+			syncs = v
+		case strings.HasPrefix(line, "spk_local_store_commits_total "):
+			commits, ok = v, true
 		case strings.HasPrefix(line, "spk_local_requests_total{") && strings.Contains(line, `code="2xx"`) &&
 			(strings.Contains(line, `operation="UpdateItem"`) || strings.Contains(line, `operation="PutItem"`)):
 			writes += v
 		}
 	}
-	return writes, syncs, ok && syncs > 0
+	return writes, commits, syncs, ok && commits > 0
 }
 
 // peakRSS reads VmHWM (kB) of the process.
@@ -364,6 +368,9 @@ func measure(o options, fn func(worker, i int) (int, error)) (float64, error) {
 type result struct {
 	update, put, query []float64
 	rss                int
+	// CPU time per UpdateItem, µs: of the bench process (the clients)
+	// and of the endpoint's process.
+	clientCPU, endpointCPU []float64
 }
 
 var putSeq atomic.Int64
@@ -394,11 +401,17 @@ func (b *bench) runOnce(o options, run int) error {
 	var ups, puts, queries float64
 	var err error
 	if !skip("update") {
+		client0, endpoint0 := proc.SelfCPU(), proc.ProcessCPU(b.t.cmd.Process.Pid)
+		began := time.Now()
 		ups, err = measure(o, func(w, i int) (int, error) {
 			return 1, b.d.update(b.bucket, "type-"+strconv.Itoa((w*7919+i)%o.keys))
 		})
 		if err != nil {
 			return err
+		}
+		if calls := ups * time.Since(began).Seconds(); calls > 0 {
+			b.r.clientCPU = append(b.r.clientCPU, float64((proc.SelfCPU()-client0).Microseconds())/calls)
+			b.r.endpointCPU = append(b.r.endpointCPU, float64((proc.ProcessCPU(b.t.cmd.Process.Pid)-endpoint0).Microseconds())/calls)
 		}
 	}
 	if !skip("put") {
@@ -526,9 +539,22 @@ func run(o options) error {
 	ratio("spk as a share of the ceiling", byKey["spk"], byKey["ceiling"])
 	ratio("spk in memory, share of ceiling", byKey["spk-memory"], byKey["ceiling"])
 	ratio("spk with a stream / without", byKey["spk-stream"], byKey["spk"])
+	// Two cores are shared by the clients and the endpoint, so where both
+	// are busy, a share of the ceiling is (client + ceiling CPU) over
+	// (client + endpoint CPU) per call: these say where the time goes.
+	fmt.Printf("%-32s %14s %14s\n", "CPU per UpdateItem (medians)", "clients", "endpoint")
 	for _, b := range benches {
-		if w, n, ok := b.t.writesPerSync(); ok {
-			fmt.Printf("%s: %.0f writes, %.0f log fdatasyncs, %.1f writes per fdatasync\n", b.t.name, w, n, w/n)
+		if len(b.r.clientCPU) > 0 {
+			fmt.Printf("%-32s %12.1fµs %12.1fµs\n", b.t.name, median(b.r.clientCPU), median(b.r.endpointCPU))
+		}
+	}
+	for _, b := range benches {
+		w, c, n, ok := b.t.writesPerSync()
+		switch {
+		case ok && n > 0:
+			fmt.Printf("%s: %.0f writes, %.0f commits, %.0f log fdatasyncs, %.1f writes per fdatasync\n", b.t.name, w, c, n, w/n)
+		case ok:
+			fmt.Printf("%s: %.0f writes, %.0f commits, %.1f writes per commit\n", b.t.name, w, c, w/c)
 		}
 	}
 	return nil

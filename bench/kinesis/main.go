@@ -30,6 +30,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -40,6 +41,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/spk-cli/spk/bench/internal/proc"
 	"github.com/spk-cli/spk/bench/internal/rawaws"
 	local "github.com/spk-cli/spk/provision/local"
 )
@@ -106,6 +108,10 @@ func serve(dir string) int {
 type result struct {
 	putRate, drainRate float64
 	rssMB              float64
+	// CPU time per 1000 events put, ms: of the bench process (the
+	// clients) and of the server's process; and how busy the machine's
+	// cores were with both during the put.
+	putClientCPU, putServerCPU, putBusy float64
 }
 
 func run(cfg config) error {
@@ -156,6 +162,16 @@ func run(cfg config) error {
 	if h, ok := med["spk-h2"]; ok {
 		s := med["spk"]
 		fmt.Printf("spk HTTP/2 clients / HTTP/1.1 clients: put %.2fx  drain %.2fx\n", h.putRate/s.putRate, h.drainRate/s.drainRate)
+	}
+	// Where the put's time goes: a server that leaves the cores idle is
+	// waiting (on its disk, or on itself), not short of CPU.
+	fmt.Printf("\nput, CPU per 1000 events (medians): clients, server; cores busy\n")
+	for _, name := range servers {
+		rs := results[name]
+		fmt.Printf("%-10s %6.2f ms %6.2f ms   %3.0f%%\n", name,
+			median(rs, func(r result) float64 { return r.putClientCPU }),
+			median(rs, func(r result) float64 { return r.putServerCPU }),
+			100*median(rs, func(r result) float64 { return r.putBusy }))
 	}
 	return nil
 }
@@ -328,6 +344,7 @@ func measure(cfg config, name string, bodies [][]byte) (result, error) {
 	close(work)
 	var wg sync.WaitGroup
 	errs := make(chan error, cfg.clients)
+	client0, server0 := proc.SelfCPU(), proc.ProcessCPU(srv.cmd.Process.Pid)
 	start := time.Now()
 	for i := 0; i < cfg.clients; i++ {
 		wg.Add(1)
@@ -357,6 +374,7 @@ func measure(cfg config, name string, bodies [][]byte) (result, error) {
 	}
 	wg.Wait()
 	putSecs := time.Since(start).Seconds()
+	clientCPU, serverCPU := proc.SelfCPU()-client0, proc.ProcessCPU(srv.cmd.Process.Pid)-server0
 	close(errs)
 	if err := <-errs; err != nil {
 		return result{}, err
@@ -418,5 +436,9 @@ func measure(cfg config, name string, bodies [][]byte) (result, error) {
 		putRate:   float64(cfg.events) / putSecs,
 		drainRate: float64(total) / drainSecs,
 		rssMB:     peakRSS(srv.cmd.Process.Pid),
+
+		putClientCPU: clientCPU.Seconds() * 1e6 / float64(cfg.events),
+		putServerCPU: serverCPU.Seconds() * 1e6 / float64(cfg.events),
+		putBusy:      (clientCPU + serverCPU).Seconds() / putSecs / float64(runtime.NumCPU()),
 	}, nil
 }

@@ -2,15 +2,16 @@ package local
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -391,15 +392,20 @@ func writeError(w http.ResponseWriter, prefix string, status int, typ, msg strin
 	io.WriteString(w, body)
 }
 
+// newRequestID is a random UUID-shaped ID, as AWS's. IDs are no secret:
+// the fast per-goroutine generator of math/rand/v2 is enough.
 func newRequestID() string {
 	var b [16]byte
-	rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 func newAmzID2() string {
 	var b [72]byte
-	rand.Read(b[:])
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
+	}
 	return base64.StdEncoding.EncodeToString(b[:])
 }

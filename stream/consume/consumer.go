@@ -123,7 +123,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 	// Check the stream before creating any table, so a wrong name leaves
 	// nothing behind.
-	if _, err := c.listShards(ctx, retry.StartUp); err != nil {
+	shards, err := c.listShards(ctx, retry.StartUp)
+	if err != nil {
 		return c.streamMissing(err)
 	}
 	if c.opts.Retrieval == FanOut {
@@ -149,7 +150,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		c.log.Info("serving metrics", "url", "http://"+addr+"/metrics")
 	}
-	if err := c.syncShards(ctx, retry.StartUp); err != nil {
+	// The first leases come from the listing above: a shard made since
+	// is found by the next sync, like any other.
+	if err := c.leaseShards(ctx, retry.StartUp, shards); err != nil {
 		return c.streamMissing(err)
 	}
 
@@ -294,9 +297,14 @@ func (c *Consumer) syncShards(ctx context.Context, p retry.Policy) error {
 	if err != nil {
 		return err
 	}
+	return c.leaseShards(ctx, p, shards)
+}
+
+// leaseShards is syncShards with the shards already listed.
+func (c *Consumer) leaseShards(ctx context.Context, p retry.Policy, shards []types.Shard) error {
 	var leases []lease.Lease
 	what := fmt.Sprintf("list leases in %q", c.opts.App)
-	err = retry.Do(ctx, p, c.log, what, func(ctx context.Context) error {
+	err := retry.Do(ctx, p, c.log, what, func(ctx context.Context) error {
 		var err error
 		leases, err = c.leases.List(ctx)
 		return err

@@ -1,15 +1,19 @@
 // Package proc holds what the benchmarks that start `spk local` as a real
 // process share: a free loopback address, waiting for the endpoint to
-// listen, and the median of their runs.
+// listen, the median of their runs, and the CPU time a process used.
 package proc
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -64,4 +68,31 @@ func BuildSpk(dir string) (string, error) {
 		return "", fmt.Errorf("build spk (run from inside spk's module): %w", err)
 	}
 	return bin, nil
+}
+
+// SelfCPU is the CPU time (user and system) this process has used.
+func SelfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// ProcessCPU is the CPU time (user and system) process pid has used, read
+// from /proc: clock ticks of 10 ms, enough over a run of seconds. It is 0
+// where there is no /proc.
+func ProcessCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

@@ -250,7 +250,10 @@ func TestEFOConsumersSurviveRestart(t *testing.T) {
 	}
 	stop(srv)
 
-	srv, c = start(300 * time.Millisecond)
+	// The resumed transitions end the new delay after they began: long
+	// enough for the stop, the restart and the describe below to come
+	// before, even on a busy machine (300 ms was not, at load 6).
+	srv, c = start(2 * time.Second)
 	defer stop(srv)
 	tg := &target{url: srv.URL(), client: c}
 	got, err := c.DescribeStreamConsumer(ctx, &kinesis.DescribeStreamConsumerInput{ConsumerARN: fresh.Consumer.ConsumerARN})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // PutRecords and GetRecords carry nearly all of the traffic; their JSON
@@ -34,7 +35,9 @@ func (s *Service) servePutRecordsJSON(w http.ResponseWriter, c codec, body []byt
 			failed++
 		}
 	}
-	out := make([]byte, 0, 64+len(res)*110)
+	// 111 bytes a record: the member names, a 56-digit sequence number
+	// and a 12-digit shard number. Failed records are shorter.
+	out := make([]byte, 0, 64+len(res)*111)
 	out = append(out, `{"FailedRecordCount":`...)
 	out = strconv.AppendInt(out, int64(failed), 10)
 	out = append(out, `,"Records":[`...)
@@ -71,7 +74,7 @@ func (s *Service) serveGetRecordsJSON(w http.ResponseWriter, c codec, body []byt
 	}
 	var out []byte
 	apiErr := s.doGetRecords(&in, func(r *getRecordsResult) {
-		out = make([]byte, 0, 256+recordsJSONSize(r))
+		out = takeAnswer(256 + recordsJSONSize(r))
 		out = append(out, `{"Records":`...)
 		out = appendRecordsJSON(out, r)
 		if r.next != "" {
@@ -93,13 +96,44 @@ func (s *Service) serveGetRecordsJSON(w http.ResponseWriter, c codec, body []byt
 		return
 	}
 	c.writeRaw(w, http.StatusOK, out)
+	giveAnswer(out) // written: Write returns once its bytes are copied or sent
 }
 
-// recordsJSONSize bounds the length of appendRecordsJSON's output.
+// answers keeps GetRecords answers' buffers for the next answer: a full
+// page is some megabytes, and a fresh buffer is zeroed before it is
+// written, which costs about as much as writing it.
+var answers sync.Pool
+
+// maxPooledAnswer bounds the buffers kept: a page of records at its
+// largest (10 MiB of data, base64) is not kept.
+const maxPooledAnswer = 4 << 20
+
+func takeAnswer(size int) []byte {
+	if p, ok := answers.Get().(*[]byte); ok && cap(*p) >= size {
+		return (*p)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+func giveAnswer(b []byte) {
+	if cap(b) <= maxPooledAnswer {
+		answers.Put(&b)
+	}
+}
+
+// recordJSONOverhead bounds what appendRecordsJSON writes for a record
+// besides its data and partition key: the member names and punctuation
+// (104 bytes with the encryption type), a 56-digit sequence number and an
+// arrival time of at most 24 characters. A bound too small by one byte
+// makes the last append copy the whole answer to a buffer twice its size.
+const recordJSONOverhead = 104 + 56 + 24
+
+// recordsJSONSize bounds the length of appendRecordsJSON's output (a
+// partition key with characters JSON escapes can exceed it).
 func recordsJSONSize(r *getRecordsResult) int {
 	size := 2
 	for _, rec := range r.records {
-		size += 150 + len(rec.pk) + base64.StdEncoding.EncodedLen(len(rec.data))
+		size += recordJSONOverhead + len(rec.pk) + base64.StdEncoding.EncodedLen(len(rec.data))
 	}
 	return size
 }

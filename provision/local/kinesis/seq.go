@@ -28,17 +28,19 @@ func appendSeq(dst []byte, streamCreatedMs int64, shard int, counter uint64) []b
 	return appendPadded(dst, counter, 34)
 }
 
+// zeroDigits pads sequence numbers' parts, the widest of which is 34.
+const zeroDigits = "0000000000000000000000000000000000000000"
+
 func appendPadded(dst []byte, v uint64, width int) []byte {
-	var buf [40]byte
+	var buf [20]byte // the digits of the largest uint64
 	i := len(buf)
 	for v > 0 {
 		i--
 		buf[i] = byte('0' + v%10)
 		v /= 10
 	}
-	for len(buf)-i < width {
-		i--
-		buf[i] = '0'
+	if pad := width - (len(buf) - i); pad > 0 {
+		dst = append(dst, zeroDigits[:pad]...)
 	}
 	return append(dst, buf[i:]...)
 }

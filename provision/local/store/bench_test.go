@@ -1,0 +1,53 @@
+package store
+
+import (
+	"encoding/binary"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkBatchDurable measures concurrent durable writers sharing
+// commits, as the endpoint's services do: the writes per fdatasync it
+// reports is the group commit at work.
+func BenchmarkBatchDurable(b *testing.B) {
+	db, err := Open(b.TempDir(), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	bucket := []byte("bench")
+	if err := db.Update(func(tx *Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
+		b.Fatal(err)
+	}
+	var syncNanos atomic.Int64
+	if db.wal != nil {
+		db.wal.sync = func(f *os.File) error {
+			t := time.Now()
+			err := fdatasync(f)
+			syncNanos.Add(int64(time.Since(t)))
+			return err
+		}
+	}
+	value := make([]byte, 200)
+	var next atomic.Uint64
+	start := db.Stats()
+	b.SetParallelism(4) // 8 writers on 2 cores, as bench/dynamodb's clients
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := binary.BigEndian.AppendUint64(nil, next.Add(1)%60)
+			if err := db.Batch(func(tx *Tx) error { return tx.Bucket(bucket).Put(key, value) }); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	end := db.Stats()
+	if syncs := end.LogSyncs - start.LogSyncs; syncs > 0 {
+		b.ReportMetric(float64(b.N)/float64(syncs), "writes/fdatasync")
+		b.ReportMetric(float64(syncNanos.Load())/float64(syncs)/1e3, "µs/fdatasync")
+	}
+}
