@@ -19,11 +19,13 @@ import (
 )
 
 func TestAWSCLI(t *testing.T) {
+	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	bin := localtest.AWSCLI(t)
 	tg := newTarget(t)
 	tg.skipOn(t, "W3")
 	for _, key := range []string{"AKIAFAKE", "AK+/=!@#$%^&*()key"} {
 		t.Run(key, func(t *testing.T) {
+			t.Parallel()
 			home := t.TempDir()
 			name := uniqueName("cli")
 			run := func(args ...string) map[string]any {
@@ -132,6 +134,7 @@ func runCLIIfKnown(t *testing.T, bin, url, home string, args ...string) (map[str
 // ACTIVE with the SDK: each CLI start costs a second, and TestAWSCLI checks
 // the CLI's own waiter.
 func TestAWSCLIStreamSettings(t *testing.T) {
+	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	bin := localtest.AWSCLI(t)
 	tg := newTarget(t)
 	tg.skipOn(t, "W3")
@@ -213,6 +216,7 @@ func TestAWSCLIStreamSettings(t *testing.T) {
 // TestAWSCLIStreamConsumers drives the enhanced fan-out consumer commands
 // (the AWS CLI has no SubscribeToShard: it cannot read event streams).
 func TestAWSCLIStreamConsumers(t *testing.T) {
+	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	bin := localtest.AWSCLI(t)
 	tg := newTarget(t)
 	tg.skipOn(t, "W3")
