@@ -31,9 +31,6 @@ func eventually(t *testing.T, what string, f func(context.Context) error) {
 	}
 }
 
-// TestStartsUnderFaultsAllSucceedAndCountsStayExact is the package's longest
-// test, waiting out retries most of its time: its file sorts first so that
-// go test starts it first among the parallel tests, not last.
 func TestStartsUnderFaultsAllSucceedAndCountsStayExact(t *testing.T) {
 	forEachRetrievalInParallel(t, testStartsUnderFaults)
 }
