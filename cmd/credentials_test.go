@@ -110,6 +110,7 @@ func TestEndpointTakesTheDefaultProfilesKeys(t *testing.T) {
 // TestEndpointKeysFromTheProcessEnvironment runs the real binary with the
 // keys in its environment, as a user who exported them would.
 func TestEndpointKeysFromTheProcessEnvironment(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

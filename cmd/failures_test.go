@@ -103,6 +103,7 @@ func TestStatusUnreachable(t *testing.T) {
 // TestShowRefusesOtherTables: a table keyed otherwise, or holding another
 // view's rows, is refused with one line and exit 2, before any row prints.
 func TestShowRefusesOtherTables(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	srv := startLocal(t)
 	env := endpointEnv(srv.URL())
 	db := dynamoClient(srv.URL())

@@ -11,6 +11,7 @@ import (
 // line, a status line and a last one with the final counts; each from the
 // one status printer in cmd/tui.
 func TestPlainProgressLines(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	srv := startLocal(t)
 	env := endpointEnv(srv.URL())
 	if r := run(t, env, "create-stream"); r.code != 0 {

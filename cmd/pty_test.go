@@ -70,6 +70,7 @@ func (s *screenText) waitFor(t *testing.T, within time.Duration, patterns ...str
 // for the steps and counts, quits with q, and checks the summary and the
 // table: every event sent was counted exactly once.
 func TestUpDashboardInAPseudoTerminal(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

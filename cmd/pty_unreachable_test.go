@@ -17,6 +17,7 @@ import (
 // and that the summary says what could not be read rather than counting
 // an empty table.
 func TestUpDashboardEndpointKilledInAPseudoTerminal(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -93,6 +94,7 @@ func startEndpoint(t *testing.T, bin, addr string, env []string) (kill func()) {
 // says when the endpoint stops answering, and q then ends it within a few
 // seconds rather than after the consumer's half-minute shutdown deadline.
 func TestRunDashboardEndpointKilledInAPseudoTerminal(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

@@ -19,6 +19,7 @@ import (
 // TestGenerateThenRunCountsExactly is steps 5, 7 and 8 as a user types them:
 // generate events (1% malformed), count them until caught up, and compare.
 func TestGenerateThenRunCountsExactly(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	srv := startLocal(t)
 	env := endpointEnv(srv.URL())
 	if r := run(t, env, "create-stream", "--shards", "2"); r.code != 0 {
@@ -97,6 +98,7 @@ func TestRunErrors(t *testing.T) {
 // then environment) and spk up, then tears down: the stream consumer named
 // after the app is registered once, reused, and removed with the stream.
 func TestRunAndUpWithFanOut(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	srv := startLocal(t)
 	env := endpointEnv(srv.URL())
 	if r := run(t, env, "create-stream", "--shards", "2"); r.code != 0 {

@@ -18,6 +18,7 @@ import (
 // endpoint in-process on a free port, runs for a few seconds, and the counts
 // in the table equal what was sent.
 func TestUpNonTTYJSON(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	addr := closedPort(t)
 	env := map[string]string{"SPK_LOCAL_ADDR": addr, "XDG_STATE_HOME": t.TempDir()}
 	r := run(t, env, "up", "--in-memory", "--duration", "3s", "--rate", "200", "--output", "json")

@@ -22,6 +22,7 @@ import (
 // endpoint: it creates a table per view and sends access-log lines, every
 // one of which parses; --teardown then deletes the view tables too.
 func TestUpExampleWeblog(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	srv := startLocal(t)
 	addr := strings.TrimPrefix(srv.URL(), "http://")
 	env := map[string]string{"SPK_LOCAL_ADDR": addr, "XDG_STATE_HOME": t.TempDir()}
@@ -126,6 +127,7 @@ func TestUpExampleUnknown(t *testing.T) {
 // TestUpExampleDashboardInAPseudoTerminal runs the real binary's dashboard
 // with the weblog example: the views' panel shows, v switches views, q stops.
 func TestUpExampleDashboardInAPseudoTerminal(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

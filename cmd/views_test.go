@@ -74,6 +74,7 @@ func TestRunViewErrors(t *testing.T) {
 // each view writes its own table, and the sliding view holds every event in
 // each of its windows.
 func TestRunViewsFromYAML(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
 	srv := startLocal(t)
 	env := endpointEnv(srv.URL())
 	dir := t.TempDir()

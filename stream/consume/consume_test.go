@@ -86,6 +86,20 @@ func forEachRetrieval(t *testing.T, test func(t *testing.T, r consume.Retrieval)
 	}
 }
 
+// forEachRetrievalInParallel is forEachRetrieval for a test that mostly
+// waits (kill -9 rounds, lease expiry, resharding, retries under faults):
+// the test and its subtests run alongside the other such tests, up to go
+// test's -parallel at once. Each has its own endpoint, stream and tables.
+// Tests that assert a metric exactly under fan-out re-delivery or a
+// graceful hand-back of every lease stay serial: those held under a
+// machine loaded by six tests at once did not.
+func forEachRetrievalInParallel(t *testing.T, test func(t *testing.T, r consume.Retrieval)) {
+	t.Parallel()
+	for _, r := range retrievals {
+		t.Run(string(r), func(t *testing.T) { t.Parallel(); test(t, r) })
+	}
+}
+
 // newEnv starts the endpoints and creates a stream of that many shards;
 // consumers of the env read it with the retrieval r.
 func newEnv(t *testing.T, r consume.Retrieval, shards int32, opts endpointtest.Options) *env {

@@ -87,7 +87,9 @@ func (v *env) waitExact(want endpointtest.Counts, within time.Duration) {
 	}
 }
 
-func TestExactAfterRepeatedKill9(t *testing.T) { forEachRetrieval(t, testExactAfterRepeatedKill9) }
+func TestExactAfterRepeatedKill9(t *testing.T) {
+	forEachRetrievalInParallel(t, testExactAfterRepeatedKill9)
+}
 
 func testExactAfterRepeatedKill9(t *testing.T, r consume.Retrieval) {
 	v := newEnv(t, r, 4, endpointtest.Options{})
@@ -163,7 +165,7 @@ func (v *env) assertReleased() {
 }
 
 func TestExactWithThreeWorkersOneKilledOneAdded(t *testing.T) {
-	forEachRetrieval(t, testExactWithThreeWorkersOneKilledOneAdded)
+	forEachRetrievalInParallel(t, testExactWithThreeWorkersOneKilledOneAdded)
 }
 
 func testExactWithThreeWorkersOneKilledOneAdded(t *testing.T, r consume.Retrieval) {
@@ -224,7 +226,9 @@ func (v *env) waitOwners(n int) map[string]int {
 	}
 }
 
-func TestExactAcrossSplitAndMerge(t *testing.T) { forEachRetrieval(t, testExactAcrossSplitAndMerge) }
+func TestExactAcrossSplitAndMerge(t *testing.T) {
+	forEachRetrievalInParallel(t, testExactAcrossSplitAndMerge)
+}
 
 func testExactAcrossSplitAndMerge(t *testing.T, r consume.Retrieval) {
 	v := newEnv(t, r, 2, endpointtest.Options{})
@@ -300,7 +304,7 @@ func (v *env) listShards() []ktypesShard {
 }
 
 func TestExactAfterReplayFromOldCheckpoint(t *testing.T) {
-	forEachRetrieval(t, testExactAfterReplayFromOldCheckpoint)
+	forEachRetrievalInParallel(t, testExactAfterReplayFromOldCheckpoint)
 }
 
 func testExactAfterReplayFromOldCheckpoint(t *testing.T, r consume.Retrieval) {
@@ -341,7 +345,7 @@ func testExactAfterReplayFromOldCheckpoint(t *testing.T, r consume.Retrieval) {
 }
 
 func TestExactWithEnforcedLimitsAndFaults(t *testing.T) {
-	forEachRetrieval(t, testExactWithEnforcedLimitsAndFaults)
+	forEachRetrievalInParallel(t, testExactWithEnforcedLimitsAndFaults)
 }
 
 func testExactWithEnforcedLimitsAndFaults(t *testing.T, r consume.Retrieval) {

@@ -73,7 +73,9 @@ func TestRunOnMissingStreamCreatesNothing(t *testing.T) {
 	}
 }
 
-func TestDurationStopsGracefully(t *testing.T) { forEachRetrieval(t, testDurationStopsGracefully) }
+func TestDurationStopsGracefully(t *testing.T) {
+	forEachRetrievalInParallel(t, testDurationStopsGracefully)
+}
 
 func testDurationStopsGracefully(t *testing.T, r consume.Retrieval) {
 	v := newEnv(t, r, 2, endpointtest.Options{})

@@ -13,7 +13,7 @@ import (
 // other shards waiting): the counts are exact, and once the consumer has
 // stopped every page's buffer is back.
 func TestExactWithinATinyReadBuffer(t *testing.T) {
-	forEachRetrieval(t, func(t *testing.T, r consume.Retrieval) {
+	forEachRetrievalInParallel(t, func(t *testing.T, r consume.Retrieval) {
 		v := newEnv(t, r, 4, endpointtest.Options{})
 		v.put(endpointtest.Load{Events: 20000, MalformedRate: 0.01, AggregateEvery: 7, AggregateSize: 25, Seed: 3})
 		want, _ := v.expected()

@@ -32,7 +32,7 @@ func eventually(t *testing.T, what string, f func(context.Context) error) {
 }
 
 func TestStartsUnderFaultsAllSucceedAndCountsStayExact(t *testing.T) {
-	forEachRetrieval(t, testStartsUnderFaults)
+	forEachRetrievalInParallel(t, testStartsUnderFaults)
 }
 
 // testStartsUnderFaults starts consumers one after the other against an

@@ -346,6 +346,7 @@ func testViewsExact(t *testing.T, r consume.Retrieval) {
 }
 
 func TestViewsExactAfterRepeatedKill9(t *testing.T) {
+	t.Parallel() // waits through kill -9 rounds, alongside the other such tests
 	v := newEnv(t, consume.Polling, 4, endpointtest.Options{})
 	evs, entries := webLoad(20000, 12)
 	produced := make(chan error, 1)
@@ -418,7 +419,7 @@ func (v *env) waitForRowsInEvery(views []*view.View, within time.Duration) {
 }
 
 func TestViewsExactAcrossSplitAndMerge(t *testing.T) {
-	forEachRetrieval(t, testViewsExactAcrossSplitAndMerge)
+	forEachRetrievalInParallel(t, testViewsExactAcrossSplitAndMerge)
 }
 
 func testViewsExactAcrossSplitAndMerge(t *testing.T, r consume.Retrieval) {

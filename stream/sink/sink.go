@@ -110,15 +110,34 @@ type Result struct {
 
 // Apply writes every row of the batch. It is safe to apply the same records
 // any number of times, from any number of workers: each is counted once. On
-// error some rows may be written; applying the batch again completes it.
+// error some rows may be written; they leave the batch, so applying it again
+// writes only the others. (Rewriting a written row costs requests that fail
+// like any other: under a high error rate a batch of many rows retried whole
+// would rarely see all of them succeed at once.)
 func (t *Table) Apply(ctx context.Context, b *Batch) (Result, error) {
 	keys := make([]bucket.Key, 0, len(b.rows))
 	for k := range b.rows {
 		keys = append(keys, k)
 	}
-	return t.writeRows(keys, func(k bucket.Key) (RowUpdate, int, int, error) {
-		return t.applyRow(ctx, b.Shard, k, b.rows[k].positions)
+	var (
+		mu      sync.Mutex
+		written []bucket.Key
+	)
+	res, err := t.writeRows(keys, func(k bucket.Key) (RowUpdate, int, int, error) {
+		u, conflicts, skipped, err := t.applyRow(ctx, b.Shard, k, b.rows[k].positions)
+		if err == nil {
+			mu.Lock()
+			written = append(written, k)
+			mu.Unlock()
+		}
+		return u, conflicts, skipped, err
 	})
+	if err != nil {
+		for _, k := range written {
+			delete(b.rows, k)
+		}
+	}
+	return res, err
 }
 
 // writeRows writes the rows of keys, in bucket then group order, at most

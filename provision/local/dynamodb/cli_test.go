@@ -13,6 +13,7 @@ import (
 // TestAWSCLI drives the endpoint with the AWS CLI, as a user of the
 // tutorial would.
 func TestAWSCLI(t *testing.T) {
+	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	bin := localtest.AWSCLI(t)
 	table := uniqueName("cli")
 	home := t.TempDir()

@@ -15,6 +15,7 @@ import (
 // TestPartiQLAWSCLI runs PartiQL through the AWS CLI v2's execute-statement,
 // batch-execute-statement and execute-transaction.
 func TestPartiQLAWSCLI(t *testing.T) {
+	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	skipOn(t, "no PartiQL", "dynalite")
 	bin := localtest.AWSCLI(t)
 	tbl := makeTable(t, newClient(t), keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN})

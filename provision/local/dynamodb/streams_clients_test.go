@@ -15,6 +15,7 @@ import (
 // TestStreamsAWSCLI walks a stream with the AWS CLI's dynamodbstreams
 // commands, as a user following the docs would.
 func TestStreamsAWSCLI(t *testing.T) {
+	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	skipOn(t, noStreams, "dynalite")
 	bin := localtest.AWSCLI(t)
 	c := newClient(t)

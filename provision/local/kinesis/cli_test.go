@@ -19,11 +19,13 @@ import (
 )
 
 func TestAWSCLI(t *testing.T) {
+	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	bin := localtest.AWSCLI(t)
 	tg := newTarget(t)
 	tg.skipOn(t, "W3")
 	for _, key := range []string{"AKIAFAKE", "AK+/=!@#$%^&*()key"} {
 		t.Run(key, func(t *testing.T) {
+			t.Parallel()
 			home := t.TempDir()
 			name := uniqueName("cli")
 			run := func(args ...string) map[string]any {
@@ -51,6 +53,18 @@ func TestAWSCLI(t *testing.T) {
 			t.Cleanup(func() {
 				tg.deleteQuietly(name) // gone already unless the test failed
 			})
+			if key != "AKIAFAKE" {
+				// A key with the characters SigV4 must carry verbatim signs a
+				// write and a read like any other: every call of the full
+				// walk below is signed the same way, and each CLI start
+				// costs a second of CPU.
+				tg.waitStatus(t, name, types.StreamStatusActive)
+				if got := run("list-shards", "--stream-name", name)["Shards"].([]any); len(got) != 1 {
+					t.Fatalf("%d shards", len(got))
+				}
+				run("put-record", "--stream-name", name, "--partition-key", "p", "--data", base64.StdEncoding.EncodeToString([]byte("one")))
+				return
+			}
 			run("wait", "stream-exists", "--stream-name", name)
 			desc := run("describe-stream", "--stream-name", name)["StreamDescription"].(map[string]any)
 			if desc["StreamStatus"] != "ACTIVE" {
@@ -132,6 +146,7 @@ func runCLIIfKnown(t *testing.T, bin, url, home string, args ...string) (map[str
 // ACTIVE with the SDK: each CLI start costs a second, and TestAWSCLI checks
 // the CLI's own waiter.
 func TestAWSCLIStreamSettings(t *testing.T) {
+	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	bin := localtest.AWSCLI(t)
 	tg := newTarget(t)
 	tg.skipOn(t, "W3")
@@ -213,6 +228,7 @@ func TestAWSCLIStreamSettings(t *testing.T) {
 // TestAWSCLIStreamConsumers drives the enhanced fan-out consumer commands
 // (the AWS CLI has no SubscribeToShard: it cannot read event streams).
 func TestAWSCLIStreamConsumers(t *testing.T) {
+	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	bin := localtest.AWSCLI(t)
 	tg := newTarget(t)
 	tg.skipOn(t, "W3")
