@@ -337,8 +337,14 @@ func (c *Coordinator) take(ctx context.Context, l Lease, steal bool) {
 	var counter int64
 	tctx, cancel := context.WithTimeout(ctx, c.writeBound())
 	err := retry.Do(tctx, retry.Running, c.Log, "take lease "+l.Key, func(ctx context.Context) error {
+		// An attempt runs to its answer even when the worker stops: a
+		// take cancelled in flight could still be applied after the stop
+		// looked for leases to hand back, and stay owned until it expired.
+		// Retries still end with ctx.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.writeBound())
+		defer cancel()
 		var err error
-		counter, err = c.Table.Take(ctx, l.Key, l.Counter, c.WorkerID)
+		counter, err = c.Table.Take(actx, l.Key, l.Counter, c.WorkerID)
 		return err
 	})
 	cancel()
