@@ -155,8 +155,9 @@ func mutate(t *testing.T, db *DB) {
 	}
 }
 
-// replayLog applies the records of dir's log to a fresh bbolt file, n times.
-func replayLog(t *testing.T, dir string, times int) *bolt.DB {
+// replayTarget opens a fresh bbolt file to replay dir's log into, and the
+// log; both close when the test ends.
+func replayTarget(t *testing.T, dir string) (*bolt.DB, *os.File) {
 	t.Helper()
 	b, err := bolt.Open(filepath.Join(t.TempDir(), "replayed.db"), 0o600, nil)
 	if err != nil {
@@ -167,7 +168,14 @@ func replayLog(t *testing.T, dir string, times int) *bolt.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
+	return b, f
+}
+
+// replayLog applies the records of dir's log to a fresh bbolt file, n times.
+func replayLog(t *testing.T, dir string, times int) *bolt.DB {
+	t.Helper()
+	b, f := replayTarget(t, dir)
 	for i := 0; i < times; i++ {
 		if err := b.Update(func(tx *bolt.Tx) error {
 			_, _, err := scan(f, func(_ uint64, p []byte) error { return replay(tx, p) })
@@ -282,17 +290,8 @@ func TestTornOrCorruptTailStopsReplay(t *testing.T) {
 // replayLogUpTo replays the records that start before end.
 func replayLogUpTo(t *testing.T, dir string, end int64) *bolt.DB {
 	t.Helper()
-	b, err := bolt.Open(filepath.Join(t.TempDir(), "upto.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	f, err := os.Open(filepath.Join(dir, LogFileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	err = b.Update(func(tx *bolt.Tx) error {
+	b, f := replayTarget(t, dir)
+	err := b.Update(func(tx *bolt.Tx) error {
 		var off int64
 		for off < end {
 			_, p, next, err := readRecord(f, off)
