@@ -33,6 +33,7 @@ type Server struct {
 	db       *store.DB
 	services map[string]service.Handler
 	upgrades *upgrader
+	spares   *spareConns
 	limits   *limiter
 	metrics  *metrics
 	started  time.Time
@@ -106,8 +107,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.ln = ln
 	s.limits = newLimiter(int64(opts.MaxConcurrentRequests), opts.MaxBufferedBytes)
 	s.upgrades = newUpgrader(s, opts.BodyTimeout)
+	s.spares = newSpareConns()
 	s.http = &http.Server{
 		Handler:           s.upgrades,
+		ConnState:         s.spares.connState,
 		Protocols:         protocols(),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -157,8 +160,12 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Shutdown stops accepting connections, waits for in-flight requests (until
 // ctx ends), stops the services, then syncs and closes the store.
+// Connections that have begun no request are closed after spareGrace.
 func (s *Server) Shutdown(ctx context.Context) error {
+	stop := make(chan struct{})
+	go s.spares.closeSpares(stop)
 	err := s.http.Shutdown(ctx)
+	close(stop)
 	if werr := s.upgrades.wait(ctx.Done()); werr != nil && err == nil {
 		err = werr
 	}

@@ -471,6 +471,7 @@ func testViewsExactAcrossSplitAndMerge(t *testing.T, r consume.Retrieval) {
 // TestViewsLateEvents: with an allowed lateness, an event older than the
 // newest window minus the lateness is refused as late and not written.
 func TestViewsLateEvents(t *testing.T) {
+	t.Parallel() // one polling consumer on its own stream: its rejections are exact under any load
 	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
 	at := func(m, s int) time.Time {
 		return webStart.Add(time.Duration(m)*time.Minute + time.Duration(s)*time.Second)
