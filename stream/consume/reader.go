@@ -407,14 +407,19 @@ func (r *reader) flush(ctx context.Context) error {
 	write := func(table *sink.Table, report bool, apply func() (sink.Result, error)) {
 		defer wg.Done()
 		var backoff time.Duration
+		// An attempt that fails has written some rows, which the next one
+		// leaves out: what every attempt wrote is reported.
+		var done sink.Result
 		for {
 			res, err := apply()
+			done.Conflicts += res.Conflicts
+			done.Rows = append(done.Rows, res.Rows...)
 			if err == nil {
 				mu.Lock()
 				defer mu.Unlock()
-				conflicts += res.Conflicts
+				conflicts += done.Conflicts
 				if report {
-					for _, u := range res.Rows {
+					for _, u := range done.Rows {
 						rows = append(rows, metrics.BucketCount{Start: u.Key.Start, Group: u.Key.Group, Count: u.Total, UpdatedAt: u.Updated})
 					}
 				}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
 	"github.com/spk-cli/spk/stream/lease"
@@ -201,5 +202,46 @@ func TestCancelEndsStartUpPromptlyWhileEveryRequestFails(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not return after its context was cancelled")
+	}
+}
+
+// TestLatestRowsUnderFaults: the latest rows a consumer reports (the
+// dashboard's table) hold each row's count as the table does, with half of
+// the requests failing. A flush attempt that fails on one row has written
+// others, which the next attempt leaves out: they are reported from the
+// attempt that wrote them.
+func TestLatestRowsUnderFaults(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{FaultRate: 0.5, FaultSeed: 23})
+	if v.e.Kind != "spk" {
+		t.Skipf("fault injection needs spk's endpoint for both APIs; running on %s", v.e.Kind)
+	}
+	v.kc, v.db = v.e.QuickSetUpClients()
+	// Four minutes of the tutorial's five types: 20 rows, all of them among
+	// the 20 latest the snapshot keeps.
+	v.put(endpointtest.Load{Events: 4000, Spread: 4 * time.Minute, Seed: 5})
+	o := v.options()
+	o.Kinesis, o.DynamoDB = v.e.QuickBackoffClients()
+	// One flush, at the end: with 20 rows written at half the requests
+	// failing (three attempts each), some row fails nearly always.
+	o.FlushInterval = time.Hour
+	c := v.runUntilCaughtUp(o)
+	var table endpointtest.Counts
+	eventually(t, "scan the counts", func(ctx context.Context) error {
+		var err error
+		table, err = endpointtest.ScanCounts(ctx, v.db, v.table)
+		return err
+	})
+	reported := map[bucket.Key]int64{}
+	for _, r := range c.Snapshot().RecentBuckets {
+		reported[bucket.Key{Start: r.Start, Group: r.Group}] = r.Count
+	}
+	if len(table) != 20 || len(reported) != len(table) {
+		t.Fatalf("the table has %d rows and the latest rows %d; want 20 of each", len(table), len(reported))
+	}
+	for k, n := range table {
+		if reported[k] != n {
+			t.Errorf("row %s %s: the table counts %d, the latest rows say %d", k.Start, k.Group, n, reported[k])
+		}
 	}
 }

@@ -145,7 +145,12 @@ func (m *Metrics) Flushed(d time.Duration, conflicts int, rows []BucketCount) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range rows {
-		m.recent[recentKey{r.Start, r.Group}] = r
+		// Shards write a row each on its own and report in any order; a
+		// row's count only grows, so the larger count is the later write.
+		k := recentKey{r.Start, r.Group}
+		if old, ok := m.recent[k]; !ok || r.Count >= old.Count {
+			m.recent[k] = r
+		}
 	}
 	if len(m.recent) > 200 {
 		for _, r := range oldest(m.recent, len(m.recent)-100) {

@@ -108,3 +108,20 @@ func TestSubscribe(t *testing.T) {
 	for range ch {
 	}
 }
+
+// TestRecentBucketsKeepTheLargerCount: two shards write the same row and
+// may report in either order; the row's count only grows, so the latest
+// rows show the larger one.
+func TestRecentBucketsKeepTheLargerCount(t *testing.T) {
+	m := New("w")
+	m.Flushed(time.Millisecond, 0, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 195, UpdatedAt: "2015-06-05T12:54:01.000Z"}})
+	m.Flushed(time.Millisecond, 0, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 100, UpdatedAt: "2015-06-05T12:54:01.000Z"}})
+	s := m.Snapshot()
+	if len(s.RecentBuckets) != 1 || s.RecentBuckets[0].Count != 195 {
+		t.Fatalf("recent buckets %+v, want the row at 195", s.RecentBuckets)
+	}
+	m.Flushed(time.Millisecond, 0, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 210, UpdatedAt: "2015-06-05T12:54:02.000Z"}})
+	if s := m.Snapshot(); s.RecentBuckets[0].Count != 210 {
+		t.Fatalf("recent buckets %+v, want the row at 210", s.RecentBuckets)
+	}
+}
