@@ -343,6 +343,43 @@ func testViewsExact(t *testing.T, r consume.Retrieval) {
 	if s.RejectedByReason["not_json"] != uint64(malformed) || s.RejectedByReason["not_number"] != uint64(notNumber) {
 		t.Fatalf("rejected %v, want not_json %d, not_number %d", s.RejectedByReason, malformed, notNumber)
 	}
+	// The consumer made every table; each carries the app's tag, so spk
+	// status and spk teardown find them.
+	if v.e.Kind == "spk" { // dynalite keeps no tags
+		for _, name := range viewTables(views, v.table) {
+			assertAppTag(t, v.db, name, v.app)
+		}
+	}
+}
+
+// viewTables lists the tables views write, each once.
+func viewTables(views []*view.View, table string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, vw := range views {
+		if n := vw.Table(table); !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// assertAppTag fails unless the table's only tag is spk-app = app.
+func assertAppTag(t *testing.T, db *dynamodb.Client, table, app string) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := db.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: d.Table.TableArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "spk-app" || aws.ToString(tags.Tags[0].Value) != app {
+		t.Fatalf("table %s has tags %v, want spk-app=%s", table, tags.Tags, app)
+	}
 }
 
 func TestViewsExactAfterRepeatedKill9(t *testing.T) {

@@ -73,6 +73,7 @@ func (b *Batch) Rows() int { return len(b.rows) }
 type Table struct {
 	DB       DynamoDB
 	Name     string
+	App      string           // the spk-app tag of the table when the consumer creates it; "" for none
 	Parallel int              // concurrent row writes per Apply; 8 when zero
 	Now      func() time.Time // for CreatedAt and UpdatedAt; time.Now when nil
 }
@@ -90,8 +91,9 @@ func TableSpec(name, app string, provisioned *ddbtable.Capacity) ddbtable.Spec {
 	}
 }
 
-// Spec is the table t writes, untagged when the consumer creates it.
-func (t *Table) Spec() ddbtable.Spec { return TableSpec(t.Name, "", nil) }
+// Spec is the table t writes, tagged with t.App when the consumer creates
+// it.
+func (t *Table) Spec() ddbtable.Spec { return TableSpec(t.Name, t.App, nil) }
 
 // RowUpdate reports one row written by Apply.
 type RowUpdate struct {
