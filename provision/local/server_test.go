@@ -379,18 +379,7 @@ func TestShutdownFinishesInFlightRequest(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- srv.Shutdown(context.Background()) }()
 	// New connections are refused once shutdown has begun.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", srv.Addr(), 100*time.Millisecond)
-		if err != nil {
-			break
-		}
-		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("still accepting connections during shutdown")
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval
-	}
+	waitRefused(t, srv.Addr())
 	select {
 	case err := <-done:
 		t.Fatalf("Shutdown returned (%v) while a request was in flight", err)

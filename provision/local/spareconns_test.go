@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-
-	"github.com/spk-cli/spk/provision/local"
 )
 
 // waitRefused waits until the endpoint refuses new connections, which it
@@ -38,12 +36,7 @@ func waitRefused(t *testing.T, addr string) {
 // first) does not hold up a graceful stop. net/http alone waits for it
 // until it is five seconds old, so this Shutdown's four seconds ran out.
 func TestShutdownClosesSpareConnections(t *testing.T) {
-	opts := local.DefaultOptions()
-	opts.Addr, opts.InMemory = "127.0.0.1:0", true
-	srv, err := local.Start(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := start(t, nil)
 	spare, err := net.Dial("tcp", srv.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -68,12 +61,7 @@ func TestShutdownClosesSpareConnections(t *testing.T) {
 // knowledge) is not taken for a spare: a request on it still under way
 // after the spares' grace is answered.
 func TestShutdownLetsHTTP2RequestFinish(t *testing.T) {
-	opts := local.DefaultOptions()
-	opts.Addr, opts.InMemory = "127.0.0.1:0", true
-	srv, err := local.Start(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := start(t, nil)
 	tr := &http.Transport{Protocols: new(http.Protocols), ExpectContinueTimeout: time.Minute}
 	tr.Protocols.SetUnencryptedHTTP2(true)
 	c := &http.Client{Transport: tr, Timeout: 30 * time.Second}

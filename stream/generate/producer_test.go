@@ -105,6 +105,7 @@ func ackedIDs(t *testing.T, echo string) map[string]bool {
 }
 
 func TestEveryEventAcknowledgedOnce(t *testing.T) {
+	t.Parallel() // counts, not timing: each case has its own stream
 	ep := startEndpoint(t)
 	c := ep.client(nil)
 	tests := []struct {
@@ -120,6 +121,7 @@ func TestEveryEventAcknowledgedOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			stream := newStreamName(t)
 			createStream(t, c, stream, tc.shards)
 			var out bytes.Buffer
@@ -159,6 +161,7 @@ func TestEveryEventAcknowledgedOnce(t *testing.T) {
 }
 
 func TestRetriesUnderFaultsLoseNothing(t *testing.T) {
+	t.Parallel() // counts, not timing: each case has its own stream
 	ep := startEndpoint(t)
 	tests := []struct {
 		name string
@@ -170,6 +173,7 @@ func TestRetriesUnderFaultsLoseNothing(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			faults := newFaultTransport(0.2, 0.25, 1)
 			c := ep.client(faults)
 			stream := newStreamName(t)
