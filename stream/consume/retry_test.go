@@ -219,7 +219,7 @@ func TestLatestRowsUnderFaults(t *testing.T) {
 	v.kc, v.db = v.e.QuickSetUpClients()
 	// Four minutes of the tutorial's five types: 20 rows, all of them among
 	// the 20 latest the snapshot keeps.
-	v.put(endpointtest.Load{Events: 4000, Spread: 4 * time.Minute, Seed: 5})
+	v.put(endpointtest.Load{Events: 2500, Spread: 4 * time.Minute, Seed: 5})
 	o := v.options()
 	o.Kinesis, o.DynamoDB = v.e.QuickBackoffClients()
 	// One flush, at the end: with 20 rows written at half the requests
