@@ -451,6 +451,7 @@ func TestOptionsValidate(t *testing.T) {
 }
 
 func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
+	t.Parallel() // each case waits on limits or retries, with an endpoint of its own
 	tests := []struct {
 		name          string
 		endpoint      local.Options
@@ -469,6 +470,7 @@ func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ep := startEndpointWith(t, tc.endpoint)
 			c := ep.client(nil)
 			stream := newStreamName(t)
