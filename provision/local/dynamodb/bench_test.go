@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,14 @@ func benchService(b *testing.B) *Service { return benchServiceOn(b, "", "") }
 // its table created with the extra CreateTable members given (such as a
 // StreamSpecification).
 func benchServiceOn(b *testing.B, dir, extra string) *Service {
+	return benchServiceWith(b, dir, "counts", `{"TableName":"counts","BillingMode":"PAY_PER_REQUEST",`+extra+
+		`"AttributeDefinitions":[{"AttributeName":"BucketStart","AttributeType":"S"},{"AttributeName":"EventType","AttributeType":"S"}],`+
+		`"KeySchema":[{"AttributeName":"BucketStart","KeyType":"HASH"},{"AttributeName":"EventType","KeyType":"RANGE"}]}`)
+}
+
+// benchServiceWith is a service on a store in dir ("" for memory) with the
+// table that the CreateTable body create makes, ACTIVE.
+func benchServiceWith(b testing.TB, dir, name, create string) *Service {
 	db, err := store.Open(dir, dir == "")
 	if err != nil {
 		b.Fatal(err)
@@ -28,17 +37,60 @@ func benchServiceOn(b *testing.B, dir, extra string) *Service {
 	}
 	b.Cleanup(func() { s.Close(); db.Close() })
 	w := httptest.NewRecorder()
-	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "CreateTable", []byte(`{"TableName":"counts","BillingMode":"PAY_PER_REQUEST",`+extra+
-		`"AttributeDefinitions":[{"AttributeName":"BucketStart","AttributeType":"S"},{"AttributeName":"EventType","AttributeType":"S"}],`+
-		`"KeySchema":[{"AttributeName":"BucketStart","KeyType":"HASH"},{"AttributeName":"EventType","KeyType":"RANGE"}]}`))
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "CreateTable", []byte(create))
+	if w.Code != 200 {
+		b.Fatalf("CreateTable: %d %s", w.Code, w.Body)
+	}
 	for {
 		s.mu.RLock()
-		st := s.tables["counts"].meta.TableStatus
+		st := s.tables[name].meta.TableStatus
 		s.mu.RUnlock()
 		if st == "ACTIVE" {
 			return s
 		}
 		time.Sleep(time.Millisecond) // polling interval
+	}
+}
+
+// BenchmarkQueryIndex measures a Query of one index partition (10 items)
+// in tables of growing size: the cost should not grow with the table.
+func BenchmarkQueryIndex(b *testing.B) {
+	for _, n := range []int{1000, 10000, 50000} {
+		b.Run(strconv.Itoa(n)+"-items", func(b *testing.B) {
+			s := benchServiceWith(b, "", "events", `{"TableName":"events","BillingMode":"PAY_PER_REQUEST",`+
+				`"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"user","AttributeType":"S"},{"AttributeName":"at","AttributeType":"N"}],`+
+				`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],`+
+				`"GlobalSecondaryIndexes":[{"IndexName":"by-user","KeySchema":[{"AttributeName":"user","KeyType":"HASH"},{"AttributeName":"at","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}]}`)
+			var batch []string
+			flush := func() {
+				w := httptest.NewRecorder()
+				s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "BatchWriteItem", []byte(`{"RequestItems":{"events":[`+strings.Join(batch, ",")+`]}}`))
+				if w.Code != 200 || strings.Contains(w.Body.String(), `"events":[{`) {
+					b.Fatalf("BatchWriteItem: %d %s", w.Code, w.Body)
+				}
+				batch = batch[:0]
+			}
+			for i := range n {
+				batch = append(batch, `{"PutRequest":{"Item":{"id":{"S":"e`+strconv.Itoa(i)+`"},"user":{"S":"u`+strconv.Itoa(i%(n/10))+`"},"at":{"N":"`+strconv.Itoa(i)+`"},"detail":{"S":"some event detail text"}}}}`)
+				if len(batch) == 25 {
+					flush()
+				}
+			}
+			if len(batch) > 0 {
+				flush()
+			}
+			body := []byte(`{"TableName":"events","IndexName":"by-user","KeyConditionExpression":"#u = :u","ExpressionAttributeNames":{"#u":"user"},"ExpressionAttributeValues":{":u":{"S":"u7"}}}`)
+			req := httptest.NewRequest("POST", "/", nil)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				s.ServeOp(w, req, "Query", body)
+				if w.Code != 200 || !strings.Contains(w.Body.String(), `"Count":10,`) {
+					b.Fatalf("Query: %d %s", w.Code, w.Body)
+				}
+			}
+		})
 	}
 }
 
@@ -96,5 +148,34 @@ func BenchmarkQuery100(b *testing.B) {
 		if w.Code != 200 {
 			b.Fatalf("%d %s", w.Code, w.Body)
 		}
+	}
+}
+
+// BenchmarkPutItemIndexed measures what maintaining a global secondary
+// index adds to a write: the same PutItem into a table without and with one.
+func BenchmarkPutItemIndexed(b *testing.B) {
+	for _, c := range []struct{ name, defs, gsi string }{
+		{"no-index", "", ""},
+		{"one-gsi", `,{"AttributeName":"user","AttributeType":"S"},{"AttributeName":"at","AttributeType":"N"}`,
+			`,"GlobalSecondaryIndexes":[{"IndexName":"by-user","KeySchema":[{"AttributeName":"user","KeyType":"HASH"},{"AttributeName":"at","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}]`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := benchServiceWith(b, "", "events", `{"TableName":"events","BillingMode":"PAY_PER_REQUEST",`+
+				`"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}`+c.defs+`],`+
+				`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]`+c.gsi+`}`)
+			req := httptest.NewRequest("POST", "/", nil)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				// Each item moves between users, so its entry moves too.
+				body := `{"TableName":"events","Item":{"id":{"S":"e` + strconv.Itoa(i%1000) + `"},"user":{"S":"u` + strconv.Itoa(i%7) + `"},"at":{"N":"` + strconv.Itoa(i) + `"}}}`
+				w := httptest.NewRecorder()
+				s.ServeOp(w, req, "PutItem", []byte(body))
+				if w.Code != 200 {
+					b.Fatalf("PutItem: %d %s", w.Code, w.Body)
+				}
+				i++
+			}
+		})
 	}
 }

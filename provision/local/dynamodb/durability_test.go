@@ -32,9 +32,13 @@ func TestDurabilityAfterKill(t *testing.T) {
 		TableName:   aws.String(table),
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("BucketStart"), AttributeType: "S"},
-			{AttributeName: aws.String("EventType"), AttributeType: "S"}},
+			{AttributeName: aws.String("EventType"), AttributeType: "S"}, {AttributeName: aws.String("v"), AttributeType: "N"}},
 		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("BucketStart"), KeyType: "HASH"},
 			{AttributeName: aws.String("EventType"), KeyType: "RANGE"}},
+		// The puts are indexed: their entries must survive with them.
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("by-v"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("v"), KeyType: "HASH"}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +113,29 @@ func TestDurabilityAfterKill(t *testing.T) {
 		}
 		if out.Item == nil {
 			t.Errorf("acknowledged put %s lost", key)
+		}
+	}
+	// The index holds exactly the items that hold its key.
+	inTable := map[string]bool{}
+	for _, it := range scanAll(t, c2, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)}) {
+		if _, ok := it["v"]; ok {
+			inTable[strOf(t, it["EventType"])] = true
+		}
+	}
+	inIndex := map[string]bool{}
+	for _, it := range scanAll(t, c2, &dynamodb.ScanInput{TableName: aws.String(table), IndexName: aws.String("by-v")}) {
+		k := strOf(t, it["EventType"])
+		if inIndex[k] {
+			t.Errorf("the index holds %s twice", k)
+		}
+		inIndex[k] = true
+	}
+	if len(inIndex) != len(inTable) || len(inTable) < len(ackedPuts) {
+		t.Errorf("the index holds %d items, the table %d with an index key, %d puts acknowledged", len(inIndex), len(inTable), len(ackedPuts))
+	}
+	for k := range inTable {
+		if !inIndex[k] {
+			t.Errorf("item %s is missing from the index", k)
 		}
 	}
 	for key, want := range ackedAdds {

@@ -66,6 +66,9 @@ func (s *Service) storeItem(tx *store.Tx, b *store.Bucket, t *table, key []byte,
 	if err != nil {
 		return err
 	}
+	if err := updateIndexes(tx, t, key, old, next); err != nil {
+		return err
+	}
 	return s.recordChange(tx, t, old, next, false)
 }
 

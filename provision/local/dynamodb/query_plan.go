@@ -2,8 +2,8 @@ package dynamodb
 
 import (
 	"bytes"
+	"fmt"
 	"hash/fnv"
-	"sort"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
@@ -180,7 +180,7 @@ func (p *readPlan) run(tx *store.Tx) (*readResult, error) {
 	}
 	r := &readResult{}
 	if p.index != nil {
-		return r, p.runIndex(b, r)
+		return r, p.runIndex(tx, b, r)
 	}
 	c := b.Cursor()
 	var prefix []byte
@@ -292,98 +292,82 @@ func storageKeyOf(t *table, it attr.Item) []byte {
 	return storageKey(it[t.hash.Name], &r)
 }
 
-// indexRow is an item's position in an index: its index key, then, as
-// DynamoDB orders items whose index keys are equal, the table's partition
-// key and sort key.
-type indexRow struct {
-	hash, rng        []byte
-	tableHash, table []byte
-	item             attr.Item
-}
-
-func compareRows(a, b *indexRow) int {
-	if c := bytes.Compare(a.hash, b.hash); c != 0 {
-		return c
+// runIndex reads an index's entries (see indexes.go) as run reads the
+// table's items: from the partition, or the start key, in either order.
+func (p *readPlan) runIndex(tx *store.Tx, items *store.Bucket, r *readResult) error {
+	eb := indexEntries(tx, p.t, p.index.IndexName)
+	if eb == nil {
+		return fmt.Errorf("dynamodb: index %s of table %s has no entries", p.index.IndexName, p.t.id)
 	}
-	if c := bytes.Compare(a.rng, b.rng); c != 0 {
-		return c
-	}
-	if c := bytes.Compare(a.tableHash, b.tableHash); c != 0 {
-		return c
-	}
-	return bytes.Compare(a.table, b.table)
-}
-
-func (p *readPlan) rowOf(it attr.Item) (*indexRow, bool) {
-	h, ok := it[p.ihash.Name]
-	if !ok || h.Kind != p.ihash.Kind {
-		return nil, false
-	}
-	row := &indexRow{hash: partitionPrefix(h), item: it, tableHash: attr.AppendOrdered(nil, it[p.t.hash.Name])}
-	if p.t.rng.Name != "" {
-		row.table = attr.AppendOrdered(nil, it[p.t.rng.Name])
-	}
-	if p.irng.Name != "" {
-		r, ok := it[p.irng.Name]
-		if !ok || r.Kind != p.irng.Kind {
-			return nil, false
-		}
-		row.rng = attr.AppendOrdered(nil, r)
-	}
-	return row, true
-}
-
-// runIndex reads an index by sorting the rows it holds; indexes are not
-// materialised, which keeps writes cheap.
-func (p *readPlan) runIndex(b *store.Bucket, r *readResult) error {
-	var rows []*indexRow
-	c := b.Cursor()
+	d := indexKeysOf(&p.m, p.index)
+	c := eb.Cursor()
 	var prefix []byte
-	if p.key != nil && p.ihash.Name == p.t.hash.Name {
-		prefix = partitionPrefix(p.key.hash) // a local index: one partition
-	}
-	var want []byte
 	if p.key != nil {
-		want = partitionPrefix(p.key.hash)
+		prefix = partitionPrefix(p.key.hash)
 	}
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		it, err := attr.DecodeItem(v)
+	var start []byte
+	if p.startKey != nil {
+		start = d.entryKey(p.startKey) // nil: a start key the index cannot hold reads from the beginning
+	}
+	var k, v []byte
+	switch {
+	case p.forward && start != nil:
+		k, v = c.Seek(start)
+		if k != nil && bytes.Equal(k, start) {
+			k, v = c.Next()
+		}
+	case p.forward:
+		seek := append([]byte{}, prefix...)
+		if lower := p.key.rngLower(); lower != nil {
+			seek = appendEscapedBound(seek, lower)
+		}
+		k, v = c.Seek(seek)
+	case start != nil:
+		if k, _ = c.Seek(start); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+	default:
+		end := prefixEnd(prefix)
+		if end == nil {
+			k, v = c.Last()
+		} else if k, _ = c.Seek(end); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+	}
+	step := c.Next
+	if !p.forward {
+		step = c.Prev
+	}
+	var enc []byte
+	for ; k != nil; k, v = step() {
+		if !bytes.HasPrefix(k, prefix) {
+			break
+		}
+		part, rest := entryPartition(k)
+		if p.key != nil && p.key.rng != nil {
+			enc = unescapeFirst(enc[:0], rest)
+			if !p.key.rng.match(enc) {
+				if p.forward && p.key.rng.beyond(enc) {
+					break
+				}
+				continue
+			}
+		}
+		if p.segments > 1 && segmentOf(part, p.segments) != p.segment {
+			continue
+		}
+		it, err := readItem(items, v)
 		if err != nil {
 			return err
 		}
-		row, ok := p.rowOf(it)
-		if !ok {
-			continue
+		if it == nil {
+			return fmt.Errorf("dynamodb: index %s of table %s holds an entry for a missing item", p.index.IndexName, p.t.id)
 		}
-		if p.key != nil && (!bytes.Equal(row.hash, want) || !p.key.rng.match(row.rng)) {
-			continue
-		}
-		if p.segments > 1 && segmentOf(row.hash, p.segments) != p.segment {
-			continue
-		}
-		rows = append(rows, row)
-	}
-	sort.Slice(rows, func(i, j int) bool { return compareRows(rows[i], rows[j]) < 0 })
-	if !p.forward {
-		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-			rows[i], rows[j] = rows[j], rows[i]
-		}
-	}
-	start := 0
-	if p.startKey != nil {
-		esk, ok := p.rowOf(p.startKey)
-		if ok {
-			start = sort.Search(len(rows), func(i int) bool {
-				c := compareRows(rows[i], esk)
-				if p.forward {
-					return c > 0
-				}
-				return c < 0
-			})
-		}
-	}
-	for _, row := range rows[start:] {
-		if !p.visit(r, row.item) {
+		if !p.visit(r, it) {
 			break
 		}
 	}

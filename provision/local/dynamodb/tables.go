@@ -91,6 +91,11 @@ type table struct {
 	generation int // bumps on every meta change, so stale transitions can be ignored
 
 	kdests atomic.Pointer[kinesisDests] // Kinesis streaming destinations; read by the committer without Service.mu
+
+	// indexed turns true, for good, once the table may have stored
+	// indexes (see syncIndexes): writes to a table that never had one
+	// skip looking for them.
+	indexed atomic.Bool
 }
 
 func newTable(m tableMeta) *table {
@@ -149,6 +154,9 @@ func (s *Service) load() error {
 		for _, m := range metas {
 			if m.TableStatus == "DELETING" {
 				tb.Delete([]byte(m.TableName))
+				if err := syncIndexes(tx, newTable(m), nil); err != nil {
+					return err
+				}
 				tx.DeleteBucket([]byte(itemsBucketPrefix + m.TableID))
 				continue
 			}
@@ -171,6 +179,11 @@ func (s *Service) load() error {
 				t.itemCount.Store(n)
 				t.sizeBytes.Store(size)
 			} else if _, err := tx.CreateBucket(t.bucket); err != nil {
+				return err
+			}
+			// Builds the indexes a store written before they were
+			// materialised lacks, and drops those settle removed.
+			if err := syncIndexes(tx, t, &m); err != nil {
 				return err
 			}
 			s.tables[m.TableName] = t

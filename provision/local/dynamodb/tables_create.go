@@ -313,6 +313,9 @@ func (s *Service) createTable(body []byte) (any, error) {
 		if _, err := tx.CreateBucketIfNotExists(t.bucket); err != nil {
 			return err
 		}
+		if err := syncIndexes(tx, t, &m); err != nil {
+			return err
+		}
 		if stream != nil && *stream.StreamEnabled {
 			if err := startStream(tx, &m, *stream.StreamViewType, now, s.env.CreateDelay); err != nil {
 				return err
@@ -344,7 +347,13 @@ func (s *Service) settleTable(name string, gen int) {
 	m := t.meta
 	m.GSIs = slices.Clone(m.GSIs)
 	settle(&m)
-	if err := s.env.DB.Update(func(tx *store.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
+		if err := syncIndexes(tx, t, &m); err != nil {
+			return err
+		}
+		return s.saveMeta(tx, &m)
+	})
+	if err != nil {
 		s.log.Error("dynamodb: activate table", "table", name, "err", err)
 		return
 	}

@@ -62,6 +62,9 @@ func (s *Service) dropTable(name string, t *table) {
 		if err := tx.Bucket(tablesBucket).Delete([]byte(name)); err != nil {
 			return err
 		}
+		if err := syncIndexes(tx, t, nil); err != nil {
+			return err
+		}
 		if tx.Bucket(t.bucket) != nil {
 			return tx.DeleteBucket(t.bucket)
 		}

@@ -75,6 +75,9 @@ func (s *Service) updateTable(body []byte) (any, error) {
 				return err
 			}
 		}
+		if err := syncIndexes(tx, t, &m); err != nil {
+			return err
+		}
 		return s.saveMeta(tx, &m)
 	})
 	if err != nil {

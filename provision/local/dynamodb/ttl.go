@@ -147,6 +147,9 @@ func (s *Service) sweepExpired() {
 				if err := b.Delete(k); err != nil {
 					return err
 				}
+				if err := updateIndexes(tx, tg.t, k, it, nil); err != nil {
+					return err
+				}
 				if err := s.recordChange(tx, tg.t, it, nil, true); err != nil {
 					return err
 				}

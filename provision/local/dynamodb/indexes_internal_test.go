@@ -1,0 +1,297 @@
+package dynamodb
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
+	"github.com/spk-cli/spk/provision/local/service"
+	"github.com/spk-cli/spk/provision/local/store"
+)
+
+const eventsTable = `{"TableName":"events","BillingMode":"PAY_PER_REQUEST",` +
+	`"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"user","AttributeType":"S"},{"AttributeName":"at","AttributeType":"N"}],` +
+	`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],` +
+	`"GlobalSecondaryIndexes":[{"IndexName":"by-user","KeySchema":[{"AttributeName":"user","KeyType":"HASH"},{"AttributeName":"at","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}]}`
+
+// op calls the service and fails the test unless it answered 200.
+func op(t testing.TB, s *Service, name, body string) map[string]any {
+	t.Helper()
+	w := httptest.NewRecorder()
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), name, []byte(body))
+	if w.Code != 200 {
+		t.Fatalf("%s: %d %s", name, w.Code, w.Body)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return out
+}
+
+// queryIDs is the ids a Query of the index for user answers, in order.
+func queryIDs(t testing.TB, s *Service, index, user string) []string {
+	return queryIDsBy(t, s, index, "user", `{"S":"`+user+`"}`)
+}
+
+// queryIDsBy is the ids a Query of the index for the partition name = value
+// (JSON) answers, in order.
+func queryIDsBy(t testing.TB, s *Service, index, name, value string) []string {
+	t.Helper()
+	out := op(t, s, "Query", `{"TableName":"events","IndexName":"`+index+`","KeyConditionExpression":"#u = :u","ExpressionAttributeNames":{"#u":"`+name+`"},"ExpressionAttributeValues":{":u":`+value+`}}`)
+	var ids []string
+	for _, it := range out["Items"].([]any) {
+		ids = append(ids, it.(map[string]any)["id"].(map[string]any)["S"].(string))
+	}
+	return ids
+}
+
+// storedIndexes lists the table's index definitions and entry counts as
+// stored, "name=count".
+func storedIndexes(t testing.TB, db *store.DB, s *Service, table string) []string {
+	t.Helper()
+	s.mu.RLock()
+	tb := s.tables[table]
+	s.mu.RUnlock()
+	var got []string
+	err := db.View(func(tx *store.Tx) error {
+		defs := tx.Bucket(indexDefsBucket).Bucket([]byte(tb.id))
+		if defs == nil {
+			return nil
+		}
+		return defs.ForEach(func(name, _ []byte) error {
+			eb := tx.Bucket(entriesBucketName(tb.id, name))
+			if eb == nil {
+				return fmt.Errorf("index %s has a definition and no entries", name)
+			}
+			n := 0
+			eb.ForEach(func(_, _ []byte) error { n++; return nil })
+			got = append(got, string(name)+"="+strconv.Itoa(n))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	return got
+}
+
+func putEvents(t testing.TB, s *Service, n int) {
+	t.Helper()
+	for i := range n {
+		item := `{"id":{"S":"e` + strconv.Itoa(i) + `"},"at":{"N":"` + strconv.Itoa(100-i) + `"}`
+		switch i % 4 {
+		case 0, 1:
+			item += `,"user":{"S":"u` + strconv.Itoa(i%2) + `"}`
+		case 2:
+			item += `,"rank":{"N":"7"}`
+		case 3:
+			item += `,"rank":{"S":"7"}` // of another type than by-rank's key, once it exists: no entry
+		}
+		op(t, s, "PutItem", `{"TableName":"events","Item":`+item+`}}`)
+	}
+}
+
+// A store written before indexes were materialised has tables with
+// indexes and no entries; opening it builds them.
+func TestIndexesBuiltWhenMissing(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newIndexService(t, db)
+	putEvents(t, s, 12)
+	want := queryIDs(t, s, "by-user", "u1")
+	if len(want) != 3 {
+		t.Fatalf("u1 has %v, want 3 events", want)
+	}
+	s.Close()
+	s.mu.RLock()
+	id := s.tables["events"].id
+	s.mu.RUnlock()
+	err = db.Update(func(tx *store.Tx) error {
+		if err := tx.DeleteBucket(indexDefsBucket); err != nil {
+			return err
+		}
+		return tx.DeleteBucket(entriesBucketName(id, []byte("by-user")))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = store.Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err = New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := queryIDs(t, s, "by-user", "u1"); !slices.Equal(got, want) {
+		t.Fatalf("after rebuilding, u1 has %v, want %v", got, want)
+	}
+	if got := storedIndexes(t, db, s, "events"); !slices.Equal(got, []string{"by-user=6"}) {
+		t.Fatalf("stored indexes %v, want [by-user=6] (the 6 events with a user)", got)
+	}
+}
+
+func newIndexService(t testing.TB, db *store.DB) *Service {
+	t.Helper()
+	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	op(t, s, "CreateTable", eventsTable)
+	waitStatus(t, s, "events", "ACTIVE")
+	return s
+}
+
+func waitStatus(t testing.TB, s *Service, table, status string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		s.mu.RLock()
+		m := s.tables[table].meta
+		s.mu.RUnlock()
+		settled := m.TableStatus == status
+		for _, g := range m.GSIs {
+			settled = settled && g.IndexStatus == "ACTIVE"
+		}
+		if settled {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("table %s is %s, want %s", table, m.TableStatus, status)
+		}
+		time.Sleep(time.Millisecond) // polling interval
+	}
+}
+
+// An index added to a table with items answers for them at once; one
+// deleted leaves nothing behind, nor does the table.
+func TestIndexAddedAndDropped(t *testing.T) {
+	db, err := store.Open("", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := newIndexService(t, db)
+	putEvents(t, s, 12)
+	op(t, s, "UpdateTable", `{"TableName":"events","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"user","AttributeType":"S"},{"AttributeName":"at","AttributeType":"N"},{"AttributeName":"rank","AttributeType":"N"}],`+
+		`"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-rank","KeySchema":[{"AttributeName":"rank","KeyType":"HASH"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}}]}`)
+	// Ties in the index's keys come in the table's key order (by bytes
+	// for a string: e10 before e2).
+	if got, want := queryIDsBy(t, s, "by-rank", "rank", `{"N":"7"}`), []string{"e10", "e2", "e6"}; !slices.Equal(got, want) {
+		t.Fatalf("the new index has %v for rank 7, want %v", got, want)
+	}
+	if got, want := storedIndexes(t, db, s, "events"), []string{"by-rank=3", "by-user=6"}; !slices.Equal(got, want) {
+		t.Fatalf("stored indexes %v, want %v", got, want)
+	}
+	waitStatus(t, s, "events", "ACTIVE")
+	op(t, s, "UpdateTable", `{"TableName":"events","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-user"}}]}`)
+	waitStatus(t, s, "events", "ACTIVE")
+	if got, want := storedIndexes(t, db, s, "events"), []string{"by-rank=3"}; !slices.Equal(got, want) {
+		t.Fatalf("after the delete, stored indexes %v, want %v", got, want)
+	}
+	s.mu.RLock()
+	id := s.tables["events"].id
+	s.mu.RUnlock()
+	op(t, s, "DeleteTable", `{"TableName":"events"}`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) { // polling interval
+		s.mu.RLock()
+		_, exists := s.tables["events"]
+		s.mu.RUnlock()
+		if !exists {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the table was not dropped")
+		}
+	}
+	db.View(func(tx *store.Tx) error {
+		if tx.Bucket(indexDefsBucket).Bucket([]byte(id)) != nil {
+			t.Error("the dropped table's index definitions are still stored")
+		}
+		for _, name := range []string{"by-user", "by-rank"} {
+			if tx.Bucket(entriesBucketName(id, []byte(name))) != nil {
+				t.Errorf("the entries of the dropped table's index %s are still stored", name)
+			}
+		}
+		return nil
+	})
+}
+
+// Expired items leave their indexes with the items.
+func TestExpiredItemsLeaveIndexes(t *testing.T) {
+	db, err := store.Open("", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := newIndexService(t, db)
+	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expires"}}`)
+	past := strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)
+	for i := range 6 {
+		ttl := ""
+		if i%2 == 0 {
+			ttl = `,"expires":{"N":"` + past + `"}`
+		}
+		op(t, s, "PutItem", `{"TableName":"events","Item":{"id":{"S":"e`+strconv.Itoa(i)+`"},"user":{"S":"u"},"at":{"N":"`+strconv.Itoa(i)+`"}`+ttl+`}}`)
+	}
+	s.sweepExpired()
+	if got, want := queryIDs(t, s, "by-user", "u"), []string{"e1", "e3", "e5"}; !slices.Equal(got, want) {
+		t.Fatalf("after the sweep the index has %v, want %v", got, want)
+	}
+	if got, want := storedIndexes(t, db, s, "events"), []string{"by-user=3"}; !slices.Equal(got, want) {
+		t.Fatalf("stored indexes %v, want %v", got, want)
+	}
+}
+
+// Entry keys sort as the tuples they encode, whatever bytes the values
+// hold: a value that is a prefix of another, zero bytes, 0xff.
+func TestEntryKeysSortAsTuples(t *testing.T) {
+	d := indexKeys{Hash: keyDef{"h", attr.S}, Range: keyDef{"r", attr.B}, TableHash: keyDef{"id", attr.B}, TableRange: keyDef{"tr", attr.B}}
+	vals := [][]byte{{0}, {0, 0}, {0, 1}, {0, 0xff}, {1}, {1, 0}, {0xff}, {0xff, 0}, {0xff, 0xff}} // binary keys are never empty
+	bin := func(b []byte) attr.Value { return attr.Value{Kind: attr.B, Bin: b} }
+	type tuple struct {
+		parts [3][]byte
+		key   []byte
+	}
+	var all []tuple
+	for _, r := range vals {
+		for _, id := range vals {
+			for _, tr := range [][]byte{{0}, {1, 0}, {0xff}} {
+				k := d.entryKey(attr.Item{"h": attr.StrValue("x"), "r": bin(r), "id": bin(id), "tr": bin(tr)})
+				all = append(all, tuple{[3][]byte{r, id, tr}, k})
+			}
+		}
+	}
+	for _, a := range all {
+		for _, b := range all {
+			want := 0
+			for i := range a.parts {
+				if want = strings.Compare(string(a.parts[i]), string(b.parts[i])); want != 0 {
+					break
+				}
+			}
+			if got := strings.Compare(string(a.key), string(b.key)); got != want {
+				t.Fatalf("%x against %x: entry keys compare %d, tuples %d", a.parts, b.parts, got, want)
+			}
+		}
+		_, rest := entryPartition(a.key)
+		if got := unescapeFirst(nil, rest); string(got) != string(a.parts[0]) {
+			t.Fatalf("the sort key of %x decodes to %x", a.key, got)
+		}
+	}
+}
