@@ -158,6 +158,17 @@ func newIndexService(t testing.TB, db *store.DB) *Service {
 	return s
 }
 
+// memoryIndexService is newIndexService on an in-memory store of its own.
+func memoryIndexService(t testing.TB) (*Service, *store.DB) {
+	t.Helper()
+	db, err := store.Open("", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return newIndexService(t, db), db
+}
+
 func waitStatus(t testing.TB, s *Service, table, status string) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; {
@@ -181,12 +192,7 @@ func waitStatus(t testing.TB, s *Service, table, status string) {
 // An index added to a table with items answers for them at once; one
 // deleted leaves nothing behind, nor does the table.
 func TestIndexAddedAndDropped(t *testing.T) {
-	db, err := store.Open("", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := newIndexService(t, db)
+	s, db := memoryIndexService(t)
 	putEvents(t, s, 12)
 	op(t, s, "UpdateTable", `{"TableName":"events","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"user","AttributeType":"S"},{"AttributeName":"at","AttributeType":"N"},{"AttributeName":"rank","AttributeType":"N"}],`+
 		`"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-rank","KeySchema":[{"AttributeName":"rank","KeyType":"HASH"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}}]}`)
@@ -234,12 +240,7 @@ func TestIndexAddedAndDropped(t *testing.T) {
 
 // Expired items leave their indexes with the items.
 func TestExpiredItemsLeaveIndexes(t *testing.T) {
-	db, err := store.Open("", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := newIndexService(t, db)
+	s, db := memoryIndexService(t)
 	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expires"}}`)
 	past := strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)
 	for i := range 6 {

@@ -191,31 +191,7 @@ func (p *readPlan) run(tx *store.Tx) (*readResult, error) {
 	if p.startKey != nil {
 		startKey = storageKeyOf(p.t, p.startKey)
 	}
-	var k, v []byte
-	switch {
-	case p.forward && startKey != nil:
-		k, v = c.Seek(startKey)
-		if k != nil && bytes.Equal(k, startKey) {
-			k, v = c.Next()
-		}
-	case p.forward:
-		k, v = c.Seek(append(append([]byte{}, prefix...), p.key.rngLower()...))
-	case startKey != nil:
-		if k, _ = c.Seek(startKey); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-	default:
-		end := prefixEnd(prefix)
-		if end == nil {
-			k, v = c.Last()
-		} else if k, _ = c.Seek(end); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-	}
+	k, v := seekStart(c, p.forward, startKey, prefix, append(append([]byte{}, prefix...), p.key.rngLower()...))
 	step := c.Next
 	if !p.forward {
 		step = c.Prev
@@ -255,6 +231,35 @@ func (p *readPlan) run(tx *store.Tx) (*readResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// seekStart puts c where a read of the keys under prefix begins: just past
+// start (the last key read) in the read's direction, else, going forward,
+// at the first key at or after first, and going backward at the last key.
+func seekStart(c *store.Cursor, forward bool, start, prefix, first []byte) (k, v []byte) {
+	switch {
+	case forward && start != nil:
+		k, v = c.Seek(start)
+		if k != nil && bytes.Equal(k, start) {
+			k, v = c.Next()
+		}
+		return k, v
+	case forward:
+		return c.Seek(first)
+	case start != nil:
+		if k, _ = c.Seek(start); k == nil {
+			return c.Last()
+		}
+		return c.Prev()
+	}
+	end := prefixEnd(prefix)
+	if end == nil {
+		return c.Last()
+	}
+	if k, _ = c.Seek(end); k == nil {
+		return c.Last()
+	}
+	return c.Prev()
 }
 
 func (q *keyQuery) rngLower() []byte {
@@ -309,35 +314,11 @@ func (p *readPlan) runIndex(tx *store.Tx, items *store.Bucket, r *readResult) er
 	if p.startKey != nil {
 		start = d.entryKey(p.startKey) // nil: a start key the index cannot hold reads from the beginning
 	}
-	var k, v []byte
-	switch {
-	case p.forward && start != nil:
-		k, v = c.Seek(start)
-		if k != nil && bytes.Equal(k, start) {
-			k, v = c.Next()
-		}
-	case p.forward:
-		seek := append([]byte{}, prefix...)
-		if lower := p.key.rngLower(); lower != nil {
-			seek = appendEscapedBound(seek, lower)
-		}
-		k, v = c.Seek(seek)
-	case start != nil:
-		if k, _ = c.Seek(start); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-	default:
-		end := prefixEnd(prefix)
-		if end == nil {
-			k, v = c.Last()
-		} else if k, _ = c.Seek(end); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
+	first := append([]byte{}, prefix...)
+	if lower := p.key.rngLower(); lower != nil {
+		first = appendEscapedBound(first, lower)
 	}
+	k, v := seekStart(c, p.forward, start, prefix, first)
 	step := c.Next
 	if !p.forward {
 		step = c.Prev
