@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -175,6 +176,48 @@ func BenchmarkPutItemIndexed(b *testing.B) {
 					b.Fatalf("PutItem: %d %s", w.Code, w.Body)
 				}
 				i++
+			}
+		})
+	}
+}
+
+// BenchmarkQueryNewestFirst measures descending Queries of ten items from a
+// partition of 50 000, at either end of it: "newest since t" (sk > t, the
+// last ten) and "newest before t" (sk < t, the first ten). The cost should
+// not depend on how many items lie outside the condition.
+func BenchmarkQueryNewestFirst(b *testing.B) {
+	s := benchServiceOn(b, "", "")
+	const n = 50000
+	var batch []string
+	flush := func() {
+		w := httptest.NewRecorder()
+		s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "BatchWriteItem", []byte(`{"RequestItems":{"counts":[`+strings.Join(batch, ",")+`]}}`))
+		if w.Code != 200 || strings.Contains(w.Body.String(), `"counts":[{`) {
+			b.Fatalf("BatchWriteItem: %d %s", w.Code, w.Body)
+		}
+		batch = batch[:0]
+	}
+	for i := range n {
+		batch = append(batch, fmt.Sprintf(`{"PutRequest":{"Item":{"BucketStart":{"S":"p"},"EventType":{"S":"t%06d"},"count":{"N":"1"}}}}`, i))
+		if len(batch) == 25 {
+			flush()
+		}
+	}
+	for _, c := range []struct{ name, cond, value string }{
+		{"since", "#t > :t", fmt.Sprintf("t%06d", n-11)},
+		{"before", "#t < :t", "t000010"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			body := []byte(`{"TableName":"counts","ScanIndexForward":false,"KeyConditionExpression":"BucketStart = :p AND ` + c.cond + `",` +
+				`"ExpressionAttributeNames":{"#t":"EventType"},"ExpressionAttributeValues":{":p":{"S":"p"},":t":{"S":"` + c.value + `"}}}`)
+			req := httptest.NewRequest("POST", "/", nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				s.ServeOp(w, req, "Query", body)
+				if w.Code != 200 || !strings.Contains(w.Body.String(), `"Count":10,`) {
+					b.Fatalf("Query: %d %s", w.Code, w.Body)
+				}
 			}
 		})
 	}

@@ -65,6 +65,45 @@ func (rc *rangeCond) beyond(enc []byte) bool {
 	return false
 }
 
+// before reports whether enc is below every match, where a descending
+// read can stop.
+func (rc *rangeCond) before(enc []byte) bool {
+	if rc == nil {
+		return false
+	}
+	switch rc.op {
+	case "EQ", "GE", "BETWEEN", "BEGINS_WITH":
+		return bytes.Compare(enc, rc.vals[0]) < 0
+	case "GT":
+		return bytes.Compare(enc, rc.vals[0]) <= 0
+	}
+	return false
+}
+
+// past is where a descending read of the keys under prefix seeks before it
+// steps back once: a key after every key that can match, or nil for the
+// end of the prefix. bound appends a sort key value as the keys hold it
+// (escaped in an index entry, see appendEscapedBound); after is what,
+// appended to a bound value, sorts after every key holding that value and
+// before every key holding a larger one.
+func (rc *rangeCond) past(prefix []byte, bound func(dst, v []byte) []byte, after []byte) []byte {
+	if rc == nil {
+		return nil
+	}
+	at := func(v []byte) []byte { return bound(append([]byte{}, prefix...), v) }
+	switch rc.op {
+	case "LT":
+		return at(rc.vals[0])
+	case "EQ", "LE":
+		return append(at(rc.vals[0]), after...)
+	case "BETWEEN":
+		return append(at(rc.vals[1]), after...)
+	case "BEGINS_WITH":
+		return prefixEnd(at(rc.vals[0]))
+	}
+	return nil
+}
+
 // keyQuery is a validated key condition.
 type keyQuery struct {
 	hash attr.Value

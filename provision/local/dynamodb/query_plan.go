@@ -191,7 +191,12 @@ func (p *readPlan) run(tx *store.Tx) (*readResult, error) {
 	if p.startKey != nil {
 		startKey = storageKeyOf(p.t, p.startKey)
 	}
-	k, v := seekStart(c, p.forward, startKey, prefix, append(append([]byte{}, prefix...), p.key.rngLower()...))
+	var past []byte
+	if p.key != nil {
+		// A storage key ends with the sort key: one 0x00 more sorts after it.
+		past = p.key.rng.past(prefix, func(dst, v []byte) []byte { return append(dst, v...) }, []byte{0})
+	}
+	k, v := seekStart(c, p.forward, startKey, prefix, append(append([]byte{}, prefix...), p.key.rngLower()...), past)
 	step := c.Next
 	if !p.forward {
 		step = c.Prev
@@ -203,7 +208,7 @@ func (p *readPlan) run(tx *store.Tx) (*readResult, error) {
 		if p.key != nil && p.key.rng != nil {
 			enc := k[len(prefix):]
 			if !p.key.rng.match(enc) {
-				if p.forward && p.key.rng.beyond(enc) {
+				if p.forward && p.key.rng.beyond(enc) || !p.forward && p.key.rng.before(enc) {
 					break
 				}
 				continue
@@ -235,8 +240,9 @@ func (p *readPlan) run(tx *store.Tx) (*readResult, error) {
 
 // seekStart puts c where a read of the keys under prefix begins: just past
 // start (the last key read) in the read's direction, else, going forward,
-// at the first key at or after first, and going backward at the last key.
-func seekStart(c *store.Cursor, forward bool, start, prefix, first []byte) (k, v []byte) {
+// at the first key at or after first, and going backward at the last key
+// before past (nil: before the end of the prefix).
+func seekStart(c *store.Cursor, forward bool, start, prefix, first, past []byte) (k, v []byte) {
 	switch {
 	case forward && start != nil:
 		k, v = c.Seek(start)
@@ -252,7 +258,10 @@ func seekStart(c *store.Cursor, forward bool, start, prefix, first []byte) (k, v
 		}
 		return c.Prev()
 	}
-	end := prefixEnd(prefix)
+	end := past
+	if end == nil {
+		end = prefixEnd(prefix)
+	}
 	if end == nil {
 		return c.Last()
 	}
@@ -318,7 +327,13 @@ func (p *readPlan) runIndex(tx *store.Tx, items *store.Bucket, r *readResult) er
 	if lower := p.key.rngLower(); lower != nil {
 		first = appendEscapedBound(first, lower)
 	}
-	k, v := seekStart(c, p.forward, start, prefix, first)
+	var past []byte
+	if p.key != nil {
+		// An escaped sort key ends with 0x00 0x01, and one of a larger value
+		// continues with 0x00 0xff or a byte above 0x00: 0x00 0x02 is between.
+		past = p.key.rng.past(prefix, appendEscapedBound, []byte{0, 2})
+	}
+	k, v := seekStart(c, p.forward, start, prefix, first, past)
 	step := c.Next
 	if !p.forward {
 		step = c.Prev
@@ -332,7 +347,7 @@ func (p *readPlan) runIndex(tx *store.Tx, items *store.Bucket, r *readResult) er
 		if p.key != nil && p.key.rng != nil {
 			enc = unescapeFirst(enc[:0], rest)
 			if !p.key.rng.match(enc) {
-				if p.forward && p.key.rng.beyond(enc) {
+				if p.forward && p.key.rng.beyond(enc) || !p.forward && p.key.rng.before(enc) {
 					break
 				}
 				continue
