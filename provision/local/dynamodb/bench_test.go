@@ -155,21 +155,32 @@ func BenchmarkQuery100(b *testing.B) {
 // BenchmarkPutItemIndexed measures what maintaining a global secondary
 // index adds to a write: the same PutItem into a table without and with one.
 func BenchmarkPutItemIndexed(b *testing.B) {
-	for _, c := range []struct{ name, defs, gsi string }{
-		{"no-index", "", ""},
+	for _, c := range []struct {
+		name, defs, gsi string
+		ttl             bool
+	}{
+		{"no-index", "", "", false},
 		{"one-gsi", `,{"AttributeName":"user","AttributeType":"S"},{"AttributeName":"at","AttributeType":"N"}`,
-			`,"GlobalSecondaryIndexes":[{"IndexName":"by-user","KeySchema":[{"AttributeName":"user","KeyType":"HASH"},{"AttributeName":"at","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}]`},
+			`,"GlobalSecondaryIndexes":[{"IndexName":"by-user","KeySchema":[{"AttributeName":"user","KeyType":"HASH"},{"AttributeName":"at","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}]`, false},
+		{"ttl-on-at", "", "", true}, // the expiry list: "at" is the TTL
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			s := benchServiceWith(b, "", "events", `{"TableName":"events","BillingMode":"PAY_PER_REQUEST",`+
 				`"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}`+c.defs+`],`+
 				`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]`+c.gsi+`}`)
+			if c.ttl {
+				w := httptest.NewRecorder()
+				s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "UpdateTimeToLive", []byte(`{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"at"}}`))
+				if w.Code != 200 {
+					b.Fatalf("UpdateTimeToLive: %d %s", w.Code, w.Body)
+				}
+			}
 			req := httptest.NewRequest("POST", "/", nil)
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
 				// Each item moves between users, so its entry moves too.
-				body := `{"TableName":"events","Item":{"id":{"S":"e` + strconv.Itoa(i%1000) + `"},"user":{"S":"u` + strconv.Itoa(i%7) + `"},"at":{"N":"` + strconv.Itoa(i) + `"}}}`
+				body := `{"TableName":"events","Item":{"id":{"S":"e` + strconv.Itoa(i%1000) + `"},"user":{"S":"u` + strconv.Itoa(i%7) + `"},"at":{"N":"` + strconv.Itoa(4e9+i) + `"}}}`
 				w := httptest.NewRecorder()
 				s.ServeOp(w, req, "PutItem", []byte(body))
 				if w.Code != 200 {
@@ -220,5 +231,43 @@ func BenchmarkQueryNewestFirst(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkSweepExpired measures one pass of the TTL sweeper over a table
+// of 50 000 items that all carry a TTL in the future: the sweeper runs every
+// second, so this is what a TTL table costs while nothing expires.
+func BenchmarkSweepExpired(b *testing.B) {
+	s := benchServiceOn(b, "", "")
+	w := httptest.NewRecorder()
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "UpdateTimeToLive", []byte(`{"TableName":"counts","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expires"}}`))
+	if w.Code != 200 {
+		b.Fatalf("UpdateTimeToLive: %d %s", w.Code, w.Body)
+	}
+	future := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
+	var batch []string
+	flush := func() {
+		w := httptest.NewRecorder()
+		s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "BatchWriteItem", []byte(`{"RequestItems":{"counts":[`+strings.Join(batch, ",")+`]}}`))
+		if w.Code != 200 || strings.Contains(w.Body.String(), `"counts":[{`) {
+			b.Fatalf("BatchWriteItem: %d %s", w.Code, w.Body)
+		}
+		batch = batch[:0]
+	}
+	for i := range 50000 {
+		batch = append(batch, fmt.Sprintf(`{"PutRequest":{"Item":{"BucketStart":{"S":"p%d"},"EventType":{"S":"t%06d"},"count":{"N":"1"},"expires":{"N":"%s"}}}}`, i%100, i, future))
+		if len(batch) == 25 {
+			flush()
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.sweepExpired()
+	}
+	s.mu.RLock()
+	n := s.tables["counts"].itemCount.Load()
+	s.mu.RUnlock()
+	if n != 50000 {
+		b.Fatalf("%d items left, want 50000", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
@@ -45,7 +46,15 @@ func entriesBucketName(tableID string, index []byte) []byte {
 type indexKeys struct {
 	Hash, Range           keyDef // Range.Name is "" when the index has no sort key
 	TableHash, TableRange keyDef // TableRange.Name is "" for a hash-only table
+	// Expiry, for the expiry list (expiryIndex), is the TTL attribute: the
+	// entries are ordered by the time it holds, so the TTL sweeper reads
+	// what has expired instead of every item, every second.
+	Expiry string `json:",omitempty"`
 }
+
+// expiryIndex is the name the expiry list of a table with TTL enabled is
+// kept under; no index name can hold a zero byte.
+const expiryIndex = "\x00expiry"
 
 func indexKeysOf(m *tableMeta, ix *indexMeta) indexKeys {
 	h, r := keysOf(ix.KeySchema, m.AttributeDefinitions)
@@ -55,11 +64,21 @@ func indexKeysOf(m *tableMeta, ix *indexMeta) indexKeys {
 
 // entryKey is it's entry key, or nil when it has no entry.
 func (d *indexKeys) entryKey(it attr.Item) []byte {
+	var k []byte
+	if d.Expiry != "" {
+		// Only a number is a TTL (isExpired); the entry begins with it.
+		v, ok := it[d.Expiry]
+		if !ok || v.Kind != attr.N {
+			return nil
+		}
+		k = appendEscaped(nil, attr.AppendOrdered(nil, v))
+		return d.appendTableKey(k, it)
+	}
 	h, ok := it[d.Hash.Name]
 	if !ok || h.Kind != d.Hash.Kind {
 		return nil
 	}
-	k := partitionPrefix(h)
+	k = partitionPrefix(h)
 	if d.Range.Name != "" {
 		r, ok := it[d.Range.Name]
 		if !ok || r.Kind != d.Range.Kind {
@@ -67,6 +86,11 @@ func (d *indexKeys) entryKey(it attr.Item) []byte {
 		}
 		k = appendEscaped(k, attr.AppendOrdered(nil, r))
 	}
+	return d.appendTableKey(k, it)
+}
+
+// appendTableKey appends the table's keys of it, escaped.
+func (d *indexKeys) appendTableKey(k []byte, it attr.Item) []byte {
 	k = appendEscaped(k, attr.AppendOrdered(nil, it[d.TableHash.Name]))
 	if d.TableRange.Name != "" {
 		k = appendEscaped(k, attr.AppendOrdered(nil, it[d.TableRange.Name]))
@@ -185,6 +209,26 @@ func updateIndexes(tx *store.Tx, t *table, key []byte, old, next attr.Item) erro
 	})
 }
 
+// expiredKeys returns the storage keys of at most max of t's items whose
+// TTL is before now, in the order they expired, from the expiry list; ok
+// is false when t has none (TTL was disabled meanwhile).
+func expiredKeys(tx *store.Tx, t *table, now int64, max int) (keys [][]byte, ok bool) {
+	eb := indexEntries(tx, t, expiryIndex)
+	if eb == nil {
+		return nil, false
+	}
+	limit := attr.AppendOrdered(nil, attr.NumValue(strconv.FormatInt(now, 10)))
+	c := eb.Cursor()
+	var enc []byte
+	for k, v := c.First(); k != nil && len(keys) < max; k, v = c.Next() {
+		if enc = unescapeFirst(enc[:0], k); bytes.Compare(enc, limit) >= 0 {
+			break
+		}
+		keys = append(keys, bytes.Clone(v))
+	}
+	return keys, true
+}
+
 // syncIndexes makes t's stored indexes those of m (none when m is nil):
 // an index m has and the store lacks is built from the items, one the
 // store has and m lacks is removed.
@@ -199,6 +243,14 @@ func syncIndexes(tx *store.Tx, t *table, m *tableMeta) error {
 				}
 				want[list[i].IndexName] = b
 			}
+		}
+		if m.TTLStatus == "ENABLED" {
+			th, tr := keysOf(m.KeySchema, m.AttributeDefinitions)
+			b, err := json.Marshal(indexKeys{Expiry: m.TTLAttribute, TableHash: th, TableRange: tr})
+			if err != nil {
+				return err
+			}
+			want[expiryIndex] = b
 		}
 	}
 	defs, err := tx.CreateBucketIfNotExists(indexDefsBucket)

@@ -254,9 +254,70 @@ func TestExpiredItemsLeaveIndexes(t *testing.T) {
 	if got, want := queryIDs(t, s, "by-user", "u"), []string{"e1", "e3", "e5"}; !slices.Equal(got, want) {
 		t.Fatalf("after the sweep the index has %v, want %v", got, want)
 	}
-	if got, want := storedIndexes(t, db, s, "events"), []string{"by-user=3"}; !slices.Equal(got, want) {
+	if got, want := storedIndexes(t, db, s, "events"), []string{expiryIndex + "=0", "by-user=3"}; !slices.Equal(got, want) {
 		t.Fatalf("stored indexes %v, want %v", got, want)
 	}
+}
+
+// The sweeper reads the expiry list, which follows every change of an
+// item's TTL and of the table's TTL setting.
+func TestExpiryListFollowsWrites(t *testing.T) {
+	s, db := memoryIndexService(t)
+	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expires"}}`)
+	now := time.Now()
+	past := strconv.FormatInt(now.Add(-time.Hour).Unix(), 10)
+	future := strconv.FormatInt(now.Add(time.Hour).Unix(), 10)
+	put := func(id, extra string) {
+		op(t, s, "PutItem", `{"TableName":"events","Item":{"id":{"S":"`+id+`"}`+extra+`}}`)
+	}
+	update := func(id, expr, values string) {
+		op(t, s, "UpdateItem", `{"TableName":"events","Key":{"id":{"S":"`+id+`"}},"UpdateExpression":"`+expr+`"`+values+`}`)
+	}
+	put("past", `,"expires":{"N":"`+past+`.5"}`)
+	put("future", `,"expires":{"N":"`+future+`"}`)
+	put("text", `,"expires":{"S":"`+past+`"}`) // not a number: never expires
+	put("none", ``)
+	put("moved-back", `,"expires":{"N":"`+future+`"}`)
+	update("moved-back", "SET expires = :t", `,"ExpressionAttributeValues":{":t":{"N":"`+past+`"}}`)
+	put("removed", `,"expires":{"N":"`+past+`"}`)
+	update("removed", "REMOVE expires", "")
+	put("moved-on", `,"expires":{"N":"`+past+`"}`)
+	update("moved-on", "SET expires = :t", `,"ExpressionAttributeValues":{":t":{"N":"`+future+`"}}`)
+	s.sweepExpired()
+	if got, want := scanIDs(t, s), []string{"future", "moved-on", "none", "removed", "text"}; !slices.Equal(got, want) {
+		t.Fatalf("after the sweep the table holds %v, want %v", got, want)
+	}
+	if got, want := storedIndexes(t, db, s, "events"), []string{expiryIndex + "=2", "by-user=0"}; !slices.Equal(got, want) {
+		t.Fatalf("stored indexes %v, want %v", got, want)
+	}
+
+	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":false,"AttributeName":"expires"}}`)
+	if got, want := storedIndexes(t, db, s, "events"), []string{"by-user=0"}; !slices.Equal(got, want) {
+		t.Fatalf("with TTL disabled, stored indexes %v, want %v", got, want)
+	}
+	put("later", `,"expires":{"N":"`+past+`"},"ttl2":{"N":"`+past+`"}`)
+	s.sweepExpired()
+	// Enabled on another attribute, the list is built from the items.
+	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl2"}}`)
+	if got, want := storedIndexes(t, db, s, "events"), []string{expiryIndex + "=1", "by-user=0"}; !slices.Equal(got, want) {
+		t.Fatalf("with TTL on ttl2, stored indexes %v, want %v", got, want)
+	}
+	s.sweepExpired()
+	if got, want := scanIDs(t, s), []string{"future", "moved-on", "none", "removed", "text"}; !slices.Equal(got, want) {
+		t.Fatalf("after the last sweep the table holds %v, want %v", got, want)
+	}
+}
+
+// scanIDs is the ids of the events table's items, sorted.
+func scanIDs(t testing.TB, s *Service) []string {
+	t.Helper()
+	out := op(t, s, "Scan", `{"TableName":"events"}`)
+	var ids []string
+	for _, it := range out["Items"].([]any) {
+		ids = append(ids, it.(map[string]any)["id"].(map[string]any)["S"].(string))
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // Entry keys sort as the tuples they encode, whatever bytes the values

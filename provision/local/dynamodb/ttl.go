@@ -1,9 +1,7 @@
 package dynamodb
 
 import (
-	"bytes"
 	"math/big"
-	"slices"
 	"time"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
@@ -13,6 +11,10 @@ import (
 // ttlInterval is how often expired items are looked for. DynamoDB takes up
 // to a few days; spk deletes them within seconds.
 const ttlInterval = time.Second
+
+// maxExpiredPerSweep bounds the deletes of one table in one pass, so a mass
+// expiry becomes several commits of bounded size a second apart.
+const maxExpiredPerSweep = 10000
 
 type ttlSpec struct {
 	Enabled       *bool   `json:"Enabled"`
@@ -61,7 +63,13 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 	} else {
 		m.TTLStatus, m.TTLAttribute = "DISABLED", ""
 	}
-	if err := s.env.DB.Update(func(tx *store.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
+		if err := syncIndexes(tx, t, &m); err != nil {
+			return err
+		}
+		return s.saveMeta(tx, &m)
+	})
+	if err != nil {
 		return nil, err
 	}
 	t.meta = m
@@ -108,25 +116,13 @@ func (s *Service) sweepExpired() {
 		}
 	}
 	s.mu.RUnlock()
-	now := big.NewFloat(float64(s.env.Now().Unix()))
+	unix := s.env.Now().Unix()
+	now := big.NewFloat(float64(unix))
 	for _, tg := range targets {
 		var expired [][]byte
 		s.env.DB.View(func(tx *store.Tx) error {
-			b := tx.Bucket(tg.t.bucket)
-			if b == nil {
-				return nil
-			}
-			name := []byte(tg.attr)
-			return b.ForEach(func(k, v []byte) error {
-				if !bytes.Contains(v, name) { // cheap test before decoding
-					return nil
-				}
-				it, err := attr.DecodeItem(v)
-				if err == nil && isExpired(it[tg.attr], now) {
-					expired = append(expired, slices.Clone(k))
-				}
-				return nil
-			})
+			expired, _ = expiredKeys(tx, tg.t, unix, maxExpiredPerSweep)
+			return nil
 		})
 		if len(expired) == 0 {
 			continue
