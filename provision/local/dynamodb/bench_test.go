@@ -271,3 +271,55 @@ func BenchmarkSweepExpired(b *testing.B) {
 		b.Fatalf("%d items left, want 50000", n)
 	}
 }
+
+// BenchmarkReopen measures what opening a durable data directory of
+// 100 000 items costs before the first request: the store's recovery and
+// the service's load (which counts and sizes every item).
+func BenchmarkReopen(b *testing.B) {
+	dir := b.TempDir()
+	db, err := store.Open(dir, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "CreateTable", []byte(`{"TableName":"counts","BillingMode":"PAY_PER_REQUEST",`+
+		`"AttributeDefinitions":[{"AttributeName":"BucketStart","AttributeType":"S"},{"AttributeName":"EventType","AttributeType":"S"}],`+
+		`"KeySchema":[{"AttributeName":"BucketStart","KeyType":"HASH"},{"AttributeName":"EventType","KeyType":"RANGE"}]}`))
+	if w.Code != 200 {
+		b.Fatalf("CreateTable: %d %s", w.Code, w.Body)
+	}
+	var batch []string
+	for i := range 100000 {
+		batch = append(batch, fmt.Sprintf(`{"PutRequest":{"Item":{"BucketStart":{"S":"p%d"},"EventType":{"S":"t%06d"},"count":{"N":"1"},"detail":{"S":"some event detail text"}}}}`, i%100, i))
+		if len(batch) == 25 {
+			w := httptest.NewRecorder()
+			s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "BatchWriteItem", []byte(`{"RequestItems":{"counts":[`+strings.Join(batch, ",")+`]}}`))
+			if w.Code != 200 {
+				b.Fatalf("BatchWriteItem: %d %s", w.Code, w.Body)
+			}
+			batch = batch[:0]
+		}
+	}
+	s.Close()
+	db.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := store.Open(dir, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := s.tables["counts"].itemCount.Load(); n != 100000 {
+			b.Fatalf("%d items, want 100000", n)
+		}
+		s.Close()
+		db.Close()
+	}
+}

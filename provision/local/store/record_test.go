@@ -2,9 +2,12 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -254,7 +257,7 @@ func TestTornOrCorruptTailStopsReplay(t *testing.T) {
 		},
 		"an old record after the last": func(f *os.File, lastStart, end int64) {
 			// A whole record, but its LSN does not follow.
-			_, p, _, err := readRecord(f, lastStart)
+			_, p, _, err := readRecord(f, lastStart, fileSize(t, f), 0)
 			if err != nil {
 				panic(err)
 			}
@@ -294,7 +297,7 @@ func replayLogUpTo(t *testing.T, dir string, end int64) *bolt.DB {
 	err := b.Update(func(tx *bolt.Tx) error {
 		var off int64
 		for off < end {
-			_, p, next, err := readRecord(f, off)
+			_, p, next, err := readRecord(f, off, fileSize(t, f), 0)
 			if err != nil {
 				return err
 			}
@@ -309,4 +312,49 @@ func replayLogUpTo(t *testing.T, dir string, end int64) *bolt.DB {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func fileSize(t *testing.T, f *os.File) int64 {
+	t.Helper()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// Past the end of the log's run lie stale bytes; a length field there may
+// claim gigabytes. Reading stops without allocating them: opening a store
+// used to allocate and zero up to 2 GiB, and took seconds, when the stale
+// bytes said so.
+func TestStaleTailIsNotRead(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), LogFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	log := encodeRecord(nil, 1, []byte("first"))
+	log = encodeRecord(log, 2, []byte("second"))
+	stale := binary.LittleEndian.AppendUint32(nil, 1<<30) // a gigabyte, says the stale header
+	stale = binary.LittleEndian.AppendUint32(stale, 0)
+	stale = binary.LittleEndian.AppendUint64(stale, 3)
+	log = append(log, stale...)
+	log = append(log, make([]byte, 4096)...)
+	if _, err := f.Write(log); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var got []string
+	end, last, err := scan(f, func(_ uint64, p []byte) error { got = append(got, string(p)); return nil })
+	runtime.ReadMemStats(&after)
+	if err != nil || last != 2 || !slices.Equal(got, []string{"first", "second"}) {
+		t.Fatalf("scan read %q up to record %d (%v), want the two records", got, last, err)
+	}
+	if want := int64(2*walHeader + len("first") + len("second")); end != want {
+		t.Fatalf("the run ends at %d, want %d", end, want)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("scanning a 4 KiB log allocated %d bytes", n)
+	}
 }

@@ -16,8 +16,9 @@ import (
 // consecutive. After a checkpoint the log is written again from offset 0
 // without being truncated: its file keeps its size, so an fdatasync flushes
 // data only, never the inode. Whatever lies beyond the newest record is
-// either a torn record (bad CRC), zeros, or a record older than the
-// checkpoint (its LSN does not follow), and reading stops there.
+// either a torn record (bad CRC), zeros, a record older than the
+// checkpoint (its LSN does not follow), or the middle of one, and reading
+// stops there, before reading a payload whose length it cannot trust.
 //
 // The file is grown ahead of the records by writing zeros, a chunk at a
 // time: an fdatasync that must also flush a new file size costs a journal
@@ -133,14 +134,19 @@ func (w *wal) restart() { w.off = 0 }
 
 var errTorn = errors.New("torn record")
 
-// readRecord reads the record at off.
-func readRecord(r io.ReaderAt, off int64) (lsn uint64, payload []byte, next int64, err error) {
+// readRecord reads the record at off of a log of size bytes. want, when
+// not 0, is the LSN the caller expects: a record with another is not read
+// (it is older than the run being read). The header is checked before the
+// payload is read: past the end of a run lie stale bytes, whose length
+// field may say anything up to 4 GiB.
+func readRecord(r io.ReaderAt, off, size int64, want uint64) (lsn uint64, payload []byte, next int64, err error) {
 	var h [walHeader]byte
 	if _, err := r.ReadAt(h[:], off); err != nil {
 		return 0, nil, 0, errTorn
 	}
-	n := binary.LittleEndian.Uint32(h[0:])
-	if n > 1<<31 {
+	n := int64(binary.LittleEndian.Uint32(h[0:]))
+	lsn = binary.LittleEndian.Uint64(h[8:])
+	if n > size-off-walHeader || (want != 0 && lsn != want) {
 		return 0, nil, 0, errTorn
 	}
 	payload = make([]byte, n)
@@ -152,17 +158,25 @@ func readRecord(r io.ReaderAt, off int64) (lsn uint64, payload []byte, next int6
 	if crc != binary.LittleEndian.Uint32(h[4:]) {
 		return 0, nil, 0, errTorn
 	}
-	return binary.LittleEndian.Uint64(h[8:]), payload, off + walHeader + int64(n), nil
+	return lsn, payload, off + walHeader + n, nil
 }
 
 // scan calls fn for each record of the log's current run: from offset 0
 // while the LSNs are consecutive and the records whole. It returns the
 // offset after the last one and its LSN (0 if none).
-func scan(r io.ReaderAt, fn func(lsn uint64, payload []byte) error) (end int64, last uint64, err error) {
+func scan(f *os.File, fn func(lsn uint64, payload []byte) error) (end int64, last uint64, err error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
 	var off int64
 	for {
-		lsn, payload, next, err := readRecord(r, off)
-		if err != nil || (last != 0 && lsn != last+1) || lsn == 0 {
+		want := uint64(0)
+		if last != 0 {
+			want = last + 1
+		}
+		lsn, payload, next, err := readRecord(f, off, fi.Size(), want)
+		if err != nil || lsn == 0 {
 			return off, last, nil
 		}
 		if err := fn(lsn, payload); err != nil {
