@@ -459,8 +459,13 @@ func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
 		opts          Options
 		wantThrottled bool
 	}{
+		// 4 KiB events meet the shard's 1 MiB/s before its 1000 records/s:
+		// throttled whenever the generator makes more than about 330
+		// events a second, which it does however loaded the machine is
+		// (small events needed more than 1000 a second, which a busy
+		// machine under the race detector did not always make).
 		{name: "enforced limits one shard", endpoint: local.Options{EnforceLimits: true}, shards: 1,
-			opts: Options{Count: 2500}, wantThrottled: true},
+			opts: Options{Count: 800, Template: "big"}, wantThrottled: true},
 		{name: "enforced limits aggregated", endpoint: local.Options{EnforceLimits: true}, shards: 1,
 			opts: Options{Count: 20000, Aggregate: true}},
 		{name: "injected faults", endpoint: local.Options{FaultRate: 0.2, FaultSeed: 7}, shards: 2,
@@ -477,6 +482,13 @@ func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
 			createStream(t, c, stream, tc.shards)
 			o := tc.opts
 			o.StreamName, o.Print = stream, true
+			if o.Template == "big" {
+				o.Template = filepath.Join(t.TempDir(), "big.tmpl")
+				text := `{"timestamp": "{{timestamp}}", "type": "{{type "Red" "Blue"}}", "id": "{{id}}", "pad": "` + strings.Repeat("x", 4096) + `"}`
+				if err := os.WriteFile(o.Template, []byte(text), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
 			var out bytes.Buffer
 			sum, err := Run(context.Background(), c, o, &out)
 			if err != nil {

@@ -107,7 +107,11 @@ func TestIndexesBuiltWhenMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newIndexService(t, db)
+	// The events' "at" (89 to 100) is their TTL, on a clock at 50 s after
+	// the epoch: nothing expires while the test runs.
+	early := func() time.Time { return time.Unix(50, 0) }
+	s := newIndexServiceAt(t, db, early)
+	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"at"}}`)
 	putEvents(t, s, 12)
 	want := queryIDs(t, s, "by-user", "u1")
 	if len(want) != 3 {
@@ -118,10 +122,12 @@ func TestIndexesBuiltWhenMissing(t *testing.T) {
 	id := s.tables["events"].id
 	s.mu.RUnlock()
 	err = db.Update(func(tx *store.Tx) error {
-		if err := tx.DeleteBucket(indexDefsBucket); err != nil {
-			return err
+		for _, b := range [][]byte{indexDefsBucket, entriesBucketName(id, []byte("by-user")), entriesBucketName(id, []byte(expiryIndex))} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
 		}
-		return tx.DeleteBucket(entriesBucketName(id, []byte("by-user")))
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +139,7 @@ func TestIndexesBuiltWhenMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err = New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
+	s, err = New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: early})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,14 +147,20 @@ func TestIndexesBuiltWhenMissing(t *testing.T) {
 	if got := queryIDs(t, s, "by-user", "u1"); !slices.Equal(got, want) {
 		t.Fatalf("after rebuilding, u1 has %v, want %v", got, want)
 	}
-	if got := storedIndexes(t, db, s, "events"); !slices.Equal(got, []string{"by-user=6"}) {
-		t.Fatalf("stored indexes %v, want [by-user=6] (the 6 events with a user)", got)
+	// The 6 events with a user, the 12 with a TTL ("at").
+	if got, want := storedIndexes(t, db, s, "events"), []string{expiryIndex + "=12", "by-user=6"}; !slices.Equal(got, want) {
+		t.Fatalf("stored indexes %v, want %v", got, want)
 	}
 }
 
 func newIndexService(t testing.TB, db *store.DB) *Service {
+	return newIndexServiceAt(t, db, time.Now)
+}
+
+// newIndexServiceAt is newIndexService with the clock now.
+func newIndexServiceAt(t testing.TB, db *store.DB, now func() time.Time) *Service {
 	t.Helper()
-	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
+	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,15 +308,18 @@ func TestExpiryListFollowsWrites(t *testing.T) {
 		t.Fatalf("with TTL disabled, stored indexes %v, want %v", got, want)
 	}
 	put("later", `,"expires":{"N":"`+past+`"},"ttl2":{"N":"`+past+`"}`)
+	put("kept", `,"ttl2":{"N":"`+future+`"}`)
 	s.sweepExpired()
-	// Enabled on another attribute, the list is built from the items.
+	// Enabled on another attribute, the list is built from the items
+	// written while TTL was off: "later" expires, "kept" stays listed.
+	// (The background sweeper may get there first; the end is the same.)
 	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl2"}}`)
+	s.sweepExpired()
+	if got, want := scanIDs(t, s), []string{"future", "kept", "moved-on", "none", "removed", "text"}; !slices.Equal(got, want) {
+		t.Fatalf("after the last sweep the table holds %v, want %v", got, want)
+	}
 	if got, want := storedIndexes(t, db, s, "events"), []string{expiryIndex + "=1", "by-user=0"}; !slices.Equal(got, want) {
 		t.Fatalf("with TTL on ttl2, stored indexes %v, want %v", got, want)
-	}
-	s.sweepExpired()
-	if got, want := scanIDs(t, s), []string{"future", "moved-on", "none", "removed", "text"}; !slices.Equal(got, want) {
-		t.Fatalf("after the last sweep the table holds %v, want %v", got, want)
 	}
 }
 
