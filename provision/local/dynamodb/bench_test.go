@@ -28,14 +28,7 @@ func benchServiceOn(b *testing.B, dir, extra string) *Service {
 // benchServiceWith is a service on a store in dir ("" for memory) with the
 // table that the CreateTable body create makes, ACTIVE.
 func benchServiceWith(b testing.TB, dir, name, create string) *Service {
-	db, err := store.Open(dir, dir == "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, db := openService(b, dir)
 	b.Cleanup(func() { s.Close(); db.Close() })
 	w := httptest.NewRecorder()
 	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "CreateTable", []byte(create))
@@ -62,24 +55,9 @@ func BenchmarkQueryIndex(b *testing.B) {
 				`"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"user","AttributeType":"S"},{"AttributeName":"at","AttributeType":"N"}],`+
 				`"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],`+
 				`"GlobalSecondaryIndexes":[{"IndexName":"by-user","KeySchema":[{"AttributeName":"user","KeyType":"HASH"},{"AttributeName":"at","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}]}`)
-			var batch []string
-			flush := func() {
-				w := httptest.NewRecorder()
-				s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "BatchWriteItem", []byte(`{"RequestItems":{"events":[`+strings.Join(batch, ",")+`]}}`))
-				if w.Code != 200 || strings.Contains(w.Body.String(), `"events":[{`) {
-					b.Fatalf("BatchWriteItem: %d %s", w.Code, w.Body)
-				}
-				batch = batch[:0]
-			}
-			for i := range n {
-				batch = append(batch, `{"PutRequest":{"Item":{"id":{"S":"e`+strconv.Itoa(i)+`"},"user":{"S":"u`+strconv.Itoa(i%(n/10))+`"},"at":{"N":"`+strconv.Itoa(i)+`"},"detail":{"S":"some event detail text"}}}}`)
-				if len(batch) == 25 {
-					flush()
-				}
-			}
-			if len(batch) > 0 {
-				flush()
-			}
+			putItems(b, s, "events", n, func(i int) string {
+				return `{"id":{"S":"e` + strconv.Itoa(i) + `"},"user":{"S":"u` + strconv.Itoa(i%(n/10)) + `"},"at":{"N":"` + strconv.Itoa(i) + `"},"detail":{"S":"some event detail text"}}`
+			})
 			body := []byte(`{"TableName":"events","IndexName":"by-user","KeyConditionExpression":"#u = :u","ExpressionAttributeNames":{"#u":"user"},"ExpressionAttributeValues":{":u":{"S":"u7"}}}`)
 			req := httptest.NewRequest("POST", "/", nil)
 			b.ReportAllocs()
@@ -199,21 +177,9 @@ func BenchmarkPutItemIndexed(b *testing.B) {
 func BenchmarkQueryNewestFirst(b *testing.B) {
 	s := benchServiceOn(b, "", "")
 	const n = 50000
-	var batch []string
-	flush := func() {
-		w := httptest.NewRecorder()
-		s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "BatchWriteItem", []byte(`{"RequestItems":{"counts":[`+strings.Join(batch, ",")+`]}}`))
-		if w.Code != 200 || strings.Contains(w.Body.String(), `"counts":[{`) {
-			b.Fatalf("BatchWriteItem: %d %s", w.Code, w.Body)
-		}
-		batch = batch[:0]
-	}
-	for i := range n {
-		batch = append(batch, fmt.Sprintf(`{"PutRequest":{"Item":{"BucketStart":{"S":"p"},"EventType":{"S":"t%06d"},"count":{"N":"1"}}}}`, i))
-		if len(batch) == 25 {
-			flush()
-		}
-	}
+	putItems(b, s, "counts", n, func(i int) string {
+		return fmt.Sprintf(`{"BucketStart":{"S":"p"},"EventType":{"S":"t%06d"},"count":{"N":"1"}}`, i)
+	})
 	for _, c := range []struct{ name, cond, value string }{
 		{"since", "#t > :t", fmt.Sprintf("t%06d", n-11)},
 		{"before", "#t < :t", "t000010"},
@@ -245,21 +211,9 @@ func BenchmarkSweepExpired(b *testing.B) {
 		b.Fatalf("UpdateTimeToLive: %d %s", w.Code, w.Body)
 	}
 	future := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
-	var batch []string
-	flush := func() {
-		w := httptest.NewRecorder()
-		s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "BatchWriteItem", []byte(`{"RequestItems":{"counts":[`+strings.Join(batch, ",")+`]}}`))
-		if w.Code != 200 || strings.Contains(w.Body.String(), `"counts":[{`) {
-			b.Fatalf("BatchWriteItem: %d %s", w.Code, w.Body)
-		}
-		batch = batch[:0]
-	}
-	for i := range 50000 {
-		batch = append(batch, fmt.Sprintf(`{"PutRequest":{"Item":{"BucketStart":{"S":"p%d"},"EventType":{"S":"t%06d"},"count":{"N":"1"},"expires":{"N":"%s"}}}}`, i%100, i, future))
-		if len(batch) == 25 {
-			flush()
-		}
-	}
+	putItems(b, s, "counts", 50000, func(i int) string {
+		return fmt.Sprintf(`{"BucketStart":{"S":"p%d"},"EventType":{"S":"t%06d"},"count":{"N":"1"},"expires":{"N":"%s"}}`, i%100, i, future)
+	})
 	b.ReportAllocs()
 	for b.Loop() {
 		s.sweepExpired()
@@ -277,14 +231,7 @@ func BenchmarkSweepExpired(b *testing.B) {
 // the service's load (which counts and sizes every item).
 func BenchmarkReopen(b *testing.B) {
 	dir := b.TempDir()
-	db, err := store.Open(dir, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, db := openService(b, dir)
 	w := httptest.NewRecorder()
 	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "CreateTable", []byte(`{"TableName":"counts","BillingMode":"PAY_PER_REQUEST",`+
 		`"AttributeDefinitions":[{"AttributeName":"BucketStart","AttributeType":"S"},{"AttributeName":"EventType","AttributeType":"S"}],`+
@@ -292,34 +239,58 @@ func BenchmarkReopen(b *testing.B) {
 	if w.Code != 200 {
 		b.Fatalf("CreateTable: %d %s", w.Code, w.Body)
 	}
-	var batch []string
-	for i := range 100000 {
-		batch = append(batch, fmt.Sprintf(`{"PutRequest":{"Item":{"BucketStart":{"S":"p%d"},"EventType":{"S":"t%06d"},"count":{"N":"1"},"detail":{"S":"some event detail text"}}}}`, i%100, i))
-		if len(batch) == 25 {
-			w := httptest.NewRecorder()
-			s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "BatchWriteItem", []byte(`{"RequestItems":{"counts":[`+strings.Join(batch, ",")+`]}}`))
-			if w.Code != 200 {
-				b.Fatalf("BatchWriteItem: %d %s", w.Code, w.Body)
-			}
-			batch = batch[:0]
-		}
-	}
+	putItems(b, s, "counts", 100000, func(i int) string {
+		return fmt.Sprintf(`{"BucketStart":{"S":"p%d"},"EventType":{"S":"t%06d"},"count":{"N":"1"},"detail":{"S":"some event detail text"}}`, i%100, i)
+	})
 	s.Close()
 	db.Close()
 	b.ReportAllocs()
 	for b.Loop() {
-		db, err := store.Open(dir, false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
-		if err != nil {
-			b.Fatal(err)
-		}
+		s, db := openService(b, dir)
 		if n := s.tables["counts"].itemCount.Load(); n != 100000 {
 			b.Fatalf("%d items, want 100000", n)
 		}
 		s.Close()
 		db.Close()
 	}
+}
+
+// putItems writes n items, item(i) each, to table with BatchWriteItem, 25 a
+// request.
+func putItems(b testing.TB, s *Service, table string, n int, item func(i int) string) {
+	b.Helper()
+	var batch []string
+	flush := func() {
+		w := httptest.NewRecorder()
+		s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "BatchWriteItem", []byte(`{"RequestItems":{"`+table+`":[`+strings.Join(batch, ",")+`]}}`))
+		if w.Code != 200 || strings.Contains(w.Body.String(), `"UnprocessedItems":{"`) {
+			b.Fatalf("BatchWriteItem: %d %s", w.Code, w.Body)
+		}
+		batch = batch[:0]
+	}
+	for i := range n {
+		batch = append(batch, `{"PutRequest":{"Item":`+item(i)+`}}`)
+		if len(batch) == 25 {
+			flush()
+		}
+	}
+	if len(batch) > 0 {
+		flush()
+	}
+}
+
+// openService opens a store in dir ("" for memory) and the service on it,
+// with no create, update or delete delay; the caller closes both.
+func openService(b testing.TB, dir string) (*Service, *store.DB) {
+	b.Helper()
+	db, err := store.Open(dir, dir == "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: time.Now})
+	if err != nil {
+		db.Close()
+		b.Fatal(err)
+	}
+	return s, db
 }
