@@ -62,7 +62,7 @@ func indexKeysOf(m *tableMeta, ix *indexMeta) indexKeys {
 	return indexKeys{Hash: h, Range: r, TableHash: th, TableRange: tr}
 }
 
-// entryKey is it's entry key, or nil when it has no entry.
+// entryKey is the entry key of it, or nil when it has no entry.
 func (d *indexKeys) entryKey(it attr.Item) []byte {
 	var k []byte
 	if d.Expiry != "" {
