@@ -372,3 +372,55 @@ func TestEntryKeysSortAsTuples(t *testing.T) {
 		}
 	}
 }
+
+// The expiry list gives a pass at most its bound of a table's expired
+// items, the first to have expired first.
+func TestExpiredKeysAreBoundedAndOrdered(t *testing.T) {
+	// The service's clock stands a day back, so its own sweeper finds
+	// nothing expired; the test asks the list as of now.
+	now := time.Now()
+	s := newIndexServiceAt(t, mustOpenMemory(t), func() time.Time { return now.Add(-24 * time.Hour) })
+	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expires"}}`)
+	// Written out of order: e4 expired first, e0 last.
+	for _, i := range []int{2, 0, 4, 1, 3} {
+		ttl := strconv.FormatInt(now.Add(-time.Duration(i+1)*time.Minute).Unix(), 10)
+		op(t, s, "PutItem", `{"TableName":"events","Item":{"id":{"S":"e`+strconv.Itoa(i)+`"},"expires":{"N":"`+ttl+`"}}}`)
+	}
+	op(t, s, "PutItem", `{"TableName":"events","Item":{"id":{"S":"live"},"expires":{"N":"`+strconv.FormatInt(now.Add(time.Hour).Unix(), 10)+`"}}}`)
+	s.mu.RLock()
+	tb := s.tables["events"]
+	s.mu.RUnlock()
+	for _, c := range []struct {
+		max  int
+		want []string
+	}{{2, []string{"e4", "e3"}}, {10, []string{"e4", "e3", "e2", "e1", "e0"}}} {
+		var got []string
+		s.env.DB.View(func(tx *store.Tx) error {
+			keys, ok := expiredKeys(tx, tb, now.Unix(), c.max)
+			if !ok {
+				t.Fatal("no expiry list")
+			}
+			for _, k := range keys {
+				it, err := readItem(tx.Bucket(tb.bucket), k)
+				if err != nil || it == nil {
+					t.Fatalf("key %x: item %v, %v", k, it, err)
+				}
+				got = append(got, it["id"].Str)
+			}
+			return nil
+		})
+		if !slices.Equal(got, c.want) {
+			t.Errorf("at most %d expired: %v, want %v", c.max, got, c.want)
+		}
+	}
+}
+
+func mustOpenMemory(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.Open("", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
