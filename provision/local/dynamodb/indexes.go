@@ -149,18 +149,27 @@ func unescapeFirst(dst, k []byte) []byte {
 }
 
 // indexDefs caches decoded definitions by their stored bytes: they are
-// read on every write to a table with indexes.
-var indexDefs sync.Map // string → *indexKeys
+// read on every write to a table with indexes. A plain map, so a lookup
+// by the stored bytes allocates nothing.
+var indexDefs = struct {
+	sync.RWMutex
+	m map[string]*indexKeys
+}{m: map[string]*indexKeys{}}
 
 func decodeIndexKeys(v []byte) (*indexKeys, error) {
-	if d, ok := indexDefs.Load(string(v)); ok {
-		return d.(*indexKeys), nil
+	indexDefs.RLock()
+	d, ok := indexDefs.m[string(v)]
+	indexDefs.RUnlock()
+	if ok {
+		return d, nil
 	}
-	d := new(indexKeys)
+	d = new(indexKeys)
 	if err := json.Unmarshal(v, d); err != nil {
 		return nil, fmt.Errorf("dynamodb: stored index definition: %w", err)
 	}
-	indexDefs.Store(string(v), d)
+	indexDefs.Lock()
+	indexDefs.m[string(v)] = d
+	indexDefs.Unlock()
 	return d, nil
 }
 

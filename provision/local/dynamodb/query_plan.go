@@ -206,11 +206,9 @@ func (p *readPlan) run(tx *store.Tx) (*readResult, error) {
 			break
 		}
 		if p.key != nil && p.key.rng != nil {
-			enc := k[len(prefix):]
-			if !p.key.rng.match(enc) {
-				if p.forward && p.key.rng.beyond(enc) || !p.forward && p.key.rng.before(enc) {
-					break
-				}
+			if read, stop := p.sortKeyStep(k[len(prefix):]); stop {
+				break
+			} else if !read {
 				continue
 			}
 		}
@@ -236,6 +234,19 @@ func (p *readPlan) run(tx *store.Tx) (*readResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// sortKeyStep says whether a Query reads the key whose sort key encodes
+// as enc, and whether the read stops there: past every match in the
+// read's direction.
+func (p *readPlan) sortKeyStep(enc []byte) (read, stop bool) {
+	if p.key.rng.match(enc) {
+		return true, false
+	}
+	if p.forward {
+		return false, p.key.rng.beyond(enc)
+	}
+	return false, p.key.rng.before(enc)
 }
 
 // seekStart puts c where a read of the keys under prefix begins: just past
@@ -346,10 +357,9 @@ func (p *readPlan) runIndex(tx *store.Tx, items *store.Bucket, r *readResult) er
 		part, rest := entryPartition(k)
 		if p.key != nil && p.key.rng != nil {
 			enc = unescapeFirst(enc[:0], rest)
-			if !p.key.rng.match(enc) {
-				if p.forward && p.key.rng.beyond(enc) || !p.forward && p.key.rng.before(enc) {
-					break
-				}
+			if read, stop := p.sortKeyStep(enc); stop {
+				break
+			} else if !read {
 				continue
 			}
 		}
