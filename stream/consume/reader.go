@@ -410,6 +410,15 @@ func (r *reader) flush(ctx context.Context) error {
 		// An attempt that fails has written some rows, which the next one
 		// leaves out: what every attempt wrote is reported.
 		var done sink.Result
+		// keep adds the rows written to those reported; the caller holds mu.
+		// Rows are in the table whether or not the flush then succeeds.
+		keep := func() {
+			if report {
+				for _, u := range done.Rows {
+					rows = append(rows, metrics.BucketCount{Start: u.Key.Start, Group: u.Key.Group, Count: u.Total, UpdatedAt: u.Updated})
+				}
+			}
+		}
 		for {
 			res, err := apply()
 			done.Conflicts += res.Conflicts
@@ -418,16 +427,13 @@ func (r *reader) flush(ctx context.Context) error {
 				mu.Lock()
 				defer mu.Unlock()
 				conflicts += done.Conflicts
-				if report {
-					for _, u := range done.Rows {
-						rows = append(rows, metrics.BucketCount{Start: u.Key.Start, Group: u.Key.Group, Count: u.Total, UpdatedAt: u.Updated})
-					}
-				}
+				keep()
 				return
 			}
 			if ctx.Err() != nil || retry.Permanent(err) {
 				mu.Lock()
 				defer mu.Unlock()
+				keep()
 				if firstErr == nil {
 					firstErr = err
 				}
@@ -454,6 +460,7 @@ func (r *reader) flush(ctx context.Context) error {
 	}
 	wg.Wait()
 	if firstErr != nil {
+		r.c.metrics.Written(rows)
 		return firstErr
 	}
 	r.c.metrics.Flushed(time.Since(t0), conflicts, rows)

@@ -139,6 +139,13 @@ func (m *Metrics) Flushed(d time.Duration, conflicts int, rows []BucketCount) {
 	m.flushNanos.Add(int64(d))
 	m.lastFlush.Store(int64(d))
 	m.flushLatency.Observe(d.Seconds())
+	m.Written(rows)
+}
+
+// Written records rows a flush wrote even though it then failed (its
+// lease was lost, or it stopped): they are in the table, and a later
+// flush that finds them applied does not report them again.
+func (m *Metrics) Written(rows []BucketCount) {
 	if len(rows) == 0 {
 		return
 	}

@@ -125,3 +125,17 @@ func TestRecentBucketsKeepTheLargerCount(t *testing.T) {
 		t.Fatalf("recent buckets %+v, want the row at 210", s.RecentBuckets)
 	}
 }
+
+// Rows a failed flush wrote are in the table: they join the latest rows,
+// and no flush is counted.
+func TestWrittenRowsOfAFailedFlush(t *testing.T) {
+	m := New("w")
+	m.Written([]BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 7, UpdatedAt: "2015-06-05T12:54:01.000Z"}})
+	s := m.Snapshot()
+	if len(s.RecentBuckets) != 1 || s.RecentBuckets[0].Count != 7 {
+		t.Fatalf("recent buckets %+v, want the row at 7", s.RecentBuckets)
+	}
+	if s.Flushes != 0 || s.RowsFlushed != 0 {
+		t.Fatalf("%d flushes of %d rows counted, want none", s.Flushes, s.RowsFlushed)
+	}
+}
