@@ -3,7 +3,6 @@ package local
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -106,8 +105,8 @@ func (sc *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (sc *storeCollector) Collect(ch chan<- prometheus.Metric) {
-	if fi, err := os.Stat(sc.db.Path()); err == nil {
-		ch <- prometheus.MustNewConstMetric(storeBytesDesc, prometheus.GaugeValue, float64(fi.Size()))
+	if size, err := sc.db.Size(); err == nil {
+		ch <- prometheus.MustNewConstMetric(storeBytesDesc, prometheus.GaugeValue, float64(size))
 	}
 	st := sc.db.Stats()
 	ch <- prometheus.MustNewConstMetric(commitsDesc, prometheus.CounterValue, float64(st.Commits))

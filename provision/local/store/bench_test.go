@@ -51,3 +51,26 @@ func BenchmarkBatchDurable(b *testing.B) {
 		b.ReportMetric(float64(syncNanos.Load())/float64(syncs)/1e3, "µs/fdatasync")
 	}
 }
+
+// BenchmarkUpdateInMemory is one small write transaction on an in-memory
+// store: what bbolt's commit costs when nothing is synced.
+func BenchmarkUpdateInMemory(b *testing.B) {
+	db, err := Open("", true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	bucket := []byte("bench")
+	if err := db.Update(func(tx *Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
+		b.Fatal(err)
+	}
+	value := make([]byte, 200)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		key := []byte{byte(i % 60)}
+		err := db.Update(func(tx *Tx) error { return tx.Bucket(bucket).Put(key, value) })
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -43,7 +43,8 @@ var (
 
 // Options tune Open.
 type Options struct {
-	// InMemory keeps nothing after Close (a temporary file, never synced).
+	// InMemory keeps nothing after Close (an anonymous memory file on
+	// Linux, elsewhere a temporary file that is never synced).
 	InMemory bool
 	// Logger receives the store's warnings; nil means slog.Default().
 	Logger *slog.Logger
@@ -74,6 +75,7 @@ type DB struct {
 	bolt *bolt.DB
 	// InMemory reports whether the store keeps nothing after Close.
 	InMemory bool
+	memFile  *os.File // the anonymous file of an in-memory store, if any
 	tempDir  string
 	dir      string
 	log      *slog.Logger
@@ -119,8 +121,23 @@ func (db *DB) Stats() Stats {
 	return Stats{Commits: db.commits.Load(), LogSyncs: db.logSyncs.Load(), Checkpoints: db.checkpoints.Load()}
 }
 
-// Path is the bbolt file's path.
+// Path is the bbolt file's path (a name only, for an in-memory store).
 func (db *DB) Path() string { return db.bolt.Path() }
+
+// Size is the bbolt file's size in bytes.
+func (db *DB) Size() (int64, error) {
+	var fi os.FileInfo
+	var err error
+	if db.memFile != nil {
+		fi, err = db.memFile.Stat()
+	} else {
+		fi, err = os.Stat(db.Path())
+	}
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
 
 // Open opens (creating if needed) the store in dir. With inMemory the store
 // lives in a temporary file without fsync that Close removes; dir is ignored.
@@ -141,19 +158,7 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	}
 	opts := &bolt.Options{Timeout: 2 * time.Second, FreelistType: bolt.FreelistMapType}
 	if o.InMemory {
-		d, err := os.MkdirTemp("", "spk-local-*")
-		if err != nil {
-			return nil, fmt.Errorf("create temporary store: %w", err)
-		}
-		opts.NoSync = true
-		opts.NoGrowSync = true
-		opts.NoFreelistSync = true
-		b, err := openBolt(filepath.Join(d, FileName), opts)
-		if err != nil {
-			os.RemoveAll(d)
-			return nil, err
-		}
-		return &DB{bolt: b, InMemory: true, tempDir: d, log: logger}, nil
+		return openInMemory(opts, logger)
 	}
 	if dir == "" {
 		return nil, fmt.Errorf("open store: no data directory given; set a data directory or use in-memory mode")
@@ -170,6 +175,35 @@ func OpenWith(dir string, o Options) (*DB, error) {
 		return &DB{bolt: b, dir: dir, log: logger}, nil
 	}
 	return openLogged(dir, o, logger)
+}
+
+// openInMemory opens a store that keeps nothing after Close: in an
+// anonymous memory file where the system has one (so bbolt's page writes
+// are copies in memory, and nothing reaches a disk or outlives a kill),
+// else in a temporary file that is never synced.
+func openInMemory(opts *bolt.Options, logger *slog.Logger) (*DB, error) {
+	opts.NoSync = true
+	opts.NoGrowSync = true
+	opts.NoFreelistSync = true
+	if f, err := memFile(); err == nil {
+		opts.OpenFile = func(string, int, os.FileMode) (*os.File, error) { return f, nil }
+		b, err := openBolt(f.Name(), opts)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		return &DB{bolt: b, InMemory: true, memFile: f, log: logger}, nil
+	}
+	d, err := os.MkdirTemp("", "spk-local-*")
+	if err != nil {
+		return nil, fmt.Errorf("create temporary store: %w", err)
+	}
+	b, err := openBolt(filepath.Join(d, FileName), opts)
+	if err != nil {
+		os.RemoveAll(d)
+		return nil, err
+	}
+	return &DB{bolt: b, InMemory: true, tempDir: d, log: logger}, nil
 }
 
 func openBolt(path string, opts *bolt.Options) (*bolt.DB, error) {
