@@ -31,6 +31,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/spk-cli/spk/bench/internal/proc"
+	"github.com/spk-cli/spk/internal/childproc"
 )
 
 func main() {
@@ -67,7 +68,7 @@ func run(starts int, rate float64, seed int64, events, shards int, spk string, t
 	srv := exec.Command(spk, "local", "--addr", addr, "--in-memory", "--fault-rate", fmt.Sprint(rate), "--fault-seed", strconv.FormatInt(seed, 10),
 		"--create-delay", "50ms", "--delete-delay", "50ms", "--update-delay", "50ms")
 	srv.Dir = dir
-	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	childproc.DieWithParent(srv)
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("start spk local: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
+	"github.com/spk-cli/spk/internal/childproc"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
 	"github.com/spk-cli/spk/stream/lease"
@@ -35,7 +36,7 @@ func (v *env) child(worker string, untilCaughtUp bool, extraEnv ...string) *exec
 	}
 	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stderr = testWriter{v.t}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	childproc.DieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		v.t.Fatal(err)
 	}
