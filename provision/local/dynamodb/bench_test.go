@@ -30,6 +30,13 @@ func benchServiceOn(b *testing.B, dir, extra string) *Service {
 func benchServiceWith(b testing.TB, dir, name, create string) *Service {
 	s, db := openService(b, dir)
 	b.Cleanup(func() { s.Close(); db.Close() })
+	createActive(b, s, name, create)
+	return s
+}
+
+// createActive creates the table name with the CreateTable body create and
+// waits until it is ACTIVE.
+func createActive(b testing.TB, s *Service, name, create string) {
 	w := httptest.NewRecorder()
 	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "CreateTable", []byte(create))
 	if w.Code != 200 {
@@ -40,7 +47,7 @@ func benchServiceWith(b testing.TB, dir, name, create string) *Service {
 		st := s.tables[name].meta.TableStatus
 		s.mu.RUnlock()
 		if st == "ACTIVE" {
-			return s
+			return
 		}
 		time.Sleep(time.Millisecond) // polling interval
 	}
@@ -230,28 +237,33 @@ func BenchmarkSweepExpired(b *testing.B) {
 // 100 000 items costs before the first request: the store's recovery and
 // the service's load (which counts and sizes every item).
 func BenchmarkReopen(b *testing.B) {
-	dir := b.TempDir()
-	s, db := openService(b, dir)
-	w := httptest.NewRecorder()
-	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "CreateTable", []byte(`{"TableName":"counts","BillingMode":"PAY_PER_REQUEST",`+
-		`"AttributeDefinitions":[{"AttributeName":"BucketStart","AttributeType":"S"},{"AttributeName":"EventType","AttributeType":"S"}],`+
-		`"KeySchema":[{"AttributeName":"BucketStart","KeyType":"HASH"},{"AttributeName":"EventType","KeyType":"RANGE"}]}`))
-	if w.Code != 200 {
-		b.Fatalf("CreateTable: %d %s", w.Code, w.Body)
-	}
-	putItems(b, s, "counts", 100000, func(i int) string {
-		return fmt.Sprintf(`{"BucketStart":{"S":"p%d"},"EventType":{"S":"t%06d"},"count":{"N":"1"},"detail":{"S":"some event detail text"}}`, i%100, i)
-	})
-	s.Close()
-	db.Close()
-	b.ReportAllocs()
-	for b.Loop() {
-		s, db := openService(b, dir)
-		if n := s.tables["counts"].itemCount.Load(); n != 100000 {
-			b.Fatalf("%d items, want 100000", n)
-		}
-		s.Close()
-		db.Close()
+	for _, c := range []struct{ name, defs, gsi string }{
+		{"no-index", "", ""},
+		// Opening counts each index's items and their size from its entries.
+		{"one-gsi", `,{"AttributeName":"g","AttributeType":"S"}`,
+			`,"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			dir := b.TempDir()
+			s, db := openService(b, dir)
+			createActive(b, s, "counts", `{"TableName":"counts","BillingMode":"PAY_PER_REQUEST",`+
+				`"AttributeDefinitions":[{"AttributeName":"BucketStart","AttributeType":"S"},{"AttributeName":"EventType","AttributeType":"S"}`+c.defs+`],`+
+				`"KeySchema":[{"AttributeName":"BucketStart","KeyType":"HASH"},{"AttributeName":"EventType","KeyType":"RANGE"}]`+c.gsi+`}`)
+			putItems(b, s, "counts", 100000, func(i int) string {
+				return fmt.Sprintf(`{"BucketStart":{"S":"p%d"},"EventType":{"S":"t%06d"},"g":{"S":"g%d"},"count":{"N":"1"},"detail":{"S":"some event detail text"}}`, i%100, i, i%10)
+			})
+			s.Close()
+			db.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				s, db := openService(b, dir)
+				if n := s.tables["counts"].itemCount.Load(); n != 100000 {
+					b.Fatalf("%d items, want 100000", n)
+				}
+				s.Close()
+				db.Close()
+			}
+		})
 	}
 }
 

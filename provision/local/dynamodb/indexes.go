@@ -199,6 +199,11 @@ func updateIndexes(tx *store.Tx, t *table, key []byte, old, next attr.Item) erro
 		if next != nil {
 			now = d.entryKey(next)
 		}
+		if string(name) != expiryIndex && (was != nil || now != nil) {
+			if st := t.stats.get(name, v); st != nil {
+				st.countChange(tx, old, next, was != nil, now != nil)
+			}
+		}
 		if bytes.Equal(was, now) {
 			return nil
 		}
@@ -243,6 +248,7 @@ func expiredKeys(tx *store.Tx, t *table, now int64, max int) (keys [][]byte, ok 
 // store has and m lacks is removed.
 func syncIndexes(tx *store.Tx, t *table, m *tableMeta) error {
 	want := map[string][]byte{}
+	metas := map[string]*indexMeta{}
 	if m != nil {
 		for _, list := range [][]indexMeta{m.GSIs, m.LSIs} {
 			for i := range list {
@@ -251,6 +257,7 @@ func syncIndexes(tx *store.Tx, t *table, m *tableMeta) error {
 					return err
 				}
 				want[list[i].IndexName] = b
+				metas[list[i].IndexName] = &list[i]
 			}
 		}
 		if m.TTLStatus == "ENABLED" {
@@ -305,18 +312,32 @@ func syncIndexes(tx *store.Tx, t *table, m *tableMeta) error {
 		return defs.DeleteBucket(id)
 	}
 	for name, def := range want {
-		if td.Get([]byte(name)) != nil {
-			continue
+		var st *indexStat
+		if name != expiryIndex {
+			st = newIndexStat(m, metas[name], def)
 		}
-		if err := buildIndex(tx, t, td, []byte(name), def); err != nil {
+		if td.Get([]byte(name)) != nil {
+			// Built before: counted already, or counted now when the
+			// store has just been opened.
+			if st == nil || t.stats.get([]byte(name), def) != nil {
+				continue
+			}
+			if err := countIndex(tx, t, name, st); err != nil {
+				return err
+			}
+		} else if err := buildIndex(tx, t, td, []byte(name), def, st); err != nil {
 			return err
+		}
+		if st != nil {
+			t.stats.add(name, st)
 		}
 	}
 	return nil
 }
 
-// buildIndex creates an index's entries from the items t holds.
-func buildIndex(tx *store.Tx, t *table, td *store.Bucket, name, def []byte) error {
+// buildIndex creates an index's entries from the items t holds, counting
+// them into st unless it is nil.
+func buildIndex(tx *store.Tx, t *table, td *store.Bucket, name, def []byte, st *indexStat) error {
 	d, err := decodeIndexKeys(def)
 	if err != nil {
 		return err
@@ -337,10 +358,15 @@ func buildIndex(tx *store.Tx, t *table, td *store.Bucket, name, def []byte) erro
 		if err != nil {
 			return err
 		}
-		if ek := d.entryKey(it); ek != nil {
-			return eb.Put(ek, bytes.Clone(k))
+		ek := d.entryKey(it)
+		if ek == nil {
+			return nil
 		}
-		return nil
+		if st != nil {
+			st.count.Add(1)
+			st.size.Add(st.sizeOf(it))
+		}
+		return eb.Put(ek, bytes.Clone(k))
 	})
 }
 

@@ -424,3 +424,140 @@ func mustOpenMemory(t testing.TB) *store.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// indexFigures is DescribeTable's ItemCount and IndexSizeBytes of every
+// index of table, "name=count/size", checked against what the stored
+// items say: an item is in an index when it has the index's key
+// attributes with their defined types, and counts with the size of its
+// projection (indexEntry, which capacity is charged by).
+func indexFigures(t testing.TB, s *Service, db *store.DB, table string) []string {
+	t.Helper()
+	s.mu.RLock()
+	tb := s.tables[table]
+	m := tb.meta
+	s.mu.RUnlock()
+	var items []attr.Item
+	err := db.View(func(tx *store.Tx) error {
+		return tx.Bucket(tb.bucket).ForEach(func(_, v []byte) error {
+			it, err := attr.DecodeItem(v)
+			items = append(items, it)
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, list := range [][]indexMeta{m.GSIs, m.LSIs} {
+		for i := range list {
+			ix := &list[i]
+			var count, size int
+		items:
+			for _, it := range items {
+				for _, k := range ix.KeySchema {
+					for _, d := range m.AttributeDefinitions {
+						if d.AttributeName == k.AttributeName && it[k.AttributeName].Kind.String() != d.AttributeType {
+							continue items
+						}
+					}
+				}
+				if e := indexEntry(&m, ix, it); e != nil {
+					count++
+					size += e.Size()
+				}
+			}
+			want = append(want, fmt.Sprintf("%s=%d/%d", ix.IndexName, count, size))
+		}
+	}
+	desc := op(t, s, "DescribeTable", `{"TableName":"`+table+`"}`)["Table"].(map[string]any)
+	var got []string
+	for _, key := range []string{"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} {
+		list, _ := desc[key].([]any)
+		for _, x := range list {
+			ix := x.(map[string]any)
+			got = append(got, fmt.Sprintf("%s=%v/%v", ix["IndexName"], ix["ItemCount"], ix["IndexSizeBytes"]))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("DescribeTable reports %v for the indexes, the items say %v", got, want)
+	}
+	return got
+}
+
+// An index reports the items it holds and their projected size, not the
+// table's, through every kind of write, a failed transaction, an index
+// added to a full table, expiry, and a restart.
+func TestIndexFiguresFollowWrites(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Items' "at" is at most 100: on a clock at 50 s after the epoch
+	// only the item given expires = 10 expires.
+	early := func() time.Time { return time.Unix(50, 0) }
+	s := newIndexServiceAt(t, db, early)
+	putEvents(t, s, 12)
+	if got, want := indexFigures(t, s, db, "events"), []string{"by-user=6/"}; !strings.HasPrefix(got[0], want[0]) {
+		t.Fatalf("after 12 puts, 6 with a user: %v", got)
+	}
+	steps := []struct{ name, body string }{
+		{"UpdateItem", `{"TableName":"events","Key":{"id":{"S":"e2"}},"UpdateExpression":"SET #u = :u","ExpressionAttributeNames":{"#u":"user"},"ExpressionAttributeValues":{":u":{"S":"u9"}}}`},
+		{"UpdateItem", `{"TableName":"events","Key":{"id":{"S":"e0"}},"UpdateExpression":"REMOVE #u","ExpressionAttributeNames":{"#u":"user"}}`},
+		{"UpdateItem", `{"TableName":"events","Key":{"id":{"S":"e1"}},"UpdateExpression":"SET note = :n","ExpressionAttributeValues":{":n":{"S":"a longer projected attribute"}}}`},
+		{"DeleteItem", `{"TableName":"events","Key":{"id":{"S":"e4"}}}`},
+		{"BatchWriteItem", `{"RequestItems":{"events":[{"PutRequest":{"Item":{"id":{"S":"b1"},"user":{"S":"u1"},"at":{"N":"1"}}}},{"DeleteRequest":{"Key":{"id":{"S":"e5"}}}}]}}`},
+		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"events","Item":{"id":{"S":"t1"},"user":{"S":"u1"},"at":{"N":"2"}}}},{"Delete":{"TableName":"events","Key":{"id":{"S":"e8"}}}}]}`},
+		{"PutItem", `{"TableName":"events","Item":{"id":{"S":"x"},"user":{"S":"u1"},"at":{"N":"3"},"expires":{"N":"10"}}}`},
+	}
+	for _, step := range steps {
+		op(t, s, step.name, step.body)
+		indexFigures(t, s, db, "events")
+	}
+	// A transaction whose condition fails changes nothing.
+	before := indexFigures(t, s, db, "events")
+	w := httptest.NewRecorder()
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "TransactWriteItems", []byte(`{"TransactItems":[`+
+		`{"Put":{"TableName":"events","Item":{"id":{"S":"t2"},"user":{"S":"u1"},"at":{"N":"4"}}}},`+
+		`{"Delete":{"TableName":"events","Key":{"id":{"S":"e9"}},"ConditionExpression":"attribute_not_exists(id)"}}]}`))
+	if w.Code != 400 || !strings.Contains(w.Body.String(), "TransactionCanceledException") {
+		t.Fatalf("a transaction with a failing condition: %d %s", w.Code, w.Body)
+	}
+	if after := indexFigures(t, s, db, "events"); !slices.Equal(after, before) {
+		t.Fatalf("a cancelled transaction changed the figures from %v to %v", before, after)
+	}
+	// An index added to a table with items, projecting keys only.
+	op(t, s, "UpdateTable", `{"TableName":"events","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"user","AttributeType":"S"},{"AttributeName":"at","AttributeType":"N"},{"AttributeName":"rank","AttributeType":"N"}],`+
+		`"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-rank","KeySchema":[{"AttributeName":"rank","KeyType":"HASH"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}}]}`)
+	waitStatus(t, s, "events", "ACTIVE")
+	indexFigures(t, s, db, "events")
+	op(t, s, "UpdateItem", `{"TableName":"events","Key":{"id":{"S":"e6"}},"UpdateExpression":"SET payload = :p","ExpressionAttributeValues":{":p":{"S":"not projected into by-rank"}}}`)
+	indexFigures(t, s, db, "events")
+	// Expiry.
+	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expires"}}`)
+	s.sweepExpired()
+	if got := scanIDs(t, s); slices.Contains(got, "x") {
+		t.Fatalf("x did not expire: %v", got)
+	}
+	want := indexFigures(t, s, db, "events")
+	s.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reopened, the figures are counted from the entries.
+	db, err = store.Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err = New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: early})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := indexFigures(t, s, db, "events"); !slices.Equal(got, want) {
+		t.Fatalf("after a restart the indexes report %v, before it %v", got, want)
+	}
+	t.Logf("figures: %v", want)
+}

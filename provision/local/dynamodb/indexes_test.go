@@ -93,6 +93,27 @@ func TestIndexReadsMatchAModel(t *testing.T) {
 			}
 		}
 	}
+	// DescribeTable counts what each index holds, not the table's items.
+	desc, err := c.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int64{}
+	for _, g := range desc.Table.GlobalSecondaryIndexes {
+		counts[*g.IndexName] = *g.ItemCount
+	}
+	for _, l := range desc.Table.LocalSecondaryIndexes {
+		counts[*l.IndexName] = *l.ItemCount
+	}
+	for _, ix := range indexes {
+		want := 0
+		for _, part := range indexModel(items, ix) {
+			want += len(part)
+		}
+		if counts[ix.name] != int64(want) {
+			t.Errorf("DescribeTable: %s has ItemCount %d, the model %d (the table holds %d)", ix.name, counts[ix.name], want, len(items))
+		}
+	}
 	// The table's own partitions, read with the same conditions on its sort key.
 	tableAsIndex := indexUnderTest{"", "pk", "sk"}
 	reads += compareRangeReads(t, c, table, tableAsIndex, indexModel(items, tableAsIndex))

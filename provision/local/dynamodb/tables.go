@@ -96,6 +96,8 @@ type table struct {
 	// indexes (see syncIndexes): writes to a table that never had one
 	// skip looking for them.
 	indexed atomic.Bool
+	// stats are the indexes' item counts and sizes (index_stats.go).
+	stats indexStats
 }
 
 func newTable(m tableMeta) *table {

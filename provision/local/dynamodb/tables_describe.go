@@ -74,11 +74,12 @@ func (s *Service) describe(t *table) map[string]any {
 	}
 	if len(m.GSIs) > 0 {
 		var gs []map[string]any
-		for _, g := range m.GSIs {
+		for i, g := range m.GSIs {
+			count, size := t.indexFigures(&m, &m.GSIs[i])
 			gs = append(gs, map[string]any{
 				"IndexName": g.IndexName, "KeySchema": g.KeySchema, "Projection": g.Projection,
 				"IndexStatus": g.IndexStatus, "ProvisionedThroughput": throughputDesc(m, g.Read, g.Write),
-				"IndexSizeBytes": t.sizeBytes.Load(), "ItemCount": t.itemCount.Load(),
+				"IndexSizeBytes": size, "ItemCount": count,
 				"IndexArn": m.TableArn + "/index/" + g.IndexName,
 			})
 		}
@@ -86,10 +87,11 @@ func (s *Service) describe(t *table) map[string]any {
 	}
 	if len(m.LSIs) > 0 {
 		var ls []map[string]any
-		for _, l := range m.LSIs {
+		for i, l := range m.LSIs {
+			count, size := t.indexFigures(&m, &m.LSIs[i])
 			ls = append(ls, map[string]any{
 				"IndexName": l.IndexName, "KeySchema": l.KeySchema, "Projection": l.Projection,
-				"IndexSizeBytes": t.sizeBytes.Load(), "ItemCount": t.itemCount.Load(),
+				"IndexSizeBytes": size, "ItemCount": count,
 				"IndexArn": m.TableArn + "/index/" + l.IndexName,
 			})
 		}

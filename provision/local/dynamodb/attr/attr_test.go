@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -254,5 +255,34 @@ func TestNesting(t *testing.T) {
 	}
 	if TooDeep(Item{"a": wrap(s, MaxNesting, false)}) || !TooDeep(Item{"a": s, "b": wrap(s, MaxNesting+1, true)}) {
 		t.Error("TooDeep")
+	}
+}
+
+// StoredSize agrees with Size, for the whole item and for a projection.
+func TestStoredSize(t *testing.T) {
+	it := Item{
+		"id":   StrValue("e1"),
+		"n":    NumValue("12.5"),
+		"m":    {Kind: M, Map: map[string]Value{"a": {Kind: L, List: []Value{StrValue("x"), {Kind: BOOL, Bool: true}}}}},
+		"tags": {Kind: SS, Strs: []string{"a", "bc"}},
+		"b":    {Kind: B, Bin: []byte{0, 1, 2}},
+		"ns":   {Kind: NS, Strs: []string{"1", "-0.0025"}},
+		"bs":   {Kind: BS, Bins: [][]byte{{1}, {2, 3}}},
+		"null": {Kind: NULL},
+	}
+	stored := AppendItem(nil, it)
+	for _, keep := range [][]string{nil, {"id"}, {"id", "m", "missing"}, {}} {
+		want := 0
+		for k, v := range it {
+			if keep == nil || slices.Contains(keep, k) {
+				want += len(k) + v.Size()
+			}
+		}
+		if got, err := StoredSize(stored, keep); err != nil || got != want {
+			t.Errorf("StoredSize(%v) = %d, %v; want %d", keep, got, err, want)
+		}
+	}
+	if _, err := StoredSize(stored[:len(stored)-2], nil); err == nil {
+		t.Error("a truncated item was sized without an error")
 	}
 }

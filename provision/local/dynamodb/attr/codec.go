@@ -276,6 +276,75 @@ func AppendStoredJSON(b []byte, stored []byte) ([]byte, int, error) {
 	return b, size, r.err
 }
 
+// StoredSize is the Size of an item in storage encoding, counting only the
+// attributes named in keep (every one when keep is nil), without building
+// the item in memory.
+func StoredSize(stored []byte, keep []string) (int, error) {
+	r := reader{b: stored}
+	size := 0
+	n := r.uvarint()
+	for i := 0; i < n && r.err == nil; i++ {
+		k := r.bytes()
+		attrSize := len(k) + r.valueSize()
+		if keep == nil || containsName(keep, k) {
+			size += attrSize
+		}
+	}
+	return size, r.err
+}
+
+// valueSize reads a value and returns its Size, as valueJSON counts it.
+func (r *reader) valueSize() int {
+	k := Kind(r.byte())
+	switch k {
+	case S, B:
+		return len(r.bytes())
+	case N:
+		return numberSize(r.bytes())
+	case BOOL:
+		r.byte()
+		return 1
+	case NULL:
+		return 1
+	case M:
+		size := 3
+		n := r.uvarint()
+		for i := 0; i < n && r.err == nil; i++ {
+			size += 1 + len(r.bytes()) + r.valueSize()
+		}
+		return size
+	case L:
+		size := 3
+		n := r.uvarint()
+		for i := 0; i < n && r.err == nil; i++ {
+			size += 1 + r.valueSize()
+		}
+		return size
+	case SS, NS, BS:
+		size := 0
+		n := r.uvarint()
+		for i := 0; i < n && r.err == nil; i++ {
+			if x := r.bytes(); k == NS {
+				size += numberSize(x)
+			} else {
+				size += len(x)
+			}
+		}
+		return size
+	}
+	r.err = errCorrupt
+	return 0
+}
+
+func containsName(names []string, k []byte) bool {
+	for _, name := range names {
+		if name == string(k) {
+			return true
+		}
+	}
+	return false
+}
+
 // itemJSON transcodes an item, or a map value when perEntry is 1: DynamoDB
 // counts one extra byte for each entry of a map.
 func (r *reader) itemJSON(b []byte, size *int, perEntry int) []byte {
