@@ -80,7 +80,7 @@ func (m *metrics) observe(svc, op string, rec *recorder, took time.Duration) {
 }
 
 var (
-	storeBytesDesc = prometheus.NewDesc("spk_local_store_bytes", "Size of the store's file (spk-local.db) on disk.", nil, nil)
+	storeBytesDesc = prometheus.NewDesc("spk_local_store_bytes", "Size of the store's file (spk-local.db; with --in-memory, the memory it holds).", nil, nil)
 	streamsDesc    = prometheus.NewDesc("spk_local_kinesis_streams", "Kinesis streams, in any status.", nil, nil)
 	shardsDesc     = prometheus.NewDesc("spk_local_kinesis_open_shards", "Open shards across the Kinesis streams.", nil, nil)
 	tablesDesc     = prometheus.NewDesc("spk_local_dynamodb_tables", "DynamoDB tables, in any status.", nil, nil)
