@@ -103,10 +103,7 @@ func putEvents(t testing.TB, s *Service, n int) {
 // indexes and no entries; opening it builds them.
 func TestIndexesBuiltWhenMissing(t *testing.T) {
 	dir := t.TempDir()
-	db, err := store.Open(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openDurable(t, dir)
 	// The events' "at" (89 to 100) is their TTL, on a clock at 50 s after
 	// the epoch: nothing expires while the test runs.
 	early := func() time.Time { return time.Unix(50, 0) }
@@ -121,7 +118,7 @@ func TestIndexesBuiltWhenMissing(t *testing.T) {
 	s.mu.RLock()
 	id := s.tables["events"].id
 	s.mu.RUnlock()
-	err = db.Update(func(tx *store.Tx) error {
+	err := db.Update(func(tx *store.Tx) error {
 		for _, b := range [][]byte{indexDefsBucket, entriesBucketName(id, []byte("by-user")), entriesBucketName(id, []byte(expiryIndex))} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
@@ -134,15 +131,9 @@ func TestIndexesBuiltWhenMissing(t *testing.T) {
 	}
 	db.Close()
 
-	db, err = store.Open(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openDurable(t, dir)
 	defer db.Close()
-	s, err = New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: early})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = newService(t, db, early)
 	defer s.Close()
 	if got := queryIDs(t, s, "by-user", "u1"); !slices.Equal(got, want) {
 		t.Fatalf("after rebuilding, u1 has %v, want %v", got, want)
@@ -160,14 +151,32 @@ func newIndexService(t testing.TB, db *store.DB) *Service {
 // newIndexServiceAt is newIndexService with the clock now.
 func newIndexServiceAt(t testing.TB, db *store.DB, now func() time.Time) *Service {
 	t.Helper()
-	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newService(t, db, now)
 	t.Cleanup(func() { s.Close() })
 	op(t, s, "CreateTable", eventsTable)
 	waitStatus(t, s, "events", "ACTIVE")
 	return s
+}
+
+// newService is the service on db with the clock now, without tables of
+// its own; the caller closes it.
+func newService(t testing.TB, db *store.DB, now func() time.Time) *Service {
+	t.Helper()
+	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// openDurable opens a durable store in dir; the caller closes it.
+func openDurable(t testing.TB, dir string) *store.DB {
+	t.Helper()
+	db, err := store.Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // memoryIndexService is newIndexService on an in-memory store of its own.
@@ -489,10 +498,7 @@ func indexFigures(t testing.TB, s *Service, db *store.DB, table string) []string
 // added to a full table, expiry, and a restart.
 func TestIndexFiguresFollowWrites(t *testing.T) {
 	dir := t.TempDir()
-	db, err := store.Open(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openDurable(t, dir)
 	// Items' "at" is at most 100: on a clock at 50 s after the epoch
 	// only the item given expires = 10 expires.
 	early := func() time.Time { return time.Unix(50, 0) }
@@ -546,15 +552,9 @@ func TestIndexFiguresFollowWrites(t *testing.T) {
 	}
 
 	// Reopened, the figures are counted from the entries.
-	db, err = store.Open(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openDurable(t, dir)
 	defer db.Close()
-	s, err = New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: -1, UpdateDelay: -1, DeleteDelay: -1, Now: early})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = newService(t, db, early)
 	defer s.Close()
 	if got := indexFigures(t, s, db, "events"); !slices.Equal(got, want) {
 		t.Fatalf("after a restart the indexes report %v, before it %v", got, want)

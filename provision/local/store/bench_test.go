@@ -12,15 +12,7 @@ import (
 // commits, as the endpoint's services do: the writes per fdatasync it
 // reports is the group commit at work.
 func BenchmarkBatchDurable(b *testing.B) {
-	db, err := Open(b.TempDir(), false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	bucket := []byte("bench")
-	if err := db.Update(func(tx *Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
-		b.Fatal(err)
-	}
+	db, bucket := openBench(b, b.TempDir(), false)
 	var syncNanos atomic.Int64
 	if db.wal != nil {
 		db.wal.sync = func(f *os.File) error {
@@ -55,15 +47,7 @@ func BenchmarkBatchDurable(b *testing.B) {
 // BenchmarkUpdateInMemory is one small write transaction on an in-memory
 // store: what bbolt's commit costs when nothing is synced.
 func BenchmarkUpdateInMemory(b *testing.B) {
-	db, err := Open("", true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	bucket := []byte("bench")
-	if err := db.Update(func(tx *Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
-		b.Fatal(err)
-	}
+	db, bucket := openBench(b, "", true)
 	value := make([]byte, 200)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
@@ -73,4 +57,19 @@ func BenchmarkUpdateInMemory(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// openBench opens a store (closed when the benchmark ends) with one empty
+// bucket, and returns the bucket's name.
+func openBench(b *testing.B, dir string, inMemory bool) (*DB, []byte) {
+	db, err := Open(dir, inMemory)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	bucket := []byte("bench")
+	if err := db.Update(func(tx *Tx) error { _, err := tx.CreateBucketIfNotExists(bucket); return err }); err != nil {
+		b.Fatal(err)
+	}
+	return db, bucket
 }
