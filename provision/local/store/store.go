@@ -140,7 +140,7 @@ func (db *DB) Size() (int64, error) {
 }
 
 // Open opens (creating if needed) the store in dir. With inMemory the store
-// lives in a temporary file without fsync that Close removes; dir is ignored.
+// keeps nothing after Close (see Options.InMemory) and dir is ignored.
 func Open(dir string, inMemory bool) (*DB, error) {
 	return OpenWith(dir, Options{InMemory: inMemory})
 }
