@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -68,15 +67,6 @@ func BuildSpk(dir string) (string, error) {
 		return "", fmt.Errorf("build spk (run from inside spk's module): %w", err)
 	}
 	return bin, nil
-}
-
-// SelfCPU is the CPU time (user and system) this process has used.
-func SelfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // ProcessCPU is the CPU time (user and system) process pid has used, read
