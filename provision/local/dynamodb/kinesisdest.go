@@ -204,6 +204,17 @@ func (s *Service) streamProblem(arn string) string {
 // stores and publishes the result, and schedules the transition of the
 // entry for arn when its new status is a transitional one.
 func (s *Service) changeDests(t *table, name, id, arn string, change func(cur *kinesisDests) (*kinesisDests, error)) (kinesisDest, error) {
+	d, err := s.storeDests(t, name, id, arn, change)
+	if err != nil {
+		return kinesisDest{}, err
+	}
+	// Outside kdest.mu: with no delay, finishDest runs here and takes it.
+	s.later(s.env.UpdateDelay, func() { s.finishDest(t, arn, d.Status) })
+	return d, nil
+}
+
+// storeDests is changeDests up to the transition: it returns the new entry for arn.
+func (s *Service) storeDests(t *table, name, id, arn string, change func(cur *kinesisDests) (*kinesisDests, error)) (kinesisDest, error) {
 	s.kdest.mu.Lock()
 	defer s.kdest.mu.Unlock()
 	cur := t.kdests.Load()
@@ -218,9 +229,7 @@ func (s *Service) changeDests(t *table, name, id, arn string, change func(cur *k
 		return kinesisDest{}, err
 	}
 	t.kdests.Store(next)
-	d := next.List[next.find(arn)]
-	s.later(s.env.UpdateDelay, func() { s.finishDest(t, arn, d.Status) })
-	return d, nil
+	return next.List[next.find(arn)], nil
 }
 
 // finishDest settles the entry for arn unless it changed since.

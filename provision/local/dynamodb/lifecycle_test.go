@@ -85,3 +85,32 @@ func TestTransitionsRefuseChanges(t *testing.T) {
 		t.Fatalf("create while DELETING: %d %v", code, m)
 	}
 }
+
+// With no delays, each transition is over before the request that started
+// it answers, so the very next request sees the table ACTIVE, then gone,
+// however late a busy machine would have run a timer.
+func TestNoDelayTransitionsAreDoneAtOnce(t *testing.T) {
+	s := newService(t, mustOpenMemory(t), time.Now)
+	defer s.Close()
+	status := func() string {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		if tb, ok := s.tables["quick"]; ok {
+			return tb.meta.TableStatus
+		}
+		return "gone"
+	}
+	op(t, s, "CreateTable", `{"TableName":"quick","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
+	if got := status(); got != "ACTIVE" {
+		t.Fatalf("right after CreateTable the table is %s, want ACTIVE", got)
+	}
+	op(t, s, "PutItem", `{"TableName":"quick","Item":{"pk":{"S":"a"}}}`)
+	op(t, s, "UpdateTable", `{"TableName":"quick","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}`)
+	if got := status(); got != "ACTIVE" {
+		t.Fatalf("right after UpdateTable the table is %s, want ACTIVE", got)
+	}
+	op(t, s, "DeleteTable", `{"TableName":"quick"}`)
+	if got := status(); got != "gone" {
+		t.Fatalf("right after DeleteTable the table is %s, want gone", got)
+	}
+}

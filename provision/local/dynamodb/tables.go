@@ -221,8 +221,15 @@ func (s *Service) saveMeta(tx *store.Tx, m *tableMeta) error {
 	return tx.Bucket(tablesBucket).Put([]byte(m.TableName), b)
 }
 
-// later runs fn after d unless the service stops first.
+// later runs fn after d unless the service stops first; with no delay, at
+// once. The caller must hold none of the locks fn takes.
 func (s *Service) later(d time.Duration, fn func()) {
+	if d <= 0 {
+		// No delay: settled before the request that started it answers, so
+		// the next request finds it done (as the Kinesis service does).
+		fn()
+		return
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
