@@ -3,7 +3,6 @@ package dynamodb_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -19,15 +18,10 @@ func TestAWSCLI(t *testing.T) {
 	home := t.TempDir()
 	run := func(args ...string) map[string]any {
 		t.Helper()
-		cmd := exec.Command(bin, append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json", "dynamodb"}, args...)...)
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_CONFIG_FILE="+home+"/config",
+		env := append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_CONFIG_FILE="+home+"/config",
 			"AWS_SHARED_CREDENTIALS_FILE="+home+"/credentials", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
-		out, err := cmd.Output()
+		out, stderr, err := localtest.RunAWSCLI(bin, env, append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json", "dynamodb"}, args...))
 		if err != nil {
-			stderr := ""
-			if ee, ok := err.(*exec.ExitError); ok {
-				stderr = string(ee.Stderr)
-			}
 			t.Fatalf("aws dynamodb %s: %v\n%s", strings.Join(args, " "), err, stderr)
 		}
 		var m map[string]any

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -30,14 +29,14 @@ func TestAWSCLI(t *testing.T) {
 			name := uniqueName("cli")
 			run := func(args ...string) map[string]any {
 				t.Helper()
-				cmd := exec.Command(bin, append([]string{"--endpoint-url", tg.url, "--output", "json", "kinesis"}, args...)...)
-				cmd.Env = []string{
+				env := []string{
 					"HOME=" + home, "PATH=" + os.Getenv("PATH"),
 					"AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
 					"AWS_CONFIG_FILE=" + home + "/config", "AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials",
 					"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
 				}
-				out, err := cmd.CombinedOutput()
+				stdout, stderr, err := localtest.RunAWSCLI(bin, env, append([]string{"--endpoint-url", tg.url, "--output", "json", "kinesis"}, args...))
+				out := append(stdout, stderr...)
 				if err != nil {
 					t.Fatalf("aws kinesis %s: %v\n%s", strings.Join(args, " "), err, out)
 				}
@@ -116,14 +115,14 @@ func runCLI(t *testing.T, bin, url, home string, args ...string) map[string]any 
 // costs a CLI start of its own.
 func runCLIIfKnown(t *testing.T, bin, url, home string, args ...string) (map[string]any, bool) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"--endpoint-url", url, "--output", "json", "kinesis"}, args...)...)
-	cmd.Env = []string{
+	env := []string{
 		"HOME=" + home, "PATH=" + os.Getenv("PATH"),
 		"AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_CONFIG_FILE=" + home + "/config", "AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials",
 		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
 	}
-	out, err := cmd.CombinedOutput()
+	stdout, stderr, err := localtest.RunAWSCLI(bin, env, append([]string{"--endpoint-url", url, "--output", "json", "kinesis"}, args...))
+	out := append(stdout, stderr...)
 	if err != nil && strings.Contains(string(out), "argument operation: Invalid choice") {
 		return nil, false
 	}

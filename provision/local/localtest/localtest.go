@@ -1,6 +1,6 @@
 // Package localtest helps tests run the embedded endpoint the way users do:
 // as a separate, killable process on a data directory, and driven by the
-// AWS CLI. It is for tests only.
+// AWS CLI (awscli.go). It is for tests only.
 package localtest
 
 import (
