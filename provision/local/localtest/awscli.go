@@ -91,8 +91,8 @@ const cliRunnerScript = `
 import contextlib, io, json, os, sys
 import awscli.clidriver
 kept = {k: v for k, v in os.environ.items() if k == 'AWS_DATA_PATH'}
-requests = os.fdopen(3, 'r')
-answers = os.fdopen(4, 'w')
+requests = os.fdopen(3, 'r', encoding='utf-8')
+answers = os.fdopen(4, 'w', encoding='utf-8')
 for line in requests:
     req = json.loads(line)
     os.environ.clear()

@@ -33,7 +33,7 @@ func TestRunAWSCLIMatchesAProcessOfItsOwn(t *testing.T) {
 
 	home := t.TempDir()
 	config := filepath.Join(home, "config")
-	if err := os.WriteFile(config, []byte("[default]\nregion = eu-west-1\n"), 0o600); err != nil {
+	if err := os.WriteFile(config, []byte("[default]\nregion = eu-west-1\nnote = grüße\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_CONFIG_FILE=" + config,
@@ -50,6 +50,8 @@ func TestRunAWSCLIMatchesAProcessOfItsOwn(t *testing.T) {
 		{"the output format from the environment", asText, []string{"--endpoint-url", srv.URL(), "kinesis", "list-streams"}, 0},
 		{"the default format, not the command before's", env, []string{"--endpoint-url", srv.URL(), "kinesis", "list-streams"}, 0},
 		{"the region from the file", env, []string{"configure", "get", "region"}, 0},
+		{"a value that is not ASCII", env, []string{"configure", "get", "note"}, 0},
+		{"an argument that is not ASCII", env, []string{"configure", "get", "grüße"}, 1},
 		{"an error answer", env, []string{"--endpoint-url", srv.URL(), "kinesis", "describe-stream", "--stream-name", "missing"}, 254},
 		{"an unknown command", env, []string{"kinesis", "no-such-command"}, 252},
 		{"a missing value", env, []string{"configure", "get", "no_such_key"}, 1},
