@@ -60,29 +60,26 @@ func RunAWSCLI(bin string, env, args []string) (stdout, stderr []byte, err error
 	return []byte(res.Stdout), []byte(res.Stderr), err
 }
 
+// cliPythons caches cliPython's answer by CLI path.
+var cliPythons sync.Map
+
 // cliPython returns the Python that runs the CLI at bin when bin is the
 // Python program Debian ships (#!/usr/bin/python3, importing
 // awscli.clidriver), else "".
-var cliPython = func() func(string) string {
-	var mu sync.Mutex
-	known := map[string]string{}
-	return func(bin string) string {
-		mu.Lock()
-		defer mu.Unlock()
-		if p, ok := known[bin]; ok {
-			return p
-		}
-		p := ""
-		if b, err := os.ReadFile(bin); err == nil && len(b) < 1<<20 && bytes.Contains(b, []byte("awscli.clidriver")) {
-			first, _, _ := strings.Cut(string(b), "\n")
-			if interp, ok := strings.CutPrefix(first, "#!"); ok && strings.Contains(interp, "python") && !strings.Contains(interp, " ") {
-				p = interp
-			}
-		}
-		known[bin] = p
-		return p
+func cliPython(bin string) string {
+	if p, ok := cliPythons.Load(bin); ok {
+		return p.(string)
 	}
-}()
+	p := ""
+	if b, err := os.ReadFile(bin); err == nil && len(b) < 1<<20 && bytes.Contains(b, []byte("awscli.clidriver")) {
+		first, _, _ := strings.Cut(string(b), "\n")
+		if interp, ok := strings.CutPrefix(first, "#!"); ok && strings.Contains(interp, "python") && !strings.Contains(interp, " ") {
+			p = interp
+		}
+	}
+	cliPythons.Store(bin, p)
+	return p
+}
 
 // cliRunnerScript serves one command per line of fd 3 and answers each on
 // fd 4. The environment is the command's alone, as for a process of its
