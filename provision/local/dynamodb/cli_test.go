@@ -13,25 +13,8 @@ import (
 // tutorial would.
 func TestAWSCLI(t *testing.T) {
 	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
-	bin := localtest.AWSCLI(t)
+	run := awsCLI(t, "dynamodb")
 	table := uniqueName("cli")
-	home := t.TempDir()
-	run := func(args ...string) map[string]any {
-		t.Helper()
-		env := append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_CONFIG_FILE="+home+"/config",
-			"AWS_SHARED_CREDENTIALS_FILE="+home+"/credentials", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
-		out, stderr, err := localtest.RunAWSCLI(bin, env, append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json", "dynamodb"}, args...))
-		if err != nil {
-			t.Fatalf("aws dynamodb %s: %v\n%s", strings.Join(args, " "), err, stderr)
-		}
-		var m map[string]any
-		if len(strings.TrimSpace(string(out))) > 0 {
-			if err := json.Unmarshal(out, &m); err != nil {
-				t.Fatalf("aws dynamodb %s: output %q: %v", args[0], out, err)
-			}
-		}
-		return m
-	}
 	out := run("create-table", "--table-name", table, "--billing-mode", "PAY_PER_REQUEST",
 		"--attribute-definitions", "AttributeName=BucketStart,AttributeType=S", "AttributeName=EventType,AttributeType=S",
 		"--key-schema", "AttributeName=BucketStart,KeyType=HASH", "AttributeName=EventType,KeyType=RANGE")
@@ -80,4 +63,30 @@ func TestAWSCLI(t *testing.T) {
 	}
 	run("delete-table", "--table-name", table)
 	run("wait", "table-not-exists", "--table-name", table)
+}
+
+// awsCLI returns a runner of `aws SERVICE ARGS` against the endpoint, with
+// dummy keys and a home of its own, that fails the test on a non-zero exit
+// and returns the JSON the command printed (an empty map for none). It
+// skips the test without the AWS CLI, except in CI.
+func awsCLI(t *testing.T, service string) func(args ...string) map[string]any {
+	t.Helper()
+	bin := localtest.AWSCLI(t)
+	home := t.TempDir()
+	env := append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_CONFIG_FILE="+home+"/config",
+		"AWS_SHARED_CREDENTIALS_FILE="+home+"/credentials", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
+	return func(args ...string) map[string]any {
+		t.Helper()
+		out, stderr, err := localtest.RunAWSCLI(bin, env, append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json", service}, args...))
+		if err != nil {
+			t.Fatalf("aws %s %s: %v\n%s", service, strings.Join(args, " "), err, stderr)
+		}
+		m := map[string]any{}
+		if len(strings.TrimSpace(string(out))) > 0 {
+			if err := json.Unmarshal(out, &m); err != nil {
+				t.Fatalf("aws %s %s: output %q: %v", service, args[0], out, err)
+			}
+		}
+		return m
+	}
 }

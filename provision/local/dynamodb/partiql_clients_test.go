@@ -2,7 +2,6 @@ package dynamodb_test
 
 import (
 	"encoding/json"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -17,25 +16,8 @@ import (
 func TestPartiQLAWSCLI(t *testing.T) {
 	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	skipOn(t, "no PartiQL", "dynalite")
-	bin := localtest.AWSCLI(t)
+	run := awsCLI(t, "dynamodb")
 	tbl := makeTable(t, newClient(t), keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN})
-	home := t.TempDir()
-	run := func(args ...string) map[string]any {
-		t.Helper()
-		env := append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_CONFIG_FILE="+home+"/config",
-			"AWS_SHARED_CREDENTIALS_FILE="+home+"/credentials", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
-		out, stderr, err := localtest.RunAWSCLI(bin, env, append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json", "dynamodb"}, args...))
-		if err != nil {
-			t.Fatalf("aws dynamodb %s: %v\n%s", strings.Join(args, " "), err, stderr)
-		}
-		m := map[string]any{}
-		if len(strings.TrimSpace(string(out))) > 0 {
-			if err := json.Unmarshal(out, &m); err != nil {
-				t.Fatalf("aws dynamodb %s: output %q: %v", args[0], out, err)
-			}
-		}
-		return m
-	}
 	q := `"` + tbl + `"`
 	run("execute-statement", "--statement", `INSERT INTO `+q+` VALUE {'pk': ?, 'sk': 1, 'n': 1}`, "--parameters", `[{"S":"a"}]`)
 	run("batch-execute-statement", "--statements",

@@ -1,7 +1,6 @@
 package dynamodb_test
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,25 +16,10 @@ import (
 func TestStreamsAWSCLI(t *testing.T) {
 	t.Parallel() // bound by the CLI's Python start-up, not by the endpoint: runs alongside the other CLI tests
 	skipOn(t, noStreams, "dynalite")
-	bin := localtest.AWSCLI(t)
+	run := awsCLI(t, "dynamodbstreams")
 	c := newClient(t)
 	table, arn := streamTable(t, c, types.StreamViewTypeNewAndOldImages)
 	put(t, c, table, item{"pk": s("cli"), "sk": s("1"), "v": n("7")})
-	home := t.TempDir()
-	run := func(args ...string) map[string]any {
-		t.Helper()
-		env := append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_CONFIG_FILE="+home+"/config",
-			"AWS_SHARED_CREDENTIALS_FILE="+home+"/credentials", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
-		out, stderr, err := localtest.RunAWSCLI(bin, env, append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json", "dynamodbstreams"}, args...))
-		if err != nil {
-			t.Fatalf("aws dynamodbstreams %s: %v\n%s", strings.Join(args, " "), err, stderr)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(out, &m); err != nil {
-			t.Fatalf("aws dynamodbstreams %s: output %q: %v", args[0], out, err)
-		}
-		return m
-	}
 	out := run("list-streams", "--table-name", table)
 	streams := out["Streams"].([]any)
 	if len(streams) != 1 || streams[0].(map[string]any)["StreamArn"] != arn {
