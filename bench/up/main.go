@@ -60,7 +60,7 @@ func measure(bin string, runs int) error {
 		}
 		start = append(start, time.Since(t0))
 	}
-	fmt.Printf("\nmedian of %d runs: first aggregate row after %v (target < 5s)\n", runs, median(firstRow).Round(time.Millisecond))
+	fmt.Printf("\nmedian of %d runs: first aggregate row after %v (goal < 1.5s)\n", runs, median(firstRow).Round(time.Millisecond))
 	fmt.Printf("median of %d runs: `spk run --until-caught-up` on an empty stream takes %v with new tables, %v with existing ones\n",
 		runs, median(newTables).Round(time.Millisecond), median(existing).Round(time.Millisecond))
 	fmt.Printf("median of %d runs: `spk version` takes %v\n", len(start), median(start).Round(10*time.Microsecond))
@@ -89,8 +89,11 @@ func timeToFirstRow(bin string) (time.Duration, error) {
 		return 0, err
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	// One attempt per poll: the SDK's retryer would back off (up to a
+	// second, then two) after the refused connections of the first polls,
+	// before spk up listens, and the row would be seen that much late.
 	db := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
-		Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", "")})
+		Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", ""), Retryer: aws.NopRetryer{}})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for ctx.Err() == nil {
