@@ -27,27 +27,7 @@ func TestAWSCLI(t *testing.T) {
 			t.Parallel()
 			home := t.TempDir()
 			name := uniqueName("cli")
-			run := func(args ...string) map[string]any {
-				t.Helper()
-				env := []string{
-					"HOME=" + home, "PATH=" + os.Getenv("PATH"),
-					"AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
-					"AWS_CONFIG_FILE=" + home + "/config", "AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials",
-					"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
-				}
-				stdout, stderr, err := localtest.RunAWSCLI(bin, env, append([]string{"--endpoint-url", tg.url, "--output", "json", "kinesis"}, args...))
-				out := append(stdout, stderr...)
-				if err != nil {
-					t.Fatalf("aws kinesis %s: %v\n%s", strings.Join(args, " "), err, out)
-				}
-				var v map[string]any
-				if len(strings.TrimSpace(string(out))) > 0 {
-					if err := json.Unmarshal(out, &v); err != nil {
-						t.Fatalf("aws kinesis %s printed %q: %v", args[0], out, err)
-					}
-				}
-				return v
-			}
+			run := func(args ...string) map[string]any { t.Helper(); return runCLI(t, bin, tg.url, home, key, args...) }
 			run("create-stream", "--stream-name", name, "--shard-count", "1")
 			t.Cleanup(func() {
 				tg.deleteQuietly(name) // gone already unless the test failed
@@ -99,10 +79,11 @@ func TestAWSCLI(t *testing.T) {
 	}
 }
 
-// runCLI runs `aws kinesis ARGS` against url and decodes its JSON output.
-func runCLI(t *testing.T, bin, url, home string, args ...string) map[string]any {
+// runCLI runs `aws kinesis ARGS` against url, signed with the access key
+// key, and decodes its JSON output.
+func runCLI(t *testing.T, bin, url, home, key string, args ...string) map[string]any {
 	t.Helper()
-	v, known := runCLIIfKnown(t, bin, url, home, args...)
+	v, known := runCLIIfKnown(t, bin, url, home, key, args...)
 	if !known {
 		t.Fatalf("this AWS CLI has no kinesis %s", args[0])
 	}
@@ -113,11 +94,11 @@ func runCLI(t *testing.T, bin, url, home string, args ...string) map[string]any 
 // reports false, having run nothing, when the CLI refuses the command as an
 // invalid choice. Asking the command itself spares a `help` probe, which
 // costs a CLI start of its own.
-func runCLIIfKnown(t *testing.T, bin, url, home string, args ...string) (map[string]any, bool) {
+func runCLIIfKnown(t *testing.T, bin, url, home, key string, args ...string) (map[string]any, bool) {
 	t.Helper()
 	env := []string{
 		"HOME=" + home, "PATH=" + os.Getenv("PATH"),
-		"AWS_ACCESS_KEY_ID=AKIAFAKE", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_CONFIG_FILE=" + home + "/config", "AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials",
 		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
 	}
@@ -153,11 +134,14 @@ func TestAWSCLIStreamSettings(t *testing.T) {
 		tg.skipOn(t, id)
 	}
 	home := t.TempDir()
-	run := func(args ...string) map[string]any { t.Helper(); return runCLI(t, bin, tg.url, home, args...) }
+	run := func(args ...string) map[string]any {
+		t.Helper()
+		return runCLI(t, bin, tg.url, home, "AKIAFAKE", args...)
+	}
 	// first runs the first command of a group the installed CLI may lack.
 	first := func(args ...string) bool {
 		t.Helper()
-		if _, known := runCLIIfKnown(t, bin, tg.url, home, args...); !known {
+		if _, known := runCLIIfKnown(t, bin, tg.url, home, "AKIAFAKE", args...); !known {
 			t.Logf("this AWS CLI has no kinesis %s; not checking it", args[0])
 			return false
 		}
@@ -233,7 +217,10 @@ func TestAWSCLIStreamConsumers(t *testing.T) {
 	tg.skipOn(t, "W3")
 	tg.skipOn(t, "efo")
 	home := t.TempDir()
-	run := func(args ...string) map[string]any { t.Helper(); return runCLI(t, bin, tg.url, home, args...) }
+	run := func(args ...string) map[string]any {
+		t.Helper()
+		return runCLI(t, bin, tg.url, home, "AKIAFAKE", args...)
+	}
 	name := uniqueName("cli-efo")
 	arn := tg.arn(name)
 	run("create-stream", "--stream-name", name, "--shard-count", "1")
