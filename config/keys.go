@@ -3,10 +3,11 @@ package config
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spk-cli/spk/internal/awsname"
 )
 
 // Kind is the type of a configuration value.
@@ -154,28 +155,22 @@ func (k Key) check(v any) error {
 	return k.Check(v)
 }
 
-var (
-	streamNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,128}$`)
-	tableNameRE  = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
-	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-)
-
 func checkStreamName(v any) error {
-	if !streamNameRE.MatchString(v.(string)) {
+	if !awsname.Stream(v.(string)) {
 		return fmt.Errorf("expected a stream name of 1 to 128 letters, digits, '_', '.' or '-', got %q", v)
 	}
 	return nil
 }
 
 func checkTableName(v any) error {
-	if !tableNameRE.MatchString(v.(string)) {
+	if !awsname.Table(v.(string)) {
 		return fmt.Errorf("expected a table name of 3 to 255 letters, digits, '_', '.' or '-', got %q", v)
 	}
 	return nil
 }
 
 func checkRegion(v any) error {
-	if !regionRE.MatchString(v.(string)) {
+	if !awsname.Region(v.(string)) {
 		return fmt.Errorf("expected an AWS region such as us-east-1, got %q", v)
 	}
 	return nil

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
+
+	"github.com/spk-cli/spk/internal/awsname"
 )
 
 // Profile is what `spk create-profile` writes.
@@ -45,11 +47,17 @@ func DefaultFiles(lookupEnv func(string) (string, bool)) (Files, error) {
 	return f, nil
 }
 
-var (
-	nameRE   = regexp.MustCompile(`^[A-Za-z0-9_.@+\-]{1,64}$`)
-	keyIDRE  = regexp.MustCompile(`^[A-Za-z0-9]{16,128}$`)
-	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-)
+// validName: 1 to 64 letters, digits or _ . @ + -.
+func validName(s string) bool {
+	return len(s) >= 1 && len(s) <= 64 && awsname.Only(s, func(c byte) bool {
+		return awsname.AlphaNum(c) || strings.IndexByte("_.@+-", c) >= 0
+	})
+}
+
+// validKeyID: 16 to 128 letters and digits, as IAM's access key ids.
+func validKeyID(s string) bool {
+	return len(s) >= 16 && len(s) <= 128 && awsname.Only(s, awsname.AlphaNum)
+}
 
 // ErrExists is returned when the profile is already in a file and Force is not set.
 var ErrExists = errors.New("profile exists")
@@ -58,9 +66,9 @@ var ErrExists = errors.New("profile exists")
 // mistake there is found before anyone is asked for a secret.
 func (p Profile) ValidateSettings() error {
 	switch {
-	case !nameRE.MatchString(p.Name):
+	case !validName(p.Name):
 		return fmt.Errorf("profile name %q: use 1 to 64 letters, digits or _ . @ + -", p.Name)
-	case p.Region != "" && !regionRE.MatchString(p.Region):
+	case p.Region != "" && !awsname.Region(p.Region):
 		return fmt.Errorf("region %q: expected an AWS region such as us-east-1", p.Region)
 	}
 	switch p.Output {
@@ -79,7 +87,7 @@ func (p Profile) Validate() error {
 	switch {
 	case p.AccessKeyID == "":
 		return errors.New("no access key id given")
-	case p.EndpointURL == "" && !keyIDRE.MatchString(p.AccessKeyID):
+	case p.EndpointURL == "" && !validKeyID(p.AccessKeyID):
 		return errors.New("the access key id should be 16 to 128 letters and digits, such as AKIAIOSFODNN7EXAMPLE")
 	case p.SecretAccessKey == "":
 		return errors.New("no secret access key given")

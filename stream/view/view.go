@@ -2,11 +2,11 @@ package view
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/spk-cli/spk/internal/awsname"
 	"github.com/spk-cli/spk/stream/bucket"
 )
 
@@ -288,7 +288,7 @@ func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
 				t = defaultTable + "-" + d.Name
 			}
 		}
-		if !tableNameRE.MatchString(t) {
+		if !awsname.Table(t) {
 			return nil, fmt.Errorf("view %q: table %q is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.'): set table: to one, or rename the view", d.Name, t)
 		}
 		v.def.Table = t
@@ -304,8 +304,6 @@ func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
 // DefaultName is the name of the tutorial's view, which writes to the run's
 // aggregate table.
 const DefaultName = "default"
-
-var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 
 // Table returns the table the view writes to: its own, or defaultTable.
 // After CompileAll every view has its own.
