@@ -8,11 +8,11 @@ import "regexp"
 
 // Table reports whether s is a DynamoDB table name: 3 to 255 letters,
 // digits, '_', '.' or '-'.
-func Table(s string) bool { return len(s) >= 3 && len(s) <= 255 && only(s, nameByte) }
+func Table(s string) bool { return len(s) >= 3 && len(s) <= 255 && Only(s, nameByte) }
 
 // Stream reports whether s is a Kinesis stream name: 1 to 128 letters,
 // digits, '_', '.' or '-'.
-func Stream(s string) bool { return len(s) >= 1 && len(s) <= 128 && only(s, nameByte) }
+func Stream(s string) bool { return len(s) >= 1 && len(s) <= 128 && Only(s, nameByte) }
 
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 
@@ -20,9 +20,7 @@ var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 func Region(s string) bool { return regionRE.MatchString(s) }
 
 // Only reports whether every byte of s satisfies ok.
-func Only(s string, ok func(byte) bool) bool { return only(s, ok) }
-
-func only(s string, ok func(byte) bool) bool {
+func Only(s string, ok func(byte) bool) bool {
 	for i := 0; i < len(s); i++ {
 		if !ok(s[i]) {
 			return false
