@@ -177,11 +177,25 @@ func TestExamples(t *testing.T) {
 				env[k] = v
 			}
 			ctx, cancel := context.Background(), context.CancelFunc(func() {})
-			if ex.marker == markUntilInterrupt {
-				// Ctrl-C after a while: the verb must stop cleanly, exit 0.
-				ctx, cancel = context.WithTimeout(ctx, 3*time.Second)
-			}
 			ios, _, out, errOut := iostreams.Test()
+			if ex.marker == markUntilInterrupt {
+				// Ctrl-C once the verb has said it is running (its first
+				// line), or after three seconds for one that says nothing
+				// until it stops (generate-events prints its summary then):
+				// either way it must stop cleanly and exit 0.
+				o, e := &lockedBuffer{said: make(chan struct{})}, &lockedBuffer{said: make(chan struct{})}
+				ios.Out, ios.ErrOut = o, e
+				out, errOut = &o.b, &e.b // read once the verb has returned
+				ctx, cancel = context.WithCancel(ctx)
+				go func() {
+					select {
+					case <-o.said:
+					case <-e.said:
+					case <-time.After(3 * time.Second):
+					}
+					cancel()
+				}()
+			}
 			f := &Factory{IO: ios, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, WorkDir: work, UserConfigDir: t.TempDir()}
 			start := time.Now()
 			code := Execute(ctx, f, ex.args)

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"os"
@@ -18,15 +19,20 @@ import (
 	"github.com/spk-cli/spk/provision/sdkhttp"
 )
 
-// lockedBuffer lets the test read stderr while spk local writes it.
+// lockedBuffer lets a test read what a running command writes; said, when
+// not nil, is closed at the first write.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
+	mu   sync.Mutex
+	b    bytes.Buffer
+	said chan struct{}
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.said != nil && l.b.Len() == 0 && len(p) > 0 {
+		close(l.said)
+	}
 	return l.b.Write(p)
 }
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
