@@ -13,44 +13,67 @@ import (
 // spare.
 const spareGrace = 250 * time.Millisecond
 
-// spareConns keeps the connections that have begun no request yet, so a
-// graceful stop can close them. Clients keep spares: Go's http.Transport
-// (and with it every AWS SDK for Go) dials for a request, and when another
-// connection frees up first it sends the request there and pools the new
-// connection unused. net/http's Shutdown waits for such a connection as
-// for a busy one until it is five seconds old, so stopping spk local or
-// spk up took five seconds longer whenever a client held a spare.
+// idleGrace is how long a graceful stop leaves an idle connection open:
+// the stop's GOAWAY reaches a loopback client at once, and a request the
+// client sent before reading it is under way well within this.
+const idleGrace = spareGrace / 5
+
+// spareConns keeps the connections with no request under way, so a
+// graceful stop can close them. net/http's Shutdown waits for two kinds:
+//   - one that has begun no request, until it is five seconds old. Clients
+//     keep such spares: Go's http.Transport (and with it every AWS SDK for
+//     Go) dials for a request, and when another connection frees up first
+//     it sends the request there and pools the new connection unused.
+//   - an idle HTTP/2 connection, for a second after its GOAWAY, waiting for
+//     the client to close it, which Go's client does not do.
+//
+// Stopping spk local or spk up took that much longer whenever a client
+// held one.
 type spareConns struct {
 	mu    sync.Mutex
-	fresh map[net.Conn]time.Time // accepted, no request begun
+	quiet map[net.Conn]quietSince
 }
 
-func newSpareConns() *spareConns { return &spareConns{fresh: map[net.Conn]time.Time{}} }
+// quietSince is when a connection was accepted (fresh) or last went idle.
+type quietSince struct {
+	at   time.Time
+	used bool // it has answered a request: idle, not fresh
+}
 
-// connState is http.Server.ConnState: a connection is fresh from its
-// accept until its first request. An HTTP/2 connection reports StateActive
-// through this hook too, when its first stream opens.
+func newSpareConns() *spareConns { return &spareConns{quiet: map[net.Conn]quietSince{}} }
+
+// connState is http.Server.ConnState. An HTTP/2 connection reports through
+// it too: StateActive while a stream is open, StateIdle when none is.
 func (sc *spareConns) connState(c net.Conn, st http.ConnState) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if st == http.StateNew {
-		sc.fresh[c] = time.Now()
-	} else {
-		delete(sc.fresh, c)
+	switch st {
+	case http.StateNew:
+		sc.quiet[c] = quietSince{at: time.Now()}
+	case http.StateIdle:
+		sc.quiet[c] = quietSince{at: time.Now(), used: true}
+	default:
+		delete(sc.quiet, c)
 	}
 }
 
 // closeSpares closes, until stop, each fresh connection once it is older
-// than spareGrace. A closed spare had no request to lose.
+// than spareGrace, and each idle one once the stop has run for idleGrace.
+// Neither had a request to lose.
 func (sc *spareConns) closeSpares(stop <-chan struct{}) {
-	tick := time.NewTicker(spareGrace / 5)
+	began := time.Now()
+	tick := time.NewTicker(idleGrace)
 	defer tick.Stop()
 	for {
 		sc.mu.Lock()
-		for c, since := range sc.fresh {
-			if time.Since(since) >= spareGrace {
+		for c, q := range sc.quiet {
+			due := q.at.Add(spareGrace)
+			if q.used {
+				due = began.Add(idleGrace)
+			}
+			if !time.Now().Before(due) {
 				c.Close()
-				delete(sc.fresh, c)
+				delete(sc.quiet, c)
 			}
 		}
 		sc.mu.Unlock()
