@@ -316,9 +316,10 @@ func TestSubscribeToShardChildShardsAfterSplit(t *testing.T) {
 // TestSubscribeToShardEndsAfterLifetime shortens the five minutes and
 // checks the idle cadence (an event a second) and the clean end.
 func TestSubscribeToShardEndsAfterLifetime(t *testing.T) {
-	defer spkkinesis.SetSubscriptionLifetime(3500 * time.Millisecond)()
+	t.Cleanup(spkkinesis.SetSubscriptionLifetime(3500 * time.Millisecond)) // after the subtests, which wait side by side
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
 			tg := efoTarget(t, true)
 			c, _ := streamClient(tg.url, p.h2)
 			_, _, arn := tg.efoStream(t, 1)
