@@ -31,16 +31,10 @@ const idleGrace = spareGrace / 5
 // held one.
 type spareConns struct {
 	mu    sync.Mutex
-	quiet map[net.Conn]quietSince
+	quiet map[net.Conn]time.Time // a fresh connection's accept time; zero for an idle one
 }
 
-// quietSince is when a connection was accepted (fresh) or last went idle.
-type quietSince struct {
-	at   time.Time
-	used bool // it has answered a request: idle, not fresh
-}
-
-func newSpareConns() *spareConns { return &spareConns{quiet: map[net.Conn]quietSince{}} }
+func newSpareConns() *spareConns { return &spareConns{quiet: map[net.Conn]time.Time{}} }
 
 // connState is http.Server.ConnState. An HTTP/2 connection reports through
 // it too: StateActive while a stream is open, StateIdle when none is.
@@ -49,9 +43,9 @@ func (sc *spareConns) connState(c net.Conn, st http.ConnState) {
 	defer sc.mu.Unlock()
 	switch st {
 	case http.StateNew:
-		sc.quiet[c] = quietSince{at: time.Now()}
+		sc.quiet[c] = time.Now()
 	case http.StateIdle:
-		sc.quiet[c] = quietSince{at: time.Now(), used: true}
+		sc.quiet[c] = time.Time{}
 	default:
 		delete(sc.quiet, c)
 	}
@@ -66,10 +60,10 @@ func (sc *spareConns) closeSpares(stop <-chan struct{}) {
 	defer tick.Stop()
 	for {
 		sc.mu.Lock()
-		for c, q := range sc.quiet {
-			due := q.at.Add(spareGrace)
-			if q.used {
-				due = began.Add(idleGrace)
+		for c, accepted := range sc.quiet {
+			due := began.Add(idleGrace)
+			if !accepted.IsZero() {
+				due = accepted.Add(spareGrace)
 			}
 			if !time.Now().Before(due) {
 				c.Close()
