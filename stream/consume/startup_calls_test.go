@@ -12,10 +12,17 @@ import (
 	"github.com/spk-cli/spk/stream/consume/endpointtest"
 )
 
-// listCounter counts the consumer's ListShards calls.
+// listCounter counts the consumer's ListShards calls, and notes how many
+// came before its first GetShardIterator.
 type listCounter struct {
 	*kinesis.Client
-	lists atomic.Int32
+	lists       atomic.Int32
+	beforeReads atomic.Int32 // -1 until the first GetShardIterator
+}
+
+func (c *listCounter) GetShardIterator(ctx context.Context, in *kinesis.GetShardIteratorInput, o ...func(*kinesis.Options)) (*kinesis.GetShardIteratorOutput, error) {
+	c.beforeReads.CompareAndSwap(-1, c.lists.Load())
+	return c.Client.GetShardIterator(ctx, in, o...)
 }
 
 func (c *listCounter) ListShards(ctx context.Context, in *kinesis.ListShardsInput, o ...func(*kinesis.Options)) (*kinesis.ListShardsOutput, error) {
@@ -34,12 +41,13 @@ func TestStartUpListsShardsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	counter := &listCounter{Client: kc}
+	counter.beforeReads.Store(-1)
 	c, err := consume.New(consume.Options{
 		Kinesis: counter, DynamoDB: db,
 		Stream: "listed-once", Table: "listed-once-counts", App: "listed-once-app",
-		// Long enough to take the three leases; no periodic sync comes
-		// within it.
-		Duration:          500 * time.Millisecond,
+		// Caught up means all three shards were leased and read to their
+		// ends; no periodic sync comes within the run.
+		UntilCaughtUp:     true,
 		ShardSyncInterval: time.Hour,
 	})
 	if err != nil {
@@ -48,8 +56,8 @@ func TestStartUpListsShardsOnce(t *testing.T) {
 	if err := c.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := counter.lists.Load(); n != 1 {
-		t.Fatalf("the consumer called ListShards %d times to start on a 3-shard stream, want 1", n)
+	if n := counter.beforeReads.Load(); n != 1 {
+		t.Fatalf("the consumer called ListShards %d times before its first read of a 3-shard stream, want 1", n)
 	}
 	if got := len(c.Snapshot().Shards); got != 3 {
 		t.Fatalf("the consumer leased %d shards, want 3", got)
