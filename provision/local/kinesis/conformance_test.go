@@ -61,6 +61,7 @@ var peerSkips = map[string]map[string]string{
 		"W1-unknown-operation":              "answers an unknown operation with AccessDeniedException",
 		"W2":                                "CBOR blobs come back as base64 text, not byte strings",
 		"list-streams-summaries":            "ListStreams has no StreamSummaries",
+		"reshard-on-demand":                 "reshards an ON_DEMAND stream, where Kinesis answers ValidationException",
 		"validation-before-lookup":          "looks the stream up before validating the request's members",
 		"validation-all-members":            "reports invalid members one at a time, as InvalidArgumentException or SerializationException, not all in one ValidationException",
 		"validation-serialization-blob":     "answers undecodable base64 with ResourceNotFoundException or an empty HTTP 500, not SerializationException",

@@ -162,6 +162,13 @@ func (s *Service) startReshard(st *stream, plan func() (*pendingChange, *apiErro
 			apiErr = s.streamNotFound(st.meta.Name)
 			return nil
 		}
+		if st.meta.Mode == modeOnDemand {
+			// Kinesis manages an on-demand stream's shards itself; its
+			// model gives SplitShard, MergeShards and UpdateShardCount a
+			// ValidationException for this (the wording is spk's).
+			apiErr = clientErr("ValidationException", "Stream %s under account %s is in ON_DEMAND mode; this API is only supported for data streams with the provisioned capacity mode.", st.meta.Name, s.env.AccountID)
+			return nil
+		}
 		if st.meta.Status != statusActive {
 			apiErr = s.streamNotActive(st.meta.Name, st.meta.Status)
 			return nil

@@ -142,6 +142,22 @@ func TestStreamModeUpdate(t *testing.T) {
 	if !found && !tg.differs(t, "list-streams-summaries") {
 		t.Fatalf("ListStreams has no summary of %s", name)
 	}
+	if !tg.differs(t, "reshard-on-demand") {
+		// Kinesis manages an on-demand stream's shards: resharding is a
+		// ValidationException, and the stream and its shards stay as
+		// they were.
+		refused := "Stream " + name + " under account " + account + " is in ON_DEMAND mode; this API is only supported for data streams with the provisioned capacity mode."
+		_, err = tg.client.UpdateShardCount(ctx, &kinesis.UpdateShardCountInput{StreamName: &name, TargetShardCount: aws.Int32(2), ScalingType: types.ScalingTypeUniformScaling})
+		wantAPIError(t, err, "ValidationException", refused)
+		_, err = tg.client.SplitShard(ctx, &kinesis.SplitShardInput{StreamName: &name, ShardToSplit: aws.String("shardId-000000000000"), NewStartingHashKey: aws.String("1000")})
+		wantAPIError(t, err, "ValidationException", refused)
+		_, err = tg.client.MergeShards(ctx, &kinesis.MergeShardsInput{StreamName: &name, ShardToMerge: aws.String("shardId-000000000000"), AdjacentShardToMerge: aws.String("shardId-000000000001")})
+		wantAPIError(t, err, "ValidationException", refused)
+		sum := tg.summary(t, name)
+		if sum.StreamStatus != types.StreamStatusActive || *sum.OpenShardCount != 1 {
+			t.Fatalf("after refused reshards: %s with %d open shards, want ACTIVE with 1", sum.StreamStatus, *sum.OpenShardCount)
+		}
+	}
 	if !tg.differs(t, "stream-mode-same") {
 		_, err = tg.client.UpdateStreamMode(ctx, &kinesis.UpdateStreamModeInput{StreamARN: &arn, StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand}})
 		wantAPIError(t, err, "InvalidArgumentException", "Stream "+name+" under account "+account+" is already in ON_DEMAND mode.")
