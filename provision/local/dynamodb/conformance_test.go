@@ -276,6 +276,52 @@ func TestUpdateTable(t *testing.T) {
 	}
 }
 
+// A table switched from on-demand to provisioned capacity needs a
+// throughput for each of its global secondary indexes, in the same call.
+func TestUpdateTableToProvisionedPricesEveryIndex(t *testing.T) {
+	c := newClient(t)
+	gsi := func(name string) types.GlobalSecondaryIndex {
+		return types.GlobalSecondaryIndex{IndexName: aws.String(name),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}
+	}
+	name := makeTable(t, c, keyAttr{"pk", "S"}, nil, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: "S"})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{gsi("byG1"), gsi("byG2")}
+	})
+	tp := &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)}
+	priced := func(index string) types.GlobalSecondaryIndexUpdate {
+		return types.GlobalSecondaryIndexUpdate{Update: &types.UpdateGlobalSecondaryIndexAction{IndexName: aws.String(index), ProvisionedThroughput: tp}}
+	}
+	toProvisioned := func(updates ...types.GlobalSecondaryIndexUpdate) error {
+		_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), BillingMode: types.BillingModeProvisioned,
+			ProvisionedThroughput: tp, GlobalSecondaryIndexUpdates: updates})
+		return err
+	}
+	apiErr(t, toProvisioned(), "ValidationException", "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: byG1,byG2")
+	apiErr(t, toProvisioned(priced("byG1")), "ValidationException", "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: byG2")
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Table.TableStatus != types.TableStatusActive || d.Table.BillingModeSummary == nil || d.Table.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
+		t.Fatalf("after refused switches: %s %+v, want ACTIVE and PAY_PER_REQUEST", d.Table.TableStatus, d.Table.BillingModeSummary)
+	}
+	if err := toProvisioned(priced("byG1"), priced("byG2")); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, name)
+	d, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range d.Table.GlobalSecondaryIndexes {
+		if got := aws.ToInt64(g.ProvisionedThroughput.ReadCapacityUnits); got != 5 {
+			t.Errorf("index %s read capacity %d, want 5", aws.ToString(g.IndexName), got)
+		}
+	}
+}
+
 func TestItemCountAndSize(t *testing.T) {
 	skipOn(t, "ItemCount is computed differently", "dynalite")
 	c := newClient(t)

@@ -95,6 +95,13 @@ func (s *Service) updateTable(body []byte) (any, error) {
 
 func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 	billing := m.BillingMode
+	// Indexes that a switch to PROVISIONED must give a throughput.
+	var unpriced []string
+	if in.BillingMode != nil && *in.BillingMode == "PROVISIONED" && billing == "PAY_PER_REQUEST" {
+		for _, g := range m.GSIs {
+			unpriced = append(unpriced, g.IndexName)
+		}
+	}
 	if in.BillingMode != nil {
 		if *in.BillingMode != "PROVISIONED" && *in.BillingMode != "PAY_PER_REQUEST" {
 			return validation("1 validation error detected: Value '" + *in.BillingMode + "' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
@@ -165,6 +172,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 				return notFound("Requested resource not found: Index: " + deref(u.Delete.IndexName) + " not found")
 			}
 			m.GSIs[i].IndexStatus = "DELETING"
+			unpriced = slices.DeleteFunc(unpriced, func(n string) bool { return n == *u.Delete.IndexName })
 		case u.Update != nil:
 			i := indexOf(m.GSIs, u.Update.IndexName)
 			if i < 0 {
@@ -176,7 +184,13 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			}
 			m.GSIs[i].Read, m.GSIs[i].Write = r, w
 			m.GSIs[i].IndexStatus = "UPDATING"
+			if u.Update.ProvisionedThroughput != nil {
+				unpriced = slices.DeleteFunc(unpriced, func(n string) bool { return n == *u.Update.IndexName })
+			}
 		}
+	}
+	if len(unpriced) > 0 {
+		return validation("One or more parameter values were invalid: ProvisionedThroughput must be specified for index: " + strings.Join(unpriced, ","))
 	}
 	return nil
 }
