@@ -21,11 +21,12 @@ func newStatusCmd(f *Factory) *cobra.Command {
 	opts := &statusOptions{}
 	c := &cobra.Command{
 		Use:   "status",
-		Short: "Show the endpoint, stream, aggregate table and lease table of the app",
+		Short: "Show the app's endpoint, stream and tables (aggregate, views', lease)",
 		Long: `Show every resource of the configured app: whether the endpoint answers,
-the stream (status, shards, retention), the aggregate table (status, items)
-and the lease table (each shard's lease, owner and checkpoint). A resource
-that does not exist is shown as missing. The exit status is 1 when the
+the stream (status, shards, retention), the aggregate table (status, items),
+each configured view's own table (and a built-in example's, where spk up
+--example made it) and the lease table (each shard's lease, owner and
+checkpoint). A resource that does not exist is shown as missing. The exit status is 1 when the
 endpoint cannot be reached or a resource cannot be read.`,
 		Example: `  spk status
   spk status -o json
@@ -41,9 +42,9 @@ endpoint cannot be reached or a resource cannot be read.`,
 			// resource after the SDK's retries.
 			reachErr := clients.CheckReachable(c.Context())
 			if reachErr != nil {
-				st = unreachableStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App, reachErr)
+				st = unreachableStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App, appViewTables(cfg), reachErr)
 			} else {
-				st = provision.GetStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App)
+				st = provision.GetStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App, appViewTables(cfg))
 			}
 			if opts.output == "json" {
 				if err := writeJSON(f, st); err != nil {
@@ -63,21 +64,29 @@ endpoint cannot be reached or a resource cannot be read.`,
 }
 
 // unreachableStatus is the status of an endpoint that does not answer: its
-// resources are unknown.
-func unreachableStatus(ctx context.Context, c *provision.Clients, stream, table, app string, err error) provision.Status {
+// resources are unknown, and an example's view tables, which may not
+// exist, are left out.
+func unreachableStatus(ctx context.Context, c *provision.Clients, stream, table, app string, views []provision.ViewTable, err error) provision.Status {
 	why := errtext.Concise(err)
 	var ue *errtext.UnreachableError
 	if _, perr := provision.Ping(ctx, c.Target.KinesisEndpoint); errors.As(perr, &ue) {
 		why = ue.Reason() // "connection refused", short enough for a cell
 	}
 	const unknown = "unknown: the endpoint is unreachable"
-	return provision.Status{
+	st := provision.Status{
 		Target:     c.Target,
 		Endpoint:   provision.EndpointStatus{URL: c.Target.KinesisEndpoint, Error: why},
 		Stream:     provision.StreamStatus{Name: stream, Error: unknown},
 		Table:      provision.TableStatus{Name: table, Error: unknown},
+		Views:      []provision.ViewStatus{},
 		LeaseTable: provision.LeaseStatus{TableStatus: provision.TableStatus{Name: app, Error: unknown}, Leases: []provision.Lease{}},
 	}
+	for _, v := range views {
+		if !v.IfPresent {
+			st.Views = append(st.Views, provision.ViewStatus{View: v.View, TableStatus: provision.TableStatus{Name: v.Table, Error: unknown}})
+		}
+	}
+	return st
 }
 
 // statusError is status's failure when AWS did not answer or a resource
@@ -87,9 +96,14 @@ func statusError(st provision.Status) error {
 		return &hinted{err: fmt.Errorf("status: cannot reach %s: %s", st.Endpoint.URL, st.Endpoint.Error), hint: "check the network and the profile; spk doctor says more"}
 	}
 	var unread []string
-	for _, r := range []struct{ kind, name, err string }{
-		{"stream", st.Stream.Name, st.Stream.Error}, {"aggregate table", st.Table.Name, st.Table.Error}, {"lease table", st.LeaseTable.Name, st.LeaseTable.Error},
-	} {
+	resources := []struct{ kind, name, err string }{
+		{"stream", st.Stream.Name, st.Stream.Error}, {"aggregate table", st.Table.Name, st.Table.Error},
+	}
+	for _, v := range st.Views {
+		resources = append(resources, struct{ kind, name, err string }{"view table", v.Name, v.Error})
+	}
+	resources = append(resources, struct{ kind, name, err string }{"lease table", st.LeaseTable.Name, st.LeaseTable.Error})
+	for _, r := range resources {
 		if r.err != "" {
 			unread = append(unread, r.kind+" "+r.name)
 		}
@@ -114,6 +128,13 @@ func writeStatus(f *Factory, st provision.Status) {
 	fmt.Fprintf(tw, "stream\t%s\t%s\t%s\n", s.Name, state(s.Exists, s.Status, s.Error), ifExists(s.Exists, fmt.Sprintf("%d open shards, %s, %dh retention", s.OpenShards, s.Mode, s.RetentionHours)))
 	t := st.Table
 	fmt.Fprintf(tw, "aggregate table\t%s\t%s\t%s\n", t.Name, state(t.Exists, t.Status, t.Error), ifExists(t.Exists, fmt.Sprintf("%d items, %s", t.ItemCount, t.Billing)))
+	for _, v := range st.Views {
+		detail := "view " + v.View
+		if v.Exists {
+			detail += fmt.Sprintf(", %d items, %s", v.ItemCount, v.Billing)
+		}
+		fmt.Fprintf(tw, "view table\t%s\t%s\t%s\n", v.Name, state(v.Exists, v.Status, v.Error), detail)
+	}
 	l := st.LeaseTable
 	fmt.Fprintf(tw, "lease table\t%s\t%s\t%s\n", l.Name, state(l.Exists, l.Status, l.Error), ifExists(l.Exists, fmt.Sprintf("%d leases", len(l.Leases))))
 	tw.Flush()

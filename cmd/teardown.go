@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spk-cli/spk/config"
-	"github.com/spk-cli/spk/examples"
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
@@ -238,29 +237,12 @@ func confirm(f *Factory, yes bool, question string) error {
 }
 
 // teardownResources are the stream and tables a run made: the tutorial's
-// three, the table of each configured view that has its own, and the
-// tables of the built-in examples' views where `spk up --example` made them.
+// three, and the views' own tables (appViewTables).
 func teardownResources(cfg *config.Loaded) []provision.Resource {
 	rs := provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App)
 	var extra []provision.Resource
-	seen := map[string]bool{cfg.Table.Name: true}
-	add := func(table string, ifPresent bool) {
-		if !seen[table] {
-			seen[table] = true
-			extra = append(extra, provision.Resource{Kind: provision.KindAggregate, Name: table, IfPresent: ifPresent})
-		}
-	}
-	// Views that do not compile made no tables.
-	if views, err := cfg.RunViews(); err == nil {
-		for _, v := range views {
-			add(v.Table(cfg.Table.Name), false)
-		}
-	}
-	for _, name := range examples.Names() {
-		ex, _ := examples.Lookup(name)
-		for _, d := range ex.Views(cfg.Table.Name) {
-			add(d.Table, true)
-		}
+	for _, v := range appViewTables(cfg) {
+		extra = append(extra, provision.Resource{Kind: provision.KindAggregate, Name: v.Table, IfPresent: v.IfPresent})
 	}
 	// After the aggregate table, before the lease table.
 	return append(rs[:2:2], append(extra, rs[2:]...)...)

@@ -86,10 +86,21 @@ func TestUpExampleWeblog(t *testing.T) {
 		t.Fatalf("%d access-log records in the stream", n)
 	}
 
+	// spk status shows the example's tables while they exist.
+	r = run(t, env, "status")
+	for _, name := range []string{"weblog-status", "weblog-bytes", "weblog-paths", "weblog-ips"} {
+		if !hasRow(r.stdout, "view table", "my-table-"+name, "ACTIVE", "view "+name+",") {
+			t.Errorf("status lacks the table of %s:\n%s", name, r.stdout)
+		}
+	}
+
 	// spk teardown deletes the example's tables with the tutorial's.
 	r = run(t, env, "teardown", "--yes")
 	if r.code != 0 || !strings.Contains(r.stdout, "my-table-weblog-ips") {
 		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r = run(t, env, "status"); r.code != 0 || strings.Contains(r.stdout, "view table") {
+		t.Fatalf("status after teardown: code %d\n%s", r.code, r.stdout)
 	}
 	tables, err := dynamoClient(srv.URL()).ListTables(ctx, &dynamodb.ListTablesInput{})
 	if err != nil || len(tables.TableNames) != 0 {

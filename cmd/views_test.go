@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/spk-cli/spk/provision"
 )
 
 func tableNames(t *testing.T, url string) []string {
@@ -95,13 +98,20 @@ func TestRunViewsFromYAML(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(spkYAML), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Before the run, spk status shows the views' own tables as missing,
+	// and no table of a built-in example.
+	r := runIn(t, dir, env, "status")
+	if r.code != 0 || !hasRow(r.stdout, "view table", "my-table-sliding", "missing", "view sliding") ||
+		!hasRow(r.stdout, "view table", "red-counts", "missing", "view red") || strings.Count(r.stdout, "view table") != 2 {
+		t.Fatalf("status before the run: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 	if r := runIn(t, dir, env, "create-stream"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	if r := runIn(t, dir, env, "generate-events", "--count", "2000", "--seed", "7", "-o", "json"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui")
+	r = runIn(t, dir, env, "run", "--until-caught-up", "--no-tui")
 	if r.code != 0 {
 		t.Fatalf("run: %d\n%s", r.code, r.stderr)
 	}
@@ -129,6 +139,15 @@ func TestRunViewsFromYAML(t *testing.T) {
 	sort.Strings(names)
 	if strings.Join(names, " ") != "StreamingCountsApp my-table my-table-sliding red-counts" {
 		t.Fatalf("tables %v", names)
+	}
+	var st provision.Status
+	r = runIn(t, dir, env, "status", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || r.code != 0 {
+		t.Fatalf("status: code %d err %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if len(st.Views) != 2 || st.Views[0].View != "sliding" || st.Views[0].Name != "my-table-sliding" || st.Views[0].ItemCount != int64(rows) ||
+		st.Views[1].View != "red" || st.Views[1].Name != "red-counts" || st.Views[1].Status != "ACTIVE" {
+		t.Fatalf("status of the views' tables: %+v", st.Views)
 	}
 	// Teardown removes the views' tables with the others.
 	r = runIn(t, dir, env, "teardown", "--yes")

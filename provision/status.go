@@ -20,7 +20,22 @@ type Status struct {
 	Endpoint   EndpointStatus `json:"endpoint"`
 	Stream     StreamStatus   `json:"stream"`
 	Table      TableStatus    `json:"table"`
+	Views      []ViewStatus   `json:"views"`
 	LeaseTable LeaseStatus    `json:"lease_table"`
+}
+
+// ViewTable is a view whose rows go to a table of its own.
+type ViewTable struct {
+	View, Table string
+	// IfPresent leaves the table out of a status while it does not exist:
+	// a built-in example's, which only `spk up --example` makes.
+	IfPresent bool
+}
+
+// ViewStatus is the state of a view's own table.
+type ViewStatus struct {
+	View string `json:"view"`
+	TableStatus
 }
 
 // EndpointStatus says whether the endpoint answers.
@@ -68,11 +83,18 @@ type Lease struct {
 
 // GetStatus reads every resource; a missing one is reported as missing, and
 // an error on one does not hide the others.
-func GetStatus(ctx context.Context, c *Clients, stream, table, app string) Status {
-	s := Status{Target: c.Target}
+func GetStatus(ctx context.Context, c *Clients, stream, table, app string, views []ViewTable) Status {
+	s := Status{Target: c.Target, Views: []ViewStatus{}}
 	s.Endpoint = endpointStatus(ctx, c)
 	s.Stream = streamStatus(ctx, c, stream)
 	s.Table = tableStatus(ctx, c, table)
+	for _, v := range views {
+		ts := tableStatus(ctx, c, v.Table)
+		if v.IfPresent && !ts.Exists && ts.Error == "" {
+			continue
+		}
+		s.Views = append(s.Views, ViewStatus{View: v.View, TableStatus: ts})
+	}
 	s.LeaseTable = LeaseStatus{TableStatus: tableStatus(ctx, c, app), Leases: []Lease{}}
 	if s.LeaseTable.Exists && s.LeaseTable.Status == string(dtypes.TableStatusActive) {
 		leases, err := scanLeases(ctx, c, app)

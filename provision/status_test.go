@@ -25,7 +25,7 @@ func TestStatusReadsLeasesAsTheConsumerWroteThem(t *testing.T) {
 	if _, err := tbl.Take(ctx, "shardId-000000000001", 0, "worker-a"); err != nil {
 		t.Fatal(err)
 	}
-	s := provision.GetStatus(ctx, c, "no-stream", "no-table", "StatusApp")
+	s := provision.GetStatus(ctx, c, "no-stream", "no-table", "StatusApp", nil)
 	got := map[string]provision.Lease{}
 	for _, l := range s.LeaseTable.Leases {
 		got[l.Key] = l
