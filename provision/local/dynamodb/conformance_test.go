@@ -322,6 +322,29 @@ func TestUpdateTableToProvisionedPricesEveryIndex(t *testing.T) {
 	}
 }
 
+// An UpdateTable builds or drops one global secondary index at a time.
+func TestUpdateTableOneIndexAtATime(t *testing.T) {
+	skipOn(t, "cannot add or remove a GSI with UpdateTable", "dynalite")
+	c := newClient(t)
+	name := makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	create := func(index string) types.GlobalSecondaryIndexUpdate {
+		return types.GlobalSecondaryIndexUpdate{Create: &types.CreateGlobalSecondaryIndexAction{IndexName: aws.String(index),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}}
+	}
+	_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name),
+		AttributeDefinitions:        []types.AttributeDefinition{{AttributeName: aws.String("g"), AttributeType: "S"}},
+		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{create("byG1"), create("byG2")}})
+	apiErr(t, err, "LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Table.TableStatus != types.TableStatusActive || len(d.Table.GlobalSecondaryIndexes) != 0 || len(d.Table.AttributeDefinitions) != 1 {
+		t.Fatalf("after the refused update: %s, indexes %+v, definitions %+v", d.Table.TableStatus, d.Table.GlobalSecondaryIndexes, d.Table.AttributeDefinitions)
+	}
+}
+
 func TestItemCountAndSize(t *testing.T) {
 	skipOn(t, "ItemCount is computed differently", "dynalite")
 	c := newClient(t)

@@ -147,6 +147,17 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			m.AttributeDefinitions = append(m.AttributeDefinitions, d)
 		}
 	}
+	// One index built or dropped at a time: DynamoDB's limit, in its words
+	// (as dynalite recorded them for more than five updates).
+	online := 0
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		if u.Create != nil || u.Delete != nil {
+			online++
+		}
+	}
+	if online > 1 || len(in.GlobalSecondaryIndexUpdates) > 5 {
+		return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
+	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		switch {
 		case u.Create != nil:
