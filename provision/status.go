@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/stream/lease"
 )
 
@@ -89,10 +90,10 @@ func GetStatus(ctx context.Context, c *Clients, stream, table, app string, views
 	s.Stream = streamStatus(ctx, c, stream)
 	s.Table = tableStatus(ctx, c, table)
 	for _, v := range views {
-		ts := tableStatus(ctx, c, v.Table)
-		if v.IfPresent && !ts.Exists {
-			// Not made here, or not readable (a policy that allows
-			// only the app's own tables): not the app's concern.
+		ts, err := describeTableStatus(ctx, c, v.Table)
+		if v.IfPresent && !ts.Exists && (err == nil || retry.Denied(err)) {
+			// Never made, or not the caller's to read (a policy that
+			// allows only the app's own tables): not the app's.
 			continue
 		}
 		s.Views = append(s.Views, ViewStatus{View: v.View, TableStatus: ts})
@@ -152,10 +153,17 @@ func streamStatus(ctx context.Context, c *Clients, name string) StreamStatus {
 }
 
 func tableStatus(ctx context.Context, c *Clients, name string) TableStatus {
+	t, _ := describeTableStatus(ctx, c, name)
+	return t
+}
+
+// describeTableStatus is tableStatus with the error that made t.Error.
+func describeTableStatus(ctx context.Context, c *Clients, name string) (TableStatus, error) {
 	t := TableStatus{Name: name}
 	out, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 	switch {
 	case isNotFound(err):
+		err = nil
 	case err != nil:
 		t.Error = errtext.Concise(err)
 	default:
@@ -167,7 +175,7 @@ func tableStatus(ctx context.Context, c *Clients, name string) TableStatus {
 			t.Billing = string(out.Table.BillingModeSummary.BillingMode)
 		}
 	}
-	return t
+	return t, err
 }
 
 func scanLeases(ctx context.Context, c *Clients, app string) ([]Lease, error) {

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/spk-cli/spk/internal/retry"
 )
 
 // Resource kinds spk manages.
@@ -64,10 +66,11 @@ func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force b
 		item := PlanItem{Resource: r, Fate: FateDelete}
 		tags, exists, err := resourceTags(ctx, c, r)
 		switch {
+		case r.IfPresent && (err == nil && !exists || retry.Denied(err)):
+			// Never made, or not the caller's to read: not the app's.
+			continue
 		case err != nil:
 			item.Fate, item.Err = FateFailed, err
-		case !exists && r.IfPresent:
-			continue
 		case !exists:
 			item.Fate = FateMissing
 		case !c.Target.Embedded && !force && tags[TagKey] == "":

@@ -110,6 +110,10 @@ func Permanent(err error) bool { return kindOf(err) != none }
 // NotFound reports whether err says the resource does not exist.
 func NotFound(err error) bool { return kindOf(err) == notFound }
 
+// Denied reports whether err refuses the caller: access denied, or
+// credentials the service does not know or accept.
+func Denied(err error) bool { return kindOf(err) == auth }
+
 // Hint says how to fix a permanent error, or "" when the caller knows
 // better (a missing resource, a marked error) or err is not permanent.
 func Hint(err error) string {
