@@ -2,6 +2,7 @@ package dynamodb_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -103,6 +104,31 @@ func TestParenthesisedOperands(t *testing.T) {
 		{"a parenthesised key condition", "Query",
 			`{"TableName":"` + tbl + `","KeyConditionExpression":"(a) = :v","ExpressionAttributeValues":{":v":{"S":"k1"}},"ProjectionExpression":"n"}`,
 			200, `{"Items":[{"n":{"N":"7"}}],"Count":1,"ScannedCount":1}`},
+	})
+}
+
+// TestInTakesAtMostAHundredOperands: IN's limit, in DynamoDB's words.
+func TestInTakesAtMostAHundredOperands(t *testing.T) {
+	skipOn(t, "takes any number of IN operands", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"a", types.ScalarAttributeTypeS}, nil)
+	list := func(n int) (names, values string) {
+		var ns, vs []string
+		for i := range n {
+			ns = append(ns, fmt.Sprintf(":v%d", i))
+			vs = append(vs, fmt.Sprintf(`":v%d":{"N":"%d"}`, i, i))
+		}
+		return strings.Join(ns, ","), strings.Join(vs, ",")
+	}
+	hundred, hundredValues := list(100)
+	more, moreValues := list(101)
+	runExchanges(t, []exchange{
+		{"a hundred operands", "Scan",
+			`{"TableName":"` + tbl + `","FilterExpression":"n IN (` + hundred + `)","ExpressionAttributeValues":{` + hundredValues + `}}`,
+			200, `{"Items":[],"Count":0,"ScannedCount":0}`},
+		{"a hundred and one", "Scan",
+			`{"TableName":"` + tbl + `","FilterExpression":"n IN (` + more + `)","ExpressionAttributeValues":{` + moreValues + `}}`,
+			400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: 101"}`},
 	})
 }
 

@@ -504,7 +504,8 @@ func (ps *parser) comparison(left *Operand) *Cond {
 		list := ps.operandList()
 		ps.expect(tRParen)
 		if len(list) > 100 {
-			ps.note("function", "Too many operands for IN; maximum 100, given: "+strconv.Itoa(len(list)))
+			// DynamoDB's words, as its answers to such filters show them.
+			ps.note("function", "The IN operator is provided with too many operands; number of operands: "+strconv.Itoa(len(list)))
 		}
 		return &Cond{Kind: CondIn, Op: "IN", Operands: append([]*Operand{left}, list...)}
 	}
