@@ -132,6 +132,52 @@ func TestInTakesAtMostAHundredOperands(t *testing.T) {
 	})
 }
 
+// TestExpressionLimits: an expression holds at most 4 KB and 300
+// operators or functions, as DynamoDB's limits say, refused in its words.
+// How spk counts is in docs/local-dynamodb.md.
+func TestExpressionLimits(t *testing.T) {
+	skipOn(t, "has no limits on an expression's size or operators", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"a", types.ScalarAttributeTypeS}, nil)
+	// k comparisons joined by OR: 2k-1 operators; a NOT adds one.
+	ors := func(k int, not bool) string {
+		parts := make([]string, k)
+		for i := range parts {
+			parts[i] = "n = :v"
+		}
+		if not {
+			parts[0] = "NOT " + parts[0]
+		}
+		return strings.Join(parts, " OR ")
+	}
+	scan := func(filter string) string {
+		return `{"TableName":"` + tbl + `","FilterExpression":"` + filter + `","ExpressionAttributeValues":{":v":{"N":"1"}}}`
+	}
+	// A SET value takes one + at most: k actions, k operators (the
+	// assignments are not counted).
+	update := func(k int) string {
+		actions := make([]string, k)
+		for i := range actions {
+			actions[i] = fmt.Sprintf("n%d=:v+:v", i)
+		}
+		return `{"TableName":"` + tbl + `","Key":{"a":{"S":"k"}},"UpdateExpression":"SET ` + strings.Join(actions, ",") + `","ExpressionAttributeValues":{":v":{"N":"1"}}}`
+	}
+	const empty = `{"Items":[],"Count":0,"ScannedCount":0}`
+	runExchanges(t, []exchange{
+		{"4096 bytes", "Scan", scan("n = :v" + strings.Repeat(" ", 4090)), 200, empty},
+		{"4097 bytes", "Scan", scan("n = :v" + strings.Repeat(" ", 4091)), 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: 4097"}`},
+		{"300 operators", "Scan", scan(ors(150, true)), 200, empty},
+		{"301 operators", "Scan", scan(ors(151, false)), 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid FilterExpression: The expression contains too many operators; operator count: 301"}`},
+		{"many more are counted to 301", "Scan", scan(ors(200, false)), 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid FilterExpression: The expression contains too many operators; operator count: 301"}`},
+		{"an update with 300 additions", "UpdateItem", update(300), 200, `{}`},
+		{"an update with 301", "UpdateItem", update(301), 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid UpdateExpression: The expression contains too many operators; operator count: 301"}`},
+	})
+}
+
 // TestProjectionKeepsDocumentOrder: projected list elements come back in the
 // list's order, whatever the order of the paths, and paths into one element
 // are gathered in that element.

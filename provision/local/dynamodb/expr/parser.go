@@ -53,18 +53,60 @@ type parser struct {
 	errs map[string]string // first semantic error of each category
 }
 
-func newParser(src string, p *Params) (*parser, error) {
+// DynamoDB's limits on an expression: 4 KB of text, and 300 operators or
+// functions.
+const (
+	maxExpressionBytes = 4096
+	maxOperators       = 300
+)
+
+func newParser(src string, p *Params, update bool) (*parser, error) {
 	if src == "" {
 		return nil, &Error{Msg: "The expression can not be empty;"}
+	}
+	if len(src) > maxExpressionBytes {
+		return nil, &Error{Msg: "Expression size has exceeded the maximum allowed size; expression size: " + strconv.Itoa(len(src))}
 	}
 	toks, err := lex(src)
 	if err != nil {
 		return nil, err
 	}
+	if countOperators(toks, update) > maxOperators {
+		// DynamoDB stops counting at the first operator past its limit.
+		return nil, &Error{Msg: "The expression contains too many operators; operator count: " + strconv.Itoa(maxOperators+1)}
+	}
 	if p == nil {
 		p = NewParams(nil, nil)
 	}
 	return &parser{src: src, toks: toks, p: p, errs: map[string]string{}}, nil
+}
+
+// countOperators counts the operators and functions of an expression from
+// its tokens: comparisons, AND, OR, NOT, BETWEEN, IN, arithmetic and
+// function calls. An update's "=" assigns and is
+// not counted: AWS's example SET a = :val1 + :val2 + :val3 has two.
+func countOperators(toks []token, update bool) int {
+	n := 0
+	for i, t := range toks {
+		switch t.kind {
+		case tEq:
+			if !update {
+				n++
+			}
+		case tNe, tLt, tLe, tGt, tGe, tPlus, tMinus:
+			n++
+		case tIdent:
+			switch {
+			case i+1 < len(toks) && toks[i+1].kind == tLParen:
+				n++ // a function
+			case strings.EqualFold(t.text, "AND"), strings.EqualFold(t.text, "OR"),
+				strings.EqualFold(t.text, "NOT"), strings.EqualFold(t.text, "IN"):
+				n++
+			}
+			// BETWEEN is counted once, through the AND it takes.
+		}
+	}
+	return n
 }
 
 func (ps *parser) peek() token { return ps.toks[ps.i] }
@@ -190,7 +232,7 @@ func (ps *parser) value() attr.Value {
 
 // ParseProjection parses a projection expression: paths separated by commas.
 func ParseProjection(src string, p *Params) ([]Path, error) {
-	ps, err := newParser(src, p)
+	ps, err := newParser(src, p, false)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +284,7 @@ func checkOverlaps(ps *parser, paths []Path) {
 
 // ParseUpdate parses an update expression.
 func ParseUpdate(src string, p *Params) (*Update, error) {
-	ps, err := newParser(src, p)
+	ps, err := newParser(src, p, true)
 	if err != nil {
 		return nil, err
 	}
@@ -387,7 +429,7 @@ var conditionErrorOrder = []string{"parens", "syntaxFunc", "unknownFunction", "m
 
 // ParseCondition parses a condition, filter or key condition expression.
 func ParseCondition(src string, p *Params) (*Cond, error) {
-	ps, err := newParser(src, p)
+	ps, err := newParser(src, p, false)
 	if err != nil {
 		return nil, err
 	}
