@@ -119,6 +119,41 @@ func TestConditionErrors(t *testing.T) {
 	}
 }
 
+// TestSyntaxErrorNear: "near" is the source as written, from the token
+// before the offending one to the end of the token after it, as in
+// DynamoDB's answers (`token: "[", near: "([1"`, `token: "!", near: "!!"`,
+// `token: "<EOF>", near: ","`).
+func TestSyntaxErrorNear(t *testing.T) {
+	v := NewParams(nil, map[string]attr.Value{":v": num("1")})
+	for _, tc := range []struct {
+		parse func(string) error
+		expr  string
+		want  string
+	}{
+		{condition(v), "a IN ([1])", `Syntax error; token: "[", near: "([1"`},
+		{projection, "!!", `Syntax error; token: "!", near: "!!"`},
+		{projection, "a, !b", `Syntax error; token: "!", near: ", !b"`},
+		{update(v), "SET a = :v,", `Syntax error; token: "<EOF>", near: ","`},
+		{update(v), "SET n = :v + :v + :v", `Syntax error; token: "+", near: ":v + :v"`},
+		{update(v), "SET [0] = :v", `Syntax error; token: "[", near: "SET [0"`},
+		{update(v), "SET a=:v+:v+:v", `Syntax error; token: "+", near: ":v+:v"`},
+	} {
+		if err := tc.parse(tc.expr); err == nil || err.Error() != tc.want {
+			t.Errorf("%q: got %v, want %s", tc.expr, err, tc.want)
+		}
+	}
+}
+
+func condition(p *Params) func(string) error {
+	return func(s string) error { _, err := ParseCondition(s, p); return err }
+}
+
+func update(p *Params) func(string) error {
+	return func(s string) error { _, err := ParseUpdate(s, p); return err }
+}
+
+func projection(s string) error { _, err := ParseProjection(s, nil); return err }
+
 func TestUnusedParams(t *testing.T) {
 	p := NewParams(map[string]string{"#a": "a", "#b": "b"}, map[string]attr.Value{":v": num("1"), ":w": num("2")})
 	if _, err := ParseCondition("#a = :v", p); err != nil {

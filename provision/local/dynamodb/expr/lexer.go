@@ -6,7 +6,6 @@ package expr
 
 import (
 	"fmt"
-	"strings"
 )
 
 type tokKind uint8
@@ -79,7 +78,7 @@ func lex(s string) ([]token, error) {
 				i++
 			}
 			if i == start+1 {
-				return nil, syntaxAt(s, toks, token{tIdent, s[start : start+1], start})
+				return nil, badChar(s, toks, start)
 			}
 			k := tName
 			if c == ':' {
@@ -109,7 +108,7 @@ func lex(s string) ([]token, error) {
 		k, ok := map[byte]tokKind{'(': tLParen, ')': tRParen, '[': tLBracket, ']': tRBracket, '.': tDot,
 			',': tComma, '=': tEq, '<': tLt, '>': tGt, '+': tPlus, '-': tMinus}[c]
 		if !ok {
-			return nil, syntaxAt(s, toks, token{tIdent, s[start : start+1], start})
+			return nil, badChar(s, toks, start)
 		}
 		toks = append(toks, token{k, s[start : start+1], start})
 		i++
@@ -117,34 +116,42 @@ func lex(s string) ([]token, error) {
 	return append(toks, token{tEOF, "<EOF>", len(s)}), nil
 }
 
-// syntaxAt is DynamoDB's syntax error: the offending token and the text
-// around it.
-func syntaxAt(s string, toks []token, t token) error {
+// syntaxAt is DynamoDB's syntax error: the offending token t, and near
+// it the source text as written from the token before t to the end of the
+// token after it (after is tEOF when there is none).
+func syntaxAt(s string, before []token, t, after token) error {
 	var near string
 	if t.kind == tEOF {
-		if len(toks) > 0 {
-			near = toks[len(toks)-1].text
-		} else {
-			near = ""
+		if len(before) > 0 {
+			near = before[len(before)-1].text
 		}
 	} else {
-		lo := t.pos
-		if len(toks) > 0 {
-			for j := len(toks) - 1; j >= 0; j-- {
-				if toks[j].pos < t.pos {
-					lo = toks[j].pos
-					break
-				}
-			}
+		lo, hi := t.pos, t.pos+len(t.text)
+		if len(before) > 0 {
+			lo = before[len(before)-1].pos
 		}
-		hi := t.pos + len(t.text)
-		rest := s[hi:]
-		rest = strings.TrimLeft(rest, " \t\r\n")
-		end := 0
-		for end < len(rest) && rest[end] != ' ' {
-			end++
+		if after.kind != tEOF {
+			hi = after.pos + len(after.text)
 		}
-		near = strings.TrimSpace(s[lo:hi] + " " + rest[:end])
+		near = s[lo:hi]
 	}
 	return &Error{Msg: fmt.Sprintf("Syntax error; token: %q, near: %q", t.text, near)}
+}
+
+// badChar is the syntax error of a character no token starts with; what
+// follows it, up to the next space, stands for the token after it.
+func badChar(s string, before []token, at int) error {
+	rest := at + 1
+	for rest < len(s) && (s[rest] == ' ' || s[rest] == '\t' || s[rest] == '\r' || s[rest] == '\n') {
+		rest++
+	}
+	end := rest
+	for end < len(s) && s[end] != ' ' {
+		end++
+	}
+	after := token{kind: tEOF}
+	if end > rest {
+		after = token{tIdent, s[rest:end], rest}
+	}
+	return syntaxAt(s, before, token{tIdent, s[at : at+1], at}, after)
 }

@@ -128,7 +128,7 @@ func (ps *parser) next() token {
 type syntaxPanic struct{ err error }
 
 func (ps *parser) fail() {
-	panic(syntaxPanic{syntaxAt(ps.src, ps.toks[:ps.i], ps.peek())})
+	panic(syntaxPanic{syntaxAt(ps.src, ps.toks[:ps.i], ps.peek(), ps.peekAt(1))})
 }
 
 func (ps *parser) expect(k tokKind) token {
