@@ -399,7 +399,7 @@ func (ps *parser) setOperand() *Operand {
 		switch name {
 		case "if_not_exists", "list_append":
 		default:
-			ps.note("unknownFunction", "Invalid function name; function: "+name)
+			ps.unknownFunction(name, true)
 			return &Operand{Kind: OpValue}
 		}
 		if len(args) != 2 {
@@ -471,6 +471,20 @@ func (ps *parser) not() *Cond {
 	return ps.primary()
 }
 
+// unknownFunction notes a function the expression cannot call: one of
+// the other kind of expression's (DynamoDB names the kind), or none.
+func (ps *parser) unknownFunction(name string, inUpdate bool) {
+	_, condition := booleanFunctions[name]
+	switch {
+	case inUpdate && (condition || name == "size"):
+		ps.note("unknownFunction", "The function is not allowed in an update expression; function: "+name)
+	case !inUpdate && (name == "if_not_exists" || name == "list_append"):
+		ps.note("unknownFunction", "The function is not allowed in a condition expression; function: "+name)
+	default:
+		ps.note("unknownFunction", "Invalid function name; function: "+name)
+	}
+}
+
 var booleanFunctions = map[string]int{"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2, "contains": 2}
 
 func (ps *parser) primary() *Cond {
@@ -490,7 +504,7 @@ func (ps *parser) primary() *Cond {
 		ps.expect(tRParen)
 		n, known := booleanFunctions[name]
 		if !known {
-			ps.note("unknownFunction", "Invalid function name; function: "+name)
+			ps.unknownFunction(name, false)
 		} else {
 			ps.checkFunction(name, n, args)
 		}
@@ -632,7 +646,7 @@ func (ps *parser) operand() *Operand {
 			if _, known := booleanFunctions[t.text]; known {
 				ps.note("misusedFunction", "The function is not allowed to be used this way in an expression; function: "+t.text)
 			} else {
-				ps.note("unknownFunction", "Invalid function name; function: "+t.text)
+				ps.unknownFunction(t.text, false)
 			}
 			return &Operand{Kind: OpValue}
 		}
