@@ -146,6 +146,32 @@ func TestSyntaxErrorNear(t *testing.T) {
 	}
 }
 
+// TestPathNestingLimit: a document path holds at most 32 elements, in
+// every kind of expression.
+func TestPathNestingLimit(t *testing.T) {
+	v := NewParams(nil, map[string]attr.Value{":v": num("1")})
+	deep := func(n int) string { return "a" + strings.Repeat(".b", n-2) + "[0]" }
+	const refused = "The document path has too many nesting levels; nesting levels: 33"
+	for _, tc := range []struct {
+		parse func(string) error
+		expr  string
+		want  string
+	}{
+		{condition(v), deep(32) + " = :v", ""},
+		{condition(v), deep(33) + " = :v", refused},
+		{update(v), "SET " + deep(32) + " = :v", ""},
+		{update(v), "SET " + deep(33) + " = :v", refused},
+		{update(v), "REMOVE " + deep(33), refused},
+		{projection, deep(32), ""},
+		{projection, "x, " + deep(33), refused},
+	} {
+		err := tc.parse(tc.expr)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || err.Error() != tc.want) {
+			t.Errorf("%d elements: got %v, want %q", strings.Count(tc.expr, ".")+2, err, tc.want)
+		}
+	}
+}
+
 func condition(p *Params) func(string) error {
 	return func(s string) error { _, err := ParseCondition(s, p); return err }
 }

@@ -53,11 +53,12 @@ type parser struct {
 	errs map[string]string // first semantic error of each category
 }
 
-// DynamoDB's limits on an expression: 4 KB of text, and 300 operators or
-// functions.
+// DynamoDB's limits on an expression: 4 KB of text, 300 operators or
+// functions, and document paths of 32 elements (an item nests 32 deep).
 const (
 	maxExpressionBytes = 4096
 	maxOperators       = 300
+	maxPathDepth       = 32
 )
 
 func newParser(src string, p *Params, update bool) (*parser, error) {
@@ -192,6 +193,9 @@ func (ps *parser) path() Path {
 			ps.expect(tRBracket)
 			p = append(p, PathElem{Index: n, IsIndex: true})
 		default:
+			if len(p) > maxPathDepth {
+				ps.note("nesting", "The document path has too many nesting levels; nesting levels: "+strconv.Itoa(len(p)))
+			}
 			return p
 		}
 	}
@@ -253,7 +257,7 @@ func ParseProjection(src string, p *Params) ([]Path, error) {
 		return nil, err
 	}
 	checkOverlaps(ps, paths)
-	if err := ps.firstError("reserved", "attrName", "pathOverlap", "pathConflict"); err != nil {
+	if err := ps.firstError("reserved", "attrName", "nesting", "pathOverlap", "pathConflict"); err != nil {
 		return nil, err
 	}
 	return paths, nil
@@ -342,7 +346,7 @@ func ParseUpdate(src string, p *Params) (*Update, error) {
 		return nil, err
 	}
 	checkOverlaps(ps, u.Paths())
-	if err := ps.firstError("reserved", "unknownFunction", "section", "attrName", "attrVal", "pathOverlap", "pathConflict", "operand", "function"); err != nil {
+	if err := ps.firstError("reserved", "unknownFunction", "section", "attrName", "nesting", "attrVal", "pathOverlap", "pathConflict", "operand", "function"); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -425,7 +429,7 @@ func (ps *parser) setOperand() *Operand {
 	return nil
 }
 
-var conditionErrorOrder = []string{"parens", "syntaxFunc", "unknownFunction", "misusedFunction", "reserved", "attrName", "attrVal", "operand", "distinct", "function"}
+var conditionErrorOrder = []string{"parens", "syntaxFunc", "unknownFunction", "misusedFunction", "reserved", "attrName", "nesting", "attrVal", "operand", "distinct", "function"}
 
 // ParseCondition parses a condition, filter or key condition expression.
 func ParseCondition(src string, p *Params) (*Cond, error) {
