@@ -172,6 +172,27 @@ func TestPathNestingLimit(t *testing.T) {
 	}
 }
 
+// TestListIndexRange: a list index must fit a 32-bit integer.
+func TestListIndexRange(t *testing.T) {
+	v := NewParams(nil, map[string]attr.Value{":v": num("1")})
+	for _, tc := range []struct {
+		parse func(string) error
+		expr  string
+		want  string
+	}{
+		{projection, "l[2147483647]", ""},
+		{projection, "l[2147483648]", "List index is not within the allowable range; index: [2147483648]"},
+		{projection, "l[999999999999999999999]", "List index is not within the allowable range; index: [999999999999999999999]"},
+		{update(v), "SET l[99999999999] = :v", "List index is not within the allowable range; index: [99999999999]"},
+		{condition(v), "l[99999999999] = :v", "List index is not within the allowable range; index: [99999999999]"},
+	} {
+		err := tc.parse(tc.expr)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || err.Error() != tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.expr, err, tc.want)
+		}
+	}
+}
+
 func condition(p *Params) func(string) error {
 	return func(s string) error { _, err := ParseCondition(s, p); return err }
 }

@@ -186,12 +186,14 @@ func (ps *parser) path() Path {
 		case tLBracket:
 			ps.next()
 			t := ps.expect(tNumber)
-			n, err := strconv.Atoi(t.text)
+			n, err := strconv.ParseInt(t.text, 10, 32)
 			if err != nil {
-				ps.fail()
+				// An index must fit DynamoDB's 32-bit integers; it says
+				// so at once.
+				panic(syntaxPanic{&Error{Msg: "List index is not within the allowable range; index: [" + t.text + "]"}})
 			}
 			ps.expect(tRBracket)
-			p = append(p, PathElem{Index: n, IsIndex: true})
+			p = append(p, PathElem{Index: int(n), IsIndex: true})
 		default:
 			if len(p) > maxPathDepth {
 				ps.note("nesting", "The document path has too many nesting levels; nesting levels: "+strconv.Itoa(len(p)))
