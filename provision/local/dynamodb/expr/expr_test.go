@@ -127,11 +127,7 @@ func TestConditionErrors(t *testing.T) {
 // `token: "<EOF>", near: ","`).
 func TestSyntaxErrorNear(t *testing.T) {
 	v := NewParams(nil, map[string]attr.Value{":v": num("1")})
-	for _, tc := range []struct {
-		parse func(string) error
-		expr  string
-		want  string
-	}{
+	checkParses(t, []parseCase{
 		{condition(v), "a IN ([1])", `Syntax error; token: "[", near: "([1"`},
 		{projection, "!!", `Syntax error; token: "!", near: "!!"`},
 		{projection, "a, !b", `Syntax error; token: "!", near: ", !b"`},
@@ -139,11 +135,7 @@ func TestSyntaxErrorNear(t *testing.T) {
 		{update(v), "SET n = :v + :v + :v", `Syntax error; token: "+", near: ":v + :v"`},
 		{update(v), "SET [0] = :v", `Syntax error; token: "[", near: "SET [0"`},
 		{update(v), "SET a=:v+:v+:v", `Syntax error; token: "+", near: ":v+:v"`},
-	} {
-		if err := tc.parse(tc.expr); err == nil || err.Error() != tc.want {
-			t.Errorf("%q: got %v, want %s", tc.expr, err, tc.want)
-		}
-	}
+	})
 }
 
 // TestPathNestingLimit: a document path holds at most 32 elements, in
@@ -152,11 +144,7 @@ func TestPathNestingLimit(t *testing.T) {
 	v := NewParams(nil, map[string]attr.Value{":v": num("1")})
 	deep := func(n int) string { return "a" + strings.Repeat(".b", n-2) + "[0]" }
 	const refused = "The document path has too many nesting levels; nesting levels: 33"
-	for _, tc := range []struct {
-		parse func(string) error
-		expr  string
-		want  string
-	}{
+	checkParses(t, []parseCase{
 		{condition(v), deep(32) + " = :v", ""},
 		{condition(v), deep(33) + " = :v", refused},
 		{update(v), "SET " + deep(32) + " = :v", ""},
@@ -164,31 +152,35 @@ func TestPathNestingLimit(t *testing.T) {
 		{update(v), "REMOVE " + deep(33), refused},
 		{projection, deep(32), ""},
 		{projection, "x, " + deep(33), refused},
-	} {
-		err := tc.parse(tc.expr)
-		if tc.want == "" && err != nil || tc.want != "" && (err == nil || err.Error() != tc.want) {
-			t.Errorf("%d elements: got %v, want %q", strings.Count(tc.expr, ".")+2, err, tc.want)
-		}
-	}
+	})
 }
 
 // TestListIndexRange: a list index must fit a 32-bit integer.
 func TestListIndexRange(t *testing.T) {
 	v := NewParams(nil, map[string]attr.Value{":v": num("1")})
-	for _, tc := range []struct {
-		parse func(string) error
-		expr  string
-		want  string
-	}{
+	checkParses(t, []parseCase{
 		{projection, "l[2147483647]", ""},
 		{projection, "l[2147483648]", "List index is not within the allowable range; index: [2147483648]"},
 		{projection, "l[999999999999999999999]", "List index is not within the allowable range; index: [999999999999999999999]"},
 		{update(v), "SET l[99999999999] = :v", "List index is not within the allowable range; index: [99999999999]"},
 		{condition(v), "l[99999999999] = :v", "List index is not within the allowable range; index: [99999999999]"},
-	} {
+	})
+}
+
+// parseCase is an expression, the parser for its kind, and the exact error
+// it gives, or "" when it parses.
+type parseCase struct {
+	parse func(string) error
+	expr  string
+	want  string
+}
+
+func checkParses(t *testing.T, cases []parseCase) {
+	t.Helper()
+	for _, tc := range cases {
 		err := tc.parse(tc.expr)
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || err.Error() != tc.want) {
-			t.Errorf("%q: got %v, want %q", tc.expr, err, tc.want)
+			t.Errorf("%.60q: got %v, want %q", tc.expr, err, tc.want)
 		}
 	}
 }
