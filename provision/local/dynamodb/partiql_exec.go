@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
@@ -232,8 +233,9 @@ func (p *readPlan) useIndex(name string) error {
 }
 
 // selectList is a SELECT's list of paths. A path's value is returned under
-// its last attribute name, as PartiQL names a selected expression: SELECT
-// a.b returns {"b": ...}.
+// its last attribute name and the list indexes after it, as DynamoDB names
+// a selected expression: SELECT a.b returns {"b": ...}, SELECT a.b[0]
+// {"b[0]": ...}.
 type selectList struct {
 	paths []expr.Path
 	names []string
@@ -248,7 +250,9 @@ func newSelectList(st *partiql.Select) (*selectList, error) {
 	for _, path := range st.Paths {
 		name := path[0].Name
 		for _, e := range path {
-			if !e.IsIndex {
+			if e.IsIndex {
+				name += "[" + strconv.Itoa(e.Index) + "]"
+			} else {
 				name = e.Name
 			}
 		}
