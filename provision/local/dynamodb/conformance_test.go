@@ -431,7 +431,7 @@ func TestUpdateExpressionErrors(t *testing.T) {
 		{"missing attribute", "SET #c = #c + :one", map[string]string{"#c": "nothere"}, item{":one": n("1")}, "The provided expression refers to an attribute that does not exist in the item", ""},
 		{"list_append on S", "SET a = list_append(:s, a)", nil, item{":s": s("x")}, "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: S", ""},
 		{"ADD number to SS", "ADD tags :n", nil, item{":n": n("1")}, "An operand in the update expression has an incorrect data type", ""},
-		{"DELETE number", "DELETE a :x", nil, item{":x": n("1")}, "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER", ""},
+		{"DELETE number", "DELETE a :x", nil, item{":x": n("1")}, "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND", "dynalite"},
 		{"overlapping paths", "REMOVE a, a.b", nil, nil, "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]", ""},
 		{"key attribute", "SET pk = :v", nil, item{":v": s("x")}, "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key", ""},
 		{"unused value", "SET a = :v", nil, item{":v": s("x"), ":x": s("y")}, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}", ""},
@@ -446,7 +446,7 @@ func TestUpdateExpressionErrors(t *testing.T) {
 		{"if_not_exists without path", "SET a = if_not_exists(:v, :v)", nil, item{":v": s("x")}, "Operator or function requires a document path; operator or function: if_not_exists", ""},
 		{"conflicting paths", "SET a.b = :v, a[1] = :v", nil, item{":v": s("x")}, "Two document paths conflict with each other", "dynalite"},
 		{"nested path missing parent", "SET nope.x = :v", nil, item{":v": s("x")}, "The document path provided in the update expression is invalid for update", ""},
-		{"ADD string", "ADD a :v", nil, item{":v": s("x")}, "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING", ""},
+		{"ADD string", "ADD a :v", nil, item{":v": s("x")}, "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND", "dynalite"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

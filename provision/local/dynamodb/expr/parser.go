@@ -359,7 +359,7 @@ var operandTypeNames = map[attr.Kind]string{attr.S: "STRING", attr.N: "NUMBER", 
 
 func (ps *parser) checkAddDelete(section string, v attr.Value) {
 	if name, ok := operandTypeNames[v.Kind]; ok && !(section == "ADD" && v.Kind == attr.N) {
-		ps.note("operand", "Incorrect operand type for operator or function; operator: "+section+", operand type: "+name)
+		ps.note("operand", "Incorrect operand type for operator or function; operator: "+section+", operand type: "+name+", typeSet: ALLOWED_FOR_"+section+"_OPERAND")
 	}
 }
 
