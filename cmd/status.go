@@ -26,8 +26,9 @@ func newStatusCmd(f *Factory) *cobra.Command {
 the stream (status, shards, retention), the aggregate table (status, items),
 each configured view's own table (and a built-in example's, where spk up
 --example made it) and the lease table (each shard's lease, owner and
-checkpoint). A resource that does not exist is shown as missing. The exit status is 1 when the
-endpoint cannot be reached or a resource cannot be read.`,
+checkpoint). A resource that does not exist is shown as missing. The exit
+status is 1 when the endpoint cannot be reached or a resource cannot be
+read.`,
 		Example: `  spk status
   spk status -o json
   spk status --app OtherApp --stream clicks`,

@@ -4,9 +4,7 @@
 // with DynamoDB's rules and messages and evaluated against items.
 package expr
 
-import (
-	"fmt"
-)
+import "fmt"
 
 type tokKind uint8
 

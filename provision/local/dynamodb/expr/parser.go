@@ -84,8 +84,8 @@ func newParser(src string, p *Params, update bool) (*parser, error) {
 
 // countOperators counts the operators and functions of an expression from
 // its tokens: comparisons, AND, OR, NOT, BETWEEN, IN, arithmetic and
-// function calls. An update's "=" assigns and is
-// not counted: AWS's example SET a = :val1 + :val2 + :val3 has two.
+// function calls. An update's "=" assigns and is not counted: AWS's
+// example SET a = :val1 + :val2 + :val3 has two.
 func countOperators(toks []token, update bool) int {
 	n := 0
 	for i, t := range toks {
@@ -125,7 +125,8 @@ func (ps *parser) next() token {
 	return t
 }
 
-// syntax is a syntax error at the current token; parsing stops.
+// syntaxPanic stops parsing with err: a syntax error at the current
+// token, or a list index past DynamoDB's range, which it reports at once.
 type syntaxPanic struct{ err error }
 
 func (ps *parser) fail() {
