@@ -178,6 +178,37 @@ func TestExpressionLimits(t *testing.T) {
 	})
 }
 
+// TestExpressionAttributeMapEntries: the keys and values of
+// ExpressionAttributeNames and ExpressionAttributeValues, in DynamoDB's
+// words: a key's length (at most 255 bytes, its prefix included) is
+// checked before its syntax.
+func TestExpressionAttributeMapEntries(t *testing.T) {
+	skipOn(t, "has no limit on a placeholder's length and takes an empty name", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"a", types.ScalarAttributeTypeS}, nil)
+	long := strings.Repeat("a", 255)
+	get := func(names string) string {
+		return `{"TableName":"` + tbl + `","Key":{"a":{"S":"k"}},"ProjectionExpression":"#a","ExpressionAttributeNames":{` + names + `}}`
+	}
+	scan := func(values string) string {
+		return `{"TableName":"` + tbl + `","FilterExpression":"foo = :v","ExpressionAttributeValues":{` + values + `}}`
+	}
+	const refused = `{"__type":"com.amazon.coral.validate#ValidationException","message":`
+	runExchanges(t, []exchange{
+		{"a name of 255 bytes", "GetItem", get(`"#a":"foo","#` + long[1:] + `":"bar"`), 400,
+			refused + `"Value provided in ExpressionAttributeNames unused in expressions: keys: {#` + long[1:] + `}"}`},
+		{"a name of 256 bytes", "GetItem", get(`"#` + long + `":"foo"`), 400,
+			refused + `"ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: 256"}`},
+		{"length before syntax", "GetItem", get(`"#` + long + `-x":"foo"`), 400,
+			refused + `"ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: 258"}`},
+		{"an empty name", "GetItem", get(`"#a":""`), 400,
+			refused + `"ExpressionAttributeNames contains invalid value: Empty attribute name for key #a"}`},
+		{"a value key of 256 bytes", "Scan", scan(`":` + long + `":{"S":"x"}`), 400,
+			refused + `"ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;"}`},
+		{"an empty string value is a value", "Scan", scan(`":v":{"S":""}`), 200, `{"Items":[],"Count":0,"ScannedCount":0}`},
+	})
+}
+
 // TestProjectionKeepsDocumentOrder: projected list elements come back in the
 // list's order, whatever the order of the paths, and paths into one element
 // are gathered in that element.

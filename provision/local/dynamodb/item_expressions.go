@@ -1,11 +1,16 @@
 package dynamodb
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
 )
+
+// maxPlaceholderBytes is the longest #name or :value DynamoDB takes, its
+// prefix included.
+const maxPlaceholderBytes = 255
 
 // validPlaceholder reports whether k is prefix followed by [0-9a-zA-Z_]+.
 func validPlaceholder(k string, prefix byte) bool {
@@ -33,8 +38,16 @@ func exprParams(names map[string]string, values map[string]attr.Value, usedBy []
 			return nil, validation("ExpressionAttributeNames must not be empty")
 		}
 		for _, k := range attr.SortedKeys(names) {
+			if len(k) > maxPlaceholderBytes {
+				return nil, validation("ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: " + strconv.Itoa(len(k)))
+			}
 			if !validPlaceholder(k, '#') {
 				return nil, validation(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
+			}
+		}
+		for _, k := range attr.SortedKeys(names) {
+			if names[k] == "" {
+				return nil, validation("ExpressionAttributeNames contains invalid value: Empty attribute name for key " + k)
 			}
 		}
 	}
@@ -50,6 +63,10 @@ func exprParams(names map[string]string, values map[string]attr.Value, usedBy []
 			return nil, validation("ExpressionAttributeValues must not be empty")
 		}
 		for _, k := range attr.SortedKeys(values) {
+			if len(k) > maxPlaceholderBytes {
+				// DynamoDB gives no size here, unlike for a name.
+				return nil, validation("ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;")
+			}
 			if !validPlaceholder(k, ':') {
 				return nil, validation(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
 			}
