@@ -162,11 +162,28 @@ func TestExpressionLimits(t *testing.T) {
 		}
 		return `{"TableName":"` + tbl + `","Key":{"a":{"S":"k"}},"UpdateExpression":"SET ` + strings.Join(actions, ",") + `","ExpressionAttributeValues":{":v":{"N":"1"}}}`
 	}
+	// over is an expression of 4097 bytes: prefix, a long name, suffix.
+	over := func(prefix, suffix string) string {
+		return prefix + strings.Repeat("z", 4097-len(prefix)-len(suffix)) + suffix
+	}
 	const empty = `{"Items":[],"Count":0,"ScannedCount":0}`
 	runExchanges(t, []exchange{
 		{"4096 bytes", "Scan", scan("n = :v" + strings.Repeat(" ", 4090)), 200, empty},
 		{"4097 bytes", "Scan", scan("n = :v" + strings.Repeat(" ", 4091)), 400,
 			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: 4097"}`},
+		// Only a filter's and a condition's size are given.
+		{"a condition of 4097 bytes", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"a":{"S":"k"}},"ConditionExpression":"` + over("attribute_not_exists(a", ")") + `"}`, 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: 4097"}`},
+		{"a projection of 4097 bytes", "GetItem",
+			`{"TableName":"` + tbl + `","Key":{"a":{"S":"k"}},"ProjectionExpression":"` + over("a", "") + `"}`, 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid ProjectionExpression: Expression size has exceeded the maximum allowed size;"}`},
+		{"an update of 4097 bytes", "UpdateItem",
+			`{"TableName":"` + tbl + `","Key":{"a":{"S":"k"}},"UpdateExpression":"` + over("SET a", " = :v") + `","ExpressionAttributeValues":{":v":{"N":"1"}}}`, 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;"}`},
+		{"a key condition of 4097 bytes", "Query",
+			`{"TableName":"` + tbl + `","KeyConditionExpression":"a = :v` + strings.Repeat(" ", 4091) + `","ExpressionAttributeValues":{":v":{"N":"1"}}}`, 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid KeyConditionExpression: Expression size has exceeded the maximum allowed size;"}`},
 		{"300 operators", "Scan", scan(ors(150, true)), 200, empty},
 		{"301 operators", "Scan", scan(ors(151, false)), 400,
 			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid FilterExpression: The expression contains too many operators; operator count: 301"}`},

@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -86,7 +87,14 @@ func parseCond(kind string, src *string, p *expr.Params) (*expr.Cond, error) {
 	}
 	c, err := expr.ParseCondition(*src, p)
 	if err != nil {
-		return nil, validation("Invalid " + kind + ": " + err.Error())
+		msg := err.Error()
+		// DynamoDB gives an oversized filter's or condition's size, and
+		// no other expression's.
+		var xe *expr.Error
+		if errors.As(err, &xe) && xe.Size > 0 && kind != "KeyConditionExpression" {
+			msg += " expression size: " + strconv.Itoa(xe.Size)
+		}
+		return nil, validation("Invalid " + kind + ": " + msg)
 	}
 	return c, nil
 }

@@ -37,8 +37,13 @@ type token struct {
 }
 
 // Error is an invalid expression; Msg is DynamoDB's text after the
-// "Invalid <Kind>Expression: " prefix.
-type Error struct{ Msg string }
+// "Invalid <Kind>Expression: " prefix. Size is set for an expression over
+// DynamoDB's size limit: how many bytes it has, which DynamoDB adds to the
+// message for some kinds of expression only.
+type Error struct {
+	Msg  string
+	Size int
+}
 
 func (e *Error) Error() string { return e.Msg }
 

@@ -66,7 +66,7 @@ func newParser(src string, p *Params, update bool) (*parser, error) {
 		return nil, &Error{Msg: "The expression can not be empty;"}
 	}
 	if len(src) > maxExpressionBytes {
-		return nil, &Error{Msg: "Expression size has exceeded the maximum allowed size; expression size: " + strconv.Itoa(len(src))}
+		return nil, &Error{Msg: "Expression size has exceeded the maximum allowed size;", Size: len(src)}
 	}
 	toks, err := lex(src)
 	if err != nil {
