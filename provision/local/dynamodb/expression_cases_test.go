@@ -226,6 +226,25 @@ func TestExpressionAttributeMapEntries(t *testing.T) {
 	})
 }
 
+// TestValuesWithoutExpressions: ExpressionAttributeValues with no
+// expression that takes values names the missing expressions, except on
+// Query, as DynamoDB answers.
+func TestValuesWithoutExpressions(t *testing.T) {
+	skipOn(t, "names Query's missing expressions too", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"a", types.ScalarAttributeTypeS}, nil)
+	const refused = `{"__type":"com.amazon.coral.validate#ValidationException","message":"ExpressionAttributeValues can only be specified when using expressions`
+	values := `"ExpressionAttributeValues":{":v":{"S":"x"}}`
+	runExchanges(t, []exchange{
+		{"Scan", "Scan", `{"TableName":"` + tbl + `",` + values + `}`, 400, refused + `: FilterExpression is null"}`},
+		{"UpdateItem", "UpdateItem", `{"TableName":"` + tbl + `","Key":{"a":{"S":"k"}},` + values + `}`, 400,
+			refused + `: UpdateExpression and ConditionExpression are null"}`},
+		{"Query with KeyConditions", "Query",
+			`{"TableName":"` + tbl + `","KeyConditions":{"a":{"AttributeValueList":[{"S":"k"}],"ComparisonOperator":"EQ"}},` + values + `}`, 400,
+			refused + `"}`},
+	})
+}
+
 // TestProjectionKeepsDocumentOrder: projected list elements come back in the
 // list's order, whatever the order of the paths, and paths into one element
 // are gathered in that element.

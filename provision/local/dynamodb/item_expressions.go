@@ -29,7 +29,9 @@ func validPlaceholder(k string, prefix byte) bool {
 
 // exprParams validates ExpressionAttributeNames/Values. usedBy lists the
 // request's expressions that are set; valueExprs those of them that can
-// use values (all but ProjectionExpression).
+// use values (all but ProjectionExpression); allValueExprs the ones the
+// refusal of values without them names (none for Query, as DynamoDB
+// answers).
 func exprParams(names map[string]string, values map[string]attr.Value, usedBy []string, valueExprs []string, allValueExprs []string) (*expr.Params, error) {
 	if names != nil {
 		if len(usedBy) == 0 {
@@ -54,11 +56,15 @@ func exprParams(names map[string]string, values map[string]attr.Value, usedBy []
 	}
 	if values != nil {
 		if len(valueExprs) == 0 {
-			verb := "is"
-			if len(allValueExprs) > 1 {
-				verb = "are"
+			msg := "ExpressionAttributeValues can only be specified when using expressions"
+			if len(allValueExprs) > 0 {
+				verb := "is"
+				if len(allValueExprs) > 1 {
+					verb = "are"
+				}
+				msg += ": " + strings.Join(allValueExprs, " and ") + " " + verb + " null"
 			}
-			return nil, validation("ExpressionAttributeValues can only be specified when using expressions: " + strings.Join(allValueExprs, " and ") + " " + verb + " null")
+			return nil, validation(msg)
 		}
 		if len(values) == 0 {
 			return nil, validation("ExpressionAttributeValues must not be empty")

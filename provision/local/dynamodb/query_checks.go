@@ -69,7 +69,7 @@ func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
 	valueExprs := present("FilterExpression", set(in.FilterExpression), "KeyConditionExpression", isQuery && set(in.KeyConditionExpression))
 	all := []string{"FilterExpression"}
 	if isQuery {
-		all = []string{"KeyConditionExpression", "FilterExpression"}
+		all = nil // Query's refusal names no expression
 	}
 	params, err := exprParams(in.ExpressionAttributeNames, in.ExpressionAttributeValues, used, valueExprs, all)
 	if err != nil {
