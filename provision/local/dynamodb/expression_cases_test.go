@@ -245,6 +245,52 @@ func TestValuesWithoutExpressions(t *testing.T) {
 	})
 }
 
+// TestConditionalOperatorAndMixing: the legacy ConditionalOperator needs a
+// Filter or Expected of two conditions or more, and counts as a legacy
+// parameter; a request that mixes legacy and expression parameters lists
+// each side in the operation's fixed order, before the unused-values
+// check, as DynamoDB answers.
+func TestConditionalOperatorAndMixing(t *testing.T) {
+	skipOn(t, "words the ConditionalOperator rules differently and leaves ConditionalOperator out of the writes' mixing", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	const refused = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	without := refused + `ConditionalOperator cannot be used without Filter or Expected"}`
+	one := refused + `ConditionalOperator can only be used when Filter or Expected has two or more elements"}`
+	mixing := func(legacy, exprs string) string {
+		return refused + `Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {` + legacy + `} Expression parameters: {` + exprs + `}"}`
+	}
+	cond := `{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"x"}]}`
+	key := `"KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"k1"}]}}`
+	req := func(members string) string { return `{"TableName":"` + tbl + `",` + members + `}` }
+	runExchanges(t, []exchange{
+		{"Scan without a filter", "Scan", req(`"ConditionalOperator":"AND"`), 400, without},
+		{"Scan with an empty filter", "Scan", req(`"ConditionalOperator":"OR","ScanFilter":{}`), 400, without},
+		{"Scan with one condition", "Scan", req(`"ConditionalOperator":"AND","ScanFilter":{"a":` + cond + `}`), 400, one},
+		{"Query without key conditions", "Query", req(`"ConditionalOperator":"AND"`), 400, without},
+		{"Query with one filter condition", "Query", req(`"ConditionalOperator":"AND",` + key + `,"QueryFilter":{"a":` + cond + `}`), 400, one},
+		{"PutItem with one expected", "PutItem", req(`"Item":{"pk":{"S":"k2"}},"ConditionalOperator":"AND","Expected":{"a":` + cond + `}`), 400, one},
+		{"UpdateItem with nothing", "UpdateItem", req(`"Key":{"pk":{"S":"k1"}},"ConditionalOperator":"AND"`), 400, without},
+		{"Scan, every parameter", "Scan",
+			req(`"AttributesToGet":["a"],"ScanFilter":{"a":` + cond + `},"ConditionalOperator":"AND","FilterExpression":"a = :v","ProjectionExpression":"b","ExpressionAttributeValues":{":v":{"S":"x"}}`), 400,
+			mixing("AttributesToGet, ScanFilter, ConditionalOperator", "ProjectionExpression, FilterExpression")},
+		{"Query, every parameter", "Query",
+			req(key + `,"QueryFilter":{"a":` + cond + `},"ConditionalOperator":"AND","KeyConditionExpression":"pk = :p","FilterExpression":"a = :v","ProjectionExpression":"b","ExpressionAttributeValues":{":p":{"S":"k1"},":v":{"S":"x"}}`), 400,
+			mixing("QueryFilter, ConditionalOperator, KeyConditions", "ProjectionExpression, FilterExpression, KeyConditionExpression")},
+		{"UpdateItem, every parameter", "UpdateItem",
+			req(`"Key":{"pk":{"S":"k1"}},"AttributeUpdates":{"a":{"Value":{"S":"v"},"Action":"PUT"}},"Expected":{"a":` + cond + `},"ConditionalOperator":"AND","UpdateExpression":"SET a = :v","ConditionExpression":"attribute_exists(pk)","ExpressionAttributeValues":{":v":{"S":"x"}}`), 400,
+			mixing("AttributeUpdates, Expected, ConditionalOperator", "UpdateExpression, ConditionExpression")},
+		{"PutItem, ConditionalOperator alone mixes", "PutItem",
+			req(`"Item":{"pk":{"S":"k2"}},"ConditionalOperator":"AND","ConditionExpression":"attribute_exists(pk)"`), 400,
+			mixing("ConditionalOperator", "ConditionExpression")},
+		{"mixing before unused values", "Scan",
+			req(`"ConditionalOperator":"AND","FilterExpression":"a = :v","ExpressionAttributeValues":{":v":{"S":"x"},":unused":{"S":"y"}}`), 400,
+			mixing("ConditionalOperator", "FilterExpression")},
+		{"KeyConditions with a filter expression", "Query", req(key + `,"FilterExpression":"a = :v","ExpressionAttributeValues":{":v":{"S":"x"}}`), 200,
+			`{"Items":[],"Count":0,"ScannedCount":0}`},
+	})
+}
+
 // TestProjectionKeepsDocumentOrder: projected list elements come back in the
 // list's order, whatever the order of the paths, and paths into one element
 // are gathered in that element.

@@ -151,11 +151,10 @@ type condInput struct {
 	ReturnItemCollectionMetrics         *string                 `json:"ReturnItemCollectionMetrics"`
 }
 
+// legacyCondition is the condition of Expected; checkConditionalOperator
+// has checked its ConditionalOperator.
 func (c *condInput) legacyCondition() (*expr.Cond, error) {
 	if c.Expected == nil {
-		if c.ConditionalOperator != nil {
-			return nil, validation("ConditionalOperator can only be used when Expected or Filter is present")
-		}
 		return nil, nil
 	}
 	return expectedCondition(c.Expected, c.ConditionalOperator)

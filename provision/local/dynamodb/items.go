@@ -176,8 +176,11 @@ type preparedWrite struct {
 // condition, its return options and its expression attributes; allowed
 // are the ReturnValues it takes besides NONE.
 func prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
-	if err := checkMixed(map[string]bool{"ConditionExpression": set(c.ConditionExpression)},
-		map[string]bool{"Expected": c.Expected != nil}); err != nil {
+	if err := checkMixed(present("ConditionExpression", set(c.ConditionExpression)),
+		present("Expected", c.Expected != nil, "ConditionalOperator", c.ConditionalOperator != nil)); err != nil {
+		return nil, err
+	}
+	if err := checkConditionalOperator(c.ConditionalOperator, len(c.Expected)); err != nil {
 		return nil, err
 	}
 	rv, err := checkReturnValues(c.ReturnValues, append([]string{"NONE"}, allowed...)...)
@@ -219,7 +222,7 @@ type getItemInput struct {
 
 // projectionOf returns the paths a read returns (nil for all).
 func projectionOf(pe *string, toGet []string, names map[string]string, values map[string]attr.Value, others ...string) ([]expr.Path, *expr.Params, error) {
-	if err := checkMixed(map[string]bool{"ProjectionExpression": set(pe)}, map[string]bool{"AttributesToGet": toGet != nil}); err != nil {
+	if err := checkMixed(present("ProjectionExpression", set(pe)), present("AttributesToGet", toGet != nil)); err != nil {
 		return nil, nil, err
 	}
 	used := append(present("ProjectionExpression", set(pe)), others...)

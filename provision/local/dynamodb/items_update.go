@@ -16,8 +16,11 @@ type updateItemInput struct {
 // prepareUpdate validates an update's expressions; checkUpdatedKeys then
 // checks them against the table.
 func prepareUpdate(in *updateItemInput) (*preparedWrite, *expr.Update, error) {
-	if err := checkMixed(map[string]bool{"UpdateExpression": set(in.UpdateExpression), "ConditionExpression": set(in.ConditionExpression)},
-		map[string]bool{"AttributeUpdates": in.AttributeUpdates != nil, "Expected": in.Expected != nil}); err != nil {
+	if err := checkMixed(present("UpdateExpression", set(in.UpdateExpression), "ConditionExpression", set(in.ConditionExpression)),
+		present("AttributeUpdates", in.AttributeUpdates != nil, "Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator != nil)); err != nil {
+		return nil, nil, err
+	}
+	if err := checkConditionalOperator(in.ConditionalOperator, len(in.Expected)); err != nil {
 		return nil, nil, err
 	}
 	rv, err := checkReturnValues(in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")

@@ -266,23 +266,26 @@ func typeName(k attr.Kind) string {
 }
 
 // checkMixed rejects a request that mixes expression and legacy parameters,
-// with DynamoDB's message.
-func checkMixed(exprs map[string]bool, legacy map[string]bool) error {
-	var e, l []string
-	for k, set := range exprs {
-		if set {
-			e = append(e, k)
-		}
+// with DynamoDB's message. Both lists are the parameters present, in the
+// operation's fixed order, which the message keeps.
+func checkMixed(exprs, legacy []string) error {
+	if len(exprs) > 0 && len(legacy) > 0 {
+		return validation("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {" + strings.Join(legacy, ", ") + "} Expression parameters: {" + strings.Join(exprs, ", ") + "}")
 	}
-	for k, set := range legacy {
-		if set {
-			l = append(l, k)
-		}
-	}
-	if len(e) > 0 && len(l) > 0 {
-		sort.Strings(e)
-		sort.Strings(l)
-		return validation("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {" + strings.Join(l, ", ") + "} Expression parameters: {" + strings.Join(e, ", ") + "}")
+	return nil
+}
+
+// checkConditionalOperator is DynamoDB's rule for the legacy
+// ConditionalOperator: it joins the conditions of a Filter or Expected,
+// so it needs two of them or more.
+func checkConditionalOperator(op *string, conditions int) error {
+	switch {
+	case op == nil:
+		return nil
+	case conditions == 0:
+		return validation("ConditionalOperator cannot be used without Filter or Expected")
+	case conditions == 1:
+		return validation("ConditionalOperator can only be used when Filter or Expected has two or more elements")
 	}
 	return nil
 }

@@ -56,13 +56,17 @@ func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
 	if isQuery {
 		legacyFilter, filterName = in.QueryFilter, "QueryFilter"
 	}
-	exprSet := map[string]bool{"ProjectionExpression": set(in.ProjectionExpression), "FilterExpression": set(in.FilterExpression)}
-	legacySet := map[string]bool{"AttributesToGet": in.AttributesToGet != nil, filterName: legacyFilter != nil}
-	if isQuery {
-		exprSet["KeyConditionExpression"] = set(in.KeyConditionExpression)
-		legacySet["KeyConditions"] = in.KeyConditions != nil && in.KeyConditionExpression != nil
+	// KeyConditions mixes only with KeyConditionExpression: with a filter
+	// or projection expression it is taken.
+	if err := checkMixed(
+		present("ProjectionExpression", set(in.ProjectionExpression), "FilterExpression", set(in.FilterExpression),
+			"KeyConditionExpression", isQuery && set(in.KeyConditionExpression)),
+		present("AttributesToGet", in.AttributesToGet != nil, filterName, legacyFilter != nil,
+			"ConditionalOperator", in.ConditionalOperator != nil,
+			"KeyConditions", isQuery && in.KeyConditions != nil && in.KeyConditionExpression != nil)); err != nil {
+		return nil, err
 	}
-	if err := checkMixed(exprSet, legacySet); err != nil {
+	if err := checkConditionalOperator(in.ConditionalOperator, len(legacyFilter)); err != nil {
 		return nil, err
 	}
 	used := present("ProjectionExpression", set(in.ProjectionExpression), "FilterExpression", set(in.FilterExpression), "KeyConditionExpression", isQuery && set(in.KeyConditionExpression))
@@ -111,8 +115,6 @@ func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
 		if rc.filter, err = filterConditions(legacyFilter, in.ConditionalOperator); err != nil {
 			return nil, err
 		}
-	} else if in.ConditionalOperator != nil {
-		return nil, validation("ConditionalOperator can only be used when Filter or Expected is present")
 	}
 	if in.ProjectionExpression != nil {
 		if rc.paths, err = parseProjection(in.ProjectionExpression, params); err != nil {
