@@ -291,6 +291,23 @@ func TestConditionalOperatorAndMixing(t *testing.T) {
 	})
 }
 
+// TestCountWithProjection: Select COUNT with a projection, in DynamoDB's
+// words, which Query prefixes and Scan does not.
+func TestCountWithProjection(t *testing.T) {
+	skipOn(t, "names AttributesToGet for a ProjectionExpression", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	const refused = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	runExchanges(t, []exchange{
+		{"Query", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"x"}},"Select":"COUNT","ProjectionExpression":"pk"}`, 400,
+			refused + `1 validation error detected: Cannot specify the ProjectionExpression when choosing to get only the Count"}`},
+		{"Scan", "Scan", `{"TableName":"` + tbl + `","Select":"COUNT","ProjectionExpression":"pk"}`, 400,
+			refused + `Cannot specify the ProjectionExpression when choosing to get only the Count"}`},
+		{"Scan with AttributesToGet", "Scan", `{"TableName":"` + tbl + `","Select":"COUNT","AttributesToGet":["pk"]}`, 400,
+			refused + `Cannot specify the AttributesToGet when choosing to get only the Count"}`},
+	})
+}
+
 // TestProjectionKeepsDocumentOrder: projected list elements come back in the
 // list's order, whatever the order of the paths, and paths into one element
 // are gathered in that element.

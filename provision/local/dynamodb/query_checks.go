@@ -131,7 +131,13 @@ func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
 	if in.Select != nil {
 		switch *in.Select {
 		case "COUNT":
-			if rc.paths != nil {
+			switch {
+			case in.ProjectionExpression != nil && isQuery:
+				// Query's wording has the prefix, Scan's not (DynamoDB's answers).
+				return nil, validation("1 validation error detected: Cannot specify the ProjectionExpression when choosing to get only the Count")
+			case in.ProjectionExpression != nil:
+				return nil, validation("Cannot specify the ProjectionExpression when choosing to get only the Count")
+			case rc.paths != nil:
 				return nil, validation("Cannot specify the AttributesToGet when choosing to get only the Count")
 			}
 			rc.count = true
