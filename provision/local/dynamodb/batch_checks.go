@@ -110,9 +110,16 @@ func checkBatchGet(in *batchGetInput) error {
 		if err := checkUnused(p); err != nil {
 			return err
 		}
-		for _, k := range ka.Keys {
+		for i, k := range ka.Keys {
 			if err := checkKeyShape(k); err != nil {
 				return err
+			}
+			// Before the table is looked up, as DynamoDB does: equal
+			// keys are duplicates whatever the table's key schema.
+			for _, earlier := range ka.Keys[:i] {
+				if attr.EqualItems(k, earlier) {
+					return validation("Provided list of item keys contains duplicates")
+				}
 			}
 		}
 		total += len(ka.Keys)

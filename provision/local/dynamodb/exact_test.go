@@ -68,6 +68,8 @@ func TestValidationBeforeTable(t *testing.T) {
 			"Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}", ""},
 		{"get everything missing", "GetItem", `{"AttributesToGet":[]}`,
 			"3 validation errors detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1; Value null at 'tableName' " + notNull + "; Value null at 'key' " + notNull, ""},
+		{"batch get duplicate keys", "BatchGetItem", `{"RequestItems":{"` + missing + `":{"Keys":[{"a":{"S":"k"}},{"a":{"S":"k"}}]}}}`,
+			"Provided list of item keys contains duplicates", ""},
 		{"get bad projection", "GetItem", `{"TableName":"` + missing + `","Key":{"a":{"S":"x"}},"ProjectionExpression":"a,"}`,
 			"Invalid ProjectionExpression: Syntax error; token: \"<EOF>\", near: \",\"", "dynalite's parser words this differently"},
 		{"delete without key", "DeleteItem", `{"TableName":"` + missing + `","ReturnValues":"EVERYTHING"}`,
