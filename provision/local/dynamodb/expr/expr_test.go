@@ -167,6 +167,32 @@ func TestListIndexRange(t *testing.T) {
 	})
 }
 
+// TestOrderingNeedsOrderedValues: an ordering comparison or BETWEEN with a
+// value of a type that has no order is refused when it is parsed, wherever
+// it stands; equality takes any type, and a path is only known when the
+// comparison is evaluated.
+func TestOrderingNeedsOrderedValues(t *testing.T) {
+	v := NewParams(nil, map[string]attr.Value{
+		":bool": {Kind: attr.BOOL, Bool: true}, ":null": {Kind: attr.NULL, Bool: true},
+		":ss": {Kind: attr.SS, Strs: []string{"a"}}, ":m": {Kind: attr.M, Map: map[string]attr.Value{}},
+		":n": num("1"),
+	})
+	refused := func(op, typ string) string {
+		return "Incorrect operand type for operator or function; operator or function: " + op + ", operand type: " + typ
+	}
+	checkParses(t, []parseCase{
+		{condition(v), "a > :bool", refused(">", "BOOL")},
+		{condition(v), "a <= :null", refused("<=", "NULL")},
+		{condition(v), ":ss < a", refused("<", "SS")},
+		{condition(v), ":n >= :m", refused(">=", "M")},
+		{condition(v), "a BETWEEN :bool AND :n", refused("BETWEEN", "BOOL")},
+		{condition(v), "attribute_not_exists(z) OR NOT (size(a) > :bool)", refused(">", "BOOL")},
+		{condition(v), "a = :bool", ""},
+		{condition(v), "a <> :m", ""},
+		{condition(v), "a > b", ""},
+	})
+}
+
 // parseCase is an expression, the parser for its kind, and the exact error
 // it gives, or "" when it parses.
 type parseCase struct {

@@ -550,6 +550,9 @@ func (ps *parser) comparison(left *Operand) *Cond {
 		ps.next()
 		right := ps.operand()
 		ps.checkDistinct(t.text, []*Operand{left, right})
+		if t.kind != tEq && t.kind != tNe {
+			ps.checkOrderable(t.text, left, right)
+		}
 		return &Cond{Kind: CondCompare, Op: t.text, Operands: []*Operand{left, right}}
 	case ps.isKeyword("BETWEEN"):
 		ps.next()
@@ -559,6 +562,7 @@ func (ps *parser) comparison(left *Operand) *Cond {
 		}
 		ps.next()
 		hi := ps.operand()
+		ps.checkOrderable("BETWEEN", left, lo, hi)
 		ps.checkBetween(lo, hi)
 		return &Cond{Kind: CondBetween, Op: "BETWEEN", Operands: []*Operand{left, lo, hi}}
 	case ps.isKeyword("IN"):
@@ -716,6 +720,24 @@ func (ps *parser) checkDistinct(name string, args []*Operand) {
 		return
 	}
 	ps.note("distinct", "The first operand must be distinct from the remaining operands for this operator or function; operator: "+name+", first operand: "+args[0].Path.String())
+}
+
+// checkOrderable notes the first value among an ordering comparison's or
+// BETWEEN's operands whose type has no order: DynamoDB refuses the
+// expression before it reads any item, wherever the comparison stands. A
+// path is only known at evaluation, where such a comparison is false.
+func (ps *parser) checkOrderable(op string, operands ...*Operand) {
+	for _, o := range operands {
+		if o.Kind != OpValue {
+			continue
+		}
+		switch o.Value.Kind {
+		case attr.S, attr.N, attr.B, attr.Invalid:
+		default:
+			ps.note("function", "Incorrect operand type for operator or function; operator or function: "+op+", operand type: "+o.Value.Kind.String())
+			return
+		}
+	}
 }
 
 func (ps *parser) checkBetween(lo, hi *Operand) {
