@@ -308,6 +308,30 @@ func TestCountWithProjection(t *testing.T) {
 	})
 }
 
+// TestTransactionsIgnoreIdleExpressionParams: a transaction's Put, Delete
+// or Get takes ExpressionAttributeNames and Values it has no expression for,
+// and ignores them, where PutItem, DeleteItem and GetItem refuse them; with
+// an expression, an unused one is refused as anywhere else.
+func TestTransactionsIgnoreIdleExpressionParams(t *testing.T) {
+	skipOn(t, "no transactions", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	put(t, c, tbl, item{"pk": s("k1"), "foo": s("a")})
+	write := func(action string) string { return `{"TransactItems":[{` + action + `}]}` }
+	names := `"ExpressionAttributeNames":{"#n":"foo"}`
+	runExchanges(t, []exchange{
+		{"a Put with names", "TransactWriteItems", write(`"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"p1"}},` + names + `}`), 200, `{}`},
+		{"a Put with values", "TransactWriteItems", write(`"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"p2"}},"ExpressionAttributeValues":{":v":{"N":"1"}}}`), 200, `{}`},
+		{"a Delete with names", "TransactWriteItems", write(`"Delete":{"TableName":"` + tbl + `","Key":{"pk":{"S":"p1"}},` + names + `}`), 200, `{}`},
+		{"a Get with names", "TransactGetItems", write(`"Get":{"TableName":"` + tbl + `","Key":{"pk":{"S":"k1"}},` + names + `}`), 200,
+			`{"Responses":[{"Item":{"pk":{"S":"k1"},"foo":{"S":"a"}}}]}`},
+		{"an unused name beside a condition", "TransactWriteItems",
+			write(`"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"p3"}},"ConditionExpression":"attribute_not_exists(pk)",` + names + `}`), 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}"}`},
+		{"the Put without its names wrote", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"p2"}}}`, 200, `{"Item":{"pk":{"S":"p2"}}}`},
+	})
+}
+
 // TestProjectionKeepsDocumentOrder: projected list elements come back in the
 // list's order, whatever the order of the paths, and paths into one element
 // are gathered in that element.

@@ -230,7 +230,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		paths, _, _ := projectionOf(ti.Get.ProjectionExpression, nil, ti.Get.ExpressionAttributeNames, nil)
+		paths, _, _ := projectionOf(ti.Get.ProjectionExpression, nil, getNames(ti.Get), nil)
 		key, err := t.keyOf(ti.Get.Key)
 		if err != nil {
 			return nil, err

@@ -105,7 +105,7 @@ func (a *checkedAction) check() error {
 		if err := checkItemShape(a.Item); err != nil {
 			return err
 		}
-		a.w, err = prepareWrite(&a.condInput, "ALL_OLD")
+		a.w, err = prepareWrite(a.condInput.withoutIdleParams(), "ALL_OLD")
 		return err
 	case "Update":
 		if err := checkKeyShape(a.Key); err != nil {
@@ -118,8 +118,28 @@ func (a *checkedAction) check() error {
 	if err := checkKeyShape(a.Key); err != nil {
 		return err
 	}
-	a.w, err = prepareWrite(&a.condInput)
+	a.w, err = prepareWrite(a.condInput.withoutIdleParams())
 	return err
+}
+
+// withoutIdleParams is c without ExpressionAttributeNames and Values when
+// it has no condition to use them: a transaction's Put or Delete takes
+// them and ignores them, where PutItem and DeleteItem refuse them
+// (DynamoDB's answers).
+func (c condInput) withoutIdleParams() *condInput {
+	if c.ConditionExpression == nil {
+		c.ExpressionAttributeNames, c.ExpressionAttributeValues = nil, nil
+	}
+	return &c
+}
+
+// getNames are the ExpressionAttributeNames a transaction's Get uses:
+// none without a ProjectionExpression, where GetItem refuses them.
+func getNames(g *transactGet) map[string]string {
+	if g.ProjectionExpression == nil {
+		return nil
+	}
+	return g.ExpressionAttributeNames
 }
 
 // checkTransactGet validates a TransactGetItems request without its tables.
@@ -141,7 +161,7 @@ func checkTransactGet(in *transactGetInput) error {
 		if err := checkKeyShape(ti.Get.Key); err != nil {
 			return err
 		}
-		_, p, err := projectionOf(ti.Get.ProjectionExpression, nil, ti.Get.ExpressionAttributeNames, nil)
+		_, p, err := projectionOf(ti.Get.ProjectionExpression, nil, getNames(ti.Get), nil)
 		if err != nil {
 			return err
 		}
