@@ -165,29 +165,35 @@ func (p *jsonParser) boolean() (val, isNull bool, err error) {
 	return false, false, p.errorf("expected a boolean")
 }
 
-// strList reads an array of strings (nil for JSON null).
-func (p *jsonParser) strList() ([]string, error) {
+// strList reads an array of strings (nil for JSON null). A null member is
+// left out and reported: a set may not hold one, which DynamoDB answers as
+// an invalid value, not as a malformed request.
+func (p *jsonParser) strList() (list []string, hasNull bool, err error) {
 	if p.literal("null") {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err := p.expect('['); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	list := []string{}
+	list = []string{}
 	if p.peekIs(']') {
-		return list, nil
+		return list, false, nil
 	}
 	for {
-		s, err := p.str()
-		if err != nil {
-			return nil, err
+		if p.literal("null") {
+			hasNull = true
+		} else {
+			s, err := p.str()
+			if err != nil {
+				return nil, false, err
+			}
+			list = append(list, s)
 		}
-		list = append(list, s)
 		if p.peekIs(']') {
-			return list, nil
+			return list, hasNull, nil
 		}
 		if err := p.expect(','); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 }
@@ -393,24 +399,30 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 			}
 		}
 	case "SS":
-		list, err := p.strList()
+		list, hasNull, err := p.strList()
 		if err != nil || list == nil {
 			return err
 		}
 		*n++
 		v.Kind, v.Strs = SS, list
-		if len(list) == 0 {
+		if hasNull {
+			setBad("One or more parameter values were invalid: An string set may not have a null string as a member")
+		} else if len(list) == 0 {
 			setBad("One or more parameter values were invalid: An string set  may not be empty")
 		} else if hasDuplicate(list) {
 			setBad("One or more parameter values were invalid: Input collection " + javaList(list) + " contains duplicates.")
 		}
 	case "NS":
-		list, err := p.strList()
+		list, hasNull, err := p.strList()
 		if err != nil || list == nil {
 			return err
 		}
 		*n++
 		v.Kind = NS
+		if hasNull {
+			// spk's words, after the string set's.
+			setBad("One or more parameter values were invalid: An number set may not have a null number as a member")
+		}
 		if len(list) == 0 {
 			setBad("One or more parameter values were invalid: An number set  may not be empty")
 		}
@@ -431,12 +443,16 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 			setBad("Input collection contains duplicates")
 		}
 	case "BS":
-		list, err := p.strList()
+		list, hasNull, err := p.strList()
 		if err != nil || list == nil {
 			return err
 		}
 		*n++
 		v.Kind = BS
+		if hasNull {
+			// spk's words, after the string set's.
+			setBad("One or more parameter values were invalid: A binary set may not have a null binary as a member")
+		}
 		if len(list) == 0 {
 			setBad("One or more parameter values were invalid: Binary sets should not be empty")
 		}
