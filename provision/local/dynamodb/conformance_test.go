@@ -345,6 +345,56 @@ func TestUpdateTableOneIndexAtATime(t *testing.T) {
 	}
 }
 
+// A table's ARN names it wherever a request uses a table; another
+// region's ARN names no table, and an index's ARN or a CreateTable by ARN
+// is refused.
+func TestTableARNAsName(t *testing.T) {
+	skipOn(t, "takes table names only", "dynalite")
+	c := newClient(t)
+	name := makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(d.Table.TableArn)
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: &arn, Item: item{"pk": s("k1"), "v": s("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, c, name, item{"pk": s("k1")}); strOf(t, got["v"]) != "x" {
+		t.Fatalf("the item put by ARN: %v", got)
+	}
+	g, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: &arn, Key: item{"pk": s("k1")}, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+	if err != nil || len(g.Item) != 2 || aws.ToString(g.ConsumedCapacity.TableName) != arn {
+		t.Fatalf("GetItem by ARN: %v, capacity of %v, err %v", g.Item, g.ConsumedCapacity, err)
+	}
+	q, err := c.Query(ctx, &dynamodb.QueryInput{TableName: &arn, KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: item{":p": s("k1")}})
+	if err != nil || q.Count != 1 {
+		t.Fatalf("Query by ARN: %v, %v", q, err)
+	}
+	b, err := c.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{arn: {Keys: []item{{"pk": s("k1")}}}}})
+	if err != nil || len(b.Responses[arn]) != 1 {
+		t.Fatalf("BatchGetItem by ARN, answered under the ARN: %v, %v", b.Responses, err)
+	}
+	if _, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &arn, Key: item{"pk": s("k1")}, UpdateExpression: aws.String("SET v = :v"), ExpressionAttributeValues: item{":v": s("y")}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, c, name, item{"pk": s("k1")}); strOf(t, got["v"]) != "y" {
+		t.Fatalf("the item updated by ARN in a transaction: %v", got)
+	}
+	if d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &arn}); err != nil || aws.ToString(d.Table.TableName) != name {
+		t.Fatalf("DescribeTable by ARN: %v", err)
+	}
+	_, err = c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(arn + "/index/byX"), Key: item{"pk": s("k1")}})
+	apiErr(t, err, "ValidationException", "Member must satisfy regular expression pattern")
+	_, err = c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(strings.Replace(arn, ":us-east-1:", ":eu-west-1:", 1)), Key: item{"pk": s("k1")}})
+	apiErr(t, err, "ResourceNotFoundException", "Requested resource not found")
+	_, err = c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(arn + "x"), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: "S"}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}}})
+	apiErr(t, err, "ValidationException", "Member must satisfy regular expression pattern")
+}
+
 func TestItemCountAndSize(t *testing.T) {
 	skipOn(t, "ItemCount is computed differently", "dynalite")
 	c := newClient(t)

@@ -43,6 +43,14 @@ func (c *constraints) tableName(field string, v *string) {
 	c.name(field, v)
 }
 
+// tableRef checks a required table name that may also be the table's ARN.
+func (c *constraints) tableRef(field string, v *string) {
+	if v != nil && isTableARN(*v) {
+		return
+	}
+	c.tableName(field, v)
+}
+
 // name checks an optional table or index name.
 func (c *constraints) name(field string, v *string) {
 	if v == nil {

@@ -127,7 +127,7 @@ func (s *Service) putItem(body []byte) (any, error) {
 	}
 	var c constraints
 	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
-	c.tableName("tableName", in.TableName)
+	c.tableRef("tableName", in.TableName)
 	c.notNull("item", in.Item != nil)
 	c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
 	c.expectedOperators("expected", in.Expected)
@@ -260,7 +260,7 @@ func (s *Service) getItem(body []byte) (any, error) {
 	var c constraints
 	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
 	c.listLength("attributesToGet", in.AttributesToGet, 1, 255)
-	c.tableName("tableName", in.TableName)
+	c.tableRef("tableName", in.TableName)
 	c.notNull("key", in.Key != nil)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ func (s *Service) getItem(body []byte) (any, error) {
 	if err := checkKeyShape(in.Key); err != nil {
 		return nil, err
 	}
-	t, m, err := s.lookup(in.TableName)
+	t, _, err := s.lookup(in.TableName)
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +299,8 @@ func (s *Service) getItem(body []byte) (any, error) {
 	if it != nil && paths != nil {
 		it = expr.Project(it, paths)
 	}
-	return readResponse(it, capacity(in.ReturnConsumedCapacity, m.TableName, units)), nil
+	// The table as the request named it, its ARN included (DynamoDB's echo).
+	return readResponse(it, capacity(in.ReturnConsumedCapacity, *in.TableName, units)), nil
 }
 
 // readResponse encodes a GetItem response directly.

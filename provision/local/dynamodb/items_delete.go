@@ -17,7 +17,7 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 	}
 	var c constraints
 	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
-	c.tableName("tableName", in.TableName)
+	c.tableRef("tableName", in.TableName)
 	c.enum("returnValues", in.ReturnValues, returnValuesValues...)
 	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
 	c.notNull("key", in.Key != nil)

@@ -94,7 +94,7 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	}
 	var c constraints
 	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
-	c.tableName("tableName", in.TableName)
+	c.tableRef("tableName", in.TableName)
 	c.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, collectionMetricValues...)
 	c.enum("returnValues", in.ReturnValues, returnValuesValues...)
 	c.notNull("key", in.Key != nil)

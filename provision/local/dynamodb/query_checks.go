@@ -24,7 +24,7 @@ func checkReadConstraints(in *readInput, isQuery bool) error {
 	if isQuery {
 		c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
 		c.filterOperators("queryFilter", in.QueryFilter)
-		c.tableName("tableName", in.TableName)
+		c.tableRef("tableName", in.TableName)
 		c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
 		c.listLength("attributesToGet", in.AttributesToGet, 1, 255)
 		c.atLeast("limit", in.Limit, 1)
@@ -33,7 +33,7 @@ func checkReadConstraints(in *readInput, isQuery bool) error {
 		c.atLeast("totalSegments", in.TotalSegments, 1)
 		c.atMost("totalSegments", in.TotalSegments, 1000000)
 		c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
-		c.tableName("tableName", in.TableName)
+		c.tableRef("tableName", in.TableName)
 		c.enum("conditionalOperator", in.ConditionalOperator, conditionalOpValues...)
 		c.filterOperators("scanFilter", in.ScanFilter)
 		c.atLeast("segment", in.Segment, 0)

@@ -158,11 +158,11 @@ func (s *Service) runGroup(group []*commitOp) {
 // lookup returns a table that accepts data-plane requests and a copy of
 // its meta.
 func (s *Service) lookup(name *string) (*table, tableMeta, error) {
-	if err := validateTableName(name, "tableName"); err != nil {
+	if err := validateTableRef(name, "tableName"); err != nil {
 		return nil, tableMeta{}, err
 	}
 	s.mu.RLock()
-	t, ok := s.tables[*name]
+	t, ok := s.tables[s.tableName(*name)]
 	var m tableMeta
 	if ok {
 		m = t.meta

@@ -64,7 +64,7 @@ func (c *constraints) throughputMembers(field string, tp *throughput, billing *s
 // table is looked up.
 func checkUpdateTableMembers(in *updateTableInput) error {
 	var c constraints
-	c.tableName("tableName", in.TableName)
+	c.tableRef("tableName", in.TableName)
 	c.throughputMembers("provisionedThroughput", in.ProvisionedThroughput, in.BillingMode)
 	c.enum("billingMode", in.BillingMode, "PROVISIONED", "PAY_PER_REQUEST")
 	return c.err()

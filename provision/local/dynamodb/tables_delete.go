@@ -9,11 +9,11 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName, "tableName"); err != nil {
+	if err := validateTableRef(in.TableName, "tableName"); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	t, ok := s.tables[*in.TableName]
+	t, ok := s.tables[s.tableName(*in.TableName)]
 	if !ok {
 		s.mu.Unlock()
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")

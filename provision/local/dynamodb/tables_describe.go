@@ -29,12 +29,12 @@ func (s *Service) readNamedTable(body []byte, read func(*table) (any, error)) (a
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := validateTableName(in.TableName, "tableName"); err != nil {
+	if err := validateTableRef(in.TableName, "tableName"); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, ok := s.tables[*in.TableName]
+	t, ok := s.tables[s.tableName(*in.TableName)]
 	if !ok {
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
 	}

@@ -42,7 +42,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	t, ok := s.tables[*in.TableName]
+	t, ok := s.tables[s.tableName(*in.TableName)]
 	if !ok {
 		s.mu.Unlock()
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")

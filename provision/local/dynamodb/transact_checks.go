@@ -51,7 +51,7 @@ func checkTransactWrite(in *transactWriteInput) ([]*checkedAction, error) {
 		names, actions := actionMembers(ti)
 		for j, a := range actions {
 			f := func(m string) string { return atIndex("transactItems", i, names[j]+"."+m) }
-			c.tableName(f("tableName"), a.TableName)
+			c.tableRef(f("tableName"), a.TableName)
 			switch names[j] {
 			case "put":
 				c.notNull(f("item"), a.Item != nil)
@@ -149,7 +149,7 @@ func checkTransactGet(in *transactGetInput) error {
 	for i, ti := range in.TransactItems {
 		c.notNull(atIndex("transactItems", i, "get"), ti.Get != nil)
 		if ti.Get != nil {
-			c.tableName(atIndex("transactItems", i, "get.tableName"), ti.Get.TableName)
+			c.tableRef(atIndex("transactItems", i, "get.tableName"), ti.Get.TableName)
 			c.notNull(atIndex("transactItems", i, "get.key"), ti.Get.Key != nil)
 		}
 	}

@@ -33,7 +33,7 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 	}
 	spec := in.TimeToLiveSpecification
 	var c constraints
-	c.tableName("tableName", in.TableName)
+	c.tableRef("tableName", in.TableName)
 	c.notNull("timeToLiveSpecification", spec != nil)
 	if spec != nil {
 		c.notNull("timeToLiveSpecification.attributeName", spec.AttributeName != nil)
@@ -45,7 +45,7 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.tables[*in.TableName]
+	t, ok := s.tables[s.tableName(*in.TableName)]
 	if !ok {
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
 	}

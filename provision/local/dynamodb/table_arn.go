@@ -1,0 +1,54 @@
+package dynamodb
+
+import "strings"
+
+// DynamoDB takes a table's ARN wherever a request names a table to use
+// (not where it creates one): arn:aws:dynamodb:REGION:ACCOUNT:table/NAME.
+
+// maxTableRef is the longest TableName the service takes, an ARN's length.
+const maxTableRef = 1024
+
+// tableARN splits a table ARN; ok is false for anything else, an index's
+// or a stream's ARN included.
+func tableARN(ref string) (region, account, name string, ok bool) {
+	if !strings.HasPrefix(ref, "arn:") || len(ref) > maxTableRef {
+		return "", "", "", false
+	}
+	p := strings.SplitN(ref, ":", 6)
+	if len(p) != 6 || p[2] != "dynamodb" {
+		return "", "", "", false
+	}
+	name, ok = strings.CutPrefix(p[5], "table/")
+	if !ok || len(name) < 3 || len(name) > 255 || !tableNamePattern.MatchString(name) {
+		return "", "", "", false
+	}
+	return p[3], p[4], name, true
+}
+
+// isTableARN reports whether ref is a well-formed table ARN.
+func isTableARN(ref string) bool {
+	_, _, _, ok := tableARN(ref)
+	return ok
+}
+
+// tableName is the name of the table ref names here: ref itself, or the
+// name in its ARN; "" (no table) for another region's or account's ARN.
+func (s *Service) tableName(ref string) string {
+	region, account, name, ok := tableARN(ref)
+	if !ok {
+		return ref
+	}
+	if region != s.env.Region || account != s.env.AccountID {
+		return ""
+	}
+	return name
+}
+
+// validateTableRef is validateTableName for a table in use: an ARN is
+// taken as well as a name.
+func validateTableRef(ref *string, field string) error {
+	if ref != nil && isTableARN(*ref) {
+		return nil
+	}
+	return validateTableName(ref, field)
+}
