@@ -25,7 +25,7 @@ func requestItems[V any](c *constraints, m map[string]V) {
 // valid table name.
 func badTableNames[V any](m map[string]V) bool {
 	for name := range m {
-		if !isTableARN(name) && (len(name) < 3 || len(name) > 255 || !tableNamePattern.MatchString(name)) {
+		if !validTableName(name) && !isTableARN(name) {
 			return true
 		}
 	}

@@ -19,10 +19,16 @@ func tableARN(ref string) (region, account, name string, ok bool) {
 		return "", "", "", false
 	}
 	name, ok = strings.CutPrefix(p[5], "table/")
-	if !ok || len(name) < 3 || len(name) > 255 || !tableNamePattern.MatchString(name) {
+	if !ok || !validTableName(name) {
 		return "", "", "", false
 	}
 	return p[3], p[4], name, true
+}
+
+// validTableName reports whether name is a table name DynamoDB takes:
+// 3 to 255 of [a-zA-Z0-9_.-].
+func validTableName(name string) bool {
+	return len(name) >= 3 && len(name) <= 255 && tableNamePattern.MatchString(name)
 }
 
 // isTableARN reports whether ref is a well-formed table ARN.
