@@ -51,6 +51,11 @@ func (s *Service) batchWriteItem(body []byte) (any, error) {
 		for _, r := range in.RequestItems[name] {
 			w := &batchWrite{t: t, m: &m}
 			if r.PutRequest != nil {
+				// A put without the key, or with a key of another type, is
+				// refused as a Key would be, not in PutItem's words.
+				if !t.holdsKey(r.PutRequest.Item) {
+					return nil, validation(msgKeySchema)
+				}
 				if w.key, err = t.keyOfItem(r.PutRequest.Item, &m); err != nil {
 					return nil, err
 				}

@@ -100,6 +100,16 @@ func checkBatchGet(in *batchGetInput) error {
 	if err := c.err(); err != nil {
 		return err
 	}
+	// The whole request is one request: a projection on one table and
+	// AttributesToGet on another mix the two kinds of parameter.
+	projects, lists := false, false
+	for _, ka := range in.RequestItems {
+		projects = projects || ka.ProjectionExpression != nil
+		lists = lists || ka.AttributesToGet != nil
+	}
+	if err := checkMixed(present("ProjectionExpression", projects), present("AttributesToGet", lists)); err != nil {
+		return err
+	}
 	total := 0
 	for _, name := range attr.SortedKeys(in.RequestItems) {
 		ka := in.RequestItems[name]

@@ -27,10 +27,10 @@ func TestPartiQLExists(t *testing.T) {
 		{"a check that holds lets the writes apply", "ExecuteTransaction",
 			`{"TransactStatements":[` + stmt(`EXISTS(SELECT * FROM `+q+` WHERE pk = 'a' AND sk = ? AND n = 10)`, `"Parameters":[{"N":"1"}]`) + `,` +
 				stmt(`UPDATE `+q+` SET n = 41 WHERE pk = 'b' AND sk = 1`) + `],"ReturnConsumedCapacity":"TOTAL"}`, 200,
-			`{"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":4}]}`},
+			`{"Responses":[],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":4}]}`},
 		{"the write applied", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"b"},"sk":{"N":"1"}},"ProjectionExpression":"n"}`, 200,
 			`{"Item":{"n":{"N":"41"}}}`},
-		{"a check alone", "ExecuteTransaction", tx(stmt(`exists (select pk from ` + q + ` where sk = 3 and pk = 'a' and g is not missing)`)), 200, `{}`},
+		{"a check alone", "ExecuteTransaction", tx(stmt(`exists (select pk from ` + q + ` where sk = 3 and pk = 'a' and g is not missing)`)), 200, `{"Responses":[]}`},
 		{"a false condition cancels", "ExecuteTransaction", tx(
 			stmt(`EXISTS(SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 2 AND n > 100)`, `"ReturnValuesOnConditionCheckFailure":"ALL_OLD"`),
 			stmt(`INSERT INTO `+q+` VALUE {'pk': 'x', 'sk': 1}`)), 400,

@@ -313,8 +313,8 @@ func TestPartiQLTransaction(t *testing.T) {
 				`{"Code":"ConditionalCheckFailed","Message":"The conditional request failed","Item":{"pk":{"S":"b"},"sk":{"N":"1"},"g":{"S":"x"},"n":{"N":"40"},"name":{"S":"banana"}}},` +
 				`{"Code":"ValidationError","Message":"An operand in the update expression has an incorrect data type"}]}`},
 		{"nothing of it was written", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"t"},"sk":{"N":"1"}}}`, 200, `{}`},
-		{"a transaction", "ExecuteTransaction", writes, 200, `{"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":6}]}`},
-		{"its retry is not applied again", "ExecuteTransaction", writes, 200, `{}`},
+		{"a transaction", "ExecuteTransaction", writes, 200, `{"Responses":[],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":6}]}`},
+		{"its retry is not applied again", "ExecuteTransaction", writes, 200, `{"Responses":[]}`},
 		{"the token with another request", "ExecuteTransaction", `{"TransactStatements":[` + st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `],"ClientRequestToken":"` + token + `"}`, 400,
 			`{"__type":"` + ddbType + `IdempotentParameterMismatchException","message":"The request uses the same client token as a previous, but non-identical request."}`},
 		{"reads", "ExecuteTransaction", `{"TransactStatements":[` +

@@ -172,15 +172,17 @@ func (s *Service) transactionWrites(plans []*pqWrite, preset []map[string]any, i
 	if err != nil {
 		return nil, err
 	}
+	// A write transaction answers an empty Responses list, as DynamoDB's
+	// recorded answers show, the first time and when replayed.
 	if replayed {
-		return map[string]any{}, nil
+		return map[string]any{"Responses": []any{}}, nil
 	}
 	units := tableCapacity{}
 	for i, w := range plans {
 		w.t.applyCounts(olds[i], news[i])
 		units[w.m.TableName] += 2 * writeUnits(olds[i], news[i])
 	}
-	out := map[string]any{}
+	out := map[string]any{"Responses": []any{}}
 	if cc := units.render(in.ReturnConsumedCapacity); cc != nil {
 		out["ConsumedCapacity"] = cc
 	}
@@ -218,7 +220,8 @@ func txReason(err error) map[string]any {
 		return nil
 	case msg == msgIncompleteKey, strings.HasPrefix(msg, "Multiple conditions on same key "):
 		msg = msgKeySchema
-	case msg == msgKeySchema, strings.HasPrefix(msg, "One or more parameter values were invalid: Missing the key "),
+	case msg == msgKeySchema, msg == msgHashKeySize, msg == msgRangeKeySize,
+		strings.HasPrefix(msg, "One or more parameter values were invalid: Missing the key "),
 		strings.HasPrefix(msg, "One or more parameter values were invalid: Type mismatch for key "),
 		strings.HasPrefix(msg, "One or more parameter values are not valid. The AttributeValue for a key attribute"):
 	default:

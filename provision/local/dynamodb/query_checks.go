@@ -143,7 +143,11 @@ func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
 			rc.count = true
 		case "SPECIFIC_ATTRIBUTES":
 			if rc.paths == nil {
-				return nil, validation("1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' failed to satisfy constraint: Member must have AttributesToGet or ProjectionExpression when Select is SPECIFIC_ATTRIBUTES")
+				msg := "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"
+				if isQuery {
+					msg = "1 validation error detected: " + msg
+				}
+				return nil, validation(msg)
 			}
 		case "ALL_ATTRIBUTES":
 			if rc.paths != nil {
@@ -151,7 +155,7 @@ func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
 			}
 		case "ALL_PROJECTED_ATTRIBUTES":
 			if in.IndexName == nil {
-				return nil, validation("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported only for index queries")
+				return nil, validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
 			}
 		}
 	}

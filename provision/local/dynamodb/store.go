@@ -238,11 +238,15 @@ func (t *table) keyOf(key attr.Item) ([]byte, error) {
 }
 
 func emptyKeyError(v attr.Value, name string) error {
-	what := "string"
+	return validation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty " + emptyKind(v) + " value. Key: " + name)
+}
+
+// emptyKind names an empty key value's type as DynamoDB's messages do.
+func emptyKind(v attr.Value) string {
 	if v.Kind == attr.B {
-		what = "binary"
+		return "binary"
 	}
-	return validation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty " + what + " value. Key: " + name)
+	return "string"
 }
 
 func isEmptyKey(v attr.Value) bool {
@@ -257,12 +261,27 @@ func (t *table) checkKeyValues(h attr.Value, r *attr.Value) error {
 		return emptyKeyError(*r, t.rng.Name)
 	}
 	if len(attr.KeyBytes(h)) > maxHashKeySize {
-		return validation("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+		return validation(msgHashKeySize)
 	}
 	if r != nil && len(attr.KeyBytes(*r)) > maxRangeSize {
-		return validation("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+		return validation(msgRangeKeySize)
 	}
 	return nil
+}
+
+const (
+	msgHashKeySize  = "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
+	msgRangeKeySize = "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+)
+
+// holdsKey reports whether it has every key attribute, of its type.
+func (t *table) holdsKey(it attr.Item) bool {
+	for _, k := range []keyDef{t.hash, t.rng} {
+		if v, ok := it[k.Name]; k.Name != "" && (!ok || v.Kind != k.Kind) {
+			return false
+		}
+	}
+	return true
 }
 
 // keyOfItem validates a whole item's key attributes (PutItem) and returns
@@ -339,7 +358,7 @@ func checkItem(it attr.Item, m *tableMeta) error {
 					return validation(fmt.Sprintf("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", k.AttributeName, want, v.Kind, ix.IndexName))
 				}
 				if isEmptyKey(v) {
-					return validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " + ix.IndexName + ", IndexKey: " + k.AttributeName)
+					return validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + emptyKind(v) + " value. IndexName: " + ix.IndexName + ", IndexKey: " + k.AttributeName)
 				}
 			}
 		}

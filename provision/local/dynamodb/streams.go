@@ -64,7 +64,7 @@ type shardMeta struct {
 	ID     string
 	Parent string `json:",omitempty"`
 	Start  uint64 // first sequence number the shard can hold
-	End    uint64 // last sequence number it holds once closed (Start-1 when it closed empty)
+	End    uint64 // last sequence number it holds once closed (Start when it closed empty)
 	Opened int64
 	Closed int64 // 0 while open
 }
@@ -197,7 +197,14 @@ func (sb *streamBuckets) addShard(parent string, now time.Time) (*shardMeta, err
 	if err != nil {
 		return nil, err
 	}
-	sh := &shardMeta{ID: newShardID(now), Parent: parent, Start: sb.records.Sequence() + 1, Opened: now.UnixMilli()}
+	// The shard's starting number is taken for itself, so its first record
+	// comes after it, as on DynamoDB, and AT_SEQUENCE_NUMBER with it reads
+	// the shard from its start.
+	start, err := sb.records.NextSequence()
+	if err != nil {
+		return nil, err
+	}
+	sh := &shardMeta{ID: newShardID(now), Parent: parent, Start: start, Opened: now.UnixMilli()}
 	return sh, sb.putShard(seqKey(n), sh)
 }
 

@@ -485,6 +485,15 @@ func TestStreamIterators(t *testing.T) {
 	if got := readShard(t, sc, iterator(t, sc, arn, shard, stypes.ShardIteratorTypeLatest, nil), 0); len(got) != 0 {
 		t.Fatalf("LATEST after the writes read %d, want 0", len(got))
 	}
+	// The shard starts before its first record, as on DynamoDB, and an
+	// iterator at its start reads it all.
+	start := shardsOf(t, sc, arn)[0].SequenceNumberRange.StartingSequenceNumber
+	if first := all[0].Dynamodb.SequenceNumber; len(*start) != len(*first) || *start >= *first {
+		t.Errorf("shard starts at %s, its first record is %s: want the start before it", *start, *first)
+	}
+	if got := readShard(t, sc, iterator(t, sc, arn, shard, stypes.ShardIteratorTypeAtSequenceNumber, start), 0); len(got) != 5 {
+		t.Errorf("AT_SEQUENCE_NUMBER at the shard's start read %d records, want 5", len(got))
+	}
 	third := all[2].Dynamodb.SequenceNumber
 	at := readShard(t, sc, iterator(t, sc, arn, shard, stypes.ShardIteratorTypeAtSequenceNumber, third), 0)
 	after := readShard(t, sc, iterator(t, sc, arn, shard, stypes.ShardIteratorTypeAfterSequenceNumber, third), 0)

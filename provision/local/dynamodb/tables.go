@@ -211,6 +211,7 @@ func settle(m *tableMeta) {
 		gsis = append(gsis, g)
 	}
 	m.GSIs = gsis
+	keepUsedDefinitions(m)
 }
 
 func (s *Service) saveMeta(tx *store.Tx, m *tableMeta) error {

@@ -134,14 +134,13 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 	if in.DeletionProtection != nil {
 		m.DeletionProtection = *in.DeletionProtection
 	}
+	// The request's definitions add to the table's; a definition of an
+	// attribute the table has keeps the table's type, as DynamoDB does.
 	defs := map[string]string{}
 	for _, d := range m.AttributeDefinitions {
 		defs[d.AttributeName] = d.AttributeType
 	}
 	for _, d := range in.AttributeDefinitions {
-		if old, ok := defs[d.AttributeName]; ok && old != d.AttributeType {
-			return validation("One or more parameter values were invalid: Cannot change the type of attribute " + d.AttributeName)
-		}
 		if _, ok := defs[d.AttributeName]; !ok {
 			defs[d.AttributeName] = d.AttributeType
 			m.AttributeDefinitions = append(m.AttributeDefinitions, d)
@@ -203,7 +202,35 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 	if len(unpriced) > 0 {
 		return validation("One or more parameter values were invalid: ProvisionedThroughput must be specified for index: " + strings.Join(unpriced, ","))
 	}
+	keepUsedDefinitions(m)
 	return nil
+}
+
+// keepUsedDefinitions drops the attribute definitions that no key schema
+// uses, the table's or an index's: DynamoDB keeps exactly those, so an
+// unused definition given to UpdateTable, and a deleted index's keys once
+// the index is gone, are not described.
+func keepUsedDefinitions(m *tableMeta) {
+	used := map[string]bool{}
+	for _, k := range m.KeySchema {
+		used[k.AttributeName] = true
+	}
+	for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
+		for _, ix := range group {
+			for _, k := range ix.KeySchema {
+				used[k.AttributeName] = true
+			}
+		}
+	}
+	// A new slice: requests in flight hold copies of the meta that share
+	// the old one.
+	var kept []attributeDefinition
+	for _, d := range m.AttributeDefinitions {
+		if used[d.AttributeName] {
+			kept = append(kept, d)
+		}
+	}
+	m.AttributeDefinitions = kept
 }
 
 func deref(s *string) string {

@@ -62,9 +62,15 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 		return nil, err
 	}
 	plans := make([]*plannedWrite, len(actions))
+	// Reasons known before the items are read: a key that does not fit.
+	preset := make([]map[string]any, len(actions))
 	seen := map[string]bool{}
 	for i, a := range actions {
 		p, err := s.planAction(a)
+		if r := keyReason(err); r != nil {
+			preset[i] = r
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -80,6 +86,10 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 		collections = collectionSet{}
 		c := newCancellation(len(plans))
 		for i, p := range plans {
+			if p == nil {
+				c.set(i, preset[i])
+				continue
+			}
 			b := tx.Bucket(p.t.bucket)
 			if b == nil {
 				return notFound("Requested resource not found"), nil
@@ -224,6 +234,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 		paths []expr.Path
 	}
 	gets := make([]get, len(in.TransactItems))
+	cancel := newCancellation(len(in.TransactItems))
 	seen := map[string]bool{}
 	for i, ti := range in.TransactItems {
 		t, m, err := s.lookup(ti.Get.TableName)
@@ -232,6 +243,10 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 		}
 		paths, _, _ := projectionOf(ti.Get.ProjectionExpression, nil, getNames(ti.Get), nil)
 		key, err := t.keyOf(ti.Get.Key)
+		if r := keyReason(err); r != nil {
+			cancel.set(i, r)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -242,7 +257,11 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 		seen[id] = true
 		gets[i] = get{t, key, paths}
 	}
+	if err := cancel.err(); err != nil {
+		return nil, err
+	}
 	responses := make([]map[string]any, len(gets))
+	units := map[string]float64{}
 	err := s.env.DB.View(func(tx *store.Tx) error {
 		for i, g := range gets {
 			b := tx.Bucket(g.t.bucket)
@@ -253,11 +272,16 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 			if err != nil {
 				return err
 			}
+			// A transactional read costs twice a consistent one, found
+			// or not.
+			units[g.t.meta.TableName] += 2 * readUnits(it, true)
 			responses[i] = map[string]any{}
-			if it != nil {
-				if g.paths != nil {
-					it = expr.Project(it, g.paths)
-				}
+			if it != nil && g.paths != nil {
+				it = expr.Project(it, g.paths)
+			}
+			// A projection that leaves nothing answers no Item, as for a
+			// missing item.
+			if len(it) > 0 {
 				responses[i]["Item"] = it
 			}
 		}
@@ -266,7 +290,25 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"Responses": responses}, nil
+	out := map[string]any{"Responses": responses}
+	if rc := in.ReturnConsumedCapacity; rc != nil && *rc != "NONE" {
+		out["ConsumedCapacity"] = transactReadCapacity(*rc, units)
+	}
+	return out, nil
+}
+
+// transactReadCapacity is TransactGetItems' ConsumedCapacity: a table's
+// units are read units, and DynamoDB says so in ReadCapacityUnits.
+func transactReadCapacity(rc string, units map[string]float64) []map[string]any {
+	var out []map[string]any
+	for _, name := range attr.SortedKeys(units) {
+		c := map[string]any{"TableName": name, "CapacityUnits": units[name], "ReadCapacityUnits": units[name]}
+		if rc == "INDEXES" {
+			c["Table"] = map[string]any{"CapacityUnits": units[name], "ReadCapacityUnits": units[name]}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // canonicalDigest hashes a request independent of its JSON key order, so a
@@ -278,6 +320,24 @@ func canonicalDigest(body []byte) [32]byte {
 	}
 	b, _ := json.Marshal(v)
 	return sha256.Sum256(b)
+}
+
+// keyReason is the cancellation reason of a transaction's item whose key
+// does not fit the table (missing, of another type, or over the size
+// limits): DynamoDB cancels such a transaction, where a single-item
+// operation refuses the request. An empty key value is still refused.
+func keyReason(err error) map[string]any {
+	ae, ok := err.(*apiError)
+	if !ok || ae.Type != "ValidationException" {
+		return nil
+	}
+	switch msg := ae.Msg; {
+	case msg == msgKeySchema, msg == msgHashKeySize, msg == msgRangeKeySize,
+		strings.HasPrefix(msg, "One or more parameter values were invalid: Missing the key "),
+		strings.HasPrefix(msg, "One or more parameter values were invalid: Type mismatch for key "):
+		return map[string]any{"Code": "ValidationError", "Message": msg}
+	}
+	return nil
 }
 
 // cancellationReason is a failed item's entry in a cancelled transaction's

@@ -60,6 +60,16 @@ func TestAddNumbers(t *testing.T) {
 	if _, msg := AddNumbers("9e125", "9e125", false); msg != MsgNumberOverflow {
 		t.Errorf("overflow message %q", msg)
 	}
+	// Too large and 39 digits long: the overflow is named, as DynamoDB does.
+	big := "9.9999999999999999999999999999999999999E+125"
+	for _, c := range []struct {
+		a, b     string
+		subtract bool
+	}{{big, big, false}, {"-" + big, big, true}} {
+		if _, msg := AddNumbers(c.a, c.b, c.subtract); msg != MsgNumberOverflow {
+			t.Errorf("%s %v %s: message %q, want the overflow", c.a, c.subtract, c.b, msg)
+		}
+	}
 }
 
 func TestOrderedNumberEncoding(t *testing.T) {

@@ -99,6 +99,15 @@ func AddNumbers(a, b string, subtract bool) (string, string) {
 	if err != nil {
 		return "", MsgNumberOverflow
 	}
+	// A result both too large and too long is an overflow: DynamoDB
+	// checks an arithmetic result's magnitude before its digits.
+	if !r.IsZero() {
+		var red apd.Decimal
+		red.Reduce(&r)
+		if int64(red.Exponent)+red.NumDigits()-1 > maxExponent {
+			return "", MsgNumberOverflow
+		}
+	}
 	return canonical(&r)
 }
 

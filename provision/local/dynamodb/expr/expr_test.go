@@ -289,6 +289,11 @@ func TestUpdateApply(t *testing.T) {
 			want(t, it["n"], num("6"))
 		}},
 		{"values from before the update", "SET n = :one, c = n", func(t *testing.T, it attr.Item) { want(t, it["c"], num("5")) }},
+		{"arithmetic in parentheses", "SET n = (n - :one), c = (:one)", func(t *testing.T, it attr.Item) {
+			want(t, it["n"], num("4"))
+			want(t, it["c"], num("1"))
+		}},
+		{"a function in parentheses", "SET c = (if_not_exists(c, :zero) + :one)", func(t *testing.T, it attr.Item) { want(t, it["c"], num("1")) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -338,6 +343,9 @@ func TestUpdateErrors(t *testing.T) {
 		{"reserved", "SET name = :s", "Attribute name is a reserved keyword; reserved keyword: name"},
 		{"no clause", "a = :s", "Syntax error;"},
 		{"add needs value", "ADD a b", "Syntax error;"},
+		{"redundant parentheses", "SET a = ((a + :one))", "The expression has redundant parentheses;"},
+		{"parentheses around an operand", "SET a = (a) + :one", `Syntax error; token: "+", near: ") + :one"`},
+		{"unclosed parenthesis", "SET a = (a + :one", `Syntax error; token: "<EOF>", near: ":one"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -349,7 +349,7 @@ func ParseUpdate(src string, p *Params) (*Update, error) {
 		return nil, err
 	}
 	checkOverlaps(ps, u.Paths())
-	if err := ps.firstError("reserved", "unknownFunction", "section", "attrName", "nesting", "attrVal", "pathOverlap", "pathConflict", "operand", "function"); err != nil {
+	if err := ps.firstError("parens", "reserved", "unknownFunction", "section", "attrName", "nesting", "attrVal", "pathOverlap", "pathConflict", "operand", "function"); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -364,8 +364,17 @@ func (ps *parser) checkAddDelete(section string, v attr.Value) {
 	}
 }
 
-// setValue parses the right-hand side of a SET action.
+// setValue parses the right-hand side of a SET action. DynamoDB takes the
+// whole value in parentheses too, as in SET c = (c - :v); parentheses
+// around them again are redundant, as in a condition.
 func (ps *parser) setValue() *Operand {
+	if ps.peek().kind == tLParen {
+		ps.next()
+		ps.checkRedundantParens()
+		v := ps.setValue()
+		ps.expect(tRParen)
+		return v
+	}
 	a := ps.setOperand()
 	switch ps.peek().kind {
 	case tPlus, tMinus:
