@@ -152,3 +152,51 @@ func byName(objects ...string) []string {
 	slices.Sort(objects)
 	return objects
 }
+
+// TestCapturedLimits: numbers, item sizes, key conditions and table names
+// at their limits, as the service answered.
+func TestCapturedLimits(t *testing.T) {
+	skipOn(t, "words these limits differently or not at all (docs/local-dynamodb.md)", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	pair := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN})
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	// An item of exactly 400 KB with the number 1.5: "pk" and "a" (2 + 1),
+	// "p" and the string (1 + fill), "n" and 1.5 (1 + 3).
+	fill := strings.Repeat("x", 400*1024-3-1-4)
+	runExchanges(t, []exchange{
+		{"an exponent past 32 bits overflows", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"n":{"N":"1e99999999999"}}}`,
+			400, invalid + `Number overflow. Attempting to store a number with magnitude larger than supported range"}`},
+		{"a negative one underflows", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"n":{"N":"1e-99999999999"}}}`,
+			400, invalid + `Number underflow. Attempting to store a number with magnitude smaller than supported range"}`},
+		{"a zero above the range overflows", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"n":{"N":"0e126"}}}`,
+			400, invalid + `Number overflow. Attempting to store a number with magnitude larger than supported range"}`},
+		{"1.5 takes three bytes: 400 KB exactly", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"p":{"S":"` + fill + `"},"n":{"N":"1.5"}}}`, 200, `{}`},
+		{"1.25 takes three bytes too", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"p":{"S":"` + fill + `"},"n":{"N":"1.25"}}}`, 200, `{}`},
+		{"1.234 takes four: a byte over", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"p":{"S":"` + fill + `"},"n":{"N":"1.234"}}}`,
+			400, invalid + `Item size has exceeded the maximum allowed size"}`},
+		{"an update over the limit, in the update's words", "UpdateItem",
+			`{"TableName":"` + tbl + `","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET n = :n","ExpressionAttributeValues":{":n":{"N":"1.234"}}}`,
+			400, invalid + `Item size to update has exceeded the maximum allowed size"}`},
+		{"the item is as it was", "GetItem",
+			`{"TableName":"` + tbl + `","Key":{"pk":{"S":"a"}},"ProjectionExpression":"n"}`, 200, `{"Item":{"n":{"N":"1.25"}}}`},
+		{"two conditions on the sort key", "Query",
+			`{"TableName":"` + pair + `","KeyConditionExpression":"pk = :p AND sk > :a AND sk < :b","ExpressionAttributeValues":{":p":{"S":"q"},":a":{"N":"1"},":b":{"N":"5"}}}`,
+			400, invalid + `Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"}`},
+		{"more conditions than key attributes", "Query",
+			`{"TableName":"` + pair + `","KeyConditionExpression":"pk = :p AND sk > :a AND extra = :b","ExpressionAttributeValues":{":p":{"S":"q"},":a":{"N":"1"},":b":{"N":"5"}}}`,
+			400, invalid + `The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)"}`},
+		{"a parenthesised condition joins the list", "Query",
+			`{"TableName":"` + pair + `","KeyConditionExpression":"(pk = :p) AND sk > :a","ExpressionAttributeValues":{":p":{"S":"q"},":a":{"N":"1"}}}`,
+			200, `{"Items":[],"Count":0,"ScannedCount":0}`},
+		{"an empty table name breaks one rule", "UpdateItem",
+			`{"TableName":""}`,
+			400, invalid + `2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1; Value null at 'key' failed to satisfy constraint: Member must not be null"}`},
+	})
+}

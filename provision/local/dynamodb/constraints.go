@@ -48,6 +48,12 @@ func (c *constraints) tableRef(field string, v *string) {
 	if v != nil && isTableARN(*v) {
 		return
 	}
+	// Since a table may be named by its ARN, an empty name breaks one rule
+	// only, as DynamoDB answers.
+	if v != nil && *v == "" {
+		c.fail(quoted(""), field, "Member must have length greater than or equal to 1")
+		return
+	}
 	c.tableName(field, v)
 }
 

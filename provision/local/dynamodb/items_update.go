@@ -186,6 +186,9 @@ func applyUpdate(old attr.Item, key attr.Item, w *preparedWrite, u *expr.Update,
 		next[k] = v
 	}
 	if err := checkItem(next, m); err != nil {
+		if ae, ok := err.(*apiError); ok && ae.Msg == msgItemSize {
+			return nil, validation(msgUpdatedItemSize)
+		}
 		return nil, err
 	}
 	return next, nil

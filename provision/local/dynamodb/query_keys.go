@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"bytes"
+	"fmt"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
@@ -124,10 +125,8 @@ func keyConditionsFromExpr(c *expr.Cond, out map[string]keyCond) error {
 	case expr.CondIn:
 		return validation("Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: IN")
 	case expr.CondAnd:
+		// A chain of ANDs is one list of conditions, however it groups.
 		for _, s := range c.Sub {
-			if s.Kind == expr.CondAnd {
-				return validation("Invalid KeyConditionExpression: KeyConditionExpressions cannot contain nested operations")
-			}
 			if err := keyConditionsFromExpr(s, out); err != nil {
 				return err
 			}
@@ -185,6 +184,13 @@ func keyConditionsFromExpr(c *expr.Cond, out map[string]keyCond) error {
 
 // buildKeyQuery checks per-attribute key conditions against a key schema.
 func buildKeyQuery(conds map[string]keyCond, hash, rng keyDef) (*keyQuery, error) {
+	keys := 1
+	if rng.Name != "" {
+		keys = 2
+	}
+	if len(conds) > keys {
+		return nil, validation(fmt.Sprintf("The number of query conditions (%d) exceeds the number of key attributes defined in the schema (%d)", len(conds), keys))
+	}
 	h, ok := conds[hash.Name]
 	if !ok {
 		return nil, validation("Query condition missed key schema element: " + hash.Name)

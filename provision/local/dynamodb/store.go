@@ -270,8 +270,11 @@ func (t *table) checkKeyValues(h attr.Value, r *attr.Value) error {
 }
 
 const (
-	msgHashKeySize  = "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
-	msgRangeKeySize = "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+	msgItemSize = "Item size has exceeded the maximum allowed size"
+	// An update's item is over the limit in other words than a put's.
+	msgUpdatedItemSize = "Item size to update has exceeded the maximum allowed size"
+	msgHashKeySize     = "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
+	msgRangeKeySize    = "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
 )
 
 // holdsKey reports whether it has every key attribute, of its type.
@@ -335,7 +338,7 @@ func checkItemShape(it attr.Item) error {
 		return validation("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")
 	}
 	if it.Size() > maxItemSize {
-		return validation("Item size has exceeded the maximum allowed size")
+		return validation(msgItemSize)
 	}
 	return nil
 }

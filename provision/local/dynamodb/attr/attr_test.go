@@ -168,6 +168,44 @@ func TestItemSize(t *testing.T) {
 	}
 }
 
+// TestNumberSize: a number's size, as DynamoDB sized items of these numbers
+// (public captures: the item one byte over 400 KB is refused).
+func TestNumberSize(t *testing.T) {
+	for n, want := range map[string]int{
+		"1.5": 3, "1.2": 3, "1.200": 3, "1.234": 4, "3.14159": 5, "100.5": 4,
+		"0": 1, "1": 2, "12": 2, "123": 3, "100": 2, "10000": 2, "0.1": 2, "0.01": 2, "0.001": 2,
+		"-1": 3, "-1.5": 4, "1e125": 2, "12345678901234567890123456789012345678": 20,
+	} {
+		canon, msg := ParseNumber(n)
+		if msg != "" {
+			t.Fatalf("%s: %s", n, msg)
+		}
+		if got := NumValue(canon).Size(); got != want {
+			t.Errorf("size of %s = %d, want %d", n, got, want)
+		}
+	}
+}
+
+// TestNumberRange: exponents past what a decimal holds, and a zero's
+// exponent, are out of range in DynamoDB's words.
+func TestNumberRange(t *testing.T) {
+	for n, want := range map[string]string{
+		"1e99999999999": MsgNumberOverflow, "-1e99999999999": MsgNumberOverflow, "1e2147483648": MsgNumberOverflow,
+		"1e2147483647": MsgNumberOverflow, "1e-99999999999": MsgNumberUnderflow, "1e-2147483648": MsgNumberUnderflow,
+		"0e126": MsgNumberOverflow, "0e-131": MsgNumberUnderflow,
+		"1e": MsgNumberNotNumeric + ": 1e", "e5": MsgNumberNotNumeric + ": e5", "1x": MsgNumberNotNumeric + ": 1x",
+	} {
+		if _, msg := ParseNumber(n); msg != want {
+			t.Errorf("%s: %q, want %q", n, msg, want)
+		}
+	}
+	for _, n := range []string{"0e125", "0e-130", "0.000"} {
+		if got, msg := ParseNumber(n); msg != "" || got != "0" {
+			t.Errorf("%s: %q %q, want 0", n, got, msg)
+		}
+	}
+}
+
 func FuzzDecodeValue(f *testing.F) {
 	for _, s := range []string{`{"S":"a"}`, `{"N":"1e5"}`, `{"M":{"a":{"L":[{"NULL":true}]}}}`, `{"NS":["1","-0.5"]}`, `{"B":"AA=="}`, `{}`} {
 		f.Add([]byte(s))

@@ -35,9 +35,36 @@ func ParseNumber(s string) (string, string) {
 	}
 	var d apd.Decimal
 	if _, _, err := d.SetString(t); err != nil || d.Form != apd.Finite {
+		if msg := hugeExponent(t); msg != "" {
+			return "", msg
+		}
 		return "", MsgNumberNotNumeric + ": " + s
 	}
 	return canonical(&d)
+}
+
+// hugeExponent names the overflow or underflow of a well-formed number
+// whose exponent is past what a decimal can hold (1e99999999999): DynamoDB
+// reads such a number and finds it out of range, by the exponent's sign.
+func hugeExponent(s string) string {
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return ""
+	}
+	var m apd.Decimal
+	if _, _, err := m.SetString(s[:i]); err != nil || m.Form != apd.Finite {
+		return ""
+	}
+	exp := strings.TrimPrefix(s[i+1:], "+")
+	neg := strings.HasPrefix(exp, "-")
+	digits := strings.TrimPrefix(exp, "-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return ""
+	}
+	if neg {
+		return MsgNumberUnderflow
+	}
+	return MsgNumberOverflow
 }
 
 func isPlainNumeric(s string) bool {
@@ -52,6 +79,14 @@ func isPlainNumeric(s string) bool {
 // canonical checks d against DynamoDB's limits and formats it.
 func canonical(d *apd.Decimal) (string, string) {
 	if d.IsZero() {
+		// A zero's written exponent is held to the same range (0e126 is
+		// an overflow, as DynamoDB answers).
+		switch {
+		case int64(d.Exponent) > maxExponent:
+			return "", MsgNumberOverflow
+		case int64(d.Exponent) < minExponent:
+			return "", MsgNumberUnderflow
+		}
 		return "0", ""
 	}
 	var r apd.Decimal
@@ -111,30 +146,41 @@ func AddNumbers(a, b string, subtract bool) (string, string) {
 	return canonical(&r)
 }
 
-// numberSize is the storage size DynamoDB counts for a number: about one
-// byte per two significant digits, plus one, plus one when negative. It
-// reads the canonical text directly (this runs for every item read).
+// numberSize is the storage size DynamoDB counts for a number: one byte
+// for each base-100 digit, the digits aligned on the decimal point (1.5 is
+// 01.50, two bytes), from the first one not zero to the last, plus one,
+// plus one when negative. It reads the canonical text directly (this runs
+// for every item read).
 func numberSize[T string | []byte](s T) int {
 	neg := len(s) > 0 && s[0] == '-'
-	first, last := -1, -1
-	digits := 0
+	dot := len(s)
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= '1' && c <= '9' {
-			if first < 0 {
-				first = i
-			}
-			last = i
+		if s[i] == '.' {
+			dot = i
+			break
 		}
 	}
-	if first < 0 {
+	// A digit's place is its power of ten; its base-100 digit is place>>1,
+	// which floors for the fraction's negative places too.
+	high, low, found := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '1' || c > '9' {
+			continue
+		}
+		place := dot - 1 - i
+		if i > dot {
+			place = dot - i
+		}
+		if !found {
+			high, found = place, true
+		}
+		low = place
+	}
+	if !found {
 		return 1
 	}
-	for i := first; i <= last; i++ {
-		if s[i] != '.' {
-			digits++
-		}
-	}
-	size := 1 + (digits+1)/2
+	size := 1 + (high >> 1) - (low >> 1) + 1
 	if neg {
 		size++
 	}
