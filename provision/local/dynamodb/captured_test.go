@@ -200,3 +200,49 @@ func TestCapturedLimits(t *testing.T) {
 			400, invalid + `2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1; Value null at 'key' failed to satisfy constraint: Member must not be null"}`},
 	})
 }
+
+// TestCapturedIndexReads: a local index fetches from the table what it does
+// not project; a global one refuses PartiQL columns it does not project.
+func TestCapturedIndexReads(t *testing.T) {
+	skipOn(t, "no PartiQL; fetches through a local index only for ALL_ATTRIBUTES", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeS}, func(in *dynamodb.CreateTableInput) {
+		for _, a := range []string{"l", "g"} {
+			in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
+		}
+		keysOnly := &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}
+		in.LocalSecondaryIndexes = []types.LocalSecondaryIndex{{IndexName: aws.String("lsi"), Projection: keysOnly,
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("l"), KeyType: types.KeyTypeRange}}}}
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("gsi"), Projection: keysOnly,
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}}}}
+	})
+	q := `\"` + tbl + `\"`
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	runExchanges(t, []exchange{
+		{"put", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"sk":{"S":"1"},"l":{"S":"x"},"g":{"S":"y"},"data":{"S":"one"},"v":{"BOOL":true}}}`, 200, `{}`},
+		{"a local index fetches a named attribute", "Query",
+			`{"TableName":"` + tbl + `","IndexName":"lsi","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"a"}},"ProjectionExpression":"#d","ExpressionAttributeNames":{"#d":"data"}}`,
+			200, `{"Items":[{"data":{"S":"one"}}],"Count":1,"ScannedCount":1}`},
+		{"and all of them when asked", "Query",
+			`{"TableName":"` + tbl + `","IndexName":"lsi","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"a"}},"Select":"ALL_ATTRIBUTES"}`,
+			200, `{"Items":[{"pk":{"S":"a"},"sk":{"S":"1"},"l":{"S":"x"},"g":{"S":"y"},"data":{"S":"one"},"v":{"BOOL":true}}],"Count":1,"ScannedCount":1}`},
+		{"by default it answers what it projects", "Query",
+			`{"TableName":"` + tbl + `","IndexName":"lsi","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"a"}}}`,
+			200, `{"Items":[{"pk":{"S":"a"},"sk":{"S":"1"},"l":{"S":"x"}}],"Count":1,"ScannedCount":1}`},
+		{"PartiQL through a local index fetches too", "ExecuteStatement",
+			`{"Statement":"SELECT data FROM ` + q + `.\"lsi\" WHERE pk = 'a' AND l = 'x'"}`,
+			200, `{"Items":[{"data":{"S":"one"}}]}`},
+		{"PartiQL through a global index refuses what it does not project", "ExecuteStatement",
+			`{"Statement":"SELECT data, pk, v, data FROM ` + q + `.\"gsi\" WHERE g = 'y'"}`,
+			400, invalid + `One or more parameter values were invalid: Global secondary index gsi does not project [data, v]"}`},
+		{"an ordering comparison with a BOOL parameter", "ExecuteStatement",
+			`{"Statement":"SELECT pk FROM ` + q + ` WHERE pk = 'a' AND v >= ?","Parameters":[{"BOOL":true}]}`,
+			400, invalid + `Incorrect operand type for operator or function; operator or function: >=, operand type: BOOL"}`},
+		{"BETWEEN with a list", "ExecuteStatement",
+			`{"Statement":"SELECT pk FROM ` + q + ` WHERE pk = 'a' AND data BETWEEN ? AND 'z'","Parameters":[{"L":[]}]}`,
+			400, invalid + `Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: L"}`},
+		{"equality takes any type", "ExecuteStatement",
+			`{"Statement":"SELECT pk FROM ` + q + ` WHERE pk = 'a' AND v = ?","Parameters":[{"BOOL":true}]}`,
+			200, `{"Items":[{"pk":{"S":"a"}}]}`},
+	})
+}

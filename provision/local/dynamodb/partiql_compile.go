@@ -166,6 +166,11 @@ func (b *binder) cond(e partiql.Expr) (*expr.Cond, error) {
 			if err != nil {
 				return nil, err
 			}
+			if x.Op != "=" && x.Op != "<>" {
+				if err := orderable(x.Op, ops); err != nil {
+					return nil, err
+				}
+			}
 			return &expr.Cond{Kind: expr.CondCompare, Op: x.Op, Operands: ops}, nil
 		}
 		return nil, validation("Unsupported operator in Condition Expression. Operator: " + x.Op)
@@ -178,6 +183,9 @@ func (b *binder) cond(e partiql.Expr) (*expr.Cond, error) {
 	case *partiql.Between:
 		ops, err := b.operands(x.X, x.Lo, x.Hi)
 		if err != nil {
+			return nil, err
+		}
+		if err := orderable("BETWEEN", ops); err != nil {
 			return nil, err
 		}
 		return &expr.Cond{Kind: expr.CondBetween, Operands: ops}, nil
@@ -221,6 +229,23 @@ var isTypeNames = map[string]string{"NULL": "NULL", "BOOLEAN": "BOOL", "BLOB": "
 // number of arguments.
 var conditionFunctions = map[string]int{
 	"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2, "contains": 2,
+}
+
+// orderable refuses an ordering comparison with a value of a type that has
+// no order (BOOL, NULL, a set, a list or a map), literal or parameter, in
+// DynamoDB's words; a path of such a type only makes it false.
+func orderable(op string, ops []*expr.Operand) error {
+	for _, o := range ops {
+		if o.Kind != expr.OpValue {
+			continue
+		}
+		switch o.Value.Kind {
+		case attr.S, attr.N, attr.B:
+		default:
+			return validation("Incorrect operand type for operator or function; operator or function: " + op + ", operand type: " + o.Value.Kind.String())
+		}
+	}
+	return nil
 }
 
 func (b *binder) function(c *partiql.Call) (*expr.Cond, error) {

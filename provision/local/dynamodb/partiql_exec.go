@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
@@ -148,6 +150,9 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		if consistent && isGSI(&m, st.Index) {
 			return nil, validation("Strongly consistent read is not supported on Global Secondary Indexes")
 		}
+		if err := p.selectsProjected(st); err != nil {
+			return nil, err
+		}
 	}
 	if in.Limit != nil {
 		p.limit = *in.Limit
@@ -211,6 +216,29 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		out["ConsumedCapacity"] = cc
 	}
 	return out, nil
+}
+
+// selectsProjected checks a SELECT's columns against the index it reads: a
+// local index fetches the others from the table; a global one cannot, and
+// DynamoDB refuses them, listed in the statement's order.
+func (p *readPlan) selectsProjected(st *partiql.Select) error {
+	if st.Star {
+		return nil
+	}
+	if p.localIndex() {
+		p.fetch = true
+		return nil
+	}
+	var missing []string
+	for _, path := range st.Paths {
+		if name := path[0].Name; !p.projected(name) && !slices.Contains(missing, name) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return validation("One or more parameter values were invalid: Global secondary index " + p.index.IndexName + " does not project [" + strings.Join(missing, ", ") + "]")
+	}
+	return nil
 }
 
 // useIndex points a read plan at one of the table's indexes.

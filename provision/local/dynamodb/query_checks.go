@@ -200,6 +200,9 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		if in.ConsistentRead != nil && *in.ConsistentRead && len(p.index.KeySchema) > 0 && isGSI(&m, p.index.IndexName) {
 			return nil, validation("Consistent reads are not supported on global secondary indexes")
 		}
+		// A local index fetches from the table what it does not project,
+		// when the read names attributes or asks for all of them.
+		p.fetch = p.localIndex() && (rc.paths != nil || in.Select != nil && *in.Select == "ALL_ATTRIBUTES")
 	}
 	if in.Limit != nil {
 		p.limit = *in.Limit

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"hash/fnv"
+	"slices"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
@@ -28,6 +29,9 @@ type readPlan struct {
 	segments   int
 	capacityRC *string
 	consistent bool // ConsistentRead, for ConsumedCapacity
+	// fetch: the read names attributes, or asks for all of them, through a
+	// local index, which fetches what it does not project from the table.
+	fetch bool
 }
 
 type readResult struct {
@@ -125,9 +129,25 @@ func (p *readPlan) lastKey(it attr.Item) attr.Item {
 	return out
 }
 
+// projected reports whether the index's entries hold the attribute.
+func (p *readPlan) projected(name string) bool {
+	if p.index == nil || p.index.Projection.ProjectionType == "ALL" {
+		return true
+	}
+	for _, d := range p.keyNames() {
+		if d.Name == name {
+			return true
+		}
+	}
+	return slices.Contains(p.index.Projection.NonKeyAttributes, name)
+}
+
+// localIndex reports whether the read goes through a local secondary index.
+func (p *readPlan) localIndex() bool { return p.index != nil && !isGSI(&p.m, p.index.IndexName) }
+
 // project applies the index projection and then the requested paths.
 func (p *readPlan) project(it attr.Item) attr.Item {
-	if p.index != nil && p.index.Projection.ProjectionType != "ALL" {
+	if p.index != nil && p.index.Projection.ProjectionType != "ALL" && !p.fetch {
 		keep := map[string]bool{}
 		for _, d := range p.keyNames() {
 			keep[d.Name] = true
