@@ -246,3 +246,66 @@ func TestCapturedIndexReads(t *testing.T) {
 			200, `{"Items":[{"pk":{"S":"a"}}]}`},
 	})
 }
+
+// TestServerSideEncryptionDescribed: SSESpecification is described as
+// DynamoDB describes it (LocalStack's snapshots recorded against AWS).
+func TestServerSideEncryptionDescribed(t *testing.T) {
+	skipOn(t, "does not describe server-side encryption", "dynalite")
+	ctx := context.Background()
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
+		in.SSESpecification = &types.SSESpecification{Enabled: aws.Bool(true)}
+	})
+	describe := func() *types.SSEDescription {
+		t.Helper()
+		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Table.SSEDescription
+	}
+	created := describe()
+	if created == nil || created.Status != types.SSEStatusEnabled || created.SSEType != types.SSETypeKms ||
+		!strings.HasPrefix(aws.ToString(created.KMSMasterKeyArn), "arn:aws:kms:us-east-1:") || !strings.Contains(aws.ToString(created.KMSMasterKeyArn), ":key/") {
+		t.Fatalf("SSEDescription of a table created with encryption enabled: %+v", created)
+	}
+	// An update that does not touch encryption leaves the description.
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl), DeletionProtectionEnabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, tbl)
+	if got := describe(); got == nil || got.Status != types.SSEStatusEnabled || *got.KMSMasterKeyArn != *created.KMSMasterKeyArn {
+		t.Fatalf("after an update without SSESpecification: %+v", got)
+	}
+	// Disabling answers UPDATING, then the description is gone.
+	out, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl), SSESpecification: &types.SSESpecification{Enabled: aws.Bool(false)}})
+	if err != nil {
+		t.Fatalf("UpdateTable with only SSESpecification: %v", err)
+	}
+	if got := out.TableDescription.SSEDescription; got == nil || got.Status != types.SSEStatusUpdating || *got.KMSMasterKeyArn != *created.KMSMasterKeyArn {
+		t.Fatalf("UpdateTable disabling encryption answered %+v", got)
+	}
+	waitActive(t, c, tbl)
+	if got := describe(); got != nil {
+		t.Fatalf("after disabling: %+v, want no SSEDescription", got)
+	}
+	// A key given by id is described by its ARN.
+	out, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl), SSESpecification: &types.SSESpecification{Enabled: aws.Bool(true), KMSMasterKeyId: aws.String("1234abcd-12ab-34cd-56ef-1234567890ab")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, tbl)
+	if got := describe(); got == nil || got.Status != types.SSEStatusEnabled || *got.KMSMasterKeyArn != "arn:aws:kms:us-east-1:"+strings.Split(*created.KMSMasterKeyArn, ":")[4]+":key/1234abcd-12ab-34cd-56ef-1234567890ab" {
+		t.Fatalf("after enabling with a key id: %+v", got)
+	}
+	plain := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
+		in.SSESpecification = &types.SSESpecification{Enabled: aws.Bool(false)}
+	})
+	if d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(plain)}); err != nil || d.Table.SSEDescription != nil {
+		t.Fatalf("a table created with encryption disabled: %+v %v", d, err)
+	}
+	runExchanges(t, []exchange{
+		{"an unknown SSEType", "UpdateTable", `{"TableName":"` + plain + `","SSESpecification":{"Enabled":true,"SSEType":"RSA"}}`,
+			400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected: Value 'RSA' at 'sSESpecification.sSEType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS]"}`},
+	})
+}

@@ -29,6 +29,7 @@ func checkCreateTableMembers(in *createTableInput) error {
 		kt := k.KeyType
 		c.enum(atIndex("keySchema", i, "keyType"), &kt, "HASH", "RANGE")
 	}
+	in.SSESpecification.check(&c)
 	return c.err()
 }
 
@@ -67,5 +68,6 @@ func checkUpdateTableMembers(in *updateTableInput) error {
 	c.tableRef("tableName", in.TableName)
 	c.throughputMembers("provisionedThroughput", in.ProvisionedThroughput, in.BillingMode)
 	c.enum("billingMode", in.BillingMode, "PROVISIONED", "PAY_PER_REQUEST")
+	in.SSESpecification.check(&c)
 	return c.err()
 }

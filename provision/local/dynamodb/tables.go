@@ -72,6 +72,7 @@ type tableMeta struct {
 	LatestStreamLabel    string          `json:",omitempty"`
 	DeletionProtection   bool
 	LastBillingChange    float64
+	SSE                  *sseState `json:",omitempty"` // absent: encrypted with a key AWS owns
 }
 
 type keyDef struct {
@@ -212,6 +213,7 @@ func settle(m *tableMeta) {
 	}
 	m.GSIs = gsis
 	keepUsedDefinitions(m)
+	settleSSE(m)
 }
 
 func (s *Service) saveMeta(tx *store.Tx, m *tableMeta) error {

@@ -63,6 +63,7 @@ type createTableInput struct {
 	Tags                   []tag                 `json:"Tags"`
 	StreamSpecification    json.RawMessage       `json:"StreamSpecification"`
 	DeletionProtection     *bool                 `json:"DeletionProtectionEnabled"`
+	SSESpecification       *sseSpecification     `json:"SSESpecification"`
 }
 
 func validateKeySchema(ks []keySchemaElement, field string) error {
@@ -293,6 +294,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if in.DeletionProtection != nil {
 		m.DeletionProtection = *in.DeletionProtection
 	}
+	m.SSE = s.enabledState(in.SSESpecification, "ENABLED")
 	if billing == "PAY_PER_REQUEST" {
 		m.LastBillingChange = m.CreationDateTime
 	}

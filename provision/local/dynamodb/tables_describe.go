@@ -69,6 +69,9 @@ func (s *Service) describe(t *table) map[string]any {
 	if len(m.StreamSpecification) > 0 {
 		d["StreamSpecification"] = m.StreamSpecification
 	}
+	if sse := describeSSE(&m); sse != nil {
+		d["SSEDescription"] = sse
+	}
 	if m.LatestStreamArn != "" {
 		d["LatestStreamArn"], d["LatestStreamLabel"] = m.LatestStreamArn, m.LatestStreamLabel
 	}

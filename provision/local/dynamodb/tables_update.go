@@ -24,6 +24,7 @@ type updateTableInput struct {
 	GlobalSecondaryIndexUpdates []gsiUpdate           `json:"GlobalSecondaryIndexUpdates"`
 	StreamSpecification         json.RawMessage       `json:"StreamSpecification"`
 	DeletionProtection          *bool                 `json:"DeletionProtectionEnabled"`
+	SSESpecification            *sseSpecification     `json:"SSESpecification"`
 }
 
 func (s *Service) updateTable(body []byte) (any, error) {
@@ -34,7 +35,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if err := checkUpdateTableMembers(&in); err != nil {
 		return nil, err
 	}
-	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil {
+	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil && in.SSESpecification == nil {
 		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
 	stream, err := parseStreamSpec(in.StreamSpecification, false)
@@ -63,6 +64,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
+	s.updateSSE(&m, in.SSESpecification)
 	m.TableStatus = "UPDATING"
 	err = s.env.DB.Update(func(tx *store.Tx) error {
 		switch {
