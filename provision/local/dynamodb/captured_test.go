@@ -304,6 +304,26 @@ func TestServerSideEncryptionDescribed(t *testing.T) {
 	if d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(plain)}); err != nil || d.Table.SSEDescription != nil {
 		t.Fatalf("a table created with encryption disabled: %+v %v", d, err)
 	}
+	// Without Enabled, an SSEType enables encryption and an empty
+	// specification does not; the managed key's alias names the default key.
+	for _, tc := range []struct {
+		spec *types.SSESpecification
+		want bool
+	}{
+		{&types.SSESpecification{}, false},
+		{&types.SSESpecification{SSEType: types.SSETypeKms}, true},
+		{&types.SSESpecification{SSEType: types.SSETypeKms, KMSMasterKeyId: aws.String("alias/aws/dynamodb")}, true},
+	} {
+		name := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) { in.SSESpecification = tc.spec })
+		d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := d.Table.SSEDescription
+		if (got != nil) != tc.want || got != nil && *got.KMSMasterKeyArn != *created.KMSMasterKeyArn {
+			t.Errorf("SSESpecification %+v: SSEDescription %+v", *tc.spec, got)
+		}
+	}
 	runExchanges(t, []exchange{
 		{"an unknown SSEType", "UpdateTable", `{"TableName":"` + plain + `","SSESpecification":{"Enabled":true,"SSEType":"RSA"}}`,
 			400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected: Value 'RSA' at 'sSESpecification.sSEType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS]"}`},

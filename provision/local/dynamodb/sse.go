@@ -35,10 +35,23 @@ func (spec *sseSpecification) check(c *constraints) {
 	}
 }
 
+// enables reports whether a specification turns encryption on: Enabled,
+// or, without Enabled, an SSEType (DynamoDB infers the one from the other;
+// an empty specification enables nothing).
+func (spec *sseSpecification) enables() bool {
+	if spec == nil {
+		return false
+	}
+	if spec.Enabled != nil {
+		return *spec.Enabled
+	}
+	return spec.SSEType != nil
+}
+
 // enabledState is the description of encryption a specification enables
 // with status, or nil when it does not enable it.
 func (s *Service) enabledState(spec *sseSpecification, status string) *sseState {
-	if spec == nil || spec.Enabled == nil || !*spec.Enabled {
+	if !spec.enables() {
 		return nil
 	}
 	typ := "KMS"
@@ -50,11 +63,13 @@ func (s *Service) enabledState(spec *sseSpecification, status string) *sseState 
 
 // kmsKeyArn is the ARN of the key a specification names: an ARN as given,
 // an alias or a key id in the endpoint's region and account, or DynamoDB's
-// AWS-managed key (one per region and account, a fixed id here).
+// AWS-managed key, by default or named by its alias (one per region and
+// account, a fixed id here). Another alias is described by its alias ARN:
+// there is no KMS to resolve it.
 func (s *Service) kmsKeyArn(id *string) string {
 	prefix := "arn:aws:kms:" + s.env.Region + ":" + s.env.AccountID + ":"
 	switch {
-	case id == nil || *id == "":
+	case id == nil || *id == "" || *id == "alias/aws/dynamodb" || *id == prefix+"alias/aws/dynamodb":
 		return prefix + "key/" + uuid.NewSHA1(uuid.NameSpaceURL, []byte(prefix+"alias/aws/dynamodb")).String()
 	case strings.HasPrefix(*id, "arn:"):
 		return *id
@@ -65,9 +80,10 @@ func (s *Service) kmsKeyArn(id *string) string {
 }
 
 // updateSSE applies an UpdateTable's SSESpecification: the description
-// turns UPDATING, and settles into the new key or into none.
+// turns UPDATING, and settles into the new key or into none. An empty
+// specification changes nothing.
 func (s *Service) updateSSE(m *tableMeta, spec *sseSpecification) {
-	if spec == nil {
+	if spec == nil || spec.Enabled == nil && spec.SSEType == nil {
 		return
 	}
 	if next := s.enabledState(spec, "UPDATING"); next != nil {
