@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strconv"
 	"strings"
 
@@ -56,8 +57,11 @@ func (b *binder) value(e partiql.Expr) (attr.Value, error) {
 }
 
 // bag builds a string, number or binary set; DynamoDB has no other sets.
+// A member given twice is refused as in an item's set.
 func (b *binder) bag(x *partiql.Bag) (attr.Value, error) {
 	var out attr.Value
+	var written []string // the members as an item's set would list them
+	dup := false
 	for i, el := range x.Elems {
 		v, err := b.value(el)
 		if err != nil {
@@ -70,14 +74,17 @@ func (b *binder) bag(x *partiql.Bag) (attr.Value, error) {
 		out.Kind = kind
 		switch v.Kind {
 		case attr.B:
-			if !containsBin(out.Bins, v.Bin) {
-				out.Bins = append(out.Bins, v.Bin)
-			}
+			dup = dup || containsBin(out.Bins, v.Bin)
+			out.Bins = append(out.Bins, v.Bin)
+			written = append(written, base64.StdEncoding.EncodeToString(v.Bin))
 		default:
-			if !containsEqual(out, v) {
-				out.Strs = append(out.Strs, v.Str)
-			}
+			dup = dup || containsEqual(out, v)
+			out.Strs = append(out.Strs, v.Str)
+			written = append(written, v.Str)
 		}
+	}
+	if dup {
+		return attr.Value{}, validation(attr.DuplicatesMessage(out.Kind, written))
 	}
 	return out, nil
 }

@@ -46,6 +46,18 @@ func javaList(s []string) string {
 	return string(append(b, ']'))
 }
 
+// DuplicatesMessage is DynamoDB's refusal of a set of kind whose members,
+// as written (binaries in base64), hold a duplicate.
+func DuplicatesMessage(kind Kind, members []string) string {
+	switch kind {
+	case NS:
+		return "Input collection contains duplicates"
+	case BS:
+		return "One or more parameter values were invalid: Input collection " + javaList(members) + "of type BS contains duplicates."
+	}
+	return "One or more parameter values were invalid: Input collection " + javaList(members) + " contains duplicates."
+}
+
 // Invalid returns DynamoDB's message when v was decoded from an invalid
 // wire value, or "".
 func (v Value) Invalid() string { return v.bad }

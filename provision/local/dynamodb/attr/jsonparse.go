@@ -410,7 +410,7 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 		} else if len(list) == 0 {
 			setBad("One or more parameter values were invalid: An string set  may not be empty")
 		} else if hasDuplicate(list) {
-			setBad("One or more parameter values were invalid: Input collection " + javaList(list) + " contains duplicates.")
+			setBad(DuplicatesMessage(SS, list))
 		}
 	case "NS":
 		list, hasNull, err := p.strList()
@@ -440,7 +440,7 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 			v.Strs[i] = c
 		}
 		if ok && hasDuplicate(v.Strs) {
-			setBad("Input collection contains duplicates")
+			setBad(DuplicatesMessage(NS, list))
 		}
 	case "BS":
 		list, hasNull, err := p.strList()
@@ -465,7 +465,7 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 			v.Bins[i] = b
 		}
 		if hasDuplicate(list) {
-			setBad("One or more parameter values were invalid: Input collection " + javaList(list) + "of type BS contains duplicates.")
+			setBad(DuplicatesMessage(BS, list))
 		}
 	default:
 		return p.skip()
