@@ -267,7 +267,7 @@ func (b *binder) function(c *partiql.Call) (*expr.Cond, error) {
 		return nil, validation("Incorrect number of operands for operator or function; operator or function: " + c.Name + ", number of operands: " + strconv.Itoa(len(c.Args)))
 	}
 	if _, ok := c.Args[0].(*partiql.Path); !ok && n == 1 {
-		return nil, validation("Incorrect operand type for operator or function; operator or function: " + c.Name + ", operand type: " + describeExpr(c.Args[0]))
+		return nil, validation("Operator or function requires a document path; operator or function: " + c.Name)
 	}
 	ops, err := b.operands(c.Args...)
 	if err != nil {
