@@ -195,6 +195,14 @@ func TestCapturedLimits(t *testing.T) {
 		{"a parenthesised condition joins the list", "Query",
 			`{"TableName":"` + pair + `","KeyConditionExpression":"(pk = :p) AND sk > :a","ExpressionAttributeValues":{":p":{"S":"q"},":a":{"N":"1"}}}`,
 			200, `{"Items":[],"Count":0,"ScannedCount":0}`},
+		{"index names in the request's places, global first", "CreateTable",
+			`{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"}],` +
+				`"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],` +
+				`"LocalSecondaryIndexes":[{"IndexName":"aa","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}],` +
+				`"GlobalSecondaryIndexes":[{"IndexName":"zz","KeySchema":[{"AttributeName":"sk","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`,
+			400, invalid + `2 validation errors detected: Value 'zz' at 'globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3; Value 'aa' at 'localSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3"}`},
+		{"nothing was made", "DescribeTable", `{"TableName":"never-made"}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Table: never-made not found"}`},
 		{"an empty table name breaks one rule", "UpdateItem",
 			`{"TableName":""}`,
 			400, invalid + `2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1; Value null at 'key' failed to satisfy constraint: Member must not be null"}`},

@@ -29,6 +29,16 @@ func checkCreateTableMembers(in *createTableInput) error {
 		kt := k.KeyType
 		c.enum(atIndex("keySchema", i, "keyType"), &kt, "HASH", "RANGE")
 	}
+	// Index names, the global indexes' before the local ones', each at its
+	// place in the request, as DynamoDB lists them.
+	for _, group := range []struct {
+		field   string
+		indexes []indexInput
+	}{{"globalSecondaryIndexes", in.GlobalSecondaryIndexes}, {"localSecondaryIndexes", in.LocalSecondaryIndexes}} {
+		for i, ix := range group.indexes {
+			c.tableName(atIndex(group.field, i, "indexName"), ix.IndexName)
+		}
+	}
 	in.SSESpecification.check(&c)
 	return c.err()
 }
