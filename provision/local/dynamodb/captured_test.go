@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -283,35 +284,69 @@ func TestServerSideEncryptionDescribed(t *testing.T) {
 		!strings.HasPrefix(aws.ToString(created.KMSMasterKeyArn), "arn:aws:kms:us-east-1:") || !strings.Contains(aws.ToString(created.KMSMasterKeyArn), ":key/") {
 		t.Fatalf("SSEDescription of a table created with encryption enabled: %+v", created)
 	}
-	// An update that does not touch encryption leaves the description.
-	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl), DeletionProtectionEnabled: aws.Bool(false)}); err != nil {
-		t.Fatal(err)
+	// Deletion protection changes at once, and leaves the description.
+	dp, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl), DeletionProtectionEnabled: aws.Bool(false)})
+	if err != nil || dp.TableDescription.TableStatus != types.TableStatusActive {
+		t.Fatalf("UpdateTable of deletion protection alone: %+v %v, want ACTIVE", dp, err)
 	}
-	waitActive(t, c, tbl)
 	if got := describe(); got == nil || got.Status != types.SSEStatusEnabled || *got.KMSMasterKeyArn != *created.KMSMasterKeyArn {
 		t.Fatalf("after an update without SSESpecification: %+v", got)
 	}
-	// Disabling answers UPDATING, then the description is gone.
+	// settled waits until the description is what want says.
+	settled := func(want func(*types.SSEDescription) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !want(describe()); {
+			if time.Now().After(deadline) {
+				t.Fatalf("SSEDescription still %+v", describe())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// Disabling answers UPDATING with the key it had, the table ACTIVE;
+	// the table cannot be deleted meanwhile; then the description is gone.
 	out, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl), SSESpecification: &types.SSESpecification{Enabled: aws.Bool(false)}})
 	if err != nil {
 		t.Fatalf("UpdateTable with only SSESpecification: %v", err)
 	}
-	if got := out.TableDescription.SSEDescription; got == nil || got.Status != types.SSEStatusUpdating || *got.KMSMasterKeyArn != *created.KMSMasterKeyArn {
-		t.Fatalf("UpdateTable disabling encryption answered %+v", got)
+	if got := out.TableDescription.SSEDescription; out.TableDescription.TableStatus != types.TableStatusActive || got == nil || got.Status != types.SSEStatusUpdating || *got.KMSMasterKeyArn != *created.KMSMasterKeyArn {
+		t.Fatalf("UpdateTable disabling encryption answered %s %+v", out.TableDescription.TableStatus, got)
 	}
-	waitActive(t, c, tbl)
-	if got := describe(); got != nil {
-		t.Fatalf("after disabling: %+v, want no SSEDescription", got)
-	}
-	// A key given by id is described by its ARN.
-	out, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl), SSESpecification: &types.SSESpecification{Enabled: aws.Bool(true), KMSMasterKeyId: aws.String("1234abcd-12ab-34cd-56ef-1234567890ab")}})
+	_, err = c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(tbl)})
+	apiErr(t, err, "ResourceInUseException", "Attempt to change a resource which is still in use: Table: "+tbl+" is in the process of being updated.")
+	settled(func(d *types.SSEDescription) bool { return d == nil })
+	// A key given by id is described by its ARN, once the update settles.
+	key := "arn:aws:kms:us-east-1:" + strings.Split(*created.KMSMasterKeyArn, ":")[4] + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	byID := &types.SSESpecification{Enabled: aws.Bool(true), SSEType: types.SSETypeKms, KMSMasterKeyId: aws.String("1234abcd-12ab-34cd-56ef-1234567890ab")}
+	out, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl), SSESpecification: byID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitActive(t, c, tbl)
-	if got := describe(); got == nil || got.Status != types.SSEStatusEnabled || *got.KMSMasterKeyArn != "arn:aws:kms:us-east-1:"+strings.Split(*created.KMSMasterKeyArn, ":")[4]+":key/1234abcd-12ab-34cd-56ef-1234567890ab" {
+	if got := out.TableDescription.SSEDescription; got == nil || got.Status != types.SSEStatusUpdating || got.KMSMasterKeyArn != nil {
+		t.Fatalf("UpdateTable enabling encryption answered %+v, want only the status", got)
+	}
+	settled(func(d *types.SSEDescription) bool { return d != nil && d.Status == types.SSEStatusEnabled })
+	if got := describe(); *got.KMSMasterKeyArn != key {
 		t.Fatalf("after enabling with a key id: %+v", got)
 	}
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"One or more parameter values were invalid: `
+	runExchanges(t, []exchange{
+		{"the same key again", "UpdateTable", `{"TableName":"` + tbl + `","SSESpecification":{"Enabled":true,"SSEType":"KMS","KMSMasterKeyId":"` + key + `"}}`,
+			400, invalid + `Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key"}`},
+		{"encryption with another change", "UpdateTable", `{"TableName":"` + tbl + `","SSESpecification":{"Enabled":false},"BillingMode":"PAY_PER_REQUEST","DeletionProtectionEnabled":true}`,
+			400, invalid + `Server-Side Encryption modification must be the only operation in the request"}`},
+		{"deletion protection with another change", "UpdateTable", `{"TableName":"` + tbl + `","BillingMode":"PAY_PER_REQUEST","DeletionProtectionEnabled":true}`,
+			400, invalid + `DeletionProtection modification must be the only operation in the request"}`},
+		{"a type with Enabled false", "CreateTable", `{"TableName":"never-made","SSESpecification":{"Enabled":false,"SSEType":"KMS"},"BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, invalid + `SSEType can not be specified if Enabled is false"}`},
+		{"a key with Enabled false", "CreateTable", `{"TableName":"never-made","SSESpecification":{"Enabled":false,"KMSMasterKeyId":"k"},"BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, invalid + `KMSMasterKeyId can not be specified if Enabled is false"}`},
+		{"AES256", "CreateTable", `{"TableName":"never-made","SSESpecification":{"Enabled":true,"SSEType":"AES256"},"BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, invalid + `SSEType AES256 is not supported"}`},
+		{"a key without a type", "CreateTable", `{"TableName":"never-made","SSESpecification":{"Enabled":true,"KMSMasterKeyId":"k"},"BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, invalid + `SSEType KMS is required if KMSMasterKeyId is specified"}`},
+		{"none of them made a table", "DescribeTable", `{"TableName":"never-made"}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Table: never-made not found"}`},
+	})
 	plain := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
 		in.SSESpecification = &types.SSESpecification{Enabled: aws.Bool(false)}
 	})
@@ -341,5 +376,7 @@ func TestServerSideEncryptionDescribed(t *testing.T) {
 	runExchanges(t, []exchange{
 		{"an unknown SSEType", "UpdateTable", `{"TableName":"` + plain + `","SSESpecification":{"Enabled":true,"SSEType":"RSA"}}`,
 			400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected: Value 'RSA' at 'sSESpecification.sSEType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS]"}`},
+		{"disabling what is not enabled", "UpdateTable", `{"TableName":"` + plain + `","SSESpecification":{"Enabled":false}}`,
+			400, invalid + `Table is already encrypted by default"}`},
 	})
 }

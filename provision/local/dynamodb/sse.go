@@ -20,12 +20,22 @@ type sseSpecification struct {
 	KMSMasterKeyId *string `json:"KMSMasterKeyId"`
 }
 
-// sseState is a table's stored encryption description.
+// sseState is a table's stored encryption description. While an update
+// runs, Status is UPDATING and the description still shows the key it
+// had (none, when encryption is being turned on); Next is where it
+// settles, nil to no description at all.
 type sseState struct {
-	Status          string // ENABLED, or UPDATING until an update settles
+	Status          string
+	SSEType         string  `json:",omitempty"`
+	KMSMasterKeyArn string  `json:",omitempty"`
+	Next            *sseKey `json:",omitempty"`
+	Disabling       bool    `json:",omitempty"`
+}
+
+// sseKey is an encryption type and key.
+type sseKey struct {
 	SSEType         string
 	KMSMasterKeyArn string
-	Disabling       bool `json:",omitempty"` // the update settles into no description
 }
 
 // check validates the members DynamoDB constrains.
@@ -33,6 +43,11 @@ func (spec *sseSpecification) check(c *constraints) {
 	if spec != nil {
 		c.enum("sSESpecification.sSEType", spec.SSEType, "AES256", "KMS")
 	}
+}
+
+// empty reports a specification that asks for nothing.
+func (spec *sseSpecification) empty() bool {
+	return spec == nil || spec.Enabled == nil && spec.SSEType == nil && spec.KMSMasterKeyId == nil
 }
 
 // enables reports whether a specification turns encryption on: Enabled,
@@ -48,17 +63,37 @@ func (spec *sseSpecification) enables() bool {
 	return spec.SSEType != nil
 }
 
-// enabledState is the description of encryption a specification enables
-// with status, or nil when it does not enable it.
-func (s *Service) enabledState(spec *sseSpecification, status string) *sseState {
+// validate refuses the combinations DynamoDB refuses, in its words.
+func (spec *sseSpecification) validate() error {
+	if spec == nil {
+		return nil
+	}
+	const invalid = "One or more parameter values were invalid: "
+	switch {
+	case spec.Enabled != nil && !*spec.Enabled && spec.SSEType != nil:
+		return validation(invalid + "SSEType can not be specified if Enabled is false")
+	case spec.Enabled != nil && !*spec.Enabled && spec.KMSMasterKeyId != nil:
+		return validation(invalid + "KMSMasterKeyId can not be specified if Enabled is false")
+	case spec.SSEType != nil && *spec.SSEType == "AES256":
+		return validation(invalid + "SSEType AES256 is not supported")
+	case spec.KMSMasterKeyId != nil && spec.SSEType == nil:
+		return validation(invalid + "SSEType KMS is required if KMSMasterKeyId is specified")
+	}
+	return nil
+}
+
+// key is the type and key a specification that enables encryption names.
+func (s *Service) key(spec *sseSpecification) sseKey {
+	return sseKey{SSEType: "KMS", KMSMasterKeyArn: s.kmsKeyArn(spec.KMSMasterKeyId)}
+}
+
+// createdSSE is a new table's description: ENABLED at once, or none.
+func (s *Service) createdSSE(spec *sseSpecification) *sseState {
 	if !spec.enables() {
 		return nil
 	}
-	typ := "KMS"
-	if spec.SSEType != nil {
-		typ = *spec.SSEType
-	}
-	return &sseState{Status: status, SSEType: typ, KMSMasterKeyArn: s.kmsKeyArn(spec.KMSMasterKeyId)}
+	k := s.key(spec)
+	return &sseState{Status: "ENABLED", SSEType: k.SSEType, KMSMasterKeyArn: k.KMSMasterKeyArn}
 }
 
 // kmsKeyArn is the ARN of the key a specification names: an ARN as given,
@@ -80,40 +115,54 @@ func (s *Service) kmsKeyArn(id *string) string {
 }
 
 // updateSSE applies an UpdateTable's SSESpecification: the description
-// turns UPDATING, and settles into the new key or into none. An empty
-// specification changes nothing.
-func (s *Service) updateSSE(m *tableMeta, spec *sseSpecification) {
-	if spec == nil || spec.Enabled == nil && spec.SSEType == nil {
-		return
+// turns UPDATING and keeps showing the key it had until the update settles
+// into the new key or into none. A request that changes nothing is
+// refused, as DynamoDB refuses it.
+func (s *Service) updateSSE(m *tableMeta, spec *sseSpecification) error {
+	const invalid = "One or more parameter values were invalid: "
+	if !spec.enables() {
+		if m.SSE == nil || m.SSE.Disabling {
+			return validation(invalid + "Table is already encrypted by default")
+		}
+		next := *m.SSE
+		next.Status, next.Next, next.Disabling = "UPDATING", nil, true
+		m.SSE = &next
+		return nil
 	}
-	if next := s.enabledState(spec, "UPDATING"); next != nil {
-		m.SSE = next
-		return
+	k := s.key(spec)
+	if m.SSE != nil && !m.SSE.Disabling && (m.SSE.Next == nil && m.SSE.KMSMasterKeyArn == k.KMSMasterKeyArn || m.SSE.Next != nil && *m.SSE.Next == k) {
+		return validation(invalid + "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key")
 	}
-	if m.SSE != nil {
-		disabling := *m.SSE
-		disabling.Status, disabling.Disabling = "UPDATING", true
-		m.SSE = &disabling
+	next := &sseState{Status: "UPDATING", Next: &k}
+	if m.SSE != nil && !m.SSE.Disabling {
+		next.SSEType, next.KMSMasterKeyArn = m.SSE.SSEType, m.SSE.KMSMasterKeyArn
 	}
+	m.SSE = next
+	return nil
 }
 
 // settleSSE finishes an encryption update.
 func settleSSE(m *tableMeta) {
 	switch {
-	case m.SSE == nil:
+	case m.SSE == nil || m.SSE.Status != "UPDATING":
 	case m.SSE.Disabling:
 		m.SSE = nil
-	default:
-		settled := *m.SSE
-		settled.Status = "ENABLED"
-		m.SSE = &settled
+	case m.SSE.Next != nil:
+		m.SSE = &sseState{Status: "ENABLED", SSEType: m.SSE.Next.SSEType, KMSMasterKeyArn: m.SSE.Next.KMSMasterKeyArn}
 	}
 }
+
+// sseUpdating reports whether the table's encryption is being changed.
+func sseUpdating(m *tableMeta) bool { return m.SSE != nil && m.SSE.Status == "UPDATING" }
 
 // describeSSE is a table's SSEDescription, or nil.
 func describeSSE(m *tableMeta) map[string]any {
 	if m.SSE == nil {
 		return nil
 	}
-	return map[string]any{"Status": m.SSE.Status, "SSEType": m.SSE.SSEType, "KMSMasterKeyArn": m.SSE.KMSMasterKeyArn}
+	d := map[string]any{"Status": m.SSE.Status}
+	if m.SSE.KMSMasterKeyArn != "" {
+		d["SSEType"], d["KMSMasterKeyArn"] = m.SSE.SSEType, m.SSE.KMSMasterKeyArn
+	}
+	return d
 }

@@ -215,6 +215,9 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if err := checkCreateTableMembers(&in); err != nil {
 		return nil, err
 	}
+	if err := in.SSESpecification.validate(); err != nil {
+		return nil, err
+	}
 	if err := validateKeySchema(in.KeySchema, "keySchema"); err != nil {
 		return nil, err
 	}
@@ -294,7 +297,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if in.DeletionProtection != nil {
 		m.DeletionProtection = *in.DeletionProtection
 	}
-	m.SSE = s.enabledState(in.SSESpecification, "ENABLED")
+	m.SSE = s.createdSSE(in.SSESpecification)
 	if billing == "PAY_PER_REQUEST" {
 		m.LastBillingChange = m.CreationDateTime
 	}

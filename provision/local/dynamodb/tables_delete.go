@@ -23,6 +23,10 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, inUse("Attempt to change a resource which is still in use: Table is being " + map[string]string{"CREATING": "created", "UPDATING": "updated", "DELETING": "deleted"}[st] + ": " + *in.TableName)
 	}
+	if sseUpdating(&t.meta) {
+		s.mu.Unlock()
+		return nil, inUse("Attempt to change a resource which is still in use: Table: " + *in.TableName + " is in the process of being updated.")
+	}
 	if t.meta.DeletionProtection {
 		s.mu.Unlock()
 		return nil, validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")

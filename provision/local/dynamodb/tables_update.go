@@ -38,6 +38,12 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil && in.SSESpecification == nil {
 		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
+	if err := oneConcern(&in); err != nil {
+		return nil, err
+	}
+	if err := in.SSESpecification.validate(); err != nil {
+		return nil, err
+	}
 	stream, err := parseStreamSpec(in.StreamSpecification, false)
 	if err != nil {
 		return nil, err
@@ -47,6 +53,10 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if !ok {
 		s.mu.Unlock()
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
+	}
+	if in.DeletionProtection != nil && (t.meta.TableStatus == "ACTIVE" || t.meta.TableStatus == "UPDATING") {
+		defer s.mu.Unlock()
+		return s.setDeletionProtection(t, *in.DeletionProtection)
 	}
 	if t.meta.TableStatus != "ACTIVE" {
 		s.mu.Unlock()
@@ -64,8 +74,16 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
-	s.updateSSE(&m, in.SSESpecification)
-	m.TableStatus = "UPDATING"
+	if in.SSESpecification != nil {
+		// Encryption changes on its own: the table stays ACTIVE while
+		// its SSEDescription is UPDATING.
+		if err := s.updateSSE(&m, in.SSESpecification); err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+	} else {
+		m.TableStatus = "UPDATING"
+	}
 	err = s.env.DB.Update(func(tx *store.Tx) error {
 		switch {
 		case stream != nil && *stream.StreamEnabled:
@@ -93,6 +111,33 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	s.mu.Unlock()
 	s.later(s.env.UpdateDelay, func() { s.settleTable(m.TableName, gen) })
 	return map[string]any{"TableDescription": desc}, nil
+}
+
+// oneConcern refuses an UpdateTable that changes encryption or deletion
+// protection along with anything else, in DynamoDB's words; encryption is
+// named first when both are.
+func oneConcern(in *updateTableInput) error {
+	others := in.BillingMode != nil || in.ProvisionedThroughput != nil || len(in.GlobalSecondaryIndexUpdates) > 0 || in.StreamSpecification != nil
+	switch {
+	case in.SSESpecification != nil && (others || in.DeletionProtection != nil):
+		return validation("One or more parameter values were invalid: Server-Side Encryption modification must be the only operation in the request")
+	case in.DeletionProtection != nil && others:
+		return validation("One or more parameter values were invalid: DeletionProtection modification must be the only operation in the request")
+	}
+	return nil
+}
+
+// setDeletionProtection changes deletion protection at once, as DynamoDB
+// does: the table's status does not change, and a table being updated
+// takes it too. The caller holds s.mu.
+func (s *Service) setDeletionProtection(t *table, on bool) (any, error) {
+	m := t.meta
+	m.DeletionProtection = on
+	if err := s.env.DB.Update(func(tx *store.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
+		return nil, err
+	}
+	t.meta = m
+	return map[string]any{"TableDescription": s.describe(t)}, nil
 }
 
 func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
