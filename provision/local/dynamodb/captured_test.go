@@ -2,6 +2,7 @@ package dynamodb_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -379,4 +380,124 @@ func TestServerSideEncryptionDescribed(t *testing.T) {
 		{"disabling what is not enabled", "UpdateTable", `{"TableName":"` + plain + `","SSESpecification":{"Enabled":false}}`,
 			400, invalid + `Table is already encrypted by default"}`},
 	})
+}
+
+// TestCapturedTableAnswers: UpdateTable's, DescribeTable's, TTL's and the
+// tag operations' answers as DynamoDB gave them to a lab that probed it.
+func TestCapturedTableAnswers(t *testing.T) {
+	skipOn(t, "answers these in older words or not at all", "dynalite")
+	ctx := context.Background()
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
+		for _, a := range []string{"z", "a"} {
+			in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
+		}
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{
+			{IndexName: aws.String("by-z"), KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("z"), KeyType: types.KeyTypeHash}},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{"mm", "aa", "zz"}}},
+			{IndexName: aws.String("by-a"), KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("a"), KeyType: types.KeyTypeHash}},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}},
+		}
+	})
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range d.Table.AttributeDefinitions {
+		names = append(names, *a.AttributeName)
+	}
+	if got := strings.Join(names, " "); got != "a pk z" {
+		t.Errorf("AttributeDefinitions described as %q, want them in name order", got)
+	}
+	if got := strings.Join(d.Table.GlobalSecondaryIndexes[0].Projection.NonKeyAttributes, " "); got != "aa mm zz" {
+		t.Errorf("NonKeyAttributes described as %q, want them in name order", got)
+	}
+	arn := *d.Table.TableArn
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	const invalidParam = invalid + `One or more parameter values were invalid: `
+	gsi := func(action string) string {
+		return `{"` + action + `":{"IndexName":"by-a","KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}}`
+	}
+	runExchanges(t, []exchange{
+		{"an UpdateTable that changes nothing", "UpdateTable", `{"TableName":"` + tbl + `","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[]}`,
+			400, invalid + `At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required"}`},
+		{"an empty list of index updates beside a change", "UpdateTable", `{"TableName":"` + tbl + `","BillingMode":"PAY_PER_REQUEST","GlobalSecondaryIndexUpdates":[]}`,
+			400, invalidParam + `List of GlobalSecondaryIndexUpdates is empty"}`},
+		{"an index update of nothing", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{}]}`,
+			400, invalid + `One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null"}`},
+		{"two actions in one index update", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-a"},"Delete":{"IndexName":"by-a"}}]}`,
+			400, invalid + `Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object"}`},
+		{"two updates of one index", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-a"}},` + gsi("Create") + `]}`,
+			400, invalidParam + `Only one global secondary index update per index is allowed simultaneously. Index: by-a"}`},
+		{"an index update without a name", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{"Delete":{}}]}`,
+			400, invalid + `1 validation error detected: Value null at 'globalSecondaryIndexUpdates.1.member.delete.indexName' failed to satisfy constraint: Member must not be null"}`},
+		{"an index the table does not have", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"ghost"}}]}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Index ghost for table ` + tbl + `"}`},
+		{"PROVISIONED without throughput", "UpdateTable", `{"TableName":"` + tbl + `","BillingMode":"PROVISIONED"}`,
+			400, invalidParam + `ProvisionedThroughput must be specified when BillingMode is PROVISIONED"}`},
+		{"a missing table named by its ARN", "DescribeTable", `{"TableName":"arn:aws:dynamodb:us-east-1:` + strings.Split(arn, ":")[4] + `:table/no-such-table"}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Table: no-such-table not found"}`},
+		{"an attribute defined twice", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, invalid + `Attribute Name is duplicated: pk"}`},
+		{"TTL on", "UpdateTimeToLive", `{"TableName":"` + tbl + `","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl_a"}}`,
+			200, `{"TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl_a"}}`},
+		{"TTL on another attribute", "UpdateTimeToLive", `{"TableName":"` + tbl + `","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl_b"}}`,
+			400, invalid + `TimeToLive is active on a different AttributeName: current AttributeName is ttl_a"}`},
+		{"no tags", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[]}`, 400, invalid + `Atleast one Tag needs to be provided as Input."}`},
+		{"no tag keys", "UntagResource", `{"ResourceArn":"` + arn + `","TagKeys":[]}`, 400, invalid + `Atleast one Tag Key needs to be provided as Input."}`},
+		{"an aws: key", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"good","Value":"v"},{"Key":"AWS:foo","Value":"v"}]}`,
+			400, invalid + `Tag Key cannot be prefixed with aws:, Key: AWS:foo"}`},
+		{"a key of another character", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"a#b","Value":"v"}]}`,
+			400, invalid + `The Tag Key provided is invalid, Key: a#b"}`},
+		{"a tag without a value", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"k"}]}`,
+			400, invalid + `The Tag Value provided is invalid, Value: null"}`},
+		{"a key twice", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"dup","Value":"1"},{"Key":"dup","Value":"2"}]}`,
+			400, invalid + `Duplicate Tag Keys provided as input: Duplicate Tag Key found dup"}`},
+		{"no refused tag was kept", "ListTagsOfResource", `{"ResourceArn":"` + arn + `"}`, 200, `{"Tags":[]}`},
+		{"a tag with every allowed character", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"Team_1 .:/=+-@","Value":"Données é"}]}`, 200, `{}`},
+		{"an ARN that is not one", "ListTagsOfResource", `{"ResourceArn":"` + tbl + `"}`,
+			400, invalid + `One or more parameter values were invalid: ARNs must start with 'arn:': ` + tbl + `"}`},
+		{"a missing table's ARN", "ListTagsOfResource", `{"ResourceArn":"` + arn + `x"}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: ResourceArn: ` + arn + `x not found"}`},
+	})
+	// An index UpdateTable adds is not backfilling while it is CREATING.
+	out, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("n"), AttributeType: types.ScalarAttributeTypeS}},
+		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{IndexName: aws.String("by-n"),
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("n"), KeyType: types.KeyTypeHash}}, Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range out.TableDescription.GlobalSecondaryIndexes {
+		if backfilling := g.Backfilling != nil && !*g.Backfilling; (*g.IndexName == "by-n") != backfilling {
+			t.Errorf("index %s (%s): Backfilling %v", *g.IndexName, g.IndexStatus, g.Backfilling)
+		}
+	}
+	waitActive(t, c, tbl)
+}
+
+// TestTwentyFirstIndex: UpdateTable refuses a 21st global index with
+// DynamoDB's LimitExceededException (CreateTable refuses it as invalid).
+func TestTwentyFirstIndex(t *testing.T) {
+	skipOn(t, "cannot add a GSI with UpdateTable", "dynalite")
+	ctx := context.Background()
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
+		for i := range 20 {
+			name := aws.String(fmt.Sprintf("g%02d", i))
+			in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: name, AttributeType: types.ScalarAttributeTypeS})
+			in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{IndexName: name,
+				KeySchema: []types.KeySchemaElement{{AttributeName: name, KeyType: types.KeyTypeHash}}, Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}})
+		}
+	})
+	_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(tbl),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("g20"), AttributeType: types.ScalarAttributeTypeS}},
+		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{IndexName: aws.String("g20"),
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g20"), KeyType: types.KeyTypeHash}}, Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}}})
+	apiErr(t, err, "LimitExceededException", "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20")
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)})
+	if err != nil || d.Table.TableStatus != types.TableStatusActive || len(d.Table.GlobalSecondaryIndexes) != 20 {
+		t.Fatalf("after the refusal: %v %v", d, err)
+	}
 }

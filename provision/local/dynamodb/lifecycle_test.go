@@ -42,7 +42,9 @@ func TestTransitionsRefuseChanges(t *testing.T) {
 		{"put into CREATING", "PutItem", `{"TableName":"creating","Item":{"pk":{"S":"a"}}}`, "ResourceNotFoundException", "Requested resource not found"},
 		{"delete CREATING", "DeleteTable", `{"TableName":"creating"}`, "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being created: creating"},
 		{"update CREATING", "UpdateTable", `{"TableName":"creating","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}`, "ResourceInUseException", "Table is being created: creating"},
-		{"create again", "CreateTable", strings.ReplaceAll(create, "NAME", "creating"), "ResourceInUseException", "Table already exists: creating"},
+		// DynamoDB says the table is being created, not that it exists.
+		{"describe TTL of CREATING", "DescribeTimeToLive", `{"TableName":"creating"}`, "ValidationException", "Cannot describe time to live while table is in CREATING state: Current table state is CREATING"},
+		{"create again", "CreateTable", strings.ReplaceAll(create, "NAME", "creating"), "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being created: creating"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

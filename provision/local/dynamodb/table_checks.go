@@ -78,6 +78,16 @@ func checkUpdateTableMembers(in *updateTableInput) error {
 	c.tableRef("tableName", in.TableName)
 	c.throughputMembers("provisionedThroughput", in.ProvisionedThroughput, in.BillingMode)
 	c.enum("billingMode", in.BillingMode, "PROVISIONED", "PAY_PER_REQUEST")
+	for i, u := range in.GlobalSecondaryIndexUpdates {
+		for _, a := range []struct {
+			member string
+			action *indexInput
+		}{{"create", u.Create}, {"update", u.Update}, {"delete", u.Delete}} {
+			if a.action != nil {
+				c.notNull(atIndex("globalSecondaryIndexUpdates", i, a.member+".indexName"), a.action.IndexName != nil)
+			}
+		}
+	}
 	in.SSESpecification.check(&c)
 	return c.err()
 }

@@ -60,7 +60,7 @@ type createTableInput struct {
 	ProvisionedThroughput  *throughput           `json:"ProvisionedThroughput"`
 	GlobalSecondaryIndexes []indexInput          `json:"GlobalSecondaryIndexes"`
 	LocalSecondaryIndexes  []indexInput          `json:"LocalSecondaryIndexes"`
-	Tags                   []tag                 `json:"Tags"`
+	Tags                   []tagInput            `json:"Tags"`
 	StreamSpecification    json.RawMessage       `json:"StreamSpecification"`
 	DeletionProtection     *bool                 `json:"DeletionProtectionEnabled"`
 	SSESpecification       *sseSpecification     `json:"SSESpecification"`
@@ -227,7 +227,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 			return nil, validation(fmt.Sprintf("1 validation error detected: Value '%s' at 'attributeDefinitions.%d.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]", d.AttributeType, i+1))
 		}
 		if _, dup := defs[d.AttributeName]; dup {
-			return nil, validation("Cannot have two attributes with the same name. Attribute name: " + d.AttributeName)
+			return nil, validation("Attribute Name is duplicated: " + d.AttributeName)
 		}
 		defs[d.AttributeName] = d.AttributeType
 	}
@@ -269,7 +269,8 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if len(used) != len(defs) {
 		return nil, validation("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
 	}
-	if err := validateTags(in.Tags); err != nil {
+	tags, err := validateTags(in.Tags)
+	if err != nil {
 		return nil, err
 	}
 	stream, err := parseStreamSpec(in.StreamSpecification, true)
@@ -291,7 +292,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 		Write:                write,
 		GSIs:                 gsis,
 		LSIs:                 lsis,
-		Tags:                 mergeTags(nil, in.Tags),
+		Tags:                 mergeTags(nil, tags),
 		TTLStatus:            "DISABLED",
 	}
 	if in.DeletionProtection != nil {
@@ -305,8 +306,11 @@ func (s *Service) createTable(body []byte) (any, error) {
 		m.GSIs[i].IndexStatus = "CREATING"
 	}
 	s.mu.Lock()
-	if _, exists := s.tables[m.TableName]; exists {
+	if old, exists := s.tables[m.TableName]; exists {
 		s.mu.Unlock()
+		if old.meta.TableStatus == "CREATING" {
+			return nil, inUse("Attempt to change a resource which is still in use: Table is being created: " + m.TableName)
+		}
 		return nil, inUse("Table already exists: " + m.TableName)
 	}
 	if s.env.EnforceLimits && len(s.tables) >= 2500 {

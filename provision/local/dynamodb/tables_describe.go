@@ -2,7 +2,9 @@ package dynamodb
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 )
@@ -36,7 +38,7 @@ func (s *Service) readNamedTable(body []byte, read func(*table) (any, error)) (a
 	defer s.mu.RUnlock()
 	t, ok := s.tables[s.tableName(*in.TableName)]
 	if !ok {
-		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
+		return nil, notFound("Requested resource not found: Table: " + arnTableName(*in.TableName) + " not found")
 	}
 	return read(t)
 }
@@ -54,7 +56,7 @@ func (s *Service) describe(t *table) map[string]any {
 		"TableArn":                  m.TableArn,
 		"TableStatus":               m.TableStatus,
 		"CreationDateTime":          m.CreationDateTime,
-		"AttributeDefinitions":      m.AttributeDefinitions,
+		"AttributeDefinitions":      sortedDefinitions(m.AttributeDefinitions),
 		"KeySchema":                 m.KeySchema,
 		"ProvisionedThroughput":     throughputDesc(m, m.Read, m.Write),
 		"ItemCount":                 t.itemCount.Load(),
@@ -79,12 +81,18 @@ func (s *Service) describe(t *table) map[string]any {
 		var gs []map[string]any
 		for i, g := range m.GSIs {
 			count, size := t.indexFigures(&m, &m.GSIs[i])
-			gs = append(gs, map[string]any{
-				"IndexName": g.IndexName, "KeySchema": g.KeySchema, "Projection": g.Projection,
+			ix := map[string]any{
+				"IndexName": g.IndexName, "KeySchema": g.KeySchema, "Projection": sortedProjection(g.Projection),
 				"IndexStatus": g.IndexStatus, "ProvisionedThroughput": throughputDesc(m, g.Read, g.Write),
 				"IndexSizeBytes": size, "ItemCount": count,
 				"IndexArn": m.TableArn + "/index/" + g.IndexName,
-			})
+			}
+			// An index UpdateTable adds says it is not backfilling yet
+			// while it is CREATING, as DynamoDB does.
+			if g.IndexStatus == "CREATING" && m.TableStatus != "CREATING" {
+				ix["Backfilling"] = false
+			}
+			gs = append(gs, ix)
 		}
 		d["GlobalSecondaryIndexes"] = gs
 	}
@@ -93,7 +101,7 @@ func (s *Service) describe(t *table) map[string]any {
 		for i, l := range m.LSIs {
 			count, size := t.indexFigures(&m, &m.LSIs[i])
 			ls = append(ls, map[string]any{
-				"IndexName": l.IndexName, "KeySchema": l.KeySchema, "Projection": l.Projection,
+				"IndexName": l.IndexName, "KeySchema": l.KeySchema, "Projection": sortedProjection(l.Projection),
 				"IndexSizeBytes": size, "ItemCount": count,
 				"IndexArn": m.TableArn + "/index/" + l.IndexName,
 			})
@@ -150,4 +158,28 @@ func (s *Service) listTables(body []byte) (any, error) {
 	}
 	out["TableNames"] = page
 	return out, nil
+}
+
+// sortedDefinitions is a table's attribute definitions in name order, as
+// DynamoDB describes them whatever order they were given in.
+func sortedDefinitions(defs []attributeDefinition) []attributeDefinition {
+	out := slices.Clone(defs)
+	slices.SortFunc(out, func(a, b attributeDefinition) int { return strings.Compare(a.AttributeName, b.AttributeName) })
+	return out
+}
+
+// sortedProjection is an index's projection with its non-key attributes in
+// name order, as DynamoDB describes them.
+func sortedProjection(p projection) projection {
+	p.NonKeyAttributes = slices.Sorted(slices.Values(p.NonKeyAttributes))
+	return p
+}
+
+// arnTableName is the table name a reference names, from its ARN when it
+// is one: DynamoDB's not-found message names the table.
+func arnTableName(ref string) string {
+	if _, _, name, ok := tableARN(ref); ok {
+		return name
+	}
+	return ref
 }

@@ -36,7 +36,10 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		return nil, err
 	}
 	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil && in.SSESpecification == nil {
-		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required")
+	}
+	if err := checkIndexUpdates(in.GlobalSecondaryIndexUpdates); err != nil {
+		return nil, err
 	}
 	if err := oneConcern(&in); err != nil {
 		return nil, err
@@ -113,6 +116,37 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	return map[string]any{"TableDescription": desc}, nil
 }
 
+// checkIndexUpdates applies DynamoDB's rules on the list of index updates:
+// not empty when given, one action an entry, one entry an index.
+func checkIndexUpdates(updates []gsiUpdate) error {
+	const invalid = "One or more parameter values were invalid: "
+	if updates != nil && len(updates) == 0 {
+		return validation(invalid + "List of GlobalSecondaryIndexUpdates is empty")
+	}
+	seen := map[string]bool{}
+	for _, u := range updates {
+		var name *string
+		actions := 0
+		for _, a := range []*indexInput{u.Create, u.Update, u.Delete} {
+			if a != nil {
+				actions++
+				name = a.IndexName
+			}
+		}
+		switch {
+		case actions == 0:
+			return validation("One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null")
+		case actions > 1:
+			return validation("Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object")
+		case name != nil && seen[*name]:
+			return validation(invalid + "Only one global secondary index update per index is allowed simultaneously. Index: " + *name)
+		case name != nil:
+			seen[*name] = true
+		}
+	}
+	return nil
+}
+
 // oneConcern refuses an UpdateTable that changes encryption or deletion
 // protection along with anything else, in DynamoDB's words; encryption is
 // named first when both are.
@@ -141,6 +175,9 @@ func (s *Service) setDeletionProtection(t *table, on bool) (any, error) {
 }
 
 func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
+	if in.BillingMode != nil && *in.BillingMode == "PROVISIONED" && in.ProvisionedThroughput == nil {
+		return validation("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+	}
 	billing := m.BillingMode
 	// Indexes that a switch to PROVISIONED must give a throughput.
 	var unpriced []string
@@ -221,19 +258,22 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			if err != nil {
 				return err
 			}
+			if len(m.GSIs) >= 20 {
+				return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20"}
+			}
 			gs[0].IndexStatus = "CREATING"
 			m.GSIs = append(m.GSIs, gs[0])
 		case u.Delete != nil:
 			i := indexOf(m.GSIs, u.Delete.IndexName)
 			if i < 0 {
-				return notFound("Requested resource not found: Index: " + deref(u.Delete.IndexName) + " not found")
+				return notFound("Requested resource not found: Index " + deref(u.Delete.IndexName) + " for table " + m.TableName)
 			}
 			m.GSIs[i].IndexStatus = "DELETING"
 			unpriced = slices.DeleteFunc(unpriced, func(n string) bool { return n == *u.Delete.IndexName })
 		case u.Update != nil:
 			i := indexOf(m.GSIs, u.Update.IndexName)
 			if i < 0 {
-				return notFound("Requested resource not found: Index: " + deref(u.Update.IndexName) + " not found")
+				return notFound("Requested resource not found: Index " + deref(u.Update.IndexName) + " for table " + m.TableName)
 			}
 			r, w, err := validateThroughput(u.Update.ProvisionedThroughput, billing, *u.Update.IndexName)
 			if err != nil {

@@ -2,27 +2,84 @@ package dynamodb
 
 import (
 	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spk-cli/spk/provision/local/store"
 )
 
 type tagResourceInput struct {
-	ResourceArn *string  `json:"ResourceArn"`
-	Tags        []tag    `json:"Tags"`
-	TagKeys     []string `json:"TagKeys"`
-	NextToken   *string  `json:"NextToken"`
+	ResourceArn *string    `json:"ResourceArn"`
+	Tags        []tagInput `json:"Tags"`
+	TagKeys     []string   `json:"TagKeys"`
+	NextToken   *string    `json:"NextToken"`
 }
 
-func validateTags(tags []tag) error {
-	for _, t := range tags {
-		if len(t.Key) < 1 || len(t.Key) > 128 {
-			return validation("1 validation error detected: Value '" + t.Key + "' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128")
-		}
-		if len(t.Value) > 256 {
-			return validation("1 validation error detected: Value at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256")
+// tagInput is a tag as a request gives it: a member may be missing.
+type tagInput struct {
+	Key   *string `json:"Key"`
+	Value *string `json:"Value"`
+}
+
+// Tag rules, as DynamoDB answers them (the tag service's own messages,
+// not the member constraints'): keys of 1–128 and values of up to 256
+// letters, digits, spaces and _ . : / = + - @; no key prefixed aws: in any
+// case; no key twice; 50 tags a table.
+const (
+	maxTags   = 50
+	msgTagMax = "Number of Tags exceed the current limit for the provided ResourceArn"
+)
+
+// tagText reports whether s holds only the characters a tag may hold.
+func tagText(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.Is(unicode.Zs, r) && !strings.ContainsRune("_.:/=+-@", r) {
+			return false
 		}
 	}
+	return true
+}
+
+func nullOr(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return *s
+}
+
+// checkTagKey applies the key rules.
+func checkTagKey(k *string) error {
+	switch {
+	case k != nil && len(*k) >= 4 && strings.EqualFold((*k)[:4], "aws:"):
+		return validation("Tag Key cannot be prefixed with aws:, Key: " + *k)
+	case k == nil || *k == "" || utf8.RuneCountInString(*k) > 128 || !tagText(*k):
+		return validation("The Tag Key provided is invalid, Key: " + nullOr(k))
+	}
 	return nil
+}
+
+// validateTags checks the tags a request adds and returns them.
+func validateTags(in []tagInput) ([]tag, error) {
+	out := make([]tag, 0, len(in))
+	seen := map[string]bool{}
+	for _, t := range in {
+		if err := checkTagKey(t.Key); err != nil {
+			return nil, err
+		}
+		if t.Value == nil || utf8.RuneCountInString(*t.Value) > 256 || !tagText(*t.Value) {
+			return nil, validation("The Tag Value provided is invalid, Value: " + nullOr(t.Value))
+		}
+		if seen[*t.Key] {
+			return nil, validation("Duplicate Tag Keys provided as input: Duplicate Tag Key found " + *t.Key)
+		}
+		seen[*t.Key] = true
+		out = append(out, tag{*t.Key, *t.Value})
+	}
+	if len(out) > maxTags {
+		return nil, validation(msgTagMax)
+	}
+	return out, nil
 }
 
 // mergeTags returns a new tag list: old with tags added or replaced, sorted
@@ -53,10 +110,10 @@ func (s *Service) tableByArn(arn *string) (*table, error) {
 			return t, nil
 		}
 	}
-	if len(*arn) < 4 || (*arn)[:4] != "arn:" {
-		return nil, validation("Invalid TableArn: Invalid ResourceArn provided as input " + *arn)
+	if !strings.HasPrefix(*arn, "arn:") {
+		return nil, validation("One or more parameter values were invalid: ARNs must start with 'arn:': " + *arn)
 	}
-	return nil, notFound("Requested resource not found: ResourcArn: " + *arn + " not found")
+	return nil, notFound("Requested resource not found: ResourceArn: " + *arn + " not found")
 }
 
 func (s *Service) changeTags(body []byte, add bool) (any, error) {
@@ -67,16 +124,33 @@ func (s *Service) changeTags(body []byte, add bool) (any, error) {
 	var c constraints
 	c.notNull("resourceArn", in.ResourceArn != nil)
 	if add {
-		c.notNull("tags", len(in.Tags) > 0)
+		c.notNull("tags", in.Tags != nil)
 	} else {
 		c.notNull("tagKeys", in.TagKeys != nil)
 	}
 	if err := c.err(); err != nil {
 		return nil, err
 	}
+	var tags []tag
 	if add {
-		if err := validateTags(in.Tags); err != nil {
+		if len(in.Tags) == 0 {
+			return nil, validation("Atleast one Tag needs to be provided as Input.")
+		}
+		var err error
+		if tags, err = validateTags(in.Tags); err != nil {
 			return nil, err
+		}
+	} else {
+		if len(in.TagKeys) == 0 {
+			return nil, validation("Atleast one Tag Key needs to be provided as Input.")
+		}
+		for _, k := range in.TagKeys {
+			if err := checkTagKey(&k); err != nil {
+				return nil, err
+			}
+		}
+		if len(in.TagKeys) > maxTags {
+			return nil, validation(msgTagMax)
 		}
 	}
 	s.mu.Lock()
@@ -87,9 +161,9 @@ func (s *Service) changeTags(body []byte, add bool) (any, error) {
 	}
 	m := t.meta
 	if add {
-		m.Tags = mergeTags(m.Tags, in.Tags)
-		if len(m.Tags) > 50 {
-			return nil, validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50")
+		m.Tags = mergeTags(m.Tags, tags)
+		if len(m.Tags) > maxTags {
+			return nil, validation(msgTagMax)
 		}
 	} else {
 		drop := map[string]bool{}

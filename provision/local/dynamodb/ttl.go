@@ -51,6 +51,8 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 	}
 	m := t.meta
 	switch {
+	case *spec.Enabled && m.TTLStatus == "ENABLED" && m.TTLAttribute != *spec.AttributeName:
+		return nil, validation("TimeToLive is active on a different AttributeName: current AttributeName is " + m.TTLAttribute)
 	case *spec.Enabled && m.TTLStatus == "ENABLED":
 		return nil, validation("TimeToLive is already enabled")
 	case !*spec.Enabled && m.TTLStatus != "ENABLED":
@@ -78,6 +80,9 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 
 func (s *Service) describeTimeToLive(body []byte) (any, error) {
 	return s.readNamedTable(body, func(t *table) (any, error) {
+		if st := t.meta.TableStatus; st == "CREATING" || st == "DELETING" {
+			return nil, validation("Cannot describe time to live while table is in " + st + " state: Current table state is " + st)
+		}
 		d := map[string]any{"TimeToLiveStatus": "DISABLED"}
 		if t.meta.TTLStatus == "ENABLED" {
 			d = map[string]any{"TimeToLiveStatus": "ENABLED", "AttributeName": t.meta.TTLAttribute}

@@ -66,7 +66,7 @@ func TestValidationMessages(t *testing.T) {
 		{"transact two actions", "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"minute":{"S":"b"}}},"Delete":{"TableName":"` + tbl + `",` + key + `}}]}`, "ValidationException", "TransactItems can only contain one of Check, Put, Update or Delete", true},
 		{"ttl already disabled", "UpdateTimeToLive", `{"TableName":"` + tbl + `","TimeToLiveSpecification":{"Enabled":false,"AttributeName":"x"}}`, "ValidationException", "TimeToLive is already disabled", true},
 		{"ttl missing table", "DescribeTimeToLive", `{"TableName":"nope"}`, "ResourceNotFoundException", "Requested resource not found: Table: nope not found", true},
-		{"tag bad arn", "ListTagsOfResource", `{"ResourceArn":"nope"}`, "ValidationException", "Invalid TableArn", true},
+		{"tag bad arn", "ListTagsOfResource", `{"ResourceArn":"nope"}`, "ValidationException", "One or more parameter values were invalid: ARNs must start with 'arn:': nope", true},
 		{"wrong json type", "GetItem", `{"TableName":["x"]}`, "SerializationException", "", false},
 	}
 	for _, tc := range cases {
