@@ -116,3 +116,49 @@ func TestNoDelayTransitionsAreDoneAtOnce(t *testing.T) {
 		t.Fatalf("right after DeleteTable the table is %s, want gone", got)
 	}
 }
+
+// TestDeleteRefusalsNameTheChange: DeleteTable refuses a table that is
+// changing in the words DynamoDB uses for what is changing.
+func TestDeleteRefusalsNameTheChange(t *testing.T) {
+	env := &service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now}
+	s, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	create := func(name string) {
+		op(t, s, "CreateTable", `{"TableName":"`+name+`","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],`+
+			`"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`)
+	}
+	for _, tc := range []struct{ name, update, want string }{
+		{"stream", `"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}`, "Cannot delete table while stream is being enabled/disabled."},
+		{"index", `"GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]`, "Cannot delete table while indexes are being created, updated, or deleted."},
+		{"protection", `"DeletionProtectionEnabled":false`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			create(tc.name)
+			op(t, s, "UpdateTable", `{"TableName":"`+tc.name+`",`+tc.update+`}`)
+			w := httptest.NewRecorder()
+			s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "DeleteTable", []byte(`{"TableName":"`+tc.name+`"}`))
+			if tc.want == "" {
+				if w.Code != 200 {
+					t.Fatalf("DeleteTable after a deletion protection change: %d %s", w.Code, w.Body)
+				}
+				return
+			}
+			var m map[string]any
+			json.Unmarshal(w.Body.Bytes(), &m)
+			if w.Code != 400 || m["message"] != "Attempt to change a resource which is still in use: "+tc.want {
+				t.Fatalf("DeleteTable: %d %v, want %q", w.Code, m, tc.want)
+			}
+		})
+	}
+	// A throughput change alone: the table is in the process of being updated.
+	op(t, s, "CreateTable", `{"TableName":"iops","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
+	op(t, s, "UpdateTable", `{"TableName":"iops","ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2}}`)
+	w := httptest.NewRecorder()
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "DeleteTable", []byte(`{"TableName":"iops"}`))
+	if !strings.Contains(w.Body.String(), "Attempt to change a resource which is still in use: Table: iops is in the process of being updated.") {
+		t.Fatalf("DeleteTable during a throughput change: %d %s", w.Code, w.Body)
+	}
+}

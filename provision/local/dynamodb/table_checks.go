@@ -29,6 +29,9 @@ func checkCreateTableMembers(in *createTableInput) error {
 		kt := k.KeyType
 		c.enum(atIndex("keySchema", i, "keyType"), &kt, "HASH", "RANGE")
 	}
+	// A CreateTable's throughput is held to its members' rules whatever
+	// the billing mode (0/0 with PAY_PER_REQUEST is refused too).
+	c.throughputMembers("provisionedThroughput", in.ProvisionedThroughput, nil)
 	// Index names, the global indexes' before the local ones', each at its
 	// place in the request, as DynamoDB lists them.
 	for _, group := range []struct {

@@ -73,6 +73,9 @@ type tableMeta struct {
 	DeletionProtection   bool
 	LastBillingChange    float64
 	SSE                  *sseState `json:",omitempty"` // absent: encrypted with a key AWS owns
+	// StreamChanging: the UPDATING is a stream being enabled or disabled,
+	// which DeleteTable names when it refuses.
+	StreamChanging bool `json:",omitempty"`
 }
 
 type keyDef struct {
@@ -203,6 +206,7 @@ func (s *Service) load() error {
 // settle finishes every pending transition of a table's meta.
 func settle(m *tableMeta) {
 	m.TableStatus = "ACTIVE"
+	m.StreamChanging = false
 	var gsis []indexMeta
 	for _, g := range m.GSIs {
 		if g.IndexStatus == "DELETING" {

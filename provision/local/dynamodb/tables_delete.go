@@ -1,6 +1,8 @@
 package dynamodb
 
 import (
+	"slices"
+
 	"github.com/spk-cli/spk/provision/local/store"
 )
 
@@ -18,14 +20,9 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
 	}
-	if t.meta.TableStatus == "CREATING" || t.meta.TableStatus == "UPDATING" || t.meta.TableStatus == "DELETING" {
-		st := t.meta.TableStatus
+	if why := deleteRefusal(&t.meta, *in.TableName); why != "" {
 		s.mu.Unlock()
-		return nil, inUse("Attempt to change a resource which is still in use: Table is being " + map[string]string{"CREATING": "created", "UPDATING": "updated", "DELETING": "deleted"}[st] + ": " + *in.TableName)
-	}
-	if sseUpdating(&t.meta) {
-		s.mu.Unlock()
-		return nil, inUse("Attempt to change a resource which is still in use: Table: " + *in.TableName + " is in the process of being updated.")
+		return nil, inUse("Attempt to change a resource which is still in use: " + why)
 	}
 	if t.meta.DeletionProtection {
 		s.mu.Unlock()
@@ -53,6 +50,26 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 	s.mu.Unlock()
 	s.later(s.env.DeleteDelay, func() { s.dropTable(m.TableName, t) })
 	return map[string]any{"TableDescription": desc}, nil
+}
+
+// deleteRefusal is why a table cannot be deleted yet, in DynamoDB's words,
+// or "": it is being created or deleted, its stream or an index is
+// changing, or it is being updated otherwise (encryption included).
+func deleteRefusal(m *tableMeta, name string) string {
+	indexes := slices.ContainsFunc(m.GSIs, func(g indexMeta) bool { return g.IndexStatus != "ACTIVE" })
+	switch {
+	case m.TableStatus == "CREATING":
+		return "Table is being created: " + name
+	case m.TableStatus == "DELETING":
+		return "Table is being deleted: " + name
+	case m.TableStatus == "UPDATING" && m.StreamChanging:
+		return "Cannot delete table while stream is being enabled/disabled."
+	case indexes:
+		return "Cannot delete table while indexes are being created, updated, or deleted."
+	case m.TableStatus == "UPDATING" || sseUpdating(m):
+		return "Table: " + name + " is in the process of being updated."
+	}
+	return ""
 }
 
 // dropTable removes a DELETING table and its items.

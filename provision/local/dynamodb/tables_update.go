@@ -86,6 +86,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		}
 	} else {
 		m.TableStatus = "UPDATING"
+		m.StreamChanging = stream != nil
 	}
 	err = s.env.DB.Update(func(tx *store.Tx) error {
 		switch {
