@@ -169,13 +169,13 @@ func TestCapturedLimits(t *testing.T) {
 	runExchanges(t, []exchange{
 		{"an exponent past 32 bits overflows", "PutItem",
 			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"n":{"N":"1e99999999999"}}}`,
-			400, invalid + `Number overflow. Attempting to store a number with magnitude larger than supported range"}`},
+			400, invalid + `1 validation error detected: Number overflow. Attempting to store a number with magnitude larger than supported range"}`},
 		{"a negative one underflows", "PutItem",
 			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"n":{"N":"1e-99999999999"}}}`,
-			400, invalid + `Number underflow. Attempting to store a number with magnitude smaller than supported range"}`},
+			400, invalid + `1 validation error detected: Number underflow. Attempting to store a number with magnitude smaller than supported range"}`},
 		{"a zero above the range overflows", "PutItem",
 			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"n":{"N":"0e126"}}}`,
-			400, invalid + `Number overflow. Attempting to store a number with magnitude larger than supported range"}`},
+			400, invalid + `1 validation error detected: Number overflow. Attempting to store a number with magnitude larger than supported range"}`},
 		{"1.5 takes three bytes: 400 KB exactly", "PutItem",
 			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"p":{"S":"` + fill + `"},"n":{"N":"1.5"}}}`, 200, `{}`},
 		{"1.25 takes three bytes too", "PutItem",
@@ -504,4 +504,41 @@ func TestTwentyFirstIndex(t *testing.T) {
 	if err != nil || d.Table.TableStatus != types.TableStatusActive || len(d.Table.GlobalSecondaryIndexes) != 20 {
 		t.Fatalf("after the refusal: %v %v", d, err)
 	}
+}
+
+// TestSingleWriteEnvelope: PutItem's and DeleteItem's request validation,
+// UpdateItem's undefined values and the three writes' attribute values are
+// refused inside "1 validation error detected: ", as DynamoDB answered in
+// us-east-1 and eu-west-2 in October 2026; other refusals stay bare.
+func TestSingleWriteEnvelope(t *testing.T) {
+	skipOn(t, "answers without the envelope", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	const one = `{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected: `
+	const bare = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	del := func(rest string) string { return `{"TableName":"` + tbl + `","Key":{"pk":{"S":"k"}}` + rest + `}` }
+	runExchanges(t, []exchange{
+		{"values without an expression", "DeleteItem", del(`,"ExpressionAttributeValues":{":v":{"S":"x"}}`), 400,
+			one + `ExpressionAttributeValues can only be specified when using expressions"}`},
+		{"names without an expression", "DeleteItem", del(`,"Expected":{"a":{"Exists":false}},"ExpressionAttributeNames":{"#a":"a"}`), 400,
+			one + `ExpressionAttributeNames can only be specified when using expressions"}`},
+		{"an empty map of values", "DeleteItem", del(`,"ConditionExpression":"attribute_exists(a)","ExpressionAttributeValues":{}`), 400,
+			one + `ExpressionAttributeValues must not be empty"}`},
+		{"an empty condition", "DeleteItem", del(`,"ConditionExpression":""`), 400,
+			one + `Invalid ConditionExpression: The expression can not be empty;"}`},
+		{"ReturnValues of an update", "DeleteItem", del(`,"ReturnValues":"UPDATED_NEW"`), 400,
+			one + `ReturnValues can only be ALL_OLD or NONE"}`},
+		{"Exists true without a value", "DeleteItem", del(`,"Expected":{"a":{"Exists":true}}`), 400,
+			one + `One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: a"}`},
+		{"a NULL that is false", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"k"},"x":{"NULL":false}}}`, 400,
+			one + `One or more parameter values were invalid: Null attribute value types must have the value of true"}`},
+		{"an undefined value in an update's condition", "UpdateItem",
+			`{"TableName":"` + tbl + `","Key":{"pk":{"S":"k"}},"UpdateExpression":"SET b = :w","ConditionExpression":"a = :v","ExpressionAttributeValues":{":w":{"S":"x"}}}`, 400,
+			one + `Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v"}`},
+		{"mixing stays bare", "DeleteItem", del(`,"Expected":{"pk":{"Exists":false}},"ConditionExpression":"attribute_not_exists(pk)"`), 400,
+			bare + `Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}"}`},
+		{"a read stays bare", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"k"},"x":{"NULL":false}}}`, 400,
+			bare + `One or more parameter values were invalid: Null attribute value types must have the value of true"}`},
+		{"nothing was written", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"k"}}}`, 200, `{}`},
+	})
 }

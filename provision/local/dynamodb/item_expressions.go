@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,70 @@ func validPlaceholder(k string, prefix byte) bool {
 	}
 	return true
 }
+
+// DynamoDB's request validation for PutItem, UpdateItem and DeleteItem
+// now words some refusals inside "1 validation error detected: " (the
+// service's answers in 2026, in us-east-1 and eu-west-2; other operations,
+// the batches and transactions answer bare, and so do these operations'
+// other refusals, such as mixing legacy and expression parameters or the
+// ConditionalOperator rules, as recorded against the service too).
+
+// envelopedValue is such a write's refusal of an attribute value in its
+// item or key; the item's size and nesting limits stay bare.
+func envelopedValue(err error) error {
+	if ae, ok := err.(*apiError); ok && (ae.Msg == msgItemSize || ae.Msg == msgNesting) {
+		return err
+	}
+	return envelope(err)
+}
+
+// envelopedRequest is PutItem's or DeleteItem's refusal of its expression
+// parameters, ReturnValues or Expected, for the refusals recorded in the
+// envelope.
+func envelopedRequest(err error) error {
+	ae, ok := err.(*apiError)
+	if !ok {
+		return err
+	}
+	for _, p := range envelopedPrefixes {
+		if strings.HasPrefix(ae.Msg, p) {
+			return envelope(err)
+		}
+	}
+	return envelopedUndefined(err)
+}
+
+// envelopedUndefined is the refusal of an undefined expression attribute
+// value, the one UpdateItem refusal recorded in the envelope; UpdateItem's
+// refusal of values without expressions was recorded bare, with the
+// expressions it lacks named.
+func envelopedUndefined(err error) error {
+	if ae, ok := err.(*apiError); ok && strings.Contains(ae.Msg, "An expression attribute value used in expression is not defined") {
+		return envelope(err)
+	}
+	return err
+}
+
+var envelopedPrefixes = []string{
+	"ExpressionAttributeNames can only be specified", "ExpressionAttributeValues can only be specified",
+	"ExpressionAttributeNames must not be empty", "ExpressionAttributeValues must not be empty",
+	"Invalid ConditionExpression: The expression can not be empty;",
+	"ReturnValues can only be",
+	"One or more parameter values were invalid: Value ", // Expected's Value rules
+	"One or more parameter values were invalid: Invalid number of argument(s)",
+}
+
+// envelope puts a validation message in the envelope, unless it already
+// counts its errors.
+func envelope(err error) error {
+	ae, ok := err.(*apiError)
+	if !ok || ae.Type != "ValidationException" || counted.MatchString(ae.Msg) {
+		return err
+	}
+	return validation("1 validation error detected: " + ae.Msg)
+}
+
+var counted = regexp.MustCompile(`^\d+ validation errors? detected: `)
 
 // exprParams validates ExpressionAttributeNames/Values. usedBy lists the
 // request's expressions that are set; valueExprs those of them that can

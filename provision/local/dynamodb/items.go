@@ -138,11 +138,11 @@ func (s *Service) putItem(body []byte) (any, error) {
 		return nil, err
 	}
 	if err := checkItemShape(in.Item); err != nil {
-		return nil, err
+		return nil, envelopedValue(err)
 	}
 	w, err := prepareWrite(&in.condInput, "ALL_OLD")
 	if err != nil {
-		return nil, err
+		return nil, envelopedRequest(err)
 	}
 	t, m, err := s.lookup(in.TableName)
 	if err != nil {
@@ -193,7 +193,7 @@ func prepareWrite(c *condInput, allowed ...string) (*preparedWrite, error) {
 	}
 	w := &preparedWrite{returnValues: rv, returnOld: returnOld}
 	used := present("ConditionExpression", set(c.ConditionExpression))
-	w.params, err = exprParams(c.ExpressionAttributeNames, c.ExpressionAttributeValues, used, used, []string{"ConditionExpression"})
+	w.params, err = exprParams(c.ExpressionAttributeNames, c.ExpressionAttributeValues, used, used, nil)
 	if err != nil {
 		return nil, err
 	}

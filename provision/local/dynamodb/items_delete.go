@@ -28,11 +28,11 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 		return nil, err
 	}
 	if err := checkKeyShape(in.Key); err != nil {
-		return nil, err
+		return nil, envelopedValue(err)
 	}
 	w, err := prepareWrite(&in.condInput, "ALL_OLD")
 	if err != nil {
-		return nil, err
+		return nil, envelopedRequest(err)
 	}
 	t, m, err := s.lookup(in.TableName)
 	if err != nil {

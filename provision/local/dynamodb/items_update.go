@@ -108,11 +108,11 @@ func (s *Service) updateItem(body []byte) (any, error) {
 		return nil, err
 	}
 	if err := checkKeyShape(in.Key); err != nil {
-		return nil, err
+		return nil, envelopedValue(err)
 	}
 	w, u, err := prepareUpdate(&in)
 	if err != nil {
-		return nil, err
+		return nil, envelopedUndefined(err)
 	}
 	t, m, err := s.lookup(in.TableName)
 	if err != nil {

@@ -270,6 +270,7 @@ func (t *table) checkKeyValues(h attr.Value, r *attr.Value) error {
 }
 
 const (
+	msgNesting  = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
 	msgItemSize = "Item size has exceeded the maximum allowed size"
 	// An update's item is over the limit in other words than a put's.
 	msgUpdatedItemSize = "Item size to update has exceeded the maximum allowed size"
@@ -335,7 +336,7 @@ func checkItemShape(it attr.Item) error {
 		return validation(msg)
 	}
 	if attr.TooDeep(it) {
-		return validation("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")
+		return validation(msgNesting)
 	}
 	if it.Size() > maxItemSize {
 		return validation(msgItemSize)
