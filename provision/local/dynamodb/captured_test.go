@@ -442,6 +442,9 @@ func TestCapturedTableAnswers(t *testing.T) {
 			400, invalid + `2 validation errors detected: Value '0' at 'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '0' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1"}`},
 		{"provisioned with read capacity only", "CreateTable", `{"TableName":"never-made","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
 			400, invalid + `1 validation error detected: Value null at 'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must not be null"}`},
+		{"a definition no key uses, with an index and a bad projection", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"},{"AttributeName":"extra","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],` +
+			`"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"INCLUDE"}}]}`,
+			400, invalidParam + `Some AttributeDefinitions are not used. AttributeDefinitions: [extra, g, pk], keys used: [g, pk]"}`},
 		{"an attribute defined twice", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
 			400, invalid + `Attribute Name is duplicated: pk"}`},
 		{"TTL on", "UpdateTimeToLive", `{"TableName":"` + tbl + `","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl_a"}}`,

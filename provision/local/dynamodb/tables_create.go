@@ -207,6 +207,32 @@ func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, bi
 	return out, nil
 }
 
+// unusedWithIndexes refuses a definition no key schema uses, the table's
+// or an index's, when the table has indexes: DynamoDB checks it before any
+// index rule, in these words (a table without indexes gets the count
+// message later).
+func unusedWithIndexes(in *createTableInput, defs map[string]string) error {
+	if len(in.GlobalSecondaryIndexes) == 0 && len(in.LocalSecondaryIndexes) == 0 {
+		return nil
+	}
+	used := map[string]bool{}
+	for _, k := range in.KeySchema {
+		used[k.AttributeName] = true
+	}
+	for _, ix := range append(slices.Clone(in.LocalSecondaryIndexes), in.GlobalSecondaryIndexes...) {
+		for _, k := range ix.KeySchema {
+			used[k.AttributeName] = true
+		}
+	}
+	for name := range defs {
+		if !used[name] {
+			return validation("One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [" +
+				strings.Join(attr.SortedKeys(defs), ", ") + "], keys used: [" + strings.Join(attr.SortedKeys(used), ", ") + "]")
+		}
+	}
+	return nil
+}
+
 func (s *Service) createTable(body []byte) (any, error) {
 	var in createTableInput
 	if err := decode(body, &in); err != nil {
@@ -241,6 +267,9 @@ func (s *Service) createTable(body []byte) (any, error) {
 	}
 	if len(missing) > 0 {
 		return nil, validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(attr.SortedKeys(defs), ", ") + "]")
+	}
+	if err := unusedWithIndexes(&in, defs); err != nil {
+		return nil, err
 	}
 	billing := "PROVISIONED"
 	if in.BillingMode != nil {
