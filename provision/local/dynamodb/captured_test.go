@@ -545,3 +545,64 @@ func TestSingleWriteEnvelope(t *testing.T) {
 		{"nothing was written", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"k"}}}`, 200, `{}`},
 	})
 }
+
+// TestThroughputChangesAsDynamoDBShowsThem: an UpdateTable's answer shows
+// the throughput as it was, with the time of the change; DescribeTable then
+// shows the new one and counts the day's decreases; an index's throughput
+// changes with the table ACTIVE.
+func TestThroughputChangesAsDynamoDBShowsThem(t *testing.T) {
+	skipOn(t, "shows the new throughput at once and keeps no change times", "dynalite")
+	ctx := context.Background()
+	c := newClient(t)
+	two := &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(2), WriteCapacityUnits: aws.Int64(2)}
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
+		in.BillingMode, in.ProvisionedThroughput = types.BillingModeProvisioned, two
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("by-g"), ProvisionedThroughput: two,
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}}, Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
+	})
+	update := func(in *dynamodb.UpdateTableInput) *types.TableDescription {
+		t.Helper()
+		in.TableName = aws.String(tbl)
+		out, err := c.UpdateTable(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.TableDescription
+	}
+	describe := func() *types.TableDescription {
+		t.Helper()
+		waitActive(t, c, tbl)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Table.GlobalSecondaryIndexes[0].IndexStatus == types.IndexStatusActive || time.Now().After(deadline) {
+				return d.Table
+			}
+		}
+	}
+	up := update(&dynamodb.UpdateTableInput{ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(4), WriteCapacityUnits: aws.Int64(4)}})
+	if p := up.ProvisionedThroughput; up.TableStatus != types.TableStatusUpdating || *p.ReadCapacityUnits != 2 || p.LastIncreaseDateTime == nil || p.LastDecreaseDateTime != nil {
+		t.Fatalf("raising the throughput answered %s %+v, want UPDATING with 2/2 and the increase's time", up.TableStatus, *p)
+	}
+	if p := describe().ProvisionedThroughput; *p.ReadCapacityUnits != 4 || p.LastIncreaseDateTime == nil || *p.NumberOfDecreasesToday != 0 {
+		t.Fatalf("after raising: %+v", *p)
+	}
+	down := update(&dynamodb.UpdateTableInput{ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}})
+	if p := down.ProvisionedThroughput; *p.ReadCapacityUnits != 4 || p.LastDecreaseDateTime == nil {
+		t.Fatalf("lowering the throughput answered %+v, want 4/4 and the decrease's time", *p)
+	}
+	if p := describe().ProvisionedThroughput; *p.ReadCapacityUnits != 1 || *p.NumberOfDecreasesToday != 1 {
+		t.Fatalf("after lowering: %+v, want 1/1 and one decrease today", *p)
+	}
+	ix := update(&dynamodb.UpdateTableInput{GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Update: &types.UpdateGlobalSecondaryIndexAction{
+		IndexName: aws.String("by-g"), ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(3), WriteCapacityUnits: aws.Int64(3)}}}}})
+	if g := ix.GlobalSecondaryIndexes[0]; ix.TableStatus != types.TableStatusActive || g.IndexStatus != types.IndexStatusUpdating || *g.ProvisionedThroughput.ReadCapacityUnits != 2 {
+		t.Fatalf("an index's throughput change answered table %s, index %s %+v; want ACTIVE, UPDATING, 2/2", ix.TableStatus, g.IndexStatus, *g.ProvisionedThroughput)
+	}
+	if g := describe().GlobalSecondaryIndexes[0]; g.IndexStatus != types.IndexStatusActive || *g.ProvisionedThroughput.ReadCapacityUnits != 3 || g.ProvisionedThroughput.LastIncreaseDateTime == nil {
+		t.Fatalf("after the index's change: %s %+v", g.IndexStatus, *g.ProvisionedThroughput)
+	}
+}

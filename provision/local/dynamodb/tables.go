@@ -49,6 +49,7 @@ type indexMeta struct {
 	Projection  projection         `json:"Projection"`
 	IndexStatus string             `json:"IndexStatus,omitempty"`
 	Read, Write int64
+	capacityHistory
 }
 
 // tableMeta is a table's definition and state as stored.
@@ -72,6 +73,7 @@ type tableMeta struct {
 	LatestStreamLabel    string          `json:",omitempty"`
 	DeletionProtection   bool
 	LastBillingChange    float64
+	capacityHistory
 	SSE                  *sseState `json:",omitempty"` // absent: encrypted with a key AWS owns
 	// StreamChanging: the UPDATING is a stream being enabled or disabled,
 	// which DeleteTable names when it refuses.

@@ -43,9 +43,6 @@ func (s *Service) readNamedTable(body []byte, read func(*table) (any, error)) (a
 	return read(t)
 }
 
-func throughputDesc(m tableMeta, r, w int64) map[string]any {
-	return map[string]any{"NumberOfDecreasesToday": 0, "ReadCapacityUnits": r, "WriteCapacityUnits": w}
-}
 
 // describe renders a TableDescription; the caller holds s.mu.
 func (s *Service) describe(t *table) map[string]any {
@@ -58,7 +55,7 @@ func (s *Service) describe(t *table) map[string]any {
 		"CreationDateTime":          m.CreationDateTime,
 		"AttributeDefinitions":      sortedDefinitions(m.AttributeDefinitions),
 		"KeySchema":                 m.KeySchema,
-		"ProvisionedThroughput":     throughputDesc(m, m.Read, m.Write),
+		"ProvisionedThroughput":     m.capacityHistory.describe(m.Read, m.Write, s.env.Now()),
 		"ItemCount":                 t.itemCount.Load(),
 		"TableSizeBytes":            t.sizeBytes.Load(),
 		"DeletionProtectionEnabled": m.DeletionProtection,
@@ -83,7 +80,7 @@ func (s *Service) describe(t *table) map[string]any {
 			count, size := t.indexFigures(&m, &m.GSIs[i])
 			ix := map[string]any{
 				"IndexName": g.IndexName, "KeySchema": g.KeySchema, "Projection": sortedProjection(g.Projection),
-				"IndexStatus": g.IndexStatus, "ProvisionedThroughput": throughputDesc(m, g.Read, g.Write),
+				"IndexStatus": g.IndexStatus, "ProvisionedThroughput": g.capacityHistory.describe(g.Read, g.Write, s.env.Now()),
 				"IndexSizeBytes": size, "ItemCount": count,
 				"IndexArn": m.TableArn + "/index/" + g.IndexName,
 			}

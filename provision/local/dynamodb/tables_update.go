@@ -84,7 +84,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 			s.mu.Unlock()
 			return nil, err
 		}
-	} else {
+	} else if !onlyIndexThroughput(&in) {
 		m.TableStatus = "UPDATING"
 		m.StreamChanging = stream != nil
 	}
@@ -108,14 +108,50 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
+	old := t.meta
 	t.meta = m
 	t.generation++
 	gen := t.generation
 	desc := s.describe(t)
+	echoOldThroughput(desc, &old, &m, now)
 	s.mu.Unlock()
 	s.later(s.env.UpdateDelay, func() { s.settleTable(m.TableName, gen) })
 	return map[string]any{"TableDescription": desc}, nil
 }
+
+// onlyIndexThroughput reports an UpdateTable that only changes indexes'
+// throughput: DynamoDB keeps the table ACTIVE while the indexes are
+// UPDATING.
+func onlyIndexThroughput(in *updateTableInput) bool {
+	if in.BillingMode != nil || in.ProvisionedThroughput != nil || in.StreamSpecification != nil || len(in.GlobalSecondaryIndexUpdates) == 0 {
+		return false
+	}
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		if u.Update == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// echoOldThroughput makes an UpdateTable's answer show the throughput the
+// table and its indexes had, with the new change times, as DynamoDB
+// answers while the change is under way; DescribeTable shows the new one.
+func echoOldThroughput(desc map[string]any, old, m *tableMeta, now time.Time) {
+	if old.BillingMode != "PROVISIONED" || m.BillingMode != "PROVISIONED" {
+		return
+	}
+	desc["ProvisionedThroughput"] = m.capacityHistory.describe(old.Read, old.Write, now)
+	gsis, _ := desc["GlobalSecondaryIndexes"].([]map[string]any)
+	for _, d := range gsis {
+		name, _ := d["IndexName"].(string)
+		i, j := indexOf(old.GSIs, &name), indexOf(m.GSIs, &name)
+		if i >= 0 && j >= 0 {
+			d["ProvisionedThroughput"] = m.GSIs[j].capacityHistory.describe(old.GSIs[i].Read, old.GSIs[i].Write, now)
+		}
+	}
+}
+
 
 // checkIndexUpdates applies DynamoDB's rules on the list of index updates:
 // not empty when given, one action an entry, one entry an index.
@@ -179,7 +215,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 	if in.BillingMode != nil && *in.BillingMode == "PROVISIONED" && in.ProvisionedThroughput == nil {
 		return validation("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
 	}
-	billing := m.BillingMode
+	billing, wasProvisioned := m.BillingMode, m.BillingMode == "PROVISIONED"
 	// Indexes that a switch to PROVISIONED must give a throughput.
 	var unpriced []string
 	if in.BillingMode != nil && *in.BillingMode == "PROVISIONED" && billing == "PAY_PER_REQUEST" {
@@ -207,6 +243,9 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 		}
 		if billing == "PROVISIONED" && r == m.Read && w == m.Write && m.BillingMode == billing && len(in.GlobalSecondaryIndexUpdates) == 0 {
 			return validation(fmt.Sprintf("The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: %d. Requested ReadCapacityUnits: %d. Current WriteCapacityUnits provisioned for the table: %d. Requested WriteCapacityUnits: %d. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.", m.Read, r, m.Write, w))
+		}
+		if wasProvisioned && billing == "PROVISIONED" {
+			m.capacityHistory.record(m.Read, m.Write, r, w, now)
 		}
 		m.Read, m.Write = r, w
 		if billing == "PAY_PER_REQUEST" {
@@ -279,6 +318,9 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			r, w, err := validateThroughput(u.Update.ProvisionedThroughput, billing, *u.Update.IndexName)
 			if err != nil {
 				return err
+			}
+			if billing == "PROVISIONED" && wasProvisioned {
+				m.GSIs[i].capacityHistory.record(m.GSIs[i].Read, m.GSIs[i].Write, r, w, now)
 			}
 			m.GSIs[i].Read, m.GSIs[i].Write = r, w
 			m.GSIs[i].IndexStatus = "UPDATING"
