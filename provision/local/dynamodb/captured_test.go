@@ -606,3 +606,48 @@ func TestThroughputChangesAsDynamoDBShowsThem(t *testing.T) {
 		t.Fatalf("after the index's change: %s %+v", g.IndexStatus, *g.ProvisionedThroughput)
 	}
 }
+
+// TestBillingModeSummary: CreateTable's and a billing switch's answers name
+// the mode only; DescribeTable gives the time the table last became
+// on-demand, and keeps it after a switch to PROVISIONED.
+func TestBillingModeSummary(t *testing.T) {
+	skipOn(t, "gives the time in every answer and drops it after a switch", "dynalite")
+	ctx := context.Background()
+	c := newClient(t)
+	name := uniqueName("billing-summary")
+	created, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
+	if s := created.TableDescription.BillingModeSummary; s == nil || s.BillingMode != types.BillingModePayPerRequest || s.LastUpdateToPayPerRequestDateTime != nil {
+		t.Fatalf("CreateTable's summary %+v, want the mode only", s)
+	}
+	waitActive(t, c, name)
+	summary := func() *types.BillingModeSummary {
+		t.Helper()
+		d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Table.BillingModeSummary
+	}
+	became := summary().LastUpdateToPayPerRequestDateTime
+	if became == nil {
+		t.Fatal("DescribeTable of an on-demand table gives no LastUpdateToPayPerRequestDateTime")
+	}
+	out, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), BillingMode: types.BillingModeProvisioned,
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := out.TableDescription.BillingModeSummary; s == nil || s.BillingMode != types.BillingModeProvisioned || s.LastUpdateToPayPerRequestDateTime != nil {
+		t.Fatalf("the switch's summary %+v, want the mode only", s)
+	}
+	waitActive(t, c, name)
+	if s := summary(); s == nil || s.BillingMode != types.BillingModeProvisioned || s.LastUpdateToPayPerRequestDateTime == nil || !s.LastUpdateToPayPerRequestDateTime.Equal(*became) {
+		t.Fatalf("after the switch: %+v, want PROVISIONED and the time it became on-demand", s)
+	}
+}

@@ -368,6 +368,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 	t.meta = m
 	s.tables[m.TableName] = t
 	desc := s.describe(t)
+	summaryModeOnly(desc)
 	gen := t.generation
 	s.mu.Unlock()
 	s.later(s.env.CreateDelay, func() { s.settleTable(m.TableName, gen) })

@@ -60,10 +60,10 @@ func (s *Service) describe(t *table) map[string]any {
 		"TableSizeBytes":            t.sizeBytes.Load(),
 		"DeletionProtectionEnabled": m.DeletionProtection,
 	}
-	if m.BillingMode == "PAY_PER_REQUEST" {
-		d["BillingModeSummary"] = map[string]any{"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": m.LastBillingChange}
-	} else if m.LastBillingChange != 0 {
-		d["BillingModeSummary"] = map[string]any{"BillingMode": "PROVISIONED"}
+	// The last time the table became on-demand stays in the summary
+	// after a switch back, as DynamoDB describes it.
+	if m.BillingMode == "PAY_PER_REQUEST" || m.LastBillingChange != 0 {
+		d["BillingModeSummary"] = map[string]any{"BillingMode": m.BillingMode, "LastUpdateToPayPerRequestDateTime": m.LastBillingChange}
 	}
 	if len(m.StreamSpecification) > 0 {
 		d["StreamSpecification"] = m.StreamSpecification
@@ -179,4 +179,13 @@ func arnTableName(ref string) string {
 		return name
 	}
 	return ref
+}
+
+// summaryModeOnly leaves only the billing mode in an answer's
+// BillingModeSummary: CreateTable's and a billing switch's answers carry no
+// time, as DynamoDB answers them; DescribeTable does.
+func summaryModeOnly(desc map[string]any) {
+	if sum, ok := desc["BillingModeSummary"].(map[string]any); ok {
+		desc["BillingModeSummary"] = map[string]any{"BillingMode": sum["BillingMode"]}
+	}
 }

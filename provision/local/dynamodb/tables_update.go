@@ -114,6 +114,9 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	gen := t.generation
 	desc := s.describe(t)
 	echoOldThroughput(desc, &old, &m, now)
+	if old.BillingMode != m.BillingMode {
+		summaryModeOnly(desc)
+	}
 	s.mu.Unlock()
 	s.later(s.env.UpdateDelay, func() { s.settleTable(m.TableName, gen) })
 	return map[string]any{"TableDescription": desc}, nil
@@ -227,7 +230,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 		if *in.BillingMode != "PROVISIONED" && *in.BillingMode != "PAY_PER_REQUEST" {
 			return validation("1 validation error detected: Value '" + *in.BillingMode + "' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
 		}
-		if *in.BillingMode != billing {
+		if *in.BillingMode != billing && *in.BillingMode == "PAY_PER_REQUEST" {
 			m.LastBillingChange = float64(now.UnixMilli()) / 1000
 		}
 		billing = *in.BillingMode
