@@ -425,9 +425,9 @@ func TestCapturedTableAnswers(t *testing.T) {
 		{"an empty list of index updates beside a change", "UpdateTable", `{"TableName":"` + tbl + `","BillingMode":"PAY_PER_REQUEST","GlobalSecondaryIndexUpdates":[]}`,
 			400, invalidParam + `List of GlobalSecondaryIndexUpdates is empty"}`},
 		{"an index update of nothing", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{}]}`,
-			400, invalid + `One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null"}`},
+			400, invalidParam + `One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null"}`},
 		{"two actions in one index update", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-a"},"Delete":{"IndexName":"by-a"}}]}`,
-			400, invalid + `Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object"}`},
+			400, invalidParam + `Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object"}`},
 		{"two updates of one index", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-a"}},` + gsi("Create") + `]}`,
 			400, invalidParam + `Only one global secondary index update per index is allowed simultaneously. Index: by-a"}`},
 		{"an index update without a name", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{"Delete":{}}]}`,
@@ -650,4 +650,60 @@ func TestBillingModeSummary(t *testing.T) {
 	if s := summary(); s == nil || s.BillingMode != types.BillingModeProvisioned || s.LastUpdateToPayPerRequestDateTime == nil || !s.LastUpdateToPayPerRequestDateTime.Equal(*became) {
 		t.Fatalf("after the switch: %+v, want PROVISIONED and the time it became on-demand", s)
 	}
+}
+
+// TestCapturedIndexThroughputAnswers: index throughput and index-kind
+// refusals in DynamoDB's words, which differ between CreateTable and
+// UpdateTable.
+func TestCapturedIndexThroughputAnswers(t *testing.T) {
+	skipOn(t, "words these as the table's throughput refusals", "dynalite")
+	c := newClient(t)
+	one := &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}
+	prov := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeS}, func(in *dynamodb.CreateTableInput) {
+		in.BillingMode, in.ProvisionedThroughput = types.BillingModeProvisioned, one
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("by-g"), ProvisionedThroughput: one,
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}}, Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
+		in.LocalSecondaryIndexes = []types.LocalSecondaryIndex{{IndexName: aws.String("by-g-local"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("g"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
+	})
+	ondemand := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("by-g"),
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}}, Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
+	})
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	const invalidParam = invalid + `One or more parameter values were invalid: `
+	table := func(billing, gsiThroughput string) string {
+		return `{"TableName":"never-made","BillingMode":"` + billing + `",` + map[bool]string{true: `"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},`}[billing == "PROVISIONED"] +
+			`"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],` +
+			`"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}` + gsiThroughput + `}]}`
+	}
+	create := func(name, throughput string) string {
+		return `{"Create":{"IndexName":"` + name + `","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}` + throughput + `}}`
+	}
+	const pt = `,"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}`
+	runExchanges(t, []exchange{
+		{"CreateTable: an on-demand index with throughput", "CreateTable", table("PAY_PER_REQUEST", pt), 400,
+			invalidParam + `ProvisionedThroughput should not be specified for index: by-g when BillingMode is PAY_PER_REQUEST"}`},
+		{"CreateTable: a provisioned index without", "CreateTable", table("PROVISIONED", ""), 400,
+			invalidParam + `ProvisionedThroughput is not specified for index: by-g"}`},
+		{"UpdateTable: a provisioned index without", "UpdateTable", `{"TableName":"` + prov + `","GlobalSecondaryIndexUpdates":[` + create("by-g2", "") + `]}`, 400,
+			invalidParam + `Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: by-g2"}`},
+		{"UpdateTable: an on-demand index with throughput", "UpdateTable", `{"TableName":"` + ondemand + `","GlobalSecondaryIndexUpdates":[` + create("by-g2", pt) + `]}`, 400,
+			invalidParam + `Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: by-g2 when BillingMode is PAY_PER_REQUEST"}`},
+		{"UpdateTable: an on-demand index's throughput", "UpdateTable", `{"TableName":"` + ondemand + `","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g"` + pt + `}}]}`, 400,
+			invalidParam + `The only Updates for index: by-g when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"}`},
+		{"UpdateTable: the same index throughput", "UpdateTable", `{"TableName":"` + prov + `","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g"` + pt + `}}]}`, 400,
+			invalid + `The provisioned throughput for the index by-g will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the index: 1. Requested ReadCapacityUnits: 1. Current WriteCapacityUnits provisioned for the index: 1. Requested WriteCapacityUnits: 1. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."}`},
+		{"UpdateTable: an index that exists", "UpdateTable", `{"TableName":"` + prov + `","GlobalSecondaryIndexUpdates":[` + create("by-g-local", pt) + `]}`, 400,
+			invalid + `Attempting to create an index which already exists"}`},
+		{"UpdateTable: deleting a local index", "UpdateTable", `{"TableName":"` + prov + `","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g-local"}}]}`, 400,
+			invalid + `Cannot delete an index that is not a GlobalSecondaryIndex: by-g-local"}`},
+		{"UpdateTable: updating a local index", "UpdateTable", `{"TableName":"` + prov + `","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g-local"` + pt + `}}]}`, 400,
+			invalid + `Cannot update an index that is not a GlobalSecondaryIndex: by-g-local"}`},
+		{"nothing changed", "DescribeTable", `{"TableName":"never-made"}`, 400,
+			`{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Table: never-made not found"}`},
+	})
 }

@@ -99,6 +99,24 @@ func validateKeySchema(ks []keySchemaElement, field string) error {
 	return nil
 }
 
+// indexThroughput validates a new global index's throughput, with
+// DynamoDB's words for CreateTable's indexes and for UpdateTable's.
+func indexThroughput(tp *throughput, billing, name string, added bool) (r, w int64, err error) {
+	const invalid = "One or more parameter values were invalid: "
+	given := tp != nil && (tp.ReadCapacityUnits != nil || tp.WriteCapacityUnits != nil)
+	switch {
+	case billing == "PAY_PER_REQUEST" && given && !added:
+		return 0, 0, validation(invalid + "ProvisionedThroughput should not be specified for index: " + name + " when BillingMode is PAY_PER_REQUEST")
+	case billing == "PAY_PER_REQUEST" && given:
+		return 0, 0, validation(invalid + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: " + name + " when BillingMode is PAY_PER_REQUEST")
+	case billing == "PROVISIONED" && (tp == nil || tp.ReadCapacityUnits == nil || tp.WriteCapacityUnits == nil) && !added:
+		return 0, 0, validation(invalid + "ProvisionedThroughput is not specified for index: " + name)
+	case billing == "PROVISIONED" && (tp == nil || tp.ReadCapacityUnits == nil || tp.WriteCapacityUnits == nil):
+		return 0, 0, validation(invalid + "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: " + name)
+	}
+	return validateThroughput(tp, billing, name)
+}
+
 func validateThroughput(tp *throughput, billing string, what string) (r, w int64, err error) {
 	if billing == "PAY_PER_REQUEST" {
 		if tp != nil && (tp.ReadCapacityUnits != nil && *tp.ReadCapacityUnits != 0 || tp.WriteCapacityUnits != nil && *tp.WriteCapacityUnits != 0) {
@@ -138,7 +156,9 @@ func validateProjection(p *projection, index string) (projection, error) {
 }
 
 // buildIndexes validates index inputs against the attribute definitions.
-func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, billing string, used map[string]bool, defs map[string]string, seen map[string]bool) ([]indexMeta, error) {
+// added: the indexes come from UpdateTable, whose throughput refusals
+// DynamoDB words differently from CreateTable's.
+func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, billing string, used map[string]bool, defs map[string]string, seen map[string]bool, added bool) ([]indexMeta, error) {
 	var out []indexMeta
 	if in != nil && len(in) == 0 {
 		kind := "LocalSecondaryIndexes"
@@ -190,7 +210,7 @@ func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, bi
 		m := indexMeta{IndexName: name, KeySchema: ix.KeySchema, Projection: p}
 		if global {
 			m.IndexStatus = "ACTIVE"
-			r, w, err := validateThroughput(ix.ProvisionedThroughput, billing, name)
+			r, w, err := indexThroughput(ix.ProvisionedThroughput, billing, name, added)
 			if err != nil {
 				return nil, err
 			}
@@ -287,11 +307,11 @@ func (s *Service) createTable(body []byte) (any, error) {
 		tableRange = in.KeySchema[1].AttributeName
 	}
 	seen := map[string]bool{}
-	lsis, err := buildIndexes(in.LocalSecondaryIndexes, false, in.KeySchema[0].AttributeName, tableRange, billing, used, defs, seen)
+	lsis, err := buildIndexes(in.LocalSecondaryIndexes, false, in.KeySchema[0].AttributeName, tableRange, billing, used, defs, seen, false)
 	if err != nil {
 		return nil, err
 	}
-	gsis, err := buildIndexes(in.GlobalSecondaryIndexes, true, in.KeySchema[0].AttributeName, tableRange, billing, used, defs, seen)
+	gsis, err := buildIndexes(in.GlobalSecondaryIndexes, true, in.KeySchema[0].AttributeName, tableRange, billing, used, defs, seen, false)
 	if err != nil {
 		return nil, err
 	}

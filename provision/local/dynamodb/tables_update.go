@@ -175,9 +175,9 @@ func checkIndexUpdates(updates []gsiUpdate) error {
 		}
 		switch {
 		case actions == 0:
-			return validation("One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null")
+			return validation(invalid + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null")
 		case actions > 1:
-			return validation("Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object")
+			return validation(invalid + "Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object")
 		case name != nil && seen[*name]:
 			return validation(invalid + "Only one global secondary index update per index is allowed simultaneously. Index: " + *name)
 		case name != nil:
@@ -295,9 +295,9 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 				seen[l.IndexName] = true
 			}
 			if u.Create.IndexName != nil && seen[*u.Create.IndexName] {
-				return validation("One or more parameter values were invalid: Index with name: " + *u.Create.IndexName + " already exists")
+				return validation("Attempting to create an index which already exists")
 			}
-			gs, err := buildIndexes([]indexInput{*u.Create}, true, "", "", billing, map[string]bool{}, defs, seen)
+			gs, err := buildIndexes([]indexInput{*u.Create}, true, "", "", billing, map[string]bool{}, defs, seen, true)
 			if err != nil {
 				return err
 			}
@@ -308,6 +308,9 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			m.GSIs = append(m.GSIs, gs[0])
 		case u.Delete != nil:
 			i := indexOf(m.GSIs, u.Delete.IndexName)
+			if indexOf(m.LSIs, u.Delete.IndexName) >= 0 {
+				return validation("Cannot delete an index that is not a GlobalSecondaryIndex: " + *u.Delete.IndexName)
+			}
 			if i < 0 {
 				return notFound("Requested resource not found: Index " + deref(u.Delete.IndexName) + " for table " + m.TableName)
 			}
@@ -315,12 +318,21 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			unpriced = slices.DeleteFunc(unpriced, func(n string) bool { return n == *u.Delete.IndexName })
 		case u.Update != nil:
 			i := indexOf(m.GSIs, u.Update.IndexName)
+			if indexOf(m.LSIs, u.Update.IndexName) >= 0 {
+				return validation("Cannot update an index that is not a GlobalSecondaryIndex: " + *u.Update.IndexName)
+			}
 			if i < 0 {
 				return notFound("Requested resource not found: Index " + deref(u.Update.IndexName) + " for table " + m.TableName)
+			}
+			if tp := u.Update.ProvisionedThroughput; tp != nil && billing == "PAY_PER_REQUEST" && !wasProvisioned {
+				return validation("One or more parameter values were invalid: The only Updates for index: " + *u.Update.IndexName + " when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput")
 			}
 			r, w, err := validateThroughput(u.Update.ProvisionedThroughput, billing, *u.Update.IndexName)
 			if err != nil {
 				return err
+			}
+			if g := m.GSIs[i]; billing == "PROVISIONED" && wasProvisioned && r == g.Read && w == g.Write {
+				return validation(fmt.Sprintf("The provisioned throughput for the index %s will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the index: %d. Requested ReadCapacityUnits: %d. Current WriteCapacityUnits provisioned for the index: %d. Requested WriteCapacityUnits: %d. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.", g.IndexName, g.Read, r, g.Write, w))
 			}
 			if billing == "PROVISIONED" && wasProvisioned {
 				m.GSIs[i].capacityHistory.record(m.GSIs[i].Read, m.GSIs[i].Write, r, w, now)
