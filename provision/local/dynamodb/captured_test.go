@@ -416,6 +416,12 @@ func TestCapturedTableAnswers(t *testing.T) {
 	arn := *d.Table.TableArn
 	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
 	const invalidParam = invalid + `One or more parameter values were invalid: `
+	// 41 tags of a 3-byte key and a 250-byte value: 10373 bytes.
+	var big []string
+	for i := range 41 {
+		big = append(big, fmt.Sprintf(`{"Key":"k%02d","Value":"%s"}`, i, strings.Repeat("v", 250)))
+	}
+	bigTags := strings.Join(big, ",")
 	gsi := func(action string) string {
 		return `{"` + action + `":{"IndexName":"by-a","KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}}`
 	}
@@ -461,8 +467,16 @@ func TestCapturedTableAnswers(t *testing.T) {
 			400, invalid + `The Tag Value provided is invalid, Value: null"}`},
 		{"a key twice", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"dup","Value":"1"},{"Key":"dup","Value":"2"}]}`,
 			400, invalid + `Duplicate Tag Keys provided as input: Duplicate Tag Key found dup"}`},
+		{"tags of more than 10240 bytes", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[` + bigTags + `]}`,
+			400, invalid + `Tag set size 10373 bytes is above max size limit of 10240 bytes"}`},
 		{"no refused tag was kept", "ListTagsOfResource", `{"ResourceArn":"` + arn + `"}`, 200, `{"Tags":[]}`},
 		{"a tag with every allowed character", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"Team_1 .:/=+-@","Value":"Données é"}]}`, 200, `{}`},
+		{"an index's ARN", "ListTagsOfResource", `{"ResourceArn":"` + arn + `/index/by-a"}`,
+			400, invalidParam + `Invalid resource arn provided, only table or stream is accepted. Provided resource arn: ` + arn + `/index/by-a"}`},
+		{"another service's ARN", "ListTagsOfResource", `{"ResourceArn":"arn:aws:s3:::a-bucket"}`,
+			400, invalidParam + `Provided Arn is not a DynamoDB resource arn: arn:aws:s3:::a-bucket"}`},
+		{"another region's ARN", "ListTagsOfResource", `{"ResourceArn":"` + strings.Replace(arn, "us-east-1", "eu-west-1", 1) + `"}`,
+			400, invalid + `Invalid TableArn: Invalid ResourceArn provided as input ` + strings.Replace(arn, "us-east-1", "eu-west-1", 1) + `"}`},
 		{"an ARN that is not one", "ListTagsOfResource", `{"ResourceArn":"` + tbl + `"}`,
 			400, invalid + `One or more parameter values were invalid: ARNs must start with 'arn:': ` + tbl + `"}`},
 		{"a missing table's ARN", "ListTagsOfResource", `{"ResourceArn":"` + arn + `x"}`,
@@ -703,6 +717,12 @@ func TestCapturedIndexThroughputAnswers(t *testing.T) {
 			invalid + `Cannot delete an index that is not a GlobalSecondaryIndex: by-g-local"}`},
 		{"UpdateTable: updating a local index", "UpdateTable", `{"TableName":"` + prov + `","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g-local"` + pt + `}}]}`, 400,
 			invalid + `Cannot update an index that is not a GlobalSecondaryIndex: by-g-local"}`},
+		{"CreateTable: an index without a projection", "CreateTable", strings.Replace(table("PAY_PER_REQUEST", ""), `,"Projection":{"ProjectionType":"ALL"}`, "", 1), 400,
+			invalid + `1 validation error detected: Value null at 'globalSecondaryIndexes.1.member.projection' failed to satisfy constraint: Member must not be null"}`},
+		{"CreateTable: INCLUDE of nothing", "CreateTable", strings.Replace(table("PAY_PER_REQUEST", ""), `{"ProjectionType":"ALL"}`, `{"ProjectionType":"INCLUDE","NonKeyAttributes":[]}`, 1), 400,
+			invalid + `1 validation error detected: Value '[]' at 'globalSecondaryIndexes.1.member.projection.nonKeyAttributes' failed to satisfy constraint: Member must have length greater than or equal to 1"}`},
+		{"CreateTable: a non-key attribute twice", "CreateTable", strings.Replace(table("PAY_PER_REQUEST", ""), `{"ProjectionType":"ALL"}`, `{"ProjectionType":"INCLUDE","NonKeyAttributes":["x","y","x"]}`, 1), 400,
+			invalidParam + `Duplicate element in NonKeyAttributes: x"}`},
 		{"nothing changed", "DescribeTable", `{"TableName":"never-made"}`, 400,
 			`{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Table: never-made not found"}`},
 	})

@@ -40,6 +40,7 @@ func checkCreateTableMembers(in *createTableInput) error {
 	}{{"globalSecondaryIndexes", in.GlobalSecondaryIndexes}, {"localSecondaryIndexes", in.LocalSecondaryIndexes}} {
 		for i, ix := range group.indexes {
 			c.tableName(atIndex(group.field, i, "indexName"), ix.IndexName)
+			c.projection(atIndex(group.field, i, "projection"), ix.Projection)
 		}
 	}
 	in.SSESpecification.check(&c)
@@ -74,6 +75,15 @@ func (c *constraints) throughputMembers(field string, tp *throughput, billing *s
 	}
 }
 
+// projection checks an index's required projection and the length of its
+// non-key attributes.
+func (c *constraints) projection(field string, p *projection) {
+	c.notNull(field, p != nil)
+	if p != nil {
+		c.listLength(field+".nonKeyAttributes", p.NonKeyAttributes, 1, 20)
+	}
+}
+
 // checkUpdateTableMembers runs UpdateTable's member checks before the
 // table is looked up.
 func checkUpdateTableMembers(in *updateTableInput) error {
@@ -88,6 +98,9 @@ func checkUpdateTableMembers(in *updateTableInput) error {
 		}{{"create", u.Create}, {"update", u.Update}, {"delete", u.Delete}} {
 			if a.action != nil {
 				c.notNull(atIndex("globalSecondaryIndexUpdates", i, a.member+".indexName"), a.action.IndexName != nil)
+			}
+			if a.member == "create" && a.action != nil {
+				c.projection(atIndex("globalSecondaryIndexUpdates", i, "create.projection"), a.action.Projection)
 			}
 		}
 	}

@@ -140,6 +140,11 @@ func validateProjection(p *projection, index string) (projection, error) {
 	if p == nil || p.ProjectionType == "" {
 		return projection{}, validation("One or more parameter values were invalid: Unknown ProjectionType: null")
 	}
+	for i, a := range p.NonKeyAttributes {
+		if slices.Contains(p.NonKeyAttributes[:i], a) {
+			return projection{}, validation("One or more parameter values were invalid: Duplicate element in NonKeyAttributes: " + a)
+		}
+	}
 	switch p.ProjectionType {
 	case "ALL", "KEYS_ONLY":
 		if len(p.NonKeyAttributes) > 0 {

@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"unicode"
@@ -27,9 +28,20 @@ type tagInput struct {
 // letters, digits, spaces and _ . : / = + - @; no key prefixed aws: in any
 // case; no key twice; 50 tags a table.
 const (
-	maxTags   = 50
-	msgTagMax = "Number of Tags exceed the current limit for the provided ResourceArn"
+	maxTagSetSize = 10240 // bytes of keys and values together
+	maxTags       = 50
+	msgTagMax     = "Number of Tags exceed the current limit for the provided ResourceArn"
 )
+
+// tagSetSize is a table's tags' size as the limit counts it: the bytes of
+// their keys and values.
+func tagSetSize(tags []tag) int {
+	n := 0
+	for _, t := range tags {
+		n += len(t.Key) + len(t.Value)
+	}
+	return n
+}
 
 // tagText reports whether s holds only the characters a tag may hold.
 func tagText(s string) bool {
@@ -110,8 +122,17 @@ func (s *Service) tableByArn(arn *string) (*table, error) {
 			return t, nil
 		}
 	}
-	if !strings.HasPrefix(*arn, "arn:") {
-		return nil, validation("One or more parameter values were invalid: ARNs must start with 'arn:': " + *arn)
+	const invalid = "One or more parameter values were invalid: "
+	parts := strings.SplitN(*arn, ":", 6)
+	switch {
+	case !strings.HasPrefix(*arn, "arn:"):
+		return nil, validation(invalid + "ARNs must start with 'arn:': " + *arn)
+	case len(parts) < 6 || parts[2] != "dynamodb":
+		return nil, validation(invalid + "Provided Arn is not a DynamoDB resource arn: " + *arn)
+	case parts[3] != s.env.Region:
+		return nil, validation("Invalid TableArn: Invalid ResourceArn provided as input " + *arn)
+	case strings.Contains(parts[5], "/index/"):
+		return nil, validation(invalid + "Invalid resource arn provided, only table or stream is accepted. Provided resource arn: " + *arn)
 	}
 	return nil, notFound("Requested resource not found: ResourceArn: " + *arn + " not found")
 }
@@ -164,6 +185,9 @@ func (s *Service) changeTags(body []byte, add bool) (any, error) {
 		m.Tags = mergeTags(m.Tags, tags)
 		if len(m.Tags) > maxTags {
 			return nil, validation(msgTagMax)
+		}
+		if size := tagSetSize(m.Tags); size > maxTagSetSize {
+			return nil, validation(fmt.Sprintf("Tag set size %d bytes is above max size limit of %d bytes", size, maxTagSetSize))
 		}
 	} else {
 		drop := map[string]bool{}
