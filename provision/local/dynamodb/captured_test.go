@@ -440,6 +440,8 @@ func TestCapturedTableAnswers(t *testing.T) {
 			400, invalid + `1 validation error detected: Value null at 'globalSecondaryIndexUpdates.1.member.delete.indexName' failed to satisfy constraint: Member must not be null"}`},
 		{"an index the table does not have", "UpdateTable", `{"TableName":"` + tbl + `","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"ghost"}}]}`,
 			400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Index ghost for table ` + tbl + `"}`},
+		{"a throughput change beside an index creation", "UpdateTable", `{"TableName":"` + tbl + `","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},"GlobalSecondaryIndexUpdates":[` + gsi("Create") + `]}`,
+			400, invalidParam + `You cannot create or delete index while updating table IOPS"}`},
 		{"PROVISIONED without throughput", "UpdateTable", `{"TableName":"` + tbl + `","BillingMode":"PROVISIONED"}`,
 			400, invalidParam + `ProvisionedThroughput must be specified when BillingMode is PROVISIONED"}`},
 		{"a missing table named by its ARN", "DescribeTable", `{"TableName":"arn:aws:dynamodb:us-east-1:` + strings.Split(arn, ":")[4] + `:table/no-such-table"}`,
@@ -496,6 +498,15 @@ func TestCapturedTableAnswers(t *testing.T) {
 		}
 	}
 	waitActive(t, c, tbl)
+	// DeleteTable's answer leaves out the key schema, the definitions and
+	// the creation time.
+	del, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(tbl)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := del.TableDescription; d.TableStatus != types.TableStatusDeleting || d.KeySchema != nil || d.AttributeDefinitions != nil || d.CreationDateTime != nil || *d.TableName != tbl {
+		t.Fatalf("DeleteTable answered %+v", *d)
+	}
 }
 
 // TestTwentyFirstIndex: UpdateTable refuses a 21st global index with
@@ -726,4 +737,55 @@ func TestCapturedIndexThroughputAnswers(t *testing.T) {
 		{"nothing changed", "DescribeTable", `{"TableName":"never-made"}`, 400,
 			`{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Table: never-made not found"}`},
 	})
+}
+
+// TestOnDemandThroughputDescribed: an on-demand table's and index's request
+// caps are kept and described (not applied), refused where DynamoDB
+// refuses them, changed at once, and dropped by a switch to PROVISIONED.
+func TestOnDemandThroughputDescribed(t *testing.T) {
+	skipOn(t, "ignores OnDemandThroughput", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
+		in.OnDemandThroughput = &types.OnDemandThroughput{MaxReadRequestUnits: aws.Int64(100)}
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("by-g"), OnDemandThroughput: &types.OnDemandThroughput{MaxReadRequestUnits: aws.Int64(50), MaxWriteRequestUnits: aws.Int64(50)},
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}}, Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
+	})
+	const invalidParam = `{"__type":"com.amazon.coral.validate#ValidationException","message":"One or more parameter values were invalid: `
+	d, err := c.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(tbl)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := d.Table.OnDemandThroughput; o == nil || *o.MaxReadRequestUnits != 100 || *o.MaxWriteRequestUnits != -1 {
+		t.Fatalf("the table's cap described as %+v, want 100 reads and no write cap (-1)", o)
+	}
+	if o := d.Table.GlobalSecondaryIndexes[0].OnDemandThroughput; o == nil || *o.MaxReadRequestUnits != 50 || *o.MaxWriteRequestUnits != 50 {
+		t.Fatalf("the index's cap described as %+v", o)
+	}
+	runExchanges(t, []exchange{
+		{"a cap on a provisioned table", "CreateTable", `{"TableName":"never-made","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},"OnDemandThroughput":{"MaxReadRequestUnits":5},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, invalidParam + `MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED."}`},
+		{"a cap of zero", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","OnDemandThroughput":{"MaxWriteRequestUnits":0},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, invalidParam + `Requested MaxWriteRequestUnits for OnDemandThroughput for table is outside of valid range"}`},
+		{"a cap with another change", "UpdateTable", `{"TableName":"` + tbl + `","OnDemandThroughput":{"MaxReadRequestUnits":5},"DeletionProtectionEnabled":true}`,
+			400, invalidParam + `OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"}`},
+	})
+	out, err := c.UpdateTable(context.Background(), &dynamodb.UpdateTableInput{TableName: aws.String(tbl), OnDemandThroughput: &types.OnDemandThroughput{MaxReadRequestUnits: aws.Int64(-1), MaxWriteRequestUnits: aws.Int64(200)}})
+	if err != nil {
+		t.Fatalf("UpdateTable of the cap alone: %v", err)
+	}
+	if o := out.TableDescription.OnDemandThroughput; out.TableDescription.TableStatus != types.TableStatusActive || o == nil || *o.MaxReadRequestUnits != -1 || *o.MaxWriteRequestUnits != 200 {
+		t.Fatalf("UpdateTable of the cap answered %s %+v, want ACTIVE and -1/200", out.TableDescription.TableStatus, o)
+	}
+	out, err = c.UpdateTable(context.Background(), &dynamodb.UpdateTableInput{TableName: aws.String(tbl), BillingMode: types.BillingModeProvisioned,
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)},
+		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Update: &types.UpdateGlobalSecondaryIndexAction{IndexName: aws.String("by-g"),
+			ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.TableDescription.OnDemandThroughput != nil || out.TableDescription.GlobalSecondaryIndexes[0].OnDemandThroughput != nil {
+		t.Fatalf("a switch to PROVISIONED kept the caps: %+v", out.TableDescription)
+	}
+	waitActive(t, c, tbl)
 }

@@ -49,6 +49,7 @@ type indexMeta struct {
 	Projection  projection         `json:"Projection"`
 	IndexStatus string             `json:"IndexStatus,omitempty"`
 	Read, Write int64
+	OnDemand    *onDemand `json:",omitempty"`
 	capacityHistory
 }
 
@@ -75,6 +76,7 @@ type tableMeta struct {
 	LastBillingChange    float64
 	capacityHistory
 	SSE                  *sseState `json:",omitempty"` // absent: encrypted with a key AWS owns
+	OnDemand             *onDemand `json:",omitempty"`
 	// StreamChanging: the UPDATING is a stream being enabled or disabled,
 	// which DeleteTable names when it refuses.
 	StreamChanging bool `json:",omitempty"`

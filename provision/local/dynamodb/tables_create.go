@@ -50,6 +50,7 @@ type indexInput struct {
 	KeySchema             []keySchemaElement `json:"KeySchema"`
 	Projection            *projection        `json:"Projection"`
 	ProvisionedThroughput *throughput        `json:"ProvisionedThroughput"`
+	OnDemandThroughput    *onDemandInput     `json:"OnDemandThroughput"`
 }
 
 type createTableInput struct {
@@ -64,6 +65,7 @@ type createTableInput struct {
 	StreamSpecification    json.RawMessage       `json:"StreamSpecification"`
 	DeletionProtection     *bool                 `json:"DeletionProtectionEnabled"`
 	SSESpecification       *sseSpecification     `json:"SSESpecification"`
+	OnDemandThroughput     *onDemandInput        `json:"OnDemandThroughput"`
 }
 
 func validateKeySchema(ks []keySchemaElement, field string) error {
@@ -219,7 +221,11 @@ func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, bi
 			if err != nil {
 				return nil, err
 			}
+			if err := validateOnDemand(ix.OnDemandThroughput, billing, name, false); err != nil {
+				return nil, err
+			}
 			m.Read, m.Write = r, w
+			m.OnDemand = ix.OnDemandThroughput.apply(nil)
 		}
 		out = append(out, m)
 	}
@@ -307,6 +313,9 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := validateOnDemand(in.OnDemandThroughput, billing, "", false); err != nil {
+		return nil, err
+	}
 	tableRange := ""
 	if len(in.KeySchema) == 2 {
 		tableRange = in.KeySchema[1].AttributeName
@@ -353,6 +362,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 		m.DeletionProtection = *in.DeletionProtection
 	}
 	m.SSE = s.createdSSE(in.SSESpecification)
+	m.OnDemand = in.OnDemandThroughput.apply(nil)
 	if billing == "PAY_PER_REQUEST" {
 		m.LastBillingChange = m.CreationDateTime
 	}

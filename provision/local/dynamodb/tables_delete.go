@@ -47,6 +47,10 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 	t.meta = m
 	t.generation++
 	desc := s.describe(t)
+	// DeleteTable's answer describes less than DescribeTable does.
+	delete(desc, "KeySchema")
+	delete(desc, "AttributeDefinitions")
+	delete(desc, "CreationDateTime")
 	s.mu.Unlock()
 	s.later(s.env.DeleteDelay, func() { s.dropTable(m.TableName, t) })
 	return map[string]any{"TableDescription": desc}, nil

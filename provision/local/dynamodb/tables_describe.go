@@ -71,6 +71,9 @@ func (s *Service) describe(t *table) map[string]any {
 	if sse := describeSSE(&m); sse != nil {
 		d["SSEDescription"] = sse
 	}
+	if od := m.OnDemand.describe(); od != nil {
+		d["OnDemandThroughput"] = od
+	}
 	if m.LatestStreamArn != "" {
 		d["LatestStreamArn"], d["LatestStreamLabel"] = m.LatestStreamArn, m.LatestStreamLabel
 	}
@@ -83,6 +86,9 @@ func (s *Service) describe(t *table) map[string]any {
 				"IndexStatus": g.IndexStatus, "ProvisionedThroughput": g.capacityHistory.describe(g.Read, g.Write, s.env.Now()),
 				"IndexSizeBytes": size, "ItemCount": count,
 				"IndexArn": m.TableArn + "/index/" + g.IndexName,
+			}
+			if od := g.OnDemand.describe(); od != nil {
+				ix["OnDemandThroughput"] = od
 			}
 			// An index UpdateTable adds says it is not backfilling yet
 			// while it is CREATING, as DynamoDB does.

@@ -25,6 +25,7 @@ type updateTableInput struct {
 	StreamSpecification         json.RawMessage       `json:"StreamSpecification"`
 	DeletionProtection          *bool                 `json:"DeletionProtectionEnabled"`
 	SSESpecification            *sseSpecification     `json:"SSESpecification"`
+	OnDemandThroughput          *onDemandInput        `json:"OnDemandThroughput"`
 }
 
 func (s *Service) updateTable(body []byte) (any, error) {
@@ -35,11 +36,14 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if err := checkUpdateTableMembers(&in); err != nil {
 		return nil, err
 	}
-	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil && in.SSESpecification == nil {
+	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil && in.SSESpecification == nil && !in.OnDemandThroughput.given() {
 		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required")
 	}
 	if err := checkIndexUpdates(in.GlobalSecondaryIndexUpdates); err != nil {
 		return nil, err
+	}
+	if in.ProvisionedThroughput != nil && slices.ContainsFunc(in.GlobalSecondaryIndexUpdates, func(u gsiUpdate) bool { return u.Create != nil || u.Delete != nil }) {
+		return nil, validation("One or more parameter values were invalid: You cannot create or delete index while updating table IOPS")
 	}
 	if err := oneConcern(&in); err != nil {
 		return nil, err
@@ -123,10 +127,10 @@ func (s *Service) updateTable(body []byte) (any, error) {
 }
 
 // onlyIndexThroughput reports an UpdateTable that only changes indexes'
-// throughput: DynamoDB keeps the table ACTIVE while the indexes are
-// UPDATING.
+// throughput or the table's on-demand cap: DynamoDB keeps the table ACTIVE,
+// the indexes UPDATING.
 func onlyIndexThroughput(in *updateTableInput) bool {
-	if in.BillingMode != nil || in.ProvisionedThroughput != nil || in.StreamSpecification != nil || len(in.GlobalSecondaryIndexUpdates) == 0 {
+	if in.BillingMode != nil || in.ProvisionedThroughput != nil || in.StreamSpecification != nil {
 		return false
 	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
@@ -189,10 +193,13 @@ func checkIndexUpdates(updates []gsiUpdate) error {
 
 // oneConcern refuses an UpdateTable that changes encryption or deletion
 // protection along with anything else, in DynamoDB's words; encryption is
-// named first when both are.
+// named first when both are. An on-demand cap goes alone or with a billing
+// mode.
 func oneConcern(in *updateTableInput) error {
-	others := in.BillingMode != nil || in.ProvisionedThroughput != nil || len(in.GlobalSecondaryIndexUpdates) > 0 || in.StreamSpecification != nil
+	others := in.BillingMode != nil || in.ProvisionedThroughput != nil || len(in.GlobalSecondaryIndexUpdates) > 0 || in.StreamSpecification != nil || in.OnDemandThroughput.given()
 	switch {
+	case in.OnDemandThroughput.given() && (in.ProvisionedThroughput != nil || len(in.GlobalSecondaryIndexUpdates) > 0 || in.StreamSpecification != nil || in.SSESpecification != nil || in.DeletionProtection != nil):
+		return validation("One or more parameter values were invalid: OnDemandThroughput can only be combined with BillingMode in an UpdateTable request")
 	case in.SSESpecification != nil && (others || in.DeletionProtection != nil):
 		return validation("One or more parameter values were invalid: Server-Side Encryption modification must be the only operation in the request")
 	case in.DeletionProtection != nil && others:
@@ -257,6 +264,17 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			}
 		}
 	}
+	if err := validateOnDemand(in.OnDemandThroughput, billing, "", true); err != nil {
+		return err
+	}
+	if billing == "PROVISIONED" {
+		// A switch to PROVISIONED drops the caps, the indexes' too.
+		m.OnDemand = nil
+		for i := range m.GSIs {
+			m.GSIs[i].OnDemand = nil
+		}
+	}
+	m.OnDemand = in.OnDemandThroughput.apply(m.OnDemand)
 	m.BillingMode = billing
 	if in.DeletionProtection != nil {
 		m.DeletionProtection = *in.DeletionProtection
@@ -324,6 +342,10 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			if i < 0 {
 				return notFound("Requested resource not found: Index " + deref(u.Update.IndexName) + " for table " + m.TableName)
 			}
+			if err := validateOnDemand(u.Update.OnDemandThroughput, billing, *u.Update.IndexName, true); err != nil {
+				return err
+			}
+			m.GSIs[i].OnDemand = u.Update.OnDemandThroughput.apply(m.GSIs[i].OnDemand)
 			if tp := u.Update.ProvisionedThroughput; tp != nil && billing == "PAY_PER_REQUEST" && !wasProvisioned {
 				return validation("One or more parameter values were invalid: The only Updates for index: " + *u.Update.IndexName + " when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput")
 			}
