@@ -110,6 +110,10 @@ func TestConditionErrors(t *testing.T) {
 		{"misused function", "contains(a, :s) = :1", "The function is not allowed to be used this way in an expression; function: contains"},
 		{"list index not number", "a[x] = :1", "Syntax error;"},
 		{"unclosed paren", "(a = :1", "Syntax error;"},
+		// A bad operand and an undefined value: the one written first.
+		{"a bad operand before an undefined value", "begins_with(a, :1) AND b = :nope", "Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"},
+		{"an undefined value before a bad operand", "b = :nope AND begins_with(a, :1)", "An expression attribute value used in expression is not defined; attribute value: :nope"},
+		{"a bad operand in the middle", "a = :s AND begins_with(a, :1) AND b = :nope", "operator or function: begins_with, operand type: N"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -51,6 +51,7 @@ type parser struct {
 	i    int
 	p    *Params
 	errs map[string]string // first semantic error of each category
+	at   map[string]int    // the token each category's first error was noted at
 }
 
 // DynamoDB's limits on an expression: 4 KB of text, 300 operators or
@@ -79,7 +80,7 @@ func newParser(src string, p *Params, update bool) (*parser, error) {
 	if p == nil {
 		p = NewParams(nil, nil)
 	}
-	return &parser{src: src, toks: toks, p: p, errs: map[string]string{}}, nil
+	return &parser{src: src, toks: toks, p: p, errs: map[string]string{}, at: map[string]int{}}, nil
 }
 
 // countOperators counts the operators and functions of an expression from
@@ -148,6 +149,7 @@ func (ps *parser) isKeyword(word string) bool {
 func (ps *parser) note(category, msg string) {
 	if _, ok := ps.errs[category]; !ok {
 		ps.errs[category] = msg
+		ps.at[category] = ps.i
 	}
 }
 
@@ -158,6 +160,21 @@ func (ps *parser) firstError(order ...string) error {
 		}
 	}
 	return nil
+}
+
+// earliestError is the error of the given categories noted first in the
+// expression.
+func (ps *parser) earliestError(categories ...string) error {
+	best := ""
+	for _, c := range categories {
+		if _, ok := ps.errs[c]; ok && (best == "" || ps.at[c] < ps.at[best]) {
+			best = c
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return &Error{Msg: ps.errs[best]}
 }
 
 // run calls parse and turns a syntax panic into its error.
@@ -441,7 +458,13 @@ func (ps *parser) setOperand() *Operand {
 	return nil
 }
 
-var conditionErrorOrder = []string{"parens", "syntaxFunc", "unknownFunction", "misusedFunction", "reserved", "attrName", "nesting", "attrVal", "operand", "distinct", "function"}
+var conditionErrorOrder = []string{"parens", "syntaxFunc", "unknownFunction", "misusedFunction", "reserved", "attrName", "nesting"}
+
+// sourceOrdered are the categories of a condition's errors that come after
+// conditionErrorOrder's, and that DynamoDB reports in the order the
+// expression is written (an operand of
+// the wrong type before a later undefined value, and the other way round).
+var sourceOrdered = []string{"attrVal", "operand", "distinct", "function"}
 
 // ParseCondition parses a condition, filter or key condition expression.
 func ParseCondition(src string, p *Params) (*Cond, error) {
@@ -460,6 +483,9 @@ func ParseCondition(src string, p *Params) (*Cond, error) {
 		return nil, err
 	}
 	if err := ps.firstError(conditionErrorOrder...); err != nil {
+		return nil, err
+	}
+	if err := ps.earliestError(sourceOrdered...); err != nil {
 		return nil, err
 	}
 	return c, nil
