@@ -162,3 +162,51 @@ func TestDeleteRefusalsNameTheChange(t *testing.T) {
 		t.Fatalf("DeleteTable during a throughput change: %d %s", w.Code, w.Body)
 	}
 }
+
+// TestBusyUpdatesNameWhatIsUnderWay: an UpdateTable of a table being
+// updated is refused in the words DynamoDB uses for what is under way and
+// what the request asks.
+func TestBusyUpdatesNameWhatIsUnderWay(t *testing.T) {
+	env := &service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now}
+	s, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const pt = `"ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2}`
+	for _, name := range []string{"iops", "building", "dropping", "streaming"} {
+		op(t, s, "CreateTable", `{"TableName":"`+name+`","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},`+
+			`"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],`+
+			`"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}]}`)
+	}
+	create := func(index string) string {
+		return `"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"` + index + `","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}}]`
+	}
+	const stream = `"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}`
+	op(t, s, "UpdateTable", `{"TableName":"iops",`+pt+`}`)
+	op(t, s, "UpdateTable", `{"TableName":"building",`+create("by-pk")+`}`)
+	op(t, s, "UpdateTable", `{"TableName":"dropping","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]}`)
+	op(t, s, "UpdateTable", `{"TableName":"streaming",`+stream+`}`)
+	const busy = "Attempt to change a resource which is still in use: "
+	for _, tc := range []struct{ table, update, typ, want string }{
+		{"iops", pt, "ResourceInUseException", busy + "Table IOPS are currently being updated. Table: iops"},
+		{"iops", stream, "ResourceInUseException", busy + "Can't enable or disable stream while table IOPS are being updated. Table: iops"},
+		{"iops", create("by-pk"), "ResourceInUseException", busy + "Can't create or delete indexes while table IOPS are being updated. Table: iops"},
+		{"building", pt, "ResourceInUseException", busy + "Can't change table IOPS when an index is being created. Table: building Indexes: [by-pk]"},
+		{"building", stream, "ResourceInUseException", busy + "Can't change stream status when an index is being created"},
+		{"building", create("by-pk2"), "LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"},
+		{"dropping", pt, "ResourceInUseException", busy + "Can't change table IOPS when an index is being deleted. Table: dropping Indexes: [by-g]"},
+		{"dropping", create("by-g"), "ResourceInUseException", busy + "Index is being deleted. Table: dropping Index: by-g"},
+		{"streaming", create("by-pk"), "ResourceInUseException", busy + "Can't create or delete an index when stream status is being updated."},
+	} {
+		t.Run(tc.table+" "+tc.want, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "UpdateTable", []byte(`{"TableName":"`+tc.table+`",`+tc.update+`}`))
+			var m map[string]any
+			json.Unmarshal(w.Body.Bytes(), &m)
+			if w.Code != 400 || !strings.HasSuffix(m["__type"].(string), "#"+tc.typ) || m["message"] != tc.want {
+				t.Fatalf("%d %v, want %s %q", w.Code, m, tc.typ, tc.want)
+			}
+		})
+	}
+}

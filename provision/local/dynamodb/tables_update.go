@@ -65,6 +65,10 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		defer s.mu.Unlock()
 		return s.setDeletionProtection(t, *in.DeletionProtection)
 	}
+	if t.meta.TableStatus == "UPDATING" {
+		s.mu.Unlock()
+		return nil, busyRefusal(&t.meta, &in)
+	}
 	if t.meta.TableStatus != "ACTIVE" {
 		s.mu.Unlock()
 		return nil, inUse("Attempt to change a resource which is still in use: Table is being " + strings.ToLower(t.meta.TableStatus[:len(t.meta.TableStatus)-3]) + "ed: " + *in.TableName)
@@ -189,6 +193,54 @@ func checkIndexUpdates(updates []gsiUpdate) error {
 		}
 	}
 	return nil
+}
+
+// busyRefusal is why an UpdateTable cannot change a table that is being
+// updated, in the words DynamoDB uses for what is under way and what the
+// request asks: a throughput change, an index built or dropped, a stream
+// enabled or disabled.
+func busyRefusal(m *tableMeta, in *updateTableInput) error {
+	inUseBy := func(why string) error { return inUse("Attempt to change a resource which is still in use: " + why) }
+	iops := in.BillingMode != nil || in.ProvisionedThroughput != nil
+	indexes := slices.ContainsFunc(in.GlobalSecondaryIndexUpdates, func(u gsiUpdate) bool { return u.Create != nil || u.Delete != nil })
+	var creating, deleting []string
+	for _, g := range m.GSIs {
+		switch g.IndexStatus {
+		case "CREATING":
+			creating = append(creating, g.IndexName)
+		case "DELETING":
+			deleting = append(deleting, g.IndexName)
+		}
+	}
+	list := func(names []string) string { return "[" + strings.Join(names, ", ") + "]" }
+	switch {
+	case len(creating) > 0 && iops:
+		return inUseBy("Can't change table IOPS when an index is being created. Table: " + m.TableName + " Indexes: " + list(creating))
+	case len(deleting) > 0 && iops:
+		return inUseBy("Can't change table IOPS when an index is being deleted. Table: " + m.TableName + " Indexes: " + list(deleting))
+	case len(creating) > 0 && in.StreamSpecification != nil:
+		return inUseBy("Can't change stream status when an index is being created")
+	case len(deleting) > 0 && indexes:
+		for _, u := range in.GlobalSecondaryIndexUpdates {
+			for _, a := range []*indexInput{u.Create, u.Delete} {
+				if a != nil && a.IndexName != nil && slices.Contains(deleting, *a.IndexName) {
+					return inUseBy("Index is being deleted. Table: " + m.TableName + " Index: " + *a.IndexName)
+				}
+			}
+		}
+		return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
+	case len(creating) > 0 && indexes:
+		return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
+	case m.StreamChanging && indexes:
+		return inUseBy("Can't create or delete an index when stream status is being updated.")
+	case len(creating) == 0 && len(deleting) == 0 && !m.StreamChanging && iops:
+		return inUseBy("Table IOPS are currently being updated. Table: " + m.TableName)
+	case len(creating) == 0 && len(deleting) == 0 && !m.StreamChanging && in.StreamSpecification != nil:
+		return inUseBy("Can't enable or disable stream while table IOPS are being updated. Table: " + m.TableName)
+	case len(creating) == 0 && len(deleting) == 0 && !m.StreamChanging && indexes:
+		return inUseBy("Can't create or delete indexes while table IOPS are being updated. Table: " + m.TableName)
+	}
+	return inUseBy("Table is being updated: " + m.TableName)
 }
 
 // oneConcern refuses an UpdateTable that changes encryption or deletion
