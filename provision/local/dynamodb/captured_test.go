@@ -453,6 +453,8 @@ func TestCapturedTableAnswers(t *testing.T) {
 		{"a definition no key uses, with an index and a bad projection", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"},{"AttributeName":"extra","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],` +
 			`"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"INCLUDE"}}]}`,
 			400, invalidParam + `Some AttributeDefinitions are not used. AttributeDefinitions: [extra, g, pk], keys used: [g, pk]"}`},
+		{"a key attribute name of 256 bytes", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"` + strings.Repeat("k", 256) + `","AttributeType":"S"}],"KeySchema":[{"AttributeName":"` + strings.Repeat("k", 256) + `","KeyType":"HASH"}]}`,
+			400, invalid + `1 validation error detected: Value '` + strings.Repeat("k", 256) + `' at 'keySchema.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255"}`},
 		{"an attribute defined twice", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
 			400, invalid + `Attribute Name is duplicated: pk"}`},
 		{"TTL on", "UpdateTimeToLive", `{"TableName":"` + tbl + `","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl_a"}}`,

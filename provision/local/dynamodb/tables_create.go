@@ -84,7 +84,11 @@ func validateKeySchema(ks []keySchemaElement, field string) error {
 			return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s.%d.member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]", k.KeyType, field, i+1))
 		}
 		if k.AttributeName == "" || len(k.AttributeName) > 255 {
-			return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s.%d.member.attributeName' failed to satisfy constraint: Member must have length greater than or equal to 1", k.AttributeName, field, i+1))
+			rule := "greater than or equal to 1"
+			if k.AttributeName != "" {
+				rule = "less than or equal to 255"
+			}
+			return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s.%d.member.attributeName' failed to satisfy constraint: Member must have length %s", k.AttributeName, field, i+1, rule))
 		}
 	}
 	if ks[0].KeyType != "HASH" {
