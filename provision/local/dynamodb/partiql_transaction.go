@@ -220,10 +220,7 @@ func txReason(err error) map[string]any {
 		return nil
 	case msg == msgIncompleteKey, strings.HasPrefix(msg, "Multiple conditions on same key "):
 		msg = msgKeySchema
-	case msg == msgKeySchema, msg == msgHashKeySize, msg == msgRangeKeySize,
-		strings.HasPrefix(msg, "One or more parameter values were invalid: Missing the key "),
-		strings.HasPrefix(msg, "One or more parameter values were invalid: Type mismatch for key "),
-		strings.HasPrefix(msg, "One or more parameter values are not valid. The AttributeValue for a key attribute"):
+	case keyMisfit(msg), strings.HasPrefix(msg, "One or more parameter values are not valid. The AttributeValue for a key attribute"):
 	default:
 		return nil
 	}

@@ -75,8 +75,8 @@ type tableMeta struct {
 	DeletionProtection   bool
 	LastBillingChange    float64
 	capacityHistory
-	SSE                  *sseState `json:",omitempty"` // absent: encrypted with a key AWS owns
-	OnDemand             *onDemand `json:",omitempty"`
+	SSE      *sseState `json:",omitempty"` // absent: encrypted with a key AWS owns
+	OnDemand *onDemand `json:",omitempty"`
 	// StreamChanging: the UPDATING is a stream being enabled or disabled,
 	// which DeleteTable names when it refuses.
 	StreamChanging bool `json:",omitempty"`

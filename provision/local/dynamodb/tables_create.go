@@ -254,9 +254,11 @@ func unusedWithIndexes(in *createTableInput, defs map[string]string) error {
 	for _, k := range in.KeySchema {
 		used[k.AttributeName] = true
 	}
-	for _, ix := range append(slices.Clone(in.LocalSecondaryIndexes), in.GlobalSecondaryIndexes...) {
-		for _, k := range ix.KeySchema {
-			used[k.AttributeName] = true
+	for _, group := range [][]indexInput{in.LocalSecondaryIndexes, in.GlobalSecondaryIndexes} {
+		for _, ix := range group {
+			for _, k := range ix.KeySchema {
+				used[k.AttributeName] = true
+			}
 		}
 	}
 	for name := range defs {

@@ -43,7 +43,6 @@ func (s *Service) readNamedTable(body []byte, read func(*table) (any, error)) (a
 	return read(t)
 }
 
-
 // describe renders a TableDescription; the caller holds s.mu.
 func (s *Service) describe(t *table) map[string]any {
 	m := t.meta

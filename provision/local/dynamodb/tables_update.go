@@ -163,7 +163,6 @@ func echoOldThroughput(desc map[string]any, old, m *tableMeta, now time.Time) {
 	}
 }
 
-
 // checkIndexUpdates applies DynamoDB's rules on the list of index updates:
 // not empty when given, one action an entry, one entry an index.
 func checkIndexUpdates(updates []gsiUpdate) error {
@@ -213,6 +212,8 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 		}
 	}
 	list := func(names []string) string { return "[" + strings.Join(names, ", ") + "]" }
+	// Neither an index nor the stream: the throughput is what is changing.
+	iopsUnderWay := len(creating) == 0 && len(deleting) == 0 && !m.StreamChanging
 	switch {
 	case len(creating) > 0 && iops:
 		return inUseBy("Can't change table IOPS when an index is being created. Table: " + m.TableName + " Indexes: " + list(creating))
@@ -233,11 +234,11 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 		return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
 	case m.StreamChanging && indexes:
 		return inUseBy("Can't create or delete an index when stream status is being updated.")
-	case len(creating) == 0 && len(deleting) == 0 && !m.StreamChanging && iops:
+	case iopsUnderWay && iops:
 		return inUseBy("Table IOPS are currently being updated. Table: " + m.TableName)
-	case len(creating) == 0 && len(deleting) == 0 && !m.StreamChanging && in.StreamSpecification != nil:
+	case iopsUnderWay && in.StreamSpecification != nil:
 		return inUseBy("Can't enable or disable stream while table IOPS are being updated. Table: " + m.TableName)
-	case len(creating) == 0 && len(deleting) == 0 && !m.StreamChanging && indexes:
+	case iopsUnderWay && indexes:
 		return inUseBy("Can't create or delete indexes while table IOPS are being updated. Table: " + m.TableName)
 	}
 	return inUseBy("Table is being updated: " + m.TableName)

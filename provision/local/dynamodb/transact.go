@@ -327,17 +327,18 @@ func canonicalDigest(body []byte) [32]byte {
 // limits): DynamoDB cancels such a transaction, where a single-item
 // operation refuses the request. An empty key value is still refused.
 func keyReason(err error) map[string]any {
-	ae, ok := err.(*apiError)
-	if !ok || ae.Type != "ValidationException" {
-		return nil
-	}
-	switch msg := ae.Msg; {
-	case msg == msgKeySchema, msg == msgHashKeySize, msg == msgRangeKeySize,
-		strings.HasPrefix(msg, "One or more parameter values were invalid: Missing the key "),
-		strings.HasPrefix(msg, "One or more parameter values were invalid: Type mismatch for key "):
-		return map[string]any{"Code": "ValidationError", "Message": msg}
+	if ae, ok := err.(*apiError); ok && ae.Type == "ValidationException" && keyMisfit(ae.Msg) {
+		return map[string]any{"Code": "ValidationError", "Message": ae.Msg}
 	}
 	return nil
+}
+
+// keyMisfit reports a refusal of a key that does not fit the table: a key
+// attribute missing or of another type, or a key over the size limits.
+func keyMisfit(msg string) bool {
+	return msg == msgKeySchema || msg == msgHashKeySize || msg == msgRangeKeySize ||
+		strings.HasPrefix(msg, "One or more parameter values were invalid: Missing the key ") ||
+		strings.HasPrefix(msg, "One or more parameter values were invalid: Type mismatch for key ")
 }
 
 // cancellationReason is a failed item's entry in a cancelled transaction's

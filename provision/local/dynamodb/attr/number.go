@@ -180,7 +180,8 @@ func numberSize[T string | []byte](s T) int {
 	if !found {
 		return 1
 	}
-	size := 1 + (high >> 1) - (low >> 1) + 1
+	pairs := (high >> 1) - (low >> 1) + 1
+	size := 1 + pairs
 	if neg {
 		size++
 	}

@@ -462,8 +462,8 @@ var conditionErrorOrder = []string{"parens", "syntaxFunc", "unknownFunction", "m
 
 // sourceOrdered are the categories of a condition's errors that come after
 // conditionErrorOrder's, and that DynamoDB reports in the order the
-// expression is written (an operand of
-// the wrong type before a later undefined value, and the other way round).
+// expression is written (an operand of the wrong type before a later
+// undefined value, and the other way round).
 var sourceOrdered = []string{"attrVal", "operand", "distinct", "function"}
 
 // ParseCondition parses a condition, filter or key condition expression.
