@@ -45,11 +45,6 @@ func (spec *sseSpecification) check(c *constraints) {
 	}
 }
 
-// empty reports a specification that asks for nothing.
-func (spec *sseSpecification) empty() bool {
-	return spec == nil || spec.Enabled == nil && spec.SSEType == nil && spec.KMSMasterKeyId == nil
-}
-
 // enables reports whether a specification turns encryption on: Enabled,
 // or, without Enabled, an SSEType (DynamoDB infers the one from the other;
 // an empty specification enables nothing).
