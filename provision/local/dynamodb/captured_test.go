@@ -300,7 +300,7 @@ func TestServerSideEncryptionDescribed(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("SSEDescription still %+v", describe())
 			}
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond) // polling interval
 		}
 	}
 	// Disabling answers UPDATING with the key it had, the table ACTIVE;
@@ -600,7 +600,7 @@ func TestThroughputChangesAsDynamoDBShowsThem(t *testing.T) {
 	describe := func() *types.TableDescription {
 		t.Helper()
 		waitActive(t, c, tbl)
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) { // polling interval
 			d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tbl)})
 			if err != nil {
 				t.Fatal(err)
