@@ -250,17 +250,13 @@ func unusedWithIndexes(in *createTableInput, defs map[string]string) error {
 	if len(in.GlobalSecondaryIndexes) == 0 && len(in.LocalSecondaryIndexes) == 0 {
 		return nil
 	}
-	used := map[string]bool{}
-	for _, k := range in.KeySchema {
-		used[k.AttributeName] = true
-	}
+	schemas := [][]keySchemaElement{in.KeySchema}
 	for _, group := range [][]indexInput{in.LocalSecondaryIndexes, in.GlobalSecondaryIndexes} {
 		for _, ix := range group {
-			for _, k := range ix.KeySchema {
-				used[k.AttributeName] = true
-			}
+			schemas = append(schemas, ix.KeySchema)
 		}
 	}
+	used := keyAttributes(schemas...)
 	for name := range defs {
 		if !used[name] {
 			return validation("One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [" +

@@ -426,22 +426,29 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 	return nil
 }
 
+// keyAttributes is the set of attributes the key schemas name.
+func keyAttributes(schemas ...[]keySchemaElement) map[string]bool {
+	used := map[string]bool{}
+	for _, ks := range schemas {
+		for _, k := range ks {
+			used[k.AttributeName] = true
+		}
+	}
+	return used
+}
+
 // keepUsedDefinitions drops the attribute definitions that no key schema
 // uses, the table's or an index's: DynamoDB keeps exactly those, so an
 // unused definition given to UpdateTable, and a deleted index's keys once
 // the index is gone, are not described.
 func keepUsedDefinitions(m *tableMeta) {
-	used := map[string]bool{}
-	for _, k := range m.KeySchema {
-		used[k.AttributeName] = true
-	}
+	schemas := [][]keySchemaElement{m.KeySchema}
 	for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
 		for _, ix := range group {
-			for _, k := range ix.KeySchema {
-				used[k.AttributeName] = true
-			}
+			schemas = append(schemas, ix.KeySchema)
 		}
 	}
+	used := keyAttributes(schemas...)
 	// A new slice: requests in flight hold copies of the meta that share
 	// the old one.
 	var kept []attributeDefinition
