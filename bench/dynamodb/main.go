@@ -11,7 +11,9 @@
 // answers every request with a canned response of the right shape and size
 // and does no work at all, so it is the most any endpoint can reach with
 // this client on this machine: the ceiling against which the ratios to
-// dynalite should be read. All endpoints run side by side and take their
+// dynalite should be read. The bare endpoints (bare.go, on request) are the
+// floor under it: the least an endpoint that keeps its items can do, in
+// memory and durably. All endpoints run side by side and take their
 // runs in turn, so drift on the machine does not bias one of them.
 //
 //	go run ./bench/dynamodb -runs 3 -duration 5s
@@ -61,6 +63,8 @@ type options struct {
 	dynalite  string
 	serveDir  string
 	serveNoop bool
+	serveBare bool
+	bareLog   string
 	endpoints string
 	queryRows int
 	inMemory  bool
@@ -77,16 +81,25 @@ func main() {
 	flag.IntVar(&o.keys, "keys", 60, "distinct counter keys")
 	flag.IntVar(&o.queryRows, "query-rows", 100, "items per queried partition")
 	flag.StringVar(&o.dynalite, "dynalite", "test/peers/node_modules/.bin/dynalite", "dynalite executable")
-	flag.StringVar(&o.endpoints, "endpoints", "spk,spk-stream,spk-memory,dynalite,ceiling", "endpoints to measure, in order: spk (durable), spk-stream (durable, the table with a DynamoDB stream), spk-memory, dynalite, ceiling (a do-nothing endpoint)")
+	flag.StringVar(&o.endpoints, "endpoints", "spk,spk-stream,spk-memory,dynalite,ceiling", "endpoints to measure, in order: spk (durable), spk-stream (durable, the table with a DynamoDB stream), spk-memory, dynalite, ceiling (a do-nothing endpoint), bare and bare-durable (the least a real endpoint does, bare.go)")
 	flag.StringVar(&o.only, "only", "", "measure only this: update, put or query")
 	flag.BoolVar(&o.sdk, "sdk", false, "drive the endpoints with aws-sdk-go-v2 (signing, retries, full decoding) instead of pre-built requests")
 	flag.StringVar(&o.serveDir, "serve", "", "internal: serve spk's endpoint on this data directory")
 	flag.BoolVar(&o.inMemory, "serve-in-memory", false, "internal: serve spk's endpoint in memory")
 	flag.BoolVar(&o.serveNoop, "serve-noop", false, "internal: serve the do-nothing endpoint")
+	flag.BoolVar(&o.serveBare, "serve-bare", false, "internal: serve the bare endpoint")
+	flag.StringVar(&o.bareLog, "serve-bare-log", "", "internal: the bare endpoint logs its writes in this directory, durably")
 	flag.StringVar(&o.profile, "spk-cpuprofile", "", "write a CPU profile of spk's endpoint to this file (the last spk endpoint measured)")
 	flag.Parse()
 	if o.serveNoop {
 		if err := serveNoop(o.queryRows); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if o.serveBare {
+		if err := serveBare(o.bareLog); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -228,6 +241,15 @@ func startSpk(o options, inMemory, stream bool) (*target, error) {
 		t.stream = stream
 	}
 	return t, err
+}
+
+// startBareDurable starts the bare endpoint logging to a new directory.
+func startBareDurable() (*target, error) {
+	dir, err := os.MkdirTemp("", "spk-bench-bare-*")
+	if err != nil {
+		return nil, err
+	}
+	return startSelf("bare endpoint, durable log", "-serve-bare", "-serve-bare-log", dir)
 }
 
 // startNoop starts the do-nothing endpoint.
@@ -498,8 +520,12 @@ func run(o options) error {
 			t, err = startDynalite(o.dynalite)
 		case "ceiling":
 			t, err = startNoop(o)
+		case "bare":
+			t, err = startSelf("bare endpoint (a map, no store)", "-serve-bare")
+		case "bare-durable":
+			t, err = startBareDurable()
 		default:
-			return fmt.Errorf("unknown endpoint %q in -endpoints; use spk, spk-stream, spk-memory, dynalite or ceiling", ep)
+			return fmt.Errorf("unknown endpoint %q in -endpoints; use spk, spk-stream, spk-memory, dynalite, ceiling, bare or bare-durable", ep)
 		}
 		if err != nil {
 			return err
@@ -538,6 +564,10 @@ func run(o options) error {
 	ratio("ratio ceiling/dynalite", byKey["ceiling"], byKey["dynalite"])
 	ratio("spk as a share of the ceiling", byKey["spk"], byKey["ceiling"])
 	ratio("spk in memory, share of ceiling", byKey["spk-memory"], byKey["ceiling"])
+	ratio("bare endpoint, share of ceiling", byKey["bare"], byKey["ceiling"])
+	ratio("spk in memory / bare endpoint", byKey["spk-memory"], byKey["bare"])
+	ratio("bare durable, share of ceiling", byKey["bare-durable"], byKey["ceiling"])
+	ratio("spk durable / bare durable", byKey["spk"], byKey["bare-durable"])
 	ratio("spk with a stream / without", byKey["spk-stream"], byKey["spk"])
 	// Two cores are shared by the clients and the endpoint, so where both
 	// are busy, a share of the ceiling is (client + ceiling CPU) over

@@ -7,6 +7,8 @@
 // client speaking cleartext HTTP/2 (prior knowledge) instead of HTTP/1.1.
 // "ceiling" is a do-nothing endpoint (ceiling.go): the most any endpoint
 // can reach with this client here, of which spk's figures are a share.
+// "bare" (-bare, bare.go) is the least a durable endpoint can do: the floor
+// under the ceiling for any endpoint that keeps what it acknowledges.
 //
 //	go run ./bench/kinesis -runs 3
 //
@@ -50,12 +52,14 @@ type config struct {
 	events, shards, batch, clients, runs int
 	kinesalite                           string
 	skipKinesalite, http2, skipCeiling   bool
+	bare                                 bool
 }
 
 func main() {
 	var cfg config
 	serveDir := flag.String("serve", "", "internal: run spk's endpoint durably on this data dir and print its URL")
 	serveCeil := flag.Bool("serve-ceiling", false, "internal: run the do-nothing endpoint and print its URL")
+	serveBareDir := flag.String("serve-bare", "", "internal: run the bare endpoint with its log in this dir and print its URL")
 	flag.IntVar(&cfg.events, "events", 200_000, "events to put")
 	flag.IntVar(&cfg.shards, "shards", 4, "shards in the stream")
 	flag.IntVar(&cfg.batch, "batch", 500, "records per PutRecords")
@@ -65,9 +69,13 @@ func main() {
 	flag.BoolVar(&cfg.skipKinesalite, "spk-only", false, "measure spk only")
 	flag.BoolVar(&cfg.http2, "http2", false, "also measure spk with HTTP/2 clients (spk-h2)")
 	flag.BoolVar(&cfg.skipCeiling, "no-ceiling", false, "do not measure the do-nothing endpoint")
+	flag.BoolVar(&cfg.bare, "bare", false, "also measure the bare endpoint (bare.go: the least a durable endpoint does)")
 	flag.Parse()
 	if *serveDir != "" {
 		os.Exit(serve(*serveDir))
+	}
+	if *serveBareDir != "" {
+		os.Exit(serveBare(*serveBareDir))
 	}
 	if *serveCeil {
 		os.Exit(serveCeiling(cfg.events, cfg.shards, cfg.batch))
@@ -123,6 +131,9 @@ func run(cfg config) error {
 	if !cfg.skipKinesalite {
 		servers = append(servers, "kinesalite")
 	}
+	if cfg.bare {
+		servers = append(servers, "bare")
+	}
 	if !cfg.skipCeiling {
 		servers = append(servers, "ceiling")
 	}
@@ -155,6 +166,9 @@ func run(cfg config) error {
 	if c, ok := med["ceiling"]; ok {
 		s := med["spk"]
 		fmt.Printf("spk as a share of the ceiling: put %.2f  drain %.2f\n", s.putRate/c.putRate, s.drainRate/c.drainRate)
+		if b, ok := med["bare"]; ok {
+			fmt.Printf("bare endpoint as a share of the ceiling: put %.2f  drain %.2f\n", b.putRate/c.putRate, b.drainRate/c.drainRate)
+		}
 		if k, ok := med["kinesalite"]; ok {
 			fmt.Printf("kinesalite as a share of the ceiling: put %.2f  drain %.2f\n", k.putRate/c.putRate, k.drainRate/c.drainRate)
 		}
@@ -219,7 +233,7 @@ func startServer(cfg config, name string) (*server, func(), error) {
 	var cmd *exec.Cmd
 	var url string
 	switch name {
-	case "spk", "spk-h2", "ceiling":
+	case "spk", "spk-h2", "ceiling", "bare":
 		dir, err := os.MkdirTemp("", "spk-bench-*")
 		if err != nil {
 			return nil, nil, err
@@ -229,6 +243,9 @@ func startServer(cfg config, name string) (*server, func(), error) {
 			return nil, nil, err
 		}
 		cmd = exec.Command(self, "-serve", dir)
+		if name == "bare" {
+			cmd = exec.Command(self, "-serve-bare", dir)
+		}
 		if name == "ceiling" {
 			cmd = exec.Command(self, "-serve-ceiling", "-events", strconv.Itoa(cfg.events), "-shards", strconv.Itoa(cfg.shards), "-batch", strconv.Itoa(cfg.batch))
 		}
