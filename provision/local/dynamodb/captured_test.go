@@ -39,7 +39,7 @@ func TestUpdateTableKeepsUsedDefinitions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("add index %s: %v", name, err)
 		}
-		waitActive(t, c, tbl)
+		waitReady(t, c, tbl)
 	}
 	definitions := func() string {
 		t.Helper()
@@ -499,7 +499,7 @@ func TestCapturedTableAnswers(t *testing.T) {
 			t.Errorf("index %s (%s): Backfilling %v", *g.IndexName, g.IndexStatus, g.Backfilling)
 		}
 	}
-	waitActive(t, c, tbl)
+	waitReady(t, c, tbl)
 	// DeleteTable's answer leaves out the key schema, the definitions and
 	// the creation time.
 	del, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(tbl)})

@@ -132,6 +132,31 @@ func waitActive(t *testing.T, c *dynamodb.Client, name string) {
 	}
 }
 
+// waitReady waits until the table and every global index are ACTIVE, as
+// a client of DynamoDB must after adding an index: the table turns ACTIVE
+// while the index still backfills.
+func waitReady(t *testing.T, c *dynamodb.Client, name string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := c.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ready := d.Table.TableStatus == types.TableStatusActive
+		for _, g := range d.Table.GlobalSecondaryIndexes {
+			ready = ready && g.IndexStatus == types.IndexStatusActive
+		}
+		if ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready: %s, indexes %+v", name, d.Table.TableStatus, d.Table.GlobalSecondaryIndexes)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
+	}
+}
+
 // countsTable is the tutorial's table: hash pk S, range minute S.
 func countsTable(t *testing.T, c *dynamodb.Client) string {
 	return makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"minute", types.ScalarAttributeTypeS})

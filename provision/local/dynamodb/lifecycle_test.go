@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -209,4 +210,125 @@ func TestBusyUpdatesNameWhatIsUnderWay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedWith asserts that the operation is refused with the error type and
+// the whole message.
+func refusedWith(t *testing.T, s *Service, name, body, typ, msg string) {
+	t.Helper()
+	w := httptest.NewRecorder()
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), name, []byte(body))
+	var m map[string]any
+	json.Unmarshal(w.Body.Bytes(), &m)
+	if w.Code != 400 || !strings.HasSuffix(m["__type"].(string), "#"+typ) || m["message"] != msg {
+		t.Fatalf("%s %s: %d %v, want %s %q", name, body, w.Code, m, typ, msg)
+	}
+}
+
+// TestIndexBuiltInTwoPhases: an index UpdateTable adds is built as
+// DynamoDB builds it, resource allocation with the table UPDATING, then a
+// backfill with the table ACTIVE and the index CREATING, each phase
+// admitting and refusing what DynamoDB does. The update delay is an hour;
+// the test ends each phase itself, as its timer would.
+func TestIndexBuiltInTwoPhases(t *testing.T) {
+	env := &service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now}
+	s, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const busy = "Attempt to change a resource which is still in use: "
+	const oneOnline = "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"
+	index := func(name, attr string) string {
+		return `{"IndexName":"` + name + `","KeySchema":[{"AttributeName":"` + attr + `","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}`
+	}
+	update := func(table, members string) string { return `{"TableName":"` + table + `",` + members + `}` }
+	addIndex := func(table string) {
+		op(t, s, "CreateTable", `{"TableName":"`+table+`","BillingMode":"PAY_PER_REQUEST",`+
+			`"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],`+
+			`"GlobalSecondaryIndexes":[`+index("by-g", "g")+`]}`)
+		op(t, s, "PutItem", `{"TableName":"`+table+`","Item":{"pk":{"S":"a"},"g":{"S":"x"},"h":{"S":"y"}}}`)
+		op(t, s, "UpdateTable", update(table, `"AttributeDefinitions":[{"AttributeName":"h","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":`+index("by-h", "h")+`}]`))
+	}
+	// phase is the table's status and by-h's, with its Backfilling.
+	phase := func(table string) string {
+		d := op(t, s, "DescribeTable", `{"TableName":"`+table+`"}`)["Table"].(map[string]any)
+		got := d["TableStatus"].(string)
+		for _, g := range d["GlobalSecondaryIndexes"].([]any) {
+			g := g.(map[string]any)
+			if g["IndexName"] == "by-h" {
+				got += fmt.Sprintf(" %s %v", g["IndexStatus"], g["Backfilling"])
+			}
+		}
+		return got
+	}
+	// endAllocation runs the timer UpdateTable set, as if the hour passed.
+	endAllocation := func(table string) {
+		s.mu.Lock()
+		gen := s.tables[table].generation
+		s.mu.Unlock()
+		s.settleTable(table, gen)
+	}
+
+	addIndex("building")
+	if got := phase("building"); got != "UPDATING CREATING false" {
+		t.Fatalf("in resource allocation: %s", got)
+	}
+	// Resource allocation: the new index cannot be dropped yet, nor the
+	// on-demand cap changed.
+	refusedWith(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-h"}}]`), "ResourceInUseException",
+		busy+"Index creation is in resource allocation phase. Retry deletion during backfilling phase or when the index is active. Table: building Index: by-h")
+	refusedWith(t, s, "UpdateTable", update("building", `"OnDemandThroughput":{"MaxReadRequestUnits":100}`), "ResourceInUseException",
+		busy+"OnDemandThroughput cannot be updated while index creation is in progress for indexes: [by-h]")
+
+	endAllocation("building")
+	if got := phase("building"); got != "ACTIVE CREATING true" {
+		t.Fatalf("backfilling: %s", got)
+	}
+	// The backfill: the index is not read, the table not deleted, no other
+	// index built or dropped, no stream or on-demand cap changed.
+	refusedWith(t, s, "Query", `{"TableName":"building","IndexName":"by-h","KeyConditionExpression":"h = :h","ExpressionAttributeValues":{":h":{"S":"y"}}}`,
+		"ValidationException", "Cannot read from backfilling global secondary index: by-h")
+	refusedWith(t, s, "DeleteTable", `{"TableName":"building"}`, "ResourceInUseException", busy+"Cannot delete table while indexes are being created, updated, or deleted.")
+	refusedWith(t, s, "UpdateTable", update("building", `"AttributeDefinitions":[{"AttributeName":"i","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":`+index("by-i", "i")+`}]`),
+		"LimitExceededException", oneOnline)
+	refusedWith(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]`), "LimitExceededException", oneOnline)
+	refusedWith(t, s, "UpdateTable", update("building", `"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}`), "ResourceInUseException",
+		busy+"Can't change stream status when an index is being created")
+	refusedWith(t, s, "UpdateTable", update("building", `"OnDemandThroughput":{"MaxReadRequestUnits":100}`), "ResourceInUseException",
+		busy+"OnDemandThroughput cannot be updated while index creation is in progress for indexes: [by-h]")
+	refusedWith(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-h","OnDemandThroughput":{"MaxReadRequestUnits":100}}}]`),
+		"ResourceInUseException", busy+"Index is being created. Table: building Index: by-h")
+	if got := phase("building"); got != "ACTIVE CREATING true" {
+		t.Fatalf("after the refusals: %s", got)
+	}
+	// What DynamoDB admits while an index backfills: deletion protection,
+	// tags, TTL, writes (which the index takes), and dropping the index.
+	op(t, s, "UpdateTable", update("building", `"DeletionProtectionEnabled":true`))
+	op(t, s, "UpdateTable", update("building", `"DeletionProtectionEnabled":false`))
+	arn := op(t, s, "DescribeTable", `{"TableName":"building"}`)["Table"].(map[string]any)["TableArn"].(string)
+	op(t, s, "TagResource", `{"ResourceArn":"`+arn+`","Tags":[{"Key":"k","Value":"v"}]}`)
+	op(t, s, "UpdateTimeToLive", `{"TableName":"building","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl"}}`)
+	op(t, s, "PutItem", `{"TableName":"building","Item":{"pk":{"S":"b"},"h":{"S":"y"}}}`)
+	if got := phase("building"); got != "ACTIVE CREATING true" {
+		t.Fatalf("after the admitted changes: %s", got)
+	}
+	out := op(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-h"}}]`))
+	if got := phase("building"); got != "UPDATING DELETING <nil>" || out["TableDescription"].(map[string]any)["TableStatus"] != "UPDATING" {
+		t.Fatalf("dropping the backfilling index: %s", got)
+	}
+
+	// The backfill ends: the index is ACTIVE and holds every item.
+	addIndex("built")
+	endAllocation("built")
+	s.finishBackfill("built", s.tables["built"])
+	if got := phase("built"); got != "ACTIVE ACTIVE <nil>" {
+		t.Fatalf("after the backfill: %s", got)
+	}
+	op(t, s, "PutItem", `{"TableName":"built","Item":{"pk":{"S":"b"},"h":{"S":"y"}}}`)
+	q := op(t, s, "Query", `{"TableName":"built","IndexName":"by-h","KeyConditionExpression":"h = :h","ExpressionAttributeValues":{":h":{"S":"y"}}}`)
+	if q["Count"] != 2.0 {
+		t.Fatalf("the built index answered %v", q)
+	}
+	op(t, s, "DeleteTable", `{"TableName":"built"}`)
 }

@@ -48,6 +48,9 @@ type indexMeta struct {
 	KeySchema   []keySchemaElement `json:"KeySchema"`
 	Projection  projection         `json:"Projection"`
 	IndexStatus string             `json:"IndexStatus,omitempty"`
+	// Backfilling: an index UpdateTable added is past its resource
+	// allocation, CREATING with the table ACTIVE (see settle).
+	Backfilling bool `json:",omitempty"`
 	Read, Write int64
 	OnDemand    *onDemand `json:",omitempty"`
 	capacityHistory
@@ -170,7 +173,7 @@ func (s *Service) load() error {
 				tx.DeleteBucket([]byte(itemsBucketPrefix + m.TableID))
 				continue
 			}
-			settle(&m)
+			settle(&m, false)
 			if err := s.adoptStoredStreamSpec(tx, &m); err != nil {
 				return err
 			}
@@ -207,21 +210,33 @@ func (s *Service) load() error {
 	})
 }
 
-// settle finishes every pending transition of a table's meta.
-func settle(m *tableMeta) {
+// settle finishes a table's pending transitions and reports whether an
+// index is left backfilling. DynamoDB builds an index UpdateTable adds in
+// two phases: resource allocation, with the table UPDATING, then the
+// backfill, with the table ACTIVE and the index still CREATING. With
+// backfill, an index ending its allocation starts its backfill and one
+// backfilling goes on (finishBackfill ends it); without, every index is
+// ACTIVE, as a store opened again finishes everything.
+func settle(m *tableMeta, backfill bool) (backfilling bool) {
+	allocating := m.TableStatus == "UPDATING"
 	m.TableStatus = "ACTIVE"
 	m.StreamChanging = false
 	var gsis []indexMeta
 	for _, g := range m.GSIs {
-		if g.IndexStatus == "DELETING" {
+		switch {
+		case g.IndexStatus == "DELETING":
 			continue
+		case g.IndexStatus == "CREATING" && backfill && (allocating || g.Backfilling):
+			g.Backfilling, backfilling = true, true
+		default:
+			g.IndexStatus, g.Backfilling = "ACTIVE", false
 		}
-		g.IndexStatus = "ACTIVE"
 		gsis = append(gsis, g)
 	}
 	m.GSIs = gsis
 	keepUsedDefinitions(m)
 	settleSSE(m)
+	return backfilling
 }
 
 func (s *Service) saveMeta(tx *store.Tx, m *tableMeta) error {

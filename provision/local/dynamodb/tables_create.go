@@ -412,27 +412,70 @@ func (s *Service) createTable(body []byte) (any, error) {
 	return map[string]any{"TableDescription": desc}, nil
 }
 
-// settleTable makes a table ACTIVE (and its indexes) unless it changed since.
+// settleTable makes a table ACTIVE, and its indexes but one UpdateTable
+// added, unless the table changed since; that one backfills for the update
+// delay more.
 func (s *Service) settleTable(name string, gen int) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	t, ok := s.tables[name]
 	if !ok || t.generation != gen || t.meta.TableStatus == "DELETING" {
+		s.mu.Unlock()
 		return
 	}
 	m := t.meta
 	m.GSIs = slices.Clone(m.GSIs)
-	settle(&m)
-	err := s.env.DB.Update(func(tx *store.Tx) error {
-		if err := syncIndexes(tx, t, &m); err != nil {
-			return err
-		}
-		return s.saveMeta(tx, &m)
-	})
+	startedBackfill := slices.ContainsFunc(m.GSIs, func(g indexMeta) bool { return g.IndexStatus == "CREATING" && !g.Backfilling })
+	backfilling := settle(&m, true)
+	err := s.commitMeta(t, &m)
+	s.mu.Unlock()
 	if err != nil {
 		s.log.Error("dynamodb: activate table", "table", name, "err", err)
 		return
 	}
-	t.meta = m
+	if backfilling && startedBackfill {
+		s.later(s.env.UpdateDelay, func() { s.finishBackfill(name, t) })
+	}
+}
+
+// finishBackfill makes the index backfilling in t ACTIVE. Only one index
+// is built at a time, and a new one cannot be backfilling before this
+// backfill's timer fires (it must wait for this index to go, then for its
+// own allocation), so the index found is the one this timer is for.
+func (s *Service) finishBackfill(name string, t *table) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tables[name] != t || t.meta.TableStatus == "DELETING" {
+		return
+	}
+	m := t.meta
+	m.GSIs = slices.Clone(m.GSIs)
+	done := false
+	for i, g := range m.GSIs {
+		if g.IndexStatus == "CREATING" && g.Backfilling {
+			m.GSIs[i].IndexStatus, m.GSIs[i].Backfilling, done = "ACTIVE", false, true
+		}
+	}
+	if !done {
+		return
+	}
+	if err := s.commitMeta(t, &m); err != nil {
+		s.log.Error("dynamodb: activate index", "table", name, "err", err)
+	}
+}
+
+// commitMeta stores m as t's meta, with the index entries it implies, and
+// makes it current. The caller holds s.mu.
+func (s *Service) commitMeta(t *table, m *tableMeta) error {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
+		if err := syncIndexes(tx, t, m); err != nil {
+			return err
+		}
+		return s.saveMeta(tx, m)
+	})
+	if err != nil {
+		return err
+	}
+	t.meta = *m
 	t.generation++
+	return nil
 }

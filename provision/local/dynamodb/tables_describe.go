@@ -89,10 +89,10 @@ func (s *Service) describe(t *table) map[string]any {
 			if od := g.OnDemand.describe(); od != nil {
 				ix["OnDemandThroughput"] = od
 			}
-			// An index UpdateTable adds says it is not backfilling yet
-			// while it is CREATING, as DynamoDB does.
+			// An index UpdateTable adds says whether it is backfilling
+			// while it is CREATING, as DynamoDB does (see settle).
 			if g.IndexStatus == "CREATING" && m.TableStatus != "CREATING" {
-				ix["Backfilling"] = false
+				ix["Backfilling"] = g.Backfilling
 			}
 			gs = append(gs, ix)
 		}

@@ -73,6 +73,10 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, inUse("Attempt to change a resource which is still in use: Table is being " + strings.ToLower(t.meta.TableStatus[:len(t.meta.TableStatus)-3]) + "ed: " + *in.TableName)
 	}
+	if err := backfillRefusal(&t.meta, &in); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
 	m := t.meta
 	m.GSIs = slices.Clone(m.GSIs)
 	m.AttributeDefinitions = slices.Clone(m.AttributeDefinitions)
@@ -219,6 +223,10 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 		return inUseBy("Can't change table IOPS when an index is being created. Table: " + m.TableName + " Indexes: " + list(creating))
 	case len(deleting) > 0 && iops:
 		return inUseBy("Can't change table IOPS when an index is being deleted. Table: " + m.TableName + " Indexes: " + list(deleting))
+	case len(creating) > 0 && in.OnDemandThroughput.given():
+		return inUseBy("OnDemandThroughput cannot be updated while index creation is in progress for indexes: " + list(creating))
+	case len(deleting) > 0 && in.OnDemandThroughput.given():
+		return inUseBy("OnDemandThroughput cannot be updated while index deletion is in progress for indexes: " + list(deleting))
 	case len(creating) > 0 && in.StreamSpecification != nil:
 		return inUseBy("Can't change stream status when an index is being created")
 	case len(deleting) > 0 && indexes:
@@ -229,9 +237,15 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 				}
 			}
 		}
-		return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
+		return onlyOneOnlineIndex()
 	case len(creating) > 0 && indexes:
-		return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
+		// The index being built cannot be dropped until it backfills.
+		for _, u := range in.GlobalSecondaryIndexUpdates {
+			if u.Delete != nil && u.Delete.IndexName != nil && slices.Contains(creating, *u.Delete.IndexName) {
+				return inUseBy("Index creation is in resource allocation phase. Retry deletion during backfilling phase or when the index is active. Table: " + m.TableName + " Index: " + *u.Delete.IndexName)
+			}
+		}
+		return onlyOneOnlineIndex()
 	case m.StreamChanging && indexes:
 		return inUseBy("Can't create or delete an index when stream status is being updated.")
 	case iopsUnderWay && iops:
@@ -242,6 +256,41 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 		return inUseBy("Can't create or delete indexes while table IOPS are being updated. Table: " + m.TableName)
 	}
 	return inUseBy("Table is being updated: " + m.TableName)
+}
+
+// onlyOneOnlineIndex is DynamoDB's refusal of a second index built or
+// dropped while one is.
+func onlyOneOnlineIndex() error {
+	return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
+}
+
+// backfillRefusal is why an UpdateTable cannot change an ACTIVE table one
+// of whose indexes is backfilling (see settle), in DynamoDB's words, or
+// nil. The backfilling index may be dropped, another index's throughput
+// and the table's changed, as DynamoDB admits them then; no other index
+// built or dropped, no stream changed and no on-demand cap.
+func backfillRefusal(m *tableMeta, in *updateTableInput) error {
+	i := slices.IndexFunc(m.GSIs, func(g indexMeta) bool { return g.IndexStatus == "CREATING" && g.Backfilling })
+	if i < 0 {
+		return nil
+	}
+	building := m.GSIs[i].IndexName
+	inUseBy := func(why string) error { return inUse("Attempt to change a resource which is still in use: " + why) }
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		switch {
+		case u.Create != nil, u.Delete != nil && deref(u.Delete.IndexName) != building:
+			return onlyOneOnlineIndex()
+		case u.Update != nil && deref(u.Update.IndexName) == building:
+			return inUseBy("Index is being created. Table: " + m.TableName + " Index: " + building)
+		}
+	}
+	switch {
+	case in.StreamSpecification != nil:
+		return inUseBy("Can't change stream status when an index is being created")
+	case in.OnDemandThroughput.given():
+		return inUseBy("OnDemandThroughput cannot be updated while index creation is in progress for indexes: [" + building + "]")
+	}
+	return nil
 }
 
 // oneConcern refuses an UpdateTable that changes encryption or deletion
@@ -353,7 +402,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 		}
 	}
 	if online > 1 || len(in.GlobalSecondaryIndexUpdates) > 5 {
-		return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
+		return onlyOneOnlineIndex()
 	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		switch {
@@ -385,7 +434,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			if i < 0 {
 				return notFound("Requested resource not found: Index " + deref(u.Delete.IndexName) + " for table " + m.TableName)
 			}
-			m.GSIs[i].IndexStatus = "DELETING"
+			m.GSIs[i].IndexStatus, m.GSIs[i].Backfilling = "DELETING", false
 			unpriced = slices.DeleteFunc(unpriced, func(n string) bool { return n == *u.Delete.IndexName })
 		case u.Update != nil:
 			i := indexOf(m.GSIs, u.Update.IndexName)
