@@ -280,6 +280,16 @@ func TestIndexBuiltInTwoPhases(t *testing.T) {
 		busy+"Index creation is in resource allocation phase. Retry deletion during backfilling phase or when the index is active. Table: building Index: by-h")
 	refusedWith(t, s, "UpdateTable", update("building", `"OnDemandThroughput":{"MaxReadRequestUnits":100}`), "ResourceInUseException",
 		busy+"OnDemandThroughput cannot be updated while index creation is in progress for indexes: [by-h]")
+	refusedWith(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-h","OnDemandThroughput":{"MaxReadRequestUnits":100}}}]`),
+		"ResourceInUseException", busy+"Index is being created but is not backfilling yet. Table: building Index: by-h")
+	// Another index's throughput changes meanwhile.
+	out := op(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g","OnDemandThroughput":{"MaxReadRequestUnits":100}}}]`))
+	if d := out["TableDescription"].(map[string]any); d["TableStatus"] != "UPDATING" {
+		t.Fatalf("another index's throughput during allocation: %v", d)
+	}
+	if got := phase("building"); got != "UPDATING CREATING false" {
+		t.Fatalf("after another index's throughput: %s", got)
+	}
 
 	endAllocation("building")
 	if got := phase("building"); got != "ACTIVE CREATING true" {
@@ -297,13 +307,16 @@ func TestIndexBuiltInTwoPhases(t *testing.T) {
 		busy+"Can't change stream status when an index is being created")
 	refusedWith(t, s, "UpdateTable", update("building", `"OnDemandThroughput":{"MaxReadRequestUnits":100}`), "ResourceInUseException",
 		busy+"OnDemandThroughput cannot be updated while index creation is in progress for indexes: [by-h]")
-	refusedWith(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-h","OnDemandThroughput":{"MaxReadRequestUnits":100}}}]`),
-		"ResourceInUseException", busy+"Index is being created. Table: building Index: by-h")
 	if got := phase("building"); got != "ACTIVE CREATING true" {
 		t.Fatalf("after the refusals: %s", got)
 	}
-	// What DynamoDB admits while an index backfills: deletion protection,
-	// tags, TTL, writes (which the index takes), and dropping the index.
+	// What DynamoDB admits while an index backfills: the index's own
+	// throughput, deletion protection, tags, TTL, writes (which the index
+	// takes), and dropping the index.
+	op(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-h","OnDemandThroughput":{"MaxReadRequestUnits":200}}}]`))
+	if got := phase("building"); got != "ACTIVE CREATING true" {
+		t.Fatalf("after the index's own throughput: %s", got)
+	}
 	op(t, s, "UpdateTable", update("building", `"DeletionProtectionEnabled":true`))
 	op(t, s, "UpdateTable", update("building", `"DeletionProtectionEnabled":false`))
 	arn := op(t, s, "DescribeTable", `{"TableName":"building"}`)["Table"].(map[string]any)["TableArn"].(string)
@@ -313,10 +326,14 @@ func TestIndexBuiltInTwoPhases(t *testing.T) {
 	if got := phase("building"); got != "ACTIVE CREATING true" {
 		t.Fatalf("after the admitted changes: %s", got)
 	}
-	out := op(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-h"}}]`))
+	out = op(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-h"}}]`))
 	if got := phase("building"); got != "UPDATING DELETING <nil>" || out["TableDescription"].(map[string]any)["TableStatus"] != "UPDATING" {
 		t.Fatalf("dropping the backfilling index: %s", got)
 	}
+	// While it is dropped, another index's throughput changes, its own not.
+	op(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g","OnDemandThroughput":{"MaxReadRequestUnits":300}}}]`))
+	refusedWith(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-h","OnDemandThroughput":{"MaxReadRequestUnits":300}}}]`),
+		"ResourceInUseException", busy+"Index is being deleted. Table: building Index: by-h")
 
 	// The backfill ends: the index is ACTIVE and holds every item.
 	addIndex("built")

@@ -65,11 +65,12 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		defer s.mu.Unlock()
 		return s.setDeletionProtection(t, *in.DeletionProtection)
 	}
-	if t.meta.TableStatus == "UPDATING" {
+	alongside := t.meta.TableStatus == "UPDATING" && otherIndexesThroughput(&t.meta, &in)
+	if t.meta.TableStatus == "UPDATING" && !alongside {
 		s.mu.Unlock()
 		return nil, busyRefusal(&t.meta, &in)
 	}
-	if t.meta.TableStatus != "ACTIVE" {
+	if t.meta.TableStatus != "ACTIVE" && !alongside {
 		s.mu.Unlock()
 		return nil, inUse("Attempt to change a resource which is still in use: Table is being " + strings.ToLower(t.meta.TableStatus[:len(t.meta.TableStatus)-3]) + "ed: " + *in.TableName)
 	}
@@ -229,20 +230,24 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 		return inUseBy("OnDemandThroughput cannot be updated while index deletion is in progress for indexes: " + list(deleting))
 	case len(creating) > 0 && in.StreamSpecification != nil:
 		return inUseBy("Can't change stream status when an index is being created")
-	case len(deleting) > 0 && indexes:
+	case len(deleting) > 0 && (indexes || len(in.GlobalSecondaryIndexUpdates) > 0):
 		for _, u := range in.GlobalSecondaryIndexUpdates {
-			for _, a := range []*indexInput{u.Create, u.Delete} {
+			for _, a := range []*indexInput{u.Create, u.Delete, u.Update} {
 				if a != nil && a.IndexName != nil && slices.Contains(deleting, *a.IndexName) {
 					return inUseBy("Index is being deleted. Table: " + m.TableName + " Index: " + *a.IndexName)
 				}
 			}
 		}
 		return onlyOneOnlineIndex()
-	case len(creating) > 0 && indexes:
-		// The index being built cannot be dropped until it backfills.
+	case len(creating) > 0 && (indexes || len(in.GlobalSecondaryIndexUpdates) > 0):
+		// The index being built cannot be dropped or changed until it
+		// backfills.
 		for _, u := range in.GlobalSecondaryIndexUpdates {
-			if u.Delete != nil && u.Delete.IndexName != nil && slices.Contains(creating, *u.Delete.IndexName) {
+			switch {
+			case u.Delete != nil && u.Delete.IndexName != nil && slices.Contains(creating, *u.Delete.IndexName):
 				return inUseBy("Index creation is in resource allocation phase. Retry deletion during backfilling phase or when the index is active. Table: " + m.TableName + " Index: " + *u.Delete.IndexName)
+			case u.Update != nil && u.Update.IndexName != nil && slices.Contains(creating, *u.Update.IndexName):
+				return inUseBy("Index is being created but is not backfilling yet. Table: " + m.TableName + " Index: " + *u.Update.IndexName)
 			}
 		}
 		return onlyOneOnlineIndex()
@@ -264,11 +269,28 @@ func onlyOneOnlineIndex() error {
 	return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
 }
 
+// otherIndexesThroughput reports an UpdateTable that DynamoDB admits while
+// an index is being built or dropped: one that changes only the
+// throughput of other indexes.
+func otherIndexesThroughput(m *tableMeta, in *updateTableInput) bool {
+	busy := slices.ContainsFunc(m.GSIs, func(g indexMeta) bool { return g.IndexStatus == "CREATING" || g.IndexStatus == "DELETING" })
+	if !busy || len(in.GlobalSecondaryIndexUpdates) == 0 || !onlyIndexThroughput(in) || in.OnDemandThroughput.given() || in.SSESpecification != nil || in.DeletionProtection != nil {
+		return false
+	}
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		if i := indexOf(m.GSIs, u.Update.IndexName); i >= 0 && m.GSIs[i].IndexStatus != "ACTIVE" {
+			return false
+		}
+	}
+	return true
+}
+
 // backfillRefusal is why an UpdateTable cannot change an ACTIVE table one
 // of whose indexes is backfilling (see settle), in DynamoDB's words, or
-// nil. The backfilling index may be dropped, another index's throughput
-// and the table's changed, as DynamoDB admits them then; no other index
-// built or dropped, no stream changed and no on-demand cap.
+// nil. The backfilling index may be dropped or its throughput changed, and
+// other indexes' and the table's throughput changed, as DynamoDB admits
+// them then; no other index built or dropped, no stream changed and no
+// on-demand cap.
 func backfillRefusal(m *tableMeta, in *updateTableInput) error {
 	i := slices.IndexFunc(m.GSIs, func(g indexMeta) bool { return g.IndexStatus == "CREATING" && g.Backfilling })
 	if i < 0 {
@@ -277,11 +299,8 @@ func backfillRefusal(m *tableMeta, in *updateTableInput) error {
 	building := m.GSIs[i].IndexName
 	inUseBy := func(why string) error { return inUse("Attempt to change a resource which is still in use: " + why) }
 	for _, u := range in.GlobalSecondaryIndexUpdates {
-		switch {
-		case u.Create != nil, u.Delete != nil && deref(u.Delete.IndexName) != building:
+		if u.Create != nil || u.Delete != nil && deref(u.Delete.IndexName) != building {
 			return onlyOneOnlineIndex()
-		case u.Update != nil && deref(u.Update.IndexName) == building:
-			return inUseBy("Index is being created. Table: " + m.TableName + " Index: " + building)
 		}
 	}
 	switch {
@@ -462,7 +481,11 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 				m.GSIs[i].capacityHistory.record(m.GSIs[i].Read, m.GSIs[i].Write, r, w, now)
 			}
 			m.GSIs[i].Read, m.GSIs[i].Write = r, w
-			m.GSIs[i].IndexStatus = "UPDATING"
+			if !m.GSIs[i].Backfilling {
+				// A backfilling index takes a new throughput and goes on
+				// backfilling.
+				m.GSIs[i].IndexStatus = "UPDATING"
+			}
 			if u.Update.ProvisionedThroughput != nil {
 				unpriced = slices.DeleteFunc(unpriced, func(n string) bool { return n == *u.Update.IndexName })
 			}
