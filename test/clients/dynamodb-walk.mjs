@@ -231,6 +231,12 @@ async function walk() {
 
   // Table settings: TTL, tags, an index added, the billing mode switched.
   await call(d.UpdateTimeToLiveCommand, { TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: "expires" } });
+  const pitr = await call(d.UpdateContinuousBackupsCommand, { TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+  const window = pitr.ContinuousBackupsDescription.PointInTimeRecoveryDescription;
+  expect(window.PointInTimeRecoveryStatus === "ENABLED" && window.RecoveryPeriodInDays === 35 && window.EarliestRestorableDateTime instanceof Date,
+    `UpdateContinuousBackups gave ${JSON.stringify(pitr.ContinuousBackupsDescription)}`);
+  const backups = await call(d.DescribeContinuousBackupsCommand, { TableName: table });
+  expect(backups.ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus === "ENABLED", "DescribeContinuousBackups");
   const ttl = await call(d.DescribeTimeToLiveCommand, { TableName: table });
   expect(ttl.TimeToLiveDescription.AttributeName === "expires", "DescribeTimeToLive");
   await call(d.TagResourceCommand, { ResourceArn: tableArn, Tags: [{ Key: "team", Value: "spk" }] });
@@ -308,7 +314,7 @@ async function walk() {
   const served = [
     "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
     "BatchWriteItem", "BatchGetItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan", "TagResource", "UntagResource",
-    "ListTagsOfResource", "UpdateTimeToLive", "DescribeTimeToLive", "DescribeEndpoints", "DescribeLimits", "ExecuteStatement",
+    "ListTagsOfResource", "UpdateTimeToLive", "DescribeTimeToLive", "UpdateContinuousBackups", "DescribeContinuousBackups", "DescribeEndpoints", "DescribeLimits", "ExecuteStatement",
     "BatchExecuteStatement", "ExecuteTransaction", "EnableKinesisStreamingDestination", "DescribeKinesisStreamingDestination",
     "UpdateKinesisStreamingDestination", "DisableKinesisStreamingDestination", "ListStreams", "DescribeStream", "GetShardIterator", "GetRecords",
   ];

@@ -15,7 +15,7 @@ type capacityHistory struct {
 // record notes a change of provisioned throughput from old to new; a
 // change of billing mode is not one.
 func (h *capacityHistory) record(oldR, oldW, r, w int64, now time.Time) {
-	at := float64(now.UnixMilli()) / 1000
+	at := epochSeconds(now)
 	if r > oldR || w > oldW {
 		h.LastIncrease = at
 	}

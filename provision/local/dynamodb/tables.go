@@ -78,8 +78,9 @@ type tableMeta struct {
 	DeletionProtection   bool
 	LastBillingChange    float64
 	capacityHistory
-	SSE      *sseState `json:",omitempty"` // absent: encrypted with a key AWS owns
-	OnDemand *onDemand `json:",omitempty"`
+	SSE      *sseState  `json:",omitempty"` // absent: encrypted with a key AWS owns
+	PITR     *pitrState `json:",omitempty"` // absent: point-in-time recovery disabled
+	OnDemand *onDemand  `json:",omitempty"`
 	// StreamChanging: the UPDATING is a stream being enabled or disabled,
 	// which DeleteTable names when it refuses.
 	StreamChanging bool `json:",omitempty"`

@@ -349,7 +349,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 		TableID:              id,
 		TableArn:             s.tableArn(*in.TableName),
 		TableStatus:          "CREATING",
-		CreationDateTime:     float64(now.UnixMilli()) / 1000,
+		CreationDateTime:     epochSeconds(now),
 		AttributeDefinitions: in.AttributeDefinitions,
 		KeySchema:            in.KeySchema,
 		BillingMode:          billing,

@@ -359,7 +359,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			return validation("1 validation error detected: Value '" + *in.BillingMode + "' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
 		}
 		if *in.BillingMode != billing && *in.BillingMode == "PAY_PER_REQUEST" {
-			m.LastBillingChange = float64(now.UnixMilli()) / 1000
+			m.LastBillingChange = epochSeconds(now)
 		}
 		billing = *in.BillingMode
 	}
