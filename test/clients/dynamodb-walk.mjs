@@ -237,6 +237,12 @@ async function walk() {
     `UpdateContinuousBackups gave ${JSON.stringify(pitr.ContinuousBackupsDescription)}`);
   const backups = await call(d.DescribeContinuousBackupsCommand, { TableName: table });
   expect(backups.ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus === "ENABLED", "DescribeContinuousBackups");
+  const insights = await call(d.UpdateContributorInsightsCommand, { TableName: table, ContributorInsightsAction: "ENABLE" });
+  expect(insights.ContributorInsightsStatus === "ENABLING", `UpdateContributorInsights gave ${insights.ContributorInsightsStatus}`);
+  await until("insights ENABLED", async () =>
+    (await call(d.DescribeContributorInsightsCommand, { TableName: table })).ContributorInsightsStatus === "ENABLED");
+  const listedInsights = await call(d.ListContributorInsightsCommand, { TableName: table });
+  expect(listedInsights.ContributorInsightsSummaries.length === 1, "ListContributorInsights");
   const ttl = await call(d.DescribeTimeToLiveCommand, { TableName: table });
   expect(ttl.TimeToLiveDescription.AttributeName === "expires", "DescribeTimeToLive");
   await call(d.TagResourceCommand, { ResourceArn: tableArn, Tags: [{ Key: "team", Value: "spk" }] });
@@ -314,7 +320,8 @@ async function walk() {
   const served = [
     "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
     "BatchWriteItem", "BatchGetItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan", "TagResource", "UntagResource",
-    "ListTagsOfResource", "UpdateTimeToLive", "DescribeTimeToLive", "UpdateContinuousBackups", "DescribeContinuousBackups", "DescribeEndpoints", "DescribeLimits", "ExecuteStatement",
+    "ListTagsOfResource", "UpdateTimeToLive", "DescribeTimeToLive", "UpdateContinuousBackups", "DescribeContinuousBackups",
+    "UpdateContributorInsights", "DescribeContributorInsights", "ListContributorInsights", "DescribeEndpoints", "DescribeLimits", "ExecuteStatement",
     "BatchExecuteStatement", "ExecuteTransaction", "EnableKinesisStreamingDestination", "DescribeKinesisStreamingDestination",
     "UpdateKinesisStreamingDestination", "DisableKinesisStreamingDestination", "ListStreams", "DescribeStream", "GetShardIterator", "GetRecords",
   ];

@@ -769,8 +769,13 @@ func TestOnDemandThroughputDescribed(t *testing.T) {
 			400, invalidParam + `MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED."}`},
 		{"a cap of zero", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","OnDemandThroughput":{"MaxWriteRequestUnits":0},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
 			400, invalidParam + `Requested MaxWriteRequestUnits for OnDemandThroughput for table is outside of valid range"}`},
-		{"a cap with another change", "UpdateTable", `{"TableName":"` + tbl + `","OnDemandThroughput":{"MaxReadRequestUnits":5},"DeletionProtectionEnabled":true}`,
+		{"a cap with a stream change", "UpdateTable", `{"TableName":"` + tbl + `","OnDemandThroughput":{"MaxReadRequestUnits":5},"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}}`,
 			400, invalidParam + `OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"}`},
+		// Deletion protection and encryption are named before a cap.
+		{"a cap with deletion protection", "UpdateTable", `{"TableName":"` + tbl + `","OnDemandThroughput":{"MaxReadRequestUnits":5},"DeletionProtectionEnabled":true}`,
+			400, invalidParam + `DeletionProtection modification must be the only operation in the request"}`},
+		{"a cap with encryption", "UpdateTable", `{"TableName":"` + tbl + `","OnDemandThroughput":{"MaxReadRequestUnits":5},"SSESpecification":{"Enabled":true}}`,
+			400, invalidParam + `Server-Side Encryption modification must be the only operation in the request"}`},
 	})
 	out, err := c.UpdateTable(context.Background(), &dynamodb.UpdateTableInput{TableName: aws.String(tbl), OnDemandThroughput: &types.OnDemandThroughput{MaxReadRequestUnits: aws.Int64(-1), MaxWriteRequestUnits: aws.Int64(200)}})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,4 +349,165 @@ func TestIndexBuiltInTwoPhases(t *testing.T) {
 		t.Fatalf("the built index answered %v", q)
 	}
 	op(t, s, "DeleteTable", `{"TableName":"built"}`)
+}
+
+// TestTagsWhileDeleting: a table being deleted still lists its tags but
+// refuses changes to them, as DynamoDB does in the first moments of a
+// delete.
+func TestTagsWhileDeleting(t *testing.T) {
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: 0, DeleteDelay: time.Hour, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := op(t, s, "CreateTable", `{"TableName":"going","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"Tags":[{"Key":"k","Value":"v"}]}`)
+	arn := d["TableDescription"].(map[string]any)["TableArn"].(string)
+	op(t, s, "DeleteTable", `{"TableName":"going"}`)
+	refusedWith(t, s, "TagResource", `{"ResourceArn":"`+arn+`","Tags":[{"Key":"b","Value":"2"}]}`, "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being deleted: going")
+	refusedWith(t, s, "UntagResource", `{"ResourceArn":"`+arn+`","TagKeys":["k"]}`, "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being deleted: going")
+	tags := op(t, s, "ListTagsOfResource", `{"ResourceArn":"`+arn+`"}`)["Tags"].([]any)
+	if len(tags) != 1 || tags[0].(map[string]any)["Key"] != "k" {
+		t.Fatalf("tags of a table being deleted: %v", tags)
+	}
+}
+
+// TestEncryptionResends: re-sending encryption settings is what DynamoDB
+// was recorded making of it. Only the key in use named by its ARN is a
+// refused no-op; no key, an alias or a key id encrypt the table again.
+// While an update runs, the same update is taken and any other refused.
+func TestEncryptionResends(t *testing.T) {
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const key = "arn:aws:kms:us-east-1:000000000000:key/8963cda5-0fac-4af1-8635-0af67d16fe14"
+	create := func(name, sse string) {
+		op(t, s, "CreateTable", `{"TableName":"`+name+`","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]`+sse+`}`)
+	}
+	sseStatus := func(out map[string]any) string {
+		d := out["TableDescription"].(map[string]any)
+		return d["TableStatus"].(string) + " " + d["SSEDescription"].(map[string]any)["Status"].(string)
+	}
+	update := func(name, spec string) map[string]any {
+		return op(t, s, "UpdateTable", `{"TableName":"`+name+`","SSESpecification":`+spec+`}`)
+	}
+	const again = "One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key"
+	// The AWS-managed key, named in every way but its ARN.
+	for i, spec := range []string{`{"Enabled":true}`, `{"Enabled":true,"SSEType":"KMS"}`, `{"Enabled":true,"SSEType":"KMS","KMSMasterKeyId":"alias/aws/dynamodb"}`} {
+		name := "managed" + strconv.Itoa(i)
+		create(name, `,"SSESpecification":{"Enabled":true}`)
+		if got := sseStatus(update(name, spec)); got != "ACTIVE UPDATING" {
+			t.Fatalf("%s again: %s", spec, got)
+		}
+	}
+	create("managed", `,"SSESpecification":{"Enabled":true}`)
+	arn := op(t, s, "DescribeTable", `{"TableName":"managed"}`)["Table"].(map[string]any)["SSEDescription"].(map[string]any)["KMSMasterKeyArn"].(string)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"managed","SSESpecification":{"Enabled":true,"SSEType":"KMS","KMSMasterKeyId":"`+arn+`"}}`, "ValidationException", again)
+	// A customer key: by its id again, then by its ARN.
+	create("customer", `,"SSESpecification":{"Enabled":true,"SSEType":"KMS","KMSMasterKeyId":"`+key+`"}`)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"customer","SSESpecification":{"Enabled":true,"SSEType":"KMS","KMSMasterKeyId":"`+key+`"}}`, "ValidationException", again)
+	if got := sseStatus(update("customer", `{"Enabled":true,"SSEType":"KMS","KMSMasterKeyId":"8963cda5-0fac-4af1-8635-0af67d16fe14"}`)); got != "ACTIVE UPDATING" {
+		t.Fatalf("the key by its id: %s", got)
+	}
+	// While it is under way: the same again is taken, anything else waits.
+	create("plain", "")
+	update("plain", `{"Enabled":true,"SSEType":"KMS"}`)
+	if got := sseStatus(update("plain", `{"Enabled":true,"SSEType":"KMS"}`)); got != "ACTIVE UPDATING" {
+		t.Fatalf("the same update again: %s", got)
+	}
+	refusedWith(t, s, "UpdateTable", `{"TableName":"plain","SSESpecification":{"Enabled":false}}`, "ResourceInUseException",
+		"Attempt to change a resource which is still in use: Server-Side Encryption is still being updated")
+}
+
+// TestUpdatesDuringStreamAndBillingChanges: what DynamoDB answers an
+// on-demand cap while a stream or the billing mode changes, and that asking
+// an on-demand table to be on-demand leaves it ACTIVE.
+func TestUpdatesDuringStreamAndBillingChanges(t *testing.T) {
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	create := func(name, billing string) {
+		op(t, s, "CreateTable", `{"TableName":"`+name+`",`+billing+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
+	}
+	const onDemand = `"BillingMode":"PAY_PER_REQUEST"`
+	const provisioned = `"BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}`
+	const cap = `"OnDemandThroughput":{"MaxReadRequestUnits":100,"MaxWriteRequestUnits":100}`
+	const busy = "Attempt to change a resource which is still in use: "
+
+	create("again", onDemand)
+	out := op(t, s, "UpdateTable", `{"TableName":"again",`+onDemand+`}`)
+	if got := out["TableDescription"].(map[string]any)["TableStatus"]; got != "UPDATING" {
+		t.Fatalf("the answer to on-demand again: %v", got)
+	}
+	if got := op(t, s, "DescribeTable", `{"TableName":"again"}`)["Table"].(map[string]any)["TableStatus"]; got != "ACTIVE" {
+		t.Fatalf("the table after on-demand again: %v", got)
+	}
+	op(t, s, "UpdateTable", `{"TableName":"again","StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}}`)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"again",`+cap+`}`, "ResourceInUseException", busy+"OnDemandThroughput cannot be updated while stream status update is in progress")
+
+	create("to-provisioned", onDemand)
+	op(t, s, "UpdateTable", `{"TableName":"to-provisioned",`+provisioned+`}`)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"to-provisioned",`+cap+`}`, "ResourceInUseException", busy+"OnDemandThroughput cannot be updated while BillingMode update is in progress")
+
+	create("to-on-demand", provisioned)
+	op(t, s, "UpdateTable", `{"TableName":"to-on-demand",`+onDemand+`}`)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"to-on-demand",`+cap+`}`, "ValidationException",
+		"One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED")
+}
+
+// TestTagsAndTTLWhileCreating: a table being created refuses tag and TTL
+// changes in DynamoDB's words and lists none of its tags yet.
+func TestTagsAndTTLWhileCreating(t *testing.T) {
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: time.Hour, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := op(t, s, "CreateTable", `{"TableName":"coming","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"Tags":[{"Key":"c","Value":"1"}]}`)
+	arn := d["TableDescription"].(map[string]any)["TableArn"].(string)
+	refusedWith(t, s, "TagResource", `{"ResourceArn":"`+arn+`","Tags":[{"Key":"b","Value":"2"}]}`, "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being created: coming")
+	if tags := op(t, s, "ListTagsOfResource", `{"ResourceArn":"`+arn+`"}`)["Tags"].([]any); len(tags) != 0 {
+		t.Fatalf("tags of a table being created: %v", tags)
+	}
+	refusedWith(t, s, "UpdateTimeToLive", `{"TableName":"coming","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"t"}}`, "ResourceInUseException",
+		"Attempt to change a resource which is still in use: Table coming is being created")
+}
+
+// TestTableARNsOfElsewhere: the describing operations refuse a table ARN
+// of another partition, region or account as DynamoDB was recorded doing;
+// tags are listed for no stream and no backup.
+func TestTableARNsOfElsewhere(t *testing.T) {
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := op(t, s, "CreateTable", `{"TableName":"here","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"},"Tags":[{"Key":"k","Value":"v"}]}`)["TableDescription"].(map[string]any)
+	arn, stream := d["TableArn"].(string), d["LatestStreamArn"].(string)
+	for _, name := range []string{"DescribeTable", "DescribeTimeToLive", "DescribeContinuousBackups", "DescribeContributorInsights"} {
+		other := strings.Replace(arn, "us-east-1", "us-west-2", 1)
+		refusedWith(t, s, name, `{"TableName":"`+other+`"}`, "ValidationException", "1 validation error detected: Invalid AWS region in '"+other+"'")
+		other = strings.Replace(arn, "arn:aws:", "arn:aws-cn:", 1)
+		refusedWith(t, s, name, `{"TableName":"`+other+`"}`, "ValidationException", "1 validation error detected: Invalid AWS partition in '"+other+"'")
+		other = strings.Replace(arn, "000000000000", "111122223333", 1)
+		w := httptest.NewRecorder()
+		s.ServeOp(w, httptest.NewRequest("POST", "/", nil), name, []byte(`{"TableName":"`+other+`"}`))
+		if w.Code != 400 || !strings.Contains(w.Body.String(), `#AccessDeniedException","message":"Access is denied"`) {
+			t.Fatalf("%s of another account's table: %d %s", name, w.Code, w.Body)
+		}
+	}
+	// A stream's ARN lists no tags and tags nothing; a backup's is not one
+	// tags are kept for.
+	if tags := op(t, s, "ListTagsOfResource", `{"ResourceArn":"`+stream+`"}`)["Tags"].([]any); len(tags) != 0 {
+		t.Fatalf("tags of the stream: %v", tags)
+	}
+	op(t, s, "TagResource", `{"ResourceArn":"`+stream+`","Tags":[{"Key":"s","Value":"1"}]}`)
+	if tags := op(t, s, "ListTagsOfResource", `{"ResourceArn":"`+arn+`"}`)["Tags"].([]any); len(tags) != 1 {
+		t.Fatalf("the table's tags after tagging its stream: %v", tags)
+	}
+	backup := arn + "/backup/01700000000000-abcdef12"
+	refusedWith(t, s, "ListTagsOfResource", `{"ResourceArn":"`+backup+`"}`, "ValidationException", "One or more parameter values were invalid: Provided Arn is not a DynamoDB resource arn: "+backup)
 }

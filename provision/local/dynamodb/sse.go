@@ -111,10 +111,19 @@ func (s *Service) kmsKeyArn(id *string) string {
 
 // updateSSE applies an UpdateTable's SSESpecification: the description
 // turns UPDATING and keeps showing the key it had until the update settles
-// into the new key or into none. A request that changes nothing is
-// refused, as DynamoDB refuses it.
+// into the new key or into none. As on DynamoDB, naming the key in use by
+// its ARN, or disabling what is not enabled, is refused as a no-op; naming
+// it any other way (no key, its alias, its id) encrypts the table again
+// with it. While an update runs, the same update again is taken and any
+// other refused.
 func (s *Service) updateSSE(m *tableMeta, spec *sseSpecification) error {
 	const invalid = "One or more parameter values were invalid: "
+	if sseUpdating(m) {
+		if spec.enables() != m.SSE.Disabling && (m.SSE.Disabling || *m.SSE.Next == s.key(spec)) {
+			return nil
+		}
+		return inUse("Attempt to change a resource which is still in use: Server-Side Encryption is still being updated")
+	}
 	if !spec.enables() {
 		if m.SSE == nil || m.SSE.Disabling {
 			return validation(invalid + "Table is already encrypted by default")
@@ -125,11 +134,11 @@ func (s *Service) updateSSE(m *tableMeta, spec *sseSpecification) error {
 		return nil
 	}
 	k := s.key(spec)
-	if m.SSE != nil && !m.SSE.Disabling && (m.SSE.Next == nil && m.SSE.KMSMasterKeyArn == k.KMSMasterKeyArn || m.SSE.Next != nil && *m.SSE.Next == k) {
+	if m.SSE != nil && spec.KMSMasterKeyId != nil && *spec.KMSMasterKeyId == m.SSE.KMSMasterKeyArn {
 		return validation(invalid + "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key")
 	}
 	next := &sseState{Status: "UPDATING", Next: &k}
-	if m.SSE != nil && !m.SSE.Disabling {
+	if m.SSE != nil {
 		next.SSEType, next.KMSMasterKeyArn = m.SSE.SSEType, m.SSE.KMSMasterKeyArn
 	}
 	m.SSE = next

@@ -350,7 +350,7 @@ func parseStreamSpec(raw json.RawMessage, creating bool) (*streamSpec, error) {
 		return nil, err
 	}
 	if sp.StreamViewType != nil && !streamViewTypes[*sp.StreamViewType] {
-		return nil, validation("1 validation error detected: Value '" + *sp.StreamViewType + "' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]")
+		return nil, validation("1 validation error detected: Value '" + *sp.StreamViewType + "' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]")
 	}
 	if sp.StreamEnabled == nil {
 		return nil, validation("1 validation error detected: Value null at 'streamSpecification.streamEnabled' failed to satisfy constraint: Member must not be null")

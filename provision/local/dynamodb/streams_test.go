@@ -173,7 +173,7 @@ func TestStreamSpecificationValidation(t *testing.T) {
 	cases := []struct{ name, op, body, msg string }{
 		{"create enabled without view type", "CreateTable", create("vs1", `{"StreamEnabled":true}`), invalid + "Table is being created with a stream enabled, UpdateViewType is required"},
 		{"create disabled with view type", "CreateTable", create("vs2", `{"StreamEnabled":false,"StreamViewType":"KEYS_ONLY"}`), invalid + "Table is being created with a stream disabled, UpdateViewType should not be specified"},
-		{"create view type enum", "CreateTable", create("vs3", `{"StreamEnabled":true,"StreamViewType":"Fisk"}`), "1 validation error detected: Value 'Fisk' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]"},
+		{"create view type enum", "CreateTable", create("vs3", `{"StreamEnabled":true,"StreamViewType":"Fisk"}`), "1 validation error detected: Value 'Fisk' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]"},
 		{"create enabled null", "CreateTable", create("vs4", `{"StreamViewType":"KEYS_ONLY"}`), "1 validation error detected: Value null at 'streamSpecification.streamEnabled' failed to satisfy constraint: Member must not be null"},
 		{"update enabled without view type", "UpdateTable", update(`{"StreamEnabled":true}`), invalid + "If stream is being enabled then UpdateViewType is required"},
 		{"update disable with view type", "UpdateTable", update(`{"StreamEnabled":false,"StreamViewType":"NEW_IMAGE"}`), invalid + "If stream is being disabled, then UpdateViewType must not be specified"},

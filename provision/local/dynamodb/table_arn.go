@@ -11,18 +11,44 @@ const maxTableRef = 1024
 // tableARN splits a table ARN; ok is false for anything else, an index's
 // or a stream's ARN included.
 func tableARN(ref string) (region, account, name string, ok bool) {
+	_, region, account, name, ok = tableARNParts(ref)
+	return region, account, name, ok
+}
+
+// tableARNParts is tableARN with the ARN's partition.
+func tableARNParts(ref string) (partition, region, account, name string, ok bool) {
 	if !strings.HasPrefix(ref, "arn:") || len(ref) > maxTableRef {
-		return "", "", "", false
+		return "", "", "", "", false
 	}
 	p := strings.SplitN(ref, ":", 6)
 	if len(p) != 6 || p[2] != "dynamodb" {
-		return "", "", "", false
+		return "", "", "", "", false
 	}
 	name, ok = strings.CutPrefix(p[5], "table/")
 	if !ok || !validTableName(name) {
-		return "", "", "", false
+		return "", "", "", "", false
 	}
-	return p[3], p[4], name, true
+	return p[1], p[3], p[4], name, true
+}
+
+// foreignTableARN is how the describing operations (DescribeTable,
+// DescribeTimeToLive, DescribeContinuousBackups,
+// DescribeContributorInsights) refuse a table ARN of another partition,
+// region or account, as DynamoDB was recorded refusing them; nil for a
+// name or an ARN of here.
+func (s *Service) foreignTableARN(ref string) error {
+	partition, region, account, _, ok := tableARNParts(ref)
+	switch {
+	case !ok:
+		return nil
+	case partition != "aws":
+		return validation("1 validation error detected: Invalid AWS partition in '" + ref + "'")
+	case region != s.env.Region:
+		return validation("1 validation error detected: Invalid AWS region in '" + ref + "'")
+	case account != s.env.AccountID:
+		return &apiError{Type: "AccessDeniedException", Msg: "Access is denied"}
+	}
+	return nil
 }
 
 // validTableName reports whether name is a table name DynamoDB takes:
@@ -44,7 +70,7 @@ func (s *Service) tableName(ref string) string {
 	if !ok {
 		return ref
 	}
-	if region != s.env.Region || account != s.env.AccountID {
+	if partition, _, _, _, _ := tableARNParts(ref); partition != "aws" || region != s.env.Region || account != s.env.AccountID {
 		return ""
 	}
 	return name

@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sync/atomic"
 	"time"
 
@@ -78,12 +79,18 @@ type tableMeta struct {
 	DeletionProtection   bool
 	LastBillingChange    float64
 	capacityHistory
-	SSE      *sseState  `json:",omitempty"` // absent: encrypted with a key AWS owns
-	PITR     *pitrState `json:",omitempty"` // absent: point-in-time recovery disabled
-	OnDemand *onDemand  `json:",omitempty"`
+	SSE  *sseState  `json:",omitempty"` // absent: encrypted with a key AWS owns
+	PITR *pitrState `json:",omitempty"` // absent: point-in-time recovery disabled
+	// Insights: Contributor Insights of the table ("") and its indexes,
+	// by index name; absent ones are DISABLED.
+	Insights map[string]insightsState `json:",omitempty"`
+	OnDemand *onDemand                `json:",omitempty"`
 	// StreamChanging: the UPDATING is a stream being enabled or disabled,
 	// which DeleteTable names when it refuses.
 	StreamChanging bool `json:",omitempty"`
+	// BillingChanging: the UPDATING is a switch of billing mode; the mode
+	// it switches from is the other one.
+	BillingChanging bool `json:",omitempty"`
 }
 
 type keyDef struct {
@@ -221,11 +228,16 @@ func (s *Service) load() error {
 func settle(m *tableMeta, backfill bool) (backfilling bool) {
 	allocating := m.TableStatus == "UPDATING"
 	m.TableStatus = "ACTIVE"
-	m.StreamChanging = false
+	m.StreamChanging, m.BillingChanging = false, false
 	var gsis []indexMeta
 	for _, g := range m.GSIs {
 		switch {
 		case g.IndexStatus == "DELETING":
+			// Its insights go with it, as on DynamoDB.
+			if _, ok := m.Insights[g.IndexName]; ok {
+				m.Insights = maps.Clone(m.Insights)
+				delete(m.Insights, g.IndexName)
+			}
 			continue
 		case g.IndexStatus == "CREATING" && backfill && (allocating || g.Backfilling):
 			g.Backfilling, backfilling = true, true

@@ -34,6 +34,9 @@ func (s *Service) readNamedTable(body []byte, read func(*table) (any, error)) (a
 	if err := validateTableRef(in.TableName, "tableName"); err != nil {
 		return nil, err
 	}
+	if err := s.foreignTableARN(*in.TableName); err != nil {
+		return nil, err
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t, ok := s.tables[s.tableName(*in.TableName)]

@@ -97,9 +97,10 @@ func (s *Service) updateTable(body []byte) (any, error) {
 			s.mu.Unlock()
 			return nil, err
 		}
-	} else if !onlyIndexThroughput(&in) {
+	} else if !onlyIndexThroughput(&in) && !sameBillingAlone(&t.meta, &in) {
 		m.TableStatus = "UPDATING"
 		m.StreamChanging = stream != nil
+		m.BillingChanging = m.BillingMode != t.meta.BillingMode
 	}
 	err = s.env.DB.Update(func(tx *store.Tx) error {
 		switch {
@@ -126,6 +127,11 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	t.generation++
 	gen := t.generation
 	desc := s.describe(t)
+	if sameBillingAlone(&old, &in) {
+		// DynamoDB answers UPDATING to the mode the table has, and the
+		// table never leaves ACTIVE.
+		desc["TableStatus"] = "UPDATING"
+	}
 	echoOldThroughput(desc, &old, &m, now)
 	if old.BillingMode != m.BillingMode {
 		summaryModeOnly(desc)
@@ -133,6 +139,14 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	s.mu.Unlock()
 	s.later(s.env.UpdateDelay, func() { s.settleTable(m.TableName, gen) })
 	return map[string]any{"TableDescription": desc}, nil
+}
+
+// sameBillingAlone reports an UpdateTable that only asks an on-demand
+// table to be on-demand.
+func sameBillingAlone(m *tableMeta, in *updateTableInput) bool {
+	return in.BillingMode != nil && *in.BillingMode == "PAY_PER_REQUEST" && m.BillingMode == "PAY_PER_REQUEST" &&
+		in.ProvisionedThroughput == nil && in.StreamSpecification == nil && len(in.GlobalSecondaryIndexUpdates) == 0 &&
+		!in.OnDemandThroughput.given()
 }
 
 // onlyIndexThroughput reports an UpdateTable that only changes indexes'
@@ -228,6 +242,13 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 		return inUseBy("OnDemandThroughput cannot be updated while index creation is in progress for indexes: " + list(creating))
 	case len(deleting) > 0 && in.OnDemandThroughput.given():
 		return inUseBy("OnDemandThroughput cannot be updated while index deletion is in progress for indexes: " + list(deleting))
+	case m.StreamChanging && in.OnDemandThroughput.given():
+		return inUseBy("OnDemandThroughput cannot be updated while stream status update is in progress")
+	case m.BillingChanging && in.OnDemandThroughput.given() && m.BillingMode == "PAY_PER_REQUEST":
+		// The switch is from PROVISIONED, which caps are checked against.
+		return validation("One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED")
+	case m.BillingChanging && in.OnDemandThroughput.given():
+		return inUseBy("OnDemandThroughput cannot be updated while BillingMode update is in progress")
 	case len(creating) > 0 && in.StreamSpecification != nil:
 		return inUseBy("Can't change stream status when an index is being created")
 	case len(deleting) > 0 && (indexes || len(in.GlobalSecondaryIndexUpdates) > 0):
@@ -314,17 +335,17 @@ func backfillRefusal(m *tableMeta, in *updateTableInput) error {
 
 // oneConcern refuses an UpdateTable that changes encryption or deletion
 // protection along with anything else, in DynamoDB's words; encryption is
-// named first when both are. An on-demand cap goes alone or with a billing
-// mode.
+// named first when both are, and either before an on-demand cap, which
+// goes alone or with a billing mode.
 func oneConcern(in *updateTableInput) error {
 	others := in.BillingMode != nil || in.ProvisionedThroughput != nil || len(in.GlobalSecondaryIndexUpdates) > 0 || in.StreamSpecification != nil || in.OnDemandThroughput.given()
 	switch {
-	case in.OnDemandThroughput.given() && (in.ProvisionedThroughput != nil || len(in.GlobalSecondaryIndexUpdates) > 0 || in.StreamSpecification != nil || in.SSESpecification != nil || in.DeletionProtection != nil):
-		return validation("One or more parameter values were invalid: OnDemandThroughput can only be combined with BillingMode in an UpdateTable request")
 	case in.SSESpecification != nil && (others || in.DeletionProtection != nil):
 		return validation("One or more parameter values were invalid: Server-Side Encryption modification must be the only operation in the request")
 	case in.DeletionProtection != nil && others:
 		return validation("One or more parameter values were invalid: DeletionProtection modification must be the only operation in the request")
+	case in.OnDemandThroughput.given() && (in.ProvisionedThroughput != nil || len(in.GlobalSecondaryIndexUpdates) > 0 || in.StreamSpecification != nil):
+		return validation("One or more parameter values were invalid: OnDemandThroughput can only be combined with BillingMode in an UpdateTable request")
 	}
 	return nil
 }

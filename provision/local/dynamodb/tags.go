@@ -112,13 +112,33 @@ func mergeTags(old, add []tag) []tag {
 	return out
 }
 
-// tableByArn finds a table by ARN; the caller holds s.mu.
+// streamOfTable reports an ARN of a stream of an existing table: DynamoDB
+// lists no tags for it and tags nothing when asked to. The caller holds
+// s.mu.
+func (s *Service) streamOfTable(arn *string) bool {
+	if arn == nil {
+		return false
+	}
+	table, _, ok := strings.Cut(*arn, "/stream/")
+	if !ok {
+		return false
+	}
+	for _, t := range s.tables {
+		if t.meta.TableArn == table {
+			return true
+		}
+	}
+	return false
+}
+
+// tableByArn finds a table by ARN, a table being deleted too (its tags
+// are still read then, not changed); the caller holds s.mu.
 func (s *Service) tableByArn(arn *string) (*table, error) {
 	if arn == nil {
 		return nil, validation("1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must not be null")
 	}
 	for _, t := range s.tables {
-		if t.meta.TableArn == *arn && t.meta.TableStatus != "DELETING" {
+		if t.meta.TableArn == *arn {
 			return t, nil
 		}
 	}
@@ -127,7 +147,7 @@ func (s *Service) tableByArn(arn *string) (*table, error) {
 	switch {
 	case !strings.HasPrefix(*arn, "arn:"):
 		return nil, validation(invalid + "ARNs must start with 'arn:': " + *arn)
-	case len(parts) < 6 || parts[2] != "dynamodb":
+	case len(parts) < 6 || parts[2] != "dynamodb" || strings.Contains(parts[5], "/backup/"):
 		return nil, validation(invalid + "Provided Arn is not a DynamoDB resource arn: " + *arn)
 	case parts[3] != s.env.Region:
 		return nil, validation("Invalid TableArn: Invalid ResourceArn provided as input " + *arn)
@@ -176,9 +196,18 @@ func (s *Service) changeTags(body []byte, add bool) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.streamOfTable(in.ResourceArn) {
+		return map[string]any{}, nil
+	}
 	t, err := s.tableByArn(in.ResourceArn)
 	if err != nil {
 		return nil, err
+	}
+	switch t.meta.TableStatus {
+	case "CREATING":
+		return nil, inUse("Attempt to change a resource which is still in use: Table is being created: " + t.meta.TableName)
+	case "DELETING":
+		return nil, inUse("Attempt to change a resource which is still in use: Table is being deleted: " + t.meta.TableName)
 	}
 	m := t.meta
 	if add {
@@ -219,11 +248,18 @@ func (s *Service) listTagsOfResource(body []byte) (any, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if s.streamOfTable(in.ResourceArn) {
+		return map[string]any{"Tags": []tag{}}, nil
+	}
 	t, err := s.tableByArn(in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
 	tags := t.meta.Tags
+	if t.meta.TableStatus == "CREATING" {
+		// The tags CreateTable was given are read once the table is ACTIVE.
+		tags = nil
+	}
 	if tags == nil {
 		tags = []tag{}
 	}

@@ -49,6 +49,10 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 	if !ok {
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
 	}
+	if t.meta.TableStatus == "CREATING" {
+		// DynamoDB's words here put the name before the state.
+		return nil, inUse("Attempt to change a resource which is still in use: Table " + t.meta.TableName + " is being created")
+	}
 	m := t.meta
 	switch {
 	case *spec.Enabled && m.TTLStatus == "ENABLED" && m.TTLAttribute != *spec.AttributeName:
