@@ -758,15 +758,22 @@ func TestOnDemandThroughputDescribed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := d.Table.OnDemandThroughput; o == nil || *o.MaxReadRequestUnits != 100 || *o.MaxWriteRequestUnits != -1 {
-		t.Fatalf("the table's cap described as %+v, want 100 reads and no write cap (-1)", o)
+	// A member that caps nothing is left out of the description.
+	if o := d.Table.OnDemandThroughput; o == nil || *o.MaxReadRequestUnits != 100 || o.MaxWriteRequestUnits != nil {
+		t.Fatalf("the table's cap described as %+v, want 100 reads and no write member", o)
 	}
 	if o := d.Table.GlobalSecondaryIndexes[0].OnDemandThroughput; o == nil || *o.MaxReadRequestUnits != 50 || *o.MaxWriteRequestUnits != 50 {
 		t.Fatalf("the index's cap described as %+v", o)
 	}
 	runExchanges(t, []exchange{
 		{"a cap on a provisioned table", "CreateTable", `{"TableName":"never-made","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},"OnDemandThroughput":{"MaxReadRequestUnits":5},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
-			400, invalidParam + `MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED."}`},
+			400, invalidParam + `MaxReadRequestUnits for OnDemandThroughput cannot be specified when table BillingMode is PROVISIONED."}`},
+		{"a cap over the per-table maximum", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","OnDemandThroughput":{"MaxReadRequestUnits":40001},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#LimitExceededException","message":"Subscriber limit exceeded: Requested MaxReadRequestUnits for OnDemandThroughput for table exceeds TableMaxReadCapacityUnits of the account in region us-east-1"}`},
+		{"throughput over the per-table maximum", "CreateTable", `{"TableName":"never-made","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":40001,"WriteCapacityUnits":1},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#LimitExceededException","message":"The requested ReadCapacityUnits, 40001, is above the per table maximum for the account in us-east-1. Per table maximum: 40000."}`},
+		{"no definitions at all", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+			400, `{"__type":"com.amazon.coral.validate#ValidationException","message":"Invalid KeySchema: Some index key attribute have no definition"}`},
 		{"a cap of zero", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","OnDemandThroughput":{"MaxWriteRequestUnits":0},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
 			400, invalidParam + `Requested MaxWriteRequestUnits for OnDemandThroughput for table is outside of valid range"}`},
 		{"a cap with a stream change", "UpdateTable", `{"TableName":"` + tbl + `","OnDemandThroughput":{"MaxReadRequestUnits":5},"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}}`,
@@ -783,6 +790,20 @@ func TestOnDemandThroughputDescribed(t *testing.T) {
 	}
 	if o := out.TableDescription.OnDemandThroughput; out.TableDescription.TableStatus != types.TableStatusActive || o == nil || *o.MaxReadRequestUnits != -1 || *o.MaxWriteRequestUnits != 200 {
 		t.Fatalf("UpdateTable of the cap answered %s %+v, want ACTIVE and -1/200", out.TableDescription.TableStatus, o)
+	}
+	// The cleared member is answered as -1 and then described no more;
+	// both cleared, there is no cap to describe.
+	d, err = c.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(tbl)})
+	if o := d.Table.OnDemandThroughput; err != nil || o == nil || o.MaxReadRequestUnits != nil || *o.MaxWriteRequestUnits != 200 {
+		t.Fatalf("the cap after clearing reads described as %+v (%v)", o, err)
+	}
+	out, err = c.UpdateTable(context.Background(), &dynamodb.UpdateTableInput{TableName: aws.String(tbl), OnDemandThroughput: &types.OnDemandThroughput{MaxWriteRequestUnits: aws.Int64(-1)}})
+	if o := out.TableDescription.OnDemandThroughput; err != nil || o == nil || o.MaxReadRequestUnits != nil || *o.MaxWriteRequestUnits != -1 {
+		t.Fatalf("clearing the last member answered %+v (%v), want only MaxWriteRequestUnits -1", o, err)
+	}
+	d, err = c.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(tbl)})
+	if err != nil || d.Table.OnDemandThroughput != nil {
+		t.Fatalf("no cap left, described as %+v (%v)", d.Table.OnDemandThroughput, err)
 	}
 	out, err = c.UpdateTable(context.Background(), &dynamodb.UpdateTableInput{TableName: aws.String(tbl), BillingMode: types.BillingModeProvisioned,
 		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)},

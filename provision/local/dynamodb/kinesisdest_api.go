@@ -177,7 +177,7 @@ func (s *Service) updateKinesisStreamingDestination(body []byte) (any, error) {
 		case i < 0:
 			return nil, validation(msgDestState + "No streaming destination with streamArn: " + arn)
 		case cur.List[i].Status != destActive:
-			return nil, validation(msgDestState + "Kinesis streaming is not in ACTIVE state. Updates are only allowed in ACTIVE state. TableName: " + name)
+			return nil, validation(msgDestState + "Kinesis streaming is not in ACTIVE state. Updates are only allowed in ACTIVE state. TableName: " + name + ", kdsArn: " + arn)
 		case cur.List[i].precision() == want:
 			return nil, validation("Invalid Request: Precision is already set to the desired value of " + want + " for tableId: " + id + ", kdsArn: " + arn)
 		}

@@ -192,7 +192,7 @@ func TestKinesisDestinationLifecycle(t *testing.T) {
 	_, err = c.DisableKinesisStreamingDestination(ctx, &dynamodb.DisableKinesisStreamingDestinationInput{TableName: aws.String(table), StreamArn: aws.String(arn)})
 	exactErr(t, err, "ValidationException", msgDisableState)
 	_, err = c.UpdateKinesisStreamingDestination(ctx, &dynamodb.UpdateKinesisStreamingDestinationInput{TableName: aws.String(table), StreamArn: aws.String(arn), UpdateKinesisStreamingConfiguration: precision("MILLISECOND")})
-	exactErr(t, err, "ValidationException", "Table is not in a valid state to enable Kinesis Streaming Destination: Kinesis streaming is not in ACTIVE state. Updates are only allowed in ACTIVE state. TableName: "+table)
+	exactErr(t, err, "ValidationException", "Table is not in a valid state to enable Kinesis Streaming Destination: Kinesis streaming is not in ACTIVE state. Updates are only allowed in ACTIVE state. TableName: "+table+", kdsArn: "+arn)
 
 	// Enabling again flips the DISABLED entry (no second one) and resets
 	// the precision; another stream may then be enabled only after it is

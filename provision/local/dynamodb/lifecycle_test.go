@@ -511,3 +511,67 @@ func TestTableARNsOfElsewhere(t *testing.T) {
 	backup := arn + "/backup/01700000000000-abcdef12"
 	refusedWith(t, s, "ListTagsOfResource", `{"ResourceArn":"`+backup+`"}`, "ValidationException", "One or more parameter values were invalid: Provided Arn is not a DynamoDB resource arn: "+backup)
 }
+
+// TestThroughputChangeAnswers: UpdateTable's answers to throughput and
+// billing changes, as DynamoDB was recorded giving them: the old units and
+// the old count of decreases with the new change time, a switch to
+// on-demand as 0/0 decreased now, and UpdateTable's own refusals.
+func TestThroughputChangeAnswers(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	op(t, s, "CreateTable", `{"TableName":"tpx","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":10,"WriteCapacityUnits":10},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
+	throughput := func(out map[string]any) map[string]any {
+		return out["TableDescription"].(map[string]any)["ProvisionedThroughput"].(map[string]any)
+	}
+	at := epochSeconds(now)
+	got := throughput(op(t, s, "UpdateTable", `{"TableName":"tpx","ProvisionedThroughput":{"ReadCapacityUnits":9,"WriteCapacityUnits":9}}`))
+	if got["ReadCapacityUnits"] != 10.0 || got["NumberOfDecreasesToday"] != 0.0 || got["LastDecreaseDateTime"] != at {
+		t.Fatalf("the first decrease answered %v", got)
+	}
+	got = throughput(op(t, s, "UpdateTable", `{"TableName":"tpx","ProvisionedThroughput":{"ReadCapacityUnits":9,"WriteCapacityUnits":8}}`))
+	if got["WriteCapacityUnits"] != 9.0 || got["NumberOfDecreasesToday"] != 1.0 {
+		t.Fatalf("the second decrease answered %v", got)
+	}
+	if got := op(t, s, "DescribeTable", `{"TableName":"tpx"}`)["Table"].(map[string]any)["ProvisionedThroughput"].(map[string]any); got["NumberOfDecreasesToday"] != 2.0 {
+		t.Fatalf("described after two decreases: %v", got)
+	}
+	refusedWith(t, s, "UpdateTable", `{"TableName":"tpx","OnDemandThroughput":{"MaxReadRequestUnits":10}}`, "ValidationException",
+		"One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED")
+	refusedWith(t, s, "UpdateTable", `{"TableName":"tpx","BillingMode":"PAY_PER_REQUEST","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}`, "ValidationException",
+		"One or more parameter values were invalid: ProvisionedThroughput cannot be specified when BillingMode is PAY_PER_REQUEST")
+	refusedWith(t, s, "UpdateTable", `{"TableName":"tpx","ProvisionedThroughput":{"ReadCapacityUnits":40001,"WriteCapacityUnits":1}}`, "LimitExceededException",
+		"The requested ReadCapacityUnits, 40001, is above the per table maximum for the account in us-east-1. Per table maximum: 40000.")
+	now = now.Add(time.Minute)
+	got = throughput(op(t, s, "UpdateTable", `{"TableName":"tpx","BillingMode":"PAY_PER_REQUEST"}`))
+	if got["ReadCapacityUnits"] != 0.0 || got["WriteCapacityUnits"] != 0.0 || got["LastDecreaseDateTime"] != epochSeconds(now) || got["NumberOfDecreasesToday"] != 2.0 {
+		t.Fatalf("the switch to on-demand answered %v", got)
+	}
+}
+
+// TestIndexUpdateAndKeyRefusals: UpdateTable's and CreateTable's refusals
+// of an on-demand index update that changes nothing, an index on an
+// undefined attribute without definitions, and an empty key id.
+func TestIndexUpdateAndKeyRefusals(t *testing.T) {
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	op(t, s, "CreateTable", `{"TableName":"ondemand","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],`+
+		`"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`)
+	const onlyUpdates = "One or more parameter values were invalid: The only Updates for index: by-g when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
+	refusedWith(t, s, "UpdateTable", `{"TableName":"ondemand","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g","OnDemandThroughput":{}}}]}`, "ValidationException", onlyUpdates)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"ondemand","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g"}}]}`, "ValidationException", onlyUpdates)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"ondemand","GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-z","KeySchema":[{"AttributeName":"z","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}}]}`,
+		"ValidationException", "One or more parameter values were invalid: AttributeDefinitions is not specified for index: by-z")
+	refusedWith(t, s, "CreateTable", `{"TableName":"keyless","BillingMode":"PAY_PER_REQUEST","SSESpecification":{"Enabled":true,"SSEType":"KMS","KMSMasterKeyId":""},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`,
+		"ValidationException", "1 validation error detected: Value '' at 'sSESpecification.kMSMasterKeyId' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	if d := op(t, s, "DescribeTable", `{"TableName":"ondemand"}`)["Table"].(map[string]any); d["TableStatus"] != "ACTIVE" || len(d["GlobalSecondaryIndexes"].([]any)) != 1 {
+		t.Fatalf("after the refusals: %v", d)
+	}
+	refusedWith(t, s, "DescribeTable", `{"TableName":"keyless"}`, "ResourceNotFoundException", "Requested resource not found: Table: keyless not found")
+}

@@ -30,6 +30,12 @@ func validateOnDemand(o *onDemandInput, billing, index string, updating bool) er
 	if index != "" {
 		of = "index : " + index
 	}
+	// CreateTable's and UpdateTable's words differ by an article and a
+	// full stop, as DynamoDB's do.
+	provisioned := "when table BillingMode is PROVISIONED."
+	if updating {
+		provisioned = "when the table BillingMode is PROVISIONED"
+	}
 	for _, m := range []struct {
 		name string
 		v    *int64
@@ -38,9 +44,9 @@ func validateOnDemand(o *onDemandInput, billing, index string, updating bool) er
 			continue
 		}
 		if billing == "PROVISIONED" {
-			msg := m.name + " for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED."
+			msg := m.name + " for OnDemandThroughput cannot be specified " + provisioned
 			if index != "" {
-				msg = m.name + " for OnDemandThroughput for " + of + " cannot be specified when the table BillingMode is PROVISIONED."
+				msg = m.name + " for OnDemandThroughput for index: " + index + " cannot be specified " + provisioned
 			}
 			return validation(invalid + msg)
 		}
@@ -73,10 +79,58 @@ func (o *onDemandInput) apply(cap *onDemand) *onDemand {
 	return &next
 }
 
-// describe is an OnDemandThroughput description, or nil.
+// describe is an OnDemandThroughput description, or nil: the members that
+// cap something, as DynamoDB describes them once a change has settled.
 func (o *onDemand) describe() map[string]any {
 	if o == nil {
 		return nil
 	}
-	return map[string]any{"MaxReadRequestUnits": o.Read, "MaxWriteRequestUnits": o.Write}
+	d := map[string]any{}
+	if o.Read != -1 {
+		d["MaxReadRequestUnits"] = o.Read
+	}
+	if o.Write != -1 {
+		d["MaxWriteRequestUnits"] = o.Write
+	}
+	return d
+}
+
+// echo is the OnDemandThroughput an UpdateTable that gave o answers: what
+// caps something, and the members o cleared as -1, as DynamoDB answers.
+func (o *onDemandInput) echo(cap *onDemand) map[string]any {
+	d := cap.describe()
+	if d == nil {
+		d = map[string]any{}
+	}
+	if o.MaxReadRequestUnits != nil && *o.MaxReadRequestUnits == -1 {
+		d["MaxReadRequestUnits"] = int64(-1)
+	}
+	if o.MaxWriteRequestUnits != nil && *o.MaxWriteRequestUnits == -1 {
+		d["MaxWriteRequestUnits"] = int64(-1)
+	}
+	if len(d) == 0 {
+		return nil
+	}
+	return d
+}
+
+// tableMaxCapacity is the per-table maximum of read and write capacity
+// (and of on-demand caps) DescribeLimits gives.
+const tableMaxCapacity = 40000
+
+// checkOnDemandLimit refuses a table's cap above the per-table maximum, in
+// DynamoDB's words.
+func checkOnDemandLimit(o *onDemandInput, region string) error {
+	if !o.given() {
+		return nil
+	}
+	for _, m := range []struct {
+		name, quota string
+		v           *int64
+	}{{"MaxReadRequestUnits", "TableMaxReadCapacityUnits", o.MaxReadRequestUnits}, {"MaxWriteRequestUnits", "TableMaxWriteCapacityUnits", o.MaxWriteRequestUnits}} {
+		if m.v != nil && *m.v > tableMaxCapacity {
+			return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Requested " + m.name + " for OnDemandThroughput for table exceeds " + m.quota + " of the account in region " + region}
+		}
+	}
+	return nil
 }

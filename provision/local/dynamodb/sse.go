@@ -42,6 +42,7 @@ type sseKey struct {
 func (spec *sseSpecification) check(c *constraints) {
 	if spec != nil {
 		c.enum("sSESpecification.sSEType", spec.SSEType, "AES256", "KMS")
+		c.stringLength("sSESpecification.kMSMasterKeyId", spec.KMSMasterKeyId, 1, 2048)
 	}
 }
 

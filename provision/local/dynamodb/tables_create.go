@@ -298,6 +298,9 @@ func (s *Service) createTable(body []byte) (any, error) {
 			missing = append(missing, k.AttributeName)
 		}
 	}
+	if len(missing) > 0 && len(in.AttributeDefinitions) == 0 {
+		return nil, validation("Invalid KeySchema: Some index key attribute have no definition")
+	}
 	if len(missing) > 0 {
 		return nil, validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(attr.SortedKeys(defs), ", ") + "]")
 	}
@@ -316,6 +319,9 @@ func (s *Service) createTable(body []byte) (any, error) {
 		return nil, err
 	}
 	if err := validateOnDemand(in.OnDemandThroughput, billing, "", false); err != nil {
+		return nil, err
+	}
+	if err := checkTableLimits(in.ProvisionedThroughput, in.OnDemandThroughput, s.env.Region); err != nil {
 		return nil, err
 	}
 	tableRange := ""

@@ -48,6 +48,9 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if err := oneConcern(&in); err != nil {
 		return nil, err
 	}
+	if err := checkTableLimits(in.ProvisionedThroughput, in.OnDemandThroughput, s.env.Region); err != nil {
+		return nil, err
+	}
 	if err := in.SSESpecification.validate(); err != nil {
 		return nil, err
 	}
@@ -127,6 +130,12 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	t.generation++
 	gen := t.generation
 	desc := s.describe(t)
+	if in.OnDemandThroughput.given() {
+		// Cleared members are answered as -1, as DynamoDB answers them.
+		if od := in.OnDemandThroughput.echo(m.OnDemand); od != nil {
+			desc["OnDemandThroughput"] = od
+		}
+	}
 	if sameBillingAlone(&old, &in) {
 		// DynamoDB answers UPDATING to the mode the table has, and the
 		// table never leaves ACTIVE.
@@ -165,19 +174,32 @@ func onlyIndexThroughput(in *updateTableInput) bool {
 }
 
 // echoOldThroughput makes an UpdateTable's answer show the throughput the
-// table and its indexes had, with the new change times, as DynamoDB
-// answers while the change is under way; DescribeTable shows the new one.
+// table and its indexes had, with the new change times but the old count
+// of decreases, as DynamoDB answers while the change is under way;
+// DescribeTable shows the new one. A switch to on-demand answers 0/0 and
+// the switch as the last decrease.
 func echoOldThroughput(desc map[string]any, old, m *tableMeta, now time.Time) {
-	if old.BillingMode != "PROVISIONED" || m.BillingMode != "PROVISIONED" {
+	if old.BillingMode != "PROVISIONED" {
 		return
 	}
-	desc["ProvisionedThroughput"] = m.capacityHistory.describe(old.Read, old.Write, now)
+	echo := func(h, was capacityHistory, r, w int64) map[string]any {
+		d := h.describe(r, w, now)
+		d["NumberOfDecreasesToday"] = was.describe(r, w, now)["NumberOfDecreasesToday"]
+		return d
+	}
+	if m.BillingMode == "PAY_PER_REQUEST" {
+		h := old.capacityHistory
+		h.LastDecrease = epochSeconds(now)
+		desc["ProvisionedThroughput"] = echo(h, old.capacityHistory, 0, 0)
+		return
+	}
+	desc["ProvisionedThroughput"] = echo(m.capacityHistory, old.capacityHistory, old.Read, old.Write)
 	gsis, _ := desc["GlobalSecondaryIndexes"].([]map[string]any)
 	for _, d := range gsis {
 		name, _ := d["IndexName"].(string)
 		i, j := indexOf(old.GSIs, &name), indexOf(m.GSIs, &name)
 		if i >= 0 && j >= 0 {
-			d["ProvisionedThroughput"] = m.GSIs[j].capacityHistory.describe(old.GSIs[i].Read, old.GSIs[i].Write, now)
+			d["ProvisionedThroughput"] = echo(m.GSIs[j].capacityHistory, old.GSIs[i].capacityHistory, old.GSIs[i].Read, old.GSIs[i].Write)
 		}
 	}
 }
@@ -389,6 +411,10 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 		if billing == "PROVISIONED" && tp == nil {
 			return validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
 		}
+		if in.BillingMode != nil && billing == "PAY_PER_REQUEST" && tp != nil && (deref64(tp.ReadCapacityUnits) != 0 || deref64(tp.WriteCapacityUnits) != 0) {
+			// A switch to on-demand is told so in UpdateTable's own words.
+			return validation("One or more parameter values were invalid: ProvisionedThroughput cannot be specified when BillingMode is PAY_PER_REQUEST")
+		}
 		r, w, err := validateThroughput(tp, billing, "")
 		if err != nil {
 			return err
@@ -457,6 +483,12 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			if u.Create.IndexName != nil && seen[*u.Create.IndexName] {
 				return validation("Attempting to create an index which already exists")
 			}
+			// A key the table does not define needs a definition, and a
+			// request without any is told so in these words.
+			undefined := slices.ContainsFunc(u.Create.KeySchema, func(k keySchemaElement) bool { _, ok := defs[k.AttributeName]; return !ok })
+			if undefined && len(in.AttributeDefinitions) == 0 {
+				return validation("One or more parameter values were invalid: AttributeDefinitions is not specified for index: " + deref(u.Create.IndexName))
+			}
 			gs, err := buildIndexes([]indexInput{*u.Create}, true, "", "", billing, map[string]bool{}, defs, seen, true)
 			if err != nil {
 				return err
@@ -488,7 +520,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 				return err
 			}
 			m.GSIs[i].OnDemand = u.Update.OnDemandThroughput.apply(m.GSIs[i].OnDemand)
-			if tp := u.Update.ProvisionedThroughput; tp != nil && billing == "PAY_PER_REQUEST" && !wasProvisioned {
+			if tp := u.Update.ProvisionedThroughput; (tp != nil || !u.Update.OnDemandThroughput.given()) && billing == "PAY_PER_REQUEST" && !wasProvisioned {
 				return validation("One or more parameter values were invalid: The only Updates for index: " + *u.Update.IndexName + " when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput")
 			}
 			r, w, err := validateThroughput(u.Update.ProvisionedThroughput, billing, *u.Update.IndexName)
@@ -570,4 +602,27 @@ func indexOf(ix []indexMeta, name *string) int {
 		}
 	}
 	return -1
+}
+
+// checkTableLimits refuses a table's throughput or on-demand cap above the
+// per-table maximum DescribeLimits gives, in DynamoDB's words.
+func checkTableLimits(tp *throughput, od *onDemandInput, region string) error {
+	if tp != nil {
+		for _, u := range []struct {
+			name string
+			v    *int64
+		}{{"ReadCapacityUnits", tp.ReadCapacityUnits}, {"WriteCapacityUnits", tp.WriteCapacityUnits}} {
+			if u.v != nil && *u.v > tableMaxCapacity {
+				return &apiError{Type: "LimitExceededException", Msg: fmt.Sprintf("The requested %s, %d, is above the per table maximum for the account in %s. Per table maximum: %d.", u.name, *u.v, region, tableMaxCapacity)}
+			}
+		}
+	}
+	return checkOnDemandLimit(od, region)
+}
+
+func deref64(v *int64) int64 {
+	if v == nil {
+		return 0
+	}
+	return *v
 }
