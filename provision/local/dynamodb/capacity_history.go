@@ -42,3 +42,19 @@ func (h capacityHistory) describe(r, w int64, now time.Time) map[string]any {
 	}
 	return d
 }
+
+// throughputBefore is a table's provisioned throughput before a change,
+// with its history then.
+type throughputBefore struct {
+	Read, Write int64
+	History     capacityHistory
+}
+
+// describeChanging is the ProvisionedThroughput DynamoDB shows while a
+// change from before to h is under way: the units and the count of
+// decreases before it, the change's times.
+func (h capacityHistory) describeChanging(before *throughputBefore, now time.Time) map[string]any {
+	d := h.describe(before.Read, before.Write, now)
+	d["NumberOfDecreasesToday"] = before.History.describe(before.Read, before.Write, now)["NumberOfDecreasesToday"]
+	return d
+}

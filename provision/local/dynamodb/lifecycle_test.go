@@ -454,8 +454,29 @@ func TestUpdatesDuringStreamAndBillingChanges(t *testing.T) {
 
 	create("to-on-demand", provisioned)
 	op(t, s, "UpdateTable", `{"TableName":"to-on-demand",`+onDemand+`}`)
+	// The time the table became on-demand is described once it has.
+	if sum := op(t, s, "DescribeTable", `{"TableName":"to-on-demand"}`)["Table"].(map[string]any)["BillingModeSummary"].(map[string]any); len(sum) != 1 || sum["BillingMode"] != "PAY_PER_REQUEST" {
+		t.Fatalf("the billing summary during the switch: %v", sum)
+	}
 	refusedWith(t, s, "UpdateTable", `{"TableName":"to-on-demand",`+cap+`}`, "ValidationException",
 		"One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED")
+
+	// A throughput change is described with the old units until it is done.
+	create("grow", provisioned)
+	op(t, s, "UpdateTable", `{"TableName":"grow","ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2}}`)
+	units := func() any {
+		return op(t, s, "DescribeTable", `{"TableName":"grow"}`)["Table"].(map[string]any)["ProvisionedThroughput"].(map[string]any)["ReadCapacityUnits"]
+	}
+	if got := units(); got != 1.0 {
+		t.Fatalf("read units while the change is under way: %v", got)
+	}
+	s.mu.RLock()
+	gen := s.tables["grow"].generation
+	s.mu.RUnlock()
+	s.settleTable("grow", gen)
+	if got := units(); got != 2.0 {
+		t.Fatalf("read units once the change is done: %v", got)
+	}
 }
 
 // TestTagsAndTTLWhileCreating: a table being created refuses tag and TTL

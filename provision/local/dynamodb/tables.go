@@ -91,6 +91,9 @@ type tableMeta struct {
 	// BillingChanging: the UPDATING is a switch of billing mode; the mode
 	// it switches from is the other one.
 	BillingChanging bool `json:",omitempty"`
+	// ThroughputBefore is the provisioned throughput a change under way
+	// replaces: DescribeTable shows it until the table is ACTIVE again.
+	ThroughputBefore *throughputBefore `json:",omitempty"`
 }
 
 type keyDef struct {
@@ -228,7 +231,7 @@ func (s *Service) load() error {
 func settle(m *tableMeta, backfill bool) (backfilling bool) {
 	allocating := m.TableStatus == "UPDATING"
 	m.TableStatus = "ACTIVE"
-	m.StreamChanging, m.BillingChanging = false, false
+	m.StreamChanging, m.BillingChanging, m.ThroughputBefore = false, false, nil
 	var gsis []indexMeta
 	for _, g := range m.GSIs {
 		switch {

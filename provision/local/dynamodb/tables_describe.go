@@ -64,8 +64,15 @@ func (s *Service) describe(t *table) map[string]any {
 	}
 	// The last time the table became on-demand stays in the summary
 	// after a switch back, as DynamoDB describes it.
-	if m.BillingMode == "PAY_PER_REQUEST" || m.LastBillingChange != 0 {
+	switch {
+	case m.BillingChanging && m.BillingMode == "PAY_PER_REQUEST":
+		// The time it became on-demand is given once it has.
+		d["BillingModeSummary"] = map[string]any{"BillingMode": m.BillingMode}
+	case m.BillingMode == "PAY_PER_REQUEST" || m.LastBillingChange != 0:
 		d["BillingModeSummary"] = map[string]any{"BillingMode": m.BillingMode, "LastUpdateToPayPerRequestDateTime": m.LastBillingChange}
+	}
+	if m.TableStatus == "UPDATING" && m.ThroughputBefore != nil {
+		d["ProvisionedThroughput"] = m.capacityHistory.describeChanging(m.ThroughputBefore, s.env.Now())
 	}
 	if len(m.StreamSpecification) > 0 {
 		d["StreamSpecification"] = m.StreamSpecification

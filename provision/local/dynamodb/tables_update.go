@@ -104,6 +104,9 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		m.TableStatus = "UPDATING"
 		m.StreamChanging = stream != nil
 		m.BillingChanging = m.BillingMode != t.meta.BillingMode
+		if was := t.meta; was.BillingMode == "PROVISIONED" && m.BillingMode == "PROVISIONED" && (m.Read != was.Read || m.Write != was.Write) {
+			m.ThroughputBefore = &throughputBefore{Read: was.Read, Write: was.Write, History: was.capacityHistory}
+		}
 	}
 	err = s.env.DB.Update(func(tx *store.Tx) error {
 		switch {
@@ -183,9 +186,7 @@ func echoOldThroughput(desc map[string]any, old, m *tableMeta, now time.Time) {
 		return
 	}
 	echo := func(h, was capacityHistory, r, w int64) map[string]any {
-		d := h.describe(r, w, now)
-		d["NumberOfDecreasesToday"] = was.describe(r, w, now)["NumberOfDecreasesToday"]
-		return d
+		return h.describeChanging(&throughputBefore{Read: r, Write: w, History: was}, now)
 	}
 	if m.BillingMode == "PAY_PER_REQUEST" {
 		h := old.capacityHistory
