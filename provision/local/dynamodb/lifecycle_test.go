@@ -520,6 +520,12 @@ func TestTableARNsOfElsewhere(t *testing.T) {
 			t.Fatalf("%s of another account's table: %d %s", name, w.Code, w.Body)
 		}
 	}
+	other := strings.Replace(arn, "000000000000", "111122223333", 1)
+	w := httptest.NewRecorder()
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "ListTagsOfResource", []byte(`{"ResourceArn":"`+other+`"}`))
+	if w.Code != 400 || !strings.Contains(w.Body.String(), `#AccessDeniedException","message":"Access is denied"`) {
+		t.Fatalf("tags of another account's table: %d %s", w.Code, w.Body)
+	}
 	// A stream's ARN lists no tags and tags nothing; a backup's is not one
 	// tags are kept for.
 	if tags := op(t, s, "ListTagsOfResource", `{"ResourceArn":"`+stream+`"}`)["Tags"].([]any); len(tags) != 0 {

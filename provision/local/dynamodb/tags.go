@@ -151,6 +151,8 @@ func (s *Service) tableByArn(arn *string) (*table, error) {
 		return nil, validation(invalid + "Provided Arn is not a DynamoDB resource arn: " + *arn)
 	case parts[3] != s.env.Region:
 		return nil, validation("Invalid TableArn: Invalid ResourceArn provided as input " + *arn)
+	case parts[4] != s.env.AccountID:
+		return nil, &apiError{Type: "AccessDeniedException", Msg: "Access is denied"}
 	case strings.Contains(parts[5], "/index/"):
 		return nil, validation(invalid + "Invalid resource arn provided, only table or stream is accepted. Provided resource arn: " + *arn)
 	}
