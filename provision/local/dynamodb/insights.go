@@ -60,7 +60,9 @@ func (s *Service) insightsTarget(tableRef string, index *string) (*table, string
 	return t, *index, nil
 }
 
-func (s *Service) describeContributorInsights(body []byte) (any, error) {
+// decodeInsights decodes and checks a Describe- or
+// UpdateContributorInsights request; update adds the action and mode.
+func decodeInsights(body []byte, update bool) (*contributorInsightsInput, error) {
 	var in contributorInsightsInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -68,7 +70,17 @@ func (s *Service) describeContributorInsights(body []byte) (any, error) {
 	var c constraints
 	c.tableRef("tableName", in.TableName)
 	c.name("indexName", in.IndexName)
-	if err := c.err(); err != nil {
+	if update {
+		c.notNull("contributorInsightsAction", in.ContributorInsightsAction != nil)
+		c.enum("contributorInsightsAction", in.ContributorInsightsAction, "ENABLE", "DISABLE")
+		c.enum("contributorInsightsMode", in.ContributorInsightsMode, insightsAll, insightsThrottled)
+	}
+	return &in, c.err()
+}
+
+func (s *Service) describeContributorInsights(body []byte) (any, error) {
+	in, err := decodeInsights(body, false)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.foreignTableARN(*in.TableName); err != nil {
@@ -84,17 +96,8 @@ func (s *Service) describeContributorInsights(body []byte) (any, error) {
 }
 
 func (s *Service) updateContributorInsights(body []byte) (any, error) {
-	var in contributorInsightsInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	var c constraints
-	c.tableRef("tableName", in.TableName)
-	c.name("indexName", in.IndexName)
-	c.notNull("contributorInsightsAction", in.ContributorInsightsAction != nil)
-	c.enum("contributorInsightsAction", in.ContributorInsightsAction, "ENABLE", "DISABLE")
-	c.enum("contributorInsightsMode", in.ContributorInsightsMode, insightsAll, insightsThrottled)
-	if err := c.err(); err != nil {
+	in, err := decodeInsights(body, true)
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

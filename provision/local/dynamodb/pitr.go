@@ -44,23 +44,12 @@ func tableNotFound(name string) error {
 }
 
 func (s *Service) describeContinuousBackups(body []byte) (any, error) {
-	var in tableNameInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := validateTableRef(in.TableName, "tableName"); err != nil {
-		return nil, err
-	}
-	if err := s.foreignTableARN(*in.TableName); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	t, ok := s.tables[s.tableName(*in.TableName)]
-	if !ok || t.meta.TableStatus == "CREATING" || t.meta.TableStatus == "DELETING" {
-		return nil, tableNotFound(arnTableName(*in.TableName))
-	}
-	return s.continuousBackups(&t.meta), nil
+	return s.readTable(body, tableNotFound, func(t *table) (any, error) {
+		if st := t.meta.TableStatus; st == "CREATING" || st == "DELETING" {
+			return nil, tableNotFound(t.meta.TableName)
+		}
+		return s.continuousBackups(&t.meta), nil
+	})
 }
 
 func (s *Service) updateContinuousBackups(body []byte) (any, error) {

@@ -27,6 +27,15 @@ func (s *Service) describeTable(body []byte) (any, error) {
 // DescribeTimeToLive): it decodes and validates the name and calls read
 // with the table under the read lock.
 func (s *Service) readNamedTable(body []byte, read func(*table) (any, error)) (any, error) {
+	missing := func(name string) error {
+		return notFound("Requested resource not found: Table: " + name + " not found")
+	}
+	return s.readTable(body, missing, read)
+}
+
+// readTable is readNamedTable with the operation's own answer for a table
+// that does not exist, given the name the request used.
+func (s *Service) readTable(body []byte, missing func(name string) error, read func(*table) (any, error)) (any, error) {
 	var in tableNameInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -41,7 +50,7 @@ func (s *Service) readNamedTable(body []byte, read func(*table) (any, error)) (a
 	defer s.mu.RUnlock()
 	t, ok := s.tables[s.tableName(*in.TableName)]
 	if !ok {
-		return nil, notFound("Requested resource not found: Table: " + arnTableName(*in.TableName) + " not found")
+		return nil, missing(arnTableName(*in.TableName))
 	}
 	return read(t)
 }
