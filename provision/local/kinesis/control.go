@@ -92,7 +92,7 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 	inAccount := s.accountShards()
 
 	s.mu.Lock()
-	if _, ok := s.streams[name]; ok {
+	if old, ok := s.streams[name]; ok && !old.dropped.Load() {
 		s.mu.Unlock()
 		return nil, clientErr("ResourceInUseException", "Stream %s under account %s already exists.", name, s.env.AccountID)
 	}
@@ -232,6 +232,7 @@ func (s *Service) finishTransition(st *stream) {
 				return err
 			}
 			st.gone, deleted = true, true
+			st.dropped.Store(true)
 			return nil
 		default:
 			return nil

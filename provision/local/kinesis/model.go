@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/spk-cli/spk/provision/local/store"
 )
@@ -93,6 +94,9 @@ type stream struct {
 	mu   sync.Mutex
 	meta streamMeta
 	gone bool // deleted; requests holding this pointer must look again
+	// dropped is gone, readable without mu: CreateStream takes the name of
+	// a stream that is gone but not yet out of the service's map.
+	dropped atomic.Bool
 	// autoNext turns records among the open shards when the stream's
 	// record distribution strategy is AUTO.
 	autoNext uint64
