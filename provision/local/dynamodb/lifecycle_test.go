@@ -336,6 +336,15 @@ func TestIndexBuiltInTwoPhases(t *testing.T) {
 	refusedWith(t, s, "UpdateTable", update("building", `"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-h","OnDemandThroughput":{"MaxReadRequestUnits":300}}}]`),
 		"ResourceInUseException", busy+"Index is being deleted. Table: building Index: by-h")
 
+	// A backfilling index does not hold the table: once a billing switch
+	// admitted during the backfill runs, it is what a drop waits for.
+	addIndex("switched")
+	endAllocation("switched")
+	op(t, s, "UpdateTable", update("switched", `"BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},`+
+		`"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"by-g","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}},{"Update":{"IndexName":"by-h","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}}]`))
+	refusedWith(t, s, "UpdateTable", update("switched", `"GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-h"}}]`), "ResourceInUseException",
+		busy+"Can't create or delete indexes while table IOPS are being updated. Table: switched")
+
 	// The backfill ends: the index is ACTIVE and holds every item.
 	addIndex("built")
 	endAllocation("built")
@@ -571,7 +580,7 @@ func TestThroughputChangeAnswers(t *testing.T) {
 	refusedWith(t, s, "UpdateTable", `{"TableName":"tpx","BillingMode":"PAY_PER_REQUEST","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}`, "ValidationException",
 		"One or more parameter values were invalid: ProvisionedThroughput cannot be specified when BillingMode is PAY_PER_REQUEST")
 	refusedWith(t, s, "UpdateTable", `{"TableName":"tpx","ProvisionedThroughput":{"ReadCapacityUnits":40001,"WriteCapacityUnits":1}}`, "LimitExceededException",
-		"The requested ReadCapacityUnits, 40001, is above the per table maximum for the account in us-east-1. Per table maximum: 40000.")
+		"The requested ReadCapacityUnits, 40001, is above the per table maximum for the account in us-east-1. Per table maximum: 40000. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
 	now = now.Add(time.Minute)
 	got = throughput(op(t, s, "UpdateTable", `{"TableName":"tpx","BillingMode":"PAY_PER_REQUEST"}`))
 	if got["ReadCapacityUnits"] != 0.0 || got["WriteCapacityUnits"] != 0.0 || got["LastDecreaseDateTime"] != epochSeconds(now) || got["NumberOfDecreasesToday"] != 2.0 {
@@ -601,4 +610,73 @@ func TestIndexUpdateAndKeyRefusals(t *testing.T) {
 		t.Fatalf("after the refusals: %v", d)
 	}
 	refusedWith(t, s, "DescribeTable", `{"TableName":"keyless"}`, "ResourceNotFoundException", "Requested resource not found: Table: keyless not found")
+}
+
+// TestIndexChangesAsRecorded: index refusals and counts as DynamoDB was
+// recorded giving them while indexes change, and member errors with the
+// index's place in the request.
+func TestIndexChangesAsRecorded(t *testing.T) {
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const busy = "Attempt to change a resource which is still in use: "
+	withIndex := func(name, billing, indexPT string) {
+		op(t, s, "CreateTable", `{"TableName":"`+name+`",`+billing+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],`+
+			`"GlobalSecondaryIndexes":[{"IndexName":"gsi1","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}`+indexPT+`}]}`)
+	}
+	const provisioned = `"BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}`
+	const onDemand = `"BillingMode":"PAY_PER_REQUEST"`
+	const indexPT = `,"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}`
+
+	// While gsi1 is dropped, a request naming it is told so first, and
+	// on-demand asked again of an on-demand table is taken.
+	withIndex("dropping", onDemand, "")
+	op(t, s, "UpdateTable", `{"TableName":"dropping","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"gsi1"}}]}`)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"dropping",`+provisioned+`,"GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"gsi1","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}}]}`,
+		"ResourceInUseException", busy+"Index is being deleted. Table: dropping Index: gsi1")
+	if out := op(t, s, "UpdateTable", `{"TableName":"dropping",`+onDemand+`}`); out["TableDescription"].(map[string]any)["TableStatus"] != "UPDATING" {
+		t.Fatalf("on-demand again while an index is dropped: %v", out)
+	}
+
+	// A second change of an index's cap waits for the first.
+	withIndex("capped", onDemand, "")
+	op(t, s, "UpdateTable", `{"TableName":"capped","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"gsi1","OnDemandThroughput":{"MaxReadRequestUnits":100}}}]}`)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"capped","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"gsi1","OnDemandThroughput":{"MaxReadRequestUnits":200}}}]}`,
+		"ResourceInUseException", busy+"Index is being updated. Table: capped Index: gsi1")
+
+	// UpdateTable's words for an index cap on a PROVISIONED table; a switch
+	// to on-demand counts as a decrease of each index, not of the table.
+	withIndex("prov", provisioned, indexPT)
+	refusedWith(t, s, "UpdateTable", `{"TableName":"prov","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"gsi1","OnDemandThroughput":{"MaxReadRequestUnits":100}}}]}`,
+		"ValidationException", "One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput for index : gsi1 cannot be specified when the table BillingMode is PROVISIONED")
+	refusedWith(t, s, "UpdateTable", `{"TableName":"prov","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"gsi1","ProvisionedThroughput":{"ReadCapacityUnits":40001,"WriteCapacityUnits":1}}}]}`,
+		"LimitExceededException", "The requested ReadCapacityUnits for index gsi1, 40001, is above the per index maximum for the account in us-east-1. Per table maximum: 40000. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
+	op(t, s, "UpdateTable", `{"TableName":"prov",`+onDemand+`}`)
+	s.mu.RLock()
+	gen := s.tables["prov"].generation
+	s.mu.RUnlock()
+	s.settleTable("prov", gen)
+	d := op(t, s, "DescribeTable", `{"TableName":"prov"}`)["Table"].(map[string]any)
+	table := d["ProvisionedThroughput"].(map[string]any)["NumberOfDecreasesToday"]
+	index := d["GlobalSecondaryIndexes"].([]any)[0].(map[string]any)["ProvisionedThroughput"].(map[string]any)["NumberOfDecreasesToday"]
+	if table != 0.0 || index != 1.0 {
+		t.Fatalf("decreases after the switch to on-demand: table %v, index %v", table, index)
+	}
+
+	// Member errors name the index's place.
+	refusedWith(t, s, "CreateTable", `{"TableName":"zero",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],`+
+		`"GlobalSecondaryIndexes":[{"IndexName":"gsi1","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":0,"WriteCapacityUnits":1}}]}`,
+		"ValidationException", "1 validation error detected: Value '0' at 'globalSecondaryIndexes.1.member.provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1")
+	refusedWith(t, s, "CreateTable", `{"TableName":"wide",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"},{"AttributeName":"x","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],`+
+		`"LocalSecondaryIndexes":[{"IndexName":"lsi1","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"x","KeyType":"RANGE"},{"AttributeName":"sk","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}]}`,
+		"ValidationException", "1 validation error detected: Value '[KeySchemaElement(attributeName=pk, keyType=HASH), KeySchemaElement(attributeName=x, keyType=RANGE), KeySchemaElement(attributeName=sk, keyType=RANGE)]' at 'localSecondaryIndexes.1.member.keySchema' failed to satisfy constraint: Member must have length less than or equal to 2")
+	refusedWith(t, s, "CreateTable", `{"TableName":"lower",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],`+
+		`"GlobalSecondaryIndexes":[{"IndexName":"gsi1","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"all"}}]}`,
+		"ValidationException", "1 validation error detected: Value 'all' at 'globalSecondaryIndexes.1.member.projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]")
+	// Definitions are listed as the request gives them.
+	refusedWith(t, s, "CreateTable", `{"TableName":"undefined",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"sk","AttributeType":"S"},{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],`+
+		`"GlobalSecondaryIndexes":[{"IndexName":"gsi1","KeySchema":[{"AttributeName":"q","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`,
+		"ValidationException", "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [q], AttributeDefinitions: [sk, pk]")
 }

@@ -32,9 +32,9 @@ func validateOnDemand(o *onDemandInput, billing, index string, updating bool) er
 	}
 	// CreateTable's and UpdateTable's words differ by an article and a
 	// full stop, as DynamoDB's do.
-	provisioned := "when table BillingMode is PROVISIONED."
+	provisioned, forIndex := "when table BillingMode is PROVISIONED.", "for index: "
 	if updating {
-		provisioned = "when the table BillingMode is PROVISIONED"
+		provisioned, forIndex = "when the table BillingMode is PROVISIONED", "for index : "
 	}
 	for _, m := range []struct {
 		name string
@@ -46,7 +46,7 @@ func validateOnDemand(o *onDemandInput, billing, index string, updating bool) er
 		if billing == "PROVISIONED" {
 			msg := m.name + " for OnDemandThroughput cannot be specified " + provisioned
 			if index != "" {
-				msg = m.name + " for OnDemandThroughput for index: " + index + " cannot be specified " + provisioned
+				msg = m.name + " for OnDemandThroughput " + forIndex + index + " cannot be specified " + provisioned
 			}
 			return validation(invalid + msg)
 		}

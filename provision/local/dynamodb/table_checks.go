@@ -41,6 +41,7 @@ func checkCreateTableMembers(in *createTableInput) error {
 		for i, ix := range group.indexes {
 			c.tableName(atIndex(group.field, i, "indexName"), ix.IndexName)
 			c.projection(atIndex(group.field, i, "projection"), ix.Projection)
+			c.throughputMembers(atIndex(group.field, i, "provisionedThroughput"), ix.ProvisionedThroughput, nil)
 		}
 	}
 	in.SSESpecification.check(&c)

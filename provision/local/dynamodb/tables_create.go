@@ -77,7 +77,7 @@ func validateKeySchema(ks []keySchemaElement, field string) error {
 		if len(ks) > 2 {
 			c = "less than or equal to 2"
 		}
-		return validation(fmt.Sprintf("1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: Member must have length %s", ks, field, c))
+		return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length %s", keySchemaString(ks), field, c))
 	}
 	for i, k := range ks {
 		if k.KeyType != "HASH" && k.KeyType != "RANGE" {
@@ -142,7 +142,7 @@ func validateThroughput(tp *throughput, billing string, what string) (r, w int64
 	return *tp.ReadCapacityUnits, *tp.WriteCapacityUnits, nil
 }
 
-func validateProjection(p *projection, index string) (projection, error) {
+func validateProjection(p *projection, field string) (projection, error) {
 	if p == nil || p.ProjectionType == "" {
 		return projection{}, validation("One or more parameter values were invalid: Unknown ProjectionType: null")
 	}
@@ -161,15 +161,31 @@ func validateProjection(p *projection, index string) (projection, error) {
 			return projection{}, validation("One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
 		}
 	default:
-		return projection{}, validation("1 validation error detected: Value '" + p.ProjectionType + "' at 'projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]")
+		return projection{}, validation("1 validation error detected: Value '" + p.ProjectionType + "' at '" + field + ".projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]")
 	}
 	return *p, nil
 }
 
+// indexBuild is what buildIndexes checks a request's indexes against.
+type indexBuild struct {
+	global                bool
+	tableHash, tableRange string
+	billing               string
+	used                  map[string]bool   // key attributes seen so far; filled in
+	defs                  map[string]string // attribute definitions by name
+	defOrder              []string          // their names as the request lists them
+	seen                  map[string]bool   // index names seen so far; filled in
+	// added: the indexes come from UpdateTable, whose throughput refusals
+	// DynamoDB words differently from CreateTable's.
+	added bool
+	// path is where index i is in the request, as member errors name it
+	// ("globalSecondaryIndexes.1.member.").
+	path func(i int) string
+}
+
 // buildIndexes validates index inputs against the attribute definitions.
-// added: the indexes come from UpdateTable, whose throughput refusals
-// DynamoDB words differently from CreateTable's.
-func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, billing string, used map[string]bool, defs map[string]string, seen map[string]bool, added bool) ([]indexMeta, error) {
+func buildIndexes(in []indexInput, b indexBuild) ([]indexMeta, error) {
+	global, tableHash, tableRange, billing, used, defs, seen, added, path := b.global, b.tableHash, b.tableRange, b.billing, b.used, b.defs, b.seen, b.added, b.path
 	var out []indexMeta
 	if in != nil && len(in) == 0 {
 		kind := "LocalSecondaryIndexes"
@@ -178,7 +194,7 @@ func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, bi
 		}
 		return nil, validation("One or more parameter values were invalid: List of " + kind + " is empty")
 	}
-	for _, ix := range in {
+	for i, ix := range in {
 		if ix.IndexName == nil {
 			return nil, validation("1 validation error detected: Value null at 'indexName' failed to satisfy constraint: Member must not be null")
 		}
@@ -190,7 +206,7 @@ func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, bi
 			return nil, validation("One or more parameter values were invalid: Duplicate index name: " + name)
 		}
 		seen[name] = true
-		if err := validateKeySchema(ix.KeySchema, "keySchema"); err != nil {
+		if err := validateKeySchema(ix.KeySchema, path(i)+"keySchema"); err != nil {
 			return nil, err
 		}
 		var missing []string
@@ -201,7 +217,7 @@ func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, bi
 			}
 		}
 		if len(missing) > 0 {
-			return nil, validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(attr.SortedKeys(defs), ", ") + "]")
+			return nil, validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(b.definitionNames(), ", ") + "]")
 		}
 		if !global {
 			if tableRange == "" {
@@ -214,7 +230,7 @@ func buildIndexes(in []indexInput, global bool, tableHash, tableRange string, bi
 				return nil, validation("One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: " + name + ". index hash key: " + ix.KeySchema[0].AttributeName + ", table hash key: " + tableHash)
 			}
 		}
-		p, err := validateProjection(ix.Projection, name)
+		p, err := validateProjection(ix.Projection, path(i)+"projection")
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +276,7 @@ func unusedWithIndexes(in *createTableInput, defs map[string]string) error {
 	for name := range defs {
 		if !used[name] {
 			return validation("One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [" +
-				strings.Join(attr.SortedKeys(defs), ", ") + "], keys used: [" + strings.Join(attr.SortedKeys(used), ", ") + "]")
+				strings.Join(definitionOrder(in.AttributeDefinitions), ", ") + "], keys used: [" + strings.Join(attr.SortedKeys(used), ", ") + "]")
 		}
 	}
 	return nil
@@ -302,7 +318,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 		return nil, validation("Invalid KeySchema: Some index key attribute have no definition")
 	}
 	if len(missing) > 0 {
-		return nil, validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(attr.SortedKeys(defs), ", ") + "]")
+		return nil, validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(definitionOrder(in.AttributeDefinitions), ", ") + "]")
 	}
 	if err := unusedWithIndexes(&in, defs); err != nil {
 		return nil, err
@@ -321,7 +337,11 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if err := validateOnDemand(in.OnDemandThroughput, billing, "", false); err != nil {
 		return nil, err
 	}
-	if err := checkTableLimits(in.ProvisionedThroughput, in.OnDemandThroughput, s.env.Region); err != nil {
+	var indexes []*indexInput
+	for i := range in.GlobalSecondaryIndexes {
+		indexes = append(indexes, &in.GlobalSecondaryIndexes[i])
+	}
+	if err := checkTableLimits(in.ProvisionedThroughput, in.OnDemandThroughput, indexes, s.env.Region); err != nil {
 		return nil, err
 	}
 	tableRange := ""
@@ -329,11 +349,14 @@ func (s *Service) createTable(body []byte) (any, error) {
 		tableRange = in.KeySchema[1].AttributeName
 	}
 	seen := map[string]bool{}
-	lsis, err := buildIndexes(in.LocalSecondaryIndexes, false, in.KeySchema[0].AttributeName, tableRange, billing, used, defs, seen, false)
+	build := indexBuild{tableHash: in.KeySchema[0].AttributeName, tableRange: tableRange, billing: billing, used: used, defs: defs, defOrder: definitionOrder(in.AttributeDefinitions), seen: seen}
+	build.path = memberPath("localSecondaryIndexes")
+	lsis, err := buildIndexes(in.LocalSecondaryIndexes, build)
 	if err != nil {
 		return nil, err
 	}
-	gsis, err := buildIndexes(in.GlobalSecondaryIndexes, true, in.KeySchema[0].AttributeName, tableRange, billing, used, defs, seen, false)
+	build.global, build.path = true, memberPath("globalSecondaryIndexes")
+	gsis, err := buildIndexes(in.GlobalSecondaryIndexes, build)
 	if err != nil {
 		return nil, err
 	}
@@ -484,4 +507,28 @@ func (s *Service) commitMeta(t *table, m *tableMeta) error {
 	t.meta = *m
 	t.generation++
 	return nil
+}
+
+// memberPath is where index i of a request's list field is, as member
+// errors name it.
+func memberPath(field string) func(i int) string {
+	return func(i int) string { return atIndex(field, i, "") }
+}
+
+// definitionNames is the attribute definitions' names in the request's
+// order, as DynamoDB lists them in its messages; sorted without one.
+func (b indexBuild) definitionNames() []string {
+	if b.defOrder != nil {
+		return b.defOrder
+	}
+	return attr.SortedKeys(b.defs)
+}
+
+// definitionOrder is the names of defs in order.
+func definitionOrder(defs []attributeDefinition) []string {
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = d.AttributeName
+	}
+	return names
 }

@@ -48,7 +48,11 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if err := oneConcern(&in); err != nil {
 		return nil, err
 	}
-	if err := checkTableLimits(in.ProvisionedThroughput, in.OnDemandThroughput, s.env.Region); err != nil {
+	var indexes []*indexInput
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		indexes = append(indexes, u.Create, u.Update)
+	}
+	if err := checkTableLimits(in.ProvisionedThroughput, in.OnDemandThroughput, indexes, s.env.Region); err != nil {
 		return nil, err
 	}
 	if err := in.SSESpecification.validate(); err != nil {
@@ -68,7 +72,8 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		defer s.mu.Unlock()
 		return s.setDeletionProtection(t, *in.DeletionProtection)
 	}
-	alongside := t.meta.TableStatus == "UPDATING" && otherIndexesThroughput(&t.meta, &in)
+	dropping := slices.ContainsFunc(t.meta.GSIs, func(g indexMeta) bool { return g.IndexStatus == "DELETING" })
+	alongside := t.meta.TableStatus == "UPDATING" && (otherIndexesThroughput(&t.meta, &in) || dropping && sameBillingAlone(&t.meta, &in))
 	if t.meta.TableStatus == "UPDATING" && !alongside {
 		s.mu.Unlock()
 		return nil, busyRefusal(&t.meta, &in)
@@ -246,11 +251,20 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 	indexes := slices.ContainsFunc(in.GlobalSecondaryIndexUpdates, func(u gsiUpdate) bool { return u.Create != nil || u.Delete != nil })
 	var creating, deleting []string
 	for _, g := range m.GSIs {
-		switch g.IndexStatus {
-		case "CREATING":
+		switch {
+		case g.IndexStatus == "CREATING" && !g.Backfilling:
+			// A backfilling index no longer holds the table (see settle).
 			creating = append(creating, g.IndexName)
-		case "DELETING":
+		case g.IndexStatus == "DELETING":
 			deleting = append(deleting, g.IndexName)
+		}
+	}
+	// An update naming the index being dropped is told so first.
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		for _, a := range []*indexInput{u.Create, u.Delete, u.Update} {
+			if a != nil && a.IndexName != nil && slices.Contains(deleting, *a.IndexName) {
+				return inUseBy("Index is being deleted. Table: " + m.TableName + " Index: " + *a.IndexName)
+			}
 		}
 	}
 	list := func(names []string) string { return "[" + strings.Join(names, ", ") + "]" }
@@ -275,13 +289,6 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 	case len(creating) > 0 && in.StreamSpecification != nil:
 		return inUseBy("Can't change stream status when an index is being created")
 	case len(deleting) > 0 && (indexes || len(in.GlobalSecondaryIndexUpdates) > 0):
-		for _, u := range in.GlobalSecondaryIndexUpdates {
-			for _, a := range []*indexInput{u.Create, u.Delete, u.Update} {
-				if a != nil && a.IndexName != nil && slices.Contains(deleting, *a.IndexName) {
-					return inUseBy("Index is being deleted. Table: " + m.TableName + " Index: " + *a.IndexName)
-				}
-			}
-		}
 		return onlyOneOnlineIndex()
 	case len(creating) > 0 && (indexes || len(in.GlobalSecondaryIndexUpdates) > 0):
 		// The index being built cannot be dropped or changed until it
@@ -429,7 +436,13 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 		m.Read, m.Write = r, w
 		if billing == "PAY_PER_REQUEST" {
 			for i := range m.GSIs {
-				m.GSIs[i].Read, m.GSIs[i].Write = 0, 0
+				g := &m.GSIs[i]
+				if wasProvisioned {
+					// DynamoDB counts a switch to on-demand as a decrease of
+					// each index's throughput, not of the table's.
+					g.capacityHistory.record(g.Read, g.Write, 0, 0, now)
+				}
+				g.Read, g.Write = 0, 0
 			}
 		}
 	}
@@ -471,7 +484,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 	if online > 1 || len(in.GlobalSecondaryIndexUpdates) > 5 {
 		return onlyOneOnlineIndex()
 	}
-	for _, u := range in.GlobalSecondaryIndexUpdates {
+	for at, u := range in.GlobalSecondaryIndexUpdates {
 		switch {
 		case u.Create != nil:
 			seen := map[string]bool{}
@@ -490,7 +503,8 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			if undefined && len(in.AttributeDefinitions) == 0 {
 				return validation("One or more parameter values were invalid: AttributeDefinitions is not specified for index: " + deref(u.Create.IndexName))
 			}
-			gs, err := buildIndexes([]indexInput{*u.Create}, true, "", "", billing, map[string]bool{}, defs, seen, true)
+			gs, err := buildIndexes([]indexInput{*u.Create}, indexBuild{global: true, billing: billing, used: map[string]bool{}, defs: defs, seen: seen, added: true,
+				path: func(int) string { return atIndex("globalSecondaryIndexUpdates", at, "create.") }})
 			if err != nil {
 				return err
 			}
@@ -517,6 +531,9 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			if i < 0 {
 				return notFound("Requested resource not found: Index " + deref(u.Update.IndexName) + " for table " + m.TableName)
 			}
+			if m.GSIs[i].IndexStatus == "UPDATING" {
+				return inUse("Attempt to change a resource which is still in use: Index is being updated. Table: " + m.TableName + " Index: " + *u.Update.IndexName)
+			}
 			if err := validateOnDemand(u.Update.OnDemandThroughput, billing, *u.Update.IndexName, true); err != nil {
 				return err
 			}
@@ -529,7 +546,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 				return err
 			}
 			if g := m.GSIs[i]; billing == "PROVISIONED" && wasProvisioned && r == g.Read && w == g.Write {
-				return validation(fmt.Sprintf("The provisioned throughput for the index %s will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the index: %d. Requested ReadCapacityUnits: %d. Current WriteCapacityUnits provisioned for the index: %d. Requested WriteCapacityUnits: %d. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.", g.IndexName, g.Read, r, g.Write, w))
+				return validation(fmt.Sprintf("The provisioned throughput for the index %s will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for index %s: %d. Requested ReadCapacityUnits: %d. Current WriteCapacityUnits provisioned for index %s: %d. Requested WriteCapacityUnits: %d. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.", g.IndexName, g.IndexName, g.Read, r, g.IndexName, g.Write, w))
 			}
 			if billing == "PROVISIONED" && wasProvisioned {
 				m.GSIs[i].capacityHistory.record(m.GSIs[i].Read, m.GSIs[i].Write, r, w, now)
@@ -605,16 +622,37 @@ func indexOf(ix []indexMeta, name *string) int {
 	return -1
 }
 
-// checkTableLimits refuses a table's throughput or on-demand cap above the
-// per-table maximum DescribeLimits gives, in DynamoDB's words.
-func checkTableLimits(tp *throughput, od *onDemandInput, region string) error {
-	if tp != nil {
+// checkTableLimits refuses a table's or an index's throughput, or a
+// table's on-demand cap, above the per-table maximum DescribeLimits gives,
+// in DynamoDB's words.
+func checkTableLimits(tp *throughput, od *onDemandInput, indexes []*indexInput, region string) error {
+	const refer = " Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."
+	over := func(tp *throughput, what string) error {
+		if tp == nil {
+			return nil
+		}
+		per := "table"
+		if what != "" {
+			per = "index"
+		}
 		for _, u := range []struct {
 			name string
 			v    *int64
 		}{{"ReadCapacityUnits", tp.ReadCapacityUnits}, {"WriteCapacityUnits", tp.WriteCapacityUnits}} {
 			if u.v != nil && *u.v > tableMaxCapacity {
-				return &apiError{Type: "LimitExceededException", Msg: fmt.Sprintf("The requested %s, %d, is above the per table maximum for the account in %s. Per table maximum: %d.", u.name, *u.v, region, tableMaxCapacity)}
+				return &apiError{Type: "LimitExceededException", Msg: fmt.Sprintf("The requested %s%s, %d, is above the per %s maximum for the account in %s. Per table maximum: %d.%s",
+					u.name, what, *u.v, per, region, tableMaxCapacity, refer)}
+			}
+		}
+		return nil
+	}
+	if err := over(tp, ""); err != nil {
+		return err
+	}
+	for _, ix := range indexes {
+		if ix != nil && ix.IndexName != nil {
+			if err := over(ix.ProvisionedThroughput, " for index "+*ix.IndexName); err != nil {
+				return err
 			}
 		}
 	}
