@@ -680,3 +680,35 @@ func TestIndexChangesAsRecorded(t *testing.T) {
 		`"GlobalSecondaryIndexes":[{"IndexName":"gsi1","KeySchema":[{"AttributeName":"q","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`,
 		"ValidationException", "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [q], AttributeDefinitions: [sk, pk]")
 }
+
+// TestThroughputChangeDuringBackfillSettles: a throughput change admitted
+// while an index backfills settles in its own time even when the backfill
+// ends first; before, the backfill's end made the change's timer stale and
+// the table stayed UPDATING for good.
+func TestThroughputChangeDuringBackfillSettles(t *testing.T) {
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	op(t, s, "CreateTable", `{"TableName":"busy","BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5},"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
+	op(t, s, "UpdateTable", `{"TableName":"busy","AttributeDefinitions":[{"AttributeName":"h","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"gsi4","KeySchema":[{"AttributeName":"h","KeyType":"HASH"}],"Projection":{"ProjectionType":"KEYS_ONLY"},"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}}}]}`)
+	generation := func() int {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return s.tables["busy"].generation
+	}
+	s.settleTable("busy", generation()) // the allocation ends
+	op(t, s, "UpdateTable", `{"TableName":"busy","ProvisionedThroughput":{"ReadCapacityUnits":7,"WriteCapacityUnits":7}}`)
+	change := generation()
+	s.mu.RLock()
+	tbl := s.tables["busy"]
+	s.mu.RUnlock()
+	s.finishBackfill("busy", tbl) // the backfill ends first
+	s.settleTable("busy", change) // then the throughput change's timer
+	d := op(t, s, "DescribeTable", `{"TableName":"busy"}`)["Table"].(map[string]any)
+	if d["TableStatus"] != "ACTIVE" || d["ProvisionedThroughput"].(map[string]any)["ReadCapacityUnits"] != 7.0 ||
+		d["GlobalSecondaryIndexes"].([]any)[0].(map[string]any)["IndexStatus"] != "ACTIVE" {
+		t.Fatalf("after the backfill and the change: %s, %v, %v", d["TableStatus"], d["ProvisionedThroughput"], d["GlobalSecondaryIndexes"])
+	}
+}

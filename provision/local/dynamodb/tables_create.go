@@ -487,14 +487,27 @@ func (s *Service) finishBackfill(name string, t *table) {
 	if !done {
 		return
 	}
-	if err := s.commitMeta(t, &m); err != nil {
+	// The generation stays: a change made during the backfill (a
+	// throughput change, say) still has its own timer to settle it.
+	if err := s.storeMeta(t, &m); err != nil {
 		s.log.Error("dynamodb: activate index", "table", name, "err", err)
 	}
 }
 
 // commitMeta stores m as t's meta, with the index entries it implies, and
-// makes it current. The caller holds s.mu.
+// makes it current, a new generation that pending settles give way to. The
+// caller holds s.mu.
 func (s *Service) commitMeta(t *table, m *tableMeta) error {
+	if err := s.storeMeta(t, m); err != nil {
+		return err
+	}
+	t.generation++
+	return nil
+}
+
+// storeMeta stores m as t's meta, with the index entries it implies, and
+// makes it current. The caller holds s.mu.
+func (s *Service) storeMeta(t *table, m *tableMeta) error {
 	err := s.env.DB.Update(func(tx *store.Tx) error {
 		if err := syncIndexes(tx, t, m); err != nil {
 			return err
@@ -505,7 +518,6 @@ func (s *Service) commitMeta(t *table, m *tableMeta) error {
 		return err
 	}
 	t.meta = *m
-	t.generation++
 	return nil
 }
 
