@@ -181,6 +181,10 @@ func (s *Service) settleDest(d *kinesisDest) {
 // ACTIVE yet, or is not a stream at all) reads as a permission problem.
 func (s *Service) streamProblem(arn string) string {
 	p := strings.SplitN(arn, ":", 6)
+	if len(p) == 6 && p[0] == "arn" && p[2] == "firehose" {
+		// A Firehose delivery stream reads as a stream that is not ACTIVE.
+		return msgNotActive
+	}
 	if len(p) != 6 || p[0] != "arn" || p[2] != "kinesis" || !strings.HasPrefix(p[5], "stream/") {
 		return msgNoPermission
 	}

@@ -212,6 +212,7 @@ func TestKinesisDestinationEnableFailures(t *testing.T) {
 	missing := "arn:aws:kinesis:us-east-1:000000000000:stream/no-such-stream"
 	otherRegion := "arn:aws:kinesis:eu-west-1:000000000000:stream/somewhere"
 	otherAccount := "arn:aws:kinesis:us-east-1:111111111111:stream/theirs"
+	firehose := "arn:aws:firehose:us-east-1:000000000000:deliverystream/a-delivery-stream"
 
 	// DynamoDB accepts any well-formed ARN and fails asynchronously, with
 	// a description; failed entries accumulate, one per stream.
@@ -220,6 +221,7 @@ func TestKinesisDestinationEnableFailures(t *testing.T) {
 		{otherRegion, "The kinesis Arn used to enable kinesis replication belongs to a stream which is not in the current region"},
 		{otherAccount, "The kinesis Arn used to enable kinesis replication belongs to a stream which is not in Active state"},
 		{"arn:aws:dynamodb:us-east-1:000000000000:table/" + table, "User does not have a permission to use kinesis stream"},
+		{firehose, "The kinesis Arn used to enable kinesis replication belongs to a stream which is not in Active state"},
 	} {
 		out, err := c.EnableKinesisStreamingDestination(ctx, &dynamodb.EnableKinesisStreamingDestinationInput{TableName: aws.String(table), StreamArn: aws.String(tc.arn)})
 		if err != nil {
@@ -246,7 +248,7 @@ func TestKinesisDestinationEnableFailures(t *testing.T) {
 	for _, d := range destinations(t, c, table) {
 		order = append(order, aws.ToString(d.StreamArn)+"="+string(d.DestinationStatus))
 	}
-	want := []string{good + "=ACTIVE", missing + "=ENABLE_FAILED", "arn:aws:dynamodb:us-east-1:000000000000:table/" + table + "=ENABLE_FAILED", otherAccount + "=ENABLE_FAILED", otherRegion + "=ENABLE_FAILED"}
+	want := []string{good + "=ACTIVE", missing + "=ENABLE_FAILED", firehose + "=ENABLE_FAILED", "arn:aws:dynamodb:us-east-1:000000000000:table/" + table + "=ENABLE_FAILED", otherAccount + "=ENABLE_FAILED", otherRegion + "=ENABLE_FAILED"}
 	if !reflect.DeepEqual(order, want) {
 		t.Errorf("destinations:\n got %v\nwant %v", order, want)
 	}
