@@ -43,7 +43,8 @@ func FuzzRequests(f *testing.F) {
 		time.Sleep(5 * time.Millisecond) // polling interval
 	}
 	ops := []string{"PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchWriteItem", "BatchGetItem", "TransactWriteItems", "TransactGetItems", "CreateTable", "UpdateTable", "DescribeTable", "ListTables", "UpdateTimeToLive", "TagResource",
-		"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"}
+		"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
+		"UpdateContinuousBackups", "DescribeContinuousBackups", "UpdateContributorInsights", "DescribeContributorInsights", "ListContributorInsights"}
 	seeds := []string{
 		`{"TableName":"fuzz","Item":{"pk":{"S":"a"},"sk":{"N":"1"},"x":{"M":{"l":{"L":[{"NS":["1"]}]}}}}}`,
 		`{"TableName":"fuzz","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"UpdateExpression":"SET #a = if_not_exists(#a, :z) + :o","ExpressionAttributeNames":{"#a":"a"},"ExpressionAttributeValues":{":z":{"N":"0"},":o":{"N":"1"}}}`,
@@ -65,6 +66,9 @@ func FuzzRequests(f *testing.F) {
 		{16, `{"Statement":"SELECT a.b[1], c FROM fuzz WHERE pk = ? AND (sk BETWEEN 1 AND 9 OR c IS MISSING)","Parameters":[{"S":"a"}],"Limit":1}`},
 		{17, `{"Statements":[{"Statement":"INSERT INTO fuzz VALUE {'pk': 'a', 'sk': 2, 's': <<1, 2>>}"}]}`},
 		{18, `{"TransactStatements":[{"Statement":"DELETE FROM fuzz WHERE pk = 'a' AND sk = 1 AND n = ?","Parameters":[{"N":"1"}]}],"ClientRequestToken":"p"}`},
+		{19, `{"TableName":"fuzz","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":7}}`},
+		{21, `{"TableName":"fuzz","ContributorInsightsAction":"ENABLE","ContributorInsightsMode":"THROTTLED_KEYS"}`},
+		{23, `{"TableName":"fuzz","MaxResults":1,"NextToken":"0"}`},
 	} {
 		f.Add(sd.op, []byte(sd.body))
 	}
