@@ -180,6 +180,22 @@ func (s *Service) settleInsights(t *table, key string, began float64) {
 	t.meta = m
 }
 
+// finishInsights ends every ENABLING and DISABLING of a table's insights,
+// as a store opened again finishes every transition its timers would have.
+func finishInsights(m *tableMeta) {
+	for key, st := range m.Insights {
+		switch st.Status {
+		case "ENABLING":
+			st.Status = "ENABLED"
+		case "DISABLING":
+			st.Status = "DISABLED"
+		default:
+			continue
+		}
+		m.Insights = setInsights(m.Insights, key, st)
+	}
+}
+
 func (s *Service) listContributorInsights(body []byte) (any, error) {
 	var in listContributorInsightsInput
 	if err := decode(body, &in); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spk-cli/spk/provision/local/service"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // TestContributorInsights: Contributor Insights of a table and its indexes
@@ -128,4 +129,31 @@ func TestContributorInsightsTransitions(t *testing.T) {
 	op(t, s2, "CreateTable", strings.ReplaceAll(create, "NAME", "creating"))
 	refusedWith(t, s2, "UpdateContributorInsights", `{"TableName":"creating","ContributorInsightsAction":"ENABLE"}`, "ValidationException",
 		"Table or Index is not in a valid state to update Key Access Insights: TableStatus must be ACTIVE to enable ContributorInsights.")
+}
+
+// TestContributorInsightsAfterRestart: a restart finishes an ENABLING or
+// DISABLING whose timer it lost, as it finishes every transition.
+func TestContributorInsightsAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	open := func() (*Service, *store.DB) {
+		db, err := store.Open(dir, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: time.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, db
+	}
+	s, db := open()
+	op(t, s, "CreateTable", `{"TableName":"events","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
+	op(t, s, "UpdateContributorInsights", `{"TableName":"events","ContributorInsightsAction":"ENABLE"}`)
+	s.Close()
+	db.Close()
+	s, db = open()
+	defer func() { s.Close(); db.Close() }()
+	if got := op(t, s, "DescribeContributorInsights", `{"TableName":"events"}`)["ContributorInsightsStatus"]; got != "ENABLED" {
+		t.Fatalf("after a restart during ENABLING: %v", got)
+	}
 }

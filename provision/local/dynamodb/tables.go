@@ -185,6 +185,7 @@ func (s *Service) load() error {
 				continue
 			}
 			settle(&m, false)
+			finishInsights(&m)
 			if err := s.adoptStoredStreamSpec(tx, &m); err != nil {
 				return err
 			}
