@@ -113,12 +113,14 @@ async function walk() {
       Projection: { ProjectionType: "KEYS_ONLY" },
     }],
     StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
+    TableClass: "STANDARD_INFREQUENT_ACCESS",
   });
   const waited = await d.waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: table });
   expect(waited.state === "SUCCESS", `waitUntilTableExists: ${waited.state}`);
   await tableActive(table);
   const described = await call(d.DescribeTableCommand, { TableName: table });
   expect(described.Table.LatestStreamArn, "DescribeTable has no LatestStreamArn");
+  expect(described.Table.TableClassSummary?.TableClass === "STANDARD_INFREQUENT_ACCESS", "DescribeTable's TableClassSummary");
   const tableArn = described.Table.TableArn;
   let listed = [];
   for await (const page of d.paginateListTables({ client, pageSize: 1 }, {})) listed.push(...page.TableNames);

@@ -712,3 +712,57 @@ func TestThroughputChangeDuringBackfillSettles(t *testing.T) {
 		t.Fatalf("after the backfill and the change: %s, %v, %v", d["TableStatus"], d["ProvisionedThroughput"], d["GlobalSecondaryIndexes"])
 	}
 }
+
+// TestTableClassDescribed: a table's class is kept and described as
+// DynamoDB was recorded describing it, changed alone with the table
+// UPDATING, and refused in its words.
+func TestTableClassDescribed(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: time.Hour, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	create := func(name, extra string) {
+		op(t, s, "CreateTable", `{"TableName":"`+name+`","BillingMode":"PAY_PER_REQUEST",`+extra+`"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
+	}
+	table := func(name string) map[string]any {
+		return op(t, s, "DescribeTable", `{"TableName":"`+name+`"}`)["Table"].(map[string]any)
+	}
+	create("infrequent", `"TableClass":"STANDARD_INFREQUENT_ACCESS",`)
+	if got := table("infrequent")["TableClassSummary"]; fmt.Sprint(got) != "map[TableClass:STANDARD_INFREQUENT_ACCESS]" {
+		t.Fatalf("a table created infrequent: %v", got)
+	}
+	create("plain", "")
+	if got, ok := table("plain")["TableClassSummary"]; ok {
+		t.Fatalf("a table created without a class: %v", got)
+	}
+	out := op(t, s, "UpdateTable", `{"TableName":"plain","TableClass":"STANDARD_INFREQUENT_ACCESS"}`)["TableDescription"].(map[string]any)
+	if _, ok := out["TableClassSummary"]; out["TableStatus"] != "UPDATING" || ok {
+		t.Fatalf("the change answered %v", out)
+	}
+	if d := table("plain"); d["TableStatus"] != "UPDATING" || d["TableClassSummary"] != nil {
+		t.Fatalf("during the change: %v %v", d["TableStatus"], d["TableClassSummary"])
+	}
+	refusedWith(t, s, "UpdateTable", `{"TableName":"plain","AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}}]}`,
+		"ResourceInUseException", "Attempt to change a resource which is still in use: Can't create or delete an index when a table class update is in progress.")
+	s.mu.RLock()
+	gen := s.tables["plain"].generation
+	s.mu.RUnlock()
+	s.settleTable("plain", gen)
+	changed := fmt.Sprintf("map[LastUpdateDateTime:%v TableClass:STANDARD_INFREQUENT_ACCESS]", epochSeconds(now))
+	if d := table("plain"); d["TableStatus"] != "ACTIVE" || fmt.Sprint(d["TableClassSummary"]) != changed {
+		t.Fatalf("after the change: %v %v", d["TableStatus"], d["TableClassSummary"])
+	}
+	// The class the table has again: UPDATING answered, nothing changed.
+	out = op(t, s, "UpdateTable", `{"TableName":"plain","TableClass":"STANDARD_INFREQUENT_ACCESS"}`)["TableDescription"].(map[string]any)
+	if out["TableStatus"] != "UPDATING" || fmt.Sprint(out["TableClassSummary"]) != changed || table("plain")["TableStatus"] != "ACTIVE" {
+		t.Fatalf("the same class again answered %v", out)
+	}
+	refusedWith(t, s, "UpdateTable", `{"TableName":"plain","TableClass":"STANDARD","DeletionProtectionEnabled":true}`, "ValidationException",
+		"One or more parameter values were invalid: TableClass modification must be the only operation in the request")
+	refusedWith(t, s, "UpdateTable", `{"TableName":"plain","TableClass":"STANDARD","SSESpecification":{"Enabled":true}}`, "ValidationException",
+		"One or more parameter values were invalid: Server-Side Encryption modification must be the only operation in the request")
+	refusedWith(t, s, "UpdateTable", `{"TableName":"plain","TableClass":"COLD"}`, "ValidationException",
+		"1 validation error detected: Value 'COLD' at 'tableClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]")
+}

@@ -45,6 +45,7 @@ func checkCreateTableMembers(in *createTableInput) error {
 		}
 	}
 	in.SSESpecification.check(&c)
+	c.enum("tableClass", in.TableClass, tableClasses...)
 	return c.err()
 }
 
@@ -106,5 +107,6 @@ func checkUpdateTableMembers(in *updateTableInput) error {
 		}
 	}
 	in.SSESpecification.check(&c)
+	c.enum("tableClass", in.TableClass, tableClasses...)
 	return c.err()
 }

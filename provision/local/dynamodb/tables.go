@@ -81,6 +81,8 @@ type tableMeta struct {
 	capacityHistory
 	SSE  *sseState  `json:",omitempty"` // absent: encrypted with a key AWS owns
 	PITR *pitrState `json:",omitempty"` // absent: point-in-time recovery disabled
+	// Class: absent for a table created without a class.
+	Class *tableClassState `json:",omitempty"`
 	// Insights: Contributor Insights of the table ("") and its indexes,
 	// by index name; absent ones are DISABLED.
 	Insights map[string]insightsState `json:",omitempty"`
@@ -253,6 +255,7 @@ func settle(m *tableMeta, backfill bool) (backfilling bool) {
 	m.GSIs = gsis
 	keepUsedDefinitions(m)
 	settleSSE(m)
+	settleTableClass(m)
 	return backfilling
 }
 

@@ -65,6 +65,7 @@ type createTableInput struct {
 	StreamSpecification    json.RawMessage       `json:"StreamSpecification"`
 	DeletionProtection     *bool                 `json:"DeletionProtectionEnabled"`
 	SSESpecification       *sseSpecification     `json:"SSESpecification"`
+	TableClass             *string               `json:"TableClass"`
 	OnDemandThroughput     *onDemandInput        `json:"OnDemandThroughput"`
 }
 
@@ -393,6 +394,9 @@ func (s *Service) createTable(body []byte) (any, error) {
 		m.DeletionProtection = *in.DeletionProtection
 	}
 	m.SSE = s.createdSSE(in.SSESpecification)
+	if in.TableClass != nil {
+		m.Class = &tableClassState{Class: *in.TableClass}
+	}
 	m.OnDemand = in.OnDemandThroughput.apply(nil)
 	if billing == "PAY_PER_REQUEST" {
 		m.LastBillingChange = m.CreationDateTime

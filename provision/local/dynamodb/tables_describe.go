@@ -89,6 +89,9 @@ func (s *Service) describe(t *table) map[string]any {
 	if sse := describeSSE(&m); sse != nil {
 		d["SSEDescription"] = sse
 	}
+	if class := describeTableClass(&m); class != nil {
+		d["TableClassSummary"] = class
+	}
 	if od := m.OnDemand.describe(); od != nil {
 		d["OnDemandThroughput"] = od
 	}

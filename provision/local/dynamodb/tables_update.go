@@ -26,6 +26,7 @@ type updateTableInput struct {
 	DeletionProtection          *bool                 `json:"DeletionProtectionEnabled"`
 	SSESpecification            *sseSpecification     `json:"SSESpecification"`
 	OnDemandThroughput          *onDemandInput        `json:"OnDemandThroughput"`
+	TableClass                  *string               `json:"TableClass"`
 }
 
 func (s *Service) updateTable(body []byte) (any, error) {
@@ -36,7 +37,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if err := checkUpdateTableMembers(&in); err != nil {
 		return nil, err
 	}
-	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil && in.SSESpecification == nil && !in.OnDemandThroughput.given() {
+	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil && in.SSESpecification == nil && !in.OnDemandThroughput.given() && in.TableClass == nil {
 		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required")
 	}
 	if err := checkIndexUpdates(in.GlobalSecondaryIndexUpdates); err != nil {
@@ -98,7 +99,15 @@ func (s *Service) updateTable(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
-	if in.SSESpecification != nil {
+	classAgain := false
+	if in.TableClass != nil {
+		// A class changes on its own, the table UPDATING meanwhile.
+		if changeTableClass(&m, *in.TableClass, epochSeconds(now)) {
+			m.TableStatus = "UPDATING"
+		} else {
+			classAgain = true
+		}
+	} else if in.SSESpecification != nil {
 		// Encryption changes on its own: the table stays ACTIVE while
 		// its SSEDescription is UPDATING.
 		if err := s.updateSSE(&m, in.SSESpecification); err != nil {
@@ -144,9 +153,9 @@ func (s *Service) updateTable(body []byte) (any, error) {
 			desc["OnDemandThroughput"] = od
 		}
 	}
-	if sameBillingAlone(&old, &in) {
-		// DynamoDB answers UPDATING to the mode the table has, and the
-		// table never leaves ACTIVE.
+	if sameBillingAlone(&old, &in) || classAgain {
+		// DynamoDB answers UPDATING to the mode or class the table has,
+		// and the table never leaves ACTIVE.
 		desc["TableStatus"] = "UPDATING"
 	}
 	echoOldThroughput(desc, &old, &m, now)
@@ -304,6 +313,8 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 		return onlyOneOnlineIndex()
 	case m.StreamChanging && indexes:
 		return inUseBy("Can't create or delete an index when stream status is being updated.")
+	case m.Class != nil && m.Class.Next != "" && indexes:
+		return inUseBy("Can't create or delete an index when a table class update is in progress.")
 	case iopsUnderWay && iops:
 		return inUseBy("Table IOPS are currently being updated. Table: " + m.TableName)
 	case iopsUnderWay && in.StreamSpecification != nil:
@@ -370,8 +381,10 @@ func backfillRefusal(m *tableMeta, in *updateTableInput) error {
 func oneConcern(in *updateTableInput) error {
 	others := in.BillingMode != nil || in.ProvisionedThroughput != nil || len(in.GlobalSecondaryIndexUpdates) > 0 || in.StreamSpecification != nil || in.OnDemandThroughput.given()
 	switch {
-	case in.SSESpecification != nil && (others || in.DeletionProtection != nil):
+	case in.SSESpecification != nil && (others || in.DeletionProtection != nil || in.TableClass != nil):
 		return validation("One or more parameter values were invalid: Server-Side Encryption modification must be the only operation in the request")
+	case in.TableClass != nil && (others || in.DeletionProtection != nil):
+		return validation("One or more parameter values were invalid: TableClass modification must be the only operation in the request")
 	case in.DeletionProtection != nil && others:
 		return validation("One or more parameter values were invalid: DeletionProtection modification must be the only operation in the request")
 	case in.OnDemandThroughput.given() && (in.ProvisionedThroughput != nil || len(in.GlobalSecondaryIndexUpdates) > 0 || in.StreamSpecification != nil):
