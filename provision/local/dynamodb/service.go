@@ -258,6 +258,12 @@ func notFound(msg string) error { return &apiError{Type: "ResourceNotFoundExcept
 
 func inUse(msg string) error { return &apiError{Type: "ResourceInUseException", Msg: msg} }
 
+// stillInUse is DynamoDB's ResourceInUseException for a change that what
+// is under way (why) holds up.
+func stillInUse(why string) error {
+	return inUse("Attempt to change a resource which is still in use: " + why)
+}
+
 // decode unmarshals a request body; a type mismatch is a
 // SerializationException.
 func decode(body []byte, v any) error {

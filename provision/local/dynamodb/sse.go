@@ -123,7 +123,7 @@ func (s *Service) updateSSE(m *tableMeta, spec *sseSpecification) error {
 		if spec.enables() != m.SSE.Disabling && (m.SSE.Disabling || *m.SSE.Next == s.key(spec)) {
 			return nil
 		}
-		return inUse("Attempt to change a resource which is still in use: Server-Side Encryption is still being updated")
+		return stillInUse("Server-Side Encryption is still being updated")
 	}
 	if !spec.enables() {
 		if m.SSE == nil || m.SSE.Disabling {

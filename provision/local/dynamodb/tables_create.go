@@ -408,7 +408,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if old, exists := s.tables[m.TableName]; exists {
 		s.mu.Unlock()
 		if old.meta.TableStatus == "CREATING" {
-			return nil, inUse("Attempt to change a resource which is still in use: Table is being created: " + m.TableName)
+			return nil, stillInUse("Table is being created: " + m.TableName)
 		}
 		return nil, inUse("Table already exists: " + m.TableName)
 	}

@@ -22,7 +22,7 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 	}
 	if why := deleteRefusal(&t.meta, *in.TableName); why != "" {
 		s.mu.Unlock()
-		return nil, inUse("Attempt to change a resource which is still in use: " + why)
+		return nil, stillInUse(why)
 	}
 	if t.meta.DeletionProtection {
 		s.mu.Unlock()

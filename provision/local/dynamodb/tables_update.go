@@ -81,7 +81,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	}
 	if t.meta.TableStatus != "ACTIVE" && !alongside {
 		s.mu.Unlock()
-		return nil, inUse("Attempt to change a resource which is still in use: Table is being " + strings.ToLower(t.meta.TableStatus[:len(t.meta.TableStatus)-3]) + "ed: " + *in.TableName)
+		return nil, stillInUse("Table is being " + strings.ToLower(t.meta.TableStatus[:len(t.meta.TableStatus)-3]) + "ed: " + *in.TableName)
 	}
 	if err := backfillRefusal(&t.meta, &in); err != nil {
 		s.mu.Unlock()
@@ -255,7 +255,6 @@ func checkIndexUpdates(updates []gsiUpdate) error {
 // request asks: a throughput change, an index built or dropped, a stream
 // enabled or disabled.
 func busyRefusal(m *tableMeta, in *updateTableInput) error {
-	inUseBy := func(why string) error { return inUse("Attempt to change a resource which is still in use: " + why) }
 	iops := in.BillingMode != nil || in.ProvisionedThroughput != nil
 	indexes := slices.ContainsFunc(in.GlobalSecondaryIndexUpdates, func(u gsiUpdate) bool { return u.Create != nil || u.Delete != nil })
 	var creating, deleting []string
@@ -272,7 +271,7 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		for _, a := range []*indexInput{u.Create, u.Delete, u.Update} {
 			if a != nil && a.IndexName != nil && slices.Contains(deleting, *a.IndexName) {
-				return inUseBy("Index is being deleted. Table: " + m.TableName + " Index: " + *a.IndexName)
+				return stillInUse("Index is being deleted. Table: " + m.TableName + " Index: " + *a.IndexName)
 			}
 		}
 	}
@@ -281,22 +280,22 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 	iopsUnderWay := len(creating) == 0 && len(deleting) == 0 && !m.StreamChanging
 	switch {
 	case len(creating) > 0 && iops:
-		return inUseBy("Can't change table IOPS when an index is being created. Table: " + m.TableName + " Indexes: " + list(creating))
+		return stillInUse("Can't change table IOPS when an index is being created. Table: " + m.TableName + " Indexes: " + list(creating))
 	case len(deleting) > 0 && iops:
-		return inUseBy("Can't change table IOPS when an index is being deleted. Table: " + m.TableName + " Indexes: " + list(deleting))
+		return stillInUse("Can't change table IOPS when an index is being deleted. Table: " + m.TableName + " Indexes: " + list(deleting))
 	case len(creating) > 0 && in.OnDemandThroughput.given():
-		return inUseBy("OnDemandThroughput cannot be updated while index creation is in progress for indexes: " + list(creating))
+		return stillInUse("OnDemandThroughput cannot be updated while index creation is in progress for indexes: " + list(creating))
 	case len(deleting) > 0 && in.OnDemandThroughput.given():
-		return inUseBy("OnDemandThroughput cannot be updated while index deletion is in progress for indexes: " + list(deleting))
+		return stillInUse("OnDemandThroughput cannot be updated while index deletion is in progress for indexes: " + list(deleting))
 	case m.StreamChanging && in.OnDemandThroughput.given():
-		return inUseBy("OnDemandThroughput cannot be updated while stream status update is in progress")
+		return stillInUse("OnDemandThroughput cannot be updated while stream status update is in progress")
 	case m.BillingChanging && in.OnDemandThroughput.given() && m.BillingMode == "PAY_PER_REQUEST":
 		// The switch is from PROVISIONED, which caps are checked against.
 		return validation("One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED")
 	case m.BillingChanging && in.OnDemandThroughput.given():
-		return inUseBy("OnDemandThroughput cannot be updated while BillingMode update is in progress")
+		return stillInUse("OnDemandThroughput cannot be updated while BillingMode update is in progress")
 	case len(creating) > 0 && in.StreamSpecification != nil:
-		return inUseBy("Can't change stream status when an index is being created")
+		return stillInUse("Can't change stream status when an index is being created")
 	case len(deleting) > 0 && (indexes || len(in.GlobalSecondaryIndexUpdates) > 0):
 		return onlyOneOnlineIndex()
 	case len(creating) > 0 && (indexes || len(in.GlobalSecondaryIndexUpdates) > 0):
@@ -305,24 +304,24 @@ func busyRefusal(m *tableMeta, in *updateTableInput) error {
 		for _, u := range in.GlobalSecondaryIndexUpdates {
 			switch {
 			case u.Delete != nil && u.Delete.IndexName != nil && slices.Contains(creating, *u.Delete.IndexName):
-				return inUseBy("Index creation is in resource allocation phase. Retry deletion during backfilling phase or when the index is active. Table: " + m.TableName + " Index: " + *u.Delete.IndexName)
+				return stillInUse("Index creation is in resource allocation phase. Retry deletion during backfilling phase or when the index is active. Table: " + m.TableName + " Index: " + *u.Delete.IndexName)
 			case u.Update != nil && u.Update.IndexName != nil && slices.Contains(creating, *u.Update.IndexName):
-				return inUseBy("Index is being created but is not backfilling yet. Table: " + m.TableName + " Index: " + *u.Update.IndexName)
+				return stillInUse("Index is being created but is not backfilling yet. Table: " + m.TableName + " Index: " + *u.Update.IndexName)
 			}
 		}
 		return onlyOneOnlineIndex()
 	case m.StreamChanging && indexes:
-		return inUseBy("Can't create or delete an index when stream status is being updated.")
+		return stillInUse("Can't create or delete an index when stream status is being updated.")
 	case m.Class != nil && m.Class.Next != "" && indexes:
-		return inUseBy("Can't create or delete an index when a table class update is in progress.")
+		return stillInUse("Can't create or delete an index when a table class update is in progress.")
 	case iopsUnderWay && iops:
-		return inUseBy("Table IOPS are currently being updated. Table: " + m.TableName)
+		return stillInUse("Table IOPS are currently being updated. Table: " + m.TableName)
 	case iopsUnderWay && in.StreamSpecification != nil:
-		return inUseBy("Can't enable or disable stream while table IOPS are being updated. Table: " + m.TableName)
+		return stillInUse("Can't enable or disable stream while table IOPS are being updated. Table: " + m.TableName)
 	case iopsUnderWay && indexes:
-		return inUseBy("Can't create or delete indexes while table IOPS are being updated. Table: " + m.TableName)
+		return stillInUse("Can't create or delete indexes while table IOPS are being updated. Table: " + m.TableName)
 	}
-	return inUseBy("Table is being updated: " + m.TableName)
+	return stillInUse("Table is being updated: " + m.TableName)
 }
 
 // onlyOneOnlineIndex is DynamoDB's refusal of a second index built or
@@ -359,7 +358,6 @@ func backfillRefusal(m *tableMeta, in *updateTableInput) error {
 		return nil
 	}
 	building := m.GSIs[i].IndexName
-	inUseBy := func(why string) error { return inUse("Attempt to change a resource which is still in use: " + why) }
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		if u.Create != nil || u.Delete != nil && deref(u.Delete.IndexName) != building {
 			return onlyOneOnlineIndex()
@@ -367,9 +365,9 @@ func backfillRefusal(m *tableMeta, in *updateTableInput) error {
 	}
 	switch {
 	case in.StreamSpecification != nil:
-		return inUseBy("Can't change stream status when an index is being created")
+		return stillInUse("Can't change stream status when an index is being created")
 	case in.OnDemandThroughput.given():
-		return inUseBy("OnDemandThroughput cannot be updated while index creation is in progress for indexes: [" + building + "]")
+		return stillInUse("OnDemandThroughput cannot be updated while index creation is in progress for indexes: [" + building + "]")
 	}
 	return nil
 }
@@ -545,7 +543,7 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 				return notFound("Requested resource not found: Index " + deref(u.Update.IndexName) + " for table " + m.TableName)
 			}
 			if m.GSIs[i].IndexStatus == "UPDATING" {
-				return inUse("Attempt to change a resource which is still in use: Index is being updated. Table: " + m.TableName + " Index: " + *u.Update.IndexName)
+				return stillInUse("Index is being updated. Table: " + m.TableName + " Index: " + *u.Update.IndexName)
 			}
 			if err := validateOnDemand(u.Update.OnDemandThroughput, billing, *u.Update.IndexName, true); err != nil {
 				return err

@@ -207,9 +207,9 @@ func (s *Service) changeTags(body []byte, add bool) (any, error) {
 	}
 	switch t.meta.TableStatus {
 	case "CREATING":
-		return nil, inUse("Attempt to change a resource which is still in use: Table is being created: " + t.meta.TableName)
+		return nil, stillInUse("Table is being created: " + t.meta.TableName)
 	case "DELETING":
-		return nil, inUse("Attempt to change a resource which is still in use: Table is being deleted: " + t.meta.TableName)
+		return nil, stillInUse("Table is being deleted: " + t.meta.TableName)
 	}
 	m := t.meta
 	if add {

@@ -51,7 +51,7 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 	}
 	if t.meta.TableStatus == "CREATING" {
 		// DynamoDB's words here put the name before the state.
-		return nil, inUse("Attempt to change a resource which is still in use: Table " + t.meta.TableName + " is being created")
+		return nil, stillInUse("Table " + t.meta.TableName + " is being created")
 	}
 	m := t.meta
 	switch {
