@@ -3,19 +3,16 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
+	"github.com/spk-cli/spk/bench/internal/endpoint"
 	"github.com/spk-cli/spk/bench/internal/grouplog"
 )
 
@@ -139,11 +136,7 @@ func serveBare(logDir string) error {
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return endpoint.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req bareRequest
 		body, err := io.ReadAll(r.Body)
 		if err == nil {
@@ -166,16 +159,6 @@ func serveBare(logDir string) error {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		h := w.Header()
-		h.Set("Content-Type", "application/x-amz-json-1.0")
-		h.Set("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
-		h.Set("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
-		h.Set("Content-Length", strconv.Itoa(len(b)))
-		w.Write(b)
-	}))
-	fmt.Println("URL http://" + ln.Addr().String())
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	<-sig
-	return ln.Close()
+		endpoint.Answer(w, "application/x-amz-json-1.0", true, b)
+	}), "URL ")
 }

@@ -26,7 +26,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -50,6 +49,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spk-cli/spk/bench/internal/endpoint"
 	"github.com/spk-cli/spk/bench/internal/proc"
 	"github.com/spk-cli/spk/bench/internal/rawaws"
 	"github.com/spk-cli/spk/provision/local"
@@ -610,28 +610,14 @@ func serveNoop(queryRows int) error {
 		"DynamoDB_20120810.Query":         []byte(q.String()),
 	}
 	empty := []byte(`{}`)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return endpoint.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		b, ok := bodies[r.Header.Get("X-Amz-Target")]
 		if !ok {
 			b = empty
 		}
-		h := w.Header()
-		h.Set("Content-Type", "application/x-amz-json-1.0")
-		h.Set("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
-		h.Set("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
-		h.Set("Content-Length", strconv.Itoa(len(b)))
-		w.Write(b)
-	}))
-	fmt.Println("URL http://" + ln.Addr().String())
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	<-sig
-	return ln.Close()
+		endpoint.Answer(w, "application/x-amz-json-1.0", true, b)
+	}), "URL ")
 }
 
 // driver issues the three measured requests.

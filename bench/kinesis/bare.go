@@ -6,17 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/spk-cli/spk/bench/internal/endpoint"
 	"github.com/spk-cli/spk/bench/internal/grouplog"
 )
 
@@ -124,12 +122,7 @@ func serveBare(dir string) int {
 		return 1
 	}
 	s := &bareStream{log: log}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	err = endpoint.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		var out any
 		var gen uint64
@@ -147,17 +140,12 @@ func serveBare(dir string) int {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		h := w.Header()
-		h.Set("Content-Type", "application/x-amz-json-1.1")
-		h.Set("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
-		h.Set("Content-Length", strconv.Itoa(len(b)))
-		w.Write(b)
-	}))
-	fmt.Println("http://" + ln.Addr().String())
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	<-stop
-	ln.Close()
+		endpoint.Answer(w, "application/x-amz-json-1.1", false, b)
+	}), "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return 0
 }
 

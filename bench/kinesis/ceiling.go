@@ -5,13 +5,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/spk-cli/spk/bench/internal/endpoint"
 )
 
 // The do-nothing endpoint ("ceiling") answers the benchmark's requests with
@@ -68,12 +67,7 @@ func serveCeiling(events, shards, batch int) int {
 		"Kinesis_20131202.DescribeStreamSummary": []byte(`{"StreamDescriptionSummary":{"StreamStatus":"ACTIVE"}}`),
 		"Kinesis_20131202.PutRecords":            put.Bytes(),
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	err := endpoint.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		target := r.Header.Get("X-Amz-Target")
 		var b, tail []byte
@@ -93,18 +87,12 @@ func serveCeiling(events, shards, batch int) int {
 				b = []byte(`{}`)
 			}
 		}
-		h := w.Header()
-		h.Set("Content-Type", "application/x-amz-json-1.1")
-		h.Set("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
-		h.Set("Content-Length", strconv.Itoa(len(b)+len(tail)))
-		w.Write(b)
-		w.Write(tail)
-	}))
-	fmt.Println("http://" + ln.Addr().String())
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	<-stop
-	ln.Close()
+		endpoint.Answer(w, "application/x-amz-json-1.1", false, b, tail)
+	}), "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return 0
 }
 
