@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -136,29 +134,12 @@ func serveBare(logDir string) error {
 			return err
 		}
 	}
-	return endpoint.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	serve := func(op string, body []byte) (any, uint64, error) {
 		var req bareRequest
-		body, err := io.ReadAll(r.Body)
-		if err == nil {
-			err = json.Unmarshal(body, &req)
+		if err := json.Unmarshal(body, &req); err != nil {
+			return nil, 0, err
 		}
-		var out any
-		if err == nil {
-			op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
-			var gen uint64
-			out, gen, err = t.serveLogged(op, &req, body, log)
-			if err == nil && gen > 0 {
-				err = log.Wait(gen)
-			}
-		}
-		var b []byte
-		if err == nil {
-			b, err = json.Marshal(out)
-		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		endpoint.Answer(w, "application/x-amz-json-1.0", true, b)
-	}), "URL ")
+		return t.serveLogged(op, &req, body, log)
+	}
+	return endpoint.Serve(endpoint.JSONHandler("DynamoDB_20120810.", "application/x-amz-json-1.0", true, log, serve), "URL ")
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -122,26 +120,7 @@ func serveBare(dir string) int {
 		return 1
 	}
 	s := &bareStream{log: log}
-	err = endpoint.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		var out any
-		var gen uint64
-		if err == nil {
-			out, gen, err = s.serve(strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Kinesis_20131202."), body)
-		}
-		if err == nil && gen > 0 {
-			err = log.Wait(gen)
-		}
-		var b []byte
-		if err == nil {
-			b, err = json.Marshal(out)
-		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		endpoint.Answer(w, "application/x-amz-json-1.1", false, b)
-	}), "")
+	err = endpoint.Serve(endpoint.JSONHandler("Kinesis_20131202.", "application/x-amz-json-1.1", false, log, s.serve), "")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -5,14 +5,19 @@
 package endpoint
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
+
+	"github.com/spk-cli/spk/bench/internal/grouplog"
 )
 
 // Serve serves h on 127.0.0.1, prints announce followed by the endpoint's
@@ -51,4 +56,31 @@ func Answer(w http.ResponseWriter, contentType string, withCRC bool, parts ...[]
 	for _, p := range parts {
 		w.Write(p)
 	}
+}
+
+// JSONHandler answers each request with what serve makes of it, encoded as
+// JSON. serve is given the operation (X-Amz-Target without targetPrefix)
+// and the body, and names a generation of log to wait for before the
+// answer (0: none); an error is answered 400 with its text.
+func JSONHandler(targetPrefix, contentType string, withCRC bool, log *grouplog.Log, serve func(op string, body []byte) (any, uint64, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		var out any
+		var gen uint64
+		if err == nil {
+			out, gen, err = serve(strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix), body)
+		}
+		if err == nil && gen > 0 {
+			err = log.Wait(gen)
+		}
+		var b []byte
+		if err == nil {
+			b, err = json.Marshal(out)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		Answer(w, contentType, withCRC, b)
+	})
 }
