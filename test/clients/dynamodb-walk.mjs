@@ -14,6 +14,7 @@ import * as ds from "@aws-sdk/client-dynamodb-streams";
 import * as k from "@aws-sdk/client-kinesis";
 import * as lib from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { expect, until } from "./walk-lib.mjs";
 
 const endpoint = process.env.SPK_ENDPOINT;
 if (!endpoint) {
@@ -57,19 +58,6 @@ async function refused(c, command, name) {
     return err;
   }
   throw new Error(`${op}: answered where ${name} was wanted`);
-}
-
-function expect(cond, what) {
-  if (!cond) throw new Error(`unexpected answer: ${what}`);
-}
-
-async function until(what, check) {
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function tableActive(TableName) {

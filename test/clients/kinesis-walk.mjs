@@ -6,6 +6,7 @@
 //
 //   SPK_ENDPOINT=http://127.0.0.1:4566 node kinesis-walk.mjs
 import * as k from "@aws-sdk/client-kinesis";
+import { expect, until } from "./walk-lib.mjs";
 
 const endpoint = process.env.SPK_ENDPOINT;
 if (!endpoint) {
@@ -30,15 +31,6 @@ async function call(Command, input) {
   }
 }
 
-async function until(what, check) {
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function streamActive(name) {
   await until(`${name} ACTIVE`, async () => {
     const s = await call(k.DescribeStreamSummaryCommand, { StreamName: name });
@@ -51,10 +43,6 @@ async function consumerActive(ConsumerARN) {
     const c = await call(k.DescribeStreamConsumerCommand, { ConsumerARN });
     return c.ConsumerDescription.ConsumerStatus === "ACTIVE";
   });
-}
-
-function expect(cond, what) {
-  if (!cond) throw new Error(`unexpected answer: ${what}`);
 }
 
 const name = `walk-${process.pid}`;

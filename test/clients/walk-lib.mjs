@@ -1,0 +1,15 @@
+// Helpers the client walks share: a check that names what it expected,
+// and a wait for a condition, polled.
+
+export function expect(cond, what) {
+  if (!cond) throw new Error(`unexpected answer: ${what}`);
+}
+
+export async function until(what, check) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50)); // polling interval
+  }
+}
