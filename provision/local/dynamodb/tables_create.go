@@ -406,8 +406,10 @@ func (s *Service) createTable(body []byte) (any, error) {
 	}
 	s.mu.Lock()
 	if old, exists := s.tables[m.TableName]; exists {
+		// Read under the lock: the create delay's timer replaces the meta.
+		creating := old.meta.TableStatus == "CREATING"
 		s.mu.Unlock()
-		if old.meta.TableStatus == "CREATING" {
+		if creating {
 			return nil, stillInUse("Table is being created: " + m.TableName)
 		}
 		return nil, inUse("Table already exists: " + m.TableName)

@@ -75,13 +75,16 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	}
 	dropping := slices.ContainsFunc(t.meta.GSIs, func(g indexMeta) bool { return g.IndexStatus == "DELETING" })
 	alongside := t.meta.TableStatus == "UPDATING" && (otherIndexesThroughput(&t.meta, &in) || dropping && sameBillingAlone(&t.meta, &in))
+	// Refusals are worded under the lock: the update delay's timer
+	// replaces the meta.
 	if t.meta.TableStatus == "UPDATING" && !alongside {
+		err := busyRefusal(&t.meta, &in)
 		s.mu.Unlock()
-		return nil, busyRefusal(&t.meta, &in)
+		return nil, err
 	}
-	if t.meta.TableStatus != "ACTIVE" && !alongside {
+	if status := t.meta.TableStatus; status != "ACTIVE" && !alongside {
 		s.mu.Unlock()
-		return nil, stillInUse("Table is being " + strings.ToLower(t.meta.TableStatus[:len(t.meta.TableStatus)-3]) + "ed: " + *in.TableName)
+		return nil, stillInUse("Table is being " + strings.ToLower(status[:len(status)-3]) + "ed: " + *in.TableName)
 	}
 	if err := backfillRefusal(&t.meta, &in); err != nil {
 		s.mu.Unlock()

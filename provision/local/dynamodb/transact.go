@@ -230,6 +230,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 	}
 	type get struct {
 		t     *table
+		name  string // the table's, from the meta lookup copied under the lock
 		key   []byte
 		paths []expr.Path
 	}
@@ -255,7 +256,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 			return nil, validation("Transaction request cannot include multiple operations on one item")
 		}
 		seen[id] = true
-		gets[i] = get{t, key, paths}
+		gets[i] = get{t, m.TableName, key, paths}
 	}
 	if err := cancel.err(); err != nil {
 		return nil, err
@@ -274,7 +275,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 			}
 			// A transactional read costs twice a consistent one, found
 			// or not.
-			units[g.t.meta.TableName] += 2 * readUnits(it, true)
+			units[g.name] += 2 * readUnits(it, true)
 			responses[i] = map[string]any{}
 			if it != nil && g.paths != nil {
 				it = expr.Project(it, g.paths)
