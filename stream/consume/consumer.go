@@ -181,20 +181,24 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 	}()
 
-	go c.syncLoop(stopCtx)
+	// Run waits for these too, so none of them lists shards, creates
+	// leases or logs after it returned.
+	var watchers sync.WaitGroup
+	watchers.Go(func() { c.syncLoop(stopCtx) })
 	if c.opts.UntilCaughtUp {
-		go func() {
+		watchers.Go(func() {
 			if c.waitCaughtUp(stopCtx) {
 				c.log.Info("every shard is at its tip and flushed; stopping")
 				stop()
 			}
-		}()
+		})
 	}
 	<-stopCtx.Done()
 
 	c.mu.Lock()
 	c.stopping = true
 	c.mu.Unlock()
+	watchers.Wait()
 	c.wg.Wait()
 	stopCoord()
 	<-coordDone
