@@ -49,7 +49,6 @@ type Service struct {
 	kdest destinations // Kinesis streaming destinations (kinesisdest.go)
 
 	commits chan *commitOp
-	combine combiner // in-memory stores' writes (see store.go)
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	closed  sync.Once
@@ -76,7 +75,6 @@ func New(env *service.Env) (*Service, error) {
 		commits: make(chan *commitOp, 4096),
 		stop:    make(chan struct{}),
 	}
-	s.combine.idle.L = &s.combine.mu
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -112,7 +110,6 @@ func internalServerError() *apiError {
 // Close stops the background goroutines; writes in flight finish first.
 func (s *Service) Close() error {
 	s.closed.Do(func() {
-		s.combine.close()
 		close(s.stop)
 		s.wg.Wait()
 	})

@@ -3,16 +3,13 @@ package dynamodb
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/store"
 )
 
-// A durable store's writes go through one committer goroutine (an
-// in-memory store's are grouped by the writers themselves: combiner). It
-// takes every write waiting
+// Writes go through one committer goroutine. It takes every write waiting
 // and applies them, in order, in a single bbolt transaction: one commit
 // (one fdatasync of the store's log) for the group, and each write's
 // read-modify-write is serialised with every other write (ten concurrent
@@ -35,9 +32,6 @@ const maxGroup = 512
 // returns once it committed. apply may run more than once (when a group is
 // retried), so it must reset any result it records.
 func (s *Service) commit(apply func(tx *store.Tx) error) error {
-	if s.env.DB.InMemory {
-		return s.combine.commit(s, apply)
-	}
 	op := &commitOp{apply: apply, done: make(chan error, 1)}
 	select {
 	case s.commits <- op:
@@ -171,78 +165,6 @@ func safeApply(apply func(tx *store.Tx) error, tx *store.Tx) (err error) {
 		}
 	}()
 	return apply(tx)
-}
-
-// combiner groups the writes of an in-memory store without a goroutine of
-// its own. A commit there costs microseconds, not an fsync, so handing
-// every write to the committer and back cost as much as the commit: here
-// the writer that finds no commit under way commits, with its own write,
-// every write waiting, and then hands the lead to the first writer that
-// queued meanwhile, whose write heads the next group. A lone writer
-// commits on its own goroutine; under load each group costs one hand-off.
-type combiner struct {
-	mu      sync.Mutex
-	queue   []*commitOp
-	leading bool // a writer is committing; the others queue
-	closed  bool
-	idle    sync.Cond // signalled when leading turns false
-}
-
-// errLead tells a queued writer that it leads the next group.
-var errLead = errors.New("dynamodb: lead the next commit group")
-
-func (c *combiner) commit(s *Service, apply func(tx *store.Tx) error) error {
-	op := &commitOp{apply: apply, done: make(chan error, 1)}
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return errClosed
-	}
-	c.queue = append(c.queue, op)
-	lead := !c.leading
-	c.leading = true
-	c.mu.Unlock()
-	if !lead {
-		if err := <-op.done; err != errLead {
-			return err
-		}
-	}
-	c.lead(s)
-	return <-op.done
-}
-
-// lead commits the writes queued (the leader's first among them) as one
-// group, then passes the lead on.
-func (c *combiner) lead(s *Service) {
-	c.mu.Lock()
-	group := c.queue
-	if len(group) > maxGroup {
-		group, c.queue = group[:maxGroup:maxGroup], group[maxGroup:]
-	} else {
-		c.queue = nil
-	}
-	c.mu.Unlock()
-	s.runGroup(group)
-	c.mu.Lock()
-	if len(c.queue) == 0 {
-		c.leading = false
-		c.idle.Broadcast()
-		c.mu.Unlock()
-		return
-	}
-	next := c.queue[0]
-	c.mu.Unlock()
-	next.done <- errLead
-}
-
-// close refuses new writes and waits for those queued to commit.
-func (c *combiner) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.closed = true
-	for c.leading {
-		c.idle.Wait()
-	}
 }
 
 // lookup returns a table that accepts data-plane requests and a copy of

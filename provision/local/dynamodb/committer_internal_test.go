@@ -4,38 +4,31 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/spk-cli/spk/provision/local/service"
 	"github.com/spk-cli/spk/provision/local/store"
 )
 
-var combinerBucket = []byte("combiner-test")
+var committerBucket = []byte("committer-test")
 
-// newCombinerService is a Service with only what commit needs: an
-// in-memory store, whose writes the combiner groups.
-func newCombinerService(t *testing.T) *Service {
+// newCommitterService is the service on a durable store in a temporary
+// directory, with the bucket the tests' writes change.
+func newCommitterService(t *testing.T) *Service {
 	t.Helper()
-	db, err := store.Open("", true)
-	if err != nil {
+	s, db := openService(t, t.TempDir())
+	t.Cleanup(func() { s.Close(); db.Close() })
+	if err := db.Update(func(tx *store.Tx) error { _, err := tx.CreateBucket(committerBucket); return err }); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Update(func(tx *store.Tx) error { _, err := tx.CreateBucket(combinerBucket); return err }); err != nil {
-		t.Fatal(err)
-	}
-	s := &Service{env: &service.Env{DB: db}}
-	s.combine.idle.L = &s.combine.mu
 	return s
 }
 
 // add is a read-modify-write of a counter: lost or doubled writes show.
 func add(key string) func(tx *store.Tx) error {
 	return func(tx *store.Tx) error {
-		b := tx.Bucket(combinerBucket)
+		b := tx.Bucket(committerBucket)
 		var n uint64
 		if v := b.Get([]byte(key)); v != nil {
 			n = binary.BigEndian.Uint64(v)
@@ -48,7 +41,7 @@ func counter(t *testing.T, s *Service, key string) uint64 {
 	t.Helper()
 	var n uint64
 	s.env.DB.View(func(tx *store.Tx) error {
-		if v := tx.Bucket(combinerBucket).Get([]byte(key)); v != nil {
+		if v := tx.Bucket(committerBucket).Get([]byte(key)); v != nil {
 			n = binary.BigEndian.Uint64(v)
 		}
 		return nil
@@ -58,9 +51,9 @@ func counter(t *testing.T, s *Service, key string) uint64 {
 
 // Concurrent writers, some of whose writes fail or panic, each get their own
 // outcome, and every write that succeeded is applied exactly once.
-func TestCombinerAppliesEveryWriteOnceWithItsOwnOutcome(t *testing.T) {
-	s := newCombinerService(t)
-	const writers, each = 16, 300
+func TestCommitterAppliesEveryWriteOnceWithItsOwnOutcome(t *testing.T) {
+	s := newCommitterService(t)
+	const writers, each = 8, 150
 	refused := errors.New("refused on purpose")
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
@@ -120,50 +113,4 @@ func TestCombinerAppliesEveryWriteOnceWithItsOwnOutcome(t *testing.T) {
 	if got := counter(t, s, "refused"); got != 0 {
 		t.Fatalf("a refused write left %d changes", got)
 	}
-	if s.combine.leading || len(s.combine.queue) != 0 {
-		t.Fatalf("combiner not idle after the writers returned: leading %v, %d queued", s.combine.leading, len(s.combine.queue))
-	}
-}
-
-// Close waits for the writes under way, which commit, and refuses new ones.
-func TestCombinerCloseWaitsForWritesUnderWay(t *testing.T) {
-	s := newCombinerService(t)
-	inside, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- s.commit(func(tx *store.Tx) error {
-			close(inside)
-			<-release
-			return add("count")(tx)
-		})
-	}()
-	<-inside
-	closed := make(chan struct{})
-	go func() { s.combine.close(); close(closed) }()
-	// Once Close has marked the combiner closed it is waiting: the
-	// write under way still leads.
-	for !s.combine.isClosed() {
-		runtime.Gosched()
-	}
-	close(release)
-	<-closed
-	// Close returned, so the write under way has committed.
-	if got := counter(t, s, "count"); got != 1 {
-		t.Fatalf("count %d when Close returned; the write under way must have committed", got)
-	}
-	if err := <-first; err != nil {
-		t.Fatalf("the write under way: %v", err)
-	}
-	if err := s.commit(add("count")); !errors.Is(err, errClosed) {
-		t.Fatalf("a write after Close: %v, want %v", err, errClosed)
-	}
-	if got := counter(t, s, "count"); got != 1 {
-		t.Fatalf("count %d after a refused write", got)
-	}
-}
-
-func (c *combiner) isClosed() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closed
 }
