@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 
 	local "github.com/spk-cli/spk/provision/local"
 	spkkinesis "github.com/spk-cli/spk/provision/local/kinesis"
@@ -146,9 +147,16 @@ func collect(t *testing.T, es *kinesis.SubscribeToShardEventStream, n int) ([]ty
 	return recs, last
 }
 
+// ownProtocol gives one SubscribeToShard its own event stream codec. The
+// SDK's client shares one between its event streams without
+// synchronisation (aws/smithy-go#714), and a stream's reading goroutine
+// can outlive its Close, so a test's next subscription on the same client
+// would race with it under -race. spk's consumer does the same (ownCodec).
+func ownProtocol(o *kinesis.Options) { o.Protocol = awsjson.New11(schemas.Kinesis_20131202) }
+
 func subscribe(t *testing.T, c *kinesis.Client, arn, shard string, pos types.StartingPosition) *kinesis.SubscribeToShardEventStream {
 	t.Helper()
-	out, err := c.SubscribeToShard(context.Background(), &kinesis.SubscribeToShardInput{ConsumerARN: &arn, ShardId: &shard, StartingPosition: &pos})
+	out, err := c.SubscribeToShard(context.Background(), &kinesis.SubscribeToShardInput{ConsumerARN: &arn, ShardId: &shard, StartingPosition: &pos}, ownProtocol)
 	if err != nil {
 		t.Fatalf("subscribe %s: %v", pos.Type, err)
 	}
@@ -359,7 +367,7 @@ func TestSubscribeToShardErrors(t *testing.T) {
 	const shard = "shardId-000000000000"
 	trim := &types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon}
 	sub := func(arn, shard string, pos *types.StartingPosition) error {
-		out, err := c.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: &arn, ShardId: &shard, StartingPosition: pos})
+		out, err := c.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: &arn, ShardId: &shard, StartingPosition: pos}, ownProtocol)
 		if err == nil {
 			out.GetStream().Close()
 		}
@@ -567,7 +575,7 @@ func TestSubscribeToShardClientDisconnects(t *testing.T) {
 			_, _, arn := tg.efoStream(t, 1)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			out, err := c.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: &arn, ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
+			out, err := c.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: &arn, ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}}, ownProtocol)
 			if err != nil {
 				t.Fatal(err)
 			}
