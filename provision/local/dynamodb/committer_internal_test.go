@@ -69,7 +69,7 @@ func TestCommitterAppliesEveryWriteOnceWithItsOwnOutcome(t *testing.T) {
 						}
 						panic("on purpose")
 					})
-					if err == nil || !strings.Contains(err.Error(), "a write panicked: on purpose") {
+					if err == nil || !strings.Contains(err.Error(), "transaction panicked: on purpose") {
 						errs <- fmt.Errorf("a panicking write answered %v", err)
 					}
 					continue

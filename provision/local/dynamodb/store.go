@@ -135,7 +135,7 @@ func (s *Service) runGroup(group []*commitOp) {
 	failed := -1
 	err := s.env.DB.Update(func(tx *store.Tx) error {
 		for i, op := range group {
-			if err := safeApply(op.apply, tx); err != nil {
+			if err := store.SafeRun(op.apply, tx); err != nil {
 				failed = i
 				return err
 			}
@@ -151,20 +151,8 @@ func (s *Service) runGroup(group []*commitOp) {
 	// One write failed: the group rolled back, so give each its own
 	// transaction and its own outcome.
 	for _, op := range group {
-		op.done <- s.env.DB.Update(func(tx *store.Tx) error { return safeApply(op.apply, tx) })
+		op.done <- s.env.DB.Update(func(tx *store.Tx) error { return store.SafeRun(op.apply, tx) })
 	}
-}
-
-// safeApply turns a panic in a write into that write's error: the write
-// runs on another request's goroutine or the committer's, and must not
-// take them down or leave the writes grouped with it unanswered.
-func safeApply(apply func(tx *store.Tx) error, tx *store.Tx) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("dynamodb: a write panicked: %v", p)
-		}
-	}()
-	return apply(tx)
 }
 
 // lookup returns a table that accepts data-plane requests and a copy of

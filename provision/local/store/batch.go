@@ -56,7 +56,7 @@ func (db *DB) commit(calls []call) {
 		failed := -1
 		err := db.Update(func(tx *Tx) error {
 			for i, c := range calls {
-				if err := safeRun(c.fn, tx); err != nil {
+				if err := SafeRun(c.fn, tx); err != nil {
 					failed = i
 					return err
 				}
@@ -71,13 +71,14 @@ func (db *DB) commit(calls []call) {
 		}
 		c := calls[failed]
 		calls = append(calls[:failed:failed], calls[failed+1:]...)
-		c.err <- db.Update(func(tx *Tx) error { return safeRun(c.fn, tx) })
+		c.err <- db.Update(func(tx *Tx) error { return SafeRun(c.fn, tx) })
 	}
 }
 
-// safeRun turns a panic in fn into an error, since fn runs on the commit
-// goroutine rather than its caller's.
-func safeRun(fn func(*Tx) error, tx *Tx) (err error) {
+// SafeRun runs fn in tx and turns a panic in it into fn's error: a write
+// applied on a commit goroutine, rather than its caller's, must not end
+// the process or leave the writes grouped with it unanswered.
+func SafeRun(fn func(*Tx) error, tx *Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("transaction panicked: %v", p)
