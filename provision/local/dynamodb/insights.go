@@ -164,12 +164,7 @@ func (s *Service) settleInsights(t *table, key string, began float64) {
 	if !ok || cur.LastUpdate != began {
 		return
 	}
-	switch cur.Status {
-	case "ENABLING":
-		cur.Status = "ENABLED"
-	case "DISABLING":
-		cur.Status = "DISABLED"
-	default:
+	if !cur.finish() {
 		return
 	}
 	m.Insights = setInsights(m.Insights, key, cur)
@@ -184,16 +179,23 @@ func (s *Service) settleInsights(t *table, key string, began float64) {
 // as a store opened again finishes every transition its timers would have.
 func finishInsights(m *tableMeta) {
 	for key, st := range m.Insights {
-		switch st.Status {
-		case "ENABLING":
-			st.Status = "ENABLED"
-		case "DISABLING":
-			st.Status = "DISABLED"
-		default:
-			continue
+		if st.finish() {
+			m.Insights = setInsights(m.Insights, key, st)
 		}
-		m.Insights = setInsights(m.Insights, key, st)
 	}
+}
+
+// finish ends an ENABLING or DISABLING, and reports whether there was one.
+func (st *insightsState) finish() bool {
+	switch st.Status {
+	case "ENABLING":
+		st.Status = "ENABLED"
+	case "DISABLING":
+		st.Status = "DISABLED"
+	default:
+		return false
+	}
+	return true
 }
 
 func (s *Service) listContributorInsights(body []byte) (any, error) {
