@@ -23,16 +23,23 @@ const eventsTable = `{"TableName":"events","BillingMode":"PAY_PER_REQUEST",` +
 // op calls the service and fails the test unless it answered 200.
 func op(t testing.TB, s *Service, name, body string) map[string]any {
 	t.Helper()
-	w := httptest.NewRecorder()
-	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), name, []byte(body))
-	if w.Code != 200 {
-		t.Fatalf("%s: %d %s", name, w.Code, w.Body)
-	}
 	var out map[string]any
-	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+	if err := json.Unmarshal([]byte(opText(t, s, name, body)), &out); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return out
+}
+
+// opText serves one request of operation name and returns the whole
+// answer, to compare as text; anything but a 200 fails the test.
+func opText(t testing.TB, s *Service, name, body string) string {
+	t.Helper()
+	w := httptest.NewRecorder()
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), name, []byte(body))
+	if w.Code != 200 {
+		t.Fatalf("%s %s: %d %s", name, body, w.Code, w.Body)
+	}
+	return w.Body.String()
 }
 
 // queryIDs is the ids a Query of the index for user answers, in order.

@@ -1,7 +1,6 @@
 package dynamodb
 
 import (
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,15 +21,6 @@ func TestContributorInsights(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	answer := func(name, req string) string {
-		t.Helper()
-		w := httptest.NewRecorder()
-		s.ServeOp(w, httptest.NewRequest("POST", "/", nil), name, []byte(req))
-		if w.Code != 200 {
-			t.Fatalf("%s %s: %d %s", name, req, w.Code, w.Body)
-		}
-		return w.Body.String()
-	}
 	expect := func(what, got, want string) {
 		t.Helper()
 		if got != want {
@@ -45,34 +35,34 @@ func TestContributorInsights(t *testing.T) {
 	stamp := strconv.FormatInt(at.UnixMilli(), 10)
 	when := strconv.FormatFloat(epochSeconds(at), 'f', -1, 64)
 
-	expect("a new table", answer("DescribeContributorInsights", `{"TableName":"events"}`), `{"ContributorInsightsStatus":"DISABLED","TableName":"events"}`)
-	expect("a new table's list", answer("ListContributorInsights", `{"TableName":"events"}`), `{"ContributorInsightsSummaries":[]}`)
+	expect("a new table", opText(t, s, "DescribeContributorInsights", `{"TableName":"events"}`), `{"ContributorInsightsStatus":"DISABLED","TableName":"events"}`)
+	expect("a new table's list", opText(t, s, "ListContributorInsights", `{"TableName":"events"}`), `{"ContributorInsightsSummaries":[]}`)
 
-	expect("enable", answer("UpdateContributorInsights", `{"TableName":"events","ContributorInsightsAction":"ENABLE"}`),
+	expect("enable", opText(t, s, "UpdateContributorInsights", `{"TableName":"events","ContributorInsightsAction":"ENABLE"}`),
 		`{"ContributorInsightsMode":"ACCESSED_AND_THROTTLED_KEYS","ContributorInsightsStatus":"ENABLING","TableName":"events"}`)
-	expect("enabled", answer("DescribeContributorInsights", `{"TableName":"events"}`),
+	expect("enabled", opText(t, s, "DescribeContributorInsights", `{"TableName":"events"}`),
 		`{"ContributorInsightsMode":"ACCESSED_AND_THROTTLED_KEYS","ContributorInsightsRuleList":["DynamoDBContributorInsights-PKC-events-`+stamp+`","DynamoDBContributorInsights-PKT-events-`+stamp+
 			`","DynamoDBContributorInsights-SKC-events-`+stamp+`","DynamoDBContributorInsights-SKT-events-`+stamp+`"],"ContributorInsightsStatus":"ENABLED","LastUpdateDateTime":`+when+`,"TableName":"events"}`)
 	// Enabling what is enabled answers at once.
-	expect("enable again", answer("UpdateContributorInsights", `{"TableName":"events","ContributorInsightsAction":"ENABLE"}`),
+	expect("enable again", opText(t, s, "UpdateContributorInsights", `{"TableName":"events","ContributorInsightsAction":"ENABLE"}`),
 		`{"ContributorInsightsMode":"ACCESSED_AND_THROTTLED_KEYS","ContributorInsightsStatus":"ENABLED","TableName":"events"}`)
-	expect("the index", answer("UpdateContributorInsights", `{"TableName":"events","IndexName":"by-g","ContributorInsightsAction":"ENABLE","ContributorInsightsMode":"THROTTLED_KEYS"}`),
+	expect("the index", opText(t, s, "UpdateContributorInsights", `{"TableName":"events","IndexName":"by-g","ContributorInsightsAction":"ENABLE","ContributorInsightsMode":"THROTTLED_KEYS"}`),
 		`{"ContributorInsightsMode":"THROTTLED_KEYS","ContributorInsightsStatus":"ENABLING","IndexName":"by-g","TableName":"events"}`)
-	expect("the index enabled", answer("DescribeContributorInsights", `{"TableName":"events","IndexName":"by-g"}`),
+	expect("the index enabled", opText(t, s, "DescribeContributorInsights", `{"TableName":"events","IndexName":"by-g"}`),
 		`{"ContributorInsightsMode":"THROTTLED_KEYS","ContributorInsightsRuleList":["DynamoDBContributorInsights-PKT-events-by-g-`+stamp+`"],"ContributorInsightsStatus":"ENABLED","IndexName":"by-g","LastUpdateDateTime":`+when+`,"TableName":"events"}`)
 
 	// Listed a page at a time, the table before its index.
-	expect("page 1", answer("ListContributorInsights", `{"TableName":"events","MaxResults":1}`),
+	expect("page 1", opText(t, s, "ListContributorInsights", `{"TableName":"events","MaxResults":1}`),
 		`{"ContributorInsightsSummaries":[{"ContributorInsightsMode":"ACCESSED_AND_THROTTLED_KEYS","ContributorInsightsStatus":"ENABLED","TableName":"events"}],"NextToken":"1"}`)
-	expect("page 2", answer("ListContributorInsights", `{"TableName":"events","MaxResults":1,"NextToken":"1"}`),
+	expect("page 2", opText(t, s, "ListContributorInsights", `{"TableName":"events","MaxResults":1,"NextToken":"1"}`),
 		`{"ContributorInsightsSummaries":[{"ContributorInsightsMode":"THROTTLED_KEYS","ContributorInsightsStatus":"ENABLED","IndexName":"by-g","TableName":"events"}]}`)
 
 	// Disabled: described with its last mode and time, no longer listed.
-	expect("disable", answer("UpdateContributorInsights", `{"TableName":"events","ContributorInsightsAction":"DISABLE"}`),
+	expect("disable", opText(t, s, "UpdateContributorInsights", `{"TableName":"events","ContributorInsightsAction":"DISABLE"}`),
 		`{"ContributorInsightsMode":"ACCESSED_AND_THROTTLED_KEYS","ContributorInsightsStatus":"DISABLING","TableName":"events"}`)
-	expect("disabled", answer("DescribeContributorInsights", `{"TableName":"events"}`),
+	expect("disabled", opText(t, s, "DescribeContributorInsights", `{"TableName":"events"}`),
 		`{"ContributorInsightsMode":"ACCESSED_AND_THROTTLED_KEYS","ContributorInsightsStatus":"DISABLED","LastUpdateDateTime":`+when+`,"TableName":"events"}`)
-	expect("the list without it", answer("ListContributorInsights", `{}`),
+	expect("the list without it", opText(t, s, "ListContributorInsights", `{}`),
 		`{"ContributorInsightsSummaries":[{"ContributorInsightsMode":"THROTTLED_KEYS","ContributorInsightsStatus":"ENABLED","IndexName":"by-g","TableName":"events"}]}`)
 
 	refusedWith(t, s, "DescribeContributorInsights", `{"TableName":"events","IndexName":"by-l"}`, "ResourceNotFoundException", "Requested resource not found: Index: by-l not found for table: events")
@@ -84,7 +74,7 @@ func TestContributorInsights(t *testing.T) {
 	// A deleted index's insights go with it.
 	op(t, s, "UpdateTable", `{"TableName":"events","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"by-g"}}]}`)
 	refusedWith(t, s, "DescribeContributorInsights", `{"TableName":"events","IndexName":"by-g"}`, "ResourceNotFoundException", "Requested resource not found: Index: by-g not found for table: events")
-	expect("the list after the index went", answer("ListContributorInsights", `{}`), `{"ContributorInsightsSummaries":[]}`)
+	expect("the list after the index went", opText(t, s, "ListContributorInsights", `{}`), `{"ContributorInsightsSummaries":[]}`)
 }
 
 // TestContributorInsightsTransitions: ENABLING and DISABLING last the

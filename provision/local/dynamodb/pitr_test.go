@@ -2,7 +2,6 @@ package dynamodb
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -32,16 +31,6 @@ func TestContinuousBackups(t *testing.T) {
 		return s, db
 	}
 	s, db := open()
-	// body is the whole answer, to compare as text.
-	body := func(s *Service, name, req string) string {
-		t.Helper()
-		w := httptest.NewRecorder()
-		s.ServeOp(w, httptest.NewRequest("POST", "/", nil), name, []byte(req))
-		if w.Code != 200 {
-			t.Fatalf("%s %s: %d %s", name, req, w.Code, w.Body)
-		}
-		return w.Body.String()
-	}
 	op(t, s, "CreateTable", `{"TableName":"orders","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
 	const disabled = `{"ContinuousBackupsDescription":{"ContinuousBackupsStatus":"ENABLED","PointInTimeRecoveryDescription":{"PointInTimeRecoveryStatus":"DISABLED"}}}`
 	enabled := func(days int, earliest, latest time.Time) string {
@@ -50,23 +39,23 @@ func TestContinuousBackups(t *testing.T) {
 				"EarliestRestorableDateTime": epochSeconds(earliest), "LatestRestorableDateTime": epochSeconds(latest)}}})
 		return string(d)
 	}
-	if got := body(s, "DescribeContinuousBackups", `{"TableName":"orders"}`); got != disabled {
+	if got := opText(t, s, "DescribeContinuousBackups", `{"TableName":"orders"}`); got != disabled {
 		t.Fatalf("a new table: %s", got)
 	}
 
 	// Enabled: 35 days, restorable from now.
 	enabledAt := clock()
-	if got := body(s, "UpdateContinuousBackups", `{"TableName":"orders","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}`); got != enabled(35, enabledAt, enabledAt) {
+	if got := opText(t, s, "UpdateContinuousBackups", `{"TableName":"orders","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}`); got != enabled(35, enabledAt, enabledAt) {
 		t.Fatalf("enable: %s", got)
 	}
 	// The latest restorable time trails the present by five minutes, never
 	// before the enable; the period changes in place.
 	advance(10 * time.Minute)
-	if got := body(s, "UpdateContinuousBackups", `{"TableName":"orders","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":7}}`); got != enabled(7, enabledAt, clock().Add(-5*time.Minute)) {
+	if got := opText(t, s, "UpdateContinuousBackups", `{"TableName":"orders","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":7}}`); got != enabled(7, enabledAt, clock().Add(-5*time.Minute)) {
 		t.Fatalf("a period of 7 days: %s", got)
 	}
 	arn := op(t, s, "DescribeTable", `{"TableName":"orders"}`)["Table"].(map[string]any)["TableArn"].(string)
-	if got := body(s, "DescribeContinuousBackups", `{"TableName":"`+arn+`"}`); got != enabled(7, enabledAt, clock().Add(-5*time.Minute)) {
+	if got := opText(t, s, "DescribeContinuousBackups", `{"TableName":"`+arn+`"}`); got != enabled(7, enabledAt, clock().Add(-5*time.Minute)) {
 		t.Fatalf("described by ARN: %s", got)
 	}
 
@@ -85,7 +74,7 @@ func TestContinuousBackups(t *testing.T) {
 	refusedWith(t, s, "DescribeContinuousBackups", `{"TableName":"missing"}`, "TableNotFoundException", "Table not found: missing")
 	refusedWith(t, s, "UpdateContinuousBackups", `{"TableName":"missing","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}`,
 		"TableNotFoundException", "Table not found: missing")
-	if got := body(s, "DescribeContinuousBackups", `{"TableName":"orders"}`); got != enabled(7, enabledAt, clock().Add(-5*time.Minute)) {
+	if got := opText(t, s, "DescribeContinuousBackups", `{"TableName":"orders"}`); got != enabled(7, enabledAt, clock().Add(-5*time.Minute)) {
 		t.Fatalf("after the refusals: %s", got)
 	}
 
@@ -94,17 +83,17 @@ func TestContinuousBackups(t *testing.T) {
 	db.Close()
 	s, db = open()
 	defer func() { s.Close(); db.Close() }()
-	if got := body(s, "DescribeContinuousBackups", `{"TableName":"orders"}`); got != enabled(7, enabledAt, clock().Add(-5*time.Minute)) {
+	if got := opText(t, s, "DescribeContinuousBackups", `{"TableName":"orders"}`); got != enabled(7, enabledAt, clock().Add(-5*time.Minute)) {
 		t.Fatalf("after a restart: %s", got)
 	}
 
 	// Disabled, then enabled anew: a new window of the default period.
-	if got := body(s, "UpdateContinuousBackups", `{"TableName":"orders","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":false}}`); got != disabled {
+	if got := opText(t, s, "UpdateContinuousBackups", `{"TableName":"orders","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":false}}`); got != disabled {
 		t.Fatalf("disable: %s", got)
 	}
 	advance(time.Minute)
 	again := clock()
-	if got := body(s, "UpdateContinuousBackups", `{"TableName":"orders","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}`); got != enabled(35, again, again) {
+	if got := opText(t, s, "UpdateContinuousBackups", `{"TableName":"orders","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}`); got != enabled(35, again, again) {
 		t.Fatalf("enabled again: %s", got)
 	}
 
