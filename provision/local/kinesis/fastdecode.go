@@ -3,6 +3,8 @@ package kinesis
 import (
 	"encoding/base64"
 	"unicode/utf8"
+
+	"github.com/spk-cli/spk/provision/local/jsonscan"
 )
 
 // decodePutRecordsFast parses the usual shape of a PutRecords body without
@@ -113,6 +115,10 @@ func (d *fastDecoder) str() ([]byte, bool) {
 	start := d.p
 	ascii := true
 	for d.p < len(d.b) {
+		d.p += jsonscan.PlainPrefix(d.b[d.p:])
+		if d.p == len(d.b) {
+			break
+		}
 		c := d.b[d.p]
 		switch {
 		case c == '"':

@@ -251,29 +251,47 @@ func TestAppendStoredJSON(t *testing.T) {
 	}
 }
 
+// appendStringCases are strings AppendString must escape as encoding/json
+// does; the long ones put each kind of byte in the middle of a word.
+var appendStringCases = []string{
+	"", "plain", `quote " and backslash \`, "tab\tnewline\ncr\r", "\x00\x01\x1f\x7f",
+	"héllo wörld ✓ 𝄞", "bad \xff utf-8 \xe2\x82", "</script>&",
+	"a long plain run of words, then a quote \" and more plain words after it",
+	"a long plain run of words, then a backslash \\ and a control \x01 byte",
+	"a long plain run of words, then non-ASCII é and an invalid \xc3( pair",
+}
+
 func TestAppendStringEscapesAsJSONDoes(t *testing.T) {
-	for _, in := range []string{
-		"", "plain", `quote " and backslash \`, "tab\tnewline\ncr\r", "\x00\x01\x1f\x7f",
-		"héllo wörld ✓ 𝄞", "bad \xff utf-8 \xe2\x82", "</script>&",
-	} {
-		got := string(AppendString(nil, in))
-		if !json.Valid([]byte(got)) {
-			t.Fatalf("AppendString(%q) = %s, not valid JSON", in, got)
-		}
-		var back string
-		if err := json.Unmarshal([]byte(got), &back); err != nil {
-			t.Fatal(err)
-		}
-		// encoding/json, like AWS, replaces each invalid byte.
-		ref, _ := json.Marshal(in)
-		var want string
-		json.Unmarshal(ref, &want)
-		if back != want {
-			t.Fatalf("AppendString(%q) decodes to %q, want %q", in, back, want)
-		}
-		if fromBytes := string(AppendString(nil, []byte(in))); fromBytes != got {
-			t.Fatalf("AppendString of bytes %q = %s, of the string %s", in, fromBytes, got)
-		}
+	for _, in := range appendStringCases {
+		checkAppendString(t, in)
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, in := range appendStringCases {
+		f.Add(in)
+	}
+	f.Fuzz(checkAppendString)
+}
+
+func checkAppendString(t *testing.T, in string) {
+	got := string(AppendString(nil, in))
+	if !json.Valid([]byte(got)) {
+		t.Fatalf("AppendString(%q) = %s, not valid JSON", in, got)
+	}
+	var back string
+	if err := json.Unmarshal([]byte(got), &back); err != nil {
+		t.Fatal(err)
+	}
+	// encoding/json, like AWS, replaces each invalid byte.
+	ref, _ := json.Marshal(in)
+	var want string
+	json.Unmarshal(ref, &want)
+	if back != want {
+		t.Fatalf("AppendString(%q) decodes to %q, want %q", in, back, want)
+	}
+	if fromBytes := string(AppendString(nil, []byte(in))); fromBytes != got {
+		t.Fatalf("AppendString of bytes %q = %s, of the string %s", in, fromBytes, got)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/spk-cli/spk/provision/local/jsonscan"
 )
 
 // UnmarshalJSON decodes the wire form ({"S":"x"}, {"M":{...}}, ...) with a
@@ -156,26 +158,17 @@ func appendBase64(b []byte, x []byte) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// jsonSafe reports the bytes a JSON string holds as they are: printable
-// ASCII other than the quote and the backslash.
-var jsonSafe = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // AppendString appends s as a JSON string. It takes bytes as well, so
 // transcoding from storage needs no string copy.
 func AppendString[T string | []byte](b []byte, s T) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if jsonSafe[c] {
-			i++
-			continue
+		i += jsonscan.PlainPrefix(s[i:])
+		if i == len(s) {
+			break
 		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
