@@ -56,7 +56,7 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	if err != nil {
 		return nil, err
 	}
-	db = &DB{bolt: b, dir: dir, log: logger, unlock: unlock, pageSize: b.Info().PageSize,
+	db = &DB{bolt: b, dir: dir, log: logger, unlock: unlock, pageSize: b.Info().PageSize, syncData: b.Sync,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	db.unprotectAt = o.unprotectAt
 	if db.unprotectAt == 0 {
@@ -79,8 +79,10 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	if db.wal, err = openWAL(walPath); err != nil {
 		return fail(fmt.Errorf("open write-ahead log %s: %w", walPath, err))
 	}
-	if err := db.replay(); err != nil {
+	if err := db.replay(); errors.As(err, new(damaged)) {
 		return fail(fmt.Errorf("open store %s: replay the write-ahead log: %w; the data directory is damaged: move it away to start afresh", path, err))
+	} else if err != nil {
+		return fail(fmt.Errorf("open store %s: replay the write-ahead log: %w; nothing was lost: free space or mend the disk, then start spk local again", path, err))
 	}
 	var size int64
 	b.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
@@ -106,6 +108,13 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	return db, nil
 }
 
+// damaged marks a log whose contents cannot be replayed, as opposed to one
+// that could not be read or applied (a full or failing disk), after which a
+// later start may succeed.
+type damaged struct{ error }
+
+func (d damaged) Unwrap() error { return d.error }
+
 // replay applies the log's records above the LSN the bbolt file holds, in
 // one transaction, stopping at the first torn or out-of-sequence record:
 // a record is acknowledged only after it was synced whole, so anything
@@ -119,10 +128,10 @@ func (db *DB) replay() error {
 				return nil // already in the bbolt file
 			}
 			if lsn != applied+1 {
-				return fmt.Errorf("the log starts at record %d but the store holds records up to %d only", lsn, applied)
+				return damaged{fmt.Errorf("the log starts at record %d but the store holds records up to %d only", lsn, applied)}
 			}
 			if err := replay(btx, payload); err != nil {
-				return err
+				return damaged{err}
 			}
 			applied = lsn
 			return nil
@@ -143,13 +152,16 @@ func (db *DB) replay() error {
 // Unless forced it does nothing when nothing was logged since the last.
 // The caller holds ckptMu.
 func (db *DB) checkpoint(force bool) error {
+	if db.failed.Load() != nil {
+		return nil // the next open recovers from the last checkpoint
+	}
 	if !force && db.newestLSN() == db.ckptLSN {
 		return nil // nothing logged since the last one
 	}
 	// Flush most of the dirty pages before taking the writer lock, so
 	// writers wait only for what the last moments added.
-	if err := db.bolt.Sync(); err != nil {
-		return fmt.Errorf("checkpoint: sync %s: %w", db.Path(), err)
+	if err := db.syncDataFile("checkpoint"); err != nil {
+		return err
 	}
 	btx, err := db.bolt.Begin(true) // no commit may run meanwhile
 	if err != nil {
@@ -165,15 +177,20 @@ func (db *DB) checkpoint(force bool) error {
 	if !force && w.lsn == db.ckptLSN {
 		return nil
 	}
-	if err := db.bolt.Sync(); err != nil {
-		return fmt.Errorf("checkpoint: sync %s: %w", db.Path(), err)
+	if err := db.syncDataFile("checkpoint"); err != nil {
+		return err
 	}
 	metas := make([]byte, 2*db.pageSize)
 	if _, err := db.metaFile.ReadAt(metas, 0); err != nil {
 		return fmt.Errorf("checkpoint: read the meta pages of %s: %w", db.Path(), err)
 	}
 	if err := writeCheckpoint(db.dir, &checkpoint{lsn: w.lsn, pageSize: db.pageSize, metas: metas}); err != nil {
-		return fmt.Errorf("checkpoint: write %s: %w", filepath.Join(db.dir, CheckpointFileName), err)
+		// The new checkpoint may have replaced the old one on disk while
+		// its pages are not protected by the reader: no later commit may
+		// reuse them, so no later commit may run.
+		err = fmt.Errorf("checkpoint: write %s: %w", filepath.Join(db.dir, CheckpointFileName), err)
+		db.fail(err)
+		return err
 	}
 	w.restart()
 	db.ckptLSN = w.lsn
@@ -188,6 +205,18 @@ func (db *DB) checkpoint(force bool) error {
 	}
 	db.held = reader
 	db.checkpoints.Add(1)
+	return nil
+}
+
+// syncDataFile syncs the bbolt file; a failure makes the store refuse
+// writes (see fail): the kernel reports a failed writeback once, so a
+// checkpoint retried later would trust pages that never reached the disk.
+func (db *DB) syncDataFile(doing string) error {
+	if err := db.syncData(); err != nil {
+		err = fmt.Errorf("%s: %w", doing, &syncError{path: db.Path(), err: err})
+		db.fail(err)
+		return err
+	}
 	return nil
 }
 
@@ -224,11 +253,15 @@ func (db *DB) unprotectLocked() error {
 	w := db.wal
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err := db.bolt.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", db.Path(), err)
+	if err := db.syncDataFile("switch to synced commits"); err != nil {
+		return err
 	}
 	if err := writeCheckpoint(db.dir, &checkpoint{lsn: w.lsn, unprotected: true, pageSize: db.pageSize}); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Join(db.dir, CheckpointFileName), err)
+		// An unprotected checkpoint on disk while commits still skip
+		// bbolt's syncs would be trusted as it stands after a crash.
+		err = fmt.Errorf("write %s: %w", filepath.Join(db.dir, CheckpointFileName), err)
+		db.fail(err)
+		return err
 	}
 	w.restart()
 	db.ckptLSN = w.lsn
@@ -261,8 +294,9 @@ func (db *DB) closeClean() error {
 		return err
 	}
 	defer btx.Rollback()
-	if err := db.bolt.Sync(); err != nil {
-		return fmt.Errorf("close store: sync %s: %w", db.Path(), err)
+	db.closed = true
+	if err := db.syncDataFile("close store"); err != nil {
+		return err
 	}
 	if err := os.Remove(filepath.Join(db.dir, CheckpointFileName)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("close store: %w", err)

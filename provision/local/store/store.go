@@ -104,9 +104,50 @@ type DB struct {
 	stop chan struct{}
 	done chan struct{}
 
+	// failed, once set, refuses every later write (see fail).
+	failed atomic.Pointer[error]
+	// closed is set under bbolt's writer lock by the last transaction
+	// before Close's final sync: writers queued behind it are refused, so
+	// nothing is acknowledged that the sync did not cover.
+	closed    bool
+	closeOnce sync.Once
+	closeErr  error
+	// syncData syncs the bbolt file: (*bolt.DB).Sync, or a failing stand-in
+	// in tests.
+	syncData func() error
+
 	commits     atomic.Uint64
 	logSyncs    atomic.Uint64
 	checkpoints atomic.Uint64
+}
+
+// ErrClosed answers a write to a closed store.
+var ErrClosed = errors.New("store: closed")
+
+// fail makes the store refuse every later write, after an error that
+// leaves it unable to tell what is on disk: a failed sync (the kernel may
+// have dropped the pages it could not write, and a later sync would
+// succeed without them), or a failed commit whose log record could not be
+// taken back. The log and the last checkpoint still hold every
+// acknowledged write, so the next open recovers them; Close therefore
+// leaves both in place.
+func (db *DB) fail(err error) {
+	err = fmt.Errorf("store %s refuses writes after: %w; restart spk local, which recovers every acknowledged write from its log", db.dir, err)
+	if db.failed.CompareAndSwap(nil, &err) {
+		db.log.Error("store: refusing writes until spk local restarts", "err", err)
+	}
+}
+
+// refusal is why a write may not run, or nil. The caller holds bbolt's
+// writer lock.
+func (db *DB) refusal() error {
+	if db.closed {
+		return ErrClosed
+	}
+	if err := db.failed.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 // Stats are the store's counts since it opened.
@@ -235,10 +276,16 @@ var recorders = sync.Pool{New: func() any { return new(recorder) }}
 // sees it before.
 func (db *DB) Update(fn func(*Tx) error) error {
 	btx, err := db.bolt.Begin(true)
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
 	if err != nil {
 		return err
 	}
 	defer btx.Rollback() // after a commit it only reports the tx closed
+	if err := db.refusal(); err != nil {
+		return err
+	}
 	tx := &Tx{tx: btx}
 	if db.logging {
 		r := recorders.Get().(*recorder)
@@ -276,15 +323,25 @@ func (db *DB) commitLogged(btx *bolt.Tx, rec *recorder) (grown bool, err error) 
 	defer w.mu.Unlock()
 	start, err := w.append(rec.buf)
 	if err != nil {
-		return false, fmt.Errorf("write-ahead log %s: %w", w.f.Name(), err)
-	}
-	if err := putLSN(btx, w.lsn); err != nil {
-		w.rewind(start)
+		if _, ok := errors.AsType[*syncError](err); !ok {
+			return false, fmt.Errorf("write-ahead log %s: %w", w.f.Name(), err)
+		}
+		// Whether the record reached the disk is unknown; voiding it makes
+		// it absent if the disk still takes writes, and the store refuses
+		// writes either way.
+		w.void(w.off)
+		db.fail(err)
 		return false, err
 	}
+	err = putLSN(btx, w.lsn)
 	size := btx.Size()
-	if err := btx.Commit(); err != nil {
-		w.rewind(start)
+	if err == nil {
+		err = btx.Commit()
+	}
+	if err != nil {
+		if terr := w.takeBack(start); terr != nil {
+			db.fail(fmt.Errorf("a failed commit (%v) could not be taken back from the log: %w", err, terr))
+		}
 		return false, err
 	}
 	db.commits.Add(1)
@@ -319,7 +376,13 @@ func readLSN(btx *bolt.Tx) uint64 {
 }
 
 // Close checkpoints and closes the store; an in-memory store is removed.
+// Closing again returns the first Close's error.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { db.closeErr = db.close() })
+	return db.closeErr
+}
+
+func (db *DB) close() error {
 	var errs []error
 	if db.stop != nil {
 		close(db.stop)
@@ -327,7 +390,9 @@ func (db *DB) Close() error {
 	}
 	if db.wal != nil {
 		db.ckptMu.Lock()
-		errs = append(errs, db.closeClean())
+		if db.failed.Load() == nil {
+			errs = append(errs, db.closeClean())
+		}
 		if db.held != nil {
 			// bbolt's Close waits for every reader.
 			db.held.Rollback()

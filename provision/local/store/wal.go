@@ -100,7 +100,7 @@ func (w *wal) append(payload []byte) (start int64, err error) {
 		return 0, err
 	}
 	if err := w.sync(w.f); err != nil {
-		return 0, err
+		return 0, &syncError{path: w.f.Name(), err: err}
 	}
 	start = w.off
 	w.off += int64(len(w.buf))
@@ -121,12 +121,41 @@ func encodeRecord(dst []byte, lsn uint64, payload []byte) []byte {
 	return dst
 }
 
-// rewind takes back the newest record, whose commit failed: the next
-// record overwrites it and reuses its LSN.
-func (w *wal) rewind(start int64) {
+// takeBack takes back the newest record, whose commit failed after it was
+// synced: its header is zeroed on disk and synced, so no recovery replays
+// a write its caller was told had failed, and the next record overwrites
+// it with the same LSN.
+func (w *wal) takeBack(start int64) error {
+	if err := w.void(start); err != nil {
+		return err
+	}
 	w.off = start
 	w.lsn--
+	return nil
 }
+
+// void zeroes the header of the record at start and syncs it.
+func (w *wal) void(start int64) error {
+	if _, err := w.f.WriteAt(zeros[:walHeader], start); err != nil {
+		return err
+	}
+	if err := w.sync(w.f); err != nil {
+		return &syncError{path: w.f.Name(), err: err}
+	}
+	return nil
+}
+
+// syncError is a failed fdatasync or fsync. After one, the kernel may have
+// dropped the pages it could not write and will not report them again, so
+// the store cannot tell what is on disk without recovering (see
+// DB.fail).
+type syncError struct {
+	path string
+	err  error
+}
+
+func (e *syncError) Error() string { return fmt.Sprintf("sync %s: %v", e.path, e.err) }
+func (e *syncError) Unwrap() error { return e.err }
 
 // restart makes the next record go to offset 0, once a checkpoint holds
 // every record in the log.
@@ -142,7 +171,7 @@ var errTorn = errors.New("torn record")
 func readRecord(r io.ReaderAt, off, size int64, want uint64) (lsn uint64, payload []byte, next int64, err error) {
 	var h [walHeader]byte
 	if _, err := r.ReadAt(h[:], off); err != nil {
-		return 0, nil, 0, errTorn
+		return 0, nil, 0, readErr(err)
 	}
 	n := int64(binary.LittleEndian.Uint32(h[0:]))
 	lsn = binary.LittleEndian.Uint64(h[8:])
@@ -151,7 +180,7 @@ func readRecord(r io.ReaderAt, off, size int64, want uint64) (lsn uint64, payloa
 	}
 	payload = make([]byte, n)
 	if _, err := r.ReadAt(payload, off+walHeader); err != nil {
-		return 0, nil, 0, errTorn
+		return 0, nil, 0, readErr(err)
 	}
 	crc := crc32.Update(0, castagnoli, h[8:])
 	crc = crc32.Update(crc, castagnoli, payload)
@@ -159,6 +188,16 @@ func readRecord(r io.ReaderAt, off, size int64, want uint64) (lsn uint64, payloa
 		return 0, nil, 0, errTorn
 	}
 	return lsn, payload, off + walHeader + n, nil
+}
+
+// readErr: the end of the file ends the run like a torn record, but a
+// failed read must not pass for the end of the log, or the records after
+// it would be dropped.
+func readErr(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errTorn
+	}
+	return err
 }
 
 // scan calls fn for each record of the log's current run: from offset 0
@@ -176,6 +215,9 @@ func scan(f *os.File, fn func(lsn uint64, payload []byte) error) (end int64, las
 			want = last + 1
 		}
 		lsn, payload, next, err := readRecord(f, off, fi.Size(), want)
+		if err != nil && !errors.Is(err, errTorn) {
+			return off, last, fmt.Errorf("read %s at offset %d: %w", f.Name(), off, err)
+		}
 		if err != nil || lsn == 0 {
 			return off, last, nil
 		}

@@ -1,0 +1,214 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// putKey writes key=value into the bucket "kv".
+func putKey(db *DB, key, value string) error {
+	return db.Update(func(tx *Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("kv"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), []byte(value))
+	})
+}
+
+// keys lists the keys of the bucket "kv".
+func keys(t *testing.T, db *DB) string {
+	t.Helper()
+	var out []string
+	if err := db.View(func(tx *Tx) error {
+		b := tx.tx.Bucket([]byte("kv"))
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, _ []byte) error { out = append(out, string(k)); return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, ",")
+}
+
+func mustPut(t *testing.T, db *DB, key string) {
+	t.Helper()
+	if err := putKey(db, key, "v"); err != nil {
+		t.Fatalf("put %s: %v", key, err)
+	}
+}
+
+// A commit that fails after its log record was synced (here: bbolt cannot
+// grow its file, as on a full disk) is taken back from the log: neither a
+// crash nor a clean restart brings back a write its caller was told had
+// failed, and the next write reuses its place.
+func TestAFailedCommitDoesNotComeBack(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	mustPut(t, db, "before")
+	size, err := db.Size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Set under the writer lock, so the next commit sees it.
+	db.bolt.Update(func(*bolt.Tx) error { db.bolt.MaxSize = int(size); return nil })
+	err = putKey(db, "failed", strings.Repeat("x", 4<<20))
+	if err == nil || !strings.Contains(err.Error(), "maximum size") {
+		t.Fatalf("the oversized commit answered %v, want bbolt's maximum size error", err)
+	}
+	if got := keys(t, db); got != "before" {
+		t.Fatalf("after the failed commit the store holds %q", got)
+	}
+
+	crashed := copyDir(t, dir)
+	again := openLoggedT(t, crashed, Options{})
+	if got := keys(t, again); got != "before" {
+		t.Fatalf("after a crash the store holds %q, want only before", got)
+	}
+	again.Close()
+
+	db.bolt.Update(func(*bolt.Tx) error { db.bolt.MaxSize = 0; return nil })
+	mustPut(t, db, "after")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reopened := openLoggedT(t, dir, Options{})
+	defer reopened.Close()
+	if got := keys(t, reopened); got != "after,before" {
+		t.Fatalf("after a restart the store holds %q, want after,before", got)
+	}
+}
+
+var errIO = syscall.EIO
+
+// After a failed fdatasync of the log, the kernel may have dropped what it
+// could not write, and a later sync would succeed without it: the store
+// refuses every later write, leaves its checkpoint and log for recovery,
+// and the next open has every acknowledged write.
+func TestAFailedLogSyncRefusesWritesUntilRestart(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	mustPut(t, db, "a")
+	forceCheckpoint(t, db)
+	mustPut(t, db, "b")
+
+	db.wal.mu.Lock()
+	sync := db.wal.sync
+	db.wal.sync = func(*os.File) error { return errIO }
+	db.wal.mu.Unlock()
+	err := putKey(db, "c", "v")
+	if err == nil || !strings.Contains(err.Error(), "sync "+filepath.Join(dir, LogFileName)+": input/output error") {
+		t.Fatalf("the write with a failing sync answered %v", err)
+	}
+	db.wal.mu.Lock()
+	db.wal.sync = sync
+	db.wal.mu.Unlock()
+
+	err = putKey(db, "d", "v")
+	want := "store " + dir + " refuses writes after: sync " + filepath.Join(dir, LogFileName) +
+		": input/output error; restart spk local, which recovers every acknowledged write from its log"
+	if err == nil || err.Error() != want {
+		t.Fatalf("a write after the failed sync answered\n%v\nwant\n%s", err, want)
+	}
+	forceCheckpoint(t, db) // does nothing now: the checkpoint stays as it was
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, CheckpointFileName)); err != nil {
+		t.Fatalf("Close after the failure removed the checkpoint: %v", err)
+	}
+
+	again := openLoggedT(t, dir, Options{})
+	defer again.Close()
+	if got := keys(t, again); got != "a,b" {
+		t.Fatalf("after the restart the store holds %q, want a,b", got)
+	}
+	mustPut(t, again, "e")
+}
+
+// A failed sync of the bbolt file at a checkpoint is not retried: the
+// retry would succeed over pages the kernel dropped, and the checkpoint
+// would then let the log start over without them.
+func TestAFailedDataSyncRefusesWritesUntilRestart(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	mustPut(t, db, "a")
+	db.ckptMu.Lock()
+	db.syncData = func() error { return errIO }
+	db.ckptMu.Unlock()
+	mustPut(t, db, "b") // logged commits do not sync the bbolt file
+
+	db.ckptMu.Lock()
+	err := db.checkpoint(true)
+	db.ckptMu.Unlock()
+	wantCkpt := "checkpoint: sync " + filepath.Join(dir, FileName) + ": input/output error"
+	if err == nil || err.Error() != wantCkpt {
+		t.Fatalf("the checkpoint answered %v, want %s", err, wantCkpt)
+	}
+	err = putKey(db, "c", "v")
+	want := "store " + dir + " refuses writes after: " + wantCkpt + "; restart spk local, which recovers every acknowledged write from its log"
+	if err == nil || err.Error() != want {
+		t.Fatalf("a write after the failed sync answered\n%v\nwant\n%s", err, want)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := openLoggedT(t, dir, Options{})
+	defer again.Close()
+	if got := keys(t, again); got != "a,b" {
+		t.Fatalf("after the restart the store holds %q, want a,b", got)
+	}
+	mustPut(t, again, "c")
+}
+
+// Close's last sync covers every write it acknowledged: a writer that was
+// queued behind it is refused, not committed after the sync.
+func TestWritesAfterCloseSyncedAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	mustPut(t, db, "a")
+	db.ckptMu.Lock()
+	err := db.closeClean()
+	db.ckptMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := putKey(db, "late", "v"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a write after Close's sync answered %v, want %v", err, ErrClosed)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := putKey(db, "later", "v"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a write after Close answered %v, want %v", err, ErrClosed)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("a second Close answered %v", err)
+	}
+	again := openLoggedT(t, dir, Options{})
+	defer again.Close()
+	if got := keys(t, again); got != "a" {
+		t.Fatalf("after the restart the store holds %q, want a", got)
+	}
+}
+
+// failingReader fails every read, as a disk error would.
+type failingReader struct{}
+
+func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errIO }
+
+// A log that cannot be read is not taken for one that ends there: the
+// records after the failed read would be dropped.
+func TestAFailedLogReadIsNotTheEndOfTheLog(t *testing.T) {
+	_, _, _, err := readRecord(failingReader{}, 0, 1<<20, 0)
+	if !errors.Is(err, errIO) {
+		t.Fatalf("readRecord over a failing disk answered %v, want %v", err, errIO)
+	}
+}
