@@ -204,10 +204,18 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("open store: no data directory given; set a data directory or use in-memory mode")
 	}
+	_, statErr := os.Stat(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
+	if errors.Is(statErr, os.ErrNotExist) && logSupported() {
+		// A new directory's own entry must be on disk before the
+		// acknowledged writes inside it are.
+		if err := syncDir(filepath.Dir(dir)); err != nil {
+			return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+		}
+	}
 	if !logSupported() {
 		b, err := openBolt(path, opts)
 		if err != nil {
