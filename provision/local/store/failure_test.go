@@ -212,3 +212,20 @@ func TestAFailedLogReadIsNotTheEndOfTheLog(t *testing.T) {
 		t.Fatalf("readRecord over a failing disk answered %v, want %v", err, errIO)
 	}
 }
+
+func TestMissingDirsListsWhatMkdirAllCreates(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "a", "b", "c")
+	want := []string{dir, filepath.Join(root, "a", "b"), filepath.Join(root, "a")}
+	if got := missingDirs(dir); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("missingDirs = %q, want %q", got, want)
+	}
+	db := openLoggedT(t, dir, Options{})
+	mustPut(t, db, "a")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := missingDirs(dir); len(got) != 0 {
+		t.Fatalf("missingDirs of an existing directory = %q", got)
+	}
+}

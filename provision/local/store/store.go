@@ -204,16 +204,18 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("open store: no data directory given; set a data directory or use in-memory mode")
 	}
-	_, statErr := os.Stat(dir)
+	created := missingDirs(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	if errors.Is(statErr, os.ErrNotExist) && logSupported() {
-		// A new directory's own entry must be on disk before the
-		// acknowledged writes inside it are.
-		if err := syncDir(filepath.Dir(dir)); err != nil {
-			return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	if logSupported() {
+		// A new directory's entry must be on disk before the acknowledged
+		// writes inside it are: sync the parent of each one created.
+		for _, d := range created {
+			if err := syncDir(filepath.Dir(d)); err != nil {
+				return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+			}
 		}
 	}
 	if !logSupported() {
@@ -224,6 +226,17 @@ func OpenWith(dir string, o Options) (*DB, error) {
 		return &DB{bolt: b, dir: dir, log: logger}, nil
 	}
 	return openLogged(dir, o, logger)
+}
+
+// missingDirs lists dir and those of its ancestors that do not exist yet.
+func missingDirs(dir string) []string {
+	var out []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) || d == filepath.Dir(d) {
+			return out
+		}
+		out = append(out, d)
+	}
 }
 
 // openInMemory opens a store that keeps nothing after Close: in an
