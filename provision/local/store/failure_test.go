@@ -111,11 +111,18 @@ func TestAFailedLogSyncRefusesWritesUntilRestart(t *testing.T) {
 	db.wal.sync = sync
 	db.wal.mu.Unlock()
 
-	err = putKey(db, "d", "v")
-	want := "store " + dir + " refuses writes after: sync " + filepath.Join(dir, LogFileName) +
-		": input/output error; restart spk local, which recovers every acknowledged write from its log"
+	refusedThenRecovered(t, db, dir, "sync "+filepath.Join(dir, LogFileName)+": input/output error")
+}
+
+// refusedThenRecovered checks that db, which holds a and b, refuses writes
+// after cause, and that after Close (which leaves the checkpoint) the
+// store opens again with a and b and takes writes.
+func refusedThenRecovered(t *testing.T, db *DB, dir, cause string) {
+	t.Helper()
+	err := putKey(db, "refused", "v")
+	want := "store " + dir + " refuses writes after: " + cause + "; restart spk local, which recovers every acknowledged write from its log"
 	if err == nil || err.Error() != want {
-		t.Fatalf("a write after the failed sync answered\n%v\nwant\n%s", err, want)
+		t.Fatalf("a write after the failure answered\n%v\nwant\n%s", err, want)
 	}
 	forceCheckpoint(t, db) // does nothing now: the checkpoint stays as it was
 	if err := db.Close(); err != nil {
@@ -124,13 +131,12 @@ func TestAFailedLogSyncRefusesWritesUntilRestart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, CheckpointFileName)); err != nil {
 		t.Fatalf("Close after the failure removed the checkpoint: %v", err)
 	}
-
 	again := openLoggedT(t, dir, Options{})
 	defer again.Close()
 	if got := keys(t, again); got != "a,b" {
 		t.Fatalf("after the restart the store holds %q, want a,b", got)
 	}
-	mustPut(t, again, "e")
+	mustPut(t, again, "after")
 }
 
 // A failed sync of the bbolt file at a checkpoint is not retried: the
@@ -152,20 +158,7 @@ func TestAFailedDataSyncRefusesWritesUntilRestart(t *testing.T) {
 	if err == nil || err.Error() != wantCkpt {
 		t.Fatalf("the checkpoint answered %v, want %s", err, wantCkpt)
 	}
-	err = putKey(db, "c", "v")
-	want := "store " + dir + " refuses writes after: " + wantCkpt + "; restart spk local, which recovers every acknowledged write from its log"
-	if err == nil || err.Error() != want {
-		t.Fatalf("a write after the failed sync answered\n%v\nwant\n%s", err, want)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	again := openLoggedT(t, dir, Options{})
-	defer again.Close()
-	if got := keys(t, again); got != "a,b" {
-		t.Fatalf("after the restart the store holds %q, want a,b", got)
-	}
-	mustPut(t, again, "c")
+	refusedThenRecovered(t, db, dir, wantCkpt)
 }
 
 // Close's last sync covers every write it acknowledged: a writer that was
