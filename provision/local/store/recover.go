@@ -236,7 +236,7 @@ func (db *DB) newestLSN() uint64 {
 func (db *DB) unprotect() {
 	db.ckptMu.Lock()
 	defer db.ckptMu.Unlock()
-	if err := db.unprotectLocked(); err != nil {
+	if err := db.unprotectLocked(); err != nil && db.failed.Load() == nil {
 		db.log.Error("store: could not switch to synced commits; will try again on the next commit", "err", err)
 	}
 }
@@ -320,7 +320,7 @@ func (db *DB) checkpointer(every time.Duration) {
 		db.ckptMu.Lock()
 		err := db.checkpoint(false)
 		db.ckptMu.Unlock()
-		if err != nil {
+		if err != nil && db.failed.Load() == nil { // fail logged its own
 			db.log.Error("store: checkpoint failed; the log keeps growing until one succeeds", "err", err)
 		}
 	}
