@@ -112,6 +112,11 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 		st.meta.Shards = append(st.meta.Shards, sh)
 	}
 	err := s.env.DB.Update(func(tx *store.Tx) error {
+		// Records a deleted stream of this name left behind (its deletion
+		// failed to commit) must not show through the new stream.
+		if err := tx.Bucket(bucketRecords).DeleteBucket([]byte(name)); err != nil && !errors.Is(err, store.ErrBucketNotFound) {
+			return err
+		}
 		for i := range st.meta.Shards {
 			if err := createShardBucket(tx, name, i); err != nil {
 				return err
@@ -148,7 +153,7 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 		return nil, apiErr
 	}
 	var doomed []*consumer
-	err := s.env.DB.Update(func(tx *store.Tx) error {
+	err := s.updateStream(st, func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {
@@ -212,7 +217,7 @@ func (s *Service) resumeAfter(status string, sinceMs int64, finish func()) {
 // DELETING (dropping the stream and its records).
 func (s *Service) finishTransition(st *stream) {
 	deleted := false
-	err := s.env.DB.Update(func(tx *store.Tx) error {
+	err := s.updateStream(st, func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {
@@ -241,7 +246,10 @@ func (s *Service) finishTransition(st *stream) {
 		return saveStream(tx, &st.meta)
 	})
 	if err != nil {
-		s.env.Log.Error("finish stream state change", "stream", st.meta.Name, "err", err)
+		// The stream is back in its stored state; the change is tried
+		// again, as a restart would.
+		s.env.Log.Error("finish stream state change; trying again in a second", "stream", st.meta.Name, "err", err)
+		s.after(time.Second, func() { s.finishTransition(st) })
 		return
 	}
 	if deleted {

@@ -7,7 +7,7 @@ import (
 // updateMeta applies change to a live stream's metadata and persists it.
 func (s *Service) updateMeta(st *stream, change func() *apiError) (any, *apiError) {
 	var apiErr *apiError
-	err := s.env.DB.Update(func(tx *store.Tx) error {
+	err := s.updateStream(st, func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {

@@ -153,9 +153,11 @@ func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []pu
 			key := arena[start:len(arena):len(arena)]
 			start = len(arena)
 			arena = appendRecord(arena, sh.lastArrMs, entries[i].PartitionKey, entries[i].Data)
-			if st.meta.EncryptionType != "" {
+			// Set on every run: Batch may run this again after the
+			// stream's encryption changed.
+			res[i].encrypted = st.meta.EncryptionType != ""
+			if res[i].encrypted {
 				arena[start+8] |= recordEncryptedBit
-				res[i].encrypted = true
 			}
 			if err := b.Put(key, arena[start:len(arena):len(arena)]); err != nil {
 				return err

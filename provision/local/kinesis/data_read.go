@@ -294,7 +294,10 @@ func (s *Service) readShard(it iterator, limit, maxBytes int, getRecordsLimits b
 			}
 		}
 		res.pos = pos
-		if closed && pos > end {
+		// A closed shard takes no more records: past its newest one it is
+		// read to the end, even where an older spk recorded an
+		// EndCounter beyond it.
+		if closed && (pos > end || pos > tip) {
 			res.children = children
 			if res.children == nil {
 				res.children = []childShard{}

@@ -208,26 +208,36 @@ func createShardBucket(tx *store.Tx, stream string, shard int) error {
 func loadStreams(tx *store.Tx) (map[string]*stream, error) {
 	out := map[string]*stream{}
 	err := tx.Bucket(bucketStreams).ForEach(func(k, v []byte) error {
-		st := &stream{}
-		if err := json.Unmarshal(v, &st.meta); err != nil {
+		m, err := decodeStreamMeta(tx, v)
+		if err != nil {
 			return fmt.Errorf("stream %s: %w", k, err)
 		}
-		for _, sh := range st.meta.Shards {
-			if err := sh.loadRange(); err != nil {
-				return fmt.Errorf("stream %s: %w", k, err)
-			}
-			sh.next = max(sh.TrimmedTo, sh.EndCounter)
-			if b := shardBucket(tx, st.meta.Name, sh.Index); b != nil {
-				if k, v := b.Cursor().Last(); k != nil {
-					sh.next = max(sh.next, binary.BigEndian.Uint64(k))
-					sh.lastArrMs = recordArrival(v)
-				}
-			}
-		}
-		out[st.meta.Name] = st
+		out[m.Name] = &stream{meta: m}
 		return nil
 	})
 	return out, err
+}
+
+// decodeStreamMeta decodes a stored stream and restores its shards'
+// runtime fields from their records.
+func decodeStreamMeta(tx *store.Tx, v []byte) (streamMeta, error) {
+	var m streamMeta
+	if err := json.Unmarshal(v, &m); err != nil {
+		return m, err
+	}
+	for _, sh := range m.Shards {
+		if err := sh.loadRange(); err != nil {
+			return m, err
+		}
+		sh.next = max(sh.TrimmedTo, sh.EndCounter)
+		if b := shardBucket(tx, m.Name, sh.Index); b != nil {
+			if k, v := b.Cursor().Last(); k != nil {
+				sh.next = max(sh.next, binary.BigEndian.Uint64(k))
+				sh.lastArrMs = recordArrival(v)
+			}
+		}
+	}
+	return m, nil
 }
 
 func sortedNames(m map[string]*stream) []string {
@@ -240,3 +250,51 @@ func sortedNames(m map[string]*stream) []string {
 }
 
 func decodeCounter(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
+
+// updateStream runs fn, which may change st in memory as it goes, in a
+// write transaction. When the transaction fails, st is put back to what
+// the store holds: memory must not run ahead of the disk, nor a later
+// save write what was never committed.
+func (s *Service) updateStream(st *stream, fn func(tx *store.Tx) error) error {
+	err := s.env.DB.Update(fn)
+	if err != nil {
+		s.restoreStream(st)
+	}
+	return err
+}
+
+// restoreStream puts st back to its stored state. Counters already handed
+// out stay handed out (a put may be between its function and its commit),
+// and a stream no longer stored is gone.
+func (s *Service) restoreStream(st *stream) {
+	var name string
+	err := s.env.DB.View(func(tx *store.Tx) error {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		name = st.meta.Name
+		v := tx.Bucket(bucketStreams).Get([]byte(name))
+		if v == nil {
+			st.gone = true
+			st.dropped.Store(true)
+			return nil
+		}
+		m, err := decodeStreamMeta(tx, v)
+		if err != nil {
+			return err
+		}
+		for _, sh := range m.Shards {
+			if old := st.shard(sh.Index); old != nil {
+				sh.next = max(sh.next, old.next)
+				sh.lastArrMs = max(sh.lastArrMs, old.lastArrMs)
+				sh.limits = old.limits
+			}
+		}
+		st.meta = m
+		st.gone = false
+		st.dropped.Store(false)
+		return nil
+	})
+	if err != nil {
+		s.env.Log.Error("restore stream after a failed change", "stream", name, "err", err)
+	}
+}

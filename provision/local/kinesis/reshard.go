@@ -155,7 +155,7 @@ func (s *Service) updateShardCount(c codec, body []byte) (any, *apiError) {
 // returns; the change is applied when UPDATING ends.
 func (s *Service) startReshard(st *stream, plan func() (*pendingChange, *apiError)) (any, *apiError) {
 	var apiErr *apiError
-	err := s.env.DB.Update(func(tx *store.Tx) error {
+	err := s.updateStream(st, func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {
@@ -202,7 +202,15 @@ func (s *Service) applyPending(tx *store.Tx, st *stream) error {
 	}
 	now := s.nowMs()
 	closeShard := func(sh *shardMeta) {
-		sh.ClosedMs, sh.EndCounter = now, sh.next
+		// The newest record on disk, not the last counter handed out: a
+		// put whose commit failed, or a grouped put run twice, leaves
+		// counters that no record has.
+		sh.ClosedMs, sh.EndCounter = now, sh.TrimmedTo
+		if b := shardBucket(tx, st.meta.Name, sh.Index); b != nil {
+			if k, _ := b.Cursor().Last(); k != nil {
+				sh.EndCounter = max(sh.EndCounter, decodeCounter(k))
+			}
+		}
 	}
 	addShard := func(parent, adjacent int, start, end hashKey) error {
 		sh := &shardMeta{Index: len(st.meta.Shards), Parent: parent, AdjacentParent: adjacent, CreatedMs: now}

@@ -39,7 +39,7 @@ func (s *Service) trimAll() {
 
 // trimStream trims one batch; it reports whether more may be left.
 func (s *Service) trimStream(st *stream) (more bool) {
-	err := s.env.DB.Update(func(tx *store.Tx) error {
+	err := s.updateStream(st, func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {

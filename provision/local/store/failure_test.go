@@ -222,3 +222,20 @@ func TestMissingDirsListsWhatMkdirAllCreates(t *testing.T) {
 		t.Fatalf("missingDirs of an existing directory = %q", got)
 	}
 }
+
+func TestFailNextCommitFailsOneCommitAndWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	defer db.Close()
+	mustPut(t, db, "a")
+	injected := errors.New("no space left on device")
+	done := db.FailNextCommit(injected)
+	if err := putKey(db, "b", "v"); !errors.Is(err, injected) {
+		t.Fatalf("the write after FailNextCommit answered %v, want %v", err, injected)
+	}
+	<-done
+	mustPut(t, db, "c")
+	if got := keys(t, db); got != "a,c" {
+		t.Fatalf("the store holds %q, want a,c", got)
+	}
+}

@@ -115,10 +115,28 @@ type DB struct {
 	// syncData syncs the bbolt file: (*bolt.DB).Sync, or a failing stand-in
 	// in tests.
 	syncData func() error
+	// failNext is a commit failure a test asked for (FailNextCommit).
+	failNext atomic.Pointer[injectedFailure]
 
 	commits     atomic.Uint64
 	logSyncs    atomic.Uint64
 	checkpoints atomic.Uint64
+}
+
+type injectedFailure struct {
+	err  error
+	done chan struct{}
+}
+
+// FailNextCommit makes the next write transaction whose function succeeds
+// fail with err instead of committing, as a full disk would, and returns a
+// channel closed once that has happened. It is for tests of the services:
+// after a failed commit nothing they keep in memory may run ahead of the
+// store.
+func (db *DB) FailNextCommit(err error) <-chan struct{} {
+	f := &injectedFailure{err: err, done: make(chan struct{})}
+	db.failNext.Store(f)
+	return f.done
 }
 
 // ErrClosed answers a write to a closed store.
@@ -320,6 +338,10 @@ func (db *DB) Update(fn func(*Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		return err
+	}
+	if f := db.failNext.Swap(nil); f != nil {
+		close(f.done)
+		return f.err
 	}
 	if tx.rec == nil || tx.rec.n == 0 {
 		if err := btx.Commit(); err != nil {
