@@ -145,7 +145,9 @@ func (s *Service) finishConsumerTransition(c *consumer) {
 		return nil
 	})
 	if err != nil {
-		s.env.Log.Error("finish consumer state change", "consumer", c.meta.Name, "stream", c.meta.Stream, "err", err)
+		s.restoreConsumers(c)
+		s.env.Log.Error("finish consumer state change; trying again in a second", "consumer", c.meta.Name, "stream", c.meta.Stream, "err", err)
+		s.after(time.Second, func() { s.finishConsumerTransition(c) })
 		return
 	}
 	if dropped {
@@ -264,6 +266,7 @@ func (s *Service) updateConsumer(c *consumer, change func(m *consumerMeta) *apiE
 		return saveConsumer(tx, &c.meta)
 	})
 	if err != nil {
+		s.restoreConsumers(c)
 		s.env.Log.Error("update consumer", "consumer", c.meta.Name, "err", err)
 		return internalFailure()
 	}
@@ -328,3 +331,39 @@ func (s *Service) consumersInUse(name string) *apiError {
 }
 
 // --- RegisterStreamConsumer --------------------------------------------
+
+// restoreConsumers puts each consumer back to its stored state after a
+// transaction that may have changed it in memory failed: a consumer the
+// store does not hold (under its creation time) is gone, one it holds is
+// live again with the stored status.
+func (s *Service) restoreConsumers(cs ...*consumer) {
+	err := s.env.DB.View(func(tx *store.Tx) error {
+		s.cmu.Lock()
+		defer s.cmu.Unlock()
+		for _, c := range cs {
+			if c == nil {
+				continue
+			}
+			key := c.meta.key()
+			var stored consumerMeta
+			if v := tx.Bucket(bucketConsumers).Get([]byte(key)); v != nil {
+				if err := json.Unmarshal(v, &stored); err != nil {
+					return fmt.Errorf("consumer %s: %w", key, err)
+				}
+			}
+			if stored.Name == "" || stored.CreatedMs != c.meta.CreatedMs || stored.StreamCreatedMs != c.meta.StreamCreatedMs {
+				c.gone = true
+				if s.consumers[key] == c {
+					delete(s.consumers, key)
+				}
+				continue
+			}
+			c.meta, c.gone = stored, false
+			s.consumers[key] = c
+		}
+		return nil
+	})
+	if err != nil {
+		s.env.Log.Error("restore consumers after a failed change", "err", err)
+	}
+}

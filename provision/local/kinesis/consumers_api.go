@@ -91,7 +91,7 @@ func (s *Service) registerStreamConsumer(c codec, body []byte) (any, *apiError) 
 	}
 	cname := *in.ConsumerName
 	var out consumerOut
-	var created *consumer
+	var created, replaced *consumer
 	err := s.env.DB.Update(func(tx *store.Tx) error {
 		st.mu.Lock()
 		defer st.mu.Unlock()
@@ -131,14 +131,15 @@ func (s *Service) registerStreamConsumer(c codec, body []byte) (any, *apiError) 
 		if err := saveConsumer(tx, &created.meta); err != nil {
 			return err
 		}
-		if old := s.consumers[created.meta.key()]; old != nil {
-			old.gone = true // a leftover of an earlier stream of this name
+		if replaced = s.consumers[created.meta.key()]; replaced != nil {
+			replaced.gone = true // a leftover of an earlier stream of this name
 		}
 		s.consumers[created.meta.key()] = created
 		out = s.consumerOut(&created.meta)
 		return nil
 	})
 	if err != nil {
+		s.restoreConsumers(created, replaced)
 		s.env.Log.Error("register consumer", "stream", name, "consumer", cname, "err", err)
 		return nil, internalFailure()
 	}

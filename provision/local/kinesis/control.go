@@ -177,6 +177,14 @@ func (s *Service) deleteStream(c codec, body []byte) (any, *apiError) {
 		return saveStream(tx, &st.meta)
 	})
 	if err != nil {
+		st.mu.Lock()
+		created := st.meta.CreatedMs
+		st.mu.Unlock()
+		s.cmu.Lock()
+		cs := s.streamConsumers(name, created)
+		s.cmu.Unlock()
+		s.restoreConsumers(cs...)
+		s.env.Log.Error("delete stream", "stream", name, "err", err)
 		return nil, internalFailure()
 	}
 	if apiErr != nil {

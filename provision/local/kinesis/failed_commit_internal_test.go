@@ -155,3 +155,53 @@ func TestADeletionWhoseEndFailsToCommitKeepsTheName(t *testing.T) {
 		t.Fatalf("the new stream shows %d records of the deleted one", len(out.Records))
 	}
 }
+
+func (s *Service) consumerStatus(t *testing.T, name string) string {
+	t.Helper()
+	rec := s.call("DescribeStreamConsumer", `{"StreamARN":"`+eventsARN+`","ConsumerName":"`+name+`"}`)
+	if rec.Code == 400 && strings.Contains(rec.Body.String(), "ResourceNotFoundException") {
+		return "none"
+	}
+	var out struct{ ConsumerDescription struct{ ConsumerStatus string } }
+	if rec.Code != 200 {
+		t.Fatalf("DescribeStreamConsumer: %d %s", rec.Code, rec.Body)
+	}
+	decodeJSON(t, rec.Body.Bytes(), &out)
+	return out.ConsumerDescription.ConsumerStatus
+}
+
+// A consumer whose registration fails to commit does not exist, so
+// registering it again works; one whose deregistration (or its end) fails
+// to commit keeps its stored status, and the end is tried again.
+func TestConsumerChangesThatFailToCommitLeaveItAsStored(t *testing.T) {
+	s, db := newSlowService(t)
+	register := `{"StreamARN":"` + eventsARN + `","ConsumerName":"reader"}`
+	done := db.FailNextCommit(errDiskFull)
+	wantInternalFailure(t, s, "RegisterStreamConsumer", register)
+	<-done
+	if got := s.consumerStatus(t, "reader"); got != "none" {
+		t.Fatalf("after the failed registration the consumer is %s, want none", got)
+	}
+	s.mustCall(t, "RegisterStreamConsumer", register, nil)
+	if got := s.consumerStatus(t, "reader"); got != "ACTIVE" {
+		t.Fatalf("registered again, the consumer is %s, want ACTIVE", got)
+	}
+
+	done = db.FailNextCommit(errDiskFull)
+	wantInternalFailure(t, s, "DeregisterStreamConsumer", register)
+	<-done
+	if got := s.consumerStatus(t, "reader"); got != "ACTIVE" {
+		t.Fatalf("after the failed deregistration the consumer is %s, want ACTIVE", got)
+	}
+	s.mustCall(t, "DeregisterStreamConsumer", register, nil)
+	s.cmu.Lock()
+	c := s.consumers[consumerKey("events", "reader")]
+	s.cmu.Unlock()
+	done = db.FailNextCommit(errDiskFull)
+	s.finishConsumerTransition(c)
+	<-done
+	if got := s.consumerStatus(t, "reader"); got != "DELETING" {
+		t.Fatalf("after the failed end of the deregistration the consumer is %s, want DELETING", got)
+	}
+	waitFor(t, "the deregistration to end on its second try", func() bool { return s.consumerStatus(t, "reader") == "none" })
+}
