@@ -162,7 +162,9 @@ func (s *Service) consumerStatus(t *testing.T, name string) string {
 	if rec.Code == 400 && strings.Contains(rec.Body.String(), "ResourceNotFoundException") {
 		return "none"
 	}
-	var out struct{ ConsumerDescription struct{ ConsumerStatus string } }
+	var out struct {
+		ConsumerDescription struct{ ConsumerStatus string }
+	}
 	if rec.Code != 200 {
 		t.Fatalf("DescribeStreamConsumer: %d %s", rec.Code, rec.Body)
 	}
