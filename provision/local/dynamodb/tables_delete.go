@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"slices"
+	"time"
 
 	"github.com/spk-cli/spk/provision/local/store"
 )
@@ -96,7 +97,10 @@ func (s *Service) dropTable(name string, t *table) {
 		return nil
 	})
 	if err != nil {
-		s.log.Error("dynamodb: delete table", "table", name, "err", err)
+		// Nothing changed in memory or on disk: the table stays DELETING,
+		// and the drop is tried again, as a restart would.
+		s.log.Error("dynamodb: delete table; trying again in a second", "table", name, "err", err)
+		s.later(time.Second, func() { s.dropTable(name, t) })
 		return
 	}
 	delete(s.tables, name)
