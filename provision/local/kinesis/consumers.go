@@ -330,8 +330,6 @@ func (s *Service) consumersInUse(name string) *apiError {
 	return clientErr("ResourceInUseException", "DeleteStream can't delete %s:%s because there are consumers associated with this data stream. To delete %s anyway, set the EnforceConsumerDeletion parameter to true to force the deletion of all the consumers that are associated with it.", s.env.AccountID, name, name)
 }
 
-// --- RegisterStreamConsumer --------------------------------------------
-
 // restoreConsumers puts each consumer back to its stored state after a
 // transaction that may have changed it in memory failed: a consumer the
 // store does not hold (under its creation time) is gone, one it holds is
@@ -367,3 +365,5 @@ func (s *Service) restoreConsumers(cs ...*consumer) {
 		s.env.Log.Error("restore consumers after a failed change", "err", err)
 	}
 }
+
+// --- RegisterStreamConsumer --------------------------------------------
