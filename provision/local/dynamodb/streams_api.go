@@ -419,16 +419,26 @@ func (s *Service) getRecords(body []byte) (any, error) {
 			return trimmed()
 		}
 		end := lastSeq(sb, sh)
-		next, size := it.Next, 0
+		next, size, full := it.Next, 0, false
 		c := sb.records.Cursor()
 		for k, v := c.Seek(seqKey(it.Next)); k != nil; k, v = c.Next() {
 			n := binary.BigEndian.Uint64(k)
-			if n > end || len(records) == limit || size > 0 && size+len(v) > maxRecordsBytes {
+			if n > end {
+				break
+			}
+			if len(records) == limit || size > 0 && size+len(v) > maxRecordsBytes {
+				full = true
 				break
 			}
 			records = append(records, append(json.RawMessage(nil), v[8:]...)) // v is valid only inside the transaction
 			size += len(v) - 8
 			next = n + 1
+		}
+		// Sequence numbers are shared by every stream, so a closed shard's
+		// end may lie past its last record: once no record of it is left,
+		// the shard is read to its end.
+		if sh.Closed != 0 && !full {
+			next = max(next, end+1)
 		}
 		// A closed shard read to its end has no next iterator: the reader
 		// moves on to the child shard.

@@ -3,6 +3,7 @@ package dynamodb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -78,6 +79,62 @@ func TestStreamShardRollover(t *testing.T) {
 	recs := readShard(t, sc, iterator(t, sc, arn, *child.ShardId, stypes.ShardIteratorTypeTrimHorizon, nil), 0)
 	if len(recs) != 1 || strOf(t, dynItem(recs[0].Dynamodb.Keys)["sk"]) != "2" {
 		t.Fatalf("child shard records %+v", recs)
+	}
+}
+
+// readClosedShard follows a closed shard as the KCL does, until its
+// iterator ends, and returns its records' sort keys; twenty pages without
+// an end fail the test.
+func readClosedShard(t *testing.T, sc *dynamodbstreams.Client, iter *string) []string {
+	t.Helper()
+	var sks []string
+	for range 20 {
+		out, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range out.Records {
+			sks = append(sks, strOf(t, dynItem(r.Dynamodb.Keys)["sk"]))
+		}
+		if out.NextShardIterator == nil {
+			return sks
+		}
+		iter = out.NextShardIterator
+	}
+	t.Fatalf("a closed shard never ended (records so far %v)", sks)
+	return nil
+}
+
+// Sequence numbers are shared by every stream of the endpoint, so a closed
+// shard's ending number may lie past its last record, or it may have none:
+// it still ends once its records are read.
+func TestClosedStreamShardsEndWhenTheirRecordsAreRead(t *testing.T) {
+	c, sc, clk := clockEndpoint(t)
+	a, arnA := streamTable(t, c, types.StreamViewTypeNewImage)
+	b, arnB := streamTable(t, c, types.StreamViewTypeNewImage)
+	empty, arnEmpty := streamTable(t, c, types.StreamViewTypeNewImage)
+	put(t, c, a, item{"pk": s("a"), "sk": s("1")})
+	put(t, c, b, item{"pk": s("b"), "sk": s("1")}) // a number past a's last record
+	clk.Advance(4*time.Hour + time.Minute)
+	put(t, c, a, item{"pk": s("a"), "sk": s("2")})     // a's first shard closes
+	put(t, c, empty, item{"pk": s("e"), "sk": s("1")}) // empty's first shard closed with nothing in it
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(b),
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(false)}}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		what, arn string
+		want      string
+	}{
+		{"a closed shard whose end is another stream's number", arnA, "[1]"},
+		{"a shard closed empty", arnEmpty, "[]"},
+		{"the shard of a disabled stream", arnB, "[1]"},
+	} {
+		first := *shardsOf(t, sc, tc.arn)[0].ShardId
+		if got := fmt.Sprint(readClosedShard(t, sc, iterator(t, sc, tc.arn, first, stypes.ShardIteratorTypeTrimHorizon, nil))); got != tc.want {
+			t.Errorf("%s: records %s, want %s", tc.what, got, tc.want)
+		}
 	}
 }
 
