@@ -2,11 +2,13 @@ package dynamodb
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spk-cli/spk/provision/local/service"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // A table whose drop fails to commit stays DELETING, as stored, and the
@@ -43,5 +45,35 @@ func TestADropThatFailsToCommitIsTriedAgain(t *testing.T) {
 			t.Fatalf("the table was not dropped on a second try: DescribeTable answered %v", err)
 		}
 		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+}
+
+// A write that reaches commit as the service closes is answered, never
+// left waiting: once stop is closed, commit may still queue its op (both
+// of its first select's cases are ready) after the committer drained the
+// queue and returned.
+func TestCommitAfterCloseIsAnswered(t *testing.T) {
+	s, err := New(&service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	answered := make(chan error)
+	go func() {
+		for range 100 {
+			if err := s.commit(func(*store.Tx) error { return nil }); !errors.Is(err, errClosed) {
+				answered <- fmt.Errorf("commit after Close answered %v, want %v", err, errClosed)
+				return
+			}
+		}
+		answered <- nil
+	}()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a commit after Close was never answered")
 	}
 }

@@ -49,9 +49,12 @@ type Service struct {
 	kdest destinations // Kinesis streaming destinations (kinesisdest.go)
 
 	commits chan *commitOp
-	stop    chan struct{}
-	wg      sync.WaitGroup
-	closed  sync.Once
+	// committerGone is closed when the committer has drained the queue
+	// and returned: an op queued after that is never run.
+	committerGone chan struct{}
+	stop          chan struct{}
+	wg            sync.WaitGroup
+	closed        sync.Once
 }
 
 // New opens the DynamoDB service on the environment's store: it loads the
@@ -69,11 +72,12 @@ func New(env *service.Env) (*Service, error) {
 		env.Now = time.Now
 	}
 	s := &Service{
-		env:     env,
-		log:     log,
-		tables:  map[string]*table{},
-		commits: make(chan *commitOp, 4096),
-		stop:    make(chan struct{}),
+		env:           env,
+		log:           log,
+		tables:        map[string]*table{},
+		commits:       make(chan *commitOp, 4096),
+		committerGone: make(chan struct{}),
+		stop:          make(chan struct{}),
 	}
 	if err := s.load(); err != nil {
 		return nil, err

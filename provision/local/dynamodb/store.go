@@ -38,17 +38,25 @@ func (s *Service) commit(apply func(tx *store.Tx) error) error {
 	case <-s.stop:
 		return errClosed
 	}
+	// Once stop is closed the first select may still have queued op (both
+	// cases ready): the committer runs what it drains before it returns,
+	// and an op queued after that is answered here.
 	select {
 	case err := <-op.done:
 		return err
-	case <-s.stop:
-		// The committer drains what was queued before it exits.
-		return <-op.done
+	case <-s.committerGone:
+		select {
+		case err := <-op.done:
+			return err
+		default:
+			return errClosed
+		}
 	}
 }
 
 func (s *Service) committer() {
 	defer s.wg.Done()
+	defer close(s.committerGone)
 	group := make([]*commitOp, 0, maxGroup)
 	var g grouper
 	for {
