@@ -39,6 +39,9 @@ func runChild() int {
 	opts := childOptions(kc, db)
 	opts.Stream, opts.Table, opts.App, opts.WorkerID = os.Getenv("SPK_CT_STREAM"), os.Getenv("SPK_CT_TABLE"), os.Getenv("SPK_CT_APP"), os.Getenv("SPK_CT_WORKER")
 	opts.UntilCaughtUp = os.Getenv("SPK_CT_UNTIL") == "1"
+	if p := os.Getenv("SPK_CT_INITIAL"); p != "" {
+		opts.InitialPosition = consume.Position(p)
+	}
 	opts.Retrieval = consume.Retrieval(os.Getenv("SPK_CT_RETRIEVAL"))
 	opts.Views = childViews(opts.Table)
 	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))

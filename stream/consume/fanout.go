@@ -170,7 +170,7 @@ func newFanout(r *reader, first start) *fanout {
 		pos.SequenceNumber = aws.String(first.seq)
 	}
 	if first.typ == types.ShardIteratorTypeAtTimestamp {
-		pos.Timestamp = aws.Time(r.c.opts.Timestamp)
+		pos.Timestamp = aws.Time(first.at)
 	}
 	return &fanout{r: r, pos: pos}
 }

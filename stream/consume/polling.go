@@ -49,8 +49,12 @@ func (p *polling) next(ctx context.Context, add func(*types.Record)) (page, erro
 			}
 			var expired *types.ExpiredIteratorException
 			if errors.As(err, &expired) {
-				// Renew it at the last record read, which is skipped.
+				// Renew it at the last record read, which is skipped, or
+				// where a LATEST start was pinned.
 				s := p.first
+				if s.typ == types.ShardIteratorTypeLatest && !r.pinned.IsZero() {
+					s = start{typ: types.ShardIteratorTypeAtTimestamp, at: r.pinned}
+				}
 				if !r.last.IsZero() {
 					s, r.skip = start{typ: types.ShardIteratorTypeAtSequenceNumber, seq: r.last.Seq}, r.last
 				}
@@ -102,7 +106,7 @@ func (p *polling) iterator(ctx context.Context, s start) (string, error) {
 		in.StartingSequenceNumber = aws.String(s.seq)
 	}
 	if s.typ == types.ShardIteratorTypeAtTimestamp {
-		in.Timestamp = aws.Time(r.c.opts.Timestamp)
+		in.Timestamp = aws.Time(s.at)
 	}
 	var backoff time.Duration
 	for {

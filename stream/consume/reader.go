@@ -3,6 +3,7 @@ package consume
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"sync"
@@ -43,6 +44,7 @@ type reader struct {
 	lo, hi *big.Int // the shard's hash key range, when known
 
 	skip    sink.Position     // records at or before it were counted before this lease was taken
+	pinned  time.Time         // where a LATEST start was pinned (pinStart), if it was
 	last    sink.Position     // last record read (counted or rejected)
 	flushed sink.Position     // last record whose count is in the table
 	saved   sink.Position     // last record checkpointed
@@ -125,7 +127,14 @@ func (r *reader) run(stop context.Context) {
 type start struct {
 	typ types.ShardIteratorType // TRIM_HORIZON, LATEST, AT_TIMESTAMP or AT_SEQUENCE_NUMBER
 	seq string
+	at  time.Time // with AT_TIMESTAMP
 }
+
+// latestPinMargin is how far before its own clock's now a worker starting
+// at LATEST pins the start for whoever takes the lease over (see pinStart):
+// a successor replays at most that much more, which the watermarks make
+// harmless, rather than miss records to a clock ahead of the service's.
+const latestPinMargin = time.Second
 
 func (r *reader) startFrom(l lease.Lease) start {
 	switch l.Checkpoint {
@@ -134,7 +143,11 @@ func (r *reader) startFrom(l lease.Lease) start {
 	case lease.Latest:
 		return start{typ: types.ShardIteratorTypeLatest}
 	case lease.AtTimestamp:
-		return start{typ: types.ShardIteratorTypeAtTimestamp}
+		at := l.AtTimestamp
+		if at.IsZero() {
+			at = r.c.opts.Timestamp
+		}
+		return start{typ: types.ShardIteratorTypeAtTimestamp, at: at}
 	}
 	// Resume at the checkpointed record and skip it and its sub-records up to
 	// the checkpointed one: that works for plain and aggregated records alike.
@@ -201,6 +214,21 @@ func (r *reader) wait(ctx context.Context, prev time.Duration, what string, err 
 	return next
 }
 
+// pinStart records, before a LATEST lease is read, the time it starts
+// from: the lease's checkpoint becomes AT_TIMESTAMP. Until its first
+// checkpoint a LATEST lease would otherwise say LATEST still, and a worker
+// taking it over (this one killed, or the lease balanced away) would start
+// at the tip of that later moment: the records put in between would never
+// be counted. This worker itself reads from LATEST, the exact tip.
+func (r *reader) pinStart(ctx context.Context) error {
+	at := time.Now().Add(-latestPinMargin)
+	if err := r.h.Pin(ctx, at); err != nil {
+		return fmt.Errorf("pin the start of lease %s: %w", r.shard, err)
+	}
+	r.pinned = at
+	return nil
+}
+
 func (r *reader) parentsFinished(ctx context.Context) bool {
 	l := r.h.Lease()
 	all := map[string]lease.Lease{}
@@ -225,7 +253,13 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		case <-time.After(parentPollEvery):
 		}
 	}
-	src := r.newSource(r.startFrom(r.h.Lease()))
+	first := r.startFrom(r.h.Lease())
+	if first.typ == types.ShardIteratorTypeLatest {
+		if err := r.pinStart(ctx); err != nil {
+			return false, err
+		}
+	}
+	src := r.newSource(first)
 	defer src.close()
 	lastCheckpoint := time.Now()
 	for {

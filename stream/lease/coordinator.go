@@ -447,7 +447,22 @@ func (h *Handle) Checkpoint(ctx context.Context, seq string, sub int64) error {
 	})
 	if err == nil {
 		h.mu.Lock()
-		h.lease.Checkpoint, h.lease.SubSequence, h.lease.OwnerSwitches = seq, sub, 0
+		h.lease.Checkpoint, h.lease.SubSequence, h.lease.OwnerSwitches, h.lease.AtTimestamp = seq, sub, 0, time.Time{}
+		h.mu.Unlock()
+	} else if errors.Is(err, ErrLeaseLost) {
+		h.c.drop(h, err)
+	}
+	return err
+}
+
+// Pin records that reading starts at the time at (see Table.Pin).
+func (h *Handle) Pin(ctx context.Context, at time.Time) error {
+	err := h.write(ctx, "pin the start", func(ctx context.Context, n int64) (int64, error) {
+		return h.c.Table.Pin(ctx, h.key, n, h.c.WorkerID, at)
+	})
+	if err == nil {
+		h.mu.Lock()
+		h.lease.Checkpoint, h.lease.AtTimestamp, h.lease.SubSequence, h.lease.OwnerSwitches = AtTimestamp, time.UnixMilli(at.UnixMilli()), 0, 0
 		h.mu.Unlock()
 	} else if errors.Is(err, ErrLeaseLost) {
 		h.c.drop(h, err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -39,6 +40,10 @@ const (
 	attrOwnerSwitches = "ownerSwitchesSinceCheckpoint"
 	attrParents       = "parentShardId"
 	attrChildren      = "childShardIds"
+	// attrAtTimestamp is spk's own: the time an AT_TIMESTAMP checkpoint
+	// starts at, in milliseconds (see Table.Pin). The Kinesis Client
+	// Library ignores it.
+	attrAtTimestamp = "spkAtTimestamp"
 )
 
 // ErrLeaseLost is returned when a conditional lease write finds that another
@@ -70,6 +75,9 @@ type Lease struct {
 	OwnerSwitches int64
 	Parents       []string
 	Children      []string
+	// AtTimestamp, with the checkpoint AtTimestamp, is where reading
+	// starts; zero means the application's own timestamp.
+	AtTimestamp time.Time
 }
 
 // Finished reports whether the shard was read to its end.
@@ -226,9 +234,22 @@ func (t *Table) Renew(ctx context.Context, key string, counter int64, worker str
 // Checkpoint records how far the worker holding the lease has processed it.
 func (t *Table) Checkpoint(ctx context.Context, key string, counter int64, worker, checkpoint string, sub int64) (int64, error) {
 	return t.update(ctx, key, counter, worker,
-		"SET "+attrCounter+" = :new, "+attrCheckpoint+" = :cp, "+attrSubSequence+" = :sub, "+attrOwnerSwitches+" = :zero",
+		"SET "+attrCounter+" = :new, "+attrCheckpoint+" = :cp, "+attrSubSequence+" = :sub, "+attrOwnerSwitches+" = :zero REMOVE "+attrAtTimestamp,
 		map[string]types.AttributeValue{":cp": &types.AttributeValueMemberS{Value: checkpoint}, ":sub": num(sub), ":zero": num(0)},
 		func(l Lease) bool { return l.Owner == worker && l.Checkpoint == checkpoint && l.SubSequence == sub })
+}
+
+// Pin turns a LATEST checkpoint into a position: AT_TIMESTAMP at, so a
+// worker that takes the lease over before anything was checkpointed starts
+// where this one did, not at the stream's tip of that later moment.
+func (t *Table) Pin(ctx context.Context, key string, counter int64, worker string, at time.Time) (int64, error) {
+	ms := at.UnixMilli()
+	return t.update(ctx, key, counter, worker,
+		"SET "+attrCounter+" = :new, "+attrCheckpoint+" = :cp, "+attrAtTimestamp+" = :at, "+attrSubSequence+" = :zero, "+attrOwnerSwitches+" = :zero",
+		map[string]types.AttributeValue{":cp": &types.AttributeValueMemberS{Value: AtTimestamp}, ":at": num(ms), ":zero": num(0)},
+		func(l Lease) bool {
+			return l.Owner == worker && l.Checkpoint == AtTimestamp && l.AtTimestamp.UnixMilli() == ms
+		})
 }
 
 // Finish checkpoints SHARD_END, records the shard's children and frees the lease.
@@ -266,6 +287,9 @@ func Decode(item map[string]types.AttributeValue) Lease {
 	l.OwnerSwitches = number(item[attrOwnerSwitches])
 	l.Parents = strs(item[attrParents])
 	l.Children = strs(item[attrChildren])
+	if ms := number(item[attrAtTimestamp]); ms != 0 {
+		l.AtTimestamp = time.UnixMilli(ms)
+	}
 	return l
 }
 
