@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
@@ -126,6 +127,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	shards, err := c.listShards(ctx, retry.StartUp)
 	if err != nil {
 		return c.streamMissing(err)
+	}
+	if err := c.checkLeasesAreOurs(ctx); err != nil {
+		return err
 	}
 	if c.opts.Retrieval == FanOut {
 		if c.consumerARN, err = c.registerFanOut(ctx); err != nil {
@@ -292,6 +296,33 @@ func (c *Consumer) syncLoop(ctx context.Context) {
 	}
 }
 
+// checkLeasesAreOurs refuses, before anything is created, a lease table
+// that holds another stream's leases: shard ids repeat from stream to
+// stream, so its checkpoints (a sequence number, SHARD_END) would be taken
+// for this stream's, and shards skipped or refused.
+func (c *Consumer) checkLeasesAreOurs(ctx context.Context) error {
+	var leases []lease.Lease
+	what := fmt.Sprintf("list leases in %q", c.opts.App)
+	err := retry.Do(ctx, retry.StartUp, c.log, what, func(ctx context.Context) error {
+		var err error
+		leases, err = c.leases.List(ctx)
+		return err
+	})
+	var nf *dtypes.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return nil // created below
+	}
+	if err != nil {
+		return err
+	}
+	for _, l := range leases {
+		if l.Stream != "" && l.Stream != c.opts.Stream {
+			return fmt.Errorf("lease table %q holds the leases of stream %q, not %q: choose another app name (--app) for %q, or delete that lease table if %q is done with", c.opts.App, l.Stream, c.opts.Stream, c.opts.Stream, l.Stream)
+		}
+	}
+	return nil
+}
+
 // syncShards lists the stream's shards and creates a lease for each new one,
 // parents first, retrying transient errors with the policy p. A child of a
 // shard that already had a lease starts at TRIM_HORIZON so nothing after a
@@ -332,7 +363,7 @@ func (c *Consumer) leaseShards(ctx context.Context, p retry.Policy, shards []typ
 		if had[id] {
 			continue
 		}
-		l := lease.Lease{Key: id, Checkpoint: string(c.opts.InitialPosition)}
+		l := lease.Lease{Key: id, Checkpoint: string(c.opts.InitialPosition), Stream: c.opts.Stream}
 		for _, p := range []*string{s.ParentShardId, s.AdjacentParentShardId} {
 			if p != nil && *p != "" {
 				l.Parents = append(l.Parents, *p)

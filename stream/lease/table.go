@@ -44,6 +44,10 @@ const (
 	// starts at, in milliseconds (see Table.Pin). The Kinesis Client
 	// Library ignores it.
 	attrAtTimestamp = "spkAtTimestamp"
+	// attrStream is spk's own too: the stream a lease's shard belongs to.
+	// Shard ids repeat from stream to stream, so without it a lease table
+	// of one stream would pass for another's.
+	attrStream = "spkStream"
 )
 
 // ErrLeaseLost is returned when a conditional lease write finds that another
@@ -78,6 +82,9 @@ type Lease struct {
 	// AtTimestamp, with the checkpoint AtTimestamp, is where reading
 	// starts; zero means the application's own timestamp.
 	AtTimestamp time.Time
+	// Stream is the name of the stream whose shard this is; "" for a
+	// lease written by the Kinesis Client Library or an older spk.
+	Stream string
 }
 
 // Finished reports whether the shard was read to its end.
@@ -155,6 +162,9 @@ func (t *Table) Create(ctx context.Context, l Lease) (created bool, err error) {
 	}
 	if len(l.Parents) > 0 {
 		item[attrParents] = &types.AttributeValueMemberSS{Value: l.Parents}
+	}
+	if l.Stream != "" {
+		item[attrStream] = &types.AttributeValueMemberS{Value: l.Stream}
 	}
 	_, err = t.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(t.Name),
@@ -287,6 +297,7 @@ func Decode(item map[string]types.AttributeValue) Lease {
 	l.OwnerSwitches = number(item[attrOwnerSwitches])
 	l.Parents = strs(item[attrParents])
 	l.Children = strs(item[attrChildren])
+	l.Stream = str(item[attrStream])
 	if ms := number(item[attrAtTimestamp]); ms != 0 {
 		l.AtTimestamp = time.UnixMilli(ms)
 	}
