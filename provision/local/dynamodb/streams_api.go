@@ -184,9 +184,14 @@ func (s *Service) describeStream(body []byte) (any, error) {
 			if sh.expired(now) {
 				continue
 			}
+			// Shard ids start with their creation time, zero-padded, so
+			// the page starts after the one named even when it has
+			// expired between two calls.
 			if !started {
-				started = sh.ID == *in.ExclusiveStartShardId
-				continue
+				if sh.ID <= *in.ExclusiveStartShardId {
+					continue
+				}
+				started = true
 			}
 			if len(shards) == limit {
 				lastShard = shards[limit-1]["ShardId"].(string)

@@ -138,6 +138,32 @@ func TestClosedStreamShardsEndWhenTheirRecordsAreRead(t *testing.T) {
 	}
 }
 
+// DescribeStream pages on after the shard a page ended with, even when
+// that shard expired between the two calls.
+func TestDescribeStreamPagesPastAnExpiredShard(t *testing.T) {
+	c, sc, clk := clockEndpoint(t)
+	name, arn := streamTable(t, c, types.StreamViewTypeKeysOnly)
+	put(t, c, name, item{"pk": s("a"), "sk": s("1")})
+	clk.Advance(4*time.Hour + time.Minute)
+	put(t, c, name, item{"pk": s("a"), "sk": s("2")}) // the first shard closes
+	page, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn), Limit: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := page.StreamDescription.LastEvaluatedShardId
+	if first == nil || len(page.StreamDescription.Shards) != 1 || *page.StreamDescription.Shards[0].ShardId != *first {
+		t.Fatalf("first page %+v", page.StreamDescription)
+	}
+	clk.Advance(24*time.Hour + time.Minute) // the first shard expires
+	next, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn), ExclusiveStartShardId: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(next.StreamDescription.Shards) == 0 || *next.StreamDescription.Shards[0].ShardId <= *first {
+		t.Fatalf("the page after expired shard %s: %+v", *first, next.StreamDescription.Shards)
+	}
+}
+
 func TestStreamIteratorExpiry(t *testing.T) {
 	c, sc, clk := clockEndpoint(t)
 	_, arn := streamTable(t, c, types.StreamViewTypeKeysOnly)
