@@ -212,11 +212,11 @@ func (s *Service) applyPending(tx *store.Tx, st *stream) error {
 			}
 		}
 	}
-	addShard := func(parent, adjacent int, start, end hashKey) error {
+	addShard := func(parent, adjacent int, start, end hashKey) (*shardMeta, error) {
 		sh := &shardMeta{Index: len(st.meta.Shards), Parent: parent, AdjacentParent: adjacent, CreatedMs: now}
 		sh.setRange(start, end)
 		st.meta.Shards = append(st.meta.Shards, sh)
-		return createShardBucket(tx, st.meta.Name, sh.Index)
+		return sh, createShardBucket(tx, st.meta.Name, sh.Index)
 	}
 	switch p.Kind {
 	case "split":
@@ -226,10 +226,11 @@ func (s *Service) applyPending(tx *store.Tx, st *stream) error {
 			return nil
 		}
 		closeShard(sh)
-		if err := addShard(sh.Index, -1, sh.start, key.sub1()); err != nil {
+		if _, err := addShard(sh.Index, -1, sh.start, key.sub1()); err != nil {
 			return err
 		}
-		return addShard(sh.Index, -1, key, sh.end)
+		_, err := addShard(sh.Index, -1, key, sh.end)
+		return err
 	case "merge":
 		a, b := st.shard(p.Shard), st.shard(p.Adjacent)
 		if a == nil || b == nil || !a.open() || !b.open() {
@@ -241,27 +242,47 @@ func (s *Service) applyPending(tx *store.Tx, st *stream) error {
 		if b.start.cmp(a.start) < 0 {
 			start, end = b.start, a.end
 		}
-		return addShard(a.Index, b.Index, start, end)
+		_, err := addShard(a.Index, b.Index, start, end)
+		return err
 	case "scale":
+		// As Kinesis does, scaling is splits, then merges, so that every
+		// new shard has at most two parents and every closed shard has
+		// children (a KCL reads a child only after its parents). Shards
+		// made and closed on the way hold no records.
 		old := st.openShards()
 		sort.Slice(old, func(i, j int) bool { return old[i].start.cmp(old[j].start) < 0 })
-		for _, sh := range old {
-			closeShard(sh)
-		}
-		for _, r := range evenRanges(p.Target) {
-			parent, adjacent := -1, -1
-			for _, o := range old {
-				if o.end.cmp(r[0]) < 0 || o.start.cmp(r[1]) > 0 {
-					continue
-				}
-				if parent < 0 {
-					parent = o.Index
-				} else if adjacent < 0 {
-					adjacent = o.Index
+		targets := evenRanges(p.Target)
+		// Split each open shard at every target boundary inside it.
+		var pieces []*shardMeta
+		for _, cur := range old {
+			for _, t := range targets[1:] {
+				if at := t[0]; at.cmp(cur.start) > 0 && at.cmp(cur.end) <= 0 {
+					closeShard(cur)
+					left, err := addShard(cur.Index, -1, cur.start, at.sub1())
+					if err != nil {
+						return err
+					}
+					right, err := addShard(cur.Index, -1, at, cur.end)
+					if err != nil {
+						return err
+					}
+					pieces, cur = append(pieces, left), right
 				}
 			}
-			if err := addShard(parent, adjacent, r[0], r[1]); err != nil {
-				return err
+			pieces = append(pieces, cur)
+		}
+		// Merge the pieces within each target range, left to right.
+		next := 0
+		for _, t := range targets {
+			cur := pieces[next]
+			for next++; next < len(pieces) && pieces[next].start.cmp(t[1]) <= 0; next++ {
+				closeShard(cur)
+				closeShard(pieces[next])
+				merged, err := addShard(cur.Index, pieces[next].Index, cur.start, pieces[next].end)
+				if err != nil {
+					return err
+				}
+				cur = merged
 			}
 		}
 	}
