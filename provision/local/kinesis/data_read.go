@@ -2,6 +2,7 @@ package kinesis
 
 import (
 	"encoding/binary"
+	"math"
 	"time"
 
 	"github.com/spk-cli/spk/provision/local/store"
@@ -82,6 +83,9 @@ func (s *Service) getShardIterator(c codec, body []byte) (any, *apiError) {
 		}
 		pos = seq.counter
 		if typ == "AFTER_SEQUENCE_NUMBER" {
+			if pos == math.MaxUint64 { // no record can follow it; pos++ would wrap to the start
+				return nil, clientErr("InvalidArgumentException", "StartingSequenceNumber %s used in GetShardIterator on shard %s in stream %s under account %s is invalid.", *in.StartingSequenceNumber, shard, name, s.env.AccountID)
+			}
 			pos++
 		}
 	case typ == "TRIM_HORIZON":
