@@ -74,6 +74,11 @@ func (s *Service) changeRetention(c codec, body []byte, increase bool) (any, *ap
 		if !increase && h > cur {
 			return clientErr("InvalidArgumentException", "Requested retention period (%d hours) for stream %s can not be longer than existing retention period (%d hours). Use IncreaseRetentionPeriod API.", h, name, cur)
 		}
+		if h > cur {
+			// What expired under the shorter period stays expired, though
+			// the trimmer may not have deleted it yet.
+			st.meta.ExpiredBeforeMs = st.meta.retentionCutoff(s.nowMs())
+		}
 		st.meta.RetentionHours = h
 		return nil
 	})

@@ -238,7 +238,7 @@ func (s *Service) readShard(it iterator, limit, maxBytes int, getRecordsLimits b
 		return clientErr("ProvisionedThroughputExceededException", "Rate exceeded for shard %s in stream %s under account %s.", shard, it.stream, s.env.AccountID)
 	}
 	closed, end := !sh.open(), sh.EndCounter
-	cutoff := nowMs - int64(st.meta.RetentionHours)*3600_000
+	cutoff := st.meta.retentionCutoff(nowMs)
 	var children []childShard
 	if closed {
 		children = st.children(sh)

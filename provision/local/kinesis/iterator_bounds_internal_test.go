@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // An AFTER_SEQUENCE_NUMBER iterator after the largest counter a sequence
@@ -21,5 +22,31 @@ func TestAfterTheLargestSequenceNumberIsRefused(t *testing.T) {
 	want := "StartingSequenceNumber " + last + " used in GetShardIterator on shard shardId-000000000000 in stream events under account 000000000000 is invalid."
 	if rec.Code != 400 || !strings.Contains(rec.Body.String(), want) {
 		t.Fatalf("AFTER_SEQUENCE_NUMBER %s: %d %s, want InvalidArgumentException %q", last, rec.Code, rec.Body, want)
+	}
+}
+
+// Raising the retention period does not make records that had expired
+// readable again, though the trimmer had not deleted them yet.
+func TestRaisingRetentionKeepsExpiredRecordsExpired(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	s := newTestService(t, clock.now)
+	s.mustCall(t, "PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"0","Data":"`+b64("expired")+`"}`, nil)
+	clock.advance(23 * time.Hour)
+	s.mustCall(t, "PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"0","Data":"`+b64("kept")+`"}`, nil)
+	clock.advance(2 * time.Hour) // the first is 25 h old, not yet trimmed
+	s.mustCall(t, "IncreaseStreamRetentionPeriod", `{"StreamName":"events","RetentionPeriodHours":48}`, nil)
+	var out recordsOut
+	s.mustCall(t, "GetRecords", `{"ShardIterator":"`+s.iteratorFor(t, "shardId-000000000000", "TRIM_HORIZON", "")+`"}`, &out)
+	var got []string
+	for _, r := range out.Records {
+		got = append(got, string(r.Data))
+	}
+	if strings.Join(got, ",") != "kept" {
+		t.Fatalf("after raising the retention TRIM_HORIZON reads %v, want only kept", got)
+	}
+	clock.advance(23 * time.Hour) // kept is 25 h old: within the new period, past the old
+	s.mustCall(t, "GetRecords", `{"ShardIterator":"`+s.iteratorFor(t, "shardId-000000000000", "TRIM_HORIZON", "")+`"}`, &out)
+	if len(out.Records) != 1 || string(out.Records[0].Data) != "kept" {
+		t.Fatalf("25 h after it was put, within the new 48 h, kept is not read: %d records", len(out.Records))
 	}
 }

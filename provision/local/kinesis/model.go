@@ -86,6 +86,16 @@ type streamMeta struct {
 	// StreamId, generated at creation (or at the first start that finds a
 	// stream kept without one).
 	ID string `json:"id,omitempty"`
+	// ExpiredBeforeMs: records that arrived before it had expired when the
+	// retention period was last increased, and stay expired ("does not make
+	// previous, expired data accessible"); 0 when never increased.
+	ExpiredBeforeMs int64 `json:"expiredBefore,omitempty"`
+}
+
+// retentionCutoff is the arrival time before which records are past
+// retention: readers skip them and the trimmer deletes them.
+func (m *streamMeta) retentionCutoff(nowMs int64) int64 {
+	return max(nowMs-int64(m.RetentionHours)*3600_000, m.ExpiredBeforeMs)
 }
 
 // stream is a stream in memory. mu guards everything in meta and the

@@ -45,7 +45,7 @@ func (s *Service) trimStream(st *stream) (more bool) {
 		if st.gone {
 			return nil
 		}
-		cutoff := s.nowMs() - int64(st.meta.RetentionHours)*3600_000
+		cutoff := st.meta.retentionCutoff(s.nowMs())
 		budget := maxTrimPerTx
 		changed := false
 		for _, sh := range st.meta.Shards {
