@@ -100,7 +100,8 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 		s.mu.Unlock()
 		return nil, e
 	}
-	now := s.nowMs()
+	now := max(s.nowMs(), s.lastCreatedMs+1)
+	s.lastCreatedMs = now
 	st := &stream{meta: streamMeta{
 		Name: name, CreatedMs: now, Status: statusCreating, StatusSinceMs: now,
 		Mode: mode, RetentionHours: defaultRetentionHours, InitialShards: shards, Tags: in.Tags,

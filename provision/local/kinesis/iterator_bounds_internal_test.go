@@ -50,3 +50,20 @@ func TestRaisingRetentionKeepsExpiredRecordsExpired(t *testing.T) {
 		t.Fatalf("25 h after it was put, within the new 48 h, kept is not read: %d records", len(out.Records))
 	}
 }
+
+// A stream deleted and created again under its name within the same
+// millisecond is a new stream: the old one's iterators do not read it.
+func TestAStreamRecreatedInTheSameMillisecondIsANewStream(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)} // never moves
+	s := newTestService(t, clock.now)
+	s.mustCall(t, "CreateStream", `{"StreamName":"again","ShardCount":1}`, nil)
+	var it struct{ ShardIterator string }
+	s.mustCall(t, "GetShardIterator", `{"StreamName":"again","ShardId":"shardId-000000000000","ShardIteratorType":"TRIM_HORIZON"}`, &it)
+	s.mustCall(t, "DeleteStream", `{"StreamName":"again"}`, nil)
+	s.mustCall(t, "CreateStream", `{"StreamName":"again","ShardCount":1}`, nil)
+	s.mustCall(t, "PutRecord", `{"StreamName":"again","PartitionKey":"p","Data":"`+b64("new")+`"}`, nil)
+	rec := s.call("GetRecords", `{"ShardIterator":"`+it.ShardIterator+`"}`)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "ResourceNotFoundException") {
+		t.Fatalf("the deleted stream's iterator on the new stream: %d %s, want ResourceNotFoundException", rec.Code, rec.Body)
+	}
+}

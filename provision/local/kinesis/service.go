@@ -40,6 +40,11 @@ type Service struct {
 
 	mu      sync.RWMutex
 	streams map[string]*stream
+	// lastCreatedMs is the newest stream's creation time. Iterators and
+	// sequence numbers name a stream by name and creation time, so a
+	// stream re-created under a name within the same millisecond must
+	// still get a later one.
+	lastCreatedMs int64
 
 	timersMu sync.Mutex
 	timers   map[*time.Timer]struct{}
@@ -83,6 +88,7 @@ func New(env *service.Env) (*Service, error) {
 		return nil, fmt.Errorf("load kinesis streams: %w", err)
 	}
 	for _, st := range s.streams {
+		s.lastCreatedMs = max(s.lastCreatedMs, st.meta.CreatedMs)
 		s.resumeTransition(st)
 	}
 	s.subs.init()
