@@ -128,6 +128,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil {
 		return c.streamMissing(err)
 	}
+	// The lease table is read here, before anything is created, and again
+	// by leaseShards once the tables are ready: other workers may have
+	// made leases in between, and a child's start depends on its parents'.
 	if err := c.checkLeasesAreOurs(ctx); err != nil {
 		return err
 	}
