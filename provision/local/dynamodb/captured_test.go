@@ -212,7 +212,8 @@ func TestCapturedLimits(t *testing.T) {
 }
 
 // TestCapturedIndexReads: a local index fetches from the table what it does
-// not project; a global one refuses PartiQL columns it does not project.
+// not project; a global one refuses PartiQL columns it does not project, and
+// a keyed PartiQL read of either refuses conditions on them.
 func TestCapturedIndexReads(t *testing.T) {
 	skipOn(t, "no PartiQL; fetches through a local index only for ALL_ATTRIBUTES", "dynalite")
 	c := newClient(t)
@@ -245,6 +246,18 @@ func TestCapturedIndexReads(t *testing.T) {
 		{"PartiQL through a global index refuses what it does not project", "ExecuteStatement",
 			`{"Statement":"SELECT data, pk, v, data FROM ` + q + `.\"gsi\" WHERE g = 'y'"}`,
 			400, invalid + `One or more parameter values were invalid: Global secondary index gsi does not project [data, v]"}`},
+		{"a keyed PartiQL read of a global index refuses a condition on what it does not project", "ExecuteStatement",
+			`{"Statement":"SELECT pk FROM ` + q + `.\"gsi\" WHERE g = 'y' AND data = 'one' AND v = true"}`,
+			400, invalid + `One or more parameter values were invalid: Secondary index gsi does not project one or more filter attributes: [data, v]"}`},
+		{"so does a local one, which fetches columns but not conditions", "ExecuteStatement",
+			`{"Statement":"SELECT pk FROM ` + q + `.\"lsi\" WHERE pk = 'a' AND data = 'one'"}`,
+			400, invalid + `One or more parameter values were invalid: Secondary index lsi does not project one or more filter attributes: [data]"}`},
+		{"an index scan's conditions see the entries, where the attribute is missing", "ExecuteStatement",
+			`{"Statement":"SELECT pk FROM ` + q + `.\"gsi\" WHERE NOT data = 'one'"}`,
+			200, `{"Items":[{"pk":{"S":"a"}}]}`},
+		{"and a condition on it under OR selects nothing", "ExecuteStatement",
+			`{"Statement":"SELECT pk FROM ` + q + `.\"gsi\" WHERE (g = 'y' AND data = 'one') OR g = 'z'"}`,
+			200, `{"Items":[]}`},
 		{"an ordering comparison with a BOOL parameter", "ExecuteStatement",
 			`{"Statement":"SELECT pk FROM ` + q + ` WHERE pk = 'a' AND v >= ?","Parameters":[{"BOOL":true}]}`,
 			400, invalid + `Incorrect operand type for operator or function; operator or function: >=, operand type: BOOL"}`},

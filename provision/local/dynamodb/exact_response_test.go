@@ -89,10 +89,14 @@ func TestItemCollectionMetricsAndIndexCapacity(t *testing.T) {
 	exactResponse(t, "PutItem", `{"TableName":"`+tbl+`","Item":{"pk":{"S":"b"},"sk":{"S":"1"}},"ReturnItemCollectionMetrics":"NONE"}`, `{}`)
 
 	// Batches and transactions list each collection they touched, by table.
+	// A transaction names its units' kind beside each CapacityUnits, as in
+	// DynamoDB's answers (rusoto/rusoto#1919 quotes one).
 	exactResponse(t, "BatchWriteItem", `{"RequestItems":{"`+tbl+`":[{"PutRequest":{"Item":{"pk":{"S":"c"},"sk":{"S":"1"},"x":{"S":"v"}}}},{"PutRequest":{"Item":{"pk":{"S":"c"},"sk":{"S":"2"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"b"},"sk":{"S":"1"}}}}]},`+opts+`}`,
 		`{"UnprocessedItems":{},"ConsumedCapacity":[`+capacity(4, 3, lsi(1))+`],"ItemCollectionMetrics":{"`+tbl+`":[`+collection("c")+`,`+collection("b")+`]}}`)
 	exactResponse(t, "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"`+tbl+`","Item":{"pk":{"S":"d"},"sk":{"S":"1"},"x":{"S":"v"},"g":{"S":"G"}}}},{"ConditionCheck":{"TableName":"`+tbl+`","Key":{"pk":{"S":"c"},"sk":{"S":"1"}},"ConditionExpression":"attribute_exists(pk)"}}],`+opts+`}`,
-		`{"ConsumedCapacity":[`+capacity(8, 4, lsi(2)+gsi(2))+`],"ItemCollectionMetrics":{"`+tbl+`":[`+collection("d")+`]}}`)
+		`{"ConsumedCapacity":[{"TableName":"`+tbl+`","CapacityUnits":8,"WriteCapacityUnits":8,"Table":{"CapacityUnits":4,"WriteCapacityUnits":4},`+
+			`"LocalSecondaryIndexes":{"byX":{"CapacityUnits":2,"WriteCapacityUnits":2}},"GlobalSecondaryIndexes":{"byG":{"CapacityUnits":2,"WriteCapacityUnits":2}}}],`+
+			`"ItemCollectionMetrics":{"`+tbl+`":[`+collection("d")+`]}}`)
 
 	// A table without a local index reports no item collection metrics.
 	plain := countsTable(t, c)

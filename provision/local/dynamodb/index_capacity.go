@@ -158,3 +158,64 @@ func writeCapacity(rc *string, m *tableMeta, old, new attr.Item) map[string]any 
 	}
 	return capacityOf(rc, m.TableName, writeUnits(old, new), indexWriteUnits(m, old, new))
 }
+
+// tableCapacity is what a request of several items consumed, by table.
+type tableCapacity map[string]*consumed
+
+type consumed struct {
+	table float64
+	ix    indexUnits
+}
+
+// add counts units on m's table and ix on its indexes, both scaled (a
+// transaction reads and writes twice).
+func (tc tableCapacity) add(m *tableMeta, units float64, ix indexUnits, scale float64) {
+	c := tc.of(m.TableName)
+	c.table += units * scale
+	c.ix.merge(ix, scale)
+}
+
+// addTable counts units on a table alone.
+func (tc tableCapacity) addTable(table string, units float64) { tc.of(table).table += units }
+
+func (tc tableCapacity) of(table string) *consumed {
+	if tc[table] == nil {
+		tc[table] = &consumed{}
+	}
+	return tc[table]
+}
+
+// render is ConsumedCapacity, a table at a time in name order. A
+// transaction also names the kind of its units (kind: ReadCapacityUnits or
+// WriteCapacityUnits) beside each CapacityUnits.
+func (tc tableCapacity) render(rc *string, kind string) []map[string]any {
+	if rc == nil || *rc == "NONE" || len(tc) == 0 {
+		return nil
+	}
+	var out []map[string]any
+	for _, name := range attr.SortedKeys(tc) {
+		c := capacityOf(rc, name, tc[name].table, tc[name].ix)
+		if kind != "" {
+			nameUnits(c, kind)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// nameUnits repeats each CapacityUnits of a rendered ConsumedCapacity
+// under kind.
+func nameUnits(c map[string]any, kind string) {
+	c[kind] = c["CapacityUnits"]
+	if t, ok := c["Table"].(map[string]any); ok {
+		t[kind] = t["CapacityUnits"]
+	}
+	for _, group := range []string{"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} {
+		if ixs, ok := c[group].(map[string]any); ok {
+			for _, ix := range ixs {
+				ix := ix.(map[string]any)
+				ix[kind] = ix["CapacityUnits"]
+			}
+		}
+	}
+}

@@ -125,26 +125,19 @@ func statementError(err error) map[string]any {
 	return e
 }
 
-type tableCapacity map[string]float64
-
-func (tc tableCapacity) render(rc *string) []map[string]any {
-	if rc == nil || *rc == "NONE" || len(tc) == 0 {
-		return nil
-	}
-	var out []map[string]any
-	for _, name := range attr.SortedKeys(tc) {
-		c := map[string]any{"TableName": name, "CapacityUnits": tc[name]}
-		if *rc == "INDEXES" {
-			c["Table"] = map[string]any{"CapacityUnits": tc[name]}
-		}
-		out = append(out, c)
-	}
-	return out
+// checkReturnCapacity checks a PartiQL request's ReturnConsumedCapacity.
+func checkReturnCapacity(rc *string) error {
+	var c constraints
+	c.enum("returnConsumedCapacity", rc, returnCapacityValues...)
+	return c.err()
 }
 
 func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 	var in batchExecuteInput
 	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkReturnCapacity(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
 	if err := checkStatementCount(len(in.Statements), in.Statements == nil, "statements", maxBatchStatements); err != nil {
@@ -235,7 +228,7 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 				continue
 			}
 			consistent := in.Statements[i].ConsistentRead != nil && *in.Statements[i].ConsistentRead
-			units[g.m.TableName] += readUnits(raw, consistent)
+			units.add(&g.m, readUnits(raw, consistent), indexUnits{}, 1)
 			if it != nil {
 				resp["Item"] = it
 			}
@@ -249,11 +242,14 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 				resp["Error"] = statementError(err)
 				continue
 			}
-			units[w.m.TableName] += writeUnits(res.old, res.new)
+			units.add(&w.m, writeUnits(res.old, res.new), indexWriteUnits(&w.m, res.old, res.new), 1)
+			if rs := w.returned(res.old, res.new); len(rs) == 1 {
+				resp["Item"] = rs[0]
+			}
 		}
 	}
 	out := map[string]any{"Responses": responses}
-	if cc := units.render(in.ReturnConsumedCapacity); cc != nil {
+	if cc := units.render(in.ReturnConsumedCapacity, ""); cc != nil {
 		out["ConsumedCapacity"] = cc
 	}
 	return out, nil

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,8 +85,11 @@ func (s *Service) executeStatement(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.Limit != nil && *in.Limit < 1 {
-		return nil, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Limit))
+	var c constraints
+	c.enum("returnConsumedCapacity", in.ReturnConsumedCapacity, returnCapacityValues...)
+	c.atLeast("limit", in.Limit, 1)
+	if err := c.err(); err != nil {
+		return nil, err
 	}
 	returnOld, err := checkOnFailure(in.ReturnValuesOnConditionCheckFailure)
 	if err != nil {
@@ -115,7 +117,7 @@ func (s *Service) executeStatement(body []byte) (any, error) {
 		return nil, err
 	}
 	out := map[string]any{"Items": w.returned(res.old, res.new)}
-	if c := capacity(in.ReturnConsumedCapacity, w.m.TableName, writeUnits(res.old, res.new)); c != nil {
+	if c := writeCapacity(in.ReturnConsumedCapacity, &w.m, res.old, res.new); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -142,7 +144,7 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		return nil, err
 	}
 	consistent := in.ConsistentRead != nil && *in.ConsistentRead
-	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity, consistent: consistent}
+	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity, consistent: consistent, entryFilter: true}
 	if st.Index != "" {
 		if err := p.useIndex(st.Index); err != nil {
 			return nil, err
@@ -163,6 +165,9 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 			return nil, err
 		}
 		p.key = b.keyAccess(st.Where, p.ihash, p.irng)
+		if err := p.filtersProjected(); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkOrderBy(st, p.ihash, p.irng); err != nil {
 		return nil, err
@@ -212,7 +217,7 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		out["NextToken"] = base64.RawURLEncoding.EncodeToString(tok)
 		out["LastEvaluatedKey"] = r.last
 	}
-	if cc := capacity(p.capacityRC, m.TableName, readUnitsOf(r.size, consistent)); cc != nil {
+	if cc := p.readCapacity(readUnitsOf(r.size, consistent)); cc != nil {
 		out["ConsumedCapacity"] = cc
 	}
 	return out, nil
@@ -239,6 +244,55 @@ func (p *readPlan) selectsProjected(st *partiql.Select) error {
 		return validation("One or more parameter values were invalid: Global secondary index " + p.index.IndexName + " does not project [" + strings.Join(missing, ", ") + "]")
 	}
 	return nil
+}
+
+// filtersProjected refuses a keyed read of an index whose WHERE clause has
+// a top-level condition on an attribute the index does not project:
+// DynamoDB does not fetch filter attributes from the table for PartiQL,
+// not even through a local index. An index scan is not refused; its
+// conditions see the entries as the index holds them.
+func (p *readPlan) filtersProjected() error {
+	if p.index == nil || p.key == nil {
+		return nil
+	}
+	var missing []string
+	for _, c := range topConjuncts(p.filter) {
+		for _, name := range condNames(c) {
+			if !p.projected(name) && !slices.Contains(missing, name) {
+				missing = append(missing, name)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return validation("One or more parameter values were invalid: Secondary index " + p.index.IndexName + " does not project one or more filter attributes: [" + strings.Join(missing, ", ") + "]")
+	}
+	return nil
+}
+
+// topConjuncts splits a condition at its top-level ANDs.
+func topConjuncts(c *expr.Cond) []*expr.Cond {
+	if c.Kind == expr.CondAnd {
+		var out []*expr.Cond
+		for _, s := range c.Sub {
+			out = append(out, topConjuncts(s)...)
+		}
+		return out
+	}
+	return []*expr.Cond{c}
+}
+
+// condNames is the top-level attribute names a condition reads, in order.
+func condNames(c *expr.Cond) []string {
+	var names []string
+	for _, o := range c.Operands {
+		for _, p := range operandPaths(o) {
+			names = append(names, p[0].Name)
+		}
+	}
+	for _, s := range c.Sub {
+		names = append(names, condNames(s)...)
+	}
+	return names
 }
 
 // useIndex points a read plan at one of the table's indexes.

@@ -27,7 +27,7 @@ func TestPartiQLExists(t *testing.T) {
 		{"a check that holds lets the writes apply", "ExecuteTransaction",
 			`{"TransactStatements":[` + stmt(`EXISTS(SELECT * FROM `+q+` WHERE pk = 'a' AND sk = ? AND n = 10)`, `"Parameters":[{"N":"1"}]`) + `,` +
 				stmt(`UPDATE `+q+` SET n = 41 WHERE pk = 'b' AND sk = 1`) + `],"ReturnConsumedCapacity":"TOTAL"}`, 200,
-			`{"Responses":[],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":4}]}`},
+			`{"Responses":[],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":6,"WriteCapacityUnits":6}]}`},
 		{"the write applied", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"b"},"sk":{"N":"1"}},"ProjectionExpression":"n"}`, 200,
 			`{"Item":{"n":{"N":"41"}}}`},
 		{"a check alone", "ExecuteTransaction", tx(stmt(`exists (select pk from ` + q + ` where sk = 3 and pk = 'a' and g is not missing)`)), 200, `{"Responses":[]}`},

@@ -254,7 +254,7 @@ func TestPartiQLBatch(t *testing.T) {
 				`{"TableName":"` + tbl + `"},` +
 				`{"Error":{"Code":"ResourceNotFound","Message":"Requested resource not found"}},` +
 				`{"Error":{"Code":"ValidationError","Message":"Statement wasn't well formed, can't be processed: Expected data manipulation"}}],` +
-				`"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":2}]}`},
+				`"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":3}]}`},
 		{"reads", "BatchExecuteStatement", `{"Statements":[` +
 			st(`SELECT pk, sk FROM `+q+` WHERE pk = ? AND sk = ?`, `"Parameters":[{"S":"d"},{"N":"1"}]`) + `,` +
 			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` +
@@ -275,6 +275,15 @@ func TestPartiQLBatch(t *testing.T) {
 		{"reads and writes", "BatchExecuteStatement", `{"Statements":[` +
 			st(`SELECT * FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `,` + st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 3`) + `]}`, 400,
 			invalid("Read and write requests together in the same batch is not supported.")},
+		{"RETURNING in a batch", "BatchExecuteStatement", `{"Statements":[` +
+			st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2 RETURNING ALL OLD *`) + `,` +
+			st(`UPDATE `+q+` SET n = 21 WHERE pk = 'a' AND sk = 1 RETURNING MODIFIED NEW *`) + `,` +
+			st(`UPDATE `+q+` SET n = 50 WHERE pk = 'b' AND sk = 1 RETURNING ALL NEW *`) + `,` +
+			st(`UPDATE `+q+` REMOVE nothing WHERE pk = 'd' AND sk = 1 RETURNING MODIFIED OLD *`) + `]}`, 200,
+			`{"Responses":[{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"sk":{"N":"2"},"n":{"N":"20"},"name":{"S":"apricot"},"tags":{"SS":["red"]}}},` +
+				`{"TableName":"` + tbl + `","Item":{"n":{"N":"21"}}},` +
+				`{"TableName":"` + tbl + `","Item":{"pk":{"S":"b"},"sk":{"N":"1"},"g":{"S":"x"},"n":{"N":"50"},"name":{"S":"banana"}}},` +
+				`{"TableName":"` + tbl + `"}]}`},
 		{"no statements", "BatchExecuteStatement", `{"Statements":[]}`, 400,
 			invalid("1 validation error detected: Value '[...]' at 'statements' failed to satisfy constraint: Member must have length greater than or equal to 1")},
 		{"a null statement", "BatchExecuteStatement", `{"Statements":[{}]}`, 400,
@@ -313,7 +322,7 @@ func TestPartiQLTransaction(t *testing.T) {
 				`{"Code":"ConditionalCheckFailed","Message":"The conditional request failed","Item":{"pk":{"S":"b"},"sk":{"N":"1"},"g":{"S":"x"},"n":{"N":"40"},"name":{"S":"banana"}}},` +
 				`{"Code":"ValidationError","Message":"An operand in the update expression has an incorrect data type"}]}`},
 		{"nothing of it was written", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"t"},"sk":{"N":"1"}}}`, 200, `{}`},
-		{"a transaction", "ExecuteTransaction", writes, 200, `{"Responses":[],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":6}]}`},
+		{"a transaction", "ExecuteTransaction", writes, 200, `{"Responses":[],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":10,"WriteCapacityUnits":10}]}`},
 		{"its retry is not applied again", "ExecuteTransaction", writes, 200, `{"Responses":[]}`},
 		{"the token with another request", "ExecuteTransaction", `{"TransactStatements":[` + st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `],"ClientRequestToken":"` + token + `"}`, 400,
 			`{"__type":"` + ddbType + `IdempotentParameterMismatchException","message":"The request uses the same client token as a previous, but non-identical request."}`},
@@ -373,4 +382,27 @@ func TestPartiQLSortKeyPrefix(t *testing.T) {
 	if len(got) != 2 || got[0] != "a#1" || got[1] != "a#2" {
 		t.Errorf("items %v, want a#1 and a#2", got)
 	}
+}
+
+// TestPartiQLCapacity: PartiQL consumes capacity as the item API does: a
+// write on the indexes whose entries it changes, a read of an index on the
+// index; an unknown ReturnConsumedCapacity is refused.
+func TestPartiQLCapacity(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	tbl := partiqlTable(t)
+	q := `"` + tbl + `"`
+	const bogus = `1 validation error detected: Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]`
+	runExchanges(t, []exchange{
+		{"a write that enters the index", "ExecuteStatement", stmt(`INSERT INTO `+q+` VALUE {'pk': 'c', 'sk': 1, 'g': 'z'}`, `"ReturnConsumedCapacity":"INDEXES"`), 200,
+			`{"Items":[],"ConsumedCapacity":{"TableName":"` + tbl + `","CapacityUnits":2,"Table":{"CapacityUnits":1},"GlobalSecondaryIndexes":{"byG":{"CapacityUnits":1}}}}`},
+		{"a read of the index", "ExecuteStatement", stmt(`SELECT pk FROM `+q+`."byG" WHERE g = 'z'`, `"ReturnConsumedCapacity":"INDEXES"`), 200,
+			`{"Items":[{"pk":{"S":"c"}}],"ConsumedCapacity":{"TableName":"` + tbl + `","CapacityUnits":0.5,"Table":{"CapacityUnits":0},"GlobalSecondaryIndexes":{"byG":{"CapacityUnits":0.5}}}}`},
+		{"a batch's writes on the index", "BatchExecuteStatement", `{"Statements":[` + stmt(`DELETE FROM `+q+` WHERE pk = 'c' AND sk = 1`) + `],"ReturnConsumedCapacity":"INDEXES"}`, 200,
+			`{"Responses":[{"TableName":"` + tbl + `"}],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":2,"Table":{"CapacityUnits":1},"GlobalSecondaryIndexes":{"byG":{"CapacityUnits":1}}}]}`},
+		{"an unknown mode", "ExecuteStatement", stmt(`SELECT pk FROM `+q, `"ReturnConsumedCapacity":"BOGUS"`), 400, invalid(bogus)},
+		{"in a batch", "BatchExecuteStatement", `{"Statements":[` + stmt(`SELECT pk FROM `+q+` WHERE pk = 'a' AND sk = 1`) + `],"ReturnConsumedCapacity":"BOGUS"}`, 400, invalid(bogus)},
+		{"in a transaction", "ExecuteTransaction", `{"TransactStatements":[` + stmt(`SELECT pk FROM `+q+` WHERE pk = 'a' AND sk = 1`) + `],"ReturnConsumedCapacity":"BOGUS"}`, 400, invalid(bogus)},
+		{"a transaction's reads name their kind", "ExecuteTransaction", `{"TransactStatements":[` + stmt(`SELECT pk FROM `+q+` WHERE pk = 'a' AND sk = 1`) + `],"ReturnConsumedCapacity":"TOTAL"}`, 200,
+			`{"Responses":[{"Item":{"pk":{"S":"a"}}}],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":2,"ReadCapacityUnits":2}]}`},
+	})
 }

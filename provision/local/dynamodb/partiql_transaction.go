@@ -18,6 +18,9 @@ func (s *Service) executeTransaction(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	if err := checkReturnCapacity(in.ReturnConsumedCapacity); err != nil {
+		return nil, err
+	}
 	if err := checkStatementCount(len(in.TransactStatements), in.TransactStatements == nil, "transactStatements", maxTransactionItems); err != nil {
 		return nil, err
 	}
@@ -116,7 +119,7 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 				return err
 			}
 			// A transactional read costs twice a consistent read.
-			units[g.m.TableName] += 2 * readUnits(raw, true)
+			units.add(&g.m, readUnits(raw, true), indexUnits{}, 2)
 			responses[i] = map[string]any{}
 			if it != nil {
 				responses[i]["Item"] = it
@@ -128,7 +131,7 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 		return nil, err
 	}
 	out := map[string]any{"Responses": responses}
-	if cc := units.render(rc); cc != nil {
+	if cc := units.render(rc, "ReadCapacityUnits"); cc != nil {
 		out["ConsumedCapacity"] = cc
 	}
 	return out, nil
@@ -180,10 +183,16 @@ func (s *Service) transactionWrites(plans []*pqWrite, preset []map[string]any, i
 	units := tableCapacity{}
 	for i, w := range plans {
 		w.t.applyCounts(olds[i], news[i])
-		units[w.m.TableName] += 2 * writeUnits(olds[i], news[i])
+		// Two writes (prepare and commit), on the table and on each index
+		// entry the statement changes; a check writes nothing to indexes.
+		ix := indexUnits{}
+		if w.kind != kindCheck {
+			ix = indexWriteUnits(&w.m, olds[i], news[i])
+		}
+		units.add(&w.m, writeUnits(olds[i], news[i]), ix, 2)
 	}
 	out := map[string]any{"Responses": []any{}}
-	if cc := units.render(in.ReturnConsumedCapacity); cc != nil {
+	if cc := units.render(in.ReturnConsumedCapacity, "WriteCapacityUnits"); cc != nil {
 		out["ConsumedCapacity"] = cc
 	}
 	return out, nil

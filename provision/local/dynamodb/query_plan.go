@@ -32,6 +32,9 @@ type readPlan struct {
 	// fetch: the read names attributes, or asks for all of them, through a
 	// local index, which fetches what it does not project from the table.
 	fetch bool
+	// entryFilter: the filter sees an index's entries even through a local
+	// index, as PartiQL's conditions do.
+	entryFilter bool
 }
 
 type readResult struct {
@@ -173,13 +176,21 @@ func (p *readPlan) project(it attr.Item) attr.Item {
 // full.
 func (p *readPlan) visit(r *readResult, it attr.Item) bool {
 	r.scanned++
+	seen := it
 	if p.index != nil {
-		// An index read reads the index's entries, not the items.
-		r.size += indexEntry(&p.m, p.index, it).Size()
+		// An index read reads the index's entries, not the items: a global
+		// index's filter sees only what the index projects, so a condition
+		// on another attribute finds it missing. A local index fetches the
+		// rest from the table for Query and Scan.
+		entry := indexEntry(&p.m, p.index, it)
+		r.size += entry.Size()
+		if p.entryFilter || !p.localIndex() {
+			seen = entry
+		}
 	} else {
 		r.size += it.Size()
 	}
-	if p.filter == nil || p.filter.Eval(it) {
+	if p.filter == nil || p.filter.Eval(seen) {
 		if p.count {
 			r.items = append(r.items, nil)
 		} else {

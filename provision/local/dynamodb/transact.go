@@ -143,25 +143,18 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 		}
 	}
 	out := map[string]any{}
-	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
-		units := map[string]float64{}
-		ixUnits := map[string]*indexUnits{}
-		for _, p := range plans {
-			// Two writes (prepare and commit) of the larger of the item
-			// before and after, as for a single-item write; the same for
-			// each index entry the action changes.
-			units[p.m.TableName] += 2 * writeUnits(p.old, p.new)
-			if ixUnits[p.m.TableName] == nil {
-				ixUnits[p.m.TableName] = &indexUnits{}
-			}
-			if p.kind != "ConditionCheck" {
-				ixUnits[p.m.TableName].merge(indexWriteUnits(&p.m, p.old, p.new), 2)
-			}
+	units := tableCapacity{}
+	for _, p := range plans {
+		// Two writes (prepare and commit) of the larger of the item before
+		// and after, as for a single-item write; the same for each index
+		// entry the action changes.
+		ix := indexUnits{}
+		if p.kind != "ConditionCheck" {
+			ix = indexWriteUnits(&p.m, p.old, p.new)
 		}
-		var cc []map[string]any
-		for _, name := range attr.SortedKeys(units) {
-			cc = append(cc, capacityOf(in.ReturnConsumedCapacity, name, units[name], *ixUnits[name]))
-		}
+		units.add(&p.m, writeUnits(p.old, p.new), ix, 2)
+	}
+	if cc := units.render(in.ReturnConsumedCapacity, "WriteCapacityUnits"); cc != nil {
 		out["ConsumedCapacity"] = cc
 	}
 	collections.setIn(out)
@@ -262,7 +255,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 		return nil, err
 	}
 	responses := make([]map[string]any, len(gets))
-	units := map[string]float64{}
+	units := tableCapacity{}
 	err := s.env.DB.View(func(tx *store.Tx) error {
 		for i, g := range gets {
 			b := tx.Bucket(g.t.bucket)
@@ -275,7 +268,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 			}
 			// A transactional read costs twice a consistent one, found
 			// or not.
-			units[g.name] += 2 * readUnits(it, true)
+			units.addTable(g.name, 2*readUnits(it, true))
 			responses[i] = map[string]any{}
 			if it != nil && g.paths != nil {
 				it = expr.Project(it, g.paths)
@@ -292,24 +285,10 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 		return nil, err
 	}
 	out := map[string]any{"Responses": responses}
-	if rc := in.ReturnConsumedCapacity; rc != nil && *rc != "NONE" {
-		out["ConsumedCapacity"] = transactReadCapacity(*rc, units)
+	if cc := units.render(in.ReturnConsumedCapacity, "ReadCapacityUnits"); cc != nil {
+		out["ConsumedCapacity"] = cc
 	}
 	return out, nil
-}
-
-// transactReadCapacity is TransactGetItems' ConsumedCapacity: a table's
-// units are read units, and DynamoDB says so in ReadCapacityUnits.
-func transactReadCapacity(rc string, units map[string]float64) []map[string]any {
-	var out []map[string]any
-	for _, name := range attr.SortedKeys(units) {
-		c := map[string]any{"TableName": name, "CapacityUnits": units[name], "ReadCapacityUnits": units[name]}
-		if rc == "INDEXES" {
-			c["Table"] = map[string]any{"CapacityUnits": units[name], "ReadCapacityUnits": units[name]}
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // canonicalDigest hashes a request independent of its JSON key order, so a
