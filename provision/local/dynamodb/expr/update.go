@@ -3,7 +3,7 @@ package expr
 import (
 	"bytes"
 	"slices"
-	"sort"
+	"strings"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 )
@@ -34,8 +34,16 @@ func (u *Update) Apply(it attr.Item) (attr.Item, error) {
 		}
 		values[i] = v
 	}
-	for i, s := range u.Set {
-		if err := setPath(out, s.Path, values[i]); err != nil {
+	// Elements set past a list's end are appended in index order, not in
+	// the order written, as the developer guide says: every index names an
+	// element of the list as it was.
+	order := make([]int, len(u.Set))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return comparePaths(u.Set[i].Path, u.Set[j].Path, false) })
+	for _, i := range order {
+		if err := setPath(out, u.Set[i].Path, values[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -45,13 +53,7 @@ func (u *Update) Apply(it attr.Item) (attr.Item, error) {
 	// Remove list elements from the highest index down so that earlier
 	// removals do not shift later ones.
 	removes := slices.Clone(u.Remove)
-	sort.SliceStable(removes, func(i, j int) bool {
-		a, b := removes[i], removes[j]
-		if len(a) == len(b) && a[len(a)-1].IsIndex && b[len(b)-1].IsIndex {
-			return a[len(a)-1].Index > b[len(b)-1].Index
-		}
-		return false
-	})
+	slices.SortStableFunc(removes, func(a, b Path) int { return comparePaths(a, b, true) })
 	for _, p := range removes {
 		removePath(out, p)
 	}
@@ -97,6 +99,32 @@ func (u *Update) Apply(it attr.Item) (attr.Item, error) {
 		}
 	}
 	return out, nil
+}
+
+// comparePaths orders paths element by element: names by their bytes,
+// indexes ascending (descending with indexDown), a name before an index, a
+// path before the longer paths it leads to. It is a total order, so every
+// two paths into one list are ordered by their indexes there, whatever
+// other paths lie between them.
+func comparePaths(a, b Path, indexDown bool) int {
+	for i := range min(len(a), len(b)) {
+		x, y := a[i], b[i]
+		switch {
+		case x.IsIndex != y.IsIndex:
+			if y.IsIndex {
+				return -1
+			}
+			return 1
+		case x.IsIndex && x.Index != y.Index:
+			if (x.Index < y.Index) != indexDown {
+				return -1
+			}
+			return 1
+		case !x.IsIndex && x.Name != y.Name:
+			return strings.Compare(x.Name, y.Name)
+		}
+	}
+	return len(a) - len(b)
 }
 
 // compute evaluates a SET operand against the item.
