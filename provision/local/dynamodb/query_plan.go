@@ -117,8 +117,24 @@ func (p *readPlan) checkStartKey(k attr.Item) error {
 			return validation("The provided starting key is invalid: The provided key element does not match the schema")
 		}
 	}
-	if p.key != nil && p.index == nil && !attr.Equal(k[p.t.hash.Name], p.key.hash) {
-		return validation("The provided starting key is invalid: Exclusive start key must be in the same partition as the query key")
+	if p.key == nil || p.index != nil {
+		return nil
+	}
+	samePartition := attr.Equal(k[p.t.hash.Name], p.key.hash)
+	if p.key.rng == nil {
+		if !samePartition {
+			return validation("The provided starting key is outside query boundaries based on provided conditions")
+		}
+		return nil
+	}
+	// With a sort key condition, DynamoDB checks the start key's sort key
+	// against it first.
+	hash := k[p.t.hash.Name]
+	if enc := storageKeyOf(p.t, k)[len(partitionPrefix(hash)):]; !p.key.rng.match(enc) {
+		return validation("The provided starting key does not match the range key predicate")
+	}
+	if !samePartition {
+		return validation("The query can return at most one row and cannot be restarted")
 	}
 	return nil
 }
