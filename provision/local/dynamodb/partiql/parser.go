@@ -214,6 +214,14 @@ func (ps *parser) refuseAlias() {
 	}
 }
 
+// refuseIndex refuses an index ("table"."index") where a write names its
+// table.
+func (ps *parser) refuseIndex() {
+	if ps.isPunct(".") {
+		ps.fail(&UnsupportedError{Msg: "This operation is not supported on an index"})
+	}
+}
+
 // selectClauses reads what may follow FROM: WHERE and ORDER BY, refusing
 // the clauses DynamoDB does not run.
 func (ps *parser) selectClauses(s *Select) {
@@ -318,6 +326,7 @@ func (ps *parser) insertStatement() *Insert {
 
 func (ps *parser) updateStatement() *Update {
 	u := &Update{Table: ps.name("a table name")}
+	ps.refuseIndex()
 	ps.refuseAlias()
 	for {
 		switch {
@@ -355,6 +364,7 @@ func (ps *parser) updateStatement() *Update {
 func (ps *parser) deleteStatement() *Delete {
 	ps.keyword("FROM")
 	d := &Delete{Table: ps.name("a table name")}
+	ps.refuseIndex()
 	ps.refuseAlias()
 	ps.keyword("WHERE")
 	d.Where = ps.expr()
