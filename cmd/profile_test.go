@@ -65,6 +65,22 @@ func TestCreateProfileNonTTY(t *testing.T) {
 	}
 }
 
+// A secret piped on two lines would leave a line in the credentials file
+// that breaks every profile's parsing: it is refused, and nothing is written.
+func TestCreateProfileRefusesASecretOnTwoLines(t *testing.T) {
+	env, creds, conf := awsFiles(t)
+	r := runWithInput(t, env, "AKIAIOSFODNN7EXAMPLE\n"+testSecret+"\n", false, "create-profile", "two", "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secret-stdin")
+	want := "spk: create-profile: the secret access key holds a space, a line break or a control character: give it on one line, as IAM shows it\n"
+	if r.code != ExitUsage || r.stderr != want {
+		t.Fatalf("code %d, stderr %q; want %d, %q", r.code, r.stderr, ExitUsage, want)
+	}
+	for _, p := range []string{creds, conf} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("%s was written: %v", p, err)
+		}
+	}
+}
+
 func TestCreateProfileFromEnvironmentAndMissingSecret(t *testing.T) {
 	env, creds, _ := awsFiles(t)
 	env["AWS_ACCESS_KEY_ID"] = "AKIAIOSFODNN7EXAMPLE"

@@ -167,3 +167,46 @@ func (r *ptyRun) quit(t *testing.T, within time.Duration) (string, error) {
 		return "", nil
 	}
 }
+
+// TestCreateProfileHidesTheSecretOnATerminal answers create-profile's
+// prompts on a pseudo terminal: the secret typed after the key id is not
+// echoed, and it is written to the credentials file.
+func TestCreateProfileHidesTheSecretOnATerminal(t *testing.T) {
+	t.Parallel() // waits on a process, not the CPU; changes no process-wide state
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	const secret = "SecretThatMustNotEcho"
+	dir := t.TempDir()
+	creds := dir + "/credentials"
+	cmd := exec.Command(buildSpk(t), "create-profile", "tty1")
+	cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+creds, "AWS_CONFIG_FILE="+dir+"/config", "TERM=dumb", "NO_COLOR=1")
+	run := startInPTY(t, cmd, 100, 30)
+	run.screen.waitFor(t, 10*time.Second, `AWS Access Key ID \[None\]: $`)
+	run.press(t, "AKIAIOSFODNN7EXAMPLE\r")
+	run.screen.waitFor(t, 10*time.Second, `AWS Secret Access Key \[None\]: $`)
+	run.press(t, secret+"\r")
+	run.screen.waitFor(t, 10*time.Second, `Default region name \[[^]]*\]: $`)
+	run.press(t, "\r")
+	run.screen.waitFor(t, 10*time.Second, `Default output format \[[^]]*\]: $`)
+	run.press(t, "\r")
+	select {
+	case err := <-run.exited:
+		<-run.copied
+		if err != nil {
+			t.Fatalf("create-profile: %v\n%s", err, run.screen.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("create-profile did not end:\n%s", run.screen.String())
+	}
+	if strings.Contains(run.screen.String(), secret) {
+		t.Fatalf("the terminal showed the secret:\n%s", run.screen.String())
+	}
+	b, err := os.ReadFile(creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "aws_secret_access_key = "+secret) {
+		t.Fatalf("the credentials file does not hold the secret typed:\n%s", b)
+	}
+}

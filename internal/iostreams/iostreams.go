@@ -74,9 +74,10 @@ func (s *IOStreams) ReadLine() (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// ReadSecret reads a line without echoing it when In is a terminal.
+// ReadSecret reads a line without echoing it when In is a terminal. Only
+// a line already typed ahead (and so already shown) is read as a line.
 func (s *IOStreams) ReadSecret() (string, error) {
-	if f, ok := s.In.(*os.File); ok && s.inTTY && s.inReader == nil {
+	if f, ok := s.In.(*os.File); ok && s.inTTY && (s.inReader == nil || s.inReader.Buffered() == 0) {
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(s.ErrOut)
 		return string(b), err

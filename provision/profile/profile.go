@@ -89,10 +89,23 @@ func (p Profile) Validate() error {
 		return errors.New("no access key id given")
 	case p.EndpointURL == "" && !validKeyID(p.AccessKeyID):
 		return errors.New("the access key id should be 16 to 128 letters and digits, such as AKIAIOSFODNN7EXAMPLE")
+	case hasBlank(p.AccessKeyID):
+		return errors.New("the access key id holds a space, a line break or a control character: give it on one line, as IAM shows it")
 	case p.SecretAccessKey == "":
 		return errors.New("no secret access key given")
+	case hasBlank(p.SecretAccessKey):
+		// A line break would end the value in the credentials file and
+		// leave a line that breaks every profile's parsing.
+		return errors.New("the secret access key holds a space, a line break or a control character: give it on one line, as IAM shows it")
+	case hasBlank(p.EndpointURL):
+		return fmt.Errorf("endpoint URL %q holds a space, a line break or a control character", p.EndpointURL)
 	}
 	return nil
+}
+
+// hasBlank reports whether s holds a space or a control character.
+func hasBlank(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0
 }
 
 // configSection is the header the config file uses: "default" or "profile NAME".

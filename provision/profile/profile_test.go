@@ -253,6 +253,9 @@ func TestValidationWritesNothing(t *testing.T) {
 		{"no key", Profile{Name: "p", SecretAccessKey: "s"}, "no access key id given"},
 		{"short key", Profile{Name: "p", AccessKeyID: "AKIA", SecretAccessKey: "s"}, "16 to 128 letters and digits"},
 		{"no secret", Profile{Name: "p", AccessKeyID: "AKIAIOSFODNN7EXAMPLE"}, "no secret access key given"},
+		{"a secret on two lines", Profile{Name: "p", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI"}, "the secret access key holds a space, a line break"},
+		{"a secret with a space", Profile{Name: "p", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalr XUtnFEMI"}, "the secret access key holds a space"},
+		{"an endpoint's key on two lines", Profile{Name: "p", AccessKeyID: "spk\nx", SecretAccessKey: "spk", EndpointURL: "http://127.0.0.1:4566"}, "the access key id holds a space, a line break"},
 		{"bad region", Profile{Name: "p", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "s", Region: "Mars"}, `region "Mars"`},
 		{"bad output", Profile{Name: "p", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "s", Output: "xml"}, `output format "xml"`},
 	}
