@@ -326,3 +326,33 @@ func hintOf(err error) string {
 	}
 	return ""
 }
+
+// TestRemoveLocalDataRefusesADirectoryOfOtherFiles: a data directory set by
+// mistake to a directory of other files is refused, and nothing in it is
+// removed, spk's own files included.
+func TestRemoveLocalDataRefusesADirectoryOfOtherFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("important\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "src"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadDir(dir)
+	removed, err := provision.RemoveLocalData(dir)
+	want := "remove local data " + dir + ": it holds files spk local does not write (notes.txt, src)"
+	if removed || err == nil || err.Error() != want || !errors.Is(err, provision.ErrForeignFiles) {
+		t.Fatalf("removed %v, err %v; want the refusal %q", removed, err, want)
+	}
+	after, _ := os.ReadDir(dir)
+	if len(after) != len(before) {
+		t.Fatalf("the directory held %d entries and holds %d after the refusal", len(before), len(after))
+	}
+}
