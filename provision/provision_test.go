@@ -356,3 +356,50 @@ func TestRemoveLocalDataRefusesADirectoryOfOtherFiles(t *testing.T) {
 		t.Fatalf("the directory held %d entries and holds %d after the refusal", len(before), len(after))
 	}
 }
+
+// TestInterruptedCreatesLeaveTaggedResources: a run interrupted while its
+// stream or table is still CREATING leaves them tagged as spk's, so that
+// teardown, checking tags as on AWS, plans to delete them without --force
+// (it waits for the table to become ACTIVE, when DynamoDB shows its tags).
+func TestInterruptedCreatesLeaveTaggedResources(t *testing.T) {
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	cfg := endpointtest.Config(srv.URL())
+	c := &provision.Clients{
+		Target:  provision.Target{Region: "us-east-1", KinesisEndpoint: srv.URL(), DynamoDBEndpoint: srv.URL()}, // checked as on AWS
+		Config:  cfg,
+		Kinesis: kinesis.NewFromConfig(cfg), DynamoDB: dynamodb.NewFromConfig(cfg),
+	}
+	// Interrupted as soon as it waits for ACTIVE, as Ctrl-C would.
+	interrupted := func() (context.Context, provision.Progress) {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		return ctx, func(msg string) {
+			if strings.HasPrefix(msg, "waiting for") {
+				cancel()
+			}
+		}
+	}
+	ctx, progress := interrupted()
+	if _, err := provision.CreateStream(ctx, c.Kinesis, provision.StreamSpec{Name: "s", Shards: 1, App: "app"}, progress); !errors.Is(err, context.Canceled) {
+		t.Fatalf("create stream: %v, want it interrupted", err)
+	}
+	ctx, progress = interrupted()
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", nil), progress); !errors.Is(err, context.Canceled) {
+		t.Fatalf("create table: %v, want it interrupted", err)
+	}
+	bg := context.Background()
+	desc, err := c.DynamoDB.DescribeTable(bg, &dynamodb.DescribeTableInput{TableName: aws.String("counts")})
+	if err != nil || desc.Table.TableStatus != dtypes.TableStatusCreating {
+		t.Fatalf("table: %+v %v, want it CREATING", desc, err)
+	}
+	plan := provision.PlanTeardown(bg, c, []provision.Resource{{Kind: provision.KindStream, Name: "s"}, {Kind: provision.KindAggregate, Name: "counts"}}, false)
+	for _, item := range plan {
+		if item.Fate != provision.FateDelete {
+			t.Errorf("%s %s: fate %s (%s %v), want it deleted", item.Kind, item.Name, item.Fate, item.Reason, item.Err)
+		}
+	}
+}

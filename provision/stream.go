@@ -73,6 +73,11 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 	}
 	if err != nil { // not found: create it
 		in := &kinesis.CreateStreamInput{StreamName: aws.String(spec.Name)}
+		if spec.App != "" {
+			// Tagged as it is made, so a run interrupted while the stream
+			// is CREATING leaves a stream teardown knows is spk's.
+			in.Tags = map[string]string{TagKey: spec.App}
+		}
 		if spec.OnDemand {
 			in.StreamModeDetails = &ktypes.StreamModeDetails{StreamMode: ktypes.StreamModeOnDemand}
 		} else {
@@ -112,7 +117,8 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 			return out, &Error{Op: op, Err: fmt.Errorf("wait for ACTIVE: %w", err)}
 		}
 	}
-	if out.Created {
+	if out.Created && spec.App != "" {
+		// Again once ACTIVE, for endpoints that ignore CreateStream's tags.
 		if err := retried(ctx, func(ctx context.Context) error {
 			_, err := k.AddTagsToStream(ctx, &kinesis.AddTagsToStreamInput{StreamName: aws.String(spec.Name), Tags: map[string]string{TagKey: spec.App}})
 			return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/spk-cli/spk/internal/retry"
@@ -105,6 +106,17 @@ func resourceTags(ctx context.Context, c *Clients, r Resource) (map[string]strin
 	}
 	if c.Target.Embedded {
 		return tags, true, nil // not checked on spk's own endpoint
+	}
+	if desc.Table.TableStatus == dtypes.TableStatusCreating {
+		// DynamoDB shows the tags CreateTable was given once the table is
+		// ACTIVE, and deletes no table before then: a table left CREATING
+		// by an interrupted run is waited for.
+		w := dynamodb.NewTableExistsWaiter(c.DynamoDB, func(o *dynamodb.TableExistsWaiterOptions) {
+			waitDelays(c.DynamoDB.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
+		})
+		if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(r.Name)}, waitTimeout); err != nil {
+			return nil, false, fmt.Errorf("wait for table %q to become ACTIVE: %w", r.Name, err)
+		}
 	}
 	out, err := c.DynamoDB.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: desc.Table.TableArn})
 	if err != nil {

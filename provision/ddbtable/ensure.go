@@ -183,6 +183,7 @@ func (e *ensurer) ready(ctx context.Context, spec Spec, t *types.TableDescriptio
 		return out, e.refuse(spec, m)
 	}
 	if out.Created && spec.App != "" {
+		// Again once ACTIVE, for endpoints that ignore CreateTable's tags.
 		err := retry.Do(ctx, retry.StartUp, e.opts.Log, "tag "+spec.Kind+" "+spec.Name, func(ctx context.Context) error {
 			_, err := e.db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: t.TableArn, Tags: []types.Tag{{Key: aws.String(TagKey), Value: aws.String(spec.App)}}})
 			return err

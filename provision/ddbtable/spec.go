@@ -55,6 +55,11 @@ func (s Spec) createInput() *dynamodb.CreateTableInput {
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(s.Hash.Name), KeyType: types.KeyTypeHash}},
 		BillingMode:          types.BillingModePayPerRequest,
 	}
+	if s.App != "" {
+		// Tagged as it is made, so a run interrupted while the table is
+		// CREATING leaves a table teardown knows is spk's.
+		in.Tags = []types.Tag{{Key: aws.String(TagKey), Value: aws.String(s.App)}}
+	}
 	if s.Range != nil {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(s.Range.Name), AttributeType: s.Range.Type})
 		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(s.Range.Name), KeyType: types.KeyTypeRange})
