@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // Layout is how a bucket start is written in the aggregate table, as in the
@@ -223,11 +225,7 @@ func (b *Bucketer) KeyTimeCached(data []byte, cache *StartCache) (Key, time.Time
 	if err != nil {
 		return Key{}, time.Time{}, &RejectError{NotJSON, err.Error()}
 	}
-	tsv, ok := stringValue(ts.raw)
-	if !ts.found || !ok {
-		return Key{}, time.Time{}, &RejectError{MissingTimestamp, fieldProblem(TimestampField, ts.found)}
-	}
-	t, err := ParseTime(tsv)
+	t, err := timestampOf(ts)
 	if err != nil {
 		return Key{}, time.Time{}, err // a *RejectError
 	}
@@ -244,6 +242,51 @@ func (b *Bucketer) KeyTimeCached(data []byte, cache *StartCache) (Key, time.Time
 	}
 	return Key{Start: cache.Format(Truncate(t, b.Size)), Group: gv}, t, nil
 }
+
+// timestampOf reads the timestamp field: ISO 8601 text, or a number of
+// milliseconds since 1970 as every view reads it.
+func timestampOf(ts field) (time.Time, error) {
+	if ts.found && len(ts.raw) > 0 && (ts.raw[0] == '-' || ts.raw[0] >= '0' && ts.raw[0] <= '9') {
+		return EpochMillis(string(ts.raw))
+	}
+	tsv, ok := stringValue(ts.raw)
+	if !ts.found || !ok {
+		return time.Time{}, &RejectError{MissingTimestamp, fieldProblem(TimestampField, ts.found)}
+	}
+	return ParseTime(tsv)
+}
+
+// EpochMillis reads a number of milliseconds since 1970 (fractions allowed,
+// down to the nanosecond) within the years 1970 to 9999.
+func EpochMillis(text string) (time.Time, error) {
+	bad := &RejectError{BadTimestamp, fmt.Sprintf("timestamp %.40s is not milliseconds since 1970 between 1970 and 9999", text)}
+	if len(text) > 200 {
+		return time.Time{}, bad
+	}
+	d, _, err := apd.NewFromString(text)
+	if err != nil || d.Form != apd.Finite || d.Negative {
+		return time.Time{}, bad
+	}
+	var ns apd.Decimal
+	if _, err := apd.BaseContext.Mul(&ns, d, apd.New(1, 6)); err != nil {
+		return time.Time{}, bad
+	}
+	if _, err := apd.BaseContext.RoundToIntegralValue(&ns, &ns); err != nil {
+		return time.Time{}, bad
+	}
+	n, err := ns.Int64()
+	if err != nil {
+		// Nanoseconds overflow int64 in 2262; later years are read to the millisecond.
+		ms, err := d.Int64()
+		if err != nil || ms > maxEpochMillis {
+			return time.Time{}, bad
+		}
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	return time.Unix(0, n).UTC(), nil
+}
+
+const maxEpochMillis = 253402300799999 // 9999-12-31T23:59:59.999Z
 
 func fieldProblem(name string, found bool) string {
 	if !found {

@@ -628,3 +628,33 @@ func childViews(table string) []*view.View {
 	}
 	return vs
 }
+
+// TestTutorialViewReadsEpochMilliseconds: the tutorial's view reads a
+// numeric timestamp as milliseconds since 1970, as every other view does,
+// so an event counts the same whichever path its views take.
+func TestTutorialViewReadsEpochMilliseconds(t *testing.T) {
+	t.Parallel() // one polling consumer on its own stream
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	ms := webStart.Add(90 * time.Second).UnixMilli()
+	var entries []ktypes.PutRecordsRequestEntry
+	for _, data := range []string{
+		`{"type":"Red","timestamp":"2026-03-01T10:01:30Z"}`,
+		fmt.Sprintf(`{"type":"Red","timestamp":%d}`, ms),
+		fmt.Sprintf(`{"type":"Blue","timestamp":%d.5}`, ms),
+		`{"type":"Blue","timestamp":-5}`,
+	} {
+		entries = append(entries, ktypes.PutRecordsRequestEntry{PartitionKey: aws.String("k"), Data: []byte(data)})
+	}
+	if err := endpointtest.Put(context.Background(), v.kc, v.stream, entries); err != nil {
+		t.Fatal(err)
+	}
+	c := v.runUntilCaughtUp(v.options())
+	got := fmt.Sprint(v.counts())
+	want := fmt.Sprint(endpointtest.Counts{{Start: "2026-03-01T10:01:00.000", Group: "Blue"}: 1, {Start: "2026-03-01T10:01:00.000", Group: "Red"}: 2})
+	if got != want {
+		t.Fatalf("counts %s, want %s", got, want)
+	}
+	if s := c.Snapshot(); s.RejectedByReason["bad_timestamp"] != 1 || s.Rejected != 1 {
+		t.Fatalf("rejected %v, want the negative time alone, as bad_timestamp", s.RejectedByReason)
+	}
+}

@@ -330,39 +330,8 @@ func EventTime(ev Event, p Path) (time.Time, error) {
 		return time.Time{}, &bucket.RejectError{Reason: bucket.MissingTimestamp, Detail: fmt.Sprintf("field %q is missing or not a string or a number", p)}
 	}
 	if v.kind == Number {
-		return epochMillis(v.text)
+		return bucket.EpochMillis(v.text)
 	}
 	return bucket.ParseTime(v.text) // its errors are *bucket.RejectError
 }
 
-// epochMillis reads a number of milliseconds since 1970 (fractions allowed,
-// down to the nanosecond) within the years 1970 to 9999.
-func epochMillis(text string) (time.Time, error) {
-	bad := &bucket.RejectError{Reason: bucket.BadTimestamp, Detail: fmt.Sprintf("timestamp %s is not milliseconds since 1970 between 1970 and 9999", text)}
-	d, err := parseNumber(text)
-	if err != nil || d.Negative {
-		return time.Time{}, bad
-	}
-	var ns apd.Decimal
-	if _, err := apd.BaseContext.Mul(&ns, d, apd.New(1, 6)); err != nil {
-		return time.Time{}, bad
-	}
-	if _, err := apd.BaseContext.RoundToIntegralValue(&ns, &ns); err != nil {
-		return time.Time{}, bad
-	}
-	n, err := ns.Int64()
-	if err != nil || n > maxEpochNanos {
-		// Nanoseconds overflow int64 in 2262; later years are read to the millisecond.
-		ms, err := d.Int64()
-		if err != nil || ms > maxEpochMillis {
-			return time.Time{}, bad
-		}
-		return time.UnixMilli(ms).UTC(), nil
-	}
-	return time.Unix(0, n).UTC(), nil
-}
-
-const (
-	maxEpochMillis = 253402300799999 // 9999-12-31T23:59:59.999Z
-	maxEpochNanos  = 1<<63 - 1
-)
