@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -132,7 +133,9 @@ func (b *ViewBatch) from(r *viewRow, i int) (*view.Acc, error) {
 // other view reads the row (consistent read), keeps the records above the
 // row's watermark for this shard, merges them into the stored metrics and
 // writes the row back in one UpdateItem conditional on the row version it
-// read, retrying from the row a conflict returns. See docs/views.md.
+// read, retrying from the row a conflict returns. See docs/views.md. As with
+// Apply, rows written before an error leave the batch, so applying it again
+// writes only the others.
 func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 	keys := make([]bucket.Key, 0, len(b.rows))
 	for k, r := range b.rows {
@@ -140,7 +143,11 @@ func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 			keys = append(keys, k)
 		}
 	}
-	return t.writeRows(keys, func(k bucket.Key) (RowUpdate, int, int, error) {
+	var (
+		mu      sync.Mutex
+		written []bucket.Key
+	)
+	res, err := t.writeRows(keys, func(k bucket.Key) (RowUpdate, int, int, error) {
 		w := rowWriter{t: t, b: b, v: b.View, shard: b.Shard, k: k, r: b.rows[k]}
 		var u RowUpdate
 		var err error
@@ -149,8 +156,20 @@ func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 		} else {
 			u, err = w.merge(ctx)
 		}
+		if err == nil {
+			mu.Lock()
+			written = append(written, k)
+			mu.Unlock()
+		}
 		return u, w.conflicts, w.skipped, err
 	})
+	if err != nil {
+		for _, k := range written {
+			r := b.rows[k]
+			r.positions, r.recs, r.acc = r.positions[:0], r.recs[:0], nil
+		}
+	}
+	return res, err
 }
 
 // write sends one conditional UpdateItem of the row, counting the records
