@@ -658,3 +658,51 @@ func TestTutorialViewReadsEpochMilliseconds(t *testing.T) {
 		t.Fatalf("rejected %v, want the negative time alone, as bad_timestamp", s.RejectedByReason)
 	}
 }
+
+// TestViewWithAnotherKStopsTheRun: a view whose table holds rows of another
+// definition (top's K changed) cannot write them however often it retries:
+// spk run stops and says how to fix it, instead of stalling its shard.
+func TestViewWithAnotherKStopsTheRun(t *testing.T) {
+	t.Parallel() // one polling consumer on its own stream
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	put := func(n int) {
+		var entries []ktypes.PutRecordsRequestEntry
+		for i := range n {
+			entries = append(entries, ktypes.PutRecordsRequestEntry{PartitionKey: aws.String("k"),
+				Data: fmt.Appendf(nil, `{"timestamp":"2026-03-01T10:00:%02dZ","type":"Red","path":"/p%d"}`, i%60, i%7)})
+		}
+		if err := endpointtest.Put(context.Background(), v.kc, v.stream, entries); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compile := func(k int) []*view.View {
+		views, err := view.CompileAll([]view.Definition{{Name: "paths", Window: view.Window{Size: time.Minute}, Metrics: []string{fmt.Sprintf("top:path:%d", k)}}}, v.table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return views
+	}
+	put(20)
+	o := v.options()
+	o.Views = compile(3)
+	v.runUntilCaughtUp(o)
+
+	put(20)
+	o = v.options()
+	o.Views = compile(5)
+	o.UntilCaughtUp = true
+	c, err := consume.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = c.Run(ctx)
+	if ctx.Err() != nil {
+		t.Fatal("the run stalled on the rows it cannot write")
+	}
+	if err == nil || !strings.Contains(err.Error(), "a view's K cannot change over a table's rows") ||
+		!strings.Contains(err.Error(), "give the view a new table, or delete this one") {
+		t.Fatalf("run ended with %v, want the K refusal and its fix", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/view"
 )
@@ -347,7 +348,10 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 		}
 		merged, err := w.v.DecodeItem(item)
 		if err != nil {
-			return RowUpdate{}, w.fail("read", err)
+			// A row the view cannot read (written with another K, say)
+			// stays so however often it is read: the run must stop and
+			// say so, not retry for ever.
+			return RowUpdate{}, retry.Refuse(fmt.Errorf("%w; the table holds rows of another definition of the view: give the view a new table, or delete this one", w.fail("read", err)))
 		}
 		if err := merged.Merge(fresh); err != nil {
 			return RowUpdate{}, w.fail("merge", err)
