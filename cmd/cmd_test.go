@@ -160,6 +160,9 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, ExitUsage, `spk: unknown command "frobnicate" for "spk"`},
 		{"unknown flag", []string{"version", "--frob"}, ExitUsage, "spk: unknown flag: --frob"},
 		{"extra argument", []string{"config", "show", "x"}, ExitUsage, `spk: unknown command "x" for "spk config show"`},
+		{"a mistyped shell", []string{"completion", "bahs"}, ExitUsage, `spk: unknown command "bahs" for "spk completion"; did you mean bash?`},
+		{"a shell spk has no script for", []string{"completion", "tcsh"}, ExitUsage, `spk: unknown command "tcsh" for "spk completion"`},
+		{"a mistyped config command", []string{"config", "shw"}, ExitUsage, `spk: unknown command "shw" for "spk config"; did you mean show?`},
 		{"bad config file", []string{"config", "show", "--config", bad}, ExitUsage, `spk: configuration: ` + bad + `, line 2: key "stream.shards": expected an integer, got "lots"`},
 		{"bad flag value", []string{"config", "show", "--region", "Mars"}, ExitUsage, `spk: configuration: flag --region: expected an AWS region such as us-east-1, got "Mars"`},
 	}

@@ -118,5 +118,33 @@ Select a profile (--profile, AWS_PROFILE) to use real AWS.`,
 		newAWSCmd(f),
 	)
 	registerCompletions(root, f)
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes a group of commands (spk config, spk
+// completion) refuse a word that is none of its commands, as the root does:
+// cobra would print the group's help and exit 0, so `spk completion bahs >
+// file` wrote help text where a script belongs.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
+	if !c.HasParent() || !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		if c.SuggestionsMinimumDistance <= 0 {
+			c.SuggestionsMinimumDistance = 2 // cobra's own default
+		}
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usagef(fmt.Sprintf("run '%s --help' for its commands", c.CommandPath()), "%s", msg)
+	}
+	c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 }
