@@ -45,6 +45,7 @@ var peerSkips = map[string]map[string]string{
 		"validation-tags-stream-limit": "refuses a 51st tag on a stream but words it 'more than 10 tags'",
 		"validation-tags-create":       "ignores CreateStream's Tags",
 		"efo":                          "does not implement enhanced fan-out (stream consumers, SubscribeToShard)",
+		"describe-limit-cap":           "answers a DescribeStream Limit over 100 with that many shards; AWS answers at most 100",
 	},
 	"kinesis-local": {
 		"messages":                          "error messages are worded differently from AWS throughout (e.g. no 'under account …'); only error types are compared",

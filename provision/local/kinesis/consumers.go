@@ -22,9 +22,9 @@ const (
 	maxConsumersPerStream = 20
 	maxConsumersCreating  = 5 // per account, as AWS
 	consumerARNPattern    = `^(arn):aws.*:kinesis:.*:\d{12}:.*stream\/[a-zA-Z0-9_.-]+\/consumer\/[a-zA-Z0-9_.-]+:[0-9]+`
-	// listConsumersTokenLife is how long a ListStreamConsumers NextToken
-	// stays valid (AWS: 300 seconds).
-	listConsumersTokenLife = 300 * time.Second
+	// nextTokenLife is how long a ListStreamConsumers or ListShards
+	// NextToken is good for, as Kinesis documents.
+	nextTokenLife = 300 * time.Second
 )
 
 // consumerMeta is a consumer as kept in the store.

@@ -296,8 +296,8 @@ func (s *Service) listStreamConsumers(c codec, body []byte) (any, *apiError) {
 		if tok.Stream != name || tok.Created != created {
 			return nil, clientErr("InvalidArgumentException", "NextToken was issued for another stream.")
 		}
-		if s.now().Sub(time.UnixMilli(tok.IssuedMs)) > listConsumersTokenLife {
-			return nil, clientErr("ExpiredNextTokenException", "The NextToken has expired: tokens are valid for %d seconds.", int(listConsumersTokenLife/time.Second))
+		if s.now().Sub(time.UnixMilli(tok.IssuedMs)) > nextTokenLife {
+			return nil, clientErr("ExpiredNextTokenException", "The NextToken has expired: tokens are valid for %d seconds.", int(nextTokenLife/time.Second))
 		}
 		after = tok.After
 	} else if in.StreamCreationTimestamp != nil && in.StreamCreationTimestamp.UnixMilli()/1000 != created/1000 {

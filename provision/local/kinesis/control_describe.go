@@ -3,6 +3,7 @@ package kinesis
 import (
 	"encoding/base64"
 	"encoding/json"
+	"time"
 )
 
 type describeStreamInput struct {
@@ -37,9 +38,10 @@ func (s *Service) describeStream(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	// A larger Limit still answers at most 100 shards, as Kinesis does.
 	limit := 100
 	if in.Limit != nil {
-		limit = int(*in.Limit)
+		limit = min(int(*in.Limit), 100)
 	}
 	after := -1
 	if in.ExclusiveStartShardId != nil {
@@ -150,9 +152,10 @@ func (s *Service) listStreams(c codec, body []byte) (any, *apiError) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	// A larger Limit still answers at most 100 streams, as Kinesis does.
 	limit := 100
 	if in.Limit != nil {
-		limit = int(*in.Limit)
+		limit = min(int(*in.Limit), 100)
 	}
 	after := ""
 	if in.ExclusiveStartStreamName != nil {
@@ -210,10 +213,11 @@ type listShardsInput struct {
 
 // listShardsToken is the content of a ListShards NextToken.
 type listShardsToken struct {
-	Stream  string       `json:"s"`
-	Created int64        `json:"c"`
-	After   int          `json:"a"`
-	Filter  *shardFilter `json:"f,omitempty"`
+	Stream   string       `json:"s"`
+	Created  int64        `json:"c"`
+	After    int          `json:"a"`
+	Filter   *shardFilter `json:"f,omitempty"`
+	IssuedMs int64        `json:"i"`
 }
 
 func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
@@ -246,16 +250,25 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 	}
 	after := -1
 	filter := in.ShardFilter
+	var tokenCreated int64
 	if in.NextToken != nil {
-		if name != "" {
+		switch {
+		case name != "":
 			return nil, clientErr("InvalidArgumentException", "NextToken and StreamName cannot be provided together.")
+		case in.ExclusiveStartShardId != nil:
+			return nil, clientErr("InvalidArgumentException", "NextToken and ExclusiveStartShardId cannot be provided together.")
+		case in.StreamCreationTimestamp != nil:
+			return nil, clientErr("InvalidArgumentException", "NextToken and StreamCreationTimestamp cannot be provided together.")
 		}
 		var tok listShardsToken
 		b, err := base64.RawURLEncoding.DecodeString(*in.NextToken)
 		if err != nil || json.Unmarshal(b, &tok) != nil || tok.Stream == "" {
 			return nil, clientErr("InvalidArgumentException", "Invalid NextToken.")
 		}
-		name, after, filter = tok.Stream, tok.After, tok.Filter
+		if s.now().Sub(time.UnixMilli(tok.IssuedMs)) > nextTokenLife {
+			return nil, clientErr("ExpiredNextTokenException", "The NextToken has expired: tokens are valid for %d seconds.", int(nextTokenLife/time.Second))
+		}
+		name, after, filter, tokenCreated = tok.Stream, tok.After, tok.Filter, tok.Created
 	} else if name == "" {
 		return nil, clientErr("InvalidArgumentException", "Either NextToken or StreamName should be provided.")
 	}
@@ -283,9 +296,10 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 	if st == nil {
 		return nil, s.streamNotFound(name)
 	}
+	// A larger MaxResults still answers at most 1000 shards, as Kinesis does.
 	limit := 1000
 	if in.MaxResults != nil {
-		limit = int(*in.MaxResults)
+		limit = min(int(*in.MaxResults), 1000)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -295,6 +309,13 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 	if st.meta.Status == statusCreating {
 		return nil, clientErr("ResourceInUseException", "Stream %s under account %s is not ACTIVE, instead in state CREATING.", name, s.env.AccountID)
 	}
+	switch {
+	case in.NextToken != nil && tokenCreated != st.meta.CreatedMs:
+		return nil, clientErr("InvalidArgumentException", "NextToken was issued for another stream.")
+	case in.StreamCreationTimestamp != nil && in.StreamCreationTimestamp.UnixMilli()/1000 != st.meta.CreatedMs/1000:
+		// A stream of that name created at another time: not this one.
+		return nil, s.streamNotFound(name)
+	}
 	shards := []shardOut{}
 	next := ""
 	last := after
@@ -303,7 +324,7 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 			continue
 		}
 		if len(shards) == limit {
-			tok, _ := json.Marshal(listShardsToken{Stream: name, Created: st.meta.CreatedMs, After: last, Filter: filter})
+			tok, _ := json.Marshal(listShardsToken{Stream: name, Created: st.meta.CreatedMs, After: last, Filter: filter, IssuedMs: s.nowMs()})
 			next = base64.RawURLEncoding.EncodeToString(tok)
 			break
 		}
@@ -326,10 +347,12 @@ func filterMatches(f *shardFilter, sh *shardMeta) bool {
 		return sh.open()
 	case "AT_TIMESTAMP":
 		ts := f.Timestamp.UnixMilli()
-		return sh.CreatedMs <= ts && (sh.open() || sh.ClosedMs > ts)
+		// A shard that closed at the timestamp is still listed: its end
+		// is "greater than or equal to" it (API_ShardFilter).
+		return sh.CreatedMs <= ts && (sh.open() || sh.ClosedMs >= ts)
 	case "FROM_TIMESTAMP":
 		ts := f.Timestamp.UnixMilli()
-		return sh.open() || sh.ClosedMs > ts
+		return sh.open() || sh.ClosedMs >= ts
 	case "AT_TRIM_HORIZON":
 		// Shards open at the trim horizon; spk keeps every shard, so
 		// those are the shards the stream started with.

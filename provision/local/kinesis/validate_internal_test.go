@@ -1,6 +1,9 @@
 package kinesis
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestParseShardID(t *testing.T) {
 	cases := map[string]int{
@@ -48,6 +51,38 @@ func TestBlobError(t *testing.T) {
 	for in, want := range cases {
 		if got := blobError(in); got != want {
 			t.Errorf("blobError(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestShardFilterKeepsAShardClosedAtTheTimestamp: AT_TIMESTAMP and
+// FROM_TIMESTAMP list the shards whose end is "greater than or equal to"
+// the timestamp (API_ShardFilter), so a parent closed at that very
+// millisecond is listed beside its children.
+func TestShardFilterKeepsAShardClosedAtTheTimestamp(t *testing.T) {
+	parent := &shardMeta{CreatedMs: 1000, ClosedMs: 5000, Parent: -1}
+	child := &shardMeta{CreatedMs: 5000, Parent: 0}
+	at := func(typ string, ms int64) *shardFilter {
+		ts := epochTime{time.UnixMilli(ms)}
+		return &shardFilter{Type: typ, Timestamp: &ts}
+	}
+	for _, c := range []struct {
+		typ           string
+		ms            int64
+		parent, child bool
+	}{
+		{"AT_TIMESTAMP", 4999, true, false},
+		{"AT_TIMESTAMP", 5000, true, true},
+		{"AT_TIMESTAMP", 5001, false, true},
+		{"FROM_TIMESTAMP", 5000, true, true},
+		{"FROM_TIMESTAMP", 5001, false, true},
+	} {
+		f := at(c.typ, c.ms)
+		if got := filterMatches(f, parent); got != c.parent {
+			t.Errorf("%s at %d lists the parent: %v, want %v", c.typ, c.ms, got, c.parent)
+		}
+		if got := filterMatches(f, child); got != c.child {
+			t.Errorf("%s at %d lists the child: %v, want %v", c.typ, c.ms, got, c.child)
 		}
 	}
 }
