@@ -3,6 +3,10 @@ package provision_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -400,6 +404,46 @@ func TestInterruptedCreatesLeaveTaggedResources(t *testing.T) {
 	for _, item := range plan {
 		if item.Fate != provision.FateDelete {
 			t.Errorf("%s %s: fate %s (%s %v), want it deleted", item.Kind, item.Name, item.Fate, item.Reason, item.Err)
+		}
+	}
+}
+
+// TestTeardownChecksTagsOnAnEndpointThatIsNotSpk: at the embedded
+// endpoint's address, another emulator (LocalStack listens on 4566 too)
+// holds resources that are not spk's: untagged ones are refused unless the
+// endpoint answers as spk local does.
+func TestTeardownChecksTagsOnAnEndpointThatIsNotSpk(t *testing.T) {
+	if provision.SpkHealthPath != local.HealthPath {
+		t.Fatalf("provision looks for spk local at %s, which answers at %s", provision.SpkHealthPath, local.HealthPath)
+	}
+	c := clients(t) // spk local itself, with Target.Embedded set
+	ctx := context.Background()
+	if _, err := c.Kinesis.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("theirs"), ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	resources := []provision.Resource{{Kind: provision.KindStream, Name: "theirs"}}
+	for _, item := range provision.PlanTeardown(ctx, c, resources, false) {
+		if item.Fate != provision.FateDelete {
+			t.Fatalf("on spk local: %s %s is %s (%s), want it deleted", item.Kind, item.Name, item.Fate, item.Reason)
+		}
+	}
+	// The same resources behind an endpoint that does not answer as spk.
+	target, _ := url.Parse(c.Target.KinesisEndpoint)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == local.HealthPath {
+			http.NotFound(w, r)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer other.Close()
+	cfg := endpointtest.Config(other.URL)
+	o := &provision.Clients{Target: provision.Target{Region: "us-east-1", KinesisEndpoint: other.URL, DynamoDBEndpoint: other.URL, Embedded: true},
+		Config: cfg, Kinesis: kinesis.NewFromConfig(cfg), DynamoDB: dynamodb.NewFromConfig(cfg)}
+	for _, item := range provision.PlanTeardown(ctx, o, resources, false) {
+		if item.Fate != provision.FateRefused {
+			t.Fatalf("on another emulator: %s %s is %s, want it refused", item.Kind, item.Name, item.Fate)
 		}
 	}
 }

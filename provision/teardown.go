@@ -63,9 +63,13 @@ type PlanItem struct {
 // checked.)
 func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force bool) []PlanItem {
 	plan := make([]PlanItem, 0, len(resources))
+	// The address of spk's embedded endpoint may be another emulator's
+	// (4566 is LocalStack's port too): only an endpoint that answers as
+	// spk local is exempt from the tag check.
+	exempt := c.Target.Embedded && IsSpkLocal(ctx, c.Target.KinesisEndpoint)
 	for _, r := range resources {
 		item := PlanItem{Resource: r, Fate: FateDelete}
-		tags, exists, err := resourceTags(ctx, c, r)
+		tags, exists, err := resourceTags(ctx, c, r, exempt)
 		switch {
 		case r.IfPresent && (err == nil && !exists || retry.Denied(err)):
 			// Never made, or not the caller's to read: not the app's.
@@ -74,7 +78,7 @@ func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force b
 			item.Fate, item.Err = FateFailed, err
 		case !exists:
 			item.Fate = FateMissing
-		case !c.Target.Embedded && !force && tags[TagKey] == "":
+		case !exempt && !force && tags[TagKey] == "":
 			item.Fate, item.Reason = FateRefused, fmt.Sprintf("it has no %s tag, so spk did not create it; use --force to delete it anyway", TagKey)
 		}
 		plan = append(plan, item)
@@ -82,7 +86,7 @@ func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force b
 	return plan
 }
 
-func resourceTags(ctx context.Context, c *Clients, r Resource) (map[string]string, bool, error) {
+func resourceTags(ctx context.Context, c *Clients, r Resource, exempt bool) (map[string]string, bool, error) {
 	tags := map[string]string{}
 	if r.Kind == KindStream {
 		out, err := c.Kinesis.ListTagsForStream(ctx, &kinesis.ListTagsForStreamInput{StreamName: aws.String(r.Name)})
@@ -104,7 +108,7 @@ func resourceTags(ctx context.Context, c *Clients, r Resource) (map[string]strin
 	if err != nil {
 		return nil, false, fmt.Errorf("describe table %q: %w", r.Name, err)
 	}
-	if c.Target.Embedded {
+	if exempt {
 		return tags, true, nil // not checked on spk's own endpoint
 	}
 	if desc.Table.TableStatus == dtypes.TableStatusCreating {
