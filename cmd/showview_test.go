@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -222,5 +223,38 @@ func TestShowViewErrors(t *testing.T) {
 	tables, err := dynamoClient(srv.URL()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
 	if err != nil || len(tables.TableNames) != 0 {
 		t.Fatalf("show created tables: %v %v", tables.TableNames, err)
+	}
+}
+
+// TestShowViewsAsSpkRunNamesTheirTables: spk show --view reads the table spk
+// run writes: a lone configured view writes the run's table, whatever the
+// built-in examples are called; and a default view given other metrics is
+// shown as the view it is, not as the tutorial's counts.
+func TestShowViewsAsSpkRunNamesTheirTables(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	lines := accessLines()
+
+	lone := t.TempDir()
+	yaml := "views:\n  - name: big\n    group_by: [path]\n    window: {size: 1m}\n    metrics: [count, max:bytes]\n"
+	if err := os.WriteFile(filepath.Join(lone, "spk.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := view.Definition{Name: "big", Table: "my-table", GroupBy: []string{"path"}, Window: view.Window{Size: time.Minute}, Metrics: []string{"count", "max:bytes"}}
+	seedView(t, srv.URL(), big, lines)
+	r := runIn(t, lone, env, "show", "--view", "big", "-o", "csv")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,path,count,max:bytes,") {
+		t.Fatalf("a lone view: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	custom := map[string]string{"SPK_RUN_GROUP_BY": "status", "SPK_RUN_METRICS": "count,avg:bytes", "SPK_TABLE_NAME": "custom-counts"}
+	for k, v := range env {
+		custom[k] = v
+	}
+	def := view.Definition{Name: "default", Table: "custom-counts", GroupBy: []string{"status"}, Window: view.Window{Size: time.Minute}, Metrics: []string{"count", "avg:bytes"}}
+	seedView(t, srv.URL(), def, lines)
+	r = run(t, custom, "show", "--view", "default", "-o", "csv")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,status,count,avg:bytes,") {
+		t.Fatalf("a default view of other metrics: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

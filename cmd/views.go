@@ -19,23 +19,31 @@ func resolveViews(cfg *config.Loaded) ([]*view.View, error) {
 	if err != nil {
 		return nil, usagef("", "%v", err)
 	}
-	taken := map[string]bool{}
-	for _, d := range defs {
-		taken[d.Name] = true
-	}
-	for _, name := range examples.Names() {
-		ex, _ := examples.Lookup(name)
-		for _, d := range ex.Views(cfg.Table.Name) {
-			if !taken[d.Name] {
-				defs = append(defs, d)
-			}
-		}
-	}
+	// The configured views get their tables as spk run gives them (a lone
+	// view writes the run's table): the examples are compiled apart, so
+	// they do not change those names.
 	views, err := view.CompileAll(defs, cfg.Table.Name)
 	if err != nil {
 		return nil, usagef("", "%v", err)
 	}
-	return views, nil
+	taken, tables := map[string]bool{}, map[string]bool{}
+	for _, v := range views {
+		taken[v.Name()], tables[v.Table(cfg.Table.Name)] = true, true
+	}
+	var extra []view.Definition
+	for _, name := range examples.Names() {
+		ex, _ := examples.Lookup(name)
+		for _, d := range ex.Views(cfg.Table.Name) {
+			if !taken[d.Name] && !tables[d.Table] {
+				extra = append(extra, d)
+			}
+		}
+	}
+	more, err := view.CompileAll(extra, cfg.Table.Name)
+	if err != nil {
+		return nil, usagef("", "%v", err)
+	}
+	return append(views, more...), nil
 }
 
 // findView picks the view named name among views, or says which exist.

@@ -32,7 +32,13 @@ type ViewOptions struct {
 // IsTutorialView reports whether v is shown as the tutorial's table
 // (BucketStart, EventType, Count, CreatedAt, UpdatedAt): the view named
 // "default", whose rows are the tutorial's.
-func IsTutorialView(v *view.View) bool { return v.Name() == view.DefaultDefinition().Name }
+func IsTutorialView(v *view.View) bool {
+	d := v.Definition()
+	// A default view given other metrics, groups or windows (spk run's
+	// flags) writes rows of its own shape, shown as any view's.
+	return d.Name == view.DefaultName && len(d.Metrics) == 1 && d.Metrics[0] == "count" &&
+		len(v.GroupBy()) == 1 && !d.Window.Sliding()
+}
 
 // ViewRowsToRows turns rows of a count view into the tutorial's rows.
 func ViewRowsToRows(rows []results.ViewRow) []results.Row {
