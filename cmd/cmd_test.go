@@ -4,10 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/spk-cli/spk/internal/retry"
 
 	"github.com/spk-cli/spk/internal/iostreams"
 )
@@ -223,5 +229,27 @@ func TestHelpGolden(t *testing.T) {
 				t.Fatalf("help for %v changed; run with -update if intended.\n--- got\n%s\n--- want\n%s", args, r.stdout, want)
 			}
 		})
+	}
+}
+
+// TestAnEndpointThatIsNotOneFailsAtOnce: a web server where the endpoint
+// should be answers 501 with an HTML page; spk says so at once, with a
+// hint, after one request, instead of retrying for minutes as if the
+// service were overloaded.
+func TestAnEndpointThatIsNotOneFailsAtOnce(t *testing.T) {
+	var requests atomic.Int32
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotImplemented)
+		io.WriteString(w, "<html><body>Unsupported method ('POST')</body></html>\n")
+	}))
+	defer web.Close()
+	r := run(t, map[string]string{"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}, "--endpoint-url", web.URL, "--no-tui", "create-stream")
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "hint: "+retry.NotAnEndpointHint) {
+		t.Fatalf("code %d, stderr:\n%s\nwant exit %d and the hint", r.code, r.stderr, ExitFailure)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Fatalf("the web server was asked %d times, want once: the answer was retried", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -88,6 +89,8 @@ func hintFor(err error) string {
 	case provision.IsCredentialsError(err):
 		// No permission fixes keys the endpoint does not know.
 		return credentialsHint
+	case retry.NotAnEndpoint(err):
+		return retry.NotAnEndpointHint
 	}
 	return ""
 }

@@ -85,6 +85,8 @@ const (
 	invalid
 	kms
 	marked
+	notEndpoint
+	unsupported
 )
 
 func kindOf(err error) kind {
@@ -95,6 +97,9 @@ func kindOf(err error) kind {
 	if errors.As(err, &m) {
 		return marked
 	}
+	if k := unanswerable(err); k != none {
+		return k
+	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		return permanentCodes[api.ErrorCode()]
@@ -102,13 +107,41 @@ func kindOf(err error) kind {
 	return none
 }
 
+// unanswerable classifies answers that no attempt will change: an error
+// status whose body the SDK could not read, other than a server's or a
+// proxy's passing trouble (500, 502, 503, 504), is not an AWS API's (a web
+// server's HTML page, say): notEndpoint; 501 Not Implemented is an
+// endpoint without the operation: unsupported. Retrying either only makes
+// the user wait. (A 2xx body that could not be read is a connection cut
+// short, which the SDK's own checks retry.)
+func unanswerable(err error) kind {
+	var status interface{ HTTPStatusCode() int }
+	if !errors.As(err, &status) {
+		return none
+	}
+	code := status.HTTPStatusCode()
+	var de *smithy.DeserializationError
+	switch {
+	case errors.As(err, &de) && code >= 300 && code != 500 && code != 502 && code != 503 && code != 504:
+		return notEndpoint
+	case code == 501:
+		return unsupported
+	}
+	return none
+}
+
 // Permanent reports whether err is a refusal that retrying cannot change:
 // access denied or unknown credentials, a resource that does not exist, an
-// invalid request, or an error marked with Refuse.
+// invalid request, an answer no AWS API gives, or an error marked with
+// Refuse.
 func Permanent(err error) bool { return kindOf(err) != none }
 
 // NotFound reports whether err says the resource does not exist.
 func NotFound(err error) bool { return kindOf(err) == notFound }
+
+// NotAnEndpoint reports whether err is an answer that no Kinesis or
+// DynamoDB API gives: the endpoint is something else.
+func NotAnEndpoint(err error) bool { return kindOf(err) == notEndpoint }
 
 // Denied reports whether err refuses the caller: access denied, or
 // credentials the service does not know or accept.
@@ -126,6 +159,10 @@ func Hint(err error) string {
 		return "the service refused the request as invalid: check the stream, table and view settings"
 	case kms:
 		return "the stream's encryption key cannot be used: check the KMS key and its permissions"
+	case notEndpoint:
+		return NotAnEndpointHint
+	case unsupported:
+		return "the endpoint does not implement this operation: use spk local or AWS, or another endpoint that has it"
 	}
 	return ""
 }
@@ -147,3 +184,6 @@ func Refuse(err error) error {
 	}
 	return &permanentError{err: err}
 }
+
+// NotAnEndpointHint is how to fix an endpoint that is not one.
+const NotAnEndpointHint = "the endpoint's answer is not a Kinesis or DynamoDB API's: check that --endpoint-url (or AWS_ENDPOINT_URL) names spk local, AWS or another Kinesis and DynamoDB endpoint"

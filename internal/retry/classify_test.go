@@ -35,6 +35,15 @@ func apiErr(status int, code string) error {
 	}}
 }
 
+// notAPI is the error the SDK returns for an answer it cannot read as the
+// API's, such as a web server's HTML page with the given status.
+func notAPI(status int) error {
+	return &smithy.OperationError{ServiceID: "Kinesis", OperationName: "CreateStream", Err: &awshttp.ResponseError{
+		ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}},
+			Err: &smithy.DeserializationError{Err: errors.New("invalid character '<' looking for beginning of value")}},
+	}}
+}
+
 func TestClassify(t *testing.T) {
 	refused := &url.Error{Op: "Post", URL: "http://127.0.0.1:1", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
 	reset := &url.Error{Op: "Post", URL: "http://127.0.0.1:1", Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}
@@ -48,7 +57,12 @@ func TestClassify(t *testing.T) {
 		{"500 InternalServerError", apiErr(500, "InternalServerError"), true, false},
 		{"500 InternalFailure", apiErr(500, "InternalFailure"), true, false},
 		{"503 ServiceUnavailable", apiErr(503, "ServiceUnavailable"), true, false},
-		{"501 other 5xx", apiErr(501, "NotImplementedYet"), true, false},
+		{"501 Not Implemented: an endpoint without the operation", apiErr(501, "NotImplementedYet"), false, true},
+		{"505 other 5xx", apiErr(505, "HTTPVersionNotSupported"), true, false},
+		{"a web page with 501, not an AWS answer", notAPI(501), false, true},
+		{"a web page with 404", notAPI(404), false, true},
+		{"a proxy's 502 page: passing trouble", notAPI(502), true, false},
+		{"a 200 body cut short: a broken connection", notAPI(200), false, false},
 		{"InternalFailure with a 400", apiErr(400, "InternalFailure"), true, false},
 		{"ProvisionedThroughputExceeded", apiErr(400, "ProvisionedThroughputExceededException"), true, false},
 		{"ThrottlingException", apiErr(400, "ThrottlingException"), true, false},

@@ -334,4 +334,3 @@ func EventTime(ev Event, p Path) (time.Time, error) {
 	}
 	return bucket.ParseTime(v.text) // its errors are *bucket.RejectError
 }
-
