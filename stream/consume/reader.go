@@ -55,6 +55,7 @@ type reader struct {
 	// newest is, per view (the fast one last), the newest window seen, for
 	// AllowedLateness.
 	newest   []time.Time
+	arrival  time.Time         // the record being added's ApproximateArrivalTimestamp (zero: unknown)
 	keys     []bucket.Key      // reused for each record's rows
 	picked   view.Picked       // reused for each record's fields
 	keyCache []view.KeyCache   // per generic view
@@ -300,6 +301,7 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 // add counts one Kinesis record, unpacking a KPL aggregate.
 func (r *reader) add(rec *types.Record) {
 	seq := aws.ToString(rec.SequenceNumber)
+	r.arrival = aws.ToTime(rec.ApproximateArrivalTimestamp)
 	if !kpl.IsAggregated(rec.Data) {
 		r.addOne(sink.Position{Seq: seq}, rec.Data)
 		return
@@ -361,7 +363,7 @@ func (r *reader) addOne(p sink.Position, data []byte) {
 				return
 			}
 			c.rejects.reject(r.shard, p, c.viewName(f.v), rej.Reason, rej.Detail, data)
-		case c.late(&r.newest[len(c.generic)], t, f.bucketer.Size):
+		case c.late(&r.newest[len(c.generic)], t, f.bucketer.Size, r.arrival):
 			c.rejects.late(r.shard, p, c.viewName(f.v), t, data)
 		default:
 			r.batch.Add(k, p)
@@ -404,7 +406,7 @@ func (r *reader) addViews(p sink.Position, data []byte, valid bool, known time.T
 			}
 			continue
 		}
-		if c.late(&r.newest[i], t, g.step) {
+		if c.late(&r.newest[i], t, g.step, r.arrival) {
 			c.rejects.late(r.shard, p, c.viewName(g.v), t, data)
 			continue
 		}

@@ -184,12 +184,18 @@ func (c *Consumer) decode(data []byte, valid bool, known time.Time, buf *view.Pi
 }
 
 // late tells whether an event at t, in windows of step, is older than the
-// newest window seen minus the allowed lateness, and moves newest on.
-func (c *Consumer) late(newest *time.Time, t time.Time, step time.Duration) bool {
+// newest window seen minus the allowed lateness, and moves newest on. An
+// event whose time is later than its arrival (arrival; zero when unknown)
+// plus the allowed lateness is counted but does not move newest: one clock
+// far ahead must not make every later event late.
+func (c *Consumer) late(newest *time.Time, t time.Time, step time.Duration, arrival time.Time) bool {
 	if c.opts.AllowedLateness <= 0 {
 		return false
 	}
 	w := bucket.Truncate(t, step)
+	if !arrival.IsZero() && t.After(arrival.Add(c.opts.AllowedLateness)) {
+		return false
+	}
 	if w.After(*newest) {
 		*newest = w
 		return false

@@ -706,3 +706,35 @@ func TestViewWithAnotherKStopsTheRun(t *testing.T) {
 		t.Fatalf("run ended with %v, want the K refusal and its fix", err)
 	}
 }
+
+// TestViewsLateEventsAfterOneFromTheFuture: with an allowed lateness, an
+// event stamped far ahead of its arrival is counted but does not move the
+// newest window, so the events in time after it are not refused as late.
+func TestViewsLateEventsAfterOneFromTheFuture(t *testing.T) {
+	t.Parallel() // one polling consumer on its own stream
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	at := func(m int) time.Time { return webStart.Add(time.Duration(m) * time.Minute) }
+	times := []time.Time{at(0), at(1), at(2), time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), at(3), at(4), at(5), at(6), at(7)}
+	var entries []ktypes.PutRecordsRequestEntry
+	want := map[string]int64{}
+	for _, ts := range times {
+		entries = append(entries, ktypes.PutRecordsRequestEntry{PartitionKey: aws.String("k"), Data: endpointtest.Event(ts, "Red")})
+		want[ts.Truncate(time.Minute).Format("2006-01-02T15:04:05.000")]++
+	}
+	if err := endpointtest.Put(context.Background(), v.kc, v.stream, entries); err != nil {
+		t.Fatal(err)
+	}
+	o := v.options()
+	o.AllowedLateness = 5 * time.Minute
+	c := v.runUntilCaughtUp(o)
+	got := map[string]int64{}
+	for k, n := range v.counts() {
+		got[k.Start] = n
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("counts %v, want %v", got, want)
+	}
+	if s := c.Snapshot(); s.Late != 0 {
+		t.Fatalf("%d late, rejected %v; want none", s.Late, s.RejectedByReason)
+	}
+}
