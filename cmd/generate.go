@@ -57,7 +57,11 @@ line every few seconds; --output json prints the final summary as JSON.`,
 				return err
 			}
 			// The options are checked, and the template loaded, once,
-			// before anything is contacted.
+			// before anything is contacted. (A zero Batch means the
+			// default to the library; --batch 0 is a mistake.)
+			if c.Flags().Changed("batch") && opts.Batch == 0 {
+				return usagef("", "generate-events: invalid --batch 0: PutRecords takes 1 to %d records", generate.MaxBatch)
+			}
 			prepared, err := generate.Prepare(*opts)
 			if err != nil {
 				return usagef("", "generate-events: %v", err)

@@ -73,8 +73,16 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	if err != nil {
 		return err
 	}
-	if opts.faultRate < 0 || opts.faultRate > 1 {
+	if !(opts.faultRate >= 0 && opts.faultRate <= 1) { // NaN too
 		return usagef("give a fraction such as 0.01", "local: --fault-rate %v is outside 0..1", opts.faultRate)
+	}
+	for _, d := range []struct {
+		flag  string
+		delay time.Duration
+	}{{"create-delay", opts.createDelay}, {"delete-delay", opts.deleteDelay}, {"update-delay", opts.updateDelay}} {
+		if d.delay < 0 {
+			return usagef("give 0 for none, or a duration such as 500ms", "local: --%s %v is negative", d.flag, d.delay)
+		}
 	}
 	if opts.shardLimit < 1 {
 		return usagef("give a positive number of shards, e.g. --shard-limit 500", "local: --shard-limit %d is not positive", opts.shardLimit)

@@ -82,6 +82,9 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"run", "--retrieval", "bogus"}, ExitUsage, `spk: invalid value "bogus" for --retrieval: expected polling or fanout`},
 		{[]string{"up", "--retrieval", "efo", "--duration", "1s"}, ExitUsage, `spk: invalid value "efo" for --retrieval: expected polling or fanout`},
 		{[]string{"generate-events", "--batch", "501", "--count", "1"}, ExitUsage, "invalid --batch 501"},
+		{[]string{"generate-events", "--batch", "0", "--count", "1"}, ExitUsage, "spk: generate-events: invalid --batch 0: PutRecords takes 1 to 500 records"},
+		{[]string{"generate-events", "--rate", "NaN", "--count", "1"}, ExitUsage, "spk: generate-events: invalid --rate NaN"},
+		{[]string{"up", "--rate", "NaN", "--duration", "1s"}, ExitUsage, "spk: up: --rate must be a number of events per second, 0 or more"},
 	} {
 		r := run(t, env, c.args...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.want) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,8 +89,8 @@ them. See docs/views.md.`,
 }
 
 func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) error {
-	if opts.rate < 0 || opts.duration < 0 {
-		return usagef("", "up: --rate and --duration must not be negative")
+	if !(opts.rate >= 0) || math.IsInf(opts.rate, 1) || opts.duration < 0 { // NaN too
+		return usagef("", "up: --rate must be a number of events per second, 0 or more, and --duration must not be negative")
 	}
 	if cfg, err := f.Config(c); err != nil {
 		return err

@@ -7,6 +7,7 @@ package generate
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -199,15 +200,15 @@ func (o Options) check() error {
 		return fmt.Errorf("invalid --batch %d: PutRecords takes 1 to %d records", o.Batch, MaxBatch)
 	case o.Concurrency < 1:
 		return fmt.Errorf("invalid --concurrency %d: give 1 or more", o.Concurrency)
-	case o.Rate < 0:
+	case !(o.Rate >= 0) || math.IsInf(o.Rate, 1): // NaN too
 		return fmt.Errorf("invalid --rate %v: give events per second, or 0 for as fast as possible", o.Rate)
 	case o.Count < 0:
 		return fmt.Errorf("invalid --count %d: give a number of events, or 0 for no limit", o.Count)
 	case o.Duration < 0:
 		return fmt.Errorf("invalid --duration %v: give a positive duration such as 30s, or 0 for no limit", o.Duration)
-	case o.Late < 0 || o.Late > 1:
+	case !(o.Late >= 0 && o.Late <= 1): // NaN too
 		return fmt.Errorf("invalid --late %v: give a fraction between 0 and 1, e.g. 0.05", o.Late)
-	case o.Bad < 0 || o.Bad > 1:
+	case !(o.Bad >= 0 && o.Bad <= 1): // NaN too
 		return fmt.Errorf("invalid --bad %v: give a fraction between 0 and 1, e.g. 0.01", o.Bad)
 	case o.LateBy < time.Minute:
 		return fmt.Errorf("invalid --late-by %v: late events are at least a minute old; give 1m or more", o.LateBy)

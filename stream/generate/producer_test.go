@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -428,6 +429,10 @@ func TestOptionsValidate(t *testing.T) {
 		{name: "no stream", opts: Options{}, wantErr: "no stream given: name the Kinesis stream to write to (create one with `spk create-stream`)"},
 		{name: "batch too big", opts: Options{StreamName: "s", Batch: 501}, wantErr: "invalid --batch 501: PutRecords takes 1 to 500 records"},
 		{name: "negative rate", opts: Options{StreamName: "s", Rate: -1}, wantErr: "invalid --rate -1"},
+		{name: "NaN rate", opts: Options{StreamName: "s", Rate: math.NaN()}, wantErr: "invalid --rate NaN"},
+		{name: "infinite rate", opts: Options{StreamName: "s", Rate: math.Inf(1)}, wantErr: "invalid --rate +Inf"},
+		{name: "NaN late", opts: Options{StreamName: "s", Late: math.NaN()}, wantErr: "invalid --late NaN"},
+		{name: "NaN bad", opts: Options{StreamName: "s", Bad: math.NaN()}, wantErr: "invalid --bad NaN"},
 		{name: "bad output", opts: Options{StreamName: "s", Output: "yaml"}, wantErr: `invalid --output "yaml": use text or json`},
 		{name: "aggregate size", opts: Options{StreamName: "s", AggregateMaxSize: 2 << 20}, wantErr: "invalid --aggregate-max-size 2097152"},
 		{name: "late-by", opts: Options{StreamName: "s", LateBy: time.Second}, wantErr: "invalid --late-by 1s"},
