@@ -224,17 +224,19 @@ func updateIndexes(tx *store.Tx, t *table, key []byte, old, next attr.Item) erro
 }
 
 // expiredKeys returns the storage keys of at most max of t's items whose
-// TTL is before now, in the order they expired, from the expiry list; ok
-// is false when t has none (TTL was disabled meanwhile).
-func expiredKeys(tx *store.Tx, t *table, now int64, max int) (keys [][]byte, ok bool) {
+// TTL is at or after floor and before now, in the order they expired, from
+// the expiry list; ok is false when t has none (TTL was disabled
+// meanwhile).
+func expiredKeys(tx *store.Tx, t *table, floor, now int64, max int) (keys [][]byte, ok bool) {
 	eb := indexEntries(tx, t, expiryIndex)
 	if eb == nil {
 		return nil, false
 	}
 	limit := attr.AppendOrdered(nil, attr.NumValue(strconv.FormatInt(now, 10)))
+	start := appendEscapedBound(nil, attr.AppendOrdered(nil, attr.NumValue(strconv.FormatInt(floor, 10))))
 	c := eb.Cursor()
 	var enc []byte
-	for k, v := c.First(); k != nil && len(keys) < max; k, v = c.Next() {
+	for k, v := c.Seek(start); k != nil && len(keys) < max; k, v = c.Next() {
 		if enc = unescapeFirst(enc[:0], k); bytes.Compare(enc, limit) >= 0 {
 			break
 		}

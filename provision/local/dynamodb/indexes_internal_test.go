@@ -403,6 +403,10 @@ func TestExpiredKeysAreBoundedAndOrdered(t *testing.T) {
 		op(t, s, "PutItem", `{"TableName":"events","Item":{"id":{"S":"e`+strconv.Itoa(i)+`"},"expires":{"N":"`+ttl+`"}}}`)
 	}
 	op(t, s, "PutItem", `{"TableName":"events","Item":{"id":{"S":"live"},"expires":{"N":"`+strconv.FormatInt(now.Add(time.Hour).Unix(), 10)+`"}}}`)
+	// Values more than five years past are not times to DynamoDB: never listed.
+	for i, ttl := range []string{"0", "1", "-5", strconv.FormatInt(now.AddDate(-6, 0, 0).Unix(), 10)} {
+		op(t, s, "PutItem", `{"TableName":"events","Item":{"id":{"S":"old`+strconv.Itoa(i)+`"},"expires":{"N":"`+ttl+`"}}}`)
+	}
 	s.mu.RLock()
 	tb := s.tables["events"]
 	s.mu.RUnlock()
@@ -412,7 +416,7 @@ func TestExpiredKeysAreBoundedAndOrdered(t *testing.T) {
 	}{{2, []string{"e4", "e3"}}, {10, []string{"e4", "e3", "e2", "e1", "e0"}}} {
 		var got []string
 		s.env.DB.View(func(tx *store.Tx) error {
-			keys, ok := expiredKeys(tx, tb, now.Unix(), c.max)
+			keys, ok := expiredKeys(tx, tb, now.AddDate(-5, 0, 0).Unix(), now.Unix(), c.max)
 			if !ok {
 				t.Fatal("no expiry list")
 			}
@@ -567,4 +571,27 @@ func TestIndexFiguresFollowWrites(t *testing.T) {
 		t.Fatalf("after a restart the indexes report %v, before it %v", got, want)
 	}
 	t.Logf("figures: %v", want)
+}
+
+// A TTL more than five years in the past is not a time to DynamoDB (0, a
+// small counter, a negative number): its item is never deleted; one an
+// hour past is.
+func TestTTLMoreThanFiveYearsPastIsNotATime(t *testing.T) {
+	s, _ := memoryIndexService(t)
+	op(t, s, "UpdateTimeToLive", `{"TableName":"events","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expires"}}`)
+	now := time.Now()
+	for id, ttl := range map[string]string{
+		"zero": "0", "one": "1", "negative": "-5",
+		"six-years":  strconv.FormatInt(now.AddDate(-6, 0, 0).Unix(), 10),
+		"four-years": strconv.FormatInt(now.AddDate(-4, 0, 0).Unix(), 10),
+		"an-hour":    strconv.FormatInt(now.Add(-time.Hour).Unix(), 10),
+	} {
+		op(t, s, "PutItem", `{"TableName":"events","Item":{"id":{"S":"`+id+`"},"expires":{"N":"`+ttl+`"}}}`)
+	}
+	s.sweepExpired()
+	got := scanIDs(t, s)
+	slices.Sort(got)
+	if want := []string{"negative", "one", "six-years", "zero"}; !slices.Equal(got, want) {
+		t.Fatalf("after the sweep the table holds %v, want %v", got, want)
+	}
 }

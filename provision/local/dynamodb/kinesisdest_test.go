@@ -552,7 +552,7 @@ func TestKinesisDestinationTTLRecord(t *testing.T) {
 		TimeToLiveSpecification: &types.TimeToLiveSpecification{Enabled: aws.Bool(true), AttributeName: aws.String("exp")}}); err != nil {
 		t.Fatal(err)
 	}
-	put(t, c, table, item{"pk": s("gone"), "exp": n("1")})
+	put(t, c, table, item{"pk": s("gone"), "exp": n(fmt.Sprint(time.Now().Add(-time.Minute).Unix()))})
 	recs := readKinesisChanges(t, kc, arn, 2)
 	r := recs[1]
 	if r.EventName != "REMOVE" || r.UserIdentity == nil || r.UserIdentity.PrincipalID != "dynamodb.amazonaws.com" || r.UserIdentity.Type != "Service" {

@@ -46,7 +46,19 @@ func checkCreateTableMembers(in *createTableInput) error {
 	}
 	in.SSESpecification.check(&c)
 	c.enum("tableClass", in.TableClass, tableClasses...)
-	return c.err()
+	if err := c.err(); err != nil {
+		return err
+	}
+	// The request's own definitions name each attribute once, as
+	// CreateTable's must.
+	seen := map[string]bool{}
+	for _, d := range in.AttributeDefinitions {
+		if seen[d.AttributeName] {
+			return validation("Attribute Name is duplicated: " + d.AttributeName)
+		}
+		seen[d.AttributeName] = true
+	}
+	return nil
 }
 
 // keySchemaString prints a key schema as Coral does in a message.
@@ -90,6 +102,10 @@ func (c *constraints) projection(field string, p *projection) {
 // table is looked up.
 func checkUpdateTableMembers(in *updateTableInput) error {
 	var c constraints
+	for i, d := range in.AttributeDefinitions {
+		at := d.AttributeType
+		c.enum(atIndex("attributeDefinitions", i, "attributeType"), &at, "B", "N", "S")
+	}
 	c.tableRef("tableName", in.TableName)
 	c.throughputMembers("provisionedThroughput", in.ProvisionedThroughput, in.BillingMode)
 	c.enum("billingMode", in.BillingMode, "PROVISIONED", "PAY_PER_REQUEST")
@@ -108,5 +124,17 @@ func checkUpdateTableMembers(in *updateTableInput) error {
 	}
 	in.SSESpecification.check(&c)
 	c.enum("tableClass", in.TableClass, tableClasses...)
-	return c.err()
+	if err := c.err(); err != nil {
+		return err
+	}
+	// The request's own definitions name each attribute once, as
+	// CreateTable's must.
+	seen := map[string]bool{}
+	for _, d := range in.AttributeDefinitions {
+		if seen[d.AttributeName] {
+			return validation("Attribute Name is duplicated: " + d.AttributeName)
+		}
+		seen[d.AttributeName] = true
+	}
+	return nil
 }

@@ -125,12 +125,17 @@ func (s *Service) sweepExpired() {
 		}
 	}
 	s.mu.RUnlock()
-	unix := s.env.Now().Unix()
+	clock := s.env.Now()
+	unix := clock.Unix()
 	now := big.NewFloat(float64(unix))
+	// DynamoDB considers for expiry only TTLs up to five years in the past:
+	// an older value (0, a small counter) is not a time, and stays.
+	oldest := clock.AddDate(-ttlHorizonYears, 0, 0).Unix()
+	floor := big.NewFloat(float64(oldest))
 	for _, tg := range targets {
 		var expired [][]byte
 		s.env.DB.View(func(tx *store.Tx) error {
-			expired, _ = expiredKeys(tx, tg.t, unix, maxExpiredPerSweep)
+			expired, _ = expiredKeys(tx, tg.t, oldest, unix, maxExpiredPerSweep)
 			return nil
 		})
 		if len(expired) == 0 {
@@ -146,7 +151,7 @@ func (s *Service) sweepExpired() {
 			}
 			for _, k := range expired {
 				it, err := readItem(b, k)
-				if err != nil || it == nil || !isExpired(it[tg.attr], now) {
+				if err != nil || it == nil || !isExpired(it[tg.attr], floor, now) {
 					continue
 				}
 				if err := b.Delete(k); err != nil {
@@ -172,10 +177,17 @@ func (s *Service) sweepExpired() {
 	}
 }
 
-func isExpired(v attr.Value, now *big.Float) bool {
+// isExpired reports whether a TTL value is a time at or after floor and
+// before now.
+func isExpired(v attr.Value, floor, now *big.Float) bool {
 	if v.Kind != attr.N {
 		return false
 	}
 	f, ok := new(big.Float).SetString(v.Str)
-	return ok && f.Cmp(now) < 0
+	return ok && f.Cmp(now) < 0 && f.Cmp(floor) >= 0
 }
+
+// ttlHorizonYears is how far in the past a TTL may be and still expire
+// its item (the developer guide: "can't be more than five years in the
+// past").
+const ttlHorizonYears = 5
