@@ -493,6 +493,13 @@ func TestCapturedTableAnswers(t *testing.T) {
 		{"tags of more than 10240 bytes", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[` + bigTags + `]}`,
 			400, invalid + `Tag set size 10373 bytes is above max size limit of 10240 bytes"}`},
 		{"no refused tag was kept", "ListTagsOfResource", `{"ResourceArn":"` + arn + `"}`, 200, `{"Tags":[]}`},
+		// Not recorded at CreateTable: TagResource's rule and words, applied
+		// so that a table is never made with tags it could not be given.
+		{"CreateTable with those tags", "CreateTable", `{"TableName":"never-made","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],` +
+			`"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"Tags":[` + bigTags + `]}`,
+			400, invalid + `Tag set size 10373 bytes is above max size limit of 10240 bytes"}`},
+		{"made no table", "DescribeTable", `{"TableName":"never-made"}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Table: never-made not found"}`},
 		{"a tag with every allowed character", "TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"Team_1 .:/=+-@","Value":"Données é"}]}`, 200, `{}`},
 		{"an index's ARN", "ListTagsOfResource", `{"ResourceArn":"` + arn + `/index/by-a"}`,
 			400, invalidParam + `Invalid resource arn provided, only table or stream is accepted. Provided resource arn: ` + arn + `/index/by-a"}`},

@@ -368,6 +368,11 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The tag set is held to TagResource's size limit too, or a table made
+	// with it could never be tagged again.
+	if size := tagSetSize(tags); size > maxTagSetSize {
+		return nil, validation(fmt.Sprintf("Tag set size %d bytes is above max size limit of %d bytes", size, maxTagSetSize))
+	}
 	stream, err := parseStreamSpec(in.StreamSpecification, true)
 	if err != nil {
 		return nil, err
