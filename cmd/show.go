@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spk-cli/spk/cmd/tui"
+	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
 )
@@ -97,6 +98,13 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 	}
 	if opts.limit < 0 || opts.interval <= 0 {
 		return usagef("", "show: --limit must not be negative and --interval must be positive")
+	}
+	// Checked here, before the endpoint is asked anything.
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+		return usagef("swap them or widen the range", "show: --until (%s) is not after --since (%s)", bucket.Format(q.Until), bucket.Format(q.Since))
+	}
+	if opts.chart && format != tui.FormatTable {
+		return usagef("drop --chart for "+opts.output+", or --output for the chart", "show: --chart draws a chart, which is not %s", opts.output)
 	}
 	if opts.view != "" {
 		cfg, err := f.Config(c)

@@ -93,6 +93,9 @@ func TestShowErrors(t *testing.T) {
 		{[]string{"show"}, ExitFailure, "hint: table my-table does not exist yet: create it with spk create-table, or run spk up"},
 		{[]string{"show", "-o", "xml"}, ExitUsage, `spk: invalid value "xml" for --output: expected table, json or csv`},
 		{[]string{"show", "--since", "yesterday-ish"}, ExitUsage, "spk: show: --since:"},
+		{[]string{"show", "--since", "2030-01-01", "--until", "2020-01-01"}, ExitUsage,
+			"spk: show: --until (2020-01-01T00:00:00.000) is not after --since (2030-01-01T00:00:00.000)\nhint: swap them or widen the range"},
+		{[]string{"show", "--chart", "-o", "json"}, ExitUsage, "spk: show: --chart draws a chart, which is not json"},
 	} {
 		r := run(t, env, c.args...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
