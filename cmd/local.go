@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -106,8 +107,9 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 		lo.DataDir = cfg.Local.DataDir
 	}
 	lo.InMemory = opts.inMemory
+	undoDataDir := func() {}
 	if !lo.InMemory {
-		if err := makeDataDir("local", lo.DataDir); err != nil {
+		if undoDataDir, err = makeDataDir("local", lo.DataDir); err != nil {
 			return err
 		}
 	}
@@ -122,6 +124,7 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	local.TuneGC() // this process does nothing but serve
 	srv, err := local.Start(ctx, lo)
 	if err != nil {
+		undoDataDir() // a data directory made for this start is not left behind
 		if lerr := listenFailure("local", addrSetting, lo.Addr, "--addr", err); lerr != err {
 			return lerr
 		}
@@ -205,9 +208,31 @@ func pathErrText(err error) string {
 // makeDataDir makes the embedded endpoint's data directory before it
 // starts. The store would make it too; made here, a path that cannot be a
 // directory is a usage error that names the flag to change.
-func makeDataDir(verb, dir string) error {
+// makeDataDir creates dir (and its missing parents) for the store, and
+// returns how to remove what it created, for a start that then fails.
+func makeDataDir(verb, dir string) (undo func(), err error) {
+	created := firstMissing(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return usagef("", "%s: cannot create the data directory %s: %s; give --data-dir a writable directory, or use --in-memory", verb, dir, pathErrText(err))
+		return func() {}, usagef("", "%s: cannot create the data directory %s: %s; give --data-dir a writable directory, or use --in-memory", verb, dir, pathErrText(err))
 	}
-	return nil
+	return func() {
+		if created != "" {
+			os.RemoveAll(created)
+		}
+	}, nil
+}
+
+// firstMissing is the outermost directory of path that does not exist yet
+// ("" when path exists).
+func firstMissing(path string) string {
+	missing := ""
+	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil {
+			return missing
+		}
+		missing = p
+		if parent := filepath.Dir(p); parent == p {
+			return missing
+		}
+	}
 }

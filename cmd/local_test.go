@@ -131,3 +131,23 @@ func TestLocalCommandRefusals(t *testing.T) {
 		t.Fatalf("a refused spk local made its data directory: %v", err)
 	}
 }
+
+// TestLocalOnABusyPortLeavesNoDataDirectory: spk local refused for its
+// address creates nothing: no store, and not the data directory it was
+// given when that did not exist.
+func TestLocalOnABusyPortLeavesNoDataDirectory(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "new", "data")
+	r := run(t, nil, "local", "--addr", busy.Addr().String(), "--data-dir", dir)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "address already in use") {
+		t.Fatalf("code %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(parent, "new")); !os.IsNotExist(err) {
+		t.Fatalf("the refused start left %s behind: %v", filepath.Join(parent, "new"), err)
+	}
+}

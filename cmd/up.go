@@ -126,7 +126,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 			if dir == "" {
 				dir = local.DefaultDataDir()
 			}
-			if err := makeDataDir("up", dir); err != nil {
+			if _, err := makeDataDir("up", dir); err != nil {
 				return err
 			}
 		}

@@ -59,8 +59,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := checkBind(opts.Addr, opts.AccessKey != ""); err != nil {
 		return nil, err
 	}
+	// The address is taken before the store is opened, so a busy port
+	// leaves no store (and no 4 MB log) in a new data directory.
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w; choose another address or stop what is using it", opts.Addr, err)
+	}
 	db, err := store.OpenWith(opts.DataDir, store.Options{InMemory: opts.InMemory, Logger: opts.Logger})
 	if err != nil {
+		ln.Close()
 		return nil, err
 	}
 	env := &service.Env{
@@ -82,6 +90,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	fail := func(err error) (*Server, error) {
 		s.closeServices()
 		db.Close()
+		ln.Close()
 		return nil, err
 	}
 	k, err := kinesis.New(env)
@@ -99,11 +108,6 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.register(d.Streams()) // DynamoDB Streams, on the same tables
 	s.metrics = newMetrics(db, counts{kinesis: k.Counts, dynamodb: d.Counts})
 
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
-	if err != nil {
-		return fail(fmt.Errorf("listen on %s: %w; choose another address or stop what is using it", opts.Addr, err))
-	}
 	s.ln = ln
 	s.limits = newLimiter(int64(opts.MaxConcurrentRequests), opts.MaxBufferedBytes)
 	s.upgrades = newUpgrader(s, opts.BodyTimeout)
