@@ -123,8 +123,12 @@ func metricText(v *view.View, a *view.Acc, i int, opts ViewOptions, short bool) 
 			return ""
 		}
 		if short {
+			// Two decimals, with as many digits before them as the mean
+			// has (a fixed precision turned means of 1e38 and more into
+			// NaN).
 			var q apd.Decimal
-			apd.BaseContext.WithPrecision(40).Quantize(&q, d, -2)
+			prec := uint32(max(int64(d.NumDigits())+int64(d.Exponent), 0)) + 3
+			apd.BaseContext.WithPrecision(prec).Quantize(&q, d, -2)
 			d = &q
 		}
 		return decimalText(d)
@@ -169,8 +173,9 @@ func decimalText(d *apd.Decimal) string {
 	var r apd.Decimal
 	r.Reduce(d)
 	if r.Exponent > 0 {
-		// 1.2E+3 reduced: write every digit.
-		apd.BaseContext.WithPrecision(60).Quantize(&r, &r, 0)
+		// 1.2E+3 reduced: write every digit (as many as the number has:
+		// DynamoDB's numbers reach 126 before the point).
+		apd.BaseContext.WithPrecision(uint32(r.NumDigits()+int64(r.Exponent))).Quantize(&r, &r, 0)
 	}
 	return r.Text('f')
 }

@@ -227,3 +227,49 @@ func TestTopListBounds(t *testing.T) {
 		t.Errorf("more than %d: %q, want hot first", n, got)
 	}
 }
+
+// TestLargeMeansAreShownInFull: a mean is shown to two decimals (trailing
+// zeros dropped) however many digits it has before them (a fixed precision
+// showed NaN from 1e38).
+func TestLargeMeansAreShownInFull(t *testing.T) {
+	v, err := view.Compile(view.Definition{Name: "big", Window: view.Window{Size: time.Minute}, Metrics: []string{"avg:x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		values []string
+		want   string
+	}{
+		{[]string{"1e40", "3e40"}, "2" + strings.Repeat("0", 40)},
+		{[]string{"12.345", "12.345"}, "12.35"},
+		{[]string{"0.001"}, "0"},
+		{[]string{"-9.99e125"}, "-999" + strings.Repeat("0", 123)},
+	} {
+		a := v.NewAcc()
+		for _, s := range c.values {
+			n, err := view.NumberValue(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Observe(view.Fields{"x": n}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := metricText(v, a, 0, ViewOptions{}, true); got != c.want {
+			t.Errorf("mean of %v shown as %q, want %q", c.values, got, c.want)
+		}
+	}
+	// So is a sum of DynamoDB's largest numbers.
+	sv, err := view.Compile(view.Definition{Name: "sum", Window: view.Window{Size: time.Minute}, Metrics: []string{"sum:x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := sv.NewAcc()
+	n, _ := view.NumberValue("9.99e125")
+	if err := a.Observe(view.Fields{"x": n}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := metricText(sv, a, 0, ViewOptions{}, true), "999"+strings.Repeat("0", 123); got != want {
+		t.Errorf("sum shown as %q, want %q", got, want)
+	}
+}

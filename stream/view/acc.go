@@ -3,6 +3,7 @@ package view
 import (
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/axiomhq/hyperloglog"
@@ -156,7 +157,13 @@ func (a *Acc) Observe(ev Event) error {
 				continue
 			}
 			if len(text) > maxTopValueBytes {
-				text = text[:maxTopValueBytes]
+				// Cut on a character's boundary: half a character would be
+				// stored as U+FFFD, and the value would grow past the bound.
+				cut := maxTopValueBytes
+				for cut > 0 && !utf8.RuneStart(text[cut]) {
+					cut--
+				}
+				text = text[:cut]
 			}
 			st.top.Observe(text)
 		default:

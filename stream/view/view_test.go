@@ -393,3 +393,21 @@ func TestProject(t *testing.T) {
 		t.Errorf("Fields = %v", v.Fields())
 	}
 }
+
+// TestTopValuesAreCutOnACharacter: a value longer than a top list keeps is
+// cut on a character's boundary, never inside one.
+func TestTopValuesAreCutOnACharacter(t *testing.T) {
+	v, err := Compile(Definition{Name: "paths", Window: Window{Size: time.Minute}, Metrics: []string{"top:path:3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := v.NewAcc()
+	long := strings.Repeat("a", maxTopValueBytes-1) + "é/more" // é's two bytes straddle the bound
+	if err := a.Observe(Fields{"path": StringValue(long)}); err != nil {
+		t.Fatal(err)
+	}
+	top := a.Top(0)
+	if len(top) != 1 || top[0].Value != strings.Repeat("a", maxTopValueBytes-1) {
+		t.Fatalf("kept %+v, want the value cut before é", top)
+	}
+}
