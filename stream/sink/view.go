@@ -62,13 +62,13 @@ func (b *ViewBatch) Reset() {
 // Add puts the record at p, the event ev, in the rows keys (one per window
 // that holds it), keeping only what the view's metrics read of it.
 // Positions must come in shard order. An error is a *view.MetricError: a
-// value the view cannot aggregate. A value that is not a number is refused
-// by the first row, before any row has the record.
+// value the view cannot aggregate, or a sum one of the rows could not hold;
+// then no row has the record.
 func (b *ViewBatch) Add(keys []bucket.Key, p Position, ev view.Event) error {
 	start := len(b.vals)
 	b.vals = b.View.ProjectValues(b.vals, ev)
 	b.proj = b.View.Projection(b.vals[start:])
-	for i, k := range keys {
+	for _, k := range keys {
 		r := b.rows[k]
 		if r == nil {
 			r = &viewRow{}
@@ -77,10 +77,23 @@ func (b *ViewBatch) Add(keys []bucket.Key, p Position, ev view.Event) error {
 		if r.acc == nil {
 			r.acc = b.View.NewAcc()
 		}
-		if err := r.acc.Observe(&b.proj); err != nil {
-			if i == 0 {
+		// An event of several windows (sliding ones) is checked against
+		// every row first: refused by one, it is in none.
+		if len(keys) > 1 {
+			if err := r.acc.Check(&b.proj); err != nil {
 				b.vals = b.vals[:start]
+				b.proj = view.Projection{}
+				return err
 			}
+		}
+	}
+	for _, k := range keys {
+		r := b.rows[k]
+		if err := r.acc.Observe(&b.proj); err != nil {
+			// Checked above (several rows) or refused by the only row: no
+			// row has the record.
+			b.vals = b.vals[:start]
+			b.proj = view.Projection{}
 			return err
 		}
 		r.positions = append(r.positions, p)
@@ -354,7 +367,8 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 			return RowUpdate{}, retry.Refuse(fmt.Errorf("%w; the table holds rows of another definition of the view: give the view a new table, or delete this one", w.fail("read", err)))
 		}
 		if err := merged.Merge(fresh); err != nil {
-			return RowUpdate{}, w.fail("merge", err)
+			// A sum the row cannot hold stays so: stop, do not retry.
+			return RowUpdate{}, retry.Refuse(w.fail("merge", err))
 		}
 		sets, err := merged.Replacements()
 		if err != nil {

@@ -95,6 +95,59 @@ func (a *Acc) Observe(ev Event) error {
 	}
 	next = next[:len(a.v.metrics)]
 	// First every check, so that a refused event changes nothing.
+	if err := a.prepare(ev, next); err != nil {
+		return err
+	}
+	a.count++
+	for i, m := range a.v.metrics {
+		st := &a.states[i]
+		switch m.Kind {
+		case Count:
+		case Distinct, Top:
+			val, ok := ev.Get(m.Field)
+			if !ok {
+				continue
+			}
+			text := val.Canonical()
+			if m.Kind == Distinct {
+				st.hll.Insert([]byte(text))
+				continue
+			}
+			if len(text) > maxTopValueBytes {
+				// Cut on a character's boundary: half a character would be
+				// stored as U+FFFD, and the value would grow past the bound.
+				cut := maxTopValueBytes
+				for cut > 0 && !utf8.RuneStart(text[cut]) {
+					cut--
+				}
+				text = text[:cut]
+			}
+			st.top.Observe(text)
+		default:
+			if _, ok := ev.Get(m.Field); ok {
+				st.dec.Set(&next[i])
+				st.n++
+			}
+		}
+	}
+	return nil
+}
+
+// Check reports the *MetricError Observe would return for ev, changing
+// nothing: an event that windows put in several rows is checked against
+// all of them before any observes it.
+func (a *Acc) Check(ev Event) error {
+	var pending [8]apd.Decimal
+	next := pending[:0]
+	if len(a.v.metrics) > len(pending) {
+		next = make([]apd.Decimal, 0, len(a.v.metrics))
+	}
+	return a.prepare(ev, next[:len(a.v.metrics)])
+}
+
+// prepare checks ev against every metric and puts in next the numeric
+// metrics' values after it.
+func (a *Acc) prepare(ev Event, next []apd.Decimal) error {
 	var (
 		lastField Path // metrics often share a field (sum, min, max, avg of bytes): parse it once
 		lastVal   Value
@@ -139,38 +192,6 @@ func (a *Acc) Observe(ev Event) error {
 			next[i].Set(d)
 		default:
 			next[i].Set(&st.dec)
-		}
-	}
-	a.count++
-	for i, m := range a.v.metrics {
-		st := &a.states[i]
-		switch m.Kind {
-		case Count:
-		case Distinct, Top:
-			val, ok := ev.Get(m.Field)
-			if !ok {
-				continue
-			}
-			text := val.Canonical()
-			if m.Kind == Distinct {
-				st.hll.Insert([]byte(text))
-				continue
-			}
-			if len(text) > maxTopValueBytes {
-				// Cut on a character's boundary: half a character would be
-				// stored as U+FFFD, and the value would grow past the bound.
-				cut := maxTopValueBytes
-				for cut > 0 && !utf8.RuneStart(text[cut]) {
-					cut--
-				}
-				text = text[:cut]
-			}
-			st.top.Observe(text)
-		default:
-			if _, ok := ev.Get(m.Field); ok {
-				st.dec.Set(&next[i])
-				st.n++
-			}
 		}
 	}
 	return nil
