@@ -435,7 +435,8 @@ func (r *reader) flush(ctx context.Context) error {
 	t0 := time.Now()
 	var (
 		mu        sync.Mutex
-		rows      []metrics.BucketCount
+		rows      []metrics.BucketCount // the rows of views that report them (the dashboard's)
+		written   int                   // rows written to any table
 		conflicts int
 		firstErr  error
 		wg        sync.WaitGroup
@@ -449,6 +450,7 @@ func (r *reader) flush(ctx context.Context) error {
 		// keep adds the rows written to those reported; the caller holds mu.
 		// Rows are in the table whether or not the flush then succeeds.
 		keep := func() {
+			written += len(done.Rows)
 			if report {
 				for _, u := range done.Rows {
 					rows = append(rows, metrics.BucketCount{Start: u.Key.Start, Group: u.Key.Group, Count: u.Total, UpdatedAt: u.Updated})
@@ -499,7 +501,7 @@ func (r *reader) flush(ctx context.Context) error {
 		r.c.metrics.Written(rows)
 		return firstErr
 	}
-	r.c.metrics.Flushed(time.Since(t0), conflicts, rows)
+	r.c.metrics.Flushed(time.Since(t0), conflicts, written, rows)
 	r.newBatches()
 	r.flushed = r.last
 	return nil

@@ -738,3 +738,40 @@ func TestViewsLateEventsAfterOneFromTheFuture(t *testing.T) {
 		t.Fatalf("%d late, rejected %v; want none", s.Late, s.RejectedByReason)
 	}
 }
+
+// TestRowsWrittenCountsEveryViewsTable: the run's rows written count the
+// rows of every view's table, not only those of the view the dashboard
+// shows (here none writes the run's table).
+func TestRowsWrittenCountsEveryViewsTable(t *testing.T) {
+	t.Parallel() // one polling consumer on its own stream
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	var entries []ktypes.PutRecordsRequestEntry
+	for i := range 30 {
+		entries = append(entries, ktypes.PutRecordsRequestEntry{PartitionKey: aws.String("k"),
+			Data: fmt.Appendf(nil, `{"timestamp":"2026-03-01T10:0%d:00Z","type":"t%d","bytes":%d}`, i%5, i%3, i)})
+	}
+	if err := endpointtest.Put(context.Background(), v.kc, v.stream, entries); err != nil {
+		t.Fatal(err)
+	}
+	views, err := view.CompileAll([]view.Definition{
+		{Name: "sizes", Window: view.Window{Size: time.Minute}, Metrics: []string{"max:bytes"}},
+		{Name: "types", GroupBy: []string{"type"}, Window: view.Window{Size: time.Minute}, Metrics: []string{"sum:bytes"}},
+	}, v.table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := v.options()
+	o.Views = views
+	c := v.runUntilCaughtUp(o)
+	distinct := 0
+	for _, name := range viewTables(views, v.table) {
+		out, err := v.db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(name), Select: dtypes.SelectCount})
+		if err != nil {
+			t.Fatal(err)
+		}
+		distinct += int(out.Count)
+	}
+	if s := c.Snapshot(); distinct != 5+15 || s.RowsFlushed < uint64(distinct) {
+		t.Fatalf("%d rows written, %d rows in the views' tables (want 20): every row written is counted", s.RowsFlushed, distinct)
+	}
+}

@@ -101,7 +101,7 @@ func New(worker string) *Metrics {
 			func() float64 { return float64(v.Load()) }))
 	}
 	counter("records_in_total", "Records read from the stream (after de-aggregation).", &m.recordsIn)
-	counter("rows_flushed_total", "Aggregate rows written.", &m.rowsFlushed)
+	counter("rows_flushed_total", "Rows written, to every view's table.", &m.rowsFlushed)
 	counter("flushes_total", "Batches flushed to the aggregate table.", &m.flushes)
 	counter("conditional_conflicts_total", "Aggregate writes refused because some records were counted already.", &m.conflicts)
 	counter("leases_taken_total", "Leases taken or stolen by this worker.", &m.leasesTaken)
@@ -131,10 +131,11 @@ func (m *Metrics) Rejected(reason string) {
 // rejected too, with the reason late.
 func (m *Metrics) Late() { m.late.Add(1) }
 
-// Flushed records one batch written in d, with the rows it changed.
-func (m *Metrics) Flushed(d time.Duration, conflicts int, rows []BucketCount) {
+// Flushed records one batch written in d: written is the rows it wrote to
+// every table, rows those of the view the dashboard shows.
+func (m *Metrics) Flushed(d time.Duration, conflicts, written int, rows []BucketCount) {
 	m.flushes.Add(1)
-	m.rowsFlushed.Add(uint64(len(rows)))
+	m.rowsFlushed.Add(uint64(written))
 	m.conflicts.Add(uint64(conflicts))
 	m.flushNanos.Add(int64(d))
 	m.lastFlush.Store(int64(d))

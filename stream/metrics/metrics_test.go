@@ -15,11 +15,11 @@ func filled() *Metrics {
 	m.Rejected("not_json")
 	m.Rejected("not_json")
 	m.Rejected("bad_timestamp")
-	m.Flushed(30*time.Millisecond, 2, []BucketCount{
+	m.Flushed(30*time.Millisecond, 2, 2, []BucketCount{
 		{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 40, UpdatedAt: "2015-06-05T12:54:43.100Z"},
 		{Start: "2015-06-05T12:54:00.000", Group: "Blue", Count: 77, UpdatedAt: "2015-06-05T12:54:43.200Z"},
 	})
-	m.Flushed(10*time.Millisecond, 0, nil)
+	m.Flushed(10*time.Millisecond, 0, 0, nil)
 	m.LeaseTaken()
 	m.LeaseTaken()
 	m.LeaseLost()
@@ -114,13 +114,13 @@ func TestSubscribe(t *testing.T) {
 // rows show the larger one.
 func TestRecentBucketsKeepTheLargerCount(t *testing.T) {
 	m := New("w")
-	m.Flushed(time.Millisecond, 0, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 195, UpdatedAt: "2015-06-05T12:54:01.000Z"}})
-	m.Flushed(time.Millisecond, 0, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 100, UpdatedAt: "2015-06-05T12:54:01.000Z"}})
+	m.Flushed(time.Millisecond, 0, 1, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 195, UpdatedAt: "2015-06-05T12:54:01.000Z"}})
+	m.Flushed(time.Millisecond, 0, 1, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 100, UpdatedAt: "2015-06-05T12:54:01.000Z"}})
 	s := m.Snapshot()
 	if len(s.RecentBuckets) != 1 || s.RecentBuckets[0].Count != 195 {
 		t.Fatalf("recent buckets %+v, want the row at 195", s.RecentBuckets)
 	}
-	m.Flushed(time.Millisecond, 0, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 210, UpdatedAt: "2015-06-05T12:54:02.000Z"}})
+	m.Flushed(time.Millisecond, 0, 1, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Red", Count: 210, UpdatedAt: "2015-06-05T12:54:02.000Z"}})
 	if s := m.Snapshot(); s.RecentBuckets[0].Count != 210 {
 		t.Fatalf("recent buckets %+v, want the row at 210", s.RecentBuckets)
 	}

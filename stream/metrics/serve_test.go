@@ -16,7 +16,7 @@ func TestServePrometheusText(t *testing.T) {
 	m.RecordsIn(42)
 	m.Rejected("not_json")
 	m.Rejected("not_json")
-	m.Flushed(3*time.Millisecond, 1, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Green"}})
+	m.Flushed(3*time.Millisecond, 1, 1, []BucketCount{{Start: "2015-06-05T12:54:00.000", Group: "Green"}})
 	m.LeaseTaken()
 	m.Shard("shardId-000000000000", func(s *ShardState) { s.Held, s.MillisBehind = true, 1500 })
 
