@@ -169,7 +169,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if opts.output == "text" && sum.TableError == "" { // no reads left to wait on when the tables could not be read
 		writeViews(f, cfg, clients, opts.views, opts.ex)
 	}
-	writeUpSummary(f, cfg, sum, opts, logPath, up, endpoint)
+	writeUpSummary(f, c, sum, opts, logPath, up, endpoint)
 	if opts.teardown {
 		if err := upTeardown(f, cfg, clients, opts.views); err != nil && runErr == nil {
 			runErr = err

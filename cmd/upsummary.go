@@ -7,9 +7,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/spk-cli/spk/cmd/tui"
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/examples"
+	"github.com/spk-cli/spk/internal/shellenv"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/results"
@@ -21,7 +24,36 @@ func summaryLine(s tasks.UpSummary) string {
 	return fmt.Sprintf("%d events sent, %d counted, %d rejected; %s", s.Sent, s.Counted, s.Rejected, s.Tables())
 }
 
-func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upOptions, logPath string, up *tasks.Up, endpoint local.Options) {
+// sameTarget is the flags that point another spk command where spk up
+// pointed, as they were given (none: the defaults), each with a leading
+// space; local is spk local's own (--addr, --data-dir).
+func sameTarget(c *cobra.Command) (common, local string) {
+	given := func(name string) (string, bool) {
+		if fl := c.Flags().Lookup(name); fl != nil && fl.Changed {
+			return fl.Value.String(), true
+		}
+		return "", false
+	}
+	for _, name := range []string{"config", "profile", "region", "endpoint-url", "app", "stream", "table"} {
+		if v, ok := given(name); ok {
+			common += " --" + name + " " + shellenv.Quote(v)
+		}
+	}
+	if addr, ok := given("addr"); ok {
+		local += " --addr " + shellenv.Quote(addr)
+		if _, ok := given("endpoint-url"); !ok {
+			// The other commands have no --addr: they reach it by URL.
+			common += " --endpoint-url " + shellenv.Quote("http://"+addr)
+		}
+	}
+	if dir, ok := given("data-dir"); ok {
+		local += " --data-dir " + shellenv.Quote(dir)
+	}
+	return common, local
+}
+
+func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOptions, logPath string, up *tasks.Up, endpoint local.Options) {
+	common, localFlags := sameTarget(c)
 	if opts.output == "json" {
 		b, _ := json.Marshal(struct {
 			Type string `json:"type"`
@@ -48,17 +80,17 @@ func writeUpSummary(f *Factory, cfg *config.Loaded, s tasks.UpSummary, opts *upO
 		if endpoint.InMemory {
 			where = "it kept nothing (--in-memory)"
 		}
-		fmt.Fprintf(w, "  spk local           the embedded endpoint stopped with spk up; %s: start it again first\n", where)
+		fmt.Fprintf(w, "  %-19s the embedded endpoint stopped with spk up; %s: start it again first\n", "spk local"+localFlags, where)
 	}
-	fmt.Fprintln(w, "  spk show            the counts (add --chart or --watch)")
+	fmt.Fprintf(w, "  %-19s the counts (add --chart or --watch)\n", "spk show"+common)
 	for _, v := range opts.views {
-		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex))
+		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex)+common)
 	}
-	fmt.Fprintln(w, "  spk status          the stream, the tables and the leases")
+	fmt.Fprintf(w, "  %-19s the stream, the tables and the leases\n", "spk status"+common)
 	if len(opts.views) > 0 {
-		fmt.Fprintln(w, "  spk teardown        delete the stream, the tables and the views' tables")
+		fmt.Fprintf(w, "  %-19s delete the stream, the tables and the views' tables\n", "spk teardown"+common)
 	} else {
-		fmt.Fprintln(w, "  spk teardown        delete the stream and both tables")
+		fmt.Fprintf(w, "  %-19s delete the stream and both tables\n", "spk teardown"+common)
 	}
 	if logPath != "" {
 		fmt.Fprintf(w, "Logs: %s\n", logPath)

@@ -113,6 +113,16 @@ func (d Dialect) Eval(cmd string) string {
 	return `eval "$(` + cmd + `)"`
 }
 
+// Quote quotes s for a POSIX shell, when it needs it.
+func Quote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+", r))
+	}) < 0 {
+		return s
+	}
+	return shQuote(s)
+}
+
 // shQuote single-quotes s; a single quote inside ends the quoting, is
 // escaped with a backslash and starts it again.
 func shQuote(s string) string {

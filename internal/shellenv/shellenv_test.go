@@ -100,3 +100,14 @@ func TestCommentCannotEndEarly(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"my-table": "my-table", "http://127.0.0.1:4567": "http://127.0.0.1:4567", "": "''",
+		"two words": "'two words'", "it's": `'it'\''s'`, "$(rm)": "'$(rm)'",
+	} {
+		if got := Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
