@@ -185,6 +185,26 @@ type indexBuild struct {
 }
 
 // buildIndexes validates index inputs against the attribute definitions.
+// maxProjectedAttributes is how many NonKeyAttributes a table's INCLUDE
+// indexes may name together (the same name in two indexes counts twice).
+const maxProjectedAttributes = 100
+
+// checkProjectedTotal refuses indexes that name more NonKeyAttributes
+// together than DynamoDB allows. (The wording is inferred: AWS documents
+// the limit, not its message.)
+func checkProjectedTotal(groups ...[]indexMeta) error {
+	n := 0
+	for _, ixs := range groups {
+		for _, ix := range ixs {
+			n += len(ix.Projection.NonKeyAttributes)
+		}
+	}
+	if n > maxProjectedAttributes {
+		return validation(fmt.Sprintf("One or more parameter values were invalid: Number of projected attributes in all indexes exceeds limit of %d", maxProjectedAttributes))
+	}
+	return nil
+}
+
 func buildIndexes(in []indexInput, b indexBuild) ([]indexMeta, error) {
 	global, tableHash, tableRange, billing, used, defs, seen, added, path := b.global, b.tableHash, b.tableRange, b.billing, b.used, b.defs, b.seen, b.added, b.path
 	var out []indexMeta
@@ -359,6 +379,9 @@ func (s *Service) createTable(body []byte) (any, error) {
 	build.global, build.path = true, memberPath("globalSecondaryIndexes")
 	gsis, err := buildIndexes(in.GlobalSecondaryIndexes, build)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkProjectedTotal(lsis, gsis); err != nil {
 		return nil, err
 	}
 	if len(used) != len(defs) {

@@ -525,6 +525,9 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			if len(m.GSIs) >= 20 {
 				return &apiError{Type: "LimitExceededException", Msg: "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20"}
 			}
+			if err := checkProjectedTotal(m.LSIs, m.GSIs, gs); err != nil {
+				return err
+			}
 			gs[0].IndexStatus = "CREATING"
 			m.GSIs = append(m.GSIs, gs[0])
 		case u.Delete != nil:

@@ -1,7 +1,13 @@
 package dynamodb_test
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -25,5 +31,46 @@ func TestUpdateTableChecksItsDefinitions(t *testing.T) {
 		{"a name given twice", "UpdateTable", index(`{"AttributeName":"zz","AttributeType":"N"},{"AttributeName":"zz","AttributeType":"S"}`), 400,
 			invalid + `Attribute Name is duplicated: zz"}`},
 		{"nothing of them was applied", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"zz":{"S":"hello"}}}`, 200, `{}`},
+	})
+}
+
+// TestProjectedAttributesAcrossIndexes: a table's INCLUDE indexes may name
+// at most 100 NonKeyAttributes together, at CreateTable and when
+// UpdateTable adds one (the wording of the refusal is inferred).
+func TestProjectedAttributesAcrossIndexes(t *testing.T) {
+	skipOn(t, "does not count NonKeyAttributes across indexes", "dynalite")
+	attrs := func(from int) string {
+		var names []string
+		for i := range 20 {
+			names = append(names, fmt.Sprintf(`"a%d"`, from+i))
+		}
+		return strings.Join(names, ",")
+	}
+	gsi := func(i int) string {
+		return fmt.Sprintf(`{"IndexName":"gsi%d","KeySchema":[{"AttributeName":"k","KeyType":"HASH"}],"Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":[%s]}}`, i, attrs(i*20))
+	}
+	table := func(name string, n int) string {
+		var ixs []string
+		for i := range n {
+			ixs = append(ixs, gsi(i))
+		}
+		return `{"TableName":"` + name + `","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"k","AttributeType":"S"}],` +
+			`"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"GlobalSecondaryIndexes":[` + strings.Join(ixs, ",") + `]}`
+	}
+	const refusal = `{"__type":"com.amazon.coral.validate#ValidationException","message":"One or more parameter values were invalid: Number of projected attributes in all indexes exceeds limit of 100"}`
+	c := newClient(t)
+	name := uniqueName("projected")
+	runExchanges(t, []exchange{
+		{"120 across six indexes", "CreateTable", table(name, 6), 400, refusal},
+		{"made no table", "DescribeTable", `{"TableName":"` + name + `"}`, 400,
+			`{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found: Table: ` + name + ` not found"}`},
+	})
+	if resp, body := rawCall(t, "DynamoDB_20120810.CreateTable", table(name, 5)); resp.StatusCode != 200 {
+		t.Fatalf("100 across five indexes: %d %s, want the table made", resp.StatusCode, body)
+	}
+	t.Cleanup(func() { c.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
+	waitActive(t, c, name)
+	runExchanges(t, []exchange{
+		{"a sixth by UpdateTable", "UpdateTable", `{"TableName":"` + name + `","GlobalSecondaryIndexUpdates":[{"Create":` + gsi(5) + `}]}`, 400, refusal},
 	})
 }
