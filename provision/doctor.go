@@ -60,7 +60,11 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 		start := time.Now()
 		id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
-			add(Check{Name: "credentials", Detail: errtext.Concise(err), Fix: fmt.Sprintf("check profile %q: run spk create-profile %s, or aws sso login --profile %s", c.Target.Profile, c.Target.Profile, c.Target.Profile)})
+			fix := networkFix(err)
+			if fix == "" {
+				fix = fmt.Sprintf("check profile %q: run spk create-profile %s, or aws sso login --profile %s", c.Target.Profile, c.Target.Profile, c.Target.Profile)
+			}
+			add(Check{Name: "credentials", Detail: errtext.Concise(err), Fix: fix})
 		} else {
 			add(Check{Name: "credentials", OK: true, Detail: fmt.Sprintf("account %s as %s (%.0f ms)", aws.ToString(id.Account), aws.ToString(id.Arn), ms(time.Since(start)))})
 		}
@@ -123,10 +127,23 @@ func endpointCredentialsCheck(c *Clients) Check {
 // accessFix tells wrong or missing credentials, which no permission can
 // fix, from credentials that lack a permission.
 func accessFix(c *Clients, err error, grant string) string {
+	if fix := networkFix(err); fix != "" {
+		return fix
+	}
 	if !IsCredentialsError(err) {
 		return grant
 	}
 	return CredentialsFix(c)
+}
+
+// networkFix is the fix for a request that never reached the service (no
+// such host, refused, timed out): no permission or profile helps then.
+func networkFix(err error) string {
+	var send *smithyhttp.RequestSendError
+	if !errors.As(err, &send) {
+		return ""
+	}
+	return "the request did not reach AWS (" + errtext.Transport(err) + "): check the network, a proxy (HTTPS_PROXY) and the region"
 }
 
 // CredentialsFix says how to give spk the credentials its target expects.

@@ -3,6 +3,7 @@ package provision_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -445,5 +448,37 @@ func TestTeardownChecksTagsOnAnEndpointThatIsNotSpk(t *testing.T) {
 		if item.Fate != provision.FateRefused {
 			t.Fatalf("on another emulator: %s %s is %s, want it refused", item.Kind, item.Name, item.Fate)
 		}
+	}
+}
+
+// TestDoctorSaysWhenAWSIsNotReached: requests to AWS that never reach it
+// (here a closed loopback port stands for a network that is down) get a
+// network fix, not advice about profiles or permissions.
+func TestDoctorSaysWhenAWSIsNotReached(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	cfg := endpointtest.Config(closed)
+	cfg.RetryMaxAttempts = 1
+	c := &provision.Clients{Target: provision.Target{AWS: true, Profile: "p", Region: "us-east-1"}, Config: cfg,
+		Kinesis:  kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.BaseEndpoint = aws.String(closed) }),
+		DynamoDB: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(closed) }),
+		STS:      sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(closed) })}
+	checks := provision.Doctor(context.Background(), c, "s", "t")
+	failed := 0
+	for _, ch := range checks {
+		if ch.OK {
+			continue
+		}
+		failed++
+		if !strings.HasPrefix(ch.Fix, "the request did not reach AWS (connection refused): check the network") {
+			t.Errorf("%s: fix %q, want the network's", ch.Name, ch.Fix)
+		}
+	}
+	if failed < 3 {
+		t.Fatalf("%d checks failed, want credentials, kinesis and dynamodb: %+v", failed, checks)
 	}
 }
