@@ -111,13 +111,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.ln = ln
 	s.limits = newLimiter(int64(opts.MaxConcurrentRequests), opts.MaxBufferedBytes)
 	s.upgrades = newUpgrader(s, opts.BodyTimeout)
+	// x/net's HTTP/2 server, which serves upgraded connections, keeps its
+	// own idle timeout: without it an idle h2c connection stayed for ever.
+	s.upgrades.h2.IdleTimeout = idleTimeout
 	s.spares = newSpareConns()
 	s.http = &http.Server{
 		Handler:           s.upgrades,
 		ConnState:         s.spares.connState,
 		Protocols:         protocols(),
 		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 	}
 	for _, h := range s.services {
@@ -203,7 +206,12 @@ func (s *Server) closeServices() error {
 // ServeHTTP answers the endpoint's own GET paths (health, metrics), and
 // routes everything else as an AWS API request, counted in the metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if cors(w, r) || s.serveInfo(w, r) {
+	if r.Method != http.MethodPost {
+		// Only POSTs are read: a body declared on anything else (the
+		// endpoint's own paths, a preflight) is not drained.
+		dropBody(w, r)
+	}
+	if cors(w, r, s.opts.AccessKey == "") || s.serveInfo(w, r) {
 		return
 	}
 	w.Header().Set("x-amzn-RequestId", newRequestID())
@@ -243,6 +251,13 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 	}
 	if r.Method != http.MethodPost {
 		refuse(w, r, prefix, http.StatusMethodNotAllowed, "UnknownOperationException", "Only POST requests are supported by this endpoint.")
+		return
+	}
+	if s.opts.AccessKey == "" && !loopbackHost(r.Host) {
+		// Without keys any request is taken: a web page whose name was
+		// made to resolve to 127.0.0.1 (DNS rebinding) must not be one.
+		refuse(w, r, prefix, http.StatusForbidden, "AccessDeniedException",
+			"Host "+r.Host+" is not a loopback name: spk local without keys answers only requests addressed to localhost or a loopback address; start it with --access-key and --secret-key to serve other names.")
 		return
 	}
 	if h == nil {
@@ -344,17 +359,42 @@ func hasAuth(r *http.Request) bool {
 	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Algorithm") != ""
 }
 
+// idleTimeout is how long a connection may sit idle between requests.
+const idleTimeout = 2 * time.Minute
+
+// dropBody closes, after its answer, an HTTP/1.1 connection whose request
+// declared a body that was not read: net/http would otherwise wait to
+// drain it, without a deadline, from a client that may never send it.
+func dropBody(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 && r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+		http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
+}
+
+// loopbackHost reports whether a request's Host names this machine's
+// loopback interface: localhost (or a name under .localhost) or a loopback
+// address, with or without a port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(host, "."), "["), "]")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // refuse answers a request refused before its body was read. Over
 // HTTP/1.1 an unread body would have to be drained before the connection
 // could carry another request, so the connection is closed instead.
 func refuse(w http.ResponseWriter, r *http.Request, prefix string, status int, typ, msg string) {
-	if r.ProtoMajor == 1 && r.ContentLength != 0 {
-		w.Header().Set("Connection", "close")
-		// net/http still reads up to 256 KiB of an unread body, looking
-		// for its end; an expired deadline stops that at once, so a client
-		// that never sends the body cannot hold the connection.
-		http.NewResponseController(w).SetReadDeadline(time.Now())
-	}
+	// net/http still reads up to 256 KiB of an unread body, looking for
+	// its end; an expired deadline stops that at once, so a client that
+	// never sends the body cannot hold the connection.
+	dropBody(w, r)
 	writeError(w, prefix, status, typ, msg)
 }
 
