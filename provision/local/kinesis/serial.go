@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/fxamacker/cbor/v2"
@@ -342,21 +343,11 @@ func truncateNumbers(v any, t reflect.Type) any {
 		if kindOf(t) != kindInteger {
 			return x
 		}
-		f, ok := new(big.Float).SetString(string(x))
+		n, ok := kinesisInteger(string(x))
 		if !ok {
 			return x
 		}
-		n, _ := f.Int(nil)
-		if f.Sign() < 0 && !f.IsInt() {
-			n.Sub(n, big.NewInt(1)) // floor, not truncation towards zero
-		}
-		if n.Cmp(big.NewInt(math.MaxInt32)) > 0 {
-			n.SetInt64(math.MaxInt32)
-		}
-		if !n.IsInt64() {
-			n.SetInt64(math.MinInt64)
-		}
-		return json.Number(n.String())
+		return json.Number(strconv.FormatInt(n, 10))
 	case []any:
 		if t.Kind() == reflect.Slice {
 			for i := range x {
@@ -461,4 +452,92 @@ func walkCBOR(v any, t reflect.Type) string {
 		}
 	}
 	return ""
+}
+
+// kinesisInteger reads a JSON number as Kinesis reads an Integer member:
+// its floor, at most 2147483647, and math.MinInt64 for a number below
+// that. It reads the text once: a big-number parse is quadratic in the
+// digits, and a request of millions of them held a core for minutes.
+func kinesisInteger(s string) (int64, bool) {
+	digitsFrom := func(i int) int {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	i, neg := 0, false
+	if i < len(s) && s[i] == '-' {
+		neg, i = true, i+1
+	}
+	end := digitsFrom(i)
+	whole := s[i:end]
+	i = end
+	frac := ""
+	if i < len(s) && s[i] == '.' {
+		end = digitsFrom(i + 1)
+		frac, i = s[i+1:end], end
+	}
+	exp := 0
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		expNeg := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			expNeg, i = s[i] == '-', i+1
+		}
+		end = digitsFrom(i)
+		if end == i {
+			return 0, false
+		}
+		for _, c := range s[i:end] {
+			if exp < 1e9 { // far past any int64 either way
+				exp = exp*10 + int(c-'0')
+			}
+		}
+		if expNeg {
+			exp = -exp
+		}
+		i = end
+	}
+	if i != len(s) || whole == "" {
+		return 0, false
+	}
+	// The value is 0.<digits> × 10^point, leading zeros dropped.
+	digits := strings.TrimLeft(whole+frac, "0")
+	point := len(whole) + exp - (len(whole) + len(frac) - len(digits))
+	switch {
+	case digits == "":
+		return 0, true
+	case point > 19:
+		if neg {
+			return math.MinInt64, true
+		}
+		return math.MaxInt32, true
+	case point <= 0: // 0 < |value| < 1
+		if neg {
+			return -1, true
+		}
+		return 0, true
+	}
+	var u uint64
+	for k := range point {
+		d := uint64(0)
+		if k < len(digits) {
+			d = uint64(digits[k] - '0')
+		}
+		if u > (math.MaxInt64-d)/10 {
+			if neg {
+				return math.MinInt64, true
+			}
+			return math.MaxInt32, true
+		}
+		u = u*10 + d
+	}
+	n := int64(u)
+	if neg {
+		n = -n
+		if point < len(digits) && strings.Trim(digits[point:], "0") != "" {
+			n-- // floor, not truncation towards zero
+		}
+	}
+	return min(n, math.MaxInt32), true
 }

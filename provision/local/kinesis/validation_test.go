@@ -236,6 +236,16 @@ func TestValidationSerialization(t *testing.T) {
 			t.Fatalf("Limit 1.9: status %d %s, want 200", resp.StatusCode, body)
 		}
 	})
+	t.Run("an exponent past any number", func(t *testing.T) {
+		if tg.differs(t, "validation-serialization-truncate") {
+			return
+		}
+		// Capped as any large Integer is, not a server error.
+		resp, body := tg.rawPost(t, "Kinesis_20131202.ListStreams", "application/x-amz-json-1.1", []byte(`{"Limit":1e999999999}`))
+		if resp.StatusCode != 400 || !strings.Contains(string(body), "Value '2147483647' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000") {
+			t.Fatalf("Limit 1e999999999: %d %s", resp.StatusCode, body)
+		}
+	})
 	t.Run("CBOR", func(t *testing.T) {
 		if tg.differs(t, "validation-serialization-cbor") {
 			return
