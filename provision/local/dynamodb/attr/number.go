@@ -1,6 +1,7 @@
 package attr
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -28,10 +29,24 @@ var arith = apd.Context{Precision: 300, MaxExponent: 1000, MinExponent: -1000, T
 
 // ParseNumber validates s as a DynamoDB number and returns its canonical
 // text (no exponent, no trailing zeros), or a DynamoDB message.
-func ParseNumber(s string) (string, string) {
+func ParseNumber(s string) (string, string) { return parseNumber(s, len(s) > shortNumber) }
+
+// parseNumber is ParseNumber, reading the number once first when shorten.
+func parseNumber(s string, shorten bool) (string, string) {
 	t := s
 	if t == "" || !isPlainNumeric(t) {
 		return "", MsgNumberNotNumeric + ": " + s
+	}
+	if shorten {
+		// A big-number parse is quadratic in the digits: a long number is
+		// first read once, and judged or rewritten short.
+		short, msg, ok := shortForm(t)
+		if msg != "" {
+			return "", msg
+		}
+		if ok {
+			t = short
+		}
 	}
 	var d apd.Decimal
 	if _, _, err := d.SetString(t); err != nil || d.Form != apd.Finite {
@@ -65,6 +80,81 @@ func hugeExponent(s string) string {
 		return MsgNumberUnderflow
 	}
 	return MsgNumberOverflow
+}
+
+// shortNumber is the length past which ParseNumber reads a number once
+// before parsing it.
+const shortNumber = 64
+
+// apdExponentLimit is apd's bound on an exponent and on a number's
+// adjusted exponent (apd.MaxExponent): past it, its parse fails.
+const apdExponentLimit = apd.MaxExponent
+
+// shortForm reads a number in one pass, as apd reads it, and returns the
+// same value written short (at most 38 digits and an exponent), or the
+// answer ParseNumber gives without parsing digits: DynamoDB's message for
+// more than 38 significant digits, or the refusal of a number apd cannot
+// hold (then done, with canon and msg). ok is false for text apd would not
+// read as a number, left to the parse to refuse.
+func shortForm(s string) (short, msg string, ok bool) {
+	mantissa, expText, hasExp := s, "", false
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mantissa, expText, hasExp = s[:i], s[i+1:], true
+	}
+	sign := ""
+	m := mantissa
+	if m != "" && (m[0] == '-' || m[0] == '+') {
+		if m[0] == '-' {
+			sign = "-"
+		}
+		m = m[1:]
+	}
+	whole, frac, hasDot := m, "", false
+	if i := strings.IndexByte(m, '.'); i >= 0 {
+		whole, frac, hasDot = m[:i], m[i+1:], true
+	}
+	if whole+frac == "" || strings.Trim(whole+frac, "0123456789") != "" {
+		return "", "", false
+	}
+	// apd's parse: the written exponent as an int32, each exponent and the
+	// adjusted one within its limit; past them, hugeExponent's answer.
+	fits := func(total, digits int64) bool {
+		adj := total + digits - 1
+		return adj >= -apdExponentLimit && adj <= apdExponentLimit
+	}
+	digits := strings.TrimLeft(whole+frac, "0")
+	nd := int64(max(len(digits), 1))
+	fracExp := int64(0)
+	if hasDot {
+		fracExp = -int64(len(frac))
+	}
+	mantissaOK := fracExp >= -apdExponentLimit && fits(fracExp, nd)
+	written := int64(0)
+	if hasExp {
+		e, err := strconv.ParseInt(expText, 10, 32)
+		if err != nil {
+			return "", "", false // the parse refuses it (or hugeExponent names it)
+		}
+		written = e
+	}
+	total := fracExp + written
+	if written > apdExponentLimit || written < -apdExponentLimit || !mantissaOK || !fits(total, nd) {
+		if !hasExp || !mantissaOK {
+			return "", MsgNumberNotNumeric + ": " + s, false
+		}
+		if strings.HasPrefix(expText, "-") {
+			return "", MsgNumberUnderflow, false
+		}
+		return "", MsgNumberOverflow, false
+	}
+	if digits == "" { // a zero keeps its exponent
+		return sign + "0e" + strconv.FormatInt(total, 10), "", true
+	}
+	trimmed := strings.TrimRight(digits, "0")
+	if len(trimmed) > maxDigits {
+		return "", MsgNumberDigits, false
+	}
+	return sign + trimmed + "e" + strconv.FormatInt(total+int64(len(digits)-len(trimmed)), 10), "", true
 }
 
 func isPlainNumeric(s string) bool {
