@@ -31,3 +31,16 @@ func TestQueryStartKeyWithinItsConditions(t *testing.T) {
 			`{"Items":[{"pk":{"S":"b"},"sk":{"N":"6"}}],"Count":1,"ScannedCount":1}`},
 	})
 }
+
+// TestInvalidUTF8KeyIsFoundByTheTextReadBack: bytes that are not UTF-8 are
+// read as U+FFFD, each, as the answers write them, so the key a Scan
+// returns finds the item.
+func TestInvalidUTF8KeyIsFoundByTheTextReadBack(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	runExchanges(t, []exchange{
+		{"put with raw bytes", "PutItem", "{\"TableName\":\"" + tbl + "\",\"Item\":{\"pk\":{\"S\":\"a\xff\xfeb\"}}}", 200, `{}`},
+		{"scan reads it back", "Scan", `{"TableName":"` + tbl + `"}`, 200, `{"Items":[{"pk":{"S":"a\ufffd\ufffdb"}}],"Count":1,"ScannedCount":1}`},
+		{"that text finds it", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"a\ufffd\ufffdb"}}}`, 200, `{"Item":{"pk":{"S":"a\ufffd\ufffdb"}}}`},
+	})
+}

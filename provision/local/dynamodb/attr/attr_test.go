@@ -356,3 +356,26 @@ func TestStoredSize(t *testing.T) {
 		t.Error("a truncated item was sized without an error")
 	}
 }
+
+// FuzzInvalidUTF8ReadsAsEncodingJSON: a string holding bytes that are not
+// UTF-8 is read as encoding/json reads it (each such byte U+FFFD), so an
+// item's key reads back as the text a client then sends.
+func FuzzInvalidUTF8ReadsAsEncodingJSON(f *testing.F) {
+	for _, s := range []string{"a\xff\xfeb", "\xe2\x82", "ok", "\xed\xa0\x80", `a\"\xff`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		body := []byte(`{"k":{"S":"` + strings.NewReplacer(`"`, ``, `\`, ``).Replace(s) + `"}}`)
+		var want map[string]map[string]string
+		if json.Unmarshal(body, &want) != nil {
+			return
+		}
+		var got Item
+		if json.Unmarshal(body, &got) != nil {
+			return // refused for another reason (a control character)
+		}
+		if got["k"].Str != want["k"]["S"] {
+			t.Fatalf("%q read as %q, encoding/json reads %q", s, got["k"].Str, want["k"]["S"])
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -66,9 +67,15 @@ func (p *jsonParser) str() (string, error) {
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		if c == '"' {
-			s := string(p.b[start:p.i])
+			raw := p.b[start:p.i]
 			p.i++
-			return s, nil
+			if !utf8.Valid(raw) {
+				// As encoding/json reads it, and as the answers write it:
+				// stored raw, the item could not be found again by the
+				// text a client reads back.
+				return validUTF8(raw), nil
+			}
+			return string(raw), nil
 		}
 		if c == '\\' {
 			return p.escaped(start)
@@ -81,6 +88,22 @@ func (p *jsonParser) str() (string, error) {
 	return "", p.errorf("unterminated string")
 }
 
+// validUTF8 is b with each byte that is not part of valid UTF-8 replaced
+// by U+FFFD, one for one, as encoding/json reads it.
+func validUTF8(b []byte) string {
+	var out strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			out.WriteRune(utf8.RuneError)
+		} else {
+			out.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return out.String()
+}
+
 // escaped decodes the rest of a string that contains escapes.
 func (p *jsonParser) escaped(start int) (string, error) {
 	out := append([]byte{}, p.b[start:p.i]...)
@@ -89,6 +112,9 @@ func (p *jsonParser) escaped(start int) (string, error) {
 		switch {
 		case c == '"':
 			p.i++
+			if !utf8.Valid(out) {
+				return validUTF8(out), nil
+			}
 			return string(out), nil
 		case c < 0x20:
 			return "", p.errorf("control character in string")
