@@ -262,6 +262,7 @@ type eventWriter struct {
 	rc  *http.ResponseController
 	enc *eventstream.Encoder
 	c   codec
+	end time.Time // the subscription's end, which bounds every write
 }
 
 func (ew *eventWriter) payloadType() string {
@@ -279,6 +280,7 @@ func (ew *eventWriter) marshal(v any) ([]byte, error) {
 }
 
 func (ew *eventWriter) send(msg eventstream.Message) error {
+	ew.deadline()
 	if err := ew.enc.Encode(ew.w, msg); err != nil {
 		return err
 	}
@@ -287,10 +289,26 @@ func (ew *eventWriter) send(msg eventstream.Message) error {
 
 // sendRaw writes a whole message (appendEventFrame).
 func (ew *eventWriter) sendRaw(msg []byte) error {
+	ew.deadline()
 	if _, err := ew.w.Write(msg); err != nil {
 		return err
 	}
 	return ew.rc.Flush()
+}
+
+// writeStall is the longest one event's write may block on a client that
+// does not read.
+const writeStall = 30 * time.Second
+
+// deadline bounds the next write: writeStall from now, and no later than
+// the subscription's end (zero: not yet known). A write past it fails, and
+// the subscription ends with the connection or stream.
+func (ew *eventWriter) deadline() {
+	d := time.Now().Add(writeStall)
+	if !ew.end.IsZero() && ew.end.Before(d) {
+		d = ew.end.Add(time.Second) // the last event may still go out
+	}
+	ew.rc.SetWriteDeadline(d) // unsupported: writes stay unbounded, as before
 }
 
 // framePool holds the buffers SubscribeToShardEvent messages are written
@@ -381,6 +399,10 @@ func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c co
 	}
 	life := time.NewTimer(s.subs.lifetime)
 	defer life.Stop()
+	// A write to a client that stopped reading blocks: it is given until
+	// the subscription's end, and at most writeStall, so the lifetime, a
+	// takeover and a drain still end the subscription.
+	ew.end = time.Now().Add(s.subs.lifetime)
 	var limiter *rate.Limiter
 	if s.env.EnforceLimits {
 		limiter = rate.NewLimiter(readBytesPerSec, subscriptionEventBytes)
