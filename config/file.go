@@ -145,12 +145,38 @@ func readViews(path string, k, v *yaml.Node) ([]view.Definition, error) {
 			msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
 			msg = strings.TrimSpace(yamlLineRE.ReplaceAllString(msg, ""))
 			msg = strings.TrimPrefix(msg, ": ")
-			return nil, &Error{File: path, Line: item.Line, Key: "views", Msg: msg,
+			line := item.Line
+			if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+				if k := findKey(item, m[1]); k != nil {
+					line = k.Line // the misspelt key's own line, not its view's
+				}
+			}
+			return nil, &Error{File: path, Line: line, Key: "views", Msg: msg,
 				Hint: "a view has name, table, where, group_by, window (size, slide) and metrics: see docs/views.md"}
 		}
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// unknownFieldRE finds the key a strict decode did not know.
+var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type`)
+
+// findKey is the first mapping key named name in n or below it.
+func findKey(n *yaml.Node, name string) *yaml.Node {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				return n.Content[i]
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if k := findKey(c, name); k != nil {
+			return k
+		}
+	}
+	return nil
 }
 
 func flattenYAML(n *yaml.Node, prefix string, out map[string]fileValue) {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,8 +73,13 @@ views:
 	if _, err := l.RunViews(); err == nil || err.Error() != "--metric, --where define one view, but "+p+" lists views: remove the flags, or edit the views in the file" {
 		t.Fatalf("flags with views: %v", err)
 	}
+	// A misspelt key is named at its own line.
 	bad := writeFile(t, "spk.yaml", "views:\n  - name: a\n    windw: {size: 1m}\n")
-	if _, err := Load(Options{File: bad, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || err.Error() != "configuration: "+bad+`, line 2: key "views": field windw not found in type view.Definition` {
+	if _, err := Load(Options{File: bad, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || err.Error() != "configuration: "+bad+`, line 3: key "views": field windw not found in type view.Definition` {
 		t.Fatalf("unknown view key: %v", err)
+	}
+	bad = writeFile(t, "spk.yaml", "views:\n  - name: a\n    window:\n      size: 1m\n      slid: 30s\n")
+	if _, err := Load(Options{File: bad, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || !strings.HasPrefix(err.Error(), "configuration: "+bad+`, line 5: key "views": field slid not found in type`) {
+		t.Fatalf("unknown window key: %v", err)
 	}
 }
