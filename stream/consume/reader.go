@@ -31,6 +31,7 @@ const (
 	maxBatchRecords   = 10000
 	parentPollEvery   = 500 * time.Millisecond
 	shutdownTimeout   = 30 * time.Second
+	releaseTimeout    = 5 * time.Second
 	firstRetryBackoff = 100 * time.Millisecond // fanout's stream consumer wait starts with it
 )
 
@@ -119,7 +120,11 @@ func (r *reader) run(stop context.Context) {
 	if r.flush(sctx) == nil {
 		r.checkpoint(sctx)
 	}
-	if err := r.h.Release(sctx); err != nil {
+	// The lease is handed back even when a flush stuck on failing writes
+	// used up the stop's time: a release of its own.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(r.h.Context()), releaseTimeout)
+	defer rcancel()
+	if err := r.h.Release(rctx); err != nil {
 		r.c.log.Warn("lease release failed; it will expire instead", "shard", r.shard, "err", err)
 	}
 }
