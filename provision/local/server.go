@@ -113,6 +113,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.upgrades = newUpgrader(s, opts.BodyTimeout)
 	// x/net's HTTP/2 server, which serves upgraded connections, keeps its
 	// own idle timeout: without it an idle h2c connection stayed for ever.
+	//lint:ignore SA1019 ServeConn reads no idle timeout from BaseConfig
 	s.upgrades.h2.IdleTimeout = idleTimeout
 	s.spares = newSpareConns()
 	s.http = &http.Server{

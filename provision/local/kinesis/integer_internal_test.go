@@ -61,8 +61,8 @@ func FuzzKinesisInteger(f *testing.F) {
 // Millions of digits, and exponents big.Float cannot hold, are read at once.
 func TestKinesisIntegerOfHugeNumbers(t *testing.T) {
 	for s, want := range map[string]int64{
-		"1" + strings.Repeat("0", 10_000_000):  math.MaxInt32,
-		"-1" + strings.Repeat("0", 10_000_000): math.MinInt64,
+		"1" + strings.Repeat("0", 10_000_000):         math.MaxInt32,
+		"-1" + strings.Repeat("0", 10_000_000):        math.MinInt64,
 		"0." + strings.Repeat("0", 10_000_000) + "1":  0,
 		"-0." + strings.Repeat("0", 10_000_000) + "1": -1,
 		"1e999999999": math.MaxInt32, "-1e999999999": math.MinInt64, "1e-999999999": 0,
