@@ -46,19 +46,7 @@ func checkCreateTableMembers(in *createTableInput) error {
 	}
 	in.SSESpecification.check(&c)
 	c.enum("tableClass", in.TableClass, tableClasses...)
-	if err := c.err(); err != nil {
-		return err
-	}
-	// The request's own definitions name each attribute once, as
-	// CreateTable's must.
-	seen := map[string]bool{}
-	for _, d := range in.AttributeDefinitions {
-		if seen[d.AttributeName] {
-			return validation("Attribute Name is duplicated: " + d.AttributeName)
-		}
-		seen[d.AttributeName] = true
-	}
-	return nil
+	return c.err()
 }
 
 // keySchemaString prints a key schema as Coral does in a message.
