@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/spk-cli/spk/stream/bucket"
-	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/stream/view"
 )
 
@@ -79,21 +78,11 @@ func TestApplyViewAgainWritesOnlyTheRowsNotWritten(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := sink.NewViewBatch("shardId-000000000001", v)
-			picker := view.NewPicker(view.Paths([]*view.View{v}))
-			var picked view.Picked
-			var cache view.KeyCache
-			var ks []bucket.Key
+			b, add := viewBatch(t, v)
 			t0 := time.Date(2015, 6, 5, 12, 54, 43, 0, time.UTC)
 			for i := range 90 {
 				rec := fmt.Appendf(nil, `{"timestamp":"2015-06-05T12:54:43","type":%q,"bytes":%d}`, []string{"Red", "Blue", "Green"}[i%3], i)
-				if picked, err = picker.PickValid(rec, &picked); err != nil {
-					t.Fatal(err)
-				}
-				if ks, err = v.KeysCached(ks[:0], &picked, t0, &cache); err != nil {
-					t.Fatal(err)
-				}
-				if err := b.Add(ks, pos(i), &picked); err != nil {
+				if err := add(i, rec, t0); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -20,28 +20,14 @@ func TestSlidingEventRefusedByOneWindowIsInNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := sink.NewViewBatch("shardId-000000000001", v)
-	picker := view.NewPicker(view.Paths([]*view.View{v}))
-	var picked view.Picked
-	var cache view.KeyCache
-	add := func(i int, rec string, at time.Time) error {
-		t.Helper()
-		if picked, err = picker.PickValid([]byte(rec), &picked); err != nil {
-			t.Fatal(err)
-		}
-		keys, err := v.KeysCached(nil, &picked, at, &cache)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b.Add(keys, pos(i), &picked)
-	}
+	b, add := viewBatch(t, v)
 	at := func(s string) time.Time { tm, _ := time.Parse(time.RFC3339, s); return tm }
-	if err := add(0, `{"v":9e125}`, at("2015-06-05T12:01:10Z")); err != nil {
+	if err := add(0, []byte(`{"v":9e125}`), at("2015-06-05T12:01:10Z")); err != nil {
 		t.Fatal(err)
 	}
 	// Its windows start at 11:59 (empty) and 12:00 (which holds 9e125).
 	var me *view.MetricError
-	if err := add(1, `{"v":5e125}`, at("2015-06-05T12:00:30Z")); !errors.As(err, &me) {
+	if err := add(1, []byte(`{"v":5e125}`), at("2015-06-05T12:00:30Z")); !errors.As(err, &me) {
 		t.Fatalf("the second event: %v, want a *view.MetricError for the sum", err)
 	}
 	if _, err := tbl.ApplyView(context.Background(), b); err != nil {
@@ -53,5 +39,26 @@ func TestSlidingEventRefusedByOneWindowIsInNone(t *testing.T) {
 	}
 	if got := rows(t, db, tbl.Name); !equal(got, want) {
 		t.Fatalf("rows = %v, want %v: the refused event is in no window", got, want)
+	}
+}
+
+// viewBatch is an empty batch of v, and how to add a JSON record at a time
+// to it as a reader adds it (picked, keyed, added at position i).
+func viewBatch(t *testing.T, v *view.View) (*sink.ViewBatch, func(i int, rec []byte, at time.Time) error) {
+	b := sink.NewViewBatch("shardId-000000000001", v)
+	picker := view.NewPicker(view.Paths([]*view.View{v}))
+	var picked view.Picked
+	var cache view.KeyCache
+	return b, func(i int, rec []byte, at time.Time) error {
+		t.Helper()
+		var err error
+		if picked, err = picker.PickValid(rec, &picked); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := v.KeysCached(nil, &picked, at, &cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Add(keys, pos(i), &picked)
 	}
 }
