@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -167,7 +168,8 @@ func generateWithDashboard(ctx context.Context, f *Factory, clients *provision.C
 			err = nil // stopped by q or Ctrl-C before the step started
 		}
 		err = stepCause(err)
-		return []string{tui.GenerateSummary(sum)}, err
+		// One note a line: a note's own newline would be escaped.
+		return strings.Split(tui.GenerateSummary(sum), "\n"), err
 	})
 	return err // the dashboard's closing report carries the summary
 }

@@ -210,3 +210,34 @@ func TestCreateProfileHidesTheSecretOnATerminal(t *testing.T) {
 		t.Fatalf("the credentials file does not hold the secret typed:\n%s", b)
 	}
 }
+
+// TestGenerateDashboardReportIsOneNoteALine: generate-events' dashboard
+// closes with its summary a line at a time, not with an escaped "\n".
+func TestGenerateDashboardReportIsOneNoteALine(t *testing.T) {
+	t.Parallel() // waits on a process, not the CPU
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	if r := run(t, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	cmd := exec.Command(buildSpk(t), "generate-events", "--count", "50")
+	cmd.Env = append(os.Environ(), "SPK_AWS_ENDPOINT_URL="+srv.URL(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=y",
+		"XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1")
+	run2 := startInPTY(t, cmd, 120, 40)
+	select {
+	case err := <-run2.exited:
+		<-run2.copied
+		if err != nil {
+			t.Fatalf("generate-events: %v\n%s", err, run2.screen.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("generate-events did not end:\n%s", run2.screen.String())
+	}
+	text := run2.screen.String()
+	if strings.Contains(text, `\n`) || !regexp.MustCompile(`(?m)^\s*per shard: shardId-000000000000=50`).MatchString(text) {
+		t.Fatalf("the closing report does not give per shard a line of its own:\n%s", text)
+	}
+}

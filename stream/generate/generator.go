@@ -8,7 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"github.com/google/uuid"
 )
@@ -233,7 +233,7 @@ func parsePartitionKey(s string) (partitionKeyRule, error) {
 		return partitionKeyRule{kind: "field", value: f}, nil
 	}
 	if v, ok := strings.CutPrefix(s, "fixed:"); ok && v != "" {
-		if utf8.RuneCountInString(v) > maxPartitionKeyLen {
+		if javaLen(v) > maxPartitionKeyLen {
 			return partitionKeyRule{}, fmt.Errorf("invalid --partition-key: the fixed key is longer than %d characters", maxPartitionKeyLen)
 		}
 		return partitionKeyRule{kind: "fixed", value: v}, nil
@@ -241,8 +241,31 @@ func parsePartitionKey(s string) (partitionKeyRule, error) {
 	return partitionKeyRule{}, fmt.Errorf("invalid --partition-key %q: use id, type, random, field:NAME or fixed:VALUE", s)
 }
 
-// maxPartitionKeyLen is Kinesis's limit, in Unicode characters.
+// maxPartitionKeyLen is Kinesis's limit, in UTF-16 code units (a Java
+// string's length: a character outside the BMP counts twice).
 const maxPartitionKeyLen = 256
+
+// javaLen is s's length as Kinesis counts it.
+func javaLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// cutToJavaLen is the longest prefix of s, whole characters, of at most
+// max UTF-16 code units.
+func cutToJavaLen(s string, max int) string {
+	n := 0
+	for i, r := range s {
+		if n+utf16.RuneLen(r) > max {
+			return s[:i]
+		}
+		n += utf16.RuneLen(r)
+	}
+	return s
+}
 
 func (k partitionKeyRule) keyFor(ev *Event, rng *rand.Rand) string {
 	var key string
@@ -259,10 +282,7 @@ func (k partitionKeyRule) keyFor(ev *Event, rng *rand.Rand) string {
 	if key == "" { // no such field, a malformed event, or "id"
 		return ev.ID
 	}
-	if utf8.RuneCountInString(key) > maxPartitionKeyLen {
-		key = string([]rune(key)[:maxPartitionKeyLen])
-	}
-	return key
+	return cutToJavaLen(key, maxPartitionKeyLen)
 }
 
 // jsonField returns a top-level field of a JSON object as text: a string's

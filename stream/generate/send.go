@@ -299,6 +299,18 @@ func terminal(err error) bool {
 	if errors.As(err, &nf) {
 		return true
 	}
+	// Throttling the SDK's checks do not list: the stream's KMS key is
+	// busy (AWS: "The request was denied due to request throttling").
+	var kms *types.KMSThrottlingException
+	if errors.As(err, &kms) {
+		return false
+	}
+	// The SDK refused to send the request (a parameter it checks itself):
+	// sending it again changes nothing.
+	var params smithy.InvalidParamsError
+	if errors.As(err, &params) {
+		return true
+	}
 	switch retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) {
 	case aws.TrueTernary:
 		return false

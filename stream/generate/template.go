@@ -137,7 +137,7 @@ func newRenderer(name, text string, g *Generator) (*renderer, error) {
 			return string(b), err
 		},
 	}
-	t, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(strings.TrimRight(text, "\r\n"))
+	t, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(trimFinalNewline(text))
 	if err != nil {
 		return nil, fmt.Errorf("parse event template: %w", err)
 	}
@@ -151,7 +151,9 @@ func (r *renderer) render(st *eventState) ([]byte, error) {
 	if err := r.tmpl.Execute(&r.buf, st); err != nil {
 		return nil, fmt.Errorf("render event template: %w", err)
 	}
-	return bytes.Clone(r.buf.Bytes()), nil
+	// Never nil: an event may be empty (Kinesis takes empty data), and the
+	// SDK refuses a nil Data before it sends anything.
+	return append([]byte{}, r.buf.Bytes()...), nil
 }
 
 // Seq, ID and Type are also reachable as {{.Seq}}, {{.ID}} and {{.Type}}.
@@ -191,4 +193,13 @@ func (s *eventState) chooseType(values []string) (string, error) {
 	}
 	s.typ, s.typeChosen = w.Pick(s.g.rng), true
 	return s.typ, nil
+}
+
+// trimFinalNewline removes the file's final line ending, one only: a
+// template may end its events with a newline of its own.
+func trimFinalNewline(text string) string {
+	if t, ok := strings.CutSuffix(text, "\r\n"); ok {
+		return t
+	}
+	return strings.TrimSuffix(text, "\n")
 }

@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ func newWeighted(items []string, strict bool) (Weighted, error) {
 		if i := strings.LastIndexByte(value, '='); i >= 0 {
 			f, err := strconv.ParseFloat(strings.TrimSpace(value[i+1:]), 64)
 			switch {
-			case err == nil && f >= 0:
+			case err == nil && f >= 0 && !math.IsInf(f, 1):
 				value, weight = strings.TrimSpace(value[:i]), f
 			case strict:
 				return Weighted{}, fmt.Errorf("invalid weight in %q: use NAME=WEIGHT with a non-negative number, e.g. Red=5", item)

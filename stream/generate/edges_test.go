@@ -1,0 +1,97 @@
+package generate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go"
+)
+
+// TestTemplateEdgesReachTheStream: events a template renders empty are
+// sent (Kinesis takes empty data; a nil one the SDK refused, and the run
+// retried it for ever), a template's own trailing newline is kept (only
+// the file's last line ending goes), and a partition key is cut to 256
+// UTF-16 units, as Kinesis counts them.
+func TestTemplateEdgesReachTheStream(t *testing.T) {
+	t.Parallel() // its own stream
+	ep := startEndpoint(t)
+	c := ep.client(nil)
+	dir := t.TempDir()
+	emoji := strings.Repeat("😀", 130) // 260 UTF-16 units
+	for name, tc := range map[string]struct {
+		text, key string
+		want      []string
+	}{
+		"empty first":          {text: "{{if eq (seq) 0}}{{else}}x{{end}}\n", want: []string{"", "x", "x"}},
+		"a newline of its own": {text: "y\n\n", want: []string{"y\n", "y\n", "y\n"}},
+		"a long key":           {text: `{"u":"` + emoji + `"}` + "\n", key: "field:u", want: slices.Repeat([]string{`{"u":"` + emoji + `"}`}, 3)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".tmpl")
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			stream := newStreamName(t)
+			createStream(t, c, stream, 1)
+			sum, err := Run(context.Background(), c, Options{StreamName: stream, Template: path, Count: 3, Batch: 3, PartitionKey: tc.key}, &bytes.Buffer{})
+			if err != nil || sum.Acknowledged != 3 {
+				t.Fatalf("run: %+v %v, want 3 acknowledged", sum, err)
+			}
+			var got []string
+			for _, r := range drainStream(t, c, stream) {
+				got = append(got, string(r.data))
+				if tc.key != "" && r.partitionKey != strings.Repeat("😀", 128) {
+					t.Errorf("partition key of %d bytes, want 128 emoji (256 UTF-16 units)", len(r.partitionKey))
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("records %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTerminalErrors(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		err      error
+		terminal bool
+	}{
+		{"the stream's KMS key is throttled", &types.KMSThrottlingException{Message: new(string)}, false},
+		{"a request the SDK would not send", sdkRefused(), true},
+		{"a missing stream", &types.ResourceNotFoundException{}, true},
+		{"transport trouble", errors.New("connection reset"), false},
+	} {
+		if got := terminal(c.err); got != c.terminal {
+			t.Errorf("%s: terminal %v, want %v", c.name, got, c.terminal)
+		}
+	}
+}
+
+func TestFixedKeyLengthIsCountedInUTF16Units(t *testing.T) {
+	if _, err := parsePartitionKey("fixed:" + strings.Repeat("😀", 129)); err == nil {
+		t.Fatal("a fixed key of 258 UTF-16 units was taken")
+	}
+	if _, err := parsePartitionKey("fixed:" + strings.Repeat("😀", 128)); err != nil {
+		t.Fatalf("a fixed key of 256 UTF-16 units: %v", err)
+	}
+	if _, err := newWeighted([]string{"Red=Inf", "Green=1"}, true); err == nil {
+		t.Fatal("an infinite weight was taken")
+	}
+}
+
+// sdkRefused is the error the SDK returns for a request its own checks
+// refuse before sending it.
+func sdkRefused() error {
+	params := smithy.InvalidParamsError{Context: "PutRecordsInput"}
+	params.Add(smithy.NewErrParamRequired("Records[0].Data"))
+	return &smithy.OperationError{ServiceID: "Kinesis", OperationName: "PutRecords", Err: params}
+}
