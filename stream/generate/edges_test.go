@@ -95,3 +95,24 @@ func sdkRefused() error {
 	params.Add(smithy.NewErrParamRequired("Records[0].Data"))
 	return &smithy.OperationError{ServiceID: "Kinesis", OperationName: "PutRecords", Err: params}
 }
+
+// TestArgumentsOfEveryEventDoNotGrowTheCache: template arguments that change
+// with every event are parsed each time, not kept without bound.
+func TestArgumentsOfEveryEventDoNotGrowTheCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "orders.tmpl")
+	if err := os.WriteFile(path, []byte(`{"o":"{{choice (printf "order-%d" seq) "none=3"}}"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g, err := NewGenerator(Options{Template: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 * maxWeightedCache {
+		if _, err := g.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(g.cache); n > maxWeightedCache {
+		t.Fatalf("%d argument lists kept, want at most %d", n, maxWeightedCache)
+	}
+}

@@ -110,7 +110,10 @@ func newGenerator(o Options, text string) (*Generator, error) {
 	return g, nil
 }
 
-// weighted parses template arguments once per distinct list.
+// weighted parses template arguments once per distinct list, keeping at
+// most maxWeightedCache lists: arguments that change with every event
+// ({{choice (printf "order-%d" seq) ...}}) would otherwise grow the cache
+// for as long as the run lasts.
 func (g *Generator) weighted(values []string) (Weighted, error) {
 	key := strings.Join(values, "\x00")
 	if w, ok := g.cache[key]; ok {
@@ -120,9 +123,14 @@ func (g *Generator) weighted(values []string) (Weighted, error) {
 	if err != nil {
 		return Weighted{}, err
 	}
-	g.cache[key] = w
+	if len(g.cache) < maxWeightedCache {
+		g.cache[key] = w
+	}
 	return w, nil
 }
+
+// maxWeightedCache bounds the lists weighted keeps parsed.
+const maxWeightedCache = 1024
 
 // Next renders the next event.
 func (g *Generator) Next() (*Event, error) {
