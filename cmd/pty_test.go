@@ -152,6 +152,22 @@ func (r *ptyRun) press(t *testing.T, keys string) {
 	}
 }
 
+// succeeds waits for the command to end, within the given time, and
+// fails the test unless it ended well; it returns all its screen said.
+func (r *ptyRun) succeeds(t *testing.T, within time.Duration) string {
+	t.Helper()
+	select {
+	case err := <-r.exited:
+		<-r.copied
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(r.cmd.Args[:2], " "), err, r.screen.String())
+		}
+	case <-time.After(within):
+		t.Fatalf("%s did not end within %v:\n%s", strings.Join(r.cmd.Args[:2], " "), within, r.screen.String())
+	}
+	return r.screen.String()
+}
+
 // quit presses q and returns how the command ended and all its screen said;
 // the test fails if it has not ended within the given time.
 func (r *ptyRun) quit(t *testing.T, within time.Duration) (string, error) {
@@ -190,15 +206,7 @@ func TestCreateProfileHidesTheSecretOnATerminal(t *testing.T) {
 	run.press(t, "\r")
 	run.screen.waitFor(t, 10*time.Second, `Default output format \[[^]]*\]: $`)
 	run.press(t, "\r")
-	select {
-	case err := <-run.exited:
-		<-run.copied
-		if err != nil {
-			t.Fatalf("create-profile: %v\n%s", err, run.screen.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("create-profile did not end:\n%s", run.screen.String())
-	}
+	run.succeeds(t, 20*time.Second)
 	if strings.Contains(run.screen.String(), secret) {
 		t.Fatalf("the terminal showed the secret:\n%s", run.screen.String())
 	}
@@ -227,16 +235,7 @@ func TestGenerateDashboardReportIsOneNoteALine(t *testing.T) {
 	cmd.Env = append(os.Environ(), "SPK_AWS_ENDPOINT_URL="+srv.URL(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=y",
 		"XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1")
 	run2 := startInPTY(t, cmd, 120, 40)
-	select {
-	case err := <-run2.exited:
-		<-run2.copied
-		if err != nil {
-			t.Fatalf("generate-events: %v\n%s", err, run2.screen.String())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("generate-events did not end:\n%s", run2.screen.String())
-	}
-	text := run2.screen.String()
+	text := run2.succeeds(t, 60*time.Second)
 	if strings.Contains(text, `\n`) || !regexp.MustCompile(`(?m)^\s*per shard: shardId-000000000000=50`).MatchString(text) {
 		t.Fatalf("the closing report does not give per shard a line of its own:\n%s", text)
 	}
