@@ -168,7 +168,7 @@ func printLocalBanner(f *Factory, url string, lo local.Options) {
 	}
 	fmt.Fprintf(w, `
 Point the AWS CLI or an SDK at it:
-  export AWS_ENDPOINT_URL=%s AWS_REGION=%s
+  export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_DEFAULT_REGION=%s
   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s
   aws kinesis list-streams
   aws dynamodb list-tables
@@ -178,7 +178,7 @@ works with any of them, and spk env prints these exports for your shell.
 Health: %s%s  Metrics: %s%s (no credentials needed)
 
 Press Ctrl-C to stop.
-`, url, lo.Region, keyID, secret, url, url, local.HealthPath, url, local.MetricsPath)
+`, url, lo.Region, lo.Region, keyID, secret, url, url, local.HealthPath, url, local.MetricsPath)
 }
 
 // isLoopback reports whether a listen address is only reachable from this

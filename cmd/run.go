@@ -202,7 +202,11 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	specs := []provision.TableSpec{sink.TableSpec(cfg.Table.Name, cfg.App, nil)}
 	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App)...)
 	specs = append(specs, lease.TableSpec(cfg.App))
-	if err := (tasks.Runner{}).Run(ctx, tasks.RunSetup(clients, cfg.Stream.Name, specs)); err != nil {
+	// A lease table of another stream is refused before any table is made.
+	leases := tasks.Task{Step: tasks.StepTable, Name: "check lease table " + cfg.App, Run: func(ctx context.Context, _ func(string)) (string, error) {
+		return "this stream's", consumer.CheckLeases(ctx)
+	}}
+	if err := (tasks.Runner{}).Run(ctx, tasks.RunSetup(clients, cfg.Stream.Name, specs, leases)); err != nil {
 		return runSetupError(err)
 	}
 	if dashboard {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
@@ -167,5 +169,30 @@ func TestRunAndUpWithFanOut(t *testing.T) {
 	var nf *ktypes.ResourceNotFoundException
 	if !errors.As(err, &nf) {
 		t.Fatalf("the stream consumer after teardown: %v; want it gone", err)
+	}
+}
+
+// TestRunRefusesAnotherStreamsLeasesBeforeCreatingTables: spk run with a
+// lease table that holds another stream's leases is refused before any of
+// its tables is made.
+func TestRunRefusesAnotherStreamsLeasesBeforeCreatingTables(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	for _, args := range [][]string{{"create-stream"}, {"create-stream", "other"}, {"run", "--until-caught-up"}} {
+		if r := run(t, env, args...); r.code != 0 {
+			t.Fatalf("%v: %d %s", args, r.code, r.stderr)
+		}
+	}
+	r := run(t, env, "run", "--stream", "other", "--table", "other-counts", "--until-caught-up")
+	want := `lease table "StreamingCountsApp" holds the leases of stream "my-stream", not "other": choose another app name (--app) for "other"`
+	if r.code == 0 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("code %d, stderr:\n%s\nwant the refusal %q", r.code, r.stderr, want)
+	}
+	tables, err := dynamoClient(srv.URL()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(tables.TableNames, "other-counts") {
+		t.Fatalf("the refused run made its aggregate table: %v", tables.TableNames)
 	}
 }

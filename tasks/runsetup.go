@@ -41,7 +41,10 @@ func CreateTables(c *provision.Clients, specs []provision.TableSpec) Task {
 }
 
 // RunSetup is what spk run needs before it counts: the endpoint answers,
-// the stream exists, and its tables (lease table last) are ACTIVE.
-func RunSetup(c *provision.Clients, stream string, tables []provision.TableSpec) []Task {
-	return []Task{ReachEndpoint(c), RequireStream(c, stream), CreateTables(c, tables)}
+// the stream exists, the checks pass (before anything is created), and its
+// tables (lease table last) are ACTIVE.
+func RunSetup(c *provision.Clients, stream string, tables []provision.TableSpec, checks ...Task) []Task {
+	steps := []Task{ReachEndpoint(c), RequireStream(c, stream)}
+	steps = append(steps, checks...)
+	return append(steps, CreateTables(c, tables))
 }

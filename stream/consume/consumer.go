@@ -299,6 +299,10 @@ func (c *Consumer) syncLoop(ctx context.Context) {
 	}
 }
 
+// CheckLeases is checkLeasesAreOurs, for a caller that creates the tables
+// itself (spk run does, through provision) and so must check first.
+func (c *Consumer) CheckLeases(ctx context.Context) error { return c.checkLeasesAreOurs(ctx) }
+
 // checkLeasesAreOurs refuses, before anything is created, a lease table
 // that holds another stream's leases: shard ids repeat from stream to
 // stream, so its checkpoints (a sequence number, SHARD_END) would be taken
