@@ -58,10 +58,11 @@ line every few seconds; --output json prints the final summary as JSON.`,
 				return err
 			}
 			// The options are checked, and the template loaded, once,
-			// before anything is contacted. (A zero Batch means the
-			// default to the library; --batch 0 is a mistake.)
-			if c.Flags().Changed("batch") && opts.Batch == 0 {
-				return usagef("", "generate-events: invalid --batch 0: PutRecords takes 1 to %d records", generate.MaxBatch)
+			// before anything is contacted. A zero means the default to
+			// the library, so a zero given is seen to here: --linger 0
+			// sends at once, and the others are mistakes.
+			if err := zeroFlags(c, opts); err != nil {
+				return err
 			}
 			prepared, err := generate.Prepare(*opts)
 			if err != nil {
@@ -172,4 +173,23 @@ func generateWithDashboard(ctx context.Context, f *Factory, clients *provision.C
 		return strings.Split(tui.GenerateSummary(sum), "\n"), err
 	})
 	return err // the dashboard's closing report carries the summary
+}
+
+// zeroFlags handles generate-events flags given as zero, which the
+// library would take for "the default".
+func zeroFlags(c *cobra.Command, opts *generate.Options) error {
+	given := func(name string) bool { return c.Flags().Changed(name) }
+	switch {
+	case given("batch") && opts.Batch == 0:
+		return usagef("", "generate-events: invalid --batch 0: PutRecords takes 1 to %d records", generate.MaxBatch)
+	case given("concurrency") && opts.Concurrency == 0:
+		return usagef("", "generate-events: invalid --concurrency 0: give 1 or more requests in flight")
+	case given("aggregate-max-size") && opts.AggregateMaxSize == 0:
+		return usagef("", "generate-events: invalid --aggregate-max-size 0: give 1024 to %d bytes", generate.MaxRecordBytes)
+	case given("late-by") && opts.LateBy == 0:
+		return usagef("", "generate-events: invalid --late-by 0s: late events are at least a minute old; give 1m or more")
+	case given("linger") && opts.Linger == 0:
+		opts.Linger = time.Nanosecond // no wait: each batch goes as soon as it has a record
+	}
+	return nil
 }

@@ -85,6 +85,9 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"up", "--retrieval", "efo", "--duration", "1s"}, ExitUsage, `spk: invalid value "efo" for --retrieval: expected polling or fanout`},
 		{[]string{"generate-events", "--batch", "501", "--count", "1"}, ExitUsage, "invalid --batch 501"},
 		{[]string{"generate-events", "--batch", "0", "--count", "1"}, ExitUsage, "spk: generate-events: invalid --batch 0: PutRecords takes 1 to 500 records"},
+		{[]string{"generate-events", "--concurrency", "0", "--count", "1"}, ExitUsage, "spk: generate-events: invalid --concurrency 0: give 1 or more requests in flight"},
+		{[]string{"generate-events", "--aggregate-max-size", "0", "--count", "1"}, ExitUsage, "spk: generate-events: invalid --aggregate-max-size 0: give 1024 to 1048576 bytes"},
+		{[]string{"generate-events", "--late-by", "0s", "--count", "1"}, ExitUsage, "spk: generate-events: invalid --late-by 0s: late events are at least a minute old"},
 		{[]string{"generate-events", "--rate", "NaN", "--count", "1"}, ExitUsage, "spk: generate-events: invalid --rate NaN"},
 		{[]string{"up", "--rate", "NaN", "--duration", "1s"}, ExitUsage, "spk: up: --rate must be a number of events per second, 0 or more"},
 	} {
@@ -194,5 +197,19 @@ func TestRunRefusesAnotherStreamsLeasesBeforeCreatingTables(t *testing.T) {
 	}
 	if slices.Contains(tables.TableNames, "other-counts") {
 		t.Fatalf("the refused run made its aggregate table: %v", tables.TableNames)
+	}
+}
+
+// TestGenerateWithoutLinger: --linger 0 sends each batch as soon as it has
+// a record (the library's zero would mean its 50 ms default).
+func TestGenerateWithoutLinger(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	if r := run(t, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := run(t, env, "generate-events", "--linger", "0", "--count", "5", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"acknowledged": 5,`) {
+		t.Fatalf("code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
