@@ -1,6 +1,8 @@
 package dynamodb
 
 import (
+	"encoding/json"
+
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 )
 
@@ -218,4 +220,37 @@ func nameUnits(c map[string]any, kind string) {
 			}
 		}
 	}
+}
+
+// savedUnits is a tableCapacity as a token's memo keeps it.
+type savedUnits struct {
+	Table float64            `json:"t"`
+	GSI   map[string]float64 `json:"g,omitempty"`
+	LSI   map[string]float64 `json:"l,omitempty"`
+}
+
+// memo is tc as a token keeps it, for a replay to report.
+func (tc tableCapacity) memo() []byte {
+	out := map[string]savedUnits{}
+	for name, c := range tc {
+		out[name] = savedUnits{Table: c.table, GSI: c.ix.gsi, LSI: c.ix.lsi}
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+// replayedCapacity is the capacity a transaction's first run saved (empty
+// for a token saved before capacity was), which a replay reports as read
+// units: DynamoDB documents that a retry with the same ClientRequestToken
+// returns "the number of read capacity units consumed in reading the item".
+func replayedCapacity(memo []byte) tableCapacity {
+	var saved map[string]savedUnits
+	if json.Unmarshal(memo, &saved) != nil {
+		return nil
+	}
+	tc := tableCapacity{}
+	for name, u := range saved {
+		tc[name] = &consumed{table: u.Table, ix: indexUnits{gsi: u.GSI, lsi: u.LSI}}
+	}
+	return tc
 }

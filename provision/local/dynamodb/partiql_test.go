@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -323,7 +324,9 @@ func TestPartiQLTransaction(t *testing.T) {
 				`{"Code":"ValidationError","Message":"An operand in the update expression has an incorrect data type"}]}`},
 		{"nothing of it was written", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"t"},"sk":{"N":"1"}}}`, 200, `{}`},
 		{"a transaction", "ExecuteTransaction", writes, 200, `{"Responses":[],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":10,"WriteCapacityUnits":10}]}`},
-		{"its retry is not applied again", "ExecuteTransaction", writes, 200, `{"Responses":[]}`},
+		{"its retry is not applied again, and reports read units", "ExecuteTransaction", writes, 200,
+			`{"Responses":[],"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":10,"ReadCapacityUnits":10}]}`},
+		{"a retry asking no capacity is the same request", "ExecuteTransaction", strings.Replace(writes, `,"ReturnConsumedCapacity":"TOTAL"`, ``, 1), 200, `{"Responses":[]}`},
 		{"the token with another request", "ExecuteTransaction", `{"TransactStatements":[` + st(`DELETE FROM `+q+` WHERE pk = 'a' AND sk = 2`) + `],"ClientRequestToken":"` + token + `"}`, 400,
 			`{"__type":"` + ddbType + `IdempotentParameterMismatchException","message":"The request uses the same client token as a previous, but non-identical request."}`},
 		{"reads", "ExecuteTransaction", `{"TransactStatements":[` +

@@ -140,7 +140,7 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 func (s *Service) transactionWrites(plans []*pqWrite, preset []map[string]any, in *executeTransactionInput, body []byte) (any, error) {
 	olds := make([]attr.Item, len(plans))
 	news := make([]attr.Item, len(plans))
-	replayed, err := s.commitTransaction(in.ClientRequestToken, body, func(tx *store.Tx) (error, error) {
+	replayed, prior, err := s.commitTransaction(in.ClientRequestToken, body, func(tx *store.Tx) (error, error) {
 		c := newCancellation(len(plans))
 		for i, w := range plans {
 			if w == nil { // refused when planned: the reason is known
@@ -171,31 +171,45 @@ func (s *Service) transactionWrites(plans []*pqWrite, preset []map[string]any, i
 			}
 		}
 		return nil, nil
-	})
+	}, func() []byte { return statementWriteUnits(plans, olds, news).memo() })
 	if err != nil {
 		return nil, err
 	}
 	// A write transaction answers an empty Responses list, as DynamoDB's
-	// recorded answers show, the first time and when replayed.
+	// recorded answers show, the first time and when replayed; a replay
+	// reports the first run's units as read units.
+	out := map[string]any{"Responses": []any{}}
 	if replayed {
-		return map[string]any{"Responses": []any{}}, nil
+		if cc := replayedCapacity(prior).render(in.ReturnConsumedCapacity, "ReadCapacityUnits"); cc != nil {
+			out["ConsumedCapacity"] = cc
+		}
+		return out, nil
 	}
-	units := tableCapacity{}
 	for i, w := range plans {
 		w.t.applyCounts(olds[i], news[i])
-		// Two writes (prepare and commit), on the table and on each index
-		// entry the statement changes; a check writes nothing to indexes.
+	}
+	if cc := statementWriteUnits(plans, olds, news).render(in.ReturnConsumedCapacity, "WriteCapacityUnits"); cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+	return out, nil
+}
+
+// statementWriteUnits is what a write transaction's statements consume:
+// two writes (prepare and commit), on the table and on each index entry a
+// statement changes; a check writes nothing to indexes.
+func statementWriteUnits(plans []*pqWrite, olds, news []attr.Item) tableCapacity {
+	units := tableCapacity{}
+	for i, w := range plans {
+		if w == nil {
+			continue
+		}
 		ix := indexUnits{}
 		if w.kind != kindCheck {
 			ix = indexWriteUnits(&w.m, olds[i], news[i])
 		}
 		units.add(&w.m, writeUnits(olds[i], news[i]), ix, 2)
 	}
-	out := map[string]any{"Responses": []any{}}
-	if cc := units.render(in.ReturnConsumedCapacity, "WriteCapacityUnits"); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
+	return units
 }
 
 // oneActionPerItem refuses a transaction naming one item twice.

@@ -82,7 +82,7 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 		plans[i] = p
 	}
 	var collections collectionSet
-	replayed, err := s.commitTransaction(in.ClientRequestToken, body, func(tx *store.Tx) (error, error) {
+	replayed, prior, err := s.commitTransaction(in.ClientRequestToken, body, func(tx *store.Tx) (error, error) {
 		collections = collectionSet{}
 		c := newCancellation(len(plans))
 		for i, p := range plans {
@@ -127,12 +127,16 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 			}
 		}
 		return nil, nil
-	})
+	}, func() []byte { return transactWriteUnits(plans).memo() })
 	if err != nil {
 		return nil, err
 	}
 	if replayed {
-		return map[string]any{}, nil
+		out := map[string]any{}
+		if cc := replayedCapacity(prior).render(in.ReturnConsumedCapacity, "ReadCapacityUnits"); cc != nil {
+			out["ConsumedCapacity"] = cc
+		}
+		return out, nil
 	}
 	for _, p := range plans {
 		switch p.kind {
@@ -143,18 +147,7 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 		}
 	}
 	out := map[string]any{}
-	units := tableCapacity{}
-	for _, p := range plans {
-		// Two writes (prepare and commit) of the larger of the item before
-		// and after, as for a single-item write; the same for each index
-		// entry the action changes.
-		ix := indexUnits{}
-		if p.kind != "ConditionCheck" {
-			ix = indexWriteUnits(&p.m, p.old, p.new)
-		}
-		units.add(&p.m, writeUnits(p.old, p.new), ix, 2)
-	}
-	if cc := units.render(in.ReturnConsumedCapacity, "WriteCapacityUnits"); cc != nil {
+	if cc := transactWriteUnits(plans).render(in.ReturnConsumedCapacity, "WriteCapacityUnits"); cc != nil {
 		out["ConsumedCapacity"] = cc
 	}
 	collections.setIn(out)
@@ -291,12 +284,32 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 	return out, nil
 }
 
+// transactWriteUnits is what a write transaction consumes: two writes
+// (prepare and commit) of the larger of each item before and after, as for
+// a single-item write; the same for each index entry an action changes.
+func transactWriteUnits(plans []*plannedWrite) tableCapacity {
+	units := tableCapacity{}
+	for _, p := range plans {
+		ix := indexUnits{}
+		if p.kind != "ConditionCheck" {
+			ix = indexWriteUnits(&p.m, p.old, p.new)
+		}
+		units.add(&p.m, writeUnits(p.old, p.new), ix, 2)
+	}
+	return units
+}
+
 // canonicalDigest hashes a request independent of its JSON key order, so a
 // retry whose maps serialise in another order is the same request.
 func canonicalDigest(body []byte) [32]byte {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return sha256.Sum256(body)
+	}
+	// What a request asks back is not what it asks done: a retry may ask
+	// for its capacity another way.
+	if m, ok := v.(map[string]any); ok {
+		delete(m, "ReturnConsumedCapacity")
 	}
 	b, _ := json.Marshal(v)
 	return sha256.Sum256(b)

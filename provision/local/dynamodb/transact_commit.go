@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"bytes"
 	"encoding/binary"
 	"time"
 
@@ -10,10 +11,12 @@ import (
 // commitTransaction runs the writes of a transaction (TransactWriteItems,
 // ExecuteTransaction) under its ClientRequestToken, nil for none. A token
 // used in the last ten minutes for the same request answers again without
-// writing (replayed), for another request is refused. apply returns the
-// transaction's failure, which commits nothing, or a storage error; like
-// any commit it may run more than once, so it resets what it records.
-func (s *Service) commitTransaction(clientToken *string, body []byte, apply func(tx *store.Tx) (failure, err error)) (replayed bool, err error) {
+// writing (replayed, with the memo the first run saved), for another
+// request is refused. apply returns the transaction's failure, which
+// commits nothing, or a storage error; like any commit it may run more than
+// once, so it resets what it records. memo, called once apply succeeded,
+// is what a replay is given back (the capacity the first run consumed).
+func (s *Service) commitTransaction(clientToken *string, body []byte, apply func(tx *store.Tx) (failure, err error), memo func() []byte) (replayed bool, prior []byte, err error) {
 	var token []byte
 	var digest [32]byte
 	if clientToken != nil {
@@ -22,10 +25,10 @@ func (s *Service) commitTransaction(clientToken *string, body []byte, apply func
 	}
 	var failure error
 	err = s.commit(func(tx *store.Tx) error {
-		failure = nil
+		failure, prior = nil, nil
 		now := s.env.Now()
 		if token != nil {
-			if failure = seenToken(tx, token, digest, now); failure != nil {
+			if prior, failure = seenToken(tx, token, digest, now); failure != nil {
 				return nil
 			}
 		}
@@ -34,40 +37,44 @@ func (s *Service) commitTransaction(clientToken *string, body []byte, apply func
 			return err
 		}
 		if token != nil {
-			return saveToken(tx, token, digest, now)
+			return saveToken(tx, token, digest, now, memo())
 		}
 		return nil
 	})
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	if failure == errAlreadyApplied {
-		return true, nil
+		return true, prior, nil
 	}
-	return false, failure
+	return false, nil, failure
 }
+
+// tokenRecord is a saved token's digest and time; the memo follows.
+const tokenRecord = 40
 
 // seenToken reports a ClientRequestToken used in the last ten minutes:
-// errAlreadyApplied for the same request, a mismatch for another.
-func seenToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time) error {
+// errAlreadyApplied for the same request, with its memo, a mismatch for
+// another.
+func seenToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time) ([]byte, error) {
 	prev := tx.Bucket(tokensBucket).Get(token)
-	if len(prev) != 40 {
-		return nil
+	if len(prev) < tokenRecord {
+		return nil, nil
 	}
-	at := time.Unix(0, int64(binary.BigEndian.Uint64(prev[32:])))
+	at := time.Unix(0, int64(binary.BigEndian.Uint64(prev[32:tokenRecord])))
 	if now.Sub(at) >= tokenTTL {
-		return nil
+		return nil, nil
 	}
 	if string(prev[:32]) != string(digest[:]) {
-		return &apiError{Type: "IdempotentParameterMismatchException", Msg: "The request uses the same client token as a previous, but non-identical request."}
+		return nil, &apiError{Type: "IdempotentParameterMismatchException", Msg: "The request uses the same client token as a previous, but non-identical request."}
 	}
-	return errAlreadyApplied
+	return bytes.Clone(prev[tokenRecord:]), errAlreadyApplied
 }
 
-// saveToken remembers a ClientRequestToken and its request.
-func saveToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time) error {
-	rec := make([]byte, 40)
+// saveToken remembers a ClientRequestToken, its request and memo.
+func saveToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time, memo []byte) error {
+	rec := make([]byte, tokenRecord, tokenRecord+len(memo))
 	copy(rec, digest[:])
 	binary.BigEndian.PutUint64(rec[32:], uint64(now.UnixNano()))
-	return tx.Bucket(tokensBucket).Put(token, rec)
+	return tx.Bucket(tokensBucket).Put(token, append(rec, memo...))
 }

@@ -74,3 +74,26 @@ func TestProjectedAttributesAcrossIndexes(t *testing.T) {
 		{"a sixth by UpdateTable", "UpdateTable", `{"TableName":"` + name + `","GlobalSecondaryIndexUpdates":[{"Create":` + gsi(5) + `}]}`, 400, refusal},
 	})
 }
+
+// TestTransactRetryReportsReadUnits: a TransactWriteItems retried with its
+// ClientRequestToken reports the first run's units as read units, as the
+// API reference says, in the retry's own ReturnConsumedCapacity mode (an
+// SDK's retry that reads ConsumedCapacity[0] finds it).
+func TestTransactRetryReportsReadUnits(t *testing.T) {
+	skipOn(t, "no transactions", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	body := func(mode string) string {
+		return `{"TransactItems":[{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"}}}},{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"b"}}}}],` +
+			`"ClientRequestToken":"retry-1"` + mode + `}`
+	}
+	runExchanges(t, []exchange{
+		{"the first run", "TransactWriteItems", body(`,"ReturnConsumedCapacity":"TOTAL"`), 200,
+			`{"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":4,"WriteCapacityUnits":4}]}`},
+		{"its retry", "TransactWriteItems", body(`,"ReturnConsumedCapacity":"TOTAL"`), 200,
+			`{"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":4,"ReadCapacityUnits":4}]}`},
+		{"a retry asking for indexes", "TransactWriteItems", body(`,"ReturnConsumedCapacity":"INDEXES"`), 200,
+			`{"ConsumedCapacity":[{"TableName":"` + tbl + `","CapacityUnits":4,"ReadCapacityUnits":4,"Table":{"CapacityUnits":4,"ReadCapacityUnits":4}}]}`},
+		{"a retry asking nothing", "TransactWriteItems", body(``), 200, `{}`},
+	})
+}
