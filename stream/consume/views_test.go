@@ -533,11 +533,7 @@ func TestViewsLateEvents(t *testing.T) {
 	o.AllowedLateness = time.Minute
 	o.DeadLetter = &dead
 	c := v.runUntilCaughtUp(o)
-	got := map[string]int64{}
-	for k, n := range v.counts() {
-		got[k.Start] = n
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
+	if got := v.countsByStart(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("counts %v, want %v", got, want)
 	}
 	if s := c.Snapshot(); s.Late != 3 || s.RejectedByReason["late"] != 3 {
@@ -727,11 +723,7 @@ func TestViewsLateEventsAfterOneFromTheFuture(t *testing.T) {
 	o := v.options()
 	o.AllowedLateness = 5 * time.Minute
 	c := v.runUntilCaughtUp(o)
-	got := map[string]int64{}
-	for k, n := range v.counts() {
-		got[k.Start] = n
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
+	if got := v.countsByStart(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("counts %v, want %v", got, want)
 	}
 	if s := c.Snapshot(); s.Late != 0 {
@@ -774,4 +766,14 @@ func TestRowsWrittenCountsEveryViewsTable(t *testing.T) {
 	if s := c.Snapshot(); distinct != 5+15 || s.RowsFlushed < uint64(distinct) {
 		t.Fatalf("%d rows written, %d rows in the views' tables (want 20): every row written is counted", s.RowsFlushed, distinct)
 	}
+}
+
+// countsByStart is the aggregate table's counts by bucket start, for
+// events of one type.
+func (v *env) countsByStart() map[string]int64 {
+	got := map[string]int64{}
+	for k, n := range v.counts() {
+		got[k.Start] = n
+	}
+	return got
 }
