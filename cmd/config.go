@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/templates"
 )
 
@@ -122,7 +123,7 @@ flags, environment variables, the configuration file, defaults.`,
 			if err != nil {
 				return err
 			}
-			return writeConfigShow(f.IO.Out, loaded, opts.output)
+			return writeConfigShow(f.IO.Out, loaded, provision.ProfileEndpoint(c.Context(), loaded, f.lookupEnv), opts.output)
 		},
 	}
 	outputFlag(c, &opts.output, "table", "table", "json", "yaml")
@@ -144,15 +145,18 @@ type shownConfig struct {
 	Ignored []config.Ignored    `json:"ignored,omitempty" yaml:"ignored,omitempty"`
 }
 
-func describeTarget(l *config.Loaded) string {
-	if l.UsesAWS() {
+func describeTarget(l *config.Loaded, profileEndpoint string) string {
+	switch {
+	case profileEndpoint != "":
+		return fmt.Sprintf("endpoint %s (profile %s's endpoint_url)", profileEndpoint, l.AWS.Profile)
+	case l.UsesAWS():
 		return fmt.Sprintf("AWS (profile %s, region %s)", l.AWS.Profile, l.AWS.Region)
 	}
 	return "endpoint " + l.AWS.EndpointURL
 }
 
-func writeConfigShow(w io.Writer, l *config.Loaded, output string) error {
-	shown := shownConfig{File: l.File, Format: string(l.Format), Target: describeTarget(l), Keys: map[string]shownKey{}, Ignored: l.Ignored}
+func writeConfigShow(w io.Writer, l *config.Loaded, profileEndpoint, output string) error {
+	shown := shownConfig{File: l.File, Format: string(l.Format), Target: describeTarget(l, profileEndpoint), Keys: map[string]shownKey{}, Ignored: l.Ignored}
 	for _, k := range config.Keys {
 		src := l.Sources[k.Name]
 		v := l.Values[k.Name]
@@ -160,7 +164,11 @@ func writeConfigShow(w io.Writer, l *config.Loaded, output string) error {
 			v = config.Display(v)
 		}
 		sk := shownKey{Value: v, Source: string(src.Kind), From: src.Detail}
-		if k.Name == "aws.endpoint_url" && l.UsesAWS() {
+		switch {
+		case k.Name != "aws.endpoint_url" || !l.UsesAWS():
+		case profileEndpoint != "":
+			sk.Value, sk.Source, sk.From = profileEndpoint, "profile", l.AWS.Profile+"'s endpoint_url"
+		default:
 			sk.Value, sk.From = "", "AWS's own endpoints, because a profile is set"
 		}
 		shown.Keys[k.Name] = sk

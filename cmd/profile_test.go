@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -138,6 +139,12 @@ func TestLocalProfileWorksForSpkAndTheAWSCLI(t *testing.T) {
 	profEnv := map[string]string{"AWS_SHARED_CREDENTIALS_FILE": env["AWS_SHARED_CREDENTIALS_FILE"], "AWS_CONFIG_FILE": conf, "AWS_PROFILE": "local"}
 	if r := run(t, profEnv, "create-stream", "via-profile"); r.code != 0 {
 		t.Fatalf("spk via the local profile: code %d\n%s", r.code, r.stderr)
+	}
+	// config show says where the commands just went, not "AWS".
+	r := run(t, profEnv, "config", "show")
+	if r.code != 0 || !strings.Contains(r.stdout, "Target: endpoint "+srv.URL()+" (profile local's endpoint_url)") ||
+		!regexp.MustCompile(`aws\.endpoint_url +`+regexp.QuoteMeta(srv.URL())+` +profile local's endpoint_url`).MatchString(r.stdout) {
+		t.Fatalf("config show with the local profile: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	aws := localtest.AWSCLI(t)
 	if aws == "" {

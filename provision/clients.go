@@ -182,6 +182,26 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 	return c, nil
 }
 
+// ProfileEndpoint is the endpoint_url of the profile spk uses, or "" when
+// it names none or no profile is used (then spk goes to AWS). NewClients
+// takes it the same way, through the SDK; `spk config show` reports it.
+func ProfileEndpoint(ctx context.Context, l *config.Loaded, lookupEnv func(string) (string, bool)) string {
+	if !l.UsesAWS() {
+		return ""
+	}
+	var opts []func(*awsconfig.LoadSharedConfigOptions)
+	if files, err := profile.DefaultFiles(lookupEnv); err == nil {
+		opts = append(opts, func(o *awsconfig.LoadSharedConfigOptions) {
+			o.ConfigFiles, o.CredentialsFiles = []string{files.Config}, []string{files.Credentials}
+		})
+	}
+	shared, err := awsconfig.LoadSharedConfigProfile(ctx, l.AWS.Profile, opts...)
+	if err != nil {
+		return "" // the commands that use the profile say what is wrong with it
+	}
+	return shared.BaseEndpoint
+}
+
 func profileHint(profile string) string {
 	if profile == "" {
 		return ""
