@@ -170,12 +170,21 @@ func TestTeardownLocalDataRefusedWhileRunning(t *testing.T) {
 	dir := t.TempDir()
 	srv := startDurableLocal(t, dir)
 	env := endpointEnv(srv.URL(), "SPK_LOCAL_DATA_DIR", dir)
+	if r := run(t, env, "create-stream"); r.code != 0 {
+		t.Fatalf("create-stream: code %d\n%s", r.code, r.stderr)
+	}
+	// Refused before anything is deleted: the plan says so, the stream stays.
 	r := run(t, env, "teardown", "--yes", "--local-data")
-	if r.code != ExitFailure || !strings.Contains(r.stdout, "local data") || !strings.Contains(r.stderr, "the embedded endpoint is running with this data directory") {
+	if r.code != ExitFailure || !hasRow(r.stdout, "local data", dir, "refused: the embedded endpoint is running with this data directory") ||
+		!strings.Contains(r.stderr, "spk: remove local data "+dir+": the embedded endpoint is running with this data directory") ||
+		!strings.Contains(r.stderr, "stop spk local (or spk up) first") {
 		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if _, err := osStat(dir); err != nil {
 		t.Fatal("data removed while the endpoint runs")
+	}
+	if st := statusOf(t, env); !st.Stream.Exists {
+		t.Fatal("the stream was deleted though the teardown was refused")
 	}
 }
 

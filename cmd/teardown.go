@@ -88,8 +88,13 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 	if reachErr != nil && !(opts.localData && clients.Target.Embedded) {
 		return reachErr
 	}
+	// Refuse the data's removal before anything is deleted, not after.
+	var localDataErr error
+	if opts.localData {
+		localDataErr = provision.CheckLocalData(dataDir)
+	}
 	var plan []provision.PlanItem
-	if reachErr == nil {
+	if reachErr == nil && localDataErr == nil {
 		plan = provision.PlanTeardown(ctx, clients, teardownResources(cfg), opts.force)
 	}
 	asJSON := opts.output == "json"
@@ -98,7 +103,10 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 	if asJSON {
 		planOut = f.IO.ErrOut
 	}
-	writePlan(planOut, clients.Target, plan, opts.localData, dataDir, reachErr != nil)
+	writePlan(planOut, clients.Target, plan, opts.localData, dataDir, reachErr != nil, localDataErr)
+	if localDataErr != nil {
+		return localDataErr
+	}
 	result := teardownResult{Target: clients.Target.String(), DryRun: opts.dryRun, Resources: plan}
 	if result.Resources == nil {
 		result.Resources = []provision.PlanItem{}
@@ -193,7 +201,7 @@ func writeFates(tw *tabwriter.Writer, indent string, plan []provision.PlanItem) 
 	}
 }
 
-func writePlan(w io.Writer, target provision.Target, plan []provision.PlanItem, localData bool, dataDir string, endpointDown bool) {
+func writePlan(w io.Writer, target provision.Target, plan []provision.PlanItem, localData bool, dataDir string, endpointDown bool, localDataErr error) {
 	fmt.Fprintf(w, "Teardown plan for %s:\n", target)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  RESOURCE\tNAME\tPLAN")
@@ -212,7 +220,10 @@ func writePlan(w io.Writer, target provision.Target, plan []provision.PlanItem, 
 	if endpointDown {
 		fmt.Fprintf(tw, "  resources\t-\tthe embedded endpoint is stopped: they go with its data\n")
 	}
-	if localData {
+	switch {
+	case localDataErr != nil:
+		fmt.Fprintf(tw, "  local data\t%s\trefused: %s\n", dataDir, errtext.Concise(errors.Unwrap(localDataErr)))
+	case localData:
 		fmt.Fprintf(tw, "  local data\t%s\twill be removed\n", dataDir)
 	}
 	tw.Flush()
