@@ -14,6 +14,7 @@ import (
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/metrics"
 	"github.com/spk-cli/spk/stream/results"
+	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/stream/view"
 )
 
@@ -253,13 +254,15 @@ func (u *Up) goneEndpoint() string {
 	return ""
 }
 
-// waitCounted polls the consumer's metrics until it has read every record
-// sent this run (the producer has stopped), or the timeout passes.
-func (u *Up) waitCounted(sent int64, timeout time.Duration) bool {
+// waitCounted polls the consumer's metrics until it has counted, on every
+// shard, the last record the producer had acknowledged there (the producer
+// has stopped), or the timeout passes. Positions, not totals: records an
+// earlier run left unread are counted as well, so the total could reach the
+// number sent while this run's last records are still unread.
+func (u *Up) waitCounted(lastAcked map[string]sink.Position, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for {
-		s := u.consumer.Snapshot()
-		if int64(s.RecordsIn) >= sent && s.MaxMillisBehind == 0 {
+		if countedAll(u.consumer.Snapshot(), lastAcked) {
 			return true
 		}
 		if time.Now().After(deadline) {
@@ -267,6 +270,22 @@ func (u *Up) waitCounted(sent int64, timeout time.Duration) bool {
 		}
 		time.Sleep(50 * time.Millisecond) // poll interval; the deadline bounds the wait
 	}
+}
+
+// countedAll reports whether the consumer has counted up to lastAcked on
+// every shard, or read the shard to its end.
+func countedAll(s metrics.Snapshot, lastAcked map[string]sink.Position) bool {
+	byID := make(map[string]metrics.ShardState, len(s.Shards))
+	for _, sh := range s.Shards {
+		byID[sh.ID] = sh
+	}
+	for id, at := range lastAcked {
+		sh, ok := byID[id]
+		if !ok || !sh.Finished && sh.Counted.Compare(at) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *UpSummary) fill(g generate.Summary, m metrics.Snapshot) {

@@ -157,7 +157,7 @@ func (l *live) steer() error {
 	l.endGen(gen, genErr)
 
 	// Let the consumer count everything sent, then stop it gracefully.
-	l.sum.CaughtUp = l.u.waitCounted(gen.s.Acknowledged, o.CatchUpTimeout)
+	l.sum.CaughtUp = l.u.waitCounted(gen.s.LastAcked, o.CatchUpTimeout)
 	l.stopRun()
 	var consErr error
 	if err := <-l.consDone; err != nil {

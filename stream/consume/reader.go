@@ -274,7 +274,6 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 			return false, err
 		}
 		behind := got.behind
-		r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.MillisBehind = behind })
 		nearTip := time.Duration(behind)*time.Millisecond < r.c.opts.FlushInterval
 		if r.pending > 0 && (got.end || nearTip || r.pending >= maxBatchRecords || time.Since(r.started) >= r.c.opts.FlushInterval) {
 			if err := r.flush(ctx); err != nil {
@@ -284,6 +283,8 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		if r.pending == 0 {
 			r.flushed = r.last
 		}
+		flushed := r.flushed
+		r.c.metrics.Shard(r.shard, func(s *metrics.ShardState) { s.MillisBehind, s.Counted = behind, flushed })
 		idle := got.tip && r.pending == 0
 		if idle && !r.atTip.Swap(idle) {
 			// Until caught up, this may be the last shard to get there.

@@ -363,11 +363,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // acknowledge counts an acknowledged record and echoes its events.
-func (p *Producer) acknowledge(r *record, shard string) {
+func (p *Producer) acknowledge(r *record, shard, seq string) {
 	n := len(r.events)
 	p.stats.acked.Add(int64(n))
 	p.stats.records.Add(1)
-	p.stats.ackShard(shard, n)
+	p.stats.ackShard(shard, seq, n)
 	if p.echo == nil {
 		return
 	}

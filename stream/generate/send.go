@@ -221,7 +221,7 @@ func (p *Producer) put(ctx context.Context, work, req []*record) (rest []*record
 		r := req[i]
 		code := aws.ToString(res.ErrorCode)
 		if code == "" {
-			p.acknowledge(r, aws.ToString(res.ShardId))
+			p.acknowledge(r, aws.ToString(res.ShardId), aws.ToString(res.SequenceNumber))
 			p.checkShard(r, aws.ToString(res.ShardId))
 			accepted += p.units([]*record{r})
 			progress = true
@@ -273,7 +273,7 @@ func (p *Producer) putOne(ctx context.Context, work []*record) ([]*record, bool,
 		return work, false, err
 	}
 	p.countSDKRetries(out.ResultMetadata)
-	p.acknowledge(r, aws.ToString(out.ShardId))
+	p.acknowledge(r, aws.ToString(out.ShardId), aws.ToString(out.SequenceNumber))
 	p.checkShard(r, aws.ToString(out.ShardId))
 	if p.adapt != nil {
 		p.adapt.observe(time.Now(), p.units(work[:1]), false)

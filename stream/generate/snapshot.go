@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/spk-cli/spk/stream/sink"
 )
 
 // Snapshot is the producer's counters at one moment. Views (the live status
@@ -37,8 +39,12 @@ type Snapshot struct {
 
 	Paused   bool             `json:"paused"`
 	Done     bool             `json:"done"`
-	PerShard map[string]int64 `json:"per_shard"`          // acknowledged events by shard id
-	Failures map[string]int64 `json:"failures,omitempty"` // failed events by reason
+	PerShard map[string]int64 `json:"per_shard"` // acknowledged events by shard id
+	// LastAcked is, by shard id, the position of the last event Kinesis
+	// acknowledged: a consumer that has counted up to it has read all of
+	// this run's events there, whatever the stream held before.
+	LastAcked map[string]sink.Position `json:"-"`
+	Failures  map[string]int64         `json:"failures,omitempty"` // failed events by reason
 }
 
 // Summary is the final snapshot of a run.
@@ -49,9 +55,10 @@ type stats struct {
 	generated, sent, acked, failed, retried, throttled atomic.Int64
 	records, requests, sdkRetries, bad, late           atomic.Int64
 
-	mu       sync.Mutex
-	perShard map[string]int64
-	failures map[string]int64
+	mu        sync.Mutex
+	perShard  map[string]int64
+	lastAcked map[string]sink.Position
+	failures  map[string]int64
 	// rate window: acknowledged counts sampled every rateTick
 	samples []rateSample
 }
@@ -62,12 +69,18 @@ type rateSample struct {
 }
 
 func newStats() *stats {
-	return &stats{perShard: map[string]int64{}, failures: map[string]int64{}}
+	return &stats{perShard: map[string]int64{}, lastAcked: map[string]sink.Position{}, failures: map[string]int64{}}
 }
 
-func (s *stats) ackShard(shard string, events int) {
+// ackShard counts a record of events acknowledged with sequence number seq;
+// a KPL aggregate's last event is its sub-record events-1.
+func (s *stats) ackShard(shard, seq string, events int) {
+	at := sink.Position{Seq: seq, Sub: int64(events - 1)}
 	s.mu.Lock()
 	s.perShard[shard] += int64(events)
+	if at.Compare(s.lastAcked[shard]) > 0 {
+		s.lastAcked[shard] = at
+	}
 	s.mu.Unlock()
 }
 
@@ -119,6 +132,7 @@ func (s *stats) fill(snap *Snapshot) {
 	snap.CurrentRate = s.currentRate()
 	s.mu.Lock()
 	snap.PerShard = maps.Clone(s.perShard)
+	snap.LastAcked = maps.Clone(s.lastAcked)
 	if len(s.failures) > 0 {
 		snap.Failures = maps.Clone(s.failures)
 	}

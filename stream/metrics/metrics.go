@@ -14,6 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/spk-cli/spk/stream/sink"
 )
 
 // Metrics is safe for concurrent use. The zero value is not usable; call New.
@@ -52,6 +54,9 @@ type ShardState struct {
 	Finished     bool   // read to SHARD_END
 	MillisBehind int64  // from the last GetRecords or subscription event of this worker; -1 when unknown
 	Checkpoint   string
+	// Counted is the position of the last record this worker has counted
+	// (written to every view's table, or rejected); zero before any.
+	Counted sink.Position
 }
 
 // BucketCount is an aggregate row as this worker last wrote it.
