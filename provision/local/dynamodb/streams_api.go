@@ -149,6 +149,33 @@ type describeStreamInput struct {
 	StreamArn             *string `json:"StreamArn"`
 	Limit                 *int    `json:"Limit"`
 	ExclusiveStartShardId *string `json:"ExclusiveStartShardId"`
+	ShardFilter           *struct {
+		Type    *string `json:"Type"`
+		ShardId *string `json:"ShardId"`
+	} `json:"ShardFilter"`
+}
+
+// childrenOf is the parent shard a ShardFilter of type CHILD_SHARDS names,
+// after checking the filter: ok is false when no filter applies. A filter
+// without a shard id has no children to list.
+func (in *describeStreamInput) childrenOf() (parent string, ok bool, err error) {
+	f := in.ShardFilter
+	if f == nil {
+		return "", false, nil
+	}
+	if f.Type != nil && *f.Type != "CHILD_SHARDS" {
+		return "", false, validation("1 validation error detected: Value '" + *f.Type + "' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]")
+	}
+	if err := checkLength(f.ShardId, "shardFilter.shardId", 28, 65, false); err != nil {
+		return "", false, err
+	}
+	switch {
+	case f.Type == nil:
+		return "", false, nil
+	case f.ShardId == nil:
+		return "", true, nil
+	}
+	return *f.ShardId, true, nil
 }
 
 func (s *Service) describeStream(body []byte) (any, error) {
@@ -166,6 +193,10 @@ func (s *Service) describeStream(body []byte) (any, error) {
 	if err := checkLength(in.ExclusiveStartShardId, "exclusiveStartShardId", 28, 65, false); err != nil {
 		return nil, err
 	}
+	parent, onlyChildren, err := in.childrenOf()
+	if err != nil {
+		return nil, err
+	}
 	now := s.env.Now()
 	var out map[string]any
 	err = s.env.DB.View(func(tx *store.Tx) error {
@@ -181,7 +212,7 @@ func (s *Service) describeStream(body []byte) (any, error) {
 		started := in.ExclusiveStartShardId == nil
 		var lastShard string
 		for _, sh := range all {
-			if sh.expired(now) {
+			if sh.expired(now) || onlyChildren && (parent == "" || sh.Parent != parent) {
 				continue
 			}
 			// Shard ids start with their creation time, zero-padded, so

@@ -80,6 +80,28 @@ func TestStreamShardRollover(t *testing.T) {
 	if len(recs) != 1 || strOf(t, dynItem(recs[0].Dynamodb.Keys)["sk"]) != "2" {
 		t.Fatalf("child shard records %+v", recs)
 	}
+
+	// A consumer at a closed shard's end asks for its children only, as
+	// the DynamoDB Streams Kinesis Adapter does: the open child has none.
+	childrenOf := func(id string) []string {
+		t.Helper()
+		out, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn),
+			ShardFilter: &stypes.ShardFilter{Type: stypes.ShardFilterTypeChildShards, ShardId: aws.String(id)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, sh := range out.StreamDescription.Shards {
+			ids = append(ids, *sh.ShardId)
+		}
+		return ids
+	}
+	if got := childrenOf(*parent.ShardId); len(got) != 1 || got[0] != *child.ShardId {
+		t.Fatalf("children of the closed shard: %v, want [%s]", got, *child.ShardId)
+	}
+	if got := childrenOf(*child.ShardId); len(got) != 0 {
+		t.Fatalf("children of the open shard: %v, want none", got)
+	}
 }
 
 // readClosedShard follows a closed shard as the KCL does, until its
