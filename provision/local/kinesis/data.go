@@ -58,6 +58,23 @@ func validateEntry(v *validation, e *putEntry, present bool, prefix string, limi
 	}
 }
 
+// oversize refuses a record whose data and partition key together pass
+// the stream's maximum record size, as the API reference says the limit
+// applies; member validation has refused data alone over it. n is the
+// record's place in a PutRecords request, 0 for PutRecord. AWS's wording
+// is not recorded: this is the request-size refusal's, for one record.
+func oversize(e *putEntry, limit, n int) *apiError {
+	size := len(e.Data) + len(e.PartitionKey)
+	if size <= limit {
+		return nil
+	}
+	which := "Record"
+	if n > 0 {
+		which = fmt.Sprintf("Record %d", n)
+	}
+	return clientErr("InvalidArgumentException", "%s size exceeds %d bytes limit: %d bytes of data and a %d-byte partition key", which, limit, len(e.Data), len(e.PartitionKey))
+}
+
 // plainlyValid says, cheaply, that validateEntry would find nothing wrong
 // with e: a partition key of 1 to 256 bytes (so of 1 to 256 UTF-16 units,
 // which never outnumber the bytes), no explicit hash key, and data within
@@ -201,9 +218,13 @@ func (s *Service) putRecord(c codec, body []byte) (any, *apiError) {
 	}
 	var v validation
 	v.decimal(in.SequenceNumberForOrdering, "sequenceNumberForOrdering", 129)
-	validateEntry(&v, &in.putEntry, in.Data != nil, "", s.recordLimit(in.streamRef))
+	limit := s.recordLimit(in.streamRef)
+	validateEntry(&v, &in.putEntry, in.Data != nil, "", limit)
 	st, name, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
+		return nil, apiErr
+	}
+	if apiErr := oversize(&in.putEntry, limit, 0); apiErr != nil {
 		return nil, apiErr
 	}
 	h, apiErr := s.entryHash(&in.putEntry)
@@ -282,7 +303,7 @@ func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiE
 	if in.Records != nil {
 		v.count(len(in.Records), func() string { return recordsListString(len(in.Records)) }, "records", 1, 500)
 	}
-	total, limit := 0, s.recordLimit(in.streamRef)
+	total, limit, tooBig := 0, s.recordLimit(in.streamRef), -1
 	for i := range in.Records {
 		if len(in.Records) > 500 || len(v) >= 10 {
 			break
@@ -290,11 +311,18 @@ func (s *Service) doPutRecords(in *putRecordsInput) (*stream, []putResult, *apiE
 		if e := &in.Records[i]; !plainlyValid(e, limit) {
 			validateEntry(&v, e, e.Data != nil, fmt.Sprintf("records.%d.member.", i+1), limit)
 		}
-		total += len(in.Records[i].Data) + len(in.Records[i].PartitionKey)
+		size := len(in.Records[i].Data) + len(in.Records[i].PartitionKey)
+		if size > limit && tooBig < 0 {
+			tooBig = i
+		}
+		total += size
 	}
 	st, _, apiErr := s.getStream(in.streamRef, v)
 	if apiErr != nil {
 		return nil, nil, apiErr
+	}
+	if tooBig >= 0 {
+		return nil, nil, oversize(&in.Records[tooBig], limit, tooBig+1)
 	}
 	if total > maxPutRecordsBytes {
 		// AWS's wording was "Records size exceeds 5 MB limit" when the limit

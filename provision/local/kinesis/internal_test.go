@@ -128,6 +128,40 @@ func TestEnforceLimits(t *testing.T) {
 		clock.advance(time.Second)
 		s.mustCall(t, "GetRecords", `{"ShardIterator":"`+s.iteratorFor(t, "shardId-000000000000", "TRIM_HORIZON", "")+`"}`, nil)
 	})
+	t.Run("read bytes", func(t *testing.T) {
+		// Shard 1's records, 1 MiB each with the key: a read of 10 MiB,
+		// then none for 5 s (AWS: "subsequent calls made within the next
+		// 5 seconds throw"), then the next 2 MiB, then none for a second.
+		big := b64(strings.Repeat("x", maxRecordBytes-1))
+		for range 12 {
+			s.mustCall(t, "PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"340282366920938463463374607431768211455","Data":"`+big+`"}`, nil)
+			clock.advance(time.Second) // within the shard's write limit
+		}
+		var out recordsOut
+		s.mustCall(t, "GetRecords", `{"ShardIterator":"`+s.iteratorFor(t, "shardId-000000000001", "TRIM_HORIZON", "")+`"}`, &out)
+		if len(out.Records) != 10 {
+			t.Fatalf("first read: %d records, want 10 MiB's", len(out.Records))
+		}
+		refused := func(when string) {
+			t.Helper()
+			rec := s.call("GetRecords", `{"ShardIterator":"`+*out.NextShardIterator+`"}`)
+			if body := rec.Body.String(); rec.Code != 400 || !strings.Contains(body, "ProvisionedThroughputExceededException") {
+				t.Fatalf("%s: %d %.200s", when, rec.Code, body)
+			}
+		}
+		refused("at once after 10 MiB")
+		clock.advance(4900 * time.Millisecond)
+		refused("4.9 s after 10 MiB")
+		clock.advance(100 * time.Millisecond)
+		s.mustCall(t, "GetRecords", `{"ShardIterator":"`+*out.NextShardIterator+`"}`, &out)
+		if len(out.Records) != 2 {
+			t.Fatalf("second read: %d records, want the last 2", len(out.Records))
+		}
+		clock.advance(900 * time.Millisecond)
+		refused("0.9 s after 2 MiB")
+		clock.advance(100 * time.Millisecond)
+		s.mustCall(t, "GetRecords", `{"ShardIterator":"`+*out.NextShardIterator+`"}`, &out)
+	})
 	t.Run("writes per record", func(t *testing.T) {
 		batch := func() string {
 			var b strings.Builder
@@ -161,7 +195,7 @@ func TestEnforceLimits(t *testing.T) {
 		if out.FailedRecordCount != 0 {
 			t.Fatalf("after a second: %d failed", out.FailedRecordCount)
 		}
-		rec := s.call("PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"0","Data":"`+b64(strings.Repeat("x", 1<<20))+`"}`)
+		rec := s.call("PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"0","Data":"`+b64(strings.Repeat("x", 1<<20-1))+`"}`)
 		if rec.Code != 400 || !strings.Contains(rec.Body.String(), "ProvisionedThroughputExceededException") {
 			t.Fatalf("1 MiB more within the second: %d %s", rec.Code, rec.Body)
 		}
@@ -221,7 +255,7 @@ func TestMillisBehindLatestOnLaggingReader(t *testing.T) {
 
 func TestGetRecordsStaysUnder10MiB(t *testing.T) {
 	s := newTestService(t, nil)
-	big := b64(strings.Repeat("x", maxRecordBytes))
+	big := b64(strings.Repeat("x", maxRecordBytes-1)) // the key is the last byte
 	for i := 0; i < 12; i++ {
 		s.mustCall(t, "PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"0","Data":"`+big+`"}`, nil)
 	}

@@ -17,7 +17,12 @@ const (
 // shardLimits are token buckets for one shard's AWS throughput limits.
 type shardLimits struct {
 	writeRecords, writeBytes *rate.Limiter
-	readCalls, readBytes     *rate.Limiter
+	readCalls                *rate.Limiter
+	// readPaid is when the bytes read so far are paid off at 2 MiB/s; no
+	// read is served before. AWS: after a read of 10 MiB, "subsequent calls
+	// made within the next 5 seconds throw", and within the next second
+	// when a read finds too little throughput left.
+	readPaid time.Time
 }
 
 // limiter returns the shard's limits, creating them on first use; the
@@ -28,8 +33,6 @@ func (sh *shardMeta) limiter() *shardLimits {
 			writeRecords: rate.NewLimiter(writeRecordsPerSec, writeRecordsPerSec),
 			writeBytes:   rate.NewLimiter(writeBytesPerSec, writeBytesPerSec),
 			readCalls:    rate.NewLimiter(readCallsPerSec, readCallsPerSec),
-			// A read may return up to 10 MiB; later reads then wait it off.
-			readBytes: rate.NewLimiter(readBytesPerSec, maxGetRecordsBytes),
 		}
 	}
 	return sh.limits
@@ -50,14 +53,19 @@ func (l *shardLimits) allowWrite(now time.Time, size int) bool {
 }
 
 // allowRead admits a GetRecords call unless the shard made too many calls
-// or is still paying off bytes read before.
+// or is still paying off the bytes read before.
 func (l *shardLimits) allowRead(now time.Time) bool {
-	if l.readBytes.TokensAt(now) < 0 {
+	if now.Before(l.readPaid) {
 		return false
 	}
 	return l.readCalls.AllowN(now, 1)
 }
 
+// chargeRead adds a read's bytes to what the shard pays off.
 func (l *shardLimits) chargeRead(now time.Time, bytes int) {
-	l.readBytes.ReserveN(now, min(bytes, maxGetRecordsBytes))
+	from := l.readPaid
+	if from.Before(now) {
+		from = now
+	}
+	l.readPaid = from.Add(time.Duration(bytes) * time.Second / readBytesPerSec)
 }

@@ -104,19 +104,32 @@ func TestMaxRecordSize(t *testing.T) {
 	if got := aws.ToInt32(tg.summary(t, name).MaxRecordSizeInKiB); got != 2048 {
 		t.Fatalf("MaxRecordSizeInKiB = %d after the update, want 2048", got)
 	}
-	put, err := tg.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: big})
+	// The limit holds the data and the partition key together.
+	fits := big[:2*oneMiB-1]
+	put, err := tg.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: fits})
 	if err != nil {
-		t.Fatalf("a 2 MiB record on a stream taking 2048 KiB: %v", err)
+		t.Fatalf("a 2 MiB record, key included, on a stream taking 2048 KiB: %v", err)
 	}
 	recs, err := tg.client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: &name, Records: []types.PutRecordsRequestEntry{
-		{PartitionKey: aws.String("p"), Data: big}, {PartitionKey: aws.String("p"), Data: []byte("small")},
+		{PartitionKey: aws.String("p"), Data: fits}, {PartitionKey: aws.String("p"), Data: []byte("small")},
 	}})
 	if err != nil || aws.ToInt32(recs.FailedRecordCount) != 0 {
 		t.Fatalf("PutRecords with a 2 MiB record: %v %v", recs, err)
 	}
 	got := tg.getRecords(t, tg.iterator(t, name, *put.ShardId, types.ShardIteratorTypeAtSequenceNumber, put.SequenceNumber), 10)
-	if len(got.Records) != 3 || !bytes.Equal(got.Records[0].Data, big) || !bytes.Equal(got.Records[1].Data, big) {
+	if len(got.Records) != 3 || !bytes.Equal(got.Records[0].Data, fits) || !bytes.Equal(got.Records[1].Data, fits) {
 		t.Fatalf("GetRecords gave %d records", len(got.Records))
+	}
+	if tg.peer == "" {
+		_, err = tg.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("pk"), Data: fits})
+		wantAPIError(t, err, "InvalidArgumentException", "Record size exceeds 2097152 bytes limit: 2097151 bytes of data and a 2-byte partition key")
+		_, err = tg.client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: &name, Records: []types.PutRecordsRequestEntry{
+			{PartitionKey: aws.String("p"), Data: []byte("small")}, {PartitionKey: aws.String("p"), Data: big},
+		}})
+		wantAPIError(t, err, "InvalidArgumentException", "Record 2 size exceeds 2097152 bytes limit: 2097152 bytes of data and a 1-byte partition key")
+		if after := tg.getRecords(t, tg.iterator(t, name, *put.ShardId, types.ShardIteratorTypeAtSequenceNumber, put.SequenceNumber), 10); len(after.Records) != 3 {
+			t.Fatalf("refused records were written: %d records", len(after.Records))
+		}
 	}
 	over := append(big, 'x')
 	_, err = tg.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: over})
@@ -440,7 +453,7 @@ func TestStreamID(t *testing.T) {
 		t.Fatalf("UpdateMaxRecordSize by StreamId left %d", got)
 	}
 	// A record that size, put by StreamId alone, is taken.
-	big := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("b"), 2*oneMiB))
+	big := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("b"), 2*oneMiB-1)) // and the key
 	if st, out = tg.rawJSON(t, "PutRecords", `{"StreamId":"`+idA+`","Records":[{"PartitionKey":"p","Data":"`+big+`"}]}`); st != 200 || out["FailedRecordCount"] != float64(0) {
 		t.Fatalf("a 2 MiB record put by StreamId: %d %v", st, out["__type"])
 	}
@@ -591,7 +604,7 @@ func TestLargestRecord(t *testing.T) {
 	}
 	t.Cleanup(func() { tg.client.DeleteStream(context.Background(), &kinesis.DeleteStreamInput{StreamName: &name}) })
 	tg.waitStatus(t, name, types.StreamStatusActive)
-	big := bytes.Repeat([]byte("z"), 10*oneMiB)
+	big := bytes.Repeat([]byte("z"), 10*oneMiB-1) // and the key
 	put, err := tg.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: big})
 	if err != nil {
 		t.Fatal(err)

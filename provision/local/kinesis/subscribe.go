@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/fxamacker/cbor/v2"
-	"golang.org/x/time/rate"
 )
 
 // SubscribeToShard answers with an event stream (the AWS event stream
@@ -403,10 +402,6 @@ func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c co
 	// the subscription's end, and at most writeStall, so the lifetime, a
 	// takeover and a drain still end the subscription.
 	ew.end = time.Now().Add(s.subs.lifetime)
-	var limiter *rate.Limiter
-	if s.env.EnforceLimits {
-		limiter = rate.NewLimiter(readBytesPerSec, subscriptionEventBytes)
-	}
 	ctx := r.Context()
 	it := sub.it
 	var lastSent time.Time // zero: the first event goes out at once
@@ -483,11 +478,11 @@ func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c co
 		}
 		// Wait for records (a put to the shard), the next heartbeat, the
 		// read-rate allowance, or the end.
+		// An event's bytes are paid off at 2 MiB/s before the next event,
+		// so a subscription never runs ahead of the rate, even at its start.
 		var pace <-chan time.Time
-		if limiter != nil && bytes > 0 {
-			if d := limiter.ReserveN(time.Now(), min(bytes, subscriptionEventBytes)).Delay(); d > 0 {
-				pace, wake = time.After(d), nil
-			}
+		if s.env.EnforceLimits && bytes > 0 {
+			pace, wake = time.After(time.Duration(bytes)*time.Second/readBytesPerSec), nil
 		}
 		if behind && pace == nil {
 			closedCh := make(chan struct{})

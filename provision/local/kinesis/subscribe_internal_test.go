@@ -86,7 +86,7 @@ func TestSubscriptionEndsWhenTheClientGoes(t *testing.T) {
 // at 2 MiB/s.
 func TestSubscriptionReadRate(t *testing.T) {
 	s, srv, arn := efoService(t)
-	big := b64(strings.Repeat("x", maxRecordBytes))
+	big := b64(strings.Repeat("x", maxRecordBytes-1)) // the key is the last byte
 	for i := 0; i < 6; i++ {
 		s.mustCall(t, "PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"0","Data":"`+big+`"}`, nil)
 	}

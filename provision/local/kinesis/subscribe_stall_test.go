@@ -17,7 +17,7 @@ import (
 func TestSubscriptionToAClientThatStopsReadingEnds(t *testing.T) {
 	s, srv, arn := efoService(t)
 	s.subs.lifetime = 500 * time.Millisecond
-	big := b64(strings.Repeat("x", maxRecordBytes))
+	big := b64(strings.Repeat("x", maxRecordBytes-1)) // the key is the last byte
 	for range 12 {
 		s.mustCall(t, "PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"0","Data":"`+big+`"}`, nil)
 	}

@@ -257,14 +257,15 @@ func TestSubscribeToShardMillisBehindLatest(t *testing.T) {
 	tg := efoTarget(t, true)
 	c, _ := streamClient(tg.url, false)
 	name, _, arn := tg.efoStream(t, 1)
-	big := strings.Repeat("x", 1<<20)
-	r1 := tg.put(t, name, "k", big)
+	big := strings.Repeat("x", 1<<20-1) // 1 MiB with the key
+	tg.put(t, name, "k", big)
+	r2 := tg.put(t, name, "k", big)
 	tg.clock.advance(30 * time.Second)
 	tg.put(t, name, "k", big)
 	es := subscribe(t, c, arn, "shardId-000000000000", types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon})
-	// An event holds at most 2 MiB of data: one such record each.
+	// An event holds at most 2 MiB: the first two records, then the last.
 	ev, ok := nextEvent(t, es, 5*time.Second)
-	if !ok || len(ev.Records) != 1 || *ev.ContinuationSequenceNumber != *r1.SequenceNumber || *ev.MillisBehindLatest < 30_000 {
+	if !ok || len(ev.Records) != 2 || *ev.ContinuationSequenceNumber != *r2.SequenceNumber || *ev.MillisBehindLatest < 30_000 {
 		t.Fatalf("first event: %d records, behind %d", len(ev.Records), *ev.MillisBehindLatest)
 	}
 	ev, ok = nextEvent(t, es, 5*time.Second)
