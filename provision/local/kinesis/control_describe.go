@@ -319,8 +319,9 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 	shards := []shardOut{}
 	next := ""
 	last := after
+	horizon := st.meta.retentionCutoff(s.nowMs())
 	for _, sh := range st.meta.Shards {
-		if sh.Index <= after || !filterMatches(filter, sh) {
+		if sh.Index <= after || !filterMatches(filter, sh, horizon) {
 			continue
 		}
 		if len(shards) == limit {
@@ -338,7 +339,9 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 	return out, nil
 }
 
-func filterMatches(f *shardFilter, sh *shardMeta) bool {
+// filterMatches says whether filter f lists shard sh; horizonMs is the
+// stream's trim horizon, before which records are past retention.
+func filterMatches(f *shardFilter, sh *shardMeta, horizonMs int64) bool {
 	if f == nil {
 		return true
 	}
@@ -354,9 +357,12 @@ func filterMatches(f *shardFilter, sh *shardMeta) bool {
 		ts := f.Timestamp.UnixMilli()
 		return sh.open() || sh.ClosedMs >= ts
 	case "AT_TRIM_HORIZON":
-		// Shards open at the trim horizon; spk keeps every shard, so
-		// those are the shards the stream started with.
-		return sh.Parent < 0
+		// The shards open at the trim horizon: of a stream younger than
+		// its retention, the ones it started with.
+		return (sh.Parent < 0 || sh.CreatedMs <= horizonMs) && (sh.open() || sh.ClosedMs >= horizonMs)
+	case "FROM_TRIM_HORIZON":
+		// Every shard within the retention period.
+		return sh.open() || sh.ClosedMs >= horizonMs
 	}
 	return true
 }

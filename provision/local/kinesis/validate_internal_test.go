@@ -78,11 +78,40 @@ func TestShardFilterKeepsAShardClosedAtTheTimestamp(t *testing.T) {
 		{"FROM_TIMESTAMP", 5001, false, true},
 	} {
 		f := at(c.typ, c.ms)
-		if got := filterMatches(f, parent); got != c.parent {
+		if got := filterMatches(f, parent, 0); got != c.parent {
 			t.Errorf("%s at %d lists the parent: %v, want %v", c.typ, c.ms, got, c.parent)
 		}
-		if got := filterMatches(f, child); got != c.child {
+		if got := filterMatches(f, child, 0); got != c.child {
 			t.Errorf("%s at %d lists the child: %v, want %v", c.typ, c.ms, got, c.child)
+		}
+	}
+}
+
+// TestTrimHorizonFiltersFollowRetention: AT_TRIM_HORIZON lists the shards
+// open at the trim horizon and FROM_TRIM_HORIZON every shard within the
+// retention period (API_ShardFilter), so once retention has passed a
+// split, the parent is no longer listed.
+func TestTrimHorizonFiltersFollowRetention(t *testing.T) {
+	parent := &shardMeta{CreatedMs: 1000, ClosedMs: 5000, Parent: -1}
+	child := &shardMeta{CreatedMs: 5000, Parent: 0}
+	for _, c := range []struct {
+		typ           string
+		horizon       int64
+		parent, child bool
+	}{
+		{"AT_TRIM_HORIZON", 0, true, false}, // a stream younger than its retention
+		{"AT_TRIM_HORIZON", 4000, true, false},
+		{"AT_TRIM_HORIZON", 5000, true, true},
+		{"AT_TRIM_HORIZON", 6000, false, true},
+		{"FROM_TRIM_HORIZON", 0, true, true},
+		{"FROM_TRIM_HORIZON", 6000, false, true},
+	} {
+		f := &shardFilter{Type: c.typ}
+		if got := filterMatches(f, parent, c.horizon); got != c.parent {
+			t.Errorf("%s with the horizon at %d lists the parent: %v, want %v", c.typ, c.horizon, got, c.parent)
+		}
+		if got := filterMatches(f, child, c.horizon); got != c.child {
+			t.Errorf("%s with the horizon at %d lists the child: %v, want %v", c.typ, c.horizon, got, c.child)
 		}
 	}
 }
