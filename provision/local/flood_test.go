@@ -65,8 +65,8 @@ func TestFloodKeepsMemoryFlat(t *testing.T) {
 	}{
 		{"unsigned", nil, 100 << 20, []string{"403 MissingAuthenticationTokenException"}},
 		// Admitted bodies are read (up to the 64 MiB budget), then refused
-		// by Kinesis as not JSON; the rest are throttled.
-		{"signed", &floodKeys, 160 << 20, []string{"400 SerializationException", "400 LimitExceededException"}},
+		// by Kinesis as not JSON; the rest are throttled, as PutRecords is.
+		{"signed", &floodKeys, 160 << 20, []string{"400 SerializationException", "400 ProvisionedThroughputExceededException"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

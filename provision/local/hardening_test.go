@@ -272,14 +272,22 @@ const (
 	dynamodbThrottle = `{"__type":"com.amazon.coral.availability#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}`
 )
 
+// TestConcurrentRequestsBounded: past the bound a request waits for a slot
+// (SlotWait), then gets the throttling error its operation can answer on
+// AWS: Kinesis's data plane ProvisionedThroughputExceededException, which
+// producers and consumers handle.
 func TestConcurrentRequestsBounded(t *testing.T) {
-	srv := start(t, func(o *local.Options) { o.MaxConcurrentRequests = 1 })
+	srv := start(t, func(o *local.Options) { o.MaxConcurrentRequests, o.SlotWait = 1, 50*time.Millisecond })
 	addr := srv.Addr()
 	finish := holdSlot(t, addr, 10)
 
 	a := exchange(t, addr, requestHead(addr, "Kinesis_20131202.ListStreams", 2, http.Header{"Authorization": {fakeAuth}}), []byte("{}"))
 	if a.resp.StatusCode != 400 || a.body != kinesisThrottle {
 		t.Fatalf("kinesis past the bound: %d %s", a.resp.StatusCode, a.body)
+	}
+	a = exchange(t, addr, requestHead(addr, "Kinesis_20131202.PutRecords", 2, http.Header{"Authorization": {fakeAuth}}), []byte("{}"))
+	if want := strings.Replace(kinesisThrottle, "LimitExceededException", "ProvisionedThroughputExceededException", 1); a.resp.StatusCode != 400 || a.body != want {
+		t.Fatalf("kinesis data plane past the bound: %d %s", a.resp.StatusCode, a.body)
 	}
 	a = exchange(t, addr, requestHead(addr, "DynamoDB_20120810.ListTables", 2, http.Header{"Authorization": {fakeAuth}}), []byte("{}"))
 	if a.resp.StatusCode != 400 || a.body != dynamodbThrottle {
@@ -317,6 +325,35 @@ func TestBufferedBodyBytesBounded(t *testing.T) {
 	a = exchange(t, addr, requestHead(addr, "Kinesis_20131202.ListStreams", -1, http.Header{"Authorization": {fakeAuth}, "Transfer-Encoding": {"chunked"}}), []byte("2\r\n{}\r\n0\r\n\r\n"))
 	if a.resp.StatusCode != 200 {
 		t.Fatalf("chunked body within the budget: %d %s", a.resp.StatusCode, a.body)
+	}
+}
+
+// TestRequestWaitsForASlot: a request that finds every slot taken waits
+// for one and is served when it comes free, rather than refused: a burst
+// from one client is answered late, not failed.
+func TestRequestWaitsForASlot(t *testing.T) {
+	srv := start(t, func(o *local.Options) { o.MaxConcurrentRequests, o.SlotWait = 1, time.Minute })
+	addr := srv.Addr()
+	finish := holdSlot(t, addr, 10)
+	answered := make(chan rawAnswer, 1)
+	go func() {
+		answered <- exchange(t, addr, requestHead(addr, "Kinesis_20131202.ListStreams", 2, http.Header{"Authorization": {fakeAuth}}), []byte("{}"))
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for value(scrape(t, srv), "spk_local_requests_waiting") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never waited for the slot")
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval
+	}
+	if status := finish(); status != 200 {
+		t.Fatalf("the request holding the slot answered %d", status)
+	}
+	if a := <-answered; a.resp.StatusCode != 200 || !strings.Contains(a.body, "StreamNames") {
+		t.Fatalf("the waiting request: %d %s", a.resp.StatusCode, a.body)
+	}
+	if got := value(scrape(t, srv), "spk_local_throttled_requests_total", "service", "kinesis"); got != 0 {
+		t.Fatalf("throttled %v, want none", got)
 	}
 }
 

@@ -1,31 +1,61 @@
 package local
 
 import (
+	"context"
 	"errors"
 	"io"
 	"sync/atomic"
+	"time"
 )
 
 // limiter bounds what the endpoint holds for requests at once: request
-// slots, and the bytes of request bodies buffered in memory. Both are
-// taken without waiting: a request that finds them spent is answered at
-// once with the service's throttling error, which SDKs retry with backoff,
-// rather than queued, so a flood costs neither memory nor goroutines
-// piling up behind a lock.
+// slots, and the bytes of request bodies buffered in memory. A request that
+// finds every slot taken waits for one a short while (slotWait), on the
+// connection's own goroutine, before any of its body is read: a burst from
+// one SDK (the JavaScript SDK opens a connection per concurrent request)
+// is served late rather than refused, while a flood is still refused with
+// the service's throttling error once the wait is up. The body budget is
+// taken without waiting.
 type limiter struct {
-	slots, maxSlots int64
+	slots           chan struct{}
+	slotWait        time.Duration
+	waiting         atomic.Int64
 	bytes, maxBytes int64
 }
 
-func newLimiter(maxSlots, maxBytes int64) *limiter {
-	return &limiter{maxSlots: maxSlots, maxBytes: maxBytes}
+func newLimiter(maxSlots, maxBytes int64, slotWait time.Duration) *limiter {
+	return &limiter{slots: make(chan struct{}, maxSlots), slotWait: slotWait, maxBytes: maxBytes}
 }
 
-// enter takes a request slot, or reports that none is free.
-func (l *limiter) enter() bool { return take(&l.slots, 1, l.maxSlots) }
+// enter takes a request slot, waiting up to slotWait for one while ctx
+// lasts, or reports that none came free.
+func (l *limiter) enter(ctx context.Context) bool {
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	default:
+	}
+	if l.slotWait <= 0 {
+		return false
+	}
+	l.waiting.Add(1)
+	defer l.waiting.Add(-1)
+	t := time.NewTimer(l.slotWait)
+	defer t.Stop()
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
+}
 
 // leave gives back a slot taken by enter.
-func (l *limiter) leave() { atomic.AddInt64(&l.slots, -1) }
+func (l *limiter) leave() { <-l.slots }
+
+// queued is the number of requests waiting for a slot.
+func (l *limiter) queued() int64 { return l.waiting.Load() }
 
 // reserve takes n bytes of the body budget, or reports that it cannot.
 func (l *limiter) reserve(n int64) bool { return take(&l.bytes, n, l.maxBytes) }

@@ -25,7 +25,7 @@ func TestReadBodyUnknownLength(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			l := newLimiter(1, c.budget)
+			l := newLimiter(1, c.budget, -1)
 			body := bytes.Repeat([]byte("x"), c.size)
 			// A reader without a length, handing out small pieces.
 			got, reserved, err := l.readBody(io.MultiReader(bytes.NewReader(body[:c.size/2]), bytes.NewReader(body[c.size/2:])), -1, limit)

@@ -32,6 +32,7 @@ type metrics struct {
 type counts struct {
 	kinesis  func() (streams, openShards int)
 	dynamodb func() (tables int, items int64)
+	waiting  func() int64 // requests waiting for a request slot
 }
 
 func newMetrics(db *store.DB, c counts) *metrics {
@@ -60,7 +61,11 @@ func newMetrics(db *store.DB, c counts) *metrics {
 			Help: "Requests refused with the throttling error because the endpoint's request slots or body memory were spent.",
 		}, []string{"service"}),
 	}
-	m.reg.MustRegister(m.requests, m.errors, m.latency, m.inFlight, m.throttled,
+	waiting := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "spk_local_requests_waiting",
+		Help: "API requests waiting for a request slot (MaxConcurrentRequests) before being read.",
+	}, func() float64 { return float64(c.waiting()) })
+	m.reg.MustRegister(m.requests, m.errors, m.latency, m.inFlight, m.throttled, waiting,
 		&storeCollector{db: db, c: c},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -149,7 +149,7 @@ func TestMetricsCountRequests(t *testing.T) {
 }
 
 func TestMetricsCountThrottledAndInFlight(t *testing.T) {
-	open := start(t, func(o *local.Options) { o.MaxConcurrentRequests = 1 })
+	open := start(t, func(o *local.Options) { o.MaxConcurrentRequests, o.SlotWait = 1, -1 })
 	finish := holdSlot(t, open.Addr(), 10)
 	if got := api(t, open, "Kinesis_20131202.ListStreams", "{}"); got != 400 {
 		t.Fatalf("past the bound: %d, want 400", got)

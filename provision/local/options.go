@@ -52,8 +52,12 @@ type Options struct {
 	// MaxConcurrentRequests bounds the requests being read or served at
 	// once (long-lived SubscribeToShard event streams count only while
 	// their request is read); zero means the default, 256. Past it a
-	// request is answered at once with the service's throttling error.
+	// request waits up to SlotWait for a slot, then is answered with the
+	// service's throttling error.
 	MaxConcurrentRequests int
+	// SlotWait is how long a request waits for a free request slot; zero
+	// means the default, one second; negative, no wait.
+	SlotWait time.Duration
 	// MaxBufferedBytes bounds the request body bytes held in memory across
 	// all requests at once; zero means the default, 64 MiB (at least
 	// MaxRequestBytes). A request whose body would exceed it is answered at
@@ -87,6 +91,7 @@ const (
 	DefaultMaxRequestBytes = 16 << 20
 
 	DefaultMaxConcurrentRequests = 256
+	DefaultSlotWait              = time.Second
 	DefaultMaxBufferedBytes      = 64 << 20
 	DefaultBodyTimeout           = time.Minute
 )
@@ -140,6 +145,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBufferedBytes <= 0 {
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	if o.SlotWait == 0 {
+		o.SlotWait = DefaultSlotWait
 	}
 	// One request of the largest size accepted must always fit.
 	o.MaxBufferedBytes = max(o.MaxBufferedBytes, o.MaxRequestBytes)

@@ -106,10 +106,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s.register(d)
 	s.register(d.Streams()) // DynamoDB Streams, on the same tables
-	s.metrics = newMetrics(db, counts{kinesis: k.Counts, dynamodb: d.Counts})
+	s.limits = newLimiter(int64(opts.MaxConcurrentRequests), opts.MaxBufferedBytes, opts.SlotWait)
+	s.metrics = newMetrics(db, counts{kinesis: k.Counts, dynamodb: d.Counts, waiting: s.limits.queued})
 
 	s.ln = ln
-	s.limits = newLimiter(int64(opts.MaxConcurrentRequests), opts.MaxBufferedBytes)
 	s.upgrades = newUpgrader(s, opts.BodyTimeout)
 	// x/net's HTTP/2 server, which serves upgraded connections, keeps its
 	// own idle timeout: without it an idle h2c connection stayed for ever.
@@ -278,9 +278,9 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 		refuseTooLarge(w, r, prefix, s.opts.MaxRequestBytes)
 		return
 	}
-	if !s.limits.enter() {
+	if !s.limits.enter(r.Context()) {
 		s.metrics.throttled.WithLabelValues(svc).Inc()
-		refuseThrottled(w, r, prefix)
+		refuseThrottled(w, r, prefix, op)
 		return
 	}
 	inSlot := true
@@ -294,7 +294,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 		switch {
 		case errors.Is(err, errThrottled):
 			s.metrics.throttled.WithLabelValues(svc).Inc()
-			refuseThrottled(w, r, prefix)
+			refuseThrottled(w, r, prefix, op)
 		case errors.Is(err, errTooLarge):
 			refuseTooLarge(w, r, prefix, s.opts.MaxRequestBytes)
 		default:
@@ -405,13 +405,21 @@ func refuseTooLarge(w http.ResponseWriter, r *http.Request, prefix string, limit
 }
 
 // refuseThrottled answers a request the endpoint has no room for with the
-// service's throttling error, which SDKs retry with backoff.
-func refuseThrottled(w http.ResponseWriter, r *http.Request, prefix string) {
+// throttling error the operation can answer on AWS, which SDKs retry with
+// backoff while their retry budget lasts: for Kinesis's data plane the
+// ProvisionedThroughputExceededException that producers and consumers
+// already handle, LimitExceededException for the rest.
+func refuseThrottled(w http.ResponseWriter, r *http.Request, prefix, op string) {
 	if strings.HasPrefix(prefix, "DynamoDB") {
 		refuse(w, r, prefix, http.StatusBadRequest, "com.amazon.coral.availability#ThrottlingException", "Rate of requests exceeds the allowed throughput.")
 		return
 	}
-	refuse(w, r, prefix, http.StatusBadRequest, "LimitExceededException", "Rate exceeded: the endpoint is serving as many requests as it allows at once; retry with backoff.")
+	typ := "LimitExceededException"
+	switch op {
+	case "PutRecord", "PutRecords", "GetRecords", "GetShardIterator":
+		typ = "ProvisionedThroughputExceededException"
+	}
+	refuse(w, r, prefix, http.StatusBadRequest, typ, "Rate exceeded: the endpoint is serving as many requests as it allows at once; retry with backoff.")
 }
 
 // writeError answers a request the server rejects before a service sees it,
