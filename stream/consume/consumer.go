@@ -24,19 +24,22 @@ import (
 
 // Consumer reads a stream into the aggregate table. Create it with New.
 type Consumer struct {
-	opts         Options
-	log          *slog.Logger
-	leases       *lease.Table
-	coord        *lease.Coordinator
-	fast         *fastView      // the tutorial's view, when configured, on its fast path
-	generic      []*genericView // every other view
-	timePath     view.Path
-	picker       *view.Picker // the fields the generic views read from JSON records
-	pickerNoTime *view.Picker // the same without the time field
-	metrics      *metrics.Metrics
-	rejects      *rejectLog
-	reading      chan struct{} // semaphore: pages being decoded and counted
-	pages        *pagePool     // the buffers of pages read and not yet counted
+	opts   Options
+	log    *slog.Logger
+	leases *lease.Table
+	// streamCreated tells this stream from an earlier one of its name
+	// (checkLeasesAreOurs); the leases it creates record it.
+	streamCreated time.Time
+	coord         *lease.Coordinator
+	fast          *fastView      // the tutorial's view, when configured, on its fast path
+	generic       []*genericView // every other view
+	timePath      view.Path
+	picker        *view.Picker // the fields the generic views read from JSON records
+	pickerNoTime  *view.Picker // the same without the time field
+	metrics       *metrics.Metrics
+	rejects       *rejectLog
+	reading       chan struct{} // semaphore: pages being decoded and counted
+	pages         *pagePool     // the buffers of pages read and not yet counted
 
 	consumerARN string                                                                      // the registered stream consumer, with FanOut
 	subscribe   func(context.Context, *kinesis.SubscribeToShardInput) (subscription, error) // subscribeToShard; replaced in tests
@@ -304,10 +307,21 @@ func (c *Consumer) syncLoop(ctx context.Context) {
 func (c *Consumer) CheckLeases(ctx context.Context) error { return c.checkLeasesAreOurs(ctx) }
 
 // checkLeasesAreOurs refuses, before anything is created, a lease table
-// that holds another stream's leases: shard ids repeat from stream to
-// stream, so its checkpoints (a sequence number, SHARD_END) would be taken
-// for this stream's, and shards skipped or refused.
+// that holds another stream's leases, or those of an earlier stream of
+// this name: shard ids repeat from stream to stream, so its checkpoints (a
+// sequence number, SHARD_END) would be taken for this stream's, and shards
+// skipped or refused.
 func (c *Consumer) checkLeasesAreOurs(ctx context.Context) error {
+	// A stream deleted and created again has the same name and shard ids:
+	// its creation time tells the old leases from the new stream's, and
+	// the leases made here record it.
+	if c.streamCreated.IsZero() {
+		sum, err := c.describeStreamSummary(ctx)
+		if err != nil {
+			return err
+		}
+		c.streamCreated = aws.ToTime(sum.StreamDescriptionSummary.StreamCreationTimestamp)
+	}
 	var leases []lease.Lease
 	what := fmt.Sprintf("list leases in %q", c.opts.App)
 	err := retry.Do(ctx, retry.StartUp, c.log, what, func(ctx context.Context) error {
@@ -325,6 +339,12 @@ func (c *Consumer) checkLeasesAreOurs(ctx context.Context) error {
 	for _, l := range leases {
 		if l.Stream != "" && l.Stream != c.opts.Stream {
 			return fmt.Errorf("lease table %q holds the leases of stream %q, not %q: choose another app name (--app) for %q, or delete that lease table if %q is done with", c.opts.App, l.Stream, c.opts.Stream, c.opts.Stream, l.Stream)
+		}
+	}
+	for _, l := range leases {
+		if l.Stream == c.opts.Stream && !l.StreamCreated.IsZero() && l.StreamCreated.UnixMilli() != c.streamCreated.UnixMilli() {
+			return retry.Refuse(fmt.Errorf("lease table %q holds the leases of an earlier stream named %q (created %s, deleted since), whose checkpoints do not fit this one (created %s): delete the lease table (aws dynamodb delete-table --table-name %s) or choose another app name (--app)",
+				c.opts.App, c.opts.Stream, l.StreamCreated.UTC().Format(time.RFC3339), c.streamCreated.UTC().Format(time.RFC3339), c.opts.App))
 		}
 	}
 	return nil
@@ -370,7 +390,7 @@ func (c *Consumer) leaseShards(ctx context.Context, p retry.Policy, shards []typ
 		if had[id] {
 			continue
 		}
-		l := lease.Lease{Key: id, Checkpoint: string(c.opts.InitialPosition), Stream: c.opts.Stream}
+		l := lease.Lease{Key: id, Checkpoint: string(c.opts.InitialPosition), Stream: c.opts.Stream, StreamCreated: c.streamCreated}
 		for _, p := range []*string{s.ParentShardId, s.AdjacentParentShardId} {
 			if p != nil && *p != "" {
 				l.Parents = append(l.Parents, *p)

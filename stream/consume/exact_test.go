@@ -1,11 +1,14 @@
 package consume_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"math/big"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -235,7 +238,10 @@ func testExactAcrossSplitAndMerge(t *testing.T, r consume.Retrieval) {
 	v := newEnv(t, r, 2, endpointtest.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := consume.New(v.options())
+	opts := v.options()
+	var logs lockedBuffer // the shard ends' log lines
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	c, err := consume.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,6 +297,28 @@ func testExactAcrossSplitAndMerge(t *testing.T, r consume.Retrieval) {
 	if got := byKey["shardId-000000000004"].Parents; len(got) != 2 {
 		t.Errorf("merged shard's parents = %v, want two", got)
 	}
+	// A shard read to its end gives its lease up; that is no loss.
+	if text := logs.String(); strings.Count(text, "shard finished") != 3 || strings.Contains(text, "whose lease was lost") {
+		t.Errorf("the consumer's log at the shard ends:\n%s", text)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer that goroutines may write at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 type kinesisEntry = ktypesPutRecordsRequestEntry

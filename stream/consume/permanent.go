@@ -90,5 +90,5 @@ func (c *Consumer) streamMissing(err error) error {
 
 // streamGone is the error that ends a consumer whose stream was deleted.
 func (c *Consumer) streamGone() error {
-	return retry.Refuse(fmt.Errorf("read stream %q: the stream was deleted while spk run was reading it; create it again (spk create-stream) and restart spk run", c.opts.Stream))
+	return retry.Refuse(fmt.Errorf("read stream %q: the stream was deleted while spk run was reading it; its checkpoints in lease table %q are of no use to a new one: delete that table (aws dynamodb delete-table --table-name %s) or choose another app name (--app), create the stream again (spk create-stream) and restart spk run", c.opts.Stream, c.opts.App, c.opts.App))
 }

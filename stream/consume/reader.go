@@ -104,11 +104,15 @@ func (r *reader) run(stop context.Context) {
 	defer unhook()
 
 	finished, err := r.read(ctx)
-	if r.h.Context().Err() != nil {
-		r.c.log.Info("stopped reading a shard whose lease was lost", "shard", r.shard)
+	if finished {
+		// Finish gave the lease up, which ends its context: not a loss.
+		if err != nil && ctx.Err() == nil {
+			r.c.log.Warn("recording the shard's end failed; it is read again once its lease expires", "shard", r.shard, "err", err)
+		}
 		return
 	}
-	if finished {
+	if r.h.Context().Err() != nil {
+		r.c.log.Info("stopped reading a shard whose lease was lost", "shard", r.shard)
 		return
 	}
 	if err != nil && stop.Err() == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,7 +158,7 @@ func TestStreamDeletedWhileRunningEndsWithMessage(t *testing.T) {
 	}
 	select {
 	case err := <-done:
-		want := `read stream "` + v.stream + `": the stream was deleted while spk run was reading it; create it again (spk create-stream) and restart spk run`
+		want := `read stream "` + v.stream + `": the stream was deleted while spk run was reading it; its checkpoints in lease table "` + v.app + `" are of no use to a new one: delete that table (aws dynamodb delete-table --table-name ` + v.app + `) or choose another app name (--app), create the stream again (spk create-stream) and restart spk run`
 		if err == nil || err.Error() != want {
 			t.Fatalf("Run = %v\nwant %s", err, want)
 		}
@@ -174,6 +175,29 @@ func TestStreamDeletedWhileRunningEndsWithMessage(t *testing.T) {
 		if l.Owner != "" {
 			t.Fatalf("lease %s still owned by %s after the consumer ended", l.Key, l.Owner)
 		}
+	}
+
+	// Created again under its name, the stream is not taken for the old
+	// one: its shard ids are the same, but the old leases' checkpoints
+	// (SHARD_END, sequence numbers) would skip or refuse its shards.
+	ctx := context.Background()
+	if err := kinesis.NewStreamNotExistsWaiter(v.kc).Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(v.stream)}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(v.stream), ShardCount: aws.Int32(2)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := kinesis.NewStreamExistsWaiter(v.kc).Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(v.stream)}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	err = consume.Run(ctx, v.options())
+	want := `lease table "` + v.app + `" holds the leases of an earlier stream named "` + v.stream + `"`
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), "delete the lease table (aws dynamodb delete-table --table-name "+v.app+") or choose another app name (--app)") {
+		t.Fatalf("Run on the stream created again = %v\nwant %s…", err, want)
+	}
+	after, err := tbl.List(ctx)
+	if err != nil || fmt.Sprint(after) != fmt.Sprint(ls) {
+		t.Fatalf("the refused run changed the leases: %v %v, were %v", after, err, ls)
 	}
 }
 

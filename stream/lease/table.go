@@ -48,6 +48,9 @@ const (
 	// Shard ids repeat from stream to stream, so without it a lease table
 	// of one stream would pass for another's.
 	attrStream = "spkStream"
+	// attrStreamCreated is the stream's creation time in milliseconds: a
+	// stream deleted and created again has the same name.
+	attrStreamCreated = "spkStreamCreated"
 )
 
 // ErrLeaseLost is returned when a conditional lease write finds that another
@@ -85,6 +88,8 @@ type Lease struct {
 	// Stream is the name of the stream whose shard this is; "" for a
 	// lease written by the Kinesis Client Library or an older spk.
 	Stream string
+	// StreamCreated is when that stream was created; zero when not known.
+	StreamCreated time.Time
 }
 
 // Finished reports whether the shard was read to its end.
@@ -165,6 +170,9 @@ func (t *Table) Create(ctx context.Context, l Lease) (created bool, err error) {
 	}
 	if l.Stream != "" {
 		item[attrStream] = &types.AttributeValueMemberS{Value: l.Stream}
+	}
+	if !l.StreamCreated.IsZero() {
+		item[attrStreamCreated] = num(l.StreamCreated.UnixMilli())
 	}
 	_, err = t.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(t.Name),
@@ -298,6 +306,9 @@ func Decode(item map[string]types.AttributeValue) Lease {
 	l.Parents = strs(item[attrParents])
 	l.Children = strs(item[attrChildren])
 	l.Stream = str(item[attrStream])
+	if ms := number(item[attrStreamCreated]); ms != 0 {
+		l.StreamCreated = time.UnixMilli(ms)
+	}
 	if ms := number(item[attrAtTimestamp]); ms != 0 {
 		l.AtTimestamp = time.UnixMilli(ms)
 	}
