@@ -465,9 +465,8 @@ func (c *Consumer) publishLeases() {
 	}
 }
 
-// waitCaughtUp returns true once every unfinished lease is held by this
-// worker and its reader is at the tip with nothing left to flush, and no
-// new shard has appeared.
+// waitCaughtUp returns true once every unfinished lease is caught up
+// (caughtUp) and no new shard has appeared.
 func (c *Consumer) waitCaughtUp(ctx context.Context) bool {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
@@ -490,11 +489,17 @@ func (c *Consumer) waitCaughtUp(ctx context.Context) bool {
 	}
 }
 
+// caughtUp reports whether every shard is read to its end, or held here
+// and read to its tip with everything written, or held by another live
+// worker: several workers draining a stream with --until-caught-up each
+// stop once their own shards are done (one that stops hands its leases
+// back, and the others take and finish them).
 func (c *Consumer) caughtUp(ctx context.Context) bool {
 	leases, err := c.leases.List(ctx)
 	if err != nil || len(leases) == 0 {
 		return false
 	}
+	elsewhere := c.coord.HeldElsewhere(leases)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.synced {
@@ -505,7 +510,10 @@ func (c *Consumer) caughtUp(ctx context.Context) bool {
 			continue
 		}
 		r := c.readers[l.Key]
-		if r == nil || !r.idle() {
+		switch {
+		case r != nil && r.idle():
+		case r == nil && elsewhere[l.Key]:
+		default:
 			return false
 		}
 	}

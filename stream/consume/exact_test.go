@@ -396,3 +396,34 @@ func testExactWithEnforcedLimitsAndFaults(t *testing.T, r consume.Retrieval) {
 	v.runUntilCaughtUp(v.options())
 	v.assertExact(want)
 }
+
+// TestSeveralWorkersUntilCaughtUpAllEnd: workers draining one stream
+// together with UntilCaughtUp each stop once their own shards are at the
+// tip, instead of waiting for ever to hold every shard, and together they
+// count every event exactly once.
+func TestSeveralWorkersUntilCaughtUpAllEnd(t *testing.T) {
+	v := newEnv(t, consume.Polling, 4, endpointtest.Options{})
+	v.put(endpointtest.Load{Events: 20000, Seed: 11})
+	want, _ := v.expected()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ended := make(chan error, 2)
+	for _, id := range []string{"worker-a", "worker-b"} {
+		o := v.options()
+		o.WorkerID, o.UntilCaughtUp = id, true
+		c, err := consume.New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { ended <- c.Run(ctx) }()
+	}
+	for range 2 {
+		if err := <-ended; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the workers did not both end within two minutes")
+	}
+	v.assertExact(want)
+}

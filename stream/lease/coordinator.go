@@ -174,6 +174,27 @@ func (c *Coordinator) Leases() []Lease {
 	return append([]Lease(nil), c.snapshot...)
 }
 
+// HeldElsewhere returns which of leases another worker holds and renews:
+// owned by another worker, whose renewals this one has seen within the
+// failover time. A lease not seen long enough to tell is not among them.
+func (c *Coordinator) HeldElsewhere(leases []Lease) map[string]bool {
+	now := c.Clock.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]bool{}
+	for _, l := range leases {
+		o, ok := c.seen[l.Key]
+		if l.Owner == "" || l.Owner == c.WorkerID || !ok || o.owner != l.Owner {
+			continue
+		}
+		// A counter this scan has not seen yet is a renewal: alive.
+		if o.counter != l.Counter || now.Sub(o.since) < c.Failover {
+			out[l.Key] = true
+		}
+	}
+	return out
+}
+
 // RenewOnce renews every held lease. A lease whose renewal is refused is lost
 // at once; one that could not be renewed for two thirds of the failover time
 // is given up, since other workers may consider it expired soon.
