@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
 )
 
@@ -205,34 +206,50 @@ func pathErrText(err error) string {
 	return err.Error()
 }
 
-// makeDataDir makes the embedded endpoint's data directory before it
-// starts. The store would make it too; made here, a path that cannot be a
-// directory is a usage error that names the flag to change.
-// makeDataDir creates dir (and its missing parents) for the store, and
-// returns how to remove what it created, for a start that then fails.
+// makeDataDir makes the embedded endpoint's data directory (and its missing
+// parents) before it starts: the store would make it too, but made here a
+// path that cannot be a directory is a usage error that names the flag.
+// undo removes what this call made, for a start that then fails, and only
+// that: a directory another process made meanwhile (two starts racing on a
+// new path) is not ours, and one another endpoint now holds is left alone.
 func makeDataDir(verb, dir string) (undo func(), err error) {
-	created := firstMissing(dir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	var made []string // outermost first
+	var missing []string
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil {
+			break
+		}
+		missing = append(missing, p)
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		err := os.Mkdir(missing[i], 0o700)
+		switch {
+		case err == nil:
+			made = append(made, missing[i])
+		case errors.Is(err, fs.ErrExist):
+			// Made by another process meanwhile: not ours to remove.
+		default:
+			return func() {}, usagef("", "%s: cannot create the data directory %s: %s; give --data-dir a writable directory, or use --in-memory", verb, dir, pathErrText(err))
+		}
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if err == nil {
+			err = errors.New("not a directory")
+		}
 		return func() {}, usagef("", "%s: cannot create the data directory %s: %s; give --data-dir a writable directory, or use --in-memory", verb, dir, pathErrText(err))
 	}
 	return func() {
-		if created != "" {
-			os.RemoveAll(created)
+		for i := len(made) - 1; i >= 0; i-- {
+			if made[i] == filepath.Clean(dir) {
+				// Only spk local's own files, and only while no endpoint
+				// holds them.
+				provision.RemoveLocalData(made[i])
+				continue
+			}
+			os.Remove(made[i]) // only when empty
 		}
 	}, nil
-}
-
-// firstMissing is the outermost directory of path that does not exist yet
-// ("" when path exists).
-func firstMissing(path string) string {
-	missing := ""
-	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
-		if _, err := os.Stat(p); err == nil {
-			return missing
-		}
-		missing = p
-		if parent := filepath.Dir(p); parent == p {
-			return missing
-		}
-	}
 }

@@ -151,3 +151,54 @@ func TestLocalOnABusyPortLeavesNoDataDirectory(t *testing.T) {
 		t.Fatalf("the refused start left %s behind: %v", filepath.Join(parent, "new"), err)
 	}
 }
+
+// TestFailedStartLeavesAnotherEndpointsDataDirectory: two spk local
+// starting at once on a new directory race to make it. The one that loses
+// the store's lock undoes only what is its own: a directory another
+// process made, or one another endpoint now holds, stays with its data.
+func TestFailedStartLeavesAnotherEndpointsDataDirectory(t *testing.T) {
+	parent := t.TempDir()
+
+	// This start made the directory, then another endpoint took it.
+	dir := filepath.Join(parent, "made-here", "data")
+	undo, err := makeDataDir("local", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startDurableLocal(t, dir)
+	if r := run(t, endpointEnv(srv.URL()), "create-stream", "kept"); r.code != 0 {
+		t.Fatalf("create-stream: code %d\n%s", r.code, r.stderr)
+	}
+	undo()
+	if _, err := os.Stat(filepath.Join(dir, "spk-local.db")); err != nil {
+		t.Fatalf("the other endpoint's store was removed: %v", err)
+	}
+	if st := statusOf(t, endpointEnv(srv.URL(), "SPK_STREAM_NAME", "kept")); !st.Stream.Exists {
+		t.Fatalf("the other endpoint lost its stream: %+v", st)
+	}
+
+	// Another process made the directory first: nothing here is ours.
+	other := filepath.Join(parent, "made-elsewhere")
+	if err := os.Mkdir(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	undo, err = makeDataDir("local", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo()
+	if _, err := os.Stat(other); err != nil {
+		t.Fatalf("a directory this start did not make was removed: %v", err)
+	}
+
+	// Made here and left empty by the failed start: removed, parents too.
+	mine := filepath.Join(parent, "mine", "data")
+	undo, err = makeDataDir("local", mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo()
+	if _, err := os.Stat(filepath.Join(parent, "mine")); !os.IsNotExist(err) {
+		t.Fatalf("the failed start left %s behind: %v", filepath.Join(parent, "mine"), err)
+	}
+}
