@@ -48,6 +48,37 @@ func TestADropThatFailsToCommitIsTriedAgain(t *testing.T) {
 	}
 }
 
+// A table whose CREATING -> ACTIVE commit fails (a full disk, for a moment)
+// stays CREATING, as stored, and the settle is tried again until it is
+// ACTIVE: it is never left CREATING, neither usable nor deletable.
+func TestASettleThatFailsToCommitIsTriedAgain(t *testing.T) {
+	db := mustOpenMemory(t)
+	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", CreateDelay: time.Hour, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.createTable(raceTableBody("settling")); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	gen := s.tables["settling"].generation
+	s.mu.Unlock()
+	done := db.FailNextCommit(errors.New("no space left on device"))
+	s.settleTable("settling", gen)
+	<-done
+	if got := opText(t, s, "DescribeTable", `{"TableName":"settling"}`); !strings.Contains(got, `"TableStatus":"CREATING"`) {
+		t.Fatalf("after the failed settle DescribeTable answered %.300s; want the table CREATING", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(opText(t, s, "DescribeTable", `{"TableName":"settling"}`), `"TableStatus":"ACTIVE"`) {
+		if time.Now().After(deadline) {
+			t.Fatal("the table was not made ACTIVE on a second try")
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+}
+
 // A write that reaches commit as the service closes is answered, never
 // left waiting: once stop is closed, commit may still queue its op (both
 // of its first select's cases are ready) after the committer drained the

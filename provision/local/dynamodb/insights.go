@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spk-cli/spk/provision/local/store"
 )
@@ -169,7 +170,8 @@ func (s *Service) settleInsights(t *table, key string, began float64) {
 	}
 	m.Insights = setInsights(m.Insights, key, cur)
 	if err := s.env.DB.Update(func(tx *store.Tx) error { return s.saveMeta(tx, &m) }); err != nil {
-		s.log.Error("dynamodb: settle contributor insights", "table", m.TableName, "err", err)
+		s.log.Error("dynamodb: settle contributor insights; trying again in a second", "table", m.TableName, "err", err)
+		s.later(time.Second, func() { s.settleInsights(t, key, began) })
 		return
 	}
 	t.meta = m

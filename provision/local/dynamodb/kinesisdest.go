@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spk-cli/spk/provision/local/store"
 )
@@ -251,7 +252,8 @@ func (s *Service) finishDest(t *table, arn, from string) {
 	next := cur.clone()
 	s.settleDest(&next.List[i])
 	if err := s.env.DB.Update(func(tx *store.Tx) error { return putDests(tx, next) }); err != nil {
-		s.log.Error("dynamodb: settle kinesis destination", "table", next.TableName, "stream", arn, "err", err)
+		s.log.Error("dynamodb: settle kinesis destination; trying again in a second", "table", next.TableName, "stream", arn, "err", err)
+		s.later(time.Second, func() { s.finishDest(t, arn, from) })
 		return
 	}
 	t.kdests.Store(next)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -492,7 +493,10 @@ func (s *Service) settleTable(name string, gen int) {
 	err := s.commitMeta(t, &m)
 	s.mu.Unlock()
 	if err != nil {
-		s.log.Error("dynamodb: activate table", "table", name, "err", err)
+		// Nothing changed: the table stays as it was, and the settle is
+		// tried again, as a restart would.
+		s.log.Error("dynamodb: activate table; trying again in a second", "table", name, "err", err)
+		s.later(time.Second, func() { s.settleTable(name, gen) })
 		return
 	}
 	if backfilling && startedBackfill {
@@ -524,7 +528,8 @@ func (s *Service) finishBackfill(name string, t *table) {
 	// The generation stays: a change made during the backfill (a
 	// throughput change, say) still has its own timer to settle it.
 	if err := s.storeMeta(t, &m); err != nil {
-		s.log.Error("dynamodb: activate index", "table", name, "err", err)
+		s.log.Error("dynamodb: activate index; trying again in a second", "table", name, "err", err)
+		s.later(time.Second, func() { s.finishBackfill(name, t) })
 	}
 }
 
