@@ -98,12 +98,14 @@ func readCheckpoint(dir string) (*checkpoint, error) {
 }
 
 // writeCheckpoint replaces the checkpoint in dir atomically and durably:
-// temporary file, fsync, rename, fsync of the directory.
-func writeCheckpoint(dir string, c *checkpoint) error {
+// temporary file, fsync, rename, fsync of the directory. replaced is false
+// when it failed before the rename, so the old checkpoint is still the one
+// on disk (a full disk, say): then nothing changed, and it may be retried.
+func writeCheckpoint(dir string, c *checkpoint) (replaced bool, err error) {
 	tmp := filepath.Join(dir, CheckpointFileName+".tmp")
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return err
+		return false, err
 	}
 	_, err = f.Write(c.encode())
 	if err == nil {
@@ -114,12 +116,13 @@ func writeCheckpoint(dir string, c *checkpoint) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return err
+		return false, err
 	}
+	// A failed rename may still have replaced the file.
 	if err := os.Rename(tmp, filepath.Join(dir, CheckpointFileName)); err != nil {
-		return err
+		return true, err
 	}
-	return syncDir(dir)
+	return true, syncDir(dir)
 }
 
 func syncDir(dir string) error {

@@ -139,6 +139,41 @@ func refusedThenRecovered(t *testing.T, db *DB, dir, cause string) {
 	mustPut(t, again, "after")
 }
 
+// A checkpoint that fails before its file replaced the old one (a full
+// disk: the temporary file cannot be written) changed nothing: the store
+// keeps taking writes, the next checkpoint succeeds once it can, and a
+// restart finds every write.
+func TestACheckpointFailedBeforeItsRenameIsTriedAgain(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	mustPut(t, db, "a")
+	// A directory where the temporary file goes: its open fails.
+	blocker := filepath.Join(dir, CheckpointFileName+".tmp")
+	if err := os.Mkdir(blocker, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db.ckptMu.Lock()
+	err := db.checkpoint(true)
+	db.ckptMu.Unlock()
+	if err == nil || !strings.Contains(err.Error(), "checkpoint: write "+filepath.Join(dir, CheckpointFileName)) {
+		t.Fatalf("the checkpoint with its temporary file blocked answered %v", err)
+	}
+	mustPut(t, db, "b") // not refused
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	forceCheckpoint(t, db)
+	mustPut(t, db, "c")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := openLoggedT(t, dir, Options{})
+	defer again.Close()
+	if got := keys(t, again); got != "a,b,c" {
+		t.Fatalf("after the restart the store holds %q, want a,b,c", got)
+	}
+}
+
 // A failed sync of the bbolt file at a checkpoint is not retried: the
 // retry would succeed over pages the kernel dropped, and the checkpoint
 // would then let the log start over without them.

@@ -184,11 +184,16 @@ func (db *DB) checkpoint(force bool) error {
 	if _, err := db.metaFile.ReadAt(metas, 0); err != nil {
 		return fmt.Errorf("checkpoint: read the meta pages of %s: %w", db.Path(), err)
 	}
-	if err := writeCheckpoint(db.dir, &checkpoint{lsn: w.lsn, pageSize: db.pageSize, metas: metas}); err != nil {
+	if replaced, err := writeCheckpoint(db.dir, &checkpoint{lsn: w.lsn, pageSize: db.pageSize, metas: metas}); err != nil {
+		err = fmt.Errorf("checkpoint: write %s: %w", filepath.Join(db.dir, CheckpointFileName), err)
+		if !replaced {
+			// The old checkpoint and the reader protecting its pages are
+			// as they were: the next checkpoint tries again.
+			return err
+		}
 		// The new checkpoint may have replaced the old one on disk while
 		// its pages are not protected by the reader: no later commit may
 		// reuse them, so no later commit may run.
-		err = fmt.Errorf("checkpoint: write %s: %w", filepath.Join(db.dir, CheckpointFileName), err)
 		db.fail(err)
 		return err
 	}
@@ -256,11 +261,13 @@ func (db *DB) unprotectLocked() error {
 	if err := db.syncDataFile("switch to synced commits"); err != nil {
 		return err
 	}
-	if err := writeCheckpoint(db.dir, &checkpoint{lsn: w.lsn, unprotected: true, pageSize: db.pageSize}); err != nil {
-		// An unprotected checkpoint on disk while commits still skip
-		// bbolt's syncs would be trusted as it stands after a crash.
+	if replaced, err := writeCheckpoint(db.dir, &checkpoint{lsn: w.lsn, unprotected: true, pageSize: db.pageSize}); err != nil {
 		err = fmt.Errorf("write %s: %w", filepath.Join(db.dir, CheckpointFileName), err)
-		db.fail(err)
+		if replaced {
+			// An unprotected checkpoint on disk while commits still skip
+			// bbolt's syncs would be trusted as it stands after a crash.
+			db.fail(err)
+		}
 		return err
 	}
 	w.restart()
