@@ -33,6 +33,14 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: read %s: %w; the data directory is damaged: move it away to start afresh", path, CheckpointFileName, err)
 	}
+	var metas []byte
+	pageSize := 0
+	if cp != nil && !cp.unprotected {
+		metas, pageSize = cp.metas, cp.pageSize
+	}
+	if err := checkFileHoldsMetas(path, metas, pageSize); err != nil {
+		return nil, err
+	}
 	if cp != nil && !cp.unprotected {
 		if err := restoreMetas(path, cp); err != nil {
 			return nil, fmt.Errorf("open store %s: restore the checkpoint: %w", path, err)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -240,6 +241,33 @@ func TestDamagedLogOrCheckpointRefusesToOpen(t *testing.T) {
 		}
 		check(t, dir, want, "open store "+filepath.Join(dir, FileName)+": read checkpoint: the checkpoint file is damaged; the data directory is damaged: move it away to start afresh")
 	})
+}
+
+// TestATruncatedStoreFileRefusesToOpen: a bbolt file cut short (a copy
+// stopped halfway, a full disk) is refused with the damaged-directory line
+// instead of faulting when bbolt reads past its end, whether its meta
+// pages come from a checkpoint (after a crash) or from the file (after a
+// clean stop).
+func TestATruncatedStoreFileRefusesToOpen(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		dir := t.TempDir()
+		db := openLoggedT(t, dir, Options{})
+		writeGroups(t, db, 0, 3000)
+		forceCheckpoint(t, db)
+		if crash {
+			dir = copyDir(t, dir) // the checkpoint stays, as after kill -9
+		}
+		db.Close()
+		path := filepath.Join(dir, FileName)
+		if err := os.Truncate(path, 4*int64(db.pageSize)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := OpenWith(dir, Options{})
+		if err == nil || !strings.HasPrefix(err.Error(), "open store "+path+": the file holds 16384 bytes where its last commit needs ") ||
+			!strings.HasSuffix(err.Error(), "; the data directory is damaged: move it away to start afresh") {
+			t.Fatalf("crash %v: open of a truncated store: %v", crash, err)
+		}
+	}
 }
 
 func TestCheckpointsComeByThemselves(t *testing.T) {
