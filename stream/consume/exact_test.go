@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/spk-cli/spk/internal/childproc"
 	"github.com/spk-cli/spk/stream/consume"
@@ -426,4 +428,61 @@ func TestSeveralWorkersUntilCaughtUpAllEnd(t *testing.T) {
 		t.Fatal("the workers did not both end within two minutes")
 	}
 	v.assertExact(want)
+}
+
+// expiredShard is a Kinesis API in which one shard has passed the retention
+// period, as AWS then shows it: ListShards no longer lists it, and
+// GetShardIterator answers ResourceNotFoundException.
+type expiredShard struct {
+	*kinesis.Client
+	gone string
+}
+
+func (k expiredShard) ListShards(ctx context.Context, in *kinesis.ListShardsInput, o ...func(*kinesis.Options)) (*kinesis.ListShardsOutput, error) {
+	out, err := k.Client.ListShards(ctx, in, o...)
+	if err != nil {
+		return out, err
+	}
+	out.Shards = slices.DeleteFunc(out.Shards, func(s ktypesShard) bool { return aws.ToString(s.ShardId) == k.gone })
+	return out, nil
+}
+
+func (k expiredShard) GetShardIterator(ctx context.Context, in *kinesis.GetShardIteratorInput, o ...func(*kinesis.Options)) (*kinesis.GetShardIteratorOutput, error) {
+	if aws.ToString(in.ShardId) == k.gone {
+		return nil, &ktypes.ResourceNotFoundException{Message: aws.String("Shard " + k.gone + " in stream does not exist")}
+	}
+	return k.Client.GetShardIterator(ctx, in, o...)
+}
+
+// TestAParentPastRetentionIsFinishedSoItsChildrenAreRead: a parent shard
+// whose lease was not finished when it passed the retention period (a
+// consumer down for longer than that across a split) is finished as at its
+// end, as the Kinesis Client Library does, instead of retried for ever
+// while its children wait.
+func TestAParentPastRetentionIsFinishedSoItsChildrenAreRead(t *testing.T) {
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	ctx := context.Background()
+	v.put(endpointtest.Load{Events: 500, Seed: 21})
+	v.runUntilCaughtUp(v.options()) // shard 0's lease: checkpointed, not finished
+	parent := v.listShards()[0]
+	lo, _ := new(big.Int).SetString(aws.ToString(parent.HashKeyRange.StartingHashKey), 10)
+	hi, _ := new(big.Int).SetString(aws.ToString(parent.HashKeyRange.EndingHashKey), 10)
+	mid := new(big.Int).Rsh(new(big.Int).Add(lo, hi), 1)
+	if _, err := v.kc.SplitShard(ctx, &kinesis.SplitShardInput{StreamName: aws.String(v.stream), ShardToSplit: parent.ShardId, NewStartingHashKey: aws.String(mid.String())}); err != nil {
+		t.Fatal(err)
+	}
+	if err := endpointtest.WaitStream(ctx, v.kc, v.stream); err != nil {
+		t.Fatal(err)
+	}
+	v.put(endpointtest.Load{Events: 500, Seed: 22}) // into the children
+	want, _ := v.expected()
+
+	o := v.options()
+	o.Kinesis = expiredShard{Client: v.kc, gone: aws.ToString(parent.ShardId)}
+	v.runUntilCaughtUp(o)
+	v.assertExact(want)
+	l, ok, err := (&lease.Table{DB: v.db, Name: v.app}).Get(ctx, aws.ToString(parent.ShardId))
+	if err != nil || !ok || !l.Finished() || len(l.Children) != 2 {
+		t.Fatalf("the expired parent's lease: %+v %v %v, want SHARD_END with its two children", l, ok, err)
+	}
 }

@@ -205,6 +205,9 @@ func (f *fanout) subscribe(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if r.expired(ctx, err) {
+			return errShardExpired
+		}
 		f.backoff = r.wait(ctx, f.backoff, "subscribe to shard", err)
 	}
 }
@@ -213,7 +216,11 @@ func (f *fanout) next(ctx context.Context, add func(*types.Record)) (page, error
 	r := f.r
 	for {
 		if f.stream == nil {
-			if err := f.subscribe(ctx); err != nil {
+			err := f.subscribe(ctx)
+			if errors.Is(err, errShardExpired) {
+				return page{end: true}, nil
+			}
+			if err != nil {
 				return page{}, err
 			}
 		}
@@ -232,6 +239,9 @@ func (f *fanout) next(ctx context.Context, add func(*types.Record)) (page, error
 			f.close()
 			if ctx.Err() != nil {
 				return page{}, ctx.Err()
+			}
+			if err != nil && r.expired(ctx, err) {
+				return page{end: true}, nil
 			}
 			if err != nil {
 				f.backoff = r.wait(ctx, f.backoff, "read subscription", err)

@@ -34,6 +34,9 @@ func (p *polling) next(ctx context.Context, add func(*types.Record)) (page, erro
 	for {
 		if p.iter == "" {
 			iter, err := p.iterator(ctx, p.first)
+			if errors.Is(err, errShardExpired) {
+				return page{end: true}, nil
+			}
 			if err != nil {
 				return page{}, err
 			}
@@ -58,10 +61,16 @@ func (p *polling) next(ctx context.Context, add func(*types.Record)) (page, erro
 				if !r.last.IsZero() {
 					s, r.skip = start{typ: types.ShardIteratorTypeAtSequenceNumber, seq: r.last.Seq}, r.last
 				}
-				if p.iter, err = p.iterator(ctx, s); err != nil {
+				if p.iter, err = p.iterator(ctx, s); errors.Is(err, errShardExpired) {
+					return page{end: true}, nil
+				}
+				if err != nil {
 					return page{}, err
 				}
 				continue
+			}
+			if r.expired(ctx, err) {
+				return page{end: true}, nil
 			}
 			p.backoff = r.wait(ctx, p.backoff, "get records", err)
 			continue
@@ -116,6 +125,9 @@ func (p *polling) iterator(ctx context.Context, s start) (string, error) {
 		}
 		if ctx.Err() != nil {
 			return "", ctx.Err()
+		}
+		if r.expired(ctx, err) {
+			return "", errShardExpired
 		}
 		backoff = r.wait(ctx, backoff, "get shard iterator", err)
 	}

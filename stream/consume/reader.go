@@ -196,6 +196,32 @@ func (r *reader) newSource(first start) source {
 	return newPolling(r, first)
 }
 
+// errShardExpired ends a shard's reading as at its end (see expired).
+var errShardExpired = errors.New("the shard is gone from its stream")
+
+// expired reports whether err, met reading this shard, says the shard is
+// gone while its stream stays: on AWS a closed shard whose records have all
+// passed the retention period disappears from the stream. Its lease is then
+// finished as at its end, as the Kinesis Client Library does, so that its
+// children are read; the records it still held for this reader were past
+// retention, and cannot be counted.
+func (r *reader) expired(ctx context.Context, err error) bool {
+	if !retry.NotFound(err) || r.c.streamDeleted(ctx) {
+		return false
+	}
+	shards, lerr := r.c.listShards(ctx, retry.Running)
+	if lerr != nil {
+		return false
+	}
+	for _, s := range shards {
+		if aws.ToString(s.ShardId) == r.shard {
+			return false // there still: a fan-out consumer being registered again, say
+		}
+	}
+	r.c.log.Warn("the shard is gone from the stream, past its retention period: records of it not read yet cannot be counted; its children are read next", "shard", r.shard, "read up to", r.last.String())
+	return true
+}
+
 // wait sleeps a jittered, growing delay after an error of what and returns
 // the delay to pass next time (prev is the last one, zero after a success).
 // The first error of a streak is logged at WARN (at most once a minute for
