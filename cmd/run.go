@@ -199,8 +199,8 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	}
 	// Both tables come from provision, so they carry spk's tag (teardown
 	// then knows they are spk's) and a table with other keys is refused.
-	specs := []provision.TableSpec{sink.TableSpec(cfg.Table.Name, cfg.App, nil)}
-	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App)...)
+	specs := []provision.TableSpec{sink.TableSpec(cfg.Table.Name, cfg.App, cfg.Stream.Name, nil)}
+	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App, cfg.Stream.Name)...)
 	specs = append(specs, lease.TableSpec(cfg.App))
 	// A lease table of another stream is refused before any table is made.
 	leases := tasks.Task{Step: tasks.StepTable, Name: "check lease table " + cfg.App, Run: func(ctx context.Context, _ func(string)) (string, error) {
@@ -319,11 +319,11 @@ func viewTables(views []*view.View, table string) string {
 
 // viewTableSpecs are the tables of the views that do not write the run's
 // aggregate table, created like it (same keys, spk's tag).
-func viewTableSpecs(views []*view.View, table, app string) []provision.TableSpec {
+func viewTableSpecs(views []*view.View, table, app, stream string) []provision.TableSpec {
 	var out []provision.TableSpec
 	for _, v := range views {
 		if t := v.Table(table); t != table {
-			out = append(out, sink.TableSpec(t, app, nil))
+			out = append(out, sink.TableSpec(t, app, stream, nil))
 		}
 	}
 	return out

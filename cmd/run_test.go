@@ -200,6 +200,59 @@ func TestRunRefusesAnotherStreamsLeasesBeforeCreatingTables(t *testing.T) {
 	}
 }
 
+// TestRunRefusesAnotherStreamsTable: two streams counted into one
+// aggregate table lose counts (their shard ids repeat, so the watermarks
+// kept per shard collide), so spk run refuses a table tagged with another
+// stream before creating anything. Another app of the same stream may
+// count into it: its replays are refused by the watermarks, exactly.
+func TestRunRefusesAnotherStreamsTable(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	for _, args := range [][]string{{"create-stream"}, {"create-stream", "other"}, {"run", "--until-caught-up"}, {"run", "--app", "SecondReader", "--until-caught-up"}} {
+		if r := run(t, env, args...); r.code != 0 {
+			t.Fatalf("%v: %d %s", args, r.code, r.stderr)
+		}
+	}
+	r := run(t, env, "run", "--stream", "other", "--app", "OtherApp", "--until-caught-up")
+	want := `spk: run: create aggregate table "my-table": aggregate table "my-table" counts stream "my-stream" (its spk-stream tag), not "other": two streams counted into one table lose counts, as their shard ids, and so the watermarks kept per shard, collide`
+	if r.code != ExitFailure || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, `hint: give stream "other" a table of its own (--table)`) {
+		t.Fatalf("code %d, stderr:\n%s\nwant the refusal %q", r.code, r.stderr, want)
+	}
+	tables, err := dynamoClient(srv.URL()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(tables.TableNames, "OtherApp") {
+		t.Fatalf("the refused run made its lease table: %v", tables.TableNames)
+	}
+}
+
+// TestRunRefusesAnotherTableForItsApp: a worker of an app that counts
+// into another table than the app's leases say would split the counts
+// between the two tables (each shard's counts going wherever its lease's
+// holder writes), so it is refused before anything is created.
+func TestRunRefusesAnotherTableForItsApp(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	for _, args := range [][]string{{"create-stream"}, {"run", "--until-caught-up"}} {
+		if r := run(t, env, args...); r.code != 0 {
+			t.Fatalf("%v: %d %s", args, r.code, r.stderr)
+		}
+	}
+	r := run(t, env, "run", "--table", "elsewhere", "--until-caught-up")
+	want := `lease table "StreamingCountsApp" counts stream "my-stream" into table "my-table", not "elsewhere": workers of one app writing other tables split its counts between them; use --table my-table, or another app name (--app) to count the stream into "elsewhere" from its start`
+	if r.code == 0 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("code %d, stderr:\n%s\nwant the refusal %q", r.code, r.stderr, want)
+	}
+	tables, err := dynamoClient(srv.URL()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(tables.TableNames, "elsewhere") {
+		t.Fatalf("the refused run made its aggregate table: %v", tables.TableNames)
+	}
+}
+
 // TestGenerateWithoutLinger: --linger 0 sends each batch as soon as it has
 // a record (the library's zero would mean its 50 ms default).
 func TestGenerateWithoutLinger(t *testing.T) {

@@ -41,7 +41,7 @@ table of that name with other keys is an error that names the difference.`,
 			if err != nil {
 				return err
 			}
-			spec := sink.TableSpec(name, cfg.App, capacity)
+			spec := sink.TableSpec(name, cfg.App, cfg.Stream.Name, capacity)
 			notes, err := runSteps(c, f, tasks.CreateTable(clients, spec))
 			if err != nil || opts.output != "json" {
 				return err

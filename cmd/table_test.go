@@ -42,7 +42,8 @@ func TestCreateTableIdempotentAndProvisioned(t *testing.T) {
 		t.Fatalf("key schema %v", keys)
 	}
 	tags, err := dynamoClient(srv.URL()).ListTagsOfResource(context.Background(), &dynamodb.ListTagsOfResourceInput{ResourceArn: desc.Table.TableArn})
-	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != provision.TagKey || aws.ToString(tags.Tags[0].Value) != "StreamingCountsApp" {
+	if err != nil || len(tags.Tags) != 2 || aws.ToString(tags.Tags[0].Key) != provision.TagKey || aws.ToString(tags.Tags[0].Value) != "StreamingCountsApp" ||
+		aws.ToString(tags.Tags[1].Key) != "spk-stream" || aws.ToString(tags.Tags[1].Value) != "my-stream" {
 		t.Fatalf("tags %v err %v", tags, err)
 	}
 	r = run(t, env, "create-table")

@@ -208,7 +208,7 @@ func upTaskOptions(cfg *config.Loaded, clients *provision.Clients, opts *upOptio
 	return tasks.UpOptions{
 		Clients:  clients,
 		Stream:   provision.StreamSpec{Name: cfg.Stream.Name, Shards: int32(cfg.Stream.Shards), App: cfg.App},
-		Table:    sink.TableSpec(cfg.Table.Name, cfg.App, nil),
+		Table:    sink.TableSpec(cfg.Table.Name, cfg.App, cfg.Stream.Name, nil),
 		App:      cfg.App,
 		Generate: generate.Options{Rate: opts.rate, Template: opts.ex.Template},
 		Consume: consume.Options{
@@ -226,6 +226,6 @@ func upTaskOptions(cfg *config.Loaded, clients *provision.Clients, opts *upOptio
 		Logger:   logger,
 
 		// The views' own tables, created with the aggregate table.
-		ViewTables: viewTableSpecs(views, cfg.Table.Name, cfg.App),
+		ViewTables: viewTableSpecs(views, cfg.Table.Name, cfg.App, cfg.Stream.Name),
 	}
 }

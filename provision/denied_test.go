@@ -58,7 +58,7 @@ func denyingClients(t *testing.T, denied ...string) *provision.Clients {
 func TestViewTablesTheCallerMayNotRead(t *testing.T) {
 	c := denyingClients(t, "my-table-weblog-ips", "mine")
 	ctx := context.Background()
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("theirs", "App", nil), nil); err != nil {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("theirs", "App", "", nil), nil); err != nil {
 		t.Fatal(err)
 	}
 	views := []provision.ViewTable{

@@ -83,7 +83,7 @@ func TestCreateTableRefusesATableWithOtherKeys(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", nil), nil)
+	_, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", "", nil), nil)
 	var mismatch *ddbtable.MismatchError
 	if !errors.As(err, &mismatch) {
 		t.Fatalf("got %v", err)
@@ -100,10 +100,10 @@ func TestCreateTableRefusesATableWithOtherKeys(t *testing.T) {
 		t.Fatalf("table changed: %+v %v", desc, err)
 	}
 	// The same keys are fine, and say so.
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("other", "app", nil), nil); err != nil {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("other", "app", "", nil), nil); err != nil {
 		t.Fatal(err)
 	}
-	out, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("other", "app", nil), nil)
+	out, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("other", "app", "", nil), nil)
 	if err != nil || out.Created || !strings.Contains(out.Note, "ACTIVE") {
 		t.Fatalf("again: %+v %v", out, err)
 	}
@@ -115,10 +115,10 @@ func TestTeardownDeletesWhatExistsAndReportsEachFate(t *testing.T) {
 	if _, err := provision.CreateStream(ctx, c.Kinesis, provision.StreamSpec{Name: "s", Shards: 1, App: "app"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", nil), nil); err != nil {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", "", nil), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts-view", "app", nil), nil); err != nil {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts-view", "app", "", nil), nil); err != nil {
 		t.Fatal(err)
 	}
 	resources := append(provision.Resources("s", "counts", "app"),
@@ -218,7 +218,7 @@ func TestCreateTablesRefusesATableWithOtherKeysBeforeCreatingAny(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := provision.CreateTables(ctx, c.DynamoDB, []provision.TableSpec{
-		sink.TableSpec("counts", "app", nil), sink.TableSpec("taken", "app", nil), lease.TableSpec("app"),
+		sink.TableSpec("counts", "app", "", nil), sink.TableSpec("taken", "app", "", nil), lease.TableSpec("app"),
 	})
 	want := `create aggregate table "taken": table "taken" exists with another key schema: hash key is leaseKey (S), spk needs BucketStart (S); range key is missing, spk needs EventType (S)`
 	var mismatch *ddbtable.MismatchError
@@ -236,7 +236,7 @@ func TestCreateTablesRefusesATableWithOtherKeysBeforeCreatingAny(t *testing.T) {
 func TestLeaseTableWithOtherKeysSaysToChooseAnotherApp(t *testing.T) {
 	c := clients(t)
 	ctx := context.Background()
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", nil), nil); err != nil {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", "", nil), nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err := provision.CreateTable(ctx, c.DynamoDB, lease.TableSpec("counts"), nil)
@@ -255,7 +255,7 @@ func TestLeaseTableWithOtherKeysSaysToChooseAnotherApp(t *testing.T) {
 func TestCreateTablesMakesEveryTableActiveAndTagged(t *testing.T) {
 	c := clients(t)
 	ctx := context.Background()
-	specs := []provision.TableSpec{sink.TableSpec("counts", "app", nil), sink.TableSpec("counts-view", "app", nil), lease.TableSpec("app")}
+	specs := []provision.TableSpec{sink.TableSpec("counts", "app", "", nil), sink.TableSpec("counts-view", "app", "", nil), lease.TableSpec("app")}
 	if err := provision.CreateTables(ctx, c.DynamoDB, specs); err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestCreateTablesMakesEveryTableActiveAndTagged(t *testing.T) {
 func TestCreateTableWaitsOutADeletingTable(t *testing.T) {
 	c := clients(t)
 	ctx := context.Background()
-	spec := sink.TableSpec("counts", "app", &provision.Capacity{Read: 20, Write: 20})
+	spec := sink.TableSpec("counts", "app", "", &provision.Capacity{Read: 20, Write: 20})
 	if _, err := provision.CreateTable(ctx, c.DynamoDB, spec, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func TestInterruptedCreatesLeaveTaggedResources(t *testing.T) {
 		t.Fatalf("create stream: %v, want it interrupted", err)
 	}
 	ctx, progress = interrupted()
-	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", nil), progress); !errors.Is(err, context.Canceled) {
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec("counts", "app", "", nil), progress); !errors.Is(err, context.Canceled) {
 		t.Fatalf("create table: %v, want it interrupted", err)
 	}
 	bg := context.Background()

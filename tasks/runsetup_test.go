@@ -17,7 +17,7 @@ import (
 func TestRunSetupMissingStreamCreatesNothing(t *testing.T) {
 	k, db, url := endpointAt(t)
 	c := &provision.Clients{Target: provision.Target{Region: "us-east-1", KinesisEndpoint: url, DynamoDBEndpoint: url}, Kinesis: k, DynamoDB: db}
-	specs := []provision.TableSpec{sink.TableSpec("counts", "SetupApp", nil), lease.TableSpec("SetupApp")}
+	specs := []provision.TableSpec{sink.TableSpec("counts", "SetupApp", "", nil), lease.TableSpec("SetupApp")}
 	var r recorder
 	err := Runner{OnEvent: r.on}.Run(context.Background(), RunSetup(c, "nowhere", specs))
 	want := `step 3 (require stream nowhere): read stream "nowhere": the stream does not exist`
@@ -36,7 +36,7 @@ func TestRunSetupCreatesEveryTable(t *testing.T) {
 	k, db, url := endpointAt(t)
 	c := &provision.Clients{Target: provision.Target{Region: "us-east-1", KinesisEndpoint: url, DynamoDBEndpoint: url}, Kinesis: k, DynamoDB: db}
 	streamWith(t, k, "events", 1)
-	specs := []provision.TableSpec{sink.TableSpec("counts", "SetupApp", nil), sink.TableSpec("counts-errors", "SetupApp", nil), lease.TableSpec("SetupApp")}
+	specs := []provision.TableSpec{sink.TableSpec("counts", "SetupApp", "", nil), sink.TableSpec("counts-errors", "SetupApp", "", nil), lease.TableSpec("SetupApp")}
 	for range 2 {
 		if err := (Runner{}).Run(context.Background(), RunSetup(c, "events", specs)); err != nil {
 			t.Fatal(err)

@@ -22,7 +22,7 @@ func TestUpRunsEveryStepOnce(t *testing.T) {
 	up, err := NewUp(UpOptions{
 		Clients:  clients,
 		Stream:   provision.StreamSpec{Name: "my-stream", Shards: 1, App: "UpTestApp"},
-		Table:    sink.TableSpec("my-table", "UpTestApp", nil),
+		Table:    sink.TableSpec("my-table", "UpTestApp", "", nil),
 		App:      "UpTestApp",
 		Generate: generate.Options{Rate: 200},
 		Duration: time.Second,
@@ -84,7 +84,7 @@ func TestUpCountsItsOwnLastRecordsBehindABacklog(t *testing.T) {
 	up, err := NewUp(UpOptions{
 		Clients:  clients,
 		Stream:   provision.StreamSpec{Name: "my-stream", Shards: 2, App: "UpBacklogApp"},
-		Table:    sink.TableSpec("my-table", "UpBacklogApp", nil),
+		Table:    sink.TableSpec("my-table", "UpBacklogApp", "", nil),
 		App:      "UpBacklogApp",
 		Generate: generate.Options{Rate: 200},
 		Duration: time.Second,

@@ -19,6 +19,7 @@ type DynamoDB interface {
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 	TagResource(context.Context, *dynamodb.TagResourceInput, ...func(*dynamodb.Options)) (*dynamodb.TagResourceOutput, error)
+	ListTagsOfResource(context.Context, *dynamodb.ListTagsOfResourceInput, ...func(*dynamodb.Options)) (*dynamodb.ListTagsOfResourceOutput, error)
 }
 
 // Options are what Ensure reports to.
@@ -77,6 +78,14 @@ func Ensure(ctx context.Context, db DynamoDB, specs []Spec, opts Options) ([]Out
 			}
 		}
 	}
+	// A table of another stream is refused too: the two streams' shard
+	// ids would collide in its watermarks and lose counts.
+	each(len(specs), func(i int) { errs[i] = e.checkStream(ctx, specs[i], found[i]) })
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
 	outs := make([]Outcome, len(specs))
 	each(len(specs), func(i int) { outs[i], errs[i] = e.ready(ctx, specs[i], found[i]) })
 	for _, err := range errs {
@@ -128,6 +137,31 @@ func (e *ensurer) fail(spec Spec, err error) error {
 
 func (e *ensurer) refuse(spec Spec, m *MismatchError) error {
 	return &Error{Op: op(spec), Err: retry.Refuse(m), Hint: spec.Fix}
+}
+
+// checkStream refuses t, as described (nil: missing), when its spk-stream
+// tag names another stream than spec's. A table without the tag (made by
+// hand or by an older spk, or still CREATING), or whose tags spk may not
+// read, is taken.
+func (e *ensurer) checkStream(ctx context.Context, spec Spec, t *types.TableDescription) error {
+	if t == nil || t.TableStatus == types.TableStatusDeleting || spec.Stream == "" || t.TableArn == nil {
+		return nil
+	}
+	var out *dynamodb.ListTagsOfResourceOutput
+	err := retry.Do(ctx, retry.StartUp, e.opts.Log, fmt.Sprintf("read the tags of %s %q", spec.Kind, spec.Name), func(ctx context.Context) (err error) {
+		out, err = e.db.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: t.TableArn})
+		return err
+	})
+	if err != nil {
+		return nil // the check is a guard, not a requirement: the table is used
+	}
+	for _, tag := range out.Tags {
+		if aws.ToString(tag.Key) == StreamTagKey && aws.ToString(tag.Value) != spec.Stream {
+			return &Error{Op: op(spec), Err: retry.Refuse(&StreamError{Table: spec.Name, Kind: spec.Kind, Tagged: aws.ToString(tag.Value), Stream: spec.Stream}),
+				Hint: fmt.Sprintf("give stream %q a table of its own (--table)", spec.Stream)}
+		}
+	}
+	return nil
 }
 
 // describe reads the table; nil means it does not exist.
@@ -182,10 +216,10 @@ func (e *ensurer) ready(ctx context.Context, spec Spec, t *types.TableDescriptio
 	if m := spec.mismatch(t); m != nil {
 		return out, e.refuse(spec, m)
 	}
-	if out.Created && spec.App != "" {
+	if tags := spec.tags(); out.Created && tags != nil {
 		// Again once ACTIVE, for endpoints that ignore CreateTable's tags.
 		err := retry.Do(ctx, retry.StartUp, e.opts.Log, "tag "+spec.Kind+" "+spec.Name, func(ctx context.Context) error {
-			_, err := e.db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: t.TableArn, Tags: []types.Tag{{Key: aws.String(TagKey), Value: aws.String(spec.App)}}})
+			_, err := e.db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: t.TableArn, Tags: tags})
 			return err
 		})
 		if err != nil {

@@ -42,6 +42,10 @@ type Spec struct {
 	// App is written to the spk-app tag of a table Ensure creates; ""
 	// leaves it untagged.
 	App string
+	// Stream is the stream counted into the table, written to its
+	// spk-stream tag when Ensure creates it; an existing table tagged with
+	// another stream is refused. "" for a table of no one stream.
+	Stream string
 	// Fix says how to get out of a schema mismatch, such as "choose
 	// another app name (--app)".
 	Fix string
@@ -55,11 +59,9 @@ func (s Spec) createInput() *dynamodb.CreateTableInput {
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(s.Hash.Name), KeyType: types.KeyTypeHash}},
 		BillingMode:          types.BillingModePayPerRequest,
 	}
-	if s.App != "" {
-		// Tagged as it is made, so a run interrupted while the table is
-		// CREATING leaves a table teardown knows is spk's.
-		in.Tags = []types.Tag{{Key: aws.String(TagKey), Value: aws.String(s.App)}}
-	}
+	// Tagged as it is made, so a run interrupted while the table is
+	// CREATING leaves a table teardown knows is spk's.
+	in.Tags = s.tags()
 	if s.Range != nil {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(s.Range.Name), AttributeType: s.Range.Type})
 		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(s.Range.Name), KeyType: types.KeyTypeRange})
@@ -79,6 +81,30 @@ type MismatchError struct {
 
 func (e *MismatchError) Error() string {
 	return fmt.Sprintf("table %q exists with another key schema: %s", e.Table, strings.Join(e.Differences, "; "))
+}
+
+// StreamTagKey names the stream a table counts (Spec.Stream).
+const StreamTagKey = "spk-stream"
+
+// tags are the tags a table Ensure creates carries; nil for none.
+func (s Spec) tags() []types.Tag {
+	var tags []types.Tag
+	if s.App != "" {
+		tags = append(tags, types.Tag{Key: aws.String(TagKey), Value: aws.String(s.App)})
+	}
+	if s.Stream != "" {
+		tags = append(tags, types.Tag{Key: aws.String(StreamTagKey), Value: aws.String(s.Stream)})
+	}
+	return tags
+}
+
+// StreamError is a table whose spk-stream tag names another stream.
+type StreamError struct {
+	Table, Kind, Tagged, Stream string
+}
+
+func (e *StreamError) Error() string {
+	return fmt.Sprintf("%s %q counts stream %q (its %s tag), not %q: two streams counted into one table lose counts, as their shard ids, and so the watermarks kept per shard, collide", e.Kind, e.Table, e.Tagged, StreamTagKey, e.Stream)
 }
 
 // mismatch is a *MismatchError when t's keys are not spec's, else nil.

@@ -342,6 +342,10 @@ func (c *Consumer) checkLeasesAreOurs(ctx context.Context) error {
 		}
 	}
 	for _, l := range leases {
+		if l.Table != "" && l.Table != c.opts.Table {
+			return retry.Refuse(fmt.Errorf("lease table %q counts stream %q into table %q, not %q: workers of one app writing other tables split its counts between them; use --table %s, or another app name (--app) to count the stream into %q from its start",
+				c.opts.App, c.opts.Stream, l.Table, c.opts.Table, l.Table, c.opts.Table))
+		}
 		if l.Stream == c.opts.Stream && !l.StreamCreated.IsZero() && l.StreamCreated.UnixMilli() != c.streamCreated.UnixMilli() {
 			return retry.Refuse(fmt.Errorf("lease table %q holds the leases of an earlier stream named %q (created %s, deleted since), whose checkpoints do not fit this one (created %s): delete the lease table (aws dynamodb delete-table --table-name %s) or choose another app name (--app)",
 				c.opts.App, c.opts.Stream, l.StreamCreated.UTC().Format(time.RFC3339), c.streamCreated.UTC().Format(time.RFC3339), c.opts.App))
@@ -390,7 +394,7 @@ func (c *Consumer) leaseShards(ctx context.Context, p retry.Policy, shards []typ
 		if had[id] {
 			continue
 		}
-		l := lease.Lease{Key: id, Checkpoint: string(c.opts.InitialPosition), Stream: c.opts.Stream, StreamCreated: c.streamCreated}
+		l := lease.Lease{Key: id, Checkpoint: string(c.opts.InitialPosition), Stream: c.opts.Stream, StreamCreated: c.streamCreated, Table: c.opts.Table}
 		for _, p := range []*string{s.ParentShardId, s.AdjacentParentShardId} {
 			if p != nil && *p != "" {
 				l.Parents = append(l.Parents, *p)

@@ -347,7 +347,7 @@ func testViewsExact(t *testing.T, r consume.Retrieval) {
 	// status and spk teardown find them.
 	if v.e.Kind == "spk" { // dynalite keeps no tags
 		for _, name := range viewTables(views, v.table) {
-			assertAppTag(t, v.db, name, v.app)
+			assertTags(t, v.db, name, v.app, v.stream)
 		}
 	}
 }
@@ -365,8 +365,9 @@ func viewTables(views []*view.View, table string) []string {
 	return out
 }
 
-// assertAppTag fails unless the table's only tag is spk-app = app.
-func assertAppTag(t *testing.T, db *dynamodb.Client, table, app string) {
+// assertTags checks a table's tags: spk-app, and spk-stream (refusing
+// another stream's consumer).
+func assertTags(t *testing.T, db *dynamodb.Client, table, app, stream string) {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
@@ -377,8 +378,12 @@ func assertAppTag(t *testing.T, db *dynamodb.Client, table, app string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "spk-app" || aws.ToString(tags.Tags[0].Value) != app {
-		t.Fatalf("table %s has tags %v, want spk-app=%s", table, tags.Tags, app)
+	got := map[string]string{}
+	for _, tag := range tags.Tags {
+		got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	if len(got) != 2 || got["spk-app"] != app || got["spk-stream"] != stream {
+		t.Fatalf("table %s has tags %v, want spk-app=%s and spk-stream=%s", table, got, app, stream)
 	}
 }
 

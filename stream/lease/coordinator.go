@@ -56,6 +56,10 @@ type observation struct {
 	counter int64
 	owner   string
 	since   time.Time // when this counter value was first seen, on the observer's clock
+	// written: the lease changed while this worker watched (a renewal or
+	// a take), so its owner was alive at since; a lease only seen once
+	// may be a dead worker's.
+	written bool
 }
 
 func (c *Coordinator) init() {
@@ -175,8 +179,9 @@ func (c *Coordinator) Leases() []Lease {
 }
 
 // HeldElsewhere returns which of leases another worker holds and renews:
-// owned by another worker, whose renewals this one has seen within the
-// failover time. A lease not seen long enough to tell is not among them.
+// owned by another worker that this one has seen write the lease within
+// the failover time. A lease not watched long enough to tell (a worker
+// just started, the owner perhaps dead) is not among them.
 func (c *Coordinator) HeldElsewhere(leases []Lease) map[string]bool {
 	now := c.Clock.Now()
 	c.mu.Lock()
@@ -187,8 +192,8 @@ func (c *Coordinator) HeldElsewhere(leases []Lease) map[string]bool {
 		if l.Owner == "" || l.Owner == c.WorkerID || !ok || o.owner != l.Owner {
 			continue
 		}
-		// A counter this scan has not seen yet is a renewal: alive.
-		if o.counter != l.Counter || now.Sub(o.since) < c.Failover {
+		// A counter the last scan had not seen yet is a renewal since.
+		if o.counter != l.Counter || o.written && now.Sub(o.since) < c.Failover {
 			out[l.Key] = true
 		}
 	}
@@ -262,7 +267,7 @@ func (c *Coordinator) TakeOnce(ctx context.Context) error {
 		present[l.Key] = true
 		o, ok := c.seen[l.Key]
 		if !ok || o.counter != l.Counter || o.owner != l.Owner {
-			c.seen[l.Key] = observation{counter: l.Counter, owner: l.Owner, since: now}
+			c.seen[l.Key] = observation{counter: l.Counter, owner: l.Owner, since: now, written: ok}
 		}
 	}
 	for k := range c.seen {

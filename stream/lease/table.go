@@ -51,6 +51,9 @@ const (
 	// attrStreamCreated is the stream's creation time in milliseconds: a
 	// stream deleted and created again has the same name.
 	attrStreamCreated = "spkStreamCreated"
+	// attrTable is the aggregate table the app counts into: workers of one
+	// app writing different tables would split its counts between them.
+	attrTable = "spkTable"
 )
 
 // ErrLeaseLost is returned when a conditional lease write finds that another
@@ -90,6 +93,8 @@ type Lease struct {
 	Stream string
 	// StreamCreated is when that stream was created; zero when not known.
 	StreamCreated time.Time
+	// Table is the aggregate table the app counts into; "" when not known.
+	Table string
 }
 
 // Finished reports whether the shard was read to its end.
@@ -173,6 +178,9 @@ func (t *Table) Create(ctx context.Context, l Lease) (created bool, err error) {
 	}
 	if !l.StreamCreated.IsZero() {
 		item[attrStreamCreated] = num(l.StreamCreated.UnixMilli())
+	}
+	if l.Table != "" {
+		item[attrTable] = &types.AttributeValueMemberS{Value: l.Table}
 	}
 	_, err = t.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(t.Name),
@@ -306,6 +314,7 @@ func Decode(item map[string]types.AttributeValue) Lease {
 	l.Parents = strs(item[attrParents])
 	l.Children = strs(item[attrChildren])
 	l.Stream = str(item[attrStream])
+	l.Table = str(item[attrTable])
 	if ms := number(item[attrStreamCreated]); ms != 0 {
 		l.StreamCreated = time.UnixMilli(ms)
 	}

@@ -74,26 +74,29 @@ type Table struct {
 	DB       DynamoDB
 	Name     string
 	App      string           // the spk-app tag of the table when the consumer creates it; "" for none
+	Stream   string           // the spk-stream tag, likewise; a table tagged with another stream is refused
 	Parallel int              // concurrent row writes per Apply; 8 when zero
 	Now      func() time.Time // for CreatedAt and UpdatedAt; time.Now when nil
 }
 
 // TableSpec is the aggregate table as the tutorial has it, and every
 // view's table alike: BucketStart (S) hash, EventType (S) range; app is
-// written to its spk-app tag, provisioned nil means on-demand.
-func TableSpec(name, app string, provisioned *ddbtable.Capacity) ddbtable.Spec {
+// written to its spk-app tag and stream to its spk-stream tag (a table of
+// another stream is refused: its watermarks are kept per shard id, which
+// streams share), provisioned nil means on-demand.
+func TableSpec(name, app, stream string, provisioned *ddbtable.Capacity) ddbtable.Spec {
 	return ddbtable.Spec{
 		Name: name, Kind: "aggregate table",
 		Hash:        ddbtable.KeyAttr{Name: AttrBucketStart, Type: types.ScalarAttributeTypeS},
 		Range:       &ddbtable.KeyAttr{Name: AttrEventType, Type: types.ScalarAttributeTypeS},
-		Provisioned: provisioned, App: app,
+		Provisioned: provisioned, App: app, Stream: stream,
 		Fix: "choose another name (--table), or delete that table first if it is not needed",
 	}
 }
 
-// Spec is the table t writes, tagged with t.App when the consumer creates
-// it.
-func (t *Table) Spec() ddbtable.Spec { return TableSpec(t.Name, t.App, nil) }
+// Spec is the table t writes, tagged with t.App and t.Stream when the
+// consumer creates it.
+func (t *Table) Spec() ddbtable.Spec { return TableSpec(t.Name, t.App, t.Stream, nil) }
 
 // RowUpdate reports one row written by Apply.
 type RowUpdate struct {
