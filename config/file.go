@@ -121,7 +121,16 @@ func readYAML(path string, data []byte) (*fileContents, error) {
 			break
 		}
 	}
-	flattenYAML(root, "", fc.values)
+	// yaml.Unmarshal reads the first document only: a second one would be
+	// ignored without a word.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if dec.Decode(&first) == nil && dec.Decode(&second) == nil {
+		return nil, &Error{File: path, Line: second.Line, Msg: "a second YAML document (after ---): spk reads one", Hint: "put every key in one document"}
+	}
+	if err := flattenYAML(path, root, "", fc.values); err != nil {
+		return nil, err
+	}
 	return fc, nil
 }
 
@@ -179,18 +188,26 @@ func findKey(n *yaml.Node, name string) *yaml.Node {
 	return nil
 }
 
-func flattenYAML(n *yaml.Node, prefix string, out map[string]fileValue) {
+// flattenYAML collects the leaves of n under their dotted names, refusing
+// a key set twice (YAML forbids it; yaml.v3 checks it only when decoding
+// into a map, and the last would silently win).
+func flattenYAML(path string, n *yaml.Node, prefix string, out map[string]fileValue) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		name := k.Value
 		if prefix != "" {
 			name = prefix + "." + k.Value
 		}
+		if first, ok := out[name]; ok {
+			return &Error{File: path, Line: k.Line, Key: name, Msg: fmt.Sprintf("set again; it was set at line %d", first.line), Hint: "keep one of the two"}
+		}
 		// A map under a known leaf is a type error, reported by the loader;
 		// a map under a section is descended.
 		if v.Kind == yaml.MappingNode {
 			if _, leaf := KeyByName(name); !leaf {
-				flattenYAML(v, name, out)
+				if err := flattenYAML(path, v, name, out); err != nil {
+					return err
+				}
 				continue
 			}
 		}
@@ -214,6 +231,7 @@ func flattenYAML(n *yaml.Node, prefix string, out map[string]fileValue) {
 		}
 		out[name] = fv
 	}
+	return nil
 }
 
 // hoconKeys maps the tutorial's config.hocon.sample keys onto spk's, with the
@@ -313,6 +331,9 @@ func readHOCON(path string, data []byte) (*fileContents, error) {
 
 func flattenHOCON(o hocon.Object, prefix string, out map[string]hocon.Value) {
 	for k, v := range o {
+		if v == nil {
+			continue // an optional substitution ${?X} of nothing: unset
+		}
 		name := unquote(k)
 		if prefix != "" {
 			name = prefix + "." + name

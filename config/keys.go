@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -60,11 +61,11 @@ var Keys = []Key{
 	{Name: "aws.region", Default: "us-east-1", Env: []string{"SPK_AWS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"}, Flag: "region",
 		Doc: "AWS region", Check: checkRegion},
 	{Name: "aws.endpoint_url", Default: "http://127.0.0.1:4566", Env: []string{"SPK_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL"}, Flag: "endpoint-url",
-		Doc: "endpoint for both services; the default is the embedded one (ignored for AWS when a profile is set and this is not)", Check: checkURL},
+		Doc: "endpoint for both services; the default is the embedded one (ignored for AWS when a profile is set and this is not)", Check: checkEndpointURL},
 	{Name: "aws.kinesis_endpoint_url", Env: []string{"SPK_AWS_KINESIS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KINESIS"},
-		Doc: "endpoint for Kinesis only; overrides aws.endpoint_url", Check: checkURL},
+		Doc: "endpoint for Kinesis only; overrides aws.endpoint_url given at the same or a lower layer", Check: checkURL},
 	{Name: "aws.dynamodb_endpoint_url", Env: []string{"SPK_AWS_DYNAMODB_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"},
-		Doc: "endpoint for DynamoDB only; overrides aws.endpoint_url", Check: checkURL},
+		Doc: "endpoint for DynamoDB only; overrides aws.endpoint_url given at the same or a lower layer", Check: checkURL},
 	{Name: "stream.name", Default: "my-stream", Env: []string{"SPK_STREAM_NAME"}, Flag: "stream",
 		Doc: "Kinesis stream name", Check: checkStreamName},
 	{Name: "stream.shards", Kind: Int, Default: "1", Env: []string{"SPK_STREAM_SHARDS"}, Flag: "shards",
@@ -174,6 +175,16 @@ func checkRegion(v any) error {
 		return fmt.Errorf("expected an AWS region such as us-east-1, got %q", v)
 	}
 	return nil
+}
+
+// checkEndpointURL is checkURL, refusing an empty value too: given
+// explicitly (an unset variable in --endpoint-url "$URL", say) it would
+// leave the SDK to find AWS's own endpoints, with the user's real keys.
+func checkEndpointURL(v any) error {
+	if v.(string) == "" {
+		return errors.New("expected an http:// or https:// URL such as http://127.0.0.1:4566, got an empty value; leave it out for the embedded endpoint, or set a profile (--profile) for AWS")
+	}
+	return checkURL(v)
 }
 
 func checkURL(v any) error {

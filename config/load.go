@@ -104,6 +104,19 @@ func (c *Config) EndpointFor(service string) string {
 // SourceKind says which layer a value came from.
 type SourceKind string
 
+// rank orders the layers: a higher one wins.
+func (k SourceKind) rank() int {
+	switch k {
+	case FromFlag:
+		return 3
+	case FromEnv:
+		return 2
+	case FromFile:
+		return 1
+	}
+	return 0
+}
+
 // The layers, highest precedence first.
 const (
 	FromFlag    SourceKind = "flag"
@@ -262,6 +275,16 @@ func Load(opts Options) (*Loaded, error) {
 		out.Values["aws.endpoint_url"] = "http://" + out.Values["local.addr"].(string)
 	}
 	out.Config = build(out.Values)
+	// A per-service endpoint overrides the general one given at the same
+	// layer or a lower one, not a higher one: --endpoint-url beats
+	// AWS_ENDPOINT_URL_KINESIS (which spk env exports), as the AWS CLI has it.
+	general := out.Sources["aws.endpoint_url"].Kind.rank()
+	if out.Sources["aws.kinesis_endpoint_url"].Kind.rank() < general {
+		out.Config.AWS.KinesisEndpointURL = ""
+	}
+	if out.Sources["aws.dynamodb_endpoint_url"].Kind.rank() < general {
+		out.Config.AWS.DynamoDBEndpointURL = ""
+	}
 	if fc != nil {
 		out.Config.Views = fc.views
 	}

@@ -149,6 +149,37 @@ func TestServiceEndpoints(t *testing.T) {
 	}
 }
 
+// TestAFlagEndpointBeatsServiceEndpointsFromTheEnvironment: a per-service
+// endpoint overrides the general one only from the same layer or a higher
+// one: --endpoint-url wins over AWS_ENDPOINT_URL_KINESIS (which spk env
+// exports), as it does in the AWS CLI, and a file's per-service endpoint
+// does not beat SPK_AWS_ENDPOINT_URL.
+func TestAFlagEndpointBeatsServiceEndpointsFromTheEnvironment(t *testing.T) {
+	l := load(t, Options{LookupEnv: env(map[string]string{"AWS_ENDPOINT_URL_KINESIS": "http://127.0.0.1:1111"}), Flags: flags(t, "--endpoint-url=http://127.0.0.1:3333")})
+	if got := l.EndpointFor("kinesis"); got != "http://127.0.0.1:3333" {
+		t.Errorf("kinesis endpoint %q, want the flag's", got)
+	}
+	path := writeFile(t, "spk.yaml", "aws:\n  dynamodb_endpoint_url: http://127.0.0.1:2222\n")
+	l = load(t, Options{File: path, LookupEnv: env(map[string]string{"SPK_AWS_ENDPOINT_URL": "http://127.0.0.1:4444"})})
+	if got := l.EndpointFor("dynamodb"); got != "http://127.0.0.1:4444" {
+		t.Errorf("dynamodb endpoint %q, want the environment's", got)
+	}
+	l = load(t, Options{LookupEnv: env(map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5555", "AWS_ENDPOINT_URL_KINESIS": "http://127.0.0.1:1111"})})
+	if got := l.EndpointFor("kinesis"); got != "http://127.0.0.1:1111" {
+		t.Errorf("kinesis endpoint %q, want the per-service one of the same layer", got)
+	}
+}
+
+// TestHOCONOptionalSubstitutionOfNothing: ${?X} with X unset leaves the
+// key unset, as HOCON has it, instead of a nil value spk crashed on.
+func TestHOCONOptionalSubstitutionOfNothing(t *testing.T) {
+	path := writeFile(t, "q.conf", "aws.awsProfile = ${?SPK_TEST_NOTHING}\nstream.shards = ${?SPK_TEST_NOTHING}\nspark.master = ${?SPK_TEST_NOTHING}\nkinesis.streamName = clicks\n")
+	l := load(t, Options{File: path})
+	if l.AWS.Profile != "" || l.Stream.Shards != 1 || l.Stream.Name != "clicks" {
+		t.Fatalf("profile %q, shards %d, stream %q: want unset, 1 and clicks", l.AWS.Profile, l.Stream.Shards, l.Stream.Name)
+	}
+}
+
 func TestProfileSelectsAWSUnlessEndpointGiven(t *testing.T) {
 	l := load(t, Options{LookupEnv: env(map[string]string{"AWS_PROFILE": "work"})})
 	if !l.UsesAWS() || l.EndpointFor("kinesis") != "" {
@@ -263,6 +294,9 @@ func TestErrors(t *testing.T) {
 		{name: "short table name", file: "spk.yaml", body: "table:\n  name: ab\n", want: `key "table.name": expected a table name of 3 to 255`},
 		{name: "bad region env", env: map[string]string{"AWS_REGION": "moon"}, want: `environment variable AWS_REGION: key "aws.region": expected an AWS region such as us-east-1, got "moon"`},
 		{name: "bad endpoint flag", args: []string{"--endpoint-url=localhost:4566"}, want: `flag --endpoint-url: expected an http:// or https:// URL`},
+		// An empty endpoint ("$UNSET") would send spk to AWS with real keys.
+		{name: "empty endpoint flag", args: []string{"--endpoint-url="}, want: `flag --endpoint-url: expected an http:// or https:// URL such as http://127.0.0.1:4566, got an empty value; leave it out for the embedded endpoint, or set a profile (--profile) for AWS`},
+		{name: "empty endpoint in the file", file: "spk.yaml", body: "aws:\n  endpoint_url: \"\"\n", want: `spk.yaml, line 2: key "aws.endpoint_url": expected an http:// or https:// URL such as http://127.0.0.1:4566, got an empty value`},
 		{name: "bad position", args: []string{"--initial-position=EARLIEST"}, want: `expected TRIM_HORIZON, LATEST or AT_TIMESTAMP, got "EARLIEST"`},
 		{name: "bad retrieval", args: []string{"--retrieval=bogus"}, want: `flag --retrieval: expected polling (GetRecords, the default) or fanout (enhanced fan-out with SubscribeToShard), got "bogus"`},
 		{name: "bad retrieval env", env: map[string]string{"SPK_RUN_RETRIEVAL": "efo"}, want: `environment variable SPK_RUN_RETRIEVAL: key "run.retrieval": expected polling`},
@@ -270,6 +304,9 @@ func TestErrors(t *testing.T) {
 		{name: "malformed hocon", file: "app.conf", body: "kinesis {\n  streamName = \n", want: `app.conf, line `},
 		{name: "hocon bad number", file: "app.conf", body: "spark {\n  batchInterval = fast\n}\n", want: `app.conf, line 2: key "spark.batchInterval": expected a positive number of milliseconds, got fast`},
 		{name: "missing file", file: "-", want: `nope.yaml: file not found`},
+		{name: "duplicate key", file: "spk.yaml", body: "stream:\n  name: a\n  name: b\n", want: `spk.yaml, line 3: key "stream.name": set again; it was set at line 2`},
+		{name: "repeated section", file: "spk.yaml", body: "stream:\n  name: clicks\napp: A1\nstream:\n  shards: 2\n  name: other\n", want: `spk.yaml, line 6: key "stream.name": set again; it was set at line 2`},
+		{name: "second document", file: "spk.yaml", body: "app: A1\n---\napp: A2\n", want: `spk.yaml, line 2: a second YAML document (after ---): spk reads one`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
