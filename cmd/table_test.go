@@ -254,3 +254,20 @@ func TestEmbeddedEndpointNeedsNoTags(t *testing.T) {
 		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestCreateTableAboveTheMaximumFailsAtOnce: DynamoDB's LimitExceeded for
+// capacity above the per-table maximum is a refusal, not throttling: it is
+// told at once with a hint, not retried for two minutes.
+func TestCreateTableAboveTheMaximumFailsAtOnce(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	r := run(t, env, "create-table", "too-big", "--provisioned", "40001,1")
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "LimitExceededException: The requested ReadCapacityUnits, 40001, is above the per table maximum") ||
+		strings.Contains(r.stderr, "still failing after") || !strings.HasSuffix(r.stderr, "hint: the request is above the service's maximum: ask for less (a smaller --provisioned, say), or have the quota raised\n") {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	tables, err := dynamoClient(srv.URL()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if err != nil || len(tables.TableNames) != 0 {
+		t.Fatalf("tables %v %v after the refusal", tables, err)
+	}
+}

@@ -6,6 +6,7 @@ package retry
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -87,6 +88,7 @@ const (
 	marked
 	notEndpoint
 	unsupported
+	quota
 )
 
 func kindOf(err error) kind {
@@ -102,6 +104,12 @@ func kindOf(err error) kind {
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
+		if api.ErrorCode() == "LimitExceededException" && strings.Contains(api.ErrorMessage(), "maximum") {
+			// A request above a fixed maximum (DynamoDB's "The requested
+			// ReadCapacityUnits, N, is above the per table maximum"), not
+			// the throttling the same code also means.
+			return quota
+		}
 		return permanentCodes[api.ErrorCode()]
 	}
 	return none
@@ -163,6 +171,8 @@ func Hint(err error) string {
 		return NotAnEndpointHint
 	case unsupported:
 		return "the endpoint does not implement this operation: use spk local or AWS, or another endpoint that has it"
+	case quota:
+		return "the request is above the service's maximum: ask for less (a smaller --provisioned, say), or have the quota raised"
 	}
 	return ""
 }

@@ -132,7 +132,7 @@ func (e *ensurer) fail(spec Spec, err error) error {
 	if errors.As(err, &g) { // its text says what was being done
 		return &Error{Err: err}
 	}
-	return &Error{Op: op(spec), Err: err}
+	return &Error{Op: op(spec), Err: err, Hint: retry.Hint(err)}
 }
 
 func (e *ensurer) refuse(spec Spec, m *MismatchError) error {
