@@ -101,7 +101,7 @@ var Keys = []Key{
 	{Name: "local.addr", Default: "127.0.0.1:4566", Env: []string{"SPK_LOCAL_ADDR"}, Flag: "addr",
 		Doc: "address the embedded endpoint listens on", Check: checkNonEmpty},
 	{Name: "local.data_dir", Env: []string{"SPK_LOCAL_DATA_DIR"}, Flag: "data-dir",
-		Doc: "embedded endpoint data directory; empty means $XDG_DATA_HOME/spk/local"},
+		Doc: "embedded endpoint data directory (a leading ~ is the home directory); empty means $XDG_DATA_HOME/spk/local"},
 	{Name: "log_level", Default: "info", Env: []string{"SPK_LOG_LEVEL"}, Flag: "log-level",
 		Doc: "debug, info, warn or error", Choices: []string{"debug", "info", "warn", "error"}, Check: checkLogLevel},
 }

@@ -267,6 +267,9 @@ func Load(opts Options) (*Loaded, error) {
 			}
 			return nil, e
 		}
+		if k.Name == "local.data_dir" {
+			val = expandHome(val.(string), lookup)
+		}
 		out.Values[k.Name] = val
 		out.Sources[k.Name] = src
 	}
@@ -290,6 +293,24 @@ func Load(opts Options) (*Loaded, error) {
 	}
 	out.Config.AWS.EndpointFromDefault = out.Sources["aws.endpoint_url"].Kind == FromDefault
 	return out, nil
+}
+
+// expandHome expands a leading ~ of a path to the home directory, as a
+// shell would have, wherever the path was given: a file, a variable or
+// --data-dir=~/x (which shells leave alone) would otherwise make a
+// directory named ~ in the working directory.
+func expandHome(path string, lookup func(string) (string, bool)) string {
+	if path != "~" && !strings.HasPrefix(path, "~/") && !strings.HasPrefix(path, "~"+string(filepath.Separator)) {
+		return path
+	}
+	home, ok := lookup("HOME")
+	if !ok || home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return path
+		}
+	}
+	return filepath.Join(home, path[1:])
 }
 
 func fileKeyName(name string, fv fileValue) string {

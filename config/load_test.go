@@ -170,6 +170,25 @@ func TestAFlagEndpointBeatsServiceEndpointsFromTheEnvironment(t *testing.T) {
 	}
 }
 
+// TestDataDirExpandsHome: a leading ~ in local.data_dir is the home
+// directory from every layer, not a directory named ~ where spk runs.
+func TestDataDirExpandsHome(t *testing.T) {
+	home := map[string]string{"HOME": "/home/ada"}
+	path := writeFile(t, "spk.yaml", "local:\n  data_dir: ~/spkdata\n")
+	if l := load(t, Options{File: path, LookupEnv: env(home)}); l.Local.DataDir != "/home/ada/spkdata" {
+		t.Errorf("from the file: %q", l.Local.DataDir)
+	}
+	if l := load(t, Options{LookupEnv: env(home), Flags: flags(t, "--data-dir=~/x")}); l.Local.DataDir != "/home/ada/x" {
+		t.Errorf("from the flag: %q", l.Local.DataDir)
+	}
+	if l := load(t, Options{LookupEnv: env(map[string]string{"HOME": "/home/ada", "SPK_LOCAL_DATA_DIR": "~"})}); l.Local.DataDir != "/home/ada" {
+		t.Errorf("from the environment: %q", l.Local.DataDir)
+	}
+	if l := load(t, Options{LookupEnv: env(home), Flags: flags(t, "--data-dir=data/~x")}); l.Local.DataDir != "data/~x" {
+		t.Errorf("a ~ inside a path: %q", l.Local.DataDir)
+	}
+}
+
 // TestHOCONOptionalSubstitutionOfNothing: ${?X} with X unset leaves the
 // key unset, as HOCON has it, instead of a nil value spk crashed on.
 func TestHOCONOptionalSubstitutionOfNothing(t *testing.T) {
