@@ -56,7 +56,7 @@ func readFile(path string) (*fileContents, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, &Error{File: path, Msg: "file not found", Hint: "check the path given to --config, or create one with: spk config init"}
+			return nil, &Error{File: path, Msg: "file not found", Hint: "check the path given to --config or SPK_CONFIG, or create one with: spk config init"}
 		}
 		return nil, &Error{File: path, Msg: err.Error()}
 	}
@@ -81,8 +81,11 @@ func detectFormat(path string, data []byte) Format {
 	if strings.Contains(base, ".hocon") || strings.Contains(base, ".conf") {
 		return HOCON
 	}
+	// Any other name: YAML when it parses as a YAML mapping (spk.yaml's
+	// shape), else HOCON. A one-line HOCON file (kinesis.streamName = "s")
+	// parses as a YAML scalar, and `kinesis { … }` as a YAML string too.
 	var probe yaml.Node
-	if yaml.Unmarshal(data, &probe) == nil {
+	if yaml.Unmarshal(data, &probe) == nil && (len(probe.Content) == 0 || probe.Content[0].Kind == yaml.MappingNode) {
 		return YAML
 	}
 	return HOCON

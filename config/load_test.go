@@ -189,6 +189,21 @@ func TestDataDirExpandsHome(t *testing.T) {
 	}
 }
 
+// TestSmallHOCONFilesAreReadAsHOCON: a HOCON file whose name does not say
+// so is read as HOCON when it is not a YAML mapping, even though a single
+// line or a brace block parses as a YAML scalar.
+func TestSmallHOCONFilesAreReadAsHOCON(t *testing.T) {
+	for name, body := range map[string]string{
+		"one.cfg": "kinesis.streamName = \"s-1\"\n",
+		"two.txt": "kinesis {\n  streamName = \"s-1\"\n}\n",
+	} {
+		l := load(t, Options{File: writeFile(t, name, body)})
+		if l.Stream.Name != "s-1" || l.Format != HOCON {
+			t.Errorf("%s: stream %q read as %s, want s-1 from HOCON", name, l.Stream.Name, l.Format)
+		}
+	}
+}
+
 // TestHOCONOptionalSubstitutionOfNothing: ${?X} with X unset leaves the
 // key unset, as HOCON has it, instead of a nil value spk crashed on.
 func TestHOCONOptionalSubstitutionOfNothing(t *testing.T) {
