@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -271,7 +272,8 @@ func hoconNumberAs(unit time.Duration, unitName string) func(hocon.Value) (strin
 			return time.Duration(d).String(), nil
 		}
 		n, err := strconv.ParseFloat(unquote(v.String()), 64)
-		if err != nil || n <= 0 {
+		// NaN, infinities and numbers past time.Duration's range too.
+		if err != nil || !(n > 0) || n*float64(unit) >= math.MaxInt64 {
 			return "", fmt.Errorf("expected a positive number of %s, got %s", unitName, v.String())
 		}
 		return time.Duration(n * float64(unit)).String(), nil

@@ -337,6 +337,8 @@ func TestErrors(t *testing.T) {
 		{name: "unknown hocon key", file: "app.conf", body: "kinesis {\n  streamName = a\n  shardz = 2\n}\n", want: `app.conf, line 3: key "kinesis.shardz": unknown key`},
 		{name: "malformed hocon", file: "app.conf", body: "kinesis {\n  streamName = \n", want: `app.conf, line `},
 		{name: "hocon bad number", file: "app.conf", body: "spark {\n  batchInterval = fast\n}\n", want: `app.conf, line 2: key "spark.batchInterval": expected a positive number of milliseconds, got fast`},
+		{name: "hocon NaN", file: "app.conf", body: "spark {\n  batchInterval = NaN\n}\n", want: `app.conf, line 2: key "spark.batchInterval": expected a positive number of milliseconds, got NaN`},
+		{name: "hocon huge number", file: "app.conf", body: "spark {\n  checkpointInterval = 1e30\n}\n", want: `app.conf, line 2: key "spark.checkpointInterval": expected a positive number of seconds, got 1e+30`},
 		{name: "missing file", file: "-", want: `nope.yaml: file not found`},
 		{name: "duplicate key", file: "spk.yaml", body: "stream:\n  name: a\n  name: b\n", want: `spk.yaml, line 3: key "stream.name": set again; it was set at line 2`},
 		{name: "repeated section", file: "spk.yaml", body: "stream:\n  name: clicks\napp: A1\nstream:\n  shards: 2\n  name: other\n", want: `spk.yaml, line 6: key "stream.name": set again; it was set at line 2`},
