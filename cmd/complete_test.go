@@ -35,6 +35,10 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"teardown", "-o", ""}, "text json"},
 		{[]string{"run", "--output", ""}, "text json"},
 		{[]string{"run", "--initial-position", ""}, "TRIM_HORIZON LATEST AT_TIMESTAMP"},
+		// Values are taken in any case; shells match case-sensitively.
+		{[]string{"run", "--initial-position", "l"}, "latest"},
+		{[]string{"run", "--initial-position", "At"}, "At_TIMESTAMP"},
+		{[]string{"run", "--retrieval", "F"}, "FANOUT"},
 		{[]string{"run", "--retrieval", ""}, "polling fanout"},
 		{[]string{"up", "--retrieval", ""}, "polling fanout"},
 		{[]string{"run", "--format", ""}, "json accesslog"},
@@ -42,6 +46,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"generate-events", "--template", ""}, "accesslog simple weblog"},
 		{[]string{"create-profile", "p", "--default-output", ""}, "json text table yaml yaml-stream"},
 		{[]string{"version", "--log-level", ""}, "debug info warn error"},
+		{[]string{"env", "--shell", ""}, "sh bash zsh fish powershell"},
 		{[]string{"show", "--view", ""}, "default weblog-status weblog-bytes weblog-paths weblog-ips"},
 	}
 	for _, c := range cases {

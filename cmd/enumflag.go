@@ -67,9 +67,28 @@ func outputFlag(c *cobra.Command, p *string, def string, allowed ...string) {
 	enumFlag(c, p, "output", "o", def, "output format: "+orList(allowed), allowed...)
 }
 
-// completeWords completes a flag's value from a fixed list.
+// completeWords completes a flag's value from a fixed list. Values are
+// taken in any case, so the words matching what was typed, ignoring case,
+// are offered in the case it was typed in: shells match completions
+// case-sensitively, and `latest` would otherwise complete to nothing.
 func completeWords(c *cobra.Command, flag string, words ...string) {
-	_ = c.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(words, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc(flag, func(_ *cobra.Command, _ []string, typed string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, w := range words {
+			switch {
+			case strings.HasPrefix(w, typed):
+				out = append(out, w)
+			case len(w) < len(typed) || !strings.EqualFold(w[:len(typed)], typed):
+			case typed == strings.ToLower(typed):
+				out = append(out, strings.ToLower(w))
+			case typed == strings.ToUpper(typed):
+				out = append(out, strings.ToUpper(w))
+			default:
+				out = append(out, typed+w[len(typed):])
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
 // choicesOf are the values config accepts for the key: spk's enum flags

@@ -52,6 +52,7 @@ the variables again (the keys only if they are the dummy ones).`,
 		},
 	}
 	c.Flags().StringVar(&opts.shell, "shell", "", "shell syntax: "+shellenv.Names+" (default from $SHELL, else sh)")
+	completeWords(c, "shell", "sh", "bash", "zsh", "fish", "powershell")
 	c.Flags().BoolVar(&opts.unset, "unset", false, "print the lines that undo spk env")
 	return c
 }
