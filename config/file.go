@@ -353,12 +353,41 @@ func flattenHOCON(o hocon.Object, prefix string, out map[string]hocon.Value) {
 	}
 }
 
-// lineOfKey finds the line that sets a dotted key's last element, for error
-// messages; the HOCON parser does not keep positions.
+// hoconKeyLine is a line that opens an object (name {) or sets a key
+// (name = value, name: value); the name may be dotted or quoted.
+var hoconKeyLine = regexp.MustCompile(`^\s*("[^"]*"|[A-Za-z0-9_.\-]+)\s*(?:([:=])?\s*(\{)|[:=])`)
+
+// lineOfKey finds the line that sets a dotted key, for error messages (the
+// HOCON parser does not keep positions): it follows the objects the lines
+// open and close, so "name" inside table { } is not taken for stream's,
+// and a dotted key (spark.batchInterval = …) is found too. Failing that,
+// the first line setting the key's last element.
 func lineOfKey(data []byte, dotted string) int {
+	var stack []string
+	lines := bytes.Split(data, []byte("\n"))
+	for i, l := range lines {
+		if m := hoconKeyLine.FindSubmatch(l); m != nil {
+			path := append(append([]string(nil), stack...), unquote(string(m[1])))
+			full := strings.Join(path, ".")
+			if m[3] != nil { // an object opens
+				stack = path
+				if bytes.Contains(l[len(m[0]):], []byte("}")) {
+					stack = stack[:len(stack)-1] // opened and closed on one line
+				}
+				continue
+			}
+			if full == dotted {
+				return i + 1
+			}
+			continue
+		}
+		if n := bytes.Count(l, []byte("}")); n > 0 {
+			stack = stack[:max(0, len(stack)-n)]
+		}
+	}
 	parts := strings.Split(dotted, ".")
 	re := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(parts[len(parts)-1]) + `"?\s*[:=]`)
-	for i, l := range bytes.Split(data, []byte("\n")) {
+	for i, l := range lines {
 		if re.Match(l) {
 			return i + 1
 		}
