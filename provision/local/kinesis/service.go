@@ -131,6 +131,14 @@ func (s *Service) Close() error {
 		return nil
 	}
 	s.closed = true
+	// A timer stopped here never runs its func: release its wait slot. One
+	// that fired already finds itself gone from timers and skips its func.
+	for t := range s.timers {
+		if t.Stop() {
+			s.wg.Done()
+		}
+		delete(s.timers, t)
+	}
 	s.timersMu.Unlock()
 	close(s.stop)
 	s.wg.Wait()
@@ -162,13 +170,6 @@ func (s *Service) after(d time.Duration, f func()) {
 		}
 	})
 	s.timers[t] = struct{}{}
-	// A timer stopped by Close never runs its func; release its wait slot.
-	go func() {
-		<-s.stop
-		if t.Stop() {
-			s.wg.Done()
-		}
-	}()
 }
 
 func (s *Service) now() time.Time { return s.env.Now() }
