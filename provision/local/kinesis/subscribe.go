@@ -145,10 +145,22 @@ func (s *Service) endSubscriptions(c *consumer, e *apiError) {
 	}
 	s.subs.mu.Lock()
 	defer s.subs.mu.Unlock()
-	for _, sub := range s.subs.latest {
+	for key, sub := range s.subs.latest {
 		if sub.con == c {
 			sub.end(e)
+			delete(s.subs.latest, key) // its ARN is never used again
 		}
+	}
+}
+
+// forget removes sub from latest once it has ended, unless a later call
+// took its place; within the resubscribe window it stays, since a new
+// call then must still be refused.
+func (s *Service) forget(sub *subscription) {
+	s.subs.mu.Lock()
+	defer s.subs.mu.Unlock()
+	if s.subs.latest[sub.key] == sub && s.nowMs()-sub.startedMs >= resubscribeWindow.Milliseconds() {
+		delete(s.subs.latest, sub.key)
 	}
 }
 
@@ -388,6 +400,7 @@ func (ew *eventWriter) exception(e *apiError) error {
 func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c codec, sub *subscription) {
 	s.subs.watching.Add(1)
 	defer s.subs.watching.Add(-1)
+	defer s.forget(sub)
 	servedSubscriptions.Add(1)
 	defer servedSubscriptions.Add(-1)
 	ew := &eventWriter{w: w, rc: http.NewResponseController(w), enc: eventstream.NewEncoder(), c: c}

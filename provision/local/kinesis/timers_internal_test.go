@@ -1,6 +1,7 @@
 package kinesis
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"testing"
@@ -44,5 +45,40 @@ func TestTimersLeaveNothingBehind(t *testing.T) {
 	case <-called:
 		t.Fatal("a change pending at Close ran")
 	default:
+	}
+}
+
+// TestEndedSubscriptionsAreForgotten: the subscriptions remembered for the
+// 5-second resubscribe rule are forgotten once that rule no longer needs
+// them, and with their consumer, so register, subscribe and deregister
+// cycles do not grow the endpoint for ever.
+func TestEndedSubscriptionsAreForgotten(t *testing.T) {
+	s, srv, arn := efoService(t)
+	openSubscription(t, context.Background(), srv.URL, contentJSON, []byte(`{"ConsumerARN":"`+arn+`","ShardId":"shardId-000000000000","StartingPosition":{"Type":"LATEST"}}`))
+	remembered := func() int {
+		s.subs.mu.Lock()
+		defer s.subs.mu.Unlock()
+		return len(s.subs.latest)
+	}
+	if n := remembered(); n != 1 {
+		t.Fatalf("%d subscriptions remembered while one streams", n)
+	}
+	s.mustCall(t, "DeregisterStreamConsumer", `{"ConsumerARN":"`+arn+`"}`, nil)
+	waitFor(t, "the deregistered consumer's subscription to be forgotten", func() bool { return remembered() == 0 })
+
+	// An ended subscription is kept through the resubscribe window only.
+	recent := &subscription{key: subKey{"recent", 0}, startedMs: s.nowMs(), ended: make(chan struct{})}
+	old := &subscription{key: subKey{"old", 0}, startedMs: s.nowMs() - resubscribeWindow.Milliseconds(), ended: make(chan struct{})}
+	s.subs.mu.Lock()
+	s.subs.latest[recent.key], s.subs.latest[old.key] = recent, old
+	s.subs.mu.Unlock()
+	s.forget(recent)
+	s.forget(old)
+	s.subs.mu.Lock()
+	_, keptRecent := s.subs.latest[recent.key]
+	_, keptOld := s.subs.latest[old.key]
+	s.subs.mu.Unlock()
+	if !keptRecent || keptOld {
+		t.Fatalf("kept the recent one: %v, the old one: %v; want only the recent one", keptRecent, keptOld)
 	}
 }
