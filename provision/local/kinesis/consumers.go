@@ -224,10 +224,9 @@ func (s *Service) liveConsumer(st *stream, name string) *consumer {
 	if st == nil {
 		return nil
 	}
-	// Name and CreatedMs never change once a stream is listed, so they are
-	// read without st.mu (the lock order is st.mu, then cmu).
-	c := s.consumers[consumerKey(st.meta.Name, name)]
-	if c == nil || c.gone || st.meta.CreatedMs != c.meta.StreamCreatedMs {
+	// Read without st.mu (the lock order is st.mu, then cmu).
+	c := s.consumers[consumerKey(st.name, name)]
+	if c == nil || c.gone || st.created != c.meta.StreamCreatedMs {
 		return nil
 	}
 	return c

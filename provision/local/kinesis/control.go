@@ -102,7 +102,7 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 	}
 	now := max(s.nowMs(), s.lastCreatedMs+1)
 	s.lastCreatedMs = now
-	st := &stream{meta: streamMeta{
+	st := &stream{name: name, created: now, meta: streamMeta{
 		Name: name, CreatedMs: now, Status: statusCreating, StatusSinceMs: now,
 		Mode: mode, RetentionHours: defaultRetentionHours, InitialShards: shards, Tags: in.Tags,
 	}}

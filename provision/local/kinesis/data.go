@@ -103,7 +103,7 @@ func (s *Service) entryHash(e *putEntry) (hashKey, *apiError) {
 // entries: client writes are limited, a DynamoDB streaming destination's
 // are not (see PutStreamRecords).
 func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []putResult, entryFaults, limited bool) *apiError {
-	name := st.meta.Name
+	name := st.name
 	s.autoDistribute(st, hashes)
 	for i := range res {
 		if entryFaults && s.env.Faults.Hit() {

@@ -103,7 +103,11 @@ func (m *streamMeta) retentionCutoff(nowMs int64) int64 {
 type stream struct {
 	mu   sync.Mutex
 	meta streamMeta
-	gone bool // deleted; requests holding this pointer must look again
+	// name and created are meta's Name and CreatedMs, which never change:
+	// read without mu, while a failed commit's restore rewrites meta whole.
+	name    string
+	created int64
+	gone    bool // deleted; requests holding this pointer must look again
 	// dropped is gone, readable without mu: CreateStream takes the name of
 	// a stream that is gone but not yet out of the service's map.
 	dropped atomic.Bool
@@ -222,7 +226,7 @@ func loadStreams(tx *store.Tx) (map[string]*stream, error) {
 		if err != nil {
 			return fmt.Errorf("stream %s: %w", k, err)
 		}
-		out[m.Name] = &stream{meta: m}
+		out[m.Name] = &stream{meta: m, name: m.Name, created: m.CreatedMs}
 		return nil
 	})
 	return out, err

@@ -82,3 +82,34 @@ func TestEndedSubscriptionsAreForgotten(t *testing.T) {
 		t.Fatalf("kept the recent one: %v, the old one: %v; want only the recent one", keptRecent, keptOld)
 	}
 }
+
+// TestPutsRaceNoRestoredStream: puts read their stream's name without its
+// lock while a failed commit puts the stream's settings back under it;
+// under -race this test fails if the name is read from what is restored.
+func TestPutsRaceNoRestoredStream(t *testing.T) {
+	s, db := newSlowService(t)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			s.call("PutRecord", `{"StreamName":"events","PartitionKey":"p","Data":"`+b64("x")+`"}`)
+		}
+	}()
+	for range 300 {
+		done := db.FailNextCommit(errDiskFull)
+		s.call("AddTagsToStream", `{"StreamName":"events","Tags":{"k":"v"}}`)
+		select {
+		case <-done:
+		default:
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
