@@ -287,8 +287,17 @@ func unquote(s string) string {
 	return s
 }
 
+// hoconInclude finds an include statement.
+var hoconInclude = regexp.MustCompile(`(?m)^\s*include\s`)
+
 func readHOCON(path string, data []byte) (*fileContents, error) {
 	fc := &fileContents{path: path, format: HOCON, values: map[string]fileValue{}}
+	// The HOCON parser resolves an include against the working directory,
+	// not the including file, and drops one it cannot find without a word:
+	// refused, rather than a file read differently from every directory.
+	if loc := hoconInclude.FindIndex(data); loc != nil {
+		return nil, &Error{File: path, Line: bytes.Count(data[:loc[0]], []byte("\n")) + 1, Msg: "include is not supported", Hint: "put the included keys in this file"}
+	}
 	parsed, err := hocon.ParseString(string(data))
 	if err != nil {
 		var pe *hocon.ParseError

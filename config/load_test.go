@@ -339,6 +339,7 @@ func TestErrors(t *testing.T) {
 		{name: "hocon bad number", file: "app.conf", body: "spark {\n  batchInterval = fast\n}\n", want: `app.conf, line 2: key "spark.batchInterval": expected a positive number of milliseconds, got fast`},
 		{name: "hocon line of a nested key", file: "app.conf", body: "stream {\n  name = \"good\"\n}\ntable {\n  name = \"bad name!\"\n}\n", want: `app.conf, line 5: key "table.name": expected a table name`},
 		{name: "hocon line of a dotted key", file: "app.conf", body: "kinesis {\n  streamName = s\n}\nspark.batchInterval = fast\n", want: `app.conf, line 4: key "spark.batchInterval": expected a positive number`},
+		{name: "hocon include", file: "app.conf", body: "kinesis {\n  streamName = s\n}\ninclude \"other.conf\"\n", want: `app.conf, line 4: include is not supported`},
 		{name: "hocon NaN", file: "app.conf", body: "spark {\n  batchInterval = NaN\n}\n", want: `app.conf, line 2: key "spark.batchInterval": expected a positive number of milliseconds, got NaN`},
 		{name: "hocon huge number", file: "app.conf", body: "spark {\n  checkpointInterval = 1e30\n}\n", want: `app.conf, line 2: key "spark.checkpointInterval": expected a positive number of seconds, got 1e+30`},
 		{name: "missing file", file: "-", want: `nope.yaml: file not found`},
