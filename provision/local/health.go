@@ -31,6 +31,10 @@ type Health struct {
 	Storage string `json:"storage"`
 	// DataDir is the store's directory; empty (and left out) in memory.
 	DataDir string `json:"data_dir,omitempty"`
+	// Store is "ok", or "refusing writes: <why>" after a failure that only
+	// a restart mends (a failed sync): reads are still served, writes are
+	// answered with the services' internal error.
+	Store string `json:"store"`
 }
 
 // localStackHealth is GET /_localstack/health in LocalStack's shape, for
@@ -85,6 +89,10 @@ func (s *Server) Health() Health {
 	}
 	if s.opts.InMemory {
 		h.Storage, h.DataDir = "memory", ""
+	}
+	h.Store = "ok"
+	if err := s.db.Refusing(); err != nil {
+		h.Store = "refusing writes: " + err.Error()
 	}
 	return h
 }

@@ -57,7 +57,7 @@ func TestHealthOnKeyedEndpointWithoutSignature(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("GET %s: %d %q %s", local.HealthPath, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
-	m := decodeObject(t, body, "services", "version", "uptime_seconds", "storage", "data_dir")
+	m := decodeObject(t, body, "services", "version", "uptime_seconds", "storage", "data_dir", "store")
 	if !reflect.DeepEqual(m["services"], allRunning) {
 		t.Fatalf("services %v", m["services"])
 	}
@@ -67,8 +67,8 @@ func TestHealthOnKeyedEndpointWithoutSignature(t *testing.T) {
 	if u, ok := m["uptime_seconds"].(float64); !ok || u < 0 {
 		t.Fatalf("uptime_seconds %#v, want a number >= 0", m["uptime_seconds"])
 	}
-	if m["storage"] != "durable" || m["data_dir"] != dir {
-		t.Fatalf("storage %v, data_dir %v; want durable, %s", m["storage"], m["data_dir"], dir)
+	if m["storage"] != "durable" || m["data_dir"] != dir || m["store"] != "ok" {
+		t.Fatalf("storage %v, data_dir %v, store %v; want durable, %s, ok", m["storage"], m["data_dir"], m["store"], dir)
 	}
 	if strings.Contains(body, testSecret) || strings.Contains(body, testKey) {
 		t.Fatalf("health reveals the keys: %s", body)
@@ -90,7 +90,7 @@ func TestHealthOnKeyedEndpointWithoutSignature(t *testing.T) {
 func TestHealthInMemory(t *testing.T) {
 	srv := start(t, nil)
 	_, body := get(t, http.MethodGet, srv.URL()+local.HealthPath)
-	m := decodeObject(t, body, "services", "version", "uptime_seconds", "storage")
+	m := decodeObject(t, body, "services", "version", "uptime_seconds", "storage", "store")
 	if m["storage"] != "memory" {
 		t.Fatalf("storage %v, want memory", m["storage"])
 	}

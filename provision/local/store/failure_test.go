@@ -124,6 +124,9 @@ func refusedThenRecovered(t *testing.T, db *DB, dir, cause string) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("a write after the failure answered\n%v\nwant\n%s", err, want)
 	}
+	if r := db.Refusing(); r == nil || r.Error() != want { // what spk local's health reports
+		t.Fatalf("Refusing() = %v, want %s", r, want)
+	}
 	forceCheckpoint(t, db) // does nothing now: the checkpoint stays as it was
 	if err := db.Close(); err != nil {
 		t.Fatal(err)

@@ -156,6 +156,15 @@ func (db *DB) fail(err error) {
 	}
 }
 
+// Refusing is why the store refuses every write until a restart (see
+// fail), or nil while it takes writes.
+func (db *DB) Refusing() error {
+	if p := db.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // refusal is why a write may not run, or nil. The caller holds bbolt's
 // writer lock.
 func (db *DB) refusal() error {
