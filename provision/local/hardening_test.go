@@ -494,3 +494,16 @@ func TestSlowBodyOverHTTP2(t *testing.T) {
 		t.Fatalf("after the trickling body: %d", resp.StatusCode)
 	}
 }
+
+// TestPresignedRequestRefusedInWordsThatSayWhy: with keys, a query-string
+// signature is not checked, so it is refused, saying so rather than that
+// the request carries no authentication.
+func TestPresignedRequestRefusedInWordsThatSayWhy(t *testing.T) {
+	srv := keyed(t, nil)
+	q := "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + testKey + "%2F20260101%2Fus-east-1%2Fkinesis%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
+	resp, body := post(t, srv.URL()+"/"+q, map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": "application/x-amz-json-1.1"}, []byte("{}"))
+	want := `{"__type":"MissingAuthenticationTokenException","message":"Query-string (presigned) signatures are not supported by spk local: sign the request with an Authorization header, as the AWS SDKs and CLI do."}`
+	if resp.StatusCode != 403 || body != want {
+		t.Fatalf("presigned request: %d %s", resp.StatusCode, body)
+	}
+}

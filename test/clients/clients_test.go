@@ -61,8 +61,9 @@ func node(t *testing.T, pkg string) string {
 }
 
 // walk runs the walk script against a fresh spk local and returns what
-// the endpoint logged of each request's protocol.
-func walk(t *testing.T, pkg, script string) map[string]int {
+// the endpoint logged of each request's protocol. keys, when given, are the
+// access key and secret spk local is started with and the script signs with.
+func walk(t *testing.T, pkg, script string, keys ...string) map[string]int {
 	t.Helper()
 	bin := node(t, pkg)
 	log := &protoLog{protos: map[string]int{}}
@@ -70,6 +71,11 @@ func walk(t *testing.T, pkg, script string) map[string]int {
 	opts.Addr, opts.InMemory = "127.0.0.1:0", true
 	opts.CreateDelay, opts.DeleteDelay, opts.UpdateDelay = 20*time.Millisecond, 20*time.Millisecond, 20*time.Millisecond
 	opts.Logger = slog.New(log)
+	env := []string{}
+	if len(keys) == 2 {
+		opts.AccessKey, opts.SecretKey = keys[0], keys[1]
+		env = append(env, "SPK_ACCESS_KEY="+keys[0], "SPK_SECRET_KEY="+keys[1])
+	}
 	srv, err := local.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +87,7 @@ func walk(t *testing.T, pkg, script string) map[string]int {
 	cmd := exec.CommandContext(ctx, bin, script)
 	// The SDK warns on stderr that its releases from 2027 need a newer
 	// Node.js; the walk's own failures are on stderr too, so keep both.
-	cmd.Env = append(os.Environ(), "SPK_ENDPOINT="+srv.URL(), "NODE_NO_WARNINGS=1")
+	cmd.Env = append(append(os.Environ(), "SPK_ENDPOINT="+srv.URL(), "NODE_NO_WARNINGS=1"), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -98,6 +104,24 @@ func TestJavaScriptSDKWalksEveryKinesisOperation(t *testing.T) {
 	if protos["HTTP/2.0"] == 0 || protos["HTTP/1.1"] != 0 {
 		t.Fatalf("requests by protocol: %v; the SDK's Kinesis client speaks HTTP/2 only", protos)
 	}
+}
+
+// TestJavaScriptSDKWalksKinesisWithKeys: with keys, spk local checks
+// every signature; the Kinesis client signs over HTTP/2, where the host is
+// the :authority pseudo-header, and SubscribeToShard's too.
+func TestJavaScriptSDKWalksKinesisWithKeys(t *testing.T) {
+	protos := walk(t, "@aws-sdk/client-kinesis", "kinesis-walk.mjs", "AKIDWALKEXAMPLE", "walk-secret/with+signs")
+	if protos["HTTP/2.0"] == 0 {
+		t.Fatalf("requests by protocol: %v; want HTTP/2", protos)
+	}
+}
+
+// TestJavaScriptSDKWalksDynamoDBWithKeys: the DynamoDB clients' signatures
+// over HTTP/1.1, checked.
+func TestJavaScriptSDKWalksDynamoDBWithKeys(t *testing.T) {
+	node(t, "@aws-sdk/lib-dynamodb")
+	node(t, "@aws-sdk/client-dynamodb-streams")
+	walk(t, "@aws-sdk/client-dynamodb", "dynamodb-walk.mjs", "AKIDWALKEXAMPLE", "walk-secret/with+signs")
 }
 
 // TestJavaScriptSDKWalksDynamoDB drives the DynamoDB, document and Streams

@@ -14,7 +14,7 @@ import * as ds from "@aws-sdk/client-dynamodb-streams";
 import * as k from "@aws-sdk/client-kinesis";
 import * as lib from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { expect, until } from "./walk-lib.mjs";
+import { credentials, expect, until } from "./walk-lib.mjs";
 
 const endpoint = process.env.SPK_ENDPOINT;
 if (!endpoint) {
@@ -24,7 +24,7 @@ if (!endpoint) {
 const config = {
   endpoint,
   region: "us-east-1",
-  credentials: { accessKeyId: "spk", secretAccessKey: "spk" },
+  credentials,
 };
 const client = new d.DynamoDBClient(config);
 const doc = lib.DynamoDBDocumentClient.from(client);

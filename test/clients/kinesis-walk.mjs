@@ -6,7 +6,7 @@
 //
 //   SPK_ENDPOINT=http://127.0.0.1:4566 node kinesis-walk.mjs
 import * as k from "@aws-sdk/client-kinesis";
-import { expect, until } from "./walk-lib.mjs";
+import { credentials, expect, until } from "./walk-lib.mjs";
 
 const endpoint = process.env.SPK_ENDPOINT;
 if (!endpoint) {
@@ -16,7 +16,7 @@ if (!endpoint) {
 const client = new k.KinesisClient({
   endpoint,
   region: "us-east-1",
-  credentials: { accessKeyId: "spk", secretAccessKey: "spk" },
+  credentials,
 });
 
 const called = new Set();

@@ -46,7 +46,9 @@ func Check(r *http.Request, e Expect) (*Pending, *Error) {
 	if err := checkScope(h, amzDate, e); err != nil {
 		return nil, err
 	}
-	if h.AccessKey != e.AccessKey {
+	// spk local's keys are long-term: a session token is one it did not
+	// issue, which AWS refuses as an unknown token.
+	if h.AccessKey != e.AccessKey || r.Header.Get("X-Amz-Security-Token") != "" {
 		return nil, ErrUnknownKey
 	}
 	claimed := r.Header.Get("X-Amz-Content-Sha256")
@@ -110,7 +112,9 @@ func checkSkew(amzDate string, now time.Time, skew time.Duration) *Error {
 // carries, among the signed headers: otherwise a captured signature could
 // be replayed to another host, or with another date or target.
 func checkSignedHeaders(r *http.Request, signed []string) *Error {
-	if !slices.Contains(signed, "host") {
+	// Over HTTP/2 a client may sign the host as :authority, its pseudo-
+	// header there (the JavaScript SDK's Kinesis client does).
+	if !slices.Contains(signed, "host") && !slices.Contains(signed, ":authority") {
 		return invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
 	}
 	var unsigned []string

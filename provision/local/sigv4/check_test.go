@@ -213,3 +213,24 @@ type bodyThatFails struct{ t *testing.T }
 
 func (b bodyThatFails) Read([]byte) (int, error) { b.t.Fatal("Check read the body"); return 0, nil }
 func (b bodyThatFails) Close() error             { return nil }
+
+// TestSessionTokenRefused: spk local's keys are long-term; a request that
+// carries a session token, signed or not, is refused as AWS refuses a
+// token it did not issue.
+func TestSessionTokenRefused(t *testing.T) {
+	const body = `{"Limit":1}`
+	r, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:4566/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	r.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
+	sum := sha256.Sum256([]byte(body))
+	creds := aws.Credentials{AccessKeyID: testKey, SecretAccessKey: testSecret, SessionToken: "FQoGZXIvYXdzEXAMPLE"}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, hex.EncodeToString(sum[:]), "dynamodb", "us-east-1", serverNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := verify(r, expect("dynamodb"), body); err != ErrUnknownKey {
+		t.Fatalf("a request with a session token: %v, want %v", err, ErrUnknownKey)
+	}
+}

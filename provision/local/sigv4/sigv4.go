@@ -128,7 +128,7 @@ func canonicalPrefix(r *http.Request, signed []string) string {
 		b.WriteString(name)
 		b.WriteByte(':')
 		var vals []string
-		if name == "host" {
+		if name == "host" || name == ":authority" {
 			vals = []string{r.Host}
 		} else {
 			vals = r.Header.Values(name)
