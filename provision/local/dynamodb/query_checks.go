@@ -223,14 +223,14 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 	if in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.index != nil && p.index.Projection.ProjectionType != "ALL" && isGSI(&m, p.index.IndexName) {
 		return nil, validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + p.index.IndexName + " because its projection type is not ALL")
 	}
+	if !isQuery && in.TotalSegments != nil {
+		p.segment, p.segments = *in.Segment, *in.TotalSegments
+	}
 	if in.ExclusiveStartKey != nil {
 		if err := p.checkStartKey(in.ExclusiveStartKey); err != nil {
 			return nil, err
 		}
 		p.startKey = in.ExclusiveStartKey
-	}
-	if !isQuery && in.TotalSegments != nil {
-		p.segment, p.segments = *in.Segment, *in.TotalSegments
 	}
 	return p, nil
 }

@@ -117,10 +117,15 @@ func (p *readPlan) checkStartKey(k attr.Item) error {
 			return validation("The provided starting key is invalid: The provided key element does not match the schema")
 		}
 	}
-	if p.key == nil || p.index != nil {
-		return nil
+	if p.key == nil {
+		return p.checkStartSegment(k)
 	}
-	samePartition := attr.Equal(k[p.t.hash.Name], p.key.hash)
+	// The key read: the table's, or the index's.
+	hashName, rngName := p.t.hash.Name, p.t.rng.Name
+	if p.index != nil {
+		hashName, rngName = p.ihash.Name, p.irng.Name
+	}
+	samePartition := attr.Equal(k[hashName], p.key.hash)
 	if p.key.rng == nil {
 		if !samePartition {
 			return validation("The provided starting key is outside query boundaries based on provided conditions")
@@ -129,8 +134,8 @@ func (p *readPlan) checkStartKey(k attr.Item) error {
 	}
 	// With a sort key condition, DynamoDB checks the start key's sort key
 	// against it first.
-	hash := k[p.t.hash.Name]
-	if enc := storageKeyOf(p.t, k)[len(partitionPrefix(hash)):]; !p.key.rng.match(enc) {
+	hash, rng := k[hashName], k[rngName]
+	if enc := storageKey(hash, &rng)[len(partitionPrefix(hash)):]; !p.key.rng.match(enc) {
 		return validation("The provided starting key does not match the range key predicate")
 	}
 	if !samePartition {
@@ -140,6 +145,31 @@ func (p *readPlan) checkStartKey(k attr.Item) error {
 }
 
 // lastKey is the LastEvaluatedKey for an item.
+// checkStartSegment refuses, in a parallel Scan, a start key of another
+// segment than the one read: taken, it would skip items of this segment
+// or end it early.
+func (p *readPlan) checkStartSegment(k attr.Item) error {
+	if p.segments <= 1 {
+		return nil
+	}
+	var seg int
+	if p.index == nil {
+		seg = segmentOf(hashOfStorageKey(storageKeyOf(p.t, k)), p.segments)
+	} else {
+		d := indexKeysOf(&p.m, p.index)
+		entry := d.entryKey(k)
+		if entry == nil {
+			return nil
+		}
+		part, _ := entryPartition(entry)
+		seg = segmentOf(part, p.segments)
+	}
+	if seg != p.segment {
+		return validation(fmt.Sprintf("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: %d Segment: %d", p.segments, p.segment))
+	}
+	return nil
+}
+
 func (p *readPlan) lastKey(it attr.Item) attr.Item {
 	out := attr.Item{}
 	for _, d := range p.keyNames() {

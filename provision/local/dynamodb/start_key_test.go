@@ -1,9 +1,13 @@
 package dynamodb_test
 
 import (
+	"errors"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 )
 
 // TestQueryStartKeyWithinItsConditions: a Query's ExclusiveStartKey must lie
@@ -43,4 +47,70 @@ func TestInvalidUTF8KeyIsFoundByTheTextReadBack(t *testing.T) {
 		{"scan reads it back", "Scan", `{"TableName":"` + tbl + `"}`, 200, `{"Items":[{"pk":{"S":"a\ufffd\ufffdb"}}],"Count":1,"ScannedCount":1}`},
 		{"that text finds it", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"a\ufffd\ufffdb"}}}`, 200, `{"Item":{"pk":{"S":"a\ufffd\ufffdb"}}}`},
 	})
+}
+
+// TestIndexQueryAndSegmentStartKeys: the start key of a Query through an
+// index is held to the index's key conditions, and a parallel Scan's to
+// its segment, in DynamoDB's words (as dynalite's validation records them):
+// taken as they were, they skipped items or ended the read early.
+func TestIndexQueryAndSegmentStartKeys(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions,
+			types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS},
+			types.AttributeDefinition{AttributeName: aws.String("n"), AttributeType: types.ScalarAttributeTypeN})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{
+			IndexName:  aws.String("byg"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("n"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}}
+	})
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	query := func(cond, start string) string {
+		return `{"TableName":"` + tbl + `","IndexName":"byg","KeyConditionExpression":"` + cond + `","ExpressionAttributeValues":{":g":{"S":"g1"}` +
+			map[bool]string{true: `,":n":{"N":"5"}`, false: ``}[cond != "g = :g"] + `},"ExclusiveStartKey":` + start + `}`
+	}
+	// Which segment of two each item's partition falls in depends on its
+	// hash: find one key of each.
+	ex := []exchange{}
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		ex = append(ex, exchange{"put " + k, "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"` + k + `"},"g":{"S":"g1"},"n":{"N":"6"}}}`, 200, `{}`})
+	}
+	runExchanges(t, append(ex,
+		exchange{"index: another partition", "Query", query("g = :g", `{"g":{"S":"g2"},"n":{"N":"1"},"pk":{"S":"a"}}`), 400,
+			invalid + `The provided starting key is outside query boundaries based on provided conditions"}`},
+		exchange{"index: a sort key outside the condition", "Query", query("g = :g AND n > :n", `{"g":{"S":"g1"},"n":{"N":"1"},"pk":{"S":"a"}}`), 400,
+			invalid + `The provided starting key does not match the range key predicate"}`},
+	))
+	segs := map[int]string{}
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		for seg := range 2 {
+			got := scanSegmentStart(t, c, tbl, seg, k)
+			if got == "" {
+				segs[seg] = k // accepted: k is of seg
+			}
+		}
+	}
+	if len(segs) != 2 {
+		t.Fatalf("start keys accepted by segment: %v; want one of each", segs)
+	}
+	if got := scanSegmentStart(t, c, tbl, 1, segs[0]); got != "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: 2 Segment: 1" {
+		t.Fatalf("segment 1 started at a key of segment 0: %q", got)
+	}
+}
+
+// scanSegmentStart scans segment seg of two from the start key pk=k and
+// returns the error's message, "" when it was taken.
+func scanSegmentStart(t *testing.T, c *dynamodb.Client, tbl string, seg int, k string) string {
+	t.Helper()
+	_, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(tbl), Segment: aws.Int32(int32(seg)), TotalSegments: aws.Int32(2),
+		ExclusiveStartKey: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: k}}})
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorMessage()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ""
 }
