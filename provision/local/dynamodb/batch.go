@@ -147,6 +147,28 @@ type batchGetInput struct {
 	ReturnConsumedCapacity *string                      `json:"ReturnConsumedCapacity"`
 }
 
+// maxBatchGetBytes is the most a BatchGetItem answers at once.
+const maxBatchGetBytes = 16 << 20
+
+// unprocessedKeys is a table's entry of UnprocessedKeys: the keys left, with
+// what was asked of them.
+func unprocessedKeys(ka keysAndAttributes, keys []attr.Item) map[string]any {
+	out := map[string]any{"Keys": keys}
+	if ka.ProjectionExpression != nil {
+		out["ProjectionExpression"] = *ka.ProjectionExpression
+	}
+	if ka.ExpressionAttributeNames != nil {
+		out["ExpressionAttributeNames"] = ka.ExpressionAttributeNames
+	}
+	if ka.AttributesToGet != nil {
+		out["AttributesToGet"] = ka.AttributesToGet
+	}
+	if ka.ConsistentRead != nil {
+		out["ConsistentRead"] = *ka.ConsistentRead
+	}
+	return out
+}
+
 func (s *Service) batchGetItem(body []byte) (any, error) {
 	var in batchGetInput
 	if err := decode(body, &in); err != nil {
@@ -158,6 +180,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 	type get struct {
 		t          *table
 		name       string
+		ka         keysAndAttributes // as asked, for UnprocessedKeys
 		keys       [][]byte
 		paths      []expr.Path
 		consistent bool
@@ -172,7 +195,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 		}
 		ka := in.RequestItems[name]
 		paths, _, _ := projectionOf(ka.ProjectionExpression, ka.AttributesToGet, ka.ExpressionAttributeNames, nil)
-		g := get{t: t, name: name, paths: paths, consistent: ka.ConsistentRead != nil && *ka.ConsistentRead}
+		g := get{t: t, name: name, ka: ka, paths: paths, consistent: ka.ConsistentRead != nil && *ka.ConsistentRead}
 		seen := map[string]bool{}
 		for _, k := range ka.Keys {
 			key, err := t.keyOf(k)
@@ -188,7 +211,9 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 		gets = append(gets, g)
 	}
 	responses := map[string][]attr.Item{}
+	unprocessed := map[string]any{}
 	err := s.env.DB.View(func(tx *store.Tx) error {
+		size, full := 0, false
 		for i := range gets {
 			g := &gets[i]
 			b := tx.Bucket(g.t.bucket)
@@ -196,18 +221,30 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 				return notFound("Requested resource not found")
 			}
 			items := []attr.Item{}
-			for _, k := range g.keys {
+			for j, k := range g.keys {
+				if full {
+					unprocessed[g.name] = unprocessedKeys(g.ka, g.ka.Keys[j:])
+					break
+				}
 				it, err := readItem(b, k)
 				if err != nil {
 					return err
+				}
+				if it != nil && g.paths != nil {
+					it = expr.Project(it, g.paths)
+				}
+				// A response holds at most 16 MB; the rest is left for
+				// the caller to ask again, as UnprocessedKeys.
+				if it != nil && size+it.Size() > maxBatchGetBytes {
+					full = true
+					unprocessed[g.name] = unprocessedKeys(g.ka, g.ka.Keys[j:])
+					break
 				}
 				g.units += readUnits(it, g.consistent)
 				if it == nil {
 					continue
 				}
-				if g.paths != nil {
-					it = expr.Project(it, g.paths)
-				}
+				size += it.Size()
 				items = append(items, it)
 			}
 			responses[g.name] = items
@@ -217,7 +254,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"Responses": responses, "UnprocessedKeys": map[string]any{}}
+	out := map[string]any{"Responses": responses, "UnprocessedKeys": unprocessed}
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
 		var cc []map[string]any
 		for _, g := range gets {

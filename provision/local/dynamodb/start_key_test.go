@@ -2,6 +2,8 @@ package dynamodb_test
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -113,4 +115,49 @@ func scanSegmentStart(t *testing.T, c *dynamodb.Client, tbl string, seg int, k s
 		t.Fatal(err)
 	}
 	return ""
+}
+
+// TestBatchGetItemAnswersAtMost16MB: a BatchGetItem whose items pass
+// 16 MB answers what fits and leaves the rest in UnprocessedKeys, with
+// what was asked of them, as DynamoDB does: a program that ignores
+// UnprocessedKeys loses items here as it would on AWS.
+func TestBatchGetItemAnswersAtMost16MB(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	big := strings.Repeat("x", 390*1024)
+	var keys []map[string]types.AttributeValue
+	for i := range 50 {
+		k := fmt.Sprintf("k%02d", i)
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: k}, "v": &types.AttributeValueMemberS{Value: big}}}); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: k}})
+	}
+	got := map[string]bool{}
+	request := map[string]types.KeysAndAttributes{tbl: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	for calls := 0; len(request) > 0; calls++ {
+		if calls == 60 { // dynalite answers about 1 MB at a time
+			t.Fatalf("still unprocessed after 60 calls: %d keys", len(request[tbl].Keys))
+		}
+		out, err := c.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := 0
+		for _, it := range out.Responses[tbl] {
+			got[it["pk"].(*types.AttributeValueMemberS).Value] = true
+			size += len(it["v"].(*types.AttributeValueMemberS).Value)
+		}
+		if size > 16<<20 {
+			t.Fatalf("one answer held %d bytes of items", size)
+		}
+		if calls == 0 && (len(out.UnprocessedKeys) == 0 || !aws.ToBool(out.UnprocessedKeys[tbl].ConsistentRead)) {
+			t.Fatalf("the first answer of 50 items of 390 KB left nothing unprocessed, or lost ConsistentRead: %+v", out.UnprocessedKeys)
+		}
+		request = out.UnprocessedKeys
+	}
+	if len(got) != 50 {
+		t.Fatalf("read %d items of 50", len(got))
+	}
 }
