@@ -121,7 +121,12 @@ func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
 			return nil, err
 		}
 	} else if in.AttributesToGet != nil {
+		seen := map[string]bool{}
 		for _, a := range in.AttributesToGet {
+			if seen[a] {
+				return nil, validation("One or more parameter values were invalid: Duplicate value in attribute name: " + a)
+			}
+			seen[a] = true
 			rc.paths = append(rc.paths, expr.NamePath(a))
 		}
 	}
@@ -149,19 +154,25 @@ func checkRead(in *readInput, isQuery bool) (*readChecks, error) {
 				}
 				return nil, validation(msg)
 			}
-		case "ALL_ATTRIBUTES":
-			if rc.paths != nil {
-				return nil, validation("Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")
-			}
-		case "ALL_PROJECTED_ATTRIBUTES":
-			if in.IndexName == nil {
+		case "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES":
+			// With a projection only SPECIFIC_ATTRIBUTES may be asked for;
+			// the answer names the parameter given.
+			switch {
+			case in.ProjectionExpression != nil:
+				return nil, validation("Cannot specify the ProjectionExpression when choosing to get " + *in.Select)
+			case rc.paths != nil:
+				return nil, validation("Cannot specify the AttributesToGet when choosing to get " + *in.Select)
+			case *in.Select == "ALL_PROJECTED_ATTRIBUTES" && in.IndexName == nil:
 				return nil, validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
 			}
 		}
 	}
 	if !isQuery && (in.Segment != nil || in.TotalSegments != nil) {
-		if in.Segment == nil || in.TotalSegments == nil {
+		if in.TotalSegments == nil {
 			return nil, validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		}
+		if in.Segment == nil {
+			return nil, validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
 		}
 		if *in.Segment >= *in.TotalSegments {
 			return nil, validation(fmt.Sprintf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments))
@@ -214,8 +225,11 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		if p.key, err = buildKeyQuery(rc.conds, p.ihash, p.irng); err != nil {
 			return nil, err
 		}
-		if in.FilterExpression != nil {
+		if p.filter != nil {
 			if name := condKeyAttr(p.filter, p.ihash.Name, p.irng.Name); name != "" {
+				if in.FilterExpression == nil { // the legacy QueryFilter
+					return nil, validation("QueryFilter can only contain non-primary key attributes: Primary key attribute: " + name)
+				}
 				return nil, validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + name)
 			}
 		}

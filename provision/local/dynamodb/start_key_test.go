@@ -161,3 +161,30 @@ func TestBatchGetItemAnswersAtMost16MB(t *testing.T) {
 		t.Fatalf("read %d items of 50", len(got))
 	}
 }
+
+// TestReadRefusalsInDynamoDBsWords: refusals of Query and Scan that were
+// missing or worded for another case, in the words dynalite's validation
+// records.
+func TestReadRefusalsInDynamoDBsWords(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN}, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{
+			IndexName: aws.String("byg"), KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}}
+	})
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	runExchanges(t, []exchange{
+		{"TotalSegments without Segment", "Scan", `{"TableName":"` + tbl + `","TotalSegments":2}`, 400,
+			invalid + `The Segment parameter is required but was not present in the request when parameter TotalSegments is present"}`},
+		{"a duplicate in AttributesToGet", "Scan", `{"TableName":"` + tbl + `","AttributesToGet":["pk","pk"]}`, 400,
+			invalid + `One or more parameter values were invalid: Duplicate value in attribute name: pk"}`},
+		{"a legacy QueryFilter on the sort key", "Query", `{"TableName":"` + tbl + `","KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}},"QueryFilter":{"sk":{"ComparisonOperator":"GT","AttributeValueList":[{"N":"1"}]}}}`, 400,
+			invalid + `QueryFilter can only contain non-primary key attributes: Primary key attribute: sk"}`},
+		{"ALL_ATTRIBUTES with AttributesToGet", "Scan", `{"TableName":"` + tbl + `","Select":"ALL_ATTRIBUTES","AttributesToGet":["pk"]}`, 400,
+			invalid + `Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES"}`},
+		{"ALL_PROJECTED_ATTRIBUTES with a projection", "Scan", `{"TableName":"` + tbl + `","IndexName":"byg","Select":"ALL_PROJECTED_ATTRIBUTES","ProjectionExpression":"pk"}`, 400,
+			invalid + `Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES"}`},
+	})
+}
