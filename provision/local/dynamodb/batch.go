@@ -258,7 +258,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 	if in.ReturnConsumedCapacity != nil && *in.ReturnConsumedCapacity != "NONE" {
 		var cc []map[string]any
 		for _, g := range gets {
-			cc = append(cc, map[string]any{"TableName": g.name, "CapacityUnits": g.units})
+			cc = append(cc, capacity(in.ReturnConsumedCapacity, g.name, g.units)) // as GetItem reports it
 		}
 		out["ConsumedCapacity"] = cc
 	}

@@ -188,3 +188,15 @@ func TestReadRefusalsInDynamoDBsWords(t *testing.T) {
 			invalid + `Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES"}`},
 	})
 }
+
+// TestBatchGetItemCapacityByIndexes: with INDEXES, BatchGetItem reports
+// each table's units under Table as well, as GetItem does.
+func TestBatchGetItemCapacityByIndexes(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	runExchanges(t, []exchange{
+		{"put", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"}}}`, 200, `{}`},
+		{"batch get", "BatchGetItem", `{"RequestItems":{"` + tbl + `":{"Keys":[{"pk":{"S":"a"}},{"pk":{"S":"b"}}],"ConsistentRead":true}},"ReturnConsumedCapacity":"INDEXES"}`, 200,
+			`{"ConsumedCapacity":[{"CapacityUnits":2,"Table":{"CapacityUnits":2},"TableName":"` + tbl + `"}],"Responses":{"` + tbl + `":[{"pk":{"S":"a"}}]},"UnprocessedKeys":{}}`},
+	})
+}
