@@ -117,6 +117,12 @@ func (p *readPlan) checkStartKey(k attr.Item) error {
 			return validation("The provided starting key is invalid: The provided key element does not match the schema")
 		}
 	}
+	// An empty S or B can be no item's key: taken, it read from the start.
+	for _, d := range ks {
+		if v := k[d.Name]; isEmptyKey(v) {
+			return validation("The provided starting key is invalid: " + emptyKeyError(v, d.Name).(*apiError).Msg)
+		}
+	}
 	if p.key == nil {
 		return p.checkStartSegment(k)
 	}

@@ -200,3 +200,15 @@ func TestBatchGetItemCapacityByIndexes(t *testing.T) {
 			`{"ConsumedCapacity":[{"CapacityUnits":2,"Table":{"CapacityUnits":2},"TableName":"` + tbl + `"}],"Responses":{"` + tbl + `":[{"pk":{"S":"a"}}]},"UnprocessedKeys":{}}`},
 	})
 }
+
+// TestEmptyStartKeyRefused: an empty string or binary can be no item's key;
+// as an ExclusiveStartKey it is refused, not read as "from the start"
+// (which gave a program paging through the table its first page again).
+func TestEmptyStartKeyRefused(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	runExchanges(t, []exchange{
+		{"empty string", "Scan", `{"TableName":"` + tbl + `","ExclusiveStartKey":{"pk":{"S":""}}}`, 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"The provided starting key is invalid: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"}`},
+	})
+}
