@@ -279,6 +279,9 @@ func (s *Service) getItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, nil); err != nil {
+		return nil, err
+	}
 	key, err := t.keyOf(in.Key)
 	if err != nil {
 		return nil, err

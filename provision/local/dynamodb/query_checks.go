@@ -215,6 +215,13 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		// when the read names attributes or asks for all of them.
 		p.fetch = p.localIndex() && (rc.paths != nil || in.Select != nil && *in.Select == "ALL_ATTRIBUTES")
 	}
+	var indexKeys []string
+	if p.index != nil {
+		indexKeys = []string{p.ihash.Name, p.irng.Name}
+	}
+	if err := nestedKeyPath(rc.paths, p.filter, []string{t.hash.Name, t.rng.Name}, indexKeys); err != nil {
+		return nil, err
+	}
 	if in.Limit != nil {
 		p.limit = *in.Limit
 	}
@@ -256,6 +263,43 @@ func isGSI(m *tableMeta, name string) bool {
 		}
 	}
 	return false
+}
+
+// nestedKeyPath refuses a path into a key attribute (pk.x, pk[0]) among
+// paths or a condition's operands: keys are scalars. keys name the table's
+// key attributes, indexKeys an index's own ones.
+func nestedKeyPath(paths []expr.Path, c *expr.Cond, keys, indexKeys []string) error {
+	var all []expr.Path
+	all = append(all, paths...)
+	var walk func(c *expr.Cond)
+	walk = func(c *expr.Cond) {
+		if c == nil {
+			return
+		}
+		for _, o := range c.Operands {
+			all = append(all, operandPaths(o)...)
+		}
+		for _, s := range c.Sub {
+			walk(s)
+		}
+	}
+	walk(c)
+	for _, p := range all {
+		if len(p) < 2 {
+			continue
+		}
+		for _, set := range []struct {
+			names []string
+			label string
+		}{{keys, "Key"}, {indexKeys, "IndexKey"}} {
+			for _, k := range set.names {
+				if k != "" && p[0].Name == k {
+					return validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: " + set.label + ": " + k)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // condKeyAttr returns a key attribute a filter refers to, or "".

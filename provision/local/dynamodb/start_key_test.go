@@ -212,3 +212,17 @@ func TestEmptyStartKeyRefused(t *testing.T) {
 			`{"__type":"com.amazon.coral.validate#ValidationException","message":"The provided starting key is invalid: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"}`},
 	})
 }
+
+// TestNestedPathsIntoKeysRefused: key attributes are scalars, so a path
+// into one (pk.x, pk[0]) in a projection or a filter is refused in
+// DynamoDB's words instead of matching nothing.
+func TestNestedPathsIntoKeysRefused(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	const msg = `{"__type":"com.amazon.coral.validate#ValidationException","message":"Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk"}`
+	runExchanges(t, []exchange{
+		{"GetItem projection", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"a"}},"ProjectionExpression":"pk.x"}`, 400, msg},
+		{"Scan projection", "Scan", `{"TableName":"` + tbl + `","ProjectionExpression":"pk[0]"}`, 400, msg},
+		{"Scan filter", "Scan", `{"TableName":"` + tbl + `","FilterExpression":"pk.x = :v","ExpressionAttributeValues":{":v":{"S":"a"}}}`, 400, msg},
+	})
+}
