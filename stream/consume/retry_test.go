@@ -180,7 +180,11 @@ func TestStreamDeletedWhileRunningEndsWithMessage(t *testing.T) {
 	// Created again under its name, the stream is not taken for the old
 	// one: its shard ids are the same, but the old leases' checkpoints
 	// (SHARD_END, sequence numbers) would skip or refuse its shards.
-	ctx := context.Background()
+	if v.e.Kind != "spk" {
+		return // kinesalite's creation times are whole seconds: the two streams' may be equal
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	if err := kinesis.NewStreamNotExistsWaiter(v.kc).Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(v.stream)}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
