@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,6 +146,13 @@ func TestLocalProfileWorksForSpkAndTheAWSCLI(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "Target: endpoint "+srv.URL()+" (profile local's endpoint_url)") ||
 		!regexp.MustCompile(`aws\.endpoint_url +`+regexp.QuoteMeta(srv.URL())+` +profile local's endpoint_url`).MatchString(r.stdout) {
 		t.Fatalf("config show with the local profile: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Told to ignore configured endpoints, the SDK goes to AWS: so does
+	// what config show says.
+	ignoring := maps.Clone(profEnv)
+	ignoring["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true"
+	if r := run(t, ignoring, "config", "show"); r.code != 0 || !strings.Contains(r.stdout, "Target: AWS (profile local") {
+		t.Fatalf("config show ignoring configured endpoints: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	aws := localtest.AWSCLI(t)
 	if aws == "" {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/tasks"
@@ -41,7 +42,14 @@ table of that name with other keys is an error that names the difference.`,
 			if err != nil {
 				return err
 			}
-			spec := sink.TableSpec(name, cfg.App, cfg.Stream.Name, capacity)
+			// The table is tagged with its stream only when one was named
+			// (--stream, SPK_STREAM_NAME, the file): the default would tag a
+			// table meant for a stream named only on create-stream.
+			stream := ""
+			if cfg.Sources["stream.name"].Kind != config.FromDefault {
+				stream = cfg.Stream.Name
+			}
+			spec := sink.TableSpec(name, cfg.App, stream, capacity)
 			notes, err := runSteps(c, f, tasks.CreateTable(clients, spec))
 			if err != nil || opts.output != "json" {
 				return err

@@ -42,8 +42,8 @@ func TestCreateTableIdempotentAndProvisioned(t *testing.T) {
 		t.Fatalf("key schema %v", keys)
 	}
 	tags, err := dynamoClient(srv.URL()).ListTagsOfResource(context.Background(), &dynamodb.ListTagsOfResourceInput{ResourceArn: desc.Table.TableArn})
-	if err != nil || len(tags.Tags) != 2 || aws.ToString(tags.Tags[0].Key) != provision.TagKey || aws.ToString(tags.Tags[0].Value) != "StreamingCountsApp" ||
-		aws.ToString(tags.Tags[1].Key) != "spk-stream" || aws.ToString(tags.Tags[1].Value) != "my-stream" {
+	// No stream was named, so none is tagged (see TestCreateTableForAStreamNamedOnCreateStream).
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != provision.TagKey || aws.ToString(tags.Tags[0].Value) != "StreamingCountsApp" {
 		t.Fatalf("tags %v err %v", tags, err)
 	}
 	r = run(t, env, "create-table")
@@ -269,5 +269,29 @@ func TestCreateTableAboveTheMaximumFailsAtOnce(t *testing.T) {
 	tables, err := dynamoClient(srv.URL()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
 	if err != nil || len(tables.TableNames) != 0 {
 		t.Fatalf("tables %v %v after the refusal", tables, err)
+	}
+}
+
+// TestCreateTableForAStreamNamedOnCreateStream: step 3 may name the stream
+// on create-stream alone; create-table then must not tag its table with the
+// default stream, or spk run on the named stream would be refused it.
+func TestCreateTableForAStreamNamedOnCreateStream(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	for _, args := range [][]string{{"create-stream", "clicks"}, {"create-table", "counts"}, {"run", "--stream", "clicks", "--table", "counts", "--until-caught-up"}} {
+		if r := run(t, env, args...); r.code != 0 {
+			t.Fatalf("%v: code %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	// Named, the stream is tagged, and another stream is refused the table.
+	if r := run(t, env, "create-table", "named", "--stream", "clicks"); r.code != 0 {
+		t.Fatalf("create-table --stream: code %d\n%s", r.code, r.stderr)
+	}
+	if r := run(t, env, "create-stream", "other"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := run(t, env, "run", "--stream", "other", "--app", "OtherApp", "--table", "named", "--until-caught-up")
+	if r.code != ExitFailure || !strings.Contains(r.stderr, `aggregate table "named" counts stream "clicks" (its spk-stream tag), not "other"`) {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
 	}
 }

@@ -129,7 +129,7 @@ func readYAML(path string, data []byte) (*fileContents, error) {
 	// ignored without a word.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var first, second yaml.Node
-	if dec.Decode(&first) == nil && dec.Decode(&second) == nil {
+	if dec.Decode(&first) == nil && dec.Decode(&second) == nil && hasContent(&second) {
 		return nil, &Error{File: path, Line: second.Line, Msg: "a second YAML document (after ---): spk reads one", Hint: "put every key in one document"}
 	}
 	if err := flattenYAML(path, root, "", fc.values); err != nil {
@@ -192,12 +192,31 @@ func findKey(n *yaml.Node, name string) *yaml.Node {
 	return nil
 }
 
+// hasContent reports whether a YAML document sets anything: an empty one
+// (--- at the end, or followed by comments only) does not.
+func hasContent(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return false
+	}
+	n := doc.Content[0]
+	return !(n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
 // flattenYAML collects the leaves of n under their dotted names, refusing
 // a key set twice (YAML forbids it; yaml.v3 checks it only when decoding
 // into a map, and the last would silently win).
 func flattenYAML(path string, n *yaml.Node, prefix string, out map[string]fileValue) error {
+	siblings := map[string]int{} // key -> line, in this mapping
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if line, ok := siblings[k.Value]; ok {
+			name := k.Value
+			if prefix != "" {
+				name = prefix + "." + k.Value
+			}
+			return &Error{File: path, Line: k.Line, Key: name, Msg: fmt.Sprintf("set again; it was set at line %d", line), Hint: "keep one of the two"}
+		}
+		siblings[k.Value] = k.Line
 		name := k.Value
 		if prefix != "" {
 			name = prefix + "." + k.Value

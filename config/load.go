@@ -281,12 +281,17 @@ func Load(opts Options) (*Loaded, error) {
 	// A per-service endpoint overrides the general one given at the same
 	// layer or a lower one, not a higher one: --endpoint-url beats
 	// AWS_ENDPOINT_URL_KINESIS (which spk env exports), as the AWS CLI has it.
-	general := out.Sources["aws.endpoint_url"].Kind.rank()
-	if out.Sources["aws.kinesis_endpoint_url"].Kind.rank() < general {
-		out.Config.AWS.KinesisEndpointURL = ""
-	}
-	if out.Sources["aws.dynamodb_endpoint_url"].Kind.rank() < general {
-		out.Config.AWS.DynamoDBEndpointURL = ""
+	general := out.Sources["aws.endpoint_url"]
+	for key, field := range map[string]*string{
+		"aws.kinesis_endpoint_url":  &out.Config.AWS.KinesisEndpointURL,
+		"aws.dynamodb_endpoint_url": &out.Config.AWS.DynamoDBEndpointURL,
+	} {
+		if src := out.Sources[key]; *field != "" && src.Kind.rank() < general.Kind.rank() {
+			// config show says so, as the value not used.
+			*field, out.Values[key] = "", ""
+			src.Detail = strings.TrimSpace(src.Detail + " (overridden by aws.endpoint_url from " + string(general.Kind) + " " + general.Detail + ")")
+			out.Sources[key] = src
+		}
 	}
 	if fc != nil {
 		out.Config.Views = fc.views

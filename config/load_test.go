@@ -159,6 +159,9 @@ func TestAFlagEndpointBeatsServiceEndpointsFromTheEnvironment(t *testing.T) {
 	if got := l.EndpointFor("kinesis"); got != "http://127.0.0.1:3333" {
 		t.Errorf("kinesis endpoint %q, want the flag's", got)
 	}
+	if v, src := l.Values["aws.kinesis_endpoint_url"], l.Sources["aws.kinesis_endpoint_url"]; v != "" || src.Detail != "AWS_ENDPOINT_URL_KINESIS (overridden by aws.endpoint_url from flag --endpoint-url)" {
+		t.Errorf("the overridden key shows %q from %+v", v, src)
+	}
 	path := writeFile(t, "spk.yaml", "aws:\n  dynamodb_endpoint_url: http://127.0.0.1:2222\n")
 	l = load(t, Options{File: path, LookupEnv: env(map[string]string{"SPK_AWS_ENDPOINT_URL": "http://127.0.0.1:4444"})})
 	if got := l.EndpointFor("dynamodb"); got != "http://127.0.0.1:4444" {
@@ -200,6 +203,16 @@ func TestSmallHOCONFilesAreReadAsHOCON(t *testing.T) {
 		l := load(t, Options{File: writeFile(t, name, body)})
 		if l.Stream.Name != "s-1" || l.Format != HOCON {
 			t.Errorf("%s: stream %q read as %s, want s-1 from HOCON", name, l.Stream.Name, l.Format)
+		}
+	}
+}
+
+// TestEmptyTrailingYAMLDocumentIsFine: a --- at the end, or followed by
+// comments only, sets nothing and is no second document.
+func TestEmptyTrailingYAMLDocumentIsFine(t *testing.T) {
+	for _, body := range []string{"app: App1\n---\n", "app: App1\n---\n# nothing here\n"} {
+		if l := load(t, Options{File: writeFile(t, "spk.yaml", body)}); l.App != "App1" {
+			t.Errorf("%q: app %q", body, l.App)
 		}
 	}
 }
@@ -344,8 +357,9 @@ func TestErrors(t *testing.T) {
 		{name: "hocon huge number", file: "app.conf", body: "spark {\n  checkpointInterval = 1e30\n}\n", want: `app.conf, line 2: key "spark.checkpointInterval": expected a positive number of seconds, got 1e+30`},
 		{name: "missing file", file: "-", want: `nope.yaml: file not found`},
 		{name: "duplicate key", file: "spk.yaml", body: "stream:\n  name: a\n  name: b\n", want: `spk.yaml, line 3: key "stream.name": set again; it was set at line 2`},
-		{name: "repeated section", file: "spk.yaml", body: "stream:\n  name: clicks\napp: A1\nstream:\n  shards: 2\n  name: other\n", want: `spk.yaml, line 6: key "stream.name": set again; it was set at line 2`},
+		{name: "repeated section", file: "spk.yaml", body: "stream:\n  name: clicks\napp: A1\nstream:\n  shards: 2\n  name: other\n", want: `spk.yaml, line 4: key "stream": set again; it was set at line 1`},
 		{name: "second document", file: "spk.yaml", body: "app: A1\n---\napp: A2\n", want: `spk.yaml, line 2: a second YAML document (after ---): spk reads one`},
+		{name: "a section repeated", file: "spk.yaml", body: "stream:\n  name: aaa\nstream:\n  shards: 2\n", want: `spk.yaml, line 3: key "stream": set again; it was set at line 1`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

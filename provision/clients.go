@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -198,6 +199,11 @@ func ProfileEndpoint(ctx context.Context, l *config.Loaded, lookupEnv func(strin
 	shared, err := awsconfig.LoadSharedConfigProfile(ctx, l.AWS.Profile, opts...)
 	if err != nil {
 		return "" // the commands that use the profile say what is wrong with it
+	}
+	// The SDK drops a configured endpoint when told to ignore them.
+	if v, ok := lookupEnv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"); ok && strings.EqualFold(v, "true") ||
+		shared.IgnoreConfiguredEndpoints != nil && *shared.IgnoreConfiguredEndpoints {
+		return ""
 	}
 	return shared.BaseEndpoint
 }

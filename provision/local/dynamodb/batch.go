@@ -230,6 +230,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 				if err != nil {
 					return err
 				}
+				units := readUnits(it, g.consistent) // of the whole item, as GetItem
 				if it != nil && g.paths != nil {
 					it = expr.Project(it, g.paths)
 				}
@@ -240,7 +241,7 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 					unprocessed[g.name] = unprocessedKeys(g.ka, g.ka.Keys[j:])
 					break
 				}
-				g.units += readUnits(it, g.consistent)
+				g.units += units
 				if it == nil {
 					continue
 				}

@@ -199,6 +199,10 @@ func TestBatchGetItemCapacityByIndexes(t *testing.T) {
 		{"put", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"}}}`, 200, `{}`},
 		{"batch get", "BatchGetItem", `{"RequestItems":{"` + tbl + `":{"Keys":[{"pk":{"S":"a"}},{"pk":{"S":"b"}}],"ConsistentRead":true}},"ReturnConsumedCapacity":"INDEXES"}`, 200,
 			`{"ConsumedCapacity":[{"CapacityUnits":2,"Table":{"CapacityUnits":2},"TableName":"` + tbl + `"}],"Responses":{"` + tbl + `":[{"pk":{"S":"a"}}]},"UnprocessedKeys":{}}`},
+		// A projection does not make the read cheaper: 10 KB is 3 units.
+		{"put 10 KB", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"big"},"v":{"S":"` + strings.Repeat("x", 10000) + `"}}}`, 200, `{}`},
+		{"batch get projected", "BatchGetItem", `{"RequestItems":{"` + tbl + `":{"Keys":[{"pk":{"S":"big"}}],"ProjectionExpression":"pk","ConsistentRead":true}},"ReturnConsumedCapacity":"TOTAL"}`, 200,
+			`{"ConsumedCapacity":[{"CapacityUnits":3,"TableName":"` + tbl + `"}],"Responses":{"` + tbl + `":[{"pk":{"S":"big"}}]},"UnprocessedKeys":{}}`},
 	})
 }
 

@@ -306,7 +306,7 @@ func (s *Service) streamConsumers(stream string, streamCreatedMs int64) []*consu
 func (s *Service) deleteStreamConsumers(tx *store.Tx, st *stream, enforce bool) (bool, []*consumer, error) {
 	s.cmu.Lock()
 	defer s.cmu.Unlock()
-	cs := s.streamConsumers(st.meta.Name, st.meta.CreatedMs)
+	cs := s.streamConsumers(st.name, st.meta.CreatedMs)
 	if len(cs) == 0 || !enforce {
 		return len(cs) > 0, nil, nil
 	}

@@ -239,10 +239,10 @@ func (s *Service) finishTransition(st *stream) {
 				return err
 			}
 		case statusDeleting:
-			if err := tx.Bucket(bucketStreams).Delete([]byte(st.meta.Name)); err != nil {
+			if err := tx.Bucket(bucketStreams).Delete([]byte(st.name)); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketRecords).DeleteBucket([]byte(st.meta.Name)); err != nil && !errors.Is(err, store.ErrBucketNotFound) {
+			if err := tx.Bucket(bucketRecords).DeleteBucket([]byte(st.name)); err != nil && !errors.Is(err, store.ErrBucketNotFound) {
 				return err
 			}
 			st.gone, deleted = true, true
@@ -257,14 +257,14 @@ func (s *Service) finishTransition(st *stream) {
 	if err != nil {
 		// The stream is back in its stored state; the change is tried
 		// again, as a restart would.
-		s.env.Log.Error("finish stream state change; trying again in a second", "stream", st.meta.Name, "err", err)
+		s.env.Log.Error("finish stream state change; trying again in a second", "stream", st.name, "err", err)
 		s.after(time.Second, func() { s.finishTransition(st) })
 		return
 	}
 	if deleted {
 		s.mu.Lock()
-		if s.streams[st.meta.Name] == st {
-			delete(s.streams, st.meta.Name)
+		if s.streams[st.name] == st {
+			delete(s.streams, st.name)
 		}
 		s.mu.Unlock()
 	}

@@ -52,10 +52,10 @@ func (s *Service) describeStream(c codec, body []byte) (any, *apiError) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.gone {
-		return nil, s.streamNotFound(st.meta.Name)
+		return nil, s.streamNotFound(st.name)
 	}
 	d := streamDescription{
-		StreamName: st.meta.Name, StreamARN: s.streamARN(st.meta.Name), StreamStatus: st.meta.Status,
+		StreamName: st.name, StreamARN: s.streamARN(st.name), StreamStatus: st.meta.Status,
 		StreamModeDetails: streamModeDetails{st.meta.Mode}, Shards: []shardOut{},
 		RetentionPeriodHours: st.meta.RetentionHours, StreamCreationTimestamp: epochMs(st.meta.CreatedMs),
 		EnhancedMonitoring: st.enhancedMonitoring(), EncryptionType: st.encryption(), KeyId: st.meta.KeyID,
@@ -103,18 +103,18 @@ func (s *Service) describeStreamSummary(c codec, body []byte) (any, *apiError) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.gone {
-		return nil, s.streamNotFound(st.meta.Name)
+		return nil, s.streamNotFound(st.name)
 	}
 	open := 0
 	if st.meta.Status != statusCreating {
 		open = len(st.openShards())
 	}
 	return map[string]any{"StreamDescriptionSummary": streamDescriptionSummary{
-		StreamName: st.meta.Name, StreamARN: s.streamARN(st.meta.Name), StreamStatus: st.meta.Status,
+		StreamName: st.name, StreamARN: s.streamARN(st.name), StreamStatus: st.meta.Status,
 		StreamModeDetails: streamModeDetails{st.meta.Mode}, RetentionPeriodHours: st.meta.RetentionHours,
 		StreamCreationTimestamp: epochMs(st.meta.CreatedMs), EnhancedMonitoring: st.enhancedMonitoring(),
 		EncryptionType: st.encryption(), KeyId: st.meta.KeyID, OpenShardCount: open,
-		ConsumerCount: s.consumerCount(st.meta.Name, st.meta.CreatedMs),
+		ConsumerCount: s.consumerCount(st.name, st.meta.CreatedMs),
 		newerSummary:  s.newerSummary(st, commitment),
 	}}, nil
 }

@@ -11,7 +11,7 @@ func (s *Service) updateMeta(st *stream, change func() *apiError) (any, *apiErro
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {
-			apiErr = s.streamNotFound(st.meta.Name)
+			apiErr = s.streamNotFound(st.name)
 			return nil
 		}
 		if apiErr = change(); apiErr != nil {
@@ -20,7 +20,7 @@ func (s *Service) updateMeta(st *stream, change func() *apiError) (any, *apiErro
 		return saveStream(tx, &st.meta)
 	})
 	if err != nil {
-		s.env.Log.Error("update stream", "stream", st.meta.Name, "err", err)
+		s.env.Log.Error("update stream", "stream", st.name, "err", err)
 		return nil, internalFailure()
 	}
 	if apiErr != nil {

@@ -435,7 +435,7 @@ func (s *Service) newerSummary(st *stream, commitment bool) newerSummary {
 	return newerSummary{
 		StreamId: st.meta.ID, MaxRecordSizeInKiB: st.maxRecordKiB(),
 		WarmThroughput: st.warmThroughput(commitment), RecordDistributionStrategy: st.recordDistribution(),
-		ChannelCount: s.channelCount(s.streamARN(st.meta.Name)),
+		ChannelCount: s.channelCount(s.streamARN(st.name)),
 	}
 }
 

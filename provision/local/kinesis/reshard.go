@@ -159,18 +159,18 @@ func (s *Service) startReshard(st *stream, plan func() (*pendingChange, *apiErro
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if st.gone {
-			apiErr = s.streamNotFound(st.meta.Name)
+			apiErr = s.streamNotFound(st.name)
 			return nil
 		}
 		if st.meta.Mode == modeOnDemand {
 			// Kinesis manages an on-demand stream's shards itself; its
 			// model gives SplitShard, MergeShards and UpdateShardCount a
 			// ValidationException for this (the wording is spk's).
-			apiErr = clientErr("ValidationException", "Stream %s under account %s is in ON_DEMAND mode; this API is only supported for data streams with the provisioned capacity mode.", st.meta.Name, s.env.AccountID)
+			apiErr = clientErr("ValidationException", "Stream %s under account %s is in ON_DEMAND mode; this API is only supported for data streams with the provisioned capacity mode.", st.name, s.env.AccountID)
 			return nil
 		}
 		if st.meta.Status != statusActive {
-			apiErr = s.streamNotActive(st.meta.Name, st.meta.Status)
+			apiErr = s.streamNotActive(st.name, st.meta.Status)
 			return nil
 		}
 		var p *pendingChange
@@ -181,7 +181,7 @@ func (s *Service) startReshard(st *stream, plan func() (*pendingChange, *apiErro
 		return saveStream(tx, &st.meta)
 	})
 	if err != nil {
-		s.env.Log.Error("reshard", "stream", st.meta.Name, "err", err)
+		s.env.Log.Error("reshard", "stream", st.name, "err", err)
 		return nil, internalFailure()
 	}
 	if apiErr != nil {
@@ -206,7 +206,7 @@ func (s *Service) applyPending(tx *store.Tx, st *stream) error {
 		// put whose commit failed, or a grouped put run twice, leaves
 		// counters that no record has.
 		sh.ClosedMs, sh.EndCounter = now, sh.TrimmedTo
-		if b := shardBucket(tx, st.meta.Name, sh.Index); b != nil {
+		if b := shardBucket(tx, st.name, sh.Index); b != nil {
 			if k, _ := b.Cursor().Last(); k != nil {
 				sh.EndCounter = max(sh.EndCounter, decodeCounter(k))
 			}
@@ -216,7 +216,7 @@ func (s *Service) applyPending(tx *store.Tx, st *stream) error {
 		sh := &shardMeta{Index: len(st.meta.Shards), Parent: parent, AdjacentParent: adjacent, CreatedMs: now}
 		sh.setRange(start, end)
 		st.meta.Shards = append(st.meta.Shards, sh)
-		return sh, createShardBucket(tx, st.meta.Name, sh.Index)
+		return sh, createShardBucket(tx, st.name, sh.Index)
 	}
 	switch p.Kind {
 	case "split":

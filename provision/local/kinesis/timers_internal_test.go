@@ -102,14 +102,24 @@ func TestPutsRaceNoRestoredStream(t *testing.T) {
 			s.call("PutRecord", `{"StreamName":"events","PartitionKey":"p","Data":"`+b64("x")+`"}`)
 		}
 	}()
-	for range 300 {
-		done := db.FailNextCommit(errDiskFull)
-		s.call("AddTagsToStream", `{"StreamName":"events","Tags":{"k":"v"}}`)
-		select {
-		case <-done:
-		default:
-		}
+	// Two failing updates at once: each one's error path reads the name
+	// while the other's restore rewrites the settings.
+	var updates sync.WaitGroup
+	for range 2 {
+		updates.Add(1)
+		go func() {
+			defer updates.Done()
+			for range 150 {
+				done := db.FailNextCommit(errDiskFull)
+				s.call("AddTagsToStream", `{"StreamName":"events","Tags":{"k":"v"}}`)
+				select {
+				case <-done:
+				default:
+				}
+			}
+		}()
 	}
+	updates.Wait()
 	close(stop)
 	wg.Wait()
 }

@@ -49,7 +49,7 @@ func (s *Service) trimStream(st *stream) (more bool) {
 		budget := maxTrimPerTx
 		changed := false
 		for _, sh := range st.meta.Shards {
-			b := shardBucket(tx, st.meta.Name, sh.Index)
+			b := shardBucket(tx, st.name, sh.Index)
 			if b == nil {
 				continue
 			}
@@ -79,7 +79,7 @@ func (s *Service) trimStream(st *stream) (more bool) {
 		return nil
 	})
 	if err != nil {
-		s.env.Log.Error("trim records", "stream", st.meta.Name, "err", err)
+		s.env.Log.Error("trim records", "stream", st.name, "err", err)
 		return false
 	}
 	return more
