@@ -141,7 +141,10 @@ func (sub *subscription) end(e *apiError) {
 // endSubscriptions ends a consumer's subscriptions (it is being deleted).
 func (s *Service) endSubscriptions(c *consumer, e *apiError) {
 	if e == nil {
-		e = s.consumerNotFound(c.meta.Name, c.meta.Stream)
+		s.cmu.Lock() // c.meta is cmu's: a failed commit restores it
+		name, stream := c.meta.Name, c.meta.Stream
+		s.cmu.Unlock()
+		e = s.consumerNotFound(name, stream)
 	}
 	s.subs.mu.Lock()
 	defer s.subs.mu.Unlock()
