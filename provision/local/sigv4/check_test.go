@@ -234,3 +234,24 @@ func TestSessionTokenRefused(t *testing.T) {
 		t.Fatalf("a request with a session token: %v, want %v", err, ErrUnknownKey)
 	}
 }
+
+// TestPathsSignedAsTheSDKsEncodeThem: behind a proxy the endpoint may have
+// a path; SigV4 encodes it twice for these services, as the SDKs sign it.
+func TestPathsSignedAsTheSDKsEncodeThem(t *testing.T) {
+	const body = `{"Limit":1}`
+	for _, path := range []string{"/prefix", "/a:b", "/a%20b", "/x/y.z~_-"} {
+		r, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:4566"+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		r.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
+		sum := sha256.Sum256([]byte(body))
+		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKey, SecretAccessKey: testSecret}, r, hex.EncodeToString(sum[:]), "dynamodb", "us-east-1", serverNow); err != nil {
+			t.Fatal(err)
+		}
+		if err := verify(r, expect("dynamodb"), body); err != nil {
+			t.Errorf("path %s refused: %v", path, err)
+		}
+	}
+}

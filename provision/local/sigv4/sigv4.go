@@ -9,6 +9,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -120,7 +121,7 @@ func canonicalPrefix(r *http.Request, signed []string) string {
 	if path == "" {
 		path = "/"
 	}
-	b.WriteString(path)
+	b.WriteString(escapePath(path))
 	b.WriteByte('\n')
 	b.WriteString(canonicalQuery(r.URL.Query()))
 	b.WriteByte('\n')
@@ -195,4 +196,20 @@ func hmacSHA256(key []byte, data string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(data))
 	return m.Sum(nil)
+}
+
+// escapePath is the canonical URI of an escaped path, as SigV4 has it for
+// every service but S3: each byte but the unreserved ones and '/' encoded
+// once more, so the path is encoded twice (":" is "%3A", "%20" "%2520").
+func escapePath(path string) string {
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
