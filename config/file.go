@@ -217,6 +217,9 @@ func flattenYAML(path string, n *yaml.Node, prefix string, out map[string]fileVa
 			return &Error{File: path, Line: k.Line, Key: name, Msg: fmt.Sprintf("set again; it was set at line %d", line), Hint: "keep one of the two"}
 		}
 		siblings[k.Value] = k.Line
+		if v.Kind == yaml.AliasNode && v.Alias != nil {
+			v = v.Alias // name: *anchor takes the anchored value
+		}
 		name := k.Value
 		if prefix != "" {
 			name = prefix + "." + k.Value

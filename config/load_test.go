@@ -217,6 +217,15 @@ func TestEmptyTrailingYAMLDocumentIsFine(t *testing.T) {
 	}
 }
 
+// TestYAMLAliasesTakeTheirAnchorsValue: an alias stands for its anchor's
+// value, a scalar or a list, not "a map or a list".
+func TestYAMLAliasesTakeTheirAnchorsValue(t *testing.T) {
+	l := load(t, Options{File: writeFile(t, "spk.yaml", "app: &shared Clicks1\ntable:\n  name: *shared\n")})
+	if l.App != "Clicks1" || l.Table.Name != "Clicks1" {
+		t.Fatalf("app %q, table %q; want both Clicks1", l.App, l.Table.Name)
+	}
+}
+
 // TestHOCONOptionalSubstitutionOfNothing: ${?X} with X unset leaves the
 // key unset, as HOCON has it, instead of a nil value spk crashed on.
 func TestHOCONOptionalSubstitutionOfNothing(t *testing.T) {
