@@ -108,3 +108,37 @@ func TestCommitAfterCloseIsAnswered(t *testing.T) {
 		t.Fatal("a commit after Close was never answered")
 	}
 }
+
+// TestOldTransactionTokensAreForgotten: a ClientRequestToken is kept for
+// its ten minutes only; the SDKs give every transaction one, so kept for
+// ever they grew the store by every transaction made.
+func TestOldTransactionTokensAreForgotten(t *testing.T) {
+	db := mustOpenMemory(t)
+	now := time.Now()
+	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	var digest [32]byte
+	if err := s.commit(func(tx *store.Tx) error {
+		if err := saveToken(tx, []byte("old"), digest, now.Add(-tokenTTL), nil); err != nil {
+			return err
+		}
+		return saveToken(tx, []byte("recent"), digest, now.Add(-tokenTTL+time.Second), []byte("memo"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.commit(s.forgetOldTokens); err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	if err := db.View(func(tx *store.Tx) error {
+		return tx.Bucket(tokensBucket).ForEach(func(k, _ []byte) error { kept = append(kept, string(k)); return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(kept) != "[recent]" {
+		t.Fatalf("tokens kept: %v, want [recent]", kept)
+	}
+}

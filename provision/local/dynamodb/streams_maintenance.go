@@ -21,6 +21,9 @@ func (s *Service) streamsMaintainer() {
 			if err := s.commit(s.maintainStreams); err != nil && err != errClosed {
 				s.log.Warn("dynamodb: stream maintenance", "err", err)
 			}
+			if err := s.commit(s.forgetOldTokens); err != nil && err != errClosed {
+				s.log.Warn("dynamodb: forget old transaction tokens", "err", err)
+			}
 		case <-s.stop:
 			return
 		}

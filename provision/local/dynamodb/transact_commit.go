@@ -71,6 +71,30 @@ func seenToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time) ([]by
 	return bytes.Clone(prev[tokenRecord:]), errAlreadyApplied
 }
 
+// forgetOldTokens removes the ClientRequestTokens older than tokenTTL: no
+// retry can use them any more, and the SDKs give every transaction one, so
+// kept they would grow the store by every transaction ever made. It runs
+// inside a commit, with the stream maintenance.
+func (s *Service) forgetOldTokens(tx *store.Tx) error {
+	now := s.env.Now()
+	b := tx.Bucket(tokensBucket)
+	var old [][]byte
+	if err := b.ForEach(func(k, v []byte) error {
+		if len(v) < tokenRecord || now.Sub(time.Unix(0, int64(binary.BigEndian.Uint64(v[32:tokenRecord])))) >= tokenTTL {
+			old = append(old, bytes.Clone(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // saveToken remembers a ClientRequestToken, its request and memo.
 func saveToken(tx *store.Tx, token []byte, digest [32]byte, now time.Time, memo []byte) error {
 	rec := make([]byte, tokenRecord, tokenRecord+len(memo))
