@@ -1,6 +1,7 @@
 package kinesis
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -177,6 +178,36 @@ func (s *Service) getChannel(tx *store.Tx, name string) (*channelMeta, string, e
 		return nil, "", nil
 	}
 	return &c, status, nil
+}
+
+// dropGoneChannels removes the records of channels whose deletion has
+// finished; getChannel already treats them as absent.
+func (s *Service) dropGoneChannels() {
+	err := s.env.DB.Update(func(tx *store.Tx) error {
+		b := tx.Bucket(bucketChannels)
+		var gone [][]byte
+		if err := b.ForEach(func(k, v []byte) error {
+			var c channelMeta
+			if json.Unmarshal(v, &c) != nil {
+				return nil // getChannel reports it
+			}
+			if _, finished := s.channelState(&c, s.nowMs()); finished {
+				gone = append(gone, bytes.Clone(k))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range gone {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.env.Log.Warn("kinesis: drop deleted channels; left for the next deletion or start", "err", err)
+	}
 }
 
 func saveChannel(tx *store.Tx, c *channelMeta) error {

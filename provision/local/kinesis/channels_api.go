@@ -163,6 +163,9 @@ func (s *Service) deleteChannel(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	// Once deleted, its record goes: every DescribeStreamSummary and
+	// DeleteStream reads the channels to count them.
+	s.after(s.env.DeleteDelay, s.dropGoneChannels)
 	return struct{}{}, nil
 }
 

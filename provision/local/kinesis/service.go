@@ -98,6 +98,7 @@ func New(env *service.Env) (*Service, error) {
 	if err := s.loadConsumers(); err != nil {
 		return nil, fmt.Errorf("load kinesis consumers: %w", err)
 	}
+	s.dropGoneChannels() // deletions that finished while spk local was stopped
 	s.wg.Add(1)
 	go s.trimLoop()
 	return s, nil

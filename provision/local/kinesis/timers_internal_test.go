@@ -3,9 +3,12 @@ package kinesis
 import (
 	"context"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // TestTimersLeaveNothingBehind: a delayed state change (CREATING, DELETING,
@@ -122,4 +125,31 @@ func TestPutsRaceNoRestoredStream(t *testing.T) {
 	updates.Wait()
 	close(stop)
 	wg.Wait()
+}
+
+// TestDeletedChannelsLeaveNoRecord: a deleted channel's record goes once
+// its deletion finishes; kept, every DescribeStreamSummary and DeleteStream
+// read every channel ever made (6 ms each after a thousand).
+func TestDeletedChannelsLeaveNoRecord(t *testing.T) {
+	s := newTestService(t, nil)
+	records := func() int {
+		n := 0
+		s.env.DB.View(func(tx *store.Tx) error {
+			return tx.Bucket(bucketChannels).ForEach(func(_, _ []byte) error { n++; return nil })
+		})
+		return n
+	}
+	s.mustCall(t, "CreateStream", `{"StreamName":"od","StreamModeDetails":{"StreamMode":"ON_DEMAND"}}`, nil)
+	waitFor(t, "the stream to be ACTIVE", func() bool {
+		return strings.Contains(s.call("DescribeStreamSummary", `{"StreamName":"od"}`).Body.String(), `"StreamStatus":"ACTIVE"`)
+	})
+	create := `{"ChannelName":"ch","ServiceExecutionRoleARN":"arn:aws:iam::000000000000:role/deliver",` +
+		`"StreamConfigurationList":[{"StreamARN":"` + s.streamARN("od") + `","RecordConfiguration":{"RecordFormatType":"JSON"}}],` +
+		`"S3DestinationConfiguration":{"StorageConfiguration":{"BucketARN":"arn:aws:s3:::bucket","ExpectedBucketOwner":"000000000000","CompressionType":"GZIP"},"DataFreshnessInSeconds":300}}`
+	s.mustCall(t, "CreateChannel", create, nil)
+	if n := records(); n != 1 {
+		t.Fatalf("%d channel records after a create", n)
+	}
+	s.mustCall(t, "DeleteChannel", `{"ChannelARN":"`+s.channelARN("ch")+`"}`, nil)
+	waitFor(t, "the deleted channel's record to go", func() bool { return records() == 0 })
 }
