@@ -565,6 +565,9 @@ func nextRate(cur, measured float64, up bool) float64 {
 		if up {
 			return 0 // already unlimited
 		}
+		if measured <= 0 {
+			return rateSteps[0]
+		}
 		cur = measured
 	}
 	if up {
@@ -573,12 +576,12 @@ func nextRate(cur, measured float64, up bool) float64 {
 				return s
 			}
 		}
-		return rateSteps[len(rateSteps)-1]
+		return cur // faster than every step: + leaves it
 	}
 	for i := len(rateSteps) - 1; i >= 0; i-- {
 		if rateSteps[i] < cur {
 			return rateSteps[i]
 		}
 	}
-	return rateSteps[0]
+	return cur // slower than every step: - leaves it
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/spk-cli/spk/stream/generate"
@@ -340,7 +342,10 @@ func TestNextRate(t *testing.T) {
 		{"down from between steps", 150, 0, false, 100},
 		{"up at the top", 100000, 0, true, 100000},
 		{"down at the bottom", 1, 0, false, 1},
-		{"down below one", 0.5, 0, false, 1},
+		// Outside the steps, a key that has no step its way leaves the rate:
+		// - never speeds up, + never slows down.
+		{"down below one", 0.5, 0, false, 0.5},
+		{"up above the top", 300000, 0, true, 300000},
 		{"up from unlimited", 0, 800, true, 0},
 		{"down from unlimited", 0, 800, false, 500},
 		{"down from unlimited with nothing measured", 0, 0, false, 1},
@@ -599,5 +604,19 @@ func TestRunStepsInterrupted(t *testing.T) {
 	}
 	if s := out.String(); !strings.Contains(s, "✗  3  create stream my-stream") {
 		t.Errorf("the interrupted step is not shown failed:\n%s", s)
+	}
+}
+
+// TestStepErrorsAreConcise: a failed step shows why in a few words, as the
+// plain lines do, never the SDK's chain of wrappers, though the runner's
+// event carries the whole text.
+func TestStepErrorsAreConcise(t *testing.T) {
+	l := newStepList()
+	err := fmt.Errorf("create stream %q: %w", "s", &smithy.OperationError{ServiceID: "Kinesis", OperationName: "DescribeStreamSummary",
+		Err: &smithy.GenericAPIError{Code: "ResourceInUseException", Message: "busy"}})
+	l.apply(tasks.Event{Step: 3, Name: "create stream s", State: tasks.Failed, Err: err, Error: err.Error(), At: time.Now()})
+	got := l.byKey[stepKey{3, "create stream s"}].last.Error
+	if strings.Contains(got, "operation error") || !strings.Contains(got, "busy") {
+		t.Fatalf("the step's error reads %q", got)
 	}
 }

@@ -50,7 +50,8 @@ func (l *stepList) apply(e tasks.Event) {
 		l.byKey[k] = s
 		l.order = append(l.order, k)
 	}
-	if e.Err != nil && e.Error == "" {
+	if e.Err != nil {
+		// Never the SDK's chain of wrappers, as the plain lines have it.
 		e.Error = errtext.Concise(e.Err)
 	}
 	switch e.State {
