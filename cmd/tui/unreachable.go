@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"net"
 	"time"
@@ -10,11 +11,15 @@ import (
 )
 
 // endpointDown reports whether err says that nothing answered: the request
-// could not be sent (refused, reset, a dial that failed), as opposed to an
-// error the endpoint itself returned.
+// could not be sent (refused, reset, a dial that failed), or no answer came
+// within the read's time (results.PollReadTimeout), as opposed to an error
+// the endpoint itself returned.
 func endpointDown(err error) bool {
 	if err == nil {
 		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {

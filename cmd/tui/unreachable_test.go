@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -39,6 +40,9 @@ func TestEndpointDown(t *testing.T) {
 		{"refused through the SDK", refused(), true},
 		{"a bare dial error", &net.OpError{Op: "dial", Err: errors.New("refused")}, true},
 		{"an error the endpoint returned", api, false},
+		// An endpoint that takes the connection and never answers.
+		{"no answer within the read's time", &smithy.OperationError{ServiceID: "DynamoDB", OperationName: "Scan",
+			Err: &smithy.CanceledError{Err: context.DeadlineExceeded}}, true},
 		{"anything else", errors.New("disk full"), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -211,6 +211,11 @@ type Result struct {
 	At   time.Time // when the read finished
 }
 
+// PollReadTimeout bounds one of Poll's reads (a variable for tests): an endpoint that stops
+// answering without refusing (a dropped VPN, a stopped process) gives an
+// error after it, not never.
+var PollReadTimeout = 5 * time.Second
+
 // Poll reads q now and then every interval, sending each result, until ctx
 // ends; then it closes the channel. A slow reader misses results rather than
 // piling up reads.
@@ -221,7 +226,9 @@ func Poll(ctx context.Context, api ScanAPI, q Query, every time.Duration) <-chan
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			rows, err := Read(ctx, api, q)
+			rctx, cancel := context.WithTimeout(ctx, PollReadTimeout)
+			rows, err := Read(rctx, api, q)
+			cancel()
 			if ctx.Err() != nil {
 				return
 			}

@@ -2,6 +2,7 @@ package results
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -372,5 +373,31 @@ func TestReadRecent(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// hungScan takes the request and never answers, as an endpoint behind a
+// dropped connection does.
+type hungScan struct{}
+
+func (hungScan) Scan(ctx context.Context, _ *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestPollGivesUpOnAReadThatNeverAnswers: each read has a deadline, so a
+// dashboard learns that the endpoint stopped answering.
+func TestPollGivesUpOnAReadThatNeverAnswers(t *testing.T) {
+	defer func(d time.Duration) { PollReadTimeout = d }(PollReadTimeout)
+	PollReadTimeout = 50 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	select {
+	case res := <-Poll(ctx, hungScan{}, Query{Table: "t"}, time.Hour):
+		if !errors.Is(res.Err, context.DeadlineExceeded) {
+			t.Fatalf("the hung read gave %v, want a deadline", res.Err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a read that never answers gave no result")
 	}
 }
