@@ -126,3 +126,20 @@ func TestUpRefusesAWSWithoutConfirmation(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestUpStoppedDuringSetUpSaysSo: a run refused during set-up (here a
+// table of another stream) counted nothing and read nothing: the summary
+// says so instead of "the table holds 0 rows", and suggests no teardown,
+// which would delete the other stream's table.
+func TestUpStoppedDuringSetUpSaysSo(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	if r := run(t, env, "up", "--no-tui", "--duration", "1s", "--stream", "s5", "--table", "tab5", "--app", "App5"); r.code != 0 {
+		t.Fatalf("first up: code %d\n%s", r.code, r.stderr)
+	}
+	r := run(t, env, "up", "--no-tui", "--duration", "1s", "--stream", "s6", "--table", "tab5", "--app", "App6")
+	if r.code == 0 || !strings.Contains(r.stderr, "could not read the table: not read: the run stopped before its stream and tables were ready") ||
+		strings.Contains(r.stderr, "spk teardown") || strings.Contains(r.stderr, "holds 0 rows") {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+}

@@ -74,6 +74,16 @@ func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOpt
 	if opts.teardown {
 		return
 	}
+	if !s.SetUp {
+		// Stopped during set-up (a table of another stream refused, say):
+		// nothing to show, and a teardown could delete what is not this
+		// run's.
+		fmt.Fprintf(w, "\nLook further:\n  %-19s the stream, the tables and the leases\n", "spk status"+common)
+		if logPath != "" {
+			fmt.Fprintf(w, "Logs: %s\n", logPath)
+		}
+		return
+	}
 	fmt.Fprintln(w, "\nLook further:")
 	if up.StartedEndpoint() {
 		where := "its data is kept in " + endpoint.DataDir

@@ -63,6 +63,10 @@ type UpSummary struct {
 	// TableError says why the tables could not be read at the end (Rows,
 	// Buckets, Total and Views then say nothing); empty when they were.
 	TableError string `json:"table_error,omitempty"`
+	// SetUp is false when the run stopped before its stream and tables
+	// were ready (a refusal, a failure or q during steps 2 to 8): nothing
+	// was counted, and the tables were not read.
+	SetUp bool `json:"set_up"`
 }
 
 // ViewSummary is one view's table as read when `spk up` ends.
@@ -170,12 +174,17 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	listed := append([]Task{u.endpointTask()}, creates[:len(creates)-2]...)
 	listed = append(listed, gen, BuildSpark(), count, CreateLeaseTable(o.Clients, o.App), show)
 	runner.Announce(listed)
-	if err := runner.RunAnnounced(ctx, listed[:1]); err != nil {
+	notSetUp := func(err error) (UpSummary, error) {
+		sum.TableError = "not read: the run stopped before its stream and tables were ready"
 		return sum, err
+	}
+	if err := runner.RunAnnounced(ctx, listed[:1]); err != nil {
+		return notSetUp(err)
 	}
 	if err := runner.RunParallelAnnounced(ctx, creates); err != nil {
-		return sum, err
+		return notSetUp(err)
 	}
+	sum.SetUp = true
 	// The live steps end when l.steer says so, not when ctx does: the
 	// consumer must still count what was sent and checkpoint it.
 	err := runner.RunParallelAnnounced(context.Background(), []Task{count, gen, show})
