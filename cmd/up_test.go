@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,6 +142,18 @@ func TestUpStoppedDuringSetUpSaysSo(t *testing.T) {
 	r := run(t, env, "up", "--no-tui", "--duration", "1s", "--stream", "s6", "--table", "tab5", "--app", "App6")
 	if r.code == 0 || !strings.Contains(r.stderr, "could not read the table: not read: the run stopped before its stream and tables were ready") ||
 		strings.Contains(r.stderr, "spk teardown") || strings.Contains(r.stderr, "holds 0 rows") {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestUpRefusesAnotherProgramAtTheEmbeddedAddress: something else holding
+// spk local's address (a web server here) is not taken for it.
+func TestUpRefusesAnotherProgramAtTheEmbeddedAddress(t *testing.T) {
+	other := httptest.NewServer(http.NotFoundHandler())
+	defer other.Close()
+	addr := strings.TrimPrefix(other.URL, "http://")
+	r := run(t, map[string]string{"SPK_LOCAL_ADDR": addr}, "up", "--no-tui", "--in-memory", "--duration", "1s")
+	if r.code == 0 || !strings.Contains(r.stderr, "http://"+addr+" answers, but not as spk local: another program holds the embedded endpoint's address; stop it, or give spk up another --addr") {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
 	}
 }

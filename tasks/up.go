@@ -320,6 +320,11 @@ func (u *Up) endpointTask() Task {
 			return fmt.Sprintf("AWS with profile %s in %s", t.Profile, t.Region), nil
 		}
 		if _, err := provision.Ping(ctx, t.KinesisEndpoint); err == nil {
+			// At the embedded endpoint's address, something else (a web
+			// server, another emulator) is not to be taken for it.
+			if t.Embedded && o.Endpoint != nil && !provision.IsSpkLocal(ctx, t.KinesisEndpoint) {
+				return "", fmt.Errorf("%s answers, but not as spk local: another program holds the embedded endpoint's address; stop it, or give spk up another --addr", t.KinesisEndpoint)
+			}
 			return "using the endpoint already running at " + t.KinesisEndpoint, nil
 		}
 		if !t.Embedded || o.Endpoint == nil {
