@@ -34,7 +34,9 @@ func runDashboard(ctx context.Context, f *Factory, d *tui.Dashboard, stop contex
 	if err := d.Run(context.Background(), f.IO.In, f.IO.ErrOut); err != nil {
 		stop()
 		if errors.Is(err, tui.ErrAborted) {
-			return fmt.Errorf("stopped before the work finished: %w", err)
+			// Work cut short: exit 130 with "spk: interrupted", the report
+			// having said the rest.
+			return fmt.Errorf("%w: stopped before the work finished: %w", context.Canceled, err)
 		}
 		if errors.Is(err, tui.ErrUnreachable) {
 			return &hinted{err: fmt.Errorf("run: %w", err), hint: "start the endpoint again, then spk run counts what is missing from its last checkpoints"}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -238,5 +239,39 @@ func TestGenerateDashboardReportIsOneNoteALine(t *testing.T) {
 	text := run2.succeeds(t, 60*time.Second)
 	if strings.Contains(text, `\n`) || !regexp.MustCompile(`(?m)^\s*per shard: shardId-000000000000=50`).MatchString(text) {
 		t.Fatalf("the closing report does not give per shard a line of its own:\n%s", text)
+	}
+}
+
+// TestUpSecondCtrlCIsAnInterruption: with the endpoint gone, a first
+// Ctrl-C's stop cannot finish; a second one cuts the work short, which is
+// an interruption: exit 130 and "spk: interrupted", told once.
+func TestUpSecondCtrlCIsAnInterruption(t *testing.T) {
+	t.Parallel() // waits on a process, not the CPU
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildSpk(t)
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: -1, DeleteDelay: -1, UpdateDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "up", "--rate", "50", "--endpoint-url", srv.URL())
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	run := startInPTY(t, cmd, 120, 40)
+	run.screen.waitFor(t, 20*time.Second, `counts per minute`, `\d\d:\d\d\s+\d+ `)
+	srv.Close()
+	run.press(t, "\x03")
+	run.screen.waitFor(t, 20*time.Second, `stopping`)
+	run.press(t, "\x03")
+	select {
+	case err := <-run.exited:
+		<-run.copied
+		var exit *exec.ExitError
+		text := run.screen.String()
+		if !errors.As(err, &exit) || exit.ExitCode() != 130 || strings.Count(text, "spk: interrupted") != 1 || strings.Contains(text, "spk: quit before") || strings.Contains(text, "spk: stopped before") {
+			t.Fatalf("exit %v:\n%s", err, text)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("spk up did not end within 30s of the second Ctrl-C:\n%s", run.screen.String())
 	}
 }

@@ -164,7 +164,9 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 		sum, runErr = runUpPlain(ctx, f, cfg, clients, up, opts.output == "json")
 	}
 	if runErr != nil && errors.Is(runErr, tui.ErrAborted) {
-		return runErr
+		// Work cut short: exit 130 with "spk: interrupted", the report
+		// having said the rest.
+		return fmt.Errorf("%w: %w", context.Canceled, runErr)
 	}
 	if opts.output == "text" && sum.TableError == "" { // no reads left to wait on when the tables could not be read
 		writeViews(f, cfg, clients, opts.views, opts.ex)
