@@ -267,6 +267,7 @@ func (s *Service) finishTransition(st *stream) {
 			delete(s.streams, st.name)
 		}
 		s.mu.Unlock()
+		s.subs.dropStream(st.name)
 	}
 }
 

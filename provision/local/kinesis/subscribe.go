@@ -93,6 +93,19 @@ func (ss *subscriptions) signal(stream string, shard int) <-chan struct{} {
 	return ch
 }
 
+// dropStream wakes and forgets the waiters of a deleted stream: no put
+// will come to wake them, and kept they would outlive it.
+func (ss *subscriptions) dropStream(stream string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for k, ch := range ss.waiters {
+		if k.stream == stream {
+			close(ch)
+			delete(ss.waiters, k)
+		}
+	}
+}
+
 // notify wakes the subscriptions waiting on the shards that res wrote to.
 func (ss *subscriptions) notify(stream string, res []putResult) {
 	if ss.watching.Load() == 0 {

@@ -153,3 +153,27 @@ func TestDeletedChannelsLeaveNoRecord(t *testing.T) {
 	s.mustCall(t, "DeleteChannel", `{"ChannelARN":"`+s.channelARN("ch")+`"}`, nil)
 	waitFor(t, "the deleted channel's record to go", func() bool { return records() == 0 })
 }
+
+// TestDeletedStreamsLeaveNoWaiters: a subscription's wait for the next put
+// to its shard is forgotten with the stream, not kept for ever.
+func TestDeletedStreamsLeaveNoWaiters(t *testing.T) {
+	s := newTestService(t, nil)
+	s.subs.signal("events", 0)
+	s.subs.signal("events", 1)
+	s.subs.signal("other", 0)
+	s.subs.dropStream("events")
+	s.subs.mu.Lock()
+	left := len(s.subs.waiters)
+	s.subs.mu.Unlock()
+	if left != 1 {
+		t.Fatalf("%d waiters left, want other's only", left)
+	}
+	// And through a deletion.
+	s.subs.signal("events", 0)
+	s.mustCall(t, "DeleteStream", `{"StreamName":"events"}`, nil)
+	waitFor(t, "the deleted stream's waiter to go", func() bool {
+		s.subs.mu.Lock()
+		defer s.subs.mu.Unlock()
+		return len(s.subs.waiters) == 1
+	})
+}
