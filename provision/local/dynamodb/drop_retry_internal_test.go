@@ -142,3 +142,36 @@ func TestOldTransactionTokensAreForgotten(t *testing.T) {
 		t.Fatalf("tokens kept: %v, want [recent]", kept)
 	}
 }
+
+// TestADroppedTableLeavesNoDestinations: a deleted table's Kinesis
+// destinations go with it, not at the next start only.
+func TestADroppedTableLeavesNoDestinations(t *testing.T) {
+	db := mustOpenMemory(t)
+	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", DeleteDelay: time.Hour, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.createTable(raceTableBody("withdest")); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	tbl := s.tables["withdest"]
+	s.mu.Unlock()
+	if err := db.Update(func(tx *store.Tx) error {
+		return putDests(tx, &kinesisDests{TableName: "withdest", TableID: tbl.meta.TableID})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.deleteTable([]byte(`{"TableName":"withdest"}`)); err != nil {
+		t.Fatal(err)
+	}
+	s.dropTable("withdest", tbl)
+	n := 0
+	db.View(func(tx *store.Tx) error {
+		return tx.Bucket(destinationsBucket).ForEach(func(_, _ []byte) error { n++; return nil })
+	})
+	if n != 0 {
+		t.Fatalf("%d destination records left after the table was dropped", n)
+	}
+}

@@ -91,6 +91,11 @@ func (s *Service) dropTable(name string, t *table) {
 		if err := syncIndexes(tx, t, nil); err != nil {
 			return err
 		}
+		// Its Kinesis destinations go with it (a start removed them only
+		// then, so they piled up in a long-running endpoint).
+		if err := tx.Bucket(destinationsBucket).Delete([]byte(t.meta.TableID)); err != nil {
+			return err
+		}
 		if tx.Bucket(t.bucket) != nil {
 			return tx.DeleteBucket(t.bucket)
 		}
