@@ -2,6 +2,7 @@ package generate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -179,7 +180,18 @@ func drainStream(t *testing.T, c *kinesis.Client, name string) []storedRecord {
 		}
 		iter := it.ShardIterator
 		for iter != nil {
-			res, err := c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(10000)})
+			// With the shard's read limit enforced, a read right after a
+			// large one is throttled for seconds, as on AWS: wait it out.
+			var res *kinesis.GetRecordsOutput
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				res, err = c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(10000)})
+				var throttled *types.ProvisionedThroughputExceededException
+				if !errors.As(err, &throttled) || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(100 * time.Millisecond) // backoff, as a consumer's
+			}
 			if err != nil {
 				t.Fatalf("get records: %v", err)
 			}

@@ -129,9 +129,10 @@ func TestEnforceLimits(t *testing.T) {
 		s.mustCall(t, "GetRecords", `{"ShardIterator":"`+s.iteratorFor(t, "shardId-000000000000", "TRIM_HORIZON", "")+`"}`, nil)
 	})
 	t.Run("read bytes", func(t *testing.T) {
-		// Shard 1's records, 1 MiB each with the key: a read of 10 MiB,
-		// then none for 5 s (AWS: "subsequent calls made within the next
-		// 5 seconds throw"), then the next 2 MiB, then none for a second.
+		// Shard 1's records, 1 MiB each with the key: a read of 10 MiB
+		// from a rested shard (2 MiB of credit), then none for 4 s (AWS:
+		// "subsequent calls made within the next 5 seconds throw"), then
+		// the next 2 MiB, then none until that is paid off.
 		big := b64(strings.Repeat("x", maxRecordBytes-1))
 		for range 12 {
 			s.mustCall(t, "PutRecord", `{"StreamName":"events","PartitionKey":"p","ExplicitHashKey":"340282366920938463463374607431768211455","Data":"`+big+`"}`, nil)
@@ -150,16 +151,16 @@ func TestEnforceLimits(t *testing.T) {
 			}
 		}
 		refused("at once after 10 MiB")
-		clock.advance(4900 * time.Millisecond)
-		refused("4.9 s after 10 MiB")
-		clock.advance(100 * time.Millisecond)
+		clock.advance(3900 * time.Millisecond)
+		refused("3.9 s after 10 MiB")
+		clock.advance(200 * time.Millisecond)
 		s.mustCall(t, "GetRecords", `{"ShardIterator":"`+*out.NextShardIterator+`"}`, &out)
 		if len(out.Records) != 2 {
 			t.Fatalf("second read: %d records, want the last 2", len(out.Records))
 		}
-		clock.advance(900 * time.Millisecond)
-		refused("0.9 s after 2 MiB")
-		clock.advance(100 * time.Millisecond)
+		clock.advance(800 * time.Millisecond)
+		refused("0.8 s after 2 MiB")
+		clock.advance(200 * time.Millisecond)
 		s.mustCall(t, "GetRecords", `{"ShardIterator":"`+*out.NextShardIterator+`"}`, &out)
 	})
 	t.Run("writes per record", func(t *testing.T) {

@@ -18,11 +18,12 @@ const (
 type shardLimits struct {
 	writeRecords, writeBytes *rate.Limiter
 	readCalls                *rate.Limiter
-	// readPaid is when the bytes read so far are paid off at 2 MiB/s; no
-	// read is served before. AWS: after a read of 10 MiB, "subsequent calls
-	// made within the next 5 seconds throw", and within the next second
-	// when a read finds too little throughput left.
-	readPaid time.Time
+	// readBytes holds a second of read credit (2 MiB) and goes into debt
+	// for a larger read: reads are served while credit is left, so small
+	// reads in quick succession pass as on AWS, and after a read of 10 MiB
+	// none is for about 4 s (AWS: "subsequent calls made within the next 5
+	// seconds throw"); a rested shard no longer serves 20 MiB back to back.
+	readBytes *rate.Limiter
 }
 
 // limiter returns the shard's limits, creating them on first use; the
@@ -33,6 +34,7 @@ func (sh *shardMeta) limiter() *shardLimits {
 			writeRecords: rate.NewLimiter(writeRecordsPerSec, writeRecordsPerSec),
 			writeBytes:   rate.NewLimiter(writeBytesPerSec, writeBytesPerSec),
 			readCalls:    rate.NewLimiter(readCallsPerSec, readCallsPerSec),
+			readBytes:    rate.NewLimiter(readBytesPerSec, readBytesPerSec),
 		}
 	}
 	return sh.limits
@@ -53,19 +55,20 @@ func (l *shardLimits) allowWrite(now time.Time, size int) bool {
 }
 
 // allowRead admits a GetRecords call unless the shard made too many calls
-// or is still paying off the bytes read before.
+// or has no read credit left.
 func (l *shardLimits) allowRead(now time.Time) bool {
-	if now.Before(l.readPaid) {
+	if l.readBytes.TokensAt(now) <= 0 {
 		return false
 	}
 	return l.readCalls.AllowN(now, 1)
 }
 
-// chargeRead adds a read's bytes to what the shard pays off.
+// chargeRead takes a read's bytes from the credit, into debt if need be:
+// in pieces of at most the bucket's size, all that ReserveN takes at once.
 func (l *shardLimits) chargeRead(now time.Time, bytes int) {
-	from := l.readPaid
-	if from.Before(now) {
-		from = now
+	for bytes > 0 {
+		piece := min(bytes, readBytesPerSec)
+		l.readBytes.ReserveN(now, piece)
+		bytes -= piece
 	}
-	l.readPaid = from.Add(time.Duration(bytes) * time.Second / readBytesPerSec)
 }
