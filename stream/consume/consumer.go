@@ -28,8 +28,10 @@ type Consumer struct {
 	log    *slog.Logger
 	leases *lease.Table
 	// streamCreated tells this stream from an earlier one of its name
-	// (checkLeasesAreOurs); the leases it creates record it.
+	// (checkLeasesAreOurs); the leases it creates record it. streamARN is
+	// from the same description, for enhanced fan-out's registration.
 	streamCreated time.Time
+	streamARN     string
 	coord         *lease.Coordinator
 	fast          *fastView      // the tutorial's view, when configured, on its fast path
 	generic       []*genericView // every other view
@@ -321,6 +323,7 @@ func (c *Consumer) checkLeasesAreOurs(ctx context.Context) error {
 			return err
 		}
 		c.streamCreated = aws.ToTime(sum.StreamDescriptionSummary.StreamCreationTimestamp)
+		c.streamARN = aws.ToString(sum.StreamDescriptionSummary.StreamARN)
 	}
 	var leases []lease.Lease
 	what := fmt.Sprintf("list leases in %q", c.opts.App)

@@ -25,12 +25,15 @@ const (
 // (deleting the stream, as spk teardown does, removes it).
 func (c *Consumer) registerFanOut(ctx context.Context) (string, error) {
 	k := c.opts.Kinesis
-	sum, err := c.describeStreamSummary(ctx) // retries transient errors
-	if err != nil {
-		return "", fmt.Errorf("describe stream %q for enhanced fan-out: %w", c.opts.Stream, err)
+	if c.streamARN == "" { // described already by checkLeasesAreOurs, as a rule
+		sum, err := c.describeStreamSummary(ctx) // retries transient errors
+		if err != nil {
+			return "", fmt.Errorf("describe stream %q for enhanced fan-out: %w", c.opts.Stream, err)
+		}
+		c.streamARN = aws.ToString(sum.StreamDescriptionSummary.StreamARN)
 	}
-	streamARN := sum.StreamDescriptionSummary.StreamARN
-	if aws.ToString(streamARN) == "" {
+	streamARN := aws.String(c.streamARN)
+	if c.streamARN == "" {
 		return "", fmt.Errorf("describe stream %q: the endpoint gave no stream ARN, which enhanced fan-out needs; use --retrieval polling", c.opts.Stream)
 	}
 	name := aws.String(c.opts.App)
