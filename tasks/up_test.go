@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/stream/generate"
 	"github.com/spk-cli/spk/stream/sink"
@@ -17,20 +19,8 @@ import (
 // start together (7, 5, then 9); and what was sent is what was counted.
 func TestUpRunsEveryStepOnce(t *testing.T) {
 	k, db, url := endpointAt(t)
-	clients := &provision.Clients{Target: provision.Target{Region: "us-east-1", KinesisEndpoint: url, DynamoDBEndpoint: url}, Kinesis: k, DynamoDB: db}
 	var events []Event
-	up, err := NewUp(UpOptions{
-		Clients:  clients,
-		Stream:   provision.StreamSpec{Name: "my-stream", Shards: 1, App: "UpTestApp"},
-		Table:    sink.TableSpec("my-table", "UpTestApp", "", nil),
-		App:      "UpTestApp",
-		Generate: generate.Options{Rate: 200},
-		Duration: time.Second,
-		OnEvent:  func(e Event) { events = append(events, e) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	up := newTestUp(t, k, db, url, "UpTestApp", 1, func(e Event) { events = append(events, e) })
 	sum, err := up.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -80,18 +70,7 @@ func TestUpCountsItsOwnLastRecordsBehindABacklog(t *testing.T) {
 	k, db, url := endpointAt(t)
 	const backlog = 20000
 	streamWith(t, k, "my-stream", backlog)
-	clients := &provision.Clients{Target: provision.Target{Region: "us-east-1", KinesisEndpoint: url, DynamoDBEndpoint: url}, Kinesis: k, DynamoDB: db}
-	up, err := NewUp(UpOptions{
-		Clients:  clients,
-		Stream:   provision.StreamSpec{Name: "my-stream", Shards: 2, App: "UpBacklogApp"},
-		Table:    sink.TableSpec("my-table", "UpBacklogApp", "", nil),
-		App:      "UpBacklogApp",
-		Generate: generate.Options{Rate: 200},
-		Duration: time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	up := newTestUp(t, k, db, url, "UpBacklogApp", 2, nil)
 	sum, err := up.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -99,4 +78,24 @@ func TestUpCountsItsOwnLastRecordsBehindABacklog(t *testing.T) {
 	if sum.Sent == 0 || !sum.CaughtUp || sum.Total != backlog+sum.Sent {
 		t.Fatalf("sent %d, caught up %v, table total %d: want the backlog's %d and every event sent", sum.Sent, sum.CaughtUp, sum.Total, backlog)
 	}
+}
+
+// newTestUp is spk up on the endpoint at url: my-stream (made with shards
+// when missing) into my-table for app, at 200 events/s for a second.
+func newTestUp(t *testing.T, k *kinesis.Client, db *dynamodb.Client, url, app string, shards int32, onEvent func(Event)) *Up {
+	t.Helper()
+	clients := &provision.Clients{Target: provision.Target{Region: "us-east-1", KinesisEndpoint: url, DynamoDBEndpoint: url}, Kinesis: k, DynamoDB: db}
+	up, err := NewUp(UpOptions{
+		Clients:  clients,
+		Stream:   provision.StreamSpec{Name: "my-stream", Shards: shards, App: app},
+		Table:    sink.TableSpec("my-table", app, "", nil),
+		App:      app,
+		Generate: generate.Options{Rate: 200},
+		Duration: time.Second,
+		OnEvent:  onEvent,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return up
 }
