@@ -195,6 +195,9 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 		}
 		ka := in.RequestItems[name]
 		paths, _, _ := projectionOf(ka.ProjectionExpression, ka.AttributesToGet, ka.ExpressionAttributeNames, nil)
+		if err := nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, nil); err != nil {
+			return nil, err // as GetItem refuses it
+		}
 		g := get{t: t, name: name, ka: ka, paths: paths, consistent: ka.ConsistentRead != nil && *ka.ConsistentRead}
 		seen := map[string]bool{}
 		for _, k := range ka.Keys {

@@ -228,6 +228,7 @@ func TestNestedPathsIntoKeysRefused(t *testing.T) {
 	const msg = `{"__type":"com.amazon.coral.validate#ValidationException","message":"Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk"}`
 	runExchanges(t, []exchange{
 		{"GetItem projection", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"a"}},"ProjectionExpression":"pk.x"}`, 400, msg},
+		{"BatchGetItem projection", "BatchGetItem", `{"RequestItems":{"` + tbl + `":{"Keys":[{"pk":{"S":"a"}}],"ProjectionExpression":"pk.x"}}}`, 400, msg},
 		{"Scan projection", "Scan", `{"TableName":"` + tbl + `","ProjectionExpression":"pk[0]"}`, 400, msg},
 		{"Scan filter", "Scan", `{"TableName":"` + tbl + `","FilterExpression":"pk.x = :v","ExpressionAttributeValues":{":v":{"S":"a"}}}`, 400, msg},
 	})
