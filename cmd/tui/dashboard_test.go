@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -618,5 +619,27 @@ func TestStepErrorsAreConcise(t *testing.T) {
 	got := l.byKey[stepKey{3, "create stream s"}].last.Error
 	if strings.Contains(got, "operation error") || !strings.Contains(got, "busy") {
 		t.Fatalf("the step's error reads %q", got)
+	}
+}
+
+// TestWrappedHintsKeepFlagsWhole: a hint or an error wrapped under a
+// failed step breaks at spaces only, so a flag stays whole to copy; a
+// word wider than the line is still cut to fit.
+func TestWrappedHintsKeepFlagsWhole(t *testing.T) {
+	got := wrapWords("hint: run spk run --until-caught-up --table counts again", 30)
+	want := []string{"hint: run spk run", "--until-caught-up --table", "counts again"}
+	if !slices.Equal(got, want) {
+		t.Errorf("wrapWords = %q, want %q", got, want)
+	}
+	long := strings.Repeat("x", 25)
+	got = wrapWords("a "+long, 10)
+	want = []string{"a", "xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"}
+	if !slices.Equal(got, want) {
+		t.Errorf("wrapWords of a long word = %q, want %q", got, want)
+	}
+	for _, l := range wrapWords("ünïcødé wörds and 漢字漢字漢字 wide", 8) {
+		if displayWidth(l) > 8 {
+			t.Errorf("line %q is %d cells wide, over 8", l, displayWidth(l))
+		}
 	}
 }

@@ -127,6 +127,32 @@ func fit(s string, width int) string {
 	return ansi.Truncate(s, width, "…")
 }
 
+// wrapWords splits a one-line text into lines of at most width cells,
+// breaking only at spaces, so a command or a flag such as
+// --until-caught-up stays whole to copy (ansi.Wrap also breaks at
+// hyphens); a word wider than a line is cut where it must be.
+func wrapWords(s string, width int) []string {
+	if width <= 0 {
+		return []string{s}
+	}
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+		case ansi.StringWidth(line)+1+ansi.StringWidth(w) <= width:
+			line += " " + w
+			continue
+		default:
+			lines = append(lines, line)
+		}
+		parts := strings.Split(ansi.Hardwrap(w, width, true), "\n")
+		lines = append(lines, parts[:len(parts)-1]...)
+		line = parts[len(parts)-1]
+	}
+	return append(lines, line)
+}
+
 // pad fills s with spaces to width cells, on the right (or left when right
 // aligned).
 func pad(s string, width int, right bool) string {

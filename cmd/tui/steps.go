@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -150,7 +148,7 @@ func (l *stepList) draw(st styles, spin string, width int, report bool, hint str
 			if e.State == tasks.Failed && displayWidth(detail) > rest && rest >= 20 {
 				// An error is what the user must act on: wrap it under the
 				// step, up to maxErrorLines, rather than cut it.
-				wrapped := strings.Split(ansi.Wrap(detail, rest, ""), "\n")
+				wrapped := wrapWords(detail, rest)
 				if len(wrapped) > maxErrorLines && !report {
 					wrapped = wrapped[:maxErrorLines]
 					wrapped[maxErrorLines-1] = fit(wrapped[maxErrorLines-1]+" …", rest)
@@ -168,7 +166,7 @@ func (l *stepList) draw(st styles, spin string, width int, report bool, hint str
 		}
 		if e.State == tasks.Failed && hint != "" && rest >= 20 {
 			indent := strings.Repeat(" ", displayWidth(head)+2)
-			for _, w := range strings.Split(ansi.Wrap("hint: "+safe(oneLine(hint)), rest, ""), "\n") {
+			for _, w := range wrapWords("hint: "+safe(oneLine(hint)), rest) {
 				more = append(more, indent+w)
 			}
 			hint = "" // under the first failed step only
