@@ -507,10 +507,7 @@ func (m *dashboard) countLines(w, n int) []string {
 	if !m.fromTable && len(g.buckets) > 0 {
 		notes = append(notes, "this worker's latest writes")
 	}
-	if len(notes) > 0 {
-		title += m.st.dim.Render(" · " + strings.Join(notes, " · "))
-	}
-	return m.gridLines(w, n, g, labels, title, errLine)
+	return m.gridLines(w, n, g, labels, title, notes, errLine)
 }
 
 // readError is the line over a table that could not be read. When nothing
@@ -526,9 +523,17 @@ func (m *dashboard) readError(err error) string {
 	return m.st.warn.Render("table read failed: " + safe(oneLine(errtext.Concise(err))))
 }
 
-// gridLines draw a grid of counts under its title: buckets by groups.
-func (m *dashboard) gridLines(w, n int, g grid, labels []string, title string, errLine []string) []string {
+// gridLines draw a grid of counts under its title and notes: buckets by
+// groups.
+func (m *dashboard) gridLines(w, n int, g grid, labels []string, title string, notes []string, errLine []string) []string {
+	withNotes := func(notes []string) string {
+		if len(notes) == 0 {
+			return title
+		}
+		return title + m.st.dim.Render(" · "+strings.Join(notes, " · "))
+	}
 	if len(g.buckets) == 0 || n < 3 {
+		title := withNotes(notes)
 		return append(append([]string{title}, errLine...), m.st.dim.Render("no counts yet"))
 	}
 
@@ -545,12 +550,24 @@ func (m *dashboard) gridLines(w, n int, g grid, labels []string, title string, e
 	for _, t := range g.totals {
 		totalW = max(totalW, len(count(t)))
 	}
+	// Each type's column holds its count and a bar. Where the bars do not
+	// fit, counts alone under their names come before hiding a type: a
+	// rare type (a 503 among the status codes) is often the one to see.
+	nameW := 0
+	for _, t := range g.types {
+		nameW = max(nameW, displayWidth(safe(t)))
+	}
+	bareW := max(countW, min(nameW, 12))
 	ncol := len(g.types)
 	barW := 0
 	for {
-		colW := (w-labelW-2-totalW)/ncol - 2
-		barW = colW - countW - 1
+		avail := (w-labelW-2-totalW)/ncol - 2
+		barW = avail - countW - 1
 		if barW >= 3 || ncol == 1 {
+			break
+		}
+		if avail >= bareW {
+			barW = 0
 			break
 		}
 		ncol--
@@ -558,11 +575,13 @@ func (m *dashboard) gridLines(w, n int, g grid, labels []string, title string, e
 	barW = min(max(barW, 0), 30)
 	colW := countW + 1 + barW
 	if barW == 0 {
-		colW = countW
+		colW = bareW
 	}
 	if hidden := len(g.types) - ncol; hidden > 0 {
-		title += m.st.dim.Render(fmt.Sprintf(" · %d more types not shown", hidden))
+		// First, where a narrow screen does not cut it.
+		notes = append([]string{fmt.Sprintf("%d more types not shown", hidden)}, notes...)
 	}
+	title = withNotes(notes)
 	types := g.types[:ncol]
 
 	head := pad("bucket", labelW, false)
@@ -575,9 +594,13 @@ func (m *dashboard) gridLines(w, n int, g grid, labels []string, title string, e
 		line := pad(labels[i], labelW, false)
 		for _, t := range types {
 			c, ok := g.cells[[2]string{b, t}]
-			cell := pad(count(c), countW, true)
+			numW := countW
+			if barW == 0 {
+				numW = colW
+			}
+			cell := pad(count(c), numW, true)
 			if !ok {
-				cell = m.st.dim.Render(pad("·", countW, true))
+				cell = m.st.dim.Render(pad("·", numW, true))
 			}
 			if barW > 0 {
 				cell += " " + pad(m.st.typeStyle(t).Render(bar(c, g.top, barW)), barW, false)
@@ -712,14 +735,13 @@ func (m *dashboard) viewLines(w, n int, v *view.View) []string {
 		notes = append(notes, t)
 	}
 
-	title := m.st.header.Render(v.Name()) + m.st.dim.Render(" · "+strings.Join(notes, " · "))
-
 	ms := v.Metrics()
 	if len(ms) == 1 && ms[0].Kind == view.Count && len(v.GroupBy()) > 0 {
 		g := newGrid(ViewRowsToRows(relabel(rows)), len(buckets))
 		labels, _, _ := bucketLabels(g.buckets)
-		return m.gridLines(w, n, g, labels, title, errLine)
+		return m.gridLines(w, n, g, labels, m.st.header.Render(v.Name()), notes, errLine)
 	}
+	title := m.st.header.Render(v.Name()) + m.st.dim.Render(" · "+strings.Join(notes, " · "))
 	if len(buckets) == 0 || n < 3 {
 		return append(append([]string{title}, errLine...), m.st.dim.Render("no rows yet"))
 	}

@@ -100,3 +100,35 @@ func TestDashboardDefaultAmongViews(t *testing.T) {
 		t.Fatalf("v did not move to the next view:\n%s", out)
 	}
 }
+
+// TestDashboardStatusGridShowsEveryCode: at 80 columns the weblog's status
+// grid has no room for a bar beside each of ten codes; it shows every
+// code's count without bars rather than hiding the rarest, highest ones
+// (the 503s are what a user looks for).
+func TestDashboardStatusGridShowsEveryCode(t *testing.T) {
+	codes := []int{200, 204, 206, 301, 302, 304, 400, 404, 500, 503}
+	vs := weblogViews(t)
+	var res results.ViewsResult
+	for _, v := range vs {
+		res.Views = append(res.Views, results.ViewResult{View: v.Name(), Rows: viewRows(t, v, weblogLinesWith(codes))})
+	}
+	d := NewDashboard(weblogOptions(t))
+	m := d.Model()
+	for _, msg := range []tea.Msg{tea.WindowSizeMsg{Width: 80, Height: 24}, tableRows(), res} {
+		m, _ = m.Update(msg)
+	}
+	out := m.View()
+	if !strings.Contains(out, "weblog-status · view 1/") || strings.Contains(out, "not shown") {
+		t.Fatalf("the status grid hides codes:\n%s", out)
+	}
+	for _, code := range []string{"200", "204", "206", "301", "302", "304", "400", "404", "500", "503"} {
+		if !strings.Contains(out, code) {
+			t.Errorf("code %s is not shown:\n%s", code, out)
+		}
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if displayWidth(l) > 80 {
+			t.Errorf("line is %d cells wide: %q", displayWidth(l), l)
+		}
+	}
+}

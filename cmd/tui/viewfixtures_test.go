@@ -13,9 +13,13 @@ import (
 // weblogLines are two minutes of a small site's access log, fixed so the
 // golden files hold still: hot clients and paths, some errors.
 func weblogLines() []string {
+	return weblogLinesWith([]int{200, 200, 304, 200, 404, 200, 500, 200})
+}
+
+// weblogLinesWith are weblogLines with these status codes in turn.
+func weblogLinesWith(statuses []int) []string {
 	ips := []string{"203.0.113.9", "203.0.113.9", "198.51.100.23", "203.0.113.9", "192.0.2.77", "198.51.100.23"}
 	paths := []string{"/", "/index.html", "/", "/static/app.js", "/cart", "/", "/products/17"}
-	statuses := []int{200, 200, 304, 200, 404, 200, 500, 200}
 	var out []string
 	for i := range 52 {
 		minute := 54 + i/30
