@@ -843,3 +843,76 @@ func TestOnDemandThroughputDescribed(t *testing.T) {
 	}
 	waitActive(t, c, tbl)
 }
+
+// TestCapturedTransactionIndexKeys: a secondary index key DynamoDB finds
+// wrong while it runs a transaction (another type) cancels it with a
+// reason; an empty one an update expression leaves refuses the whole
+// request, in the update expression's own words, as a single UpdateItem
+// does.
+func TestCapturedTransactionIndexKeys(t *testing.T) {
+	skipOn(t, "answers these in older words or without cancelling", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeS}, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("lsk"), AttributeType: types.ScalarAttributeTypeS})
+		in.LocalSecondaryIndexes = []types.LocalSecondaryIndex{{
+			IndexName:  aws.String("lsi1"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("lsk"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}}
+	})
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	const emptyUpdate = `One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value."}`
+	const mismatch = `One or more parameter values were invalid: Type mismatch for Index Key lsk Expected: S Actual: N IndexName: lsi1`
+	put := `{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"sk":{"S":"1"},"lsk":{"S":"x"}}}}`
+	runExchanges(t, []exchange{
+		{"a put of another type is cancelled", "TransactWriteItems",
+			`{"TransactItems":[` + put + `,{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"sk":{"S":"2"},"lsk":{"N":"5"}}}}]}`,
+			400, `{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, ValidationError]","CancellationReasons":[{"Code":"None"},{"Code":"ValidationError","Message":"` + mismatch + `"}]}`},
+		{"an update to empty is refused whole", "TransactWriteItems",
+			`{"TransactItems":[` + put + `,{"Update":{"TableName":"` + tbl + `","Key":{"pk":{"S":"a"},"sk":{"S":"2"}},"UpdateExpression":"SET lsk = :v","ExpressionAttributeValues":{":v":{"S":""}}}}]}`,
+			400, invalid + emptyUpdate},
+		{"nothing of either was written", "Scan", `{"TableName":"` + tbl + `","Select":"COUNT"}`, 200, `{"Count":0,"ScannedCount":0}`},
+		{"UpdateItem to empty", "UpdateItem",
+			`{"TableName":"` + tbl + `","Key":{"pk":{"S":"a"},"sk":{"S":"2"}},"UpdateExpression":"SET lsk = :v","ExpressionAttributeValues":{":v":{"S":""}}}`,
+			400, invalid + emptyUpdate},
+		{"PutItem of empty keeps its own words", "PutItem",
+			`{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"sk":{"S":"2"},"lsk":{"S":""}}}`,
+			400, invalid + `One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: lsi1, IndexKey: lsk"}`},
+		{"TransactGetItems refuses a path into a key", "TransactGetItems",
+			`{"TransactItems":[{"Get":{"TableName":"` + tbl + `","Key":{"pk":{"S":"a"},"sk":{"S":"1"}},"ProjectionExpression":"pk.x"}}]}`,
+			400, invalid + `Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk"}`},
+	})
+}
+
+// TestTransactionsHoldFourMegabytes: the items a TransactGetItems reads,
+// and the values a TransactWriteItems' updates write, count towards the
+// transaction's 4 MB; above it nothing is answered or written.
+func TestTransactionsHoldFourMegabytes(t *testing.T) {
+	skipOn(t, "has no aggregate limit for reads or updates", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	big := strings.Repeat("x", 390_000)
+	var gets, updates []string
+	for i := range 11 {
+		k := fmt.Sprint(i)
+		resp, body := rawCall(t, "DynamoDB_20120810.PutItem", `{"TableName":"`+tbl+`","Item":{"pk":{"S":"`+k+`"},"b":{"S":"`+big+`"}}}`)
+		if resp.StatusCode != 200 {
+			t.Fatalf("put %s: %d %s", k, resp.StatusCode, body)
+		}
+		gets = append(gets, `{"Get":{"TableName":"`+tbl+`","Key":{"pk":{"S":"`+k+`"}}}}`)
+		updates = append(updates, `{"Update":{"TableName":"`+tbl+`","Key":{"pk":{"S":"`+k+`"}},"UpdateExpression":"SET c = :c","ExpressionAttributeValues":{":c":{"S":"`+big+`"}}}}`)
+	}
+	resp, body := rawCall(t, "DynamoDB_20120810.TransactGetItems", `{"TransactItems":[`+strings.Join(gets[:10], ",")+`]}`)
+	if resp.StatusCode != 200 || strings.Count(string(body), big) != 10 {
+		t.Fatalf("ten items of 390 KB: status %d, %d items, want 200 and 10", resp.StatusCode, strings.Count(string(body), big))
+	}
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	runExchanges(t, []exchange{
+		{"eleven are refused", "TransactGetItems", `{"TransactItems":[` + strings.Join(gets, ",") + `]}`,
+			400, invalid + `The aggregate size of the items in the transaction cannot exceed 4 MB"}`},
+		{"eleven updates are refused", "TransactWriteItems", `{"TransactItems":[` + strings.Join(updates, ",") + `]}`,
+			400, invalid + `Transaction request cannot be larger than 4 MB"}`},
+		{"and wrote nothing to the first", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"0"}},"ProjectionExpression":"c"}`, 200, `{"Item":{}}`},
+		{"or the last", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"10"}},"ProjectionExpression":"c"}`, 200, `{"Item":{}}`},
+	})
+}

@@ -185,7 +185,7 @@ func applyUpdate(old attr.Item, key attr.Item, w *preparedWrite, u *expr.Update,
 	for k, v := range key {
 		next[k] = v
 	}
-	if err := checkItem(next, m); err != nil {
+	if err := checkItemAs(next, m, true); err != nil {
 		if ae, ok := err.(*apiError); ok && ae.Msg == msgItemSize {
 			return nil, validation(msgUpdatedItemSize)
 		}

@@ -354,7 +354,17 @@ func checkItemShape(it attr.Item) error {
 
 // checkItem applies the nesting and size limits and the secondary index key
 // rules.
-func checkItem(it attr.Item, m *tableMeta) error {
+func checkItem(it attr.Item, m *tableMeta) error { return checkItemAs(it, m, false) }
+
+// msgUpdateEmptyIndexKey begins the refusal of an update expression that
+// leaves an empty secondary index key: DynamoDB words it apart from a
+// written item's, names no index, and refuses a transaction with it rather
+// than cancelling it.
+const msgUpdateEmptyIndexKey = "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty "
+
+// checkItemAs is checkItem for an item an update expression made (update)
+// or one written whole.
+func checkItemAs(it attr.Item, m *tableMeta, update bool) error {
 	if err := checkItemShape(it); err != nil {
 		return err
 	}
@@ -368,6 +378,9 @@ func checkItem(it attr.Item, m *tableMeta) error {
 				want := attrType(m, k.AttributeName)
 				if v.Kind.String() != want {
 					return validation(fmt.Sprintf("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", k.AttributeName, want, v.Kind, ix.IndexName))
+				}
+				if isEmptyKey(v) && update {
+					return validation(msgUpdateEmptyIndexKey + emptyKind(v) + " value.")
 				}
 				if isEmptyKey(v) {
 					return validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + emptyKind(v) + " value. IndexName: " + ix.IndexName + ", IndexKey: " + k.AttributeName)

@@ -108,6 +108,9 @@ func (s *Service) transactWriteItems(body []byte) (any, error) {
 				p.new = p.item
 			case "Update":
 				p.new, fail = applyUpdate(old, p.keyMap, p.w, p.u, &p.m)
+				if ae, ok := fail.(*apiError); ok && strings.HasPrefix(ae.Msg, msgUpdateEmptyIndexKey) {
+					return fail, nil // the whole request is refused, not cancelled
+				}
 			}
 			c.fail(i, fail)
 		}
@@ -229,6 +232,9 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 			return nil, err
 		}
 		paths, _, _ := projectionOf(ti.Get.ProjectionExpression, nil, getNames(ti.Get), nil)
+		if err := nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, nil); err != nil {
+			return nil, err // as GetItem refuses it
+		}
 		key, err := t.keyOf(ti.Get.Key)
 		if r := keyReason(err); r != nil {
 			cancel.set(i, r)
@@ -250,6 +256,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 	responses := make([]map[string]any, len(gets))
 	units := tableCapacity{}
 	err := s.env.DB.View(func(tx *store.Tx) error {
+		size := 0
 		for i, g := range gets {
 			b := tx.Bucket(g.t.bucket)
 			if b == nil {
@@ -258,6 +265,11 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 			it, err := readItem(b, g.key)
 			if err != nil {
 				return err
+			}
+			// DynamoDB rejects the whole read above 4 MB of items (the
+			// API reference's words; its answer is not recorded).
+			if size += it.Size(); size > maxTransactBytes {
+				return validation("The aggregate size of the items in the transaction cannot exceed 4 MB")
 			}
 			// A transactional read costs twice a consistent one, found
 			// or not.
@@ -317,10 +329,15 @@ func canonicalDigest(body []byte) [32]byte {
 
 // keyReason is the cancellation reason of a transaction's item whose key
 // does not fit the table (missing, of another type, or over the size
-// limits): DynamoDB cancels such a transaction, where a single-item
-// operation refuses the request. An empty key value is still refused.
+// limits) or whose secondary index key is of another type: DynamoDB cancels
+// such a transaction, where a single-item operation refuses the request. An
+// empty key value is still refused.
 func keyReason(err error) map[string]any {
-	if ae, ok := err.(*apiError); ok && ae.Type == "ValidationException" && keyMisfit(ae.Msg) {
+	ae, ok := err.(*apiError)
+	if !ok || ae.Type != "ValidationException" {
+		return nil
+	}
+	if keyMisfit(ae.Msg) || strings.HasPrefix(ae.Msg, "One or more parameter values were invalid: Type mismatch for Index Key ") {
 		return map[string]any{"Code": "ValidationError", "Message": ae.Msg}
 	}
 	return nil

@@ -1,11 +1,12 @@
 package dynamodb
 
 import (
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
 )
 
 // maxTransactBytes is the aggregate size of the items a transaction may
-// carry.
+// carry, or read.
 const maxTransactBytes = 4 << 20
 
 // checkedAction is a transaction action validated without its table.
@@ -88,6 +89,10 @@ func checkTransactWrite(in *transactWriteInput) ([]*checkedAction, error) {
 			size += a.Item.Size()
 		} else {
 			size += a.Key.Size()
+		}
+		if a.kind == "Update" {
+			// What an update writes comes in its values.
+			size += attr.Item(a.ExpressionAttributeValues).Size()
 		}
 		out[i] = a
 	}
