@@ -62,8 +62,20 @@ func indexKeysOf(m *tableMeta, ix *indexMeta) indexKeys {
 	return indexKeys{Hash: h, Range: r, TableHash: th, TableRange: tr}
 }
 
-// entryKey is the entry key of it, or nil when it has no entry.
+// entryKey is the entry key of it, or nil when it has no entry: an item
+// without the index's keys, or with one the index cannot hold (an empty or
+// oversized string or binary, written before the index was made).
 func (d *indexKeys) entryKey(it attr.Item) []byte {
+	if d.Expiry == "" && (!indexableKey(it[d.Hash.Name], "HASH") || d.Range.Name != "" && !indexableKey(it[d.Range.Name], "RANGE")) {
+		return nil
+	}
+	return d.heldEntryKey(it)
+}
+
+// heldEntryKey is entryKey without the checks of what an index can hold:
+// the key an entry of it may be stored under by a build that did not make
+// them, to be deleted.
+func (d *indexKeys) heldEntryKey(it attr.Item) []byte {
 	var k []byte
 	if d.Expiry != "" {
 		// Only a number is a TTL (isExpired); the entry begins with it.
@@ -192,9 +204,9 @@ func updateIndexes(tx *store.Tx, t *table, key []byte, old, next attr.Item) erro
 		if err != nil {
 			return err
 		}
-		var was, now []byte
+		var was, held, now []byte
 		if old != nil {
-			was = d.entryKey(old)
+			was, held = d.entryKey(old), d.heldEntryKey(old)
 		}
 		if next != nil {
 			now = d.entryKey(next)
@@ -204,6 +216,7 @@ func updateIndexes(tx *store.Tx, t *table, key []byte, old, next attr.Item) erro
 				st.countChange(tx, old, next, was != nil, now != nil)
 			}
 		}
+		was = held // what an older build may have stored goes too
 		if bytes.Equal(was, now) {
 			return nil
 		}

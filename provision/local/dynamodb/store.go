@@ -284,7 +284,25 @@ const (
 	msgUpdatedItemSize = "Item size to update has exceeded the maximum allowed size"
 	msgHashKeySize     = "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
 	msgRangeKeySize    = "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+	msgIndexKeySize    = "One or more parameter values were invalid: Size limit exceeded for Index Key "
 )
+
+// indexKeyLimit is the most bytes a secondary index's partition (HASH) or
+// sort key value may hold, as a table's.
+func indexKeyLimit(keyType string) int {
+	if keyType == "RANGE" {
+		return maxRangeSize
+	}
+	return maxHashKeySize
+}
+
+// indexableKey reports whether v may be a secondary index's key of that
+// type: an empty or oversized string or binary may not, and DynamoDB leaves
+// an item holding one out of the index (only an item written before the
+// index existed can).
+func indexableKey(v attr.Value, keyType string) bool {
+	return !isEmptyKey(v) && len(attr.KeyBytes(v)) <= indexKeyLimit(keyType)
+}
 
 // holdsKey reports whether it has every key attribute, of its type.
 func (t *table) holdsKey(it attr.Item) bool {
@@ -384,6 +402,9 @@ func checkItemAs(it attr.Item, m *tableMeta, update bool) error {
 				}
 				if isEmptyKey(v) {
 					return validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + emptyKind(v) + " value. IndexName: " + ix.IndexName + ", IndexKey: " + k.AttributeName)
+				}
+				if limit := indexKeyLimit(k.KeyType); len(attr.KeyBytes(v)) > limit {
+					return validation(fmt.Sprintf("%s%s Actual Size: %d bytes Max Size: %d bytes IndexName: %s", msgIndexKeySize, k.AttributeName, len(attr.KeyBytes(v)), limit, ix.IndexName))
 				}
 			}
 		}

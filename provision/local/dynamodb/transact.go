@@ -329,7 +329,8 @@ func canonicalDigest(body []byte) [32]byte {
 
 // keyReason is the cancellation reason of a transaction's item whose key
 // does not fit the table (missing, of another type, or over the size
-// limits) or whose secondary index key is of another type: DynamoDB cancels
+// limits) or whose secondary index key is of another type or over its size
+// limit (as a table key over it; the latter inferred): DynamoDB cancels
 // such a transaction, where a single-item operation refuses the request. An
 // empty key value is still refused.
 func keyReason(err error) map[string]any {
@@ -337,7 +338,7 @@ func keyReason(err error) map[string]any {
 	if !ok || ae.Type != "ValidationException" {
 		return nil
 	}
-	if keyMisfit(ae.Msg) || strings.HasPrefix(ae.Msg, "One or more parameter values were invalid: Type mismatch for Index Key ") {
+	if keyMisfit(ae.Msg) || strings.HasPrefix(ae.Msg, "One or more parameter values were invalid: Type mismatch for Index Key ") || strings.HasPrefix(ae.Msg, msgIndexKeySize) {
 		return map[string]any{"Code": "ValidationError", "Message": ae.Msg}
 	}
 	return nil
