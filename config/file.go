@@ -314,6 +314,10 @@ var hoconInclude = regexp.MustCompile(`(?m)^\s*include\s`)
 
 func readHOCON(path string, data []byte) (*fileContents, error) {
 	fc := &fileContents{path: path, format: HOCON, values: map[string]fileValue{}}
+	// The HOCON parser reads a comment ended by CRLF (Windows' editors, Git
+	// for Windows' checkouts) to the end of the file, dropping every key
+	// after it without a word; lines stay where they were.
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	// The HOCON parser resolves an include against the working directory,
 	// not the including file, and drops one it cannot find without a word:
 	// refused, rather than a file read differently from every directory.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -275,20 +276,36 @@ func TestDiscovery(t *testing.T) {
 	}
 }
 
-// TestTutorialHOCON maps the tutorial's exact config.hocon.sample.
+// TestTutorialHOCON maps the tutorial's exact config.hocon.sample, and
+// the same file with Windows' line endings (CRLF) the same way.
 func TestTutorialHOCON(t *testing.T) {
-	l := load(t, Options{File: "testdata/config.hocon.sample"})
+	t.Run("LF", func(t *testing.T) { checkTutorialHOCON(t, "testdata/config.hocon.sample") })
+	t.Run("CRLF", func(t *testing.T) {
+		data, err := os.ReadFile("testdata/config.hocon.sample")
+		if err != nil {
+			t.Fatal(err)
+		}
+		crlf := filepath.Join(t.TempDir(), "config.hocon.sample")
+		if err := os.WriteFile(crlf, bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		checkTutorialHOCON(t, crlf)
+	})
+}
+
+func checkTutorialHOCON(t *testing.T, file string) {
+	l := load(t, Options{File: file})
 	if l.Format != HOCON {
 		t.Fatalf("format %q, want hocon", l.Format)
 	}
 	want := map[string]struct{ value, from string }{
-		"stream.name":             {"my-stream", "testdata/config.hocon.sample:9 (kinesis.streamName)"},
-		"aws.region":              {"us-east-1", "testdata/config.hocon.sample:11 (kinesis.region)"},
-		"app":                     {"StreamingCountsApp", "testdata/config.hocon.sample:18 (spark.appName)"},
-		"run.checkpoint_interval": {"10s", "testdata/config.hocon.sample:20 (spark.checkpointInterval)"},
-		"run.batch_interval":      {"2s", "testdata/config.hocon.sample:24 (spark.batchInterval)"},
-		"table.name":              {"my-table", "testdata/config.hocon.sample:31 (dynamodb.tableName)"},
-		"aws.profile":             {"default", "testdata/config.hocon.sample:38 (aws.awsProfile)"},
+		"stream.name":             {"my-stream", file + ":9 (kinesis.streamName)"},
+		"aws.region":              {"us-east-1", file + ":11 (kinesis.region)"},
+		"app":                     {"StreamingCountsApp", file + ":18 (spark.appName)"},
+		"run.checkpoint_interval": {"10s", file + ":20 (spark.checkpointInterval)"},
+		"run.batch_interval":      {"2s", file + ":24 (spark.batchInterval)"},
+		"table.name":              {"my-table", file + ":31 (dynamodb.tableName)"},
+		"aws.profile":             {"default", file + ":38 (aws.awsProfile)"},
 	}
 	for key, w := range want {
 		if got := Display(l.Values[key]); got != w.value {
