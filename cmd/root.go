@@ -10,16 +10,16 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/cmd/tui"
 	"github.com/spk-cli/spk/internal/version"
 )
 
 // Main runs spk on the real process and returns its exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), tui.StopSignals()...)
 	defer stop()
 	// The first Ctrl-C stops gracefully (flush, checkpoint, release); after
 	// it the default handling is back, so a second one ends spk at once.

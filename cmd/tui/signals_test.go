@@ -5,8 +5,10 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,5 +50,30 @@ func TestDashboardSignals(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a second signal did not end the view")
+	}
+}
+
+// TestStopSignalsLeaveNohupAlone: SIGHUP (a closed terminal) stops spk
+// gracefully, unless spk was started with it ignored, as nohup does: then
+// it stays ignored, and spk goes on. The test binary runs itself under a
+// shell that ignores SIGHUP, and reports what StopSignals gives there.
+func TestStopSignalsLeaveNohupAlone(t *testing.T) {
+	if os.Getenv("SPK_TEST_PRINT_STOP_SIGNALS") == "1" {
+		for _, s := range StopSignals() {
+			fmt.Println(s)
+		}
+		return
+	}
+	if got := StopSignals(); len(got) != 3 || got[2] != syscall.SIGHUP {
+		t.Fatalf("StopSignals() = %v, want interrupt, terminated and hangup", got)
+	}
+	cmd := exec.Command("sh", "-c", `trap "" HUP; exec "$0" -test.run='^TestStopSignalsLeaveNohupAlone$' -test.count=1`, os.Args[0])
+	cmd.Env = append(os.Environ(), "SPK_TEST_PRINT_STOP_SIGNALS=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "interrupt\nterminated\n") || strings.Contains(string(out), "hangup") {
+		t.Fatalf("with SIGHUP ignored, StopSignals() printed:\n%s", out)
 	}
 }
