@@ -51,7 +51,7 @@ the variables again (the keys only if they are the dummy ones).`,
 			return runEnv(c, f, opts)
 		},
 	}
-	c.Flags().StringVar(&opts.shell, "shell", "", "shell syntax: "+shellenv.Names+" (default from $SHELL, else sh)")
+	c.Flags().StringVar(&opts.shell, "shell", "", "shell syntax: "+shellenv.Names+" (default from $SHELL, else sh; powershell on Windows)")
 	completeWords(c, "shell", "sh", "bash", "zsh", "fish", "powershell")
 	c.Flags().BoolVar(&opts.unset, "unset", false, "print the lines that undo spk env")
 	return c

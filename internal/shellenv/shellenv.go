@@ -5,6 +5,7 @@ package shellenv
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/spk-cli/spk/internal/termsafe"
@@ -37,8 +38,15 @@ func Parse(name string) (Dialect, bool) {
 }
 
 // Detect picks the dialect of a login shell path such as $SHELL; anything
-// it does not know reads POSIX sh.
-func Detect(shell string) Dialect {
+// it does not know reads POSIX sh, except no shell at all on Windows, whose
+// shells set no $SHELL: PowerShell, its own.
+func Detect(shell string) Dialect { return DetectOn(runtime.GOOS, shell) }
+
+// DetectOn is Detect on the system goos.
+func DetectOn(goos, shell string) Dialect {
+	if shell == "" && goos == "windows" {
+		return PowerShell
+	}
 	// Either separator: a Windows path reads the same on every system.
 	base := shell[strings.LastIndexAny(shell, `/\`)+1:]
 	base = strings.TrimSuffix(strings.ToLower(base), ".exe")

@@ -81,9 +81,17 @@ func TestUnset(t *testing.T) {
 func TestDetectAndParse(t *testing.T) {
 	for shell, want := range map[string]Dialect{"": Sh, "/bin/sh": Sh, "/bin/dash": Sh, "/usr/bin/bash": Bash, "/bin/zsh": Zsh,
 		"/opt/homebrew/bin/fish": Fish, "/usr/bin/pwsh": PowerShell, `C:\Program Files\PowerShell\7\pwsh.exe`: PowerShell, "/bin/tcsh": Sh} {
-		if got := Detect(shell); got != want {
+		if got := DetectOn("linux", shell); got != want {
 			t.Errorf("Detect(%q) = %s, want %s", shell, got, want)
 		}
+	}
+	// Windows' shells set no $SHELL: PowerShell is its own; Git Bash's
+	// $SHELL is read as anywhere else.
+	if got := DetectOn("windows", ""); got != PowerShell {
+		t.Errorf("on Windows without $SHELL: %s, want powershell", got)
+	}
+	if got := DetectOn("windows", "/usr/bin/bash"); got != Bash {
+		t.Errorf("on Windows in Git Bash: %s, want bash", got)
 	}
 	for name, want := range map[string]Dialect{"sh": Sh, "BASH": Bash, "pwsh": PowerShell, "powershell": PowerShell, "fish": Fish} {
 		if got, ok := Parse(name); !ok || got != want {
