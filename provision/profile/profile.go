@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spk-cli/spk/internal/awsname"
@@ -198,7 +199,10 @@ func Write(files Files, p Profile, force bool) (Report, error) {
 		oldMode = st.Mode().Perm()
 	}
 	mode := oldMode
-	if mode&0o077 != 0 {
+	// Windows keeps no such bits (Stat says 0666, Chmod sets only
+	// read-only): the profile folder's access list protects the file, and
+	// there is nothing to tighten or to claim tightened.
+	if mode&0o077 != 0 && runtime.GOOS != "windows" {
 		mode = 0o600
 	}
 	if err := edit(credsPath, oldCreds, mode, func(f *file) { f.set(p.Name, creds) }); err != nil {
