@@ -66,11 +66,11 @@ func Transport(err error) string {
 	var tlsRecord tls.RecordHeaderError
 	var netErr net.Error
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case isErrno(err, syscall.ECONNREFUSED, wsaConnRefused):
 		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
+	case isErrno(err, syscall.ECONNRESET, wsaConnReset):
 		return "connection reset by the endpoint"
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+	case isErrno(err, syscall.EHOSTUNREACH, wsaHostUnreach), isErrno(err, syscall.ENETUNREACH, wsaNetUnreach):
 		return "no route to the host"
 	case errors.As(err, &dns):
 		if dns.IsNotFound {
@@ -148,3 +148,10 @@ func (e *UnreachableError) Error() string {
 // Reason is why, in a few words: "connection refused".
 func (e *UnreachableError) Reason() string { return Transport(e.Err) }
 func (e *UnreachableError) Unwrap() error  { return e.Err }
+
+// isErrno reports whether err is the system error errno, or on Windows,
+// whose sockets answer in their own numbers (WSAECONNREFUSED and the
+// like) that syscall's portable names do not match, wsa.
+func isErrno(err error, errno syscall.Errno, wsa syscall.Errno) bool {
+	return errors.Is(err, errno) || wsa != 0 && errors.Is(err, wsa)
+}
