@@ -27,13 +27,17 @@ type IOStreams struct {
 }
 
 // System returns the process's streams with terminal detection. NO_COLOR and
-// TERM=dumb turn colour off.
+// TERM=dumb turn colour off. An output terminal that cannot be made to read
+// escape sequences (a Windows console too old for them) counts as none, so
+// spk writes it plain lines.
 func System() *IOStreams {
 	isTTY := func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 	dumb := os.Getenv("TERM") == "dumb"
 	s := &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		inTTY: isTTY(os.Stdin), outTTY: isTTY(os.Stdout) && !dumb, errTTY: isTTY(os.Stderr) && !dumb,
+		inTTY:  isTTY(os.Stdin),
+		outTTY: isTTY(os.Stdout) && !dumb && enableEscapes(os.Stdout),
+		errTTY: isTTY(os.Stderr) && !dumb && enableEscapes(os.Stderr),
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
 	s.color = s.errTTY && !noColor
