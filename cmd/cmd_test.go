@@ -152,6 +152,19 @@ func TestConfigShowTable(t *testing.T) {
 	}
 }
 
+// TestConfigShowTableEscapes: a value holding a control character (a tab
+// in a profile name, a newline a double-quoted YAML escape made) is shown
+// escaped, so it cannot break the table's lines or drive the terminal.
+func TestConfigShowTableEscapes(t *testing.T) {
+	r := run(t, map[string]string{"AWS_PROFILE": "x\ty\x1b[2J"}, "config", "show")
+	if r.code != 0 {
+		t.Fatalf("code %d stderr %q", r.code, r.stderr)
+	}
+	if strings.ContainsAny(r.stdout, "\t\x1b") || !strings.Contains(r.stdout, `Target: AWS (profile x\ty\x1b[2J,`) || !strings.Contains(r.stdout, `x\ty\x1b[2J  `) {
+		t.Fatalf("the profile is not shown escaped:\n%s", r.stdout)
+	}
+}
+
 func TestErrorsAndExitCodes(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "spk.yaml")
 	if err := os.WriteFile(bad, []byte("stream:\n  shards: lots\n"), 0o644); err != nil {

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/internal/termsafe"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/templates"
 )
@@ -192,7 +193,7 @@ func writeConfigShow(w io.Writer, l *config.Loaded, profileEndpoint, output stri
 	} else {
 		file += " (" + string(l.Format) + ")"
 	}
-	fmt.Fprintf(w, "Configuration file: %s\nTarget: %s\n\n", file, shown.Target)
+	fmt.Fprintf(w, "Configuration file: %s\nTarget: %s\n\n", termsafe.Escape(file), termsafe.Escape(shown.Target))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
 	for _, k := range config.Keys {
@@ -201,11 +202,11 @@ func writeConfigShow(w io.Writer, l *config.Loaded, profileEndpoint, output stri
 		if sk.From != "" {
 			src += " " + sk.From
 		}
-		val := fmt.Sprint(sk.Value)
+		val := termsafe.Escape(fmt.Sprint(sk.Value)) // a tab or a newline would break the table
 		if val == "" {
 			val = `""`
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.Name, val, src)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.Name, val, termsafe.Escape(src))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/pflag"
 
@@ -253,9 +254,9 @@ func Load(opts Options) (*Loaded, error) {
 				}
 			}
 		}
-		val, err := k.parse(text)
-		if err != nil {
-			e := &Error{Key: k.Name, Msg: err.Error()}
+		// refuse says where the value came from, as the key's error.
+		refuse := func(msg, hint string) error {
+			e := &Error{Key: k.Name, Msg: msg, Hint: hint}
 			switch src.Kind {
 			case FromFile:
 				fv := fc.values[k.Name]
@@ -265,9 +266,19 @@ func Load(opts Options) (*Loaded, error) {
 			case FromFlag:
 				e.Flag, e.Key = k.Flag, ""
 			}
-			return nil, e
+			return e
+		}
+		val, err := k.parse(text)
+		if err != nil {
+			return nil, refuse(err.Error(), "")
 		}
 		if k.Name == "local.data_dir" {
+			// A Windows path in a double-quoted YAML string ("D:\new") reads
+			// its backslashes as escapes: a newline, a tab.
+			if strings.ContainsFunc(val.(string), unicode.IsControl) {
+				return nil, refuse(fmt.Sprintf("%q has a control character", val),
+					`in a double-quoted YAML string a backslash starts an escape: write a Windows path in single quotes ('D:\new\data') or with forward slashes`)
+			}
 			val = expandHome(val.(string), lookup)
 		}
 		out.Values[k.Name] = val

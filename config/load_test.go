@@ -386,6 +386,8 @@ func TestErrors(t *testing.T) {
 		{name: "repeated section", file: "spk.yaml", body: "stream:\n  name: clicks\napp: A1\nstream:\n  shards: 2\n  name: other\n", want: `spk.yaml, line 4: key "stream": set again; it was set at line 1`},
 		{name: "second document", file: "spk.yaml", body: "app: A1\n---\napp: A2\n", want: `spk.yaml, line 2: a second YAML document (after ---): spk reads one`},
 		{name: "a section repeated", file: "spk.yaml", body: "stream:\n  name: aaa\nstream:\n  shards: 2\n", want: `spk.yaml, line 3: key "stream": set again; it was set at line 1`},
+		{name: "a Windows path in double quotes", file: "spk.yaml", body: "local:\n  data_dir: \"D:\\new\\tmp\"\n", want: `spk.yaml, line 2: key "local.data_dir": "D:\new\tmp" has a control character`},
+		{name: "a control character from the environment", env: map[string]string{"SPK_LOCAL_DATA_DIR": "/tmp/a\tb"}, want: `environment variable SPK_LOCAL_DATA_DIR: key "local.data_dir": "/tmp/a\tb" has a control character`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
