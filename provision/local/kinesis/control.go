@@ -87,8 +87,10 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 		shards = int(*in.ShardCount)
 	}
 	name := *in.StreamName
-	// Counted before taking the service's lock (see accountShards); two
-	// concurrent creations may both fit where only one would.
+	// Counted before taking the service's lock (see accountShards), under
+	// shardsMu until the new stream is in the account.
+	s.shardsMu.Lock()
+	defer s.shardsMu.Unlock()
 	inAccount := s.accountShards()
 
 	s.mu.Lock()

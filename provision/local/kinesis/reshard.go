@@ -31,6 +31,8 @@ func (s *Service) splitShard(c codec, body []byte) (any, *apiError) {
 	if !ok {
 		return nil, s.shardNotFound(*in.ShardToSplit, name)
 	}
+	s.shardsMu.Lock()
+	defer s.shardsMu.Unlock()
 	inAccount := s.accountShards()
 	return s.startReshard(st, func() (*pendingChange, *apiError) {
 		sh := st.shard(idx)
@@ -129,6 +131,8 @@ func (s *Service) updateShardCount(c codec, body []byte) (any, *apiError) {
 	}
 	target := int(*in.TargetShardCount)
 	var current int
+	s.shardsMu.Lock()
+	defer s.shardsMu.Unlock()
 	inAccount := s.accountShards()
 	_, apiErr = s.startReshard(st, func() (*pendingChange, *apiError) {
 		current = len(st.openShards())

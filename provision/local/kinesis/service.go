@@ -38,6 +38,12 @@ type Service struct {
 	iterKey []byte
 	nonce   atomic.Uint64
 
+	// shardsMu makes counting the account's shards and recording a change
+	// that adds some one step (CreateStream, SplitShard, UpdateShardCount),
+	// so that two such calls cannot both fit where only one would. It is
+	// taken before mu and any stream's.
+	shardsMu sync.Mutex
+
 	mu      sync.RWMutex
 	streams map[string]*stream
 	// lastCreatedMs is the newest stream's creation time. Iterators and

@@ -12,10 +12,11 @@ func (s *Service) shardLimit() int {
 }
 
 // accountShards counts the open shards of all the account's streams, as
-// Kinesis counts them against the limit (a stream still CREATING counts
-// the shards it is being created with). It takes the service's lock and
-// each stream's in turn, never two at once, so it must be called with
-// neither held.
+// Kinesis counts them against the limit: a stream still CREATING counts
+// the shards it is being created with, and one UPDATING the shards its
+// split or scaling will add. It takes the service's lock and each stream's
+// in turn, never two at once, so it must be called with neither held; a
+// caller that then adds shards holds shardsMu across both.
 func (s *Service) accountShards() int {
 	s.mu.RLock()
 	streams := make([]*stream, 0, len(s.streams))
@@ -27,7 +28,7 @@ func (s *Service) accountShards() int {
 	for _, st := range streams {
 		st.mu.Lock()
 		if !st.gone {
-			n += len(st.openShards())
+			n += len(st.openShards()) + st.pendingShards()
 		}
 		st.mu.Unlock()
 	}
@@ -47,4 +48,19 @@ func (s *Service) checkShardLimit(current, more int) *apiError {
 			"Number of additional shards that would have resulted from this request: %d. Refer to the AWS Service Limits page "+
 			"(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.",
 		s.env.AccountID, s.env.Region, current, limit, more)
+}
+
+// pendingShards is how many open shards the stream's planned reshard will
+// add when its UPDATING ends; the caller holds st.mu.
+func (st *stream) pendingShards() int {
+	p := st.meta.Pending
+	switch {
+	case p == nil:
+		return 0
+	case p.Kind == "split":
+		return 1
+	case p.Kind == "scale":
+		return max(0, p.Target-len(st.openShards()))
+	}
+	return 0
 }
