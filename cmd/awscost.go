@@ -21,6 +21,9 @@ func confirmAWSCost(f *Factory, cfg *config.Loaded, t provision.Target, yes bool
 	for _, table := range tasks.ViewTables(definitions(views), cfg.Table.Name) {
 		fmt.Fprintf(w, "  - DynamoDB table %s (on-demand, a view's rows)\n", table)
 	}
+	if cfg.Run.Retrieval == "fanout" {
+		fmt.Fprintf(w, "  - an enhanced fan-out consumer %s of the stream: billed per consumer-shard-hour and per GB read\n", cfg.App)
+	}
 	fmt.Fprintln(w, "These cost money while they exist. Delete them with: spk teardown (or use spk up --teardown).")
 	if yes {
 		return nil

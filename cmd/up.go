@@ -138,7 +138,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	}
 	useTUI := wantDashboard(f, c, opts.output == "text")
 	if clients.Target.AWS {
-		if err := confirmAWSCost(f, cfg, clients.Target, opts.yes, opts.views); err != nil {
+		if err := confirmAWSCost(f, cfg, clients.Target, opts.yes, views); err != nil {
 			return err
 		}
 	}
@@ -173,7 +173,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	}
 	writeUpSummary(f, c, sum, opts, logPath, up, endpoint)
 	if opts.teardown {
-		if err := upTeardown(f, cfg, clients, opts.views); err != nil && runErr == nil {
+		if err := upTeardown(f, cfg, clients, views); err != nil && runErr == nil {
 			runErr = err
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,6 +126,19 @@ func TestUpRefusesAWSWithoutConfirmation(t *testing.T) {
 	r := run(t, env, "up")
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "These cost money") || !strings.Contains(r.stderr, "spk: up: not creating AWS resources without confirmation") {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+	// What the configuration adds is billed too, and named: a view's table
+	// from spk.yaml, an enhanced fan-out consumer.
+	conf := filepath.Join(t.TempDir(), "spk.yaml")
+	views := "views:\n  - name: default\n    group_by: [type]\n    window: {size: 1m}\n    metrics: [count]\n  - name: hourly\n    group_by: [type]\n    window: {size: 1h}\n    metrics: [count]\n"
+	if err := os.WriteFile(conf, []byte(views), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, env, "up", "--config", conf, "--retrieval", "fanout")
+	for _, want := range []string{"DynamoDB table my-table-hourly (on-demand, a view's rows)", "an enhanced fan-out consumer StreamingCountsApp of the stream"} {
+		if r.code != ExitUsage || !strings.Contains(r.stderr, want) {
+			t.Errorf("the warning lacks %q: code %d\n%s", want, r.code, r.stderr)
+		}
 	}
 }
 
