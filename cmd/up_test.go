@@ -159,6 +159,14 @@ func TestUpStoppedDuringSetUpSaysSo(t *testing.T) {
 		strings.Contains(r.stderr, "spk teardown") || strings.Contains(r.stderr, "holds 0 rows") {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
 	}
+	// What this run made before it stopped is named, each with the command
+	// that deletes it alone; the other stream's table is not among them.
+	st := statusOf(t, endpointEnv(srv.URL(), "SPK_STREAM_NAME", "s6", "SPK_TABLE_NAME", "tab5", "SPK_APP", "App6"))
+	if st.Stream.Exists != strings.Contains(r.stderr, "  stream s6: delete it with spk aws --app App6 --stream s6 --table tab5 kinesis delete-stream --enforce-consumer-deletion --stream-name s6\n") ||
+		st.LeaseTable.Exists != strings.Contains(r.stderr, "  table App6: delete it with spk aws --app App6 --stream s6 --table tab5 dynamodb delete-table --table-name App6\n") ||
+		strings.Contains(r.stderr, "table tab5: delete") || strings.Contains(r.stderr, "AWS bills") {
+		t.Fatalf("stream s6 exists %v, lease table App6 %v; the summary says:\n%s", st.Stream.Exists, st.LeaseTable.Exists, r.stderr)
+	}
 }
 
 // TestUpRefusesAnotherProgramAtTheEmbeddedAddress: something else holding

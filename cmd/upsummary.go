@@ -77,7 +77,22 @@ func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOpt
 	if !s.SetUp {
 		// Stopped during set-up (a table of another stream refused, say):
 		// nothing to show, and a teardown could delete what is not this
-		// run's.
+		// run's; what this run made is named, one deletion each.
+		if len(s.Created) > 0 {
+			billed := ""
+			if up.OnAWS() {
+				billed = ", which AWS bills while they exist"
+			}
+			fmt.Fprintf(w, "\nThis run created%s:\n", billed)
+			for _, r := range s.Created {
+				// spk's own flags go before the service name.
+				del := "spk aws" + common + " dynamodb delete-table --table-name " + shellenv.Quote(r.Name)
+				if r.Kind == "stream" {
+					del = "spk aws" + common + " kinesis delete-stream --enforce-consumer-deletion --stream-name " + shellenv.Quote(r.Name)
+				}
+				fmt.Fprintf(w, "  %s %s: delete it with %s\n", r.Kind, r.Name, del)
+			}
+		}
 		fmt.Fprintf(w, "\nLook further:\n  %-19s the stream, the tables and the leases\n", "spk status"+common)
 		if logPath != "" {
 			fmt.Fprintf(w, "Logs: %s\n", logPath)

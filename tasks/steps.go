@@ -25,7 +25,7 @@ const (
 func CreateStream(c *provision.Clients, spec provision.StreamSpec) Task {
 	return Task{Step: StepStream, Name: "create stream " + spec.Name, Run: func(ctx context.Context, progress func(string)) (string, error) {
 		out, err := provision.CreateStream(ctx, c.Kinesis, spec, progress)
-		return noteOf(out, "created and ACTIVE"), err
+		return noteOf(out, createdNote), err
 	}}
 }
 
@@ -33,9 +33,12 @@ func CreateStream(c *provision.Clients, spec provision.StreamSpec) Task {
 func CreateTable(c *provision.Clients, spec provision.TableSpec) Task {
 	return Task{Step: StepTable, Name: "create table " + spec.Name, Run: func(ctx context.Context, progress func(string)) (string, error) {
 		out, err := provision.CreateTable(ctx, c.DynamoDB, spec, progress)
-		return noteOf(out, "created and ACTIVE"), err
+		return noteOf(out, createdNote), err
 	}}
 }
+
+// createdNote is a create step's note when the step made its resource.
+const createdNote = "created and ACTIVE"
 
 // CreateLeaseTable is step 8's table: where the consumer keeps leases and
 // checkpoints, named after the app.
@@ -43,7 +46,7 @@ func CreateLeaseTable(c *provision.Clients, app string) Task {
 	spec := lease.TableSpec(app)
 	return Task{Step: StepLeaseTable, Name: "create lease table " + app, Run: func(ctx context.Context, progress func(string)) (string, error) {
 		out, err := provision.CreateTable(ctx, c.DynamoDB, spec, progress)
-		return noteOf(out, "created and ACTIVE"), err
+		return noteOf(out, createdNote), err
 	}}
 }
 

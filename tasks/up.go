@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spk-cli/spk/provision"
@@ -67,6 +68,15 @@ type UpSummary struct {
 	// were ready (a refusal, a failure or q during steps 2 to 8): nothing
 	// was counted, and the tables were not read.
 	SetUp bool `json:"set_up"`
+	// Created are the stream and tables this run made, in the order they
+	// were made: what a run stopped during set-up leaves behind.
+	Created []Created `json:"created,omitempty"`
+}
+
+// Created is a resource a run made: a "stream" or a "table".
+type Created struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
 }
 
 // ViewSummary is one view's table as read when `spk up` ends.
@@ -133,6 +143,9 @@ const (
 // StartedEndpoint reports whether Run started the embedded endpoint itself.
 func (u *Up) StartedEndpoint() bool { return u.server != nil }
 
+// OnAWS reports whether the run creates its resources on AWS.
+func (u *Up) OnAWS() bool { return u.opts.Clients.Target.AWS }
+
 // RunWithEvents is Run with events sent to onEvent (in addition to
 // UpOptions.OnEvent), for a view that is made after NewUp.
 func (u *Up) RunWithEvents(ctx context.Context, onEvent func(Event)) (UpSummary, error) {
@@ -162,17 +175,31 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	}
 	l := u.newLive(ctx, &sum)
 	defer l.stopRun()
-	creates := []Task{CreateStream(o.Clients, o.Stream), CreateTable(o.Clients, o.Table)}
-	for _, spec := range o.ViewTables {
-		creates = append(creates, CreateTable(o.Clients, spec))
+	var createdMu sync.Mutex
+	noted := func(kind, name string, t Task) Task {
+		run := t.Run
+		t.Run = func(ctx context.Context, progress func(string)) (string, error) {
+			note, err := run(ctx, progress)
+			if note == createdNote {
+				createdMu.Lock()
+				sum.Created = append(sum.Created, Created{kind, name})
+				createdMu.Unlock()
+			}
+			return note, err
+		}
+		return t
 	}
-	creates = append(creates, BuildSpark(), CreateLeaseTable(o.Clients, o.App))
+	creates := []Task{noted("stream", o.Stream.Name, CreateStream(o.Clients, o.Stream)), noted("table", o.Table.Name, CreateTable(o.Clients, o.Table))}
+	for _, spec := range o.ViewTables {
+		creates = append(creates, noted("table", spec.Name, CreateTable(o.Clients, spec)))
+	}
+	creates = append(creates, BuildSpark(), noted("table", o.App, CreateLeaseTable(o.Clients, o.App)))
 	count, gen, show := l.countTask(), l.generateTask(), l.showTask()
 
 	runner := Runner{OnEvent: o.OnEvent}
 	// Listed in the tutorial's order; run in the order each can start.
 	listed := append([]Task{u.endpointTask()}, creates[:len(creates)-2]...)
-	listed = append(listed, gen, BuildSpark(), count, CreateLeaseTable(o.Clients, o.App), show)
+	listed = append(listed, gen, BuildSpark(), count, creates[len(creates)-1], show)
 	runner.Announce(listed)
 	notSetUp := func(err error) (UpSummary, error) {
 		sum.TableError = "not read: the run stopped before its stream and tables were ready"
