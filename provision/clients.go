@@ -97,6 +97,9 @@ type Clients struct {
 	CredentialsFile string
 	// AccessKeyID is the key id of an endpoint's credentials (not a secret).
 	AccessKeyID string
+	// ProfileUsed is whether the configuration came from the target's
+	// profile: false when spk passed over a missing one for an endpoint.
+	ProfileUsed bool
 	Config      aws.Config
 	Kinesis     *kinesis.Client
 	DynamoDB    *dynamodb.Client
@@ -136,6 +139,15 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 		}
 	}
 	source, credsFile, keyID := CredsFromProfile, "", ""
+	// A profile named by AWS_PROFILE gives way to keys in the environment,
+	// as in the AWS CLI and the SDKs (only --profile outranks them), so
+	// spk, spk aws and aws sign alike; its other settings still apply.
+	if src := l.Sources["aws.profile"]; useProfile && src.Kind == config.FromEnv && src.Detail == "AWS_PROFILE" {
+		if creds, ok := envKeys(lookupEnv); ok {
+			opts = append(opts, awsconfig.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: creds}))
+			source, keyID = CredsFromEnvironment, creds.AccessKeyID
+		}
+	}
 	var awsCfg aws.Config
 	if useProfile {
 		var err error
@@ -168,7 +180,7 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 		base = awsCfg.HTTPClient
 	}
 	awsCfg.HTTPClient = sdkhttp.New(base)
-	c := &Clients{Target: t, Credentials: source, CredentialsFile: credsFile, AccessKeyID: keyID, Config: awsCfg}
+	c := &Clients{Target: t, Credentials: source, CredentialsFile: credsFile, AccessKeyID: keyID, ProfileUsed: useProfile, Config: awsCfg}
 	c.Kinesis = kinesis.NewFromConfig(awsCfg, func(o *kinesis.Options) {
 		if t.KinesisEndpoint != "" {
 			o.BaseEndpoint = aws.String(t.KinesisEndpoint)

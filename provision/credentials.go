@@ -28,7 +28,9 @@ const (
 // run, since with an endpoint on loopback it must not reach for EC2 IMDS or
 // SSO; a default profile that needs them is passed over (use --profile).
 // where names the file the keys came from, for doctor.
-func endpointCredentials(ctx context.Context, lookupEnv func(string) (string, bool)) (creds aws.Credentials, source, where string) {
+// envKeys are the keys the environment gives, under the SDK's names and
+// its older aliases; half a pair is ignored, as the SDK does.
+func envKeys(lookupEnv func(string) (string, bool)) (aws.Credentials, bool) {
 	env := func(names ...string) string {
 		for _, n := range names {
 			if v, ok := lookupEnv(n); ok && v != "" {
@@ -37,10 +39,16 @@ func endpointCredentials(ctx context.Context, lookupEnv func(string) (string, bo
 		}
 		return ""
 	}
-	// The SDK's names, including its older aliases; half a pair is ignored, as the SDK does.
 	id, secret := env("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"), env("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
-	if id != "" && secret != "" {
-		return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: env("AWS_SESSION_TOKEN"), Source: "EnvironmentVariables"}, CredsFromEnvironment, ""
+	if id == "" || secret == "" {
+		return aws.Credentials{}, false
+	}
+	return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: env("AWS_SESSION_TOKEN"), Source: "EnvironmentVariables"}, true
+}
+
+func endpointCredentials(ctx context.Context, lookupEnv func(string) (string, bool)) (creds aws.Credentials, source, where string) {
+	if c, ok := envKeys(lookupEnv); ok {
+		return c, CredsFromEnvironment, ""
 	}
 	if files, err := profile.DefaultFiles(lookupEnv); err == nil {
 		// A file that cannot be read or parsed is passed over: a broken

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/pflag"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -480,5 +481,49 @@ func TestDoctorSaysWhenAWSIsNotReached(t *testing.T) {
 	}
 	if failed < 3 {
 		t.Fatalf("%d checks failed, want credentials, kinesis and dynamodb: %+v", failed, checks)
+	}
+}
+
+// TestEnvironmentKeysOutrankAWSProfile: with AWS_PROFILE and keys both in
+// the environment spk signs with the keys, as the AWS CLI and the SDKs do
+// (the profile still gives the region); --profile outranks the keys.
+func TestEnvironmentKeysOutrankAWSProfile(t *testing.T) {
+	dir := t.TempDir()
+	creds, conf := filepath.Join(dir, "credentials"), filepath.Join(dir, "config")
+	if err := os.WriteFile(creds, []byte("[work]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profilesecret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte("[profile work]\nregion = eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AWS_CONFIG_FILE": conf, "AWS_SHARED_CREDENTIALS_FILE": creds, "AWS_PROFILE": "work",
+		"AWS_ACCESS_KEY_ID": "AKIDENVIRONMENT", "AWS_SECRET_ACCESS_KEY": "envsecret"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	keyOf := func(args ...string) (*provision.Clients, string) {
+		t.Helper()
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		fs.String("profile", "", "")
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		l, err := config.Load(config.Options{LookupEnv: lookup, Flags: fs, WorkDir: dir, UserConfigDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := provision.NewClients(context.Background(), l, lookup)
+		if err != nil {
+			t.Fatalf("clients: %v", err)
+		}
+		got, err := c.Config.Credentials.Retrieve(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, got.AccessKeyID
+	}
+	if c, key := keyOf(); key != "AKIDENVIRONMENT" || c.Credentials != provision.CredsFromEnvironment || c.Target.Region != "eu-west-1" || !c.Target.AWS {
+		t.Errorf("with AWS_PROFILE and keys: key %s from %s, region %s, AWS %v; want the environment's key and the profile's region on AWS", key, c.Credentials, c.Target.Region, c.Target.AWS)
+	}
+	if c, key := keyOf("--profile", "work"); key != "AKIDPROFILE" || c.Credentials != provision.CredsFromProfile {
+		t.Errorf("with --profile: key %s from %s, want the profile's", key, c.Credentials)
 	}
 }

@@ -59,6 +59,9 @@ type Plan struct {
 	// child environment of spk aws carries them, never printed output
 	// unless they are the dummy ones.
 	keys Keys
+	// profileBesideKeys: spk reads its profile (AWS_PROFILE) but signs
+	// with the environment's keys, which outrank it.
+	profileBesideKeys bool
 }
 
 // Keys are static credentials.
@@ -76,7 +79,8 @@ func (p Plan) Dummy() bool {
 // no request.
 func For(ctx context.Context, l *config.Loaded, c *provision.Clients) (Plan, error) {
 	t := c.Target
-	p := Plan{Target: t, Credentials: c.Credentials, CredentialsFile: c.CredentialsFile}
+	p := Plan{Target: t, Credentials: c.Credentials, CredentialsFile: c.CredentialsFile,
+		profileBesideKeys: c.ProfileUsed && c.Credentials == provision.CredsFromEnvironment}
 	switch {
 	case t.KinesisEndpoint == t.DynamoDBEndpoint:
 		p.General = t.KinesisEndpoint
@@ -150,6 +154,11 @@ func (p Plan) ChildEnv(base []string) []string {
 		// Half a pair, or an alias the CLI does not read, must not
 		// leave the CLI with other keys than spk's.
 		drop = append(drop, "AWS_PROFILE", "AWS_DEFAULT_PROFILE", AccessKeyID, SecretAccessKey, SessionToken, "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY", "AWS_SECRET_KEY")
+		if p.profileBesideKeys {
+			// AWS_PROFILE with keys beside it: the keys sign, the
+			// profile gives the rest, for the CLI as for spk.
+			add = append(add, Var{"AWS_PROFILE", p.Target.Profile})
+		}
 		if p.Credentials != provision.CredsFromDefaultProfile {
 			add = append(add, Var{AccessKeyID, p.keys.AccessKeyID}, Var{SecretAccessKey, p.keys.SecretAccessKey})
 			if p.keys.SessionToken != "" {

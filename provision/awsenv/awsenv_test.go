@@ -2,6 +2,7 @@ package awsenv
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -70,6 +71,23 @@ func TestChildEnv(t *testing.T) {
 	base := []string{"HOME=/home/u", "AWS_REGION=us-west-2", "AWS_PROFILE=gone", "AWS_DEFAULT_PROFILE=gone", "AWS_ACCESS_KEY_ID=half", "AWS_SESSION_TOKEN=old", "AWS_CA_BUNDLE=/ca.pem"}
 	got := planFor(t, map[string]string{"SPK_AWS_REGION": "eu-north-1"}).ChildEnv(base)
 	want := []string{"HOME=/home/u", "AWS_CA_BUNDLE=/ca.pem", "AWS_REGION=eu-north-1", "AWS_DEFAULT_REGION=eu-north-1", "AWS_ACCESS_KEY_ID=spk", "AWS_SECRET_ACCESS_KEY=spk"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("child env\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestChildEnvKeepsAProfileBesideKeys: spk signs with the environment's
+// keys beside AWS_PROFILE, as the CLI does; the CLI it runs gets both, so
+// it signs with the same keys and reads the profile's other settings.
+func TestChildEnvKeepsAProfileBesideKeys(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "config")
+	if err := os.WriteFile(conf, []byte("[profile work]\nregion = eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := planFor(t, map[string]string{"AWS_CONFIG_FILE": conf, "AWS_PROFILE": "work", "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "envsecret"})
+	got := p.ChildEnv([]string{"HOME=/home/u", "AWS_PROFILE=work", "AWS_ACCESS_KEY_ID=AKIDENV", "AWS_SECRET_ACCESS_KEY=envsecret"})
+	want := []string{"HOME=/home/u", "AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=eu-west-1", "AWS_PROFILE=work", "AWS_ACCESS_KEY_ID=AKIDENV", "AWS_SECRET_ACCESS_KEY=envsecret"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("child env\n got %v\nwant %v", got, want)
 	}
