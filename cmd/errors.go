@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"strings"
 
 	"github.com/spk-cli/spk/internal/errtext"
@@ -48,7 +49,12 @@ func exitCode(ctx context.Context, err error) int {
 	}
 	var coder interface{ ExitCode() int }
 	if errors.As(err, &coder) {
-		return coder.ExitCode()
+		// Another program's exit status deep in a chain (the SDK's
+		// credential_process helper, say) is not spk's to pass on; spk
+		// aws passes the AWS CLI's through its own error type.
+		if _, child := coder.(*exec.ExitError); !child {
+			return coder.ExitCode()
+		}
 	}
 	return ExitFailure
 }

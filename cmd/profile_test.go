@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -234,5 +235,26 @@ func TestCreateProfileRefusesBeforeAskingForTheSecret(t *testing.T) {
 	}
 	if _, err := os.Stat(conf); !os.IsNotExist(err) {
 		t.Fatal("a refused create-profile wrote the config file")
+	}
+}
+
+// TestCredentialProcessExitIsNotSpks: a profile's credential_process
+// helper that fails makes spk fail (exit 1) with its error, not exit with
+// the helper's status (2 is spk's usage error; 130 would read as Ctrl-C).
+func TestCredentialProcessExitIsNotSpks(t *testing.T) {
+	env, _, conf := awsFiles(t)
+	if err := os.MkdirAll(filepath.Dir(conf), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	srv := startLocal(t)
+	for _, code := range []int{2, 130} {
+		body := fmt.Sprintf("[profile helper%d]\nregion = us-east-1\ncredential_process = sh -c 'exit %d'\n", code, code)
+		if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, env, "create-stream", "--profile", fmt.Sprintf("helper%d", code), "--endpoint-url", srv.URL())
+		if r.code != ExitFailure || !strings.Contains(r.stderr, "credential") || strings.Contains(r.stderr, "interrupted") {
+			t.Errorf("a helper exiting %d: spk exit %d\n%s", code, r.code, r.stderr)
+		}
 	}
 }
