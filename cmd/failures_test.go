@@ -3,6 +3,13 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +171,41 @@ func TestDoctorUnreachable(t *testing.T) {
 	}
 	if r.stderr != "spk: doctor: found problems; each one above says how to fix it\n" {
 		t.Fatalf("stderr %q", r.stderr)
+	}
+}
+
+// TestStatusOnAWSReachedButRefused: AWS that answers ListStreams with
+// AccessDenied (a policy scoped to the app's own resources) was reached:
+// status says so, and that the rows could not be read, not "cannot reach
+// AWS, check the network". AWS here is a loopback server the profile's
+// services section points the SDK at, refusing every call as AWS does.
+func TestStatusOnAWSReachedButRefused(t *testing.T) {
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := `{"__type":"AccessDeniedException","message":"User: arn:aws:iam::123456789012:user/u is not authorized to perform this action"}`
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("x-amzn-ErrorType", "AccessDeniedException")
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(body))), 10)) // DynamoDB's client checks it
+		w.WriteHeader(400)
+		io.WriteString(w, body)
+	}))
+	defer fake.Close()
+	env, creds, conf := awsFiles(t)
+	if err := os.MkdirAll(filepath.Dir(conf), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		creds: "[scoped]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+		conf:  "[profile scoped]\nregion = eu-west-1\nservices = fake\n\n[services fake]\nkinesis =\n  endpoint_url = " + fake.URL + "\ndynamodb =\n  endpoint_url = " + fake.URL + "\n",
+	}
+	for p, body := range files {
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env["AWS_MAX_ATTEMPTS"] = "1"
+	r := run(t, env, "status", "--profile", "scoped")
+	if r.code != ExitFailure || !hasRow(r.stdout, "endpoint", "AWS", "eu-west-1", "reachable") ||
+		strings.Contains(r.stderr, "cannot reach") || !strings.Contains(r.stderr, "spk: status: could not read the stream my-stream") {
+		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
