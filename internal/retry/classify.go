@@ -89,6 +89,7 @@ const (
 	notEndpoint
 	unsupported
 	quota
+	accountQuota
 )
 
 func kindOf(err error) kind {
@@ -109,6 +110,13 @@ func kindOf(err error) kind {
 			// ReadCapacityUnits, N, is above the per table maximum"), not
 			// the throttling the same code also means.
 			return quota
+		}
+		if api.ErrorCode() == "LimitExceededException" && strings.Contains(api.ErrorMessage(), "tables per subscriber") {
+			// DynamoDB's tables per account and region ("There is a limit
+			// of 2500 tables per subscriber"), which no wait lifts; the
+			// same code's "Only 10 tables can be created, updated, or
+			// deleted simultaneously" does pass.
+			return accountQuota
 		}
 		return permanentCodes[api.ErrorCode()]
 	}
@@ -173,6 +181,8 @@ func Hint(err error) string {
 		return "the endpoint does not implement this operation: use spk local or AWS, or another endpoint that has it"
 	case quota:
 		return "the request is above the service's maximum: ask for less (a smaller --provisioned, say), or have the quota raised"
+	case accountQuota:
+		return "the account has as many tables as its quota allows in this region: delete tables it no longer needs, or have the quota raised (Service Quotas)"
 	}
 	return ""
 }
