@@ -14,7 +14,7 @@ func Table(s string) bool { return len(s) >= 3 && len(s) <= 255 && Only(s, nameB
 // digits, '_', '.' or '-'.
 func Stream(s string) bool { return len(s) >= 1 && len(s) <= 128 && Only(s, nameByte) }
 
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+var regionRE = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-\d+$`) // eusc-de-east-1 too
 
 // Region reports whether s looks like an AWS region, such as us-east-1.
 func Region(s string) bool { return regionRE.MatchString(s) }

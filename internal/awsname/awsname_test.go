@@ -23,7 +23,7 @@ func TestNamesMatchTheirPatterns(t *testing.T) {
 }
 
 func TestRegion(t *testing.T) {
-	for in, want := range map[string]bool{"us-east-1": true, "eu-central-2": true, "us-gov-west-1": true, "local": false, "us-east": false, "US-EAST-1": false, "": false} {
+	for in, want := range map[string]bool{"us-east-1": true, "eu-central-2": true, "us-gov-west-1": true, "eusc-de-east-1": true, "cn-north-1": true, "local": false, "abcde-east-1": false, "us-east": false, "US-EAST-1": false, "": false} {
 		if got := Region(in); got != want {
 			t.Errorf("Region(%q) = %v, want %v", in, got, want)
 		}
