@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
@@ -27,10 +28,27 @@ type Client struct {
 	next Doer
 }
 
+// ResponseHeaderTimeout bounds the wait for an answer's headers, as the AWS
+// CLI's 60-second read timeout does: a server that takes a request and
+// never answers fails it, and the SDK's retryer tries again, instead of
+// spk waiting for ever. Bodies (an event stream's) are not bounded.
+const ResponseHeaderTimeout = 60 * time.Second
+
 // New wraps next; nil means the SDK's own default client.
-func New(next Doer) *Client {
+func New(next Doer) *Client { return newWithTimeout(next, ResponseHeaderTimeout) }
+
+func newWithTimeout(next Doer, headers time.Duration) *Client {
 	if next == nil {
 		next = awshttp.NewBuildableClient()
+	}
+	// The SDK's client (with any CA bundle or proxy the configuration
+	// gave it) keeps its settings; only an unset header timeout is set.
+	if b, ok := next.(*awshttp.BuildableClient); ok {
+		next = b.WithTransportOptions(func(tr *http.Transport) {
+			if tr.ResponseHeaderTimeout == 0 {
+				tr.ResponseHeaderTimeout = headers
+			}
+		})
 	}
 	return &Client{next: next}
 }

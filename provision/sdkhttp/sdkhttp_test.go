@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // closingBody behaves like the SDK's request body: once closed, reads fail.
@@ -74,4 +75,35 @@ func TestRequestWithoutBodyPassesThrough(t *testing.T) {
 		t.Fatalf("status %v err %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// TestAnUnansweredRequestTimesOut: a server that takes a request and never
+// answers fails it once the header timeout passes, rather than holding spk
+// for ever.
+func TestAnUnansweredRequestTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	c := newWithTimeout(nil, 100*time.Millisecond)
+	req, err := http.NewRequest("POST", srv.URL, strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") {
+			t.Fatalf("Do = %v, want a response header timeout", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("an unanswered request was still waiting after 30 s")
+	}
 }
