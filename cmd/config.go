@@ -124,7 +124,7 @@ flags, environment variables, the configuration file, defaults.`,
 			if err != nil {
 				return err
 			}
-			return writeConfigShow(f.IO.Out, loaded, provision.ProfileEndpoint(c.Context(), loaded, f.lookupEnv), opts.output)
+			return writeConfigShow(f.IO.Out, loaded, provision.ProfileSettingsOf(c.Context(), loaded, f.lookupEnv), opts.output)
 		},
 	}
 	outputFlag(c, &opts.output, "table", "table", "json", "yaml")
@@ -146,18 +146,23 @@ type shownConfig struct {
 	Ignored []config.Ignored    `json:"ignored,omitempty" yaml:"ignored,omitempty"`
 }
 
-func describeTarget(l *config.Loaded, profileEndpoint string) string {
+func describeTarget(l *config.Loaded, ps provision.ProfileSettings) string {
 	switch {
-	case profileEndpoint != "":
-		return fmt.Sprintf("endpoint %s (profile %s's endpoint_url)", profileEndpoint, l.AWS.Profile)
+	case ps.Endpoint != "":
+		return fmt.Sprintf("endpoint %s (profile %s's endpoint_url)", ps.Endpoint, l.AWS.Profile)
 	case l.UsesAWS():
-		return fmt.Sprintf("AWS (profile %s, region %s)", l.AWS.Profile, l.AWS.Region)
+		region := l.AWS.Region
+		if ps.Region != "" {
+			region = ps.Region
+		}
+		return fmt.Sprintf("AWS (profile %s, region %s)", l.AWS.Profile, region)
 	}
 	return "endpoint " + l.AWS.EndpointURL
 }
 
-func writeConfigShow(w io.Writer, l *config.Loaded, profileEndpoint, output string) error {
-	shown := shownConfig{File: l.File, Format: string(l.Format), Target: describeTarget(l, profileEndpoint), Keys: map[string]shownKey{}, Ignored: l.Ignored}
+func writeConfigShow(w io.Writer, l *config.Loaded, ps provision.ProfileSettings, output string) error {
+	profileEndpoint := ps.Endpoint
+	shown := shownConfig{File: l.File, Format: string(l.Format), Target: describeTarget(l, ps), Keys: map[string]shownKey{}, Ignored: l.Ignored}
 	for _, k := range config.Keys {
 		src := l.Sources[k.Name]
 		v := l.Values[k.Name]
@@ -165,6 +170,11 @@ func writeConfigShow(w io.Writer, l *config.Loaded, profileEndpoint, output stri
 			v = config.Display(v)
 		}
 		sk := shownKey{Value: v, Source: string(src.Kind), From: src.Detail}
+		if k.Name == "aws.region" && ps.Region != "" {
+			// The default gives way to the profile's region, as it does
+			// in the commands.
+			sk.Value, sk.Source, sk.From = ps.Region, "profile", l.AWS.Profile+"'s region"
+		}
 		switch {
 		case k.Name != "aws.endpoint_url" || !l.UsesAWS():
 		case profileEndpoint != "":

@@ -258,3 +258,25 @@ func TestCredentialProcessExitIsNotSpks(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigShowTellsTheProfilesRegion: the region config show reports for
+// a profile is the one the commands use: the profile's, unless spk's own
+// configuration sets one.
+func TestConfigShowTellsTheProfilesRegion(t *testing.T) {
+	env, _, conf := awsFiles(t)
+	if err := os.MkdirAll(filepath.Dir(conf), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte("[profile work]\nregion = eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, env, "config", "show", "--profile", "work")
+	if r.code != 0 || !strings.Contains(r.stdout, "Target: AWS (profile work, region eu-west-1)") ||
+		!regexp.MustCompile(`aws\.region +eu-west-1 +profile work's region`).MatchString(r.stdout) {
+		t.Fatalf("code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, env, "config", "show", "--profile", "work", "--region", "ap-south-1")
+	if r.code != 0 || !strings.Contains(r.stdout, "Target: AWS (profile work, region ap-south-1)") {
+		t.Fatalf("with --region: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

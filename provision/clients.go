@@ -195,12 +195,20 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 	return c, nil
 }
 
-// ProfileEndpoint is the endpoint_url of the profile spk uses, or "" when
-// it names none or no profile is used (then spk goes to AWS). NewClients
-// takes it the same way, through the SDK; `spk config show` reports it.
-func ProfileEndpoint(ctx context.Context, l *config.Loaded, lookupEnv func(string) (string, bool)) string {
+// ProfileSettings are what the target's profile sets that spk's own
+// configuration does not show: its endpoint_url (when the SDK does not
+// ignore it) and its region, where spk's is the default (as NewClients
+// takes them). Empty when spk targets no profile or cannot read it; the
+// commands that use the profile say what is wrong with it.
+type ProfileSettings struct {
+	Endpoint string
+	Region   string
+}
+
+// ProfileSettingsOf reads the target profile's settings for l.
+func ProfileSettingsOf(ctx context.Context, l *config.Loaded, lookupEnv func(string) (string, bool)) ProfileSettings {
 	if !l.UsesAWS() {
-		return ""
+		return ProfileSettings{}
 	}
 	var opts []func(*awsconfig.LoadSharedConfigOptions)
 	if files, err := profile.DefaultFiles(lookupEnv); err == nil {
@@ -210,14 +218,19 @@ func ProfileEndpoint(ctx context.Context, l *config.Loaded, lookupEnv func(strin
 	}
 	shared, err := awsconfig.LoadSharedConfigProfile(ctx, l.AWS.Profile, opts...)
 	if err != nil {
-		return "" // the commands that use the profile say what is wrong with it
+		return ProfileSettings{}
+	}
+	var ps ProfileSettings
+	if l.Sources["aws.region"].Kind == config.FromDefault {
+		ps.Region = shared.Region
 	}
 	// The SDK drops a configured endpoint when told to ignore them.
 	if v, ok := lookupEnv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"); ok && strings.EqualFold(v, "true") ||
 		shared.IgnoreConfiguredEndpoints != nil && *shared.IgnoreConfiguredEndpoints {
-		return ""
+		return ps
 	}
-	return shared.BaseEndpoint
+	ps.Endpoint = shared.BaseEndpoint
+	return ps
 }
 
 func profileHint(profile string) string {
