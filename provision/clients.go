@@ -6,13 +6,20 @@ package provision
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -162,6 +169,9 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 		creds, source, credsFile = endpointCredentials(ctx, lookupEnv)
 		keyID = creds.AccessKeyID
 		awsCfg = aws.Config{Region: l.AWS.Region, Credentials: credentials.StaticCredentialsProvider{Value: creds}}
+		if err := endpointSettings(&awsCfg, lookupEnv); err != nil {
+			return nil, err
+		}
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = l.AWS.Region
@@ -193,6 +203,45 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 	})
 	c.STS = sts.NewFromConfig(awsCfg)
 	return c, nil
+}
+
+// endpointSettings gives an endpoint's configuration, made without the
+// SDK's loader, what the loader reads from the environment besides
+// profiles and keys: a CA bundle (AWS_CA_BUNDLE) for an https endpoint
+// with its own authority, and the retryer's mode and attempts
+// (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS).
+func endpointSettings(cfg *aws.Config, lookupEnv func(string) (string, bool)) error {
+	if path, ok := lookupEnv("AWS_CA_BUNDLE"); ok && path != "" {
+		pem, err := os.ReadFile(path)
+		if err != nil {
+			return &Error{Op: "read AWS_CA_BUNDLE", Err: err, Hint: "point AWS_CA_BUNDLE at a PEM file of certificates, or unset it"}
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return &Error{Op: "read AWS_CA_BUNDLE", Err: fmt.Errorf("%s holds no PEM certificate", path), Hint: "point AWS_CA_BUNDLE at a PEM file of certificates, or unset it"}
+		}
+		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			if tr.TLSClientConfig == nil {
+				tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			}
+			tr.TLSClientConfig.RootCAs = pool
+		})
+	}
+	if v, ok := lookupEnv("AWS_RETRY_MODE"); ok && v != "" {
+		mode, err := aws.ParseRetryMode(v)
+		if err != nil {
+			return &Error{Op: "read AWS_RETRY_MODE", Err: err, Hint: "use standard or adaptive, or unset it"}
+		}
+		cfg.RetryMode = mode
+	}
+	if v, ok := lookupEnv("AWS_MAX_ATTEMPTS"); ok && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return &Error{Op: "read AWS_MAX_ATTEMPTS", Err: fmt.Errorf("%q is not a whole number of attempts", v), Hint: "set it to 1 or more, or unset it"}
+		}
+		cfg.RetryMaxAttempts = n
+	}
+	return nil
 }
 
 // ProfileSettings are what the target's profile sets that spk's own

@@ -2,7 +2,10 @@ package provision_test
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
+	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -525,5 +528,46 @@ func TestEnvironmentKeysOutrankAWSProfile(t *testing.T) {
 	}
 	if c, key := keyOf("--profile", "work"); key != "AKIDPROFILE" || c.Credentials != provision.CredsFromProfile {
 		t.Errorf("with --profile: key %s from %s, want the profile's", key, c.Credentials)
+	}
+}
+
+// TestEndpointHonoursCABundle: an https endpoint signed by its own
+// authority is reached with AWS_CA_BUNDLE, as by the AWS CLI and the SDK's
+// loader, also without a profile; without it the certificate is refused.
+func TestEndpointHonoursCABundle(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, `{"StreamNames":[],"HasMoreStreams":false}`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list := func(extra map[string]string) error {
+		env := map[string]string{"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+			"SPK_AWS_ENDPOINT_URL": srv.URL, "AWS_MAX_ATTEMPTS": "1"}
+		maps.Copy(env, extra)
+		lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		l, err := config.Load(config.Options{LookupEnv: lookup, WorkDir: dir, UserConfigDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := provision.NewClients(context.Background(), l, lookup)
+		if err != nil {
+			return err
+		}
+		_, err = c.Kinesis.ListStreams(context.Background(), &kinesis.ListStreamsInput{})
+		return err
+	}
+	if err := list(nil); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("without the bundle: %v, want the certificate refused", err)
+	}
+	if err := list(map[string]string{"AWS_CA_BUNDLE": bundle}); err != nil {
+		t.Fatalf("with AWS_CA_BUNDLE: %v", err)
+	}
+	if err := list(map[string]string{"AWS_CA_BUNDLE": filepath.Join(dir, "none.pem")}); err == nil || !strings.Contains(err.Error(), "AWS_CA_BUNDLE") {
+		t.Fatalf("with a missing bundle: %v, want it named", err)
 	}
 }
