@@ -97,8 +97,12 @@ type GaveUpError struct {
 }
 
 func (e *GaveUpError) Error() string {
-	return fmt.Sprintf("%s: %v; still failing after %d attempts over %v: the service is unavailable or overloaded, try again later",
-		e.What, e.Err, e.Attempts, e.Elapsed.Round(time.Second))
+	msg := fmt.Sprintf("%v; still failing after %d attempts over %v: the service is unavailable or overloaded, try again later",
+		e.Err, e.Attempts, e.Elapsed.Round(time.Second))
+	if e.What == "" { // the caller's own error names what was being done
+		return msg
+	}
+	return e.What + ": " + msg
 }
 
 func (e *GaveUpError) Unwrap() error { return e.Err }

@@ -79,6 +79,12 @@ func TestDoGivesUpAfterThePolicysTime(t *testing.T) {
 	if !retry.Transient(err) {
 		t.Fatal("a GaveUpError keeps the classification of its last error")
 	}
+	// Without a description the caller's own error names the operation:
+	// the message starts with the last error, not with an empty ": ".
+	err = retry.Do(context.Background(), p, nil, "", func(context.Context) error { return apiErr(500, "InternalServerError") })
+	if strings.HasPrefix(err.Error(), ":") || !strings.HasSuffix(err.Error(), "try again later") {
+		t.Fatalf("message without a description %q", err)
+	}
 }
 
 func TestNextIsCappedAndJitterStaysInRange(t *testing.T) {
