@@ -92,11 +92,15 @@ func hintFor(err error) string {
 	switch {
 	case errors.As(err, &h) && h.HintText() != "":
 		return h.HintText()
+	case retry.Expired(err):
+		return retry.Hint(err) // renewing is the fix, not other keys
 	case provision.IsCredentialsError(err):
 		// No permission fixes keys the endpoint does not know.
 		return credentialsHint
 	case retry.NotAnEndpoint(err):
 		return retry.NotAnEndpointHint
+	case retry.Denied(err):
+		return deniedHint
 	}
 	return ""
 }
@@ -116,6 +120,10 @@ func shown(err error) error {
 	}
 	return &shownError{err: err}
 }
+
+// deniedHint is for an identity the service knows that may not do what
+// was asked.
+const deniedHint = "the credentials lack a permission this needs: grant it to the profile's user or role (the message names the action); spk doctor checks each one"
 
 const credentialsHint = "the credentials were refused or missing: for an endpoint, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with the keys it expects (spk local --access-key); for AWS, check the profile; spk doctor says more"
 

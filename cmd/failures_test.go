@@ -174,21 +174,21 @@ func TestDoctorUnreachable(t *testing.T) {
 	}
 }
 
-// TestStatusOnAWSReachedButRefused: AWS that answers ListStreams with
-// AccessDenied (a policy scoped to the app's own resources) was reached:
-// status says so, and that the rows could not be read, not "cannot reach
-// AWS, check the network". AWS here is a loopback server the profile's
-// services section points the SDK at, refusing every call as AWS does.
-func TestStatusOnAWSReachedButRefused(t *testing.T) {
+// refusingAWS is AWS as a loopback server that refuses every call with code
+// and message, as AWS answers them; the profile "scoped" in the returned
+// environment points the SDK at it through its services section, so spk
+// takes its AWS path (a profile, no endpoint) without leaving the machine.
+func refusingAWS(t *testing.T, code, message string) map[string]string {
+	t.Helper()
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := `{"__type":"AccessDeniedException","message":"User: arn:aws:iam::123456789012:user/u is not authorized to perform this action"}`
+		body := `{"__type":"` + code + `","message":"` + message + `"}`
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		w.Header().Set("x-amzn-ErrorType", "AccessDeniedException")
+		w.Header().Set("x-amzn-ErrorType", code)
 		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(body))), 10)) // DynamoDB's client checks it
 		w.WriteHeader(400)
 		io.WriteString(w, body)
 	}))
-	defer fake.Close()
+	t.Cleanup(fake.Close)
 	env, creds, conf := awsFiles(t)
 	if err := os.MkdirAll(filepath.Dir(conf), 0o700); err != nil {
 		t.Fatal(err)
@@ -203,9 +203,32 @@ func TestStatusOnAWSReachedButRefused(t *testing.T) {
 		}
 	}
 	env["AWS_MAX_ATTEMPTS"] = "1"
+	return env
+}
+
+// TestStatusOnAWSReachedButRefused: AWS that answers ListStreams with
+// AccessDenied (a policy scoped to the app's own resources) was reached:
+// status says so, and that the rows could not be read, not "cannot reach
+// AWS, check the network".
+func TestStatusOnAWSReachedButRefused(t *testing.T) {
+	env := refusingAWS(t, "AccessDeniedException", "User: arn:aws:iam::123456789012:user/u is not authorized to perform this action")
 	r := run(t, env, "status", "--profile", "scoped")
 	if r.code != ExitFailure || !hasRow(r.stdout, "endpoint", "AWS", "eu-west-1", "reachable") ||
 		strings.Contains(r.stderr, "cannot reach") || !strings.Contains(r.stderr, "spk: status: could not read the stream my-stream") {
 		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestAWSRefusalsHaveHints: a missing permission and expired credentials
+// each end in one line with the fix that fits: a grant, or renewing.
+func TestAWSRefusalsHaveHints(t *testing.T) {
+	for _, c := range []struct{ code, hint string }{
+		{"AccessDeniedException", "hint: the credentials lack a permission this needs"},
+		{"ExpiredTokenException", "hint: the credentials expired: renew them"},
+	} {
+		r := run(t, refusingAWS(t, c.code, "refused"), "create-stream", "--profile", "scoped")
+		if r.code != ExitFailure || !strings.Contains(r.stderr, c.code) || !strings.Contains(r.stderr, c.hint) || strings.Count(r.stderr, "hint:") != 1 {
+			t.Errorf("%s: code %d\n%s", c.code, r.code, r.stderr)
+		}
 	}
 }

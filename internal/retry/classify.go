@@ -159,6 +159,9 @@ func NotFound(err error) bool { return kindOf(err) == notFound }
 // DynamoDB API gives: the endpoint is something else.
 func NotAnEndpoint(err error) bool { return kindOf(err) == notEndpoint }
 
+// Expired reports whether err refuses credentials whose time is up.
+func Expired(err error) bool { return kindOf(err) == expired }
+
 // Denied reports whether err refuses the caller: access denied, or
 // credentials the service does not know or accept.
 func Denied(err error) bool { return kindOf(err) == auth }
