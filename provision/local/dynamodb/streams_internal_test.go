@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func TestStreamsMaintenance(t *testing.T) {
 	}
 	maintain := func() {
 		t.Helper()
-		if err := s.commit(s.maintainStreams); err != nil {
+		if err := s.commit(func(tx *store.Tx) error { _, err := s.maintainStreams(tx); return err }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -157,4 +158,103 @@ func countRecords(l *recordLog) int {
 		n++
 	}
 	return n
+}
+
+// TestStreamsMaintenanceIsBatched: a day of records expiring at once (an
+// endpoint stopped for a day) is removed in commits of at most
+// maxStreamTrimPerTx records, each saying whether more are left, so
+// writers wait for one batch at most; a dropped stream's records too.
+func TestStreamsMaintenanceIsBatched(t *testing.T) {
+	db, err := store.Open("", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var offset atomic.Int64
+	start := time.Date(2026, 11, 26, 3, 20, 0, 0, time.UTC)
+	s, err := New(&service.Env{DB: db, Region: "us-east-1", AccountID: "000000000000", Now: func() time.Time { return start.Add(time.Duration(offset.Load())) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.createTable([]byte(`{"TableName":"burst","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],` +
+		`"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.RLock()
+	tbl := s.tables["burst"]
+	arn := tbl.meta.LatestStreamArn
+	s.mu.RUnlock()
+	const n = 2*maxStreamTrimPerTx + 500
+	if err := s.commit(func(tx *store.Tx) error {
+		for i := range n {
+			if err := s.recordChange(tx, tbl, nil, attr.Item{"pk": attr.StrValue(fmt.Sprint(i))}, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	records := func() (n int) {
+		s.env.DB.View(func(tx *store.Tx) error {
+			if sb := openStream(tx, arn); sb != nil {
+				n = countRecords(sb.records)
+			}
+			return nil
+		})
+		return n
+	}
+	offset.Add(int64(25 * time.Hour))
+	for i, want := range []struct {
+		left int
+		more bool
+	}{{n - maxStreamTrimPerTx, true}, {n - 2*maxStreamTrimPerTx, true}, {0, false}} {
+		var more bool
+		if err := s.commit(func(tx *store.Tx) (err error) { more, err = s.maintainStreams(tx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if got := records(); got != want.left || more != want.more {
+			t.Fatalf("after pass %d: %d records left, more %v; want %d, %v", i+1, got, more, want.left, want.more)
+		}
+	}
+	// A dropped stream's records go in batches too, then the stream.
+	if err := s.commit(func(tx *store.Tx) error {
+		for i := range maxStreamTrimPerTx + 10 {
+			if err := s.recordChange(tx, tbl, nil, attr.Item{"pk": attr.StrValue(fmt.Sprint(i))}, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitActive := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.RLock()
+		active := tbl.meta.TableStatus == "ACTIVE"
+		s.mu.RUnlock()
+		if active {
+			break
+		}
+		if time.Now().After(waitActive) {
+			t.Fatal("the table did not become ACTIVE")
+		}
+		time.Sleep(time.Millisecond) // polling interval
+	}
+	if _, err := s.updateTable([]byte(`{"TableName":"burst","StreamSpecification":{"StreamEnabled":false}}`)); err != nil {
+		t.Fatal(err)
+	}
+	offset.Add(int64(25 * time.Hour))
+	passes := 0
+	for more := true; more; passes++ {
+		if err := s.commit(func(tx *store.Tx) (err error) { more, err = s.maintainStreams(tx); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exists := true
+	s.env.DB.View(func(tx *store.Tx) error { exists = openStream(tx, arn) != nil; return nil })
+	if passes != 2 || exists {
+		t.Fatalf("the dropped stream took %d passes and exists %v; want 2 passes and gone", passes, exists)
+	}
 }

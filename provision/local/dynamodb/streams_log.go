@@ -50,15 +50,30 @@ func (l *recordLog) key(seq uint64) []byte {
 // 8-byte sequence numbers.
 func (l *recordLog) Cursor() *recordCursor { return &recordCursor{l: l, c: l.b.Cursor()} }
 
-// drop removes all of the stream's records.
-func (l *recordLog) drop() error {
+// Delete removes the record with sequence number seq.
+func (l *recordLog) Delete(seq uint64) error { return l.b.Delete(l.key(seq)) }
+
+// drop removes at most budget of the stream's records, oldest first: how
+// many, and whether none is left.
+func (l *recordLog) drop(budget int) (n int, done bool, err error) {
+	var seqs []uint64
 	c := l.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.First() {
-		if err := c.Delete(); err != nil {
-			return err
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(seqs) == budget {
+			break
+		}
+		seqs = append(seqs, binary.BigEndian.Uint64(k))
+	}
+	for _, seq := range seqs {
+		if err := l.Delete(seq); err != nil {
+			return 0, false, err
 		}
 	}
-	return nil
+	if len(seqs) < budget {
+		return len(seqs), true, nil
+	}
+	k, _ := l.Cursor().First()
+	return len(seqs), k == nil, nil
 }
 
 type recordCursor struct {
@@ -83,9 +98,6 @@ func (rc *recordCursor) Seek(seq []byte) ([]byte, []byte) {
 
 // Next moves to the stream's next record.
 func (rc *recordCursor) Next() ([]byte, []byte) { return rc.strip(rc.c.Next()) }
-
-// Delete removes the record under the cursor.
-func (rc *recordCursor) Delete() error { return rc.c.Delete() }
 
 // newRecordLog numbers a new stream, whose bucket is root, and returns its
 // record log.

@@ -18,8 +18,25 @@ func (s *Service) streamsMaintainer() {
 	for {
 		select {
 		case <-tick.C:
-			if err := s.commit(s.maintainStreams); err != nil && err != errClosed {
-				s.log.Warn("dynamodb: stream maintenance", "err", err)
+			// Batch after batch, each its own commit, so that writers wait
+			// for one batch at most (a day of records expiring at once,
+			// after the endpoint was stopped for a day, is many).
+			for more := true; more; {
+				err := s.commit(func(tx *store.Tx) (err error) {
+					more, err = s.maintainStreams(tx)
+					return err
+				})
+				if err != nil {
+					if err != errClosed {
+						s.log.Warn("dynamodb: stream maintenance", "err", err)
+					}
+					break
+				}
+				select {
+				case <-s.stop:
+					return
+				default:
+				}
 			}
 			if err := s.commit(s.forgetOldTokens); err != nil && err != errClosed {
 				s.log.Warn("dynamodb: forget old transaction tokens", "err", err)
@@ -30,8 +47,14 @@ func (s *Service) streamsMaintainer() {
 	}
 }
 
-// maintainStreams runs inside a commit: it may run more than once.
-func (s *Service) maintainStreams(tx *store.Tx) error {
+// maxStreamTrimPerTx bounds the records one maintenance commit removes, so
+// writers, which share the store's one write transaction, are not held up.
+const maxStreamTrimPerTx = 10000
+
+// maintainStreams runs inside a commit: it may run more than once. It
+// removes at most maxStreamTrimPerTx records and reports whether more are
+// left for another commit.
+func (s *Service) maintainStreams(tx *store.Tx) (more bool, err error) {
 	now := s.env.Now()
 	top := tx.Bucket(streamsBucket)
 	var arns []string
@@ -39,62 +62,81 @@ func (s *Service) maintainStreams(tx *store.Tx) error {
 		arns = append(arns, string(k))
 		return nil
 	}); err != nil {
-		return err
+		return false, err
 	}
+	budget := maxStreamTrimPerTx
 	for _, arn := range arns {
+		if budget == 0 {
+			return true, nil
+		}
 		sb := openStream(tx, arn)
 		sm, err := sb.meta()
 		if err != nil {
-			return err
+			return false, err
 		}
 		if sm.expired(now) {
-			if err := sb.records.drop(); err != nil {
-				return err
+			n, done, err := sb.records.drop(budget)
+			if err != nil {
+				return false, err
+			}
+			budget -= n
+			if !done {
+				return true, nil
 			}
 			if err := top.DeleteBucket([]byte(arn)); err != nil {
-				return err
+				return false, err
 			}
 			continue
 		}
 		if _, err := sb.rollOver(now); err != nil {
-			return err
+			return false, err
 		}
-		if err := trimStream(sb, &sm, now); err != nil {
-			return err
+		n, err := trimStream(sb, &sm, now, budget)
+		if err != nil {
+			return false, err
 		}
+		budget -= n
 	}
-	return nil
+	return budget == 0, nil
 }
 
-// trimStream removes records and closed shards past retention.
-func trimStream(sb *streamBuckets, sm *streamMeta, now time.Time) error {
+// trimStream removes at most budget records past retention, and the closed
+// shards past it; it returns how many records it removed.
+func trimStream(sb *streamBuckets, sm *streamMeta, now time.Time, budget int) (int, error) {
 	cut := uint64(now.Add(-streamRetention).UnixMilli())
 	through := sm.TrimmedThrough
+	// Keys first, then deletions: a cursor that deletes and seeks back to
+	// the start walks every leaf it emptied again (bbolt merges them only
+	// at commit), which made a large trim quadratic.
+	var old []uint64
 	c := sb.records.Cursor()
-	for k, v := c.First(); k != nil && binary.BigEndian.Uint64(v) < cut; k, v = c.First() {
-		through = max(through, binary.BigEndian.Uint64(k))
-		if err := c.Delete(); err != nil {
-			return err
+	for k, v := c.First(); k != nil && len(old) < budget && binary.BigEndian.Uint64(v) < cut; k, v = c.Next() {
+		old = append(old, binary.BigEndian.Uint64(k))
+	}
+	for _, seq := range old {
+		if err := sb.records.Delete(seq); err != nil {
+			return 0, err
 		}
+		through = max(through, seq)
 	}
 	if through != sm.TrimmedThrough {
 		sm.TrimmedThrough = through
 		if err := sb.putMeta(sm); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	shards, keys, err := sb.shardList()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for i, sh := range shards {
 		if sh.expired(now) {
 			if err := sb.shards.Delete(keys[i]); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
-	return nil
+	return len(old), nil
 }
 
 // adoptStoredStreamSpec gives a table stored by an spk without streams,
