@@ -96,6 +96,9 @@ func statusError(st provision.Status) error {
 	if !st.Endpoint.Reachable {
 		return &hinted{err: fmt.Errorf("status: cannot reach %s: %s", st.Endpoint.URL, st.Endpoint.Error), hint: "check the network and the profile; spk doctor says more"}
 	}
+	if st.Endpoint.Store != "" {
+		return &hinted{err: fmt.Errorf("status: spk local at %s is %s", st.Endpoint.URL, st.Endpoint.Store), hint: "stop spk local and start it again (fix the disk first if it is full); the writes it acknowledged are kept"}
+	}
 	var unread []string
 	resources := []struct{ kind, name, err string }{
 		{"stream", st.Stream.Name, st.Stream.Error}, {"aggregate table", st.Table.Name, st.Table.Error},
@@ -123,6 +126,9 @@ func writeStatus(f *Factory, st provision.Status) {
 	detail := st.Endpoint.Error
 	if st.Endpoint.Reachable {
 		ep, detail = "reachable", fmt.Sprintf("%.1f ms", st.Endpoint.LatencyMS)
+	}
+	if st.Endpoint.Store != "" {
+		ep, detail = "refusing writes", st.Endpoint.Store
 	}
 	fmt.Fprintf(tw, "endpoint\t%s\t%s\t%s\n", st.Endpoint.URL, ep, detail)
 	s := st.Stream

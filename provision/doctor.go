@@ -54,6 +54,10 @@ func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
 				return checks
 			}
 			add(Check{Name: "endpoint " + e, OK: true, Detail: fmt.Sprintf("reachable, TCP connect %.1f ms", ms(d))})
+			// spk local tells whether its store still takes writes.
+			if store, ok := SpkLocalStore(ctx, e); ok && store != "ok" {
+				add(Check{Name: "spk local's store", Detail: store, Fix: "stop spk local and start it again (fix the disk first if it is full); the writes it acknowledged are kept"})
+			}
 		}
 		add(endpointCredentialsCheck(c))
 	} else {

@@ -47,6 +47,9 @@ type EndpointStatus struct {
 	Reachable bool    `json:"reachable"`
 	LatencyMS float64 `json:"latency_ms,omitempty"`
 	Error     string  `json:"error,omitempty"`
+	// Store is spk local's "refusing writes: …" when its store refuses
+	// them until a restart; empty otherwise.
+	Store string `json:"store,omitempty"`
 }
 
 // StreamStatus is the Kinesis stream's state.
@@ -133,6 +136,9 @@ func endpointStatus(ctx context.Context, c *Clients) EndpointStatus {
 		return e
 	}
 	e.Reachable, e.LatencyMS = true, ms(d)
+	if store, ok := SpkLocalStore(ctx, c.Target.KinesisEndpoint); ok && store != "ok" {
+		e.Store = store
+	}
 	return e
 }
 

@@ -60,9 +60,15 @@ func (s *Server) serveInfo(w http.ResponseWriter, r *http.Request) bool {
 	}
 	switch r.URL.Path {
 	case HealthPath:
-		writeJSON(w, s.Health())
+		// 503 while the store refuses writes, so that a probe that reads
+		// only the status (curl -f, a container's health check) sees it.
+		h, status := s.Health(), http.StatusOK
+		if h.Store != "ok" {
+			status = http.StatusServiceUnavailable
+		}
+		writeJSON(w, status, h)
 	case LocalStackHealthPath:
-		writeJSON(w, localStackHealth{Services: s.running(), Edition: "spk", Version: version.Get().Version})
+		writeJSON(w, http.StatusOK, localStackHealth{Services: s.running(), Edition: "spk", Version: version.Get().Version})
 	case MetricsPath:
 		s.metrics.handler.ServeHTTP(w, r)
 	case "/":
@@ -107,12 +113,13 @@ func (s *Server) running() map[string]string {
 	return out
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, _ := json.Marshal(v)
 	b = append(b, '\n')
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
 	w.Write(b)
 }

@@ -139,6 +139,11 @@ func (db *DB) FailNextCommit(err error) <-chan struct{} {
 	return f.done
 }
 
+// InjectRefusal makes the store refuse every later write, as after a
+// failed sync (see fail), with err as the cause. It is for tests of what
+// spk local reports then (its health, spk doctor, spk status).
+func (db *DB) InjectRefusal(err error) { db.fail(err) }
+
 // ErrClosed answers a write to a closed store.
 var ErrClosed = errors.New("store: closed")
 

@@ -1,0 +1,83 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/provision"
+)
+
+// TestHealthIs503WhileTheStoreRefusesWrites: once a failed sync has made
+// the store refuse writes until a restart, /_spk/health answers 503, so a
+// probe that reads only the status sees it, with the same body saying why;
+// spk's own checks still know the endpoint as spk local and read why.
+func TestHealthIs503WhileTheStoreRefusesWrites(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Addr, opts.DataDir = "127.0.0.1:0", t.TempDir()
+	opts.Logger = slog.New(slog.DiscardHandler)
+	srv, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	health := func() (int, Health) {
+		t.Helper()
+		resp, err := http.Get(srv.URL() + HealthPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		var h Health
+		if err := json.Unmarshal(body, &h); err != nil || resp.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("health %d %q: %s (%v)", resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
+		}
+		return resp.StatusCode, h
+	}
+	if code, h := health(); code != 200 || h.Store != "ok" {
+		t.Fatalf("a healthy store: %d %q", code, h.Store)
+	}
+	srv.db.InjectRefusal(errors.New("sync spk-local.db: input/output error"))
+	code, h := health()
+	if code != http.StatusServiceUnavailable || !strings.HasPrefix(h.Store, "refusing writes: ") || !strings.Contains(h.Store, "input/output error") {
+		t.Fatalf("a refusing store: %d %q", code, h.Store)
+	}
+	if store, ok := provision.SpkLocalStore(context.Background(), srv.URL()); !ok || store != h.Store {
+		t.Fatalf("SpkLocalStore = %q, %v; want the health's store and spk local", store, ok)
+	}
+
+	// spk doctor fails a check with why, and spk status says it.
+	dir := t.TempDir()
+	env := map[string]string{"SPK_AWS_ENDPOINT_URL": srv.URL(), "AWS_CONFIG_FILE": dir + "/config", "AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	l, err := config.Load(config.Options{LookupEnv: lookup, WorkDir: dir, UserConfigDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := provision.NewClients(context.Background(), l, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ch := range provision.Doctor(context.Background(), c, "s", "t") {
+		if ch.Name == "spk local's store" {
+			found = true
+			if ch.OK || ch.Detail != h.Store || !strings.Contains(ch.Fix, "start it again") {
+				t.Errorf("doctor's store check: %+v", ch)
+			}
+		}
+	}
+	if !found {
+		t.Error("doctor has no store check for a refusing store")
+	}
+	if st := provision.GetStatus(context.Background(), c, "s", "t", "app", nil); st.Endpoint.Store != h.Store {
+		t.Errorf("status endpoint %+v, want its store %q", st.Endpoint, h.Store)
+	}
+}
