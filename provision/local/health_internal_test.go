@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/local/store"
 )
 
 // TestHealthIs503WhileTheStoreRefusesWrites: once a failed sync has made
@@ -79,5 +81,51 @@ func TestHealthIs503WhileTheStoreRefusesWrites(t *testing.T) {
 	}
 	if st := provision.GetStatus(context.Background(), c, "s", "t", "app", nil); st.Endpoint.Store != h.Store {
 		t.Errorf("status endpoint %+v, want its store %q", st.Endpoint, h.Store)
+	}
+}
+
+// TestUndecodableDataIsRefusedInWords: a stored record this spk cannot
+// decode (damage, or another spk's encoding) refuses the start with a
+// line saying what to do, instead of a panic and a stack trace.
+func TestUndecodableDataIsRefusedInWords(t *testing.T) {
+	dir := t.TempDir()
+	opts := DefaultOptions()
+	opts.Addr, opts.DataDir, opts.CreateDelay = "127.0.0.1:0", dir, -1
+	opts.Logger = slog.New(slog.DiscardHandler)
+	srv, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []struct{ target, body string }{
+		{"Kinesis_20131202.CreateStream", `{"StreamName":"s","ShardCount":1}`},
+		{"Kinesis_20131202.PutRecord", `{"StreamName":"s","PartitionKey":"p","Data":"eA=="}`},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL(), strings.NewReader(op.body))
+		req.Header.Set("X-Amz-Target", op.target)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", op.target, resp, err)
+		}
+		resp.Body.Close()
+	}
+	srv.Close()
+	// The record's value cut to 4 bytes, where 8 of arrival time begin it.
+	db, err := store.Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *store.Tx) error {
+		b := tx.Bucket([]byte("kinesis/records")).Bucket([]byte("s")).Bucket([]byte{0, 0, 0, 0})
+		k, _ := b.Cursor().First()
+		return b.Put(bytes.Clone(k), []byte{1, 2, 3, 4})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Start(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "start kinesis: its stored data cannot be read (") || !strings.HasSuffix(err.Error(), "move it away to start afresh, or upgrade spk") {
+		t.Fatalf("start over an undecodable record: %v", err)
 	}
 }

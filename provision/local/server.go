@@ -93,14 +93,14 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
-	k, err := kinesis.New(env)
+	k, err := loadService(kinesis.New, env)
 	if err != nil {
 		return fail(fmt.Errorf("start kinesis: %w", err))
 	}
 	s.register(k)
 	env.Kinesis = k // DynamoDB's Kinesis streaming destinations write through it
 	// Further services register here, one line each.
-	d, err := dynamodb.New(env)
+	d, err := loadService(dynamodb.New, env)
 	if err != nil {
 		return fail(fmt.Errorf("start dynamodb: %w", err))
 	}
@@ -468,4 +468,17 @@ func newAmzID2() string {
 		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
 	}
 	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// loadService runs a service's New, which reads what the store keeps,
+// turning a panic over stored data it cannot decode into an error: a
+// damaged directory, or one whose data this spk cannot read, is refused in
+// words rather than with a stack trace.
+func loadService[T any](newService func(*service.Env) (T, error), env *service.Env) (svc T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("its stored data cannot be read (%v): the data directory is damaged, or was written by another spk; move it away to start afresh, or upgrade spk", r)
+		}
+	}()
+	return newService(env)
 }

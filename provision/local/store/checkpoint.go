@@ -60,8 +60,16 @@ func (c *checkpoint) encode() []byte {
 
 var errBadCheckpoint = errors.New("the checkpoint file is damaged")
 
+// errNewerCheckpoint is a checkpoint of another version of its format
+// ("spkckpt2"): a newer spk's, not damage.
+var errNewerCheckpoint = errors.New("the checkpoint file is of a newer format")
+
 func decodeCheckpoint(b []byte) (*checkpoint, error) {
 	const head = len(checkpointMagic) + 8 + 4 + 4 + 4
+	family := checkpointMagic[:len(checkpointMagic)-1]
+	if len(b) >= len(checkpointMagic) && string(b[:len(family)]) == family && b[len(family)] > checkpointMagic[len(family)] && b[len(family)] <= '9' {
+		return nil, errNewerCheckpoint
+	}
 	if len(b) < head+4 || string(b[:len(checkpointMagic)]) != checkpointMagic {
 		return nil, errBadCheckpoint
 	}

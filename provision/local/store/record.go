@@ -104,6 +104,10 @@ func (r *recorder) reset() { r.buf, r.n = r.buf[:0], 0 }
 
 var errCorruptRecord = errors.New("corrupt redo record")
 
+// errNewerRecord is a whole record (its checksum holds) with an operation
+// this spk does not know: written by a newer one.
+var errNewerRecord = errors.New("a redo record of a newer format")
+
 // decoder reads a record's entries back.
 type decoder struct{ b []byte }
 
@@ -241,7 +245,8 @@ func replay(tx *bolt.Tx, rec []byte) error {
 				return err
 			}
 		default:
-			return fmt.Errorf("%w: unknown op %d", errCorruptRecord, op)
+			// The record's checksum held: a newer spk's operation.
+			return fmt.Errorf("%w: op %d", errNewerRecord, op)
 		}
 	}
 	return nil

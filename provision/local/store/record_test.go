@@ -31,7 +31,7 @@ func openLoggedT(t *testing.T, dir string, o Options) *DB {
 }
 
 // dump lists every bucket, key, value and sequence under the root, the
-// store's own bucket left out.
+// store's own buckets (its log position, its format) left out.
 func dump(t *testing.T, b *bolt.DB) string {
 	t.Helper()
 	var out []string
@@ -49,7 +49,7 @@ func dump(t *testing.T, b *bolt.DB) string {
 	}
 	if err := b.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
-			if !bytes.Equal(name, walBucket) {
+			if !bytes.Equal(name, walBucket) && !bytes.Equal(name, formatBucket) {
 				walk(string(name), bk)
 			}
 			return nil

@@ -30,6 +30,9 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 		}
 	}()
 	cp, err := readCheckpoint(dir)
+	if errors.Is(err, errNewerCheckpoint) {
+		return nil, &NewerFormatError{Dir: dir, What: "its checkpoint"}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: read %s: %w; the data directory is damaged: move it away to start afresh", path, CheckpointFileName, err)
 	}
@@ -66,6 +69,10 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	}
 	db = &DB{bolt: b, dir: dir, log: logger, unlock: unlock, pageSize: b.Info().PageSize, syncData: b.Sync,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if err := checkFormat(b, dir); err != nil {
+		b.Close()
+		return nil, err
+	}
 	db.unprotectAt = o.unprotectAt
 	if db.unprotectAt == 0 {
 		db.unprotectAt = mapSize / 2
@@ -87,7 +94,9 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	if db.wal, err = openWAL(walPath); err != nil {
 		return fail(fmt.Errorf("open write-ahead log %s: %w", walPath, err))
 	}
-	if err := db.replay(); errors.As(err, new(damaged)) {
+	if err := db.replay(); errors.Is(err, errNewerRecord) {
+		return fail(&NewerFormatError{Dir: dir, What: "a record in its write-ahead log"})
+	} else if errors.As(err, new(damaged)) {
 		return fail(fmt.Errorf("open store %s: replay the write-ahead log: %w; the data directory is damaged: move it away to start afresh", path, err))
 	} else if err != nil {
 		return fail(fmt.Errorf("open store %s: replay the write-ahead log: %w; nothing was lost: free space or mend the disk, then start spk local again", path, err))

@@ -250,14 +250,28 @@ func OpenWith(dir string, o Options) (*DB, error) {
 			}
 		}
 	}
+	var db *DB
 	if !logSupported() {
 		b, err := openBolt(path, opts)
 		if err != nil {
 			return nil, err
 		}
-		return &DB{bolt: b, dir: dir, log: logger}, nil
+		if err := checkFormat(b, dir); err != nil {
+			b.Close()
+			return nil, err
+		}
+		db = &DB{bolt: b, dir: dir, log: logger}
+	} else {
+		var err error
+		if db, err = openLogged(dir, o, logger); err != nil {
+			return nil, err
+		}
 	}
-	return openLogged(dir, o, logger)
+	if err := db.recordFormat(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: record its format: %w", path, err)
+	}
+	return db, nil
 }
 
 // missingDirs lists dir and those of its ancestors that do not exist yet.
@@ -306,7 +320,7 @@ func openBolt(path string, opts *bolt.Options) (*bolt.DB, error) {
 		return nil, errLocked(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, boltOpenError(path, err)
 	}
 	return b, nil
 }
