@@ -127,13 +127,16 @@ func TestConditionErrors(t *testing.T) {
 
 // TestSyntaxErrorNear: "near" is the source as written, from the token
 // before the offending one to the end of the token after it, as in
-// DynamoDB's answers (`token: "[", near: "([1"`, `token: "!", near: "!!"`,
+// DynamoDB's answers (`token: "[", near: "([1"`, `token: "!", near: "!!"`
+// for "!!" and for "!!!",
 // `token: "<EOF>", near: ","`).
 func TestSyntaxErrorNear(t *testing.T) {
 	v := NewParams(nil, map[string]attr.Value{":v": num("1")})
 	checkParses(t, []parseCase{
 		{condition(v), "a IN ([1])", `Syntax error; token: "[", near: "([1"`},
 		{projection, "!!", `Syntax error; token: "!", near: "!!"`},
+		{projection, "!!!", `Syntax error; token: "!", near: "!!"`},
+		{projection, "a, !#b.c", `Syntax error; token: "!", near: ", !#b"`},
 		{projection, "a, !b", `Syntax error; token: "!", near: ", !b"`},
 		{update(v), "SET a = :v,", `Syntax error; token: "<EOF>", near: ","`},
 		{update(v), "SET n = :v + :v + :v", `Syntax error; token: "+", near: ":v + :v"`},

@@ -141,16 +141,27 @@ func syntaxAt(s string, before []token, t, after token) error {
 	return &Error{Msg: fmt.Sprintf("Syntax error; token: %q, near: %q", t.text, near)}
 }
 
-// badChar is the syntax error of a character no token starts with; what
-// follows it, up to the next space, stands for the token after it.
+// badChar is the syntax error of a character no token starts with; the
+// token after it is a name's or a placeholder's run of letters, digits and
+// underscores, or else one character (DynamoDB answers "!!!" with near
+// "!!").
 func badChar(s string, before []token, at int) error {
 	rest := at + 1
 	for rest < len(s) && (s[rest] == ' ' || s[rest] == '\t' || s[rest] == '\r' || s[rest] == '\n') {
 		rest++
 	}
+	word := func(c byte) bool {
+		return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
 	end := rest
-	for end < len(s) && s[end] != ' ' {
+	if end < len(s) && (s[end] == '#' || s[end] == ':') {
 		end++
+	}
+	for end < len(s) && word(s[end]) {
+		end++
+	}
+	if end == rest && rest < len(s) {
+		end++ // one character
 	}
 	after := token{kind: tEOF}
 	if end > rest {
