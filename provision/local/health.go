@@ -35,6 +35,11 @@ type Health struct {
 	// a restart mends (a failed sync): reads are still served, writes are
 	// answered with the services' internal error.
 	Store string `json:"store"`
+	// LastWriteError is the newest write the store failed and took back
+	// (a full disk, say: the store goes on, and the write's caller got an
+	// internal error), with when; absent when none failed since start.
+	LastWriteError   string `json:"last_write_error,omitempty"`
+	LastWriteErrorAt string `json:"last_write_error_at,omitempty"`
 }
 
 // localStackHealth is GET /_localstack/health in LocalStack's shape, for
@@ -99,6 +104,9 @@ func (s *Server) Health() Health {
 	h.Store = "ok"
 	if err := s.db.Refusing(); err != nil {
 		h.Store = "refusing writes: " + err.Error()
+	}
+	if f := s.db.LastCommitFailure(); f != nil {
+		h.LastWriteError, h.LastWriteErrorAt = f.Err, f.At.UTC().Format(time.RFC3339)
 	}
 	return h
 }

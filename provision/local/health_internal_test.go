@@ -43,10 +43,55 @@ func TestHealthIs503WhileTheStoreRefusesWrites(t *testing.T) {
 		}
 		return resp.StatusCode, h
 	}
-	if code, h := health(); code != 200 || h.Store != "ok" {
-		t.Fatalf("a healthy store: %d %q", code, h.Store)
+	if code, h := health(); code != 200 || h.Store != "ok" || h.LastWriteError != "" {
+		t.Fatalf("a healthy store: %d %+v", code, h)
 	}
+	metric := func(name string) string {
+		t.Helper()
+		resp, err := http.Get(srv.URL() + MetricsPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for _, l := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(l, name+" "); ok {
+				return v
+			}
+		}
+		return ""
+	}
+
+	// A commit that fails and is taken back (a full disk) leaves the store
+	// taking writes: health stays 200 but tells the failure, and the
+	// metrics count it.
+	<-func() <-chan struct{} {
+		done := srv.db.FailNextCommit(errors.New("write spk-local.db: no space left on device"))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL(), strings.NewReader(`{"StreamName":"s","ShardCount":1}`))
+		req.Header.Set("X-Amz-Target", "Kinesis_20131202.CreateStream")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 500 {
+			t.Fatalf("CreateStream on a full disk: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		return done
+	}()
+	if code, h := health(); code != 200 || h.Store != "ok" || h.LastWriteError != "write spk-local.db: no space left on device" || h.LastWriteErrorAt == "" {
+		t.Fatalf("after a failed commit: %d %+v", code, h)
+	}
+	if got := metric("spk_local_store_commit_failures_total"); got != "1" {
+		t.Fatalf("commit failures metric %q, want 1", got)
+	}
+	if got := metric("spk_local_store_refusing_writes"); got != "0" {
+		t.Fatalf("refusing metric %q, want 0", got)
+	}
+
 	srv.db.InjectRefusal(errors.New("sync spk-local.db: input/output error"))
+	if got := metric("spk_local_store_refusing_writes"); got != "1" {
+		t.Fatalf("refusing metric %q, want 1", got)
+	}
 	code, h := health()
 	if code != http.StatusServiceUnavailable || !strings.HasPrefix(h.Store, "refusing writes: ") || !strings.Contains(h.Store, "input/output error") {
 		t.Fatalf("a refusing store: %d %q", code, h.Store)

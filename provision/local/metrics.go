@@ -93,6 +93,8 @@ var (
 	commitsDesc    = prometheus.NewDesc("spk_local_store_commits_total", "Write transactions the store committed (a commit group is one).", nil, nil)
 	logSyncsDesc   = prometheus.NewDesc("spk_local_store_log_syncs_total", "fdatasyncs of the store's write-ahead log, one per durable commit group.", nil, nil)
 	checkptsDesc   = prometheus.NewDesc("spk_local_store_checkpoints_total", "Checkpoints of the store (the data file synced, the log started over).", nil, nil)
+	failuresDesc   = prometheus.NewDesc("spk_local_store_commit_failures_total", "Write transactions whose commit failed and was taken back (a full disk, say); their callers got an internal error.", nil, nil)
+	refusingDesc   = prometheus.NewDesc("spk_local_store_refusing_writes", "1 while the store refuses every write until a restart (after a failed sync), else 0.", nil, nil)
 )
 
 // storeCollector reads what the store holds at scrape time; every figure
@@ -104,7 +106,7 @@ type storeCollector struct {
 }
 
 func (sc *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{storeBytesDesc, streamsDesc, shardsDesc, tablesDesc, itemsDesc, commitsDesc, logSyncsDesc, checkptsDesc} {
+	for _, d := range []*prometheus.Desc{storeBytesDesc, streamsDesc, shardsDesc, tablesDesc, itemsDesc, commitsDesc, logSyncsDesc, checkptsDesc, failuresDesc, refusingDesc} {
 		ch <- d
 	}
 }
@@ -117,6 +119,12 @@ func (sc *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(commitsDesc, prometheus.CounterValue, float64(st.Commits))
 	ch <- prometheus.MustNewConstMetric(logSyncsDesc, prometheus.CounterValue, float64(st.LogSyncs))
 	ch <- prometheus.MustNewConstMetric(checkptsDesc, prometheus.CounterValue, float64(st.Checkpoints))
+	ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.CounterValue, float64(st.CommitFailures))
+	refusing := 0.0
+	if sc.db.Refusing() != nil {
+		refusing = 1
+	}
+	ch <- prometheus.MustNewConstMetric(refusingDesc, prometheus.GaugeValue, refusing)
 	if sc.c.kinesis != nil {
 		streams, shards := sc.c.kinesis()
 		ch <- prometheus.MustNewConstMetric(streamsDesc, prometheus.GaugeValue, float64(streams))

@@ -121,7 +121,28 @@ type DB struct {
 	commits     atomic.Uint64
 	logSyncs    atomic.Uint64
 	checkpoints atomic.Uint64
+	// commitFailures counts commits that failed and were taken back (a
+	// full disk, say), which leave the store taking writes; lastFailure
+	// is the newest of them.
+	commitFailures atomic.Uint64
+	lastFailure    atomic.Pointer[CommitFailure]
 }
+
+// CommitFailure is a failed commit: why, and when.
+type CommitFailure struct {
+	Err string
+	At  time.Time
+}
+
+// noteFailure counts a commit that failed and was taken back.
+func (db *DB) noteFailure(err error) {
+	db.commitFailures.Add(1)
+	db.lastFailure.Store(&CommitFailure{Err: err.Error(), At: time.Now()})
+}
+
+// LastCommitFailure is the newest commit that failed and was taken back,
+// or nil when none has since the store opened.
+func (db *DB) LastCommitFailure() *CommitFailure { return db.lastFailure.Load() }
 
 type injectedFailure struct {
 	err  error
@@ -184,14 +205,15 @@ func (db *DB) refusal() error {
 
 // Stats are the store's counts since it opened.
 type Stats struct {
-	Commits     uint64 // write transactions committed
-	LogSyncs    uint64 // fdatasyncs of the log (one per logged commit)
-	Checkpoints uint64
+	Commits        uint64 // write transactions committed
+	CommitFailures uint64 // commits that failed and were taken back
+	LogSyncs       uint64 // fdatasyncs of the log (one per logged commit)
+	Checkpoints    uint64
 }
 
 // Stats returns the store's counts.
 func (db *DB) Stats() Stats {
-	return Stats{Commits: db.commits.Load(), LogSyncs: db.logSyncs.Load(), Checkpoints: db.checkpoints.Load()}
+	return Stats{Commits: db.commits.Load(), CommitFailures: db.commitFailures.Load(), LogSyncs: db.logSyncs.Load(), Checkpoints: db.checkpoints.Load()}
 }
 
 // Path is the bbolt file's path (a name only, for an in-memory store).
@@ -368,11 +390,13 @@ func (db *DB) Update(fn func(*Tx) error) error {
 		return err
 	}
 	if f := db.failNext.Swap(nil); f != nil {
+		db.noteFailure(f.err) // as the failure it stands for
 		close(f.done)
 		return f.err
 	}
 	if tx.rec == nil || tx.rec.n == 0 {
 		if err := btx.Commit(); err != nil {
+			db.noteFailure(err)
 			return err
 		}
 		db.commits.Add(1)
@@ -395,7 +419,9 @@ func (db *DB) commitLogged(btx *bolt.Tx, rec *recorder) (grown bool, err error) 
 	start, err := w.append(rec.buf)
 	if err != nil {
 		if _, ok := errors.AsType[*syncError](err); !ok {
-			return false, fmt.Errorf("write-ahead log %s: %w", w.f.Name(), err)
+			err = fmt.Errorf("write-ahead log %s: %w", w.f.Name(), err)
+			db.noteFailure(err)
+			return false, err
 		}
 		// Whether the record reached the disk is unknown; voiding it makes
 		// it absent if the disk still takes writes, and the store refuses
@@ -412,6 +438,8 @@ func (db *DB) commitLogged(btx *bolt.Tx, rec *recorder) (grown bool, err error) 
 	if err != nil {
 		if terr := w.takeBack(start); terr != nil {
 			db.fail(fmt.Errorf("a failed commit (%v) could not be taken back from the log: %w", err, terr))
+		} else {
+			db.noteFailure(err)
 		}
 		return false, err
 	}
