@@ -2,7 +2,6 @@ package kinesis
 
 import (
 	"encoding/binary"
-	"math"
 	"time"
 
 	"github.com/spk-cli/spk/provision/local/store"
@@ -83,8 +82,8 @@ func (s *Service) getShardIterator(c codec, body []byte) (any, *apiError) {
 		}
 		pos = seq.counter
 		if typ == "AFTER_SEQUENCE_NUMBER" {
-			if pos == math.MaxUint64 { // no record can follow it; pos++ would wrap to the start
-				return nil, clientErr("InvalidArgumentException", "StartingSequenceNumber %s used in GetShardIterator on shard %s in stream %s under account %s is invalid.", *in.StartingSequenceNumber, shard, name, s.env.AccountID)
+			if pos >= shardEndCounter { // a closed shard's EndingSequenceNumber, or above it
+				return nil, clientErr("InvalidArgumentException", "Invalid SequenceNumber for ShardIteratorType AFTER_SEQUENCE_NUMBER, SequenceNumber has reached max possible value for the shard.")
 			}
 			pos++
 		}

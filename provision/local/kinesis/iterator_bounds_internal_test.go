@@ -8,7 +8,8 @@ import (
 )
 
 // An AFTER_SEQUENCE_NUMBER iterator after the largest counter a sequence
-// number can hold is refused, not wrapped around to the shard's start.
+// number can hold is refused, as AWS refuses one at the shard's largest
+// sequence number, not wrapped around to the shard's start.
 func TestAfterTheLargestSequenceNumberIsRefused(t *testing.T) {
 	s := newTestService(t, nil)
 	var put struct{ SequenceNumber string }
@@ -19,7 +20,7 @@ func TestAfterTheLargestSequenceNumberIsRefused(t *testing.T) {
 	}
 	last := formatSeq(seq.streamCreatedMs, seq.shard, math.MaxUint64)
 	rec := s.call("GetShardIterator", `{"StreamName":"events","ShardId":"shardId-000000000000","ShardIteratorType":"AFTER_SEQUENCE_NUMBER","StartingSequenceNumber":"`+last+`"}`)
-	want := "StartingSequenceNumber " + last + " used in GetShardIterator on shard shardId-000000000000 in stream events under account 000000000000 is invalid."
+	want := "Invalid SequenceNumber for ShardIteratorType AFTER_SEQUENCE_NUMBER, SequenceNumber has reached max possible value for the shard."
 	if rec.Code != 400 || !strings.Contains(rec.Body.String(), want) {
 		t.Fatalf("AFTER_SEQUENCE_NUMBER %s: %d %s, want InvalidArgumentException %q", last, rec.Code, rec.Body, want)
 	}

@@ -20,6 +20,13 @@ func formatSeq(streamCreatedMs int64, shard int, counter uint64) string {
 	return fmt.Sprintf("49%014d%06d%034d", streamCreatedMs, shard, counter)
 }
 
+// shardEndCounter is the counter of a closed shard's EndingSequenceNumber:
+// as on AWS, the largest sequence number the shard could have had, which
+// no record reaches ("SequenceNumber has reached max possible value for
+// the shard"), not its last record's. A reader tells a shard's end by
+// GetRecords' missing NextShardIterator, not by comparing with it.
+const shardEndCounter = math.MaxInt64
+
 // appendSeq is formatSeq without allocations, for the hot paths.
 func appendSeq(dst []byte, streamCreatedMs int64, shard int, counter uint64) []byte {
 	dst = append(dst, '4', '9')

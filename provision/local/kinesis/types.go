@@ -136,7 +136,7 @@ func (st *stream) shardOut(sh *shardMeta) shardOut {
 		o.AdjacentParentShardId = shardName(sh.AdjacentParent)
 	}
 	if !sh.open() {
-		o.SequenceNumberRange.EndingSequenceNumber = formatSeq(st.meta.CreatedMs, sh.Index, sh.EndCounter)
+		o.SequenceNumberRange.EndingSequenceNumber = formatSeq(st.meta.CreatedMs, sh.Index, shardEndCounter)
 	}
 	return o
 }
