@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -42,7 +43,8 @@ func (s *Service) queueDestinationRecord(tx *store.Tx, c *itemChange) error {
 		if err != nil {
 			return err
 		}
-		v := appendOutboxEntry(nil, d.StreamArn, rec.partitionKey, rec.data(d.precision()))
+		at := s.destTimes.next(dests.TableName, rec.partitionKey, d.precision(), rec.micros)
+		v := appendOutboxEntry(nil, d.StreamArn, rec.partitionKey, rec.data(d.precision(), at))
 		if err := out.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
 			return err
 		}
@@ -92,8 +94,55 @@ func itemPartitionKey(key []byte) string {
 	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
-// data is the record's JSON, fields in DynamoDB's order.
-func (r *changeRecord) data(precision string) []byte {
+// itemTimes gives each change of an item an ApproximateCreationDateTime
+// later than the item's last one, as DynamoDB does ("If more than one
+// modification occurred to the same item within the same millisecond, the
+// ApproximateCreationDateTime is increased by 1 millisecond"): consumers
+// order changes and drop duplicates by it, and would drop real changes of
+// equal times.
+type itemTimes struct {
+	mu   sync.Mutex
+	last map[string]int64 // table, item's partition key and precision -> its last time, in that precision
+}
+
+// maxItemTimes bounds the map; past it, entries the clock has passed,
+// which no new change can equal, are dropped.
+const maxItemTimes = 10000
+
+// next is the time, in precision's unit, of an item's change made at
+// micros.
+func (it *itemTimes) next(table, item, precision string, micros int64) int64 {
+	at := micros
+	if precision != precisionMicro {
+		at /= 1000
+	}
+	key := table + "\x00" + item + "\x00" + precision
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	if it.last == nil {
+		it.last = map[string]int64{}
+	}
+	if last, ok := it.last[key]; ok && at <= last {
+		at = last + 1
+	}
+	if len(it.last) >= maxItemTimes {
+		for k, v := range it.last {
+			now := micros
+			if !strings.HasSuffix(k, "\x00"+precisionMicro) {
+				now /= 1000
+			}
+			if v < now {
+				delete(it.last, k)
+			}
+		}
+	}
+	it.last[key] = at
+	return at
+}
+
+// data is the record's JSON, fields in DynamoDB's order, with at as its
+// ApproximateCreationDateTime in precision's unit.
+func (r *changeRecord) data(precision string, at int64) []byte {
 	b := make([]byte, 0, 256+2*r.size)
 	b = append(b, `{"awsRegion":`...)
 	b = attr.AppendString(b, r.region)
@@ -110,10 +159,6 @@ func (r *changeRecord) data(precision string) []byte {
 	b = append(b, `,"recordFormat":"application/json","tableName":`...)
 	b = attr.AppendString(b, r.table)
 	b = append(b, `,"dynamodb":{"ApproximateCreationDateTime":`...)
-	at := r.micros
-	if precision != precisionMicro {
-		at /= 1000
-	}
 	b = strconv.AppendInt(b, at, 10)
 	b = append(b, `,"Keys":`...)
 	b = attr.AppendItemJSON(b, r.keys)

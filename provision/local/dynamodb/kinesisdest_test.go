@@ -540,6 +540,52 @@ func TestKinesisDestinationOrderPerItem(t *testing.T) {
 	}
 }
 
+// TestKinesisDestinationTimesGrowPerItem: changes of one item made within
+// the same millisecond get times a millisecond apart, as DynamoDB gives
+// them, so a consumer that orders by ApproximateCreationDateTime and drops
+// what is not newer (the developer guide's advice) keeps every change.
+func TestKinesisDestinationTimesGrowPerItem(t *testing.T) {
+	skipOn(t, "Kinesis streaming destinations are not implemented", "dynalite")
+	c, kc := newClient(t), kinesisFor(endpoint)
+	table := makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	arn := makeStream(t, kc, 1)
+	enable(t, c, table, arn)
+	const writers, adds = 4, 50
+	errs := make(chan error, writers)
+	for range writers {
+		go func() {
+			for range adds {
+				if _, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: item{"pk": s("counter")},
+					UpdateExpression: aws.String("ADD c :one"), ExpressionAttributeValues: item{":one": n("1")}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := readKinesisChanges(t, kc, arn, writers*adds)
+	kept := 0
+	var last int64
+	for _, r := range recs {
+		if r.Dynamodb.ApproximateCreationDateTime > last {
+			kept++
+			last = r.Dynamodb.ApproximateCreationDateTime
+		}
+	}
+	if kept != writers*adds {
+		t.Fatalf("a consumer keeping only newer times keeps %d of %d changes", kept, writers*adds)
+	}
+	if drift := time.UnixMilli(last).Sub(time.Now()); drift > 2*time.Second {
+		t.Fatalf("the last change's time is %v ahead of the clock", drift)
+	}
+}
+
 // TestKinesisDestinationTTLRecord: an item the TTL sweeper removes becomes
 // a REMOVE record whose userIdentity names DynamoDB as the author.
 func TestKinesisDestinationTTLRecord(t *testing.T) {

@@ -43,6 +43,8 @@ type Service struct {
 	env *service.Env
 	log *slog.Logger
 
+	destTimes itemTimes // Kinesis destination records' times, per item
+
 	mu     sync.RWMutex
 	tables map[string]*table
 
