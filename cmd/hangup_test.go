@@ -13,7 +13,7 @@ import (
 )
 
 // TestLocalStopsCleanlyOnHangup: closing the terminal spk local runs in
-// (SIGHUP) stops it as Ctrl-C does, syncing the store and removing its
+// (SIGHUP, twice) stops it as Ctrl-C does, syncing the store and removing its
 // checkpoint marker, instead of killing it mid-write.
 func TestLocalStopsCleanlyOnHangup(t *testing.T) {
 	bin := buildSpk(t)
@@ -38,6 +38,16 @@ func TestLocalStopsCleanlyOnHangup(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
+	// A closed terminal sends SIGHUP again (the shell's, then the
+	// kernel's); the second must not cut the stop short.
+	for !strings.Contains(stderr.String(), "spk local: stopping") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no stopping line after SIGHUP:\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond) // poll interval; the deadline bounds the wait
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
 	select {
 	case err := <-done:
 		if err != nil || !strings.Contains(stderr.String(), "spk local: stopped") {

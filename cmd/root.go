@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -23,9 +24,12 @@ func Main() int {
 	defer stop()
 	// The first Ctrl-C stops gracefully (flush, checkpoint, release); after
 	// it the default handling is back, so a second one ends spk at once.
+	// Not for SIGHUP: a closed terminal sends it twice (the shell, then the
+	// kernel), and the second must not cut the graceful stop short.
 	go func() {
 		<-ctx.Done()
 		stop()
+		signal.Ignore(syscall.SIGHUP)
 	}()
 	return Execute(ctx, NewSystemFactory(), os.Args[1:])
 }

@@ -28,18 +28,28 @@ func relaySignals(f *feed) (stop func()) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, StopSignals()...)
 	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-sigs:
-				f.push(interruptMsg{})
-			case <-done:
-				return
-			}
-		}
-	}()
+	go relay(f, sigs, done)
 	return func() {
 		signal.Stop(sigs)
 		close(done)
+	}
+}
+
+// relay pushes an interruptMsg for each signal until done. A closed
+// terminal sends SIGHUP twice: a SIGHUP after any signal is dropped, so it
+// never makes the second interrupt, which quits at once.
+func relay(f *feed, sigs <-chan os.Signal, done <-chan struct{}) {
+	pushed := false
+	for {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP && pushed {
+				continue
+			}
+			pushed = true
+			f.push(interruptMsg{})
+		case <-done:
+			return
+		}
 	}
 }

@@ -77,3 +77,25 @@ func TestStopSignalsLeaveNohupAlone(t *testing.T) {
 		t.Fatalf("with SIGHUP ignored, StopSignals() printed:\n%s", out)
 	}
 }
+
+// TestRepeatedHangupIsNotASecondInterrupt: a closed terminal sends SIGHUP
+// twice; the second must not quit at once, cutting the graceful stop the
+// first began. A SIGTERM or SIGINT after it still does.
+func TestRepeatedHangupIsNotASecondInterrupt(t *testing.T) {
+	f := newFeed()
+	sigs := make(chan os.Signal)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() { relay(f, sigs, done); close(finished) }()
+	for _, s := range []os.Signal{syscall.SIGHUP, syscall.SIGHUP, syscall.SIGHUP, syscall.SIGTERM} {
+		sigs <- s // unbuffered: each is taken before the next is sent
+	}
+	close(done)
+	<-finished
+	f.mu.Lock()
+	n := len(f.queue)
+	f.mu.Unlock()
+	if n != 2 {
+		t.Fatalf("%d interrupts from SIGHUP, SIGHUP, SIGHUP, SIGTERM; want 2 (the first SIGHUP, the SIGTERM)", n)
+	}
+}

@@ -385,6 +385,54 @@ func buildIndex(tx *store.Tx, t *table, td *store.Bucket, name, def []byte, st *
 	})
 }
 
+// dropUnholdableEntries removes t's index entries whose item no longer
+// has them under entryKey: those an spk from before the index key limits
+// made for an empty or oversized key, which reads would return and paging
+// could not go past. The counts are made from the entries afterwards.
+func dropUnholdableEntries(tx *store.Tx, t *table) error {
+	defs := tx.Bucket(indexDefsBucket)
+	items := tx.Bucket(t.bucket)
+	if defs == nil || items == nil {
+		return nil
+	}
+	td := defs.Bucket([]byte(t.id))
+	if td == nil {
+		return nil
+	}
+	return td.ForEach(func(name, v []byte) error {
+		if string(name) == expiryIndex {
+			return nil
+		}
+		d, err := decodeIndexKeys(v)
+		if err != nil {
+			return err
+		}
+		eb := tx.Bucket(entriesBucketName(t.id, name))
+		if eb == nil {
+			return nil
+		}
+		var stale [][]byte
+		if err := eb.ForEach(func(ek, key []byte) error {
+			it, err := readItem(items, key)
+			if err != nil {
+				return err
+			}
+			if it == nil || !bytes.Equal(d.entryKey(it), ek) {
+				stale = append(stale, bytes.Clone(ek))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, ek := range stale {
+			if err := eb.Delete(ek); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // indexEntries is the entries bucket of a table's index, or nil.
 func indexEntries(tx *store.Tx, t *table, name string) *store.Bucket {
 	return tx.Bucket(entriesBucketName(t.id, []byte(name)))

@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -593,5 +594,86 @@ func TestTTLMoreThanFiveYearsPastIsNotATime(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"negative", "one", "six-years", "zero"}; !slices.Equal(got, want) {
 		t.Fatalf("after the sweep the table holds %v, want %v", got, want)
+	}
+}
+
+// TestLegacyEntriesOfUnholdableKeysGo: an spk from before the index key
+// limits indexed keys an index cannot hold (here one of 3000 bytes). The
+// first open by this spk, of a directory without a format record, drops
+// those entries, so the index's count is right and paging through it ends.
+func TestLegacyEntriesOfUnholdableKeysGo(t *testing.T) {
+	dir := t.TempDir()
+	db := openDurable(t, dir)
+	s := newService(t, db, time.Now)
+	op(t, s, "CreateTable", `{"TableName":"legacy","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
+	waitStatus(t, s, "legacy", "ACTIVE")
+	op(t, s, "PutItem", `{"TableName":"legacy","Item":{"pk":{"S":"a"},"g":{"S":"x"}}}`)
+	op(t, s, "PutItem", `{"TableName":"legacy","Item":{"pk":{"S":"b"},"g":{"S":"`+strings.Repeat("g", 3000)+`"}}}`)
+	op(t, s, "UpdateTable", `{"TableName":"legacy","AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}}]}`)
+	waitStatus(t, s, "legacy", "ACTIVE")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		d := op(t, s, "DescribeTable", `{"TableName":"legacy"}`)
+		if d["Table"].(map[string]any)["GlobalSecondaryIndexes"].([]any)[0].(map[string]any)["IndexStatus"] == "ACTIVE" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the index did not become ACTIVE")
+		}
+	}
+	s.mu.RLock()
+	tbl := s.tables["legacy"]
+	s.mu.RUnlock()
+	s.Close()
+	// What the older spk left: an entry for b's 3000-byte key, and no
+	// format record.
+	if err := db.Update(func(tx *store.Tx) error {
+		td := tx.Bucket(indexDefsBucket).Bucket([]byte(tbl.id))
+		d, err := decodeIndexKeys(td.Get([]byte("by-g")))
+		if err != nil {
+			return err
+		}
+		items := tx.Bucket(tbl.bucket)
+		var key []byte
+		var it attr.Item
+		items.ForEach(func(k, _ []byte) error {
+			if i, _ := readItem(items, k); i["pk"].Str == "b" {
+				key, it = bytes.Clone(k), i
+			}
+			return nil
+		})
+		if err := tx.Bucket(entriesBucketName(tbl.id, []byte("by-g"))).Put(d.heldEntryKey(it), key); err != nil {
+			return err
+		}
+		return tx.DeleteBucket([]byte("\x00spk"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db = openDurable(t, dir)
+	defer db.Close()
+	s = newService(t, db, time.Now)
+	defer s.Close()
+	var got []string
+	var start string
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatalf("paging the index does not end: %v", got)
+		}
+		out := op(t, s, "Scan", `{"TableName":"legacy","IndexName":"by-g","Limit":1`+start+`}`)
+		for _, it := range out["Items"].([]any) {
+			got = append(got, it.(map[string]any)["pk"].(map[string]any)["S"].(string))
+		}
+		lek, ok := out["LastEvaluatedKey"]
+		if !ok {
+			break
+		}
+		b, _ := json.Marshal(lek)
+		start = `,"ExclusiveStartKey":` + string(b)
+	}
+	d := op(t, s, "DescribeTable", `{"TableName":"legacy"}`)
+	count := d["Table"].(map[string]any)["GlobalSecondaryIndexes"].([]any)[0].(map[string]any)["ItemCount"]
+	if !slices.Equal(got, []string{"a"}) || count != float64(1) {
+		t.Fatalf("the index holds %v and counts %v; want [a] and 1", got, count)
 	}
 }

@@ -213,6 +213,14 @@ func (s *Service) load() error {
 			} else if _, err := tx.CreateBucket(t.bucket); err != nil {
 				return err
 			}
+			// An spk from before the index key limits may have indexed
+			// keys an index cannot hold; once, on the first open by
+			// this one, those entries go.
+			if s.env.DB.Unrecorded() {
+				if err := dropUnholdableEntries(tx, t); err != nil {
+					return err
+				}
+			}
 			// Builds the indexes a store written before they were
 			// materialised lacks, and drops those settle removed.
 			if err := syncIndexes(tx, t, &m); err != nil {

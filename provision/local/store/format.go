@@ -47,14 +47,16 @@ func (e *NewerFormatError) Error() string {
 		e.Dir, by, what, version.Get().Version, FormatVersion)
 }
 
-// checkFormat refuses a store of a newer format, before anything in it is
-// read or replayed.
-func checkFormat(b *bolt.DB, dir string) error {
-	return b.View(func(tx *bolt.Tx) error {
+// checkFormat refuses a store of a newer format, before its log is
+// replayed; recorded reports whether the store had a format record (none:
+// new, or written by an spk from before the record).
+func checkFormat(b *bolt.DB, dir string) (recorded bool, err error) {
+	err = b.View(func(tx *bolt.Tx) error {
 		fb := tx.Bucket(formatBucket)
 		if fb == nil {
 			return nil
 		}
+		recorded = true
 		n, err := strconv.Atoi(string(fb.Get([]byte("format"))))
 		if err != nil || n < 1 {
 			return fmt.Errorf("open store %s: its format record %q is not a format: the data directory is damaged: move it away to start afresh", dir, fb.Get([]byte("format")))
@@ -64,7 +66,13 @@ func checkFormat(b *bolt.DB, dir string) error {
 		}
 		return nil
 	})
+	return recorded, err
 }
+
+// Unrecorded reports whether the store had no format record when it was
+// opened: a new directory, or one an spk from before the record wrote,
+// whose data a service may have to bring up to date once.
+func (db *DB) Unrecorded() bool { return db.unrecorded }
 
 // recordFormat writes the format and this spk's version into the store,
 // when they are not there already.
@@ -84,6 +92,11 @@ func (db *DB) recordFormat() error {
 		fb, err := tx.CreateBucketIfNotExists(formatBucket)
 		if err != nil {
 			return err
+		}
+		// Checked again after the log's replay: a newer spk killed before
+		// its first checkpoint left its record in the log only.
+		if n, err := strconv.Atoi(string(fb.Get([]byte("format")))); err == nil && n > FormatVersion {
+			return &NewerFormatError{Dir: db.dir, Format: n, WrittenBy: string(fb.Get([]byte("written_by")))}
 		}
 		if err := fb.Put([]byte("format"), []byte(strconv.Itoa(FormatVersion))); err != nil {
 			return err

@@ -73,6 +73,44 @@ func TestFormatIsRecordedAndANewerOneRefused(t *testing.T) {
 		b.Close()
 		refused(t, dir, "was written by spk v9.0.0 (format 2)")
 	})
+	t.Run("a newer format in the log only", func(t *testing.T) {
+		// A newer spk recorded its format and was killed before its first
+		// checkpoint: the record is in the log alone.
+		dir := t.TempDir()
+		db := openLoggedT(t, dir, Options{})
+		if err := db.Update(func(tx *Tx) error {
+			fb := tx.Bucket(formatBucket)
+			if err := fb.Put([]byte("format"), []byte("2")); err != nil {
+				return err
+			}
+			return fb.Put([]byte("written_by"), []byte("v9.0.0"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		crashed := copyDir(t, dir)
+		db.Close()
+		_, err := OpenWith(crashed, Options{})
+		var nf *NewerFormatError
+		if !errors.As(err, &nf) || nf.Format != 2 {
+			t.Fatalf("open after the newer spk's crash: %v; want its format refused", err)
+		}
+		if f, _ := read(t, crashed); f != "2" {
+			t.Fatalf("the refused open left format %q; want the newer spk's 2 kept", f)
+		}
+	})
+	t.Run("unrecorded", func(t *testing.T) {
+		dir := t.TempDir()
+		db := openLoggedT(t, dir, Options{})
+		if !db.Unrecorded() {
+			t.Error("a new directory reads as recorded")
+		}
+		db.Close()
+		db = openLoggedT(t, dir, Options{})
+		defer db.Close()
+		if db.Unrecorded() {
+			t.Error("a directory opened before reads as unrecorded")
+		}
+	})
 	t.Run("a newer checkpoint", func(t *testing.T) {
 		dir := setup(t)
 		if err := os.WriteFile(filepath.Join(dir, CheckpointFileName), []byte("spkckpt2 of a layout to come"), 0o600); err != nil {

@@ -69,10 +69,12 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	}
 	db = &DB{bolt: b, dir: dir, log: logger, unlock: unlock, pageSize: b.Info().PageSize, syncData: b.Sync,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	if err := checkFormat(b, dir); err != nil {
+	recorded, err := checkFormat(b, dir)
+	if err != nil {
 		b.Close()
 		return nil, err
 	}
+	db.unrecorded = !recorded
 	db.unprotectAt = o.unprotectAt
 	if db.unprotectAt == 0 {
 		db.unprotectAt = mapSize / 2

@@ -118,6 +118,9 @@ type DB struct {
 	// failNext is a commit failure a test asked for (FailNextCommit).
 	failNext atomic.Pointer[injectedFailure]
 
+	// unrecorded: the store had no format record when opened (Unrecorded).
+	unrecorded bool
+
 	commits     atomic.Uint64
 	logSyncs    atomic.Uint64
 	checkpoints atomic.Uint64
@@ -278,11 +281,12 @@ func OpenWith(dir string, o Options) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := checkFormat(b, dir); err != nil {
+		recorded, err := checkFormat(b, dir)
+		if err != nil {
 			b.Close()
 			return nil, err
 		}
-		db = &DB{bolt: b, dir: dir, log: logger}
+		db = &DB{bolt: b, dir: dir, log: logger, unrecorded: !recorded}
 	} else {
 		var err error
 		if db, err = openLogged(dir, o, logger); err != nil {
@@ -291,6 +295,9 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	}
 	if err := db.recordFormat(); err != nil {
 		db.Close()
+		if _, newer := errors.AsType[*NewerFormatError](err); newer {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open store %s: record its format: %w", path, err)
 	}
 	return db, nil
