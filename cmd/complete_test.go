@@ -100,7 +100,7 @@ func TestCompleteNamesFromEndpoint(t *testing.T) {
 		}
 	}
 
-	down := endpointEnv("http://" + closedPort(t))
+	down := endpointEnv("http://" + refusingAddr(t))
 	start := time.Now()
 	r := run(t, down, "__complete", "show", "--table", "")
 	if r.code != 0 || r.stdout != ":4\n" || strings.Contains(r.stderr, "spk:") {

@@ -86,7 +86,7 @@ func TestInterruptedWhileWaiting(t *testing.T) {
 // TestStatusUnreachable: status with the endpoint down shows a short cell,
 // the resources as unknown, and exits 1 with one error line.
 func TestStatusUnreachable(t *testing.T) {
-	url := "http://" + closedPort(t)
+	url := "http://" + refusingAddr(t)
 	r := run(t, endpointEnv(url), "status")
 	if r.code != ExitFailure || !hasRow(r.stdout, "endpoint", url, "unreachable", "connection refused") || !hasRow(r.stdout, "stream", "my-stream", "unknown: the endpoint is unreachable", "-") {
 		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -164,7 +164,7 @@ func TestShowRefusesOtherTables(t *testing.T) {
 // TestDoctorUnreachable: doctor says in a few words why the endpoint does
 // not answer, and stops there.
 func TestDoctorUnreachable(t *testing.T) {
-	url := "http://" + closedPort(t)
+	url := "http://" + refusingAddr(t)
 	r := run(t, endpointEnv(url), "doctor")
 	if r.code != ExitFailure || !hasRow(r.stdout, "FAIL", "endpoint "+url, "unreachable: connection refused") || strings.Contains(r.stdout, "kinesis access") {
 		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -91,7 +91,7 @@ func TestRefusedOptionsCreateNothing(t *testing.T) {
 // opened first, but a run that then fails (the endpoint is down) removes
 // the empty file it made, and leaves a file the user had alone.
 func TestRunThatCannotStartLeavesNoDeadLetterFile(t *testing.T) {
-	env := endpointEnv("http://" + closedPort(t))
+	env := endpointEnv("http://" + refusingAddr(t))
 	made := filepath.Join(t.TempDir(), "rejects.jsonl")
 	r := run(t, env, "run", "--until-caught-up", "--dead-letter", made)
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "spk: cannot reach the endpoint at "+env["SPK_AWS_ENDPOINT_URL"]+": connection refused\n") {
@@ -135,7 +135,7 @@ func TestUpRefusesADataDirectoryItCannotMake(t *testing.T) {
 	if err := os.WriteFile(aFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"SPK_LOCAL_ADDR": closedPort(t), "XDG_STATE_HOME": t.TempDir()}
+	env := map[string]string{"SPK_LOCAL_ADDR": refusingAddr(t), "XDG_STATE_HOME": t.TempDir()}
 	r := run(t, env, "up", "--no-tui", "--duration", "1s", "--data-dir", filepath.Join(aFile, "data"))
 	want := "spk: up: cannot create the data directory " + filepath.Join(aFile, "data") + ": not a directory; give --data-dir a writable directory, or use --in-memory\n"
 	if r.code != ExitUsage || r.stderr != want {

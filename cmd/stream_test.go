@@ -103,7 +103,7 @@ func TestStreamErrors(t *testing.T) {
 }
 
 func TestUnreachableEmbeddedEndpointSaysHowToStartIt(t *testing.T) {
-	addr := closedPort(t)
+	addr := refusingAddr(t)
 	r := run(t, map[string]string{"SPK_AWS_ENDPOINT_URL": "http://" + addr, "SPK_LOCAL_ADDR": addr}, "create-stream")
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "spk: reach the embedded endpoint: nothing is listening at http://"+addr) ||
 		!strings.Contains(r.stderr, "hint: start it in another terminal with: spk local") {

@@ -200,7 +200,7 @@ func TestDoctor(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
 	}
-	addr := closedPort(t)
+	addr := refusingAddr(t)
 	r = run(t, map[string]string{"SPK_AWS_ENDPOINT_URL": "http://" + addr, "SPK_LOCAL_ADDR": addr}, "doctor", "--output", "json")
 	if r.code != ExitFailure || !strings.Contains(r.stdout, `"ok": false`) || !strings.Contains(r.stdout, "start it with: spk local") || !strings.Contains(r.stderr, "spk: doctor: found problems") {
 		t.Fatalf("unreachable: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
