@@ -130,7 +130,7 @@ func keysNote(plan awsenv.Plan) string {
 	case plan.Dummy():
 		return ""
 	case plan.Credentials == provision.CredsFromProfile:
-		return fmt.Sprintf("Keys: spk signs with profile %s: use aws --profile %s, or set AWS_PROFILE=%s%s", plan.Target.Profile, plan.Target.Profile, plan.Target.Profile, kept)
+		return fmt.Sprintf("Keys: spk signs with profile %s: use aws --profile %s (AWS_PROFILE=%s gives way to keys in the environment)%s", plan.Target.Profile, plan.Target.Profile, plan.Target.Profile, kept)
 	case plan.Credentials == provision.CredsFromDefaultProfile:
 		return "Keys: spk signs with the default profile's keys in " + plan.CredentialsFile + ", which the AWS CLI and the SDKs read too" + kept
 	}

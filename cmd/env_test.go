@@ -155,7 +155,7 @@ func TestEnvNeverPrintsRealKeys(t *testing.T) {
 		{"default profile", nil, nil,
 			"# Keys: spk signs with the default profile's keys in " + creds + ", which the AWS CLI and the SDKs read too; not printed\n", "default-secret-3c2b1a"},
 		{"profile with an endpoint", nil, []string{"--profile", "local", "--endpoint-url", "http://127.0.0.1:4599"},
-			"# Keys: spk signs with profile local: use aws --profile local, or set AWS_PROFILE=local; not printed\n", "profile-secret-6f5e4d"},
+			"# Keys: spk signs with profile local: use aws --profile local (AWS_PROFILE=local gives way to keys in the environment); not printed\n", "profile-secret-6f5e4d"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -232,3 +232,20 @@ func TestAWSRefusalsHaveHints(t *testing.T) {
 		}
 	}
 }
+
+// TestAnEndpointAnsweringEmptyIsRefusedInWords: an endpoint that answers
+// 200 with an empty object (not a Kinesis API) makes spk fail with one
+// line, not a nil dereference.
+func TestAnEndpointAnsweringEmptyIsRefusedInWords(t *testing.T) {
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, `{}`)
+	}))
+	defer fake.Close()
+	for _, args := range [][]string{{"describe-stream"}, {"create-stream"}} {
+		r := run(t, endpointEnv(fake.URL), args...)
+		if r.code != ExitFailure || !strings.Contains(r.stderr, "without a StreamDescription") || strings.Contains(r.stderr, "panic") {
+			t.Errorf("%v: code %d\n%s", args, r.code, r.stderr)
+		}
+	}
+}

@@ -142,6 +142,9 @@ func describeStreamSummary(ctx context.Context, k *kinesis.Client, name string) 
 	if err != nil {
 		return nil, err
 	}
+	if out.StreamDescriptionSummary == nil {
+		return nil, retry.Refuse(errors.New("the endpoint answered DescribeStreamSummary without a StreamDescriptionSummary; point spk at a Kinesis endpoint (spk local, or AWS)"))
+	}
 	return out.StreamDescriptionSummary, nil
 }
 
@@ -167,6 +170,10 @@ func DescribeStream(ctx context.Context, k *kinesis.Client, name string) (*ktype
 			return nil, e
 		}
 		d := out.StreamDescription
+		if d == nil {
+			return nil, &Error{Op: fmt.Sprintf("describe stream %q", name), Err: errors.New("the endpoint answered without a StreamDescription"),
+				Hint: "point spk at a Kinesis endpoint (spk local, or AWS)"}
+		}
 		if desc == nil {
 			desc = d
 		} else {

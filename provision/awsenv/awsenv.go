@@ -148,7 +148,10 @@ func (p Plan) ChildEnv(base []string) []string {
 	var add []Var
 	add = append(add, Var{Region, p.Target.Region}, Var{DefaultRegion, p.Target.Region})
 	if p.Credentials == provision.CredsFromProfile {
-		drop = append(drop, "AWS_PROFILE")
+		// spk signs with the profile (--profile, SPK_AWS_PROFILE or the
+		// configuration file): keys in the environment would outrank it
+		// in the CLI, so they go.
+		drop = append(drop, "AWS_PROFILE", "AWS_DEFAULT_PROFILE", AccessKeyID, SecretAccessKey, SessionToken, "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY", "AWS_SECRET_KEY")
 		add = append(add, Var{"AWS_PROFILE", p.Target.Profile})
 	} else {
 		// Half a pair, or an alias the CLI does not read, must not

@@ -92,3 +92,20 @@ func TestChildEnvKeepsAProfileBesideKeys(t *testing.T) {
 		t.Fatalf("child env\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestChildEnvDropsKeysWhenSpkSignsWithItsProfile: a profile spk itself was
+// given (SPK_AWS_PROFILE, --profile, the configuration file) outranks keys
+// in the environment; the CLI spk aws runs must not sign with those keys.
+func TestChildEnvDropsKeysWhenSpkSignsWithItsProfile(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "config")
+	if err := os.WriteFile(conf, []byte("[profile work]\nregion = eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := planFor(t, map[string]string{"AWS_CONFIG_FILE": conf, "SPK_AWS_PROFILE": "work", "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "envsecret"})
+	got := p.ChildEnv([]string{"HOME=/home/u", "AWS_ACCESS_KEY_ID=AKIDENV", "AWS_SECRET_ACCESS_KEY=envsecret", "AWS_SESSION_TOKEN=t"})
+	want := []string{"HOME=/home/u", "AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=eu-west-1", "AWS_PROFILE=work"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("child env\n got %v\nwant %v", got, want)
+	}
+}
