@@ -916,3 +916,38 @@ func TestTransactionsHoldFourMegabytes(t *testing.T) {
 		{"or the last", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"10"}},"ProjectionExpression":"c"}`, 200, `{"Item":{}}`},
 	})
 }
+
+// TestUpdatesThatOnlyTakeAway: an update that only removes (REMOVE,
+// DELETE) from a missing item makes no item, as on DynamoDB (Alternator's
+// tests, run against it); REMOVE or DELETE through a parent the stored
+// item lacks, or that is not a map or list, is refused, while a missing
+// last element is not; a bare name cannot begin with "_"; list_append
+// cannot hold list_append.
+func TestUpdatesThatOnlyTakeAway(t *testing.T) {
+	skipOn(t, "creates the item and takes these quietly", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	const badPath = invalid + `The document path provided in the update expression is invalid for update"}`
+	key := func(k string) string { return `"TableName":"` + tbl + `","Key":{"pk":{"S":"` + k + `"}}` }
+	runExchanges(t, []exchange{
+		{"REMOVE on a missing item", "UpdateItem", `{` + key("n1") + `,"UpdateExpression":"REMOVE b","ReturnValues":"ALL_NEW"}`, 200, `{}`},
+		{"DELETE on a missing item", "UpdateItem", `{` + key("n2") + `,"UpdateExpression":"DELETE s :s","ExpressionAttributeValues":{":s":{"SS":["x"]}}}`, 200, `{}`},
+		{"legacy DELETE on a missing item", "UpdateItem", `{` + key("n3") + `,"AttributeUpdates":{"a":{"Action":"DELETE"}}}`, 200, `{}`},
+		{"transact REMOVE on a missing item", "TransactWriteItems", `{"TransactItems":[{"Update":{` + key("n4") + `,"UpdateExpression":"REMOVE a"}}]}`, 200, `{}`},
+		{"none was made", "Scan", `{"TableName":"` + tbl + `","Select":"COUNT"}`, 200, `{"Count":0,"ScannedCount":0}`},
+		{"an empty update still makes one", "UpdateItem", `{` + key("n5") + `,"AttributeUpdates":{}}`, 200, `{}`},
+		{"the item", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"i"},"a":{"S":"hello"},"b":{"L":[{"S":"hi"}]},"m":{"M":{"x":{"N":"1"}}}}}`, 200, `{}`},
+		{"REMOVE through a string", "UpdateItem", `{` + key("i") + `,"UpdateExpression":"REMOVE a.c"}`, 400, badPath},
+		{"REMOVE through a list by name", "UpdateItem", `{` + key("i") + `,"UpdateExpression":"REMOVE b.c"}`, 400, badPath},
+		{"REMOVE through a missing parent", "UpdateItem", `{` + key("i") + `,"UpdateExpression":"REMOVE c.c"}`, 400, badPath},
+		{"REMOVE an index of a string", "UpdateItem", `{` + key("i") + `,"UpdateExpression":"REMOVE a[0]"}`, 400, badPath},
+		{"DELETE through a missing parent", "UpdateItem", `{` + key("i") + `,"UpdateExpression":"DELETE zz.y :s","ExpressionAttributeValues":{":s":{"SS":["x"]}}}`, 400, badPath},
+		{"REMOVE a missing key of a map", "UpdateItem", `{` + key("i") + `,"UpdateExpression":"REMOVE m.y, b[7]","ReturnValues":"ALL_NEW"}`, 200,
+			`{"Attributes":{"pk":{"S":"i"},"a":{"S":"hello"},"b":{"L":[{"S":"hi"}]},"m":{"M":{"x":{"N":"1"}}}}}`},
+		{"a name beginning with _", "UpdateItem", `{` + key("i") + `,"UpdateExpression":"SET _123 = :v","ExpressionAttributeValues":{":v":{"N":"1"}}}`, 400,
+			invalid + `Invalid UpdateExpression: Syntax error; token: \"_\", near: \"SET _123\""}`},
+		{"list_append in list_append", "UpdateItem", `{` + key("i") + `,"UpdateExpression":"SET b = list_append(list_append(:l, :l), :l)","ExpressionAttributeValues":{":l":{"L":[{"N":"1"}]}}}`, 400,
+			invalid + `Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: list_append"}`},
+	})
+}

@@ -174,11 +174,17 @@ func applyUpdate(old attr.Item, key attr.Item, w *preparedWrite, u *expr.Update,
 	}
 	// The update reads the stored item, or, when there is none, the item
 	// made of the key, so a new item's expressions see its key attributes.
-	base := old
-	if base == nil {
-		base = key
+	var next attr.Item
+	var err error
+	if old != nil {
+		next, err = u.Apply(old)
+	} else if u.OnlyRemoves() {
+		// Taking away from a missing item makes none (an empty update
+		// still makes one).
+		return nil, nil
+	} else {
+		next, err = u.ApplyToNew(key)
 	}
-	next, err := u.Apply(base)
 	if err != nil {
 		return nil, validation(err.Error())
 	}

@@ -54,8 +54,8 @@ func TestAddNumbers(t *testing.T) {
 	if got, _ := AddNumbers("1", "3", true); got != "-2" {
 		t.Errorf("1-3 = %s", got)
 	}
-	if _, msg := AddNumbers("99999999999999999999999999999999999999", "0.1", false); msg != MsgNumberDigits {
-		t.Errorf("39-digit sum message %q", msg)
+	if _, msg := AddNumbers("99999999999999999999999999999999999999", "0.1", false); msg != MsgNumberOverflow {
+		t.Errorf("39-digit sum message %q, want DynamoDB's overflow", msg)
 	}
 	if _, msg := AddNumbers("9e125", "9e125", false); msg != MsgNumberOverflow {
 		t.Errorf("overflow message %q", msg)

@@ -233,7 +233,14 @@ func AddNumbers(a, b string, subtract bool) (string, string) {
 			return "", MsgNumberOverflow
 		}
 	}
-	return canonical(&r)
+	// So is one only too long (1e50 + 1): DynamoDB words any inexact
+	// arithmetic result as an overflow, where a number written with more
+	// than 38 digits is refused for its digits.
+	s, msg := canonical(&r)
+	if msg == MsgNumberDigits {
+		msg = MsgNumberOverflow
+	}
+	return s, msg
 }
 
 // numberSize is the storage size DynamoDB counts for a number: one byte

@@ -47,11 +47,13 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
+// isIdentStart: a bare name begins with a letter ("_ttl" is DynamoDB's
+// syntax error; #names and :values may hold any name).
 func isIdentStart(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-func isIdentChar(c byte) bool { return isIdentStart(c) || c >= '0' && c <= '9' }
+func isIdentChar(c byte) bool { return isIdentStart(c) || c == '_' || c >= '0' && c <= '9' }
 
 // lex splits s into tokens; an unknown character is a syntax error.
 func lex(s string) ([]token, error) {

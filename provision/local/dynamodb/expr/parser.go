@@ -449,6 +449,9 @@ func (ps *parser) setOperand() *Operand {
 			if x.Kind == OpValue && x.Value.Kind != attr.L && x.Value.Kind != attr.Invalid {
 				ps.note("function", "Incorrect operand type for operator or function; operator or function: list_append, operand type: "+x.Value.Kind.String())
 			}
+			if x.Kind == OpListAppend { // if_not_exists inside is fine
+				ps.note("function", "The function is not allowed to be used this way in an expression; function: list_append")
+			}
 		}
 		return &Operand{Kind: OpListAppend, Args: args}
 	case t.kind == tIdent || t.kind == tName:

@@ -19,7 +19,21 @@ const (
 // Apply returns the item that results from applying u to it (nil when the
 // item does not exist). it is not modified. The error is an *Error whose
 // message is DynamoDB's ValidationException text.
-func (u *Update) Apply(it attr.Item) (attr.Item, error) {
+func (u *Update) Apply(it attr.Item) (attr.Item, error) { return u.apply(it, true) }
+
+// ApplyToNew is Apply to the item made of a missing item's key: paths
+// REMOVE or DELETE names through parents it lacks are no error there.
+func (u *Update) ApplyToNew(key attr.Item) (attr.Item, error) { return u.apply(key, false) }
+
+// OnlyRemoves reports whether the update has actions and all of them take
+// away (REMOVE, DELETE): on a missing item it writes nothing.
+func (u *Update) OnlyRemoves() bool {
+	return len(u.Set) == 0 && len(u.Add) == 0 && len(u.Replace) == 0 && len(u.Remove)+len(u.Delete) > 0
+}
+
+// apply is Apply; stored says it is the stored item, whose paths REMOVE
+// and DELETE must reach through existing parents of the right kind.
+func (u *Update) apply(it attr.Item, stored bool) (attr.Item, error) {
 	orig := it
 	out := it.Clone()
 	if out == nil {
@@ -55,7 +69,9 @@ func (u *Update) Apply(it attr.Item) (attr.Item, error) {
 	removes := slices.Clone(u.Remove)
 	slices.SortStableFunc(removes, func(a, b Path) int { return comparePaths(a, b, true) })
 	for _, p := range removes {
-		removePath(out, p)
+		if err := removePath(out, p, stored); err != nil {
+			return nil, err
+		}
 	}
 	for _, a := range u.Add {
 		cur, ok := Resolve(out, a.Path)
@@ -86,6 +102,9 @@ func (u *Update) Apply(it attr.Item) (attr.Item, error) {
 	for _, d := range u.Delete {
 		cur, ok := Resolve(out, d.Path)
 		if !ok {
+			if stored && !parentHolds(out, d.Path) {
+				return nil, &Error{Msg: MsgInvalidPath}
+			}
 			continue
 		}
 		if cur.Kind != d.Value.Kind || (cur.Kind != attr.SS && cur.Kind != attr.NS && cur.Kind != attr.BS) {
@@ -93,7 +112,9 @@ func (u *Update) Apply(it attr.Item) (attr.Item, error) {
 		}
 		next, empty := difference(cur, d.Value)
 		if empty {
-			removePath(out, d.Path)
+			if err := removePath(out, d.Path, stored); err != nil {
+				return nil, err
+			}
 		} else if err := setPath(out, d.Path, next); err != nil {
 			return nil, err
 		}
@@ -233,38 +254,82 @@ func setIn(cur attr.Value, rest Path, v attr.Value) (attr.Value, error) {
 	return cur, &Error{Msg: MsgInvalidPath}
 }
 
-// removePath deletes the value at p if it exists.
-func removePath(it attr.Item, p Path) {
+// removePath deletes the value at p if it exists. A missing last element
+// is no error; with strict, a missing parent, or one that is not the map
+// or list p steps into, is, as DynamoDB refuses it for a stored item.
+func removePath(it attr.Item, p Path, strict bool) error {
 	if len(p) == 1 {
 		delete(it, p[0].Name)
-		return
+		return nil
 	}
 	top, ok := it[p[0].Name]
 	if !ok {
-		return
+		if strict {
+			return &Error{Msg: MsgInvalidPath}
+		}
+		return nil
 	}
-	it[p[0].Name] = removeIn(top.Clone(), p[1:])
+	v, err := removeIn(top.Clone(), p[1:], strict)
+	it[p[0].Name] = v
+	return err
 }
 
-func removeIn(cur attr.Value, rest Path) attr.Value {
+func removeIn(cur attr.Value, rest Path, strict bool) (attr.Value, error) {
 	e := rest[0]
+	invalid := func() (attr.Value, error) {
+		if strict {
+			return cur, &Error{Msg: MsgInvalidPath}
+		}
+		return cur, nil
+	}
 	switch {
-	case e.IsIndex && cur.Kind == attr.L && e.Index < len(cur.List):
+	case e.IsIndex && cur.Kind == attr.L:
+		if e.Index >= len(cur.List) {
+			if len(rest) == 1 {
+				return cur, nil // a missing element: nothing to remove
+			}
+			return invalid()
+		}
 		if len(rest) == 1 {
 			cur.List = slices.Delete(cur.List, e.Index, e.Index+1)
-		} else {
-			cur.List[e.Index] = removeIn(cur.List[e.Index], rest[1:])
+			return cur, nil
 		}
+		v, err := removeIn(cur.List[e.Index], rest[1:], strict)
+		cur.List[e.Index] = v
+		return cur, err
 	case !e.IsIndex && cur.Kind == attr.M:
-		if child, ok := cur.Map[e.Name]; ok {
+		child, ok := cur.Map[e.Name]
+		if !ok {
 			if len(rest) == 1 {
-				delete(cur.Map, e.Name)
-			} else {
-				cur.Map[e.Name] = removeIn(child, rest[1:])
+				return cur, nil
 			}
+			return invalid()
 		}
+		if len(rest) == 1 {
+			delete(cur.Map, e.Name)
+			return cur, nil
+		}
+		v, err := removeIn(child, rest[1:], strict)
+		cur.Map[e.Name] = v
+		return cur, err
 	}
-	return cur
+	return invalid()
+}
+
+// parentHolds reports whether p's parent exists in it and is the map or
+// list p's last element steps into.
+func parentHolds(it attr.Item, p Path) bool {
+	if len(p) == 1 {
+		return true
+	}
+	parent, ok := Resolve(it, p[:len(p)-1])
+	if !ok {
+		return false
+	}
+	if p[len(p)-1].IsIndex {
+		return parent.Kind == attr.L
+	}
+	return parent.Kind == attr.M
 }
 
 func union(a, b attr.Value) attr.Value {
