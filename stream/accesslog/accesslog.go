@@ -34,6 +34,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spk-cli/spk/stream/view"
 )
@@ -142,7 +143,7 @@ func (s *scanner) next(field int, first bool) error {
 // newline is ignored. The error is an *Error that says which field is wrong
 // and why.
 func Parse(line string) (Entry, error) {
-	line = strings.TrimRight(line, "\r\n")
+	line = validUTF8(strings.TrimRight(line, "\r\n"))
 	s := &scanner{line: line}
 	s.space()
 	var e Entry
@@ -340,3 +341,25 @@ var (
 	_ view.Event = Entry{}
 	_ view.Timed = Entry{}
 )
+
+// validUTF8 replaces each byte of s that is not part of valid UTF-8 with
+// U+FFFD, as encoding/json and the SDK's encoder write it: a field is then
+// grouped, sized and compared as DynamoDB stores it ("/caf\xe9" and
+// "/caf\xe8" are one stored key, and must be one group).
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString("\uFFFD")
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}

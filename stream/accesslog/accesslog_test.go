@@ -209,3 +209,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestInvalidUTF8IsReadAsStored: bytes that are not UTF-8 (a Latin-1 path)
+// are read as U+FFFD, one for each, as the SDK's JSON encoder sends them
+// and DynamoDB stores them, so two paths that are one stored key are one
+// group, and a key's size is its stored size.
+func TestInvalidUTF8IsReadAsStored(t *testing.T) {
+	var paths []string
+	for _, b := range []string{"\xe9", "\xe8"} {
+		e, err := Parse(`203.0.113.9 - - [05/Jun/2015:12:00:01 +0000] "GET /caf` + b + ` HTTP/1.1" 200 512 "-" "Mozilla/5.0"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, e.Path)
+	}
+	if paths[0] != "/caf\uFFFD" || paths[1] != paths[0] {
+		t.Fatalf("paths %q, want both /caf\uFFFD", paths)
+	}
+	e, err := Parse("203.0.113.9 - - [05/Jun/2015:12:00:01 +0000] \"GET /\xe9\xe9 HTTP/1.1\" 200 512 \"-\" \"caf\xc3\xa9\"")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Path != "/\uFFFD\uFFFD" || e.Agent != "café" {
+		t.Fatalf("path %q agent %q: want one U+FFFD per invalid byte and valid UTF-8 kept", e.Path, e.Agent)
+	}
+}
