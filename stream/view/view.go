@@ -130,7 +130,33 @@ func Compile(def Definition) (*View, error) {
 			v.fields = append(v.fields, m.Field)
 		}
 	}
+	// A row that outgrows DynamoDB's item limit stops the run for good, and
+	// only once a window has seen enough long distinct values: refused now.
+	worst := 0
+	for _, m := range v.metrics {
+		worst += m.worstBytes()
+	}
+	if worst > rowBudget {
+		return nil, fail("its metrics could make a row of up to %d KB, over DynamoDB's 400 KB item limit: use fewer top metrics, or smaller K (top:FIELD:K) in them", (worst+1023)/1024)
+	}
 	return v, nil
+}
+
+// rowBudget is what a view's metrics may take of a row: DynamoDB's 400 KB
+// item, less room for the key, the times and the per-shard watermarks.
+const rowBudget = 400<<10 - 4<<10
+
+// worstBytes is the most a metric's attributes can take in a row: a top
+// summary keeps 4K values of at most 256 bytes and lists K of them, a
+// distinct sketch is 4 KB, the others a number each.
+func (m Metric) worstBytes() int {
+	switch m.Kind {
+	case Top:
+		return TopCapacityFactor*m.K*(maxTopValueBytes+4) + m.K*(maxTopValueBytes+30)
+	case Distinct:
+		return 4200
+	}
+	return 64
 }
 
 // reserved reports whether a metric attribute would clash with the row's key,

@@ -411,3 +411,23 @@ func TestTopValuesAreCutOnACharacter(t *testing.T) {
 		t.Fatalf("kept %+v, want the value cut before é", top)
 	}
 }
+
+// TestRowsFitAnItem: three top metrics of K 100 fit DynamoDB's 400 KB item
+// with the rest of the row; a fourth could not, and the view is refused
+// when it is compiled, not when a busy window outgrows the item.
+func TestRowsFitAnItem(t *testing.T) {
+	def := Definition{Name: "big", GroupBy: []string{"type"}, Window: Window{Size: time.Minute},
+		Metrics: []string{"count", "distinct:ip", "top:agent:100", "top:referer:100", "top:path:100"}}
+	if _, err := Compile(def); err != nil {
+		t.Fatalf("three tops of 100: %v", err)
+	}
+	def.Metrics = append(def.Metrics, "top:host:100")
+	_, err := Compile(def)
+	if err == nil || !strings.Contains(err.Error(), `view "big": its metrics could make a row of up to 523 KB, over DynamoDB's 400 KB item limit`) {
+		t.Fatalf("four tops of 100: %v", err)
+	}
+	def.Metrics[len(def.Metrics)-2], def.Metrics[len(def.Metrics)-1] = "top:path:50", "top:host:50"
+	if _, err := Compile(def); err != nil {
+		t.Fatalf("two tops of 100 and two of 50: %v", err)
+	}
+}
