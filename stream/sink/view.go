@@ -236,6 +236,13 @@ func (w *rowWriter) fail(what string, err error) error {
 	return fmt.Errorf("%s row %s/%s of %q (view %q): %w", what, w.k.Start, w.k.Group, w.t.Name, w.v.Name(), err)
 }
 
+// failAggregate is fail for the records a replay re-aggregates, which fail
+// the same way however often they are tried (a partial sum past 38
+// digits): the run stops with the reason instead of retrying for ever.
+func (w *rowWriter) failAggregate(err error) error {
+	return retry.Refuse(w.fail("aggregate", err))
+}
+
 // after returns the index of the first record above the watermark in item.
 func (w *rowWriter) after(item map[string]types.AttributeValue) (int, string, error) {
 	wm, ok := item[WatermarkPrefix+w.shard].(*types.AttributeValueMemberS)
@@ -299,7 +306,7 @@ func (w *rowWriter) add(ctx context.Context) (RowUpdate, error) {
 	for {
 		acc, err := w.b.from(w.r, from)
 		if err != nil {
-			return RowUpdate{}, w.fail("aggregate", err)
+			return RowUpdate{}, w.failAggregate(err)
 		}
 		now := w.t.now()
 		update, names, values := w.expression(nil, acc.Additions(), now)
@@ -357,7 +364,7 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 		}
 		fresh, err := w.b.from(w.r, from)
 		if err != nil {
-			return RowUpdate{}, w.fail("aggregate", err)
+			return RowUpdate{}, w.failAggregate(err)
 		}
 		merged, err := w.v.DecodeItem(item)
 		if err != nil {
