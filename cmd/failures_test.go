@@ -143,7 +143,7 @@ func TestShowRefusesOtherTables(t *testing.T) {
 		{[]string{"show", "--table", "orders"}, "spk: show: table orders is not an aggregate table: its key is id (S) hash, and spk show reads tables keyed by BucketStart (S) and EventType (S)\n" +
 			"hint: name an aggregate table with --table, or a view with --view; spk status lists the app's tables\n"},
 		{[]string{"show", "--table", "my-table-weblog-bytes"}, "spk: show: table my-table-weblog-bytes does not hold the tutorial's counts: its rows have bytes_avg_count, bytes_avg_sum, bytes_max, bytes_min, bytes_sum, which the tutorial's counts does not write\n" +
-			"hint: name the view that wrote it with --view (Tab completes the names), or another table with --table\n"},
+			"hint: name the view that wrote it with --view (Tab completes the names), or another table with --table; a view spk run made from its flags (--group-by, --metric, …) is shown when spk show has the same settings, as run.* in spk.yaml or SPK_RUN_*\n"},
 		{[]string{"show", "--table", "wrong", "--view", "weblog-paths"}, "spk: show: table wrong-weblog-paths does not hold view weblog-paths: its rows have bytes_avg_count, bytes_avg_sum, bytes_max, bytes_min, bytes_sum, which view weblog-paths does not write\n" +
 			"hint: name the view that wrote it with --view (Tab completes the names), or another table with --table\n"},
 	} {

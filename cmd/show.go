@@ -106,6 +106,17 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 	if opts.chart && format != tui.FormatTable {
 		return usagef("drop --chart for "+opts.output+", or --output for the chart", "show: --chart draws a chart, which is not %s", opts.output)
 	}
+	if opts.view == "" {
+		// run.* settings (spk.yaml, SPK_RUN_*) may make spk run's one view
+		// other than the tutorial's counts: that is what its table holds.
+		cfg, err := f.Config(c)
+		if err != nil {
+			return err
+		}
+		if views, err := cfg.RunViews(); err == nil && len(views) == 1 && !tui.IsTutorialView(views[0]) {
+			return showView(ctx, f, c, opts, views[0], q, format)
+		}
+	}
 	if opts.view != "" {
 		cfg, err := f.Config(c)
 		if err != nil {

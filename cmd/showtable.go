@@ -65,6 +65,9 @@ func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *v
 		return nil // nothing written yet: nothing to tell
 	}
 	hint := "name the view that wrote it with --view (Tab completes the names), or another table with --table"
+	if v == nil {
+		hint += "; a view spk run made from its flags (--group-by, --metric, …) is shown when spk show has the same settings, as run.* in spk.yaml or SPK_RUN_*"
+	}
 	if v != nil && rowMismatch(out.Items[0], map[string]bool{view.AttrCount: true}, []string{view.AttrCount}, "") == "" {
 		hint = "it holds the tutorial's counts: show them without --view, or give --view the view that wrote them"
 	}

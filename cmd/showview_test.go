@@ -257,4 +257,9 @@ func TestShowViewsAsSpkRunNamesTheirTables(t *testing.T) {
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,status,count,avg:bytes,") {
 		t.Fatalf("a default view of other metrics: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// Without --view, spk show shows what the same settings make spk run
+	// write, not the tutorial's counts.
+	if r2 := run(t, custom, "show", "-o", "csv"); r2.code != 0 || r2.stdout != r.stdout {
+		t.Fatalf("without --view: code %d\n%s%s\nwant the view's rows:\n%s", r2.code, r2.stdout, r2.stderr, r.stdout)
+	}
 }
