@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -177,6 +178,38 @@ func TestUpRefusesAnotherProgramAtTheEmbeddedAddress(t *testing.T) {
 	addr := strings.TrimPrefix(other.URL, "http://")
 	r := run(t, map[string]string{"SPK_LOCAL_ADDR": addr}, "up", "--no-tui", "--in-memory", "--duration", "1s")
 	if r.code == 0 || !strings.Contains(r.stderr, "http://"+addr+" answers, but not as spk local: another program holds the embedded endpoint's address; stop it, or give spk up another --addr") {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestUpTellsAStalledEndpointFromAnotherProgram: an endpoint at spk
+// local's address that takes connections but does not answer (a spk
+// local stopped with Ctrl-Z, or hung) is told as such, not as another
+// program holding the address.
+func TestUpTellsAStalledEndpointFromAnotherProgram(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // accepts and holds every connection, answering nothing
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	addr := ln.Addr().String()
+	r := run(t, map[string]string{"SPK_LOCAL_ADDR": addr}, "up", "--no-tui", "--in-memory", "--duration", "1s")
+	if r.code == 0 || !strings.Contains(r.stderr, "http://"+addr+" takes connections but does not answer spk local's health check") || strings.Contains(r.stderr, "another program") {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
 	}
 }

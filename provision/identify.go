@@ -25,34 +25,45 @@ func IsSpkLocal(ctx context.Context, endpoint string) bool {
 // or "refusing writes: …" after a failure only a restart mends; ok is
 // false when the endpoint does not answer as spk local.
 func SpkLocalStore(ctx context.Context, endpoint string) (store string, ok bool) {
+	store, ok, _ = IdentifySpkLocal(ctx, endpoint)
+	return store, ok
+}
+
+// IdentifySpkLocal is SpkLocalStore, with err set when the endpoint gave no
+// answer to tell by (it timed out, refused, or ctx ended): a stopped or
+// hung spk local is not "another program".
+func IdentifySpkLocal(ctx context.Context, endpoint string) (store string, ok bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+SpkHealthPath, nil)
 	if err != nil {
-		return "", false
+		return "", false, nil
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", false
+		return "", false, err
 	}
 	defer resp.Body.Close()
 	// 503 is spk local's answer while its store refuses writes.
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusServiceUnavailable {
-		return "", false
+		return "", false, nil
 	}
 	var h struct {
 		Services map[string]string `json:"services"`
 		Storage  string            `json:"storage"`
 		Store    string            `json:"store"`
 	}
-	if json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&h) != nil {
-		return "", false
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&h); err != nil {
+		if ctx.Err() != nil { // the body was cut short by the deadline
+			return "", false, ctx.Err()
+		}
+		return "", false, nil
 	}
 	if len(h.Services) == 0 || (h.Storage != "durable" && h.Storage != "memory") {
-		return "", false
+		return "", false, nil
 	}
 	if h.Store == "" {
 		h.Store = "ok" // an spk local from before the field
 	}
-	return h.Store, true
+	return h.Store, true, nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/consume"
@@ -349,8 +350,16 @@ func (u *Up) endpointTask() Task {
 		if _, err := provision.Ping(ctx, t.KinesisEndpoint); err == nil {
 			// At the embedded endpoint's address, something else (a web
 			// server, another emulator) is not to be taken for it.
-			if t.Embedded && o.Endpoint != nil && !provision.IsSpkLocal(ctx, t.KinesisEndpoint) {
-				return "", fmt.Errorf("%s answers, but not as spk local: another program holds the embedded endpoint's address; stop it, or give spk up another --addr", t.KinesisEndpoint)
+			if t.Embedded && o.Endpoint != nil {
+				_, isSpk, err := provision.IdentifySpkLocal(ctx, t.KinesisEndpoint)
+				switch {
+				case ctx.Err() != nil:
+					return "", ctx.Err() // interrupted: told as such
+				case err != nil:
+					return "", fmt.Errorf("%s takes connections but does not answer spk local's health check (%s): is the spk local there stopped (Ctrl-Z) or hung? resume or restart it, or give spk up another --addr", t.KinesisEndpoint, errtext.Transport(err))
+				case !isSpk:
+					return "", fmt.Errorf("%s answers, but not as spk local: another program holds the embedded endpoint's address; stop it, or give spk up another --addr", t.KinesisEndpoint)
+				}
 			}
 			return "using the endpoint already running at " + t.KinesisEndpoint, nil
 		}
