@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"syscall"
 
 	"github.com/spk-cli/spk/config"
 )
@@ -54,7 +55,11 @@ func listenFailure(verb, setting, addr, flag string, err error) error {
 	if errors.As(op.Err, &sys) {
 		why = sys.Err.Error()
 	}
-	return usagef("", "%s: cannot listen on %s %s: %s; stop what listens there, or choose another address with %s", verb, setting, addr, why, flag)
+	fix := "stop what listens there, or choose another address with " + flag
+	if errors.Is(err, syscall.EADDRNOTAVAIL) {
+		fix = "it is not an address of this machine: use 127.0.0.1 or one of its own, with " + flag
+	}
+	return usagef("", "%s: cannot listen on %s %s: %s; %s", verb, setting, addr, why, fix)
 }
 
 // settingName names where a configuration value came from, as a user

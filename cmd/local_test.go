@@ -115,6 +115,8 @@ func TestLocalCommandRefusals(t *testing.T) {
 			`spk: local: SPK_LOCAL_ADDR "127.0.0.1:http" is not host:port (port "http" is not a number from 0 to 65535); give an address such as 127.0.0.1:4566` + "\n"},
 		{"address in use", []string{"local", "--addr", inUse, "--in-memory"}, nil,
 			"spk: local: cannot listen on --addr " + inUse + ": address already in use; stop what listens there, or choose another address with --addr\n"},
+		{"address not this machine's", []string{"local", "--addr", "192.0.2.1:4566", "--in-memory", "--access-key", "k", "--secret-key", "s"}, nil,
+			"spk: local: cannot listen on --addr 192.0.2.1:4566: cannot assign requested address; it is not an address of this machine: use 127.0.0.1 or one of its own, with --addr\n"},
 		{"data directory is a file", []string{"local", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(aFile, "data")}, nil,
 			"spk: local: cannot create the data directory " + filepath.Join(aFile, "data") + ": not a directory; give --data-dir a writable directory, or use --in-memory\n"},
 	}

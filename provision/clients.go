@@ -159,7 +159,7 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 	if useProfile {
 		var err error
 		if awsCfg, err = awsconfig.LoadDefaultConfig(ctx, opts...); err != nil {
-			return nil, &Error{Op: "load AWS configuration", Err: err, Hint: profileHint(l.AWS.Profile)}
+			return nil, &Error{Op: "load AWS configuration", Err: err, Hint: profileHint(l.AWS.Profile, lookupEnv)}
 		}
 	} else {
 		// An endpoint without a profile: the region and keys are spk's.
@@ -282,11 +282,15 @@ func ProfileSettingsOf(ctx context.Context, l *config.Loaded, lookupEnv func(str
 	return ps
 }
 
-func profileHint(profile string) string {
-	if profile == "" {
+func profileHint(name string, lookupEnv func(string) (string, bool)) string {
+	if name == "" {
 		return ""
 	}
-	return fmt.Sprintf("check that profile %q exists in ~/.aws/config or ~/.aws/credentials (spk create-profile %s writes one)", profile, profile)
+	config, creds := "~/.aws/config", "~/.aws/credentials"
+	if files, err := profile.DefaultFiles(lookupEnv); err == nil {
+		config, creds = files.Config, files.Credentials
+	}
+	return fmt.Sprintf("check that profile %q exists in %s or %s (spk create-profile %s writes one)", name, config, creds, name)
 }
 
 // CheckReachable fails fast, with a useful message, when nothing listens at
