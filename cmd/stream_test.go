@@ -22,6 +22,14 @@ func TestCreateStreamIsIdempotentAndWaits(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "(not the 3 asked for; spk does not reshard an existing stream)") {
 		t.Fatalf("create with another shard count: code %d\n%s", r.code, r.stderr)
 	}
+	// An on-demand stream has no shard count anyone asked for.
+	if r = run(t, env, "create-stream", "od", "--on-demand"); r.code != 0 {
+		t.Fatalf("on demand: code %d\n%s", r.code, r.stderr)
+	}
+	r = run(t, env, "create-stream", "od")
+	if r.code != 0 || !strings.Contains(r.stderr, "(on demand, so Kinesis sets its shards; spk does not change an existing stream)") || strings.Contains(r.stderr, "asked for") {
+		t.Fatalf("an on-demand stream again: code %d\n%s", r.code, r.stderr)
+	}
 }
 
 func TestDescribeStreamHasTheTutorialsShape(t *testing.T) {

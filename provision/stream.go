@@ -101,8 +101,12 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 			out.Created = true
 		}
 	} else if sum.StreamStatus == ktypes.StreamStatusActive {
+		onDemand := sum.StreamModeDetails != nil && sum.StreamModeDetails.StreamMode == ktypes.StreamModeOnDemand
 		out.Note = fmt.Sprintf("already exists and is ACTIVE with %d open shards", aws.ToInt32(sum.OpenShardCount))
-		if !spec.OnDemand && spec.Shards > 0 && aws.ToInt32(sum.OpenShardCount) != spec.Shards {
+		switch {
+		case onDemand && !spec.OnDemand:
+			out.Note += " (on demand, so Kinesis sets its shards; spk does not change an existing stream)"
+		case !onDemand && !spec.OnDemand && spec.Shards > 0 && aws.ToInt32(sum.OpenShardCount) != spec.Shards:
 			out.Note += fmt.Sprintf(" (not the %d asked for; spk does not reshard an existing stream)", spec.Shards)
 		}
 	}
