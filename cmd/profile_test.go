@@ -280,3 +280,15 @@ func TestConfigShowTellsTheProfilesRegion(t *testing.T) {
 		t.Fatalf("with --region: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestMissingProfileIsAUsageError: a profile named that the shared files
+// do not hold is the user's to fix: exit 2, and the hint names the files
+// spk read, wherever AWS_CONFIG_FILE puts them.
+func TestMissingProfileIsAUsageError(t *testing.T) {
+	env, creds, conf := awsFiles(t)
+	r := run(t, env, "status", "--profile", "nope")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "spk: load AWS configuration") ||
+		!strings.Contains(r.stderr, `hint: check that profile "nope" exists in `+conf+" or "+creds) {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+}

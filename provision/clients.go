@@ -159,7 +159,11 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 	if useProfile {
 		var err error
 		if awsCfg, err = awsconfig.LoadDefaultConfig(ctx, opts...); err != nil {
-			return nil, &Error{Op: "load AWS configuration", Err: err, Hint: profileHint(l.AWS.Profile, lookupEnv)}
+			e := &Error{Op: "load AWS configuration", Err: err, Hint: profileHint(l.AWS.Profile, lookupEnv)}
+			if _, missing := errors.AsType[awsconfig.SharedConfigProfileNotExistError](err); missing {
+				return nil, &UsageError{e} // a profile the user named that is not there
+			}
+			return nil, e
 		}
 	} else {
 		// An endpoint without a profile: the region and keys are spk's.
@@ -353,3 +357,14 @@ func Ping(ctx context.Context, endpoint string) (time.Duration, error) {
 // same type as a table's (ddbtable, a leaf package that cannot import this
 // one), so every provisioning failure reads alike.
 type Error = ddbtable.Error
+
+// UsageError is an Error in what the user gave (a profile that does not
+// exist), which spk answers with its usage exit code, 2.
+type UsageError struct{ err *Error }
+
+func (e *UsageError) Error() string    { return e.err.Error() }
+func (e *UsageError) Unwrap() error    { return e.err }
+func (e *UsageError) HintText() string { return e.err.Hint }
+
+// ExitCode is spk's usage exit code.
+func (e *UsageError) ExitCode() int { return 2 }
