@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/spk-cli/spk/internal/retry"
+	"github.com/spk-cli/spk/provision/local"
 
 	"github.com/spk-cli/spk/internal/iostreams"
 )
@@ -145,7 +146,8 @@ func TestConfigShowTable(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("code %d stderr %q", r.code, r.stderr)
 	}
-	for _, want := range []string{"Configuration file: (none)", "Target: endpoint http://127.0.0.1:4566", "stream.name", "envstream", "env SPK_STREAM_NAME", "flagtable", "flag --table", "run.bucket_size            1m"} {
+	for _, want := range []string{"Configuration file: (none)", "Target: endpoint http://127.0.0.1:4566", "stream.name", "envstream", "env SPK_STREAM_NAME", "flagtable", "flag --table", "run.bucket_size            1m",
+		"local.data_dir             " + local.DefaultDataDir() + "  default"} { // the directory "" stands for
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}

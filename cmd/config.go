@@ -14,6 +14,7 @@ import (
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/internal/termsafe"
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/templates"
 )
 
@@ -168,6 +169,9 @@ func writeConfigShow(w io.Writer, l *config.Loaded, ps provision.ProfileSettings
 		v := l.Values[k.Name]
 		if k.Kind == config.Duration {
 			v = config.Display(v)
+		}
+		if k.Name == "local.data_dir" && v == "" {
+			v = local.DefaultDataDir() // what "" means: where spk local keeps its data
 		}
 		sk := shownKey{Value: v, Source: string(src.Kind), From: src.Detail}
 		if k.Name == "aws.region" && ps.Region != "" {
