@@ -80,7 +80,7 @@ func (l *live) generateTask() Task {
 // showTask is step 9: the live table while the run lasts, then the tables
 // as read at the end.
 func (l *live) showTask() Task {
-	return Task{Step: StepShow, Name: nameShow, Detail: "the live table below; spk show prints it", Run: func(context.Context, func(string)) (string, error) {
+	return Task{Step: StepShow, Name: nameShow, Detail: "the counts as they are written; spk show prints them", Run: func(context.Context, func(string)) (string, error) {
 		defer l.stopRun()
 		if err := l.steer(); err != nil {
 			return "", err
