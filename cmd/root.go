@@ -28,8 +28,8 @@ func Main() int {
 	// kernel), and the second must not cut the graceful stop short.
 	go func() {
 		<-ctx.Done()
+		signal.Ignore(syscall.SIGHUP) // first: once stop() lets go of it, a SIGHUP would be fatal
 		stop()
-		signal.Ignore(syscall.SIGHUP)
 	}()
 	return Execute(ctx, NewSystemFactory(), os.Args[1:])
 }

@@ -30,6 +30,11 @@ func TestCreateStreamIsIdempotentAndWaits(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "(on demand, so Kinesis sets its shards; spk does not change an existing stream)") || strings.Contains(r.stderr, "asked for") {
 		t.Fatalf("an on-demand stream again: code %d\n%s", r.code, r.stderr)
 	}
+	// Nor is a provisioned stream made on demand by asking.
+	r = run(t, env, "create-stream", "--on-demand")
+	if r.code != 0 || !strings.Contains(r.stderr, "already exists and is ACTIVE with 1 open shards (provisioned, not on demand; spk does not change an existing stream)") {
+		t.Fatalf("on demand asked of a provisioned stream: code %d\n%s", r.code, r.stderr)
+	}
 }
 
 func TestDescribeStreamHasTheTutorialsShape(t *testing.T) {

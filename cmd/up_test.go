@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -210,6 +211,32 @@ func TestUpTellsAStalledEndpointFromAnotherProgram(t *testing.T) {
 	addr := ln.Addr().String()
 	r := run(t, map[string]string{"SPK_LOCAL_ADDR": addr}, "up", "--no-tui", "--in-memory", "--duration", "1s")
 	if r.code == 0 || !strings.Contains(r.stderr, "http://"+addr+" takes connections but does not answer spk local's health check") || strings.Contains(r.stderr, "another program") {
+		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestUpTellsAnotherProtocolFromAStall: a program at spk local's address
+// that answers in another protocol (an SSH banner) or closes at once is
+// another program, not a stalled spk local.
+func TestUpTellsAnotherProtocolFromAStall(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n")
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	r := run(t, map[string]string{"SPK_LOCAL_ADDR": addr}, "up", "--no-tui", "--in-memory", "--duration", "1s")
+	if r.code == 0 || !strings.Contains(r.stderr, "http://"+addr+" answers, but not as spk local: another program holds the embedded endpoint's address") {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
 	}
 }

@@ -52,7 +52,7 @@ func TestRunViewErrors(t *testing.T) {
 		{nil, "views:\n  - name: a\n    window: {size: 1m}\n    metrics: [count]\n  - name: a\n    window: {size: 1m}\n    metrics: [count]\n",
 			`spk: run: view "a": another view has this name: give each view its own`},
 		{nil, "views:\n  - name: a\n    window: {size: 1m}\n    metric: [count]\n",
-			`a view has no key "metric"`},
+			`unknown key "metric"`},
 		{[]string{"--metric", "count"}, "views:\n  - name: a\n    window: {size: 1m}\n    metrics: [count]\n",
 			`spk: run: --metric define one view, but `},
 	} {

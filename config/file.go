@@ -163,7 +163,7 @@ func readViews(path string, k, v *yaml.Node) ([]view.Definition, error) {
 				if k := findKey(item, m[1]); k != nil {
 					line = k.Line // the misspelt key's own line, not its view's
 				}
-				msg = "a view has no key " + strconv.Quote(m[1]) // not the Go type's name
+				msg = "unknown key " + strconv.Quote(m[1]) // not the Go type's name
 			}
 			return nil, &Error{File: path, Line: line, Key: "views", Msg: msg,
 				Hint: "a view has name, table, where, group_by, window (size, slide) and metrics: see docs/views.md"}

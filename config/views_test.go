@@ -75,11 +75,11 @@ views:
 	}
 	// A misspelt key is named at its own line.
 	bad := writeFile(t, "spk.yaml", "views:\n  - name: a\n    windw: {size: 1m}\n")
-	if _, err := Load(Options{File: bad, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || err.Error() != "configuration: "+bad+`, line 3: key "views": a view has no key "windw"` {
+	if _, err := Load(Options{File: bad, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || err.Error() != "configuration: "+bad+`, line 3: key "views": unknown key "windw"` {
 		t.Fatalf("unknown view key: %v", err)
 	}
 	bad = writeFile(t, "spk.yaml", "views:\n  - name: a\n    window:\n      size: 1m\n      slid: 30s\n")
-	if _, err := Load(Options{File: bad, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || !strings.HasPrefix(err.Error(), "configuration: "+bad+`, line 5: key "views": a view has no key "slid"`) {
+	if _, err := Load(Options{File: bad, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || !strings.HasPrefix(err.Error(), "configuration: "+bad+`, line 5: key "views": unknown key "slid"`) {
 		t.Fatalf("unknown window key: %v", err)
 	}
 }

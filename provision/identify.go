@@ -3,7 +3,9 @@ package provision
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -41,7 +43,13 @@ func IdentifySpkLocal(ctx context.Context, endpoint string) (store string, ok bo
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", false, err
+		// Only silence is no answer; a closed connection or another
+		// protocol's greeting is another program's answer.
+		var ne net.Error
+		if ctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() {
+			return "", false, err
+		}
+		return "", false, nil
 	}
 	defer resp.Body.Close()
 	// 503 is spk local's answer while its store refuses writes.

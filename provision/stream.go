@@ -106,6 +106,8 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 		switch {
 		case onDemand && !spec.OnDemand:
 			out.Note += " (on demand, so Kinesis sets its shards; spk does not change an existing stream)"
+		case !onDemand && spec.OnDemand:
+			out.Note += " (provisioned, not on demand; spk does not change an existing stream)"
 		case !onDemand && !spec.OnDemand && spec.Shards > 0 && aws.ToInt32(sum.OpenShardCount) != spec.Shards:
 			out.Note += fmt.Sprintf(" (not the %d asked for; spk does not reshard an existing stream)", spec.Shards)
 		}
