@@ -490,6 +490,30 @@ func TestKinesisDestinationRecords(t *testing.T) {
 	}
 }
 
+// addConcurrently has writers goroutines each ADD 1 to c adds times, on
+// the item keyOf names for it, and waits for them all.
+func addConcurrently(t *testing.T, c *dynamodb.Client, table string, writers, adds int, keyOf func(writer int) string) {
+	t.Helper()
+	errs := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			for range adds {
+				if _, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: item{"pk": s(keyOf(w))},
+					UpdateExpression: aws.String("ADD c :one"), ExpressionAttributeValues: item{":one": n("1")}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestKinesisDestinationOrderPerItem writes many changes to a few items
 // from several goroutines into a stream of several shards: every item's
 // records are in one shard, in the order of its changes.
@@ -500,25 +524,7 @@ func TestKinesisDestinationOrderPerItem(t *testing.T) {
 	arn := makeStream(t, kc, 4)
 	enable(t, c, table, arn)
 	const items, adds = 6, 40
-	errs := make(chan error, items)
-	for i := 0; i < items; i++ {
-		go func(i int) {
-			for j := 0; j < adds; j++ {
-				_, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: item{"pk": s(fmt.Sprint("item", i))},
-					UpdateExpression: aws.String("ADD c :one"), ExpressionAttributeValues: item{":one": n("1")}})
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-			errs <- nil
-		}(i)
-	}
-	for i := 0; i < items; i++ {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
+	addConcurrently(t, c, table, items, adds, func(writer int) string { return fmt.Sprint("item", writer) })
 	recs := readKinesisChanges(t, kc, arn, items*adds)
 	counts := map[string][]string{}
 	shardOf := map[string]string{}
@@ -551,24 +557,7 @@ func TestKinesisDestinationTimesGrowPerItem(t *testing.T) {
 	arn := makeStream(t, kc, 1)
 	enable(t, c, table, arn)
 	const writers, adds = 4, 50
-	errs := make(chan error, writers)
-	for range writers {
-		go func() {
-			for range adds {
-				if _, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: item{"pk": s("counter")},
-					UpdateExpression: aws.String("ADD c :one"), ExpressionAttributeValues: item{":one": n("1")}}); err != nil {
-					errs <- err
-					return
-				}
-			}
-			errs <- nil
-		}()
-	}
-	for range writers {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
+	addConcurrently(t, c, table, writers, adds, func(int) string { return "counter" })
 	recs := readKinesisChanges(t, kc, arn, writers*adds)
 	kept := 0
 	var last int64
