@@ -66,10 +66,15 @@ func indexKeysOf(m *tableMeta, ix *indexMeta) indexKeys {
 // without the index's keys, or with one the index cannot hold (an empty or
 // oversized string or binary, written before the index was made).
 func (d *indexKeys) entryKey(it attr.Item) []byte {
-	if d.Expiry == "" && (!indexableKey(it[d.Hash.Name], "HASH") || d.Range.Name != "" && !indexableKey(it[d.Range.Name], "RANGE")) {
+	if !d.holds(it) {
 		return nil
 	}
 	return d.heldEntryKey(it)
+}
+
+// holds reports whether the index can hold it's keys (see indexableKey).
+func (d *indexKeys) holds(it attr.Item) bool {
+	return d.Expiry != "" || indexableKey(it[d.Hash.Name], "HASH") && (d.Range.Name == "" || indexableKey(it[d.Range.Name], "RANGE"))
 }
 
 // heldEntryKey is entryKey without the checks of what an index can hold:
@@ -204,19 +209,22 @@ func updateIndexes(tx *store.Tx, t *table, key []byte, old, next attr.Item) erro
 		if err != nil {
 			return err
 		}
-		var was, held, now []byte
+		// was is the key old's entry may be stored under, even one an
+		// older build made for a key the index cannot hold: it goes too.
+		var was, now []byte
+		wasIn := false
 		if old != nil {
-			was, held = d.entryKey(old), d.heldEntryKey(old)
+			was = d.heldEntryKey(old)
+			wasIn = was != nil && d.holds(old)
 		}
 		if next != nil {
 			now = d.entryKey(next)
 		}
-		if string(name) != expiryIndex && (was != nil || now != nil) {
+		if string(name) != expiryIndex && (wasIn || now != nil) {
 			if st := t.stats.get(name, v); st != nil {
-				st.countChange(tx, old, next, was != nil, now != nil)
+				st.countChange(tx, old, next, wasIn, now != nil)
 			}
 		}
-		was = held // what an older build may have stored goes too
 		if bytes.Equal(was, now) {
 			return nil
 		}
