@@ -72,7 +72,7 @@ func (d *indexKeys) entryKey(it attr.Item) []byte {
 	return d.heldEntryKey(it)
 }
 
-// holds reports whether the index can hold it's keys (see indexableKey).
+// holds reports whether the index can hold the keys of it (see indexableKey).
 func (d *indexKeys) holds(it attr.Item) bool {
 	return d.Expiry != "" || indexableKey(it[d.Hash.Name], "HASH") && (d.Range.Name == "" || indexableKey(it[d.Range.Name], "RANGE"))
 }
