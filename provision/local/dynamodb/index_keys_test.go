@@ -46,6 +46,10 @@ func TestIndexKeySizeLimits(t *testing.T) {
 		{"in a transaction, cancelled", "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"sk":{"S":"5"},"l":{"B":"` + b64(1026) + `"}}}}]}`,
 			400, `{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError]","CancellationReasons":[{"Code":"ValidationError","Message":"One or more parameter values were invalid: Size limit exceeded for Index Key l Actual Size: 1026 bytes Max Size: 1024 bytes IndexName: by-l"}]}`},
 		{"only the two held items were written", "Scan", `{"TableName":"` + tbl + `","Select":"COUNT"}`, 200, `{"Count":2,"ScannedCount":2}`},
+		// A start key past every entry, with an index key the index could
+		// not hold, goes on after it rather than from the beginning again.
+		{"a start key the index cannot hold", "Scan", `{"TableName":"` + tbl + `","IndexName":"by-g","ExclusiveStartKey":{"pk":{"S":"zz"},"sk":{"S":"1"},"g":{"S":"` + strings.Repeat("z", 2049) + `"}}}`,
+			200, `{"Count":0,"Items":[],"ScannedCount":0}`},
 	})
 }
 

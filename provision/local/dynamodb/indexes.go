@@ -211,11 +211,14 @@ func updateIndexes(tx *store.Tx, t *table, key []byte, old, next attr.Item) erro
 		}
 		// was is the key old's entry may be stored under, even one an
 		// older build made for a key the index cannot hold: it goes too.
+		eb := tx.Bucket(entriesBucketName(t.id, name))
 		var was, now []byte
 		wasIn := false
 		if old != nil {
+			// Counted when the index holds it, or when an older build
+			// stored it all the same (counted on open from the entries).
 			was = d.heldEntryKey(old)
-			wasIn = was != nil && d.holds(old)
+			wasIn = was != nil && (d.holds(old) || eb != nil && eb.Get(was) != nil)
 		}
 		if next != nil {
 			now = d.entryKey(next)
@@ -228,7 +231,6 @@ func updateIndexes(tx *store.Tx, t *table, key []byte, old, next attr.Item) erro
 		if bytes.Equal(was, now) {
 			return nil
 		}
-		eb := tx.Bucket(entriesBucketName(t.id, name))
 		if eb == nil {
 			return fmt.Errorf("dynamodb: index %s of table %s has no entries", name, t.id)
 		}

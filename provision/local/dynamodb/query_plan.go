@@ -163,7 +163,7 @@ func (p *readPlan) checkStartSegment(k attr.Item) error {
 		seg = segmentOf(hashOfStorageKey(storageKeyOf(p.t, k)), p.segments)
 	} else {
 		d := indexKeysOf(&p.m, p.index)
-		entry := d.entryKey(k)
+		entry := d.heldEntryKey(k)
 		if entry == nil {
 			return nil
 		}
@@ -415,7 +415,10 @@ func (p *readPlan) runIndex(tx *store.Tx, items *store.Bucket, r *readResult) er
 	}
 	var start []byte
 	if p.startKey != nil {
-		start = d.entryKey(p.startKey) // nil: a start key the index cannot hold reads from the beginning
+		// Where an entry of the start key is or would be, even one an
+		// older build made for a key the index cannot hold: a read goes on
+		// after it, never from the beginning again.
+		start = d.heldEntryKey(p.startKey)
 	}
 	first := append([]byte{}, prefix...)
 	if lower := p.key.rngLower(); lower != nil {
