@@ -43,15 +43,22 @@ func (sh *shardMeta) limiter() *shardLimits {
 func (l *shardLimits) allowWrite(now time.Time, size int) bool {
 	// A record over 1 MiB (a stream's MaxRecordSizeInKiB allows up to 10
 	// MiB) is admitted when the shard has a full second of write capacity,
-	// and uses it all.
-	size = min(size, writeBytesPerSec)
-	if l.writeBytes.TokensAt(now) < float64(size) {
+	// and its whole size is taken, into debt, as reads are: the shard
+	// "can burst up to 10 MiBs while averaging 1 MiB per second" (AWS's
+	// large-records guide), where charging a second's worth let it take
+	// 8 MiB every second.
+	if l.writeBytes.TokensAt(now) < float64(min(size, writeBytesPerSec)) {
 		return false
 	}
 	if !l.writeRecords.AllowN(now, 1) {
 		return false
 	}
-	return l.writeBytes.AllowN(now, size)
+	for size > 0 {
+		piece := min(size, writeBytesPerSec)
+		l.writeBytes.ReserveN(now, piece)
+		size -= piece
+	}
+	return true
 }
 
 // allowRead admits a GetRecords call unless the shard made too many calls
