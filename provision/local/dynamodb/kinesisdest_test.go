@@ -490,6 +490,18 @@ func TestKinesisDestinationRecords(t *testing.T) {
 	}
 }
 
+// streamedTable is a table keyed by pk (S) whose changes stream to a new
+// Kinesis stream of shards shards, ACTIVE.
+func streamedTable(t *testing.T, shards int32) (c *dynamodb.Client, kc *kinesis.Client, table, arn string) {
+	t.Helper()
+	skipOn(t, "Kinesis streaming destinations are not implemented", "dynalite")
+	c, kc = newClient(t), kinesisFor(endpoint)
+	table = makeTable(t, c, keyAttr{"pk", "S"}, nil)
+	arn = makeStream(t, kc, shards)
+	enable(t, c, table, arn)
+	return c, kc, table, arn
+}
+
 // addConcurrently has writers goroutines each ADD 1 to c adds times, on
 // the item keyOf names for it, and waits for them all.
 func addConcurrently(t *testing.T, c *dynamodb.Client, table string, writers, adds int, keyOf func(writer int) string) {
@@ -518,11 +530,7 @@ func addConcurrently(t *testing.T, c *dynamodb.Client, table string, writers, ad
 // from several goroutines into a stream of several shards: every item's
 // records are in one shard, in the order of its changes.
 func TestKinesisDestinationOrderPerItem(t *testing.T) {
-	skipOn(t, "Kinesis streaming destinations are not implemented", "dynalite")
-	c, kc := newClient(t), kinesisFor(endpoint)
-	table := makeTable(t, c, keyAttr{"pk", "S"}, nil)
-	arn := makeStream(t, kc, 4)
-	enable(t, c, table, arn)
+	c, kc, table, arn := streamedTable(t, 4)
 	const items, adds = 6, 40
 	addConcurrently(t, c, table, items, adds, func(writer int) string { return fmt.Sprint("item", writer) })
 	recs := readKinesisChanges(t, kc, arn, items*adds)
@@ -551,11 +559,7 @@ func TestKinesisDestinationOrderPerItem(t *testing.T) {
 // them, so a consumer that orders by ApproximateCreationDateTime and drops
 // what is not newer (the developer guide's advice) keeps every change.
 func TestKinesisDestinationTimesGrowPerItem(t *testing.T) {
-	skipOn(t, "Kinesis streaming destinations are not implemented", "dynalite")
-	c, kc := newClient(t), kinesisFor(endpoint)
-	table := makeTable(t, c, keyAttr{"pk", "S"}, nil)
-	arn := makeStream(t, kc, 1)
-	enable(t, c, table, arn)
+	c, kc, table, arn := streamedTable(t, 1)
 	const writers, adds = 4, 50
 	addConcurrently(t, c, table, writers, adds, func(int) string { return "counter" })
 	recs := readKinesisChanges(t, kc, arn, writers*adds)
@@ -578,11 +582,7 @@ func TestKinesisDestinationTimesGrowPerItem(t *testing.T) {
 // TestKinesisDestinationTTLRecord: an item the TTL sweeper removes becomes
 // a REMOVE record whose userIdentity names DynamoDB as the author.
 func TestKinesisDestinationTTLRecord(t *testing.T) {
-	skipOn(t, "Kinesis streaming destinations are not implemented", "dynalite")
-	c, kc := newClient(t), kinesisFor(endpoint)
-	table := makeTable(t, c, keyAttr{"pk", "S"}, nil)
-	arn := makeStream(t, kc, 1)
-	enable(t, c, table, arn)
+	c, kc, table, arn := streamedTable(t, 1)
 	if _, err := c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(table),
 		TimeToLiveSpecification: &types.TimeToLiveSpecification{Enabled: aws.Bool(true), AttributeName: aws.String("exp")}}); err != nil {
 		t.Fatal(err)
@@ -648,11 +648,7 @@ func TestKinesisDestinationStreamDeleted(t *testing.T) {
 // destination is allowed and leaves the stream alone; a table re-created
 // under the same name starts with no destinations.
 func TestKinesisDestinationTableRecreated(t *testing.T) {
-	skipOn(t, "Kinesis streaming destinations are not implemented", "dynalite")
-	c, kc := newClient(t), kinesisFor(endpoint)
-	table := makeTable(t, c, keyAttr{"pk", "S"}, nil)
-	arn := makeStream(t, kc, 1)
-	enable(t, c, table, arn)
+	c, kc, table, arn := streamedTable(t, 1)
 	put(t, c, table, item{"pk": s("one")})
 	if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)}); err != nil {
 		t.Fatal(err)

@@ -129,17 +129,7 @@ func TestStreamsMaintenance(t *testing.T) {
 	if sh, rec := counts(); sh != 2 || rec != 1 {
 		t.Fatalf("a day after the roll-over: %d shards, %d records", sh, rec)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		s.mu.RLock()
-		active := tbl.meta.TableStatus == "ACTIVE"
-		s.mu.RUnlock()
-		if active {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the table did not become ACTIVE")
-		}
-	}
+	waitStatus(t, s, "kept", "ACTIVE")
 	if _, err := s.updateTable([]byte(`{"TableName":"kept","StreamSpecification":{"StreamEnabled":false}}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -229,19 +219,7 @@ func TestStreamsMaintenanceIsBatched(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	waitActive := time.Now().Add(10 * time.Second)
-	for {
-		s.mu.RLock()
-		active := tbl.meta.TableStatus == "ACTIVE"
-		s.mu.RUnlock()
-		if active {
-			break
-		}
-		if time.Now().After(waitActive) {
-			t.Fatal("the table did not become ACTIVE")
-		}
-		time.Sleep(time.Millisecond) // polling interval
-	}
+	waitStatus(t, s, "burst", "ACTIVE")
 	if _, err := s.updateTable([]byte(`{"TableName":"burst","StreamSpecification":{"StreamEnabled":false}}`)); err != nil {
 		t.Fatal(err)
 	}
