@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/service"
 )
 
@@ -280,6 +281,10 @@ func decode(body []byte, v any) error {
 }
 
 func serializationMessage(err error) string {
+	var se *attr.SerializationError
+	if errors.As(err, &se) {
+		return se.Msg
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		return "Unexpected value type in payload for field " + te.Field

@@ -68,6 +68,16 @@ func TestValidationMessages(t *testing.T) {
 		{"ttl missing table", "DescribeTimeToLive", `{"TableName":"nope"}`, "ResourceNotFoundException", "Requested resource not found: Table: nope not found", true},
 		{"tag bad arn", "ListTagsOfResource", `{"ResourceArn":"nope"}`, "ValidationException", "One or more parameter values were invalid: ARNs must start with 'arn:': nope", true},
 		{"wrong json type", "GetItem", `{"TableName":["x"]}`, "SerializationException", "", false},
+		// A value of another JSON type where a string must be, in the
+		// service's words: a JavaScript number in {"N": n} is the common one.
+		{"number as a JSON number", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"wt"},"minute":{"S":"wt"},"n":{"N":5}}}`, "SerializationException", "NUMBER_VALUE cannot be converted to String", false},
+		{"decimal as a JSON number", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"wt"},"minute":{"S":"wt"},"n":{"N":1.5}}}`, "SerializationException", "DECIMAL_VALUE cannot be converted to String", false},
+		{"boolean for a string", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":true},"minute":{"S":"wt"}}}`, "SerializationException", "TRUE_VALUE cannot be converted to String", false},
+		{"object for a string", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":{}},"minute":{"S":"wt"}}}`, "SerializationException", "Start of structure or map found where not expected", false},
+		{"array for a string", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":["k"]},"minute":{"S":"wt"}}}`, "SerializationException", "Unrecognized collection type class java.lang.String", false},
+		{"number in a number set", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"wt"},"minute":{"S":"wt"},"n":{"NS":["1",2]}}}`, "SerializationException", "NUMBER_VALUE cannot be converted to String", false},
+		{"number for a binary", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"wt"},"minute":{"S":"wt"},"b":{"B":5}}}`, "SerializationException", "only base-64-encoded strings are convertible to bytes", false},
+		{"number in a key", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"k"},"minute":{"N":1}}}`, "SerializationException", "NUMBER_VALUE cannot be converted to String", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +103,10 @@ func TestValidationMessages(t *testing.T) {
 				t.Errorf("message %q, want it to contain %q", msg, tc.msg)
 			}
 		})
+	}
+	// The refused writes of mistyped values stored nothing.
+	if resp, body := rawCall(t, "DynamoDB_20120810.GetItem", `{"TableName":"`+tbl+`","Key":{"pk":{"S":"wt"},"minute":{"S":"wt"}}}`); resp.StatusCode != 200 || string(body) != "{}" {
+		t.Errorf("after the refused writes, GetItem answered %d %s; want 200 {}", resp.StatusCode, body)
 	}
 }
 

@@ -3,6 +3,7 @@ package attr
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -30,6 +31,11 @@ func TestParseNumber(t *testing.T) {
 		{"infinity", "Infinity", "", MsgNumberNotNumeric},
 		{"nan", "NaN", "", MsgNumberNotNumeric},
 		{"space", " 1", "", MsgNumberNotNumeric},
+		{"two exponent signs", "1e+-1", "", MsgNumberNotNumeric},
+		{"two exponent signs, huge", "1e+-99999999999", "", MsgNumberNotNumeric},
+		{"two exponent signs, long", "1." + strings.Repeat("5", 70) + "E+-300", "", MsgNumberNotNumeric},
+		{"huge negative exponent", "1e-99999999999", "", MsgNumberUnderflow},
+		{"huge positive exponent", "1e+99999999999", "", MsgNumberOverflow},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,6 +150,10 @@ func TestInvalidValues(t *testing.T) {
 		{"null in a nested SS", `{"M":{"k":{"SS":[null]}}}`, "An string set may not have a null string as a member"},
 		{"duplicate SS", `{"SS":["a","a"]}`, "Input collection [a, a] contains duplicates."},
 		{"duplicate NS", `{"NS":["1","1.0"]}`, "Input collection contains duplicates"},
+		// Two spellings of one binary value: the lenient base64 reading
+		// takes trailing bits and line breaks that name no other bytes.
+		{"duplicate BS by trailing bits", `{"BS":["YQ==","YR=="]}`, "Input collection [YQ==, YR==]of type BS contains duplicates."},
+		{"duplicate BS by a line break", `{"BS":["YQ==","YQ=\n="]}`, "of type BS contains duplicates."},
 		{"bad number in list", `{"L":[{"N":"x"}]}`, MsgNumberNotNumeric},
 		{"empty number", `{"N":""}`, MsgNumberNotNumeric},
 	}
@@ -376,6 +386,30 @@ func FuzzInvalidUTF8ReadsAsEncodingJSON(f *testing.F) {
 		}
 		if got["k"].Str != want["k"]["S"] {
 			t.Fatalf("%q read as %q, encoding/json reads %q", s, got["k"].Str, want["k"]["S"])
+		}
+	})
+}
+
+// FuzzEscapesReadAsEncodingJSON: \u escapes, paired surrogates or not, read
+// as encoding/json reads them: a lone half is U+FFFD and what follows it is
+// kept.
+func FuzzEscapesReadAsEncodingJSON(f *testing.F) {
+	f.Add(uint16(0xd800), uint16(0x00e9), "x")
+	f.Add(uint16(0xdc00), uint16(0xd83d), "\\ude00")
+	f.Add(uint16(0xd83d), uint16(0xde00), "")
+	f.Add(uint16(0xd800), uint16(0xd800), "\\udc00")
+	f.Fuzz(func(t *testing.T, a, b uint16, rest string) {
+		body := []byte(fmt.Sprintf(`{"k":{"S":"\u%04x\u%04x%s"}}`, a, b, rest))
+		var want map[string]map[string]string
+		if json.Unmarshal(body, &want) != nil {
+			return
+		}
+		var got Item
+		if json.Unmarshal(body, &got) != nil {
+			return
+		}
+		if got["k"].Str != want["k"]["S"] {
+			t.Fatalf("%s read as %q, encoding/json reads %q", body, got["k"].Str, want["k"]["S"])
 		}
 	})
 }

@@ -37,6 +37,17 @@ func hasDuplicate(s []string) bool {
 	return false
 }
 
+func hasDuplicateBytes(s [][]byte) bool {
+	seen := make(map[string]struct{}, len(s))
+	for _, x := range s {
+		if _, ok := seen[string(x)]; ok {
+			return true
+		}
+		seen[string(x)] = struct{}{}
+	}
+	return false
+}
+
 func javaList(s []string) string {
 	b := []byte{'['}
 	for i, x := range s {

@@ -20,6 +20,58 @@ func (p *jsonParser) errorf(format string, args ...any) error {
 	return fmt.Errorf("attribute value JSON at offset %d: %s", p.i, fmt.Sprintf(format, args...))
 }
 
+// SerializationError is DynamoDB's refusal of a value whose JSON type is not
+// the one the request's shape has there, in the service's words: the
+// commonest is a number written as a JSON number, `{"N": 5}`, which AWS
+// answers "NUMBER_VALUE cannot be converted to String".
+type SerializationError struct{ Msg string }
+
+func (e *SerializationError) Error() string { return e.Msg }
+
+// notAString refuses, as DynamoDB does, a next value that is a JSON number,
+// boolean, object or array where a string (binary: a base64 string) must
+// be; anything else is left to the string's own reading.
+func (p *jsonParser) notAString(binary bool) error {
+	p.ws()
+	if p.i >= len(p.b) {
+		return nil
+	}
+	var msg string
+	switch c := p.b[p.i]; {
+	case c == '{':
+		msg = "Start of structure or map found where not expected"
+	case c == '[' && binary:
+		msg = "Unrecognized collection type class java.nio.ByteBuffer"
+	case c == '[':
+		msg = "Unrecognized collection type class java.lang.String"
+	case c == 't' || c == 'f' || c == '-' || c >= '0' && c <= '9':
+		word := p.b[p.i:]
+		n := 0
+		for n < len(word) && (word[n] >= '0' && word[n] <= '9' || word[n] >= 'a' && word[n] <= 'z' || strings.IndexByte("+-.E", word[n]) >= 0) {
+			n++
+		}
+		word = word[:n]
+		switch {
+		case string(word) == "true" || string(word) == "false" || c == '-' || c <= '9':
+			if binary {
+				msg = "only base-64-encoded strings are convertible to bytes"
+			} else if string(word) == "true" {
+				msg = "TRUE_VALUE cannot be converted to String"
+			} else if string(word) == "false" {
+				msg = "FALSE_VALUE cannot be converted to String"
+			} else if strings.ContainsAny(string(word), ".eE") {
+				msg = "DECIMAL_VALUE cannot be converted to String"
+			} else {
+				msg = "NUMBER_VALUE cannot be converted to String"
+			}
+		}
+	}
+	if msg == "" {
+		return nil
+	}
+	return &SerializationError{Msg: msg}
+}
+
 func (p *jsonParser) ws() {
 	for p.i < len(p.b) {
 		switch p.b[p.i] {
@@ -147,17 +199,21 @@ func (p *jsonParser) escaped(start int) (string, error) {
 				return "", p.errorf("bad \\u escape")
 			}
 			if utf16.IsSurrogate(r) {
-				r2 := utf8.RuneError
+				// A pair only if the next escape completes it; otherwise the
+				// lone half is U+FFFD and the next escape is read on its own,
+				// as encoding/json reads it.
+				pair := utf8.RuneError
 				if p.i+1 < len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
 					save := p.i
 					p.i += 2
-					if x, ok := p.hex4(); ok {
-						r2 = x
-					} else {
+					if r2, ok := p.hex4(); ok {
+						pair = utf16.DecodeRune(r, r2)
+					}
+					if pair == utf8.RuneError {
 						p.i = save
 					}
 				}
-				r = utf16.DecodeRune(r, r2)
+				r = pair
 			}
 			out = utf8.AppendRune(out, r)
 		default:
@@ -194,7 +250,7 @@ func (p *jsonParser) boolean() (val, isNull bool, err error) {
 // strList reads an array of strings (nil for JSON null). A null member is
 // left out and reported: a set may not hold one, which DynamoDB answers as
 // an invalid value, not as a malformed request.
-func (p *jsonParser) strList() (list []string, hasNull bool, err error) {
+func (p *jsonParser) strList(binary bool) (list []string, hasNull bool, err error) {
 	if p.literal("null") {
 		return nil, false, nil
 	}
@@ -208,6 +264,8 @@ func (p *jsonParser) strList() (list []string, hasNull bool, err error) {
 	for {
 		if p.literal("null") {
 			hasNull = true
+		} else if err := p.notAString(binary); err != nil {
+			return nil, false, err
 		} else {
 			s, err := p.str()
 			if err != nil {
@@ -322,6 +380,9 @@ func (p *jsonParser) value() (Value, error) {
 func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) error {
 	switch key {
 	case "S":
+		if err := p.notAString(false); err != nil {
+			return err
+		}
 		s, err := p.str()
 		if err != nil {
 			return err
@@ -329,6 +390,9 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 		*n++
 		v.Kind, v.Str = S, s
 	case "N":
+		if err := p.notAString(false); err != nil {
+			return err
+		}
 		s, err := p.str()
 		if err != nil {
 			return err
@@ -343,6 +407,9 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 			v.Str = c
 		}
 	case "B":
+		if err := p.notAString(true); err != nil {
+			return err
+		}
 		s, err := p.str()
 		if err != nil {
 			return err
@@ -425,7 +492,7 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 			}
 		}
 	case "SS":
-		list, hasNull, err := p.strList()
+		list, hasNull, err := p.strList(false)
 		if err != nil || list == nil {
 			return err
 		}
@@ -439,7 +506,7 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 			setBad(DuplicatesMessage(SS, list))
 		}
 	case "NS":
-		list, hasNull, err := p.strList()
+		list, hasNull, err := p.strList(false)
 		if err != nil || list == nil {
 			return err
 		}
@@ -469,7 +536,7 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 			setBad(DuplicatesMessage(NS, list))
 		}
 	case "BS":
-		list, hasNull, err := p.strList()
+		list, hasNull, err := p.strList(true)
 		if err != nil || list == nil {
 			return err
 		}
@@ -490,7 +557,9 @@ func (p *jsonParser) member(v *Value, key string, n *int, setBad func(string)) e
 			}
 			v.Bins[i] = b
 		}
-		if hasDuplicate(list) {
+		// Compared as bytes: base64 has other spellings of one value
+		// (trailing bits, line breaks) that the decoding takes.
+		if hasDuplicateBytes(v.Bins) {
 			setBad(DuplicatesMessage(BS, list))
 		}
 	default:

@@ -70,9 +70,11 @@ func hugeExponent(s string) string {
 	if _, _, err := m.SetString(s[:i]); err != nil || m.Form != apd.Finite {
 		return ""
 	}
-	exp := strings.TrimPrefix(s[i+1:], "+")
-	neg := strings.HasPrefix(exp, "-")
-	digits := strings.TrimPrefix(exp, "-")
+	// One sign at most: 1e+-1 is not a number.
+	digits, neg := s[i+1:], false
+	if digits != "" && (digits[0] == '+' || digits[0] == '-') {
+		digits, neg = digits[1:], digits[0] == '-'
+	}
 	if digits == "" || strings.Trim(digits, "0123456789") != "" {
 		return ""
 	}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 )
@@ -54,7 +54,9 @@ func (o *Operand) value(it attr.Item) (attr.Value, bool) {
 		n := 0
 		switch v.Kind {
 		case attr.S:
-			n = utf8.RuneCountInString(v.Str)
+			// In UTF-16 code units, as DynamoDB counts (a character
+			// outside the BMP is two).
+			n = utf16Len(v.Str)
 		case attr.B:
 			n = len(v.Bin)
 		case attr.SS, attr.NS:
@@ -303,4 +305,13 @@ func (n *projNode) build(src attr.Value) attr.Value {
 		out.Map[name] = c.build(src.Map[name])
 	}
 	return out
+}
+
+// utf16Len is the length of s in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }

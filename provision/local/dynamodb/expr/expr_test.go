@@ -20,6 +20,7 @@ func sample() attr.Item {
 		"m":    {Kind: attr.M, Map: map[string]attr.Value{"a": {Kind: attr.M, Map: map[string]attr.Value{"b": str("deep")}}}},
 		"b":    {Kind: attr.B, Bin: []byte{1, 2, 3}},
 		"t":    {Kind: attr.BOOL, Bool: true},
+		"u":    str("é\U0001D11E"), // é and 𝄞 (outside the BMP): three UTF-16 units
 	}
 }
 
@@ -57,6 +58,7 @@ func TestConditionEval(t *testing.T) {
 		{"contains string", "contains(s, :h)", true},
 		{"size", "size(s) = :5", true},
 		{"size list", "size(l) = :three", true},
+		{"size counts UTF-16 units", "size(u) = :three", true},
 		{"attribute_type", "attribute_type(s, :S)", true},
 		{"exists nested", "attribute_exists(m.a.b)", true},
 		{"exists list map", "attribute_exists(l[2].x)", true},
