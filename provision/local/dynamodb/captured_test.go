@@ -212,8 +212,9 @@ func TestCapturedLimits(t *testing.T) {
 }
 
 // TestCapturedIndexReads: a local index fetches from the table what it does
-// not project; a global one refuses PartiQL columns it does not project, and
-// a keyed PartiQL read of either refuses conditions on them.
+// not project; a global one refuses the attributes it does not project, in
+// Query, Scan and PartiQL, and a Query's filter on them; a keyed PartiQL
+// read of either index refuses conditions on them.
 func TestCapturedIndexReads(t *testing.T) {
 	skipOn(t, "no PartiQL; fetches through a local index only for ALL_ATTRIBUTES", "dynalite")
 	c := newClient(t)
@@ -252,6 +253,27 @@ func TestCapturedIndexReads(t *testing.T) {
 		{"so does a local one, which fetches columns but not conditions", "ExecuteStatement",
 			`{"Statement":"SELECT pk FROM ` + q + `.\"lsi\" WHERE pk = 'a' AND data = 'one'"}`,
 			400, invalid + `One or more parameter values were invalid: Secondary index lsi does not project one or more filter attributes: [data]"}`},
+		{"a Query of a global index refuses attributes it does not project", "Query",
+			`{"TableName":"` + tbl + `","IndexName":"gsi","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"y"}},"ProjectionExpression":"pk, #d, v","ExpressionAttributeNames":{"#d":"data"}}`,
+			400, invalid + `One or more parameter values were invalid: Global secondary index gsi does not project [data, v]"}`},
+		{"named by AttributesToGet too", "Query",
+			`{"TableName":"` + tbl + `","IndexName":"gsi","KeyConditions":{"g":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"y"}]}},"AttributesToGet":["data"]}`,
+			400, invalid + `One or more parameter values were invalid: Global secondary index gsi does not project [data]"}`},
+		{"and so does a Scan of it", "Scan",
+			`{"TableName":"` + tbl + `","IndexName":"gsi","ProjectionExpression":"#d","ExpressionAttributeNames":{"#d":"data"}}`,
+			400, invalid + `One or more parameter values were invalid: Global secondary index gsi does not project [data]"}`},
+		{"what it projects is answered", "Query",
+			`{"TableName":"` + tbl + `","IndexName":"gsi","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"y"}},"ProjectionExpression":"sk, g"}`,
+			200, `{"Items":[{"sk":{"S":"1"},"g":{"S":"y"}}],"Count":1,"ScannedCount":1}`},
+		{"a Query of a global index refuses a filter on what it does not project, sorted", "Query",
+			`{"TableName":"` + tbl + `","IndexName":"gsi","KeyConditionExpression":"g = :g","FilterExpression":"v = :t AND (#d = :d OR attribute_not_exists(#d))","ExpressionAttributeNames":{"#d":"data"},"ExpressionAttributeValues":{":g":{"S":"y"},":t":{"BOOL":true},":d":{"S":"one"}}}`,
+			400, invalid + `One or more parameter values were invalid: Secondary index gsi does not project one or more filter attributes: [data, v]"}`},
+		{"a legacy QueryFilter too", "Query",
+			`{"TableName":"` + tbl + `","IndexName":"gsi","KeyConditions":{"g":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"y"}]}},"QueryFilter":{"data":{"ComparisonOperator":"NULL"}}}`,
+			400, invalid + `One or more parameter values were invalid: Secondary index gsi does not project one or more filter attributes: [data]"}`},
+		{"a Scan of it filters the entries as they are", "Scan",
+			`{"TableName":"` + tbl + `","IndexName":"gsi","FilterExpression":"attribute_not_exists(#d)","ExpressionAttributeNames":{"#d":"data"}}`,
+			200, `{"Items":[{"pk":{"S":"a"},"sk":{"S":"1"},"g":{"S":"y"}}],"Count":1,"ScannedCount":1}`},
 		{"an UPDATE of an index", "ExecuteStatement",
 			`{"Statement":"UPDATE ` + q + `.\"gsi\" SET v = false WHERE pk = 'a' AND sk = '1'"}`,
 			400, invalid + `This operation is not supported on an index"}`},

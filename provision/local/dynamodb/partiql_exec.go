@@ -234,8 +234,14 @@ func (p *readPlan) selectsProjected(st *partiql.Select) error {
 		p.fetch = true
 		return nil
 	}
+	return p.pathsProjected(st.Paths)
+}
+
+// pathsProjected refuses, as DynamoDB does, attributes asked of a global
+// index that it does not project: it cannot fetch them from the table.
+func (p *readPlan) pathsProjected(paths []expr.Path) error {
 	var missing []string
-	for _, path := range st.Paths {
+	for _, path := range paths {
 		if name := path[0].Name; !p.projected(name) && !slices.Contains(missing, name) {
 			missing = append(missing, name)
 		}

@@ -2,6 +2,8 @@ package dynamodb
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
@@ -244,6 +246,21 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 	if in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.index != nil && p.index.Projection.ProjectionType != "ALL" && isGSI(&m, p.index.IndexName) {
 		return nil, validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + p.index.IndexName + " because its projection type is not ALL")
 	}
+	if p.index != nil && !p.localIndex() {
+		// A global index has only what it projects: asking for more, or
+		// filtering a Query on more, is refused rather than answered
+		// without it. (A Scan's filter sees the entries as they are.)
+		if rc.paths != nil && !rc.count {
+			if err := p.pathsProjected(rc.paths); err != nil {
+				return nil, err
+			}
+		}
+		if isQuery && p.filter != nil {
+			if err := p.filterProjected(); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if !isQuery && in.TotalSegments != nil {
 		p.segment, p.segments = *in.Segment, *in.TotalSegments
 	}
@@ -330,4 +347,21 @@ func operandPaths(o *expr.Operand) []expr.Path {
 		ps = append(ps, operandPaths(a)...)
 	}
 	return ps
+}
+
+// filterProjected refuses a Query of a global index whose filter names an
+// attribute the index does not project, listing them sorted, in
+// DynamoDB's words.
+func (p *readPlan) filterProjected() error {
+	var missing []string
+	for _, name := range condNames(p.filter) {
+		if !p.projected(name) && !slices.Contains(missing, name) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	return validation("One or more parameter values were invalid: Secondary index " + p.index.IndexName + " does not project one or more filter attributes: [" + strings.Join(missing, ", ") + "]")
 }
