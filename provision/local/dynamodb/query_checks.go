@@ -241,22 +241,25 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 				}
 				return nil, validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + name)
 			}
+			// Neither kind of index fetches a filter's attributes from the
+			// table (a local one fetches only what a read asks for), so a
+			// Query's filter on what the index does not project is refused.
+			// A Scan's filter sees the entries as they are.
+			if p.index != nil {
+				if err := p.filterProjected(); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	if in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.index != nil && p.index.Projection.ProjectionType != "ALL" && isGSI(&m, p.index.IndexName) {
 		return nil, validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + p.index.IndexName + " because its projection type is not ALL")
 	}
 	if p.index != nil && !p.localIndex() {
-		// A global index has only what it projects: asking for more, or
-		// filtering a Query on more, is refused rather than answered
-		// without it. (A Scan's filter sees the entries as they are.)
+		// A global index has only what it projects: asking for more is
+		// refused rather than answered without it.
 		if rc.paths != nil && !rc.count {
 			if err := p.pathsProjected(rc.paths); err != nil {
-				return nil, err
-			}
-		}
-		if isQuery && p.filter != nil {
-			if err := p.filterProjected(); err != nil {
 				return nil, err
 			}
 		}
@@ -349,7 +352,7 @@ func operandPaths(o *expr.Operand) []expr.Path {
 	return ps
 }
 
-// filterProjected refuses a Query of a global index whose filter names an
+// filterProjected refuses a Query of an index whose filter names an
 // attribute the index does not project, listing them sorted, in
 // DynamoDB's words.
 func (p *readPlan) filterProjected() error {
