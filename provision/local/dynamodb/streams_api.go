@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -55,33 +56,39 @@ func streamNotFound(arn string) error {
 	return notFound("Requested resource not found: Stream: " + arn + " not found")
 }
 
-// checkLength returns Coral's message for a string outside [lo, hi].
-func checkLength(v *string, field string, lo, hi int, required bool) error {
-	switch {
-	case v == nil && required:
-		return validation("1 validation error detected: Value null at '" + field + "' failed to satisfy constraint: Member must not be null")
-	case v == nil:
-		return nil
-	case len(*v) < lo:
-		return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", *v, field, lo))
-	case len(*v) > hi:
-		return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", *v, field, hi))
+// length checks a string member's length bounds, and its presence when
+// required.
+func (c *constraints) length(field string, v *string, lo, hi int, required bool) {
+	if v == nil {
+		if required {
+			c.notNull(field, false)
+		}
+		return
 	}
-	return nil
+	c.stringLength(field, v, lo, hi)
 }
 
-// checkLimit returns Coral's message for a limit outside [1, hi], and the
-// limit to use.
-func checkLimit(v *int, hi int) (int, error) {
-	switch {
-	case v == nil:
-		return hi, nil
-	case *v < 1:
-		return 0, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *v))
-	case *v > hi:
-		return 0, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value less than or equal to %d", *v, hi))
+// limitOr is the limit a request asks for, or hi when it asks for none
+// (its bounds are checked with the other members).
+func limitOr(v *int, hi int) int {
+	if v == nil {
+		return hi
 	}
-	return *v, nil
+	return *v
+}
+
+// streamArnPattern is a DynamoDB stream's ARN: its table's ARN, then
+// "/stream/" and the label, the time the stream was enabled.
+var streamArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[a-zA-Z0-9_.-]{3,255}/stream/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$`)
+
+// checkStreamArn refuses, as DynamoDB does, a stream ARN that is not one
+// (a table's ARN, a Kinesis stream's), where a well-formed ARN of no
+// stream is not found.
+func checkStreamArn(arn *string) error {
+	if arn != nil && !streamArnPattern.MatchString(*arn) {
+		return validation("Invalid StreamArn")
+	}
+	return nil
 }
 
 type listStreamsInput struct {
@@ -95,22 +102,22 @@ func (s *Service) listStreams(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	limit, err := checkLimit(in.Limit, 100)
-	if err != nil {
+	var c constraints
+	c.atLeast("limit", in.Limit, 1)
+	c.atMost("limit", in.Limit, 100)
+	c.name("tableName", in.TableName)
+	c.length("exclusiveStartStreamArn", in.ExclusiveStartStreamArn, 37, 1024, false)
+	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if in.TableName != nil {
-		if err := validateTableName(in.TableName, "tableName"); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkLength(in.ExclusiveStartStreamArn, "exclusiveStartStreamArn", 37, 1024, false); err != nil {
+	if err := checkStreamArn(in.ExclusiveStartStreamArn); err != nil {
 		return nil, err
 	}
+	limit := limitOr(in.Limit, 100)
 	now := s.env.Now()
 	streams := []map[string]any{}
 	var last string
-	err = s.env.DB.View(func(tx *store.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		c := tx.Bucket(streamsBucket).Cursor()
 		k, _ := c.First()
 		if in.ExclusiveStartStreamArn != nil {
@@ -158,24 +165,18 @@ type describeStreamInput struct {
 // childrenOf is the parent shard a ShardFilter of type CHILD_SHARDS names,
 // after checking the filter: ok is false when no filter applies. A filter
 // without a shard id has no children to list.
-func (in *describeStreamInput) childrenOf() (parent string, ok bool, err error) {
+func (in *describeStreamInput) childrenOf() (parent string, ok bool) {
 	f := in.ShardFilter
 	if f == nil {
-		return "", false, nil
-	}
-	if f.Type != nil && *f.Type != "CHILD_SHARDS" {
-		return "", false, validation("1 validation error detected: Value '" + *f.Type + "' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]")
-	}
-	if err := checkLength(f.ShardId, "shardFilter.shardId", 28, 65, false); err != nil {
-		return "", false, err
+		return "", false
 	}
 	switch {
 	case f.Type == nil:
-		return "", false, nil
+		return "", false
 	case f.ShardId == nil:
-		return "", true, nil
+		return "", true
 	}
-	return *f.ShardId, true, nil
+	return *f.ShardId, true
 }
 
 func (s *Service) describeStream(body []byte) (any, error) {
@@ -183,23 +184,26 @@ func (s *Service) describeStream(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkLength(in.StreamArn, "streamArn", 37, 1024, true); err != nil {
+	var c constraints
+	c.length("streamArn", in.StreamArn, 37, 1024, true)
+	c.atLeast("limit", in.Limit, 1)
+	c.atMost("limit", in.Limit, 100)
+	c.length("exclusiveStartShardId", in.ExclusiveStartShardId, 28, 65, false)
+	if f := in.ShardFilter; f != nil {
+		c.enum("shardFilter.type", f.Type, "CHILD_SHARDS")
+		c.length("shardFilter.shardId", f.ShardId, 28, 65, false)
+	}
+	if err := c.err(); err != nil {
 		return nil, err
 	}
-	limit, err := checkLimit(in.Limit, 100)
-	if err != nil {
+	if err := checkStreamArn(in.StreamArn); err != nil {
 		return nil, err
 	}
-	if err := checkLength(in.ExclusiveStartShardId, "exclusiveStartShardId", 28, 65, false); err != nil {
-		return nil, err
-	}
-	parent, onlyChildren, err := in.childrenOf()
-	if err != nil {
-		return nil, err
-	}
+	limit := limitOr(in.Limit, 100)
+	parent, onlyChildren := in.childrenOf()
 	now := s.env.Now()
 	var out map[string]any
-	err = s.env.DB.View(func(tx *store.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		sb, sm, err := openLiveStream(tx, *in.StreamArn, now)
 		if err != nil {
 			return err
@@ -350,27 +354,27 @@ func (s *Service) getShardIterator(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkLength(in.StreamArn, "streamArn", 37, 1024, true); err != nil {
+	var c constraints
+	c.length("streamArn", in.StreamArn, 37, 1024, true)
+	c.length("shardId", in.ShardId, 28, 65, true)
+	c.notNull("shardIteratorType", in.ShardIteratorType != nil)
+	c.enum("shardIteratorType", in.ShardIteratorType, "TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
+	c.length("sequenceNumber", in.SequenceNumber, 21, 40, false)
+	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if err := checkLength(in.ShardId, "shardId", 28, 65, true); err != nil {
+	if err := checkStreamArn(in.StreamArn); err != nil {
 		return nil, err
-	}
-	if in.ShardIteratorType == nil {
-		return nil, validation("1 validation error detected: Value null at 'shardIteratorType' failed to satisfy constraint: Member must not be null")
 	}
 	typ := *in.ShardIteratorType
-	switch typ {
-	case "TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER":
-	default:
-		return nil, validation("1 validation error detected: Value '" + typ + "' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER]")
-	}
-	if err := checkLength(in.SequenceNumber, "sequenceNumber", 21, 40, false); err != nil {
-		return nil, err
-	}
 	bySeq := typ == "AT_SEQUENCE_NUMBER" || typ == "AFTER_SEQUENCE_NUMBER"
 	if bySeq && in.SequenceNumber == nil {
 		return nil, validation("One or more parameter values were invalid: SequenceNumber is required for ShardIteratorType " + typ)
+	}
+	if !bySeq && in.SequenceNumber != nil {
+		// spk's words: DynamoDB's are not recorded (Kinesis refuses the
+		// same request).
+		return nil, validation("One or more parameter values were invalid: SequenceNumber may only be given with ShardIteratorType AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER, not " + typ)
 	}
 	now := s.env.Now()
 	var out map[string]any
@@ -422,13 +426,14 @@ func (s *Service) getRecords(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkLength(in.ShardIterator, "shardIterator", 1, 2048, true); err != nil {
+	var c constraints
+	c.length("shardIterator", in.ShardIterator, 1, 2048, true)
+	c.atLeast("limit", in.Limit, 1)
+	c.atMost("limit", in.Limit, 1000)
+	if err := c.err(); err != nil {
 		return nil, err
 	}
-	limit, err := checkLimit(in.Limit, 1000)
-	if err != nil {
-		return nil, err
-	}
+	limit := limitOr(in.Limit, 1000)
 	arn, it, ok := decodeIterator(*in.ShardIterator)
 	if !ok {
 		return nil, validation("Invalid ShardIterator")
@@ -442,7 +447,7 @@ func (s *Service) getRecords(body []byte) (any, error) {
 	}
 	records := []json.RawMessage{}
 	var nextIter *string
-	err = s.env.DB.View(func(tx *store.Tx) error {
+	err := s.env.DB.View(func(tx *store.Tx) error {
 		sb, sm, err := openLiveStream(tx, arn, now)
 		if err != nil {
 			return err

@@ -73,11 +73,17 @@ for shard in desc["Shards"]:
             keys.append(r["dynamodb"]["Keys"]["sk"]["S"])
             assert r["eventName"] == "INSERT" and "NewImage" not in r["dynamodb"], r
         it = out.get("NextShardIterator")
+missing = arn.split("/stream/")[0] + "/stream/2000-01-01T00:00:00.000"
 try:
-    ds.describe_stream(StreamArn=arn + "x")
+    ds.describe_stream(StreamArn=missing)
     raise SystemExit("describe_stream of a missing stream succeeded")
 except ds.exceptions.ResourceNotFoundException as e:
-    assert e.response["Error"]["Message"] == "Requested resource not found: Stream: " + arn + "x not found", e.response
+    assert e.response["Error"]["Message"] == "Requested resource not found: Stream: " + missing + " not found", e.response
+try:
+    ds.describe_stream(StreamArn=arn.split("/stream/")[0])
+    raise SystemExit("describe_stream of a table's ARN succeeded")
+except ds.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "ValidationException" and e.response["Error"]["Message"] == "Invalid StreamArn", e.response
 print(json.dumps(keys))
 `
 	cmd := exec.Command(py, "-c", script, endpoint, table, arn)
