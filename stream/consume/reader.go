@@ -1,6 +1,7 @@
 package consume
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -339,6 +340,12 @@ func (r *reader) add(rec *types.Record) {
 	seq := aws.ToString(rec.SequenceNumber)
 	r.arrival = aws.ToTime(rec.ApproximateArrivalTimestamp)
 	if !kpl.IsAggregated(rec.Data) {
+		if bytes.HasPrefix(rec.Data, kpl.Magic) && (sink.Position{Seq: seq}).Compare(r.skip) > 0 {
+			// Read as one plain record, as the KCL reads it; said here
+			// because its rejection alone would not say it was an aggregate.
+			r.c.log.Warn("a record starts as a KPL aggregate but its MD5 digest does not match (corrupted or truncated); read as one plain record, as the KCL does",
+				"shard", r.shard, "sequence", seq, "bytes", len(rec.Data))
+		}
 		r.addOne(sink.Position{Seq: seq}, rec.Data)
 		return
 	}
@@ -352,19 +359,35 @@ func (r *reader) add(rec *types.Record) {
 		}
 		return
 	}
-	for i, sub := range subs {
-		p := sink.Position{Seq: seq, Sub: int64(i)}
-		if p.Compare(r.skip) <= 0 {
-			continue
-		}
-		if !r.inRange(sub) {
-			// As the KCL does: a sub-record routed to another shard's range
-			// belongs to that shard and is not counted here.
+	if outside := r.outsideRange(subs); outside > 0 {
+		// As the KCL does, the whole aggregate is dropped: a producer that
+		// routed it with a stale shard map (the KPL after a reshard) sends
+		// every record of it again, each to its own shard, so counting the
+		// records that do hash here would count them twice.
+		p := sink.Position{Seq: seq, Sub: int64(len(subs) - 1)}
+		if p.Compare(r.skip) > 0 {
+			r.c.metrics.Misrouted()
+			r.c.log.Warn("a KPL aggregate holds records of another shard's hash range; not counted here, as the KCL does (a KPL producer sends them again to their shards)",
+				"shard", r.shard, "sequence", seq, "records", len(subs), "outside", outside)
 			r.last = p
-			continue
 		}
-		r.addOne(p, sub.Data)
+		return
 	}
+	for i, sub := range subs {
+		r.addOne(sink.Position{Seq: seq, Sub: int64(i)}, sub.Data)
+	}
+}
+
+// outsideRange is how many of an aggregate's records hash outside the
+// shard's range.
+func (r *reader) outsideRange(subs []kpl.Record) int {
+	n := 0
+	for _, sub := range subs {
+		if !r.inRange(sub) {
+			n++
+		}
+	}
+	return n
 }
 
 func (r *reader) inRange(sub kpl.Record) bool {

@@ -32,6 +32,7 @@ type Metrics struct {
 	leasesLost   atomic.Uint64
 	subscribed   atomic.Uint64
 	late         atomic.Uint64
+	misrouted    atomic.Uint64
 	flushNanos   atomic.Int64
 	lastFlush    atomic.Int64
 	flushLatency prometheus.Histogram
@@ -82,6 +83,7 @@ type Snapshot struct {
 	LeasesLost       uint64
 	Subscriptions    uint64  // SubscribeToShard calls that succeeded (fanout)
 	Late             uint64  // events refused as older than the allowed lateness (also in RejectedByReason["late"])
+	Misrouted        uint64  // KPL aggregates dropped whole: a record in them belongs to another shard
 	RecordsPerSec    float64 // over the last few seconds
 	RowsPerSec       float64
 	FlushLatencyAvg  time.Duration
@@ -112,6 +114,7 @@ func New(worker string) *Metrics {
 	counter("leases_taken_total", "Leases taken or stolen by this worker.", &m.leasesTaken)
 	counter("leases_lost_total", "Leases this worker lost.", &m.leasesLost)
 	counter("events_late_total", "Events older than the newest window minus the allowed lateness, not written.", &m.late)
+	counter("aggregates_misrouted_total", "KPL aggregates dropped whole because a record in them hashes outside the shard they were read from (the producer sends such records again to their shards).", &m.misrouted)
 	counter("subscriptions_total", "Shard subscriptions opened or renewed (enhanced fan-out).", &m.subscribed)
 	m.flushLatency = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "spk", Subsystem: "consumer", Name: "flush_seconds",
 		Help: "Time to write one batch to the aggregate table.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
@@ -131,6 +134,10 @@ func (m *Metrics) Rejected(reason string) {
 	m.rejected[reason]++
 	m.mu.Unlock()
 }
+
+// Misrouted counts a KPL aggregate dropped because a record in it belongs
+// to another shard's hash range.
+func (m *Metrics) Misrouted() { m.misrouted.Add(1) }
 
 // Late counts an event refused as later than the allowed lateness; it is
 // rejected too, with the reason late.
@@ -211,6 +218,7 @@ func (m *Metrics) Snapshot() Snapshot {
 		Retrieval:        m.Retrieval,
 		Subscriptions:    m.subscribed.Load(),
 		Late:             m.late.Load(),
+		Misrouted:        m.misrouted.Load(),
 		RecordsIn:        m.recordsIn.Load(),
 		RowsFlushed:      m.rowsFlushed.Load(),
 		Flushes:          m.flushes.Load(),

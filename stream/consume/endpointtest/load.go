@@ -222,13 +222,10 @@ func Drain(ctx context.Context, kc *kinesis.Client, stream string, b *bucket.Buc
 					rejected++
 					continue
 				}
+				if agg && !allInRange(subs, lo, hi) {
+					continue // the KCL drops the whole aggregate
+				}
 				for _, sub := range subs {
-					if agg {
-						k, _ := kpl.HashKey(sub.PartitionKey, sub.ExplicitHashKey)
-						if k.Cmp(lo) < 0 || k.Cmp(hi) > 0 {
-							continue
-						}
-					}
 					key, err := b.Key(sub.Data)
 					if err != nil {
 						rejected++
@@ -244,6 +241,18 @@ func Drain(ctx context.Context, kc *kinesis.Client, stream string, b *bucket.Buc
 		}
 	}
 	return counts, rejected, nil
+}
+
+// allInRange reports whether every record of an aggregate hashes into
+// [lo, hi].
+func allInRange(subs []kpl.Record, lo, hi *big.Int) bool {
+	for _, sub := range subs {
+		k, _ := kpl.HashKey(sub.PartitionKey, sub.ExplicitHashKey)
+		if k.Cmp(lo) < 0 || k.Cmp(hi) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // ScanCounts reads the aggregate table.
