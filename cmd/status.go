@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -154,7 +155,12 @@ func writeStatus(f *Factory, st provision.Status) {
 			if owner == "" {
 				owner = "(free)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ls.Key, owner, ls.Counter, ls.Checkpoint)
+			checkpoint := ls.Checkpoint
+			if ls.SubSequence != 0 {
+				// Within a KPL aggregate, as the dashboard writes a position.
+				checkpoint += "/" + strconv.FormatInt(ls.SubSequence, 10)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ls.Key, owner, ls.Counter, checkpoint)
 		}
 		tw.Flush()
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/sdkhttp"
+	"github.com/spk-cli/spk/stream/lease"
 )
 
 func dynamoClient(url string) *dynamodb.Client {
@@ -118,6 +119,39 @@ func TestStatusShowsMissingThenPresent(t *testing.T) {
 		if !hasRow(r.stdout, row...) {
 			t.Errorf("status lacks row %q:\n%s", row, r.stdout)
 		}
+	}
+}
+
+// TestStatusShowsACheckpointWithinAnAggregate: a lease checkpointed at a
+// user record of a KPL aggregate shows it after the sequence number, as the
+// dashboard writes a position.
+func TestStatusShowsACheckpointWithinAnAggregate(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	ctx := context.Background()
+	db := dynamoClient(srv.URL())
+	if _, err := provision.CreateTable(ctx, db, lease.TableSpec("StreamingCountsApp"), nil); err != nil {
+		t.Fatal(err)
+	}
+	tbl := &lease.Table{DB: db, Name: "StreamingCountsApp"}
+	const seq = "49590338271490256608559692538361571095921575989136588898"
+	for _, key := range []string{"shardId-000000000000", "shardId-000000000001"} {
+		if _, err := tbl.Create(ctx, lease.Lease{Key: key, Checkpoint: lease.TrimHorizon}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tbl.Take(ctx, key, 0, "worker-a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tbl.Checkpoint(ctx, "shardId-000000000000", 1, "worker-a", seq, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tbl.Checkpoint(ctx, "shardId-000000000001", 1, "worker-a", seq, 3); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, env, "status")
+	if !hasRow(r.stdout, "shardId-000000000000", "worker-a", "2", seq+"\n") || !hasRow(r.stdout, "shardId-000000000001", "worker-a", "2", seq+"/3") {
+		t.Fatalf("status leases:\n%s", r.stdout)
 	}
 }
 

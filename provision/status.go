@@ -85,6 +85,9 @@ type Lease struct {
 	Owner      string `json:"owner"`
 	Counter    string `json:"counter"`
 	Checkpoint string `json:"checkpoint"`
+	// SubSequence is the user record of a KPL aggregate at Checkpoint
+	// that was the last one processed; 0 when the record is not one.
+	SubSequence int64 `json:"checkpoint_sub_sequence"`
 }
 
 // GetStatus reads every resource; a missing one is reported as missing, and
@@ -200,7 +203,7 @@ func scanLeases(ctx context.Context, c *Clients, app string) ([]Lease, error) {
 		}
 		for _, item := range page.Items {
 			l := lease.Decode(item)
-			leases = append(leases, Lease{Key: l.Key, Owner: l.Owner, Counter: strconv.FormatInt(l.Counter, 10), Checkpoint: l.Checkpoint})
+			leases = append(leases, Lease{Key: l.Key, Owner: l.Owner, Counter: strconv.FormatInt(l.Counter, 10), Checkpoint: l.Checkpoint, SubSequence: l.SubSequence})
 		}
 	}
 	return leases, nil
