@@ -59,6 +59,35 @@ func TestConsumerPrinter(t *testing.T) {
 	}
 }
 
+// TestStatusLinesFollowTheSnapshots: on a pipe, spk run's and spk
+// generate-events' lines come one per snapshot, however the printing and the
+// snapshots interleave: never one snapshot twice, never one skipped.
+func TestStatusLinesFollowTheSnapshots(t *testing.T) {
+	var b bytes.Buffer
+	p := NewConsumerPrinter(&b, false)
+	first, second := consumerSnap(), consumerSnap()
+	second.RecordsIn = 200
+	p.Consumer(first)
+	p.Print() // a tick just after the snapshot
+	p.Print() // and another before the next one
+	p.Consumer(second)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p.Run(ctx, time.Hour)
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "records=120 ") || !strings.Contains(lines[1], "records=200 ") {
+		t.Fatalf("lines %q; want one for each snapshot", lines)
+	}
+	var g bytes.Buffer
+	pp := NewProducerPrinter(&g, false)
+	pp.Producer(generate.Snapshot{Stream: "clicks", Acknowledged: 10})
+	pp.Print()
+	pp.Producer(generate.Snapshot{Stream: "clicks", Acknowledged: 20})
+	if got := strings.Count(g.String(), "\n"); got != 2 || !strings.Contains(g.String(), "20 acknowledged") {
+		t.Fatalf("producer lines %q; want one for each snapshot", g.String())
+	}
+}
+
 // TestProducerPrinter: spk generate-events' status says nothing once the
 // producer is done (the summary does), and on a terminal the redrawn line
 // is cleared at the end so the summary takes its place.

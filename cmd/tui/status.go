@@ -33,6 +33,7 @@ type StatusPrinter struct {
 	style lineStyle
 	tty   bool // redraw one line in place
 	drawn bool // a line is on the screen, to clear or end
+	fresh bool // a snapshot came since the last line
 
 	prod *generate.Snapshot
 	cons *metrics.Snapshot
@@ -69,10 +70,34 @@ func NewConsumerPrinter(w io.Writer, tty bool) *StatusPrinter {
 }
 
 // Producer takes a producer snapshot for the next line.
-func (p *StatusPrinter) Producer(s generate.Snapshot) { p.mu.Lock(); p.prod = &s; p.mu.Unlock() }
+func (p *StatusPrinter) Producer(s generate.Snapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.prod, p.fresh = &s, true
+	p.printOnArrival()
+}
 
 // Consumer takes a consumer snapshot for the next line.
-func (p *StatusPrinter) Consumer(s metrics.Snapshot) { p.mu.Lock(); p.cons = &s; p.mu.Unlock() }
+func (p *StatusPrinter) Consumer(s metrics.Snapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cons, p.fresh = &s, true
+	p.printOnArrival()
+}
+
+// onArrival reports whether lines follow the snapshots, one each: spk run's
+// and spk generate-events' lines on a pipe. A ticker of its own beside the
+// snapshots' would print one snapshot twice and skip the next whenever it
+// fired first.
+func (p *StatusPrinter) onArrival() bool {
+	return !p.tty && (p.style == styleProducer || p.style == styleConsumer)
+}
+
+func (p *StatusPrinter) printOnArrival() {
+	if p.onArrival() {
+		p.printLocked()
+	}
+}
 
 // Rows takes the aggregate table's rows for the next line.
 func (p *StatusPrinter) Rows(rows []results.Row) {
@@ -103,6 +128,11 @@ func (p *StatusPrinter) Follow(ctx context.Context, f Feeds) {
 // Run prints a line every interval until ctx ends, then ends as its style
 // says: a last line, or the redrawn line cleared.
 func (p *StatusPrinter) Run(ctx context.Context, every time.Duration) {
+	if p.onArrival() {
+		<-ctx.Done()
+		p.end()
+		return
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -132,10 +162,19 @@ func (p *StatusPrinter) end() {
 	}
 }
 
-// Print writes one status line now, if there is anything to say.
+// Print writes one status line now, if there is anything to say (where
+// lines follow the snapshots, only a snapshot not printed yet).
 func (p *StatusPrinter) Print() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.onArrival() && !p.fresh {
+		return
+	}
+	p.printLocked()
+}
+
+func (p *StatusPrinter) printLocked() {
+	p.fresh = false
 	line, ok := p.line()
 	if !ok {
 		return

@@ -69,7 +69,7 @@ func New(opts Options) (*Consumer, error) {
 	c := &Consumer{
 		opts:    opts,
 		log:     opts.Logger.With("worker", opts.WorkerID),
-		leases:  &lease.Table{DB: opts.DynamoDB, Name: opts.App},
+		leases:  &lease.Table{DB: opts.DynamoDB, Name: opts.App, Failover: opts.Failover},
 		metrics: metrics.New(opts.WorkerID),
 		shards:  map[string]types.Shard{},
 		readers: map[string]*reader{},

@@ -129,7 +129,11 @@ func (r *reader) run(stop context.Context) {
 	// used up the stop's time: a release of its own.
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(r.h.Context()), releaseTimeout)
 	defer rcancel()
-	if err := r.h.Release(rctx); err != nil {
+	switch err := r.h.Release(rctx); {
+	case errors.Is(err, lease.ErrLeaseLost):
+		// Another worker holds it already: nothing to hand back or expire.
+		r.c.log.Info("the lease was taken by another worker before the stop; nothing to release", "shard", r.shard)
+	case err != nil:
 		r.c.log.Warn("lease release failed; it will expire instead", "shard", r.shard, "err", err)
 	}
 }

@@ -50,6 +50,7 @@ type Coordinator struct {
 	held     map[string]*Handle
 	seen     map[string]observation
 	snapshot []Lease
+	twinSaid bool // the warning about another process with this worker id was given
 }
 
 type observation struct {
@@ -86,6 +87,17 @@ func (c *Coordinator) RenewInterval() time.Duration { return c.Failover / 3 }
 // failover time, after which a lease that could not be renewed is given up
 // anyway. A slow endpoint's single call must fit in it too.
 func (c *Coordinator) writeBound() time.Duration { return c.Failover * 2 / 3 }
+
+// holds reports whether this process holds the lease; c.mu is held.
+func (c *Coordinator) holds(key string) bool {
+	h, ok := c.held[key]
+	return ok && h.ctx.Err() == nil
+}
+
+// expiry is how long a lease may go unwritten before this worker takes it
+// as expired: its own failover time, or the owner's if that is longer (a
+// worker renews every third of its own).
+func (c *Coordinator) expiry(l Lease) time.Duration { return max(c.Failover, l.Failover) }
 
 // TakeInterval is how often the table is scanned for leases to take.
 func (c *Coordinator) TakeInterval() time.Duration { return c.Failover / 2 }
@@ -193,7 +205,7 @@ func (c *Coordinator) HeldElsewhere(leases []Lease) map[string]bool {
 			continue
 		}
 		// A counter the last scan had not seen yet is a renewal since.
-		if o.counter != l.Counter || o.written && now.Sub(o.since) < c.Failover {
+		if o.counter != l.Counter || o.written && now.Sub(o.since) < c.expiry(l) {
 			out[l.Key] = true
 		}
 	}
@@ -266,6 +278,14 @@ func (c *Coordinator) TakeOnce(ctx context.Context) error {
 	for _, l := range leases {
 		present[l.Key] = true
 		o, ok := c.seen[l.Key]
+		if ok && !c.twinSaid && l.Owner == c.WorkerID && o.owner == c.WorkerID && o.counter != l.Counter && !c.holds(l.Key) {
+			// Someone writes, under this worker's id, a lease this process
+			// does not hold: two live processes share the id and will take
+			// the leases from each other for as long as both run. (A
+			// restarted worker's old leases are not written meanwhile.)
+			c.twinSaid = true
+			c.Log.Warn("another process runs with this worker id and takes its leases: give each worker its own --worker-id", "worker", c.WorkerID, "shard", l.Key)
+		}
 		if !ok || o.counter != l.Counter || o.owner != l.Owner {
 			c.seen[l.Key] = observation{counter: l.Counter, owner: l.Owner, since: now, written: ok}
 		}
@@ -287,7 +307,7 @@ func (c *Coordinator) TakeOnce(ctx context.Context) error {
 			mine++
 			continue
 		}
-		if l.Owner == "" || now.Sub(c.seen[l.Key].since) >= c.Failover || l.Owner == c.WorkerID {
+		if l.Owner == "" || now.Sub(c.seen[l.Key].since) >= c.expiry(l) || l.Owner == c.WorkerID {
 			free = append(free, l)
 			continue
 		}

@@ -1,9 +1,11 @@
 package lease_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -390,5 +392,94 @@ func TestReleaseOrphans(t *testing.T) {
 	}
 	if got := owners(t, tbl); got["worker-a"] != 0 || got[""] != 1 || got["worker-b"] != 2 {
 		t.Fatalf("owners after = %v, want worker-a's orphan free and worker-b's two untouched", got)
+	}
+}
+
+// TestLeasesJudgedByTheOwnersFailover: a worker with a short failover does
+// not take the leases of a worker with a longer one between its renewals
+// (every third of its own failover), and takes a dead one's leases after
+// the owner's failover, not its own.
+func TestLeasesJudgedByTheOwnersFailover(t *testing.T) {
+	tbl := newTable(t, 2)
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	slowTbl, quickTbl := *tbl, *tbl
+	slowTbl.Failover, quickTbl.Failover = 30*time.Second, time.Second
+	a := &lease.Coordinator{Table: &slowTbl, WorkerID: "worker-a", Failover: 30 * time.Second, Clock: clock}
+	b := &lease.Coordinator{Table: &quickTbl, WorkerID: "worker-b", Failover: time.Second, Clock: clock}
+	a.TakeOnce(ctx)
+	b.TakeOnce(ctx)                      // its fair share: one of two
+	for step := 1; step <= 120; step++ { // a minute in half seconds
+		clock.Advance(500 * time.Millisecond)
+		if step%20 == 0 {
+			a.RenewOnce(ctx) // every ten seconds, a third of its failover
+		}
+		b.RenewOnce(ctx)
+		b.TakeOnce(ctx)
+		a.TakeOnce(ctx)
+		if got := owners(t, tbl); got["worker-a"] != 1 || got["worker-b"] != 1 {
+			t.Fatalf("after %v, owners = %v, want one each", time.Duration(step)*500*time.Millisecond, got)
+		}
+	}
+	// worker-a dies. worker-b waits for worker-a's failover, not its own.
+	for step := 1; step <= 60; step++ {
+		clock.Advance(500 * time.Millisecond)
+		b.RenewOnce(ctx)
+		b.TakeOnce(ctx)
+		want := 1
+		if step >= 60 {
+			want = 2
+		}
+		if got := owners(t, tbl)["worker-b"]; got != want {
+			t.Fatalf("%v after worker-a's last renewal, worker-b holds %d, want %d", time.Duration(step)*500*time.Millisecond, got, want)
+		}
+	}
+}
+
+// TestTwoProcessesWithOneWorkerID: two live coordinators with one worker id
+// take the leases from each other; the one that finds its leases written by
+// the other says so, once. A worker restarted under its id, taking its dead
+// predecessor's leases, does not.
+func TestTwoProcessesWithOneWorkerID(t *testing.T) {
+	tbl := newTable(t, 2)
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	var logs1, logs2 bytes.Buffer
+	p1 := &lease.Coordinator{Table: tbl, WorkerID: "worker-w", Failover: 10 * time.Second, Clock: clock, Log: slog.New(slog.NewTextHandler(&logs1, nil))}
+	p2 := &lease.Coordinator{Table: tbl, WorkerID: "worker-w", Failover: 10 * time.Second, Clock: clock, Log: slog.New(slog.NewTextHandler(&logs2, nil))}
+	p1.TakeOnce(ctx)
+	for range 4 {
+		clock.Advance(3 * time.Second)
+		p2.TakeOnce(ctx)
+		p1.RenewOnce(ctx)
+		p2.RenewOnce(ctx)
+		p1.TakeOnce(ctx)
+		p2.RenewOnce(ctx)
+	}
+	const said = "another process runs with this worker id"
+	if n := strings.Count(logs1.String(), said) + strings.Count(logs2.String(), said); n != 1 {
+		t.Fatalf("the warning was given %d times, want once:\n%s\n%s", n, logs1.String(), logs2.String())
+	}
+
+	t.Run("restart", func(t *testing.T) { testRestartUnderOneWorkerID(t, clock) })
+}
+
+// testRestartUnderOneWorkerID: the old process is gone, the new one takes
+// its leases, and no warning is given.
+func testRestartUnderOneWorkerID(t *testing.T, clock *fakeClock) {
+	ctx := context.Background()
+	const said = "another process runs with this worker id"
+	tbl2 := newTable(t, 2)
+	var logs3 bytes.Buffer
+	old := &lease.Coordinator{Table: tbl2, WorkerID: "worker-r", Failover: 10 * time.Second, Clock: clock}
+	old.TakeOnce(ctx)
+	restarted := &lease.Coordinator{Table: tbl2, WorkerID: "worker-r", Failover: 10 * time.Second, Clock: clock, Log: slog.New(slog.NewTextHandler(&logs3, nil))}
+	for range 4 {
+		clock.Advance(3 * time.Second)
+		restarted.TakeOnce(ctx)
+		restarted.RenewOnce(ctx)
+	}
+	if got := owners(t, tbl2)["worker-r"]; got != 2 || strings.Contains(logs3.String(), said) {
+		t.Fatalf("restarted worker holds %d; logs:\n%s", got, logs3.String())
 	}
 }

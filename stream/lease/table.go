@@ -54,6 +54,12 @@ const (
 	// attrTable is the aggregate table the app counts into: workers of one
 	// app writing different tables would split its counts between them.
 	attrTable = "spkTable"
+	// attrFailover is the owner's failover time in milliseconds, written
+	// with its takes and renewals: a worker judges another's lease expired
+	// by the longer of its own failover and the owner's, so workers started
+	// with different --failover values do not take each other's leases
+	// between renewals.
+	attrFailover = "spkFailover"
 )
 
 // ErrLeaseLost is returned when a conditional lease write finds that another
@@ -95,6 +101,9 @@ type Lease struct {
 	StreamCreated time.Time
 	// Table is the aggregate table the app counts into; "" when not known.
 	Table string
+	// Failover is the owner's failover time as it recorded it; zero when
+	// not known (the Kinesis Client Library, an older spk).
+	Failover time.Duration
 }
 
 // Finished reports whether the shard was read to its end.
@@ -104,6 +113,18 @@ func (l Lease) Finished() bool { return l.Checkpoint == ShardEnd }
 type Table struct {
 	DB   DynamoDB
 	Name string
+	// Failover is this worker's failover time, recorded in the leases it
+	// takes and renews (spkFailover); zero records none.
+	Failover time.Duration
+}
+
+// withFailover adds the recording of t.Failover to a SET clause.
+func (t *Table) withFailover(set string, values map[string]types.AttributeValue) string {
+	if t.Failover <= 0 {
+		return set
+	}
+	values[":failover"] = num(t.Failover.Milliseconds())
+	return set + ", " + attrFailover + " = :failover"
 }
 
 // TableSpec is the lease table of app, named after it (tutorial step 8),
@@ -245,15 +266,15 @@ func (t *Table) update(ctx context.Context, key string, counter int64, owner, se
 
 // Take makes worker the owner of a lease last seen with counter.
 func (t *Table) Take(ctx context.Context, key string, counter int64, worker string) (int64, error) {
-	return t.update(ctx, key, counter, "",
-		"SET "+attrOwner+" = :w, "+attrCounter+" = :new, "+attrOwnerSwitches+" = if_not_exists("+attrOwnerSwitches+", :zero) + :one",
-		map[string]types.AttributeValue{":w": &types.AttributeValueMemberS{Value: worker}, ":zero": num(0), ":one": num(1)},
-		func(l Lease) bool { return l.Owner == worker })
+	values := map[string]types.AttributeValue{":w": &types.AttributeValueMemberS{Value: worker}, ":zero": num(0), ":one": num(1)}
+	set := t.withFailover("SET "+attrOwner+" = :w, "+attrCounter+" = :new, "+attrOwnerSwitches+" = if_not_exists("+attrOwnerSwitches+", :zero) + :one", values)
+	return t.update(ctx, key, counter, "", set, values, func(l Lease) bool { return l.Owner == worker })
 }
 
 // Renew bumps the counter of a lease the worker holds, proving it is alive.
 func (t *Table) Renew(ctx context.Context, key string, counter int64, worker string) (int64, error) {
-	return t.update(ctx, key, counter, worker, "SET "+attrCounter+" = :new", map[string]types.AttributeValue{},
+	values := map[string]types.AttributeValue{}
+	return t.update(ctx, key, counter, worker, t.withFailover("SET "+attrCounter+" = :new", values), values,
 		func(l Lease) bool { return l.Owner == worker })
 }
 
@@ -321,6 +342,7 @@ func Decode(item map[string]types.AttributeValue) Lease {
 	if ms := number(item[attrAtTimestamp]); ms != 0 {
 		l.AtTimestamp = time.UnixMilli(ms)
 	}
+	l.Failover = time.Duration(number(item[attrFailover])) * time.Millisecond
 	return l
 }
 
