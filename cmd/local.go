@@ -62,7 +62,7 @@ process list.`,
 	fl.DurationVar(&opts.deleteDelay, "delete-delay", local.DefaultDelay, "how long deleted streams and tables stay DELETING")
 	fl.DurationVar(&opts.updateDelay, "update-delay", local.DefaultDelay, "how long updated streams (resharding, mode, encryption) and tables stay UPDATING")
 	fl.BoolVar(&opts.enforceLimits, "enforce-limits", false, "apply AWS's per-shard throughput limits")
-	fl.IntVar(&opts.shardLimit, "shard-limit", 500, "Kinesis shards the account may have open across its streams")
+	fl.IntVar(&opts.shardLimit, "shard-limit", 0, "Kinesis shards the account may have open across its streams (default AWS's quota for the region: 20000 in us-east-1, us-west-2 and eu-west-1, 1000 elsewhere)")
 	fl.Float64Var(&opts.faultRate, "fault-rate", 0, "fail this fraction (0-1) of requests and PutRecords entries with InternalFailure")
 	fl.Int64Var(&opts.faultSeed, "fault-seed", 0, "seed for --fault-rate, for reproducible faults")
 	fl.StringVar(&opts.accessKey, "access-key", "", "the only access key accepted; enables SigV4 verification")
@@ -86,7 +86,7 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 			return usagef("give 0 for none, or a duration such as 500ms", "local: --%s %v is negative", d.flag, d.delay)
 		}
 	}
-	if opts.shardLimit < 1 {
+	if c.Flags().Changed("shard-limit") && opts.shardLimit < 1 {
 		return usagef("give a positive number of shards, e.g. --shard-limit 500", "local: --shard-limit %d is not positive", opts.shardLimit)
 	}
 	if opts.secretKey == "" {

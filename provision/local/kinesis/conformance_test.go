@@ -43,6 +43,7 @@ var peerSkips = map[string]map[string]string{
 		"validation-decimal-anchor":    "anchors the pattern 0|([1-9]\\d{0,n}) only in its first alternative, so a value with a leading zero such as '01' passes",
 		"loose-shard-ids-list":         "does not resolve ListShards' ExclusiveStartShardId, so \"0\" is not shardId-000000000000",
 		"validation-tags-stream-limit": "refuses a 51st tag on a stream but words it 'more than 10 tags'",
+		"validation-tags-per-call":     "allows 10 tags per AddTagsToStream, an older limit; today's API model allows 200",
 		"validation-tags-create":       "ignores CreateStream's Tags",
 		"efo":                          "does not implement enhanced fan-out (stream consumers, SubscribeToShard)",
 		"describe-limit-cap":           "answers a DescribeStream Limit over 100 with that many shards; AWS answers at most 100",

@@ -48,10 +48,10 @@ func (s *Service) findStream(ref streamRef, v validation) (*stream, string, *api
 // --- CreateStream / DeleteStream ---------------------------------------
 
 type createStreamInput struct {
-	StreamName        *string            `json:"StreamName"`
-	ShardCount        *int64             `json:"ShardCount"`
-	StreamModeDetails *streamModeDetails `json:"StreamModeDetails"`
-	Tags              map[string]string  `json:"Tags"`
+	StreamName        *string           `json:"StreamName"`
+	ShardCount        *int64            `json:"ShardCount"`
+	StreamModeDetails *streamModeInput  `json:"StreamModeDetails"`
+	Tags              map[string]string `json:"Tags"`
 	newerCreateInput
 }
 
@@ -64,13 +64,13 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 	v.intRange(in.ShardCount, "shardCount", 1, 100000)
 	v.notNull(in.StreamName != nil, "streamName")
 	v.optStreamName(in.StreamName, "streamName")
-	mode := "PROVISIONED"
+	mode := modeProvisioned
 	if in.StreamModeDetails != nil {
-		v.enum(in.StreamModeDetails.StreamMode, "streamModeDetails.streamMode", "PROVISIONED", "ON_DEMAND")
-		mode = in.StreamModeDetails.StreamMode
+		in.StreamModeDetails.validate(&v)
+		mode = in.StreamModeDetails.mode()
 	}
 	if in.Tags != nil {
-		v.tagMap(in.Tags, "tags", 0, maxStreamTags)
+		v.tagMap(in.Tags, "tags", 1, maxStreamTags)
 	}
 	in.validate(&v)
 	if err := v.err(); err != nil {
@@ -92,6 +92,10 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 	s.shardsMu.Lock()
 	defer s.shardsMu.Unlock()
 	inAccount := s.accountShards()
+	onDemand := 0
+	if mode == modeOnDemand {
+		onDemand = s.countOnDemand()
+	}
 
 	s.mu.Lock()
 	if old, ok := s.streams[name]; ok && !old.dropped.Load() {
@@ -101,6 +105,10 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 	if e := s.checkShardLimit(inAccount, shards); e != nil {
 		s.mu.Unlock()
 		return nil, e
+	}
+	if mode == modeOnDemand && onDemand >= onDemandStreamCountLimit {
+		s.mu.Unlock()
+		return nil, s.onDemandLimitErr()
 	}
 	now := max(s.nowMs(), s.lastCreatedMs+1)
 	s.lastCreatedMs = now

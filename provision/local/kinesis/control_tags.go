@@ -27,6 +27,9 @@ func (s *Service) addTagsToStream(c codec, body []byte) (any, *apiError) {
 		return nil, e
 	}
 	return s.updateMeta(st, func() *apiError {
+		if e := s.tagsSettled(st, name); e != nil {
+			return e
+		}
 		merged := len(st.meta.Tags)
 		for k := range in.Tags {
 			if _, ok := st.meta.Tags[k]; !ok {
@@ -69,6 +72,9 @@ func (s *Service) removeTagsFromStream(c codec, body []byte) (any, *apiError) {
 		return nil, e
 	}
 	return s.updateMeta(st, func() *apiError {
+		if e := s.tagsSettled(st, name); e != nil {
+			return e
+		}
 		for _, k := range in.TagKeys {
 			delete(st.meta.Tags, k)
 		}
@@ -124,4 +130,15 @@ func (s *Service) listTagsForStream(c codec, body []byte) (any, *apiError) {
 		tags[i] = tag{k, st.meta.Tags[k]}
 	}
 	return map[string]any{"Tags": tags, "HasMoreTags": more}, nil
+}
+
+// tagsSettled refuses a change of a stream's tags while it is being
+// created or deleted: the CreateStream reference says the tags given at
+// creation take effect at once but cannot be changed until the stream is
+// ACTIVE. The caller holds st.mu.
+func (s *Service) tagsSettled(st *stream, name string) *apiError {
+	if status := st.meta.Status; status == statusCreating || status == statusDeleting {
+		return s.streamNotActive(name, status)
+	}
+	return nil
 }

@@ -139,6 +139,11 @@ func (s *Service) tagResource(c codec, body []byte) (any, *apiError) {
 		return nil, e
 	}
 	return r.update(func(tags map[string]string, _ *string) *apiError {
+		if r.stream != nil && r.consumer == nil {
+			if e := s.tagsSettled(r.stream, r.name); e != nil {
+				return e
+			}
+		}
 		merged := len(tags)
 		for k := range in.Tags {
 			if _, ok := tags[k]; !ok {
@@ -180,6 +185,11 @@ func (s *Service) untagResource(c codec, body []byte) (any, *apiError) {
 		return nil, e
 	}
 	return r.update(func(tags map[string]string, _ *string) *apiError {
+		if r.stream != nil && r.consumer == nil {
+			if e := s.tagsSettled(r.stream, r.name); e != nil {
+				return e
+			}
+		}
 		for _, k := range in.TagKeys {
 			delete(tags, k)
 		}

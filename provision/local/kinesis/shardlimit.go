@@ -1,14 +1,22 @@
 package kinesis
 
-// defaultShardLimit is AWS's default number of shards per account and
-// region (Env.ShardLimit overrides it).
-const defaultShardLimit = 500
+// DefaultShardLimit is AWS's default shard quota per account in a region
+// (the developer guide's "Quotas and limits"): 20 000 in US East (N.
+// Virginia), US West (Oregon) and Europe (Ireland); "1,000 or 6,000"
+// elsewhere, of which spk takes the smaller. Env.ShardLimit overrides it.
+func DefaultShardLimit(region string) int {
+	switch region {
+	case "us-east-1", "us-west-2", "eu-west-1":
+		return 20000
+	}
+	return 1000
+}
 
 func (s *Service) shardLimit() int {
 	if s.env.ShardLimit > 0 {
 		return s.env.ShardLimit
 	}
-	return defaultShardLimit
+	return DefaultShardLimit(s.env.Region)
 }
 
 // accountShards counts the open shards of all the account's streams, as

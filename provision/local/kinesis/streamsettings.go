@@ -41,8 +41,12 @@ func (s *Service) beginUpdate(st *stream, name string, change func() *apiError) 
 // --- UpdateStreamMode ----------------------------------------------------
 
 type updateStreamModeInput struct {
-	StreamARN         *string            `json:"StreamARN"`
-	StreamModeDetails *streamModeDetails `json:"StreamModeDetails"`
+	StreamARN         *string          `json:"StreamARN"`
+	StreamId          *string          `json:"StreamId"`
+	StreamModeDetails *streamModeInput `json:"StreamModeDetails"`
+	// WarmThroughputMiBps is the warm throughput to keep once the stream
+	// is on-demand; only valid when it is being made so.
+	WarmThroughputMiBps *int64 `json:"WarmThroughputMiBps"`
 }
 
 func (s *Service) updateStreamMode(c codec, body []byte) (any, *apiError) {
@@ -59,8 +63,9 @@ func (s *Service) updateStreamMode(c codec, body []byte) (any, *apiError) {
 	if in.StreamModeDetails == nil {
 		v.notNull(false, "streamModeDetails")
 	} else {
-		v.enum(in.StreamModeDetails.StreamMode, "streamModeDetails.streamMode", modeProvisioned, modeOnDemand)
+		in.StreamModeDetails.validate(&v)
 	}
+	v.intRange(in.WarmThroughputMiBps, "warmThroughputMiBps", 0, 2147483647)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -68,7 +73,17 @@ func (s *Service) updateStreamMode(c codec, body []byte) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	mode := in.StreamModeDetails.StreamMode
+	mode := in.StreamModeDetails.mode()
+	// The warm throughput is checked as CreateStream checks it (its
+	// refusals are spk's words too).
+	warm := newerCreateInput{WarmThroughputMiBps: in.WarmThroughputMiBps}
+	if err := warm.check(s, mode); err != nil {
+		return nil, err
+	}
+	// Counted and changed under shardsMu, so two switches at the limit
+	// cannot both pass.
+	s.shardsMu.Lock()
+	defer s.shardsMu.Unlock()
 	onDemand := 0
 	if mode == modeOnDemand {
 		onDemand = s.countOnDemand()
@@ -78,11 +93,20 @@ func (s *Service) updateStreamMode(c codec, body []byte) (any, *apiError) {
 			return clientErr("InvalidArgumentException", "Stream %s under account %s is already in %s mode.", name, s.env.AccountID, mode)
 		}
 		if mode == modeOnDemand && onDemand >= onDemandStreamCountLimit {
-			return clientErr("LimitExceededException", "This request would exceed the on-demand stream count limit of %d for account %s.", onDemandStreamCountLimit, s.env.AccountID)
+			return s.onDemandLimitErr()
 		}
 		st.meta.Mode = mode
+		if in.WarmThroughputMiBps != nil && mode == modeOnDemand {
+			st.meta.WarmCurrentMiBps, st.meta.WarmTargetMiBps = 0, int(*in.WarmThroughputMiBps)
+		}
 		return nil
 	})
+}
+
+// onDemandLimitErr refuses one more on-demand stream than the account may
+// have.
+func (s *Service) onDemandLimitErr() *apiError {
+	return clientErr("LimitExceededException", "This request would exceed the on-demand stream count limit of %d for account %s.", onDemandStreamCountLimit, s.env.AccountID)
 }
 
 // --- DescribeLimits ------------------------------------------------------

@@ -193,7 +193,7 @@ func TestDescribeLimits(t *testing.T) {
 	}
 	if !tg.differs(t, "limits-exact") {
 		st, out := tg.rawJSON(t, "DescribeLimits", `{}`)
-		if st != 200 || fmt.Sprint(out) != "map[ChannelCount:0 OnDemandStreamCount:0 OnDemandStreamCountLimit:50 OpenShardCount:0 ShardLimit:500]" {
+		if st != 200 || fmt.Sprint(out) != "map[ChannelCount:0 OnDemandStreamCount:0 OnDemandStreamCountLimit:50 OpenShardCount:0 ShardLimit:20000]" {
 			t.Fatalf("DescribeLimits on a fresh endpoint = %d %v", st, out)
 		}
 	}
@@ -209,8 +209,8 @@ func TestDescribeLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tg.differs(t, "limits-exact") && (*after.ShardLimit != 500 || *after.OnDemandStreamCountLimit != 50) {
-		t.Errorf("ShardLimit %d OnDemandStreamCountLimit %d, want 500 and 50", *after.ShardLimit, *after.OnDemandStreamCountLimit)
+	if !tg.differs(t, "limits-exact") && (*after.ShardLimit != 20000 || *after.OnDemandStreamCountLimit != 50) {
+		t.Errorf("ShardLimit %d OnDemandStreamCountLimit %d, want 20000 and 50", *after.ShardLimit, *after.OnDemandStreamCountLimit)
 	}
 	if !tg.differs(t, "limits-exact") {
 		if got := *after.OpenShardCount - *before.OpenShardCount; got != 3+odShards {
@@ -584,4 +584,68 @@ func TestStreamSettingsSurviveRestart(t *testing.T) {
 	if *limits.OpenShardCount != 4 || *limits.OnDemandStreamCount != 1 {
 		t.Fatalf("limits after restart: %d open shards, %d on-demand streams; want 4 and 1", *limits.OpenShardCount, *limits.OnDemandStreamCount)
 	}
+}
+
+// TestStreamSettingsRules: the account's 50 on-demand streams hold at
+// creation as at a mode switch; UpdateStreamMode keeps the warm throughput
+// it is given; a stream's tags cannot change while it is CREATING; a
+// StreamModeDetails without its mode and an empty Tags map are refused in
+// the API's words. Each refusal leaves nothing made or changed.
+func TestStreamSettingsRules(t *testing.T) {
+	ctx := context.Background()
+	t.Run("on-demand streams at creation", func(t *testing.T) {
+		srv := startLocal(t, func(o *local.Options) { o.CreateDelay = -1 })
+		tg := &target{url: srv.URL(), client: newClient(srv.URL(), "AKIAFAKE", "secret")}
+		for i := range 50 {
+			tg.wantOK(t, "CreateStream", fmt.Sprintf(`{"StreamName":"od%d","StreamModeDetails":{"StreamMode":"ON_DEMAND"}}`, i))
+		}
+		tg.wantRawError(t, "CreateStream", `{"StreamName":"od50","StreamModeDetails":{"StreamMode":"ON_DEMAND"}}`, "LimitExceededException",
+			"This request would exceed the on-demand stream count limit of 50 for account "+account+".")
+		if st, out := tg.rawJSON(t, "DescribeLimits", `{}`); st != 200 || out["OnDemandStreamCount"] != float64(50) {
+			t.Fatalf("DescribeLimits after the refusal = %d %v", st, out)
+		}
+		tg.wantRawError(t, "DescribeStreamSummary", `{"StreamName":"od50"}`, "ResourceNotFoundException", "Stream od50 under account "+account+" not found.")
+		tg.wantOK(t, "CreateStream", `{"StreamName":"prov","ShardCount":1}`) // provisioned streams are not counted
+	})
+	t.Run("warm throughput with the mode", func(t *testing.T) {
+		srv := startLocal(t, func(o *local.Options) { o.CreateDelay, o.UpdateDelay = -1, -1 })
+		tg := &target{url: srv.URL(), client: newClient(srv.URL(), "AKIAFAKE", "secret")}
+		tg.wantOK(t, "UpdateAccountSettings", `{"MinimumThroughputBillingCommitment":{"Status":"ENABLED"}}`)
+		tg.wantOK(t, "CreateStream", `{"StreamName":"w","ShardCount":1}`)
+		arn := tg.arn("w")
+		tg.wantRawError(t, "UpdateStreamMode", `{"StreamARN":"`+arn+`","StreamModeDetails":{"StreamMode":"ON_DEMAND"},"WarmThroughputMiBps":-1}`, "ValidationException",
+			"1 validation error detected: Value '-1' at 'warmThroughputMiBps' failed to satisfy constraint: Member must have value greater than or equal to 0")
+		tg.wantOK(t, "UpdateStreamMode", `{"StreamARN":"`+arn+`","StreamModeDetails":{"StreamMode":"ON_DEMAND"},"WarmThroughputMiBps":200}`)
+		if w := tg.summary(t, "w").WarmThroughput; w == nil || aws.ToInt32(w.TargetMiBps) != 200 {
+			t.Fatalf("warm throughput after UpdateStreamMode: %+v, want a target of 200", w)
+		}
+		tg.wantRawError(t, "UpdateStreamMode", `{"StreamARN":"`+arn+`","StreamModeDetails":{"StreamMode":"PROVISIONED"},"WarmThroughputMiBps":100}`, "InvalidArgumentException",
+			"Warm throughput is only supported for ON_DEMAND streams.")
+		if got := tg.summary(t, "w").StreamModeDetails.StreamMode; got != types.StreamModeOnDemand {
+			t.Fatalf("mode after the refusal: %s", got)
+		}
+	})
+	t.Run("tags while CREATING", func(t *testing.T) {
+		srv := startLocal(t, func(o *local.Options) { o.CreateDelay = time.Hour })
+		tg := &target{url: srv.URL(), client: newClient(srv.URL(), "AKIAFAKE", "secret")}
+		tg.wantOK(t, "CreateStream", `{"StreamName":"tc","ShardCount":1,"Tags":{"a":"1"}}`)
+		notActive := "Stream tc under account " + account + " not ACTIVE, instead in state CREATING"
+		tg.wantRawError(t, "AddTagsToStream", `{"StreamName":"tc","Tags":{"b":"2"}}`, "ResourceInUseException", notActive)
+		tg.wantRawError(t, "RemoveTagsFromStream", `{"StreamName":"tc","TagKeys":["a"]}`, "ResourceInUseException", notActive)
+		tg.wantRawError(t, "TagResource", `{"ResourceARN":"`+tg.arn("tc")+`","Tags":{"c":"3"}}`, "ResourceInUseException", notActive)
+		tg.wantRawError(t, "UntagResource", `{"ResourceARN":"`+tg.arn("tc")+`","TagKeys":["a"]}`, "ResourceInUseException", notActive)
+		out, err := tg.client.ListTagsForStream(ctx, &kinesis.ListTagsForStreamInput{StreamName: aws.String("tc")})
+		if err != nil || len(out.Tags) != 1 || aws.ToString(out.Tags[0].Key) != "a" {
+			t.Fatalf("tags after the refusals: %+v %v, want the creation's a=1", out, err)
+		}
+	})
+	t.Run("wording", func(t *testing.T) {
+		srv := startLocal(t, nil)
+		tg := &target{url: srv.URL(), client: newClient(srv.URL(), "AKIAFAKE", "secret")}
+		tg.wantRawError(t, "CreateStream", `{"StreamName":"m","ShardCount":1,"StreamModeDetails":{}}`, "ValidationException",
+			"1 validation error detected: Value null at 'streamModeDetails.streamMode' failed to satisfy constraint: Member must not be null")
+		tg.wantRawError(t, "CreateStream", `{"StreamName":"m","ShardCount":1,"Tags":{}}`, "ValidationException",
+			"1 validation error detected: Value '{}' at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		tg.wantRawError(t, "DescribeStreamSummary", `{"StreamName":"m"}`, "ResourceNotFoundException", "Stream m under account "+account+" not found.")
+	})
 }

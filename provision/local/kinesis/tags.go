@@ -8,11 +8,12 @@ import (
 )
 
 // Kinesis's tag rules: keys of 1–128 and values of 0–256 characters, at
-// most 10 tags per AddTagsToStream call and 50 per stream. Sizes are
+// most 200 tags per AddTagsToStream call (the API model's bound; more than
+// 50 then exceeds the stream's own) and 50 per stream. Sizes are
 // ValidationExceptions; the alphabet and the per-stream count are checked
 // once the stream is found, as InvalidArgumentExceptions.
 const (
-	maxTagsPerCall = 10
+	maxTagsPerCall = 200
 	maxStreamTags  = 50
 )
 

@@ -111,6 +111,28 @@ type streamModeDetails struct {
 	StreamMode string `json:"StreamMode"`
 }
 
+// streamModeInput is StreamModeDetails in a request, where its mode is
+// required.
+type streamModeInput struct {
+	StreamMode *string `json:"StreamMode"`
+}
+
+// mode is the capacity mode given, "" when none.
+func (d *streamModeInput) mode() string {
+	if d == nil || d.StreamMode == nil {
+		return ""
+	}
+	return *d.StreamMode
+}
+
+// validate checks the member AWS's model requires, then its enum.
+func (d *streamModeInput) validate(v *validation) {
+	v.notNull(d.StreamMode != nil, "streamModeDetails.streamMode")
+	if d.StreamMode != nil {
+		v.enum(*d.StreamMode, "streamModeDetails.streamMode", modeProvisioned, modeOnDemand)
+	}
+}
+
 type enhancedMetrics struct {
 	ShardLevelMetrics []string `json:"ShardLevelMetrics"`
 }

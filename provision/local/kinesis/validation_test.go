@@ -333,8 +333,8 @@ func TestValidationLooseShardIDs(t *testing.T) {
 	})
 }
 
-// TestValidationShardLimit: the account's open shards are limited (500 by
-// default, Options.ShardLimit otherwise).
+// TestValidationShardLimit: the account's open shards are limited (AWS's
+// quota for the region by default, Options.ShardLimit otherwise).
 func TestValidationShardLimit(t *testing.T) {
 	tg := newTarget(t)
 	if tg.peer != "" {
@@ -346,9 +346,15 @@ func TestValidationShardLimit(t *testing.T) {
 			"(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.", account, current, limit, more)
 	}
 	ctx := context.Background()
-	t.Run("default 500", func(t *testing.T) {
+	t.Run("default 20000 in us-east-1", func(t *testing.T) {
 		_, err := tg.client.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("huge"), ShardCount: aws.Int32(100000)})
-		wantAPIError(t, err, "LimitExceededException", limitMsg(0, 500, 100000))
+		wantAPIError(t, err, "LimitExceededException", limitMsg(0, 20000, 100000))
+	})
+	t.Run("default 1000 in other regions", func(t *testing.T) {
+		srv := startLocal(t, func(o *local.Options) { o.Region = "eu-central-1" })
+		c := newClient(srv.URL(), "AKIAFAKE", "secret")
+		_, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("big"), ShardCount: aws.Int32(1001)})
+		wantAPIError(t, err, "LimitExceededException", strings.Replace(limitMsg(0, 1000, 1001), "us-east-1", "eu-central-1", 1))
 	})
 	srv := startLocal(t, func(o *local.Options) { o.ShardLimit, o.CreateDelay, o.UpdateDelay = 5, -1, -1 })
 	tgl := &target{url: srv.URL(), client: newClient(srv.URL(), "AKIAFAKE", "secret")}
@@ -375,21 +381,21 @@ func TestValidationTags(t *testing.T) {
 	tags := func(n int, prefix string) string {
 		var kv []string
 		for i := 0; i < n; i++ {
-			kv = append(kv, fmt.Sprintf(`"%s%02d":"v"`, prefix, i))
+			kv = append(kv, fmt.Sprintf(`"%s%03d":"v"`, prefix, i))
 		}
 		return "{" + strings.Join(kv, ",") + "}"
 	}
 	rendered := func(n int, prefix string) string {
 		var kv []string
 		for i := 0; i < n; i++ {
-			kv = append(kv, fmt.Sprintf("%s%02d=v", prefix, i))
+			kv = append(kv, fmt.Sprintf("%s%03d=v", prefix, i))
 		}
 		return "{" + strings.Join(kv, ", ") + "}"
 	}
 	long := strings.Repeat("k", 129)
 	tg.runRawCases(t, []rawCase{
-		{"11 tags in one call", "AddTagsToStream", `{"StreamName":"` + name + `","Tags":` + tags(11, "k") + `}`, "ValidationException",
-			violations(violation(rendered(11, "k"), "tags", "Member must have length less than or equal to 10")), ""},
+		{"201 tags in one call", "AddTagsToStream", `{"StreamName":"` + name + `","Tags":` + tags(201, "k") + `}`, "ValidationException",
+			violations(violation(rendered(201, "k"), "tags", "Member must have length less than or equal to 200")), "validation-tags-per-call"},
 		{"no tags", "AddTagsToStream", `{"StreamName":"` + name + `","Tags":{}}`, "ValidationException",
 			violations(violation("{}", "tags", minLen1)), ""},
 		{"long key", "AddTagsToStream", `{"StreamName":"` + name + `","Tags":{"` + long + `":"v"}}`, "ValidationException",
@@ -408,6 +414,13 @@ func TestValidationTags(t *testing.T) {
 	t.Run("50 per stream", func(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			tg.wantOK(t, "AddTagsToStream", `{"StreamName":"`+name+`","Tags":`+tags(10, fmt.Sprintf("t%d-", i))+`}`)
+		}
+		if !tg.differs(t, "validation-tags-per-call") {
+			// Fifty in one call to a new stream are fine; one more is the
+			// stream's limit, not the call's.
+			fifty := uniqueName("tags50")
+			tg.createActive(t, fifty, 1)
+			tg.wantOK(t, "AddTagsToStream", `{"StreamName":"`+fifty+`","Tags":`+tags(50, "f")+`}`)
 		}
 		if tg.differs(t, "validation-tags-stream-limit") {
 			return
