@@ -258,8 +258,19 @@ func timestampOf(ts field) (time.Time, error) {
 
 // EpochMillis reads a number of milliseconds since 1970 (fractions allowed,
 // down to the nanosecond) within the years 1970 to 9999.
-func EpochMillis(text string) (time.Time, error) {
-	bad := &RejectError{BadTimestamp, fmt.Sprintf("timestamp %.40s is not milliseconds since 1970 between 1970 and 9999", text)}
+func EpochMillis(text string) (time.Time, error) { return epochTime(text, 1000, "milliseconds") }
+
+// EpochMicros reads a number of microseconds since 1970, as DynamoDB's
+// Kinesis destination writes ApproximateCreationDateTime when enabled with
+// ApproximateCreationDateTimePrecision MICROSECOND.
+func EpochMicros(text string) (time.Time, error) { return epochTime(text, 1_000_000, "microseconds") }
+
+// epochTime reads a non-negative number of units (perSecond of them a
+// second) since 1970, up to the end of 9999. A fraction below the
+// nanosecond is dropped, never rounded up: an event a hair before a window's
+// end belongs to that window.
+func epochTime(text string, perSecond int64, unit string) (time.Time, error) {
+	bad := &RejectError{BadTimestamp, fmt.Sprintf("timestamp %.40s is not %s since 1970 between 1970 and 9999", text, unit)}
 	if len(text) > 200 {
 		return time.Time{}, bad
 	}
@@ -267,26 +278,35 @@ func EpochMillis(text string) (time.Time, error) {
 	if err != nil || d.Form != apd.Finite || d.Negative {
 		return time.Time{}, bad
 	}
-	var ns apd.Decimal
-	if _, err := apd.BaseContext.Mul(&ns, d, apd.New(1, 6)); err != nil {
+	var whole, frac apd.Decimal
+	if _, err := apd.BaseContext.Floor(&whole, d); err != nil {
 		return time.Time{}, bad
 	}
-	if _, err := apd.BaseContext.RoundToIntegralValue(&ns, &ns); err != nil {
+	units, err := whole.Int64()
+	if err != nil || units/perSecond > maxEpochSeconds {
 		return time.Time{}, bad
 	}
-	n, err := ns.Int64()
+	// The fraction of a unit, in whole nanoseconds.
+	nsPerUnit := int64(time.Second) / perSecond
+	if _, err := apd.BaseContext.Sub(&frac, d, &whole); err != nil {
+		return time.Time{}, bad
+	}
+	if _, err := apd.BaseContext.Mul(&frac, &frac, apd.New(nsPerUnit, 0)); err != nil {
+		return time.Time{}, bad
+	}
+	if _, err := apd.BaseContext.Floor(&frac, &frac); err != nil {
+		return time.Time{}, bad
+	}
+	ns, err := frac.Int64()
 	if err != nil {
-		// Nanoseconds overflow int64 in 2262; later years are read to the millisecond.
-		ms, err := d.Int64()
-		if err != nil || ms > maxEpochMillis {
-			return time.Time{}, bad
-		}
-		return time.UnixMilli(ms).UTC(), nil
+		return time.Time{}, bad
 	}
-	return time.Unix(0, n).UTC(), nil
+	return time.Unix(units/perSecond, units%perSecond*nsPerUnit+ns).UTC(), nil
 }
 
-const maxEpochMillis = 253402300799999 // 9999-12-31T23:59:59.999Z
+// maxEpochSeconds is the last second of 9999 (9999-12-31T23:59:59Z).
+const maxEpochSeconds = 253402300799
+
 
 func fieldProblem(name string, found bool) string {
 	if !found {

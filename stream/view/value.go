@@ -315,7 +315,8 @@ type Timed interface {
 // EventTime returns the time of ev: its own if it is Timed, otherwise the
 // field at p: a string read by bucket.ParseTime (ISO 8601; no zone means
 // UTC) or a number of milliseconds since the Unix epoch, as DynamoDB's
-// change records carry in dynamodb.ApproximateCreationDateTime. A missing or
+// change records carry in dynamodb.ApproximateCreationDateTime (or of
+// microseconds, when the record says so beside it). A missing or
 // unreadable time is a *bucket.RejectError, and so is one outside the years
 // 0001 to 9999 (bucket.TimeOutOfRange).
 func EventTime(ev Event, p Path) (time.Time, error) {
@@ -330,7 +331,32 @@ func EventTime(ev Event, p Path) (time.Time, error) {
 		return time.Time{}, &bucket.RejectError{Reason: bucket.MissingTimestamp, Detail: fmt.Sprintf("field %q is missing or not a string or a number", p)}
 	}
 	if v.kind == Number {
+		if inMicroseconds(ev, p) {
+			return bucket.EpochMicros(v.text)
+		}
 		return bucket.EpochMillis(v.text)
 	}
 	return bucket.ParseTime(v.text) // its errors are *bucket.RejectError
+}
+
+// The field DynamoDB's change records carry their time in, and the one
+// beside it saying the time is in microseconds (a Kinesis destination
+// enabled with ApproximateCreationDateTimePrecision MICROSECOND) instead of
+// milliseconds.
+const (
+	creationTime          = "ApproximateCreationDateTime"
+	creationTimePrecision = "ApproximateCreationDateTimePrecision"
+)
+
+// inMicroseconds reports whether the time at p is a DynamoDB change
+// record's creation time that its record gives in microseconds.
+func inMicroseconds(ev Event, p Path) bool {
+	if len(p) == 0 || p[len(p)-1] != creationTime {
+		return false
+	}
+	beside := make(Path, len(p))
+	copy(beside, p)
+	beside[len(p)-1] = creationTimePrecision
+	v, ok := ev.Get(beside)
+	return ok && v.kind == String && v.text == "MICROSECOND"
 }

@@ -292,6 +292,11 @@ func TestEventTime(t *testing.T) {
 		{mustJSON(t, `{"timestamp":true}`), time.Time{}, bucket.MissingTimestamp},
 		{mustJSON(t, `{}`), time.Time{}, bucket.MissingTimestamp},
 		{mustJSON(t, `{"timestamp":"yesterday"}`), time.Time{}, bucket.BadTimestamp},
+		// A hair before a minute's end is in that minute: never rounded up.
+		{mustJSON(t, `{"timestamp":1704067259999.9999999}`), time.Date(2024, 1, 1, 0, 0, 59, 999999999, time.UTC), ""},
+		// Fractions after 2262, where nanoseconds no longer fit an int64.
+		{mustJSON(t, `{"timestamp":10413792000000.5}`), time.Date(2300, 1, 1, 0, 0, 0, 5e5, time.UTC), ""},
+		{mustJSON(t, `{"timestamp":253402300799999.9}`), time.Date(9999, 12, 31, 23, 59, 59, 999900000, time.UTC), ""},
 	} {
 		got, err := EventTime(tt.ev, p)
 		var rej *bucket.RejectError
@@ -300,6 +305,30 @@ func TestEventTime(t *testing.T) {
 			t.Errorf("%v: %v, %v", tt.ev, got, err)
 		case tt.reason != "" && (!errors.As(err, &rej) || rej.Reason != tt.reason):
 			t.Errorf("%v: err %v, want %s", tt.ev, err, tt.reason)
+		}
+	}
+}
+
+// TestEventTimeOfChangeRecords: a DynamoDB change record's creation time is
+// in milliseconds, or in microseconds when the record says so beside it (a
+// Kinesis destination enabled with ApproximateCreationDateTimePrecision
+// MICROSECOND).
+func TestEventTimeOfChangeRecords(t *testing.T) {
+	p := Path{"dynamodb", "ApproximateCreationDateTime"}
+	want := time.Date(2026, 11, 27, 17, 20, 47, 846276000, time.UTC)
+	for _, tt := range []struct{ record, want string }{
+		{`{"dynamodb":{"ApproximateCreationDateTime":1795800047846.276}}`, ""},
+		{`{"dynamodb":{"ApproximateCreationDateTime":1795800047846.276,"ApproximateCreationDateTimePrecision":"MILLISECOND"}}`, ""},
+		{`{"dynamodb":{"ApproximateCreationDateTime":1795800047846276,"ApproximateCreationDateTimePrecision":"MICROSECOND"}}`, ""},
+		{`{"dynamodb":{"ApproximateCreationDateTime":1795800047846276}}`, "is not milliseconds since 1970"},
+		{`{"dynamodb":{"ApproximateCreationDateTime":-5,"ApproximateCreationDateTimePrecision":"MICROSECOND"}}`, "is not microseconds since 1970"},
+	} {
+		got, err := EventTime(mustJSON(t, tt.record), p)
+		switch {
+		case tt.want == "" && (err != nil || !got.Equal(want)):
+			t.Errorf("%s: %v, %v; want %v", tt.record, got, err, want)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: %v, %v; want an error saying %q", tt.record, got, err, tt.want)
 		}
 	}
 }
