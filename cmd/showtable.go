@@ -21,8 +21,10 @@ const showSample = 25
 // checkShowTable refuses, before anything is printed, a table spk show
 // cannot read: one keyed otherwise than BucketStart (S) hash and EventType
 // (S) range, or one whose rows are another writer's: attributes the view
-// does not write, or without those it always writes (another view's table,
-// or the tutorial's counts read as a view).
+// does not write (another view's table, or the tutorial's counts read as a
+// view that does not count), or none of those it writes. A row with some of
+// the view's attributes only is the view's: written before a metric was
+// added to it, it shows that metric empty.
 // v is nil for the tutorial's counts. A missing table passes: reading it
 // says so, with its own hint.
 func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *view.View) error {
@@ -90,10 +92,13 @@ func rowMismatch(item map[string]dtypes.AttributeValue, written map[string]bool,
 		sort.Strings(foreign)
 		return fmt.Sprintf("its rows have %s, which %s does not write", strings.Join(foreign, ", "), whose)
 	}
-	for _, a := range required {
-		if _, ok := item[a]; !ok {
-			return fmt.Sprintf("its rows lack %s, which %s writes", a, whose)
+	for a := range written {
+		if _, ok := item[a]; ok {
+			return ""
 		}
+	}
+	if len(required) > 0 {
+		return fmt.Sprintf("its rows lack %s, which %s writes", strings.Join(required, ", "), whose)
 	}
 	return ""
 }

@@ -263,3 +263,30 @@ func TestShowViewsAsSpkRunNamesTheirTables(t *testing.T) {
 		t.Fatalf("without --view: code %d\n%s%s\nwant the view's rows:\n%s", r2.code, r2.stdout, r2.stderr, r.stdout)
 	}
 }
+
+// TestShowViewAfterAMetricWasAdded: rows a view wrote before a metric was
+// added to it lack that metric; spk show --view still shows the table, with
+// the metric empty in those rows, where it refused the table as not the
+// view's.
+func TestShowViewAfterAMetricWasAdded(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	yaml := "views:\n  - name: grown\n    table: grown-rows\n    group_by: [path]\n    window: {size: 1m}\n    metrics: [count, sum:bytes]\n"
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The rows as the view wrote them when it only counted.
+	before := view.Definition{Name: "grown", Table: "grown-rows", GroupBy: []string{"path"}, Window: view.Window{Size: time.Minute}, Metrics: []string{"count"}}
+	seedView(t, srv.URL(), before, accessLines())
+	r := runIn(t, dir, env, "show", "--view", "grown", "-o", "csv")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,path,count,sum:bytes,CreatedAt,UpdatedAt\n") || !strings.Contains(r.stdout, "2015-06-05T12:54:00.000,/,") {
+		t.Fatalf("show --view after a metric was added: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// The sum of what the row saw while it was not summed: nothing.
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n")[1:] {
+		if cells := strings.Split(line, ","); len(cells) != 6 || cells[3] != "0" {
+			t.Fatalf("a row written before sum:bytes was added: %q", line)
+		}
+	}
+}
