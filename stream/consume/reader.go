@@ -504,7 +504,7 @@ func (r *reader) flush(ctx context.Context) error {
 		firstErr  error
 		wg        sync.WaitGroup
 	)
-	write := func(table *sink.Table, report bool, apply func() (sink.Result, error)) {
+	write := func(table *sink.Table, report bool, viewName string, apply func() (sink.Result, error)) {
 		defer wg.Done()
 		var backoff time.Duration
 		// An attempt that fails has written some rows, which the next one
@@ -524,6 +524,11 @@ func (r *reader) flush(ctx context.Context) error {
 			res, err := apply()
 			done.Conflicts += res.Conflicts
 			done.Rows = append(done.Rows, res.Rows...)
+			for _, ref := range res.Refused {
+				// Records a stored sum could not take, found at the write:
+				// in none of the view's metrics, as if refused on reading.
+				r.c.rejects.reject(r.shard, ref.Position, viewName, view.NotNumber, ref.Detail, nil)
+			}
 			if err == nil {
 				mu.Lock()
 				defer mu.Unlock()
@@ -551,12 +556,12 @@ func (r *reader) flush(ctx context.Context) error {
 	}
 	if f := r.c.fast; f != nil && r.batch.Records() > 0 {
 		wg.Add(1)
-		go write(f.table, f.report, func() (sink.Result, error) { return f.table.Apply(ctx, r.batch) })
+		go write(f.table, f.report, r.c.viewName(f.v), func() (sink.Result, error) { return f.table.Apply(ctx, r.batch) })
 	}
 	for i, g := range r.c.generic {
 		if b := r.views[i]; b.Records() > 0 {
 			wg.Add(1)
-			go write(g.table, g.report, func() (sink.Result, error) { return g.table.ApplyView(ctx, b) })
+			go write(g.table, g.report, r.c.viewName(g.v), func() (sink.Result, error) { return g.table.ApplyView(ctx, b) })
 		}
 	}
 	wg.Wait()

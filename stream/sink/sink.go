@@ -111,6 +111,16 @@ type Result struct {
 	Rows      []RowUpdate
 	Conflicts int // conditional writes refused because a record had been counted already
 	Skipped   int // records found already counted
+	// Refused are records a view's row could not take: values that would
+	// carry a stored sum past what a DynamoDB number holds. They count in
+	// none of the view's metrics, as an event refused before the write.
+	Refused []Refusal
+}
+
+// Refusal is a record a row refused, and why.
+type Refusal struct {
+	Position Position
+	Detail   string
 }
 
 // Apply writes every row of the batch. It is safe to apply the same records

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/stream/bucket"
@@ -126,18 +128,21 @@ func (b *ViewBatch) from(r *viewRow, i int) (*view.Acc, error) {
 		return r.acc, nil
 	}
 	a := b.View.NewAcc()
-	var none view.Fields
 	for j := i; j < len(r.positions); j++ {
-		var ev view.Event = none
-		if b.nf > 0 {
-			at := int(r.recs[j]) * b.nf
-			ev = b.View.Projection(b.vals[at : at+b.nf])
-		}
-		if err := a.Observe(ev); err != nil {
+		if err := a.Observe(b.event(r, j)); err != nil {
 			return nil, err
 		}
 	}
 	return a, nil
+}
+
+// event is the row's j-th record, as the view's metrics read it.
+func (b *ViewBatch) event(r *viewRow, j int) view.Event {
+	if b.nf == 0 {
+		return view.Fields(nil)
+	}
+	at := int(r.recs[j]) * b.nf
+	return b.View.Projection(b.vals[at : at+b.nf])
 }
 
 // ApplyView writes every row of a view's batch to the table, exactly once
@@ -160,6 +165,7 @@ func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 	var (
 		mu      sync.Mutex
 		written []bucket.Key
+		refused []Refusal
 	)
 	res, err := t.writeRows(keys, func(k bucket.Key) (RowUpdate, int, int, error) {
 		w := rowWriter{t: t, b: b, v: b.View, shard: b.Shard, k: k, r: b.rows[k]}
@@ -173,10 +179,12 @@ func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 		if err == nil {
 			mu.Lock()
 			written = append(written, k)
+			refused = append(refused, w.refused...)
 			mu.Unlock()
 		}
 		return u, w.conflicts, w.skipped, err
 	})
+	res.Refused = refused
 	if err != nil {
 		for _, k := range written {
 			r := b.rows[k]
@@ -223,6 +231,44 @@ type rowWriter struct {
 	r         *viewRow
 	conflicts int
 	skipped   int
+	refused   []Refusal // of the write that succeeded
+}
+
+// observeEach is the way round a stored sum that the batch's records would
+// carry past what a DynamoDB number holds: it folds the records from the
+// from-th on into stored one at a time, leaving out each one the row
+// cannot take, and returns the records kept, as one accumulator (their
+// additions), and those left out. However the records come in batches,
+// each is then in every one of the view's metrics or in none.
+func (w *rowWriter) observeEach(stored *view.Acc, from int) (*view.Acc, []Refusal, error) {
+	kept := w.v.NewAcc()
+	var refused []Refusal
+	for j := from; j < len(w.r.positions); j++ {
+		ev := w.b.event(w.r, j)
+		var me *view.MetricError
+		switch err := stored.Observe(ev); {
+		case errors.As(err, &me):
+			refused = append(refused, Refusal{Position: w.r.positions[j], Detail: me.Error() + ", with the row's stored metrics"})
+			continue
+		case err != nil:
+			return nil, nil, err
+		}
+		if err := kept.Observe(ev); err != nil {
+			return nil, nil, err
+		}
+	}
+	return kept, refused, nil
+}
+
+// outOfRange reports whether DynamoDB refused a write for a number it cannot
+// hold: a sum the ADD would carry past 38 digits or 1E+126.
+func outOfRange(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+		return false
+	}
+	msg := ae.ErrorMessage()
+	return strings.Contains(msg, "Number overflow") || strings.Contains(msg, "Number underflow") || strings.Contains(msg, "significant digits")
 }
 
 func (w *rowWriter) key() map[string]types.AttributeValue {
@@ -298,13 +344,29 @@ func sortedKeys(m map[string]types.AttributeValue) []string {
 	return out
 }
 
-// add is the additive write: Apply's protocol with the view's ADDs.
+// add is the additive write: Apply's protocol with the view's ADDs. Should
+// DynamoDB refuse the ADD for a sum it cannot hold, the records are added
+// one by one to the row as read, and those it cannot take are left out
+// (observeEach).
 func (w *rowWriter) add(ctx context.Context) (RowUpdate, error) {
 	ps := w.r.positions
 	const below = "attribute_not_exists(#wm) OR #wm < :g"
 	cond, guard, from := below, ps[0].Encode(), 0
+	var item map[string]types.AttributeValue // the row as last read
+	oneByOne := false
 	for {
-		acc, err := w.b.from(w.r, from)
+		var acc *view.Acc
+		var refused []Refusal
+		var err error
+		if oneByOne {
+			stored, derr := w.v.DecodeItem(item)
+			if derr != nil {
+				return RowUpdate{}, retry.Refuse(fmt.Errorf("%w; the table holds rows of another definition of the view: give the view a new table, or delete this one", w.fail("read", derr)))
+			}
+			acc, refused, err = w.observeEach(stored, from)
+		} else {
+			acc, err = w.b.from(w.r, from)
+		}
 		if err != nil {
 			return RowUpdate{}, w.failAggregate(err)
 		}
@@ -312,14 +374,22 @@ func (w *rowWriter) add(ctx context.Context) (RowUpdate, error) {
 		update, names, values := w.expression(nil, acc.Additions(), now)
 		values[":g"] = &types.AttributeValueMemberS{Value: guard}
 		u, ccf, err := w.write(ctx, update, cond, names, values, now, from, len(ps))
-		if ccf == nil {
-			return u, err
-		}
-		w.conflicts++
-		item := ccf.Item
-		if item == nil {
+		if ccf == nil && err != nil && !oneByOne && outOfRange(err) {
+			oneByOne = true
 			if item, err = w.read(ctx); err != nil {
 				return RowUpdate{}, err
+			}
+		} else if ccf == nil {
+			if err == nil {
+				w.refused = refused
+			}
+			return u, err
+		} else {
+			w.conflicts++
+			if item = ccf.Item; item == nil {
+				if item, err = w.read(ctx); err != nil {
+					return RowUpdate{}, err
+				}
 			}
 		}
 		i, wm, err := w.after(item)
@@ -373,9 +443,16 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 			// say so, not retry for ever.
 			return RowUpdate{}, retry.Refuse(fmt.Errorf("%w; the table holds rows of another definition of the view: give the view a new table, or delete this one", w.fail("read", err)))
 		}
+		var refused []Refusal
 		if err := merged.Merge(fresh); err != nil {
-			// A sum the row cannot hold stays so: stop, do not retry.
-			return RowUpdate{}, retry.Refuse(w.fail("merge", err))
+			// A sum the row cannot hold with all the records: one by one,
+			// leaving out those it cannot take.
+			if merged, err = w.v.DecodeItem(item); err != nil {
+				return RowUpdate{}, w.fail("read", err)
+			}
+			if fresh, refused, err = w.observeEach(merged, from); err != nil {
+				return RowUpdate{}, w.failAggregate(err)
+			}
 		}
 		sets, err := merged.Replacements()
 		if err != nil {
@@ -399,6 +476,9 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 		}
 		u, ccf, err := w.write(ctx, update, cond, names, values, now, from, len(ps))
 		if ccf == nil {
+			if err == nil {
+				w.refused = refused
+			}
 			return u, err
 		}
 		// Another writer changed the row since it was read: start again

@@ -3,9 +3,13 @@ package sink_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/stream/view"
@@ -60,5 +64,61 @@ func viewBatch(t *testing.T, v *view.View) (*sink.ViewBatch, func(i int, rec []b
 			t.Fatal(err)
 		}
 		return b.Add(keys, pos(i), &picked)
+	}
+}
+
+// TestSumPastWhatTheRowHolds: a record whose value would carry a row's
+// stored sum past what a DynamoDB number holds (39 significant digits, here)
+// is left out of every metric of the view and reported, and the records
+// around it are written, for an additive view (DynamoDB refuses its ADD) and
+// for a merged one alike. It stopped the run for good, replay after replay.
+func TestSumPastWhatTheRowHolds(t *testing.T) {
+	for name, metrics := range map[string][]string{"additive": {"count", "sum:v"}, "merged": {"count", "sum:v", "max:v"}} {
+		t.Run(name, func(t *testing.T) {
+			tbl, db := newTable(t)
+			v, err := view.Compile(view.Definition{Name: "v", Table: tbl.Name, Window: view.Window{Size: time.Minute}, Metrics: metrics})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, _ := time.Parse(time.RFC3339, "2015-06-05T12:00:10Z")
+			first, add := viewBatch(t, v)
+			for i, rec := range []string{`{"v":12345678901234567890123456789012345670}`, `{"v":8}`} {
+				if err := add(i, []byte(rec), at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if res, err := tbl.ApplyView(context.Background(), first); err != nil || len(res.Refused) != 0 {
+				t.Fatalf("first batch: %+v, %v", res, err)
+			}
+			// Each fits the batch alone; with the stored 38 digits, 0.5 does not.
+			second, add := viewBatch(t, v)
+			for i, rec := range []string{`{"v":2}`, `{"v":0.5}`, `{"v":3}`} {
+				if err := add(2+i, []byte(rec), at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := tbl.ApplyView(context.Background(), second)
+			if err != nil {
+				t.Fatalf("second batch: %v", err)
+			}
+			if len(res.Refused) != 1 || res.Refused[0].Position != pos(3) || !strings.Contains(res.Refused[0].Detail, "with the row's stored metrics") {
+				t.Fatalf("refused %+v, want the record at %v", res.Refused, pos(3))
+			}
+			out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(tbl.Name), ConsistentRead: aws.Bool(true)})
+			if err != nil || len(out.Items) != 1 {
+				t.Fatalf("scan: %v, %v", out, err)
+			}
+			row := out.Items[0]
+			if c := row["Count"].(*types.AttributeValueMemberN).Value; c != "4" {
+				t.Errorf("Count %s, want 4: the refused record counts in no metric", c)
+			}
+			if s := row["v_sum"].(*types.AttributeValueMemberN).Value; s != "12345678901234567890123456789012345683" {
+				t.Errorf("v_sum %s, want ...678 + 2 + 3", s)
+			}
+			// Applied again (a replay), nothing changes and nothing is refused anew.
+			if res, err := tbl.ApplyView(context.Background(), second); err != nil || len(res.Refused) != 0 {
+				t.Fatalf("replay: %+v, %v", res, err)
+			}
+		})
 	}
 }
