@@ -307,7 +307,6 @@ func epochTime(text string, perSecond int64, unit string) (time.Time, error) {
 // maxEpochSeconds is the last second of 9999 (9999-12-31T23:59:59Z).
 const maxEpochSeconds = 253402300799
 
-
 func fieldProblem(name string, found bool) string {
 	if !found {
 		return fmt.Sprintf("field %q is missing", name)
