@@ -67,11 +67,10 @@ func otherGroup(raw []byte) (string, bool) {
 	case "true", "false":
 		return s, true
 	default:
-		v, err := view.NumberValue(s)
-		if err != nil {
-			return "", false
+		if len(s) == 0 || s[0] != '-' && (s[0] < '0' || s[0] > '9') {
+			return "", false // null, an object or an array
 		}
-		return v.Canonical(), true
+		return view.CanonicalNumber(s), true
 	}
 }
 

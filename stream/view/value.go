@@ -89,10 +89,31 @@ func (v Value) Canonical() string {
 	}
 	d, err := parseNumber(v.text)
 	if err != nil {
-		return v.text
+		return outOfRangeCanonical(v.text)
 	}
 	return canonicalNumber(d)
 }
+
+// outOfRangeCanonical is the canonical text of a JSON number no DynamoDB
+// number can hold (1e400): in scientific notation, trailing zeros dropped
+// (1e400 and 1E400 are both "1E+400"), for it cannot be written out in
+// full. A number too long to read stays as written.
+func outOfRangeCanonical(text string) string {
+	if len(text) > 200 {
+		return text
+	}
+	d, _, err := apd.NewFromString(text)
+	if err != nil || d.Form != apd.Finite {
+		return text
+	}
+	var r apd.Decimal
+	r.Reduce(d)
+	return r.Text('E')
+}
+
+// CanonicalNumber is the canonical text of a JSON number as a group value
+// (Value.Canonical), for readers that group without decoding an event.
+func CanonicalNumber(text string) string { return Value{Number, text}.Canonical() }
 
 func (v Value) String() string { return v.describe() }
 
