@@ -158,8 +158,15 @@ func TestRunViewsFromYAML(t *testing.T) {
 
 // TestRunCountsTableChanges counts a DynamoDB table's change records, which
 // a Kinesis streaming destination delivers with their time in epoch
-// milliseconds, by event name.
+// milliseconds, or microseconds when enabled with that precision, by event
+// name.
 func TestRunCountsTableChanges(t *testing.T) {
+	for _, precision := range []dtypes.ApproximateCreationDateTimePrecision{"", dtypes.ApproximateCreationDateTimePrecisionMicrosecond} {
+		t.Run("precision "+string(precision), func(t *testing.T) { testRunCountsTableChanges(t, precision) })
+	}
+}
+
+func testRunCountsTableChanges(t *testing.T, precision dtypes.ApproximateCreationDateTimePrecision) {
 	srv := startLocal(t)
 	env := endpointEnv(srv.URL(), "SPK_STREAM_NAME", "changes", "SPK_TABLE_NAME", "change-counts")
 	if r := run(t, env, "create-stream"); r.code != 0 {
@@ -175,7 +182,11 @@ func TestRunCountsTableChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.EnableKinesisStreamingDestination(ctx, &dynamodb.EnableKinesisStreamingDestinationInput{TableName: aws.String("items"), StreamArn: desc.StreamDescriptionSummary.StreamARN}); err != nil {
+	enable := &dynamodb.EnableKinesisStreamingDestinationInput{TableName: aws.String("items"), StreamArn: desc.StreamDescriptionSummary.StreamARN}
+	if precision != "" {
+		enable.EnableKinesisStreamingConfiguration = &dtypes.EnableKinesisStreamingConfiguration{ApproximateCreationDateTimePrecision: precision}
+	}
+	if _, err := db.EnableKinesisStreamingDestination(ctx, enable); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; {

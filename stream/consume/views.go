@@ -98,7 +98,7 @@ func (c *Consumer) setupViews() {
 	for _, g := range c.generic {
 		views = append(views, g.v)
 	}
-	c.picker = view.NewPicker(view.Paths(views, c.timePath))
+	c.picker = view.NewPicker(view.Paths(views, view.TimePaths(c.timePath)...))
 	// With the tutorial's view the time is usually known from its scan:
 	// the fields are then picked without it.
 	c.pickerNoTime = view.NewPicker(view.Paths(views))

@@ -369,6 +369,19 @@ const (
 	creationTimePrecision = "ApproximateCreationDateTimePrecision"
 )
 
+// TimePaths are the fields EventTime reads for a time at p: p, and for a
+// DynamoDB change record's creation time the precision beside it. A picker
+// that picks only what views read must pick these too.
+func TimePaths(p Path) []Path {
+	if len(p) == 0 || p[len(p)-1] != creationTime {
+		return []Path{p}
+	}
+	beside := make(Path, len(p))
+	copy(beside, p)
+	beside[len(p)-1] = creationTimePrecision
+	return []Path{p, beside}
+}
+
 // inMicroseconds reports whether the time at p is a DynamoDB change
 // record's creation time that its record gives in microseconds.
 func inMicroseconds(ev Event, p Path) bool {
