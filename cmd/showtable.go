@@ -22,12 +22,18 @@ const showSample = 25
 // cannot read: one keyed otherwise than BucketStart (S) hash and EventType
 // (S) range, or one whose rows are another writer's: attributes the view
 // does not write (another view's table, or the tutorial's counts read as a
-// view that does not count), or none of those it writes. A row with some of
-// the view's attributes only is the view's: written before a metric was
-// added to it, it shows that metric empty.
+// view), or not those it always writes. A row with some of the view's
+// attributes is the view's, written before a metric was added to it: it
+// shows that metric as having seen nothing. One with Count alone is so only
+// in a table of the view's own: in the tutorial's table it cannot be told
+// from the tutorial's counts, and is refused.
 // v is nil for the tutorial's counts. A missing table passes: reading it
 // says so, with its own hint.
-func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *view.View) error {
+//
+// tutorial is the tutorial's aggregate table: a view in a table of its own
+// takes rows with Count alone for its own, written before it gained
+// metrics.
+func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *view.View, tutorial string) error {
 	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	var nf *dtypes.ResourceNotFoundException
 	switch {
@@ -57,9 +63,10 @@ func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *v
 	if err != nil {
 		return fmt.Errorf("show: read table %s: %w", table, err)
 	}
+	countAlone := v != nil && table != tutorial
 	var why string
 	for _, item := range out.Items {
-		if why = rowMismatch(item, written, required, whose); why == "" {
+		if why = rowMismatch(item, written, required, whose, countAlone); why == "" {
 			return nil // one row of the right kind is enough
 		}
 	}
@@ -70,15 +77,16 @@ func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *v
 	if v == nil {
 		hint += "; a view spk run made from its flags (--group-by, --metric, …) is shown when spk show has the same settings, as run.* in spk.yaml or SPK_RUN_*"
 	}
-	if v != nil && rowMismatch(out.Items[0], map[string]bool{view.AttrCount: true}, []string{view.AttrCount}, "") == "" {
+	if v != nil && rowMismatch(out.Items[0], map[string]bool{view.AttrCount: true}, []string{view.AttrCount}, "", false) == "" {
 		hint = "it holds the tutorial's counts: show them without --view, or give --view the view that wrote them"
 	}
 	return usagef(hint, "show: table %s does not hold %s: %s", table, whose, why)
 }
 
 // rowMismatch says why item is not a row of the writer whose attributes
-// are written, or "" when it is one.
-func rowMismatch(item map[string]dtypes.AttributeValue, written map[string]bool, required []string, whose string) string {
+// are written, or "" when it is one. countAlone takes a row with Count
+// alone for the writer's.
+func rowMismatch(item map[string]dtypes.AttributeValue, written map[string]bool, required []string, whose string, countAlone bool) string {
 	var foreign []string
 	for a := range item {
 		switch {
@@ -92,15 +100,25 @@ func rowMismatch(item map[string]dtypes.AttributeValue, written map[string]bool,
 		sort.Strings(foreign)
 		return fmt.Sprintf("its rows have %s, which %s does not write", strings.Join(foreign, ", "), whose)
 	}
-	for a := range written {
+	have, missing := 0, []string(nil)
+	for _, a := range required {
 		if _, ok := item[a]; ok {
-			return ""
+			have++
+		} else {
+			missing = append(missing, a)
 		}
 	}
-	if len(required) > 0 {
-		return fmt.Sprintf("its rows lack %s, which %s writes", strings.Join(required, ", "), whose)
+	// A row with some of the view's attributes was written before a metric
+	// was added, unless all it has is Count: the tutorial's counts look so.
+	if len(missing) == 0 || have > 1 || have == 1 && (item[view.AttrCount] == nil || countAlone) {
+		return ""
 	}
-	return ""
+	for a := range written {
+		if _, ok := item[a]; ok && a != view.AttrCount {
+			return "" // a min or max, which a row may leave out
+		}
+	}
+	return fmt.Sprintf("its rows lack %s, which %s writes", missing[0], whose)
 }
 
 // aggregateKeys reports whether t is keyed as an aggregate table, and its

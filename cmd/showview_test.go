@@ -289,4 +289,20 @@ func TestShowViewAfterAMetricWasAdded(t *testing.T) {
 			t.Fatalf("a row written before sum:bytes was added: %q", line)
 		}
 	}
+
+	// In the tutorial's own table, rows of Count alone are the tutorial's
+	// counts as much as such a view's: refused, with the hint to show them
+	// without --view.
+	seedCounts(t, srv.URL())
+	shared := t.TempDir()
+	yaml = "views:\n  - name: perpath\n    group_by: [path]\n    window: {size: 1m}\n    metrics: [count, sum:bytes]\n"
+	if err := os.WriteFile(filepath.Join(shared, "spk.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runIn(t, shared, env, "show", "--view", "perpath", "-o", "csv")
+	want := "spk: show: table my-table does not hold view perpath: its rows lack bytes_sum, which view perpath writes\n" +
+		"hint: it holds the tutorial's counts: show them without --view, or give --view the view that wrote them\n"
+	if r.code != ExitUsage || r.stderr != want || r.stdout != "" {
+		t.Fatalf("the tutorial's counts read as a view: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }

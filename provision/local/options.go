@@ -33,7 +33,8 @@ type Options struct {
 	EnforceLimits bool
 	// ShardLimit is the number of open Kinesis shards the account may have
 	// across its streams (CreateStream, UpdateShardCount and SplitShard
-	// beyond it answer LimitExceededException). Zero means AWS's default, 500.
+	// beyond it answer LimitExceededException). Zero means AWS's default quota for
+	// the region (20 000 in us-east-1, us-west-2 and eu-west-1, 1 000 elsewhere).
 	ShardLimit int
 	// FaultRate (0..1) fails that fraction of requests, and of PutRecords
 	// entries, with InternalFailure. FaultSeed makes the choice reproducible.

@@ -19,7 +19,7 @@ type Env struct {
 	Region, AccountID                     string
 	CreateDelay, DeleteDelay, UpdateDelay time.Duration
 	EnforceLimits                         bool    // apply AWS per-shard/per-table limits
-	ShardLimit                            int     // Kinesis shards per account; 0 means AWS's default, 500
+	ShardLimit                            int     // Kinesis shards per account; 0 means AWS's default for the region (kinesis.DefaultShardLimit)
 	Faults                                *Faults // nil when fault injection is off
 	Now                                   func() time.Time
 	Log                                   *slog.Logger
