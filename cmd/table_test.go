@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -12,6 +13,7 @@ import (
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/provision/sdkhttp"
 	"github.com/spk-cli/spk/stream/lease"
 )
@@ -327,5 +329,31 @@ func TestCreateTableForAStreamNamedOnCreateStream(t *testing.T) {
 	r := run(t, env, "run", "--stream", "other", "--app", "OtherApp", "--table", "named", "--until-caught-up")
 	if r.code != ExitFailure || !strings.Contains(r.stderr, `aggregate table "named" counts stream "clicks" (its spk-stream tag), not "other"`) {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestTeardownOfATableBeingDeleted: a teardown run again after one that was
+// interrupted finds the table DELETING; it waits for it to go and succeeds,
+// where it waited ten minutes for the table to be ACTIVE again.
+func TestTeardownOfATableBeingDeleted(t *testing.T) {
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, DeleteDelay: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	env := endpointEnv(srv.URL())
+	if r := run(t, env, "create-table"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	db := dynamoClient(srv.URL())
+	if _, err := db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String("my-table")}); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, env, "teardown", "--yes")
+	if r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table", "deleted") {
+		t.Fatalf("teardown of a DELETING table: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := db.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String("my-table")}); err == nil {
+		t.Fatal("the table is still there after teardown")
 	}
 }

@@ -194,6 +194,12 @@ func deleteResource(ctx context.Context, c *Clients, r Resource) error {
 		return err
 	}
 	err := del()
+	if isInUse(err) && tableGoing(ctx, c.DynamoDB, r.Name) {
+		// Already being deleted (an endpoint that answers a second delete
+		// so): only the wait is left. Waiting for it to be ACTIVE would
+		// wait out waitTimeout once it is gone.
+		err = nil
+	}
 	if isInUse(err) {
 		w := dynamodb.NewTableExistsWaiter(c.DynamoDB, func(o *dynamodb.TableExistsWaiterOptions) {
 			waitDelays(c.DynamoDB.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
@@ -222,4 +228,13 @@ func waitTableGone(ctx context.Context, db *dynamodb.Client, name string) error 
 		waitDelays(db.Options().BaseEndpoint, &o.MinDelay, &o.MaxDelay)
 	})
 	return w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, waitTimeout)
+}
+
+// tableGoing reports whether the table is DELETING or gone already.
+func tableGoing(ctx context.Context, db *dynamodb.Client, name string) bool {
+	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if isNotFound(err) {
+		return true
+	}
+	return err == nil && out.Table != nil && out.Table.TableStatus == dtypes.TableStatusDeleting
 }

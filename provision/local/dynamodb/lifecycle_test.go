@@ -85,6 +85,10 @@ func TestTransitionsRefuseChanges(t *testing.T) {
 	if code, m := call("PutItem", `{"TableName":"creating","Item":{"pk":{"S":"a"}}}`); code != 400 || m["message"] != "Requested resource not found" {
 		t.Fatalf("put into DELETING: %d %v", code, m)
 	}
+	// "If table is already in the DELETING state, no error is returned."
+	if code, m := call("DeleteTable", `{"TableName":"creating"}`); code != 200 || m["TableDescription"].(map[string]any)["TableStatus"] != "DELETING" {
+		t.Fatalf("delete again while DELETING: %d %v", code, m)
+	}
 	if code, m := call("CreateTable", strings.ReplaceAll(create, "NAME", "creating")); code != 400 || !strings.Contains(m["message"].(string), "Table already exists") {
 		t.Fatalf("create while DELETING: %d %v", code, m)
 	}

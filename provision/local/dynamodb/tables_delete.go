@@ -21,6 +21,17 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
 	}
+	if t.meta.TableStatus == "DELETING" {
+		// "If table is already in the DELETING state, no error is
+		// returned" (the DeleteTable reference): a second delete, such as
+		// an interrupted teardown run again, is answered as the first.
+		desc := s.describe(t)
+		delete(desc, "KeySchema")
+		delete(desc, "AttributeDefinitions")
+		delete(desc, "CreationDateTime")
+		s.mu.Unlock()
+		return map[string]any{"TableDescription": desc}, nil
+	}
 	if why := deleteRefusal(&t.meta, *in.TableName); why != "" {
 		s.mu.Unlock()
 		return nil, stillInUse(why)
