@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
@@ -69,6 +70,10 @@ func TestTerminalErrors(t *testing.T) {
 		{"a request the SDK would not send", sdkRefused(), true},
 		{"a missing stream", &types.ResourceNotFoundException{}, true},
 		{"transport trouble", errors.New("connection reset"), false},
+		{"refused credentials", &smithy.GenericAPIError{Code: "UnrecognizedClientException", Message: "The security token included in the request is invalid."}, true},
+		{"a bad signature", &smithy.GenericAPIError{Code: "InvalidSignatureException", Message: "The request signature we calculated does not match"}, true},
+		{"expired credentials", &smithy.GenericAPIError{Code: "ExpiredTokenException", Message: "The security token included in the request is expired"}, true},
+		{"a stall", &stalledError{after: time.Minute, err: errors.New("connection refused")}, true},
 	} {
 		if got := terminal(c.err); got != c.terminal {
 			t.Errorf("%s: terminal %v, want %v", c.name, got, c.terminal)

@@ -20,6 +20,7 @@ const (
 	DefaultAggregateMaxSize = 51200 // the KPL's default AggregationMaxSize
 	DefaultStatusInterval   = 5 * time.Second
 	DefaultDrainTimeout     = 15 * time.Second
+	DefaultStallTimeout     = time.Minute
 	DefaultRetryBaseDelay   = 50 * time.Millisecond
 	DefaultRetryMaxDelay    = 2 * time.Second
 )
@@ -105,6 +106,11 @@ type Options struct {
 	// DrainTimeout bounds how long in-flight records are still retried after
 	// cancellation before they are reported as not acknowledged. Default 15s.
 	DrainTimeout time.Duration
+	// StallTimeout ends the run when failed requests have gone on this long
+	// without any record acknowledged (an endpoint that went away or does
+	// not answer): what is left is reported as not acknowledged, with the
+	// last error. Default 1m.
+	StallTimeout time.Duration
 	// RetryBaseDelay and RetryMaxDelay bound the exponential backoff (with
 	// jitter) between retries of rejected entries. Defaults 50ms and 2s.
 	RetryBaseDelay, RetryMaxDelay time.Duration
@@ -141,6 +147,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DrainTimeout == 0 {
 		o.DrainTimeout = DefaultDrainTimeout
+	}
+	if o.StallTimeout == 0 {
+		o.StallTimeout = DefaultStallTimeout
 	}
 	if o.RetryBaseDelay == 0 {
 		o.RetryBaseDelay = DefaultRetryBaseDelay

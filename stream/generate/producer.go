@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -41,8 +42,11 @@ type Producer struct {
 	done     bool
 	doneCh   chan struct{}
 	fatal    error // a terminal error: nothing more can be sent
-	echo     io.Writer
-	echoMu   sync.Mutex
+	// lastAck is when a request last made progress (or the run began), in
+	// Unix nanoseconds: failures going on StallTimeout past it end the run.
+	lastAck atomic.Int64
+	echo    io.Writer
+	echoMu  sync.Mutex
 
 	refreshShards chan struct{} // aggregated records landed on an unexpected shard
 	requestBytes  int           // bytes per request, at most MaxRequestBytes
@@ -194,6 +198,7 @@ func (p *Producer) Run(ctx context.Context) (Summary, error) {
 		return Summary{}, errors.New("generate: Run called twice on one producer")
 	}
 	p.started = time.Now()
+	p.lastAck.Store(p.started.UnixNano())
 	p.mu.Unlock()
 
 	// genCtx stops generation; sendCtx stops sending, DrainTimeout after ctx ends.
@@ -309,7 +314,11 @@ func (p *Producer) generate(ctx context.Context, out chan<- *Event) error {
 			return nil
 		}
 		if err := p.rate.Wait(ctx); err != nil {
-			return nil // cancelled or Duration reached
+			// Cancelled or Duration reached; or the next event is due after
+			// the deadline, which rate.Wait says at once: --duration is
+			// wall time, so the run lasts until the deadline all the same.
+			<-ctx.Done()
+			return nil
 		}
 		ev, err := p.gen.Next()
 		if err != nil {

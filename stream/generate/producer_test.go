@@ -287,6 +287,30 @@ func TestCancelWithUnreachableEndpointReportsFailures(t *testing.T) {
 	}
 }
 
+// TestUnreachableEndpointEndsTheRun: an endpoint gone for StallTimeout with
+// nothing acknowledged ends the run by itself, with every event reported
+// not acknowledged and the reason, where it retried for ever.
+func TestUnreachableEndpointEndsTheRun(t *testing.T) {
+	ep := endpoint{url: fmt.Sprintf("http://127.0.0.1:%d", freePort(t))}
+	p, err := New(ep.client(nil), Options{StreamName: "gone", Count: 50, StallTimeout: 300 * time.Millisecond,
+		RetryBaseDelay: time.Millisecond, RetryMaxDelay: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sum, err := p.Run(ctx)
+	if ctx.Err() != nil {
+		t.Fatal("the run did not end by itself")
+	}
+	if err == nil || !strings.HasPrefix(err.Error(), `write to stream "gone": no record acknowledged for over 300ms, and the requests fail: `) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("error %v, want one saying the requests have failed for the stall timeout, and why", err)
+	}
+	if sum.Acknowledged != 0 || sum.Generated != 50 || sum.Failed != 50 {
+		t.Errorf("summary %+v: want all 50 generated and failed", sum)
+	}
+}
+
 func TestMissingStream(t *testing.T) {
 	ep := startEndpoint(t)
 	c := ep.client(nil)
@@ -339,6 +363,23 @@ func TestSummaryJSON(t *testing.T) {
 	}
 	if got["bad"].(float64) == 0 || got["late"].(float64) == 0 || got["stream"] != stream {
 		t.Errorf("summary %v: want bad and late counted and the stream named", got)
+	}
+}
+
+// TestDurationIsWallTimeAtALowRate: at a rate whose next event falls after
+// --duration, the run still lasts the duration (it ended at the last event).
+func TestDurationIsWallTimeAtALowRate(t *testing.T) {
+	ep := startEndpoint(t)
+	c := ep.client(nil)
+	stream := newStreamName(t)
+	createStream(t, c, stream, 1)
+	start := time.Now()
+	sum, err := Run(context.Background(), c, Options{StreamName: stream, Rate: 0.5, Duration: 1500 * time.Millisecond}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 1500*time.Millisecond || sum.Generated != 1 || sum.Acknowledged != 1 {
+		t.Fatalf("took %v with %d generated and %d acknowledged; want at least 1.5s and the one event due", took, sum.Generated, sum.Acknowledged)
 	}
 }
 

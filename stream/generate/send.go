@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	spkretry "github.com/spk-cli/spk/internal/retry"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -55,6 +57,14 @@ func (p *Producer) send(ctx context.Context, in <-chan *record, stopGen context.
 		var progress bool
 		var err error
 		work, progress, err = p.put(ctx, work, req)
+		if progress {
+			p.lastAck.Store(time.Now().UnixNano())
+		}
+		if err != nil && !terminal(err) && ctx.Err() == nil {
+			if stalled := time.Since(time.Unix(0, p.lastAck.Load())); stalled >= p.opts.StallTimeout {
+				err = &stalledError{after: p.opts.StallTimeout, err: err}
+			}
+		}
 		if err != nil {
 			if terminal(err) {
 				err = p.describeTerminal(err)
@@ -292,8 +302,17 @@ func (p *Producer) countSDKRetries(md middleware.Metadata) {
 // stream is gone, access is denied, the request is invalid, or the run was
 // cancelled past its drain timeout.
 func terminal(err error) bool {
+	var stalled *stalledError
+	if errors.As(err, &stalled) {
+		return true
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false // the send loop sees its context end and fails the records
+	}
+	// Credentials refused or expired, an answer no Kinesis endpoint gives,
+	// a missing stream: spk's own classification, as spk run's.
+	if spkretry.Permanent(err) {
+		return true
 	}
 	var nf *types.ResourceNotFoundException
 	if errors.As(err, &nf) {
@@ -333,6 +352,19 @@ func (p *Producer) describeTerminal(err error) error {
 	}
 	return fmt.Errorf("write to stream %q: %w", p.opts.streamLabel(), err)
 }
+
+// stalledError ends a run whose requests have failed for StallTimeout with
+// nothing acknowledged: the endpoint went away or does not answer.
+type stalledError struct {
+	after time.Duration
+	err   error
+}
+
+func (e *stalledError) Error() string {
+	return fmt.Sprintf("no record acknowledged for over %s, and the requests fail: %v", e.after, e.err)
+}
+
+func (e *stalledError) Unwrap() error { return e.err }
 
 // streamNotFoundError says what to do about a missing stream in one line,
 // and still unwraps to the SDK's ResourceNotFoundException.
