@@ -453,6 +453,20 @@ func TestTeardownChecksTagsOnAnEndpointThatIsNotSpk(t *testing.T) {
 			t.Fatalf("on another emulator: %s %s is %s, want it refused", item.Kind, item.Name, item.Fate)
 		}
 	}
+	// A table named as a built-in example's that spk did not make (it has
+	// no tag) is the user's: left out of the plan, even with --force,
+	// where every teardown failed on it and --force would delete it.
+	if _, err := c.DynamoDB.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("my-table-weblog-status"), BillingMode: dtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("BucketStart"), AttributeType: dtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("EventType"), AttributeType: dtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("BucketStart"), KeyType: dtypes.KeyTypeHash}, {AttributeName: aws.String("EventType"), KeyType: dtypes.KeyTypeRange}}}); err != nil {
+		t.Fatal(err)
+	}
+	example := []provision.Resource{{Kind: provision.KindAggregate, Name: "my-table-weblog-status", IfPresent: true}}
+	for _, force := range []bool{false, true} {
+		if plan := provision.PlanTeardown(ctx, o, example, force); len(plan) != 0 {
+			t.Fatalf("force %v: an untagged example table is in the plan: %+v", force, plan)
+		}
+	}
 }
 
 // TestDoctorSaysWhenAWSIsNotReached: requests to AWS that never reach it

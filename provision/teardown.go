@@ -78,6 +78,11 @@ func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force b
 			item.Fate, item.Err = FateFailed, err
 		case !exists:
 			item.Fate = FateMissing
+		case r.IfPresent && !exempt && tags[TagKey] == "":
+			// A table of that name that spk up --example did not make
+			// (it tags what it makes): the user's, not the app's, even
+			// with --force.
+			continue
 		case !exempt && !force && tags[TagKey] == "":
 			item.Fate, item.Reason = FateRefused, fmt.Sprintf("it has no %s tag, so spk did not create it; use --force to delete it anyway", TagKey)
 		}
