@@ -60,6 +60,13 @@ func TestEndpointTakesTheEnvironmentsKeys(t *testing.T) {
 		t.Fatalf("doctor with a wrong secret: code %d\n%s", r.code, r.stdout)
 	}
 
+	// teardown with the wrong secret: every resource's failure is told in
+	// a few words, not only the first.
+	r = run(t, env, "teardown", "--yes")
+	if r.code != ExitFailure || strings.Count(r.stderr, "InvalidSignatureException") < 2 || strings.Contains(r.stderr, "operation error") || strings.Contains(r.stderr, "RequestID") {
+		t.Fatalf("teardown with a wrong secret: code %d\n%s", r.code, r.stderr)
+	}
+
 	// The right keys in the environment: every verb works.
 	env = endpointEnv(srv.URL(), "AWS_ACCESS_KEY_ID", localKeyID, "AWS_SECRET_ACCESS_KEY", localSecret)
 	for _, args := range [][]string{{"create-stream"}, {"create-table"}, {"generate-events", "--count", "50"}, {"run", "--until-caught-up"}, {"show"}, {"teardown", "--yes"}} {

@@ -169,10 +169,29 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 		tw.Flush()
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("teardown: %w", errors.Join(errs...))
+		// Each in a few words, as the first would be alone: the closing
+		// message rewrites only the first SDK chain it finds.
+		var each []error
+		for _, err := range errs {
+			if joined, ok := err.(interface{ Unwrap() []error }); ok {
+				for _, e := range joined.Unwrap() {
+					each = append(each, conciseError{e})
+				}
+				continue
+			}
+			each = append(each, conciseError{err})
+		}
+		return fmt.Errorf("teardown: %w", errors.Join(each...))
 	}
 	return nil
 }
+
+// conciseError words an error as errtext.Concise does, and still unwraps
+// to it (for its hint and exit status).
+type conciseError struct{ err error }
+
+func (e conciseError) Error() string { return errtext.Concise(e.err) }
+func (e conciseError) Unwrap() error { return e.err }
 
 // conciseFates words each resource's error as a user reads it.
 func conciseFates(r teardownResult) teardownResult {
