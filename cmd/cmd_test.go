@@ -267,4 +267,15 @@ func TestAnEndpointThatIsNotOneFailsAtOnce(t *testing.T) {
 	if n := requests.Load(); n != 1 {
 		t.Fatalf("the web server was asked %d times, want once: the answer was retried", n)
 	}
+	// spk status and spk doctor say so too, rather than advising about
+	// credentials and permissions.
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}
+	r = run(t, env, "--endpoint-url", web.URL, "status")
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "hint: "+retry.NotAnEndpointHint) {
+		t.Fatalf("status: code %d, stderr:\n%s\nwant the hint", r.code, r.stderr)
+	}
+	r = run(t, env, "--endpoint-url", web.URL, "doctor")
+	if r.code != ExitFailure || !strings.Contains(r.stdout, "fix: "+retry.NotAnEndpointHint) || strings.Contains(r.stdout, "grant ") {
+		t.Fatalf("doctor: code %d, stdout:\n%s\nwant the hint as the fix", r.code, r.stdout)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/provision"
 )
 
@@ -114,7 +115,11 @@ func statusError(st provision.Status) error {
 		}
 	}
 	if len(unread) > 0 {
-		return &hinted{err: fmt.Errorf("status: could not read the %s", strings.Join(unread, ", the ")), hint: "the table above says why; spk doctor checks the credentials and permissions"}
+		hint := "the table above says why; spk doctor checks the credentials and permissions"
+		if st.NotAnEndpoint {
+			hint = retry.NotAnEndpointHint
+		}
+		return &hinted{err: fmt.Errorf("status: could not read the %s", strings.Join(unread, ", the ")), hint: hint}
 	}
 	return nil
 }

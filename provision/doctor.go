@@ -16,6 +16,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/internal/retry"
 )
 
 // Check is one finding of `spk doctor`.
@@ -131,8 +132,15 @@ func endpointCredentialsCheck(c *Clients) Check {
 // accessFix tells wrong or missing credentials, which no permission can
 // fix, from credentials that lack a permission.
 func accessFix(c *Clients, err error, grant string) string {
-	if fix := networkFix(err); fix != "" {
+	if !c.Target.AWS {
+		if fix := endpointNetworkFix(c, err); fix != "" {
+			return fix
+		}
+	} else if fix := networkFix(err); fix != "" {
 		return fix
+	}
+	if retry.NotAnEndpoint(err) {
+		return retry.NotAnEndpointHint
 	}
 	if !IsCredentialsError(err) {
 		return grant
@@ -148,6 +156,16 @@ func networkFix(err error) string {
 		return ""
 	}
 	return "the request did not reach AWS (" + errtext.Transport(err) + "): check the network, a proxy (HTTPS_PROXY) and the region"
+}
+
+// endpointNetworkFix is networkFix for an endpoint: the request reached
+// its address (the TCP check said so) but got no answer.
+func endpointNetworkFix(c *Clients, err error) string {
+	var send *smithyhttp.RequestSendError
+	if !errors.As(err, &send) {
+		return ""
+	}
+	return "the endpoint did not answer (" + errtext.Transport(err) + "): check that it is running and not stopped or overloaded (spk status, spk local)"
 }
 
 // CredentialsFix says how to give spk the credentials its target expects.

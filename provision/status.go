@@ -25,7 +25,15 @@ type Status struct {
 	Table      TableStatus    `json:"table"`
 	Views      []ViewStatus   `json:"views"`
 	LeaseTable LeaseStatus    `json:"lease_table"`
+	// NotAnEndpoint: a read was answered as no Kinesis or DynamoDB API
+	// answers (a web server on the port).
+	NotAnEndpoint bool `json:"-"`
 }
+
+// StatusReadTimeout bounds all of spk status's reads together: an endpoint
+// that takes connections but does not answer (a stopped spk local) held
+// status for minutes, a minute an attempt for each resource in turn.
+const StatusReadTimeout = 20 * time.Second
 
 // ViewTable is a view whose rows go to a table of its own.
 type ViewTable struct {
@@ -95,10 +103,21 @@ type Lease struct {
 func GetStatus(ctx context.Context, c *Clients, stream, table, app string, views []ViewTable) Status {
 	s := Status{Target: c.Target, Views: []ViewStatus{}}
 	s.Endpoint = endpointStatus(ctx, c)
-	s.Stream = streamStatus(ctx, c, stream)
-	s.Table = tableStatus(ctx, c, table)
+	ctx, cancel := context.WithTimeout(ctx, StatusReadTimeout)
+	defer cancel()
+	note := func(err error) {
+		if retry.NotAnEndpoint(err) {
+			s.NotAnEndpoint = true
+		}
+	}
+	var err error
+	s.Stream, err = streamStatus(ctx, c, stream)
+	note(err)
+	s.Table, err = describeTableStatus(ctx, c, table)
+	note(err)
 	for _, v := range views {
 		ts, err := describeTableStatus(ctx, c, v.Table)
+		note(err)
 		if v.IfPresent && !ts.Exists && (err == nil || retry.Denied(err)) {
 			// Never made, or not the caller's to read (a policy that
 			// allows only the app's own tables): not the app's.
@@ -106,7 +125,9 @@ func GetStatus(ctx context.Context, c *Clients, stream, table, app string, views
 		}
 		s.Views = append(s.Views, ViewStatus{View: v.View, TableStatus: ts})
 	}
-	s.LeaseTable = LeaseStatus{TableStatus: tableStatus(ctx, c, app), Leases: []Lease{}}
+	lease, err := describeTableStatus(ctx, c, app)
+	note(err)
+	s.LeaseTable = LeaseStatus{TableStatus: lease, Leases: []Lease{}}
 	if s.LeaseTable.Exists && s.LeaseTable.Status == string(dtypes.TableStatusActive) {
 		leases, err := scanLeases(ctx, c, app)
 		if err != nil {
@@ -147,11 +168,12 @@ func endpointStatus(ctx context.Context, c *Clients) EndpointStatus {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func streamStatus(ctx context.Context, c *Clients, name string) StreamStatus {
+func streamStatus(ctx context.Context, c *Clients, name string) (StreamStatus, error) {
 	s := StreamStatus{Name: name}
 	sum, err := describeStreamSummary(ctx, c.Kinesis, name)
 	switch {
 	case isNotFound(err):
+		err = nil
 	case err != nil:
 		s.Error = errtext.Concise(err)
 	default:
@@ -164,12 +186,7 @@ func streamStatus(ctx context.Context, c *Clients, name string) StreamStatus {
 			s.Mode = string(sum.StreamModeDetails.StreamMode)
 		}
 	}
-	return s
-}
-
-func tableStatus(ctx context.Context, c *Clients, name string) TableStatus {
-	t, _ := describeTableStatus(ctx, c, name)
-	return t
+	return s, err
 }
 
 // describeTableStatus is tableStatus with the error that made t.Error.
