@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -273,5 +274,51 @@ func TestUpSecondCtrlCIsAnInterruption(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("spk up did not end within 30s of the second Ctrl-C:\n%s", run.screen.String())
+	}
+}
+
+// TestTeardownPromptTakesCtrlC: Ctrl-C at teardown's [y/N] question ends
+// spk at once, as an interruption, with nothing deleted; it waited for
+// Enter.
+func TestTeardownPromptTakesCtrlC(t *testing.T) {
+	t.Parallel() // waits on a process, not the CPU
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildSpk(t)
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: -1, DeleteDelay: -1, UpdateDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	env := append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	create := exec.Command(bin, "create-stream", "--endpoint-url", srv.URL())
+	create.Env = env
+	if out, err := create.CombinedOutput(); err != nil {
+		t.Fatalf("create-stream: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "teardown", "--endpoint-url", srv.URL())
+	cmd.Env = env
+	run := startInPTY(t, cmd, 120, 40)
+	run.screen.waitFor(t, 20*time.Second, `Delete these resources\? \[y/N\] $`)
+	run.press(t, "\x03")
+	select {
+	case err := <-run.exited:
+		<-run.copied
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(run.screen.String(), "spk: interrupted") {
+			t.Fatalf("exit %v:\n%s", err, run.screen.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("spk teardown did not end within 10s of Ctrl-C at its question:\n%s", run.screen.String())
+	}
+	status := exec.Command(bin, "status", "--endpoint-url", srv.URL(), "-o", "json")
+	status.Env = env
+	out, _ := status.Output()
+	var st struct {
+		Stream struct{ Exists bool } `json:"stream"`
+	}
+	if err := json.Unmarshal(out, &st); err != nil || !st.Stream.Exists {
+		t.Fatalf("the stream is gone after an interrupted question (%v):\n%s", err, out)
 	}
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -127,7 +128,7 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 		}
 	}
 	if toDelete > 0 || opts.localData {
-		if err := confirm(f, opts.yes, "Delete these resources?"); err != nil {
+		if err := confirm(ctx, f, opts.yes, "Delete these resources?"); err != nil {
 			return err
 		}
 	}
@@ -250,7 +251,7 @@ func writePlan(w io.Writer, target provision.Target, plan []provision.PlanItem, 
 
 // confirm asks on a terminal; without one, --yes is required so a script
 // never deletes by accident.
-func confirm(f *Factory, yes bool, question string) error {
+func confirm(ctx context.Context, f *Factory, yes bool, question string) error {
 	if yes {
 		return nil
 	}
@@ -258,7 +259,20 @@ func confirm(f *Factory, yes bool, question string) error {
 		return usagef("pass --yes to confirm, or --dry-run to only look", "teardown: not deleting without confirmation, and there is no terminal to ask on")
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%s [y/N] ", question)
-	line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+	// Read aside, so that Ctrl-C (which ends ctx) answers at once rather
+	// than after the next Enter.
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+		answer <- line
+	}()
+	var line string
+	select {
+	case line = <-answer:
+	case <-ctx.Done():
+		fmt.Fprintln(f.IO.ErrOut)
+		return ctx.Err()
+	}
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
 		return nil
