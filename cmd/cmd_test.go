@@ -154,6 +154,32 @@ func TestConfigShowTable(t *testing.T) {
 	}
 }
 
+// TestConfigShowViews: spk.yaml's views are shown, each with the table spk
+// run writes it to, and the run.* keys they replace are said to be unused.
+func TestConfigShowViews(t *testing.T) {
+	dir := t.TempDir()
+	yaml := "views:\n  - name: perpath\n    group_by: [path]\n    window: {size: 1m}\n    metrics: [count, sum:bytes]\n" +
+		"  - name: slide\n    table: mine\n    window: {size: 5m, slide: 1m}\n    metrics: [count]\n    where: status >= 500\n"
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runIn(t, dir, nil, "config", "show")
+	if r.code != 0 || !strings.Contains(r.stdout, "run.group_by, run.metrics, run.window, run.slide and run.where are not used") ||
+		!hasRow(r.stdout, "perpath", "my-table-perpath", "path", "1m", "count, sum:bytes") || !hasRow(r.stdout, "slide", "mine", "5m sliding every 1m", "count", "status >= 500") {
+		t.Fatalf("config show: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runIn(t, dir, nil, "config", "show", "-o", "json")
+	var shown struct {
+		Views []struct {
+			Name, Table, Window string
+			Metrics             []string
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &shown); err != nil || len(shown.Views) != 2 || shown.Views[0].Table != "my-table-perpath" || shown.Views[1].Window != "5m sliding every 1m" {
+		t.Fatalf("config show -o json: %v\n%s", err, r.stdout)
+	}
+}
+
 // TestConfigShowTableEscapes: a value holding a control character (a tab
 // in a profile name, a newline a double-quoted YAML escape made) is shown
 // escaped, so it cannot break the table's lines or drive the terminal.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 	"github.com/spk-cli/spk/internal/termsafe"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/templates"
 )
 
@@ -140,11 +142,25 @@ type shownKey struct {
 }
 
 type shownConfig struct {
-	File    string              `json:"file" yaml:"file"`
-	Format  string              `json:"format,omitempty" yaml:"format,omitempty"`
-	Target  string              `json:"target" yaml:"target"`
-	Keys    map[string]shownKey `json:"keys" yaml:"keys"`
-	Ignored []config.Ignored    `json:"ignored,omitempty" yaml:"ignored,omitempty"`
+	File   string              `json:"file" yaml:"file"`
+	Format string              `json:"format,omitempty" yaml:"format,omitempty"`
+	Target string              `json:"target" yaml:"target"`
+	Keys   map[string]shownKey `json:"keys" yaml:"keys"`
+	// Views are spk.yaml's views: list; with one, the run.* keys that
+	// define the run's one view (group_by, metrics, window, slide, where)
+	// are not used.
+	Views   []shownView      `json:"views,omitempty" yaml:"views,omitempty"`
+	Ignored []config.Ignored `json:"ignored,omitempty" yaml:"ignored,omitempty"`
+}
+
+// shownView is a view of spk.yaml as config show reports it.
+type shownView struct {
+	Name    string   `json:"name" yaml:"name"`
+	Table   string   `json:"table" yaml:"table"`
+	Where   string   `json:"where,omitempty" yaml:"where,omitempty"`
+	GroupBy []string `json:"group_by,omitempty" yaml:"group_by,omitempty"`
+	Window  string   `json:"window" yaml:"window"`
+	Metrics []string `json:"metrics" yaml:"metrics"`
 }
 
 func describeTarget(l *config.Loaded, ps provision.ProfileSettings) string {
@@ -188,6 +204,23 @@ func writeConfigShow(w io.Writer, l *config.Loaded, ps provision.ProfileSettings
 		}
 		shown.Keys[k.Name] = sk
 	}
+	tables := map[string]string{} // as spk run names them, when the views compile
+	if compiled, err := view.CompileAll(l.Views, l.Table.Name); err == nil {
+		for _, v := range compiled {
+			tables[v.Name()] = v.Table(l.Table.Name)
+		}
+	}
+	for _, d := range l.Views {
+		window := config.Display(d.Window.Size)
+		if d.Window.Sliding() {
+			window += " sliding every " + config.Display(d.Window.Slide)
+		}
+		table := tables[d.Name]
+		if table == "" {
+			table = d.Table
+		}
+		shown.Views = append(shown.Views, shownView{Name: d.Name, Table: table, Where: d.Where, GroupBy: d.GroupBy, Window: window, Metrics: d.Metrics})
+	}
 	switch output {
 	case "json":
 		enc := json.NewEncoder(w)
@@ -224,6 +257,18 @@ func writeConfigShow(w io.Writer, l *config.Loaded, ps provision.ProfileSettings
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(shown.Views) > 0 {
+		fmt.Fprintf(w, "\nViews (%s; run.group_by, run.metrics, run.window, run.slide and run.where are not used):\n", termsafe.Escape(l.File))
+		vw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(vw, "  NAME\tTABLE\tGROUP BY\tWINDOW\tMETRICS\tWHERE")
+		for _, v := range shown.Views {
+			fmt.Fprintf(vw, "  %s\t%s\t%s\t%s\t%s\t%s\n", termsafe.Escape(v.Name), termsafe.Escape(v.Table), termsafe.Escape(strings.Join(v.GroupBy, ", ")), v.Window,
+				termsafe.Escape(strings.Join(v.Metrics, ", ")), termsafe.Escape(v.Where))
+		}
+		if err := vw.Flush(); err != nil {
+			return err
+		}
 	}
 	if len(l.Ignored) > 0 {
 		fmt.Fprintln(w, "\nIgnored keys:")
