@@ -85,6 +85,9 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		return usagef("use --output table, json or csv", "show: %v", err)
 	}
 	now := time.Now()
+	if len(opts.types) > results.MaxTypes {
+		return usagef("give at most 100, or none to see every type", "show: --type names %d event types, and at most %d can be filtered on", len(opts.types), results.MaxTypes)
+	}
 	q := results.Query{Types: opts.types, Limit: opts.limit}
 	if opts.since != "" {
 		if q.Since, err = results.ParseBound(opts.since, now); err != nil {

@@ -96,6 +96,8 @@ func TestShowErrors(t *testing.T) {
 		{[]string{"show", "--since", "2030-01-01", "--until", "2020-01-01"}, ExitUsage,
 			"spk: show: --until (2020-01-01T00:00:00.000) is not after --since (2030-01-01T00:00:00.000)\nhint: swap them or widen the range"},
 		{[]string{"show", "--chart", "-o", "json"}, ExitUsage, "spk: show: --chart draws a chart, which is not json"},
+		{[]string{"show", "--type", strings.Repeat("t,", 100) + "t"}, ExitUsage,
+			"spk: show: --type names 101 event types, and at most 100 can be filtered on\nhint: give at most 100, or none to see every type"},
 	} {
 		r := run(t, env, c.args...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.want) {

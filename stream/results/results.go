@@ -67,7 +67,11 @@ type Query struct {
 }
 
 // maxTypes is DynamoDB's limit on the operands of IN.
-const maxTypes = 100
+const maxTypes = MaxTypes
+
+// MaxTypes is how many event types a read can filter on: DynamoDB takes at
+// most 100 values in an IN list.
+const MaxTypes = 100
 
 // Read scans the table, every page of it, and returns the selected rows
 // sorted by bucket start, then event type.
