@@ -337,6 +337,31 @@ func TestMissingStream(t *testing.T) {
 	}
 }
 
+// TestStreamNotActiveIsSaidSo: Kinesis refuses writes to a stream still
+// CREATING as to a missing one; the error says which it is, where it told
+// the user to create a stream that exists.
+func TestStreamNotActiveIsSaidSo(t *testing.T) {
+	if os.Getenv("SPK_TEST_KINESIS") != "" || os.Getenv("SPK_TEST_KINESIS_ENDPOINT") != "" {
+		t.Skip("needs the embedded endpoint's create delay")
+	}
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := endpoint{url: srv.URL(), kind: "local"}.client(nil)
+	if _, err := c.CreateStream(context.Background(), &kinesis.CreateStreamInput{StreamName: aws.String("young"), ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), c, Options{StreamName: "young", Count: 5}, io.Discard)
+	if err == nil || !strings.HasPrefix(err.Error(), `stream "young" is CREATING, not ACTIVE, and takes no records: wait until it is ACTIVE (spk create-stream waits for it)`) {
+		t.Fatalf("error %v, want one saying the stream is CREATING", err)
+	}
+	if sum.Acknowledged != 0 || sum.Failed != sum.Generated {
+		t.Errorf("summary %+v: every generated event counted failed", sum)
+	}
+}
+
 // TestSummaryJSON: the summary's JSON form (spk generate-events -o json)
 // counts the malformed and late events and names the stream.
 func TestSummaryJSON(t *testing.T) {

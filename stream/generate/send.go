@@ -348,9 +348,38 @@ func terminal(err error) bool {
 func (p *Producer) describeTerminal(err error) error {
 	var nf *types.ResourceNotFoundException
 	if errors.As(err, &nf) {
+		// Kinesis answers writes to a stream that is not ACTIVE yet (or
+		// any more) as to a missing one: say which it is.
+		if status := p.streamStatus(); status != "" && status != types.StreamStatusActive {
+			return fmt.Errorf("stream %q is %s, not ACTIVE, and takes no records: wait until it is ACTIVE (spk create-stream waits for it), then run spk generate-events again: %w", p.opts.streamLabel(), status, err)
+		}
 		return &streamNotFoundError{stream: p.opts.streamLabel(), err: err}
 	}
 	return fmt.Errorf("write to stream %q: %w", p.opts.streamLabel(), err)
+}
+
+// streamStatus is the stream's status, or "" when it cannot be read (it
+// does not exist, or the client cannot describe streams).
+func (p *Producer) streamStatus() types.StreamStatus {
+	d, ok := p.client.(interface {
+		DescribeStreamSummary(context.Context, *kinesis.DescribeStreamSummaryInput, ...func(*kinesis.Options)) (*kinesis.DescribeStreamSummaryOutput, error)
+	})
+	if !ok {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	in := &kinesis.DescribeStreamSummaryInput{}
+	if p.opts.StreamARN != "" {
+		in.StreamARN = aws.String(p.opts.StreamARN)
+	} else {
+		in.StreamName = aws.String(p.opts.StreamName)
+	}
+	out, err := d.DescribeStreamSummary(ctx, in)
+	if err != nil || out.StreamDescriptionSummary == nil {
+		return ""
+	}
+	return out.StreamDescriptionSummary.StreamStatus
 }
 
 // stalledError ends a run whose requests have failed for StallTimeout with
