@@ -3,8 +3,10 @@ package tui
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +34,7 @@ func GenerateLine(s generate.Snapshot) string {
 		fmt.Fprintf(&b, ", %d FAILED", s.Failed)
 	}
 	if s.TargetRate > 0 {
-		fmt.Fprintf(&b, " (target %.0f/s)", s.TargetRate)
+		fmt.Fprintf(&b, " (target %s/s)", targetRate(s.TargetRate))
 	}
 	if s.Paused {
 		b.WriteString(" [paused]")
@@ -84,4 +86,13 @@ func ConsumerLine(s metrics.Snapshot) string {
 func ConsumerLive(s metrics.Snapshot) string {
 	return fmt.Sprintf("%d rec (%.0f/s) · %d rej · %d rows · flush %s · %d leases · lag %dms",
 		s.RecordsIn, s.RecordsPerSec, s.Rejected, s.RowsFlushed, s.FlushLatencyLast.Round(time.Millisecond), s.LeasesHeld, max(s.MaxMillisBehind, 0))
+}
+
+// targetRate writes a rate of events a second: whole above 10, with up to
+// two decimals below (0.1/s is not "0/s").
+func targetRate(r float64) string {
+	if r >= 10 {
+		return strconv.FormatFloat(r, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(math.Round(r*100)/100, 'f', -1, 64)
 }
