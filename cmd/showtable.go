@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/stream/view"
 )
 
@@ -34,11 +35,18 @@ const showSample = 25
 // takes rows with Count alone for its own, written before it gained
 // metrics.
 func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *view.View, tutorial string) error {
+	// The first requests of spk show: an endpoint that takes connections
+	// but does not answer is told here, within spk status's bound, not
+	// after a minute an attempt.
+	ctx, cancel := context.WithTimeout(ctx, provision.StatusReadTimeout)
+	defer cancel()
 	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	var nf *dtypes.ResourceNotFoundException
 	switch {
 	case errors.As(err, &nf):
 		return nil
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return &hinted{err: fmt.Errorf("show: describe table %s: %w", table, err), hint: provision.NoAnswerHint}
 	case err != nil:
 		return fmt.Errorf("show: describe table %s: %w", table, err)
 	}

@@ -116,8 +116,11 @@ func statusError(st provision.Status) error {
 	}
 	if len(unread) > 0 {
 		hint := "the table above says why; spk doctor checks the credentials and permissions"
-		if st.NotAnEndpoint {
+		switch {
+		case st.NotAnEndpoint:
 			hint = retry.NotAnEndpointHint
+		case st.NoAnswer && !st.Target.AWS:
+			hint = provision.NoAnswerHint
 		}
 		return &hinted{err: fmt.Errorf("status: could not read the %s", strings.Join(unread, ", the ")), hint: hint}
 	}

@@ -34,6 +34,10 @@ const maxSkew = 2 * time.Minute
 // Doctor checks the target: credentials, reachability and latency, Kinesis
 // and DynamoDB access, and clock skew. It never stops at the first problem.
 func Doctor(ctx context.Context, c *Clients, stream, table string) []Check {
+	// Bounded as spk status's reads are: an endpoint that takes connections
+	// but does not answer held doctor for minutes.
+	ctx, cancel := context.WithTimeout(ctx, StatusReadTimeout)
+	defer cancel()
 	var checks []Check
 	add := func(ch Check) { checks = append(checks, ch) }
 
@@ -161,6 +165,9 @@ func networkFix(err error) string {
 // endpointNetworkFix is networkFix for an endpoint: the request reached
 // its address (the TCP check said so) but got no answer.
 func endpointNetworkFix(c *Clients, err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return NoAnswerHint
+	}
 	var send *smithyhttp.RequestSendError
 	if !errors.As(err, &send) {
 		return ""

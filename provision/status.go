@@ -28,7 +28,13 @@ type Status struct {
 	// NotAnEndpoint: a read was answered as no Kinesis or DynamoDB API
 	// answers (a web server on the port).
 	NotAnEndpoint bool `json:"-"`
+	// NoAnswer: a read got no answer within StatusReadTimeout.
+	NoAnswer bool `json:"-"`
 }
+
+// NoAnswerHint is the fix for an endpoint that took the connection but did
+// not answer within StatusReadTimeout.
+const NoAnswerHint = "the endpoint takes connections but does not answer: check that it is running and not stopped (a stopped spk local does this) or overloaded"
 
 // StatusReadTimeout bounds all of spk status's reads together: an endpoint
 // that takes connections but does not answer (a stopped spk local) held
@@ -108,6 +114,9 @@ func GetStatus(ctx context.Context, c *Clients, stream, table, app string, views
 	note := func(err error) {
 		if retry.NotAnEndpoint(err) {
 			s.NotAnEndpoint = true
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			s.NoAnswer = true
 		}
 	}
 	var err error
