@@ -138,6 +138,27 @@ func readYAML(path string, data []byte) (*fileContents, error) {
 	return fc, nil
 }
 
+// resolveAliases is a copy of n with each alias replaced by a copy of what
+// it names. depth bounds alias chains (a document cannot loop, but it can
+// nest deeply).
+func resolveAliases(n *yaml.Node, depth int) *yaml.Node {
+	if n == nil || depth > 100 {
+		return n
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return resolveAliases(n.Alias, depth+1)
+	}
+	c := *n
+	c.Anchor = ""
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, child := range n.Content {
+			c.Content[i] = resolveAliases(child, depth+1)
+		}
+	}
+	return &c
+}
+
 // readViews decodes the views: list, refusing keys a view does not have so
 // that a typo is not silently ignored.
 func readViews(path string, k, v *yaml.Node) ([]view.Definition, error) {
@@ -146,7 +167,9 @@ func readViews(path string, k, v *yaml.Node) ([]view.Definition, error) {
 	}
 	var out []view.Definition
 	for _, item := range v.Content {
-		text, err := yaml.Marshal(item)
+		// Marshalled alone, the item would lose the anchors its aliases
+		// name (window: *w): they are put in place first.
+		text, err := yaml.Marshal(resolveAliases(item, 0))
 		if err != nil {
 			return nil, &Error{File: path, Line: item.Line, Key: "views", Msg: err.Error()}
 		}

@@ -82,4 +82,22 @@ views:
 	if _, err := Load(Options{File: bad, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || !strings.HasPrefix(err.Error(), "configuration: "+bad+`, line 5: key "views": unknown key "slid"`) {
 		t.Fatalf("unknown window key: %v", err)
 	}
+	// YAML's anchors and aliases work across views, merge keys too; each
+	// view was read alone, and an alias named an anchor it no longer saw.
+	anchored := writeFile(t, "spk.yaml", `views:
+  - &base
+    name: a
+    window: &w {size: 5m, slide: 1m}
+    metrics: [count]
+  - name: b
+    window: *w
+    metrics: [count, "sum:bytes"]
+  - <<: *base
+    name: c
+`)
+	l = load(t, Options{File: anchored})
+	vs, err = l.RunViews()
+	if err != nil || len(vs) != 3 || vs[1].Definition().Window.Slide != time.Minute || vs[2].Definition().Window.Size != 5*time.Minute || len(vs[2].Definition().Metrics) != 1 {
+		t.Fatalf("anchored views: %v %v", vs, err)
+	}
 }

@@ -59,6 +59,9 @@ func TestMetricAttributes(t *testing.T) {
 		"sum:req.bytes":   {"req.bytes_sum"},
 		"TOP:a:1":         {"a_top", "a_top_list"},
 		" distinct:user ": {"user_distinct", "user_distinct_estimate"},
+		// Spaces around a part are not part of it (" bytes" named no field).
+		"sum: bytes":   {"bytes_sum"},
+		"top : a : 5 ": {"a_top", "a_top_list"},
 	}
 	for text, want := range tests {
 		m, err := ParseMetric(text)

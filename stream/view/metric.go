@@ -46,6 +46,11 @@ func ParseMetric(text string) (Metric, error) {
 		return Metric{}, fmt.Errorf("metric %q: %s", text, fmt.Sprintf(format, args...))
 	}
 	parts := strings.Split(strings.TrimSpace(text), ":")
+	for i := range parts {
+		// "sum: bytes" means the field bytes, as " bytes" would name no
+		// field an event has: spaces around a part are not part of it.
+		parts[i] = strings.TrimSpace(parts[i])
+	}
 	name := strings.ToLower(parts[0])
 	var kind MetricKind
 	for k, n := range kindNames {

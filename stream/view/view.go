@@ -106,6 +106,9 @@ func Compile(def Definition) (*View, error) {
 		if w.Slide > w.Size || w.Size%w.Slide != 0 {
 			return nil, fail("window: size %v is not a multiple of slide %v: use a slide that divides the size, such as size 5m and slide 1m", w.Size, w.Slide)
 		}
+		if n := w.Size / w.Slide; n > MaxWindowsPerEvent {
+			return nil, fail("window: size %v sliding every %v puts each event in %d rows, more than %d: use a longer slide, such as %v", w.Size, w.Slide, n, MaxWindowsPerEvent, minSlide(w.Size))
+		}
 		v.slide = w.Slide
 	}
 	if len(def.Metrics) == 0 {
@@ -355,4 +358,21 @@ func (v *View) Project(ev Event) Fields {
 		}
 	}
 	return f
+}
+
+// MaxWindowsPerEvent bounds a sliding window's rows per event (size/slide):
+// a day sliding every minute. Each is a row written for every event, and
+// a day sliding every millisecond ran spk run out of memory on its first
+// event.
+const MaxWindowsPerEvent = 1440
+
+// minSlide is the shortest slide that divides size within the bound, for a
+// refusal's hint.
+func minSlide(size time.Duration) time.Duration {
+	for _, s := range []time.Duration{time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour} {
+		if size%s == 0 && size/s <= MaxWindowsPerEvent {
+			return s
+		}
+	}
+	return size
 }

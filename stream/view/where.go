@@ -176,10 +176,15 @@ func (t token) describe() string {
 }
 
 type parser struct {
-	src string
-	pos int
-	tok token
+	src    string
+	pos    int
+	tok    token
+	parens int // open parentheses around the token: bounded, as each is a recursion
 }
+
+// maxParens bounds nested parentheses: two million of them ran the parser
+// out of stack, which ends the process.
+const maxParens = 100
 
 func (p *parser) errorf(pos int, format string, args ...any) error {
 	return &WhereError{Text: p.src, Pos: pos, Msg: fmt.Sprintf(format, args...)}
@@ -229,7 +234,15 @@ func (p *parser) next() {
 			}
 			ch := s[p.pos]
 			if ch == '\\' && p.pos+1 < len(s) {
-				b.WriteByte(s[p.pos+1])
+				// Only the documented escapes: \q for another, say, would
+				// have dropped its backslash without a word.
+				switch e := s[p.pos+1]; e {
+				case '\'', '"', '\\':
+					b.WriteByte(e)
+				default:
+					p.tok = token{kind: tBad, pos: p.pos, text: s[p.pos : p.pos+2], err: fmt.Sprintf(`\%c is not an escape: write \\ for a backslash (\' and \" are the others)`, e)}
+					return
+				}
 				p.pos += 2
 				continue
 			}
@@ -310,11 +323,15 @@ func (p *parser) primary() (node, error) {
 	case tBad:
 		return nil, p.errorf(t.pos, "%s", t.err)
 	case tLParen:
+		if p.parens++; p.parens > maxParens {
+			return nil, p.errorf(t.pos, "parentheses nested deeper than %d: write the filter with fewer", maxParens)
+		}
 		p.next()
 		n, err := p.or()
 		if err != nil {
 			return nil, err
 		}
+		p.parens--
 		if p.tok.kind != tRParen {
 			if p.tok.kind == tBad {
 				return nil, p.errorf(p.tok.pos, "%s", p.tok.err)

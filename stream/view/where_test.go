@@ -2,6 +2,7 @@ package view
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -99,6 +100,9 @@ func TestWhereErrors(t *testing.T) {
 		{"and = 1", `where: column 1: expected a field name, found "and"`},
 		{"a = ", `where: column 5: expected a value after "=", such as 500, 'GET' or true, found end of filter`},
 		{"a = (", `where: column 5: expected a value after "=", such as 500, 'GET' or true, found "("`},
+		{strings.Repeat("(", 101) + "a = 1" + strings.Repeat(")", 101), `where: column 101: parentheses nested deeper than 100: write the filter with fewer`},
+		// An unknown escape was dropped without a word ('C:\temp' matched C:temp).
+		{`path = 'C:\temp'`, `where: column 11: \t is not an escape: write \\ for a backslash (\' and \" are the others)`},
 	}
 	for _, tt := range tests {
 		_, err := ParseWhere(tt.where)
@@ -129,4 +133,15 @@ func FuzzWhere(f *testing.F) {
 		}
 		flt.Match(ev)
 	})
+}
+
+// TestWhereNestingBound: a hundred nested parentheses are fine; the bound
+// is past them.
+func TestWhereNestingBound(t *testing.T) {
+	if _, err := ParseWhere(strings.Repeat("(", 100) + "a = 1" + strings.Repeat(")", 100)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseWhere(strings.Repeat("(a = 1) and ", 500) + "(b = 2)"); err != nil {
+		t.Fatalf("many parentheses side by side: %v", err)
+	}
 }
