@@ -73,6 +73,9 @@ func viewBatch(t *testing.T, v *view.View) (*sink.ViewBatch, func(i int, rec []b
 // around it are written, for an additive view (DynamoDB refuses its ADD) and
 // for a merged one alike. It stopped the run for good, replay after replay.
 func TestSumPastWhatTheRowHolds(t *testing.T) {
+	if strings.Contains(endpoint.Kind, "dynalite") {
+		t.Skip("dynalite's ADD keeps a sum past 38 digits, which DynamoDB refuses")
+	}
 	for name, metrics := range map[string][]string{"additive": {"count", "sum:v"}, "merged": {"count", "sum:v", "max:v"}} {
 		t.Run(name, func(t *testing.T) {
 			tbl, db := newTable(t)
