@@ -106,10 +106,10 @@ type Options struct {
 	// DrainTimeout bounds how long in-flight records are still retried after
 	// cancellation before they are reported as not acknowledged. Default 15s.
 	DrainTimeout time.Duration
-	// StallTimeout ends the run when failed requests have gone on this long
-	// without any record acknowledged (an endpoint that went away or does
-	// not answer): what is left is reported as not acknowledged, with the
-	// last error. Default 1m.
+	// StallTimeout ends the run when requests have failed this long with
+	// none answered meanwhile (an endpoint that went away or does not
+	// answer): what is left is reported as not acknowledged, with the last
+	// error. Time without requests does not count. Default 1m.
 	StallTimeout time.Duration
 	// RetryBaseDelay and RetryMaxDelay bound the exponential backoff (with
 	// jitter) between retries of rejected entries. Defaults 50ms and 2s.

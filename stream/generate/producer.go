@@ -42,11 +42,13 @@ type Producer struct {
 	done     bool
 	doneCh   chan struct{}
 	fatal    error // a terminal error: nothing more can be sent
-	// lastAck is when a request last made progress (or the run began), in
-	// Unix nanoseconds: failures going on StallTimeout past it end the run.
-	lastAck atomic.Int64
-	echo    io.Writer
-	echoMu  sync.Mutex
+	// failingSince is when requests began to fail with nothing answered
+	// since, in Unix nanoseconds; 0 while they are answered. Failures going
+	// on for StallTimeout end the run.
+	failingSince atomic.Int64
+	lastFailure  atomic.Pointer[error] // the last request failure other than a stall's cut
+	echo         io.Writer
+	echoMu       sync.Mutex
 
 	refreshShards chan struct{} // aggregated records landed on an unexpected shard
 	requestBytes  int           // bytes per request, at most MaxRequestBytes
@@ -198,7 +200,6 @@ func (p *Producer) Run(ctx context.Context) (Summary, error) {
 		return Summary{}, errors.New("generate: Run called twice on one producer")
 	}
 	p.started = time.Now()
-	p.lastAck.Store(p.started.UnixNano())
 	p.mu.Unlock()
 
 	// genCtx stops generation; sendCtx stops sending, DrainTimeout after ctx ends.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -303,11 +304,83 @@ func TestUnreachableEndpointEndsTheRun(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatal("the run did not end by itself")
 	}
-	if err == nil || !strings.HasPrefix(err.Error(), `write to stream "gone": no record acknowledged for over 300ms, and the requests fail: `) || !strings.Contains(err.Error(), "connection refused") {
+	if err == nil || !strings.HasPrefix(err.Error(), `write to stream "gone": requests have failed for over 300ms with nothing answered: `) || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("error %v, want one saying the requests have failed for the stall timeout, and why", err)
 	}
 	if sum.Acknowledged != 0 || sum.Generated != 50 || sum.Failed != 50 {
 		t.Errorf("summary %+v: want all 50 generated and failed", sum)
+	}
+}
+
+// TestAnEndpointThatDoesNotAnswerEndsTheRun: requests to an endpoint that
+// takes connections and never answers are cut at the stall timeout, where
+// each took the SDK's three attempts of a minute.
+func TestAnEndpointThatDoesNotAnswerEndsTheRun(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var held []net.Conn // never answered
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	ep := endpoint{url: "http://" + ln.Addr().String()}
+	p, err := New(ep.client(nil), Options{StreamName: "silent", Count: 5, StallTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sum, err := p.Run(ctx)
+	if ctx.Err() != nil || err == nil || !strings.Contains(err.Error(), "requests have failed for over 500ms with nothing answered") {
+		t.Fatalf("run: %v (ctx %v)", err, ctx.Err())
+	}
+	if sum.Failed != 5 {
+		t.Errorf("summary %+v: want the 5 events failed", sum)
+	}
+}
+
+// TestShortFailuresAfterAQuietSpellAreRetried: time with nothing to send
+// does not count as failing: at two events a second, a request that fails
+// (the SDK's attempts all drew a fault) half a second after the last answer
+// is retried, not the end of the run.
+func TestShortFailuresAfterAQuietSpellAreRetried(t *testing.T) {
+	ep := startEndpointWith(t, local.Options{FaultRate: 0.6, FaultSeed: 7})
+	c := ep.client(nil)
+	stream := newStreamName(t)
+	for attempt := 0; ; attempt++ { // the faults hit CreateStream too
+		_, err := c.CreateStream(context.Background(), &kinesis.CreateStreamInput{StreamName: aws.String(stream), ShardCount: aws.Int32(1)})
+		var inUse *types.ResourceInUseException
+		if err == nil || errors.As(err, &inUse) { // made by an attempt whose answer was a fault
+			break
+		}
+		if attempt == 20 {
+			t.Fatal(err)
+		}
+	}
+	p, err := New(c, Options{StreamName: stream, Count: 12, Rate: 4, StallTimeout: 200 * time.Millisecond,
+		RetryBaseDelay: time.Millisecond, RetryMaxDelay: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := p.Run(context.Background())
+	if err != nil || sum.Acknowledged != 12 {
+		t.Fatalf("summary %+v: %v; want all 12 acknowledged", sum, err)
+	}
+	if sum.Retried == 0 {
+		t.Fatal("no request was retried: the faults did not reach the producer, and the test shows nothing")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spk-cli/spk/internal/errtext"
 	spkretry "github.com/spk-cli/spk/internal/retry"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,13 +57,24 @@ func (p *Producer) send(ctx context.Context, in <-chan *record, stopGen context.
 		}
 		var progress bool
 		var err error
-		work, progress, err = p.put(ctx, work, req)
-		if progress {
-			p.lastAck.Store(time.Now().UnixNano())
-		}
-		if err != nil && !terminal(err) && ctx.Err() == nil {
-			if stalled := time.Since(time.Unix(0, p.lastAck.Load())); stalled >= p.opts.StallTimeout {
-				err = &stalledError{after: p.opts.StallTimeout, err: err}
+		began := time.Now()
+		work, progress, err = p.putWithinStall(ctx, work, req, began)
+		switch {
+		case err == nil:
+			p.failingSince.Store(0) // answered, if only with throttling
+		case !terminal(err) && ctx.Err() == nil:
+			now := time.Now().UnixNano()
+			p.failingSince.CompareAndSwap(0, began.UnixNano()) // failing since it was sent
+			cut := errors.Is(err, context.DeadlineExceeded)
+			if !cut {
+				p.lastFailure.Store(&err)
+			}
+			if time.Duration(now-p.failingSince.Load()) >= p.opts.StallTimeout {
+				cause := err
+				if last := p.lastFailure.Load(); cut && last != nil {
+					cause = *last // why requests failed, not that the wait was cut
+				}
+				err = &stalledError{after: p.opts.StallTimeout, err: cause}
 			}
 		}
 		if err != nil {
@@ -91,6 +103,20 @@ func (p *Producer) send(ctx context.Context, in <-chan *record, stopGen context.
 		}
 		_ = sleep(ctx, p.backoff(streak))
 	}
+}
+
+// putWithinStall is put, cut short StallTimeout after requests began to
+// fail, or after it began: a request to an endpoint that does not answer
+// would otherwise take the SDK's attempts times the response timeout
+// (minutes).
+func (p *Producer) putWithinStall(ctx context.Context, work, req []*record, began time.Time) ([]*record, bool, error) {
+	from := began
+	if since := p.failingSince.Load(); since != 0 {
+		from = time.Unix(0, since)
+	}
+	ctx, cancel := context.WithDeadline(ctx, from.Add(p.opts.StallTimeout))
+	defer cancel()
+	return p.put(ctx, work, req)
 }
 
 // units is what the adaptive limit counts: records, or KiB when aggregated
@@ -350,7 +376,11 @@ func (p *Producer) describeTerminal(err error) error {
 	if errors.As(err, &nf) {
 		// Kinesis answers writes to a stream that is not ACTIVE yet (or
 		// any more) as to a missing one: say which it is.
-		if status := p.streamStatus(); status != "" && status != types.StreamStatusActive {
+		switch status := p.streamStatus(); status {
+		case "", types.StreamStatusActive:
+		case types.StreamStatusDeleting:
+			return fmt.Errorf("stream %q is being deleted and takes no records: wait until it is gone, then create it again with spk create-stream: %w", p.opts.streamLabel(), err)
+		default:
 			return fmt.Errorf("stream %q is %s, not ACTIVE, and takes no records: wait until it is ACTIVE (spk create-stream waits for it), then run spk generate-events again: %w", p.opts.streamLabel(), status, err)
 		}
 		return &streamNotFoundError{stream: p.opts.streamLabel(), err: err}
@@ -383,14 +413,14 @@ func (p *Producer) streamStatus() types.StreamStatus {
 }
 
 // stalledError ends a run whose requests have failed for StallTimeout with
-// nothing acknowledged: the endpoint went away or does not answer.
+// none answered meanwhile: the endpoint went away or does not answer.
 type stalledError struct {
 	after time.Duration
 	err   error
 }
 
 func (e *stalledError) Error() string {
-	return fmt.Sprintf("no record acknowledged for over %s, and the requests fail: %v", e.after, e.err)
+	return fmt.Sprintf("requests have failed for over %s with nothing answered: %v", e.after, e.err)
 }
 
 func (e *stalledError) Unwrap() error { return e.err }
@@ -414,5 +444,5 @@ func reasonOf(err error) string {
 	if errors.As(err, &apiErr) {
 		return apiErr.ErrorCode()
 	}
-	return err.Error()
+	return errtext.Concise(err)
 }
