@@ -178,6 +178,14 @@ func TestConfigShowViews(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &shown); err != nil || len(shown.Views) != 2 || shown.Views[0].Table != "my-table-perpath" || shown.Views[1].Window != "5m sliding every 1m" {
 		t.Fatalf("config show -o json: %v\n%s", err, r.stdout)
 	}
+	// A view that does not compile is said so.
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte("views:\n  - name: bad\n    window: {size: 1m}\n    metrics: [median:bytes]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runIn(t, dir, nil, "config", "show")
+	if r.code != 0 || !strings.Contains(r.stdout, `These views do not compile, and spk run refuses them: view "bad": metric "median:bytes": unknown metric "median"`) {
+		t.Fatalf("config show of a bad view: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestConfigShowTableEscapes: a value holding a control character (a tab
@@ -270,6 +278,18 @@ func TestHelpGolden(t *testing.T) {
 				t.Fatalf("help for %v changed; run with -update if intended.\n--- got\n%s\n--- want\n%s", args, r.stdout, want)
 			}
 		})
+	}
+}
+
+// TestDoctorOnAnEndpointWithAnUnknownCertificate: a TLS endpoint whose
+// certificate spk cannot check gets the certificate's fix, not a stopped
+// endpoint's.
+func TestDoctorOnAnEndpointWithAnUnknownCertificate(t *testing.T) {
+	tlsServer := httptest.NewTLSServer(http.NotFoundHandler())
+	defer tlsServer.Close()
+	r := run(t, map[string]string{"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}, "--endpoint-url", tlsServer.URL, "doctor")
+	if r.code != ExitFailure || !strings.Contains(r.stdout, "fix: the endpoint's TLS was refused (its TLS certificate is signed by an unknown authority): give its certificate authority with AWS_CA_BUNDLE") {
+		t.Fatalf("doctor: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
 

@@ -149,8 +149,10 @@ type shownConfig struct {
 	// Views are spk.yaml's views: list; with one, the run.* keys that
 	// define the run's one view (group_by, metrics, window, slide, where)
 	// are not used.
-	Views   []shownView      `json:"views,omitempty" yaml:"views,omitempty"`
-	Ignored []config.Ignored `json:"ignored,omitempty" yaml:"ignored,omitempty"`
+	Views []shownView `json:"views,omitempty" yaml:"views,omitempty"`
+	// ViewsError is why the views do not compile; spk run refuses them.
+	ViewsError string           `json:"views_error,omitempty" yaml:"views_error,omitempty"`
+	Ignored    []config.Ignored `json:"ignored,omitempty" yaml:"ignored,omitempty"`
 }
 
 // shownView is a view of spk.yaml as config show reports it.
@@ -209,6 +211,8 @@ func writeConfigShow(w io.Writer, l *config.Loaded, ps provision.ProfileSettings
 		for _, v := range compiled {
 			tables[v.Name()] = v.Table(l.Table.Name)
 		}
+	} else if len(l.Views) > 0 {
+		shown.ViewsError = err.Error()
 	}
 	for _, d := range l.Views {
 		window := config.Display(d.Window.Size)
@@ -268,6 +272,9 @@ func writeConfigShow(w io.Writer, l *config.Loaded, ps provision.ProfileSettings
 		}
 		if err := vw.Flush(); err != nil {
 			return err
+		}
+		if shown.ViewsError != "" {
+			fmt.Fprintf(w, "  These views do not compile, and spk run refuses them: %s\n", termsafe.Escape(shown.ViewsError))
 		}
 	}
 	if len(l.Ignored) > 0 {

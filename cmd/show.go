@@ -145,7 +145,7 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		return err
 	}
 	q.Table = cfg.Table.Name
-	if err := checkShowTable(ctx, clients.DynamoDB, q.Table, nil, cfg.Table.Name); err != nil {
+	if err := checkShowTable(ctx, clients.DynamoDB, q.Table, nil, cfg.Table.Name, clients.Target.AWS); err != nil {
 		return err
 	}
 	read := func(ctx context.Context) ([]results.Row, error) {
@@ -207,7 +207,7 @@ func showView(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptio
 		return err
 	}
 	q.Table = v.Table(cfg.Table.Name)
-	if err := checkShowTable(ctx, clients.DynamoDB, q.Table, v, cfg.Table.Name); err != nil {
+	if err := checkShowTable(ctx, clients.DynamoDB, q.Table, v, cfg.Table.Name, clients.Target.AWS); err != nil {
 		return err
 	}
 	read := func(ctx context.Context) ([]results.ViewRow, error) {

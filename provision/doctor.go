@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -172,7 +173,11 @@ func endpointNetworkFix(c *Clients, err error) string {
 	if !errors.As(err, &send) {
 		return ""
 	}
-	return "the endpoint did not answer (" + errtext.Transport(err) + "): check that it is running and not stopped or overloaded (spk status, spk local)"
+	why := errtext.Transport(err)
+	if strings.Contains(why, "TLS") {
+		return "the endpoint's TLS was refused (" + why + "): give its certificate authority with AWS_CA_BUNDLE, or check the address (http:// for spk local)"
+	}
+	return "the request did not get through to the endpoint (" + why + "): check that it is running and not stopped or overloaded (spk status, spk local)"
 }
 
 // CredentialsFix says how to give spk the credentials its target expects.

@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -88,11 +87,11 @@ func ConsumerLive(s metrics.Snapshot) string {
 		s.RecordsIn, s.RecordsPerSec, s.Rejected, s.RowsFlushed, s.FlushLatencyLast.Round(time.Millisecond), s.LeasesHeld, max(s.MaxMillisBehind, 0))
 }
 
-// targetRate writes a rate of events a second: whole above 10, with up to
-// two decimals below (0.1/s is not "0/s").
+// targetRate writes a rate of events a second: whole from 10, three
+// significant digits below (0.1/s and 0.004/s are not "0/s").
 func targetRate(r float64) string {
 	if r >= 10 {
 		return strconv.FormatFloat(r, 'f', 0, 64)
 	}
-	return strconv.FormatFloat(math.Round(r*100)/100, 'f', -1, 64)
+	return strconv.FormatFloat(r, 'g', 3, 64)
 }

@@ -124,7 +124,8 @@ func TestProducerPrinter(t *testing.T) {
 // TestTargetRatesBelowOne: a target rate below one event a second is
 // shown as it is, not as 0/s.
 func TestTargetRatesBelowOne(t *testing.T) {
-	for rate, want := range map[float64]string{0.1: "(target 0.1/s)", 0.25: "(target 0.25/s)", 2.5: "(target 2.5/s)", 100: "(target 100/s)", 1234.6: "(target 1235/s)"} {
+	for rate, want := range map[float64]string{0.1: "(target 0.1/s)", 0.25: "(target 0.25/s)", 2.5: "(target 2.5/s)", 100: "(target 100/s)", 1234.6: "(target 1235/s)",
+		0.004: "(target 0.004/s)", 0.015: "(target 0.015/s)", 1.0 / 3: "(target 0.333/s)"} {
 		if got := GenerateLine(generate.Snapshot{Stream: "s", TargetRate: rate}); !strings.HasSuffix(got, want) {
 			t.Errorf("rate %v: %q, want it to end %q", rate, got, want)
 		}

@@ -24,7 +24,7 @@
 //
 // The consumer, per record and per view:
 //
-//	pk := view.NewPicker(view.Paths(views, timePath)) // once per run
+//	pk := view.NewPicker(view.Paths(views, view.TimePaths(timePath)...)) // once per run
 //	ev, err := pk.Pick(data)                 // once per record, shared by views
 //	t, err := view.EventTime(ev, timePath)
 //	if !v.Match(ev) { continue }
