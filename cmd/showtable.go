@@ -81,12 +81,26 @@ func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *v
 	if why == "" {
 		return nil // nothing written yet: nothing to tell
 	}
+	ambiguous := v != nil && !countAlone
+	for _, item := range out.Items {
+		ambiguous = ambiguous && rowMismatch(item, written, required, whose, true) == ""
+	}
+	if ambiguous {
+		// Rows of Count alone in the tutorial's table: the tutorial's
+		// counts, or this view's rows from before it gained metrics. One
+		// row with a metric only the view writes settles it.
+		if found, err := holdsAttribute(ctx, db, table, required); err != nil {
+			return fmt.Errorf("show: read table %s: %w", table, err)
+		} else if found {
+			return nil
+		}
+	}
 	hint := "name the view that wrote it with --view (Tab completes the names), or another table with --table"
 	if v == nil {
 		hint += "; a view spk run made from its flags (--group-by, --metric, …) is shown when spk show has the same settings, as run.* in spk.yaml or SPK_RUN_*"
 	}
 	if v != nil && rowMismatch(out.Items[0], map[string]bool{view.AttrCount: true}, []string{view.AttrCount}, "", false) == "" {
-		hint = "it holds the tutorial's counts: show them without --view, or give --view the view that wrote them"
+		hint = "it holds the tutorial's counts: show them without --view, or give --view the view that wrote them; a view that writes into the tutorial's table should have its own (table: in spk.yaml)"
 	}
 	return usagef(hint, "show: table %s does not hold %s: %s", table, whose, why)
 }
@@ -149,4 +163,34 @@ func aggregateKeys(t *dtypes.TableDescription) (string, bool) {
 	}
 	ok := hash == "BucketStart (S)" && rng == "EventType (S)"
 	return strings.Join(words, " and "), ok
+}
+
+// holdsAttribute reports whether a row of table holds one of attrs other
+// than Count, reading (within ctx's bound) only the rows that do.
+func holdsAttribute(ctx context.Context, db *dynamodb.Client, table string, attrs []string) (bool, error) {
+	var conds []string
+	names := map[string]string{}
+	for _, a := range attrs {
+		if a == view.AttrCount {
+			continue
+		}
+		ph := fmt.Sprintf("#a%d", len(names))
+		names[ph] = a
+		conds = append(conds, "attribute_exists("+ph+")")
+	}
+	if len(conds) == 0 {
+		return false, nil
+	}
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table), FilterExpression: aws.String(strings.Join(conds, " OR ")),
+		ExpressionAttributeNames: names, ProjectionExpression: aws.String(view.AttrBucketStart), Limit: aws.Int32(1000)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return false, err
+		}
+		if len(page.Items) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }

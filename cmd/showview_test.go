@@ -301,8 +301,21 @@ func TestShowViewAfterAMetricWasAdded(t *testing.T) {
 	}
 	r = runIn(t, shared, env, "show", "--view", "perpath", "-o", "csv")
 	want := "spk: show: table my-table does not hold view perpath: its rows lack bytes_sum, which view perpath writes\n" +
-		"hint: it holds the tutorial's counts: show them without --view, or give --view the view that wrote them\n"
+		"hint: it holds the tutorial's counts: show them without --view, or give --view the view that wrote them; a view that writes into the tutorial's table should have its own (table: in spk.yaml)\n"
 	if r.code != ExitUsage || r.stderr != want || r.stdout != "" {
 		t.Fatalf("the tutorial's counts read as a view: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// The same view's row written since it gained sum:bytes settles it,
+	// wherever it lies past the rows spk show samples first.
+	if _, err := dynamoClient(srv.URL()).PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("my-table"), Item: map[string]dtypes.AttributeValue{
+		"BucketStart": &dtypes.AttributeValueMemberS{Value: "2015-06-05T13:10:00.000"}, "EventType": &dtypes.AttributeValueMemberS{Value: "/"},
+		"Count": &dtypes.AttributeValueMemberN{Value: "2"}, "bytes_sum": &dtypes.AttributeValueMemberN{Value: "300"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	r = runIn(t, shared, env, "show", "--view", "perpath", "-o", "csv")
+	if r.code != 0 || !strings.Contains(r.stdout, "2015-06-05T13:10:00.000,/,2,300") {
+		t.Fatalf("a lone view that gained a metric in the tutorial's table: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
