@@ -307,7 +307,16 @@ func TestShowViewAfterAMetricWasAdded(t *testing.T) {
 	}
 
 	// The same view's row written since it gained sum:bytes settles it,
-	// wherever it lies past the rows spk show samples first.
+	// wherever it lies past the rows spk show samples first (30 earlier
+	// rows of Count alone here, more than the sample).
+	for i := range 30 {
+		if _, err := dynamoClient(srv.URL()).PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("my-table"), Item: map[string]dtypes.AttributeValue{
+			"BucketStart": &dtypes.AttributeValueMemberS{Value: fmt.Sprintf("2015-06-05T10:%02d:00.000", i)}, "EventType": &dtypes.AttributeValueMemberS{Value: "/"},
+			"Count": &dtypes.AttributeValueMemberN{Value: "1"},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := dynamoClient(srv.URL()).PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("my-table"), Item: map[string]dtypes.AttributeValue{
 		"BucketStart": &dtypes.AttributeValueMemberS{Value: "2015-06-05T13:10:00.000"}, "EventType": &dtypes.AttributeValueMemberS{Value: "/"},
 		"Count": &dtypes.AttributeValueMemberN{Value: "2"}, "bytes_sum": &dtypes.AttributeValueMemberN{Value: "300"},
