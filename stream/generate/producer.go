@@ -46,7 +46,8 @@ type Producer struct {
 	// since, in Unix nanoseconds; 0 while they are answered. Failures going
 	// on for StallTimeout end the run.
 	failingSince atomic.Int64
-	lastFailure  atomic.Pointer[error] // the last request failure other than a stall's cut
+	lastAnswered atomic.Int64          // when a request was last answered, in Unix nanoseconds
+	lastFailure  atomic.Pointer[error] // the last request failure other than a stall's cut, since the last answer
 	echo         io.Writer
 	echoMu       sync.Mutex
 

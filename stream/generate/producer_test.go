@@ -10,6 +10,10 @@ import (
 	"math"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -349,6 +353,45 @@ func TestAnEndpointThatDoesNotAnswerEndsTheRun(t *testing.T) {
 	}
 	if sum.Failed != 5 {
 		t.Errorf("summary %+v: want the 5 events failed", sum)
+	}
+}
+
+// TestOneStuckRequestIsRetriedNotAStall: a request that never gets an
+// answer while other requests are answered is cut at the stall timeout and
+// sent again; it is not the end of the run.
+func TestOneStuckRequestIsRetriedNotAStall(t *testing.T) {
+	ep := startEndpoint(t)
+	target, err := url.Parse(ep.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var puts atomic.Int32
+	held := make(chan struct{})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".PutRecords") && puts.Add(1) == 3 {
+			select { // this one is never answered
+			case <-r.Context().Done():
+			case <-held:
+			}
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer func() { close(held); front.Close() }()
+	c := endpoint{url: front.URL}.client(nil)
+	stream := newStreamName(t)
+	createStream(t, c, stream, 1)
+	p, err := New(c, Options{StreamName: stream, Count: 400, Rate: 200, Batch: 10, Concurrency: 4, StallTimeout: 500 * time.Millisecond, Linger: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := p.Run(context.Background())
+	if err != nil || sum.Acknowledged != 400 {
+		t.Fatalf("summary %+v: %v; want all 400 acknowledged, the stuck request sent again", sum, err)
+	}
+	if puts.Load() < 3 {
+		t.Fatal("no request was held: the test shows nothing")
 	}
 }
 

@@ -61,10 +61,16 @@ func (p *Producer) send(ctx context.Context, in <-chan *record, stopGen context.
 		work, progress, err = p.putWithinStall(ctx, work, req, began)
 		switch {
 		case err == nil:
-			p.failingSince.Store(0) // answered, if only with throttling
+			// Answered, if only with throttling.
+			p.lastAnswered.Store(time.Now().UnixNano())
+			p.failingSince.Store(0)
+			p.lastFailure.Store(nil)
 		case !terminal(err) && ctx.Err() == nil:
 			now := time.Now().UnixNano()
-			p.failingSince.CompareAndSwap(0, began.UnixNano()) // failing since it was sent
+			// Failing since it was sent, or since the last request another
+			// sender had answered after that: a request stuck while others
+			// are answered is a failure to retry, not a stall.
+			p.failingSince.CompareAndSwap(0, max(began.UnixNano(), p.lastAnswered.Load()))
 			cut := errors.Is(err, context.DeadlineExceeded)
 			if !cut {
 				p.lastFailure.Store(&err)
