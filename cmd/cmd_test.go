@@ -291,6 +291,13 @@ func TestDoctorOnAnEndpointWithAnUnknownCertificate(t *testing.T) {
 	if r.code != ExitFailure || !strings.Contains(r.stdout, "fix: the endpoint's TLS was refused (its TLS certificate is signed by an unknown authority): give its certificate authority with AWS_CA_BUNDLE") {
 		t.Fatalf("doctor: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// https:// to an endpoint that speaks plain HTTP, as spk local does.
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	r = run(t, map[string]string{"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}, "--endpoint-url", strings.Replace(plain.URL, "http://", "https://", 1), "doctor")
+	if r.code != ExitFailure || !strings.Contains(r.stdout, "fix: the endpoint does not speak TLS: use http:// in --endpoint-url or AWS_ENDPOINT_URL") {
+		t.Fatalf("doctor over https to plain HTTP: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestAnEndpointThatIsNotOneFailsAtOnce: a web server where the endpoint

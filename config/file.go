@@ -138,22 +138,30 @@ func readYAML(path string, data []byte) (*fileContents, error) {
 	return fc, nil
 }
 
+// maxViewNodes bounds the values one view expands to through aliases: a
+// few lines of aliases of aliases can name billions ("billion laughs").
+const maxViewNodes = 10000
+
 // resolveAliases is a copy of n with each alias replaced by a copy of what
 // it names. depth bounds alias chains (a document cannot loop, but it can
-// nest deeply).
-func resolveAliases(n *yaml.Node, depth int) *yaml.Node {
-	if n == nil || depth > 100 {
+// nest deeply); budget counts the nodes copied, and goes below zero when
+// there are too many.
+func resolveAliases(n *yaml.Node, depth int, budget *int) *yaml.Node {
+	if *budget--; n == nil || depth > 100 || *budget < 0 {
 		return n
 	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return resolveAliases(n.Alias, depth+1)
+		return resolveAliases(n.Alias, depth+1, budget)
 	}
 	c := *n
 	c.Anchor = ""
 	if len(n.Content) > 0 {
 		c.Content = make([]*yaml.Node, len(n.Content))
 		for i, child := range n.Content {
-			c.Content[i] = resolveAliases(child, depth+1)
+			c.Content[i] = resolveAliases(child, depth+1, budget)
+			if *budget < 0 {
+				return &c
+			}
 		}
 	}
 	return &c
@@ -169,7 +177,13 @@ func readViews(path string, k, v *yaml.Node) ([]view.Definition, error) {
 	for _, item := range v.Content {
 		// Marshalled alone, the item would lose the anchors its aliases
 		// name (window: *w): they are put in place first.
-		text, err := yaml.Marshal(resolveAliases(item, 0))
+		budget := maxViewNodes
+		resolved := resolveAliases(item, 0, &budget)
+		if budget < 0 {
+			return nil, &Error{File: path, Line: item.Line, Key: "views", Msg: fmt.Sprintf("the view's aliases expand past %d values", maxViewNodes),
+				Hint: "write the view out, or alias smaller parts of it"}
+		}
+		text, err := yaml.Marshal(resolved)
 		if err != nil {
 			return nil, &Error{File: path, Line: item.Line, Key: "views", Msg: err.Error()}
 		}

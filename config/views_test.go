@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -99,5 +100,15 @@ views:
 	vs, err = l.RunViews()
 	if err != nil || len(vs) != 3 || vs[1].Definition().Window.Slide != time.Minute || vs[2].Definition().Window.Size != 5*time.Minute || len(vs[2].Definition().Metrics) != 1 {
 		t.Fatalf("anchored views: %v %v", vs, err)
+	}
+	// Aliases of aliases that expand to billions of values are refused,
+	// not expanded until memory runs out.
+	bomb := "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+	for i := 1; i <= 6; i++ {
+		bomb += fmt.Sprintf("x%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	bombed := writeFile(t, "spk.yaml", bomb+"views:\n  - name: a\n    group_by: *a6\n    window: {size: 1m}\n    metrics: [count]\n")
+	if _, err := Load(Options{File: bombed, LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "the view's aliases expand past 10000 values") {
+		t.Fatalf("an alias bomb: %v", err)
 	}
 }

@@ -174,6 +174,9 @@ func endpointNetworkFix(c *Clients, err error) string {
 		return ""
 	}
 	why := errtext.Transport(err)
+	if strings.Contains(why, "does not speak TLS") {
+		return "the endpoint does not speak TLS: use http:// in --endpoint-url or AWS_ENDPOINT_URL (spk local serves plain HTTP)"
+	}
 	if strings.Contains(why, "TLS") {
 		return "the endpoint's TLS was refused (" + why + "): give its certificate authority with AWS_CA_BUNDLE, or check the address (http:// for spk local)"
 	}

@@ -83,7 +83,8 @@ func Transport(err error) string {
 		return "its TLS certificate is not valid for " + hostname.Host
 	case errors.As(err, &certInvalid):
 		return "its TLS certificate is not valid: " + certInvalid.Error()
-	case errors.As(err, &tlsRecord):
+	case errors.As(err, &tlsRecord), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		// net/http words the record header's error itself.
 		return "it does not speak TLS (use http:// in the endpoint URL)"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the endpoint closed the connection"

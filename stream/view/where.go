@@ -307,15 +307,23 @@ func (p *parser) and() (node, error) {
 }
 
 func (p *parser) not() (node, error) {
-	if p.keyword("not") {
+	// A run of nots in a loop, not a recursion: ten million of them ran the
+	// parser out of stack.
+	nots := 0
+	for p.keyword("not") {
 		p.next()
-		x, err := p.not()
-		if err != nil {
-			return nil, err
-		}
-		return notNode{x}, nil
+		nots++
 	}
-	return p.primary()
+	x, err := p.primary()
+	if err != nil {
+		return nil, err
+	}
+	if nots%2 == 1 {
+		x = notNode{x}
+	} else if nots > 0 {
+		x = notNode{notNode{x}} // as written: not not x is x, where x is known
+	}
+	return x, nil
 }
 
 func (p *parser) primary() (node, error) {

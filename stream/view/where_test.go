@@ -144,4 +144,13 @@ func TestWhereNestingBound(t *testing.T) {
 	if _, err := ParseWhere(strings.Repeat("(a = 1) and ", 500) + "(b = 2)"); err != nil {
 		t.Fatalf("many parentheses side by side: %v", err)
 	}
+	// A long run of nots is read in a loop: ten million ran out of stack.
+	w, err := ParseWhere(strings.Repeat("not ", 1_000_001) + "a = 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := mustJSON(t, `{"a":1}`)
+	if w.Match(ev) {
+		t.Fatal("an odd run of nots did not negate")
+	}
 }
