@@ -251,13 +251,9 @@ func TestUpSecondCtrlCIsAnInterruption(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildSpk(t)
-	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: -1, DeleteDelay: -1, UpdateDelay: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin, srv, env := ptyBinaryAndEndpoint(t)
 	cmd := exec.Command(bin, "up", "--rate", "50", "--endpoint-url", srv.URL())
-	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	cmd.Env = env
 	run := startInPTY(t, cmd, 120, 40)
 	run.screen.waitFor(t, 20*time.Second, `counts per minute`, `\d\d:\d\d\s+\d+ `)
 	srv.Close()
@@ -285,13 +281,7 @@ func TestTeardownPromptTakesCtrlC(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildSpk(t)
-	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: -1, DeleteDelay: -1, UpdateDelay: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	env := append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	bin, srv, env := ptyBinaryAndEndpoint(t)
 	create := exec.Command(bin, "create-stream", "--endpoint-url", srv.URL())
 	create.Env = env
 	if out, err := create.CombinedOutput(); err != nil {
@@ -321,4 +311,17 @@ func TestTeardownPromptTakesCtrlC(t *testing.T) {
 	if err := json.Unmarshal(out, &st); err != nil || !st.Stream.Exists {
 		t.Fatalf("the stream is gone after an interrupted question (%v):\n%s", err, out)
 	}
+}
+
+// ptyBinaryAndEndpoint builds spk and starts an endpoint for a test that
+// runs it on a terminal, with the environment to run it in.
+func ptyBinaryAndEndpoint(t *testing.T) (string, *local.Server, []string) {
+	t.Helper()
+	bin := buildSpk(t)
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: -1, DeleteDelay: -1, UpdateDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return bin, srv, append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
 }

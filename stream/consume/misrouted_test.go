@@ -1,12 +1,10 @@
 package consume_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"math/big"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,7 +77,7 @@ func TestCorruptAggregateIsSaidSo(t *testing.T) {
 	if _, err := v.kc.PutRecord(context.Background(), &kinesis.PutRecordInput{StreamName: aws.String(v.stream), PartitionKey: aws.String("a"), Data: data}); err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs lockedBuffer
 	o := v.options()
 	o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c := v.runUntilCaughtUp(o)
@@ -89,22 +87,4 @@ func TestCorruptAggregateIsSaidSo(t *testing.T) {
 	if !strings.Contains(logs.String(), "starts as a KPL aggregate but its MD5 digest does not match") {
 		t.Fatalf("no warning about the corrupted aggregate in:\n%s", logs.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer that a logger and the test may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
