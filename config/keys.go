@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spk-cli/spk/internal/awsname"
+	"github.com/spk-cli/spk/stream/bucket"
 )
 
 // Kind is the type of a configuration value.
@@ -240,9 +241,12 @@ func checkBucketSize(v any) error {
 	return nil
 }
 
+// checkWindow accepts what a view's window takes (bucket.ValidateSize: a
+// whole number of milliseconds that divides an hour or a day), so a window
+// set by flag or key is held to what the same window in views: is.
 func checkWindow(v any) error {
 	if d := v.(time.Duration); d != 0 {
-		return checkBucketSize(d)
+		return bucket.ValidateSize(d)
 	}
 	return nil
 }

@@ -47,6 +47,15 @@ func TestOneViewFromFlagsEnvAndFile(t *testing.T) {
 	if err != nil || len(vs) != 1 || vs[0].Table("") != "my-table" {
 		t.Fatalf("RunViews: %v %v", vs, err)
 	}
+	// A window by flag takes what the same window in views: takes: whole
+	// milliseconds that divide an hour or a day (it needed whole seconds).
+	l = load(t, Options{File: p, Flags: viewFlags("--window", "500ms")})
+	if defs, err := l.ViewDefinitions(); err != nil || defs[0].Window.Size != 500*time.Millisecond {
+		t.Fatalf("--window 500ms: %+v %v", defs, err)
+	}
+	if _, err := Load(Options{File: p, Flags: viewFlags("--window", "7m"), LookupEnv: env(nil), WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "divides neither an hour nor a day") {
+		t.Fatalf("--window 7m: %v", err)
+	}
 }
 
 // TestViewsFromFile reads views: as docs/views.md shows them; flags that
