@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spk-cli/spk/internal/peertest"
 	"github.com/spk-cli/spk/provision"
 )
 
@@ -21,33 +21,8 @@ func TestAnEndpointThatDoesNotAnswer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the status bound")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var conns []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c) // held open, never answered
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
 	bin := buildSpk(t)
-	url := "http://" + ln.Addr().String()
+	url := peertest.Silent(t)
 	var wg sync.WaitGroup
 	for _, verb := range []string{"status", "doctor", "show"} {
 		wg.Add(1)

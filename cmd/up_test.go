@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/spk-cli/spk/internal/peertest"
 	"github.com/spk-cli/spk/stream/results"
 )
 
@@ -188,27 +189,7 @@ func TestUpRefusesAnotherProgramAtTheEmbeddedAddress(t *testing.T) {
 // local stopped with Ctrl-Z, or hung) is told as such, not as another
 // program holding the address.
 func TestUpTellsAStalledEndpointFromAnotherProgram(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() { // accepts and holds every connection, answering nothing
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	addr := ln.Addr().String()
+	addr := strings.TrimPrefix(peertest.Silent(t), "http://") // accepts every connection, answers nothing
 	r := run(t, map[string]string{"SPK_LOCAL_ADDR": addr}, "up", "--no-tui", "--in-memory", "--duration", "1s")
 	if r.code == 0 || !strings.Contains(r.stderr, "http://"+addr+" takes connections but does not answer spk local's health check") || strings.Contains(r.stderr, "another program") {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -25,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/spk-cli/spk/internal/peertest"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/kpl"
 )
@@ -320,27 +320,7 @@ func TestUnreachableEndpointEndsTheRun(t *testing.T) {
 // takes connections and never answers are cut at the stall timeout, where
 // each took the SDK's three attempts of a minute.
 func TestAnEndpointThatDoesNotAnswerEndsTheRun(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		var held []net.Conn // never answered
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	ep := endpoint{url: "http://" + ln.Addr().String()}
+	ep := endpoint{url: peertest.Silent(t)}
 	p, err := New(ep.client(nil), Options{StreamName: "silent", Count: 5, StallTimeout: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -25,10 +25,7 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 		// "If table is already in the DELETING state, no error is
 		// returned" (the DeleteTable reference): a second delete, such as
 		// an interrupted teardown run again, is answered as the first.
-		desc := s.describe(t)
-		delete(desc, "KeySchema")
-		delete(desc, "AttributeDefinitions")
-		delete(desc, "CreationDateTime")
+		desc := s.deleteAnswer(t)
 		s.mu.Unlock()
 		return map[string]any{"TableDescription": desc}, nil
 	}
@@ -58,14 +55,20 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 	}
 	t.meta = m
 	t.generation++
-	desc := s.describe(t)
-	// DeleteTable's answer describes less than DescribeTable does.
-	delete(desc, "KeySchema")
-	delete(desc, "AttributeDefinitions")
-	delete(desc, "CreationDateTime")
+	desc := s.deleteAnswer(t)
 	s.mu.Unlock()
 	s.later(s.env.DeleteDelay, func() { s.dropTable(m.TableName, t) })
 	return map[string]any{"TableDescription": desc}, nil
+}
+
+// deleteAnswer is DeleteTable's TableDescription, which describes less than
+// DescribeTable does; s.mu is held.
+func (s *Service) deleteAnswer(t *table) map[string]any {
+	desc := s.describe(t)
+	delete(desc, "KeySchema")
+	delete(desc, "AttributeDefinitions")
+	delete(desc, "CreationDateTime")
+	return desc
 }
 
 // deleteRefusal is why a table cannot be deleted yet, in DynamoDB's words,
