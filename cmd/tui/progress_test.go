@@ -86,6 +86,16 @@ func TestStatusLinesFollowTheSnapshots(t *testing.T) {
 	if got := strings.Count(g.String(), "\n"); got != 2 || !strings.Contains(g.String(), "20 acknowledged") {
 		t.Fatalf("producer lines %q; want one for each snapshot", g.String())
 	}
+	// Once Run has ended the caller writes its summary: a snapshot
+	// arriving late writes nothing beside it.
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	pp.Run(ctx, time.Hour)
+	before := g.String()
+	pp.Producer(generate.Snapshot{Stream: "clicks", Acknowledged: 30})
+	if g.String() != before {
+		t.Fatalf("a snapshot after Run wrote %q", strings.TrimPrefix(g.String(), before))
+	}
 }
 
 // TestProducerPrinter: spk generate-events' status says nothing once the

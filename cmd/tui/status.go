@@ -34,6 +34,7 @@ type StatusPrinter struct {
 	tty   bool // redraw one line in place
 	drawn bool // a line is on the screen, to clear or end
 	fresh bool // a snapshot came since the last line
+	ended bool // Run has ended: snapshots arriving late print nothing
 
 	prod *generate.Snapshot
 	cons *metrics.Snapshot
@@ -94,7 +95,9 @@ func (p *StatusPrinter) onArrival() bool {
 }
 
 func (p *StatusPrinter) printOnArrival() {
-	if p.onArrival() {
+	// After Run, the caller writes its summary to the same writer: a late
+	// snapshot must not write beside it.
+	if p.onArrival() && !p.ended {
 		p.printLocked()
 	}
 }
@@ -152,6 +155,7 @@ func (p *StatusPrinter) end() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.ended = true
 	if p.tty && p.drawn {
 		if p.style == styleProducer {
 			fmt.Fprint(p.w, "\r\x1b[K") // the summary takes the line
