@@ -249,3 +249,52 @@ func TestAnEndpointAnsweringEmptyIsRefusedInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestShowTableNotActive: spk show on a table still being created or being
+// deleted says so, where DynamoDB's "not found" for its Scan would send the
+// user to create a table that exists.
+func TestShowTableNotActive(t *testing.T) {
+	for _, c := range []struct {
+		name, want string
+		opts       local.Options
+		delete     bool
+	}{
+		{"creating", "spk: show: table my-table is still being created (CREATING), and nothing can be read from it until it is ACTIVE\n" +
+			"hint: run spk show again in a moment; spk create-table waits until the table is ACTIVE\n",
+			local.Options{CreateDelay: time.Minute}, false},
+		{"deleting", "spk: show: table my-table is being deleted (DELETING)\n" +
+			"hint: create it again with spk create-table, or run spk up, once it is gone\n",
+			local.Options{CreateDelay: -1, DeleteDelay: time.Minute}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.opts.Addr, c.opts.InMemory = "127.0.0.1:0", true
+			srv, err := local.Start(context.Background(), c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { srv.Close() })
+			db := dynamodb.NewFromConfig(endpointtest.Config(srv.URL()))
+			_, err = db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+				TableName: aws.String("my-table"), BillingMode: dtypes.BillingModePayPerRequest,
+				AttributeDefinitions: []dtypes.AttributeDefinition{
+					{AttributeName: aws.String("BucketStart"), AttributeType: dtypes.ScalarAttributeTypeS},
+					{AttributeName: aws.String("EventType"), AttributeType: dtypes.ScalarAttributeTypeS}},
+				KeySchema: []dtypes.KeySchemaElement{
+					{AttributeName: aws.String("BucketStart"), KeyType: dtypes.KeyTypeHash},
+					{AttributeName: aws.String("EventType"), KeyType: dtypes.KeyTypeRange}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.delete {
+				if _, err := db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String("my-table")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := run(t, endpointEnv(srv.URL()), "show")
+			if r.code != ExitFailure || r.stderr != c.want || r.stdout != "" {
+				t.Fatalf("code %d\nstdout %q\nstderr %q\nwant   %q", r.code, r.stdout, r.stderr, c.want)
+			}
+		})
+	}
+}

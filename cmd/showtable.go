@@ -50,6 +50,16 @@ func checkShowTable(ctx context.Context, db *dynamodb.Client, table string, v *v
 	case err != nil:
 		return fmt.Errorf("show: describe table %s: %w", table, err)
 	}
+	// DynamoDB reads nothing from a table until it is ACTIVE: its Scan
+	// answers "not found", which would send the user to create it again.
+	switch desc.Table.TableStatus {
+	case dtypes.TableStatusCreating:
+		return &hinted{err: fmt.Errorf("show: table %s is still being created (CREATING), and nothing can be read from it until it is ACTIVE", table),
+			hint: "run spk show again in a moment; spk create-table waits until the table is ACTIVE"}
+	case dtypes.TableStatusDeleting:
+		return &hinted{err: fmt.Errorf("show: table %s is being deleted (DELETING)", table),
+			hint: "create it again with spk create-table, or run spk up, once it is gone"}
+	}
 	if keys, ok := aggregateKeys(desc.Table); !ok {
 		return usagef("name an aggregate table with --table, or a view with --view; spk status lists the app's tables",
 			"show: table %s is not an aggregate table: its key is %s, and spk show reads tables keyed by BucketStart (S) and EventType (S)", table, keys)
