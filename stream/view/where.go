@@ -3,6 +3,7 @@ package view
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -54,7 +55,7 @@ func (f *Filter) String() string {
 }
 
 // WhereError is a filter that does not parse. Pos is the byte offset of the
-// problem in the text, Col the 1-based column.
+// problem in the text.
 type WhereError struct {
 	Text string
 	Pos  int
@@ -62,7 +63,16 @@ type WhereError struct {
 }
 
 func (e *WhereError) Error() string {
-	return fmt.Sprintf("where: column %d: %s", e.Pos+1, e.Msg)
+	return fmt.Sprintf("where: column %d: %s", column(e.Text, e.Pos), e.Msg)
+}
+
+// column is the 1-based column of the byte offset pos in text, counted in
+// characters as an editor counts them, not bytes ('é' is one column).
+func column(text string, pos int) int {
+	if pos > len(text) {
+		pos = len(text)
+	}
+	return utf8.RuneCountInString(text[:pos]) + 1
 }
 
 // ParseWhere reads a filter such as
@@ -344,7 +354,7 @@ func (p *parser) primary() (node, error) {
 			if p.tok.kind == tBad {
 				return nil, p.errorf(p.tok.pos, "%s", p.tok.err)
 			}
-			return nil, p.errorf(p.tok.pos, "expected ) to close the ( at column %d, found %s", t.pos+1, p.tok.describe())
+			return nil, p.errorf(p.tok.pos, "expected ) to close the ( at column %d, found %s", column(p.src, t.pos), p.tok.describe())
 		}
 		p.next()
 		return n, nil

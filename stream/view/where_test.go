@@ -102,6 +102,10 @@ func TestWhereErrors(t *testing.T) {
 		{"a = (", `where: column 5: expected a value after "=", such as 500, 'GET' or true, found "("`},
 		{strings.Repeat("(", 101) + "a = 1" + strings.Repeat(")", 101), `where: column 101: parentheses nested deeper than 100: write the filter with fewer`},
 		// An unknown escape was dropped without a word ('C:\temp' matched C:temp).
+		// Columns count characters, not bytes: "é" and "日" are one each.
+		{"ville = 'Orléans' 日", `where: column 19: unexpected "日": join comparisons with and/or`},
+		{"(città = 1", `where: column 11: expected ) to close the ( at column 1, found end of filter`},
+		{"città = 1 (", `where: column 11: unexpected "(": join comparisons with and/or`},
 		{`path = 'C:\temp'`, `where: column 11: \t is not an escape: write \\ for a backslash (\' and \" are the others)`},
 	}
 	for _, tt := range tests {
