@@ -157,6 +157,26 @@ func parseNumber(text string) (*apd.Decimal, error) {
 	return d, nil
 }
 
+// parseComparable reads an event's number for a where comparison: exactly,
+// as parseNumber does, but also past what DynamoDB can store, since a filter
+// stores nothing (1e400 > 10 holds). Texts too long to be a number a writer
+// meant are not read.
+func parseComparable(text string) (*apd.Decimal, bool) {
+	var small apd.Decimal
+	if parseSmallNumber(text, &small) {
+		return &small, true
+	}
+	if len(text) > maxComparableText {
+		return nil, false
+	}
+	d, _, err := apd.NewFromString(text)
+	return d, err == nil && d.Form == apd.Finite
+}
+
+// maxComparableText bounds the text parseComparable reads, and so the work
+// one comparison can cost.
+const maxComparableText = 1000
+
 // parseSmallNumber reads the common case quickly: an optional minus sign,
 // at most 18 digits and an optional fraction, no exponent. Such a number is
 // always storable (18 digits, magnitude under 1e18, at least 1e-18).

@@ -129,8 +129,8 @@ func (n *cmpNode) eval(ev Event) bool {
 	var c int
 	switch v.kind {
 	case Number:
-		d, err := parseNumber(v.text)
-		if err != nil {
+		d, ok := parseComparable(v.text)
+		if !ok {
 			return false
 		}
 		c = d.Cmp(n.num)

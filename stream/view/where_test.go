@@ -7,7 +7,7 @@ import (
 )
 
 func TestWhere(t *testing.T) {
-	ev := mustJSON(t, `{"status":503,"bytes":"12","method":"GET","path":"/a/b","ok":false,"r":{"ms":0.250},"big":123456789012345678901234567890,"q":"it's"}`)
+	ev := mustJSON(t, `{"status":503,"bytes":"12","method":"GET","path":"/a/b","ok":false,"r":{"ms":0.250},"big":123456789012345678901234567890,"q":"it's","huge":1e400,"neghuge":-1E+400,"tiny":1e-200,"long":1234567890123456789012345678901234567890123456789}`)
 	tests := []struct {
 		where string
 		want  bool
@@ -26,6 +26,18 @@ func TestWhere(t *testing.T) {
 		{"r.ms < 0.2500000000000000000001", true},
 		{"big > 123456789012345678901234567889", true},
 		{"big = 123456789012345678901234567890.0", true},
+		// An event's number past what DynamoDB stores still compares by
+		// its value: a filter stores nothing.
+		{"huge > 1e125", true},
+		{"huge != 1", true},
+		{"huge <= 1e125", false},
+		{"neghuge < -1e125", true},
+		{"tiny > 0", true},
+		{"tiny = 0", false},
+		{"tiny < 1e-129", true},
+		{"long > 1.234567890123456789012345678901234567e48", true},
+		{"long < 1.234567890123456789012345678901234568e48", true},
+		{"long != 1.234567890123456789012345678901234567e48", true},
 		{"method = 'GET'", true},
 		{`method = "GET"`, true},
 		{"method < 'POST'", true},
