@@ -20,7 +20,8 @@ type Picker struct {
 
 type pickNode struct {
 	children map[string]*pickNode
-	leaf     int // index of the path ending here, or -1
+	leaf     int   // index of the path ending here, or -1
+	below    []int // the leaves under this node's children, cleared when its key repeats
 }
 
 // NewPicker prepares to pick the given paths.
@@ -42,6 +43,10 @@ func NewPicker(paths []Path) *Picker {
 		if n.leaf < 0 {
 			n.leaf = len(p.paths)
 			p.paths = append(p.paths, path)
+			for a, i := p.root, 0; i < len(path)-1; i++ {
+				a = a.children[path[i]]
+				a.below = append(a.below, n.leaf)
+			}
 		}
 	}
 	return p
@@ -135,6 +140,13 @@ func (e *Picked) object(data []byte, i int, n *pickNode) int {
 				c = n.children[string(inner)] // no copy for a map lookup
 			} else {
 				c = n.children[keyText(key)]
+			}
+		}
+		if c != nil {
+			// A repeated key's last value wins whole, as encoding/json
+			// decides: nothing picked under an earlier one survives.
+			for _, leaf := range c.below {
+				e.vals[leaf] = Value{}
 			}
 		}
 		var vEnd int

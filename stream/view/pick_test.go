@@ -17,6 +17,11 @@ func TestPickAsDecodeJSON(t *testing.T) {
 		`{}`,
 		`{"\u0061":"escaped key","b":{"c":{"deep":1}}}`,
 		"{\"s\":\"bad \xff utf8\"}",
+		// A repeated key's last value wins whole: nothing under the first stays.
+		`{"b":{"c":1},"b":{"d":2}}`,
+		`{"b":{"c":1},"b":7}`,
+		`{"x":{"y":{"z":true}},"x":{"y":5},"x":{"q":{}}}`,
+		`{"b":{"c":1,"c":{"e":1}}}`,
 	}
 	pk := NewPicker(paths)
 	for _, doc := range docs {
@@ -51,6 +56,7 @@ func TestPickAsDecodeJSON(t *testing.T) {
 func FuzzPick(f *testing.F) {
 	f.Add(`{"a":"x","b":{"c":1},"t":true}`)
 	f.Add(`{"b":{"c":{"c":[1,"}"]}},"a":null}`)
+	f.Add(`{"b":{"c":1},"b":{}}`)
 	paths := []Path{{"a"}, {"b", "c"}, {"b"}, {"t"}}
 	pk := NewPicker(paths)
 	f.Fuzz(func(t *testing.T, doc string) {
