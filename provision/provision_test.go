@@ -585,3 +585,42 @@ func TestEndpointHonoursCABundle(t *testing.T) {
 		t.Fatalf("with a missing bundle: %v, want it named", err)
 	}
 }
+
+// TestTeardownOfATableAlreadyDeleting: an endpoint that answers a second
+// DeleteTable with ResourceInUseException (DynamoDB did, and other
+// emulators do) while the table is DELETING is waited out until the table
+// is gone, not waited on to become ACTIVE, which it never does.
+func TestTeardownOfATableAlreadyDeleting(t *testing.T) {
+	c := clients(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	spec := sink.TableSpec("counts", "app", "", nil)
+	if _, err := provision.CreateTable(ctx, c.DynamoDB, spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	target, _ := url.Parse(c.Target.DynamoDBEndpoint)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") == "DynamoDB_20120810.DeleteTable" {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceInUseException","message":"Attempt to change a resource which is still in use: Table is being deleted: counts"}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer other.Close()
+	if _, err := c.DynamoDB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("counts")}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := endpointtest.Config(other.URL)
+	o := &provision.Clients{Target: provision.Target{Region: "us-east-1", KinesisEndpoint: other.URL, DynamoDBEndpoint: other.URL, Embedded: true},
+		Config: cfg, Kinesis: kinesis.NewFromConfig(cfg), DynamoDB: dynamodb.NewFromConfig(cfg)}
+	plan := []provision.PlanItem{{Resource: provision.Resource{Kind: provision.KindAggregate, Name: "counts"}, Fate: provision.FateDelete}}
+	if err := provision.Teardown(ctx, o, plan, nil); err != nil || plan[0].Fate != provision.FateDeleted {
+		t.Fatalf("teardown: %v, fate %s", err, plan[0].Fate)
+	}
+	if _, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("counts")}); !errors.As(err, new(*dtypes.ResourceNotFoundException)) {
+		t.Fatalf("after teardown the table answers %v", err)
+	}
+}
