@@ -438,6 +438,11 @@ func (b *binder) update(st *partiql.Update, keys ...keyDef) (*expr.Update, error
 		}
 		u.Remove = append(u.Remove, p)
 	}
+	// UpdateItem's rule and words: one path set twice, or set and removed,
+	// is refused, not the last one winning.
+	if err := expr.CheckUpdatePaths(u); err != nil {
+		return nil, validation("Invalid UpdateExpression: " + err.Error())
+	}
 	return u, nil
 }
 

@@ -214,6 +214,17 @@ func TestPartiQLWrites(t *testing.T) {
 			invalid("Multiple conditions on same key sk. Only single item Update/Insert/Delete are supported")},
 		{"a set_add of a non-set", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET ns = set_add(ns, 4) WHERE pk = 'c' AND sk = 7`), 400,
 			invalid("The second argument to SET_ADD must be a value with type SET")},
+		// One path set twice, or set and removed, is refused as UpdateItem
+		// refuses it, not the last one winning.
+		{"an update setting a path twice", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET n = 1, n = 2 WHERE pk = 'c' AND sk = 7`), 400,
+			invalid("Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [n], path two: [n]")},
+		{"an update setting and removing a path", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET neg = 1 REMOVE neg WHERE pk = 'c' AND sk = 7`), 400,
+			invalid("Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [neg], path two: [neg]")},
+		{"an update adding to and deleting from a set", "ExecuteStatement",
+			stmt(`UPDATE ` + q + ` SET ns = set_add(ns, <<4>>) SET ns = set_delete(ns, <<2>>) WHERE pk = 'c' AND sk = 7`), 400,
+			invalid("Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [ns], path two: [ns]")},
+		{"an update of a list and one of its elements", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET l = [1] SET l[0] = 2 WHERE pk = 'c' AND sk = 7`), 400,
+			invalid("Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [l], path two: [l, [0]]")},
 		{"the item after the failures", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"c"},"sk":{"N":"7"}}}`, 200,
 			`{"Item":{"pk":{"S":"c"},"sk":{"N":"7"},"n":{"N":"3"},"l":{"L":[{"N":"1"},{"S":"x"},{"S":"y"}]},"ns":{"NS":["2","3"]},"neg":{"N":"0"}}}`},
 		{"a delete whose condition fails", "ExecuteStatement", stmt(`DELETE FROM ` + q + ` WHERE pk = 'c' AND sk = 7 AND n = 4`), 400, ccf},

@@ -283,6 +283,14 @@ func ParseProjection(src string, p *Params) ([]Path, error) {
 	return paths, nil
 }
 
+// CheckUpdatePaths refuses an update built without ParseUpdate (PartiQL's
+// UPDATE) whose paths overlap or conflict, as ParseUpdate refuses them.
+func CheckUpdatePaths(u *Update) error {
+	ps := &parser{errs: map[string]string{}, at: map[string]int{}}
+	checkOverlaps(ps, u.Paths())
+	return ps.firstError("pathOverlap", "pathConflict")
+}
+
 func checkOverlaps(ps *parser, paths []Path) {
 	for j := 1; j < len(paths); j++ {
 		for i := 0; i < j; i++ {
