@@ -548,13 +548,14 @@ func TestCapturedTableAnswers(t *testing.T) {
 		}
 	}
 	waitReady(t, c, tbl)
-	// DeleteTable's answer leaves out the key schema, the definitions and
-	// the creation time.
+	// DeleteTable's answer leaves out the key schema, the definitions, the
+	// indexes and the creation time.
 	del, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(tbl)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := del.TableDescription; d.TableStatus != types.TableStatusDeleting || d.KeySchema != nil || d.AttributeDefinitions != nil || d.CreationDateTime != nil || *d.TableName != tbl {
+	if d := del.TableDescription; d.TableStatus != types.TableStatusDeleting || d.KeySchema != nil || d.AttributeDefinitions != nil || d.CreationDateTime != nil || *d.TableName != tbl ||
+		d.GlobalSecondaryIndexes != nil || d.LocalSecondaryIndexes != nil {
 		t.Fatalf("DeleteTable answered %+v", *d)
 	}
 }

@@ -68,6 +68,8 @@ func (s *Service) deleteAnswer(t *table) map[string]any {
 	delete(desc, "KeySchema")
 	delete(desc, "AttributeDefinitions")
 	delete(desc, "CreationDateTime")
+	delete(desc, "GlobalSecondaryIndexes")
+	delete(desc, "LocalSecondaryIndexes")
 	return desc
 }
 
