@@ -85,6 +85,12 @@ func TestTransitionsRefuseChanges(t *testing.T) {
 	if code, m := call("PutItem", `{"TableName":"creating","Item":{"pk":{"S":"a"}}}`); code != 400 || m["message"] != "Requested resource not found" {
 		t.Fatalf("put into DELETING: %d %v", code, m)
 	}
+	// A TTL change of a table being deleted is refused, as a tag change is
+	// (it was taken, and rewrote the table's stored settings).
+	if code, m := call("UpdateTimeToLive", `{"TableName":"creating","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl"}}`); code != 400 ||
+		m["message"] != "Attempt to change a resource which is still in use: Table is being deleted: creating" || !strings.HasSuffix(m["__type"].(string), "#ResourceInUseException") {
+		t.Fatalf("TTL change while DELETING: %d %v", code, m)
+	}
 	// "If table is already in the DELETING state, no error is returned."
 	if code, m := call("DeleteTable", `{"TableName":"creating"}`); code != 200 || m["TableDescription"].(map[string]any)["TableStatus"] != "DELETING" {
 		t.Fatalf("delete again while DELETING: %d %v", code, m)

@@ -49,9 +49,13 @@ func (s *Service) updateTimeToLive(body []byte) (any, error) {
 	if !ok {
 		return nil, notFound("Requested resource not found: Table: " + *in.TableName + " not found")
 	}
-	if t.meta.TableStatus == "CREATING" {
+	switch t.meta.TableStatus {
+	case "CREATING":
 		// DynamoDB's words here put the name before the state.
 		return nil, stillInUse("Table " + t.meta.TableName + " is being created")
+	case "DELETING":
+		// As a tag change of a table being deleted is refused.
+		return nil, stillInUse("Table is being deleted: " + t.meta.TableName)
 	}
 	m := t.meta
 	switch {
