@@ -192,7 +192,7 @@ func TestBusyUpdatesNameWhatIsUnderWay(t *testing.T) {
 			`"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}]}`)
 	}
 	create := func(index string) string {
-		return `"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"` + index + `","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}}]`
+		return `"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"` + index + `","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}}]`
 	}
 	const stream = `"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}`
 	op(t, s, "UpdateTable", `{"TableName":"iops",`+pt+`}`)
@@ -775,4 +775,35 @@ func TestTableClassDescribed(t *testing.T) {
 		"One or more parameter values were invalid: Server-Side Encryption modification must be the only operation in the request")
 	refusedWith(t, s, "UpdateTable", `{"TableName":"plain","TableClass":"COLD"}`, "ValidationException",
 		"1 validation error detected: Value 'COLD' at 'tableClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]")
+}
+
+// TestNewIndexKeysDefinedInRequest: UpdateTable's new index has its keys
+// defined in the request, even those the table defines already (its table
+// or local index key); a migration that leaves them out fails on AWS.
+func TestNewIndexKeysDefinedInRequest(t *testing.T) {
+	env := &service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: 0, DeleteDelay: 0, Now: time.Now}
+	s, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	op(t, s, "CreateTable", `{"TableName":"tab","BillingMode":"PAY_PER_REQUEST",`+
+		`"AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"},{"AttributeName":"c","AttributeType":"S"},{"AttributeName":"x","AttributeType":"N"}],`+
+		`"KeySchema":[{"AttributeName":"p","KeyType":"HASH"},{"AttributeName":"c","KeyType":"RANGE"}],`+
+		`"LocalSecondaryIndexes":[{"IndexName":"by-x","KeySchema":[{"AttributeName":"p","KeyType":"HASH"},{"AttributeName":"x","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}]}`)
+	create := func(defs string, keys ...string) string {
+		schema := `[{"AttributeName":"` + keys[0] + `","KeyType":"HASH"}`
+		if len(keys) > 1 {
+			schema += `,{"AttributeName":"` + keys[1] + `","KeyType":"RANGE"}`
+		}
+		return `{"TableName":"tab",` + defs + `"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"gsi","KeySchema":` + schema + `],"Projection":{"ProjectionType":"ALL"}}}]}`
+	}
+	refusedWith(t, s, "UpdateTable", create("", "c", "p"), "ValidationException",
+		"One or more parameter values were invalid: AttributeDefinitions is not specified for index: gsi")
+	refusedWith(t, s, "UpdateTable", create(`"AttributeDefinitions":[{"AttributeName":"y","AttributeType":"S"},{"AttributeName":"c","AttributeType":"S"}],`, "c", "x"), "ValidationException",
+		"One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [x], AttributeDefinitions: [y, c]")
+	if m := op(t, s, "DescribeTable", `{"TableName":"tab"}`); m["Table"].(map[string]any)["GlobalSecondaryIndexes"] != nil {
+		t.Fatalf("a refused index was made: %v", m)
+	}
+	op(t, s, "UpdateTable", create(`"AttributeDefinitions":[{"AttributeName":"c","AttributeType":"S"},{"AttributeName":"x","AttributeType":"N"}],`, "c", "x"))
 }

@@ -528,6 +528,13 @@ func applyTableUpdate(m *tableMeta, in *updateTableInput, now time.Time) error {
 			if err := checkProjectedTotal(m.LSIs, m.GSIs, gs); err != nil {
 				return err
 			}
+			// The new index's keys are defined in this request, even those
+			// the table defines already (the UpdateTable reference), once
+			// the index is otherwise sound: DynamoDB answers its throughput
+			// and projection refusals first.
+			if err := definedInRequest(u.Create, in.AttributeDefinitions); err != nil {
+				return err
+			}
 			gs[0].IndexStatus = "CREATING"
 			m.GSIs = append(m.GSIs, gs[0])
 		case u.Delete != nil:
@@ -681,4 +688,23 @@ func deref64(v *int64) int64 {
 		return 0
 	}
 	return *v
+}
+
+// definedInRequest refuses a new index whose key attributes the UpdateTable
+// request does not define, in the words CreateTable uses.
+func definedInRequest(ix *indexInput, defs []attributeDefinition) error {
+	var missing []string
+	for _, k := range ix.KeySchema {
+		if !slices.ContainsFunc(defs, func(d attributeDefinition) bool { return d.AttributeName == k.AttributeName }) {
+			missing = append(missing, k.AttributeName)
+		}
+	}
+	switch {
+	case len(missing) == 0:
+		return nil
+	case len(defs) == 0:
+		return validation("One or more parameter values were invalid: AttributeDefinitions is not specified for index: " + deref(ix.IndexName))
+	}
+	return validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
+		strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(definitionOrder(defs), ", ") + "]")
 }
