@@ -96,11 +96,16 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 	if mode == modeOnDemand {
 		onDemand = s.countOnDemand()
 	}
+	changing := s.countChanging()
 
 	s.mu.Lock()
 	if old, ok := s.streams[name]; ok && !old.dropped.Load() {
 		s.mu.Unlock()
 		return nil, clientErr("ResourceInUseException", "Stream %s under account %s already exists.", name, s.env.AccountID)
+	}
+	if changing >= changingStreamLimit {
+		s.mu.Unlock()
+		return nil, clientErr("LimitExceededException", "This request would exceed the limit on the number of streams that can simultaneously be in CREATING or DELETING for the account %s. Limit: %d.", s.env.AccountID, changingStreamLimit)
 	}
 	if e := s.checkShardLimit(inAccount, shards); e != nil {
 		s.mu.Unlock()

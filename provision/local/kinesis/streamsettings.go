@@ -143,6 +143,24 @@ func (s *Service) countOnDemand() int {
 	return n
 }
 
+// changingStreamLimit is how many streams an account may have CREATING or
+// DELETING at once: CreateStream answers LimitExceededException past it
+// (the CreateStream reference; AWS's answer names both states).
+const changingStreamLimit = 5
+
+// countChanging counts the streams being created or deleted.
+func (s *Service) countChanging() int {
+	n := 0
+	for _, st := range s.liveStreams() {
+		st.mu.Lock()
+		if !st.gone && (st.meta.Status == statusCreating || st.meta.Status == statusDeleting) {
+			n++
+		}
+		st.mu.Unlock()
+	}
+	return n
+}
+
 func (s *Service) describeLimits(c codec, body []byte) (any, *apiError) {
 	var in struct{}
 	if err := c.decode(body, &in); err != nil {

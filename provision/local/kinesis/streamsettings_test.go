@@ -6,6 +6,7 @@ package kinesis_test
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -648,4 +649,45 @@ func TestStreamSettingsRules(t *testing.T) {
 			"1 validation error detected: Value '{}' at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1")
 		tg.wantRawError(t, "DescribeStreamSummary", `{"StreamName":"m"}`, "ResourceNotFoundException", "Stream m under account "+account+" not found.")
 	})
+}
+
+// TestStreamsChangingAtOnce: an account has at most five streams CREATING
+// or DELETING at once; CreateStream past that is LimitExceededException in
+// AWS's words, and leaves nothing behind.
+func TestStreamsChangingAtOnce(t *testing.T) {
+	ctx := context.Background()
+	const refused = "This request would exceed the limit on the number of streams that can simultaneously be in CREATING or DELETING for the account " + account + ". Limit: 5."
+	for _, c := range []struct {
+		name   string
+		tweak  func(*local.Options)
+		delete bool
+	}{
+		{"creating", func(o *local.Options) { o.CreateDelay = time.Minute }, false},
+		{"deleting", func(o *local.Options) { o.CreateDelay, o.DeleteDelay = -1, time.Minute }, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := startLocal(t, c.tweak)
+			client := newClient(srv.URL(), "AKIAFAKE", "secret")
+			for i := range 5 {
+				name := fmt.Sprintf("s%d", i)
+				if _, err := client.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: &name, ShardCount: aws.Int32(1)}); err != nil {
+					t.Fatal(err)
+				}
+				if c.delete {
+					if _, err := client.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: &name}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			_, err := client.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("sixth"), ShardCount: aws.Int32(1)})
+			wantAPIError(t, err, "LimitExceededException", refused)
+			if _, err := client.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("sixth")}); !errors.As(err, new(*types.ResourceNotFoundException)) {
+				t.Fatalf("the refused stream answers %v", err)
+			}
+			list, err := client.ListStreams(ctx, &kinesis.ListStreamsInput{})
+			if err != nil || len(list.StreamNames) != 5 {
+				t.Fatalf("streams %v %v, want the five", list, err)
+			}
+		})
+	}
 }
