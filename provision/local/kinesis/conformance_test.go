@@ -791,6 +791,18 @@ func TestK20MergeAndListShards(t *testing.T) {
 		}
 		_, err := tg.client.ListShards(ctx, &kinesis.ListShardsInput{StreamName: &name, NextToken: aws.String("x")})
 		wantAPIError(t, err, "InvalidArgumentException", "NextToken and StreamName cannot be provided together.")
+		if tg.peer == "" {
+			// The member given is the one named, as AWS names it.
+			arn := tg.arn(name)
+			_, err = tg.client.ListShards(ctx, &kinesis.ListShardsInput{StreamARN: &arn, NextToken: aws.String("x")})
+			wantAPIError(t, err, "InvalidArgumentException", "NextToken and StreamARN cannot be provided together.")
+			// An empty filter type is given, and not one of the types.
+			// (The SDK takes "" for missing, so the request is sent raw.)
+			resp, body := tg.rawPost(t, "Kinesis_20131202.ListShards", "application/x-amz-json-1.1", []byte(`{"StreamName":"`+name+`","ShardFilter":{"Type":""}}`))
+			if resp.StatusCode != 400 || !strings.Contains(string(body), `"message":"1 validation error detected: Value '' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set:`) {
+				t.Fatalf("an empty filter type: %d %s", resp.StatusCode, body)
+			}
+		}
 	})
 }
 

@@ -197,9 +197,17 @@ func (s *Service) listStreams(c codec, body []byte) (any, *apiError) {
 }
 
 type shardFilter struct {
-	Type      string     `json:"Type"`
+	Type      *string    `json:"Type"` // a pointer: "" is not in the enum, absent is null
 	ShardId   *string    `json:"ShardId"`
 	Timestamp *epochTime `json:"Timestamp"`
+}
+
+// kind is the filter's type; a token's filter may have none.
+func (f *shardFilter) kind() string {
+	if f.Type == nil {
+		return ""
+	}
+	return *f.Type
 }
 
 type listShardsInput struct {
@@ -231,10 +239,10 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 	v.optLength(in.NextToken, "nextToken", 1, 1048576)
 	name := s.resolveName(in.StreamName, in.StreamARN, &v)
 	if f := in.ShardFilter; f != nil {
-		if f.Type == "" {
+		if f.Type == nil {
 			v.notNull(false, "shardFilter.type")
 		} else {
-			v.enum(f.Type, "shardFilter.type", "AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP", "FROM_TIMESTAMP")
+			v.enum(*f.Type, "shardFilter.type", "AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP", "FROM_TIMESTAMP")
 		}
 		v.shardID(f.ShardId, "shardFilter.shardId", false)
 	}
@@ -253,6 +261,8 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 	var tokenCreated int64
 	if in.NextToken != nil {
 		switch {
+		case name != "" && in.StreamName == nil && in.StreamARN != nil:
+			return nil, clientErr("InvalidArgumentException", "NextToken and StreamARN cannot be provided together.")
 		case name != "":
 			return nil, clientErr("InvalidArgumentException", "NextToken and StreamName cannot be provided together.")
 		case in.ExclusiveStartShardId != nil:
@@ -278,7 +288,7 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 		}
 	}
 	if filter != nil {
-		switch filter.Type {
+		switch filter.kind() {
 		case "AFTER_SHARD_ID":
 			if filter.ShardId == nil {
 				return nil, clientErr("InvalidArgumentException", "Must specify a shardId parameter for ShardFilter type AFTER_SHARD_ID.")
@@ -288,7 +298,7 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 			}
 		case "AT_TIMESTAMP", "FROM_TIMESTAMP":
 			if filter.Timestamp == nil {
-				return nil, clientErr("InvalidArgumentException", "Must specify a timestamp parameter for ShardFilter type %s.", filter.Type)
+				return nil, clientErr("InvalidArgumentException", "Must specify a timestamp parameter for ShardFilter type %s.", filter.kind())
 			}
 		}
 	}
@@ -345,7 +355,7 @@ func filterMatches(f *shardFilter, sh *shardMeta, horizonMs int64) bool {
 	if f == nil {
 		return true
 	}
-	switch f.Type {
+	switch f.kind() {
 	case "AT_LATEST":
 		return sh.open()
 	case "AT_TIMESTAMP":

@@ -89,11 +89,12 @@ func (s *Service) resolveTaggable(arn string) (*taggable, *apiError) {
 	if len(parts) < 6 {
 		return nil, clientErr("InvalidArgumentException", "Invalid ARN: %s", arn)
 	}
-	region, account, resource := parts[3], parts[4], parts[5]
+	partition, region, account, resource := parts[1], parts[3], parts[4], parts[5]
 	_, resource, _ = strings.Cut(resource, "stream/")
 	name, _, isConsumer := strings.Cut(resource, "/consumer/")
-	if region != s.env.Region || account != s.env.AccountID {
-		return nil, s.streamNotFound(name)
+	if partition != "aws" || region != s.env.Region || account != s.env.AccountID {
+		// Named as refName names it: the ARN's account, not this one.
+		return nil, clientErr("ResourceNotFoundException", "Stream %s under account %s not found.", name, account)
 	}
 	st := s.lookup(name)
 	if st == nil {

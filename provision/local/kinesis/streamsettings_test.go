@@ -425,6 +425,19 @@ func TestResourceTags(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException", "Stream "+missing+" under account "+account+" not found.")
 	_, err = tg.client.TagResource(ctx, &kinesis.TagResourceInput{ResourceARN: aws.String(arn + "/consumer/app:1700000000"), Tags: map[string]string{"a": "b"}})
 	wantAPIError(t, err, "ResourceNotFoundException", "Consumer "+name+"/app, account "+account+" not found.")
+	if tg.peer == "" {
+		// The ARN of another partition or account names no stream of this
+		// endpoint: its tags are not the local stream's.
+		for _, other := range []string{strings.Replace(arn, "arn:aws:", "arn:aws-cn:", 1), strings.Replace(arn, ":"+account+":", ":111122223333:", 1)} {
+			_, err = tg.client.TagResource(ctx, &kinesis.TagResourceInput{ResourceARN: &other, Tags: map[string]string{"other": "x"}})
+			wantAPIError(t, err, "ResourceNotFoundException", "Stream "+name+" under account ")
+		}
+		_, err = tg.client.ListTagsForResource(ctx, &kinesis.ListTagsForResourceInput{ResourceARN: aws.String(strings.Replace(arn, ":"+account+":", ":111122223333:", 1))})
+		wantAPIError(t, err, "ResourceNotFoundException", "Stream "+name+" under account 111122223333 not found.")
+		if byARN, err := tg.client.ListTagsForResource(ctx, &kinesis.ListTagsForResourceInput{ResourceARN: &arn}); err != nil || render(byARN.Tags) != "cost=7,team=data" {
+			t.Fatalf("after tagging other ARNs: %v %v", byARN, err)
+		}
+	}
 	if !tg.differs(t, "resource-arn-validation") {
 		st, out = tg.rawJSON(t, "ListTagsForResource", `{"ResourceARN":"not-an-arn"}`)
 		tg.wantDecodedError(t, st, out, "ValidationException", `1 validation error detected: Value 'not-an-arn' at 'resourceARN' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\d{12}:.*stream/\S+`)

@@ -64,7 +64,7 @@ func TestShardFilterKeepsAShardClosedAtTheTimestamp(t *testing.T) {
 	child := &shardMeta{CreatedMs: 5000, Parent: 0}
 	at := func(typ string, ms int64) *shardFilter {
 		ts := epochTime{time.UnixMilli(ms)}
-		return &shardFilter{Type: typ, Timestamp: &ts}
+		return &shardFilter{Type: &typ, Timestamp: &ts}
 	}
 	for _, c := range []struct {
 		typ           string
@@ -106,7 +106,7 @@ func TestTrimHorizonFiltersFollowRetention(t *testing.T) {
 		{"FROM_TRIM_HORIZON", 0, true, true},
 		{"FROM_TRIM_HORIZON", 6000, false, true},
 	} {
-		f := &shardFilter{Type: c.typ}
+		f := &shardFilter{Type: &c.typ}
 		if got := filterMatches(f, parent, c.horizon); got != c.parent {
 			t.Errorf("%s with the horizon at %d lists the parent: %v, want %v", c.typ, c.horizon, got, c.parent)
 		}
