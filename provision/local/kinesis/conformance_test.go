@@ -1121,6 +1121,12 @@ func TestUpdateShardCount(t *testing.T) {
 		t.Fatalf("current %d target %d", *out.CurrentShardCount, *out.TargetShardCount)
 	}
 	tg.waitStatus(t, name, types.StreamStatusActive)
+	if tg.peer == "" {
+		_, err = tg.client.UpdateShardCount(ctx, &kinesis.UpdateShardCountInput{StreamName: &name, TargetShardCount: aws.Int32(9), ScalingType: types.ScalingTypeUniformScaling})
+		wantAPIError(t, err, "InvalidArgumentException", "UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: 4 Target shard count: 9")
+		_, err = tg.client.UpdateShardCount(ctx, &kinesis.UpdateShardCountInput{StreamName: &name, TargetShardCount: aws.Int32(1), ScalingType: types.ScalingTypeUniformScaling})
+		wantAPIError(t, err, "InvalidArgumentException", "UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: 4 Target shard count: 1")
+	}
 	open, err := tg.client.ListShards(ctx, &kinesis.ListShardsInput{StreamName: &name, ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeAtLatest}})
 	if err != nil {
 		t.Fatal(err)

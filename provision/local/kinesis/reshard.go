@@ -136,10 +136,15 @@ func (s *Service) updateShardCount(c codec, body []byte) (any, *apiError) {
 	inAccount := s.accountShards()
 	_, apiErr = s.startReshard(st, func() (*pendingChange, *apiError) {
 		current = len(st.openShards())
-		if target > 2*current || target*2 < current {
+		// AWS's words, one sentence for each way (quoted from the service
+		// by users: "… Current open shard count: 1 Target shard count: 4").
+		if target > 2*current {
 			return nil, clientErr("InvalidArgumentException",
-				"UpdateShardCount cannot scale up over double your current open shard count or scale down below half your current open shard count for stream %s under account %s. Current open shard count: %d. Target shard count: %d",
-				name, s.env.AccountID, current, target)
+				"UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: %d Target shard count: %d", current, target)
+		}
+		if target*2 < current {
+			return nil, clientErr("InvalidArgumentException",
+				"UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: %d Target shard count: %d", current, target)
 		}
 		if target == current {
 			return nil, clientErr("InvalidArgumentException", "Stream %s under account %s already has %d open shards.", name, s.env.AccountID, current)
