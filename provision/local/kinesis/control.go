@@ -266,7 +266,7 @@ func (s *Service) finishTransition(st *stream) {
 		default:
 			return nil
 		}
-		st.meta.Status, st.meta.StatusSinceMs, st.meta.Pending = statusActive, s.nowMs(), nil
+		st.meta.Status, st.meta.StatusSinceMs, st.meta.Pending, st.meta.EncryptionBefore = statusActive, s.nowMs(), nil, nil
 		return saveStream(tx, &st.meta)
 	})
 	if err != nil {

@@ -172,7 +172,7 @@ func (s *Service) put(st *stream, entries []putEntry, hashes []hashKey, res []pu
 			arena = appendRecord(arena, sh.lastArrMs, entries[i].PartitionKey, entries[i].Data)
 			// Set on every run: Batch may run this again after the
 			// stream's encryption changed.
-			res[i].encrypted = st.meta.EncryptionType != ""
+			res[i].encrypted = st.recordsEncrypted()
 			if res[i].encrypted {
 				arena[start+8] |= recordEncryptedBit
 			}

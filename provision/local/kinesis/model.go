@@ -71,6 +71,10 @@ type streamMeta struct {
 	// Server-side encryption: "" (NONE) or "KMS", and the key named.
 	EncryptionType string `json:"enc,omitempty"`
 	KeyID          string `json:"key,omitempty"`
+	// EncryptionBefore is the EncryptionType records are written with
+	// while a change of it is UPDATING: AWS begins (or stops) encrypting
+	// records once the stream is ACTIVE again. nil when none is changing.
+	EncryptionBefore *string `json:"encBefore,omitempty"`
 	// Enhanced monitoring's shard-level metrics, in canonical order.
 	ShardLevelMetrics []string `json:"metrics,omitempty"`
 	// Resource policy (JSON text); "" when none.

@@ -223,6 +223,8 @@ func (s *Service) changeEncryption(c codec, body []byte, start bool) (any, *apiE
 	}
 	key := *in.KeyId
 	return s.beginUpdate(st, name, func() *apiError {
+		before := st.meta.EncryptionType
+		st.meta.EncryptionBefore = &before
 		if start {
 			st.meta.EncryptionType, st.meta.KeyID = "KMS", key
 		} else {
@@ -230,6 +232,16 @@ func (s *Service) changeEncryption(c codec, body []byte, start bool) (any, *apiE
 		}
 		return nil
 	})
+}
+
+// recordsEncrypted reports whether a record written now is encrypted: by
+// the setting before a change still UPDATING, else by the stream's. The
+// caller holds st.mu.
+func (st *stream) recordsEncrypted() bool {
+	if b := st.meta.EncryptionBefore; b != nil {
+		return *b != ""
+	}
+	return st.meta.EncryptionType != ""
 }
 
 // encryption is the stream's EncryptionType as the API shows it; the

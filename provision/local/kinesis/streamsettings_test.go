@@ -307,6 +307,35 @@ func TestStreamEncryption(t *testing.T) {
 	}
 }
 
+// TestEncryptionBeginsWhenActive: records written while an encryption
+// change is UPDATING are written as before it, as the StartStreamEncryption
+// reference says ("Once the status of the stream is ACTIVE, encryption
+// begins"): a program waiting for KMS in PutRecord's answer waits for ACTIVE.
+func TestEncryptionBeginsWhenActive(t *testing.T) {
+	srv := startLocal(t, func(o *local.Options) { o.CreateDelay, o.UpdateDelay = -1, time.Minute })
+	client := newClient(srv.URL(), "AKIAFAKE", "secret")
+	ctx := context.Background()
+	name := "enc"
+	if _, err := client.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: &name, ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.StartStreamEncryption(ctx, &kinesis.StartStreamEncryptionInput{StreamName: &name, EncryptionType: types.EncryptionTypeKms, KeyId: aws.String("alias/aws/kinesis")}); err != nil {
+		t.Fatal(err)
+	}
+	put, err := client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: []byte("x")})
+	if err != nil || put.EncryptionType != types.EncryptionTypeNone {
+		t.Fatalf("PutRecord while the encryption change is UPDATING: %v %v, want NONE", put, err)
+	}
+	puts, err := client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: &name, Records: []types.PutRecordsRequestEntry{{PartitionKey: aws.String("p"), Data: []byte("y")}}})
+	if err != nil || puts.EncryptionType != types.EncryptionTypeNone {
+		t.Fatalf("PutRecords while the encryption change is UPDATING: %v %v, want NONE", puts, err)
+	}
+	sum, err := client.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &name})
+	if err != nil || sum.StreamDescriptionSummary.StreamStatus != types.StreamStatusUpdating {
+		t.Fatalf("the stream is %v %v, want it still UPDATING", sum, err)
+	}
+}
+
 func TestEnhancedMonitoring(t *testing.T) {
 	tg := newTarget(t)
 	tg.skipOn(t, "enhanced-monitoring")
