@@ -685,6 +685,12 @@ func TestIndexChangesAsRecorded(t *testing.T) {
 	refusedWith(t, s, "CreateTable", `{"TableName":"lower",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],`+
 		`"GlobalSecondaryIndexes":[{"IndexName":"gsi1","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"all"}}]}`,
 		"ValidationException", "1 validation error detected: Value 'all' at 'globalSecondaryIndexes.1.member.projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]")
+	// One attribute named twice against its one definition has "no
+	// definition" (as DynamoDB answers it), before the same-name rule.
+	refusedWith(t, s, "CreateTable", `{"TableName":"twice",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"pk","KeyType":"RANGE"}]}`,
+		"ValidationException", "Invalid KeySchema: Some index key attribute have no definition")
+	refusedWith(t, s, "CreateTable", `{"TableName":"twice",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"x","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"pk","KeyType":"RANGE"}]}`,
+		"ValidationException", "Both the Hash Key and the Range Key element in the KeySchema have the same name")
 	// Definitions are listed as the request gives them.
 	refusedWith(t, s, "CreateTable", `{"TableName":"undefined",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"sk","AttributeType":"S"},{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],`+
 		`"GlobalSecondaryIndexes":[{"IndexName":"gsi1","KeySchema":[{"AttributeName":"q","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`,

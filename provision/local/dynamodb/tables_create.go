@@ -70,7 +70,17 @@ type createTableInput struct {
 	OnDemandThroughput     *onDemandInput        `json:"OnDemandThroughput"`
 }
 
+// validateKeySchema checks a key schema's members, then its shape.
 func validateKeySchema(ks []keySchemaElement, field string) error {
+	if err := keySchemaMembers(ks, field); err != nil {
+		return err
+	}
+	return keySchemaShape(ks)
+}
+
+// keySchemaMembers checks a key schema's members: its length, key types
+// and attribute names.
+func keySchemaMembers(ks []keySchemaElement, field string) error {
 	if ks == nil {
 		return validation("1 validation error detected: Value null at '" + field + "' failed to satisfy constraint: Member must not be null")
 	}
@@ -93,6 +103,12 @@ func validateKeySchema(ks []keySchemaElement, field string) error {
 			return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s.%d.member.attributeName' failed to satisfy constraint: Member must have length %s", k.AttributeName, field, i+1, rule))
 		}
 	}
+	return nil
+}
+
+// keySchemaShape checks a key schema whose members are valid: a HASH key,
+// then a RANGE key of another attribute.
+func keySchemaShape(ks []keySchemaElement) error {
 	if ks[0].KeyType != "HASH" {
 		return validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
 	}
@@ -315,7 +331,7 @@ func (s *Service) createTable(body []byte) (any, error) {
 	if err := in.SSESpecification.validate(); err != nil {
 		return nil, err
 	}
-	if err := validateKeySchema(in.KeySchema, "keySchema"); err != nil {
+	if err := keySchemaMembers(in.KeySchema, "keySchema"); err != nil {
 		return nil, err
 	}
 	defs := map[string]string{}
@@ -336,11 +352,17 @@ func (s *Service) createTable(body []byte) (any, error) {
 			missing = append(missing, k.AttributeName)
 		}
 	}
-	if len(missing) > 0 && len(in.AttributeDefinitions) == 0 {
+	// More key elements than definitions (none at all, or one attribute
+	// named twice against its one definition) is DynamoDB's "no
+	// definition", before the key schema's shape is looked at.
+	if len(in.KeySchema) > len(in.AttributeDefinitions) {
 		return nil, validation("Invalid KeySchema: Some index key attribute have no definition")
 	}
 	if len(missing) > 0 {
 		return nil, validation("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(missing, ", ") + "], AttributeDefinitions: [" + strings.Join(definitionOrder(in.AttributeDefinitions), ", ") + "]")
+	}
+	if err := keySchemaShape(in.KeySchema); err != nil {
+		return nil, err
 	}
 	if err := unusedWithIndexes(&in, defs); err != nil {
 		return nil, err
