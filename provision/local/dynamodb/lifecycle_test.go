@@ -685,6 +685,12 @@ func TestIndexChangesAsRecorded(t *testing.T) {
 	refusedWith(t, s, "CreateTable", `{"TableName":"lower",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],`+
 		`"GlobalSecondaryIndexes":[{"IndexName":"gsi1","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"all"}}]}`,
 		"ValidationException", "1 validation error detected: Value 'all' at 'globalSecondaryIndexes.1.member.projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]")
+	// An index update's throughput members are named where they are, as
+	// CreateTable's indexes' are, before the table is looked up.
+	refusedWith(t, s, "UpdateTable", `{"TableName":"absent","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"gsi1","ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":0}}}]}`,
+		"ValidationException", "1 validation error detected: Value '0' at 'globalSecondaryIndexUpdates.1.member.update.provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1")
+	refusedWith(t, s, "UpdateTable", `{"TableName":"absent","GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"gsi1","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":0,"WriteCapacityUnits":1}}}]}`,
+		"ValidationException", "1 validation error detected: Value '0' at 'globalSecondaryIndexUpdates.1.member.create.provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1")
 	// One attribute named twice against its one definition has "no
 	// definition" (as DynamoDB answers it), before the same-name rule.
 	refusedWith(t, s, "CreateTable", `{"TableName":"twice",`+onDemand+`,"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"pk","KeyType":"RANGE"}]}`,

@@ -108,6 +108,11 @@ func checkUpdateTableMembers(in *updateTableInput) error {
 			if a.member == "create" && a.action != nil {
 				c.projection(atIndex("globalSecondaryIndexUpdates", i, "create.projection"), a.action.Projection)
 			}
+			// An index's throughput is held to its members' rules at its
+			// place in the request, as CreateTable's indexes are.
+			if a.member != "delete" && a.action != nil {
+				c.throughputMembers(atIndex("globalSecondaryIndexUpdates", i, a.member+".provisionedThroughput"), a.action.ProvisionedThroughput, nil)
+			}
 		}
 	}
 	in.SSESpecification.check(&c)
