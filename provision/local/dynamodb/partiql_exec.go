@@ -51,7 +51,10 @@ func parseStatement(src *string, params []attr.Value, field string) (partiql.Sta
 		return nil, nil, validation("1 validation error detected: Value '" + *src + "' at '" + field + "' failed to satisfy constraint: Member must have length " + c)
 	}
 	if params != nil && len(params) == 0 {
-		return nil, nil, validation("1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		// The statement's sibling member: "parameters", or
+		// "statements.N.member.parameters" in a batch or transaction.
+		at := strings.TrimSuffix(field, "statement") + "parameters"
+		return nil, nil, validation("1 validation error detected: Value '[]' at '" + at + "' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
 	for _, p := range params {
 		if msg := p.Invalid(); msg != "" {

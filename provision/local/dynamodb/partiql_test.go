@@ -236,6 +236,14 @@ func TestPartiQLWrites(t *testing.T) {
 		{"a delete of a missing item", "ExecuteStatement", stmt(`DELETE FROM ` + q + ` WHERE pk = 'c' AND sk = 7`), 200, `{"Items":[]}`},
 		{"the item is gone", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"c"},"sk":{"N":"7"}}}`, 200, `{}`},
 		{"a write with a NextToken", "ExecuteStatement", stmt(`DELETE FROM `+q+` WHERE pk = 'c' AND sk = 7`, `"NextToken":"x"`), 400, invalid("Invalid NextToken")},
+		// DynamoDB's words for an index after INSERT INTO.
+		{"an insert into an index", "ExecuteStatement", stmt(`INSERT INTO ` + q + `."byG" VALUE {'pk': 'c', 'sk': 8}`), 400,
+			invalid("FROM clause may only contain a single table name in data manipulation statements")},
+		// Empty members are named where they are.
+		{"a batch statement's empty parameters", "BatchExecuteStatement", `{"Statements":[` + stmt(`DELETE FROM `+q+` WHERE pk = 'c' AND sk = 7`, `"Parameters":[]`) + `]}`, 200,
+			`{"Responses":[{"Error":{"Code":"ValidationError","Message":"1 validation error detected: Value '[]' at 'statements.1.member.parameters' failed to satisfy constraint: Member must have length greater than or equal to 1"}}]}`},
+		{"a transaction's empty token", "ExecuteTransaction", `{"TransactStatements":[` + stmt(`DELETE FROM `+q+` WHERE pk = 'c' AND sk = 7`) + `],"ClientRequestToken":""}`, 400,
+			invalid("1 validation error detected: Value '' at 'clientRequestToken' failed to satisfy constraint: Member must have length greater than or equal to 1")},
 	})
 	// The table's item count follows PartiQL writes as it does the others.
 	out, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(tbl), Select: types.SelectCount})

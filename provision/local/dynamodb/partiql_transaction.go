@@ -24,8 +24,10 @@ func (s *Service) executeTransaction(body []byte) (any, error) {
 	if err := checkStatementCount(len(in.TransactStatements), in.TransactStatements == nil, "transactStatements", maxTransactionItems); err != nil {
 		return nil, err
 	}
-	if in.ClientRequestToken != nil && (len(*in.ClientRequestToken) < 1 || len(*in.ClientRequestToken) > 36) {
-		return nil, validation("1 validation error detected: Value '" + *in.ClientRequestToken + "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
+	var c constraints
+	c.stringLength("clientRequestToken", in.ClientRequestToken, 1, 36)
+	if err := c.err(); err != nil {
+		return nil, err
 	}
 	stmts := make([]partiql.Statement, len(in.TransactStatements))
 	binders := make([]*binder, len(in.TransactStatements))

@@ -303,6 +303,11 @@ func (ps *parser) selectStatement() *Select {
 func (ps *parser) insertStatement() *Insert {
 	ps.keyword("INTO")
 	in := &Insert{Table: ps.name("a table name")}
+	if ps.isPunct(".") {
+		// DynamoDB's words for an index after INSERT INTO (UPDATE and
+		// DELETE say "not supported on an index").
+		ps.fail(&UnsupportedError{Msg: "FROM clause may only contain a single table name in data manipulation statements"})
+	}
 	if t := ps.peek(); t.kind == tQIdent || t.kind == tIdent && !keywords[strings.ToUpper(t.text)] {
 		ps.fail(&SyntaxError{Msg: msgLeftover}) // an alias
 	}
