@@ -938,6 +938,29 @@ func TestTransactionsHoldFourMegabytes(t *testing.T) {
 		{"and wrote nothing to the first", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"0"}},"ProjectionExpression":"c"}`, 200, `{"Item":{}}`},
 		{"or the last", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"10"}},"ProjectionExpression":"c"}`, 200, `{"Item":{}}`},
 	})
+	// PartiQL's transactions hold the same 4 MB: eleven reads, eleven
+	// updates and eleven inserts of 390 KB each.
+	var selects, sets, inserts []string
+	for i := range 11 {
+		k := fmt.Sprint(i)
+		selects = append(selects, `{"Statement":"SELECT * FROM \"`+tbl+`\" WHERE pk = '`+k+`'"}`)
+		sets = append(sets, `{"Statement":"UPDATE \"`+tbl+`\" SET c = ? WHERE pk = '`+k+`'","Parameters":[{"S":"`+big+`"}]}`)
+		inserts = append(inserts, `{"Statement":"INSERT INTO \"`+tbl+`\" VALUE {'pk': 'new`+k+`', 'b': ?}","Parameters":[{"S":"`+big+`"}]}`)
+	}
+	resp, body = rawCall(t, "DynamoDB_20120810.ExecuteTransaction", `{"TransactStatements":[`+strings.Join(selects[:10], ",")+`]}`)
+	if resp.StatusCode != 200 || strings.Count(string(body), big) != 10 {
+		t.Fatalf("ten PartiQL reads of 390 KB: status %d, %d items, want 200 and 10", resp.StatusCode, strings.Count(string(body), big))
+	}
+	runExchanges(t, []exchange{
+		{"eleven PartiQL reads are refused", "ExecuteTransaction", `{"TransactStatements":[` + strings.Join(selects, ",") + `]}`,
+			400, invalid + `The aggregate size of the items in the transaction cannot exceed 4 MB"}`},
+		{"eleven PartiQL updates are refused", "ExecuteTransaction", `{"TransactStatements":[` + strings.Join(sets, ",") + `]}`,
+			400, invalid + `Transaction request cannot be larger than 4 MB"}`},
+		{"eleven PartiQL inserts are refused", "ExecuteTransaction", `{"TransactStatements":[` + strings.Join(inserts, ",") + `]}`,
+			400, invalid + `Transaction request cannot be larger than 4 MB"}`},
+		{"they wrote nothing", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"0"}},"ProjectionExpression":"c"}`, 200, `{"Item":{}}`},
+		{"and made nothing", "GetItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"new0"}}}`, 200, `{}`},
+	})
 }
 
 // TestUpdatesThatOnlyTakeAway: an update that only removes (REMOVE,

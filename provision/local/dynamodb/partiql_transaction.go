@@ -84,7 +84,33 @@ func (s *Service) executeTransaction(body []byte) (any, error) {
 			return nil, err
 		}
 	}
+	if writeBytes(plans, binders) > maxTransactBytes {
+		return nil, validation("Transaction request cannot be larger than 4 MB")
+	}
 	return s.transactionWrites(plans, preset, &in, body)
+}
+
+// writeBytes is what a transaction's writes carry, counted as
+// TransactWriteItems counts it: an INSERT's item, the key of any other
+// statement, and an UPDATE's parameters (what it writes comes in them; a
+// statement's own literals are bounded by its 8 KB text).
+func writeBytes(plans []*pqWrite, binders []*binder) int {
+	size := 0
+	for i, w := range plans {
+		switch {
+		case w == nil:
+		case w.kind == "INSERT":
+			size += w.item.Size()
+		default:
+			size += w.keyMap.Size()
+			if w.kind == "UPDATE" {
+				for _, p := range binders[i].params {
+					size += p.Size()
+				}
+			}
+		}
+	}
+	return size
 }
 
 func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder, rc *string) (any, error) {
@@ -114,11 +140,17 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 	}
 	responses := make([]map[string]any, len(gets))
 	units := tableCapacity{}
+	size := 0
 	err := s.env.DB.View(func(tx *store.Tx) error {
 		for i, g := range gets {
 			it, raw, err := g.read(tx)
 			if err != nil {
 				return err
+			}
+			// As TransactGetItems: no more than 4 MB of items in all,
+			// counted whole, before any projection.
+			if size += raw.Size(); size > maxTransactBytes {
+				return validation("The aggregate size of the items in the transaction cannot exceed 4 MB")
 			}
 			// A transactional read costs twice a consistent read.
 			units.add(&g.m, readUnits(raw, true), indexUnits{}, 2)
