@@ -168,7 +168,7 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 			return nil, err
 		}
 		p.key = b.keyAccess(st.Where, p.ihash, p.irng)
-		if err := p.filtersProjected(); err != nil {
+		if err := p.filtersProjected(p.key != nil || namesPartitions(st.Where, p.ihash.Name)); err != nil {
 			return nil, err
 		}
 	}
@@ -176,8 +176,15 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		return nil, err
 	}
 	var ordered *orderedRead
-	if len(st.OrderBy) > 0 {
+	switch {
+	case len(st.OrderBy) > 0:
 		ordered = b.planOrdered(st, p.ihash, p.irng)
+	case p.key == nil && st.Where != nil && namesPartitions(st.Where, p.ihash.Name):
+		// Several partitions named (IN, ORs of equalities): a Query of
+		// each, in key order, where it would otherwise scan; DynamoDB's
+		// select reference says these do not scan the table.
+		ordered = b.planOrdered(st, p.ihash, p.irng)
+		ordered.forward = true // a Query's order: ascending sort key
 	}
 	proj, err := newSelectList(st)
 	if err != nil {
@@ -260,8 +267,8 @@ func (p *readPlan) pathsProjected(paths []expr.Path) error {
 // DynamoDB does not fetch filter attributes from the table for PartiQL,
 // not even through a local index. An index scan is not refused; its
 // conditions see the entries as the index holds them.
-func (p *readPlan) filtersProjected() error {
-	if p.index == nil || p.key == nil {
+func (p *readPlan) filtersProjected(keyed bool) error {
+	if p.index == nil || !keyed {
 		return nil
 	}
 	var missing []string

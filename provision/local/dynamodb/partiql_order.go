@@ -118,6 +118,18 @@ func (b *binder) planOrdered(st *partiql.Select, hash, rng keyDef) *orderedRead 
 	return o
 }
 
+// namesPartitions reports whether a WHERE clause names partitions by
+// value (=, IN, or ORs of equalities on the partition key) in one of its
+// top-level conjuncts.
+func namesPartitions(where partiql.Expr, hash string) bool {
+	for _, c := range conjuncts(where) {
+		if hashValues(c, hash) != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // distinctKeys binds the values naming partitions, in ascending key
 // order, without repeats; a value of another type names no partition.
 func (b *binder) distinctKeys(vs []partiql.Expr, kind attr.Kind) []attr.Value {

@@ -2,6 +2,7 @@ package dynamodb_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"errors"
 	"strconv"
 	"strings"
@@ -164,6 +165,47 @@ func TestPartiQLPagination(t *testing.T) {
 	}
 	if pages != 2 || len(got) != 3 || got[0] != "1" || got[1] != "2" || got[2] != "3" {
 		t.Errorf("pages %d items %v, want 2 pages of sk 1, 2, 3", pages, got)
+	}
+}
+
+// TestPartiQLSeveralPartitions: IN and ORs of equalities on the partition
+// key read those partitions, as Queries in key order, not the table: a
+// page of Limit 1 holds the first item of the first partition (a scan's
+// first page was empty, and stopped in another partition).
+func TestPartiQLSeveralPartitions(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	c := newClient(t)
+	tbl := partiqlTable(t)
+	// Partitions not named, before and after the named ones in any order.
+	for _, k := range []string{"0", "A", "aa", "c", "~"} {
+		put(t, c, tbl, item{"pk": s(k), "sk": n("1")})
+	}
+	for _, where := range []string{`pk IN ['b', 'a', 'zz']`, `pk = 'b' OR pk = 'a'`, `(pk = 'a' OR pk = 'b') AND sk >= 1`} {
+		var got []string
+		in := &dynamodb.ExecuteStatementInput{Statement: aws.String(`SELECT pk, sk FROM "` + tbl + `" WHERE ` + where), Limit: aws.Int32(1),
+			ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal}
+		for page := 1; ; page++ {
+			out, err := c.ExecuteStatement(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page == 1 && len(out.Items) != 1 {
+				t.Fatalf("%s: the first page of Limit 1 holds %d items, want a/1", where, len(out.Items))
+			}
+			if len(out.Items) > 1 || page > 10 {
+				t.Fatalf("%s: page %d holds %d items", where, page, len(out.Items))
+			}
+			for _, it := range out.Items {
+				got = append(got, it["pk"].(*types.AttributeValueMemberS).Value+"/"+numOf(t, it["sk"]))
+			}
+			if out.NextToken == nil {
+				break
+			}
+			in.NextToken = out.NextToken
+		}
+		if want := "[a/1 a/2 a/3 b/1]"; fmt.Sprint(got) != want {
+			t.Errorf("%s: read %v, want %s", where, got, want)
+		}
 	}
 }
 
