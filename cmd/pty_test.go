@@ -325,3 +325,48 @@ func ptyBinaryAndEndpoint(t *testing.T) (string, *local.Server, []string) {
 	t.Cleanup(func() { srv.Close() })
 	return bin, srv, append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
 }
+
+// TestRunDashboardShowsViews: spk run's dashboard shows spk.yaml's views,
+// a panel each with its table, as spk up's does; it showed the tutorial's
+// counts alone, from a table the views do not write.
+func TestRunDashboardShowsViews(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildSpk(t)
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	const spkYAML = `views:
+  - name: red
+    table: red-counts
+    where: type = 'Red'
+    window: {size: 1m}
+    metrics: [count]
+  - name: everything
+    table: all-counts
+    window: {size: 1m}
+    metrics: [count, distinct:id]
+`
+	if err := os.WriteFile(dir+"/spk.yaml", []byte(spkYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runIn(t, dir, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := runIn(t, dir, env, "generate-events", "--count", "300", "--seed", "5", "-o", "json"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	cmd := exec.Command(bin, "run")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SPK_AWS_ENDPOINT_URL="+srv.URL(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",
+		"AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	run := startInPTY(t, cmd, 140, 40)
+	run.screen.waitFor(t, 30*time.Second, `red · view 1/2 .*red-counts`)
+	run.press(t, "v")
+	run.screen.waitFor(t, 30*time.Second, `everything · view 2/2 .*all-counts`, `id_distinct|distinct`)
+	if text, err := run.quit(t, 30*time.Second); err != nil {
+		t.Fatalf("spk run exited with %v:\n%s", err, text)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -197,9 +198,15 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		serveMetrics(mctx, ln, consumer.Metrics().Registry())
 		co.Logger.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	}
-	// Both tables come from provision, so they carry spk's tag (teardown
+	// The tables come from provision, so they carry spk's tag (teardown
 	// then knows they are spk's) and a table with other keys is refused.
-	specs := []provision.TableSpec{sink.TableSpec(cfg.Table.Name, cfg.App, cfg.Stream.Name, nil)}
+	// The aggregate table is made only when a view writes it: views that
+	// all have tables of their own leave it alone (another stream's run
+	// may count into it).
+	var specs []provision.TableSpec
+	if writesAggregate(views, cfg.Table.Name) {
+		specs = append(specs, sink.TableSpec(cfg.Table.Name, cfg.App, cfg.Stream.Name, nil))
+	}
 	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App, cfg.Stream.Name)...)
 	specs = append(specs, lease.TableSpec(cfg.App))
 	// A lease table of another stream is refused before any table is made.
@@ -210,7 +217,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		return runSetupError(err)
 	}
 	if dashboard {
-		return runWithDashboard(ctx, f, cfg, clients, consumer)
+		return runWithDashboard(ctx, f, cfg, clients, consumer, views)
 	}
 	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s, %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, viewTables(views, cfg.Table.Name), cfg.App, retrievalText(cfg.Run.Retrieval), clients.Target)
 	tty := f.IO.IsStderrTTY()
@@ -248,18 +255,28 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 
 // runWithDashboard shows the consumer, its shards and leases, and the
 // aggregate table updating, until q or Ctrl-C (or --duration, or caught up).
-func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, consumer *consume.Consumer) error {
+// Views other than the tutorial's alone get a panel each, as in spk up.
+func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, consumer *consume.Consumer, views []*view.View) error {
 	work, stop := context.WithCancel(ctx)
 	defer stop()
-	d := tui.NewDashboard(tui.DashboardOptions{Title: "spk run", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name,
-		Target: clients.Target.String(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled())})
+	dopts := tui.DashboardOptions{Title: "spk run", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name,
+		Target: clients.Target.String(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled())}
+	var viewQueries []results.ViewQuery
+	if !tutorialAlone(views, cfg.Table.Name) {
+		viewQueries = viewPanels(&dopts, views, cfg.Table.Name, nil)
+	}
+	d := tui.NewDashboard(dopts)
 	return runDashboard(ctx, f, d, stop, func(on func(tasks.Event)) ([]string, error) {
 		feeds, stopFeeds := context.WithCancel(context.Background())
 		defer stopFeeds()
-		d.Follow(feeds, tui.Feeds{
-			Consumer:  consumer.Metrics().Subscribe(feeds, time.Second),
-			Aggregate: results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
-		})
+		fs := tui.Feeds{Consumer: consumer.Metrics().Subscribe(feeds, time.Second)}
+		if writesAggregate(views, cfg.Table.Name) {
+			fs.Aggregate = results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second)
+		}
+		if len(viewQueries) > 0 {
+			fs.Views = results.PollViews(feeds, clients.DynamoDB, viewQueries, 2*time.Second)
+		}
+		d.Follow(feeds, fs)
 		err := tasks.Runner{OnEvent: on}.Run(work, []tasks.Task{tasks.Consume(consumer, countName(consumer), "")})
 		d.Consumer(consumer.Snapshot()) // the final counts
 		if err != nil && work.Err() != nil {
@@ -315,6 +332,17 @@ func viewTables(views []*view.View, table string) string {
 		parts[i] = fmt.Sprintf("%s (view %s)", v.Table(table), v.Name())
 	}
 	return strings.Join(parts, ", ")
+}
+
+// writesAggregate reports whether a view writes the run's aggregate table.
+func writesAggregate(views []*view.View, table string) bool {
+	return slices.ContainsFunc(views, func(v *view.View) bool { return v.Table(table) == table })
+}
+
+// tutorialAlone reports whether the run is the tutorial's: one view, the
+// default one, counting into the aggregate table.
+func tutorialAlone(views []*view.View, table string) bool {
+	return len(views) == 1 && views[0].Name() == view.DefaultName && views[0].Table(table) == table
 }
 
 // viewTableSpecs are the tables of the views that do not write the run's

@@ -10,6 +10,7 @@ import (
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/stream/results"
+	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -21,18 +22,7 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 		Title: "spk up", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name, Target: clients.Target.String(),
 		Generator: up.Producer(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled()),
 	}
-	var viewQueries []results.ViewQuery
-	if len(opts.views) > 0 {
-		dopts.Views = opts.views
-		dopts.ViewTables = map[string]string{}
-		dopts.ViewOptions = map[string]tui.ViewOptions{}
-		for _, v := range opts.views {
-			t := v.Table(cfg.Table.Name)
-			dopts.ViewTables[v.Name()] = t
-			dopts.ViewOptions[v.Name()] = tui.ViewOptions{MinCount: opts.ex.MinCount[v.Name()]}
-			viewQueries = append(viewQueries, results.ViewQuery{View: v, Query: results.Query{Table: t, Recent: 15 * time.Minute}})
-		}
-	}
+	viewQueries := viewPanels(&dopts, opts.views, cfg.Table.Name, opts.ex.MinCount)
 	d := tui.NewDashboard(dopts)
 	type result struct {
 		sum tasks.UpSummary
@@ -121,4 +111,24 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// viewPanels sets the dashboard to show views, one panel each, and returns
+// the reads that feed their panels; none for no views. minCount filters a
+// view's top lists, by view name.
+func viewPanels(dopts *tui.DashboardOptions, views []*view.View, table string, minCount map[string]uint64) []results.ViewQuery {
+	if len(views) == 0 {
+		return nil
+	}
+	var queries []results.ViewQuery
+	dopts.Views = views
+	dopts.ViewTables = map[string]string{}
+	dopts.ViewOptions = map[string]tui.ViewOptions{}
+	for _, v := range views {
+		t := v.Table(table)
+		dopts.ViewTables[v.Name()] = t
+		dopts.ViewOptions[v.Name()] = tui.ViewOptions{MinCount: minCount[v.Name()]}
+		queries = append(queries, results.ViewQuery{View: v, Query: results.Query{Table: t, Recent: 15 * time.Minute}})
+	}
+	return queries
 }

@@ -156,6 +156,57 @@ func TestRunViewsFromYAML(t *testing.T) {
 	}
 }
 
+// TestRunViewsOfTheirOwnLeaveTheAggregateTable: views that all write
+// tables of their own make no aggregate table, which nothing would write
+// (and which another stream's run may count into).
+func TestRunViewsOfTheirOwnLeaveTheAggregateTable(t *testing.T) {
+	t.Parallel() // waits on processes, not the CPU; changes no process-wide state
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	const spkYAML = `views:
+  - name: red
+    table: red-counts
+    where: type = 'Red'
+    window: {size: 1m}
+    metrics: [count]
+  - name: all
+    table: all-counts
+    window: {size: 1m}
+    metrics: [count]
+`
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(spkYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runIn(t, dir, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := runIn(t, dir, env, "generate-events", "--count", "500", "--seed", "3", "-o", "json"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui")
+	if r.code != 0 || !strings.Contains(r.stderr, "into red-counts (view red), all-counts (view all)") {
+		t.Fatalf("run: %d\n%s", r.code, r.stderr)
+	}
+	names := tableNames(t, srv.URL())
+	sort.Strings(names)
+	if strings.Join(names, " ") != "StreamingCountsApp all-counts red-counts" {
+		t.Fatalf("tables %v, want the leases' and the views' alone", names)
+	}
+	out, err := dynamoClient(srv.URL()).Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("all-counts")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all int64
+	for _, it := range out.Items {
+		n, _ := strconv.ParseInt(it["Count"].(*dtypes.AttributeValueMemberN).Value, 10, 64)
+		all += n
+	}
+	if all != 500 {
+		t.Fatalf("all-counts holds %d events, want 500", all)
+	}
+}
+
 // TestRunCountsTableChanges counts a DynamoDB table's change records, which
 // a Kinesis streaming destination delivers with their time in epoch
 // milliseconds, or microseconds when enabled with that precision, by event
