@@ -339,10 +339,16 @@ func writesAggregate(views []*view.View, table string) bool {
 	return slices.ContainsFunc(views, func(v *view.View) bool { return v.Table(table) == table })
 }
 
-// tutorialAlone reports whether the run is the tutorial's: one view, the
-// default one, counting into the aggregate table.
+// tutorialAlone reports whether the run is the tutorial's shape: one view,
+// the default one, counting alone by one field into the aggregate table,
+// which the dashboard's counts panel draws. A view made from spk run's
+// flags with other metrics gets a view panel.
 func tutorialAlone(views []*view.View, table string) bool {
-	return len(views) == 1 && views[0].Name() == view.DefaultName && views[0].Table(table) == table
+	if len(views) != 1 || views[0].Name() != view.DefaultName || views[0].Table(table) != table {
+		return false
+	}
+	d := views[0].Definition()
+	return len(d.Metrics) == 1 && d.Metrics[0] == "count" && len(views[0].GroupBy()) == 1
 }
 
 // viewTableSpecs are the tables of the views that do not write the run's
