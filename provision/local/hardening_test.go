@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
+	"github.com/fxamacker/cbor/v2"
 
 	local "github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/provision/sdkhttp"
@@ -185,6 +186,51 @@ func TestRefusedBeforeBodyIsRead(t *testing.T) {
 				checkCRC(t, a)
 			}
 		})
+	}
+}
+
+// TestRefusalsToCBORAreCBOR: a refusal made before Kinesis sees a request
+// (no signature, too large) is CBOR when the request was, with the type in
+// X-Amzn-ErrorType: the Java SDK and the KCL read a JSON body to a CBOR
+// request as an error without a code, and so did not retry a throttle. The
+// media type is read as RFC 9110 has it, any letter case, any parameters.
+func TestRefusalsToCBORAreCBOR(t *testing.T) {
+	keyless := start(t, nil)
+	withKeys := keyed(t, nil)
+	for _, c := range []struct {
+		name, contentType string
+		srv               *local.Server
+		size              int64
+		wantStatus        int
+		wantType, wantMsg string
+	}{
+		{"unsigned", "application/x-amz-cbor-1.1", withKeys, 10, 403, "MissingAuthenticationTokenException", "Missing Authentication Token"},
+		{"too large", "Application/X-Amz-Cbor-1.1; charset=utf-8", keyless, 16<<20 + 1, 413, "SerializationException",
+			"Request body is larger than the 16777216 bytes this endpoint accepts."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			addr := c.srv.Addr()
+			hdr := http.Header{"Content-Type": {c.contentType}}
+			if c.srv == keyless {
+				hdr.Set("Authorization", fakeAuth)
+			}
+			a := exchange(t, addr, requestHead(addr, "Kinesis_20131202.PutRecords", c.size, hdr), nil)
+			var got map[string]string
+			if err := cbor.Unmarshal([]byte(a.body), &got); err != nil || a.resp.StatusCode != c.wantStatus ||
+				got["__type"] != c.wantType || got["message"] != c.wantMsg {
+				t.Fatalf("got %d %q (%v), want %d %s %q", a.resp.StatusCode, a.body, err, c.wantStatus, c.wantType, c.wantMsg)
+			}
+			if ct, et := a.resp.Header.Get("Content-Type"), a.resp.Header.Get("X-Amzn-ErrorType"); ct != "application/x-amz-cbor-1.1" || et != c.wantType {
+				t.Fatalf("Content-Type %q, X-Amzn-ErrorType %q", ct, et)
+			}
+		})
+	}
+	// The services' own answers read the media type the same way.
+	resp, body := post(t, "http://"+keyless.Addr(), map[string]string{"X-Amz-Target": "Kinesis_20131202.ListStreams",
+		"Content-Type": "application/x-amz-cbor-1.1; charset=utf-8", "Authorization": fakeAuth}, []byte{0xa0})
+	var list map[string]any
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/x-amz-cbor-1.1" || cbor.Unmarshal([]byte(body), &list) != nil {
+		t.Fatalf("ListStreams in CBOR with a parameter: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }
 

@@ -70,7 +70,7 @@ func (u *upgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-		writeError(w, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")
+		writeError(w, r, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")
 		return
 	}
 	rc.SetReadDeadline(time.Time{})

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -20,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
 	"github.com/spk-cli/spk/provision/local/dynamodb"
 	"github.com/spk-cli/spk/provision/local/kinesis"
 	"github.com/spk-cli/spk/provision/local/service"
@@ -305,7 +305,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 	defer s.limits.free(reserved)
 	if pending != nil {
 		if aerr := pending.Verify(sha256.Sum256(body)); aerr != nil {
-			writeError(w, prefix, authStatus(aerr), aerr.Code, aerr.Message)
+			writeError(w, r, prefix, authStatus(aerr), aerr.Code, aerr.Message)
 			return
 		}
 	}
@@ -396,7 +396,7 @@ func refuse(w http.ResponseWriter, r *http.Request, prefix string, status int, t
 	// its end; an expired deadline stops that at once, so a client that
 	// never sends the body cannot hold the connection.
 	dropBody(w, r)
-	writeError(w, prefix, status, typ, msg)
+	writeError(w, r, prefix, status, typ, msg)
 }
 
 func refuseTooLarge(w http.ResponseWriter, r *http.Request, prefix string, limit int64) {
@@ -423,33 +423,46 @@ func refuseThrottled(w http.ResponseWriter, r *http.Request, prefix, op string) 
 }
 
 // writeError answers a request the server rejects before a service sees it,
-// in the protocol the target prefix implies. A type without a namespace is
-// in DynamoDB's com.amazon.coral.service. DynamoDB answers carry
+// in the protocol the target prefix implies, and for Kinesis in CBOR when
+// the request was (the Java SDK and the KCL read a JSON error to a CBOR
+// request as no error code, so a throttle was not retried). A type without
+// a namespace is in DynamoDB's com.amazon.coral.service. X-Amzn-ErrorType
+// names the type, as SDKs read it before the body; DynamoDB answers carry
 // X-Amz-Crc32, the CRC-32 of the body, which the Go SDK checks on every
 // response.
-func writeError(w http.ResponseWriter, prefix string, status int, typ, msg string) {
+func writeError(w http.ResponseWriter, r *http.Request, prefix string, status int, typ, msg string) {
 	ct := "application/x-amz-json-1.1"
 	dynamo := strings.HasPrefix(prefix, "DynamoDB")
+	bare := typ[strings.LastIndexByte(typ, '#')+1:]
 	if dynamo {
 		ct = "application/x-amz-json-1.0"
 		if !strings.Contains(typ, "#") {
 			typ = "com.amazon.coral.service#" + typ
 		}
 	}
-	var body string
-	if msg == "" {
-		body = fmt.Sprintf(`{"__type":%q}`, typ)
-	} else {
-		body = fmt.Sprintf(`{"__type":%q,"message":%q}`, typ, msg)
+	var body []byte
+	switch {
+	case !dynamo && r != nil && service.IsCBOR(r):
+		ct = "application/x-amz-cbor-1.1"
+		m := map[string]string{"__type": typ}
+		if msg != "" {
+			m["message"] = msg
+		}
+		body, _ = cbor.Marshal(m)
+	case msg == "":
+		body = fmt.Appendf(nil, `{"__type":%q}`, typ)
+	default:
+		body = fmt.Appendf(nil, `{"__type":%q,"message":%q}`, typ, msg)
 	}
 	h := w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("X-Amzn-ErrorType", bare)
 	if dynamo {
-		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(body))), 10))
+		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 	}
 	w.WriteHeader(status)
-	io.WriteString(w, body)
+	w.Write(body)
 }
 
 // newRequestID is a random UUID-shaped ID, as AWS's. IDs are no secret:

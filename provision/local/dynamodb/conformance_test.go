@@ -1628,11 +1628,18 @@ func TestWireProtocol(t *testing.T) {
 		check(t, resp, body, 400, "UnknownOperationException")
 	})
 	t.Run("success", func(t *testing.T) {
-		resp, body := rawCall(t, "DynamoDB_20120810.ListTables", "{}")
-		m := check(t, resp, body, 200, "")
-		if _, ok := m["TableNames"]; !ok {
-			t.Errorf("no TableNames in %s", body)
+		// JSON may begin with whitespace (RFC 8259): a body written by hand.
+		for _, b := range []string{"{}", " {}", "\n\t{}\n"} {
+			resp, body := rawCall(t, "DynamoDB_20120810.ListTables", b)
+			m := check(t, resp, body, 200, "")
+			if _, ok := m["TableNames"]; !ok {
+				t.Errorf("%q: no TableNames in %s", b, body)
+			}
 		}
+	})
+	t.Run("whitespace alone", func(t *testing.T) {
+		resp, body := rawCall(t, "DynamoDB_20120810.ListTables", " \n")
+		check(t, resp, body, 400, "SerializationException")
 	})
 	t.Run("error message field", func(t *testing.T) {
 		resp, body := rawCall(t, "DynamoDB_20120810.DescribeTable", `{"TableName":"nope"}`)

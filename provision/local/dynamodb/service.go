@@ -4,6 +4,7 @@
 package dynamodb
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"hash/crc32"
@@ -182,6 +183,9 @@ func (s *Service) serve(w http.ResponseWriter, op string, body []byte, fn opFunc
 		s.writeError(w, &apiError{Type: "InternalServerError", Msg: "Internal server error (injected fault)", Status: 500})
 		return
 	}
+	// JSON may begin with whitespace (RFC 8259), as a pretty-printed body
+	// sent by hand does; DynamoDB reads it.
+	body = bytes.TrimLeft(body, " \t\r\n")
 	if len(body) == 0 || body[0] != '{' {
 		s.writeError(w, &apiError{Type: "SerializationException", Msg: "Start of structure or map found where not expected", Upper: true})
 		return

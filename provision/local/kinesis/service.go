@@ -126,7 +126,7 @@ func (s *Service) InternalError(w http.ResponseWriter, r *http.Request) {
 }
 
 func codecOf(r *http.Request) codec {
-	return codec{cbor: r.Header.Get("Content-Type") == contentCBOR}
+	return codec{cbor: service.IsCBOR(r)}
 }
 
 // Close stops the trimmer and pending state transitions (they resume on the

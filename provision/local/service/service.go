@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,4 +94,19 @@ func (f *Faults) Rate() float64 {
 		return 0
 	}
 	return f.rate
+}
+
+// cborContent is the media type of Kinesis's CBOR protocol.
+const cborContent = "application/x-amz-cbor-1.1"
+
+// IsCBOR reports whether a request's body is CBOR: its Content-Type's
+// media type is application/x-amz-cbor-1.1, in any letter case and with
+// any parameters (RFC 9110 §8.3.1), as the Java SDK and the KCL send it.
+func IsCBOR(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if len(ct) < len(cborContent) {
+		return false
+	}
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), cborContent)
 }
