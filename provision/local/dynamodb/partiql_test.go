@@ -2,8 +2,8 @@ package dynamodb_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
