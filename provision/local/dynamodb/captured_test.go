@@ -1000,3 +1000,35 @@ func TestUpdatesThatOnlyTakeAway(t *testing.T) {
 			invalid + `Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: list_append"}`},
 	})
 }
+
+// TestLegacyAttributeUpdatesWords: AttributeUpdates' refusals in the legacy
+// API's own words, as dynalite's suite (run against DynamoDB) records them:
+// a type the action does not take is named by its wire code, and a value
+// whose type does not match the stored attribute is "Type mismatch for
+// attribute to update", not the expression parser's words.
+func TestLegacyAttributeUpdatesWords(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"id", types.ScalarAttributeTypeS}, nil)
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"`
+	update := func(updates string) string {
+		return `{"TableName":"` + tbl + `","Key":{"id":{"S":"tm1"}},"AttributeUpdates":{` + updates + `}}`
+	}
+	runExchanges(t, []exchange{
+		{"the item", "UpdateItem", update(`"b":{"Value":{"SS":["1"]}},"c":{"Value":{"N":"1"}},"d":{"Value":{"NS":["1"]}}`), 200, `{}`},
+		{"ADD of a string", "UpdateItem", update(`"a":{"Action":"ADD","Value":{"S":"1"}}`), 400,
+			invalid + `One or more parameter values were invalid: ADD action is not supported for the type S"}`},
+		{"ADD of a map", "UpdateItem", update(`"a":{"Action":"ADD","Value":{"M":{}}}`), 400,
+			invalid + `One or more parameter values were invalid: ADD action is not supported for the type M"}`},
+		{"DELETE of a number", "UpdateItem", update(`"a":{"Action":"DELETE","Value":{"N":"1"}}`), 400,
+			invalid + `One or more parameter values were invalid: DELETE action with value is not supported for the type N"}`},
+		{"DELETE of numbers from strings", "UpdateItem", update(`"b":{"Action":"DELETE","Value":{"NS":["1"]}}`), 400, invalid + `Type mismatch for attribute to update"}`},
+		{"DELETE of numbers from a number", "UpdateItem", update(`"c":{"Action":"DELETE","Value":{"NS":["1"]}}`), 400, invalid + `Type mismatch for attribute to update"}`},
+		{"ADD of numbers to strings", "UpdateItem", update(`"b":{"Action":"ADD","Value":{"NS":["1"]}}`), 400, invalid + `Type mismatch for attribute to update"}`},
+		{"ADD of a number to numbers", "UpdateItem", update(`"d":{"Action":"ADD","Value":{"N":"1"}}`), 400, invalid + `Type mismatch for attribute to update"}`},
+		{"nothing changed", "GetItem", `{"TableName":"` + tbl + `","Key":{"id":{"S":"tm1"}}}`, 200,
+			`{"Item":{"id":{"S":"tm1"},"b":{"SS":["1"]},"c":{"N":"1"},"d":{"NS":["1"]}}}`},
+		// The expression form keeps the expression's words.
+		{"an expression's ADD", "UpdateItem", `{"TableName":"` + tbl + `","Key":{"id":{"S":"tm1"}},"UpdateExpression":"ADD b :n","ExpressionAttributeValues":{":n":{"NS":["1"]}}}`, 400,
+			invalid + `An operand in the update expression has an incorrect data type"}`},
+	})
+}

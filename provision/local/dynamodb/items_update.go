@@ -186,6 +186,10 @@ func applyUpdate(old attr.Item, key attr.Item, w *preparedWrite, u *expr.Update,
 		next, err = u.ApplyToNew(key)
 	}
 	if err != nil {
+		if u.Legacy && err.Error() == expr.MsgIncorrectType {
+			// The legacy API's words: its request has no update expression.
+			return nil, validation("Type mismatch for attribute to update")
+		}
 		return nil, validation(err.Error())
 	}
 	for k, v := range key {

@@ -219,7 +219,7 @@ func filterConditions(filter map[string]filterCondition, operator *string) (*exp
 
 // attributeUpdates converts AttributeUpdates into an Update.
 func attributeUpdates(updates map[string]attributeUpdate) (*expr.Update, error) {
-	u := &expr.Update{Replace: map[string]attr.Value{}}
+	u := &expr.Update{Replace: map[string]attr.Value{}, Legacy: true}
 	for _, name := range attr.SortedKeys(updates) {
 		a := updates[name]
 		action := "PUT"
@@ -243,7 +243,7 @@ func attributeUpdates(updates map[string]attributeUpdate) (*expr.Update, error) 
 				continue
 			}
 			if k := a.Value.Kind; k != attr.SS && k != attr.NS && k != attr.BS {
-				return nil, validation("One or more parameter values were invalid: DELETE action with value is not supported for the type " + typeName(k))
+				return nil, validation("One or more parameter values were invalid: DELETE action with value is not supported for the type " + k.String())
 			}
 			u.Delete = append(u.Delete, expr.PathValue{Path: expr.NamePath(name), Value: *a.Value})
 		case "ADD":
@@ -251,7 +251,7 @@ func attributeUpdates(updates map[string]attributeUpdate) (*expr.Update, error) 
 				return nil, validation("One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified")
 			}
 			if k := a.Value.Kind; k != attr.N && k != attr.SS && k != attr.NS && k != attr.BS && k != attr.L {
-				return nil, validation("One or more parameter values were invalid: ADD action is not supported for the type " + typeName(k))
+				return nil, validation("One or more parameter values were invalid: ADD action is not supported for the type " + k.String())
 			}
 			u.Add = append(u.Add, expr.PathValue{Path: expr.NamePath(name), Value: *a.Value})
 		default:
@@ -259,10 +259,6 @@ func attributeUpdates(updates map[string]attributeUpdate) (*expr.Update, error) 
 		}
 	}
 	return u, nil
-}
-
-func typeName(k attr.Kind) string {
-	return map[attr.Kind]string{attr.S: "STRING", attr.N: "NUMBER", attr.B: "BINARY", attr.BOOL: "BOOLEAN", attr.NULL: "NULL", attr.M: "MAP", attr.L: "LIST"}[k]
 }
 
 // checkMixed rejects a request that mixes expression and legacy parameters,

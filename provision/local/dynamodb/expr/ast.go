@@ -110,6 +110,9 @@ type Update struct {
 	Add     []PathValue
 	Delete  []PathValue
 	Replace map[string]attr.Value // legacy AttributeUpdates PUT of whole attributes
+	// Legacy marks an update made from AttributeUpdates, whose type
+	// refusals DynamoDB words in the legacy API's terms.
+	Legacy bool
 }
 
 // Paths is every path the update writes, in clause order.
