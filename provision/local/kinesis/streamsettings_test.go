@@ -609,9 +609,14 @@ func TestStreamSettingsSurviveRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The record put while encryption was UPDATING was written as before
+	// it; one put once it is ACTIVE (after the restart) is encrypted.
+	if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &a, PartitionKey: aws.String("p"), Data: []byte("y"), ExplicitHashKey: aws.String("0")}); err != nil {
+		t.Fatal(err)
+	}
 	recs, err := c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator})
-	if err != nil || len(recs.Records) != 1 || recs.Records[0].EncryptionType != types.EncryptionTypeKms {
-		t.Fatalf("record put encrypted, after restart: %v %v", recs, err)
+	if err != nil || len(recs.Records) != 2 || recs.Records[0].EncryptionType != "" || recs.Records[1].EncryptionType != types.EncryptionTypeKms {
+		t.Fatalf("records put during and after the encryption change, after restart: %v %v", recs, err)
 	}
 	sumB, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &b})
 	if err != nil {
