@@ -335,29 +335,7 @@ func TestRunDashboardShowsViews(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildSpk(t)
-	srv := startLocal(t)
-	env := endpointEnv(srv.URL())
-	dir := t.TempDir()
-	const spkYAML = `views:
-  - name: red
-    table: red-counts
-    where: type = 'Red'
-    window: {size: 1m}
-    metrics: [count]
-  - name: everything
-    table: all-counts
-    window: {size: 1m}
-    metrics: [count, distinct:id]
-`
-	if err := os.WriteFile(dir+"/spk.yaml", []byte(spkYAML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if r := runIn(t, dir, env, "create-stream"); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
-	if r := runIn(t, dir, env, "generate-events", "--count", "300", "--seed", "5", "-o", "json"); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	srv, _, dir := ownTablesViews(t, 300)
 	cmd := exec.Command(bin, "run")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "SPK_AWS_ENDPOINT_URL="+srv.URL(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",

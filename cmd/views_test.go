@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/provision/local"
 )
 
 func tableNames(t *testing.T, url string) []string {
@@ -156,24 +157,23 @@ func TestRunViewsFromYAML(t *testing.T) {
 	}
 }
 
-// TestRunViewsOfTheirOwnLeaveTheAggregateTable: views that all write
-// tables of their own make no aggregate table, which nothing would write
-// (and which another stream's run may count into).
-func TestRunViewsOfTheirOwnLeaveTheAggregateTable(t *testing.T) {
-	t.Parallel() // waits on processes, not the CPU; changes no process-wide state
-	srv := startLocal(t)
-	env := endpointEnv(srv.URL())
-	dir := t.TempDir()
+// ownTablesViews is a stream of n events and an spk.yaml whose views all
+// write tables of their own (red-counts, all-counts), on a fresh endpoint.
+func ownTablesViews(t *testing.T, n int) (srv *local.Server, env map[string]string, dir string) {
+	t.Helper()
+	srv = startLocal(t)
+	env = endpointEnv(srv.URL())
+	dir = t.TempDir()
 	const spkYAML = `views:
   - name: red
     table: red-counts
     where: type = 'Red'
     window: {size: 1m}
     metrics: [count]
-  - name: all
+  - name: everything
     table: all-counts
     window: {size: 1m}
-    metrics: [count]
+    metrics: [count, distinct:id]
 `
 	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(spkYAML), 0o644); err != nil {
 		t.Fatal(err)
@@ -181,11 +181,20 @@ func TestRunViewsOfTheirOwnLeaveTheAggregateTable(t *testing.T) {
 	if r := runIn(t, dir, env, "create-stream"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	if r := runIn(t, dir, env, "generate-events", "--count", "500", "--seed", "3", "-o", "json"); r.code != 0 {
+	if r := runIn(t, dir, env, "generate-events", "--count", strconv.Itoa(n), "--seed", "3", "-o", "json"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
+	return srv, env, dir
+}
+
+// TestRunViewsOfTheirOwnLeaveTheAggregateTable: views that all write
+// tables of their own make no aggregate table, which nothing would write
+// (and which another stream's run may count into).
+func TestRunViewsOfTheirOwnLeaveTheAggregateTable(t *testing.T) {
+	t.Parallel() // waits on processes, not the CPU; changes no process-wide state
+	srv, env, dir := ownTablesViews(t, 500)
 	r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui")
-	if r.code != 0 || !strings.Contains(r.stderr, "into red-counts (view red), all-counts (view all)") {
+	if r.code != 0 || !strings.Contains(r.stderr, "into red-counts (view red), all-counts (view everything)") {
 		t.Fatalf("run: %d\n%s", r.code, r.stderr)
 	}
 	names := tableNames(t, srv.URL())
