@@ -177,6 +177,7 @@ func (o *orderedRead) run(p *readPlan, tx *store.Tx) (*readResult, error) {
 		if p.limit > 0 {
 			q.limit = p.limit - out.scanned
 		}
+		q.pageRead = out.size // the 1 MB is the page's, not each partition's
 		r, err := q.run(tx)
 		if err != nil {
 			return nil, err

@@ -209,6 +209,46 @@ func TestPartiQLSeveralPartitions(t *testing.T) {
 	}
 }
 
+// TestPartiQLSeveralPartitionsPageAMegabyte: a read of several partitions
+// stops its page at DynamoDB's 1 MB in all, not 1 MB a partition (a page
+// of six partitions held 4.7 MB).
+func TestPartiQLSeveralPartitionsPageAMegabyte(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN})
+	big := strings.Repeat("x", 390_000)
+	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+		for _, sk := range []string{"1", "2"} {
+			put(t, c, tbl, item{"pk": s(k), "sk": n(sk), "b": s(big)})
+		}
+	}
+	// ORDER BY the partition key alone reads each partition's sort key
+	// descending, as DynamoDB does.
+	for order, want := range map[string]string{"": "[a1 a2 b1 b2 c1 c2 d1 d2 e1 e2 f1 f2]", " ORDER BY pk": "[a2 a1 b2 b1 c2 c1 d2 d1 e2 e1 f2 f1]"} {
+		in := &dynamodb.ExecuteStatementInput{Statement: aws.String(`SELECT * FROM "` + tbl + `" WHERE pk IN ['a','b','c','d','e','f']` + order)}
+		var got []string
+		for page := 1; ; page++ {
+			out, err := c.ExecuteStatement(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Items) > 3 || page > 12 {
+				t.Fatalf("%q: page %d holds %d items of 390 KB, past 1 MB", order, page, len(out.Items))
+			}
+			for _, it := range out.Items {
+				got = append(got, it["pk"].(*types.AttributeValueMemberS).Value+numOf(t, it["sk"]))
+			}
+			if out.NextToken == nil {
+				break
+			}
+			in.NextToken = out.NextToken
+		}
+		if fmt.Sprint(got) != want {
+			t.Errorf("%q: read %v, want %s", order, got, want)
+		}
+	}
+}
+
 func TestPartiQLWrites(t *testing.T) {
 	skipOn(t, "no PartiQL", "dynalite")
 	c := newClient(t)

@@ -35,6 +35,9 @@ type readPlan struct {
 	// entryFilter: the filter sees an index's entries even through a local
 	// index, as PartiQL's conditions do.
 	entryFilter bool
+	// pageRead is what earlier reads of this page read already (PartiQL
+	// reading several partitions into one page): the 1 MB is the page's.
+	pageRead int
 }
 
 type readResult struct {
@@ -77,7 +80,7 @@ func (p *readPlan) visitStored(r *readResult, stored []byte) (bool, error) {
 	r.rawCount++
 	r.scanned++
 	r.size += size
-	if p.limit > 0 && r.scanned >= p.limit || r.size >= maxPage {
+	if p.limit > 0 && r.scanned >= p.limit || p.pageRead+r.size >= maxPage {
 		it, err := attr.DecodeItem(stored)
 		if err != nil {
 			return false, err
@@ -249,7 +252,7 @@ func (p *readPlan) visit(r *readResult, it attr.Item) bool {
 			r.items = append(r.items, p.project(it))
 		}
 	}
-	if p.limit > 0 && r.scanned >= p.limit || r.size >= maxPage {
+	if p.limit > 0 && r.scanned >= p.limit || p.pageRead+r.size >= maxPage {
 		r.last = p.lastKey(it)
 		return false
 	}
