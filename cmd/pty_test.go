@@ -344,6 +344,9 @@ func TestRunDashboardShowsViews(t *testing.T) {
 	run.screen.waitFor(t, 30*time.Second, `red · view 1/2 .*red-counts`)
 	run.press(t, "v")
 	run.screen.waitFor(t, 30*time.Second, `everything · view 2/2 .*all-counts`, `id_distinct|distinct`)
+	if strings.Contains(run.screen.String(), "my-table") {
+		t.Error("the dashboard names the aggregate table, which the views do not write")
+	}
 	if text, err := run.quit(t, 30*time.Second); err != nil {
 		t.Fatalf("spk run exited with %v:\n%s", err, text)
 	}

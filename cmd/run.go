@@ -265,6 +265,9 @@ func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clien
 	if !tutorialAlone(views, cfg.Table.Name) {
 		viewQueries = viewPanels(&dopts, views, cfg.Table.Name, nil)
 	}
+	if !writesAggregate(views, cfg.Table.Name) {
+		dopts.Table = "" // the header names no table nothing writes; the panels name theirs
+	}
 	d := tui.NewDashboard(dopts)
 	return runDashboard(ctx, f, d, stop, func(on func(tasks.Event)) ([]string, error) {
 		feeds, stopFeeds := context.WithCancel(context.Background())
@@ -344,11 +347,7 @@ func writesAggregate(views []*view.View, table string) bool {
 // which the dashboard's counts panel draws. A view made from spk run's
 // flags with other metrics gets a view panel.
 func tutorialAlone(views []*view.View, table string) bool {
-	if len(views) != 1 || views[0].Name() != view.DefaultName || views[0].Table(table) != table {
-		return false
-	}
-	d := views[0].Definition()
-	return len(d.Metrics) == 1 && d.Metrics[0] == "count" && len(views[0].GroupBy()) == 1
+	return len(views) == 1 && tui.IsTutorialView(views[0]) && views[0].Table(table) == table
 }
 
 // viewTableSpecs are the tables of the views that do not write the run's

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -109,6 +110,10 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 	if opts.chart && format != tui.FormatTable {
 		return usagef("drop --chart for "+opts.output+", or --output for the chart", "show: --chart draws a chart, which is not %s", opts.output)
 	}
+	// table is the table of the tutorial's counts read below: the run's
+	// aggregate table, or a tutorial-shaped view's own. missing is the hint
+	// when it does not exist.
+	table, missing := "", ""
 	if opts.view == "" {
 		// run.* settings (spk.yaml, SPK_RUN_*) may make spk run's one view
 		// other than the tutorial's counts: that is what its table holds.
@@ -116,8 +121,17 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		if err != nil {
 			return err
 		}
-		if views, err := cfg.RunViews(); err == nil && len(views) == 1 && !tui.IsTutorialView(views[0]) {
-			return showView(ctx, f, c, opts, views[0], q, format)
+		if views, err := cfg.RunViews(); err == nil {
+			switch {
+			case len(views) == 1 && !tui.IsTutorialView(views[0]):
+				return showView(ctx, f, c, opts, views[0], q, format)
+			case len(views) == 1:
+				table = views[0].Table(cfg.Table.Name)
+			case !writesAggregate(views, cfg.Table.Name):
+				// spk run makes no aggregate table for views that all
+				// have tables of their own: name one of them.
+				missing = "spk.yaml's views write " + viewTables(views, cfg.Table.Name) + ": show one with --view NAME (Tab completes the names)"
+			}
 		}
 	}
 	if opts.view != "" {
@@ -136,6 +150,7 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		if !tui.IsTutorialView(v) {
 			return showView(ctx, f, c, opts, v, q, format)
 		}
+		table = v.Table(cfg.Table.Name)
 	}
 	if c.Flags().Changed("min-count") {
 		return usagef("", "show: --min-count filters top lists, which the tutorial's counts have none of: add --view with a view that has a top metric, such as --view weblog-ips")
@@ -144,14 +159,14 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 	if err != nil {
 		return err
 	}
-	q.Table = cfg.Table.Name
+	q.Table = cmp.Or(table, cfg.Table.Name)
 	if err := checkShowTable(ctx, clients.DynamoDB, q.Table, nil, cfg.Table.Name, clients.Target.AWS); err != nil {
 		return err
 	}
 	read := func(ctx context.Context) ([]results.Row, error) {
 		rows, err := results.Read(ctx, clients.DynamoDB, q)
 		if err != nil {
-			return nil, withHintIfMissing(fmt.Errorf("show: %w", err), cfg.Table.Name)
+			return nil, withHintIfMissing(fmt.Errorf("show: %w", err), q.Table, missing)
 		}
 		return rows, nil
 	}
@@ -162,7 +177,7 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 			return err
 		}
 		return tui.RunWatch(ctx, f.IO.In, f.IO.Out, tui.WatchOptions{Fetch: read, Every: opts.interval, Chart: opts.chart,
-			Title: fmt.Sprintf("%s on %s", cfg.Table.Name, clients.Target), Colors: colors})
+			Title: fmt.Sprintf("%s on %s", q.Table, clients.Target), Colors: colors})
 	}
 	for {
 		rows, err := read(ctx)
@@ -192,10 +207,12 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 	}
 }
 
-func withHintIfMissing(err error, table string) error {
+// withHintIfMissing adds to a read of a missing table how to go on: hint
+// when one is given, else to create the table.
+func withHintIfMissing(err error, table, hint string) error {
 	var api interface{ ErrorCode() string }
 	if errors.As(err, &api) && api.ErrorCode() == "ResourceNotFoundException" {
-		return &hinted{err: err, hint: fmt.Sprintf("table %s does not exist yet: create it with spk create-table, or run spk up", table)}
+		return &hinted{err: err, hint: cmp.Or(hint, fmt.Sprintf("table %s does not exist yet: create it with spk create-table, or run spk up", table))}
 	}
 	return err
 }

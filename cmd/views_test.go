@@ -214,6 +214,54 @@ func TestRunViewsOfTheirOwnLeaveTheAggregateTable(t *testing.T) {
 	if all != 500 {
 		t.Fatalf("all-counts holds %d events, want 500", all)
 	}
+	// spk show without --view names the views' tables, where it said to
+	// create the aggregate table, which nothing writes.
+	r = runIn(t, dir, env, "show")
+	want := "hint: spk.yaml's views write red-counts (view red), all-counts (view everything): show one with --view NAME (Tab completes the names)\n"
+	if r.code != ExitFailure || !strings.HasSuffix(r.stderr, want) || r.stdout != "" {
+		t.Fatalf("show without --view: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runIn(t, dir, env, "show", "--view", "red", "-o", "csv"); r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,count,") {
+		t.Fatalf("show --view red: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestShowReadsTheDefaultViewsOwnTable: the tutorial's view given a table
+// of its own is shown from it, with --view default or without.
+func TestShowReadsTheDefaultViewsOwnTable(t *testing.T) {
+	t.Parallel() // waits on a verb, not the CPU; changes no process-wide state
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	const spkYAML = `views:
+  - name: default
+    table: mine
+    group_by: [type]
+    window: {size: 1m}
+    metrics: [count]
+`
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(spkYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"create-stream"}, {"generate-events", "--count", "200", "--seed", "9", "-o", "json"}, {"run", "--until-caught-up", "--no-tui"}} {
+		if r := runIn(t, dir, env, args...); r.code != 0 {
+			t.Fatalf("%v: %s", args, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"show", "-o", "json"}, {"show", "--view", "default", "-o", "json"}} {
+		r := runIn(t, dir, env, args...)
+		var rows []struct{ Count int64 }
+		if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || r.code != 0 {
+			t.Fatalf("%v: code %d %v\n%s%s", args, r.code, err, r.stdout, r.stderr)
+		}
+		var total int64
+		for _, row := range rows {
+			total += row.Count
+		}
+		if total != 200 {
+			t.Fatalf("%v: the rows count %d events, want 200", args, total)
+		}
+	}
 }
 
 // TestRunCountsTableChanges counts a DynamoDB table's change records, which
