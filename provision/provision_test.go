@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -622,5 +623,33 @@ func TestTeardownOfATableAlreadyDeleting(t *testing.T) {
 	}
 	if _, err := c.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("counts")}); !errors.As(err, new(*dtypes.ResourceNotFoundException)) {
 		t.Fatalf("after teardown the table answers %v", err)
+	}
+}
+
+// TestCreateStreamWaitsOutFiveChanging: Kinesis's limit of five streams
+// CREATING or DELETING at once is waited out, with a word to the user;
+// it was taken for the shard limit and refused at once, with that hint.
+func TestCreateStreamWaitsOutFiveChanging(t *testing.T) {
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: time.Second, DeleteDelay: -1, UpdateDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// No SDK retries: what is waited out is provision's doing.
+	k := kinesis.NewFromConfig(endpointtest.Config(srv.URL()), func(o *kinesis.Options) { o.Retryer = aws.NopRetryer{} })
+	for i := range 5 {
+		if _, err := k.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(fmt.Sprint("busy", i)), ShardCount: aws.Int32(1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var said []string
+	out, err := provision.CreateStream(ctx, k, provision.StreamSpec{Name: "mine", Shards: 1, App: "app"}, func(msg string) { said = append(said, msg) })
+	if err != nil || !out.Created {
+		t.Fatalf("create beside five CREATING streams: %+v %v", out, err)
+	}
+	if len(said) == 0 || said[0] != "five streams of the account are being created or deleted; waiting for one to finish" {
+		t.Fatalf("progress %q", said)
 	}
 }

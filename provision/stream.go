@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -83,12 +84,20 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 		} else {
 			in.ShardCount = aws.Int32(spec.Shards)
 		}
+		said := false
 		if err := retried(ctx, func(ctx context.Context) error {
 			_, err := k.CreateStream(ctx, in)
-			// Here LimitExceeded is the account's shard limit, which
-			// waiting does not lift: it is told at once, with a hint.
 			var limit *ktypes.LimitExceededException
-			if errors.As(err, &limit) {
+			switch {
+			case errors.As(err, &limit) && tooManyChanging(err):
+				// Five streams CREATING or DELETING at once: waiting lifts it.
+				if !said {
+					progress.say("five streams of the account are being created or deleted; waiting for one to finish")
+					said = true
+				}
+			case errors.As(err, &limit):
+				// The account's shard or on-demand stream limit, which
+				// waiting does not lift: told at once, with a hint.
 				return retry.Refuse(err)
 			}
 			return err
@@ -137,10 +146,22 @@ func CreateStream(ctx context.Context, k *kinesis.Client, spec StreamSpec, progr
 
 func limitHint(err error) string {
 	var le *ktypes.LimitExceededException
-	if errors.As(err, &le) {
+	switch {
+	case errors.As(err, &le) && tooManyChanging(err):
+		return "five streams of the account were being created or deleted for two minutes: wait for them, then run it again"
+	case errors.As(err, &le):
 		return "the account's shard limit is reached: ask for fewer shards with --shards, or delete unused streams"
 	}
 	return ""
+}
+
+// tooManyChanging recognises Kinesis's limit of five streams CREATING or
+// DELETING at once, which CreateStream answers with the same
+// LimitExceededException as the shard limit ("… the limit on the number of
+// streams that can simultaneously be in CREATING or DELETING …").
+func tooManyChanging(err error) bool {
+	var api interface{ ErrorMessage() string }
+	return errors.As(err, &api) && strings.Contains(api.ErrorMessage(), "CREATING or DELETING")
 }
 
 func describeStreamSummary(ctx context.Context, k *kinesis.Client, name string) (*ktypes.StreamDescriptionSummary, error) {
