@@ -63,7 +63,7 @@ process list.`,
 	fl.DurationVar(&opts.updateDelay, "update-delay", local.DefaultDelay, "how long updated streams (resharding, mode, encryption) and tables stay UPDATING")
 	fl.BoolVar(&opts.enforceLimits, "enforce-limits", false, "apply AWS's per-shard throughput limits")
 	fl.IntVar(&opts.shardLimit, "shard-limit", 0, "Kinesis shards the account may have open across its streams (default AWS's quota for the region: 20000 in us-east-1, us-west-2 and eu-west-1, 1000 elsewhere)")
-	fl.Float64Var(&opts.faultRate, "fault-rate", 0, "fail this fraction (0-1) of requests and PutRecords entries with InternalFailure")
+	fl.Float64Var(&opts.faultRate, "fault-rate", 0, "fail this fraction (0-1) of requests and PutRecords entries with the service's internal error (InternalFailure, InternalServerError)")
 	fl.Int64Var(&opts.faultSeed, "fault-seed", 0, "seed for --fault-rate, for reproducible faults")
 	fl.StringVar(&opts.accessKey, "access-key", "", "the only access key accepted; enables SigV4 verification")
 	fl.StringVar(&opts.secretKey, "secret-key", "", "secret key for --access-key (or SPK_LOCAL_SECRET_KEY)")

@@ -208,6 +208,10 @@ func TestCapturedLimits(t *testing.T) {
 		{"an empty table name breaks one rule", "UpdateItem",
 			`{"TableName":""}`,
 			400, invalid + `2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1; Value null at 'key' failed to satisfy constraint: Member must not be null"}`},
+		{"and so in DescribeTable", "DescribeTable", `{"TableName":""}`,
+			400, invalid + `1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1"}`},
+		{"and DeleteTable", "DeleteTable", `{"TableName":""}`,
+			400, invalid + `1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1"}`},
 	})
 }
 

@@ -819,3 +819,25 @@ func TestNewIndexKeysDefinedInRequest(t *testing.T) {
 	}
 	op(t, s, "UpdateTable", create(`"AttributeDefinitions":[{"AttributeName":"c","AttributeType":"S"},{"AttributeName":"x","AttributeType":"N"}],`, "c", "x"))
 }
+
+// TestWarmThroughputAloneIsTaken: an UpdateTable of warm throughput alone
+// is taken and changes nothing (spk local has none to set); it was refused
+// with a list of required members that named WarmThroughput.
+func TestWarmThroughputAloneIsTaken(t *testing.T) {
+	env := &service.Env{DB: mustOpenMemory(t), Region: "us-east-1", AccountID: "000000000000", CreateDelay: 0, UpdateDelay: time.Hour, DeleteDelay: 0, Now: time.Now}
+	s, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	op(t, s, "CreateTable", `{"TableName":"warm","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}`)
+	m := op(t, s, "UpdateTable", `{"TableName":"warm","WarmThroughput":{"ReadUnitsPerSecond":13000,"WriteUnitsPerSecond":5000}}`)
+	if st := m["TableDescription"].(map[string]any)["TableStatus"]; st != "ACTIVE" {
+		t.Fatalf("UpdateTable of warm throughput answered %v", m)
+	}
+	if st := op(t, s, "DescribeTable", `{"TableName":"warm"}`)["Table"].(map[string]any)["TableStatus"]; st != "ACTIVE" {
+		t.Fatalf("after it the table is %v", st)
+	}
+	refusedWith(t, s, "UpdateTable", `{"TableName":"warm","WarmThroughput":null}`, "ValidationException",
+		"At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required")
+}

@@ -77,10 +77,10 @@ func (s *Service) tableName(ref string) string {
 }
 
 // validateTableRef is validateTableName for a table in use: an ARN is
-// taken as well as a name.
+// taken as well as a name, and so an empty name breaks one rule only, as
+// the item operations' tableRef has it.
 func validateTableRef(ref *string, field string) error {
-	if ref != nil && isTableARN(*ref) {
-		return nil
-	}
-	return validateTableName(ref, field)
+	var c constraints
+	c.tableRef(field, ref)
+	return c.err()
 }

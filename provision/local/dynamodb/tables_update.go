@@ -27,6 +27,16 @@ type updateTableInput struct {
 	SSESpecification            *sseSpecification     `json:"SSESpecification"`
 	OnDemandThroughput          *onDemandInput        `json:"OnDemandThroughput"`
 	TableClass                  *string               `json:"TableClass"`
+	// WarmThroughput is taken and changes nothing: spk local has no warm
+	// throughput to set (docs/local-dynamodb.md).
+	WarmThroughput json.RawMessage `json:"WarmThroughput"`
+}
+
+// warmOnly reports an UpdateTable that asks only for warm throughput.
+func warmOnly(in *updateTableInput) bool {
+	return len(in.WarmThroughput) > 0 && string(in.WarmThroughput) != "null" &&
+		in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil &&
+		in.DeletionProtection == nil && in.SSESpecification == nil && !in.OnDemandThroughput.given() && in.TableClass == nil
 }
 
 func (s *Service) updateTable(body []byte) (any, error) {
@@ -37,7 +47,7 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if err := checkUpdateTableMembers(&in); err != nil {
 		return nil, err
 	}
-	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil && in.SSESpecification == nil && !in.OnDemandThroughput.given() && in.TableClass == nil {
+	if in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil && in.DeletionProtection == nil && in.SSESpecification == nil && !in.OnDemandThroughput.given() && in.TableClass == nil && !warmOnly(&in) {
 		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required")
 	}
 	if err := checkIndexUpdates(in.GlobalSecondaryIndexUpdates); err != nil {
@@ -72,6 +82,11 @@ func (s *Service) updateTable(body []byte) (any, error) {
 	if in.DeletionProtection != nil && (t.meta.TableStatus == "ACTIVE" || t.meta.TableStatus == "UPDATING") {
 		defer s.mu.Unlock()
 		return s.setDeletionProtection(t, *in.DeletionProtection)
+	}
+	if warmOnly(&in) && t.meta.TableStatus == "ACTIVE" {
+		// Warm throughput alone: taken, nothing to change here.
+		defer s.mu.Unlock()
+		return map[string]any{"TableDescription": s.describe(t)}, nil
 	}
 	dropping := slices.ContainsFunc(t.meta.GSIs, func(g indexMeta) bool { return g.IndexStatus == "DELETING" })
 	alongside := t.meta.TableStatus == "UPDATING" && (otherIndexesThroughput(&t.meta, &in) || dropping && sameBillingAlone(&t.meta, &in))
