@@ -41,41 +41,55 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // user types: it prints where it listens and how to use it, serves the AWS
 // APIs, and stops cleanly (exit 0) when interrupted.
 func TestLocalCommandServesUntilInterrupted(t *testing.T) {
-	addr := closedPort(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
-	ios, _, _, _ := iostreams.Test()
-	stderr := &lockedBuffer{}
-	ios.ErrOut = stderr
-	f := &Factory{IO: ios, LookupEnv: func(string) (string, bool) { return "", false }, WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}
-	ctx, interrupt := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() { done <- Execute(ctx, f, []string{"local", "--addr", addr, "--data-dir", dataDir}) }()
+	for _, c := range []struct {
+		name, banner, never string
+		args                []string
+	}{
+		{"durable", " (data in " + dataDir + ")", "", []string{"--data-dir", dataDir}},
+		// In memory nothing is kept: no line names a data directory.
+		{"in memory", " (in memory: nothing is kept)", "data_dir", []string{"--in-memory"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			addr := closedPort(t)
+			ios, _, _, _ := iostreams.Test()
+			stderr := &lockedBuffer{}
+			ios.ErrOut = stderr
+			f := &Factory{IO: ios, LookupEnv: func(string) (string, bool) { return "", false }, WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}
+			ctx, interrupt := context.WithCancel(context.Background())
+			done := make(chan int, 1)
+			go func() { done <- Execute(ctx, f, append([]string{"local", "--addr", addr}, c.args...)) }()
 
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(stderr.String(), "Press Ctrl-C to stop.") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no banner:\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond) // poll interval; the deadline bounds the wait
-	}
-	banner := stderr.String()
-	for _, want := range []string{"Kinesis and DynamoDB endpoint at http://" + addr + " (data in " + dataDir + ")", "export AWS_ENDPOINT_URL=http://" + addr, "aws kinesis list-streams"} {
-		if !strings.Contains(banner, want) {
-			t.Errorf("banner lacks %q:\n%s", want, banner)
-		}
-	}
-	k := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", ""), HTTPClient: sdkhttp.New(nil)})
-	if _, err := k.ListStreams(context.Background(), &kinesis.ListStreamsInput{}); err != nil {
-		t.Fatalf("the endpoint does not answer: %v", err)
-	}
-	interrupt()
-	select {
-	case code := <-done:
-		if code != 0 || !strings.Contains(stderr.String(), "spk local: stopped") {
-			t.Fatalf("exit %d after interrupt:\n%s", code, stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("spk local did not stop after the interrupt")
+			deadline := time.Now().Add(20 * time.Second)
+			for !strings.Contains(stderr.String(), "Press Ctrl-C to stop.") {
+				if time.Now().After(deadline) {
+					t.Fatalf("no banner:\n%s", stderr.String())
+				}
+				time.Sleep(20 * time.Millisecond) // poll interval; the deadline bounds the wait
+			}
+			banner := stderr.String()
+			for _, want := range []string{"Kinesis and DynamoDB endpoint at http://" + addr + c.banner, "export AWS_ENDPOINT_URL=http://" + addr, "aws kinesis list-streams"} {
+				if !strings.Contains(banner, want) {
+					t.Errorf("banner lacks %q:\n%s", want, banner)
+				}
+			}
+			if c.never != "" && strings.Contains(banner, c.never) {
+				t.Errorf("banner says %q:\n%s", c.never, banner)
+			}
+			k := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", ""), HTTPClient: sdkhttp.New(nil)})
+			if _, err := k.ListStreams(context.Background(), &kinesis.ListStreamsInput{}); err != nil {
+				t.Fatalf("the endpoint does not answer: %v", err)
+			}
+			interrupt()
+			select {
+			case code := <-done:
+				if code != 0 || !strings.Contains(stderr.String(), "spk local: stopped") {
+					t.Fatalf("exit %d after interrupt:\n%s", code, stderr.String())
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("spk local did not stop after the interrupt")
+			}
+		})
 	}
 }
 

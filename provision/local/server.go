@@ -130,7 +130,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	go func() { s.served <- s.http.Serve(ln) }()
-	s.log.Info("endpoint listening", "addr", ln.Addr().String(), "in_memory", opts.InMemory, "data_dir", opts.DataDir)
+	if opts.InMemory {
+		// Nothing is kept in the data directory: naming it would mislead.
+		s.log.Info("endpoint listening", "addr", ln.Addr().String(), "in_memory", true)
+	} else {
+		s.log.Info("endpoint listening", "addr", ln.Addr().String(), "in_memory", false, "data_dir", opts.DataDir)
+	}
 	return s, nil
 }
 
