@@ -351,3 +351,24 @@ func TestRunDashboardShowsViews(t *testing.T) {
 		t.Fatalf("spk run exited with %v:\n%s", err, text)
 	}
 }
+
+// TestUpDashboardShowsSpkYAMLViews: spk up's dashboard shows spk.yaml's
+// views a panel each, as it shows an example's; it drew the tutorial's
+// counts alone, from a table the views do not write.
+func TestUpDashboardShowsSpkYAMLViews(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildSpk(t)
+	srv, _, dir := ownTablesViews(t, 10)
+	cmd := exec.Command(bin, "up", "--rate", "50", "--endpoint-url", srv.URL())
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",
+		"SPK_AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	run := startInPTY(t, cmd, 140, 40)
+	run.screen.waitFor(t, 30*time.Second, `red · view 1/2 .*red-counts`, `counting into red-counts, all-counts`, `✓\s+8\s+create lease table`)
+	if text, err := run.quit(t, 30*time.Second); err != nil {
+		t.Fatalf("spk up exited with %v:\n%s", err, text)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spk-cli/spk/cmd/tui"
+	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/results"
 	"github.com/spk-cli/spk/stream/view"
@@ -111,8 +112,8 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		return usagef("drop --chart for "+opts.output+", or --output for the chart", "show: --chart draws a chart, which is not %s", opts.output)
 	}
 	// table is the table of the tutorial's counts read below: the run's
-	// aggregate table, or a tutorial-shaped view's own. missing is the hint
-	// when it does not exist.
+	// aggregate table, or a tutorial-shaped view's own; missing is the hint
+	// when that table does not exist.
 	table, missing := "", ""
 	if opts.view == "" {
 		// run.* settings (spk.yaml, SPK_RUN_*) may make spk run's one view
@@ -121,16 +122,21 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		if err != nil {
 			return err
 		}
+		// A table named by --table, SPK_TABLE_NAME or spk.yaml is read as
+		// the tutorial's counts, whatever the views write.
+		named := cfg.Sources["table.name"].Kind != config.FromDefault
 		if views, err := cfg.RunViews(); err == nil {
 			switch {
 			case len(views) == 1 && !tui.IsTutorialView(views[0]):
 				return showView(ctx, f, c, opts, views[0], q, format)
+			case named:
 			case len(views) == 1:
-				table = views[0].Table(cfg.Table.Name)
+				table, missing = ownTable(views[0], cfg.Table.Name)
 			case !writesAggregate(views, cfg.Table.Name):
-				// spk run makes no aggregate table for views that all
-				// have tables of their own: name one of them.
-				missing = "spk.yaml's views write " + viewTables(views, cfg.Table.Name) + ": show one with --view NAME (Tab completes the names)"
+				// No view writes the aggregate table (spk run makes none
+				// then; spk up does, for the tutorial's steps): name one.
+				return usagef("show one with --view NAME (Tab completes the names), or name a table of the tutorial's counts with --table",
+					"show: spk.yaml's views write %s, and none the aggregate table %s", viewTables(views, cfg.Table.Name), cfg.Table.Name)
 			}
 		}
 	}
@@ -150,7 +156,7 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		if !tui.IsTutorialView(v) {
 			return showView(ctx, f, c, opts, v, q, format)
 		}
-		table = v.Table(cfg.Table.Name)
+		table, missing = ownTable(v, cfg.Table.Name)
 	}
 	if c.Flags().Changed("min-count") {
 		return usagef("", "show: --min-count filters top lists, which the tutorial's counts have none of: add --view with a view that has a top metric, such as --view weblog-ips")
@@ -205,6 +211,16 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 			fmt.Fprintf(f.IO.Out, "\n--- %s\n", time.Now().UTC().Format(time.RFC3339))
 		}
 	}
+}
+
+// ownTable is the table a tutorial-shaped view writes, and how to make it
+// when it is not the aggregate table spk create-table makes.
+func ownTable(v *view.View, aggregate string) (table, missing string) {
+	table = v.Table(aggregate)
+	if table != aggregate {
+		missing = fmt.Sprintf("table %s of view %s does not exist yet: run the view with spk run", table, v.Name())
+	}
+	return table, missing
 }
 
 // withHintIfMissing adds to a read of a missing table how to go on: hint

@@ -159,7 +159,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	var sum tasks.UpSummary
 	var runErr error
 	if useTUI {
-		sum, runErr = runUpDashboard(ctx, f, cfg, clients, up, opts)
+		sum, runErr = runUpDashboard(ctx, f, cfg, clients, up, opts, views)
 	} else {
 		sum, runErr = runUpPlain(ctx, f, cfg, clients, up, opts.output == "json")
 	}

@@ -14,15 +14,22 @@ import (
 	"github.com/spk-cli/spk/tasks"
 )
 
-// runUpDashboard shows the run on the terminal dashboard.
-func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up, opts *upOptions) (tasks.UpSummary, error) {
+// runUpDashboard shows the run on the terminal dashboard: views other than
+// the tutorial's alone (an example's, or spk.yaml's) a panel each.
+func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up, opts *upOptions, views []*view.View) (tasks.UpSummary, error) {
 	work, stop := context.WithCancel(ctx)
 	defer stop()
 	dopts := tui.DashboardOptions{
 		Title: "spk up", Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name, Target: clients.Target.String(),
 		Generator: up.Producer(), OnQuit: stop, Colors: tui.ColorsFor(f.IO.ColorEnabled()),
 	}
-	viewQueries := viewPanels(&dopts, opts.views, cfg.Table.Name, opts.ex.MinCount)
+	var viewQueries []results.ViewQuery
+	if !tutorialAlone(views, cfg.Table.Name) {
+		viewQueries = viewPanels(&dopts, views, cfg.Table.Name, opts.ex.MinCount)
+	}
+	if !writesAggregate(views, cfg.Table.Name) {
+		dopts.Table = "" // the header names no table the views do not write
+	}
 	d := tui.NewDashboard(dopts)
 	type result struct {
 		sum tasks.UpSummary

@@ -217,9 +217,14 @@ func TestRunViewsOfTheirOwnLeaveTheAggregateTable(t *testing.T) {
 	// spk show without --view names the views' tables, where it said to
 	// create the aggregate table, which nothing writes.
 	r = runIn(t, dir, env, "show")
-	want := "hint: spk.yaml's views write red-counts (view red), all-counts (view everything): show one with --view NAME (Tab completes the names)\n"
-	if r.code != ExitFailure || !strings.HasSuffix(r.stderr, want) || r.stdout != "" {
+	want := "spk: show: spk.yaml's views write red-counts (view red), all-counts (view everything), and none the aggregate table my-table\n" +
+		"hint: show one with --view NAME (Tab completes the names), or name a table of the tutorial's counts with --table\n"
+	if r.code != ExitUsage || r.stderr != want || r.stdout != "" {
 		t.Fatalf("show without --view: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// A table named is read as the tutorial's counts.
+	if r := runIn(t, dir, env, "show", "--table", "red-counts", "-o", "csv"); r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,EventType,Count") {
+		t.Fatalf("show --table red-counts: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := runIn(t, dir, env, "show", "--view", "red", "-o", "csv"); r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,count,") {
 		t.Fatalf("show --view red: code %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -243,6 +248,10 @@ func TestShowReadsTheDefaultViewsOwnTable(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(spkYAML), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Before the run: the hint says how that table is made.
+	if r := runIn(t, dir, env, "show"); r.code != ExitFailure || !strings.HasSuffix(r.stderr, "\nhint: table mine of view default does not exist yet: run the view with spk run\n") {
+		t.Fatalf("show before the run: code %d\n%s", r.code, r.stderr)
+	}
 	for _, args := range [][]string{{"create-stream"}, {"generate-events", "--count", "200", "--seed", "9", "-o", "json"}, {"run", "--until-caught-up", "--no-tui"}} {
 		if r := runIn(t, dir, env, args...); r.code != 0 {
 			t.Fatalf("%v: %s", args, r.stderr)
@@ -260,6 +269,16 @@ func TestShowReadsTheDefaultViewsOwnTable(t *testing.T) {
 		}
 		if total != 200 {
 			t.Fatalf("%v: the rows count %d events, want 200", args, total)
+		}
+	}
+	// A table named with --table or SPK_TABLE_NAME is the one read.
+	for _, e := range []map[string]string{env, endpointEnv(srv.URL(), "SPK_TABLE_NAME", "elsewhere")} {
+		args := []string{"show"}
+		if e["SPK_TABLE_NAME"] == "" {
+			args = append(args, "--table", "elsewhere")
+		}
+		if r := runIn(t, dir, e, args...); r.code != ExitFailure || !strings.HasSuffix(r.stderr, "\nhint: table elsewhere does not exist yet: create it with spk create-table, or run spk up\n") {
+			t.Fatalf("%v: code %d\n%s", args, r.code, r.stderr)
 		}
 	}
 }
@@ -354,5 +373,18 @@ func testRunCountsTableChanges(t *testing.T, precision dtypes.ApproximateCreatio
 		if time.Now().After(deadline) {
 			t.Fatalf("counts %v, want %v", got, want)
 		}
+	}
+}
+
+// TestUpNamesTheViewsTables: spk up with spk.yaml's views says step 7
+// counts into the views' tables, not into the aggregate table, which the
+// views do not write.
+func TestUpNamesTheViewsTables(t *testing.T) {
+	t.Parallel() // waits on processes, not the CPU; changes no process-wide state
+	srv, _, dir := ownTablesViews(t, 10)
+	upEnv := map[string]string{"SPK_LOCAL_ADDR": strings.TrimPrefix(srv.URL(), "http://"), "XDG_STATE_HOME": t.TempDir()}
+	r := runIn(t, dir, upEnv, "up", "--no-tui", "--duration", "1s", "--rate", "50")
+	if r.code != 0 || !strings.Contains(r.stderr, "reading my-stream, counting into red-counts, all-counts") {
+		t.Fatalf("up: code %d\n%s", r.code, r.stderr)
 	}
 }

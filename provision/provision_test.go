@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
@@ -651,5 +652,28 @@ func TestCreateStreamWaitsOutFiveChanging(t *testing.T) {
 	}
 	if len(said) == 0 || said[0] != "five streams of the account are being created or deleted; waiting for one to finish" {
 		t.Fatalf("progress %q", said)
+	}
+}
+
+// TestCreateStreamOnDemandLimitHint: past the account's on-demand streams
+// the hint says how to go on; it spoke of the shard limit and --shards,
+// which --on-demand excludes.
+func TestCreateStreamOnDemandLimitHint(t *testing.T) {
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, CreateDelay: -1, DeleteDelay: -1, UpdateDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ctx := context.Background()
+	k := kinesis.NewFromConfig(endpointtest.Config(srv.URL()), func(o *kinesis.Options) { o.Retryer = aws.NopRetryer{} })
+	for i := range 50 {
+		if _, err := k.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(fmt.Sprint("od", i)), StreamModeDetails: &ktypes.StreamModeDetails{StreamMode: ktypes.StreamModeOnDemand}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = provision.CreateStream(ctx, k, provision.StreamSpec{Name: "extra", OnDemand: true, App: "app"}, nil)
+	var pe *provision.Error
+	if !errors.As(err, &pe) || pe.Hint != "the account's on-demand streams are at their limit: delete unused ones, or create this one provisioned with --shards N" {
+		t.Fatalf("the 51st on-demand stream: %v (%+v)", err, pe)
 	}
 }

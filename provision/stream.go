@@ -149,6 +149,8 @@ func limitHint(err error) string {
 	switch {
 	case errors.As(err, &le) && tooManyChanging(err):
 		return "five streams of the account were being created or deleted for two minutes: wait for them, then run it again"
+	case errors.As(err, &le) && strings.Contains(le.ErrorMessage(), "on-demand stream count"):
+		return "the account's on-demand streams are at their limit: delete unused ones, or create this one provisioned with --shards N"
 	case errors.As(err, &le):
 		return "the account's shard limit is reached: ask for fewer shards with --shards, or delete unused streams"
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spk-cli/spk/internal/errtext"
@@ -45,11 +47,26 @@ func (u *Up) newLive(ctx context.Context, sum *UpSummary) *live {
 	return l
 }
 
+// countedInto names the tables step 7 counts into: the aggregate table, or
+// the views' own, each once, in the views' order.
+func countedInto(o UpOptions) string {
+	if len(o.Consume.Views) == 0 {
+		return o.Table.Name
+	}
+	var tables []string
+	for _, v := range o.Consume.Views {
+		if t := v.Table(o.Table.Name); !slices.Contains(tables, t) {
+			tables = append(tables, t)
+		}
+	}
+	return strings.Join(tables, ", ")
+}
+
 // countTask is step 7: the consumer, through the same Consume step as spk
 // run, stopped when step 9 says.
 func (l *live) countTask() Task {
 	o := l.u.opts
-	t := Consume(l.u.consumer, nameRun, fmt.Sprintf("reading %s, counting into %s", o.Stream.Name, o.Table.Name))
+	t := Consume(l.u.consumer, nameRun, fmt.Sprintf("reading %s, counting into %s", o.Stream.Name, countedInto(o)))
 	consume := t.Run
 	t.Run = func(_ context.Context, progress func(string)) (string, error) {
 		go func() {

@@ -838,6 +838,12 @@ func TestWarmThroughputAloneIsTaken(t *testing.T) {
 	if st := op(t, s, "DescribeTable", `{"TableName":"warm"}`)["Table"].(map[string]any)["TableStatus"]; st != "ACTIVE" {
 		t.Fatalf("after it the table is %v", st)
 	}
+	// A value of another type is refused as any member's is.
+	w := httptest.NewRecorder()
+	s.ServeOp(w, httptest.NewRequest("POST", "/", nil), "UpdateTable", []byte(`{"TableName":"warm","WarmThroughput":"abc"}`))
+	if w.Code != 400 || !strings.Contains(w.Body.String(), `"Message":"Unexpected value type in payload for field WarmThroughput"`) {
+		t.Fatalf("a string for WarmThroughput: %d %s", w.Code, w.Body)
+	}
 	refusedWith(t, s, "UpdateTable", `{"TableName":"warm","WarmThroughput":null}`, "ValidationException",
 		"At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required")
 }

@@ -28,13 +28,19 @@ type updateTableInput struct {
 	OnDemandThroughput          *onDemandInput        `json:"OnDemandThroughput"`
 	TableClass                  *string               `json:"TableClass"`
 	// WarmThroughput is taken and changes nothing: spk local has no warm
-	// throughput to set (docs/local-dynamodb.md).
-	WarmThroughput json.RawMessage `json:"WarmThroughput"`
+	// throughput to set (docs/local-dynamodb.md). Typed, so that a value
+	// of another type is refused as the other members' are.
+	WarmThroughput *warmThroughput `json:"WarmThroughput"`
+}
+
+type warmThroughput struct {
+	ReadUnitsPerSecond  *int64 `json:"ReadUnitsPerSecond"`
+	WriteUnitsPerSecond *int64 `json:"WriteUnitsPerSecond"`
 }
 
 // warmOnly reports an UpdateTable that asks only for warm throughput.
 func warmOnly(in *updateTableInput) bool {
-	return len(in.WarmThroughput) > 0 && string(in.WarmThroughput) != "null" &&
+	return in.WarmThroughput != nil &&
 		in.BillingMode == nil && in.ProvisionedThroughput == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && in.StreamSpecification == nil &&
 		in.DeletionProtection == nil && in.SSESpecification == nil && !in.OnDemandThroughput.given() && in.TableClass == nil
 }
