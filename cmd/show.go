@@ -122,11 +122,15 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		if err != nil {
 			return err
 		}
-		// A table named by --table, SPK_TABLE_NAME or spk.yaml is read as
-		// the tutorial's counts, whatever the views write.
-		named := cfg.Sources["table.name"].Kind != config.FromDefault
+		// A table named by --table or SPK_TABLE_NAME is read as the
+		// tutorial's counts, whatever the views write, unless the one view
+		// writes it. (spk.yaml's table.name is the aggregate table's name,
+		// which the views may or may not write.)
+		src := cfg.Sources["table.name"].Kind
+		named := src == config.FromFlag || src == config.FromEnv
 		if views, err := cfg.RunViews(); err == nil {
 			switch {
+			case named && !(len(views) == 1 && views[0].Table(cfg.Table.Name) == cfg.Table.Name):
 			case len(views) == 1 && !tui.IsTutorialView(views[0]):
 				return showView(ctx, f, c, opts, views[0], q, format)
 			case named:

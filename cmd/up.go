@@ -169,9 +169,9 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 		return fmt.Errorf("%w: %w", context.Canceled, runErr)
 	}
 	if opts.output == "text" && sum.TableError == "" { // no reads left to wait on when the tables could not be read
-		writeViews(f, cfg, clients, opts.views, opts.ex)
+		writeViews(f, cfg, clients, shownViews(views, cfg.Table.Name), opts.ex)
 	}
-	writeUpSummary(f, c, sum, opts, logPath, up, endpoint)
+	writeUpSummary(f, c, sum, opts, shownViews(views, cfg.Table.Name), logPath, up, endpoint)
 	if opts.teardown {
 		if err := upTeardown(f, cfg, clients, views); err != nil && runErr == nil {
 			runErr = err

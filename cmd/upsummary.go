@@ -52,7 +52,8 @@ func sameTarget(c *cobra.Command) (common, local string) {
 	return common, local
 }
 
-func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOptions, logPath string, up *tasks.Up, endpoint local.Options) {
+// views are the run's views spk show prints with --view (shownViews).
+func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOptions, views []*view.View, logPath string, up *tasks.Up, endpoint local.Options) {
 	common, localFlags := sameTarget(c)
 	if opts.output == "json" {
 		b, _ := json.Marshal(struct {
@@ -107,12 +108,14 @@ func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOpt
 		}
 		fmt.Fprintf(w, "  %-19s the embedded endpoint stopped with spk up; %s: start it again first\n", "spk local"+localFlags, where)
 	}
-	fmt.Fprintf(w, "  %-19s the counts (add --chart or --watch)\n", "spk show"+common)
-	for _, v := range opts.views {
+	if s.TableWritten {
+		fmt.Fprintf(w, "  %-19s the counts (add --chart or --watch)\n", "spk show"+common)
+	}
+	for _, v := range views {
 		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex)+common)
 	}
 	fmt.Fprintf(w, "  %-19s the stream, the tables and the leases\n", "spk status"+common)
-	if len(opts.views) > 0 {
+	if len(views) > 0 {
 		fmt.Fprintf(w, "  %-19s delete the stream, the tables and the views' tables\n", "spk teardown"+common)
 	} else {
 		fmt.Fprintf(w, "  %-19s delete the stream and both tables\n", "spk teardown"+common)
@@ -159,7 +162,20 @@ func writeViews(f *Factory, cfg *config.Loaded, clients *provision.Clients, view
 	}
 }
 
-// showViewCmd is the spk show command line that prints a view of an example.
+// shownViews are the views spk show prints with --view: all but a
+// tutorial-shaped view of the aggregate table, which spk show prints alone;
+// none for the tutorial's run.
+func shownViews(views []*view.View, table string) []*view.View {
+	var out []*view.View
+	for _, v := range views {
+		if !tui.IsTutorialView(v) || v.Table(table) != table {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// showViewCmd is the spk show command line that prints a view.
 func showViewCmd(v *view.View, ex examples.Example) string {
 	cmd := "spk show --view " + v.Name()
 	if n := ex.MinCount[v.Name()]; n > 0 {

@@ -222,9 +222,20 @@ func TestRunViewsOfTheirOwnLeaveTheAggregateTable(t *testing.T) {
 	if r.code != ExitUsage || r.stderr != want || r.stdout != "" {
 		t.Fatalf("show without --view: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	// A table named is read as the tutorial's counts.
-	if r := runIn(t, dir, env, "show", "--table", "red-counts", "-o", "csv"); r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,EventType,Count") {
-		t.Fatalf("show --table red-counts: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	// A table named is read as the tutorial's counts: here the aggregate
+	// table, which does not exist.
+	if r := runIn(t, dir, env, "show", "--table", "my-table"); r.code != ExitFailure ||
+		!strings.HasSuffix(r.stderr, "\nhint: table my-table does not exist yet: create it with spk create-table, or run spk up\n") {
+		t.Fatalf("show --table my-table: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// spk.yaml's table.name only names the aggregate table: the views'
+	// tables are still pointed at.
+	yaml, _ := os.ReadFile(filepath.Join(dir, "spk.yaml"))
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), append(yaml, "table:\n  name: tutorial-counts\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runIn(t, dir, env, "show"); r.code != ExitUsage || !strings.Contains(r.stderr, "and none the aggregate table tutorial-counts\n") {
+		t.Fatalf("show with table.name in spk.yaml: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := runIn(t, dir, env, "show", "--view", "red", "-o", "csv"); r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,count,") {
 		t.Fatalf("show --view red: code %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -280,6 +291,27 @@ func TestShowReadsTheDefaultViewsOwnTable(t *testing.T) {
 		if r := runIn(t, dir, e, args...); r.code != ExitFailure || !strings.HasSuffix(r.stderr, "\nhint: table elsewhere does not exist yet: create it with spk create-table, or run spk up\n") {
 			t.Fatalf("%v: code %d\n%s", args, r.code, r.stderr)
 		}
+	}
+	// spk.yaml's table.name names the aggregate table, not the view's.
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(spkYAML+"table:\n  name: tutorial-counts\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runIn(t, dir, env, "show", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"Count"`) {
+		t.Fatalf("show with table.name in spk.yaml: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// One view of another shape: --table still names the table read.
+	const other = `views:
+  - name: red
+    table: red-counts
+    where: type = 'Red'
+    window: {size: 1m}
+    metrics: [count]
+`
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runIn(t, dir, env, "show", "--table", "mine", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"Count"`) {
+		t.Fatalf("show --table mine beside a view of its own table: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
 
@@ -386,5 +418,14 @@ func TestUpNamesTheViewsTables(t *testing.T) {
 	r := runIn(t, dir, upEnv, "up", "--no-tui", "--duration", "1s", "--rate", "50")
 	if r.code != 0 || !strings.Contains(r.stderr, "reading my-stream, counting into red-counts, all-counts") {
 		t.Fatalf("up: code %d\n%s", r.code, r.stderr)
+	}
+	// Its summary points at the views, not at the aggregate table.
+	for _, want := range []string{"\n  spk show --view red\n", "\n  spk show --view everything\n", "spk show --view NAME prints a view's"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "spk show            the counts") {
+		t.Errorf("the summary sends the user to spk show alone, which the views do not write:\n%s", r.stderr)
 	}
 }

@@ -97,7 +97,11 @@ func (l *live) generateTask() Task {
 // showTask is step 9: the live table while the run lasts, then the tables
 // as read at the end.
 func (l *live) showTask() Task {
-	return Task{Step: StepShow, Name: nameShow, Detail: "the counts as they are written; spk show prints them", Run: func(context.Context, func(string)) (string, error) {
+	detail := "the counts as they are written; spk show prints them"
+	if countedInto(l.u.opts) != l.u.opts.Table.Name {
+		detail = "the counts as they are written; spk show --view NAME prints a view's"
+	}
+	return Task{Step: StepShow, Name: nameShow, Detail: detail, Run: func(context.Context, func(string)) (string, error) {
 		defer l.stopRun()
 		if err := l.steer(); err != nil {
 			return "", err
