@@ -334,13 +334,7 @@ func TestRunDashboardShowsViews(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildSpk(t)
-	srv, _, dir := ownTablesViews(t, 300)
-	cmd := exec.Command(bin, "run")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "SPK_AWS_ENDPOINT_URL="+srv.URL(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",
-		"AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
-	run := startInPTY(t, cmd, 140, 40)
+	run := viewsInPTY(t, 300, "run")
 	run.screen.waitFor(t, 30*time.Second, `red · view 1/2 .*red-counts`)
 	run.press(t, "v")
 	run.screen.waitFor(t, 30*time.Second, `everything · view 2/2 .*all-counts`, `id_distinct|distinct`)
@@ -360,15 +354,23 @@ func TestUpDashboardShowsSpkYAMLViews(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildSpk(t)
-	srv, _, dir := ownTablesViews(t, 10)
-	cmd := exec.Command(bin, "up", "--rate", "50", "--endpoint-url", srv.URL())
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",
-		"SPK_AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
-	run := startInPTY(t, cmd, 140, 40)
+	run := viewsInPTY(t, 10, "up", "--rate", "50")
 	run.screen.waitFor(t, 30*time.Second, `red · view 1/2 .*red-counts`, `counting into red-counts, all-counts`, `✓\s+8\s+create lease table`)
 	if text, err := run.quit(t, 30*time.Second); err != nil {
 		t.Fatalf("spk up exited with %v:\n%s", err, text)
 	}
+}
+
+// viewsInPTY runs the binary's spk with args on a pseudo terminal, in the
+// directory of ownTablesViews (n events, views of their own tables), against
+// its endpoint.
+func viewsInPTY(t *testing.T, n int, args ...string) *ptyRun {
+	t.Helper()
+	bin := buildSpk(t)
+	srv, _, dir := ownTablesViews(t, n)
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SPK_AWS_ENDPOINT_URL="+srv.URL(), "XDG_STATE_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=1",
+		"AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	return startInPTY(t, cmd, 140, 40)
 }

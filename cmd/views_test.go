@@ -157,6 +157,16 @@ func TestRunViewsFromYAML(t *testing.T) {
 	}
 }
 
+// redView is spk.yaml's views: with one view, of the red events into a
+// table of its own.
+const redView = `views:
+  - name: red
+    table: red-counts
+    where: type = 'Red'
+    window: {size: 1m}
+    metrics: [count]
+`
+
 // ownTablesViews is a stream of n events and an spk.yaml whose views all
 // write tables of their own (red-counts, all-counts), on a fresh endpoint.
 func ownTablesViews(t *testing.T, n int) (srv *local.Server, env map[string]string, dir string) {
@@ -164,13 +174,7 @@ func ownTablesViews(t *testing.T, n int) (srv *local.Server, env map[string]stri
 	srv = startLocal(t)
 	env = endpointEnv(srv.URL())
 	dir = t.TempDir()
-	const spkYAML = `views:
-  - name: red
-    table: red-counts
-    where: type = 'Red'
-    window: {size: 1m}
-    metrics: [count]
-  - name: everything
+	const spkYAML = redView + `  - name: everything
     table: all-counts
     window: {size: 1m}
     metrics: [count, distinct:id]
@@ -300,14 +304,7 @@ func TestShowReadsTheDefaultViewsOwnTable(t *testing.T) {
 		t.Fatalf("show with table.name in spk.yaml: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// One view of another shape: --table still names the table read.
-	const other = `views:
-  - name: red
-    table: red-counts
-    where: type = 'Red'
-    window: {size: 1m}
-    metrics: [count]
-`
-	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(other), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(redView), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if r := runIn(t, dir, env, "show", "--table", "mine", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"Count"`) {
