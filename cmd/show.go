@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -122,26 +123,15 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		if err != nil {
 			return err
 		}
-		// A table named by --table or SPK_TABLE_NAME is read as the
-		// tutorial's counts, whatever the views write, unless the one view
-		// writes it. (spk.yaml's table.name is the aggregate table's name,
-		// which the views may or may not write.)
-		src := cfg.Sources["table.name"].Kind
-		named := src == config.FromFlag || src == config.FromEnv
-		if views, err := cfg.RunViews(); err == nil {
-			switch {
-			case named && !(len(views) == 1 && views[0].Table(cfg.Table.Name) == cfg.Table.Name):
-			case len(views) == 1 && !tui.IsTutorialView(views[0]):
-				return showView(ctx, f, c, opts, views[0], q, format)
-			case named:
-			case len(views) == 1:
-				table, missing = ownTable(views[0], cfg.Table.Name)
-			case !writesAggregate(views, cfg.Table.Name):
-				// No view writes the aggregate table (spk run makes none
-				// then; spk up does, for the tutorial's steps): name one.
-				return usagef("show one with --view NAME (Tab completes the names), or name a table of the tutorial's counts with --table",
-					"show: spk.yaml's views write %s, and none the aggregate table %s", viewTables(views, cfg.Table.Name), cfg.Table.Name)
-			}
+		v, err := defaultShown(cfg)
+		if err != nil {
+			return err
+		}
+		if v != nil && !tui.IsTutorialView(v) {
+			return showView(ctx, f, c, opts, v, q, format)
+		}
+		if v != nil {
+			table, missing = ownTable(v, cfg.Table.Name)
 		}
 	}
 	if opts.view != "" {
@@ -215,6 +205,38 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 			fmt.Fprintf(f.IO.Out, "\n--- %s\n", time.Now().UTC().Format(time.RFC3339))
 		}
 	}
+}
+
+// defaultShown is the view spk show without --view shows, or nil for the
+// aggregate table (or a table named with --table or SPK_TABLE_NAME) read as
+// the tutorial's counts: the run's one view, or the view that writes the
+// aggregate table beside others. Views that all write tables of their own
+// are refused, naming them; views that do not compile, as spk run and
+// spk up refuse them.
+func defaultShown(cfg *config.Loaded) (*view.View, error) {
+	views, err := cfg.RunViews()
+	if err != nil {
+		return nil, usagef("", "show: %v", err)
+	}
+	// spk.yaml's table.name is the aggregate table's name, which the views
+	// may or may not write; --table and SPK_TABLE_NAME name a table to read.
+	src := cfg.Sources["table.name"].Kind
+	named := src == config.FromFlag || src == config.FromEnv
+	aggregate := slices.IndexFunc(views, func(v *view.View) bool { return v.Table(cfg.Table.Name) == cfg.Table.Name })
+	switch {
+	case len(views) == 1 && (!named || aggregate == 0):
+		return views[0], nil
+	case named:
+		return nil, nil
+	case aggregate >= 0:
+		return views[aggregate], nil
+	case len(views) > 0:
+		// spk run makes no aggregate table then; spk up does, for the
+		// tutorial's steps.
+		return nil, usagef("show one with --view NAME (Tab completes the names), or name a table of the tutorial's counts with --table",
+			"show: spk.yaml's views write %s, and none the aggregate table %s", viewTables(views, cfg.Table.Name), cfg.Table.Name)
+	}
+	return nil, nil
 }
 
 // ownTable is the table a tutorial-shaped view writes, and how to make it

@@ -115,7 +115,7 @@ func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOpt
 		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex)+common)
 	}
 	fmt.Fprintf(w, "  %-19s the stream, the tables and the leases\n", "spk status"+common)
-	if len(views) > 0 {
+	if len(s.Views) > 0 { // views with tables of their own
 		fmt.Fprintf(w, "  %-19s delete the stream, the tables and the views' tables\n", "spk teardown"+common)
 	} else {
 		fmt.Fprintf(w, "  %-19s delete the stream and both tables\n", "spk teardown"+common)

@@ -426,3 +426,33 @@ func TestUpNamesTheViewsTables(t *testing.T) {
 		t.Errorf("the summary sends the user to spk show alone, which the views do not write:\n%s", r.stderr)
 	}
 }
+
+// TestShowTheViewOfTheAggregateTable: beside other views, the view that
+// writes the aggregate table is what spk show prints without --view, in
+// its own shape (it was read as the tutorial's counts and refused); a
+// spk.yaml whose views do not compile is refused as spk run refuses it.
+func TestShowTheViewOfTheAggregateTable(t *testing.T) {
+	t.Parallel() // waits on a verb, not the CPU; changes no process-wide state
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	spkYAML := "views:\n  - name: default\n    window: {size: 1m}\n    metrics: [count, distinct:id]\n" + strings.TrimPrefix(redView, "views:\n")
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(spkYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"create-stream"}, {"generate-events", "--count", "100", "--seed", "4", "-o", "json"}, {"run", "--until-caught-up", "--no-tui"}} {
+		if r := runIn(t, dir, env, args...); r.code != 0 {
+			t.Fatalf("%v: %s", args, r.stderr)
+		}
+	}
+	if r := runIn(t, dir, env, "show", "-o", "csv"); r.code != 0 || !strings.HasPrefix(r.stdout, "BucketStart,count,distinct:id,") {
+		t.Fatalf("show: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte("views:\n  - name: default\n    table: mine\n    metrics: [count]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runIn(t, dir, env, "show")
+	if want := "spk: show: view \"default\": window: give a size, such as size: 1m\n"; r.code != ExitUsage || r.stderr != want {
+		t.Fatalf("show with a view that does not compile: code %d\n%q\nwant %q", r.code, r.stderr, want)
+	}
+}
