@@ -64,7 +64,7 @@ func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOpt
 		return
 	}
 	w := f.IO.ErrOut
-	if s.TableWritten && s.TableError == "" {
+	if s.TableWritten && s.TableCounts && s.TableError == "" {
 		fmt.Fprintf(w, "\nspk up: %s (total count %d).\n", summaryLine(s), s.Total)
 	} else {
 		fmt.Fprintf(w, "\nspk up: %s.\n", summaryLine(s))

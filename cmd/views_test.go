@@ -456,3 +456,16 @@ func TestShowTheViewOfTheAggregateTable(t *testing.T) {
 		t.Fatalf("show with a view that does not compile: code %d\n%q\nwant %q", r.code, r.stderr, want)
 	}
 }
+
+// TestUpSummaryTotalIsACount: spk up's summary gives the table's total
+// count only when the table counts; a run that sums alone said "total
+// count 0" of events it had counted.
+func TestUpSummaryTotalIsACount(t *testing.T) {
+	t.Parallel() // waits on processes, not the CPU; changes no process-wide state
+	srv := startLocal(t)
+	upEnv := map[string]string{"SPK_LOCAL_ADDR": strings.TrimPrefix(srv.URL(), "http://"), "XDG_STATE_HOME": t.TempDir(), "SPK_RUN_METRICS": "sum:bytes"}
+	r := runIn(t, t.TempDir(), upEnv, "up", "--no-tui", "--duration", "1s", "--rate", "50")
+	if r.code != 0 || !strings.Contains(r.stderr, "\nspk up: ") || strings.Contains(r.stderr, "total count") {
+		t.Fatalf("up: code %d\n%s", r.code, r.stderr)
+	}
+}

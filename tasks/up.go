@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +61,9 @@ type UpSummary struct {
 	// TableWritten is false when the run's views all write tables of
 	// their own, so the aggregate table above was not written.
 	TableWritten bool `json:"table_written"`
+	// TableCounts is true when what writes the aggregate table counts its
+	// events (Count), so Total is the events counted there.
+	TableCounts bool `json:"-"`
 	// Views are the views with tables of their own, as read at the end.
 	Views []ViewSummary `json:"views,omitempty"`
 	// TableError says why the tables could not be read at the end (Rows,
@@ -169,9 +173,11 @@ func (u *Up) RunWithEvents(ctx context.Context, onEvent func(Event)) (UpSummary,
 func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	o := u.opts
 	sum := UpSummary{Endpoint: o.Clients.Target.String(), TableWritten: len(o.Consume.Views) == 0}
+	sum.TableCounts = sum.TableWritten
 	for _, v := range o.Consume.Views {
 		if v.Table(o.Table.Name) == o.Table.Name {
 			sum.TableWritten = true
+			sum.TableCounts = slices.ContainsFunc(v.Metrics(), func(m view.Metric) bool { return m.Kind == view.Count })
 		}
 	}
 	l := u.newLive(ctx, &sum)
