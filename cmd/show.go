@@ -116,40 +116,25 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 	// aggregate table, or a tutorial-shaped view's own; missing is the hint
 	// when that table does not exist.
 	table, missing := "", ""
-	if opts.view == "" {
-		// run.* settings (spk.yaml, SPK_RUN_*) may make spk run's one view
-		// other than the tutorial's counts: that is what its table holds.
-		cfg, err := f.Config(c)
-		if err != nil {
-			return err
-		}
-		v, err := defaultShown(cfg)
-		if err != nil {
-			return err
-		}
-		if v != nil && !tui.IsTutorialView(v) {
-			return showView(ctx, f, c, opts, v, q, format)
-		}
-		if v != nil {
-			table, missing = ownTable(v, cfg.Table.Name)
-		}
+	cfg, err := f.Config(c)
+	if err != nil {
+		return err
 	}
-	if opts.view != "" {
-		cfg, err := f.Config(c)
-		if err != nil {
-			return err
-		}
-		views, err := resolveViews(cfg)
-		if err != nil {
-			return fmt.Errorf("show: %w", err)
-		}
-		v, err := findView(views, opts.view)
-		if err != nil {
-			return fmt.Errorf("show: %w", err)
-		}
-		if !tui.IsTutorialView(v) {
-			return showView(ctx, f, c, opts, v, q, format)
-		}
+	// The view shown: the one named, or without --view the run's (run.*
+	// settings, spk.yaml) when it is not the tutorial's counts.
+	var v *view.View
+	if opts.view == "" {
+		v, err = defaultShown(cfg)
+	} else {
+		v, err = namedView(cfg, opts.view)
+	}
+	if err != nil {
+		return err
+	}
+	if v != nil && !tui.IsTutorialView(v) {
+		return showView(ctx, f, c, opts, v, q, format)
+	}
+	if v != nil {
 		table, missing = ownTable(v, cfg.Table.Name)
 	}
 	if c.Flags().Changed("min-count") {
@@ -237,6 +222,19 @@ func defaultShown(cfg *config.Loaded) (*view.View, error) {
 			"show: spk.yaml's views write %s, and none the aggregate table %s", viewTables(views, cfg.Table.Name), cfg.Table.Name)
 	}
 	return nil, nil
+}
+
+// namedView is the view --view names, among the run's and the examples'.
+func namedView(cfg *config.Loaded, name string) (*view.View, error) {
+	views, err := resolveViews(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("show: %w", err)
+	}
+	v, err := findView(views, name)
+	if err != nil {
+		return nil, fmt.Errorf("show: %w", err)
+	}
+	return v, nil
 }
 
 // ownTable is the table a tutorial-shaped view writes, and how to make it
