@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/provision"
@@ -54,7 +55,7 @@ read.`,
 					return err
 				}
 			} else {
-				writeStatus(f, st)
+				writeStatus(f, st, aggregateUnwritten(cfg))
 			}
 			if reachErr != nil {
 				return reachErr
@@ -127,7 +128,15 @@ func statusError(st provision.Status) error {
 	return nil
 }
 
-func writeStatus(f *Factory, st provision.Status) {
+// aggregateUnwritten reports whether the run's views all write tables of
+// their own, so that no run writes, or makes, the aggregate table.
+func aggregateUnwritten(cfg *config.Loaded) bool {
+	views, err := cfg.RunViews()
+	return err == nil && !writesAggregate(views, cfg.Table.Name)
+}
+
+// writeStatus prints st; unwritten says the views write no aggregate table.
+func writeStatus(f *Factory, st provision.Status, unwritten bool) {
 	w := f.IO.Out
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE\tNAME\tSTATE\tDETAIL")
@@ -143,7 +152,11 @@ func writeStatus(f *Factory, st provision.Status) {
 	s := st.Stream
 	fmt.Fprintf(tw, "stream\t%s\t%s\t%s\n", s.Name, state(s.Exists, s.Status, s.Error), ifExists(s.Exists, fmt.Sprintf("%d open shards, %s, %dh retention", s.OpenShards, s.Mode, s.RetentionHours)))
 	t := st.Table
-	fmt.Fprintf(tw, "aggregate table\t%s\t%s\t%s\n", t.Name, state(t.Exists, t.Status, t.Error), ifExists(t.Exists, fmt.Sprintf("%d items, %s", t.ItemCount, t.Billing)))
+	tableDetail := ifExists(t.Exists, fmt.Sprintf("%d items, %s", t.ItemCount, t.Billing))
+	if !t.Exists && t.Error == "" && unwritten {
+		tableDetail = "not needed: the views write tables of their own"
+	}
+	fmt.Fprintf(tw, "aggregate table\t%s\t%s\t%s\n", t.Name, state(t.Exists, t.Status, t.Error), tableDetail)
 	for _, v := range st.Views {
 		detail := "view " + v.View
 		if v.Exists {

@@ -218,6 +218,10 @@ func TestRunViewsOfTheirOwnLeaveTheAggregateTable(t *testing.T) {
 	if all != 500 {
 		t.Fatalf("all-counts holds %d events, want 500", all)
 	}
+	// spk status says why the aggregate table is missing.
+	if r := runIn(t, dir, env, "status"); r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table", "missing", "not needed: the views write tables of their own") {
+		t.Fatalf("status: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	// spk show without --view names the views' tables, where it said to
 	// create the aggregate table, which nothing writes.
 	r = runIn(t, dir, env, "show")
