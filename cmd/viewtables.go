@@ -1,9 +1,16 @@
 package cmd
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spk-cli/spk/cmd/tui"
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/examples"
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/stream/sink"
+	"github.com/spk-cli/spk/stream/view"
 )
 
 // appViewTables are the tables of the app's views other than the aggregate
@@ -29,6 +36,44 @@ func appViewTables(cfg *config.Loaded) []provision.ViewTable {
 		ex, _ := examples.Lookup(name)
 		for _, d := range ex.Views(cfg.Table.Name) {
 			add(d.Name, d.Table, true)
+		}
+	}
+	return out
+}
+
+// viewTables names the tables the views write: the aggregate table alone
+// for the tutorial's run, otherwise each view with its table.
+func viewTables(views []*view.View, table string) string {
+	if len(views) == 1 && views[0].Table(table) == table {
+		return table
+	}
+	parts := make([]string, len(views))
+	for i, v := range views {
+		parts[i] = fmt.Sprintf("%s (view %s)", v.Table(table), v.Name())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// writesAggregate reports whether a view writes the run's aggregate table.
+func writesAggregate(views []*view.View, table string) bool {
+	return slices.ContainsFunc(views, func(v *view.View) bool { return v.Table(table) == table })
+}
+
+// tutorialAlone reports whether the run is the tutorial's shape: one view,
+// the default one, counting alone by one field into the aggregate table,
+// which the dashboard's counts panel draws. A view made from spk run's
+// flags with other metrics gets a view panel.
+func tutorialAlone(views []*view.View, table string) bool {
+	return len(views) == 1 && tui.IsTutorialView(views[0]) && views[0].Table(table) == table
+}
+
+// viewTableSpecs are the tables of the views that do not write the run's
+// aggregate table, created like it (same keys, spk's tag).
+func viewTableSpecs(views []*view.View, table, app, stream string) []provision.TableSpec {
+	var out []provision.TableSpec
+	for _, v := range views {
+		if t := v.Table(table); t != table {
+			out = append(out, sink.TableSpec(t, app, stream, nil))
 		}
 	}
 	return out
