@@ -40,3 +40,7 @@ func lockDir(path string, timeout time.Duration) (unlock func(), err error) {
 }
 
 var errHeld = errors.New("lock held")
+
+// releaseFileLock lets go of bbolt's lock on f, where a panic inside
+// bbolt.Open left it held: the file's mapping keeps it open past Close.
+func releaseFileLock(f *os.File) { unix.Flock(int(f.Fd()), unix.LOCK_UN) }

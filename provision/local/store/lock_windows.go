@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"os"
 	"time"
 )
 
@@ -13,3 +14,7 @@ var errHeld = errors.New("lock held")
 func lockDir(string, time.Duration) (func(), error) {
 	return nil, errors.New("no write-ahead log on Windows")
 }
+
+// releaseFileLock is a no-op on Windows, where bbolt's lock ends with the
+// file's handle.
+func releaseFileLock(*os.File) {}

@@ -17,6 +17,8 @@ const (
 	metaMagic      = 0xED0CDAED
 	metaAt         = 16
 	metaPageSizeAt = metaAt + 8
+	metaRootAt     = metaAt + 16
+	metaFreelistAt = metaAt + 32
 	metaPgidAt     = metaAt + 40
 	metaTxidAt     = metaAt + 48
 	metaSumAt      = metaAt + 56
@@ -26,8 +28,10 @@ const (
 // checkFileHoldsMetas refuses a bbolt file shorter than the pages its
 // newest valid meta page says it holds (a truncated or cut-short file):
 // bbolt would map past the file's end and the process would fault on the
-// first read, with no error to report. metas are the two meta pages in
-// effect (a checkpoint's, or nil for the file's own).
+// first read, with no error to report. It also reads the pages bbolt reads
+// on open (pageWalk), which bbolt panics on when they hold garbage. metas
+// are the two meta pages in effect (a checkpoint's, or nil for the file's
+// own).
 func checkFileHoldsMetas(path string, metas []byte, pageSize int) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -55,9 +59,7 @@ func checkFileHoldsMetas(path string, metas []byte, pageSize int) error {
 			return nil
 		}
 	}
-	var need int64
-	var newest uint64
-	found := false
+	var newest []byte
 	for i := range 2 {
 		if (i+1)*pageSize > len(metas) {
 			break
@@ -71,13 +73,162 @@ func checkFileHoldsMetas(path string, metas []byte, pageSize int) error {
 		if h.Sum64() != binary.NativeEndian.Uint64(m[metaSumAt:]) {
 			continue
 		}
-		if txid := binary.NativeEndian.Uint64(m[metaTxidAt:]); !found || txid > newest {
-			newest, found = txid, true
-			need = int64(binary.NativeEndian.Uint64(m[metaPgidAt:])) * int64(pageSize)
+		if newest == nil || binary.NativeEndian.Uint64(m[metaTxidAt:]) > binary.NativeEndian.Uint64(newest[metaTxidAt:]) {
+			newest = m
 		}
 	}
-	if found && st.Size() < need {
+	if newest == nil {
+		return nil // bbolt refuses a file without a valid meta itself
+	}
+	hwm := binary.NativeEndian.Uint64(newest[metaPgidAt:])
+	need := int64(hwm) * int64(pageSize)
+	if st.Size() < need {
 		return fmt.Errorf("open store %s: the file holds %d bytes where its last commit needs %d; the data directory is damaged: move it away to start afresh", path, st.Size(), need)
+	}
+	data, unmap, err := mapFile(f, int(need))
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	defer unmap()
+	w := pageWalk{data: data, pageSize: pageSize, hwm: hwm, seen: map[uint64]bool{}}
+	if freelist := binary.NativeEndian.Uint64(newest[metaFreelistAt:]); freelist != noFreelist {
+		err = w.freelist(freelist)
+	} else {
+		err = w.tree(binary.NativeEndian.Uint64(newest[metaRootAt:]))
+	}
+	if err != nil {
+		return fmt.Errorf("open store %s: %w; the data directory is damaged: move it away to start afresh", path, err)
+	}
+	return nil
+}
+
+// bbolt's page header: id, flags, count, overflow; its element headers are
+// as long; a bucket's value begins with its root page and sequence.
+const (
+	pageHeaderSize   = 16
+	elementSize      = 16
+	bucketHeaderSize = 16
+
+	branchPage   = 0x01
+	leafPage     = 0x02
+	metaPage     = 0x04
+	freelistPage = 0x10
+	bucketLeaf   = 0x01
+
+	noFreelist = ^uint64(0) // a meta's freelist when it was not written
+)
+
+// pageWalk reads a bbolt file's pages as bbolt would on open, to refuse in
+// words what bbolt panics on: with its freelist written, bbolt reads that
+// page; without it (after a crash), it walks every page the root reaches,
+// asserting each one's id and type, on a goroutine of its own where the
+// panic cannot be recovered.
+type pageWalk struct {
+	data     []byte // the file's pages up to hwm
+	pageSize int
+	hwm      uint64 // the number of pages the commit uses
+	seen     map[uint64]bool
+}
+
+// page is page id whole, with its overflow, once its header is checked.
+func (w *pageWalk) page(id uint64) ([]byte, error) {
+	if id < 2 || id >= w.hwm {
+		return nil, fmt.Errorf("page %d is outside the %d pages of its last commit", id, w.hwm)
+	}
+	at := id * uint64(w.pageSize)
+	buf := w.data[at : at+uint64(w.pageSize)]
+	if got := binary.NativeEndian.Uint64(buf); got != id {
+		return nil, fmt.Errorf("page %d says it is page %d", id, got)
+	}
+	switch binary.NativeEndian.Uint16(buf[8:]) {
+	case branchPage, leafPage, metaPage, freelistPage:
+	default:
+		return nil, fmt.Errorf("page %d is of no known type (flags %#x)", id, binary.NativeEndian.Uint16(buf[8:]))
+	}
+	if overflow := uint64(binary.NativeEndian.Uint32(buf[12:])); overflow > 0 {
+		if overflow >= w.hwm-id {
+			return nil, fmt.Errorf("page %d runs past the %d pages of its last commit", id, w.hwm)
+		}
+		buf = w.data[at : at+(overflow+1)*uint64(w.pageSize)]
+	}
+	return buf, nil
+}
+
+func (w *pageWalk) freelist(id uint64) error {
+	p, err := w.page(id)
+	if err != nil {
+		return err
+	}
+	if flags := binary.NativeEndian.Uint16(p[8:]); flags != freelistPage {
+		return fmt.Errorf("the freelist's page %d is not a freelist (flags %#x)", id, flags)
+	}
+	n, at := uint64(binary.NativeEndian.Uint16(p[10:])), uint64(pageHeaderSize)
+	if n == 0xFFFF { // the count is the first id's place
+		if len(p) < pageHeaderSize+8 {
+			return fmt.Errorf("the freelist's page %d is cut short", id)
+		}
+		n, at = binary.NativeEndian.Uint64(p[pageHeaderSize:]), at+8
+	}
+	if n > (uint64(len(p))-at)/8 {
+		return fmt.Errorf("the freelist's page %d lists more pages than it holds", id)
+	}
+	return nil
+}
+
+// tree walks the pages under a bucket's root page.
+func (w *pageWalk) tree(id uint64) error {
+	if w.seen[id] {
+		return fmt.Errorf("page %d is reached twice", id)
+	}
+	w.seen[id] = true
+	p, err := w.page(id)
+	if err != nil {
+		return err
+	}
+	return w.node(p, id)
+}
+
+// node walks a branch or leaf page's children and the buckets in it; an
+// inline bucket's page (id 0) is inside its parent's value.
+func (w *pageWalk) node(p []byte, id uint64) error {
+	flags, n := binary.NativeEndian.Uint16(p[8:]), int(binary.NativeEndian.Uint16(p[10:]))
+	if flags != branchPage && flags != leafPage {
+		return fmt.Errorf("page %d is not a branch or leaf page (flags %#x)", id, flags)
+	}
+	if pageHeaderSize+n*elementSize > len(p) {
+		return fmt.Errorf("page %d holds more elements than fit in it", id)
+	}
+	for i := range n {
+		e := pageHeaderSize + i*elementSize
+		if flags == branchPage {
+			if err := w.tree(binary.NativeEndian.Uint64(p[e+8:])); err != nil {
+				return err
+			}
+			continue
+		}
+		if binary.NativeEndian.Uint32(p[e:])&bucketLeaf == 0 {
+			continue
+		}
+		pos, ksize, vsize := uint64(binary.NativeEndian.Uint32(p[e+4:])), uint64(binary.NativeEndian.Uint32(p[e+8:])), uint64(binary.NativeEndian.Uint32(p[e+12:]))
+		start := uint64(e) + pos + ksize
+		if vsize < bucketHeaderSize || start+vsize > uint64(len(p)) {
+			return fmt.Errorf("page %d holds a bucket outside it", id)
+		}
+		v := p[start : start+vsize]
+		root := binary.NativeEndian.Uint64(v)
+		if root != 0 {
+			if err := w.tree(root); err != nil {
+				return err
+			}
+			continue
+		}
+		inline := v[bucketHeaderSize:]
+		if len(inline) < pageHeaderSize || binary.NativeEndian.Uint16(inline[8:]) != leafPage {
+			return fmt.Errorf("page %d holds a bucket of no known shape", id)
+		}
+		if err := w.node(inline, id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

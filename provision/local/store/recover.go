@@ -69,6 +69,23 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	}
 	db = &DB{bolt: b, dir: dir, log: logger, unlock: unlock, pageSize: b.Info().PageSize, syncData: b.Sync,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	// bbolt panics on a page of garbage where it could return an error;
+	// this runs before the deferred unlock above, which sees the error.
+	defer func() {
+		if r := recover(); r != nil {
+			if db.held != nil {
+				db.held.Rollback()
+			}
+			if db.metaFile != nil {
+				db.metaFile.Close()
+			}
+			if db.wal != nil {
+				db.wal.f.Close()
+			}
+			b.Close()
+			db, err = nil, errUnreadablePage(path, r)
+		}
+	}()
 	recorded, err := checkFormat(b, dir)
 	if err != nil {
 		b.Close()

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
@@ -352,5 +355,142 @@ func TestUnprotectedAboveTheSizeLimit(t *testing.T) {
 	defer db.Close()
 	if got := dump(t, db.bolt); got != want || !db.logging {
 		t.Fatalf("reopened: logging %v, same data %v", db.logging, got == want)
+	}
+}
+
+// newestMetaPage reads the root bucket's and the freelist's page ids from
+// the newest valid meta page of the bbolt file at path.
+func newestMetaPage(t *testing.T, path string, pageSize int) (root, freelist uint64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var newest uint64
+	for i := range 2 {
+		m := b[i*pageSize:]
+		if binary.NativeEndian.Uint32(m[metaAt:]) != metaMagic {
+			continue
+		}
+		h := fnv.New64a()
+		h.Write(m[metaAt:metaSumAt])
+		if h.Sum64() != binary.NativeEndian.Uint64(m[metaSumAt:]) {
+			continue
+		}
+		if txid := binary.NativeEndian.Uint64(m[metaTxidAt:]); txid >= newest {
+			newest = txid
+			root = binary.NativeEndian.Uint64(m[metaAt+16:])
+			freelist = binary.NativeEndian.Uint64(m[metaAt+32:])
+		}
+	}
+	return root, freelist
+}
+
+// TestGarbageInTheStoreFileRefusesToOpen: a page of garbage inside a bbolt
+// file of the right length made bbolt panic, on opening (the freelist page
+// after a clean stop; any page the root reaches after a crash, when bbolt
+// rebuilds the freelist on a goroutine of its own) or on the first read
+// (the root page after a clean stop). Each is the damaged-directory line,
+// the file is left as it was, and a second open says the same: a refused
+// open leaves nothing locked.
+func TestGarbageInTheStoreFileRefusesToOpen(t *testing.T) {
+	garbageID := fmt.Sprint(uint64(0xA5A5A5A5A5A5A5A5))
+	cases := []struct {
+		name  string
+		crash bool
+		page  func(root, freelist uint64) uint64
+		want  func(page uint64) string // the error's start after "open store PATH: "
+	}{
+		{"the freelist page after a clean stop", false,
+			func(_, freelist uint64) uint64 { return freelist },
+			func(pg uint64) string { return fmt.Sprintf("page %d says it is page %s", pg, garbageID) }},
+		{"the root page after a clean stop", false,
+			func(root, _ uint64) uint64 { return root },
+			func(pg uint64) string {
+				return fmt.Sprintf("a page of its file cannot be read (bbolt: assertion failed: Page expected to be: %d, but self identifies as %s)", pg, garbageID)
+			}},
+		{"the root page after a crash", true,
+			func(root, _ uint64) uint64 { return root },
+			func(pg uint64) string { return fmt.Sprintf("page %d says it is page %s", pg, garbageID) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := openLoggedT(t, dir, Options{})
+			mutate(t, db)
+			writeGroups(t, db, 0, 200)
+			forceCheckpoint(t, db)
+			pageSize := db.pageSize
+			if c.crash {
+				dir = copyDir(t, dir) // the checkpoint stays, as after kill -9
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, FileName)
+			root, freelist := newestMetaPage(t, path, pageSize)
+			pg := c.page(root, freelist)
+			if pg < 2 || pg == ^uint64(0) {
+				t.Fatalf("no page to damage: root %d, freelist %d", root, freelist)
+			}
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteAt(bytes.Repeat([]byte{0xA5}, pageSize), int64(pg)*int64(pageSize)); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			before, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "open store " + path + ": " + c.want(pg) + "; the data directory is damaged: move it away to start afresh"
+			for range 2 {
+				if _, err := OpenWith(dir, Options{}); err == nil || err.Error() != want {
+					t.Fatalf("open of a store with a page of garbage: %v\nwant: %s", err, want)
+				}
+			}
+			after, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(before, after) {
+				t.Fatal("a refused open changed the store file")
+			}
+		})
+	}
+}
+
+// TestKeysOutOfOrderRefuseToOpen: after a crash bbolt rebuilds the
+// freelist and checks the keys' order on the way, panicking on the first
+// fault it finds; that is the damaged-directory line too, and the refused
+// open releases bbolt's lock on the file, so a second open says the same.
+func TestKeysOutOfOrderRefuseToOpen(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	writeGroups(t, db, 0, 200)
+	forceCheckpoint(t, db)
+	crashed := copyDir(t, dir)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(crashed, FileName)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("g0150")) {
+		t.Fatal("key g0150 is not in the file")
+	}
+	if err := os.WriteFile(path, bytes.ReplaceAll(b, []byte("g0150"), []byte("g9150")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		_, err := OpenWith(crashed, Options{})
+		if err == nil || !strings.HasPrefix(err.Error(), "open store "+path+": a page of its file cannot be read (bbolt: freepages: failed to get all reachable pages (") ||
+			!strings.HasSuffix(err.Error(), "); the data directory is damaged: move it away to start afresh") {
+			t.Fatalf("open of a store with keys out of order: %v", err)
+		}
 	}
 }

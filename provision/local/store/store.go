@@ -343,8 +343,33 @@ func openInMemory(opts *bolt.Options, logger *slog.Logger) (*DB, error) {
 	return &DB{bolt: b, InMemory: true, tempDir: d, log: logger}, nil
 }
 
-func openBolt(path string, opts *bolt.Options) (*bolt.DB, error) {
-	b, err := bolt.Open(path, 0o600, opts)
+func openBolt(path string, opts *bolt.Options) (b *bolt.DB, err error) {
+	// bbolt panics on some damage it finds on open (keys out of order
+	// when it rebuilds the freelist) where it could return an error: the
+	// panic becomes the damaged-directory line, and the file's lock is
+	// released and the file closed (its mapping stays until the process,
+	// which is about to end, does).
+	var file *os.File
+	openFile := opts.OpenFile
+	if openFile == nil {
+		openFile = os.OpenFile
+	}
+	o := *opts
+	o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := openFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if file != nil {
+				releaseFileLock(file)
+				file.Close()
+			}
+			b, err = nil, errUnreadablePage(path, r)
+		}
+	}()
+	b, err = bolt.Open(path, 0o600, &o)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, errLocked(path)
 	}
@@ -352,6 +377,12 @@ func openBolt(path string, opts *bolt.Options) (*bolt.DB, error) {
 		return nil, boltOpenError(path, err)
 	}
 	return b, nil
+}
+
+// errUnreadablePage is the damaged-directory line for a panic of bbolt's
+// over a page it could not read.
+func errUnreadablePage(path string, r any) error {
+	return fmt.Errorf("open store %s: a page of its file cannot be read (bbolt: %v); the data directory is damaged: move it away to start afresh", path, r)
 }
 
 func errLocked(path string) error {
