@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1160,5 +1161,68 @@ func TestDeleteStream(t *testing.T) {
 	out := tg.getRecords(t, tg.iterator(t, name, "shardId-000000000000", types.ShardIteratorTypeTrimHorizon, nil), 0)
 	if len(out.Records) != 0 {
 		t.Fatalf("recreated stream has %d old records", len(out.Records))
+	}
+}
+
+// TestExpiredShardsAreNotListed: ListShards "does not list expired shards"
+// (API_ListShards), with any filter or none (FROM_TRIM_HORIZON is its
+// default): once the retention period has passed a split, the parent is
+// gone from its answers. DescribeStream still lists it (documented).
+func TestExpiredShardsAreNotListed(t *testing.T) {
+	tg := newTarget(t)
+	if tg.clock == nil {
+		t.Skip("needs the in-process clock")
+	}
+	name := uniqueName("events")
+	tg.createActive(t, name, 1)
+	ctx := context.Background()
+	tg.put(t, name, "p", "before")
+	beforeSplit := tg.clock.now()
+	if _, err := tg.client.SplitShard(ctx, &kinesis.SplitShardInput{StreamName: &name, ShardToSplit: aws.String("shardId-000000000000"), NewStartingHashKey: aws.String(quarter)}); err != nil {
+		t.Fatal(err)
+	}
+	tg.waitStatus(t, name, types.StreamStatusActive)
+	list := func(in kinesis.ListShardsInput) []string {
+		t.Helper()
+		in.StreamName = &name
+		out, err := tg.client.ListShards(ctx, &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []string{}
+		for _, s := range out.Shards {
+			ids = append(ids, aws.ToString(s.ShardId))
+		}
+		return ids
+	}
+	all := []string{"shardId-000000000000", "shardId-000000000001", "shardId-000000000002"}
+	children := all[1:]
+	if got := list(kinesis.ListShardsInput{}); !slices.Equal(got, all) {
+		t.Fatalf("ListShards within retention = %v, want %v", got, all)
+	}
+	tg.clock.advance(25 * time.Hour)
+	defer tg.clock.advance(-25 * time.Hour)
+	for _, c := range []struct {
+		what string
+		in   kinesis.ListShardsInput
+		want []string
+	}{
+		{"no filter", kinesis.ListShardsInput{}, children},
+		{"FROM_TRIM_HORIZON", kinesis.ListShardsInput{ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeFromTrimHorizon}}, children},
+		{"AT_TRIM_HORIZON", kinesis.ListShardsInput{ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeAtTrimHorizon}}, children},
+		{"AT_TIMESTAMP before the split", kinesis.ListShardsInput{ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeAtTimestamp, Timestamp: &beforeSplit}}, []string{}},
+		{"FROM_TIMESTAMP before the split", kinesis.ListShardsInput{ShardFilter: &types.ShardFilter{Type: types.ShardFilterTypeFromTimestamp, Timestamp: &beforeSplit}}, children},
+		{"MaxResults 1", kinesis.ListShardsInput{MaxResults: aws.Int32(1)}, children[:1]},
+	} {
+		if got := list(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("ListShards with %s after retention = %v, want %v", c.what, got, c.want)
+		}
+	}
+	d, err := tg.client.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.StreamDescription.Shards); n != 3 {
+		t.Fatalf("DescribeStream after retention lists %d shards, want 3", n)
 	}
 }

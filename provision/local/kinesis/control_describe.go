@@ -349,9 +349,17 @@ func (s *Service) listShards(c codec, body []byte) (any, *apiError) {
 	return out, nil
 }
 
-// filterMatches says whether filter f lists shard sh; horizonMs is the
-// stream's trim horizon, before which records are past retention.
+// filterMatches says whether ListShards lists shard sh with filter f;
+// horizonMs is the stream's trim horizon, before which records are past
+// retention.
 func filterMatches(f *shardFilter, sh *shardMeta, horizonMs int64) bool {
+	// ListShards "does not list expired shards", whatever the filter
+	// (API_ListShards): closed ones whose records have all passed the
+	// retention period. Without a filter it lists FROM_TRIM_HORIZON's,
+	// its documented default: every other shard.
+	if !sh.open() && sh.ClosedMs < horizonMs {
+		return false
+	}
 	if f == nil {
 		return true
 	}
@@ -369,10 +377,7 @@ func filterMatches(f *shardFilter, sh *shardMeta, horizonMs int64) bool {
 	case "AT_TRIM_HORIZON":
 		// The shards open at the trim horizon: of a stream younger than
 		// its retention, the ones it started with.
-		return (sh.Parent < 0 || sh.CreatedMs <= horizonMs) && (sh.open() || sh.ClosedMs >= horizonMs)
-	case "FROM_TRIM_HORIZON":
-		// Every shard within the retention period.
-		return sh.open() || sh.ClosedMs >= horizonMs
+		return sh.Parent < 0 || sh.CreatedMs <= horizonMs
 	}
 	return true
 }
