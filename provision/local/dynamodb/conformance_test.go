@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -384,6 +386,56 @@ func TestTableARNAsName(t *testing.T) {
 	}
 	if d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &arn}); err != nil || aws.ToString(d.Table.TableName) != name {
 		t.Fatalf("DescribeTable by ARN: %v", err)
+	}
+	// ConsumedCapacity names the table as the request did: "If you had
+	// specified the Amazon Resource Name (ARN) of a table in the input,
+	// you'll see the table ARN in the response" (API_ConsumedCapacity).
+	total, indexes := types.ReturnConsumedCapacityTotal, types.ReturnConsumedCapacityIndexes
+	named := map[string]func() ([]types.ConsumedCapacity, error){
+		"PutItem": func() ([]types.ConsumedCapacity, error) {
+			o, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: &arn, Item: item{"pk": s("k2")}, ReturnConsumedCapacity: total})
+			return []types.ConsumedCapacity{*o.ConsumedCapacity}, err
+		},
+		"UpdateItem": func() ([]types.ConsumedCapacity, error) {
+			o, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &arn, Key: item{"pk": s("k2")}, UpdateExpression: aws.String("SET v = :v"),
+				ExpressionAttributeValues: item{":v": s("z")}, ReturnConsumedCapacity: indexes})
+			return []types.ConsumedCapacity{*o.ConsumedCapacity}, err
+		},
+		"DeleteItem": func() ([]types.ConsumedCapacity, error) {
+			o, err := c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &arn, Key: item{"pk": s("k2")}, ReturnConsumedCapacity: total})
+			return []types.ConsumedCapacity{*o.ConsumedCapacity}, err
+		},
+		"Query": func() ([]types.ConsumedCapacity, error) {
+			o, err := c.Query(ctx, &dynamodb.QueryInput{TableName: &arn, KeyConditionExpression: aws.String("pk = :p"),
+				ExpressionAttributeValues: item{":p": s("k1")}, ReturnConsumedCapacity: total})
+			return []types.ConsumedCapacity{*o.ConsumedCapacity}, err
+		},
+		"Scan": func() ([]types.ConsumedCapacity, error) {
+			o, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: &arn, ReturnConsumedCapacity: indexes})
+			return []types.ConsumedCapacity{*o.ConsumedCapacity}, err
+		},
+		"TransactWriteItems": func() ([]types.ConsumedCapacity, error) {
+			o, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{ReturnConsumedCapacity: total, TransactItems: []types.TransactWriteItem{
+				{ConditionCheck: &types.ConditionCheck{TableName: &arn, Key: item{"pk": s("k1")}, ConditionExpression: aws.String("attribute_exists(pk)")}}}})
+			return o.ConsumedCapacity, err
+		},
+		"TransactGetItems": func() ([]types.ConsumedCapacity, error) {
+			o, err := c.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{ReturnConsumedCapacity: total, TransactItems: []types.TransactGetItem{
+				{Get: &types.Get{TableName: &arn, Key: item{"pk": s("k1")}}}}})
+			return o.ConsumedCapacity, err
+		},
+	}
+	for _, op := range slices.Sorted(maps.Keys(named)) {
+		cc, err := named[op]()
+		if err != nil {
+			t.Fatalf("%s by ARN: %v", op, err)
+		}
+		if len(cc) != 1 || aws.ToString(cc[0].TableName) != arn {
+			t.Errorf("%s by ARN: ConsumedCapacity %+v, want one naming %s", op, cc, arn)
+		}
+	}
+	if o, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: &name, Item: item{"pk": s("k3")}, ReturnConsumedCapacity: total}); err != nil || aws.ToString(o.ConsumedCapacity.TableName) != name {
+		t.Fatalf("PutItem by name: ConsumedCapacity %+v, %v", o.ConsumedCapacity, err)
 	}
 	_, err = c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(arn + "/index/byX"), Key: item{"pk": s("k1")}})
 	apiErr(t, err, "ValidationException", "Member must satisfy regular expression pattern")

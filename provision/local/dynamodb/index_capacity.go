@@ -153,15 +153,17 @@ func capacityOf(rc *string, table string, tableUnits float64, ix indexUnits) map
 	return c
 }
 
-// writeCapacity is a single-item write's ConsumedCapacity.
-func writeCapacity(rc *string, m *tableMeta, old, new attr.Item) map[string]any {
+// writeCapacity is a single-item write's ConsumedCapacity; table is the
+// table as the request named it, which DynamoDB echoes (its name or ARN).
+func writeCapacity(rc *string, table string, m *tableMeta, old, new attr.Item) map[string]any {
 	if rc == nil || *rc == "NONE" {
 		return nil
 	}
-	return capacityOf(rc, m.TableName, writeUnits(old, new), indexWriteUnits(m, old, new))
+	return capacityOf(rc, table, writeUnits(old, new), indexWriteUnits(m, old, new))
 }
 
-// tableCapacity is what a request of several items consumed, by table.
+// tableCapacity is what a request of several items consumed, by table as
+// the request named it (its name or ARN, which ConsumedCapacity echoes).
 type tableCapacity map[string]*consumed
 
 type consumed struct {
@@ -169,10 +171,10 @@ type consumed struct {
 	ix    indexUnits
 }
 
-// add counts units on m's table and ix on its indexes, both scaled (a
+// add counts units on table and ix on its indexes, both scaled (a
 // transaction reads and writes twice).
-func (tc tableCapacity) add(m *tableMeta, units float64, ix indexUnits, scale float64) {
-	c := tc.of(m.TableName)
+func (tc tableCapacity) add(table string, units float64, ix indexUnits, scale float64) {
+	c := tc.of(table)
 	c.table += units * scale
 	c.ix.merge(ix, scale)
 }

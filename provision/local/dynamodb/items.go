@@ -161,7 +161,7 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return res.answer(w.returnValues, in.ReturnConsumedCapacity, &m), nil
+	return res.answer(w.returnValues, in.ReturnConsumedCapacity, *in.TableName, &m), nil
 }
 
 // preparedWrite is a single-item write's validated options.

@@ -84,12 +84,12 @@ func (w *preparedWrite) check(old attr.Item) error {
 // answer is PutItem's and DeleteItem's response: the old item when
 // ReturnValues is ALL_OLD, and the capacity and collection metrics asked
 // for.
-func (res *itemResult) answer(returnValues string, rc *string, m *tableMeta) map[string]any {
+func (res *itemResult) answer(returnValues string, rc *string, table string, m *tableMeta) map[string]any {
 	out := map[string]any{}
 	if returnValues == "ALL_OLD" && res.old != nil {
 		out["Attributes"] = res.old
 	}
-	if c := writeCapacity(rc, m, res.old, res.new); c != nil {
+	if c := writeCapacity(rc, table, m, res.old, res.new); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	if res.metrics != nil {

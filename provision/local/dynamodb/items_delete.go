@@ -48,5 +48,5 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return res.answer(w.returnValues, in.ReturnConsumedCapacity, &m), nil
+	return res.answer(w.returnValues, in.ReturnConsumedCapacity, *in.TableName, &m), nil
 }

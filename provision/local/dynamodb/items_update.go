@@ -144,7 +144,7 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	case "UPDATED_NEW":
 		attrs = expr.Project(res.new, u.Paths())
 	}
-	cc := writeCapacity(in.ReturnConsumedCapacity, &m, res.old, res.new)
+	cc := writeCapacity(in.ReturnConsumedCapacity, *in.TableName, &m, res.old, res.new)
 	if cc == nil && res.metrics == nil {
 		b := []byte(`{`)
 		if len(attrs) > 0 {

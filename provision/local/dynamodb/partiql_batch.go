@@ -228,7 +228,7 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 				continue
 			}
 			consistent := in.Statements[i].ConsistentRead != nil && *in.Statements[i].ConsistentRead
-			units.add(&g.m, readUnits(raw, consistent), indexUnits{}, 1)
+			units.add(g.m.TableName, readUnits(raw, consistent), indexUnits{}, 1)
 			if it != nil {
 				resp["Item"] = it
 			}
@@ -242,7 +242,7 @@ func (s *Service) batchExecuteStatement(body []byte) (any, error) {
 				resp["Error"] = statementError(err)
 				continue
 			}
-			units.add(&w.m, writeUnits(res.old, res.new), indexWriteUnits(&w.m, res.old, res.new), 1)
+			units.add(w.m.TableName, writeUnits(res.old, res.new), indexWriteUnits(&w.m, res.old, res.new), 1)
 			if rs := w.returned(res.old, res.new); len(rs) == 1 {
 				resp["Item"] = rs[0]
 			}

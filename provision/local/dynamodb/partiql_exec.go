@@ -120,7 +120,7 @@ func (s *Service) executeStatement(body []byte) (any, error) {
 		return nil, err
 	}
 	out := map[string]any{"Items": w.returned(res.old, res.new)}
-	if c := writeCapacity(in.ReturnConsumedCapacity, &w.m, res.old, res.new); c != nil {
+	if c := writeCapacity(in.ReturnConsumedCapacity, w.m.TableName, &w.m, res.old, res.new); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -147,7 +147,7 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		return nil, err
 	}
 	consistent := in.ConsistentRead != nil && *in.ConsistentRead
-	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity, consistent: consistent, entryFilter: true}
+	p := &readPlan{t: t, m: m, table: m.TableName, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity, consistent: consistent, entryFilter: true}
 	if st.Index != "" {
 		if err := p.useIndex(st.Index); err != nil {
 			return nil, err

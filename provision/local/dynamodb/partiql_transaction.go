@@ -153,7 +153,7 @@ func (s *Service) transactionReads(stmts []partiql.Statement, binders []*binder,
 				return validation("The aggregate size of the items in the transaction cannot exceed 4 MB")
 			}
 			// A transactional read costs twice a consistent read.
-			units.add(&g.m, readUnits(raw, true), indexUnits{}, 2)
+			units.add(g.m.TableName, readUnits(raw, true), indexUnits{}, 2)
 			responses[i] = map[string]any{}
 			if it != nil {
 				responses[i]["Item"] = it
@@ -241,7 +241,7 @@ func statementWriteUnits(plans []*pqWrite, olds, news []attr.Item) tableCapacity
 		if w.kind != kindCheck {
 			ix = indexWriteUnits(&w.m, olds[i], news[i])
 		}
-		units.add(&w.m, writeUnits(olds[i], news[i]), ix, 2)
+		units.add(w.m.TableName, writeUnits(olds[i], news[i]), ix, 2)
 	}
 	return units
 }

@@ -90,13 +90,13 @@ func (s *Service) read(body []byte, isQuery bool) (any, error) {
 // the index's capacity, not the table's.
 func (p *readPlan) readCapacity(units float64) map[string]any {
 	if p.index == nil || p.capacityRC == nil || *p.capacityRC != "INDEXES" {
-		return capacity(p.capacityRC, p.m.TableName, units)
+		return capacity(p.capacityRC, p.table, units)
 	}
 	group := "LocalSecondaryIndexes"
 	if isGSI(&p.m, p.index.IndexName) {
 		group = "GlobalSecondaryIndexes"
 	}
-	return map[string]any{"TableName": p.m.TableName, "CapacityUnits": units, "Table": map[string]any{"CapacityUnits": 0},
+	return map[string]any{"TableName": p.table, "CapacityUnits": units, "Table": map[string]any{"CapacityUnits": 0},
 		group: map[string]any{p.index.IndexName: map[string]any{"CapacityUnits": units}}}
 }
 

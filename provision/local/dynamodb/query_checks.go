@@ -193,7 +193,7 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &readPlan{t: t, m: m, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity,
+	p := &readPlan{t: t, m: m, table: *in.TableName, ihash: t.hash, irng: t.rng, forward: true, capacityRC: in.ReturnConsumedCapacity,
 		consistent: in.ConsistentRead != nil && *in.ConsistentRead, filter: rc.filter, paths: rc.paths, count: rc.count}
 	if in.IndexName != nil {
 		for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {

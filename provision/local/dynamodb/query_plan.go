@@ -28,7 +28,8 @@ type readPlan struct {
 	segment    int
 	segments   int
 	capacityRC *string
-	consistent bool // ConsistentRead, for ConsumedCapacity
+	table      string // as the request named it, which ConsumedCapacity echoes
+	consistent bool   // ConsistentRead, for ConsumedCapacity
 	// fetch: the read names attributes, or asks for all of them, through a
 	// local index, which fetches what it does not project from the table.
 	fetch bool

@@ -38,6 +38,7 @@ type transactWriteInput struct {
 // plannedWrite is one validated transaction action.
 type plannedWrite struct {
 	kind   string
+	ref    *string // the table as the request named it
 	t      *table
 	m      tableMeta
 	key    []byte
@@ -174,7 +175,7 @@ func (s *Service) planAction(a *checkedAction) (*plannedWrite, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plannedWrite{kind: a.kind, t: t, m: m, w: a.w, u: a.u}
+	p := &plannedWrite{kind: a.kind, ref: a.TableName, t: t, m: m, w: a.w, u: a.u}
 	if a.kind == "Put" {
 		if p.key, err = t.keyOfItem(a.Item, &m); err != nil {
 			return nil, err
@@ -219,7 +220,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 	}
 	type get struct {
 		t     *table
-		name  string // the table's, from the meta lookup copied under the lock
+		name  string // the table as the request named it, which ConsumedCapacity echoes
 		key   []byte
 		paths []expr.Path
 	}
@@ -248,7 +249,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 			return nil, validation("Transaction request cannot include multiple operations on one item")
 		}
 		seen[id] = true
-		gets[i] = get{t, m.TableName, key, paths}
+		gets[i] = get{t, *ti.Get.TableName, key, paths}
 	}
 	if err := cancel.err(); err != nil {
 		return nil, err
@@ -306,7 +307,7 @@ func transactWriteUnits(plans []*plannedWrite) tableCapacity {
 		if p.kind != "ConditionCheck" {
 			ix = indexWriteUnits(&p.m, p.old, p.new)
 		}
-		units.add(&p.m, writeUnits(p.old, p.new), ix, 2)
+		units.add(*p.ref, writeUnits(p.old, p.new), ix, 2)
 	}
 	return units
 }
