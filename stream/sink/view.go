@@ -195,7 +195,7 @@ func (t *Table) ApplyView(ctx context.Context, b *ViewBatch) (Result, error) {
 }
 
 // write sends one conditional UpdateItem of the row, counting the records
-// from..n of the batch. A refused condition is returned as ccf (with the row
+// from..n of the batch (the caller records what it skipped). A refused condition is returned as ccf (with the row
 // as it was, when DynamoDB returned it) for the caller to retry; any other
 // failure is err.
 func (w *rowWriter) write(ctx context.Context, update, cond string, names map[string]string, values map[string]types.AttributeValue, now string, from, n int) (RowUpdate, *types.ConditionalCheckFailedException, error) {
@@ -211,7 +211,6 @@ func (w *rowWriter) write(ctx context.Context, update, cond string, names map[st
 	})
 	if err == nil {
 		total, _ := strconv.ParseInt(numAttr(out.Attributes[AttrCount]), 10, 64)
-		w.skipped = from
 		return RowUpdate{Key: w.k, Added: int64(n - from), Total: total, Updated: now}, nil, nil
 	}
 	var ccf *types.ConditionalCheckFailedException
@@ -236,28 +235,40 @@ type rowWriter struct {
 
 // observeEach is the way round a stored sum that the batch's records would
 // carry past what a DynamoDB number holds: it folds the records from the
-// from-th on into stored one at a time, leaving out each one the row
-// cannot take, and returns the records kept, as one accumulator (their
-// additions), and those left out. However the records come in batches,
-// each is then in every one of the view's metrics or in none.
-func (w *rowWriter) observeEach(stored *view.Acc, from int) (*view.Acc, []Refusal, error) {
-	kept := w.v.NewAcc()
-	var refused []Refusal
+// from-th on into the row as stored (item) one at a time, leaving out each
+// one the row cannot take, and returns the row with them (stored), the
+// records kept as one accumulator (their additions), those left out, and
+// upto, the end of the records it took. However the records come in
+// batches, each is then in every one of the view's metrics or in none. The
+// records kept must sum too, for the write's ADD: where the next one would
+// carry their own sum past a number (a replay that adds 1E+37 and 0.1 to a
+// stored -0.1), it stops before that record, and the rest go in another
+// write (upto short of the row's records).
+func (w *rowWriter) observeEach(item map[string]types.AttributeValue, from int) (stored, kept *view.Acc, refused []Refusal, upto int, err error) {
+	if stored, err = w.v.DecodeItem(item); err != nil {
+		return nil, nil, nil, 0, retry.Refuse(fmt.Errorf("%w; the table holds rows of another definition of the view: give the view a new table, or delete this one", w.fail("read", err)))
+	}
+	kept = w.v.NewAcc()
 	for j := from; j < len(w.r.positions); j++ {
 		ev := w.b.event(w.r, j)
 		var me *view.MetricError
+		if err := kept.Check(ev); errors.As(err, &me) && j > from {
+			return stored, kept, refused, j, nil
+		} else if err != nil {
+			return nil, nil, nil, 0, w.failAggregate(err)
+		}
 		switch err := stored.Observe(ev); {
 		case errors.As(err, &me):
-			refused = append(refused, Refusal{Position: w.r.positions[j], Detail: me.Error() + ", with the row's stored metrics"})
+			refused = append(refused, Refusal{Position: w.r.positions[j], Detail: fmt.Sprintf("%v, with the stored metrics of row %s/%s", me, w.k.Start, w.k.Group)})
 			continue
 		case err != nil:
-			return nil, nil, err
+			return nil, nil, nil, 0, w.failAggregate(err)
 		}
 		if err := kept.Observe(ev); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, 0, w.failAggregate(err)
 		}
 	}
-	return kept, refused, nil
+	return stored, kept, refused, len(w.r.positions), nil
 }
 
 // outOfRange reports whether DynamoDB refused a write for a number it cannot
@@ -303,13 +314,14 @@ func (w *rowWriter) after(item map[string]types.AttributeValue) (int, string, er
 	return sort.Search(len(ps), func(i int) bool { return ps[i].Compare(seen) > 0 }), wm.Value, nil
 }
 
-// expression builds the update: SET the watermark, the timestamps and sets,
-// ADD adds; attribute names go through placeholders since metric attributes
-// may hold dots.
-func (w *rowWriter) expression(sets, adds map[string]types.AttributeValue, now string) (string, map[string]string, map[string]types.AttributeValue) {
+// expression builds the update of the records before upto: SET the
+// watermark (the last one's position), the timestamps and sets, ADD adds;
+// attribute names go through placeholders since metric attributes may hold
+// dots.
+func (w *rowWriter) expression(sets, adds map[string]types.AttributeValue, now string, upto int) (string, map[string]string, map[string]types.AttributeValue) {
 	names := map[string]string{"#wm": WatermarkPrefix + w.shard, "#ca": AttrCreatedAt, "#ua": AttrUpdatedAt}
 	values := map[string]types.AttributeValue{
-		":last": &types.AttributeValueMemberS{Value: w.r.positions[len(w.r.positions)-1].Encode()},
+		":last": &types.AttributeValueMemberS{Value: w.r.positions[upto-1].Encode()},
 		":now":  &types.AttributeValueMemberS{Value: now},
 	}
 	set := "SET #wm = :last, #ua = :now, #ca = if_not_exists(#ca, :now)"
@@ -345,46 +357,59 @@ func sortedKeys(m map[string]types.AttributeValue) []string {
 }
 
 // add is the additive write: Apply's protocol with the view's ADDs. Should
-// DynamoDB refuse the ADD for a sum it cannot hold, the records are added
-// one by one to the row as read, and those it cannot take are left out
-// (observeEach).
+// DynamoDB refuse the ADD for a sum it cannot hold, or should the records
+// after the row's watermark (a replay) not sum alone, the records are added
+// one by one to the row as read, those it cannot take left out
+// (observeEach), in as many writes as their own sums need.
 func (w *rowWriter) add(ctx context.Context) (RowUpdate, error) {
 	ps := w.r.positions
 	const below = "attribute_not_exists(#wm) OR #wm < :g"
 	cond, guard, from := below, ps[0].Encode(), 0
 	var item map[string]types.AttributeValue // the row as last read
 	oneByOne := false
+	var done rowProgress
 	for {
 		var acc *view.Acc
 		var refused []Refusal
 		var err error
-		if oneByOne {
-			stored, derr := w.v.DecodeItem(item)
-			if derr != nil {
-				return RowUpdate{}, retry.Refuse(fmt.Errorf("%w; the table holds rows of another definition of the view: give the view a new table, or delete this one", w.fail("read", derr)))
-			}
-			acc, refused, err = w.observeEach(stored, from)
-		} else {
+		upto := len(ps)
+		if !oneByOne {
 			acc, err = w.b.from(w.r, from)
+			// The records after the row's watermark alone can carry a sum
+			// past what a number holds where the batch's running sum,
+			// which took each of them, did not.
+			if _, partial := errors.AsType[*view.MetricError](err); partial && from > 0 {
+				oneByOne = true
+			} else if err != nil {
+				return RowUpdate{}, w.failAggregate(err)
+			}
 		}
-		if err != nil {
-			return RowUpdate{}, w.failAggregate(err)
+		if oneByOne {
+			if _, acc, refused, upto, err = w.observeEach(item, from); err != nil {
+				return RowUpdate{}, err
+			}
 		}
 		now := w.t.now()
-		update, names, values := w.expression(nil, acc.Additions(), now)
+		update, names, values := w.expression(nil, acc.Additions(), now, upto)
 		values[":g"] = &types.AttributeValueMemberS{Value: guard}
-		u, ccf, err := w.write(ctx, update, cond, names, values, now, from, len(ps))
-		if ccf == nil && err != nil && !oneByOne && outOfRange(err) {
+		u, ccf, err := w.write(ctx, update, cond, names, values, now, from, upto)
+		switch {
+		case ccf == nil && err != nil && !oneByOne && outOfRange(err):
 			oneByOne = true
 			if item, err = w.read(ctx); err != nil {
 				return RowUpdate{}, err
 			}
-		} else if ccf == nil {
-			if err == nil {
-				w.refused = refused
+		case ccf == nil && err != nil:
+			return RowUpdate{}, err
+		case ccf == nil:
+			if done.wrote(w, u, from, refused); upto == len(ps) {
+				return done.u, nil
 			}
-			return u, err
-		} else {
+			// The rest in another write, on the row as it is now.
+			if item, err = w.read(ctx); err != nil {
+				return RowUpdate{}, err
+			}
+		default:
 			w.conflicts++
 			if item = ccf.Item; item == nil {
 				if item, err = w.read(ctx); err != nil {
@@ -401,11 +426,38 @@ func (w *rowWriter) add(ctx context.Context) (RowUpdate, error) {
 			continue
 		}
 		if i == len(ps) {
-			w.skipped = len(ps)
-			return RowUpdate{Key: w.k}, nil
+			return done.end(w), nil
 		}
 		cond, guard, from = "#wm = :g", wm, i
 	}
+}
+
+// rowProgress is what the writes of a row did, when its records take more
+// than one (observeEach).
+type rowProgress struct {
+	u       RowUpdate
+	written bool
+}
+
+// wrote counts a successful write of the records from..: the first one
+// says how many the row already had (skipped).
+func (p *rowProgress) wrote(w *rowWriter, u RowUpdate, from int, refused []Refusal) {
+	if !p.written {
+		w.skipped, p.written = from, true
+	}
+	w.refused = append(w.refused, refused...)
+	added := p.u.Added + u.Added
+	p.u = u
+	p.u.Added = added
+}
+
+// end is the row's update once the row holds every record of the batch.
+func (p *rowProgress) end(w *rowWriter) RowUpdate {
+	if !p.written {
+		w.skipped = len(w.r.positions)
+		return RowUpdate{Key: w.k}
+	}
+	return p.u
 }
 
 func (w *rowWriter) read(ctx context.Context) (map[string]types.AttributeValue, error) {
@@ -423,18 +475,21 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 	if err != nil {
 		return RowUpdate{}, err
 	}
+	var done rowProgress
 	for {
 		from, _, err := w.after(item)
 		if err != nil {
 			return RowUpdate{}, w.fail("read", err)
 		}
 		if from == len(ps) {
-			w.skipped = len(ps)
-			return RowUpdate{Key: w.k}, nil
+			return done.end(w), nil
 		}
-		fresh, err := w.b.from(w.r, from)
-		if err != nil {
-			return RowUpdate{}, w.failAggregate(err)
+		// As in add, the records after the watermark alone may not sum;
+		// they go one by one then.
+		upto := len(ps)
+		fresh, ferr := w.b.from(w.r, from)
+		if _, partial := errors.AsType[*view.MetricError](ferr); ferr != nil && !partial {
+			return RowUpdate{}, w.failAggregate(ferr)
 		}
 		merged, err := w.v.DecodeItem(item)
 		if err != nil {
@@ -444,14 +499,11 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 			return RowUpdate{}, retry.Refuse(fmt.Errorf("%w; the table holds rows of another definition of the view: give the view a new table, or delete this one", w.fail("read", err)))
 		}
 		var refused []Refusal
-		if err := merged.Merge(fresh); err != nil {
+		if ferr != nil || merged.Merge(fresh) != nil {
 			// A sum the row cannot hold with all the records: one by one,
 			// leaving out those it cannot take.
-			if merged, err = w.v.DecodeItem(item); err != nil {
-				return RowUpdate{}, w.fail("read", err)
-			}
-			if fresh, refused, err = w.observeEach(merged, from); err != nil {
-				return RowUpdate{}, w.failAggregate(err)
+			if merged, fresh, refused, upto, err = w.observeEach(item, from); err != nil {
+				return RowUpdate{}, err
 			}
 		}
 		sets, err := merged.Replacements()
@@ -467,19 +519,26 @@ func (w *rowWriter) merge(ctx context.Context) (RowUpdate, error) {
 			cond = "#ver = :ver"
 		}
 		now := w.t.now()
-		update, names, values := w.expression(sets, fresh.Additions(), now)
+		update, names, values := w.expression(sets, fresh.Additions(), now, upto)
 		update = "SET #ver = :next, " + update[len("SET "):]
 		names["#ver"] = view.AttrVersion
 		values[":next"] = num(version + 1)
 		if cond != "attribute_not_exists(#ver)" {
 			values[":ver"] = num(version)
 		}
-		u, ccf, err := w.write(ctx, update, cond, names, values, now, from, len(ps))
+		u, ccf, err := w.write(ctx, update, cond, names, values, now, from, upto)
+		if ccf == nil && err != nil {
+			return RowUpdate{}, err
+		}
 		if ccf == nil {
-			if err == nil {
-				w.refused = refused
+			if done.wrote(w, u, from, refused); upto == len(ps) {
+				return done.u, nil
 			}
-			return u, err
+			// The rest in another write, on the row as it is now.
+			if item, err = w.read(ctx); err != nil {
+				return RowUpdate{}, err
+			}
+			continue
 		}
 		// Another writer changed the row since it was read: start again
 		// from the row as it is now.

@@ -104,7 +104,7 @@ func TestSumPastWhatTheRowHolds(t *testing.T) {
 			if err != nil {
 				t.Fatalf("second batch: %v", err)
 			}
-			if len(res.Refused) != 1 || res.Refused[0].Position != pos(3) || !strings.Contains(res.Refused[0].Detail, "with the row's stored metrics") {
+			if len(res.Refused) != 1 || res.Refused[0].Position != pos(3) || !strings.Contains(res.Refused[0].Detail, "with the stored metrics of row 2015-06-05T12:00:00.000/*") {
 				t.Fatalf("refused %+v, want the record at %v", res.Refused, pos(3))
 			}
 			out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(tbl.Name), ConsistentRead: aws.Bool(true)})
@@ -121,6 +121,59 @@ func TestSumPastWhatTheRowHolds(t *testing.T) {
 			// Applied again (a replay), nothing changes and nothing is refused anew.
 			if res, err := tbl.ApplyView(context.Background(), second); err != nil || len(res.Refused) != 0 {
 				t.Fatalf("replay: %+v, %v", res, err)
+			}
+		})
+	}
+}
+
+// TestReplayWhosePartialSumOverflows: a batch replayed over a row that
+// holds its first records (a restart after kill -9) adds only the records
+// after the row's watermark; their sum alone can need more digits than a
+// DynamoDB number holds where the batch's running sum did not (-0.1, then
+// 1E+37 and 0.1). They are added one by one to the stored row instead, and
+// all fit: the run used to stop there, replay after replay.
+func TestReplayWhosePartialSumOverflows(t *testing.T) {
+	for name, metrics := range map[string][]string{"additive": {"count", "sum:v"}, "merged": {"count", "sum:v", "max:v"}} {
+		t.Run(name, func(t *testing.T) {
+			tbl, db := newTable(t)
+			v, err := view.Compile(view.Definition{Name: "v", Table: tbl.Name, Window: view.Window{Size: time.Minute}, Metrics: metrics})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, _ := time.Parse(time.RFC3339, "2015-06-05T12:00:10Z")
+			recs := []string{`{"v":-0.1}`, `{"v":1e37}`, `{"v":0.1}`}
+			first, add := viewBatch(t, v)
+			if err := add(0, []byte(recs[0]), at); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := tbl.ApplyView(context.Background(), first); err != nil || len(res.Refused) != 0 {
+				t.Fatalf("first batch: %+v, %v", res, err)
+			}
+			replay, add := viewBatch(t, v)
+			for i, rec := range recs {
+				if err := add(i, []byte(rec), at); err != nil {
+					t.Fatalf("record %d: %v", i, err)
+				}
+			}
+			res, err := tbl.ApplyView(context.Background(), replay)
+			if err != nil || len(res.Refused) != 0 {
+				t.Fatalf("the replayed batch: %+v, %v", res, err)
+			}
+			// The first record was in the row; the other two went in a write
+			// each, their sum being past what a number holds.
+			if len(res.Rows) != 1 || res.Rows[0].Added != 2 || res.Rows[0].Total != 3 || res.Skipped != 1 {
+				t.Fatalf("the replayed batch: %+v, want one row, 2 records added to 3, 1 skipped", res)
+			}
+			out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(tbl.Name), ConsistentRead: aws.Bool(true)})
+			if err != nil || len(out.Items) != 1 {
+				t.Fatalf("scan: %v, %v", out, err)
+			}
+			row := out.Items[0]
+			if c := row["Count"].(*types.AttributeValueMemberN).Value; c != "3" {
+				t.Errorf("Count %s, want 3", c)
+			}
+			if s := row["v_sum"].(*types.AttributeValueMemberN).Value; s != "10000000000000000000000000000000000000" {
+				t.Errorf("v_sum %s, want 1E+37", s)
 			}
 		})
 	}
