@@ -111,5 +111,8 @@ func boltOpenError(path string, err error) error {
 	if errors.Is(err, bolterrors.ErrVersionMismatch) {
 		return fmt.Errorf("open store %s: its file is of another bbolt version, written by another program or a much newer spk: upgrade spk, or use another data directory", path)
 	}
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) {
+		return fmt.Errorf("open store %s: %w: it is not a store, or a damaged one; the data directory is damaged: move it away to start afresh", path, err)
+	}
 	return fmt.Errorf("open store %s: %w", path, err)
 }

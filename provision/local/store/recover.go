@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,7 +23,7 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 		return nil, errLocked(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, withFix(fmt.Errorf("open store %s: %w", path, err))
 	}
 	defer func() {
 		if err != nil {
@@ -36,6 +37,9 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: read %s: %w; the data directory is damaged: move it away to start afresh", path, CheckpointFileName, err)
 	}
+	if err := checkLogKept(filepath.Join(dir, LogFileName), cp); err != nil {
+		return nil, fmt.Errorf("open store %s: %w; the data directory is damaged: move it away to start afresh", path, err)
+	}
 	var metas []byte
 	pageSize := 0
 	if cp != nil && !cp.unprotected {
@@ -46,7 +50,7 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	}
 	if cp != nil && !cp.unprotected {
 		if err := restoreMetas(path, cp); err != nil {
-			return nil, fmt.Errorf("open store %s: restore the checkpoint: %w", path, err)
+			return nil, withFix(fmt.Errorf("open store %s: restore the checkpoint: %w", path, err))
 		}
 	}
 	b, err := openBolt(path, &bolt.Options{
@@ -107,11 +111,11 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 		return nil, err
 	}
 	if db.metaFile, err = os.Open(path); err != nil {
-		return fail(fmt.Errorf("open store %s: %w", path, err))
+		return fail(withFix(fmt.Errorf("open store %s: %w", path, err)))
 	}
 	walPath := filepath.Join(dir, LogFileName)
 	if db.wal, err = openWAL(walPath); err != nil {
-		return fail(fmt.Errorf("open write-ahead log %s: %w", walPath, err))
+		return fail(withFix(fmt.Errorf("open write-ahead log %s: %w", walPath, err)))
 	}
 	if err := db.replay(); errors.Is(err, errNewerRecord) {
 		return fail(&NewerFormatError{Dir: dir, What: "a record in its write-ahead log"})
@@ -134,7 +138,7 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 		if db.held != nil {
 			db.held.Rollback()
 		}
-		return fail(err)
+		return fail(withFix(err))
 	}
 	every := o.checkpointEvery
 	if every == 0 {
@@ -142,6 +146,45 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	}
 	go db.checkpointer(every)
 	return db, nil
+}
+
+// withFix adds to a failure to open the store what to do about it, where
+// its cause says: a full or failing disk leaves the directory as it was, for
+// a later start; a directory whose files are not what they should be is
+// damaged.
+func withFix(err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("%w; free space on its disk, then start spk local again: nothing was lost", err)
+	case errors.Is(err, syscall.EIO):
+		return fmt.Errorf("%w; mend the disk, then start spk local again", err)
+	case errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.ENOTDIR), errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w; the data directory is damaged: move it away to start afresh", err)
+	}
+	return err
+}
+
+// checkLogKept refuses a log that is missing or shorter than the log a
+// checkpoint relies on: the log is grown in whole chunks and synced before
+// any checkpoint is written, so after an unclean stop (a checkpoint that
+// protects the file) it is there, a whole number of chunks long; without
+// it the writes acknowledged since the checkpoint would be dropped
+// unnoticed.
+func checkLogKept(walPath string, cp *checkpoint) error {
+	if cp == nil || cp.unprotected {
+		return nil // the bbolt file holds every acknowledged write
+	}
+	fi, err := os.Stat(walPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("its write-ahead log %s is missing, though the last stop was not clean", walPath)
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Size() < walChunk || fi.Size()%walChunk != 0 {
+		return fmt.Errorf("its write-ahead log %s is cut short (%d bytes)", walPath, fi.Size())
+	}
+	return nil
 }
 
 // damaged marks a log whose contents cannot be replayed, as opposed to one
@@ -154,12 +197,13 @@ func (d damaged) Unwrap() error { return d.error }
 // replay applies the log's records above the LSN the bbolt file holds, in
 // one transaction, stopping at the first torn or out-of-sequence record:
 // a record is acknowledged only after it was synced whole, so anything
-// after the first bad one was never acknowledged.
+// after the first bad one was never acknowledged, unless a whole record
+// follows it, which makes the bad one damage (findLater): refused.
 func (db *DB) replay() error {
 	return db.bolt.Update(func(btx *bolt.Tx) error {
 		have := readLSN(btx)
 		applied := have
-		_, _, err := scan(db.wal.f, func(lsn uint64, payload []byte) error {
+		end, _, err := scan(db.wal.f, func(lsn uint64, payload []byte) error {
 			if lsn <= applied {
 				return nil // already in the bbolt file
 			}
@@ -174,6 +218,11 @@ func (db *DB) replay() error {
 		})
 		if err != nil {
 			return err
+		}
+		if later, at, err := findLater(db.wal.f, end, applied); err != nil {
+			return err
+		} else if later != 0 {
+			return damaged{fmt.Errorf("record %d at offset %d cannot be read, but record %d at offset %d after it can: replaying would lose acknowledged writes", applied+1, end, later, at)}
 		}
 		db.wal.lsn = applied
 		if applied == have {

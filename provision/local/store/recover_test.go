@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -493,4 +494,174 @@ func TestKeysOutOfOrderRefuseToOpen(t *testing.T) {
 			t.Fatalf("open of a store with keys out of order: %v", err)
 		}
 	}
+}
+
+// TestDamagedLogIsRefusedNotCutShort: after a crash the log's run ended at
+// its first unreadable record, taken for the torn last one; a byte flipped
+// in a record with whole ones after it, a log cut short or a missing log
+// (with a checkpoint relying on it) dropped the writes acknowledged after
+// that point without a word. Each is refused now, with nothing changed,
+// while a torn last record still recovers everything before it.
+func TestDamagedLogIsRefusedNotCutShort(t *testing.T) {
+	crashed := func(t *testing.T) (dir string, records []int64) {
+		t.Helper()
+		live := t.TempDir()
+		db := openLoggedT(t, live, Options{})
+		writeGroups(t, db, 0, 50)
+		forceCheckpoint(t, db)
+		for i := range 20 { // one record each, after the checkpoint
+			if err := db.Update(func(tx *Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte("after"))
+				if err != nil {
+					return err
+				}
+				return b.Put(fmt.Appendf(nil, "a%02d", i), []byte("v"))
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dir = copyDir(t, live)
+		db.Close()
+		var offs []int64
+		f, err := os.Open(filepath.Join(dir, LogFileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, _, err := scan(f, func(uint64, []byte) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		for off := int64(0); ; {
+			_, _, next, err := readRecord(f, off, walChunk, 0)
+			if err != nil || next == off {
+				break
+			}
+			offs = append(offs, off)
+			off = next
+		}
+		if len(offs) < 20 {
+			t.Fatalf("the log holds %d records, want 20 or more", len(offs))
+		}
+		return dir, offs
+	}
+	// A refused open leaves the log and the checkpoint as they were (the
+	// checkpoint's meta pages may have been written back into the bbolt
+	// file first, as every recovery does).
+	refused := func(t *testing.T, dir, want string) {
+		t.Helper()
+		before := snapshot(t, dir)
+		_, err := OpenWith(dir, Options{})
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasSuffix(err.Error(), "; the data directory is damaged: move it away to start afresh") {
+			t.Fatalf("open: %v\nwant it to say %q and that the directory is damaged", err, want)
+		}
+		if after := snapshot(t, dir); after != before {
+			t.Fatal("a refused open changed the data directory")
+		}
+	}
+	t.Run("a byte flipped inside a record", func(t *testing.T) {
+		dir, offs := crashed(t)
+		f, err := os.OpenFile(filepath.Join(dir, LogFileName), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := offs[10] + walHeader + 2 // in the payload of the eleventh record
+		b := []byte{0}
+		f.ReadAt(b, at)
+		b[0] ^= 0xFF
+		f.WriteAt(b, at)
+		f.Close()
+		refused(t, dir, fmt.Sprintf("at offset %d cannot be read, but record ", offs[10]))
+	})
+	t.Run("the log cut short", func(t *testing.T) {
+		dir, offs := crashed(t)
+		if err := os.Truncate(filepath.Join(dir, LogFileName), offs[10]+5); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, dir, "is cut short ("+fmt.Sprint(offs[10]+5)+" bytes)")
+	})
+	t.Run("the log missing", func(t *testing.T) {
+		dir, _ := crashed(t)
+		if err := os.Remove(filepath.Join(dir, LogFileName)); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, dir, "is missing, though the last stop was not clean")
+	})
+	t.Run("a torn last record", func(t *testing.T) {
+		dir, offs := crashed(t)
+		last := offs[len(offs)-1]
+		f, err := os.OpenFile(filepath.Join(dir, LogFileName), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte{0xFF}, last+walHeader) // its payload, as a torn write leaves it
+		f.Close()
+		db, err := OpenWith(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		db.View(func(tx *Tx) error {
+			if b := tx.Bucket([]byte("after")); b != nil {
+				n = b.Stats().KeyN
+			}
+			return nil
+		})
+		if n != 19 {
+			t.Fatalf("after a torn last record: %d keys of 20 written, want the 19 before it", n)
+		}
+	})
+}
+
+// snapshot is the log and the checkpoint of dir, sizes and contents, as one
+// string.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	for _, e := range entries {
+		if e.Name() != LogFileName && e.Name() != CheckpointFileName {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&sb, "%s %d %x\n", e.Name(), len(b), sha256.Sum256(b))
+	}
+	return sb.String()
+}
+
+// TestUnreadableFilesSayWhatToDo: a store file that is not one (text in
+// its place) and a log that is a directory were refused with bbolt's or
+// the system's words alone; each says the directory is damaged and what to
+// do about it.
+func TestUnreadableFilesSayWhatToDo(t *testing.T) {
+	t.Run("text for the store file", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, FileName)
+		if err := os.WriteFile(path, bytes.Repeat([]byte("not a store\n"), 1000), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := OpenWith(dir, Options{})
+		want := "open store " + path + ": invalid database: it is not a store, or a damaged one; the data directory is damaged: move it away to start afresh"
+		if err == nil || err.Error() != want {
+			t.Fatalf("open: %v\nwant: %s", err, want)
+		}
+	})
+	t.Run("a directory for the log", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.Mkdir(filepath.Join(dir, LogFileName), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		_, err := OpenWith(dir, Options{})
+		walPath := filepath.Join(dir, LogFileName)
+		if err == nil || !strings.HasPrefix(err.Error(), "open write-ahead log "+walPath+": ") ||
+			!strings.HasSuffix(err.Error(), ": is a directory; the data directory is damaged: move it away to start afresh") {
+			t.Fatalf("open: %v", err)
+		}
+	})
 }

@@ -227,3 +227,40 @@ func scan(f *os.File, fn func(lsn uint64, payload []byte) error) (end int64, las
 		off, last = next, lsn
 	}
 }
+
+// findLater looks in the log from off on for a whole record whose LSN is
+// above lsn. The run ends at the first record that cannot be read; a torn
+// last record has only stale records (of LSNs a checkpoint holds), old
+// payloads or zeros after it, since each record is synced before the next
+// is written. So a whole record above lsn after the end proves the end is
+// damage, with acknowledged records behind it.
+func findLater(f *os.File, off int64, lsn uint64) (found uint64, at int64, err error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	size := fi.Size()
+	most := lsn + uint64(max(size-off, 0)/walHeader) // at most one record per header
+	buf := make([]byte, 1<<20)
+	for base := off; base+walHeader <= size; base += int64(len(buf) - walHeader + 1) {
+		n, err := f.ReadAt(buf, base)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, 0, fmt.Errorf("read %s at offset %d: %w", f.Name(), base, err)
+		}
+		for i := 0; i+walHeader <= n; i++ {
+			l := binary.LittleEndian.Uint64(buf[i+8:])
+			if l <= lsn || l > most {
+				continue
+			}
+			if got, _, _, err := readRecord(f, base+int64(i), size, l); err == nil {
+				return got, base + int64(i), nil
+			} else if !errors.Is(err, errTorn) {
+				return 0, 0, fmt.Errorf("read %s at offset %d: %w", f.Name(), base+int64(i), err)
+			}
+		}
+		if n < len(buf) {
+			break
+		}
+	}
+	return 0, 0, nil
+}
