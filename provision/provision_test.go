@@ -284,6 +284,39 @@ func TestCreateTablesMakesEveryTableActiveAndTagged(t *testing.T) {
 	}
 }
 
+// TestCreateTableSaysHowAnExistingTableIsBilled: a table that exists with
+// another billing than asked is taken as it is, and the note says so, as
+// create-stream says a stream's other shard count; it said only "already
+// exists with the right key schema".
+func TestCreateTableSaysHowAnExistingTableIsBilled(t *testing.T) {
+	c := clients(t)
+	ctx := context.Background()
+	onDemand := sink.TableSpec("counts-od", "app", "", nil)
+	prov := sink.TableSpec("counts-prov", "app", "", &provision.Capacity{Read: 20, Write: 20})
+	for _, s := range []provision.TableSpec{onDemand, prov} {
+		if _, err := provision.CreateTable(ctx, c.DynamoDB, s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const same = "already exists with the right key schema and is ACTIVE"
+	for _, c2 := range []struct {
+		name string
+		cap  *provision.Capacity
+		want string
+	}{
+		{"counts-od", nil, same},
+		{"counts-od", &provision.Capacity{Read: 5, Write: 6}, same + " (on demand, not provisioned at 5,6; spk does not change an existing table)"},
+		{"counts-prov", nil, same + " (provisioned at 20,20, not on demand; spk does not change an existing table)"},
+		{"counts-prov", &provision.Capacity{Read: 20, Write: 20}, same},
+		{"counts-prov", &provision.Capacity{Read: 20, Write: 30}, same + " (provisioned at 20,20, not the 20,30 asked for; spk does not change an existing table)"},
+	} {
+		out, err := provision.CreateTable(ctx, c.DynamoDB, sink.TableSpec(c2.name, "app", "", c2.cap), nil)
+		if err != nil || out.Created || out.Note != c2.want {
+			t.Errorf("%s with %v: %+v, %v; want the note %q", c2.name, c2.cap, out, err, c2.want)
+		}
+	}
+}
+
 // TestCreateTableWaitsOutADeletingTable: a table being deleted is waited
 // for, then made again, and the user is told both waits.
 func TestCreateTableWaitsOutADeletingTable(t *testing.T) {

@@ -205,7 +205,7 @@ func (e *ensurer) ready(ctx context.Context, spec Spec, t *types.TableDescriptio
 			out.Created = true
 		}
 	} else if t.TableStatus == types.TableStatusActive {
-		out.Note = "already exists with the right key schema and is ACTIVE"
+		out.Note = "already exists with the right key schema and is ACTIVE" + spec.billingNote(t)
 		return out, nil
 	}
 	e.say("waiting for table %s to become ACTIVE", spec.Name)

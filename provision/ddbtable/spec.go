@@ -30,6 +30,28 @@ func (k KeyAttr) String() string { return fmt.Sprintf("%s (%s)", k.Name, k.Type)
 // Capacity is provisioned throughput.
 type Capacity struct{ Read, Write int64 }
 
+func (c Capacity) String() string { return fmt.Sprintf("%d,%d", c.Read, c.Write) }
+
+// billingNote says how an existing table t is billed when that is not what
+// s asks for: spk takes the table as it is, and says so.
+func (s Spec) billingNote(t *types.TableDescription) string {
+	const keep = "; spk does not change an existing table"
+	onDemand := t.BillingModeSummary != nil && t.BillingModeSummary.BillingMode == types.BillingModePayPerRequest
+	var has Capacity
+	if p := t.ProvisionedThroughput; p != nil {
+		has = Capacity{Read: aws.ToInt64(p.ReadCapacityUnits), Write: aws.ToInt64(p.WriteCapacityUnits)}
+	}
+	switch {
+	case onDemand && s.Provisioned != nil:
+		return fmt.Sprintf(" (on demand, not provisioned at %s%s)", s.Provisioned, keep)
+	case !onDemand && s.Provisioned == nil:
+		return fmt.Sprintf(" (provisioned at %s, not on demand%s)", has, keep)
+	case !onDemand && *s.Provisioned != has:
+		return fmt.Sprintf(" (provisioned at %s, not the %s asked for%s)", has, s.Provisioned, keep)
+	}
+	return ""
+}
+
 // Spec is a table spk needs: its name and keys, how it is billed, and what
 // to tell a user whose table of that name has other keys.
 type Spec struct {
