@@ -298,3 +298,20 @@ func TestShowTableNotActive(t *testing.T) {
 		})
 	}
 }
+
+// TestBadAWSVariablesAreSettingErrors: AWS_MAX_ATTEMPTS, AWS_RETRY_MODE and
+// AWS_CA_BUNDLE with values spk cannot use are settings the user gave:
+// refused in one line with the fix and exit 2, as a bad spk setting is
+// (they exited 1, as if something had failed).
+func TestBadAWSVariablesAreSettingErrors(t *testing.T) {
+	for _, c := range []struct{ name, value, want string }{
+		{"AWS_MAX_ATTEMPTS", "abc", "spk: read AWS_MAX_ATTEMPTS: \"abc\" is not a whole number of attempts\nhint: set it to 1 or more, or unset it\n"},
+		{"AWS_RETRY_MODE", "weird", "hint: use standard or adaptive, or unset it\n"},
+		{"AWS_CA_BUNDLE", filepath.Join(t.TempDir(), "none.pem"), "hint: point AWS_CA_BUNDLE at a PEM file of certificates, or unset it\n"},
+	} {
+		r := run(t, map[string]string{c.name: c.value}, "describe-stream")
+		if r.code != ExitUsage || !strings.HasPrefix(r.stderr, "spk: read "+c.name+": ") || !strings.HasSuffix(r.stderr, c.want) || strings.Count(r.stderr, "\n") != 2 {
+			t.Errorf("%s=%s: code %d, stderr %q; want exit %d ending %q", c.name, c.value, r.code, r.stderr, ExitUsage, c.want)
+		}
+	}
+}

@@ -218,11 +218,11 @@ func endpointSettings(cfg *aws.Config, lookupEnv func(string) (string, bool)) er
 	if path, ok := lookupEnv("AWS_CA_BUNDLE"); ok && path != "" {
 		pem, err := os.ReadFile(path)
 		if err != nil {
-			return &Error{Op: "read AWS_CA_BUNDLE", Err: err, Hint: "point AWS_CA_BUNDLE at a PEM file of certificates, or unset it"}
+			return envError{&Error{Op: "read AWS_CA_BUNDLE", Err: err, Hint: "point AWS_CA_BUNDLE at a PEM file of certificates, or unset it"}}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return &Error{Op: "read AWS_CA_BUNDLE", Err: fmt.Errorf("%s holds no PEM certificate", path), Hint: "point AWS_CA_BUNDLE at a PEM file of certificates, or unset it"}
+			return envError{&Error{Op: "read AWS_CA_BUNDLE", Err: fmt.Errorf("%s holds no PEM certificate", path), Hint: "point AWS_CA_BUNDLE at a PEM file of certificates, or unset it"}}
 		}
 		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 			if tr.TLSClientConfig == nil {
@@ -234,19 +234,28 @@ func endpointSettings(cfg *aws.Config, lookupEnv func(string) (string, bool)) er
 	if v, ok := lookupEnv("AWS_RETRY_MODE"); ok && v != "" {
 		mode, err := aws.ParseRetryMode(v)
 		if err != nil {
-			return &Error{Op: "read AWS_RETRY_MODE", Err: err, Hint: "use standard or adaptive, or unset it"}
+			return envError{&Error{Op: "read AWS_RETRY_MODE", Err: err, Hint: "use standard or adaptive, or unset it"}}
 		}
 		cfg.RetryMode = mode
 	}
 	if v, ok := lookupEnv("AWS_MAX_ATTEMPTS"); ok && v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return &Error{Op: "read AWS_MAX_ATTEMPTS", Err: fmt.Errorf("%q is not a whole number of attempts", v), Hint: "set it to 1 or more, or unset it"}
+			return envError{&Error{Op: "read AWS_MAX_ATTEMPTS", Err: fmt.Errorf("%q is not a whole number of attempts", v), Hint: "set it to 1 or more, or unset it"}}
 		}
 		cfg.RetryMaxAttempts = n
 	}
 	return nil
 }
+
+// envError is a bad AWS_* variable: a setting the user gave, to fix as a
+// bad spk setting is (exit 2).
+type envError struct{ err *Error }
+
+func (e envError) Error() string    { return e.err.Error() }
+func (e envError) Unwrap() error    { return e.err }
+func (e envError) HintText() string { return e.err.Hint }
+func (envError) ExitCode() int      { return 2 }
 
 // ProfileSettings are what the target's profile sets that spk's own
 // configuration does not show: its endpoint_url (when the SDK does not
