@@ -107,7 +107,27 @@ func newGenerator(o Options, text string) (*Generator, error) {
 	if g.render, err = newRenderer(name, text, g); err != nil {
 		return nil, err
 	}
+	if err := g.trial(name, text); err != nil {
+		return nil, err
+	}
 	return g, nil
+}
+
+// trial renders one event on a copy of g with its own randomness, so that a
+// template that cannot render (a field events do not have) is refused
+// before anything is sent, and g's sequence stays what its seed makes it.
+func (g *Generator) trial(name, text string) error {
+	t := *g
+	t.rng = rand.New(rand.NewPCG(1, 2))
+	t.cache = map[string]Weighted{}
+	var err error
+	if t.render, err = newRenderer(name, text, &t); err != nil {
+		return err
+	}
+	if _, err := t.Next(); err != nil {
+		return fmt.Errorf("%w; a template has {{.Seq}}, {{.ID}} and {{.Type}} and the functions of docs/generate-events.md", err)
+	}
+	return nil
 }
 
 // weighted parses template arguments once per distinct list, keeping at

@@ -210,6 +210,10 @@ func TestTemplateErrors(t *testing.T) {
 	os.WriteFile(broken, []byte(`{"x": "{{nosuchfunc}}"}`), 0o644)
 	badArgs := filepath.Join(dir, "badargs.tmpl")
 	os.WriteFile(badArgs, []byte(`{"n": {{int 5 1}}}`), 0o644)
+	missing := filepath.Join(dir, "missing.tmpl")
+	os.WriteFile(missing, []byte(`{"x": "{{.Missing}}"}`), 0o644)
+	sometimes := filepath.Join(dir, "sometimes.tmpl")
+	os.WriteFile(sometimes, []byte(`{"n": {{if eq .Seq 1}}{{int 5 1}}{{else}}1{{end}}}`), 0o644)
 	tests := []struct {
 		name    string
 		opts    Options
@@ -228,7 +232,13 @@ func TestTemplateErrors(t *testing.T) {
 		{name: "bad partition key", opts: Options{PartitionKey: "shard"},
 			wantErr: `invalid --partition-key "shard": use id, type, random, field:NAME or fixed:VALUE`},
 		{name: "late out of range", opts: Options{Late: 1.5}, wantErr: `invalid --late 1.5`},
-		{name: "render error", opts: Options{Template: badArgs}, atNext: true,
+		// A template that cannot render is refused before anything is sent
+		// (it was found at the first event, after the producer had begun).
+		{name: "render error", opts: Options{Template: badArgs},
+			wantErr: `int 5 1: the maximum is below the minimum; a template has {{.Seq}}, {{.ID}} and {{.Type}} and the functions of docs/generate-events.md`},
+		{name: "a field events lack", opts: Options{Template: missing},
+			wantErr: `can't evaluate field Missing in type *generate.eventState; a template has {{.Seq}}, {{.ID}} and {{.Type}}`},
+		{name: "a render error at some events only", opts: Options{Template: sometimes, Seed: 7}, atNext: true,
 			wantErr: `int 5 1: the maximum is below the minimum`},
 	}
 	for _, tc := range tests {
@@ -238,7 +248,11 @@ func TestTemplateErrors(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				_, err = g.Next()
+				for range 2 {
+					if _, err = g.Next(); err != nil {
+						break
+					}
+				}
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.wantErr)
