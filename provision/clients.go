@@ -30,6 +30,7 @@ import (
 
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/internal/errtext"
+	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/provision/profile"
 	"github.com/spk-cli/spk/provision/sdkhttp"
@@ -199,13 +200,15 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 		if t.KinesisEndpoint != "" {
 			o.BaseEndpoint = aws.String(t.KinesisEndpoint)
 		}
+		o.Retryer = noTLSRetry(o.Retryer)
 	})
 	c.DynamoDB = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		if t.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = aws.String(t.DynamoDBEndpoint)
 		}
+		o.Retryer = noTLSRetry(o.Retryer)
 	})
-	c.STS = sts.NewFromConfig(awsCfg)
+	c.STS = sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.Retryer = noTLSRetry(o.Retryer) })
 	return c, nil
 }
 
@@ -246,6 +249,23 @@ func endpointSettings(cfg *aws.Config, lookupEnv func(string) (string, bool)) er
 		cfg.RetryMaxAttempts = n
 	}
 	return nil
+}
+
+// tlsRetryer is the SDK's retryer, except for a TLS connection that cannot
+// succeed (https:// to spk local's plain HTTP, a certificate not trusted),
+// which the SDK's checks take for a passing connection error: retried, the
+// user waited seconds for the same answer.
+type tlsRetryer struct{ aws.RetryerV2 }
+
+func (r tlsRetryer) IsErrorRetryable(err error) bool {
+	return !retry.TLSMismatch(err) && r.RetryerV2.IsErrorRetryable(err)
+}
+
+func noTLSRetry(r aws.Retryer) aws.Retryer {
+	if v2, ok := r.(aws.RetryerV2); ok {
+		return tlsRetryer{v2}
+	}
+	return r
 }
 
 // envError is a bad AWS_* variable: a setting the user gave, to fix as a

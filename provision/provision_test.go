@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"maps"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/provision/local"
@@ -618,6 +621,62 @@ func TestEndpointHonoursCABundle(t *testing.T) {
 	}
 	if err := list(map[string]string{"AWS_CA_BUNDLE": filepath.Join(dir, "none.pem")}); err == nil || !strings.Contains(err.Error(), "AWS_CA_BUNDLE") {
 		t.Fatalf("with a missing bundle: %v, want it named", err)
+	}
+}
+
+// TestTLSThatCannotWorkIsTriedOnce: https:// to a plain-HTTP endpoint (spk
+// local) and an https endpoint whose certificate is not trusted are asked
+// once, not retried by the SDK as a passing connection error (each verb
+// waited seconds, spk status twenty, for the same answer).
+func TestTLSThatCannotWorkIsTriedOnce(t *testing.T) {
+	var conns atomic.Int64
+	counted := func(srv *httptest.Server) {
+		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				conns.Add(1)
+			}
+		}
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
+	}
+	plain := httptest.NewUnstartedServer(http.NotFoundHandler())
+	counted(plain)
+	plain.Start()
+	defer plain.Close()
+	untrusted := httptest.NewUnstartedServer(http.NotFoundHandler())
+	counted(untrusted)
+	untrusted.StartTLS()
+	defer untrusted.Close()
+	dir := t.TempDir()
+	for what, url := range map[string]string{"https to plain HTTP": strings.Replace(plain.URL, "http://", "https://", 1), "an untrusted certificate": untrusted.URL} {
+		env := map[string]string{"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"), "SPK_AWS_ENDPOINT_URL": url}
+		lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		l, err := config.Load(config.Options{LookupEnv: lookup, WorkDir: dir, UserConfigDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := provision.NewClients(context.Background(), l, lookup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns.Store(0)
+		for name, call := range map[string]func() error{
+			"Kinesis": func() error {
+				_, err := c.Kinesis.ListStreams(context.Background(), &kinesis.ListStreamsInput{})
+				return err
+			},
+			"DynamoDB": func() error {
+				_, err := c.DynamoDB.ListTables(context.Background(), &dynamodb.ListTablesInput{})
+				return err
+			},
+		} {
+			before := conns.Load()
+			if err := call(); err == nil || !retry.TLSMismatch(err) {
+				t.Errorf("%s, %s: %v, want the TLS refused", what, name, err)
+			}
+			if n := conns.Load() - before; n != 1 {
+				t.Errorf("%s, %s: %d connections, want 1 (no retries)", what, name, n)
+			}
+		}
 	}
 }
 

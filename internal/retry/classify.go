@@ -5,6 +5,8 @@
 package retry
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"strings"
 
@@ -87,6 +89,7 @@ const (
 	kms
 	marked
 	notEndpoint
+	tlsRefused
 	unsupported
 	quota
 	accountQuota
@@ -102,6 +105,9 @@ func kindOf(err error) kind {
 	}
 	if k := unanswerable(err); k != none {
 		return k
+	}
+	if TLSMismatch(err) {
+		return tlsRefused
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
@@ -146,6 +152,21 @@ func unanswerable(err error) kind {
 	return none
 }
 
+// TLSMismatch reports a TLS connection that cannot succeed however often it
+// is tried: an endpoint that does not speak TLS, or a certificate the
+// client does not trust or that is not for the host. (The transient
+// checks take them for connection errors.)
+func TLSMismatch(err error) bool {
+	var (
+		record   tls.RecordHeaderError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	return errors.As(err, &record) || errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
+}
+
 // Permanent reports whether err is a refusal that retrying cannot change:
 // access denied or unknown credentials, a resource that does not exist, an
 // invalid request, an answer no AWS API gives, or an error marked with
@@ -180,6 +201,8 @@ func Hint(err error) string {
 		return "the stream's encryption key cannot be used: check the KMS key and its permissions"
 	case notEndpoint:
 		return NotAnEndpointHint
+	case tlsRefused:
+		return "the endpoint's TLS cannot work as given: use http:// for spk local (it serves plain HTTP), or give an https endpoint's certificate authority with AWS_CA_BUNDLE"
 	case unsupported:
 		return "the endpoint does not implement this operation: use spk local or AWS, or another endpoint that has it"
 	case quota:

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -156,5 +160,20 @@ func TestClassifyRealEndpoint(t *testing.T) {
 	_, err = kinesis.NewFromConfig(cfg).ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String("missing")})
 	if !retry.Permanent(err) || !retry.NotFound(err) || retry.Transient(err) {
 		t.Fatalf("a missing stream: permanent %v, not found %v, transient %v (%v); want permanent and not found", retry.Permanent(err), retry.NotFound(err), retry.Transient(err), err)
+	}
+
+	// https:// to the plain-HTTP endpoint, and an https endpoint whose
+	// certificate the client does not trust: no attempt changes either
+	// (status took 20 s retrying the first).
+	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+	for what, url := range map[string]string{"https to plain HTTP": strings.Replace(clean.URL(), "http://", "https://", 1), "an untrusted certificate": tlsSrv.URL} {
+		cfg.BaseEndpoint = aws.String(url)
+		_, err = kinesis.NewFromConfig(cfg).ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String("s")})
+		if err == nil || !retry.Permanent(err) || retry.Transient(err) || !strings.Contains(retry.Hint(err), "AWS_CA_BUNDLE") {
+			t.Errorf("%s: permanent %v, transient %v, hint %q (%v); want permanent with the TLS hint", what, retry.Permanent(err), retry.Transient(err), retry.Hint(err), err)
+		}
 	}
 }
