@@ -1214,6 +1214,17 @@ func TestItemValidation(t *testing.T) {
 			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item{"pk": s(""), "minute": s("m")}})
 			return err
 		}, "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk", false},
+		// A Query of an empty partition key answers as GetItem does (a
+		// user's record of DynamoDB's answer, moto#7062); it found nothing.
+		{"query of an empty key", func() error {
+			_, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(name), KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: item{":p": s("")}})
+			return err
+		}, "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk", true},
+		{"legacy query of an empty key", func() error {
+			_, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(name), KeyConditions: map[string]types.Condition{
+				"pk": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []types.AttributeValue{s("")}}}})
+			return err
+		}, "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk", true},
 		{"item too big", func() error {
 			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item{"pk": s("a"), "minute": s("m"), "big": s(big)}})
 			return err

@@ -206,6 +206,11 @@ func buildKeyQuery(conds map[string]keyCond, hash, rng keyDef) (*keyQuery, error
 	if h.vals[0].Kind != hash.Kind {
 		return nil, validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
 	}
+	if isEmptyKey(h.vals[0]) {
+		// No item has it; DynamoDB refuses the Query as it refuses such a
+		// key in GetItem (a user's record of its answer, moto#7062).
+		return nil, emptyKeyError(h.vals[0], hash.Name)
+	}
 	q := &keyQuery{hash: h.vals[0]}
 	if r, ok := conds[rng.Name]; ok && rng.Name != "" {
 		for _, v := range r.vals {
