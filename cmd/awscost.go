@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -11,7 +12,7 @@ import (
 )
 
 // confirmAWSCost shows what spk up creates on AWS and asks before going on.
-func confirmAWSCost(f *Factory, cfg *config.Loaded, t provision.Target, yes bool, views []*view.View) error {
+func confirmAWSCost(ctx context.Context, f *Factory, cfg *config.Loaded, t provision.Target, yes bool, views []*view.View) error {
 	w := f.IO.ErrOut
 	fmt.Fprintf(w, `spk up will create, in AWS account of profile %s, region %s:
   - Kinesis stream %s with %d shard(s): billed per shard-hour and per PUT payload unit
@@ -31,8 +32,10 @@ func confirmAWSCost(f *Factory, cfg *config.Loaded, t provision.Target, yes bool
 	if !f.IO.IsStdinTTY() || !f.IO.IsStderrTTY() {
 		return usagef("pass --yes to create them", "up: not creating AWS resources without confirmation, and there is no terminal to ask on")
 	}
-	fmt.Fprint(w, "Create them? [y/N] ")
-	line, _ := f.IO.ReadLine()
+	line, _ := f.IO.Prompt(ctx, "Create them? [y/N] ")
+	if err := ctx.Err(); err != nil {
+		return err // Ctrl-C answers at once, not after the next Enter
+	}
 	if line != "y" && line != "yes" && line != "Y" {
 		return errors.New("up: cancelled; nothing was created")
 	}

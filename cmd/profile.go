@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -111,7 +112,7 @@ func runCreateProfile(f *Factory, c *cobra.Command, name string, opts *createPro
 			p.EndpointURL = provision.EmbeddedEndpoint
 		}
 	case f.IO.IsStdinTTY() && !opts.secretStdin:
-		if err := promptProfile(f, &p, cfg.AWS.Region); err != nil {
+		if err := promptProfile(c.Context(), f, &p, cfg.AWS.Region); err != nil {
 			return err
 		}
 	default:
@@ -164,16 +165,17 @@ func missingWhat(p profile.Profile) string {
 }
 
 // promptProfile asks as `aws configure` does; the secret is not echoed.
-func promptProfile(f *Factory, p *profile.Profile, defaultRegion string) error {
+// Ctrl-C at any question ends it with ctx's error, before anything is
+// written.
+func promptProfile(ctx context.Context, f *Factory, p *profile.Profile, defaultRegion string) error {
 	ask := func(label, current string) (string, error) {
 		shown := current
 		if shown == "" {
 			shown = "None"
 		}
-		fmt.Fprintf(f.IO.ErrOut, "%s [%s]: ", label, shown)
-		line, err := f.IO.ReadLine()
+		line, err := f.IO.Prompt(ctx, fmt.Sprintf("%s [%s]: ", label, shown))
 		if err != nil {
-			return "", fmt.Errorf("create-profile: read %s: %w", strings.ToLower(label), err)
+			return "", readError(ctx, strings.ToLower(label), err)
 		}
 		if line = strings.TrimSpace(line); line == "" {
 			return current, nil
@@ -184,10 +186,9 @@ func promptProfile(f *Factory, p *profile.Profile, defaultRegion string) error {
 	if p.AccessKeyID, err = ask("AWS Access Key ID", p.AccessKeyID); err != nil {
 		return err
 	}
-	fmt.Fprint(f.IO.ErrOut, "AWS Secret Access Key [None]: ")
-	secret, err := f.IO.ReadSecret()
+	secret, err := f.IO.PromptSecret(ctx, "AWS Secret Access Key [None]: ")
 	if err != nil {
-		return fmt.Errorf("create-profile: read the secret access key: %w", err)
+		return readError(ctx, "the secret access key", err)
 	}
 	p.SecretAccessKey = strings.TrimSpace(secret)
 	if p.Region == "" {
@@ -203,6 +204,15 @@ func promptProfile(f *Factory, p *profile.Profile, defaultRegion string) error {
 		return usagef("run again and enter both keys", "create-profile: no %s entered", missingWhat(*p))
 	}
 	return nil
+}
+
+// readError is a failed answer to one of create-profile's questions; an
+// interruption is left as it is, for spk to say so.
+func readError(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("create-profile: read %s: %w", what, err)
 }
 
 // tildePath shortens a path in the home directory to ~/..., as people write it.

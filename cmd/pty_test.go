@@ -221,6 +221,58 @@ func TestCreateProfileHidesTheSecretOnATerminal(t *testing.T) {
 	}
 }
 
+// TestCreateProfileTakesCtrlC: Ctrl-C at any of create-profile's questions
+// ends spk at once, as an interruption, with nothing written; at the
+// secret's, the terminal echoes again afterwards. The prompts waited for
+// Enter, and the secret's left echo off when a second Ctrl-C ended spk.
+func TestCreateProfileTakesCtrlC(t *testing.T) {
+	t.Parallel() // waits on processes, not the CPU; changes no process-wide state
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildSpk(t)
+	for _, c := range []struct {
+		name   string
+		answer []string // answers to the questions before the one Ctrl-C is pressed at
+		at     string
+	}{
+		{"at the access key id", nil, `AWS Access Key ID \[None\]: $`},
+		{"at the secret", []string{"AKIAIOSFODNN7EXAMPLE"}, `AWS Secret Access Key \[None\]: $`},
+		{"at the output format", []string{"AKIAIOSFODNN7EXAMPLE", "secret", "eu-west-1"}, `Default output format \[[^]]*\]: $`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			cmd := exec.Command(bin, "create-profile", "tty1")
+			cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+dir+"/credentials", "AWS_CONFIG_FILE="+dir+"/config", "TERM=dumb", "NO_COLOR=1")
+			run := startInPTY(t, cmd, 100, 30)
+			questions := []string{`AWS Access Key ID \[None\]: $`, `AWS Secret Access Key \[None\]: $`, `Default region name \[[^]]*\]: $`}
+			for i, a := range c.answer {
+				run.screen.waitFor(t, 10*time.Second, questions[i])
+				run.press(t, a+"\r")
+			}
+			run.screen.waitFor(t, 10*time.Second, c.at)
+			run.press(t, "\x03")
+			select {
+			case err := <-run.exited:
+				<-run.copied
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != 130 || !regexp.MustCompile(`(?m)^spk: interrupted\r?$`).MatchString(run.screen.String()) {
+					t.Fatalf("exit %v, want 130 and spk: interrupted on a line of its own:\n%s", err, run.screen.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("spk create-profile did not end within 10s of Ctrl-C:\n%s", run.screen.String())
+			}
+			if on, known := ttyEchoes(t, run.tty); known && !on {
+				t.Error("spk left the terminal with echo off")
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("an interrupted create-profile wrote %v", entries)
+			}
+		})
+	}
+}
+
 // TestGenerateDashboardReportIsOneNoteALine: generate-events' dashboard
 // closes with its summary a line at a time, not with an escaped "\n".
 func TestGenerateDashboardReportIsOneNoteALine(t *testing.T) {
@@ -310,6 +362,38 @@ func TestTeardownPromptTakesCtrlC(t *testing.T) {
 	}
 	if err := json.Unmarshal(out, &st); err != nil || !st.Stream.Exists {
 		t.Fatalf("the stream is gone after an interrupted question (%v):\n%s", err, out)
+	}
+}
+
+// TestUpAWSQuestionTakesCtrlC: Ctrl-C at spk up's question before it
+// creates billed resources on AWS ends spk at once, as an interruption; it
+// waited for Enter.
+func TestUpAWSQuestionTakesCtrlC(t *testing.T) {
+	t.Parallel() // waits on a process, not the CPU
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	creds := "[some-account]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = " + testSecret + "\n"
+	if err := os.WriteFile(dir+"/credentials", []byte(creds), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(buildSpk(t), "up", "--profile", "some-account")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+dir+"/credentials", "AWS_CONFIG_FILE="+dir+"/config", "XDG_STATE_HOME="+dir,
+		"TERM=xterm-256color", "NO_COLOR=1", "AWS_ENDPOINT_URL=", "SPK_AWS_ENDPOINT_URL=", "AWS_PROFILE=", "SPK_AWS_PROFILE=")
+	run := startInPTY(t, cmd, 120, 40)
+	run.screen.waitFor(t, 10*time.Second, `Create them\? \[y/N\] $`)
+	run.press(t, "\x03")
+	select {
+	case err := <-run.exited:
+		<-run.copied
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 130 || !regexp.MustCompile(`(?m)^spk: interrupted\r?$`).MatchString(run.screen.String()) {
+			t.Fatalf("exit %v, want 130 and spk: interrupted on a line of its own:\n%s", err, run.screen.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("spk up did not end within 10s of Ctrl-C at its question:\n%s", run.screen.String())
 	}
 }
 

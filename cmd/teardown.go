@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -258,20 +257,9 @@ func confirm(ctx context.Context, f *Factory, yes bool, question string) error {
 	if !f.IO.IsStdinTTY() || !f.IO.IsStderrTTY() {
 		return usagef("pass --yes to confirm, or --dry-run to only look", "teardown: not deleting without confirmation, and there is no terminal to ask on")
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%s [y/N] ", question)
-	// Read aside, so that Ctrl-C (which ends ctx) answers at once rather
-	// than after the next Enter.
-	answer := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
-		answer <- line
-	}()
-	var line string
-	select {
-	case line = <-answer:
-	case <-ctx.Done():
-		fmt.Fprintln(f.IO.ErrOut)
-		return ctx.Err()
+	line, _ := f.IO.Prompt(ctx, question+" [y/N] ")
+	if err := ctx.Err(); err != nil {
+		return err // Ctrl-C answers at once, not after the next Enter
 	}
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":

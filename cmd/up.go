@@ -138,7 +138,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	}
 	useTUI := wantDashboard(f, c, opts.output == "text")
 	if clients.Target.AWS {
-		if err := confirmAWSCost(f, cfg, clients.Target, opts.yes, views); err != nil {
+		if err := confirmAWSCost(ctx, f, cfg, clients.Target, opts.yes, views); err != nil {
 			return err
 		}
 	}
