@@ -212,9 +212,14 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		code int
 		want string
 	}{
-		{"unknown command", []string{"frobnicate"}, ExitUsage, `spk: unknown command "frobnicate" for "spk"`},
+		{"unknown command", []string{"frobnicate"}, ExitUsage, "spk: unknown command \"frobnicate\" for \"spk\"\nhint: run 'spk --help' for usage\n"},
 		{"unknown flag", []string{"version", "--frob"}, ExitUsage, "spk: unknown flag: --frob"},
-		{"extra argument", []string{"config", "show", "x"}, ExitUsage, `spk: unknown command "x" for "spk config show"`},
+		{"extra argument", []string{"config", "show", "x"}, ExitUsage, "spk: config show takes no arguments; got \"x\"\nhint: run 'spk config show --help' for usage\n"},
+		{"missing argument", []string{"create-profile"}, ExitUsage, "spk: create-profile needs a profile NAME\nhint: run 'spk create-profile --help' for usage\n"},
+		{"two arguments for one", []string{"create-profile", "a", "b"}, ExitUsage, "spk: create-profile takes one argument, a profile NAME; got \"a\" \"b\"\nhint: run 'spk create-profile --help' for usage\n"},
+		{"two arguments for one at most", []string{"create-table", "a", "b c"}, ExitUsage, "spk: create-table takes at most one argument, a table NAME; got \"a\" \"b c\"\nhint: run 'spk create-table --help' for usage\n"},
+		{"an argument to a shell's script", []string{"completion", "bash", "x"}, ExitUsage, "spk: completion bash takes no arguments; got \"x\"\nhint: run 'spk completion bash --help' for usage\n"},
+		{"unknown flag of a verb", []string{"run", "--frob"}, ExitUsage, "spk: unknown flag: --frob\nhint: run 'spk run --help' for usage\n"},
 		{"a mistyped shell", []string{"completion", "bahs"}, ExitUsage, `spk: unknown command "bahs" for "spk completion"; did you mean bash?`},
 		{"a shell spk has no script for", []string{"completion", "tcsh"}, ExitUsage, `spk: unknown command "tcsh" for "spk completion"`},
 		{"a mistyped config command", []string{"config", "shw"}, ExitUsage, `spk: unknown command "shw" for "spk config"; did you mean show?`},
@@ -224,7 +229,8 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := run(t, nil, c.args...)
-			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			// A want that ends a line is all stderr must say.
+			if r.code != c.code || !strings.Contains(r.stderr, c.want) || strings.HasSuffix(c.want, "\n") && r.stderr != c.want {
 				t.Fatalf("code %d (want %d), stderr:\n%s\nwant it to contain %q", r.code, c.code, r.stderr, c.want)
 			}
 			if r.stdout != "" {

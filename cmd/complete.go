@@ -41,6 +41,9 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
 			c.Example = completionExamples
+			for _, shell := range c.Commands() {
+				shell.Args = noArgs // worded as every verb's
+			}
 		}
 	}
 	completeWords(root, "log-level", choicesOf("log_level")...)

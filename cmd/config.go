@@ -48,7 +48,7 @@ It never replaces an existing file unless --force is given.`,
 
   # Write it elsewhere, replacing what is there
   spk config init conf/spk.yaml --force`,
-		Args: cobra.MaximumNArgs(1),
+		Args: optionalArg("the PATH to write"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.path = "spk.yaml"
 			if f.WorkDir != "" {
@@ -121,7 +121,7 @@ flags, environment variables, the configuration file, defaults.`,
 
   # The tutorial's own file
   spk config show --config config.hocon.sample`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			loaded, err := f.Config(c)
 			if err != nil {

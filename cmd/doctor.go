@@ -31,7 +31,7 @@ endpoint. Each problem comes with its fix; the exit status is 1 when there is on
 
   # Check an AWS profile
   spk doctor --profile tutorial               # needs an AWS account`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, clients, err := f.Clients(c)
 			if err != nil {

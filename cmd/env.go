@@ -46,7 +46,7 @@ the variables again (the keys only if they are the dummy ones).`,
   # For fish, and the lines that undo them
   spk env --shell fish
   spk env --unset`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runEnv(c, f, opts)
 		},

@@ -13,7 +13,7 @@ import (
 // "abc": invalid syntax") as `invalid value "abc" for --rate: not a
 // number`, a usage error (exit 2).
 func flagError(c *cobra.Command, err error) error {
-	hint := "run '" + c.CommandPath() + " --help' for usage"
+	hint := helpHint(c)
 	var iv *pflag.InvalidValueError
 	if errors.As(err, &iv) {
 		fl := iv.GetFlag()

@@ -47,7 +47,7 @@ line every few seconds; --output json prints the final summary as JSON.`,
 
   # Web-server access-log lines for two seconds, 10% of them late
   spk generate-events --template accesslog --duration 2s --rate 50 --late 0.1`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              optionalArg("the STREAM to send to"),
 		ValidArgsFunction: completeArgStream(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			cfg, err := f.Config(c)

@@ -49,7 +49,7 @@ process list.`,
 
   # AWS's shard limits, and 1% of requests failing
   spk local --in-memory --enforce-limits --fault-rate 0.01   # runs until Ctrl-C`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runLocal(c.Context(), f, c, opts)
 		},

@@ -52,7 +52,7 @@ endpoint_url), which the AWS CLI (v2.13 or newer) can use as well.`,
 
   # In a script: the keys from the environment
   AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY spk create-profile ci --region eu-west-1 --default-output json`,
-		Args: cobra.ExactArgs(1),
+		Args: oneArg("a profile NAME"),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runCreateProfile(f, c, args[0], opts)
 		},

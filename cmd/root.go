@@ -42,12 +42,12 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	_, err := root.ExecuteContextC(ctx)
+	c, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
 	if isCobraUsageError(err) {
-		err = &usageError{err: err, hint: "run 'spk --help' for usage"}
+		err = &usageError{err: err, hint: helpHint(c)} // the help of the verb that was run
 	}
 	code := exitCode(ctx, err)
 	if code == ExitInterrupted {

@@ -80,7 +80,7 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 
   # Start new leases at the newest record, read with enhanced fan-out
   spk run --initial-position latest --retrieval fanout --duration 3s`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runRun(c.Context(), f, c, opts)
 		},

@@ -62,7 +62,7 @@ escaped on a terminal and exact when written to a file or a pipe.`,
 
   # A view of spk up --example weblog
   spk show --view weblog-ips --min-count 10`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runShow(c.Context(), f, c, opts)
 		},

@@ -35,7 +35,7 @@ read.`,
 		Example: `  spk status
   spk status -o json
   spk status --app OtherApp --stream clicks`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, clients, err := f.Clients(c)
 			if err != nil {

@@ -34,7 +34,7 @@ safe: an ACTIVE stream is reported and left alone, one still CREATING is waited 
 
   # On-demand capacity
   spk create-stream orders --on-demand`,
-		Args: cobra.MaximumNArgs(1),
+		Args: optionalArg("a stream NAME"),
 		RunE: func(c *cobra.Command, args []string) error {
 			cfg, name, clients, err := connectNamed(f, c, "stream.name", args)
 			if err != nil {
@@ -52,7 +52,7 @@ safe: an ACTIVE stream is reported and left alone, one still CREATING is waited 
 	outputFlag(c, &opts.output, "text", "text", "json")
 	c.Flags().Int("shards", 1, "number of shards (the tutorial uses 1)")
 	c.Flags().BoolVar(&opts.onDemand, "on-demand", false, "on-demand capacity mode instead of a fixed shard count")
-	c.MarkFlagsMutuallyExclusive("shards", "on-demand")
+	exclusiveFlags(c, "an on-demand stream sets its own number of shards; give --on-demand alone, or --shards for a fixed count", "shards", "on-demand")
 	return c
 }
 
@@ -69,7 +69,7 @@ func newDescribeStreamCmd(f *Factory) *cobra.Command {
 describe_kinesis_stream did: JSON by default, or a table with --output table.`,
 		Example: `  spk describe-stream
   spk describe-stream clicks -o table`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              optionalArg("a stream NAME"),
 		ValidArgsFunction: completeArgStream(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			_, name, clients, err := connectNamed(f, c, "stream.name", args)

@@ -92,13 +92,14 @@ func TestStreamErrors(t *testing.T) {
 	}{
 		{"bad name", []string{"create-stream", "my stream"}, ExitUsage, `spk: stream.name: expected a stream name of 1 to 128 letters, digits, '_', '.' or '-', got "my stream"`},
 		{"zero shards", []string{"create-stream", "--shards", "0"}, ExitUsage, `flag --shards: expected a shard count from 1 to 10000, got 0`},
-		{"shards and on-demand", []string{"create-stream", "--shards", "2", "--on-demand"}, ExitUsage, `if any flags in the group [shards on-demand] are set none of the others can be`},
+		{"shards and on-demand", []string{"create-stream", "--shards", "2", "--on-demand"}, ExitUsage, "spk: create-stream: --shards and --on-demand cannot be used together: an on-demand stream sets its own number of shards; give --on-demand alone, or --shards for a fixed count\n"},
 		{"missing stream", []string{"describe-stream", "nope"}, ExitFailure, `spk: describe stream "nope": `},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := run(t, env, c.args...)
-			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			// A want that ends a line is all stderr must say.
+			if r.code != c.code || !strings.Contains(r.stderr, c.want) || strings.HasSuffix(c.want, "\n") && r.stderr != c.want {
 				t.Fatalf("code %d (want %d)\n%s\nwant %q", r.code, c.code, r.stderr, c.want)
 			}
 		})

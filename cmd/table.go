@@ -32,7 +32,7 @@ table of that name with other keys is an error that names the difference.`,
 
   # Provisioned at 20 reads and 20 writes, as the tutorial; the result as JSON
   spk create-table counts --provisioned 20,20 -o json`,
-		Args: cobra.MaximumNArgs(1),
+		Args: optionalArg("a table NAME"),
 		RunE: func(c *cobra.Command, args []string) error {
 			capacity, err := parseCapacity(opts.provisioned)
 			if err != nil {

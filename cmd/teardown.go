@@ -59,7 +59,7 @@ only allowed while no spk local or spk up is using it.`,
 
   # Also remove the embedded endpoint's data
   spk teardown --yes --local-data`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runTeardown(f, c, opts)
 		},

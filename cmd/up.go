@@ -68,7 +68,7 @@ them. See docs/views.md.`,
 
   # The web-server log example, as JSON lines without the dashboard
   spk up --example weblog --duration 5s -o json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runUp(c.Context(), f, c, opts)
 		},

@@ -21,7 +21,7 @@ func newVersionCmd(f *Factory) *cobra.Command {
 		Example: `  spk version
   spk version -o json
   spk --version`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runVersion(f, opts)
 		},
