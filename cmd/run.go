@@ -88,7 +88,7 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 	fl := c.Flags()
 	enumFlag(c, new(string), "initial-position", "", "", "where a new lease starts: TRIM_HORIZON (default), LATEST or AT_TIMESTAMP", choicesOf("run.initial_position")...)
 	enumFlag(c, new(string), "retrieval", "", "", "how shards are read: polling (GetRecords, default) or fanout (enhanced fan-out)", choicesOf("run.retrieval")...)
-	fl.StringVar(&opts.timestamp, "timestamp", "", "with AT_TIMESTAMP: RFC 3339 time to start from")
+	fl.StringVar(&opts.timestamp, "timestamp", "", "RFC 3339 time a new lease starts from (AT_TIMESTAMP, implied when no other position is set)")
 	fl.Duration("batch-interval", 0, "how often counts are flushed (default 2s)")
 	fl.Duration("checkpoint-interval", 0, "how often positions are checkpointed (default 10s)")
 	fl.Duration("bucket-size", 0, "bucket width, dividing an hour or a day (default 1m)")
@@ -127,8 +127,18 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 			return usagef("give a time such as 2026-01-02T15:04:05Z", "run: --timestamp %q is not an RFC 3339 time", opts.timestamp)
 		}
 	}
-	if consume.Position(cfg.Run.InitialPosition) == consume.AtTimestamp && timestamp.IsZero() {
+	position := consume.Position(cfg.Run.InitialPosition)
+	if position == consume.AtTimestamp && timestamp.IsZero() {
 		return usagef("add --timestamp 2026-01-02T15:04:05Z", "run: --initial-position AT_TIMESTAMP needs --timestamp")
+	}
+	// --timestamp alone says where to start; beside another position
+	// chosen on purpose it contradicts it, and neither may be ignored.
+	if !timestamp.IsZero() && position != consume.AtTimestamp {
+		if cfg.Sources["run.initial_position"].Kind != config.FromDefault {
+			return usagef("", "run: --timestamp is where AT_TIMESTAMP starts, and the initial position is %s (%s); drop --timestamp, or give --initial-position AT_TIMESTAMP",
+				position, settingName(cfg, "run.initial_position", "initial-position"))
+		}
+		position = consume.AtTimestamp
 	}
 	if opts.duration < 0 || opts.failover < 0 {
 		return usagef("", "run: --duration and --failover must not be negative; give a duration such as 30s, or 0 for the default")
@@ -145,7 +155,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	co := consume.Options{
 		Kinesis: clients.Kinesis, DynamoDB: clients.DynamoDB,
 		Stream: cfg.Stream.Name, App: cfg.App, Table: cfg.Table.Name,
-		InitialPosition:    consume.Position(cfg.Run.InitialPosition),
+		InitialPosition:    position,
 		Timestamp:          timestamp,
 		Retrieval:          consume.Retrieval(cfg.Run.Retrieval),
 		FlushInterval:      cfg.Run.BatchInterval,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -67,6 +68,41 @@ func TestGenerateThenRunCountsExactly(t *testing.T) {
 	// Both tables carry spk's tag, so teardown on a non-embedded endpoint deletes them.
 	if r = run(t, env, "teardown", "--yes"); r.code != 0 || !hasRow(r.stdout, "lease table", "StreamingCountsApp", "deleted") || !hasRow(r.stdout, "aggregate table", "my-table", "deleted") {
 		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestRunTimestampAloneStartsThere: --timestamp without --initial-position
+// starts new leases at that time (AT_TIMESTAMP), so the events put before
+// it are not counted; it was ignored, and everything counted from
+// TRIM_HORIZON. Beside a position set in the environment it is refused.
+func TestRunTimestampAloneStartsThere(t *testing.T) {
+	t.Parallel() // waits on a verb, not the CPU; changes no process-wide state
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	if r := run(t, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := run(t, env, "generate-events", "--count", "7"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	// Arrival times are whole milliseconds of the endpoint's clock, which
+	// is this one: the next millisecond begins after every event put so
+	// far. Waiting for the clock to reach it (not for anything to happen)
+	// puts the next events at or after it.
+	from := time.Now().Truncate(time.Millisecond).Add(time.Millisecond)
+	time.Sleep(time.Until(from))
+	if r := run(t, env, "generate-events", "--count", "5"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	stamp := from.UTC().Format(time.RFC3339Nano)
+	r := run(t, endpointEnv(srv.URL(), "SPK_RUN_INITIAL_POSITION", "TRIM_HORIZON"), "run", "--until-caught-up", "--timestamp", stamp)
+	want := "spk: run: --timestamp is where AT_TIMESTAMP starts, and the initial position is TRIM_HORIZON (SPK_RUN_INITIAL_POSITION); drop --timestamp, or give --initial-position AT_TIMESTAMP\n"
+	if r.code != ExitUsage || r.stderr != want {
+		t.Fatalf("code %d, stderr:\n%s\nwant exit 2 and:\n%s", r.code, r.stderr, want)
+	}
+	r = run(t, env, "run", "--until-caught-up", "--timestamp", stamp, "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"records_in": 5,`) {
+		t.Fatalf("code %d, want the 5 events put from %s counted, not the 7 before:\n%s%s", r.code, stamp, r.stdout, r.stderr)
 	}
 }
 
