@@ -68,6 +68,8 @@ func TestRefusedOptionsCreateNothing(t *testing.T) {
 			"spk: run: cannot listen on --metrics " + inUse + ": address already in use; stop what listens there, or choose another address with --metrics"},
 		{"negative failover", []string{"run", "--until-caught-up", "--failover", "-1s"},
 			"spk: run: --duration and --failover must not be negative; give a duration such as 30s, or 0 for the default"},
+		{"failover too short to renew leases in", []string{"run", "--until-caught-up", "--failover", "1ms"},
+			"spk: run: --failover 1ms is too short: leases are renewed every third of it, and a failed renewal retried for two thirds; give 3s or more (the default is 10s)"},
 		{"timestamp with another position", []string{"run", "--until-caught-up", "--initial-position", "latest", "--timestamp", "2020-01-01T00:00:00Z"},
 			"spk: run: --timestamp is where AT_TIMESTAMP starts, and the initial position is LATEST (--initial-position); drop --timestamp, or give --initial-position AT_TIMESTAMP"},
 		{"up with a bad address", []string{"up", "--no-tui", "--duration", "1s", "--addr", "garbage"},

@@ -105,7 +105,7 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 	fl.StringVar(&opts.deadLetter, "dead-letter", "", "append rejected records to this file as JSON lines")
 	fl.DurationVar(&opts.duration, "duration", 0, "stop after this long (0: until interrupted)")
 	fl.BoolVar(&opts.untilCaughtUp, "until-caught-up", false, "stop once every shard is at its tip and everything is flushed")
-	fl.DurationVar(&opts.failover, "failover", 0, "how long an unrenewed lease lasts before another worker takes it (default 10s)")
+	fl.DurationVar(&opts.failover, "failover", 0, fmt.Sprintf("how long an unrenewed lease lasts before another worker takes it, %v or more (default %v)", lease.MinFailover, lease.DefaultFailover))
 	outputFlag(c, &opts.output, "text", "text", "json")
 	return c
 }
@@ -142,6 +142,10 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	}
 	if opts.duration < 0 || opts.failover < 0 {
 		return usagef("", "run: --duration and --failover must not be negative; give a duration such as 30s, or 0 for the default")
+	}
+	if opts.failover > 0 && opts.failover < lease.MinFailover {
+		return usagef("", "run: --failover %v is too short: leases are renewed every third of it, and a failed renewal retried for two thirds; give %v or more (the default is %v)",
+			opts.failover, lease.MinFailover, lease.DefaultFailover)
 	}
 	if opts.metricsAddr != "" {
 		if err := checkListenAddr("run", "--metrics", opts.metricsAddr, "127.0.0.1:9090"); err != nil {

@@ -236,6 +236,8 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Failover == 0 {
 		o.Failover = lease.DefaultFailover
+	} else if o.Failover > 0 && o.Failover < lease.MinFailover {
+		problems = append(problems, fmt.Sprintf("failover %v is shorter than the %v its lease renewals need", o.Failover, lease.MinFailover))
 	}
 	if o.ShardSyncInterval == 0 {
 		o.ShardSyncInterval = DefaultShardSyncInterval

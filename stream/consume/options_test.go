@@ -32,6 +32,8 @@ func TestOptionsValidation(t *testing.T) {
 		{"bucket of seven minutes", func(o *consume.Options) { o.BucketSize = 7 * time.Minute }, "divides neither an hour nor a day"},
 		{"unknown position", func(o *consume.Options) { o.InitialPosition = "EARLIEST" }, `initial position "EARLIEST" is unknown`},
 		{"at timestamp without a time", func(o *consume.Options) { o.InitialPosition = consume.AtTimestamp }, "needs a timestamp"},
+		{"the shortest failover", func(o *consume.Options) { o.Failover = 3 * time.Second }, ""},
+		{"a failover too short to renew in", func(o *consume.Options) { o.Failover = 2999 * time.Millisecond }, "failover 2.999s is shorter than the 3s its lease renewals need"},
 		{"negative flush interval", func(o *consume.Options) { o.FlushInterval = -time.Second }, "must not be negative"},
 	}
 	for _, c := range cases {

@@ -15,6 +15,16 @@ import (
 // workers consider it free.
 const DefaultFailover = 10 * time.Second
 
+// MinFailover is the shortest failover time a worker should be given.
+// Leases are renewed every third of it (RenewInterval), and a failed
+// renewal is retried for two thirds of it (writeBound) before the lease is
+// given up. At 3 s that is a renewal a second, and 2 s for a failed one's
+// retries (retry.Running waits up to 100 ms, then 200, 400 and 800), which an
+// endpoint answering in a few hundred milliseconds still fits; the lease
+// scan gets half of it. Shorter, a worker gives up its own leases to its
+// timeouts, over and over.
+const MinFailover = 3 * time.Second
+
 // Clock gives the time used to judge expiry. Only differences between two
 // readings of the same clock are used, so time.Now's monotonic reading is
 // what matters; clocks of different machines are never compared.
