@@ -126,6 +126,11 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		if timestamp, err = time.Parse(time.RFC3339Nano, opts.timestamp); err != nil {
 			return usagef("give a time such as 2026-01-02T15:04:05Z", "run: --timestamp %q is not an RFC 3339 time", opts.timestamp)
 		}
+		// Kinesis refuses an AT_TIMESTAMP iterator past its own clock;
+		// a minute allows for a clock a little behind the service's.
+		if timestamp.After(time.Now().Add(time.Minute)) {
+			return usagef("", "run: --timestamp %s is in the future: a stream is read from a time records have reached; give a past time, or --initial-position LATEST to read what comes from now on", opts.timestamp)
+		}
 	}
 	position := consume.Position(cfg.Run.InitialPosition)
 	if position == consume.AtTimestamp && timestamp.IsZero() {
