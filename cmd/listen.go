@@ -2,13 +2,12 @@ package cmd
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"os"
-	"strconv"
 	"syscall"
 
 	"github.com/spk-cli/spk/config"
+	"github.com/spk-cli/spk/internal/hostport"
 )
 
 // A listener the user asked for (spk local's and spk up's --addr, spk run's
@@ -18,29 +17,14 @@ import (
 // created.
 
 // checkListenAddr refuses an address no listener could take. Host names
-// are not resolved here (that needs DNS); binding them says more.
+// are not resolved here (that needs DNS); binding them says more. (--addr
+// is checked as local.addr when the configuration is loaded: every verb's
+// default endpoint is built from it.)
 func checkListenAddr(verb, setting, addr, example string) error {
-	if why := listenAddrProblem(addr); why != "" {
-		return usagef("", "%s: %s %q is not host:port (%s); give an address such as %s", verb, setting, addr, why, example)
+	if err := hostport.Check(addr); err != nil {
+		return usagef("", "%s: %s %q is not host:port (%v); give an address such as %s", verb, setting, addr, err, example)
 	}
 	return nil
-}
-
-func listenAddrProblem(addr string) string {
-	_, port, err := net.SplitHostPort(addr)
-	var ae *net.AddrError
-	switch {
-	case errors.As(err, &ae):
-		return ae.Err
-	case err != nil:
-		return err.Error()
-	case port == "":
-		return "missing port"
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return fmt.Sprintf("port %q is not a number from 0 to 65535", port)
-	}
-	return ""
 }
 
 // listenFailure turns a failed bind of an address the user gave into a

@@ -75,7 +75,7 @@ func TestRefusedOptionsCreateNothing(t *testing.T) {
 		{"timestamp in the future", []string{"run", "--until-caught-up", "--timestamp", "2100-01-01T00:00:00Z"},
 			"spk: run: --timestamp 2100-01-01T00:00:00Z is in the future: a stream is read from a time records have reached; give a past time, or --initial-position LATEST to read what comes from now on"},
 		{"up with a bad address", []string{"up", "--no-tui", "--duration", "1s", "--addr", "garbage"},
-			`spk: up: --addr "garbage" is not host:port (missing port in address); give an address such as 127.0.0.1:4566`},
+			`spk: configuration: flag --addr: expected host:port such as 127.0.0.1:4566, got "garbage" (missing port in address)`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := run(t, env, c.args...)
@@ -146,5 +146,54 @@ func TestUpRefusesADataDirectoryItCannotMake(t *testing.T) {
 	want := "spk: up: cannot create the data directory " + filepath.Join(aFile, "data") + ": not a directory; give --data-dir a writable directory, or use --in-memory\n"
 	if r.code != ExitUsage || r.stderr != want {
 		t.Fatalf("code %d, stderr:\n%s\nwant exactly:\n%s", r.code, r.stderr, want)
+	}
+}
+
+// TestABadLocalAddressStopsEveryVerb: local.addr is every verb's default
+// endpoint (http:// and the address), so an address that is not host:port
+// is a configuration error of every verb, named where it was set, and not
+// only of spk local: nothing is contacted, created or made.
+func TestABadLocalAddressStopsEveryVerb(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "never-made")
+	fromEnv := `spk: configuration: environment variable SPK_LOCAL_ADDR: key "local.addr": expected host:port such as 127.0.0.1:4566, got "127.0.0.1" (missing port in address)`
+	badPort := `spk: configuration: environment variable SPK_LOCAL_ADDR: key "local.addr": expected host:port such as 127.0.0.1:4566, got "127.0.0.1:99999" (port "99999" is not a number from 0 to 65535)`
+	for _, c := range []struct {
+		addr string
+		args []string
+		want string
+	}{
+		{"127.0.0.1", []string{"create-stream"}, fromEnv},
+		{"127.0.0.1", []string{"create-table"}, fromEnv},
+		{"127.0.0.1", []string{"doctor"}, fromEnv},
+		{"127.0.0.1", []string{"env"}, fromEnv},
+		{"127.0.0.1", []string{"teardown", "--yes"}, fromEnv},
+		{"127.0.0.1", []string{"run", "--until-caught-up"}, fromEnv},
+		{"127.0.0.1:99999", []string{"status"}, badPort},
+		{"127.0.0.1:99999", []string{"show"}, badPort},
+		{"127.0.0.1:99999", []string{"local", "--data-dir", dataDir}, badPort},
+		{"127.0.0.1:99999", []string{"up", "--no-tui", "--data-dir", dataDir}, badPort},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			r := run(t, map[string]string{"SPK_LOCAL_ADDR": c.addr, "XDG_STATE_HOME": t.TempDir()}, c.args...)
+			if r.code != ExitUsage || r.stderr != c.want+"\n" || r.stdout != "" {
+				t.Fatalf("code %d (want 2), stdout %q, stderr:\n%s\nwant exactly:\n%s", r.code, r.stdout, r.stderr, c.want)
+			}
+		})
+	}
+	// The file and the flag are named as such.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte("local:\n  addr: localhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runIn(t, dir, nil, "status")
+	if want := `spk: configuration: ` + filepath.Join(dir, "spk.yaml") + `, line 2: key "local.addr": expected host:port such as 127.0.0.1:4566, got "localhost" (missing port in address)` + "\n"; r.code != ExitUsage || r.stderr != want {
+		t.Fatalf("code %d, stderr:\n%s\nwant exactly:\n%s", r.code, r.stderr, want)
+	}
+	r = run(t, nil, "local", "--addr", "garbage", "--data-dir", dataDir)
+	if want := `spk: configuration: flag --addr: expected host:port such as 127.0.0.1:4566, got "garbage" (missing port in address)` + "\n"; r.code != ExitUsage || r.stderr != want {
+		t.Fatalf("code %d, stderr:\n%s\nwant exactly:\n%s", r.code, r.stderr, want)
+	}
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+		t.Fatalf("a refused command made the data directory: %v", err)
 	}
 }

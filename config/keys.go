@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spk-cli/spk/internal/awsname"
+	"github.com/spk-cli/spk/internal/hostport"
 	"github.com/spk-cli/spk/stream/bucket"
 )
 
@@ -100,7 +101,7 @@ var Keys = []Key{
 	{Name: "run.allowed_lateness", Kind: Duration, Default: "0s", Env: []string{"SPK_RUN_ALLOWED_LATENESS"}, Flag: "allowed-lateness",
 		Doc: "refuse events older than the newest window minus this (reason late); 0 accepts any age", Check: checkNotNegative},
 	{Name: "local.addr", Default: "127.0.0.1:4566", Env: []string{"SPK_LOCAL_ADDR"}, Flag: "addr",
-		Doc: "address the embedded endpoint listens on", Check: checkNonEmpty},
+		Doc: "address the embedded endpoint listens on", Check: checkHostPort},
 	{Name: "local.data_dir", Env: []string{"SPK_LOCAL_DATA_DIR"}, Flag: "data-dir",
 		Doc: "embedded endpoint data directory (a leading ~ is the home directory); empty means $XDG_DATA_HOME/spk/local"},
 	{Name: "log_level", Default: "info", Env: []string{"SPK_LOG_LEVEL"}, Flag: "log-level",
@@ -167,6 +168,16 @@ func checkStreamName(v any) error {
 func checkTableName(v any) error {
 	if !awsname.Table(v.(string)) {
 		return fmt.Errorf("expected a table name of 3 to 255 letters, digits, '_', '.' or '-', got %q", v)
+	}
+	return nil
+}
+
+// checkHostPort refuses an address that is not host:port: the default
+// endpoint of every verb is http:// and this address, so a bad one must
+// stop every verb here, not just spk local.
+func checkHostPort(v any) error {
+	if err := hostport.Check(v.(string)); err != nil {
+		return fmt.Errorf("expected host:port such as 127.0.0.1:4566, got %q (%v)", v, err)
 	}
 	return nil
 }

@@ -387,6 +387,10 @@ func TestErrors(t *testing.T) {
 		{name: "second document", file: "spk.yaml", body: "app: A1\n---\napp: A2\n", want: `spk.yaml, line 2: a second YAML document (after ---): spk reads one`},
 		{name: "a section repeated", file: "spk.yaml", body: "stream:\n  name: aaa\nstream:\n  shards: 2\n", want: `spk.yaml, line 3: key "stream": set again; it was set at line 1`},
 		{name: "a Windows path in double quotes", file: "spk.yaml", body: "local:\n  data_dir: \"D:\\new\\tmp\"\n", want: `spk.yaml, line 2: key "local.data_dir": "D:\new\tmp" has a control character`},
+		// Every verb's default endpoint is http:// and local.addr.
+		{name: "local address without a port", env: map[string]string{"SPK_LOCAL_ADDR": "127.0.0.1"}, want: `environment variable SPK_LOCAL_ADDR: key "local.addr": expected host:port such as 127.0.0.1:4566, got "127.0.0.1" (missing port in address)`},
+		{name: "local address port out of range", file: "spk.yaml", body: "local:\n  addr: 127.0.0.1:99999\n", want: `spk.yaml, line 2: key "local.addr": expected host:port such as 127.0.0.1:4566, got "127.0.0.1:99999" (port "99999" is not a number from 0 to 65535)`},
+		{name: "local address flag", args: []string{"--addr=garbage"}, want: `flag --addr: expected host:port such as 127.0.0.1:4566, got "garbage" (missing port in address)`},
 		{name: "a control character from the environment", env: map[string]string{"SPK_LOCAL_DATA_DIR": "/tmp/a\tb"}, want: `environment variable SPK_LOCAL_DATA_DIR: key "local.data_dir": "/tmp/a\tb" has a control character`},
 	}
 	for _, c := range cases {
