@@ -117,9 +117,9 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	if err != nil {
 		return err
 	}
-	views, err := cfg.RunViews()
+	views, err := runViews("run", cfg)
 	if err != nil {
-		return usagef("", "run: %v", err)
+		return err
 	}
 	var timestamp time.Time
 	if opts.timestamp != "" {

@@ -199,9 +199,9 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 // are refused, naming them; views that do not compile, as spk run and
 // spk up refuse them.
 func defaultShown(cfg *config.Loaded) (*view.View, error) {
-	views, err := cfg.RunViews()
+	views, err := runViews("show", cfg)
 	if err != nil {
-		return nil, usagef("", "show: %v", err)
+		return nil, err
 	}
 	// spk.yaml's table.name is the aggregate table's name, which the views
 	// may or may not write; --table and SPK_TABLE_NAME name a table to read.

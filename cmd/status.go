@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/provision"
@@ -31,31 +30,43 @@ each configured view's own table (and a built-in example's, where spk up
 --example made it) and the lease table (each shard's lease, owner and
 checkpoint). A resource that does not exist is shown as missing. The exit
 status is 1 when the endpoint cannot be reached or a resource cannot be
-read.`,
+read, and 2 when views in spk.yaml do not compile (as spk run refuses
+them), since their tables could not be shown.`,
 		Example: `  spk status
   spk status -o json
   spk status --app OtherApp --stream clicks`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, clients, err := f.Clients(c)
+			cfg, err := f.Config(c)
 			if err != nil {
 				return err
 			}
+			views, err := runViews("status", cfg)
+			if err != nil {
+				return err
+			}
+			_, clients, err := f.Clients(c)
+			if err != nil {
+				return err
+			}
+			viewTables := appViewTables(views, cfg.Table.Name)
 			var st provision.Status
 			// An endpoint that does not answer is told once, not once per
 			// resource after the SDK's retries.
 			reachErr := clients.CheckReachable(c.Context())
 			if reachErr != nil {
-				st = unreachableStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App, appViewTables(cfg), reachErr)
+				st = unreachableStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App, viewTables, reachErr)
 			} else {
-				st = provision.GetStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App, appViewTables(cfg))
+				st = provision.GetStatus(c.Context(), clients, cfg.Stream.Name, cfg.Table.Name, cfg.App, viewTables)
 			}
 			if opts.output == "json" {
 				if err := writeJSON(f, st); err != nil {
 					return err
 				}
 			} else {
-				writeStatus(f, st, aggregateUnwritten(cfg))
+				// The views all write tables of their own: no run writes,
+				// or makes, the aggregate table.
+				writeStatus(f, st, !writesAggregate(views, cfg.Table.Name))
 			}
 			if reachErr != nil {
 				return reachErr
@@ -126,13 +137,6 @@ func statusError(st provision.Status) error {
 		return &hinted{err: fmt.Errorf("status: could not read the %s", strings.Join(unread, ", the ")), hint: hint}
 	}
 	return nil
-}
-
-// aggregateUnwritten reports whether the run's views all write tables of
-// their own, so that no run writes, or makes, the aggregate table.
-func aggregateUnwritten(cfg *config.Loaded) bool {
-	views, err := cfg.RunViews()
-	return err == nil && !writesAggregate(views, cfg.Table.Name)
 }
 
 // writeStatus prints st; unwritten says the views write no aggregate table.

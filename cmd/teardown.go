@@ -14,6 +14,7 @@ import (
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
+	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -48,6 +49,8 @@ they are gone. The plan is shown first; on a terminal spk asks before deleting
 without spk's spk-app tag is not deleted unless --force is given (on AWS and
 any other endpoint; on spk's own embedded endpoint everything is spk's).
 Every resource's fate is reported, and one failure does not stop the others.
+Views in spk.yaml that do not compile are refused (exit 2), as spk run
+refuses them, and nothing is deleted: their tables would be left behind.
 
 --local-data also removes the embedded endpoint's data directory, which is
 only allowed while no spk local or spk up is using it.`,
@@ -75,7 +78,17 @@ only allowed while no spk local or spk up is using it.`,
 
 func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 	ctx := c.Context()
-	cfg, clients, err := f.Clients(c)
+	cfg, err := f.Config(c)
+	if err != nil {
+		return err
+	}
+	// Before anything is looked at or deleted: views that no longer compile
+	// still have the tables they made, which teardown must not leave behind.
+	views, err := runViews("teardown", cfg)
+	if err != nil {
+		return err
+	}
+	_, clients, err := f.Clients(c)
 	if err != nil {
 		return err
 	}
@@ -95,7 +108,7 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 	}
 	var plan []provision.PlanItem
 	if reachErr == nil && localDataErr == nil {
-		plan = provision.PlanTeardown(ctx, clients, teardownResources(cfg), opts.force)
+		plan = provision.PlanTeardown(ctx, clients, teardownResources(cfg, views), opts.force)
 	}
 	asJSON := opts.output == "json"
 	// With --output json, stdout carries only the result; the plan is for people.
@@ -270,10 +283,10 @@ func confirm(ctx context.Context, f *Factory, yes bool, question string) error {
 
 // teardownResources are the stream and tables a run made: the tutorial's
 // three, and the views' own tables (appViewTables).
-func teardownResources(cfg *config.Loaded) []provision.Resource {
+func teardownResources(cfg *config.Loaded, views []*view.View) []provision.Resource {
 	rs := provision.Resources(cfg.Stream.Name, cfg.Table.Name, cfg.App)
 	var extra []provision.Resource
-	for _, v := range appViewTables(cfg) {
+	for _, v := range appViewTables(views, cfg.Table.Name) {
 		extra = append(extra, provision.Resource{Kind: provision.KindAggregate, Name: v.Table, IfPresent: v.IfPresent})
 	}
 	// After the aggregate table, before the lease table.

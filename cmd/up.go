@@ -112,9 +112,9 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if err != nil {
 		return err
 	}
-	views, err := cfg.RunViews()
+	views, err := runViews("up", cfg)
 	if err != nil {
-		return usagef("", "up: %v", err)
+		return err
 	}
 	if clients.Target.Embedded && !opts.inMemory {
 		// spk up starts the endpoint when nothing answers there: its data

@@ -473,3 +473,63 @@ func TestUpSummaryTotalIsACount(t *testing.T) {
 		t.Fatalf("up: code %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestStatusAndTeardownRefuseViewsThatNoLongerCompile: a view edited so
+// that it no longer compiles still has the table it made. spk status and
+// spk teardown refuse such a spk.yaml with the view's error and exit 2, as
+// spk run does, rather than leave the table out: teardown then deletes
+// nothing, and the stream and every table are still there.
+func TestStatusAndTeardownRefuseViewsThatNoLongerCompile(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	views := func(errsSize string) {
+		t.Helper()
+		yaml := "views:\n  - name: default\n    window: {size: 1m}\n    metrics: [count]\n  - name: errs\n    window: {size: " + errsSize + "}\n    metrics: [count]\n"
+		if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	views("5m")
+	if r := runIn(t, dir, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui"); r.code != 0 {
+		t.Fatalf("run: code %d\n%s", r.code, r.stderr)
+	}
+	if r := runIn(t, dir, env, "status"); r.code != 0 || !hasRow(r.stdout, "view table", "my-table-errs", "ACTIVE", "view errs") {
+		t.Fatalf("status: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	all := "StreamingCountsApp my-table my-table-errs"
+	if got := strings.Join(tableNames(t, srv.URL()), " "); got != all {
+		t.Fatalf("tables after the run: %s", got)
+	}
+
+	views("7m") // divides neither an hour nor a day
+	const why = `view "errs": window: bucket size 7m0s divides neither an hour nor a day: use one that does, such as 1m, 5m, 15m, 1h or 6h`
+	for _, args := range [][]string{
+		{"run", "--until-caught-up"},
+		{"status"},
+		{"status", "-o", "json"},
+		{"teardown", "--yes"},
+		{"teardown", "--dry-run", "-o", "json"},
+	} {
+		r := runIn(t, dir, env, args...)
+		want := "spk: " + args[0] + ": " + why + "\n"
+		if r.code != ExitUsage || r.stderr != want || r.stdout != "" {
+			t.Errorf("spk %s: code %d (want 2), stdout %q, stderr:\n%s\nwant exactly:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr, want)
+		}
+	}
+	if got := strings.Join(tableNames(t, srv.URL()), " "); got != all {
+		t.Fatalf("a refused teardown deleted tables: %s left of %s", got, all)
+	}
+	if streams, _ := resourcesOn(t, srv.URL()); len(streams) != 1 {
+		t.Fatalf("a refused teardown deleted the stream: %v", streams)
+	}
+
+	views("5m")
+	r := runIn(t, dir, env, "teardown", "--yes")
+	if r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table-errs", "deleted") {
+		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

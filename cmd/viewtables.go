@@ -13,28 +13,38 @@ import (
 	"github.com/spk-cli/spk/stream/view"
 )
 
+// runViews compiles the run's views, refusing views that do not compile
+// as a usage error naming the view. Every verb that knows the views' tables
+// gets them here: spk run and spk up create them, spk show reads them, and
+// spk status and spk teardown, given views edited since they made tables,
+// would otherwise not know those tables at all.
+func runViews(verb string, cfg *config.Loaded) ([]*view.View, error) {
+	views, err := cfg.RunViews()
+	if err != nil {
+		return nil, usagef("", "%s: %v", verb, err)
+	}
+	return views, nil
+}
+
 // appViewTables are the tables of the app's views other than the aggregate
 // table, each once: every configured view's, and those of the built-in
 // examples' views, which exist only where `spk up --example` made them.
 // spk status shows them and spk teardown deletes them.
-func appViewTables(cfg *config.Loaded) []provision.ViewTable {
+func appViewTables(views []*view.View, table string) []provision.ViewTable {
 	var out []provision.ViewTable
-	seen := map[string]bool{cfg.Table.Name: true}
+	seen := map[string]bool{table: true}
 	add := func(view, table string, ifPresent bool) {
 		if !seen[table] {
 			seen[table] = true
 			out = append(out, provision.ViewTable{View: view, Table: table, IfPresent: ifPresent})
 		}
 	}
-	// Views that do not compile made no tables.
-	if views, err := cfg.RunViews(); err == nil {
-		for _, v := range views {
-			add(v.Name(), v.Table(cfg.Table.Name), false)
-		}
+	for _, v := range views {
+		add(v.Name(), v.Table(table), false)
 	}
 	for _, name := range examples.Names() {
 		ex, _ := examples.Lookup(name)
-		for _, d := range ex.Views(cfg.Table.Name) {
+		for _, d := range ex.Views(table) {
 			add(d.Name, d.Table, true)
 		}
 	}
