@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -42,8 +43,10 @@ func newTeardownCmd(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "teardown",
 		Short: "Delete the stream, the aggregate table and the lease table (tutorial step 10)",
-		Long: `Delete the app's stream, aggregate table and lease table, and wait until
-they are gone. The plan is shown first; on a terminal spk asks before deleting
+		Long: `Delete the app's stream, aggregate table, views' tables and lease table,
+and wait until they are gone. The views' tables are those of spk.yaml's views
+and of views since removed from it (named <table>-<view> and tagged by spk
+with the app and the stream). The plan is shown first; on a terminal spk asks before deleting
 (--yes skips the question, and is required when there is no terminal;
 --dry-run only shows the plan). Missing resources are fine. A resource
 without spk's spk-app tag is not deleted unless --force is given (on AWS and
@@ -108,7 +111,16 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 	}
 	var plan []provision.PlanItem
 	if reachErr == nil && localDataErr == nil {
-		plan = provision.PlanTeardown(ctx, clients, teardownResources(cfg, views), opts.force)
+		resources := teardownResources(cfg, views)
+		plan = provision.PlanTeardown(ctx, clients, resources, opts.force)
+		// The tables of views no longer in spk.yaml go too, listed with
+		// the views' others, before the lease table.
+		left := provision.PlanLeftViewTables(ctx, clients, cfg.Table.Name, cfg.App, cfg.Stream.Name, resources)
+		at := slices.IndexFunc(plan, func(p provision.PlanItem) bool { return p.Kind == provision.KindLeaseTable })
+		if at < 0 {
+			at = len(plan)
+		}
+		plan = slices.Insert(plan, at, left...)
 	}
 	asJSON := opts.output == "json"
 	// With --output json, stdout carries only the result; the plan is for people.
@@ -246,6 +258,8 @@ func writePlan(w io.Writer, target provision.Target, plan []provision.PlanItem, 
 			what = "refused: " + p.Reason
 		case p.Err != nil:
 			what = "cannot check: " + errtext.Concise(p.Err)
+		case p.Reason != "":
+			what += ": " + p.Reason
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Kind, p.Name, what)
 	}

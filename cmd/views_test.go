@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -531,5 +532,60 @@ func TestStatusAndTeardownRefuseViewsThatNoLongerCompile(t *testing.T) {
 	r := runIn(t, dir, env, "teardown", "--yes")
 	if r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table-errs", "deleted") {
 		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestTeardownFindsTheTablesOfViewsNoLongerConfigured: a view removed from
+// spk.yaml leaves the table it made, which teardown finds by its name
+// (<table>-<view>) and the tags spk gave it (this app, this stream), and
+// deletes with the rest; tables of another app or stream, untagged ones
+// and ones named otherwise are not touched.
+func TestTeardownFindsTheTablesOfViewsNoLongerConfigured(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	write := func(yaml string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const defaultView = "views:\n  - name: default\n    window: {size: 1m}\n    metrics: [count]\n"
+	write(defaultView + "  - name: old\n    window: {size: 1m}\n    metrics: [count]\n")
+	for _, args := range [][]string{
+		{"create-stream"},
+		{"run", "--until-caught-up", "--no-tui"},
+		{"create-table", "my-table-other-app", "--app", "OtherApp", "--stream", "my-stream"},
+		{"create-table", "my-table-other-stream", "--stream", "other-stream"},
+		{"create-table", "my-table-no-stream"},
+		{"create-table", "counts-copy", "--stream", "my-stream"},
+	} {
+		if r := runIn(t, dir, env, args...); r.code != 0 {
+			t.Fatalf("spk %s: code %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+	_, err := dynamoClient(srv.URL()).CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("my-table-untagged"),
+		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("BucketStart"), AttributeType: dtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("BucketStart"), KeyType: dtypes.KeyTypeHash}},
+		BillingMode:          dtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(defaultView) // the view old is gone; its table is not
+
+	const why = "no configured view writes it, but it is tagged spk-app=StreamingCountsApp, spk-stream=my-stream"
+	r := runIn(t, dir, env, "teardown", "--dry-run")
+	if r.code != 0 || !regexp.MustCompile(`(?m)^\s+aggregate table\s+my-table-old\s+will be deleted: `+regexp.QuoteMeta(why)+`\n\s+lease table\s+StreamingCountsApp\s+will be deleted\n`).MatchString(r.stdout) ||
+		strings.Contains(r.stdout, "other") || strings.Contains(r.stdout, "no-stream") || strings.Contains(r.stdout, "untagged") || strings.Contains(r.stdout, "counts-copy") {
+		t.Fatalf("plan: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runIn(t, dir, env, "teardown", "--yes")
+	if r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table-old", "deleted: "+why) {
+		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := strings.Join(tableNames(t, srv.URL()), " "); got != "counts-copy my-table-no-stream my-table-other-app my-table-other-stream my-table-untagged" {
+		t.Fatalf("tables left: %s", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/spk-cli/spk/internal/retry"
+	"github.com/spk-cli/spk/provision/ddbtable"
 )
 
 // Resource kinds spk manages.
@@ -87,6 +89,55 @@ func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force b
 			item.Fate, item.Reason = FateRefused, fmt.Sprintf("it has no %s tag, so spk did not create it; use --force to delete it anyway", TagKey)
 		}
 		plan = append(plan, item)
+	}
+	return plan
+}
+
+// PlanLeftViewTables finds the view tables a teardown of the app would
+// otherwise leave behind (and, on AWS, keep billing): those of views since
+// removed from spk.yaml or renamed. They are the tables named as a view's
+// table is by default, "<table>-<view>", that spk tagged with the app and
+// the stream as it made them, and that known does not name already. A view
+// table named otherwise (a view's table: key) is found only while the view
+// is configured. Each is planned for deletion, saying why; one whose tags
+// cannot be read is planned as failed. Credentials that may not list or
+// describe tables find none, as they may not be asked to.
+func PlanLeftViewTables(ctx context.Context, c *Clients, table, app, stream string, known []Resource) []PlanItem {
+	prefix := table + "-"
+	named := map[string]bool{}
+	for _, r := range known {
+		if r.Kind != KindStream {
+			named[r.Name] = true
+		}
+	}
+	var plan []PlanItem
+	pages := dynamodb.NewListTablesPaginator(c.DynamoDB, &dynamodb.ListTablesInput{})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if retry.Denied(err) {
+			return plan
+		}
+		if err != nil {
+			return append(plan, PlanItem{Resource: Resource{Kind: KindAggregate, Name: prefix + "*"}, Fate: FateFailed, Err: fmt.Errorf("list tables: %w", err)})
+		}
+		for _, name := range out.TableNames {
+			if !strings.HasPrefix(name, prefix) || named[name] {
+				continue
+			}
+			r := Resource{Kind: KindAggregate, Name: name}
+			// Read on every endpoint, spk's own too: the name alone does
+			// not make a table the app's.
+			tags, exists, err := resourceTags(ctx, c, r, false)
+			switch {
+			case err == nil && !exists, retry.Denied(err):
+				continue
+			case err != nil:
+				plan = append(plan, PlanItem{Resource: r, Fate: FateFailed, Err: err})
+			case tags[TagKey] == app && tags[ddbtable.StreamTagKey] == stream:
+				plan = append(plan, PlanItem{Resource: r, Fate: FateDelete,
+					Reason: fmt.Sprintf("no configured view writes it, but it is tagged %s=%s, %s=%s", TagKey, app, ddbtable.StreamTagKey, stream)})
+			}
+		}
 	}
 	return plan
 }
