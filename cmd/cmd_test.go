@@ -112,6 +112,41 @@ func TestConfigInit(t *testing.T) {
 	}
 }
 
+// TestConfigInitRefusals: a path spk would read as HOCON, or one that
+// cannot be written, is refused with one line and exit 2, and nothing is
+// written: no file, no temporary file, and no directory made for it.
+func TestConfigInitRefusals(t *testing.T) {
+	dir := t.TempDir()
+	aFile := filepath.Join(dir, "file")
+	if err := os.WriteFile(aFile, []byte("kept\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tooLong := strings.Repeat("d", 300) // past any file system's name limit
+	for _, c := range []struct{ path, want string }{
+		{filepath.Join(dir, "x.hocon"), "spk: config init: " + filepath.Join(dir, "x.hocon") + " would be read as HOCON, for its name, but spk config init writes YAML: give it a .yaml path, such as " + filepath.Join(dir, "x.yaml")},
+		{filepath.Join(dir, "y.conf"), "spk: config init: " + filepath.Join(dir, "y.conf") + " would be read as HOCON, for its name, but spk config init writes YAML: give it a .yaml path, such as " + filepath.Join(dir, "y.yaml")},
+		{filepath.Join(dir, "new", "spk.conf"), "spk: config init: " + filepath.Join(dir, "new", "spk.conf") + " would be read as HOCON, for its name, but spk config init writes YAML: give it a .yaml path, such as " + filepath.Join(dir, "new", "spk.yaml")},
+		{filepath.Join(aFile, "spk.yaml"), "spk: config init: cannot write " + filepath.Join(aFile, "spk.yaml") + ": not a directory; give a path in a directory you can write"},
+		{filepath.Join(aFile, "sub", "spk.yaml"), "spk: config init: cannot write " + filepath.Join(aFile, "sub", "spk.yaml") + ": cannot create the directory " + filepath.Join(aFile, "sub") + ": not a directory; give a path in a directory you can write"},
+		// new is made, then the name past the limit is not: new goes again.
+		{filepath.Join(dir, "new", tooLong, "spk.yaml"), "spk: config init: cannot write " + filepath.Join(dir, "new", tooLong, "spk.yaml") + ": cannot create the directory " + filepath.Join(dir, "new", tooLong) + ": file name too long; give a path in a directory you can write"},
+	} {
+		t.Run(filepath.Base(c.path), func(t *testing.T) {
+			r := runIn(t, dir, nil, "config", "init", c.path)
+			if r.code != ExitUsage || r.stderr != c.want+"\n" {
+				t.Fatalf("code %d (want 2), stderr:\n%s\nwant exactly:\n%s", r.code, r.stderr, c.want)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 || entries[0].Name() != "file" {
+				t.Fatalf("a refused init left %v", entries)
+			}
+			if got, _ := os.ReadFile(aFile); string(got) != "kept\n" {
+				t.Fatalf("a refused init changed %s: %q", aFile, got)
+			}
+		})
+	}
+}
+
 func TestConfigShowHOCON(t *testing.T) {
 	hocon, err := filepath.Abs("../config/testdata/config.hocon.sample")
 	if err != nil {

@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +44,8 @@ func newConfigInitCmd(f *Factory) *cobra.Command {
 		Use:   "init [PATH]",
 		Short: "Write the documented sample spk.yaml (default ./spk.yaml)",
 		Long: `Write the documented sample spk.yaml, with every key and its default.
-It never replaces an existing file unless --force is given.`,
+It never replaces an existing file unless --force is given. The sample is
+YAML: a path spk would read as HOCON (.conf, .hocon) is refused.`,
 		Example: `  # Write ./spk.yaml, then edit it
   spk config init
 
@@ -65,6 +68,11 @@ It never replaces an existing file unless --force is given.`,
 }
 
 func runConfigInit(f *Factory, opts *configInitOptions) error {
+	// The sample is YAML: written where spk reads HOCON, it could not be read.
+	if config.DetectFormat(opts.path, templates.SpkYAML) == config.HOCON {
+		yamlPath := strings.TrimSuffix(opts.path, filepath.Ext(opts.path)) + ".yaml"
+		return usagef("", "config init: %s would be read as HOCON, for its name, but spk config init writes YAML: give it a .yaml path, such as %s", opts.path, yamlPath)
+	}
 	if st, err := os.Stat(opts.path); err == nil {
 		if st.IsDir() {
 			return usagef("give a file path, e.g. "+filepath.Join(opts.path, "spk.yaml"), "config init: %s is a directory", opts.path)
@@ -73,14 +81,30 @@ func runConfigInit(f *Factory, opts *configInitOptions) error {
 			return usagef("keep it, choose another path, or replace it with --force", "config init: %s already exists", opts.path)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(opts.path), 0o755); err != nil {
-		return fmt.Errorf("config init: %w", err)
+	// A path that cannot be written is the user's to change (exit 2), and
+	// the directories made for it are removed again.
+	cannotWrite := func(err error) error {
+		return usagef("", "config init: cannot write %s: %s; give a path in a directory you can write", opts.path, pathErrText(err))
 	}
+	made, err := makeDirs(filepath.Dir(opts.path), 0o755)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return usagef("", "config init: cannot write %s: cannot create the directory %s: %s; give a path in a directory you can write", opts.path, pe.Path, pe.Err)
+		}
+		return cannotWrite(err)
+	}
+	written := false
+	defer func() {
+		if !written {
+			removeDirs(made)
+		}
+	}()
 	// Write to a temporary file and rename, so an interrupted write never
 	// leaves half a configuration behind.
 	tmp, err := os.CreateTemp(filepath.Dir(opts.path), ".spk.yaml-*")
 	if err != nil {
-		return fmt.Errorf("config init: %w", err)
+		return cannotWrite(err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(templates.SpkYAML); err != nil {
@@ -95,8 +119,9 @@ func runConfigInit(f *Factory, opts *configInitOptions) error {
 		return fmt.Errorf("config init: write %s: %w", opts.path, err)
 	}
 	if err := os.Rename(tmp.Name(), opts.path); err != nil {
-		return fmt.Errorf("config init: %w", err)
+		return cannotWrite(err)
 	}
+	written = true
 	fmt.Fprintf(f.IO.ErrOut, "Wrote %s. Edit it, then check the result with: spk config show --config %s\n", opts.path, opts.path)
 	return nil
 }

@@ -210,27 +210,9 @@ func pathErrText(err error) string {
 // that: a directory another process made meanwhile (two starts racing on a
 // new path) is not ours, and one another endpoint now holds is left alone.
 func makeDataDir(verb, dir string) (undo func(), err error) {
-	var made []string // outermost first
-	var missing []string
-	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
-		if _, err := os.Stat(p); err == nil {
-			break
-		}
-		missing = append(missing, p)
-		if filepath.Dir(p) == p {
-			break
-		}
-	}
-	for i := len(missing) - 1; i >= 0; i-- {
-		err := os.Mkdir(missing[i], 0o700)
-		switch {
-		case err == nil:
-			made = append(made, missing[i])
-		case errors.Is(err, fs.ErrExist):
-			// Made by another process meanwhile: not ours to remove.
-		default:
-			return func() {}, usagef("", "%s: cannot create the data directory %s: %s; give --data-dir a writable directory, or use --in-memory", verb, dir, pathErrText(err))
-		}
+	made, err := makeDirs(dir, 0o700)
+	if err != nil {
+		return func() {}, usagef("", "%s: cannot create the data directory %s: %s; give --data-dir a writable directory, or use --in-memory", verb, dir, pathErrText(err))
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		if err == nil {

@@ -61,7 +61,7 @@ func readFile(path string) (*fileContents, error) {
 		}
 		return nil, &Error{File: path, Msg: err.Error()}
 	}
-	switch detectFormat(path, data) {
+	switch DetectFormat(path, data) {
 	case HOCON:
 		return readHOCON(path, data)
 	default:
@@ -69,9 +69,10 @@ func readFile(path string) (*fileContents, error) {
 	}
 }
 
-// detectFormat trusts a YAML or JSON extension and otherwise sniffs: the
-// tutorial's file is called config.hocon.sample.
-func detectFormat(path string, data []byte) Format {
+// DetectFormat is the syntax spk reads a configuration file of that name
+// and content in. It trusts a YAML or JSON extension and otherwise sniffs:
+// the tutorial's file is called config.hocon.sample.
+func DetectFormat(path string, data []byte) Format {
 	base := strings.ToLower(filepath.Base(path))
 	switch filepath.Ext(base) {
 	case ".yaml", ".yml", ".json":
