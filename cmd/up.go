@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -116,17 +117,27 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if err != nil {
 		return err
 	}
-	if clients.Target.Embedded && !opts.inMemory {
-		// spk up starts the endpoint when nothing answers there: its data
-		// directory must be usable before anything is created.
+	var listener net.Listener
+	if clients.Target.Embedded {
+		// spk up starts the endpoint when nothing answers there: its
+		// address is bound, and its data directory made, before any step,
+		// so that either failing stops spk up first, as it stops spk local.
 		if _, err := provision.Ping(ctx, clients.Target.KinesisEndpoint); err != nil {
-			dir := cfg.Local.DataDir
-			if dir == "" {
-				dir = local.DefaultDataDir()
+			undoDataDir := func() {}
+			if !opts.inMemory {
+				dir := cfg.Local.DataDir
+				if dir == "" {
+					dir = local.DefaultDataDir()
+				}
+				if undoDataDir, err = makeDataDir("up", dir); err != nil {
+					return err
+				}
 			}
-			if _, err := makeDataDir("up", dir); err != nil {
+			if listener, err = listenEmbedded(ctx, cfg); err != nil {
+				undoDataDir() // a data directory made for this start is not left behind
 				return err
 			}
+			defer listener.Close() // the endpoint's, once started; after it stops, a no-op
 		}
 	}
 	format := consume.Format(cfg.Run.Format)
@@ -143,7 +154,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 
 	logger, logPath, closeLog := upLogger(f, cfg, "spk-up.log")
 	defer closeLog()
-	endpoint := upEndpoint(cfg, opts, logger)
+	endpoint := upEndpoint(cfg, opts, listener, logger)
 	up, err := tasks.NewUp(upTaskOptions(cfg, clients, opts, views, format, &endpoint, logger))
 	if err != nil {
 		return usagef("", "up: %v", err)
@@ -181,11 +192,28 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	return nil
 }
 
+// listenEmbedded binds the address of the endpoint spk up is to start,
+// refusing, as spk local does, one that is not loopback (the endpoint it
+// starts checks no keys) or cannot be bound.
+func listenEmbedded(ctx context.Context, cfg *config.Loaded) (net.Listener, error) {
+	setting := settingName(cfg, "local.addr", "addr")
+	if !isLoopback(cfg.Local.Addr) {
+		return nil, usagef("", "up: %s %s is not loopback: anyone on the network could use the endpoint spk up starts, which checks no keys; give a loopback address such as 127.0.0.1:4566", setting, cfg.Local.Addr)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.Local.Addr)
+	if err != nil {
+		return nil, listenFailure("up", setting, cfg.Local.Addr, "--addr", err)
+	}
+	return ln, nil
+}
+
 // upEndpoint is the embedded endpoint spk up starts when nothing answers
-// at its address.
-func upEndpoint(cfg *config.Loaded, opts *upOptions, logger *slog.Logger) local.Options {
+// at its address, on the listener bound for it.
+func upEndpoint(cfg *config.Loaded, opts *upOptions, listener net.Listener, logger *slog.Logger) local.Options {
 	endpoint := local.DefaultOptions()
 	endpoint.Addr = cfg.Local.Addr
+	endpoint.Listener = listener
 	if cfg.Local.DataDir != "" {
 		endpoint.DataDir = cfg.Local.DataDir
 	}

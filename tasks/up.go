@@ -353,21 +353,27 @@ func (u *Up) endpointTask() Task {
 		if t.AWS {
 			return fmt.Sprintf("AWS with profile %s in %s", t.Profile, t.Region), nil
 		}
-		if _, err := provision.Ping(ctx, t.KinesisEndpoint); err == nil {
-			// At the embedded endpoint's address, something else (a web
-			// server, another emulator) is not to be taken for it.
-			if t.Embedded && o.Endpoint != nil {
-				_, isSpk, err := provision.IdentifySpkLocal(ctx, t.KinesisEndpoint)
-				switch {
-				case ctx.Err() != nil:
-					return "", ctx.Err() // interrupted: told as such
-				case err != nil:
-					return "", fmt.Errorf("%s takes connections but does not answer spk local's health check (%s): is the spk local there stopped (Ctrl-Z) or hung? resume or restart it, or give spk up another --addr", t.KinesisEndpoint, errtext.Transport(err))
-				case !isSpk:
-					return "", fmt.Errorf("%s answers, but not as spk local: another program holds the embedded endpoint's address; stop it, or give spk up another --addr", t.KinesisEndpoint)
+		// With the address bound for it already (nothing answered there),
+		// the endpoint is spk up's to start: a ping would only reach that
+		// listener, which answers nothing yet.
+		bound := t.Embedded && o.Endpoint != nil && o.Endpoint.Listener != nil
+		if !bound {
+			if _, err := provision.Ping(ctx, t.KinesisEndpoint); err == nil {
+				// At the embedded endpoint's address, something else (a web
+				// server, another emulator) is not to be taken for it.
+				if t.Embedded && o.Endpoint != nil {
+					_, isSpk, err := provision.IdentifySpkLocal(ctx, t.KinesisEndpoint)
+					switch {
+					case ctx.Err() != nil:
+						return "", ctx.Err() // interrupted: told as such
+					case err != nil:
+						return "", fmt.Errorf("%s takes connections but does not answer spk local's health check (%s): is the spk local there stopped (Ctrl-Z) or hung? resume or restart it, or give spk up another --addr", t.KinesisEndpoint, errtext.Transport(err))
+					case !isSpk:
+						return "", fmt.Errorf("%s answers, but not as spk local: another program holds the embedded endpoint's address; stop it, or give spk up another --addr", t.KinesisEndpoint)
+					}
 				}
+				return "using the endpoint already running at " + t.KinesisEndpoint, nil
 			}
-			return "using the endpoint already running at " + t.KinesisEndpoint, nil
 		}
 		if !t.Embedded || o.Endpoint == nil {
 			return "", o.Clients.CheckReachable(ctx)

@@ -6,6 +6,7 @@ package local
 
 import (
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,6 +20,11 @@ type Options struct {
 	// Addr is the TCP address to listen on. "127.0.0.1:0" picks a free port.
 	// A non-loopback address is refused unless AccessKey and SecretKey are set.
 	Addr string
+	// Listener, when set, is a listener already bound to Addr, which Start
+	// serves on instead of binding Addr itself: a caller that binds first
+	// can refuse a port in use before it does anything else. Start owns it
+	// from then on, and closes it if it fails.
+	Listener net.Listener
 	// DataDir holds the durable store. Ignored when InMemory is set.
 	DataDir string
 	// InMemory keeps nothing after shutdown (and syncs nothing to disk).

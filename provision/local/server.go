@@ -50,21 +50,30 @@ type Server struct {
 // background until Shutdown or Close.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	opts = opts.withDefaults()
+	refuse := func(err error) (*Server, error) {
+		if opts.Listener != nil {
+			opts.Listener.Close() // Start's to close, as it would have been to serve
+		}
+		return nil, err
+	}
 	if (opts.AccessKey == "") != (opts.SecretKey == "") {
-		return nil, errors.New("start endpoint: only one of access key and secret key is set; set both to verify signatures, or neither")
+		return refuse(errors.New("start endpoint: only one of access key and secret key is set; set both to verify signatures, or neither"))
 	}
 	if opts.FaultRate < 0 || opts.FaultRate > 1 {
-		return nil, fmt.Errorf("start endpoint: fault rate %v is outside 0..1; give a fraction such as 0.01", opts.FaultRate)
+		return refuse(fmt.Errorf("start endpoint: fault rate %v is outside 0..1; give a fraction such as 0.01", opts.FaultRate))
 	}
 	if err := checkBind(opts.Addr, opts.AccessKey != ""); err != nil {
-		return nil, err
+		return refuse(err)
 	}
 	// The address is taken before the store is opened, so a busy port
 	// leaves no store (and no 4 MB log) in a new data directory.
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w; choose another address or stop what is using it", opts.Addr, err)
+	ln := opts.Listener
+	if ln == nil {
+		var lc net.ListenConfig
+		var err error
+		if ln, err = lc.Listen(ctx, "tcp", opts.Addr); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w; choose another address or stop what is using it", opts.Addr, err)
+		}
 	}
 	db, err := store.OpenWith(opts.DataDir, store.Options{InMemory: opts.InMemory, Logger: opts.Logger})
 	if err != nil {

@@ -55,6 +55,38 @@ func errorCode(err error) string {
 	return fmt.Sprint(err)
 }
 
+// TestStartServesOnTheListenerGiven: a listener bound by the caller is the
+// one served; Start refusing its options closes it, as it would have been
+// Start's to close, so the port is free again.
+func TestStartServesOnTheListenerGiven(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t, func(o *local.Options) { o.Addr, o.Listener = ln.Addr().String(), ln })
+	if srv.Addr() != ln.Addr().String() {
+		t.Fatalf("serving on %s, not on the listener given at %s", srv.Addr(), ln.Addr())
+	}
+	if _, err := client(srv.URL(), "k", "s").ListStreams(context.Background(), &kinesis.ListStreamsInput{}); err != nil {
+		t.Fatalf("ListStreams on the listener given: %v", err)
+	}
+
+	refused, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := local.DefaultOptions()
+	opts.Addr, opts.Listener, opts.InMemory, opts.FaultRate = refused.Addr().String(), refused, true, 2
+	if _, err := local.Start(context.Background(), opts); err == nil {
+		t.Fatal("Start with a fault rate of 2 succeeded")
+	}
+	again, err := net.Listen("tcp", refused.Addr().String())
+	if err != nil {
+		t.Fatalf("the refused Start left its listener open: %v", err)
+	}
+	again.Close()
+}
+
 func TestStartRefusesNonLoopbackWithoutKeys(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", "[::]:0", ":0"} {
 		t.Run(addr, func(t *testing.T) {
