@@ -61,10 +61,12 @@ func TestEndpointTakesTheEnvironmentsKeys(t *testing.T) {
 	}
 
 	// teardown with the wrong secret: every resource's failure is told in
-	// a few words, not only the first.
+	// a few words in its row, not only the first, and the error after the
+	// table is one line naming them, with the credentials' hint.
 	r = run(t, env, "teardown", "--yes")
-	if r.code != ExitFailure || strings.Count(r.stderr, "InvalidSignatureException") < 2 || strings.Contains(r.stderr, "operation error") || strings.Contains(r.stderr, "RequestID") {
-		t.Fatalf("teardown with a wrong secret: code %d\n%s", r.code, r.stderr)
+	if r.code != ExitFailure || strings.Count(r.stdout, "InvalidSignatureException") < 2 || strings.Contains(r.stdout+r.stderr, "operation error") || strings.Contains(r.stdout+r.stderr, "RequestID") ||
+		!strings.Contains(r.stderr, "spk: teardown: 3 resources not deleted: ") || !strings.Contains(r.stderr, "hint: the credentials were refused or missing") {
+		t.Fatalf("teardown with a wrong secret: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 
 	// The right keys in the environment: every verb works.

@@ -11,10 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/spk-cli/spk/provision"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/provision/sdkhttp"
+	"github.com/spk-cli/spk/stream/consume/endpointtest"
 	"github.com/spk-cli/spk/stream/lease"
 )
 
@@ -271,6 +273,34 @@ func TestTeardownRefusesUntaggedResources(t *testing.T) {
 	}
 	if r = run(t, env, "teardown", "--yes", "--force"); r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table", "deleted") {
 		t.Fatalf("--force: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestTeardownOfSeveralFailuresEndsInOneLine: each resource teardown could
+// not delete has its row; the error after the table is one line naming
+// them, where the errors joined made a line apiece.
+func TestTeardownOfSeveralFailuresEndsInOneLine(t *testing.T) {
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	ctx := context.Background()
+	// A stream and a table spk did not create (no spk-app tag).
+	if _, err := kinesis.NewFromConfig(endpointtest.Config(srv.URL())).CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("my-stream"), ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := dynamoClient(srv.URL()).CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String("my-table"),
+		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("BucketStart"), AttributeType: dtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("EventType"), AttributeType: dtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("BucketStart"), KeyType: dtypes.KeyTypeHash}, {AttributeName: aws.String("EventType"), KeyType: dtypes.KeyTypeRange}},
+		BillingMode:          dtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, env, "teardown", "--yes")
+	want := `spk: teardown: 2 resources not deleted: stream "my-stream", aggregate table "my-table"; the table above says why for each` + "\n"
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "\n"+want) || strings.Count(r.stderr, "not deleted") != 1 ||
+		!hasRow(r.stdout, "stream", "my-stream", "refused: it has no spk-app tag") || !hasRow(r.stdout, "aggregate table", "my-table", "refused: it has no spk-app tag") {
+		t.Fatalf("code %d\n%s\nstderr:\n%s\nwant the line:\n%s", r.code, r.stdout, r.stderr, want)
 	}
 }
 

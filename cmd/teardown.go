@@ -194,19 +194,15 @@ func runTeardown(f *Factory, c *cobra.Command, opts *teardownOptions) error {
 		tw.Flush()
 	}
 	if len(errs) > 0 {
-		// Each in a few words, as the first would be alone: the closing
-		// message rewrites only the first SDK chain it finds.
-		var each []error
-		for _, err := range errs {
-			if joined, ok := err.(interface{ Unwrap() []error }); ok {
-				for _, e := range joined.Unwrap() {
-					each = append(each, conciseError{e})
-				}
-				continue
-			}
-			each = append(each, conciseError{err})
+		// One line, each part in a few words as it would be alone (the
+		// closing message rewrites only the first SDK chain it finds);
+		// several resources not deleted are named in one part
+		// (provision.NotDeletedError), their reasons being in the table.
+		each := make([]any, len(errs))
+		for i, err := range errs {
+			each[i] = conciseError{err}
 		}
-		return fmt.Errorf("teardown: %w", errors.Join(each...))
+		return fmt.Errorf("teardown: "+strings.TrimSuffix(strings.Repeat("%w; ", len(errs)), "; "), each...)
 	}
 	return nil
 }

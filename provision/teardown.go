@@ -189,18 +189,18 @@ func resourceTags(ctx context.Context, c *Clients, r Resource, exempt bool) (map
 }
 
 // Teardown deletes every resource the plan marks for deletion and waits until
-// each is gone. It goes on after a failure and returns every error joined;
-// the plan items record each resource's fate.
+// each is gone. It goes on after a failure and returns every error as one
+// (*NotDeletedError); the plan items record each resource's fate.
 func Teardown(ctx context.Context, c *Clients, plan []PlanItem, progress Progress) error {
-	var errs []error
+	failed := &NotDeletedError{}
 	for i := range plan {
 		item := &plan[i]
 		switch item.Fate {
 		case FateFailed:
-			errs = append(errs, item.Err)
+			failed.add(item, item.Err)
 			continue
 		case FateRefused:
-			errs = append(errs, fmt.Errorf("%s %q not deleted: %s", item.Kind, item.Name, item.Reason))
+			failed.add(item, fmt.Errorf("%s %q not deleted: %s", item.Kind, item.Name, item.Reason))
 			continue
 		case FateMissing:
 			continue
@@ -208,7 +208,7 @@ func Teardown(ctx context.Context, c *Clients, plan []PlanItem, progress Progres
 		progress.say("deleting %s %s", item.Kind, item.Name)
 		if err := deleteResource(ctx, c, item.Resource); err != nil {
 			item.Fate, item.Err = FateFailed, err
-			errs = append(errs, err)
+			failed.add(item, err)
 			continue
 		}
 		item.Fate = FateDeleted
@@ -218,8 +218,34 @@ func Teardown(ctx context.Context, c *Clients, plan []PlanItem, progress Progres
 			plan[i].Error = plan[i].Err.Error()
 		}
 	}
-	return errors.Join(errs...)
+	if len(failed.errs) == 0 {
+		return nil
+	}
+	return failed
 }
+
+// NotDeletedError is what teardown could not delete: one resource's own
+// error, or, for several, one line naming them (each one's reason is in
+// the plan's table), where the errors joined made a line apiece.
+type NotDeletedError struct {
+	names []string
+	errs  []error
+}
+
+func (e *NotDeletedError) add(item *PlanItem, err error) {
+	e.names = append(e.names, fmt.Sprintf("%s %q", item.Kind, item.Name))
+	e.errs = append(e.errs, err)
+}
+
+func (e *NotDeletedError) Error() string {
+	if len(e.errs) == 1 {
+		return e.errs[0].Error()
+	}
+	return fmt.Sprintf("%d resources not deleted: %s; the table above says why for each", len(e.errs), strings.Join(e.names, ", "))
+}
+
+// Unwrap gives every resource's error, for errors.Is and errors.As.
+func (e *NotDeletedError) Unwrap() []error { return e.errs }
 
 func deleteResource(ctx context.Context, c *Clients, r Resource) error {
 	if r.Kind == KindStream {
