@@ -134,14 +134,54 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	printLocalBanner(f, srv.URL(), lo)
 	<-ctx.Done()
 	fmt.Fprintln(f.IO.ErrOut, "spk local: stopping: finishing in-flight requests and syncing the store")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), stopWait)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("local: shut down: %w", err)
+	line, err := stopOutcome(srv.Shutdown(shutdownCtx), lo.InMemory)
+	fmt.Fprintln(f.IO.ErrOut, line)
+	// Ctrl-C is how a foreground endpoint is meant to stop: a clean stop
+	// is success, even with requests cut off at the end of the wait.
+	return err
+}
+
+// stopWait is how long a stopping spk local waits for requests in flight.
+const stopWait = 15 * time.Second
+
+// stopOutcome words how a stop went, from Shutdown's error: requests still
+// running when the wait ran out were cut off, which leaves the store clean;
+// a store that did not close is the failure, which the next start recovers
+// from. The user, who pressed Ctrl-C, would otherwise see only
+// "interrupted".
+func stopOutcome(err error, inMemory bool) (string, error) {
+	closed := "the store was synced and closed"
+	if inMemory {
+		closed = "the in-memory store was dropped"
 	}
-	fmt.Fprintln(f.IO.ErrOut, "spk local: stopped")
-	// Ctrl-C is how a foreground endpoint is meant to stop: a clean stop is success.
-	return nil
+	rest := withoutDeadline(err)
+	switch {
+	case err == nil:
+		return "spk local: stopped", nil
+	case rest == nil:
+		return fmt.Sprintf("spk local: stopped: requests still running after %s were cut off (their clients get no answer); %s", stopWait, closed), nil
+	case inMemory:
+		return fmt.Sprintf("spk local: stopped, but did not stop cleanly: %v", rest), fmt.Errorf("local: stop: %w", rest)
+	}
+	return fmt.Sprintf("spk local: stopped, but the store did not close cleanly: %v; the next start recovers every acknowledged write from the write-ahead log", rest), fmt.Errorf("local: stop: %w", rest)
+}
+
+// withoutDeadline is err without the running out of the stop's wait, nil
+// when nothing else went wrong.
+func withoutDeadline(err error) error {
+	var rest []error
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		if e != nil && !errors.Is(e, context.DeadlineExceeded) {
+			rest = append(rest, e)
+		}
+	}
+	return errors.Join(rest...)
 }
 
 // nonZeroDelay maps an explicit 0 to "no delay": local.Options reads 0 as
