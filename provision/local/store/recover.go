@@ -117,7 +117,9 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	if db.wal, err = openWAL(walPath); err != nil {
 		return fail(withFix(fmt.Errorf("open write-ahead log %s: %w", walPath, err)))
 	}
-	if err := db.replay(); errors.Is(err, errNewerRecord) {
+	// Only a stop that was not clean (a checkpoint protecting the file)
+	// leaves acknowledged writes in the log alone.
+	if err := db.replay(cp != nil && !cp.unprotected); errors.Is(err, errNewerRecord) {
 		return fail(&NewerFormatError{Dir: dir, What: "a record in its write-ahead log"})
 	} else if errors.As(err, new(damaged)) {
 		return fail(fmt.Errorf("open store %s: replay the write-ahead log: %w; the data directory is damaged: move it away to start afresh", path, err))
@@ -198,8 +200,10 @@ func (d damaged) Unwrap() error { return d.error }
 // one transaction, stopping at the first torn or out-of-sequence record:
 // a record is acknowledged only after it was synced whole, so anything
 // after the first bad one was never acknowledged, unless a whole record
-// follows it, which makes the bad one damage (findLater): refused.
-func (db *DB) replay() error {
+// follows it, which makes the bad one damage (findLater): refused. That is
+// looked for when unclean says the log holds writes the file may not
+// (after a clean stop the file holds them all).
+func (db *DB) replay(unclean bool) error {
 	return db.bolt.Update(func(btx *bolt.Tx) error {
 		have := readLSN(btx)
 		applied := have
@@ -219,10 +223,14 @@ func (db *DB) replay() error {
 		if err != nil {
 			return err
 		}
-		if later, at, err := findLater(db.wal.f, end, applied); err != nil {
-			return err
-		} else if later != 0 {
-			return damaged{fmt.Errorf("record %d at offset %d cannot be read, but record %d at offset %d after it can: replaying would lose acknowledged writes", applied+1, end, later, at)}
+		if unclean {
+			later, at, err := findLater(db.wal.f, end, applied)
+			if err != nil {
+				return err
+			}
+			if later != 0 {
+				return damaged{fmt.Errorf("record %d at offset %d cannot be read, but record %d at offset %d after it can: replaying would lose acknowledged writes", applied+1, end, later, at)}
+			}
 		}
 		db.wal.lsn = applied
 		if applied == have {
