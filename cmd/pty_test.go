@@ -253,16 +253,7 @@ func TestCreateProfileTakesCtrlC(t *testing.T) {
 			}
 			run.screen.waitFor(t, 10*time.Second, c.at)
 			run.press(t, "\x03")
-			select {
-			case err := <-run.exited:
-				<-run.copied
-				var exit *exec.ExitError
-				if !errors.As(err, &exit) || exit.ExitCode() != 130 || !regexp.MustCompile(`(?m)^spk: interrupted\r?$`).MatchString(run.screen.String()) {
-					t.Fatalf("exit %v, want 130 and spk: interrupted on a line of its own:\n%s", err, run.screen.String())
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatalf("spk create-profile did not end within 10s of Ctrl-C:\n%s", run.screen.String())
-			}
+			run.wantInterrupted(t, "spk create-profile")
 			if on, known := ttyEchoes(t, run.tty); known && !on {
 				t.Error("spk left the terminal with echo off")
 			}
@@ -385,15 +376,22 @@ func TestUpAWSQuestionTakesCtrlC(t *testing.T) {
 	run := startInPTY(t, cmd, 120, 40)
 	run.screen.waitFor(t, 10*time.Second, `Create them\? \[y/N\] $`)
 	run.press(t, "\x03")
+	run.wantInterrupted(t, "spk up")
+}
+
+// wantInterrupted waits for the run to end after Ctrl-C: exit 130 and
+// "spk: interrupted" on a line of its own, within 10 s.
+func (run *ptyRun) wantInterrupted(t *testing.T, what string) {
+	t.Helper()
 	select {
 	case err := <-run.exited:
 		<-run.copied
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 130 || !regexp.MustCompile(`(?m)^spk: interrupted\r?$`).MatchString(run.screen.String()) {
-			t.Fatalf("exit %v, want 130 and spk: interrupted on a line of its own:\n%s", err, run.screen.String())
+			t.Fatalf("%s: exit %v, want 130 and spk: interrupted on a line of its own:\n%s", what, err, run.screen.String())
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatalf("spk up did not end within 10s of Ctrl-C at its question:\n%s", run.screen.String())
+		t.Fatalf("%s did not end within 10s of Ctrl-C:\n%s", what, run.screen.String())
 	}
 }
 

@@ -25,6 +25,21 @@ func dynamoClient(url string) *dynamodb.Client {
 		Credentials: credentials.NewStaticCredentialsProvider("spk", "spk", "")})
 }
 
+// createUntaggedTable makes a table of the aggregate table's keys that spk
+// did not create: no spk-app tag.
+func createUntaggedTable(t *testing.T, url, name string) {
+	t.Helper()
+	_, err := dynamoClient(url).CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("BucketStart"), AttributeType: dtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("EventType"), AttributeType: dtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("BucketStart"), KeyType: dtypes.KeyTypeHash}, {AttributeName: aws.String("EventType"), KeyType: dtypes.KeyTypeRange}},
+		BillingMode:          dtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCreateTableIdempotentAndProvisioned(t *testing.T) {
 	srv := startLocal(t)
 	env := endpointEnv(srv.URL())
@@ -249,15 +264,7 @@ func TestTeardownRefusesUntaggedResources(t *testing.T) {
 	srv := startLocal(t)
 	env := endpointEnv(srv.URL())
 	// A table spk did not create (no spk-app tag), and a stream it did.
-	_, err := dynamoClient(srv.URL()).CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String("my-table"),
-		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("BucketStart"), AttributeType: dtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("EventType"), AttributeType: dtypes.ScalarAttributeTypeS}},
-		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("BucketStart"), KeyType: dtypes.KeyTypeHash}, {AttributeName: aws.String("EventType"), KeyType: dtypes.KeyTypeRange}},
-		BillingMode:          dtypes.BillingModePayPerRequest,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	createUntaggedTable(t, srv.URL(), "my-table")
 	if r := run(t, env, "create-stream"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
@@ -287,15 +294,7 @@ func TestTeardownOfSeveralFailuresEndsInOneLine(t *testing.T) {
 	if _, err := kinesis.NewFromConfig(endpointtest.Config(srv.URL())).CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("my-stream"), ShardCount: aws.Int32(1)}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := dynamoClient(srv.URL()).CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("my-table"),
-		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("BucketStart"), AttributeType: dtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("EventType"), AttributeType: dtypes.ScalarAttributeTypeS}},
-		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("BucketStart"), KeyType: dtypes.KeyTypeHash}, {AttributeName: aws.String("EventType"), KeyType: dtypes.KeyTypeRange}},
-		BillingMode:          dtypes.BillingModePayPerRequest,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	createUntaggedTable(t, srv.URL(), "my-table")
 	r := run(t, env, "teardown", "--yes")
 	want := `spk: teardown: 2 resources not deleted: stream "my-stream", aggregate table "my-table"; the table above says why for each` + "\n"
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "\n"+want) || strings.Count(r.stderr, "not deleted") != 1 ||

@@ -203,12 +203,7 @@ func TestEndpointClientsIgnoreAnUnusedProfileInTheEnvironment(t *testing.T) {
 		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
 		"AWS_PROFILE": "missing", "SPK_AWS_ENDPOINT_URL": c.Target.KinesisEndpoint,
 	}
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	l, err := config.Load(config.Options{LookupEnv: lookup, WorkDir: dir, UserConfigDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := provision.NewClients(context.Background(), l, lookup)
+	got, err := clientsWith(t, dir, env)
 	if err != nil {
 		t.Fatalf("clients: %v", err)
 	}
@@ -601,12 +596,7 @@ func TestEndpointHonoursCABundle(t *testing.T) {
 		env := map[string]string{"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
 			"SPK_AWS_ENDPOINT_URL": srv.URL, "AWS_MAX_ATTEMPTS": "1"}
 		maps.Copy(env, extra)
-		lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-		l, err := config.Load(config.Options{LookupEnv: lookup, WorkDir: dir, UserConfigDir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := provision.NewClients(context.Background(), l, lookup)
+		c, err := clientsWith(t, dir, env)
 		if err != nil {
 			return err
 		}
@@ -622,6 +612,18 @@ func TestEndpointHonoursCABundle(t *testing.T) {
 	if err := list(map[string]string{"AWS_CA_BUNDLE": filepath.Join(dir, "none.pem")}); err == nil || !strings.Contains(err.Error(), "AWS_CA_BUNDLE") {
 		t.Fatalf("with a missing bundle: %v, want it named", err)
 	}
+}
+
+// clientsWith makes spk's clients as a verb would, with env as the whole
+// environment and dir as the working and user-config directories.
+func clientsWith(t *testing.T, dir string, env map[string]string) (*provision.Clients, error) {
+	t.Helper()
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	l, err := config.Load(config.Options{LookupEnv: lookup, WorkDir: dir, UserConfigDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return provision.NewClients(context.Background(), l, lookup)
 }
 
 // TestTLSThatCannotWorkIsTriedOnce: https:// to a plain-HTTP endpoint (spk
@@ -648,13 +650,7 @@ func TestTLSThatCannotWorkIsTriedOnce(t *testing.T) {
 	defer untrusted.Close()
 	dir := t.TempDir()
 	for what, url := range map[string]string{"https to plain HTTP": strings.Replace(plain.URL, "http://", "https://", 1), "an untrusted certificate": untrusted.URL} {
-		env := map[string]string{"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"), "SPK_AWS_ENDPOINT_URL": url}
-		lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-		l, err := config.Load(config.Options{LookupEnv: lookup, WorkDir: dir, UserConfigDir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := provision.NewClients(context.Background(), l, lookup)
+		c, err := clientsWith(t, dir, map[string]string{"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"), "SPK_AWS_ENDPOINT_URL": url})
 		if err != nil {
 			t.Fatal(err)
 		}

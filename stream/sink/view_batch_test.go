@@ -107,17 +107,8 @@ func TestSumPastWhatTheRowHolds(t *testing.T) {
 			if len(res.Refused) != 1 || res.Refused[0].Position != pos(3) || !strings.Contains(res.Refused[0].Detail, "with the stored metrics of row 2015-06-05T12:00:00.000/*") {
 				t.Fatalf("refused %+v, want the record at %v", res.Refused, pos(3))
 			}
-			out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(tbl.Name), ConsistentRead: aws.Bool(true)})
-			if err != nil || len(out.Items) != 1 {
-				t.Fatalf("scan: %v, %v", out, err)
-			}
-			row := out.Items[0]
-			if c := row["Count"].(*types.AttributeValueMemberN).Value; c != "4" {
-				t.Errorf("Count %s, want 4: the refused record counts in no metric", c)
-			}
-			if s := row["v_sum"].(*types.AttributeValueMemberN).Value; s != "12345678901234567890123456789012345683" {
-				t.Errorf("v_sum %s, want ...678 + 2 + 3", s)
-			}
+			// The refused record counts in no metric: ...678 + 2 + 3.
+			wantOnlyRow(t, db, tbl.Name, "4", "12345678901234567890123456789012345683")
 			// Applied again (a replay), nothing changes and nothing is refused anew.
 			if res, err := tbl.ApplyView(context.Background(), second); err != nil || len(res.Refused) != 0 {
 				t.Fatalf("replay: %+v, %v", res, err)
@@ -164,17 +155,24 @@ func TestReplayWhosePartialSumOverflows(t *testing.T) {
 			if len(res.Rows) != 1 || res.Rows[0].Added != 2 || res.Rows[0].Total != 3 || res.Skipped != 1 {
 				t.Fatalf("the replayed batch: %+v, want one row, 2 records added to 3, 1 skipped", res)
 			}
-			out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(tbl.Name), ConsistentRead: aws.Bool(true)})
-			if err != nil || len(out.Items) != 1 {
-				t.Fatalf("scan: %v, %v", out, err)
-			}
-			row := out.Items[0]
-			if c := row["Count"].(*types.AttributeValueMemberN).Value; c != "3" {
-				t.Errorf("Count %s, want 3", c)
-			}
-			if s := row["v_sum"].(*types.AttributeValueMemberN).Value; s != "10000000000000000000000000000000000000" {
-				t.Errorf("v_sum %s, want 1E+37", s)
-			}
+			wantOnlyRow(t, db, tbl.Name, "3", "10000000000000000000000000000000000000")
 		})
+	}
+}
+
+// wantOnlyRow checks that the table holds one row, of Count count and
+// v_sum sum.
+func wantOnlyRow(t *testing.T, db *dynamodb.Client, table, count, sum string) {
+	t.Helper()
+	out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	if err != nil || len(out.Items) != 1 {
+		t.Fatalf("scan: %v, %v", out, err)
+	}
+	row := out.Items[0]
+	if c := row["Count"].(*types.AttributeValueMemberN).Value; c != count {
+		t.Errorf("Count %s, want %s", c, count)
+	}
+	if s := row["v_sum"].(*types.AttributeValueMemberN).Value; s != sum {
+		t.Errorf("v_sum %s, want %s", s, sum)
 	}
 }

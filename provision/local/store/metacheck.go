@@ -59,24 +59,7 @@ func checkFileHoldsMetas(path string, metas []byte, pageSize int) error {
 			return nil
 		}
 	}
-	var newest []byte
-	for i := range 2 {
-		if (i+1)*pageSize > len(metas) {
-			break
-		}
-		m := metas[i*pageSize:]
-		if binary.NativeEndian.Uint32(m[metaAt:]) != metaMagic {
-			continue
-		}
-		h := fnv.New64a()
-		h.Write(m[metaAt:metaSumAt])
-		if h.Sum64() != binary.NativeEndian.Uint64(m[metaSumAt:]) {
-			continue
-		}
-		if newest == nil || binary.NativeEndian.Uint64(m[metaTxidAt:]) > binary.NativeEndian.Uint64(newest[metaTxidAt:]) {
-			newest = m
-		}
-	}
+	newest := newestMeta(metas, pageSize)
 	if newest == nil {
 		return nil // bbolt refuses a file without a valid meta itself
 	}
@@ -100,6 +83,30 @@ func checkFileHoldsMetas(path string, metas []byte, pageSize int) error {
 		return fmt.Errorf("open store %s: %w; the data directory is damaged: move it away to start afresh", path, err)
 	}
 	return nil
+}
+
+// newestMeta is the valid meta page of the two in metas with the highest
+// transaction id, nil if neither is valid.
+func newestMeta(metas []byte, pageSize int) []byte {
+	var newest []byte
+	for i := range 2 {
+		if (i+1)*pageSize > len(metas) {
+			break
+		}
+		m := metas[i*pageSize:]
+		if binary.NativeEndian.Uint32(m[metaAt:]) != metaMagic {
+			continue
+		}
+		h := fnv.New64a()
+		h.Write(m[metaAt:metaSumAt])
+		if h.Sum64() != binary.NativeEndian.Uint64(m[metaSumAt:]) {
+			continue
+		}
+		if newest == nil || binary.NativeEndian.Uint64(m[metaTxidAt:]) > binary.NativeEndian.Uint64(newest[metaTxidAt:]) {
+			newest = m
+		}
+	}
+	return newest
 }
 
 // bbolt's page header: id, flags, count, overflow; its element headers are

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
@@ -367,24 +366,11 @@ func newestMetaPage(t *testing.T, path string, pageSize int) (root, freelist uin
 	if err != nil {
 		t.Fatal(err)
 	}
-	var newest uint64
-	for i := range 2 {
-		m := b[i*pageSize:]
-		if binary.NativeEndian.Uint32(m[metaAt:]) != metaMagic {
-			continue
-		}
-		h := fnv.New64a()
-		h.Write(m[metaAt:metaSumAt])
-		if h.Sum64() != binary.NativeEndian.Uint64(m[metaSumAt:]) {
-			continue
-		}
-		if txid := binary.NativeEndian.Uint64(m[metaTxidAt:]); txid >= newest {
-			newest = txid
-			root = binary.NativeEndian.Uint64(m[metaAt+16:])
-			freelist = binary.NativeEndian.Uint64(m[metaAt+32:])
-		}
+	m := newestMeta(b, pageSize)
+	if m == nil {
+		t.Fatal("no valid meta page")
 	}
-	return root, freelist
+	return binary.NativeEndian.Uint64(m[metaRootAt:]), binary.NativeEndian.Uint64(m[metaFreelistAt:])
 }
 
 // TestGarbageInTheStoreFileRefusesToOpen: a page of garbage inside a bbolt
