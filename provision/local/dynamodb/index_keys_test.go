@@ -45,6 +45,13 @@ func TestIndexKeySizeLimits(t *testing.T) {
 			400, invalid + `One or more parameter values were invalid: Size limit exceeded for Index Key l Actual Size: 1026 bytes Max Size: 1024 bytes IndexName: by-l"}`},
 		{"in a transaction, cancelled", "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"sk":{"S":"5"},"l":{"B":"` + b64(1026) + `"}}}}]}`,
 			400, `{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError]","CancellationReasons":[{"Code":"ValidationError","Message":"One or more parameter values were invalid: Size limit exceeded for Index Key l Actual Size: 1026 bytes Max Size: 1024 bytes IndexName: by-l"}]}`},
+		// A Query of an index's empty partition key names the index, as a
+		// write of one does (praetorian-inc/chariot-ui#353 records DynamoDB's
+		// answer); a table's names the key alone.
+		{"a query of an index's empty key", "Query", `{"TableName":"` + tbl + `","IndexName":"by-g","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":""}}}`,
+			400, invalid + `One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: by-g, IndexKey: g"}`},
+		{"a query of the table's empty key", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":""}}}`,
+			400, invalid + `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"}`},
 		{"only the two held items were written", "Scan", `{"TableName":"` + tbl + `","Select":"COUNT"}`, 200, `{"Count":2,"ScannedCount":2}`},
 		// A start key past every entry, with an index key the index could
 		// not hold, goes on after it rather than from the beginning again.

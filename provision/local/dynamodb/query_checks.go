@@ -231,7 +231,11 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		p.forward = *in.ScanIndexForward
 	}
 	if isQuery {
-		if p.key, err = buildKeyQuery(rc.conds, p.ihash, p.irng); err != nil {
+		index := ""
+		if p.index != nil {
+			index = p.index.IndexName
+		}
+		if p.key, err = buildKeyQuery(rc.conds, p.ihash, p.irng, index); err != nil {
 			return nil, err
 		}
 		if p.filter != nil {

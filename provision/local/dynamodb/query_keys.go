@@ -183,7 +183,7 @@ func keyConditionsFromExpr(c *expr.Cond, out map[string]keyCond) error {
 }
 
 // buildKeyQuery checks per-attribute key conditions against a key schema.
-func buildKeyQuery(conds map[string]keyCond, hash, rng keyDef) (*keyQuery, error) {
+func buildKeyQuery(conds map[string]keyCond, hash, rng keyDef, index string) (*keyQuery, error) {
 	keys := 1
 	if rng.Name != "" {
 		keys = 2
@@ -208,7 +208,11 @@ func buildKeyQuery(conds map[string]keyCond, hash, rng keyDef) (*keyQuery, error
 	}
 	if isEmptyKey(h.vals[0]) {
 		// No item has it; DynamoDB refuses the Query as it refuses such a
-		// key in GetItem (a user's record of its answer, moto#7062).
+		// key in GetItem, or an index's in a write (users' records of its
+		// answers, moto#7062 and praetorian-inc/chariot-ui#353).
+		if index != "" {
+			return nil, emptyIndexKeyError(h.vals[0], index, hash.Name)
+		}
 		return nil, emptyKeyError(h.vals[0], hash.Name)
 	}
 	q := &keyQuery{hash: h.vals[0]}

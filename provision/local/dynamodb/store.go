@@ -249,6 +249,11 @@ func emptyKeyError(v attr.Value, name string) error {
 	return validation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty " + emptyKind(v) + " value. Key: " + name)
 }
 
+// emptyIndexKeyError is emptyKeyError for a secondary index's key.
+func emptyIndexKeyError(v attr.Value, index, name string) error {
+	return validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + emptyKind(v) + " value. IndexName: " + index + ", IndexKey: " + name)
+}
+
 // emptyKind names an empty key value's type as DynamoDB's messages do.
 func emptyKind(v attr.Value) string {
 	if v.Kind == attr.B {
@@ -401,7 +406,7 @@ func checkItemAs(it attr.Item, m *tableMeta, update bool) error {
 					return validation(msgUpdateEmptyIndexKey + emptyKind(v) + " value.")
 				}
 				if isEmptyKey(v) {
-					return validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + emptyKind(v) + " value. IndexName: " + ix.IndexName + ", IndexKey: " + k.AttributeName)
+					return emptyIndexKeyError(v, ix.IndexName, k.AttributeName)
 				}
 				if limit := indexKeyLimit(k.KeyType); len(attr.KeyBytes(v)) > limit {
 					return validation(fmt.Sprintf("%s%s Actual Size: %d bytes Max Size: %d bytes IndexName: %s", msgIndexKeySize, k.AttributeName, len(attr.KeyBytes(v)), limit, ix.IndexName))
