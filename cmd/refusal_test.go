@@ -71,7 +71,7 @@ func TestRefusedOptionsCreateNothing(t *testing.T) {
 		{"failover too short to renew leases in", []string{"run", "--until-caught-up", "--failover", "1ms"},
 			"spk: run: --failover 1ms is too short: leases are renewed every third of it, and a failed renewal retried for two thirds; give 3s or more (the default is 10s)"},
 		{"timestamp with another position", []string{"run", "--until-caught-up", "--initial-position", "latest", "--timestamp", "2020-01-01T00:00:00Z"},
-			"spk: run: --timestamp is where AT_TIMESTAMP starts, and the initial position is LATEST (--initial-position); drop --timestamp, or give --initial-position AT_TIMESTAMP"},
+			"spk: run: --timestamp is where AT_TIMESTAMP starts, and --initial-position is LATEST; drop one of them, or give --initial-position AT_TIMESTAMP"},
 		{"timestamp in the future", []string{"run", "--until-caught-up", "--timestamp", "2100-01-01T00:00:00Z"},
 			"spk: run: --timestamp 2100-01-01T00:00:00Z is in the future: a stream is read from a time records have reached; give a past time, or --initial-position LATEST to read what comes from now on"},
 		{"up with a bad address", []string{"up", "--no-tui", "--duration", "1s", "--addr", "garbage"},

@@ -136,12 +136,13 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	if position == consume.AtTimestamp && timestamp.IsZero() {
 		return usagef("add --timestamp 2026-01-02T15:04:05Z", "run: --initial-position AT_TIMESTAMP needs --timestamp")
 	}
-	// --timestamp alone says where to start; beside another position
-	// chosen on purpose it contradicts it, and neither may be ignored.
+	// --timestamp says where to start, as a flag above a position from
+	// the environment or spk.yaml (spk config init writes the default
+	// there); beside another --initial-position it contradicts it, and
+	// neither may be ignored.
 	if !timestamp.IsZero() && position != consume.AtTimestamp {
-		if cfg.Sources["run.initial_position"].Kind != config.FromDefault {
-			return usagef("", "run: --timestamp is where AT_TIMESTAMP starts, and the initial position is %s (%s); drop --timestamp, or give --initial-position AT_TIMESTAMP",
-				position, settingName(cfg, "run.initial_position", "initial-position"))
+		if cfg.Sources["run.initial_position"].Kind == config.FromFlag {
+			return usagef("", "run: --timestamp is where AT_TIMESTAMP starts, and --initial-position is %s; drop one of them, or give --initial-position AT_TIMESTAMP", position)
 		}
 		position = consume.AtTimestamp
 	}

@@ -95,12 +95,14 @@ func TestRunTimestampAloneStartsThere(t *testing.T) {
 		t.Fatal(r.stderr)
 	}
 	stamp := from.UTC().Format(time.RFC3339Nano)
-	r := run(t, endpointEnv(srv.URL(), "SPK_RUN_INITIAL_POSITION", "TRIM_HORIZON"), "run", "--until-caught-up", "--timestamp", stamp)
-	want := "spk: run: --timestamp is where AT_TIMESTAMP starts, and the initial position is TRIM_HORIZON (SPK_RUN_INITIAL_POSITION); drop --timestamp, or give --initial-position AT_TIMESTAMP\n"
+	r := run(t, env, "run", "--until-caught-up", "--initial-position", "TRIM_HORIZON", "--timestamp", stamp)
+	want := "spk: run: --timestamp is where AT_TIMESTAMP starts, and --initial-position is TRIM_HORIZON; drop one of them, or give --initial-position AT_TIMESTAMP\n"
 	if r.code != ExitUsage || r.stderr != want {
 		t.Fatalf("code %d, stderr:\n%s\nwant exit 2 and:\n%s", r.code, r.stderr, want)
 	}
-	r = run(t, env, "run", "--until-caught-up", "--timestamp", stamp, "-o", "json")
+	// A position from the environment (or spk.yaml, where spk config init
+	// writes the default) is below the flag: --timestamp wins.
+	r = run(t, endpointEnv(srv.URL(), "SPK_RUN_INITIAL_POSITION", "TRIM_HORIZON"), "run", "--until-caught-up", "--timestamp", stamp, "-o", "json")
 	if r.code != 0 || !strings.Contains(r.stdout, `"records_in": 5,`) {
 		t.Fatalf("code %d, want the 5 events put from %s counted, not the 7 before:\n%s%s", r.code, stamp, r.stdout, r.stderr)
 	}
