@@ -88,7 +88,7 @@ the stream. The default, polling, reads with GetRecords as the tutorial's KCL 1.
 	fl := c.Flags()
 	enumFlag(c, new(string), "initial-position", "", "", "where a new lease starts: TRIM_HORIZON (default), LATEST or AT_TIMESTAMP", choicesOf("run.initial_position")...)
 	enumFlag(c, new(string), "retrieval", "", "", "how shards are read: polling (GetRecords, default) or fanout (enhanced fan-out)", choicesOf("run.retrieval")...)
-	fl.StringVar(&opts.timestamp, "timestamp", "", "RFC 3339 time a new lease starts from (AT_TIMESTAMP, implied when no other position is set)")
+	fl.StringVar(&opts.timestamp, "timestamp", "", "RFC 3339 time a new lease starts from (AT_TIMESTAMP, which it implies over a position from the environment or spk.yaml)")
 	fl.Duration("batch-interval", 0, "how often counts are flushed (default 2s)")
 	fl.Duration("checkpoint-interval", 0, "how often positions are checkpointed (default 10s)")
 	fl.Duration("bucket-size", 0, "bucket width, dividing an hour or a day (default 1m)")
