@@ -309,9 +309,20 @@ func TestBadAWSVariablesAreSettingErrors(t *testing.T) {
 		{"AWS_RETRY_MODE", "weird", "hint: use standard or adaptive, or unset it\n"},
 		{"AWS_CA_BUNDLE", filepath.Join(t.TempDir(), "none.pem"), "hint: point AWS_CA_BUNDLE at a PEM file of certificates, or unset it\n"},
 	} {
-		r := run(t, map[string]string{c.name: c.value}, "describe-stream")
-		if r.code != ExitUsage || !strings.HasPrefix(r.stderr, "spk: read "+c.name+": ") || !strings.HasSuffix(r.stderr, c.want) || strings.Count(r.stderr, "\n") != 2 {
-			t.Errorf("%s=%s: code %d, stderr %q; want exit %d ending %q", c.name, c.value, r.code, r.stderr, ExitUsage, c.want)
+		// As much with a profile, where the SDK's loader reads them and
+		// its failure blamed the profile (exit 1).
+		dir := t.TempDir()
+		creds, conf := filepath.Join(dir, "credentials"), filepath.Join(dir, "config")
+		os.WriteFile(creds, []byte("[p]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n"), 0o600)
+		os.WriteFile(conf, []byte("[profile p]\nregion = eu-west-1\n"), 0o600)
+		for _, env := range []map[string]string{
+			{c.name: c.value},
+			{c.name: c.value, "AWS_SHARED_CREDENTIALS_FILE": creds, "AWS_CONFIG_FILE": conf, "AWS_PROFILE": "p"},
+		} {
+			r := run(t, env, "describe-stream")
+			if r.code != ExitUsage || !strings.HasPrefix(r.stderr, "spk: read "+c.name+": ") || !strings.HasSuffix(r.stderr, c.want) || strings.Count(r.stderr, "\n") != 2 {
+				t.Errorf("%v: code %d, stderr %q; want exit %d ending %q", env, r.code, r.stderr, ExitUsage, c.want)
+			}
 		}
 	}
 }

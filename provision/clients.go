@@ -158,6 +158,12 @@ func NewClients(ctx context.Context, l *config.Loaded, lookupEnv func(string) (s
 	}
 	var awsCfg aws.Config
 	if useProfile {
+		// The variables the SDK's loader reads besides the profile, checked
+		// as for an endpoint: a bad one is the user's setting to fix (exit
+		// 2), where the loader's failure blamed the profile.
+		if err := endpointSettings(&aws.Config{}, lookupEnv); err != nil {
+			return nil, err
+		}
 		var err error
 		if awsCfg, err = awsconfig.LoadDefaultConfig(ctx, opts...); err != nil {
 			e := &Error{Op: "load AWS configuration", Err: err, Hint: profileHint(l.AWS.Profile, lookupEnv)}
