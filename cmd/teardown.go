@@ -46,7 +46,7 @@ func newTeardownCmd(f *Factory) *cobra.Command {
 		Long: `Delete the app's stream, aggregate table, views' tables and lease table,
 and wait until they are gone. The views' tables are those of spk.yaml's views
 and of views since removed from it (named <table>-<view> and tagged by spk
-with the app and the stream). The plan is shown first; on a terminal spk asks before deleting
+with the app, the stream and the view). The plan is shown first; on a terminal spk asks before deleting
 (--yes skips the question, and is required when there is no terminal;
 --dry-run only shows the plan). Missing resources are fine. A resource
 without spk's spk-app tag is not deleted unless --force is given (on AWS and

@@ -559,6 +559,9 @@ func TestTeardownFindsTheTablesOfViewsNoLongerConfigured(t *testing.T) {
 		{"create-table", "my-table-other-stream", "--stream", "other-stream"},
 		{"create-table", "my-table-no-stream"},
 		{"create-table", "counts-copy", "--stream", "my-stream"},
+		// The user's own second table, named as a view's and tagged with
+		// the app and the stream, but by create-table: no view.
+		{"create-table", "my-table-archive", "--stream", "my-stream"},
 	} {
 		if r := runIn(t, dir, env, args...); r.code != 0 {
 			t.Fatalf("spk %s: code %d\n%s", strings.Join(args, " "), r.code, r.stderr)
@@ -575,17 +578,18 @@ func TestTeardownFindsTheTablesOfViewsNoLongerConfigured(t *testing.T) {
 	}
 	write(defaultView) // the view old is gone; its table is not
 
-	const why = "no configured view writes it, but it is tagged spk-app=StreamingCountsApp, spk-stream=my-stream"
+	const why = "view old is no longer configured, and its table is tagged spk-app=StreamingCountsApp, spk-stream=my-stream"
 	r := runIn(t, dir, env, "teardown", "--dry-run")
 	if r.code != 0 || !regexp.MustCompile(`(?m)^\s+aggregate table\s+my-table-old\s+will be deleted: `+regexp.QuoteMeta(why)+`\n\s+lease table\s+StreamingCountsApp\s+will be deleted\n`).MatchString(r.stdout) ||
-		strings.Contains(r.stdout, "other") || strings.Contains(r.stdout, "no-stream") || strings.Contains(r.stdout, "untagged") || strings.Contains(r.stdout, "counts-copy") {
+		strings.Contains(r.stdout, "other") || strings.Contains(r.stdout, "no-stream") || strings.Contains(r.stdout, "untagged") || strings.Contains(r.stdout, "counts-copy") ||
+		strings.Contains(r.stdout, "archive") {
 		t.Fatalf("plan: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	r = runIn(t, dir, env, "teardown", "--yes")
 	if r.code != 0 || !hasRow(r.stdout, "aggregate table", "my-table-old", "deleted: "+why) {
 		t.Fatalf("teardown: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if got := strings.Join(tableNames(t, srv.URL()), " "); got != "counts-copy my-table-no-stream my-table-other-app my-table-other-stream my-table-untagged" {
+	if got := strings.Join(tableNames(t, srv.URL()), " "); got != "counts-copy my-table-archive my-table-no-stream my-table-other-app my-table-other-stream my-table-untagged" {
 		t.Fatalf("tables left: %s", got)
 	}
 }

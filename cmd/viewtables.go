@@ -78,12 +78,13 @@ func tutorialAlone(views []*view.View, table string) bool {
 }
 
 // viewTableSpecs are the tables of the views that do not write the run's
-// aggregate table, created like it (same keys, spk's tag).
+// aggregate table, created like it (same keys, spk's tags) and tagged with
+// their view.
 func viewTableSpecs(views []*view.View, table, app, stream string) []provision.TableSpec {
 	var out []provision.TableSpec
 	for _, v := range views {
 		if t := v.Table(table); t != table {
-			out = append(out, sink.TableSpec(t, app, stream, nil))
+			out = append(out, sink.ViewTableSpec(t, app, stream, v.Name()))
 		}
 	}
 	return out

@@ -96,8 +96,9 @@ func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force b
 // PlanLeftViewTables finds the view tables a teardown of the app would
 // otherwise leave behind (and, on AWS, keep billing): those of views since
 // removed from spk.yaml or renamed. They are the tables named as a view's
-// table is by default, "<table>-<view>", that spk tagged with the app and
-// the stream as it made them, and that known does not name already. A view
+// table is by default, "<table>-<view>", that spk tagged with the app, the
+// stream and the view as it made them (create-table tags no view), and
+// that known does not name already. A view
 // table named otherwise (a view's table: key) is found only while the view
 // is configured. Each is planned for deletion, saying why; one whose tags
 // cannot be read is planned as failed. Credentials that may not list or
@@ -133,9 +134,12 @@ func PlanLeftViewTables(ctx context.Context, c *Clients, table, app, stream stri
 				continue
 			case err != nil:
 				plan = append(plan, PlanItem{Resource: r, Fate: FateFailed, Err: err})
-			case tags[TagKey] == app && tags[ddbtable.StreamTagKey] == stream:
+			case tags[TagKey] == app && tags[ddbtable.StreamTagKey] == stream && tags[ddbtable.ViewTagKey] != "":
+				// A view's own table, by the tag spk gives only those: a
+				// table made by create-table (tagged with the app and the
+				// stream too) is the user's to keep.
 				plan = append(plan, PlanItem{Resource: r, Fate: FateDelete,
-					Reason: fmt.Sprintf("no configured view writes it, but it is tagged %s=%s, %s=%s", TagKey, app, ddbtable.StreamTagKey, stream)})
+					Reason: fmt.Sprintf("view %s is no longer configured, and its table is tagged %s=%s, %s=%s", tags[ddbtable.ViewTagKey], TagKey, app, ddbtable.StreamTagKey, stream)})
 			}
 		}
 	}

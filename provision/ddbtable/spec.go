@@ -68,6 +68,11 @@ type Spec struct {
 	// spk-stream tag when Ensure creates it; an existing table tagged with
 	// another stream is refused. "" for a table of no one stream.
 	Stream string
+	// View is the view whose own table this is, written to its spk-view
+	// tag when Ensure creates it, so that teardown can tell the table of a
+	// view since removed from spk.yaml from one made by create-table. ""
+	// for the aggregate table.
+	View string
 	// Fix says how to get out of a schema mismatch, such as "choose
 	// another app name (--app)".
 	Fix string
@@ -108,6 +113,9 @@ func (e *MismatchError) Error() string {
 // StreamTagKey names the stream a table counts (Spec.Stream).
 const StreamTagKey = "spk-stream"
 
+// ViewTagKey names the view whose own table a table is (Spec.View).
+const ViewTagKey = "spk-view"
+
 // tags are the tags a table Ensure creates carries; nil for none.
 func (s Spec) tags() []types.Tag {
 	var tags []types.Tag
@@ -116,6 +124,9 @@ func (s Spec) tags() []types.Tag {
 	}
 	if s.Stream != "" {
 		tags = append(tags, types.Tag{Key: aws.String(StreamTagKey), Value: aws.String(s.Stream)})
+	}
+	if s.View != "" {
+		tags = append(tags, types.Tag{Key: aws.String(ViewTagKey), Value: aws.String(s.View)})
 	}
 	return tags
 }

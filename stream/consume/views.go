@@ -79,6 +79,9 @@ func (c *Consumer) setupViews() {
 	var reported bool
 	for _, v := range c.opts.Views {
 		table := &sink.Table{DB: c.opts.DynamoDB, Name: v.Table(c.opts.Table), App: c.opts.App, Stream: c.opts.Stream}
+		if table.Name != c.opts.Table {
+			table.View = v.Name()
+		}
 		// The dashboard follows the run's table, when a counting view writes it.
 		report := !reported && table.Name == c.opts.Table && hasCount(v)
 		reported = reported || report

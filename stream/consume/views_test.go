@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -359,10 +360,15 @@ func testViewsExact(t *testing.T, r consume.Retrieval) {
 		t.Fatalf("rejected %v, want not_json %d, not_number %d", s.RejectedByReason, malformed, notNumber)
 	}
 	// The consumer made every table; each carries the app's tag, so spk
-	// status and spk teardown find them.
+	// status and spk teardown find them, and a view's own table its view's,
+	// so teardown finds it once the view is removed.
 	if v.e.Kind == "spk" { // dynalite keeps no tags
-		for _, name := range viewTables(views, v.table) {
-			assertTags(t, v.db, name, v.app, v.stream)
+		for _, vw := range views {
+			name, own := vw.Table(v.table), ""
+			if name != v.table {
+				own = vw.Name()
+			}
+			assertTags(t, v.db, name, v.app, v.stream, own)
 		}
 	}
 }
@@ -382,7 +388,7 @@ func viewTables(views []*view.View, table string) []string {
 
 // assertTags checks a table's tags: spk-app, and spk-stream (refusing
 // another stream's consumer).
-func assertTags(t *testing.T, db *dynamodb.Client, table, app, stream string) {
+func assertTags(t *testing.T, db *dynamodb.Client, table, app, stream, view string) {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
@@ -397,8 +403,12 @@ func assertTags(t *testing.T, db *dynamodb.Client, table, app, stream string) {
 	for _, tag := range tags.Tags {
 		got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
 	}
-	if len(got) != 2 || got["spk-app"] != app || got["spk-stream"] != stream {
-		t.Fatalf("table %s has tags %v, want spk-app=%s and spk-stream=%s", table, got, app, stream)
+	want := map[string]string{"spk-app": app, "spk-stream": stream}
+	if view != "" {
+		want["spk-view"] = view
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("table %s has tags %v, want %v", table, got, want)
 	}
 }
 

@@ -75,6 +75,7 @@ type Table struct {
 	Name     string
 	App      string           // the spk-app tag of the table when the consumer creates it; "" for none
 	Stream   string           // the spk-stream tag, likewise; a table tagged with another stream is refused
+	View     string           // the spk-view tag, likewise, of a view's own table; "" for the aggregate table
 	Parallel int              // concurrent row writes per Apply; 8 when zero
 	Now      func() time.Time // for CreatedAt and UpdatedAt; time.Now when nil
 }
@@ -96,7 +97,15 @@ func TableSpec(name, app, stream string, provisioned *ddbtable.Capacity) ddbtabl
 
 // Spec is the table t writes, tagged with t.App and t.Stream when the
 // consumer creates it.
-func (t *Table) Spec() ddbtable.Spec { return TableSpec(t.Name, t.App, t.Stream, nil) }
+func (t *Table) Spec() ddbtable.Spec { return ViewTableSpec(t.Name, t.App, t.Stream, t.View) }
+
+// ViewTableSpec is TableSpec for the own table of view (the aggregate
+// table when view is ""), tagged with the view's name when created.
+func ViewTableSpec(name, app, stream, view string) ddbtable.Spec {
+	s := TableSpec(name, app, stream, nil)
+	s.View = view
+	return s
+}
 
 // RowUpdate reports one row written by Apply.
 type RowUpdate struct {
