@@ -207,19 +207,28 @@ func (w *pageWalk) node(p []byte, id uint64) error {
 	}
 	for i := range n {
 		e := pageHeaderSize + i*elementSize
+		// Every key and value must lie inside the page: bbolt reads them
+		// through its mapping, and one past the file's end faults.
 		if flags == branchPage {
+			pos, ksize := uint64(binary.NativeEndian.Uint32(p[e:])), uint64(binary.NativeEndian.Uint32(p[e+4:]))
+			if uint64(e)+pos+ksize > uint64(len(p)) {
+				return fmt.Errorf("page %d holds a key outside it", id)
+			}
 			if err := w.tree(binary.NativeEndian.Uint64(p[e+8:])); err != nil {
 				return err
 			}
 			continue
 		}
+		pos, ksize, vsize := uint64(binary.NativeEndian.Uint32(p[e+4:])), uint64(binary.NativeEndian.Uint32(p[e+8:])), uint64(binary.NativeEndian.Uint32(p[e+12:]))
+		start := uint64(e) + pos + ksize
+		if start+vsize > uint64(len(p)) {
+			return fmt.Errorf("page %d holds a key or value outside it", id)
+		}
 		if binary.NativeEndian.Uint32(p[e:])&bucketLeaf == 0 {
 			continue
 		}
-		pos, ksize, vsize := uint64(binary.NativeEndian.Uint32(p[e+4:])), uint64(binary.NativeEndian.Uint32(p[e+8:])), uint64(binary.NativeEndian.Uint32(p[e+12:]))
-		start := uint64(e) + pos + ksize
-		if vsize < bucketHeaderSize || start+vsize > uint64(len(p)) {
-			return fmt.Errorf("page %d holds a bucket outside it", id)
+		if vsize < bucketHeaderSize {
+			return fmt.Errorf("page %d holds a bucket of no known shape", id)
 		}
 		v := p[start : start+vsize]
 		root := binary.NativeEndian.Uint64(v)

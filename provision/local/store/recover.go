@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -73,8 +74,11 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	}
 	db = &DB{bolt: b, dir: dir, log: logger, unlock: unlock, pageSize: b.Info().PageSize, syncData: b.Sync,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	// bbolt panics on a page of garbage where it could return an error;
-	// this runs before the deferred unlock above, which sees the error.
+	// bbolt panics on a page of garbage where it could return an error,
+	// and faults on a key it reads past the file's end, which the opening
+	// reads (format, replay, checkpoint) turn into a panic here; this runs
+	// before the deferred unlock above, which sees the error.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			if db.held != nil {
@@ -167,11 +171,10 @@ func withFix(err error) error {
 }
 
 // checkLogKept refuses a log that is missing or shorter than the log a
-// checkpoint relies on: the log is grown in whole chunks and synced before
-// any checkpoint is written, so after an unclean stop (a checkpoint that
-// protects the file) it is there, a whole number of chunks long; without
-// it the writes acknowledged since the checkpoint would be dropped
-// unnoticed.
+// checkpoint relies on: the log is grown to a chunk and synced before any
+// checkpoint is written, so after an unclean stop (a checkpoint that
+// protects the file) it is there, a chunk long at least; without it the
+// writes acknowledged since the checkpoint would be dropped unnoticed.
 func checkLogKept(walPath string, cp *checkpoint) error {
 	if cp == nil || cp.unprotected {
 		return nil // the bbolt file holds every acknowledged write
@@ -183,7 +186,9 @@ func checkLogKept(walPath string, cp *checkpoint) error {
 	if err != nil {
 		return err
 	}
-	if fi.Size() < walChunk || fi.Size()%walChunk != 0 {
+	// Not a whole number of chunks is no proof: a grow is written a piece
+	// at a time, and a crash or a full disk can stop it halfway.
+	if fi.Size() < walChunk {
 		return fmt.Errorf("its write-ahead log %s is cut short (%d bytes)", walPath, fi.Size())
 	}
 	return nil

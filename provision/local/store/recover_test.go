@@ -572,15 +572,10 @@ func TestDamagedLogIsRefusedNotCutShort(t *testing.T) {
 		}
 		refused(t, dir, "is missing, though the last stop was not clean")
 	})
-	t.Run("a torn last record", func(t *testing.T) {
-		dir, offs := crashed(t)
-		last := offs[len(offs)-1]
-		f, err := os.OpenFile(filepath.Join(dir, LogFileName), os.O_RDWR, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.WriteAt([]byte{0xFF}, last+walHeader) // its payload, as a torn write leaves it
-		f.Close()
+	// keysAfter opens dir, which must open, and counts the keys written
+	// after the checkpoint.
+	keysAfter := func(t *testing.T, dir string) int {
+		t.Helper()
 		db, err := OpenWith(dir, Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -593,10 +588,69 @@ func TestDamagedLogIsRefusedNotCutShort(t *testing.T) {
 			}
 			return nil
 		})
-		if n != 19 {
+		return n
+	}
+	writeLog := func(t *testing.T, dir string, b []byte, at int64) {
+		t.Helper()
+		f, err := os.OpenFile(filepath.Join(dir, LogFileName), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteAt(b, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("a torn last record", func(t *testing.T) {
+		dir, offs := crashed(t)
+		writeLog(t, dir, []byte{0xFF}, offs[19]+walHeader) // its payload, as a torn write leaves it
+		if n := keysAfter(t, dir); n != 19 {
 			t.Fatalf("after a torn last record: %d keys of 20 written, want the 19 before it", n)
 		}
 	})
+	// Neither of these is damage, and both were refused by a first version
+	// of the checks: a grow of the log that a crash or a full disk stopped
+	// halfway (the log grows a piece at a time), and an older record's
+	// payload past the run that holds what looks like a later record (a
+	// user's bytes are kept as they are).
+	t.Run("a log grown halfway", func(t *testing.T) {
+		dir, _ := crashed(t)
+		writeLog(t, dir, make([]byte, 256<<10), walChunk)
+		if n := keysAfter(t, dir); n != 20 {
+			t.Fatalf("after a grow stopped halfway: %d keys of 20 written", n)
+		}
+	})
+	t.Run("a later record's look-alike in an old payload", func(t *testing.T) {
+		dir, offs := crashed(t)
+		f, err := os.Open(filepath.Join(dir, LogFileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		end, last, err := scan(f, func(uint64, []byte) error { return nil })
+		f.Close()
+		if err != nil || end != offs[19]+int64(len(encodeRecord(nil, 0, nil)))+int64(len(mustRead(t, dir, offs[19]))) {
+			t.Fatalf("the run ends at %d (%v), want after the twentieth record", end, err)
+		}
+		writeLog(t, dir, encodeRecord(nil, last+2, []byte("a user's bytes")), end+100)
+		if n := keysAfter(t, dir); n != 20 {
+			t.Fatalf("with a look-alike past the run: %d keys of 20 written", n)
+		}
+	})
+}
+
+// mustRead is the payload of the log record at off in dir.
+func mustRead(t *testing.T, dir string, off int64) []byte {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, LogFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, payload, _, err := readRecord(f, off, walChunk, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return payload
 }
 
 // snapshot is the log and the checkpoint of dir, sizes and contents, as one
@@ -650,4 +704,64 @@ func TestUnreadableFilesSayWhatToDo(t *testing.T) {
 			t.Fatalf("open: %v", err)
 		}
 	})
+}
+
+// TestFaultingPagesRefuseToOpen: a page whose count or element positions
+// send bbolt past the file's end made the process fault (SIGBUS, a stack
+// trace) rather than panic: after a clean stop, on the first read of the
+// root (the walk reads only the freelist's page then), now caught as a
+// panic; after a crash, in bbolt's own walk, now refused by spk's walk
+// first. Each is the damaged-directory line.
+func TestFaultingPagesRefuseToOpen(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		crash  bool
+		damage func(page []byte)
+		want   func(path string, root uint64) string // the error's start
+	}{
+		{"a root page's count after a clean stop", false,
+			func(page []byte) { binary.NativeEndian.PutUint16(page[10:], 0xFFFF) },
+			func(path string, _ uint64) string {
+				return "open store " + path + ": a page of its file cannot be read (bbolt: "
+			}},
+		{"an element's position after a crash", true,
+			func(page []byte) { binary.NativeEndian.PutUint32(page[pageHeaderSize+4:], 0x7ffffff0) },
+			func(path string, root uint64) string {
+				return fmt.Sprintf("open store %s: page %d holds a key or value outside it", path, root)
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := openLoggedT(t, dir, Options{})
+			mutate(t, db)
+			forceCheckpoint(t, db)
+			pageSize := db.pageSize
+			if c.crash {
+				dir = copyDir(t, dir)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, FileName)
+			root, _ := newestMetaPage(t, path, pageSize)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := b[root*uint64(pageSize) : (root+1)*uint64(pageSize)]
+			if flags := binary.NativeEndian.Uint16(page[8:]); flags != leafPage {
+				t.Fatalf("the root page is not a leaf (flags %#x)", flags)
+			}
+			c.damage(page)
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				_, err := OpenWith(dir, Options{})
+				if err == nil || !strings.HasPrefix(err.Error(), c.want(path, root)) || !strings.HasSuffix(err.Error(), "; the data directory is damaged: move it away to start afresh") {
+					t.Fatalf("open: %v\nwant it to begin %q", err, c.want(path, root))
+				}
+			}
+		})
+	}
 }

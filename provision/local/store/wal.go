@@ -58,8 +58,10 @@ func openWAL(path string) (*wal, error) {
 		return nil, err
 	}
 	w := &wal{f: f, size: fi.Size(), sync: fdatasync}
-	if w.size < walChunk {
-		err := w.grow(walChunk)
+	// A log short of a whole chunk (new, or a grow a crash or a full disk
+	// stopped halfway) is grown to one, so appends never pay for its size.
+	if w.size < walChunk || w.size%walChunk != 0 {
+		err := w.grow(w.size + 1)
 		if err == nil {
 			err = w.sync(f)
 		}
@@ -228,39 +230,38 @@ func scan(f *os.File, fn func(lsn uint64, payload []byte) error) (end int64, las
 	}
 }
 
-// findLater looks in the log from off on for a whole record whose LSN is
-// above lsn. The run ends at the first record that cannot be read; a torn
-// last record has only stale records (of LSNs a checkpoint holds), old
-// payloads or zeros after it, since each record is synced before the next
-// is written. So a whole record above lsn after the end proves the end is
-// damage, with acknowledged records behind it.
+// findLater looks past the end of the log's run, at off, for the record
+// that would follow a damaged one. The run ends at the first record that
+// cannot be read; a torn last record has only stale records (of LSNs a
+// checkpoint holds), old payloads or zeros after it, since each record is
+// synced before the next is written. When the record at off is the next
+// one (its header's LSN is lsn+1), the record its length says follows it
+// is looked at: whole, with LSN lsn+2, it proves the one at off was damaged
+// after it was written, with acknowledged records behind it. Only there:
+// old payloads past the run hold users' bytes, which anywhere else could
+// pass for a record. A damaged header is not told from a torn one.
 func findLater(f *os.File, off int64, lsn uint64) (found uint64, at int64, err error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return 0, 0, err
 	}
 	size := fi.Size()
-	most := lsn + uint64(max(size-off, 0)/walHeader) // at most one record per header
-	buf := make([]byte, 1<<20)
-	for base := off; base+walHeader <= size; base += int64(len(buf) - walHeader + 1) {
-		n, err := f.ReadAt(buf, base)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return 0, 0, fmt.Errorf("read %s at offset %d: %w", f.Name(), base, err)
+	var h [walHeader]byte
+	if _, err := f.ReadAt(h[:], off); err != nil {
+		if errors.Is(readErr(err), errTorn) {
+			return 0, 0, nil // the end of the file
 		}
-		for i := 0; i+walHeader <= n; i++ {
-			l := binary.LittleEndian.Uint64(buf[i+8:])
-			if l <= lsn || l > most {
-				continue
-			}
-			if got, _, _, err := readRecord(f, base+int64(i), size, l); err == nil {
-				return got, base + int64(i), nil
-			} else if !errors.Is(err, errTorn) {
-				return 0, 0, fmt.Errorf("read %s at offset %d: %w", f.Name(), base+int64(i), err)
-			}
-		}
-		if n < len(buf) {
-			break
-		}
+		return 0, 0, fmt.Errorf("read %s at offset %d: %w", f.Name(), off, err)
+	}
+	n := int64(binary.LittleEndian.Uint32(h[0:]))
+	if binary.LittleEndian.Uint64(h[8:]) != lsn+1 || n > size-off-walHeader {
+		return 0, 0, nil
+	}
+	next := off + walHeader + n
+	if got, _, _, err := readRecord(f, next, size, lsn+2); err == nil {
+		return got, next, nil
+	} else if !errors.Is(err, errTorn) {
+		return 0, 0, fmt.Errorf("read %s at offset %d: %w", f.Name(), next, err)
 	}
 	return 0, 0, nil
 }
