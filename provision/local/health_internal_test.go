@@ -3,11 +3,16 @@ package local
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -172,5 +177,85 @@ func TestUndecodableDataIsRefusedInWords(t *testing.T) {
 	_, err = Start(context.Background(), opts)
 	if err == nil || !strings.Contains(err.Error(), "start kinesis: its stored data cannot be read (") || !strings.HasSuffix(err.Error(), "move it away to start afresh, or upgrade spk") {
 		t.Fatalf("start over an undecodable record: %v", err)
+	}
+}
+
+// TestAFaultOnADamagedPageFailsOnlyTheRequest: a key whose position on its
+// page points past the file's end (damage a clean stop's open does not
+// read) made bbolt fault, and the fault ended spk local with SIGBUS for
+// every client; it fails the one request, and the endpoint goes on.
+func TestAFaultOnADamagedPageFailsOnlyTheRequest(t *testing.T) {
+	dir := t.TempDir()
+	opts := DefaultOptions()
+	opts.Addr, opts.DataDir, opts.CreateDelay = "127.0.0.1:0", dir, -1
+	opts.Logger = slog.New(slog.DiscardHandler)
+	srv, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(srv *Server, target, body string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL(), strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", target)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if st, b := call(srv, "Kinesis_20131202.CreateStream", `{"StreamName":"g","ShardCount":1}`); st != 200 {
+		t.Fatalf("CreateStream: %d %s", st, b)
+	}
+	data := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("x"), 1500))
+	for i := range 60 {
+		if st, b := call(srv, "Kinesis_20131202.PutRecord", fmt.Sprintf(`{"StreamName":"g","PartitionKey":"p%d","Data":"%s"}`, i, data)); st != 200 {
+			t.Fatalf("PutRecord: %d %s", st, b)
+		}
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Every leaf page of records (values of 1500 bytes and more, free
+	// ones too): its first key's position sent 8 MiB on, past the file's
+	// end.
+	path := filepath.Join(dir, store.FileName)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pageSize, header = 4096, 16
+	damaged := false
+	for off := 2 * pageSize; off+pageSize <= len(b); off += pageSize {
+		p := b[off:]
+		if binary.NativeEndian.Uint16(p[8:]) == 0x02 && binary.NativeEndian.Uint16(p[10:]) > 0 && binary.NativeEndian.Uint32(p[header+12:]) >= 1500 {
+			binary.NativeEndian.PutUint32(p[header+4:], 8<<20)
+			damaged = true
+		}
+	}
+	if !damaged || len(b) >= 8<<20 {
+		t.Fatalf("no leaf page of records to damage in %d bytes", len(b))
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err = Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	st, out := call(srv, "Kinesis_20131202.GetShardIterator", `{"StreamName":"g","ShardId":"shardId-000000000000","ShardIteratorType":"TRIM_HORIZON"}`)
+	var it struct{ ShardIterator string }
+	if st != 200 || json.Unmarshal(out, &it) != nil {
+		t.Fatalf("GetShardIterator: %d %s", st, out)
+	}
+	if st, out := call(srv, "Kinesis_20131202.GetRecords", `{"ShardIterator":"`+it.ShardIterator+`"}`); st != 500 || !strings.Contains(string(out), "InternalFailure") {
+		t.Fatalf("GetRecords over the damaged page: %d %.300s, want InternalFailure", st, out)
+	}
+	if st, out := call(srv, "Kinesis_20131202.ListStreams", `{}`); st != 200 {
+		t.Fatalf("the endpoint after the failed request: %d %s", st, out)
 	}
 }

@@ -336,6 +336,9 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 // connection, as net/http does for a panicking handler. Either way the
 // endpoint keeps serving.
 func (s *Server) serveOp(w *recorder, r *http.Request, h service.Handler, op string, body []byte) {
+	// A fault on a damaged page of the store (a key bbolt reads past the
+	// file's end) is a panic here too, not the end of the process.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		p := recover()
 		if p == nil {
@@ -502,6 +505,7 @@ func newAmzID2() string {
 // damaged directory, or one whose data this spk cannot read, is refused in
 // words rather than with a stack trace.
 func loadService[T any](newService func(*service.Env) (T, error), env *service.Env) (svc T, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // as in serveOp
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("its stored data cannot be read (%v): the data directory is damaged, or was written by another spk; move it away to start afresh, or upgrade spk", r)
