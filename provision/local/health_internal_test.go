@@ -134,11 +134,10 @@ func TestHealthIs503WhileTheStoreRefusesWrites(t *testing.T) {
 	}
 }
 
-// TestUndecodableDataIsRefusedInWords: a stored record this spk cannot
-// decode (damage, or another spk's encoding) refuses the start with a
-// line saying what to do, instead of a panic and a stack trace.
-func TestUndecodableDataIsRefusedInWords(t *testing.T) {
-	dir := t.TempDir()
+// startDurable starts an endpoint keeping its data in dir, and returns its
+// options for starting it again.
+func startDurable(t *testing.T, dir string) (Options, *Server) {
+	t.Helper()
 	opts := DefaultOptions()
 	opts.Addr, opts.DataDir, opts.CreateDelay = "127.0.0.1:0", dir, -1
 	opts.Logger = slog.New(slog.DiscardHandler)
@@ -146,19 +145,38 @@ func TestUndecodableDataIsRefusedInWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return opts, srv
+}
+
+// kinesisCall sends one Kinesis request to srv and returns the answer.
+func kinesisCall(t *testing.T, srv *Server, target, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL(), strings.NewReader(body))
+	req.Header.Set("X-Amz-Target", target)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", target, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// TestUndecodableDataIsRefusedInWords: a stored record this spk cannot
+// decode (damage, or another spk's encoding) refuses the start with a
+// line saying what to do, instead of a panic and a stack trace.
+func TestUndecodableDataIsRefusedInWords(t *testing.T) {
+	dir := t.TempDir()
+	opts, srv := startDurable(t, dir)
 	for _, op := range []struct{ target, body string }{
 		{"Kinesis_20131202.CreateStream", `{"StreamName":"s","ShardCount":1}`},
 		{"Kinesis_20131202.PutRecord", `{"StreamName":"s","PartitionKey":"p","Data":"eA=="}`},
 	} {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL(), strings.NewReader(op.body))
-		req.Header.Set("X-Amz-Target", op.target)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("%s: %v %v", op.target, resp, err)
+		if st, b := kinesisCall(t, srv, op.target, op.body); st != 200 {
+			t.Fatalf("%s: %d %s", op.target, st, b)
 		}
-		resp.Body.Close()
 	}
 	srv.Close()
 	// The record's value cut to 4 bytes, where 8 of arrival time begin it.
@@ -186,33 +204,13 @@ func TestUndecodableDataIsRefusedInWords(t *testing.T) {
 // every client; it fails the one request, and the endpoint goes on.
 func TestAFaultOnADamagedPageFailsOnlyTheRequest(t *testing.T) {
 	dir := t.TempDir()
-	opts := DefaultOptions()
-	opts.Addr, opts.DataDir, opts.CreateDelay = "127.0.0.1:0", dir, -1
-	opts.Logger = slog.New(slog.DiscardHandler)
-	srv, err := Start(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := func(srv *Server, target, body string) (int, []byte) {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, srv.URL(), strings.NewReader(body))
-		req.Header.Set("X-Amz-Target", target)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("%s: %v", target, err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
-	}
-	if st, b := call(srv, "Kinesis_20131202.CreateStream", `{"StreamName":"g","ShardCount":1}`); st != 200 {
+	opts, srv := startDurable(t, dir)
+	if st, b := kinesisCall(t, srv, "Kinesis_20131202.CreateStream", `{"StreamName":"g","ShardCount":1}`); st != 200 {
 		t.Fatalf("CreateStream: %d %s", st, b)
 	}
 	data := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("x"), 1500))
 	for i := range 60 {
-		if st, b := call(srv, "Kinesis_20131202.PutRecord", fmt.Sprintf(`{"StreamName":"g","PartitionKey":"p%d","Data":"%s"}`, i, data)); st != 200 {
+		if st, b := kinesisCall(t, srv, "Kinesis_20131202.PutRecord", fmt.Sprintf(`{"StreamName":"g","PartitionKey":"p%d","Data":"%s"}`, i, data)); st != 200 {
 			t.Fatalf("PutRecord: %d %s", st, b)
 		}
 	}
@@ -247,15 +245,15 @@ func TestAFaultOnADamagedPageFailsOnlyTheRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	st, out := call(srv, "Kinesis_20131202.GetShardIterator", `{"StreamName":"g","ShardId":"shardId-000000000000","ShardIteratorType":"TRIM_HORIZON"}`)
+	st, out := kinesisCall(t, srv, "Kinesis_20131202.GetShardIterator", `{"StreamName":"g","ShardId":"shardId-000000000000","ShardIteratorType":"TRIM_HORIZON"}`)
 	var it struct{ ShardIterator string }
 	if st != 200 || json.Unmarshal(out, &it) != nil {
 		t.Fatalf("GetShardIterator: %d %s", st, out)
 	}
-	if st, out := call(srv, "Kinesis_20131202.GetRecords", `{"ShardIterator":"`+it.ShardIterator+`"}`); st != 500 || !strings.Contains(string(out), "InternalFailure") {
+	if st, out := kinesisCall(t, srv, "Kinesis_20131202.GetRecords", `{"ShardIterator":"`+it.ShardIterator+`"}`); st != 500 || !strings.Contains(string(out), "InternalFailure") {
 		t.Fatalf("GetRecords over the damaged page: %d %.300s, want InternalFailure", st, out)
 	}
-	if st, out := call(srv, "Kinesis_20131202.ListStreams", `{}`); st != 200 {
+	if st, out := kinesisCall(t, srv, "Kinesis_20131202.ListStreams", `{}`); st != 200 {
 		t.Fatalf("the endpoint after the failed request: %d %s", st, out)
 	}
 }
