@@ -46,6 +46,22 @@ func TestSlidingEventRefusedByOneWindowIsInNone(t *testing.T) {
 	}
 }
 
+// sumMetrics are the additive and the merged forms of a view summing v.
+var sumMetrics = map[string][]string{"additive": {"count", "sum:v"}, "merged": {"count", "sum:v", "max:v"}}
+
+// sumView is a table and a one-minute view of metrics writing it, and a
+// time inside one of its windows.
+func sumView(t *testing.T, metrics []string) (*sink.Table, *dynamodb.Client, *view.View, time.Time) {
+	t.Helper()
+	tbl, db := newTable(t)
+	v, err := view.Compile(view.Definition{Name: "v", Table: tbl.Name, Window: view.Window{Size: time.Minute}, Metrics: metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _ := time.Parse(time.RFC3339, "2015-06-05T12:00:10Z")
+	return tbl, db, v, at
+}
+
 // viewBatch is an empty batch of v, and how to add a JSON record at a time
 // to it as a reader adds it (picked, keyed, added at position i).
 func viewBatch(t *testing.T, v *view.View) (*sink.ViewBatch, func(i int, rec []byte, at time.Time) error) {
@@ -76,14 +92,9 @@ func TestSumPastWhatTheRowHolds(t *testing.T) {
 	if strings.Contains(endpoint.Kind, "dynalite") {
 		t.Skip("dynalite's ADD keeps a sum past 38 digits, which DynamoDB refuses")
 	}
-	for name, metrics := range map[string][]string{"additive": {"count", "sum:v"}, "merged": {"count", "sum:v", "max:v"}} {
+	for name, metrics := range sumMetrics {
 		t.Run(name, func(t *testing.T) {
-			tbl, db := newTable(t)
-			v, err := view.Compile(view.Definition{Name: "v", Table: tbl.Name, Window: view.Window{Size: time.Minute}, Metrics: metrics})
-			if err != nil {
-				t.Fatal(err)
-			}
-			at, _ := time.Parse(time.RFC3339, "2015-06-05T12:00:10Z")
+			tbl, db, v, at := sumView(t, metrics)
 			first, add := viewBatch(t, v)
 			for i, rec := range []string{`{"v":12345678901234567890123456789012345670}`, `{"v":8}`} {
 				if err := add(i, []byte(rec), at); err != nil {
@@ -124,14 +135,9 @@ func TestSumPastWhatTheRowHolds(t *testing.T) {
 // 1E+37 and 0.1). They are added one by one to the stored row instead, and
 // all fit: the run used to stop there, replay after replay.
 func TestReplayWhosePartialSumOverflows(t *testing.T) {
-	for name, metrics := range map[string][]string{"additive": {"count", "sum:v"}, "merged": {"count", "sum:v", "max:v"}} {
+	for name, metrics := range sumMetrics {
 		t.Run(name, func(t *testing.T) {
-			tbl, db := newTable(t)
-			v, err := view.Compile(view.Definition{Name: "v", Table: tbl.Name, Window: view.Window{Size: time.Minute}, Metrics: metrics})
-			if err != nil {
-				t.Fatal(err)
-			}
-			at, _ := time.Parse(time.RFC3339, "2015-06-05T12:00:10Z")
+			tbl, db, v, at := sumView(t, metrics)
 			recs := []string{`{"v":-0.1}`, `{"v":1e37}`, `{"v":0.1}`}
 			first, add := viewBatch(t, v)
 			if err := add(0, []byte(recs[0]), at); err != nil {
