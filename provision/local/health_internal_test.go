@@ -199,12 +199,16 @@ func TestUndecodableDataIsRefusedInWords(t *testing.T) {
 }
 
 // TestAFaultOnADamagedPageFailsOnlyTheRequest: a key whose position on its
-// page points past the file's end (damage a clean stop's open does not
-// read) made bbolt fault, and the fault ended spk local with SIGBUS for
-// every client; it fails the one request, and the endpoint goes on.
+// page points past the file's end, damage made while spk local runs, made
+// bbolt fault, and the fault ended spk local with SIGBUS for every client;
+// it fails the one request, and the endpoint goes on. The next start reads
+// every page and refuses the store in one line (such damage made while
+// spk local was stopped reached a background pass, or a rollback's walk
+// on a goroutine of bbolt's own, which would end the process).
 func TestAFaultOnADamagedPageFailsOnlyTheRequest(t *testing.T) {
 	dir := t.TempDir()
 	opts, srv := startDurable(t, dir)
+	defer srv.Close()
 	if st, b := kinesisCall(t, srv, "Kinesis_20131202.CreateStream", `{"StreamName":"g","ShardCount":1}`); st != 200 {
 		t.Fatalf("CreateStream: %d %s", st, b)
 	}
@@ -214,37 +218,33 @@ func TestAFaultOnADamagedPageFailsOnlyTheRequest(t *testing.T) {
 			t.Fatalf("PutRecord: %d %s", st, b)
 		}
 	}
-	if err := srv.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	// Every leaf page of records (values of 1500 bytes and more, free
 	// ones too): its first key's position sent 8 MiB on, past the file's
-	// end.
+	// end. Written in place: the running endpoint maps the file.
 	path := filepath.Join(dir, store.FileName)
-	b, err := os.ReadFile(path)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const pageSize, header = 4096, 16
-	damaged := false
+	var damaged []int
 	for off := 2 * pageSize; off+pageSize <= len(b); off += pageSize {
 		p := b[off:]
 		if binary.NativeEndian.Uint16(p[8:]) == 0x02 && binary.NativeEndian.Uint16(p[10:]) > 0 && binary.NativeEndian.Uint32(p[header+12:]) >= 1500 {
-			binary.NativeEndian.PutUint32(p[header+4:], 8<<20)
-			damaged = true
+			if _, err := f.WriteAt(binary.NativeEndian.AppendUint32(nil, 8<<20), int64(off+header+4)); err != nil {
+				t.Fatal(err)
+			}
+			damaged = append(damaged, off/pageSize)
 		}
 	}
-	if !damaged || len(b) >= 8<<20 {
+	f.Close()
+	if len(damaged) == 0 || len(b) >= 8<<20 {
 		t.Fatalf("no leaf page of records to damage in %d bytes", len(b))
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	srv, err = Start(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
 	st, out := kinesisCall(t, srv, "Kinesis_20131202.GetShardIterator", `{"StreamName":"g","ShardId":"shardId-000000000000","ShardIteratorType":"TRIM_HORIZON"}`)
 	var it struct{ ShardIterator string }
 	if st != 200 || json.Unmarshal(out, &it) != nil {
@@ -255,5 +255,13 @@ func TestAFaultOnADamagedPageFailsOnlyTheRequest(t *testing.T) {
 	}
 	if st, out := kinesisCall(t, srv, "Kinesis_20131202.ListStreams", `{}`); st != 200 {
 		t.Fatalf("the endpoint after the failed request: %d %s", st, out)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Start(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "open store "+path+": page ") ||
+		!strings.HasSuffix(err.Error(), " holds a key or value outside it; the data directory is damaged: move it away to start afresh") {
+		t.Fatalf("start over a damaged page after a clean stop: %v (pages damaged: %v)", err, damaged)
 	}
 }

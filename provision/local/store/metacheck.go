@@ -28,8 +28,9 @@ const (
 // checkFileHoldsMetas refuses a bbolt file shorter than the pages its
 // newest valid meta page says it holds (a truncated or cut-short file):
 // bbolt would map past the file's end and the process would fault on the
-// first read, with no error to report. It also reads the pages bbolt reads
-// on open (pageWalk), which bbolt panics on when they hold garbage. metas
+// first read, with no error to report. It also reads every page the
+// commit reaches (pageWalk), which bbolt panics or faults on when they
+// hold garbage. metas
 // are the two meta pages in effect (a checkpoint's, or nil for the file's
 // own).
 func checkFileHoldsMetas(path string, metas []byte, pageSize int) error {
@@ -73,10 +74,16 @@ func checkFileHoldsMetas(path string, metas []byte, pageSize int) error {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	defer unmap()
-	w := pageWalk{data: data, pageSize: pageSize, hwm: hwm, seen: map[uint64]bool{}}
+	w := pageWalk{data: data, pageSize: pageSize, hwm: hwm, seen: make([]uint64, (hwm+63)/64)}
+	// Every page the root reaches, after a clean stop too: a page damaged
+	// while spk local was stopped would otherwise be found by whichever
+	// read met it first, a background pass (TTL, retention) or a write
+	// transaction's rollback among them, which bbolt reads on goroutines
+	// of its own where a fault ends the process.
 	if freelist := binary.NativeEndian.Uint64(newest[metaFreelistAt:]); freelist != noFreelist {
 		err = w.freelist(freelist)
-	} else {
+	}
+	if err == nil {
 		err = w.tree(binary.NativeEndian.Uint64(newest[metaRootAt:]))
 	}
 	if err != nil {
@@ -125,16 +132,16 @@ const (
 	noFreelist = ^uint64(0) // a meta's freelist when it was not written
 )
 
-// pageWalk reads a bbolt file's pages as bbolt would on open, to refuse in
-// words what bbolt panics on: with its freelist written, bbolt reads that
-// page; without it (after a crash), it walks every page the root reaches,
-// asserting each one's id and type, on a goroutine of its own where the
-// panic cannot be recovered.
+// pageWalk reads a bbolt file's pages as bbolt would, to refuse in words
+// what bbolt panics on: with its freelist written, bbolt reads that page
+// on open; without it (after a crash, and on every write transaction's
+// rollback), it walks every page the root reaches, asserting each one's id
+// and type, on a goroutine of its own where the panic cannot be recovered.
 type pageWalk struct {
 	data     []byte // the file's pages up to hwm
 	pageSize int
-	hwm      uint64 // the number of pages the commit uses
-	seen     map[uint64]bool
+	hwm      uint64   // the number of pages the commit uses
+	seen     []uint64 // a bit per page id below hwm
 }
 
 // page is page id whole, with its overflow, once its header is checked.
@@ -184,14 +191,14 @@ func (w *pageWalk) freelist(id uint64) error {
 
 // tree walks the pages under a bucket's root page.
 func (w *pageWalk) tree(id uint64) error {
-	if w.seen[id] {
-		return fmt.Errorf("page %d is reached twice", id)
-	}
-	w.seen[id] = true
-	p, err := w.page(id)
+	p, err := w.page(id) // checks id < hwm
 	if err != nil {
 		return err
 	}
+	if w.seen[id/64]&(1<<(id%64)) != 0 {
+		return fmt.Errorf("page %d is reached twice", id)
+	}
+	w.seen[id/64] |= 1 << (id % 64)
 	return w.node(p, id)
 }
 
