@@ -27,7 +27,8 @@ func newStatusCmd(f *Factory) *cobra.Command {
 		Long: `Show every resource of the configured app: whether the endpoint answers,
 the stream (status, shards, retention), the aggregate table (status, items),
 each configured view's own table (and a built-in example's, where spk up
---example made it) and the lease table (each shard's lease, owner and
+--example made it, and those of views since removed from spk.yaml, which
+spk teardown deletes) and the lease table (each shard's lease, owner and
 checkpoint). A resource that does not exist is shown as missing. The exit
 status is 1 when the endpoint cannot be reached or a resource cannot be
 read, and 2 when views in spk.yaml do not compile (as spk run refuses
@@ -163,6 +164,12 @@ func writeStatus(f *Factory, st provision.Status, unwritten bool) {
 	fmt.Fprintf(tw, "aggregate table\t%s\t%s\t%s\n", t.Name, state(t.Exists, t.Status, t.Error), tableDetail)
 	for _, v := range st.Views {
 		detail := "view " + v.View
+		switch {
+		case v.Removed && v.View == "":
+			detail = "a removed view's, by its name"
+		case v.Removed:
+			detail += " (removed from spk.yaml; spk teardown deletes this table)"
+		}
 		if v.Exists {
 			detail += fmt.Sprintf(", %d items, %s", v.ItemCount, v.Billing)
 		}

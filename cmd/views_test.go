@@ -578,8 +578,21 @@ func TestTeardownFindsTheTablesOfViewsNoLongerConfigured(t *testing.T) {
 	}
 	write(defaultView) // the view old is gone; its table is not
 
+	// spk status lists it, as teardown will delete it, and nothing else.
+	r := runIn(t, dir, env, "status")
+	if r.code != 0 || !regexp.MustCompile(`(?m)^view table\s+my-table-old\s+ACTIVE\s+view old \(removed from spk.yaml; spk teardown deletes this table\), 0 items, PAY_PER_REQUEST$`).MatchString(r.stdout) ||
+		strings.Count(r.stdout, "view table") != 1 {
+		t.Fatalf("status: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runIn(t, dir, env, "status", "-o", "json")
+	var st struct{ Views []map[string]any }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &st) != nil || len(st.Views) != 1 ||
+		st.Views[0]["view"] != "old" || st.Views[0]["name"] != "my-table-old" || st.Views[0]["removed"] != true || st.Views[0]["exists"] != true {
+		t.Fatalf("status -o json: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+
 	const why = "view old is no longer configured, and its table is tagged spk-app=StreamingCountsApp, spk-stream=my-stream"
-	r := runIn(t, dir, env, "teardown", "--dry-run")
+	r = runIn(t, dir, env, "teardown", "--dry-run")
 	if r.code != 0 || !regexp.MustCompile(`(?m)^\s+aggregate table\s+my-table-old\s+will be deleted: `+regexp.QuoteMeta(why)+`\n\s+lease table\s+StreamingCountsApp\s+will be deleted\n`).MatchString(r.stdout) ||
 		strings.Contains(r.stdout, "other") || strings.Contains(r.stdout, "no-stream") || strings.Contains(r.stdout, "untagged") || strings.Contains(r.stdout, "counts-copy") ||
 		strings.Contains(r.stdout, "archive") {

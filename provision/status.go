@@ -52,6 +52,9 @@ type ViewTable struct {
 // ViewStatus is the state of a view's own table.
 type ViewStatus struct {
 	View string `json:"view"`
+	// Removed: the view is no longer configured, and its table, tagged as
+	// the app's, is left for spk teardown to delete.
+	Removed bool `json:"removed,omitempty"`
 	TableStatus
 }
 
@@ -133,6 +136,23 @@ func GetStatus(ctx context.Context, c *Clients, stream, table, app string, views
 			continue
 		}
 		s.Views = append(s.Views, ViewStatus{View: v.View, TableStatus: ts})
+	}
+	// The tables of views since removed from spk.yaml, which teardown
+	// deletes with the rest: listed so that they are not billed unseen.
+	named := map[string]bool{table: true, app: true}
+	for _, v := range views {
+		named[v.Table] = true
+	}
+	for _, l := range FindLeftViewTables(ctx, c, table, app, stream, named) {
+		ts := TableStatus{Name: l.Table, Error: errtext.Concise(l.Err)}
+		if l.Err == nil {
+			ts, l.Err = describeTableStatus(ctx, c, l.Table)
+			if !ts.Exists && l.Err == nil {
+				continue // deleted since it was listed
+			}
+		}
+		note(l.Err)
+		s.Views = append(s.Views, ViewStatus{View: l.View, Removed: true, TableStatus: ts})
 	}
 	lease, err := describeTableStatus(ctx, c, app)
 	note(err)

@@ -93,18 +93,61 @@ func PlanTeardown(ctx context.Context, c *Clients, resources []Resource, force b
 	return plan
 }
 
-// PlanLeftViewTables finds the view tables a teardown of the app would
+// LeftViewTable is a view's own table whose view is no longer configured.
+type LeftViewTable struct {
+	Table, View string
+	Err         error // its tags could not be read (View is then empty)
+}
+
+// FindLeftViewTables finds the view tables a teardown of the app would
 // otherwise leave behind (and, on AWS, keep billing): those of views since
 // removed from spk.yaml or renamed. They are the tables named as a view's
 // table is by default, "<table>-<view>", that spk tagged with the app, the
 // stream and the view as it made them (create-table tags no view), and
-// that known does not name already. A view
-// table named otherwise (a view's table: key) is found only while the view
-// is configured. Each is planned for deletion, saying why; one whose tags
-// cannot be read is planned as failed. Credentials that may not list or
-// describe tables find none, as they may not be asked to.
-func PlanLeftViewTables(ctx context.Context, c *Clients, table, app, stream string, known []Resource) []PlanItem {
+// that named does not hold already. A view table named otherwise (a view's
+// table: key) is found only while the view is configured. A table whose
+// tags cannot be read is returned with the error; so is a failed listing,
+// as the table "<table>-*". Credentials that may not list or describe
+// tables find none, as they may not be asked to.
+func FindLeftViewTables(ctx context.Context, c *Clients, table, app, stream string, named map[string]bool) []LeftViewTable {
 	prefix := table + "-"
+	var left []LeftViewTable
+	pages := dynamodb.NewListTablesPaginator(c.DynamoDB, &dynamodb.ListTablesInput{})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if retry.Denied(err) {
+			return left
+		}
+		if err != nil {
+			return append(left, LeftViewTable{Table: prefix + "*", Err: fmt.Errorf("list tables: %w", err)})
+		}
+		for _, name := range out.TableNames {
+			if !strings.HasPrefix(name, prefix) || named[name] {
+				continue
+			}
+			// Read on every endpoint, spk's own too: the name alone does
+			// not make a table the app's.
+			tags, exists, err := resourceTags(ctx, c, Resource{Kind: KindAggregate, Name: name}, false)
+			switch {
+			case err == nil && !exists, retry.Denied(err):
+				continue
+			case err != nil:
+				left = append(left, LeftViewTable{Table: name, Err: err})
+			case tags[TagKey] == app && tags[ddbtable.StreamTagKey] == stream && tags[ddbtable.ViewTagKey] != "":
+				// A view's own table, by the tag spk gives only those: a
+				// table made by create-table (tagged with the app and the
+				// stream too) is the user's to keep.
+				left = append(left, LeftViewTable{Table: name, View: tags[ddbtable.ViewTagKey]})
+			}
+		}
+	}
+	return left
+}
+
+// PlanLeftViewTables plans the deletion of the tables FindLeftViewTables
+// finds, saying why; one whose tags cannot be read is planned as failed.
+// known are the resources the teardown names already.
+func PlanLeftViewTables(ctx context.Context, c *Clients, table, app, stream string, known []Resource) []PlanItem {
 	named := map[string]bool{}
 	for _, r := range known {
 		if r.Kind != KindStream {
@@ -112,36 +155,14 @@ func PlanLeftViewTables(ctx context.Context, c *Clients, table, app, stream stri
 		}
 	}
 	var plan []PlanItem
-	pages := dynamodb.NewListTablesPaginator(c.DynamoDB, &dynamodb.ListTablesInput{})
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if retry.Denied(err) {
-			return plan
+	for _, l := range FindLeftViewTables(ctx, c, table, app, stream, named) {
+		r := Resource{Kind: KindAggregate, Name: l.Table}
+		if l.Err != nil {
+			plan = append(plan, PlanItem{Resource: r, Fate: FateFailed, Err: l.Err})
+			continue
 		}
-		if err != nil {
-			return append(plan, PlanItem{Resource: Resource{Kind: KindAggregate, Name: prefix + "*"}, Fate: FateFailed, Err: fmt.Errorf("list tables: %w", err)})
-		}
-		for _, name := range out.TableNames {
-			if !strings.HasPrefix(name, prefix) || named[name] {
-				continue
-			}
-			r := Resource{Kind: KindAggregate, Name: name}
-			// Read on every endpoint, spk's own too: the name alone does
-			// not make a table the app's.
-			tags, exists, err := resourceTags(ctx, c, r, false)
-			switch {
-			case err == nil && !exists, retry.Denied(err):
-				continue
-			case err != nil:
-				plan = append(plan, PlanItem{Resource: r, Fate: FateFailed, Err: err})
-			case tags[TagKey] == app && tags[ddbtable.StreamTagKey] == stream && tags[ddbtable.ViewTagKey] != "":
-				// A view's own table, by the tag spk gives only those: a
-				// table made by create-table (tagged with the app and the
-				// stream too) is the user's to keep.
-				plan = append(plan, PlanItem{Resource: r, Fate: FateDelete,
-					Reason: fmt.Sprintf("view %s is no longer configured, and its table is tagged %s=%s, %s=%s", tags[ddbtable.ViewTagKey], TagKey, app, ddbtable.StreamTagKey, stream)})
-			}
-		}
+		plan = append(plan, PlanItem{Resource: r, Fate: FateDelete,
+			Reason: fmt.Sprintf("view %s is no longer configured, and its table is tagged %s=%s, %s=%s", l.View, TagKey, app, ddbtable.StreamTagKey, stream)})
 	}
 	return plan
 }
