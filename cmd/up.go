@@ -170,7 +170,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if useTUI {
 		sum, runErr = runUpDashboard(ctx, f, cfg, clients, up, opts, views)
 	} else {
-		sum, runErr = runUpPlain(ctx, f, cfg, clients, up, opts.output == "json")
+		sum, runErr = runUpPlain(ctx, f, cfg, clients, up, views, opts.output == "json")
 	}
 	if runErr != nil && errors.Is(runErr, tui.ErrAborted) {
 		// Work cut short: exit 130 with "spk: interrupted", the report

@@ -115,9 +115,12 @@ func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOpt
 		fmt.Fprintf(w, "  %s\n", showViewCmd(v, opts.ex)+common)
 	}
 	fmt.Fprintf(w, "  %-19s the stream, the tables and the leases\n", "spk status"+common)
-	if len(s.Views) > 0 { // views with tables of their own
+	switch {
+	case !s.TableWritten: // the views' tables alone: no aggregate table was made
+		fmt.Fprintf(w, "  %-19s delete the stream, the views' tables and the lease table\n", "spk teardown"+common)
+	case len(s.Views) > 0: // views with tables of their own
 		fmt.Fprintf(w, "  %-19s delete the stream, the tables and the views' tables\n", "spk teardown"+common)
-	} else {
+	default:
 		fmt.Fprintf(w, "  %-19s delete the stream and both tables\n", "spk teardown"+common)
 	}
 	if logPath != "" {

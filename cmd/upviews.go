@@ -40,9 +40,11 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 		feeds, stopFeeds := context.WithCancel(context.Background())
 		defer stopFeeds()
 		fs := tui.Feeds{
-			Producer:  up.Producer().Subscribe(feeds, time.Second),
-			Consumer:  up.Metrics().Subscribe(feeds, time.Second),
-			Aggregate: results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
+			Producer: up.Producer().Subscribe(feeds, time.Second),
+			Consumer: up.Metrics().Subscribe(feeds, time.Second),
+		}
+		if dopts.Table != "" {
+			fs.Aggregate = pollAggregate(feeds, clients, cfg)
 		}
 		if len(viewQueries) > 0 {
 			fs.Views = results.PollViews(feeds, clients.DynamoDB, viewQueries, 2*time.Second)
@@ -66,7 +68,7 @@ func runUpDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clients
 }
 
 // runUpPlain prints one line per step change and a status line per interval.
-func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up, asJSON bool) (tasks.UpSummary, error) {
+func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *provision.Clients, up *tasks.Up, views []*view.View, asJSON bool) (tasks.UpSummary, error) {
 	var out io.Writer = f.IO.ErrOut
 	if asJSON {
 		out = f.IO.Out
@@ -78,11 +80,14 @@ func runUpPlain(ctx context.Context, f *Factory, cfg *config.Loaded, clients *pr
 	status := tui.NewStatusPrinter(w, asJSON)
 	feeds, stopFeeds := context.WithCancel(context.Background())
 	defer stopFeeds()
-	status.Follow(feeds, tui.Feeds{
-		Producer:  up.Producer().Subscribe(feeds, time.Second),
-		Consumer:  up.Metrics().Subscribe(feeds, time.Second),
-		Aggregate: results.Poll(feeds, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second),
-	})
+	fs := tui.Feeds{
+		Producer: up.Producer().Subscribe(feeds, time.Second),
+		Consumer: up.Metrics().Subscribe(feeds, time.Second),
+	}
+	if writesAggregate(views, cfg.Table.Name) {
+		fs.Aggregate = pollAggregate(feeds, clients, cfg)
+	}
+	status.Follow(feeds, fs)
 	statusDone := make(chan struct{})
 	statusStarted := false
 	onStep := stepSink(ctx, steps.OnEvent, asJSON)
@@ -138,4 +143,10 @@ func viewPanels(dopts *tui.DashboardOptions, views []*view.View, table string, m
 		queries = append(queries, results.ViewQuery{View: v, Query: results.Query{Table: t, Recent: 15 * time.Minute}})
 	}
 	return queries
+}
+
+// pollAggregate follows the aggregate table's recent rows, for a run whose
+// views write it (spk up makes it only then).
+func pollAggregate(ctx context.Context, clients *provision.Clients, cfg *config.Loaded) <-chan results.Result {
+	return results.Poll(ctx, clients.DynamoDB, results.Query{Table: cfg.Table.Name, Recent: 15 * time.Minute}, 2*time.Second)
 }

@@ -430,6 +430,17 @@ func TestUpNamesTheViewsTables(t *testing.T) {
 	if strings.Contains(r.stderr, "spk show            the counts") {
 		t.Errorf("the summary sends the user to spk show alone, which the views do not write:\n%s", r.stderr)
 	}
+	// It makes no aggregate table, as spk run makes none: nothing writes it.
+	if !strings.Contains(r.stderr, "\n- step 4: create table my-table: not needed: the views write tables of their own\n") ||
+		!strings.Contains(r.stderr, "\n✓ step 9: show the counts: red holds 1 row in 1 bucket, everything holds 1 row in 1 bucket\n") ||
+		!strings.Contains(r.stderr, "spk teardown        delete the stream, the views' tables and the lease table\n") {
+		t.Errorf("spk up's steps and summary:\n%s", r.stderr)
+	}
+	names := tableNames(t, srv.URL())
+	sort.Strings(names)
+	if strings.Join(names, " ") != "StreamingCountsApp all-counts red-counts" {
+		t.Fatalf("tables %v, want the leases' and the views' alone", names)
+	}
 }
 
 // TestShowTheViewOfTheAggregateTable: beside other views, the view that

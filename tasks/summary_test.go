@@ -9,6 +9,7 @@ func TestUpSummaryTables(t *testing.T) {
 		want string
 	}{
 		{"read", UpSummary{TableWritten: true, Rows: 10, Buckets: 2}, "the table holds 10 rows in 2 buckets"},
+		{"one of each", UpSummary{TableWritten: true, Rows: 1, Buckets: 1, Views: []ViewSummary{{Name: "v", Rows: 0, Buckets: 0}}}, "the table holds 1 row in 1 bucket, v holds 0 rows in 0 buckets"},
 		{"unreachable", UpSummary{TableWritten: true, TableError: "endpoint unreachable"}, "could not read the table: endpoint unreachable"},
 		{"views unreachable", UpSummary{TableError: "endpoint unreachable"}, "could not read the tables: endpoint unreachable"},
 		{"no table", UpSummary{}, "no table was written"},

@@ -196,7 +196,12 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 		}
 		return t
 	}
-	creates := []Task{noted("stream", o.Stream.Name, CreateStream(o.Clients, o.Stream)), noted("table", o.Table.Name, CreateTable(o.Clients, o.Table))}
+	aggregate := noted("table", o.Table.Name, CreateTable(o.Clients, o.Table))
+	if !sum.TableWritten {
+		// As spk run, which makes only the tables its views write.
+		aggregate = Task{Step: aggregate.Step, Name: aggregate.Name, SkipReason: "not needed: the views write tables of their own"}
+	}
+	creates := []Task{noted("stream", o.Stream.Name, CreateStream(o.Clients, o.Stream)), aggregate}
 	for _, spec := range o.ViewTables {
 		creates = append(creates, noted("table", spec.Name, CreateTable(o.Clients, spec)))
 	}
@@ -241,10 +246,10 @@ func (s UpSummary) Tables() string {
 	}
 	var parts []string
 	if s.TableWritten {
-		parts = append(parts, fmt.Sprintf("the table holds %d rows in %d buckets", s.Rows, s.Buckets))
+		parts = append(parts, "the table holds "+rowsInBuckets(s.Rows, s.Buckets))
 	}
 	for _, v := range s.Views {
-		parts = append(parts, fmt.Sprintf("%s holds %d rows in %d buckets", v.Name, v.Rows, v.Buckets))
+		parts = append(parts, v.Name+" holds "+rowsInBuckets(v.Rows, v.Buckets))
 	}
 	if len(parts) == 0 {
 		return "no table was written"
@@ -390,4 +395,16 @@ func (u *Up) endpointTask() Task {
 		}
 		return fmt.Sprintf("started the embedded endpoint at %s (%s)", srv.URL(), where), nil
 	}}
+}
+
+func rowsInBuckets(rows, buckets int) string {
+	return counted(rows, "row") + " in " + counted(buckets, "bucket")
+}
+
+// counted is n things, in the singular for one.
+func counted(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -222,17 +222,19 @@ func (l *live) readTables() (string, error) {
 	o, sum := l.u.opts, l.sum
 	readCtx, cancelRead := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancelRead()
-	rows, err := results.Read(readCtx, o.Clients.DynamoDB, results.Query{Table: o.Table.Name, Consistent: true})
-	if err != nil {
-		sum.TableError = errtext.Concise(err)
-		return "", err
+	if sum.TableWritten { // otherwise not made: the views write tables of their own
+		rows, err := results.Read(readCtx, o.Clients.DynamoDB, results.Query{Table: o.Table.Name, Consistent: true})
+		if err != nil {
+			sum.TableError = errtext.Concise(err)
+			return "", err
+		}
+		buckets := map[string]bool{}
+		for _, r := range rows {
+			buckets[r.BucketStart] = true
+			sum.Total += r.Count
+		}
+		sum.Rows, sum.Buckets, sum.Table = len(rows), len(buckets), rows
 	}
-	buckets := map[string]bool{}
-	for _, r := range rows {
-		buckets[r.BucketStart] = true
-		sum.Total += r.Count
-	}
-	sum.Rows, sum.Buckets, sum.Table = len(rows), len(buckets), rows
 	for _, v := range o.Consume.Views {
 		table := v.Table(o.Table.Name)
 		if table == o.Table.Name {
