@@ -14,7 +14,6 @@ import (
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/lease"
 	"github.com/spk-cli/spk/stream/results"
-	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -223,7 +222,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	// may count into it).
 	var specs []provision.TableSpec
 	if writesAggregate(views, cfg.Table.Name) {
-		specs = append(specs, sink.TableSpec(cfg.Table.Name, cfg.App, cfg.Stream.Name, nil))
+		specs = append(specs, aggregateSpec(cfg, views))
 	}
 	specs = append(specs, viewTableSpecs(views, cfg.Table.Name, cfg.App, cfg.Stream.Name)...)
 	specs = append(specs, lease.TableSpec(cfg.App))

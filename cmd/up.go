@@ -18,7 +18,6 @@ import (
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/stream/generate"
-	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/stream/view"
 	"github.com/spk-cli/spk/tasks"
 )
@@ -236,7 +235,7 @@ func upTaskOptions(cfg *config.Loaded, clients *provision.Clients, opts *upOptio
 	return tasks.UpOptions{
 		Clients:  clients,
 		Stream:   provision.StreamSpec{Name: cfg.Stream.Name, Shards: int32(cfg.Stream.Shards), App: cfg.App},
-		Table:    sink.TableSpec(cfg.Table.Name, cfg.App, cfg.Stream.Name, nil),
+		Table:    aggregateSpec(cfg, views),
 		App:      cfg.App,
 		Generate: generate.Options{Rate: opts.rate, Template: opts.ex.Template},
 		Consume: consume.Options{

@@ -2,7 +2,9 @@ package cmd
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -615,5 +617,86 @@ func TestTeardownFindsTheTablesOfViewsNoLongerConfigured(t *testing.T) {
 	}
 	if got := strings.Join(tableNames(t, srv.URL()), " "); got != "counts-copy my-table-archive my-table-no-stream my-table-other-app my-table-other-stream my-table-untagged" {
 		t.Fatalf("tables left: %s", got)
+	}
+}
+
+// TestAViewOfAnotherShapeIsRefusedOverItsTable: a view's window or group
+// fields changed over a table that holds its rows mixed the old rows with
+// the new ones (a 1m row read as a 5m window), silently; the table carries
+// the shape of the view that wrote it, and a view of another shape is
+// refused before anything is counted. A changed where or a metric added
+// keeps the shape. The tutorial's table, made by create-table, takes the
+// shape of its first run.
+func TestAViewOfAnotherShapeIsRefusedOverItsTable(t *testing.T) {
+	t.Parallel() // waits on processes, not the CPU; changes no process-wide state
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	write := func(view string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte("views:\n  - name: v\n    table: tbv\n"+view), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items := func(table string) string {
+		t.Helper()
+		out, err := dynamoClient(srv.URL()).Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(out.Items)
+		return string(b)
+	}
+	write("    group_by: [type]\n    window: {size: 1m}\n    metrics: [count]\n")
+	for _, args := range [][]string{{"create-stream"}, {"generate-events", "--count", "50", "--seed", "5", "-o", "json"}, {"run", "--until-caught-up", "--no-tui"}} {
+		if r := runIn(t, dir, env, args...); r.code != 0 {
+			t.Fatalf("%v: %s", args, r.stderr)
+		}
+	}
+	before := items("tbv")
+	groups := func(fields ...string) string { // the digest of the group fields
+		h := sha256.New()
+		for _, f := range fields {
+			h.Write([]byte(f + "\x00"))
+		}
+		return fmt.Sprintf("%x", h.Sum(nil)[:6])
+	}
+	for _, c := range []struct{ view, now string }{
+		{"    group_by: [type]\n    window: {size: 5m}\n    metrics: [count]\n", "size=5m0s slide=5m0s group_by=" + groups("type")},
+		{"    group_by: [type, id]\n    window: {size: 1m}\n    metrics: [count]\n", "size=1m0s slide=1m0s group_by=" + groups("type", "id")},
+		{"    group_by: [type]\n    window: {size: 2m, slide: 1m}\n    metrics: [count]\n", "size=2m0s slide=1m0s group_by=" + groups("type")},
+	} {
+		write(c.view)
+		r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui")
+		want := `spk: run: create aggregate table "tbv": table "tbv" holds rows of a view with another window or other group fields (its spk-view-shape tag says size=1m0s slide=1m0s group_by=` +
+			groups("type") + "; the view now says " + c.now + "): the rows written now would be mixed up with them\n"
+		if r.code != ExitFailure || !strings.HasPrefix(r.stderr, want) ||
+			!strings.Contains(r.stderr, "\nhint: give the view a table of its own (table: in spk.yaml, or --table), or delete table tbv to start it afresh\n") {
+			t.Fatalf("run over a table of another shape: code %d\n%s", r.code, r.stderr)
+		}
+		if after := items("tbv"); after != before {
+			t.Fatalf("the refused run changed the table:\n%s\nwas\n%s", after, before)
+		}
+	}
+	// The same shape, with a filter and a metric added: counted.
+	write("    where: type = 'Red'\n    group_by: [type]\n    window: {size: 1m}\n    metrics: [count, distinct:id]\n")
+	if r := runIn(t, dir, env, "generate-events", "--count", "10", "--seed", "6", "-o", "json"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui"); r.code != 0 {
+		t.Fatalf("run with a filter and a metric added: code %d\n%s", r.code, r.stderr)
+	}
+
+	// The tutorial's own table, made without a view, takes the shape of
+	// the run that first counts into it.
+	tut := t.TempDir()
+	for _, args := range [][]string{{"create-table", "tut", "--app", "TutApp"}, {"run", "--until-caught-up", "--no-tui", "--table", "tut", "--app", "TutApp"}} {
+		if r := runIn(t, tut, env, args...); r.code != 0 {
+			t.Fatalf("%v: %s", args, r.stderr)
+		}
+	}
+	r := runIn(t, tut, env, "run", "--until-caught-up", "--no-tui", "--table", "tut", "--app", "TutApp", "--window", "5m")
+	if r.code == 0 || !strings.Contains(r.stderr, `table "tut" holds rows of a view with another window or other group fields (its spk-view-shape tag says size=1m0s slide=1m0s group_by=`) {
+		t.Fatalf("the tutorial's table under another window: code %d\n%s", r.code, r.stderr)
 	}
 }

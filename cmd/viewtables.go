@@ -77,14 +77,28 @@ func tutorialAlone(views []*view.View, table string) bool {
 	return len(views) == 1 && tui.IsTutorialView(views[0]) && views[0].Table(table) == table
 }
 
+// aggregateSpec is the run's aggregate table, tagged with the shape of
+// the view that writes it (none when no view does).
+func aggregateSpec(cfg *config.Loaded, views []*view.View) provision.TableSpec {
+	spec := sink.TableSpec(cfg.Table.Name, cfg.App, cfg.Stream.Name, nil)
+	for _, v := range views {
+		if v.Table(cfg.Table.Name) == cfg.Table.Name {
+			spec.Shape = v.Shape()
+		}
+	}
+	return spec
+}
+
 // viewTableSpecs are the tables of the views that do not write the run's
 // aggregate table, created like it (same keys, spk's tags) and tagged with
-// their view.
+// their view and its shape.
 func viewTableSpecs(views []*view.View, table, app, stream string) []provision.TableSpec {
 	var out []provision.TableSpec
 	for _, v := range views {
 		if t := v.Table(table); t != table {
-			out = append(out, sink.ViewTableSpec(t, app, stream, v.Name()))
+			spec := sink.ViewTableSpec(t, app, stream, v.Name())
+			spec.Shape = v.Shape()
+			out = append(out, spec)
 		}
 	}
 	return out

@@ -79,8 +79,9 @@ func Ensure(ctx context.Context, db DynamoDB, specs []Spec, opts Options) ([]Out
 		}
 	}
 	// A table of another stream is refused too: the two streams' shard
-	// ids would collide in its watermarks and lose counts.
-	each(len(specs), func(i int) { errs[i] = e.checkStream(ctx, specs[i], found[i]) })
+	// ids would collide in its watermarks and lose counts. So is one a view
+	// of another shape wrote: its rows and the view's would be mixed up.
+	each(len(specs), func(i int) { errs[i] = e.checkTags(ctx, specs[i], found[i]) })
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -139,12 +140,14 @@ func (e *ensurer) refuse(spec Spec, m *MismatchError) error {
 	return &Error{Op: op(spec), Err: retry.Refuse(m), Hint: spec.Fix}
 }
 
-// checkStream refuses t, as described (nil: missing), when its spk-stream
-// tag names another stream than spec's. A table without the tag (made by
-// hand or by an older spk, or still CREATING), or whose tags spk may not
-// read, is taken.
-func (e *ensurer) checkStream(ctx context.Context, spec Spec, t *types.TableDescription) error {
-	if t == nil || t.TableStatus == types.TableStatusDeleting || spec.Stream == "" || t.TableArn == nil {
+// checkTags refuses t, as described (nil: missing), when its spk-stream
+// tag names another stream than spec's, or its spk-view-shape tag another
+// shape. A table without the tags (made by hand, by create-table or by an
+// older spk, or still CREATING), or whose tags spk may not read, is taken;
+// an ACTIVE one of the app's is given the shape, so that the next view of
+// another shape is refused.
+func (e *ensurer) checkTags(ctx context.Context, spec Spec, t *types.TableDescription) error {
+	if t == nil || t.TableStatus == types.TableStatusDeleting || (spec.Stream == "" && spec.Shape == "") || t.TableArn == nil {
 		return nil
 	}
 	var out *dynamodb.ListTagsOfResourceOutput
@@ -155,11 +158,27 @@ func (e *ensurer) checkStream(ctx context.Context, spec Spec, t *types.TableDesc
 	if err != nil {
 		return nil // the check is a guard, not a requirement: the table is used
 	}
+	tags := map[string]string{}
 	for _, tag := range out.Tags {
-		if aws.ToString(tag.Key) == StreamTagKey && aws.ToString(tag.Value) != spec.Stream {
-			return &Error{Op: op(spec), Err: retry.Refuse(&StreamError{Table: spec.Name, Kind: spec.Kind, Tagged: aws.ToString(tag.Value), Stream: spec.Stream}),
-				Hint: fmt.Sprintf("give stream %q a table of its own (--table)", spec.Stream)}
-		}
+		tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	if tagged, ok := tags[StreamTagKey]; ok && spec.Stream != "" && tagged != spec.Stream {
+		return &Error{Op: op(spec), Err: retry.Refuse(&StreamError{Table: spec.Name, Kind: spec.Kind, Tagged: tagged, Stream: spec.Stream}),
+			Hint: fmt.Sprintf("give stream %q a table of its own (--table)", spec.Stream)}
+	}
+	if spec.Shape == "" {
+		return nil
+	}
+	tagged, ok := tags[ShapeTagKey]
+	switch {
+	case ok && tagged != spec.Shape:
+		return &Error{Op: op(spec), Err: retry.Refuse(&ShapeError{Table: spec.Name, Tagged: tagged, Shape: spec.Shape}),
+			Hint: fmt.Sprintf("give the view a table of its own (table: in spk.yaml, or --table), or delete table %s to start it afresh", spec.Name)}
+	case !ok && spec.App != "" && tags[TagKey] == spec.App && t.TableStatus == types.TableStatusActive:
+		// Best effort, as the check: credentials that may not tag leave
+		// the table as it was.
+		_, _ = e.db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: t.TableArn,
+			Tags: []types.Tag{{Key: aws.String(ShapeTagKey), Value: aws.String(spec.Shape)}}})
 	}
 	return nil
 }

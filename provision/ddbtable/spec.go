@@ -73,6 +73,11 @@ type Spec struct {
 	// view since removed from spk.yaml from one made by create-table. ""
 	// for the aggregate table.
 	View string
+	// Shape is what decides the rows' keys in the view that writes the
+	// table (view.View.Shape), written to its spk-view-shape tag; an
+	// existing table tagged with another shape is refused, and one without
+	// the tag is given it. "" for a table no view writes, or any view may.
+	Shape string
 	// Fix says how to get out of a schema mismatch, such as "choose
 	// another app name (--app)".
 	Fix string
@@ -116,6 +121,10 @@ const StreamTagKey = "spk-stream"
 // ViewTagKey names the view whose own table a table is (Spec.View).
 const ViewTagKey = "spk-view"
 
+// ShapeTagKey names what decides the rows' keys in the view that writes a
+// table (Spec.Shape).
+const ShapeTagKey = "spk-view-shape"
+
 // tags are the tags a table Ensure creates carries; nil for none.
 func (s Spec) tags() []types.Tag {
 	var tags []types.Tag
@@ -128,7 +137,20 @@ func (s Spec) tags() []types.Tag {
 	if s.View != "" {
 		tags = append(tags, types.Tag{Key: aws.String(ViewTagKey), Value: aws.String(s.View)})
 	}
+	if s.Shape != "" {
+		tags = append(tags, types.Tag{Key: aws.String(ShapeTagKey), Value: aws.String(s.Shape)})
+	}
 	return tags
+}
+
+// ShapeError is a table whose rows a view of another shape wrote: another
+// window, or other group fields.
+type ShapeError struct {
+	Table, Tagged, Shape string
+}
+
+func (e *ShapeError) Error() string {
+	return fmt.Sprintf("table %q holds rows of a view with another window or other group fields (its %s tag says %s; the view now says %s): the rows written now would be mixed up with them", e.Table, ShapeTagKey, e.Tagged, e.Shape)
 }
 
 // StreamError is a table whose spk-stream tag names another stream.

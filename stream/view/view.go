@@ -1,6 +1,7 @@
 package view
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strings"
@@ -375,4 +376,23 @@ func minSlide(size time.Duration) time.Duration {
 		}
 	}
 	return size
+}
+
+// Shape names what decides a row's key: the window's size and slide, and
+// the group fields (by a digest, which fits a table tag whatever the
+// fields' names hold). Rows of two shapes in one table would be mixed up,
+// and the view's table carries the shape of the view that wrote it. A
+// changed where or metric list keeps the shape: its rows stay well formed.
+func (v *View) Shape() string {
+	w := v.def.Window
+	slide := w.Slide
+	if slide == 0 {
+		slide = w.Size
+	}
+	h := sha256.New()
+	for _, g := range v.def.GroupBy {
+		h.Write([]byte(g))
+		h.Write([]byte{0})
+	}
+	return fmt.Sprintf("size=%s slide=%s group_by=%x", w.Size, slide, h.Sum(nil)[:6])
 }
