@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 	"github.com/spk-cli/spk/provision/local/dynamodb/expr"
@@ -43,9 +44,10 @@ func parseStatement(src *string, params []attr.Value, field string) (partiql.Sta
 	if src == nil {
 		return nil, nil, validation("1 validation error detected: Value null at '" + field + "' failed to satisfy constraint: Member must not be null")
 	}
-	if len(*src) < 1 || len(*src) > maxStatementLen {
+	// The model's length counts characters, not bytes.
+	if n := utf8.RuneCountInString(*src); n < 1 || n > maxStatementLen {
 		c := "greater than or equal to 1"
-		if len(*src) > maxStatementLen {
+		if n > maxStatementLen {
 			c = "less than or equal to 8192"
 		}
 		return nil, nil, validation("1 validation error detected: Value '" + *src + "' at '" + field + "' failed to satisfy constraint: Member must have length " + c)
