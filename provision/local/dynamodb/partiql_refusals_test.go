@@ -56,3 +56,23 @@ func TestPartiQLRefusals(t *testing.T) {
 				`{"pk":{"S":"b"},"sk":{"N":"1"},"n":{"N":"40"}}],"Count":4,"ScannedCount":4}`},
 	})
 }
+
+// A PartiQL reserved word after a path's dot must be quoted: unquoted it is
+// refused as DynamoDB refuses it, in a condition, a projection and an
+// UPDATE's target alike; quoted, it names the attribute.
+func TestPartiQLReservedWordAfterDot(t *testing.T) {
+	skipOn(t, "no PartiQL", "dynalite")
+	tbl := partiqlTable(t)
+	q := `"` + tbl + `"`
+	badDot := invalid("Statement wasn't well formed, can't be processed: Invalid path dot component")
+	runExchanges(t, []exchange{
+		{"in a condition", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = 'a' AND attribute_exists(m.inner)`), 400, badDot},
+		{"in a projection", "ExecuteStatement", stmt(`SELECT m.size FROM ` + q + ` WHERE pk = 'a'`), 400, badDot},
+		{"in any case", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = 'a' AND m.Value = 1`), 400, badDot},
+		{"an UPDATE's target", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET m.inner = set_add(m.inner, <<'y'>>) WHERE pk = 'a' AND sk = 1`), 400, badDot},
+		{"after a list index", "ExecuteStatement", stmt(`UPDATE ` + q + ` REMOVE m.b[0].from WHERE pk = 'a' AND sk = 1`), 400, badDot},
+		{"quoted, it is a name", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET m."inner" = <<'x'>>, m."size" = 2 WHERE pk = 'a' AND sk = 1`), 200, `{"Items":[]}`},
+		{"quoted in a condition and a projection", "ExecuteStatement",
+			stmt(`SELECT m."size" FROM ` + q + ` WHERE pk = 'a' AND attribute_exists(m."inner")`), 200, `{"Items":[{"size":{"N":"2"}}]}`},
+	})
+}

@@ -418,7 +418,7 @@ func (ps *parser) pathSteps(p expr.Path) expr.Path {
 			if ps.isPunct("*") {
 				ps.fail(&UnsupportedError{Msg: "Unpivot path component like a.*.b are not supported"})
 			}
-			p = append(p, expr.PathElem{Name: ps.name("an attribute name")})
+			p = append(p, expr.PathElem{Name: ps.dotStep()})
 		case ps.accept("["):
 			t := ps.next()
 			if t.kind == tPunct && t.text == "*" {
@@ -438,6 +438,16 @@ func (ps *parser) pathSteps(p expr.Path) expr.Path {
 			return p
 		}
 	}
+}
+
+// dotStep reads the name after a path's dot. A reserved word there is
+// refused unless quoted, in DynamoDB's words: its parser reads the word as
+// a keyword, which cannot follow a dot.
+func (ps *parser) dotStep() string {
+	if t := ps.peek(); t.kind == tIdent && reserved[strings.ToUpper(t.text)] {
+		ps.fail(&SyntaxError{Msg: "Invalid path dot component"})
+	}
+	return ps.name("an attribute name")
 }
 
 // expr := or

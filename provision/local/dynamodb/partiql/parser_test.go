@@ -53,6 +53,9 @@ func TestParseStatements(t *testing.T) {
 		{"comments", "-- a note\nSELECT * /* a\nnote */ FROM t -- another\n/**/WHERE a = 1 /* last */",
 			&Select{Table: "t", Star: true, Where: bin("=", name("a"), num("1"))}, 0},
 		{"a map lookup by string", `SELECT m['k'] FROM t`, &Select{Table: "t", Paths: []expr.Path{{{Name: "m"}, {Name: "k"}}}}, 0},
+		{"reserved words quoted after a dot, other words unquoted", `SELECT m."inner", m.string FROM t WHERE size(m."size") > 1`,
+			&Select{Table: "t", Paths: []expr.Path{{{Name: "m"}, {Name: "inner"}}, {{Name: "m"}, {Name: "string"}}},
+				Where: bin(">", &Call{Name: "size", Args: []Expr{&Path{Path: expr.Path{{Name: "m"}, {Name: "size"}}}}}, num("1"))}, 0},
 		{"ORDER BY with and without a direction", `SELECT * FROM t WHERE a = 1 ORDER BY a, "b" DESC, c asc`,
 			&Select{Table: "t", Star: true, Where: bin("=", name("a"), num("1")),
 				OrderBy: []OrderTerm{{Name: "a"}, {Name: "b", Desc: true}, {Name: "c"}}}, 0},
@@ -136,6 +139,11 @@ func TestParseErrors(t *testing.T) {
 		{`SELECT * FROM t WHERE a IS DATE`, "Unsupported data type for IS operator: DATE. Supported data types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]", false},
 		{`SELECT * FROM t WHERE a = MISSING`, "MISSING must be compared using IS operator", false},
 		{`UPDATE t SET a = <<>> WHERE b = 1`, "Empty bags are not supported", false},
+		{`SELECT * FROM t WHERE a = 1 AND attribute_exists(m.inner)`, "Invalid path dot component", true},
+		{`SELECT payload.size FROM t`, "Invalid path dot component", true},
+		{`SELECT * FROM t WHERE m."a".Value = 1`, "Invalid path dot component", true},
+		{`UPDATE t SET m.inner = set_add(m.inner, <<'y'>>) WHERE a = 1`, "Invalid path dot component", true},
+		{`UPDATE t REMOVE m[0].from WHERE a = 1`, "Invalid path dot component", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.src, func(t *testing.T) {
@@ -151,6 +159,16 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("parse %q: error type %T", tc.src, err)
 			}
 		})
+	}
+}
+
+// The words refused as leading names are reserved words too, so a path
+// step after a dot is never taken where a leading name would be refused.
+func TestKeywordsAreReserved(t *testing.T) {
+	for w := range keywords {
+		if !reserved[w] {
+			t.Errorf("keyword %s is not among the reserved words", w)
+		}
 	}
 }
 
