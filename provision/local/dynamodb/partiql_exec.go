@@ -169,6 +169,9 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 		if p.filter, err = b.cond(st.Where); err != nil {
 			return nil, err
 		}
+		if decomposedReads(st.Where, p.ihash.Name, p.irng.Name) > maxKeyReads {
+			return nil, validation(msgTooManyReads)
+		}
 		p.key = b.keyAccess(st.Where, p.ihash, p.irng)
 		if err := p.filtersProjected(p.key != nil || namesPartitions(st.Where, p.ihash.Name)); err != nil {
 			return nil, err
@@ -177,16 +180,12 @@ func (s *Service) runSelect(st *partiql.Select, b *binder, in *executeStatementI
 	if err := checkOrderBy(st, p.ihash, p.irng); err != nil {
 		return nil, err
 	}
-	var ordered *orderedRead
-	switch {
-	case len(st.OrderBy) > 0:
-		ordered = b.planOrdered(st, p.ihash, p.irng)
-	case p.key == nil && st.Where != nil && namesPartitions(st.Where, p.ihash.Name):
-		// Several partitions named (IN, ORs of equalities): a Query of
-		// each, in key order, where it would otherwise scan; DynamoDB's
-		// select reference says these do not scan the table.
-		ordered = b.planOrdered(st, p.ihash, p.irng)
-		ordered.forward = true // a Query's order: ascending sort key
+	ordered := b.planKeyReads(st, p.ihash, p.irng, p.key != nil)
+	if ordered != nil {
+		p.key = nil // each Query has its own; run finds where a page resumes
+		if ordered.reads() > 1 && (p.limit == 0 || p.limit > keysPageItems) {
+			p.limit = keysPageItems
+		}
 	}
 	proj, err := newSelectList(st)
 	if err != nil {

@@ -500,20 +500,7 @@ func (ps *parser) predicate() Expr {
 		ps.keyword("AND")
 		out = &Between{X: l, Lo: lo, Hi: ps.additive()}
 	case ps.acceptKeyword("IN"):
-		open := ps.next()
-		closer := map[string]string{"[": "]", "(": ")", "<<": ">>"}[open.text]
-		if open.kind != tPunct || closer == "" {
-			ps.fail(errAt(open, "Expected '[' or '(' but found %s", open.describe()))
-		}
-		in := &In{X: l}
-		for {
-			in.List = append(in.List, ps.additive())
-			if !ps.accept(",") {
-				break
-			}
-		}
-		ps.expect(closer)
-		out = in
+		out = &In{X: l, List: ps.inList()}
 	case ps.acceptKeyword("IS"):
 		not := ps.acceptKeyword("NOT")
 		t := ps.next()
@@ -529,6 +516,31 @@ func (ps *parser) predicate() Expr {
 		return &Not{X: out}
 	}
 	return out
+}
+
+// maxInOperands is the most values DynamoDB takes in one IN list, as in
+// a FilterExpression's IN.
+const maxInOperands = 100
+
+// inList reads IN's list of values, in brackets, parentheses or << >>.
+func (ps *parser) inList() []Expr {
+	open := ps.next()
+	closer := map[string]string{"[": "]", "(": ")", "<<": ">>"}[open.text]
+	if open.kind != tPunct || closer == "" {
+		ps.fail(errAt(open, "Expected '[' or '(' but found %s", open.describe()))
+	}
+	var list []Expr
+	for {
+		list = append(list, ps.additive())
+		if !ps.accept(",") {
+			break
+		}
+	}
+	ps.expect(closer)
+	if len(list) > maxInOperands {
+		ps.fail(&UnsupportedError{Msg: "The IN operator is provided with too many operands; number of operands: " + strconv.Itoa(len(list))})
+	}
+	return list
 }
 
 func (ps *parser) additive() Expr {

@@ -2,6 +2,7 @@ package partiql
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
@@ -139,6 +140,8 @@ func TestParseErrors(t *testing.T) {
 		{`SELECT * FROM t WHERE a IS DATE`, "Unsupported data type for IS operator: DATE. Supported data types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]", false},
 		{`SELECT * FROM t WHERE a = MISSING`, "MISSING must be compared using IS operator", false},
 		{`UPDATE t SET a = <<>> WHERE b = 1`, "Empty bags are not supported", false},
+		{`SELECT * FROM t WHERE a IN [` + strings.Repeat("1, ", 100) + `1]`, "The IN operator is provided with too many operands; number of operands: 101", false},
+		{`DELETE FROM t WHERE a = 1 AND b NOT IN (` + strings.Repeat("'x', ", 119) + `'x')`, "The IN operator is provided with too many operands; number of operands: 120", false},
 		{`SELECT * FROM t WHERE a = 1 AND attribute_exists(m.inner)`, "Invalid path dot component", true},
 		{`SELECT payload.size FROM t`, "Invalid path dot component", true},
 		{`SELECT * FROM t WHERE m."a".Value = 1`, "Invalid path dot component", true},
