@@ -700,3 +700,59 @@ func TestAViewOfAnotherShapeIsRefusedOverItsTable(t *testing.T) {
 		t.Fatalf("the tutorial's table under another window: code %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestALoneViewStaysWithItsRows: a view other than default writes the
+// run's table while it is spk.yaml's only view; a second view added sent
+// it to a table of its own, silently, and spk show --view then showed only
+// the rows written since. The run's table carries the lone view's name, and
+// the move is refused before anything is made or counted, with the two
+// ways out; either one is then taken.
+func TestALoneViewStaysWithItsRows(t *testing.T) {
+	t.Parallel() // waits on processes, not the CPU; changes no process-wide state
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	dir := t.TempDir()
+	write := func(yaml string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "spk.yaml"), []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const x = "views:\n  - name: x\n    group_by: [type]\n    window: {size: 1m}\n    metrics: [count]\n"
+	const y = "  - name: y\n    window: {size: 1m}\n    metrics: [count]\n"
+	write(x)
+	for _, args := range [][]string{{"create-stream"}, {"generate-events", "--count", "20", "--seed", "7", "-o", "json"}, {"run", "--until-caught-up", "--no-tui"}} {
+		if r := runIn(t, dir, env, args...); r.code != 0 {
+			t.Fatalf("%v: %s", args, r.stderr)
+		}
+	}
+	write(x + y)
+	want := "spk: run: view x wrote its rows into my-table while it was spk.yaml's only view; beside other views it would write my-table-x and leave those rows behind\n" +
+		"hint: keep it there with table: my-table on view x in spk.yaml; or, to start it afresh in my-table-x, create that table first (spk create-table my-table-x)\n"
+	r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui")
+	if r.code != ExitUsage || !strings.HasSuffix(r.stderr, want) {
+		t.Fatalf("run with a view added: code %d\n%s\nwant it to end\n%s", r.code, r.stderr, want)
+	}
+	names := tableNames(t, srv.URL())
+	sort.Strings(names)
+	if strings.Join(names, " ") != "StreamingCountsApp my-table" {
+		t.Fatalf("tables after the refusal: %v", names)
+	}
+	upEnv := map[string]string{"SPK_LOCAL_ADDR": strings.TrimPrefix(srv.URL(), "http://"), "XDG_STATE_HOME": t.TempDir()}
+	if r := runIn(t, dir, upEnv, "up", "--no-tui", "--duration", "1s", "--rate", "50"); r.code != ExitUsage || !strings.Contains(r.stderr, "view x wrote its rows into my-table while it was spk.yaml's only view") {
+		t.Fatalf("up with a view added: code %d\n%s", r.code, r.stderr)
+	}
+	// Kept where its rows are: counted there.
+	write("views:\n  - name: x\n    table: my-table\n    group_by: [type]\n    window: {size: 1m}\n    metrics: [count]\n" + y)
+	if r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui"); r.code != 0 || !strings.Contains(r.stderr, "into my-table (view x), my-table-y (view y)") {
+		t.Fatalf("run with x kept in my-table: code %d\n%s", r.code, r.stderr)
+	}
+	// Or started afresh in a table of its own, made first.
+	write(x + y)
+	if r := runIn(t, dir, env, "create-table", "my-table-x"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui"); r.code != 0 || !strings.Contains(r.stderr, "into my-table-x (view x), my-table-y (view y)") {
+		t.Fatalf("run with x moved on purpose: code %d\n%s", r.code, r.stderr)
+	}
+}
