@@ -86,7 +86,8 @@ func viewColumns(v *view.View, created bool) (cols []string, numeric []bool) {
 }
 
 // viewCells are one row's cells, as viewColumns lists them; avg is rounded
-// to two decimals when short is set (tables), exact otherwise (CSV).
+// to two decimals when short is set (tables), to view.Acc.Avg's digits
+// otherwise (CSV).
 func viewCells(v *view.View, r results.ViewRow, opts ViewOptions, created, short bool) []string {
 	cells := []string{r.BucketStart}
 	cells = append(cells, r.Group...)
@@ -118,20 +119,11 @@ func metricText(v *view.View, a *view.Acc, i int, opts ViewOptions, short bool) 
 		}
 		return decimalText(d)
 	case view.Avg:
-		d, ok := a.Avg(i)
+		mean, ok := avgOf(a, i, short)
 		if !ok {
 			return ""
 		}
-		if short {
-			// Two decimals, with as many digits before them as the mean
-			// has (a fixed precision turned means of 1e38 and more into
-			// NaN).
-			var q apd.Decimal
-			prec := uint32(max(int64(d.NumDigits())+int64(d.Exponent), 0)) + 3
-			apd.BaseContext.WithPrecision(prec).Quantize(&q, d, -2)
-			d = &q
-		}
-		return decimalText(d)
+		return meanText(mean)
 	case view.Distinct:
 		return strconv.FormatUint(a.Distinct(i), 10)
 	case view.Top:
@@ -166,6 +158,29 @@ func topCount(e view.TopEntry) string {
 		return strconv.FormatUint(e.Count, 10)
 	}
 	return strconv.FormatUint(e.Count-e.Err, 10) + "–" + strconv.FormatUint(e.Count, 10)
+}
+
+// shortPlaces are the digits after the point of a mean in a table or chart.
+const shortPlaces = 2
+
+// avgOf is the i-th metric's mean: to two decimals when short, else to
+// view.Acc.Avg's digits.
+func avgOf(a *view.Acc, i int, short bool) (*view.Mean, bool) {
+	if short {
+		return a.AvgPlaces(i, shortPlaces)
+	}
+	return a.Avg(i)
+}
+
+// meanText writes a mean in plain notation: an exact one as decimalText
+// writes any number, a rounded one with every digit it was rounded to,
+// trailing zeros included ("3.00" for 2.999…), so that it never reads as
+// exact.
+func meanText(m *view.Mean) string {
+	if m.Exact {
+		return decimalText(&m.Decimal)
+	}
+	return m.Text('f')
 }
 
 // decimalText writes d in plain notation without trailing zeros.
@@ -212,7 +227,8 @@ func writeViewCSV(w io.Writer, v *view.View, rows []results.ViewRow, opts ViewOp
 //	 "CreatedAt": ..., "UpdatedAt": ...}
 //
 // with group values as text, metrics keyed as the view lists them, in that
-// order, numbers exact, and a min, max or avg that saw nothing null. As in
+// order, numbers exact (avg to view.Acc.Avg's digits), and a min, max or
+// avg that saw nothing null. As in
 // WriteJSON, characters a terminal would act on are \u escapes.
 func writeViewJSON(w io.Writer, v *view.View, rows []results.ViewRow, opts ViewOptions) error {
 	var b bytes.Buffer

@@ -229,8 +229,9 @@ func TestTopListBounds(t *testing.T) {
 }
 
 // TestLargeMeansAreShownInFull: a mean is shown to two decimals (trailing
-// zeros dropped) however many digits it has before them (a fixed precision
-// showed NaN from 1e38).
+// zeros dropped when they are the mean's, kept when it was rounded)
+// however many digits it has before them (a fixed precision showed NaN
+// from 1e38).
 func TestLargeMeansAreShownInFull(t *testing.T) {
 	v, err := view.Compile(view.Definition{Name: "big", Window: view.Window{Size: time.Minute}, Metrics: []string{"avg:x"}})
 	if err != nil {
@@ -242,7 +243,7 @@ func TestLargeMeansAreShownInFull(t *testing.T) {
 	}{
 		{[]string{"1e40", "3e40"}, "2" + strings.Repeat("0", 40)},
 		{[]string{"12.345", "12.345"}, "12.35"},
-		{[]string{"0.001"}, "0"},
+		{[]string{"0.001"}, "0.00"},
 		{[]string{"-9.99e125"}, "-999" + strings.Repeat("0", 123)},
 	} {
 		a := v.NewAcc()
@@ -271,5 +272,62 @@ func TestLargeMeansAreShownInFull(t *testing.T) {
 	}
 	if got, want := metricText(sv, a, 0, ViewOptions{}, true), "999"+strings.Repeat("0", 123); got != want {
 		t.Errorf("sum shown as %q, want %q", got, want)
+	}
+}
+
+// TestMeanText: a mean keeps every digit before the point in the table, CSV
+// and JSON alike: a single value is itself, 38 digits and all; rounding
+// shows only after the point, a table's two decimals kept when they were
+// rounded, CSV's and JSON's 40 digits or more (docs/views.md).
+func TestMeanText(t *testing.T) {
+	v, err := view.Compile(view.Definition{Name: "n", Window: view.Window{Size: time.Minute}, Metrics: []string{"avg:n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nines, threes, zeros := strings.Repeat("9", 38), strings.Repeat("3", 40), strings.Repeat("0", 129)
+	for _, c := range []struct {
+		values      []string
+		table, full string
+	}{
+		{[]string{nines}, nines, nines},
+		{[]string{"12345678901234567890123456789012345678", "1"}, "6172839450617283945061728394506172839.5", "6172839450617283945061728394506172839.5"},
+		{[]string{"0", "0", "1"}, "0.33", "0." + threes},
+		{[]string{"1e125", "0", "0"}, strings.Repeat("3", 125) + ".33", strings.Repeat("3", 125) + ".333"},
+		{[]string{"1e-130", "3e-130"}, "0.00", "0." + zeros + "2"},
+		{[]string{"3", "3", "2.997"}, "3.00", "2.999"},
+	} {
+		a := v.NewAcc()
+		for _, s := range c.values {
+			n, err := view.NumberValue(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Observe(view.Fields{"n": n}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows := []results.ViewRow{{BucketStart: "2015-06-05T10:00:00.000", Acc: a}}
+		var tb, cb, jb bytes.Buffer
+		for _, w := range []struct {
+			b *bytes.Buffer
+			f Format
+		}{{&tb, FormatTable}, {&cb, FormatCSV}, {&jb, FormatJSON}} {
+			if err := WriteViewRows(w.b, w.f, v, rows, ViewOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := strings.Fields(strings.Split(tb.String(), "\n")[1])[1]; got != c.table {
+			t.Errorf("mean of %v in a table: %s\nwant %s", c.values, got, c.table)
+		}
+		cells, err := csv.NewReader(&cb).ReadAll()
+		if err != nil || cells[1][1] != c.full {
+			t.Errorf("mean of %v in CSV: %v %v\nwant %s", c.values, cells, err, c.full)
+		}
+		var js []struct{ Metrics map[string]json.Number }
+		dec := json.NewDecoder(&jb)
+		dec.UseNumber()
+		if err := dec.Decode(&js); err != nil || js[0].Metrics["avg:n"].String() != c.full {
+			t.Errorf("mean of %v in JSON: %v %v\nwant %s", c.values, js, err, c.full)
+		}
 	}
 }

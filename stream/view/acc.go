@@ -444,18 +444,84 @@ func (v *View) DecodeItem(item map[string]types.AttributeValue) (*Acc, error) {
 	return a, nil
 }
 
-// Avg returns the mean of the i-th metric, which must be an avg metric, to
-// 34 significant digits, and false when it saw no value.
-func (a *Acc) Avg(i int) (*apd.Decimal, bool) {
+// Mean is an avg metric's mean, rounded, and whether the rounding lost
+// nothing: a mean such as 1/3 has no exact decimal.
+type Mean struct {
+	apd.Decimal
+	Exact bool
+}
+
+// AvgDigits is the fewest significant digits Avg gives a mean.
+const AvgDigits = 40
+
+// Avg returns the mean of the i-th metric, which must be an avg metric,
+// rounded (halves away from zero) to AvgDigits significant digits, or to
+// two more than the sum has before the point when that is more (a sum
+// reaches 1E+125); false when it saw no value. At that precision rounding
+// only ever changes digits after the point, and never makes a whole number
+// of a mean that is not one (see avgPrecision).
+func (a *Acc) Avg(i int) (*Mean, bool) {
 	st := &a.states[i]
 	if st.n == 0 {
 		return nil, false
 	}
-	var q apd.Decimal
-	ctx := apd.BaseContext.WithPrecision(34)
-	if _, err := ctx.Quo(&q, &st.dec, apd.New(st.n, 0)); err != nil {
+	m := &Mean{}
+	ctx := apd.BaseContext.WithPrecision(avgPrecision(&st.dec))
+	cond, err := ctx.Quo(&m.Decimal, &st.dec, apd.New(st.n, 0))
+	if err != nil {
 		return nil, false
 	}
-	q.Reduce(&q)
-	return &q, true
+	m.Exact = !cond.Inexact()
+	if m.Exact {
+		m.Reduce(&m.Decimal)
+	}
+	return m, true
+}
+
+// avgPrecision is the precision of a mean of sum. A sum of B digits before
+// the point over a count of k digits has a mean of at most B-k+1 digits
+// before the point, so B+2 significant digits leave k+1 or more after it,
+// and rounding there moves the mean by less than 1/count: too little to
+// change a digit before the point, or to make a whole number of a mean that
+// is not one (it lies at least 1/count from one). A sum with d digits after
+// the point brings that distance down to 10^-d/count, which needs B+d+1
+// digits; but its B+d significant digits are at most 38, so the 40 do.
+func avgPrecision(sum *apd.Decimal) uint32 {
+	before := sum.NumDigits() + int64(sum.Exponent)
+	return uint32(max(AvgDigits, before+2))
+}
+
+// AvgPlaces returns the mean of the i-th metric, which must be an avg
+// metric, rounded to places digits after the point, halves away from zero,
+// from the exact sum and count: rounding Avg's digits again could round
+// twice (a mean of 10^36 + 5/11 is …000.455 to 40 digits, which would make
+// .46, not .45). False when it saw no value.
+func (a *Acc) AvgPlaces(i int, places int32) (*Mean, bool) {
+	st := &a.states[i]
+	if st.n == 0 {
+		return nil, false
+	}
+	// The mean × 10^places is num / den, in whole numbers: sum × 10^places
+	// is its coefficient × 10^exp.
+	num := new(apd.BigInt).Set(&st.dec.Coeff)
+	den := apd.NewBigInt(st.n)
+	if exp := int64(st.dec.Exponent) + int64(places); exp >= 0 {
+		num.Mul(num, pow10(exp))
+	} else {
+		den.Mul(den, pow10(-exp))
+	}
+	m := &Mean{}
+	var rem apd.BigInt
+	m.Coeff.QuoRem(num, den, &rem)
+	m.Exact = rem.Sign() == 0
+	if rem.Lsh(&rem, 1).Cmp(den) >= 0 {
+		m.Coeff.Add(&m.Coeff, apd.NewBigInt(1))
+	}
+	m.Exponent = -places
+	m.Negative = st.dec.Negative // -0.00 for a small negative mean
+	return m, true
+}
+
+func pow10(n int64) *apd.BigInt {
+	return new(apd.BigInt).Exp(apd.NewBigInt(10), apd.NewBigInt(n), nil)
 }

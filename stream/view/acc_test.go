@@ -454,7 +454,7 @@ func TestAvg(t *testing.T) {
 		t.Error("average of nothing")
 	}
 	observe(t, a, `{"n":1}`, `{"n":2}`, `{"n":2}`)
-	if got, _ := a.Avg(0); got.String() != "1.666666666666666666666666666666667" {
+	if got, _ := a.Avg(0); got.String() != "1.666666666666666666666666666666666666667" {
 		t.Errorf("avg %s", got)
 	}
 	observe(t, a, `{"n":3}`)
