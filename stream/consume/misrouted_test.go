@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"math/big"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,6 +59,97 @@ func testMisroutedAggregateIsDroppedWhole(t *testing.T, r consume.Retrieval) {
 		t.Fatalf("the reference drain counts %d events, want the %d put", want.Total(), len(records))
 	}
 	c := v.runUntilCaughtUp(v.options())
+	v.assertExact(want)
+	if s := c.Snapshot(); s.Misrouted != 1 || s.RecordsIn != uint64(len(records)) {
+		t.Fatalf("misrouted aggregates %d, records in %d; want 1 and %d", s.Misrouted, s.RecordsIn, len(records))
+	}
+}
+
+// misroutedAggregate puts, to the second shard, an aggregate of the load's
+// records (some of which hash into the first shard), then every record
+// again to its own shard, as a KPL producer with a stale shard map does;
+// it returns the records.
+func (v *env) misroutedAggregate(load endpointtest.Load, edit func(i int, r *kpl.Record)) []kpl.Record {
+	v.t.Helper()
+	lo1, _ := new(big.Int).SetString(aws.ToString(v.listShards()[1].HashKeyRange.StartingHashKey), 10)
+	entries := load.Entries()
+	records := make([]kpl.Record, len(entries))
+	for i, e := range entries {
+		records[i] = kpl.Record{PartitionKey: aws.ToString(e.PartitionKey), Data: e.Data}
+		if edit != nil {
+			edit(i, &records[i])
+		}
+	}
+	aggs, err := kpl.Aggregate(records, 0)
+	if err != nil || len(aggs) != 1 {
+		v.t.Fatalf("aggregate: %d, %v", len(aggs), err)
+	}
+	if _, err := v.kc.PutRecord(context.Background(), &kinesis.PutRecordInput{StreamName: aws.String(v.stream),
+		PartitionKey: aws.String(aggs[0].PartitionKey), ExplicitHashKey: aws.String(lo1.String()), Data: aggs[0].Data}); err != nil {
+		v.t.Fatal(err)
+	}
+	v.put(load)
+	return records
+}
+
+// TestAnAggregateOfAHashKeyOutsideTheSpaceIsDroppedWhole: an explicit hash
+// key that is no number in 0..2^128-1 (a hand-rolled producer's) hashes
+// into no shard; such an aggregate was counted whole, where the KCL drops
+// it as an aggregate of records of another shard.
+func TestAnAggregateOfAHashKeyOutsideTheSpaceIsDroppedWhole(t *testing.T) {
+	for _, key := range []string{"340282366920938463463374607431768211456", "-1", "x"} {
+		t.Run(key, func(t *testing.T) {
+			v := newEnv(t, consume.Polling, 2, endpointtest.Options{})
+			load := endpointtest.Load{Events: 4, Seed: 8}
+			// Every other record is routed into the shard the aggregate
+			// goes to.
+			inShard1 := v.listShards()[1].HashKeyRange.StartingHashKey
+			records := v.misroutedAggregate(load, func(i int, r *kpl.Record) {
+				r.ExplicitHashKey = aws.ToString(inShard1)
+				if i == 1 {
+					r.ExplicitHashKey = key
+				}
+			})
+			want, _ := v.expected()
+			c := v.runUntilCaughtUp(v.options())
+			v.assertExact(want)
+			if s := c.Snapshot(); s.Misrouted != 1 || s.RecordsIn != uint64(len(records)) {
+				t.Fatalf("misrouted aggregates %d, records in %d; want 1 and %d", s.Misrouted, s.RecordsIn, len(records))
+			}
+		})
+	}
+}
+
+// firstListingHides is a Kinesis API whose first ListShards leaves one
+// shard out, as a worker's last listing does before a reshard it has not
+// seen: another worker made the new shard's lease, and this one took it.
+type firstListingHides struct {
+	*kinesis.Client
+	hidden string
+	listed atomic.Bool
+}
+
+func (k *firstListingHides) ListShards(ctx context.Context, in *kinesis.ListShardsInput, o ...func(*kinesis.Options)) (*kinesis.ListShardsOutput, error) {
+	out, err := k.Client.ListShards(ctx, in, o...)
+	if err == nil && !k.listed.Swap(true) {
+		out.Shards = slices.DeleteFunc(out.Shards, func(s ktypesShard) bool { return aws.ToString(s.ShardId) == k.hidden })
+	}
+	return out, err
+}
+
+// TestAShardTakenBeforeItIsListedChecksItsAggregates: a worker that took
+// the lease of a shard it had not listed yet (a child whose lease another
+// worker made after a reshard) read it with no hash key range, and counted
+// a misrouted KPL aggregate whose records the producer then sent again:
+// twice. The shards are listed before such a shard is read.
+func TestAShardTakenBeforeItIsListedChecksItsAggregates(t *testing.T) {
+	v := newEnv(t, consume.Polling, 2, endpointtest.Options{})
+	v.runUntilCaughtUp(v.options()) // both shards' leases, made and handed back
+	records := v.misroutedAggregate(endpointtest.Load{Events: 10, Seed: 7}, nil)
+	want, _ := v.expected()
+	o := v.options()
+	o.Kinesis = &firstListingHides{Client: v.kc, hidden: aws.ToString(v.listShards()[1].ShardId)}
+	c := v.runUntilCaughtUp(o)
 	v.assertExact(want)
 	if s := c.Snapshot(); s.Misrouted != 1 || s.RecordsIn != uint64(len(records)) {
 		t.Fatalf("misrouted aggregates %d, records in %d; want 1 and %d", s.Misrouted, s.RecordsIn, len(records))

@@ -68,14 +68,40 @@ type reader struct {
 func newReader(c *Consumer, h *lease.Handle) *reader {
 	r := &reader{c: c, h: h, shard: h.Key(), batch: sink.NewBatch(h.Key()), newest: make([]time.Time, len(c.generic)+1), keyCache: make([]view.KeyCache, len(c.generic))}
 	r.newBatches()
-	if s, ok := c.shard(r.shard); ok && s.HashKeyRange != nil {
+	r.setRange()
+	return r
+}
+
+// setRange takes the shard's hash key range from the shards listed last,
+// for the KPL aggregates' check; it reports whether the shard was listed.
+func (r *reader) setRange() bool {
+	s, ok := r.c.shard(r.shard)
+	if ok && s.HashKeyRange != nil {
 		lo, ok1 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.StartingHashKey), 10)
 		hi, ok2 := new(big.Int).SetString(aws.ToString(s.HashKeyRange.EndingHashKey), 10)
 		if ok1 && ok2 {
 			r.lo, r.hi = lo, hi
 		}
 	}
-	return r
+	return ok
+}
+
+// learnRange lists the shards when this one's range is unknown: a child
+// shard whose lease another worker made, taken before this worker listed
+// it. Read without its range, a KPL aggregate of records hashing outside
+// it (a producer's stale shard map) would be counted, and the copies the
+// producer sends to the right shards counted again.
+func (r *reader) learnRange(ctx context.Context) error {
+	if r.lo != nil || r.setRange() {
+		return nil
+	}
+	if err := r.c.syncShards(ctx, retry.Running); err != nil {
+		return err
+	}
+	if !r.setRange() {
+		r.c.log.Warn("the shard is not listed; KPL aggregates in it are counted without checking their records' hash keys", "shard", r.shard)
+	}
+	return nil
 }
 
 func (r *reader) newBatches() {
@@ -294,6 +320,9 @@ func (r *reader) read(ctx context.Context) (finished bool, err error) {
 		case <-time.After(parentPollEvery):
 		}
 	}
+	if err := r.learnRange(ctx); err != nil {
+		return false, err
+	}
 	first := r.startFrom(r.h.Lease())
 	if first.typ == types.ShardIteratorTypeLatest {
 		if err := r.pinStart(ctx); err != nil {
@@ -400,7 +429,9 @@ func (r *reader) inRange(sub kpl.Record) bool {
 	}
 	k, err := kpl.HashKey(sub.PartitionKey, sub.ExplicitHashKey)
 	if err != nil {
-		return true
+		// An explicit hash key that is no number in 0..2^128-1 hashes
+		// into no shard's range: the KCL drops its aggregate too.
+		return false
 	}
 	return k.Cmp(r.lo) >= 0 && k.Cmp(r.hi) <= 0
 }

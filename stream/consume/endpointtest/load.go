@@ -244,11 +244,12 @@ func Drain(ctx context.Context, kc *kinesis.Client, stream string, b *bucket.Buc
 }
 
 // allInRange reports whether every record of an aggregate hashes into
-// [lo, hi].
+// [lo, hi]; an explicit hash key outside the hash key space hashes into
+// no shard.
 func allInRange(subs []kpl.Record, lo, hi *big.Int) bool {
 	for _, sub := range subs {
-		k, _ := kpl.HashKey(sub.PartitionKey, sub.ExplicitHashKey)
-		if k.Cmp(lo) < 0 || k.Cmp(hi) > 0 {
+		k, err := kpl.HashKey(sub.PartitionKey, sub.ExplicitHashKey)
+		if err != nil || k.Cmp(lo) < 0 || k.Cmp(hi) > 0 {
 			return false
 		}
 	}
