@@ -267,6 +267,13 @@ func (c *Coordinator) drop(h *Handle, err error) {
 func (c *Coordinator) TakeOnce(ctx context.Context) error {
 	c.mu.Lock()
 	c.init()
+	// The leases held as the scan starts: one let go of while it runs
+	// (finished, released) is in it under this worker's id, written by
+	// this process.
+	heldAtScan := make(map[string]bool, len(c.held))
+	for k := range c.held {
+		heldAtScan[k] = c.holds(k)
+	}
 	c.mu.Unlock()
 	var leases []Lease
 	lctx, cancel := context.WithTimeout(ctx, c.TakeInterval())
@@ -288,7 +295,7 @@ func (c *Coordinator) TakeOnce(ctx context.Context) error {
 	for _, l := range leases {
 		present[l.Key] = true
 		o, ok := c.seen[l.Key]
-		if ok && !c.twinSaid && l.Owner == c.WorkerID && o.owner == c.WorkerID && o.counter != l.Counter && !c.holds(l.Key) {
+		if ok && !c.twinSaid && l.Owner == c.WorkerID && o.owner == c.WorkerID && o.counter != l.Counter && !heldAtScan[l.Key] && !c.holds(l.Key) {
 			// Someone writes, under this worker's id, a lease this process
 			// does not hold: two live processes share the id and will take
 			// the leases from each other for as long as both run. (A
