@@ -230,11 +230,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	leases := tasks.Task{Step: tasks.StepTable, Name: "check lease table " + cfg.App, Run: func(ctx context.Context, _ func(string)) (string, error) {
 		return "this stream's", consumer.CheckLeases(ctx)
 	}}
-	// A view that wrote the run's table alone stays with its rows.
-	stay := tasks.Task{Step: tasks.StepTable, Name: "check the views' tables", Run: func(ctx context.Context, _ func(string)) (string, error) {
-		return "each view's rows where it writes", checkViewsStay(ctx, clients, cfg, views)
-	}}
-	if err := (tasks.Runner{}).Run(ctx, tasks.RunSetup(clients, cfg.Stream.Name, specs, stay, leases)); err != nil {
+	if err := (tasks.Runner{}).Run(ctx, tasks.RunSetup(clients, cfg.Stream.Name, specs, leases)); err != nil {
 		return runSetupError(err)
 	}
 	if dashboard {

@@ -254,7 +254,5 @@ func upTaskOptions(cfg *config.Loaded, clients *provision.Clients, opts *upOptio
 
 		// The views' own tables, created with the aggregate table.
 		ViewTables: viewTableSpecs(views, cfg.Table.Name, cfg.App, cfg.Stream.Name),
-		// A view that wrote the run's table alone stays with its rows.
-		CheckTables: func(ctx context.Context) error { return checkViewsStay(ctx, clients, cfg, views) },
 	}
 }

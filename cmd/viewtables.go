@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/spk-cli/spk/config"
 	"github.com/spk-cli/spk/examples"
 	"github.com/spk-cli/spk/provision"
-	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/stream/sink"
 	"github.com/spk-cli/spk/stream/view"
 )
@@ -80,47 +78,15 @@ func tutorialAlone(views []*view.View, table string) bool {
 }
 
 // aggregateSpec is the run's aggregate table, tagged with the shape of
-// the view that writes it (none when no view does), and with its name when
-// that is a lone view other than default (see checkViewsStay).
+// the view that writes it (none when no view does).
 func aggregateSpec(cfg *config.Loaded, views []*view.View) provision.TableSpec {
 	spec := sink.TableSpec(cfg.Table.Name, cfg.App, cfg.Stream.Name, nil)
 	for _, v := range views {
 		if v.Table(cfg.Table.Name) == cfg.Table.Name {
 			spec.Shape = v.Shape()
-			if v.Name() != view.DefaultName {
-				spec.View = v.Name()
-			}
 		}
 	}
 	return spec
-}
-
-// checkViewsStay refuses a view that wrote the run's table while it was
-// spk.yaml's only view (the run's table is tagged with its name) and,
-// beside the views added since, would write a table of its own that does
-// not exist yet: its rows so far would be left behind in the run's table,
-// where spk show --view no longer looks. Tags spk may not read skip the
-// check, as the other table checks.
-func checkViewsStay(ctx context.Context, c *provision.Clients, cfg *config.Loaded, views []*view.View) error {
-	if len(views) < 2 {
-		return nil
-	}
-	tags, exists, err := provision.TableTags(ctx, c, cfg.Table.Name)
-	if err != nil || !exists || tags[ddbtable.ViewTagKey] == "" {
-		return nil
-	}
-	for _, v := range views {
-		own := v.Table(cfg.Table.Name)
-		if v.Name() != tags[ddbtable.ViewTagKey] || own == cfg.Table.Name || v.TableNamed() {
-			continue
-		}
-		if _, exists, err := provision.TableTags(ctx, c, own); err != nil || exists {
-			return nil // moved before, or not the caller's to read
-		}
-		return usagef(fmt.Sprintf("keep it there with table: %s on view %s in spk.yaml; or, to start it afresh in %s, create that table first (spk create-table %s)", cfg.Table.Name, v.Name(), own, own),
-			"view %s wrote its rows into %s while it was spk.yaml's only view; beside other views it would write %s and leave those rows behind", v.Name(), cfg.Table.Name, own)
-	}
-	return nil
 }
 
 // viewTableSpecs are the tables of the views that do not write the run's

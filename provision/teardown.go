@@ -167,11 +167,6 @@ func PlanLeftViewTables(ctx context.Context, c *Clients, table, app, stream stri
 	return plan
 }
 
-// TableTags are a table's tags; exists is false for a missing table.
-func TableTags(ctx context.Context, c *Clients, name string) (tags map[string]string, exists bool, err error) {
-	return resourceTags(ctx, c, Resource{Kind: KindAggregate, Name: name}, false)
-}
-
 func resourceTags(ctx context.Context, c *Clients, r Resource, exempt bool) (map[string]string, bool, error) {
 	tags := map[string]string{}
 	if r.Kind == KindStream {

@@ -28,12 +28,9 @@ type UpOptions struct {
 	Table   provision.TableSpec
 	// ViewTables are the tables of the views that do not write Table.
 	ViewTables []provision.TableSpec
-	// CheckTables, when set, runs once the endpoint answers, before any
-	// table is made; its error stops the run.
-	CheckTables func(ctx context.Context) error
-	App         string
-	Generate    generate.Options // StreamName is filled in
-	Consume     consume.Options  // clients, stream, table and app are filled in
+	App        string
+	Generate   generate.Options // StreamName is filled in
+	Consume    consume.Options  // clients, stream, table and app are filled in
 	// Endpoint, when set, is started in-process if nothing listens at the
 	// embedded endpoint's address yet (step 2 without an AWS account).
 	Endpoint *local.Options
@@ -222,11 +219,6 @@ func (u *Up) Run(ctx context.Context) (UpSummary, error) {
 	}
 	if err := runner.RunAnnounced(ctx, listed[:1]); err != nil {
 		return notSetUp(err)
-	}
-	if o.CheckTables != nil {
-		if err := o.CheckTables(ctx); err != nil {
-			return notSetUp(err)
-		}
 	}
 	if err := runner.RunParallelAnnounced(ctx, creates); err != nil {
 		return notSetUp(err)

@@ -144,10 +144,10 @@ func (e *ensurer) refuse(spec Spec, m *MismatchError) error {
 // tag names another stream than spec's, or its spk-view-shape tag another
 // shape. A table without the tags (made by hand, by create-table or by an
 // older spk, or still CREATING), or whose tags spk may not read, is taken;
-// an ACTIVE one of the app's is given the view's and the shape's, so that
-// the next view of another shape is refused.
+// an ACTIVE one of the app's is given the shape, so that the next view of
+// another shape is refused.
 func (e *ensurer) checkTags(ctx context.Context, spec Spec, t *types.TableDescription) error {
-	if t == nil || t.TableStatus == types.TableStatusDeleting || (spec.Stream == "" && spec.Shape == "" && spec.View == "") || t.TableArn == nil {
+	if t == nil || t.TableStatus == types.TableStatusDeleting || (spec.Stream == "" && spec.Shape == "") || t.TableArn == nil {
 		return nil
 	}
 	var out *dynamodb.ListTagsOfResourceOutput
@@ -166,20 +166,19 @@ func (e *ensurer) checkTags(ctx context.Context, spec Spec, t *types.TableDescri
 		return &Error{Op: op(spec), Err: retry.Refuse(&StreamError{Table: spec.Name, Kind: spec.Kind, Tagged: tagged, Stream: spec.Stream}),
 			Hint: fmt.Sprintf("give stream %q a table of its own (--table)", spec.Stream)}
 	}
-	if tagged, ok := tags[ShapeTagKey]; ok && spec.Shape != "" && tagged != spec.Shape {
+	if spec.Shape == "" {
+		return nil
+	}
+	tagged, ok := tags[ShapeTagKey]
+	switch {
+	case ok && tagged != spec.Shape:
 		return &Error{Op: op(spec), Err: retry.Refuse(&ShapeError{Table: spec.Name, Tagged: tagged, Shape: spec.Shape}),
 			Hint: fmt.Sprintf("give the view a table of its own (table: in spk.yaml, or --table), or delete table %s to start it afresh", spec.Name)}
-	}
-	// The view's tags on a table of the app's that lacks them. Best effort,
-	// as the check: credentials that may not tag leave the table as it was.
-	var missing []types.Tag
-	for _, tag := range spec.tags() {
-		if k := aws.ToString(tag.Key); (k == ShapeTagKey || k == ViewTagKey) && tags[k] == "" {
-			missing = append(missing, tag)
-		}
-	}
-	if len(missing) > 0 && spec.App != "" && tags[TagKey] == spec.App && t.TableStatus == types.TableStatusActive {
-		_, _ = e.db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: t.TableArn, Tags: missing})
+	case !ok && spec.App != "" && tags[TagKey] == spec.App && t.TableStatus == types.TableStatusActive:
+		// Best effort, as the check: credentials that may not tag leave
+		// the table as it was.
+		_, _ = e.db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: t.TableArn,
+			Tags: []types.Tag{{Key: aws.String(ShapeTagKey), Value: aws.String(spec.Shape)}}})
 	}
 	return nil
 }

@@ -61,9 +61,6 @@ type View struct {
 	metrics []Metric
 	attrs   map[string]bool
 	fields  []Path // what the metrics read, each once
-	// tableNamed: the definition named its table, rather than CompileAll
-	// choosing it.
-	tableNamed bool
 }
 
 // Compile checks a definition and prepares it. Every error is one line that
@@ -324,7 +321,7 @@ func CompileAll(defs []Definition, defaultTable string) ([]*View, error) {
 		if !awsname.Table(t) {
 			return nil, fmt.Errorf("view %q: table %q is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.'): set table: to one, or rename the view", d.Name, t)
 		}
-		v.def.Table, v.tableNamed = t, d.Table != ""
+		v.def.Table = t
 		if other, ok := tables[t]; ok {
 			return nil, fmt.Errorf("view %q: view %q already writes to table %q: give one of them its own table", d.Name, other, t)
 		}
@@ -346,10 +343,6 @@ func (v *View) Table(defaultTable string) string {
 	}
 	return defaultTable
 }
-
-// TableNamed reports whether the view's definition named its table
-// (table:), rather than CompileAll choosing it by the view's name.
-func (v *View) TableNamed() bool { return v.tableNamed }
 
 // Fields returns the paths the view's metrics read, each once.
 func (v *View) Fields() []Path { return v.fields }
