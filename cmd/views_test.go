@@ -678,6 +678,30 @@ func TestAViewOfAnotherShapeIsRefusedOverItsTable(t *testing.T) {
 			t.Fatalf("the refused run changed the table:\n%s\nwas\n%s", after, before)
 		}
 	}
+	// A refusal tags no other table: one made by create-table beside it is
+	// left without a shape, for a view of any shape to take.
+	if r := runIn(t, dir, env, "create-table", "tbw"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	write("    group_by: [type]\n    window: {size: 5m}\n    metrics: [count]\n  - name: w\n    table: tbw\n    window: {size: 5m}\n    metrics: [count]\n")
+	if r := runIn(t, dir, env, "run", "--until-caught-up", "--no-tui"); r.code != ExitFailure || !strings.Contains(r.stderr, `table "tbv" holds rows of a view with another window`) {
+		t.Fatalf("run refused over tbv: code %d\n%s", r.code, r.stderr)
+	}
+	ddb := dynamoClient(srv.URL())
+	desc, err := ddb.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String("tbw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := ddb.ListTagsOfResource(context.Background(), &dynamodb.ListTagsOfResourceInput{ResourceArn: desc.Table.TableArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range tags.Tags {
+		if aws.ToString(tag.Key) == "spk-view-shape" {
+			t.Fatalf("the refused run tagged tbw with %s", aws.ToString(tag.Value))
+		}
+	}
+
 	// The same shape, with a filter and a metric added: counted.
 	write("    where: type = 'Red'\n    group_by: [type]\n    window: {size: 1m}\n    metrics: [count, distinct:id]\n")
 	if r := runIn(t, dir, env, "generate-events", "--count", "10", "--seed", "6", "-o", "json"); r.code != 0 {

@@ -81,10 +81,17 @@ func Ensure(ctx context.Context, db DynamoDB, specs []Spec, opts Options) ([]Out
 	// A table of another stream is refused too: the two streams' shard
 	// ids would collide in its watermarks and lose counts. So is one a view
 	// of another shape wrote: its rows and the view's would be mixed up.
-	each(len(specs), func(i int) { errs[i] = e.checkTags(ctx, specs[i], found[i]) })
+	adopt := make([]func(), len(specs))
+	each(len(specs), func(i int) { adopt[i], errs[i] = e.checkTags(ctx, specs[i], found[i]) })
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
+		}
+	}
+	// Tags are added only once every table passed: a refusal changes none.
+	for _, f := range adopt {
+		if f != nil {
+			f()
 		}
 	}
 	outs := make([]Outcome, len(specs))
@@ -144,43 +151,46 @@ func (e *ensurer) refuse(spec Spec, m *MismatchError) error {
 // tag names another stream than spec's, or its spk-view-shape tag another
 // shape. A table without the tags (made by hand, by create-table or by an
 // older spk, or still CREATING), or whose tags spk may not read, is taken;
-// an ACTIVE one of the app's is given the shape, so that the next view of
-// another shape is refused.
-func (e *ensurer) checkTags(ctx context.Context, spec Spec, t *types.TableDescription) error {
+// an ACTIVE one of the app's is to be given the shape (adopt, which the
+// caller runs once every table passed), so that the next view of another
+// shape is refused.
+func (e *ensurer) checkTags(ctx context.Context, spec Spec, t *types.TableDescription) (adopt func(), err error) {
 	if t == nil || t.TableStatus == types.TableStatusDeleting || (spec.Stream == "" && spec.Shape == "") || t.TableArn == nil {
-		return nil
+		return nil, nil
 	}
 	var out *dynamodb.ListTagsOfResourceOutput
-	err := retry.Do(ctx, retry.StartUp, e.opts.Log, fmt.Sprintf("read the tags of %s %q", spec.Kind, spec.Name), func(ctx context.Context) (err error) {
+	err = retry.Do(ctx, retry.StartUp, e.opts.Log, fmt.Sprintf("read the tags of %s %q", spec.Kind, spec.Name), func(ctx context.Context) (err error) {
 		out, err = e.db.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: t.TableArn})
 		return err
 	})
 	if err != nil {
-		return nil // the check is a guard, not a requirement: the table is used
+		return nil, nil // the check is a guard, not a requirement: the table is used
 	}
 	tags := map[string]string{}
 	for _, tag := range out.Tags {
 		tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
 	}
 	if tagged, ok := tags[StreamTagKey]; ok && spec.Stream != "" && tagged != spec.Stream {
-		return &Error{Op: op(spec), Err: retry.Refuse(&StreamError{Table: spec.Name, Kind: spec.Kind, Tagged: tagged, Stream: spec.Stream}),
+		return nil, &Error{Op: op(spec), Err: retry.Refuse(&StreamError{Table: spec.Name, Kind: spec.Kind, Tagged: tagged, Stream: spec.Stream}),
 			Hint: fmt.Sprintf("give stream %q a table of its own (--table)", spec.Stream)}
 	}
 	if spec.Shape == "" {
-		return nil
+		return nil, nil
 	}
 	tagged, ok := tags[ShapeTagKey]
 	switch {
 	case ok && tagged != spec.Shape:
-		return &Error{Op: op(spec), Err: retry.Refuse(&ShapeError{Table: spec.Name, Tagged: tagged, Shape: spec.Shape}),
+		return nil, &Error{Op: op(spec), Err: retry.Refuse(&ShapeError{Table: spec.Name, Tagged: tagged, Shape: spec.Shape}),
 			Hint: fmt.Sprintf("give the view a table of its own (table: in spk.yaml, or --table), or delete table %s to start it afresh", spec.Name)}
 	case !ok && spec.App != "" && tags[TagKey] == spec.App && t.TableStatus == types.TableStatusActive:
-		// Best effort, as the check: credentials that may not tag leave
-		// the table as it was.
-		_, _ = e.db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: t.TableArn,
-			Tags: []types.Tag{{Key: aws.String(ShapeTagKey), Value: aws.String(spec.Shape)}}})
+		return func() {
+			// Best effort, as the check: credentials that may not tag
+			// leave the table as it was.
+			_, _ = e.db.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: t.TableArn,
+				Tags: []types.Tag{{Key: aws.String(ShapeTagKey), Value: aws.String(spec.Shape)}}})
+		}, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // describe reads the table; nil means it does not exist.
