@@ -71,6 +71,9 @@ func TestPartiQLReservedWordAfterDot(t *testing.T) {
 		{"in any case", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = 'a' AND m.Value = 1`), 400, badDot},
 		{"an UPDATE's target", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET m.inner = set_add(m.inner, <<'y'>>) WHERE pk = 'a' AND sk = 1`), 400, badDot},
 		{"after a list index", "ExecuteStatement", stmt(`UPDATE ` + q + ` REMOVE m.b[0].from WHERE pk = 'a' AND sk = 1`), 400, badDot},
+		{"a type name", "ExecuteStatement", stmt(`SELECT m.string FROM ` + q + ` WHERE pk = 'a'`), 400, badDot},
+		// Reserved only by PartiQL's later grammar: a name to DynamoDB's.
+		{"a word of the later grammar", "ExecuteStatement", stmt(`SELECT * FROM ` + q + ` WHERE pk = 'a' AND m.partition = 1`), 200, `{"Items":[]}`},
 		{"quoted, it is a name", "ExecuteStatement", stmt(`UPDATE ` + q + ` SET m."inner" = <<'x'>>, m."size" = 2 WHERE pk = 'a' AND sk = 1`), 200, `{"Items":[]}`},
 		{"quoted in a condition and a projection", "ExecuteStatement",
 			stmt(`SELECT m."size" FROM ` + q + ` WHERE pk = 'a' AND attribute_exists(m."inner")`), 200, `{"Items":[{"size":{"N":"2"}}]}`},
