@@ -99,7 +99,8 @@ func (r *reader) learnRange(ctx context.Context) error {
 		return err
 	}
 	if !r.setRange() {
-		r.c.log.Warn("the shard is not listed; KPL aggregates in it are counted without checking their records' hash keys", "shard", r.shard)
+		// Past its retention period, most likely: reading it says so.
+		r.c.log.Debug("the shard is not listed; KPL aggregates in it are counted without checking their records' hash keys", "shard", r.shard)
 	}
 	return nil
 }
