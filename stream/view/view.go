@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spk-cli/spk/internal/awsname"
 	"github.com/spk-cli/spk/stream/bucket"
@@ -73,6 +75,11 @@ func Compile(def Definition) (*View, error) {
 	if name == "" {
 		name = "(unnamed)"
 		return nil, fail("give the view a name, such as name: errors")
+	}
+	if !tagValue(name) {
+		// The name is the spk-view tag of the view's own table, and
+		// DynamoDB refuses other characters in a tag value.
+		return nil, fail("a view's name may hold only letters, digits, spaces and _ . : / = + - @, at most 256 of them: rename it, such as name: errors-5xx")
 	}
 	v := &View{def: def, attrs: map[string]bool{}}
 	f, err := ParseWhere(def.Where)
@@ -395,4 +402,18 @@ func (v *View) Shape() string {
 		h.Write([]byte{0})
 	}
 	return fmt.Sprintf("size=%s slide=%s group_by=%x", w.Size, slide, h.Sum(nil)[:6])
+}
+
+// tagValue reports whether s may be a DynamoDB tag's value: letters,
+// digits, spaces and _ . : / = + - @, at most 256 characters.
+func tagValue(s string) bool {
+	if utf8.RuneCountInString(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.Is(unicode.Zs, r) && !strings.ContainsRune("_.:/=+-@", r) {
+			return false
+		}
+	}
+	return true
 }

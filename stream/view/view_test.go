@@ -36,6 +36,8 @@ func TestCompileErrors(t *testing.T) {
 		want string
 	}{
 		{"no name", func(d *Definition) { d.Name = "" }, `view "(unnamed)": give the view a name, such as name: errors`},
+		{"a name no table tag may hold", func(d *Definition) { d.Name = "errors (5xx)" },
+			`view "errors (5xx)": a view's name may hold only letters, digits, spaces and _ . : / = + - @, at most 256 of them: rename it, such as name: errors-5xx`},
 		{"avg without field", func(d *Definition) { d.Metrics = []string{"avg"} }, `view "errors": metric "avg": name a field, as in avg:bytes`},
 		{"unknown metric", func(d *Definition) { d.Metrics = []string{"median:bytes"} }, `view "errors": metric "median:bytes": unknown metric "median": use count, sum, min, max, avg, distinct or top, as in sum:bytes`},
 		{"count with field", func(d *Definition) { d.Metrics = []string{"count:x"} }, `view "errors": metric "count:x": count takes no field: write count, and a where filter to count only some events`},
