@@ -523,7 +523,7 @@ func TestSlowBodyOverHTTP2(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	want := `{"__type":"SerializationException","message":"Could not read the request body."}`
+	want := `{"__type":"SerializationException","message":"Could not read the request body: it did not arrive in time (the endpoint waits at most 10s for its next byte, and 300ms for all of it)."}`
 	if resp.ProtoMajor != 2 || resp.StatusCode != 400 || string(b) != want {
 		t.Fatalf("got %s %d %s", resp.Proto, resp.StatusCode, b)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"sync/atomic"
 	"time"
 )
@@ -16,43 +17,107 @@ import (
 // is served late rather than refused, while a flood is still refused with
 // the service's throttling error once the wait is up. The body budget is
 // taken without waiting.
+//
+// A connection holds at most its share of the slots (connShare): an HTTP/2
+// connection carries many requests, and one that opens streams and never
+// sends their bodies must not take every slot from the other clients.
 type limiter struct {
 	slots           chan struct{}
+	perConn         int
 	slotWait        time.Duration
 	waiting         atomic.Int64
 	bytes, maxBytes int64
 }
 
 func newLimiter(maxSlots, maxBytes int64, slotWait time.Duration) *limiter {
-	return &limiter{slots: make(chan struct{}, maxSlots), slotWait: slotWait, maxBytes: maxBytes}
+	return &limiter{slots: make(chan struct{}, maxSlots), perConn: connShare(maxSlots), slotWait: slotWait, maxBytes: maxBytes}
 }
 
-// enter takes a request slot, waiting up to slotWait for one while ctx
-// lasts, or reports that none came free.
-func (l *limiter) enter(ctx context.Context) bool {
+// connShare is how many slots one connection may hold: a quarter of them.
+// The SDKs spread concurrent requests over several connections (HTTP/1.1
+// carries one at a time), so only a client that piles its requests onto
+// one HTTP/2 connection meets it, and then its requests wait as they would
+// for any slot.
+func connShare(maxSlots int64) int { return int(max(1, maxSlots/4)) }
+
+// share is one connection's share of the slots, made when it is accepted
+// (http.Server.ConnContext) and found in its requests' contexts.
+type share chan struct{}
+
+type shareKey struct{}
+
+// withShare gives a new connection its share of the slots.
+func (l *limiter) withShare(ctx context.Context, _ net.Conn) context.Context {
+	return context.WithValue(ctx, shareKey{}, make(share, l.perConn))
+}
+
+// shareOf is the share of the connection a request came on; nil, none.
+func shareOf(ctx context.Context) share {
+	sh, _ := ctx.Value(shareKey{}).(share)
+	return sh
+}
+
+// enter takes a slot of the connection's share (sh; nil: no share) and one
+// of the endpoint's, waiting up to slotWait in all while ctx lasts, or
+// reports that none came free.
+func (l *limiter) enter(ctx context.Context, sh share) bool {
+	w := slotWaiter{l: l, ctx: ctx}
+	defer w.done()
+	if sh != nil && !w.take(sh) {
+		return false
+	}
+	if !w.take(l.slots) {
+		if sh != nil {
+			<-sh
+		}
+		return false
+	}
+	return true
+}
+
+// leave gives back the slots taken by enter.
+func (l *limiter) leave(sh share) {
+	<-l.slots
+	if sh != nil {
+		<-sh
+	}
+}
+
+// slotWaiter takes slots for one request, within one slotWait in all.
+type slotWaiter struct {
+	l     *limiter
+	ctx   context.Context
+	timer *time.Timer // started by the first wait
+}
+
+func (w *slotWaiter) take(slots chan struct{}) bool {
 	select {
-	case l.slots <- struct{}{}:
+	case slots <- struct{}{}:
 		return true
 	default:
 	}
-	if l.slotWait <= 0 {
+	if w.l.slotWait <= 0 {
 		return false
 	}
-	l.waiting.Add(1)
-	defer l.waiting.Add(-1)
-	t := time.NewTimer(l.slotWait)
-	defer t.Stop()
+	if w.timer == nil {
+		w.l.waiting.Add(1)
+		w.timer = time.NewTimer(w.l.slotWait)
+	}
 	select {
-	case l.slots <- struct{}{}:
+	case slots <- struct{}{}:
 		return true
-	case <-t.C:
-	case <-ctx.Done():
+	case <-w.timer.C:
+	case <-w.ctx.Done():
 	}
 	return false
 }
 
-// leave gives back a slot taken by enter.
-func (l *limiter) leave() { <-l.slots }
+func (w *slotWaiter) done() {
+	if w.timer != nil {
+		w.timer.Stop()
+		w.l.waiting.Add(-1)
+	}
+}
 
 // queued is the number of requests waiting for a slot.
 func (l *limiter) queued() int64 { return l.waiting.Load() }

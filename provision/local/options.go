@@ -58,9 +58,10 @@ type Options struct {
 	MaxRequestBytes int64
 	// MaxConcurrentRequests bounds the requests being read or served at
 	// once (long-lived SubscribeToShard event streams count only while
-	// their request is read); zero means the default, 256. Past it a
-	// request waits up to SlotWait for a slot, then is answered with the
-	// service's throttling error.
+	// their request is read); zero means the default, 256. One connection
+	// (an HTTP/2 connection carries many requests) may hold at most a
+	// quarter of them. Past either bound a request waits up to SlotWait
+	// for a slot, then is answered with the service's throttling error.
 	MaxConcurrentRequests int
 	// SlotWait is how long a request waits for a free request slot; zero
 	// means the default, one second; negative, no wait.
@@ -71,9 +72,15 @@ type Options struct {
 	// once with the service's throttling error, before its body is read.
 	MaxBufferedBytes int64
 	// BodyTimeout is how long a request's body may take to arrive once its
-	// headers have; zero means the default, one minute. A slower body has
-	// its connection closed.
+	// headers have; zero means the default, one minute. A slower body is
+	// answered SerializationException and its connection closed (over
+	// HTTP/2, its stream ended).
 	BodyTimeout time.Duration
+	// BodyIdleTimeout is how long a request's body may go without a byte
+	// arriving, within BodyTimeout; zero means the default, 10 seconds. A
+	// client that stops sending a body gives its request slot back after
+	// this long rather than after BodyTimeout.
+	BodyIdleTimeout time.Duration
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock (nil: time.Now). Tests move it forward to expire
@@ -101,6 +108,7 @@ const (
 	DefaultSlotWait              = time.Second
 	DefaultMaxBufferedBytes      = 64 << 20
 	DefaultBodyTimeout           = time.Minute
+	DefaultBodyIdleTimeout       = 10 * time.Second
 )
 
 // DefaultOptions returns durable options on the default address and data dir.
@@ -160,6 +168,9 @@ func (o Options) withDefaults() Options {
 	o.MaxBufferedBytes = max(o.MaxBufferedBytes, o.MaxRequestBytes)
 	if o.BodyTimeout <= 0 {
 		o.BodyTimeout = DefaultBodyTimeout
+	}
+	if o.BodyIdleTimeout <= 0 {
+		o.BodyIdleTimeout = DefaultBodyIdleTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now

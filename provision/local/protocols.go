@@ -33,8 +33,8 @@ func protocols() *http.Protocols {
 // Hijacked connections are outside http.Server's bookkeeping, so the
 // upgrader tracks them for Shutdown and Close.
 type upgrader struct {
-	next        http.Handler
-	bodyTimeout time.Duration
+	next                  http.Handler
+	bodyTimeout, bodyIdle time.Duration
 	//lint:ignore SA1019 serves Upgrade: h2c, which net/http cannot (see ServeHTTP)
 	h2       http2.Server
 	mu       sync.Mutex
@@ -43,8 +43,8 @@ type upgrader struct {
 	inflight sync.WaitGroup
 }
 
-func newUpgrader(next http.Handler, bodyTimeout time.Duration) *upgrader {
-	return &upgrader{next: next, bodyTimeout: bodyTimeout, conns: map[net.Conn]struct{}{}}
+func newUpgrader(next http.Handler, bodyTimeout, bodyIdle time.Duration) *upgrader {
+	return &upgrader{next: next, bodyTimeout: bodyTimeout, bodyIdle: bodyIdle, conns: map[net.Conn]struct{}{}}
 }
 
 // maxUpgradeBody is the largest body an upgrading request may have: its
@@ -66,8 +66,7 @@ func (u *upgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The upgrading request's body arrives over HTTP/1.1 before the switch.
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(u.bodyTimeout))
-	body, err := io.ReadAll(r.Body)
+	body, err := io.ReadAll(newBodyClock(r.Body, rc.SetReadDeadline, u.bodyTimeout, u.bodyIdle))
 	if err != nil {
 		prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 		writeError(w, r, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")

@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -119,16 +120,20 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.metrics = newMetrics(db, counts{kinesis: k.Counts, dynamodb: d.Counts, waiting: s.limits.queued})
 
 	s.ln = ln
-	s.upgrades = newUpgrader(s, opts.BodyTimeout)
+	s.upgrades = newUpgrader(s, opts.BodyTimeout, opts.BodyIdleTimeout)
 	// x/net's HTTP/2 server, which serves upgraded connections, keeps its
 	// own idle timeout: without it an idle h2c connection stayed for ever.
 	//lint:ignore SA1019 ServeConn reads no idle timeout from BaseConfig
 	s.upgrades.h2.IdleTimeout = idleTimeout
+	//lint:ignore SA1019 nor a stream limit: upgraded connections need their own
+	s.upgrades.h2.MaxConcurrentStreams = maxStreams
 	s.spares = newSpareConns()
 	s.http = &http.Server{
 		Handler:           s.upgrades,
 		ConnState:         s.spares.connState,
+		ConnContext:       s.limits.withShare,
 		Protocols:         protocols(),
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: maxStreams},
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
@@ -292,7 +297,8 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 		refuseTooLarge(w, r, prefix, s.opts.MaxRequestBytes)
 		return
 	}
-	if !s.limits.enter(r.Context()) {
+	sh := shareOf(r.Context())
+	if !s.limits.enter(r.Context(), sh) {
 		s.metrics.throttled.WithLabelValues(svc).Inc()
 		refuseThrottled(w, r, prefix, op)
 		return
@@ -300,7 +306,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 	inSlot := true
 	defer func() {
 		if inSlot {
-			s.limits.leave()
+			s.limits.leave(sh)
 		}
 	}()
 	body, reserved, err := s.readBody(w, r)
@@ -312,7 +318,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 		case errors.Is(err, errTooLarge):
 			refuseTooLarge(w, r, prefix, s.opts.MaxRequestBytes)
 		default:
-			refuse(w, r, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")
+			refuse(w, r, prefix, http.StatusBadRequest, "SerializationException", s.unreadBody(err))
 		}
 		return
 	}
@@ -325,7 +331,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 	}
 	if isLongLived(prefix, op) {
 		inSlot = false
-		s.limits.leave()
+		s.limits.leave(sh)
 	}
 	s.serveOp(w, r, h, op, body)
 }
@@ -357,20 +363,28 @@ func (s *Server) serveOp(w *recorder, r *http.Request, h service.Handler, op str
 }
 
 // readBody reads the request body within the body budget and the body
-// timeout. The deadline is lifted once the body is in: a response may
-// stream for minutes, and on HTTP/1.1 an expired deadline would cancel
-// the request's context. After a failed read it stays, so that nothing
-// more is read from the connection.
+// timeouts (bodyClock). The deadline is lifted once the body is in: a
+// response may stream for minutes, and on HTTP/1.1 an expired deadline
+// would cancel the request's context. After a failed read it stays, so
+// that nothing more is read from the connection.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int64, error) {
 	rc := http.NewResponseController(w)
-	// Not every connection supports deadlines (ErrNotSupported); those
-	// still have the server-wide timeouts.
-	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
-	body, reserved, err := s.limits.readBody(r.Body, r.ContentLength, s.opts.MaxRequestBytes)
+	in := newBodyClock(r.Body, rc.SetReadDeadline, s.opts.BodyTimeout, s.opts.BodyIdleTimeout)
+	body, reserved, err := s.limits.readBody(in, r.ContentLength, s.opts.MaxRequestBytes)
 	if err == nil {
 		_ = rc.SetReadDeadline(time.Time{})
 	}
 	return body, reserved, err
+}
+
+// unreadBody is the message for a body that could not be read: a client
+// error, in the service's SerializationException. For one that stopped
+// arriving it names the timeouts, so that whoever reads it knows why.
+func (s *Server) unreadBody(err error) string {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Sprintf("Could not read the request body: it did not arrive in time (the endpoint waits at most %v for its next byte, and %v for all of it).", s.opts.BodyIdleTimeout, s.opts.BodyTimeout)
+	}
+	return "Could not read the request body."
 }
 
 func hasAuth(r *http.Request) bool {
@@ -379,6 +393,12 @@ func hasAuth(r *http.Request) bool {
 
 // idleTimeout is how long a connection may sit idle between requests.
 const idleTimeout = 2 * time.Minute
+
+// maxStreams is how many requests an HTTP/2 client may have open on one
+// connection at once (x/net's default is 250, nearly every slot): the 100
+// RFC 9113 recommends as the least. Clients open another connection past
+// it; a connection's slots are bounded on their own (connShare).
+const maxStreams = 100
 
 // dropBody closes, after its answer, an HTTP/1.1 connection whose request
 // declared a body that was not read: net/http would otherwise wait to

@@ -1,0 +1,223 @@
+package local_test
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	local "github.com/spk-cli/spk/provision/local"
+)
+
+// rawH2 is a cleartext HTTP/2 client (prior knowledge) that writes frames
+// one by one, so that a test can leave a stream's body unsent or its
+// answer unread.
+type rawH2 struct {
+	t   *testing.T
+	c   net.Conn
+	fr  *http2.Framer
+	hb  bytes.Buffer
+	enc *hpack.Encoder
+	// ended streams; the server may reset a stream after answering it
+	// (its body unread), which is no news
+	ended map[uint32]bool
+	// the server's SETTINGS_MAX_CONCURRENT_STREAMS, once read
+	maxStreams uint32
+}
+
+func dialH2(t *testing.T, addr string) *rawH2 {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	h := &rawH2{t: t, c: c, fr: http2.NewFramer(c, c), ended: map[uint32]bool{}}
+	h.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	h.enc = hpack.NewEncoder(&h.hb)
+	io.WriteString(c, http2.ClientPreface)
+	if err := h.fr.WriteSettings(); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// open starts a POST of target on stream id declaring contentLength; its
+// body follows with send, or never.
+func (h *rawH2) open(id uint32, target string, contentLength int) {
+	h.t.Helper()
+	h.hb.Reset()
+	for _, f := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":authority", "127.0.0.1"}, {":path", "/"},
+		{"x-amz-target", target}, {"authorization", fakeAuth}, {"content-type", "application/x-amz-json-1.1"},
+		{"content-length", strconv.Itoa(contentLength)}} {
+		h.enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	if err := h.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: h.hb.Bytes(), EndHeaders: true}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// send writes the whole body of stream id.
+func (h *rawH2) send(id uint32, body string) {
+	h.t.Helper()
+	if err := h.fr.WriteData(id, true, []byte(body)); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+type h2Answer struct {
+	status, body string
+	reset        bool
+}
+
+// answers reads frames until n streams have ended, answered or reset,
+// acknowledging the server's settings on the way; within the deadline.
+func (h *rawH2) answers(n int, within time.Duration) map[uint32]*h2Answer {
+	h.t.Helper()
+	h.c.SetReadDeadline(time.Now().Add(within))
+	got := map[uint32]*h2Answer{}
+	at := func(id uint32) *h2Answer {
+		if got[id] == nil {
+			got[id] = &h2Answer{}
+		}
+		return got[id]
+	}
+	end := func(id uint32, ended bool) {
+		if ended {
+			h.ended[id] = true
+			n--
+		}
+	}
+	for n > 0 {
+		f, err := h.fr.ReadFrame()
+		if err != nil {
+			h.t.Fatalf("%d streams still open (answered so far: %v): %v", n, got, err)
+		}
+		if h.ended[f.Header().StreamID] {
+			continue
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				if v, ok := f.Value(http2.SettingMaxConcurrentStreams); ok {
+					h.maxStreams = v
+				}
+				h.fr.WriteSettingsAck()
+			}
+		case *http2.MetaHeadersFrame:
+			at(f.StreamID).status = f.PseudoValue("status")
+			end(f.StreamID, f.StreamEnded())
+		case *http2.DataFrame:
+			at(f.StreamID).body += string(f.Data())
+			end(f.StreamID, f.StreamEnded())
+		case *http2.RSTStreamFrame:
+			at(f.StreamID).reset = true
+			end(f.StreamID, true)
+		}
+	}
+	return got
+}
+
+const stalledBody = `{"__type":"SerializationException","message":"Could not read the request body: it did not arrive in time (the endpoint waits at most 200ms for its next byte, and 1m0s for all of it)."}`
+
+// TestStalledStreamsHoldOnlyTheirConnectionsShare: the streams of one
+// HTTP/2 connection that never send their bodies hold at most a quarter of
+// the request slots. Its streams past that wait as any request past the
+// bound does, then are throttled, while other clients are served. (Two
+// such connections used to take all 256 slots for a minute.) A connection
+// may open 100 streams at once, not x/net's 250.
+func TestStalledStreamsHoldOnlyTheirConnectionsShare(t *testing.T) {
+	srv := start(t, func(o *local.Options) { o.MaxConcurrentRequests, o.SlotWait = 8, 300*time.Millisecond })
+	addr := srv.Addr()
+	h := dialH2(t, addr)
+	for i := range uint32(8) {
+		h.open(2*i+1, "Kinesis_20131202.ListStreams", 10)
+	}
+	got := h.answers(6, 10*time.Second)
+	for id, a := range got {
+		if a.status != "400" || a.body != kinesisThrottle {
+			t.Fatalf("stream %d past the connection's share: %+v", id, a)
+		}
+	}
+	if h.maxStreams != 100 {
+		t.Fatalf("SETTINGS_MAX_CONCURRENT_STREAMS %d, want 100", h.maxStreams)
+	}
+	// The connection's two streams still hold their slots; the other six
+	// are free.
+	a := exchange(t, addr, requestHead(addr, "DynamoDB_20120810.ListTables", 2, http.Header{"Authorization": {fakeAuth}}), []byte("{}"))
+	if a.resp.StatusCode != 200 {
+		t.Fatalf("another client while a connection stalls: %d %s", a.resp.StatusCode, a.body)
+	}
+}
+
+// TestStalledBodyGivesItsSlotBack: a request whose body stops arriving is
+// answered SerializationException once BodyIdleTimeout passes without a
+// byte, long before BodyTimeout (a minute), and its slot serves the next
+// request. Over HTTP/1.1 its connection is closed; over HTTP/2 the
+// connection serves on.
+func TestStalledBodyGivesItsSlotBack(t *testing.T) {
+	srv := start(t, func(o *local.Options) { o.MaxConcurrentRequests, o.BodyIdleTimeout = 1, 200*time.Millisecond })
+	addr := srv.Addr()
+	auth := http.Header{"Authorization": {fakeAuth}}
+	t.Run("HTTP/1.1", func(t *testing.T) {
+		a := exchange(t, addr, requestHead(addr, "Kinesis_20131202.ListStreams", 10, auth), nil)
+		if a.resp.StatusCode != 400 || a.body != stalledBody || !a.closed {
+			t.Fatalf("stalled body: %d %s (closed %v)", a.resp.StatusCode, a.body, a.closed)
+		}
+		a = exchange(t, addr, requestHead(addr, "Kinesis_20131202.ListStreams", 2, auth), []byte("{}"))
+		if a.resp.StatusCode != 200 {
+			t.Fatalf("after the stalled body: %d %s", a.resp.StatusCode, a.body)
+		}
+	})
+	t.Run("HTTP/2", func(t *testing.T) {
+		h := dialH2(t, addr)
+		h.open(1, "Kinesis_20131202.ListStreams", 10)
+		if a := h.answers(1, 20*time.Second)[1]; a.status != "400" || a.body != stalledBody {
+			t.Fatalf("stalled body: %+v", a)
+		}
+		h.open(3, "Kinesis_20131202.ListStreams", 2)
+		h.send(3, "{}")
+		if a := h.answers(1, 20*time.Second)[3]; a.status != "200" {
+			t.Fatalf("after the stalled body, on its connection: %+v", a)
+		}
+	})
+}
+
+// TestSteadyBodyIsNotIdle: a body that keeps arriving, however slowly, is
+// read to its end past BodyIdleTimeout: the idle time counts from its
+// last byte.
+func TestSteadyBodyIsNotIdle(t *testing.T) {
+	srv := start(t, func(o *local.Options) { o.BodyIdleTimeout = time.Second })
+	addr := srv.Addr()
+	body := append([]byte("{}"), bytes.Repeat([]byte(" "), 28)...)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	io.WriteString(conn, requestHead(addr, "Kinesis_20131202.ListStreams", int64(len(body)), http.Header{"Authorization": {fakeAuth}}))
+	tick := time.NewTicker(50 * time.Millisecond) // 30 bytes: 1.5 s in all
+	defer tick.Stop()
+	for _, b := range body {
+		<-tick.C
+		if _, err := conn.Write([]byte{b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("a steady body: %d", resp.StatusCode)
+	}
+}
