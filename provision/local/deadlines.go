@@ -2,8 +2,34 @@ package local
 
 import (
 	"io"
+	"net/http"
 	"time"
 )
+
+// deadlines bounds a request's answer: once it begins, it has WriteTimeout
+// to be written. A client that stops reading an answer (a GetRecords
+// answer reaches 13 MB) is cut off then, and the request's slot and the
+// answer's memory are freed; without it the write blocked for ever.
+// SubscribeToShard, whose answer lasts minutes, sets its own deadline for
+// each event after this one.
+type deadlines struct {
+	rc           *http.ResponseController // the writer beneath the recorder
+	writeTimeout time.Duration
+	answering    bool
+}
+
+func newDeadlines(w http.ResponseWriter, writeTimeout time.Duration) deadlines {
+	return deadlines{rc: http.NewResponseController(w), writeTimeout: writeTimeout}
+}
+
+// answer starts the answer's time, once.
+func (d *deadlines) answer() {
+	if d.answering {
+		return
+	}
+	d.answering = true
+	_ = d.rc.SetWriteDeadline(time.Now().Add(d.writeTimeout))
+}
 
 // bodyClock reads a request body under two read deadlines: the body's
 // whole time (BodyTimeout, from its headers) and its idle time

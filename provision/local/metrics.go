@@ -143,17 +143,20 @@ const maxErrBody = 1024
 
 // recorder notes the status of an answer and the start of an error body,
 // for the metrics and for the panic recovery (which may only answer when
-// nothing was written yet). Unwrap lets http.ResponseController reach the
-// connection beneath (deadlines, Flush for event streams).
+// nothing was written yet), and bounds the answer's writing (deadlines).
+// Unwrap lets http.ResponseController reach the connection beneath
+// (deadlines, Flush for event streams).
 type recorder struct {
 	http.ResponseWriter
 	status  int
 	errBody []byte
+	dl      deadlines
 }
 
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 && code >= 200 {
 		r.status = code
+		r.dl.answer()
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
@@ -161,6 +164,7 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
+		r.dl.answer()
 	}
 	if r.status >= 400 && len(r.errBody) < maxErrBody {
 		r.errBody = append(r.errBody, b[:min(len(b), maxErrBody-len(r.errBody))]...)

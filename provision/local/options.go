@@ -81,6 +81,13 @@ type Options struct {
 	// client that stops sending a body gives its request slot back after
 	// this long rather than after BodyTimeout.
 	BodyIdleTimeout time.Duration
+	// WriteTimeout is how long an answer may take to be written once it
+	// begins; zero means the default, 30 seconds. An answer its client
+	// does not read in that time is cut off (HTTP/1.1: the connection is
+	// closed; HTTP/2: the stream is reset), which frees its request slot
+	// and its memory. SubscribeToShard event streams give each event 30
+	// seconds instead.
+	WriteTimeout time.Duration
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock (nil: time.Now). Tests move it forward to expire
@@ -109,6 +116,7 @@ const (
 	DefaultMaxBufferedBytes      = 64 << 20
 	DefaultBodyTimeout           = time.Minute
 	DefaultBodyIdleTimeout       = 10 * time.Second
+	DefaultWriteTimeout          = 30 * time.Second
 )
 
 // DefaultOptions returns durable options on the default address and data dir.
@@ -171,6 +179,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BodyIdleTimeout <= 0 {
 		o.BodyIdleTimeout = DefaultBodyIdleTimeout
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now

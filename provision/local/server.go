@@ -248,7 +248,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			opLabel = op
 		}
 	}
-	rec := &recorder{ResponseWriter: w}
+	rec := &recorder{ResponseWriter: w, dl: newDeadlines(w, s.opts.WriteTimeout)}
+	defer rec.dl.answer() // an answer net/http writes after the handler (nothing written: 200) too
 	s.metrics.inFlight.Inc()
 	start := time.Now()
 	defer func() {

@@ -3,13 +3,18 @@ package local_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
@@ -220,4 +225,114 @@ func TestSteadyBodyIsNotIdle(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("a steady body: %d", resp.StatusCode)
 	}
+}
+
+// bigShard makes a stream whose one shard holds n records of 1 MiB, and
+// returns a GetRecords request body that reads them: an answer of about
+// 1.4 MB per record (base64 in JSON).
+func bigShard(t *testing.T, srv *local.Server, n int) string {
+	t.Helper()
+	c := client(srv.URL(), "AKIAFAKE", "secret")
+	ctx := context.Background()
+	name := "big"
+	if _, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: &name, ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, name)
+	data := bytes.Repeat([]byte("x"), 1<<20-1) // the key is the last byte
+	for range n {
+		if _, err := c.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: &name, PartitionKey: aws.String("p"), Data: data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	it, err := c.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: &name, ShardId: aws.String("shardId-000000000000"), ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return `{"ShardIterator":"` + *it.ShardIterator + `"}`
+}
+
+// waitInFlight waits until the endpoint serves n API requests.
+func waitInFlight(t *testing.T, srv *local.Server, n float64, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for value(scrape(t, srv), "spk_local_requests_in_flight") != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+}
+
+// TestUnreadAnswerIsCutOff: an answer its client stops reading is cut off
+// once WriteTimeout passes, and its request slot (and memory) freed. Eight
+// GetRecords answers unread used to hold eight slots and 961 MB for good.
+func TestUnreadAnswerIsCutOff(t *testing.T) {
+	srv := start(t, func(o *local.Options) { o.WriteTimeout = 300 * time.Millisecond })
+	addr := srv.Addr()
+	body := bigShard(t, srv, 6) // 8.4 MB: past the socket buffers
+	t.Run("HTTP/1.1", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.(*net.TCPConn).SetReadBuffer(4096)
+		io.WriteString(conn, requestHead(addr, "Kinesis_20131202.GetRecords", int64(len(body)), http.Header{"Authorization": {fakeAuth}, "Content-Type": {"application/x-amz-json-1.1"}})+body)
+		waitInFlight(t, srv, 1, "GetRecords to be served")
+		// The client reads nothing, so the request can end only by its
+		// answer being cut off. (What the kernel had buffered still
+		// trickles to the client's small window after the close.)
+		waitInFlight(t, srv, 0, "the unread answer to be cut off")
+	})
+	t.Run("HTTP/2", func(t *testing.T) {
+		h := dialH2(t, addr)
+		h.open(1, "Kinesis_20131202.GetRecords", len(body))
+		h.send(1, body)
+		// The client grants no flow-control window past the first 64 KiB.
+		if a := h.answers(1, 10*time.Second)[1]; a.status != "200" || !a.reset {
+			t.Fatalf("unread answer: status %q, reset %v", a.status, a.reset)
+		}
+		waitInFlight(t, srv, 0, "the unread answer's slot to be freed")
+	})
+}
+
+// TestKeptAliveConnectionOutlivesWriteTimeout: an HTTP/1.1 connection's
+// next request, after its last answer's WriteTimeout has passed, is
+// answered (and its "100 Continue" sent): the deadline is the answer's,
+// not the connection's (net/http lifts it once an answer is written).
+func TestKeptAliveConnectionOutlivesWriteTimeout(t *testing.T) {
+	const writeTimeout = 100 * time.Millisecond
+	srv := start(t, func(o *local.Options) { o.WriteTimeout = writeTimeout })
+	addr := srv.Addr()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(conn)
+	ask := func(hdr http.Header) {
+		t.Helper()
+		io.WriteString(conn, requestHead(addr, "Kinesis_20131202.ListStreams", 2, hdr))
+		if hdr.Get("Expect") != "" {
+			if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+				t.Fatalf("no 100 Continue: %q %v", line, err)
+			}
+			br.ReadString('\n')
+		}
+		io.WriteString(conn, "{}")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("answered %d", resp.StatusCode)
+		}
+	}
+	ask(http.Header{"Authorization": {fakeAuth}})
+	<-time.After(3 * writeTimeout) // the first answer's deadline passes
+	ask(http.Header{"Authorization": {fakeAuth}, "Expect": {"100-continue"}})
 }
