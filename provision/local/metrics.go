@@ -143,20 +143,21 @@ const maxErrBody = 1024
 
 // recorder notes the status of an answer and the start of an error body,
 // for the metrics and for the panic recovery (which may only answer when
-// nothing was written yet), and bounds the answer's writing (deadlines).
-// Unwrap lets http.ResponseController reach the connection beneath
-// (deadlines, Flush for event streams).
+// nothing was written yet), and keeps the request's deadlines (deadlines,
+// whose SetReadDeadline and SetWriteDeadline http.ResponseController
+// finds first). Unwrap lets it reach the connection beneath for the rest
+// (Flush for event streams).
 type recorder struct {
 	http.ResponseWriter
 	status  int
 	errBody []byte
-	dl      deadlines
+	deadlines
 }
 
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 && code >= 200 {
 		r.status = code
-		r.dl.answer()
+		r.answer()
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
@@ -164,7 +165,7 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
-		r.dl.answer()
+		r.answer()
 	}
 	if r.status >= 400 && len(r.errBody) < maxErrBody {
 		r.errBody = append(r.errBody, b[:min(len(b), maxErrBody-len(r.errBody))]...)

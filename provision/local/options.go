@@ -88,6 +88,12 @@ type Options struct {
 	// and its memory. SubscribeToShard event streams give each event 30
 	// seconds instead.
 	WriteTimeout time.Duration
+	// StopGrace is how long, once Shutdown begins, a request still reading
+	// its body or writing its answer has to finish; zero means the
+	// default, one second. A client that neither sends nor reads cannot
+	// hold a graceful stop longer. Operations already running are not cut:
+	// their answers get StopGrace from when they begin.
+	StopGrace time.Duration
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock (nil: time.Now). Tests move it forward to expire
@@ -117,6 +123,7 @@ const (
 	DefaultBodyTimeout           = time.Minute
 	DefaultBodyIdleTimeout       = 10 * time.Second
 	DefaultWriteTimeout          = 30 * time.Second
+	DefaultStopGrace             = time.Second
 )
 
 // DefaultOptions returns durable options on the default address and data dir.
@@ -182,6 +189,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.StopGrace <= 0 {
+		o.StopGrace = DefaultStopGrace
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -33,8 +33,7 @@ func protocols() *http.Protocols {
 // Hijacked connections are outside http.Server's bookkeeping, so the
 // upgrader tracks them for Shutdown and Close.
 type upgrader struct {
-	next                  http.Handler
-	bodyTimeout, bodyIdle time.Duration
+	next *Server
 	//lint:ignore SA1019 serves Upgrade: h2c, which net/http cannot (see ServeHTTP)
 	h2       http2.Server
 	mu       sync.Mutex
@@ -43,8 +42,8 @@ type upgrader struct {
 	inflight sync.WaitGroup
 }
 
-func newUpgrader(next http.Handler, bodyTimeout, bodyIdle time.Duration) *upgrader {
-	return &upgrader{next: next, bodyTimeout: bodyTimeout, bodyIdle: bodyIdle, conns: map[net.Conn]struct{}{}}
+func newUpgrader(next *Server) *upgrader {
+	return &upgrader{next: next, conns: map[net.Conn]struct{}{}}
 }
 
 // maxUpgradeBody is the largest body an upgrading request may have: its
@@ -64,15 +63,12 @@ func (u *upgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		u.next.ServeHTTP(w, r)
 		return
 	}
-	// The upgrading request's body arrives over HTTP/1.1 before the switch.
-	rc := http.NewResponseController(w)
-	body, err := io.ReadAll(newBodyClock(r.Body, rc.SetReadDeadline, u.bodyTimeout, u.bodyIdle))
+	body, err := u.readBody(w, r)
 	if err != nil {
 		prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-		writeError(w, r, prefix, http.StatusBadRequest, "SerializationException", "Could not read the request body.")
+		writeError(w, r, prefix, http.StatusBadRequest, "SerializationException", u.next.unreadBody(err))
 		return
 	}
-	rc.SetReadDeadline(time.Time{})
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	conn, rw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -100,6 +96,20 @@ func (u *upgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		UpgradeRequest: r,
 		Settings:       settings,
 	})
+}
+
+// readBody reads the upgrading request's body, which arrives over HTTP/1.1
+// before the switch, within the body timeouts and a stop's grace, as any
+// request's body.
+func (u *upgrader) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	var dl deadlines
+	dl.init(w, u.next.opts.WriteTimeout, u.next.opts.StopGrace)
+	defer dl.watch(u.next.stopping)()
+	body, err := io.ReadAll(newBodyClock(r.Body, dl.SetReadDeadline, u.next.opts.BodyTimeout, u.next.opts.BodyIdleTimeout))
+	if err == nil {
+		_ = dl.SetReadDeadline(time.Time{})
+	}
+	return body, err
 }
 
 // counted lets Shutdown wait for requests on upgraded connections.

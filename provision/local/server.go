@@ -43,6 +43,11 @@ type Server struct {
 	served   chan error
 	log      *slog.Logger
 
+	// stopping ends when a stop begins (beginStop), bringing the deadlines
+	// of the requests in flight forward (deadlines).
+	stopping  context.Context
+	beginStop context.CancelFunc
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -97,6 +102,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		SubscriptionLifetime: opts.SubscriptionLifetime,
 	}
 	s := &Server{opts: opts, db: db, services: map[string]service.Handler{}, log: opts.Logger, served: make(chan error, 1), started: time.Now()}
+	s.stopping, s.beginStop = context.WithCancel(context.Background())
 	fail := func(err error) (*Server, error) {
 		s.closeServices()
 		db.Close()
@@ -120,7 +126,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.metrics = newMetrics(db, counts{kinesis: k.Counts, dynamodb: d.Counts, waiting: s.limits.queued})
 
 	s.ln = ln
-	s.upgrades = newUpgrader(s, opts.BodyTimeout, opts.BodyIdleTimeout)
+	s.upgrades = newUpgrader(s)
 	// x/net's HTTP/2 server, which serves upgraded connections, keeps its
 	// own idle timeout: without it an idle h2c connection stayed for ever.
 	//lint:ignore SA1019 ServeConn reads no idle timeout from BaseConfig
@@ -187,8 +193,11 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Shutdown stops accepting connections, waits for in-flight requests (until
 // ctx ends), stops the services, then syncs and closes the store.
-// Connections that have begun no request are closed after spareGrace.
+// Connections that have begun no request are closed after spareGrace. A
+// request still reading its body or writing its answer has StopGrace to
+// finish it, and SubscribeToShard event streams end (Drain).
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.beginStop()
 	stop := make(chan struct{})
 	go s.spares.closeSpares(stop)
 	err := s.http.Shutdown(ctx)
@@ -202,6 +211,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close stops at once, dropping in-flight requests, and closes the store.
 func (s *Server) Close() error {
+	s.beginStop()
 	err := s.http.Close()
 	s.upgrades.close()
 	return errors.Join(err, s.release())
@@ -248,8 +258,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			opLabel = op
 		}
 	}
-	rec := &recorder{ResponseWriter: w, dl: newDeadlines(w, s.opts.WriteTimeout)}
-	defer rec.dl.answer() // an answer net/http writes after the handler (nothing written: 200) too
+	rec := &recorder{ResponseWriter: w}
+	rec.init(w, s.opts.WriteTimeout, s.opts.StopGrace)
+	defer rec.watch(s.stopping)()
+	defer rec.answer() // an answer net/http writes after the handler (nothing written: 200) too
 	s.metrics.inFlight.Inc()
 	start := time.Now()
 	defer func() {
@@ -380,9 +392,13 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int64
 
 // unreadBody is the message for a body that could not be read: a client
 // error, in the service's SerializationException. For one that stopped
-// arriving it names the timeouts, so that whoever reads it knows why.
+// arriving it names the timeout it ran into, so that whoever reads it
+// knows why.
 func (s *Server) unreadBody(err error) string {
-	if errors.Is(err, os.ErrDeadlineExceeded) {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded) && s.stopping.Err() != nil:
+		return fmt.Sprintf("Could not read the request body: the endpoint is stopping, and the body did not arrive within %v of the stop.", s.opts.StopGrace)
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Sprintf("Could not read the request body: it did not arrive in time (the endpoint waits at most %v for its next byte, and %v for all of it).", s.opts.BodyIdleTimeout, s.opts.BodyTimeout)
 	}
 	return "Could not read the request body."

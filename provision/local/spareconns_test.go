@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	local "github.com/spk-cli/spk/provision/local"
 )
 
 // waitRefused waits until the endpoint refuses new connections, which it
@@ -61,7 +63,9 @@ func TestShutdownClosesSpareConnections(t *testing.T) {
 // knowledge) is not taken for a spare: a request on it still under way
 // after the spares' grace is answered.
 func TestShutdownLetsHTTP2RequestFinish(t *testing.T) {
-	srv := start(t, nil)
+	// The request's body ends a second into the stop, past the stop's
+	// default grace for a body still arriving.
+	srv := start(t, func(o *local.Options) { o.StopGrace = time.Minute })
 	tr := &http.Transport{Protocols: new(http.Protocols), ExpectContinueTimeout: time.Minute}
 	tr.Protocols.SetUnencryptedHTTP2(true)
 	c := &http.Client{Transport: tr, Timeout: 30 * time.Second}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -335,4 +336,140 @@ func TestKeptAliveConnectionOutlivesWriteTimeout(t *testing.T) {
 	ask(http.Header{"Authorization": {fakeAuth}})
 	<-time.After(3 * writeTimeout) // the first answer's deadline passes
 	ask(http.Header{"Authorization": {fakeAuth}, "Expect": {"100-continue"}})
+}
+
+// smallSendBuffers gives the endpoint's connections small send buffers,
+// so that its write of an answer its client does not read blocks at once.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
+// startStalling starts an endpoint on dir (durable) whose connections
+// have small send buffers, with stopGrace and body idle time of a minute
+// (so that only the stop cuts a stalled body).
+func startStalling(t *testing.T, dir string, stopGrace time.Duration) *local.Server {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, func(o *local.Options) {
+		o.Addr, o.Listener = ln.Addr().String(), smallSendBuffers{ln}
+		o.InMemory, o.DataDir = false, dir
+		o.StopGrace, o.BodyIdleTimeout = stopGrace, time.Minute
+	})
+}
+
+// stopPromptly stops srv and fails unless the stop ends cleanly within its
+// grace and a margin: a client that neither sent nor read used to hold the
+// stop for its whole wait (15 s in spk local).
+func stopPromptly(t *testing.T, srv *local.Server, grace time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	began := time.Now()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with a stalled client: %v, after %v", err, time.Since(began))
+	}
+	if took := time.Since(began); took > grace+5*time.Second {
+		t.Fatalf("Shutdown with a stalled client took %v", took)
+	}
+}
+
+// rawRequest sends an HTTP/1.1 request on a connection of its own, which
+// reads through a small buffer, and reads nothing back.
+func rawRequest(t *testing.T, addr, target, body string, hdr http.Header) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.(*net.TCPConn).SetReadBuffer(4096)
+	hdr.Set("Authorization", fakeAuth)
+	hdr.Set("Content-Type", "application/x-amz-json-1.1")
+	io.WriteString(conn, requestHead(addr, target, int64(len(body)), hdr)+body)
+	return conn
+}
+
+// activeConsumer registers a consumer of the stream and waits until it is
+// ACTIVE.
+func activeConsumer(t *testing.T, c *kinesis.Client, stream string) string {
+	t.Helper()
+	ctx := context.Background()
+	sum, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &stream})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := c.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{StreamARN: sum.StreamDescriptionSummary.StreamARN, ConsumerName: aws.String("reader")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := c.DescribeStreamConsumer(ctx, &kinesis.DescribeStreamConsumerInput{ConsumerARN: reg.Consumer.ConsumerARN})
+		if err == nil && d.ConsumerDescription.ConsumerStatus == types.ConsumerStatusActive {
+			return *reg.Consumer.ConsumerARN
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("consumer never became ACTIVE (%v)", err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+}
+
+// TestStopCutsStalledClients: a graceful stop gives a body still arriving
+// and an answer still being written StopGrace, then cuts them, so a client
+// that neither sends nor reads does not hold the stop; a SubscribeToShard
+// to a client that does not read ends too. What was acknowledged is kept:
+// the store closes cleanly and holds it after a restart.
+func TestStopCutsStalledClients(t *testing.T) {
+	const grace = 200 * time.Millisecond
+	t.Run("body", func(t *testing.T) {
+		srv := startStalling(t, t.TempDir(), grace)
+		conn, err := net.Dial("tcp", srv.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		// The body is never sent; "100 Continue" says the endpoint is
+		// reading it.
+		io.WriteString(conn, requestHead(srv.Addr(), "Kinesis_20131202.ListStreams", 10, http.Header{"Authorization": {fakeAuth}, "Expect": {"100-continue"}}))
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if line, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+			t.Fatalf("no 100 Continue: %q %v", line, err)
+		}
+		stopPromptly(t, srv, grace)
+	})
+	t.Run("answer", func(t *testing.T) {
+		dir := t.TempDir()
+		srv := startStalling(t, dir, grace)
+		body := bigShard(t, srv, 6)
+		rawRequest(t, srv.Addr(), "Kinesis_20131202.GetRecords", body, http.Header{})
+		waitInFlight(t, srv, 1, "GetRecords to be served")
+		stopPromptly(t, srv, grace)
+
+		srv = start(t, func(o *local.Options) { o.InMemory, o.DataDir = false, dir })
+		c := client(srv.URL(), "AKIAFAKE", "secret")
+		var in struct{ ShardIterator string }
+		json.Unmarshal([]byte(body), &in)
+		out, err := c.GetRecords(context.Background(), &kinesis.GetRecordsInput{ShardIterator: &in.ShardIterator})
+		if err != nil || len(out.Records) != 6 {
+			t.Fatalf("after the stop and a restart: %v, %d records", err, len(out.Records))
+		}
+	})
+	t.Run("subscription", func(t *testing.T) {
+		srv := startStalling(t, t.TempDir(), grace)
+		bigShard(t, srv, 6)
+		arn := activeConsumer(t, client(srv.URL(), "AKIAFAKE", "secret"), "big")
+		rawRequest(t, srv.Addr(), "Kinesis_20131202.SubscribeToShard",
+			`{"ConsumerARN":"`+arn+`","ShardId":"shardId-000000000000","StartingPosition":{"Type":"TRIM_HORIZON"}}`, http.Header{})
+		waitInFlight(t, srv, 1, "the subscription to be served")
+		stopPromptly(t, srv, grace)
+	})
 }

@@ -69,15 +69,33 @@ type subscriptions struct {
 	watching atomic.Int32 // subscriptions being served; puts skip notify at 0
 	lifetime time.Duration
 
-	drainOnce sync.Once
-	drain     chan struct{}
+	writers map[*eventWriter]struct{} // the subscriptions being served, for Drain
+	drained bool
+	drain   chan struct{} // closed by Drain
 }
 
 func (ss *subscriptions) init() {
 	ss.latest = map[subKey]*subscription{}
 	ss.waiters = map[waitKey]chan struct{}{}
 	ss.lifetime = subscriptionLifetime
+	ss.writers = map[*eventWriter]struct{}{}
 	ss.drain = make(chan struct{})
+}
+
+// serving registers a subscription's writer for Drain, until the func it
+// returns is called; one that starts after Drain is cut as Drain cuts.
+func (ss *subscriptions) serving(ew *eventWriter) (done func()) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.drained {
+		ew.cut(time.Now().Add(drainGrace))
+	}
+	ss.writers[ew] = struct{}{}
+	return func() {
+		ss.mu.Lock()
+		defer ss.mu.Unlock()
+		delete(ss.writers, ew)
+	}
 }
 
 // signal returns a channel closed by the next put to the shard.
@@ -126,10 +144,27 @@ func (ss *subscriptions) notify(stream string, res []putResult) {
 }
 
 // Drain ends every open subscription, so that a graceful shutdown of the
-// endpoint does not wait for them (see service.Drainer).
+// endpoint does not wait for them (see service.Drainer). One waiting for
+// records ends at once; one writing an event has drainGrace to finish it,
+// so a client that does not read cannot hold the shutdown for writeStall.
 func (s *Service) Drain() {
-	s.subs.drainOnce.Do(func() { close(s.subs.drain) })
+	s.subs.mu.Lock()
+	defer s.subs.mu.Unlock()
+	if s.subs.drained {
+		return
+	}
+	s.subs.drained = true
+	close(s.subs.drain)
+	by := time.Now().Add(drainGrace)
+	for ew := range s.subs.writers {
+		ew.cut(by)
+	}
 }
+
+// drainGrace is how long Drain lets an event being written finish: one to
+// a client that reads goes out in milliseconds, and ending it cleanly
+// spares that client a reset stream.
+const drainGrace = time.Second
 
 // subscription is one SubscribeToShard call.
 type subscription struct {
@@ -290,6 +325,9 @@ type eventWriter struct {
 	enc *eventstream.Encoder
 	c   codec
 	end time.Time // the subscription's end, which bounds every write
+
+	mu    sync.Mutex // for cutBy and the write deadline, which Drain sets from its goroutine
+	cutBy time.Time  // zero until Drain
 }
 
 func (ew *eventWriter) payloadType() string {
@@ -328,14 +366,27 @@ func (ew *eventWriter) sendRaw(msg []byte) error {
 const writeStall = 30 * time.Second
 
 // deadline bounds the next write: writeStall from now, and no later than
-// the subscription's end (zero: not yet known). A write past it fails, and
-// the subscription ends with the connection or stream.
+// the subscription's end (zero: not yet known) or Drain's cut. A write past
+// it fails, and the subscription ends with the connection or stream.
 func (ew *eventWriter) deadline() {
 	d := time.Now().Add(writeStall)
 	if !ew.end.IsZero() && ew.end.Before(d) {
 		d = ew.end.Add(time.Second) // the last event may still go out
 	}
+	ew.mu.Lock()
+	defer ew.mu.Unlock()
+	if !ew.cutBy.IsZero() && ew.cutBy.Before(d) {
+		d = ew.cutBy
+	}
 	ew.rc.SetWriteDeadline(d) // unsupported: writes stay unbounded, as before
+}
+
+// cut bounds the write under way, and every later one, by by.
+func (ew *eventWriter) cut(by time.Time) {
+	ew.mu.Lock()
+	defer ew.mu.Unlock()
+	ew.cutBy = by
+	ew.rc.SetWriteDeadline(by)
 }
 
 // framePool holds the buffers SubscribeToShardEvent messages are written
@@ -420,6 +471,7 @@ func (s *Service) serveSubscription(w http.ResponseWriter, r *http.Request, c co
 	servedSubscriptions.Add(1)
 	defer servedSubscriptions.Add(-1)
 	ew := &eventWriter{w: w, rc: http.NewResponseController(w), enc: eventstream.NewEncoder(), c: c}
+	defer s.subs.serving(ew)()
 	w.Header().Set("Content-Type", eventStreamContentType)
 	w.WriteHeader(http.StatusOK)
 	if err := ew.event("initial-response", struct{}{}); err != nil {
