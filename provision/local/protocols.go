@@ -31,19 +31,26 @@ func protocols() *http.Protocols {
 // not implement the upgrade, so the connection is hijacked and handed to
 // x/net's HTTP/2 server, which answers the upgrading request as stream 1.
 // Hijacked connections are outside http.Server's bookkeeping, so the
-// upgrader tracks them for Shutdown and Close.
+// upgrader tracks them, and the requests on them, for Shutdown and Close.
 type upgrader struct {
 	next *Server
 	//lint:ignore SA1019 serves Upgrade: h2c, which net/http cannot (see ServeHTTP)
-	h2       http2.Server
-	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
-	closed   bool
-	inflight sync.WaitGroup
+	h2     http2.Server
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool // no more upgrades
+
+	// Requests on upgraded connections, counted under mu rather than by a
+	// sync.WaitGroup: a request may begin while Shutdown waits, which a
+	// WaitGroup forbids (it panics when one is added from zero during
+	// Wait).
+	inflight int
+	stopping bool          // no more requests: they are refused
+	idle     chan struct{} // closed once stopping with none in flight
 }
 
 func newUpgrader(next *Server) *upgrader {
-	return &upgrader{next: next, conns: map[net.Conn]struct{}{}}
+	return &upgrader{next: next, conns: map[net.Conn]struct{}{}, idle: make(chan struct{})}
 }
 
 // maxUpgradeBody is the largest body an upgrading request may have: its
@@ -112,13 +119,50 @@ func (u *upgrader) readBody(w http.ResponseWriter, r *http.Request) ([]byte, err
 	return body, err
 }
 
-// counted lets Shutdown wait for requests on upgraded connections.
+// counted lets Shutdown wait for requests on upgraded connections, and
+// refuses those that begin once it has begun.
 func (u *upgrader) counted(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.inflight.Add(1)
-		defer u.inflight.Done()
+		if !u.begin() {
+			refuseStopping(w, r)
+			return
+		}
+		defer u.end()
 		h.ServeHTTP(w, r)
 	})
+}
+
+func (u *upgrader) begin() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.stopping {
+		return false
+	}
+	u.inflight++
+	return true
+}
+
+func (u *upgrader) end() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.inflight--
+	if u.stopping && u.inflight == 0 {
+		close(u.idle)
+	}
+}
+
+// stop refuses further requests on upgraded connections; idle is closed
+// once those in flight are answered.
+func (u *upgrader) stop() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.stopping {
+		return
+	}
+	u.stopping = true
+	if u.inflight == 0 {
+		close(u.idle)
+	}
 }
 
 func (u *upgrader) track(c net.Conn) bool {
@@ -138,13 +182,12 @@ func (u *upgrader) untrack(c net.Conn) {
 	c.Close()
 }
 
-// wait blocks until requests on upgraded connections are answered, or done
-// is closed.
+// wait stops requests on upgraded connections and blocks until those in
+// flight are answered, or done is closed.
 func (u *upgrader) wait(done <-chan struct{}) error {
-	finished := make(chan struct{})
-	go func() { u.inflight.Wait(); close(finished) }()
+	u.stop()
 	select {
-	case <-finished:
+	case <-u.idle:
 		return nil
 	case <-done:
 		return errors.New("requests on upgraded HTTP/2 connections still in flight")

@@ -198,6 +198,7 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // finish it, and SubscribeToShard event streams end (Drain).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.beginStop()
+	s.upgrades.stop()
 	stop := make(chan struct{})
 	go s.spares.closeSpares(stop)
 	err := s.http.Shutdown(ctx)
@@ -451,6 +452,16 @@ func refuse(w http.ResponseWriter, r *http.Request, prefix string, status int, t
 	// never sends the body cannot hold the connection.
 	dropBody(w, r)
 	writeError(w, r, prefix, status, typ, msg)
+}
+
+// refuseStopping answers a request that begins on an upgraded HTTP/2
+// connection once a graceful stop has begun (net/http's own connections
+// are sent GOAWAY and take none): 503 ServiceUnavailable, AWS's common
+// error for a server that cannot take a request now, which the SDKs
+// retry.
+func refuseStopping(w http.ResponseWriter, r *http.Request) {
+	prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	refuse(w, r, prefix, http.StatusServiceUnavailable, "ServiceUnavailable", "The endpoint is stopping.")
 }
 
 func refuseTooLarge(w http.ResponseWriter, r *http.Request, prefix string, limit int64) {
