@@ -56,7 +56,8 @@ type Handler interface {
 // Drainer is a Handler whose responses can stay open for long (Kinesis's
 // SubscribeToShard event streams). The server calls Drain when a graceful
 // shutdown starts, so that the shutdown does not wait for them: Drain ends
-// them cleanly.
+// them, cleanly for a client that reads, and cuts a write blocked on one
+// that does not within a second.
 type Drainer interface {
 	Drain()
 }
