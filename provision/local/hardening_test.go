@@ -448,26 +448,8 @@ func TestSubscriptionGivesBackItsSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitActive(t, c, name)
-	sum, err := c.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: &name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := c.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{StreamARN: sum.StreamDescriptionSummary.StreamARN, ConsumerName: aws.String("reader")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		d, err := c.DescribeStreamConsumer(ctx, &kinesis.DescribeStreamConsumerInput{ConsumerARN: reg.Consumer.ConsumerARN})
-		if err == nil && d.ConsumerDescription.ConsumerStatus == types.ConsumerStatusActive {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("consumer never became ACTIVE (%v)", err)
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval
-	}
-	out, err := c.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN,
+	arn := activeConsumer(t, c, name)
+	out, err := c.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: &arn,
 		ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon}})
 	if err != nil {
 		t.Fatal(err)

@@ -147,15 +147,7 @@ func TestPartiQLInPages(t *testing.T) {
 	inIDs := `id IN [` + strings.Join(ids, ", ") + `, 'missing']`
 	orIDs := `id = ` + strings.Join(ids, ` OR id = `)
 
-	events := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN}, func(in *dynamodb.CreateTableInput) {
-		in.AttributeDefinitions = append(in.AttributeDefinitions,
-			types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: "S"},
-			types.AttributeDefinition{AttributeName: aws.String("n"), AttributeType: "N"})
-		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("byGN"),
-			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash},
-				{AttributeName: aws.String("n"), KeyType: types.KeyTypeRange}},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
-	})
+	events := tableByGN(t, c)
 	for i := 1; i <= 20; i++ {
 		put(t, c, events, item{"pk": s("a"), "sk": n(strconv.Itoa(i))})
 	}

@@ -101,15 +101,7 @@ func TestPartiQLOrderByPages(t *testing.T) {
 func TestPartiQLOrderByIndex(t *testing.T) {
 	skipOn(t, "no PartiQL", "dynalite")
 	c := newClient(t)
-	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN}, func(in *dynamodb.CreateTableInput) {
-		in.AttributeDefinitions = append(in.AttributeDefinitions,
-			types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: "S"},
-			types.AttributeDefinition{AttributeName: aws.String("n"), AttributeType: "N"})
-		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("byGN"),
-			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash},
-				{AttributeName: aws.String("n"), KeyType: types.KeyTypeRange}},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
-	})
+	tbl := tableByGN(t, c)
 	for _, it := range []item{
 		{"pk": s("a"), "sk": n("1"), "g": s("x"), "n": n("3")},
 		{"pk": s("a"), "sk": n("2"), "g": s("x"), "n": n("1")},
@@ -130,5 +122,20 @@ func TestPartiQLOrderByIndex(t *testing.T) {
 			invalid("Attribute pk in ORDER BY clause must be part of the primary key")},
 		{"the table's partition key is not the index's", "ExecuteStatement", stmt(`SELECT n FROM ` + ix + ` WHERE pk = 'a' ORDER BY n`), 400,
 			invalid("Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.")},
+	})
+}
+
+// tableByGN is a table of pk (S) and sk (N) with a keys-only index byGN of
+// g (S) and n (N).
+func tableByGN(t *testing.T, c *dynamodb.Client) string {
+	t.Helper()
+	return makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeN}, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions,
+			types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: "S"},
+			types.AttributeDefinition{AttributeName: aws.String("n"), AttributeType: "N"})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("byGN"),
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("n"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
 	})
 }
