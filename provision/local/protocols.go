@@ -72,6 +72,10 @@ func (u *upgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := u.readBody(w, r)
 	if err != nil {
+		if u.next.stopping.Err() != nil {
+			refuseStopping(w, r)
+			return
+		}
 		prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 		writeError(w, r, prefix, http.StatusBadRequest, "SerializationException", u.next.unreadBody(err))
 		return

@@ -126,20 +126,27 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.metrics = newMetrics(db, counts{kinesis: k.Counts, dynamodb: d.Counts, waiting: s.limits.queued})
 
 	s.ln = ln
+	// An HTTP/2 client may open as many streams on a connection as the
+	// connection has slots: one that keeps to the limit queues its requests,
+	// or opens another connection, rather than meeting the share's throttle
+	// (a client that opens 100 streams of large bodies found 36 of them
+	// waiting with their bodies unread, which stalled the others' bodies
+	// behind the connection's flow-control window).
+	streams := uint32(connShare(int64(opts.MaxConcurrentRequests)))
 	s.upgrades = newUpgrader(s)
 	// x/net's HTTP/2 server, which serves upgraded connections, keeps its
 	// own idle timeout: without it an idle h2c connection stayed for ever.
 	//lint:ignore SA1019 ServeConn reads no idle timeout from BaseConfig
 	s.upgrades.h2.IdleTimeout = idleTimeout
 	//lint:ignore SA1019 nor a stream limit: upgraded connections need their own
-	s.upgrades.h2.MaxConcurrentStreams = maxStreams
+	s.upgrades.h2.MaxConcurrentStreams = streams
 	s.spares = newSpareConns()
 	s.http = &http.Server{
 		Handler:           s.upgrades,
 		ConnState:         s.spares.connState,
 		ConnContext:       s.limits.withShare,
 		Protocols:         protocols(),
-		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: maxStreams},
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: int(streams)},
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
@@ -331,6 +338,10 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h service.Handler, prefi
 			refuseThrottled(w, r, prefix, op)
 		case errors.Is(err, errTooLarge):
 			refuseTooLarge(w, r, prefix, s.opts.MaxRequestBytes)
+		case s.stopping.Err() != nil:
+			// The server's state, not the client's fault: a 503, which
+			// the SDKs retry (against the endpoint once it is back).
+			refuseStopping(w, r)
 		default:
 			refuse(w, r, prefix, http.StatusBadRequest, "SerializationException", s.unreadBody(err))
 		}
@@ -397,8 +408,6 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int64
 // knows why.
 func (s *Server) unreadBody(err error) string {
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded) && s.stopping.Err() != nil:
-		return fmt.Sprintf("Could not read the request body: the endpoint is stopping, and the body did not arrive within %v of the stop.", s.opts.StopGrace)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Sprintf("Could not read the request body: it did not arrive in time (the endpoint waits at most %v for its next byte, and %v for all of it).", s.opts.BodyIdleTimeout, s.opts.BodyTimeout)
 	}
@@ -411,12 +420,6 @@ func hasAuth(r *http.Request) bool {
 
 // idleTimeout is how long a connection may sit idle between requests.
 const idleTimeout = 2 * time.Minute
-
-// maxStreams is how many requests an HTTP/2 client may have open on one
-// connection at once (x/net's default is 250, nearly every slot): the 100
-// RFC 9113 recommends as the least. Clients open another connection past
-// it; a connection's slots are bounded on their own (connShare).
-const maxStreams = 100
 
 // dropBody closes, after its answer, an HTTP/1.1 connection whose request
 // declared a body that was not read: net/http would otherwise wait to
