@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -224,11 +226,11 @@ func removeField(data []byte, seq int64) ([]byte, bool) {
 			break
 		}
 	}
-	if !removed {
-		for k := range obj {
-			delete(obj, k)
-			break
-		}
+	if !removed && len(obj) > 0 {
+		// A field chosen by the event's number, not by map order, so that
+		// a seed makes these events too.
+		keys := slices.Sorted(maps.Keys(obj))
+		delete(obj, keys[seq%int64(len(keys))])
 	}
 	out, err := json.Marshal(obj)
 	return out, err == nil

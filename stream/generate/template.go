@@ -65,7 +65,9 @@ func LoadTemplate(nameOrPath string) (text string, err error) {
 		}
 		return "", fmt.Errorf("read event template: %w", err)
 	}
-	return string(b), nil
+	// A byte order mark, which Windows editors write, would begin every
+	// record, and a JSON event that begins with one is no JSON to spk run.
+	return strings.TrimPrefix(string(b), "\ufeff"), nil
 }
 
 // renderer renders one template for a sequence of events. Its functions read
