@@ -121,3 +121,28 @@ func TestArgumentsOfEveryEventDoNotGrowTheCache(t *testing.T) {
 		t.Fatalf("%d argument lists kept, want at most %d", n, maxWeightedCache)
 	}
 }
+
+// TestATemplateFailingMidRunSendsWhatCameBefore: a template that fails to
+// render at some event stops the run there, and the events rendered before
+// it are sent; they were failed with it, as after a missing stream.
+func TestATemplateFailingMidRunSendsWhatCameBefore(t *testing.T) {
+	t.Parallel() // its own stream
+	ep := startEndpoint(t)
+	c := ep.client(nil)
+	path := filepath.Join(t.TempDir(), "mid.tmpl")
+	if err := os.WriteFile(path, []byte(`{"n": {{seq}}{{if eq (seq) 7}}{{.Nope}}{{end}}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stream := newStreamName(t)
+	createStream(t, c, stream, 1)
+	sum, err := Run(context.Background(), c, Options{StreamName: stream, Template: path, Count: 20, Batch: 5}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "generate events: ") || !strings.Contains(err.Error(), "Nope") {
+		t.Fatalf("run: %v, want the template's error", err)
+	}
+	if sum.Generated != 7 || sum.Acknowledged != 7 || sum.Failed != 0 {
+		t.Fatalf("summary %+v, want the 7 events before the failing one generated and acknowledged", sum)
+	}
+	if got := len(drainStream(t, c, stream)); got != 7 {
+		t.Fatalf("%d records in the stream, want 7", got)
+	}
+}

@@ -324,8 +324,9 @@ func (p *Producer) generate(ctx context.Context, out chan<- *Event) error {
 		}
 		ev, err := p.gen.Next()
 		if err != nil {
-			p.setFatal(fmt.Errorf("generate events: %w", err))
-			return err
+			// The events rendered before it are still sent: the senders
+			// drain what was handed over, and the run ends with this.
+			return fmt.Errorf("generate events: %w", err)
 		}
 		// Counted before the hand-over so nothing is acknowledged uncounted.
 		p.countGenerated(ev, 1)
