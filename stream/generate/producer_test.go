@@ -627,6 +627,7 @@ func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
 		shards        int32
 		opts          Options
 		wantThrottled bool
+		absorbed      bool // the SDK's retries are all throttles, each counted
 	}{
 		// 4 KiB events meet the shard's 1 MiB/s before its 1000 records/s:
 		// throttled whenever the generator makes more than about 330
@@ -635,6 +636,10 @@ func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
 		// machine under the race detector did not always make).
 		{name: "enforced limits one shard", endpoint: local.Options{EnforceLimits: true}, shards: 1,
 			opts: Options{Count: 800, Template: "big"}, wantThrottled: true},
+		// One record a request: the SDK's retryer absorbs the throttles,
+		// which are counted all the same.
+		{name: "enforced limits one record a request", endpoint: local.Options{EnforceLimits: true}, shards: 1,
+			opts: Options{Count: 300, Template: "big16", Batch: 1, Concurrency: 16}, wantThrottled: true, absorbed: true},
 		{name: "enforced limits aggregated", endpoint: local.Options{EnforceLimits: true}, shards: 1,
 			opts: Options{Count: 20000, Aggregate: true}},
 		{name: "injected faults", endpoint: local.Options{FaultRate: 0.2, FaultSeed: 7}, shards: 2,
@@ -651,9 +656,12 @@ func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
 			createStream(t, c, stream, tc.shards)
 			o := tc.opts
 			o.StreamName, o.Print = stream, true
-			if o.Template == "big" {
+			if pad := map[string]int{"big": 4096, "big16": 16384}[o.Template]; pad > 0 {
+				// 16 KiB events meet the 1 MiB/s at 64 events a second,
+				// which one PutRecord at a time makes under the race
+				// detector too (4 KiB ones it did not always).
 				o.Template = filepath.Join(t.TempDir(), "big.tmpl")
-				text := `{"timestamp": "{{timestamp}}", "type": "{{type "Red" "Blue"}}", "id": "{{id}}", "pad": "` + strings.Repeat("x", 4096) + `"}`
+				text := `{"timestamp": "{{timestamp}}", "type": "{{type "Red" "Blue"}}", "id": "{{id}}", "pad": "` + strings.Repeat("x", pad) + `"}`
 				if err := os.WriteFile(o.Template, []byte(text), 0o600); err != nil {
 					t.Fatal(err)
 				}
@@ -668,6 +676,9 @@ func TestEndpointLimitsAndFaultsLoseNothing(t *testing.T) {
 			}
 			if tc.wantThrottled && sum.Throttled == 0 {
 				t.Errorf("no throttling seen above the shard limit: %+v", sum)
+			}
+			if tc.absorbed && (sum.SDKRetries == 0 || sum.Throttled < sum.SDKRetries) {
+				t.Errorf("%d throttled for %d SDK retries, want each retry counted as a throttle: %+v", sum.Throttled, sum.SDKRetries, sum)
 			}
 			if tc.endpoint.FaultRate > 0 && sum.Retried == 0 {
 				t.Errorf("no retries under injected faults: %+v", sum)

@@ -314,20 +314,38 @@ func (p *Producer) putOne(ctx context.Context, work []*record) ([]*record, bool,
 		}
 		return work, false, err
 	}
-	p.countSDKRetries(out.ResultMetadata)
+	throttledAttempts := p.countSDKRetries(out.ResultMetadata)
 	p.acknowledge(r, aws.ToString(out.ShardId), aws.ToString(out.SequenceNumber))
 	p.checkShard(r, aws.ToString(out.ShardId))
+	if throttledAttempts > 0 {
+		// The SDK's retryer absorbed them: the record was refused as
+		// many times, and the send rate follows, as for PutRecords.
+		p.stats.throttled.Add(int64(throttledAttempts))
+		if p.adapt != nil {
+			p.adapt.observe(time.Now(), 0, true)
+		}
+	}
 	if p.adapt != nil {
 		p.adapt.observe(time.Now(), p.units(work[:1]), false)
 	}
 	return work[1:], true, nil
 }
 
-// countSDKRetries counts the attempts the SDK's retryer repeated.
-func (p *Producer) countSDKRetries(md middleware.Metadata) {
-	if res, ok := retry.GetAttemptResults(md); ok && len(res.Results) > 1 {
-		p.stats.sdkRetries.Add(int64(len(res.Results) - 1))
+// countSDKRetries counts the attempts the SDK's retryer repeated, and says
+// how many of them Kinesis refused with ProvisionedThroughputExceeded.
+func (p *Producer) countSDKRetries(md middleware.Metadata) (throttled int) {
+	res, ok := retry.GetAttemptResults(md)
+	if !ok || len(res.Results) <= 1 {
+		return 0
 	}
+	p.stats.sdkRetries.Add(int64(len(res.Results) - 1))
+	for _, a := range res.Results {
+		var pte *types.ProvisionedThroughputExceededException
+		if errors.As(a.Err, &pte) {
+			throttled++
+		}
+	}
+	return throttled
 }
 
 // terminal reports whether a request error means no retry can succeed: the
