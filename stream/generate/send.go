@@ -73,7 +73,8 @@ func (p *Producer) send(ctx context.Context, in <-chan *record, stopGen context.
 			p.failingSince.CompareAndSwap(0, max(began.UnixNano(), p.lastAnswered.Load()))
 			cut := errors.Is(err, context.DeadlineExceeded)
 			if !cut {
-				p.lastFailure.Store(&err)
+				failure := err // a copy: err itself is changed below, and others read it
+				p.lastFailure.Store(&failure)
 			}
 			if time.Duration(now-p.failingSince.Load()) >= p.opts.StallTimeout {
 				cause := err
