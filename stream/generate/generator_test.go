@@ -129,6 +129,27 @@ func TestTemplateFileWithAByteOrderMark(t *testing.T) {
 	}
 }
 
+// TestNumbersAcrossTheWholeRange: int over the whole range of int was
+// refused in Go's words (its span overflowed), and float between ends near
+// the largest float rendered +Inf.
+func TestNumbersAcrossTheWholeRange(t *testing.T) {
+	const text = `{"i": {{int -9223372036854775808 9223372036854775807}}, "j": {{int 0 9223372036854775807}}, "f": {{float -1e308 1e308}}}` + "\n"
+	g, err := newGenerator(Options{Seed: 3, Now: clock}, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		ev := next(t, g)
+		var v struct {
+			I, J int64
+			F    float64
+		}
+		if err := json.Unmarshal(ev.Data, &v); err != nil || v.J < 0 {
+			t.Fatalf("event %s: %v", ev.Data, err)
+		}
+	}
+}
+
 func TestTypesWeights(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -275,6 +296,8 @@ func TestTemplateErrors(t *testing.T) {
 		{name: "bad types", opts: Options{Types: "Red=x"},
 			wantErr: `--types: invalid weight in "Red=x": use NAME=WEIGHT with a non-negative number, e.g. Red=5`},
 		{name: "zero weights", opts: Options{Types: "Red=0"}, wantErr: `all weights are zero`},
+		{name: "weights beyond the largest number", opts: Options{Types: "Red=1e308,Blue=1e308"},
+			wantErr: `--types: the weights in "Red=1e308,Blue=1e308" add up beyond the largest number: give smaller ones; only their ratios count`},
 		{name: "bad partition key", opts: Options{PartitionKey: "shard"},
 			wantErr: `invalid --partition-key "shard": use id, type, random, field:NAME or fixed:VALUE`},
 		{name: "late out of range", opts: Options{Late: 1.5}, wantErr: `invalid --late 1.5`},

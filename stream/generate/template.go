@@ -122,13 +122,22 @@ func newRenderer(name, text string, g *Generator) (*renderer, error) {
 			if hi < lo {
 				return 0, fmt.Errorf("int %d %d: the maximum is below the minimum", lo, hi)
 			}
-			return lo + g.rng.IntN(hi-lo+1), nil
+			// In unsigned arithmetic, so that the whole range of int is
+			// a range too (hi-lo+1 overflowed).
+			span := uint64(hi) - uint64(lo) + 1
+			if span == 0 {
+				return int(g.rng.Uint64()), nil
+			}
+			return lo + int(g.rng.Uint64N(span)), nil
 		},
 		"float": func(lo, hi float64) (float64, error) {
 			if hi < lo {
 				return 0, fmt.Errorf("float %g %g: the maximum is below the minimum", lo, hi)
 			}
-			return lo + g.rng.Float64()*(hi-lo), nil
+			// Each end weighed on its own: hi-lo overflows for ends near
+			// the largest float, and the event said +Inf.
+			r := g.rng.Float64()
+			return lo*(1-r) + hi*r, nil
 		},
 		"ip": func() string {
 			// Avoid 0.x and 255.x so addresses look ordinary.

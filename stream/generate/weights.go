@@ -57,6 +57,10 @@ func newWeighted(items []string, strict bool) (Weighted, error) {
 	if w.total <= 0 {
 		return Weighted{}, fmt.Errorf("all weights are zero in %q: give at least one a positive weight", strings.Join(items, ","))
 	}
+	if math.IsInf(w.total, 1) {
+		// Every draw would land on the last value.
+		return Weighted{}, fmt.Errorf("the weights in %q add up beyond the largest number: give smaller ones; only their ratios count", strings.Join(items, ","))
+	}
 	return w, nil
 }
 
