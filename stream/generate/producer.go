@@ -52,6 +52,7 @@ type Producer struct {
 	echoMu       sync.Mutex
 
 	refreshShards chan struct{} // aggregated records landed on an unexpected shard
+	released      chan struct{} // an event was acknowledged or failed: the generator may go on (see waitBacklog)
 	requestBytes  int           // bytes per request, at most MaxRequestBytes
 
 	jitterMu sync.Mutex
@@ -87,6 +88,7 @@ func (pr Prepared) Producer(client KinesisAPI) *Producer {
 		stats:         newStats(),
 		doneCh:        make(chan struct{}),
 		refreshShards: make(chan struct{}, 1),
+		released:      make(chan struct{}, 1),
 		jitter:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	p.rate = rate.NewLimiter(rate.Inf, 1)
@@ -311,9 +313,15 @@ func (p *Producer) sampleRate(done <-chan struct{}) {
 // reached or ctx ends. A template error stops the run.
 func (p *Producer) generate(ctx context.Context, out chan<- *Event) error {
 	defer close(out)
+	var size int64 // bytes generated, for the average event size
 	for n := int64(0); p.opts.Count == 0 || n < p.opts.Count; n++ {
 		if err := p.waitResumed(ctx); err != nil {
 			return nil
+		}
+		if n > 0 {
+			if err := p.waitBacklog(ctx, float64(size)/float64(n)); err != nil {
+				return nil
+			}
 		}
 		if err := p.rate.Wait(ctx); err != nil {
 			// Cancelled or Duration reached; or the next event is due after
@@ -330,6 +338,7 @@ func (p *Producer) generate(ctx context.Context, out chan<- *Event) error {
 		}
 		// Counted before the hand-over so nothing is acknowledged uncounted.
 		p.countGenerated(ev, 1)
+		size += int64(len(ev.Data) + len(ev.PartitionKey))
 		select {
 		case out <- ev:
 		case <-ctx.Done():
@@ -338,6 +347,56 @@ func (p *Producer) generate(ctx context.Context, out chan<- *Event) error {
 		}
 	}
 	return nil
+}
+
+// waitBacklog blocks while the events generated and not yet acknowledged or
+// failed reach backlogCap. They are what is still sent after --duration or
+// Ctrl-C, and on a throttling stream the buffers alone hold seconds of them.
+// avgSize is the average event size so far, in bytes.
+func (p *Producer) waitBacklog(ctx context.Context, avgSize float64) error {
+	for {
+		// Acknowledged and failed first: they only grow, so pending is
+		// never underestimated.
+		ended := p.stats.acked.Load() + p.stats.failed.Load()
+		if p.stats.generated.Load()-ended < p.backlogCap(avgSize) {
+			return nil
+		}
+		select {
+		case <-p.released:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// backlogCap is how many events may be generated and not yet acknowledged
+// or failed. Once the stream has throttled, about a second of what it
+// accepts (the adaptive send limit), and never less than one full request
+// (or aggregated record), so requests stay full. Before that, or with
+// NoAdapt, a full request for each sender and one more ready: enough to
+// keep them all busy, and all that can be generated before the first
+// answer says whether the stream keeps up.
+func (p *Producer) backlogCap(avgSize float64) int64 {
+	limit := p.adaptLimit() // units per second; 0 while unlimited
+	if !p.opts.Aggregate {
+		if limit == 0 {
+			return int64(p.opts.Batch * (p.opts.Concurrency + 1))
+		}
+		return int64(max(limit, float64(p.opts.Batch)))
+	}
+	bytes := float64(p.requestBytes * (p.opts.Concurrency + 1))
+	if limit > 0 {
+		bytes = max(limit*1024, float64(p.opts.AggregateMaxSize))
+	}
+	return max(1, int64(bytes/max(avgSize, 1)))
+}
+
+// release wakes the generator waiting in waitBacklog.
+func (p *Producer) release() {
+	select {
+	case p.released <- struct{}{}:
+	default:
+	}
 }
 
 func (p *Producer) countGenerated(ev *Event, n int64) {
@@ -380,6 +439,7 @@ func (p *Producer) acknowledge(r *record, shard, seq string) {
 	p.stats.acked.Add(int64(n))
 	p.stats.records.Add(1)
 	p.stats.ackShard(shard, seq, n)
+	p.release()
 	if p.echo == nil {
 		return
 	}
@@ -398,4 +458,5 @@ func (p *Producer) failRecords(rs []*record, reason string) {
 	for _, r := range rs {
 		p.stats.fail(reason, len(r.events))
 	}
+	p.release()
 }

@@ -756,3 +756,43 @@ func TestAggregatedRecordsSurviveResharding(t *testing.T) {
 	// which a consumer would drop.
 	checkExactlyOnce(t, eventIDs(t, drainStream(t, c, stream)), ackedIDs(t, out.String()))
 }
+
+// TestDurationEndsSoonAfterOnAThrottlingStream: what is generated but not
+// yet acknowledged is held to about a second of what the stream takes, so a
+// Duration run on a stream that throttles ends soon after Duration, with
+// every event it generated acknowledged. (The buffers alone hold 450 of
+// these 16 KiB events, 7 s of the shard's 1 MiB/s.)
+func TestDurationEndsSoonAfterOnAThrottlingStream(t *testing.T) {
+	ep := startEndpointWith(t, local.Options{EnforceLimits: true})
+	c := ep.client(nil)
+	stream := newStreamName(t)
+	createStream(t, c, stream, 1)
+	tmpl := filepath.Join(t.TempDir(), "big.tmpl")
+	text := `{"timestamp": "{{timestamp}}", "id": "{{id}}", "pad": "` + strings.Repeat("x", 16384) + `"}`
+	if err := os.WriteFile(tmpl, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const d, margin = 3 * time.Second, 3 * time.Second
+	var out bytes.Buffer
+	start := time.Now()
+	sum, err := Run(context.Background(), c, Options{StreamName: stream, Template: tmpl, Batch: 50, Duration: d, Print: true}, &out)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if took > d+margin {
+		t.Errorf("a %v run took %v, want at most %v", d, took, d+margin)
+	}
+	if sum.Throttled == 0 {
+		t.Errorf("no throttling seen above the shard limit: %+v", sum)
+	}
+	if sum.Generated == 0 || sum.Acknowledged != sum.Generated || sum.Failed != 0 {
+		t.Errorf("summary %+v: want every generated event acknowledged", sum)
+	}
+	stored := eventIDs(t, drainStream(t, c, stream))
+	if int64(len(stored)) != sum.Acknowledged {
+		t.Errorf("%d events in the stream, %d acknowledged", len(stored), sum.Acknowledged)
+	}
+	checkExactlyOnce(t, stored, ackedIDs(t, out.String()))
+	t.Logf("%v run took %v: %d events acknowledged", d, took, sum.Acknowledged)
+}
