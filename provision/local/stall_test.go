@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/spk-cli/spk/internal/nettest"
 	local "github.com/spk-cli/spk/provision/local"
 )
 
@@ -352,18 +353,6 @@ func TestKeptAliveConnectionOutlivesWriteTimeout(t *testing.T) {
 	ask(http.Header{"Authorization": {fakeAuth}, "Expect": {"100-continue"}})
 }
 
-// smallSendBuffers gives the endpoint's connections small send buffers,
-// so that its write of an answer its client does not read blocks at once.
-type smallSendBuffers struct{ net.Listener }
-
-func (l smallSendBuffers) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetWriteBuffer(4096)
-	}
-	return c, err
-}
-
 // startStalling starts an endpoint on dir (durable) whose connections
 // have small send buffers, with stopGrace and body idle time of a minute
 // (so that only the stop cuts a stalled body).
@@ -373,7 +362,7 @@ func startStalling(t *testing.T, dir string, stopGrace time.Duration) *local.Ser
 		t.Fatal(err)
 	}
 	return start(t, func(o *local.Options) {
-		o.Addr, o.Listener = ln.Addr().String(), smallSendBuffers{ln}
+		o.Addr, o.Listener = ln.Addr().String(), nettest.SmallSendBuffers{Listener: ln}
 		o.InMemory, o.DataDir = false, dir
 		o.StopGrace, o.BodyIdleTimeout = stopGrace, time.Minute
 	})

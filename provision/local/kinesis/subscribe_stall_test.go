@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spk-cli/spk/internal/nettest"
 )
 
 // TestSubscriptionToAClientThatStopsReadingEnds: a write to a client that
@@ -64,7 +66,7 @@ func TestDrainCutsAWriteToAClientThatStopsReading(t *testing.T) {
 		body, _ := io.ReadAll(r.Body)
 		s.ServeOp(&bigWrites{ResponseWriter: w, writing: writing}, r, "SubscribeToShard", body)
 	}))
-	srv.Listener = smallSendBuffers{srv.Listener}
+	srv.Listener = nettest.SmallSendBuffers{Listener: srv.Listener}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	subscribeWithoutReading(t, srv.URL, reg.Consumer.ConsumerARN)
@@ -94,14 +96,3 @@ func (w *bigWrites) Write(p []byte) (int, error) {
 }
 
 func (w *bigWrites) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// smallSendBuffers gives the server's connections small send buffers.
-type smallSendBuffers struct{ net.Listener }
-
-func (l smallSendBuffers) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetWriteBuffer(4096)
-	}
-	return c, err
-}
