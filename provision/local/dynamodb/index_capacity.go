@@ -163,8 +163,15 @@ func writeCapacity(rc *string, table string, m *tableMeta, old, new attr.Item) m
 }
 
 // tableCapacity is what a request of several items consumed, by table as
-// the request named it (its name or ARN, which ConsumedCapacity echoes).
-type tableCapacity map[string]*consumed
+// the request named it (its name or ARN, which ConsumedCapacity echoes), in
+// the order the request first named each: TransactWriteItems documents its
+// ConsumedCapacity "ordered according to the ordering of the TransactItems
+// request parameter", and the others follow their requests the same way.
+// The zero value is ready to use.
+type tableCapacity struct {
+	by    map[string]*consumed
+	order []string
+}
 
 type consumed struct {
 	table float64
@@ -173,32 +180,36 @@ type consumed struct {
 
 // add counts units on table and ix on its indexes, both scaled (a
 // transaction reads and writes twice).
-func (tc tableCapacity) add(table string, units float64, ix indexUnits, scale float64) {
+func (tc *tableCapacity) add(table string, units float64, ix indexUnits, scale float64) {
 	c := tc.of(table)
 	c.table += units * scale
 	c.ix.merge(ix, scale)
 }
 
 // addTable counts units on a table alone.
-func (tc tableCapacity) addTable(table string, units float64) { tc.of(table).table += units }
+func (tc *tableCapacity) addTable(table string, units float64) { tc.of(table).table += units }
 
-func (tc tableCapacity) of(table string) *consumed {
-	if tc[table] == nil {
-		tc[table] = &consumed{}
+func (tc *tableCapacity) of(table string) *consumed {
+	if tc.by[table] == nil {
+		if tc.by == nil {
+			tc.by = map[string]*consumed{}
+		}
+		tc.by[table] = &consumed{}
+		tc.order = append(tc.order, table)
 	}
-	return tc[table]
+	return tc.by[table]
 }
 
-// render is ConsumedCapacity, a table at a time in name order. A
+// render is ConsumedCapacity, a table at a time in the request's order. A
 // transaction also names the kind of its units (kind: ReadCapacityUnits or
 // WriteCapacityUnits) beside each CapacityUnits.
 func (tc tableCapacity) render(rc *string, kind string) []map[string]any {
-	if rc == nil || *rc == "NONE" || len(tc) == 0 {
+	if rc == nil || *rc == "NONE" || len(tc.order) == 0 {
 		return nil
 	}
 	var out []map[string]any
-	for _, name := range attr.SortedKeys(tc) {
-		c := capacityOf(rc, name, tc[name].table, tc[name].ix)
+	for _, name := range tc.order {
+		c := capacityOf(rc, name, tc.by[name].table, tc.by[name].ix)
 		if kind != "" {
 			nameUnits(c, kind)
 		}
@@ -224,18 +235,22 @@ func nameUnits(c map[string]any, kind string) {
 	}
 }
 
-// savedUnits is a tableCapacity as a token's memo keeps it.
+// savedUnits is a table's part of a tableCapacity as a token's memo keeps
+// it.
 type savedUnits struct {
+	Name  string             `json:"n,omitempty"`
 	Table float64            `json:"t"`
 	GSI   map[string]float64 `json:"g,omitempty"`
 	LSI   map[string]float64 `json:"l,omitempty"`
 }
 
-// memo is tc as a token keeps it, for a replay to report.
+// memo is tc as a token keeps it, a list in the request's order, for a
+// replay to report.
 func (tc tableCapacity) memo() []byte {
-	out := map[string]savedUnits{}
-	for name, c := range tc {
-		out[name] = savedUnits{Table: c.table, GSI: c.ix.gsi, LSI: c.ix.lsi}
+	out := make([]savedUnits, 0, len(tc.order))
+	for _, name := range tc.order {
+		c := tc.by[name]
+		out = append(out, savedUnits{Name: name, Table: c.table, GSI: c.ix.gsi, LSI: c.ix.lsi})
 	}
 	b, _ := json.Marshal(out)
 	return b
@@ -245,14 +260,25 @@ func (tc tableCapacity) memo() []byte {
 // for a token saved before capacity was), which a replay reports as read
 // units: DynamoDB documents that a retry with the same ClientRequestToken
 // returns "the number of read capacity units consumed in reading the item".
+// A token saved before the memo kept the request's order is a map by name,
+// replayed in name order.
 func replayedCapacity(memo []byte) tableCapacity {
-	var saved map[string]savedUnits
+	var saved []savedUnits
 	if json.Unmarshal(memo, &saved) != nil {
-		return nil
+		var byName map[string]savedUnits
+		if json.Unmarshal(memo, &byName) != nil {
+			return tableCapacity{}
+		}
+		for _, name := range attr.SortedKeys(byName) {
+			u := byName[name]
+			u.Name = name
+			saved = append(saved, u)
+		}
 	}
-	tc := tableCapacity{}
-	for name, u := range saved {
-		tc[name] = &consumed{table: u.Table, ix: indexUnits{gsi: u.GSI, lsi: u.LSI}}
+	var tc tableCapacity
+	for _, u := range saved {
+		c := tc.of(u.Name)
+		c.table, c.ix = u.Table, indexUnits{gsi: u.GSI, lsi: u.LSI}
 	}
 	return tc
 }

@@ -97,3 +97,27 @@ func TestTransactRetryReportsReadUnits(t *testing.T) {
 		{"a retry asking nothing", "TransactWriteItems", body(``), 200, `{}`},
 	})
 }
+
+// TestTransactCapacityInRequestOrder: TransactWriteItems lists its
+// ConsumedCapacity "ordered according to the ordering of the TransactItems
+// request parameter" (the API reference), not by table name; its retry
+// too.
+func TestTransactCapacityInRequestOrder(t *testing.T) {
+	skipOn(t, "no transactions", "dynalite")
+	c := newClient(t)
+	a := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	b := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	first, second := max(a, b), min(a, b) // the later name first
+	body := `{"TransactItems":[{"Put":{"TableName":"` + first + `","Item":{"pk":{"S":"a"}}}},` +
+		`{"ConditionCheck":{"TableName":"` + second + `","Key":{"pk":{"S":"x"}},"ConditionExpression":"attribute_not_exists(pk)"}},` +
+		`{"Put":{"TableName":"` + first + `","Item":{"pk":{"S":"b"}}}}],` +
+		`"ClientRequestToken":"order-1","ReturnConsumedCapacity":"TOTAL"}`
+	runExchanges(t, []exchange{
+		{"the first run", "TransactWriteItems", body, 200,
+			`{"ConsumedCapacity":[{"TableName":"` + first + `","CapacityUnits":4,"WriteCapacityUnits":4},` +
+				`{"TableName":"` + second + `","CapacityUnits":2,"WriteCapacityUnits":2}]}`},
+		{"its retry", "TransactWriteItems", body, 200,
+			`{"ConsumedCapacity":[{"TableName":"` + first + `","CapacityUnits":4,"ReadCapacityUnits":4},` +
+				`{"TableName":"` + second + `","CapacityUnits":2,"ReadCapacityUnits":2}]}`},
+	})
+}
