@@ -189,13 +189,13 @@ func (s *Service) batchGetItem(body []byte) (any, error) {
 	var gets []get
 	for _, name := range attr.SortedKeys(in.RequestItems) {
 		n := name
-		t, _, err := s.lookup(&n)
+		t, m, err := s.lookup(&n)
 		if err != nil {
 			return nil, err
 		}
 		ka := in.RequestItems[name]
 		paths, _, _ := projectionOf(ka.ProjectionExpression, ka.AttributesToGet, ka.ExpressionAttributeNames, nil)
-		if err := nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, nil); err != nil {
+		if err := nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, &m)); err != nil {
 			return nil, err // as GetItem refuses it
 		}
 		g := get{t: t, name: name, ka: ka, paths: paths, consistent: ka.ConsistentRead != nil && *ka.ConsistentRead}

@@ -275,11 +275,11 @@ func (s *Service) getItem(body []byte) (any, error) {
 	if err := checkKeyShape(in.Key); err != nil {
 		return nil, err
 	}
-	t, _, err := s.lookup(in.TableName)
+	t, m, err := s.lookup(in.TableName)
 	if err != nil {
 		return nil, err
 	}
-	if err := nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, nil); err != nil {
+	if err := nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, &m)); err != nil {
 		return nil, err
 	}
 	key, err := t.keyOf(in.Key)

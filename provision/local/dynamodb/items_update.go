@@ -63,8 +63,10 @@ func prepareUpdate(in *updateItemInput) (*preparedWrite, *expr.Update, error) {
 	return w, u, nil
 }
 
-// checkUpdatedKeys rejects an update that changes a key attribute.
-func checkUpdatedKeys(t *table, in *updateItemInput, u *expr.Update) error {
+// checkUpdatedKeys rejects an update that changes a key attribute, and
+// one whose paths, written or read, reach into a key of the table or of
+// its indexes (g.x, l[0]): keys are scalars.
+func checkUpdatedKeys(t *table, m *tableMeta, in *updateItemInput, u *expr.Update) error {
 	keys := []string{t.hash.Name}
 	if t.rng.Name != "" {
 		keys = append(keys, t.rng.Name)
@@ -84,7 +86,14 @@ func checkUpdatedKeys(t *table, in *updateItemInput, u *expr.Update) error {
 			}
 		}
 	}
-	return nil
+	if in.UpdateExpression == nil {
+		return nil // AttributeUpdates name whole attributes
+	}
+	paths := u.Paths()
+	for _, a := range u.Set {
+		paths = append(paths, operandPaths(a.Value)...)
+	}
+	return nestedKeyPath(paths, nil, keys, indexKeyNames(t, m))
 }
 
 func (s *Service) updateItem(body []byte) (any, error) {
@@ -118,7 +127,7 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUpdatedKeys(t, &in, u); err != nil {
+	if err := checkUpdatedKeys(t, &m, &in, u); err != nil {
 		return nil, err
 	}
 	key, err := t.keyOf(in.Key)

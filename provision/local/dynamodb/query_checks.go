@@ -217,13 +217,6 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		// when the read names attributes or asks for all of them.
 		p.fetch = p.localIndex() && (rc.paths != nil || in.Select != nil && *in.Select == "ALL_ATTRIBUTES")
 	}
-	var indexKeys []string
-	if p.index != nil {
-		indexKeys = []string{p.ihash.Name, p.irng.Name}
-	}
-	if err := nestedKeyPath(rc.paths, p.filter, []string{t.hash.Name, t.rng.Name}, indexKeys); err != nil {
-		return nil, err
-	}
 	if in.Limit != nil {
 		p.limit = *in.Limit
 	}
@@ -277,6 +270,15 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		}
 		p.startKey = in.ExclusiveStartKey
 	}
+	// After the start key and Select, the projection's paths before the
+	// filter's, as DynamoDB orders its refusals (dynalite's recordings).
+	keys, indexKeys := []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, &m)
+	if err := nestedKeyPath(rc.paths, nil, keys, indexKeys); err != nil {
+		return nil, err
+	}
+	if err := nestedKeyPath(nil, p.filter, keys, indexKeys); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -291,7 +293,9 @@ func isGSI(m *tableMeta, name string) bool {
 
 // nestedKeyPath refuses a path into a key attribute (pk.x, pk[0]) among
 // paths or a condition's operands: keys are scalars. keys name the table's
-// key attributes, indexKeys an index's own ones.
+// key attributes, indexKeys its indexes' (indexKeyNames); a path into a
+// table key is named first, as DynamoDB checks the table's keys before
+// its indexes'.
 func nestedKeyPath(paths []expr.Path, c *expr.Cond, keys, indexKeys []string) error {
 	var all []expr.Path
 	all = append(all, paths...)
@@ -308,22 +312,42 @@ func nestedKeyPath(paths []expr.Path, c *expr.Cond, keys, indexKeys []string) er
 		}
 	}
 	walk(c)
-	for _, p := range all {
-		if len(p) < 2 {
-			continue
-		}
-		for _, set := range []struct {
-			names []string
-			label string
-		}{{keys, "Key"}, {indexKeys, "IndexKey"}} {
-			for _, k := range set.names {
-				if k != "" && p[0].Name == k {
+	for _, set := range []struct {
+		names []string
+		label string
+	}{{keys, "Key"}, {indexKeys, "IndexKey"}} {
+		for _, k := range set.names {
+			for _, p := range all {
+				if len(p) >= 2 && k != "" && p[0].Name == k {
 					return validation("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: " + set.label + ": " + k)
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// indexKeyNames is every key attribute of m's indexes, global then local,
+// that is not a key of the table itself: like the table's keys, they are
+// scalars no path may reach into, whichever index (or none) a request
+// reads.
+func indexKeyNames(t *table, m *tableMeta) []string {
+	var names []string
+	seen := map[string]bool{t.hash.Name: true, t.rng.Name: true}
+	for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
+		for _, ix := range group {
+			if ix.IndexStatus == "DELETING" {
+				continue
+			}
+			for _, k := range ix.KeySchema {
+				if !seen[k.AttributeName] {
+					seen[k.AttributeName] = true
+					names = append(names, k.AttributeName)
+				}
+			}
+		}
+	}
+	return names
 }
 
 // condKeyAttr returns a key attribute a filter refers to, or "".

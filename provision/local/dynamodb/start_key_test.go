@@ -233,3 +233,52 @@ func TestNestedPathsIntoKeysRefused(t *testing.T) {
 		{"Scan filter", "Scan", `{"TableName":"` + tbl + `","FilterExpression":"pk.x = :v","ExpressionAttributeValues":{":v":{"S":"a"}}}`, 400, msg},
 	})
 }
+
+// TestNestedPathsIntoIndexKeysRefused: an index's key attributes are
+// scalars too, whichever index a request reads, or none: DynamoDB names
+// them IndexKey (dynalite's recordings of getItem, query and updateItem),
+// where a path into one matched nothing.
+func TestNestedPathsIntoIndexKeysRefused(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, &keyAttr{"sk", types.ScalarAttributeTypeS}, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions,
+			types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS},
+			types.AttributeDefinition{AttributeName: aws.String("l"), AttributeType: types.ScalarAttributeTypeS})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("byG"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}}
+		in.LocalSecondaryIndexes = []types.LocalSecondaryIndex{{IndexName: aws.String("byL"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("l"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}}
+	})
+	put(t, c, tbl, item{"pk": s("a"), "sk": s("1"), "g": s("x"), "l": s("y"), "m": &types.AttributeValueMemberM{Value: item{"x": s("z")}}})
+	refused := func(k string) string {
+		return `{"__type":"com.amazon.coral.validate#ValidationException","message":"Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: ` + k + `"}`
+	}
+	key := `"Key":{"pk":{"S":"a"},"sk":{"S":"1"}}`
+	runExchanges(t, []exchange{
+		{"GetItem projection", "GetItem", `{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"#g.x","ExpressionAttributeNames":{"#g":"g"}}`, 400, refused("IndexKey: g")},
+		{"BatchGetItem projection", "BatchGetItem", `{"RequestItems":{"` + tbl + `":{"Keys":[{"pk":{"S":"a"},"sk":{"S":"1"}}],"ProjectionExpression":"l[0]"}}}`, 400, refused("IndexKey: l")},
+		{"Query of the table, filter", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk = :p","FilterExpression":"attribute_exists(g.x)","ExpressionAttributeValues":{":p":{"S":"a"}}}`, 400, refused("IndexKey: g")},
+		{"Query of another index, filter", "Query", `{"TableName":"` + tbl + `","IndexName":"byL","KeyConditionExpression":"pk = :p","FilterExpression":"attribute_exists(g.x)","ExpressionAttributeValues":{":p":{"S":"a"}}}`, 400, refused("IndexKey: g")},
+		{"Scan projection", "Scan", `{"TableName":"` + tbl + `","ProjectionExpression":"l[0]"}`, 400, refused("IndexKey: l")},
+		{"the projection before the filter", "Scan", `{"TableName":"` + tbl + `","ProjectionExpression":"l[0]","FilterExpression":"attribute_exists(pk.x)"}`, 400, refused("IndexKey: l")},
+		{"a Query's filter on its key is refused as such first", "Query", `{"TableName":"` + tbl + `","KeyConditionExpression":"pk = :p","FilterExpression":"attribute_exists(pk.x)","ExpressionAttributeValues":{":p":{"S":"a"}}}`, 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"Filter Expression can only contain non-primary key attributes: Primary key attribute: pk"}`},
+		{"the table's key is named first", "Scan", `{"TableName":"` + tbl + `","ProjectionExpression":"g.x, sk.y"}`, 400, refused("Key: sk")},
+		{"UpdateItem writing into an index key", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"UpdateExpression":"SET g.x = :v","ExpressionAttributeValues":{":v":{"S":"v"}}}`, 400, refused("IndexKey: g")},
+		{"UpdateItem reading from an index key", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"UpdateExpression":"SET f = l[0]"}`, 400, refused("IndexKey: l")},
+		{"UpdateItem reading from the table's key", "UpdateItem", `{"TableName":"` + tbl + `",` + key + `,"UpdateExpression":"SET f = if_not_exists(f, pk.x)"}`, 400, refused("Key: pk")},
+		{"nothing was written", "GetItem", `{"TableName":"` + tbl + `",` + key + `}`, 200,
+			`{"Item":{"pk":{"S":"a"},"sk":{"S":"1"},"g":{"S":"x"},"l":{"S":"y"},"m":{"M":{"x":{"S":"z"}}}}}`},
+		{"a path into another attribute is fine", "GetItem", `{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"m.x, g"}`, 200,
+			`{"Item":{"m":{"M":{"x":{"S":"z"}}},"g":{"S":"x"}}}`},
+	})
+	t.Run("transactions", func(t *testing.T) {
+		skipOn(t, "no transactions", "dynalite")
+		runExchanges(t, []exchange{
+			{"TransactGetItems projection", "TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"` + tbl + `",` + key + `,"ProjectionExpression":"g.x"}}]}`, 400, refused("IndexKey: g")},
+			{"TransactWriteItems update", "TransactWriteItems", `{"TransactItems":[{"Update":{"TableName":"` + tbl + `",` + key + `,"UpdateExpression":"REMOVE l[0]"}}]}`, 400, refused("IndexKey: l")},
+		})
+	})
+}

@@ -185,7 +185,7 @@ func (s *Service) planAction(a *checkedAction) (*plannedWrite, error) {
 	}
 	if a.kind == "Update" {
 		ui := &updateItemInput{TableName: a.TableName, Key: a.Key, UpdateExpression: a.UpdateExpression, condInput: a.condInput}
-		if err := checkUpdatedKeys(t, ui, a.u); err != nil {
+		if err := checkUpdatedKeys(t, &m, ui, a.u); err != nil {
 			return nil, err
 		}
 	}
@@ -233,7 +233,7 @@ func (s *Service) transactGetItems(body []byte) (any, error) {
 			return nil, err
 		}
 		paths, _, _ := projectionOf(ti.Get.ProjectionExpression, nil, getNames(ti.Get), nil)
-		if err := nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, nil); err != nil {
+		if err := nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, &m)); err != nil {
 			return nil, err // as GetItem refuses it
 		}
 		key, err := t.keyOf(ti.Get.Key)
