@@ -50,7 +50,11 @@ func (v *validation) consumerARNField(arn *string, required bool) {
 func (s *Service) streamByARN(arn string) (*stream, string, *apiError) {
 	name, ok := s.nameFromARN(arn)
 	if !ok {
-		// A well-formed ARN of another region or account: not here.
+		// A well-formed ARN of another region or account: not here, and
+		// named under its own account, as the other operations name it.
+		if p, parsed := parseStreamARN(arn); parsed {
+			return nil, p.name, clientErr("ResourceNotFoundException", "Stream %s under account %s not found.", p.name, p.account)
+		}
 		name = arn[strings.LastIndex(arn, "/")+1:]
 		return nil, name, s.streamNotFound(name)
 	}
@@ -70,7 +74,7 @@ func (s *Service) registerStreamConsumer(c codec, body []byte) (any, *apiError) 
 	v.streamARNField(in.StreamARN, true)
 	v.consumerName(in.ConsumerName, true)
 	if in.Tags != nil {
-		v.tagMap(in.Tags, "tags", 0, maxStreamTags)
+		v.tagMap(in.Tags, "tags", 1, maxTagsPerCall)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -88,6 +92,9 @@ func (s *Service) registerStreamConsumer(c codec, body []byte) (any, *apiError) 
 	}
 	if e := checkTagChars(texts, "add tags to", name, s.env.AccountID); e != nil {
 		return nil, e
+	}
+	if len(in.Tags) > maxStreamTags {
+		return nil, tooManyTags("register", "consumer", *in.ConsumerName, s.env.AccountID)
 	}
 	cname := *in.ConsumerName
 	var out consumerOut

@@ -70,7 +70,7 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 		mode = in.StreamModeDetails.mode()
 	}
 	if in.Tags != nil {
-		v.tagMap(in.Tags, "tags", 1, maxStreamTags)
+		v.tagMap(in.Tags, "tags", 1, maxTagsPerCall)
 	}
 	in.validate(&v)
 	if err := v.err(); err != nil {
@@ -78,6 +78,9 @@ func (s *Service) createStream(c codec, body []byte) (any, *apiError) {
 	}
 	if e := checkTags(in.Tags, "create", *in.StreamName, s.env.AccountID); e != nil {
 		return nil, e
+	}
+	if len(in.Tags) > maxStreamTags {
+		return nil, tooManyTags("create", "stream", *in.StreamName, s.env.AccountID)
 	}
 	if err := in.check(s, mode); err != nil {
 		return nil, err

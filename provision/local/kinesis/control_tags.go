@@ -37,7 +37,7 @@ func (s *Service) addTagsToStream(c codec, body []byte) (any, *apiError) {
 			}
 		}
 		if merged > maxStreamTags {
-			return clientErr("InvalidArgumentException", "Failed to add tags to stream %s under account %s because a given stream cannot have more than %d tags associated with it.", name, s.env.AccountID, maxStreamTags)
+			return tooManyTags("add tags to", "stream", name, s.env.AccountID)
 		}
 		if st.meta.Tags == nil {
 			st.meta.Tags = map[string]string{}

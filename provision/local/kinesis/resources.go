@@ -127,7 +127,7 @@ func (s *Service) tagResource(c codec, body []byte) (any, *apiError) {
 	validateResourceARN(&v, in.ResourceARN)
 	v.notNull(in.Tags != nil, "tags")
 	if in.Tags != nil {
-		v.tagMap(in.Tags, "tags", 1, maxStreamTags)
+		v.tagMap(in.Tags, "tags", 1, maxTagsPerCall)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (s *Service) tagResource(c codec, body []byte) (any, *apiError) {
 			}
 		}
 		if merged > maxStreamTags {
-			return clientErr("InvalidArgumentException", "Failed to add tags to resource %s under account %s because a given resource cannot have more than %d tags associated with it.", *in.ResourceARN, s.env.AccountID, maxStreamTags)
+			return tooManyTags("add tags to", "resource", *in.ResourceARN, s.env.AccountID)
 		}
 		maps.Copy(tags, in.Tags)
 		return nil

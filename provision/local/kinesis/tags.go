@@ -8,8 +8,9 @@ import (
 )
 
 // Kinesis's tag rules: keys of 1–128 and values of 0–256 characters, at
-// most 200 tags per AddTagsToStream call (the API model's bound; more than
-// 50 then exceeds the stream's own) and 50 per stream. Sizes are
+// most 200 tags per call that takes tags (the API model's bound for
+// CreateStream, AddTagsToStream, TagResource and RegisterStreamConsumer;
+// more than 50 then exceeds the resource's own) and 50 per resource. Sizes are
 // ValidationExceptions; the alphabet and the per-stream count are checked
 // once the stream is found, as InvalidArgumentExceptions.
 const (
@@ -32,6 +33,14 @@ func (v *validation) tagMap(tags map[string]string, field string, min, max int) 
 	if !valuesOK {
 		v.add(renderMap(tags), field, "Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 0]")
 	}
+}
+
+// tooManyTags refuses tags past a resource's 50, in the words Kinesis
+// answers AddTagsToStream and TagResource with ("Failed to add tags to
+// stream s ... cannot have more than 50 tags ..."); CreateStream's and
+// RegisterStreamConsumer's are worded the same way, with their action.
+func tooManyTags(action, kind, name, account string) *apiError {
+	return clientErr("InvalidArgumentException", "Failed to %s %s %s under account %s because a given %s cannot have more than %d tags associated with it.", action, kind, name, account, kind, maxStreamTags)
 }
 
 // tagKeys validates RemoveTagsFromStream's TagKeys.

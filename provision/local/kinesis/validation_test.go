@@ -432,8 +432,37 @@ func TestValidationTags(t *testing.T) {
 		if tg.differs(t, "validation-tags-create") {
 			return
 		}
-		tg.wantRawError(t, "CreateStream", `{"StreamName":"`+uniqueName("x")+`","ShardCount":1,"Tags":`+tags(51, "k")+`}`, "ValidationException",
-			violations(violation(rendered(51, "k"), "tags", "Member must have length less than or equal to 50")))
+		// The API model bounds CreateStream's Tags at 200, as every
+		// call's; past 50 is the stream's own limit, and no stream is made.
+		tg.wantRawError(t, "CreateStream", `{"StreamName":"x","ShardCount":1,"Tags":`+tags(201, "k")+`}`, "ValidationException",
+			violations(violation(rendered(201, "k"), "tags", "Member must have length less than or equal to 200")))
+		many := uniqueName("tags51")
+		tg.wantRawError(t, "CreateStream", `{"StreamName":"`+many+`","ShardCount":1,"Tags":`+tags(51, "k")+`}`, "InvalidArgumentException",
+			"Failed to create stream "+many+" under account "+account+" because a given stream cannot have more than 50 tags associated with it.")
+		tg.wantRawError(t, "DescribeStreamSummary", `{"StreamName":"`+many+`"}`, "ResourceNotFoundException",
+			"Stream "+many+" under account "+account+" not found.")
+	})
+	t.Run("TagResource tags", func(t *testing.T) {
+		tg.skipOn(t, "resource-tags")
+		fifty := uniqueName("rtags50")
+		tg.createActive(t, fifty, 1)
+		arn := tg.arn(fifty)
+		tg.wantRawError(t, "TagResource", `{"ResourceARN":"`+arn+`","Tags":`+tags(201, "k")+`}`, "ValidationException",
+			violations(violation(rendered(201, "k"), "tags", "Member must have length less than or equal to 200")))
+		tg.wantRawError(t, "TagResource", `{"ResourceARN":"`+arn+`","Tags":`+tags(51, "k")+`}`, "InvalidArgumentException",
+			"Failed to add tags to resource "+arn+" under account "+account+" because a given resource cannot have more than 50 tags associated with it.")
+		tg.wantOK(t, "TagResource", `{"ResourceARN":"`+arn+`","Tags":`+tags(50, "k")+`}`)
+	})
+	t.Run("RegisterStreamConsumer tags", func(t *testing.T) {
+		tg.skipOn(t, "efo")
+		arn := tg.arn(name)
+		tg.wantRawError(t, "RegisterStreamConsumer", `{"StreamARN":"`+arn+`","ConsumerName":"c","Tags":{}}`, "ValidationException",
+			violations(violation("{}", "tags", minLen1)))
+		tg.wantRawError(t, "RegisterStreamConsumer", `{"StreamARN":"`+arn+`","ConsumerName":"c","Tags":`+tags(51, "k")+`}`, "InvalidArgumentException",
+			"Failed to register consumer c under account "+account+" because a given consumer cannot have more than 50 tags associated with it.")
+		if got := string(tg.wantOK(t, "ListStreamConsumers", `{"StreamARN":"`+arn+`"}`)); got != `{"Consumers":[]}` {
+			t.Errorf("a refused consumer was registered: %s", got)
+		}
 	})
 }
 
@@ -525,6 +554,8 @@ func TestValidationStreamARN(t *testing.T) {
 		{"bad ARN", "DescribeStreamSummary", `{"StreamARN":"stream/x"}`, "ValidationException",
 			violations(violation("stream/x", "streamARN", "Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")), ""},
 		{"ARN of another account", "DescribeStreamSummary", `{"StreamARN":"arn:aws:kinesis:us-east-1:123456789012:stream/` + name + `"}`, "ResourceNotFoundException",
+			"Stream " + name + " under account 123456789012 not found.", "arn-other-account"},
+		{"ARN of another account, a consumer call", "ListStreamConsumers", `{"StreamARN":"arn:aws:kinesis:eu-west-1:123456789012:stream/` + name + `"}`, "ResourceNotFoundException",
 			"Stream " + name + " under account 123456789012 not found.", "arn-other-account"},
 		{"both, naming different streams", "DescribeStreamSummary", `{"StreamName":"other","StreamARN":"` + arn + `"}`, "InvalidArgumentException",
 			"StreamARN " + arn + " and StreamName other do not name the same stream.", "arn-mismatch"},
