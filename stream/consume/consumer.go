@@ -222,7 +222,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.coord.ReleaseOrphans(rctx); err != nil {
+	if err := c.coord.ReleaseOrphans(rctx); err != nil && !retry.NotFound(err) { // a deleted lease table holds nothing
 		c.log.Warn("releasing leases taken while stopping failed; they expire after the failover time", "err", err)
 	}
 	c.mu.Lock()

@@ -160,6 +160,9 @@ func (r *reader) run(stop context.Context) {
 	case errors.Is(err, lease.ErrLeaseLost):
 		// Another worker holds it already: nothing to hand back or expire.
 		r.c.log.Info("the lease was taken by another worker before the stop; nothing to release", "shard", r.shard)
+	case retry.NotFound(err):
+		// The lease table is gone (deleted under the run, whose error says
+		// so): nothing is left to hand back or to expire.
 	case err != nil:
 		r.c.log.Warn("lease release failed; it will expire instead", "shard", r.shard, "err", err)
 	}
@@ -613,7 +616,9 @@ func (r *reader) checkpoint(ctx context.Context) {
 		return
 	}
 	if err := r.h.Checkpoint(ctx, r.flushed.Seq, r.flushed.Sub); err != nil {
-		if !errors.Is(err, lease.ErrLeaseLost) {
+		// A lost lease is the coordinator's news, a deleted lease table
+		// the scan's, which ends the run with its line.
+		if !errors.Is(err, lease.ErrLeaseLost) && !retry.NotFound(err) {
 			r.c.log.Warn("checkpoint failed; will retry", "shard", r.shard, "err", err)
 		}
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -271,5 +272,37 @@ func TestLatestRowsUnderFaults(t *testing.T) {
 		if reported[k] != n {
 			t.Errorf("row %s %s: the table counts %d, the latest rows say %d", k.Start, k.Group, n, reported[k])
 		}
+	}
+}
+
+// TestLeaseTableDeletedWhileRunningEndsWithMessage: the run ends with the
+// line that says what happened and how to go on, and says nothing of
+// leases that "will expire": there is no table left for them to expire in.
+func TestLeaseTableDeletedWhileRunningEndsWithMessage(t *testing.T) {
+	v := newEnv(t, consume.Polling, 2, endpointtest.Options{})
+	v.put(endpointtest.Load{Events: 200, Seed: 11})
+	var logs lockedBuffer
+	o := v.options()
+	o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		done <- consume.Run(ctx, o)
+	}()
+	v.waitOwners(1)
+	if _, err := v.db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(v.app)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again") {
+			t.Fatalf("Run = %v, want the lease table's line", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the consumer went on for a minute after its lease table was deleted")
+	}
+	if s := logs.String(); strings.Contains(s, "expire") || strings.Contains(s, "will retry") {
+		t.Fatalf("the stop promised retries, or leases that would expire, in a table that is gone:\n%s", s)
 	}
 }

@@ -56,9 +56,14 @@ type Coordinator struct {
 
 	wake chan struct{}
 
-	mu       sync.Mutex
-	held     map[string]*Handle
-	seen     map[string]observation
+	mu   sync.Mutex
+	held map[string]*Handle
+	seen map[string]observation
+	// dropped is, for each lease this process gave up unreleased, the
+	// highest counter its own writes may have left in the table (the last
+	// written, or one more after a failed write that may have been
+	// applied): a scan that finds no more is not a twin's doing.
+	dropped  map[string]int64
 	snapshot []Lease
 	twinSaid bool // the warning about another process with this worker id was given
 }
@@ -77,6 +82,7 @@ func (c *Coordinator) init() {
 	if c.held == nil {
 		c.held = map[string]*Handle{}
 		c.seen = map[string]observation{}
+		c.dropped = map[string]int64{}
 		c.wake = make(chan struct{}, 1)
 	}
 	if c.Failover <= 0 {
@@ -237,7 +243,7 @@ func (c *Coordinator) RenewOnce(ctx context.Context) {
 		default:
 			if c.Clock.Now().Sub(h.lastRenewed()) >= c.Failover*2/3 {
 				c.drop(h, err)
-			} else if retry.WarnNow("renew lease " + h.key) {
+			} else if !retry.NotFound(err) && retry.WarnNow("renew lease "+h.key) { // a deleted table ends the run with the scan's line
 				c.Log.Warn("lease renewal failed; will retry", "shard", h.key, "err", err)
 			}
 		}
@@ -255,6 +261,11 @@ func (c *Coordinator) drop(h *Handle, err error) {
 	if !wasHeld {
 		return
 	}
+	// After the cancel no write starts; Lease waits for one in flight.
+	mine := h.Lease().Counter + 1
+	c.mu.Lock()
+	c.dropped[h.key] = mine
+	c.mu.Unlock()
 	c.Log.Info("lease lost", "shard", h.key, "err", err)
 	if c.Events.Lost != nil {
 		c.Events.Lost(h.key, err)
@@ -295,13 +306,16 @@ func (c *Coordinator) TakeOnce(ctx context.Context) error {
 	for _, l := range leases {
 		present[l.Key] = true
 		o, ok := c.seen[l.Key]
-		if ok && !c.twinSaid && l.Owner == c.WorkerID && o.owner == c.WorkerID && o.counter != l.Counter && !heldAtScan[l.Key] && !c.holds(l.Key) {
+		if ok && !c.twinSaid && l.Owner == c.WorkerID && o.owner == c.WorkerID && o.counter != l.Counter && !heldAtScan[l.Key] && !c.holds(l.Key) &&
+			l.Counter > c.dropped[l.Key] {
 			// Someone writes, under this worker's id, a lease this process
 			// does not hold: two live processes share the id and will take
 			// the leases from each other for as long as both run. (A
-			// restarted worker's old leases are not written meanwhile.)
+			// restarted worker's old leases are not written meanwhile, and
+			// a lease this process gave up, its renewals failing while the
+			// endpoint was away, was last written by this process.)
 			c.twinSaid = true
-			c.Log.Warn("another process runs with this worker id and takes its leases: give each worker its own --worker-id", "worker", c.WorkerID, "shard", l.Key)
+			c.Log.Warn("another process runs with this worker id and takes its leases: give each worker its own --worker-id", "shard", l.Key)
 		}
 		if !ok || o.counter != l.Counter || o.owner != l.Owner {
 			c.seen[l.Key] = observation{counter: l.Counter, owner: l.Owner, since: now, written: ok}
@@ -310,6 +324,11 @@ func (c *Coordinator) TakeOnce(ctx context.Context) error {
 	for k := range c.seen {
 		if !present[k] {
 			delete(c.seen, k)
+		}
+	}
+	for k := range c.dropped {
+		if !present[k] {
+			delete(c.dropped, k)
 		}
 	}
 	var free []Lease

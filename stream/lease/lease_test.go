@@ -534,3 +534,53 @@ func testRestartUnderOneWorkerID(t *testing.T, clock *fakeClock) {
 		t.Fatalf("restarted worker holds %d; logs:\n%s", got, logs3.String())
 	}
 }
+
+// awayUpdates fails every UpdateItem while away is set.
+type awayUpdates struct {
+	lease.DynamoDB
+	away bool
+}
+
+func (d *awayUpdates) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if d.away {
+		return nil, errors.New("connect: connection refused")
+	}
+	return d.DynamoDB.UpdateItem(ctx, in, o...)
+}
+
+// TestALeaseGivenUpWhileTheEndpointWasAwayIsNotATwin: a worker whose
+// renewals failed for two thirds of the failover time gives its lease up;
+// the lease, last written by this process's own renewals, is not another
+// process's doing (and the one warning about a shared worker id is kept
+// for a real one: TestTwoProcessesWithOneWorkerID).
+func TestALeaseGivenUpWhileTheEndpointWasAwayIsNotATwin(t *testing.T) {
+	tbl := newTable(t, 1)
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	db := &awayUpdates{DynamoDB: tbl.DB}
+	var logs bytes.Buffer
+	c := &lease.Coordinator{Table: &lease.Table{DB: db, Name: tbl.Name}, WorkerID: "worker-a", Failover: 9 * time.Second, Clock: clock,
+		Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	c.TakeOnce(ctx) // takes the lease
+	clock.Advance(3 * time.Second)
+	c.TakeOnce(ctx) // sees it held
+	c.RenewOnce(ctx)
+	c.RenewOnce(ctx) // the counter moves past what the scan saw
+	db.away = true
+	clock.Advance(3 * time.Second)
+	c.RenewOnce(ctx)
+	clock.Advance(3 * time.Second)
+	c.RenewOnce(ctx) // six seconds without a renewal: given up
+	if !strings.Contains(logs.String(), "lease lost") {
+		t.Fatalf("the lease was not given up:\n%s", logs.String())
+	}
+	db.away = false
+	c.TakeOnce(ctx)
+	const said = "another process runs with this worker id"
+	if strings.Contains(logs.String(), said) {
+		t.Fatalf("the worker's own renewals were taken for a twin's:\n%s", logs.String())
+	}
+	if got := owners(t, tbl)["worker-a"]; got != 1 {
+		t.Fatalf("worker-a holds %d leases after the endpoint came back, want 1", got)
+	}
+}
