@@ -118,6 +118,7 @@ func runLocal(ctx context.Context, f *Factory, c *cobra.Command, opts *localOpti
 	lo.AccessKey, lo.SecretKey = opts.accessKey, opts.secretKey
 	lo.Region = cfg.AWS.Region
 	lo.Logger = f.Logger(cfg)
+	lo.StartedBy = "spk local"
 
 	local.TuneGC() // this process does nothing but serve
 	srv, err := local.Start(ctx, lo)

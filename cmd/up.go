@@ -132,11 +132,18 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 					return err
 				}
 			}
-			if listener, err = listenEmbedded(ctx, cfg); err != nil {
+			listener, err = listenEmbedded(ctx, cfg)
+			switch {
+			case err == nil:
+				defer listener.Close() // the endpoint's, once started; after it stops, a no-op
+			case answersNow(ctx, clients.Target.KinesisEndpoint):
+				// Another spk up or spk local bound the address since the
+				// ping: it is used as if it had answered then (step 2 tells
+				// whose it is), and the data directory is left to it.
+			default:
 				undoDataDir() // a data directory made for this start is not left behind
 				return err
 			}
-			defer listener.Close() // the endpoint's, once started; after it stops, a no-op
 		}
 	}
 	format := consume.Format(cfg.Run.Format)
@@ -207,6 +214,12 @@ func listenEmbedded(ctx context.Context, cfg *config.Loaded) (net.Listener, erro
 	return ln, nil
 }
 
+// answersNow reports whether something takes connections at endpoint.
+func answersNow(ctx context.Context, endpoint string) bool {
+	_, err := provision.Ping(ctx, endpoint)
+	return err == nil
+}
+
 // upEndpoint is the embedded endpoint spk up starts when nothing answers
 // at its address, on the listener bound for it.
 func upEndpoint(cfg *config.Loaded, opts *upOptions, listener net.Listener, logger *slog.Logger) local.Options {
@@ -219,6 +232,7 @@ func upEndpoint(cfg *config.Loaded, opts *upOptions, listener net.Listener, logg
 	endpoint.InMemory = opts.inMemory
 	endpoint.Region = cfg.AWS.Region
 	endpoint.Logger = logger.With("component", "local")
+	endpoint.StartedBy = "spk up"
 	// The endpoint spk up starts for itself lives as long as the run, and
 	// spk up is its main client: its stream and tables become ACTIVE after
 	// upCreateDelay instead of spk local's 300 ms (docs/decisions.md).

@@ -13,11 +13,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/spk-cli/spk/internal/peertest"
+	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/results"
 )
 
@@ -219,5 +221,24 @@ func TestUpTellsAnotherProtocolFromAStall(t *testing.T) {
 	r := run(t, map[string]string{"SPK_LOCAL_ADDR": addr}, "up", "--no-tui", "--in-memory", "--duration", "1s")
 	if r.code == 0 || !strings.Contains(r.stderr, "http://"+addr+" answers, but not as spk local: another program holds the embedded endpoint's address") {
 		t.Fatalf("code %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestUpSaysTheEndpointIsAnotherRuns: an endpoint another spk up started
+// stops when that run ends; a second run using it is told so, and how to
+// share one.
+func TestUpSaysTheEndpointIsAnotherRuns(t *testing.T) {
+	srv, err := local.Start(context.Background(), local.Options{Addr: "127.0.0.1:0", InMemory: true, StartedBy: "spk up",
+		CreateDelay: 150 * time.Millisecond, DeleteDelay: 150 * time.Millisecond, UpdateDelay: 150 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	env := map[string]string{"SPK_LOCAL_ADDR": strings.TrimPrefix(srv.URL(), "http://"), "XDG_STATE_HOME": t.TempDir()}
+	r := run(t, env, "up", "--no-tui", "--duration", "1s", "--rate", "50")
+	want := "✓ step 2: endpoint and credentials: using the endpoint another spk up (pid " + strconv.Itoa(os.Getpid()) + ") started at " + srv.URL() +
+		": it stops when that run ends; for an endpoint runs share, start spk local"
+	if r.code != 0 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("code %d, want %q in:\n%s", r.code, want, r.stderr)
 	}
 }

@@ -367,7 +367,7 @@ func (u *Up) endpointTask() Task {
 				// At the embedded endpoint's address, something else (a web
 				// server, another emulator) is not to be taken for it.
 				if t.Embedded && o.Endpoint != nil {
-					_, isSpk, err := provision.IdentifySpkLocal(ctx, t.KinesisEndpoint)
+					h, isSpk, err := provision.IdentifySpkLocal(ctx, t.KinesisEndpoint)
 					switch {
 					case ctx.Err() != nil:
 						return "", ctx.Err() // interrupted: told as such
@@ -375,6 +375,9 @@ func (u *Up) endpointTask() Task {
 						return "", fmt.Errorf("%s takes connections but does not answer spk local's health check (%s): is the spk local there stopped (Ctrl-Z) or hung? resume or restart it, or give spk up another --addr", t.KinesisEndpoint, errtext.Transport(err))
 					case !isSpk:
 						return "", fmt.Errorf("%s answers, but not as spk local: another program holds the embedded endpoint's address; stop it, or give spk up another --addr", t.KinesisEndpoint)
+					case h.StartedBy == "spk up":
+						// It stops when that run ends, under this one.
+						return fmt.Sprintf("using the endpoint another spk up (pid %d) started at %s: it stops when that run ends; for an endpoint runs share, start spk local", h.PID, t.KinesisEndpoint), nil
 					}
 				}
 				return "using the endpoint already running at " + t.KinesisEndpoint, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -27,6 +28,10 @@ type Health struct {
 	Version string `json:"version"`
 	// UptimeSeconds is how long the endpoint has been serving.
 	UptimeSeconds float64 `json:"uptime_seconds"`
+	// StartedBy is the command serving the endpoint ("spk local", or "spk
+	// up", whose endpoint stops when its run ends), and PID its process.
+	StartedBy string `json:"started_by,omitempty"`
+	PID       int    `json:"pid"`
 	// Storage is "durable" or "memory".
 	Storage string `json:"storage"`
 	// DataDir is the store's directory; empty (and left out) in memory.
@@ -95,6 +100,8 @@ func (s *Server) Health() Health {
 		Services:      s.running(),
 		Version:       version.Get().Version,
 		UptimeSeconds: time.Since(s.started).Seconds(),
+		StartedBy:     s.opts.StartedBy,
+		PID:           os.Getpid(),
 		Storage:       "durable",
 		DataDir:       s.opts.DataDir,
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -51,13 +52,13 @@ var allRunning = map[string]any{"kinesis": "running", "dynamodb": "running", "dy
 
 func TestHealthOnKeyedEndpointWithoutSignature(t *testing.T) {
 	dir := t.TempDir()
-	srv := keyed(t, func(o *local.Options) { o.InMemory, o.DataDir = false, dir })
+	srv := keyed(t, func(o *local.Options) { o.InMemory, o.DataDir, o.StartedBy = false, dir, "spk local" })
 
 	resp, body := get(t, http.MethodGet, srv.URL()+local.HealthPath)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("GET %s: %d %q %s", local.HealthPath, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
-	m := decodeObject(t, body, "services", "version", "uptime_seconds", "storage", "data_dir", "store")
+	m := decodeObject(t, body, "services", "version", "uptime_seconds", "started_by", "pid", "storage", "data_dir", "store")
 	if !reflect.DeepEqual(m["services"], allRunning) {
 		t.Fatalf("services %v", m["services"])
 	}
@@ -66,6 +67,9 @@ func TestHealthOnKeyedEndpointWithoutSignature(t *testing.T) {
 	}
 	if u, ok := m["uptime_seconds"].(float64); !ok || u < 0 {
 		t.Fatalf("uptime_seconds %#v, want a number >= 0", m["uptime_seconds"])
+	}
+	if m["started_by"] != "spk local" || m["pid"] != float64(os.Getpid()) {
+		t.Fatalf("started_by %v, pid %v; want spk local, %d", m["started_by"], m["pid"], os.Getpid())
 	}
 	if m["storage"] != "durable" || m["data_dir"] != dir || m["store"] != "ok" {
 		t.Fatalf("storage %v, data_dir %v, store %v; want durable, %s, ok", m["storage"], m["data_dir"], m["store"], dir)
@@ -90,7 +94,7 @@ func TestHealthOnKeyedEndpointWithoutSignature(t *testing.T) {
 func TestHealthInMemory(t *testing.T) {
 	srv := start(t, nil)
 	_, body := get(t, http.MethodGet, srv.URL()+local.HealthPath)
-	m := decodeObject(t, body, "services", "version", "uptime_seconds", "storage", "store")
+	m := decodeObject(t, body, "services", "version", "uptime_seconds", "pid", "storage", "store")
 	if m["storage"] != "memory" {
 		t.Fatalf("storage %v, want memory", m["storage"])
 	}

@@ -96,6 +96,10 @@ type Options struct {
 	StopGrace time.Duration
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
+	// StartedBy names the command serving the endpoint ("spk local", "spk
+	// up"), which health reports with the process id: a client using an
+	// endpoint another spk up started learns that it ends with that run.
+	StartedBy string
 	// Now is the clock (nil: time.Now). Tests move it forward to expire
 	// iterators or retention without waiting.
 	Now func() time.Time
