@@ -1,10 +1,12 @@
 package cmd
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -164,32 +166,92 @@ func runShow(ctx context.Context, f *Factory, c *cobra.Command, opts *showOption
 		return tui.RunWatch(ctx, f.IO.In, f.IO.Out, tui.WatchOptions{Fetch: read, Every: opts.interval, Chart: opts.chart,
 			Title: fmt.Sprintf("%s on %s", q.Table, clients.Target), Colors: colors})
 	}
+	copies := watchCopies{f: f, format: format}
 	for {
 		rows, err := read(ctx)
 		if err != nil {
+			if copies.n > 0 && ctx.Err() != nil {
+				return nil // Ctrl-C is how a watch ends, during a read too
+			}
 			return err
 		}
+		out := copies.next()
 		switch {
 		case opts.chart:
-			err = tui.WriteChart(f.IO.Out, rows, tui.ChartOptions{Colors: colors})
+			err = tui.WriteChart(out, rows, tui.ChartOptions{Colors: colors})
 		case format == tui.FormatCSV && !f.IO.IsStdoutTTY():
 			// A file or a pipe gets the cells as stored; a terminal gets
 			// them escaped, as tables are.
-			err = tui.WriteCSV(f.IO.Out, rows, true)
+			err = tui.WriteCSV(out, rows, true)
 		default:
-			err = tui.WriteRows(f.IO.Out, format, rows)
+			err = tui.WriteRows(out, format, rows)
 		}
 		if err != nil || !opts.watch {
 			return err
 		}
-		// --watch without a terminal: a new copy every interval, like watch(1) in a log.
-		select {
-		case <-ctx.Done():
+		if !copies.wait(ctx, opts.interval) {
 			return nil
-		case <-time.After(opts.interval):
-			fmt.Fprintf(f.IO.Out, "\n--- %s\n", time.Now().UTC().Format(time.RFC3339))
 		}
 	}
+}
+
+// watchCopies writes --watch's copies without a terminal: a new copy every
+// interval, like watch(1) in a log. Tables and charts are for reading and
+// get a "--- time" line between copies; JSON and CSV are data, and stay
+// data: the line goes to standard error, JSON's copies follow each other
+// (jq reads them one by one), and CSV's header is written once.
+type watchCopies struct {
+	f      *Factory
+	format tui.Format
+	n      int
+}
+
+// next is where the next copy goes.
+func (w *watchCopies) next() io.Writer {
+	w.n++
+	if w.n > 1 && w.format == tui.FormatCSV {
+		return &afterFirstLine{w: w.f.IO.Out}
+	}
+	return w.f.IO.Out
+}
+
+// wait waits an interval and marks the next copy, or reports false when
+// ctx ended first.
+func (w *watchCopies) wait(ctx context.Context, every time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(every):
+	}
+	line := "--- " + time.Now().UTC().Format(time.RFC3339)
+	if w.format == tui.FormatJSON || w.format == tui.FormatCSV {
+		fmt.Fprintln(w.f.IO.ErrOut, line)
+	} else {
+		fmt.Fprintf(w.f.IO.Out, "\n%s\n", line)
+	}
+	return true
+}
+
+// afterFirstLine passes on what it is given after its first newline: a
+// CSV copy without its header.
+type afterFirstLine struct {
+	w    io.Writer
+	past bool
+}
+
+func (a *afterFirstLine) Write(p []byte) (int, error) {
+	n := len(p)
+	if !a.past {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return n, nil
+		}
+		a.past, p = true, p[i+1:]
+	}
+	if _, err := a.w.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // defaultShown is the view spk show without --view shows, or nil for the
@@ -283,24 +345,26 @@ func showView(ctx context.Context, f *Factory, c *cobra.Command, opts *showOptio
 		return tui.RunWatch(ctx, f.IO.In, f.IO.Out, tui.WatchOptions{View: v, FetchView: read, ViewOptions: vo,
 			Every: opts.interval, Chart: opts.chart, Title: fmt.Sprintf("%s on %s", viewTitle(v, q.Table), clients.Target), Colors: colors})
 	}
+	copies := watchCopies{f: f, format: format}
 	for {
 		rows, err := read(ctx)
 		if err != nil {
+			if copies.n > 0 && ctx.Err() != nil {
+				return nil // Ctrl-C is how a watch ends, during a read too
+			}
 			return err
 		}
+		out := copies.next()
 		if opts.chart {
-			err = tui.WriteViewChart(f.IO.Out, v, rows, tui.ChartOptions{Colors: colors}, vo)
+			err = tui.WriteViewChart(out, v, rows, tui.ChartOptions{Colors: colors}, vo)
 		} else {
-			err = tui.WriteViewRows(f.IO.Out, format, v, rows, vo)
+			err = tui.WriteViewRows(out, format, v, rows, vo)
 		}
 		if err != nil || !opts.watch {
 			return err
 		}
-		select {
-		case <-ctx.Done():
+		if !copies.wait(ctx, opts.interval) {
 			return nil
-		case <-time.After(opts.interval):
-			fmt.Fprintf(f.IO.Out, "\n--- %s\n", time.Now().UTC().Format(time.RFC3339))
 		}
 	}
 }

@@ -1,15 +1,21 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/spk-cli/spk/internal/iostreams"
 )
 
 // seedCounts creates the aggregate table with fixed rows, as spk run writes
@@ -103,5 +109,87 @@ func TestShowErrors(t *testing.T) {
 		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%v: code %d\n%s", c.args, r.code, r.stderr)
 		}
+	}
+}
+
+// cancelAfter is standard error that ends the run once it has been given
+// n "--- " lines: --watch's marks between copies.
+type cancelAfter struct {
+	bytes.Buffer
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	c.Buffer.Write(p)
+	if strings.Count(c.String(), "--- ") >= c.n {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestShowWatchWithoutATerminalKeepsDataParseable: --watch into a file or
+// a pipe writes a copy every interval; JSON's copies follow each other
+// with the time between them on standard error, and CSV's header comes
+// once, so what a script reads is JSON or CSV throughout.
+func TestShowWatchWithoutATerminalKeepsDataParseable(t *testing.T) {
+	srv := startLocal(t)
+	seedCounts(t, srv.URL())
+	env := endpointEnv(srv.URL())
+	for _, format := range []string{"json", "csv", "table"} {
+		t.Run(format, func(t *testing.T) {
+			// A bound for a run whose marks never come: the copies come
+			// every 50 ms.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			ios, _, stdout, stderr := iostreams.Test()
+			// The run ends after two marks between copies: on standard
+			// error for data, on standard output for a table.
+			marked := &cancelAfter{n: 2, cancel: cancel}
+			if format == "table" {
+				ios.Out = marked
+			} else {
+				ios.ErrOut = marked
+			}
+			f := &Factory{IO: ios, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, WorkDir: t.TempDir(), UserConfigDir: t.TempDir()}
+			if code := Execute(ctx, f, []string{"show", "--watch", "--interval", "50ms", "-o", format}); code != 0 {
+				t.Fatalf("code %d, want 0 (Ctrl-C ends a watch)\n%s%s", code, stderr, marked.String())
+			}
+			out, errOut := stdout, &marked.Buffer
+			if format == "table" {
+				out, errOut = &marked.Buffer, stderr
+			}
+			switch format {
+			case "json":
+				dec := json.NewDecoder(strings.NewReader(out.String()))
+				copies := 0
+				for {
+					var rows []map[string]any
+					if err := dec.Decode(&rows); err == io.EOF {
+						break
+					} else if err != nil || len(rows) != 5 {
+						t.Fatalf("copy %d: %d rows, %v:\n%s", copies+1, len(rows), err, out.String())
+					}
+					copies++
+				}
+				if copies < 2 || strings.Count(errOut.String(), "--- ") < copies-1 {
+					t.Fatalf("%d copies, marks on standard error:\n%s", copies, errOut.String())
+				}
+			case "csv":
+				recs, err := csv.NewReader(strings.NewReader(out.String())).ReadAll()
+				if err != nil || len(recs) < 11 || recs[0][0] != "BucketStart" || (len(recs)-1)%5 != 0 {
+					t.Fatalf("%d records, %v:\n%s", len(recs), err, out.String())
+				}
+				for _, r := range recs[1:] {
+					if r[0] == "BucketStart" || strings.HasPrefix(r[0], "---") {
+						t.Fatalf("a header or a mark among the rows:\n%s", out.String())
+					}
+				}
+			case "table":
+				if !strings.Contains(out.String(), "\n--- ") {
+					t.Fatalf("no mark between a table's copies:\n%s", out.String())
+				}
+			}
+		})
 	}
 }
