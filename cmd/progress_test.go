@@ -40,3 +40,36 @@ func TestPlainProgressLines(t *testing.T) {
 		t.Fatalf("want the first line, then a last status line with every record, got %q", r.stderr)
 	}
 }
+
+// TestRunUntilCaughtUpSaysWhetherItWas: --until-caught-up says in its
+// result whether every shard was at its tip; --duration ending the run
+// first is an error a script sees (exit 1), with what was read counted.
+func TestRunUntilCaughtUpSaysWhetherItWas(t *testing.T) {
+	t.Parallel() // waits on a verb or a process, not the CPU; changes no process-wide state
+	srv := startLocal(t)
+	env := endpointEnv(srv.URL())
+	if r := run(t, env, "create-stream"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := run(t, env, "generate-events", "--count", "300"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	// Caught up is seen at the earliest 100 ms after the first read.
+	r := run(t, env, "run", "--until-caught-up", "--duration", "50ms", "-o", "json")
+	want := "spk: run: --duration 50ms ended the run before every shard was at its tip; what was read is counted and checkpointed\n" +
+		"hint: run spk run --until-caught-up again (with a longer --duration, or none) to count the rest\n"
+	if r.code != ExitFailure || !strings.HasSuffix(r.stderr, want) || !strings.Contains(r.stdout, `"caught_up": false`) {
+		t.Fatalf("code %d, want %d\nstdout %s\nstderr %s", r.code, ExitFailure, r.stdout, r.stderr)
+	}
+	r = run(t, env, "run", "--until-caught-up", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"caught_up": true`) {
+		t.Fatalf("code %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, env, "show", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"Count"`) {
+		t.Fatalf("show: code %d\n%s", r.code, r.stderr)
+	}
+	r = run(t, env, "run", "--duration", "50ms", "-o", "json")
+	if r.code != 0 || strings.Contains(r.stdout, "caught_up") {
+		t.Fatalf("without --until-caught-up: code %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -40,6 +40,9 @@ type runResult struct {
 	RejectedByReason map[string]uint64 `json:"rejected_by_reason"`
 	RowsWritten      uint64            `json:"rows_written"`
 	Flushes          uint64            `json:"flushes"`
+	// CaughtUp, with --until-caught-up only: whether every shard was at
+	// its tip, rather than --duration or Ctrl-C ending the run first.
+	CaughtUp *bool `json:"caught_up,omitempty"`
 }
 
 func newRunCmd(f *Factory) *cobra.Command {
@@ -234,7 +237,10 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		return runSetupError(err)
 	}
 	if dashboard {
-		return runWithDashboard(ctx, f, cfg, clients, consumer, views)
+		if err := runWithDashboard(ctx, f, cfg, clients, consumer, views); err != nil {
+			return err
+		}
+		return shortOfTip(ctx, opts, consumer)
 	}
 	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s, %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, viewTables(views, cfg.Table.Name), cfg.App, retrievalText(cfg.Run.Retrieval), clients.Target)
 	tty := f.IO.IsStderrTTY()
@@ -264,10 +270,28 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		for i, v := range views {
 			tables[i] = v.Table(cfg.Table.Name)
 		}
-		return writeJSON(f, runResult{Worker: consumer.WorkerID(), Stream: cfg.Stream.Name, Tables: tables, RecordsIn: s.RecordsIn,
-			Rejected: s.Rejected, RejectedByReason: s.RejectedByReason, RowsWritten: s.RowsFlushed, Flushes: s.Flushes})
+		res := runResult{Worker: consumer.WorkerID(), Stream: cfg.Stream.Name, Tables: tables, RecordsIn: s.RecordsIn,
+			Rejected: s.Rejected, RejectedByReason: s.RejectedByReason, RowsWritten: s.RowsFlushed, Flushes: s.Flushes}
+		if opts.untilCaughtUp {
+			caughtUp := consumer.CaughtUp()
+			res.CaughtUp = &caughtUp
+		}
+		if err := writeJSON(f, res); err != nil {
+			return err
+		}
 	}
-	return nil
+	return shortOfTip(ctx, opts, consumer)
+}
+
+// shortOfTip is the error of a run asked to stop once caught up that
+// --duration ended first: a script waiting for "everything counted" must
+// not take it for that. Ctrl-C's stop is the user's and exits 0.
+func shortOfTip(ctx context.Context, opts *runOptions, consumer *consume.Consumer) error {
+	if !opts.untilCaughtUp || consumer.CaughtUp() || ctx.Err() != nil {
+		return nil
+	}
+	return &hinted{err: fmt.Errorf("run: --duration %s ended the run before every shard was at its tip; what was read is counted and checkpointed", opts.duration),
+		hint: "run spk run --until-caught-up again (with a longer --duration, or none) to count the rest"}
 }
 
 // runWithDashboard shows the consumer, its shards and leases, and the

@@ -47,17 +47,27 @@ type Consumer struct {
 	subscribe   func(context.Context, *kinesis.SubscribeToShardInput) (subscription, error) // subscribeToShard; replaced in tests
 	renewAfter  time.Duration                                                               // subscriptionRenewAfter; shortened in tests
 
-	mu       sync.Mutex
-	shards   map[string]types.Shard
-	readers  map[string]*reader
-	stopping bool
-	synced   bool
-	wg       sync.WaitGroup
-	stop     context.Context // ends when readers must stop and hand their leases back
-	idled    chan struct{}   // a reader reached its shard's tip with nothing left to write
+	mu         sync.Mutex
+	shards     map[string]types.Shard
+	readers    map[string]*reader
+	stopping   bool
+	synced     bool
+	reachedTip bool // with UntilCaughtUp: every shard reached its tip and was flushed
+	wg         sync.WaitGroup
+	stop       context.Context // ends when readers must stop and hand their leases back
+	idled      chan struct{}   // a reader reached its shard's tip with nothing left to write
 
 	abort  context.CancelFunc // stops the consumer after a permanent error
 	failed error              // the first permanent error, which Run returns
+}
+
+// CaughtUp reports, after Run with UntilCaughtUp, whether the run ended
+// because every shard was at its tip and flushed, rather than by its
+// Duration or its context.
+func (c *Consumer) CaughtUp() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reachedTip
 }
 
 // New checks the options and prepares a consumer; nothing is contacted yet.
@@ -201,6 +211,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		watchers.Go(func() {
 			if c.waitCaughtUp(stopCtx) {
 				c.log.Info("every shard is at its tip and flushed; stopping")
+				c.mu.Lock()
+				c.reachedTip = true
+				c.mu.Unlock()
 				stop()
 			}
 		})
