@@ -114,8 +114,8 @@ func exprParams(names map[string]string, values map[string]attr.Value, usedBy []
 			}
 		}
 		for _, k := range attr.SortedKeys(names) {
-			if names[k] == "" {
-				return nil, validation("ExpressionAttributeNames contains invalid value: Empty attribute name for key " + k)
+			if msg := badAttributeName(names[k]); msg != "" {
+				return nil, validation("ExpressionAttributeNames contains invalid value: " + msg + " for key " + k)
 			}
 		}
 	}

@@ -282,3 +282,36 @@ func TestNestedPathsIntoIndexKeysRefused(t *testing.T) {
 		})
 	})
 }
+
+// TestAttributeNamesMustBeStorable: an attribute's name is at least one
+// character and less than 64 KB (the developer guide's naming rules;
+// 65535 bytes is the longest the service takes), on every path an item is
+// written by, where an empty or longer one was stored.
+func TestAttributeNamesMustBeStorable(t *testing.T) {
+	skipOn(t, "stores empty and 64 KB attribute names", "dynalite")
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil)
+	const invalid = `{"__type":"com.amazon.coral.validate#ValidationException","message":"One or more parameter values were invalid: `
+	long := strings.Repeat("n", 65536)
+	longest := strings.Repeat("n", 65535)
+	// PutItem's item refusals come in the validation layer's envelope.
+	enveloped := strings.Replace(invalid, `"message":"`, `"message":"1 validation error detected: `, 1)
+	runExchanges(t, []exchange{
+		{"PutItem, an empty name", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"":{"N":"1"}}}`, 400, enveloped + `Empty attribute name"}`},
+		{"PutItem, a name of 65536 bytes", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"` + long + `":{"N":"1"}}}`, 400,
+			enveloped + `Attribute name is too large, must be less than 65536 bytes"}`},
+		{"BatchWriteItem", "BatchWriteItem", `{"RequestItems":{"` + tbl + `":[{"PutRequest":{"Item":{"pk":{"S":"b"},"":{"S":"x"}}}}]}}`, 400, invalid + `Empty attribute name"}`},
+		{"UpdateItem's AttributeUpdates", "UpdateItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"c"}},"AttributeUpdates":{"":{"Action":"PUT","Value":{"S":"x"}}}}`, 400, invalid + `Empty attribute name"}`},
+		{"a name in ExpressionAttributeNames", "UpdateItem", `{"TableName":"` + tbl + `","Key":{"pk":{"S":"c"}},"UpdateExpression":"SET #n = :v","ExpressionAttributeNames":{"#n":"` + long + `"},"ExpressionAttributeValues":{":v":{"N":"1"}}}`, 400,
+			`{"__type":"com.amazon.coral.validate#ValidationException","message":"ExpressionAttributeNames contains invalid value: Attribute name is too large, must be less than 65536 bytes for key #n"}`},
+		{"nothing was written", "Scan", `{"TableName":"` + tbl + `","Select":"COUNT"}`, 200, `{"Count":0,"ScannedCount":0}`},
+		{"65535 bytes is a name", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"a"},"` + longest + `":{"N":"1"}}}`, 200, `{}`},
+		{"an empty key inside a map is a name", "PutItem", `{"TableName":"` + tbl + `","Item":{"pk":{"S":"m"},"m":{"M":{"":{"N":"1"}}}}}`, 200, `{}`},
+	})
+	t.Run("transactions", func(t *testing.T) {
+		skipOn(t, "no transactions", "dynalite")
+		runExchanges(t, []exchange{
+			{"TransactWriteItems", "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"` + tbl + `","Item":{"pk":{"S":"d"},"":{"S":"x"}}}}]}`, 400, invalid + `Empty attribute name"}`},
+		})
+	})
+}

@@ -361,10 +361,15 @@ func checkKeyShape(key attr.Item) error {
 }
 
 // checkItemShape checks what DynamoDB checks of an item before it looks
-// the table up: its values, nesting and size.
+// the table up: its values, its attributes' names, nesting and size.
 func checkItemShape(it attr.Item) error {
 	if msg := attr.InvalidItem(it); msg != "" {
 		return validation(msg)
+	}
+	for name := range it {
+		if msg := badAttributeName(name); msg != "" {
+			return validation("One or more parameter values were invalid: " + msg)
+		}
 	}
 	if attr.TooDeep(it) {
 		return validation(msgNesting)
@@ -373,6 +378,24 @@ func checkItemShape(it attr.Item) error {
 		return validation(msgItemSize)
 	}
 	return nil
+}
+
+// maxAttributeNameBytes is the longest attribute name: "at least one
+// character long and less than 64 KB" (the developer guide's naming
+// rules), 65535 bytes as the service counts.
+const maxAttributeNameBytes = 65535
+
+// badAttributeName is why an attribute's name cannot be stored, in the
+// words of DynamoDB's validation ("Empty attribute name", "Attribute name
+// is too large, must be less than 65536 bytes"), or "".
+func badAttributeName(name string) string {
+	switch {
+	case name == "":
+		return "Empty attribute name"
+	case len(name) > maxAttributeNameBytes:
+		return "Attribute name is too large, must be less than 65536 bytes"
+	}
+	return ""
 }
 
 // checkItem applies the nesting and size limits and the secondary index key
