@@ -332,17 +332,15 @@ func nestedKeyPath(paths []expr.Path, c *expr.Cond, keys, indexKeys []string) er
 // scalars no path may reach into, whichever index (or none) a request
 // reads.
 func indexKeyNames(t *table, m *tableMeta) []string {
-	var names []string
-	seen := map[string]bool{t.hash.Name: true, t.rng.Name: true}
+	var names []string // a few at most: a slice is cheaper than a set on every read
 	for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
 		for _, ix := range group {
 			if ix.IndexStatus == "DELETING" {
 				continue
 			}
 			for _, k := range ix.KeySchema {
-				if !seen[k.AttributeName] {
-					seen[k.AttributeName] = true
-					names = append(names, k.AttributeName)
+				if n := k.AttributeName; n != t.hash.Name && n != t.rng.Name && !slices.Contains(names, n) {
+					names = append(names, n)
 				}
 			}
 		}
