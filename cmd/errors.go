@@ -11,6 +11,7 @@ import (
 	"github.com/spk-cli/spk/internal/errtext"
 	"github.com/spk-cli/spk/internal/retry"
 	"github.com/spk-cli/spk/provision"
+	"github.com/spk-cli/spk/stream/consume"
 	"github.com/spk-cli/spk/tasks"
 )
 
@@ -43,6 +44,9 @@ func usagef(hint, format string, args ...any) error {
 func exitCode(ctx context.Context, err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	if consume.LostWork(err) {
+		return ExitFailure // lost work is told, however the run stopped
 	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		return ExitInterrupted

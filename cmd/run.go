@@ -257,7 +257,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 	status.Consumer(consumer.Snapshot()) // the last line shows the final counts
 	stopPrinting()
 	<-printed
-	if err != nil && ctx.Err() == nil {
+	if err != nil && (ctx.Err() == nil || consume.LostWork(err)) {
 		return fmt.Errorf("run: %w", stepCause(err))
 	}
 	// Interrupted: the consumer flushed, checkpointed and released its leases.

@@ -15,7 +15,7 @@ import (
 func Consume(c *consume.Consumer, name, detail string) Task {
 	return Task{Step: StepRun, Name: name, Detail: detail, Run: func(ctx context.Context, _ func(string)) (string, error) {
 		err := c.Run(ctx)
-		if err != nil && ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil && !consume.LostWork(err) {
 			err = nil // stopped on request: what was cut short is not a failure
 		}
 		return ConsumeNote(c), err

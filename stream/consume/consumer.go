@@ -199,7 +199,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	go func() {
 		defer close(coordDone)
 		if err := c.coord.Run(coordCtx); err != nil {
-			c.fail(explain(fmt.Sprintf("scan the lease table %q", c.opts.App), err, "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again"))
+			c.fail(explain(fmt.Sprintf("scan the lease table %q", c.opts.App), err, leaseTableGone))
 		}
 	}()
 
@@ -235,12 +235,41 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.coord.ReleaseOrphans(rctx); err != nil && !retry.NotFound(err) { // a deleted lease table holds nothing
+	if err := c.coord.ReleaseOrphans(rctx); err != nil && !c.leaseTableDeleted("release leases", err) {
 		c.log.Warn("releasing leases taken while stopping failed; they expire after the failover time", "err", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.failed
+}
+
+// leaseTableGone is what a lease table deleted under the run means to the
+// user.
+const leaseTableGone = "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again"
+
+// leaseTableDeleted ends the run with leaseTableGone when err says the
+// lease table is gone, and reports whether it did: its checkpoints since
+// are lost, which a run must not end in silence about.
+func (c *Consumer) leaseTableDeleted(what string, err error) bool {
+	if !retry.NotFound(err) {
+		return false
+	}
+	c.fail(lostWork{explain(fmt.Sprintf("%s in lease table %q", what, c.opts.App), err, leaseTableGone)})
+	return true
+}
+
+// lostWork is a failure that lost counted work (checkpoints), which a run
+// stopped on request reports all the same.
+type lostWork struct{ error }
+
+func (e lostWork) Unwrap() error { return e.error }
+
+// LostWork reports whether err, from Run, lost counted work: a run stopped
+// on request (Ctrl-C), whose other errors are the stop's doing, still
+// says so.
+func LostWork(err error) bool {
+	var lw lostWork
+	return errors.As(err, &lw)
 }
 
 // fail ends the consumer after a permanent error: the readers stop, flush
@@ -392,7 +421,7 @@ func (c *Consumer) leaseShards(ctx context.Context, p retry.Policy, shards []typ
 		return err
 	})
 	if err != nil {
-		return explain(what, err, "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again")
+		return explain(what, err, leaseTableGone)
 	}
 	had := map[string]bool{}
 	for _, l := range leases {
@@ -427,7 +456,7 @@ func (c *Consumer) leaseShards(ctx context.Context, p retry.Policy, shards []typ
 			return err
 		})
 		if err != nil {
-			return explain(what, err, "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again")
+			return explain(what, err, leaseTableGone)
 		}
 		created = created || ok
 		if ok {

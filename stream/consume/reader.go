@@ -160,9 +160,9 @@ func (r *reader) run(stop context.Context) {
 	case errors.Is(err, lease.ErrLeaseLost):
 		// Another worker holds it already: nothing to hand back or expire.
 		r.c.log.Info("the lease was taken by another worker before the stop; nothing to release", "shard", r.shard)
-	case retry.NotFound(err):
-		// The lease table is gone (deleted under the run, whose error says
-		// so): nothing is left to hand back or to expire.
+	case r.c.leaseTableDeleted("release "+r.shard, err):
+		// Nothing is left to hand back or to expire; the run ends saying
+		// the table is gone.
 	case err != nil:
 		r.c.log.Warn("lease release failed; it will expire instead", "shard", r.shard, "err", err)
 	}
@@ -616,9 +616,9 @@ func (r *reader) checkpoint(ctx context.Context) {
 		return
 	}
 	if err := r.h.Checkpoint(ctx, r.flushed.Seq, r.flushed.Sub); err != nil {
-		// A lost lease is the coordinator's news, a deleted lease table
-		// the scan's, which ends the run with its line.
-		if !errors.Is(err, lease.ErrLeaseLost) && !retry.NotFound(err) {
+		// A lost lease is the coordinator's news; a deleted lease table
+		// ends the run, saying so.
+		if !errors.Is(err, lease.ErrLeaseLost) && !r.c.leaseTableDeleted("checkpoint "+r.shard, err) {
 			r.c.log.Warn("checkpoint failed; will retry", "shard", r.shard, "err", err)
 		}
 		return

@@ -306,3 +306,31 @@ func TestLeaseTableDeletedWhileRunningEndsWithMessage(t *testing.T) {
 		t.Fatalf("the stop promised retries, or leases that would expire, in a table that is gone:\n%s", s)
 	}
 }
+
+// TestLeaseTableDeletedThenStoppedBeforeAScanSaysSo: a run stopped soon
+// after its lease table was deleted, before any scan of it, ends with the
+// line that says the table is gone (its checkpoints since are lost), not
+// in silence.
+func TestLeaseTableDeletedThenStoppedBeforeAScanSaysSo(t *testing.T) {
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	v.put(endpointtest.Load{Events: 100, Seed: 12})
+	o := v.options()
+	o.Failover = time.Minute // the next scan is half a minute away
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- consume.Run(ctx, o) }()
+	v.waitOwners(1)
+	if _, err := v.db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(v.app)}); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // Ctrl-C
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), `in lease table "`+v.app+`": the lease table does not exist any more`) {
+			t.Fatalf("Run = %v, want the lease table's line", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the consumer did not stop")
+	}
+}
