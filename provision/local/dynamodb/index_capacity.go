@@ -1,7 +1,9 @@
 package dynamodb
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 
 	"github.com/spk-cli/spk/provision/local/dynamodb/attr"
 )
@@ -236,21 +238,22 @@ func nameUnits(c map[string]any, kind string) {
 }
 
 // savedUnits is a table's part of a tableCapacity as a token's memo keeps
-// it.
+// it: a map by table name, which every spk since capacity was saved reads,
+// with each table's place in the request (an spk before the order was
+// kept ignores it).
 type savedUnits struct {
-	Name  string             `json:"n,omitempty"`
+	Order int                `json:"o,omitempty"`
 	Table float64            `json:"t"`
 	GSI   map[string]float64 `json:"g,omitempty"`
 	LSI   map[string]float64 `json:"l,omitempty"`
 }
 
-// memo is tc as a token keeps it, a list in the request's order, for a
-// replay to report.
+// memo is tc as a token keeps it, for a replay to report.
 func (tc tableCapacity) memo() []byte {
-	out := make([]savedUnits, 0, len(tc.order))
-	for _, name := range tc.order {
+	out := make(map[string]savedUnits, len(tc.order))
+	for i, name := range tc.order {
 		c := tc.by[name]
-		out = append(out, savedUnits{Name: name, Table: c.table, GSI: c.ix.gsi, LSI: c.ix.lsi})
+		out[name] = savedUnits{Order: i, Table: c.table, GSI: c.ix.gsi, LSI: c.ix.lsi}
 	}
 	b, _ := json.Marshal(out)
 	return b
@@ -260,24 +263,19 @@ func (tc tableCapacity) memo() []byte {
 // for a token saved before capacity was), which a replay reports as read
 // units: DynamoDB documents that a retry with the same ClientRequestToken
 // returns "the number of read capacity units consumed in reading the item".
-// A token saved before the memo kept the request's order is a map by name,
-// replayed in name order.
+// Tables come in the request's order; a memo saved before the order was
+// kept (every place 0) lists them by name.
 func replayedCapacity(memo []byte) tableCapacity {
-	var saved []savedUnits
+	var saved map[string]savedUnits
 	if json.Unmarshal(memo, &saved) != nil {
-		var byName map[string]savedUnits
-		if json.Unmarshal(memo, &byName) != nil {
-			return tableCapacity{}
-		}
-		for _, name := range attr.SortedKeys(byName) {
-			u := byName[name]
-			u.Name = name
-			saved = append(saved, u)
-		}
+		return tableCapacity{}
 	}
+	names := attr.SortedKeys(saved)
+	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(saved[a].Order, saved[b].Order) })
 	var tc tableCapacity
-	for _, u := range saved {
-		c := tc.of(u.Name)
+	for _, name := range names {
+		u := saved[name]
+		c := tc.of(name)
 		c.table, c.ix = u.Table, indexUnits{gsi: u.GSI, lsi: u.LSI}
 	}
 	return tc

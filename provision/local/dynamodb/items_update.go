@@ -119,6 +119,9 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	if err := checkKeyShape(in.Key); err != nil {
 		return nil, envelopedValue(err)
 	}
+	if err := checkNames(in.AttributeUpdates); err != nil {
+		return nil, err
+	}
 	w, u, err := prepareUpdate(&in)
 	if err != nil {
 		return nil, envelopedUndefined(err)

@@ -360,16 +360,31 @@ func checkKeyShape(key attr.Item) error {
 	return nil
 }
 
-// checkItemShape checks what DynamoDB checks of an item before it looks
-// the table up: its values, its attributes' names, nesting and size.
+// checkItemShape checks what DynamoDB checks of an item a request gives
+// whole before it looks the table up: its values, its attributes' names,
+// nesting and size.
 func checkItemShape(it attr.Item) error {
-	if msg := attr.InvalidItem(it); msg != "" {
-		return validation(msg)
+	if err := checkNames(it); err != nil {
+		return err
 	}
+	return checkItemValues(it)
+}
+
+// checkNames refuses an item's attribute names that cannot be stored.
+func checkNames[V any](it map[string]V) error {
 	for name := range it {
 		if msg := badAttributeName(name); msg != "" {
 			return validation("One or more parameter values were invalid: " + msg)
 		}
+	}
+	return nil
+}
+
+// checkItemValues is checkItemShape without the names: an update's result
+// keeps the names its item had, which an earlier spk may have stored.
+func checkItemValues(it attr.Item) error {
+	if msg := attr.InvalidItem(it); msg != "" {
+		return validation(msg)
 	}
 	if attr.TooDeep(it) {
 		return validation(msgNesting)
@@ -411,7 +426,11 @@ const msgUpdateEmptyIndexKey = "One or more parameter values are not valid. The 
 // checkItemAs is checkItem for an item an update expression made (update)
 // or one written whole.
 func checkItemAs(it attr.Item, m *tableMeta, update bool) error {
-	if err := checkItemShape(it); err != nil {
+	check := checkItemShape
+	if update {
+		check = checkItemValues // the names the request gave were checked with it
+	}
+	if err := check(it); err != nil {
 		return err
 	}
 	for _, group := range [][]indexMeta{m.GSIs, m.LSIs} {
