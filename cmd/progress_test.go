@@ -56,7 +56,7 @@ func TestRunUntilCaughtUpSaysWhetherItWas(t *testing.T) {
 	}
 	// Caught up is seen at the earliest 100 ms after the first read.
 	r := run(t, env, "run", "--until-caught-up", "--duration", "50ms", "-o", "json")
-	want := "spk: run: --duration 50ms ended the run before every shard was at its tip; what was read is counted and checkpointed\n" +
+	want := "spk: run: --duration 50ms ended the run before it saw every shard at its tip; what was read is counted and checkpointed\n" +
 		"hint: run spk run --until-caught-up again (with a longer --duration, or none) to count the rest\n"
 	if r.code != ExitFailure || !strings.HasSuffix(r.stderr, want) || !strings.Contains(r.stdout, `"caught_up": false`) {
 		t.Fatalf("code %d, want %d\nstdout %s\nstderr %s", r.code, ExitFailure, r.stdout, r.stderr)

@@ -240,7 +240,7 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 		if err := runWithDashboard(ctx, f, cfg, clients, consumer, views); err != nil {
 			return err
 		}
-		return shortOfTip(ctx, opts, consumer)
+		return shortOfTip(opts, consumer)
 	}
 	fmt.Fprintf(f.IO.ErrOut, "spk run: worker %s counting %s into %s (leases in %s, %s) on %s\n", consumer.WorkerID(), cfg.Stream.Name, viewTables(views, cfg.Table.Name), cfg.App, retrievalText(cfg.Run.Retrieval), clients.Target)
 	tty := f.IO.IsStderrTTY()
@@ -280,17 +280,17 @@ func runRun(ctx context.Context, f *Factory, c *cobra.Command, opts *runOptions)
 			return err
 		}
 	}
-	return shortOfTip(ctx, opts, consumer)
+	return shortOfTip(opts, consumer)
 }
 
 // shortOfTip is the error of a run asked to stop once caught up that
 // --duration ended first: a script waiting for "everything counted" must
-// not take it for that. Ctrl-C's stop is the user's and exits 0.
-func shortOfTip(ctx context.Context, opts *runOptions, consumer *consume.Consumer) error {
-	if !opts.untilCaughtUp || consumer.CaughtUp() || ctx.Err() != nil {
+// not take it for that. A stop the user asked for (Ctrl-C, q) exits 0.
+func shortOfTip(opts *runOptions, consumer *consume.Consumer) error {
+	if !opts.untilCaughtUp || consumer.CaughtUp() || !consumer.TimedOut() {
 		return nil
 	}
-	return &hinted{err: fmt.Errorf("run: --duration %s ended the run before every shard was at its tip; what was read is counted and checkpointed", opts.duration),
+	return &hinted{err: fmt.Errorf("run: --duration %s ended the run before it saw every shard at its tip; what was read is counted and checkpointed", opts.duration),
 		hint: "run spk run --until-caught-up again (with a longer --duration, or none) to count the rest"}
 }
 

@@ -53,6 +53,7 @@ type Consumer struct {
 	stopping   bool
 	synced     bool
 	reachedTip bool // with UntilCaughtUp: every shard reached its tip and was flushed
+	timedOut   bool // Duration ended the run
 	wg         sync.WaitGroup
 	stop       context.Context // ends when readers must stop and hand their leases back
 	idled      chan struct{}   // a reader reached its shard's tip with nothing left to write
@@ -68,6 +69,14 @@ func (c *Consumer) CaughtUp() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.reachedTip
+}
+
+// TimedOut reports, after Run, whether its Duration ended it, rather than
+// its context (Ctrl-C, q in a dashboard), catching up or a failure.
+func (c *Consumer) TimedOut() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.timedOut
 }
 
 // New checks the options and prepares a consumer; nothing is contacted yet.
@@ -222,6 +231,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 	c.mu.Lock()
 	c.stopping = true
+	// Duration's own deadline, not the caller's context or a stop.
+	c.timedOut = errors.Is(stopCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 	c.mu.Unlock()
 	watchers.Wait()
 	c.wg.Wait()

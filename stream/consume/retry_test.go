@@ -334,3 +334,31 @@ func TestLeaseTableDeletedThenStoppedBeforeAScanSaysSo(t *testing.T) {
 		t.Fatal("the consumer did not stop")
 	}
 }
+
+// TestTimedOutSaysWhatEndedTheRun: Duration's end is told apart from a
+// stop the caller asked for (Ctrl-C, q in a dashboard), which spk run
+// --until-caught-up must not report as the time limit's.
+func TestTimedOutSaysWhatEndedTheRun(t *testing.T) {
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	o := v.options()
+	o.Duration = 200 * time.Millisecond
+	c, err := consume.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(context.Background()); err != nil || !c.TimedOut() {
+		t.Fatalf("Run = %v, TimedOut %v after its Duration", err, c.TimedOut())
+	}
+	o.Duration = time.Minute
+	if c, err = consume.New(o); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	v.waitOwners(1)
+	cancel()
+	if err := <-done; err != nil || c.TimedOut() {
+		t.Fatalf("Run = %v, TimedOut %v after a stop asked for", err, c.TimedOut())
+	}
+}
