@@ -136,7 +136,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 			switch {
 			case err == nil:
 				defer listener.Close() // the endpoint's, once started; after it stops, a no-op
-			case answersNow(ctx, clients.Target.KinesisEndpoint):
+			case spkLocalNow(ctx, clients.Target.KinesisEndpoint):
 				// Another spk up or spk local bound the address since the
 				// ping: it is used as if it had answered then (step 2 tells
 				// whose it is), and the data directory is left to it.
@@ -214,10 +214,11 @@ func listenEmbedded(ctx context.Context, cfg *config.Loaded) (net.Listener, erro
 	return ln, nil
 }
 
-// answersNow reports whether something takes connections at endpoint.
-func answersNow(ctx context.Context, endpoint string) bool {
-	_, err := provision.Ping(ctx, endpoint)
-	return err == nil
+// spkLocalNow reports whether an spk local answers at endpoint now; any
+// other program there leaves the address in use, refused as such.
+func spkLocalNow(ctx context.Context, endpoint string) bool {
+	_, ok, _ := provision.IdentifySpkLocal(ctx, endpoint)
+	return ok
 }
 
 // upEndpoint is the embedded endpoint spk up starts when nothing answers
