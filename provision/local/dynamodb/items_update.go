@@ -63,10 +63,8 @@ func prepareUpdate(in *updateItemInput) (*preparedWrite, *expr.Update, error) {
 	return w, u, nil
 }
 
-// checkUpdatedKeys rejects an update that changes a key attribute, and
-// one whose paths, written or read, reach into a key of the table or of
-// its indexes (g.x, l[0]): keys are scalars.
-func checkUpdatedKeys(t *table, m *tableMeta, in *updateItemInput, u *expr.Update) error {
+// checkUpdatedKeys rejects an update that changes a key attribute.
+func checkUpdatedKeys(t *table, in *updateItemInput, u *expr.Update) error {
 	keys := []string{t.hash.Name}
 	if t.rng.Name != "" {
 		keys = append(keys, t.rng.Name)
@@ -86,6 +84,13 @@ func checkUpdatedKeys(t *table, m *tableMeta, in *updateItemInput, u *expr.Updat
 			}
 		}
 	}
+	return nil
+}
+
+// checkUpdatePaths rejects an update whose paths, written or read, reach
+// into a key of the table or of its indexes (g.x, l[0]): keys are
+// scalars. DynamoDB checks it after the key.
+func checkUpdatePaths(t *table, m *tableMeta, in *updateItemInput, u *expr.Update) error {
 	if in.UpdateExpression == nil {
 		return nil // AttributeUpdates name whole attributes
 	}
@@ -93,7 +98,7 @@ func checkUpdatedKeys(t *table, m *tableMeta, in *updateItemInput, u *expr.Updat
 	for _, a := range u.Set {
 		paths = append(paths, operandPaths(a.Value)...)
 	}
-	return nestedKeyPath(paths, nil, keys, indexKeyNames(t, m))
+	return nestedKeyPath(paths, nil, []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, m))
 }
 
 func (s *Service) updateItem(body []byte) (any, error) {
@@ -130,11 +135,14 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUpdatedKeys(t, &m, &in, u); err != nil {
+	if err := checkUpdatedKeys(t, &in, u); err != nil {
 		return nil, err
 	}
 	key, err := t.keyOf(in.Key)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkUpdatePaths(t, &m, &in, u); err != nil {
 		return nil, err
 	}
 	res, err := s.commitItem(t, key, in.Key, wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m), func(old attr.Item) (attr.Item, error) {

@@ -217,6 +217,10 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		// when the read names attributes or asks for all of them.
 		p.fetch = p.localIndex() && (rc.paths != nil || in.Select != nil && *in.Select == "ALL_ATTRIBUTES")
 	}
+	keys, indexKeys := []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, &m)
+	if err := nestedKeyPath(rc.paths, nil, keys, indexKeys); err != nil {
+		return nil, err
+	}
 	if in.Limit != nil {
 		p.limit = *in.Limit
 	}
@@ -270,12 +274,9 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		}
 		p.startKey = in.ExclusiveStartKey
 	}
-	// After the start key and Select, the projection's paths before the
-	// filter's, as DynamoDB orders its refusals (dynalite's recordings).
-	keys, indexKeys := []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, &m)
-	if err := nestedKeyPath(rc.paths, nil, keys, indexKeys); err != nil {
-		return nil, err
-	}
+	// The filter's paths after a Query's filter on a key and Select, as
+	// DynamoDB orders its refusals (dynalite's recordings); the
+	// projection's came first.
 	if err := nestedKeyPath(nil, p.filter, keys, indexKeys); err != nil {
 		return nil, err
 	}

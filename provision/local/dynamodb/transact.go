@@ -185,12 +185,18 @@ func (s *Service) planAction(a *checkedAction) (*plannedWrite, error) {
 	}
 	if a.kind == "Update" {
 		ui := &updateItemInput{TableName: a.TableName, Key: a.Key, UpdateExpression: a.UpdateExpression, condInput: a.condInput}
-		if err := checkUpdatedKeys(t, &m, ui, a.u); err != nil {
+		if err := checkUpdatedKeys(t, ui, a.u); err != nil {
 			return nil, err
 		}
 	}
 	if p.key, err = t.keyOf(a.Key); err != nil {
 		return nil, err
+	}
+	if a.kind == "Update" {
+		ui := &updateItemInput{UpdateExpression: a.UpdateExpression}
+		if err := checkUpdatePaths(t, &m, ui, a.u); err != nil {
+			return nil, err
+		}
 	}
 	p.keyMap = a.Key
 	return p, nil
