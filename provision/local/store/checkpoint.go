@@ -145,16 +145,33 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// restoreMetas writes the checkpoint's meta pages back over pages 0 and 1
-// of the bbolt file and syncs them.
-func restoreMetas(path string, c *checkpoint) error {
+// readHead reads the first n bytes of the file at path.
+func readHead(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// writeHead writes b at the start of the file at path, synced.
+func writeHead(path string, b []byte) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if _, err := f.WriteAt(c.metas, 0); err != nil {
+	if _, err := f.WriteAt(b, 0); err != nil {
 		return err
 	}
 	return fdatasync(f)
 }
+
+// restoreMetas writes the checkpoint's meta pages back over pages 0 and 1
+// of the bbolt file and syncs them.
+func restoreMetas(path string, c *checkpoint) error { return writeHead(path, c.metas) }

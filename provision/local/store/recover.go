@@ -49,10 +49,27 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	if err := checkFileHoldsMetas(path, metas, pageSize); err != nil {
 		return nil, err
 	}
+	replayed := false
 	if cp != nil && !cp.unprotected {
-		if err := restoreMetas(path, cp); err != nil {
+		// The metas the file has now go back if this open is refused
+		// before the log is applied: after an unclean stop another
+		// program (an spk from before the log, bbolt's tools) may have
+		// changed the file and reused the checkpoint's pages, and a
+		// refusal must leave its work as it found it.
+		var found []byte // err below is the function's: the deferred put-back reads it
+		if found, err = readHead(path, len(cp.metas)); err != nil {
+			return nil, withFix(fmt.Errorf("open store %s: %w", path, err))
+		}
+		if err = restoreMetas(path, cp); err != nil {
 			return nil, withFix(fmt.Errorf("open store %s: restore the checkpoint: %w", path, err))
 		}
+		defer func() {
+			if err != nil && !replayed {
+				if perr := writeHead(path, found); perr != nil {
+					err = fmt.Errorf("%w (and its first pages could not be put back as they were: %v)", err, perr)
+				}
+			}
+		}()
 	}
 	b, err := openBolt(path, &bolt.Options{
 		Timeout:      2 * time.Second,
@@ -130,6 +147,7 @@ func openLogged(dir string, o Options, logger *slog.Logger) (db *DB, err error) 
 	} else if err != nil {
 		return fail(fmt.Errorf("open store %s: replay the write-ahead log: %w; nothing was lost: free space or mend the disk, then start spk local again", path, err))
 	}
+	replayed = true
 	var size int64
 	b.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
 	db.logging = true

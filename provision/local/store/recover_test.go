@@ -764,3 +764,75 @@ func TestFaultingPagesRefuseToOpen(t *testing.T) {
 		})
 	}
 }
+
+// TestARefusedRecoveryLeavesTheFileAsFound: after an unclean stop, another
+// program (an spk from before the log, bbolt's tools) changed the file and
+// reused the checkpoint's pages; the open that finds the checkpoint's tree
+// gone refuses, and leaves the file as that program left it, readable by
+// it, where the checkpoint's metas written over it destroyed its work.
+func TestARefusedRecoveryLeavesTheFileAsFound(t *testing.T) {
+	dir := t.TempDir()
+	db := openLoggedT(t, dir, Options{})
+	defer db.Close()
+	writeGroups(t, db, 0, 300)
+	forceCheckpoint(t, db)
+	writeGroups(t, db, 300, 50)
+	crashed := copyDir(t, dir)
+
+	// The other program sees the file as the crash left it, and rewrites
+	// much of it, freeing and reusing pages.
+	path := filepath.Join(crashed, FileName)
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		if err := b.Update(func(tx *bolt.Tx) error {
+			if tx.Bucket([]byte("groups")) != nil {
+				if err := tx.DeleteBucket([]byte("groups")); err != nil {
+					return err
+				}
+			}
+			bk, err := tx.CreateBucketIfNotExists([]byte("theirs"))
+			if err != nil {
+				return err
+			}
+			for i := range 400 {
+				if err := bk.Put(fmt.Appendf(nil, "k%d-%04d", round, i), bytes.Repeat([]byte{'x'}, 700)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := dump(t, b)
+	b.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if again, err := OpenWith(crashed, Options{}); err == nil {
+		again.Close()
+		t.Fatal("the open recovered over a file another program had changed since the crash")
+	} else if !strings.Contains(err.Error(), "move it away to start afresh") {
+		t.Fatalf("refused with %v, want the damaged directory's line", err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatal("the refused open changed the file the other program left")
+	}
+	b, err = bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatalf("the other program cannot open its file again: %v", err)
+	}
+	defer b.Close()
+	if got := dump(t, b); got != want {
+		t.Fatal("the other program's data changed")
+	}
+}
