@@ -410,6 +410,20 @@ func (c *Consumer) checkLeasesAreOurs(ctx context.Context) error {
 	return nil
 }
 
+// stampLegacy gives a lease an spk from before they were recorded made
+// its stream, the stream's creation time and the app's table, once the
+// start-up checks (CheckLeases) passed with it: they hold for it from then
+// on. A failure is only logged: the lease works without them, as before.
+func (c *Consumer) stampLegacy(ctx context.Context, l lease.Lease) {
+	if l.Stream != "" && l.Stream != c.opts.Stream || c.streamCreated.IsZero() ||
+		l.Stream != "" && !l.StreamCreated.IsZero() && l.Table != "" {
+		return
+	}
+	if err := c.leases.Stamp(ctx, l.Key, c.opts.Stream, c.streamCreated, c.opts.Table); err != nil && ctx.Err() == nil {
+		c.log.Warn("could not record the stream and table on a lease an earlier spk made; it works without them", "shard", l.Key, "err", err)
+	}
+}
+
 // syncShards lists the stream's shards and creates a lease for each new one,
 // parents first, retrying transient errors with the policy p. A child of a
 // shard that already had a lease starts at TRIM_HORIZON so nothing after a
@@ -437,6 +451,7 @@ func (c *Consumer) leaseShards(ctx context.Context, p retry.Policy, shards []typ
 	had := map[string]bool{}
 	for _, l := range leases {
 		had[l.Key] = true
+		c.stampLegacy(ctx, l)
 	}
 	c.mu.Lock()
 	for _, s := range shards {

@@ -617,8 +617,9 @@ func (r *reader) checkpoint(ctx context.Context) {
 	}
 	if err := r.h.Checkpoint(ctx, r.flushed.Seq, r.flushed.Sub); err != nil {
 		// A lost lease is the coordinator's news; a deleted lease table
-		// ends the run, saying so.
-		if !errors.Is(err, lease.ErrLeaseLost) && !r.c.leaseTableDeleted("checkpoint "+r.shard, err) {
+		// ends the run, saying so; one cut by the stop is made again by
+		// the stop's own checkpoint.
+		if !errors.Is(err, lease.ErrLeaseLost) && !r.c.leaseTableDeleted("checkpoint "+r.shard, err) && ctx.Err() == nil {
 			r.c.log.Warn("checkpoint failed; will retry", "shard", r.shard, "err", err)
 		}
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/spk-cli/spk/internal/retry"
+	"github.com/spk-cli/spk/provision/ddbtable"
 	"github.com/spk-cli/spk/provision/local"
 	"github.com/spk-cli/spk/stream/bucket"
 	"github.com/spk-cli/spk/stream/consume"
@@ -360,5 +361,37 @@ func TestTimedOutSaysWhatEndedTheRun(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil || c.TimedOut() {
 		t.Fatalf("Run = %v, TimedOut %v after a stop asked for", err, c.TimedOut())
+	}
+}
+
+// TestLeasesOfAnEarlierSpkGetTheirStreamAndTable: leases made before spk
+// recorded a lease's stream, its creation time and the app's table are
+// given them by the first run that passes the start-up checks, so the next
+// run with another --table is refused as it is for leases made since.
+func TestLeasesOfAnEarlierSpkGetTheirStreamAndTable(t *testing.T) {
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	v.put(endpointtest.Load{Events: 50, Seed: 13})
+	ctx := context.Background()
+	tbl := &lease.Table{DB: v.db, Name: v.app}
+	if _, err := ddbtable.Ensure(ctx, v.db, []ddbtable.Spec{tbl.Spec()}, ddbtable.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// As an spk from before those attributes made it.
+	if _, err := tbl.Create(ctx, lease.Lease{Key: "shardId-000000000000", Checkpoint: lease.TrimHorizon}); err != nil {
+		t.Fatal(err)
+	}
+	v.runUntilCaughtUp(v.options())
+	ls, err := tbl.List(ctx)
+	if err != nil || len(ls) != 1 {
+		t.Fatalf("leases %+v, %v", ls, err)
+	}
+	if l := ls[0]; l.Stream != v.stream || l.Table != v.table || l.StreamCreated.IsZero() {
+		t.Fatalf("the earlier spk's lease was not given its stream and table: %+v", l)
+	}
+	o := v.options()
+	o.Table = v.table + "-other"
+	err = runFor(t, o, 30*time.Second)
+	if err == nil || !strings.Contains(err.Error(), `counts stream "`+v.stream+`" into table "`+v.table+`", not "`+o.Table+`"`) {
+		t.Fatalf("Run with another table = %v", err)
 	}
 }

@@ -264,6 +264,32 @@ func (t *Table) update(ctx context.Context, key string, counter int64, owner, se
 	return counter + 1, nil
 }
 
+// Stamp gives a lease made by an spk from before they were recorded the
+// stream it belongs to, that stream's creation time and the table its app
+// counts into, where it lacks them: the checks against another table or
+// an earlier stream of the name then hold for it too. What a lease has is
+// kept, and neither its owner nor its counter changes, so a live worker's
+// writes are not fenced off by it.
+func (t *Table) Stamp(ctx context.Context, key, stream string, created time.Time, table string) error {
+	_, err := t.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(t.Name),
+		Key:       map[string]types.AttributeValue{attrKey: &types.AttributeValueMemberS{Value: key}},
+		UpdateExpression: aws.String("SET " + attrStream + " = if_not_exists(" + attrStream + ", :s), " +
+			attrStreamCreated + " = if_not_exists(" + attrStreamCreated + ", :c), " + attrTable + " = if_not_exists(" + attrTable + ", :t)"),
+		ConditionExpression: aws.String("attribute_exists(" + attrKey + ")"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":s": &types.AttributeValueMemberS{Value: stream}, ":c": num(created.UnixMilli()), ":t": &types.AttributeValueMemberS{Value: table},
+		},
+	})
+	if isConditionFailed(err) {
+		return nil // gone since it was listed
+	}
+	if err != nil {
+		return fmt.Errorf("stamp lease %s: %w", key, err)
+	}
+	return nil
+}
+
 // Take makes worker the owner of a lease last seen with counter.
 func (t *Table) Take(ctx context.Context, key string, counter int64, worker string) (int64, error) {
 	values := map[string]types.AttributeValue{":w": &types.AttributeValueMemberS{Value: worker}, ":zero": num(0), ":one": num(1)}
