@@ -323,7 +323,7 @@ func runWithDashboard(ctx context.Context, f *Factory, cfg *config.Loaded, clien
 		d.Follow(feeds, fs)
 		err := tasks.Runner{OnEvent: on}.Run(work, []tasks.Task{tasks.Consume(consumer, countName(consumer), "")})
 		d.Consumer(consumer.Snapshot()) // the final counts
-		if err != nil && work.Err() != nil {
+		if err != nil && work.Err() != nil && !consume.LostWork(err) {
 			err = nil // stopped by q or Ctrl-C before counting started
 		}
 		if err != nil {

@@ -186,6 +186,7 @@ func runUp(ctx context.Context, f *Factory, c *cobra.Command, opts *upOptions) e
 	if opts.output == "text" && sum.TableError == "" { // no reads left to wait on when the tables could not be read
 		writeViews(f, cfg, clients, shownViews(views, cfg.Table.Name), opts.ex)
 	}
+	sum.CheckpointsLost = consume.LostWork(runErr)
 	writeUpSummary(f, c, sum, opts, shownViews(views, cfg.Table.Name), logPath, up, endpoint)
 	if opts.teardown {
 		if err := upTeardown(f, cfg, clients, views); err != nil && runErr == nil {

@@ -69,7 +69,7 @@ func writeUpSummary(f *Factory, c *cobra.Command, s tasks.UpSummary, opts *upOpt
 	} else {
 		fmt.Fprintf(w, "\nspk up: %s.\n", summaryLine(s))
 	}
-	if !s.CaughtUp && s.Sent > 0 {
+	if !s.CaughtUp && s.Sent > 0 && !s.CheckpointsLost { // else the error says what was lost
 		fmt.Fprintln(w, "The consumer had not counted everything when it stopped; spk run picks up from its checkpoints.")
 	}
 	if opts.teardown {

@@ -54,8 +54,11 @@ type UpSummary struct {
 	Total    int64 `json:"total"`    // sum of Count over the table
 	// CaughtUp is false when the consumer had not counted everything sent
 	// when it was stopped; a later `spk run` picks up from its checkpoints.
-	CaughtUp bool   `json:"caught_up"`
-	Endpoint string `json:"endpoint"`
+	CaughtUp bool `json:"caught_up"`
+	// CheckpointsLost: the lease table went away under the run (the error
+	// says so), so no later run picks up from its checkpoints.
+	CheckpointsLost bool   `json:"checkpoints_lost,omitempty"`
+	Endpoint        string `json:"endpoint"`
 	// Table is the aggregate table as read at the end.
 	Table []results.Row `json:"-"`
 	// TableWritten is false when the run's views all write tables of

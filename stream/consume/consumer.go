@@ -71,6 +71,13 @@ func (c *Consumer) CaughtUp() bool {
 	return c.reachedTip
 }
 
+// Failed is the permanent error the consumer stopped after, or nil.
+func (c *Consumer) Failed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failed
+}
+
 // TimedOut reports, after Run, whether its Duration ended it, rather than
 // its context (Ctrl-C, q in a dashboard), catching up or a failure.
 func (c *Consumer) TimedOut() bool {
@@ -207,7 +214,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	coordDone := make(chan struct{})
 	go func() {
 		defer close(coordDone)
-		if err := c.coord.Run(coordCtx); err != nil {
+		if err := c.coord.Run(coordCtx); err != nil && !c.leaseTableDeleted("scan", err) {
 			c.fail(explain(fmt.Sprintf("scan the lease table %q", c.opts.App), err, leaseTableGone))
 		}
 	}()
@@ -343,6 +350,8 @@ func (c *Consumer) syncLoop(ctx context.Context) {
 				switch {
 				case errors.As(err, &nf) && c.streamDeleted(ctx):
 					c.fail(c.streamGone())
+					return
+				case errors.As(err, &nf) && c.leaseTableDeleted("list leases", err):
 					return
 				case retry.Permanent(err) && !errors.As(err, &nf):
 					c.fail(err)
