@@ -217,10 +217,6 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		// when the read names attributes or asks for all of them.
 		p.fetch = p.localIndex() && (rc.paths != nil || in.Select != nil && *in.Select == "ALL_ATTRIBUTES")
 	}
-	keys, indexKeys := []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, &m)
-	if err := nestedKeyPath(rc.paths, nil, keys, indexKeys); err != nil {
-		return nil, err
-	}
 	if in.Limit != nil {
 		p.limit = *in.Limit
 	}
@@ -235,35 +231,6 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		if p.key, err = buildKeyQuery(rc.conds, p.ihash, p.irng, index); err != nil {
 			return nil, err
 		}
-		if p.filter != nil {
-			if name := condKeyAttr(p.filter, p.ihash.Name, p.irng.Name); name != "" {
-				if in.FilterExpression == nil { // the legacy QueryFilter
-					return nil, validation("QueryFilter can only contain non-primary key attributes: Primary key attribute: " + name)
-				}
-				return nil, validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + name)
-			}
-			// Neither kind of index fetches a filter's attributes from the
-			// table (a local one fetches only what a read asks for), so a
-			// Query's filter on what the index does not project is refused.
-			// A Scan's filter sees the entries as they are.
-			if p.index != nil {
-				if err := p.filterProjected(); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-	if in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.index != nil && p.index.Projection.ProjectionType != "ALL" && isGSI(&m, p.index.IndexName) {
-		return nil, validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + p.index.IndexName + " because its projection type is not ALL")
-	}
-	if p.index != nil && !p.localIndex() {
-		// A global index has only what it projects: asking for more is
-		// refused rather than answered without it.
-		if rc.paths != nil && !rc.count {
-			if err := p.pathsProjected(rc.paths); err != nil {
-				return nil, err
-			}
-		}
 	}
 	if !isQuery && in.TotalSegments != nil {
 		p.segment, p.segments = *in.Segment, *in.TotalSegments
@@ -274,9 +241,56 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		}
 		p.startKey = in.ExclusiveStartKey
 	}
-	// The filter's paths after a Query's filter on a key and Select, as
-	// DynamoDB orders its refusals (dynalite's recordings); the
-	// projection's came first.
+	// DynamoDB's order (dynalite's recordings): the key conditions and the
+	// start key, then a Query's path into a key in the projection, its
+	// filter on a key and Select, or a Scan's Select and path into a key
+	// in the projection; then a path into a key in the filter.
+	selectAll := func() error {
+		if in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.index != nil && p.index.Projection.ProjectionType != "ALL" && isGSI(&m, p.index.IndexName) {
+			return validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + p.index.IndexName + " because its projection type is not ALL")
+		}
+		return nil
+	}
+	if !isQuery {
+		if err := selectAll(); err != nil {
+			return nil, err
+		}
+	}
+	keys, indexKeys := []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, &m)
+	if err := nestedKeyPath(rc.paths, nil, keys, indexKeys); err != nil {
+		return nil, err
+	}
+	if isQuery && p.filter != nil {
+		if name := condKeyAttr(p.filter, p.ihash.Name, p.irng.Name); name != "" {
+			if in.FilterExpression == nil { // the legacy QueryFilter
+				return nil, validation("QueryFilter can only contain non-primary key attributes: Primary key attribute: " + name)
+			}
+			return nil, validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + name)
+		}
+		// Neither kind of index fetches a filter's attributes from the
+		// table (a local one fetches only what a read asks for), so a
+		// Query's filter on what the index does not project is refused.
+		// A Scan's filter sees the entries as they are.
+		if p.index != nil {
+			if err := p.filterProjected(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if isQuery {
+		if err := selectAll(); err != nil {
+			return nil, err
+		}
+	}
+	if p.index != nil && !p.localIndex() {
+		// A global index has only what it projects: asking for more is
+		// refused rather than answered without it.
+		if rc.paths != nil && !rc.count {
+			if err := p.pathsProjected(rc.paths); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if err := nestedKeyPath(nil, p.filter, keys, indexKeys); err != nil {
 		return nil, err
 	}
