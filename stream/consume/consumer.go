@@ -265,6 +265,15 @@ func (c *Consumer) Run(ctx context.Context) error {
 // user.
 const leaseTableGone = "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again"
 
+// leaseListFailed is a lease listing's or creation's failure: a deleted
+// lease table is lost work, told however the run stops.
+func leaseListFailed(what string, err error) error {
+	if retry.NotFound(err) {
+		return lostWork{explain(what, err, leaseTableGone)}
+	}
+	return explain(what, err, leaseTableGone)
+}
+
 // leaseTableDeleted ends the run with leaseTableGone when err says the
 // lease table is gone, and reports whether it did: its checkpoints since
 // are lost, which a run must not end in silence about.
@@ -351,7 +360,8 @@ func (c *Consumer) syncLoop(ctx context.Context) {
 				case errors.As(err, &nf) && c.streamDeleted(ctx):
 					c.fail(c.streamGone())
 					return
-				case errors.As(err, &nf) && c.leaseTableDeleted("list leases", err):
+				case LostWork(err): // the lease table is gone
+					c.fail(err)
 					return
 				case retry.Permanent(err) && !errors.As(err, &nf):
 					c.fail(err)
@@ -455,7 +465,7 @@ func (c *Consumer) leaseShards(ctx context.Context, p retry.Policy, shards []typ
 		return err
 	})
 	if err != nil {
-		return explain(what, err, leaseTableGone)
+		return leaseListFailed(what, err)
 	}
 	had := map[string]bool{}
 	for _, l := range leases {
@@ -491,7 +501,7 @@ func (c *Consumer) leaseShards(ctx context.Context, p retry.Policy, shards []typ
 			return err
 		})
 		if err != nil {
-			return explain(what, err, leaseTableGone)
+			return leaseListFailed(what, err)
 		}
 		created = created || ok
 		if ok {

@@ -395,3 +395,31 @@ func TestLeasesOfAnEarlierSpkGetTheirStreamAndTable(t *testing.T) {
 		t.Fatalf("Run with another table = %v", err)
 	}
 }
+
+// TestLeaseTableDeletedFoundByTheShardSyncIsLostWork: the shard sync,
+// which lists the leases, may meet a deleted lease table before any scan
+// or checkpoint does; it is lost work, told the same way.
+func TestLeaseTableDeletedFoundByTheShardSyncIsLostWork(t *testing.T) {
+	v := newEnv(t, consume.Polling, 1, endpointtest.Options{})
+	o := v.options()
+	o.Failover = time.Minute                     // the next scan is half a minute away
+	o.ShardSyncInterval = 100 * time.Millisecond // the sync comes first
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		done <- consume.Run(ctx, o)
+	}()
+	v.waitOwners(1)
+	if _, err := v.db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(v.app)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), `list leases in "`+v.app+`": the lease table does not exist any more`) || !consume.LostWork(err) {
+			t.Fatalf("Run = %v, want the shard sync's lease table line, as lost work", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the consumer went on for a minute after its lease table was deleted")
+	}
+}

@@ -235,16 +235,10 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 	if !isQuery && in.TotalSegments != nil {
 		p.segment, p.segments = *in.Segment, *in.TotalSegments
 	}
-	if in.ExclusiveStartKey != nil {
-		if err := p.checkStartKey(in.ExclusiveStartKey); err != nil {
-			return nil, err
-		}
-		p.startKey = in.ExclusiveStartKey
-	}
-	// DynamoDB's order (dynalite's recordings): the key conditions and the
-	// start key, then a Query's path into a key in the projection, its
-	// filter on a key and Select, or a Scan's Select and path into a key
-	// in the projection; then a path into a key in the filter.
+	// DynamoDB's order (dynalite's recordings): a Query's key conditions
+	// and start key, a path into a key in the projection, its filter on a
+	// key and Select; a Scan's Select, start key and path into a key in
+	// the projection; then a path into a key in the filter.
 	selectAll := func() error {
 		if in.Select != nil && *in.Select == "ALL_ATTRIBUTES" && p.index != nil && p.index.Projection.ProjectionType != "ALL" && isGSI(&m, p.index.IndexName) {
 			return validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + p.index.IndexName + " because its projection type is not ALL")
@@ -255,6 +249,12 @@ func (s *Service) prepareRead(in *readInput, isQuery bool) (*readPlan, error) {
 		if err := selectAll(); err != nil {
 			return nil, err
 		}
+	}
+	if in.ExclusiveStartKey != nil {
+		if err := p.checkStartKey(in.ExclusiveStartKey); err != nil {
+			return nil, err
+		}
+		p.startKey = in.ExclusiveStartKey
 	}
 	keys, indexKeys := []string{t.hash.Name, t.rng.Name}, indexKeyNames(t, &m)
 	if err := nestedKeyPath(rc.paths, nil, keys, indexKeys); err != nil {

@@ -322,3 +322,23 @@ func TestAttributeNamesMustBeStorable(t *testing.T) {
 		})
 	})
 }
+
+// TestSelectAllAttributesOfAKeysOnlyIndex: a global index holds only what
+// it projects, so Select ALL_ATTRIBUTES through one that does not project
+// everything is refused; a Scan names it before a start key it cannot use
+// (dynalite's recorded order).
+func TestSelectAllAttributesOfAKeysOnlyIndex(t *testing.T) {
+	c := newClient(t)
+	tbl := makeTable(t, c, keyAttr{"pk", types.ScalarAttributeTypeS}, nil, func(in *dynamodb.CreateTableInput) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("gix"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}
+	})
+	refused := `{"__type":"com.amazon.coral.validate#ValidationException","message":"One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index gix because its projection type is not ALL"}`
+	runExchanges(t, []exchange{
+		{"Query", "Query", `{"TableName":"` + tbl + `","IndexName":"gix","Select":"ALL_ATTRIBUTES","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"a"}}}`, 400, refused},
+		{"Scan", "Scan", `{"TableName":"` + tbl + `","IndexName":"gix","Select":"ALL_ATTRIBUTES"}`, 400, refused},
+		{"Scan with a start key of another shape", "Scan", `{"TableName":"` + tbl + `","IndexName":"gix","Select":"ALL_ATTRIBUTES","ExclusiveStartKey":{"g":{"S":"a"},"pk":{"N":"1"}}}`, 400, refused},
+	})
+}
