@@ -285,16 +285,7 @@ func TestLeaseTableDeletedWhileRunningEndsWithMessage(t *testing.T) {
 	var logs lockedBuffer
 	o := v.options()
 	o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		done <- consume.Run(ctx, o)
-	}()
-	v.waitOwners(1)
-	if _, err := v.db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(v.app)}); err != nil {
-		t.Fatal(err)
-	}
+	done := v.runThenDeleteLeaseTable(context.Background(), o)
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "the lease table does not exist any more (deleted while spk run was using it); restart spk run, which creates it again") || !consume.LostWork(err) {
@@ -319,12 +310,7 @@ func TestLeaseTableDeletedThenStoppedBeforeAScanSaysSo(t *testing.T) {
 	o.Failover = time.Minute // the next scan is half a minute away
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- consume.Run(ctx, o) }()
-	v.waitOwners(1)
-	if _, err := v.db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(v.app)}); err != nil {
-		t.Fatal(err)
-	}
+	done := v.runThenDeleteLeaseTable(ctx, o)
 	cancel() // Ctrl-C
 	select {
 	case err := <-done:
@@ -404,16 +390,7 @@ func TestLeaseTableDeletedFoundByTheShardSyncIsLostWork(t *testing.T) {
 	o := v.options()
 	o.Failover = time.Minute                     // the next scan is half a minute away
 	o.ShardSyncInterval = 100 * time.Millisecond // the sync comes first
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		done <- consume.Run(ctx, o)
-	}()
-	v.waitOwners(1)
-	if _, err := v.db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(v.app)}); err != nil {
-		t.Fatal(err)
-	}
+	done := v.runThenDeleteLeaseTable(context.Background(), o)
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), `list leases in "`+v.app+`": the lease table does not exist any more`) || !consume.LostWork(err) {
@@ -422,4 +399,22 @@ func TestLeaseTableDeletedFoundByTheShardSyncIsLostWork(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the consumer went on for a minute after its lease table was deleted")
 	}
+}
+
+// runThenDeleteLeaseTable runs a consumer with o (for at most two minutes
+// within ctx), deletes its lease table once it holds a lease, and returns
+// where Run's error comes.
+func (v *env) runThenDeleteLeaseTable(ctx context.Context, o consume.Options) <-chan error {
+	v.t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		done <- consume.Run(ctx, o)
+	}()
+	v.waitOwners(1)
+	if _, err := v.db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(v.app)}); err != nil {
+		v.t.Fatal(err)
+	}
+	return done
 }
