@@ -90,8 +90,8 @@ func checkUpdatedKeys(t *table, in *updateItemInput, u *expr.Update) error {
 // checkUpdatePaths rejects an update whose paths, written or read, reach
 // into a key of the table or of its indexes (g.x, l[0]): keys are
 // scalars. DynamoDB checks it after the key.
-func checkUpdatePaths(t *table, m *tableMeta, in *updateItemInput, u *expr.Update) error {
-	if in.UpdateExpression == nil {
+func checkUpdatePaths(t *table, m *tableMeta, u *expr.Update) error {
+	if u.Legacy {
 		return nil // AttributeUpdates name whole attributes
 	}
 	paths := u.Paths()
@@ -142,7 +142,7 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUpdatePaths(t, &m, &in, u); err != nil {
+	if err := checkUpdatePaths(t, &m, u); err != nil {
 		return nil, err
 	}
 	res, err := s.commitItem(t, key, in.Key, wantsCollectionMetrics(in.ReturnItemCollectionMetrics, &m), func(old attr.Item) (attr.Item, error) {

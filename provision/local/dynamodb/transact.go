@@ -193,8 +193,7 @@ func (s *Service) planAction(a *checkedAction) (*plannedWrite, error) {
 		return nil, err
 	}
 	if a.kind == "Update" {
-		ui := &updateItemInput{UpdateExpression: a.UpdateExpression}
-		if err := checkUpdatePaths(t, &m, ui, a.u); err != nil {
+		if err := checkUpdatePaths(t, &m, a.u); err != nil {
 			return nil, err
 		}
 	}
